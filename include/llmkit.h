@@ -1,0 +1,634 @@
+/*
+ * llmkit.h - one C API for chat, embeddings, images and speech across
+ * hosted model services and local model servers.
+ *
+ * This header is the reference manual and the contract the Python and Go
+ * bindings are generated from. Conventions (see docs/ARCHITECTURE.md):
+ *
+ *  - Handles are opaque. `llmk_x_new(&out, ...)` creates, `llmk_x_free(x)`
+ *    releases and accepts NULL.
+ *  - Every fallible function returns an `llmk_status` (int32_t, 0 = LLMK_OK).
+ *    Status values are fixed forever; new ones are only ever appended.
+ *  - Options are typed setters keyed by an option id (`LLMK_OPT_*`); the id's
+ *    range encodes its value type, so new options never change the ABI.
+ *  - Inputs are copied. A returned `const char *` or array is owned by the
+ *    handle it came from and stays valid until that handle is freed.
+ *  - Error detail lives on the object that failed: the response for a
+ *    request, the client or request for configuration. There is no
+ *    thread-local "last error".
+ *  - No varargs, no structs by value, no `bool`/`long`/enum-typed parameters:
+ *    every function can be called directly from ctypes and cgo.
+ */
+#ifndef LLMKIT_H
+#define LLMKIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32) && defined(LLMK_BUILDING_DLL)
+#define LLMK_API __declspec(dllexport)
+#elif defined(_WIN32) && defined(LLMK_USING_DLL)
+#define LLMK_API __declspec(dllimport)
+#elif defined(__GNUC__) && __GNUC__ >= 4
+#define LLMK_API __attribute__((visibility("default")))
+#else
+#define LLMK_API
+#endif
+
+/* ------------------------------------------------------------------------
+ * Version
+ * ---------------------------------------------------------------------- */
+
+#define LLMK_VERSION_MAJOR 0
+#define LLMK_VERSION_MINOR 1
+#define LLMK_VERSION_PATCH 0
+/* MAJOR * 10000 + MINOR * 100 + PATCH */
+#define LLMK_VERSION_NUMBER 100
+#define LLMK_VERSION_STRING "0.1.0"
+
+/** Version of the library actually loaded, as MAJOR*10000+MINOR*100+PATCH.
+ *  Compare with LLMK_VERSION_NUMBER to detect a header/library mismatch.
+ *  Thread-safe. */
+LLMK_API int32_t llmk_version_number(void);
+
+/** Version of the loaded library as a static string, e.g. "0.1.0". */
+LLMK_API const char *llmk_version(void);
+
+/* ------------------------------------------------------------------------
+ * Status codes
+ *
+ * X(NAME, value, message). Values are part of the ABI: never renumbered,
+ * never reused; retired codes stay as placeholders.
+ * ---------------------------------------------------------------------- */
+
+#define LLMK_STATUS_TABLE(X)                                                                 \
+	X(OK, 0, "success")                                                                      \
+	X(E_INVALID_ARG, 1, "invalid argument")                                                  \
+	X(E_UNKNOWN_OPTION, 2, "unknown option")                                                 \
+	X(E_NOMEM, 3, "out of memory")                                                           \
+	X(E_UNSUPPORTED, 4, "not supported by this provider or build")                           \
+	X(E_TRANSPORT, 5, "transport error (connection failed or broken)")                       \
+	X(E_TIMEOUT, 6, "timed out")                                                             \
+	X(E_CANCELLED, 7, "cancelled by the caller")                                             \
+	X(E_AUTH, 8, "authentication failed (missing or invalid API key)")                       \
+	X(E_PERMISSION, 9, "permission denied")                                                  \
+	X(E_NOT_FOUND, 10, "not found (unknown model or endpoint)")                              \
+	X(E_BAD_REQUEST, 11, "request rejected as invalid by the provider")                      \
+	X(E_RATE_LIMITED, 12, "rate limited or quota exceeded")                                  \
+	X(E_CONTEXT_LENGTH, 13, "context length exceeded")                                       \
+	X(E_CONTENT_FILTERED, 14, "blocked by the provider's content filter")                    \
+	X(E_SERVER, 15, "provider server error")                                                 \
+	X(E_OVERLOADED, 16, "provider overloaded or unavailable")                                \
+	X(E_PROTOCOL, 17, "malformed response from the provider")                                \
+	X(E_TOO_LARGE, 18, "response or input exceeds a configured limit")                       \
+	X(E_CONFIG, 19, "client configuration missing or invalid")
+
+#define LLMK__STATUS_ENUM(name, value, msg) LLMK_##name = value,
+/** Status codes returned by every fallible function (as int32_t). */
+enum llmk_status_code { LLMK_STATUS_TABLE(LLMK__STATUS_ENUM) LLMK__STATUS_END };
+#undef LLMK__STATUS_ENUM
+
+/** Status type: one of the LLMK_* status codes (LLMK_OK is 0). */
+typedef int32_t llmk_status;
+
+/** Symbolic name of a status, e.g. "LLMK_E_AUTH". Never NULL: unknown
+ *  values give "LLMK_E_UNKNOWN_STATUS". Static storage; thread-safe. */
+LLMK_API const char *llmk_status_name(int32_t status);
+
+/** Human-readable description of a status. Never NULL. Static storage;
+ *  thread-safe. For the detail of a particular failure use
+ *  llmk_response_error() or llmk_client_errmsg(). */
+LLMK_API const char *llmk_strerror(int32_t status);
+
+/* ------------------------------------------------------------------------
+ * Library lifetime
+ * ---------------------------------------------------------------------- */
+
+/** Initialises the library's dependencies (libsodium, libcurl).
+ *  Idempotent and thread-safe; called implicitly by llmk_client_new(), so
+ *  most programs never need it. Programs that create clients from several
+ *  threads at start-up may call it once first from the main thread, which
+ *  libcurl's global initialisation prefers.
+ *  Returns LLMK_OK, or LLMK_E_NOMEM / LLMK_E_TRANSPORT if a dependency
+ *  failed to initialise. */
+LLMK_API llmk_status llmk_global_init(void);
+
+/** Frees a string the library handed to the caller through a `char **out`
+ *  parameter. NULL-safe. Never use free() on such strings. */
+LLMK_API void llmk_free(void *p);
+
+/* ------------------------------------------------------------------------
+ * Request kinds, roles, events
+ * ---------------------------------------------------------------------- */
+
+/** What a request asks for (passed as int32_t). */
+enum llmk_kind {
+	LLMK_CHAT = 1,       /* chat / completion */
+	LLMK_EMBED = 2,      /* embeddings of one or more inputs */
+	LLMK_IMAGE = 3,      /* image generation from a prompt */
+	LLMK_TRANSCRIBE = 4, /* speech to text */
+	LLMK_SPEECH = 5      /* text to speech */
+};
+
+/** Message roles (passed as int32_t). */
+enum llmk_role {
+	LLMK_ROLE_SYSTEM = 1,
+	LLMK_ROLE_USER = 2,
+	LLMK_ROLE_ASSISTANT = 3,
+	LLMK_ROLE_TOOL = 4,
+	LLMK_ROLE_DEVELOPER = 5
+};
+
+/** Streaming event types (llmk_event_type()). */
+enum llmk_event_type {
+	LLMK_EVENT_TEXT = 1,      /* a fragment of the answer text */
+	LLMK_EVENT_TOOL_CALL = 2, /* a fragment of a tool call (by index) */
+	LLMK_EVENT_USAGE = 3,     /* token usage became known */
+	LLMK_EVENT_DONE = 4,      /* the stream ended normally */
+	LLMK_EVENT_REASONING = 5  /* a fragment of reasoning text, where exposed */
+};
+
+/** Token counters (llmk_response_usage(), llmk_event_usage()). */
+enum llmk_usage {
+	LLMK_USAGE_INPUT = 1,        /* prompt / input tokens, cached included */
+	LLMK_USAGE_OUTPUT = 2,       /* completion / output tokens, reasoning included */
+	LLMK_USAGE_TOTAL = 3,        /* as reported, or input + output */
+	LLMK_USAGE_CACHED_INPUT = 4, /* part of INPUT served from the prompt cache */
+	LLMK_USAGE_REASONING = 5     /* part of OUTPUT spent on reasoning */
+};
+
+/** Timings (llmk_response_timing()), in milliseconds. */
+enum llmk_timing {
+	LLMK_TIMING_TOTAL_MS = 1,       /* from send to the end of the response */
+	LLMK_TIMING_FIRST_BYTE_MS = 2,  /* from send to the first body byte */
+	LLMK_TIMING_FIRST_TOKEN_MS = 3  /* from send to the first text/tool event (streams) */
+};
+
+/* ------------------------------------------------------------------------
+ * Options
+ *
+ * X(NAME, id, scope, "name", "description"). The id's thousands digit is
+ * the value type: 1xxx string, 2xxx int64, 3xxx double. Scope: C = client,
+ * R = request, CR = both (a request value overrides the client's).
+ * Which request kinds an option applies to is checked by the setter.
+ * ---------------------------------------------------------------------- */
+
+#define LLMK_OPTION_TABLE(X)                                                                    \
+	X(MODEL, 1001, CR, "model", "model name (without provider prefix)")                         \
+	X(BASE_URL, 1002, C, "base_url", "base URL of the API, e.g. http://127.0.0.1:8080/v1")      \
+	X(API_KEY, 1003, C, "api_key", "API key (kept in guarded memory, never logged)")            \
+	X(ORGANIZATION, 1004, C, "organization", "OpenAI organization header")                      \
+	X(PROJECT, 1005, C, "project", "OpenAI project header")                                     \
+	X(USER_AGENT, 1006, C, "user_agent", "User-Agent header")                                   \
+	X(STOP, 1007, R, "stop", "add a stop sequence (chat; repeatable, up to 4)")                 \
+	X(TOOL_CHOICE, 1008, R, "tool_choice", "auto | none | required | <tool name>")              \
+	X(RESPONSE_FORMAT, 1009, R, "response_format", "text | json_object (chat)")                 \
+	X(JSON_SCHEMA, 1010, R, "json_schema", "JSON Schema the answer must follow (chat)")         \
+	X(JSON_SCHEMA_NAME, 1011, R, "json_schema_name", "name of the JSON schema (chat)")          \
+	X(PROMPT, 1012, R, "prompt", "image prompt, or transcription context prompt")               \
+	X(INPUT, 1013, R, "input", "text to speak (speech)")                                        \
+	X(VOICE, 1014, R, "voice", "voice name (speech)")                                           \
+	X(AUDIO_FORMAT, 1015, R, "audio_format", "mp3 | wav | pcm | opus | aac | flac (speech)")    \
+	X(LANGUAGE, 1016, R, "language", "ISO-639-1 language of the audio (transcription)")        \
+	X(TRANSCRIPT_FORMAT, 1017, R, "transcript_format", "json | text | verbose_json")            \
+	X(IMAGE_SIZE, 1018, R, "image_size", "e.g. 1024x1024 (image)")                              \
+	X(IMAGE_QUALITY, 1019, R, "image_quality", "standard | hd | low | medium | high (image)")    \
+	X(IMAGE_STYLE, 1020, R, "image_style", "vivid | natural (image)")                           \
+	X(IMAGE_RESPONSE_FORMAT, 1021, R, "image_response_format", "b64_json | url (image)")        \
+	X(USER, 1022, R, "user", "end-user identifier forwarded to the provider")                   \
+	X(REASONING_EFFORT, 1023, R, "reasoning_effort", "low | medium | high (chat)")              \
+	X(INSTRUCTIONS, 1024, R, "instructions", "voice instructions (speech)")                     \
+	X(TIMEOUT_MS, 2001, C, "timeout_ms", "total time limit per request in ms (0 = none)")       \
+	X(CONNECT_TIMEOUT_MS, 2002, C, "connect_timeout_ms", "connection time limit in ms")         \
+	X(IDLE_TIMEOUT_MS, 2003, C, "idle_timeout_ms", "longest silence between bytes in ms")       \
+	X(MAX_RESPONSE_BYTES, 2004, C, "max_response_bytes", "largest accepted response body")      \
+	X(MAX_TOKENS, 2005, R, "max_tokens", "upper bound on generated tokens (chat)")              \
+	X(SEED, 2006, R, "seed", "sampling seed (chat)")                                            \
+	X(DIMENSIONS, 2007, R, "dimensions", "embedding dimensions (embed)")                        \
+	X(IMAGE_COUNT, 2008, R, "image_count", "number of images (image)")                          \
+	X(STREAM_USAGE, 2009, C, "stream_usage", "1: ask for usage in streams (default 1)")         \
+	X(MAX_LINE_BYTES, 2010, C, "max_line_bytes", "longest accepted stream line / event")        \
+	X(TEMPERATURE, 3001, R, "temperature", "sampling temperature (chat, transcription)")        \
+	X(TOP_P, 3002, R, "top_p", "nucleus sampling mass (chat)")                                  \
+	X(SPEED, 3003, R, "speed", "speech speed 0.25..4.0 (speech)")                               \
+	X(FREQUENCY_PENALTY, 3004, R, "frequency_penalty", "-2.0..2.0 (chat)")                      \
+	X(PRESENCE_PENALTY, 3005, R, "presence_penalty", "-2.0..2.0 (chat)")
+
+#define LLMK__OPTION_ENUM(name, id, scope, str, doc) LLMK_OPT_##name = id,
+/** Option ids for the llmk_*_set_* functions. */
+enum llmk_option { LLMK_OPTION_TABLE(LLMK__OPTION_ENUM) LLMK__OPT_END };
+#undef LLMK__OPTION_ENUM
+
+/** Option value types (llmk_option_type()). */
+enum llmk_option_type { LLMK_TYPE_STR = 1, LLMK_TYPE_I64 = 2, LLMK_TYPE_F64 = 3 };
+
+/** Looks an option up by its name (e.g. "temperature", as in the table
+ *  above). Returns the option id, or 0 if there is no such option.
+ *  Case-sensitive. For command lines and configuration files. */
+LLMK_API int32_t llmk_option_by_name(const char *name);
+
+/** Name of an option id, or NULL if the id is unknown. Static storage. */
+LLMK_API const char *llmk_option_name(int32_t option);
+
+/** Value type of an option (LLMK_TYPE_*), or 0 if the id is unknown. */
+LLMK_API int32_t llmk_option_type(int32_t option);
+
+/* ------------------------------------------------------------------------
+ * Handles
+ * ---------------------------------------------------------------------- */
+
+/** A configured endpoint: provider, base URL, credentials, default model,
+ *  timeouts, transport. Configure it from one thread, then it may be shared:
+ *  llmk_send()/llmk_stream() may be called on one client from many threads
+ *  at once. */
+typedef struct llmk_client llmk_client;
+
+/** What to ask. Built once, may be sent many times and to many clients.
+ *  Not modified by sending; may be sent concurrently from several threads
+ *  as long as no thread modifies it. */
+typedef struct llmk_request llmk_request;
+
+/** What came back, on success or failure. Owned by the caller. */
+typedef struct llmk_response llmk_response;
+
+/** One streaming event; valid only during the callback that receives it. */
+typedef struct llmk_event llmk_event;
+
+/** One HTTP exchange, as seen by a transport (see "Transports"). */
+typedef struct llmk_exchange llmk_exchange;
+
+/* ------------------------------------------------------------------------
+ * Client
+ * ---------------------------------------------------------------------- */
+
+/** Creates a client for "provider/model", e.g. "openai/gpt-4o-mini".
+ *  A string without a provider prefix means "openai/". Supported
+ *  providers: openai, and the OpenAI-compatible local servers vllm,
+ *  llamacpp, localai, lmstudio, ollama (its /v1 API); see
+ *  docs/PROVIDERS.md. The API key and base URL are read from the provider's
+ *  standard environment variables (OPENAI_API_KEY, OPENAI_BASE_URL, ...)
+ *  when present; explicit options override them.
+ *  On success *out is a new client. On failure *out is NULL, and the
+ *  status says why: LLMK_E_INVALID_ARG (NULL out/model, empty model),
+ *  LLMK_E_UNSUPPORTED (unknown provider), LLMK_E_NOMEM.
+ *  Thread-safe. */
+LLMK_API llmk_status llmk_client_new(llmk_client **out, const char *model);
+
+/** Frees a client, wiping its credentials. NULL-safe. No request may be
+ *  in flight on it. */
+LLMK_API void llmk_client_free(llmk_client *client);
+
+/** Sets a string option (LLMK_OPT_* of type STR and client scope).
+ *  value NULL resets the option to its default. Returns LLMK_E_UNKNOWN_OPTION
+ *  for an unknown id, LLMK_E_INVALID_ARG for a wrong type/scope or a bad
+ *  value (detail in llmk_client_errmsg()). Not thread-safe: configure before
+ *  sharing the client. */
+LLMK_API llmk_status llmk_client_set_str(llmk_client *client, int32_t option, const char *value);
+
+/** Sets an integer option (type I64, client scope). See llmk_client_set_str(). */
+LLMK_API llmk_status llmk_client_set_i64(llmk_client *client, int32_t option, int64_t value);
+
+/** Sets a floating-point option (type F64, client scope). See llmk_client_set_str(). */
+LLMK_API llmk_status llmk_client_set_f64(llmk_client *client, int32_t option, double value);
+
+/** Detail of the last configuration error on this client ("" if none).
+ *  Never contains a credential. Owned by the client. */
+LLMK_API const char *llmk_client_errmsg(const llmk_client *client);
+
+/** Provider name of the client, e.g. "openai". Owned by the client. */
+LLMK_API const char *llmk_client_provider(const llmk_client *client);
+
+/** Default model of the client (may be ""). Owned by the client; valid
+ *  until the model option is set again or the client is freed. */
+LLMK_API const char *llmk_client_model(const llmk_client *client);
+
+/** Base URL the client sends to. Owned by the client; valid until the
+ *  option is set again or the client is freed. */
+LLMK_API const char *llmk_client_base_url(const llmk_client *client);
+
+/** 1 if the client has an API key (from the environment or set), else 0.
+ *  The key itself can never be read back. */
+LLMK_API int32_t llmk_client_has_api_key(const llmk_client *client);
+
+/* ------------------------------------------------------------------------
+ * Request
+ * ---------------------------------------------------------------------- */
+
+/** Creates an empty request of the given kind (LLMK_CHAT, ...).
+ *  Returns LLMK_E_INVALID_ARG for NULL out or an unknown kind,
+ *  LLMK_E_NOMEM. Thread-safe. */
+LLMK_API llmk_status llmk_request_new(llmk_request **out, int32_t kind);
+
+/** Frees a request. NULL-safe. */
+LLMK_API void llmk_request_free(llmk_request *request);
+
+/** Kind the request was created with. */
+LLMK_API int32_t llmk_request_kind(const llmk_request *request);
+
+/** Sets a string option of request scope. LLMK_OPT_STOP adds one stop
+ *  sequence per call. value NULL clears the option (all stop sequences for
+ *  LLMK_OPT_STOP). Returns LLMK_E_UNKNOWN_OPTION, or LLMK_E_INVALID_ARG for
+ *  a wrong type, an option that does not apply to this request kind, or a
+ *  bad value; the detail is in llmk_request_errmsg(). */
+LLMK_API llmk_status llmk_request_set_str(llmk_request *request, int32_t option, const char *value);
+
+/** Sets an integer option of request scope. See llmk_request_set_str(). */
+LLMK_API llmk_status llmk_request_set_i64(llmk_request *request, int32_t option, int64_t value);
+
+/** Sets a floating-point option of request scope. See llmk_request_set_str(). */
+LLMK_API llmk_status llmk_request_set_f64(llmk_request *request, int32_t option, double value);
+
+/** Detail of the last error on this request ("" if none). Owned by it. */
+LLMK_API const char *llmk_request_errmsg(const llmk_request *request);
+
+/** Appends a message (chat). text may be NULL to start a message whose
+ *  content is added by the llmk_request_add_* part functions below.
+ *  role is an LLMK_ROLE_*; for LLMK_ROLE_TOOL use
+ *  llmk_request_add_tool_result() instead. */
+LLMK_API llmk_status llmk_request_add_message(llmk_request *request, int32_t role, const char *text);
+
+/** Appends a text part to the last message (chat). */
+LLMK_API llmk_status llmk_request_add_text(llmk_request *request, const char *text);
+
+/** Appends an image part given by URL (http(s) or data:) to the last
+ *  message (chat, vision models). detail: NULL, "auto", "low" or "high". */
+LLMK_API llmk_status llmk_request_add_image_url(llmk_request *request, const char *url, const char *detail);
+
+/** Appends an image part given by its bytes to the last message (chat);
+ *  mime e.g. "image/png". The bytes are copied (sent as a base64 data URL
+ *  to OpenAI-style APIs). */
+LLMK_API llmk_status llmk_request_add_image_data(llmk_request *request, const uint8_t *data, size_t len,
+                                                 const char *mime);
+
+/** Records a tool call made by the assistant in the last message (which
+ *  must have role ASSISTANT), to replay a conversation that used tools.
+ *  arguments_json must be a JSON object text. */
+LLMK_API llmk_status llmk_request_add_tool_call(llmk_request *request, const char *id, const char *name,
+                                                const char *arguments_json);
+
+/** Appends a tool message with the result of the tool call `tool_call_id`. */
+LLMK_API llmk_status llmk_request_add_tool_result(llmk_request *request, const char *tool_call_id,
+                                                  const char *content);
+
+/** Declares a tool (function) the model may call (chat). parameters_json
+ *  is a JSON Schema object text, or NULL for a function without parameters.
+ *  Invalid JSON gives LLMK_E_INVALID_ARG. */
+LLMK_API llmk_status llmk_request_add_tool(llmk_request *request, const char *name, const char *description,
+                                           const char *parameters_json);
+
+/** Adds one input text to embed (embed; repeatable, one vector each). */
+LLMK_API llmk_status llmk_request_add_input(llmk_request *request, const char *text);
+
+/** Sets the audio to transcribe (transcribe): bytes (copied), the file
+ *  name sent with it (e.g. "speech.wav"; its extension tells most services
+ *  the format) and its MIME type (NULL: guessed from the name). */
+LLMK_API llmk_status llmk_request_set_audio(llmk_request *request, const uint8_t *data, size_t len,
+                                            const char *filename, const char *mime);
+
+/** Merges provider-specific fields into the JSON body sent (a JSON object
+ *  text; its members replace the library's). NULL clears. For parameters no
+ *  uniform option covers. Not applied to multipart bodies. */
+LLMK_API llmk_status llmk_request_set_extra_json(llmk_request *request, const char *json_object);
+
+/* ------------------------------------------------------------------------
+ * Sending
+ * ---------------------------------------------------------------------- */
+
+/** Sends a request and waits for the whole response.
+ *  *out is set to a new response whenever memory allowed, on failure too:
+ *  it carries the error detail (llmk_response_error()), HTTP status and
+ *  provider error fields. Free it with llmk_response_free().
+ *  Returns the same status as llmk_response_status(*out).
+ *  Thread-safe for one client used from many threads. Blocks the caller. */
+LLMK_API llmk_status llmk_send(llmk_client *client, const llmk_request *request, llmk_response **out);
+
+/** Streaming callback: called on the sending thread for each event, in
+ *  order. Return 0 to continue, non-zero to cancel the request (the call
+ *  then returns LLMK_E_CANCELLED). The event is valid only during the call. */
+typedef int32_t (*llmk_stream_fn)(const llmk_event *event, void *user);
+
+/** Sends a chat request and streams the answer to `on_event` as it
+ *  arrives. When it returns, *out (set as in llmk_send()) holds the whole
+ *  accumulated response: text, tool calls, finish reason and usage equal to
+ *  what llmk_send() would have returned. Errors that arrive inside the
+ *  stream become error statuses, never text. Other request kinds are sent
+ *  as by llmk_send() and deliver one DONE event. Thread-safe like llmk_send(). */
+LLMK_API llmk_status llmk_stream(llmk_client *client, const llmk_request *request, llmk_stream_fn on_event,
+                                 void *user, llmk_response **out);
+
+/* ------------------------------------------------------------------------
+ * Streaming events (valid only inside the callback)
+ * ---------------------------------------------------------------------- */
+
+/** Event type (LLMK_EVENT_*). */
+LLMK_API int32_t llmk_event_type(const llmk_event *event);
+
+/** TEXT/REASONING: the new text fragment; TOOL_CALL: the new fragment of
+ *  the arguments JSON (may be ""). NUL-terminated; "" for other types. */
+LLMK_API const char *llmk_event_text(const llmk_event *event);
+
+/** Length in bytes of llmk_event_text(). */
+LLMK_API size_t llmk_event_text_len(const llmk_event *event);
+
+/** TOOL_CALL: index of the tool call the fragment belongs to; else -1. */
+LLMK_API int32_t llmk_event_tool_index(const llmk_event *event);
+
+/** TOOL_CALL: the call's id and function name as known so far (they
+ *  usually arrive with the first fragment), "" if not yet known. */
+LLMK_API const char *llmk_event_tool_id(const llmk_event *event);
+LLMK_API const char *llmk_event_tool_name(const llmk_event *event);
+
+/** USAGE/DONE: a token counter (LLMK_USAGE_*), or -1 if not known. */
+LLMK_API int64_t llmk_event_usage(const llmk_event *event, int32_t which);
+
+/* ------------------------------------------------------------------------
+ * Response
+ * ---------------------------------------------------------------------- */
+
+/** Frees a response. NULL-safe. */
+LLMK_API void llmk_response_free(llmk_response *response);
+
+/** Outcome of the request (LLMK_OK or an error status). */
+LLMK_API llmk_status llmk_response_status(const llmk_response *response);
+
+/** Detail of the failure ("" on success): what went wrong, naming the
+ *  provider's message and HTTP status where there was one. Never contains a
+ *  credential. */
+LLMK_API const char *llmk_response_error(const llmk_response *response);
+
+/** Provider's error type / code (e.g. "invalid_request_error",
+ *  "context_length_exceeded"), "" when none was given. */
+LLMK_API const char *llmk_response_error_type(const llmk_response *response);
+LLMK_API const char *llmk_response_error_code(const llmk_response *response);
+
+/** HTTP status of the final attempt, 0 if no response was received. */
+LLMK_API int32_t llmk_response_http_status(const llmk_response *response);
+
+/** Provider's request id (x-request-id and the like), "" if none. */
+LLMK_API const char *llmk_response_request_id(const llmk_response *response);
+
+/** Delay the provider asked for before retrying (Retry-After,
+ *  retry-after-ms), in ms; -1 if none was given. */
+LLMK_API int64_t llmk_response_retry_after_ms(const llmk_response *response);
+
+/** Value of a response header (case-insensitive name), NULL if absent. */
+LLMK_API const char *llmk_response_header(const llmk_response *response, const char *name);
+
+/** Model that answered, as reported by the provider ("" if not reported). */
+LLMK_API const char *llmk_response_model(const llmk_response *response);
+
+/** Chat: the answer text ("" if none). Transcribe: the transcript. */
+LLMK_API const char *llmk_response_text(const llmk_response *response);
+
+/** Chat: reasoning text where the provider exposes it ("" if none). */
+LLMK_API const char *llmk_response_reasoning(const llmk_response *response);
+
+/** Chat: why generation stopped, normalised to "stop", "length",
+ *  "tool_calls", "content_filter", or the provider's own value if it is
+ *  none of those; "" if unknown. */
+LLMK_API const char *llmk_response_finish_reason(const llmk_response *response);
+
+/** A token counter (LLMK_USAGE_*), or -1 if the provider did not report it. */
+LLMK_API int64_t llmk_response_usage(const llmk_response *response, int32_t which);
+
+/** A timing (LLMK_TIMING_*) in milliseconds, or -1 if not measured. */
+LLMK_API double llmk_response_timing(const llmk_response *response, int32_t which);
+
+/** Chat: number of tool calls the model made. */
+LLMK_API size_t llmk_response_tool_call_count(const llmk_response *response);
+
+/** Chat: id, function name and arguments (JSON text) of tool call i;
+ *  NULL if i is out of range. */
+LLMK_API const char *llmk_response_tool_call_id(const llmk_response *response, size_t i);
+LLMK_API const char *llmk_response_tool_call_name(const llmk_response *response, size_t i);
+LLMK_API const char *llmk_response_tool_call_arguments(const llmk_response *response, size_t i);
+
+/** Embed: number of vectors (one per input, in input order). */
+LLMK_API size_t llmk_response_embedding_count(const llmk_response *response);
+
+/** Embed: dimension of the vectors (all vectors share it), 0 if none. */
+LLMK_API size_t llmk_response_embedding_dim(const llmk_response *response);
+
+/** Embed: vector i as `dim` contiguous floats; NULL if out of range. */
+LLMK_API const float *llmk_response_embedding(const llmk_response *response, size_t i);
+
+/** Image: number of images returned. */
+LLMK_API size_t llmk_response_image_count(const llmk_response *response);
+
+/** Image: decoded bytes of image i (when the provider returned data),
+ *  with their length in *len; NULL (and *len 0) if the image came as URL
+ *  or i is out of range. len may be NULL. */
+LLMK_API const uint8_t *llmk_response_image_data(const llmk_response *response, size_t i, size_t *len);
+
+/** Image: URL of image i when returned by URL, else NULL. */
+LLMK_API const char *llmk_response_image_url(const llmk_response *response, size_t i);
+
+/** Image: the prompt as revised by the provider, NULL if none. */
+LLMK_API const char *llmk_response_image_revised_prompt(const llmk_response *response, size_t i);
+
+/** Speech: the audio bytes, length in *len (len may be NULL); NULL if none. */
+LLMK_API const uint8_t *llmk_response_audio(const llmk_response *response, size_t *len);
+
+/** Speech: MIME type of the audio (from Content-Type), "" if unknown. */
+LLMK_API const char *llmk_response_audio_mime(const llmk_response *response);
+
+/** Transcribe: duration of the audio in seconds, -1 if not reported. */
+LLMK_API double llmk_response_duration(const llmk_response *response);
+
+/** Transcribe (verbose_json): number of timed segments. */
+LLMK_API size_t llmk_response_segment_count(const llmk_response *response);
+
+/** Transcribe: start/end time in seconds and text of segment i
+ *  (-1 / NULL if out of range). */
+LLMK_API double llmk_response_segment_start(const llmk_response *response, size_t i);
+LLMK_API double llmk_response_segment_end(const llmk_response *response, size_t i);
+LLMK_API const char *llmk_response_segment_text(const llmk_response *response, size_t i);
+
+/** The response body as received (for a stream: the concatenated raw
+ *  stream), length in *len (len may be NULL). Always NUL-terminated. For
+ *  provider fields no accessor covers. */
+LLMK_API const char *llmk_response_raw(const llmk_response *response, size_t *len);
+
+/* ------------------------------------------------------------------------
+ * Transports
+ *
+ * A transport moves one HTTP exchange. The library builds the exchange
+ * (method, URL, headers, body), calls `send`, and the transport reports what
+ * came back through llmk_exchange_set_status(), llmk_exchange_add_header()
+ * and llmk_exchange_write() as bytes arrive. The built-in transport is
+ * libcurl; programs with their own HTTP stack install theirs with
+ * llmk_client_set_transport().
+ * ---------------------------------------------------------------------- */
+
+/** Transport callback table. Grows only at the end; struct_size tells the
+ *  library which fields the caller's version has. */
+typedef struct llmk_transport {
+	uint32_t struct_size; /* set by llmk_transport_init() / LLMK_TRANSPORT_INIT */
+	/** Performs the exchange, blocking until the response is complete or
+	 *  the transfer failed. Called on the sending thread, possibly from
+	 *  several threads at once for one client. Returns LLMK_OK when an HTTP
+	 *  response was received completely (whatever its status), or
+	 *  LLMK_E_TRANSPORT / LLMK_E_TIMEOUT / LLMK_E_CANCELLED (when
+	 *  llmk_exchange_write() returned non-zero). */
+	int32_t (*send)(llmk_exchange *exchange, void *user);
+	/** Called once when the client is freed (may be NULL). */
+	void (*close)(void *user);
+} llmk_transport;
+
+#define LLMK_TRANSPORT_INIT {sizeof(llmk_transport), 0, 0}
+
+/** Initialises a transport table: zeroes it and sets struct_size. */
+LLMK_API void llmk_transport_init(llmk_transport *transport);
+
+/** Installs a transport on a client (the table is copied; `user` is passed
+ *  to its callbacks). NULL transport restores the built-in one.
+ *  Returns LLMK_E_INVALID_ARG for a NULL client, a table without `send` or
+ *  with a struct_size too small; LLMK_E_UNSUPPORTED for NULL when the
+ *  library was built without libcurl. Not thread-safe. */
+LLMK_API llmk_status llmk_client_set_transport(llmk_client *client, const llmk_transport *transport,
+                                               void *user);
+
+/** Request method, e.g. "POST". */
+LLMK_API const char *llmk_exchange_method(const llmk_exchange *exchange);
+
+/** Full request URL. */
+LLMK_API const char *llmk_exchange_url(const llmk_exchange *exchange);
+
+/** Number of request headers, and name/value of header i (NULL if out of
+ *  range). Values may carry credentials: transports must not log them. */
+LLMK_API size_t llmk_exchange_header_count(const llmk_exchange *exchange);
+LLMK_API const char *llmk_exchange_header_name(const llmk_exchange *exchange, size_t i);
+LLMK_API const char *llmk_exchange_header_value(const llmk_exchange *exchange, size_t i);
+
+/** Request body and its length (len may be NULL); NULL when there is none. */
+LLMK_API const uint8_t *llmk_exchange_body(const llmk_exchange *exchange, size_t *len);
+
+/** Timeouts the transport should apply, in ms (0 = none): total,
+ *  connect and idle-between-bytes (LLMK_OPT_TIMEOUT_MS ... option ids). */
+LLMK_API int64_t llmk_exchange_timeout_ms(const llmk_exchange *exchange, int32_t option);
+
+/** Reports the HTTP status of the response. Call before writing body. */
+LLMK_API llmk_status llmk_exchange_set_status(llmk_exchange *exchange, int32_t http_status);
+
+/** Reports one response header. */
+LLMK_API llmk_status llmk_exchange_add_header(llmk_exchange *exchange, const char *name, const char *value);
+
+/** Reports response body bytes as they arrive. Returns 0 to continue;
+ *  non-zero means the library wants the transfer stopped (the caller
+ *  cancelled, or a limit was exceeded): the transport must abort and return
+ *  LLMK_E_CANCELLED. */
+LLMK_API int32_t llmk_exchange_write(llmk_exchange *exchange, const uint8_t *data, size_t len);
+
+/** Attaches a message describing a transport failure (e.g. "connection
+ *  refused"); it becomes part of llmk_response_error(). */
+LLMK_API void llmk_exchange_set_error(llmk_exchange *exchange, const char *message);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LLMKIT_H */

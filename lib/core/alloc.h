@@ -1,0 +1,17 @@
+/* Internal allocation entry points. Every allocation in lib/ goes through
+ * these so that a process-wide allocator hook (and allocation-failure tests)
+ * can replace them in one place. */
+#ifndef LLMK_ALLOC_H
+#define LLMK_ALLOC_H
+
+#include <stddef.h>
+
+void *llmk__malloc(size_t n);
+void *llmk__calloc(size_t count, size_t size);
+void *llmk__realloc(void *p, size_t n);
+void llmk__free(void *p);
+/* NULL in, NULL out; NULL on allocation failure. */
+char *llmk__strdup(const char *s);
+char *llmk__strndup(const char *s, size_t n);
+
+#endif

@@ -1,0 +1,181 @@
+/* Version, status table, options table and library initialisation. */
+#include <pthread.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <sodium.h>
+#ifdef LLMK_HAVE_CURL
+#include <curl/curl.h>
+#endif
+
+#include "core/internal.h"
+
+int32_t llmk_version_number(void)
+{
+	return LLMK_VERSION_NUMBER;
+}
+
+const char *llmk_version(void)
+{
+	return LLMK_VERSION_STRING;
+}
+
+#define LLMK__NAME_CASE(name, value, msg) \
+	case value:                           \
+		return "LLMK_" #name;
+const char *llmk_status_name(int32_t status)
+{
+	switch (status) {
+		LLMK_STATUS_TABLE(LLMK__NAME_CASE)
+	default:
+		return "LLMK_E_UNKNOWN_STATUS";
+	}
+}
+
+#define LLMK__MSG_CASE(name, value, msg) \
+	case value:                          \
+		return msg;
+const char *llmk_strerror(int32_t status)
+{
+	switch (status) {
+		LLMK_STATUS_TABLE(LLMK__MSG_CASE)
+	default:
+		return "unknown status code";
+	}
+}
+
+void llmk_free(void *p)
+{
+	llmk__free(p);
+}
+
+/* ---- options ---------------------------------------------------------- */
+
+#define K(kind) (1u << (kind))
+#define LLMK__OPT_INFO(name, id, scope, str, doc) {id, str, LLMK_SCOPE_##scope, 0},
+static llmk_optinfo options[] = {LLMK_OPTION_TABLE(LLMK__OPT_INFO)};
+
+/* Which request kinds each request option applies to; an option missing
+ * here applies to every kind. Kept next to the table so one glance shows
+ * both. */
+static const struct {
+	int32_t id;
+	unsigned kinds;
+} option_kinds[] = {
+	{LLMK_OPT_STOP, K(LLMK_CHAT)},
+	{LLMK_OPT_TOOL_CHOICE, K(LLMK_CHAT)},
+	{LLMK_OPT_RESPONSE_FORMAT, K(LLMK_CHAT)},
+	{LLMK_OPT_JSON_SCHEMA, K(LLMK_CHAT)},
+	{LLMK_OPT_JSON_SCHEMA_NAME, K(LLMK_CHAT)},
+	{LLMK_OPT_PROMPT, K(LLMK_IMAGE) | K(LLMK_TRANSCRIBE)},
+	{LLMK_OPT_INPUT, K(LLMK_SPEECH)},
+	{LLMK_OPT_VOICE, K(LLMK_SPEECH)},
+	{LLMK_OPT_AUDIO_FORMAT, K(LLMK_SPEECH)},
+	{LLMK_OPT_INSTRUCTIONS, K(LLMK_SPEECH)},
+	{LLMK_OPT_SPEED, K(LLMK_SPEECH)},
+	{LLMK_OPT_LANGUAGE, K(LLMK_TRANSCRIBE)},
+	{LLMK_OPT_TRANSCRIPT_FORMAT, K(LLMK_TRANSCRIBE)},
+	{LLMK_OPT_IMAGE_SIZE, K(LLMK_IMAGE)},
+	{LLMK_OPT_IMAGE_QUALITY, K(LLMK_IMAGE)},
+	{LLMK_OPT_IMAGE_STYLE, K(LLMK_IMAGE)},
+	{LLMK_OPT_IMAGE_RESPONSE_FORMAT, K(LLMK_IMAGE)},
+	{LLMK_OPT_IMAGE_COUNT, K(LLMK_IMAGE)},
+	{LLMK_OPT_REASONING_EFFORT, K(LLMK_CHAT)},
+	{LLMK_OPT_MAX_TOKENS, K(LLMK_CHAT)},
+	{LLMK_OPT_SEED, K(LLMK_CHAT)},
+	{LLMK_OPT_TOP_P, K(LLMK_CHAT)},
+	{LLMK_OPT_FREQUENCY_PENALTY, K(LLMK_CHAT)},
+	{LLMK_OPT_PRESENCE_PENALTY, K(LLMK_CHAT)},
+	{LLMK_OPT_TEMPERATURE, K(LLMK_CHAT) | K(LLMK_TRANSCRIBE)},
+	{LLMK_OPT_DIMENSIONS, K(LLMK_EMBED)},
+	{LLMK_OPT_USER, K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_IMAGE)},
+};
+
+static pthread_once_t options_once = PTHREAD_ONCE_INIT;
+
+static void options_fill_kinds(void)
+{
+	size_t i, j;
+
+	for (i = 0; i < sizeof(options) / sizeof(options[0]); i++)
+		for (j = 0; j < sizeof(option_kinds) / sizeof(option_kinds[0]); j++)
+			if (option_kinds[j].id == options[i].id)
+				options[i].kinds = option_kinds[j].kinds;
+}
+
+const llmk_optinfo *llmk__option_info(int32_t id)
+{
+	size_t i;
+
+	pthread_once(&options_once, options_fill_kinds);
+	for (i = 0; i < sizeof(options) / sizeof(options[0]); i++)
+		if (options[i].id == id)
+			return &options[i];
+	return NULL;
+}
+
+int llmk__option_slot(int32_t id)
+{
+	int slot = id % 1000;
+	int type = id / 1000;
+	int max = type == LLMK_TYPE_STR ? LLMK_STR_SLOTS : type == LLMK_TYPE_I64 ? LLMK_I64_SLOTS : LLMK_F64_SLOTS;
+
+	if (!llmk__option_info(id) || slot >= max)
+		return -1;
+	return slot;
+}
+
+int32_t llmk_option_by_name(const char *name)
+{
+	size_t i;
+
+	if (!name)
+		return 0;
+	for (i = 0; i < sizeof(options) / sizeof(options[0]); i++)
+		if (strcmp(options[i].name, name) == 0)
+			return options[i].id;
+	return 0;
+}
+
+const char *llmk_option_name(int32_t option)
+{
+	const llmk_optinfo *o = llmk__option_info(option);
+	return o ? o->name : NULL;
+}
+
+int32_t llmk_option_type(int32_t option)
+{
+	return llmk__option_info(option) ? option / 1000 : 0;
+}
+
+/* ---- initialisation ----------------------------------------------------- */
+
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+static llmk_status init_status = LLMK_OK;
+
+static void *json_alloc(size_t n)
+{
+	return llmk__malloc(n);
+}
+
+static void global_init(void)
+{
+	if (sodium_init() < 0) {
+		init_status = LLMK_E_NOMEM;
+		return;
+	}
+	json_set_alloc_funcs(json_alloc, llmk__free);
+	/* Seeds jansson's hash function once, before any thread can race on
+	 * its lazy seeding (jansson's documented requirement). */
+	json_object_seed(0);
+#ifdef LLMK_HAVE_CURL
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		init_status = LLMK_E_TRANSPORT;
+#endif
+}
+
+llmk_status llmk_global_init(void)
+{
+	pthread_once(&init_once, global_init);
+	return init_status;
+}

@@ -1,0 +1,75 @@
+#include "buf.h"
+
+#include <string.h>
+
+#include "alloc.h"
+
+int llmk_buf_reserve(llmk_buf *b, size_t extra)
+{
+	size_t need, cap;
+	char *p;
+
+	if (extra > (size_t)-1 - b->len - 1)
+		return -1;
+	need = b->len + extra + 1;
+	if (need <= b->cap)
+		return 0;
+	cap = b->cap ? b->cap : 64;
+	while (cap < need)
+		cap = cap > ((size_t)-1) / 2 ? need : cap * 2;
+	p = llmk__realloc(b->data, cap);
+	if (!p)
+		return -1;
+	b->data = p;
+	b->cap = cap;
+	return 0;
+}
+
+int llmk_buf_append(llmk_buf *b, const void *p, size_t n)
+{
+	if (llmk_buf_reserve(b, n))
+		return -1;
+	if (n)
+		memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+int llmk_buf_append_str(llmk_buf *b, const char *s)
+{
+	return llmk_buf_append(b, s, strlen(s));
+}
+
+int llmk_buf_append_char(llmk_buf *b, char c)
+{
+	return llmk_buf_append(b, &c, 1);
+}
+
+void llmk_buf_clear(llmk_buf *b)
+{
+	b->len = 0;
+	if (b->data)
+		b->data[0] = '\0';
+}
+
+void llmk_buf_free(llmk_buf *b)
+{
+	llmk__free(b->data);
+	b->data = NULL;
+	b->len = b->cap = 0;
+}
+
+char *llmk_buf_detach(llmk_buf *b, size_t *len)
+{
+	char *p;
+
+	if (!b->data && llmk_buf_reserve(b, 0))
+		return NULL;
+	p = b->data;
+	if (len)
+		*len = b->len;
+	b->data = NULL;
+	b->len = b->cap = 0;
+	return p;
+}

@@ -1,0 +1,299 @@
+/* Client: provider resolution, configuration, credentials. */
+#define _POSIX_C_SOURCE 200809L
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/internal.h"
+
+static llmk_status client_err(llmk_client *c, llmk_status st, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c->errmsg, sizeof(c->errmsg), fmt, ap);
+	va_end(ap);
+	return st;
+}
+
+static const char *env_nonempty(const char *name)
+{
+	const char *v = name ? getenv(name) : NULL;
+	return v && *v ? v : NULL;
+}
+
+llmk_status llmk_client_new(llmk_client **out, const char *model)
+{
+	const llmk_provider *prov;
+	const char *slash, *name, *mdl, *v;
+	size_t nlen;
+	llmk_client *c;
+	llmk_status st;
+
+	if (!out)
+		return LLMK_E_INVALID_ARG;
+	*out = NULL;
+	if (!model || !*model)
+		return LLMK_E_INVALID_ARG;
+	st = llmk_global_init();
+	if (st)
+		return st;
+
+	slash = strchr(model, '/');
+	if (slash) {
+		name = model;
+		nlen = (size_t)(slash - model);
+		mdl = slash + 1;
+	} else {
+		name = "openai";
+		nlen = 6;
+		mdl = model;
+	}
+	prov = llmk__provider_find(name, nlen);
+	if (!prov)
+		return LLMK_E_UNSUPPORTED;
+
+	c = llmk__calloc(1, sizeof(*c));
+	if (!c)
+		return LLMK_E_NOMEM;
+	c->provider = prov;
+	c->model = llmk__strdup(mdl);
+	v = env_nonempty(prov->url_env);
+	c->base_url = llmk__strdup(v ? v : prov->base_url);
+	if (!c->model || !c->base_url) {
+		llmk_client_free(c);
+		return LLMK_E_NOMEM;
+	}
+	/* Strip one trailing slash so paths join cleanly. */
+	nlen = strlen(c->base_url);
+	if (nlen > 1 && c->base_url[nlen - 1] == '/')
+		c->base_url[nlen - 1] = '\0';
+	v = env_nonempty(prov->key_env);
+	if (v && llmk__secret_set(&c->api_key, v)) {
+		llmk_client_free(c);
+		return LLMK_E_NOMEM;
+	}
+#ifdef LLMK_HAVE_CURL
+	c->transport = llmk__curl_transport;
+	c->transport_user = llmk__curl_transport_new();
+	if (!c->transport_user) {
+		llmk_client_free(c);
+		return LLMK_E_NOMEM;
+	}
+#endif
+	*out = c;
+	return LLMK_OK;
+}
+
+void llmk_client_free(llmk_client *c)
+{
+	size_t i;
+
+	if (!c)
+		return;
+	if (c->transport.close)
+		c->transport.close(c->transport_user);
+	llmk__secret_free(&c->api_key);
+	llmk__free(c->model);
+	llmk__free(c->base_url);
+	for (i = 0; i < LLMK_STR_SLOTS; i++)
+		llmk__free_wiped(c->str[i]);
+	llmk__free(c);
+}
+
+static llmk_status check_opt(llmk_client *c, int32_t opt, int type)
+{
+	const llmk_optinfo *o = llmk__option_info(opt);
+
+	if (!o)
+		return client_err(c, LLMK_E_UNKNOWN_OPTION, "unknown option id %d", (int)opt);
+	if (opt / 1000 != type)
+		return client_err(c, LLMK_E_INVALID_ARG, "option '%s' takes a %s value", o->name,
+		                  opt / 1000 == LLMK_TYPE_STR   ? "string"
+		                  : opt / 1000 == LLMK_TYPE_I64 ? "integer"
+		                                                : "floating-point");
+	if (!(o->scope & LLMK_SCOPE_C))
+		return client_err(c, LLMK_E_INVALID_ARG, "option '%s' is a request option, not a client option",
+		                  o->name);
+	c->errmsg[0] = '\0';
+	return LLMK_OK;
+}
+
+static int valid_url(const char *u)
+{
+	return strncmp(u, "http://", 7) == 0 || strncmp(u, "https://", 8) == 0;
+}
+
+llmk_status llmk_client_set_str(llmk_client *c, int32_t opt, const char *value)
+{
+	llmk_status st;
+	char *copy;
+	size_t n;
+
+	if (!c)
+		return LLMK_E_INVALID_ARG;
+	st = check_opt(c, opt, LLMK_TYPE_STR);
+	if (st)
+		return st;
+	switch (opt) {
+	case LLMK_OPT_API_KEY:
+		if (value && !*value)
+			return client_err(c, LLMK_E_INVALID_ARG, "api_key must not be empty");
+		if (llmk__secret_set(&c->api_key, value))
+			return client_err(c, LLMK_E_NOMEM, "out of memory storing api_key");
+		return LLMK_OK;
+	case LLMK_OPT_BASE_URL:
+		if (!value)
+			value = c->provider->base_url;
+		if (!valid_url(value))
+			return client_err(c, LLMK_E_INVALID_ARG, "base_url must start with http:// or https://");
+		copy = llmk__strdup(value);
+		if (!copy)
+			return client_err(c, LLMK_E_NOMEM, "out of memory");
+		n = strlen(copy);
+		if (n > 8 && copy[n - 1] == '/')
+			copy[n - 1] = '\0';
+		llmk__free(c->base_url);
+		c->base_url = copy;
+		return LLMK_OK;
+	case LLMK_OPT_MODEL:
+		if (!value || !*value)
+			return client_err(c, LLMK_E_INVALID_ARG, "model must not be empty");
+		copy = llmk__strdup(value);
+		if (!copy)
+			return client_err(c, LLMK_E_NOMEM, "out of memory");
+		llmk__free(c->model);
+		c->model = copy;
+		return LLMK_OK;
+	default:
+		break;
+	}
+	if (value && strpbrk(value, "\r\n"))
+		return client_err(c, LLMK_E_INVALID_ARG, "option '%s' must not contain line breaks",
+		                  llmk_option_name(opt));
+	copy = NULL;
+	if (value && !(copy = llmk__strdup(value)))
+		return client_err(c, LLMK_E_NOMEM, "out of memory");
+	llmk__free_wiped(c->str[llmk__option_slot(opt)]);
+	c->str[llmk__option_slot(opt)] = copy;
+	return LLMK_OK;
+}
+
+llmk_status llmk_client_set_i64(llmk_client *c, int32_t opt, int64_t value)
+{
+	llmk_status st;
+	int slot;
+
+	if (!c)
+		return LLMK_E_INVALID_ARG;
+	st = check_opt(c, opt, LLMK_TYPE_I64);
+	if (st)
+		return st;
+	if (value < 0)
+		return client_err(c, LLMK_E_INVALID_ARG, "option '%s' must not be negative", llmk_option_name(opt));
+	if ((opt == LLMK_OPT_MAX_RESPONSE_BYTES || opt == LLMK_OPT_MAX_LINE_BYTES) && value < 1024)
+		return client_err(c, LLMK_E_INVALID_ARG, "option '%s' must be at least 1024", llmk_option_name(opt));
+	slot = llmk__option_slot(opt);
+	c->i64[slot] = value;
+	c->i64_set |= 1u << slot;
+	return LLMK_OK;
+}
+
+llmk_status llmk_client_set_f64(llmk_client *c, int32_t opt, double value)
+{
+	llmk_status st;
+
+	if (!c)
+		return LLMK_E_INVALID_ARG;
+	st = check_opt(c, opt, LLMK_TYPE_F64);
+	if (st)
+		return st;
+	/* No client-scope double options exist yet; check_opt rejected all. */
+	(void)value;
+	return LLMK_E_INVALID_ARG;
+}
+
+const char *llmk_client_errmsg(const llmk_client *c)
+{
+	return c ? c->errmsg : "client is NULL";
+}
+
+const char *llmk_client_provider(const llmk_client *c)
+{
+	return c ? c->provider->name : "";
+}
+
+const char *llmk_client_model(const llmk_client *c)
+{
+	return c ? c->model : "";
+}
+
+const char *llmk_client_base_url(const llmk_client *c)
+{
+	return c ? c->base_url : "";
+}
+
+int32_t llmk_client_has_api_key(const llmk_client *c)
+{
+	return c && c->api_key ? 1 : 0;
+}
+
+const char *llmk__client_str(const llmk_client *c, int32_t opt)
+{
+	int slot = llmk__option_slot(opt);
+	return slot >= 0 ? c->str[slot] : NULL;
+}
+
+int64_t llmk__client_i64(const llmk_client *c, int32_t opt, int64_t dflt)
+{
+	int slot = llmk__option_slot(opt);
+	return slot >= 0 && (c->i64_set & (1u << slot)) ? c->i64[slot] : dflt;
+}
+
+void llmk_transport_init(llmk_transport *t)
+{
+	if (t) {
+		memset(t, 0, sizeof(*t));
+		t->struct_size = (uint32_t)sizeof(*t);
+	}
+}
+
+llmk_status llmk_client_set_transport(llmk_client *c, const llmk_transport *t, void *user)
+{
+	if (!c)
+		return LLMK_E_INVALID_ARG;
+	if (!t) {
+#ifdef LLMK_HAVE_CURL
+		void *u;
+
+		if (!c->custom_transport)
+			return LLMK_OK;
+		u = llmk__curl_transport_new();
+		if (!u)
+			return client_err(c, LLMK_E_NOMEM, "out of memory");
+		if (c->transport.close)
+			c->transport.close(c->transport_user);
+		c->transport = llmk__curl_transport;
+		c->transport_user = u;
+		c->custom_transport = 0;
+		return LLMK_OK;
+#else
+		return client_err(c, LLMK_E_UNSUPPORTED, "built without libcurl: a transport is required");
+#endif
+	}
+	if (t->struct_size < offsetof(llmk_transport, send) + sizeof(t->send))
+		return client_err(c, LLMK_E_INVALID_ARG, "transport struct_size %u is too small",
+		                  (unsigned)t->struct_size);
+	if (!t->send)
+		return client_err(c, LLMK_E_INVALID_ARG, "transport has no send callback");
+	if (c->transport.close)
+		c->transport.close(c->transport_user);
+	/* Copy only what the caller's version of the table has. */
+	memset(&c->transport, 0, sizeof(c->transport));
+	memcpy(&c->transport, t, t->struct_size < sizeof(*t) ? t->struct_size : sizeof(*t));
+	c->transport.struct_size = (uint32_t)sizeof(c->transport);
+	c->transport_user = user;
+	c->custom_transport = 1;
+	return LLMK_OK;
+}

@@ -1,0 +1,275 @@
+/* Private definitions shared by lib/. Nothing here is part of the ABI. */
+#ifndef LLMK_INTERNAL_H
+#define LLMK_INTERNAL_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "llmkit.h"
+#include "core/alloc.h"
+#include "core/buf.h"
+
+#define LLMK_ERRMSG_MAX 512
+#define LLMK_MAX_STOP 4
+#define LLMK_DEFAULT_MAX_RESPONSE (64u * 1024u * 1024u)
+#define LLMK_DEFAULT_MAX_LINE (4u * 1024u * 1024u)
+#define LLMK_MAX_HEADERS 256
+#define LLMK_MAX_HEADER_BYTES (64u * 1024u)
+
+/* ---- options ---------------------------------------------------------- */
+
+/* Slots: option id % 1000 indexes a per-type array. */
+#define LLMK_STR_SLOTS 32
+#define LLMK_I64_SLOTS 16
+#define LLMK_F64_SLOTS 8
+
+enum { LLMK_SCOPE_C = 1, LLMK_SCOPE_R = 2, LLMK_SCOPE_CR = 3 };
+
+typedef struct llmk_optinfo {
+	int32_t id;
+	const char *name;
+	int scope;
+	unsigned kinds; /* bit (1 << kind) for request options; 0 = any */
+} llmk_optinfo;
+
+const llmk_optinfo *llmk__option_info(int32_t id);
+/* Slot index of an option within its type's array, or -1. */
+int llmk__option_slot(int32_t id);
+
+/* ---- conversation ----------------------------------------------------- */
+
+enum { LLMK_PART_TEXT = 1, LLMK_PART_IMAGE_URL = 2, LLMK_PART_TOOL_CALL = 3 };
+
+typedef struct llmk_part {
+	int type;
+	char *text;   /* TEXT: text; IMAGE_URL: url; TOOL_CALL: arguments JSON */
+	char *detail; /* IMAGE_URL: detail; TOOL_CALL: function name */
+	char *id;     /* TOOL_CALL: call id */
+} llmk_part;
+
+typedef struct llmk_message {
+	int32_t role;
+	char *tool_call_id; /* role TOOL */
+	llmk_part *parts;
+	size_t nparts, cap;
+} llmk_message;
+
+typedef struct llmk_tool {
+	char *name;
+	char *description;
+	char *parameters; /* JSON text, validated */
+} llmk_tool;
+
+struct llmk_request {
+	int32_t kind;
+	llmk_message *msgs;
+	size_t nmsgs, msgcap;
+	llmk_tool *tools;
+	size_t ntools, toolcap;
+	char **inputs;
+	size_t ninputs, inputcap;
+	char *stops[LLMK_MAX_STOP];
+	size_t nstops;
+	char *str[LLMK_STR_SLOTS];
+	int64_t i64[LLMK_I64_SLOTS];
+	double f64[LLMK_F64_SLOTS];
+	uint32_t i64_set, f64_set;
+	uint8_t *audio;
+	size_t audio_len;
+	char *audio_name, *audio_mime;
+	char *extra_json;
+	char errmsg[LLMK_ERRMSG_MAX];
+};
+
+/* Request option accessors: NULL / 0 when not set. */
+const char *llmk__req_str(const llmk_request *r, int32_t opt);
+int llmk__req_i64(const llmk_request *r, int32_t opt, int64_t *out);
+int llmk__req_f64(const llmk_request *r, int32_t opt, double *out);
+
+/* ---- response ----------------------------------------------------------- */
+
+typedef struct llmk_tool_call {
+	llmk_buf id, name, args;
+} llmk_tool_call;
+
+typedef struct llmk_image {
+	uint8_t *data;
+	size_t len;
+	char *url;
+	char *revised_prompt;
+} llmk_image;
+
+typedef struct llmk_segment {
+	double start, end;
+	char *text;
+} llmk_segment;
+
+typedef struct llmk_header {
+	char *name, *value;
+} llmk_header;
+
+struct llmk_response {
+	llmk_status status;
+	int32_t http_status;
+	char *error, *error_type, *error_code;
+	char *request_id, *model, *finish_reason, *audio_mime;
+	int64_t retry_after_ms;
+	llmk_buf text, reasoning, raw;
+	int64_t usage[6];
+	double timing[4];
+	llmk_tool_call *calls;
+	size_t ncalls, callcap;
+	float *emb;
+	size_t nemb, dim;
+	llmk_image *images;
+	size_t nimages;
+	uint8_t *audio;
+	size_t audio_len;
+	double duration;
+	llmk_segment *segments;
+	size_t nsegments;
+	llmk_header *headers;
+	size_t nheaders, headercap;
+	size_t header_bytes;
+};
+
+llmk_response *llmk__response_new(void);
+/* Records a failure: status and a formatted message (printf-style). The
+ * first failure wins, so the root cause is not overwritten by fallout. */
+llmk_status llmk__fail(llmk_response *resp, llmk_status st, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 3, 4)))
+#endif
+	;
+/* Replaces a string field; returns LLMK_E_NOMEM on failure. */
+llmk_status llmk__set_field(char **field, const char *value);
+llmk_status llmk__set_fieldn(char **field, const char *value, size_t n);
+llmk_tool_call *llmk__response_tool_call(llmk_response *resp, size_t index);
+const char *llmk__response_header(const llmk_response *resp, const char *name);
+
+/* ---- client --------------------------------------------------------------- */
+
+struct llmk_provider;
+
+struct llmk_client {
+	const struct llmk_provider *provider;
+	char *model;
+	char *base_url;
+	char *api_key; /* sodium_malloc'd, read-only, wiped by sodium_free */
+	char *str[LLMK_STR_SLOTS];
+	int64_t i64[LLMK_I64_SLOTS];
+	double f64[LLMK_F64_SLOTS];
+	uint32_t i64_set, f64_set;
+	llmk_transport transport;
+	void *transport_user;
+	int custom_transport;
+	char errmsg[LLMK_ERRMSG_MAX];
+};
+
+const char *llmk__client_str(const llmk_client *c, int32_t opt);
+int64_t llmk__client_i64(const llmk_client *c, int32_t opt, int64_t dflt);
+
+/* ---- exchange ------------------------------------------------------------- */
+
+typedef struct llmk_exchange_sink {
+	/* Return 0 to continue, non-zero to stop the transfer. */
+	int (*status)(void *ctx, int32_t http_status);
+	int (*header)(void *ctx, const char *name, const char *value);
+	int (*body)(void *ctx, const uint8_t *data, size_t len);
+	void *ctx;
+} llmk_exchange_sink;
+
+struct llmk_exchange {
+	const char *method;
+	char *url;
+	llmk_header *headers; /* values may hold credentials: wiped on free */
+	size_t nheaders, headercap;
+	llmk_buf body;
+	int64_t timeout_ms, connect_timeout_ms, idle_timeout_ms;
+	llmk_exchange_sink sink;
+	int stopped; /* the sink asked to stop */
+	char errmsg[LLMK_ERRMSG_MAX];
+};
+
+void llmk__exchange_init(llmk_exchange *ex);
+void llmk__exchange_clear(llmk_exchange *ex);
+llmk_status llmk__exchange_set_url(llmk_exchange *ex, const char *base, const char *path);
+llmk_status llmk__exchange_header(llmk_exchange *ex, const char *name, const char *value);
+
+/* ---- streaming ------------------------------------------------------------ */
+
+struct llmk_event {
+	int32_t type;
+	const char *text;
+	size_t text_len;
+	int32_t tool_index;
+	const char *tool_id, *tool_name;
+	const int64_t *usage;
+};
+
+typedef struct llmk_stream_ctx {
+	llmk_response *resp;
+	llmk_stream_fn fn;
+	void *user;
+	int done;     /* the provider signalled the end of the stream */
+	int cancelled;
+	double t0;
+	void *provider_state;
+} llmk_stream_ctx;
+
+/* Append to the response and tell the caller. Return non-zero to stop. */
+int llmk__emit_text(llmk_stream_ctx *s, const char *text, size_t len);
+int llmk__emit_reasoning(llmk_stream_ctx *s, const char *text, size_t len);
+int llmk__emit_tool(llmk_stream_ctx *s, size_t index, const char *id, const char *name, const char *args,
+                    size_t args_len);
+int llmk__emit_usage(llmk_stream_ctx *s);
+int llmk__emit_done(llmk_stream_ctx *s);
+
+/* ---- providers -------------------------------------------------------- */
+
+enum {
+	LLMK_Q_KEY_OPTIONAL = 1u << 0,   /* local servers: no key needed */
+	LLMK_Q_LEGACY_MAX_TOKENS = 1u << 1, /* send max_tokens, not max_completion_tokens */
+};
+
+typedef struct llmk_adapter {
+	/* Fills the exchange (method, URL, headers, body) for a request. */
+	llmk_status (*build)(const llmk_client *c, const llmk_request *r, const char *model, int stream,
+	                     llmk_exchange *ex, llmk_response *resp);
+	/* Parses a complete 2xx body. */
+	llmk_status (*parse)(const llmk_client *c, const llmk_request *r, llmk_response *resp,
+	                     const char *content_type, const char *body, size_t len);
+	/* Fills error fields from a non-2xx body and returns the status. */
+	llmk_status (*parse_error)(llmk_response *resp, int32_t http_status, const char *body, size_t len);
+	/* Handles one decoded SSE event of a chat stream. */
+	llmk_status (*stream_event)(llmk_stream_ctx *s, const char *event, const char *data, size_t len);
+} llmk_adapter;
+
+typedef struct llmk_provider {
+	const char *name;
+	const char *base_url;
+	const char *key_env;
+	const char *url_env;
+	unsigned quirks;
+	const llmk_adapter *adapter;
+} llmk_provider;
+
+const llmk_provider *llmk__provider_find(const char *name, size_t len);
+extern const llmk_adapter llmk__openai_adapter;
+
+/* ---- helpers ---------------------------------------------------------- */
+
+double llmk__now_ms(void);
+/* Maps an HTTP status to the generic status table. */
+llmk_status llmk__status_from_http(int32_t http_status);
+/* Secret storage (libsodium guarded memory). */
+llmk_status llmk__secret_set(char **slot, const char *value);
+void llmk__secret_free(char **slot);
+/* Wipes then frees ordinary heap memory that may have held a secret. */
+void llmk__free_wiped(char *p);
+/* Built-in transport (lib/transport/curl.c); send == NULL if built without. */
+extern const llmk_transport llmk__curl_transport;
+void *llmk__curl_transport_new(void);
+
+#endif

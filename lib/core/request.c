@@ -1,0 +1,671 @@
+/* Request: the provider-neutral description of what to ask. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "core/internal.h"
+
+static llmk_status req_err(llmk_request *r, llmk_status st, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 3, 4)))
+#endif
+	;
+
+static llmk_status req_err(llmk_request *r, llmk_status st, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->errmsg, sizeof(r->errmsg), fmt, ap);
+	va_end(ap);
+	return st;
+}
+
+static const char *kind_name(int32_t kind)
+{
+	switch (kind) {
+	case LLMK_CHAT:
+		return "chat";
+	case LLMK_EMBED:
+		return "embed";
+	case LLMK_IMAGE:
+		return "image";
+	case LLMK_TRANSCRIBE:
+		return "transcribe";
+	case LLMK_SPEECH:
+		return "speech";
+	default:
+		return "unknown";
+	}
+}
+
+llmk_status llmk_request_new(llmk_request **out, int32_t kind)
+{
+	llmk_request *r;
+
+	if (!out)
+		return LLMK_E_INVALID_ARG;
+	*out = NULL;
+	if (kind < LLMK_CHAT || kind > LLMK_SPEECH)
+		return LLMK_E_INVALID_ARG;
+	r = llmk__calloc(1, sizeof(*r));
+	if (!r)
+		return LLMK_E_NOMEM;
+	r->kind = kind;
+	*out = r;
+	return LLMK_OK;
+}
+
+static void part_free(llmk_part *p)
+{
+	llmk__free(p->text);
+	llmk__free(p->detail);
+	llmk__free(p->id);
+}
+
+void llmk_request_free(llmk_request *r)
+{
+	size_t i, j;
+
+	if (!r)
+		return;
+	for (i = 0; i < r->nmsgs; i++) {
+		for (j = 0; j < r->msgs[i].nparts; j++)
+			part_free(&r->msgs[i].parts[j]);
+		llmk__free(r->msgs[i].parts);
+		llmk__free(r->msgs[i].tool_call_id);
+	}
+	llmk__free(r->msgs);
+	for (i = 0; i < r->ntools; i++) {
+		llmk__free(r->tools[i].name);
+		llmk__free(r->tools[i].description);
+		llmk__free(r->tools[i].parameters);
+	}
+	llmk__free(r->tools);
+	for (i = 0; i < r->ninputs; i++)
+		llmk__free(r->inputs[i]);
+	llmk__free(r->inputs);
+	for (i = 0; i < r->nstops; i++)
+		llmk__free(r->stops[i]);
+	for (i = 0; i < LLMK_STR_SLOTS; i++)
+		llmk__free(r->str[i]);
+	llmk__free(r->audio);
+	llmk__free(r->audio_name);
+	llmk__free(r->audio_mime);
+	llmk__free(r->extra_json);
+	llmk__free(r);
+}
+
+int32_t llmk_request_kind(const llmk_request *r)
+{
+	return r ? r->kind : 0;
+}
+
+const char *llmk_request_errmsg(const llmk_request *r)
+{
+	return r ? r->errmsg : "request is NULL";
+}
+
+/* Grows an array of `size`-byte elements to hold one more. */
+static int grow(void **arr, size_t *cap, size_t len, size_t size)
+{
+	size_t ncap;
+	void *p;
+
+	if (len < *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : 4;
+	p = llmk__realloc(*arr, ncap * size);
+	if (!p)
+		return -1;
+	*arr = p;
+	*cap = ncap;
+	return 0;
+}
+
+static llmk_status check_opt(llmk_request *r, int32_t opt, int type)
+{
+	const llmk_optinfo *o = llmk__option_info(opt);
+
+	if (!o)
+		return req_err(r, LLMK_E_UNKNOWN_OPTION, "unknown option id %d", (int)opt);
+	if (opt / 1000 != type)
+		return req_err(r, LLMK_E_INVALID_ARG, "option '%s' takes a %s value", o->name,
+		               opt / 1000 == LLMK_TYPE_STR   ? "string"
+		               : opt / 1000 == LLMK_TYPE_I64 ? "integer"
+		                                             : "floating-point");
+	if (!(o->scope & LLMK_SCOPE_R))
+		return req_err(r, LLMK_E_INVALID_ARG, "option '%s' is a client option, not a request option",
+		               o->name);
+	if (o->kinds && !(o->kinds & (1u << r->kind)))
+		return req_err(r, LLMK_E_INVALID_ARG, "option '%s' does not apply to %s requests", o->name,
+		               kind_name(r->kind));
+	r->errmsg[0] = '\0';
+	return LLMK_OK;
+}
+
+static int one_of(const char *v, const char *const *allowed)
+{
+	for (; *allowed; allowed++)
+		if (strcmp(v, *allowed) == 0)
+			return 1;
+	return 0;
+}
+
+static llmk_status check_json(llmk_request *r, const char *what, const char *text, int want_object)
+{
+	json_error_t err;
+	json_t *j = json_loads(text, JSON_DECODE_ANY, &err);
+
+	if (!j)
+		return req_err(r, LLMK_E_INVALID_ARG, "%s is not valid JSON: %s (line %d, column %d)", what, err.text,
+		               err.line, err.column);
+	if (want_object && !json_is_object(j)) {
+		json_decref(j);
+		return req_err(r, LLMK_E_INVALID_ARG, "%s must be a JSON object", what);
+	}
+	json_decref(j);
+	return LLMK_OK;
+}
+
+/* Rejects values the provider would refuse anyway, so the caller hears
+ * about a typo before paying for a round trip. Only closed vocabularies
+ * are checked; open ones (sizes, voices, models) are the provider's call. */
+static llmk_status check_str_value(llmk_request *r, int32_t opt, const char *v)
+{
+	static const char *const formats[] = {"text", "json_object", NULL};
+	static const char *const tformats[] = {"json", "text", "verbose_json", "srt", "vtt", NULL};
+	static const char *const aformats[] = {"mp3", "wav", "pcm", "opus", "aac", "flac", NULL};
+	static const char *const iformats[] = {"b64_json", "url", NULL};
+	static const char *const details[] = {"auto", "low", "high", NULL};
+
+	(void)details;
+	switch (opt) {
+	case LLMK_OPT_RESPONSE_FORMAT:
+		if (!one_of(v, formats))
+			return req_err(r, LLMK_E_INVALID_ARG,
+			               "response_format must be 'text' or 'json_object' (use json_schema for a schema)");
+		break;
+	case LLMK_OPT_TRANSCRIPT_FORMAT:
+		if (!one_of(v, tformats))
+			return req_err(r, LLMK_E_INVALID_ARG, "transcript_format must be json, text, verbose_json, srt or vtt");
+		break;
+	case LLMK_OPT_AUDIO_FORMAT:
+		if (!one_of(v, aformats))
+			return req_err(r, LLMK_E_INVALID_ARG, "audio_format must be mp3, wav, pcm, opus, aac or flac");
+		break;
+	case LLMK_OPT_IMAGE_RESPONSE_FORMAT:
+		if (!one_of(v, iformats))
+			return req_err(r, LLMK_E_INVALID_ARG, "image_response_format must be 'b64_json' or 'url'");
+		break;
+	case LLMK_OPT_JSON_SCHEMA:
+		return check_json(r, "json_schema", v, 1);
+	case LLMK_OPT_TOOL_CHOICE:
+	case LLMK_OPT_MODEL:
+	case LLMK_OPT_JSON_SCHEMA_NAME:
+		if (!*v)
+			return req_err(r, LLMK_E_INVALID_ARG, "option '%s' must not be empty", llmk_option_name(opt));
+		break;
+	default:
+		break;
+	}
+	return LLMK_OK;
+}
+
+llmk_status llmk_request_set_str(llmk_request *r, int32_t opt, const char *value)
+{
+	llmk_status st;
+	char *copy = NULL;
+	size_t i;
+	int slot;
+
+	if (!r)
+		return LLMK_E_INVALID_ARG;
+	st = check_opt(r, opt, LLMK_TYPE_STR);
+	if (st)
+		return st;
+	if (value && (st = check_str_value(r, opt, value)))
+		return st;
+	if (value && !(copy = llmk__strdup(value)))
+		return req_err(r, LLMK_E_NOMEM, "out of memory");
+	if (opt == LLMK_OPT_STOP) {
+		if (!copy) {
+			for (i = 0; i < r->nstops; i++)
+				llmk__free(r->stops[i]);
+			r->nstops = 0;
+			return LLMK_OK;
+		}
+		if (r->nstops == LLMK_MAX_STOP) {
+			llmk__free(copy);
+			return req_err(r, LLMK_E_INVALID_ARG, "at most %d stop sequences", LLMK_MAX_STOP);
+		}
+		r->stops[r->nstops++] = copy;
+		return LLMK_OK;
+	}
+	slot = llmk__option_slot(opt);
+	llmk__free(r->str[slot]);
+	r->str[slot] = copy;
+	return LLMK_OK;
+}
+
+llmk_status llmk_request_set_i64(llmk_request *r, int32_t opt, int64_t value)
+{
+	llmk_status st;
+	int slot;
+
+	if (!r)
+		return LLMK_E_INVALID_ARG;
+	st = check_opt(r, opt, LLMK_TYPE_I64);
+	if (st)
+		return st;
+	if ((opt == LLMK_OPT_MAX_TOKENS || opt == LLMK_OPT_DIMENSIONS || opt == LLMK_OPT_IMAGE_COUNT) && value < 1)
+		return req_err(r, LLMK_E_INVALID_ARG, "option '%s' must be at least 1", llmk_option_name(opt));
+	if (opt == LLMK_OPT_IMAGE_COUNT && value > 10)
+		return req_err(r, LLMK_E_INVALID_ARG, "image_count must be at most 10");
+	slot = llmk__option_slot(opt);
+	r->i64[slot] = value;
+	r->i64_set |= 1u << slot;
+	return LLMK_OK;
+}
+
+llmk_status llmk_request_set_f64(llmk_request *r, int32_t opt, double value)
+{
+	llmk_status st;
+	double lo = -1e300, hi = 1e300;
+	int slot;
+
+	if (!r)
+		return LLMK_E_INVALID_ARG;
+	st = check_opt(r, opt, LLMK_TYPE_F64);
+	if (st)
+		return st;
+	switch (opt) {
+	case LLMK_OPT_TEMPERATURE:
+		lo = 0.0, hi = 2.0;
+		break;
+	case LLMK_OPT_TOP_P:
+		lo = 0.0, hi = 1.0;
+		break;
+	case LLMK_OPT_SPEED:
+		lo = 0.25, hi = 4.0;
+		break;
+	case LLMK_OPT_FREQUENCY_PENALTY:
+	case LLMK_OPT_PRESENCE_PENALTY:
+		lo = -2.0, hi = 2.0;
+		break;
+	default:
+		break;
+	}
+	if (!(value >= lo && value <= hi)) /* also rejects NaN */
+		return req_err(r, LLMK_E_INVALID_ARG, "option '%s' must be between %g and %g", llmk_option_name(opt), lo,
+		               hi);
+	slot = llmk__option_slot(opt);
+	r->f64[slot] = value;
+	r->f64_set |= 1u << slot;
+	return LLMK_OK;
+}
+
+const char *llmk__req_str(const llmk_request *r, int32_t opt)
+{
+	int slot = llmk__option_slot(opt);
+	return slot >= 0 ? r->str[slot] : NULL;
+}
+
+int llmk__req_i64(const llmk_request *r, int32_t opt, int64_t *out)
+{
+	int slot = llmk__option_slot(opt);
+
+	if (slot < 0 || !(r->i64_set & (1u << slot)))
+		return 0;
+	*out = r->i64[slot];
+	return 1;
+}
+
+int llmk__req_f64(const llmk_request *r, int32_t opt, double *out)
+{
+	int slot = llmk__option_slot(opt);
+
+	if (slot < 0 || !(r->f64_set & (1u << slot)))
+		return 0;
+	*out = r->f64[slot];
+	return 1;
+}
+
+/* ---- conversation ------------------------------------------------------- */
+
+static llmk_status need_kind(llmk_request *r, int32_t kind, const char *fn)
+{
+	if (r->kind != kind)
+		return req_err(r, LLMK_E_INVALID_ARG, "%s applies to %s requests, this is a %s request", fn,
+		               kind_name(kind), kind_name(r->kind));
+	return LLMK_OK;
+}
+
+static llmk_message *new_message(llmk_request *r, int32_t role)
+{
+	llmk_message *m;
+
+	if (grow((void **)&r->msgs, &r->msgcap, r->nmsgs, sizeof(*r->msgs)))
+		return NULL;
+	m = &r->msgs[r->nmsgs++];
+	memset(m, 0, sizeof(*m));
+	m->role = role;
+	return m;
+}
+
+static llmk_part *new_part(llmk_message *m)
+{
+	llmk_part *p;
+
+	if (grow((void **)&m->parts, &m->cap, m->nparts, sizeof(*m->parts)))
+		return NULL;
+	p = &m->parts[m->nparts];
+	memset(p, 0, sizeof(*p));
+	return p;
+}
+
+static llmk_status add_text(llmk_request *r, llmk_message *m, const char *text)
+{
+	llmk_part *p = new_part(m);
+
+	if (!p || !(p->text = llmk__strdup(text)))
+		return req_err(r, LLMK_E_NOMEM, "out of memory");
+	p->type = LLMK_PART_TEXT;
+	m->nparts++;
+	return LLMK_OK;
+}
+
+llmk_status llmk_request_add_message(llmk_request *r, int32_t role, const char *text)
+{
+	llmk_message *m;
+	llmk_status st;
+
+	if (!r)
+		return LLMK_E_INVALID_ARG;
+	if ((st = need_kind(r, LLMK_CHAT, "add_message")))
+		return st;
+	if (role == LLMK_ROLE_TOOL)
+		return req_err(r, LLMK_E_INVALID_ARG, "use llmk_request_add_tool_result() for tool messages");
+	if (role < LLMK_ROLE_SYSTEM || role > LLMK_ROLE_DEVELOPER)
+		return req_err(r, LLMK_E_INVALID_ARG, "unknown role %d", (int)role);
+	m = new_message(r, role);
+	if (!m)
+		return req_err(r, LLMK_E_NOMEM, "out of memory");
+	if (text && (st = add_text(r, m, text))) {
+		llmk__free(m->parts);
+		r->nmsgs--;
+		return st;
+	}
+	return LLMK_OK;
+}
+
+static llmk_message *last_message(llmk_request *r, const char *fn)
+{
+	if (need_kind(r, LLMK_CHAT, fn))
+		return NULL;
+	if (!r->nmsgs) {
+		req_err(r, LLMK_E_INVALID_ARG, "%s needs a message first (llmk_request_add_message)", fn);
+		return NULL;
+	}
+	return &r->msgs[r->nmsgs - 1];
+}
+
+llmk_status llmk_request_add_text(llmk_request *r, const char *text)
+{
+	llmk_message *m;
+
+	if (!r || !text)
+		return r ? req_err(r, LLMK_E_INVALID_ARG, "text is NULL") : LLMK_E_INVALID_ARG;
+	if (!(m = last_message(r, "add_text")))
+		return LLMK_E_INVALID_ARG;
+	if (m->role == LLMK_ROLE_TOOL)
+		return req_err(r, LLMK_E_INVALID_ARG, "a tool result takes no further parts");
+	return add_text(r, m, text);
+}
+
+static llmk_status add_image(llmk_request *r, char *url, const char *detail)
+{
+	llmk_message *m;
+	llmk_part *p;
+
+	if (!(m = last_message(r, "add_image"))) {
+		llmk__free(url);
+		return LLMK_E_INVALID_ARG;
+	}
+	if (m->role != LLMK_ROLE_USER) {
+		llmk__free(url);
+		return req_err(r, LLMK_E_INVALID_ARG, "images can only be added to user messages");
+	}
+	if (detail && strcmp(detail, "auto") && strcmp(detail, "low") && strcmp(detail, "high")) {
+		llmk__free(url);
+		return req_err(r, LLMK_E_INVALID_ARG, "image detail must be auto, low or high");
+	}
+	p = new_part(m);
+	if (!p || (detail && !(p->detail = llmk__strdup(detail)))) {
+		llmk__free(url);
+		return req_err(r, LLMK_E_NOMEM, "out of memory");
+	}
+	p->type = LLMK_PART_IMAGE_URL;
+	p->text = url;
+	m->nparts++;
+	return LLMK_OK;
+}
+
+llmk_status llmk_request_add_image_url(llmk_request *r, const char *url, const char *detail)
+{
+	char *copy;
+
+	if (!r)
+		return LLMK_E_INVALID_ARG;
+	if (!url || (strncmp(url, "http://", 7) && strncmp(url, "https://", 8) && strncmp(url, "data:", 5)))
+		return req_err(r, LLMK_E_INVALID_ARG, "image URL must start with http://, https:// or data:");
+	copy = llmk__strdup(url);
+	if (!copy)
+		return req_err(r, LLMK_E_NOMEM, "out of memory");
+	return add_image(r, copy, detail);
+}
+
+extern char *llmk__data_url(const char *mime, const uint8_t *data, size_t len);
+
+llmk_status llmk_request_add_image_data(llmk_request *r, const uint8_t *data, size_t len, const char *mime)
+{
+	char *url;
+
+	if (!r)
+		return LLMK_E_INVALID_ARG;
+	if (!data || !len)
+		return req_err(r, LLMK_E_INVALID_ARG, "image data is empty");
+	if (!mime || strncmp(mime, "image/", 6) || strpbrk(mime, ";, \r\n"))
+		return req_err(r, LLMK_E_INVALID_ARG, "image MIME type must be image/<type>");
+	url = llmk__data_url(mime, data, len);
+	if (!url)
+		return req_err(r, LLMK_E_NOMEM, "out of memory");
+	return add_image(r, url, NULL);
+}
+
+llmk_status llmk_request_add_tool_call(llmk_request *r, const char *id, const char *name, const char *args)
+{
+	llmk_message *m;
+	llmk_part *p;
+	llmk_status st;
+
+	if (!r)
+		return LLMK_E_INVALID_ARG;
+	if (!id || !*id || !name || !*name)
+		return req_err(r, LLMK_E_INVALID_ARG, "tool call needs an id and a name");
+	if (!(m = last_message(r, "add_tool_call")))
+		return LLMK_E_INVALID_ARG;
+	if (m->role != LLMK_ROLE_ASSISTANT)
+		return req_err(r, LLMK_E_INVALID_ARG, "tool calls belong to assistant messages");
+	if (!args)
+		args = "{}";
+	if ((st = check_json(r, "tool call arguments", args, 1)))
+		return st;
+	p = new_part(m);
+	if (!p)
+		return req_err(r, LLMK_E_NOMEM, "out of memory");
+	p->type = LLMK_PART_TOOL_CALL;
+	p->id = llmk__strdup(id);
+	p->detail = llmk__strdup(name);
+	p->text = llmk__strdup(args);
+	if (!p->id || !p->detail || !p->text) {
+		part_free(p);
+		return req_err(r, LLMK_E_NOMEM, "out of memory");
+	}
+	m->nparts++;
+	return LLMK_OK;
+}
+
+llmk_status llmk_request_add_tool_result(llmk_request *r, const char *tool_call_id, const char *content)
+{
+	llmk_message *m;
+	llmk_status st;
+
+	if (!r)
+		return LLMK_E_INVALID_ARG;
+	if ((st = need_kind(r, LLMK_CHAT, "add_tool_result")))
+		return st;
+	if (!tool_call_id || !*tool_call_id || !content)
+		return req_err(r, LLMK_E_INVALID_ARG, "tool result needs a tool_call_id and content");
+	m = new_message(r, LLMK_ROLE_TOOL);
+	if (!m)
+		return req_err(r, LLMK_E_NOMEM, "out of memory");
+	if (!(m->tool_call_id = llmk__strdup(tool_call_id)) || add_text(r, m, content)) {
+		llmk__free(m->tool_call_id);
+		llmk__free(m->parts);
+		r->nmsgs--;
+		return req_err(r, LLMK_E_NOMEM, "out of memory");
+	}
+	return LLMK_OK;
+}
+
+static int valid_tool_name(const char *s)
+{
+	size_t n = 0;
+
+	for (; s[n]; n++)
+		if (!((s[n] >= 'a' && s[n] <= 'z') || (s[n] >= 'A' && s[n] <= 'Z') || (s[n] >= '0' && s[n] <= '9') ||
+		      s[n] == '_' || s[n] == '-'))
+			return 0;
+	return n > 0 && n <= 64;
+}
+
+llmk_status llmk_request_add_tool(llmk_request *r, const char *name, const char *description, const char *params)
+{
+	llmk_tool *t;
+	llmk_status st;
+
+	if (!r)
+		return LLMK_E_INVALID_ARG;
+	if ((st = need_kind(r, LLMK_CHAT, "add_tool")))
+		return st;
+	if (!name || !valid_tool_name(name))
+		return req_err(r, LLMK_E_INVALID_ARG, "tool name must be 1-64 characters of a-z, A-Z, 0-9, _ and -");
+	if (params && (st = check_json(r, "tool parameters", params, 1)))
+		return st;
+	if (grow((void **)&r->tools, &r->toolcap, r->ntools, sizeof(*r->tools)))
+		return req_err(r, LLMK_E_NOMEM, "out of memory");
+	t = &r->tools[r->ntools];
+	memset(t, 0, sizeof(*t));
+	t->name = llmk__strdup(name);
+	t->description = description ? llmk__strdup(description) : NULL;
+	t->parameters = params ? llmk__strdup(params) : NULL;
+	if (!t->name || (description && !t->description) || (params && !t->parameters)) {
+		llmk__free(t->name);
+		llmk__free(t->description);
+		llmk__free(t->parameters);
+		return req_err(r, LLMK_E_NOMEM, "out of memory");
+	}
+	r->ntools++;
+	return LLMK_OK;
+}
+
+llmk_status llmk_request_add_input(llmk_request *r, const char *text)
+{
+	char *copy;
+	llmk_status st;
+
+	if (!r)
+		return LLMK_E_INVALID_ARG;
+	if ((st = need_kind(r, LLMK_EMBED, "add_input")))
+		return st;
+	if (!text)
+		return req_err(r, LLMK_E_INVALID_ARG, "input text is NULL");
+	if (grow((void **)&r->inputs, &r->inputcap, r->ninputs, sizeof(*r->inputs)) || !(copy = llmk__strdup(text)))
+		return req_err(r, LLMK_E_NOMEM, "out of memory");
+	r->inputs[r->ninputs++] = copy;
+	return LLMK_OK;
+}
+
+static const char *mime_from_name(const char *name)
+{
+	static const struct {
+		const char *ext, *mime;
+	} map[] = {{".wav", "audio/wav"},   {".mp3", "audio/mpeg"}, {".mpga", "audio/mpeg"}, {".m4a", "audio/mp4"},
+	           {".mp4", "audio/mp4"},   {".ogg", "audio/ogg"},  {".oga", "audio/ogg"},   {".flac", "audio/flac"},
+	           {".webm", "audio/webm"}, {".mpeg", "audio/mpeg"}};
+	const char *dot = strrchr(name, '.');
+	size_t i;
+
+	for (i = 0; dot && i < sizeof(map) / sizeof(map[0]); i++)
+		if (strcmp(dot, map[i].ext) == 0)
+			return map[i].mime;
+	return "application/octet-stream";
+}
+
+llmk_status llmk_request_set_audio(llmk_request *r, const uint8_t *data, size_t len, const char *filename,
+                                   const char *mime)
+{
+	uint8_t *copy;
+	char *name, *type;
+	llmk_status st;
+
+	if (!r)
+		return LLMK_E_INVALID_ARG;
+	if ((st = need_kind(r, LLMK_TRANSCRIBE, "set_audio")))
+		return st;
+	if (!data || !len)
+		return req_err(r, LLMK_E_INVALID_ARG, "audio data is empty");
+	if (!filename || !*filename || strpbrk(filename, "\"\r\n/\\"))
+		return req_err(r, LLMK_E_INVALID_ARG, "audio file name must be a plain name like speech.wav");
+	if (mime && strpbrk(mime, "\"\r\n"))
+		return req_err(r, LLMK_E_INVALID_ARG, "audio MIME type contains invalid characters");
+	copy = llmk__malloc(len);
+	name = llmk__strdup(filename);
+	type = llmk__strdup(mime ? mime : mime_from_name(filename));
+	if (!copy || !name || !type) {
+		llmk__free(copy);
+		llmk__free(name);
+		llmk__free(type);
+		return req_err(r, LLMK_E_NOMEM, "out of memory");
+	}
+	memcpy(copy, data, len);
+	llmk__free(r->audio);
+	llmk__free(r->audio_name);
+	llmk__free(r->audio_mime);
+	r->audio = copy;
+	r->audio_len = len;
+	r->audio_name = name;
+	r->audio_mime = type;
+	return LLMK_OK;
+}
+
+llmk_status llmk_request_set_extra_json(llmk_request *r, const char *json_object)
+{
+	char *copy = NULL;
+	llmk_status st;
+
+	if (!r)
+		return LLMK_E_INVALID_ARG;
+	if (json_object) {
+		if ((st = check_json(r, "extra JSON", json_object, 1)))
+			return st;
+		if (!(copy = llmk__strdup(json_object)))
+			return req_err(r, LLMK_E_NOMEM, "out of memory");
+	}
+	llmk__free(r->extra_json);
+	r->extra_json = copy;
+	return LLMK_OK;
+}

@@ -1,0 +1,357 @@
+/* Response and event accessors, and the helpers adapters fill them with. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <strings.h>
+#include <string.h>
+
+#include "core/internal.h"
+
+llmk_response *llmk__response_new(void)
+{
+	llmk_response *r = llmk__calloc(1, sizeof(*r));
+	size_t i;
+
+	if (!r)
+		return NULL;
+	r->retry_after_ms = -1;
+	r->duration = -1;
+	for (i = 0; i < sizeof(r->usage) / sizeof(r->usage[0]); i++)
+		r->usage[i] = -1;
+	for (i = 0; i < sizeof(r->timing) / sizeof(r->timing[0]); i++)
+		r->timing[i] = -1;
+	return r;
+}
+
+void llmk_response_free(llmk_response *r)
+{
+	size_t i;
+
+	if (!r)
+		return;
+	llmk__free(r->error);
+	llmk__free(r->error_type);
+	llmk__free(r->error_code);
+	llmk__free(r->request_id);
+	llmk__free(r->model);
+	llmk__free(r->finish_reason);
+	llmk__free(r->audio_mime);
+	llmk_buf_free(&r->text);
+	llmk_buf_free(&r->reasoning);
+	llmk_buf_free(&r->raw);
+	for (i = 0; i < r->ncalls; i++) {
+		llmk_buf_free(&r->calls[i].id);
+		llmk_buf_free(&r->calls[i].name);
+		llmk_buf_free(&r->calls[i].args);
+	}
+	llmk__free(r->calls);
+	llmk__free(r->emb);
+	for (i = 0; i < r->nimages; i++) {
+		llmk__free(r->images[i].data);
+		llmk__free(r->images[i].url);
+		llmk__free(r->images[i].revised_prompt);
+	}
+	llmk__free(r->images);
+	llmk__free(r->audio);
+	for (i = 0; i < r->nsegments; i++)
+		llmk__free(r->segments[i].text);
+	llmk__free(r->segments);
+	for (i = 0; i < r->nheaders; i++) {
+		llmk__free(r->headers[i].name);
+		llmk__free(r->headers[i].value);
+	}
+	llmk__free(r->headers);
+	llmk__free(r);
+}
+
+llmk_status llmk__fail(llmk_response *r, llmk_status st, const char *fmt, ...)
+{
+	char msg[LLMK_ERRMSG_MAX];
+	va_list ap;
+
+	if (r->status != LLMK_OK)
+		return r->status;
+	r->status = st;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	llmk__free(r->error);
+	r->error = llmk__strdup(msg); /* NULL on OOM: accessor falls back to strerror */
+	return st;
+}
+
+llmk_status llmk__set_fieldn(char **field, const char *value, size_t n)
+{
+	char *copy = llmk__strndup(value, n);
+
+	if (value && !copy)
+		return LLMK_E_NOMEM;
+	llmk__free(*field);
+	*field = copy;
+	return LLMK_OK;
+}
+
+llmk_status llmk__set_field(char **field, const char *value)
+{
+	return llmk__set_fieldn(field, value, value ? strlen(value) : 0);
+}
+
+llmk_tool_call *llmk__response_tool_call(llmk_response *r, size_t index)
+{
+	llmk_tool_call *p;
+	size_t ncap;
+
+	/* Indexes come from the network: refuse absurd ones rather than
+	 * allocate for them. */
+	if (index >= 128)
+		return NULL;
+	if (index >= r->callcap) {
+		ncap = r->callcap ? r->callcap : 4;
+		while (ncap <= index)
+			ncap *= 2;
+		p = llmk__realloc(r->calls, ncap * sizeof(*p));
+		if (!p)
+			return NULL;
+		memset(p + r->callcap, 0, (ncap - r->callcap) * sizeof(*p));
+		r->calls = p;
+		r->callcap = ncap;
+	}
+	if (index >= r->ncalls)
+		r->ncalls = index + 1;
+	return &r->calls[index];
+}
+
+const char *llmk__response_header(const llmk_response *r, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < r->nheaders; i++)
+		if (strcasecmp(r->headers[i].name, name) == 0)
+			return r->headers[i].value;
+	return NULL;
+}
+
+#define S(x) ((x) ? (x) : "")
+
+llmk_status llmk_response_status(const llmk_response *r)
+{
+	return r ? r->status : LLMK_E_INVALID_ARG;
+}
+
+const char *llmk_response_error(const llmk_response *r)
+{
+	if (!r)
+		return "response is NULL";
+	if (r->status == LLMK_OK)
+		return "";
+	return r->error ? r->error : llmk_strerror(r->status);
+}
+
+const char *llmk_response_error_type(const llmk_response *r)
+{
+	return r ? S(r->error_type) : "";
+}
+
+const char *llmk_response_error_code(const llmk_response *r)
+{
+	return r ? S(r->error_code) : "";
+}
+
+int32_t llmk_response_http_status(const llmk_response *r)
+{
+	return r ? r->http_status : 0;
+}
+
+const char *llmk_response_request_id(const llmk_response *r)
+{
+	return r ? S(r->request_id) : "";
+}
+
+int64_t llmk_response_retry_after_ms(const llmk_response *r)
+{
+	return r ? r->retry_after_ms : -1;
+}
+
+const char *llmk_response_header(const llmk_response *r, const char *name)
+{
+	return r && name ? llmk__response_header(r, name) : NULL;
+}
+
+const char *llmk_response_model(const llmk_response *r)
+{
+	return r ? S(r->model) : "";
+}
+
+const char *llmk_response_text(const llmk_response *r)
+{
+	return r ? S(r->text.data) : "";
+}
+
+const char *llmk_response_reasoning(const llmk_response *r)
+{
+	return r ? S(r->reasoning.data) : "";
+}
+
+const char *llmk_response_finish_reason(const llmk_response *r)
+{
+	return r ? S(r->finish_reason) : "";
+}
+
+int64_t llmk_response_usage(const llmk_response *r, int32_t which)
+{
+	if (!r || which < LLMK_USAGE_INPUT || which > LLMK_USAGE_REASONING)
+		return -1;
+	return r->usage[which];
+}
+
+double llmk_response_timing(const llmk_response *r, int32_t which)
+{
+	if (!r || which < LLMK_TIMING_TOTAL_MS || which > LLMK_TIMING_FIRST_TOKEN_MS)
+		return -1;
+	return r->timing[which];
+}
+
+size_t llmk_response_tool_call_count(const llmk_response *r)
+{
+	return r ? r->ncalls : 0;
+}
+
+const char *llmk_response_tool_call_id(const llmk_response *r, size_t i)
+{
+	return r && i < r->ncalls ? S(r->calls[i].id.data) : NULL;
+}
+
+const char *llmk_response_tool_call_name(const llmk_response *r, size_t i)
+{
+	return r && i < r->ncalls ? S(r->calls[i].name.data) : NULL;
+}
+
+const char *llmk_response_tool_call_arguments(const llmk_response *r, size_t i)
+{
+	if (!r || i >= r->ncalls)
+		return NULL;
+	return r->calls[i].args.len ? r->calls[i].args.data : "{}";
+}
+
+size_t llmk_response_embedding_count(const llmk_response *r)
+{
+	return r ? r->nemb : 0;
+}
+
+size_t llmk_response_embedding_dim(const llmk_response *r)
+{
+	return r ? r->dim : 0;
+}
+
+const float *llmk_response_embedding(const llmk_response *r, size_t i)
+{
+	return r && i < r->nemb ? r->emb + i * r->dim : NULL;
+}
+
+size_t llmk_response_image_count(const llmk_response *r)
+{
+	return r ? r->nimages : 0;
+}
+
+const uint8_t *llmk_response_image_data(const llmk_response *r, size_t i, size_t *len)
+{
+	if (len)
+		*len = 0;
+	if (!r || i >= r->nimages || !r->images[i].data)
+		return NULL;
+	if (len)
+		*len = r->images[i].len;
+	return r->images[i].data;
+}
+
+const char *llmk_response_image_url(const llmk_response *r, size_t i)
+{
+	return r && i < r->nimages ? r->images[i].url : NULL;
+}
+
+const char *llmk_response_image_revised_prompt(const llmk_response *r, size_t i)
+{
+	return r && i < r->nimages ? r->images[i].revised_prompt : NULL;
+}
+
+const uint8_t *llmk_response_audio(const llmk_response *r, size_t *len)
+{
+	if (len)
+		*len = r && r->audio ? r->audio_len : 0;
+	return r ? r->audio : NULL;
+}
+
+const char *llmk_response_audio_mime(const llmk_response *r)
+{
+	return r ? S(r->audio_mime) : "";
+}
+
+double llmk_response_duration(const llmk_response *r)
+{
+	return r ? r->duration : -1;
+}
+
+size_t llmk_response_segment_count(const llmk_response *r)
+{
+	return r ? r->nsegments : 0;
+}
+
+double llmk_response_segment_start(const llmk_response *r, size_t i)
+{
+	return r && i < r->nsegments ? r->segments[i].start : -1;
+}
+
+double llmk_response_segment_end(const llmk_response *r, size_t i)
+{
+	return r && i < r->nsegments ? r->segments[i].end : -1;
+}
+
+const char *llmk_response_segment_text(const llmk_response *r, size_t i)
+{
+	return r && i < r->nsegments ? S(r->segments[i].text) : NULL;
+}
+
+const char *llmk_response_raw(const llmk_response *r, size_t *len)
+{
+	if (len)
+		*len = r ? r->raw.len : 0;
+	return r ? S(r->raw.data) : "";
+}
+
+/* ---- events ---------------------------------------------------------- */
+
+int32_t llmk_event_type(const llmk_event *e)
+{
+	return e ? e->type : 0;
+}
+
+const char *llmk_event_text(const llmk_event *e)
+{
+	return e && e->text ? e->text : "";
+}
+
+size_t llmk_event_text_len(const llmk_event *e)
+{
+	return e && e->text ? e->text_len : 0;
+}
+
+int32_t llmk_event_tool_index(const llmk_event *e)
+{
+	return e && e->type == LLMK_EVENT_TOOL_CALL ? e->tool_index : -1;
+}
+
+const char *llmk_event_tool_id(const llmk_event *e)
+{
+	return e ? S(e->tool_id) : "";
+}
+
+const char *llmk_event_tool_name(const llmk_event *e)
+{
+	return e ? S(e->tool_name) : "";
+}
+
+int64_t llmk_event_usage(const llmk_event *e, int32_t which)
+{
+	if (!e || !e->usage || which < LLMK_USAGE_INPUT || which > LLMK_USAGE_REASONING)
+		return -1;
+	return e->usage[which];
+}

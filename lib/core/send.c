@@ -1,0 +1,537 @@
+/* The request pipeline: build -> transport -> decode -> parse.
+ *
+ * One pipeline lives on the caller's stack per llmk_send()/llmk_stream()
+ * call, so a client can be shared between threads: nothing here writes to
+ * the client. */
+#define _DEFAULT_SOURCE /* timegm */
+#define _XOPEN_SOURCE 700 /* strptime */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "codec/sse.h"
+#include "core/internal.h"
+
+typedef struct pipeline {
+	const llmk_client *c;
+	const llmk_request *r;
+	llmk_response *resp;
+	const llmk_adapter *ad;
+	llmk_exchange ex;
+	llmk_stream_ctx sctx;
+	llmk_sse sse;
+	int stream;      /* caller asked for a stream */
+	int sse_mode;    /* 0 undecided, 1 SSE decoding, -1 whole body */
+	size_t max_body;
+	double t0;
+} pipeline;
+
+/* ---- event emission (called by adapters during a stream) --------------- */
+
+static int deliver(llmk_stream_ctx *s, llmk_event *ev)
+{
+	if (s->cancelled)
+		return 1;
+	if (s->fn && s->fn(ev, s->user)) {
+		s->cancelled = 1;
+		return 1;
+	}
+	return 0;
+}
+
+static void first_token(llmk_stream_ctx *s)
+{
+	if (s->resp->timing[LLMK_TIMING_FIRST_TOKEN_MS] < 0)
+		s->resp->timing[LLMK_TIMING_FIRST_TOKEN_MS] = llmk__now_ms() - s->t0;
+}
+
+static int emit_fragment(llmk_stream_ctx *s, int32_t type, llmk_buf *acc, const char *text, size_t len)
+{
+	llmk_event ev;
+
+	if (!len)
+		return 0;
+	if (llmk_buf_append(acc, text, len)) {
+		llmk__fail(s->resp, LLMK_E_NOMEM, "out of memory accumulating the stream");
+		return 1;
+	}
+	first_token(s);
+	memset(&ev, 0, sizeof(ev));
+	ev.type = type;
+	/* Point into the accumulated copy: it is NUL-terminated, the network
+	 * fragment may not be. */
+	ev.text = acc->data + acc->len - len;
+	ev.text_len = len;
+	ev.tool_index = -1;
+	return deliver(s, &ev);
+}
+
+int llmk__emit_text(llmk_stream_ctx *s, const char *text, size_t len)
+{
+	return emit_fragment(s, LLMK_EVENT_TEXT, &s->resp->text, text, len);
+}
+
+int llmk__emit_reasoning(llmk_stream_ctx *s, const char *text, size_t len)
+{
+	return emit_fragment(s, LLMK_EVENT_REASONING, &s->resp->reasoning, text, len);
+}
+
+int llmk__emit_tool(llmk_stream_ctx *s, size_t index, const char *id, const char *name, const char *args,
+                    size_t args_len)
+{
+	llmk_tool_call *tc = llmk__response_tool_call(s->resp, index);
+	llmk_event ev;
+
+	if (!tc) {
+		llmk__fail(s->resp, index >= 128 ? LLMK_E_PROTOCOL : LLMK_E_NOMEM, "tool call index %zu rejected",
+		           index);
+		return 1;
+	}
+	/* The id and name come once, with the first fragment; later chunks
+	 * repeat them on some servers, so only the first is kept. */
+	if ((id && *id && !tc->id.len && llmk_buf_append_str(&tc->id, id)) ||
+	    (name && *name && !tc->name.len && llmk_buf_append_str(&tc->name, name)) ||
+	    (args_len && llmk_buf_append(&tc->args, args, args_len))) {
+		llmk__fail(s->resp, LLMK_E_NOMEM, "out of memory accumulating a tool call");
+		return 1;
+	}
+	first_token(s);
+	memset(&ev, 0, sizeof(ev));
+	ev.type = LLMK_EVENT_TOOL_CALL;
+	ev.text = args_len ? tc->args.data + tc->args.len - args_len : "";
+	ev.text_len = args_len;
+	ev.tool_index = (int32_t)index;
+	ev.tool_id = tc->id.data;
+	ev.tool_name = tc->name.data;
+	return deliver(s, &ev);
+}
+
+int llmk__emit_usage(llmk_stream_ctx *s)
+{
+	llmk_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = LLMK_EVENT_USAGE;
+	ev.tool_index = -1;
+	ev.usage = s->resp->usage;
+	return deliver(s, &ev);
+}
+
+int llmk__emit_done(llmk_stream_ctx *s)
+{
+	llmk_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = LLMK_EVENT_DONE;
+	ev.tool_index = -1;
+	ev.usage = s->resp->usage;
+	return deliver(s, &ev);
+}
+
+/* ---- response headers --------------------------------------------------- */
+
+static int is_2xx(int32_t st)
+{
+	return st >= 200 && st < 300;
+}
+
+static int on_status(void *ctx, int32_t http_status)
+{
+	pipeline *p = ctx;
+	llmk_response *resp = p->resp;
+	size_t i;
+
+	/* A new status line starts a new header block (e.g. after 100
+	 * Continue): forget the previous one. */
+	for (i = 0; i < resp->nheaders; i++) {
+		llmk__free(resp->headers[i].name);
+		llmk__free(resp->headers[i].value);
+	}
+	resp->nheaders = 0;
+	resp->header_bytes = 0;
+	resp->http_status = http_status;
+	return 0;
+}
+
+static int on_header(void *ctx, const char *name, const char *value)
+{
+	pipeline *p = ctx;
+	llmk_response *r = p->resp;
+	size_t nl = strlen(name), vl = strlen(value), ncap;
+	llmk_header *h;
+
+	r->header_bytes += nl + vl;
+	if (r->nheaders >= LLMK_MAX_HEADERS || r->header_bytes > LLMK_MAX_HEADER_BYTES) {
+		llmk__fail(r, LLMK_E_TOO_LARGE, "response headers exceed %u headers / %u bytes",
+		           (unsigned)LLMK_MAX_HEADERS, (unsigned)LLMK_MAX_HEADER_BYTES);
+		return 1;
+	}
+	if (r->nheaders == r->headercap) {
+		ncap = r->headercap ? r->headercap * 2 : 16;
+		h = llmk__realloc(r->headers, ncap * sizeof(*h));
+		if (!h)
+			goto oom;
+		r->headers = h;
+		r->headercap = ncap;
+	}
+	h = &r->headers[r->nheaders];
+	h->name = llmk__strndup(name, nl);
+	h->value = llmk__strndup(value, vl);
+	if (!h->name || !h->value) {
+		llmk__free(h->name);
+		llmk__free(h->value);
+		goto oom;
+	}
+	r->nheaders++;
+	return 0;
+oom:
+	llmk__fail(r, LLMK_E_NOMEM, "out of memory storing response headers");
+	return 1;
+}
+
+/* ---- body ------------------------------------------------------------- */
+
+static int on_sse_event(const char *event, size_t elen, const char *data, size_t dlen, void *user)
+{
+	pipeline *p = user;
+	llmk_status st;
+
+	(void)elen;
+	st = p->ad->stream_event(&p->sctx, event, data, dlen);
+	if (p->sctx.cancelled)
+		return 1;
+	if (st != LLMK_OK) {
+		llmk__fail(p->resp, st, "stream event rejected");
+		return 1;
+	}
+	return 0;
+}
+
+static void decide_mode(pipeline *p)
+{
+	const char *ct = llmk__response_header(p->resp, "content-type");
+
+	p->sse_mode = -1;
+	if (p->stream && is_2xx(p->resp->http_status) && ct && strncasecmp(ct, "text/event-stream", 17) == 0)
+		p->sse_mode = 1;
+}
+
+static int on_body(void *ctx, const uint8_t *data, size_t len)
+{
+	pipeline *p = ctx;
+	llmk_response *r = p->resp;
+	int rc;
+
+	if (r->timing[LLMK_TIMING_FIRST_BYTE_MS] < 0)
+		r->timing[LLMK_TIMING_FIRST_BYTE_MS] = llmk__now_ms() - p->t0;
+	if (!p->sse_mode)
+		decide_mode(p);
+	if (len > p->max_body - r->raw.len) {
+		llmk__fail(r, LLMK_E_TOO_LARGE, "response body exceeds max_response_bytes (%zu)", p->max_body);
+		return 1;
+	}
+	if (llmk_buf_append(&r->raw, data, len)) {
+		llmk__fail(r, LLMK_E_NOMEM, "out of memory receiving the response body");
+		return 1;
+	}
+	if (p->sse_mode != 1)
+		return 0;
+	rc = llmk_sse_feed(&p->sse, (const char *)data, len);
+	if (rc == LLMK_SSE_E_TOO_LARGE)
+		llmk__fail(r, LLMK_E_TOO_LARGE, "stream line or event exceeds max_line_bytes");
+	else if (rc == LLMK_SSE_E_NOMEM)
+		llmk__fail(r, LLMK_E_NOMEM, "out of memory decoding the stream");
+	return rc != 0;
+}
+
+/* ---- error metadata ----------------------------------------------------- */
+
+/* Retry-After: delta-seconds or an HTTP-date (RFC 9110 10.2.3);
+ * retry-after-ms (OpenAI) is more precise and wins. */
+static void read_retry_after(llmk_response *r)
+{
+	const char *v = llmk__response_header(r, "retry-after-ms");
+	char *end;
+	double ms;
+	struct tm tm;
+
+	if (v) {
+		ms = strtod(v, &end);
+		if (end != v && ms >= 0 && ms < 1e12) {
+			r->retry_after_ms = (int64_t)ms;
+			return;
+		}
+	}
+	v = llmk__response_header(r, "retry-after");
+	if (!v)
+		return;
+	while (*v == ' ')
+		v++;
+	if (isdigit((unsigned char)*v)) {
+		ms = strtod(v, &end);
+		if (end != v && ms < 1e9)
+			r->retry_after_ms = (int64_t)(ms * 1000.0);
+		return;
+	}
+	memset(&tm, 0, sizeof(tm));
+	if (strptime(v, "%a, %d %b %Y %H:%M:%S GMT", &tm)) {
+		time_t when = timegm(&tm), now = time(NULL);
+		r->retry_after_ms = when > now ? (int64_t)(when - now) * 1000 : 0;
+	}
+}
+
+static void read_request_id(llmk_response *r)
+{
+	static const char *const names[] = {"x-request-id", "request-id", "apim-request-id", "x-amzn-requestid"};
+	size_t i;
+	const char *v;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if ((v = llmk__response_header(r, names[i]))) {
+			llmk__set_field(&r->request_id, v);
+			return;
+		}
+}
+
+/* Removes any copy of the client's key from an error message: some
+ * providers echo (parts of) the key they rejected. */
+static void redact(char *msg, const char *key)
+{
+	size_t kl;
+	char *hit;
+
+	if (!msg || !key || (kl = strlen(key)) < 8)
+		return;
+	while ((hit = strstr(msg, key))) {
+		memcpy(hit, "[REDACTED]", 10);
+		memmove(hit + 10, hit + kl, strlen(hit + kl) + 1);
+	}
+	/* Masked echoes such as "sk-proj-****abcd" still give away the key's
+	 * tail: drop the whole token. */
+	for (hit = strstr(msg, "sk-"); hit; hit = strstr(hit + 1, "sk-")) {
+		char *e = hit + 3;
+		while (*e && (isalnum((unsigned char)*e) || *e == '-' || *e == '_' || *e == '*'))
+			e++;
+		if (e - hit > 6) {
+			memcpy(hit, "sk-***", 6);
+			memmove(hit + 6, e, strlen(e) + 1);
+		}
+	}
+}
+
+/* ---- the pipeline ------------------------------------------------------- */
+
+static const char *kind_path_name(int32_t kind)
+{
+	static const char *const names[] = {"", "chat", "embed", "image", "transcribe", "speech"};
+	return kind >= LLMK_CHAT && kind <= LLMK_SPEECH ? names[kind] : "";
+}
+
+static void finish_http_error(pipeline *p)
+{
+	llmk_response *r = p->resp;
+	llmk_status st;
+	char *detail;
+
+	read_retry_after(r);
+	st = p->ad->parse_error(r, r->http_status, r->raw.data ? r->raw.data : "", r->raw.len);
+	detail = r->error; /* parse_error leaves the provider's message here */
+	r->error = NULL;
+	r->status = LLMK_OK;
+	if (detail && *detail)
+		llmk__fail(r, st, "%s: HTTP %d: %s%s%s%s", p->c->provider->name, (int)r->http_status, detail,
+		           r->error_code ? " (" : "", r->error_code ? r->error_code : "", r->error_code ? ")" : "");
+	else
+		llmk__fail(r, st, "%s: HTTP %d with no error message", p->c->provider->name, (int)r->http_status);
+	llmk__free(detail);
+}
+
+/* A stream request answered with a plain JSON body (some servers ignore
+ * "stream": true): parse it and replay it as events so the caller's
+ * callback still sees the answer. */
+static void replay_as_events(pipeline *p)
+{
+	llmk_response *r = p->resp;
+	llmk_stream_ctx *s = &p->sctx;
+	size_t i, n;
+	llmk_event ev;
+
+	if (!s->fn || r->status != LLMK_OK)
+		return;
+	first_token(s);
+	if (r->text.len) {
+		memset(&ev, 0, sizeof(ev));
+		ev.type = LLMK_EVENT_TEXT;
+		ev.text = r->text.data;
+		ev.text_len = r->text.len;
+		ev.tool_index = -1;
+		if (deliver(s, &ev))
+			return;
+	}
+	n = r->ncalls;
+	for (i = 0; i < n; i++) {
+		memset(&ev, 0, sizeof(ev));
+		ev.type = LLMK_EVENT_TOOL_CALL;
+		ev.tool_index = (int32_t)i;
+		ev.tool_id = r->calls[i].id.data;
+		ev.tool_name = r->calls[i].name.data;
+		ev.text = r->calls[i].args.data;
+		ev.text_len = r->calls[i].args.len;
+		if (deliver(s, &ev))
+			return;
+	}
+	if (r->usage[LLMK_USAGE_INPUT] >= 0 || r->usage[LLMK_USAGE_OUTPUT] >= 0)
+		llmk__emit_usage(s);
+}
+
+static void finish_stream(pipeline *p, int sse_rc)
+{
+	llmk_response *r = p->resp;
+
+	if (sse_rc < 0) {
+		llmk__fail(r, sse_rc == LLMK_SSE_E_TOO_LARGE ? LLMK_E_TOO_LARGE : LLMK_E_NOMEM,
+		           "stream decoding failed");
+		return;
+	}
+	if (r->status != LLMK_OK)
+		return;
+	if (!p->sctx.done && !r->finish_reason) {
+		llmk__fail(r, LLMK_E_PROTOCOL, "%s: stream ended before the end-of-stream marker (truncated after %zu bytes)",
+		           p->c->provider->name, r->raw.len);
+		return;
+	}
+}
+
+static void run(pipeline *p)
+{
+	const llmk_client *c = p->c;
+	llmk_response *r = p->resp;
+	const char *model = llmk__req_str(p->r, LLMK_OPT_MODEL);
+	llmk_status st;
+	size_t max_line;
+
+	if (!model || !*model)
+		model = c->model;
+	if (!model || !*model) {
+		llmk__fail(r, LLMK_E_INVALID_ARG, "no model: give one in the client's model string or LLMK_OPT_MODEL");
+		return;
+	}
+	if (!c->api_key && !(c->provider->quirks & LLMK_Q_KEY_OPTIONAL)) {
+		llmk__fail(r, LLMK_E_AUTH, "%s: no API key: set %s or LLMK_OPT_API_KEY", c->provider->name,
+		           c->provider->key_env ? c->provider->key_env : "the api_key option");
+		return;
+	}
+	if (!c->transport.send) {
+		llmk__fail(r, LLMK_E_UNSUPPORTED, "no transport: built without libcurl and none was installed");
+		return;
+	}
+	st = p->ad->build(c, p->r, model, p->stream, &p->ex, r);
+	if (st != LLMK_OK) {
+		if (r->status == LLMK_OK)
+			llmk__fail(r, st, "building the %s request failed", kind_path_name(p->r->kind));
+		return;
+	}
+	p->ex.timeout_ms = llmk__client_i64(c, LLMK_OPT_TIMEOUT_MS, 600000);
+	p->ex.connect_timeout_ms = llmk__client_i64(c, LLMK_OPT_CONNECT_TIMEOUT_MS, 10000);
+	p->ex.idle_timeout_ms = llmk__client_i64(c, LLMK_OPT_IDLE_TIMEOUT_MS, 0);
+	p->max_body = (size_t)llmk__client_i64(c, LLMK_OPT_MAX_RESPONSE_BYTES, LLMK_DEFAULT_MAX_RESPONSE);
+	max_line = (size_t)llmk__client_i64(c, LLMK_OPT_MAX_LINE_BYTES, LLMK_DEFAULT_MAX_LINE);
+	llmk_sse_init(&p->sse, max_line, on_sse_event, p);
+	p->ex.sink.status = on_status;
+	p->ex.sink.header = on_header;
+	p->ex.sink.body = on_body;
+	p->ex.sink.ctx = p;
+
+	st = c->transport.send(&p->ex, c->transport_user);
+
+	if (p->sctx.cancelled) {
+		llmk__fail(r, LLMK_E_CANCELLED, "cancelled by the stream callback");
+		return;
+	}
+	if (r->status != LLMK_OK) /* the sink failed first: that is the cause */
+		return;
+	if (st != LLMK_OK) {
+		llmk__fail(r, st, "%s: %s: %s", c->provider->name, llmk_strerror(st),
+		           p->ex.errmsg[0] ? p->ex.errmsg : "transport failed");
+		return;
+	}
+	if (!r->http_status) {
+		llmk__fail(r, LLMK_E_PROTOCOL, "transport reported success without an HTTP status");
+		return;
+	}
+	read_request_id(r);
+	if (!is_2xx(r->http_status)) {
+		finish_http_error(p);
+		return;
+	}
+	if (!p->sse_mode)
+		decide_mode(p);
+	if (p->sse_mode == 1) {
+		finish_stream(p, llmk_sse_finish(&p->sse));
+		return;
+	}
+	st = p->ad->parse(c, p->r, r, llmk__response_header(r, "content-type"), r->raw.data ? r->raw.data : "",
+	                  r->raw.len);
+	if (st != LLMK_OK && r->status == LLMK_OK)
+		llmk__fail(r, st, "%s: could not parse the response", c->provider->name);
+	if (p->stream)
+		replay_as_events(p);
+}
+
+static llmk_status start(llmk_client *c, const llmk_request *req, int stream, llmk_stream_fn fn, void *user,
+                         llmk_response **out)
+{
+	pipeline p;
+	llmk_response *r;
+
+	if (!out)
+		return LLMK_E_INVALID_ARG;
+	*out = NULL;
+	r = llmk__response_new();
+	if (!r)
+		return LLMK_E_NOMEM;
+	*out = r;
+	if (!c || !req)
+		return llmk__fail(r, LLMK_E_INVALID_ARG, "%s is NULL", !c ? "client" : "request");
+	if (stream && !fn)
+		return llmk__fail(r, LLMK_E_INVALID_ARG, "stream callback is NULL");
+	memset(&p, 0, sizeof(p));
+	p.c = c;
+	p.r = req;
+	p.resp = r;
+	p.ad = c->provider->adapter;
+	p.stream = stream && req->kind == LLMK_CHAT;
+	p.t0 = llmk__now_ms();
+	p.sctx.resp = r;
+	p.sctx.fn = fn;
+	p.sctx.user = user;
+	p.sctx.t0 = p.t0;
+	llmk__exchange_init(&p.ex);
+
+	run(&p);
+
+	r->timing[LLMK_TIMING_TOTAL_MS] = llmk__now_ms() - p.t0;
+	if (r->error)
+		redact(r->error, c->api_key);
+	if (r->usage[LLMK_USAGE_TOTAL] < 0 && r->usage[LLMK_USAGE_INPUT] >= 0 && r->usage[LLMK_USAGE_OUTPUT] >= 0)
+		r->usage[LLMK_USAGE_TOTAL] = r->usage[LLMK_USAGE_INPUT] + r->usage[LLMK_USAGE_OUTPUT];
+	if (stream && r->status == LLMK_OK && fn && !p.sctx.cancelled)
+		llmk__emit_done(&p.sctx);
+	if (p.sctx.cancelled && r->status == LLMK_OK)
+		llmk__fail(r, LLMK_E_CANCELLED, "cancelled by the stream callback");
+	llmk_sse_free(&p.sse);
+	llmk__exchange_clear(&p.ex);
+	return r->status;
+}
+
+llmk_status llmk_send(llmk_client *c, const llmk_request *r, llmk_response **out)
+{
+	return start(c, r, 0, NULL, NULL, out);
+}
+
+llmk_status llmk_stream(llmk_client *c, const llmk_request *r, llmk_stream_fn fn, void *user, llmk_response **out)
+{
+	return start(c, r, 1, fn, user, out);
+}

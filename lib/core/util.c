@@ -1,0 +1,85 @@
+/* Small shared helpers: clock, HTTP status mapping, secret storage. */
+#define _POSIX_C_SOURCE 200809L
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "core/internal.h"
+
+double llmk__now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+llmk_status llmk__status_from_http(int32_t http_status)
+{
+	switch (http_status) {
+	case 400:
+	case 422:
+		return LLMK_E_BAD_REQUEST;
+	case 401:
+		return LLMK_E_AUTH;
+	case 403:
+		return LLMK_E_PERMISSION;
+	case 404:
+		return LLMK_E_NOT_FOUND;
+	case 408:
+	case 504:
+		return LLMK_E_TIMEOUT;
+	case 413:
+		return LLMK_E_TOO_LARGE;
+	case 429:
+		return LLMK_E_RATE_LIMITED;
+	case 503:
+	case 529:
+		return LLMK_E_OVERLOADED;
+	default:
+		break;
+	}
+	if (http_status >= 500)
+		return LLMK_E_SERVER;
+	if (http_status >= 400)
+		return LLMK_E_BAD_REQUEST;
+	return LLMK_E_PROTOCOL; /* 1xx/3xx where a final answer was expected */
+}
+
+/* Keys live in guarded pages (no swap, guard pages around, wiped on free)
+ * and are made read-only once written so a stray write faults instead of
+ * corrupting or leaking them. */
+llmk_status llmk__secret_set(char **slot, const char *value)
+{
+	size_t n;
+	char *p;
+
+	llmk__secret_free(slot);
+	if (!value)
+		return LLMK_OK;
+	n = strlen(value);
+	p = sodium_malloc(n + 1);
+	if (!p)
+		return LLMK_E_NOMEM;
+	memcpy(p, value, n + 1);
+	sodium_mprotect_readonly(p);
+	*slot = p;
+	return LLMK_OK;
+}
+
+void llmk__secret_free(char **slot)
+{
+	if (*slot) {
+		sodium_free(*slot);
+		*slot = NULL;
+	}
+}
+
+void llmk__free_wiped(char *p)
+{
+	if (p) {
+		sodium_memzero(p, strlen(p));
+		llmk__free(p);
+	}
+}

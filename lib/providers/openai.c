@@ -1,0 +1,881 @@
+/* OpenAI wire format: /chat/completions, /embeddings, /images/generations,
+ * /audio/transcriptions, /audio/speech. Also serves the OpenAI-compatible
+ * servers (vLLM, llama.cpp, LocalAI, LM Studio, Ollama's /v1) through
+ * presets in registry.c; their deviations are tolerated here.
+ *
+ * Reference: OpenAI OpenAPI spec v2.3.0 (shared/data/specs/openai-openapi.json). */
+#include <math.h>
+#include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
+
+#include "codec/multipart.h"
+#include "core/internal.h"
+
+#define FAIL_OOM(resp) llmk__fail((resp), LLMK_E_NOMEM, "out of memory building the request")
+
+/* ---- building ------------------------------------------------------------ */
+
+static int set_new(json_t *obj, const char *key, json_t *val)
+{
+	return val ? json_object_set_new(obj, key, val) : -1;
+}
+
+static json_t *parse_json_text(const char *text)
+{
+	return json_loads(text, JSON_DECODE_ANY, NULL);
+}
+
+static json_t *message_content(const llmk_message *m)
+{
+	json_t *arr, *part, *iu;
+	size_t i, ntext = 0, nimg = 0;
+
+	for (i = 0; i < m->nparts; i++) {
+		ntext += m->parts[i].type == LLMK_PART_TEXT;
+		nimg += m->parts[i].type == LLMK_PART_IMAGE_URL;
+	}
+	/* Plain string content is what every compatible server understands;
+	 * use the array form only when it is needed. */
+	if (!nimg && ntext <= 1) {
+		for (i = 0; i < m->nparts; i++)
+			if (m->parts[i].type == LLMK_PART_TEXT)
+				return json_string(m->parts[i].text);
+		return m->role == LLMK_ROLE_ASSISTANT ? json_null() : json_string("");
+	}
+	if (!nimg && m->role != LLMK_ROLE_USER) {
+		/* system/assistant text-only parts: join */
+		llmk_buf b = LLMK_BUF_INIT;
+		json_t *s;
+		for (i = 0; i < m->nparts; i++)
+			if (m->parts[i].type == LLMK_PART_TEXT && llmk_buf_append_str(&b, m->parts[i].text)) {
+				llmk_buf_free(&b);
+				return NULL;
+			}
+		s = json_stringn(b.data ? b.data : "", b.len);
+		llmk_buf_free(&b);
+		return s;
+	}
+	arr = json_array();
+	for (i = 0; arr && i < m->nparts; i++) {
+		const llmk_part *p = &m->parts[i];
+		if (p->type == LLMK_PART_TEXT) {
+			part = json_pack("{s:s, s:s}", "type", "text", "text", p->text);
+		} else if (p->type == LLMK_PART_IMAGE_URL) {
+			iu = json_pack("{s:s}", "url", p->text);
+			if (iu && p->detail)
+				set_new(iu, "detail", json_string(p->detail));
+			part = iu ? json_pack("{s:s, s:o}", "type", "image_url", "image_url", iu) : NULL;
+		} else {
+			continue;
+		}
+		if (!part || json_array_append_new(arr, part)) {
+			json_decref(arr);
+			return NULL;
+		}
+	}
+	return arr;
+}
+
+static json_t *build_message(const llmk_message *m)
+{
+	static const char *const roles[] = {"", "system", "user", "assistant", "tool", "developer"};
+	json_t *msg, *calls, *call;
+	size_t i;
+
+	msg = json_pack("{s:s}", "role", roles[m->role]);
+	if (!msg)
+		return NULL;
+	if (m->role == LLMK_ROLE_TOOL) {
+		if (set_new(msg, "tool_call_id", json_string(m->tool_call_id)) ||
+		    set_new(msg, "content", json_string(m->nparts ? m->parts[0].text : "")))
+			goto fail;
+		return msg;
+	}
+	if (set_new(msg, "content", message_content(m)))
+		goto fail;
+	calls = NULL;
+	for (i = 0; i < m->nparts; i++) {
+		const llmk_part *p = &m->parts[i];
+		if (p->type != LLMK_PART_TOOL_CALL)
+			continue;
+		if (!calls && (!(calls = json_array()) || json_object_set_new(msg, "tool_calls", calls)))
+			goto fail;
+		call = json_pack("{s:s, s:s, s:{s:s, s:s}}", "id", p->id, "type", "function", "function", "name",
+		                 p->detail, "arguments", p->text);
+		if (!call || json_array_append_new(calls, call))
+			goto fail;
+	}
+	return msg;
+fail:
+	json_decref(msg);
+	return NULL;
+}
+
+static llmk_status build_tools(const llmk_request *r, json_t *body, llmk_response *resp)
+{
+	const char *choice = llmk__req_str(r, LLMK_OPT_TOOL_CHOICE);
+	json_t *tools, *fn, *params;
+	size_t i;
+
+	if (r->ntools) {
+		tools = json_array();
+		if (!tools || json_object_set_new(body, "tools", tools))
+			return FAIL_OOM(resp);
+		for (i = 0; i < r->ntools; i++) {
+			fn = json_pack("{s:s}", "name", r->tools[i].name);
+			if (!fn)
+				return FAIL_OOM(resp);
+			if (r->tools[i].description && set_new(fn, "description", json_string(r->tools[i].description))) {
+				json_decref(fn);
+				return FAIL_OOM(resp);
+			}
+			params = r->tools[i].parameters ? parse_json_text(r->tools[i].parameters)
+			                                : json_pack("{s:s, s:{}}", "type", "object", "properties");
+			if (set_new(fn, "parameters", params) ||
+			    json_array_append_new(tools, json_pack("{s:s, s:o}", "type", "function", "function", fn)))
+				return FAIL_OOM(resp);
+		}
+	}
+	if (!choice)
+		return LLMK_OK;
+	if (!strcmp(choice, "auto") || !strcmp(choice, "none") || !strcmp(choice, "required"))
+		return set_new(body, "tool_choice", json_string(choice)) ? FAIL_OOM(resp) : LLMK_OK;
+	for (i = 0; i < r->ntools; i++)
+		if (!strcmp(choice, r->tools[i].name))
+			return set_new(body, "tool_choice",
+			               json_pack("{s:s, s:{s:s}}", "type", "function", "function", "name", choice))
+			           ? FAIL_OOM(resp)
+			           : LLMK_OK;
+	return llmk__fail(resp, LLMK_E_INVALID_ARG,
+	                  "tool_choice '%s' is neither auto, none, required nor the name of a declared tool", choice);
+}
+
+static llmk_status build_response_format(const llmk_request *r, json_t *body, llmk_response *resp)
+{
+	const char *schema = llmk__req_str(r, LLMK_OPT_JSON_SCHEMA);
+	const char *fmt = llmk__req_str(r, LLMK_OPT_RESPONSE_FORMAT);
+	const char *name = llmk__req_str(r, LLMK_OPT_JSON_SCHEMA_NAME);
+	json_t *rf;
+
+	if (schema) {
+		rf = json_pack("{s:s, s:{s:s, s:o, s:b}}", "type", "json_schema", "json_schema", "name",
+		               name ? name : "response", "schema", parse_json_text(schema), "strict", 1);
+	} else if (fmt) {
+		rf = json_pack("{s:s}", "type", fmt);
+	} else {
+		return LLMK_OK;
+	}
+	return set_new(body, "response_format", rf) ? FAIL_OOM(resp) : LLMK_OK;
+}
+
+static llmk_status build_chat(const llmk_client *c, const llmk_request *r, int stream, json_t *body,
+                              llmk_response *resp)
+{
+	json_t *msgs, *stops;
+	llmk_status st;
+	int64_t i64;
+	double f;
+	size_t i;
+
+	if (!r->nmsgs)
+		return llmk__fail(resp, LLMK_E_INVALID_ARG, "chat request has no messages");
+	msgs = json_array();
+	if (!msgs || json_object_set_new(body, "messages", msgs))
+		return FAIL_OOM(resp);
+	for (i = 0; i < r->nmsgs; i++)
+		if (json_array_append_new(msgs, build_message(&r->msgs[i])))
+			return FAIL_OOM(resp);
+	if (llmk__req_f64(r, LLMK_OPT_TEMPERATURE, &f) && set_new(body, "temperature", json_real(f)))
+		return FAIL_OOM(resp);
+	if (llmk__req_f64(r, LLMK_OPT_TOP_P, &f) && set_new(body, "top_p", json_real(f)))
+		return FAIL_OOM(resp);
+	if (llmk__req_f64(r, LLMK_OPT_FREQUENCY_PENALTY, &f) && set_new(body, "frequency_penalty", json_real(f)))
+		return FAIL_OOM(resp);
+	if (llmk__req_f64(r, LLMK_OPT_PRESENCE_PENALTY, &f) && set_new(body, "presence_penalty", json_real(f)))
+		return FAIL_OOM(resp);
+	/* max_tokens is deprecated by OpenAI (and rejected by its reasoning
+	 * models) but is the only name older compatible servers know. */
+	if (llmk__req_i64(r, LLMK_OPT_MAX_TOKENS, &i64) &&
+	    set_new(body, (c->provider->quirks & LLMK_Q_LEGACY_MAX_TOKENS) ? "max_tokens" : "max_completion_tokens",
+	            json_integer(i64)))
+		return FAIL_OOM(resp);
+	if (llmk__req_i64(r, LLMK_OPT_SEED, &i64) && set_new(body, "seed", json_integer(i64)))
+		return FAIL_OOM(resp);
+	if (r->nstops) {
+		stops = json_array();
+		if (!stops || json_object_set_new(body, "stop", stops))
+			return FAIL_OOM(resp);
+		for (i = 0; i < r->nstops; i++)
+			if (json_array_append_new(stops, json_string(r->stops[i])))
+				return FAIL_OOM(resp);
+	}
+	if (llmk__req_str(r, LLMK_OPT_REASONING_EFFORT) &&
+	    set_new(body, "reasoning_effort", json_string(llmk__req_str(r, LLMK_OPT_REASONING_EFFORT))))
+		return FAIL_OOM(resp);
+	if ((st = build_tools(r, body, resp)) || (st = build_response_format(r, body, resp)))
+		return st;
+	if (stream) {
+		if (set_new(body, "stream", json_true()))
+			return FAIL_OOM(resp);
+		if (llmk__client_i64(c, LLMK_OPT_STREAM_USAGE, 1) &&
+		    set_new(body, "stream_options", json_pack("{s:b}", "include_usage", 1)))
+			return FAIL_OOM(resp);
+	}
+	return LLMK_OK;
+}
+
+static llmk_status build_embed(const llmk_request *r, json_t *body, llmk_response *resp)
+{
+	json_t *in;
+	int64_t dims;
+	size_t i;
+
+	if (!r->ninputs)
+		return llmk__fail(resp, LLMK_E_INVALID_ARG, "embed request has no inputs (llmk_request_add_input)");
+	if (r->ninputs > 2048)
+		return llmk__fail(resp, LLMK_E_INVALID_ARG, "embed request has %zu inputs; the API takes at most 2048",
+		                  r->ninputs);
+	in = json_array();
+	if (!in || json_object_set_new(body, "input", in))
+		return FAIL_OOM(resp);
+	for (i = 0; i < r->ninputs; i++)
+		if (json_array_append_new(in, json_string(r->inputs[i])))
+			return FAIL_OOM(resp);
+	if (set_new(body, "encoding_format", json_string("float")))
+		return FAIL_OOM(resp);
+	if (llmk__req_i64(r, LLMK_OPT_DIMENSIONS, &dims) && set_new(body, "dimensions", json_integer(dims)))
+		return FAIL_OOM(resp);
+	return LLMK_OK;
+}
+
+static llmk_status put_opt_str(const llmk_request *r, int32_t opt, json_t *body, const char *key,
+                               llmk_response *resp)
+{
+	const char *v = llmk__req_str(r, opt);
+	return v && set_new(body, key, json_string(v)) ? FAIL_OOM(resp) : LLMK_OK;
+}
+
+static llmk_status build_image(const llmk_request *r, json_t *body, llmk_response *resp)
+{
+	const char *prompt = llmk__req_str(r, LLMK_OPT_PROMPT);
+	int64_t n;
+	llmk_status st;
+
+	if (!prompt || !*prompt)
+		return llmk__fail(resp, LLMK_E_INVALID_ARG, "image request has no prompt (LLMK_OPT_PROMPT)");
+	if (set_new(body, "prompt", json_string(prompt)))
+		return FAIL_OOM(resp);
+	if (llmk__req_i64(r, LLMK_OPT_IMAGE_COUNT, &n) && set_new(body, "n", json_integer(n)))
+		return FAIL_OOM(resp);
+	if ((st = put_opt_str(r, LLMK_OPT_IMAGE_SIZE, body, "size", resp)) ||
+	    (st = put_opt_str(r, LLMK_OPT_IMAGE_QUALITY, body, "quality", resp)) ||
+	    (st = put_opt_str(r, LLMK_OPT_IMAGE_STYLE, body, "style", resp)) ||
+	    (st = put_opt_str(r, LLMK_OPT_IMAGE_RESPONSE_FORMAT, body, "response_format", resp)))
+		return st;
+	return LLMK_OK;
+}
+
+static llmk_status build_speech(const llmk_request *r, json_t *body, llmk_response *resp)
+{
+	const char *input = llmk__req_str(r, LLMK_OPT_INPUT);
+	const char *voice = llmk__req_str(r, LLMK_OPT_VOICE);
+	llmk_status st;
+	double speed;
+
+	if (!input || !*input)
+		return llmk__fail(resp, LLMK_E_INVALID_ARG, "speech request has no input text (LLMK_OPT_INPUT)");
+	if (strlen(input) > 4096)
+		return llmk__fail(resp, LLMK_E_INVALID_ARG, "speech input is %zu bytes; the API takes at most 4096 characters",
+		                  strlen(input));
+	if (set_new(body, "input", json_string(input)) || set_new(body, "voice", json_string(voice ? voice : "alloy")))
+		return FAIL_OOM(resp);
+	if ((st = put_opt_str(r, LLMK_OPT_AUDIO_FORMAT, body, "response_format", resp)) ||
+	    (st = put_opt_str(r, LLMK_OPT_INSTRUCTIONS, body, "instructions", resp)))
+		return st;
+	if (llmk__req_f64(r, LLMK_OPT_SPEED, &speed) && set_new(body, "speed", json_real(speed)))
+		return FAIL_OOM(resp);
+	return LLMK_OK;
+}
+
+static llmk_status build_transcribe(const llmk_request *r, const char *model, llmk_exchange *ex,
+                                    llmk_response *resp)
+{
+	llmk_multipart mp;
+	const char *v;
+	char num[32];
+	double t;
+
+	if (!r->audio)
+		return llmk__fail(resp, LLMK_E_INVALID_ARG, "transcribe request has no audio (llmk_request_set_audio)");
+	llmk_multipart_init(&mp);
+	llmk_multipart_file(&mp, "file", r->audio_name, r->audio_mime, r->audio, r->audio_len);
+	llmk_multipart_field(&mp, "model", model);
+	if ((v = llmk__req_str(r, LLMK_OPT_LANGUAGE)))
+		llmk_multipart_field(&mp, "language", v);
+	if ((v = llmk__req_str(r, LLMK_OPT_PROMPT)))
+		llmk_multipart_field(&mp, "prompt", v);
+	if ((v = llmk__req_str(r, LLMK_OPT_TRANSCRIPT_FORMAT)))
+		llmk_multipart_field(&mp, "response_format", v);
+	if (llmk__req_f64(r, LLMK_OPT_TEMPERATURE, &t)) {
+		snprintf(num, sizeof(num), "%g", t);
+		llmk_multipart_field(&mp, "temperature", num);
+	}
+	if (llmk_multipart_finish(&mp) || llmk__exchange_header(ex, "Content-Type", mp.content_type)) {
+		llmk_multipart_free(&mp);
+		return llmk__fail(resp, LLMK_E_NOMEM, "out of memory building the multipart body");
+	}
+	ex->body = mp.body; /* hand the buffer over */
+	return LLMK_OK;
+}
+
+static llmk_status add_auth_headers(const llmk_client *c, llmk_exchange *ex)
+{
+	const char *v;
+	llmk_buf auth = LLMK_BUF_INIT;
+	llmk_status st = LLMK_OK;
+
+	if (c->api_key) {
+		if (llmk_buf_append_str(&auth, "Bearer ") || llmk_buf_append_str(&auth, c->api_key))
+			st = LLMK_E_NOMEM;
+		else
+			st = llmk__exchange_header(ex, "Authorization", auth.data);
+		if (auth.data)
+			memset(auth.data, 0, auth.len);
+		llmk_buf_free(&auth);
+		if (st)
+			return st;
+	}
+	if ((v = llmk__client_str(c, LLMK_OPT_ORGANIZATION)) && (st = llmk__exchange_header(ex, "OpenAI-Organization", v)))
+		return st;
+	if ((v = llmk__client_str(c, LLMK_OPT_PROJECT)) && (st = llmk__exchange_header(ex, "OpenAI-Project", v)))
+		return st;
+	v = llmk__client_str(c, LLMK_OPT_USER_AGENT);
+	return llmk__exchange_header(ex, "User-Agent", v ? v : "llmkit/" LLMK_VERSION_STRING);
+}
+
+static llmk_status openai_build(const llmk_client *c, const llmk_request *r, const char *model, int stream,
+                                llmk_exchange *ex, llmk_response *resp)
+{
+	static const char *const paths[] = {"", "/chat/completions", "/embeddings", "/images/generations",
+	                                    "/audio/transcriptions", "/audio/speech"};
+	json_t *body = NULL, *extra;
+	llmk_status st;
+	char *text;
+
+	if (llmk__exchange_set_url(ex, c->base_url, paths[r->kind]) || add_auth_headers(c, ex))
+		return FAIL_OOM(resp);
+	if (r->kind == LLMK_TRANSCRIBE)
+		return build_transcribe(r, model, ex, resp);
+
+	body = json_pack("{s:s}", "model", model);
+	if (!body)
+		return FAIL_OOM(resp);
+	switch (r->kind) {
+	case LLMK_CHAT:
+		st = build_chat(c, r, stream, body, resp);
+		break;
+	case LLMK_EMBED:
+		st = build_embed(r, body, resp);
+		break;
+	case LLMK_IMAGE:
+		st = build_image(r, body, resp);
+		break;
+	default:
+		st = build_speech(r, body, resp);
+		break;
+	}
+	if (st == LLMK_OK && llmk__req_str(r, LLMK_OPT_USER))
+		st = put_opt_str(r, LLMK_OPT_USER, body, "user", resp);
+	if (st == LLMK_OK && r->extra_json) {
+		extra = parse_json_text(r->extra_json);
+		if (!extra || json_object_update(body, extra))
+			st = FAIL_OOM(resp);
+		json_decref(extra);
+	}
+	if (st != LLMK_OK) {
+		json_decref(body);
+		return st;
+	}
+	text = json_dumps(body, JSON_COMPACT);
+	json_decref(body);
+	if (!text || llmk_buf_append_str(&ex->body, text) || llmk__exchange_header(ex, "Content-Type", "application/json") ||
+	    llmk__exchange_header(ex, "Accept", stream ? "text/event-stream" : "application/json")) {
+		llmk__free(text);
+		return FAIL_OOM(resp);
+	}
+	llmk__free(text);
+	return LLMK_OK;
+}
+
+/* ---- parsing ------------------------------------------------------------ */
+
+static json_t *load_body(const char *body, size_t len, llmk_response *resp, const char *what)
+{
+	json_error_t err;
+	json_t *j = json_loadb(body, len, 0, &err);
+
+	if (!j)
+		llmk__fail(resp, LLMK_E_PROTOCOL, "%s is not valid JSON: %s at byte %d", what, err.text, err.position);
+	else if (!json_is_object(j)) {
+		json_decref(j);
+		j = NULL;
+		llmk__fail(resp, LLMK_E_PROTOCOL, "%s is not a JSON object", what);
+	}
+	return j;
+}
+
+static void read_i64(json_t *obj, const char *key, int64_t *out)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (json_is_integer(v) && json_integer_value(v) >= 0)
+		*out = json_integer_value(v);
+}
+
+/* usage: chat (prompt_/completion_tokens with *_details), embeddings
+ * (prompt_tokens, total_tokens), transcription (input_/output_tokens). */
+static void read_usage(json_t *u, llmk_response *resp)
+{
+	if (!json_is_object(u))
+		return;
+	read_i64(u, "prompt_tokens", &resp->usage[LLMK_USAGE_INPUT]);
+	read_i64(u, "input_tokens", &resp->usage[LLMK_USAGE_INPUT]);
+	read_i64(u, "completion_tokens", &resp->usage[LLMK_USAGE_OUTPUT]);
+	read_i64(u, "output_tokens", &resp->usage[LLMK_USAGE_OUTPUT]);
+	read_i64(u, "total_tokens", &resp->usage[LLMK_USAGE_TOTAL]);
+	read_i64(json_object_get(u, "prompt_tokens_details"), "cached_tokens", &resp->usage[LLMK_USAGE_CACHED_INPUT]);
+	read_i64(json_object_get(u, "completion_tokens_details"), "reasoning_tokens",
+	         &resp->usage[LLMK_USAGE_REASONING]);
+	if (resp->usage[LLMK_USAGE_OUTPUT] < 0 && resp->usage[LLMK_USAGE_INPUT] >= 0 &&
+	    resp->usage[LLMK_USAGE_TOTAL] >= resp->usage[LLMK_USAGE_INPUT] && !json_object_get(u, "completion_tokens"))
+		resp->usage[LLMK_USAGE_OUTPUT] = resp->usage[LLMK_USAGE_TOTAL] - resp->usage[LLMK_USAGE_INPUT];
+}
+
+static const char *normalize_finish(const char *f)
+{
+	if (!strcmp(f, "function_call"))
+		return "tool_calls";
+	if (!strcmp(f, "eos_token") || !strcmp(f, "eos") || !strcmp(f, "end_turn"))
+		return "stop";
+	if (!strcmp(f, "max_tokens") || !strcmp(f, "max_length"))
+		return "length";
+	return f;
+}
+
+static llmk_status set_finish(llmk_response *resp, json_t *v)
+{
+	if (!json_is_string(v))
+		return LLMK_OK;
+	return llmk__set_field(&resp->finish_reason, normalize_finish(json_string_value(v)));
+}
+
+static llmk_status set_model(llmk_response *resp, json_t *root)
+{
+	json_t *m = json_object_get(root, "model");
+	return json_is_string(m) && !resp->model ? llmk__set_field(&resp->model, json_string_value(m)) : LLMK_OK;
+}
+
+/* The status for an error object found in a body, by its type/code. */
+static llmk_status status_from_error(int32_t http, const char *type, const char *code, const char *msg)
+{
+	const char *t = type ? type : "", *k = code ? code : "", *m = msg ? msg : "";
+
+	if (!strcmp(k, "context_length_exceeded") || !strcmp(t, "context_length_exceeded") ||
+	    strstr(m, "maximum context length") || strstr(m, "context window") || strstr(m, "exceeds the context"))
+		return LLMK_E_CONTEXT_LENGTH;
+	if (!strcmp(k, "content_filter") || !strcmp(k, "content_policy_violation") ||
+	    !strcmp(t, "content_policy_violation"))
+		return LLMK_E_CONTENT_FILTERED;
+	if (!strcmp(k, "rate_limit_exceeded") || !strcmp(k, "insufficient_quota") || !strcmp(t, "rate_limit_exceeded") ||
+	    !strcmp(t, "insufficient_quota") || !strcmp(t, "tokens") || !strcmp(t, "requests"))
+		return LLMK_E_RATE_LIMITED;
+	if (!strcmp(k, "invalid_api_key") || !strcmp(t, "authentication_error"))
+		return LLMK_E_AUTH;
+	if (!strcmp(k, "model_not_found"))
+		return LLMK_E_NOT_FOUND;
+	if (!strcmp(t, "server_error") && (http == 0 || (http >= 200 && http < 300)))
+		return LLMK_E_SERVER;
+	if (http >= 200 && http < 300) /* an error inside a 200 */
+		return !strcmp(t, "invalid_request_error") ? LLMK_E_BAD_REQUEST : LLMK_E_SERVER;
+	return llmk__status_from_http(http);
+}
+
+static char *string_or_number(json_t *v)
+{
+	char buf[32];
+
+	if (json_is_string(v))
+		return llmk__strdup(json_string_value(v));
+	if (json_is_integer(v)) {
+		snprintf(buf, sizeof(buf), "%lld", (long long)json_integer_value(v));
+		return llmk__strdup(buf);
+	}
+	return NULL;
+}
+
+/* Fills error fields from an error JSON value; returns the status. */
+static llmk_status apply_error(llmk_response *resp, int32_t http, json_t *root)
+{
+	json_t *err = json_object_get(root, "error");
+	const char *msg = NULL;
+
+	llmk__free(resp->error_type);
+	llmk__free(resp->error_code);
+	resp->error_type = resp->error_code = NULL;
+	if (json_is_object(err)) {
+		msg = json_string_value(json_object_get(err, "message"));
+		resp->error_type = string_or_number(json_object_get(err, "type"));
+		resp->error_code = string_or_number(json_object_get(err, "code"));
+	} else if (json_is_string(err)) { /* {"error": "..."} (llama.cpp, Ollama, TGI) */
+		msg = json_string_value(err);
+	}
+	if (!msg)
+		msg = json_string_value(json_object_get(root, "message")); /* Mistral-style */
+	if (!msg)
+		msg = json_string_value(json_object_get(root, "detail")); /* FastAPI servers */
+	if (!resp->error_type)
+		resp->error_type = string_or_number(json_object_get(root, "type"));
+	llmk__set_field(&resp->error, msg ? msg : "");
+	return status_from_error(http, resp->error_type, resp->error_code, msg);
+}
+
+static llmk_status openai_parse_error(llmk_response *resp, int32_t http, const char *body, size_t len)
+{
+	json_t *root = json_loadb(body, len, 0, NULL);
+	llmk_status st;
+	char snippet[201];
+	size_t i, n;
+
+	if (!json_is_object(root)) {
+		json_decref(root);
+		/* Not JSON (a proxy's HTML page, plain text): quote its start,
+		 * printable characters only. */
+		n = len < 200 ? len : 200;
+		for (i = 0; i < n; i++)
+			snippet[i] = (body[i] >= 0x20 && body[i] < 0x7f) ? body[i] : ' ';
+		snippet[n] = '\0';
+		llmk__set_field(&resp->error, n ? snippet : "");
+		return llmk__status_from_http(http);
+	}
+	st = apply_error(resp, http, root);
+	json_decref(root);
+	return st;
+}
+
+static llmk_status parse_tool_calls(json_t *calls, llmk_response *resp)
+{
+	size_t i;
+	json_t *call, *fn, *args;
+	llmk_tool_call *tc;
+	const char *s;
+
+	json_array_foreach(calls, i, call)
+	{
+		fn = json_object_get(call, "function");
+		if (!json_is_object(fn))
+			continue;
+		tc = llmk__response_tool_call(resp, resp->ncalls);
+		if (!tc)
+			return llmk__fail(resp, LLMK_E_PROTOCOL, "too many tool calls");
+		if ((s = json_string_value(json_object_get(call, "id"))) && llmk_buf_append_str(&tc->id, s))
+			return LLMK_E_NOMEM;
+		if ((s = json_string_value(json_object_get(fn, "name"))) && llmk_buf_append_str(&tc->name, s))
+			return LLMK_E_NOMEM;
+		args = json_object_get(fn, "arguments");
+		if (json_is_string(args)) {
+			if (llmk_buf_append_str(&tc->args, json_string_value(args)))
+				return LLMK_E_NOMEM;
+		} else if (json_is_object(args)) { /* some servers send an object */
+			char *t = json_dumps(args, JSON_COMPACT);
+			int bad = !t || llmk_buf_append_str(&tc->args, t);
+			llmk__free(t);
+			if (bad)
+				return LLMK_E_NOMEM;
+		}
+	}
+	return LLMK_OK;
+}
+
+static llmk_status parse_chat(json_t *root, llmk_response *resp)
+{
+	json_t *choices = json_object_get(root, "choices"), *choice, *msg, *content, *reasoning;
+
+	choice = json_array_get(choices, 0);
+	if (!json_is_object(choice)) {
+		if (json_object_get(root, "error"))
+			return llmk__fail(resp, apply_error(resp, 200, root), "provider returned an error: %s", resp->error);
+		return llmk__fail(resp, LLMK_E_PROTOCOL, "chat response has no choices");
+	}
+	msg = json_object_get(choice, "message");
+	content = json_object_get(msg, "content");
+	if (json_is_string(content) && llmk_buf_append(&resp->text, json_string_value(content), json_string_length(content)))
+		return LLMK_E_NOMEM;
+	reasoning = json_object_get(msg, "reasoning_content");
+	if (json_is_string(reasoning) &&
+	    llmk_buf_append(&resp->reasoning, json_string_value(reasoning), json_string_length(reasoning)))
+		return LLMK_E_NOMEM;
+	if (parse_tool_calls(json_object_get(msg, "tool_calls"), resp))
+		return resp->status ? resp->status : LLMK_E_NOMEM;
+	if (set_finish(resp, json_object_get(choice, "finish_reason")))
+		return LLMK_E_NOMEM;
+	read_usage(json_object_get(root, "usage"), resp);
+	return LLMK_OK;
+}
+
+static llmk_status parse_embed(const llmk_request *r, json_t *root, llmk_response *resp)
+{
+	json_t *data = json_object_get(root, "data"), *item, *vec, *x;
+	size_t i, j, n, dim = 0, idx;
+
+	if (!json_is_array(data))
+		return llmk__fail(resp, LLMK_E_PROTOCOL, "embedding response has no data array");
+	n = json_array_size(data);
+	if (n != r->ninputs)
+		return llmk__fail(resp, LLMK_E_PROTOCOL, "embedding response has %zu vectors for %zu inputs", n, r->ninputs);
+	for (i = 0; i < n; i++) {
+		item = json_array_get(data, i);
+		vec = json_object_get(item, "embedding");
+		if (!json_is_array(vec) || !json_array_size(vec))
+			return llmk__fail(resp, LLMK_E_PROTOCOL, "embedding %zu is not an array of numbers", i);
+		if (!dim)
+			dim = json_array_size(vec);
+		else if (json_array_size(vec) != dim)
+			return llmk__fail(resp, LLMK_E_PROTOCOL, "embeddings have different dimensions (%zu and %zu)", dim,
+			                  json_array_size(vec));
+	}
+	resp->emb = llmk__calloc(n * dim, sizeof(float));
+	if (!resp->emb)
+		return LLMK_E_NOMEM;
+	/* "index" says which input a vector belongs to; servers may reorder. */
+	for (i = 0; i < n; i++) {
+		item = json_array_get(data, i);
+		x = json_object_get(item, "index");
+		idx = json_is_integer(x) ? (size_t)json_integer_value(x) : i;
+		if (idx >= n)
+			return llmk__fail(resp, LLMK_E_PROTOCOL, "embedding index %zu out of range", idx);
+		vec = json_object_get(item, "embedding");
+		json_array_foreach(vec, j, x)
+		{
+			if (!json_is_number(x))
+				return llmk__fail(resp, LLMK_E_PROTOCOL, "embedding %zu has a non-number at %zu", i, j);
+			resp->emb[idx * dim + j] = (float)json_number_value(x);
+		}
+	}
+	resp->nemb = n;
+	resp->dim = dim;
+	read_usage(json_object_get(root, "usage"), resp);
+	return LLMK_OK;
+}
+
+static llmk_status parse_image(json_t *root, llmk_response *resp)
+{
+	json_t *data = json_object_get(root, "data"), *item;
+	const char *s;
+	size_t i, n;
+	int bad;
+
+	if (!json_is_array(data) || !(n = json_array_size(data)))
+		return llmk__fail(resp, LLMK_E_PROTOCOL, "image response has no data");
+	resp->images = llmk__calloc(n, sizeof(*resp->images));
+	if (!resp->images)
+		return LLMK_E_NOMEM;
+	json_array_foreach(data, i, item)
+	{
+		llmk_image *img = &resp->images[i];
+		resp->nimages = i + 1;
+		if ((s = json_string_value(json_object_get(item, "b64_json")))) {
+			img->data = llmk__b64_decode(s, strlen(s), &img->len, &bad);
+			if (!img->data)
+				return bad ? llmk__fail(resp, LLMK_E_PROTOCOL, "image %zu: b64_json is not valid base64", i)
+				           : LLMK_E_NOMEM;
+		} else if ((s = json_string_value(json_object_get(item, "url")))) {
+			if (!(img->url = llmk__strdup(s)))
+				return LLMK_E_NOMEM;
+		} else {
+			return llmk__fail(resp, LLMK_E_PROTOCOL, "image %zu has neither b64_json nor url", i);
+		}
+		if ((s = json_string_value(json_object_get(item, "revised_prompt"))) &&
+		    !(img->revised_prompt = llmk__strdup(s)))
+			return LLMK_E_NOMEM;
+	}
+	read_usage(json_object_get(root, "usage"), resp);
+	return LLMK_OK;
+}
+
+static llmk_status parse_transcript(const llmk_request *r, const char *ctype, const char *body, size_t len,
+                                    llmk_response *resp)
+{
+	const char *fmt = llmk__req_str(r, LLMK_OPT_TRANSCRIPT_FORMAT);
+	json_t *root, *text, *segs, *seg, *dur;
+	size_t i, n;
+
+	/* text, srt and vtt come back as plain text. */
+	if ((fmt && strcmp(fmt, "json") && strcmp(fmt, "verbose_json")) || (ctype && !strncasecmp(ctype, "text/", 5)))
+		return llmk_buf_append(&resp->text, body, len) ? LLMK_E_NOMEM : LLMK_OK;
+	if (!(root = load_body(body, len, resp, "transcription response")))
+		return resp->status;
+	text = json_object_get(root, "text");
+	if (!json_is_string(text)) {
+		json_decref(root);
+		return llmk__fail(resp, LLMK_E_PROTOCOL, "transcription response has no text");
+	}
+	if (llmk_buf_append(&resp->text, json_string_value(text), json_string_length(text)))
+		goto oom;
+	dur = json_object_get(root, "duration");
+	if (json_is_number(dur))
+		resp->duration = json_number_value(dur);
+	segs = json_object_get(root, "segments");
+	if (json_is_array(segs) && (n = json_array_size(segs))) {
+		resp->segments = llmk__calloc(n, sizeof(*resp->segments));
+		if (!resp->segments)
+			goto oom;
+		json_array_foreach(segs, i, seg)
+		{
+			resp->segments[i].start = json_number_value(json_object_get(seg, "start"));
+			resp->segments[i].end = json_number_value(json_object_get(seg, "end"));
+			resp->segments[i].text = llmk__strdup(json_string_value(json_object_get(seg, "text")));
+			resp->nsegments = i + 1;
+		}
+	}
+	read_usage(json_object_get(root, "usage"), resp);
+	if (resp->duration < 0 && json_is_number(json_object_get(json_object_get(root, "usage"), "seconds")))
+		resp->duration = json_number_value(json_object_get(json_object_get(root, "usage"), "seconds"));
+	json_decref(root);
+	return LLMK_OK;
+oom:
+	json_decref(root);
+	return LLMK_E_NOMEM;
+}
+
+static llmk_status openai_parse(const llmk_client *c, const llmk_request *r, llmk_response *resp,
+                                const char *ctype, const char *body, size_t len)
+{
+	json_t *root;
+	llmk_status st;
+
+	(void)c;
+	if (r->kind == LLMK_SPEECH) {
+		if (!len)
+			return llmk__fail(resp, LLMK_E_PROTOCOL, "speech response has no audio");
+		if (ctype && !strncasecmp(ctype, "application/json", 16))
+			return llmk__fail(resp, LLMK_E_PROTOCOL, "speech response is JSON, not audio");
+		resp->audio = llmk__malloc(len);
+		if (!resp->audio || llmk__set_field(&resp->audio_mime, ctype ? ctype : "application/octet-stream"))
+			return LLMK_E_NOMEM;
+		memcpy(resp->audio, body, len);
+		resp->audio_len = len;
+		return LLMK_OK;
+	}
+	if (r->kind == LLMK_TRANSCRIBE)
+		return parse_transcript(r, ctype, body, len, resp);
+	if (!(root = load_body(body, len, resp, "response body")))
+		return resp->status;
+	st = set_model(resp, root);
+	if (st == LLMK_OK) {
+		if (r->kind == LLMK_CHAT)
+			st = parse_chat(root, resp);
+		else if (r->kind == LLMK_EMBED)
+			st = parse_embed(r, root, resp);
+		else
+			st = parse_image(root, resp);
+	}
+	json_decref(root);
+	return st;
+}
+
+/* ---- streaming ------------------------------------------------------------ */
+
+static llmk_status stream_tool_deltas(llmk_stream_ctx *s, json_t *calls)
+{
+	json_t *call, *fn, *idx, *args;
+	size_t i, index;
+	const char *a;
+
+	json_array_foreach(calls, i, call)
+	{
+		idx = json_object_get(call, "index");
+		/* Servers that send whole calls without an index number them by
+		 * position. */
+		index = json_is_integer(idx) && json_integer_value(idx) >= 0 ? (size_t)json_integer_value(idx) : i;
+		fn = json_object_get(call, "function");
+		args = json_object_get(fn, "arguments");
+		a = json_is_string(args) ? json_string_value(args) : "";
+		if (llmk__emit_tool(s, index, json_string_value(json_object_get(call, "id")),
+		                    json_string_value(json_object_get(fn, "name")), a, strlen(a)))
+			return s->resp->status ? s->resp->status : LLMK_E_CANCELLED;
+	}
+	return LLMK_OK;
+}
+
+static llmk_status openai_stream_event(llmk_stream_ctx *s, const char *event, const char *data, size_t len)
+{
+	llmk_response *resp = s->resp;
+	json_t *root, *choice, *delta, *v, *usage;
+	llmk_status st = LLMK_OK;
+	json_error_t err;
+
+	(void)event;
+	if (s->done)
+		return LLMK_OK; /* nothing after [DONE] counts */
+	if (len == 6 && !memcmp(data, "[DONE]", 6)) {
+		s->done = 1;
+		return LLMK_OK;
+	}
+	root = json_loadb(data, len, 0, &err);
+	if (!json_is_object(root)) {
+		json_decref(root);
+		return llmk__fail(resp, LLMK_E_PROTOCOL, "stream chunk is not a JSON object: %s", err.text);
+	}
+	if (json_object_get(root, "error")) {
+		st = apply_error(resp, 200, root);
+		/* apply_error left the provider's message in resp->error; turn it
+		 * into the final message. */
+		{
+			char *m = resp->error;
+			resp->error = NULL;
+			llmk__fail(resp, st, "error inside the stream: %s%s%s%s", m && *m ? m : "(no message)",
+			           resp->error_code ? " (" : "", resp->error_code ? resp->error_code : "",
+			           resp->error_code ? ")" : "");
+			llmk__free(m);
+		}
+		json_decref(root);
+		return st;
+	}
+	if (set_model(resp, root))
+		goto oom;
+	usage = json_object_get(root, "usage");
+	if (json_is_object(usage)) {
+		read_usage(usage, resp);
+		if (llmk__emit_usage(s))
+			goto stop;
+	}
+	/* Azure sends chunks with empty choices (prompt filter results). */
+	choice = json_array_get(json_object_get(root, "choices"), 0);
+	if (json_is_object(choice)) {
+		delta = json_object_get(choice, "delta");
+		v = json_object_get(delta, "content");
+		if (json_is_string(v) && llmk__emit_text(s, json_string_value(v), json_string_length(v)))
+			goto stop;
+		v = json_object_get(delta, "reasoning_content");
+		if (json_is_string(v) && llmk__emit_reasoning(s, json_string_value(v), json_string_length(v)))
+			goto stop;
+		v = json_object_get(delta, "tool_calls");
+		if (json_is_array(v) && (st = stream_tool_deltas(s, v)))
+			goto out;
+		if (set_finish(resp, json_object_get(choice, "finish_reason")))
+			goto oom;
+	}
+	goto out;
+oom:
+	st = llmk__fail(resp, LLMK_E_NOMEM, "out of memory");
+	goto out;
+stop:
+	st = resp->status ? resp->status : LLMK_E_CANCELLED;
+out:
+	json_decref(root);
+	return st;
+}
+
+const llmk_adapter llmk__openai_adapter = {openai_build, openai_parse, openai_parse_error, openai_stream_event};
