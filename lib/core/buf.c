@@ -64,8 +64,11 @@ char *llmk_buf_detach(llmk_buf *b, size_t *len)
 {
 	char *p;
 
-	if (!b->data && llmk_buf_reserve(b, 0))
-		return NULL;
+	if (!b->data) {
+		if (llmk_buf_reserve(b, 0))
+			return NULL;
+		b->data[0] = '\0';
+	}
 	p = b->data;
 	if (len)
 		*len = b->len;

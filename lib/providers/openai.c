@@ -337,7 +337,8 @@ static llmk_status add_auth_headers(const llmk_client *c, llmk_exchange *ex)
 	llmk_status st = LLMK_OK;
 
 	if (c->api_key) {
-		if (llmk_buf_append_str(&auth, "Bearer ") || llmk_buf_append_str(&auth, c->api_key))
+		/* Reserve once: a realloc would leave an unwiped copy behind. */
+		if (llmk_buf_reserve(&auth, 7 + strlen(c->api_key)) || llmk_buf_append_str(&auth, "Bearer ") || llmk_buf_append_str(&auth, c->api_key))
 			st = LLMK_E_NOMEM;
 		else
 			st = llmk__exchange_header(ex, "Authorization", auth.data);
