@@ -1,0 +1,17 @@
+# Sourced by scripts/quickstart and scripts/test: installs missing Debian/Ubuntu
+# packages (with sudo when not root). Nothing is installed that is present.
+need_packages() {
+	local missing=() p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	echo "==> installing: ${missing[*]}"
+	local sudo=""
+	[ "$(id -u)" -eq 0 ] || sudo="sudo"
+	$sudo apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+BUILD_PACKAGES=(gcc libc6-dev meson ninja-build pkg-config libcurl4-openssl-dev libjansson-dev libsodium-dev ca-certificates)
+TEST_PACKAGES=(libcmocka-dev g++ valgrind nodejs npm)
