@@ -917,6 +917,36 @@ static void test_response_size_limit(void **state)
 	free(big);
 }
 
+static void test_client_headers(void **state)
+{
+	fixture *f = *state;
+	llmk_request *r;
+	llmk_response *resp;
+
+	f->cap.resp_body = "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"ok\"},\"finish_reason\":\"stop\"}]}";
+	assert_int_equal(llmk_client_set_str(f->c, LLMK_OPT_ORGANIZATION, "org-test123"), LLMK_OK);
+	assert_int_equal(llmk_client_set_str(f->c, LLMK_OPT_PROJECT, "proj_test456"), LLMK_OK);
+	assert_int_equal(llmk_client_set_str(f->c, LLMK_OPT_USER_AGENT, "my-app/1.2"), LLMK_OK);
+	llmk_request_new(&r, LLMK_CHAT);
+	llmk_request_add_message(r, LLMK_ROLE_USER, "hi");
+	llmk_request_set_str(r, LLMK_OPT_USER, "user-42");
+	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
+	assert_string_equal(capture_header(&f->cap, "OpenAI-Organization"), "org-test123");
+	assert_string_equal(capture_header(&f->cap, "OpenAI-Project"), "proj_test456");
+	assert_string_equal(capture_header(&f->cap, "User-Agent"), "my-app/1.2");
+	assert_string_equal(capture_header(&f->cap, "Accept"), "application/json");
+	assert_non_null(find(&f->cap, "\"user\":\"user-42\""));
+	llmk_response_free(resp);
+	/* unset again: headers disappear, default user agent returns */
+	llmk_client_set_str(f->c, LLMK_OPT_ORGANIZATION, NULL);
+	llmk_client_set_str(f->c, LLMK_OPT_USER_AGENT, NULL);
+	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
+	assert_null(capture_header(&f->cap, "OpenAI-Organization"));
+	assert_string_equal(capture_header(&f->cap, "User-Agent"), "llmkit/" LLMK_VERSION_STRING);
+	llmk_response_free(resp);
+	llmk_request_free(r);
+}
+
 static void test_key_never_in_errors(void **state)
 {
 	fixture *f = *state;
@@ -962,6 +992,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_retry_after_forms, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_transport_failure_and_garbage, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_response_size_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_client_headers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_key_never_in_errors, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("openai", tests, NULL, NULL);

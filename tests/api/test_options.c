@@ -209,6 +209,15 @@ static void test_request_validation(void **state)
 	llmk_request_free(r);
 }
 
+static int sends;
+
+static int32_t dummy_send(llmk_exchange *ex, void *user)
+{
+	(void)ex, (void)user;
+	sends++;
+	return LLMK_E_TRANSPORT;
+}
+
 static void test_send_validation(void **state)
 {
 	llmk_client *c;
@@ -234,9 +243,15 @@ static void test_send_validation(void **state)
 	assert_int_equal(llmk_response_http_status(resp), 0);
 	llmk_response_free(resp);
 
-	/* requests missing their essentials */
+	/* requests missing their essentials fail before any I/O */
 	llmk_client_set_str(c, LLMK_OPT_API_KEY, "sk-test-not-a-real-key");
-	llmk_client_set_str(c, LLMK_OPT_BASE_URL, "http://127.0.0.1:9"); /* discard port: never reached */
+	{
+		llmk_transport t;
+		llmk_transport_init(&t);
+		t.send = dummy_send;
+		assert_int_equal(llmk_client_set_transport(c, &t, NULL), LLMK_OK);
+	}
+	sends = 0;
 	llmk_request_free(r);
 	llmk_request_new(&r, LLMK_CHAT);
 	assert_int_equal(llmk_send(c, r, &resp), LLMK_E_INVALID_ARG);
@@ -271,6 +286,8 @@ static void test_send_validation(void **state)
 	llmk_response_free(resp);
 	llmk_request_free(r);
 
+	assert_int_equal(sends, 0);
+
 	/* accessors on NULL never crash */
 	assert_int_equal(llmk_response_status(NULL), LLMK_E_INVALID_ARG);
 	assert_string_equal(llmk_response_text(NULL), "");
@@ -278,12 +295,6 @@ static void test_send_validation(void **state)
 	assert_null(llmk_response_embedding(NULL, 0));
 	assert_int_equal(llmk_event_type(NULL), 0);
 	llmk_client_free(c);
-}
-
-static int32_t dummy_send(llmk_exchange *ex, void *user)
-{
-	(void)ex, (void)user;
-	return LLMK_E_TRANSPORT;
 }
 
 static void test_transport_table(void **state)
@@ -304,7 +315,12 @@ static void test_transport_table(void **state)
 	assert_non_null(strstr(llmk_client_errmsg(c), "too small"));
 	t.struct_size = sizeof(t);
 	assert_int_equal(llmk_client_set_transport(c, &t, NULL), LLMK_OK);
+#ifdef LLMK_TEST_HAVE_CURL
 	assert_int_equal(llmk_client_set_transport(c, NULL, NULL), LLMK_OK); /* back to curl */
+#else
+	assert_int_equal(llmk_client_set_transport(c, NULL, NULL), LLMK_E_UNSUPPORTED);
+	assert_non_null(strstr(llmk_client_errmsg(c), "without libcurl"));
+#endif
 	assert_int_equal(llmk_client_set_transport(NULL, &t, NULL), LLMK_E_INVALID_ARG);
 	{
 		llmk_transport init = LLMK_TRANSPORT_INIT;
