@@ -1,5 +1,6 @@
 /* Version, status table, options table and library initialisation. */
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -123,6 +124,42 @@ int llmk__option_slot(int32_t id)
 	if (!llmk__option_info(id) || slot >= max)
 		return -1;
 	return slot;
+}
+
+static const char *type_word(int type)
+{
+	return type == LLMK_TYPE_STR ? "string" : type == LLMK_TYPE_I64 ? "integer" : "floating-point";
+}
+
+static const char *kind_word(int32_t kind)
+{
+	static const char *const names[] = {"unknown", "chat", "embed", "image", "transcribe", "speech"};
+	return kind >= LLMK_CHAT && kind <= LLMK_SPEECH ? names[kind] : names[0];
+}
+
+llmk_status llmk__option_check(int32_t id, int type, int scope, int32_t kind, char *err, size_t errlen)
+{
+	const llmk_optinfo *o = llmk__option_info(id);
+
+	if (!o) {
+		snprintf(err, errlen, "unknown option id %d", (int)id);
+		return LLMK_E_UNKNOWN_OPTION;
+	}
+	if (id / 1000 != type) {
+		snprintf(err, errlen, "option '%s' takes a %s value", o->name, type_word(id / 1000));
+		return LLMK_E_INVALID_ARG;
+	}
+	if (!(o->scope & scope)) {
+		snprintf(err, errlen, "option '%s' is a %s option, not a %s option", o->name,
+		         scope == LLMK_SCOPE_C ? "request" : "client", scope == LLMK_SCOPE_C ? "client" : "request");
+		return LLMK_E_INVALID_ARG;
+	}
+	if (kind && o->kinds && !(o->kinds & (1u << kind))) {
+		snprintf(err, errlen, "option '%s' does not apply to %s requests", o->name, kind_word(kind));
+		return LLMK_E_INVALID_ARG;
+	}
+	err[0] = '\0';
+	return LLMK_OK;
 }
 
 int32_t llmk_option_by_name(const char *name)

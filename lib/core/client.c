@@ -104,20 +104,7 @@ void llmk_client_free(llmk_client *c)
 
 static llmk_status check_opt(llmk_client *c, int32_t opt, int type)
 {
-	const llmk_optinfo *o = llmk__option_info(opt);
-
-	if (!o)
-		return client_err(c, LLMK_E_UNKNOWN_OPTION, "unknown option id %d", (int)opt);
-	if (opt / 1000 != type)
-		return client_err(c, LLMK_E_INVALID_ARG, "option '%s' takes a %s value", o->name,
-		                  opt / 1000 == LLMK_TYPE_STR   ? "string"
-		                  : opt / 1000 == LLMK_TYPE_I64 ? "integer"
-		                                                : "floating-point");
-	if (!(o->scope & LLMK_SCOPE_C))
-		return client_err(c, LLMK_E_INVALID_ARG, "option '%s' is a request option, not a client option",
-		                  o->name);
-	c->errmsg[0] = '\0';
-	return LLMK_OK;
+	return llmk__option_check(opt, type, LLMK_SCOPE_C, 0, c->errmsg, sizeof(c->errmsg));
 }
 
 static int valid_url(const char *u)

@@ -34,6 +34,9 @@ typedef struct llmk_optinfo {
 } llmk_optinfo;
 
 const llmk_optinfo *llmk__option_info(int32_t id);
+/* Checks an option id for a setter of `type` and `scope` (and, for request
+ * options, the request kind; 0 = skip); on failure writes why into err. */
+llmk_status llmk__option_check(int32_t id, int type, int scope, int32_t kind, char *err, size_t errlen);
 /* Slot index of an option within its type's array, or -1. */
 int llmk__option_slot(int32_t id);
 

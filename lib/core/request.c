@@ -127,23 +127,7 @@ static int grow(void **arr, size_t *cap, size_t len, size_t size)
 
 static llmk_status check_opt(llmk_request *r, int32_t opt, int type)
 {
-	const llmk_optinfo *o = llmk__option_info(opt);
-
-	if (!o)
-		return req_err(r, LLMK_E_UNKNOWN_OPTION, "unknown option id %d", (int)opt);
-	if (opt / 1000 != type)
-		return req_err(r, LLMK_E_INVALID_ARG, "option '%s' takes a %s value", o->name,
-		               opt / 1000 == LLMK_TYPE_STR   ? "string"
-		               : opt / 1000 == LLMK_TYPE_I64 ? "integer"
-		                                             : "floating-point");
-	if (!(o->scope & LLMK_SCOPE_R))
-		return req_err(r, LLMK_E_INVALID_ARG, "option '%s' is a client option, not a request option",
-		               o->name);
-	if (o->kinds && !(o->kinds & (1u << r->kind)))
-		return req_err(r, LLMK_E_INVALID_ARG, "option '%s' does not apply to %s requests", o->name,
-		               kind_name(r->kind));
-	r->errmsg[0] = '\0';
-	return LLMK_OK;
+	return llmk__option_check(opt, type, LLMK_SCOPE_R, r->kind, r->errmsg, sizeof(r->errmsg));
 }
 
 static int one_of(const char *v, const char *const *allowed)
