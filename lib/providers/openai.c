@@ -401,8 +401,11 @@ static llmk_status openai_build(const llmk_client *c, const llmk_request *r, con
 	}
 	text = json_dumps(body, JSON_COMPACT);
 	json_decref(body);
+	/* Speech answers with audio: asking for JSON there gets a 406 from
+	 * servers that honour Accept. */
 	if (!text || llmk_buf_append_str(&ex->body, text) || llmk__exchange_header(ex, "Content-Type", "application/json") ||
-	    llmk__exchange_header(ex, "Accept", stream ? "text/event-stream" : "application/json")) {
+	    llmk__exchange_header(ex, "Accept",
+	                          stream ? "text/event-stream" : r->kind == LLMK_SPEECH ? "*/*" : "application/json")) {
 		llmk__free(text);
 		return FAIL_OOM(resp);
 	}

@@ -735,6 +735,7 @@ static void test_speech(void **state)
 	assert_int_equal(llmk_request_set_str(r, LLMK_OPT_MODEL, "gpt-4o-mini-tts"), LLMK_OK);
 	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
 	assert_string_equal(f->cap.url, "https://api.example.invalid/v1/audio/speech");
+	assert_string_equal(capture_header(&f->cap, "Accept"), "*/*"); /* audio comes back, not JSON */
 	j = sent_json(f);
 	assert_string_equal(jstr(j, "model"), "gpt-4o-mini-tts");
 	assert_string_equal(jstr(j, "input"), "Hello there");
