@@ -286,7 +286,32 @@ static void test_send_validation(void **state)
 	llmk_response_free(resp);
 	llmk_request_free(r);
 
-	assert_int_equal(sends, 0);
+	assert_int_equal(sends, 0); /* none of the above reached the transport */
+
+	/* a model string with an empty model and no LLMK_OPT_MODEL */
+	{
+		llmk_client *c2;
+		assert_int_equal(llmk_client_new(&c2, "openai/"), LLMK_OK);
+		llmk_client_set_str(c2, LLMK_OPT_API_KEY, "sk-test-not-a-real-key");
+		llmk_request_new(&r, LLMK_CHAT);
+		llmk_request_add_message(r, LLMK_ROLE_USER, "hi");
+		assert_int_equal(llmk_send(c2, r, &resp), LLMK_E_INVALID_ARG);
+		assert_non_null(strstr(llmk_response_error(resp), "no model"));
+		llmk_response_free(resp);
+		/* a request-level model fills the gap; the send then reaches the transport */
+		assert_int_equal(llmk_request_set_str(r, LLMK_OPT_MODEL, "gpt-4o-mini"), LLMK_OK);
+		{
+			llmk_transport t;
+			llmk_transport_init(&t);
+			t.send = dummy_send;
+			llmk_client_set_transport(c2, &t, NULL);
+		}
+		assert_int_equal(llmk_send(c2, r, &resp), LLMK_E_TRANSPORT);
+		assert_int_equal(sends, 1);
+		llmk_response_free(resp);
+		llmk_request_free(r);
+		llmk_client_free(c2);
+	}
 
 	/* accessors on NULL never crash */
 	assert_int_equal(llmk_response_status(NULL), LLMK_E_INVALID_ARG);
