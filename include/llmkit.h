@@ -158,7 +158,35 @@ enum llmk_usage {
 	LLMK_USAGE_OUTPUT = 2,       /* completion / output tokens, reasoning included */
 	LLMK_USAGE_TOTAL = 3,        /* as reported, or input + output */
 	LLMK_USAGE_CACHED_INPUT = 4, /* part of INPUT served from the prompt cache */
-	LLMK_USAGE_REASONING = 5     /* part of OUTPUT spent on reasoning */
+	LLMK_USAGE_REASONING = 5,    /* part of OUTPUT spent on reasoning */
+	LLMK_USAGE_CACHE_WRITE = 6   /* part of INPUT written to the prompt cache
+	                              * (Anthropic cache_creation_input_tokens) */
+};
+
+/** Why generation stopped (llmk_response_finish()). The provider's own
+ *  word is kept in llmk_response_finish_reason(). */
+enum llmk_finish {
+	LLMK_FINISH_UNKNOWN = 0,        /* not reported (or not a chat request) */
+	LLMK_FINISH_STOP = 1,           /* natural end or a stop sequence */
+	LLMK_FINISH_LENGTH = 2,         /* hit max_tokens or the context window */
+	LLMK_FINISH_TOOL_CALLS = 3,     /* the model asks for tool calls */
+	LLMK_FINISH_CONTENT_FILTER = 4, /* cut by a safety / content filter */
+	LLMK_FINISH_ERROR = 5,          /* the provider reported a generation error */
+	LLMK_FINISH_OTHER = 6           /* a value none of the above describes */
+};
+
+/** Provider capabilities (llmk_provider_capabilities()), per request kind. */
+enum llmk_capability {
+	LLMK_CAP_KIND = 1 << 0,        /* the provider serves this request kind */
+	LLMK_CAP_STREAM = 1 << 1,      /* chat: answers stream as they are generated */
+	LLMK_CAP_TOOLS = 1 << 2,       /* chat: function / tool calling */
+	LLMK_CAP_VISION = 1 << 3,      /* chat: image inputs */
+	LLMK_CAP_JSON_MODE = 1 << 4,   /* chat: response_format json_object */
+	LLMK_CAP_JSON_SCHEMA = 1 << 5, /* chat: json_schema structured output */
+	LLMK_CAP_STREAM_USAGE = 1 << 6,/* chat: token usage inside streams */
+	LLMK_CAP_BATCH = 1 << 7,       /* embed: several inputs in one request */
+	LLMK_CAP_IMAGE_URL = 1 << 8,   /* chat: images by http(s) URL, not just inline data */
+	LLMK_CAP_KEY_REQUIRED = 1 << 9 /* an API key is needed (hosted services) */
 };
 
 /** Timings (llmk_response_timing()), in milliseconds. */
@@ -202,6 +230,10 @@ enum llmk_timing {
 	X(USER, 1022, R, "user", "end-user identifier forwarded to the provider")                   \
 	X(REASONING_EFFORT, 1023, R, "reasoning_effort", "low | medium | high (chat)")              \
 	X(INSTRUCTIONS, 1024, R, "instructions", "voice instructions (speech)")                     \
+	X(EMBED_INPUT_TYPE, 1025, R, "embed_input_type",                                            \
+	  "search_document | search_query | classification | clustering (embed; Cohere, Gemini)")   \
+	X(API_VERSION, 1026, C, "api_version",                                                      \
+	  "API version: anthropic-version header, Azure api-version query parameter")               \
 	X(TIMEOUT_MS, 2001, C, "timeout_ms", "total time limit per request in ms (0 = none)")       \
 	X(CONNECT_TIMEOUT_MS, 2002, C, "connect_timeout_ms", "connection time limit in ms")         \
 	X(IDLE_TIMEOUT_MS, 2003, C, "idle_timeout_ms", "longest silence between bytes in ms")       \
@@ -212,6 +244,11 @@ enum llmk_timing {
 	X(IMAGE_COUNT, 2008, R, "image_count", "number of images (image)")                          \
 	X(STREAM_USAGE, 2009, C, "stream_usage", "1: ask for usage in streams (default 1)")         \
 	X(MAX_LINE_BYTES, 2010, C, "max_line_bytes", "longest accepted stream line / event")        \
+	X(DROP_UNSUPPORTED, 2011, CR, "drop_unsupported",                                           \
+	  "1: drop parameters the provider cannot honour (listed on the response) instead of "      \
+	  "failing with LLMK_E_UNSUPPORTED")                                                        \
+	X(TOP_K, 2012, R, "top_k", "sample from the k most likely tokens (chat)")                   \
+	X(REASONING_BUDGET, 2013, R, "reasoning_budget", "thinking token budget (chat)")            \
 	X(TEMPERATURE, 3001, R, "temperature", "sampling temperature (chat, transcription)")        \
 	X(TOP_P, 3002, R, "top_p", "nucleus sampling mass (chat)")                                  \
 	X(SPEED, 3003, R, "speed", "speech speed 0.25..4.0 (speech)")                               \
@@ -394,6 +431,67 @@ LLMK_API llmk_status llmk_request_set_audio(llmk_request *request, const uint8_t
  *  uniform option covers. Not applied to multipart bodies. */
 LLMK_API llmk_status llmk_request_set_extra_json(llmk_request *request, const char *json_object);
 
+/* Reading a request back: for providers registered by the program
+ * (llmk_provider_register()), and for tools that log what they send. */
+
+/** Part types of a message (llmk_request_part_type()). */
+enum llmk_part_type {
+	LLMK_PART_TEXT = 1,      /* text */
+	LLMK_PART_IMAGE_URL = 2, /* an image: http(s) URL or data: URL */
+	LLMK_PART_TOOL_CALL = 3  /* an assistant's tool call (id, name, arguments JSON) */
+};
+
+/** Value of a string option, or NULL when it is not set. */
+LLMK_API const char *llmk_request_get_str(const llmk_request *request, int32_t option);
+
+/** Value of an integer / floating-point option in *out; returns 1 when the
+ *  option is set, 0 when not (then *out is untouched). */
+LLMK_API int32_t llmk_request_get_i64(const llmk_request *request, int32_t option, int64_t *out);
+LLMK_API int32_t llmk_request_get_f64(const llmk_request *request, int32_t option, double *out);
+
+/** Messages: count, role (LLMK_ROLE_*), and for LLMK_ROLE_TOOL the id of
+ *  the call answered (NULL otherwise). Out of range: 0 / NULL. */
+LLMK_API size_t llmk_request_message_count(const llmk_request *request);
+LLMK_API int32_t llmk_request_message_role(const llmk_request *request, size_t message);
+LLMK_API const char *llmk_request_message_tool_call_id(const llmk_request *request, size_t message);
+
+/** Parts of a message: count and type (LLMK_PART_*). */
+LLMK_API size_t llmk_request_part_count(const llmk_request *request, size_t message);
+LLMK_API int32_t llmk_request_part_type(const llmk_request *request, size_t message, size_t part);
+
+/** TEXT: the text; IMAGE_URL: the URL; TOOL_CALL: the arguments JSON. */
+LLMK_API const char *llmk_request_part_text(const llmk_request *request, size_t message, size_t part);
+
+/** IMAGE_URL: the detail hint or NULL; TOOL_CALL: the function name. */
+LLMK_API const char *llmk_request_part_detail(const llmk_request *request, size_t message, size_t part);
+
+/** TOOL_CALL: the call id; NULL for other parts. */
+LLMK_API const char *llmk_request_part_id(const llmk_request *request, size_t message, size_t part);
+
+/** Tools declared: count, name, description (may be NULL), parameters
+ *  JSON Schema (NULL when none was given). */
+LLMK_API size_t llmk_request_tool_count(const llmk_request *request);
+LLMK_API const char *llmk_request_tool_name(const llmk_request *request, size_t i);
+LLMK_API const char *llmk_request_tool_description(const llmk_request *request, size_t i);
+LLMK_API const char *llmk_request_tool_parameters(const llmk_request *request, size_t i);
+
+/** Embedding inputs: count and text. */
+LLMK_API size_t llmk_request_input_count(const llmk_request *request);
+LLMK_API const char *llmk_request_input(const llmk_request *request, size_t i);
+
+/** Stop sequences: count and text. */
+LLMK_API size_t llmk_request_stop_count(const llmk_request *request);
+LLMK_API const char *llmk_request_stop(const llmk_request *request, size_t i);
+
+/** Transcription audio (NULL when none) with its length, file name and
+ *  MIME type. */
+LLMK_API const uint8_t *llmk_request_audio(const llmk_request *request, size_t *len);
+LLMK_API const char *llmk_request_audio_name(const llmk_request *request);
+LLMK_API const char *llmk_request_audio_mime(const llmk_request *request);
+
+/** The extra JSON object merged into the body, or NULL. */
+LLMK_API const char *llmk_request_extra_json(const llmk_request *request);
+
 /* ------------------------------------------------------------------------
  * Sending
  * ---------------------------------------------------------------------- */
@@ -487,10 +585,18 @@ LLMK_API const char *llmk_response_text(const llmk_response *response);
 /** Chat: reasoning text where the provider exposes it ("" if none). */
 LLMK_API const char *llmk_response_reasoning(const llmk_response *response);
 
-/** Chat: why generation stopped, normalised to "stop", "length",
- *  "tool_calls", "content_filter", or the provider's own value if it is
- *  none of those; "" if unknown. */
+/** Chat: why generation stopped, as one LLMK_FINISH_* value for every
+ *  provider. */
+LLMK_API int32_t llmk_response_finish(const llmk_response *response);
+
+/** Chat: the provider's own finish value as it sent it ("stop",
+ *  "end_turn", "MAX_TOKENS", "eos_token", ...); "" if none was sent. */
 LLMK_API const char *llmk_response_finish_reason(const llmk_response *response);
+
+/** Parameters left out of the request because the provider cannot honour
+ *  them (only with LLMK_OPT_DROP_UNSUPPORTED = 1): option names and
+ *  "tools", "images", separated by commas; "" when nothing was dropped. */
+LLMK_API const char *llmk_response_dropped(const llmk_response *response);
 
 /** A token counter (LLMK_USAGE_*), or -1 if the provider did not report it. */
 LLMK_API int64_t llmk_response_usage(const llmk_response *response, int32_t which);
@@ -552,6 +658,101 @@ LLMK_API const char *llmk_response_segment_text(const llmk_response *response, s
  *  stream), length in *len (len may be NULL). Always NUL-terminated. For
  *  provider fields no accessor covers. */
 LLMK_API const char *llmk_response_raw(const llmk_response *response, size_t *len);
+
+/* ------------------------------------------------------------------------
+ * Providers
+ *
+ * The model string "provider/model" picks a provider. Built-in providers
+ * are listed by llmk_provider_count()/llmk_provider_name(); a program adds
+ * its own (an engine it links in-process, a service with its own wire
+ * format) with llmk_provider_register().
+ * ---------------------------------------------------------------------- */
+
+/** Number of providers known (built-in and registered), and the name of
+ *  provider i (NULL if out of range). The order is stable for a process. */
+LLMK_API size_t llmk_provider_count(void);
+LLMK_API const char *llmk_provider_name(size_t i);
+
+/** What a provider supports for a request kind: LLMK_CAP_* bits (0 when the
+ *  kind is not served), or -1 for an unknown provider. */
+LLMK_API int64_t llmk_provider_capabilities(const char *provider, int32_t kind);
+
+/** 1 when the provider honours request option `option` (it is sent on),
+ *  0 when it does not (sending it fails with LLMK_E_UNSUPPORTED unless
+ *  LLMK_OPT_DROP_UNSUPPORTED is set), -1 for an unknown provider. */
+LLMK_API int32_t llmk_provider_supports_option(const char *provider, int32_t option);
+
+/** Default base URL, the environment variable read for the API key, and
+ *  the one read for the base URL (NULL when there is none). */
+LLMK_API const char *llmk_provider_base_url(const char *provider);
+LLMK_API const char *llmk_provider_key_env(const char *provider);
+LLMK_API const char *llmk_provider_url_env(const char *provider);
+
+/** The answer a registered provider is building (valid during `send`). */
+typedef struct llmk_reply llmk_reply;
+
+/** A provider implemented by the program. Grows only at the end;
+ *  struct_size tells the library which fields the caller's version has. */
+typedef struct llmk_provider_table {
+	uint32_t struct_size; /* set by llmk_provider_table_init() */
+	/** Answers one request, calling llmk_reply_*() to build the answer (in
+	 *  a stream each text call becomes an event at once). `model` is the
+	 *  part of the model string after "provider/" (or LLMK_OPT_MODEL).
+	 *  Returns LLMK_OK or an error status (llmk_reply_error() says more).
+	 *  Called on the sending thread, possibly from several at once. */
+	int32_t (*send)(void *user, const llmk_request *request, const char *model, llmk_reply *reply);
+	/** Called once when the provider is unregistered (may be NULL). */
+	void (*release)(void *user);
+	/** Request kinds served: bit (1 << LLMK_CHAT) | (1 << LLMK_EMBED) ... */
+	uint32_t kinds;
+	/** LLMK_CAP_* bits for chat requests (LLMK_CAP_STREAM, TOOLS, ...).
+	 *  Requests needing a missing capability fail before `send`. */
+	uint32_t chat_capabilities;
+} llmk_provider_table;
+
+/** Initialises a provider table: zeroes it and sets struct_size. */
+LLMK_API void llmk_provider_table_init(llmk_provider_table *table);
+
+/** Registers a provider under `name` (letters, digits, '-', '_', '.';
+ *  at most 63 bytes). The table is copied. LLMK_E_INVALID_ARG for a bad
+ *  name or table, LLMK_E_CONFIG when the name is taken (built-in names
+ *  cannot be replaced). Thread-safe; clients created afterwards find it. */
+LLMK_API llmk_status llmk_provider_register(const char *name, const llmk_provider_table *table, void *user);
+
+/** Removes a registered provider and calls its `release`. The caller must
+ *  first free every client using it. LLMK_E_NOT_FOUND if not registered. */
+LLMK_API llmk_status llmk_provider_unregister(const char *name);
+
+/** 1 when the caller is streaming (text then arrives as events). */
+LLMK_API int32_t llmk_reply_streaming(const llmk_reply *reply);
+
+/** Appends answer text (or reasoning text). Returns 0 to go on; non-zero
+ *  when the caller cancelled or memory ran out: stop and return. */
+LLMK_API int32_t llmk_reply_text(llmk_reply *reply, const char *text, size_t len);
+LLMK_API int32_t llmk_reply_reasoning(llmk_reply *reply, const char *text, size_t len);
+
+/** Adds a complete tool call (arguments: a JSON object text). Returns as
+ *  llmk_reply_text(). */
+LLMK_API int32_t llmk_reply_tool_call(llmk_reply *reply, const char *id, const char *name, const char *arguments);
+
+/** Sets a token counter (LLMK_USAGE_*). */
+LLMK_API void llmk_reply_usage(llmk_reply *reply, int32_t which, int64_t value);
+
+/** Sets the finish reason: the provider's own word, mapped to
+ *  LLMK_FINISH_* like the built-in providers' values. */
+LLMK_API llmk_status llmk_reply_finish(llmk_reply *reply, const char *reason);
+
+/** Adds one embedding vector; all must have the same dimension. */
+LLMK_API llmk_status llmk_reply_embedding(llmk_reply *reply, const float *vector, size_t dim);
+
+/** Adds an image (bytes, or a URL when data is NULL). */
+LLMK_API llmk_status llmk_reply_image(llmk_reply *reply, const uint8_t *data, size_t len, const char *url);
+
+/** Sets speech audio and its MIME type. */
+LLMK_API llmk_status llmk_reply_audio(llmk_reply *reply, const uint8_t *data, size_t len, const char *mime);
+
+/** Records a failure with a message; returns `status` for convenience. */
+LLMK_API llmk_status llmk_reply_error(llmk_reply *reply, int32_t status, const char *message);
 
 /* ------------------------------------------------------------------------
  * Transports

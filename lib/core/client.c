@@ -23,8 +23,37 @@ static const char *env_nonempty(const char *name)
 	return v && *v ? v : NULL;
 }
 
+/* OLLAMA_HOST style: "host", "host:port", "http://host:port", where host
+ * 0.0.0.0 (a listen address) means this machine. The default port comes
+ * from the provider's default URL. */
+static char *host_to_url(const char *v, const char *dflt)
+{
+	llmk_buf b = LLMK_BUF_INIT;
+	const char *host = strstr(v, "://") ? strstr(v, "://") + 3 : v, *dport = strrchr(dflt, ':');
+	const char *end = host + strcspn(host, "/");
+	int bad;
+
+	bad = llmk_buf_append(&b, v, (size_t)(host - v)) || (host == v && llmk_buf_append_str(&b, "http://"));
+	if (!bad && end - host >= 7 && !strncmp(host, "0.0.0.0", 7)) {
+		bad = llmk_buf_append_str(&b, "127.0.0.1");
+		host += 7;
+	}
+	if (!bad)
+		bad = llmk_buf_append(&b, host, (size_t)(end - host));
+	if (!bad && !memchr(host, ':', (size_t)(end - host)) && dport && dport[1] >= '0' && dport[1] <= '9')
+		bad = llmk_buf_append(&b, dport, strcspn(dport, "/"));
+	if (!bad)
+		bad = llmk_buf_append_str(&b, end);
+	if (bad) {
+		llmk_buf_free(&b);
+		return NULL;
+	}
+	return b.data;
+}
+
 llmk_status llmk_client_new(llmk_client **out, const char *model)
 {
+	struct llmk_user_provider *up;
 	const llmk_provider *prov;
 	const char *slash, *name, *mdl, *v;
 	size_t nlen;
@@ -51,26 +80,43 @@ llmk_status llmk_client_new(llmk_client **out, const char *model)
 		mdl = model;
 	}
 	prov = llmk__provider_find(name, nlen);
+	up = prov ? NULL : llmk__user_provider_get(name, nlen);
+	if (up)
+		prov = llmk__user_provider_row(up);
 	if (!prov)
 		return LLMK_E_UNSUPPORTED;
 
 	c = llmk__calloc(1, sizeof(*c));
-	if (!c)
+	if (!c) {
+		llmk__user_provider_put(up);
 		return LLMK_E_NOMEM;
+	}
 	c->provider = prov;
+	c->user_provider = up;
 	c->model = llmk__strdup(mdl);
 	v = env_nonempty(prov->url_env);
-	c->base_url = llmk__strdup(v ? v : prov->base_url);
-	if (!c->model || !c->base_url) {
+	if (v && (prov->quirks & LLMK_Q_HOST_ENV))
+		c->base_url = host_to_url(v, prov->base_url);
+	else if (v || prov->base_url)
+		c->base_url = llmk__strdup(v ? v : prov->base_url);
+	if (!c->model || ((v || prov->base_url) && !c->base_url)) {
 		llmk_client_free(c);
 		return LLMK_E_NOMEM;
 	}
 	/* Strip one trailing slash so paths join cleanly. */
-	nlen = strlen(c->base_url);
+	nlen = c->base_url ? strlen(c->base_url) : 0;
 	if (nlen > 1 && c->base_url[nlen - 1] == '/')
 		c->base_url[nlen - 1] = '\0';
 	v = env_nonempty(prov->key_env);
+	if (!v)
+		v = env_nonempty(prov->key_env2);
 	if (v && llmk__secret_set(&c->api_key, v)) {
+		llmk_client_free(c);
+		return LLMK_E_NOMEM;
+	}
+	/* Azure's SDKs read the API version from the environment. */
+	v = (prov->quirks & LLMK_Q_AZURE) ? env_nonempty("OPENAI_API_VERSION") : NULL;
+	if (v && !(c->str[llmk__option_slot(LLMK_OPT_API_VERSION)] = llmk__strdup(v))) {
 		llmk_client_free(c);
 		return LLMK_E_NOMEM;
 	}
@@ -95,6 +141,7 @@ void llmk_client_free(llmk_client *c)
 	if (c->transport.close)
 		c->transport.close(c->transport_user);
 	llmk__secret_free(&c->api_key);
+	llmk__user_provider_put(c->user_provider);
 	llmk__free(c->model);
 	llmk__free(c->base_url);
 	for (i = 0; i < LLMK_STR_SLOTS; i++)
@@ -133,6 +180,11 @@ llmk_status llmk_client_set_str(llmk_client *c, int32_t opt, const char *value)
 	case LLMK_OPT_BASE_URL:
 		if (!value)
 			value = c->provider->base_url;
+		if (!value) { /* no default (Azure): back to unset */
+			llmk__free(c->base_url);
+			c->base_url = NULL;
+			return LLMK_OK;
+		}
 		if (!valid_url(value))
 			return client_err(c, LLMK_E_INVALID_ARG, "base_url must start with http:// or https://");
 		copy = llmk__strdup(value);
@@ -218,7 +270,7 @@ const char *llmk_client_model(const llmk_client *c)
 
 const char *llmk_client_base_url(const llmk_client *c)
 {
-	return c ? c->base_url : "";
+	return c && c->base_url ? c->base_url : "";
 }
 
 int32_t llmk_client_has_api_key(const llmk_client *c)

@@ -40,9 +40,12 @@ llmk_status llmk__option_check(int32_t id, int type, int scope, int32_t kind, ch
 /* Slot index of an option within its type's array, or -1. */
 int llmk__option_slot(int32_t id);
 
-/* ---- conversation ----------------------------------------------------- */
+/* Bit of a request option in a provider's option mask (llmk_provider.opts):
+ * strings 0..31, integers 32..47, doubles 48..63. */
+#define LLMK__OPT_BIT(id) ((id) / 1000 == 1 ? (id) % 1000 : (id) / 1000 == 2 ? 32 + (id) % 1000 : 48 + (id) % 1000)
+#define LLMK__OPT(NAME) (UINT64_C(1) << LLMK__OPT_BIT(LLMK_OPT_##NAME))
 
-enum { LLMK_PART_TEXT = 1, LLMK_PART_IMAGE_URL = 2, LLMK_PART_TOOL_CALL = 3 };
+/* ---- conversation ----------------------------------------------------- */
 
 typedef struct llmk_part {
 	int type;
@@ -116,10 +119,11 @@ struct llmk_response {
 	llmk_status status;
 	int32_t http_status;
 	char *error, *error_type, *error_code;
-	char *request_id, *model, *finish_reason, *audio_mime;
+	char *request_id, *model, *finish_reason, *audio_mime, *dropped;
+	int32_t finish;
 	int64_t retry_after_ms;
 	llmk_buf text, reasoning, raw;
-	int64_t usage[6];
+	int64_t usage[8];
 	double timing[4];
 	llmk_tool_call *calls;
 	size_t ncalls, callcap;
@@ -149,6 +153,10 @@ llmk_status llmk__fail(llmk_response *resp, llmk_status st, const char *fmt, ...
 llmk_status llmk__set_field(char **field, const char *value);
 llmk_status llmk__set_fieldn(char **field, const char *value, size_t n);
 llmk_tool_call *llmk__response_tool_call(llmk_response *resp, size_t index);
+/* Records the provider's finish value and its LLMK_FINISH_* mapping (one
+ * table for every provider's vocabulary, in response.c). */
+llmk_status llmk__set_finish(llmk_response *resp, const char *raw);
+int32_t llmk__finish_map(const char *raw);
 const char *llmk__response_header(const llmk_response *resp, const char *name);
 
 /* ---- client --------------------------------------------------------------- */
@@ -157,6 +165,7 @@ struct llmk_provider;
 
 struct llmk_client {
 	const struct llmk_provider *provider;
+	struct llmk_user_provider *user_provider; /* registered by the program, or NULL */
 	char *model;
 	char *base_url;
 	char *api_key; /* sodium_malloc'd, read-only, wiped by sodium_free */
@@ -218,7 +227,11 @@ typedef struct llmk_stream_ctx {
 	int done;     /* the provider signalled the end of the stream */
 	int cancelled;
 	double t0;
-	void *provider_state;
+	/* Scratch for adapters that keep state across events (e.g. Anthropic's
+	 * content-block index -> tool-call index). Zeroed per request. */
+	int64_t state[8];
+	const llmk_request *req;
+	const char *provider_name;
 } llmk_stream_ctx;
 
 /* Append to the response and tell the caller. Return non-zero to stop. */
@@ -232,9 +245,19 @@ int llmk__emit_done(llmk_stream_ctx *s);
 /* ---- providers -------------------------------------------------------- */
 
 enum {
-	LLMK_Q_KEY_OPTIONAL = 1u << 0,   /* local servers: no key needed */
+	LLMK_Q_KEY_OPTIONAL = 1u << 0,      /* local servers: no key needed */
 	LLMK_Q_LEGACY_MAX_TOKENS = 1u << 1, /* send max_tokens, not max_completion_tokens */
+	LLMK_Q_NO_STREAM_OPTIONS = 1u << 2, /* rejects stream_options (Mistral, ...) */
+	LLMK_Q_TOOL_CHOICE_ANY = 1u << 3,   /* "any" instead of "required" (Mistral) */
+	LLMK_Q_RANDOM_SEED = 1u << 4,       /* "random_seed" instead of "seed" (Mistral) */
+	LLMK_Q_AZURE = 1u << 5,             /* Azure URL shape, api-key header, api-version */
+	LLMK_Q_TGI = 1u << 6,               /* Hugging Face text-generation-inference server */
+	LLMK_Q_TEI = 1u << 7,               /* Hugging Face text-embeddings-inference server */
+	LLMK_Q_HOST_ENV = 1u << 8,          /* url_env holds host[:port] (OLLAMA_HOST) */
 };
+
+/* How a chat stream is framed on the wire. */
+enum { LLMK_FRAMING_SSE = 0, LLMK_FRAMING_NDJSON = 1 };
 
 typedef struct llmk_adapter {
 	/* Fills the exchange (method, URL, headers, body) for a request. */
@@ -245,21 +268,51 @@ typedef struct llmk_adapter {
 	                     const char *content_type, const char *body, size_t len);
 	/* Fills error fields from a non-2xx body and returns the status. */
 	llmk_status (*parse_error)(llmk_response *resp, int32_t http_status, const char *body, size_t len);
-	/* Handles one decoded SSE event of a chat stream. */
+	/* Handles one decoded event of a chat stream: an SSE event (name, or
+	 * NULL when it had none, and data), or one NDJSON line (event NULL).
+	 * Set s->done when the provider signals the end. */
 	llmk_status (*stream_event)(llmk_stream_ctx *s, const char *event, const char *data, size_t len);
+	int framing; /* LLMK_FRAMING_* of 2xx chat streams */
 } llmk_adapter;
 
 typedef struct llmk_provider {
 	const char *name;
 	const char *base_url;
-	const char *key_env;
-	const char *url_env;
-	unsigned quirks;
+	const char *key_env;  /* API key variable */
+	const char *key_env2; /* alternative key variable, or NULL */
+	const char *url_env;  /* base URL variable */
+	unsigned quirks;      /* LLMK_Q_* */
 	const llmk_adapter *adapter;
+	unsigned kinds;       /* 1 << LLMK_CHAT | ... */
+	unsigned chat_caps;   /* LLMK_CAP_* for chat (LLMK_CAP_KIND implied) */
+	unsigned embed_caps;  /* LLMK_CAP_* for embed (LLMK_CAP_BATCH) */
+	uint64_t opts;        /* request options honoured: LLMK__OPT(NAME) bits */
+	const char *notes;    /* one line for docs/PROVIDERS.md */
 } llmk_provider;
 
 const llmk_provider *llmk__provider_find(const char *name, size_t len);
+size_t llmk__provider_builtin_count(void);
+const llmk_provider *llmk__provider_builtin(size_t i);
+/* A provider registered by the program (core/provider.c); refcounted so an
+ * unregister cannot free it under a live client. */
+struct llmk_user_provider;
+struct llmk_user_provider *llmk__user_provider_get(const char *name, size_t len);
+void llmk__user_provider_put(struct llmk_user_provider *up);
+const char *llmk__user_provider_name(const struct llmk_user_provider *up);
+const llmk_provider *llmk__user_provider_row(const struct llmk_user_provider *up);
+const llmk_provider_table *llmk__user_provider_table(const struct llmk_user_provider *up);
+void *llmk__user_provider_user(const struct llmk_user_provider *up);
+/* Runs a request through a registered provider (send.c). */
+llmk_status llmk__user_provider_send(struct llmk_user_provider *up, const llmk_request *r, const char *model,
+                                     llmk_stream_ctx *s, int stream);
+
 extern const llmk_adapter llmk__openai_adapter;
+extern const llmk_adapter llmk__anthropic_adapter;
+extern const llmk_adapter llmk__gemini_adapter;
+extern const llmk_adapter llmk__ollama_adapter;
+extern const llmk_adapter llmk__cohere_adapter;
+extern const llmk_adapter llmk__huggingface_adapter;
+extern const llmk_adapter llmk__whispercpp_adapter;
 
 /* ---- helpers ---------------------------------------------------------- */
 
@@ -269,6 +322,11 @@ llmk_status llmk__status_from_http(int32_t http_status);
 /* Secret storage (libsodium guarded memory). */
 llmk_status llmk__secret_set(char **slot, const char *value);
 void llmk__secret_free(char **slot);
+/* Percent-encodes everything but RFC 3986 unreserved characters (for
+ * model names and deployments placed in URL paths). */
+char *llmk__url_escape(const char *s);
+/* A fresh tool-call id "call_" + 24 hex digits (NUL-terminated). */
+void llmk__new_call_id(char out[32]);
 /* Wipes then frees ordinary heap memory that may have held a secret. */
 void llmk__free_wiped(char *p);
 /* Built-in transport (lib/transport/curl.c); send == NULL if built without. */

@@ -164,6 +164,7 @@ static llmk_status check_str_value(llmk_request *r, int32_t opt, const char *v)
 	static const char *const aformats[] = {"mp3", "wav", "pcm", "opus", "aac", "flac", NULL};
 	static const char *const iformats[] = {"b64_json", "url", NULL};
 	static const char *const details[] = {"auto", "low", "high", NULL};
+	static const char *const itypes[] = {"search_document", "search_query", "classification", "clustering", NULL};
 
 	(void)details;
 	switch (opt) {
@@ -183,6 +184,11 @@ static llmk_status check_str_value(llmk_request *r, int32_t opt, const char *v)
 	case LLMK_OPT_IMAGE_RESPONSE_FORMAT:
 		if (!one_of(v, iformats))
 			return req_err(r, LLMK_E_INVALID_ARG, "image_response_format must be 'b64_json' or 'url'");
+		break;
+	case LLMK_OPT_EMBED_INPUT_TYPE:
+		if (!one_of(v, itypes))
+			return req_err(r, LLMK_E_INVALID_ARG,
+			               "embed_input_type must be search_document, search_query, classification or clustering");
 		break;
 	case LLMK_OPT_JSON_SCHEMA:
 		return check_json(r, "json_schema", v, 1);
@@ -244,8 +250,14 @@ llmk_status llmk_request_set_i64(llmk_request *r, int32_t opt, int64_t value)
 	st = check_opt(r, opt, LLMK_TYPE_I64);
 	if (st)
 		return st;
-	if ((opt == LLMK_OPT_MAX_TOKENS || opt == LLMK_OPT_DIMENSIONS || opt == LLMK_OPT_IMAGE_COUNT) && value < 1)
+	if ((opt == LLMK_OPT_MAX_TOKENS || opt == LLMK_OPT_DIMENSIONS || opt == LLMK_OPT_IMAGE_COUNT ||
+	     opt == LLMK_OPT_TOP_K) &&
+	    value < 1)
 		return req_err(r, LLMK_E_INVALID_ARG, "option '%s' must be at least 1", llmk_option_name(opt));
+	if ((opt == LLMK_OPT_DROP_UNSUPPORTED && value != 0 && value != 1) ||
+	    (opt == LLMK_OPT_REASONING_BUDGET && value < 0))
+		return req_err(r, LLMK_E_INVALID_ARG, "option '%s' must be %s", llmk_option_name(opt),
+		               opt == LLMK_OPT_REASONING_BUDGET ? "at least 0" : "0 or 1");
 	if (opt == LLMK_OPT_IMAGE_COUNT && value > 10)
 		return req_err(r, LLMK_E_INVALID_ARG, "image_count must be at most 10");
 	slot = llmk__option_slot(opt);

@@ -34,6 +34,7 @@ void llmk_response_free(llmk_response *r)
 	llmk__free(r->request_id);
 	llmk__free(r->model);
 	llmk__free(r->finish_reason);
+	llmk__free(r->dropped);
 	llmk__free(r->audio_mime);
 	llmk_buf_free(&r->text);
 	llmk_buf_free(&r->reasoning);
@@ -189,6 +190,78 @@ const char *llmk_response_text(const llmk_response *r)
 const char *llmk_response_reasoning(const llmk_response *r)
 {
 	return r ? S(r->reasoning.data) : "";
+}
+
+int32_t llmk_response_finish(const llmk_response *r)
+{
+	return r ? r->finish : LLMK_FINISH_UNKNOWN;
+}
+
+const char *llmk_response_dropped(const llmk_response *r)
+{
+	return r ? S(r->dropped) : "";
+}
+
+/* Every provider's finish vocabulary, compared without regard to case
+ * (Gemini shouts, Cohere too). Sources: OpenAI finish_reason; Anthropic
+ * stop_reason; Gemini FinishReason; Cohere v2 finish_reason; Ollama
+ * done_reason; TGI details.finish_reason; Bedrock stopReason. */
+static const struct {
+	const char *raw;
+	int32_t finish;
+} finish_words[] = {
+	{"stop", LLMK_FINISH_STOP},
+	{"end_turn", LLMK_FINISH_STOP},
+	{"stop_sequence", LLMK_FINISH_STOP},
+	{"eos_token", LLMK_FINISH_STOP},
+	{"eos", LLMK_FINISH_STOP},
+	{"complete", LLMK_FINISH_STOP},
+	{"pause_turn", LLMK_FINISH_STOP},
+	{"finish_reason_unspecified", LLMK_FINISH_OTHER},
+	{"length", LLMK_FINISH_LENGTH},
+	{"max_tokens", LLMK_FINISH_LENGTH},
+	{"max_length", LLMK_FINISH_LENGTH},
+	{"model_context_window_exceeded", LLMK_FINISH_LENGTH},
+	{"tool_calls", LLMK_FINISH_TOOL_CALLS},
+	{"tool_call", LLMK_FINISH_TOOL_CALLS},
+	{"tool_use", LLMK_FINISH_TOOL_CALLS},
+	{"function_call", LLMK_FINISH_TOOL_CALLS},
+	{"content_filter", LLMK_FINISH_CONTENT_FILTER},
+	{"content_filtered", LLMK_FINISH_CONTENT_FILTER},
+	{"refusal", LLMK_FINISH_CONTENT_FILTER},
+	{"safety", LLMK_FINISH_CONTENT_FILTER},
+	{"recitation", LLMK_FINISH_CONTENT_FILTER},
+	{"blocklist", LLMK_FINISH_CONTENT_FILTER},
+	{"prohibited_content", LLMK_FINISH_CONTENT_FILTER},
+	{"spii", LLMK_FINISH_CONTENT_FILTER},
+	{"image_safety", LLMK_FINISH_CONTENT_FILTER},
+	{"guardrail_intervened", LLMK_FINISH_CONTENT_FILTER},
+	{"error", LLMK_FINISH_ERROR},
+	{"error_toxic", LLMK_FINISH_CONTENT_FILTER},
+	{"error_limit", LLMK_FINISH_LENGTH},
+	{"malformed_function_call", LLMK_FINISH_ERROR},
+	{"unexpected_tool_call", LLMK_FINISH_ERROR},
+	{"other", LLMK_FINISH_OTHER},
+};
+
+int32_t llmk__finish_map(const char *raw)
+{
+	size_t i;
+
+	if (!raw || !*raw)
+		return LLMK_FINISH_UNKNOWN;
+	for (i = 0; i < sizeof(finish_words) / sizeof(finish_words[0]); i++)
+		if (!strcasecmp(raw, finish_words[i].raw))
+			return finish_words[i].finish;
+	return LLMK_FINISH_OTHER;
+}
+
+llmk_status llmk__set_finish(llmk_response *r, const char *raw)
+{
+	if (!raw || !*raw)
+		return LLMK_OK;
+	r->finish = llmk__finish_map(raw);
+	return llmk__set_field(&r->finish_reason, raw);
 }
 
 const char *llmk_response_finish_reason(const llmk_response *r)

@@ -11,6 +11,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "codec/ndjson.h"
 #include "codec/sse.h"
 #include "core/internal.h"
 
@@ -22,8 +23,12 @@ typedef struct pipeline {
 	llmk_exchange ex;
 	llmk_stream_ctx sctx;
 	llmk_sse sse;
-	int stream;      /* caller asked for a stream */
-	int sse_mode;    /* 0 undecided, 1 SSE decoding, -1 whole body */
+	llmk_ndjson nd;
+	int stream;      /* the wire request streams */
+	int replay;      /* caller asked for a stream the provider cannot send: replay the answer */
+	int sse_mode;    /* 0 undecided, 1 SSE decoding, 2 NDJSON decoding, -1 whole body */
+	llmk_request view; /* the request as sent: unsupported parameters dropped */
+	llmk_message *view_msgs; /* owned copies when image parts were dropped */
 	size_t max_body;
 	double t0;
 } pipeline;
@@ -198,8 +203,7 @@ static int on_sse_event(const char *event, size_t elen, const char *data, size_t
 	pipeline *p = user;
 	llmk_status st;
 
-	(void)elen;
-	st = p->ad->stream_event(&p->sctx, event, data, dlen);
+	st = p->ad->stream_event(&p->sctx, event && elen ? event : NULL, data, dlen);
 	if (p->sctx.cancelled)
 		return 1;
 	if (st != LLMK_OK) {
@@ -209,13 +213,23 @@ static int on_sse_event(const char *event, size_t elen, const char *data, size_t
 	return 0;
 }
 
+static int on_ndjson_line(const char *line, size_t len, void *user)
+{
+	return on_sse_event(NULL, 0, line, len, user);
+}
+
 static void decide_mode(pipeline *p)
 {
 	const char *ct = llmk__response_header(p->resp, "content-type");
 
 	p->sse_mode = -1;
-	if (p->stream && is_2xx(p->resp->http_status) && ct && strncasecmp(ct, "text/event-stream", 17) == 0)
+	if (!p->stream || !is_2xx(p->resp->http_status))
+		return;
+	if (ct && strncasecmp(ct, "text/event-stream", 17) == 0)
 		p->sse_mode = 1;
+	else if (p->ad->framing == LLMK_FRAMING_NDJSON ||
+	         (ct && (!strncasecmp(ct, "application/x-ndjson", 20) || !strncasecmp(ct, "application/jsonl", 17))))
+		p->sse_mode = 2;
 }
 
 static int on_body(void *ctx, const uint8_t *data, size_t len)
@@ -235,6 +249,14 @@ static int on_body(void *ctx, const uint8_t *data, size_t len)
 	if (llmk_buf_append(&r->raw, data, len)) {
 		llmk__fail(r, LLMK_E_NOMEM, "out of memory receiving the response body");
 		return 1;
+	}
+	if (p->sse_mode == 2) {
+		rc = llmk_ndjson_feed(&p->nd, (const char *)data, len);
+		if (rc == LLMK_NDJSON_E_TOO_LARGE)
+			llmk__fail(r, LLMK_E_TOO_LARGE, "stream line exceeds max_line_bytes");
+		else if (rc == LLMK_NDJSON_E_NOMEM)
+			llmk__fail(r, LLMK_E_NOMEM, "out of memory decoding the stream");
+		return rc != 0;
 	}
 	if (p->sse_mode != 1)
 		return 0;
@@ -390,7 +412,7 @@ static void finish_stream(pipeline *p, int sse_rc)
 {
 	llmk_response *r = p->resp;
 
-	if (sse_rc < 0) {
+	if (sse_rc < 0) { /* SSE and NDJSON share the codes' meaning */
 		llmk__fail(r, sse_rc == LLMK_SSE_E_TOO_LARGE ? LLMK_E_TOO_LARGE : LLMK_E_NOMEM,
 		           "stream decoding failed");
 		return;
@@ -402,6 +424,158 @@ static void finish_stream(pipeline *p, int sse_rc)
 		           p->c->provider->name, r->raw.len);
 		return;
 	}
+}
+
+/* ---- what the provider can honour ------------------------------------- */
+
+static int drop_wanted(const pipeline *p)
+{
+	int64_t v;
+
+	if (llmk__req_i64(p->r, LLMK_OPT_DROP_UNSUPPORTED, &v))
+		return v != 0;
+	return llmk__client_i64(p->c, LLMK_OPT_DROP_UNSUPPORTED, 0) != 0;
+}
+
+/* A parameter the provider cannot honour: fail, or (when the caller opted
+ * in) note it on the response and return 1 so the caller removes it. */
+static int unsupported(pipeline *p, const char *what, int drop)
+{
+	llmk_response *r = p->resp;
+	size_t n;
+	char *grown;
+
+	if (!drop) {
+		llmk__fail(r, LLMK_E_UNSUPPORTED,
+		           "%s does not support %s for %s requests (set drop_unsupported = 1 to send the request without it)",
+		           p->c->provider->name, what, kind_path_name(p->r->kind));
+		return 0;
+	}
+	n = r->dropped ? strlen(r->dropped) : 0;
+	grown = llmk__realloc(r->dropped, n + strlen(what) + 2);
+	if (!grown) {
+		llmk__fail(r, LLMK_E_NOMEM, "out of memory");
+		return 0;
+	}
+	if (n)
+		grown[n++] = ',';
+	strcpy(grown + n, what);
+	r->dropped = grown;
+	return 1;
+}
+
+static int is_remote_image(const llmk_part *pt)
+{
+	return pt->type == LLMK_PART_IMAGE_URL && strncmp(pt->text, "data:", 5) != 0;
+}
+
+/* Drops the image parts `which` selects (1: all, 2: remote URLs only) from
+ * the view, on copies of the message arrays. */
+static int drop_images(pipeline *p, int which)
+{
+	llmk_request *v = &p->view;
+	size_t i, j, k;
+
+	p->view_msgs = llmk__calloc(v->nmsgs, sizeof(llmk_message));
+	if (!p->view_msgs)
+		return -1;
+	for (i = 0; i < v->nmsgs; i++) {
+		const llmk_message *m = &p->r->msgs[i];
+		llmk_message *c = &p->view_msgs[i];
+		*c = *m;
+		c->parts = m->nparts ? llmk__calloc(m->nparts, sizeof(llmk_part)) : NULL;
+		c->nparts = c->cap = 0;
+		if (m->nparts && !c->parts)
+			return -1;
+		c->cap = m->nparts;
+		for (j = 0, k = 0; j < m->nparts; j++)
+			if (!(m->parts[j].type == LLMK_PART_IMAGE_URL && (which == 1 || is_remote_image(&m->parts[j]))))
+				c->parts[k++] = m->parts[j];
+		c->nparts = k;
+	}
+	v->msgs = p->view_msgs;
+	return 0;
+}
+
+static void free_view(pipeline *p)
+{
+	size_t i;
+
+	if (!p->view_msgs)
+		return;
+	for (i = 0; i < p->r->nmsgs; i++)
+		llmk__free(p->view_msgs[i].parts);
+	llmk__free(p->view_msgs);
+	p->view_msgs = NULL;
+}
+
+/* Builds p->view: the request minus what the provider cannot honour, or
+ * fails with LLMK_E_UNSUPPORTED naming the provider and the parameter. */
+static int check_support(pipeline *p)
+{
+	const llmk_provider *prov = p->c->provider;
+	const llmk_request *r = p->r;
+	llmk_request *v = &p->view;
+	int drop = drop_wanted(p), slot, images = 0, remote = 0;
+	unsigned caps = prov->chat_caps;
+	int32_t id;
+	size_t i, j;
+
+	*v = *r;
+	if (!(prov->kinds & (1u << r->kind))) {
+		llmk__fail(p->resp, LLMK_E_UNSUPPORTED, "%s does not serve %s requests", prov->name,
+		           kind_path_name(r->kind));
+		return -1;
+	}
+	for (slot = 0; slot < LLMK_STR_SLOTS + LLMK_I64_SLOTS + LLMK_F64_SLOTS; slot++) {
+		int is_str = slot < LLMK_STR_SLOTS, is_i64 = !is_str && slot < LLMK_STR_SLOTS + LLMK_I64_SLOTS;
+		int k = is_str ? slot : is_i64 ? slot - LLMK_STR_SLOTS : slot - LLMK_STR_SLOTS - LLMK_I64_SLOTS;
+		int set = is_str ? r->str[k] != NULL : is_i64 ? (r->i64_set >> k) & 1 : (r->f64_set >> k) & 1;
+		if (!set)
+			continue;
+		id = (is_str ? 1000 : is_i64 ? 2000 : 3000) + k;
+		if (id == LLMK_OPT_MODEL || id == LLMK_OPT_DROP_UNSUPPORTED || ((prov->opts >> LLMK__OPT_BIT(id)) & 1))
+			continue;
+		if (!unsupported(p, llmk_option_name(id), drop))
+			return -1;
+		if (is_str)
+			v->str[k] = NULL;
+		else if (is_i64)
+			v->i64_set &= ~(1u << k);
+		else
+			v->f64_set &= ~(1u << k);
+	}
+	if (r->nstops && !(prov->opts & LLMK__OPT(STOP))) {
+		if (!unsupported(p, "stop", drop))
+			return -1;
+		v->nstops = 0;
+	}
+	if (r->kind != LLMK_CHAT)
+		return 0;
+	if (r->ntools && !(caps & LLMK_CAP_TOOLS)) {
+		if (!unsupported(p, "tools", drop))
+			return -1;
+		v->ntools = 0;
+		v->str[llmk__option_slot(LLMK_OPT_TOOL_CHOICE)] = NULL;
+	}
+	for (i = 0; i < r->nmsgs; i++)
+		for (j = 0; j < r->msgs[i].nparts; j++) {
+			images += r->msgs[i].parts[j].type == LLMK_PART_IMAGE_URL;
+			remote += is_remote_image(&r->msgs[i].parts[j]);
+		}
+	if (images && !(caps & LLMK_CAP_VISION)) {
+		if (!unsupported(p, "images", drop))
+			return -1;
+		if (drop_images(p, 1))
+			return llmk__fail(p->resp, LLMK_E_NOMEM, "out of memory"), -1;
+	} else if (remote && !(caps & LLMK_CAP_IMAGE_URL)) {
+		/* Inline data works; a URL would have to be fetched by us. */
+		if (!unsupported(p, "image URLs (give image data instead)", drop))
+			return -1;
+		if (drop_images(p, 2))
+			return llmk__fail(p->resp, LLMK_E_NOMEM, "out of memory"), -1;
+	}
+	return 0;
 }
 
 static void run(pipeline *p)
@@ -418,16 +592,34 @@ static void run(pipeline *p)
 		llmk__fail(r, LLMK_E_INVALID_ARG, "no model: give one in the client's model string or LLMK_OPT_MODEL");
 		return;
 	}
+	if (check_support(p))
+		return;
+	p->sctx.req = &p->view;
+	if (p->stream && !(c->provider->chat_caps & LLMK_CAP_STREAM)) {
+		p->stream = 0; /* ask for the whole answer, then replay it as events */
+		p->replay = 1;
+	}
+	if (c->user_provider) {
+		if (llmk__user_provider_send(c->user_provider, &p->view, model, &p->sctx, p->stream) == LLMK_OK &&
+		    p->replay)
+			replay_as_events(p);
+		return;
+	}
 	if (!c->api_key && !(c->provider->quirks & LLMK_Q_KEY_OPTIONAL)) {
 		llmk__fail(r, LLMK_E_AUTH, "%s: no API key: set %s or LLMK_OPT_API_KEY", c->provider->name,
 		           c->provider->key_env ? c->provider->key_env : "the api_key option");
+		return;
+	}
+	if (!c->base_url || !*c->base_url) {
+		llmk__fail(r, LLMK_E_CONFIG, "%s: no base URL: set %s or LLMK_OPT_BASE_URL", c->provider->name,
+		           c->provider->url_env ? c->provider->url_env : "the base_url option");
 		return;
 	}
 	if (!c->transport.send) {
 		llmk__fail(r, LLMK_E_UNSUPPORTED, "no transport: built without libcurl and none was installed");
 		return;
 	}
-	st = p->ad->build(c, p->r, model, p->stream, &p->ex, r);
+	st = p->ad->build(c, &p->view, model, p->stream, &p->ex, r);
 	if (st != LLMK_OK) {
 		if (r->status == LLMK_OK)
 			llmk__fail(r, st, "building the %s request failed", kind_path_name(p->r->kind));
@@ -439,6 +631,7 @@ static void run(pipeline *p)
 	p->max_body = (size_t)llmk__client_i64(c, LLMK_OPT_MAX_RESPONSE_BYTES, LLMK_DEFAULT_MAX_RESPONSE);
 	max_line = (size_t)llmk__client_i64(c, LLMK_OPT_MAX_LINE_BYTES, LLMK_DEFAULT_MAX_LINE);
 	llmk_sse_init(&p->sse, max_line, on_sse_event, p);
+	llmk_ndjson_init(&p->nd, max_line, on_ndjson_line, p);
 	p->ex.sink.status = on_status;
 	p->ex.sink.header = on_header;
 	p->ex.sink.body = on_body;
@@ -472,11 +665,15 @@ static void run(pipeline *p)
 		finish_stream(p, llmk_sse_finish(&p->sse));
 		return;
 	}
-	st = p->ad->parse(c, p->r, r, llmk__response_header(r, "content-type"), r->raw.data ? r->raw.data : "",
+	if (p->sse_mode == 2) {
+		finish_stream(p, llmk_ndjson_finish(&p->nd));
+		return;
+	}
+	st = p->ad->parse(c, &p->view, r, llmk__response_header(r, "content-type"), r->raw.data ? r->raw.data : "",
 	                  r->raw.len);
 	if (st != LLMK_OK && r->status == LLMK_OK)
 		llmk__fail(r, st, "%s: could not parse the response", c->provider->name);
-	if (p->stream)
+	if (p->stream || p->replay)
 		replay_as_events(p);
 }
 
@@ -503,6 +700,7 @@ static llmk_status start(llmk_client *c, const llmk_request *req, int stream, ll
 	p.resp = r;
 	p.ad = c->provider->adapter;
 	p.stream = stream && req->kind == LLMK_CHAT;
+	p.sctx.provider_name = c->provider->name;
 	p.t0 = llmk__now_ms();
 	p.sctx.resp = r;
 	p.sctx.fn = fn;
@@ -522,6 +720,8 @@ static llmk_status start(llmk_client *c, const llmk_request *req, int stream, ll
 	if (p.sctx.cancelled && r->status == LLMK_OK)
 		llmk__fail(r, LLMK_E_CANCELLED, "cancelled by the stream callback");
 	llmk_sse_free(&p.sse);
+	llmk_ndjson_free(&p.nd);
+	free_view(&p);
 	llmk__exchange_clear(&p.ex);
 	return r->status;
 }

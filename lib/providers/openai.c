@@ -11,21 +11,11 @@
 #include <jansson.h>
 
 #include "codec/multipart.h"
-#include "core/internal.h"
+#include "providers/common.h"
 
-#define FAIL_OOM(resp) llmk__fail((resp), LLMK_E_NOMEM, "out of memory building the request")
+#define FAIL_OOM(resp) LLMK__FAIL_OOM(resp)
 
 /* ---- building ------------------------------------------------------------ */
-
-static int set_new(json_t *obj, const char *key, json_t *val)
-{
-	return val ? json_object_set_new(obj, key, val) : -1;
-}
-
-static json_t *parse_json_text(const char *text)
-{
-	return json_loads(text, JSON_DECODE_ANY, NULL);
-}
 
 static json_t *message_content(const llmk_message *m)
 {
@@ -65,7 +55,7 @@ static json_t *message_content(const llmk_message *m)
 		} else if (p->type == LLMK_PART_IMAGE_URL) {
 			iu = json_pack("{s:s}", "url", p->text);
 			if (iu && p->detail)
-				set_new(iu, "detail", json_string(p->detail));
+				llmk__json_set(iu, "detail", json_string(p->detail));
 			part = iu ? json_pack("{s:s, s:o}", "type", "image_url", "image_url", iu) : NULL;
 		} else {
 			continue;
@@ -88,12 +78,12 @@ static json_t *build_message(const llmk_message *m)
 	if (!msg)
 		return NULL;
 	if (m->role == LLMK_ROLE_TOOL) {
-		if (set_new(msg, "tool_call_id", json_string(m->tool_call_id)) ||
-		    set_new(msg, "content", json_string(m->nparts ? m->parts[0].text : "")))
+		if (llmk__json_set(msg, "tool_call_id", json_string(m->tool_call_id)) ||
+		    llmk__json_set(msg, "content", json_string(m->nparts ? m->parts[0].text : "")))
 			goto fail;
 		return msg;
 	}
-	if (set_new(msg, "content", message_content(m)))
+	if (llmk__json_set(msg, "content", message_content(m)))
 		goto fail;
 	calls = NULL;
 	for (i = 0; i < m->nparts; i++) {
@@ -113,7 +103,7 @@ fail:
 	return NULL;
 }
 
-static llmk_status build_tools(const llmk_request *r, json_t *body, llmk_response *resp)
+static llmk_status build_tools(const llmk_client *c, const llmk_request *r, json_t *body, llmk_response *resp)
 {
 	const char *choice = llmk__req_str(r, LLMK_OPT_TOOL_CHOICE);
 	json_t *tools, *fn, *params;
@@ -127,24 +117,27 @@ static llmk_status build_tools(const llmk_request *r, json_t *body, llmk_respons
 			fn = json_pack("{s:s}", "name", r->tools[i].name);
 			if (!fn)
 				return FAIL_OOM(resp);
-			if (r->tools[i].description && set_new(fn, "description", json_string(r->tools[i].description))) {
+			if (r->tools[i].description && llmk__json_set(fn, "description", json_string(r->tools[i].description))) {
 				json_decref(fn);
 				return FAIL_OOM(resp);
 			}
-			params = r->tools[i].parameters ? parse_json_text(r->tools[i].parameters)
+			params = r->tools[i].parameters ? llmk__json_text(r->tools[i].parameters)
 			                                : json_pack("{s:s, s:{}}", "type", "object", "properties");
-			if (set_new(fn, "parameters", params) ||
+			if (llmk__json_set(fn, "parameters", params) ||
 			    json_array_append_new(tools, json_pack("{s:s, s:o}", "type", "function", "function", fn)))
 				return FAIL_OOM(resp);
 		}
 	}
 	if (!choice)
 		return LLMK_OK;
-	if (!strcmp(choice, "auto") || !strcmp(choice, "none") || !strcmp(choice, "required"))
-		return set_new(body, "tool_choice", json_string(choice)) ? FAIL_OOM(resp) : LLMK_OK;
+	if (!strcmp(choice, "required") && (c->provider->quirks & LLMK_Q_TOOL_CHOICE_ANY))
+		choice = "any";
+	if (!strcmp(choice, "auto") || !strcmp(choice, "none") || !strcmp(choice, "required") ||
+	    (!strcmp(choice, "any") && (c->provider->quirks & LLMK_Q_TOOL_CHOICE_ANY)))
+		return llmk__json_set(body, "tool_choice", json_string(choice)) ? FAIL_OOM(resp) : LLMK_OK;
 	for (i = 0; i < r->ntools; i++)
 		if (!strcmp(choice, r->tools[i].name))
-			return set_new(body, "tool_choice",
+			return llmk__json_set(body, "tool_choice",
 			               json_pack("{s:s, s:{s:s}}", "type", "function", "function", "name", choice))
 			           ? FAIL_OOM(resp)
 			           : LLMK_OK;
@@ -161,13 +154,13 @@ static llmk_status build_response_format(const llmk_request *r, json_t *body, ll
 
 	if (schema) {
 		rf = json_pack("{s:s, s:{s:s, s:o, s:b}}", "type", "json_schema", "json_schema", "name",
-		               name ? name : "response", "schema", parse_json_text(schema), "strict", 1);
+		               name ? name : "response", "schema", llmk__json_text(schema), "strict", 1);
 	} else if (fmt) {
 		rf = json_pack("{s:s}", "type", fmt);
 	} else {
 		return LLMK_OK;
 	}
-	return set_new(body, "response_format", rf) ? FAIL_OOM(resp) : LLMK_OK;
+	return llmk__json_set(body, "response_format", rf) ? FAIL_OOM(resp) : LLMK_OK;
 }
 
 static llmk_status build_chat(const llmk_client *c, const llmk_request *r, int stream, json_t *body,
@@ -187,21 +180,21 @@ static llmk_status build_chat(const llmk_client *c, const llmk_request *r, int s
 	for (i = 0; i < r->nmsgs; i++)
 		if (json_array_append_new(msgs, build_message(&r->msgs[i])))
 			return FAIL_OOM(resp);
-	if (llmk__req_f64(r, LLMK_OPT_TEMPERATURE, &f) && set_new(body, "temperature", json_real(f)))
+	if (llmk__req_f64(r, LLMK_OPT_TEMPERATURE, &f) && llmk__json_set(body, "temperature", json_real(f)))
 		return FAIL_OOM(resp);
-	if (llmk__req_f64(r, LLMK_OPT_TOP_P, &f) && set_new(body, "top_p", json_real(f)))
+	if (llmk__req_f64(r, LLMK_OPT_TOP_P, &f) && llmk__json_set(body, "top_p", json_real(f)))
 		return FAIL_OOM(resp);
-	if (llmk__req_f64(r, LLMK_OPT_FREQUENCY_PENALTY, &f) && set_new(body, "frequency_penalty", json_real(f)))
+	if (llmk__req_f64(r, LLMK_OPT_FREQUENCY_PENALTY, &f) && llmk__json_set(body, "frequency_penalty", json_real(f)))
 		return FAIL_OOM(resp);
-	if (llmk__req_f64(r, LLMK_OPT_PRESENCE_PENALTY, &f) && set_new(body, "presence_penalty", json_real(f)))
+	if (llmk__req_f64(r, LLMK_OPT_PRESENCE_PENALTY, &f) && llmk__json_set(body, "presence_penalty", json_real(f)))
 		return FAIL_OOM(resp);
 	/* max_tokens is deprecated by OpenAI (and rejected by its reasoning
 	 * models) but is the only name older compatible servers know. */
 	if (llmk__req_i64(r, LLMK_OPT_MAX_TOKENS, &i64) &&
-	    set_new(body, (c->provider->quirks & LLMK_Q_LEGACY_MAX_TOKENS) ? "max_tokens" : "max_completion_tokens",
+	    llmk__json_set(body, (c->provider->quirks & LLMK_Q_LEGACY_MAX_TOKENS) ? "max_tokens" : "max_completion_tokens",
 	            json_integer(i64)))
 		return FAIL_OOM(resp);
-	if (llmk__req_i64(r, LLMK_OPT_SEED, &i64) && set_new(body, "seed", json_integer(i64)))
+	if (llmk__req_i64(r, LLMK_OPT_SEED, &i64) && llmk__json_set(body, (c->provider->quirks & LLMK_Q_RANDOM_SEED) ? "random_seed" : "seed", json_integer(i64)))
 		return FAIL_OOM(resp);
 	if (r->nstops) {
 		stops = json_array();
@@ -212,15 +205,15 @@ static llmk_status build_chat(const llmk_client *c, const llmk_request *r, int s
 				return FAIL_OOM(resp);
 	}
 	if (llmk__req_str(r, LLMK_OPT_REASONING_EFFORT) &&
-	    set_new(body, "reasoning_effort", json_string(llmk__req_str(r, LLMK_OPT_REASONING_EFFORT))))
+	    llmk__json_set(body, "reasoning_effort", json_string(llmk__req_str(r, LLMK_OPT_REASONING_EFFORT))))
 		return FAIL_OOM(resp);
-	if ((st = build_tools(r, body, resp)) || (st = build_response_format(r, body, resp)))
+	if ((st = build_tools(c, r, body, resp)) || (st = build_response_format(r, body, resp)))
 		return st;
 	if (stream) {
-		if (set_new(body, "stream", json_true()))
+		if (llmk__json_set(body, "stream", json_true()))
 			return FAIL_OOM(resp);
-		if (llmk__client_i64(c, LLMK_OPT_STREAM_USAGE, 1) &&
-		    set_new(body, "stream_options", json_pack("{s:b}", "include_usage", 1)))
+		if (llmk__client_i64(c, LLMK_OPT_STREAM_USAGE, 1) && !(c->provider->quirks & LLMK_Q_NO_STREAM_OPTIONS) &&
+		    llmk__json_set(body, "stream_options", json_pack("{s:b}", "include_usage", 1)))
 			return FAIL_OOM(resp);
 	}
 	return LLMK_OK;
@@ -243,9 +236,9 @@ static llmk_status build_embed(const llmk_request *r, json_t *body, llmk_respons
 	for (i = 0; i < r->ninputs; i++)
 		if (json_array_append_new(in, json_string(r->inputs[i])))
 			return FAIL_OOM(resp);
-	if (set_new(body, "encoding_format", json_string("float")))
+	if (llmk__json_set(body, "encoding_format", json_string("float")))
 		return FAIL_OOM(resp);
-	if (llmk__req_i64(r, LLMK_OPT_DIMENSIONS, &dims) && set_new(body, "dimensions", json_integer(dims)))
+	if (llmk__req_i64(r, LLMK_OPT_DIMENSIONS, &dims) && llmk__json_set(body, "dimensions", json_integer(dims)))
 		return FAIL_OOM(resp);
 	return LLMK_OK;
 }
@@ -254,7 +247,7 @@ static llmk_status put_opt_str(const llmk_request *r, int32_t opt, json_t *body,
                                llmk_response *resp)
 {
 	const char *v = llmk__req_str(r, opt);
-	return v && set_new(body, key, json_string(v)) ? FAIL_OOM(resp) : LLMK_OK;
+	return v && llmk__json_set(body, key, json_string(v)) ? FAIL_OOM(resp) : LLMK_OK;
 }
 
 static llmk_status build_image(const llmk_request *r, json_t *body, llmk_response *resp)
@@ -265,9 +258,9 @@ static llmk_status build_image(const llmk_request *r, json_t *body, llmk_respons
 
 	if (!prompt || !*prompt)
 		return llmk__fail(resp, LLMK_E_INVALID_ARG, "image request has no prompt (LLMK_OPT_PROMPT)");
-	if (set_new(body, "prompt", json_string(prompt)))
+	if (llmk__json_set(body, "prompt", json_string(prompt)))
 		return FAIL_OOM(resp);
-	if (llmk__req_i64(r, LLMK_OPT_IMAGE_COUNT, &n) && set_new(body, "n", json_integer(n)))
+	if (llmk__req_i64(r, LLMK_OPT_IMAGE_COUNT, &n) && llmk__json_set(body, "n", json_integer(n)))
 		return FAIL_OOM(resp);
 	if ((st = put_opt_str(r, LLMK_OPT_IMAGE_SIZE, body, "size", resp)) ||
 	    (st = put_opt_str(r, LLMK_OPT_IMAGE_QUALITY, body, "quality", resp)) ||
@@ -289,12 +282,12 @@ static llmk_status build_speech(const llmk_request *r, json_t *body, llmk_respon
 	if (strlen(input) > 4096)
 		return llmk__fail(resp, LLMK_E_INVALID_ARG, "speech input is %zu bytes; the API takes at most 4096 characters",
 		                  strlen(input));
-	if (set_new(body, "input", json_string(input)) || set_new(body, "voice", json_string(voice ? voice : "alloy")))
+	if (llmk__json_set(body, "input", json_string(input)) || llmk__json_set(body, "voice", json_string(voice ? voice : "alloy")))
 		return FAIL_OOM(resp);
 	if ((st = put_opt_str(r, LLMK_OPT_AUDIO_FORMAT, body, "response_format", resp)) ||
 	    (st = put_opt_str(r, LLMK_OPT_INSTRUCTIONS, body, "instructions", resp)))
 		return st;
-	if (llmk__req_f64(r, LLMK_OPT_SPEED, &speed) && set_new(body, "speed", json_real(speed)))
+	if (llmk__req_f64(r, LLMK_OPT_SPEED, &speed) && llmk__json_set(body, "speed", json_real(speed)))
 		return FAIL_OOM(resp);
 	return LLMK_OK;
 }
@@ -333,18 +326,11 @@ static llmk_status build_transcribe(const llmk_request *r, const char *model, ll
 static llmk_status add_auth_headers(const llmk_client *c, llmk_exchange *ex)
 {
 	const char *v;
-	llmk_buf auth = LLMK_BUF_INIT;
-	llmk_status st = LLMK_OK;
+	llmk_status st;
 
 	if (c->api_key) {
-		/* Reserve once: a realloc would leave an unwiped copy behind. */
-		if (llmk_buf_reserve(&auth, 7 + strlen(c->api_key)) || llmk_buf_append_str(&auth, "Bearer ") || llmk_buf_append_str(&auth, c->api_key))
-			st = LLMK_E_NOMEM;
-		else
-			st = llmk__exchange_header(ex, "Authorization", auth.data);
-		if (auth.data)
-			memset(auth.data, 0, auth.len);
-		llmk_buf_free(&auth);
+		st = (c->provider->quirks & LLMK_Q_AZURE) ? llmk__auth_header(ex, "api-key", NULL, c->api_key)
+		                                          : llmk__auth_header(ex, "Authorization", "Bearer ", c->api_key);
 		if (st)
 			return st;
 	}
@@ -352,8 +338,33 @@ static llmk_status add_auth_headers(const llmk_client *c, llmk_exchange *ex)
 		return st;
 	if ((v = llmk__client_str(c, LLMK_OPT_PROJECT)) && (st = llmk__exchange_header(ex, "OpenAI-Project", v)))
 		return st;
-	v = llmk__client_str(c, LLMK_OPT_USER_AGENT);
-	return llmk__exchange_header(ex, "User-Agent", v ? v : "llmkit/" LLMK_VERSION_STRING);
+	return llmk__user_agent(c, ex);
+}
+
+/* Azure: {endpoint}/openai/deployments/{deployment}{path}?api-version=V,
+ * the deployment being the model-string's model part. */
+#define AZURE_DEFAULT_API_VERSION "2024-10-21"
+
+static llmk_status set_url(const llmk_client *c, const char *model, const char *path, llmk_exchange *ex)
+{
+	llmk_buf p = LLMK_BUF_INIT;
+	const char *ver;
+	char *esc;
+	llmk_status st;
+
+	if (!(c->provider->quirks & LLMK_Q_AZURE))
+		return llmk__exchange_set_url(ex, c->base_url, path);
+	ver = llmk__client_str(c, LLMK_OPT_API_VERSION);
+	esc = llmk__url_escape(model);
+	if (!esc || llmk_buf_append_str(&p, "/openai/deployments/") || llmk_buf_append_str(&p, esc) ||
+	    llmk_buf_append_str(&p, path) || llmk_buf_append_str(&p, "?api-version=") ||
+	    llmk_buf_append_str(&p, ver ? ver : AZURE_DEFAULT_API_VERSION))
+		st = LLMK_E_NOMEM;
+	else
+		st = llmk__exchange_set_url(ex, c->base_url, p.data);
+	llmk__free(esc);
+	llmk_buf_free(&p);
+	return st;
 }
 
 static llmk_status openai_build(const llmk_client *c, const llmk_request *r, const char *model, int stream,
@@ -361,11 +372,10 @@ static llmk_status openai_build(const llmk_client *c, const llmk_request *r, con
 {
 	static const char *const paths[] = {"", "/chat/completions", "/embeddings", "/images/generations",
 	                                    "/audio/transcriptions", "/audio/speech"};
-	json_t *body = NULL, *extra;
+	json_t *body = NULL;
 	llmk_status st;
-	char *text;
 
-	if (llmk__exchange_set_url(ex, c->base_url, paths[r->kind]) || add_auth_headers(c, ex))
+	if (set_url(c, model, paths[r->kind], ex) || add_auth_headers(c, ex))
 		return FAIL_OOM(resp);
 	if (r->kind == LLMK_TRANSCRIBE)
 		return build_transcribe(r, model, ex, resp);
@@ -389,54 +399,19 @@ static llmk_status openai_build(const llmk_client *c, const llmk_request *r, con
 	}
 	if (st == LLMK_OK && llmk__req_str(r, LLMK_OPT_USER))
 		st = put_opt_str(r, LLMK_OPT_USER, body, "user", resp);
-	if (st == LLMK_OK && r->extra_json) {
-		extra = parse_json_text(r->extra_json);
-		if (!extra || json_object_update(body, extra))
-			st = FAIL_OOM(resp);
-		json_decref(extra);
-	}
-	if (st != LLMK_OK) {
-		json_decref(body);
-		return st;
-	}
-	text = json_dumps(body, JSON_COMPACT);
-	json_decref(body);
+	if (st == LLMK_OK)
+		st = llmk__merge_extra(r, body, resp);
 	/* Speech answers with audio: asking for JSON there gets a 406 from
 	 * servers that honour Accept. */
-	if (!text || llmk_buf_append_str(&ex->body, text) || llmk__exchange_header(ex, "Content-Type", "application/json") ||
-	    llmk__exchange_header(ex, "Accept",
-	                          stream ? "text/event-stream" : r->kind == LLMK_SPEECH ? "*/*" : "application/json")) {
-		llmk__free(text);
-		return FAIL_OOM(resp);
-	}
-	llmk__free(text);
-	return LLMK_OK;
+	if (st == LLMK_OK)
+		st = llmk__set_json_body(ex, body,
+		                         stream ? "text/event-stream" : r->kind == LLMK_SPEECH ? "*/*" : "application/json",
+		                         resp);
+	json_decref(body);
+	return st;
 }
 
 /* ---- parsing ------------------------------------------------------------ */
-
-static json_t *load_body(const char *body, size_t len, llmk_response *resp, const char *what)
-{
-	json_error_t err;
-	json_t *j = json_loadb(body, len, 0, &err);
-
-	if (!j)
-		llmk__fail(resp, LLMK_E_PROTOCOL, "%s is not valid JSON: %s at byte %d", what, err.text, err.position);
-	else if (!json_is_object(j)) {
-		json_decref(j);
-		j = NULL;
-		llmk__fail(resp, LLMK_E_PROTOCOL, "%s is not a JSON object", what);
-	}
-	return j;
-}
-
-static void read_i64(json_t *obj, const char *key, int64_t *out)
-{
-	json_t *v = json_object_get(obj, key);
-
-	if (json_is_integer(v) && json_integer_value(v) >= 0)
-		*out = json_integer_value(v);
-}
 
 /* usage: chat (prompt_/completion_tokens with *_details), embeddings
  * (prompt_tokens, total_tokens), transcription (input_/output_tokens). */
@@ -444,128 +419,28 @@ static void read_usage(json_t *u, llmk_response *resp)
 {
 	if (!json_is_object(u))
 		return;
-	read_i64(u, "prompt_tokens", &resp->usage[LLMK_USAGE_INPUT]);
-	read_i64(u, "input_tokens", &resp->usage[LLMK_USAGE_INPUT]);
-	read_i64(u, "completion_tokens", &resp->usage[LLMK_USAGE_OUTPUT]);
-	read_i64(u, "output_tokens", &resp->usage[LLMK_USAGE_OUTPUT]);
-	read_i64(u, "total_tokens", &resp->usage[LLMK_USAGE_TOTAL]);
-	read_i64(json_object_get(u, "prompt_tokens_details"), "cached_tokens", &resp->usage[LLMK_USAGE_CACHED_INPUT]);
-	read_i64(json_object_get(u, "completion_tokens_details"), "reasoning_tokens",
+	llmk__json_i64(u, "prompt_tokens", &resp->usage[LLMK_USAGE_INPUT]);
+	llmk__json_i64(u, "input_tokens", &resp->usage[LLMK_USAGE_INPUT]);
+	llmk__json_i64(u, "completion_tokens", &resp->usage[LLMK_USAGE_OUTPUT]);
+	llmk__json_i64(u, "output_tokens", &resp->usage[LLMK_USAGE_OUTPUT]);
+	llmk__json_i64(u, "total_tokens", &resp->usage[LLMK_USAGE_TOTAL]);
+	llmk__json_i64(json_object_get(u, "prompt_tokens_details"), "cached_tokens", &resp->usage[LLMK_USAGE_CACHED_INPUT]);
+	llmk__json_i64(json_object_get(u, "completion_tokens_details"), "reasoning_tokens",
 	         &resp->usage[LLMK_USAGE_REASONING]);
 	if (resp->usage[LLMK_USAGE_OUTPUT] < 0 && resp->usage[LLMK_USAGE_INPUT] >= 0 &&
 	    resp->usage[LLMK_USAGE_TOTAL] >= resp->usage[LLMK_USAGE_INPUT] && !json_object_get(u, "completion_tokens"))
 		resp->usage[LLMK_USAGE_OUTPUT] = resp->usage[LLMK_USAGE_TOTAL] - resp->usage[LLMK_USAGE_INPUT];
 }
 
-static const char *normalize_finish(const char *f)
-{
-	if (!strcmp(f, "function_call"))
-		return "tool_calls";
-	if (!strcmp(f, "eos_token") || !strcmp(f, "eos") || !strcmp(f, "end_turn"))
-		return "stop";
-	if (!strcmp(f, "max_tokens") || !strcmp(f, "max_length"))
-		return "length";
-	return f;
-}
-
 static llmk_status set_finish(llmk_response *resp, json_t *v)
 {
-	if (!json_is_string(v))
-		return LLMK_OK;
-	return llmk__set_field(&resp->finish_reason, normalize_finish(json_string_value(v)));
+	return json_is_string(v) ? llmk__set_finish(resp, json_string_value(v)) : LLMK_OK;
 }
 
 static llmk_status set_model(llmk_response *resp, json_t *root)
 {
 	json_t *m = json_object_get(root, "model");
 	return json_is_string(m) && !resp->model ? llmk__set_field(&resp->model, json_string_value(m)) : LLMK_OK;
-}
-
-/* The status for an error object found in a body, by its type/code. */
-static llmk_status status_from_error(int32_t http, const char *type, const char *code, const char *msg)
-{
-	const char *t = type ? type : "", *k = code ? code : "", *m = msg ? msg : "";
-
-	if (!strcmp(k, "context_length_exceeded") || !strcmp(t, "context_length_exceeded") ||
-	    strstr(m, "maximum context length") || strstr(m, "context window") || strstr(m, "exceeds the context"))
-		return LLMK_E_CONTEXT_LENGTH;
-	if (!strcmp(k, "content_filter") || !strcmp(k, "content_policy_violation") ||
-	    !strcmp(t, "content_policy_violation"))
-		return LLMK_E_CONTENT_FILTERED;
-	if (!strcmp(k, "rate_limit_exceeded") || !strcmp(k, "insufficient_quota") || !strcmp(t, "rate_limit_exceeded") ||
-	    !strcmp(t, "insufficient_quota") || !strcmp(t, "tokens") || !strcmp(t, "requests"))
-		return LLMK_E_RATE_LIMITED;
-	if (!strcmp(k, "invalid_api_key") || !strcmp(t, "authentication_error"))
-		return LLMK_E_AUTH;
-	if (!strcmp(k, "model_not_found"))
-		return LLMK_E_NOT_FOUND;
-	if (!strcmp(t, "server_error") && (http == 0 || (http >= 200 && http < 300)))
-		return LLMK_E_SERVER;
-	if (http >= 200 && http < 300) /* an error inside a 200 */
-		return !strcmp(t, "invalid_request_error") ? LLMK_E_BAD_REQUEST : LLMK_E_SERVER;
-	return llmk__status_from_http(http);
-}
-
-static char *string_or_number(json_t *v)
-{
-	char buf[32];
-
-	if (json_is_string(v))
-		return llmk__strdup(json_string_value(v));
-	if (json_is_integer(v)) {
-		snprintf(buf, sizeof(buf), "%lld", (long long)json_integer_value(v));
-		return llmk__strdup(buf);
-	}
-	return NULL;
-}
-
-/* Fills error fields from an error JSON value; returns the status. */
-static llmk_status apply_error(llmk_response *resp, int32_t http, json_t *root)
-{
-	json_t *err = json_object_get(root, "error");
-	const char *msg = NULL;
-
-	llmk__free(resp->error_type);
-	llmk__free(resp->error_code);
-	resp->error_type = resp->error_code = NULL;
-	if (json_is_object(err)) {
-		msg = json_string_value(json_object_get(err, "message"));
-		resp->error_type = string_or_number(json_object_get(err, "type"));
-		resp->error_code = string_or_number(json_object_get(err, "code"));
-	} else if (json_is_string(err)) { /* {"error": "..."} (llama.cpp, Ollama, TGI) */
-		msg = json_string_value(err);
-	}
-	if (!msg)
-		msg = json_string_value(json_object_get(root, "message")); /* Mistral-style */
-	if (!msg)
-		msg = json_string_value(json_object_get(root, "detail")); /* FastAPI servers */
-	if (!resp->error_type)
-		resp->error_type = string_or_number(json_object_get(root, "type"));
-	llmk__set_field(&resp->error, msg ? msg : "");
-	return status_from_error(http, resp->error_type, resp->error_code, msg);
-}
-
-static llmk_status openai_parse_error(llmk_response *resp, int32_t http, const char *body, size_t len)
-{
-	json_t *root = json_loadb(body, len, 0, NULL);
-	llmk_status st;
-	char snippet[201];
-	size_t i, n;
-
-	if (!json_is_object(root)) {
-		json_decref(root);
-		/* Not JSON (a proxy's HTML page, plain text): quote its start,
-		 * printable characters only. */
-		n = len < 200 ? len : 200;
-		for (i = 0; i < n; i++)
-			snippet[i] = (body[i] >= 0x20 && body[i] < 0x7f) ? body[i] : ' ';
-		snippet[n] = '\0';
-		llmk__set_field(&resp->error, n ? snippet : "");
-		return llmk__status_from_http(http);
-	}
-	st = apply_error(resp, http, root);
-	json_decref(root);
-	return st;
 }
 
 static llmk_status parse_tool_calls(json_t *calls, llmk_response *resp)
@@ -591,12 +466,8 @@ static llmk_status parse_tool_calls(json_t *calls, llmk_response *resp)
 		if (json_is_string(args)) {
 			if (llmk_buf_append_str(&tc->args, json_string_value(args)))
 				return LLMK_E_NOMEM;
-		} else if (json_is_object(args)) { /* some servers send an object */
-			char *t = json_dumps(args, JSON_COMPACT);
-			int bad = !t || llmk_buf_append_str(&tc->args, t);
-			llmk__free(t);
-			if (bad)
-				return LLMK_E_NOMEM;
+		} else if (json_is_object(args) && llmk__json_append_args(&tc->args, args)) {
+			return LLMK_E_NOMEM; /* some servers send an object */
 		}
 	}
 	return LLMK_OK;
@@ -609,7 +480,7 @@ static llmk_status parse_chat(json_t *root, llmk_response *resp)
 	choice = json_array_get(choices, 0);
 	if (!json_is_object(choice)) {
 		if (json_object_get(root, "error"))
-			return llmk__fail(resp, apply_error(resp, 200, root), "provider returned an error: %s", resp->error);
+			return llmk__fail(resp, llmk__error_from_json(resp, 200, root), "provider returned an error: %s", resp->error);
 		return llmk__fail(resp, LLMK_E_PROTOCOL, "chat response has no choices");
 	}
 	msg = json_object_get(choice, "message");
@@ -718,7 +589,7 @@ static llmk_status parse_transcript(const llmk_request *r, const char *ctype, co
 	/* text, srt and vtt come back as plain text. */
 	if ((fmt && strcmp(fmt, "json") && strcmp(fmt, "verbose_json")) || (ctype && !strncasecmp(ctype, "text/", 5)))
 		return llmk_buf_append(&resp->text, body, len) ? LLMK_E_NOMEM : LLMK_OK;
-	if (!(root = load_body(body, len, resp, "transcription response")))
+	if (!(root = llmk__json_object(body, len, resp, "transcription response")))
 		return resp->status;
 	text = json_object_get(root, "text");
 	if (!json_is_string(text)) {
@@ -774,7 +645,7 @@ static llmk_status openai_parse(const llmk_client *c, const llmk_request *r, llm
 	}
 	if (r->kind == LLMK_TRANSCRIBE)
 		return parse_transcript(r, ctype, body, len, resp);
-	if (!(root = load_body(body, len, resp, "response body")))
+	if (!(root = llmk__json_object(body, len, resp, "response body")))
 		return resp->status;
 	st = set_model(resp, root);
 	if (st == LLMK_OK) {
@@ -833,17 +704,7 @@ static llmk_status openai_stream_event(llmk_stream_ctx *s, const char *event, co
 		return llmk__fail(resp, LLMK_E_PROTOCOL, "stream chunk is not a JSON object: %s", err.text);
 	}
 	if (json_object_get(root, "error")) {
-		st = apply_error(resp, 200, root);
-		/* apply_error left the provider's message in resp->error; turn it
-		 * into the final message. */
-		{
-			char *m = resp->error;
-			resp->error = NULL;
-			llmk__fail(resp, st, "error inside the stream: %s%s%s%s", m && *m ? m : "(no message)",
-			           resp->error_code ? " (" : "", resp->error_code ? resp->error_code : "",
-			           resp->error_code ? ")" : "");
-			llmk__free(m);
-		}
+		st = llmk__stream_failure(resp, llmk__error_from_json(resp, 200, root));
 		json_decref(root);
 		return st;
 	}
@@ -882,4 +743,5 @@ out:
 	return st;
 }
 
-const llmk_adapter llmk__openai_adapter = {openai_build, openai_parse, openai_parse_error, openai_stream_event};
+const llmk_adapter llmk__openai_adapter = {openai_build, openai_parse, llmk__error_generic, openai_stream_event,
+                                           LLMK_FRAMING_SSE};

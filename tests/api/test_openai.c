@@ -271,6 +271,7 @@ static void run_text_stream(fixture *f, size_t write_size)
 	assert_true(e.order_ok);
 	assert_string_equal(llmk_response_text(resp), e.text);
 	assert_string_equal(llmk_response_finish_reason(resp), "stop");
+	assert_int_equal(llmk_response_finish(resp), LLMK_FINISH_STOP);
 	assert_string_equal(llmk_response_model(resp), "gpt-4o-mini-2024-07-18");
 	assert_string_equal(llmk_response_request_id(resp), "req_stream_1");
 	assert_int_equal(llmk_response_usage(resp, LLMK_USAGE_TOTAL), 17);
@@ -342,6 +343,7 @@ static void test_stream_tool_calls_assembled(void **state)
 		assert_string_equal(llmk_response_tool_call_arguments(resp, 1), "{\"timezone\":\"Europe/Paris\"}");
 		assert_null(llmk_response_tool_call_id(resp, 2));
 		assert_string_equal(llmk_response_finish_reason(resp), "tool_calls");
+		assert_int_equal(llmk_response_finish(resp), LLMK_FINISH_TOOL_CALLS);
 		assert_string_equal(e.tool_args[0], "{\"location\":\"Paris\"}");
 		assert_string_equal(e.tool_args[1], "{\"timezone\":\"Europe/Paris\"}");
 		assert_string_equal(e.tool_name[1], "get_time");
@@ -539,7 +541,8 @@ static void test_compatible_server_quirks(void **state)
 	assert_null(json_object_get(j, "max_completion_tokens"));
 	json_decref(j);
 	assert_string_equal(llmk_response_text(resp), "Once upon a time");
-	assert_string_equal(llmk_response_finish_reason(resp), "stop");
+	assert_string_equal(llmk_response_finish_reason(resp), "eos_token"); /* the server's word, kept */
+	assert_int_equal(llmk_response_finish(resp), LLMK_FINISH_STOP);
 	assert_int_equal(llmk_response_usage(resp, LLMK_USAGE_INPUT), -1);
 	assert_int_equal(llmk_response_usage(resp, LLMK_USAGE_TOTAL), -1);
 	llmk_response_free(resp);

@@ -1,0 +1,37 @@
+/* Incremental newline-delimited JSON (NDJSON / JSON Lines) splitter.
+ *
+ * Splits a byte stream into lines at LF (a CR before the LF is dropped),
+ * skips blank lines (keep-alives) and hands each line to a callback. It does
+ * not parse JSON: the adapter does. Bytes may be fed in any split; work is
+ * linear in the input. max_line bounds one line (0 = no bound); exceeding it
+ * fails with LLMK_NDJSON_E_TOO_LARGE. Errors are sticky. */
+#ifndef LLMK_NDJSON_H
+#define LLMK_NDJSON_H
+
+#include <stddef.h>
+
+#include "core/buf.h"
+
+#define LLMK_NDJSON_E_NOMEM (-1)
+#define LLMK_NDJSON_E_TOO_LARGE (-2)
+
+/* Called once per non-blank line; line is NUL-terminated at len and valid
+ * only during the call. Non-zero (positive) stops the feed, which returns it. */
+typedef int (*llmk_ndjson_fn)(const char *line, size_t len, void *user);
+
+typedef struct llmk_ndjson {
+	size_t max_line;
+	llmk_ndjson_fn fn;
+	void *user;
+	int err;
+	llmk_buf line;
+} llmk_ndjson;
+
+void llmk_ndjson_init(llmk_ndjson *d, size_t max_line, llmk_ndjson_fn fn, void *user);
+/* Returns 0, a negative LLMK_NDJSON_E_* code, or the callback's value. */
+int llmk_ndjson_feed(llmk_ndjson *d, const char *data, size_t len);
+/* End of input: delivers a last line that had no LF. Same returns. */
+int llmk_ndjson_finish(llmk_ndjson *d);
+void llmk_ndjson_free(llmk_ndjson *d);
+
+#endif

@@ -1,0 +1,74 @@
+/* Helpers shared by the provider adapters: JSON bodies, auth headers, error
+ * bodies, data URLs, tool-call ids. Private to lib/. */
+#ifndef LLMK_PROVIDERS_COMMON_H
+#define LLMK_PROVIDERS_COMMON_H
+
+#include <jansson.h>
+
+#include "core/internal.h"
+
+#define LLMK__FAIL_OOM(resp) llmk__fail((resp), LLMK_E_NOMEM, "out of memory building the request")
+
+/* Sets obj[key] = val (stealing val); -1 when val is NULL or on failure. */
+int llmk__json_set(json_t *obj, const char *key, json_t *val);
+
+/* Parses JSON text of any type (tool parameters, schemas), or NULL. */
+json_t *llmk__json_text(const char *text);
+
+/* Parses a body that must be a JSON object; on failure records
+ * LLMK_E_PROTOCOL naming `what` and returns NULL. */
+json_t *llmk__json_object(const char *body, size_t len, llmk_response *resp, const char *what);
+
+/* *out = obj[key] when it is a non-negative integer. */
+void llmk__json_i64(json_t *obj, const char *key, int64_t *out);
+
+/* A string or integer JSON value as a new string (error codes), or NULL. */
+char *llmk__json_string_or_number(json_t *v);
+
+/* Appends a JSON value's compact text (a tool call's arguments: a string
+ * is taken as is, an object is serialised). */
+llmk_status llmk__json_append_args(llmk_buf *out, json_t *args);
+
+/* Merges the request's extra JSON object into body. */
+llmk_status llmk__merge_extra(const llmk_request *r, json_t *body, llmk_response *resp);
+
+/* Serialises body into the exchange and sets Content-Type: application/json
+ * and Accept (NULL: application/json). Does not steal body. */
+llmk_status llmk__set_json_body(llmk_exchange *ex, json_t *body, const char *accept, llmk_response *resp);
+
+/* Adds a credential header "name: prefix key" without leaving unwiped
+ * copies behind (prefix may be NULL). */
+llmk_status llmk__auth_header(llmk_exchange *ex, const char *name, const char *prefix, const char *key);
+
+/* User-Agent: the client's option or llmkit/VERSION. */
+llmk_status llmk__user_agent(const llmk_client *c, llmk_exchange *ex);
+
+/* Status for an error found in a body, from its type/code/message and the
+ * HTTP status (0 or 2xx: an error inside a successful response). */
+llmk_status llmk__status_from_error(int32_t http, const char *type, const char *code, const char *msg);
+
+/* Fills error/error_type/error_code from the common error shapes:
+ * {"error":{"message","type","code"|"status"}}, {"error":"..."},
+ * {"message":...}, {"detail":...}; returns the status. */
+llmk_status llmk__error_from_json(llmk_response *resp, int32_t http, json_t *root);
+
+/* parse_error for JSON-or-text bodies (non-JSON: a printable snippet). */
+llmk_status llmk__error_generic(llmk_response *resp, int32_t http, const char *body, size_t len);
+
+/* Turns the message llmk__error_from_json() left in resp->error into the
+ * final failure of a stream: "error inside the stream: ...". */
+llmk_status llmk__stream_failure(llmk_response *resp, llmk_status st);
+
+/* For "data:<mime>;base64,<data>" URLs: sets *mime (not NUL-terminated,
+ * length *mime_len) and *b64 (rest of the string) and returns 1; else 0. */
+int llmk__data_url_split(const char *url, const char **mime, size_t *mime_len, const char **b64);
+
+/* The text parts of a message joined with "\n" ("" when none). */
+llmk_status llmk__message_text(const llmk_message *m, llmk_buf *out);
+
+/* Stores n vectors of dim floats taken from rows[i] (JSON arrays of
+ * numbers); checks shape. `what` names the response in messages. */
+llmk_status llmk__embeddings_from_rows(llmk_response *resp, json_t *const *rows, size_t n, size_t expected,
+                                       const char *what);
+
+#endif
