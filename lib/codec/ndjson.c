@@ -21,10 +21,10 @@ static int blank(const char *s, size_t n)
 	return 1;
 }
 
-static int emit(llmk_ndjson *d, const char *s, size_t n)
+static int emit(llmk_ndjson *d, char *s, size_t n)
 {
 	if (n && s[n - 1] == '\r')
-		n--;
+		s[--n] = '\0'; /* CRLF: the line ends before the CR */
 	if (blank(s, n) || !d->fn)
 		return 0;
 	return d->fn(s, n, d->user);

@@ -134,8 +134,14 @@ int64_t llmk_provider_capabilities(const char *name, int32_t kind)
 		caps = 0;
 		if (kind >= LLMK_CHAT && kind <= LLMK_SPEECH && (p->kinds & (1u << kind))) {
 			caps = LLMK_CAP_KIND;
-			if (kind == LLMK_CHAT)
-				caps |= p->chat_caps;
+			if (kind == LLMK_CHAT) {
+				/* JSON output is an option like any other: one source. */
+				caps |= p->chat_caps & ~(unsigned)(LLMK_CAP_JSON_MODE | LLMK_CAP_JSON_SCHEMA);
+				if (p->opts & LLMK__OPT(RESPONSE_FORMAT))
+					caps |= LLMK_CAP_JSON_MODE;
+				if (p->opts & LLMK__OPT(JSON_SCHEMA))
+					caps |= LLMK_CAP_JSON_SCHEMA;
+			}
 			else if (kind == LLMK_EMBED)
 				caps |= p->embed_caps;
 			if (!(p->quirks & LLMK_Q_KEY_OPTIONAL))
@@ -235,7 +241,13 @@ llmk_status llmk_provider_register(const char *name, const llmk_provider_table *
 	                    (LLMK_CAP_STREAM | LLMK_CAP_TOOLS | LLMK_CAP_VISION | LLMK_CAP_JSON_MODE |
 	                     LLMK_CAP_JSON_SCHEMA | LLMK_CAP_STREAM_USAGE | LLMK_CAP_IMAGE_URL);
 	up->row.embed_caps = LLMK_CAP_BATCH;
-	up->row.opts = ~UINT64_C(0); /* the program reads what it wants */
+	/* The program reads what it wants, but structured output is refused
+	 * unless declared: silently ignoring a schema would be a lie. */
+	up->row.opts = ~UINT64_C(0);
+	if (!(t->chat_capabilities & LLMK_CAP_JSON_MODE))
+		up->row.opts &= ~LLMK__OPT(RESPONSE_FORMAT);
+	if (!(t->chat_capabilities & LLMK_CAP_JSON_SCHEMA))
+		up->row.opts &= ~(LLMK__OPT(JSON_SCHEMA) | LLMK__OPT(JSON_SCHEMA_NAME));
 	up->row.notes = "registered by the program";
 
 	pthread_mutex_lock(&reg_lock);

@@ -440,7 +440,10 @@ static llmk_status set_finish(llmk_response *resp, json_t *v)
 static llmk_status set_model(llmk_response *resp, json_t *root)
 {
 	json_t *m = json_object_get(root, "model");
-	return json_is_string(m) && !resp->model ? llmk__set_field(&resp->model, json_string_value(m)) : LLMK_OK;
+	/* Azure's first stream chunk has model "": wait for a real one. */
+	return json_is_string(m) && json_string_length(m) && !resp->model
+	           ? llmk__set_field(&resp->model, json_string_value(m))
+	           : LLMK_OK;
 }
 
 static llmk_status parse_tool_calls(json_t *calls, llmk_response *resp)
