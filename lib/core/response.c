@@ -271,7 +271,7 @@ const char *llmk_response_finish_reason(const llmk_response *r)
 
 int64_t llmk_response_usage(const llmk_response *r, int32_t which)
 {
-	if (!r || which < LLMK_USAGE_INPUT || which > LLMK_USAGE_REASONING)
+	if (!r || which < LLMK_USAGE_INPUT || which > LLMK_USAGE_CACHE_WRITE)
 		return -1;
 	return r->usage[which];
 }
@@ -424,7 +424,7 @@ const char *llmk_event_tool_name(const llmk_event *e)
 
 int64_t llmk_event_usage(const llmk_event *e, int32_t which)
 {
-	if (!e || !e->usage || which < LLMK_USAGE_INPUT || which > LLMK_USAGE_REASONING)
+	if (!e || !e->usage || which < LLMK_USAGE_INPUT || which > LLMK_USAGE_CACHE_WRITE)
 		return -1;
 	return e->usage[which];
 }
