@@ -669,7 +669,9 @@ LLMK_API const char *llmk_response_raw(const llmk_response *response, size_t *le
  * ---------------------------------------------------------------------- */
 
 /** Number of providers known (built-in and registered), and the name of
- *  provider i (NULL if out of range). The order is stable for a process. */
+ *  provider i (NULL if out of range): built-in ones first, in a fixed
+ *  order, then registered ones. A registered provider's name is valid until
+ *  it is unregistered. */
 LLMK_API size_t llmk_provider_count(void);
 LLMK_API const char *llmk_provider_name(size_t i);
 
