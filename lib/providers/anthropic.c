@@ -1,0 +1,618 @@
+/* Anthropic Messages API: POST {base}/messages, chat only (text, images,
+ * tools, extended thinking), whole answers and named-event SSE streams.
+ *
+ * Reference: docs.claude.com (formerly docs.anthropic.com) "Messages",
+ * "Streaming Messages" and "Errors" pages, and the types of the official
+ * SDKs generated from Anthropic's OpenAPI spec. */
+#include <string.h>
+
+#include <jansson.h>
+
+#include "providers/common.h"
+
+#define FAIL_OOM(resp) LLMK__FAIL_OOM(resp)
+
+#define DEFAULT_API_VERSION "2023-06-01"
+/* max_tokens is required by the Messages API and has no server default.
+ * Without LLMK_OPT_MAX_TOKENS we send 4096: every current Claude model
+ * accepts it and it leaves room for a long answer. With a reasoning budget
+ * of 4096 or more the default grows to budget + 4096, because the API
+ * rejects max_tokens <= thinking.budget_tokens. */
+#define DEFAULT_MAX_TOKENS 4096
+
+/* ---- building ------------------------------------------------------------ */
+
+/* One message of the request being built: its role ("user"/"assistant")
+ * and its content blocks. Consecutive messages of the same role are merged,
+ * since the API wants user and assistant turns to alternate. */
+typedef struct turn {
+	const char *role;
+	json_t *blocks;   /* borrowed: owned by the messages array */
+	size_t nresults;  /* leading tool_result blocks */
+} turn;
+
+static json_t *text_block(const char *text)
+{
+	return json_pack("{s:s, s:s}", "type", "text", "text", text);
+}
+
+/* data: URLs become base64 sources, http(s) URLs url sources. The
+ * OpenAI-style detail hint has no counterpart here and is not sent. */
+static json_t *image_block(const llmk_part *p, llmk_response *resp)
+{
+	const char *mime, *b64;
+	size_t mime_len;
+	json_t *src;
+
+	if (!strncmp(p->text, "data:", 5)) {
+		if (!llmk__data_url_split(p->text, &mime, &mime_len, &b64)) {
+			llmk__fail(resp, LLMK_E_INVALID_ARG, "image data URL is not base64 (data:<mime>;base64,<data>)");
+			return NULL;
+		}
+		src = json_pack("{s:s, s:s%, s:s}", "type", "base64", "media_type", mime, mime_len, "data", b64);
+	} else {
+		src = json_pack("{s:s, s:s}", "type", "url", "url", p->text);
+	}
+	if (!src) {
+		FAIL_OOM(resp);
+		return NULL;
+	}
+	return json_pack("{s:s, s:o}", "type", "image", "source", src);
+}
+
+static json_t *tool_use_block(const llmk_part *p, llmk_response *resp)
+{
+	/* The arguments were checked to be a JSON object when they were added;
+	 * the API wants the object itself, not its text. */
+	json_t *input = llmk__json_text(p->text), *b;
+
+	if (!input) {
+		FAIL_OOM(resp);
+		return NULL;
+	}
+	b = json_pack("{s:s, s:s, s:s, s:o}", "type", "tool_use", "id", p->id, "name", p->detail, "input", input);
+	if (!b)
+		FAIL_OOM(resp);
+	return b;
+}
+
+/* Appends the blocks of one message to cur (a new turn or the previous one
+ * of the same role). Empty text is skipped: the API rejects empty text
+ * blocks. */
+static llmk_status add_blocks(const llmk_message *m, turn *cur, llmk_response *resp)
+{
+	json_t *b;
+	size_t i;
+
+	if (m->role == LLMK_ROLE_TOOL) {
+		const char *content = m->nparts ? m->parts[0].text : "";
+		b = json_pack("{s:s, s:s}", "type", "tool_result", "tool_use_id", m->tool_call_id);
+		if (!b || (*content && llmk__json_set(b, "content", json_string(content)))) {
+			json_decref(b);
+			return FAIL_OOM(resp);
+		}
+		/* tool_result blocks must come first in a user turn. */
+		if (json_array_insert_new(cur->blocks, cur->nresults, b))
+			return FAIL_OOM(resp);
+		cur->nresults++;
+		return LLMK_OK;
+	}
+	for (i = 0; i < m->nparts; i++) {
+		const llmk_part *p = &m->parts[i];
+		if (p->type == LLMK_PART_TEXT) {
+			if (!*p->text)
+				continue;
+			if (!(b = text_block(p->text)))
+				return FAIL_OOM(resp);
+		} else if (p->type == LLMK_PART_IMAGE_URL) {
+			if (!(b = image_block(p, resp)))
+				return resp->status;
+		} else if (p->type == LLMK_PART_TOOL_CALL) {
+			if (!(b = tool_use_block(p, resp)))
+				return resp->status;
+		} else {
+			continue;
+		}
+		if (json_array_append_new(cur->blocks, b))
+			return FAIL_OOM(resp);
+	}
+	return LLMK_OK;
+}
+
+/* A turn that is one text block goes out as plain string content. */
+static llmk_status simplify(json_t *msgs, llmk_response *resp)
+{
+	size_t i;
+	json_t *msg, *blocks, *only;
+
+	json_array_foreach(msgs, i, msg)
+	{
+		blocks = json_object_get(msg, "content");
+		only = json_array_get(blocks, 0);
+		if (json_array_size(blocks) != 1 || strcmp(json_string_value(json_object_get(only, "type")), "text"))
+			continue;
+		if (json_object_set(msg, "content", json_object_get(only, "text")))
+			return FAIL_OOM(resp);
+	}
+	return LLMK_OK;
+}
+
+static llmk_status build_messages(const llmk_request *r, json_t *body, llmk_response *resp)
+{
+	llmk_buf system = LLMK_BUF_INIT;
+	json_t *msgs, *msg;
+	turn cur = {NULL, NULL, 0};
+	llmk_status st = LLMK_OK;
+	int nsystem = 0;
+	size_t i;
+
+	msgs = json_array();
+	if (!msgs || json_object_set_new(body, "messages", msgs))
+		return FAIL_OOM(resp);
+	for (i = 0; i < r->nmsgs && st == LLMK_OK; i++) {
+		const llmk_message *m = &r->msgs[i];
+		const char *role;
+		if (m->role == LLMK_ROLE_SYSTEM || m->role == LLMK_ROLE_DEVELOPER) {
+			/* No system role in messages: one top-level system text. */
+			if ((nsystem++ && llmk_buf_append_str(&system, "\n\n")) || llmk__message_text(m, &system))
+				st = FAIL_OOM(resp);
+			continue;
+		}
+		role = m->role == LLMK_ROLE_ASSISTANT ? "assistant" : "user";
+		if (!cur.role || strcmp(cur.role, role)) {
+			msg = json_pack("{s:s, s:[]}", "role", role, "content");
+			if (!msg || json_array_append_new(msgs, msg)) {
+				st = FAIL_OOM(resp);
+				break;
+			}
+			cur.role = role;
+			cur.blocks = json_object_get(msg, "content");
+			cur.nresults = 0;
+		}
+		st = add_blocks(m, &cur, resp);
+	}
+	/* Turns left without content (only empty text) would be rejected. */
+	for (i = json_array_size(msgs); st == LLMK_OK && i-- > 0;)
+		if (!json_array_size(json_object_get(json_array_get(msgs, i), "content")) && json_array_remove(msgs, i))
+			st = FAIL_OOM(resp);
+	if (st == LLMK_OK && !json_array_size(msgs))
+		st = llmk__fail(resp, LLMK_E_INVALID_ARG, "chat request has no user or assistant message with content");
+	if (st == LLMK_OK)
+		st = simplify(msgs, resp);
+	if (st == LLMK_OK && nsystem &&
+	    llmk__json_set(body, "system", json_stringn(system.data ? system.data : "", system.len)))
+		st = FAIL_OOM(resp);
+	llmk_buf_free(&system);
+	return st;
+}
+
+static llmk_status build_tools(const llmk_request *r, json_t *body, llmk_response *resp)
+{
+	const char *choice = llmk__req_str(r, LLMK_OPT_TOOL_CHOICE);
+	json_t *tools, *t, *schema;
+	size_t i;
+
+	if (r->ntools) {
+		tools = json_array();
+		if (!tools || json_object_set_new(body, "tools", tools))
+			return FAIL_OOM(resp);
+		for (i = 0; i < r->ntools; i++) {
+			t = json_pack("{s:s}", "name", r->tools[i].name);
+			if (!t || json_array_append_new(tools, t))
+				return FAIL_OOM(resp);
+			if (r->tools[i].description && llmk__json_set(t, "description", json_string(r->tools[i].description)))
+				return FAIL_OOM(resp);
+			/* input_schema is required and must describe an object. */
+			schema = r->tools[i].parameters ? llmk__json_text(r->tools[i].parameters)
+			                                : json_pack("{s:s, s:{}}", "type", "object", "properties");
+			if (llmk__json_set(t, "input_schema", schema))
+				return FAIL_OOM(resp);
+		}
+	}
+	if (!choice)
+		return LLMK_OK;
+	if (!strcmp(choice, "auto") || !strcmp(choice, "none") || !strcmp(choice, "any"))
+		t = json_pack("{s:s}", "type", choice);
+	else if (!strcmp(choice, "required"))
+		t = json_pack("{s:s}", "type", "any");
+	else {
+		for (i = 0; i < r->ntools; i++)
+			if (!strcmp(choice, r->tools[i].name))
+				break;
+		if (i == r->ntools)
+			return llmk__fail(resp, LLMK_E_INVALID_ARG,
+			                  "tool_choice '%s' is neither auto, none, required nor the name of a declared tool",
+			                  choice);
+		t = json_pack("{s:s, s:s}", "type", "tool", "name", choice);
+	}
+	return llmk__json_set(body, "tool_choice", t) ? FAIL_OOM(resp) : LLMK_OK;
+}
+
+static llmk_status build_options(const llmk_request *r, json_t *body, llmk_response *resp)
+{
+	int64_t max_tokens = DEFAULT_MAX_TOKENS, budget, k;
+	int has_budget = llmk__req_i64(r, LLMK_OPT_REASONING_BUDGET, &budget);
+	const char *user = llmk__req_str(r, LLMK_OPT_USER);
+	json_t *stops;
+	double f;
+	size_t i;
+
+	if (!llmk__req_i64(r, LLMK_OPT_MAX_TOKENS, &max_tokens) && has_budget && budget >= DEFAULT_MAX_TOKENS)
+		max_tokens = budget + DEFAULT_MAX_TOKENS;
+	if (llmk__json_set(body, "max_tokens", json_integer(max_tokens)))
+		return FAIL_OOM(resp);
+	if (llmk__req_f64(r, LLMK_OPT_TEMPERATURE, &f) && llmk__json_set(body, "temperature", json_real(f)))
+		return FAIL_OOM(resp);
+	if (llmk__req_f64(r, LLMK_OPT_TOP_P, &f) && llmk__json_set(body, "top_p", json_real(f)))
+		return FAIL_OOM(resp);
+	if (llmk__req_i64(r, LLMK_OPT_TOP_K, &k) && llmk__json_set(body, "top_k", json_integer(k)))
+		return FAIL_OOM(resp);
+	if (r->nstops) {
+		stops = json_array();
+		if (!stops || json_object_set_new(body, "stop_sequences", stops))
+			return FAIL_OOM(resp);
+		for (i = 0; i < r->nstops; i++)
+			if (json_array_append_new(stops, json_string(r->stops[i])))
+				return FAIL_OOM(resp);
+	}
+	if (user && llmk__json_set(body, "metadata", json_pack("{s:s}", "user_id", user)))
+		return FAIL_OOM(resp);
+	if (has_budget &&
+	    llmk__json_set(body, "thinking", json_pack("{s:s, s:I}", "type", "enabled", "budget_tokens", (json_int_t)budget)))
+		return FAIL_OOM(resp);
+	return LLMK_OK;
+}
+
+static llmk_status anthropic_build(const llmk_client *c, const llmk_request *r, const char *model, int stream,
+                                   llmk_exchange *ex, llmk_response *resp)
+{
+	const char *ver = llmk__client_str(c, LLMK_OPT_API_VERSION);
+	json_t *body;
+	llmk_status st;
+
+	if (r->kind != LLMK_CHAT)
+		return llmk__fail(resp, LLMK_E_UNSUPPORTED, "anthropic serves chat requests only");
+	if (!r->nmsgs)
+		return llmk__fail(resp, LLMK_E_INVALID_ARG, "chat request has no messages");
+	if (llmk__exchange_set_url(ex, c->base_url, "/messages") ||
+	    (c->api_key && llmk__auth_header(ex, "x-api-key", NULL, c->api_key)) ||
+	    llmk__exchange_header(ex, "anthropic-version", ver && *ver ? ver : DEFAULT_API_VERSION) ||
+	    llmk__user_agent(c, ex))
+		return FAIL_OOM(resp);
+	body = json_pack("{s:s}", "model", model);
+	if (!body)
+		return FAIL_OOM(resp);
+	if ((st = build_messages(r, body, resp)) == LLMK_OK && (st = build_options(r, body, resp)) == LLMK_OK &&
+	    (st = build_tools(r, body, resp)) == LLMK_OK && stream && llmk__json_set(body, "stream", json_true()))
+		st = FAIL_OOM(resp);
+	if (st == LLMK_OK)
+		st = llmk__merge_extra(r, body, resp);
+	if (st == LLMK_OK)
+		st = llmk__set_json_body(ex, body, stream ? "text/event-stream" : "application/json", resp);
+	json_decref(body);
+	return st;
+}
+
+/* ---- parsing ------------------------------------------------------------ */
+
+static int64_t nonneg(int64_t v)
+{
+	return v > 0 ? v : 0;
+}
+
+/* Usage, normalised: INPUT counts every input token, cached ones included
+ * (Anthropic's input_tokens leaves out the tokens read from or written to
+ * the cache); CACHED_INPUT and CACHE_WRITE are the parts of it. Streams send
+ * usage twice (message_start, then cumulative counts on message_delta) and
+ * either may lack fields, so present fields update the counters and INPUT
+ * is recomputed from the uncached part it already holds. */
+static void read_usage(json_t *u, llmk_response *resp)
+{
+	int64_t *us = resp->usage, raw = -1, cr, cw;
+
+	if (!json_is_object(u))
+		return;
+	cr = us[LLMK_USAGE_CACHED_INPUT];
+	cw = us[LLMK_USAGE_CACHE_WRITE];
+	if (us[LLMK_USAGE_INPUT] >= 0)
+		raw = us[LLMK_USAGE_INPUT] - nonneg(cr) - nonneg(cw);
+	llmk__json_i64(u, "input_tokens", &raw);
+	llmk__json_i64(u, "cache_read_input_tokens", &cr);
+	llmk__json_i64(u, "cache_creation_input_tokens", &cw);
+	us[LLMK_USAGE_CACHED_INPUT] = cr;
+	us[LLMK_USAGE_CACHE_WRITE] = cw;
+	if (raw >= 0)
+		us[LLMK_USAGE_INPUT] = raw + nonneg(cr) + nonneg(cw);
+	llmk__json_i64(u, "output_tokens", &us[LLMK_USAGE_OUTPUT]);
+	llmk__json_i64(json_object_get(u, "output_tokens_details"), "thinking_tokens", &us[LLMK_USAGE_REASONING]);
+	if (us[LLMK_USAGE_INPUT] >= 0 && us[LLMK_USAGE_OUTPUT] >= 0)
+		us[LLMK_USAGE_TOTAL] = us[LLMK_USAGE_INPUT] + us[LLMK_USAGE_OUTPUT];
+}
+
+static int has_word(const char *s, const char *w)
+{
+	return s && strstr(s, w) != NULL;
+}
+
+/* Error status from {"type":"error","error":{"type","message"}} (and the
+ * other common shapes), with Anthropic's own types and wordings on top of
+ * the shared table. */
+static llmk_status error_status(llmk_response *resp, int32_t http, json_t *root)
+{
+	llmk_status st = llmk__error_from_json(resp, http, root);
+	const char *t = resp->error_type ? resp->error_type : "", *rid;
+
+	/* "input length and `max_tokens` exceed context limit: 188240 + 21333 > 200000" */
+	if (has_word(resp->error, "exceed context limit"))
+		st = LLMK_E_CONTEXT_LENGTH;
+	else if (st == LLMK_E_SERVER || st == LLMK_E_BAD_REQUEST) {
+		if (!strcmp(t, "request_too_large"))
+			st = LLMK_E_TOO_LARGE;
+		else if (!strcmp(t, "timeout_error"))
+			st = LLMK_E_TIMEOUT;
+	}
+	/* The body repeats the request-id header; keep it when a proxy dropped
+	 * the header. */
+	rid = json_string_value(json_object_get(root, "request_id"));
+	if (rid && !resp->request_id)
+		llmk__set_field(&resp->request_id, rid);
+	return st;
+}
+
+static llmk_status anthropic_parse_error(llmk_response *resp, int32_t http, const char *body, size_t len)
+{
+	json_t *root = json_loadb(body, len, 0, NULL);
+	llmk_status st;
+
+	if (!json_is_object(root)) {
+		json_decref(root);
+		return llmk__error_generic(resp, http, body, len);
+	}
+	st = error_status(resp, http, root);
+	json_decref(root);
+	return st;
+}
+
+static llmk_status set_model(llmk_response *resp, json_t *msg)
+{
+	const char *m = json_string_value(json_object_get(msg, "model"));
+	return m && !resp->model ? llmk__set_field(&resp->model, m) : LLMK_OK;
+}
+
+static llmk_status set_finish(llmk_response *resp, json_t *obj)
+{
+	const char *v = json_string_value(json_object_get(obj, "stop_reason"));
+	return v ? llmk__set_finish(resp, v) : LLMK_OK;
+}
+
+static llmk_status append_str(llmk_buf *b, json_t *v)
+{
+	return json_is_string(v) && llmk_buf_append(b, json_string_value(v), json_string_length(v)) ? LLMK_E_NOMEM
+	                                                                                              : LLMK_OK;
+}
+
+/* Content blocks of a whole message. Blocks of server tools (web search,
+ * code execution), redacted thinking and anything newer are not the
+ * caller's to act on and are skipped. */
+static llmk_status parse_blocks(json_t *content, llmk_response *resp)
+{
+	json_t *b;
+	llmk_tool_call *tc;
+	const char *type;
+	size_t i;
+
+	json_array_foreach(content, i, b)
+	{
+		type = json_string_value(json_object_get(b, "type"));
+		if (!type)
+			continue;
+		if (!strcmp(type, "text")) {
+			if (append_str(&resp->text, json_object_get(b, "text")))
+				return LLMK_E_NOMEM;
+		} else if (!strcmp(type, "thinking")) {
+			if (append_str(&resp->reasoning, json_object_get(b, "thinking")))
+				return LLMK_E_NOMEM;
+		} else if (!strcmp(type, "tool_use")) {
+			tc = llmk__response_tool_call(resp, resp->ncalls);
+			if (!tc)
+				return llmk__fail(resp, LLMK_E_PROTOCOL, "too many tool calls");
+			if (append_str(&tc->id, json_object_get(b, "id")) || append_str(&tc->name, json_object_get(b, "name")) ||
+			    llmk__json_append_args(&tc->args, json_object_get(b, "input")))
+				return LLMK_E_NOMEM;
+		}
+	}
+	return LLMK_OK;
+}
+
+static llmk_status anthropic_parse(const llmk_client *c, const llmk_request *r, llmk_response *resp,
+                                   const char *ctype, const char *body, size_t len)
+{
+	json_t *root, *content;
+	llmk_status st;
+
+	(void)c;
+	(void)r;
+	(void)ctype;
+	if (!(root = llmk__json_object(body, len, resp, "response body")))
+		return resp->status;
+	if (json_object_get(root, "error")) { /* an error under a 2xx status */
+		st = error_status(resp, 200, root);
+		st = llmk__fail(resp, st, "provider returned an error: %s", resp->error);
+		json_decref(root);
+		return st;
+	}
+	content = json_object_get(root, "content");
+	if (!json_is_array(content)) {
+		json_decref(root);
+		return llmk__fail(resp, LLMK_E_PROTOCOL, "message has no content array");
+	}
+	st = set_model(resp, root);
+	if (st == LLMK_OK)
+		st = parse_blocks(content, resp);
+	if (st == LLMK_OK)
+		st = set_finish(resp, root);
+	read_usage(json_object_get(root, "usage"), resp);
+	json_decref(root);
+	return st;
+}
+
+/* ---- streaming ------------------------------------------------------------ */
+
+/* Content-block index -> tool-call index. Blocks are numbered across text,
+ * thinking and tool_use blocks, tool calls only across tool_use blocks:
+ * s->state[0..3] is a bitmap of the block indices that are tool_use blocks,
+ * and a block's tool-call index is the number of tool_use blocks before it.
+ * This holds whatever order the blocks' events come in. */
+#define MAX_BLOCKS 256
+
+static int block_is_tool(const llmk_stream_ctx *s, size_t block)
+{
+	return block < MAX_BLOCKS && (((uint64_t)s->state[block / 64] >> (block % 64)) & 1u);
+}
+
+static size_t tool_index(const llmk_stream_ctx *s, size_t block)
+{
+	size_t n = 0, i;
+
+	for (i = 0; i < block; i++)
+		n += (size_t)block_is_tool(s, i);
+	return n;
+}
+
+static int block_index(json_t *ev, size_t *out)
+{
+	json_t *v = json_object_get(ev, "index");
+
+	if (!json_is_integer(v) || json_integer_value(v) < 0)
+		return -1;
+	*out = (size_t)json_integer_value(v);
+	return 0;
+}
+
+static llmk_status stopped(llmk_stream_ctx *s)
+{
+	return s->resp->status ? s->resp->status : LLMK_E_CANCELLED;
+}
+
+static llmk_status block_start(llmk_stream_ctx *s, json_t *ev)
+{
+	json_t *b = json_object_get(ev, "content_block"), *v;
+	const char *type = json_string_value(json_object_get(b, "type"));
+	llmk_buf args = LLMK_BUF_INIT;
+	size_t idx;
+	int stop;
+
+	if (!type)
+		return LLMK_OK;
+	if (!strcmp(type, "text")) {
+		v = json_object_get(b, "text");
+		return json_is_string(v) && llmk__emit_text(s, json_string_value(v), json_string_length(v)) ? stopped(s)
+		                                                                                             : LLMK_OK;
+	}
+	if (!strcmp(type, "thinking")) {
+		v = json_object_get(b, "thinking");
+		return json_is_string(v) && llmk__emit_reasoning(s, json_string_value(v), json_string_length(v))
+		           ? stopped(s)
+		           : LLMK_OK;
+	}
+	if (strcmp(type, "tool_use"))
+		return LLMK_OK; /* server_tool_use, redacted_thinking, ...: not the caller's */
+	if (block_index(ev, &idx) || idx >= MAX_BLOCKS)
+		return llmk__fail(s->resp, LLMK_E_PROTOCOL, "tool_use block without a usable index");
+	s->state[idx / 64] = (int64_t)((uint64_t)s->state[idx / 64] | ((uint64_t)1 << (idx % 64)));
+	/* input is {} here and arrives as input_json_delta fragments; a
+	 * non-empty input (some compatible servers send it whole) is taken. */
+	v = json_object_get(b, "input");
+	if (json_object_size(v) && llmk__json_append_args(&args, v))
+		return llmk__fail(s->resp, LLMK_E_NOMEM, "out of memory");
+	stop = llmk__emit_tool(s, tool_index(s, idx), json_string_value(json_object_get(b, "id")),
+	                       json_string_value(json_object_get(b, "name")), args.data ? args.data : "", args.len);
+	llmk_buf_free(&args);
+	return stop ? stopped(s) : LLMK_OK;
+}
+
+static llmk_status block_delta(llmk_stream_ctx *s, json_t *ev)
+{
+	json_t *d = json_object_get(ev, "delta"), *v;
+	const char *type = json_string_value(json_object_get(d, "type"));
+	size_t idx;
+
+	if (!type)
+		return LLMK_OK;
+	if (!strcmp(type, "text_delta")) {
+		v = json_object_get(d, "text");
+		return json_is_string(v) && llmk__emit_text(s, json_string_value(v), json_string_length(v)) ? stopped(s)
+		                                                                                             : LLMK_OK;
+	}
+	if (!strcmp(type, "thinking_delta")) {
+		v = json_object_get(d, "thinking");
+		return json_is_string(v) && llmk__emit_reasoning(s, json_string_value(v), json_string_length(v))
+		           ? stopped(s)
+		           : LLMK_OK;
+	}
+	if (strcmp(type, "input_json_delta"))
+		return LLMK_OK; /* signature_delta, citations_delta, ... */
+	/* Server tools stream their input too: only tool_use blocks count. */
+	if (block_index(ev, &idx) || !block_is_tool(s, idx))
+		return LLMK_OK;
+	v = json_object_get(d, "partial_json");
+	if (!json_is_string(v) || !json_string_length(v))
+		return LLMK_OK;
+	return llmk__emit_tool(s, tool_index(s, idx), NULL, NULL, json_string_value(v), json_string_length(v))
+	           ? stopped(s)
+	           : LLMK_OK;
+}
+
+static llmk_status anthropic_stream_event(llmk_stream_ctx *s, const char *event, const char *data, size_t len)
+{
+	llmk_response *resp = s->resp;
+	json_t *root, *msg;
+	const char *type;
+	llmk_status st = LLMK_OK;
+	json_error_t err;
+
+	if (s->done || (event && !strcmp(event, "ping")))
+		return LLMK_OK; /* nothing after message_stop counts */
+	root = json_loadb(data, len, 0, &err);
+	if (!json_is_object(root)) {
+		json_decref(root);
+		return llmk__fail(resp, LLMK_E_PROTOCOL, "stream event is not a JSON object: %s", err.text);
+	}
+	/* The event name and the data's type agree; proxies that drop the
+	 * event: lines still send the type. */
+	type = event ? event : json_string_value(json_object_get(root, "type"));
+	if (!type)
+		type = "";
+	if (!strcmp(type, "error") || json_is_object(json_object_get(root, "error"))) {
+		st = llmk__stream_failure(resp, error_status(resp, 200, root));
+	} else if (!strcmp(type, "message_start")) {
+		msg = json_object_get(root, "message");
+		if (set_model(resp, msg))
+			st = FAIL_OOM(resp);
+		else if (json_is_object(json_object_get(msg, "usage"))) {
+			read_usage(json_object_get(msg, "usage"), resp);
+			if (llmk__emit_usage(s))
+				st = stopped(s);
+		}
+	} else if (!strcmp(type, "content_block_start")) {
+		st = block_start(s, root);
+	} else if (!strcmp(type, "content_block_delta")) {
+		st = block_delta(s, root);
+	} else if (!strcmp(type, "message_delta")) {
+		if (set_finish(resp, json_object_get(root, "delta")))
+			st = FAIL_OOM(resp);
+		else if (json_is_object(json_object_get(root, "usage"))) {
+			read_usage(json_object_get(root, "usage"), resp);
+			if (llmk__emit_usage(s))
+				st = stopped(s);
+		}
+	} else if (!strcmp(type, "message_stop")) {
+		s->done = 1;
+	}
+	/* content_block_stop, ping and event types added later: nothing to do */
+	json_decref(root);
+	return st;
+}
+
+const llmk_adapter llmk__anthropic_adapter = {anthropic_build, anthropic_parse, anthropic_parse_error,
+                                              anthropic_stream_event, LLMK_FRAMING_SSE};
