@@ -23,24 +23,25 @@ static const char *env_nonempty(const char *name)
 	return v && *v ? v : NULL;
 }
 
-/* OLLAMA_HOST style: "host", "host:port", "http://host:port", where host
- * 0.0.0.0 (a listen address) means this machine. The default port comes
- * from the provider's default URL. */
+/* OLLAMA_HOST style, read as Ollama reads it: "host", "host:port" or a
+ * URL. Without a scheme, http and the provider's default port; with one,
+ * the scheme's own default port. An empty host or 0.0.0.0 (a listen
+ * address) means this machine. */
 static char *host_to_url(const char *v, const char *dflt)
 {
 	llmk_buf b = LLMK_BUF_INIT;
-	const char *host = strstr(v, "://") ? strstr(v, "://") + 3 : v, *dport = strrchr(dflt, ':');
+	const char *sep = strstr(v, "://"), *host = sep ? sep + 3 : v, *dport = strrchr(dflt, ':');
 	const char *end = host + strcspn(host, "/");
 	int bad;
 
-	bad = llmk_buf_append(&b, v, (size_t)(host - v)) || (host == v && llmk_buf_append_str(&b, "http://"));
-	if (!bad && end - host >= 7 && !strncmp(host, "0.0.0.0", 7)) {
+	bad = sep ? llmk_buf_append(&b, v, (size_t)(host - v)) : llmk_buf_append_str(&b, "http://");
+	if (!bad && (end == host || *host == ':' || (end - host >= 7 && !strncmp(host, "0.0.0.0", 7)))) {
 		bad = llmk_buf_append_str(&b, "127.0.0.1");
-		host += 7;
+		host += *host == '0' ? 7 : 0;
 	}
 	if (!bad)
 		bad = llmk_buf_append(&b, host, (size_t)(end - host));
-	if (!bad && !memchr(host, ':', (size_t)(end - host)) && dport && dport[1] >= '0' && dport[1] <= '9')
+	if (!bad && !sep && !memchr(host, ':', (size_t)(end - host)) && dport && dport[1] >= '0' && dport[1] <= '9')
 		bad = llmk_buf_append(&b, dport, strcspn(dport, "/"));
 	if (!bad)
 		bad = llmk_buf_append_str(&b, end);

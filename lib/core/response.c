@@ -237,6 +237,7 @@ static const struct {
 	{"image_safety", LLMK_FINISH_CONTENT_FILTER},
 	{"guardrail_intervened", LLMK_FINISH_CONTENT_FILTER},
 	{"error", LLMK_FINISH_ERROR},
+	{"timeout", LLMK_FINISH_ERROR},
 	{"error_toxic", LLMK_FINISH_CONTENT_FILTER},
 	{"error_limit", LLMK_FINISH_LENGTH},
 	{"malformed_function_call", LLMK_FINISH_ERROR},

@@ -56,7 +56,8 @@ llmk_status llmk__error_from_json(llmk_response *resp, int32_t http, json_t *roo
 llmk_status llmk__error_generic(llmk_response *resp, int32_t http, const char *body, size_t len);
 
 /* Turns the message llmk__error_from_json() left in resp->error into the
- * final failure of a stream: "error inside the stream: ...". */
+ * final failure of an error inside a 2xx answer (stream or body):
+ * "error inside the stream: ...". */
 llmk_status llmk__stream_failure(llmk_response *resp, llmk_status st);
 
 /* For "data:<mime>;base64,<data>" URLs: sets *mime (not NUL-terminated,

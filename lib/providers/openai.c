@@ -483,7 +483,8 @@ static llmk_status parse_chat(json_t *root, llmk_response *resp)
 	choice = json_array_get(choices, 0);
 	if (!json_is_object(choice)) {
 		if (json_object_get(root, "error"))
-			return llmk__fail(resp, llmk__error_from_json(resp, 200, root), "provider returned an error: %s", resp->error);
+			/* Sequenced: the status call fills resp->error first. */
+			return llmk__stream_failure(resp, llmk__error_from_json(resp, 200, root));
 		return llmk__fail(resp, LLMK_E_PROTOCOL, "chat response has no choices");
 	}
 	msg = json_object_get(choice, "message");

@@ -93,38 +93,47 @@ static const llmk_provider providers[] = {
 #ifdef LLMK_ADAPTER_GEMINI
 	{"gemini", "https://generativelanguage.googleapis.com/v1beta", "GEMINI_API_KEY", "GOOGLE_API_KEY",
 	 "GEMINI_BASE_URL", 0, &llmk__gemini_adapter, K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_IMAGE),
-	 LLMK_CAP_STREAM | LLMK_CAP_TOOLS | LLMK_CAP_VISION | LLMK_CAP_STREAM_USAGE, LLMK_CAP_BATCH,
+	 LLMK_CAP_STREAM | LLMK_CAP_TOOLS | LLMK_CAP_VISION | LLMK_CAP_STREAM_USAGE | LLMK_CAP_JSON_MODE |
+	     LLMK_CAP_JSON_SCHEMA,
+	 LLMK_CAP_BATCH,
 	 SAMPLING | PENALTIES | JSON_OUT | O(TOP_K) | O(SEED) | O(TOOL_CHOICE) | O(REASONING_BUDGET) | O(DIMENSIONS) |
-	     O(EMBED_INPUT_TYPE) | O(PROMPT) | O(IMAGE_COUNT),
-	 "Generative Language API v1beta; images inline only"},
+	     O(EMBED_INPUT_TYPE) | O(PROMPT),
+	 "Generative Language API v1beta; images inline only; image models take no candidateCount (no image_count)"},
 #endif
 #ifdef LLMK_ADAPTER_OLLAMA
 	{"ollama", "http://127.0.0.1:11434", "OLLAMA_API_KEY", NULL, "OLLAMA_HOST", LLMK_Q_KEY_OPTIONAL | LLMK_Q_HOST_ENV,
 	 &llmk__ollama_adapter, K(LLMK_CHAT) | K(LLMK_EMBED),
-	 LLMK_CAP_STREAM | LLMK_CAP_TOOLS | LLMK_CAP_VISION | LLMK_CAP_STREAM_USAGE, LLMK_CAP_BATCH,
+	 LLMK_CAP_STREAM | LLMK_CAP_TOOLS | LLMK_CAP_VISION | LLMK_CAP_STREAM_USAGE | LLMK_CAP_JSON_MODE |
+	     LLMK_CAP_JSON_SCHEMA,
+	 LLMK_CAP_BATCH,
 	 SAMPLING | PENALTIES | JSON_OUT | O(TOP_K) | O(SEED) | O(REASONING_EFFORT) | O(DIMENSIONS),
 	 "native /api/chat and /api/embed; NDJSON streams; images inline only"},
 #endif
 #ifdef LLMK_ADAPTER_COHERE
 	{"cohere", "https://api.cohere.com", "COHERE_API_KEY", "CO_API_KEY", "COHERE_BASE_URL", 0,
 	 &llmk__cohere_adapter, K(LLMK_CHAT) | K(LLMK_EMBED), CHAT_FULL, LLMK_CAP_BATCH,
-	 SAMPLING | PENALTIES | JSON_OUT | O(TOP_K) | O(SEED) | O(TOOL_CHOICE) | O(EMBED_INPUT_TYPE) | O(DIMENSIONS),
-	 "v2 chat and embed; embed_input_type defaults to search_document"},
+	 SAMPLING | PENALTIES | JSON_OUT | O(TOP_K) | O(SEED) | O(TOOL_CHOICE) | O(REASONING_BUDGET) | O(EMBED_INPUT_TYPE) |
+	     O(DIMENSIONS),
+	 "v2 chat and embed; embed_input_type defaults to search_document; tool_choice cannot name one of several tools"},
 #endif
 #ifdef LLMK_ADAPTER_HUGGINGFACE
-	{"huggingface", "https://router.huggingface.co", "HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_BASE_URL", 0,
-	 &llmk__huggingface_adapter, K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_IMAGE) | K(LLMK_TRANSCRIBE), CHAT_FULL,
-	 LLMK_CAP_BATCH, COMPAT_CHAT | JSON_OUT | O(PROMPT),
+	{"huggingface", "https://router.huggingface.co", "HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_BASE_URL",
+	 LLMK_Q_LEGACY_MAX_TOKENS, &llmk__huggingface_adapter,
+	 K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_IMAGE) | K(LLMK_TRANSCRIBE), CHAT_FULL, LLMK_CAP_BATCH,
+	 COMPAT_CHAT | JSON_OUT | O(PROMPT) | O(IMAGE_SIZE),
 	 "Inference Providers router: chat at /v1, other tasks at /hf-inference/models/{model}"},
-	{"tgi", "http://127.0.0.1:8080", "HF_TOKEN", NULL, "TGI_BASE_URL", LLMK_Q_KEY_OPTIONAL | LLMK_Q_TGI,
-	 &llmk__huggingface_adapter, K(LLMK_CHAT), LLMK_CAP_STREAM | LLMK_CAP_TOOLS | LLMK_CAP_STREAM_USAGE, 0,
-	 SAMPLING | O(SEED) | O(FREQUENCY_PENALTY) | O(TOOL_CHOICE) | JSON_OUT, "text-generation-inference"},
+	{"tgi", "http://127.0.0.1:8080", "HF_TOKEN", NULL, "TGI_BASE_URL",
+	 LLMK_Q_KEY_OPTIONAL | LLMK_Q_TGI | LLMK_Q_LEGACY_MAX_TOKENS, &llmk__huggingface_adapter, K(LLMK_CHAT),
+	 LLMK_CAP_STREAM | LLMK_CAP_TOOLS | LLMK_CAP_VISION | LLMK_CAP_IMAGE_URL | LLMK_CAP_STREAM_USAGE, 0,
+	 SAMPLING | PENALTIES | O(SEED) | O(TOOL_CHOICE) | JSON_OUT,
+	 "text-generation-inference Messages API (/v1/chat/completions); JSON output as a TGI grammar"},
 	{"tei", "http://127.0.0.1:8080", "HF_TOKEN", NULL, "TEI_BASE_URL", LLMK_Q_KEY_OPTIONAL | LLMK_Q_TEI,
 	 &llmk__huggingface_adapter, K(LLMK_EMBED), 0, LLMK_CAP_BATCH, 0, "text-embeddings-inference /embed"},
 #endif
 #ifdef LLMK_ADAPTER_WHISPERCPP
 	{"whispercpp", "http://127.0.0.1:8080", "WHISPERCPP_API_KEY", NULL, "WHISPERCPP_BASE_URL", LLMK_Q_KEY_OPTIONAL,
-	 &llmk__whispercpp_adapter, K(LLMK_TRANSCRIBE), 0, 0, OA_TRANSCRIBE, "whisper.cpp server POST /inference"},
+	 &llmk__whispercpp_adapter, K(LLMK_TRANSCRIBE), 0, 0, OA_TRANSCRIBE,
+	 "whisper.cpp server POST /inference; the model is the one the server was started with"},
 #endif
 };
 

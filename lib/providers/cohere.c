@@ -1,0 +1,654 @@
+/* Cohere v2 wire format: POST /v2/chat (JSON or SSE) and POST /v2/embed.
+ *
+ * Reference: Cohere OpenAPI spec (shared/data/specs/cohere-openapi.json:
+ * chatv2, embedv2, ChatFinishReason, Usage, ApiMeta, the streamed event
+ * schemas) and docs.cohere.com/reference/errors.
+ *
+ * Mapping choices worth knowing:
+ * - tool_choice has only "REQUIRED" and "NONE"; "auto" is the default and
+ *   is sent by omission. A named tool cannot be forced, except when it is
+ *   the only declared tool (then REQUIRED means the same thing).
+ * - An assistant turn with tool calls carries its text as tool_plan:
+ *   Cohere rejects text content next to tool_calls.
+ * - The model's tool plan (tool_plan, tool-plan-delta) and its thinking
+ *   content are reasoning, not answer text.
+ * - Usage counts come from usage.tokens; see read_usage(). */
+#include <string.h>
+
+#include <jansson.h>
+
+#include "codec/sse.h"
+#include "providers/common.h"
+
+#define FAIL_OOM(resp) LLMK__FAIL_OOM(resp)
+#define MAX_EMBED_TEXTS 96 /* V2EmbedRequest.texts maxItems */
+
+/* llmk_stream_ctx.state slots */
+enum { ST_NCALLS = 0, ST_CUR_CALL = 1, ST_IN_CALL = 2 };
+
+/* ---- building ------------------------------------------------------------ */
+
+static int count_parts(const llmk_message *m, int type)
+{
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < m->nparts; i++)
+		n += m->parts[i].type == type;
+	return n;
+}
+
+/* The text parts joined with "\n" as a JSON string. */
+static json_t *joined_text(const llmk_message *m)
+{
+	llmk_buf b = LLMK_BUF_INIT;
+	json_t *s = NULL;
+
+	if (llmk__message_text(m, &b) == LLMK_OK)
+		s = json_stringn(b.data ? b.data : "", b.len);
+	llmk_buf_free(&b);
+	return s;
+}
+
+/* User content: a plain string unless images need the array form
+ * (Content: ChatTextContent | ImageContent). */
+static json_t *user_content(const llmk_message *m)
+{
+	json_t *arr, *part, *iu;
+	size_t i;
+
+	if (!count_parts(m, LLMK_PART_IMAGE_URL))
+		return joined_text(m);
+	arr = json_array();
+	for (i = 0; arr && i < m->nparts; i++) {
+		const llmk_part *p = &m->parts[i];
+		if (p->type == LLMK_PART_TEXT) {
+			part = json_pack("{s:s, s:s}", "type", "text", "text", p->text);
+		} else if (p->type == LLMK_PART_IMAGE_URL) {
+			iu = json_pack("{s:s}", "url", p->text);
+			if (iu && p->detail && llmk__json_set(iu, "detail", json_string(p->detail))) {
+				json_decref(iu);
+				iu = NULL;
+			}
+			part = iu ? json_pack("{s:s, s:o}", "type", "image_url", "image_url", iu) : NULL;
+		} else {
+			continue;
+		}
+		if (!part || json_array_append_new(arr, part)) {
+			json_decref(arr);
+			return NULL;
+		}
+	}
+	return arr;
+}
+
+static int add_tool_calls(const llmk_message *m, json_t *msg)
+{
+	json_t *calls = json_array(), *call;
+	size_t i;
+
+	if (!calls || json_object_set_new(msg, "tool_calls", calls))
+		return -1;
+	for (i = 0; i < m->nparts; i++) {
+		const llmk_part *p = &m->parts[i];
+		if (p->type != LLMK_PART_TOOL_CALL)
+			continue;
+		call = json_pack("{s:s, s:s, s:{s:s, s:s}}", "id", p->id, "type", "function", "function", "name",
+		                 p->detail, "arguments", p->text);
+		if (!call || json_array_append_new(calls, call))
+			return -1;
+	}
+	return 0;
+}
+
+static json_t *build_message(const llmk_message *m)
+{
+	json_t *msg;
+	int has_text = count_parts(m, LLMK_PART_TEXT) > 0;
+
+	switch (m->role) {
+	case LLMK_ROLE_SYSTEM:
+	case LLMK_ROLE_DEVELOPER: /* Cohere has no developer role */
+		msg = json_pack("{s:s}", "role", "system");
+		if (msg && llmk__json_set(msg, "content", joined_text(m)))
+			goto fail;
+		return msg;
+	case LLMK_ROLE_USER:
+		msg = json_pack("{s:s}", "role", "user");
+		if (msg && llmk__json_set(msg, "content", user_content(m)))
+			goto fail;
+		return msg;
+	case LLMK_ROLE_TOOL:
+		msg = json_pack("{s:s, s:s}", "role", "tool", "tool_call_id", m->tool_call_id ? m->tool_call_id : "");
+		if (msg && llmk__json_set(msg, "content", joined_text(m)))
+			goto fail;
+		return msg;
+	default:
+		break;
+	}
+	msg = json_pack("{s:s}", "role", "assistant");
+	if (!msg)
+		return NULL;
+	if (!count_parts(m, LLMK_PART_TOOL_CALL))
+		return llmk__json_set(msg, "content", joined_text(m)) ? (json_decref(msg), NULL) : msg;
+	/* "text content is not allowed when tool_calls are provided": the
+	 * text that came with the calls is their plan. */
+	if ((has_text && llmk__json_set(msg, "tool_plan", joined_text(m))) || add_tool_calls(m, msg))
+		goto fail;
+	return msg;
+fail:
+	json_decref(msg);
+	return NULL;
+}
+
+static llmk_status build_tools(const llmk_request *r, json_t *body, llmk_response *resp)
+{
+	const char *choice = llmk__req_str(r, LLMK_OPT_TOOL_CHOICE);
+	json_t *tools, *fn, *params;
+	size_t i;
+
+	if (r->ntools) {
+		tools = json_array();
+		if (!tools || json_object_set_new(body, "tools", tools))
+			return FAIL_OOM(resp);
+		for (i = 0; i < r->ntools; i++) {
+			fn = json_pack("{s:s}", "name", r->tools[i].name);
+			if (!fn)
+				return FAIL_OOM(resp);
+			if (r->tools[i].description && llmk__json_set(fn, "description", json_string(r->tools[i].description))) {
+				json_decref(fn);
+				return FAIL_OOM(resp);
+			}
+			/* parameters is required by ToolV2Function */
+			params = r->tools[i].parameters ? llmk__json_text(r->tools[i].parameters)
+			                                : json_pack("{s:s, s:{}}", "type", "object", "properties");
+			if (llmk__json_set(fn, "parameters", params) ||
+			    json_array_append_new(tools, json_pack("{s:s, s:o}", "type", "function", "function", fn)))
+				return FAIL_OOM(resp);
+		}
+	}
+	if (!choice || !strcmp(choice, "auto"))
+		return LLMK_OK; /* the API's default; it has no "AUTO" value */
+	if (!strcmp(choice, "none"))
+		return llmk__json_set(body, "tool_choice", json_string("NONE")) ? FAIL_OOM(resp) : LLMK_OK;
+	if (!strcmp(choice, "required"))
+		return llmk__json_set(body, "tool_choice", json_string("REQUIRED")) ? FAIL_OOM(resp) : LLMK_OK;
+	for (i = 0; i < r->ntools; i++) {
+		if (strcmp(choice, r->tools[i].name))
+			continue;
+		if (r->ntools == 1) /* forcing the only tool is "use a tool" */
+			return llmk__json_set(body, "tool_choice", json_string("REQUIRED")) ? FAIL_OOM(resp) : LLMK_OK;
+		return llmk__fail(resp, LLMK_E_UNSUPPORTED,
+		                  "cohere cannot force a named tool (tool_choice '%s' among %zu tools): its tool_choice "
+		                  "is only REQUIRED or NONE; use required, or declare only that tool",
+		                  choice, r->ntools);
+	}
+	return llmk__fail(resp, LLMK_E_INVALID_ARG,
+	                  "tool_choice '%s' is neither auto, none, required nor the name of a declared tool", choice);
+}
+
+static llmk_status build_response_format(const llmk_request *r, json_t *body, llmk_response *resp)
+{
+	const char *schema = llmk__req_str(r, LLMK_OPT_JSON_SCHEMA);
+	const char *fmt = llmk__req_str(r, LLMK_OPT_RESPONSE_FORMAT);
+	json_t *rf;
+
+	/* JsonResponseFormatV2 has no schema name: json_schema_name is only a
+	 * label and is not sent. */
+	if (schema) {
+		rf = json_pack("{s:s, s:o}", "type", "json_object", "json_schema", llmk__json_text(schema));
+	} else if (fmt && (!strcmp(fmt, "text") || !strcmp(fmt, "json_object"))) {
+		rf = json_pack("{s:s}", "type", fmt);
+	} else if (fmt) {
+		return llmk__fail(resp, LLMK_E_INVALID_ARG,
+		                  "cohere response_format '%s' is not text or json_object (give a schema with json_schema)",
+		                  fmt);
+	} else {
+		return LLMK_OK;
+	}
+	return llmk__json_set(body, "response_format", rf) ? FAIL_OOM(resp) : LLMK_OK;
+}
+
+static int put_f64(const llmk_request *r, int32_t opt, json_t *body, const char *key)
+{
+	double f;
+	return llmk__req_f64(r, opt, &f) && llmk__json_set(body, key, json_real(f));
+}
+
+static int put_i64(const llmk_request *r, int32_t opt, json_t *body, const char *key)
+{
+	int64_t v;
+	return llmk__req_i64(r, opt, &v) && llmk__json_set(body, key, json_integer(v));
+}
+
+static llmk_status build_chat(const llmk_request *r, int stream, json_t *body, llmk_response *resp)
+{
+	json_t *msgs, *stops;
+	llmk_status st;
+	int64_t budget;
+	size_t i;
+
+	if (!r->nmsgs)
+		return llmk__fail(resp, LLMK_E_INVALID_ARG, "chat request has no messages");
+	msgs = json_array();
+	if (!msgs || json_object_set_new(body, "messages", msgs))
+		return FAIL_OOM(resp);
+	for (i = 0; i < r->nmsgs; i++)
+		if (json_array_append_new(msgs, build_message(&r->msgs[i])))
+			return FAIL_OOM(resp);
+	if (put_f64(r, LLMK_OPT_TEMPERATURE, body, "temperature") || put_f64(r, LLMK_OPT_TOP_P, body, "p") ||
+	    put_f64(r, LLMK_OPT_FREQUENCY_PENALTY, body, "frequency_penalty") ||
+	    put_f64(r, LLMK_OPT_PRESENCE_PENALTY, body, "presence_penalty") ||
+	    put_i64(r, LLMK_OPT_TOP_K, body, "k") || put_i64(r, LLMK_OPT_MAX_TOKENS, body, "max_tokens") ||
+	    put_i64(r, LLMK_OPT_SEED, body, "seed"))
+		return FAIL_OOM(resp);
+	if (llmk__req_i64(r, LLMK_OPT_REASONING_BUDGET, &budget) &&
+	    llmk__json_set(body, "thinking",
+	                   budget > 0 ? json_pack("{s:s, s:I}", "type", "enabled", "token_budget", (json_int_t)budget)
+	                              : json_pack("{s:s}", "type", "disabled")))
+		return FAIL_OOM(resp);
+	if (r->nstops) {
+		stops = json_array();
+		if (!stops || json_object_set_new(body, "stop_sequences", stops))
+			return FAIL_OOM(resp);
+		for (i = 0; i < r->nstops; i++)
+			if (json_array_append_new(stops, json_string(r->stops[i])))
+				return FAIL_OOM(resp);
+	}
+	if ((st = build_tools(r, body, resp)) || (st = build_response_format(r, body, resp)))
+		return st;
+	if (stream && llmk__json_set(body, "stream", json_true()))
+		return FAIL_OOM(resp);
+	return LLMK_OK;
+}
+
+static llmk_status build_embed(const llmk_request *r, json_t *body, llmk_response *resp)
+{
+	const char *type = llmk__req_str(r, LLMK_OPT_EMBED_INPUT_TYPE);
+	json_t *texts;
+	size_t i;
+
+	if (!r->ninputs)
+		return llmk__fail(resp, LLMK_E_INVALID_ARG, "embed request has no inputs (llmk_request_add_input)");
+	if (r->ninputs > MAX_EMBED_TEXTS)
+		return llmk__fail(resp, LLMK_E_INVALID_ARG, "embed request has %zu inputs; cohere takes at most %d",
+		                  r->ninputs, MAX_EMBED_TEXTS);
+	texts = json_array();
+	if (!texts || json_object_set_new(body, "texts", texts))
+		return FAIL_OOM(resp);
+	for (i = 0; i < r->ninputs; i++)
+		if (json_array_append_new(texts, json_string(r->inputs[i])))
+			return FAIL_OOM(resp);
+	/* input_type is required for v3+ models; documents are the common case. */
+	if (llmk__json_set(body, "input_type", json_string(type ? type : "search_document")) ||
+	    llmk__json_set(body, "embedding_types", json_pack("[s]", "float")) ||
+	    put_i64(r, LLMK_OPT_DIMENSIONS, body, "output_dimension"))
+		return FAIL_OOM(resp);
+	return LLMK_OK;
+}
+
+static llmk_status cohere_build(const llmk_client *c, const llmk_request *r, const char *model, int stream,
+                                llmk_exchange *ex, llmk_response *resp)
+{
+	json_t *body;
+	llmk_status st;
+
+	if (r->kind != LLMK_CHAT && r->kind != LLMK_EMBED)
+		return llmk__fail(resp, LLMK_E_UNSUPPORTED, "cohere adapter serves chat and embed only");
+	ex->method = "POST";
+	if (llmk__exchange_set_url(ex, c->base_url, r->kind == LLMK_CHAT ? "/v2/chat" : "/v2/embed") ||
+	    (c->api_key && llmk__auth_header(ex, "Authorization", "Bearer ", c->api_key)) || llmk__user_agent(c, ex))
+		return FAIL_OOM(resp);
+	body = json_pack("{s:s}", "model", model);
+	if (!body)
+		return FAIL_OOM(resp);
+	st = r->kind == LLMK_CHAT ? build_chat(r, stream, body, resp) : build_embed(r, body, resp);
+	if (st == LLMK_OK)
+		st = llmk__merge_extra(r, body, resp);
+	if (st == LLMK_OK)
+		st = llmk__set_json_body(ex, body, stream ? "text/event-stream" : NULL, resp);
+	json_decref(body);
+	return st;
+}
+
+/* ---- parsing ------------------------------------------------------------ */
+
+/* Counts are JSON numbers, sometimes written as 18.0 (spec examples). */
+static void num(json_t *obj, const char *key, int64_t *out)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (json_is_number(v) && json_number_value(v) >= 0 && json_number_value(v) < 9e15)
+		*out = (int64_t)json_number_value(v);
+}
+
+/* Usage has two pairs of counts. billed_units are what Cohere charges
+ * for, which excludes the prompt template it wraps around the messages
+ * (5 billed vs 71 processed input tokens in the spec's example); tokens
+ * are what the model actually read and wrote, which is what INPUT/OUTPUT
+ * mean for every other provider and what context limits count. So tokens
+ * win; billed_units are the fallback when tokens are absent. cached_tokens
+ * (top level, "prompt tokens that hit the inference cache") is part of
+ * tokens.input_tokens. */
+static void read_usage(json_t *u, llmk_response *resp)
+{
+	json_t *tokens = json_object_get(u, "tokens"), *billed = json_object_get(u, "billed_units");
+
+	if (!json_is_object(u))
+		return;
+	num(billed, "input_tokens", &resp->usage[LLMK_USAGE_INPUT]);
+	num(billed, "output_tokens", &resp->usage[LLMK_USAGE_OUTPUT]);
+	num(tokens, "input_tokens", &resp->usage[LLMK_USAGE_INPUT]);
+	num(tokens, "output_tokens", &resp->usage[LLMK_USAGE_OUTPUT]);
+	num(u, "cached_tokens", &resp->usage[LLMK_USAGE_CACHED_INPUT]);
+}
+
+static int append_reasoning(llmk_response *resp, json_t *v)
+{
+	if (!json_is_string(v) || !json_string_length(v))
+		return 0;
+	if (resp->reasoning.len && llmk_buf_append(&resp->reasoning, "\n", 1))
+		return -1;
+	return llmk_buf_append(&resp->reasoning, json_string_value(v), json_string_length(v));
+}
+
+static llmk_status parse_tool_calls(json_t *calls, llmk_response *resp)
+{
+	json_t *call, *fn;
+	llmk_tool_call *tc;
+	const char *s;
+	size_t i;
+
+	json_array_foreach(calls, i, call)
+	{
+		fn = json_object_get(call, "function");
+		if (!json_is_object(fn))
+			continue;
+		tc = llmk__response_tool_call(resp, resp->ncalls);
+		if (!tc)
+			return llmk__fail(resp, LLMK_E_PROTOCOL, "cohere: too many tool calls");
+		if (((s = json_string_value(json_object_get(call, "id"))) && llmk_buf_append_str(&tc->id, s)) ||
+		    ((s = json_string_value(json_object_get(fn, "name"))) && llmk_buf_append_str(&tc->name, s)) ||
+		    llmk__json_append_args(&tc->args, json_object_get(fn, "arguments")))
+			return llmk__fail(resp, LLMK_E_NOMEM, "out of memory reading tool calls");
+	}
+	return LLMK_OK;
+}
+
+static llmk_status parse_chat(json_t *root, llmk_response *resp)
+{
+	json_t *msg = json_object_get(root, "message"), *item, *fr;
+	const char *type;
+	size_t i;
+	llmk_status st;
+
+	if (!json_is_object(msg)) {
+		if (json_is_string(json_object_get(root, "message"))) { /* an error body under 2xx */
+			st = llmk__error_from_json(resp, 200, root);
+			return llmk__fail(resp, st, "cohere returned an error: %s", resp->error ? resp->error : "");
+		}
+		return llmk__fail(resp, LLMK_E_PROTOCOL, "cohere chat response has no message object");
+	}
+	json_array_foreach(json_object_get(msg, "content"), i, item)
+	{
+		type = json_string_value(json_object_get(item, "type"));
+		if (type && !strcmp(type, "text")) {
+			json_t *t = json_object_get(item, "text");
+			if (json_is_string(t) && llmk_buf_append(&resp->text, json_string_value(t), json_string_length(t)))
+				goto oom;
+		} else if (type && !strcmp(type, "thinking") && append_reasoning(resp, json_object_get(item, "thinking"))) {
+			goto oom;
+		}
+	}
+	if (append_reasoning(resp, json_object_get(msg, "tool_plan")))
+		goto oom;
+	if ((st = parse_tool_calls(json_object_get(msg, "tool_calls"), resp)))
+		return st;
+	fr = json_object_get(root, "finish_reason");
+	if (json_is_string(fr) && llmk__set_finish(resp, json_string_value(fr)))
+		goto oom;
+	read_usage(json_object_get(root, "usage"), resp);
+	return LLMK_OK;
+oom:
+	return llmk__fail(resp, LLMK_E_NOMEM, "out of memory reading the chat response");
+}
+
+static llmk_status parse_embed(const llmk_request *r, json_t *root, llmk_response *resp)
+{
+	json_t *rows = json_object_get(json_object_get(root, "embeddings"), "float"), *meta;
+	json_t **v;
+	size_t i, n;
+	llmk_status st;
+
+	if (!json_is_array(rows))
+		return llmk__fail(resp, LLMK_E_PROTOCOL, "cohere embed response has no embeddings.float array");
+	n = json_array_size(rows);
+	v = llmk__calloc(n ? n : 1, sizeof(*v));
+	if (!v)
+		return llmk__fail(resp, LLMK_E_NOMEM, "out of memory reading embeddings");
+	for (i = 0; i < n; i++)
+		v[i] = json_array_get(rows, i);
+	st = llmk__embeddings_from_rows(resp, v, n, r->ninputs, "cohere embed response");
+	llmk__free(v);
+	meta = json_object_get(root, "meta");
+	num(json_object_get(meta, "billed_units"), "input_tokens", &resp->usage[LLMK_USAGE_INPUT]);
+	num(json_object_get(meta, "tokens"), "input_tokens", &resp->usage[LLMK_USAGE_INPUT]);
+	return st;
+}
+
+static llmk_status stream_event(llmk_stream_ctx *s, const char *event, const char *data, size_t len);
+
+typedef struct sse_replay {
+	llmk_stream_ctx *s;
+	llmk_status st;
+} sse_replay;
+
+static int on_replay_event(const char *event, size_t elen, const char *data, size_t dlen, void *user)
+{
+	sse_replay *rp = user;
+
+	rp->st = stream_event(rp->s, elen ? event : NULL, data, dlen);
+	return rp->st != LLMK_OK;
+}
+
+/* A stream whose Content-Type was not text/event-stream (a proxy that
+ * rewrote it) reaches parse() whole: decode it here; the core replays the
+ * result as events. */
+static llmk_status parse_sse_body(const llmk_request *r, llmk_response *resp, const char *body, size_t len)
+{
+	llmk_stream_ctx s;
+	sse_replay rp;
+	llmk_sse sse;
+	int rc;
+
+	memset(&s, 0, sizeof(s));
+	s.resp = resp;
+	s.req = r;
+	s.provider_name = "cohere";
+	rp.s = &s;
+	rp.st = LLMK_OK;
+	llmk_sse_init(&sse, 0, on_replay_event, &rp);
+	rc = llmk_sse_feed(&sse, body, len);
+	if (rc == 0)
+		rc = llmk_sse_finish(&sse);
+	llmk_sse_free(&sse);
+	if (rp.st != LLMK_OK)
+		return resp->status ? resp->status : rp.st;
+	if (rc < 0)
+		return llmk__fail(resp, LLMK_E_NOMEM, "out of memory decoding the stream");
+	if (!s.done)
+		return llmk__fail(resp, LLMK_E_PROTOCOL, "cohere: stream ended before message-end (truncated after %zu bytes)",
+		                  len);
+	return LLMK_OK;
+}
+
+static int looks_like_sse(const char *body, size_t len)
+{
+	while (len && (*body == ' ' || *body == '\n' || *body == '\r' || *body == '\t')) {
+		body++;
+		len--;
+	}
+	return (len >= 6 && !memcmp(body, "event:", 6)) || (len >= 5 && !memcmp(body, "data:", 5));
+}
+
+static llmk_status cohere_parse(const llmk_client *c, const llmk_request *r, llmk_response *resp,
+                                const char *content_type, const char *body, size_t len)
+{
+	json_t *root;
+	llmk_status st;
+
+	(void)c;
+	(void)content_type;
+	if (r->kind == LLMK_CHAT && looks_like_sse(body, len))
+		return parse_sse_body(r, resp, body, len);
+	if (!(root = llmk__json_object(body, len, resp, "cohere response body")))
+		return resp->status;
+	st = r->kind == LLMK_CHAT ? parse_chat(root, resp) : parse_embed(r, root, resp);
+	json_decref(root);
+	return st;
+}
+
+/* Generic mapping plus the statuses only Cohere uses (spec components
+ * "InvalidToken", "RequestCancelled"; docs.cohere.com/reference/errors). */
+static llmk_status cohere_parse_error(llmk_response *resp, int32_t http, const char *body, size_t len)
+{
+	llmk_status st = llmk__error_generic(resp, http, body, len);
+
+	switch (http) {
+	case 402: /* billing limit reached: a quota, as insufficient_quota is elsewhere */
+		return LLMK_E_RATE_LIMITED;
+	case 498: /* "a request or response contains a deny-listed token" */
+		return LLMK_E_CONTENT_FILTERED;
+	case 499: /* cancelled on Cohere's side ("request cancelled", "streaming
+	           * error"): we did not cancel, and the docs say to retry */
+		return LLMK_E_SERVER;
+	default:
+		return st;
+	}
+}
+
+/* ---- streaming ------------------------------------------------------------ */
+
+static llmk_status stop_status(llmk_stream_ctx *s)
+{
+	return s->resp->status ? s->resp->status : LLMK_E_CANCELLED;
+}
+
+static llmk_status on_content(llmk_stream_ctx *s, json_t *content)
+{
+	json_t *t = json_object_get(content, "text"), *th = json_object_get(content, "thinking");
+
+	if (json_is_string(t) && llmk__emit_text(s, json_string_value(t), json_string_length(t)))
+		return stop_status(s);
+	if (json_is_string(th) && llmk__emit_reasoning(s, json_string_value(th), json_string_length(th)))
+		return stop_status(s);
+	return LLMK_OK;
+}
+
+/* Tool calls stream one at a time (start, deltas, end). Cohere's "index"
+ * numbers content blocks, not calls, so calls are numbered here. */
+static llmk_status on_tool_start(llmk_stream_ctx *s, json_t *call)
+{
+	json_t *fn = json_object_get(call, "function"), *args = json_object_get(fn, "arguments");
+	const char *a = json_is_string(args) ? json_string_value(args) : "";
+	size_t index = (size_t)s->state[ST_NCALLS];
+
+	s->state[ST_CUR_CALL] = s->state[ST_NCALLS]++;
+	s->state[ST_IN_CALL] = 1;
+	if (llmk__emit_tool(s, index, json_string_value(json_object_get(call, "id")),
+	                    json_string_value(json_object_get(fn, "name")), a, strlen(a)))
+		return stop_status(s);
+	return LLMK_OK;
+}
+
+static llmk_status on_tool_delta(llmk_stream_ctx *s, json_t *call)
+{
+	json_t *args = json_object_get(json_object_get(call, "function"), "arguments");
+
+	if (!s->state[ST_IN_CALL])
+		return llmk__fail(s->resp, LLMK_E_PROTOCOL, "cohere: tool-call-delta outside a tool call");
+	if (json_is_string(args) && llmk__emit_tool(s, (size_t)s->state[ST_CUR_CALL], NULL, NULL,
+	                                            json_string_value(args), json_string_length(args)))
+		return stop_status(s);
+	return LLMK_OK;
+}
+
+static llmk_status on_message_end(llmk_stream_ctx *s, json_t *delta)
+{
+	json_t *err = json_object_get(delta, "error"), *fr = json_object_get(delta, "finish_reason");
+	json_t *usage = json_object_get(delta, "usage");
+
+	if (json_is_string(fr) && llmk__set_finish(s->resp, json_string_value(fr)))
+		return llmk__fail(s->resp, LLMK_E_NOMEM, "out of memory");
+	if (json_is_string(err) && json_string_length(err)) {
+		llmk__set_field(&s->resp->error, json_string_value(err));
+		return llmk__stream_failure(s->resp, LLMK_E_SERVER);
+	}
+	s->done = 1;
+	if (json_is_object(usage)) {
+		read_usage(usage, s->resp);
+		if (llmk__emit_usage(s))
+			return stop_status(s);
+	}
+	return LLMK_OK;
+}
+
+static llmk_status dispatch(llmk_stream_ctx *s, const char *type, json_t *root)
+{
+	json_t *delta = json_object_get(root, "delta"), *msg = json_object_get(delta, "message"), *v;
+
+	if (!strcmp(type, "content-start") || !strcmp(type, "content-delta"))
+		return on_content(s, json_object_get(msg, "content"));
+	if (!strcmp(type, "tool-plan-delta")) {
+		v = json_object_get(msg, "tool_plan");
+		if (json_is_string(v) && llmk__emit_reasoning(s, json_string_value(v), json_string_length(v)))
+			return stop_status(s);
+		return LLMK_OK;
+	}
+	if (!strcmp(type, "tool-call-start"))
+		return on_tool_start(s, json_object_get(msg, "tool_calls"));
+	if (!strcmp(type, "tool-call-delta"))
+		return on_tool_delta(s, json_object_get(msg, "tool_calls"));
+	if (!strcmp(type, "tool-call-end")) {
+		s->state[ST_IN_CALL] = 0;
+		return LLMK_OK;
+	}
+	if (!strcmp(type, "message-end"))
+		return on_message_end(s, delta);
+	/* message-start, content-end, citation-start/-end, debug, and types
+	 * added later carry nothing we report. */
+	return LLMK_OK;
+}
+
+static llmk_status stream_event(llmk_stream_ctx *s, const char *event, const char *data, size_t len)
+{
+	llmk_response *resp = s->resp;
+	json_t *root, *t;
+	const char *type;
+	llmk_status st;
+	json_error_t err;
+
+	if (s->done || !len)
+		return LLMK_OK;
+	/* The spec's streaming terminator; the SDKs skip it. */
+	if (len == 6 && !memcmp(data, "[DONE]", 6))
+		return LLMK_OK;
+	root = json_loadb(data, len, 0, &err);
+	if (!json_is_object(root)) {
+		json_decref(root);
+		return llmk__fail(resp, LLMK_E_PROTOCOL, "cohere stream event %s is not a JSON object: %s",
+		                  event ? event : "(unnamed)", err.text);
+	}
+	t = json_object_get(root, "type");
+	type = json_is_string(t) ? json_string_value(t) : event;
+	if (!type && json_is_string(json_object_get(root, "message"))) {
+		st = llmk__stream_failure(resp, llmk__error_from_json(resp, 200, root)); /* an error body */
+	} else {
+		st = type ? dispatch(s, type, root) : LLMK_OK;
+	}
+	json_decref(root);
+	return st;
+}
+
+const llmk_adapter llmk__cohere_adapter = {cohere_build, cohere_parse, cohere_parse_error, stream_event,
+                                           LLMK_FRAMING_SSE};

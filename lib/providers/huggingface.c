@@ -1,0 +1,573 @@
+/* Hugging Face: the Inference Providers router ("huggingface"), a
+ * text-generation-inference server ("tgi", LLMK_Q_TGI) and a
+ * text-embeddings-inference server ("tei", LLMK_Q_TEI).
+ *
+ * Chat on the router and on TGI is the OpenAI-compatible
+ * POST /v1/chat/completions: the OpenAI adapter builds and reads it, this
+ * file fixes the path, TGI's grammar form of response_format and the
+ * {"error": "...", "error_type": "..."} errors both send.
+ *
+ * TGI's native /generate and /generate_stream are deliberately not used:
+ * they take one prompt string, so the model's chat template would have to
+ * be applied here (it lives in the model's tokenizer config as Jinja, which
+ * we cannot run); the Messages API applies it server-side and adds tools,
+ * grammars and usage, with the same finish vocabulary (eos_token, length,
+ * stop_sequence) and the same error objects.
+ *
+ * Other router tasks go to the hf-inference provider:
+ *   embed       POST /hf-inference/models/{model}/pipeline/feature-extraction
+ *               {"inputs": [...]} -> [[...], ...]
+ *   image       POST /hf-inference/models/{model}
+ *               {"inputs": prompt, "parameters": {...}} -> image bytes
+ *   transcribe  POST /hf-inference/models/{model}, the audio as the body
+ *               -> {"text": ..., "chunks": [...]}
+ * TEI: POST /embed {"inputs", "normalize", "truncate"} -> [[...], ...].
+ *
+ * References: TGI OpenAPI spec 3.3.6 (shared/data/specs/tgi-openapi.json);
+ * huggingface.co/docs inference-providers, text-embeddings-inference;
+ * huggingface.js packages/inference/src/providers/hf-inference.ts (routes). */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
+
+#include "providers/common.h"
+
+#define FAIL_OOM(resp) LLMK__FAIL_OOM(resp)
+
+static int has_bytes(const char *data, size_t len, const char *needle)
+{
+	size_t n = strlen(needle), i;
+
+	for (i = 0; i + n <= len; i++)
+		if (data[i] == needle[0] && !memcmp(data + i, needle, n))
+			return 1;
+	return 0;
+}
+
+/* ---- errors --------------------------------------------------------------- */
+
+/* TGI: validation, generation, overloaded, incomplete_generation.
+ * TEI: Validation (413), Tokenizer (422), Backend (424), Overloaded (429),
+ * Unhealthy (503), Empty (400). 0 when the type says nothing more than the
+ * HTTP status. */
+static llmk_status status_from_type(int32_t http, const char *type, const char *msg)
+{
+	int in_body = http == 0 || (http >= 200 && http < 300);
+
+	if (!type)
+		return 0;
+	if (!strcasecmp(type, "validation") || !strcasecmp(type, "tokenizer") || !strcasecmp(type, "empty")) {
+		/* "`inputs` must have less than 512 tokens. Given: 600",
+		 * "`inputs` tokens + `max_new_tokens` must be <= 4096." */
+		if (msg && strstr(msg, "tokens") && (strstr(msg, "must have less than") || strstr(msg, "must be <=")))
+			return LLMK_E_CONTEXT_LENGTH;
+		return in_body || http < 400 || http >= 500 ? LLMK_E_BAD_REQUEST : llmk__status_from_http(http);
+	}
+	if (!strcasecmp(type, "overloaded"))
+		return LLMK_E_OVERLOADED;
+	if (!strcasecmp(type, "generation") || !strcasecmp(type, "incomplete_generation") ||
+	    !strcasecmp(type, "backend") || !strcasecmp(type, "unhealthy"))
+		return LLMK_E_SERVER;
+	return 0;
+}
+
+/* Fills error fields from a JSON error body and returns its status. Shapes:
+ * {"error": "...", "error_type": "..."} (TGI, TEI, router), {"error":
+ * ["...", ...]} (hf-inference), {"error": {...}} (providers behind the
+ * router), and "estimated_time" while a model loads (503). */
+static llmk_status error_from_root(llmk_response *resp, int32_t http, json_t *root)
+{
+	json_t *err = json_object_get(root, "error"), *eta = json_object_get(root, "estimated_time"), *copy, *x;
+	llmk_buf msg = LLMK_BUF_INIT;
+	llmk_status st, typed;
+	size_t i;
+
+	if (json_is_array(err)) {
+		json_array_foreach(err, i, x)
+		{
+			if (!json_is_string(x))
+				continue;
+			if ((msg.len && llmk_buf_append_str(&msg, "; ")) || llmk_buf_append_str(&msg, json_string_value(x))) {
+				llmk_buf_free(&msg);
+				return LLMK_E_NOMEM;
+			}
+		}
+		copy = json_copy(root);
+		if (!copy || llmk__json_set(copy, "error", json_string(msg.data ? msg.data : ""))) {
+			json_decref(copy);
+			llmk_buf_free(&msg);
+			return LLMK_E_NOMEM;
+		}
+		st = llmk__error_from_json(resp, http, copy);
+		json_decref(copy);
+		llmk_buf_free(&msg);
+	} else {
+		st = llmk__error_from_json(resp, http, root);
+	}
+	typed = status_from_type(http, resp->error_type, resp->error);
+	if (typed)
+		st = typed;
+	if (json_is_number(eta)) {
+		/* The model is being loaded: worth retrying after that long. A
+		 * Retry-After header, when present, was read first and wins. */
+		st = LLMK_E_OVERLOADED;
+		if (resp->retry_after_ms < 0 && json_number_value(eta) >= 0 && json_number_value(eta) < 1e9)
+			resp->retry_after_ms = (int64_t)(json_number_value(eta) * 1000.0);
+	}
+	return st;
+}
+
+static llmk_status hf_parse_error(llmk_response *resp, int32_t http, const char *body, size_t len)
+{
+	json_t *root = json_loadb(body, len, 0, NULL);
+	llmk_status st;
+
+	if (!json_is_object(root)) {
+		json_decref(root);
+		return llmk__error_generic(resp, http, body, len);
+	}
+	st = error_from_root(resp, http, root);
+	json_decref(root);
+	return st;
+}
+
+/* An error object where an answer was expected (HTTP 200). */
+static llmk_status fail_in_body(const llmk_client *c, llmk_response *resp, json_t *root)
+{
+	llmk_status st = error_from_root(resp, 200, root);
+	char *m = resp->error;
+
+	if (st == LLMK_E_NOMEM)
+		return llmk__fail(resp, st, "out of memory reading an error");
+	resp->error = NULL;
+	llmk__fail(resp, st, "%s: provider returned an error: %s", c->provider->name, m && *m ? m : "(no message)");
+	llmk__free(m);
+	return st;
+}
+
+/* ---- building ------------------------------------------------------------- */
+
+static llmk_status add_headers(const llmk_client *c, llmk_exchange *ex)
+{
+	llmk_status st;
+
+	if (c->api_key && (st = llmk__auth_header(ex, "Authorization", "Bearer ", c->api_key)))
+		return st;
+	return llmk__user_agent(c, ex);
+}
+
+/* "/hf-inference/models/{model}" + suffix; each path segment of the model id
+ * ("org/name") is escaped on its own so the slash stays a separator. */
+static llmk_status set_task_url(const llmk_client *c, const char *model, const char *suffix, llmk_exchange *ex)
+{
+	llmk_buf p = LLMK_BUF_INIT;
+	const char *s = model, *slash;
+	char *seg = NULL, *esc = NULL;
+	llmk_status st = LLMK_OK;
+
+	if (llmk_buf_append_str(&p, "/hf-inference/models"))
+		st = LLMK_E_NOMEM;
+	while (st == LLMK_OK && *s) {
+		slash = strchr(s, '/');
+		seg = llmk__strndup(s, slash ? (size_t)(slash - s) : strlen(s));
+		esc = seg ? llmk__url_escape(seg) : NULL;
+		if (!esc || llmk_buf_append(&p, "/", 1) || llmk_buf_append_str(&p, esc))
+			st = LLMK_E_NOMEM;
+		llmk__free(seg);
+		llmk__free(esc);
+		s = slash ? slash + 1 : s + strlen(s);
+	}
+	if (st == LLMK_OK && (llmk_buf_append_str(&p, suffix) || llmk__exchange_set_url(ex, c->base_url, p.data)))
+		st = LLMK_E_NOMEM;
+	llmk_buf_free(&p);
+	return st;
+}
+
+/* TGI takes response_format as a grammar, {"type": "json", "value":
+ * <schema>}, and rejects OpenAI's forms (no "value"). Rewrites what the
+ * OpenAI adapter produced; a TGI-shaped value from extra JSON is kept. */
+static llmk_status tgi_grammar(const llmk_client *c, llmk_exchange *ex, llmk_response *resp)
+{
+	json_t *body, *rf, *schema, *grammar = NULL;
+	const char *type;
+	char *text;
+	int bad;
+
+	body = json_loadb(ex->body.data ? ex->body.data : "", ex->body.len, 0, NULL);
+	if (!body)
+		return llmk__fail(resp, LLMK_E_PROTOCOL, "%s: could not reread the chat request body", c->provider->name);
+	rf = json_object_get(body, "response_format");
+	type = json_string_value(json_object_get(rf, "type"));
+	if (!json_is_object(rf) || json_object_get(rf, "value") || !type) {
+		json_decref(body);
+		return LLMK_OK;
+	}
+	if (!strcmp(type, "json_schema")) {
+		schema = json_object_get(json_object_get(rf, "json_schema"), "schema");
+		grammar = json_pack("{s:s, s:O}", "type", "json", "value", schema ? schema : json_object());
+	} else if (!strcmp(type, "json_object")) {
+		grammar = json_pack("{s:s, s:{s:s}}", "type", "json", "value", "type", "object");
+	}
+	if (grammar)
+		bad = json_object_set_new(body, "response_format", grammar);
+	else /* "text": the default */
+		bad = json_object_del(body, "response_format");
+	text = bad ? NULL : json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(15));
+	json_decref(body);
+	if (!text)
+		return FAIL_OOM(resp);
+	llmk_buf_clear(&ex->body);
+	bad = llmk_buf_append_str(&ex->body, text);
+	llmk__free(text);
+	return bad ? FAIL_OOM(resp) : LLMK_OK;
+}
+
+static llmk_status build_chat(const llmk_client *c, const llmk_request *r, const char *model, int stream,
+                              llmk_exchange *ex, llmk_response *resp)
+{
+	size_t bl = strlen(c->base_url);
+	llmk_status st;
+
+	if ((st = llmk__openai_adapter.build(c, r, model, stream, ex, resp)))
+		return st;
+	/* The OpenAI adapter appends /chat/completions to the base URL; ours
+	 * is the server root (a base already ending in /v1 is accepted too). */
+	if (llmk__exchange_set_url(ex, c->base_url,
+	                           bl >= 3 && !strcmp(c->base_url + bl - 3, "/v1") ? "/chat/completions"
+	                                                                            : "/v1/chat/completions"))
+		return FAIL_OOM(resp);
+	if (c->provider->quirks & LLMK_Q_TGI)
+		return tgi_grammar(c, ex, resp);
+	return LLMK_OK;
+}
+
+static llmk_status build_embed(const llmk_client *c, const llmk_request *r, const char *model, llmk_exchange *ex,
+                               llmk_response *resp)
+{
+	int tei = (c->provider->quirks & LLMK_Q_TEI) != 0;
+	json_t *body, *in;
+	llmk_status st;
+	size_t i;
+
+	if (!r->ninputs)
+		return llmk__fail(resp, LLMK_E_INVALID_ARG, "%s: embed request has no inputs (llmk_request_add_input)",
+		                  c->provider->name);
+	st = tei ? llmk__exchange_set_url(ex, c->base_url, "/embed")
+	         : set_task_url(c, model, "/pipeline/feature-extraction", ex);
+	if (st || add_headers(c, ex))
+		return FAIL_OOM(resp);
+	body = json_object();
+	in = json_array();
+	if (!body || !in || json_object_set_new(body, "inputs", in)) {
+		json_decref(body);
+		return FAIL_OOM(resp);
+	}
+	for (i = 0; i < r->ninputs; i++)
+		if (json_array_append_new(in, json_string(r->inputs[i]))) {
+			json_decref(body);
+			return FAIL_OOM(resp);
+		}
+	/* TEI's defaults, spelled out: unit vectors, and an error rather than
+	 * a silently cut input. */
+	if (tei && (llmk__json_set(body, "normalize", json_true()) || llmk__json_set(body, "truncate", json_false()))) {
+		json_decref(body);
+		return FAIL_OOM(resp);
+	}
+	st = llmk__merge_extra(r, body, resp);
+	if (st == LLMK_OK)
+		st = llmk__set_json_body(ex, body, NULL, resp);
+	json_decref(body);
+	return st;
+}
+
+/* "1024x768" -> width 1024, height 768. */
+static llmk_status image_size(const llmk_client *c, const char *size, json_t *params, llmk_response *resp)
+{
+	char *end;
+	long w, h;
+
+	w = strtol(size, &end, 10);
+	if (end == size || (*end != 'x' && *end != 'X'))
+		goto bad;
+	h = strtol(end + 1, &end, 10);
+	if (*end || w <= 0 || h <= 0 || w > 65536 || h > 65536)
+		goto bad;
+	if (llmk__json_set(params, "width", json_integer(w)) || llmk__json_set(params, "height", json_integer(h)))
+		return FAIL_OOM(resp);
+	return LLMK_OK;
+bad:
+	return llmk__fail(resp, LLMK_E_INVALID_ARG, "%s: image_size '%s' is not WIDTHxHEIGHT", c->provider->name, size);
+}
+
+static llmk_status build_image(const llmk_client *c, const llmk_request *r, const char *model, llmk_exchange *ex,
+                               llmk_response *resp)
+{
+	const char *prompt = llmk__req_str(r, LLMK_OPT_PROMPT), *size = llmk__req_str(r, LLMK_OPT_IMAGE_SIZE);
+	json_t *body, *params = NULL;
+	llmk_status st;
+
+	if (!prompt || !*prompt)
+		return llmk__fail(resp, LLMK_E_INVALID_ARG, "%s: image request has no prompt (LLMK_OPT_PROMPT)",
+		                  c->provider->name);
+	if (set_task_url(c, model, "", ex) || add_headers(c, ex))
+		return FAIL_OOM(resp);
+	body = json_pack("{s:s}", "inputs", prompt);
+	if (!body)
+		return FAIL_OOM(resp);
+	st = LLMK_OK;
+	if (size) {
+		params = json_object();
+		if (!params || json_object_set_new(body, "parameters", params))
+			st = FAIL_OOM(resp);
+		else
+			st = image_size(c, size, params, resp);
+	}
+	if (st == LLMK_OK)
+		st = llmk__merge_extra(r, body, resp);
+	/* hf-inference answers with the image itself; ask for PNG. */
+	if (st == LLMK_OK)
+		st = llmk__set_json_body(ex, body, "image/png", resp);
+	json_decref(body);
+	return st;
+}
+
+static llmk_status build_transcribe(const llmk_client *c, const llmk_request *r, const char *model,
+                                    llmk_exchange *ex, llmk_response *resp)
+{
+	if (!r->audio || !r->audio_len)
+		return llmk__fail(resp, LLMK_E_INVALID_ARG, "%s: transcribe request has no audio (llmk_request_set_audio)",
+		                  c->provider->name);
+	if (set_task_url(c, model, "", ex) || add_headers(c, ex) ||
+	    llmk__exchange_header(ex, "Content-Type", r->audio_mime ? r->audio_mime : "application/octet-stream") ||
+	    llmk__exchange_header(ex, "Accept", "application/json") ||
+	    llmk_buf_append(&ex->body, r->audio, r->audio_len))
+		return FAIL_OOM(resp);
+	return LLMK_OK;
+}
+
+static llmk_status hf_build(const llmk_client *c, const llmk_request *r, const char *model, int stream,
+                            llmk_exchange *ex, llmk_response *resp)
+{
+	unsigned q = c->provider->quirks;
+
+	switch (r->kind) {
+	case LLMK_CHAT:
+		if (!(q & LLMK_Q_TEI))
+			return build_chat(c, r, model, stream, ex, resp);
+		break;
+	case LLMK_EMBED:
+		if (!(q & LLMK_Q_TGI))
+			return build_embed(c, r, model, ex, resp);
+		break;
+	case LLMK_IMAGE:
+		if (!(q & (LLMK_Q_TGI | LLMK_Q_TEI)))
+			return build_image(c, r, model, ex, resp);
+		break;
+	case LLMK_TRANSCRIBE:
+		if (!(q & (LLMK_Q_TGI | LLMK_Q_TEI)))
+			return build_transcribe(c, r, model, ex, resp);
+		break;
+	default:
+		break;
+	}
+	return llmk__fail(resp, LLMK_E_UNSUPPORTED, "%s does not serve this request kind", c->provider->name);
+}
+
+/* ---- parsing ---------------------------------------------------------------- */
+
+static llmk_status parse_chat(const llmk_client *c, const llmk_request *r, llmk_response *resp, const char *ctype,
+                              const char *body, size_t len)
+{
+	json_t *root, *err;
+	llmk_status st;
+
+	/* {"error": "...", "error_type": "..."} under 200: map TGI's types
+	 * before the OpenAI reader's generic mapping sees it. */
+	if (has_bytes(body, len, "\"error\"")) {
+		root = json_loadb(body, len, 0, NULL);
+		err = json_object_get(root, "error");
+		if (json_is_object(root) && !json_object_get(root, "choices") && (json_is_string(err) || json_is_array(err))) {
+			st = fail_in_body(c, resp, root);
+			json_decref(root);
+			return st;
+		}
+		json_decref(root);
+	}
+	return llmk__openai_adapter.parse(c, r, resp, ctype, body, len);
+}
+
+/* 2-level [[...], ...] arrays, one row per input; a flat [...] for a single
+ * input is accepted. 3-level arrays are per-token vectors of a model without
+ * pooling: refused, since mean vs CLS pooling depends on how the model was
+ * trained and a wrong guess gives plausible-looking but useless vectors. */
+static llmk_status parse_embed(const llmk_client *c, const llmk_request *r, llmk_response *resp, const char *body,
+                               size_t len)
+{
+	const char *what = (c->provider->quirks & LLMK_Q_TEI) ? "/embed response" : "feature-extraction response";
+	json_error_t jerr;
+	json_t *root = json_loadb(body, len, 0, &jerr), *first, **rows = NULL, *one[1];
+	llmk_status st;
+	size_t i, n;
+
+	if (!root)
+		return llmk__fail(resp, LLMK_E_PROTOCOL, "%s: %s is not valid JSON: %s at byte %d", c->provider->name, what,
+		                  jerr.text, jerr.position);
+	if (json_is_object(root) && json_object_get(root, "error")) {
+		st = fail_in_body(c, resp, root);
+		goto out;
+	}
+	if (!json_is_array(root) || !(n = json_array_size(root))) {
+		st = llmk__fail(resp, LLMK_E_PROTOCOL, "%s: %s is not an array of vectors", c->provider->name, what);
+		goto out;
+	}
+	first = json_array_get(root, 0);
+	if (json_is_number(first)) {
+		one[0] = root;
+		st = llmk__embeddings_from_rows(resp, one, 1, r->ninputs, what);
+		goto out;
+	}
+	if (json_is_array(first) && json_is_array(json_array_get(first, 0))) {
+		st = llmk__fail(resp, LLMK_E_PROTOCOL,
+		                "%s: %s holds one vector per token (3-level array): the model has no pooling; "
+		                "use a sentence-embedding model (e.g. sentence-transformers/...)",
+		                c->provider->name, what);
+		goto out;
+	}
+	rows = llmk__calloc(n, sizeof(*rows));
+	if (!rows) {
+		st = llmk__fail(resp, LLMK_E_NOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		rows[i] = json_array_get(root, i);
+	st = llmk__embeddings_from_rows(resp, rows, n, r->ninputs, what);
+out:
+	llmk__free(rows);
+	json_decref(root);
+	return st;
+}
+
+static int is_json_type(const char *ctype)
+{
+	return ctype && (!strncasecmp(ctype, "application/json", 16) || !strncasecmp(ctype, "application/problem+json", 24));
+}
+
+static llmk_status parse_image(const llmk_client *c, llmk_response *resp, const char *ctype, const char *body,
+                               size_t len)
+{
+	json_t *root;
+	llmk_status st;
+
+	if (is_json_type(ctype) || (len && body[0] == '{')) {
+		root = json_loadb(body, len, 0, NULL);
+		if (json_is_object(root) && json_object_get(root, "error"))
+			st = fail_in_body(c, resp, root);
+		else
+			st = llmk__fail(resp, LLMK_E_PROTOCOL, "%s: text-to-image answered with JSON, not an image",
+			                c->provider->name);
+		json_decref(root);
+		return st;
+	}
+	if (!len)
+		return llmk__fail(resp, LLMK_E_PROTOCOL, "%s: text-to-image response has no image", c->provider->name);
+	if (ctype && strncasecmp(ctype, "image/", 6) && strncasecmp(ctype, "application/octet-stream", 24))
+		return llmk__fail(resp, LLMK_E_PROTOCOL, "%s: text-to-image answered with %s, not an image",
+		                  c->provider->name, ctype);
+	resp->images = llmk__calloc(1, sizeof(*resp->images));
+	if (!resp->images || !(resp->images[0].data = llmk__malloc(len)))
+		return llmk__fail(resp, LLMK_E_NOMEM, "out of memory storing the image");
+	resp->nimages = 1;
+	memcpy(resp->images[0].data, body, len);
+	resp->images[0].len = len;
+	return LLMK_OK;
+}
+
+/* {"text": "...", "chunks": [{"text": "...", "timestamp": [start, end]}]};
+ * the last chunk's end may be null (-1 then). */
+static llmk_status parse_transcript(const llmk_client *c, llmk_response *resp, const char *body, size_t len)
+{
+	json_t *root = llmk__json_object(body, len, resp, "transcription response"), *text, *chunks, *ch, *ts;
+	llmk_segment *seg;
+	const char *t;
+	llmk_status st = LLMK_OK;
+	size_t i, n;
+
+	if (!root)
+		return resp->status;
+	if (json_object_get(root, "error")) {
+		st = fail_in_body(c, resp, root);
+		goto out;
+	}
+	text = json_object_get(root, "text");
+	if (!json_is_string(text)) {
+		st = llmk__fail(resp, LLMK_E_PROTOCOL, "%s: transcription response has no text", c->provider->name);
+		goto out;
+	}
+	if (llmk_buf_append(&resp->text, json_string_value(text), json_string_length(text)))
+		goto oom;
+	chunks = json_object_get(root, "chunks");
+	if (!json_is_array(chunks) || !(n = json_array_size(chunks)))
+		goto out;
+	if (!(resp->segments = llmk__calloc(n, sizeof(*resp->segments))))
+		goto oom;
+	json_array_foreach(chunks, i, ch)
+	{
+		seg = &resp->segments[resp->nsegments];
+		ts = json_object_get(ch, "timestamp");
+		seg->start = json_is_number(json_array_get(ts, 0)) ? json_number_value(json_array_get(ts, 0)) : -1;
+		seg->end = json_is_number(json_array_get(ts, 1)) ? json_number_value(json_array_get(ts, 1)) : -1;
+		t = json_string_value(json_object_get(ch, "text"));
+		if (!(seg->text = llmk__strdup(t ? t : "")))
+			goto oom;
+		resp->nsegments++;
+	}
+	goto out;
+oom:
+	st = llmk__fail(resp, LLMK_E_NOMEM, "out of memory reading the transcription");
+out:
+	json_decref(root);
+	return st;
+}
+
+static llmk_status hf_parse(const llmk_client *c, const llmk_request *r, llmk_response *resp, const char *ctype,
+                            const char *body, size_t len)
+{
+	switch (r->kind) {
+	case LLMK_CHAT:
+		return parse_chat(c, r, resp, ctype, body, len);
+	case LLMK_EMBED:
+		return parse_embed(c, r, resp, body, len);
+	case LLMK_IMAGE:
+		return parse_image(c, resp, ctype, body, len);
+	default:
+		return parse_transcript(c, resp, body, len);
+	}
+}
+
+/* ---- streaming ------------------------------------------------------------ */
+
+/* TGI reports failures inside a 200 stream as
+ * data:{"error":"...","error_type":"generation"}; map its type here, the
+ * rest is OpenAI chunks. */
+static llmk_status hf_stream_event(llmk_stream_ctx *s, const char *event, const char *data, size_t len)
+{
+	json_t *root, *err;
+	llmk_status st;
+
+	if (!s->done && has_bytes(data, len, "\"error\"")) {
+		root = json_loadb(data, len, 0, NULL);
+		err = json_object_get(root, "error");
+		if (json_is_object(root) && !json_object_get(root, "choices") && (json_is_string(err) || json_is_array(err))) {
+			st = llmk__stream_failure(s->resp, error_from_root(s->resp, 200, root));
+			json_decref(root);
+			return st;
+		}
+		json_decref(root);
+	}
+	return llmk__openai_adapter.stream_event(s, event, data, len);
+}
+
+const llmk_adapter llmk__huggingface_adapter = {hf_build, hf_parse, hf_parse_error, hf_stream_event,
+                                                LLMK_FRAMING_SSE};

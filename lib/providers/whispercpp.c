@@ -1,0 +1,142 @@
+/* whisper.cpp's example server: POST /inference, multipart/form-data.
+ *
+ * Reference: ggml-org/whisper.cpp examples/server/README.md and
+ * server.cpp. Wire facts that shape this file:
+ * - Fields: file, response_format (json | text | srt | vtt | verbose_json;
+ *   json when absent), language, prompt, temperature. The model is chosen
+ *   when the server starts, so the request's model is not sent.
+ * - json answers {"text": "..."}; verbose_json adds task, language (a full
+ *   name such as "english"), duration (seconds), segments [{id, text,
+ *   start, end, tokens, words, temperature, avg_logprob, no_speech_prob}]
+ *   (start/end absent with no_timestamps); text is "text/html", srt
+ *   "application/x-subrip", vtt "text/vtt".
+ * - Input problems (no file field, audio it cannot read, ffmpeg failure)
+ *   come back as {"error": "..."} with HTTP 200; a failed inference as the
+ *   same shape with 500; unknown paths as plain text with 404. */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
+
+#include "codec/multipart.h"
+#include "providers/common.h"
+
+static llmk_status whispercpp_build(const llmk_client *c, const llmk_request *r, const char *model, int stream,
+                                    llmk_exchange *ex, llmk_response *resp)
+{
+	llmk_multipart mp;
+	const char *v;
+	char num[32];
+	double t;
+
+	(void)model;
+	(void)stream;
+	if (r->kind != LLMK_TRANSCRIBE)
+		return llmk__fail(resp, LLMK_E_UNSUPPORTED, "whispercpp serves transcribe requests only");
+	if (!r->audio)
+		return llmk__fail(resp, LLMK_E_INVALID_ARG, "transcribe request has no audio (llmk_request_set_audio)");
+	if (llmk__exchange_set_url(ex, c->base_url, "/inference") ||
+	    (c->api_key && llmk__auth_header(ex, "Authorization", "Bearer ", c->api_key)) || llmk__user_agent(c, ex))
+		return LLMK__FAIL_OOM(resp);
+	llmk_multipart_init(&mp);
+	llmk_multipart_file(&mp, "file", r->audio_name, r->audio_mime, r->audio, r->audio_len);
+	if ((v = llmk__req_str(r, LLMK_OPT_TRANSCRIPT_FORMAT)))
+		llmk_multipart_field(&mp, "response_format", v);
+	if ((v = llmk__req_str(r, LLMK_OPT_LANGUAGE)))
+		llmk_multipart_field(&mp, "language", v);
+	if ((v = llmk__req_str(r, LLMK_OPT_PROMPT)))
+		llmk_multipart_field(&mp, "prompt", v);
+	if (llmk__req_f64(r, LLMK_OPT_TEMPERATURE, &t)) {
+		snprintf(num, sizeof(num), "%g", t);
+		llmk_multipart_field(&mp, "temperature", num);
+	}
+	if (llmk_multipart_finish(&mp) || llmk__exchange_header(ex, "Content-Type", mp.content_type) ||
+	    llmk__exchange_header(ex, "Accept", "application/json, text/*")) {
+		llmk_multipart_free(&mp);
+		return llmk__fail(resp, LLMK_E_NOMEM, "out of memory building the multipart body");
+	}
+	ex->body = mp.body; /* hand the buffer over */
+	return LLMK_OK;
+}
+
+/* The Content-Type decides: errors are JSON whatever format was asked for.
+ * Without one, the format asked for does. */
+static int is_plain_text(const llmk_request *r, const char *ctype)
+{
+	const char *fmt = llmk__req_str(r, LLMK_OPT_TRANSCRIPT_FORMAT);
+
+	if (ctype && *ctype)
+		return strncasecmp(ctype, "application/json", 16) != 0;
+	return fmt && strcmp(fmt, "json") && strcmp(fmt, "verbose_json");
+}
+
+static llmk_status read_segments(json_t *segs, llmk_response *resp)
+{
+	json_t *seg, *text;
+	size_t i, n = json_array_size(segs);
+
+	if (!n)
+		return LLMK_OK;
+	resp->segments = llmk__calloc(n, sizeof(*resp->segments));
+	if (!resp->segments)
+		return LLMK_E_NOMEM;
+	json_array_foreach(segs, i, seg)
+	{
+		text = json_object_get(seg, "text");
+		if (!json_is_object(seg) || !json_is_string(text))
+			return llmk__fail(resp, LLMK_E_PROTOCOL, "whispercpp: segment %zu has no text", i);
+		resp->segments[i].start = json_number_value(json_object_get(seg, "start"));
+		resp->segments[i].end = json_number_value(json_object_get(seg, "end"));
+		resp->segments[i].text = llmk__strdup(json_string_value(text));
+		resp->nsegments = i + 1;
+		if (!resp->segments[i].text)
+			return LLMK_E_NOMEM;
+	}
+	return LLMK_OK;
+}
+
+static llmk_status whispercpp_parse(const llmk_client *c, const llmk_request *r, llmk_response *resp,
+                                    const char *ctype, const char *body, size_t len)
+{
+	json_t *root, *text, *dur;
+	llmk_status st;
+
+	(void)c;
+	if (is_plain_text(r, ctype))
+		return llmk_buf_append(&resp->text, body, len) ? LLMK_E_NOMEM : LLMK_OK;
+	if (!(root = llmk__json_object(body, len, resp, "whispercpp response body")))
+		return resp->status;
+	if (json_object_get(root, "error")) {
+		/* Input errors arrive with HTTP 200 (see the top of the file). */
+		llmk__error_from_json(resp, 200, root);
+		st = llmk__fail(resp, LLMK_E_BAD_REQUEST, "whispercpp: HTTP 200 carrying an error: %s",
+		                resp->error ? resp->error : "");
+		json_decref(root);
+		return st;
+	}
+	text = json_object_get(root, "text");
+	if (!json_is_string(text)) {
+		json_decref(root);
+		return llmk__fail(resp, LLMK_E_PROTOCOL, "whispercpp: transcription response has no text");
+	}
+	st = llmk_buf_append(&resp->text, json_string_value(text), json_string_length(text)) ? LLMK_E_NOMEM : LLMK_OK;
+	dur = json_object_get(root, "duration");
+	if (json_is_number(dur))
+		resp->duration = json_number_value(dur);
+	if (st == LLMK_OK)
+		st = read_segments(json_object_get(root, "segments"), resp);
+	json_decref(root);
+	return st;
+}
+
+static llmk_status whispercpp_stream_event(llmk_stream_ctx *s, const char *event, const char *data, size_t len)
+{
+	(void)event;
+	(void)data;
+	(void)len;
+	return llmk__fail(s->resp, LLMK_E_PROTOCOL, "whispercpp does not stream");
+}
+
+const llmk_adapter llmk__whispercpp_adapter = {whispercpp_build, whispercpp_parse, llmk__error_generic,
+                                               whispercpp_stream_event, LLMK_FRAMING_SSE};
