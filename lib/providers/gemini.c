@@ -1,0 +1,934 @@
+/* Google Gemini, Generative Language API v1beta:
+ *   chat   POST {base}/models/{model}:generateContent
+ *          POST {base}/models/{model}:streamGenerateContent?alt=sse
+ *   embed  POST {base}/models/{model}:embedContent (one input)
+ *          POST {base}/models/{model}:batchEmbedContents (several)
+ *   image  POST {base}/models/{model}:generateContent with
+ *          generationConfig.responseModalities ["TEXT", "IMAGE"]
+ * The key goes in x-goog-api-key, never in the URL (?key= would end up in
+ * proxy logs and error messages).
+ *
+ * References: shared/data/specs/gemini-openapi.json (GenerateContentRequest,
+ * GenerateContentResponse, EmbedContentRequest, BatchEmbedContentsRequest,
+ * FunctionCallingConfig) and the ai.google.dev API reference for the fields
+ * that spec predates (seed, thinkingConfig, responseJsonSchema,
+ * responseModalities, thoughtsTokenCount, part.thought). */
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "codec/multipart.h"
+#include "providers/common.h"
+
+#define FAIL_OOM(resp) LLMK__FAIL_OOM(resp)
+#define NAME "gemini"
+/* BatchEmbedContentsRequest.requests: "at most 100 requests can be in one batch". */
+#define MAX_BATCH 100
+
+/* ---- building: conversation ----------------------------------------------- */
+
+/* Appends parts under role, merging into the previous content when it has
+ * the same role: Gemini wants user and model turns to alternate. Steals
+ * parts. */
+static int add_content(json_t *contents, const char *role, json_t *parts)
+{
+	size_t n = json_array_size(contents);
+	json_t *last = n ? json_array_get(contents, n - 1) : NULL;
+	const char *lr = json_string_value(json_object_get(last, "role"));
+	int bad;
+
+	if (!parts)
+		return -1;
+	if (!json_array_size(parts)) { /* an empty parts array is rejected */
+		json_decref(parts);
+		return 0;
+	}
+	if (lr && !strcmp(lr, role)) {
+		bad = json_array_extend(json_object_get(last, "parts"), parts);
+		json_decref(parts);
+		return bad;
+	}
+	return json_array_append_new(contents, json_pack("{s:s, s:o}", "role", role, "parts", parts));
+}
+
+static json_t *text_part(const char *text)
+{
+	return json_pack("{s:s}", "text", text);
+}
+
+static llmk_status image_part(const llmk_part *p, json_t **out, llmk_response *resp)
+{
+	const char *mime, *b64;
+	size_t mlen;
+
+	/* http(s) URLs never get here: the row lacks LLMK_CAP_IMAGE_URL. */
+	if (!llmk__data_url_split(p->text, &mime, &mlen, &b64))
+		return llmk__fail(resp, LLMK_E_INVALID_ARG, NAME ": images must be base64 data: URLs (inlineData)");
+	*out = json_pack("{s:{s:s%, s:s}}", "inlineData", "mimeType", mime, mlen, "data", b64);
+	return *out ? LLMK_OK : FAIL_OOM(resp);
+}
+
+static llmk_status call_part(const llmk_part *p, json_t **out, llmk_response *resp)
+{
+	json_t *args = llmk__json_text(p->text);
+
+	if (!json_is_object(args)) {
+		json_decref(args);
+		return llmk__fail(resp, LLMK_E_INVALID_ARG, NAME ": arguments of tool call '%s' are not a JSON object",
+		                  p->id);
+	}
+	*out = json_pack("{s:{s:s, s:o}}", "functionCall", "name", p->detail, "args", args);
+	return *out ? LLMK_OK : FAIL_OOM(resp);
+}
+
+/* Parts of a user, assistant or system message. */
+static llmk_status message_parts(const llmk_message *m, json_t **out, llmk_response *resp)
+{
+	json_t *parts = json_array(), *part = NULL;
+	llmk_status st = LLMK_OK;
+	size_t i;
+
+	if (!parts)
+		return FAIL_OOM(resp);
+	for (i = 0; i < m->nparts && st == LLMK_OK; i++) {
+		const llmk_part *p = &m->parts[i];
+		if (p->type == LLMK_PART_TEXT)
+			st = (part = text_part(p->text)) ? LLMK_OK : FAIL_OOM(resp);
+		else if (p->type == LLMK_PART_IMAGE_URL)
+			st = image_part(p, &part, resp);
+		else
+			st = call_part(p, &part, resp);
+		if (st == LLMK_OK && json_array_append_new(parts, part))
+			st = FAIL_OOM(resp);
+	}
+	if (st != LLMK_OK) {
+		json_decref(parts);
+		return st;
+	}
+	*out = parts;
+	return LLMK_OK;
+}
+
+/* Gemini matches a functionResponse to its call by function name: find the
+ * name of the earlier assistant tool call with this id. */
+static const char *tool_name_for(const llmk_request *r, size_t upto, const char *id)
+{
+	size_t i, j;
+
+	for (i = upto; i-- > 0;) {
+		const llmk_message *m = &r->msgs[i];
+		if (m->role != LLMK_ROLE_ASSISTANT)
+			continue;
+		for (j = 0; j < m->nparts; j++)
+			if (m->parts[j].type == LLMK_PART_TOOL_CALL && !strcmp(m->parts[j].id, id))
+				return m->parts[j].detail;
+	}
+	return NULL;
+}
+
+static llmk_status tool_result_parts(const llmk_request *r, size_t i, json_t **out, llmk_response *resp)
+{
+	const llmk_message *m = &r->msgs[i];
+	const char *name = tool_name_for(r, i, m->tool_call_id);
+	llmk_buf text = LLMK_BUF_INIT;
+	json_t *response;
+
+	if (!name)
+		return llmk__fail(resp, LLMK_E_INVALID_ARG,
+		                  NAME ": tool result for call '%s' has no earlier assistant tool call with that id",
+		                  m->tool_call_id);
+	if (llmk__message_text(m, &text)) {
+		llmk_buf_free(&text);
+		return FAIL_OOM(resp);
+	}
+	/* FunctionResponse.response is a Struct: a result that is not a JSON
+	 * object travels as {"result": "<text>"}. */
+	response = json_loadb(text.data, text.len, 0, NULL);
+	if (!json_is_object(response)) {
+		json_decref(response);
+		response = json_pack("{s:s%}", "result", text.data, text.len);
+	}
+	llmk_buf_free(&text);
+	*out = response ? json_pack("[{s:{s:s, s:o}}]", "functionResponse", "name", name, "response", response) : NULL;
+	return *out ? LLMK_OK : FAIL_OOM(resp);
+}
+
+/* Gemini 3 rejects a model turn whose first functionCall part lacks the
+ * thoughtSignature it was sent with ("Function call is missing a
+ * thought_signature"). The caller's tool calls carry no signature, so use
+ * the value Google documents for calls it did not sign
+ * (ai.google.dev/gemini-api/docs/thought-signatures). Older models do not
+ * check, and get nothing. */
+static int sign_calls(const char *model, json_t *contents)
+{
+	json_t *c, *part;
+	size_t i, j;
+
+	if (!strstr(model, "gemini-3"))
+		return 0;
+	json_array_foreach(contents, i, c)
+	{
+		if (strcmp(json_string_value(json_object_get(c, "role")), "model"))
+			continue;
+		json_array_foreach(json_object_get(c, "parts"), j, part)
+		{
+			if (!json_object_get(part, "functionCall"))
+				continue;
+			if (llmk__json_set(part, "thoughtSignature", json_string("skip_thought_signature_validator")))
+				return -1;
+			break;
+		}
+	}
+	return 0;
+}
+
+static llmk_status build_contents(const llmk_request *r, const char *model, json_t *body, llmk_response *resp)
+{
+	json_t *contents = json_array(), *system = json_array(), *parts;
+	llmk_status st = LLMK_OK;
+	size_t i;
+
+	if (!contents || !system || json_object_set_new(body, "contents", contents)) {
+		json_decref(system);
+		return FAIL_OOM(resp);
+	}
+	for (i = 0; i < r->nmsgs && st == LLMK_OK; i++) {
+		const llmk_message *m = &r->msgs[i];
+		parts = NULL;
+		if (m->role == LLMK_ROLE_TOOL)
+			st = tool_result_parts(r, i, &parts, resp);
+		else
+			st = message_parts(m, &parts, resp);
+		if (st != LLMK_OK)
+			break;
+		if (m->role == LLMK_ROLE_SYSTEM || m->role == LLMK_ROLE_DEVELOPER) {
+			if (json_array_extend(system, parts))
+				st = FAIL_OOM(resp);
+			json_decref(parts);
+		} else if (add_content(contents, m->role == LLMK_ROLE_ASSISTANT ? "model" : "user", parts)) {
+			st = FAIL_OOM(resp);
+		}
+	}
+	if (st == LLMK_OK && json_array_size(system) &&
+	    llmk__json_set(body, "systemInstruction", json_pack("{s:O}", "parts", system)))
+		st = FAIL_OOM(resp);
+	json_decref(system);
+	if (st == LLMK_OK && !json_array_size(contents))
+		st = llmk__fail(resp, LLMK_E_INVALID_ARG, NAME ": chat request has no user or assistant messages");
+	if (st == LLMK_OK && sign_calls(model, contents))
+		st = FAIL_OOM(resp);
+	return st;
+}
+
+/* ---- building: tools and generation config -------------------------------- */
+
+/* An object schema without properties is rejected ("properties: should be
+ * non-empty for OBJECT type"): a function without parameters omits them. */
+static int empty_object_schema(json_t *p)
+{
+	json_t *props = json_object_get(p, "properties");
+	const char *type = json_string_value(json_object_get(p, "type"));
+
+	return json_is_object(p) && (!type || !strcmp(type, "object")) && (!props || !json_object_size(props)) &&
+	       json_object_size(p) <= 2;
+}
+
+static json_t *upper_type(const char *t)
+{
+	char buf[32];
+	size_t i;
+
+	for (i = 0; t[i] && i < sizeof(buf) - 1; i++)
+		buf[i] = (t[i] >= 'a' && t[i] <= 'z') ? (char)(t[i] - 'a' + 'A') : t[i];
+	buf[i] = '\0';
+	return json_string(buf);
+}
+
+/* FunctionDeclaration.parameters is the spec's Schema (an OpenAPI subset)
+ * whose Type enum is upper case (OBJECT, STRING, ...): rewrite the JSON
+ * Schema types in place, ["string", "null"] as STRING + nullable. Only
+ * schema positions are visited, so a property named "type" is left alone. */
+static int schema_types(json_t *s, int depth)
+{
+	static const char *const lists[] = {"anyOf", "oneOf", "allOf", "prefixItems"};
+	json_t *t, *v, *one = NULL;
+	const char *k;
+	size_t i, n = 0, nulls = 0;
+
+	if (!json_is_object(s) || depth > 64)
+		return 0;
+	t = json_object_get(s, "type");
+	if (json_is_string(t)) {
+		if (json_object_set_new(s, "type", upper_type(json_string_value(t))))
+			return -1;
+	} else if (json_is_array(t)) {
+		json_array_foreach(t, i, v)
+		{
+			if (json_is_string(v) && !strcmp(json_string_value(v), "null"))
+				nulls++;
+			else if (json_is_string(v) && !n++)
+				one = v;
+		}
+		/* set nullable first: replacing "type" frees the array `one` is in */
+		if (n == 1 && ((nulls && json_object_set_new(s, "nullable", json_true())) ||
+		               json_object_set_new(s, "type", upper_type(json_string_value(one)))))
+			return -1;
+	}
+	json_object_foreach(json_object_get(s, "properties"), k, v)
+	{
+		if (schema_types(v, depth + 1))
+			return -1;
+	}
+	v = json_object_get(s, "items");
+	if (schema_types(v, depth + 1) || schema_types(json_object_get(s, "additionalProperties"), depth + 1))
+		return -1;
+	for (n = 0; n < sizeof(lists) / sizeof(lists[0]); n++)
+		json_array_foreach(json_object_get(s, lists[n]), i, v)
+		{
+			if (schema_types(v, depth + 1))
+				return -1;
+		}
+	return 0;
+}
+
+static llmk_status build_tools(const llmk_request *r, json_t *body, llmk_response *resp)
+{
+	const char *choice = llmk__req_str(r, LLMK_OPT_TOOL_CHOICE);
+	const char *mode = NULL;
+	json_t *decls, *fn, *params, *cfg;
+	size_t i;
+
+	if (r->ntools) {
+		decls = json_array();
+		if (!decls || llmk__json_set(body, "tools", json_pack("[{s:o}]", "functionDeclarations", decls)))
+			return FAIL_OOM(resp);
+		for (i = 0; i < r->ntools; i++) {
+			fn = json_pack("{s:s}", "name", r->tools[i].name);
+			if (!fn || json_array_append_new(decls, fn))
+				return FAIL_OOM(resp);
+			if (r->tools[i].description &&
+			    llmk__json_set(fn, "description", json_string(r->tools[i].description)))
+				return FAIL_OOM(resp);
+			params = llmk__json_text(r->tools[i].parameters);
+			if (params && empty_object_schema(params)) {
+				json_decref(params);
+				params = NULL;
+			}
+			if (params && schema_types(params, 0)) {
+				json_decref(params);
+				return FAIL_OOM(resp);
+			}
+			if (params && llmk__json_set(fn, "parameters", params))
+				return FAIL_OOM(resp);
+		}
+	}
+	if (!choice)
+		return LLMK_OK;
+	if (!strcmp(choice, "auto"))
+		mode = "AUTO";
+	else if (!strcmp(choice, "none"))
+		mode = "NONE";
+	else if (!strcmp(choice, "required"))
+		mode = "ANY";
+	if (mode) {
+		cfg = json_pack("{s:s}", "mode", mode);
+	} else {
+		for (i = 0; i < r->ntools && strcmp(choice, r->tools[i].name); i++)
+			;
+		if (i == r->ntools)
+			return llmk__fail(resp, LLMK_E_INVALID_ARG,
+			                  NAME ": tool_choice '%s' is neither auto, none, required nor a declared tool",
+			                  choice);
+		cfg = json_pack("{s:s, s:[s]}", "mode", "ANY", "allowedFunctionNames", choice);
+	}
+	if (!cfg || llmk__json_set(body, "toolConfig", json_pack("{s:o}", "functionCallingConfig", cfg)))
+		return FAIL_OOM(resp);
+	return LLMK_OK;
+}
+
+static int put_f64(const llmk_request *r, int32_t opt, json_t *cfg, const char *key)
+{
+	double v;
+	return llmk__req_f64(r, opt, &v) ? llmk__json_set(cfg, key, json_real(v)) : 0;
+}
+
+static int put_i64(const llmk_request *r, int32_t opt, json_t *cfg, const char *key)
+{
+	int64_t v;
+	return llmk__req_i64(r, opt, &v) ? llmk__json_set(cfg, key, json_integer(v)) : 0;
+}
+
+static llmk_status build_generation_config(const llmk_request *r, json_t *body, llmk_response *resp)
+{
+	const char *schema = llmk__req_str(r, LLMK_OPT_JSON_SCHEMA);
+	const char *fmt = llmk__req_str(r, LLMK_OPT_RESPONSE_FORMAT);
+	json_t *cfg = json_object(), *stops;
+	int64_t budget;
+	size_t i;
+
+	if (!cfg || json_object_set_new(body, "generationConfig", cfg) ||
+	    put_f64(r, LLMK_OPT_TEMPERATURE, cfg, "temperature") || put_f64(r, LLMK_OPT_TOP_P, cfg, "topP") ||
+	    put_i64(r, LLMK_OPT_TOP_K, cfg, "topK") ||
+	    put_i64(r, LLMK_OPT_MAX_TOKENS, cfg, "maxOutputTokens") || put_i64(r, LLMK_OPT_SEED, cfg, "seed") ||
+	    put_f64(r, LLMK_OPT_PRESENCE_PENALTY, cfg, "presencePenalty") ||
+	    put_f64(r, LLMK_OPT_FREQUENCY_PENALTY, cfg, "frequencyPenalty"))
+		return FAIL_OOM(resp);
+	if (r->nstops) {
+		stops = json_array();
+		if (!stops || json_object_set_new(cfg, "stopSequences", stops))
+			return FAIL_OOM(resp);
+		for (i = 0; i < r->nstops; i++)
+			if (json_array_append_new(stops, json_string(r->stops[i])))
+				return FAIL_OOM(resp);
+	}
+	/* responseJsonSchema takes standard JSON Schema; responseSchema only
+	 * the OpenAPI subset (uppercase types, no $ref/$defs). */
+	if (schema || (fmt && !strcmp(fmt, "json_object"))) {
+		if (llmk__json_set(cfg, "responseMimeType", json_string("application/json")))
+			return FAIL_OOM(resp);
+		if (schema && llmk__json_set(cfg, "responseJsonSchema", llmk__json_text(schema)))
+			return FAIL_OOM(resp);
+	}
+	/* includeThoughts: return thought summaries (parts with thought:true)
+	 * so they surface as reasoning; budget 0 turns thinking off. */
+	if (llmk__req_i64(r, LLMK_OPT_REASONING_BUDGET, &budget) &&
+	    llmk__json_set(cfg, "thinkingConfig",
+	                   budget ? json_pack("{s:I, s:b}", "thinkingBudget", (json_int_t)budget, "includeThoughts", 1)
+	                          : json_pack("{s:I}", "thinkingBudget", (json_int_t)budget)))
+		return FAIL_OOM(resp);
+	if (!json_object_size(cfg))
+		json_object_del(body, "generationConfig");
+	return LLMK_OK;
+}
+
+/* ---- building: embed and image -------------------------------------------- */
+
+static const char *task_type(const llmk_request *r)
+{
+	static const char *const map[][2] = {{"search_document", "RETRIEVAL_DOCUMENT"},
+	                                     {"search_query", "RETRIEVAL_QUERY"},
+	                                     {"classification", "CLASSIFICATION"},
+	                                     {"clustering", "CLUSTERING"}};
+	const char *v = llmk__req_str(r, LLMK_OPT_EMBED_INPUT_TYPE);
+	size_t i;
+
+	for (i = 0; v && i < sizeof(map) / sizeof(map[0]); i++)
+		if (!strcmp(v, map[i][0]))
+			return map[i][1];
+	return NULL; /* request.c admits only the values above */
+}
+
+/* One EmbedContentRequest; `model` only inside a batch. */
+static json_t *embed_request(const llmk_request *r, const char *text, const char *model)
+{
+	const char *task = task_type(r);
+	json_t *req = json_pack("{s:{s:[{s:s}]}}", "content", "parts", "text", text);
+
+	if (!req)
+		return NULL;
+	if ((model && llmk__json_set(req, "model", json_pack("s+", "models/", model))) ||
+	    (task && llmk__json_set(req, "taskType", json_string(task))) ||
+	    put_i64(r, LLMK_OPT_DIMENSIONS, req, "outputDimensionality")) {
+		json_decref(req);
+		return NULL;
+	}
+	return req;
+}
+
+static llmk_status build_embed(const llmk_request *r, const char *model, json_t *body, llmk_response *resp)
+{
+	json_t *reqs, *one;
+	size_t i;
+
+	if (!r->ninputs)
+		return llmk__fail(resp, LLMK_E_INVALID_ARG,
+		                  NAME ": embed request has no inputs (llmk_request_add_input)");
+	if (r->ninputs > MAX_BATCH)
+		return llmk__fail(resp, LLMK_E_INVALID_ARG, NAME ": embed request has %zu inputs; at most %d are taken",
+		                  r->ninputs, MAX_BATCH);
+	if (r->ninputs == 1) {
+		one = embed_request(r, r->inputs[0], NULL);
+		if (!one || json_object_update(body, one)) {
+			json_decref(one);
+			return FAIL_OOM(resp);
+		}
+		json_decref(one);
+		return LLMK_OK;
+	}
+	reqs = json_array();
+	if (!reqs || json_object_set_new(body, "requests", reqs))
+		return FAIL_OOM(resp);
+	for (i = 0; i < r->ninputs; i++)
+		if (json_array_append_new(reqs, embed_request(r, r->inputs[i], model)))
+			return FAIL_OOM(resp);
+	return LLMK_OK;
+}
+
+static llmk_status build_image(const llmk_request *r, json_t *body, llmk_response *resp)
+{
+	const char *prompt = llmk__req_str(r, LLMK_OPT_PROMPT);
+
+	if (!prompt || !*prompt)
+		return llmk__fail(resp, LLMK_E_INVALID_ARG, NAME ": image request has no prompt (LLMK_OPT_PROMPT)");
+	/* candidateCount is refused by the image models ("Multiple candidates
+	 * is not enabled"), so image_count is not in the row. */
+	if (llmk__json_set(body, "contents",
+	                   json_pack("[{s:s, s:[{s:s}]}]", "role", "user", "parts", "text", prompt)) ||
+	    llmk__json_set(body, "generationConfig", json_pack("{s:[s, s]}", "responseModalities", "TEXT", "IMAGE")))
+		return FAIL_OOM(resp);
+	return LLMK_OK;
+}
+
+/* ---- building: URL and headers -------------------------------------------- */
+
+/* {base}/models/{model}{verb}; "models/gemini-x" and "gemini-x" both work. */
+static llmk_status set_url(const llmk_client *c, const char *model, const char *verb, llmk_exchange *ex)
+{
+	llmk_buf p = LLMK_BUF_INIT;
+	char *esc;
+	llmk_status st;
+
+	if (!strncmp(model, "models/", 7))
+		model += 7;
+	esc = llmk__url_escape(model);
+	if (!esc || llmk_buf_append_str(&p, "/models/") || llmk_buf_append_str(&p, esc) ||
+	    llmk_buf_append_str(&p, verb))
+		st = LLMK_E_NOMEM;
+	else
+		st = llmk__exchange_set_url(ex, c->base_url, p.data);
+	llmk__free(esc);
+	llmk_buf_free(&p);
+	return st;
+}
+
+static const char *bare_model(const char *model)
+{
+	return strncmp(model, "models/", 7) ? model : model + 7;
+}
+
+static llmk_status gemini_build(const llmk_client *c, const llmk_request *r, const char *model, int stream,
+                                llmk_exchange *ex, llmk_response *resp)
+{
+	const char *verb;
+	json_t *body;
+	llmk_status st;
+
+	if (r->kind == LLMK_EMBED)
+		verb = r->ninputs > 1 ? ":batchEmbedContents" : ":embedContent";
+	else if (r->kind == LLMK_CHAT && stream)
+		verb = ":streamGenerateContent?alt=sse";
+	else
+		verb = ":generateContent";
+	if (set_url(c, model, verb, ex) || (c->api_key && llmk__auth_header(ex, "x-goog-api-key", NULL, c->api_key)) ||
+	    llmk__user_agent(c, ex))
+		return FAIL_OOM(resp);
+	if (!(body = json_object()))
+		return FAIL_OOM(resp);
+	switch (r->kind) {
+	case LLMK_CHAT:
+		st = build_contents(r, bare_model(model), body, resp);
+		if (st == LLMK_OK)
+			st = build_tools(r, body, resp);
+		if (st == LLMK_OK)
+			st = build_generation_config(r, body, resp);
+		break;
+	case LLMK_EMBED:
+		st = build_embed(r, bare_model(model), body, resp);
+		break;
+	case LLMK_IMAGE:
+		st = build_image(r, body, resp);
+		break;
+	default:
+		st = llmk__fail(resp, LLMK_E_UNSUPPORTED, NAME ": request kind %d is not served", (int)r->kind);
+		break;
+	}
+	if (st == LLMK_OK)
+		st = llmk__merge_extra(r, body, resp);
+	if (st == LLMK_OK)
+		st = llmk__set_json_body(ex, body, stream ? "text/event-stream" : NULL, resp);
+	json_decref(body);
+	return st;
+}
+
+/* ---- parsing -------------------------------------------------------------- */
+
+/* usageMetadata: candidatesTokenCount excludes thoughts (totalTokenCount =
+ * prompt + toolUsePrompt + candidates + thoughts), so OUTPUT adds them back
+ * and INPUT counts tool-use prompt tokens. Fields absent from this object
+ * leave the counters as they were (stream chunks carry running totals). */
+static void read_usage(json_t *u, llmk_response *resp)
+{
+	int64_t prompt = -1, tool = -1, cand = -1, thoughts = -1;
+
+	if (!json_is_object(u))
+		return;
+	llmk__json_i64(u, "promptTokenCount", &prompt);
+	llmk__json_i64(u, "toolUsePromptTokenCount", &tool);
+	llmk__json_i64(u, "candidatesTokenCount", &cand);
+	llmk__json_i64(u, "thoughtsTokenCount", &thoughts);
+	if (prompt >= 0 || tool >= 0)
+		resp->usage[LLMK_USAGE_INPUT] = (prompt > 0 ? prompt : 0) + (tool > 0 ? tool : 0);
+	if (cand >= 0 || thoughts >= 0)
+		resp->usage[LLMK_USAGE_OUTPUT] = (cand > 0 ? cand : 0) + (thoughts > 0 ? thoughts : 0);
+	if (thoughts >= 0)
+		resp->usage[LLMK_USAGE_REASONING] = thoughts;
+	llmk__json_i64(u, "cachedContentTokenCount", &resp->usage[LLMK_USAGE_CACHED_INPUT]);
+	llmk__json_i64(u, "totalTokenCount", &resp->usage[LLMK_USAGE_TOTAL]);
+}
+
+/* modelVersion and responseId (Gemini sends no request-id header). */
+static llmk_status read_ids(json_t *root, llmk_response *resp)
+{
+	json_t *v = json_object_get(root, "modelVersion");
+
+	if (json_is_string(v) && !resp->model && llmk__set_field(&resp->model, json_string_value(v)))
+		return LLMK_E_NOMEM;
+	v = json_object_get(root, "responseId");
+	if (json_is_string(v) && !resp->request_id && llmk__set_field(&resp->request_id, json_string_value(v)))
+		return LLMK_E_NOMEM;
+	return LLMK_OK;
+}
+
+/* Gemini says STOP when it calls functions; the raw value is kept, the
+ * enum tells the caller to run the tools. */
+static llmk_status set_finish(llmk_response *resp, json_t *cand)
+{
+	json_t *v = json_object_get(cand, "finishReason");
+
+	if (!json_is_string(v))
+		return LLMK_OK;
+	if (llmk__set_finish(resp, json_string_value(v)))
+		return LLMK_E_NOMEM;
+	if (resp->ncalls && resp->finish == LLMK_FINISH_STOP)
+		resp->finish = LLMK_FINISH_TOOL_CALLS;
+	return LLMK_OK;
+}
+
+/* An answer without candidates: a blocked prompt, or garbage. */
+static llmk_status no_candidates(json_t *root, llmk_response *resp)
+{
+	json_t *fb = json_object_get(root, "promptFeedback");
+	const char *why = json_string_value(json_object_get(fb, "blockReason"));
+
+	read_usage(json_object_get(root, "usageMetadata"), resp);
+	if (why) {
+		llmk__set_finish(resp, why);
+		return llmk__fail(resp, LLMK_E_CONTENT_FILTERED, NAME ": the prompt was blocked (blockReason %s)", why);
+	}
+	return llmk__fail(resp, LLMK_E_PROTOCOL, NAME ": response has no candidates");
+}
+
+static llmk_status error_in_body(json_t *root, llmk_response *resp)
+{
+	llmk_status st = llmk__error_from_json(resp, 200, root);
+	return llmk__fail(resp, st, NAME ": error inside a 200 response: %s", resp->error ? resp->error : "");
+}
+
+static llmk_status fill_call(llmk_tool_call *tc, json_t *fc)
+{
+	const char *id = json_string_value(json_object_get(fc, "id"));
+	const char *name = json_string_value(json_object_get(fc, "name"));
+	char gen[32];
+
+	if (!id || !*id) { /* Gemini sends no ids (yet): make one */
+		llmk__new_call_id(gen);
+		id = gen;
+	}
+	if (llmk_buf_append_str(&tc->id, id) || llmk_buf_append_str(&tc->name, name ? name : ""))
+		return LLMK_E_NOMEM;
+	return llmk__json_append_args(&tc->args, json_object_get(fc, "args"));
+}
+
+static llmk_status parse_chat(json_t *root, llmk_response *resp)
+{
+	json_t *cand = json_array_get(json_object_get(root, "candidates"), 0), *part, *v;
+	llmk_tool_call *tc;
+	size_t i;
+
+	if (!json_is_object(cand))
+		return no_candidates(root, resp);
+	json_array_foreach(json_object_get(json_object_get(cand, "content"), "parts"), i, part)
+	{
+		v = json_object_get(part, "text");
+		if (json_is_string(v)) {
+			llmk_buf *dst = json_is_true(json_object_get(part, "thought")) ? &resp->reasoning : &resp->text;
+			if (llmk_buf_append(dst, json_string_value(v), json_string_length(v)))
+				return LLMK_E_NOMEM;
+		}
+		v = json_object_get(part, "functionCall");
+		if (json_is_object(v)) {
+			if (!(tc = llmk__response_tool_call(resp, resp->ncalls)))
+				return llmk__fail(resp, LLMK_E_PROTOCOL, NAME ": too many tool calls");
+			if (fill_call(tc, v))
+				return LLMK_E_NOMEM;
+		}
+	}
+	if (set_finish(resp, cand))
+		return LLMK_E_NOMEM;
+	read_usage(json_object_get(root, "usageMetadata"), resp);
+	return LLMK_OK;
+}
+
+static llmk_status parse_embed(const llmk_request *r, json_t *root, llmk_response *resp)
+{
+	json_t *list = json_object_get(root, "embeddings"), **rows, *one;
+	llmk_status st;
+	size_t i, n;
+
+	if (r->ninputs <= 1) {
+		one = json_object_get(json_object_get(root, "embedding"), "values");
+		if (!json_is_array(one))
+			return llmk__fail(resp, LLMK_E_PROTOCOL, NAME ": embedding response has no embedding.values");
+		return llmk__embeddings_from_rows(resp, &one, 1, r->ninputs, NAME " embedding response");
+	}
+	if (!json_is_array(list))
+		return llmk__fail(resp, LLMK_E_PROTOCOL, NAME ": batch embedding response has no embeddings array");
+	n = json_array_size(list);
+	rows = llmk__calloc(n ? n : 1, sizeof(*rows));
+	if (!rows)
+		return LLMK_E_NOMEM;
+	for (i = 0; i < n; i++)
+		rows[i] = json_object_get(json_array_get(list, i), "values");
+	st = llmk__embeddings_from_rows(resp, rows, n, r->ninputs, NAME " batch embedding response");
+	llmk__free(rows);
+	return st;
+}
+
+static json_t *inline_image(json_t *part)
+{
+	json_t *d = json_object_get(part, "inlineData");
+	const char *mime = json_string_value(json_object_get(d, "mimeType"));
+	return mime && !strncmp(mime, "image/", 6) ? d : NULL;
+}
+
+static size_t count_images(json_t *cands)
+{
+	json_t *cand, *part;
+	size_t i, j, n = 0;
+
+	json_array_foreach(cands, i, cand)
+	{
+		json_array_foreach(json_object_get(json_object_get(cand, "content"), "parts"), j, part)
+			n += inline_image(part) != NULL;
+	}
+	return n;
+}
+
+/* One part of an image answer: text goes to the response text, image data
+ * into the next image slot. */
+static llmk_status image_answer_part(json_t *part, llmk_response *resp)
+{
+	json_t *v = json_object_get(part, "text"), *d = inline_image(part);
+	llmk_image *img;
+	const char *b64;
+	int bad = 0;
+
+	if (json_is_string(v) && !json_is_true(json_object_get(part, "thought")) &&
+	    llmk_buf_append(&resp->text, json_string_value(v), json_string_length(v)))
+		return LLMK_E_NOMEM;
+	if (!d)
+		return LLMK_OK;
+	img = &resp->images[resp->nimages++];
+	b64 = json_string_value(json_object_get(d, "data"));
+	img->data = b64 ? llmk__b64_decode(b64, strlen(b64), &img->len, &bad) : NULL;
+	if (img->data)
+		return LLMK_OK;
+	if (b64 && !bad)
+		return LLMK_E_NOMEM;
+	return llmk__fail(resp, LLMK_E_PROTOCOL, NAME ": image %zu: inlineData.data is not base64", resp->nimages - 1);
+}
+
+static llmk_status parse_image(json_t *root, llmk_response *resp)
+{
+	json_t *cands = json_object_get(root, "candidates"), *cand, *part;
+	size_t i, j, n = count_images(cands);
+	llmk_status st;
+
+	if (!json_array_size(cands))
+		return no_candidates(root, resp);
+	read_usage(json_object_get(root, "usageMetadata"), resp);
+	if (set_finish(resp, json_array_get(cands, 0)))
+		return LLMK_E_NOMEM;
+	if (n && !(resp->images = llmk__calloc(n, sizeof(*resp->images))))
+		return LLMK_E_NOMEM;
+	json_array_foreach(cands, i, cand)
+	{
+		json_array_foreach(json_object_get(json_object_get(cand, "content"), "parts"), j, part)
+			if ((st = image_answer_part(part, resp)))
+				return st;
+	}
+	if (n)
+		return LLMK_OK;
+	if (resp->finish == LLMK_FINISH_CONTENT_FILTER)
+		return llmk__fail(resp, LLMK_E_CONTENT_FILTERED,
+		                  NAME ": no image: generation stopped (finishReason %s)", resp->finish_reason);
+	return llmk__fail(resp, LLMK_E_PROTOCOL, NAME ": the answer has no image%s%.200s%s",
+	                  resp->text.len ? " (the model said: " : "", resp->text.len ? resp->text.data : "",
+	                  resp->text.len ? ")" : "");
+}
+
+static llmk_status gemini_parse(const llmk_client *c, const llmk_request *r, llmk_response *resp,
+                                const char *content_type, const char *body, size_t len)
+{
+	json_t *root;
+	llmk_status st;
+
+	(void)c;
+	(void)content_type;
+	if (!(root = llmk__json_object(body, len, resp, NAME " response body")))
+		return resp->status;
+	if (json_object_get(root, "error"))
+		st = error_in_body(root, resp);
+	else if ((st = read_ids(root, resp)) == LLMK_OK) {
+		if (r->kind == LLMK_CHAT)
+			st = parse_chat(root, resp);
+		else if (r->kind == LLMK_EMBED)
+			st = parse_embed(r, root, resp);
+		else
+			st = parse_image(root, resp);
+	}
+	json_decref(root);
+	return st;
+}
+
+/* ---- errors --------------------------------------------------------------- */
+
+/* google.rpc details: ErrorInfo.reason API_KEY_INVALID comes with HTTP 400
+ * INVALID_ARGUMENT but is an authentication failure; RetryInfo.retryDelay
+ * ("47s") says when to retry when no Retry-After header did. */
+static llmk_status read_details(json_t *err, llmk_response *resp, llmk_status st)
+{
+	json_t *d;
+	const char *reason, *delay;
+	char *end;
+	double secs;
+	size_t i;
+
+	json_array_foreach(json_object_get(err, "details"), i, d)
+	{
+		reason = json_string_value(json_object_get(d, "reason"));
+		if (reason && !strcmp(reason, "API_KEY_INVALID"))
+			st = LLMK_E_AUTH;
+		delay = json_string_value(json_object_get(d, "retryDelay"));
+		if (delay && resp->retry_after_ms < 0) {
+			secs = strtod(delay, &end);
+			if (end != delay && *end == 's' && secs >= 0 && secs < 1e9)
+				resp->retry_after_ms = (int64_t)(secs * 1000.0);
+		}
+	}
+	return st;
+}
+
+static llmk_status gemini_parse_error(llmk_response *resp, int32_t http, const char *body, size_t len)
+{
+	json_t *root = json_loadb(body, len, 0, NULL), *obj = root;
+	llmk_status st;
+
+	/* streamGenerateContent without alt=sse wraps errors in an array. */
+	if (json_is_array(root))
+		obj = json_array_get(root, 0);
+	if (!json_is_object(obj)) {
+		json_decref(root);
+		return llmk__error_generic(resp, http, body, len);
+	}
+	st = llmk__error_from_json(resp, http, obj);
+	st = read_details(json_object_get(obj, "error"), resp, st);
+	json_decref(root);
+	return st;
+}
+
+/* ---- streaming ------------------------------------------------------------ */
+
+/* s->state[0]: tool calls seen so far (functionCall parts arrive whole,
+ * one index each). */
+static llmk_status stream_call(llmk_stream_ctx *s, json_t *fc)
+{
+	llmk_tool_call tmp;
+	size_t index = (size_t)s->state[0]++;
+	int stop;
+
+	memset(&tmp, 0, sizeof(tmp));
+	if (fill_call(&tmp, fc)) {
+		stop = 1;
+		llmk__fail(s->resp, LLMK_E_NOMEM, "out of memory");
+	} else {
+		stop = llmk__emit_tool(s, index, tmp.id.data, tmp.name.data, tmp.args.data ? tmp.args.data : "",
+		                       tmp.args.len);
+	}
+	llmk_buf_free(&tmp.id);
+	llmk_buf_free(&tmp.name);
+	llmk_buf_free(&tmp.args);
+	return stop ? (s->resp->status ? s->resp->status : LLMK_E_CANCELLED) : LLMK_OK;
+}
+
+static llmk_status stream_candidate(llmk_stream_ctx *s, json_t *cand)
+{
+	json_t *part, *v;
+	llmk_status st;
+	size_t i;
+	int stop;
+
+	json_array_foreach(json_object_get(json_object_get(cand, "content"), "parts"), i, part)
+	{
+		v = json_object_get(part, "text");
+		if (json_is_string(v)) {
+			stop = json_is_true(json_object_get(part, "thought"))
+			           ? llmk__emit_reasoning(s, json_string_value(v), json_string_length(v))
+			           : llmk__emit_text(s, json_string_value(v), json_string_length(v));
+			if (stop)
+				return s->resp->status ? s->resp->status : LLMK_E_CANCELLED;
+		}
+		v = json_object_get(part, "functionCall");
+		if (json_is_object(v) && (st = stream_call(s, v)))
+			return st;
+	}
+	if (json_is_string(json_object_get(cand, "finishReason"))) {
+		if (set_finish(s->resp, cand))
+			return llmk__fail(s->resp, LLMK_E_NOMEM, "out of memory");
+		s->done = 1; /* no [DONE]: the finish reason is the end marker */
+	}
+	return LLMK_OK;
+}
+
+static llmk_status gemini_stream_event(llmk_stream_ctx *s, const char *event, const char *data, size_t len)
+{
+	llmk_response *resp = s->resp;
+	json_t *root, *cand, *usage;
+	llmk_status st = LLMK_OK;
+	json_error_t err;
+
+	(void)event;
+	root = json_loadb(data, len, 0, &err);
+	if (!json_is_object(root)) {
+		json_decref(root);
+		return llmk__fail(resp, LLMK_E_PROTOCOL, NAME ": stream chunk is not a JSON object: %s", err.text);
+	}
+	if (json_object_get(root, "error")) {
+		st = llmk__stream_failure(resp, llmk__error_from_json(resp, 200, root));
+		goto out;
+	}
+	if (read_ids(root, resp)) {
+		st = llmk__fail(resp, LLMK_E_NOMEM, "out of memory");
+		goto out;
+	}
+	cand = json_array_get(json_object_get(root, "candidates"), 0);
+	if (!json_is_object(cand) && json_object_get(json_object_get(root, "promptFeedback"), "blockReason")) {
+		st = no_candidates(root, resp);
+		goto out;
+	}
+	if (json_is_object(cand) && (st = stream_candidate(s, cand)))
+		goto out;
+	usage = json_object_get(root, "usageMetadata");
+	if (json_is_object(usage)) {
+		read_usage(usage, resp);
+		if (llmk__emit_usage(s))
+			st = resp->status ? resp->status : LLMK_E_CANCELLED;
+	}
+out:
+	json_decref(root);
+	return st;
+}
+
+const llmk_adapter llmk__gemini_adapter = {gemini_build, gemini_parse, gemini_parse_error, gemini_stream_event,
+                                           LLMK_FRAMING_SSE};
