@@ -44,24 +44,12 @@ static const char *adapter_name(const llmk_provider *p)
 		const char *name;
 	} names[] = {
 		{&llmk__openai_adapter, "OpenAI"},
-#ifdef LLMK_ADAPTER_ANTHROPIC
 		{&llmk__anthropic_adapter, "Anthropic Messages"},
-#endif
-#ifdef LLMK_ADAPTER_GEMINI
 		{&llmk__gemini_adapter, "Gemini"},
-#endif
-#ifdef LLMK_ADAPTER_OLLAMA
 		{&llmk__ollama_adapter, "Ollama native"},
-#endif
-#ifdef LLMK_ADAPTER_COHERE
 		{&llmk__cohere_adapter, "Cohere v2"},
-#endif
-#ifdef LLMK_ADAPTER_HUGGINGFACE
 		{&llmk__huggingface_adapter, "Hugging Face"},
-#endif
-#ifdef LLMK_ADAPTER_WHISPERCPP
 		{&llmk__whispercpp_adapter, "whisper.cpp"},
-#endif
 	};
 	size_t i;
 

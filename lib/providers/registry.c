@@ -1,4 +1,6 @@
 /* The provider table: one row per provider or OpenAI-compatible preset.
+ * JSON-output capabilities are not listed in the caps: they follow from the
+ * response_format / json_schema bits of the option mask.
  * Presets differ only in data (base URL, key variable, quirks, what they
  * honour); docs/PROVIDERS.md is generated from this table through the
  * public query functions (tools/providers_md.c), and a test fails when the
@@ -84,39 +86,28 @@ static const llmk_provider providers[] = {
 	 "OPENAI_COMPATIBLE_BASE_URL", LOCAL, &llmk__openai_adapter, ALL_KINDS, CHAT_FULL, LLMK_CAP_BATCH,
 	 OA_ALL | O(TOP_K), "any server speaking the OpenAI paths"},
 	/* Native wire formats (one adapter file each). */
-#ifdef LLMK_ADAPTER_ANTHROPIC
 	{"anthropic", "https://api.anthropic.com/v1", "ANTHROPIC_API_KEY", NULL, "ANTHROPIC_BASE_URL", 0,
 	 &llmk__anthropic_adapter, K(LLMK_CHAT), CHAT_FULL, 0,
 	 SAMPLING | O(TOP_K) | O(TOOL_CHOICE) | O(REASONING_BUDGET) | O(USER),
 	 "Messages API; max_tokens defaults to 4096; anthropic-version from api_version (default 2023-06-01)"},
-#endif
-#ifdef LLMK_ADAPTER_GEMINI
 	{"gemini", "https://generativelanguage.googleapis.com/v1beta", "GEMINI_API_KEY", "GOOGLE_API_KEY",
 	 "GEMINI_BASE_URL", 0, &llmk__gemini_adapter, K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_IMAGE),
-	 LLMK_CAP_STREAM | LLMK_CAP_TOOLS | LLMK_CAP_VISION | LLMK_CAP_STREAM_USAGE | LLMK_CAP_JSON_MODE |
-	     LLMK_CAP_JSON_SCHEMA,
+	 LLMK_CAP_STREAM | LLMK_CAP_TOOLS | LLMK_CAP_VISION | LLMK_CAP_STREAM_USAGE,
 	 LLMK_CAP_BATCH,
 	 SAMPLING | PENALTIES | JSON_OUT | O(TOP_K) | O(SEED) | O(TOOL_CHOICE) | O(REASONING_BUDGET) | O(DIMENSIONS) |
 	     O(EMBED_INPUT_TYPE) | O(PROMPT),
 	 "Generative Language API v1beta; images inline only; image models take no candidateCount (no image_count)"},
-#endif
-#ifdef LLMK_ADAPTER_OLLAMA
 	{"ollama", "http://127.0.0.1:11434", "OLLAMA_API_KEY", NULL, "OLLAMA_HOST", LLMK_Q_KEY_OPTIONAL | LLMK_Q_HOST_ENV,
 	 &llmk__ollama_adapter, K(LLMK_CHAT) | K(LLMK_EMBED),
-	 LLMK_CAP_STREAM | LLMK_CAP_TOOLS | LLMK_CAP_VISION | LLMK_CAP_STREAM_USAGE | LLMK_CAP_JSON_MODE |
-	     LLMK_CAP_JSON_SCHEMA,
+	 LLMK_CAP_STREAM | LLMK_CAP_TOOLS | LLMK_CAP_VISION | LLMK_CAP_STREAM_USAGE,
 	 LLMK_CAP_BATCH,
 	 SAMPLING | PENALTIES | JSON_OUT | O(TOP_K) | O(SEED) | O(REASONING_EFFORT) | O(DIMENSIONS),
 	 "native /api/chat and /api/embed; NDJSON streams; images inline only"},
-#endif
-#ifdef LLMK_ADAPTER_COHERE
 	{"cohere", "https://api.cohere.com", "COHERE_API_KEY", "CO_API_KEY", "COHERE_BASE_URL", 0,
 	 &llmk__cohere_adapter, K(LLMK_CHAT) | K(LLMK_EMBED), CHAT_FULL, LLMK_CAP_BATCH,
 	 SAMPLING | PENALTIES | JSON_OUT | O(TOP_K) | O(SEED) | O(TOOL_CHOICE) | O(REASONING_BUDGET) | O(EMBED_INPUT_TYPE) |
 	     O(DIMENSIONS),
 	 "v2 chat and embed; embed_input_type defaults to search_document; tool_choice cannot name one of several tools"},
-#endif
-#ifdef LLMK_ADAPTER_HUGGINGFACE
 	{"huggingface", "https://router.huggingface.co", "HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_BASE_URL",
 	 LLMK_Q_LEGACY_MAX_TOKENS, &llmk__huggingface_adapter,
 	 K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_IMAGE) | K(LLMK_TRANSCRIBE), CHAT_FULL, LLMK_CAP_BATCH,
@@ -129,12 +120,9 @@ static const llmk_provider providers[] = {
 	 "text-generation-inference Messages API (/v1/chat/completions); JSON output as a TGI grammar"},
 	{"tei", "http://127.0.0.1:8080", "HF_TOKEN", NULL, "TEI_BASE_URL", LLMK_Q_KEY_OPTIONAL | LLMK_Q_TEI,
 	 &llmk__huggingface_adapter, K(LLMK_EMBED), 0, LLMK_CAP_BATCH, 0, "text-embeddings-inference /embed"},
-#endif
-#ifdef LLMK_ADAPTER_WHISPERCPP
 	{"whispercpp", "http://127.0.0.1:8080", "WHISPERCPP_API_KEY", NULL, "WHISPERCPP_BASE_URL", LLMK_Q_KEY_OPTIONAL,
 	 &llmk__whispercpp_adapter, K(LLMK_TRANSCRIBE), 0, 0, OA_TRANSCRIBE,
 	 "whisper.cpp server POST /inference; the model is the one the server was started with"},
-#endif
 };
 
 const llmk_provider *llmk__provider_find(const char *name, size_t len)
