@@ -2,9 +2,10 @@
  *
  *   chat [-m provider/model] [prompt]
  *
- * Without -m it uses OpenAI when OPENAI_API_KEY is set, else the first local
- * OpenAI-compatible server it finds (llama.cpp on :8080, Ollama on :11434),
- * and says what it tried when there is none. */
+ * Without -m it uses the first hosted service whose key is set (OpenAI,
+ * Anthropic, Gemini, Mistral, Cohere, Groq), else the first local server it
+ * finds (llama.cpp on :8080, Ollama on :11434), and says what it tried when
+ * there is none. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,16 @@ static int ask(const char *model, const char *prompt, int quiet_refused, char *w
 
 int main(int argc, char **argv)
 {
+	static const struct {
+		const char *env, *model;
+	} hosted[] = {
+		{"OPENAI_API_KEY", "openai/gpt-4o-mini"},
+		{"ANTHROPIC_API_KEY", "anthropic/claude-3-5-haiku-latest"},
+		{"GEMINI_API_KEY", "gemini/gemini-2.0-flash"},
+		{"MISTRAL_API_KEY", "mistral/mistral-small-latest"},
+		{"COHERE_API_KEY", "cohere/command-r7b-12-2024"},
+		{"GROQ_API_KEY", "groq/llama-3.1-8b-instant"},
+	};
 	static const char *const local[] = {"llamacpp/default", "ollama/llama3.2"};
 	const char *model = getenv("LLMK_MODEL"), *prompt = "Explain retrieval-augmented generation in one sentence.";
 	char why[1024], tried[4096] = "";
@@ -60,9 +71,13 @@ int main(int argc, char **argv)
 		prompt = argv[a];
 	if (model && *model)
 		return ask(model, prompt, 0, why, sizeof(why)) ? 1 : 0;
-	if (getenv("OPENAI_API_KEY") && *getenv("OPENAI_API_KEY"))
-		return ask("openai/gpt-4o-mini", prompt, 0, why, sizeof(why)) ? 1 : 0;
-	strcat(tried, "  - OpenAI: OPENAI_API_KEY is not set\n");
+	for (i = 0; i < sizeof(hosted) / sizeof(hosted[0]); i++) {
+		const char *key = getenv(hosted[i].env);
+		if (key && *key)
+			return ask(hosted[i].model, prompt, 0, why, sizeof(why)) ? 1 : 0;
+	}
+	strcat(tried, "  - hosted services: none of OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY, MISTRAL_API_KEY,\n"
+	              "    COHERE_API_KEY, GROQ_API_KEY is set\n");
 	for (i = 0; i < sizeof(local) / sizeof(local[0]); i++) {
 		rc = ask(local[i], prompt, 1, why, sizeof(why));
 		if (rc == 0)
@@ -75,7 +90,7 @@ int main(int argc, char **argv)
 	}
 	fprintf(stderr,
 	        "No model provider is reachable. Tried:\n%s"
-	        "Set OPENAI_API_KEY, start a local server (llama.cpp: llama-server -m model.gguf --port 8080;\n"
+	        "Set one of those keys, start a local server (llama.cpp: llama-server -m model.gguf --port 8080;\n"
 	        "Ollama: ollama serve && ollama pull llama3.2), or pass -m provider/model.\n",
 	        tried);
 	return 2;
