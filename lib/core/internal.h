@@ -254,6 +254,7 @@ enum {
 	LLMK_Q_TGI = 1u << 6,               /* Hugging Face text-generation-inference server */
 	LLMK_Q_TEI = 1u << 7,               /* Hugging Face text-embeddings-inference server */
 	LLMK_Q_HOST_ENV = 1u << 8,          /* url_env holds host[:port] (OLLAMA_HOST) */
+	LLMK_Q_DEVELOPER_ROLE = 1u << 9,    /* knows the "developer" role (else sent as system) */
 };
 
 /* How a chat stream is framed on the wire. */

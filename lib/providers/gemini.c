@@ -245,19 +245,44 @@ static json_t *upper_type(const char *t)
 	return json_string(buf);
 }
 
+/* Members of Gemini's Schema (the v1beta API reference; the bundled spec
+ * lists the first ten). The API rejects any other member, so JSON Schema
+ * keywords it lacks (additionalProperties, $schema, $ref, oneOf, const, ...)
+ * are left out; their constraint then lives only in the description. */
+static int gemini_schema_member(const char *k)
+{
+	static const char *const ok[] = {"type",      "format",    "description", "nullable",  "enum",
+	                                 "items",     "maxItems",  "minItems",    "properties", "required",
+	                                 "title",     "minimum",   "maximum",     "minLength", "maxLength",
+	                                 "pattern",   "example",   "anyOf",       "default",   "propertyOrdering",
+	                                 "minProperties", "maxProperties"};
+	size_t i;
+
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		if (!strcmp(k, ok[i]))
+			return 1;
+	return 0;
+}
+
 /* FunctionDeclaration.parameters is the spec's Schema (an OpenAPI subset)
  * whose Type enum is upper case (OBJECT, STRING, ...): rewrite the JSON
- * Schema types in place, ["string", "null"] as STRING + nullable. Only
- * schema positions are visited, so a property named "type" is left alone. */
+ * Schema types in place, ["string", "null"] as STRING + nullable, and drop
+ * members Gemini's Schema does not have. Only schema positions are
+ * visited, so a property named "type" is left alone. */
 static int schema_types(json_t *s, int depth)
 {
-	static const char *const lists[] = {"anyOf", "oneOf", "allOf", "prefixItems"};
 	json_t *t, *v, *one = NULL;
 	const char *k;
+	void *tmp;
 	size_t i, n = 0, nulls = 0;
 
 	if (!json_is_object(s) || depth > 64)
 		return 0;
+	json_object_foreach_safe(s, tmp, k, v)
+	{
+		if (!gemini_schema_member(k))
+			json_object_del(s, k);
+	}
 	t = json_object_get(s, "type");
 	if (json_is_string(t)) {
 		if (json_object_set_new(s, "type", upper_type(json_string_value(t))))
@@ -280,15 +305,13 @@ static int schema_types(json_t *s, int depth)
 		if (schema_types(v, depth + 1))
 			return -1;
 	}
-	v = json_object_get(s, "items");
-	if (schema_types(v, depth + 1) || schema_types(json_object_get(s, "additionalProperties"), depth + 1))
+	if (schema_types(json_object_get(s, "items"), depth + 1))
 		return -1;
-	for (n = 0; n < sizeof(lists) / sizeof(lists[0]); n++)
-		json_array_foreach(json_object_get(s, lists[n]), i, v)
-		{
-			if (schema_types(v, depth + 1))
-				return -1;
-		}
+	json_array_foreach(json_object_get(s, "anyOf"), i, v)
+	{
+		if (schema_types(v, depth + 1))
+			return -1;
+	}
 	return 0;
 }
 

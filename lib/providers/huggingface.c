@@ -185,25 +185,20 @@ static llmk_status set_task_url(const llmk_client *c, const char *model, const c
 	return st;
 }
 
-/* TGI takes response_format as a grammar, {"type": "json", "value":
- * <schema>}, and rejects OpenAI's forms (no "value"). Rewrites what the
- * OpenAI adapter produced; a TGI-shaped value from extra JSON is kept. */
-static llmk_status tgi_grammar(const llmk_client *c, llmk_exchange *ex, llmk_response *resp)
+/* TGI's Messages API differs from OpenAI's in three request members (TGI
+ * OpenAPI spec 3.3.6): response_format is a grammar, {"type": "json",
+ * "value": <schema>}, and OpenAI's forms (no "value") are rejected; a tool's
+ * schema is FunctionDefinition.arguments, not "parameters", and a named
+ * tool_choice is {"function": {"name"}} without "type"; a message has
+ * content or tool calls, not both (below). Rewrites what
+ * the OpenAI adapter produced; a TGI-shaped value from extra JSON is kept. */
+static int tgi_grammar(json_t *body)
 {
-	json_t *body, *rf, *schema, *grammar = NULL;
-	const char *type;
-	char *text;
-	int bad;
+	json_t *rf = json_object_get(body, "response_format"), *schema, *grammar = NULL;
+	const char *type = json_string_value(json_object_get(rf, "type"));
 
-	body = json_loadb(ex->body.data ? ex->body.data : "", ex->body.len, 0, NULL);
-	if (!body)
-		return llmk__fail(resp, LLMK_E_PROTOCOL, "%s: could not reread the chat request body", c->provider->name);
-	rf = json_object_get(body, "response_format");
-	type = json_string_value(json_object_get(rf, "type"));
-	if (!json_is_object(rf) || json_object_get(rf, "value") || !type) {
-		json_decref(body);
-		return LLMK_OK;
-	}
+	if (!json_is_object(rf) || json_object_get(rf, "value") || !type)
+		return 0;
 	if (!strcmp(type, "json_schema")) {
 		schema = json_object_get(json_object_get(rf, "json_schema"), "schema");
 		grammar = json_pack("{s:s, s:O}", "type", "json", "value", schema ? schema : json_object());
@@ -211,9 +206,61 @@ static llmk_status tgi_grammar(const llmk_client *c, llmk_exchange *ex, llmk_res
 		grammar = json_pack("{s:s, s:{s:s}}", "type", "json", "value", "type", "object");
 	}
 	if (grammar)
-		bad = json_object_set_new(body, "response_format", grammar);
-	else /* "text": the default */
-		bad = json_object_del(body, "response_format");
+		return json_object_set_new(body, "response_format", grammar);
+	return json_object_del(body, "response_format"); /* "text": the default */
+}
+
+static int tgi_tool_arguments(json_t *body)
+{
+	json_t *tool, *fn, *params, *choice = json_object_get(body, "tool_choice");
+	size_t i;
+
+	/* A named choice is {"function": {"name"}}: ToolChoice has no "type". */
+	if (json_is_object(choice) && json_object_get(choice, "type") && json_object_del(choice, "type"))
+		return -1;
+	json_array_foreach(json_object_get(body, "tools"), i, tool)
+	{
+		fn = json_object_get(tool, "function");
+		params = json_object_get(fn, "parameters");
+		if (!params || json_object_get(fn, "arguments"))
+			continue;
+		if (json_object_set(fn, "arguments", params) || json_object_del(fn, "parameters"))
+			return -1;
+	}
+	return 0;
+}
+
+/* TGI's MessageBody is exactly one of {content} or {tool_calls} (an
+ * untagged enum server-side: with both, the calls would be dropped), so an
+ * assistant turn that calls tools goes without its text. Its Message has
+ * no tool_call_id either (role, name and the body only): a tool result is
+ * matched to its call by position, as TGI's chat templates do. */
+static int tgi_tool_call_messages(json_t *body)
+{
+	json_t *msg;
+	size_t i;
+
+	json_array_foreach(json_object_get(body, "messages"), i, msg)
+	{
+		if (json_array_size(json_object_get(msg, "tool_calls")) && json_object_get(msg, "content") &&
+		    json_object_del(msg, "content"))
+			return -1;
+		if (json_object_get(msg, "tool_call_id") && json_object_del(msg, "tool_call_id"))
+			return -1;
+	}
+	return 0;
+}
+
+static llmk_status tgi_body(const llmk_client *c, llmk_exchange *ex, llmk_response *resp)
+{
+	json_t *body;
+	char *text;
+	int bad;
+
+	body = json_loadb(ex->body.data ? ex->body.data : "", ex->body.len, 0, NULL);
+	if (!body)
+		return llmk__fail(resp, LLMK_E_PROTOCOL, "%s: could not reread the chat request body", c->provider->name);
+	bad = tgi_grammar(body) || tgi_tool_arguments(body) || tgi_tool_call_messages(body);
 	text = bad ? NULL : json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(15));
 	json_decref(body);
 	if (!text)
@@ -239,7 +286,7 @@ static llmk_status build_chat(const llmk_client *c, const llmk_request *r, const
 	                                                                            : "/v1/chat/completions"))
 		return FAIL_OOM(resp);
 	if (c->provider->quirks & LLMK_Q_TGI)
-		return tgi_grammar(c, ex, resp);
+		return tgi_body(c, ex, resp);
 	return LLMK_OK;
 }
 

@@ -68,13 +68,18 @@ static json_t *message_content(const llmk_message *m)
 	return arr;
 }
 
-static json_t *build_message(const llmk_message *m)
+static json_t *build_message(const llmk_client *c, const llmk_message *m)
 {
 	static const char *const roles[] = {"", "system", "user", "assistant", "tool", "developer"};
+	/* "developer" is OpenAI's (and Azure's) alone: elsewhere it is the
+	 * system role (Mistral's spec rejects it, as do most servers). */
+	int32_t role = m->role == LLMK_ROLE_DEVELOPER && !(c->provider->quirks & LLMK_Q_DEVELOPER_ROLE)
+	                   ? LLMK_ROLE_SYSTEM
+	                   : m->role;
 	json_t *msg, *calls, *call;
 	size_t i;
 
-	msg = json_pack("{s:s}", "role", roles[m->role]);
+	msg = json_pack("{s:s}", "role", roles[role]);
 	if (!msg)
 		return NULL;
 	if (m->role == LLMK_ROLE_TOOL) {
@@ -178,7 +183,7 @@ static llmk_status build_chat(const llmk_client *c, const llmk_request *r, int s
 	if (!msgs || json_object_set_new(body, "messages", msgs))
 		return FAIL_OOM(resp);
 	for (i = 0; i < r->nmsgs; i++)
-		if (json_array_append_new(msgs, build_message(&r->msgs[i])))
+		if (json_array_append_new(msgs, build_message(c, &r->msgs[i])))
 			return FAIL_OOM(resp);
 	if (llmk__req_f64(r, LLMK_OPT_TEMPERATURE, &f) && llmk__json_set(body, "temperature", json_real(f)))
 		return FAIL_OOM(resp);

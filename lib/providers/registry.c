@@ -31,9 +31,11 @@
 #define LOCAL (LLMK_Q_KEY_OPTIONAL | LLMK_Q_LEGACY_MAX_TOKENS)
 
 static const llmk_provider providers[] = {
-	{"openai", "https://api.openai.com/v1", "OPENAI_API_KEY", NULL, "OPENAI_BASE_URL", 0, &llmk__openai_adapter,
+	{"openai", "https://api.openai.com/v1", "OPENAI_API_KEY", NULL, "OPENAI_BASE_URL", LLMK_Q_DEVELOPER_ROLE,
+	 &llmk__openai_adapter,
 	 ALL_KINDS, CHAT_FULL, LLMK_CAP_BATCH, OA_ALL, "Chat Completions, embeddings, images, audio"},
-	{"azure", NULL, "AZURE_OPENAI_API_KEY", NULL, "AZURE_OPENAI_ENDPOINT", LLMK_Q_AZURE, &llmk__openai_adapter,
+	{"azure", NULL, "AZURE_OPENAI_API_KEY", NULL, "AZURE_OPENAI_ENDPOINT", LLMK_Q_AZURE | LLMK_Q_DEVELOPER_ROLE,
+	 &llmk__openai_adapter,
 	 ALL_KINDS, CHAT_FULL, LLMK_CAP_BATCH, OA_ALL,
 	 "model = deployment name; api-version from api_version or OPENAI_API_VERSION (default 2024-10-21)"},
 	{"mistral", "https://api.mistral.ai/v1", "MISTRAL_API_KEY", NULL, "MISTRAL_BASE_URL",

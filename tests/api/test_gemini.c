@@ -151,7 +151,8 @@ static void test_chat_request_body(void **state)
 	                                       "{\"type\":\"object\",\"properties\":{\"q\":{\"type\":\"string\"},"
 	                                       "\"type\":{\"type\":[\"integer\",\"null\"]},\"tags\":{\"type\":"
 	                                       "\"array\",\"items\":{\"type\":\"string\",\"enum\":[\"a\",\"b\"]}}},"
-	                                       "\"required\":[\"q\"]}"),
+	                                       "\"required\":[\"q\"],\"additionalProperties\":false,"
+	                                       "\"$schema\":\"http://json-schema.org/draft-07/schema#\"}"),
 	                 LLMK_OK);
 	assert_int_equal(llmk_request_add_tool(r, "get_time", NULL, "{\"type\":\"object\",\"properties\":{}}"), LLMK_OK);
 	assert_int_equal(llmk_request_set_str(r, LLMK_OPT_TOOL_CHOICE, "lookup"), LLMK_OK);
@@ -230,6 +231,10 @@ static void test_chat_request_body(void **state)
 	assert_string_equal(jstr(j, "tools.0.functionDeclarations.0.parameters.properties.tags.items.enum.1"), "b");
 	assert_null(jget(j, "tools.0.functionDeclarations.0.parameters.properties.q.nullable"));
 	assert_string_equal(jstr(j, "tools.0.functionDeclarations.0.parameters.required.0"), "q");
+	/* JSON Schema keywords Gemini's Schema lacks are left out (the API
+	 * rejects unknown members) */
+	assert_null(jget(j, "tools.0.functionDeclarations.0.parameters.additionalProperties"));
+	assert_null(jget(j, "tools.0.functionDeclarations.0.parameters.$schema"));
 	assert_string_equal(jstr(j, "tools.0.functionDeclarations.1.name"), "get_time");
 	assert_null(jget(j, "tools.0.functionDeclarations.1.description"));
 	assert_null(jget(j, "tools.0.functionDeclarations.1.parameters")); /* empty object schema is rejected */

@@ -362,6 +362,46 @@ static void test_tgi_chat_request_and_grammar(void **state)
 	json_decref(j);
 	llmk_response_free(resp);
 
+	/* Tools: TGI's FunctionDefinition carries the schema as "arguments"
+	 * (its spec requires it; "parameters" is not a member). */
+	assert_int_equal(llmk_request_add_tool(r, "get_weather", "Weather for a city",
+	                                       "{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"}}}"),
+	                 LLMK_OK);
+	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
+	j = sent_json(f);
+	assert_string_equal(jstr(j, "tools.0.type"), "function");
+	assert_string_equal(jstr(j, "tools.0.function.name"), "get_weather");
+	assert_string_equal(jstr(j, "tools.0.function.arguments.properties.city.type"), "string");
+	assert_null(jget(j, "tools.0.function.parameters"));
+	json_decref(j);
+	llmk_response_free(resp);
+	assert_int_equal(llmk_request_set_str(r, LLMK_OPT_TOOL_CHOICE, "get_weather"), LLMK_OK);
+	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
+	j = sent_json(f);
+	assert_string_equal(jstr(j, "tool_choice.function.name"), "get_weather");
+	assert_null(jget(j, "tool_choice.type")); /* TGI's ToolChoice object has only "function" */
+	json_decref(j);
+	llmk_response_free(resp);
+	llmk_request_set_str(r, LLMK_OPT_TOOL_CHOICE, NULL);
+
+	/* A tool-calling assistant turn goes as {tool_calls} alone: TGI's
+	 * message is content or tool calls, never both. */
+	assert_int_equal(llmk_request_add_message(r, LLMK_ROLE_ASSISTANT, "Let me check."), LLMK_OK);
+	assert_int_equal(llmk_request_add_tool_call(r, "call_1", "get_weather", "{\"city\":\"Brooklyn\"}"), LLMK_OK);
+	assert_int_equal(llmk_request_add_tool_result(r, "call_1", "{\"temp\":30}"), LLMK_OK);
+	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
+	j = sent_json(f);
+	assert_string_equal(jstr(j, "messages.1.role"), "assistant");
+	assert_null(jget(j, "messages.1.content"));
+	assert_string_equal(jstr(j, "messages.1.tool_calls.0.function.name"), "get_weather");
+	assert_string_equal(jstr(j, "messages.1.tool_calls.0.function.arguments"), "{\"city\":\"Brooklyn\"}");
+	assert_string_equal(jstr(j, "messages.2.role"), "tool");
+	assert_null(jget(j, "messages.2.tool_call_id")); /* not a member of TGI's Message */
+	assert_string_equal(jstr(j, "messages.2.content"), "{\"temp\":30}");
+	assert_string_equal(jstr(j, "messages.0.content"), "Weather in Brooklyn?"); /* other turns keep theirs */
+	json_decref(j);
+	llmk_response_free(resp);
+
 	/* With a key (HF Inference Endpoints in front of TGI): Bearer. */
 	free((void *)f->cap.resp_body);
 	use(f, "tgi/tgi", TOKEN, "https://xyz.endpoints.example.invalid");

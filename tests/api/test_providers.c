@@ -377,11 +377,14 @@ static void test_mistral_quirks(void **state)
 {
 	capture cap;
 	llmk_client *c = client_for("mistral/mistral-small-latest", &cap);
-	llmk_request *r = chat("hi");
+	llmk_request *r;
 	llmk_response *resp;
 	json_t *j;
 
 	(void)state;
+	assert_int_equal(llmk_request_new(&r, LLMK_CHAT), LLMK_OK);
+	llmk_request_add_message(r, LLMK_ROLE_DEVELOPER, "Be brief.");
+	llmk_request_add_message(r, LLMK_ROLE_USER, "hi");
 	cap.resp_body = chat_ok;
 	llmk_request_add_tool(r, "f", NULL, NULL);
 	llmk_request_set_str(r, LLMK_OPT_TOOL_CHOICE, "required");
@@ -395,6 +398,9 @@ static void test_mistral_quirks(void **state)
 	assert_int_equal(json_integer_value(json_object_get(j, "random_seed")), 7);
 	assert_null(json_object_get(j, "seed"));
 	assert_int_equal(json_integer_value(json_object_get(j, "max_tokens")), 20);
+	/* Mistral has no developer role (its spec rejects it): system. */
+	assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(j, "messages"), 0), "role")),
+	                    "system");
 	json_decref(j);
 	llmk_response_free(resp);
 
@@ -425,6 +431,40 @@ static void test_mistral_quirks(void **state)
 	llmk_response_free(resp);
 	llmk_request_free(r);
 	llmk_client_free(c);
+}
+
+static void test_developer_role_only_where_known(void **state)
+{
+	static const struct {
+		const char *model, *role;
+	} cases[] = {{"openai/gpt-4o", "developer"}, {"azure/gpt-4o", "developer"}, {"groq/llama", "system"},
+	             {"vllm/m", "system"}, {"deepseek/deepseek-chat", "system"}};
+	size_t i;
+
+	(void)state;
+	setenv("AZURE_OPENAI_ENDPOINT", "https://res.openai.azure.com", 1);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		capture cap;
+		llmk_client *c = client_for(cases[i].model, &cap);
+		llmk_request *r;
+		llmk_response *resp;
+		json_t *j;
+
+		assert_int_equal(llmk_request_new(&r, LLMK_CHAT), LLMK_OK);
+		llmk_request_add_message(r, LLMK_ROLE_DEVELOPER, "Be brief.");
+		llmk_request_add_message(r, LLMK_ROLE_USER, "hi");
+		cap.resp_body = chat_ok;
+		assert_int_equal(llmk_send(c, r, &resp), LLMK_OK);
+		j = sent_json(&cap);
+		assert_string_equal(
+			json_string_value(json_object_get(json_array_get(json_object_get(j, "messages"), 0), "role")),
+			cases[i].role);
+		json_decref(j);
+		llmk_response_free(resp);
+		llmk_request_free(r);
+		llmk_client_free(c);
+	}
+	unsetenv("AZURE_OPENAI_ENDPOINT");
 }
 
 static void test_presets_base_urls_and_keys(void **state)
@@ -728,6 +768,7 @@ int main(void)
 		cmocka_unit_test(test_azure_url_header_version),
 		cmocka_unit_test(test_azure_stream_and_content_filter),
 		cmocka_unit_test(test_mistral_quirks),
+		cmocka_unit_test(test_developer_role_only_where_known),
 		cmocka_unit_test(test_presets_base_urls_and_keys),
 		cmocka_unit_test(test_hosted_preset_needs_key),
 		cmocka_unit_test(test_registered_provider),
