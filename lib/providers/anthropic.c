@@ -189,26 +189,13 @@ static llmk_status build_messages(const llmk_request *r, json_t *body, llmk_resp
 static llmk_status build_tools(const llmk_request *r, json_t *body, llmk_response *resp)
 {
 	const char *choice = llmk__req_str(r, LLMK_OPT_TOOL_CHOICE);
-	json_t *tools, *t, *schema;
+	json_t *t;
+	llmk_status st;
 	size_t i;
 
-	if (r->ntools) {
-		tools = json_array();
-		if (!tools || json_object_set_new(body, "tools", tools))
-			return FAIL_OOM(resp);
-		for (i = 0; i < r->ntools; i++) {
-			t = json_pack("{s:s}", "name", r->tools[i].name);
-			if (!t || json_array_append_new(tools, t))
-				return FAIL_OOM(resp);
-			if (r->tools[i].description && llmk__json_set(t, "description", json_string(r->tools[i].description)))
-				return FAIL_OOM(resp);
-			/* input_schema is required and must describe an object. */
-			schema = r->tools[i].parameters ? llmk__json_text(r->tools[i].parameters)
-			                                : json_pack("{s:s, s:{}}", "type", "object", "properties");
-			if (llmk__json_set(t, "input_schema", schema))
-				return FAIL_OOM(resp);
-		}
-	}
+	/* input_schema is required and must describe an object. */
+	if ((st = llmk__tool_decls(r, body, "tools", "input_schema", 0, resp)))
+		return st;
 	if (!choice)
 		return LLMK_OK;
 	if (!strcmp(choice, "auto") || !strcmp(choice, "none") || !strcmp(choice, "any"))

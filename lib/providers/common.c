@@ -216,6 +216,39 @@ llmk_status llmk__stream_failure(llmk_response *resp, llmk_status st)
 	return st;
 }
 
+json_t *llmk__tool_decl(const llmk_tool *t, const char *schema_key, int wrap)
+{
+	json_t *fn = json_pack("{s:s}", "name", t->name), *schema;
+
+	if (!fn || (t->description && llmk__json_set(fn, "description", json_string(t->description)))) {
+		json_decref(fn);
+		return NULL;
+	}
+	schema = t->parameters ? llmk__json_text(t->parameters) : json_pack("{s:s, s:{}}", "type", "object", "properties");
+	if (llmk__json_set(fn, schema_key, schema)) {
+		json_decref(fn);
+		return NULL;
+	}
+	return wrap ? json_pack("{s:s, s:o}", "type", "function", "function", fn) : fn;
+}
+
+llmk_status llmk__tool_decls(const llmk_request *r, json_t *body, const char *key, const char *schema_key, int wrap,
+                             llmk_response *resp)
+{
+	json_t *tools;
+	size_t i;
+
+	if (!r->ntools)
+		return LLMK_OK;
+	tools = json_array();
+	if (!tools || json_object_set_new(body, key, tools))
+		return LLMK__FAIL_OOM(resp);
+	for (i = 0; i < r->ntools; i++)
+		if (json_array_append_new(tools, llmk__tool_decl(&r->tools[i], schema_key, wrap)))
+			return LLMK__FAIL_OOM(resp);
+	return LLMK_OK;
+}
+
 int llmk__data_url_split(const char *url, const char **mime, size_t *mime_len, const char **b64)
 {
 	const char *semi, *comma;

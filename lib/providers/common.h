@@ -64,6 +64,16 @@ llmk_status llmk__stream_failure(llmk_response *resp, llmk_status st);
  * length *mime_len) and *b64 (rest of the string) and returns 1; else 0. */
 int llmk__data_url_split(const char *url, const char **mime, size_t *mime_len, const char **b64);
 
+/* A tool declaration {"name", "description"?, <schema_key>: schema}; the
+ * schema is the tool's parameters or, when it has none, an empty object
+ * schema. With `wrap`, OpenAI's {"type": "function", "function": {...}}.
+ * NULL on allocation failure. */
+json_t *llmk__tool_decl(const llmk_tool *t, const char *schema_key, int wrap);
+
+/* Appends every declared tool to body[key] (an array it creates). */
+llmk_status llmk__tool_decls(const llmk_request *r, json_t *body, const char *key, const char *schema_key, int wrap,
+                             llmk_response *resp);
+
 /* The text parts of a message joined with "\n" ("" when none). */
 llmk_status llmk__message_text(const llmk_message *m, llmk_buf *out);
 

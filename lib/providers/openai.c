@@ -111,28 +111,11 @@ fail:
 static llmk_status build_tools(const llmk_client *c, const llmk_request *r, json_t *body, llmk_response *resp)
 {
 	const char *choice = llmk__req_str(r, LLMK_OPT_TOOL_CHOICE);
-	json_t *tools, *fn, *params;
+	llmk_status st;
 	size_t i;
 
-	if (r->ntools) {
-		tools = json_array();
-		if (!tools || json_object_set_new(body, "tools", tools))
-			return FAIL_OOM(resp);
-		for (i = 0; i < r->ntools; i++) {
-			fn = json_pack("{s:s}", "name", r->tools[i].name);
-			if (!fn)
-				return FAIL_OOM(resp);
-			if (r->tools[i].description && llmk__json_set(fn, "description", json_string(r->tools[i].description))) {
-				json_decref(fn);
-				return FAIL_OOM(resp);
-			}
-			params = r->tools[i].parameters ? llmk__json_text(r->tools[i].parameters)
-			                                : json_pack("{s:s, s:{}}", "type", "object", "properties");
-			if (llmk__json_set(fn, "parameters", params) ||
-			    json_array_append_new(tools, json_pack("{s:s, s:o}", "type", "function", "function", fn)))
-				return FAIL_OOM(resp);
-		}
-	}
+	if ((st = llmk__tool_decls(r, body, "tools", "parameters", 1, resp)))
+		return st;
 	if (!choice)
 		return LLMK_OK;
 	if (!strcmp(choice, "required") && (c->provider->quirks & LLMK_Q_TOOL_CHOICE_ANY))
