@@ -321,7 +321,8 @@ static void read_request_id(llmk_response *r)
  * providers echo (parts of) the key they rejected. */
 static void redact(char *msg, const char *key)
 {
-	size_t kl;
+	static const char *const prefixes[] = {"sk-", "hf_", "AIza", "xai-", "gsk_"};
+	size_t kl, i;
 	char *hit;
 
 	if (!msg || !key || (kl = strlen(key)) < 8)
@@ -331,14 +332,19 @@ static void redact(char *msg, const char *key)
 		memmove(hit + 10, hit + kl, strlen(hit + kl) + 1);
 	}
 	/* Masked echoes such as "sk-proj-****abcd" still give away the key's
-	 * tail: drop the whole token. */
-	for (hit = strstr(msg, "sk-"); hit; hit = strstr(hit + 1, "sk-")) {
-		char *e = hit + 3;
-		while (*e && (isalnum((unsigned char)*e) || *e == '-' || *e == '_' || *e == '*'))
-			e++;
-		if (e - hit > 6) {
-			memcpy(hit, "sk-***", 6);
-			memmove(hit + 6, e, strlen(e) + 1);
+	 * tail: drop the whole token. The prefixes are the providers' key
+	 * formats: OpenAI and Anthropic (sk-), Hugging Face (hf_), Google
+	 * (AIza), xAI (xai-), Groq (gsk_). */
+	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+		size_t pl = strlen(prefixes[i]);
+		for (hit = strstr(msg, prefixes[i]); hit; hit = strstr(hit + 1, prefixes[i])) {
+			char *e = hit + pl;
+			while (*e && (isalnum((unsigned char)*e) || *e == '-' || *e == '_' || *e == '*'))
+				e++;
+			if (e - hit > (ptrdiff_t)pl + 3) {
+				memcpy(hit + pl, "***", 3);
+				memmove(hit + pl + 3, e, strlen(e) + 1);
+			}
 		}
 	}
 }
