@@ -17,82 +17,19 @@
 
 #include <jansson.h>
 
-#include "capture.h"
+#include "testutil.h"
 #include "httpd.h"
 #include "llmkit.h"
 
 #define KEY "sk-ant-api03-test-0123456789abcdef0123456789abcdef"
 #define MODEL "claude-sonnet-4-5-20250929"
 
-typedef struct fixture {
-	llmk_client *c;
-	capture cap;
-} fixture;
+typedef tu_fixture fixture;
 
 static int setup(void **state)
 {
-	fixture *f = calloc(1, sizeof(*f));
-
-	assert_int_equal(llmk_client_new(&f->c, "anthropic/" MODEL), LLMK_OK);
-	assert_int_equal(llmk_client_set_str(f->c, LLMK_OPT_API_KEY, KEY), LLMK_OK);
-	assert_int_equal(llmk_client_set_str(f->c, LLMK_OPT_BASE_URL, "https://api.example.invalid/v1/"), LLMK_OK);
-	capture_install(f->c, &f->cap);
-	*state = f;
+	*state = tu_fixture_new("anthropic/" MODEL, KEY, "https://api.example.invalid/v1/");
 	return 0;
-}
-
-static int teardown(void **state)
-{
-	fixture *f = *state;
-
-	llmk_client_free(f->c);
-	free(f);
-	return 0;
-}
-
-static json_t *sent_json(fixture *f)
-{
-	json_error_t err;
-	json_t *j = json_loadb((const char *)f->cap.body, f->cap.body_len, 0, &err);
-
-	if (!j)
-		fail_msg("request body is not JSON: %s\n%s", err.text, f->cap.body);
-	return j;
-}
-
-/* Value at a path like "messages.1.content.0.type" (numbers index arrays). */
-static json_t *jget(json_t *j, const char *path)
-{
-	char buf[256], *tok, *save;
-	json_t *cur = j;
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (tok = strtok_r(buf, ".", &save); tok && cur; tok = strtok_r(NULL, ".", &save))
-		cur = json_is_array(cur) ? json_array_get(cur, (size_t)atoi(tok)) : json_object_get(cur, tok);
-	return cur;
-}
-
-static const char *jstr(json_t *j, const char *path)
-{
-	return json_string_value(jget(j, path));
-}
-
-static json_int_t jint(json_t *j, const char *path)
-{
-	json_t *v = jget(j, path);
-
-	if (!json_is_integer(v))
-		fail_msg("%s is not an integer", path);
-	return json_integer_value(v);
-}
-
-static llmk_request *chat(const char *text)
-{
-	llmk_request *r;
-
-	assert_int_equal(llmk_request_new(&r, LLMK_CHAT), LLMK_OK);
-	assert_int_equal(llmk_request_add_message(r, LLMK_ROLE_USER, text), LLMK_OK);
-	return r;
 }
 
 static const char *ok_body = "{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"" MODEL "\","
@@ -110,7 +47,7 @@ static json_t *send_ok(fixture *f, llmk_request *r)
 		fail_msg("send failed: %s", llmk_response_error(resp));
 	llmk_response_free(resp);
 	f->cap.resp_headers = NULL;
-	return sent_json(f);
+	return sent_json(&f->cap);
 }
 
 /* ---- request mapping ---------------------------------------------------- */
@@ -230,7 +167,7 @@ static void test_request_body(void **state)
 static void test_defaults_and_plain_content(void **state)
 {
 	fixture *f = *state;
-	llmk_request *r = chat("Hello");
+	llmk_request *r = chat_request("Hello");
 	json_t *j;
 
 	/* max_tokens is required by the API: 4096 when not set */
@@ -271,7 +208,7 @@ static void test_defaults_and_plain_content(void **state)
 static void test_tool_results_lead_their_turn(void **state)
 {
 	fixture *f = *state;
-	llmk_request *r = chat("weather?");
+	llmk_request *r = chat_request("weather?");
 	json_t *j;
 
 	llmk_request_add_message(r, LLMK_ROLE_ASSISTANT, NULL);
@@ -298,7 +235,7 @@ static void test_tool_choice_values(void **state)
 	fixture *f = *state;
 	static const char *const in[] = {"auto", "none", "required", "any"};
 	static const char *const out[] = {"auto", "none", "any", "any"};
-	llmk_request *r = chat("weather?");
+	llmk_request *r = chat_request("weather?");
 	llmk_response *resp;
 	json_t *j;
 
@@ -323,7 +260,7 @@ static void test_tool_choice_values(void **state)
 static void test_reasoning_budget(void **state)
 {
 	fixture *f = *state;
-	llmk_request *r = chat("Think about it.");
+	llmk_request *r = chat_request("Think about it.");
 	json_t *j;
 
 	assert_int_equal(llmk_request_set_i64(r, LLMK_OPT_REASONING_BUDGET, 2048), LLMK_OK);
@@ -349,7 +286,7 @@ static void test_reasoning_budget(void **state)
 static void test_json_schema_unsupported(void **state)
 {
 	fixture *f = *state;
-	llmk_request *r = chat("Give me JSON.");
+	llmk_request *r = chat_request("Give me JSON.");
 	llmk_response *resp;
 	json_t *j;
 
@@ -369,7 +306,7 @@ static void test_json_schema_unsupported(void **state)
 	assert_int_equal(f->cap.calls, 1);
 	assert_string_equal(llmk_response_dropped(resp), "json_schema");
 	assert_string_equal(llmk_response_text(resp), "ok");
-	j = sent_json(f);
+	j = sent_json(&f->cap);
 	assert_null(jget(j, "response_format"));
 	assert_null(jget(j, "output_format"));
 	assert_null(jget(j, "json_schema"));
@@ -382,7 +319,7 @@ static void test_json_schema_unsupported(void **state)
 static void test_key_from_environment(void **state)
 {
 	llmk_client *c;
-	llmk_request *r = chat("hi");
+	llmk_request *r = chat_request("hi");
 	llmk_response *resp;
 	capture cap;
 
@@ -407,7 +344,7 @@ static void test_key_from_environment(void **state)
 	assert_int_equal(llmk_client_new(&c, "anthropic/claude-3-5-haiku-latest"), LLMK_OK);
 	memset(&cap, 0, sizeof(cap));
 	capture_install(c, &cap);
-	r = chat("hi");
+	r = chat_request("hi");
 	assert_int_equal(llmk_send(c, r, &resp), LLMK_E_AUTH);
 	assert_non_null(strstr(llmk_response_error(resp), "ANTHROPIC_API_KEY"));
 	assert_int_equal(cap.calls, 0);
@@ -435,7 +372,7 @@ static void test_capabilities(void **state)
 static void test_response_parsed(void **state)
 {
 	fixture *f = *state;
-	llmk_request *r = chat("hi");
+	llmk_request *r = chat_request("hi");
 	llmk_response *resp;
 
 	f->cap.resp_body = read_data("anthropic/message.json", NULL);
@@ -464,7 +401,7 @@ static void test_response_parsed(void **state)
 static void test_tool_use_parsed(void **state)
 {
 	fixture *f = *state;
-	llmk_request *r = chat("weather and time in Paris?");
+	llmk_request *r = chat_request("weather and time in Paris?");
 	llmk_response *resp;
 
 	f->cap.resp_body = read_data("anthropic/message_tool_use.json", NULL);
@@ -502,7 +439,7 @@ static void test_stop_reasons(void **state)
 		{"refusal", LLMK_FINISH_CONTENT_FILTER}, {"pause_turn", LLMK_FINISH_STOP},
 		{"model_context_window_exceeded", LLMK_FINISH_LENGTH}, {"some_new_reason", LLMK_FINISH_OTHER},
 	};
-	llmk_request *r = chat("hi");
+	llmk_request *r = chat_request("hi");
 	llmk_response *resp;
 	char body[512];
 
@@ -530,71 +467,18 @@ static void test_stop_reasons(void **state)
 
 /* ---- streams -------------------------------------------------------------- */
 
-typedef struct events {
-	char text[4096], reasoning[1024];
-	char tool_args[2][256], tool_name[2][64], tool_id[2][64];
-	int ntext, nreasoning, ntool, nusage, ndone, order_ok;
-	int64_t usage_in, usage_out, usage_cached;
-	int stop_after; /* cancel after this many text events (0 = never) */
-} events;
-
-static int32_t on_event(const llmk_event *ev, void *user)
-{
-	events *e = user;
-	int idx;
-
-	if (e->ndone)
-		e->order_ok = 0; /* nothing after DONE */
-	switch (llmk_event_type(ev)) {
-	case LLMK_EVENT_TEXT:
-		assert_int_equal(strlen(llmk_event_text(ev)), llmk_event_text_len(ev));
-		strncat(e->text, llmk_event_text(ev), sizeof(e->text) - strlen(e->text) - 1);
-		e->ntext++;
-		if (e->stop_after && e->ntext >= e->stop_after)
-			return 1;
-		break;
-	case LLMK_EVENT_REASONING:
-		strncat(e->reasoning, llmk_event_text(ev), sizeof(e->reasoning) - strlen(e->reasoning) - 1);
-		e->nreasoning++;
-		break;
-	case LLMK_EVENT_TOOL_CALL:
-		idx = llmk_event_tool_index(ev);
-		assert_true(idx == 0 || idx == 1);
-		strncat(e->tool_args[idx], llmk_event_text(ev), 255 - strlen(e->tool_args[idx]));
-		snprintf(e->tool_name[idx], sizeof(e->tool_name[idx]), "%s", llmk_event_tool_name(ev));
-		snprintf(e->tool_id[idx], sizeof(e->tool_id[idx]), "%s", llmk_event_tool_id(ev));
-		e->ntool++;
-		break;
-	case LLMK_EVENT_USAGE:
-		e->usage_in = llmk_event_usage(ev, LLMK_USAGE_INPUT);
-		e->usage_out = llmk_event_usage(ev, LLMK_USAGE_OUTPUT);
-		e->usage_cached = llmk_event_usage(ev, LLMK_USAGE_CACHED_INPUT);
-		e->nusage++;
-		break;
-	case LLMK_EVENT_DONE:
-		e->ndone++;
-		break;
-	default:
-		fail_msg("unexpected event type %d", llmk_event_type(ev));
-	}
-	return 0;
-}
-
 static void run_text_stream(fixture *f, const char *sse, size_t write_size)
 {
-	llmk_request *r = chat("hi");
+	llmk_request *r = chat_request("hi");
 	llmk_response *resp, *plain;
-	events e;
+	tu_events e;
 	json_t *j;
 
-	memset(&e, 0, sizeof(e));
-	e.order_ok = 1;
-	f->cap.resp_body = sse;
-	f->cap.resp_headers = "Content-Type: text/event-stream; charset=utf-8\nrequest-id: req_stream_1\n";
-	f->cap.write_size = write_size;
-	assert_int_equal(llmk_stream(f->c, r, on_event, &e, &resp), LLMK_OK);
+	tu_events_init(&e, TU_EV_ALL);
+	assert_int_equal(tu_stream(f, r, "Content-Type: text/event-stream; charset=utf-8\nrequest-id: req_stream_1\n",
+	                           sse, write_size, &e, &resp), LLMK_OK);
 
-	j = sent_json(f);
+	j = sent_json(&f->cap);
 	assert_true(json_is_true(jget(j, "stream")));
 	assert_null(jget(j, "stream_options"));
 	assert_string_equal(capture_header(&f->cap, "Accept"), "text/event-stream");
@@ -663,9 +547,9 @@ static void test_stream_without_event_names(void **state)
 static void test_stream_tool_calls(void **state)
 {
 	fixture *f = *state;
-	llmk_request *r = chat("weather and time in Paris?");
+	llmk_request *r = chat_request("weather and time in Paris?");
 	llmk_response *resp;
-	events e;
+	tu_events e;
 	size_t ws[] = {0, 1, 3};
 
 	llmk_request_add_tool(r, "get_weather", NULL, NULL);
@@ -673,10 +557,9 @@ static void test_stream_tool_calls(void **state)
 	f->cap.resp_body = read_data("anthropic/stream_tools.sse", NULL);
 	f->cap.resp_headers = "Content-Type: text/event-stream\n";
 	for (size_t k = 0; k < sizeof(ws) / sizeof(ws[0]); k++) {
-		memset(&e, 0, sizeof(e));
-		e.order_ok = 1;
+		tu_events_init(&e, TU_EV_ALL);
 		f->cap.write_size = ws[k];
-		assert_int_equal(llmk_stream(f->c, r, on_event, &e, &resp), LLMK_OK);
+		assert_int_equal(llmk_stream(f->c, r, tu_on_event, &e, &resp), LLMK_OK);
 		/* content blocks 2 and 5 are tool calls 0 and 1; the thinking,
 		 * text and server-tool blocks between them do not count */
 		assert_int_equal(llmk_response_tool_call_count(resp), 2);
@@ -718,11 +601,11 @@ static void test_stream_tool_calls(void **state)
 static void test_stream_cumulative_usage_and_interleaving(void **state)
 {
 	fixture *f = *state;
-	llmk_request *r = chat("two tools");
+	llmk_request *r = chat_request("two tools");
 	llmk_response *resp;
-	events e;
+	tu_events e;
 
-	memset(&e, 0, sizeof(e));
+	tu_events_init(&e, TU_EV_ALL);
 	f->cap.resp_headers = "Content-Type: text/event-stream\n";
 	f->cap.resp_body =
 	    EV("message_start", "{\"type\":\"message_start\",\"message\":{\"id\":\"msg_x\",\"type\":\"message\","
@@ -746,7 +629,7 @@ static void test_stream_cumulative_usage_and_interleaving(void **state)
 	                        "\"stop_sequence\":null},\"usage\":{\"input_tokens\":10,\"cache_read_input_tokens\":5,"
 	                        "\"cache_creation_input_tokens\":0,\"output_tokens\":7}}")
 	    EV("message_stop", "{\"type\":\"message_stop\"}");
-	assert_int_equal(llmk_stream(f->c, r, on_event, &e, &resp), LLMK_OK);
+	assert_int_equal(llmk_stream(f->c, r, tu_on_event, &e, &resp), LLMK_OK);
 	assert_string_equal(llmk_response_text(resp), "Checking both.");
 	assert_int_equal(llmk_response_tool_call_count(resp), 2);
 	assert_string_equal(llmk_response_tool_call_id(resp, 0), "toolu_a");
@@ -768,14 +651,13 @@ static void test_stream_cumulative_usage_and_interleaving(void **state)
 static void test_stream_error_inside_200(void **state)
 {
 	fixture *f = *state;
-	llmk_request *r = chat("hi");
+	llmk_request *r = chat_request("hi");
 	llmk_response *resp;
-	events e;
+	tu_events e;
 
-	memset(&e, 0, sizeof(e));
-	f->cap.resp_body = read_data("anthropic/stream_error.sse", NULL);
-	f->cap.resp_headers = "Content-Type: text/event-stream\n";
-	assert_int_equal(llmk_stream(f->c, r, on_event, &e, &resp), LLMK_E_OVERLOADED);
+	tu_events_init(&e, TU_EV_ALL);
+	assert_int_equal(tu_stream(f, r, TU_SSE, read_data("anthropic/stream_error.sse", NULL),
+	                           0, &e, &resp), LLMK_E_OVERLOADED);
 	assert_int_equal(llmk_response_status(resp), LLMK_E_OVERLOADED);
 	assert_int_equal(llmk_response_http_status(resp), 200);
 	assert_non_null(strstr(llmk_response_error(resp), "error inside the stream"));
@@ -791,15 +673,15 @@ static void test_stream_error_inside_200(void **state)
 	/* other error types inside a stream keep their meaning */
 	f->cap.resp_body = "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"api_error\","
 	                   "\"message\":\"Internal server error\"}}\n\n";
-	assert_int_equal(llmk_stream(f->c, r, on_event, &e, &resp), LLMK_E_SERVER);
+	assert_int_equal(llmk_stream(f->c, r, tu_on_event, &e, &resp), LLMK_E_SERVER);
 	llmk_response_free(resp);
 	f->cap.resp_body = "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"rate_limit_error\","
 	                   "\"message\":\"slow down\"}}\n\n";
-	assert_int_equal(llmk_stream(f->c, r, on_event, &e, &resp), LLMK_E_RATE_LIMITED);
+	assert_int_equal(llmk_stream(f->c, r, tu_on_event, &e, &resp), LLMK_E_RATE_LIMITED);
 	llmk_response_free(resp);
 	/* a data line that is not JSON is a protocol error, not text */
 	f->cap.resp_body = "event: content_block_delta\ndata: Hello\n\n";
-	assert_int_equal(llmk_stream(f->c, r, on_event, &e, &resp), LLMK_E_PROTOCOL);
+	assert_int_equal(llmk_stream(f->c, r, tu_on_event, &e, &resp), LLMK_E_PROTOCOL);
 	llmk_response_free(resp);
 	llmk_request_free(r);
 	f->cap.resp_headers = NULL;
@@ -808,14 +690,13 @@ static void test_stream_error_inside_200(void **state)
 static void test_stream_truncated(void **state)
 {
 	fixture *f = *state;
-	llmk_request *r = chat("hi");
+	llmk_request *r = chat_request("hi");
 	llmk_response *resp;
-	events e;
+	tu_events e;
 
-	memset(&e, 0, sizeof(e));
-	f->cap.resp_body = read_data("anthropic/stream_truncated.sse", NULL);
-	f->cap.resp_headers = "Content-Type: text/event-stream\n";
-	assert_int_equal(llmk_stream(f->c, r, on_event, &e, &resp), LLMK_E_PROTOCOL);
+	tu_events_init(&e, TU_EV_ALL);
+	assert_int_equal(tu_stream(f, r, TU_SSE, read_data("anthropic/stream_truncated.sse", NULL),
+	                           0, &e, &resp), LLMK_E_PROTOCOL);
 	assert_non_null(strstr(llmk_response_error(resp), "stream ended"));
 	assert_string_equal(llmk_response_text(resp), "Cut");
 	assert_int_equal(e.ndone, 0);
@@ -828,19 +709,16 @@ static void test_stream_truncated(void **state)
 static void test_stream_cancel_and_after_stop(void **state)
 {
 	fixture *f = *state;
-	llmk_request *r = chat("hi");
+	llmk_request *r = chat_request("hi");
 	llmk_response *resp;
-	events e;
+	tu_events e;
 	char *sse = read_data("anthropic/stream.sse", NULL);
 	size_t n = strlen(sse);
 	char *more = malloc(n + 200);
 
-	memset(&e, 0, sizeof(e));
+	tu_events_init(&e, TU_EV_ALL);
 	e.stop_after = 2;
-	f->cap.resp_body = sse;
-	f->cap.resp_headers = "Content-Type: text/event-stream\n";
-	f->cap.write_size = 1;
-	assert_int_equal(llmk_stream(f->c, r, on_event, &e, &resp), LLMK_E_CANCELLED);
+	assert_int_equal(tu_stream(f, r, TU_SSE, sse, 1, &e, &resp), LLMK_E_CANCELLED);
 	assert_int_equal(e.ntext, 2);
 	assert_int_equal(e.ndone, 0);
 	assert_true(f->cap.write_refused);
@@ -852,9 +730,9 @@ static void test_stream_cancel_and_after_stop(void **state)
 	memcpy(more, sse, n);
 	strcpy(more + n, "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,"
 	                 "\"delta\":{\"type\":\"text_delta\",\"text\":\" late\"}}\n\n");
-	memset(&e, 0, sizeof(e));
+	tu_events_init(&e, TU_EV_ALL);
 	f->cap.resp_body = more;
-	assert_int_equal(llmk_stream(f->c, r, on_event, &e, &resp), LLMK_OK);
+	assert_int_equal(llmk_stream(f->c, r, tu_on_event, &e, &resp), LLMK_OK);
 	assert_string_equal(llmk_response_text(resp), "Hello! How can I help? \xc3\xa9\xe6\xbc\xa2");
 	llmk_response_free(resp);
 	free(more);
@@ -866,14 +744,13 @@ static void test_stream_cancel_and_after_stop(void **state)
 static void test_stream_answered_with_json(void **state)
 {
 	fixture *f = *state;
-	llmk_request *r = chat("hi");
+	llmk_request *r = chat_request("hi");
 	llmk_response *resp;
-	events e;
+	tu_events e;
 
-	memset(&e, 0, sizeof(e));
-	f->cap.resp_body = read_data("anthropic/message_tool_use.json", NULL);
-	f->cap.resp_headers = "Content-Type: application/json\n";
-	assert_int_equal(llmk_stream(f->c, r, on_event, &e, &resp), LLMK_OK);
+	tu_events_init(&e, TU_EV_ALL);
+	assert_int_equal(tu_stream(f, r, TU_JSON, read_data("anthropic/message_tool_use.json", NULL),
+	                           0, &e, &resp), LLMK_OK);
 	assert_string_equal(e.text, "Let me check.");
 	assert_string_equal(e.tool_args[1], "{\"timezone\":\"Europe/Paris\"}");
 	assert_int_equal(e.ndone, 1);
@@ -885,27 +762,6 @@ static void test_stream_answered_with_json(void **state)
 
 /* ---- errors --------------------------------------------------------------- */
 
-static llmk_response *expect_error(fixture *f, int http, const char *headers, const char *body, llmk_status want,
-                                   const char *msg_part)
-{
-	llmk_request *r = chat("hi");
-	llmk_response *resp;
-
-	f->cap.status = http;
-	f->cap.resp_headers = headers;
-	f->cap.resp_body = body;
-	assert_int_equal(llmk_send(f->c, r, &resp), want);
-	assert_int_equal(llmk_response_status(resp), want);
-	assert_int_equal(llmk_response_http_status(resp), http);
-	if (msg_part && !strstr(llmk_response_error(resp), msg_part))
-		fail_msg("error '%s' lacks '%s'", llmk_response_error(resp), msg_part);
-	assert_null(strstr(llmk_response_error(resp), KEY));
-	llmk_request_free(r);
-	f->cap.status = 0;
-	f->cap.resp_headers = NULL;
-	return resp;
-}
-
 static void test_error_mapping(void **state)
 {
 	fixture *f = *state;
@@ -916,55 +772,56 @@ static void test_error_mapping(void **state)
 	llmk_response *resp;
 
 	/* prompt too long: a context-length error, not a generic bad request */
-	resp = expect_error(f, 400, "request-id: req_hdr_1\n", e400, LLMK_E_CONTEXT_LENGTH, "prompt is too long");
+	resp = tu_send_error(f, 400, "request-id: req_hdr_1\n", e400, LLMK_E_CONTEXT_LENGTH, "prompt is too long");
 	assert_string_equal(llmk_response_error_type(resp), "invalid_request_error");
 	assert_string_equal(llmk_response_request_id(resp), "req_hdr_1");
 	llmk_response_free(resp);
 	/* the request id from the body when no header carried it */
-	resp = expect_error(f, 400, NULL, e400, LLMK_E_CONTEXT_LENGTH, "HTTP 400");
+	resp = tu_send_error(f, 400, NULL, e400, LLMK_E_CONTEXT_LENGTH, "HTTP 400");
 	assert_string_equal(llmk_response_request_id(resp), "req_011CV5J4YZo4J3KLTDZgDN7S");
 	llmk_response_free(resp);
-	llmk_response_free(expect_error(
+	llmk_response_free(tu_send_error(
 	    f, 400, NULL,
 	    "{\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\",\"message\":\"input length and "
 	    "`max_tokens` exceed context limit: 188240 + 21333 > 200000, decrease input length or `max_tokens` and "
 	    "try again\"}}",
 	    LLMK_E_CONTEXT_LENGTH, "exceed context limit"));
-	llmk_response_free(expect_error(
+	llmk_response_free(tu_send_error(
 	    f, 400, NULL,
 	    "{\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\",\"message\":\"max_tokens: Field "
 	    "required\"}}",
 	    LLMK_E_BAD_REQUEST, "max_tokens: Field required"));
-	resp = expect_error(f, 401, NULL, e401, LLMK_E_AUTH, "invalid x-api-key");
+	resp = tu_send_error(f, 401, NULL, e401, LLMK_E_AUTH, "invalid x-api-key");
 	assert_string_equal(llmk_response_error_type(resp), "authentication_error");
 	llmk_response_free(resp);
-	llmk_response_free(expect_error(f, 403, NULL,
-	                                "{\"type\":\"error\",\"error\":{\"type\":\"permission_error\",\"message\":\"Your "
-	                                "API key does not have permission to use the specified resource.\"}}",
-	                                LLMK_E_PERMISSION, "permission"));
-	llmk_response_free(expect_error(
-	    f, 404, NULL, "{\"type\":\"error\",\"error\":{\"type\":\"not_found_error\",\"message\":\"model: claude-9\"}}",
+	llmk_response_free(tu_send_error(f, 403, NULL,
+	                                 "{\"type\":\"error\",\"error\":{\"type\":\"permission_error\",\"message\":"
+	                                 "\"Your API key does not have permission to use the specified resource.\"}}",
+	                                 LLMK_E_PERMISSION, "permission"));
+	llmk_response_free(tu_send_error(
+	    f, 404, NULL, "{\"type\":\"error\",\"error\":{\"type\":\"not_found_error\",\"message\":\"model: "
+	    "claude-9\"}}",
 	    LLMK_E_NOT_FOUND, "model: claude-9"));
-	llmk_response_free(expect_error(f, 413, NULL,
-	                                "{\"type\":\"error\",\"error\":{\"type\":\"request_too_large\",\"message\":"
-	                                "\"Request exceeds the maximum allowed number of bytes.\"}}",
-	                                LLMK_E_TOO_LARGE, "maximum allowed"));
-	resp = expect_error(f, 429, "retry-after: 20\nanthropic-ratelimit-requests-remaining: 0\n", e429,
-	                    LLMK_E_RATE_LIMITED, "rate limit");
+	llmk_response_free(tu_send_error(f, 413, NULL,
+	                                 "{\"type\":\"error\",\"error\":{\"type\":\"request_too_large\",\"message\":"
+	                                 "\"Request exceeds the maximum allowed number of bytes.\"}}",
+	                                 LLMK_E_TOO_LARGE, "maximum allowed"));
+	resp = tu_send_error(f, 429, "retry-after: 20\nanthropic-ratelimit-requests-remaining: 0\n", e429,
+	                     LLMK_E_RATE_LIMITED, "rate limit");
 	assert_int_equal(llmk_response_retry_after_ms(resp), 20000);
 	llmk_response_free(resp);
-	llmk_response_free(expect_error(
+	llmk_response_free(tu_send_error(
 	    f, 500, NULL,
 	    "{\"type\":\"error\",\"error\":{\"type\":\"api_error\",\"message\":\"Internal server error\"}}",
 	    LLMK_E_SERVER, "Internal server error"));
-	resp = expect_error(f, 529, NULL, e529, LLMK_E_OVERLOADED, "Overloaded");
+	resp = tu_send_error(f, 529, NULL, e529, LLMK_E_OVERLOADED, "Overloaded");
 	assert_string_equal(llmk_response_error_type(resp), "overloaded_error");
 	llmk_response_free(resp);
-	llmk_response_free(expect_error(f, 529, NULL, "", LLMK_E_OVERLOADED, "HTTP 529"));
-	llmk_response_free(expect_error(f, 502, NULL, "<html><body>Bad gateway</body></html>", LLMK_E_SERVER,
-	                                "Bad gateway"));
+	llmk_response_free(tu_send_error(f, 529, NULL, "", LLMK_E_OVERLOADED, "HTTP 529"));
+	llmk_response_free(tu_send_error(f, 502, NULL, "<html><body>Bad gateway</body></html>", LLMK_E_SERVER,
+	                                 "Bad gateway"));
 	/* an error body under 200 is an error too */
-	llmk_response_free(expect_error(f, 200, NULL, e529, LLMK_E_OVERLOADED, "Overloaded"));
+	llmk_response_free(tu_send_error(f, 200, NULL, e529, LLMK_E_OVERLOADED, "Overloaded"));
 	free(e400);
 	free(e401);
 	free(e429);
@@ -975,10 +832,10 @@ static void test_key_never_in_errors(void **state)
 {
 	fixture *f = *state;
 
-	llmk_response_free(expect_error(f, 401, NULL,
-	                                "{\"type\":\"error\",\"error\":{\"type\":\"authentication_error\","
-	                                "\"message\":\"invalid x-api-key " KEY " rejected\"}}",
-	                                LLMK_E_AUTH, "rejected"));
+	llmk_response_free(tu_send_error(f, 401, NULL,
+	                                 "{\"type\":\"error\",\"error\":{\"type\":\"authentication_error\","
+	                                 "\"message\":\"invalid x-api-key " KEY " rejected\"}}",
+	                                 LLMK_E_AUTH, "rejected"));
 }
 
 /* ---- over real sockets ---------------------------------------------------- */
@@ -990,11 +847,11 @@ static void test_loopback(void **state)
 	char url[128], *sse = read_data("anthropic/stream_tools.sse", NULL);
 	char *e529 = read_data("anthropic/error_529.json", NULL);
 	llmk_client *c;
-	llmk_request *r = chat("weather?");
+	llmk_request *r = chat_request("weather?");
 	llmk_response *resp;
 	const th_request *req;
 	th_response tr;
-	events e;
+	tu_events e;
 
 	(void)state;
 	assert_non_null(srv);
@@ -1011,8 +868,8 @@ static void test_loopback(void **state)
 	tr.chunked = 1;
 	tr.write_size = 17;
 	th_push(srv, &tr);
-	memset(&e, 0, sizeof(e));
-	assert_int_equal(llmk_stream(c, r, on_event, &e, &resp), LLMK_OK);
+	tu_events_init(&e, TU_EV_ALL);
+	assert_int_equal(llmk_stream(c, r, tu_on_event, &e, &resp), LLMK_OK);
 	assert_int_equal(llmk_response_tool_call_count(resp), 2);
 	assert_string_equal(llmk_response_tool_call_arguments(resp, 1), "{\"timezone\":\"Europe/Paris\"}");
 	assert_string_equal(llmk_response_request_id(resp), "req_loop_1");
@@ -1048,27 +905,27 @@ static void test_loopback(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_request_body, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_defaults_and_plain_content, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tool_results_lead_their_turn, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tool_choice_values, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reasoning_budget, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_json_schema_unsupported, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_request_body, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_defaults_and_plain_content, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_tool_results_lead_their_turn, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_tool_choice_values, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_reasoning_budget, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_json_schema_unsupported, setup, tu_teardown),
 		cmocka_unit_test(test_key_from_environment),
 		cmocka_unit_test(test_capabilities),
-		cmocka_unit_test_setup_teardown(test_response_parsed, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tool_use_parsed, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stop_reasons, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stream_text, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stream_without_event_names, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stream_tool_calls, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stream_cumulative_usage_and_interleaving, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stream_error_inside_200, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stream_truncated, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stream_cancel_and_after_stop, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stream_answered_with_json, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_error_mapping, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_key_never_in_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_response_parsed, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_tool_use_parsed, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_stop_reasons, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_stream_text, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_stream_without_event_names, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_stream_tool_calls, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_stream_cumulative_usage_and_interleaving, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_stream_error_inside_200, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_stream_truncated, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_stream_cancel_and_after_stop, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_stream_answered_with_json, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_error_mapping, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_key_never_in_errors, setup, tu_teardown),
 #ifdef LLMK_TEST_HAVE_CURL
 		cmocka_unit_test(test_loopback),
 #endif

@@ -10,7 +10,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +17,7 @@
 
 #include <jansson.h>
 
-#include "capture.h"
+#include "testutil.h"
 #include "llmkit.h"
 #ifdef LLMK_TEST_HAVE_CURL
 #include "httpd.h"
@@ -28,31 +27,11 @@
 #define KEY "AIzaSyFAKE-test-key-0123456789abcdefghi"
 #define BASE "https://generativelanguage.example.invalid/v1beta"
 
-typedef struct fixture {
-	llmk_client *c;
-	capture cap;
-	char *owned; /* fixture body to free after the test */
-} fixture;
+typedef tu_fixture fixture;
 
 static int setup(void **state)
 {
-	fixture *f = calloc(1, sizeof(*f));
-
-	assert_int_equal(llmk_client_new(&f->c, "gemini/gemini-2.0-flash"), LLMK_OK);
-	assert_int_equal(llmk_client_set_str(f->c, LLMK_OPT_API_KEY, KEY), LLMK_OK);
-	assert_int_equal(llmk_client_set_str(f->c, LLMK_OPT_BASE_URL, BASE "/"), LLMK_OK);
-	capture_install(f->c, &f->cap);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	fixture *f = *state;
-
-	llmk_client_free(f->c);
-	free(f->owned);
-	free(f);
+	*state = tu_fixture_new("gemini/gemini-2.0-flash", KEY, BASE "/");
 	return 0;
 }
 
@@ -65,53 +44,6 @@ static void answer(fixture *f, const char *file, const char *headers)
 	f->cap.resp_len = 0;
 	f->cap.resp_headers = headers;
 	f->cap.status = 0;
-}
-
-static json_t *sent_json(fixture *f)
-{
-	json_error_t err;
-	json_t *j = json_loadb((const char *)f->cap.body, f->cap.body_len, 0, &err);
-
-	if (!j)
-		fail_msg("request body is not JSON: %s\n%s", err.text, f->cap.body);
-	return j;
-}
-
-static json_t *jget(json_t *j, const char *path)
-{
-	char buf[256], *tok, *save;
-	json_t *cur = j;
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (tok = strtok_r(buf, ".", &save); tok && cur; tok = strtok_r(NULL, ".", &save))
-		cur = json_is_array(cur) ? json_array_get(cur, (size_t)atoi(tok)) : json_object_get(cur, tok);
-	return cur;
-}
-
-static const char *jstr(json_t *j, const char *path)
-{
-	return json_string_value(jget(j, path));
-}
-
-static double jnum(json_t *j, const char *path)
-{
-	json_t *v = jget(j, path);
-
-	if (!json_is_number(v))
-		fail_msg("%s is not a number", path);
-	return json_number_value(v);
-}
-
-static int is_call_id(const char *id)
-{
-	size_t i;
-
-	if (!id || strlen(id) != 29 || strncmp(id, "call_", 5))
-		return 0;
-	for (i = 5; i < 29; i++)
-		if (!isxdigit((unsigned char)id[i]))
-			return 0;
-	return 1;
 }
 
 /* ---- request mapping ------------------------------------------------------ */
@@ -172,7 +104,7 @@ static void test_chat_request_body(void **state)
 	assert_string_equal(capture_header(&f->cap, "Content-Type"), "application/json");
 	assert_string_equal(capture_header(&f->cap, "Accept"), "application/json");
 
-	j = sent_json(f);
+	j = sent_json(&f->cap);
 	assert_null(jget(j, "model"));
 	/* system and developer messages become systemInstruction */
 	assert_int_equal(json_array_size(jget(j, "systemInstruction.parts")), 2);
@@ -254,12 +186,11 @@ static void expect_tool_mode(fixture *f, const char *choice, const char *mode)
 	llmk_response *resp;
 	json_t *j;
 
-	llmk_request_new(&r, LLMK_CHAT);
-	llmk_request_add_message(r, LLMK_ROLE_USER, "hi");
+	r = chat_request("hi");
 	llmk_request_add_tool(r, "lookup", NULL, NULL);
 	llmk_request_set_str(r, LLMK_OPT_TOOL_CHOICE, choice);
 	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
-	j = sent_json(f);
+	j = sent_json(&f->cap);
 	assert_string_equal(jstr(j, "toolConfig.functionCallingConfig.mode"), mode);
 	assert_null(jget(j, "toolConfig.functionCallingConfig.allowedFunctionNames"));
 	assert_null(jget(j, "tools.0.functionDeclarations.0.parameters"));
@@ -281,10 +212,9 @@ static void test_request_variants(void **state)
 	expect_tool_mode(f, "required", "ANY");
 
 	/* a bare request: no generationConfig, no systemInstruction, no tools */
-	llmk_request_new(&r, LLMK_CHAT);
-	llmk_request_add_message(r, LLMK_ROLE_USER, "hi");
+	r = chat_request("hi");
 	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
-	j = sent_json(f);
+	j = sent_json(&f->cap);
 	assert_int_equal(json_object_size(j), 1);
 	assert_string_equal(jstr(j, "contents.0.role"), "user");
 	assert_string_equal(jstr(j, "contents.0.parts.0.text"), "hi");
@@ -295,7 +225,7 @@ static void test_request_variants(void **state)
 	llmk_request_set_str(r, LLMK_OPT_RESPONSE_FORMAT, "json_object");
 	llmk_request_set_i64(r, LLMK_OPT_REASONING_BUDGET, 0);
 	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
-	j = sent_json(f);
+	j = sent_json(&f->cap);
 	assert_string_equal(jstr(j, "generationConfig.responseMimeType"), "application/json");
 	assert_null(jget(j, "generationConfig.responseJsonSchema"));
 	assert_int_equal(json_integer_value(jget(j, "generationConfig.thinkingConfig.thinkingBudget")), 0);
@@ -308,7 +238,7 @@ static void test_request_variants(void **state)
 	llmk_request_set_str(r, LLMK_OPT_MODEL, "models/gemini-2.5-pro");
 	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
 	assert_string_equal(f->cap.url, BASE "/models/gemini-2.5-pro:generateContent");
-	j = sent_json(f);
+	j = sent_json(&f->cap);
 	assert_null(jget(j, "generationConfig.responseMimeType"));
 	json_decref(j);
 	llmk_response_free(resp);
@@ -320,8 +250,7 @@ static void test_request_variants(void **state)
 
 	/* tool_choice naming an undeclared tool: refused before sending */
 	f->cap.calls = 0;
-	llmk_request_new(&r, LLMK_CHAT);
-	llmk_request_add_message(r, LLMK_ROLE_USER, "hi");
+	r = chat_request("hi");
 	llmk_request_add_tool(r, "lookup", NULL, NULL);
 	llmk_request_set_str(r, LLMK_OPT_TOOL_CHOICE, "other");
 	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_E_INVALID_ARG);
@@ -341,8 +270,7 @@ static void test_request_variants(void **state)
 	llmk_request_free(r);
 
 	/* a tool result whose call id matches no earlier tool call */
-	llmk_request_new(&r, LLMK_CHAT);
-	llmk_request_add_message(r, LLMK_ROLE_USER, "hi");
+	r = chat_request("hi");
 	llmk_request_add_tool_result(r, "call_missing", "42");
 	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_E_INVALID_ARG);
 	assert_non_null(strstr(llmk_response_error(resp), "call_missing"));
@@ -359,8 +287,7 @@ static void test_unsupported_parameters(void **state)
 
 	answer(f, "gemini/generate_content.json", NULL);
 	f->cap.calls = 0;
-	llmk_request_new(&r, LLMK_CHAT);
-	llmk_request_add_message(r, LLMK_ROLE_USER, "hi");
+	r = chat_request("hi");
 	llmk_request_set_str(r, LLMK_OPT_REASONING_EFFORT, "high");
 	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_E_UNSUPPORTED);
 	assert_non_null(strstr(llmk_response_error(resp), "gemini"));
@@ -370,8 +297,7 @@ static void test_unsupported_parameters(void **state)
 	llmk_request_free(r);
 
 	/* images by http URL: Gemini takes inline data only */
-	llmk_request_new(&r, LLMK_CHAT);
-	llmk_request_add_message(r, LLMK_ROLE_USER, "What is this?");
+	r = chat_request("What is this?");
 	llmk_request_add_image_url(r, "https://example.invalid/cat.jpg", NULL);
 	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_E_UNSUPPORTED);
 	assert_non_null(strstr(llmk_response_error(resp), "gemini"));
@@ -406,8 +332,7 @@ static void test_chat_response_parsed(void **state)
 	size_t rawlen;
 
 	answer(f, "gemini/generate_content.json", "Content-Type: application/json; charset=UTF-8\n");
-	llmk_request_new(&r, LLMK_CHAT);
-	llmk_request_add_message(r, LLMK_ROLE_USER, "hi");
+	r = chat_request("hi");
 	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
 	assert_string_equal(llmk_response_text(resp), "Hello! How can I help you today?");
 	assert_string_equal(llmk_response_reasoning(resp), "");
@@ -434,8 +359,7 @@ static void test_thinking_response(void **state)
 	llmk_response *resp;
 
 	answer(f, "gemini/generate_content_thinking.json", NULL);
-	llmk_request_new(&r, LLMK_CHAT);
-	llmk_request_add_message(r, LLMK_ROLE_USER, "How many r's in strawberry?");
+	r = chat_request("How many r's in strawberry?");
 	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
 	assert_string_equal(llmk_response_text(resp), "There are 3 r's in \"strawberry\".");
 	assert_string_equal(llmk_response_reasoning(resp), "**Counting the letters**\n\nThe word has three r's.");
@@ -459,8 +383,7 @@ static void test_tool_calls_round_trip(void **state)
 	json_t *j;
 
 	answer(f, "gemini/generate_content_tools.json", NULL);
-	llmk_request_new(&r, LLMK_CHAT);
-	llmk_request_add_message(r, LLMK_ROLE_USER, "Weather and time in Paris?");
+	r = chat_request("Weather and time in Paris?");
 	llmk_request_add_tool(r, "get_weather", NULL, "{\"type\":\"object\",\"properties\":{\"location\":{\"type\":\"string\"}}}");
 	llmk_request_add_tool(r, "get_time", NULL, "{\"type\":\"object\",\"properties\":{\"timezone\":{\"type\":\"string\"}}}");
 	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
@@ -494,7 +417,7 @@ static void test_tool_calls_round_trip(void **state)
 	assert_int_equal(llmk_request_add_tool_result(next, id0, "{\"temp_c\":18,\"sky\":\"clear\"}"), LLMK_OK);
 	answer(f, "gemini/generate_content.json", NULL);
 	assert_int_equal(llmk_send(f->c, next, &resp2), LLMK_OK);
-	j = sent_json(f);
+	j = sent_json(&f->cap);
 	assert_int_equal(json_array_size(jget(j, "contents")), 3);
 	assert_string_equal(jstr(j, "contents.1.role"), "model");
 	assert_int_equal(json_array_size(jget(j, "contents.1.parts")), 2); /* no empty text part */
@@ -517,7 +440,7 @@ static void test_tool_calls_round_trip(void **state)
 	llmk_request_set_str(next, LLMK_OPT_MODEL, "gemini-3-pro-preview");
 	assert_int_equal(llmk_send(f->c, next, &resp2), LLMK_OK);
 	assert_string_equal(f->cap.url, BASE "/models/gemini-3-pro-preview:generateContent");
-	j = sent_json(f);
+	j = sent_json(&f->cap);
 	assert_string_equal(jstr(j, "contents.1.parts.0.thoughtSignature"), "skip_thought_signature_validator");
 	assert_null(jget(j, "contents.1.parts.1.thoughtSignature"));
 	assert_null(jget(j, "contents.0.parts.0.thoughtSignature"));
@@ -550,8 +473,7 @@ static void test_other_finish_reasons(void **state)
 	llmk_request *r;
 	llmk_response *resp;
 
-	llmk_request_new(&r, LLMK_CHAT);
-	llmk_request_add_message(r, LLMK_ROLE_USER, "hi");
+	r = chat_request("hi");
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		snprintf(body, sizeof(body),
 		         "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"Once\"}],\"role\":\"model\"},\"finishReason\":"
@@ -580,8 +502,7 @@ static void test_malformed_and_blocked(void **state)
 	llmk_request *r;
 	llmk_response *resp;
 
-	llmk_request_new(&r, LLMK_CHAT);
-	llmk_request_add_message(r, LLMK_ROLE_USER, "hi");
+	r = chat_request("hi");
 	f->cap.resp_body = "{\"candidates\": [";
 	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_E_PROTOCOL);
 	assert_non_null(strstr(llmk_response_error(resp), "not valid JSON"));
@@ -616,67 +537,15 @@ static void test_malformed_and_blocked(void **state)
 
 /* ---- streaming ------------------------------------------------------------ */
 
-typedef struct events {
-	char text[4096], reasoning[1024];
-	int ntext, nreasoning, ntool, nusage, ndone, order_ok;
-	char tool_args[2][256], tool_name[2][64], tool_id[2][64];
-	int64_t usage_in, usage_out;
-} events;
-
-static int32_t on_event(const llmk_event *ev, void *user)
-{
-	events *e = user;
-	int idx;
-
-	if (e->ndone)
-		e->order_ok = 0; /* nothing after DONE */
-	switch (llmk_event_type(ev)) {
-	case LLMK_EVENT_TEXT:
-		assert_int_equal(strlen(llmk_event_text(ev)), llmk_event_text_len(ev));
-		strncat(e->text, llmk_event_text(ev), sizeof(e->text) - strlen(e->text) - 1);
-		e->ntext++;
-		break;
-	case LLMK_EVENT_REASONING:
-		strncat(e->reasoning, llmk_event_text(ev), sizeof(e->reasoning) - strlen(e->reasoning) - 1);
-		e->nreasoning++;
-		break;
-	case LLMK_EVENT_TOOL_CALL:
-		idx = llmk_event_tool_index(ev);
-		assert_true(idx == 0 || idx == 1);
-		strncat(e->tool_args[idx], llmk_event_text(ev), 255 - strlen(e->tool_args[idx]));
-		snprintf(e->tool_name[idx], sizeof(e->tool_name[idx]), "%s", llmk_event_tool_name(ev));
-		snprintf(e->tool_id[idx], sizeof(e->tool_id[idx]), "%s", llmk_event_tool_id(ev));
-		e->ntool++;
-		break;
-	case LLMK_EVENT_USAGE:
-		e->usage_in = llmk_event_usage(ev, LLMK_USAGE_INPUT);
-		e->usage_out = llmk_event_usage(ev, LLMK_USAGE_OUTPUT);
-		e->nusage++;
-		break;
-	case LLMK_EVENT_DONE:
-		e->ndone++;
-		e->order_ok = e->order_ok && e->ndone == 1;
-		return 0;
-	default:
-		fail_msg("unexpected event type %d", llmk_event_type(ev));
-	}
-	return 0;
-}
-
 static void run_text_stream(fixture *f, const char *sse, size_t write_size)
 {
 	llmk_request *r;
 	llmk_response *resp;
-	events e;
+	tu_events e;
 
-	memset(&e, 0, sizeof(e));
-	e.order_ok = 1;
-	f->cap.resp_body = sse;
-	f->cap.resp_headers = "Content-Type: text/event-stream\n";
-	f->cap.write_size = write_size;
-	llmk_request_new(&r, LLMK_CHAT);
-	llmk_request_add_message(r, LLMK_ROLE_USER, "hi");
-	assert_int_equal(llmk_stream(f->c, r, on_event, &e, &resp), LLMK_OK);
+	tu_events_init(&e, TU_EV_ALL);
+	r = chat_request("hi");
+	assert_int_equal(tu_stream(f, r, TU_SSE, sse, write_size, &e, &resp), LLMK_OK);
 	assert_string_equal(f->cap.url, BASE "/models/gemini-2.0-flash:streamGenerateContent?alt=sse");
 	assert_string_equal(capture_header(&f->cap, "Accept"), "text/event-stream");
 	assert_string_equal(capture_header(&f->cap, "x-goog-api-key"), KEY);
@@ -717,13 +586,12 @@ static void test_stream_equals_send(void **state)
 	fixture *f = *state;
 	llmk_request *r;
 	llmk_response *streamed, *plain;
-	events e;
+	tu_events e;
 
-	memset(&e, 0, sizeof(e));
+	tu_events_init(&e, TU_EV_ALL);
 	answer(f, "gemini/stream_thinking.sse", "Content-Type: text/event-stream\n");
-	llmk_request_new(&r, LLMK_CHAT);
-	llmk_request_add_message(r, LLMK_ROLE_USER, "The answer?");
-	assert_int_equal(llmk_stream(f->c, r, on_event, &e, &streamed), LLMK_OK);
+	r = chat_request("The answer?");
+	assert_int_equal(llmk_stream(f->c, r, tu_on_event, &e, &streamed), LLMK_OK);
 	assert_string_equal(e.reasoning, "**Planning** the answer.");
 	assert_int_equal(e.nreasoning, 1);
 	assert_string_equal(e.text, "Forty-two.");
@@ -755,21 +623,19 @@ static void test_stream_tool_calls_every_split(void **state)
 	fixture *f = *state;
 	llmk_request *r;
 	llmk_response *resp;
-	events e;
+	tu_events e;
 	size_t len;
 	char *sse = read_data("gemini/stream_tools.sse", &len);
 
-	llmk_request_new(&r, LLMK_CHAT);
-	llmk_request_add_message(r, LLMK_ROLE_USER, "Weather and time in Paris?");
+	r = chat_request("Weather and time in Paris?");
 	llmk_request_add_tool(r, "get_weather", NULL, NULL);
 	llmk_request_add_tool(r, "get_time", NULL, NULL);
 	f->cap.resp_body = sse;
 	f->cap.resp_headers = "Content-Type: text/event-stream\n";
 	for (size_t ws = 0; ws <= len; ws++) {
-		memset(&e, 0, sizeof(e));
-		e.order_ok = 1;
+		tu_events_init(&e, TU_EV_ALL);
 		f->cap.write_size = ws;
-		assert_int_equal(llmk_stream(f->c, r, on_event, &e, &resp), LLMK_OK);
+		assert_int_equal(llmk_stream(f->c, r, tu_on_event, &e, &resp), LLMK_OK);
 		assert_string_equal(e.text, "Let me check.");
 		assert_int_equal(e.ntool, 2); /* whole calls: one event each */
 		assert_string_equal(e.tool_name[0], "get_weather");
@@ -800,13 +666,12 @@ static void test_stream_error_inside_200(void **state)
 	fixture *f = *state;
 	llmk_request *r;
 	llmk_response *resp;
-	events e;
+	tu_events e;
 
-	memset(&e, 0, sizeof(e));
+	tu_events_init(&e, TU_EV_ALL);
 	answer(f, "gemini/stream_error.sse", "Content-Type: text/event-stream\n");
-	llmk_request_new(&r, LLMK_CHAT);
-	llmk_request_add_message(r, LLMK_ROLE_USER, "hi");
-	assert_int_equal(llmk_stream(f->c, r, on_event, &e, &resp), LLMK_E_SERVER);
+	r = chat_request("hi");
+	assert_int_equal(llmk_stream(f->c, r, tu_on_event, &e, &resp), LLMK_E_SERVER);
 	assert_int_equal(llmk_response_http_status(resp), 200);
 	assert_non_null(strstr(llmk_response_error(resp), "error inside the stream"));
 	assert_non_null(strstr(llmk_response_error(resp), "An internal error has occurred"));
@@ -818,7 +683,7 @@ static void test_stream_error_inside_200(void **state)
 	/* overloaded, reported inside the stream */
 	f->cap.resp_body = "data: {\"error\": {\"code\": 503,\"message\": \"The model is overloaded. Please try again "
 	                   "later.\",\"status\": \"UNAVAILABLE\"}}\r\n\r\n";
-	assert_int_equal(llmk_stream(f->c, r, on_event, &e, &resp), LLMK_E_OVERLOADED);
+	assert_int_equal(llmk_stream(f->c, r, tu_on_event, &e, &resp), LLMK_E_OVERLOADED);
 	assert_non_null(strstr(llmk_response_error(resp), "overloaded"));
 	llmk_response_free(resp);
 	llmk_request_free(r);
@@ -829,28 +694,27 @@ static void test_stream_truncated_and_malformed(void **state)
 	fixture *f = *state;
 	llmk_request *r;
 	llmk_response *resp;
-	events e;
+	tu_events e;
 
-	memset(&e, 0, sizeof(e));
+	tu_events_init(&e, TU_EV_ALL);
 	answer(f, "gemini/stream_truncated.sse", "Content-Type: text/event-stream\n");
-	llmk_request_new(&r, LLMK_CHAT);
-	llmk_request_add_message(r, LLMK_ROLE_USER, "hi");
+	r = chat_request("hi");
 	/* no [DONE] in Gemini streams: EOF before a finishReason is a cut */
-	assert_int_equal(llmk_stream(f->c, r, on_event, &e, &resp), LLMK_E_PROTOCOL);
+	assert_int_equal(llmk_stream(f->c, r, tu_on_event, &e, &resp), LLMK_E_PROTOCOL);
 	assert_non_null(strstr(llmk_response_error(resp), "gemini: stream ended"));
 	assert_string_equal(llmk_response_text(resp), "Cut short");
 	assert_int_equal(e.ndone, 0);
 	llmk_response_free(resp);
 
 	f->cap.resp_body = "data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"Hi\"}\r\n\r\n";
-	assert_int_equal(llmk_stream(f->c, r, on_event, &e, &resp), LLMK_E_PROTOCOL);
+	assert_int_equal(llmk_stream(f->c, r, tu_on_event, &e, &resp), LLMK_E_PROTOCOL);
 	assert_non_null(strstr(llmk_response_error(resp), "stream chunk is not a JSON object"));
 	llmk_response_free(resp);
 
 	/* a blocked prompt: a single chunk with promptFeedback, no candidates */
-	memset(&e, 0, sizeof(e));
+	tu_events_init(&e, TU_EV_ALL);
 	answer(f, "gemini/stream_blocked.sse", "Content-Type: text/event-stream\n");
-	assert_int_equal(llmk_stream(f->c, r, on_event, &e, &resp), LLMK_E_CONTENT_FILTERED);
+	assert_int_equal(llmk_stream(f->c, r, tu_on_event, &e, &resp), LLMK_E_CONTENT_FILTERED);
 	assert_non_null(strstr(llmk_response_error(resp), "blockReason SAFETY"));
 	assert_string_equal(e.text, "");
 	assert_int_equal(e.ndone, 0);
@@ -877,7 +741,7 @@ static void test_embed_single(void **state)
 	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
 	assert_string_equal(f->cap.url, BASE "/models/text-embedding-004:embedContent");
 	assert_string_equal(capture_header(&f->cap, "x-goog-api-key"), KEY);
-	j = sent_json(f);
+	j = sent_json(&f->cap);
 	assert_string_equal(jstr(j, "content.parts.0.text"), "What is the meaning of life?");
 	assert_int_equal(json_array_size(jget(j, "content.parts")), 1);
 	assert_string_equal(jstr(j, "taskType"), "RETRIEVAL_QUERY");
@@ -919,7 +783,7 @@ static void test_embed_batch(void **state)
 		llmk_request_set_str(r, LLMK_OPT_EMBED_INPUT_TYPE, types[k][0]);
 		assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
 		assert_string_equal(f->cap.url, BASE "/models/text-embedding-004:batchEmbedContents");
-		j = sent_json(f);
+		j = sent_json(&f->cap);
 		assert_int_equal(json_object_size(j), 1);
 		assert_int_equal(json_array_size(jget(j, "requests")), 2);
 		for (int i = 0; i < 2; i++) {
@@ -980,7 +844,7 @@ static void test_image(void **state)
 	assert_int_equal(llmk_request_set_str(r, LLMK_OPT_MODEL, "gemini-2.5-flash-image"), LLMK_OK);
 	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
 	assert_string_equal(f->cap.url, BASE "/models/gemini-2.5-flash-image:generateContent");
-	j = sent_json(f);
+	j = sent_json(&f->cap);
 	assert_string_equal(jstr(j, "contents.0.role"), "user");
 	assert_string_equal(jstr(j, "contents.0.parts.0.text"), "a red pixel");
 	assert_int_equal(json_array_size(jget(j, "generationConfig.responseModalities")), 2);
@@ -1033,25 +897,10 @@ static void test_image(void **state)
 static void expect_error(fixture *f, int http, const char *headers, const char *body, llmk_status want,
                          const char *msg_part)
 {
-	llmk_request *r;
-	llmk_response *resp;
+	llmk_response *resp = tu_send_error(f, http, headers, body, want, msg_part);
 
-	f->cap.status = http;
-	f->cap.resp_headers = headers;
-	f->cap.resp_body = body;
-	llmk_request_new(&r, LLMK_CHAT);
-	llmk_request_add_message(r, LLMK_ROLE_USER, "hi");
-	assert_int_equal(llmk_send(f->c, r, &resp), want);
-	assert_int_equal(llmk_response_status(resp), want);
-	assert_int_equal(llmk_response_http_status(resp), http);
-	if (msg_part && !strstr(llmk_response_error(resp), msg_part))
-		fail_msg("error '%s' lacks '%s'", llmk_response_error(resp), msg_part);
 	assert_non_null(strstr(llmk_response_error(resp), "gemini: HTTP"));
-	assert_null(strstr(llmk_response_error(resp), KEY));
 	llmk_response_free(resp);
-	llmk_request_free(r);
-	f->cap.status = 0;
-	f->cap.resp_headers = NULL;
 }
 
 static void test_error_mapping(void **state)
@@ -1084,8 +933,7 @@ static void test_error_mapping(void **state)
 	f->owned = read_data("gemini/error_429.json", NULL);
 	f->cap.status = 429;
 	f->cap.resp_body = f->owned;
-	llmk_request_new(&r, LLMK_CHAT);
-	llmk_request_add_message(r, LLMK_ROLE_USER, "hi");
+	r = chat_request("hi");
 	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_E_RATE_LIMITED);
 	assert_string_equal(llmk_response_error_type(resp), "RESOURCE_EXHAUSTED");
 	assert_string_equal(llmk_response_error_code(resp), "429");
@@ -1109,14 +957,12 @@ static void test_error_mapping(void **state)
 	expect_error(f, 504, NULL, "", LLMK_E_TIMEOUT, "HTTP 504 with no error message");
 	/* a stream request answered with an error status is parsed the same */
 	{
-		events e;
-		memset(&e, 0, sizeof(e));
+		tu_events e;
+		tu_events_init(&e, TU_EV_ALL);
 		f->cap.status = 429;
-		f->cap.resp_body = f->owned;
-		f->cap.resp_headers = "Content-Type: application/json; charset=UTF-8\n";
-		llmk_request_new(&r, LLMK_CHAT);
-		llmk_request_add_message(r, LLMK_ROLE_USER, "hi");
-		assert_int_equal(llmk_stream(f->c, r, on_event, &e, &resp), LLMK_E_RATE_LIMITED);
+		r = chat_request("hi");
+		assert_int_equal(tu_stream(f, r, "Content-Type: application/json; charset=UTF-8\n", f->owned,
+		                           0, &e, &resp), LLMK_E_RATE_LIMITED);
 		assert_non_null(strstr(llmk_response_error(resp), "You exceeded your current quota"));
 		assert_int_equal(e.ndone, 0);
 		llmk_response_free(resp);
@@ -1136,8 +982,7 @@ static void test_key_never_in_url_or_errors(void **state)
 	f->cap.status = 403;
 	f->cap.resp_body = "{\n  \"error\": {\n    \"code\": 403,\n    \"message\": \"Permission denied: Consumer 'api_key:" KEY
 	                   "' has been suspended.\",\n    \"status\": \"PERMISSION_DENIED\"\n  }\n}\n";
-	llmk_request_new(&r, LLMK_CHAT);
-	llmk_request_add_message(r, LLMK_ROLE_USER, "hi");
+	r = chat_request("hi");
 	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_E_PERMISSION);
 	assert_null(strstr(f->cap.url, KEY));
 	assert_null(strstr(f->cap.url, "key"));
@@ -1150,9 +995,9 @@ static void test_key_never_in_url_or_errors(void **state)
 	/* streams too */
 	answer(f, "gemini/stream.sse", "Content-Type: text/event-stream\n");
 	{
-		events e;
-		memset(&e, 0, sizeof(e));
-		assert_int_equal(llmk_stream(f->c, r, on_event, &e, &resp), LLMK_OK);
+		tu_events e;
+		tu_events_init(&e, TU_EV_ALL);
+		assert_int_equal(llmk_stream(f->c, r, tu_on_event, &e, &resp), LLMK_OK);
 	}
 	assert_null(strstr(f->cap.url, KEY));
 	assert_null(strstr(f->cap.url, "key="));
@@ -1174,8 +1019,7 @@ static void check_env_key(const char *want)
 	assert_int_equal(llmk_client_new(&c, "gemini/gemini-2.0-flash"), LLMK_OK);
 	assert_string_equal(llmk_client_base_url(c), "https://generativelanguage.googleapis.com/v1beta");
 	capture_install(c, &cap);
-	llmk_request_new(&r, LLMK_CHAT);
-	llmk_request_add_message(r, LLMK_ROLE_USER, "hi");
+	r = chat_request("hi");
 	if (!want) {
 		assert_int_equal(llmk_client_has_api_key(c), 0);
 		assert_int_equal(llmk_send(c, r, &resp), LLMK_E_AUTH);
@@ -1235,7 +1079,7 @@ static void test_loopback_stream_and_embed(void **state)
 	char *sse = read_data("gemini/stream.sse", NULL);
 	char *cut = read_data("gemini/stream_truncated.sse", NULL);
 	char *emb = read_data("gemini/embed_batch.json", NULL);
-	events e;
+	tu_events e;
 
 	(void)state;
 	assert_non_null(srv);
@@ -1252,11 +1096,9 @@ static void test_loopback_stream_and_embed(void **state)
 	tr.chunked = 1;
 	tr.write_size = 5;
 	th_push(srv, &tr);
-	memset(&e, 0, sizeof(e));
-	e.order_ok = 1;
-	llmk_request_new(&r, LLMK_CHAT);
-	llmk_request_add_message(r, LLMK_ROLE_USER, "Say hello");
-	assert_int_equal(llmk_stream(c, r, on_event, &e, &resp), LLMK_OK);
+	tu_events_init(&e, TU_EV_ALL);
+	r = chat_request("Say hello");
+	assert_int_equal(llmk_stream(c, r, tu_on_event, &e, &resp), LLMK_OK);
 	assert_string_equal(e.text, "Hello! How can I help? \xc3\xa9\xe6\xbc\xa2");
 	assert_int_equal(e.ndone, 1);
 	assert_int_equal(llmk_response_usage(resp, LLMK_USAGE_TOTAL), 13);
@@ -1276,8 +1118,8 @@ static void test_loopback_stream_and_embed(void **state)
 	tr.body = cut;
 	tr.no_length = 1;
 	th_push(srv, &tr);
-	memset(&e, 0, sizeof(e));
-	assert_int_equal(llmk_stream(c, r, on_event, &e, &resp), LLMK_E_PROTOCOL);
+	tu_events_init(&e, TU_EV_ALL);
+	assert_int_equal(llmk_stream(c, r, tu_on_event, &e, &resp), LLMK_E_PROTOCOL);
 	assert_non_null(strstr(llmk_response_error(resp), "stream ended"));
 	assert_int_equal(e.ndone, 0);
 	llmk_response_free(resp);
@@ -1300,8 +1142,7 @@ static void test_loopback_stream_and_embed(void **state)
 	/* a 429 over the wire */
 	th_push_json(srv, 429, "{\n  \"error\": {\n    \"code\": 429,\n    \"message\": \"Resource has been exhausted (e.g. "
 	                       "check quota).\",\n    \"status\": \"RESOURCE_EXHAUSTED\"\n  }\n}\n");
-	llmk_request_new(&r, LLMK_CHAT);
-	llmk_request_add_message(r, LLMK_ROLE_USER, "hi");
+	r = chat_request("hi");
 	assert_int_equal(llmk_send(c, r, &resp), LLMK_E_RATE_LIMITED);
 	assert_non_null(strstr(llmk_response_error(resp), "Resource has been exhausted"));
 	llmk_response_free(resp);
@@ -1318,24 +1159,24 @@ static void test_loopback_stream_and_embed(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_chat_request_body, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_request_variants, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unsupported_parameters, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_chat_response_parsed, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_thinking_response, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tool_calls_round_trip, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_other_finish_reasons, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_malformed_and_blocked, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stream_text_every_split, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stream_equals_send, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stream_tool_calls_every_split, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stream_error_inside_200, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stream_truncated_and_malformed, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_embed_single, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_embed_batch, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_image, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_error_mapping, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_key_never_in_url_or_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_chat_request_body, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_request_variants, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_unsupported_parameters, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_chat_response_parsed, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_thinking_response, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_tool_calls_round_trip, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_other_finish_reasons, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_malformed_and_blocked, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_stream_text_every_split, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_stream_equals_send, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_stream_tool_calls_every_split, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_stream_error_inside_200, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_stream_truncated_and_malformed, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_embed_single, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_embed_batch, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_image, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_error_mapping, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_key_never_in_url_or_errors, setup, tu_teardown),
 		cmocka_unit_test(test_env_keys),
 #ifdef LLMK_TEST_HAVE_CURL
 		cmocka_unit_test(test_loopback_stream_and_embed),

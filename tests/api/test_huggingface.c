@@ -16,7 +16,7 @@
 
 #include <jansson.h>
 
-#include "capture.h"
+#include "testutil.h"
 #include "llmkit.h"
 #ifdef LLMK_TEST_HAVE_CURL
 #include "httpd.h"
@@ -24,11 +24,10 @@
 
 #define TOKEN "hf_TestToken0123456789abcdefABCDEFxyz"
 #define ROUTER "https://router.example.invalid"
+/* The event kinds these streams may bring: no tool calls, no reasoning. */
+#define HF_EVENTS (TU_EV(LLMK_EVENT_TEXT) | TU_EV(LLMK_EVENT_USAGE) | TU_EV(LLMK_EVENT_DONE))
 
-typedef struct fixture {
-	llmk_client *c;
-	capture cap;
-} fixture;
+typedef tu_fixture fixture;
 
 static void clear_env(void)
 {
@@ -39,74 +38,18 @@ static void clear_env(void)
 	unsetenv("TEI_BASE_URL");
 }
 
-/* A client for `model` ("provider/model") with an optional key and base
- * URL, answering through the capture transport. */
-static void use(fixture *f, const char *model, const char *key, const char *base)
-{
-	llmk_client_free(f->c);
-	capture_reset(&f->cap);
-	memset(&f->cap, 0, sizeof(f->cap));
-	assert_int_equal(llmk_client_new(&f->c, model), LLMK_OK);
-	if (key)
-		assert_int_equal(llmk_client_set_str(f->c, LLMK_OPT_API_KEY, key), LLMK_OK);
-	if (base)
-		assert_int_equal(llmk_client_set_str(f->c, LLMK_OPT_BASE_URL, base), LLMK_OK);
-	capture_install(f->c, &f->cap);
-}
-
 static int setup(void **state)
 {
-	fixture *f = calloc(1, sizeof(*f));
-
 	clear_env();
-	use(f, "huggingface/meta-llama/Llama-3.1-8B-Instruct", TOKEN, ROUTER);
-	*state = f;
+	*state = tu_fixture_new("huggingface/meta-llama/Llama-3.1-8B-Instruct", TOKEN, ROUTER);
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	fixture *f = *state;
-
-	llmk_client_free(f->c);
-	free(f);
+	tu_teardown(state);
 	clear_env();
 	return 0;
-}
-
-static json_t *sent_json(const fixture *f)
-{
-	json_error_t err;
-	json_t *j = json_loadb((const char *)f->cap.body, f->cap.body_len, 0, &err);
-
-	if (!j)
-		fail_msg("request body is not JSON: %s\n%s", err.text, f->cap.body);
-	return j;
-}
-
-static json_t *jget(json_t *j, const char *path)
-{
-	char buf[256], *tok, *save;
-	json_t *cur = j;
-
-	strcpy(buf, path);
-	for (tok = strtok_r(buf, ".", &save); tok && cur; tok = strtok_r(NULL, ".", &save))
-		cur = json_is_array(cur) ? json_array_get(cur, (size_t)atoi(tok)) : json_object_get(cur, tok);
-	return cur;
-}
-
-static const char *jstr(json_t *j, const char *path)
-{
-	return json_string_value(jget(j, path));
-}
-
-static llmk_request *chat_request(const char *text)
-{
-	llmk_request *r;
-
-	assert_int_equal(llmk_request_new(&r, LLMK_CHAT), LLMK_OK);
-	assert_int_equal(llmk_request_add_message(r, LLMK_ROLE_USER, text), LLMK_OK);
-	return r;
 }
 
 static llmk_request *embed_request(void)
@@ -155,42 +98,6 @@ static void expect_error(fixture *f, llmk_request *r, int http, const char *head
 
 /* ---- events ------------------------------------------------------------------ */
 
-typedef struct events {
-	char text[1024];
-	char order[64]; /* T text, U usage, D done */
-	int ntext;
-	int64_t usage_in, usage_out;
-} events;
-
-static int32_t on_event(const llmk_event *ev, void *user)
-{
-	events *e = user;
-	size_t n = strlen(e->order);
-
-	switch (llmk_event_type(ev)) {
-	case LLMK_EVENT_TEXT:
-		assert_int_equal(strlen(llmk_event_text(ev)), llmk_event_text_len(ev));
-		strncat(e->text, llmk_event_text(ev), sizeof(e->text) - strlen(e->text) - 1);
-		e->ntext++;
-		if (n < sizeof(e->order) - 1)
-			e->order[n] = 'T';
-		break;
-	case LLMK_EVENT_USAGE:
-		e->usage_in = llmk_event_usage(ev, LLMK_USAGE_INPUT);
-		e->usage_out = llmk_event_usage(ev, LLMK_USAGE_OUTPUT);
-		if (n < sizeof(e->order) - 1)
-			e->order[n] = 'U';
-		break;
-	case LLMK_EVENT_DONE:
-		if (n < sizeof(e->order) - 1)
-			e->order[n] = 'D';
-		break;
-	default:
-		fail_msg("unexpected event type %d", llmk_event_type(ev));
-	}
-	return 0;
-}
-
 /* ---- router chat ------------------------------------------------------------------ */
 
 static void test_router_chat(void **state)
@@ -212,7 +119,7 @@ static void test_router_chat(void **state)
 	assert_string_equal(capture_header(&f->cap, "Authorization"), "Bearer " TOKEN);
 	assert_string_equal(capture_header(&f->cap, "Content-Type"), "application/json");
 	assert_string_equal(capture_header(&f->cap, "Accept"), "application/json");
-	j = sent_json(f);
+	j = sent_json(&f->cap);
 	assert_string_equal(jstr(j, "model"), "meta-llama/Llama-3.1-8B-Instruct:novita");
 	assert_string_equal(jstr(j, "messages.0.role"), "user");
 	assert_string_equal(jstr(j, "messages.0.content"), "What is the capital of France?");
@@ -251,22 +158,20 @@ static void run_router_stream(fixture *f, size_t write_size)
 {
 	llmk_request *r = chat_request("What is the capital of France?");
 	llmk_response *resp;
-	events e;
+	tu_events e;
 	json_t *j;
 
-	memset(&e, 0, sizeof(e));
-	f->cap.resp_body = read_data("huggingface/router_chat_stream.sse", NULL);
-	f->cap.resp_headers = "Content-Type: text/event-stream\n";
-	f->cap.write_size = write_size;
-	assert_int_equal(llmk_stream(f->c, r, on_event, &e, &resp), LLMK_OK);
-	j = sent_json(f);
+	tu_events_init(&e, HF_EVENTS);
+	assert_int_equal(tu_stream(f, r, TU_SSE, read_data("huggingface/router_chat_stream.sse", NULL),
+	                           write_size, &e, &resp), LLMK_OK);
+	j = sent_json(&f->cap);
 	assert_true(json_is_true(jget(j, "stream")));
 	assert_true(json_is_true(jget(j, "stream_options.include_usage")));
 	assert_string_equal(capture_header(&f->cap, "Accept"), "text/event-stream");
 	json_decref(j);
 	assert_string_equal(e.text, "The capital of France is Paris.");
 	assert_int_equal(e.ntext, 2);
-	assert_string_equal(e.order, "TTUD");
+	assert_string_equal(e.seq, "TTUD");
 	assert_int_equal(e.usage_in, 42);
 	assert_int_equal(e.usage_out, 8);
 	assert_string_equal(llmk_response_text(resp), e.text);
@@ -296,7 +201,7 @@ static void test_tgi_chat_request_and_grammar(void **state)
 	llmk_response *resp;
 	json_t *j;
 
-	use(f, "tgi/tgi", NULL, NULL); /* default base, no key */
+	tu_fixture_use(f, "tgi/tgi", NULL, NULL); /* default base, no key */
 	f->cap.resp_body = read_data("huggingface/tgi_chat.json", NULL);
 	assert_int_equal(llmk_request_set_i64(r, LLMK_OPT_MAX_TOKENS, 100), LLMK_OK);
 	assert_int_equal(llmk_request_set_i64(r, LLMK_OPT_SEED, 42), LLMK_OK);
@@ -310,7 +215,7 @@ static void test_tgi_chat_request_and_grammar(void **state)
 
 	assert_string_equal(f->cap.url, "http://127.0.0.1:8080/v1/chat/completions");
 	assert_null(capture_header(&f->cap, "Authorization"));
-	j = sent_json(f);
+	j = sent_json(&f->cap);
 	assert_string_equal(jstr(j, "model"), "tgi");
 	assert_int_equal(json_integer_value(jget(j, "max_tokens")), 100);
 	assert_null(jget(j, "max_completion_tokens"));
@@ -338,14 +243,14 @@ static void test_tgi_chat_request_and_grammar(void **state)
 	llmk_request_set_str(r, LLMK_OPT_JSON_SCHEMA, NULL);
 	assert_int_equal(llmk_request_set_str(r, LLMK_OPT_RESPONSE_FORMAT, "json_object"), LLMK_OK);
 	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
-	j = sent_json(f);
+	j = sent_json(&f->cap);
 	assert_string_equal(jstr(j, "response_format.type"), "json");
 	assert_string_equal(jstr(j, "response_format.value.type"), "object");
 	json_decref(j);
 	llmk_response_free(resp);
 	assert_int_equal(llmk_request_set_str(r, LLMK_OPT_RESPONSE_FORMAT, "text"), LLMK_OK);
 	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
-	j = sent_json(f);
+	j = sent_json(&f->cap);
 	assert_null(jget(j, "response_format"));
 	assert_int_equal(json_integer_value(jget(j, "seed")), 42); /* the rest survives the rewrite */
 	json_decref(j);
@@ -356,7 +261,7 @@ static void test_tgi_chat_request_and_grammar(void **state)
 	assert_int_equal(llmk_request_set_extra_json(r, "{\"response_format\":{\"type\":\"regex\",\"value\":\"[0-9]+\"}}"),
 	                 LLMK_OK);
 	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
-	j = sent_json(f);
+	j = sent_json(&f->cap);
 	assert_string_equal(jstr(j, "response_format.type"), "regex");
 	assert_string_equal(jstr(j, "response_format.value"), "[0-9]+");
 	json_decref(j);
@@ -368,7 +273,7 @@ static void test_tgi_chat_request_and_grammar(void **state)
 	                                       "{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"}}}"),
 	                 LLMK_OK);
 	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
-	j = sent_json(f);
+	j = sent_json(&f->cap);
 	assert_string_equal(jstr(j, "tools.0.type"), "function");
 	assert_string_equal(jstr(j, "tools.0.function.name"), "get_weather");
 	assert_string_equal(jstr(j, "tools.0.function.arguments.properties.city.type"), "string");
@@ -377,7 +282,7 @@ static void test_tgi_chat_request_and_grammar(void **state)
 	llmk_response_free(resp);
 	assert_int_equal(llmk_request_set_str(r, LLMK_OPT_TOOL_CHOICE, "get_weather"), LLMK_OK);
 	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
-	j = sent_json(f);
+	j = sent_json(&f->cap);
 	assert_string_equal(jstr(j, "tool_choice.function.name"), "get_weather");
 	assert_null(jget(j, "tool_choice.type")); /* TGI's ToolChoice object has only "function" */
 	json_decref(j);
@@ -390,7 +295,7 @@ static void test_tgi_chat_request_and_grammar(void **state)
 	assert_int_equal(llmk_request_add_tool_call(r, "call_1", "get_weather", "{\"city\":\"Brooklyn\"}"), LLMK_OK);
 	assert_int_equal(llmk_request_add_tool_result(r, "call_1", "{\"temp\":30}"), LLMK_OK);
 	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
-	j = sent_json(f);
+	j = sent_json(&f->cap);
 	assert_string_equal(jstr(j, "messages.1.role"), "assistant");
 	assert_null(jget(j, "messages.1.content"));
 	assert_string_equal(jstr(j, "messages.1.tool_calls.0.function.name"), "get_weather");
@@ -404,7 +309,7 @@ static void test_tgi_chat_request_and_grammar(void **state)
 
 	/* With a key (HF Inference Endpoints in front of TGI): Bearer. */
 	free((void *)f->cap.resp_body);
-	use(f, "tgi/tgi", TOKEN, "https://xyz.endpoints.example.invalid");
+	tu_fixture_use(f, "tgi/tgi", TOKEN, "https://xyz.endpoints.example.invalid");
 	f->cap.resp_body = read_data("huggingface/tgi_chat.json", NULL);
 	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
 	assert_string_equal(f->cap.url, "https://xyz.endpoints.example.invalid/v1/chat/completions");
@@ -421,18 +326,16 @@ static void test_tgi_stream(void **state)
 	size_t ws[] = {0, 1, 5};
 	llmk_request *r = chat_request("Say OK");
 	llmk_response *resp;
-	events e;
+	tu_events e;
 
-	use(f, "tgi/tgi", NULL, "http://tgi.example.invalid:8080");
+	tu_fixture_use(f, "tgi/tgi", NULL, "http://tgi.example.invalid:8080");
 	for (size_t k = 0; k < 3; k++) {
-		memset(&e, 0, sizeof(e));
-		f->cap.resp_body = read_data("huggingface/tgi_chat_stream.sse", NULL);
-		f->cap.resp_headers = "Content-Type: text/event-stream\n";
-		f->cap.write_size = ws[k];
-		assert_int_equal(llmk_stream(f->c, r, on_event, &e, &resp), LLMK_OK);
+		tu_events_init(&e, HF_EVENTS);
+		assert_int_equal(tu_stream(f, r, TU_SSE, read_data("huggingface/tgi_chat_stream.sse", NULL),
+		                           ws[k], &e, &resp), LLMK_OK);
 		assert_string_equal(f->cap.url, "http://tgi.example.invalid:8080/v1/chat/completions");
 		assert_string_equal(e.text, "OK!");
-		assert_string_equal(e.order, "TTUD");
+		assert_string_equal(e.seq, "TTUD");
 		assert_int_equal(e.usage_in, 39);
 		assert_int_equal(e.usage_out, 3);
 		assert_string_equal(llmk_response_finish_reason(resp), "stop");
@@ -445,12 +348,12 @@ static void test_tgi_stream(void **state)
 
 	/* TGI 2.0: finish_reason in TGI's own words, no [DONE], no usage */
 	for (size_t k = 0; k < 3; k++) {
-		memset(&e, 0, sizeof(e));
+		tu_events_init(&e, HF_EVENTS);
 		f->cap.resp_body = read_data("huggingface/tgi2_chat_stream.sse", NULL);
 		f->cap.write_size = ws[k];
-		assert_int_equal(llmk_stream(f->c, r, on_event, &e, &resp), LLMK_OK);
+		assert_int_equal(llmk_stream(f->c, r, tu_on_event, &e, &resp), LLMK_OK);
 		assert_string_equal(e.text, "Deep learning.");
-		assert_string_equal(e.order, "TTTD");
+		assert_string_equal(e.seq, "TTTD");
 		assert_string_equal(llmk_response_finish_reason(resp), "eos_token");
 		assert_int_equal(llmk_response_finish(resp), LLMK_FINISH_STOP);
 		assert_int_equal(llmk_response_usage(resp, LLMK_USAGE_OUTPUT), -1);
@@ -467,7 +370,7 @@ static void test_tgi_stream_error_inside_200(void **state)
 	fixture *f = *state;
 	llmk_request *r = chat_request("Say OK");
 	llmk_response *resp;
-	events e;
+	tu_events e;
 	static const struct {
 		const char *sse;
 		llmk_status st;
@@ -481,27 +384,26 @@ static void test_tgi_stream_error_inside_200(void **state)
 		 "incomplete_generation", "Incomplete generation"},
 	};
 
-	use(f, "tgi/tgi", NULL, NULL);
-	memset(&e, 0, sizeof(e));
-	f->cap.resp_body = read_data("huggingface/tgi_chat_stream_error.sse", NULL);
-	f->cap.resp_headers = "Content-Type: text/event-stream\n";
-	assert_int_equal(llmk_stream(f->c, r, on_event, &e, &resp), LLMK_E_SERVER);
+	tu_fixture_use(f, "tgi/tgi", NULL, NULL);
+	tu_events_init(&e, HF_EVENTS);
+	assert_int_equal(tu_stream(f, r, TU_SSE, read_data("huggingface/tgi_chat_stream_error.sse", NULL),
+	                           0, &e, &resp), LLMK_E_SERVER);
 	assert_int_equal(llmk_response_http_status(resp), 200);
 	assert_non_null(strstr(llmk_response_error(resp), "error inside the stream"));
 	assert_non_null(strstr(llmk_response_error(resp), "CUDA out of memory"));
 	assert_string_equal(llmk_response_error_type(resp), "generation");
 	assert_string_equal(e.text, "OK");
-	assert_string_equal(e.order, "T"); /* no DONE */
+	assert_string_equal(e.seq, "T"); /* no DONE */
 	llmk_response_free(resp);
 	free((void *)f->cap.resp_body);
 
 	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
-		memset(&e, 0, sizeof(e));
+		tu_events_init(&e, HF_EVENTS);
 		f->cap.resp_body = cases[k].sse;
-		assert_int_equal(llmk_stream(f->c, r, on_event, &e, &resp), cases[k].st);
+		assert_int_equal(llmk_stream(f->c, r, tu_on_event, &e, &resp), cases[k].st);
 		assert_string_equal(llmk_response_error_type(resp), cases[k].type);
 		assert_non_null(strstr(llmk_response_error(resp), cases[k].msg));
-		assert_string_equal(e.order, "");
+		assert_string_equal(e.seq, "");
 		llmk_response_free(resp);
 	}
 
@@ -518,22 +420,21 @@ static void test_tgi_stream_truncated(void **state)
 	fixture *f = *state;
 	llmk_request *r = chat_request("Say OK");
 	llmk_response *resp;
-	events e;
+	tu_events e;
 
-	use(f, "tgi/tgi", NULL, NULL);
-	memset(&e, 0, sizeof(e));
-	f->cap.resp_body = read_data("huggingface/tgi_chat_stream_truncated.sse", NULL);
-	f->cap.resp_headers = "Content-Type: text/event-stream\n";
-	assert_int_equal(llmk_stream(f->c, r, on_event, &e, &resp), LLMK_E_PROTOCOL);
+	tu_fixture_use(f, "tgi/tgi", NULL, NULL);
+	tu_events_init(&e, HF_EVENTS);
+	assert_int_equal(tu_stream(f, r, TU_SSE, read_data("huggingface/tgi_chat_stream_truncated.sse", NULL),
+	                           0, &e, &resp), LLMK_E_PROTOCOL);
 	assert_non_null(strstr(llmk_response_error(resp), "tgi: stream ended before the end-of-stream marker"));
 	assert_string_equal(llmk_response_text(resp), "OK!");
-	assert_string_equal(e.order, "TT");
+	assert_string_equal(e.seq, "TT");
 	llmk_response_free(resp);
 	free((void *)f->cap.resp_body);
 
 	/* a chunk that is not JSON */
 	f->cap.resp_body = "data:{\"object\":\"chat.completion.chunk\",\"choices\":[\n\n";
-	assert_int_equal(llmk_stream(f->c, r, on_event, &e, &resp), LLMK_E_PROTOCOL);
+	assert_int_equal(llmk_stream(f->c, r, tu_on_event, &e, &resp), LLMK_E_PROTOCOL);
 	assert_non_null(strstr(llmk_response_error(resp), "not a JSON object"));
 	llmk_response_free(resp);
 	f->cap.resp_body = NULL;
@@ -545,7 +446,7 @@ static void test_tgi_errors(void **state)
 	fixture *f = *state;
 	llmk_request *r = chat_request("hi");
 
-	use(f, "tgi/tgi", NULL, NULL);
+	tu_fixture_use(f, "tgi/tgi", NULL, NULL);
 	expect_error(f, r, 422, NULL, "huggingface/tgi_error_422.json", LLMK_E_BAD_REQUEST, "validation",
 	             "tgi: HTTP 422: Input validation error: `temperature` must be strictly positive");
 	expect_error(f, r, 422, NULL, "huggingface/tgi_error_422_context.json", LLMK_E_CONTEXT_LENGTH, "validation",
@@ -568,7 +469,7 @@ static void test_tei_embed(void **state)
 	llmk_response *resp;
 	const float *v;
 
-	use(f, "tei/BAAI/bge-small-en-v1.5", NULL, "http://tei.example.invalid:8080");
+	tu_fixture_use(f, "tei/BAAI/bge-small-en-v1.5", NULL, "http://tei.example.invalid:8080");
 	f->cap.resp_body = read_data("huggingface/tei_embed.json", NULL);
 	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
 	assert_string_equal(f->cap.url, "http://tei.example.invalid:8080/embed");
@@ -591,7 +492,7 @@ static void test_tei_embed(void **state)
 	free((void *)f->cap.resp_body);
 
 	/* a key, when set, goes out as Bearer; extra JSON overrides the defaults */
-	use(f, "tei/BAAI/bge-small-en-v1.5", TOKEN, NULL);
+	tu_fixture_use(f, "tei/BAAI/bge-small-en-v1.5", TOKEN, NULL);
 	f->cap.resp_body = read_data("huggingface/tei_embed.json", NULL);
 	assert_int_equal(llmk_request_set_extra_json(r, "{\"truncate\":true}"), LLMK_OK);
 	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
@@ -617,7 +518,7 @@ static void test_tei_errors(void **state)
 	fixture *f = *state;
 	llmk_request *r = embed_request();
 
-	use(f, "tei/BAAI/bge-small-en-v1.5", NULL, NULL);
+	tu_fixture_use(f, "tei/BAAI/bge-small-en-v1.5", NULL, NULL);
 	expect_error(f, r, 413, NULL, "huggingface/tei_error_413.json", LLMK_E_TOO_LARGE, "Validation",
 	             "tei: HTTP 413: batch size 64 > maximum allowed batch size 32");
 	expect_error(f, r, 413, NULL, "huggingface/tei_error_413_context.json", LLMK_E_CONTEXT_LENGTH, "Validation",
@@ -639,7 +540,7 @@ static void test_hf_embed(void **state)
 	llmk_response *resp;
 	const float *v;
 
-	use(f, "huggingface/sentence-transformers/all-MiniLM-L6-v2", TOKEN, ROUTER);
+	tu_fixture_use(f, "huggingface/sentence-transformers/all-MiniLM-L6-v2", TOKEN, ROUTER);
 	f->cap.resp_body = read_data("huggingface/hf_embed.json", NULL);
 	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
 	assert_string_equal(f->cap.url,
@@ -691,7 +592,7 @@ static void test_hf_image(void **state)
 	const uint8_t *data;
 	json_t *j;
 
-	use(f, "huggingface/black-forest-labs/FLUX.1-schnell", TOKEN, ROUTER);
+	tu_fixture_use(f, "huggingface/black-forest-labs/FLUX.1-schnell", TOKEN, ROUTER);
 	assert_int_equal(llmk_request_new(&r, LLMK_IMAGE), LLMK_OK);
 	assert_int_equal(llmk_request_set_str(r, LLMK_OPT_PROMPT, "Astronaut riding a horse"), LLMK_OK);
 	assert_int_equal(llmk_request_set_str(r, LLMK_OPT_IMAGE_SIZE, "512x256"), LLMK_OK);
@@ -702,7 +603,7 @@ static void test_hf_image(void **state)
 	assert_string_equal(f->cap.url, ROUTER "/hf-inference/models/black-forest-labs/FLUX.1-schnell");
 	assert_string_equal(capture_header(&f->cap, "Authorization"), "Bearer " TOKEN);
 	assert_string_equal(capture_header(&f->cap, "Accept"), "image/png");
-	j = sent_json(f);
+	j = sent_json(&f->cap);
 	assert_string_equal(jstr(j, "inputs"), "Astronaut riding a horse");
 	assert_int_equal(json_integer_value(jget(j, "parameters.width")), 512);
 	assert_int_equal(json_integer_value(jget(j, "parameters.height")), 256);
@@ -750,36 +651,13 @@ static void test_hf_image(void **state)
 	free(png);
 }
 
-static char *read_jfk(size_t *len)
-{
-	FILE *fp = fopen(TEST_DATA_DIR "/../../../shared/data/audio/jfk.wav", "rb");
-	char *buf;
-	long n;
-
-	if (!fp)
-		fp = fopen("/work/shared/data/audio/jfk.wav", "rb");
-	if (!fp)
-		return NULL;
-	fseek(fp, 0, SEEK_END);
-	n = ftell(fp);
-	fseek(fp, 0, SEEK_SET);
-	buf = malloc((size_t)n);
-	if (fread(buf, 1, (size_t)n, fp) != (size_t)n) {
-		free(buf);
-		buf = NULL;
-	}
-	fclose(fp);
-	*len = (size_t)n;
-	return buf;
-}
-
 static void test_hf_transcribe(void **state)
 {
 	fixture *f = *state;
 	llmk_request *r;
 	llmk_response *resp;
 	size_t wav_len = 0;
-	char *wav = read_jfk(&wav_len);
+	uint8_t *wav = read_jfk(&wav_len);
 	static const char jfk[] =
 	    " And so my fellow Americans, ask not what your country can do for you, ask what you can do for your country.";
 
@@ -789,7 +667,7 @@ static void test_hf_transcribe(void **state)
 		wav = malloc(wav_len);
 		memcpy(wav, fake, wav_len);
 	}
-	use(f, "huggingface/openai/whisper-large-v3", TOKEN, ROUTER);
+	tu_fixture_use(f, "huggingface/openai/whisper-large-v3", TOKEN, ROUTER);
 	assert_int_equal(llmk_request_new(&r, LLMK_TRANSCRIBE), LLMK_OK);
 	assert_int_equal(llmk_request_set_audio(r, (const uint8_t *)wav, wav_len, "jfk.wav", NULL), LLMK_OK);
 	f->cap.resp_body = read_data("huggingface/hf_asr.json", NULL);
@@ -844,7 +722,7 @@ static void test_hf_errors(void **state)
 	llmk_response *resp;
 	char *body;
 
-	use(f, "huggingface/openai/whisper-large-v3", TOKEN, ROUTER);
+	tu_fixture_use(f, "huggingface/openai/whisper-large-v3", TOKEN, ROUTER);
 	assert_int_equal(llmk_request_new(&r, LLMK_TRANSCRIBE), LLMK_OK);
 	assert_int_equal(llmk_request_set_audio(r, (const uint8_t *)"RIFF", 4, "a.wav", NULL), LLMK_OK);
 
@@ -894,7 +772,7 @@ static void test_unsupported(void **state)
 	fixture *f = *state;
 	llmk_request *r;
 
-	use(f, "tei/BAAI/bge-small-en-v1.5", NULL, NULL);
+	tu_fixture_use(f, "tei/BAAI/bge-small-en-v1.5", NULL, NULL);
 	r = embed_request();
 	assert_int_equal(llmk_request_set_i64(r, LLMK_OPT_DIMENSIONS, 128), LLMK_OK);
 	expect(f, r, LLMK_E_UNSUPPORTED, "tei does not support dimensions for embed requests");
@@ -903,7 +781,7 @@ static void test_unsupported(void **state)
 	expect(f, r, LLMK_E_UNSUPPORTED, "tei does not serve chat requests");
 	llmk_request_free(r);
 
-	use(f, "tgi/tgi", NULL, NULL);
+	tu_fixture_use(f, "tgi/tgi", NULL, NULL);
 	r = embed_request();
 	expect(f, r, LLMK_E_UNSUPPORTED, "tgi does not serve embed requests");
 	llmk_request_free(r);
@@ -912,7 +790,7 @@ static void test_unsupported(void **state)
 	expect(f, r, LLMK_E_UNSUPPORTED, "tgi does not support top_k for chat requests");
 	llmk_request_free(r);
 
-	use(f, "huggingface/meta-llama/Llama-3.1-8B-Instruct", TOKEN, ROUTER);
+	tu_fixture_use(f, "huggingface/meta-llama/Llama-3.1-8B-Instruct", TOKEN, ROUTER);
 	r = chat_request("hi");
 	assert_int_equal(llmk_request_set_str(r, LLMK_OPT_REASONING_EFFORT, "high"), LLMK_OK);
 	expect(f, r, LLMK_E_UNSUPPORTED, "huggingface does not support reasoning_effort for chat requests");
@@ -927,7 +805,7 @@ static void test_hf_token_env(void **state)
 	llmk_response *resp;
 
 	setenv("HF_TOKEN", TOKEN, 1);
-	use(f, "huggingface/sentence-transformers/all-MiniLM-L6-v2", NULL, ROUTER);
+	tu_fixture_use(f, "huggingface/sentence-transformers/all-MiniLM-L6-v2", NULL, ROUTER);
 	f->cap.resp_body = read_data("huggingface/hf_embed.json", NULL);
 	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
 	assert_string_equal(capture_header(&f->cap, "Authorization"), "Bearer " TOKEN);
@@ -937,7 +815,7 @@ static void test_hf_token_env(void **state)
 	/* the hub's older variable works too */
 	unsetenv("HF_TOKEN");
 	setenv("HUGGING_FACE_HUB_TOKEN", "hf_OtherToken9876543210", 1);
-	use(f, "huggingface/sentence-transformers/all-MiniLM-L6-v2", NULL, ROUTER);
+	tu_fixture_use(f, "huggingface/sentence-transformers/all-MiniLM-L6-v2", NULL, ROUTER);
 	f->cap.resp_body = read_data("huggingface/hf_embed.json", NULL);
 	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
 	assert_string_equal(capture_header(&f->cap, "Authorization"), "Bearer hf_OtherToken9876543210");
@@ -946,14 +824,14 @@ static void test_hf_token_env(void **state)
 	unsetenv("HUGGING_FACE_HUB_TOKEN");
 
 	/* none: the router needs one, and says which variable */
-	use(f, "huggingface/sentence-transformers/all-MiniLM-L6-v2", NULL, ROUTER);
+	tu_fixture_use(f, "huggingface/sentence-transformers/all-MiniLM-L6-v2", NULL, ROUTER);
 	expect(f, r, LLMK_E_AUTH, "HF_TOKEN");
 	assert_int_equal(f->cap.calls, 0);
 
 	/* HF_BASE_URL moves the router */
 	setenv("HF_BASE_URL", "https://proxy.example.invalid/hf", 1);
 	setenv("HF_TOKEN", TOKEN, 1);
-	use(f, "huggingface/sentence-transformers/all-MiniLM-L6-v2", NULL, NULL);
+	tu_fixture_use(f, "huggingface/sentence-transformers/all-MiniLM-L6-v2", NULL, NULL);
 	f->cap.resp_body = read_data("huggingface/hf_embed.json", NULL);
 	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
 	assert_string_equal(f->cap.url, "https://proxy.example.invalid/hf/hf-inference/models/sentence-transformers/"
@@ -969,6 +847,7 @@ static void test_token_never_in_errors(void **state)
 	fixture *f = *state;
 	llmk_request *r = chat_request("hi");
 	llmk_response *resp;
+	tu_events e;
 
 	f->cap.status = 401;
 	f->cap.resp_headers = "Content-Type: application/json\n";
@@ -982,7 +861,8 @@ static void test_token_never_in_errors(void **state)
 	f->cap.status = 0;
 	f->cap.resp_headers = "Content-Type: text/event-stream\n";
 	f->cap.resp_body = "data: {\"error\":\"bad token " TOKEN "\",\"error_type\":\"validation\"}\n\n";
-	assert_int_equal(llmk_stream(f->c, r, on_event, &(events){0}, &resp), LLMK_E_BAD_REQUEST);
+	tu_events_init(&e, HF_EVENTS);
+	assert_int_equal(llmk_stream(f->c, r, tu_on_event, &e, &resp), LLMK_E_BAD_REQUEST);
 	assert_null(strstr(llmk_response_error(resp), TOKEN));
 	llmk_response_free(resp);
 	f->cap.resp_body = NULL;
@@ -1004,8 +884,8 @@ static void test_http_end_to_end(void **state)
 	char *sse = read_data("huggingface/tgi_chat_stream.sse", NULL);
 	char *asr = read_data("huggingface/hf_asr.json", NULL);
 	size_t wav_len = 0;
-	char *wav = read_jfk(&wav_len);
-	events e;
+	uint8_t *wav = read_jfk(&wav_len);
+	tu_events e;
 
 	(void)state;
 	assert_non_null(srv);
@@ -1020,10 +900,10 @@ static void test_http_end_to_end(void **state)
 	tr.write_size = 3;
 	th_push(srv, &tr);
 	r = chat_request("Say OK");
-	memset(&e, 0, sizeof(e));
-	assert_int_equal(llmk_stream(c, r, on_event, &e, &resp), LLMK_OK);
+	tu_events_init(&e, HF_EVENTS);
+	assert_int_equal(llmk_stream(c, r, tu_on_event, &e, &resp), LLMK_OK);
 	assert_string_equal(e.text, "OK!");
-	assert_string_equal(e.order, "TTUD");
+	assert_string_equal(e.seq, "TTUD");
 	assert_int_equal(llmk_response_finish(resp), LLMK_FINISH_STOP);
 	req = th_request_at(srv, 0);
 	assert_string_equal(req->target, "/v1/chat/completions");

@@ -16,71 +16,22 @@
 
 #include <jansson.h>
 
-#include "capture.h"
+#include "testutil.h"
 #include "llmkit.h"
 #ifdef LLMK_TEST_HAVE_CURL
 #include "httpd.h"
 #endif
 
-typedef struct fixture {
-	llmk_client *c;
-	capture cap;
-} fixture;
+typedef tu_fixture fixture;
+
+#define QUESTION "why is the sky blue?"
 
 static int setup(void **state)
 {
-	fixture *f = calloc(1, sizeof(*f));
-
 	unsetenv("OLLAMA_HOST");
 	unsetenv("OLLAMA_API_KEY");
-	assert_int_equal(llmk_client_new(&f->c, "ollama/llama3.2"), LLMK_OK);
-	capture_install(f->c, &f->cap);
-	*state = f;
+	*state = tu_fixture_new("ollama/llama3.2", NULL, NULL);
 	return 0;
-}
-
-static int teardown(void **state)
-{
-	fixture *f = *state;
-
-	llmk_client_free(f->c);
-	free(f);
-	return 0;
-}
-
-static json_t *sent_json(const capture *cap)
-{
-	json_error_t err;
-	json_t *j = json_loadb((const char *)cap->body, cap->body_len, 0, &err);
-
-	if (!j)
-		fail_msg("request body is not JSON: %s\n%s", err.text, cap->body);
-	return j;
-}
-
-static json_t *jget(json_t *j, const char *path)
-{
-	char buf[256], *tok, *save;
-	json_t *cur = j;
-
-	strcpy(buf, path);
-	for (tok = strtok_r(buf, ".", &save); tok && cur; tok = strtok_r(NULL, ".", &save))
-		cur = json_is_array(cur) ? json_array_get(cur, (size_t)atoi(tok)) : json_object_get(cur, tok);
-	return cur;
-}
-
-static const char *jstr(json_t *j, const char *path)
-{
-	return json_string_value(jget(j, path));
-}
-
-static llmk_request *chat_hi(void)
-{
-	llmk_request *r;
-
-	assert_int_equal(llmk_request_new(&r, LLMK_CHAT), LLMK_OK);
-	assert_int_equal(llmk_request_add_message(r, LLMK_ROLE_USER, "why is the sky blue?"), LLMK_OK);
-	return r;
 }
 
 /* ---- request mapping ---------------------------------------------------- */
@@ -224,7 +175,7 @@ static void expect_body(fixture *f, llmk_request *r, const char *key, const char
 static void test_format_and_think_values(void **state)
 {
 	fixture *f = *state;
-	llmk_request *r = chat_hi();
+	llmk_request *r = chat_request(QUESTION);
 	llmk_response *resp;
 
 	llmk_request_set_str(r, LLMK_OPT_RESPONSE_FORMAT, "json_object");
@@ -256,7 +207,7 @@ static void test_format_and_think_values(void **state)
 static void test_unsupported_parameters(void **state)
 {
 	fixture *f = *state;
-	llmk_request *r = chat_hi();
+	llmk_request *r = chat_request(QUESTION);
 	llmk_response *resp;
 	json_t *j;
 
@@ -269,7 +220,7 @@ static void test_unsupported_parameters(void **state)
 	llmk_request_free(r);
 
 	/* a remote image: Ollama takes inline data only */
-	r = chat_hi();
+	r = chat_request(QUESTION);
 	llmk_request_add_image_url(r, "https://example.invalid/cat.jpg", NULL);
 	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_E_UNSUPPORTED);
 	assert_non_null(strstr(llmk_response_error(resp), "ollama"));
@@ -315,7 +266,7 @@ static void test_unsupported_parameters(void **state)
 static void test_chat_response_parsed(void **state)
 {
 	fixture *f = *state;
-	llmk_request *r = chat_hi();
+	llmk_request *r = chat_request(QUESTION);
 	llmk_response *resp;
 
 	f->cap.resp_body = read_data("ollama/chat.json", NULL);
@@ -347,22 +298,10 @@ static void test_chat_response_parsed(void **state)
 	llmk_request_free(r);
 }
 
-static int is_call_id(const char *id)
-{
-	size_t i;
-
-	if (!id || strlen(id) != 29 || strncmp(id, "call_", 5))
-		return 0;
-	for (i = 5; i < 29; i++)
-		if (!strchr("0123456789abcdef", id[i]))
-			return 0;
-	return 1;
-}
-
 static void test_chat_tool_calls_parsed(void **state)
 {
 	fixture *f = *state;
-	llmk_request *r = chat_hi();
+	llmk_request *r = chat_request(QUESTION);
 	llmk_response *resp;
 	char id[64];
 	json_t *j;
@@ -457,73 +396,16 @@ static void test_embed(void **state)
 
 /* ---- streams ---------------------------------------------------------------- */
 
-typedef struct events {
-	char text[1024], reasoning[1024], order[64];
-	int ntext, nreason, ntool, nusage, ndone;
-	char tool_args[2][128], tool_name[2][64], tool_id[2][64];
-	int64_t usage_in, usage_out;
-} events;
-
-static void note(events *e, char c)
-{
-	size_t n = strlen(e->order);
-
-	if (n + 1 < sizeof(e->order) && (!n || e->order[n - 1] != c))
-		e->order[n] = c; /* runs of one kind collapse: "RTU" etc. */
-}
-
-static int32_t on_event(const llmk_event *ev, void *user)
-{
-	events *e = user;
-	int idx;
-
-	switch (llmk_event_type(ev)) {
-	case LLMK_EVENT_TEXT:
-		assert_int_equal(strlen(llmk_event_text(ev)), llmk_event_text_len(ev));
-		strncat(e->text, llmk_event_text(ev), sizeof(e->text) - strlen(e->text) - 1);
-		e->ntext++;
-		note(e, 'T');
-		break;
-	case LLMK_EVENT_REASONING:
-		strncat(e->reasoning, llmk_event_text(ev), sizeof(e->reasoning) - strlen(e->reasoning) - 1);
-		e->nreason++;
-		note(e, 'R');
-		break;
-	case LLMK_EVENT_TOOL_CALL:
-		idx = llmk_event_tool_index(ev);
-		assert_true(idx == 0 || idx == 1);
-		strncat(e->tool_args[idx], llmk_event_text(ev), 127 - strlen(e->tool_args[idx]));
-		strcpy(e->tool_name[idx], llmk_event_tool_name(ev));
-		strcpy(e->tool_id[idx], llmk_event_tool_id(ev));
-		e->ntool++;
-		note(e, 'C');
-		break;
-	case LLMK_EVENT_USAGE:
-		e->usage_in = llmk_event_usage(ev, LLMK_USAGE_INPUT);
-		e->usage_out = llmk_event_usage(ev, LLMK_USAGE_OUTPUT);
-		e->nusage++;
-		note(e, 'U');
-		break;
-	case LLMK_EVENT_DONE:
-		e->ndone++;
-		note(e, 'D');
-		break;
-	default:
-		fail_msg("unexpected event type %d", llmk_event_type(ev));
-	}
-	return 0;
-}
-
 #define STREAM_TEXT "The sky is blue \xe2\x80\x94 caf\xc3\xa9 \xe7\xa9\xba."
 
-static void check_text_stream(const events *e, llmk_response *resp)
+static void check_text_stream(const tu_events *e, llmk_response *resp)
 {
 	assert_int_equal(llmk_response_status(resp), LLMK_OK);
 	assert_string_equal(e->text, STREAM_TEXT);
 	assert_int_equal(e->ntext, 5); /* the empty content of the done line is no event */
 	assert_int_equal(e->nusage, 1);
 	assert_int_equal(e->ndone, 1);
-	assert_string_equal(e->order, "TUD");
+	assert_string_equal(e->runs, "TUD");
 	assert_int_equal(e->usage_in, 26);
 	assert_int_equal(e->usage_out, 282);
 	assert_string_equal(llmk_response_text(resp), STREAM_TEXT);
@@ -533,15 +415,12 @@ static void check_text_stream(const events *e, llmk_response *resp)
 	assert_int_equal(llmk_response_usage(resp, LLMK_USAGE_TOTAL), 308);
 }
 
-static void run_stream(fixture *f, const char *body, size_t write_size, events *e, llmk_response **resp)
+static void run_stream(fixture *f, const char *body, size_t write_size, tu_events *e, llmk_response **resp)
 {
-	llmk_request *r = chat_hi();
+	llmk_request *r = chat_request(QUESTION);
 
-	memset(e, 0, sizeof(*e));
-	f->cap.resp_body = body;
-	f->cap.resp_headers = "Content-Type: application/x-ndjson\n";
-	f->cap.write_size = write_size;
-	llmk_stream(f->c, r, on_event, e, resp);
+	tu_events_init(e, TU_EV_ALL);
+	tu_stream(f, r, "Content-Type: application/x-ndjson\n", body, write_size, e, resp);
 	llmk_request_free(r);
 	f->cap.write_size = 0;
 }
@@ -552,7 +431,7 @@ static void test_stream_request_and_text(void **state)
 	char *body = read_data("ollama/chat_stream.ndjson", NULL);
 	size_t sizes[] = {0, 1, 2, 3, 7, 64, 113};
 	llmk_response *resp;
-	events e;
+	tu_events e;
 	json_t *j;
 
 	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
@@ -593,10 +472,10 @@ static void test_stream_split_at_every_byte(void **state)
 {
 	llmk_client *c;
 	llmk_transport t;
-	llmk_request *r = chat_hi();
+	llmk_request *r = chat_request(QUESTION);
 	llmk_response *resp;
 	split_body sb;
-	events e;
+	tu_events e;
 
 	(void)state;
 	sb.body = read_data("ollama/chat_stream.ndjson", &sb.len);
@@ -605,8 +484,8 @@ static void test_stream_split_at_every_byte(void **state)
 	t.send = split_send;
 	assert_int_equal(llmk_client_set_transport(c, &t, &sb), LLMK_OK);
 	for (sb.split = 0; sb.split <= sb.len; sb.split++) {
-		memset(&e, 0, sizeof(e));
-		assert_int_equal(llmk_stream(c, r, on_event, &e, &resp), LLMK_OK);
+		tu_events_init(&e, TU_EV_ALL);
+		assert_int_equal(llmk_stream(c, r, tu_on_event, &e, &resp), LLMK_OK);
 		check_text_stream(&e, resp);
 		llmk_response_free(resp);
 	}
@@ -621,7 +500,7 @@ static void test_stream_keepalive_crlf_and_no_final_newline(void **state)
 	char *body = read_data("ollama/chat_stream.ndjson", NULL), *odd, *p, *o;
 	size_t len = strlen(body);
 	llmk_response *resp;
-	events e;
+	tu_events e;
 
 	/* blank keep-alive lines (also with spaces and CR), CRLF line ends */
 	odd = malloc(len * 3 + 64);
@@ -657,7 +536,7 @@ static void test_stream_truncated_is_protocol_error(void **state)
 	fixture *f = *state;
 	char *body = read_data("ollama/chat_stream.ndjson", NULL);
 	llmk_response *resp;
-	events e;
+	tu_events e;
 
 	/* cut before the done line */
 	*strstr(body, "{\"model\":\"llama3.2\",\"created_at\":\"2023-08-04T19:22:45") = 0;
@@ -684,15 +563,15 @@ static void test_stream_tools_and_thinking(void **state)
 	char *body = read_data("ollama/chat_stream_tools.ndjson", NULL);
 	size_t sizes[] = {0, 1, 17};
 	llmk_response *resp;
-	events e;
+	tu_events e;
 
 	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
 		run_stream(f, body, sizes[k], &e, &resp);
 		assert_int_equal(llmk_response_status(resp), LLMK_OK);
-		assert_string_equal(e.order, "RCUD");
+		assert_string_equal(e.runs, "RCUD");
 		assert_string_equal(e.reasoning, "The user wants the weather in Toronto.");
 		assert_string_equal(llmk_response_reasoning(resp), e.reasoning);
-		assert_int_equal(e.nreason, 2);
+		assert_int_equal(e.nreasoning, 2);
 		assert_int_equal(e.ntext, 0);
 		assert_int_equal(e.ntool, 2);
 		assert_string_equal(e.tool_name[0], "get_current_weather");
@@ -720,7 +599,7 @@ static void test_stream_error_inside_200(void **state)
 	fixture *f = *state;
 	char *body = read_data("ollama/chat_stream_error.ndjson", NULL);
 	llmk_response *resp;
-	events e;
+	tu_events e;
 
 	run_stream(f, body, 4, &e, &resp);
 	assert_int_equal(llmk_response_status(resp), LLMK_E_SERVER);
@@ -739,17 +618,16 @@ static void test_stream_answered_with_one_object(void **state)
 	fixture *f = *state;
 	char *body = read_data("ollama/chat_tools.json", NULL);
 	llmk_response *resp;
-	events e;
+	tu_events e;
 
-	llmk_request *r = chat_hi();
+	llmk_request *r = chat_request(QUESTION);
 
 	/* a proxy or old server ignoring "stream": one JSON object, done:true */
-	memset(&e, 0, sizeof(e));
-	f->cap.resp_body = body;
-	f->cap.resp_headers = "Content-Type: application/json; charset=utf-8\n";
-	assert_int_equal(llmk_stream(f->c, r, on_event, &e, &resp), LLMK_OK);
+	tu_events_init(&e, TU_EV_ALL);
+	assert_int_equal(tu_stream(f, r, "Content-Type: application/json; charset=utf-8\n", body,
+	                           0, &e, &resp), LLMK_OK);
 	llmk_request_free(r);
-	assert_string_equal(e.order, "CUD");
+	assert_string_equal(e.runs, "CUD");
 	assert_string_equal(e.tool_name[0], "get_current_weather");
 	assert_int_equal(llmk_response_finish(resp), LLMK_FINISH_TOOL_CALLS);
 	assert_int_equal(e.usage_in, 122);
@@ -761,7 +639,7 @@ static void test_stream_answered_with_one_object(void **state)
 
 static void expect_error(fixture *f, int http, const char *body, llmk_status want, const char *part)
 {
-	llmk_request *r = chat_hi();
+	llmk_request *r = chat_request(QUESTION);
 	llmk_response *resp;
 
 	f->cap.status = http;
@@ -813,7 +691,7 @@ static void expect_host(const char *env, const char *want)
 static void test_ollama_host_and_key(void **state)
 {
 	llmk_client *c;
-	llmk_request *r = chat_hi();
+	llmk_request *r = chat_request(QUESTION);
 	llmk_response *resp;
 	capture cap;
 
@@ -858,12 +736,12 @@ static void test_http_loopback(void **state)
 {
 	th_server *srv = th_start();
 	llmk_client *c;
-	llmk_request *r = chat_hi();
+	llmk_request *r = chat_request(QUESTION);
 	llmk_response *resp;
 	const th_request *req;
 	th_response tr;
 	char *body = read_data("ollama/chat_stream.ndjson", NULL), host[64];
-	events e;
+	tu_events e;
 	json_t *j;
 
 	(void)state;
@@ -881,8 +759,8 @@ static void test_http_loopback(void **state)
 	tr.chunked = 1;
 	tr.write_size = 9;
 	th_push(srv, &tr);
-	memset(&e, 0, sizeof(e));
-	assert_int_equal(llmk_stream(c, r, on_event, &e, &resp), LLMK_OK);
+	tu_events_init(&e, TU_EV_ALL);
+	assert_int_equal(llmk_stream(c, r, tu_on_event, &e, &resp), LLMK_OK);
 	check_text_stream(&e, resp);
 	llmk_response_free(resp);
 	req = th_request_at(srv, 0);
@@ -910,23 +788,23 @@ static void test_http_loopback(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_chat_request_body, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_format_and_think_values, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unsupported_parameters, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_chat_response_parsed, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_chat_tool_calls_parsed, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_embed, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stream_request_and_text, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stream_split_at_every_byte, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stream_keepalive_crlf_and_no_final_newline, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stream_truncated_is_protocol_error, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stream_tools_and_thinking, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stream_error_inside_200, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stream_answered_with_one_object, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ollama_host_and_key, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_chat_request_body, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_format_and_think_values, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_unsupported_parameters, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_chat_response_parsed, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_chat_tool_calls_parsed, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_embed, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_stream_request_and_text, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_stream_split_at_every_byte, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_stream_keepalive_crlf_and_no_final_newline, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_stream_truncated_is_protocol_error, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_stream_tools_and_thinking, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_stream_error_inside_200, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_stream_answered_with_one_object, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_errors, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_ollama_host_and_key, setup, tu_teardown),
 #ifdef LLMK_TEST_HAVE_CURL
-		cmocka_unit_test_setup_teardown(test_http_loopback, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_http_loopback, setup, tu_teardown),
 #endif
 	};
 	return cmocka_run_group_tests_name("ollama", tests, NULL, NULL);

@@ -15,79 +15,19 @@
 
 #include <jansson.h>
 
-#include "capture.h"
+#include "testutil.h"
 #include "llmkit.h"
 
 #define KEY "sk-test-0123456789abcdef0123456789abcdef"
+/* The event kinds an OpenAI stream may bring: no reasoning. */
+#define OPENAI_EVENTS (TU_EV_ALL & ~TU_EV(LLMK_EVENT_REASONING))
 
-typedef struct fixture {
-	llmk_client *c;
-	capture cap;
-} fixture;
+typedef tu_fixture fixture;
 
 static int setup(void **state)
 {
-	fixture *f = calloc(1, sizeof(*f));
-
-	assert_int_equal(llmk_client_new(&f->c, "openai/gpt-4o-mini"), LLMK_OK);
-	assert_int_equal(llmk_client_set_str(f->c, LLMK_OPT_API_KEY, KEY), LLMK_OK);
-	assert_int_equal(llmk_client_set_str(f->c, LLMK_OPT_BASE_URL, "https://api.example.invalid/v1/"), LLMK_OK);
-	capture_install(f->c, &f->cap);
-	*state = f;
+	*state = tu_fixture_new("openai/gpt-4o-mini", KEY, "https://api.example.invalid/v1/");
 	return 0;
-}
-
-static int teardown(void **state)
-{
-	fixture *f = *state;
-
-	llmk_client_free(f->c);
-	free(f);
-	return 0;
-}
-
-/* strstr over a body that may contain NUL bytes */
-static const char *find(const capture *cap, const char *needle)
-{
-	size_t n = strlen(needle);
-
-	for (size_t i = 0; i + n <= cap->body_len; i++)
-		if (!memcmp(cap->body + i, needle, n))
-			return (const char *)cap->body + i;
-	return NULL;
-}
-
-static json_t *sent_json(fixture *f)
-{
-	json_error_t err;
-	json_t *j = json_loadb((const char *)f->cap.body, f->cap.body_len, 0, &err);
-
-	if (!j)
-		fail_msg("request body is not JSON: %s\n%s", err.text, f->cap.body);
-	return j;
-}
-
-static const char *jstr(json_t *j, const char *path)
-{
-	/* path like "messages.1.content" */
-	char buf[256], *tok, *save;
-	json_t *cur = j;
-
-	strcpy(buf, path);
-	for (tok = strtok_r(buf, ".", &save); tok && cur; tok = strtok_r(NULL, ".", &save))
-		cur = json_is_array(cur) ? json_array_get(cur, (size_t)atoi(tok)) : json_object_get(cur, tok);
-	return json_string_value(cur);
-}
-
-static json_t *jget(json_t *j, const char *path)
-{
-	char buf[256], *tok, *save;
-	json_t *cur = j;
-
-	strcpy(buf, path);
-	for (tok = strtok_r(buf, ".", &save); tok && cur; tok = strtok_r(NULL, ".", &save))
-		cur = json_is_array(cur) ? json_array_get(cur, (size_t)atoi(tok)) : json_object_get(cur, tok);
-	return cur;
 }
 
 /* ---- request mapping ---------------------------------------------------- */
@@ -130,7 +70,7 @@ static void test_chat_request_body(void **state)
 	assert_string_equal(capture_header(&f->cap, "Authorization"), "Bearer " KEY);
 	assert_string_equal(capture_header(&f->cap, "Content-Type"), "application/json");
 
-	j = sent_json(f);
+	j = sent_json(&f->cap);
 	assert_string_equal(jstr(j, "model"), "gpt-4o-mini");
 	assert_int_equal(json_array_size(jget(j, "messages")), 5);
 	assert_string_equal(jstr(j, "messages.0.role"), "system");
@@ -183,8 +123,7 @@ static void test_stream_null_callback(void **state)
 	llmk_request *r;
 	llmk_response *resp;
 
-	llmk_request_new(&r, LLMK_CHAT);
-	llmk_request_add_message(r, LLMK_ROLE_USER, "hi");
+	r = chat_request("hi");
 	assert_int_equal(llmk_stream(f->c, r, NULL, NULL, &resp), LLMK_E_INVALID_ARG);
 	assert_non_null(resp);
 	assert_non_null(strstr(llmk_response_error(resp), "callback is NULL"));
@@ -193,70 +132,19 @@ static void test_stream_null_callback(void **state)
 	llmk_request_free(r);
 }
 
-typedef struct events {
-	char text[4096];
-	int ntext, ntool, nusage, ndone, order_ok;
-	char tool_args[2][256];
-	char tool_name[2][64];
-	char tool_id[2][64];
-	int64_t usage_in, usage_out;
-	int stop_after; /* cancel after this many text events (0 = never) */
-} events;
-
-static int32_t on_event(const llmk_event *ev, void *user)
-{
-	events *e = user;
-	int idx;
-
-	switch (llmk_event_type(ev)) {
-	case LLMK_EVENT_TEXT:
-		assert_int_equal(strlen(llmk_event_text(ev)), llmk_event_text_len(ev));
-		strncat(e->text, llmk_event_text(ev), sizeof(e->text) - strlen(e->text) - 1);
-		e->ntext++;
-		if (e->ndone)
-			e->order_ok = 0;
-		if (e->stop_after && e->ntext >= e->stop_after)
-			return 1;
-		break;
-	case LLMK_EVENT_TOOL_CALL:
-		idx = llmk_event_tool_index(ev);
-		assert_true(idx == 0 || idx == 1);
-		strncat(e->tool_args[idx], llmk_event_text(ev), 255 - strlen(e->tool_args[idx]));
-		strcpy(e->tool_name[idx], llmk_event_tool_name(ev));
-		strcpy(e->tool_id[idx], llmk_event_tool_id(ev));
-		e->ntool++;
-		break;
-	case LLMK_EVENT_USAGE:
-		e->usage_in = llmk_event_usage(ev, LLMK_USAGE_INPUT);
-		e->usage_out = llmk_event_usage(ev, LLMK_USAGE_OUTPUT);
-		e->nusage++;
-		break;
-	case LLMK_EVENT_DONE:
-		e->ndone++;
-		break;
-	default:
-		fail_msg("unexpected event type %d", llmk_event_type(ev));
-	}
-	return 0;
-}
-
 static void run_text_stream(fixture *f, size_t write_size)
 {
 	llmk_request *r;
 	llmk_response *resp, *plain;
-	events e;
+	tu_events e;
 	json_t *j;
 
-	memset(&e, 0, sizeof(e));
-	e.order_ok = 1;
-	f->cap.resp_body = read_data("openai/chat_stream.sse", NULL);
-	f->cap.resp_headers = "Content-Type: text/event-stream; charset=utf-8\nx-request-id: req_stream_1\n";
-	f->cap.write_size = write_size;
-	llmk_request_new(&r, LLMK_CHAT);
-	llmk_request_add_message(r, LLMK_ROLE_USER, "hi");
-	assert_int_equal(llmk_stream(f->c, r, on_event, &e, &resp), LLMK_OK);
+	tu_events_init(&e, OPENAI_EVENTS);
+	r = chat_request("hi");
+	assert_int_equal(tu_stream(f, r, "Content-Type: text/event-stream; charset=utf-8\nx-request-id: req_stream_1\n",
+	                           read_data("openai/chat_stream.sse", NULL), write_size, &e, &resp), LLMK_OK);
 
-	j = sent_json(f);
+	j = sent_json(&f->cap);
 	assert_true(json_is_true(jget(j, "stream")));
 	assert_true(json_is_true(jget(j, "stream_options.include_usage")));
 	assert_string_equal(capture_header(&f->cap, "Accept"), "text/event-stream");
@@ -321,19 +209,16 @@ static void test_stream_tool_calls_assembled(void **state)
 	fixture *f = *state;
 	llmk_request *r;
 	llmk_response *resp;
-	events e;
+	tu_events e;
 	size_t ws[] = {0, 1, 3};
 
 	for (size_t k = 0; k < 3; k++) {
-		memset(&e, 0, sizeof(e));
-		f->cap.resp_body = read_data("openai/chat_stream_tools.sse", NULL);
-		f->cap.resp_headers = "Content-Type: text/event-stream\n";
-		f->cap.write_size = ws[k];
-		llmk_request_new(&r, LLMK_CHAT);
-		llmk_request_add_message(r, LLMK_ROLE_USER, "weather and time in Paris?");
+		tu_events_init(&e, OPENAI_EVENTS);
+		r = chat_request("weather and time in Paris?");
 		llmk_request_add_tool(r, "get_weather", NULL, NULL);
 		llmk_request_add_tool(r, "get_time", NULL, NULL);
-		assert_int_equal(llmk_stream(f->c, r, on_event, &e, &resp), LLMK_OK);
+		assert_int_equal(tu_stream(f, r, TU_SSE, read_data("openai/chat_stream_tools.sse", NULL),
+		                           ws[k], &e, &resp), LLMK_OK);
 		assert_int_equal(llmk_response_tool_call_count(resp), 2);
 		assert_string_equal(llmk_response_tool_call_id(resp, 0), "call_PieqNSej6kM9hgYbcQdbZSaC");
 		assert_string_equal(llmk_response_tool_call_name(resp, 0), "get_weather");
@@ -364,14 +249,12 @@ static void test_stream_error_inside_200(void **state)
 	fixture *f = *state;
 	llmk_request *r;
 	llmk_response *resp;
-	events e;
+	tu_events e;
 
-	memset(&e, 0, sizeof(e));
-	f->cap.resp_body = read_data("openai/chat_stream_error.sse", NULL);
-	f->cap.resp_headers = "Content-Type: text/event-stream\n";
-	llmk_request_new(&r, LLMK_CHAT);
-	llmk_request_add_message(r, LLMK_ROLE_USER, "hi");
-	assert_int_equal(llmk_stream(f->c, r, on_event, &e, &resp), LLMK_E_SERVER);
+	tu_events_init(&e, OPENAI_EVENTS);
+	r = chat_request("hi");
+	assert_int_equal(tu_stream(f, r, TU_SSE, read_data("openai/chat_stream_error.sse", NULL),
+	                           0, &e, &resp), LLMK_E_SERVER);
 	assert_int_equal(llmk_response_status(resp), LLMK_E_SERVER);
 	assert_int_equal(llmk_response_http_status(resp), 200);
 	assert_non_null(strstr(llmk_response_error(resp), "The server had an error"));
@@ -390,14 +273,12 @@ static void test_stream_truncated_is_protocol_error(void **state)
 	fixture *f = *state;
 	llmk_request *r;
 	llmk_response *resp;
-	events e;
+	tu_events e;
 
-	memset(&e, 0, sizeof(e));
-	f->cap.resp_body = read_data("openai/chat_stream_truncated.sse", NULL);
-	f->cap.resp_headers = "Content-Type: text/event-stream\n";
-	llmk_request_new(&r, LLMK_CHAT);
-	llmk_request_add_message(r, LLMK_ROLE_USER, "hi");
-	assert_int_equal(llmk_stream(f->c, r, on_event, &e, &resp), LLMK_E_PROTOCOL);
+	tu_events_init(&e, OPENAI_EVENTS);
+	r = chat_request("hi");
+	assert_int_equal(tu_stream(f, r, TU_SSE, read_data("openai/chat_stream_truncated.sse", NULL),
+	                           0, &e, &resp), LLMK_E_PROTOCOL);
 	assert_non_null(strstr(llmk_response_error(resp), "stream ended"));
 	assert_string_equal(llmk_response_text(resp), "Cut");
 	assert_int_equal(e.ndone, 0);
@@ -411,17 +292,14 @@ static void test_stream_cancel_from_callback(void **state)
 	fixture *f = *state;
 	llmk_request *r;
 	llmk_response *resp;
-	events e;
+	tu_events e;
 
-	memset(&e, 0, sizeof(e));
+	tu_events_init(&e, OPENAI_EVENTS);
 	e.stop_after = 2;
-	f->cap.resp_body = read_data("openai/chat_stream.sse", NULL);
-	f->cap.resp_headers = "Content-Type: text/event-stream\n";
-	f->cap.write_size = 1;
 	f->cap.write_refused = 0;
-	llmk_request_new(&r, LLMK_CHAT);
-	llmk_request_add_message(r, LLMK_ROLE_USER, "hi");
-	assert_int_equal(llmk_stream(f->c, r, on_event, &e, &resp), LLMK_E_CANCELLED);
+	r = chat_request("hi");
+	assert_int_equal(tu_stream(f, r, TU_SSE, read_data("openai/chat_stream.sse", NULL),
+	                           1, &e, &resp), LLMK_E_CANCELLED);
 	assert_int_equal(e.ntext, 2);
 	assert_int_equal(e.ndone, 0);
 	assert_true(f->cap.write_refused); /* the transport was told to stop */
@@ -437,14 +315,12 @@ static void test_stream_answered_with_json(void **state)
 	fixture *f = *state;
 	llmk_request *r;
 	llmk_response *resp;
-	events e;
+	tu_events e;
 
-	memset(&e, 0, sizeof(e));
-	f->cap.resp_body = read_data("openai/chat_completion.json", NULL);
-	f->cap.resp_headers = "Content-Type: application/json\n";
-	llmk_request_new(&r, LLMK_CHAT);
-	llmk_request_add_message(r, LLMK_ROLE_USER, "hi");
-	assert_int_equal(llmk_stream(f->c, r, on_event, &e, &resp), LLMK_OK);
+	tu_events_init(&e, OPENAI_EVENTS);
+	r = chat_request("hi");
+	assert_int_equal(tu_stream(f, r, TU_JSON, read_data("openai/chat_completion.json", NULL),
+	                           0, &e, &resp), LLMK_OK);
 	assert_string_equal(e.text, "Hello! How can I assist you today?");
 	assert_int_equal(e.ndone, 1);
 	assert_int_equal(e.nusage, 1);
@@ -464,8 +340,7 @@ static void test_chat_response_parsed(void **state)
 
 	f->cap.resp_body = read_data("openai/chat_completion.json", NULL);
 	f->cap.resp_headers = "Content-Type: application/json\nx-request-id: req_abc123\n";
-	llmk_request_new(&r, LLMK_CHAT);
-	llmk_request_add_message(r, LLMK_ROLE_USER, "hi");
+	r = chat_request("hi");
 	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
 	assert_string_equal(llmk_response_text(resp), "Hello! How can I assist you today?");
 	assert_string_equal(llmk_response_finish_reason(resp), "stop");
@@ -495,8 +370,7 @@ static void test_chat_tool_calls_parsed(void **state)
 	llmk_response *resp;
 
 	f->cap.resp_body = read_data("openai/chat_tool_calls.json", NULL);
-	llmk_request_new(&r, LLMK_CHAT);
-	llmk_request_add_message(r, LLMK_ROLE_USER, "hi");
+	r = chat_request("hi");
 	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
 	assert_int_equal(llmk_response_tool_call_count(resp), 2);
 	assert_string_equal(llmk_response_tool_call_id(resp, 0), "call_qOfTGgDrItLORNfC6VwUbyLL");
@@ -531,8 +405,7 @@ static void test_compatible_server_quirks(void **state)
 	assert_string_equal(llmk_client_base_url(c), "http://127.0.0.1:8080/v1");
 	assert_int_equal(llmk_client_has_api_key(c), 0);
 	capture_install(c, &cap);
-	llmk_request_new(&r, LLMK_CHAT);
-	llmk_request_add_message(r, LLMK_ROLE_USER, "Tell a story");
+	r = chat_request("Tell a story");
 	llmk_request_set_i64(r, LLMK_OPT_MAX_TOKENS, 16);
 	assert_int_equal(llmk_send(c, r, &resp), LLMK_OK);
 	assert_null(capture_header(&cap, "Authorization"));
@@ -566,7 +439,7 @@ static void test_embed(void **state)
 	assert_int_equal(llmk_request_set_str(r, LLMK_OPT_MODEL, "text-embedding-3-small"), LLMK_OK);
 	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
 	assert_string_equal(f->cap.url, "https://api.example.invalid/v1/embeddings");
-	j = sent_json(f);
+	j = sent_json(&f->cap);
 	assert_string_equal(jstr(j, "model"), "text-embedding-3-small");
 	assert_string_equal(jstr(j, "input.0"), "first");
 	assert_string_equal(jstr(j, "input.1"), "second");
@@ -614,7 +487,7 @@ static void test_image_b64_and_url(void **state)
 	assert_int_equal(llmk_request_set_str(r, LLMK_OPT_MODEL, "dall-e-3"), LLMK_OK);
 	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
 	assert_string_equal(f->cap.url, "https://api.example.invalid/v1/images/generations");
-	j = sent_json(f);
+	j = sent_json(&f->cap);
 	assert_string_equal(jstr(j, "prompt"), "a red pixel");
 	assert_string_equal(jstr(j, "model"), "dall-e-3");
 	assert_string_equal(jstr(j, "size"), "1024x1024");
@@ -682,11 +555,11 @@ static void test_transcribe_multipart(void **state)
 	assert_memory_equal(b + strlen(marker) - 4, wav, sizeof(wav));
 	snprintf(marker, sizeof(marker), "--%s\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\nwhisper-1\r\n",
 	         boundary);
-	assert_non_null(find(&f->cap, marker));
-	assert_non_null(find(&f->cap, "name=\"language\"\r\n\r\nen\r\n"));
-	assert_non_null(find(&f->cap, "name=\"prompt\"\r\n\r\nJFK inaugural\r\n"));
-	assert_non_null(find(&f->cap, "name=\"response_format\"\r\n\r\njson\r\n"));
-	assert_non_null(find(&f->cap, "name=\"temperature\"\r\n\r\n0\r\n"));
+	assert_non_null(body_find(&f->cap, marker));
+	assert_non_null(body_find(&f->cap, "name=\"language\"\r\n\r\nen\r\n"));
+	assert_non_null(body_find(&f->cap, "name=\"prompt\"\r\n\r\nJFK inaugural\r\n"));
+	assert_non_null(body_find(&f->cap, "name=\"response_format\"\r\n\r\njson\r\n"));
+	assert_non_null(body_find(&f->cap, "name=\"temperature\"\r\n\r\n0\r\n"));
 	snprintf(marker, sizeof(marker), "--%s--\r\n", boundary);
 	assert_int_equal(strcmp(b + f->cap.body_len - strlen(marker), marker), 0);
 	assert_string_equal(llmk_response_text(resp), "And so my fellow Americans, ask not what your country can do for you, ask what you can do for your country.");
@@ -739,7 +612,7 @@ static void test_speech(void **state)
 	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
 	assert_string_equal(f->cap.url, "https://api.example.invalid/v1/audio/speech");
 	assert_string_equal(capture_header(&f->cap, "Accept"), "*/*"); /* audio comes back, not JSON */
-	j = sent_json(f);
+	j = sent_json(&f->cap);
 	assert_string_equal(jstr(j, "model"), "gpt-4o-mini-tts");
 	assert_string_equal(jstr(j, "input"), "Hello there");
 	assert_string_equal(jstr(j, "voice"), "coral");
@@ -761,25 +634,10 @@ static void test_speech(void **state)
 static void expect_error(fixture *f, int http, const char *headers, const char *body, llmk_status want,
                          const char *msg_part)
 {
-	llmk_request *r;
-	llmk_response *resp;
+	llmk_response *resp = tu_send_error(f, http, headers, body, want, msg_part);
 
-	f->cap.status = http;
-	f->cap.resp_headers = headers;
-	f->cap.resp_body = body;
-	llmk_request_new(&r, LLMK_CHAT);
-	llmk_request_add_message(r, LLMK_ROLE_USER, "hi");
-	assert_int_equal(llmk_send(f->c, r, &resp), want);
-	assert_int_equal(llmk_response_status(resp), want);
-	assert_int_equal(llmk_response_http_status(resp), http);
-	if (msg_part && !strstr(llmk_response_error(resp), msg_part))
-		fail_msg("error '%s' lacks '%s'", llmk_response_error(resp), msg_part);
-	assert_null(strstr(llmk_response_error(resp), KEY));
 	assert_null(strstr(llmk_response_error(resp), "cdef"));
 	llmk_response_free(resp);
-	llmk_request_free(r);
-	f->cap.status = 0;
-	f->cap.resp_headers = NULL;
 }
 
 static void test_error_mapping(void **state)
@@ -836,8 +694,7 @@ static void test_retry_after_forms(void **state)
 	time_t t = time(NULL) + 120;
 	struct tm tm;
 
-	llmk_request_new(&r, LLMK_CHAT);
-	llmk_request_add_message(r, LLMK_ROLE_USER, "hi");
+	r = chat_request("hi");
 	f->cap.status = 429;
 	f->cap.resp_body = "{\"error\":{\"message\":\"slow down\",\"type\":\"requests\",\"code\":\"rate_limit_exceeded\"}}";
 
@@ -873,8 +730,7 @@ static void test_transport_failure_and_garbage(void **state)
 	llmk_request *r;
 	llmk_response *resp;
 
-	llmk_request_new(&r, LLMK_CHAT);
-	llmk_request_add_message(r, LLMK_ROLE_USER, "hi");
+	r = chat_request("hi");
 	f->cap.fail_with = LLMK_E_TRANSPORT;
 	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_E_TRANSPORT);
 	assert_non_null(strstr(llmk_response_error(resp), "scripted transport failure"));
@@ -908,8 +764,7 @@ static void test_response_size_limit(void **state)
 	memset(big, ' ', 4095);
 	big[4095] = 0;
 	assert_int_equal(llmk_client_set_i64(f->c, LLMK_OPT_MAX_RESPONSE_BYTES, 2048), LLMK_OK);
-	llmk_request_new(&r, LLMK_CHAT);
-	llmk_request_add_message(r, LLMK_ROLE_USER, "hi");
+	r = chat_request("hi");
 	f->cap.resp_body = big;
 	f->cap.write_size = 100;
 	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_E_TOO_LARGE);
@@ -931,15 +786,14 @@ static void test_client_headers(void **state)
 	assert_int_equal(llmk_client_set_str(f->c, LLMK_OPT_ORGANIZATION, "org-test123"), LLMK_OK);
 	assert_int_equal(llmk_client_set_str(f->c, LLMK_OPT_PROJECT, "proj_test456"), LLMK_OK);
 	assert_int_equal(llmk_client_set_str(f->c, LLMK_OPT_USER_AGENT, "my-app/1.2"), LLMK_OK);
-	llmk_request_new(&r, LLMK_CHAT);
-	llmk_request_add_message(r, LLMK_ROLE_USER, "hi");
+	r = chat_request("hi");
 	llmk_request_set_str(r, LLMK_OPT_USER, "user-42");
 	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
 	assert_string_equal(capture_header(&f->cap, "OpenAI-Organization"), "org-test123");
 	assert_string_equal(capture_header(&f->cap, "OpenAI-Project"), "proj_test456");
 	assert_string_equal(capture_header(&f->cap, "User-Agent"), "my-app/1.2");
 	assert_string_equal(capture_header(&f->cap, "Accept"), "application/json");
-	assert_non_null(find(&f->cap, "\"user\":\"user-42\""));
+	assert_non_null(body_find(&f->cap, "\"user\":\"user-42\""));
 	llmk_response_free(resp);
 	/* unset again: headers disappear, default user agent returns */
 	llmk_client_set_str(f->c, LLMK_OPT_ORGANIZATION, NULL);
@@ -960,8 +814,7 @@ static void test_key_never_in_errors(void **state)
 	/* A server that echoes the key in full. */
 	f->cap.status = 401;
 	f->cap.resp_body = "{\"error\":{\"message\":\"bad key " KEY " rejected\",\"type\":\"invalid_request_error\"}}";
-	llmk_request_new(&r, LLMK_CHAT);
-	llmk_request_add_message(r, LLMK_ROLE_USER, "hi");
+	r = chat_request("hi");
 	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_E_AUTH);
 	assert_null(strstr(llmk_response_error(resp), KEY));
 	assert_null(strstr(llmk_response_error(resp), "0123456789abcdef"));
@@ -975,29 +828,29 @@ static void test_key_never_in_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_chat_request_body, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stream_null_callback, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stream_text_whole, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stream_text_byte_by_byte, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stream_text_odd_splits, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stream_tool_calls_assembled, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stream_error_inside_200, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stream_truncated_is_protocol_error, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stream_cancel_from_callback, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stream_answered_with_json, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_chat_response_parsed, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_chat_tool_calls_parsed, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_compatible_server_quirks, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_embed, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_image_b64_and_url, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_transcribe_multipart, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_speech, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_error_mapping, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_retry_after_forms, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_transport_failure_and_garbage, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_response_size_limit, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_client_headers, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_key_never_in_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_chat_request_body, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_stream_null_callback, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_stream_text_whole, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_stream_text_byte_by_byte, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_stream_text_odd_splits, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_stream_tool_calls_assembled, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_stream_error_inside_200, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_stream_truncated_is_protocol_error, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_stream_cancel_from_callback, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_stream_answered_with_json, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_chat_response_parsed, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_chat_tool_calls_parsed, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_compatible_server_quirks, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_embed, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_image_b64_and_url, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_transcribe_multipart, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_speech, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_error_mapping, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_retry_after_forms, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_transport_failure_and_garbage, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_response_size_limit, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_client_headers, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_key_never_in_errors, setup, tu_teardown),
 	};
 	return cmocka_run_group_tests_name("openai", tests, NULL, NULL);
 }

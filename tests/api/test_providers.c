@@ -14,7 +14,7 @@
 
 #include <jansson.h>
 
-#include "capture.h"
+#include "testutil.h"
 #include "llmkit.h"
 
 #define KEY "test-key-0123456789abcdef0123456789"
@@ -23,16 +23,6 @@ static const char chat_ok[] =
 	"{\"id\":\"x\",\"object\":\"chat.completion\",\"model\":\"m\",\"choices\":[{\"index\":0,\"message\":"
 	"{\"role\":\"assistant\",\"content\":\"hi\"},\"finish_reason\":\"stop\"}],"
 	"\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":1,\"total_tokens\":4}}";
-
-static json_t *sent_json(const capture *cap)
-{
-	json_error_t err;
-	json_t *j = json_loadb((const char *)cap->body, cap->body_len, 0, &err);
-
-	if (!j)
-		fail_msg("request body is not JSON: %s", err.text);
-	return j;
-}
 
 static llmk_client *client_for(const char *model, capture *cap)
 {
@@ -43,33 +33,6 @@ static llmk_client *client_for(const char *model, capture *cap)
 	memset(cap, 0, sizeof(*cap));
 	capture_install(c, cap);
 	return c;
-}
-
-static llmk_request *chat(const char *text)
-{
-	llmk_request *r;
-
-	assert_int_equal(llmk_request_new(&r, LLMK_CHAT), LLMK_OK);
-	assert_int_equal(llmk_request_add_message(r, LLMK_ROLE_USER, text), LLMK_OK);
-	return r;
-}
-
-typedef struct events {
-	int ntext, ndone, ntool;
-	char text[256];
-} events;
-
-static int32_t on_event(const llmk_event *ev, void *user)
-{
-	events *e = user;
-
-	if (llmk_event_type(ev) == LLMK_EVENT_TEXT) {
-		e->ntext++;
-		strncat(e->text, llmk_event_text(ev), sizeof(e->text) - strlen(e->text) - 1);
-	}
-	e->ndone += llmk_event_type(ev) == LLMK_EVENT_DONE;
-	e->ntool += llmk_event_type(ev) == LLMK_EVENT_TOOL_CALL;
-	return 0;
 }
 
 /* ---- queries ------------------------------------------------------------ */
@@ -135,7 +98,7 @@ static void test_unsupported_option_refused_then_dropped(void **state)
 {
 	capture cap;
 	llmk_client *c = client_for("openai/gpt-4o-mini", &cap);
-	llmk_request *r = chat("hi");
+	llmk_request *r = chat_request("hi");
 	llmk_response *resp;
 	json_t *j;
 
@@ -176,7 +139,7 @@ static void test_unsupported_option_refused_then_dropped(void **state)
 	assert_int_equal(llmk_send(c, r, &resp), LLMK_E_UNSUPPORTED); /* the request's 0 wins */
 	llmk_response_free(resp);
 	llmk_request_free(r);
-	r = chat("hi");
+	r = chat_request("hi");
 	llmk_request_set_i64(r, LLMK_OPT_TOP_K, 40);
 	assert_int_equal(llmk_send(c, r, &resp), LLMK_OK);
 	assert_string_equal(llmk_response_dropped(resp), "top_k");
@@ -189,7 +152,7 @@ static void test_unsupported_features(void **state)
 {
 	capture cap;
 	llmk_client *c = client_for("perplexity/sonar", &cap);
-	llmk_request *r = chat("weather?");
+	llmk_request *r = chat_request("weather?");
 	llmk_response *resp;
 	json_t *j;
 
@@ -229,7 +192,7 @@ static void test_images_dropped_from_a_copy(void **state)
 {
 	capture cap;
 	llmk_client *c = client_for("deepseek/deepseek-chat", &cap);
-	llmk_request *r = chat("what is this?");
+	llmk_request *r = chat_request("what is this?");
 	llmk_response *resp;
 	const uint8_t png[] = {0x89, 'P', 'N', 'G'};
 	json_t *j;
@@ -271,7 +234,7 @@ static void test_azure_url_header_version(void **state)
 	unsetenv("OPENAI_API_VERSION");
 	unsetenv("AZURE_OPENAI_API_KEY");
 	c = client_for("azure/my gpt4o", &cap);
-	r = chat("hi");
+	r = chat_request("hi");
 	cap.resp_body = chat_ok;
 	/* No endpoint configured: a configuration error naming the variable. */
 	assert_int_equal(llmk_send(c, r, &resp), LLMK_E_CONFIG);
@@ -325,7 +288,7 @@ static void test_azure_stream_and_content_filter(void **state)
 {
 	capture cap;
 	llmk_client *c;
-	llmk_request *r = chat("hi");
+	llmk_request *r = chat_request("hi");
 	llmk_response *resp;
 	char *body;
 
@@ -337,9 +300,9 @@ static void test_azure_stream_and_content_filter(void **state)
 	cap.resp_headers = "Content-Type: text/event-stream\n";
 	/* Every split of the bytes gives the same answer. */
 	for (cap.write_size = 1; cap.write_size <= 97; cap.write_size += 8) {
-		events ev;
-		memset(&ev, 0, sizeof(ev));
-		assert_int_equal(llmk_stream(c, r, on_event, &ev, &resp), LLMK_OK);
+		tu_events ev;
+		tu_events_init(&ev, TU_EV_ALL);
+		assert_int_equal(llmk_stream(c, r, tu_on_event, &ev, &resp), LLMK_OK);
 		assert_string_equal(ev.text, "Hello there!");
 		assert_int_equal(ev.ndone, 1);
 		assert_string_equal(llmk_response_text(resp), "Hello there!");
@@ -415,11 +378,11 @@ static void test_mistral_quirks(void **state)
 	                "data: [DONE]\n\n";
 	cap.resp_headers = "Content-Type: text/event-stream\n";
 	llmk_request_free(r);
-	r = chat("hi");
+	r = chat_request("hi");
 	{
-		events ev;
-		memset(&ev, 0, sizeof(ev));
-		assert_int_equal(llmk_stream(c, r, on_event, &ev, &resp), LLMK_OK);
+		tu_events ev;
+		tu_events_init(&ev, TU_EV_ALL);
+		assert_int_equal(llmk_stream(c, r, tu_on_event, &ev, &resp), LLMK_OK);
 		assert_string_equal(ev.text, "Hello");
 		j = sent_json(&cap);
 		assert_true(json_is_true(json_object_get(j, "stream")));
@@ -491,7 +454,7 @@ static void test_presets_base_urls_and_keys(void **state)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		capture cap;
 		llmk_client *c;
-		llmk_request *r = chat("hi");
+		llmk_request *r = chat_request("hi");
 		llmk_response *resp;
 		char auth[128];
 
@@ -525,7 +488,7 @@ static void test_presets_base_urls_and_keys(void **state)
 static void test_hosted_preset_needs_key(void **state)
 {
 	llmk_client *c;
-	llmk_request *r = chat("hi");
+	llmk_request *r = chat_request("hi");
 	llmk_response *resp;
 	capture cap;
 
@@ -606,7 +569,7 @@ static void test_registered_provider(void **state)
 	llmk_client *c;
 	llmk_request *r;
 	llmk_response *resp;
-	events ev;
+	tu_events ev;
 
 	(void)state;
 	memset(&e, 0, sizeof(e));
@@ -634,7 +597,7 @@ static void test_registered_provider(void **state)
 	assert_string_equal(llmk_client_provider(c), "engine");
 
 	/* Plain. */
-	r = chat("hello");
+	r = chat_request("hello");
 	assert_int_equal(llmk_send(c, r, &resp), LLMK_OK);
 	assert_string_equal(llmk_response_text(resp), "echo: hello!");
 	assert_int_equal(llmk_response_finish(resp), LLMK_FINISH_STOP);
@@ -643,8 +606,8 @@ static void test_registered_provider(void **state)
 	llmk_response_free(resp);
 
 	/* Streamed: the same answer, as events. */
-	memset(&ev, 0, sizeof(ev));
-	assert_int_equal(llmk_stream(c, r, on_event, &ev, &resp), LLMK_OK);
+	tu_events_init(&ev, TU_EV_ALL);
+	assert_int_equal(llmk_stream(c, r, tu_on_event, &ev, &resp), LLMK_OK);
 	assert_int_equal(ev.ntext, 3);
 	assert_int_equal(ev.ndone, 1);
 	assert_string_equal(ev.text, "echo: hello!");
@@ -655,7 +618,7 @@ static void test_registered_provider(void **state)
 	llmk_request_free(r);
 
 	/* Tool calls get an id when the engine gives none. */
-	r = chat("tool");
+	r = chat_request("tool");
 	assert_int_equal(llmk_send(c, r, &resp), LLMK_OK);
 	assert_int_equal(llmk_response_tool_call_count(resp), 1);
 	assert_string_equal(llmk_response_tool_call_name(resp, 0), "lookup");
@@ -666,7 +629,7 @@ static void test_registered_provider(void **state)
 	llmk_request_free(r);
 
 	/* Errors carry the status and the engine's message. */
-	r = chat("fail");
+	r = chat_request("fail");
 	assert_int_equal(llmk_send(c, r, &resp), LLMK_E_OVERLOADED);
 	assert_non_null(strstr(llmk_response_error(resp), "engine busy"));
 	llmk_response_free(resp);
@@ -716,7 +679,7 @@ static void test_request_getters(void **state)
 	const uint8_t wav[] = {'R', 'I', 'F', 'F'};
 
 	(void)state;
-	r = chat("hi");
+	r = chat_request("hi");
 	llmk_request_add_message(r, LLMK_ROLE_ASSISTANT, NULL);
 	llmk_request_add_tool_call(r, "call_1", "f", "{\"a\":1}");
 	llmk_request_add_tool_result(r, "call_1", "42");

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "capture.h"
+#include "testutil.h"
 #include "llmkit.h"
 #ifdef LLMK_TEST_HAVE_CURL
 #include "httpd.h"
@@ -22,10 +22,7 @@
 #define JFK_TEXT                                                                                                   \
 	" And so my fellow Americans, ask not what your country can do for you, ask what you can do for your country.\n"
 
-typedef struct fixture {
-	llmk_client *c;
-	capture cap;
-} fixture;
+typedef tu_fixture fixture;
 
 /* A tiny WAV header + 4 samples: enough for request mapping. */
 static const uint8_t tiny_wav[] = {'R', 'I', 'F', 'F', 44, 0, 0, 0, 'W', 'A', 'V', 'E', 'f', 'm', 't', ' ',
@@ -34,57 +31,10 @@ static const uint8_t tiny_wav[] = {'R', 'I', 'F', 'F', 44, 0, 0, 0, 'W', 'A', 'V
 
 static int setup(void **state)
 {
-	fixture *f = calloc(1, sizeof(*f));
-
 	unsetenv("WHISPERCPP_BASE_URL");
 	unsetenv("WHISPERCPP_API_KEY");
-	assert_int_equal(llmk_client_new(&f->c, "whispercpp/ggml-base"), LLMK_OK);
-	capture_install(f->c, &f->cap);
-	*state = f;
+	*state = tu_fixture_new("whispercpp/ggml-base", NULL, NULL);
 	return 0;
-}
-
-static int teardown(void **state)
-{
-	fixture *f = *state;
-
-	llmk_client_free(f->c);
-	free(f);
-	return 0;
-}
-
-/* shared/data/audio/jfk.wav: $LLMK_SHARED_DATA, else ../shared/data next to
- * the repository. NULL when neither exists. */
-static uint8_t *read_jfk(size_t *len)
-{
-	const char *env = getenv("LLMK_SHARED_DATA");
-	char path[4096];
-	uint8_t *buf;
-	FILE *fp;
-	long n;
-
-	if (env && *env)
-		snprintf(path, sizeof(path), "%s/audio/jfk.wav", env);
-	else
-		snprintf(path, sizeof(path), "%s/../../../shared/data/audio/jfk.wav", TEST_DATA_DIR);
-	if (!(fp = fopen(path, "rb")))
-		return NULL;
-	fseek(fp, 0, SEEK_END);
-	n = ftell(fp);
-	fseek(fp, 0, SEEK_SET);
-	buf = malloc((size_t)n);
-	if (n <= 0 || fread(buf, 1, (size_t)n, fp) != (size_t)n) {
-		free(buf);
-		buf = NULL;
-	}
-	fclose(fp);
-	*len = (size_t)n;
-	return buf;
-}
-
-static const char *find(const capture *cap, const char *needle)
-{
-	return memmem(cap->body, cap->body_len, needle, strlen(needle));
 }
 
 static llmk_request *transcribe(const uint8_t *audio, size_t len)
@@ -138,10 +88,10 @@ static void test_request_multipart_with_real_audio(void **state)
 	snprintf(marker, sizeof(marker), "\r\n--%s\r\nContent-Disposition: form-data; name=\"response_format\"\r\n\r\njson\r\n",
 	         boundary);
 	assert_int_equal(memcmp(b + off, marker, strlen(marker)), 0);
-	assert_non_null(find(&f->cap, "name=\"language\"\r\n\r\nen\r\n"));
-	assert_non_null(find(&f->cap, "name=\"prompt\"\r\n\r\nJFK inaugural\r\n"));
-	assert_non_null(find(&f->cap, "name=\"temperature\"\r\n\r\n0.2\r\n"));
-	assert_null(find(&f->cap, "name=\"model\"")); /* the server picks its model at start */
+	assert_non_null(body_find(&f->cap, "name=\"language\"\r\n\r\nen\r\n"));
+	assert_non_null(body_find(&f->cap, "name=\"prompt\"\r\n\r\nJFK inaugural\r\n"));
+	assert_non_null(body_find(&f->cap, "name=\"temperature\"\r\n\r\n0.2\r\n"));
+	assert_null(body_find(&f->cap, "name=\"model\"")); /* the server picks its model at start */
 	snprintf(marker, sizeof(marker), "\r\n--%s--\r\n", boundary);
 	assert_int_equal(memcmp(b + f->cap.body_len - strlen(marker), marker, strlen(marker)), 0);
 
@@ -164,11 +114,11 @@ static void test_request_minimal(void **state)
 	f->cap.resp_headers = "Content-Type: application/json\n";
 	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
 	/* only the file: the server's defaults apply (json, its language) */
-	assert_non_null(find(&f->cap, "name=\"file\"; filename=\"jfk.wav\""));
-	assert_null(find(&f->cap, "name=\"response_format\""));
-	assert_null(find(&f->cap, "name=\"language\""));
-	assert_null(find(&f->cap, "name=\"temperature\""));
-	assert_null(find(&f->cap, "name=\"prompt\""));
+	assert_non_null(body_find(&f->cap, "name=\"file\"; filename=\"jfk.wav\""));
+	assert_null(body_find(&f->cap, "name=\"response_format\""));
+	assert_null(body_find(&f->cap, "name=\"language\""));
+	assert_null(body_find(&f->cap, "name=\"temperature\""));
+	assert_null(body_find(&f->cap, "name=\"prompt\""));
 	assert_string_equal(llmk_response_text(resp), JFK_TEXT);
 	llmk_response_free(resp);
 	llmk_request_free(r);
@@ -187,7 +137,7 @@ static void test_verbose_json(void **state)
 	f->cap.resp_headers = "Content-Type: application/json\n";
 	llmk_request_set_str(r, LLMK_OPT_TRANSCRIPT_FORMAT, "verbose_json");
 	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
-	assert_non_null(find(&f->cap, "name=\"response_format\"\r\n\r\nverbose_json\r\n"));
+	assert_non_null(body_find(&f->cap, "name=\"response_format\"\r\n\r\nverbose_json\r\n"));
 	assert_string_equal(llmk_response_text(resp), " And so my fellow Americans,\n ask not what your country can do for "
 	                                              "you,\n ask what you can do for your country.\n");
 	assert_true(llmk_response_duration(resp) == 11.0);
@@ -228,7 +178,7 @@ static void test_text_and_srt(void **state)
 	f->cap.resp_headers = "Content-Type: text/html; charset=utf-8\n"; /* what the server labels text with */
 	llmk_request_set_str(r, LLMK_OPT_TRANSCRIPT_FORMAT, "text");
 	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
-	assert_non_null(find(&f->cap, "name=\"response_format\"\r\n\r\ntext\r\n"));
+	assert_non_null(body_find(&f->cap, "name=\"response_format\"\r\n\r\ntext\r\n"));
 	assert_string_equal(llmk_response_text(resp), JFK_TEXT);
 	llmk_response_free(resp);
 	free((void *)f->cap.resp_body);
@@ -305,8 +255,7 @@ static void test_unsupported(void **state)
 	llmk_request *r;
 	llmk_response *resp;
 
-	llmk_request_new(&r, LLMK_CHAT);
-	llmk_request_add_message(r, LLMK_ROLE_USER, "hi");
+	r = chat_request("hi");
 	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_E_UNSUPPORTED);
 	assert_non_null(strstr(llmk_response_error(resp), "whispercpp does not serve chat requests"));
 	llmk_response_free(resp);
@@ -398,15 +347,15 @@ static void test_http_loopback(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_request_multipart_with_real_audio, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_request_minimal, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_verbose_json, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_text_and_srt, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unsupported, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_env_base_url_and_key, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_request_multipart_with_real_audio, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_request_minimal, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_verbose_json, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_text_and_srt, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_errors, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_unsupported, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_env_base_url_and_key, setup, tu_teardown),
 #ifdef LLMK_TEST_HAVE_CURL
-		cmocka_unit_test_setup_teardown(test_http_loopback, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_http_loopback, setup, tu_teardown),
 #endif
 	};
 	return cmocka_run_group_tests_name("whispercpp", tests, NULL, NULL);
