@@ -430,6 +430,43 @@ static void test_developer_role_only_where_known(void **state)
 	unsetenv("AZURE_OPENAI_ENDPOINT");
 }
 
+/* Providers echo rejected keys masked ("hf_****wxyz"): the tail still
+ * identifies the key, so the whole token goes, whatever the key format. */
+static void test_masked_key_echoes_scrubbed(void **state)
+{
+	static const struct {
+		const char *model, *body, *gone, *kept;
+	} cases[] = {
+		{"huggingface/m", "{\"error\":\"Invalid credentials in Authorization header: hf_abc****wxyz\"}", "wxyz",
+		 "hf_***"},
+		{"gemini/gemini-2.0-flash",
+		 "{\"error\":{\"code\":400,\"message\":\"API key not valid: AIzaSyA****Q9k\",\"status\":\"INVALID_ARGUMENT\"}}",
+		 "Q9k", "AIza***"},
+		{"groq/llama", "{\"error\":{\"message\":\"Invalid API Key gsk_12****89ab\",\"type\":\"invalid_request_error\"}}",
+		 "89ab", "gsk_***"},
+		{"openai/gpt-4o", "{\"error\":{\"message\":\"Incorrect API key provided: sk-proj-****abcd.\",\"code\":\"invalid_api_key\"}}",
+		 "abcd", "sk-***."},
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		capture cap;
+		llmk_client *c = client_for(cases[i].model, &cap);
+		llmk_request *r = chat_request("hi");
+		llmk_response *resp;
+
+		cap.status = 401;
+		cap.resp_body = cases[i].body;
+		assert_int_not_equal(llmk_send(c, r, &resp), LLMK_OK);
+		if (strstr(llmk_response_error(resp), cases[i].gone) || !strstr(llmk_response_error(resp), cases[i].kept))
+			fail_msg("%s: %s", cases[i].model, llmk_response_error(resp));
+		llmk_response_free(resp);
+		llmk_request_free(r);
+		llmk_client_free(c);
+	}
+}
+
 static void test_presets_base_urls_and_keys(void **state)
 {
 	static const struct {
@@ -732,6 +769,7 @@ int main(void)
 		cmocka_unit_test(test_azure_stream_and_content_filter),
 		cmocka_unit_test(test_mistral_quirks),
 		cmocka_unit_test(test_developer_role_only_where_known),
+		cmocka_unit_test(test_masked_key_echoes_scrubbed),
 		cmocka_unit_test(test_presets_base_urls_and_keys),
 		cmocka_unit_test(test_hosted_preset_needs_key),
 		cmocka_unit_test(test_registered_provider),
