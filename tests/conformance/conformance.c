@@ -30,49 +30,21 @@
  *            is the corruption's doing.
  *
  * A self-test shows the fields check fails on misspelt members that Prism
- * lets through. */
+ * lets through.
+ *
+ * The test transport, the 422 checks, the field check and body printing
+ * are shared with providers.c: support.c. */
 #define _POSIX_C_SOURCE 200809L
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <cmocka.h>
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
-#include <curl/curl.h>
-#include <jansson.h>
-
-#include "llmkit.h"
+#include "support.h"
 
 #define FAKE_KEY "sk-test-prism-000000000000000000000000"
-#define OK(x) assert_int_equal((x), LLMK_OK)
 
 static const char *base_url;
 static json_t *spec;
-static uint8_t *wav;
-static size_t wav_len;
-
-/* A 1x1 transparent PNG, for the inline-image (data URL) part. */
-static const uint8_t png[] = {
-	0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00,
-	0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4, 0x89, 0x00, 0x00, 0x00,
-	0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0x00, 0x01, 0x00, 0x00, 0x05, 0x00, 0x01, 0x0d, 0x0a, 0x2d,
-	0xb4, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82};
-
-static const char *mem_find(const void *hay, size_t hn, const void *needle, size_t nn)
-{
-	const char *h = hay;
-	size_t i;
-
-	for (i = 0; nn && i + nn <= hn; i++)
-		if (!memcmp(h + i, needle, nn))
-			return h + i;
-	return NULL;
-}
 
 /* ==== requests ============================================================ */
 
@@ -137,7 +109,7 @@ static llmk_request *make(int v)
 		OK(llmk_request_add_text(r, "Second part."));
 		OK(llmk_request_add_message(r, LLMK_ROLE_USER, NULL));
 		OK(llmk_request_add_text(r, "And this picture:"));
-		OK(llmk_request_add_image_data(r, png, sizeof(png), "image/png"));
+		OK(llmk_request_add_image_data(r, png, png_size, "image/png"));
 		OK(llmk_request_add_tool(r, "lookup", NULL, "{\"type\":\"object\",\"properties\":{}}"));
 		OK(llmk_request_set_str(r, LLMK_OPT_TOOL_CHOICE, "lookup"));
 		OK(llmk_request_set_str(r, LLMK_OPT_RESPONSE_FORMAT, "json_object"));
@@ -209,185 +181,18 @@ static llmk_request *make(int v)
 
 static llmk_client *client(void)
 {
-	llmk_client *c;
-
-	OK(llmk_client_new(&c, "openai/gpt-4o-mini"));
-	OK(llmk_client_set_str(c, LLMK_OPT_BASE_URL, base_url));
-	OK(llmk_client_set_str(c, LLMK_OPT_API_KEY, FAKE_KEY));
-	OK(llmk_client_set_i64(c, LLMK_OPT_TIMEOUT_MS, 30000));
-	return c;
-}
-
-static int32_t ignore_event(const llmk_event *e, void *u)
-{
-	(void)e;
-	(void)u;
-	return 0;
+	return prism_client("openai/gpt-4o-mini", base_url, FAKE_KEY);
 }
 
 static llmk_status send_variant(llmk_client *c, int v, llmk_response **resp)
 {
-	llmk_request *r = make(v);
-	llmk_status st;
-
-	if (v == CHAT_STREAM)
-		st = llmk_stream(c, r, ignore_event, NULL, resp);
-	else
-		st = llmk_send(c, r, resp);
-	llmk_request_free(r);
-	assert_non_null(*resp);
-	return st;
+	return send_request(c, make(v), v == CHAT_STREAM, resp);
 }
 
-/* ==== a test transport: raw libcurl, records and may corrupt the body ===== */
-
-/* Returns a malloc'ed replacement body; NULL leaves the body unchanged. */
-typedef char *(*mutate_fn)(const char *body, size_t len, size_t *out_len);
-
-typedef struct wire {
-	mutate_fn mutate;
-	llmk_exchange *ex;
-	char *sent; /* the body as sent (NUL-terminated) */
-	size_t sent_len;
-	char ctype[256];
-} wire;
-
-static size_t wire_write(char *p, size_t s, size_t n, void *u)
-{
-	wire *w = u;
-	return llmk_exchange_write(w->ex, (const uint8_t *)p, s * n) ? 0 : s * n;
-}
-
-static size_t wire_header(char *p, size_t s, size_t n, void *u)
-{
-	wire *w = u;
-	size_t len = s * n;
-	char name[256], value[2048];
-	const char *colon, *sp;
-
-	if (len > 12 && !strncmp(p, "HTTP/", 5)) {
-		sp = memchr(p, ' ', len);
-		if (sp && atoi(sp + 1) >= 200) /* not 1xx */
-			llmk_exchange_set_status(w->ex, atoi(sp + 1));
-		return len;
-	}
-	colon = memchr(p, ':', len);
-	if (colon && (size_t)(colon - p) < sizeof(name)) {
-		snprintf(name, sizeof(name), "%.*s", (int)(colon - p), p);
-		colon++;
-		while (*colon == ' ')
-			colon++;
-		snprintf(value, sizeof(value), "%.*s", (int)(p + len - colon), colon);
-		value[strcspn(value, "\r\n")] = 0;
-		llmk_exchange_add_header(w->ex, name, value);
-	}
-	return len;
-}
-
-static int32_t wire_send(llmk_exchange *ex, void *user)
-{
-	wire *w = user;
-	CURL *h = curl_easy_init();
-	struct curl_slist *hl = NULL;
-	char line[4096], err[CURL_ERROR_SIZE] = "";
-	size_t len, i;
-	const uint8_t *b = llmk_exchange_body(ex, &len);
-	char *m = NULL;
-	CURLcode rc;
-
-	assert_non_null(h);
-	w->ex = ex;
-	free(w->sent);
-	if (w->mutate && (m = w->mutate((const char *)b, len, &w->sent_len)))
-		w->sent = m;
-	else {
-		w->sent = malloc(len + 1);
-		memcpy(w->sent, b, len);
-		w->sent_len = len;
-	}
-	w->sent[w->sent_len] = 0;
-	w->ctype[0] = 0;
-	for (i = 0; i < llmk_exchange_header_count(ex); i++) {
-		const char *hn = llmk_exchange_header_name(ex, i), *hv = llmk_exchange_header_value(ex, i);
-		snprintf(line, sizeof(line), "%s: %s", hn, hv);
-		hl = curl_slist_append(hl, line);
-		if (!strcasecmp(hn, "Content-Type"))
-			snprintf(w->ctype, sizeof(w->ctype), "%s", hv);
-	}
-	hl = curl_slist_append(hl, "Expect:");
-	curl_easy_setopt(h, CURLOPT_URL, llmk_exchange_url(ex));
-	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, llmk_exchange_method(ex));
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDS, w->sent);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)w->sent_len);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, wire_write);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, w);
-	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, wire_header);
-	curl_easy_setopt(h, CURLOPT_HEADERDATA, w);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, err);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
-	curl_easy_setopt(h, CURLOPT_TIMEOUT, 30L);
-	rc = curl_easy_perform(h);
-	curl_slist_free_all(hl);
-	curl_easy_cleanup(h);
-	if (rc == CURLE_OK)
-		return LLMK_OK;
-	llmk_exchange_set_error(ex, err[0] ? err : curl_easy_strerror(rc));
-	return LLMK_E_TRANSPORT;
-}
-
+/* A client whose requests go through the test transport w (support.h). */
 static llmk_client *wire_client(wire *w)
 {
-	llmk_client *c = client();
-	llmk_transport t;
-
-	llmk_transport_init(&t);
-	t.send = wire_send;
-	OK(llmk_client_set_transport(c, &t, w));
-	return c;
-}
-
-/* Prints a body for a failure message: JSON as is; multipart with the
- * file data elided; other non-printable bytes as counts. */
-static void print_text(const char *p, size_t len)
-{
-	size_t i, run = 0;
-
-	for (i = 0; i < len; i++) {
-		unsigned char ch = (unsigned char)p[i];
-		if ((ch >= 0x20 && ch < 0x7f) || ch == '\n' || ch == '\r' || ch == '\t') {
-			if (run)
-				fprintf(stderr, "[%zu binary bytes]", run);
-			run = 0;
-			fputc(ch, stderr);
-		} else {
-			run++;
-		}
-	}
-	if (run)
-		fprintf(stderr, "[%zu binary bytes]", run);
-}
-
-static void print_body(const char *what, const char *body, size_t len)
-{
-	const char *fn, *data, *next;
-	size_t blen;
-
-	fprintf(stderr, "%s (%zu bytes):\n", what, len);
-	blen = strcspn(body, "\r\n");
-	fn = len > 2 && !memcmp(body, "--", 2) ? mem_find(body, len, "; filename=\"", 12) : NULL;
-	data = fn ? mem_find(fn, len - (size_t)(fn - body), "\r\n\r\n", 4) : NULL;
-	next = data ? mem_find(data, len - (size_t)(data - body), body, blen) : NULL;
-	if (next) {
-		data += 4;
-		print_text(body, (size_t)(data - body));
-		fprintf(stderr, "[%zu bytes of file data]\r\n", (size_t)(next - data) - 2);
-		print_text(next, len - (size_t)(next - body));
-	} else {
-		print_text(body, len);
-	}
-	fputc('\n', stderr);
+	return wire_attach(client(), w);
 }
 
 /* The body the library builds for variant v (sent through the test
@@ -408,248 +213,17 @@ static void print_built_body(int v)
 
 /* ==== the spec: are all members of a body declared? ====================== */
 
-static json_t *deref(json_t *s)
-{
-	char tok[256];
-	const char *ref, *p, *e;
-	int guard = 0;
-	size_t i, j;
-
-	while (json_is_object(s) && (ref = json_string_value(json_object_get(s, "$ref")))) {
-		if (strncmp(ref, "#/", 2) || guard++ > 64)
-			return NULL;
-		s = spec;
-		for (p = ref + 2; s && *p; p = *e ? e + 1 : e) {
-			e = p + strcspn(p, "/");
-			for (i = j = 0; p + i < e && j < sizeof(tok) - 1; i++, j++) {
-				if (p[i] == '~' && p + i + 1 < e) {
-					tok[j] = p[i + 1] == '1' ? '/' : '~';
-					i++;
-				} else {
-					tok[j] = p[i];
-				}
-			}
-			tok[j] = 0;
-			s = json_object_get(s, tok);
-		}
-	}
-	return s;
-}
-
-static int type_matches(json_t *type, json_t *v)
-{
-	const char *t = json_string_value(type);
-	size_t i;
-	json_t *x;
-
-	if (json_is_array(type)) {
-		json_array_foreach(type, i, x) if (type_matches(x, v)) return 1;
-		return 0;
-	}
-	if (!t)
-		return 1;
-	if (!strcmp(t, "object"))
-		return json_is_object(v);
-	if (!strcmp(t, "array"))
-		return json_is_array(v);
-	if (!strcmp(t, "string"))
-		return json_is_string(v);
-	if (!strcmp(t, "integer"))
-		return json_is_integer(v);
-	if (!strcmp(t, "number"))
-		return json_is_number(v);
-	if (!strcmp(t, "boolean"))
-		return json_is_boolean(v);
-	if (!strcmp(t, "null"))
-		return json_is_null(v);
-	return 1;
-}
-
-/* Could branch s of an anyOf/oneOf describe v? By type, and by members
- * whose schema admits a single value (discriminators such as "role" or
- * "type"). Looser than validation: only used to pick branches. */
-static int compatible(json_t *s, json_t *v)
-{
-	json_t *props, *p, *x, *one;
-	const char *k;
-	size_t i;
-	int any;
-
-	s = deref(s);
-	if (!json_is_object(s))
-		return 1;
-	if (json_object_get(s, "type") && !type_matches(json_object_get(s, "type"), v))
-		return 0;
-	json_array_foreach(json_object_get(s, "allOf"), i, x) if (!compatible(x, v)) return 0;
-	for (k = "anyOf";; k = "oneOf") {
-		if (json_is_array(json_object_get(s, k))) {
-			any = 0;
-			json_array_foreach(json_object_get(s, k), i, x) any |= compatible(x, v);
-			if (!any)
-				return 0;
-		}
-		if (!strcmp(k, "oneOf"))
-			break;
-	}
-	props = json_object_get(s, "properties");
-	if (json_is_object(v) && json_is_object(props)) {
-		json_object_foreach(props, k, p)
-		{
-			json_t *have = json_object_get(v, k);
-			p = deref(p);
-			one = json_object_get(p, "const");
-			if (!one && json_array_size(json_object_get(p, "enum")) == 1)
-				one = json_array_get(json_object_get(p, "enum"), 0);
-			if (have && one && !json_equal(have, one) &&
-			    !(json_is_number(have) && json_is_number(one) &&
-			      json_number_value(have) == json_number_value(one)))
-				return 0;
-		}
-	}
-	return 1;
-}
-
-/* Appends to out every schema that applies to v under s: s itself, all of
- * its allOf members, and the anyOf/oneOf branches compatible with v (all
- * branches when none is). */
-static void flatten(json_t *s, json_t *v, json_t *out, int depth)
-{
-	const char *k;
-	json_t *x, *alts;
-	size_t i;
-	int any;
-
-	s = deref(s);
-	if (!json_is_object(s) || depth > 64)
-		return;
-	json_array_append(out, s);
-	json_array_foreach(json_object_get(s, "allOf"), i, x) flatten(x, v, out, depth + 1);
-	for (k = "anyOf";; k = "oneOf") {
-		alts = json_object_get(s, k);
-		any = 0;
-		json_array_foreach(alts, i, x) if (compatible(x, v)) any = 1;
-		json_array_foreach(alts, i, x) if (!any || compatible(x, v)) flatten(x, v, out, depth + 1);
-		if (!strcmp(k, "oneOf"))
-			break;
-	}
-}
-
-typedef struct check {
-	int checked;    /* object members looked up in the spec */
-	int undeclared; /* ... and not found there */
-	int quiet;
-	char notes[4096];
-} check;
-
-/* Walks value v against the schemas that apply to it (from flatten()):
- * each member of an object must be declared by one of them, unless one of
- * them leaves the object open (additionalProperties not false) or none
- * declares any member (a free-form object). */
-static void walk(json_t *v, json_t *schemas, const char *path, check *ck)
-{
-	char sub[1024];
-	const char *k;
-	json_t *s, *x, *p, *ap, *subs;
-	size_t i, j;
-	int open = 0, declared = 0;
-
-	if (json_is_object(v)) {
-		json_array_foreach(schemas, i, s)
-		{
-			if (json_is_object(json_object_get(s, "properties")))
-				declared = 1;
-			ap = json_object_get(s, "additionalProperties");
-			if ((ap && !json_is_false(ap)) || json_object_get(s, "patternProperties"))
-				open = 1;
-		}
-		if (!declared)
-			return;
-		json_object_foreach(v, k, x)
-		{
-			snprintf(sub, sizeof(sub), "%s%s%s", path, *path ? "." : "", k);
-			subs = json_array();
-			json_array_foreach(schemas, i, s)
-			{
-				p = json_object_get(json_object_get(s, "properties"), k);
-				if (!p)
-					continue;
-				if (json_is_true(json_object_get(p, "deprecated")) ||
-				    json_is_true(json_object_get(deref(p), "deprecated"))) {
-					size_t n = strlen(ck->notes);
-					if (!strstr(ck->notes, sub))
-						snprintf(ck->notes + n, sizeof(ck->notes) - n, " %s", sub);
-				}
-				flatten(p, x, subs, 0);
-			}
-			if (!open)
-				ck->checked++;
-			if (!json_array_size(subs) && !open) {
-				if (!ck->quiet)
-					fprintf(stderr, "  %s: not declared by the spec\n", sub);
-				ck->undeclared++;
-			} else {
-				walk(x, subs, sub, ck);
-			}
-			json_decref(subs);
-		}
-	} else if (json_is_array(v)) {
-		json_array_foreach(v, j, x)
-		{
-			snprintf(sub, sizeof(sub), "%s[%zu]", path, j);
-			subs = json_array();
-			json_array_foreach(schemas, i, s) if (json_object_get(s, "items"))
-			        flatten(json_object_get(s, "items"), x, subs, 0);
-			walk(x, subs, sub, ck);
-			json_decref(subs);
-		}
-	}
-}
-
-/* Names of the parts of a multipart/form-data body, as an object of
- * name -> null. */
-static json_t *multipart_names(const char *body, size_t len)
-{
-	json_t *o = json_object();
-	const char *p = body, *end = body + len, *q;
-	static const char key[] = "Content-Disposition: form-data; name=\"";
-	char name[256];
-
-	while (p < end && (p = mem_find(p, (size_t)(end - p), key, sizeof(key) - 1))) {
-		p += sizeof(key) - 1;
-		q = mem_find(p, (size_t)(end - p), "\"", 1);
-		if (!q)
-			break;
-		snprintf(name, sizeof(name), "%.*s", (int)(q - p), p);
-		json_object_set_new(o, name, json_null());
-		p = q;
-	}
-	return o;
-}
-
 /* Walks the body w sent against the spec's request schema for POST path,
  * filling ck (undeclared members are printed unless ck->quiet). */
 static void check_body(const wire *w, const char *path, check *ck)
 {
-	const char *ct;
-	json_t *op, *schema, *body, *schemas;
+	const char *ct = wire_ctype(w);
+	json_t *op = json_object_get(json_object_get(json_object_get(spec, "paths"), path), "post");
+	json_t *schema = request_schema(spec, op, ct);
 
-	ct = !strncmp(w->ctype, "multipart/form-data", 19) ? "multipart/form-data" : "application/json";
-	op = json_object_get(json_object_get(json_object_get(spec, "paths"), path), "post");
-	schema = json_object_get(
-	        json_object_get(json_object_get(json_object_get(op, "requestBody"), "content"), ct), "schema");
 	if (!schema)
 		fail_msg("the spec has no %s request body for POST %s", ct, path);
-	if (!strcmp(ct, "multipart/form-data"))
-		body = multipart_names(w->sent, w->sent_len);
-	else
-		body = json_loadb(w->sent, w->sent_len, 0, NULL);
-	assert_non_null(body);
-	assert_true(json_object_size(body) > 0);
-	schemas = json_array();
-	flatten(schema, body, schemas, 0);
-	walk(body, schemas, "", ck);
-	json_decref(schemas);
-	json_decref(body);
+	check_schema(spec, schema, w, ck);
 }
 
 /* ==== assertions ========================================================== */
@@ -898,6 +472,14 @@ static char *json_edit(const char *body, size_t len, size_t *out_len, void (*edi
 	return s;
 }
 
+/* MUTATOR(edit) defines m_edit, the mutate_fn (support.h) applying edit. */
+#define MUTATOR(edit) \
+	static char *m_##edit(const void *arg, const char *b, size_t n, size_t *o) \
+	{ \
+		(void)arg; \
+		return json_edit(b, n, o, edit); \
+	}
+
 static void drop_model(json_t *j)
 {
 	assert_int_equal(json_object_del(j, "model"), 0);
@@ -936,85 +518,26 @@ static void image_part_string(json_t *j)
 	json_object_set_new(part, "image_url", json_string("https://example.com/cat.png"));
 }
 
-static char *m_drop_model(const char *b, size_t n, size_t *o)
-{
-	return json_edit(b, n, o, drop_model);
-}
-static char *m_drop_input(const char *b, size_t n, size_t *o)
-{
-	return json_edit(b, n, o, drop_input);
-}
-static char *m_drop_voice(const char *b, size_t n, size_t *o)
-{
-	return json_edit(b, n, o, drop_voice);
-}
-static char *m_prompt_number(const char *b, size_t n, size_t *o)
-{
-	return json_edit(b, n, o, prompt_number);
-}
-static char *m_stream_string(const char *b, size_t n, size_t *o)
-{
-	return json_edit(b, n, o, stream_string);
-}
-static char *m_image_part_string(const char *b, size_t n, size_t *o)
-{
-	return json_edit(b, n, o, image_part_string);
-}
-
-/* Finds the multipart part named `name`: [*start, *end) spans from its
- * boundary line to the next boundary line. */
-static void find_part(const char *b, size_t n, const char *name, size_t *start, size_t *end)
-{
-	char needle[128];
-	const char *d, *s, *e, *lim = b + n;
-	size_t blen = strcspn(b, "\r\n"); /* "--boundary" */
-
-	assert_true(blen > 2 && blen < n);
-	snprintf(needle, sizeof(needle), "form-data; name=\"%s\"", name);
-	d = mem_find(b, n, needle, strlen(needle));
-	if (!d)
-		fail_msg("multipart body has no part named %s", name);
-	for (s = d; s > b && !(s[-1] == '\n' && !memcmp(s, b, blen)); s--)
-		;
-	e = mem_find(d, (size_t)(lim - d), b, blen);
-	assert_non_null(e);
-	*start = (size_t)(s - b);
-	*end = (size_t)(e - b);
-}
+MUTATOR(drop_model)
+MUTATOR(drop_input)
+MUTATOR(drop_voice)
+MUTATOR(prompt_number)
+MUTATOR(stream_string)
+MUTATOR(image_part_string)
 
 /* Removes the required "file" part (the audio) entirely. */
-static char *m_drop_file(const char *b, size_t n, size_t *o)
+static char *m_drop_file(const void *arg, const char *b, size_t n, size_t *o)
 {
-	size_t s, e;
-	char *out;
-
-	find_part(b, n, "file", &s, &e);
-	out = malloc(n - (e - s) + 1);
-	memcpy(out, b, s);
-	memcpy(out + s, b + e, n - e);
-	*o = n - (e - s);
-	return out;
+	(void)arg;
+	return multipart_drop(b, n, "file", o);
 }
 
 /* Replaces the value of the response_format part by "jsonx" (not in the
  * enum): proves multipart field values are validated, not just names. */
-static char *m_bad_format(const char *b, size_t n, size_t *o)
+static char *m_bad_format(const void *arg, const char *b, size_t n, size_t *o)
 {
-	size_t s, e;
-	const char *v;
-	char *out;
-	static const char repl[] = "jsonx\r\n";
-
-	find_part(b, n, "response_format", &s, &e);
-	v = mem_find(b + s, e - s, "\r\n\r\n", 4);
-	assert_non_null(v);
-	v += 4;
-	out = malloc(n + sizeof(repl));
-	memcpy(out, b, (size_t)(v - b));
-	memcpy(out + (v - b), repl, sizeof(repl) - 1);
-	memcpy(out + (v - b) + sizeof(repl) - 1, b + e, n - e);
-	*o = (size_t)(v - b) + sizeof(repl) - 1 + (n - e);
-	return out;
+	(void)arg;
+	return multipart_set(b, n, "response_format", "jsonx", o);
 }
 
 /* The field check must itself be able to fail: a misspelt member at the
@@ -1036,18 +559,16 @@ static void add_misspelt(json_t *j)
 	json_object_set_new(tool_fn, "strcit", json_true());
 }
 
-static char *m_add_misspelt(const char *b, size_t n, size_t *o)
-{
-	return json_edit(b, n, o, add_misspelt);
-}
+MUTATOR(add_misspelt)
 
-static char *m_rename_language(const char *b, size_t n, size_t *o)
+static char *m_rename_language(const void *arg, const char *b, size_t n, size_t *o)
 {
 	static const char from[] = "name=\"language\"", to[] = "name=\"lang\"";
 	const char *at = mem_find(b, n, from, sizeof(from) - 1);
 	size_t off;
 	char *out;
 
+	(void)arg;
 	assert_non_null(at);
 	off = (size_t)(at - b);
 	out = malloc(n + 1);
@@ -1095,10 +616,7 @@ static void rejected(int v, mutate_fn mutate, const char *field)
 	llmk_client *c = wire_client(&w);
 	llmk_response *resp;
 	llmk_status st;
-	json_t *root, *viol, *x, *loc, *y;
-	size_t i, j, len;
-	const char *raw, *msg, *named = NULL;
-	char where[1024];
+	char what[256];
 	int http;
 
 	send_variant(c, v, &resp);
@@ -1111,38 +629,8 @@ static void rejected(int v, mutate_fn mutate, const char *field)
 
 	w.mutate = mutate;
 	st = send_variant(c, v, &resp);
-	raw = llmk_response_raw(resp, &len);
-	if (llmk_response_http_status(resp) != 422) {
-		fprintf(stderr, "%s, corrupted: HTTP %d, %s: %s\n", variant_names[v], llmk_response_http_status(resp),
-		        llmk_status_name(st), llmk_response_error(resp));
-		print_body("sent", w.sent, w.sent_len);
-		print_body("Prism answered", raw, len);
-		fail_msg("%s: corrupted body not rejected with 422", variant_names[v]);
-	}
-	assert_int_equal(st, LLMK_E_BAD_REQUEST);
-	root = json_loadb(raw, len, 0, NULL);
-	viol = json_object_get(root, "validation");
-	assert_true(json_array_size(viol) > 0);
-	json_array_foreach(viol, i, x)
-	{
-		where[0] = 0;
-		loc = json_object_get(x, "location");
-		json_array_foreach(loc, j, y)
-		{
-			size_t l = strlen(where);
-			snprintf(where + l, sizeof(where) - l, "%s%s", j ? "." : "", json_string_value(y));
-		}
-		msg = json_string_value(json_object_get(x, "message"));
-		if (!named && (strstr(where, field) || (msg && strstr(msg, field))))
-			named = msg ? msg : where;
-		assert_string_equal(json_string_value(json_object_get(x, "severity")), "Error");
-	}
-	if (!named) {
-		print_body("Prism answered", raw, len);
-		fail_msg("%s: 422, but no violation names %s", variant_names[v], field);
-	}
-	fprintf(stderr, "rejected: %s with %s corrupted: 422 (%s)\n", variant_names[v], field, named);
-	json_decref(root);
+	snprintf(what, sizeof(what), "%s with %s corrupted", variant_names[v], field);
+	expect_rejected(what, st, resp, &w, field);
 	llmk_response_free(resp);
 	llmk_client_free(c);
 	free(w.sent);
@@ -1198,28 +686,6 @@ static void test_rejected_speech(void **state)
 
 /* ==== main ================================================================ */
 
-static uint8_t *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *buf;
-	long n;
-
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		free(buf);
-		fclose(f);
-		return NULL;
-	}
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1245,8 +711,6 @@ int main(void)
 		cmocka_unit_test(test_rejected_speech),
 	};
 	const char *data = getenv("LLMK_SHARED_DATA"), *spec_path = getenv("LLMK_PRISM_SPEC");
-	char path[4096];
-	json_error_t err;
 	int rc;
 
 	base_url = getenv("LLMK_PRISM_URL");
@@ -1255,21 +719,10 @@ int main(void)
 		                "(needs LLMK_PRISM_URL, LLMK_PRISM_SPEC, LLMK_SHARED_DATA)\n");
 		return 1;
 	}
-	snprintf(path, sizeof(path), "%s/audio/jfk.wav", data);
-	if (!(wav = slurp(path, &wav_len))) {
-		fprintf(stderr, "cannot read %s\n", path);
+	if (conf_init(data) || !(spec = load_spec(spec_path)))
 		return 1;
-	}
-	/* As reals: the spec has integers beyond int64 (-9223372036854776000). */
-	if (!(spec = json_load_file(spec_path, JSON_DECODE_INT_AS_REAL, &err))) {
-		fprintf(stderr, "cannot load %s: %s (line %d)\n", spec_path, err.text, err.line);
-		return 1;
-	}
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	OK(llmk_global_init());
 	rc = cmocka_run_group_tests_name("prism-conformance", tests, NULL, NULL);
-	curl_global_cleanup();
 	json_decref(spec);
-	free(wav);
+	conf_cleanup();
 	return rc;
 }

@@ -43,38 +43,18 @@
  * A request the spec rejects is an adapter bug: fix the adapter, never this
  * test (README.md lists the ones found so far). A provider whose adapter is not
  * compiled in (llmk_provider_capabilities() answers -1), or whose Prism URL
- * is not given, is skipped. */
+ * is not given, is skipped.
+ *
+ * The test transport, the 422 checks, the field check and body printing
+ * are shared with conformance.c: support.c. */
 #define _POSIX_C_SOURCE 200809L
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <cmocka.h>
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <fnmatch.h>
 
-#include <curl/curl.h>
-#include <jansson.h>
-
-#include "llmkit.h"
+#include "support.h"
 
 #define FAKE_KEY "test-prism-key-0000000000000000000000"
-#define OK(x) assert_int_equal((x), LLMK_OK)
-#define N(a) (sizeof(a) / sizeof((a)[0]))
-
-static uint8_t *wav;
-static size_t wav_len;
-
-/* A 1x1 transparent PNG. */
-static const uint8_t png[] = {
-	0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00,
-	0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4, 0x89, 0x00, 0x00, 0x00,
-	0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0x00, 0x01, 0x00, 0x00, 0x05, 0x00, 0x01, 0x0d, 0x0a, 0x2d,
-	0xb4, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82};
 
 /* ==== providers =========================================================== */
 
@@ -294,7 +274,7 @@ static llmk_request *make(const prov *p, int f)
 		OK(llmk_request_new(&r, LLMK_CHAT));
 		OK(llmk_request_set_str(r, LLMK_OPT_MODEL, p->vision_model));
 		OK(llmk_request_add_message(r, LLMK_ROLE_USER, "What is in this picture?"));
-		OK(llmk_request_add_image_data(r, png, sizeof(png), "image/png"));
+		OK(llmk_request_add_image_data(r, png, png_size, "image/png"));
 		break;
 	case F_CHAT_IMAGE_URL:
 		OK(llmk_request_new(&r, LLMK_CHAT));
@@ -352,274 +332,24 @@ static llmk_request *make(const prov *p, int f)
 
 static llmk_client *client(const prov *p)
 {
-	llmk_client *c;
 	char model[128];
 
 	snprintf(model, sizeof(model), "%s/%s", p->name, p->chat_model);
-	OK(llmk_client_new(&c, model));
-	OK(llmk_client_set_str(c, LLMK_OPT_BASE_URL, p->base));
-	OK(llmk_client_set_str(c, LLMK_OPT_API_KEY, FAKE_KEY));
-	OK(llmk_client_set_i64(c, LLMK_OPT_TIMEOUT_MS, 30000));
-	return c;
-}
-
-static int32_t ignore_event(const llmk_event *e, void *u)
-{
-	(void)e;
-	(void)u;
-	return 0;
+	return prism_client(model, p->base, FAKE_KEY);
 }
 
 static llmk_status send_feat(llmk_client *c, const prov *p, int f, llmk_response **resp)
 {
-	llmk_request *r = make(p, f);
-	llmk_status st;
-
-	*resp = NULL;
-	if (f == F_CHAT_STREAM)
-		st = llmk_stream(c, r, ignore_event, NULL, resp);
-	else
-		st = llmk_send(c, r, resp);
-	llmk_request_free(r);
-	assert_non_null(*resp);
-	return st;
+	return send_request(c, make(p, f), f == F_CHAT_STREAM, resp);
 }
 
-/* ==== a test transport: raw libcurl, records and may corrupt the body ===== */
-
-struct control;
-typedef struct wire {
-	const struct control *corrupt; /* NULL: send as built */
-	llmk_exchange *ex;
-	char *sent; /* the body as sent (NUL-terminated) */
-	size_t sent_len;
-	char ctype[256];
-	char url[2048];
-} wire;
-
-static char *corrupt_body(const struct control *ctl, const char *body, size_t len, size_t *out_len);
-
-static const char *mem_find(const void *hay, size_t hn, const void *needle, size_t nn)
-{
-	const char *h = hay;
-	size_t i;
-
-	for (i = 0; nn && i + nn <= hn; i++)
-		if (!memcmp(h + i, needle, nn))
-			return h + i;
-	return NULL;
-}
-
-static size_t wire_write(char *p, size_t s, size_t n, void *u)
-{
-	wire *w = u;
-	return llmk_exchange_write(w->ex, (const uint8_t *)p, s * n) ? 0 : s * n;
-}
-
-static size_t wire_header(char *p, size_t s, size_t n, void *u)
-{
-	wire *w = u;
-	size_t len = s * n;
-	char name[256], value[2048];
-	const char *colon, *sp;
-
-	if (len > 12 && !strncmp(p, "HTTP/", 5)) {
-		sp = memchr(p, ' ', len);
-		if (sp && atoi(sp + 1) >= 200) /* not 1xx */
-			llmk_exchange_set_status(w->ex, atoi(sp + 1));
-		return len;
-	}
-	colon = memchr(p, ':', len);
-	if (colon && (size_t)(colon - p) < sizeof(name)) {
-		snprintf(name, sizeof(name), "%.*s", (int)(colon - p), p);
-		colon++;
-		while (*colon == ' ')
-			colon++;
-		snprintf(value, sizeof(value), "%.*s", (int)(p + len - colon), colon);
-		value[strcspn(value, "\r\n")] = 0;
-		llmk_exchange_add_header(w->ex, name, value);
-	}
-	return len;
-}
-
-static int32_t wire_send(llmk_exchange *ex, void *user)
-{
-	wire *w = user;
-	CURL *h = curl_easy_init();
-	struct curl_slist *hl = NULL;
-	char line[4096], err[CURL_ERROR_SIZE] = "";
-	size_t len, i;
-	const uint8_t *b = llmk_exchange_body(ex, &len);
-	char *m = NULL;
-	CURLcode rc;
-
-	assert_non_null(h);
-	w->ex = ex;
-	free(w->sent);
-	if (w->corrupt && (m = corrupt_body(w->corrupt, (const char *)b, len, &w->sent_len)))
-		w->sent = m;
-	else {
-		w->sent = malloc(len + 1);
-		memcpy(w->sent, b, len);
-		w->sent_len = len;
-	}
-	w->sent[w->sent_len] = 0;
-	w->ctype[0] = 0;
-	snprintf(w->url, sizeof(w->url), "%s", llmk_exchange_url(ex));
-	for (i = 0; i < llmk_exchange_header_count(ex); i++) {
-		const char *hn = llmk_exchange_header_name(ex, i), *hv = llmk_exchange_header_value(ex, i);
-		snprintf(line, sizeof(line), "%s: %s", hn, hv);
-		hl = curl_slist_append(hl, line);
-		if (!strcasecmp(hn, "Content-Type"))
-			snprintf(w->ctype, sizeof(w->ctype), "%s", hv);
-	}
-	hl = curl_slist_append(hl, "Expect:");
-	curl_easy_setopt(h, CURLOPT_URL, llmk_exchange_url(ex));
-	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, llmk_exchange_method(ex));
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDS, w->sent);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)w->sent_len);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, wire_write);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, w);
-	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, wire_header);
-	curl_easy_setopt(h, CURLOPT_HEADERDATA, w);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, err);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
-	curl_easy_setopt(h, CURLOPT_TIMEOUT, 30L);
-	rc = curl_easy_perform(h);
-	curl_slist_free_all(hl);
-	curl_easy_cleanup(h);
-	if (rc == CURLE_OK)
-		return LLMK_OK;
-	llmk_exchange_set_error(ex, err[0] ? err : curl_easy_strerror(rc));
-	return LLMK_E_TRANSPORT;
-}
-
+/* A client whose requests go through the test transport w (support.h). */
 static llmk_client *wire_client(const prov *p, wire *w)
 {
-	llmk_client *c = client(p);
-	llmk_transport t;
-
-	llmk_transport_init(&t);
-	t.send = wire_send;
-	OK(llmk_client_set_transport(c, &t, w));
-	return c;
+	return wire_attach(client(p), w);
 }
 
-/* ==== printing ============================================================ */
-
-/* Prints a body for a failure message: JSON as is; multipart with the file
- * data elided; other non-printable bytes as counts. */
-static void print_text(const char *p, size_t len)
-{
-	size_t i, run = 0;
-
-	for (i = 0; i < len; i++) {
-		unsigned char ch = (unsigned char)p[i];
-		if ((ch >= 0x20 && ch < 0x7f) || ch == '\n' || ch == '\r' || ch == '\t') {
-			if (run)
-				fprintf(stderr, "[%zu binary bytes]", run);
-			run = 0;
-			fputc(ch, stderr);
-		} else {
-			run++;
-		}
-	}
-	if (run)
-		fprintf(stderr, "[%zu binary bytes]", run);
-}
-
-static void print_body(const char *what, const char *body, size_t len)
-{
-	const char *fn, *data, *next;
-	size_t blen;
-
-	fprintf(stderr, "%s (%zu bytes):\n", what, len);
-	blen = strcspn(body, "\r\n");
-	fn = len > 2 && !memcmp(body, "--", 2) ? mem_find(body, len, "; filename=\"", 12) : NULL;
-	data = fn ? mem_find(fn, len - (size_t)(fn - body), "\r\n\r\n", 4) : NULL;
-	next = data ? mem_find(data, len - (size_t)(data - body), body, blen) : NULL;
-	if (next) {
-		data += 4;
-		print_text(body, (size_t)(data - body));
-		fprintf(stderr, "[%zu bytes of file data]\r\n", (size_t)(next - data) - 2);
-		print_text(next, len - (size_t)(next - body));
-	} else {
-		print_text(body, len);
-	}
-	fputc('\n', stderr);
-}
-
-/* The violations Prism found in the request. Prism lists them in its 422
- * body ({"validation": [{"location": ["request", "body", "messages", "0"],
- * "severity": "Error", "code": ..., "message": ...}, ...]}), except where
- * the spec defines its own 422 answer (Mistral's HTTPValidationError): then
- * it serves that answer's example and lists the violations only in the
- * sl-violations header (same array). The header also lists what is wrong
- * with Prism's own mocked answer (location "response"): those are left
- * out. Returns a new array. */
-static json_t *request_violations(llmk_response *resp)
-{
-	const char *hv = llmk_response_header(resp, "sl-violations"), *raw, *first;
-	json_t *out = json_array(), *root = NULL, *body, *x, *c;
-	size_t i, len;
-
-	raw = llmk_response_http_status(resp) == 422 ? llmk_response_raw(resp, &len) : NULL;
-	body = raw ? json_loadb(raw, len, 0, NULL) : NULL;
-	if (json_is_array(json_object_get(body, "validation"))) {
-		/* locations here lack the leading "request" */
-		json_array_foreach(json_object_get(body, "validation"), i, x)
-		{
-			c = json_deep_copy(x);
-			json_array_insert_new(json_object_get(c, "location"), 0, json_string("request"));
-			json_array_append_new(out, c);
-		}
-	} else if (hv && (root = json_loads(hv, 0, NULL))) {
-		json_array_foreach(root, i, x)
-		{
-			first = json_string_value(json_array_get(json_object_get(x, "location"), 0));
-			if (first && !strcmp(first, "request"))
-				json_array_append(out, x);
-		}
-	}
-	json_decref(root);
-	json_decref(body);
-	return out;
-}
-
-static void violation_text(json_t *x, char *out, size_t sz)
-{
-	json_t *y;
-	size_t j, l;
-
-	out[0] = 0;
-	json_array_foreach(json_object_get(x, "location"), j, y)
-	{
-		l = strlen(out);
-		snprintf(out + l, sz - l, "%s%s", j ? "." : "", json_string_value(y));
-	}
-	l = strlen(out);
-	snprintf(out + l, sz - l, ": %s (%s)", json_string_value(json_object_get(x, "message")),
-	         json_string_value(json_object_get(x, "severity")));
-}
-
-/* Prints the request's violations, one per line; returns how many. */
-static int print_violations(llmk_response *resp)
-{
-	json_t *v = request_violations(resp), *x;
-	char line[2048];
-	size_t i;
-	int n = (int)json_array_size(v);
-
-	json_array_foreach(v, i, x)
-	{
-		violation_text(x, line, sizeof(line));
-		fprintf(stderr, "  violation: %s\n", line);
-	}
-	json_decref(v);
-	return n;
-}
+/* ==== Prism's own answer ================================================== */
 
 /* Counts the sl-violations about Prism's own answer (listed with
  * LLMK_CONFORMANCE_VERBOSE=1): they concern the spec's examples, not the
@@ -772,36 +502,6 @@ static const char *accepted(const prov *p, int f, llmk_response *resp)
 
 /* ==== the spec: find the operation, check declared members ================ */
 
-static json_t *cur_spec; /* the spec deref() resolves against */
-
-static json_t *deref(json_t *s)
-{
-	char tok[256];
-	const char *ref, *p, *e;
-	int guard = 0;
-	size_t i, j;
-
-	while (json_is_object(s) && (ref = json_string_value(json_object_get(s, "$ref")))) {
-		if (strncmp(ref, "#/", 2) || guard++ > 64)
-			return NULL;
-		s = cur_spec;
-		for (p = ref + 2; s && *p; p = *e ? e + 1 : e) {
-			e = p + strcspn(p, "/");
-			for (i = j = 0; p + i < e && j < sizeof(tok) - 1; i++, j++) {
-				if (p[i] == '~' && p + i + 1 < e) {
-					tok[j] = p[i + 1] == '1' ? '/' : '~';
-					i++;
-				} else {
-					tok[j] = p[i];
-				}
-			}
-			tok[j] = 0;
-			s = json_object_get(s, tok);
-		}
-	}
-	return s;
-}
-
 /* Does template t ("/v1beta/models/{model}:generateContent") match path p?
  * A {parameter} matches one or more characters other than '/'. */
 static int tmatch(const char *t, const char *p)
@@ -858,273 +558,21 @@ static json_t *find_operation(json_t *spec, const char *url, const char *method,
 	return best;
 }
 
-static int type_matches(json_t *type, json_t *v)
-{
-	const char *t = json_string_value(type);
-	size_t i;
-	json_t *x;
-
-	if (json_is_array(type)) {
-		json_array_foreach(type, i, x) if (type_matches(x, v)) return 1;
-		return 0;
-	}
-	if (!t)
-		return 1;
-	if (!strcmp(t, "object"))
-		return json_is_object(v);
-	if (!strcmp(t, "array"))
-		return json_is_array(v);
-	if (!strcmp(t, "string"))
-		return json_is_string(v);
-	if (!strcmp(t, "integer"))
-		return json_is_integer(v) || (json_is_real(v) && json_real_value(v) == (double)(long long)json_real_value(v));
-	if (!strcmp(t, "number"))
-		return json_is_number(v);
-	if (!strcmp(t, "boolean"))
-		return json_is_boolean(v);
-	if (!strcmp(t, "null"))
-		return json_is_null(v);
-	return 1;
-}
-
-/* Could branch s of an anyOf/oneOf describe v? By type, and by members
- * whose schema admits a single value (discriminators such as "role" or
- * "type"). Looser than validation: only used to pick branches. */
-static int compatible(json_t *s, json_t *v)
-{
-	json_t *props, *p, *x, *one;
-	const char *k;
-	size_t i;
-	int any;
-
-	s = deref(s);
-	if (!json_is_object(s))
-		return 1;
-	if (json_object_get(s, "type") && !type_matches(json_object_get(s, "type"), v))
-		return 0;
-	if ((one = json_object_get(s, "const")) && !json_equal(one, v))
-		return 0;
-	json_array_foreach(json_object_get(s, "allOf"), i, x) if (!compatible(x, v)) return 0;
-	for (k = "anyOf";; k = "oneOf") {
-		if (json_is_array(json_object_get(s, k))) {
-			any = 0;
-			json_array_foreach(json_object_get(s, k), i, x) any |= compatible(x, v);
-			if (!any)
-				return 0;
-		}
-		if (!strcmp(k, "oneOf"))
-			break;
-	}
-	props = json_object_get(s, "properties");
-	if (json_is_object(v) && json_is_object(props)) {
-		json_object_foreach(props, k, p)
-		{
-			json_t *have = json_object_get(v, k);
-			p = deref(p);
-			one = json_object_get(p, "const");
-			if (!one && json_array_size(json_object_get(p, "enum")) == 1)
-				one = json_array_get(json_object_get(p, "enum"), 0);
-			if (have && one && !json_equal(have, one) &&
-			    !(json_is_number(have) && json_is_number(one) &&
-			      json_number_value(have) == json_number_value(one)))
-				return 0;
-		}
-	}
-	return 1;
-}
-
-/* Appends to out every schema that applies to v under s: s itself, all of
- * its allOf members, and the anyOf/oneOf branches compatible with v (all
- * branches when none is). */
-static void flatten(json_t *s, json_t *v, json_t *out, int depth)
-{
-	const char *k;
-	json_t *x, *alts;
-	size_t i;
-	int any;
-
-	s = deref(s);
-	if (!json_is_object(s) || depth > 64)
-		return;
-	json_array_append(out, s);
-	json_array_foreach(json_object_get(s, "allOf"), i, x) flatten(x, v, out, depth + 1);
-	for (k = "anyOf";; k = "oneOf") {
-		alts = json_object_get(s, k);
-		any = 0;
-		json_array_foreach(alts, i, x) if (compatible(x, v)) any = 1;
-		json_array_foreach(alts, i, x) if (!any || compatible(x, v)) flatten(x, v, out, depth + 1);
-		if (!strcmp(k, "oneOf"))
-			break;
-	}
-}
-
-typedef struct check {
-	const prov *p;
-	int checked;    /* object members looked up in the spec */
-	int undeclared; /* ... and not found there (newer ones excluded) */
-	int quiet;
-	char notes[2048]; /* deprecated members */
-	char newer[1024]; /* members on the provider's `newer` list that were sent */
-} check;
-
-static void note(char *buf, size_t sz, const char *what)
-{
-	size_t n = strlen(buf);
-
-	if (!strstr(buf, what))
-		snprintf(buf + n, sz - n, " %s", what);
-}
-
-/* Is sub, without array indices ("contents[0].parts" -> "contents.parts"),
- * on the provider's list (fnmatch patterns)? */
-static int is_newer(const prov *p, const char *sub)
-{
-	char plain[1024];
-	size_t i, j;
-
-	for (i = j = 0; sub[i] && j < sizeof(plain) - 1; i++) {
-		if (sub[i] == '[') {
-			while (sub[i] && sub[i] != ']')
-				i++;
-			if (!sub[i])
-				break;
-			continue;
-		}
-		plain[j++] = sub[i];
-	}
-	plain[j] = 0;
-	for (i = 0; i < N(p->newer) && p->newer[i]; i++)
-		if (!fnmatch(p->newer[i], plain, 0))
-			return 1;
-	return 0;
-}
-
-/* Walks value v against the schemas that apply to it (from flatten()):
- * each member of an object must be declared by one of them, unless one of
- * them leaves the object open (additionalProperties not false) or none
- * declares any member (a free-form object). Note: unlike OpenAI's spec,
- * most of these specs leave additionalProperties unset, which JSON Schema
- * reads as "allowed"; the check treats an object with declared properties
- * and no additionalProperties as closed, since an undeclared member there
- * is what Prism cannot see. */
-static void walk(json_t *v, json_t *schemas, const char *path, check *ck)
-{
-	char sub[1024];
-	const char *k;
-	json_t *s, *x, *p, *ap, *subs;
-	size_t i, j;
-	int open = 0, declared = 0;
-
-	if (json_is_object(v)) {
-		json_array_foreach(schemas, i, s)
-		{
-			ap = json_object_get(s, "additionalProperties");
-			/* declared members, or a map whose values have a schema */
-			if (json_is_object(json_object_get(s, "properties")) || (json_is_object(ap) && json_object_size(ap)))
-				declared = 1;
-			if ((ap && !json_is_false(ap)) || json_object_get(s, "patternProperties"))
-				open = 1;
-		}
-		if (!declared)
-			return;
-		json_object_foreach(v, k, x)
-		{
-			snprintf(sub, sizeof(sub), "%s%s%s", path, *path ? "." : "", k);
-			subs = json_array();
-			json_array_foreach(schemas, i, s)
-			{
-				p = json_object_get(json_object_get(s, "properties"), k);
-				/* a map (Gemini's Schema.properties): the member's
-				 * schema is additionalProperties */
-				ap = json_object_get(s, "additionalProperties");
-				if (!p && json_is_object(ap) && json_object_size(ap))
-					p = ap;
-				if (!p)
-					continue;
-				if (json_is_true(json_object_get(p, "deprecated")) ||
-				    json_is_true(json_object_get(deref(p), "deprecated")))
-					note(ck->notes, sizeof(ck->notes), sub);
-				flatten(p, x, subs, 0);
-			}
-			if (!open)
-				ck->checked++;
-			if (!json_array_size(subs) && !open) {
-				if (is_newer(ck->p, sub)) {
-					note(ck->newer, sizeof(ck->newer), sub);
-				} else {
-					if (!ck->quiet)
-						fprintf(stderr, "  %s: not declared by the spec\n", sub);
-					ck->undeclared++;
-				}
-			} else {
-				walk(x, subs, sub, ck);
-			}
-			json_decref(subs);
-		}
-	} else if (json_is_array(v)) {
-		json_array_foreach(v, j, x)
-		{
-			snprintf(sub, sizeof(sub), "%s[%zu]", path, j);
-			subs = json_array();
-			json_array_foreach(schemas, i, s) if (json_object_get(s, "items"))
-			        flatten(json_object_get(s, "items"), x, subs, 0);
-			walk(x, subs, sub, ck);
-			json_decref(subs);
-		}
-	}
-}
-
-/* Names of the parts of a multipart/form-data body, as an object of
- * name -> null. */
-static json_t *multipart_names(const char *body, size_t len)
-{
-	json_t *o = json_object();
-	const char *p = body, *end = body + len, *q;
-	static const char key[] = "Content-Disposition: form-data; name=\"";
-	char name[256];
-
-	while (p < end && (p = mem_find(p, (size_t)(end - p), key, sizeof(key) - 1))) {
-		p += sizeof(key) - 1;
-		q = mem_find(p, (size_t)(end - p), "\"", 1);
-		if (!q)
-			break;
-		snprintf(name, sizeof(name), "%.*s", (int)(q - p), p);
-		json_object_set_new(o, name, json_null());
-		p = q;
-	}
-	return o;
-}
-
 /* Walks the body w sent against the spec's request schema for its
  * operation, filling ck (undeclared members are printed unless quiet). */
 static void check_body(const prov *p, const wire *w, const char *method, check *ck)
 {
 	char opname[512] = "";
-	const char *ct;
-	json_t *op, *content, *schema = NULL, *body, *schemas, *x;
-	const char *key;
+	const char *ct = wire_ctype(w);
+	json_t *op, *schema;
 
-	ck->p = p;
-	cur_spec = p->spec;
+	ck->newer = p->newer;
 	op = find_operation(p->spec, w->url, method, opname, sizeof(opname));
 	if (!op)
 		fail_msg("%s: the spec has no operation for %s %s", p->name, method, w->url);
-	ct = !strncmp(w->ctype, "multipart/form-data", 19) ? "multipart/form-data" : "application/json";
-	content = json_object_get(deref(json_object_get(op, "requestBody")), "content");
-	json_object_foreach(content, key, x) if (!strncmp(key, ct, strlen(ct))) schema = json_object_get(x, "schema");
-	if (!schema)
+	if (!(schema = request_schema(p->spec, op, ct)))
 		fail_msg("%s: the spec has no %s request body for %s", p->name, ct, opname);
-	if (!strcmp(ct, "multipart/form-data"))
-		body = multipart_names(w->sent, w->sent_len);
-	else
-		body = json_loadb(w->sent, w->sent_len, 0, NULL);
-	assert_non_null(body);
-	assert_true(json_object_size(body) > 0);
-	schemas = json_array();
-	flatten(schema, body, schemas, 0);
-	walk(body, schemas, "", ck);
-	json_decref(schemas);
-	json_decref(body);
+	check_schema(p->spec, schema, w, ck);
 }
 
 /* ==== the accepted + fields test of one variant =========================== */
@@ -1233,7 +681,7 @@ static void test_case(void **state)
 		fail_rejected(p, f, resp, "rejected through the test transport");
 	check_body(p, &w, "POST", &ck);
 	fprintf(stderr, "fields: %s: %s: %d members checked, %d undeclared%s%s%s%s\n", p->name, feat_names[f], ck.checked,
-	        ck.undeclared, ck.newer[0] ? "; documented, not in the spec:" : "", ck.newer,
+	        ck.undeclared, ck.newer_sent[0] ? "; documented, not in the spec:" : "", ck.newer_sent,
 	        ck.notes[0] ? "; deprecated in the spec:" : "", ck.notes);
 	if (ck.undeclared) {
 		print_body("the library sent", w.sent, w.sent_len);
@@ -1320,55 +768,18 @@ static json_t *json_parent(json_t *root, const char *path, char *last, size_t la
 	return cur;
 }
 
-/* Finds the multipart part named `name`: [*start, *end) spans from its
- * boundary line to the next boundary line. */
-static void find_part(const char *b, size_t n, const char *name, size_t *start, size_t *end)
-{
-	char needle[128];
-	const char *d, *s, *e, *lim = b + n;
-	size_t blen = strcspn(b, "\r\n"); /* "--boundary" */
 
-	assert_true(blen > 2 && blen < n);
-	snprintf(needle, sizeof(needle), "form-data; name=\"%s\"", name);
-	d = mem_find(b, n, needle, strlen(needle));
-	if (!d)
-		fail_msg("multipart body has no part named %s", name);
-	for (s = d; s > b && !(s[-1] == '\n' && !memcmp(s, b, blen)); s--)
-		;
-	e = mem_find(d, (size_t)(lim - d), b, blen);
-	assert_non_null(e);
-	*start = (size_t)(s - b);
-	*end = (size_t)(e - b);
-}
-
-static char *corrupt_body(const control *ctl, const char *b, size_t n, size_t *o)
+/* The mutate_fn (support.h) applying control arg to the body. */
+static char *corrupt_body(const void *arg, const char *b, size_t n, size_t *o)
 {
+	const control *ctl = arg;
 	json_t *root, *parent, *val;
 	char last[128], *out;
-	const char *v;
-	size_t s, e, vlen;
 
-	if (ctl->op == DROP_PART || ctl->op == SET_PART) {
-		find_part(b, n, ctl->path, &s, &e);
-		if (ctl->op == DROP_PART) {
-			out = malloc(n - (e - s) + 1);
-			memcpy(out, b, s);
-			memcpy(out + s, b + e, n - e);
-			*o = n - (e - s);
-			return out;
-		}
-		v = mem_find(b + s, e - s, "\r\n\r\n", 4);
-		assert_non_null(v);
-		v += 4;
-		vlen = strlen(ctl->value);
-		out = malloc(n + vlen + 3);
-		memcpy(out, b, (size_t)(v - b));
-		memcpy(out + (v - b), ctl->value, vlen);
-		memcpy(out + (v - b) + vlen, "\r\n", 2);
-		memcpy(out + (v - b) + vlen + 2, b + e, n - e);
-		*o = (size_t)(v - b) + vlen + 2 + (n - e);
-		return out;
-	}
+	if (ctl->op == DROP_PART)
+		return multipart_drop(b, n, ctl->path, o);
+	if (ctl->op == SET_PART)
+		return multipart_set(b, n, ctl->path, ctl->value, o);
 	root = json_loadb(b, n, 0, NULL);
 	assert_non_null(root);
 	if (ctl->op == ADD) {
@@ -1419,10 +830,7 @@ static void test_control(void **state)
 	llmk_client *c;
 	llmk_response *resp;
 	llmk_status st;
-	json_t *viol, *x;
-	size_t i, len;
-	const char *raw, *named = NULL;
-	char where[1024];
+	char what[512];
 
 	need_provider(p);
 	c = wire_client(p, &w);
@@ -1431,42 +839,12 @@ static void test_control(void **state)
 		fail_rejected(p, f, resp, "the uncorrupted control request was not accepted");
 	llmk_response_free(resp);
 
-	w.corrupt = ctl;
+	w.mutate = corrupt_body;
+	w.mutate_arg = ctl;
 	st = send_feat(c, p, f, &resp);
-	raw = llmk_response_raw(resp, &len);
-	if (llmk_response_http_status(resp) != 422) {
-		fprintf(stderr, "%s: %s, corrupted: HTTP %d, %s: %s\n", p->name, feat_names[f],
-		        llmk_response_http_status(resp), llmk_status_name(st), llmk_response_error(resp));
-		print_body("sent", w.sent, w.sent_len);
-		if (raw)
-			print_body("Prism answered", raw, len);
-		fail_msg("%s: %s with %s %s%s: corrupted body not rejected with 422", p->name, feat_names[f], ctl->path,
-		         op_names[ctl->op], ctl->value ? ctl->value : "");
-	}
-	if (st != LLMK_E_BAD_REQUEST) {
-		print_body("Prism answered", raw, len);
-		fail_msg("%s: HTTP 422 reported as %s (%s), not LLMK_E_BAD_REQUEST", p->name, llmk_status_name(st),
-		         llmk_response_error(resp));
-	}
-	viol = request_violations(resp);
-	if (!json_array_size(viol)) {
-		print_body("Prism answered", raw, len);
-		fail_msg("%s: %s: 422 without violations in the body or the sl-violations header", p->name, feat_names[f]);
-	}
-	json_array_foreach(viol, i, x)
-	{
-		violation_text(x, where, sizeof(where));
-		if (!named && strstr(where, ctl->named))
-			named = json_string_value(json_object_get(x, "message"));
-		assert_string_equal(json_string_value(json_object_get(x, "severity")), "Error");
-	}
-	if (!named) {
-		print_violations(resp);
-		fail_msg("%s: %s: 422, but no violation names %s", p->name, feat_names[f], ctl->named);
-	}
-	fprintf(stderr, "rejected: %s: %s with %s %s%s: 422 (%s)\n", p->name, feat_names[f], ctl->path, op_names[ctl->op],
-	        ctl->value ? ctl->value : "", named);
-	json_decref(viol);
+	snprintf(what, sizeof(what), "%s: %s with %s %s%s", p->name, feat_names[f], ctl->path, op_names[ctl->op],
+	         ctl->value ? ctl->value : "");
+	expect_rejected(what, st, resp, &w, ctl->named);
 	llmk_response_free(resp);
 	llmk_client_free(c);
 	free(w.sent);
@@ -1495,7 +873,8 @@ static void test_fields_self(void **state)
 	before = ck.undeclared;
 	llmk_response_free(resp);
 
-	w.corrupt = ctl;
+	w.mutate = corrupt_body;
+	w.mutate_arg = ctl;
 	memset(&ck, 0, sizeof(ck));
 	send_feat(c, p, f, &resp);
 	fprintf(stderr, "self-test: %s: %s with %d misspelt member(s) (%s): Prism answered HTTP %d\n", p->name,
@@ -1511,36 +890,30 @@ static void test_fields_self(void **state)
 
 /* ==== main ================================================================ */
 
-static uint8_t *slurp(const char *path, size_t *len)
+/* Appends test fn of variant f on p (with control ctl, or NULL) to
+ * tests/cases; the caller names it in the returned case. */
+static tcase *add_test(struct CMUnitTest *tests, tcase *cases, size_t *n, prov *p, int f, const control *ctl,
+                       CMUnitTestFunction fn)
 {
-	FILE *f = fopen(path, "rb");
-	uint8_t *buf;
-	long n;
+	tcase *tc = &cases[*n];
 
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		free(buf);
-		fclose(f);
-		return NULL;
-	}
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
+	tc->p = p;
+	tc->feat = f;
+	tc->ctl = ctl;
+	tests[*n].name = tc->name;
+	tests[*n].test_func = fn;
+	tests[*n].initial_state = tc;
+	(*n)++;
+	return tc;
 }
 
 int main(void)
 {
 	const char *data = getenv("LLMK_SHARED_DATA"), *url, *specpath, *only = getenv("LLMK_CONFORMANCE_ONLY");
-	char path[4096], var[64];
+	char var[64];
 	struct CMUnitTest *tests;
-	tcase *cases;
+	tcase *cases, *tc;
 	size_t ntests = 0, ncases, i;
-	json_error_t err;
 	int f, rc, given = 0;
 	prov *p;
 
@@ -1549,13 +922,8 @@ int main(void)
 		                "(needs LLMK_SHARED_DATA and LLMK_PRISM_<PROVIDER>_URL/_SPEC)\n");
 		return 1;
 	}
-	snprintf(path, sizeof(path), "%s/audio/jfk.wav", data);
-	if (!(wav = slurp(path, &wav_len))) {
-		fprintf(stderr, "cannot read %s\n", path);
+	if (conf_init(data))
 		return 1;
-	}
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	OK(llmk_global_init());
 
 	ncases = N(provs) * NFEAT + N(controls) + N(misspellings);
 	cases = calloc(ncases, sizeof(*cases));
@@ -1571,11 +939,8 @@ int main(void)
 		if (url && specpath) {
 			given++;
 			snprintf(p->base, sizeof(p->base), "%s%s", url, p->prefix);
-			/* As reals: a spec may hold integers beyond int64. */
-			if (!(p->spec = json_load_file(specpath, JSON_DECODE_INT_AS_REAL, &err))) {
-				fprintf(stderr, "cannot load %s: %s (line %d)\n", specpath, err.text, err.line);
+			if (!(p->spec = load_spec(specpath)))
 				return 1;
-			}
 		}
 		fprintf(stderr, "%s: %s; %s\n", p->name, p->adapter ? "adapter compiled in" : "no adapter (skipped)",
 		        p->base[0] ? p->base : "no Prism (skipped)");
@@ -1584,41 +949,23 @@ int main(void)
 				continue;
 			if (!p->adapter && f != F_CHAT_PLAIN) /* one skipped test stands for the provider */
 				continue;
-			cases[ntests].p = p;
-			cases[ntests].feat = f;
-			snprintf(cases[ntests].name, sizeof(cases[ntests].name), "%s: %s", p->name, feat_names[f]);
-			tests[ntests].name = cases[ntests].name;
-			tests[ntests].test_func = test_case;
-			tests[ntests].initial_state = &cases[ntests];
-			ntests++;
+			tc = add_test(tests, cases, &ntests, p, f, NULL, test_case);
+			snprintf(tc->name, sizeof(tc->name), "%s: %s", p->name, feat_names[f]);
 		}
 		for (i = 0; i < N(controls); i++) {
 			const control *ctl = &controls[i];
 			if (strcmp(ctl->provider, p->name) || (p->adapter && !applies(p, ctl->feat)))
 				continue;
-			cases[ntests].p = p;
-			cases[ntests].feat = ctl->feat;
-			cases[ntests].ctl = ctl;
-			snprintf(cases[ntests].name, sizeof(cases[ntests].name), "%s: rejected: %s with %s %s%s", p->name,
-			         feat_names[ctl->feat], ctl->path, op_names[ctl->op], ctl->value ? ctl->value : "");
-			tests[ntests].name = cases[ntests].name;
-			tests[ntests].test_func = test_control;
-			tests[ntests].initial_state = &cases[ntests];
-			ntests++;
+			tc = add_test(tests, cases, &ntests, p, ctl->feat, ctl, test_control);
+			snprintf(tc->name, sizeof(tc->name), "%s: rejected: %s with %s %s%s", p->name, feat_names[ctl->feat],
+			         ctl->path, op_names[ctl->op], ctl->value ? ctl->value : "");
 		}
 		for (i = 0; i < N(misspellings); i++) {
 			const control *ctl = &misspellings[i];
 			if (strcmp(ctl->provider, p->name) || (p->adapter && !applies(p, ctl->feat)))
 				continue;
-			cases[ntests].p = p;
-			cases[ntests].feat = ctl->feat;
-			cases[ntests].ctl = ctl;
-			snprintf(cases[ntests].name, sizeof(cases[ntests].name), "%s: fields self-test: %s", p->name,
-			         feat_names[ctl->feat]);
-			tests[ntests].name = cases[ntests].name;
-			tests[ntests].test_func = test_fields_self;
-			tests[ntests].initial_state = &cases[ntests];
-			ntests++;
+			tc = add_test(tests, cases, &ntests, p, ctl->feat, ctl, test_fields_self);
+			snprintf(tc->name, sizeof(tc->name), "%s: fields self-test: %s", p->name, feat_names[ctl->feat]);
 		}
 	}
 	if (!given) {
@@ -1631,7 +978,6 @@ int main(void)
 		json_decref(p->spec);
 	free(tests);
 	free(cases);
-	curl_global_cleanup();
-	free(wav);
+	conf_cleanup();
 	return rc;
 }
