@@ -54,32 +54,7 @@ static json_t *joined_text(const llmk_message *m)
  * (Content: ChatTextContent | ImageContent). */
 static json_t *user_content(const llmk_message *m)
 {
-	json_t *arr, *part, *iu;
-	size_t i;
-
-	if (!count_parts(m, LLMK_PART_IMAGE_URL))
-		return joined_text(m);
-	arr = json_array();
-	for (i = 0; arr && i < m->nparts; i++) {
-		const llmk_part *p = &m->parts[i];
-		if (p->type == LLMK_PART_TEXT) {
-			part = json_pack("{s:s, s:s}", "type", "text", "text", p->text);
-		} else if (p->type == LLMK_PART_IMAGE_URL) {
-			iu = json_pack("{s:s}", "url", p->text);
-			if (iu && p->detail && llmk__json_set(iu, "detail", json_string(p->detail))) {
-				json_decref(iu);
-				iu = NULL;
-			}
-			part = iu ? json_pack("{s:s, s:o}", "type", "image_url", "image_url", iu) : NULL;
-		} else {
-			continue;
-		}
-		if (!part || json_array_append_new(arr, part)) {
-			json_decref(arr);
-			return NULL;
-		}
-	}
-	return arr;
+	return count_parts(m, LLMK_PART_IMAGE_URL) ? llmk__content_parts(m) : joined_text(m);
 }
 
 static int add_tool_calls(const llmk_message *m, json_t *msg)

@@ -249,6 +249,33 @@ llmk_status llmk__tool_decls(const llmk_request *r, json_t *body, const char *ke
 	return LLMK_OK;
 }
 
+json_t *llmk__content_parts(const llmk_message *m)
+{
+	json_t *arr = json_array(), *part, *iu;
+	size_t i;
+
+	for (i = 0; arr && i < m->nparts; i++) {
+		const llmk_part *p = &m->parts[i];
+		if (p->type == LLMK_PART_TEXT) {
+			part = json_pack("{s:s, s:s}", "type", "text", "text", p->text);
+		} else if (p->type == LLMK_PART_IMAGE_URL) {
+			iu = json_pack("{s:s}", "url", p->text);
+			if (iu && p->detail && llmk__json_set(iu, "detail", json_string(p->detail))) {
+				json_decref(iu);
+				iu = NULL;
+			}
+			part = iu ? json_pack("{s:s, s:o}", "type", "image_url", "image_url", iu) : NULL;
+		} else {
+			continue;
+		}
+		if (!part || json_array_append_new(arr, part)) {
+			json_decref(arr);
+			return NULL;
+		}
+	}
+	return arr;
+}
+
 int llmk__data_url_split(const char *url, const char **mime, size_t *mime_len, const char **b64)
 {
 	const char *semi, *comma;

@@ -74,6 +74,11 @@ json_t *llmk__tool_decl(const llmk_tool *t, const char *schema_key, int wrap);
 llmk_status llmk__tool_decls(const llmk_request *r, json_t *body, const char *key, const char *schema_key, int wrap,
                              llmk_response *resp);
 
+/* A message's text and image parts as OpenAI's content array
+ * [{"type":"text","text"}, {"type":"image_url","image_url":{"url","detail"?}}]
+ * (also Cohere v2's shape). NULL on allocation failure. */
+json_t *llmk__content_parts(const llmk_message *m);
+
 /* The text parts of a message joined with "\n" ("" when none). */
 llmk_status llmk__message_text(const llmk_message *m, llmk_buf *out);
 

@@ -19,7 +19,6 @@
 
 static json_t *message_content(const llmk_message *m)
 {
-	json_t *arr, *part, *iu;
 	size_t i, ntext = 0, nimg = 0;
 
 	for (i = 0; i < m->nparts; i++) {
@@ -47,25 +46,7 @@ static json_t *message_content(const llmk_message *m)
 		llmk_buf_free(&b);
 		return s;
 	}
-	arr = json_array();
-	for (i = 0; arr && i < m->nparts; i++) {
-		const llmk_part *p = &m->parts[i];
-		if (p->type == LLMK_PART_TEXT) {
-			part = json_pack("{s:s, s:s}", "type", "text", "text", p->text);
-		} else if (p->type == LLMK_PART_IMAGE_URL) {
-			iu = json_pack("{s:s}", "url", p->text);
-			if (iu && p->detail)
-				llmk__json_set(iu, "detail", json_string(p->detail));
-			part = iu ? json_pack("{s:s, s:o}", "type", "image_url", "image_url", iu) : NULL;
-		} else {
-			continue;
-		}
-		if (!part || json_array_append_new(arr, part)) {
-			json_decref(arr);
-			return NULL;
-		}
-	}
-	return arr;
+	return llmk__content_parts(m);
 }
 
 static json_t *build_message(const llmk_client *c, const llmk_message *m)
