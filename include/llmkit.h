@@ -121,6 +121,15 @@ LLMK_API llmk_status llmk_global_init(void);
  *  parameter. NULL-safe. Never use free() on such strings. */
 LLMK_API void llmk_free(void *p);
 
+/** Replaces the allocation functions the library uses, and passes them on
+ *  to jansson and libcurl (libsodium's guarded memory for keys keeps its
+ *  own pages). Process-wide: call it once, before any other llmk_ call,
+ *  from one thread. realloc_fn(NULL, n) must act as malloc_fn(n) and
+ *  free_fn(NULL) must do nothing. Returns LLMK_E_INVALID_ARG for a NULL
+ *  function, LLMK_E_CONFIG when the library is already initialised. */
+LLMK_API llmk_status llmk_set_allocator(void *(*malloc_fn)(size_t size), void *(*realloc_fn)(void *ptr, size_t size),
+                                        void (*free_fn)(void *ptr));
+
 /* ------------------------------------------------------------------------
  * Request kinds, roles, events
  * ---------------------------------------------------------------------- */
@@ -249,6 +258,13 @@ enum llmk_timing {
 	  "failing with LLMK_E_UNSUPPORTED")                                                        \
 	X(TOP_K, 2012, R, "top_k", "sample from the k most likely tokens (chat)")                   \
 	X(REASONING_BUDGET, 2013, R, "reasoning_budget", "thinking token budget (chat)")            \
+	X(MAX_RETRIES, 2014, C, "max_retries", "retries after a failed attempt (default 2; 0 = none)") \
+	X(RETRY_BASE_MS, 2015, C, "retry_base_ms", "bound of the first backoff delay in ms (default 500)") \
+	X(RETRY_MAX_MS, 2016, C, "retry_max_ms",                                                    \
+	  "longest wait between attempts in ms, Retry-After included (default 30000)")               \
+	X(DEADLINE_MS, 2017, C, "deadline_ms", "bound on all attempts and waits together in ms (0 = none)") \
+	X(MAX_EVENTS, 2018, C, "max_events", "most stream events in one response (default 1000000)")  \
+	X(MAX_JSON_DEPTH, 2019, C, "max_json_depth", "deepest JSON nesting accepted (default 128)")   \
 	X(TEMPERATURE, 3001, R, "temperature", "sampling temperature (chat, transcription)")        \
 	X(TOP_P, 3002, R, "top_p", "nucleus sampling mass (chat)")                                  \
 	X(SPEED, 3003, R, "speed", "speech speed 0.25..4.0 (speech)")                               \
@@ -598,6 +614,9 @@ LLMK_API const char *llmk_response_finish_reason(const llmk_response *response);
  *  "tools", "images", separated by commas; "" when nothing was dropped. */
 LLMK_API const char *llmk_response_dropped(const llmk_response *response);
 
+/** Attempts made (1 when the first one was final; more after retries). */
+LLMK_API int32_t llmk_response_attempts(const llmk_response *response);
+
 /** A token counter (LLMK_USAGE_*), or -1 if the provider did not report it. */
 LLMK_API int64_t llmk_response_usage(const llmk_response *response, int32_t which);
 
@@ -658,6 +677,59 @@ LLMK_API const char *llmk_response_segment_text(const llmk_response *response, s
  *  stream), length in *len (len may be NULL). Always NUL-terminated. For
  *  provider fields no accessor covers. */
 LLMK_API const char *llmk_response_raw(const llmk_response *response, size_t *len);
+
+/* ------------------------------------------------------------------------
+ * Cancellation, logging, recording
+ * ---------------------------------------------------------------------- */
+
+/** A cancel flag another thread can raise to stop requests in flight. */
+typedef struct llmk_cancel llmk_cancel;
+
+/** Creates a cancel flag (lowered). */
+LLMK_API llmk_status llmk_cancel_new(llmk_cancel **out);
+
+/** Raises the flag: every request sent with it stops within about 100 ms
+ *  (LLMK_E_CANCELLED), waits between retries included. Thread-safe and
+ *  async-signal-safe. NULL-safe. */
+LLMK_API void llmk_cancel_trigger(llmk_cancel *cancel);
+
+/** 1 when raised. */
+LLMK_API int32_t llmk_cancel_triggered(const llmk_cancel *cancel);
+
+/** Lowers the flag again, for the next request. */
+LLMK_API void llmk_cancel_reset(llmk_cancel *cancel);
+
+/** Frees the flag; no request may still be using it. NULL-safe. */
+LLMK_API void llmk_cancel_free(llmk_cancel *cancel);
+
+/** Attaches a cancel flag to a request (NULL detaches); the request does
+ *  not own it. Every send of the request watches it. */
+LLMK_API llmk_status llmk_request_set_cancel(llmk_request *request, llmk_cancel *cancel);
+
+/** Log levels (llmk_client_set_log()). */
+enum llmk_log_level { LLMK_LOG_ERROR = 1, LLMK_LOG_WARN = 2, LLMK_LOG_INFO = 3, LLMK_LOG_DEBUG = 4 };
+
+/** Log callback: one line (no newline), valid during the call. Lines never
+ *  contain a credential. Called on the sending thread. */
+typedef void (*llmk_log_fn)(int32_t level, const char *line, void *user);
+
+/** Installs a log callback for a client's requests, up to `max_level`
+ *  (NULL fn: off). Lines carry a request number, provider, method and URL,
+ *  HTTP status, request id, attempts and timings. Not thread-safe. */
+LLMK_API llmk_status llmk_client_set_log(llmk_client *client, llmk_log_fn fn, int32_t max_level, void *user);
+
+/** Records every exchange the client makes (through its current
+ *  transport) to a cassette file, one JSON object per line, appending.
+ *  Credentials are redacted: authentication headers are replaced and the
+ *  key is scrubbed from URLs and bodies. NULL path stops recording. */
+LLMK_API llmk_status llmk_client_record(llmk_client *client, const char *path);
+
+/** Replaces the client's transport with one that answers from a cassette
+ *  (llmk_client_record()), offline: each request takes the first unused
+ *  recorded exchange with the same method, URL and body. A request with no
+ *  recorded answer fails with LLMK_E_TRANSPORT naming it. LLMK_E_NOT_FOUND
+ *  when the file cannot be read, LLMK_E_PROTOCOL when it is not a cassette. */
+LLMK_API llmk_status llmk_client_replay(llmk_client *client, const char *path);
 
 /* ------------------------------------------------------------------------
  * Providers
@@ -829,6 +901,11 @@ LLMK_API int32_t llmk_exchange_write(llmk_exchange *exchange, const uint8_t *dat
 /** Attaches a message describing a transport failure (e.g. "connection
  *  refused"); it becomes part of llmk_response_error(). */
 LLMK_API void llmk_exchange_set_error(llmk_exchange *exchange, const char *message);
+
+/** 1 once the caller cancelled (cancel flag raised): a transport that
+ *  blocks should poll this at least every 50 ms and return
+ *  LLMK_E_CANCELLED. */
+LLMK_API int32_t llmk_exchange_cancelled(const llmk_exchange *exchange);
 
 #ifdef __cplusplus
 }

@@ -13,5 +13,8 @@ void llmk__free(void *p);
 /* NULL in, NULL out; NULL on allocation failure. */
 char *llmk__strdup(const char *s);
 char *llmk__strndup(const char *s, size_t n);
+/* The hook behind llmk_set_allocator(); -1 once anything was allocated. */
+int llmk__set_alloc(void *(*m)(size_t), void *(*r)(void *, size_t), void (*f)(void *));
+int llmk__alloc_is_default(void);
 
 #endif

@@ -192,6 +192,30 @@ int32_t llmk_option_type(int32_t option)
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static llmk_status init_status = LLMK_OK;
+static int init_started; /* written before the once runs; read by set_allocator */
+
+#ifdef LLMK_HAVE_CURL
+static char *curl_strdup(const char *s)
+{
+	return llmk__strdup(s);
+}
+
+static void *curl_calloc(size_t n, size_t size)
+{
+	return llmk__calloc(n, size);
+}
+
+/* curl frees through this; free(NULL) is legal there too. */
+static void *curl_malloc(size_t n)
+{
+	return llmk__malloc(n);
+}
+
+static void *curl_realloc(void *p, size_t n)
+{
+	return llmk__realloc(p, n);
+}
+#endif
 
 static void *json_alloc(size_t n)
 {
@@ -209,13 +233,28 @@ static void global_init(void)
 	 * its lazy seeding (jansson's documented requirement). */
 	json_object_seed(0);
 #ifdef LLMK_HAVE_CURL
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+	/* curl gets the program's allocator only when one was set: its own
+	 * default path is then left exactly as curl ships it. */
+	if ((llmk__alloc_is_default() ? curl_global_init(CURL_GLOBAL_DEFAULT)
+	                              : curl_global_init_mem(CURL_GLOBAL_DEFAULT, curl_malloc, llmk__free, curl_realloc,
+	                                                     curl_strdup, curl_calloc)) != CURLE_OK)
 		init_status = LLMK_E_TRANSPORT;
 #endif
 }
 
 llmk_status llmk_global_init(void)
 {
+	__atomic_store_n(&init_started, 1, __ATOMIC_SEQ_CST);
 	pthread_once(&init_once, global_init);
 	return init_status;
+}
+
+llmk_status llmk_set_allocator(void *(*m)(size_t), void *(*r)(void *, size_t), void (*f)(void *))
+{
+	if (!m || !r || !f)
+		return LLMK_E_INVALID_ARG;
+	/* Memory already handed out would be freed by the wrong function. */
+	if (__atomic_load_n(&init_started, __ATOMIC_SEQ_CST) || llmk__set_alloc(m, r, f))
+		return LLMK_E_CONFIG;
+	return LLMK_OK;
 }

@@ -85,6 +85,7 @@ struct llmk_request {
 	size_t audio_len;
 	char *audio_name, *audio_mime;
 	char *extra_json;
+	llmk_cancel *cancel; /* not owned */
 	char errmsg[LLMK_ERRMSG_MAX];
 };
 
@@ -121,6 +122,7 @@ struct llmk_response {
 	char *error, *error_type, *error_code;
 	char *request_id, *model, *finish_reason, *audio_mime, *dropped;
 	int32_t finish;
+	int32_t attempts;
 	int64_t retry_after_ms;
 	llmk_buf text, reasoning, raw;
 	int64_t usage[8];
@@ -201,6 +203,7 @@ struct llmk_exchange {
 	int64_t timeout_ms, connect_timeout_ms, idle_timeout_ms;
 	llmk_exchange_sink sink;
 	int stopped; /* the sink asked to stop */
+	const llmk_cancel *cancel; /* the request's flag, or NULL */
 	char errmsg[LLMK_ERRMSG_MAX];
 };
 

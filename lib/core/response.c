@@ -192,6 +192,11 @@ const char *llmk_response_reasoning(const llmk_response *r)
 	return r ? S(r->reasoning.data) : "";
 }
 
+int32_t llmk_response_attempts(const llmk_response *r)
+{
+	return r ? r->attempts : 0;
+}
+
 int32_t llmk_response_finish(const llmk_response *r)
 {
 	return r ? r->finish : LLMK_FINISH_UNKNOWN;
