@@ -56,6 +56,13 @@ void llmk_free(void *p)
 #define LLMK__OPT_INFO(name, id, scope, str, doc) {id, str, LLMK_SCOPE_##scope, 0},
 static llmk_optinfo options[] = {LLMK_OPTION_TABLE(LLMK__OPT_INFO)};
 
+/* Every option id must index its type's slot array (and the 32-bit set masks). */
+#define LLMK__SLOT_FITS(name, id, scope, str, doc)                                             \
+	_Static_assert((id) / 1000 != LLMK_TYPE_STR || (id) % 1000 < LLMK_STR_SLOTS, str);      \
+	_Static_assert((id) / 1000 != LLMK_TYPE_I64 || (id) % 1000 < LLMK_I64_SLOTS, str);      \
+	_Static_assert((id) / 1000 != LLMK_TYPE_F64 || (id) % 1000 < LLMK_F64_SLOTS, str);
+LLMK_OPTION_TABLE(LLMK__SLOT_FITS)
+
 /* Which request kinds each request option applies to; an option missing
  * here applies to every kind. Kept next to the table so one glance shows
  * both. */

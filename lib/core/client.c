@@ -337,3 +337,13 @@ llmk_status llmk_client_set_transport(llmk_client *c, const llmk_transport *t, v
 	c->custom_transport = 1;
 	return LLMK_OK;
 }
+
+llmk_status llmk_client_set_log(llmk_client *c, llmk_log_fn fn, int32_t max_level, void *user)
+{
+	if (!c || (fn && (max_level < LLMK_LOG_ERROR || max_level > LLMK_LOG_DEBUG)))
+		return LLMK_E_INVALID_ARG;
+	c->log_fn = fn;
+	c->log_level = max_level;
+	c->log_user = user;
+	return LLMK_OK;
+}

@@ -21,7 +21,7 @@
 
 /* Slots: option id % 1000 indexes a per-type array. */
 #define LLMK_STR_SLOTS 32
-#define LLMK_I64_SLOTS 16
+#define LLMK_I64_SLOTS 32 /* i64_set is a 32-bit mask */
 #define LLMK_F64_SLOTS 8
 
 enum { LLMK_SCOPE_C = 1, LLMK_SCOPE_R = 2, LLMK_SCOPE_CR = 3 };
@@ -178,6 +178,9 @@ struct llmk_client {
 	llmk_transport transport;
 	void *transport_user;
 	int custom_transport;
+	llmk_log_fn log_fn;
+	void *log_user;
+	int32_t log_level;
 	char errmsg[LLMK_ERRMSG_MAX];
 };
 
@@ -229,6 +232,7 @@ typedef struct llmk_stream_ctx {
 	void *user;
 	int done;     /* the provider signalled the end of the stream */
 	int cancelled;
+	int delivered; /* an event reached the caller */
 	double t0;
 	/* Scratch for adapters that keep state across events (e.g. Anthropic's
 	 * content-block index -> tool-call index). Zeroed per request. */
@@ -326,6 +330,9 @@ llmk_status llmk__status_from_http(int32_t http_status);
 /* Secret storage (libsodium guarded memory). */
 llmk_status llmk__secret_set(char **slot, const char *value);
 void llmk__secret_free(char **slot);
+/* 1 when the JSON text nests arrays/objects deeper than max (strings and
+ * escapes are skipped; not a validator). Linear, no allocation. */
+int llmk__json_too_deep(const char *text, size_t len, size_t max);
 /* Percent-encodes everything but RFC 3986 unreserved characters (for
  * model names and deployments placed in URL paths). */
 char *llmk__url_escape(const char *s);

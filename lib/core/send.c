@@ -9,7 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <time.h>
+
+#include <sodium.h>
 
 #include "codec/ndjson.h"
 #include "codec/sse.h"
@@ -30,7 +34,9 @@ typedef struct pipeline {
 	llmk_request view; /* the request as sent: unsupported parameters dropped */
 	llmk_message *view_msgs; /* owned copies when image parts were dropped */
 	size_t max_body;
+	size_t max_events, nevents, max_depth;
 	double t0;
+	int64_t deadline_left_ms; /* > 0: what is left of deadline_ms for this attempt */
 } pipeline;
 
 /* ---- event emission (called by adapters during a stream) --------------- */
@@ -39,6 +45,8 @@ static int deliver(llmk_stream_ctx *s, llmk_event *ev)
 {
 	if (s->cancelled)
 		return 1;
+	if (s->fn)
+		s->delivered = 1; /* from here on the request is never retried */
 	if (s->fn && s->fn(ev, s->user)) {
 		s->cancelled = 1;
 		return 1;
@@ -203,6 +211,15 @@ static int on_sse_event(const char *event, size_t elen, const char *data, size_t
 	pipeline *p = user;
 	llmk_status st;
 
+	if (++p->nevents > p->max_events) {
+		llmk__fail(p->resp, LLMK_E_TOO_LARGE, "stream has more than max_events (%zu) events", p->max_events);
+		return 1;
+	}
+	if (llmk__json_too_deep(data, dlen, p->max_depth)) {
+		llmk__fail(p->resp, LLMK_E_PROTOCOL, "stream event %zu nests JSON deeper than max_json_depth (%zu)",
+		           p->nevents, p->max_depth);
+		return 1;
+	}
 	st = p->ad->stream_event(&p->sctx, event && elen ? event : NULL, data, dlen);
 	if (p->sctx.cancelled)
 		return 1;
@@ -632,10 +649,14 @@ static void run(pipeline *p)
 		return;
 	}
 	p->ex.timeout_ms = llmk__client_i64(c, LLMK_OPT_TIMEOUT_MS, 600000);
+	if (p->deadline_left_ms > 0 && (p->ex.timeout_ms == 0 || p->ex.timeout_ms > p->deadline_left_ms))
+		p->ex.timeout_ms = p->deadline_left_ms;
+	p->ex.cancel = p->r->cancel;
 	p->ex.connect_timeout_ms = llmk__client_i64(c, LLMK_OPT_CONNECT_TIMEOUT_MS, 10000);
 	p->ex.idle_timeout_ms = llmk__client_i64(c, LLMK_OPT_IDLE_TIMEOUT_MS, 0);
 	p->max_body = (size_t)llmk__client_i64(c, LLMK_OPT_MAX_RESPONSE_BYTES, LLMK_DEFAULT_MAX_RESPONSE);
 	max_line = (size_t)llmk__client_i64(c, LLMK_OPT_MAX_LINE_BYTES, LLMK_DEFAULT_MAX_LINE);
+	p->max_events = (size_t)llmk__client_i64(c, LLMK_OPT_MAX_EVENTS, 1000000);
 	llmk_sse_init(&p->sse, max_line, on_sse_event, p);
 	llmk_ndjson_init(&p->nd, max_line, on_ndjson_line, p);
 	p->ex.sink.status = on_status;
@@ -647,6 +668,10 @@ static void run(pipeline *p)
 
 	if (p->sctx.cancelled) {
 		llmk__fail(r, LLMK_E_CANCELLED, "cancelled by the stream callback");
+		return;
+	}
+	if (llmk_cancel_triggered(p->r->cancel)) {
+		llmk__fail(r, LLMK_E_CANCELLED, "%s: cancelled (cancel flag raised)", c->provider->name);
 		return;
 	}
 	if (r->status != LLMK_OK) /* the sink failed first: that is the cause */
@@ -661,6 +686,13 @@ static void run(pipeline *p)
 		return;
 	}
 	read_request_id(r);
+	if (llmk__json_too_deep(r->raw.data, r->raw.len, p->max_depth)) {
+		read_retry_after(r);
+		llmk__fail(r, is_2xx(r->http_status) ? LLMK_E_PROTOCOL : llmk__status_from_http(r->http_status),
+		           "%s: HTTP %d: the body nests JSON deeper than max_json_depth (%zu)", c->provider->name,
+		           (int)r->http_status, p->max_depth);
+		return;
+	}
 	if (!is_2xx(r->http_status)) {
 		finish_http_error(p);
 		return;
@@ -683,11 +715,143 @@ static void run(pipeline *p)
 		replay_as_events(p);
 }
 
+/* ---- attempts, retries, logging -------------------------------------- */
+
+/* One attempt into `r`. Returns 1 when an event reached the caller. */
+static int attempt(llmk_client *c, const llmk_request *req, int stream, llmk_stream_fn fn, void *user,
+                   llmk_response *r, double t0, int64_t deadline_left)
+{
+	pipeline p;
+	int delivered;
+
+	memset(&p, 0, sizeof(p));
+	p.c = c;
+	p.r = req;
+	p.resp = r;
+	p.ad = c->provider->adapter;
+	p.stream = stream && req->kind == LLMK_CHAT;
+	p.sctx.provider_name = c->provider->name;
+	p.t0 = t0;
+	p.deadline_left_ms = deadline_left;
+	p.max_depth = (size_t)llmk__client_i64(c, LLMK_OPT_MAX_JSON_DEPTH, 128);
+	p.max_events = (size_t)-1;
+	p.sctx.resp = r;
+	p.sctx.fn = fn;
+	p.sctx.user = user;
+	p.sctx.t0 = t0;
+	llmk__exchange_init(&p.ex);
+
+	run(&p);
+
+	if (r->usage[LLMK_USAGE_TOTAL] < 0 && r->usage[LLMK_USAGE_INPUT] >= 0 && r->usage[LLMK_USAGE_OUTPUT] >= 0)
+		r->usage[LLMK_USAGE_TOTAL] = r->usage[LLMK_USAGE_INPUT] + r->usage[LLMK_USAGE_OUTPUT];
+	if (stream && r->status == LLMK_OK && fn && !p.sctx.cancelled)
+		llmk__emit_done(&p.sctx);
+	if (p.sctx.cancelled && r->status == LLMK_OK)
+		llmk__fail(r, LLMK_E_CANCELLED, "cancelled by the stream callback");
+	delivered = p.sctx.delivered;
+	llmk_sse_free(&p.sse);
+	llmk_ndjson_free(&p.nd);
+	free_view(&p);
+	llmk__exchange_clear(&p.ex);
+	return delivered;
+}
+
+/* Whether a failed attempt may be repeated: connection failures and
+ * timeouts, HTTP 408/409/429/5xx, an overload or server error inside a 2xx
+ * answer — never once the caller has seen an event. x-should-retry (OpenAI)
+ * overrides the status either way. */
+static int retryable(const llmk_response *r, int delivered)
+{
+	const char *sr = llmk__response_header(r, "x-should-retry");
+	int32_t h = r->http_status;
+
+	if (r->status == LLMK_OK || r->status == LLMK_E_CANCELLED || delivered)
+		return 0;
+	if (sr && !strcasecmp(sr, "false"))
+		return 0;
+	if (sr && !strcasecmp(sr, "true"))
+		return 1;
+	if (r->status == LLMK_E_TRANSPORT || r->status == LLMK_E_TIMEOUT)
+		return 1;
+	if (h == 408 || h == 409 || h == 429 || h >= 500)
+		return 1;
+	return is_2xx(h) && (r->status == LLMK_E_OVERLOADED || r->status == LLMK_E_RATE_LIMITED || r->status == LLMK_E_SERVER);
+}
+
+/* Waits `ms`, in slices, unless the cancel flag goes up: 1 if it did. */
+static int wait_ms(int64_t ms, const llmk_cancel *cancel)
+{
+	double end = llmk__now_ms() + (double)ms, left;
+	struct timespec ts;
+
+	while ((left = end - llmk__now_ms()) > 0) {
+		if (llmk_cancel_triggered(cancel))
+			return 1;
+		if (left > 10)
+			left = 10;
+		ts.tv_sec = 0;
+		ts.tv_nsec = (long)(left * 1e6);
+		nanosleep(&ts, NULL);
+	}
+	return llmk_cancel_triggered(cancel);
+}
+
+static unsigned long next_request_number(void)
+{
+	static unsigned long counter;
+	return __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED);
+}
+
+/* Formats one log line, scrubs the key, hands it to the client's hook. */
+static void logf_(const llmk_client *c, int32_t level, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 3, 4)))
+#endif
+	;
+
+static void logf_(const llmk_client *c, int32_t level, const char *fmt, ...)
+{
+	char line[LLMK_ERRMSG_MAX + 512];
+	va_list ap;
+
+	if (!c->log_fn || level > c->log_level)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	redact(line, c->api_key);
+	c->log_fn(level, line, c->log_user);
+}
+
+static const char *short_url(const llmk_client *c)
+{
+	return c->base_url ? c->base_url : "(no base URL)";
+}
+
+static void log_attempt(const llmk_client *c, unsigned long n, const llmk_response *r, int a, int max, double start)
+{
+	double ms = llmk__now_ms() - start;
+
+	if (r->status == LLMK_OK)
+		logf_(c, LLMK_LOG_INFO, "#%lu %s %s: HTTP %d in %.0f ms (first byte %.0f ms), attempt %d of %d%s%s", n,
+		      c->provider->name, short_url(c), (int)r->http_status, ms, r->timing[LLMK_TIMING_FIRST_BYTE_MS], a,
+		      max, r->request_id ? ", request id " : "", r->request_id ? r->request_id : "");
+	else
+		logf_(c, LLMK_LOG_WARN, "#%lu %s %s: %s after %.0f ms, attempt %d of %d%s%s: %s", n, c->provider->name,
+		      short_url(c), llmk_status_name(r->status), ms, a, max, r->request_id ? ", request id " : "",
+		      r->request_id ? r->request_id : "", r->error ? r->error : "");
+}
+
 static llmk_status start(llmk_client *c, const llmk_request *req, int stream, llmk_stream_fn fn, void *user,
                          llmk_response **out)
 {
-	pipeline p;
-	llmk_response *r;
+	llmk_response *r, *next;
+	int64_t retries, base, cap, deadline, left = 0, delay, ra;
+	double t0, t_attempt, elapsed;
+	unsigned long n;
+	int a, delivered;
+	uint32_t bound;
 
 	if (!out)
 		return LLMK_E_INVALID_ARG;
@@ -700,35 +864,73 @@ static llmk_status start(llmk_client *c, const llmk_request *req, int stream, ll
 		return llmk__fail(r, LLMK_E_INVALID_ARG, "%s is NULL", !c ? "client" : "request");
 	if (stream && !fn)
 		return llmk__fail(r, LLMK_E_INVALID_ARG, "stream callback is NULL");
-	memset(&p, 0, sizeof(p));
-	p.c = c;
-	p.r = req;
-	p.resp = r;
-	p.ad = c->provider->adapter;
-	p.stream = stream && req->kind == LLMK_CHAT;
-	p.sctx.provider_name = c->provider->name;
-	p.t0 = llmk__now_ms();
-	p.sctx.resp = r;
-	p.sctx.fn = fn;
-	p.sctx.user = user;
-	p.sctx.t0 = p.t0;
-	llmk__exchange_init(&p.ex);
+	retries = llmk__client_i64(c, LLMK_OPT_MAX_RETRIES, 2);
+	base = llmk__client_i64(c, LLMK_OPT_RETRY_BASE_MS, 500);
+	cap = llmk__client_i64(c, LLMK_OPT_RETRY_MAX_MS, 30000);
+	deadline = llmk__client_i64(c, LLMK_OPT_DEADLINE_MS, 0);
+	n = next_request_number();
+	t0 = llmk__now_ms();
 
-	run(&p);
-
-	r->timing[LLMK_TIMING_TOTAL_MS] = llmk__now_ms() - p.t0;
+	for (a = 1;; a++) {
+		t_attempt = llmk__now_ms();
+		if (deadline > 0) {
+			left = deadline - (int64_t)(t_attempt - t0);
+			if (left <= 0) {
+				llmk__fail(r, LLMK_E_TIMEOUT, "deadline_ms (%lld ms) passed before attempt %d",
+				           (long long)deadline, a);
+				break;
+			}
+		}
+		logf_(c, LLMK_LOG_DEBUG, "#%lu %s %s: attempt %d of %d", n, c->provider->name, short_url(c), a,
+		      (int)retries + 1);
+		delivered = attempt(c, req, stream, fn, user, r, t0, left);
+		r->attempts = a;
+		log_attempt(c, n, r, a, (int)retries + 1, t_attempt);
+		if (a > retries || !retryable(r, delivered))
+			break;
+		/* Retry-After is the server's word; longer than we may wait, the
+		 * caller gets the answer and decides (retry_after_ms says when). */
+		ra = r->retry_after_ms;
+		if (ra > cap)
+			break;
+		if (ra >= 0) {
+			delay = ra;
+		} else {
+			/* Full jitter: uniform in [0, min(cap, base * 2^(a-1))]. */
+			int64_t top = base << (a - 1 < 20 ? a - 1 : 20);
+			if (top > cap)
+				top = cap;
+			bound = top > 0x7fffffff ? 0x7fffffffu : (uint32_t)top;
+			delay = (int64_t)randombytes_uniform(bound + 1);
+		}
+		elapsed = llmk__now_ms() - t0;
+		if (deadline > 0 && elapsed + (double)delay >= (double)deadline)
+			break;
+		logf_(c, LLMK_LOG_WARN, "#%lu retrying in %lld ms after %s (HTTP %d)", n, (long long)delay,
+		      llmk_status_name(r->status), (int)r->http_status);
+		if (wait_ms(delay, req->cancel)) {
+			/* The last failure stays on record; the status says why we stopped. */
+			char *was = r->error;
+			r->error = NULL;
+			r->status = LLMK_OK;
+			llmk__fail(r, LLMK_E_CANCELLED, "cancelled while waiting to retry (last attempt: %s)",
+			           was ? was : "");
+			llmk__free(was);
+			break;
+		}
+		next = llmk__response_new();
+		if (!next)
+			break; /* keep the last answer: it is the best we have */
+		llmk_response_free(r);
+		r = next;
+		*out = r;
+	}
+	r->timing[LLMK_TIMING_TOTAL_MS] = llmk__now_ms() - t0;
 	if (r->error)
 		redact(r->error, c->api_key);
-	if (r->usage[LLMK_USAGE_TOTAL] < 0 && r->usage[LLMK_USAGE_INPUT] >= 0 && r->usage[LLMK_USAGE_OUTPUT] >= 0)
-		r->usage[LLMK_USAGE_TOTAL] = r->usage[LLMK_USAGE_INPUT] + r->usage[LLMK_USAGE_OUTPUT];
-	if (stream && r->status == LLMK_OK && fn && !p.sctx.cancelled)
-		llmk__emit_done(&p.sctx);
-	if (p.sctx.cancelled && r->status == LLMK_OK)
-		llmk__fail(r, LLMK_E_CANCELLED, "cancelled by the stream callback");
-	llmk_sse_free(&p.sse);
-	llmk_ndjson_free(&p.nd);
-	free_view(&p);
-	llmk__exchange_clear(&p.ex);
+	if (r->status != LLMK_OK)
+		logf_(c, LLMK_LOG_ERROR, "#%lu %s failed after %d attempt(s): %s", n, c->provider->name, r->attempts,
+		      r->error ? r->error : llmk_strerror(r->status));
 	return r->status;
 }
 

@@ -118,3 +118,29 @@ void llmk__new_call_id(char out[32])
 	memcpy(out, "call_", 5);
 	sodium_bin2hex(out + 5, 32 - 5, raw, sizeof(raw));
 }
+
+int llmk__json_too_deep(const char *t, size_t len, size_t max)
+{
+	size_t i, depth = 0;
+	int in_str = 0;
+
+	if (!t)
+		return 0;
+	for (i = 0; i < len; i++) {
+		char ch = t[i];
+		if (in_str) {
+			if (ch == '\\')
+				i++;
+			else if (ch == '"')
+				in_str = 0;
+		} else if (ch == '"') {
+			in_str = 1;
+		} else if (ch == '[' || ch == '{') {
+			if (++depth > max)
+				return 1;
+		} else if ((ch == ']' || ch == '}') && depth) {
+			depth--;
+		}
+	}
+	return 0;
+}

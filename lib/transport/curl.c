@@ -1,9 +1,13 @@
-/* The built-in transport: libcurl's easy interface.
+/* The built-in transport: libcurl, one easy handle driven by its own multi
+ * handle per transfer.
  *
- * Each client owns a small pool of easy handles. A handle keeps its
- * connection cache across requests, so sequential requests on one client
- * reuse the connection (keep-alive); concurrent senders on other threads
- * each take their own handle from the pool. */
+ * Each client owns a small pool of (easy, multi) pairs. The multi handle
+ * keeps the connection cache across requests, so sequential requests on one
+ * client reuse the connection (keep-alive); concurrent senders on other
+ * threads each take their own pair from the pool. Driving the transfer
+ * with curl_multi_poll() in short slices (instead of curl_easy_perform)
+ * lets the loop itself enforce the idle-between-bytes limit and notice a
+ * cancel flag within a slice, whatever curl's own callback cadence. */
 #include <ctype.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -15,10 +19,16 @@
 #include "core/internal.h"
 
 #define POOL_MAX 8
+#define SLICE_MS 10 /* longest wait between checks of cancel and idle */
+
+typedef struct conn {
+	CURL *easy;
+	CURLM *multi;
+} conn;
 
 typedef struct curl_pool {
 	pthread_mutex_t lock;
-	CURL *idle[POOL_MAX];
+	conn idle[POOL_MAX];
 	size_t nidle;
 } curl_pool;
 
@@ -28,6 +38,9 @@ typedef struct xfer {
 	double last_byte;
 	int idle_expired;
 	int status_sent;
+	const uint8_t *body; /* request body, handed to curl by on_read */
+	size_t body_len, body_off;
+	int resend_refused; /* curl wanted to send the body a second time */
 } xfer;
 
 void *llmk__curl_transport_new(void)
@@ -41,6 +54,16 @@ void *llmk__curl_transport_new(void)
 	return p;
 }
 
+static void conn_free(conn *c)
+{
+	if (c->multi)
+		curl_multi_cleanup(c->multi);
+	if (c->easy)
+		curl_easy_cleanup(c->easy);
+	c->multi = NULL;
+	c->easy = NULL;
+}
+
 static void pool_close(void *user)
 {
 	curl_pool *p = user;
@@ -49,36 +72,46 @@ static void pool_close(void *user)
 	if (!p)
 		return;
 	for (i = 0; i < p->nidle; i++)
-		curl_easy_cleanup(p->idle[i]);
+		conn_free(&p->idle[i]);
 	pthread_mutex_destroy(&p->lock);
 	llmk__free(p);
 }
 
-static CURL *pool_take(curl_pool *p)
+static int pool_take(curl_pool *p, conn *out)
 {
-	CURL *h = NULL;
+	int found = 0;
 
 	pthread_mutex_lock(&p->lock);
-	if (p->nidle)
-		h = p->idle[--p->nidle];
-	pthread_mutex_unlock(&p->lock);
-	if (h)
-		curl_easy_reset(h); /* keeps the connection and DNS caches */
-	else
-		h = curl_easy_init();
-	return h;
-}
-
-static void pool_give(curl_pool *p, CURL *h)
-{
-	pthread_mutex_lock(&p->lock);
-	if (p->nidle < POOL_MAX) {
-		p->idle[p->nidle++] = h;
-		h = NULL;
+	if (p->nidle) {
+		*out = p->idle[--p->nidle];
+		found = 1;
 	}
 	pthread_mutex_unlock(&p->lock);
-	if (h)
-		curl_easy_cleanup(h);
+	if (found) {
+		curl_easy_reset(out->easy); /* the multi keeps the connection and DNS caches */
+		return 0;
+	}
+	out->easy = curl_easy_init();
+	out->multi = curl_multi_init();
+	if (!out->easy || !out->multi) {
+		conn_free(out);
+		return -1;
+	}
+	return 0;
+}
+
+static void pool_give(curl_pool *p, conn *c)
+{
+	int kept = 0;
+
+	pthread_mutex_lock(&p->lock);
+	if (p->nidle < POOL_MAX) {
+		p->idle[p->nidle++] = *c;
+		kept = 1;
+	}
+	pthread_mutex_unlock(&p->lock);
+	if (!kept)
+		conn_free(c);
 }
 
 static size_t on_write(char *data, size_t size, size_t n, void *user)
@@ -142,21 +175,99 @@ static size_t on_header(char *data, size_t size, size_t n, void *user)
 	return code ? 0 : len;
 }
 
-/* Called by curl at least once a second and on every progress; used for
- * the idle-between-bytes limit, which curl has no option for at
- * millisecond resolution. */
-static int on_progress(void *user, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+/* The request body goes through a read callback rather than
+ * CURLOPT_POSTFIELDS so that on_seek sees every rewind. */
+static size_t on_read(char *buf, size_t size, size_t n, void *user)
+{
+	xfer *x = user;
+	size_t len = size * n, left = x->body_len - x->body_off;
+
+	if (len > left)
+		len = left;
+	if (len)
+		memcpy(buf, x->body + x->body_off, len);
+	x->body_off += len;
+	return len;
+}
+
+/* libcurl resends a request by itself when a reused connection dies before
+ * any byte of the answer (meant for connections the server closed while
+ * idle). The server may have read and acted on it (a billed generation), so
+ * a resend is an attempt and only the retry policy may make it: refuse the
+ * rewind, and the transfer fails with CURLE_SEND_FAIL_REWIND. */
+static int on_seek(void *user, curl_off_t offset, int origin)
 {
 	xfer *x = user;
 
-	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
-	if (x->ex->stopped)
+	if (origin == SEEK_SET && offset == 0 && x->body_off == 0)
+		return CURL_SEEKFUNC_OK;
+	x->resend_refused = 1;
+	return CURL_SEEKFUNC_FAIL;
+}
+
+/* The idle limit and the cancel flag, checked by the drive loop between
+ * slices and by curl's progress callback while it is busy. */
+static int should_stop(xfer *x)
+{
+	if (llmk_exchange_cancelled(x->ex))
 		return 1;
 	if (x->idle_ms > 0 && llmk__now_ms() - x->last_byte > (double)x->idle_ms) {
 		x->idle_expired = 1;
 		return 1;
 	}
 	return 0;
+}
+
+static int on_progress(void *user, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+	return should_stop(user);
+}
+
+/* Runs the transfer to its end, or until cancelled or idle too long. */
+static CURLcode drive(conn *c, xfer *x)
+{
+	CURLcode rc = CURLE_OK;
+	CURLMcode mc;
+	CURLMsg *msg;
+	int running = 1, left;
+	long wait;
+	double idle_left;
+
+	if (curl_multi_add_handle(c->multi, c->easy) != CURLM_OK)
+		return CURLE_OUT_OF_MEMORY;
+	while (running) {
+		mc = curl_multi_perform(c->multi, &running);
+		if (mc != CURLM_OK) {
+			rc = mc == CURLM_OUT_OF_MEMORY ? CURLE_OUT_OF_MEMORY : CURLE_SEND_ERROR;
+			break;
+		}
+		if (!running)
+			break;
+		if (should_stop(x)) {
+			rc = CURLE_ABORTED_BY_CALLBACK;
+			break;
+		}
+		wait = SLICE_MS;
+		if (x->idle_ms > 0) {
+			idle_left = (double)x->idle_ms - (llmk__now_ms() - x->last_byte);
+			if (idle_left < (double)wait)
+				wait = idle_left > 1 ? (long)idle_left : 1;
+		}
+		if (curl_multi_poll(c->multi, NULL, 0, (int)wait, NULL) != CURLM_OK) {
+			rc = CURLE_RECV_ERROR;
+			break;
+		}
+	}
+	if (!running && rc == CURLE_OK) {
+		rc = CURLE_RECV_ERROR; /* no DONE message: should not happen */
+		while ((msg = curl_multi_info_read(c->multi, &left)))
+			if (msg->msg == CURLMSG_DONE && msg->easy_handle == c->easy)
+				rc = msg->data.result;
+	}
+	/* Removing a transfer still in progress closes its connection. */
+	curl_multi_remove_handle(c->multi, c->easy);
+	return rc;
 }
 
 static void free_headers(struct curl_slist *list)
@@ -200,15 +311,16 @@ static int32_t curl_send(llmk_exchange *ex, void *user)
 	size_t i, blen;
 	const uint8_t *body;
 	CURLcode rc;
+	conn cn;
 	CURL *h;
 	xfer x;
 	int32_t st;
 
-	h = pool_take(pool);
-	if (!h) {
+	if (pool_take(pool, &cn)) {
 		llmk_exchange_set_error(ex, "curl_easy_init failed");
 		return LLMK_E_NOMEM;
 	}
+	h = cn.easy;
 	memset(&x, 0, sizeof(x));
 	x.ex = ex;
 	x.idle_ms = llmk_exchange_timeout_ms(ex, LLMK_OPT_IDLE_TIMEOUT_MS);
@@ -223,7 +335,7 @@ static int32_t curl_send(llmk_exchange *ex, void *user)
 				sodium_memzero(hl.data, hl.len);
 			llmk_buf_free(&hl);
 			free_headers(hdrs);
-			pool_give(pool, h);
+			pool_give(pool, &cn);
 			llmk_exchange_set_error(ex, "out of memory building headers");
 			return LLMK_E_NOMEM;
 		}
@@ -260,27 +372,35 @@ static int32_t curl_send(llmk_exchange *ex, void *user)
 	if (!strcmp(llmk_exchange_method(ex), "GET")) {
 		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
 	} else {
+		x.body = body;
+		x.body_len = body ? blen : 0;
 		curl_easy_setopt(h, CURLOPT_POST, 1L);
-		curl_easy_setopt(h, CURLOPT_POSTFIELDS, body ? (const char *)body : "");
-		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)blen);
+		curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
+		curl_easy_setopt(h, CURLOPT_READDATA, &x);
+		curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, on_seek);
+		curl_easy_setopt(h, CURLOPT_SEEKDATA, &x);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)x.body_len);
 		if (strcmp(llmk_exchange_method(ex), "POST"))
 			curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, llmk_exchange_method(ex));
 	}
 
-	rc = curl_easy_perform(h);
+	rc = drive(&cn, &x);
 	st = map_error(rc, &x);
 	if (st != LLMK_OK) {
 		if (x.idle_expired)
 			snprintf(line, sizeof(line), "no data for %lld ms (idle_timeout_ms)", (long long)x.idle_ms);
+		else if (x.resend_refused)
+			snprintf(line, sizeof(line), "connection closed before any byte of the answer (a kept-alive "
+			                             "connection; the server may have received the request)");
 		else
 			snprintf(line, sizeof(line), "%s", errbuf[0] ? errbuf : curl_easy_strerror(rc));
 		llmk_exchange_set_error(ex, line);
 	}
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
 	free_headers(hdrs);
-	/* A handle whose transfer was cut short may hold a half-used
-	 * connection; curl closes those itself, so the handle is reusable. */
-	pool_give(pool, h);
+	/* A transfer cut short closed its connection when it was removed
+	 * from the multi handle; the pair is reusable. */
+	pool_give(pool, &cn);
 	return st;
 }
 

@@ -1087,6 +1087,7 @@ static void test_loopback_stream_and_embed(void **state)
 	snprintf(url, sizeof(url), "%s/v1beta", th_url(srv));
 	assert_int_equal(llmk_client_set_str(c, LLMK_OPT_BASE_URL, url), LLMK_OK);
 	assert_int_equal(llmk_client_set_str(c, LLMK_OPT_API_KEY, KEY), LLMK_OK);
+	assert_int_equal(llmk_client_set_i64(c, LLMK_OPT_MAX_RETRIES, 0), LLMK_OK); /* one scripted answer per send */
 
 	/* SSE dripped in 5-byte chunked writes */
 	memset(&tr, 0, sizeof(tr));

@@ -47,6 +47,7 @@ static int setup(void **state)
 	snprintf(url, sizeof(url), "%s/v1", th_url(f->srv));
 	assert_int_equal(llmk_client_set_str(f->c, LLMK_OPT_BASE_URL, url), LLMK_OK);
 	assert_int_equal(llmk_client_set_str(f->c, LLMK_OPT_API_KEY, KEY), LLMK_OK);
+	assert_int_equal(llmk_client_set_i64(f->c, LLMK_OPT_MAX_RETRIES, 0), LLMK_OK); /* one scripted answer per send */
 	llmk_request_new(&f->chat, LLMK_CHAT);
 	llmk_request_add_message(f->chat, LLMK_ROLE_USER, "Say hello");
 	*state = f;

@@ -892,6 +892,7 @@ static void test_http_end_to_end(void **state)
 	/* TGI stream, chunked, dripped in 3-byte writes */
 	assert_int_equal(llmk_client_new(&c, "tgi/tgi"), LLMK_OK);
 	assert_int_equal(llmk_client_set_str(c, LLMK_OPT_BASE_URL, th_url(srv)), LLMK_OK);
+	assert_int_equal(llmk_client_set_i64(c, LLMK_OPT_MAX_RETRIES, 0), LLMK_OK); /* one scripted answer per send */
 	memset(&tr, 0, sizeof(tr));
 	tr.status = 200;
 	tr.headers = "Content-Type: text/event-stream\r\n";
@@ -927,6 +928,7 @@ static void test_http_end_to_end(void **state)
 		assert_int_equal(llmk_client_new(&c, "huggingface/openai/whisper-large-v3"), LLMK_OK);
 		unsetenv("HF_TOKEN");
 		assert_int_equal(llmk_client_set_str(c, LLMK_OPT_BASE_URL, th_url(srv)), LLMK_OK);
+		assert_int_equal(llmk_client_set_i64(c, LLMK_OPT_MAX_RETRIES, 0), LLMK_OK); /* one scripted answer per send */
 		th_push_json(srv, 200, asr);
 		assert_int_equal(llmk_request_new(&r, LLMK_TRANSCRIBE), LLMK_OK);
 		assert_int_equal(llmk_request_set_audio(r, (const uint8_t *)wav, wav_len, "jfk.wav", NULL), LLMK_OK);

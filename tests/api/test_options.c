@@ -306,8 +306,10 @@ static void test_send_validation(void **state)
 			t.send = dummy_send;
 			llmk_client_set_transport(c2, &t, NULL);
 		}
+		llmk_client_set_i64(c2, LLMK_OPT_MAX_RETRIES, 0);
 		assert_int_equal(llmk_send(c2, r, &resp), LLMK_E_TRANSPORT);
 		assert_int_equal(sends, 1);
+		assert_int_equal(llmk_response_attempts(resp), 1);
 		llmk_response_free(resp);
 		llmk_request_free(r);
 		llmk_client_free(c2);

@@ -83,6 +83,9 @@ llmk_client *prism_client(const char *model, const char *base, const char *key)
 
 	OK(llmk_client_new(&c, model));
 	OK(llmk_client_set_str(c, LLMK_OPT_BASE_URL, base));
+	/* Prism's answers are the point, once each: its 500s for streams it
+	 * cannot mock must not be retried. */
+	OK(llmk_client_set_i64(c, LLMK_OPT_MAX_RETRIES, 0));
 	OK(llmk_client_set_str(c, LLMK_OPT_API_KEY, key));
 	OK(llmk_client_set_i64(c, LLMK_OPT_TIMEOUT_MS, 30000));
 	return c;

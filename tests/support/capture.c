@@ -78,6 +78,9 @@ void capture_install(llmk_client *c, capture *cap)
 	t.send = cap_send;
 	t.close = cap_close;
 	llmk_client_set_transport(c, &t, cap);
+	/* A scripted answer repeats itself: retrying it would only multiply
+	 * it. The retry policy has its own tests (test_faults.c). */
+	llmk_client_set_i64(c, LLMK_OPT_MAX_RETRIES, 0);
 }
 
 void capture_reset(capture *cap)

@@ -27,6 +27,8 @@ typedef struct capture {
 	int write_refused; /* set when llmk_exchange_write asked to stop */
 } capture;
 
+/* Installs the capture transport on a client and turns its retries off
+ * (one scripted answer per send). */
 void capture_install(llmk_client *c, capture *cap);
 void capture_reset(capture *cap);
 /* Header value the library sent, or NULL; pointer into a static buffer. */
