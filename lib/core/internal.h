@@ -333,6 +333,9 @@ void llmk__secret_free(char **slot);
 /* 1 when the JSON text nests arrays/objects deeper than max (strings and
  * escapes are skipped; not a validator). Linear, no allocation. */
 int llmk__json_too_deep(const char *text, size_t len, size_t max);
+/* An HTTP-date (RFC 9110 5.6.7: IMF-fixdate, RFC 850 or asctime form) as
+ * seconds since the epoch. Locale-independent. 0, or -1 if malformed. */
+int llmk__http_date(const char *s, int64_t *epoch);
 /* Percent-encodes everything but RFC 3986 unreserved characters (for
  * model names and deployments placed in URL paths). */
 char *llmk__url_escape(const char *s);

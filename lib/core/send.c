@@ -3,8 +3,6 @@
  * One pipeline lives on the caller's stack per llmk_send()/llmk_stream()
  * call, so a client can be shared between threads: nothing here writes to
  * the client. */
-#define _DEFAULT_SOURCE /* timegm */
-#define _XOPEN_SOURCE 700 /* strptime */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -294,7 +292,7 @@ static void read_retry_after(llmk_response *r)
 	const char *v = llmk__response_header(r, "retry-after-ms");
 	char *end;
 	double ms;
-	struct tm tm;
+	int64_t when, now;
 
 	if (v) {
 		ms = strtod(v, &end);
@@ -314,10 +312,9 @@ static void read_retry_after(llmk_response *r)
 			r->retry_after_ms = (int64_t)(ms * 1000.0);
 		return;
 	}
-	memset(&tm, 0, sizeof(tm));
-	if (strptime(v, "%a, %d %b %Y %H:%M:%S GMT", &tm)) {
-		time_t when = timegm(&tm), now = time(NULL);
-		r->retry_after_ms = when > now ? (int64_t)(when - now) * 1000 : 0;
+	if (!llmk__http_date(v, &when)) {
+		now = (int64_t)time(NULL);
+		r->retry_after_ms = when > now ? (when - now) * 1000 : 0;
 	}
 }
 
