@@ -61,6 +61,7 @@ typedef struct conn {
 	unsigned id;
 	int fd;      /* -1 once closed; written under srv->mu */
 	int done;    /* thread finished, may be joined; under srv->mu */
+	int reset;   /* end with a TCP RST instead of a graceful close; conn thread only */
 	struct conn *next;
 	/* Unread input: bytes [pos, len) of buf. Only the connection thread. */
 	char *buf;
@@ -611,7 +612,7 @@ static char *build_head(const th_response *r, int closing)
 }
 
 /* Send a scripted response. Returns 1 if the connection may be kept. */
-static int send_response(conn *c, const th_response *r, int head_only, int client_close)
+static int send_scripted(conn *c, const th_response *r, int head_only, int client_close)
 {
 	const unsigned char *body = r->body;
 	size_t n = r->body_len;
@@ -630,6 +631,7 @@ static int send_response(conn *c, const th_response *r, int head_only, int clien
 	free(head);
 	if (rc != 0 || head_only)
 		return rc == 0 && !closing;
+	server_sleep(c->srv, r->delay_body_ms);
 	if (truncated && r->truncate_at < n)
 		n = r->truncate_at;
 	if (send_pieces(c, r, body, n, r->chunked) != 0)
@@ -637,6 +639,20 @@ static int send_response(conn *c, const th_response *r, int head_only, int clien
 	if (r->chunked && !truncated && send_str(c->fd, "0\r\n\r\n") != 0)
 		return 0;
 	return !closing;
+}
+
+/* send_scripted(), then the optional reset: the connection is marked so
+ * conn_main() aborts it with an RST instead of lingering. */
+static int send_response(conn *c, const th_response *r, int head_only, int client_close)
+{
+	int keep = send_scripted(c, r, head_only, client_close);
+
+	if (!r->reset)
+		return keep;
+	if (r->body_len > 0 || !r->raw)
+		server_sleep(c->srv, r->delay_ms); /* let the client consume what was sent */
+	c->reset = 1;
+	return 0;
 }
 
 /* Reply to a request that could not be read, then the caller closes: after
@@ -733,7 +749,13 @@ static void *conn_main(void *arg)
 		if (!keep)
 			break;
 	}
-	linger_close(c);
+	if (c->reset) {
+		/* SO_LINGER with a zero timeout: close() sends RST, not FIN. */
+		struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+		setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+	} else {
+		linger_close(c);
+	}
 	/* Close under the lock: th_stop() shutdown()s fds under it, and must never
 	 * hit a number the kernel has already reused for another file. */
 	pthread_mutex_lock(&s->mu);

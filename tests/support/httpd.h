@@ -53,7 +53,16 @@ typedef struct th_response {
 	int close;                 /* 1: "Connection: close" and close afterwards */
 	int no_length;             /* 1: body delimited by close (implies close) */
 	int raw;                   /* 1: body is the complete bytes to write; only
-	                            * write_size, delay_ms and close still apply */
+	                            * write_size, delay_ms, close and reset still apply */
+	/* Added for the fault tests (tests/api/test_faults.c); zero keeps the
+	 * behaviour above. */
+	int reset;                 /* 1: after the last write (and delay_ms more, when
+	                            * anything was written), abort the connection with
+	                            * a TCP RST (SO_LINGER 0) instead of closing it.
+	                            * raw with no body: RST before any response byte;
+	                            * with truncate_at: RST in the middle of the body */
+	int delay_body_ms;         /* sleep between the headers and the first body byte
+	                            * (not for raw) */
 } th_response;
 
 /* Start a server on 127.0.0.1:<free port>. NULL on failure. */
