@@ -10,6 +10,10 @@ static void *(*malloc_fn)(size_t) = malloc;
 static void *(*realloc_fn)(void *, size_t) = realloc;
 static void (*free_fn)(void *) = free;
 static int used; /* an allocation was made: too late to switch */
+/* An allocation failed on this thread since llmk__oom_reset(): a failure
+ * that surfaces later as something else (jansson's "invalid JSON" when its
+ * parser could not allocate) is then reported as what it was. */
+static __thread int oom;
 
 int llmk__set_alloc(void *(*m)(size_t), void *(*r)(void *, size_t), void (*f)(void *))
 {
@@ -32,10 +36,25 @@ int llmk__alloc_is_default(void)
 	return malloc_fn == malloc;
 }
 
+void llmk__oom_reset(void)
+{
+	oom = 0;
+}
+
+int llmk__oom_seen(void)
+{
+	return oom;
+}
+
 void *llmk__malloc(size_t n)
 {
+	void *p;
+
 	mark_used();
-	return malloc_fn(n ? n : 1);
+	p = malloc_fn(n ? n : 1);
+	if (!p)
+		oom = 1;
+	return p;
 }
 
 void *llmk__calloc(size_t count, size_t size)
@@ -46,8 +65,10 @@ void *llmk__calloc(size_t count, size_t size)
 		count = 1;
 	if (!size)
 		size = 1;
-	if (count > (size_t)-1 / size)
+	if (count > (size_t)-1 / size) {
+		oom = 1;
 		return NULL;
+	}
 	p = llmk__malloc(count * size);
 	if (p)
 		memset(p, 0, count * size);
@@ -56,8 +77,13 @@ void *llmk__calloc(size_t count, size_t size)
 
 void *llmk__realloc(void *p, size_t n)
 {
+	void *q;
+
 	mark_used();
-	return realloc_fn(p, n ? n : 1);
+	q = realloc_fn(p, n ? n : 1);
+	if (!q)
+		oom = 1;
+	return q;
 }
 
 void llmk__free(void *p)

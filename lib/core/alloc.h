@@ -16,5 +16,10 @@ char *llmk__strndup(const char *s, size_t n);
 /* The hook behind llmk_set_allocator(); -1 once anything was allocated. */
 int llmk__set_alloc(void *(*m)(size_t), void *(*r)(void *, size_t), void (*f)(void *));
 int llmk__alloc_is_default(void);
+/* Whether an allocation through these functions (jansson's included) failed
+ * on the calling thread since the last reset. Public operations reset it on
+ * entry and report LLMK_E_NOMEM for a failure that followed one. */
+void llmk__oom_reset(void);
+int llmk__oom_seen(void);
 
 #endif

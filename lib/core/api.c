@@ -10,6 +10,7 @@
 #endif
 
 #include "core/internal.h"
+#include "core/json.h"
 
 int32_t llmk_version_number(void)
 {
@@ -224,18 +225,13 @@ static void *curl_realloc(void *p, size_t n)
 }
 #endif
 
-static void *json_alloc(size_t n)
-{
-	return llmk__malloc(n);
-}
-
 static void global_init(void)
 {
 	if (sodium_init() < 0) {
 		init_status = LLMK_E_NOMEM;
 		return;
 	}
-	json_set_alloc_funcs(json_alloc, llmk__free);
+	llmk__json_setup();
 	/* Seeds jansson's hash function once, before any thread can race on
 	 * its lazy seeding (jansson's documented requirement). */
 	json_object_seed(0);

@@ -64,11 +64,9 @@ char *llmk_buf_detach(llmk_buf *b, size_t *len)
 {
 	char *p;
 
-	if (!b->data) {
-		if (llmk_buf_reserve(b, 0))
-			return NULL;
-		b->data[0] = '\0';
-	}
+	if (!b->data && llmk_buf_reserve(b, 0))
+		return NULL;
+	b->data[b->len] = '\0'; /* reserved but never appended to: still a string */
 	p = b->data;
 	if (len)
 		*len = b->len;

@@ -6,6 +6,7 @@
 #include <jansson.h>
 
 #include "core/internal.h"
+#include "core/json.h"
 
 static llmk_status req_err(llmk_request *r, llmk_status st, const char *fmt, ...)
 #if defined(__GNUC__)
@@ -141,8 +142,12 @@ static int one_of(const char *v, const char *const *allowed)
 static llmk_status check_json(llmk_request *r, const char *what, const char *text, int want_object)
 {
 	json_error_t err;
-	json_t *j = json_loads(text, JSON_DECODE_ANY, &err);
+	json_t *j;
 
+	llmk__oom_reset();
+	j = llmk__json_loads(text, JSON_DECODE_ANY, &err);
+	if (!j && llmk__oom_seen())
+		return req_err(r, LLMK_E_NOMEM, "out of memory reading %s", what);
 	if (!j)
 		return req_err(r, LLMK_E_INVALID_ARG, "%s is not valid JSON: %s (line %d, column %d)", what, err.text,
 		               err.line, err.column);

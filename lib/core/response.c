@@ -71,12 +71,17 @@ llmk_status llmk__fail(llmk_response *r, llmk_status st, const char *fmt, ...)
 
 	if (r->status != LLMK_OK)
 		return r->status;
-	r->status = st;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* What failed after an allocation did is most likely its consequence. */
+	if (llmk__oom_seen() && st != LLMK_E_NOMEM && st != LLMK_E_CANCELLED)
+		st = LLMK_E_NOMEM;
+	r->status = st;
 	llmk__free(r->error);
-	r->error = llmk__strdup(msg); /* NULL on OOM: accessor falls back to strerror */
+	r->error = llmk__strdup(msg);
+	if (!r->error) /* the accessor falls back to llmk_strerror() */
+		r->status = st = LLMK_E_NOMEM;
 	return st;
 }
 

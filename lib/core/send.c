@@ -880,7 +880,14 @@ static llmk_status start(llmk_client *c, const llmk_request *req, int stream, ll
 		}
 		logf_(c, LLMK_LOG_DEBUG, "#%lu %s %s: attempt %d of %d", n, c->provider->name, short_url(c), a,
 		      (int)retries + 1);
+		llmk__oom_reset();
 		delivered = attempt(c, req, stream, fn, user, r, t0, left);
+		/* An allocation failed during the attempt, yet it reports success:
+		 * something may be missing (jansson's lexer, for one, drops
+		 * characters it cannot store and carries on). Never pass that off
+		 * as the answer. */
+		if (r->status == LLMK_OK && llmk__oom_seen())
+			llmk__fail(r, LLMK_E_NOMEM, "%s: out of memory while reading the answer", c->provider->name);
 		r->attempts = a;
 		log_attempt(c, n, r, a, (int)retries + 1, t_attempt);
 		if (a > retries || !retryable(r, delivered))

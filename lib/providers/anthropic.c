@@ -348,7 +348,7 @@ static llmk_status error_status(llmk_response *resp, int32_t http, json_t *root)
 
 static llmk_status anthropic_parse_error(llmk_response *resp, int32_t http, const char *body, size_t len)
 {
-	json_t *root = json_loadb(body, len, 0, NULL);
+	json_t *root = llmk__json_loadb(body, len, 0, NULL);
 	llmk_status st;
 
 	if (!json_is_object(root)) {
@@ -560,7 +560,7 @@ static llmk_status anthropic_stream_event(llmk_stream_ctx *s, const char *event,
 
 	if (s->done || (event && !strcmp(event, "ping")))
 		return LLMK_OK; /* nothing after message_stop counts */
-	root = json_loadb(data, len, 0, &err);
+	root = llmk__json_loadb(data, len, 0, &err);
 	if (!json_is_object(root)) {
 		json_decref(root);
 		return llmk__fail(resp, LLMK_E_PROTOCOL, "stream event is not a JSON object: %s", err.text);

@@ -591,7 +591,7 @@ static llmk_status stream_event(llmk_stream_ctx *s, const char *event, const cha
 	/* The spec's streaming terminator; the SDKs skip it. */
 	if (len == 6 && !memcmp(data, "[DONE]", 6))
 		return LLMK_OK;
-	root = json_loadb(data, len, 0, &err);
+	root = llmk__json_loadb(data, len, 0, &err);
 	if (!json_is_object(root)) {
 		json_decref(root);
 		return llmk__fail(resp, LLMK_E_PROTOCOL, "cohere stream event %s is not a JSON object: %s",

@@ -13,13 +13,13 @@ int llmk__json_set(json_t *obj, const char *key, json_t *val)
 
 json_t *llmk__json_text(const char *text)
 {
-	return text ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL;
+	return text ? llmk__json_loads(text, JSON_DECODE_ANY, NULL) : NULL;
 }
 
 json_t *llmk__json_object(const char *body, size_t len, llmk_response *resp, const char *what)
 {
 	json_error_t err;
-	json_t *j = json_loadb(body, len, 0, &err);
+	json_t *j = llmk__json_loadb(body, len, 0, &err);
 
 	if (!j)
 		llmk__fail(resp, LLMK_E_PROTOCOL, "%s is not valid JSON: %s at byte %d", what, err.text, err.position);
@@ -184,7 +184,7 @@ llmk_status llmk__error_from_json(llmk_response *resp, int32_t http, json_t *roo
 
 llmk_status llmk__error_generic(llmk_response *resp, int32_t http, const char *body, size_t len)
 {
-	json_t *root = json_loadb(body, len, 0, NULL);
+	json_t *root = llmk__json_loadb(body, len, 0, NULL);
 	llmk_status st;
 	char snippet[201];
 	size_t i, n;
@@ -284,7 +284,9 @@ int llmk__data_url_split(const char *url, const char **mime, size_t *mime_len, c
 		return 0;
 	comma = strchr(url + 5, ',');
 	semi = strchr(url + 5, ';');
-	if (!comma || !semi || semi > comma || strncmp(comma - 7, ";base64", 7))
+	/* ";base64" must lie after "data:" (found by fuzz_b64: "data:;," read
+	 * one byte before the string). */
+	if (!comma || !semi || semi > comma || comma - (url + 5) < 7 || strncmp(comma - 7, ";base64", 7))
 		return 0;
 	*mime = url + 5;
 	*mime_len = (size_t)(semi - (url + 5));

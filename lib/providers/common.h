@@ -6,6 +6,7 @@
 #include <jansson.h>
 
 #include "core/internal.h"
+#include "core/json.h"
 
 #define LLMK__FAIL_OOM(resp) llmk__fail((resp), LLMK_E_NOMEM, "out of memory building the request")
 

@@ -144,7 +144,7 @@ static llmk_status tool_result_parts(const llmk_request *r, size_t i, json_t **o
 	}
 	/* FunctionResponse.response is a Struct: a result that is not a JSON
 	 * object travels as {"result": "<text>"}. */
-	response = json_loadb(text.data, text.len, 0, NULL);
+	response = llmk__json_loadb(text.data, text.len, 0, NULL);
 	if (!json_is_object(response)) {
 		json_decref(response);
 		response = json_pack("{s:s%}", "result", text.data, text.len);
@@ -189,7 +189,12 @@ static llmk_status build_contents(const llmk_request *r, const char *model, json
 	llmk_status st = LLMK_OK;
 	size_t i;
 
-	if (!contents || !system || json_object_set_new(body, "contents", contents)) {
+	if (!contents || !system) {
+		json_decref(contents);
+		json_decref(system);
+		return FAIL_OOM(resp);
+	}
+	if (json_object_set_new(body, "contents", contents)) { /* steals contents either way */
 		json_decref(system);
 		return FAIL_OOM(resp);
 	}
@@ -845,7 +850,7 @@ static llmk_status read_details(json_t *err, llmk_response *resp, llmk_status st
 
 static llmk_status gemini_parse_error(llmk_response *resp, int32_t http, const char *body, size_t len)
 {
-	json_t *root = json_loadb(body, len, 0, NULL), *obj = root;
+	json_t *root = llmk__json_loadb(body, len, 0, NULL), *obj = root;
 	llmk_status st;
 
 	/* streamGenerateContent without alt=sse wraps errors in an array. */
@@ -922,7 +927,7 @@ static llmk_status gemini_stream_event(llmk_stream_ctx *s, const char *event, co
 	json_error_t err;
 
 	(void)event;
-	root = json_loadb(data, len, 0, &err);
+	root = llmk__json_loadb(data, len, 0, &err);
 	if (!json_is_object(root)) {
 		json_decref(root);
 		return llmk__fail(resp, LLMK_E_PROTOCOL, NAME ": stream chunk is not a JSON object: %s", err.text);

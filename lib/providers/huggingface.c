@@ -121,7 +121,7 @@ static llmk_status error_from_root(llmk_response *resp, int32_t http, json_t *ro
 
 static llmk_status hf_parse_error(llmk_response *resp, int32_t http, const char *body, size_t len)
 {
-	json_t *root = json_loadb(body, len, 0, NULL);
+	json_t *root = llmk__json_loadb(body, len, 0, NULL);
 	llmk_status st;
 
 	if (!json_is_object(root)) {
@@ -257,7 +257,7 @@ static llmk_status tgi_body(const llmk_client *c, llmk_exchange *ex, llmk_respon
 	char *text;
 	int bad;
 
-	body = json_loadb(ex->body.data ? ex->body.data : "", ex->body.len, 0, NULL);
+	body = llmk__json_loadb(ex->body.data ? ex->body.data : "", ex->body.len, 0, NULL);
 	if (!body)
 		return llmk__fail(resp, LLMK_E_PROTOCOL, "%s: could not reread the chat request body", c->provider->name);
 	bad = tgi_grammar(body) || tgi_tool_arguments(body) || tgi_tool_call_messages(body);
@@ -307,7 +307,9 @@ static llmk_status build_embed(const llmk_client *c, const llmk_request *r, cons
 		return FAIL_OOM(resp);
 	body = json_object();
 	in = json_array();
-	if (!body || !in || json_object_set_new(body, "inputs", in)) {
+	if (!body || !in || json_object_set_new(body, "inputs", in)) { /* set_new steals in */
+		if (!body)
+			json_decref(in);
 		json_decref(body);
 		return FAIL_OOM(resp);
 	}
@@ -433,7 +435,7 @@ static llmk_status parse_chat(const llmk_client *c, const llmk_request *r, llmk_
 	/* {"error": "...", "error_type": "..."} under 200: map TGI's types
 	 * before the OpenAI reader's generic mapping sees it. */
 	if (has_bytes(body, len, "\"error\"")) {
-		root = json_loadb(body, len, 0, NULL);
+		root = llmk__json_loadb(body, len, 0, NULL);
 		err = json_object_get(root, "error");
 		if (json_is_object(root) && !json_object_get(root, "choices") && (json_is_string(err) || json_is_array(err))) {
 			st = fail_in_body(c, resp, root);
@@ -454,7 +456,7 @@ static llmk_status parse_embed(const llmk_client *c, const llmk_request *r, llmk
 {
 	const char *what = (c->provider->quirks & LLMK_Q_TEI) ? "/embed response" : "feature-extraction response";
 	json_error_t jerr;
-	json_t *root = json_loadb(body, len, 0, &jerr), *first, **rows = NULL, *one[1];
+	json_t *root = llmk__json_loadb(body, len, 0, &jerr), *first, **rows = NULL, *one[1];
 	llmk_status st;
 	size_t i, n;
 
@@ -508,7 +510,7 @@ static llmk_status parse_image(const llmk_client *c, llmk_response *resp, const 
 	llmk_status st;
 
 	if (is_json_type(ctype) || (len && body[0] == '{')) {
-		root = json_loadb(body, len, 0, NULL);
+		root = llmk__json_loadb(body, len, 0, NULL);
 		if (json_is_object(root) && json_object_get(root, "error"))
 			st = fail_in_body(c, resp, root);
 		else
@@ -604,7 +606,7 @@ static llmk_status hf_stream_event(llmk_stream_ctx *s, const char *event, const 
 	llmk_status st;
 
 	if (!s->done && has_bytes(data, len, "\"error\"")) {
-		root = json_loadb(data, len, 0, NULL);
+		root = llmk__json_loadb(data, len, 0, NULL);
 		err = json_object_get(root, "error");
 		if (json_is_object(root) && !json_object_get(root, "choices") && (json_is_string(err) || json_is_array(err))) {
 			st = llmk__stream_failure(s->resp, error_from_root(s->resp, 200, root));

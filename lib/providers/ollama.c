@@ -471,7 +471,7 @@ static llmk_status ollama_stream_event(llmk_stream_ctx *s, const char *event, co
 	(void)event;
 	if (s->done)
 		return LLMK_OK; /* nothing after the done line counts */
-	root = json_loadb(data, len, 0, &err);
+	root = llmk__json_loadb(data, len, 0, &err);
 	if (!json_is_object(root)) {
 		json_decref(root);
 		return llmk__fail(s->resp, LLMK_E_PROTOCOL, "ollama: stream line is not a JSON object: %s", err.text);

@@ -671,7 +671,7 @@ static llmk_status openai_stream_event(llmk_stream_ctx *s, const char *event, co
 		s->done = 1;
 		return LLMK_OK;
 	}
-	root = json_loadb(data, len, 0, &err);
+	root = llmk__json_loadb(data, len, 0, &err);
 	if (!json_is_object(root)) {
 		json_decref(root);
 		return llmk__fail(resp, LLMK_E_PROTOCOL, "stream chunk is not a JSON object: %s", err.text);

@@ -26,6 +26,7 @@
 #include <sodium.h>
 
 #include "core/internal.h"
+#include "core/json.h"
 
 #define CAS_MAX_FILE (256u * 1024u * 1024u)
 #define CAS_MAX_LINE (64u * 1024u * 1024u)
@@ -764,7 +765,7 @@ static llmk_status player_load(llmk_client *c, player *p, const char *path, cons
 				p->entries = ne;
 				cap = ncap;
 			}
-			root = json_loadb(line, n, JSON_ALLOW_NUL, &jerr);
+			root = llmk__json_loadb(line, n, JSON_ALLOW_NUL, &jerr);
 			if (!root) {
 				client_errf(c, "cassette %s: line %zu is not JSON: %s", path, lineno, jerr.text);
 				return LLMK_E_PROTOCOL;
@@ -945,6 +946,7 @@ llmk_status llmk_client_replay(llmk_client *c, const char *path)
 		client_errf(c, "no cassette path");
 		return LLMK_E_INVALID_ARG;
 	}
+	llmk__oom_reset();
 	data = read_file(c, path, &len, &st);
 	if (!data)
 		return st;
@@ -958,6 +960,12 @@ llmk_status llmk_client_replay(llmk_client *c, const char *path)
 	st = player_load(c, p, path, data, len);
 	sodium_memzero(data, len);
 	llmk__free(data);
+	/* jansson's lexer drops characters when it cannot grow its buffer,
+	 * and says nothing: an entry read then may not be the one written. */
+	if (llmk__oom_seen() && st != LLMK_E_NOMEM) {
+		client_errf(c, "out of memory reading cassette %s", path);
+		st = LLMK_E_NOMEM;
+	}
 	if (st != LLMK_OK) {
 		player_free(p);
 		return st;
