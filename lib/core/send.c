@@ -331,6 +331,30 @@ static void read_request_id(llmk_response *r)
 		}
 }
 
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* Length of the copy of key at s, plain or percent-encoded in any mix
+ * (a URL echoed back), or 0. */
+static size_t key_at(const char *s, const char *key)
+{
+	const char *p = s;
+
+	for (; *key; key++) {
+		if (*p == *key) {
+			p++;
+		} else if (p[0] == '%' && hexval(p[1]) >= 0 && hexval(p[2]) >= 0 &&
+		           (char)(hexval(p[1]) * 16 + hexval(p[2])) == *key) {
+			p += 3;
+		} else {
+			return 0;
+		}
+	}
+	return (size_t)(p - s);
+}
+
 /* Removes any copy of the client's key from an error message: some
  * providers echo (parts of) the key they rejected. */
 static void redact(char *msg, const char *key)
@@ -341,9 +365,22 @@ static void redact(char *msg, const char *key)
 
 	if (!msg || !key || (kl = strlen(key)) < 8)
 		return;
-	while ((hit = strstr(msg, key))) {
-		memcpy(hit, "[REDACTED]", 10);
-		memmove(hit + 10, hit + kl, strlen(hit + kl) + 1);
+	for (hit = msg; *hit;) {
+		size_t n = key_at(hit, key);
+		if (!n) {
+			hit++;
+			continue;
+		}
+		/* In place: a copy shorter than the marker (an 8 or 9 byte key)
+		 * is starred out instead. */
+		if (n >= 10) {
+			memcpy(hit, "[REDACTED]", 10);
+			memmove(hit + 10, hit + n, strlen(hit + n) + 1);
+			hit += 10;
+		} else {
+			memset(hit, '*', n);
+			hit += n;
+		}
 	}
 	/* Masked echoes such as "sk-proj-****abcd" still give away the key's
 	 * tail: drop the whole token. The prefixes are the providers' key
