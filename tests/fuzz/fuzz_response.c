@@ -1,0 +1,433 @@
+/* libFuzzer target: response parsing of every built-in provider, through
+ * the public API only (include/llmkit.h).
+ *
+ * A test transport answers every request with the fuzz input. Byte 0
+ * chooses the answer (see answer_for()): bits 0-2 the kind of answer (200
+ * with a JSON, SSE, NDJSON, plain-text or no content type; an HTTP error
+ * with a JSON or text body), bits 3-7 the HTTP error status, or for 2xx
+ * answers the size of the transport's writes (0: one write). The rest is
+ * the body.
+ *
+ * For each provider (llmk_provider_count()/llmk_provider_name()) and each
+ * kind it serves (llmk_provider_capabilities()) a minimal valid request is
+ * sent with llmk_send() and with llmk_stream(). Any status is fine; crashes,
+ * sanitizer reports, leaks, hangs and inconsistent accessors are findings.
+ * Clients and requests are built once, in LLVMFuzzerInitialize, and small
+ * limits keep one execution short. */
+#include <string.h>
+
+#include "fuzz.h"
+#include "llmkit.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+
+#define MAX_RESPONSE 6000 /* below -max_len, so the limit is reached too */
+#define MAX_LINE 1024
+#define MAX_TARGETS 256
+
+/* What the transport answers with (one per execution). */
+typedef struct answer {
+	int32_t status;
+	const char *content_type; /* NULL: no Content-Type header */
+	size_t write_size;        /* 0: the body in one write */
+	const uint8_t *body;
+	size_t len;
+	int calls;          /* transport calls since the last reset */
+	int write_refused;  /* llmk_exchange_write asked to stop */
+} answer;
+
+typedef struct target {
+	const char *provider;
+	int32_t kind;
+	int64_t caps;
+	llmk_client *client;
+	llmk_request *request;
+} target;
+
+static answer ans;
+static target targets[MAX_TARGETS];
+static size_t ntargets;
+static const target *cur; /* for the report when a check fails */
+static const char *cur_call;
+
+#define CHECK(cond)                                                                             \
+	do {                                                                                        \
+		if (!(cond) && cur)                                                                     \
+			fprintf(stderr, "fuzz_response: %s, kind %d, %s, HTTP %d\n", cur->provider,        \
+			        (int)cur->kind, cur_call, (int)ans.status);                                 \
+		FUZZ_CHECK(cond);                                                                       \
+	} while (0)
+
+static int32_t fuzz_send(llmk_exchange *ex, void *user)
+{
+	answer *a = user;
+	size_t off, n;
+
+	a->calls++;
+	CHECK(llmk_exchange_method(ex) != NULL && llmk_exchange_url(ex) != NULL);
+	if (llmk_exchange_set_status(ex, a->status))
+		return LLMK_E_CANCELLED;
+	if (a->content_type && llmk_exchange_add_header(ex, "Content-Type", a->content_type))
+		return LLMK_E_CANCELLED;
+	if (llmk_exchange_add_header(ex, "x-request-id", "req-fuzz"))
+		return LLMK_E_CANCELLED;
+	for (off = 0; off < a->len; off += n) {
+		n = a->write_size && a->write_size < a->len - off ? a->write_size : a->len - off;
+		if (llmk_exchange_write(ex, a->body + off, n)) {
+			a->write_refused = 1;
+			return LLMK_E_CANCELLED;
+		}
+	}
+	return LLMK_OK;
+}
+
+static void answer_for(answer *a, const uint8_t *data, size_t size)
+{
+	static const int32_t errors[] = {400, 401, 402, 403, 404, 408, 409, 413, 422, 424, 429, 499, 500, 502, 503, 529};
+	unsigned sel = data[0] & 7, arg = data[0] >> 3;
+
+	memset(a, 0, sizeof *a);
+	a->status = 200;
+	a->write_size = arg;
+	switch (sel) {
+	case 0: a->content_type = "application/json"; break;
+	case 1: a->content_type = "text/event-stream; charset=utf-8"; break;
+	case 2: a->content_type = "application/x-ndjson"; break;
+	case 3: a->content_type = "text/plain; charset=utf-8"; break;
+	case 4: a->content_type = NULL; break;
+	case 5: /* 4xx/5xx with a JSON body */
+	case 6: /* the same, as an HTML/text error page */
+		a->status = errors[arg % (sizeof errors / sizeof errors[0])];
+		a->content_type = sel == 5 ? "application/json" : "text/html";
+		a->write_size = 0;
+		break;
+	default: /* 2xx other than 200 */
+		a->status = arg & 1 ? 201 : 204;
+		a->content_type = "application/json";
+		a->write_size = arg >> 1;
+		break;
+	}
+	a->body = data + 1;
+	a->len = size - 1;
+}
+
+/* ---- checking a response ------------------------------------------------ */
+
+static size_t check_str(const char *s)
+{
+	CHECK(s != NULL);
+	return strlen(s);
+}
+
+static void check_bytes(const uint8_t *p, size_t len)
+{
+	volatile uint8_t sink = 0;
+	size_t i;
+
+	CHECK(p != NULL || len == 0);
+	for (i = 0; i < len; i++)
+		sink ^= p[i];
+	(void)sink;
+}
+
+static void check_response(const target *t, const llmk_response *r, int32_t st, int streamed)
+{
+	size_t i, n, dim, len;
+	const char *raw;
+	int32_t which;
+
+	CHECK(r != NULL);
+	CHECK(llmk_response_status(r) == st);
+	/* "" on success, the detail on failure */
+	len = check_str(llmk_response_error(r));
+	CHECK(st == LLMK_OK ? len == 0 : len > 0);
+	check_str(llmk_response_error_type(r));
+	check_str(llmk_response_error_code(r));
+	check_str(llmk_response_request_id(r));
+	check_str(llmk_response_model(r));
+	check_str(llmk_response_text(r));
+	check_str(llmk_response_reasoning(r));
+	check_str(llmk_response_finish_reason(r));
+	check_str(llmk_response_dropped(r));
+	check_str(llmk_response_audio_mime(r));
+	CHECK(llmk_response_finish(r) >= LLMK_FINISH_UNKNOWN && llmk_response_finish(r) <= LLMK_FINISH_OTHER);
+	CHECK(llmk_response_attempts(r) == 1);
+	CHECK(llmk_response_retry_after_ms(r) >= -1);
+	for (which = LLMK_USAGE_INPUT; which <= LLMK_USAGE_CACHE_WRITE; which++)
+		CHECK(llmk_response_usage(r, which) >= -1);
+
+	/* The transport answered (the request was valid; see Initialize). */
+	CHECK(ans.calls == 1);
+	CHECK(llmk_response_http_status(r) == ans.status);
+	if (ans.content_type)
+		CHECK(llmk_response_header(r, "content-type") != NULL &&
+		           !strcmp(llmk_response_header(r, "content-type"), ans.content_type));
+	else
+		CHECK(llmk_response_header(r, "content-type") == NULL);
+
+	/* The raw body is what was written, up to the limit. */
+	raw = llmk_response_raw(r, &len);
+	CHECK(raw != NULL && raw[len] == '\0');
+	CHECK(len <= MAX_RESPONSE && len <= ans.len);
+	CHECK(!len || !memcmp(raw, ans.body, len));
+	if (ans.len <= MAX_RESPONSE && !ans.write_refused)
+		CHECK(len == ans.len);
+	if (ans.len > MAX_RESPONSE) /* the limit, or an earlier failure inside the body */
+		CHECK(st != LLMK_OK);
+
+	n = llmk_response_tool_call_count(r);
+	for (i = 0; i < n; i++) {
+		check_str(llmk_response_tool_call_id(r, i));
+		check_str(llmk_response_tool_call_name(r, i));
+		check_str(llmk_response_tool_call_arguments(r, i));
+	}
+	CHECK(llmk_response_tool_call_id(r, n) == NULL);
+	CHECK(llmk_response_tool_call_name(r, n) == NULL);
+	CHECK(llmk_response_tool_call_arguments(r, n) == NULL);
+
+	n = llmk_response_embedding_count(r);
+	dim = llmk_response_embedding_dim(r);
+	for (i = 0; i < n; i++) {
+		const float *v = llmk_response_embedding(r, i);
+		CHECK(v != NULL || dim == 0);
+		check_bytes((const uint8_t *)v, dim * sizeof(float));
+	}
+	CHECK(llmk_response_embedding(r, n) == NULL);
+
+	n = llmk_response_image_count(r);
+	for (i = 0; i < n; i++) {
+		const uint8_t *img = llmk_response_image_data(r, i, &len);
+		const char *url = llmk_response_image_url(r, i);
+		check_bytes(img, img ? len : 0);
+		CHECK(img != NULL || len == 0);
+		if (url)
+			check_str(url);
+		if (llmk_response_image_revised_prompt(r, i))
+			check_str(llmk_response_image_revised_prompt(r, i));
+	}
+	CHECK(llmk_response_image_data(r, n, &len) == NULL && len == 0);
+	CHECK(llmk_response_image_url(r, n) == NULL);
+
+	{
+		const uint8_t *audio = llmk_response_audio(r, &len);
+		CHECK(audio != NULL || len == 0);
+		check_bytes(audio, len);
+	}
+
+	(void)llmk_response_duration(r);
+	n = llmk_response_segment_count(r);
+	for (i = 0; i < n; i++) {
+		(void)llmk_response_segment_start(r, i);
+		(void)llmk_response_segment_end(r, i);
+		check_str(llmk_response_segment_text(r, i));
+	}
+	CHECK(llmk_response_segment_text(r, n) == NULL);
+	CHECK(llmk_response_segment_start(r, n) == -1 && llmk_response_segment_end(r, n) == -1);
+
+	for (which = LLMK_TIMING_TOTAL_MS; which <= LLMK_TIMING_FIRST_TOKEN_MS; which++)
+		CHECK(llmk_response_timing(r, which) >= -1);
+	(void)t;
+	(void)streamed;
+}
+
+/* ---- streaming ---------------------------------------------------------- */
+
+typedef struct events {
+	size_t n, done;
+	int after_done; /* an event came after DONE */
+	char text[MAX_RESPONSE + 1];
+	size_t text_len; /* TEXT fragments joined (only when they fit) */
+	int text_nul;    /* a fragment held a NUL byte */
+	int text_overflow;
+} events;
+
+static int32_t on_event(const llmk_event *ev, void *user)
+{
+	events *e = user;
+	int32_t type = llmk_event_type(ev);
+	const char *text = llmk_event_text(ev);
+	size_t len = llmk_event_text_len(ev);
+	int32_t which;
+
+	e->n++;
+	if (e->done)
+		e->after_done = 1;
+	CHECK(type >= LLMK_EVENT_TEXT && type <= LLMK_EVENT_REASONING);
+	CHECK(text != NULL && text[len] == '\0');
+	check_bytes((const uint8_t *)text, len);
+	if (type == LLMK_EVENT_TOOL_CALL) {
+		CHECK(llmk_event_tool_index(ev) >= 0);
+		check_str(llmk_event_tool_id(ev));
+		check_str(llmk_event_tool_name(ev));
+	} else {
+		CHECK(llmk_event_tool_index(ev) == -1);
+	}
+	if (type == LLMK_EVENT_USAGE || type == LLMK_EVENT_DONE)
+		for (which = LLMK_USAGE_INPUT; which <= LLMK_USAGE_CACHE_WRITE; which++)
+			CHECK(llmk_event_usage(ev, which) >= -1);
+	if (type == LLMK_EVENT_DONE)
+		e->done++;
+	if (type == LLMK_EVENT_TEXT) {
+		if (memchr(text, '\0', len))
+			e->text_nul = 1;
+		if (len > sizeof e->text - 1 - e->text_len) {
+			e->text_overflow = 1;
+		} else {
+			memcpy(e->text + e->text_len, text, len);
+			e->text_len += len;
+		}
+	}
+	return 0;
+}
+
+static void check_stream(const target *t, const llmk_response *r, int32_t st, events *e)
+{
+	CHECK(e->done <= 1 && !e->after_done);
+	/* Other kinds are sent as by llmk_send() and deliver one DONE event. */
+	if (t->kind != LLMK_CHAT)
+		CHECK(e->n == e->done);
+	if (st == LLMK_OK) {
+		CHECK(e->done == 1);
+		/* The response holds what the events delivered. */
+		if (t->kind == LLMK_CHAT && !e->text_nul && !e->text_overflow) {
+			e->text[e->text_len] = '\0';
+			CHECK(!strcmp(e->text, llmk_response_text(r)));
+		}
+	}
+}
+
+/* ---- setup -------------------------------------------------------------- */
+
+static void set_or_die(llmk_status st)
+{
+	FUZZ_CHECK(st == LLMK_OK);
+}
+
+static llmk_request *minimal_request(const char *provider, int32_t kind)
+{
+	static const uint8_t wav[44] = {'R', 'I', 'F', 'F', 36, 0, 0, 0, 'W', 'A', 'V', 'E'};
+	llmk_request *r;
+
+	set_or_die(llmk_request_new(&r, kind));
+	switch (kind) {
+	case LLMK_CHAT:
+		set_or_die(llmk_request_add_message(r, LLMK_ROLE_USER, "hi"));
+		break;
+	case LLMK_EMBED:
+		set_or_die(llmk_request_add_input(r, "a"));
+		break;
+	case LLMK_IMAGE:
+		set_or_die(llmk_request_set_str(r, LLMK_OPT_PROMPT, "a red pixel"));
+		break;
+	case LLMK_TRANSCRIBE:
+		set_or_die(llmk_request_set_audio(r, wav, sizeof wav, "a.wav", NULL));
+		/* verbose_json reaches the segment parser where it exists */
+		if (llmk_provider_supports_option(provider, LLMK_OPT_TRANSCRIPT_FORMAT) == 1)
+			set_or_die(llmk_request_set_str(r, LLMK_OPT_TRANSCRIPT_FORMAT, "verbose_json"));
+		break;
+	default: /* LLMK_SPEECH */
+		set_or_die(llmk_request_set_str(r, LLMK_OPT_INPUT, "hi"));
+		if (llmk_provider_supports_option(provider, LLMK_OPT_VOICE) == 1)
+			set_or_die(llmk_request_set_str(r, LLMK_OPT_VOICE, "alloy"));
+		break;
+	}
+	return r;
+}
+
+static llmk_client *fuzz_client(const char *provider)
+{
+	char model[128];
+	llmk_client *c;
+	llmk_transport tr;
+
+	snprintf(model, sizeof model, "%s/fuzz-model", provider);
+	set_or_die(llmk_client_new(&c, model));
+	set_or_die(llmk_client_set_str(c, LLMK_OPT_API_KEY, "fuzz-key-0123456789"));
+	set_or_die(llmk_client_set_str(c, LLMK_OPT_BASE_URL, "http://127.0.0.1:9/v1"));
+	set_or_die(llmk_client_set_i64(c, LLMK_OPT_MAX_RETRIES, 0));
+	set_or_die(llmk_client_set_i64(c, LLMK_OPT_MAX_RESPONSE_BYTES, MAX_RESPONSE));
+	set_or_die(llmk_client_set_i64(c, LLMK_OPT_MAX_LINE_BYTES, MAX_LINE));
+#ifndef TMP_SKIP
+	set_or_die(llmk_client_set_i64(c, LLMK_OPT_MAX_EVENTS, 256));
+	set_or_die(llmk_client_set_i64(c, LLMK_OPT_MAX_JSON_DEPTH, 32));
+#endif
+	llmk_transport_init(&tr);
+	tr.send = fuzz_send;
+	set_or_die(llmk_client_set_transport(c, &tr, &ans));
+	return c;
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	size_t i;
+	int32_t kind;
+	static const uint8_t ok[] = "\x00{}";
+
+	(void)argc;
+	(void)argv;
+	set_or_die(llmk_global_init());
+	for (i = 0; i < llmk_provider_count(); i++) {
+		const char *name = llmk_provider_name(i);
+		llmk_client *c = NULL;
+
+		for (kind = LLMK_CHAT; kind <= LLMK_SPEECH; kind++) {
+			int64_t caps = llmk_provider_capabilities(name, kind);
+			llmk_response *resp = NULL;
+
+			FUZZ_CHECK(caps >= 0);
+			if (!(caps & LLMK_CAP_KIND))
+				continue;
+			FUZZ_CHECK(ntargets < MAX_TARGETS);
+			if (!c)
+				c = fuzz_client(name);
+			targets[ntargets].provider = name;
+			targets[ntargets].kind = kind;
+			targets[ntargets].caps = caps;
+			targets[ntargets].client = c;
+			targets[ntargets].request = minimal_request(name, kind);
+			/* The request must reach the transport, or it fuzzes nothing. */
+			answer_for(&ans, ok, sizeof ok - 1);
+			llmk_send(c, targets[ntargets].request, &resp);
+			if (ans.calls != 1) {
+				fprintf(stderr, "fuzz_response: %s kind %d never reaches the transport: %s\n", name, (int)kind,
+				        resp ? llmk_response_error(resp) : "(no response)");
+				abort();
+			}
+			llmk_response_free(resp);
+			ntargets++;
+		}
+	}
+	FUZZ_CHECK(ntargets > 0);
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	size_t i;
+	static events ev;
+
+	if (size < 1)
+		return 0;
+	for (i = 0; i < ntargets; i++) {
+		const target *t = &targets[i];
+		llmk_response *resp = NULL;
+		int32_t st;
+
+		cur = t;
+		cur_call = "llmk_send";
+		answer_for(&ans, data, size);
+		st = llmk_send(t->client, t->request, &resp);
+		check_response(t, resp, st, 0);
+		llmk_response_free(resp);
+
+		cur_call = "llmk_stream";
+		answer_for(&ans, data, size);
+		memset(&ev, 0, sizeof ev);
+		resp = NULL;
+		st = llmk_stream(t->client, t->request, on_event, &ev, &resp);
+		check_response(t, resp, st, 1);
+		check_stream(t, resp, st, &ev);
+		llmk_response_free(resp);
+	}
+	return 0;
+}
