@@ -343,6 +343,30 @@ char *llmk__url_escape(const char *s);
 void llmk__new_call_id(char out[32]);
 /* Wipes then frees ordinary heap memory that may have held a secret. */
 void llmk__free_wiped(char *p);
+/* ---- jobs (send.c): one request through its attempts, step by step ----- */
+
+typedef struct llmk__job llmk__job;
+enum {
+	LLMK__JOB_DONE = 0,     /* the response is final: take it */
+	LLMK__JOB_TRANSFER = 1, /* perform llmk__job_exchange() with the client's transport */
+	LLMK__JOB_WAIT = 2,     /* call llmk__job_wake() at llmk__job_wake_at() */
+	LLMK__JOB_NOMEM = 3     /* not even a response could be allocated */
+};
+/* Starts a request (streamed when fn != NULL); returns the job's state. *out
+ * is NULL only with LLMK__JOB_NOMEM. */
+int llmk__job_start(llmk__job **out, llmk_client *c, const llmk_request *req, llmk_stream_fn fn, void *user);
+/* The transfer of llmk__job_exchange() ended with transport status st. */
+int llmk__job_transferred(llmk__job *j, llmk_status st);
+/* The wait is over (or the cancel flag went up): next attempt. */
+int llmk__job_wake(llmk__job *j);
+llmk_exchange *llmk__job_exchange(llmk__job *j);
+llmk_client *llmk__job_client(llmk__job *j);
+double llmk__job_wake_at(const llmk__job *j);
+const llmk_cancel *llmk__job_cancel(const llmk__job *j);
+/* Frees the job and hands over its response (an attempt still in progress
+ * ends as cancelled). */
+llmk_response *llmk__job_take(llmk__job *j);
+
 /* Built-in transport (lib/transport/curl.c); send == NULL if built without. */
 extern const llmk_transport llmk__curl_transport;
 void *llmk__curl_transport_new(void);

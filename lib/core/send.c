@@ -635,7 +635,10 @@ static int check_support(pipeline *p)
 	return 0;
 }
 
-static void run(pipeline *p)
+/* Everything up to the transfer. Returns 1 when the exchange is ready for
+ * the transport, 0 when the attempt already ended (a failure recorded on the
+ * response, or a registered provider that answered in-process). */
+static int prepare(pipeline *p)
 {
 	const llmk_client *c = p->c;
 	llmk_response *r = p->resp;
@@ -647,10 +650,10 @@ static void run(pipeline *p)
 		model = c->model;
 	if (!model || !*model) {
 		llmk__fail(r, LLMK_E_INVALID_ARG, "no model: give one in the client's model string or LLMK_OPT_MODEL");
-		return;
+		return 0;
 	}
 	if (check_support(p))
-		return;
+		return 0;
 	p->sctx.req = &p->view;
 	if (p->stream && !(c->provider->chat_caps & LLMK_CAP_STREAM)) {
 		p->stream = 0; /* ask for the whole answer, then replay it as events */
@@ -660,27 +663,27 @@ static void run(pipeline *p)
 		if (llmk__user_provider_send(c->user_provider, &p->view, model, &p->sctx, p->stream) == LLMK_OK &&
 		    p->replay)
 			replay_as_events(p);
-		return;
+		return 0;
 	}
 	if (!c->api_key && !(c->provider->quirks & LLMK_Q_KEY_OPTIONAL)) {
 		llmk__fail(r, LLMK_E_AUTH, "%s: no API key: set %s or LLMK_OPT_API_KEY", c->provider->name,
 		           c->provider->key_env ? c->provider->key_env : "the api_key option");
-		return;
+		return 0;
 	}
 	if (!c->base_url || !*c->base_url) {
 		llmk__fail(r, LLMK_E_CONFIG, "%s: no base URL: set %s or LLMK_OPT_BASE_URL", c->provider->name,
 		           c->provider->url_env ? c->provider->url_env : "the base_url option");
-		return;
+		return 0;
 	}
 	if (!c->transport.send) {
 		llmk__fail(r, LLMK_E_UNSUPPORTED, "no transport: built without libcurl and none was installed");
-		return;
+		return 0;
 	}
 	st = p->ad->build(c, &p->view, model, p->stream, &p->ex, r);
 	if (st != LLMK_OK) {
 		if (r->status == LLMK_OK)
 			llmk__fail(r, st, "building the %s request failed", kind_path_name(p->r->kind));
-		return;
+		return 0;
 	}
 	p->ex.timeout_ms = llmk__client_i64(c, LLMK_OPT_TIMEOUT_MS, 600000);
 	if (p->deadline_left_ms > 0 && (p->ex.timeout_ms == 0 || p->ex.timeout_ms > p->deadline_left_ms))
@@ -697,8 +700,14 @@ static void run(pipeline *p)
 	p->ex.sink.header = on_header;
 	p->ex.sink.body = on_body;
 	p->ex.sink.ctx = p;
+	return 1;
+}
 
-	st = c->transport.send(&p->ex, c->transport_user);
+/* Everything after the transfer, whose transport status is `st`. */
+static void complete(pipeline *p, llmk_status st)
+{
+	const llmk_client *c = p->c;
+	llmk_response *r = p->resp;
 
 	if (p->sctx.cancelled) {
 		llmk__fail(r, LLMK_E_CANCELLED, "cancelled by the stream callback");
@@ -749,87 +758,7 @@ static void run(pipeline *p)
 		replay_as_events(p);
 }
 
-/* ---- attempts, retries, logging -------------------------------------- */
-
-/* One attempt into `r`. Returns 1 when an event reached the caller. */
-static int attempt(llmk_client *c, const llmk_request *req, int stream, llmk_stream_fn fn, void *user,
-                   llmk_response *r, double t0, int64_t deadline_left)
-{
-	pipeline p;
-	int delivered;
-
-	memset(&p, 0, sizeof(p));
-	p.c = c;
-	p.r = req;
-	p.resp = r;
-	p.ad = c->provider->adapter;
-	p.stream = stream && req->kind == LLMK_CHAT;
-	p.sctx.provider_name = c->provider->name;
-	p.t0 = t0;
-	p.deadline_left_ms = deadline_left;
-	p.max_depth = (size_t)llmk__client_i64(c, LLMK_OPT_MAX_JSON_DEPTH, 128);
-	p.max_events = (size_t)-1;
-	p.sctx.resp = r;
-	p.sctx.fn = fn;
-	p.sctx.user = user;
-	p.sctx.t0 = t0;
-	llmk__exchange_init(&p.ex);
-
-	run(&p);
-
-	if (r->usage[LLMK_USAGE_TOTAL] < 0 && r->usage[LLMK_USAGE_INPUT] >= 0 && r->usage[LLMK_USAGE_OUTPUT] >= 0)
-		r->usage[LLMK_USAGE_TOTAL] = r->usage[LLMK_USAGE_INPUT] + r->usage[LLMK_USAGE_OUTPUT];
-	if (stream && r->status == LLMK_OK && fn && !p.sctx.cancelled)
-		llmk__emit_done(&p.sctx);
-	if (p.sctx.cancelled && r->status == LLMK_OK)
-		llmk__fail(r, LLMK_E_CANCELLED, "cancelled by the stream callback");
-	delivered = p.sctx.delivered;
-	llmk_sse_free(&p.sse);
-	llmk_ndjson_free(&p.nd);
-	free_view(&p);
-	llmk__exchange_clear(&p.ex);
-	return delivered;
-}
-
-/* Whether a failed attempt may be repeated: connection failures and
- * timeouts, HTTP 408/409/429/5xx, an overload or server error inside a 2xx
- * answer — never once the caller has seen an event. x-should-retry (OpenAI)
- * overrides the status either way. */
-static int retryable(const llmk_response *r, int delivered)
-{
-	const char *sr = llmk__response_header(r, "x-should-retry");
-	int32_t h = r->http_status;
-
-	if (r->status == LLMK_OK || r->status == LLMK_E_CANCELLED || delivered)
-		return 0;
-	if (sr && !strcasecmp(sr, "false"))
-		return 0;
-	if (sr && !strcasecmp(sr, "true"))
-		return 1;
-	if (r->status == LLMK_E_TRANSPORT || r->status == LLMK_E_TIMEOUT)
-		return 1;
-	if (h == 408 || h == 409 || h == 429 || h >= 500)
-		return 1;
-	return is_2xx(h) && (r->status == LLMK_E_OVERLOADED || r->status == LLMK_E_RATE_LIMITED || r->status == LLMK_E_SERVER);
-}
-
-/* Waits `ms`, in slices, unless the cancel flag goes up: 1 if it did. */
-static int wait_ms(int64_t ms, const llmk_cancel *cancel)
-{
-	double end = llmk__now_ms() + (double)ms, left;
-	struct timespec ts;
-
-	while ((left = end - llmk__now_ms()) > 0) {
-		if (llmk_cancel_triggered(cancel))
-			return 1;
-		if (left > 10)
-			left = 10;
-		ts.tv_sec = 0;
-		ts.tv_nsec = (long)(left * 1e6);
-		nanosleep(&ts, NULL);
-	}
-	return llmk_cancel_triggered(cancel);
-}
+/* ---- logging ------------------------------------------------------------ */
 
 static unsigned long next_request_number(void)
 {
@@ -877,102 +806,311 @@ static void log_attempt(const llmk_client *c, unsigned long n, const llmk_respon
 		      r->request_id ? r->request_id : "", r->error ? r->error : "");
 }
 
+/* ---- jobs: one request through its attempts ------------------------------
+ *
+ * A job is the state of one llmk_send()/llmk_stream() call between steps:
+ * begin an attempt, transfer, finish it, maybe wait and begin the next. The
+ * blocking calls run a job on the caller's stack with the transport's
+ * blocking send; a multi (multi.c) keeps many on the heap and transfers
+ * them together. Both go through these functions, so retries, limits and
+ * logging cannot differ between the two. */
+
+struct llmk__job {
+	llmk_client *c;
+	const llmk_request *req;
+	int stream;
+	llmk_stream_fn fn;
+	void *user;
+	llmk_response *r;
+	int64_t retries, base, cap, deadline, left;
+	double t0, t_attempt, wake_at;
+	unsigned long n;
+	int a;
+	int in_attempt; /* p holds an attempt's resources */
+	pipeline p;
+};
+
+/* Whether a failed attempt may be repeated: connection failures and
+ * timeouts, HTTP 408/409/429/5xx, an overload or server error inside a 2xx
+ * answer — never once the caller has seen an event. x-should-retry (OpenAI)
+ * overrides the status either way. */
+static int retryable(const llmk_response *r, int delivered)
+{
+	const char *sr = llmk__response_header(r, "x-should-retry");
+	int32_t h = r->http_status;
+
+	if (r->status == LLMK_OK || r->status == LLMK_E_CANCELLED || delivered)
+		return 0;
+	if (sr && !strcasecmp(sr, "false"))
+		return 0;
+	if (sr && !strcasecmp(sr, "true"))
+		return 1;
+	if (r->status == LLMK_E_TRANSPORT || r->status == LLMK_E_TIMEOUT)
+		return 1;
+	if (h == 408 || h == 409 || h == 429 || h >= 500)
+		return 1;
+	return is_2xx(h) && (r->status == LLMK_E_OVERLOADED || r->status == LLMK_E_RATE_LIMITED || r->status == LLMK_E_SERVER);
+}
+
+/* Waits `ms`, in slices, unless the cancel flag goes up: 1 if it did. */
+static int wait_ms(int64_t ms, const llmk_cancel *cancel)
+{
+	double end = llmk__now_ms() + (double)ms, left;
+	struct timespec ts;
+
+	while ((left = end - llmk__now_ms()) > 0) {
+		if (llmk_cancel_triggered(cancel))
+			return 1;
+		if (left > 10)
+			left = 10;
+		ts.tv_sec = 0;
+		ts.tv_nsec = (long)(left * 1e6);
+		nanosleep(&ts, NULL);
+	}
+	return llmk_cancel_triggered(cancel);
+}
+
+/* The response is final: total time, scrubbed error, last log line. */
+static int job_finish(llmk__job *j)
+{
+	llmk_response *r = j->r;
+
+	r->timing[LLMK_TIMING_TOTAL_MS] = llmk__now_ms() - j->t0;
+	if (r->error)
+		redact(r->error, j->c->api_key);
+	if (r->status != LLMK_OK)
+		logf_(j->c, LLMK_LOG_ERROR, "#%lu %s failed after %d attempt(s): %s", j->n, j->c->provider->name,
+		      r->attempts, r->error ? r->error : llmk_strerror(r->status));
+	return LLMK__JOB_DONE;
+}
+
+/* Ends the current attempt: decides between done and a retry after a wait
+ * (j->wake_at). */
+static int job_end_attempt(llmk__job *j)
+{
+	llmk_client *c = j->c;
+	llmk_response *r = j->r;
+	pipeline *p = &j->p;
+	int delivered;
+	int64_t delay, ra;
+	uint32_t bound;
+
+	if (r->usage[LLMK_USAGE_TOTAL] < 0 && r->usage[LLMK_USAGE_INPUT] >= 0 && r->usage[LLMK_USAGE_OUTPUT] >= 0)
+		r->usage[LLMK_USAGE_TOTAL] = r->usage[LLMK_USAGE_INPUT] + r->usage[LLMK_USAGE_OUTPUT];
+	if (j->stream && r->status == LLMK_OK && j->fn && !p->sctx.cancelled)
+		llmk__emit_done(&p->sctx);
+	if (p->sctx.cancelled && r->status == LLMK_OK)
+		llmk__fail(r, LLMK_E_CANCELLED, "cancelled by the stream callback");
+	delivered = p->sctx.delivered;
+	llmk_sse_free(&p->sse);
+	llmk_ndjson_free(&p->nd);
+	free_view(p);
+	llmk__exchange_clear(&p->ex);
+	j->in_attempt = 0;
+
+	/* An allocation failed during the attempt, yet it reports success:
+	 * something may be missing (jansson's lexer, for one, drops characters
+	 * it cannot store and carries on). Never pass that off as the answer. */
+	if (r->status == LLMK_OK && llmk__oom_seen())
+		llmk__fail(r, LLMK_E_NOMEM, "%s: out of memory while reading the answer", c->provider->name);
+	r->attempts = j->a;
+	log_attempt(c, j->n, r, j->a, (int)j->retries + 1, j->t_attempt);
+	if (j->a > j->retries || !retryable(r, delivered))
+		return job_finish(j);
+	/* Retry-After is the server's word; longer than we may wait, the caller
+	 * gets the answer and decides (retry_after_ms says when). */
+	ra = r->retry_after_ms;
+	if (ra > j->cap)
+		return job_finish(j);
+	if (ra >= 0) {
+		delay = ra;
+	} else {
+		/* Full jitter: uniform in [0, min(cap, base * 2^(a-1))]. */
+		int64_t top = j->base << (j->a - 1 < 20 ? j->a - 1 : 20);
+		if (top > j->cap)
+			top = j->cap;
+		bound = top > 0x7fffffff ? 0x7fffffffu : (uint32_t)top;
+		delay = (int64_t)randombytes_uniform(bound + 1);
+	}
+	if (j->deadline > 0 && llmk__now_ms() - j->t0 + (double)delay >= (double)j->deadline)
+		return job_finish(j);
+	logf_(c, LLMK_LOG_WARN, "#%lu retrying in %lld ms after %s (HTTP %d)", j->n, (long long)delay,
+	      llmk_status_name(r->status), (int)r->http_status);
+	j->wake_at = llmk__now_ms() + (double)delay;
+	return LLMK__JOB_WAIT;
+}
+
+/* Begins attempt j->a: TRANSFER when the exchange j->p.ex is ready for the
+ * client's transport, else what ending the attempt gave. */
+static int job_begin_attempt(llmk__job *j)
+{
+	llmk_client *c = j->c;
+	pipeline *p = &j->p;
+
+	j->t_attempt = llmk__now_ms();
+	j->left = 0;
+	if (j->deadline > 0) {
+		j->left = j->deadline - (int64_t)(j->t_attempt - j->t0);
+		if (j->left <= 0) {
+			llmk__fail(j->r, LLMK_E_TIMEOUT, "deadline_ms (%lld ms) passed before attempt %d",
+			           (long long)j->deadline, j->a);
+			return job_finish(j);
+		}
+	}
+	logf_(c, LLMK_LOG_DEBUG, "#%lu %s %s: attempt %d of %d", j->n, c->provider->name, short_url(c), j->a,
+	      (int)j->retries + 1);
+	llmk__oom_reset();
+	memset(p, 0, sizeof(*p));
+	p->c = c;
+	p->r = j->req;
+	p->resp = j->r;
+	p->ad = c->provider->adapter;
+	p->stream = j->stream && j->req->kind == LLMK_CHAT;
+	p->sctx.provider_name = c->provider->name;
+	p->t0 = j->t0;
+	p->deadline_left_ms = j->left;
+	p->max_depth = (size_t)llmk__client_i64(c, LLMK_OPT_MAX_JSON_DEPTH, 128);
+	p->max_events = (size_t)-1;
+	p->sctx.resp = j->r;
+	p->sctx.fn = j->fn;
+	p->sctx.user = j->user;
+	p->sctx.t0 = j->t0;
+	llmk__exchange_init(&p->ex);
+	j->in_attempt = 1;
+	if (prepare(p))
+		return LLMK__JOB_TRANSFER;
+	return job_end_attempt(j);
+}
+
+static llmk_status job_init(llmk__job *j, llmk_client *c, const llmk_request *req, int stream, llmk_stream_fn fn,
+                            void *user)
+{
+	memset(j, 0, sizeof(*j));
+	j->r = llmk__response_new();
+	if (!j->r)
+		return LLMK_E_NOMEM;
+	if (!c || !req)
+		return llmk__fail(j->r, LLMK_E_INVALID_ARG, "%s is NULL", !c ? "client" : "request");
+	if (stream && !fn)
+		return llmk__fail(j->r, LLMK_E_INVALID_ARG, "stream callback is NULL");
+	j->c = c;
+	j->req = req;
+	j->stream = stream;
+	j->fn = fn;
+	j->user = user;
+	j->retries = llmk__client_i64(c, LLMK_OPT_MAX_RETRIES, 2);
+	j->base = llmk__client_i64(c, LLMK_OPT_RETRY_BASE_MS, 500);
+	j->cap = llmk__client_i64(c, LLMK_OPT_RETRY_MAX_MS, 30000);
+	j->deadline = llmk__client_i64(c, LLMK_OPT_DEADLINE_MS, 0);
+	j->n = next_request_number();
+	j->t0 = llmk__now_ms();
+	j->a = 1;
+	return LLMK_OK;
+}
+
+int llmk__job_start(llmk__job **out, llmk_client *c, const llmk_request *req, llmk_stream_fn fn, void *user)
+{
+	llmk__job *j = llmk__malloc(sizeof(*j));
+
+	*out = j;
+	if (!j)
+		return LLMK__JOB_NOMEM;
+	if (job_init(j, c, req, fn != NULL, fn, user) != LLMK_OK)
+		return j->r ? LLMK__JOB_DONE : LLMK__JOB_NOMEM;
+	return job_begin_attempt(j);
+}
+
+int llmk__job_transferred(llmk__job *j, llmk_status st)
+{
+	complete(&j->p, st);
+	return job_end_attempt(j);
+}
+
+int llmk__job_wake(llmk__job *j)
+{
+	llmk_response *next;
+
+	if (llmk_cancel_triggered(j->req->cancel)) {
+		/* The last failure stays on record; the status says why we stopped. */
+		char *was = j->r->error;
+		j->r->error = NULL;
+		j->r->status = LLMK_OK;
+		llmk__fail(j->r, LLMK_E_CANCELLED, "cancelled while waiting to retry (last attempt: %s)", was ? was : "");
+		llmk__free(was);
+		return job_finish(j);
+	}
+	next = llmk__response_new();
+	if (!next)
+		return job_finish(j); /* keep the last answer: it is the best we have */
+	llmk_response_free(j->r);
+	j->r = next;
+	j->a++;
+	return job_begin_attempt(j);
+}
+
+llmk_exchange *llmk__job_exchange(llmk__job *j)
+{
+	return &j->p.ex;
+}
+
+llmk_client *llmk__job_client(llmk__job *j)
+{
+	return j->c;
+}
+
+double llmk__job_wake_at(const llmk__job *j)
+{
+	return j->wake_at;
+}
+
+const llmk_cancel *llmk__job_cancel(const llmk__job *j)
+{
+	return j->req ? j->req->cancel : NULL;
+}
+
+llmk_response *llmk__job_take(llmk__job *j)
+{
+	llmk_response *r = j->r;
+
+	if (j->in_attempt) { /* abandoned mid-transfer (the multi was freed) */
+		llmk__fail(j->r, LLMK_E_CANCELLED, "cancelled: the multi handle was freed");
+		job_end_attempt(j);
+	}
+	j->r = NULL;
+	llmk__free(j);
+	return r;
+}
+
+/* ---- blocking calls ----------------------------------------------------- */
+
 static llmk_status start(llmk_client *c, const llmk_request *req, int stream, llmk_stream_fn fn, void *user,
                          llmk_response **out)
 {
-	llmk_response *r, *next;
-	int64_t retries, base, cap, deadline, left = 0, delay, ra;
-	double t0, t_attempt, elapsed;
-	unsigned long n;
-	int a, delivered;
-	uint32_t bound;
+	llmk__job j;
+	llmk_status st;
+	int state;
 
 	if (!out)
 		return LLMK_E_INVALID_ARG;
 	*out = NULL;
-	r = llmk__response_new();
-	if (!r)
-		return LLMK_E_NOMEM;
-	*out = r;
-	if (!c || !req)
-		return llmk__fail(r, LLMK_E_INVALID_ARG, "%s is NULL", !c ? "client" : "request");
-	if (stream && !fn)
-		return llmk__fail(r, LLMK_E_INVALID_ARG, "stream callback is NULL");
-	retries = llmk__client_i64(c, LLMK_OPT_MAX_RETRIES, 2);
-	base = llmk__client_i64(c, LLMK_OPT_RETRY_BASE_MS, 500);
-	cap = llmk__client_i64(c, LLMK_OPT_RETRY_MAX_MS, 30000);
-	deadline = llmk__client_i64(c, LLMK_OPT_DEADLINE_MS, 0);
-	n = next_request_number();
-	t0 = llmk__now_ms();
-
-	for (a = 1;; a++) {
-		t_attempt = llmk__now_ms();
-		if (deadline > 0) {
-			left = deadline - (int64_t)(t_attempt - t0);
-			if (left <= 0) {
-				llmk__fail(r, LLMK_E_TIMEOUT, "deadline_ms (%lld ms) passed before attempt %d",
-				           (long long)deadline, a);
-				break;
-			}
-		}
-		logf_(c, LLMK_LOG_DEBUG, "#%lu %s %s: attempt %d of %d", n, c->provider->name, short_url(c), a,
-		      (int)retries + 1);
-		llmk__oom_reset();
-		delivered = attempt(c, req, stream, fn, user, r, t0, left);
-		/* An allocation failed during the attempt, yet it reports success:
-		 * something may be missing (jansson's lexer, for one, drops
-		 * characters it cannot store and carries on). Never pass that off
-		 * as the answer. */
-		if (r->status == LLMK_OK && llmk__oom_seen())
-			llmk__fail(r, LLMK_E_NOMEM, "%s: out of memory while reading the answer", c->provider->name);
-		r->attempts = a;
-		log_attempt(c, n, r, a, (int)retries + 1, t_attempt);
-		if (a > retries || !retryable(r, delivered))
-			break;
-		/* Retry-After is the server's word; longer than we may wait, the
-		 * caller gets the answer and decides (retry_after_ms says when). */
-		ra = r->retry_after_ms;
-		if (ra > cap)
-			break;
-		if (ra >= 0) {
-			delay = ra;
+	st = job_init(&j, c, req, stream, fn, user);
+	*out = j.r;
+	if (st != LLMK_OK)
+		return st;
+	state = job_begin_attempt(&j);
+	for (;;) {
+		if (state == LLMK__JOB_TRANSFER) {
+			st = c->transport.send(&j.p.ex, c->transport_user);
+			state = llmk__job_transferred(&j, st);
+		} else if (state == LLMK__JOB_WAIT) {
+			wait_ms((int64_t)(j.wake_at - llmk__now_ms()), req->cancel);
+			state = llmk__job_wake(&j);
 		} else {
-			/* Full jitter: uniform in [0, min(cap, base * 2^(a-1))]. */
-			int64_t top = base << (a - 1 < 20 ? a - 1 : 20);
-			if (top > cap)
-				top = cap;
-			bound = top > 0x7fffffff ? 0x7fffffffu : (uint32_t)top;
-			delay = (int64_t)randombytes_uniform(bound + 1);
-		}
-		elapsed = llmk__now_ms() - t0;
-		if (deadline > 0 && elapsed + (double)delay >= (double)deadline)
-			break;
-		logf_(c, LLMK_LOG_WARN, "#%lu retrying in %lld ms after %s (HTTP %d)", n, (long long)delay,
-		      llmk_status_name(r->status), (int)r->http_status);
-		if (wait_ms(delay, req->cancel)) {
-			/* The last failure stays on record; the status says why we stopped. */
-			char *was = r->error;
-			r->error = NULL;
-			r->status = LLMK_OK;
-			llmk__fail(r, LLMK_E_CANCELLED, "cancelled while waiting to retry (last attempt: %s)",
-			           was ? was : "");
-			llmk__free(was);
 			break;
 		}
-		next = llmk__response_new();
-		if (!next)
-			break; /* keep the last answer: it is the best we have */
-		llmk_response_free(r);
-		r = next;
-		*out = r;
 	}
-	r->timing[LLMK_TIMING_TOTAL_MS] = llmk__now_ms() - t0;
-	if (r->error)
-		redact(r->error, c->api_key);
-	if (r->status != LLMK_OK)
-		logf_(c, LLMK_LOG_ERROR, "#%lu %s failed after %d attempt(s): %s", n, c->provider->name, r->attempts,
-		      r->error ? r->error : llmk_strerror(r->status));
-	return r->status;
+	*out = j.r;
+	return j.r->status;
 }
 
 llmk_status llmk_send(llmk_client *c, const llmk_request *r, llmk_response **out)
