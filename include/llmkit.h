@@ -732,6 +732,76 @@ LLMK_API llmk_status llmk_client_record(llmk_client *client, const char *path);
 LLMK_API llmk_status llmk_client_replay(llmk_client *client, const char *path);
 
 /* ------------------------------------------------------------------------
+ * Many requests at once, on one thread
+ *
+ * A multi handle keeps many requests in flight on the thread that drives
+ * it: with the built-in transport they share one connection cache and are
+ * transferred together (curl's multi interface); with a program's own
+ * transport, or while recording/replaying, they run one after another.
+ * Retries, timeouts, limits and cancel flags behave as in llmk_send().
+ *
+ * Drive it with llmk_multi_run(), or from a program's own event loop: wait
+ * until one of llmk_multi_fds() is ready or llmk_multi_timeout_ms() passed,
+ * then call llmk_multi_perform(); repeat while requests are running
+ * (examples/event_loop.c). A multi handle is used by one thread at a time.
+ * ---------------------------------------------------------------------- */
+
+/** Requests in flight together (see above). */
+typedef struct llmk_multi llmk_multi;
+
+/** Called once per request added to a multi, when it has finished
+ *  (successfully or not), on the thread driving the multi. The callee owns
+ *  `response` and frees it with llmk_response_free(); it is NULL only when
+ *  not even a response could be allocated. May call llmk_multi_add(). */
+typedef void (*llmk_done_fn)(llmk_response *response, void *user);
+
+/** Readiness bits of llmk_multi_fds(). */
+enum llmk_poll { LLMK_POLL_IN = 1, LLMK_POLL_OUT = 2 };
+
+/** Creates an empty multi handle (at most 64 requests in flight). */
+LLMK_API llmk_status llmk_multi_new(llmk_multi **out);
+
+/** Frees a multi handle. Requests not finished end with LLMK_E_CANCELLED
+ *  and their on_done is called. NULL-safe. Not from inside a callback. */
+LLMK_API void llmk_multi_free(llmk_multi *multi);
+
+/** Most requests in flight at once (0: no limit; default 64); the others
+ *  wait their turn in the order they were added. */
+LLMK_API llmk_status llmk_multi_set_limit(llmk_multi *multi, int32_t max_in_flight);
+
+/** Adds a request: sent to `client` with llmk_stream() semantics when
+ *  on_event is not NULL, else llmk_send() semantics; on_done receives the
+ *  response. Nothing is sent until the multi is driven. The client and the
+ *  request must stay alive (and the request unchanged) until on_done; one
+ *  request may be added many times, to one client or many. */
+LLMK_API llmk_status llmk_multi_add(llmk_multi *multi, llmk_client *client, const llmk_request *request,
+                                    llmk_stream_fn on_event, llmk_done_fn on_done, void *user);
+
+/** Drives every request to its end, blocking; returns LLMK_OK, or
+ *  LLMK_E_INVALID_ARG when called from one of the multi's callbacks. */
+LLMK_API llmk_status llmk_multi_run(llmk_multi *multi);
+
+/** Moves every request on as far as possible without blocking (a request
+ *  on a program's own transport is the exception: it is performed whole).
+ *  *running (may be NULL) is set to the number of requests not finished. */
+LLMK_API llmk_status llmk_multi_perform(llmk_multi *multi, int32_t *running);
+
+/** The file descriptors to watch before the next llmk_multi_perform(): up
+ *  to `cap` of them are written to fds[] with their LLMK_POLL_* bits in
+ *  events[] (either may be NULL). Returns how many there are (it may exceed
+ *  cap). The set changes between performs: ask again each time. */
+LLMK_API size_t llmk_multi_fds(llmk_multi *multi, int32_t *fds, int32_t *events, size_t cap);
+
+/** Longest wait, in ms, before llmk_multi_perform() should be called even
+ *  if no descriptor is ready (0: call it now); -1 when nothing is running. */
+LLMK_API int64_t llmk_multi_timeout_ms(llmk_multi *multi);
+
+/** Waits until a descriptor is ready, the multi's own timeout passes, or
+ *  timeout_ms (-1: no limit of its own) — for programs without an event
+ *  loop of their own. */
+LLMK_API llmk_status llmk_multi_wait(llmk_multi *multi, int32_t timeout_ms);
+
+/* ------------------------------------------------------------------------
  * Providers
  *
  * The model string "provider/model" picks a provider. Built-in providers

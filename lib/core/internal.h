@@ -367,6 +367,18 @@ const llmk_cancel *llmk__job_cancel(const llmk__job *j);
  * ends as cancelled). */
 llmk_response *llmk__job_take(llmk__job *j);
 
+/* The multi driver of the curl transport (curl.c), for llmk_multi. */
+typedef struct llmk__cdriver llmk__cdriver;
+llmk__cdriver *llmk__cdriver_new(void);
+void llmk__cdriver_free(llmk__cdriver *d);
+/* Starts transferring ex; done(ctx, status) is called from a later step. */
+int32_t llmk__cdriver_add(llmk__cdriver *d, llmk_exchange *ex, void (*done)(void *ctx, int32_t status), void *ctx);
+/* Moves every transfer on as far as it can without waiting. */
+int32_t llmk__cdriver_step(llmk__cdriver *d);
+int64_t llmk__cdriver_timeout_ms(const llmk__cdriver *d);
+size_t llmk__cdriver_fds(const llmk__cdriver *d, int32_t *fds, int32_t *events, size_t cap);
+size_t llmk__cdriver_active(const llmk__cdriver *d);
+
 /* Built-in transport (lib/transport/curl.c); send == NULL if built without. */
 extern const llmk_transport llmk__curl_transport;
 void *llmk__curl_transport_new(void);

@@ -827,6 +827,7 @@ struct llmk__job {
 	unsigned long n;
 	int a;
 	int in_attempt; /* p holds an attempt's resources */
+	int waiting;    /* between attempts, until wake_at */
 	pipeline p;
 };
 
@@ -852,13 +853,14 @@ static int retryable(const llmk_response *r, int delivered)
 	return is_2xx(h) && (r->status == LLMK_E_OVERLOADED || r->status == LLMK_E_RATE_LIMITED || r->status == LLMK_E_SERVER);
 }
 
-/* Waits `ms`, in slices, unless the cancel flag goes up: 1 if it did. */
-static int wait_ms(int64_t ms, const llmk_cancel *cancel)
+/* Waits until `when` (llmk__now_ms() time), in slices, unless the cancel
+ * flag goes up: 1 if it did. */
+static int wait_until(double when, const llmk_cancel *cancel)
 {
-	double end = llmk__now_ms() + (double)ms, left;
+	double left;
 	struct timespec ts;
 
-	while ((left = end - llmk__now_ms()) > 0) {
+	while ((left = when - llmk__now_ms()) > 0) {
 		if (llmk_cancel_triggered(cancel))
 			return 1;
 		if (left > 10)
@@ -937,6 +939,7 @@ static int job_end_attempt(llmk__job *j)
 	logf_(c, LLMK_LOG_WARN, "#%lu retrying in %lld ms after %s (HTTP %d)", j->n, (long long)delay,
 	      llmk_status_name(r->status), (int)r->http_status);
 	j->wake_at = llmk__now_ms() + (double)delay;
+	j->waiting = 1;
 	return LLMK__JOB_WAIT;
 }
 
@@ -1026,19 +1029,27 @@ int llmk__job_transferred(llmk__job *j, llmk_status st)
 	return job_end_attempt(j);
 }
 
+/* Cancelled between attempts: the last failure stays on record; the status
+ * says why we stopped. */
+static int cancel_wait(llmk__job *j, const char *why)
+{
+	char *was = j->r->error;
+
+	j->r->error = NULL;
+	j->r->status = LLMK_OK;
+	llmk__fail(j->r, LLMK_E_CANCELLED, "cancelled while waiting to retry (%s; last attempt: %s)", why,
+	           was ? was : "");
+	llmk__free(was);
+	return job_finish(j);
+}
+
 int llmk__job_wake(llmk__job *j)
 {
 	llmk_response *next;
 
-	if (llmk_cancel_triggered(j->req->cancel)) {
-		/* The last failure stays on record; the status says why we stopped. */
-		char *was = j->r->error;
-		j->r->error = NULL;
-		j->r->status = LLMK_OK;
-		llmk__fail(j->r, LLMK_E_CANCELLED, "cancelled while waiting to retry (last attempt: %s)", was ? was : "");
-		llmk__free(was);
-		return job_finish(j);
-	}
+	j->waiting = 0;
+	if (llmk_cancel_triggered(j->req->cancel))
+		return cancel_wait(j, "cancel flag raised");
 	next = llmk__response_new();
 	if (!next)
 		return job_finish(j); /* keep the last answer: it is the best we have */
@@ -1072,9 +1083,13 @@ llmk_response *llmk__job_take(llmk__job *j)
 {
 	llmk_response *r = j->r;
 
-	if (j->in_attempt) { /* abandoned mid-transfer (the multi was freed) */
+	/* Abandoned (the multi was freed) mid-transfer or between attempts. */
+	if (j->in_attempt) {
 		llmk__fail(j->r, LLMK_E_CANCELLED, "cancelled: the multi handle was freed");
 		job_end_attempt(j);
+	} else if (j->waiting) {
+		j->waiting = 0;
+		cancel_wait(j, "the multi handle was freed");
 	}
 	j->r = NULL;
 	llmk__free(j);
@@ -1103,7 +1118,7 @@ static llmk_status start(llmk_client *c, const llmk_request *req, int stream, ll
 			st = c->transport.send(&j.p.ex, c->transport_user);
 			state = llmk__job_transferred(&j, st);
 		} else if (state == LLMK__JOB_WAIT) {
-			wait_ms((int64_t)(j.wake_at - llmk__now_ms()), req->cancel);
+			wait_until(j.wake_at, req->cancel);
 			state = llmk__job_wake(&j);
 		} else {
 			break;

@@ -9,6 +9,7 @@
  * lets the loop itself enforce the idle-between-bytes limit and notice a
  * cancel flag within a slice, whatever curl's own callback cadence. */
 #include <ctype.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -41,6 +42,14 @@ typedef struct xfer {
 	const uint8_t *body; /* request body, handed to curl by on_read */
 	size_t body_len, body_off;
 	int resend_refused; /* curl wanted to send the body a second time */
+	CURL *easy;
+	struct curl_slist *hdrs;
+	char errbuf[CURL_ERROR_SIZE];
+	/* Used by the multi driver only. */
+	void (*done)(void *ctx, int32_t status);
+	void *done_ctx;
+	struct xfer *next_active;
+	int finished;
 } xfer;
 
 void *llmk__curl_transport_new(void)
@@ -302,57 +311,48 @@ static int32_t map_error(CURLcode rc, xfer *x)
 	}
 }
 
-static int32_t curl_send(llmk_exchange *ex, void *user)
+/* Configures the easy handle x->easy for the exchange. On failure the
+ * exchange carries the message. */
+static int32_t xfer_setup(xfer *x, llmk_exchange *ex)
 {
-	curl_pool *pool = user;
-	struct curl_slist *hdrs = NULL, *n;
-	char errbuf[CURL_ERROR_SIZE], line[LLMK_ERRMSG_MAX];
+	struct curl_slist *n;
 	llmk_buf hl = LLMK_BUF_INIT;
 	size_t i, blen;
 	const uint8_t *body;
-	CURLcode rc;
-	conn cn;
-	CURL *h;
-	xfer x;
-	int32_t st;
+	CURL *h = x->easy;
 
-	if (pool_take(pool, &cn)) {
-		llmk_exchange_set_error(ex, "curl_easy_init failed");
-		return LLMK_E_NOMEM;
-	}
-	h = cn.easy;
-	memset(&x, 0, sizeof(x));
-	x.ex = ex;
-	x.idle_ms = llmk_exchange_timeout_ms(ex, LLMK_OPT_IDLE_TIMEOUT_MS);
-	x.last_byte = llmk__now_ms();
-	errbuf[0] = '\0';
+	x->ex = ex;
+	x->idle_ms = llmk_exchange_timeout_ms(ex, LLMK_OPT_IDLE_TIMEOUT_MS);
+	x->last_byte = llmk__now_ms();
+	x->errbuf[0] = '\0';
+	x->hdrs = NULL;
 
 	for (i = 0; i < llmk_exchange_header_count(ex); i++) {
 		llmk_buf_clear(&hl);
 		if (llmk_buf_append_str(&hl, llmk_exchange_header_name(ex, i)) || llmk_buf_append_str(&hl, ": ") ||
-		    llmk_buf_append_str(&hl, llmk_exchange_header_value(ex, i)) || !(n = curl_slist_append(hdrs, hl.data))) {
+		    llmk_buf_append_str(&hl, llmk_exchange_header_value(ex, i)) || !(n = curl_slist_append(x->hdrs, hl.data))) {
 			if (hl.data)
 				sodium_memzero(hl.data, hl.len);
 			llmk_buf_free(&hl);
-			free_headers(hdrs);
-			pool_give(pool, &cn);
+			free_headers(x->hdrs);
+			x->hdrs = NULL;
 			llmk_exchange_set_error(ex, "out of memory building headers");
 			return LLMK_E_NOMEM;
 		}
-		hdrs = n;
+		x->hdrs = n;
 	}
 	if (hl.data)
 		sodium_memzero(hl.data, hl.len);
 	llmk_buf_free(&hl);
 	/* No "Expect: 100-continue" round trip before uploads: it costs a
 	 * full RTT (or a 1 s stall with servers that ignore it). */
-	if ((n = curl_slist_append(hdrs, "Expect:")))
-		hdrs = n;
+	if ((n = curl_slist_append(x->hdrs, "Expect:")))
+		x->hdrs = n;
 
 	curl_easy_setopt(h, CURLOPT_URL, llmk_exchange_url(ex));
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, x->hdrs);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, x->errbuf);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
@@ -360,44 +360,72 @@ static int32_t curl_send(llmk_exchange *ex, void *user)
 	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
 	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, &x);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(h, CURLOPT_HEADERDATA, &x);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, x);
 	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
-	curl_easy_setopt(h, CURLOPT_XFERINFODATA, &x);
+	curl_easy_setopt(h, CURLOPT_XFERINFODATA, x);
 	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(h, CURLOPT_PRIVATE, x);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)llmk_exchange_timeout_ms(ex, LLMK_OPT_TIMEOUT_MS));
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)llmk_exchange_timeout_ms(ex, LLMK_OPT_CONNECT_TIMEOUT_MS));
 	body = llmk_exchange_body(ex, &blen);
 	if (!strcmp(llmk_exchange_method(ex), "GET")) {
 		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
 	} else {
-		x.body = body;
-		x.body_len = body ? blen : 0;
+		x->body = body;
+		x->body_len = body ? blen : 0;
 		curl_easy_setopt(h, CURLOPT_POST, 1L);
 		curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
-		curl_easy_setopt(h, CURLOPT_READDATA, &x);
+		curl_easy_setopt(h, CURLOPT_READDATA, x);
 		curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, on_seek);
-		curl_easy_setopt(h, CURLOPT_SEEKDATA, &x);
-		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)x.body_len);
+		curl_easy_setopt(h, CURLOPT_SEEKDATA, x);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)x->body_len);
 		if (strcmp(llmk_exchange_method(ex), "POST"))
 			curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, llmk_exchange_method(ex));
 	}
+	return LLMK_OK;
+}
 
-	rc = drive(&cn, &x);
-	st = map_error(rc, &x);
+/* After the transfer (the handle is out of any multi): the status, the
+ * message, and the header list wiped and freed. */
+static int32_t xfer_end(xfer *x, CURLcode rc)
+{
+	char line[LLMK_ERRMSG_MAX];
+	int32_t st = map_error(rc, x);
+
 	if (st != LLMK_OK) {
-		if (x.idle_expired)
-			snprintf(line, sizeof(line), "no data for %lld ms (idle_timeout_ms)", (long long)x.idle_ms);
-		else if (x.resend_refused)
+		if (x->idle_expired)
+			snprintf(line, sizeof(line), "no data for %lld ms (idle_timeout_ms)", (long long)x->idle_ms);
+		else if (x->resend_refused)
 			snprintf(line, sizeof(line), "connection closed before any byte of the answer (a kept-alive "
 			                             "connection; the server may have received the request)");
 		else
-			snprintf(line, sizeof(line), "%s", errbuf[0] ? errbuf : curl_easy_strerror(rc));
-		llmk_exchange_set_error(ex, line);
+			snprintf(line, sizeof(line), "%s", x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
+		llmk_exchange_set_error(x->ex, line);
 	}
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
-	free_headers(hdrs);
+	curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, NULL);
+	free_headers(x->hdrs);
+	x->hdrs = NULL;
+	return st;
+}
+
+static int32_t curl_send(llmk_exchange *ex, void *user)
+{
+	curl_pool *pool = user;
+	conn cn;
+	xfer x;
+	int32_t st;
+
+	if (pool_take(pool, &cn)) {
+		llmk_exchange_set_error(ex, "curl_easy_init failed");
+		return LLMK_E_NOMEM;
+	}
+	memset(&x, 0, sizeof(x));
+	x.easy = cn.easy;
+	st = xfer_setup(&x, ex);
+	if (st == LLMK_OK)
+		st = xfer_end(&x, drive(&cn, &x));
 	/* A transfer cut short closed its connection when it was removed
 	 * from the multi handle; the pair is reusable. */
 	pool_give(pool, &cn);
@@ -405,3 +433,280 @@ static int32_t curl_send(llmk_exchange *ex, void *user)
 }
 
 const llmk_transport llmk__curl_transport = {sizeof(llmk_transport), curl_send, pool_close};
+
+/* ---- the multi driver (llmk_multi, lib/core/multi.c) ----------------------
+ *
+ * Many transfers on one thread: one curl multi handle (one connection
+ * cache for all of them) driven through curl's socket interface. curl tells
+ * us which sockets it wants watched and when its timer expires; a step
+ * polls those sockets without waiting and hands curl what is ready, so the
+ * same step works under our own llmk_multi_wait() and under a program's
+ * event loop that only knows the descriptors and the timeout. */
+
+typedef struct dsock {
+	curl_socket_t fd;
+	int what; /* CURL_POLL_IN / OUT / INOUT */
+} dsock;
+
+struct llmk__cdriver {
+	CURLM *multi;
+	dsock *socks;
+	size_t nsocks, sockcap;
+	struct pollfd *pfd;
+	size_t pfdcap;
+	double timer_at; /* < 0: no timer */
+	xfer *active;
+	size_t nactive;
+	CURL *spare[POOL_MAX];
+	size_t nspare;
+};
+
+static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
+{
+	llmk__cdriver *d = userp;
+	size_t i, ncap;
+	dsock *ns;
+
+	(void)easy, (void)socketp;
+	for (i = 0; i < d->nsocks; i++)
+		if (d->socks[i].fd == fd)
+			break;
+	if (what == CURL_POLL_REMOVE) {
+		if (i < d->nsocks)
+			d->socks[i] = d->socks[--d->nsocks];
+		return 0;
+	}
+	if (i == d->nsocks) {
+		if (d->nsocks == d->sockcap) {
+			ncap = d->sockcap ? d->sockcap * 2 : 16;
+			ns = llmk__realloc(d->socks, ncap * sizeof(*ns));
+			if (!ns)
+				return -1;
+			d->socks = ns;
+			d->sockcap = ncap;
+		}
+		d->socks[d->nsocks++].fd = fd;
+	}
+	d->socks[i].what = what;
+	return 0;
+}
+
+static int on_timer(CURLM *multi, long ms, void *userp)
+{
+	llmk__cdriver *d = userp;
+
+	(void)multi;
+	d->timer_at = ms < 0 ? -1.0 : llmk__now_ms() + (double)ms;
+	return 0;
+}
+
+llmk__cdriver *llmk__cdriver_new(void)
+{
+	llmk__cdriver *d = llmk__calloc(1, sizeof(*d));
+
+	if (!d)
+		return NULL;
+	d->timer_at = -1.0;
+	d->multi = curl_multi_init();
+	if (!d->multi) {
+		llmk__free(d);
+		return NULL;
+	}
+	curl_multi_setopt(d->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+	curl_multi_setopt(d->multi, CURLMOPT_SOCKETDATA, d);
+	curl_multi_setopt(d->multi, CURLMOPT_TIMERFUNCTION, on_timer);
+	curl_multi_setopt(d->multi, CURLMOPT_TIMERDATA, d);
+	return d;
+}
+
+static void unlink_active(llmk__cdriver *d, xfer *x)
+{
+	xfer **pp;
+
+	for (pp = &d->active; *pp; pp = &(*pp)->next_active)
+		if (*pp == x) {
+			*pp = x->next_active;
+			d->nactive--;
+			return;
+		}
+}
+
+/* Takes a transfer out of the multi handle and recycles its easy handle;
+ * returns the transfer's status. */
+static int32_t retire(llmk__cdriver *d, xfer *x, CURLcode rc)
+{
+	int32_t st;
+
+	curl_multi_remove_handle(d->multi, x->easy);
+	unlink_active(d, x);
+	st = xfer_end(x, rc);
+	if (d->nspare < POOL_MAX) {
+		curl_easy_reset(x->easy);
+		d->spare[d->nspare++] = x->easy;
+	} else {
+		curl_easy_cleanup(x->easy);
+	}
+	x->easy = NULL;
+	return st;
+}
+
+void llmk__cdriver_free(llmk__cdriver *d)
+{
+	xfer *x;
+
+	if (!d)
+		return;
+	while ((x = d->active)) { /* abandoned: no callbacks any more */
+		retire(d, x, CURLE_ABORTED_BY_CALLBACK);
+		llmk__free(x);
+	}
+	while (d->nspare)
+		curl_easy_cleanup(d->spare[--d->nspare]);
+	curl_multi_cleanup(d->multi);
+	llmk__free(d->socks);
+	llmk__free(d->pfd);
+	llmk__free(d);
+}
+
+int32_t llmk__cdriver_add(llmk__cdriver *d, llmk_exchange *ex, void (*done)(void *ctx, int32_t status), void *ctx)
+{
+	xfer *x = llmk__calloc(1, sizeof(*x));
+	int32_t st;
+
+	if (!x) {
+		llmk_exchange_set_error(ex, "out of memory starting a transfer");
+		return LLMK_E_NOMEM;
+	}
+	x->easy = d->nspare ? d->spare[--d->nspare] : curl_easy_init();
+	if (!x->easy) {
+		llmk__free(x);
+		llmk_exchange_set_error(ex, "curl_easy_init failed");
+		return LLMK_E_NOMEM;
+	}
+	st = xfer_setup(x, ex);
+	if (st == LLMK_OK && curl_multi_add_handle(d->multi, x->easy) != CURLM_OK) {
+		xfer_end(x, CURLE_OUT_OF_MEMORY);
+		st = LLMK_E_NOMEM;
+	}
+	if (st != LLMK_OK) {
+		if (d->nspare < POOL_MAX) {
+			curl_easy_reset(x->easy);
+			d->spare[d->nspare++] = x->easy;
+		} else {
+			curl_easy_cleanup(x->easy);
+		}
+		llmk__free(x);
+		return st;
+	}
+	x->done = done;
+	x->done_ctx = ctx;
+	x->next_active = d->active;
+	d->active = x;
+	d->nactive++;
+	return LLMK_OK;
+}
+
+static void finish(llmk__cdriver *d, xfer *x, CURLcode rc)
+{
+	int32_t st = retire(d, x, rc);
+
+	x->done(x->done_ctx, st);
+	llmk__free(x);
+}
+
+int32_t llmk__cdriver_step(llmk__cdriver *d)
+{
+	size_t i, n = d->nsocks;
+	int running, left, ev;
+	xfer *x, *next;
+	CURLMsg *msg;
+
+	if (n > d->pfdcap) {
+		struct pollfd *np = llmk__realloc(d->pfd, n * sizeof(*np));
+		if (!np)
+			return LLMK_E_NOMEM;
+		d->pfd = np;
+		d->pfdcap = n;
+	}
+	for (i = 0; i < n; i++) {
+		d->pfd[i].fd = d->socks[i].fd;
+		d->pfd[i].events = (short)(((d->socks[i].what & CURL_POLL_IN) ? POLLIN : 0) |
+		                           ((d->socks[i].what & CURL_POLL_OUT) ? POLLOUT : 0));
+		d->pfd[i].revents = 0;
+	}
+	if (n && poll(d->pfd, (nfds_t)n, 0) > 0) {
+		for (i = 0; i < n; i++) {
+			if (!d->pfd[i].revents)
+				continue;
+			ev = 0;
+			if (d->pfd[i].revents & (POLLIN | POLLHUP))
+				ev |= CURL_CSELECT_IN;
+			if (d->pfd[i].revents & POLLOUT)
+				ev |= CURL_CSELECT_OUT;
+			if (d->pfd[i].revents & (POLLERR | POLLNVAL))
+				ev |= CURL_CSELECT_ERR;
+			curl_multi_socket_action(d->multi, d->pfd[i].fd, ev, &running);
+		}
+	}
+	if (d->timer_at >= 0 && llmk__now_ms() >= d->timer_at) {
+		d->timer_at = -1.0;
+		curl_multi_socket_action(d->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	}
+	while ((msg = curl_multi_info_read(d->multi, &left))) {
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		char *priv = NULL;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &priv);
+		if (priv)
+			finish(d, (xfer *)(void *)priv, msg->data.result);
+	}
+	/* The idle limit and cancel flags, which curl does not know about. */
+	for (x = d->active; x; x = next) {
+		next = x->next_active;
+		if (should_stop(x))
+			finish(d, x, CURLE_ABORTED_BY_CALLBACK);
+	}
+	return LLMK_OK;
+}
+
+int64_t llmk__cdriver_timeout_ms(const llmk__cdriver *d)
+{
+	const xfer *x;
+	double t = -1.0;
+
+	if (!d->nactive)
+		return -1;
+	if (d->timer_at >= 0) {
+		t = d->timer_at - llmk__now_ms();
+		if (t < 0)
+			t = 0;
+	}
+	/* Idle limits and cancel flags are checked by the step: come back
+	 * within a slice while a transfer has one. */
+	for (x = d->active; x; x = x->next_active)
+		if (x->idle_ms > 0 || x->ex->cancel) {
+			if (t < 0 || t > SLICE_MS)
+				t = SLICE_MS;
+			break;
+		}
+	return t < 0 ? -1 : (int64_t)(t + 0.999);
+}
+
+size_t llmk__cdriver_fds(const llmk__cdriver *d, int32_t *fds, int32_t *events, size_t cap)
+{
+	size_t i;
+
+	for (i = 0; i < d->nsocks && i < cap; i++) {
+		if (fds)
+			fds[i] = (int32_t)d->socks[i].fd;
+		if (events)
+			events[i] = ((d->socks[i].what & CURL_POLL_IN) ? LLMK_POLL_IN : 0) |
+			            ((d->socks[i].what & CURL_POLL_OUT) ? LLMK_POLL_OUT : 0);
+	}
+	return d->nsocks;
+}
+
+size_t llmk__cdriver_active(const llmk__cdriver *d)
+{
+	return d->nactive;
+}

@@ -83,6 +83,9 @@ struct th_server {
 	size_t nreqs, capreqs;
 	conn *conns;
 	unsigned nconns;
+	th_handler handler;     /* answers when the queue is empty, or NULL */
+	void *handler_user;
+	unsigned busy, max_busy; /* requests being answered now / at most */
 };
 
 /* ---------------------------------------------------------------- memory */
@@ -733,6 +736,8 @@ static void *conn_main(void *arg)
 	for (;;) {
 		th_request *rq = NULL;
 		int client_close = 0, keep, head_only;
+		th_handler handler;
+		void *handler_user;
 		int rc = read_request(c, &rq, &client_close);
 		queued *q;
 
@@ -744,7 +749,27 @@ static void *conn_main(void *arg)
 		}
 		head_only = strcmp(rq->method, "HEAD") == 0;
 		q = record_and_pop(s, rq); /* rq now belongs to the server */
-		keep = send_response(c, q ? &q->r : &no_script, head_only, client_close);
+		pthread_mutex_lock(&s->mu);
+		if (++s->busy > s->max_busy)
+			s->max_busy = s->busy;
+		handler = s->handler;
+		handler_user = s->handler_user;
+		pthread_mutex_unlock(&s->mu);
+		if (!q && handler) {
+			th_response hr;
+			memset(&hr, 0, sizeof hr);
+			handler(rq, &hr, handler_user);
+			if (hr.body && !hr.body_len)
+				hr.body_len = strlen(hr.body);
+			keep = send_response(c, &hr, head_only, client_close);
+			free((void *)hr.body);
+			free((void *)hr.headers);
+		} else {
+			keep = send_response(c, q ? &q->r : &no_script, head_only, client_close);
+		}
+		pthread_mutex_lock(&s->mu);
+		s->busy--;
+		pthread_mutex_unlock(&s->mu);
 		free_queued(q);
 		if (!keep)
 			break;
@@ -951,6 +976,24 @@ fail:
 }
 
 int th_port(const th_server *s) { return s->port; }
+
+void th_set_handler(th_server *s, th_handler fn, void *user)
+{
+	pthread_mutex_lock(&s->mu);
+	s->handler = fn;
+	s->handler_user = user;
+	pthread_mutex_unlock(&s->mu);
+}
+
+unsigned th_max_concurrent(th_server *s)
+{
+	unsigned n;
+
+	pthread_mutex_lock(&s->mu);
+	n = s->max_busy;
+	pthread_mutex_unlock(&s->mu);
+	return n;
+}
 const char *th_url(const th_server *s) { return s->url; }
 
 void th_push(th_server *s, const th_response *r)

@@ -76,6 +76,15 @@ void th_push(th_server *s, const th_response *r);
 /* Queue a response with "Content-Type: application/json" and the given status. */
 void th_push_json(th_server *s, int status, const char *json);
 
+/* A function answering requests when no scripted response is queued
+ * (instead of the 599 "no script" answer): it fills *out, whose body and
+ * headers must be malloc'd (the server frees them). Called on the
+ * connection's thread, possibly on several at once. */
+typedef void (*th_handler)(const th_request *rq, th_response *out, void *user);
+void th_set_handler(th_server *s, th_handler fn, void *user);
+/* Most requests the server was answering at the same moment. */
+unsigned th_max_concurrent(th_server *s);
+
 size_t th_request_count(th_server *s);
 /* i-th recorded request in arrival order, NULL if out of range. Valid until
  * th_reset() or th_stop(). */

@@ -1,0 +1,343 @@
+/* llmk_multi: many requests in flight on one thread.
+ *
+ * Each added request becomes a job (send.c) that is stepped here: a job
+ * that wants a transfer is handed to the curl driver (curl.c) when its
+ * client uses the built-in transport, or performed whole, one per step,
+ * when the client has a transport of the program's own (or records or
+ * replays); a job waiting to retry sleeps until its time. Jobs are started
+ * in the order added, up to the in-flight limit. */
+#include <poll.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/internal.h"
+
+enum { M_QUEUED, M_TRANSFER, M_SEQUENTIAL, M_WAIT, M_DONE };
+
+typedef struct mjob {
+	struct llmk_multi *m;
+	llmk__job *job;
+	llmk_client *c;
+	const llmk_request *req;
+	llmk_stream_fn fn;
+	llmk_done_fn done;
+	void *user;
+	int state;
+	struct mjob *next;
+} mjob;
+
+struct llmk_multi {
+	mjob *head, *tail; /* every job not yet done, in the order added */
+	size_t limit, started;
+	int busy; /* inside perform: callbacks may not drive the multi */
+	int freeing;
+#ifdef LLMK_HAVE_CURL
+	llmk__cdriver *drv;
+#endif
+};
+
+llmk_status llmk_multi_new(llmk_multi **out)
+{
+	llmk_multi *m;
+
+	if (!out)
+		return LLMK_E_INVALID_ARG;
+	*out = NULL;
+	m = llmk__calloc(1, sizeof(*m));
+	if (!m)
+		return LLMK_E_NOMEM;
+	m->limit = 64;
+	*out = m;
+	return LLMK_OK;
+}
+
+llmk_status llmk_multi_set_limit(llmk_multi *m, int32_t max_in_flight)
+{
+	if (!m || max_in_flight < 0)
+		return LLMK_E_INVALID_ARG;
+	m->limit = max_in_flight ? (size_t)max_in_flight : (size_t)-1;
+	return LLMK_OK;
+}
+
+llmk_status llmk_multi_add(llmk_multi *m, llmk_client *c, const llmk_request *r, llmk_stream_fn fn,
+                           llmk_done_fn done, void *user)
+{
+	mjob *j;
+
+	if (!m || !c || !r || !done || m->freeing)
+		return LLMK_E_INVALID_ARG;
+	j = llmk__calloc(1, sizeof(*j));
+	if (!j)
+		return LLMK_E_NOMEM;
+	j->m = m;
+	j->c = c;
+	j->req = r;
+	j->fn = fn;
+	j->done = done;
+	j->user = user;
+	j->state = M_QUEUED;
+	if (m->tail)
+		m->tail->next = j;
+	else
+		m->head = j;
+	m->tail = j;
+	return LLMK_OK;
+}
+
+static int uses_curl(const llmk_client *c)
+{
+#ifdef LLMK_HAVE_CURL
+	return llmk__curl_transport.send && c->transport.send == llmk__curl_transport.send;
+#else
+	(void)c;
+	return 0;
+#endif
+}
+
+/* A job finished: its response goes to on_done, the job leaves the list at
+ * the next sweep. */
+static void finish_job(mjob *j)
+{
+	llmk_response *r = j->job ? llmk__job_take(j->job) : NULL;
+
+	j->job = NULL;
+	j->state = M_DONE;
+	j->m->started--;
+	j->done(r, j->user);
+}
+
+static void transfer_done(void *ctx, int32_t st);
+
+/* Puts a job where its state says. */
+static void place(mjob *j, int state)
+{
+	for (;;) {
+		if (state == LLMK__JOB_DONE || state == LLMK__JOB_NOMEM) {
+			finish_job(j);
+			return;
+		}
+		if (state == LLMK__JOB_WAIT) {
+			j->state = M_WAIT;
+			return;
+		}
+		/* LLMK__JOB_TRANSFER */
+#ifdef LLMK_HAVE_CURL
+		if (uses_curl(j->c)) {
+			int32_t st;
+			if (!j->m->drv && !(j->m->drv = llmk__cdriver_new())) {
+				llmk_exchange_set_error(llmk__job_exchange(j->job), "curl_multi_init failed");
+				state = llmk__job_transferred(j->job, LLMK_E_NOMEM);
+				continue;
+			}
+			st = llmk__cdriver_add(j->m->drv, llmk__job_exchange(j->job), transfer_done, j);
+			if (st != LLMK_OK) {
+				state = llmk__job_transferred(j->job, st);
+				continue;
+			}
+			j->state = M_TRANSFER;
+			return;
+		}
+#endif
+		j->state = M_SEQUENTIAL;
+		return;
+	}
+}
+
+static void transfer_done(void *ctx, int32_t st)
+{
+	mjob *j = ctx;
+
+	place(j, llmk__job_transferred(j->job, st));
+}
+
+static void start_queued(llmk_multi *m)
+{
+	mjob *j;
+
+	for (j = m->head; j && m->started < m->limit; j = j->next) {
+		if (j->state != M_QUEUED)
+			continue;
+		m->started++;
+		place(j, llmk__job_start(&j->job, j->c, j->req, j->fn, j->user));
+	}
+}
+
+static void sweep(llmk_multi *m)
+{
+	mjob **pp = &m->head, *j;
+
+	m->tail = NULL;
+	while ((j = *pp)) {
+		if (j->state == M_DONE) {
+			*pp = j->next;
+			llmk__free(j);
+		} else {
+			m->tail = j;
+			pp = &j->next;
+		}
+	}
+}
+
+llmk_status llmk_multi_perform(llmk_multi *m, int32_t *running)
+{
+	mjob *j;
+	size_t n = 0;
+	double now;
+	int ran_one = 0;
+
+	if (running)
+		*running = 0;
+	if (!m || m->busy)
+		return LLMK_E_INVALID_ARG;
+	m->busy = 1;
+	now = llmk__now_ms();
+	for (j = m->head; j; j = j->next)
+		if (j->state == M_WAIT && (now >= llmk__job_wake_at(j->job) || llmk_cancel_triggered(llmk__job_cancel(j->job))))
+			place(j, llmk__job_wake(j->job));
+	start_queued(m);
+#ifdef LLMK_HAVE_CURL
+	if (m->drv)
+		llmk__cdriver_step(m->drv);
+#endif
+	/* Transports of the program's own block: one such transfer per step. */
+	for (j = m->head; j && !ran_one; j = j->next)
+		if (j->state == M_SEQUENTIAL) {
+			llmk_client *c = j->c;
+			ran_one = 1;
+			place(j, llmk__job_transferred(j->job, c->transport.send(llmk__job_exchange(j->job), c->transport_user)));
+		}
+	start_queued(m); /* into the slots that freed up */
+	sweep(m);
+	for (j = m->head; j; j = j->next)
+		n++;
+	m->busy = 0;
+	if (running)
+		*running = n > INT32_MAX ? INT32_MAX : (int32_t)n;
+	return LLMK_OK;
+}
+
+int64_t llmk_multi_timeout_ms(llmk_multi *m)
+{
+	mjob *j;
+	int64_t t = -1, w;
+	double now;
+
+	if (!m || !m->head)
+		return -1;
+	now = llmk__now_ms();
+	for (j = m->head; j; j = j->next) {
+		if (j->state == M_SEQUENTIAL || (j->state == M_QUEUED && m->started < m->limit))
+			return 0;
+		if (j->state == M_WAIT) {
+			w = (int64_t)(llmk__job_wake_at(j->job) - now + 0.999);
+			if (w < 0)
+				w = 0;
+			if (llmk__job_cancel(j->job) && w > 10)
+				w = 10; /* a cancel flag is checked by perform */
+			if (t < 0 || w < t)
+				t = w;
+		}
+	}
+#ifdef LLMK_HAVE_CURL
+	if (m->drv) {
+		w = llmk__cdriver_timeout_ms(m->drv);
+		if (w >= 0 && (t < 0 || w < t))
+			t = w;
+	}
+#endif
+	return t;
+}
+
+size_t llmk_multi_fds(llmk_multi *m, int32_t *fds, int32_t *events, size_t cap)
+{
+	if (!m)
+		return 0;
+#ifdef LLMK_HAVE_CURL
+	if (m->drv)
+		return llmk__cdriver_fds(m->drv, fds, events, cap);
+#endif
+	(void)fds, (void)events, (void)cap;
+	return 0;
+}
+
+llmk_status llmk_multi_wait(llmk_multi *m, int32_t timeout_ms)
+{
+	struct pollfd pf[64];
+	int32_t fds[64], ev[64];
+	size_t n, i;
+	int64_t t;
+	struct timespec ts;
+
+	if (!m || m->busy)
+		return LLMK_E_INVALID_ARG;
+	t = llmk_multi_timeout_ms(m);
+	if (timeout_ms >= 0 && (t < 0 || t > timeout_ms))
+		t = timeout_ms;
+	if (t == 0)
+		return LLMK_OK;
+	n = llmk_multi_fds(m, fds, ev, 64);
+	if (n > 64) { /* more than we watch here: look again soon */
+		n = 64;
+		if (t < 0 || t > 1)
+			t = 1;
+	}
+	if (!n) {
+		if (t < 0)
+			return LLMK_OK; /* nothing to wait for */
+		ts.tv_sec = (time_t)(t / 1000);
+		ts.tv_nsec = (long)(t % 1000) * 1000000L;
+		nanosleep(&ts, NULL);
+		return LLMK_OK;
+	}
+	for (i = 0; i < n; i++) {
+		pf[i].fd = fds[i];
+		pf[i].events = (short)(((ev[i] & LLMK_POLL_IN) ? POLLIN : 0) | ((ev[i] & LLMK_POLL_OUT) ? POLLOUT : 0));
+		pf[i].revents = 0;
+	}
+	poll(pf, (nfds_t)n, t > INT32_MAX ? INT32_MAX : (int)t);
+	return LLMK_OK;
+}
+
+llmk_status llmk_multi_run(llmk_multi *m)
+{
+	int32_t running = 1;
+	llmk_status st;
+
+	if (!m || m->busy)
+		return LLMK_E_INVALID_ARG;
+	for (;;) {
+		st = llmk_multi_perform(m, &running);
+		if (st != LLMK_OK || !running)
+			return st;
+		llmk_multi_wait(m, -1);
+	}
+}
+
+void llmk_multi_free(llmk_multi *m)
+{
+	mjob *j, *next;
+	llmk_response *r;
+
+	if (!m)
+		return;
+	m->freeing = 1;
+#ifdef LLMK_HAVE_CURL
+	llmk__cdriver_free(m->drv); /* transfers stop; no callbacks */
+	m->drv = NULL;
+#endif
+	for (j = m->head; j; j = next) {
+		next = j->next;
+		if (j->state != M_DONE) {
+			if (j->job) {
+				r = llmk__job_take(j->job);
+			} else {
+				r = llmk__response_new();
+				if (r)
+					llmk__fail(r, LLMK_E_CANCELLED, "cancelled: the multi handle was freed before the request started");
+			}
+			j->done(r, j->user);
+		}
+		llmk__free(j);
+	}
+	llmk__free(m);
+}
