@@ -802,6 +802,80 @@ LLMK_API int64_t llmk_multi_timeout_ms(llmk_multi *multi);
 LLMK_API llmk_status llmk_multi_wait(llmk_multi *multi, int32_t timeout_ms);
 
 /* ------------------------------------------------------------------------
+ * Router: one endpoint over several deployments
+ *
+ * A router sends each request to one of its deployments (clients, of any
+ * providers) chosen by a strategy, and moves on to the next when the
+ * answer is a failure in the fallback set (by default: rate limited,
+ * overloaded, server error, timeout, transport) and no stream event has
+ * reached the caller yet. A deployment that failed `allowed_fails` times in
+ * a row rests for `cooldown_ms`. The response says which deployment
+ * answered (llmk_response_deployment()) and what was tried
+ * (llmk_response_tried()). Configure it from one thread; then it may be
+ * shared: llmk_router_send()/llmk_router_stream() are thread-safe.
+ * ---------------------------------------------------------------------- */
+
+/** A set of deployments behind one send call. */
+typedef struct llmk_router llmk_router;
+
+/** Router strategies (LLMK_ROUTER_STRATEGY). */
+enum llmk_route {
+	LLMK_ROUTE_FALLBACK = 1,  /* in the order added; the next only on failure (default) */
+	LLMK_ROUTE_WEIGHTED = 2,  /* shares of requests follow the weights (smooth weighted
+	                           * round-robin); the others are fallbacks */
+	LLMK_ROUTE_LEAST_BUSY = 3 /* the deployment with the fewest requests in flight */
+};
+
+/** Router options (llmk_router_set_i64()). */
+enum llmk_router_option {
+	LLMK_ROUTER_STRATEGY = 1,      /* LLMK_ROUTE_* */
+	LLMK_ROUTER_FALLBACK_ON = 2,   /* bit mask of (1 << status): failures that move on
+	                                * to the next deployment and count towards a cooldown */
+	LLMK_ROUTER_ALLOWED_FAILS = 3, /* failures in a row before a cooldown (default 3) */
+	LLMK_ROUTER_COOLDOWN_MS = 4    /* how long a deployment rests (default 30000) */
+};
+
+/** Creates an empty router (strategy FALLBACK). */
+LLMK_API llmk_status llmk_router_new(llmk_router **out);
+
+/** Frees a router; its clients are not freed (they belong to the caller).
+ *  No request may be in flight on it. NULL-safe. */
+LLMK_API void llmk_router_free(llmk_router *router);
+
+/** Sets a router option (LLMK_ROUTER_*). LLMK_E_UNKNOWN_OPTION for an
+ *  unknown id, LLMK_E_INVALID_ARG for a bad value. Not thread-safe. */
+LLMK_API llmk_status llmk_router_set_i64(llmk_router *router, int32_t option, int64_t value);
+
+/** Adds a deployment: a configured client (not copied, not owned: it must
+ *  outlive the router), a unique name without ',' or '=' (at most 127
+ *  bytes) and a weight > 0 (used by LLMK_ROUTE_WEIGHTED). LLMK_E_CONFIG
+ *  when the name is taken. Not thread-safe. */
+LLMK_API llmk_status llmk_router_add(llmk_router *router, llmk_client *client, const char *name, double weight);
+
+/** Sends a request through the router, as llmk_send() does to one client.
+ *  When every deployment is cooling down: LLMK_E_OVERLOADED, with
+ *  llmk_response_retry_after_ms() saying when the first is back. */
+LLMK_API llmk_status llmk_router_send(llmk_router *router, const llmk_request *request, llmk_response **out);
+
+/** Streams a request through the router, as llmk_stream() does. Falls back
+ *  only while no event has reached on_event. */
+LLMK_API llmk_status llmk_router_stream(llmk_router *router, const llmk_request *request, llmk_stream_fn on_event,
+                                        void *user, llmk_response **out);
+
+/** Number of deployments, and 1 while deployment i (in the order added)
+ *  is cooling down, 0 when available, -1 when out of range. */
+LLMK_API size_t llmk_router_count(const llmk_router *router);
+LLMK_API int32_t llmk_router_cooling(llmk_router *router, size_t i);
+
+/** Router: name of the deployment that gave this response ("" when not
+ *  sent through a router). */
+LLMK_API const char *llmk_response_deployment(const llmk_response *response);
+
+/** Router: every deployment tried, in order, with its outcome:
+ *  "primary=LLMK_E_RATE_LIMITED,backup=LLMK_OK" ("" outside a router). */
+LLMK_API const char *llmk_response_tried(const llmk_response *response);
+
+/* ------------------------------------------------------------------------
  * Providers
  *
  * The model string "provider/model" picks a provider. Built-in providers

@@ -121,6 +121,8 @@ struct llmk_response {
 	int32_t http_status;
 	char *error, *error_type, *error_code;
 	char *request_id, *model, *finish_reason, *audio_mime, *dropped;
+	char *deployment, *tried; /* set by a router */
+	char *provider, *req_model; /* who was asked for what (prices) */
 	int32_t finish;
 	int32_t attempts;
 	int64_t retry_after_ms;

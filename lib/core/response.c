@@ -35,6 +35,10 @@ void llmk_response_free(llmk_response *r)
 	llmk__free(r->model);
 	llmk__free(r->finish_reason);
 	llmk__free(r->dropped);
+	llmk__free(r->deployment);
+	llmk__free(r->tried);
+	llmk__free(r->provider);
+	llmk__free(r->req_model);
 	llmk__free(r->audio_mime);
 	llmk_buf_free(&r->text);
 	llmk_buf_free(&r->reasoning);
@@ -210,6 +214,16 @@ int32_t llmk_response_finish(const llmk_response *r)
 const char *llmk_response_dropped(const llmk_response *r)
 {
 	return r ? S(r->dropped) : "";
+}
+
+const char *llmk_response_deployment(const llmk_response *r)
+{
+	return r ? S(r->deployment) : "";
+}
+
+const char *llmk_response_tried(const llmk_response *r)
+{
+	return r ? S(r->tried) : "";
 }
 
 /* Every provider's finish vocabulary, compared without regard to case

@@ -1,0 +1,332 @@
+/* llmk_router: one logical endpoint over several deployments (clients).
+ *
+ * A request goes to the deployment the strategy picks; when it fails with a
+ * status in the fallback set before any event reached the caller, the next
+ * candidate is tried, and so on. Failures in that set count against the
+ * deployment; `allowed_fails` of them in a row send it to rest for
+ * `cooldown_ms`, during which it is not picked. The response names the
+ * deployment that answered and lists every one tried with its status.
+ *
+ * Weighted balancing is smooth weighted round-robin (as in nginx): each
+ * pick adds every available deployment's weight to its credit, takes the one
+ * with the most, and charges it the total. Over any run of picks the shares
+ * follow the weights exactly, without the spread of random choice. */
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/internal.h"
+
+typedef struct deployment {
+	llmk_client *c;
+	char *name;
+	double weight, credit;
+	int fails;         /* in a row */
+	double cool_until; /* llmk__now_ms() time; 0 = available */
+	int in_flight;
+	uint64_t picks;
+} deployment;
+
+struct llmk_router {
+	deployment *d;
+	size_t n, cap;
+	int strategy;
+	uint64_t fallback_on;
+	int64_t allowed_fails, cooldown_ms;
+	size_t rotor; /* least-busy ties */
+	pthread_mutex_t mu;
+};
+
+#define BIT(st) (UINT64_C(1) << (st))
+#define DEFAULT_FALLBACK                                                                                      \
+	(BIT(LLMK_E_RATE_LIMITED) | BIT(LLMK_E_OVERLOADED) | BIT(LLMK_E_SERVER) | BIT(LLMK_E_TIMEOUT) |            \
+	 BIT(LLMK_E_TRANSPORT))
+
+llmk_status llmk_router_new(llmk_router **out)
+{
+	llmk_router *rt;
+
+	if (!out)
+		return LLMK_E_INVALID_ARG;
+	*out = NULL;
+	rt = llmk__calloc(1, sizeof(*rt));
+	if (!rt)
+		return LLMK_E_NOMEM;
+	if (pthread_mutex_init(&rt->mu, NULL)) {
+		llmk__free(rt);
+		return LLMK_E_NOMEM;
+	}
+	rt->strategy = LLMK_ROUTE_FALLBACK;
+	rt->fallback_on = DEFAULT_FALLBACK;
+	rt->allowed_fails = 3;
+	rt->cooldown_ms = 30000;
+	*out = rt;
+	return LLMK_OK;
+}
+
+void llmk_router_free(llmk_router *rt)
+{
+	size_t i;
+
+	if (!rt)
+		return;
+	for (i = 0; i < rt->n; i++)
+		llmk__free(rt->d[i].name);
+	llmk__free(rt->d);
+	pthread_mutex_destroy(&rt->mu);
+	llmk__free(rt);
+}
+
+llmk_status llmk_router_set_i64(llmk_router *rt, int32_t option, int64_t v)
+{
+	if (!rt)
+		return LLMK_E_INVALID_ARG;
+	switch (option) {
+	case LLMK_ROUTER_STRATEGY:
+		if (v != LLMK_ROUTE_FALLBACK && v != LLMK_ROUTE_WEIGHTED && v != LLMK_ROUTE_LEAST_BUSY)
+			return LLMK_E_INVALID_ARG;
+		rt->strategy = (int)v;
+		return LLMK_OK;
+	case LLMK_ROUTER_FALLBACK_ON:
+		rt->fallback_on = (uint64_t)v & ~BIT(LLMK_OK);
+		return LLMK_OK;
+	case LLMK_ROUTER_ALLOWED_FAILS:
+		if (v < 1)
+			return LLMK_E_INVALID_ARG;
+		rt->allowed_fails = v;
+		return LLMK_OK;
+	case LLMK_ROUTER_COOLDOWN_MS:
+		if (v < 0)
+			return LLMK_E_INVALID_ARG;
+		rt->cooldown_ms = v;
+		return LLMK_OK;
+	default:
+		return LLMK_E_UNKNOWN_OPTION;
+	}
+}
+
+static int valid_name(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++, n++)
+		if (*s == ',' || *s == '=' || (unsigned char)*s < 0x20)
+			return 0;
+	return n > 0 && n < 128;
+}
+
+llmk_status llmk_router_add(llmk_router *rt, llmk_client *c, const char *name, double weight)
+{
+	deployment *nd;
+	size_t i, ncap;
+
+	if (!rt || !c || !name || !valid_name(name) || !(weight > 0) || !isfinite(weight))
+		return LLMK_E_INVALID_ARG;
+	for (i = 0; i < rt->n; i++)
+		if (!strcmp(rt->d[i].name, name))
+			return LLMK_E_CONFIG;
+	if (rt->n == rt->cap) {
+		ncap = rt->cap ? rt->cap * 2 : 4;
+		nd = llmk__realloc(rt->d, ncap * sizeof(*nd));
+		if (!nd)
+			return LLMK_E_NOMEM;
+		rt->d = nd;
+		rt->cap = ncap;
+	}
+	nd = &rt->d[rt->n];
+	memset(nd, 0, sizeof(*nd));
+	nd->name = llmk__strdup(name);
+	if (!nd->name)
+		return LLMK_E_NOMEM;
+	nd->c = c;
+	nd->weight = weight;
+	rt->n++;
+	return LLMK_OK;
+}
+
+/* The order to try deployments in for one request (indexes into order[]);
+ * returns how many are available, 0 when every one is cooling down. Takes
+ * the pick's accounting (credit, in_flight of the first) under the lock. */
+static size_t plan(llmk_router *rt, size_t *order, double now)
+{
+	size_t i, k, n = 0, best;
+	double total = 0;
+
+	for (i = 0; i < rt->n; i++) {
+		if (rt->d[i].cool_until > now)
+			continue;
+		rt->d[i].cool_until = 0;
+		order[n++] = i;
+	}
+	if (!n)
+		return 0;
+	best = 0;
+	if (rt->strategy == LLMK_ROUTE_WEIGHTED) {
+		for (k = 0; k < n; k++) {
+			rt->d[order[k]].credit += rt->d[order[k]].weight;
+			total += rt->d[order[k]].weight;
+			if (rt->d[order[k]].credit > rt->d[order[best]].credit)
+				best = k;
+		}
+		rt->d[order[best]].credit -= total;
+	} else if (rt->strategy == LLMK_ROUTE_LEAST_BUSY) {
+		/* Fewest in flight; among equals, the one after the last pick. */
+		size_t start = rt->rotor % n;
+		best = start;
+		for (k = 1; k < n; k++) {
+			size_t j = (start + k) % n;
+			if (rt->d[order[j]].in_flight < rt->d[order[best]].in_flight)
+				best = j;
+		}
+		rt->rotor = best + 1;
+	}
+	if (best) { /* the pick first, the others keep their order */
+		size_t first = order[best];
+		memmove(order + 1, order, best * sizeof(*order));
+		order[0] = first;
+	}
+	return n;
+}
+
+typedef struct relay {
+	llmk_stream_fn fn;
+	void *user;
+	int delivered;
+} relay;
+
+static int32_t relay_event(const llmk_event *ev, void *user)
+{
+	relay *rl = user;
+
+	rl->delivered = 1;
+	return rl->fn(ev, rl->user);
+}
+
+static void note_tried(llmk_buf *tried, const char *name, llmk_status st)
+{
+	if (tried->len)
+		llmk_buf_append_str(tried, ",");
+	llmk_buf_append_str(tried, name);
+	llmk_buf_append_str(tried, "=");
+	llmk_buf_append_str(tried, llmk_status_name(st));
+}
+
+static llmk_status route(llmk_router *rt, const llmk_request *req, llmk_stream_fn fn, void *user, llmk_response **out)
+{
+	size_t order_small[16], *order = order_small, n, k;
+	llmk_response *r = NULL;
+	llmk_buf tried = LLMK_BUF_INIT;
+	relay rl = {fn, user, 0};
+	deployment *d = NULL;
+	llmk_status st = LLMK_OK;
+	double now, soonest = 0;
+
+	if (!out)
+		return LLMK_E_INVALID_ARG;
+	*out = NULL;
+	if (!rt || !req || !rt->n) {
+		r = llmk__response_new();
+		if (!r)
+			return LLMK_E_NOMEM;
+		*out = r;
+		return llmk__fail(r, LLMK_E_INVALID_ARG, "%s", !rt ? "router is NULL" : !req ? "request is NULL"
+		                                                                         : "router has no deployments");
+	}
+	if (rt->n > sizeof(order_small) / sizeof(order_small[0])) {
+		order = llmk__malloc(rt->n * sizeof(*order));
+		if (!order)
+			return LLMK_E_NOMEM;
+	}
+	pthread_mutex_lock(&rt->mu);
+	now = llmk__now_ms();
+	n = plan(rt, order, now);
+	if (!n)
+		for (k = 0; k < rt->n; k++)
+			if (!soonest || rt->d[k].cool_until < soonest)
+				soonest = rt->d[k].cool_until;
+	pthread_mutex_unlock(&rt->mu);
+
+	if (!n) {
+		r = llmk__response_new();
+		if (r) {
+			llmk__fail(r, LLMK_E_OVERLOADED, "router: all %zu deployments are cooling down after failures; the first is back in %.0f ms",
+			           rt->n, soonest - now);
+			r->retry_after_ms = (int64_t)(soonest - now + 0.999);
+		}
+		st = r ? LLMK_E_OVERLOADED : LLMK_E_NOMEM;
+	}
+	for (k = 0; k < n; k++) {
+		d = &rt->d[order[k]];
+		pthread_mutex_lock(&rt->mu);
+		d->in_flight++;
+		d->picks++;
+		pthread_mutex_unlock(&rt->mu);
+		llmk_response_free(r);
+		r = NULL;
+		st = fn ? llmk_stream(d->c, req, relay_event, &rl, &r) : llmk_send(d->c, req, &r);
+		pthread_mutex_lock(&rt->mu);
+		d->in_flight--;
+		if (st == LLMK_OK) {
+			d->fails = 0;
+		} else if (rt->fallback_on & BIT(st)) {
+			if (++d->fails >= rt->allowed_fails) {
+				d->fails = 0;
+				d->cool_until = llmk__now_ms() + (double)rt->cooldown_ms;
+			}
+		}
+		pthread_mutex_unlock(&rt->mu);
+		note_tried(&tried, d->name, st);
+		if (!r || st == LLMK_OK || !(rt->fallback_on & BIT(st)) || rl.delivered)
+			break;
+	}
+	if (order != order_small)
+		llmk__free(order);
+	*out = r;
+	if (r) {
+		if (d && llmk__set_field(&r->deployment, d->name) != LLMK_OK)
+			llmk__fail(r, LLMK_E_NOMEM, "out of memory");
+		if (tried.data && llmk__set_field(&r->tried, tried.data) != LLMK_OK)
+			llmk__fail(r, LLMK_E_NOMEM, "out of memory");
+		st = r->status;
+	}
+	llmk_buf_free(&tried);
+	return st;
+}
+
+llmk_status llmk_router_send(llmk_router *rt, const llmk_request *req, llmk_response **out)
+{
+	return route(rt, req, NULL, NULL, out);
+}
+
+llmk_status llmk_router_stream(llmk_router *rt, const llmk_request *req, llmk_stream_fn fn, void *user,
+                               llmk_response **out)
+{
+	if (!fn) {
+		if (out) {
+			*out = llmk__response_new();
+			if (!*out)
+				return LLMK_E_NOMEM;
+			return llmk__fail(*out, LLMK_E_INVALID_ARG, "stream callback is NULL");
+		}
+		return LLMK_E_INVALID_ARG;
+	}
+	return route(rt, req, fn, user, out);
+}
+
+size_t llmk_router_count(const llmk_router *rt)
+{
+	return rt ? rt->n : 0;
+}
+
+int32_t llmk_router_cooling(llmk_router *rt, size_t i)
+{
+	int32_t c;
+
+	if (!rt || i >= rt->n)
+		return -1;
+	pthread_mutex_lock(&rt->mu);
+	c = rt->d[i].cool_until > llmk__now_ms();
+	pthread_mutex_unlock(&rt->mu);
+	return c;
+}

@@ -1,0 +1,425 @@
+#define _POSIX_C_SOURCE 200809L
+/* llmk_router over real deployments: each deployment is a client of its
+ * own loopback server, whose handler answers with the deployment's name, or
+ * with the failure the test sets (status, delay) at any moment. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "httpd.h"
+#include "llmkit.h"
+
+#define KEY "sk-test-router-000000000000000000000"
+
+typedef struct dep {
+	char name[16];
+	th_server *srv;
+	llmk_client *c;
+	pthread_mutex_t mu;
+	int status;   /* HTTP status to answer with */
+	int delay_ms; /* before answering */
+	int stream;   /* answer chat as SSE */
+} dep;
+
+static void handler(const th_request *rq, th_response *out, void *user)
+{
+	dep *d = user;
+	char *body = malloc(1024);
+	int status, delay, stream;
+
+	(void)rq;
+	pthread_mutex_lock(&d->mu);
+	status = d->status;
+	delay = d->delay_ms;
+	stream = d->stream;
+	pthread_mutex_unlock(&d->mu);
+	out->status = status;
+	out->delay_headers_ms = delay;
+	if (status == 200 && stream) {
+		snprintf(body, 1024,
+		         "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\","
+		         "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"from:%s\"},\"finish_reason\":\"stop\"}]}\n\n"
+		         "data: [DONE]\n\n",
+		         d->name);
+		out->headers = strdup("Content-Type: text/event-stream\r\n");
+	} else if (status == 200) {
+		snprintf(body, 1024,
+		         "{\"id\":\"c\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,"
+		         "\"message\":{\"role\":\"assistant\",\"content\":\"from:%s\"},\"finish_reason\":\"stop\"}],"
+		         "\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":1,\"total_tokens\":2}}",
+		         d->name);
+		out->headers = strdup("Content-Type: application/json\r\n");
+	} else {
+		/* OpenAI's error shape (error object with message/type/code) */
+		snprintf(body, 1024, "{\"error\":{\"message\":\"%s failed with %d\",\"type\":\"%s\",\"code\":null}}", d->name,
+		         status, status == 429 ? "rate_limit_exceeded" : status >= 500 ? "server_error" : "invalid_request_error");
+		out->headers = strdup("Content-Type: application/json\r\n");
+	}
+	out->body = body;
+}
+
+static void set(dep *d, int status, int delay_ms)
+{
+	pthread_mutex_lock(&d->mu);
+	d->status = status;
+	d->delay_ms = delay_ms;
+	pthread_mutex_unlock(&d->mu);
+}
+
+typedef struct fixture {
+	dep d[3];
+	llmk_router *rt;
+	llmk_request *req;
+} fixture;
+
+static int setup(void **state)
+{
+	fixture *f = calloc(1, sizeof(*f));
+	static const char *names[] = {"primary", "second", "third"};
+	char url[96];
+
+	for (int i = 0; i < 3; i++) {
+		dep *d = &f->d[i];
+		snprintf(d->name, sizeof(d->name), "%s", names[i]);
+		pthread_mutex_init(&d->mu, NULL);
+		d->status = 200;
+		d->srv = th_start();
+		assert_non_null(d->srv);
+		th_set_handler(d->srv, handler, d);
+		assert_int_equal(llmk_client_new(&d->c, "openai/gpt-4o-mini"), LLMK_OK);
+		snprintf(url, sizeof(url), "%s/v1", th_url(d->srv));
+		assert_int_equal(llmk_client_set_str(d->c, LLMK_OPT_BASE_URL, url), LLMK_OK);
+		assert_int_equal(llmk_client_set_str(d->c, LLMK_OPT_API_KEY, KEY), LLMK_OK);
+		assert_int_equal(llmk_client_set_i64(d->c, LLMK_OPT_MAX_RETRIES, 0), LLMK_OK);
+	}
+	assert_int_equal(llmk_router_new(&f->rt), LLMK_OK);
+	llmk_request_new(&f->req, LLMK_CHAT);
+	llmk_request_add_message(f->req, LLMK_ROLE_USER, "hello");
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	fixture *f = *state;
+
+	llmk_router_free(f->rt);
+	llmk_request_free(f->req);
+	for (int i = 0; i < 3; i++) {
+		llmk_client_free(f->d[i].c);
+		th_stop(f->d[i].srv);
+		pthread_mutex_destroy(&f->d[i].mu);
+	}
+	free(f);
+	return 0;
+}
+
+static void add_all(fixture *f, double w0, double w1, double w2)
+{
+	assert_int_equal(llmk_router_add(f->rt, f->d[0].c, f->d[0].name, w0), LLMK_OK);
+	assert_int_equal(llmk_router_add(f->rt, f->d[1].c, f->d[1].name, w1), LLMK_OK);
+	assert_int_equal(llmk_router_add(f->rt, f->d[2].c, f->d[2].name, w2), LLMK_OK);
+}
+
+/* Sends once; checks status, deployment and the tried list. */
+static void expect(fixture *f, llmk_status st, const char *deployment, const char *tried)
+{
+	llmk_response *r;
+
+	assert_int_equal(llmk_router_send(f->rt, f->req, &r), st);
+	assert_non_null(r);
+	assert_string_equal(llmk_response_deployment(r), deployment);
+	assert_string_equal(llmk_response_tried(r), tried);
+	if (st == LLMK_OK) {
+		char want[32];
+		snprintf(want, sizeof(want), "from:%s", deployment);
+		assert_string_equal(llmk_response_text(r), want);
+	}
+	llmk_response_free(r);
+}
+
+static void test_fallback_in_order(void **state)
+{
+	fixture *f = *state;
+
+	add_all(f, 1, 1, 1);
+	expect(f, LLMK_OK, "primary", "primary=LLMK_OK");
+	set(&f->d[0], 503, 0);
+	set(&f->d[1], 500, 0);
+	expect(f, LLMK_OK, "third", "primary=LLMK_E_OVERLOADED,second=LLMK_E_SERVER,third=LLMK_OK");
+	set(&f->d[0], 429, 0);
+	set(&f->d[1], 200, 0);
+	expect(f, LLMK_OK, "second", "primary=LLMK_E_RATE_LIMITED,second=LLMK_OK");
+	/* every one failing: the last failure is the answer, all were tried */
+	set(&f->d[1], 502, 0);
+	set(&f->d[2], 503, 0);
+	{
+		llmk_response *r;
+		assert_int_equal(llmk_router_send(f->rt, f->req, &r), LLMK_E_OVERLOADED);
+		assert_string_equal(llmk_response_deployment(r), "third");
+		assert_non_null(strstr(llmk_response_error(r), "third failed with 503"));
+		assert_int_equal(llmk_response_http_status(r), 503);
+		llmk_response_free(r);
+	}
+}
+
+static void test_what_does_not_fall_back(void **state)
+{
+	fixture *f = *state;
+
+	add_all(f, 1, 1, 1);
+	/* a bad request would be bad everywhere */
+	set(&f->d[0], 400, 0);
+	expect(f, LLMK_E_BAD_REQUEST, "primary", "primary=LLMK_E_BAD_REQUEST");
+	/* configured: only rate limits move on */
+	assert_int_equal(llmk_router_set_i64(f->rt, LLMK_ROUTER_FALLBACK_ON, 1 << LLMK_E_RATE_LIMITED), LLMK_OK);
+	set(&f->d[0], 503, 0);
+	expect(f, LLMK_E_OVERLOADED, "primary", "primary=LLMK_E_OVERLOADED");
+	set(&f->d[0], 429, 0);
+	expect(f, LLMK_OK, "second", "primary=LLMK_E_RATE_LIMITED,second=LLMK_OK");
+	/* and auth failures can be made to move on too */
+	assert_int_equal(llmk_router_set_i64(f->rt, LLMK_ROUTER_FALLBACK_ON, 1 << LLMK_E_AUTH), LLMK_OK);
+	set(&f->d[0], 401, 0);
+	expect(f, LLMK_OK, "second", "primary=LLMK_E_AUTH,second=LLMK_OK");
+}
+
+static void test_timeout_falls_back(void **state)
+{
+	fixture *f = *state;
+	struct timespec t0, t1;
+	double ms;
+
+	add_all(f, 1, 1, 1);
+	assert_int_equal(llmk_client_set_i64(f->d[0].c, LLMK_OPT_TIMEOUT_MS, 200), LLMK_OK);
+	set(&f->d[0], 200, 3000);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	expect(f, LLMK_OK, "second", "primary=LLMK_E_TIMEOUT,second=LLMK_OK");
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (t1.tv_sec - t0.tv_sec) * 1000.0 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
+	assert_true(ms >= 200 && ms < 1500);
+}
+
+static void test_weighted_shares(void **state)
+{
+	fixture *f = *state;
+	int count[3] = {0, 0, 0};
+
+	add_all(f, 1, 3, 6);
+	assert_int_equal(llmk_router_set_i64(f->rt, LLMK_ROUTER_STRATEGY, LLMK_ROUTE_WEIGHTED), LLMK_OK);
+	for (int i = 0; i < 1000; i++) {
+		llmk_response *r;
+		assert_int_equal(llmk_router_send(f->rt, f->req, &r), LLMK_OK);
+		for (int k = 0; k < 3; k++)
+			if (!strcmp(llmk_response_deployment(r), f->d[k].name))
+				count[k]++;
+		llmk_response_free(r);
+	}
+	print_message("weights 1:3:6 over 1000 requests: %d / %d / %d\n", count[0], count[1], count[2]);
+	/* within 5 % of the configured shares (they are exact by construction) */
+	assert_in_range(count[0], 95, 105);
+	assert_in_range(count[1], 285, 315);
+	assert_in_range(count[2], 570, 630);
+	assert_int_equal((int)th_request_count(f->d[0].srv), count[0]);
+	/* a failing deployment's requests go to the others */
+	set(&f->d[2], 503, 0);
+	for (int i = 0; i < 10; i++) {
+		llmk_response *r;
+		assert_int_equal(llmk_router_send(f->rt, f->req, &r), LLMK_OK);
+		assert_string_not_equal(llmk_response_deployment(r), "third");
+		llmk_response_free(r);
+	}
+}
+
+static void test_cooldown_and_recovery(void **state)
+{
+	fixture *f = *state;
+	size_t before;
+
+	add_all(f, 1, 1, 1);
+	assert_int_equal(llmk_router_set_i64(f->rt, LLMK_ROUTER_ALLOWED_FAILS, 2), LLMK_OK);
+	assert_int_equal(llmk_router_set_i64(f->rt, LLMK_ROUTER_COOLDOWN_MS, 300), LLMK_OK);
+	set(&f->d[0], 429, 0);
+	expect(f, LLMK_OK, "second", "primary=LLMK_E_RATE_LIMITED,second=LLMK_OK");
+	assert_int_equal(llmk_router_cooling(f->rt, 0), 0);
+	expect(f, LLMK_OK, "second", "primary=LLMK_E_RATE_LIMITED,second=LLMK_OK");
+	/* two in a row: primary rests, and is not even asked */
+	assert_int_equal(llmk_router_cooling(f->rt, 0), 1);
+	before = th_request_count(f->d[0].srv);
+	for (int i = 0; i < 5; i++)
+		expect(f, LLMK_OK, "second", "second=LLMK_OK");
+	assert_int_equal(th_request_count(f->d[0].srv), before);
+	/* it recovered meanwhile; after the cooldown it answers again */
+	set(&f->d[0], 200, 0);
+	nanosleep(&(struct timespec){0, 320 * 1000000L}, NULL);
+	assert_int_equal(llmk_router_cooling(f->rt, 0), 0);
+	expect(f, LLMK_OK, "primary", "primary=LLMK_OK");
+	assert_int_equal(th_request_count(f->d[0].srv), before + 1);
+}
+
+static void test_all_cooling(void **state)
+{
+	fixture *f = *state;
+	llmk_response *r;
+
+	add_all(f, 1, 1, 1);
+	assert_int_equal(llmk_router_set_i64(f->rt, LLMK_ROUTER_ALLOWED_FAILS, 1), LLMK_OK);
+	assert_int_equal(llmk_router_set_i64(f->rt, LLMK_ROUTER_COOLDOWN_MS, 5000), LLMK_OK);
+	for (int i = 0; i < 3; i++)
+		set(&f->d[i], 503, 0);
+	assert_int_equal(llmk_router_send(f->rt, f->req, &r), LLMK_E_OVERLOADED);
+	assert_string_equal(llmk_response_tried(r), "primary=LLMK_E_OVERLOADED,second=LLMK_E_OVERLOADED,third=LLMK_E_OVERLOADED");
+	llmk_response_free(r);
+	assert_int_equal(llmk_router_send(f->rt, f->req, &r), LLMK_E_OVERLOADED);
+	assert_string_equal(llmk_response_tried(r), "");
+	assert_non_null(strstr(llmk_response_error(r), "cooling down"));
+	assert_true(llmk_response_retry_after_ms(r) > 4000 && llmk_response_retry_after_ms(r) <= 5000);
+	llmk_response_free(r);
+}
+
+typedef struct sworker {
+	fixture *f;
+	int n, slow_picks, fast_picks;
+} sworker;
+
+static void *least_busy_worker(void *arg)
+{
+	sworker *w = arg;
+
+	for (int i = 0; i < w->n; i++) {
+		llmk_response *r;
+		if (llmk_router_send(w->f->rt, w->f->req, &r) == LLMK_OK) {
+			if (!strcmp(llmk_response_deployment(r), "primary"))
+				w->slow_picks++;
+			else
+				w->fast_picks++;
+		}
+		llmk_response_free(r);
+	}
+	return NULL;
+}
+
+static void test_least_busy(void **state)
+{
+	fixture *f = *state;
+	pthread_t t[4];
+	sworker w[4];
+	int slow = 0, fast = 0;
+
+	assert_int_equal(llmk_router_add(f->rt, f->d[0].c, "primary", 1), LLMK_OK);
+	assert_int_equal(llmk_router_add(f->rt, f->d[1].c, "second", 1), LLMK_OK);
+	assert_int_equal(llmk_router_set_i64(f->rt, LLMK_ROUTER_STRATEGY, LLMK_ROUTE_LEAST_BUSY), LLMK_OK);
+	/* one thread: nobody is busy, so the two alternate */
+	for (int i = 0; i < 4; i++) {
+		llmk_response *r;
+		assert_int_equal(llmk_router_send(f->rt, f->req, &r), LLMK_OK);
+		assert_string_equal(llmk_response_deployment(r), i % 2 ? "second" : "primary");
+		llmk_response_free(r);
+	}
+	/* four threads, primary slow: it holds one request at a time while
+	 * the fast one takes the rest */
+	set(&f->d[0], 200, 400);
+	set(&f->d[1], 200, 5);
+	for (int i = 0; i < 4; i++) {
+		w[i] = (sworker){f, 10, 0, 0};
+		pthread_create(&t[i], NULL, least_busy_worker, &w[i]);
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		slow += w[i].slow_picks;
+		fast += w[i].fast_picks;
+	}
+	print_message("least busy, slow vs fast deployment: %d / %d\n", slow, fast);
+	assert_int_equal(slow + fast, 40);
+	assert_true(slow * 4 < fast);
+}
+
+typedef struct seen {
+	int text;
+	char got[64];
+} seen;
+
+static int32_t on_event(const llmk_event *ev, void *user)
+{
+	seen *s = user;
+
+	if (llmk_event_type(ev) == LLMK_EVENT_TEXT) {
+		s->text++;
+		snprintf(s->got, sizeof(s->got), "%s", llmk_event_text(ev));
+	}
+	return 0;
+}
+
+static void test_stream_falls_back_before_events(void **state)
+{
+	fixture *f = *state;
+	llmk_response *r;
+	seen s = {0, ""};
+
+	add_all(f, 1, 1, 1);
+	f->d[1].stream = 1;
+	set(&f->d[0], 529, 0);
+	assert_int_equal(llmk_router_stream(f->rt, f->req, on_event, &s, &r), LLMK_OK);
+	assert_string_equal(llmk_response_deployment(r), "second");
+	assert_string_equal(llmk_response_tried(r), "primary=LLMK_E_OVERLOADED,second=LLMK_OK");
+	assert_int_equal(s.text, 1);
+	assert_string_equal(s.got, "from:second");
+	assert_string_equal(llmk_response_text(r), "from:second");
+	llmk_response_free(r);
+	assert_int_equal(llmk_router_stream(f->rt, f->req, NULL, NULL, &r), LLMK_E_INVALID_ARG);
+	llmk_response_free(r);
+}
+
+static void test_bad_arguments(void **state)
+{
+	fixture *f = *state;
+	llmk_response *r;
+
+	assert_int_equal(llmk_router_new(NULL), LLMK_E_INVALID_ARG);
+	assert_int_equal(llmk_router_send(f->rt, f->req, &r), LLMK_E_INVALID_ARG); /* empty */
+	assert_non_null(strstr(llmk_response_error(r), "no deployments"));
+	llmk_response_free(r);
+	assert_int_equal(llmk_router_add(f->rt, f->d[0].c, "a,b", 1), LLMK_E_INVALID_ARG);
+	assert_int_equal(llmk_router_add(f->rt, f->d[0].c, "", 1), LLMK_E_INVALID_ARG);
+	assert_int_equal(llmk_router_add(f->rt, f->d[0].c, "x", 0), LLMK_E_INVALID_ARG);
+	assert_int_equal(llmk_router_add(f->rt, NULL, "x", 1), LLMK_E_INVALID_ARG);
+	assert_int_equal(llmk_router_add(f->rt, f->d[0].c, "x", 1), LLMK_OK);
+	assert_int_equal(llmk_router_add(f->rt, f->d[1].c, "x", 1), LLMK_E_CONFIG);
+	assert_int_equal(llmk_router_set_i64(f->rt, LLMK_ROUTER_STRATEGY, 9), LLMK_E_INVALID_ARG);
+	assert_int_equal(llmk_router_set_i64(f->rt, 99, 1), LLMK_E_UNKNOWN_OPTION);
+	assert_int_equal(llmk_router_set_i64(f->rt, LLMK_ROUTER_ALLOWED_FAILS, 0), LLMK_E_INVALID_ARG);
+	assert_int_equal(llmk_router_count(f->rt), 1);
+	assert_int_equal(llmk_router_cooling(f->rt, 5), -1);
+	assert_int_equal(llmk_router_send(f->rt, NULL, &r), LLMK_E_INVALID_ARG);
+	llmk_response_free(r);
+	/* outside a router the fields are empty */
+	assert_int_equal(llmk_send(f->d[0].c, f->req, &r), LLMK_OK);
+	assert_string_equal(llmk_response_deployment(r), "");
+	assert_string_equal(llmk_response_tried(r), "");
+	llmk_response_free(r);
+	llmk_router_free(NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_fallback_in_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_what_does_not_fall_back, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_timeout_falls_back, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_weighted_shares, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cooldown_and_recovery, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_all_cooling, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_least_busy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stream_falls_back_before_events, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_arguments, setup, teardown),
+	};
+	return cmocka_run_group_tests_name("router", tests, NULL, NULL);
+}
