@@ -837,8 +837,8 @@ LLMK_API llmk_status llmk_reply_error(llmk_reply *reply, int32_t status, const c
  * "provider/model" with the provider names of llmk_provider_name(); a row
  * whose model part is "*" prices every model of a provider (local servers,
  * at 0). Lookups take
- * the exact key first, then a dated snapshot's family: "-YYYY-MM-DD" or
- * "-YYYYMMDD" removed, then with "-latest", then with "-0" appended
+ * the exact key first, then a dated snapshot's family: "-YYYY-MM-DD",
+ * "-YYYYMMDD" or "-MMDD" removed, then with "-latest", then with "-0" appended
  * (openai/gpt-4o-mini-2024-07-18 -> openai/gpt-4o-mini,
  * anthropic/claude-3-5-haiku-20241022 -> anthropic/claude-3-5-haiku-latest),
  * then the provider's "*" row.

@@ -91,11 +91,13 @@ static int all_digits(const char *s, size_t n)
 	return 1;
 }
 
-/* Length of a trailing snapshot date: "-2024-07-18" (OpenAI, 11) or
- * "-20241022" (Anthropic, 9); 0 if none. */
+/* Length of a trailing snapshot date: "-2024-07-18" (OpenAI, 11),
+ * "-20241022" (Anthropic, 9) or "-0613" (older OpenAI and xAI month-day
+ * snapshots, 5: a valid month and day only); 0 if none. */
 static size_t date_suffix(const char *m, size_t len)
 {
 	const char *s;
+	int month, day;
 
 	if (len > 11) {
 		s = m + len - 11;
@@ -107,6 +109,15 @@ static size_t date_suffix(const char *m, size_t len)
 		s = m + len - 9;
 		if (s[0] == '-' && all_digits(s + 1, 8))
 			return 9;
+	}
+	if (len > 5) {
+		s = m + len - 5;
+		if (s[0] == '-' && all_digits(s + 1, 4)) {
+			month = (s[1] - '0') * 10 + (s[2] - '0');
+			day = (s[3] - '0') * 10 + (s[4] - '0');
+			if (month >= 1 && month <= 12 && day >= 1 && day <= 31)
+				return 5;
+		}
 	}
 	return 0;
 }

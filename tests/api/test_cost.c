@@ -154,9 +154,15 @@ static void test_lookup_rules(void **state)
 	assert_true(info("anthropic/claude-3-5-haiku-20241022", LLMK_INFO_INPUT_PRICE) == 0.8);
 	assert_true(info("anthropic/claude-3-7-sonnet-20250219", LLMK_INFO_CACHED_INPUT_PRICE) == 0.3);
 	/* ... then "-0" */
-	assert_true(info("anthropic/claude-opus-4-20250514", LLMK_INFO_OUTPUT_PRICE) == 75.0);
+	assert_true(info("anthropic/claude-sonnet-4-20250514", LLMK_INFO_OUTPUT_PRICE) == 15.0);
+	/* "-MMDD" snapshots (older OpenAI) */
+	assert_true(info("openai/gpt-4-0613", LLMK_INFO_INPUT_PRICE) == 30.0);
+	assert_true(info("openai/gpt-5-mini-2025-08-07", LLMK_INFO_CACHED_INPUT_PRICE) == 0.025);
+	assert_int_equal(llmk_model_info("openai/gpt-4-1399", LLMK_INFO_INPUT_PRICE, &v), LLMK_E_NOT_FOUND);
 	/* not published: -1 */
 	assert_true(info("anthropic/claude-opus-4-5", LLMK_INFO_CONTEXT_TOKENS) == -1);
+	assert_true(info("xai/grok-4.20-0309-reasoning", LLMK_INFO_MAX_OUTPUT_TOKENS) == -1);
+	assert_true(info("xai/grok-4.20-0309-reasoning", LLMK_INFO_CONTEXT_TOKENS) == 1000000);
 	/* local servers: every model at 0 */
 	assert_true(info("ollama/llama3.2:3b", LLMK_INFO_INPUT_PRICE) == 0);
 	assert_true(info("vllm/Qwen/Qwen2.5-7B-Instruct", LLMK_INFO_OUTPUT_PRICE) == 0);
@@ -170,6 +176,7 @@ static void test_lookup_rules(void **state)
 	assert_int_equal(llmk_model_info("anthropic/", LLMK_INFO_INPUT_PRICE, &v), LLMK_E_NOT_FOUND);
 	assert_int_equal(llmk_model_info("/x", LLMK_INFO_INPUT_PRICE, &v), LLMK_E_NOT_FOUND);
 	assert_int_equal(llmk_model_info("openai/gpt-4o-mini", LLMK_INFO_INPUT_PRICE, &v), LLMK_E_NOT_FOUND);
+	assert_int_equal(llmk_model_info("anthropic/claude-opus-4-1", LLMK_INFO_INPUT_PRICE, &v), LLMK_E_NOT_FOUND);
 	/* bad arguments */
 	assert_int_equal(llmk_model_info(NULL, LLMK_INFO_INPUT_PRICE, &v), LLMK_E_INVALID_ARG);
 	assert_int_equal(llmk_model_info("anthropic/claude-sonnet-4-5", 0, &v), LLMK_E_INVALID_ARG);
@@ -308,10 +315,10 @@ static void test_cost_function(void **state)
 	                 LLMK_OK);
 	assert_cost(0.25, usd);
 	/* no reported model: the requested one */
-	assert_int_equal(llmk__cost_usd("anthropic", "claude-opus-4-1", "", u, &usd), LLMK_OK);
-	assert_cost(15, usd);
-	assert_int_equal(llmk__cost_usd("anthropic", "claude-opus-4-1", NULL, u, &usd), LLMK_OK);
-	assert_cost(15, usd);
+	assert_int_equal(llmk__cost_usd("anthropic", "claude-opus-4-5", "", u, &usd), LLMK_OK);
+	assert_cost(5, usd);
+	assert_int_equal(llmk__cost_usd("anthropic", "claude-opus-4-5", NULL, u, &usd), LLMK_OK);
+	assert_cost(5, usd);
 	/* unknown parts count as 0; reasoning is already inside OUTPUT */
 	usage_set(u, -1, 1000000, -1, -1, 400000);
 	assert_int_equal(llmk__cost_usd("anthropic", "claude-haiku-4-5", NULL, u, &usd), LLMK_OK);
