@@ -973,6 +973,64 @@ LLMK_API llmk_status llmk_reply_audio(llmk_reply *reply, const uint8_t *data, si
 LLMK_API llmk_status llmk_reply_error(llmk_reply *reply, int32_t status, const char *message);
 
 /* ------------------------------------------------------------------------
+ * Models and prices
+ *
+ * A built-in table of models with their published prices (USD per million
+ * tokens) and limits, compiled from data/models.json; its date says when
+ * the prices were read (docs/PRICES.md lists the sources). Keys are
+ * "provider/model" with the provider names of llmk_provider_name(); a row
+ * whose model part is "*" prices every model of a provider (local servers,
+ * at 0). Lookups take
+ * the exact key first, then a dated snapshot's family: "-YYYY-MM-DD",
+ * "-YYYYMMDD" or "-MMDD" removed, then with "-latest", then with "-0" appended
+ * (openai/gpt-4o-mini-2024-07-18 -> openai/gpt-4o-mini,
+ * anthropic/claude-3-5-haiku-20241022 -> anthropic/claude-3-5-haiku-latest),
+ * then the provider's "*" row.
+ * ---------------------------------------------------------------------- */
+
+/** What llmk_model_info() reports (passed as int32_t). Prices are USD per
+ *  million tokens; -1 when the provider publishes none. A cached-input or
+ *  cache-write price of -1 means those tokens are billed as input. */
+enum llmk_model_info {
+	LLMK_INFO_INPUT_PRICE = 1,        /* uncached input tokens */
+	LLMK_INFO_OUTPUT_PRICE = 2,       /* output tokens, reasoning included */
+	LLMK_INFO_CACHED_INPUT_PRICE = 3, /* input tokens read from the prompt cache */
+	LLMK_INFO_CACHE_WRITE_PRICE = 4,  /* input tokens written to the cache (Anthropic, 5-minute) */
+	LLMK_INFO_CONTEXT_TOKENS = 5,     /* context window in tokens */
+	LLMK_INFO_MAX_OUTPUT_TOKENS = 6   /* most output tokens per response */
+};
+
+/** Number of models in the table: the built-in rows, then models added by
+ *  llmk_model_set_price() that have no built-in row. Thread-safe. */
+LLMK_API size_t llmk_model_count(void);
+
+/** Key ("provider/model") of model i, in the order of llmk_model_count();
+ *  NULL if out of range. Static storage, valid for the life of the
+ *  process. Thread-safe. */
+LLMK_API const char *llmk_model_name(size_t i);
+
+/** One figure (LLMK_INFO_*) of a model, looked up by the rules above, into
+ *  *out (-1 when not published). A caller's price from
+ *  llmk_model_set_price() wins over the built-in one. LLMK_E_NOT_FOUND for
+ *  a model the table does not know, LLMK_E_INVALID_ARG for a NULL argument
+ *  or an unknown `which`. Thread-safe. */
+LLMK_API llmk_status llmk_model_info(const char *model, int32_t which, double *out);
+
+/** Sets the prices of a model ("provider/model", exact key; a family key
+ *  such as "openai/gpt-4o-mini" also prices its dated snapshots), in USD
+ *  per million tokens: input and output >= 0, cached_input and cache_write
+ *  >= 0 or -1 (billed as input). Replaces the built-in prices or adds the
+ *  model. Process-wide, lasts until the process ends, thread-safe; costs
+ *  computed afterwards use it. LLMK_E_INVALID_ARG for a bad key or price,
+ *  LLMK_E_NOMEM. */
+LLMK_API llmk_status llmk_model_set_price(const char *model, double input, double output, double cached_input,
+                                          double cache_write);
+
+/** Date the built-in prices were read from the providers' pages,
+ *  "YYYY-MM-DD". Static storage. */
+LLMK_API const char *llmk_model_table_date(void);
+
+/* ------------------------------------------------------------------------
  * Transports
  *
  * A transport moves one HTTP exchange. The library builds the exchange

@@ -299,6 +299,9 @@ static void read_usage(json_t *u, llmk_response *resp)
 	num(tokens, "input_tokens", &resp->usage[LLMK_USAGE_INPUT]);
 	num(tokens, "output_tokens", &resp->usage[LLMK_USAGE_OUTPUT]);
 	num(u, "cached_tokens", &resp->usage[LLMK_USAGE_CACHED_INPUT]);
+	/* no total is reported: input + output, in stream events too */
+	if (resp->usage[LLMK_USAGE_INPUT] >= 0 && resp->usage[LLMK_USAGE_OUTPUT] >= 0)
+		resp->usage[LLMK_USAGE_TOTAL] = resp->usage[LLMK_USAGE_INPUT] + resp->usage[LLMK_USAGE_OUTPUT];
 }
 
 static int append_reasoning(llmk_response *resp, json_t *v)

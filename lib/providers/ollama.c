@@ -291,10 +291,16 @@ static llmk_status ollama_build(const llmk_client *c, const llmk_request *r, con
 
 /* ---- parsing ------------------------------------------------------------ */
 
+/* Ollama reports no total: TOTAL is input + output, in the USAGE event of a
+ * stream as in the response. */
 static void read_usage(json_t *root, llmk_response *resp)
 {
-	llmk__json_i64(root, "prompt_eval_count", &resp->usage[LLMK_USAGE_INPUT]);
-	llmk__json_i64(root, "eval_count", &resp->usage[LLMK_USAGE_OUTPUT]);
+	int64_t *us = resp->usage;
+
+	llmk__json_i64(root, "prompt_eval_count", &us[LLMK_USAGE_INPUT]);
+	llmk__json_i64(root, "eval_count", &us[LLMK_USAGE_OUTPUT]);
+	if (us[LLMK_USAGE_INPUT] >= 0 && us[LLMK_USAGE_OUTPUT] >= 0)
+		us[LLMK_USAGE_TOTAL] = us[LLMK_USAGE_INPUT] + us[LLMK_USAGE_OUTPUT];
 }
 
 static llmk_status set_model(llmk_response *resp, json_t *root)

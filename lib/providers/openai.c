@@ -383,9 +383,24 @@ static llmk_status openai_build(const llmk_client *c, const llmk_request *r, con
 /* ---- parsing ------------------------------------------------------------ */
 
 /* usage: chat (prompt_/completion_tokens with *_details), embeddings
- * (prompt_tokens, total_tokens), transcription (input_/output_tokens). */
+ * (prompt_tokens, total_tokens), transcription (input_/output_tokens).
+ * Normalised to llmkit.h: INPUT includes the cached part, OUTPUT includes
+ * reasoning. The compatible services name the cached part differently:
+ * OpenAI, xAI, Groq prompt_tokens_details.cached_tokens; Mistral also
+ * prompt_token_details and num_cached_tokens; DeepSeek
+ * prompt_cache_hit_tokens (prompt_tokens = hit + miss). OpenAI counts
+ * reasoning inside completion_tokens (total = prompt + completion); xAI
+ * reports it beside them (total = prompt + completion + reasoning), which
+ * the totals tell apart, so OUTPUT adds it back only then. */
 static void read_usage(json_t *u, llmk_response *resp)
 {
+	static const char *const cached_paths[][2] = {{"prompt_tokens_details", "cached_tokens"},
+	                                               {"prompt_token_details", "cached_tokens"},
+	                                               {NULL, "num_cached_tokens"},
+	                                               {NULL, "prompt_cache_hit_tokens"}};
+	int64_t prompt = -1, completion = -1, total = -1, reasoning = -1, cached = -1;
+	size_t i;
+
 	if (!json_is_object(u))
 		return;
 	llmk__json_i64(u, "prompt_tokens", &resp->usage[LLMK_USAGE_INPUT]);
@@ -393,9 +408,19 @@ static void read_usage(json_t *u, llmk_response *resp)
 	llmk__json_i64(u, "completion_tokens", &resp->usage[LLMK_USAGE_OUTPUT]);
 	llmk__json_i64(u, "output_tokens", &resp->usage[LLMK_USAGE_OUTPUT]);
 	llmk__json_i64(u, "total_tokens", &resp->usage[LLMK_USAGE_TOTAL]);
-	llmk__json_i64(json_object_get(u, "prompt_tokens_details"), "cached_tokens", &resp->usage[LLMK_USAGE_CACHED_INPUT]);
-	llmk__json_i64(json_object_get(u, "completion_tokens_details"), "reasoning_tokens",
-	         &resp->usage[LLMK_USAGE_REASONING]);
+	for (i = 0; i < sizeof(cached_paths) / sizeof(cached_paths[0]) && cached < 0; i++)
+		llmk__json_i64(cached_paths[i][0] ? json_object_get(u, cached_paths[i][0]) : u, cached_paths[i][1],
+		               &cached);
+	if (cached >= 0)
+		resp->usage[LLMK_USAGE_CACHED_INPUT] = cached;
+	llmk__json_i64(json_object_get(u, "completion_tokens_details"), "reasoning_tokens", &reasoning);
+	if (reasoning >= 0)
+		resp->usage[LLMK_USAGE_REASONING] = reasoning;
+	llmk__json_i64(u, "prompt_tokens", &prompt);
+	llmk__json_i64(u, "completion_tokens", &completion);
+	llmk__json_i64(u, "total_tokens", &total);
+	if (reasoning > 0 && prompt >= 0 && completion >= 0 && total == prompt + completion + reasoning)
+		resp->usage[LLMK_USAGE_OUTPUT] = completion + reasoning;
 	if (resp->usage[LLMK_USAGE_OUTPUT] < 0 && resp->usage[LLMK_USAGE_INPUT] >= 0 &&
 	    resp->usage[LLMK_USAGE_TOTAL] >= resp->usage[LLMK_USAGE_INPUT] && !json_object_get(u, "completion_tokens"))
 		resp->usage[LLMK_USAGE_OUTPUT] = resp->usage[LLMK_USAGE_TOTAL] - resp->usage[LLMK_USAGE_INPUT];
@@ -684,6 +709,8 @@ static llmk_status openai_stream_event(llmk_stream_ctx *s, const char *event, co
 	if (set_model(resp, root))
 		goto oom;
 	usage = json_object_get(root, "usage");
+	if (!json_is_object(usage)) /* Groq streams put it in x_groq */
+		usage = json_object_get(json_object_get(root, "x_groq"), "usage");
 	if (json_is_object(usage)) {
 		read_usage(usage, resp);
 		if (llmk__emit_usage(s))
