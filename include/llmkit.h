@@ -876,6 +876,131 @@ LLMK_API const char *llmk_response_deployment(const llmk_response *response);
 LLMK_API const char *llmk_response_tried(const llmk_response *response);
 
 /* ------------------------------------------------------------------------
+ * Cost
+ * ---------------------------------------------------------------------- */
+
+/** Cost of a response in USD, from its token usage and the price of its
+ *  model (the built-in table or llmk_model_set_price()): non-cached input,
+ *  cached input, cache writes and output (reasoning included) each at
+ *  their price. LLMK_E_NOT_FOUND when no price is known for the model,
+ *  LLMK_E_INVALID_ARG when the response has no token usage. */
+LLMK_API llmk_status llmk_response_cost(const llmk_response *response, double *usd);
+
+/* ------------------------------------------------------------------------
+ * Compare and evaluate
+ *
+ * The same requests (cases) sent to several models at once, R times each,
+ * with the figures to choose between them: latency, time to first token,
+ * tokens per second, tokens, cost, and — when the cases carry expected
+ * answers — a score. Runs on one thread through a llmk_multi.
+ * ---------------------------------------------------------------------- */
+
+/** A comparison: models x cases x repeats. Used by one thread at a time. */
+typedef struct llmk_compare llmk_compare;
+
+/** Compare options (llmk_compare_set_i64()). */
+enum llmk_compare_option {
+	LLMK_COMPARE_REPEAT = 1,       /* runs of each case per model (default 1; medians over them) */
+	LLMK_COMPARE_STREAM = 2,       /* 1: stream chat answers, measuring time to first token */
+	LLMK_COMPARE_MAX_IN_FLIGHT = 3 /* requests at once over all models (default 16; 0: no limit) */
+};
+
+/** How an answer is scored against the expected one (0 or 1, similarity in
+ *  between). */
+enum llmk_scorer {
+	LLMK_SCORE_NONE = 0,      /* not scored */
+	LLMK_SCORE_EXACT = 1,     /* equal after trimming white space */
+	LLMK_SCORE_CONTAINS = 2,  /* contains the expected text, ignoring ASCII case */
+	LLMK_SCORE_REGEX = 3,     /* matches the expected POSIX extended regular expression */
+	LLMK_SCORE_JSON = 4,      /* is JSON (a Markdown code fence around it is allowed);
+	                           * equal to the expected JSON when one is given */
+	LLMK_SCORE_SIMILARITY = 5 /* cosine similarity of the embeddings of answer and
+	                           * expected answer (llmk_compare_set_embedder()), below 0 as 0 */
+};
+
+/** Figures per model (llmk_compare_metric()), over the runs finished so far. */
+enum llmk_metric {
+	LLMK_METRIC_RUNS = 1,          /* runs finished */
+	LLMK_METRIC_OK = 2,            /* runs that succeeded */
+	LLMK_METRIC_LATENCY_MS = 3,    /* median total time of successful runs */
+	LLMK_METRIC_TTFT_MS = 4,       /* median time to first token (streamed runs), -1 if none */
+	LLMK_METRIC_TOKENS_PER_S = 5,  /* median output tokens per second of generation
+	                                * (after the first token when streamed) */
+	LLMK_METRIC_INPUT_TOKENS = 6,  /* sum over successful runs */
+	LLMK_METRIC_OUTPUT_TOKENS = 7, /* sum over successful runs */
+	LLMK_METRIC_CACHED_TOKENS = 8, /* sum of cached input tokens */
+	LLMK_METRIC_COST_USD = 9,      /* sum over successful runs; -1 if a price is unknown */
+	LLMK_METRIC_SCORE = 10         /* mean score of scored runs (a failed run scores 0); -1 if none */
+};
+
+/** Called as each run finishes (on the thread in llmk_compare_run()); the
+ *  figures already include it. The response stays owned by the compare. */
+typedef void (*llmk_compare_fn)(const llmk_compare *cmp, size_t model, size_t case_index, size_t run,
+                                const llmk_response *response, void *user);
+
+/** Creates an empty comparison. */
+LLMK_API llmk_status llmk_compare_new(llmk_compare **out);
+
+/** Frees a comparison, its results and the clients it created. NULL-safe. */
+LLMK_API void llmk_compare_free(llmk_compare *cmp);
+
+/** Sets an option (LLMK_COMPARE_*). */
+LLMK_API llmk_status llmk_compare_set_i64(llmk_compare *cmp, int32_t option, int64_t value);
+
+/** Adds a model by its "provider/model" string: a client is created as by
+ *  llmk_client_new() (keys and base URLs from the environment). */
+LLMK_API llmk_status llmk_compare_add_model(llmk_compare *cmp, const char *model);
+
+/** Adds a configured client (not owned; it must outlive the comparison)
+ *  under a label (NULL: "provider/model"). */
+LLMK_API llmk_status llmk_compare_add_client(llmk_compare *cmp, llmk_client *client, const char *label);
+
+/** Adds a case: a request (not copied: it must outlive the run) and, to
+ *  score it, the expected answer and an LLMK_SCORE_* (LLMK_SCORE_NONE and
+ *  NULL to just compare). LLMK_E_INVALID_ARG for a regular expression that
+ *  does not compile or a scorer without an expected answer. */
+LLMK_API llmk_status llmk_compare_add_case(llmk_compare *cmp, const llmk_request *request, const char *expected,
+                                           int32_t scorer);
+
+/** Adds the cases of a JSONL file, one chat case per line:
+ *  {"prompt": "...", "system": "...", "expected": "...", "scorer": "contains",
+ *   "max_tokens": 100, "temperature": 0}; only "prompt" is required; the
+ *  scorer defaults to "contains" when "expected" is given. Blank lines and
+ *  lines starting with '#' are skipped. All or nothing: on an error no case
+ *  is added and llmk_compare_errmsg() names the line. */
+LLMK_API llmk_status llmk_compare_load_jsonl(llmk_compare *cmp, const char *path);
+
+/** The client that embeds answers for LLMK_SCORE_SIMILARITY (not owned). */
+LLMK_API llmk_status llmk_compare_set_embedder(llmk_compare *cmp, llmk_client *client);
+
+/** Runs every case on every model `repeat` times, concurrently, calling
+ *  on_result (may be NULL) as runs finish. Returns LLMK_OK when all runs
+ *  were made, whatever their outcome (see llmk_compare_metric() and
+ *  llmk_compare_response()); an error when the comparison could not run.
+ *  Running again replaces the previous results. */
+LLMK_API llmk_status llmk_compare_run(llmk_compare *cmp, llmk_compare_fn on_result, void *user);
+
+/** Models (in the order added) and their labels; cases. */
+LLMK_API size_t llmk_compare_model_count(const llmk_compare *cmp);
+LLMK_API const char *llmk_compare_model(const llmk_compare *cmp, size_t model);
+LLMK_API size_t llmk_compare_case_count(const llmk_compare *cmp);
+
+/** A figure (LLMK_METRIC_*) of a model over the runs finished; -1 when not
+ *  known. */
+LLMK_API double llmk_compare_metric(const llmk_compare *cmp, size_t model, int32_t metric);
+
+/** The response of one run (owned by the comparison, valid until the next
+ *  run or free), NULL when out of range or not finished. */
+LLMK_API const llmk_response *llmk_compare_response(const llmk_compare *cmp, size_t model, size_t case_index,
+                                                    size_t run);
+
+/** The score of one run (0..1), -1 when not scored or not finished. */
+LLMK_API double llmk_compare_score(const llmk_compare *cmp, size_t model, size_t case_index, size_t run);
+
+/** Detail of the last error of the comparison ("" if none). */
+LLMK_API const char *llmk_compare_errmsg(const llmk_compare *cmp);
+
+/* ------------------------------------------------------------------------
  * Providers
  *
  * The model string "provider/model" picks a provider. Built-in providers

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/internal.h"
 #include "core/price.h"
 
 #define KEY_MAX 256
@@ -359,4 +360,18 @@ llmk_status llmk__cost_usd(const char *provider, const char *requested_model, co
 	        count(usage, LLMK_USAGE_OUTPUT) * p.output) /
 	       1e6;
 	return LLMK_OK;
+}
+
+llmk_status llmk_response_cost(const llmk_response *r, double *usd)
+{
+	llmk_status st;
+
+	if (usd)
+		*usd = -1;
+	if (!r || !usd)
+		return LLMK_E_INVALID_ARG;
+	if (!r->provider)
+		return LLMK_E_NOT_FOUND;
+	st = llmk__cost_usd(r->provider, r->req_model, r->model, r->usage, usd);
+	return st == LLMK_E_UNSUPPORTED ? LLMK_E_INVALID_ARG : st;
 }

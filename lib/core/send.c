@@ -876,7 +876,14 @@ static int wait_until(double when, const llmk_cancel *cancel)
 static int job_finish(llmk__job *j)
 {
 	llmk_response *r = j->r;
+	const char *model = llmk__req_str(j->req, LLMK_OPT_MODEL);
 
+	/* Who was asked for what: prices (llmk_response_cost()) key on it. */
+	if (!model || !*model)
+		model = j->c->model;
+	if (llmk__set_field(&r->provider, j->c->provider->name) != LLMK_OK ||
+	    (model && llmk__set_field(&r->req_model, model) != LLMK_OK))
+		llmk__fail(r, LLMK_E_NOMEM, "out of memory");
 	r->timing[LLMK_TIMING_TOTAL_MS] = llmk__now_ms() - j->t0;
 	if (r->error)
 		redact(r->error, j->c->api_key);

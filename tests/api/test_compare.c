@@ -1,0 +1,524 @@
+#define _POSIX_C_SOURCE 200809L
+/* llmk_compare over loopback: each "model" is a client of its own server
+ * with its own latency, answers, token usage and failures; the figures the
+ * comparison reports are checked against what the servers were told to do,
+ * and costs against the price table. An embeddings server scores answers by
+ * similarity. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "httpd.h"
+#include "llmkit.h"
+
+#define KEY "sk-test-compare-0000000000000000000"
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
+}
+
+/* ---- model servers ------------------------------------------------------- */
+
+typedef struct model_srv {
+	th_server *srv;
+	llmk_client *c;
+	int delay_ms;       /* before the headers */
+	int token_delay_ms; /* streams: between the first and the second chunk */
+	int fail;           /* answer HTTP 500 */
+	int wrong;          /* answer every question wrongly */
+	const char *reported; /* the model the answers name (a dated snapshot) */
+} model_srv;
+
+static void json_field(const char *body, const char *name, char *out, size_t cap)
+{
+	char pat[64];
+	const char *p;
+	size_t n = 0;
+
+	snprintf(pat, sizeof(pat), "\"%s\":\"", name);
+	p = body ? strstr(body, pat) : NULL;
+	if (p)
+		for (p += strlen(pat); *p && *p != '"' && n + 1 < cap; p++)
+			out[n++] = *p;
+	out[n] = '\0';
+}
+
+static const char *answer_for(const char *prompt, int wrong)
+{
+	if (strstr(prompt, "capital of France"))
+		return wrong ? "Lyon" : "The capital is Paris.";
+	if (strstr(prompt, "2+2"))
+		return wrong ? "five" : "4";
+	if (strstr(prompt, "JSON"))
+		return wrong ? "{not json" : "```json\\n{\\\"ok\\\": true}\\n```"; /* JSON-escaped */
+	if (strstr(prompt, "greet"))
+		return wrong ? "bye" : "hello there";
+	return "pong";
+}
+
+static void model_handler(const th_request *rq, th_response *out, void *user)
+{
+	model_srv *m = user;
+	char prompt[128];
+	char *body = malloc(2048);
+	const char *b = (const char *)rq->body;
+	const char *ans;
+
+	/* the user's message (a system message may come first) */
+	json_field(b ? strstr(b, "\"role\":\"user\"") : NULL, "content", prompt, sizeof(prompt));
+	ans = answer_for(prompt, m->wrong);
+	out->delay_headers_ms = m->delay_ms;
+	if (m->fail) {
+		out->status = 500;
+		out->headers = strdup("Content-Type: application/json\r\n");
+		snprintf(body, 2048, "{\"error\":{\"message\":\"The server had an error while processing your request.\","
+		                     "\"type\":\"server_error\",\"param\":null,\"code\":null}}");
+	} else if (b && strstr(b, "\"stream\":true")) {
+		/* OpenAI chunks: the answer, then finish and usage (stream_options). */
+		out->status = 200;
+		out->headers = strdup("Content-Type: text/event-stream\r\n");
+		snprintf(body, 2048,
+		         "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"%s\","
+		         "\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"%s\"},\"finish_reason\":null}]}\n\n"
+		         "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"%s\","
+		         "\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n"
+		         "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"%s\","
+		         "\"choices\":[],\"usage\":{\"prompt_tokens\":1000,\"completion_tokens\":50,\"total_tokens\":1050,"
+		         "\"prompt_tokens_details\":{\"cached_tokens\":400}}}\n\n"
+		         "data: [DONE]\n\n",
+		         m->reported, ans, m->reported, m->reported);
+		out->chunked = 1;
+		/* the first chunk, a pause, the rest: two writes of write_size,
+		 * the first padded with an SSE comment line to be the longer */
+		{
+			size_t first = (size_t)(strstr(body, "\n\n") - body) + 2, len = strlen(body);
+			if (len - first > first) {
+				size_t pad = len - 2 * first + 2;
+				memmove(body + pad, body, len + 1);
+				memset(body, 'x', pad);
+				body[0] = ':';
+				body[pad - 1] = '\n';
+				first += pad;
+			}
+			out->write_size = first;
+		}
+		out->delay_ms = m->token_delay_ms;
+	} else {
+		out->status = 200;
+		out->headers = strdup("Content-Type: application/json\r\n");
+		snprintf(body, 2048,
+		         "{\"id\":\"c\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"%s\","
+		         "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"%s\"},\"finish_reason\":\"stop\"}],"
+		         "\"usage\":{\"prompt_tokens\":1000,\"completion_tokens\":50,\"total_tokens\":1050,"
+		         "\"prompt_tokens_details\":{\"cached_tokens\":400},"
+		         "\"completion_tokens_details\":{\"reasoning_tokens\":0}}}",
+		         m->reported, ans);
+	}
+	out->body = body;
+}
+
+/* A deterministic "embedding": letter counts of the text. */
+static void embed_text(const char *s, float v[26])
+{
+	memset(v, 0, 26 * sizeof(float));
+	for (; *s; s++) {
+		char ch = *s >= 'A' && *s <= 'Z' ? (char)(*s - 'A' + 'a') : *s;
+		if (ch >= 'a' && ch <= 'z')
+			v[ch - 'a'] += 1;
+	}
+}
+
+static void embed_handler(const th_request *rq, th_response *out, void *user)
+{
+	const char *b = (const char *)rq->body, *p;
+	char text[2][256];
+	char *body = malloc(8192);
+	size_t len = 0;
+
+	(void)user;
+	/* "input":["a","b"] */
+	p = strstr(b, "\"input\":[\"");
+	for (int k = 0; k < 2; k++) {
+		size_t n = 0;
+		text[k][0] = '\0';
+		if (!p)
+			continue;
+		p += k == 0 ? 10 : 3;
+		while (*p && *p != '"' && n + 1 < sizeof(text[k]))
+			text[k][n++] = *p++;
+		text[k][n] = '\0';
+	}
+	len += (size_t)snprintf(body + len, 8192 - len, "{\"object\":\"list\",\"data\":[");
+	for (int k = 0; k < 2; k++) {
+		float v[26];
+		embed_text(text[k], v);
+		len += (size_t)snprintf(body + len, 8192 - len, "%s{\"object\":\"embedding\",\"index\":%d,\"embedding\":[", k ? "," : "", k);
+		for (int i = 0; i < 26; i++)
+			len += (size_t)snprintf(body + len, 8192 - len, "%s%g", i ? "," : "", v[i]);
+		len += (size_t)snprintf(body + len, 8192 - len, "]}");
+	}
+	snprintf(body + len, 8192 - len,
+	         "],\"model\":\"text-embedding-3-small\",\"usage\":{\"prompt_tokens\":8,\"total_tokens\":8}}");
+	out->status = 200;
+	out->headers = strdup("Content-Type: application/json\r\n");
+	out->body = body;
+}
+
+typedef struct fixture {
+	model_srv m[3];
+	th_server *emb_srv;
+	llmk_client *emb;
+	llmk_compare *cmp;
+	llmk_request *req;
+	char dir[64];
+} fixture;
+
+static llmk_client *client_at(const char *model, th_server *srv)
+{
+	llmk_client *c;
+	char url[96];
+
+	assert_int_equal(llmk_client_new(&c, model), LLMK_OK);
+	snprintf(url, sizeof(url), "%s/v1", th_url(srv));
+	assert_int_equal(llmk_client_set_str(c, LLMK_OPT_BASE_URL, url), LLMK_OK);
+	assert_int_equal(llmk_client_set_str(c, LLMK_OPT_API_KEY, KEY), LLMK_OK);
+	assert_int_equal(llmk_client_set_i64(c, LLMK_OPT_MAX_RETRIES, 0), LLMK_OK);
+	return c;
+}
+
+static int setup(void **state)
+{
+	fixture *f = calloc(1, sizeof(*f));
+	static const char *models[] = {"openai/gpt-5-mini", "openai/gpt-5.1", "openai/gpt-4"};
+	static const char *reported[] = {"gpt-5-mini-2025-08-07", "gpt-5.1-2025-11-13", "gpt-4-0613"};
+
+	for (int i = 0; i < 3; i++) {
+		f->m[i].reported = reported[i];
+		f->m[i].srv = th_start();
+		assert_non_null(f->m[i].srv);
+		th_set_handler(f->m[i].srv, model_handler, &f->m[i]);
+		f->m[i].c = client_at(models[i], f->m[i].srv);
+	}
+	f->emb_srv = th_start();
+	th_set_handler(f->emb_srv, embed_handler, NULL);
+	f->emb = client_at("openai/text-embedding-3-small", f->emb_srv);
+	assert_int_equal(llmk_compare_new(&f->cmp), LLMK_OK);
+	llmk_request_new(&f->req, LLMK_CHAT);
+	llmk_request_add_message(f->req, LLMK_ROLE_USER, "What is the capital of France?");
+	snprintf(f->dir, sizeof(f->dir), "/tmp/llmk-compare-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	fixture *f = *state;
+	char path[128];
+
+	llmk_compare_free(f->cmp);
+	llmk_request_free(f->req);
+	for (int i = 0; i < 3; i++) {
+		llmk_client_free(f->m[i].c);
+		th_stop(f->m[i].srv);
+	}
+	llmk_client_free(f->emb);
+	th_stop(f->emb_srv);
+	snprintf(path, sizeof(path), "%s/cases.jsonl", f->dir);
+	unlink(path);
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+static double price(const char *model, int32_t which)
+{
+	double v = -1;
+	assert_int_equal(llmk_model_info(model, which, &v), LLMK_OK);
+	return v;
+}
+
+/* The cost of one answer of the model servers (1000 input tokens, 400 of
+ * them cached, 50 output) at the table's prices. */
+static double one_answer_cost(const char *model)
+{
+	double cached = price(model, LLMK_INFO_CACHED_INPUT_PRICE);
+
+	if (cached < 0)
+		cached = price(model, LLMK_INFO_INPUT_PRICE);
+	return (600 * price(model, LLMK_INFO_INPUT_PRICE) + 400 * cached + 50 * price(model, LLMK_INFO_OUTPUT_PRICE)) / 1e6;
+}
+
+typedef struct seen {
+	int calls;
+	int per_model[3];
+	double runs_seen_live[3];
+} seen;
+
+static void on_result(const llmk_compare *cmp, size_t model, size_t kase, size_t run, const llmk_response *r, void *user)
+{
+	seen *s = user;
+
+	(void)kase, (void)run;
+	assert_non_null(r);
+	s->calls++;
+	s->per_model[model]++;
+	/* the figures include this run already */
+	s->runs_seen_live[model] = llmk_compare_metric(cmp, model, LLMK_METRIC_RUNS);
+	assert_int_equal((int)s->runs_seen_live[model], s->per_model[model]);
+}
+
+static void test_three_models_side_by_side(void **state)
+{
+	fixture *f = *state;
+	seen s;
+	double t0, wall, lat, cost;
+
+	memset(&s, 0, sizeof(s));
+	f->m[0].delay_ms = 100;
+	f->m[1].delay_ms = 600;
+	f->m[2].fail = 1;
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(llmk_compare_add_client(f->cmp, f->m[i].c, NULL), LLMK_OK);
+	assert_int_equal(llmk_compare_add_case(f->cmp, f->req, NULL, LLMK_SCORE_NONE), LLMK_OK);
+	assert_int_equal(llmk_compare_set_i64(f->cmp, LLMK_COMPARE_REPEAT, 3), LLMK_OK);
+	{ /* warm up: one-time start-up costs (large under valgrind) out of the timing */
+		llmk_response *r;
+		llmk_send(f->m[2].c, f->req, &r);
+		llmk_response_free(r);
+	}
+	t0 = now_ms();
+	assert_int_equal(llmk_compare_run(f->cmp, on_result, &s), LLMK_OK);
+	wall = now_ms() - t0;
+	assert_int_equal(s.calls, 9);
+	assert_string_equal(llmk_compare_model(f->cmp, 0), "openai/gpt-5-mini");
+	assert_string_equal(llmk_compare_model(f->cmp, 2), "openai/gpt-4");
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(llmk_compare_metric(f->cmp, (size_t)i, LLMK_METRIC_RUNS), 3);
+	/* concurrently: about the slowest model's latency, far from the sum
+	 * (3 x 600 ms + 3 x 100 ms), with room for valgrind */
+	print_message("3 models x 3 runs: %.0f ms wall\n", wall);
+	assert_true(wall >= 600 && wall < 1500);
+	/* the fast model */
+	lat = llmk_compare_metric(f->cmp, 0, LLMK_METRIC_LATENCY_MS);
+	assert_true(lat >= 100 && lat < 100 + 300);
+	assert_int_equal(llmk_compare_metric(f->cmp, 0, LLMK_METRIC_OK), 3);
+	assert_int_equal(llmk_compare_metric(f->cmp, 0, LLMK_METRIC_INPUT_TOKENS), 3000);
+	assert_int_equal(llmk_compare_metric(f->cmp, 0, LLMK_METRIC_OUTPUT_TOKENS), 150);
+	assert_int_equal(llmk_compare_metric(f->cmp, 0, LLMK_METRIC_CACHED_TOKENS), 1200);
+	assert_int_equal(llmk_compare_metric(f->cmp, 0, LLMK_METRIC_TTFT_MS), -1); /* not streamed */
+	cost = llmk_compare_metric(f->cmp, 0, LLMK_METRIC_COST_USD);
+	assert_true(fabs(cost - 3 * one_answer_cost("openai/gpt-5-mini")) < 1e-12);
+	assert_true(cost > 0);
+	/* tokens per second: 50 tokens over the whole (non-streamed) latency */
+	{
+		double tps = llmk_compare_metric(f->cmp, 0, LLMK_METRIC_TOKENS_PER_S);
+		assert_true(tps > 50 / 0.4 && tps <= 50 / 0.1);
+	}
+	/* the slow one: its own latency and price */
+	lat = llmk_compare_metric(f->cmp, 1, LLMK_METRIC_LATENCY_MS);
+	assert_true(lat >= 600 && lat < 600 + 300);
+	assert_true(fabs(llmk_compare_metric(f->cmp, 1, LLMK_METRIC_COST_USD) - 3 * one_answer_cost("openai/gpt-5.1")) < 1e-12);
+	assert_true(llmk_compare_metric(f->cmp, 1, LLMK_METRIC_COST_USD) > llmk_compare_metric(f->cmp, 0, LLMK_METRIC_COST_USD));
+	/* the failing one: runs, no successes, the error on each response */
+	assert_int_equal(llmk_compare_metric(f->cmp, 2, LLMK_METRIC_OK), 0);
+	assert_int_equal(llmk_compare_metric(f->cmp, 2, LLMK_METRIC_LATENCY_MS), -1);
+	assert_int_equal(llmk_compare_metric(f->cmp, 2, LLMK_METRIC_COST_USD), 0);
+	assert_int_equal(llmk_response_status(llmk_compare_response(f->cmp, 2, 0, 1)), LLMK_E_SERVER);
+	assert_non_null(strstr(llmk_response_error(llmk_compare_response(f->cmp, 2, 0, 1)), "HTTP 500"));
+	/* each answer is there */
+	assert_string_equal(llmk_response_text(llmk_compare_response(f->cmp, 1, 0, 2)), "The capital is Paris.");
+	assert_null(llmk_compare_response(f->cmp, 3, 0, 0));
+	assert_null(llmk_compare_response(f->cmp, 0, 0, 3));
+	assert_int_equal(llmk_compare_metric(f->cmp, 0, LLMK_METRIC_SCORE), -1); /* nothing to score */
+}
+
+static void test_streamed_time_to_first_token(void **state)
+{
+	fixture *f = *state;
+	double ttft, lat, tps;
+
+	f->m[0].delay_ms = 100;
+	f->m[0].token_delay_ms = 400;
+	assert_int_equal(llmk_compare_add_client(f->cmp, f->m[0].c, "streamed"), LLMK_OK);
+	assert_int_equal(llmk_compare_add_case(f->cmp, f->req, NULL, LLMK_SCORE_NONE), LLMK_OK);
+	assert_int_equal(llmk_compare_set_i64(f->cmp, LLMK_COMPARE_STREAM, 1), LLMK_OK);
+	assert_int_equal(llmk_compare_set_i64(f->cmp, LLMK_COMPARE_REPEAT, 2), LLMK_OK);
+	assert_int_equal(llmk_compare_run(f->cmp, NULL, NULL), LLMK_OK);
+	ttft = llmk_compare_metric(f->cmp, 0, LLMK_METRIC_TTFT_MS);
+	lat = llmk_compare_metric(f->cmp, 0, LLMK_METRIC_LATENCY_MS);
+	tps = llmk_compare_metric(f->cmp, 0, LLMK_METRIC_TOKENS_PER_S);
+	print_message("streamed: ttft %.1f ms, total %.1f ms, %.1f tokens/s\n", ttft, lat, tps);
+	/* the first token comes with the first write, well before the pause ends */
+	assert_true(ttft >= 100 && ttft < 100 + 400 - 100);
+	assert_true(lat >= 500 && lat < 500 + 300);
+	/* 50 tokens over the time after the first token (about 400 ms) */
+	assert_true(tps > 50 / 0.7 && tps <= 50 / 0.4 * 1.05);
+	assert_int_equal(llmk_compare_metric(f->cmp, 0, LLMK_METRIC_CACHED_TOKENS), 800);
+	assert_string_equal(llmk_compare_model(f->cmp, 0), "streamed");
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs(text, fp);
+	fclose(fp);
+}
+
+static void test_evaluate_dataset(void **state)
+{
+	fixture *f = *state;
+	char path[128];
+	float a[26], b[26];
+	double dot = 0, na = 0, nb = 0, want_sim, s;
+
+	snprintf(path, sizeof(path), "%s/cases.jsonl", f->dir);
+	write_file(path, "# four cases and a blank line\n"
+	                 "{\"prompt\": \"What is the capital of France?\", \"expected\": \"paris\"}\n"
+	                 "\n"
+	                 "{\"prompt\": \"What is 2+2?\", \"expected\": \"^[[:space:]]*4[[:space:]]*$\", \"scorer\": \"regex\", "
+	                 "\"system\": \"Answer with a number.\", \"max_tokens\": 5, \"temperature\": 0}\n"
+	                 "{\"prompt\": \"Give JSON\", \"expected\": \"{\\\"ok\\\": true}\", \"scorer\": \"json\"}\n"
+	                 "{\"prompt\": \"greet me\", \"expected\": \"hello there friend\", \"scorer\": \"similarity\"}\n");
+	f->m[1].wrong = 1;
+	assert_int_equal(llmk_compare_add_client(f->cmp, f->m[0].c, "right"), LLMK_OK);
+	assert_int_equal(llmk_compare_add_client(f->cmp, f->m[1].c, "wrong"), LLMK_OK);
+	assert_int_equal(llmk_compare_load_jsonl(f->cmp, path), LLMK_OK);
+	assert_int_equal(llmk_compare_case_count(f->cmp), 4);
+	/* similarity needs an embedder */
+	assert_int_equal(llmk_compare_run(f->cmp, NULL, NULL), LLMK_E_CONFIG);
+	assert_non_null(strstr(llmk_compare_errmsg(f->cmp), "embedding client"));
+	assert_int_equal(llmk_compare_set_embedder(f->cmp, f->emb), LLMK_OK);
+	assert_int_equal(llmk_compare_run(f->cmp, NULL, NULL), LLMK_OK);
+	/* right: contains, regex and JSON (fenced) all 1; similarity = cosine */
+	assert_true(llmk_compare_score(f->cmp, 0, 0, 0) == 1);
+	assert_true(llmk_compare_score(f->cmp, 0, 1, 0) == 1);
+	assert_true(llmk_compare_score(f->cmp, 0, 2, 0) == 1);
+	embed_text("hello there", a);
+	embed_text("hello there friend", b);
+	for (int i = 0; i < 26; i++) {
+		dot += a[i] * b[i];
+		na += a[i] * a[i];
+		nb += b[i] * b[i];
+	}
+	want_sim = dot / (sqrt(na) * sqrt(nb));
+	s = llmk_compare_score(f->cmp, 0, 3, 0);
+	print_message("similarity of 'hello there' to 'hello there friend': %.4f (want %.4f)\n", s, want_sim);
+	assert_true(fabs(s - want_sim) < 1e-5);
+	assert_true(fabs(llmk_compare_metric(f->cmp, 0, LLMK_METRIC_SCORE) - (3 + want_sim) / 4) < 1e-5);
+	/* wrong: 0 on the exact ones, a low similarity */
+	for (int k = 0; k < 3; k++)
+		assert_true(llmk_compare_score(f->cmp, 1, (size_t)k, 0) == 0);
+	assert_true(llmk_compare_score(f->cmp, 1, 3, 0) < 0.5);
+	assert_true(llmk_compare_metric(f->cmp, 1, LLMK_METRIC_SCORE) < 0.2);
+	/* the system message and options of the line were sent */
+	{
+		const th_request *rq = NULL;
+		for (size_t i = 0; i < th_request_count(f->m[0].srv); i++) {
+			const th_request *x = th_request_at(f->m[0].srv, i);
+			if (strstr((const char *)x->body, "2+2"))
+				rq = x;
+		}
+		assert_non_null(rq);
+		assert_non_null(strstr((const char *)rq->body, "{\"role\":\"system\",\"content\":\"Answer with a number.\"}"));
+		assert_non_null(strstr((const char *)rq->body, "\"temperature\":0"));
+	}
+	assert_int_equal(th_request_count(f->emb_srv), 2); /* one embedding request per similarity-scored answer */
+	/* a failing model scores 0 */
+	f->m[0].fail = 1;
+	assert_int_equal(llmk_compare_run(f->cmp, NULL, NULL), LLMK_OK);
+	assert_true(llmk_compare_metric(f->cmp, 0, LLMK_METRIC_SCORE) == 0);
+}
+
+static void test_scorers_one_by_one(void **state)
+{
+	fixture *f = *state;
+	llmk_request *q2;
+
+	llmk_request_new(&q2, LLMK_CHAT);
+	llmk_request_add_message(q2, LLMK_ROLE_USER, "What is 2+2?");
+	assert_int_equal(llmk_compare_add_client(f->cmp, f->m[0].c, NULL), LLMK_OK);
+	assert_int_equal(llmk_compare_add_case(f->cmp, q2, "4", LLMK_SCORE_EXACT), LLMK_OK);
+	assert_int_equal(llmk_compare_add_case(f->cmp, q2, " 4\n", LLMK_SCORE_EXACT), LLMK_OK);
+	assert_int_equal(llmk_compare_add_case(f->cmp, q2, "44", LLMK_SCORE_EXACT), LLMK_OK);
+	assert_int_equal(llmk_compare_add_case(f->cmp, f->req, "PARIS", LLMK_SCORE_CONTAINS), LLMK_OK);
+	assert_int_equal(llmk_compare_add_case(f->cmp, f->req, "London", LLMK_SCORE_CONTAINS), LLMK_OK);
+	assert_int_equal(llmk_compare_add_case(f->cmp, f->req, "Paris\\.$", LLMK_SCORE_REGEX), LLMK_OK);
+	assert_int_equal(llmk_compare_add_case(f->cmp, f->req, NULL, LLMK_SCORE_JSON), LLMK_OK); /* not JSON */
+	assert_int_equal(llmk_compare_run(f->cmp, NULL, NULL), LLMK_OK);
+	assert_true(llmk_compare_score(f->cmp, 0, 0, 0) == 1);
+	assert_true(llmk_compare_score(f->cmp, 0, 1, 0) == 1);
+	assert_true(llmk_compare_score(f->cmp, 0, 2, 0) == 0);
+	assert_true(llmk_compare_score(f->cmp, 0, 3, 0) == 1);
+	assert_true(llmk_compare_score(f->cmp, 0, 4, 0) == 0);
+	assert_true(llmk_compare_score(f->cmp, 0, 5, 0) == 1);
+	assert_true(llmk_compare_score(f->cmp, 0, 6, 0) == 0);
+	assert_true(fabs(llmk_compare_metric(f->cmp, 0, LLMK_METRIC_SCORE) - 4.0 / 7) < 1e-9);
+	llmk_request_free(q2);
+}
+
+static void test_bad_input(void **state)
+{
+	fixture *f = *state;
+	char path[128];
+
+	assert_int_equal(llmk_compare_new(NULL), LLMK_E_INVALID_ARG);
+	assert_int_equal(llmk_compare_run(f->cmp, NULL, NULL), LLMK_E_INVALID_ARG);
+	assert_non_null(strstr(llmk_compare_errmsg(f->cmp), "no models"));
+	assert_int_equal(llmk_compare_add_client(f->cmp, f->m[0].c, NULL), LLMK_OK);
+	assert_int_equal(llmk_compare_run(f->cmp, NULL, NULL), LLMK_E_INVALID_ARG);
+	assert_non_null(strstr(llmk_compare_errmsg(f->cmp), "no request"));
+	assert_int_equal(llmk_compare_add_case(f->cmp, f->req, "(unclosed", LLMK_SCORE_REGEX), LLMK_E_INVALID_ARG);
+	assert_non_null(strstr(llmk_compare_errmsg(f->cmp), "regular expression"));
+	assert_int_equal(llmk_compare_add_case(f->cmp, f->req, NULL, LLMK_SCORE_EXACT), LLMK_E_INVALID_ARG);
+	assert_int_equal(llmk_compare_add_case(f->cmp, f->req, "x", 42), LLMK_E_INVALID_ARG);
+	assert_int_equal(llmk_compare_set_i64(f->cmp, LLMK_COMPARE_REPEAT, 0), LLMK_E_INVALID_ARG);
+	assert_int_equal(llmk_compare_set_i64(f->cmp, 77, 1), LLMK_E_UNKNOWN_OPTION);
+	assert_int_equal(llmk_compare_add_model(f->cmp, "nosuchprovider/x"), LLMK_E_UNSUPPORTED);
+	assert_non_null(strstr(llmk_compare_errmsg(f->cmp), "nosuchprovider/x"));
+	assert_int_equal(llmk_compare_add_model(f->cmp, "ollama/llama3.2"), LLMK_OK); /* a client it owns */
+	assert_int_equal(llmk_compare_model_count(f->cmp), 2);
+	/* files: missing, not JSON (line named), bad scorer; nothing is added */
+	assert_int_equal(llmk_compare_load_jsonl(f->cmp, "/nonexistent/cases.jsonl"), LLMK_E_NOT_FOUND);
+	snprintf(path, sizeof(path), "%s/cases.jsonl", f->dir);
+	write_file(path, "{\"prompt\": \"a\"}\n{\"prompt\": \"b\"\n");
+	assert_int_equal(llmk_compare_load_jsonl(f->cmp, path), LLMK_E_INVALID_ARG);
+	assert_non_null(strstr(llmk_compare_errmsg(f->cmp), "line 2"));
+	assert_int_equal(llmk_compare_case_count(f->cmp), 0);
+	write_file(path, "{\"prompt\": \"a\", \"expected\": \"x\", \"scorer\": \"fuzzy\"}\n");
+	assert_int_equal(llmk_compare_load_jsonl(f->cmp, path), LLMK_E_INVALID_ARG);
+	assert_non_null(strstr(llmk_compare_errmsg(f->cmp), "line 1"));
+	write_file(path, "{\"expected\": \"x\"}\n");
+	assert_int_equal(llmk_compare_load_jsonl(f->cmp, path), LLMK_E_INVALID_ARG);
+	assert_non_null(strstr(llmk_compare_errmsg(f->cmp), "\"prompt\""));
+	write_file(path, "# only a comment\n\n");
+	assert_int_equal(llmk_compare_load_jsonl(f->cmp, path), LLMK_E_INVALID_ARG);
+	assert_non_null(strstr(llmk_compare_errmsg(f->cmp), "no cases"));
+	assert_int_equal(llmk_compare_case_count(f->cmp), 0);
+	llmk_compare_free(NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_three_models_side_by_side, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_streamed_time_to_first_token, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_evaluate_dataset, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_scorers_one_by_one, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
+	};
+	return cmocka_run_group_tests_name("compare", tests, NULL, NULL);
+}
