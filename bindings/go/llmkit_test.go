@@ -439,6 +439,7 @@ func TestStreamChannelCancel(t *testing.T) {
 	c := newTestClient(t)
 	srv.push(t, 200, "openai/chat_stream.sse", "write_size=30", "delay_ms=100")
 	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	var start time.Time
 	s := c.StreamChan(ctx, []Message{User("hi")})
 	for e := range s.Events {

@@ -275,3 +275,9 @@ def test_memory_10000_requests(server, client):
     assert served == n + warm
     print("RSS %d KiB -> %d KiB over %d requests (growth %d KiB)" % (before, before + grown, n, grown))
     assert grown <= 5 * 1024
+
+
+def test_installed_package_is_tested():
+    if os.environ.get("LLMKIT_EXPECT_INSTALLED"):
+        here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        assert not os.path.abspath(llmkit.__file__).startswith(here + os.sep), llmkit.__file__
