@@ -281,3 +281,26 @@ def test_installed_package_is_tested():
     if os.environ.get("LLMKIT_EXPECT_INSTALLED"):
         here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         assert not os.path.abspath(llmkit.__file__).startswith(here + os.sep), llmkit.__file__
+
+
+@pytest.mark.skipif(not llmkit.compare_available(), reason="the loaded libllmkit has no llmk_compare_new")
+def test_compare(server, client):
+    with llmkit.Client("openai/gpt-4o", base_url=server.url, api_key="k", options={"max_retries": 0}) as other:
+        server.push(200, "openai/chat_completion.json", repeat=4)
+        res = llmkit.compare([client, other], [{"prompt": "Say hello", "expected": "assist", "scorer": "contains"},
+                                               {"prompt": "Say hi", "expected": "nope", "scorer": "exact"}])
+    assert [r.model for r in res] == ["openai/gpt-4o-mini", "openai/gpt-4o"]
+    for r in res:
+        assert (r.runs, r.ok, r.input_tokens, r.output_tokens) == (2, 2, 38, 20)
+        assert r.score == pytest.approx(0.5)
+        assert r.latency_ms is not None and r.latency_ms >= 0
+        assert [(a.case, a.run, a.score) for a in r.answers] == [(0, 0, 1.0), (1, 0, 0.0)]
+        assert r.answers[0].response.text == "Hello! How can I assist you today?"
+    assert server.count() == 4
+
+
+def test_compare_availability_follows_the_library():
+    assert llmkit.compare_available() == hasattr(_raw._lib, "llmk_compare_new")
+    if not llmkit.compare_available():
+        with pytest.raises(llmkit.UnsupportedError, match="llmk_compare_new"):
+            llmkit.compare(["openai/x"], "hi")
