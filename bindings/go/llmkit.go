@@ -186,7 +186,7 @@ func NewClient(model string, opts ...Opt) (*Client, error) {
 	defer C.free(unsafe.Pointer(cm))
 	var p *C.llmk_client
 	if st := C.llmk_client_new(&p, cm); st != C.LLMK_OK {
-		return nil, statusError(st, fmt.Sprintf("cannot create a client for %q", model))
+		return nil, statusError(st, fmt.Sprintf("cannot create a client for %q: %s", model, C.GoString(C.llmk_strerror(st))))
 	}
 	c := &Client{p: p}
 	s := setter{

@@ -15,13 +15,14 @@ from .client import (Cancel, ChatResponse, Client, EmbedResponse, Image, ImageRe
                      SpeechResponse, Stream, StreamEvent, ToolCall, TranscriptionResponse, Usage, options,
                      providers, version)
 from .compare import ModelResult, Run, compare
+from .compare import available as compare_available
 from .errors import *  # noqa: F401,F403 - one exception class per status
 from .errors import ERRORS, LLMKitError, error_for
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Cancel", "ChatResponse", "Client", "EmbedResponse", "EventType", "Finish", "Image", "ImageResponse", "Kind",
+    "Cancel", "ChatResponse", "compare_available", "Client", "EmbedResponse", "EventType", "Finish", "Image", "ImageResponse", "Kind",
     "LLMKitError", "MissingSymbolError", "ModelResult", "Option", "Response", "Role", "Run", "Segment",
     "SpeechResponse", "Status", "Stream", "StreamEvent", "ToolCall", "TranscriptionResponse", "Usage", "compare",
     "error_for", "ERRORS", "options", "providers", "raw", "version",

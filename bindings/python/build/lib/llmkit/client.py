@@ -399,7 +399,7 @@ class Client:
         p = ctypes.POINTER(_raw.llmk_client)()
         st = _raw.llmk_client_new(ctypes.byref(p), _b(model))
         if st != _raw.LLMK_OK:
-            raise error_for(st, "cannot create a client for %r" % model)
+            raise error_for(st, "cannot create a client for %r: %s" % (model, _s(_raw.llmk_strerror(st))))
         self._ptr = p
         try:
             if base_url is not None:
