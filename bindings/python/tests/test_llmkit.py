@@ -304,3 +304,23 @@ def test_compare_availability_follows_the_library():
     if not llmkit.compare_available():
         with pytest.raises(llmkit.UnsupportedError, match="llmk_compare_new"):
             llmkit.compare(["openai/x"], "hi")
+
+
+def test_one_client_from_several_threads(server, client):
+    server.push(200, "openai/chat_completion.json", repeat=200)
+    errors, texts = [], []
+
+    def work():
+        try:
+            for _ in range(50):
+                texts.append(client.chat("hi").text)
+        except Exception as e:  # reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and len(texts) == 200 and set(texts) == {"Hello! How can I assist you today?"}
+    assert server.count() == 200
