@@ -228,6 +228,91 @@ const (
 	LogLevelDebug LogLevel = 4 // LLMK_LOG_DEBUG
 )
 
+// Poll: Readiness bits of llmk_multi_fds().
+type Poll int32
+
+// Values of enum llmk_poll.
+const (
+	PollIn  Poll = 1 // LLMK_POLL_IN
+	PollOut Poll = 2 // LLMK_POLL_OUT
+)
+
+// Route: Router strategies (LLMK_ROUTER_STRATEGY).
+type Route int32
+
+// Values of enum llmk_route.
+const (
+	RouteFallback  Route = 1 // LLMK_ROUTE_FALLBACK
+	RouteWeighted  Route = 2 // LLMK_ROUTE_WEIGHTED
+	RouteLeastBusy Route = 3 // LLMK_ROUTE_LEAST_BUSY
+)
+
+// RouterOption: Router options (llmk_router_set_i64()).
+type RouterOption int32
+
+// Values of enum llmk_router_option.
+const (
+	RouterOptionStrategy     RouterOption = 1 // LLMK_ROUTER_STRATEGY
+	RouterOptionFallbackOn   RouterOption = 2 // LLMK_ROUTER_FALLBACK_ON
+	RouterOptionAllowedFails RouterOption = 3 // LLMK_ROUTER_ALLOWED_FAILS
+	RouterOptionCooldownMs   RouterOption = 4 // LLMK_ROUTER_COOLDOWN_MS
+)
+
+// CompareOption: Compare options (llmk_compare_set_i64()).
+type CompareOption int32
+
+// Values of enum llmk_compare_option.
+const (
+	CompareOptionRepeat      CompareOption = 1 // LLMK_COMPARE_REPEAT
+	CompareOptionStream      CompareOption = 2 // LLMK_COMPARE_STREAM
+	CompareOptionMaxInFlight CompareOption = 3 // LLMK_COMPARE_MAX_IN_FLIGHT
+)
+
+// Scorer: How an answer is scored against the expected one (0 or 1, similarity in between).
+type Scorer int32
+
+// Values of enum llmk_scorer.
+const (
+	ScorerNone       Scorer = 0 // LLMK_SCORE_NONE
+	ScorerExact      Scorer = 1 // LLMK_SCORE_EXACT
+	ScorerContains   Scorer = 2 // LLMK_SCORE_CONTAINS
+	ScorerRegex      Scorer = 3 // LLMK_SCORE_REGEX
+	ScorerJSON       Scorer = 4 // LLMK_SCORE_JSON
+	ScorerSimilarity Scorer = 5 // LLMK_SCORE_SIMILARITY
+)
+
+// Metric: Figures per model (llmk_compare_metric()), over the runs finished so far.
+type Metric int32
+
+// Values of enum llmk_metric.
+const (
+	MetricRuns         Metric = 1  // LLMK_METRIC_RUNS
+	MetricOK           Metric = 2  // LLMK_METRIC_OK
+	MetricLatencyMs    Metric = 3  // LLMK_METRIC_LATENCY_MS
+	MetricTTFTMs       Metric = 4  // LLMK_METRIC_TTFT_MS
+	MetricTokensPerS   Metric = 5  // LLMK_METRIC_TOKENS_PER_S
+	MetricInputTokens  Metric = 6  // LLMK_METRIC_INPUT_TOKENS
+	MetricOutputTokens Metric = 7  // LLMK_METRIC_OUTPUT_TOKENS
+	MetricCachedTokens Metric = 8  // LLMK_METRIC_CACHED_TOKENS
+	MetricCostUSD      Metric = 9  // LLMK_METRIC_COST_USD
+	MetricScore        Metric = 10 // LLMK_METRIC_SCORE
+)
+
+// ModelInfo: What llmk_model_info() reports (passed as int32_t). Prices are USD per million tokens; -1 when
+// the provider publishes none. A cached-input or cache-write price of -1 means those tokens are
+// billed as input.
+type ModelInfo int32
+
+// Values of enum llmk_model_info.
+const (
+	ModelInfoInputPrice       ModelInfo = 1 // LLMK_INFO_INPUT_PRICE
+	ModelInfoOutputPrice      ModelInfo = 2 // LLMK_INFO_OUTPUT_PRICE
+	ModelInfoCachedInputPrice ModelInfo = 3 // LLMK_INFO_CACHED_INPUT_PRICE
+	ModelInfoCacheWritePrice  ModelInfo = 4 // LLMK_INFO_CACHE_WRITE_PRICE
+	ModelInfoContextTokens    ModelInfo = 5 // LLMK_INFO_CONTEXT_TOKENS
+	ModelInfoMaxOutputTokens  ModelInfo = 6 // LLMK_INFO_MAX_OUTPUT_TOKENS
+)
+
 // OptionTableRow is one row of LLMK_OPTION_TABLE.
 type OptionTableRow struct {
 	Name  string
@@ -328,11 +413,16 @@ type c_llmk_response = C.llmk_response
 type c_llmk_event = C.llmk_event
 type c_llmk_exchange = C.llmk_exchange
 type c_llmk_cancel = C.llmk_cancel
+type c_llmk_multi = C.llmk_multi
+type c_llmk_router = C.llmk_router
+type c_llmk_compare = C.llmk_compare
 type c_llmk_reply = C.llmk_reply
 type c_llmk_provider_table = C.llmk_provider_table
 type c_llmk_transport = C.llmk_transport
 type c_llmk_stream_fn = C.llmk_stream_fn
 type c_llmk_log_fn = C.llmk_log_fn
+type c_llmk_done_fn = C.llmk_done_fn
+type c_llmk_compare_fn = C.llmk_compare_fn
 
 // Version of the library actually loaded, as MAJOR*10000+MINOR*100+PATCH. Compare with
 // LLMK_VERSION_NUMBER to detect a header/library mismatch. Thread-safe.
@@ -979,6 +1069,222 @@ func llmk_client_replay(client *C.llmk_client, path *C.char) int32 {
 	return int32(C.llmk_client_replay(client, path))
 }
 
+// Creates an empty multi handle (at most 64 requests in flight).
+func llmk_multi_new(out **C.llmk_multi) int32 {
+	return int32(C.llmk_multi_new(out))
+}
+
+// Frees a multi handle. Requests not finished end with LLMK_E_CANCELLED and their on_done is
+// called. NULL-safe. Not from inside a callback.
+func llmk_multi_free(multi *C.llmk_multi) {
+	C.llmk_multi_free(multi)
+}
+
+// Most requests in flight at once (0: no limit; default 64); the others wait their turn in the
+// order they were added.
+func llmk_multi_set_limit(multi *C.llmk_multi, max_in_flight int32) int32 {
+	return int32(C.llmk_multi_set_limit(multi, C.int32_t(max_in_flight)))
+}
+
+// Adds a request: sent to `client` with llmk_stream() semantics when on_event is not NULL, else
+// llmk_send() semantics; on_done receives the response. Nothing is sent until the multi is driven.
+// The client and the request must stay alive (and the request unchanged) until on_done; one
+// request may be added many times, to one client or many.
+func llmk_multi_add(multi *C.llmk_multi, client *C.llmk_client, request *C.llmk_request, on_event C.llmk_stream_fn, on_done C.llmk_done_fn, user unsafe.Pointer) int32 {
+	return int32(C.llmk_multi_add(multi, client, request, on_event, on_done, user))
+}
+
+// Drives every request to its end, blocking; returns LLMK_OK, or LLMK_E_INVALID_ARG when called
+// from one of the multi's callbacks.
+func llmk_multi_run(multi *C.llmk_multi) int32 {
+	return int32(C.llmk_multi_run(multi))
+}
+
+// Moves every request on as far as possible without blocking (a request on a program's own
+// transport is the exception: it is performed whole). *running (may be NULL) is set to the number
+// of requests not finished.
+func llmk_multi_perform(multi *C.llmk_multi, running *C.int32_t) int32 {
+	return int32(C.llmk_multi_perform(multi, running))
+}
+
+// The file descriptors to watch before the next llmk_multi_perform(): up to `cap` of them are
+// written to fds[] with their LLMK_POLL_* bits in events[] (either may be NULL). Returns how many
+// there are (it may exceed cap). The set changes between performs: ask again each time.
+func llmk_multi_fds(multi *C.llmk_multi, fds *C.int32_t, events *C.int32_t, cap_ int) int {
+	return int(C.llmk_multi_fds(multi, fds, events, C.size_t(cap_)))
+}
+
+// Longest wait, in ms, before llmk_multi_perform() should be called even if no descriptor is ready
+// (0: call it now); -1 when nothing is running.
+func llmk_multi_timeout_ms(multi *C.llmk_multi) int64 {
+	return int64(C.llmk_multi_timeout_ms(multi))
+}
+
+// Waits until a descriptor is ready, the multi's own timeout passes, or timeout_ms (-1: no limit
+// of its own) — for programs without an event loop of their own.
+func llmk_multi_wait(multi *C.llmk_multi, timeout_ms int32) int32 {
+	return int32(C.llmk_multi_wait(multi, C.int32_t(timeout_ms)))
+}
+
+// Creates an empty router (strategy FALLBACK).
+func llmk_router_new(out **C.llmk_router) int32 {
+	return int32(C.llmk_router_new(out))
+}
+
+// Frees a router; its clients are not freed (they belong to the caller). No request may be in
+// flight on it. NULL-safe.
+func llmk_router_free(router *C.llmk_router) {
+	C.llmk_router_free(router)
+}
+
+// Sets a router option (LLMK_ROUTER_*). LLMK_E_UNKNOWN_OPTION for an unknown id,
+// LLMK_E_INVALID_ARG for a bad value. Not thread-safe.
+func llmk_router_set_i64(router *C.llmk_router, option int32, value int64) int32 {
+	return int32(C.llmk_router_set_i64(router, C.int32_t(option), C.int64_t(value)))
+}
+
+// Adds a deployment: a configured client (not copied, not owned: it must outlive the router), a
+// unique name without ',' or '=' (at most 127 bytes) and a weight > 0 (used by
+// LLMK_ROUTE_WEIGHTED). LLMK_E_CONFIG when the name is taken. Not thread-safe.
+func llmk_router_add(router *C.llmk_router, client *C.llmk_client, name *C.char, weight float64) int32 {
+	return int32(C.llmk_router_add(router, client, name, C.double(weight)))
+}
+
+// Sends a request through the router, as llmk_send() does to one client. When every deployment is
+// cooling down: LLMK_E_OVERLOADED, with llmk_response_retry_after_ms() saying when the first is
+// back.
+func llmk_router_send(router *C.llmk_router, request *C.llmk_request, out **C.llmk_response) int32 {
+	return int32(C.llmk_router_send(router, request, out))
+}
+
+// Streams a request through the router, as llmk_stream() does. Falls back only while no event has
+// reached on_event.
+func llmk_router_stream(router *C.llmk_router, request *C.llmk_request, on_event C.llmk_stream_fn, user unsafe.Pointer, out **C.llmk_response) int32 {
+	return int32(C.llmk_router_stream(router, request, on_event, user, out))
+}
+
+// Number of deployments, and 1 while deployment i (in the order added) is cooling down, 0 when
+// available, -1 when out of range.
+func llmk_router_count(router *C.llmk_router) int {
+	return int(C.llmk_router_count(router))
+}
+
+// llmk_router_cooling is the C function of the same name.
+func llmk_router_cooling(router *C.llmk_router, i int) int32 {
+	return int32(C.llmk_router_cooling(router, C.size_t(i)))
+}
+
+// Router: name of the deployment that gave this response ("" when not sent through a router).
+func llmk_response_deployment(response *C.llmk_response) *C.char {
+	return C.llmk_response_deployment(response)
+}
+
+// Router: every deployment tried, in order, with its outcome:
+// "primary=LLMK_E_RATE_LIMITED,backup=LLMK_OK" ("" outside a router).
+func llmk_response_tried(response *C.llmk_response) *C.char {
+	return C.llmk_response_tried(response)
+}
+
+// Cost of a response in USD, from its token usage and the price of its model (the built-in table
+// or llmk_model_set_price()): non-cached input, cached input, cache writes and output (reasoning
+// included) each at their price. LLMK_E_NOT_FOUND when no price is known for the model,
+// LLMK_E_INVALID_ARG when the response has no token usage.
+func llmk_response_cost(response *C.llmk_response, usd *C.double) int32 {
+	return int32(C.llmk_response_cost(response, usd))
+}
+
+// Creates an empty comparison.
+func llmk_compare_new(out **C.llmk_compare) int32 {
+	return int32(C.llmk_compare_new(out))
+}
+
+// Frees a comparison, its results and the clients it created. NULL-safe.
+func llmk_compare_free(cmp *C.llmk_compare) {
+	C.llmk_compare_free(cmp)
+}
+
+// Sets an option (LLMK_COMPARE_*).
+func llmk_compare_set_i64(cmp *C.llmk_compare, option int32, value int64) int32 {
+	return int32(C.llmk_compare_set_i64(cmp, C.int32_t(option), C.int64_t(value)))
+}
+
+// Adds a model by its "provider/model" string: a client is created as by llmk_client_new() (keys
+// and base URLs from the environment).
+func llmk_compare_add_model(cmp *C.llmk_compare, model *C.char) int32 {
+	return int32(C.llmk_compare_add_model(cmp, model))
+}
+
+// Adds a configured client (not owned; it must outlive the comparison) under a label (NULL:
+// "provider/model").
+func llmk_compare_add_client(cmp *C.llmk_compare, client *C.llmk_client, label *C.char) int32 {
+	return int32(C.llmk_compare_add_client(cmp, client, label))
+}
+
+// Adds a case: a request (not copied: it must outlive the run) and, to score it, the expected
+// answer and an LLMK_SCORE_* (LLMK_SCORE_NONE and NULL to just compare). LLMK_E_INVALID_ARG for a
+// regular expression that does not compile or a scorer without an expected answer.
+func llmk_compare_add_case(cmp *C.llmk_compare, request *C.llmk_request, expected *C.char, scorer int32) int32 {
+	return int32(C.llmk_compare_add_case(cmp, request, expected, C.int32_t(scorer)))
+}
+
+// Adds the cases of a JSONL file, one chat case per line: {"prompt": "...", "system": "...",
+// "expected": "...", "scorer": "contains", "max_tokens": 100, "temperature": 0}; only "prompt" is
+// required; the scorer defaults to "contains" when "expected" is given. Blank lines and lines
+// starting with '#' are skipped. All or nothing: on an error no case is added and
+// llmk_compare_errmsg() names the line.
+func llmk_compare_load_jsonl(cmp *C.llmk_compare, path *C.char) int32 {
+	return int32(C.llmk_compare_load_jsonl(cmp, path))
+}
+
+// The client that embeds answers for LLMK_SCORE_SIMILARITY (not owned).
+func llmk_compare_set_embedder(cmp *C.llmk_compare, client *C.llmk_client) int32 {
+	return int32(C.llmk_compare_set_embedder(cmp, client))
+}
+
+// Runs every case on every model `repeat` times, concurrently, calling on_result (may be NULL) as
+// runs finish. Returns LLMK_OK when all runs were made, whatever their outcome (see
+// llmk_compare_metric() and llmk_compare_response()); an error when the comparison could not run.
+// Running again replaces the previous results.
+func llmk_compare_run(cmp *C.llmk_compare, on_result C.llmk_compare_fn, user unsafe.Pointer) int32 {
+	return int32(C.llmk_compare_run(cmp, on_result, user))
+}
+
+// Models (in the order added) and their labels; cases.
+func llmk_compare_model_count(cmp *C.llmk_compare) int {
+	return int(C.llmk_compare_model_count(cmp))
+}
+
+// llmk_compare_model is the C function of the same name.
+func llmk_compare_model(cmp *C.llmk_compare, model int) *C.char {
+	return C.llmk_compare_model(cmp, C.size_t(model))
+}
+
+// llmk_compare_case_count is the C function of the same name.
+func llmk_compare_case_count(cmp *C.llmk_compare) int {
+	return int(C.llmk_compare_case_count(cmp))
+}
+
+// A figure (LLMK_METRIC_*) of a model over the runs finished; -1 when not known.
+func llmk_compare_metric(cmp *C.llmk_compare, model int, metric int32) float64 {
+	return float64(C.llmk_compare_metric(cmp, C.size_t(model), C.int32_t(metric)))
+}
+
+// The response of one run (owned by the comparison, valid until the next run or free), NULL when
+// out of range or not finished.
+func llmk_compare_response(cmp *C.llmk_compare, model int, case_index int, run int) *C.llmk_response {
+	return C.llmk_compare_response(cmp, C.size_t(model), C.size_t(case_index), C.size_t(run))
+}
+
+// The score of one run (0..1), -1 when not scored or not finished.
+func llmk_compare_score(cmp *C.llmk_compare, model int, case_index int, run int) float64 {
+	return float64(C.llmk_compare_score(cmp, C.size_t(model), C.size_t(case_index), C.size_t(run)))
+}
+
+// Detail of the last error of the comparison ("" if none).
+func llmk_compare_errmsg(cmp *C.llmk_compare) *C.char {
+	return C.llmk_compare_errmsg(cmp)
+}
+
 // Number of providers known (built-in and registered), and the name of provider i (NULL if out of
 // range): built-in ones first, in a fixed order, then registered ones. A registered provider's
 // name is valid until it is unregistered.
@@ -1088,6 +1394,40 @@ func llmk_reply_audio(reply *C.llmk_reply, data *C.uint8_t, len_ int, mime *C.ch
 // Records a failure with a message; returns `status` for convenience.
 func llmk_reply_error(reply *C.llmk_reply, status int32, message *C.char) int32 {
 	return int32(C.llmk_reply_error(reply, C.int32_t(status), message))
+}
+
+// Number of models in the table: the built-in rows, then models added by llmk_model_set_price()
+// that have no built-in row. Thread-safe.
+func llmk_model_count() int {
+	return int(C.llmk_model_count())
+}
+
+// Key ("provider/model") of model i, in the order of llmk_model_count(); NULL if out of range.
+// Static storage, valid for the life of the process. Thread-safe.
+func llmk_model_name(i int) *C.char {
+	return C.llmk_model_name(C.size_t(i))
+}
+
+// One figure (LLMK_INFO_*) of a model, looked up by the rules above, into *out (-1 when not
+// published). A caller's price from llmk_model_set_price() wins over the built-in one.
+// LLMK_E_NOT_FOUND for a model the table does not know, LLMK_E_INVALID_ARG for a NULL argument or
+// an unknown `which`. Thread-safe.
+func llmk_model_info(model *C.char, which int32, out *C.double) int32 {
+	return int32(C.llmk_model_info(model, C.int32_t(which), out))
+}
+
+// Sets the prices of a model ("provider/model", exact key; a family key such as
+// "openai/gpt-4o-mini" also prices its dated snapshots), in USD per million tokens: input and
+// output >= 0, cached_input and cache_write >= 0 or -1 (billed as input). Replaces the built-in
+// prices or adds the model. Process-wide, lasts until the process ends, thread-safe; costs
+// computed afterwards use it. LLMK_E_INVALID_ARG for a bad key or price, LLMK_E_NOMEM.
+func llmk_model_set_price(model *C.char, input float64, output float64, cached_input float64, cache_write float64) int32 {
+	return int32(C.llmk_model_set_price(model, C.double(input), C.double(output), C.double(cached_input), C.double(cache_write)))
+}
+
+// Date the built-in prices were read from the providers' pages, "YYYY-MM-DD". Static storage.
+func llmk_model_table_date() *C.char {
+	return C.llmk_model_table_date()
 }
 
 // Initialises a transport table: zeroes it and sets struct_size.

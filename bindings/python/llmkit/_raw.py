@@ -337,6 +337,118 @@ class LogLevel(enum.IntEnum):
     INFO = 3
     DEBUG = 4
 
+# Readiness bits of llmk_multi_fds().
+LLMK_POLL_IN = 1
+LLMK_POLL_OUT = 2
+
+
+class Poll(enum.IntEnum):
+    """enum llmk_poll"""
+    IN = 1
+    OUT = 2
+
+# Router strategies (LLMK_ROUTER_STRATEGY).
+LLMK_ROUTE_FALLBACK = 1
+LLMK_ROUTE_WEIGHTED = 2
+LLMK_ROUTE_LEAST_BUSY = 3
+
+
+class Route(enum.IntEnum):
+    """enum llmk_route"""
+    FALLBACK = 1
+    WEIGHTED = 2
+    LEAST_BUSY = 3
+
+# Router options (llmk_router_set_i64()).
+LLMK_ROUTER_STRATEGY = 1
+LLMK_ROUTER_FALLBACK_ON = 2
+LLMK_ROUTER_ALLOWED_FAILS = 3
+LLMK_ROUTER_COOLDOWN_MS = 4
+
+
+class RouterOption(enum.IntEnum):
+    """enum llmk_router_option"""
+    STRATEGY = 1
+    FALLBACK_ON = 2
+    ALLOWED_FAILS = 3
+    COOLDOWN_MS = 4
+
+# Compare options (llmk_compare_set_i64()).
+LLMK_COMPARE_REPEAT = 1
+LLMK_COMPARE_STREAM = 2
+LLMK_COMPARE_MAX_IN_FLIGHT = 3
+
+
+class CompareOption(enum.IntEnum):
+    """enum llmk_compare_option"""
+    REPEAT = 1
+    STREAM = 2
+    MAX_IN_FLIGHT = 3
+
+# How an answer is scored against the expected one (0 or 1, similarity in between).
+LLMK_SCORE_NONE = 0
+LLMK_SCORE_EXACT = 1
+LLMK_SCORE_CONTAINS = 2
+LLMK_SCORE_REGEX = 3
+LLMK_SCORE_JSON = 4
+LLMK_SCORE_SIMILARITY = 5
+
+
+class Scorer(enum.IntEnum):
+    """enum llmk_scorer"""
+    NONE = 0
+    EXACT = 1
+    CONTAINS = 2
+    REGEX = 3
+    JSON = 4
+    SIMILARITY = 5
+
+# Figures per model (llmk_compare_metric()), over the runs finished so far.
+LLMK_METRIC_RUNS = 1
+LLMK_METRIC_OK = 2
+LLMK_METRIC_LATENCY_MS = 3
+LLMK_METRIC_TTFT_MS = 4
+LLMK_METRIC_TOKENS_PER_S = 5
+LLMK_METRIC_INPUT_TOKENS = 6
+LLMK_METRIC_OUTPUT_TOKENS = 7
+LLMK_METRIC_CACHED_TOKENS = 8
+LLMK_METRIC_COST_USD = 9
+LLMK_METRIC_SCORE = 10
+
+
+class Metric(enum.IntEnum):
+    """enum llmk_metric"""
+    RUNS = 1
+    OK = 2
+    LATENCY_MS = 3
+    TTFT_MS = 4
+    TOKENS_PER_S = 5
+    INPUT_TOKENS = 6
+    OUTPUT_TOKENS = 7
+    CACHED_TOKENS = 8
+    COST_USD = 9
+    SCORE = 10
+
+# What llmk_model_info() reports (passed as int32_t). Prices are USD per million tokens; -1 when
+# the provider publishes none. A cached-input or cache-write price of -1 means those tokens are
+# billed as input.
+LLMK_INFO_INPUT_PRICE = 1
+LLMK_INFO_OUTPUT_PRICE = 2
+LLMK_INFO_CACHED_INPUT_PRICE = 3
+LLMK_INFO_CACHE_WRITE_PRICE = 4
+LLMK_INFO_CONTEXT_TOKENS = 5
+LLMK_INFO_MAX_OUTPUT_TOKENS = 6
+
+
+class ModelInfo(enum.IntEnum):
+    """enum llmk_model_info"""
+    INPUT_PRICE = 1
+    OUTPUT_PRICE = 2
+    CACHED_INPUT_PRICE = 3
+    CACHE_WRITE_PRICE = 4
+    CONTEXT_TOKENS = 5
+    MAX_OUTPUT_TOKENS = 6
+
 
 # ---- X-macro tables ---------------------------------------------------------------------------
 
@@ -445,6 +557,18 @@ class llmk_cancel(Structure):
     """Opaque handle (typedef struct llmk_cancel llmk_cancel)."""
 
 
+class llmk_multi(Structure):
+    """Opaque handle (typedef struct llmk_multi llmk_multi)."""
+
+
+class llmk_router(Structure):
+    """Opaque handle (typedef struct llmk_router llmk_router)."""
+
+
+class llmk_compare(Structure):
+    """Opaque handle (typedef struct llmk_compare llmk_compare)."""
+
+
 class llmk_reply(Structure):
     """Opaque handle (typedef struct llmk_reply llmk_reply)."""
 
@@ -457,6 +581,13 @@ llmk_stream_fn = CFUNCTYPE(c_int32, POINTER(llmk_event), c_void_p)
 # Log callback: one line (no newline), valid during the call. Lines never contain a credential.
 # Called on the sending thread.
 llmk_log_fn = CFUNCTYPE(None, c_int32, c_char_p, c_void_p)
+# Called once per request added to a multi, when it has finished (successfully or not), on the
+# thread driving the multi. The callee owns `response` and frees it with llmk_response_free(); it
+# is NULL only when not even a response could be allocated. May call llmk_multi_add().
+llmk_done_fn = CFUNCTYPE(None, POINTER(llmk_response), c_void_p)
+# Called as each run finishes (on the thread in llmk_compare_run()); the figures already include
+# it. The response stays owned by the compare.
+llmk_compare_fn = CFUNCTYPE(None, POINTER(llmk_compare), c_size_t, c_size_t, c_size_t, POINTER(llmk_response), c_void_p)
 
 # ---- Callback tables --------------------------------------------------------------------------
 
@@ -883,6 +1014,147 @@ llmk_client_record = bind(_lib, _missing, "llmk_client_record", c_int32, [POINTE
 # when the file cannot be read, LLMK_E_PROTOCOL when it is not a cassette.
 llmk_client_replay = bind(_lib, _missing, "llmk_client_replay", c_int32, [POINTER(llmk_client), c_char_p])
 
+# Creates an empty multi handle (at most 64 requests in flight).
+llmk_multi_new = bind(_lib, _missing, "llmk_multi_new", c_int32, [POINTER(POINTER(llmk_multi))])
+
+# Frees a multi handle. Requests not finished end with LLMK_E_CANCELLED and their on_done is
+# called. NULL-safe. Not from inside a callback.
+llmk_multi_free = bind(_lib, _missing, "llmk_multi_free", None, [POINTER(llmk_multi)])
+
+# Most requests in flight at once (0: no limit; default 64); the others wait their turn in the
+# order they were added.
+llmk_multi_set_limit = bind(_lib, _missing, "llmk_multi_set_limit", c_int32, [POINTER(llmk_multi), c_int32])
+
+# Adds a request: sent to `client` with llmk_stream() semantics when on_event is not NULL, else
+# llmk_send() semantics; on_done receives the response. Nothing is sent until the multi is driven.
+# The client and the request must stay alive (and the request unchanged) until on_done; one
+# request may be added many times, to one client or many.
+llmk_multi_add = bind(_lib, _missing, "llmk_multi_add", c_int32, [POINTER(llmk_multi), POINTER(llmk_client), POINTER(llmk_request), llmk_stream_fn, llmk_done_fn, c_void_p])
+
+# Drives every request to its end, blocking; returns LLMK_OK, or LLMK_E_INVALID_ARG when called
+# from one of the multi's callbacks.
+llmk_multi_run = bind(_lib, _missing, "llmk_multi_run", c_int32, [POINTER(llmk_multi)])
+
+# Moves every request on as far as possible without blocking (a request on a program's own
+# transport is the exception: it is performed whole). *running (may be NULL) is set to the number
+# of requests not finished.
+llmk_multi_perform = bind(_lib, _missing, "llmk_multi_perform", c_int32, [POINTER(llmk_multi), POINTER(c_int32)])
+
+# The file descriptors to watch before the next llmk_multi_perform(): up to `cap` of them are
+# written to fds[] with their LLMK_POLL_* bits in events[] (either may be NULL). Returns how many
+# there are (it may exceed cap). The set changes between performs: ask again each time.
+llmk_multi_fds = bind(_lib, _missing, "llmk_multi_fds", c_size_t, [POINTER(llmk_multi), POINTER(c_int32), POINTER(c_int32), c_size_t])
+
+# Longest wait, in ms, before llmk_multi_perform() should be called even if no descriptor is ready
+# (0: call it now); -1 when nothing is running.
+llmk_multi_timeout_ms = bind(_lib, _missing, "llmk_multi_timeout_ms", c_int64, [POINTER(llmk_multi)])
+
+# Waits until a descriptor is ready, the multi's own timeout passes, or timeout_ms (-1: no limit
+# of its own) — for programs without an event loop of their own.
+llmk_multi_wait = bind(_lib, _missing, "llmk_multi_wait", c_int32, [POINTER(llmk_multi), c_int32])
+
+# Creates an empty router (strategy FALLBACK).
+llmk_router_new = bind(_lib, _missing, "llmk_router_new", c_int32, [POINTER(POINTER(llmk_router))])
+
+# Frees a router; its clients are not freed (they belong to the caller). No request may be in
+# flight on it. NULL-safe.
+llmk_router_free = bind(_lib, _missing, "llmk_router_free", None, [POINTER(llmk_router)])
+
+# Sets a router option (LLMK_ROUTER_*). LLMK_E_UNKNOWN_OPTION for an unknown id,
+# LLMK_E_INVALID_ARG for a bad value. Not thread-safe.
+llmk_router_set_i64 = bind(_lib, _missing, "llmk_router_set_i64", c_int32, [POINTER(llmk_router), c_int32, c_int64])
+
+# Adds a deployment: a configured client (not copied, not owned: it must outlive the router), a
+# unique name without ',' or '=' (at most 127 bytes) and a weight > 0 (used by
+# LLMK_ROUTE_WEIGHTED). LLMK_E_CONFIG when the name is taken. Not thread-safe.
+llmk_router_add = bind(_lib, _missing, "llmk_router_add", c_int32, [POINTER(llmk_router), POINTER(llmk_client), c_char_p, c_double])
+
+# Sends a request through the router, as llmk_send() does to one client. When every deployment is
+# cooling down: LLMK_E_OVERLOADED, with llmk_response_retry_after_ms() saying when the first is
+# back.
+llmk_router_send = bind(_lib, _missing, "llmk_router_send", c_int32, [POINTER(llmk_router), POINTER(llmk_request), POINTER(POINTER(llmk_response))])
+
+# Streams a request through the router, as llmk_stream() does. Falls back only while no event has
+# reached on_event.
+llmk_router_stream = bind(_lib, _missing, "llmk_router_stream", c_int32, [POINTER(llmk_router), POINTER(llmk_request), llmk_stream_fn, c_void_p, POINTER(POINTER(llmk_response))])
+
+# Number of deployments, and 1 while deployment i (in the order added) is cooling down, 0 when
+# available, -1 when out of range.
+llmk_router_count = bind(_lib, _missing, "llmk_router_count", c_size_t, [POINTER(llmk_router)])
+
+llmk_router_cooling = bind(_lib, _missing, "llmk_router_cooling", c_int32, [POINTER(llmk_router), c_size_t])
+
+# Router: name of the deployment that gave this response ("" when not sent through a router).
+llmk_response_deployment = bind(_lib, _missing, "llmk_response_deployment", c_char_p, [POINTER(llmk_response)])
+
+# Router: every deployment tried, in order, with its outcome:
+# "primary=LLMK_E_RATE_LIMITED,backup=LLMK_OK" ("" outside a router).
+llmk_response_tried = bind(_lib, _missing, "llmk_response_tried", c_char_p, [POINTER(llmk_response)])
+
+# Cost of a response in USD, from its token usage and the price of its model (the built-in table
+# or llmk_model_set_price()): non-cached input, cached input, cache writes and output (reasoning
+# included) each at their price. LLMK_E_NOT_FOUND when no price is known for the model,
+# LLMK_E_INVALID_ARG when the response has no token usage.
+llmk_response_cost = bind(_lib, _missing, "llmk_response_cost", c_int32, [POINTER(llmk_response), POINTER(c_double)])
+
+# Creates an empty comparison.
+llmk_compare_new = bind(_lib, _missing, "llmk_compare_new", c_int32, [POINTER(POINTER(llmk_compare))])
+
+# Frees a comparison, its results and the clients it created. NULL-safe.
+llmk_compare_free = bind(_lib, _missing, "llmk_compare_free", None, [POINTER(llmk_compare)])
+
+# Sets an option (LLMK_COMPARE_*).
+llmk_compare_set_i64 = bind(_lib, _missing, "llmk_compare_set_i64", c_int32, [POINTER(llmk_compare), c_int32, c_int64])
+
+# Adds a model by its "provider/model" string: a client is created as by llmk_client_new() (keys
+# and base URLs from the environment).
+llmk_compare_add_model = bind(_lib, _missing, "llmk_compare_add_model", c_int32, [POINTER(llmk_compare), c_char_p])
+
+# Adds a configured client (not owned; it must outlive the comparison) under a label (NULL:
+# "provider/model").
+llmk_compare_add_client = bind(_lib, _missing, "llmk_compare_add_client", c_int32, [POINTER(llmk_compare), POINTER(llmk_client), c_char_p])
+
+# Adds a case: a request (not copied: it must outlive the run) and, to score it, the expected
+# answer and an LLMK_SCORE_* (LLMK_SCORE_NONE and NULL to just compare). LLMK_E_INVALID_ARG for a
+# regular expression that does not compile or a scorer without an expected answer.
+llmk_compare_add_case = bind(_lib, _missing, "llmk_compare_add_case", c_int32, [POINTER(llmk_compare), POINTER(llmk_request), c_char_p, c_int32])
+
+# Adds the cases of a JSONL file, one chat case per line: {"prompt": "...", "system": "...",
+# "expected": "...", "scorer": "contains", "max_tokens": 100, "temperature": 0}; only "prompt" is
+# required; the scorer defaults to "contains" when "expected" is given. Blank lines and lines
+# starting with '#' are skipped. All or nothing: on an error no case is added and
+# llmk_compare_errmsg() names the line.
+llmk_compare_load_jsonl = bind(_lib, _missing, "llmk_compare_load_jsonl", c_int32, [POINTER(llmk_compare), c_char_p])
+
+# The client that embeds answers for LLMK_SCORE_SIMILARITY (not owned).
+llmk_compare_set_embedder = bind(_lib, _missing, "llmk_compare_set_embedder", c_int32, [POINTER(llmk_compare), POINTER(llmk_client)])
+
+# Runs every case on every model `repeat` times, concurrently, calling on_result (may be NULL) as
+# runs finish. Returns LLMK_OK when all runs were made, whatever their outcome (see
+# llmk_compare_metric() and llmk_compare_response()); an error when the comparison could not run.
+# Running again replaces the previous results.
+llmk_compare_run = bind(_lib, _missing, "llmk_compare_run", c_int32, [POINTER(llmk_compare), llmk_compare_fn, c_void_p])
+
+# Models (in the order added) and their labels; cases.
+llmk_compare_model_count = bind(_lib, _missing, "llmk_compare_model_count", c_size_t, [POINTER(llmk_compare)])
+
+llmk_compare_model = bind(_lib, _missing, "llmk_compare_model", c_char_p, [POINTER(llmk_compare), c_size_t])
+
+llmk_compare_case_count = bind(_lib, _missing, "llmk_compare_case_count", c_size_t, [POINTER(llmk_compare)])
+
+# A figure (LLMK_METRIC_*) of a model over the runs finished; -1 when not known.
+llmk_compare_metric = bind(_lib, _missing, "llmk_compare_metric", c_double, [POINTER(llmk_compare), c_size_t, c_int32])
+
+# The response of one run (owned by the comparison, valid until the next run or free), NULL when
+# out of range or not finished.
+llmk_compare_response = bind(_lib, _missing, "llmk_compare_response", POINTER(llmk_response), [POINTER(llmk_compare), c_size_t, c_size_t, c_size_t])
+
+# The score of one run (0..1), -1 when not scored or not finished.
+llmk_compare_score = bind(_lib, _missing, "llmk_compare_score", c_double, [POINTER(llmk_compare), c_size_t, c_size_t, c_size_t])
+
+# Detail of the last error of the comparison ("" if none).
+llmk_compare_errmsg = bind(_lib, _missing, "llmk_compare_errmsg", c_char_p, [POINTER(llmk_compare)])
+
 # Number of providers known (built-in and registered), and the name of provider i (NULL if out of
 # range): built-in ones first, in a fixed order, then registered ones. A registered provider's
 # name is valid until it is unregistered.
@@ -949,6 +1221,30 @@ llmk_reply_audio = bind(_lib, _missing, "llmk_reply_audio", c_int32, [POINTER(ll
 
 # Records a failure with a message; returns `status` for convenience.
 llmk_reply_error = bind(_lib, _missing, "llmk_reply_error", c_int32, [POINTER(llmk_reply), c_int32, c_char_p])
+
+# Number of models in the table: the built-in rows, then models added by llmk_model_set_price()
+# that have no built-in row. Thread-safe.
+llmk_model_count = bind(_lib, _missing, "llmk_model_count", c_size_t, [])
+
+# Key ("provider/model") of model i, in the order of llmk_model_count(); NULL if out of range.
+# Static storage, valid for the life of the process. Thread-safe.
+llmk_model_name = bind(_lib, _missing, "llmk_model_name", c_char_p, [c_size_t])
+
+# One figure (LLMK_INFO_*) of a model, looked up by the rules above, into *out (-1 when not
+# published). A caller's price from llmk_model_set_price() wins over the built-in one.
+# LLMK_E_NOT_FOUND for a model the table does not know, LLMK_E_INVALID_ARG for a NULL argument or
+# an unknown `which`. Thread-safe.
+llmk_model_info = bind(_lib, _missing, "llmk_model_info", c_int32, [c_char_p, c_int32, POINTER(c_double)])
+
+# Sets the prices of a model ("provider/model", exact key; a family key such as
+# "openai/gpt-4o-mini" also prices its dated snapshots), in USD per million tokens: input and
+# output >= 0, cached_input and cache_write >= 0 or -1 (billed as input). Replaces the built-in
+# prices or adds the model. Process-wide, lasts until the process ends, thread-safe; costs
+# computed afterwards use it. LLMK_E_INVALID_ARG for a bad key or price, LLMK_E_NOMEM.
+llmk_model_set_price = bind(_lib, _missing, "llmk_model_set_price", c_int32, [c_char_p, c_double, c_double, c_double, c_double])
+
+# Date the built-in prices were read from the providers' pages, "YYYY-MM-DD". Static storage.
+llmk_model_table_date = bind(_lib, _missing, "llmk_model_table_date", c_char_p, [])
 
 # Initialises a transport table: zeroes it and sets struct_size.
 llmk_transport_init = bind(_lib, _missing, "llmk_transport_init", None, [POINTER(llmk_transport)])
@@ -1115,6 +1411,42 @@ FUNCTIONS = (
     "llmk_client_set_log",
     "llmk_client_record",
     "llmk_client_replay",
+    "llmk_multi_new",
+    "llmk_multi_free",
+    "llmk_multi_set_limit",
+    "llmk_multi_add",
+    "llmk_multi_run",
+    "llmk_multi_perform",
+    "llmk_multi_fds",
+    "llmk_multi_timeout_ms",
+    "llmk_multi_wait",
+    "llmk_router_new",
+    "llmk_router_free",
+    "llmk_router_set_i64",
+    "llmk_router_add",
+    "llmk_router_send",
+    "llmk_router_stream",
+    "llmk_router_count",
+    "llmk_router_cooling",
+    "llmk_response_deployment",
+    "llmk_response_tried",
+    "llmk_response_cost",
+    "llmk_compare_new",
+    "llmk_compare_free",
+    "llmk_compare_set_i64",
+    "llmk_compare_add_model",
+    "llmk_compare_add_client",
+    "llmk_compare_add_case",
+    "llmk_compare_load_jsonl",
+    "llmk_compare_set_embedder",
+    "llmk_compare_run",
+    "llmk_compare_model_count",
+    "llmk_compare_model",
+    "llmk_compare_case_count",
+    "llmk_compare_metric",
+    "llmk_compare_response",
+    "llmk_compare_score",
+    "llmk_compare_errmsg",
     "llmk_provider_count",
     "llmk_provider_name",
     "llmk_provider_capabilities",
@@ -1135,6 +1467,11 @@ FUNCTIONS = (
     "llmk_reply_image",
     "llmk_reply_audio",
     "llmk_reply_error",
+    "llmk_model_count",
+    "llmk_model_name",
+    "llmk_model_info",
+    "llmk_model_set_price",
+    "llmk_model_table_date",
     "llmk_transport_init",
     "llmk_client_set_transport",
     "llmk_exchange_method",
