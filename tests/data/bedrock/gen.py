@@ -86,8 +86,18 @@ def stream_exception(kind, msg):
     return out + exception(kind, body)
 
 
+def same_stream():
+    """tests/data/same/bedrock_stream.bin: the answer every provider gives in test_same."""
+    return (event("messageStart", {"role": "assistant"}) + text(0, "Paris") +
+            text(0, " is the capital of France.") + event("contentBlockStop", {"contentBlockIndex": 0}) +
+            event("messageStop", {"stopReason": "end_turn"}) +
+            event("metadata", {"usage": {"inputTokens": 12, "outputTokens": 8, "totalTokens": 20},
+                               "metrics": {"latencyMs": 200}}))
+
+
 def main():
     files = {
+        "../same/bedrock_stream.bin": same_stream(),
         "stream.bin": stream_text(),
         "stream_tools.bin": stream_tools(),
     }
