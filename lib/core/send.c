@@ -888,6 +888,8 @@ static void logf_(const llmk_client *c, int32_t level, const char *fmt, ...)
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	redact(line, c->api_key);
+	redact(line, c->aws_secret);
+	redact(line, c->aws_token);
 	c->log_fn(level, line, c->log_user);
 }
 
@@ -1000,8 +1002,11 @@ static llmk_status start(llmk_client *c, const llmk_request *req, int stream, ll
 		*out = r;
 	}
 	r->timing[LLMK_TIMING_TOTAL_MS] = llmk__now_ms() - t0;
-	if (r->error)
+	if (r->error) {
 		redact(r->error, c->api_key);
+		redact(r->error, c->aws_secret);
+		redact(r->error, c->aws_token);
+	}
 	if (r->status != LLMK_OK)
 		logf_(c, LLMK_LOG_ERROR, "#%lu %s failed after %d attempt(s): %s", n, c->provider->name, r->attempts,
 		      r->error ? r->error : llmk_strerror(r->status));

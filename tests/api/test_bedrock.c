@@ -540,6 +540,27 @@ static void test_http_errors(void **state)
 	llmk_request_free(r);
 }
 
+/* A service echoing the credentials it rejected: they leave the error
+ * text (and the log lines, checked at teardown). */
+static void test_echoed_credentials_redacted(void **state)
+{
+	static const char body[] = "{\"message\":\"The security token " TOKEN " is expired; secret " SECRET
+	                           " rejected\"}";
+	fx *f = *state;
+	llmk_request *r = chat_request("hi");
+	llmk_response *resp;
+
+	push(f, 403, "Content-Type: application/json\r\nx-amzn-ErrorType: ExpiredTokenException\r\n", body,
+	     sizeof(body) - 1, 0);
+	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_E_AUTH);
+	assert_non_null(strstr(llmk_response_error(resp), "is expired"));
+	assert_null(strstr(llmk_response_error(resp), TOKEN));
+	assert_null(strstr(llmk_response_error(resp), SECRET));
+	assert_non_null(strstr(llmk_response_error(resp), "[REDACTED]"));
+	llmk_response_free(resp);
+	llmk_request_free(r);
+}
+
 /* ---- InvokeModel ------------------------------------------------------------ */
 
 static void test_embeddings(void **state)
@@ -670,6 +691,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stream_exceptions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stream_broken, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_http_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_echoed_credentials_redacted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_embeddings, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_images, setup, teardown),
 	};
