@@ -336,8 +336,11 @@ static llmk_status build_tools(const llmk_request *r, json_t *body, llmk_respons
 	json_t *cfg, *tools, *decl, *tc = NULL;
 	size_t i;
 
-	if (!r->ntools)
+	if (!r->ntools) {
+		if (choice)
+			return llmk__fail(resp, LLMK_E_INVALID_ARG, "tool_choice '%s' given without tools", choice);
 		return LLMK_OK;
+	}
 	if (choice && !strcmp(choice, "none"))
 		return llmk__fail(resp, LLMK_E_INVALID_ARG,
 		                  "bedrock Converse has no tool_choice 'none': leave the tools out of the request instead");
@@ -350,10 +353,10 @@ static llmk_status build_tools(const llmk_request *r, json_t *body, llmk_respons
 		decl = schema ? json_pack("{s:{s:s, s:{s:o}}}", "toolSpec", "name", r->tools[i].name, "inputSchema", "json",
 		                          schema)
 		              : NULL;
-		if (!decl || (r->tools[i].description &&
-		              llmk__json_set(json_object_get(decl, "toolSpec"), "description",
-		                             json_string(r->tools[i].description))) ||
-		    json_array_append_new(tools, decl))
+		if (!decl || json_array_append_new(tools, decl)) /* the array owns decl from here */
+			return FAIL_OOM(resp);
+		if (r->tools[i].description && llmk__json_set(json_object_get(decl, "toolSpec"), "description",
+		                                              json_string(r->tools[i].description)))
 			return FAIL_OOM(resp);
 	}
 	if (!choice)
@@ -878,6 +881,11 @@ static llmk_status bedrock_stream_event(llmk_stream_ctx *s, const char *event, c
 			return FAIL_OOM(resp);
 		return llmk__stream_failure(resp, LLMK_E_SERVER);
 	}
+	/* messageStart (the role), contentBlockStop and events added later
+	 * carry nothing for us: not even parsed. */
+	if (strncmp(name, "exception:", 10) && strcmp(name, "contentBlockStart") && strcmp(name, "contentBlockDelta") &&
+	    strcmp(name, "messageStop") && strcmp(name, "metadata"))
+		return LLMK_OK;
 	root = llmk__json_loadb(data, len, 0, &err);
 	if (!json_is_object(root)) {
 		json_decref(root);
@@ -903,7 +911,6 @@ static llmk_status bedrock_stream_event(llmk_stream_ctx *s, const char *event, c
 				st = stopped(s);
 		}
 	}
-	/* messageStart (the role), contentBlockStop and newer events: nothing */
 	json_decref(root);
 	return st;
 }
