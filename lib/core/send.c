@@ -244,8 +244,11 @@ static int on_evs_message(const llmk_evs_message *m, void *user)
 
 static void evs_fail(pipeline *p, int rc)
 {
-	llmk__fail(p->resp, rc == LLMK_EVS_E_NOMEM ? LLMK_E_NOMEM : rc == LLMK_EVS_E_TOO_LARGE ? LLMK_E_TOO_LARGE : LLMK_E_PROTOCOL,
-	           "%s: event stream: %s", p->c->provider->name, llmk_evs_strerror(rc));
+	llmk_status st = rc == LLMK_EVS_E_NOMEM       ? LLMK_E_NOMEM
+	                 : rc == LLMK_EVS_E_TOO_LARGE ? LLMK_E_TOO_LARGE
+	                                              : LLMK_E_PROTOCOL;
+
+	llmk__fail(p->resp, st, "%s: event stream: %s", p->c->provider->name, llmk_evs_strerror(rc));
 }
 
 static void decide_mode(pipeline *p)

@@ -61,7 +61,10 @@ static int encode(llmk_buf *out, const char *s, size_t n, int keep_slash)
 
 static int hexval(char c)
 {
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+	return c >= '0' && c <= '9'   ? c - '0'
+	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
+	                              : -1;
 }
 
 /* Percent-decodes s[0..n) into out (malformed escapes are kept as is). */
@@ -118,12 +121,14 @@ static int canonical_query(const char *q, llmk_buf *out)
 			if (!eq)
 				eq = amp;
 			llmk_buf_clear(&tmp);
-			if (decode(&tmp, p, (size_t)(eq - p)) || encode(&ps[n].name, tmp.data ? tmp.data : "", tmp.len, 0) ||
+			if (decode(&tmp, p, (size_t)(eq - p)) ||
+			    encode(&ps[n].name, tmp.data ? tmp.data : "", tmp.len, 0) ||
 			    llmk_buf_append(&ps[n].name, "", 0)) /* allocates: never NULL data */
 				goto out;
 			llmk_buf_clear(&tmp);
 			if ((eq < amp && decode(&tmp, eq + 1, (size_t)(amp - eq - 1))) ||
-			    encode(&ps[n].value, tmp.data ? tmp.data : "", tmp.len, 0) || llmk_buf_append_str(&ps[n].value, ""))
+			    encode(&ps[n].value, tmp.data ? tmp.data : "", tmp.len, 0) ||
+			    llmk_buf_append_str(&ps[n].value, ""))
 				goto out;
 			n++;
 		}
@@ -208,7 +213,11 @@ int llmk__sigv4_canonical_request(const llmk_sigv4 *q, llmk_buf *out, llmk_buf *
 		}
 	if (llmk_buf_append_str(out, q->method) || llmk_buf_append_char(out, '\n') ||
 	    encode(out, path, qm ? (size_t)(qm - path) : strlen(path), 1) || llmk_buf_append_char(out, '\n') ||
-	    canonical_query(q->query ? q->query : qm ? qm + 1 : NULL, out) || llmk_buf_append_char(out, '\n'))
+	    canonical_query(q->query ? q->query
+	                    : qm     ? qm + 1
+	                             : NULL,
+	                    out) ||
+	    llmk_buf_append_char(out, '\n'))
 		goto fail;
 	for (i = 0; i < q->nheaders; i++) {
 		const llmk_header *h = &q->headers[order[i]];

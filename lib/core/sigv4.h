@@ -38,7 +38,7 @@ int llmk__sigv4_canonical_request(const llmk_sigv4 *q, llmk_buf *out, llmk_buf *
 /* The string to sign for a canonical request. 0 or -1. */
 int llmk__sigv4_string_to_sign(const llmk_sigv4 *q, const char *creq, size_t creq_len, llmk_buf *out);
 
-/* The Authorization header value "AWS4-HMAC-SHA256 Credential=..., 
+/* The Authorization header value "AWS4-HMAC-SHA256 Credential=...,
  * SignedHeaders=..., Signature=...". The intermediate keys are wiped.
  * 0 or -1. */
 int llmk__sigv4_authorization(const llmk_sigv4 *q, const char *access_key, const char *secret_key, llmk_buf *out);

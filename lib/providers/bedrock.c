@@ -24,7 +24,7 @@
 #include "providers/common.h"
 
 #define FAIL_OOM(resp) LLMK__FAIL_OOM(resp)
-#define SERVICE "bedrock"
+#define SERVICE        "bedrock"
 
 /* ---- endpoint and credentials ---------------------------------------- */
 
@@ -142,12 +142,14 @@ static llmk_status authorize(const llmk_client *c, const char *region, llmk_exch
 	if (c->api_key)
 		return llmk__auth_header(ex, "Authorization", "Bearer ", c->api_key) ? FAIL_OOM(resp) : LLMK_OK;
 	if (!llmk__client_str(c, LLMK_OPT_AWS_ACCESS_KEY_ID) || !c->aws_secret)
-		return llmk__fail(resp, LLMK_E_AUTH,
-		                  "bedrock: no credentials: set AWS_BEARER_TOKEN_BEDROCK (API key), or AWS_ACCESS_KEY_ID "
-		                  "and AWS_SECRET_ACCESS_KEY (options api_key, aws_access_key_id, aws_secret_access_key)");
+		return llmk__fail(
+		    resp, LLMK_E_AUTH,
+		    "bedrock: no credentials: set AWS_BEARER_TOKEN_BEDROCK (API key), or AWS_ACCESS_KEY_ID "
+		    "and AWS_SECRET_ACCESS_KEY (options api_key, aws_access_key_id, aws_secret_access_key)");
 	if (!region)
-		return llmk__fail(resp, LLMK_E_CONFIG,
-		                  "bedrock: SigV4 needs a region: set AWS_REGION (or AWS_DEFAULT_REGION) or aws_region");
+		return llmk__fail(
+		    resp, LLMK_E_CONFIG,
+		    "bedrock: SigV4 needs a region: set AWS_REGION (or AWS_DEFAULT_REGION) or aws_region");
 	return sign(c, region, ex, resp);
 }
 
@@ -270,8 +272,10 @@ static llmk_status build_messages(const llmk_request *r, json_t *body, llmk_resp
 			llmk_buf_clear(&text);
 			if (llmk__message_text(m, &text))
 				st = FAIL_OOM(resp);
-			else if (text.len && ((!system && (!(system = json_array()) || json_object_set_new(body, "system", system))) ||
-			                      json_array_append_new(system, json_pack("{s:s%}", "text", text.data, text.len))))
+			else if (text.len &&
+			         ((!system &&
+			           (!(system = json_array()) || json_object_set_new(body, "system", system))) ||
+			          json_array_append_new(system, json_pack("{s:s%}", "text", text.data, text.len))))
 				st = FAIL_OOM(resp);
 			continue;
 		}
@@ -342,16 +346,18 @@ static llmk_status build_tools(const llmk_request *r, json_t *body, llmk_respons
 		return LLMK_OK;
 	}
 	if (choice && !strcmp(choice, "none"))
-		return llmk__fail(resp, LLMK_E_INVALID_ARG,
-		                  "bedrock Converse has no tool_choice 'none': leave the tools out of the request instead");
+		return llmk__fail(
+		    resp, LLMK_E_INVALID_ARG,
+		    "bedrock Converse has no tool_choice 'none': leave the tools out of the request instead");
 	cfg = json_pack("{s:[]}", "tools");
 	if (!cfg || json_object_set_new(body, "toolConfig", cfg))
 		return FAIL_OOM(resp);
 	tools = json_object_get(cfg, "tools");
 	for (i = 0; i < r->ntools; i++) {
-		json_t *schema = llmk__json_text(r->tools[i].parameters ? r->tools[i].parameters : "{\"type\":\"object\"}");
-		decl = schema ? json_pack("{s:{s:s, s:{s:o}}}", "toolSpec", "name", r->tools[i].name, "inputSchema", "json",
-		                          schema)
+		json_t *schema =
+		    llmk__json_text(r->tools[i].parameters ? r->tools[i].parameters : "{\"type\":\"object\"}");
+		decl = schema ? json_pack("{s:{s:s, s:{s:o}}}", "toolSpec", "name", r->tools[i].name, "inputSchema",
+		                          "json", schema)
 		              : NULL;
 		if (!decl || json_array_append_new(tools, decl)) /* the array owns decl from here */
 			return FAIL_OOM(resp);
@@ -370,7 +376,8 @@ static llmk_status build_tools(const llmk_request *r, json_t *body, llmk_respons
 			;
 		if (i == r->ntools)
 			return llmk__fail(resp, LLMK_E_INVALID_ARG,
-			                  "tool_choice '%s' is neither auto, required nor the name of a declared tool", choice);
+			                  "tool_choice '%s' is neither auto, required nor the name of a declared tool",
+			                  choice);
 		tc = json_pack("{s:{s:s}}", "tool", "name", choice);
 	}
 	return llmk__json_set(cfg, "toolChoice", tc) ? FAIL_OOM(resp) : LLMK_OK;
@@ -385,7 +392,8 @@ static llmk_status build_chat(const llmk_request *r, json_t *body, llmk_response
 		return llmk__fail(resp, LLMK_E_INVALID_ARG, "chat request has no messages");
 	/* The option mask is per provider; seed only reaches the image models. */
 	if (llmk__req_i64(r, LLMK_OPT_SEED, &seed))
-		return llmk__fail(resp, LLMK_E_UNSUPPORTED, "bedrock Converse has no seed (it is an image option here)");
+		return llmk__fail(resp, LLMK_E_UNSUPPORTED,
+		                  "bedrock Converse has no seed (it is an image option here)");
 	if ((st = build_messages(r, body, resp)) || (st = build_inference(r, body, resp)) ||
 	    (st = build_tools(r, body, resp)))
 		return st;
@@ -418,22 +426,24 @@ static llmk_status build_embed(const llmk_request *r, const char *model, json_t 
 		if (llmk__req_i64(r, LLMK_OPT_DIMENSIONS, &dims))
 			return llmk__fail(resp, LLMK_E_UNSUPPORTED, "%s has no dimensions option", model);
 		if (r->ninputs > 96)
-			return llmk__fail(resp, LLMK_E_INVALID_ARG, "embed request has %zu inputs; Cohere Embed takes at most 96",
-			                  r->ninputs);
+			return llmk__fail(resp, LLMK_E_INVALID_ARG,
+			                  "embed request has %zu inputs; Cohere Embed takes at most 96", r->ninputs);
 		if (!(texts = json_array()) || json_object_set_new(body, "texts", texts))
 			return FAIL_OOM(resp);
 		for (i = 0; i < r->ninputs; i++)
 			if (json_array_append_new(texts, json_string(r->inputs[i])))
 				return FAIL_OOM(resp);
-		return llmk__json_set(body, "input_type", json_string(itype ? itype : "search_document")) ? FAIL_OOM(resp)
-		                                                                                          : LLMK_OK;
+		return llmk__json_set(body, "input_type", json_string(itype ? itype : "search_document"))
+		           ? FAIL_OOM(resp)
+		           : LLMK_OK;
 	}
 	if (family(model, "amazon.titan-embed")) {
 		if (r->ninputs != 1)
 			return llmk__fail(resp, LLMK_E_INVALID_ARG,
 			                  "Titan embeddings take one input per request (got %zu)", r->ninputs);
 		if (llmk__json_set(body, "inputText", json_string(r->inputs[0])) ||
-		    (llmk__req_i64(r, LLMK_OPT_DIMENSIONS, &dims) && llmk__json_set(body, "dimensions", json_integer(dims))))
+		    (llmk__req_i64(r, LLMK_OPT_DIMENSIONS, &dims) &&
+		     llmk__json_set(body, "dimensions", json_integer(dims))))
 			return FAIL_OOM(resp);
 		return LLMK_OK;
 	}
@@ -476,10 +486,12 @@ static llmk_status build_image(const llmk_request *r, const char *model, json_t 
 		    llmk__json_set(body, "taskType", json_string("TEXT_IMAGE")) ||
 		    llmk__json_set(body, "textToImageParams", json_pack("{s:s}", "text", prompt)) ||
 		    (has_n && llmk__json_set(cfg, "numberOfImages", json_integer(n))) ||
-		    (w && (llmk__json_set(cfg, "width", json_integer(w)) || llmk__json_set(cfg, "height", json_integer(h)))) ||
-		    (quality && llmk__json_set(cfg, "quality", json_string(!strcmp(quality, "hd") || !strcmp(quality, "high")
-		                                                               ? "premium"
-		                                                               : "standard"))) ||
+		    (w && (llmk__json_set(cfg, "width", json_integer(w)) ||
+		           llmk__json_set(cfg, "height", json_integer(h)))) ||
+		    (quality &&
+		     llmk__json_set(
+		         cfg, "quality",
+		         json_string(!strcmp(quality, "hd") || !strcmp(quality, "high") ? "premium" : "standard"))) ||
 		    (has_seed && llmk__json_set(cfg, "seed", json_integer(seed))))
 			return FAIL_OOM(resp);
 		return LLMK_OK;
@@ -489,19 +501,21 @@ static llmk_status build_image(const llmk_request *r, const char *model, json_t 
 	if (family(model, "stability.stable-diffusion-xl")) {
 		if (llmk__json_set(body, "text_prompts", json_pack("[{s:s}]", "text", prompt)) ||
 		    (has_n && llmk__json_set(body, "samples", json_integer(n))) ||
-		    (w && (llmk__json_set(body, "width", json_integer(w)) || llmk__json_set(body, "height", json_integer(h)))) ||
+		    (w && (llmk__json_set(body, "width", json_integer(w)) ||
+		           llmk__json_set(body, "height", json_integer(h)))) ||
 		    (has_seed && llmk__json_set(body, "seed", json_integer(seed))))
 			return FAIL_OOM(resp);
 		return LLMK_OK;
 	}
 	if (family(model, "stability.")) { /* SD3, Stable Image Core / Ultra: one image per call */
 		if (has_n && n != 1)
-			return llmk__fail(resp, LLMK_E_INVALID_ARG, "%s makes one image per request (image_count %lld)", model,
-			                  (long long)n);
+			return llmk__fail(resp, LLMK_E_INVALID_ARG, "%s makes one image per request (image_count %lld)",
+			                  model, (long long)n);
 		if (size)
-			return llmk__fail(resp, LLMK_E_INVALID_ARG,
-			                  "%s takes an aspect ratio, not a size: give it as extra JSON {\"aspect_ratio\": \"16:9\"}",
-			                  model);
+			return llmk__fail(
+			    resp, LLMK_E_INVALID_ARG,
+			    "%s takes an aspect ratio, not a size: give it as extra JSON {\"aspect_ratio\": \"16:9\"}",
+			    model);
 		if (llmk__json_set(body, "prompt", json_string(prompt)) ||
 		    llmk__json_set(body, "output_format", json_string("png")) ||
 		    (has_seed && llmk__json_set(body, "seed", json_integer(seed))))
@@ -528,8 +542,9 @@ static llmk_status bedrock_build(const llmk_client *c, const llmk_request *r, co
 		return resp->status ? resp->status : FAIL_OOM(resp);
 	op = r->kind == LLMK_CHAT ? (stream ? "/converse-stream" : "/converse") : "/invoke";
 	/* Model ids hold ':' and, as ARNs, '/': one path segment, encoded. */
-	if (!(id = llmk__url_escape(model)) || llmk_buf_append_str(&path, "/model/") || llmk_buf_append_str(&path, id) ||
-	    llmk_buf_append_str(&path, op) || llmk__exchange_set_url(ex, base, path.data) || !(body = json_object())) {
+	if (!(id = llmk__url_escape(model)) || llmk_buf_append_str(&path, "/model/") ||
+	    llmk_buf_append_str(&path, id) || llmk_buf_append_str(&path, op) ||
+	    llmk__exchange_set_url(ex, base, path.data) || !(body = json_object())) {
 		st = FAIL_OOM(resp);
 		goto out;
 	}
@@ -545,7 +560,8 @@ static llmk_status bedrock_build(const llmk_client *c, const llmk_request *r, co
 	if (st == LLMK_OK)
 		st = llmk__merge_extra(r, body, resp);
 	if (st == LLMK_OK)
-		st = llmk__set_json_body(ex, body, stream ? "application/vnd.amazon.eventstream" : "application/json", resp);
+		st = llmk__set_json_body(ex, body, stream ? "application/vnd.amazon.eventstream" : "application/json",
+		                         resp);
 	if (st == LLMK_OK && llmk__user_agent(c, ex))
 		st = FAIL_OOM(resp);
 	if (st == LLMK_OK)
@@ -568,22 +584,22 @@ static llmk_status exception_status(const char *type, int32_t http)
 		const char *name;
 		llmk_status st;
 	} map[] = {
-		{"ThrottlingException", LLMK_E_RATE_LIMITED},
-		{"ServiceQuotaExceededException", LLMK_E_RATE_LIMITED},
-		{"ValidationException", LLMK_E_BAD_REQUEST},
-		{"AccessDeniedException", LLMK_E_PERMISSION},
-		{"UnrecognizedClientException", LLMK_E_AUTH},
-		{"InvalidSignatureException", LLMK_E_AUTH},
-		{"ExpiredTokenException", LLMK_E_AUTH},
-		{"IncompleteSignature", LLMK_E_AUTH},
-		{"MissingAuthenticationTokenException", LLMK_E_AUTH},
-		{"ResourceNotFoundException", LLMK_E_NOT_FOUND},
-		{"ModelTimeoutException", LLMK_E_TIMEOUT},
-		{"ModelNotReadyException", LLMK_E_OVERLOADED},
-		{"ServiceUnavailableException", LLMK_E_OVERLOADED},
-		{"InternalServerException", LLMK_E_SERVER},
-		{"ModelErrorException", LLMK_E_SERVER},
-		{"ModelStreamErrorException", LLMK_E_SERVER},
+	    {"ThrottlingException", LLMK_E_RATE_LIMITED},
+	    {"ServiceQuotaExceededException", LLMK_E_RATE_LIMITED},
+	    {"ValidationException", LLMK_E_BAD_REQUEST},
+	    {"AccessDeniedException", LLMK_E_PERMISSION},
+	    {"UnrecognizedClientException", LLMK_E_AUTH},
+	    {"InvalidSignatureException", LLMK_E_AUTH},
+	    {"ExpiredTokenException", LLMK_E_AUTH},
+	    {"IncompleteSignature", LLMK_E_AUTH},
+	    {"MissingAuthenticationTokenException", LLMK_E_AUTH},
+	    {"ResourceNotFoundException", LLMK_E_NOT_FOUND},
+	    {"ModelTimeoutException", LLMK_E_TIMEOUT},
+	    {"ModelNotReadyException", LLMK_E_OVERLOADED},
+	    {"ServiceUnavailableException", LLMK_E_OVERLOADED},
+	    {"InternalServerException", LLMK_E_SERVER},
+	    {"ModelErrorException", LLMK_E_SERVER},
+	    {"ModelStreamErrorException", LLMK_E_SERVER},
 	};
 	size_t i;
 
@@ -673,7 +689,7 @@ static void read_usage(json_t *u, llmk_response *resp)
 static llmk_status append_str(llmk_buf *b, json_t *v)
 {
 	return json_is_string(v) && llmk_buf_append(b, json_string_value(v), json_string_length(v)) ? LLMK_E_NOMEM
-	                                                                                              : LLMK_OK;
+	                                                                                            : LLMK_OK;
 }
 
 static llmk_status parse_chat(json_t *root, llmk_response *resp)
@@ -761,19 +777,21 @@ static llmk_status parse_image(json_t *root, llmk_response *resp)
 		s = json_is_string(item) ? json_string_value(item) : json_string_value(json_object_get(item, "base64"));
 		fr = json_string_value(json_object_get(item, "finishReason"));
 		if (fr && strcmp(fr, "SUCCESS"))
-			return llmk__fail(resp, fr && !strcmp(fr, "CONTENT_FILTERED") ? LLMK_E_CONTENT_FILTERED : LLMK_E_SERVER,
-			                  "image %zu: finishReason %s", i, fr);
+			return llmk__fail(
+			    resp, fr && !strcmp(fr, "CONTENT_FILTERED") ? LLMK_E_CONTENT_FILTERED : LLMK_E_SERVER,
+			    "image %zu: finishReason %s", i, fr);
 		if (!s)
 			return llmk__fail(resp, LLMK_E_PROTOCOL, "image %zu is not base64 text", i);
 		img->data = llmk__b64_decode(s, strlen(s), &img->len, &bad);
 		if (!img->data)
-			return bad ? llmk__fail(resp, LLMK_E_PROTOCOL, "image %zu is not valid base64", i) : LLMK_E_NOMEM;
+			return bad ? llmk__fail(resp, LLMK_E_PROTOCOL, "image %zu is not valid base64", i)
+			           : LLMK_E_NOMEM;
 	}
 	return LLMK_OK;
 }
 
-static llmk_status bedrock_parse(const llmk_client *c, const llmk_request *r, llmk_response *resp,
-                                 const char *ctype, const char *body, size_t len)
+static llmk_status bedrock_parse(const llmk_client *c, const llmk_request *r, llmk_response *resp, const char *ctype,
+                                 const char *body, size_t len)
 {
 	json_t *root;
 	llmk_status st;

@@ -28,13 +28,15 @@
 #include "llmkit.h"
 #include "testutil.h"
 
-#define MODEL "anthropic.claude-3-5-sonnet-20240620-v1:0"
+#define MODEL      "anthropic.claude-3-5-sonnet-20240620-v1:0"
 #define MODEL_PATH "anthropic.claude-3-5-sonnet-20240620-v1%3A0"
-#define AKID "AKIAIOSFODNN7EXAMPLE"
-#define SECRET "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
-#define TOKEN "FwoGZXIvYXdzEXAMPLEsessionTOKEN0123456789abcdef"
-#define BEARER "ABSKQmVkcm9ja0FQSUtleS1EXAMPLE0123456789abcdef"
-#define EVS "Content-Type: application/vnd.amazon.eventstream\r\nx-amzn-RequestId: 7f3c2a1e-0000-4000-8000-000000000001\r\n"
+#define AKID       "AKIAIOSFODNN7EXAMPLE"
+#define SECRET     "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+#define TOKEN      "FwoGZXIvYXdzEXAMPLEsessionTOKEN0123456789abcdef"
+#define BEARER     "ABSKQmVkcm9ja0FQSUtleS1EXAMPLE0123456789abcdef"
+#define EVS                                                                                                            \
+	"Content-Type: application/vnd.amazon.eventstream\r\nx-amzn-RequestId: "                                       \
+	"7f3c2a1e-0000-4000-8000-000000000001\r\n"
 #define JSONH "Content-Type: application/json\r\nx-amzn-RequestId: 7f3c2a1e-0000-4000-8000-000000000002\r\n"
 
 typedef struct fx {
@@ -152,7 +154,8 @@ static void check_signed(const th_request *req)
 	llmk__sha256_hex(req->body, req->body_len, body_hash);
 	assert_string_equal(hash, body_hash);
 	assert_string_equal(th_request_header(req, "X-Amz-Security-Token"), TOKEN);
-	snprintf(scope, sizeof(scope), "AWS4-HMAC-SHA256 Credential=" AKID "/%.8s/us-west-2/bedrock/aws4_request, ", date);
+	snprintf(scope, sizeof(scope), "AWS4-HMAC-SHA256 Credential=" AKID "/%.8s/us-west-2/bedrock/aws4_request, ",
+	         date);
 	assert_true(!strncmp(auth, scope, strlen(scope)));
 	hs[0].name = (char *)"Content-Type";
 	hs[0].value = (char *)th_request_header(req, "Content-Type");
@@ -175,7 +178,8 @@ static void check_signed(const th_request *req)
 	q.service = "bedrock";
 	assert_int_equal(llmk__sigv4_authorization(&q, AKID, SECRET, &want), 0);
 	assert_string_equal(auth, want.data);
-	assert_non_null(strstr(auth, "SignedHeaders=content-type;host;x-amz-content-sha256;x-amz-date;x-amz-security-token, "));
+	assert_non_null(
+	    strstr(auth, "SignedHeaders=content-type;host;x-amz-content-sha256;x-amz-date;x-amz-security-token, "));
 	llmk_buf_free(&want);
 }
 
@@ -430,11 +434,11 @@ static void test_stream_exceptions(void **state)
 		llmk_status st;
 		const char *msg;
 	} cases[] = {
-		{"throttlingException", LLMK_E_RATE_LIMITED, "Too many requests"},
-		{"modelStreamErrorException", LLMK_E_SERVER, "failed to continue the stream"},
-		{"validationException", LLMK_E_BAD_REQUEST, "Input is malformed"},
-		{"internalServerException", LLMK_E_SERVER, "internal error"},
-		{"serviceUnavailableException", LLMK_E_OVERLOADED, "unavailable"},
+	    {"throttlingException", LLMK_E_RATE_LIMITED, "Too many requests"},
+	    {"modelStreamErrorException", LLMK_E_SERVER, "failed to continue the stream"},
+	    {"validationException", LLMK_E_BAD_REQUEST, "Input is malformed"},
+	    {"internalServerException", LLMK_E_SERVER, "internal error"},
+	    {"serviceUnavailableException", LLMK_E_OVERLOADED, "unavailable"},
 	};
 	fx *f = *state;
 	llmk_request *r = chat_request("hi");
@@ -513,11 +517,11 @@ static void test_http_errors(void **state)
 		const char *type, *file;
 		llmk_status st;
 	} cases[] = {
-		{400, "ValidationException", "bedrock/error_400_validation.json", LLMK_E_BAD_REQUEST},
-		{400, "ValidationException", "bedrock/error_400_too_long.json", LLMK_E_CONTEXT_LENGTH},
-		{403, "AccessDeniedException", "bedrock/error_403_access_denied.json", LLMK_E_PERMISSION},
-		{403, "InvalidSignatureException", "bedrock/error_403_signature.json", LLMK_E_AUTH},
-		{429, "ThrottlingException", "bedrock/error_429_throttling.json", LLMK_E_RATE_LIMITED},
+	    {400, "ValidationException", "bedrock/error_400_validation.json", LLMK_E_BAD_REQUEST},
+	    {400, "ValidationException", "bedrock/error_400_too_long.json", LLMK_E_CONTEXT_LENGTH},
+	    {403, "AccessDeniedException", "bedrock/error_403_access_denied.json", LLMK_E_PERMISSION},
+	    {403, "InvalidSignatureException", "bedrock/error_403_signature.json", LLMK_E_AUTH},
+	    {429, "ThrottlingException", "bedrock/error_429_throttling.json", LLMK_E_RATE_LIMITED},
 	};
 	fx *f = *state;
 	llmk_request *r = chat_request("hi");
@@ -544,8 +548,8 @@ static void test_http_errors(void **state)
  * text (and the log lines, checked at teardown). */
 static void test_echoed_credentials_redacted(void **state)
 {
-	static const char body[] = "{\"message\":\"The security token " TOKEN " is expired; secret " SECRET
-	                           " rejected\"}";
+	static const char body[] =
+	    "{\"message\":\"The security token " TOKEN " is expired; secret " SECRET " rejected\"}";
 	fx *f = *state;
 	llmk_request *r = chat_request("hi");
 	llmk_response *resp;
@@ -682,18 +686,18 @@ static void test_images(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_converse_request_and_answer, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_converse_tool_use, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bearer_api_key, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_environment, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stream_text_byte_by_byte, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stream_tool_use, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stream_exceptions, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stream_broken, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_http_errors, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_echoed_credentials_redacted, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_embeddings, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_images, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_converse_request_and_answer, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_converse_tool_use, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bearer_api_key, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_environment, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_stream_text_byte_by_byte, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_stream_tool_use, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_stream_exceptions, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_stream_broken, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_http_errors, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_echoed_credentials_redacted, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_embeddings, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_images, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

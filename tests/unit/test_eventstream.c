@@ -132,16 +132,15 @@ static void test_crc32_known_values(void **state)
 
 /* A ConverseStream contentBlockDelta frame whose CRCs (0xc37babff prelude,
  * 0xf2ace5ff message) were computed with Python's zlib.crc32. */
-static const uint8_t known_frame[] =
-	"\x00\x00\x00\x9f\x00\x00\x00\x57\xc3\x7b\xab\xff"
-	"\x0b:event-type\x07\x00\x11"
-	"contentBlockDelta"
-	"\x0d:content-type\x07\x00\x10"
-	"application/json"
-	"\x0d:message-type\x07\x00\x05"
-	"event"
-	"{\"contentBlockIndex\":0,\"delta\":{\"text\":\"Hi\"},\"p\":\"abcd\"}"
-	"\xf2\xac\xe5\xff";
+static const uint8_t known_frame[] = "\x00\x00\x00\x9f\x00\x00\x00\x57\xc3\x7b\xab\xff"
+                                     "\x0b:event-type\x07\x00\x11"
+                                     "contentBlockDelta"
+                                     "\x0d:content-type\x07\x00\x10"
+                                     "application/json"
+                                     "\x0d:message-type\x07\x00\x05"
+                                     "event"
+                                     "{\"contentBlockIndex\":0,\"delta\":{\"text\":\"Hi\"},\"p\":\"abcd\"}"
+                                     "\xf2\xac\xe5\xff";
 
 static void test_known_frame(void **state)
 {
@@ -156,7 +155,8 @@ static void test_known_frame(void **state)
 		assert_int_equal(s.n, 1);
 		assert_string_equal(s.names[0], "contentBlockDelta");
 		assert_string_equal(s.ctypes[0], "application/json");
-		assert_string_equal(s.payloads[0], "{\"contentBlockIndex\":0,\"delta\":{\"text\":\"Hi\"},\"p\":\"abcd\"}");
+		assert_string_equal(s.payloads[0],
+		                    "{\"contentBlockIndex\":0,\"delta\":{\"text\":\"Hi\"},\"p\":\"abcd\"}");
 		assert_int_equal(s.nheaders[0], 3);
 	}
 }
@@ -242,15 +242,15 @@ static void test_every_header_type(void **state)
 	(void)state;
 	/* bool true, bool false, byte, short, int, long, bytes, timestamp, uuid */
 	static const uint8_t typed[] = {
-		1, 't', 0,                                   /* true */
-		1, 'f', 1,                                   /* false */
-		1, 'b', 2, 0x7f,                             /* byte */
-		1, 's', 3, 1, 2,                             /* short */
-		1, 'i', 4, 1, 2, 3, 4,                       /* int */
-		1, 'l', 5, 1, 2, 3, 4, 5, 6, 7, 8,           /* long */
-		1, 'y', 6, 0, 3, 0, 0xff, 1,                 /* bytes */
-		2, 't', 's', 8, 0, 0, 1, 0x80, 0, 0, 0, 0,   /* timestamp */
-		1, 'u', 9, '0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'a', 'b', 'c', 'd', 'e', 'f', /* uuid */
+	    1, 't', 0,                                                 /* true */
+	    1, 'f', 1,                                                 /* false */
+	    1, 'b', 2,   0x7f,                                         /* byte */
+	    1, 's', 3,   1,    2,                                      /* short */
+	    1, 'i', 4,   1,    2,   3,   4,                            /* int */
+	    1, 'l', 5,   1,    2,   3,   4,    5,    6,   7,   8,      /* long */
+	    1, 'y', 6,   0,    3,   0,   0xff, 1,                      /* bytes */
+	    2, 't', 's', 8,    0,   0,   1,    0x80, 0,   0,   0,   0, /* timestamp */
+	    1, 'u', 9,   '0',  '1', '2', '3',  '4',  '5', '6', '7', '8', '9', 'a', 'b', 'c', 'd', 'e', 'f', /* uuid */
 	};
 
 	memcpy(h, typed, sizeof(typed));
@@ -368,7 +368,10 @@ static void test_bad_headers(void **state)
 	n = frame(buf, h, 2, "{}");
 	assert_int_equal(feed_in_steps(buf, n, 1, 0, &s), LLMK_EVS_E_FORMAT);
 	/* string value running past the header block */
-	memcpy(h, "\x01x\x07\x00\x09" "abc", 8);
+	memcpy(h,
+	       "\x01x\x07\x00\x09"
+	       "abc",
+	       8);
 	n = frame(buf, h, 8, "{}");
 	assert_int_equal(feed_in_steps(buf, n, 1, 0, &s), LLMK_EVS_E_FORMAT);
 	/* an int header cut short */
@@ -418,12 +421,18 @@ static void test_callback_stops(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_crc32_known_values), cmocka_unit_test(test_known_frame),
-		cmocka_unit_test(test_every_split),        cmocka_unit_test(test_every_cut),
-		cmocka_unit_test(test_every_header_type),  cmocka_unit_test(test_corruption_rejected),
-		cmocka_unit_test(test_errors_are_sticky),  cmocka_unit_test(test_bad_lengths),
-		cmocka_unit_test(test_limit),              cmocka_unit_test(test_bad_headers),
-		cmocka_unit_test(test_truncated),          cmocka_unit_test(test_callback_stops),
+	    cmocka_unit_test(test_crc32_known_values),
+	    cmocka_unit_test(test_known_frame),
+	    cmocka_unit_test(test_every_split),
+	    cmocka_unit_test(test_every_cut),
+	    cmocka_unit_test(test_every_header_type),
+	    cmocka_unit_test(test_corruption_rejected),
+	    cmocka_unit_test(test_errors_are_sticky),
+	    cmocka_unit_test(test_bad_lengths),
+	    cmocka_unit_test(test_limit),
+	    cmocka_unit_test(test_bad_headers),
+	    cmocka_unit_test(test_truncated),
+	    cmocka_unit_test(test_callback_stops),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
