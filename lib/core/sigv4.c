@@ -212,7 +212,9 @@ int llmk__sigv4_canonical_request(const llmk_sigv4 *q, llmk_buf *out, llmk_buf *
 			order[j - 1] = t;
 		}
 	if (llmk_buf_append_str(out, q->method) || llmk_buf_append_char(out, '\n') ||
-	    encode(out, path, qm ? (size_t)(qm - path) : strlen(path), 1) || llmk_buf_append_char(out, '\n') ||
+	    (qm == path ? llmk_buf_append_char(out, '/')
+	                : encode(out, path, qm ? (size_t)(qm - path) : strlen(path), 1)) ||
+	    llmk_buf_append_char(out, '\n') ||
 	    canonical_query(q->query ? q->query
 	                    : qm     ? qm + 1
 	                             : NULL,

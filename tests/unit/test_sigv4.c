@@ -278,6 +278,35 @@ static void test_path_double_encoding(void **state)
 	llmk_buf_free(&creq);
 }
 
+/* The query given inside the path (as a URL carries it), or a path that is
+ * only a query: signed as get-vanilla-query-order-key-case. */
+static void test_query_in_path(void **state)
+{
+	static const char *const paths[] = {"/?Param2=value2&Param1=value1", "?Param2=value2&Param1=value1"};
+	llmk_header h[2] = {{(char *)"Host", (char *)"example.amazonaws.com"}, {(char *)"X-Amz-Date", (char *)DATE}};
+	llmk_buf authz = LLMK_BUF_INIT;
+	llmk_sigv4 q;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		memset(&q, 0, sizeof(q));
+		q.method = "GET";
+		q.path = paths[i];
+		q.headers = h;
+		q.nheaders = 2;
+		q.payload_hash = EMPTY_SHA256;
+		q.amz_date = DATE;
+		q.region = "us-east-1";
+		q.service = "service";
+		assert_int_equal(llmk__sigv4_authorization(&q, AKID, SECRET, &authz), 0);
+		assert_string_equal(
+		    authz.data,
+		    AUTHZ("host;x-amz-date", "b97d918cfa904a5beff61c982a1b6f458b799221646efd99d3219ec94cdf2500"));
+		llmk_buf_free(&authz);
+	}
+}
+
 static void test_sha256_and_date(void **state)
 {
 	char hex[65], date[17];
@@ -297,6 +326,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_suite_vectors),
 	    cmocka_unit_test(test_path_double_encoding),
+	    cmocka_unit_test(test_query_in_path),
 	    cmocka_unit_test(test_sha256_and_date),
 	};
 	if (sodium_init() < 0)
