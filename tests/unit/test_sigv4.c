@@ -10,7 +10,10 @@
  *     (the AWS SDK's own copy of the suite's requests and Authorization values);
  *   - <case>.creq and <case>.sts: the suite's files as quoted in the Elm AWS
  *     library's tests (SignersTests/V4Tests.elm, "Official AWS V4 Test
- *     Suite"), checked here to hash to the .sts values.
+ *     Suite"), checked here to hash to the .sts values;
+ *   - post-sts-token/post-sts-header-before: the token from the suite's
+ *     post-sts-token readme (AWS General Reference, "Signature Version 4
+ *     test suite"), the signature as the suite's .authz file gives it.
  * Requests whose header appears on several lines in the suite's .req file
  * (get-header-key-duplicate, get-header-value-order) are given as separate
  * headers, so the joining rule is what is tested. */
@@ -33,6 +36,14 @@
 #define AUTHZ(signed_headers, sig)                                                                                     \
 	"AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, "                            \
 	"SignedHeaders=" signed_headers ", Signature=" sig
+/* The suite's example session token (post-sts-token/readme.txt). */
+#define STS_TOKEN                                                                                                      \
+	"AQoDYXdzEPT//////////"                                                                                        \
+	"wEXAMPLEtc764bNrC9SAPBSM22wDOk4x4HIZ8j4FZTwdQWLWsKWHGBuFqwAeMicRXmxfpSPfIeoIYRqTflfKD8YUuwt"                  \
+	"hAx7mSEI/qkPpKPi/"                                                                                            \
+	"kMcGdQrmGdeehM4IC1NtBmUpp2wUE8phUZampKsburEDy0KPkyQDYwT7WZ0wq5VSXDvp75YU9HFvlRd8Tx6q6fE8YQcHNVX"              \
+	"AkiY9q6d+xo0rKwT38xVqr7ZD0u0iPPkUL64lIZbqBAz+scqKmlzm8FDrypNC9Yjc8fPOLn9FX9KSYvKTr4rvx3iSIlTJabIQwj2ICCR/"    \
+	"oLxBA=="
 #define STS(hash) "AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/service/aws4_request\n" hash
 
 typedef struct vector {
@@ -201,6 +212,16 @@ static const vector vectors[] = {
      NULL,
      NULL,
      AUTHZ("content-type;host;x-amz-date", "1a72ec8f64bd914b0e42e42607c7fbce7fb2c7465f63e3092b3b0d39fa77a6fe")},
+    /* The session token signed as a header, as Bedrock wants it. */
+    {"post-sts-token/post-sts-header-before",
+     "POST",
+     "/",
+     NULL,
+     {{"X-Amz-Security-Token", STS_TOKEN}},
+     "",
+     NULL,
+     NULL,
+     AUTHZ("host;x-amz-date;x-amz-security-token", "85d96828115b5dc0cfc3bd16ad9e210dd772bbebba041836c64533a82be05ead")},
 };
 
 static void run_vector(const vector *v)
