@@ -243,6 +243,12 @@ enum llmk_timing {
 	  "search_document | search_query | classification | clustering (embed; Cohere, Gemini)")   \
 	X(API_VERSION, 1026, C, "api_version",                                                      \
 	  "API version: anthropic-version header, Azure api-version query parameter")               \
+	X(AWS_REGION, 1027, C, "aws_region", "AWS region (bedrock; else AWS_REGION, AWS_DEFAULT_REGION)") \
+	X(AWS_ACCESS_KEY_ID, 1028, C, "aws_access_key_id", "AWS access key id for SigV4 (bedrock)")  \
+	X(AWS_SECRET_ACCESS_KEY, 1029, C, "aws_secret_access_key",                                  \
+	  "AWS secret access key for SigV4 (bedrock; kept in guarded memory, never logged)")        \
+	X(AWS_SESSION_TOKEN, 1030, C, "aws_session_token",                                          \
+	  "AWS session token of temporary credentials (bedrock; guarded memory, never logged)")     \
 	X(TIMEOUT_MS, 2001, C, "timeout_ms", "total time limit per request in ms (0 = none)")       \
 	X(CONNECT_TIMEOUT_MS, 2002, C, "connect_timeout_ms", "connection time limit in ms")         \
 	X(IDLE_TIMEOUT_MS, 2003, C, "idle_timeout_ms", "longest silence between bytes in ms")       \
