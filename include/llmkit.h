@@ -58,6 +58,31 @@ LLMK_API int32_t llmk_version_number(void);
 /** Version of the loaded library as a static string, e.g. "0.1.0". */
 LLMK_API const char *llmk_version(void);
 
+/** What a build contains: bits returned by llmk_features(). Values are
+ *  fixed forever; new features take new bits. */
+enum llmk_feature {
+	LLMK_FEATURE_CURL = 1 << 0,        /**< built-in libcurl transport (no llmk_client_set_transport() needed) */
+	LLMK_FEATURE_HTTPS = 1 << 1,       /**< the built-in transport speaks TLS (https:// URLs) */
+	LLMK_FEATURE_CASSETTE = 1 << 2,    /**< llmk_client_record() / llmk_client_replay() */
+	LLMK_FEATURE_OPENAI = 1 << 8,      /**< OpenAI wire format: openai, azure and the compatible presets */
+	LLMK_FEATURE_ANTHROPIC = 1 << 9,   /**< Anthropic Messages API */
+	LLMK_FEATURE_GEMINI = 1 << 10,     /**< Gemini (Generative Language API) */
+	LLMK_FEATURE_OLLAMA = 1 << 11,     /**< Ollama native API */
+	LLMK_FEATURE_COHERE = 1 << 12,     /**< Cohere v2 API */
+	LLMK_FEATURE_HUGGINGFACE = 1 << 13, /**< Hugging Face Inference API and TGI */
+	LLMK_FEATURE_WHISPERCPP = 1 << 14  /**< whisper.cpp server */
+};
+
+/** The LLMK_FEATURE_* bits this build of the library contains (the
+ *  providers themselves are listed by llmk_provider_count() and
+ *  llmk_provider_name()). Thread-safe; needs no initialisation. */
+LLMK_API int64_t llmk_features(void);
+
+/** Lower-case name of one LLMK_FEATURE_* bit ("curl", "https", "openai",
+ *  ...), or NULL when `feature` is not exactly one known bit. Static
+ *  storage; thread-safe. */
+LLMK_API const char *llmk_feature_name(int64_t feature);
+
 /* ------------------------------------------------------------------------
  * Status codes
  *
