@@ -253,40 +253,77 @@ static int has_header(llmk_exchange *ex, const char *name)
 	return 0;
 }
 
+/* Copies `n` bytes of `s` into head at *used when they fit (cap was
+ * computed for everything; this only guards the arithmetic). */
+static int put(char *head, size_t cap, size_t *used, const char *s, size_t n)
+{
+	if (n >= cap - *used)
+		return -1;
+	memcpy(head + *used, s, n);
+	*used += n;
+	return 0;
+}
+
+static int puts0(char *head, size_t cap, size_t *used, const char *s)
+{
+	return put(head, cap, used, s, strlen(s));
+}
+
 /* Request line and headers in one buffer, wiped afterwards (it holds the
- * API key). Host, Content-Length and Connection are ours. */
+ * API key). Host, Content-Length and Connection are ours. A header with a
+ * line break in it would smuggle in another header: refused. */
 static int32_t send_request(conn *c, const char *host, const char *port, const char *path)
 {
 	llmk_exchange *ex = c->ex;
-	size_t blen = 0, cap = 256, i, used;
+	size_t blen = 0, cap = 128, i, used = 0, plen = strcspn(path, "#");
 	const uint8_t *body = llmk_exchange_body(ex, &blen);
 	const char *method = llmk_exchange_method(ex);
-	char *head, *ipv6 = strchr(host, ':');
+	int ipv6 = strchr(host, ':') != NULL, bad = 0;
+	char *head, num[32];
 	int32_t st;
 
-	int plen = (int)strcspn(path, "#");
-
-	cap += strlen(method) + (size_t)plen + strlen(host) + strlen(port);
+	cap += strlen(method) + plen + strlen(host) + strlen(port);
 	for (i = 0; i < llmk_exchange_header_count(ex); i++)
 		cap += strlen(llmk_exchange_header_name(ex, i)) + strlen(llmk_exchange_header_value(ex, i)) + 4;
 	head = malloc(cap);
 	if (!head)
 		return fail(c, LLMK_E_NOMEM, "out of memory", NULL);
-	used = (size_t)snprintf(head, cap, "%s %s%.*s HTTP/1.1\r\nHost: %s%s%s%s%s\r\n", method,
-	                        *path == '/' ? "" : "/", plen, path, ipv6 ? "[" : "", host, ipv6 ? "]" : "",
-	                        strcmp(port, "80") ? ":" : "", strcmp(port, "80") ? port : "");
+	bad |= puts0(head, cap, &used, method);
+	bad |= puts0(head, cap, &used, *path == '/' ? " " : " /");
+	bad |= put(head, cap, &used, path, plen);
+	bad |= puts0(head, cap, &used, " HTTP/1.1\r\nHost: ");
+	bad |= puts0(head, cap, &used, ipv6 ? "[" : "");
+	bad |= puts0(head, cap, &used, host);
+	bad |= puts0(head, cap, &used, ipv6 ? "]" : "");
+	if (strcmp(port, "80")) {
+		bad |= puts0(head, cap, &used, ":");
+		bad |= puts0(head, cap, &used, port);
+	}
+	bad |= puts0(head, cap, &used, "\r\n");
 	for (i = 0; i < llmk_exchange_header_count(ex); i++) {
-		const char *n = llmk_exchange_header_name(ex, i);
+		const char *n = llmk_exchange_header_name(ex, i), *v = llmk_exchange_header_value(ex, i);
 		if (!strcasecmp(n, "Host") || !strcasecmp(n, "Content-Length") || !strcasecmp(n, "Connection"))
 			continue;
-		used += (size_t)snprintf(head + used, cap - used, "%s: %s\r\n", n, llmk_exchange_header_value(ex, i));
+		if (strpbrk(n, "\r\n:") || strpbrk(v, "\r\n")) {
+			wipe(head, cap);
+			free(head);
+			return fail(c, LLMK_E_INVALID_ARG, "a request header contains a line break", NULL);
+		}
+		bad |= puts0(head, cap, &used, n);
+		bad |= puts0(head, cap, &used, ": ");
+		bad |= puts0(head, cap, &used, v);
+		bad |= puts0(head, cap, &used, "\r\n");
 	}
-	if (body || strcmp(method, "GET"))
-		used += (size_t)snprintf(head + used, cap - used, "Content-Length: %zu\r\n", body ? blen : 0);
+	if (body || strcmp(method, "GET")) {
+		snprintf(num, sizeof(num), "%llu", (unsigned long long)(body ? blen : 0));
+		bad |= puts0(head, cap, &used, "Content-Length: ");
+		bad |= puts0(head, cap, &used, num);
+		bad |= puts0(head, cap, &used, "\r\n");
+	}
 	if (!has_header(ex, "Accept"))
-		used += (size_t)snprintf(head + used, cap - used, "Accept: */*\r\n");
-	used += (size_t)snprintf(head + used, cap - used, "Connection: close\r\n\r\n");
-	st = used < cap ? send_all(c, head, used) : fail(c, LLMK_E_NOMEM, "request head too large", NULL);
+		bad |= puts0(head, cap, &used, "Accept: */*\r\n");
+	bad |= puts0(head, cap, &used, "Connection: close\r\n\r\n");
+	st = bad ? fail(c, LLMK_E_NOMEM, "request head larger than computed", NULL) : send_all(c, head, used);
 	wipe(head, cap);
 	free(head);
 	if (st == LLMK_OK && body && blen)

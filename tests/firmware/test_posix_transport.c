@@ -498,6 +498,27 @@ static void test_https_refused(void **state)
 	llmk_client_free(c);
 }
 
+/* A line break in a header value never reaches the wire as a second
+ * header (the library or the transport refuses it). */
+static void test_header_injection(void **state)
+{
+	fixture *f = *state;
+	llmk_response *r = NULL;
+	int32_t st;
+
+	th_push_json(f->srv, 200, CHAT_OK);
+	st = llmk_client_set_str(f->c, LLMK_OPT_API_KEY, "sk-a\r\nX-Injected: 1");
+	if (st == LLMK_OK) {
+		assert_int_equal(llmk_send(f->c, f->chat, &r), LLMK_E_INVALID_ARG);
+		assert_non_null(strstr(llmk_response_error(r), "line break"));
+		assert_null(strstr(llmk_response_error(r), "sk-a"));
+		llmk_response_free(r);
+	} else {
+		assert_int_equal(st, LLMK_E_INVALID_ARG);
+	}
+	assert_int_equal(th_request_count(f->srv), 0);
+}
+
 /* The transport keeps no state: one client, several threads at once. */
 typedef struct worker {
 	llmk_client *c;
@@ -551,7 +572,7 @@ int main(void)
 		T(test_truncated_content_length), T(test_truncated_chunked), T(test_bad_chunk_size),
 		T(test_not_http),        T(test_huge_head),       T(test_long_line),           T(test_total_timeout),
 		T(test_idle_timeout),    T(test_cancel),                T(test_connection_refused),
-		T(test_https_refused),   T(test_threads),
+		T(test_https_refused),   T(test_header_injection),   T(test_threads),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
