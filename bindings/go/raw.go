@@ -22,6 +22,25 @@ const (
 	VersionString = "0.1.0"
 )
 
+// Feature: What a build contains: bits returned by llmk_features(). Values are fixed forever; new features
+// take new bits.
+type Feature int32
+
+// Values of enum llmk_feature.
+const (
+	FeatureCurl        Feature = 1     // LLMK_FEATURE_CURL: built-in libcurl transport (no llmk_client_set_transport() needed)
+	FeatureHttps       Feature = 2     // LLMK_FEATURE_HTTPS: the built-in transport speaks TLS (https:// URLs)
+	FeatureCassette    Feature = 4     // LLMK_FEATURE_CASSETTE: llmk_client_record() / llmk_client_replay()
+	FeatureOpenai      Feature = 256   // LLMK_FEATURE_OPENAI: OpenAI wire format: openai, azure and the compatible presets
+	FeatureAnthropic   Feature = 512   // LLMK_FEATURE_ANTHROPIC: Anthropic Messages API
+	FeatureGemini      Feature = 1024  // LLMK_FEATURE_GEMINI: Gemini (Generative Language API)
+	FeatureOllama      Feature = 2048  // LLMK_FEATURE_OLLAMA: Ollama native API
+	FeatureCohere      Feature = 4096  // LLMK_FEATURE_COHERE: Cohere v2 API
+	FeatureHuggingface Feature = 8192  // LLMK_FEATURE_HUGGINGFACE: Hugging Face Inference API and TGI
+	FeatureWhispercpp  Feature = 16384 // LLMK_FEATURE_WHISPERCPP: whisper.cpp server
+	FeatureBedrock     Feature = 32768 // LLMK_FEATURE_BEDROCK: Amazon Bedrock (Converse, InvokeModel; SigV4, event streams)
+)
+
 // Status: Status codes returned by every fallible function (as int32_t).
 type Status int32
 
@@ -54,11 +73,11 @@ type Kind int32
 
 // Values of enum llmk_kind.
 const (
-	KindChat       Kind = 1 // LLMK_CHAT
-	KindEmbed      Kind = 2 // LLMK_EMBED
-	KindImage      Kind = 3 // LLMK_IMAGE
-	KindTranscribe Kind = 4 // LLMK_TRANSCRIBE
-	KindSpeech     Kind = 5 // LLMK_SPEECH
+	KindChat       Kind = 1 // LLMK_CHAT: chat / completion
+	KindEmbed      Kind = 2 // LLMK_EMBED: embeddings of one or more inputs
+	KindImage      Kind = 3 // LLMK_IMAGE: image generation from a prompt
+	KindTranscribe Kind = 4 // LLMK_TRANSCRIBE: speech to text
+	KindSpeech     Kind = 5 // LLMK_SPEECH: text to speech
 )
 
 // Role: Message roles (passed as int32_t).
@@ -78,11 +97,11 @@ type EventType int32
 
 // Values of enum llmk_event_type.
 const (
-	EventTypeText      EventType = 1 // LLMK_EVENT_TEXT
-	EventTypeToolCall  EventType = 2 // LLMK_EVENT_TOOL_CALL
-	EventTypeUsage     EventType = 3 // LLMK_EVENT_USAGE
-	EventTypeDone      EventType = 4 // LLMK_EVENT_DONE
-	EventTypeReasoning EventType = 5 // LLMK_EVENT_REASONING
+	EventTypeText      EventType = 1 // LLMK_EVENT_TEXT: a fragment of the answer text
+	EventTypeToolCall  EventType = 2 // LLMK_EVENT_TOOL_CALL: a fragment of a tool call (by index)
+	EventTypeUsage     EventType = 3 // LLMK_EVENT_USAGE: token usage became known
+	EventTypeDone      EventType = 4 // LLMK_EVENT_DONE: the stream ended normally
+	EventTypeReasoning EventType = 5 // LLMK_EVENT_REASONING: a fragment of reasoning text, where exposed
 )
 
 // Usage: Token counters (llmk_response_usage(), llmk_event_usage()).
@@ -90,12 +109,12 @@ type Usage int32
 
 // Values of enum llmk_usage.
 const (
-	UsageInput       Usage = 1 // LLMK_USAGE_INPUT
-	UsageOutput      Usage = 2 // LLMK_USAGE_OUTPUT
-	UsageTotal       Usage = 3 // LLMK_USAGE_TOTAL
-	UsageCachedInput Usage = 4 // LLMK_USAGE_CACHED_INPUT
-	UsageReasoning   Usage = 5 // LLMK_USAGE_REASONING
-	UsageCacheWrite  Usage = 6 // LLMK_USAGE_CACHE_WRITE
+	UsageInput       Usage = 1 // LLMK_USAGE_INPUT: prompt / input tokens, cached included
+	UsageOutput      Usage = 2 // LLMK_USAGE_OUTPUT: completion / output tokens, reasoning included
+	UsageTotal       Usage = 3 // LLMK_USAGE_TOTAL: as reported, or input + output
+	UsageCachedInput Usage = 4 // LLMK_USAGE_CACHED_INPUT: part of INPUT served from the prompt cache
+	UsageReasoning   Usage = 5 // LLMK_USAGE_REASONING: part of OUTPUT spent on reasoning
+	UsageCacheWrite  Usage = 6 // LLMK_USAGE_CACHE_WRITE: part of INPUT written to the prompt cache (Anthropic cache_creation_input_tokens)
 )
 
 // Finish: Why generation stopped (llmk_response_finish()). The provider's own word is kept in
@@ -104,13 +123,13 @@ type Finish int32
 
 // Values of enum llmk_finish.
 const (
-	FinishUnknown       Finish = 0 // LLMK_FINISH_UNKNOWN
-	FinishStop          Finish = 1 // LLMK_FINISH_STOP
-	FinishLength        Finish = 2 // LLMK_FINISH_LENGTH
-	FinishToolCalls     Finish = 3 // LLMK_FINISH_TOOL_CALLS
-	FinishContentFilter Finish = 4 // LLMK_FINISH_CONTENT_FILTER
-	FinishError         Finish = 5 // LLMK_FINISH_ERROR
-	FinishOther         Finish = 6 // LLMK_FINISH_OTHER
+	FinishUnknown       Finish = 0 // LLMK_FINISH_UNKNOWN: not reported (or not a chat request)
+	FinishStop          Finish = 1 // LLMK_FINISH_STOP: natural end or a stop sequence
+	FinishLength        Finish = 2 // LLMK_FINISH_LENGTH: hit max_tokens or the context window
+	FinishToolCalls     Finish = 3 // LLMK_FINISH_TOOL_CALLS: the model asks for tool calls
+	FinishContentFilter Finish = 4 // LLMK_FINISH_CONTENT_FILTER: cut by a safety / content filter
+	FinishError         Finish = 5 // LLMK_FINISH_ERROR: the provider reported a generation error
+	FinishOther         Finish = 6 // LLMK_FINISH_OTHER: a value none of the above describes
 )
 
 // Capability: Provider capabilities (llmk_provider_capabilities()), per request kind.
@@ -118,16 +137,16 @@ type Capability int32
 
 // Values of enum llmk_capability.
 const (
-	CapabilityKind        Capability = 1   // LLMK_CAP_KIND
-	CapabilityStream      Capability = 2   // LLMK_CAP_STREAM
-	CapabilityTools       Capability = 4   // LLMK_CAP_TOOLS
-	CapabilityVision      Capability = 8   // LLMK_CAP_VISION
-	CapabilityJSONMode    Capability = 16  // LLMK_CAP_JSON_MODE
-	CapabilityJSONSchema  Capability = 32  // LLMK_CAP_JSON_SCHEMA
-	CapabilityStreamUsage Capability = 64  // LLMK_CAP_STREAM_USAGE
-	CapabilityBatch       Capability = 128 // LLMK_CAP_BATCH
-	CapabilityImageURL    Capability = 256 // LLMK_CAP_IMAGE_URL
-	CapabilityKeyRequired Capability = 512 // LLMK_CAP_KEY_REQUIRED
+	CapabilityKind        Capability = 1   // LLMK_CAP_KIND: the provider serves this request kind
+	CapabilityStream      Capability = 2   // LLMK_CAP_STREAM: chat: answers stream as they are generated
+	CapabilityTools       Capability = 4   // LLMK_CAP_TOOLS: chat: function / tool calling
+	CapabilityVision      Capability = 8   // LLMK_CAP_VISION: chat: image inputs
+	CapabilityJSONMode    Capability = 16  // LLMK_CAP_JSON_MODE: chat: response_format json_object
+	CapabilityJSONSchema  Capability = 32  // LLMK_CAP_JSON_SCHEMA: chat: json_schema structured output
+	CapabilityStreamUsage Capability = 64  // LLMK_CAP_STREAM_USAGE: chat: token usage inside streams
+	CapabilityBatch       Capability = 128 // LLMK_CAP_BATCH: embed: several inputs in one request
+	CapabilityImageURL    Capability = 256 // LLMK_CAP_IMAGE_URL: chat: images by http(s) URL, not just inline data
+	CapabilityKeyRequired Capability = 512 // LLMK_CAP_KEY_REQUIRED: an API key is needed (hosted services)
 )
 
 // Timing: Timings (llmk_response_timing()), in milliseconds.
@@ -135,9 +154,9 @@ type Timing int32
 
 // Values of enum llmk_timing.
 const (
-	TimingTotalMs      Timing = 1 // LLMK_TIMING_TOTAL_MS
-	TimingFirstByteMs  Timing = 2 // LLMK_TIMING_FIRST_BYTE_MS
-	TimingFirstTokenMs Timing = 3 // LLMK_TIMING_FIRST_TOKEN_MS
+	TimingTotalMs      Timing = 1 // LLMK_TIMING_TOTAL_MS: from send to the end of the response
+	TimingFirstByteMs  Timing = 2 // LLMK_TIMING_FIRST_BYTE_MS: from send to the first body byte
+	TimingFirstTokenMs Timing = 3 // LLMK_TIMING_FIRST_TOKEN_MS: from send to the first text/tool event (streams)
 )
 
 // Option: Option ids for the llmk_*_set_* functions.
@@ -171,6 +190,10 @@ const (
 	OptionInstructions        Option = 1024 // LLMK_OPT_INSTRUCTIONS
 	OptionEmbedInputType      Option = 1025 // LLMK_OPT_EMBED_INPUT_TYPE
 	OptionAPIVersion          Option = 1026 // LLMK_OPT_API_VERSION
+	OptionAwsRegion           Option = 1027 // LLMK_OPT_AWS_REGION
+	OptionAwsAccessKeyID      Option = 1028 // LLMK_OPT_AWS_ACCESS_KEY_ID
+	OptionAwsSecretAccessKey  Option = 1029 // LLMK_OPT_AWS_SECRET_ACCESS_KEY
+	OptionAwsSessionToken     Option = 1030 // LLMK_OPT_AWS_SESSION_TOKEN
 	OptionTimeoutMs           Option = 2001 // LLMK_OPT_TIMEOUT_MS
 	OptionConnectTimeoutMs    Option = 2002 // LLMK_OPT_CONNECT_TIMEOUT_MS
 	OptionIdleTimeoutMs       Option = 2003 // LLMK_OPT_IDLE_TIMEOUT_MS
@@ -212,9 +235,9 @@ type PartType int32
 
 // Values of enum llmk_part_type.
 const (
-	PartTypeText     PartType = 1 // LLMK_PART_TEXT
-	PartTypeImageURL PartType = 2 // LLMK_PART_IMAGE_URL
-	PartTypeToolCall PartType = 3 // LLMK_PART_TOOL_CALL
+	PartTypeText     PartType = 1 // LLMK_PART_TEXT: text
+	PartTypeImageURL PartType = 2 // LLMK_PART_IMAGE_URL: an image: http(s) URL or data: URL
+	PartTypeToolCall PartType = 3 // LLMK_PART_TOOL_CALL: an assistant's tool call (id, name, arguments JSON)
 )
 
 // LogLevel: Log levels (llmk_client_set_log()).
@@ -350,6 +373,10 @@ var OptionTable = []OptionTableRow{
 	{"INSTRUCTIONS", 1024, "R", "instructions", "voice instructions (speech)"},
 	{"EMBED_INPUT_TYPE", 1025, "R", "embed_input_type", "search_document | search_query | classification | clustering (embed; Cohere, Gemini)"},
 	{"API_VERSION", 1026, "C", "api_version", "API version: anthropic-version header, Azure api-version query parameter"},
+	{"AWS_REGION", 1027, "C", "aws_region", "AWS region (bedrock; else AWS_REGION, AWS_DEFAULT_REGION)"},
+	{"AWS_ACCESS_KEY_ID", 1028, "C", "aws_access_key_id", "AWS access key id for SigV4 (bedrock)"},
+	{"AWS_SECRET_ACCESS_KEY", 1029, "C", "aws_secret_access_key", "AWS secret access key for SigV4 (bedrock; kept in guarded memory, never logged)"},
+	{"AWS_SESSION_TOKEN", 1030, "C", "aws_session_token", "AWS session token of temporary credentials (bedrock; guarded memory, never logged)"},
 	{"TIMEOUT_MS", 2001, "C", "timeout_ms", "total time limit per request in ms (0 = none)"},
 	{"CONNECT_TIMEOUT_MS", 2002, "C", "connect_timeout_ms", "connection time limit in ms"},
 	{"IDLE_TIMEOUT_MS", 2003, "C", "idle_timeout_ms", "longest silence between bytes in ms"},
@@ -433,6 +460,18 @@ func llmk_version_number() int32 {
 // Version of the loaded library as a static string, e.g. "0.1.0".
 func llmk_version() *C.char {
 	return C.llmk_version()
+}
+
+// The LLMK_FEATURE_* bits this build of the library contains (the providers themselves are listed
+// by llmk_provider_count() and llmk_provider_name()). Thread-safe; needs no initialisation.
+func llmk_features() int64 {
+	return int64(C.llmk_features())
+}
+
+// Lower-case name of one LLMK_FEATURE_* bit ("curl", "https", "openai", ...), or NULL when
+// `feature` is not exactly one known bit. Static storage; thread-safe.
+func llmk_feature_name(feature int64) *C.char {
+	return C.llmk_feature_name(C.int64_t(feature))
 }
 
 // Symbolic name of a status, e.g. "LLMK_E_AUTH". Never NULL: unknown values give
@@ -660,7 +699,7 @@ func llmk_request_get_i64(request *C.llmk_request, option int32, out *C.int64_t)
 	return int32(C.llmk_request_get_i64(request, C.int32_t(option), out))
 }
 
-// llmk_request_get_f64 is the C function of the same name.
+// Value of a floating-point option in *out: 1 when set, 0 when not.
 func llmk_request_get_f64(request *C.llmk_request, option int32, out *C.double) int32 {
 	return int32(C.llmk_request_get_f64(request, C.int32_t(option), out))
 }
@@ -671,12 +710,12 @@ func llmk_request_message_count(request *C.llmk_request) int {
 	return int(C.llmk_request_message_count(request))
 }
 
-// llmk_request_message_role is the C function of the same name.
+// Role (LLMK_ROLE_*) of message `message`; 0 if out of range.
 func llmk_request_message_role(request *C.llmk_request, message int) int32 {
 	return int32(C.llmk_request_message_role(request, C.size_t(message)))
 }
 
-// llmk_request_message_tool_call_id is the C function of the same name.
+// LLMK_ROLE_TOOL: the id of the call a message answers; NULL otherwise.
 func llmk_request_message_tool_call_id(request *C.llmk_request, message int) *C.char {
 	return C.llmk_request_message_tool_call_id(request, C.size_t(message))
 }
@@ -686,7 +725,7 @@ func llmk_request_part_count(request *C.llmk_request, message int) int {
 	return int(C.llmk_request_part_count(request, C.size_t(message)))
 }
 
-// llmk_request_part_type is the C function of the same name.
+// Type (LLMK_PART_*) of part `part` of message `message`; 0 if out of range.
 func llmk_request_part_type(request *C.llmk_request, message int, part int) int32 {
 	return int32(C.llmk_request_part_type(request, C.size_t(message), C.size_t(part)))
 }
@@ -712,17 +751,17 @@ func llmk_request_tool_count(request *C.llmk_request) int {
 	return int(C.llmk_request_tool_count(request))
 }
 
-// llmk_request_tool_name is the C function of the same name.
+// Name of declared tool i (NULL if out of range).
 func llmk_request_tool_name(request *C.llmk_request, i int) *C.char {
 	return C.llmk_request_tool_name(request, C.size_t(i))
 }
 
-// llmk_request_tool_description is the C function of the same name.
+// Description of declared tool i (NULL when none was given).
 func llmk_request_tool_description(request *C.llmk_request, i int) *C.char {
 	return C.llmk_request_tool_description(request, C.size_t(i))
 }
 
-// llmk_request_tool_parameters is the C function of the same name.
+// Parameters JSON Schema of declared tool i (NULL when none was given).
 func llmk_request_tool_parameters(request *C.llmk_request, i int) *C.char {
 	return C.llmk_request_tool_parameters(request, C.size_t(i))
 }
@@ -732,7 +771,7 @@ func llmk_request_input_count(request *C.llmk_request) int {
 	return int(C.llmk_request_input_count(request))
 }
 
-// llmk_request_input is the C function of the same name.
+// Embedding input i (NULL if out of range).
 func llmk_request_input(request *C.llmk_request, i int) *C.char {
 	return C.llmk_request_input(request, C.size_t(i))
 }
@@ -742,7 +781,7 @@ func llmk_request_stop_count(request *C.llmk_request) int {
 	return int(C.llmk_request_stop_count(request))
 }
 
-// llmk_request_stop is the C function of the same name.
+// Stop sequence i (NULL if out of range).
 func llmk_request_stop(request *C.llmk_request, i int) *C.char {
 	return C.llmk_request_stop(request, C.size_t(i))
 }
@@ -752,12 +791,12 @@ func llmk_request_audio(request *C.llmk_request, len_ *C.size_t) *C.uint8_t {
 	return C.llmk_request_audio(request, len_)
 }
 
-// llmk_request_audio_name is the C function of the same name.
+// File name given with the transcription audio (NULL when none).
 func llmk_request_audio_name(request *C.llmk_request) *C.char {
 	return C.llmk_request_audio_name(request)
 }
 
-// llmk_request_audio_mime is the C function of the same name.
+// MIME type given with the transcription audio (NULL when none).
 func llmk_request_audio_mime(request *C.llmk_request) *C.char {
 	return C.llmk_request_audio_mime(request)
 }
@@ -812,7 +851,7 @@ func llmk_event_tool_id(event *C.llmk_event) *C.char {
 	return C.llmk_event_tool_id(event)
 }
 
-// llmk_event_tool_name is the C function of the same name.
+// TOOL_CALL: the call's function name as known so far, "" if not yet known.
 func llmk_event_tool_name(event *C.llmk_event) *C.char {
 	return C.llmk_event_tool_name(event)
 }
@@ -844,7 +883,7 @@ func llmk_response_error_type(response *C.llmk_response) *C.char {
 	return C.llmk_response_error_type(response)
 }
 
-// llmk_response_error_code is the C function of the same name.
+// Provider's error code (e.g. "context_length_exceeded"), "" when none was given.
 func llmk_response_error_code(response *C.llmk_response) *C.char {
 	return C.llmk_response_error_code(response)
 }
@@ -928,12 +967,12 @@ func llmk_response_tool_call_id(response *C.llmk_response, i int) *C.char {
 	return C.llmk_response_tool_call_id(response, C.size_t(i))
 }
 
-// llmk_response_tool_call_name is the C function of the same name.
+// Chat: function name of tool call i; NULL if i is out of range.
 func llmk_response_tool_call_name(response *C.llmk_response, i int) *C.char {
 	return C.llmk_response_tool_call_name(response, C.size_t(i))
 }
 
-// llmk_response_tool_call_arguments is the C function of the same name.
+// Chat: arguments (JSON text) of tool call i; NULL if i is out of range.
 func llmk_response_tool_call_arguments(response *C.llmk_response, i int) *C.char {
 	return C.llmk_response_tool_call_arguments(response, C.size_t(i))
 }
@@ -999,12 +1038,12 @@ func llmk_response_segment_start(response *C.llmk_response, i int) float64 {
 	return float64(C.llmk_response_segment_start(response, C.size_t(i)))
 }
 
-// llmk_response_segment_end is the C function of the same name.
+// Transcribe: end time in seconds of segment i (-1 if out of range).
 func llmk_response_segment_end(response *C.llmk_response, i int) float64 {
 	return float64(C.llmk_response_segment_end(response, C.size_t(i)))
 }
 
-// llmk_response_segment_text is the C function of the same name.
+// Transcribe: text of segment i (NULL if out of range).
 func llmk_response_segment_text(response *C.llmk_response, i int) *C.char {
 	return C.llmk_response_segment_text(response, C.size_t(i))
 }
@@ -1163,13 +1202,13 @@ func llmk_router_stream(router *C.llmk_router, request *C.llmk_request, on_event
 	return int32(C.llmk_router_stream(router, request, on_event, user, out))
 }
 
-// Number of deployments, and 1 while deployment i (in the order added) is cooling down, 0 when
-// available, -1 when out of range.
+// Number of deployments of the router.
 func llmk_router_count(router *C.llmk_router) int {
 	return int(C.llmk_router_count(router))
 }
 
-// llmk_router_cooling is the C function of the same name.
+// 1 while deployment i (in the order added) is cooling down after failures, 0 when available, -1
+// when out of range. Thread-safe.
 func llmk_router_cooling(router *C.llmk_router, i int) int32 {
 	return int32(C.llmk_router_cooling(router, C.size_t(i)))
 }
@@ -1249,17 +1288,18 @@ func llmk_compare_run(cmp *C.llmk_compare, on_result C.llmk_compare_fn, user uns
 	return int32(C.llmk_compare_run(cmp, on_result, user))
 }
 
-// Models (in the order added) and their labels; cases.
+// Number of models (in the order added).
 func llmk_compare_model_count(cmp *C.llmk_compare) int {
 	return int(C.llmk_compare_model_count(cmp))
 }
 
-// llmk_compare_model is the C function of the same name.
+// Label of model `model`: its model string or the label given; NULL when out of range. Owned by
+// the comparison.
 func llmk_compare_model(cmp *C.llmk_compare, model int) *C.char {
 	return C.llmk_compare_model(cmp, C.size_t(model))
 }
 
-// llmk_compare_case_count is the C function of the same name.
+// Number of cases.
 func llmk_compare_case_count(cmp *C.llmk_compare) int {
 	return int(C.llmk_compare_case_count(cmp))
 }
@@ -1292,7 +1332,7 @@ func llmk_provider_count() int {
 	return int(C.llmk_provider_count())
 }
 
-// llmk_provider_name is the C function of the same name.
+// Name of provider i (NULL if out of range); see llmk_provider_count().
 func llmk_provider_name(i int) *C.char {
 	return C.llmk_provider_name(C.size_t(i))
 }
@@ -1316,12 +1356,12 @@ func llmk_provider_base_url(provider *C.char) *C.char {
 	return C.llmk_provider_base_url(provider)
 }
 
-// llmk_provider_key_env is the C function of the same name.
+// Environment variable read for the provider's API key (NULL when none).
 func llmk_provider_key_env(provider *C.char) *C.char {
 	return C.llmk_provider_key_env(provider)
 }
 
-// llmk_provider_url_env is the C function of the same name.
+// Environment variable read for the provider's base URL (NULL when none).
 func llmk_provider_url_env(provider *C.char) *C.char {
 	return C.llmk_provider_url_env(provider)
 }
@@ -1355,7 +1395,7 @@ func llmk_reply_text(reply *C.llmk_reply, text *C.char, len_ int) int32 {
 	return int32(C.llmk_reply_text(reply, text, C.size_t(len_)))
 }
 
-// llmk_reply_reasoning is the C function of the same name.
+// Appends reasoning text; returns as llmk_reply_text().
 func llmk_reply_reasoning(reply *C.llmk_reply, text *C.char, len_ int) int32 {
 	return int32(C.llmk_reply_reasoning(reply, text, C.size_t(len_)))
 }
@@ -1459,12 +1499,12 @@ func llmk_exchange_header_count(exchange *C.llmk_exchange) int {
 	return int(C.llmk_exchange_header_count(exchange))
 }
 
-// llmk_exchange_header_name is the C function of the same name.
+// Name of request header i (NULL if out of range).
 func llmk_exchange_header_name(exchange *C.llmk_exchange, i int) *C.char {
 	return C.llmk_exchange_header_name(exchange, C.size_t(i))
 }
 
-// llmk_exchange_header_value is the C function of the same name.
+// Value of request header i (NULL if out of range); may be a credential: never log it.
 func llmk_exchange_header_value(exchange *C.llmk_exchange, i int) *C.char {
 	return C.llmk_exchange_header_value(exchange, C.size_t(i))
 }

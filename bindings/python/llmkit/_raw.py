@@ -22,6 +22,35 @@ LLMK_VERSION_STRING = "0.1.0"
 
 # ---- Enumerations -----------------------------------------------------------------------------
 
+# What a build contains: bits returned by llmk_features(). Values are fixed forever; new features
+# take new bits.
+LLMK_FEATURE_CURL = 1  # built-in libcurl transport (no llmk_client_set_transport() needed)
+LLMK_FEATURE_HTTPS = 2  # the built-in transport speaks TLS (https:// URLs)
+LLMK_FEATURE_CASSETTE = 4  # llmk_client_record() / llmk_client_replay()
+LLMK_FEATURE_OPENAI = 256  # OpenAI wire format: openai, azure and the compatible presets
+LLMK_FEATURE_ANTHROPIC = 512  # Anthropic Messages API
+LLMK_FEATURE_GEMINI = 1024  # Gemini (Generative Language API)
+LLMK_FEATURE_OLLAMA = 2048  # Ollama native API
+LLMK_FEATURE_COHERE = 4096  # Cohere v2 API
+LLMK_FEATURE_HUGGINGFACE = 8192  # Hugging Face Inference API and TGI
+LLMK_FEATURE_WHISPERCPP = 16384  # whisper.cpp server
+LLMK_FEATURE_BEDROCK = 32768  # Amazon Bedrock (Converse, InvokeModel; SigV4, event streams)
+
+
+class Feature(enum.IntEnum):
+    """enum llmk_feature"""
+    CURL = 1
+    HTTPS = 2
+    CASSETTE = 4
+    OPENAI = 256
+    ANTHROPIC = 512
+    GEMINI = 1024
+    OLLAMA = 2048
+    COHERE = 4096
+    HUGGINGFACE = 8192
+    WHISPERCPP = 16384
+    BEDROCK = 32768
+
 # Status codes returned by every fallible function (as int32_t).
 LLMK_OK = 0
 LLMK_E_INVALID_ARG = 1
@@ -69,11 +98,11 @@ class Status(enum.IntEnum):
     E_CONFIG = 19
 
 # What a request asks for (passed as int32_t).
-LLMK_CHAT = 1
-LLMK_EMBED = 2
-LLMK_IMAGE = 3
-LLMK_TRANSCRIBE = 4
-LLMK_SPEECH = 5
+LLMK_CHAT = 1  # chat / completion
+LLMK_EMBED = 2  # embeddings of one or more inputs
+LLMK_IMAGE = 3  # image generation from a prompt
+LLMK_TRANSCRIBE = 4  # speech to text
+LLMK_SPEECH = 5  # text to speech
 
 
 class Kind(enum.IntEnum):
@@ -101,11 +130,11 @@ class Role(enum.IntEnum):
     DEVELOPER = 5
 
 # Streaming event types (llmk_event_type()).
-LLMK_EVENT_TEXT = 1
-LLMK_EVENT_TOOL_CALL = 2
-LLMK_EVENT_USAGE = 3
-LLMK_EVENT_DONE = 4
-LLMK_EVENT_REASONING = 5
+LLMK_EVENT_TEXT = 1  # a fragment of the answer text
+LLMK_EVENT_TOOL_CALL = 2  # a fragment of a tool call (by index)
+LLMK_EVENT_USAGE = 3  # token usage became known
+LLMK_EVENT_DONE = 4  # the stream ended normally
+LLMK_EVENT_REASONING = 5  # a fragment of reasoning text, where exposed
 
 
 class EventType(enum.IntEnum):
@@ -117,12 +146,12 @@ class EventType(enum.IntEnum):
     REASONING = 5
 
 # Token counters (llmk_response_usage(), llmk_event_usage()).
-LLMK_USAGE_INPUT = 1
-LLMK_USAGE_OUTPUT = 2
-LLMK_USAGE_TOTAL = 3
-LLMK_USAGE_CACHED_INPUT = 4
-LLMK_USAGE_REASONING = 5
-LLMK_USAGE_CACHE_WRITE = 6
+LLMK_USAGE_INPUT = 1  # prompt / input tokens, cached included
+LLMK_USAGE_OUTPUT = 2  # completion / output tokens, reasoning included
+LLMK_USAGE_TOTAL = 3  # as reported, or input + output
+LLMK_USAGE_CACHED_INPUT = 4  # part of INPUT served from the prompt cache
+LLMK_USAGE_REASONING = 5  # part of OUTPUT spent on reasoning
+LLMK_USAGE_CACHE_WRITE = 6  # part of INPUT written to the prompt cache (Anthropic cache_creation_input_tokens)
 
 
 class Usage(enum.IntEnum):
@@ -136,13 +165,13 @@ class Usage(enum.IntEnum):
 
 # Why generation stopped (llmk_response_finish()). The provider's own word is kept in
 # llmk_response_finish_reason().
-LLMK_FINISH_UNKNOWN = 0
-LLMK_FINISH_STOP = 1
-LLMK_FINISH_LENGTH = 2
-LLMK_FINISH_TOOL_CALLS = 3
-LLMK_FINISH_CONTENT_FILTER = 4
-LLMK_FINISH_ERROR = 5
-LLMK_FINISH_OTHER = 6
+LLMK_FINISH_UNKNOWN = 0  # not reported (or not a chat request)
+LLMK_FINISH_STOP = 1  # natural end or a stop sequence
+LLMK_FINISH_LENGTH = 2  # hit max_tokens or the context window
+LLMK_FINISH_TOOL_CALLS = 3  # the model asks for tool calls
+LLMK_FINISH_CONTENT_FILTER = 4  # cut by a safety / content filter
+LLMK_FINISH_ERROR = 5  # the provider reported a generation error
+LLMK_FINISH_OTHER = 6  # a value none of the above describes
 
 
 class Finish(enum.IntEnum):
@@ -156,16 +185,16 @@ class Finish(enum.IntEnum):
     OTHER = 6
 
 # Provider capabilities (llmk_provider_capabilities()), per request kind.
-LLMK_CAP_KIND = 1
-LLMK_CAP_STREAM = 2
-LLMK_CAP_TOOLS = 4
-LLMK_CAP_VISION = 8
-LLMK_CAP_JSON_MODE = 16
-LLMK_CAP_JSON_SCHEMA = 32
-LLMK_CAP_STREAM_USAGE = 64
-LLMK_CAP_BATCH = 128
-LLMK_CAP_IMAGE_URL = 256
-LLMK_CAP_KEY_REQUIRED = 512
+LLMK_CAP_KIND = 1  # the provider serves this request kind
+LLMK_CAP_STREAM = 2  # chat: answers stream as they are generated
+LLMK_CAP_TOOLS = 4  # chat: function / tool calling
+LLMK_CAP_VISION = 8  # chat: image inputs
+LLMK_CAP_JSON_MODE = 16  # chat: response_format json_object
+LLMK_CAP_JSON_SCHEMA = 32  # chat: json_schema structured output
+LLMK_CAP_STREAM_USAGE = 64  # chat: token usage inside streams
+LLMK_CAP_BATCH = 128  # embed: several inputs in one request
+LLMK_CAP_IMAGE_URL = 256  # chat: images by http(s) URL, not just inline data
+LLMK_CAP_KEY_REQUIRED = 512  # an API key is needed (hosted services)
 
 
 class Capability(enum.IntEnum):
@@ -182,9 +211,9 @@ class Capability(enum.IntEnum):
     KEY_REQUIRED = 512
 
 # Timings (llmk_response_timing()), in milliseconds.
-LLMK_TIMING_TOTAL_MS = 1
-LLMK_TIMING_FIRST_BYTE_MS = 2
-LLMK_TIMING_FIRST_TOKEN_MS = 3
+LLMK_TIMING_TOTAL_MS = 1  # from send to the end of the response
+LLMK_TIMING_FIRST_BYTE_MS = 2  # from send to the first body byte
+LLMK_TIMING_FIRST_TOKEN_MS = 3  # from send to the first text/tool event (streams)
 
 
 class Timing(enum.IntEnum):
@@ -220,6 +249,10 @@ LLMK_OPT_REASONING_EFFORT = 1023
 LLMK_OPT_INSTRUCTIONS = 1024
 LLMK_OPT_EMBED_INPUT_TYPE = 1025
 LLMK_OPT_API_VERSION = 1026
+LLMK_OPT_AWS_REGION = 1027
+LLMK_OPT_AWS_ACCESS_KEY_ID = 1028
+LLMK_OPT_AWS_SECRET_ACCESS_KEY = 1029
+LLMK_OPT_AWS_SESSION_TOKEN = 1030
 LLMK_OPT_TIMEOUT_MS = 2001
 LLMK_OPT_CONNECT_TIMEOUT_MS = 2002
 LLMK_OPT_IDLE_TIMEOUT_MS = 2003
@@ -274,6 +307,10 @@ class Option(enum.IntEnum):
     INSTRUCTIONS = 1024
     EMBED_INPUT_TYPE = 1025
     API_VERSION = 1026
+    AWS_REGION = 1027
+    AWS_ACCESS_KEY_ID = 1028
+    AWS_SECRET_ACCESS_KEY = 1029
+    AWS_SESSION_TOKEN = 1030
     TIMEOUT_MS = 2001
     CONNECT_TIMEOUT_MS = 2002
     IDLE_TIMEOUT_MS = 2003
@@ -312,9 +349,9 @@ class OptionType(enum.IntEnum):
     F64 = 3
 
 # Part types of a message (llmk_request_part_type()).
-LLMK_PART_TEXT = 1
-LLMK_PART_IMAGE_URL = 2
-LLMK_PART_TOOL_CALL = 3
+LLMK_PART_TEXT = 1  # text
+LLMK_PART_IMAGE_URL = 2  # an image: http(s) URL or data: URL
+LLMK_PART_TOOL_CALL = 3  # an assistant's tool call (id, name, arguments JSON)
 
 
 class PartType(enum.IntEnum):
@@ -480,6 +517,10 @@ OPTION_TABLE = (
     ("INSTRUCTIONS", 1024, "R", "instructions", "voice instructions (speech)"),
     ("EMBED_INPUT_TYPE", 1025, "R", "embed_input_type", "search_document | search_query | classification | clustering (embed; Cohere, Gemini)"),
     ("API_VERSION", 1026, "C", "api_version", "API version: anthropic-version header, Azure api-version query parameter"),
+    ("AWS_REGION", 1027, "C", "aws_region", "AWS region (bedrock; else AWS_REGION, AWS_DEFAULT_REGION)"),
+    ("AWS_ACCESS_KEY_ID", 1028, "C", "aws_access_key_id", "AWS access key id for SigV4 (bedrock)"),
+    ("AWS_SECRET_ACCESS_KEY", 1029, "C", "aws_secret_access_key", "AWS secret access key for SigV4 (bedrock; kept in guarded memory, never logged)"),
+    ("AWS_SESSION_TOKEN", 1030, "C", "aws_session_token", "AWS session token of temporary credentials (bedrock; guarded memory, never logged)"),
     ("TIMEOUT_MS", 2001, "C", "timeout_ms", "total time limit per request in ms (0 = none)"),
     ("CONNECT_TIMEOUT_MS", 2002, "C", "connect_timeout_ms", "connection time limit in ms"),
     ("IDLE_TIMEOUT_MS", 2003, "C", "idle_timeout_ms", "longest silence between bytes in ms"),
@@ -622,6 +663,14 @@ llmk_version_number = bind(_lib, _missing, "llmk_version_number", c_int32, [])
 
 # Version of the loaded library as a static string, e.g. "0.1.0".
 llmk_version = bind(_lib, _missing, "llmk_version", c_char_p, [])
+
+# The LLMK_FEATURE_* bits this build of the library contains (the providers themselves are listed
+# by llmk_provider_count() and llmk_provider_name()). Thread-safe; needs no initialisation.
+llmk_features = bind(_lib, _missing, "llmk_features", c_int64, [])
+
+# Lower-case name of one LLMK_FEATURE_* bit ("curl", "https", "openai", ...), or NULL when
+# `feature` is not exactly one known bit. Static storage; thread-safe.
+llmk_feature_name = bind(_lib, _missing, "llmk_feature_name", c_char_p, [c_int64])
 
 # Symbolic name of a status, e.g. "LLMK_E_AUTH". Never NULL: unknown values give
 # "LLMK_E_UNKNOWN_STATUS". Static storage; thread-safe.
@@ -774,19 +823,23 @@ llmk_request_get_str = bind(_lib, _missing, "llmk_request_get_str", c_char_p, [P
 # not (then *out is untouched).
 llmk_request_get_i64 = bind(_lib, _missing, "llmk_request_get_i64", c_int32, [POINTER(llmk_request), c_int32, POINTER(c_int64)])
 
+# Value of a floating-point option in *out: 1 when set, 0 when not.
 llmk_request_get_f64 = bind(_lib, _missing, "llmk_request_get_f64", c_int32, [POINTER(llmk_request), c_int32, POINTER(c_double)])
 
 # Messages: count, role (LLMK_ROLE_*), and for LLMK_ROLE_TOOL the id of the call answered (NULL
 # otherwise). Out of range: 0 / NULL.
 llmk_request_message_count = bind(_lib, _missing, "llmk_request_message_count", c_size_t, [POINTER(llmk_request)])
 
+# Role (LLMK_ROLE_*) of message `message`; 0 if out of range.
 llmk_request_message_role = bind(_lib, _missing, "llmk_request_message_role", c_int32, [POINTER(llmk_request), c_size_t])
 
+# LLMK_ROLE_TOOL: the id of the call a message answers; NULL otherwise.
 llmk_request_message_tool_call_id = bind(_lib, _missing, "llmk_request_message_tool_call_id", c_char_p, [POINTER(llmk_request), c_size_t])
 
 # Parts of a message: count and type (LLMK_PART_*).
 llmk_request_part_count = bind(_lib, _missing, "llmk_request_part_count", c_size_t, [POINTER(llmk_request), c_size_t])
 
+# Type (LLMK_PART_*) of part `part` of message `message`; 0 if out of range.
 llmk_request_part_type = bind(_lib, _missing, "llmk_request_part_type", c_int32, [POINTER(llmk_request), c_size_t, c_size_t])
 
 # TEXT: the text; IMAGE_URL: the URL; TOOL_CALL: the arguments JSON.
@@ -802,27 +855,34 @@ llmk_request_part_id = bind(_lib, _missing, "llmk_request_part_id", c_char_p, [P
 # was given).
 llmk_request_tool_count = bind(_lib, _missing, "llmk_request_tool_count", c_size_t, [POINTER(llmk_request)])
 
+# Name of declared tool i (NULL if out of range).
 llmk_request_tool_name = bind(_lib, _missing, "llmk_request_tool_name", c_char_p, [POINTER(llmk_request), c_size_t])
 
+# Description of declared tool i (NULL when none was given).
 llmk_request_tool_description = bind(_lib, _missing, "llmk_request_tool_description", c_char_p, [POINTER(llmk_request), c_size_t])
 
+# Parameters JSON Schema of declared tool i (NULL when none was given).
 llmk_request_tool_parameters = bind(_lib, _missing, "llmk_request_tool_parameters", c_char_p, [POINTER(llmk_request), c_size_t])
 
 # Embedding inputs: count and text.
 llmk_request_input_count = bind(_lib, _missing, "llmk_request_input_count", c_size_t, [POINTER(llmk_request)])
 
+# Embedding input i (NULL if out of range).
 llmk_request_input = bind(_lib, _missing, "llmk_request_input", c_char_p, [POINTER(llmk_request), c_size_t])
 
 # Stop sequences: count and text.
 llmk_request_stop_count = bind(_lib, _missing, "llmk_request_stop_count", c_size_t, [POINTER(llmk_request)])
 
+# Stop sequence i (NULL if out of range).
 llmk_request_stop = bind(_lib, _missing, "llmk_request_stop", c_char_p, [POINTER(llmk_request), c_size_t])
 
 # Transcription audio (NULL when none) with its length, file name and MIME type.
 llmk_request_audio = bind(_lib, _missing, "llmk_request_audio", POINTER(c_uint8), [POINTER(llmk_request), POINTER(c_size_t)])
 
+# File name given with the transcription audio (NULL when none).
 llmk_request_audio_name = bind(_lib, _missing, "llmk_request_audio_name", c_char_p, [POINTER(llmk_request)])
 
+# MIME type given with the transcription audio (NULL when none).
 llmk_request_audio_mime = bind(_lib, _missing, "llmk_request_audio_mime", c_char_p, [POINTER(llmk_request)])
 
 # The extra JSON object merged into the body, or NULL.
@@ -859,6 +919,7 @@ llmk_event_tool_index = bind(_lib, _missing, "llmk_event_tool_index", c_int32, [
 # fragment), "" if not yet known.
 llmk_event_tool_id = bind(_lib, _missing, "llmk_event_tool_id", c_char_p, [POINTER(llmk_event)])
 
+# TOOL_CALL: the call's function name as known so far, "" if not yet known.
 llmk_event_tool_name = bind(_lib, _missing, "llmk_event_tool_name", c_char_p, [POINTER(llmk_event)])
 
 # USAGE/DONE: a token counter (LLMK_USAGE_*), or -1 if not known.
@@ -878,6 +939,7 @@ llmk_response_error = bind(_lib, _missing, "llmk_response_error", c_char_p, [POI
 # none was given.
 llmk_response_error_type = bind(_lib, _missing, "llmk_response_error_type", c_char_p, [POINTER(llmk_response)])
 
+# Provider's error code (e.g. "context_length_exceeded"), "" when none was given.
 llmk_response_error_code = bind(_lib, _missing, "llmk_response_error_code", c_char_p, [POINTER(llmk_response)])
 
 # HTTP status of the final attempt, 0 if no response was received.
@@ -929,8 +991,10 @@ llmk_response_tool_call_count = bind(_lib, _missing, "llmk_response_tool_call_co
 # Chat: id, function name and arguments (JSON text) of tool call i; NULL if i is out of range.
 llmk_response_tool_call_id = bind(_lib, _missing, "llmk_response_tool_call_id", c_char_p, [POINTER(llmk_response), c_size_t])
 
+# Chat: function name of tool call i; NULL if i is out of range.
 llmk_response_tool_call_name = bind(_lib, _missing, "llmk_response_tool_call_name", c_char_p, [POINTER(llmk_response), c_size_t])
 
+# Chat: arguments (JSON text) of tool call i; NULL if i is out of range.
 llmk_response_tool_call_arguments = bind(_lib, _missing, "llmk_response_tool_call_arguments", c_char_p, [POINTER(llmk_response), c_size_t])
 
 # Embed: number of vectors (one per input, in input order).
@@ -970,8 +1034,10 @@ llmk_response_segment_count = bind(_lib, _missing, "llmk_response_segment_count"
 # Transcribe: start/end time in seconds and text of segment i (-1 / NULL if out of range).
 llmk_response_segment_start = bind(_lib, _missing, "llmk_response_segment_start", c_double, [POINTER(llmk_response), c_size_t])
 
+# Transcribe: end time in seconds of segment i (-1 if out of range).
 llmk_response_segment_end = bind(_lib, _missing, "llmk_response_segment_end", c_double, [POINTER(llmk_response), c_size_t])
 
+# Transcribe: text of segment i (NULL if out of range).
 llmk_response_segment_text = bind(_lib, _missing, "llmk_response_segment_text", c_char_p, [POINTER(llmk_response), c_size_t])
 
 # The response body as received (for a stream: the concatenated raw stream), length in *len (len
@@ -1078,10 +1144,11 @@ llmk_router_send = bind(_lib, _missing, "llmk_router_send", c_int32, [POINTER(ll
 # reached on_event.
 llmk_router_stream = bind(_lib, _missing, "llmk_router_stream", c_int32, [POINTER(llmk_router), POINTER(llmk_request), llmk_stream_fn, c_void_p, POINTER(POINTER(llmk_response))])
 
-# Number of deployments, and 1 while deployment i (in the order added) is cooling down, 0 when
-# available, -1 when out of range.
+# Number of deployments of the router.
 llmk_router_count = bind(_lib, _missing, "llmk_router_count", c_size_t, [POINTER(llmk_router)])
 
+# 1 while deployment i (in the order added) is cooling down after failures, 0 when available, -1
+# when out of range. Thread-safe.
 llmk_router_cooling = bind(_lib, _missing, "llmk_router_cooling", c_int32, [POINTER(llmk_router), c_size_t])
 
 # Router: name of the deployment that gave this response ("" when not sent through a router).
@@ -1135,11 +1202,14 @@ llmk_compare_set_embedder = bind(_lib, _missing, "llmk_compare_set_embedder", c_
 # Running again replaces the previous results.
 llmk_compare_run = bind(_lib, _missing, "llmk_compare_run", c_int32, [POINTER(llmk_compare), llmk_compare_fn, c_void_p])
 
-# Models (in the order added) and their labels; cases.
+# Number of models (in the order added).
 llmk_compare_model_count = bind(_lib, _missing, "llmk_compare_model_count", c_size_t, [POINTER(llmk_compare)])
 
+# Label of model `model`: its model string or the label given; NULL when out of range. Owned by
+# the comparison.
 llmk_compare_model = bind(_lib, _missing, "llmk_compare_model", c_char_p, [POINTER(llmk_compare), c_size_t])
 
+# Number of cases.
 llmk_compare_case_count = bind(_lib, _missing, "llmk_compare_case_count", c_size_t, [POINTER(llmk_compare)])
 
 # A figure (LLMK_METRIC_*) of a model over the runs finished; -1 when not known.
@@ -1160,6 +1230,7 @@ llmk_compare_errmsg = bind(_lib, _missing, "llmk_compare_errmsg", c_char_p, [POI
 # name is valid until it is unregistered.
 llmk_provider_count = bind(_lib, _missing, "llmk_provider_count", c_size_t, [])
 
+# Name of provider i (NULL if out of range); see llmk_provider_count().
 llmk_provider_name = bind(_lib, _missing, "llmk_provider_name", c_char_p, [c_size_t])
 
 # What a provider supports for a request kind: LLMK_CAP_* bits (0 when the kind is not served), or
@@ -1175,8 +1246,10 @@ llmk_provider_supports_option = bind(_lib, _missing, "llmk_provider_supports_opt
 # URL (NULL when there is none).
 llmk_provider_base_url = bind(_lib, _missing, "llmk_provider_base_url", c_char_p, [c_char_p])
 
+# Environment variable read for the provider's API key (NULL when none).
 llmk_provider_key_env = bind(_lib, _missing, "llmk_provider_key_env", c_char_p, [c_char_p])
 
+# Environment variable read for the provider's base URL (NULL when none).
 llmk_provider_url_env = bind(_lib, _missing, "llmk_provider_url_env", c_char_p, [c_char_p])
 
 # Initialises a provider table: zeroes it and sets struct_size.
@@ -1198,6 +1271,7 @@ llmk_reply_streaming = bind(_lib, _missing, "llmk_reply_streaming", c_int32, [PO
 # or memory ran out: stop and return.
 llmk_reply_text = bind(_lib, _missing, "llmk_reply_text", c_int32, [POINTER(llmk_reply), c_char_p, c_size_t])
 
+# Appends reasoning text; returns as llmk_reply_text().
 llmk_reply_reasoning = bind(_lib, _missing, "llmk_reply_reasoning", c_int32, [POINTER(llmk_reply), c_char_p, c_size_t])
 
 # Adds a complete tool call (arguments: a JSON object text). Returns as llmk_reply_text().
@@ -1265,8 +1339,10 @@ llmk_exchange_url = bind(_lib, _missing, "llmk_exchange_url", c_char_p, [POINTER
 # credentials: transports must not log them.
 llmk_exchange_header_count = bind(_lib, _missing, "llmk_exchange_header_count", c_size_t, [POINTER(llmk_exchange)])
 
+# Name of request header i (NULL if out of range).
 llmk_exchange_header_name = bind(_lib, _missing, "llmk_exchange_header_name", c_char_p, [POINTER(llmk_exchange), c_size_t])
 
+# Value of request header i (NULL if out of range); may be a credential: never log it.
 llmk_exchange_header_value = bind(_lib, _missing, "llmk_exchange_header_value", c_char_p, [POINTER(llmk_exchange), c_size_t])
 
 # Request body and its length (len may be NULL); NULL when there is none.
@@ -1298,6 +1374,8 @@ llmk_exchange_cancelled = bind(_lib, _missing, "llmk_exchange_cancelled", c_int3
 FUNCTIONS = (
     "llmk_version_number",
     "llmk_version",
+    "llmk_features",
+    "llmk_feature_name",
     "llmk_status_name",
     "llmk_strerror",
     "llmk_global_init",
