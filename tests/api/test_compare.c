@@ -325,7 +325,7 @@ static void test_three_models_side_by_side(void **state)
 	assert_true(th_max_concurrent(f->m[1].srv) >= 2);
 	/* the fast model */
 	lat = llmk_compare_metric(f->cmp, 0, LLMK_METRIC_LATENCY_MS);
-	assert_true(lat >= 100 && lat < 100 + 300);
+	assert_true(lat >= 100 && lat < 100 + time_slack(300));
 	assert_int_equal(llmk_compare_metric(f->cmp, 0, LLMK_METRIC_OK), 3);
 	assert_int_equal(llmk_compare_metric(f->cmp, 0, LLMK_METRIC_INPUT_TOKENS), 3000);
 	assert_int_equal(llmk_compare_metric(f->cmp, 0, LLMK_METRIC_OUTPUT_TOKENS), 150);
@@ -337,11 +337,11 @@ static void test_three_models_side_by_side(void **state)
 	/* tokens per second: 50 tokens over the whole (non-streamed) latency */
 	{
 		double tps = llmk_compare_metric(f->cmp, 0, LLMK_METRIC_TOKENS_PER_S);
-		assert_true(tps > 50 / 0.4 && tps <= 50 / 0.1);
+		assert_true(tps > 50 / ((100 + time_slack(300)) / 1000) && tps <= 50 / 0.1);
 	}
 	/* the slow one: its own latency and price */
 	lat = llmk_compare_metric(f->cmp, 1, LLMK_METRIC_LATENCY_MS);
-	assert_true(lat >= 600 && lat < 600 + 300);
+	assert_true(lat >= 600 && lat < 600 + time_slack(300));
 	assert_true(fabs(llmk_compare_metric(f->cmp, 1, LLMK_METRIC_COST_USD) - 3 * one_answer_cost("openai/gpt-5.1")) < 1e-12);
 	assert_true(llmk_compare_metric(f->cmp, 1, LLMK_METRIC_COST_USD) > llmk_compare_metric(f->cmp, 0, LLMK_METRIC_COST_USD));
 	/* the failing one: runs, no successes, the error on each response */
@@ -375,9 +375,9 @@ static void test_streamed_time_to_first_token(void **state)
 	print_message("streamed: ttft %.1f ms, total %.1f ms, %.1f tokens/s\n", ttft, lat, tps);
 	/* the first token comes with the first write, well before the pause ends */
 	assert_true(ttft >= 100 && ttft < 100 + 400 - 100);
-	assert_true(lat >= 500 && lat < 500 + 300);
+	assert_true(lat >= 500 && lat < 500 + time_slack(300));
 	/* 50 tokens over the time after the first token (about 400 ms) */
-	assert_true(tps > 50 / 0.7 && tps <= 50 / 0.4 * 1.05);
+	assert_true(tps > 50 / ((400 + time_slack(300)) / 1000) && tps <= 50 / 0.4 * 1.05);
 	assert_int_equal(llmk_compare_metric(f->cmp, 0, LLMK_METRIC_CACHED_TOKENS), 800);
 	assert_string_equal(llmk_compare_model(f->cmp, 0), "streamed");
 }
