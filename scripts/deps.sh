@@ -14,4 +14,4 @@ need_packages() {
 }
 
 BUILD_PACKAGES=(gcc libc6-dev meson ninja-build pkg-config libcurl4-openssl-dev libjansson-dev libsodium-dev ca-certificates)
-TEST_PACKAGES=(libcmocka-dev g++ valgrind python3 clang)
+TEST_PACKAGES=(libcmocka-dev g++ valgrind python3 clang groff-base)

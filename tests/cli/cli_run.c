@@ -128,8 +128,9 @@ cli_out *cli_run(const cli_spec *spec)
 		pid = forkpty(&master, NULL, NULL, &ws);
 		assert_true(pid >= 0);
 		if (pid == 0) {
-			execve(argv[0][0] == '/' ? argv[0] : cli_binary, argv, env);
-			if (argv[0][0] != '/')
+			if (strchr(argv[0], '/'))
+				execve(argv[0], argv, env);
+			else
 				execvpe(argv[0], argv, env);
 			_exit(127);
 		}
