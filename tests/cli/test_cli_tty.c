@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -199,6 +200,37 @@ static void test_interactive_chat(void **state)
 	cli_out_free(o);
 }
 
+/* Ctrl-C during an answer stops that answer only: the conversation goes on
+ * with the next question, which no longer carries the stopped one. */
+static int interrupt_first_answer(const cli_out *so_far, pid_t pid, int alive, void *user)
+{
+	(void)user;
+	if (alive && strstr(so_far->out, "Hello")) {
+		kill(pid, SIGINT);
+		return 1;
+	}
+	return 0;
+}
+
+static void test_interactive_ctrl_c(void **state)
+{
+	cli_server *s = *state;
+	const char *const env[] = {s->env[0], s->env[1], "NO_COLOR=1", NULL};
+	const char *const args[] = {"chat", "-m", "openai/slowtext", NULL};
+	cli_spec spec = {args, env, "first question\nsecond question\n\x04", 1, interrupt_first_answer, NULL, 0};
+	cli_out *o = cli_run(&spec);
+	const char *b;
+
+	EXPECT_CODE(o, 0);
+	EXPECT_IN(o->out, "interrupted");
+	EXPECT_IN(o->out, "Hello! How can I help?"); /* the second answer, whole */
+	assert_int_equal(th_request_count(s->srv), 2);
+	b = (const char *)th_request_at(s->srv, 1)->body;
+	assert_null(strstr(b, "first question"));
+	EXPECT_IN(b, "\"content\":\"second question\"");
+	cli_out_free(o);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -206,6 +238,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_compare_table_is_live, cli_server_setup, cli_server_teardown),
 		cmocka_unit_test_setup_teardown(test_colour, cli_server_setup, cli_server_teardown),
 		cmocka_unit_test_setup_teardown(test_interactive_chat, cli_server_setup, cli_server_teardown),
+		cmocka_unit_test_setup_teardown(test_interactive_ctrl_c, cli_server_setup, cli_server_teardown),
 	};
 
 	if (argc < 2) {

@@ -216,15 +216,11 @@ int chat_opts_images(const chat_opts *o, const char *cmd, llmk_request *r)
 
 /* ---- streaming ---------------------------------------------------------------- */
 
-typedef struct out_state {
-	int wrote, last_nl;
-} out_state;
-
 static int32_t on_event(const llmk_event *ev, void *user)
 {
-	out_state *o = user;
 	size_t n;
 
+	(void)user;
 	if (llmk_event_type(ev) != LLMK_EVENT_TEXT)
 		return 0;
 	n = llmk_event_text_len(ev);
@@ -232,8 +228,7 @@ static int32_t on_event(const llmk_event *ev, void *user)
 		return 0;
 	fwrite(llmk_event_text(ev), 1, n, stdout);
 	fflush(stdout);
-	o->wrote = 1;
-	o->last_nl = llmk_event_text(ev)[n - 1] == '\n';
+	cli_midline = llmk_event_text(ev)[n - 1] != '\n';
 	return 0;
 }
 
@@ -257,21 +252,18 @@ static void footer(const llmk_client *c, const llmk_response *resp)
 static int ask(llmk_client *c, const llmk_request *r, int stream, char **answer)
 {
 	llmk_response *resp = NULL;
-	out_state o = {0, 0};
 	llmk_status st;
 	int rc = EXIT_OK;
 
-	st = stream ? llmk_stream(c, r, on_event, &o, &resp) : llmk_send(c, r, &resp);
+	cli_midline = 0;
+	st = stream ? llmk_stream(c, r, on_event, NULL, &resp) : llmk_send(c, r, &resp);
 	if (st == LLMK_OK && !stream) {
 		const char *t = llmk_response_text(resp);
 		size_t n = strlen(t);
 		fwrite(t, 1, n, stdout);
-		o.wrote = n > 0;
-		o.last_nl = n && t[n - 1] == '\n';
+		cli_midline = n && t[n - 1] != '\n';
 	}
-	if (o.wrote && !o.last_nl)
-		fputc('\n', stdout);
-	fflush(stdout);
+	cli_end_line();
 	cli_verbose_response("chat", resp);
 	if (st == LLMK_OK) {
 		footer(c, resp);

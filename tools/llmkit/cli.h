@@ -108,6 +108,13 @@ const char *cli_c(int on, const char *code);
 int cli_isatty(FILE *fp);
 /* Columns of the terminal on fd, 0 when not a terminal. */
 int cli_term_cols(int fd);
+/* Rows of the terminal on fd, 0 when not a terminal. */
+int cli_term_rows(int fd);
+
+/* 1 while stdout holds a streamed line without its newline; cli_end_line()
+ * ends it (before a log line or a message, so they do not run together). */
+extern int cli_midline;
+void cli_end_line(void);
 
 /* ---- failures -------------------------------------------------------------- */
 

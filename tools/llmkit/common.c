@@ -15,6 +15,16 @@
 #include <unistd.h>
 
 cli_global g_opt = {NULL, 0, -1, 0, 0, 0};
+int cli_midline;
+
+void cli_end_line(void)
+{
+	if (cli_midline) {
+		fputc('\n', stdout);
+		fflush(stdout);
+		cli_midline = 0;
+	}
+}
 llmk_cancel *g_cancel;
 
 const char cli_exit_table[] =
@@ -204,7 +214,11 @@ static void vmsg(const char *cmd, const char *label, const char *color, const ch
 {
 	int c = g_opt.color_err;
 
-	fprintf(stderr, "llmkit%s%s: %s%s%s", cmd ? " " : "", cmd ? cmd : "", cli_c(c, color), label, cli_c(c, C_RESET));
+	if (*label)
+		fprintf(stderr, "llmkit%s%s: %s%s%s", cmd ? " " : "", cmd ? cmd : "", cli_c(c, color), label,
+		        cli_c(c, C_RESET));
+	else
+		fprintf(stderr, "llmkit%s%s: ", cmd ? " " : "", cmd ? cmd : "");
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 }
@@ -238,6 +252,17 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 int cli_isatty(FILE *fp)
 {
 	return isatty(fileno(fp));
+}
+
+int cli_term_rows(int fd)
+{
+	struct winsize ws;
+
+	if (!isatty(fd))
+		return 0;
+	if (ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0)
+		return ws.ws_row;
+	return 24;
 }
 
 int cli_term_cols(int fd)
@@ -315,6 +340,7 @@ static void on_log(int32_t level, const char *line, void *user)
 	static const char *const names[] = {"", "error", "warn", "info", "debug"};
 	const char *cmd = user;
 
+	cli_end_line();
 	fprintf(stderr, "llmkit %s: %s[%s]%s %s\n", cmd, cli_c(g_opt.color_err, C_DIM),
 	        level >= 1 && level <= 4 ? names[level] : "?", cli_c(g_opt.color_err, C_RESET), line);
 }

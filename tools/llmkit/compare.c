@@ -11,6 +11,7 @@
 #include "chat_opts.h"
 
 #define MAX_MODELS 32
+#define PREVIEW_COLS 60 /* widest answer preview in a table */
 
 typedef struct live {
 	const char *cmd;
@@ -139,10 +140,19 @@ static void fill(live *L, const llmk_compare *cmp)
 			num_cell(L, row, col++, ok > 0 ? cost : -1, "$", 6, "");
 		if (!L->eval) {
 			const llmk_response *r = first_response(cmp, m, L->repeat, 1);
-			if (r)
-				cli_table_set(&L->t, row, col++, NULL, "%s", llmk_response_text(r));
-			else if ((r = first_response(cmp, m, L->repeat, 0)) != NULL)
-				cli_table_set(&L->t, row, col++, C_RED, "%s", llmk_response_error(r));
+			/* a preview in the table (the live one cuts it to the screen);
+			 * the whole text in the other formats */
+			const char *text = r ? llmk_response_text(r) : NULL, *color = NULL;
+			size_t len;
+			if (!r && (r = first_response(cmp, m, L->repeat, 0)) != NULL) {
+				text = llmk_response_error(r);
+				color = C_RED;
+			}
+			len = text ? strlen(text) : 0;
+			if (text && pretty && cli_utf8_width(text) > PREVIEW_COLS)
+				cli_table_set(&L->t, row, col++, color, "%.*s...", (int)cli_utf8_cut(text, PREVIEW_COLS - 3), text);
+			else if (text)
+				cli_table_set(&L->t, row, col++, color, "%.*s", (int)len, text);
 			else
 				cli_table_set(&L->t, row, col++, NULL, "%s", "");
 		}
@@ -222,7 +232,11 @@ static int run(live *L, llmk_compare *cmp)
 	int rc;
 
 	L->total = llmk_compare_model_count(cmp) * llmk_compare_case_count(cmp) * L->repeat;
-	L->redraw = L->format == FMT_TABLE && cli_isatty(stdout);
+	/* Redrawing moves the cursor up over the last frame: only on a terminal,
+	 * when nothing else writes to it in between (--verbose logs) and when
+	 * the frame fits on the screen. */
+	L->redraw = L->format == FMT_TABLE && cli_isatty(stdout) && !g_opt.verbose &&
+	            llmk_compare_model_count(cmp) + 3 < (size_t)cli_term_rows(STDOUT_FILENO);
 	L->color = g_opt.color_out;
 	if (L->eval)
 		cli_table_init(&L->t, L->format == FMT_TABLE ? 7 : 10, L->format == FMT_TABLE ? eval_head : eval_mhead,

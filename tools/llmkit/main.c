@@ -130,8 +130,11 @@ int main(int argc, char **argv)
 	cli_signals_install();
 	rc = commands[k].fn(nsub, sub);
 	fflush(stdout);
-	llmk_cancel_free(g_cancel);
-	g_cancel = NULL;
+	{
+		llmk_cancel *c = g_cancel;
+		g_cancel = NULL; /* a late Ctrl-C finds no flag (llmk_cancel_trigger(NULL) is a no-op) */
+		llmk_cancel_free(c);
+	}
 	free(sub);
 	if (ferror(stdout) && rc == EXIT_OK) {
 		fputs("llmkit: error writing to standard output\n", stderr);
