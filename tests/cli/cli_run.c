@@ -39,8 +39,8 @@ static double now_ms(void)
 
 static int dropped(const char *kv)
 {
-	static const char *const prefixes[] = {"LLMK_", "NO_COLOR=", "OLLAMA_HOST=", "HF_TOKEN=", "AZURE_", "TERM=",
-	                                       "COLUMNS=", "LINES="};
+	static const char *const prefixes[] = {
+	    "LLMK_", "NO_COLOR=", "OLLAMA_HOST=", "HF_TOKEN=", "AZURE_", "TERM=", "COLUMNS=", "LINES="};
 	const char *eq = strchr(kv, '=');
 	size_t i, n;
 
@@ -114,7 +114,8 @@ cli_out *cli_run(const cli_spec *spec)
 	int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1}, master = -1;
 	char **env, **argv, *wbuf;
 	pid_t pid;
-	int status = 0, reaped = 0, watching = spec->watch != NULL, timeout = spec->timeout_ms ? spec->timeout_ms : 60000;
+	int status = 0, reaped = 0, watching = spec->watch != NULL,
+	    timeout = spec->timeout_ms ? spec->timeout_ms : 60000;
 	size_t in_off = 0, in_len = spec->stdin_data ? strlen(spec->stdin_data) : 0;
 	double deadline = now_ms() + timeout;
 

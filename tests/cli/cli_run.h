@@ -9,8 +9,8 @@
 typedef struct cli_out {
 	char *out, *err; /* NUL-terminated (on a pty everything is in out) */
 	size_t out_len, err_len;
-	int code;        /* exit status, or 128 + signal */
-	int exited_early;/* the process had exited when a watcher was last called */
+	int code;         /* exit status, or 128 + signal */
+	int exited_early; /* the process had exited when a watcher was last called */
 } cli_out;
 
 /* Called after each read, with everything read so far. `alive` is 1 while
@@ -19,13 +19,13 @@ typedef struct cli_out {
 typedef int (*cli_watch)(const cli_out *so_far, pid_t pid, int alive, void *user);
 
 typedef struct cli_spec {
-	const char *const *args;  /* after the program name, NULL-terminated */
-	const char *const *env;   /* "NAME=VALUE" to add, NULL-terminated (may be NULL) */
-	const char *stdin_data;   /* NULL: /dev/null (pipes) */
-	int pty;                  /* 1: run on a pseudo terminal (stdin, stdout, stderr) */
+	const char *const *args; /* after the program name, NULL-terminated */
+	const char *const *env;  /* "NAME=VALUE" to add, NULL-terminated (may be NULL) */
+	const char *stdin_data;  /* NULL: /dev/null (pipes) */
+	int pty;                 /* 1: run on a pseudo terminal (stdin, stdout, stderr) */
 	cli_watch watch;
 	void *user;
-	int timeout_ms;           /* kill after this long (default 60000) */
+	int timeout_ms; /* kill after this long (default 60000) */
 } cli_spec;
 
 /* The binary under test (set from argv[1] by main). */

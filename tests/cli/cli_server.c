@@ -86,7 +86,8 @@ static void handler(const th_request *rq, th_response *out, void *user)
 		return;
 	}
 	if (strstr(rq->target, "/audio/transcriptions")) {
-		const char *t = b && memmem(b, rq->body_len, "verbose_json", 12) ? s->transcription_verbose : s->transcription;
+		const char *t =
+		    b && memmem(b, rq->body_len, "verbose_json", 12) ? s->transcription_verbose : s->transcription;
 		answer(out, 200, "application/json", NULL, t, strlen(t));
 		return;
 	}
@@ -99,8 +100,9 @@ static void handler(const th_request *rq, th_response *out, void *user)
 		return;
 	}
 	if (__atomic_exchange_n(&s->fail_first, 0, __ATOMIC_SEQ_CST)) {
-		static const char e[] = "{\"error\":{\"message\":\"The server had an error while processing your request. "
-		                        "Sorry about that!\",\"type\":\"server_error\",\"param\":null,\"code\":null}}";
+		static const char e[] =
+		    "{\"error\":{\"message\":\"The server had an error while processing your request. "
+		    "Sorry about that!\",\"type\":\"server_error\",\"param\":null,\"code\":null}}";
 		answer(out, 500, "application/json", NULL, e, sizeof(e) - 1);
 		return;
 	}
@@ -113,15 +115,17 @@ static void handler(const th_request *rq, th_response *out, void *user)
 		return;
 	}
 	if (model_is(b, "broken")) {
-		static const char e[] = "{\"error\":{\"message\":\"The server had an error while processing your request. "
-		                        "Sorry about that!\",\"type\":\"server_error\",\"param\":null,\"code\":null}}";
+		static const char e[] =
+		    "{\"error\":{\"message\":\"The server had an error while processing your request. "
+		    "Sorry about that!\",\"type\":\"server_error\",\"param\":null,\"code\":null}}";
 		answer(out, 500, "application/json", NULL, e, sizeof(e) - 1);
 		return;
 	}
 	if (model_is(b, "nosuchmodel")) {
-		static const char e[] = "{\"error\":{\"message\":\"The model `nosuchmodel` does not exist or you do not have "
-		                        "access to it.\",\"type\":\"invalid_request_error\",\"param\":null,\"code\":"
-		                        "\"model_not_found\"}}";
+		static const char e[] =
+		    "{\"error\":{\"message\":\"The model `nosuchmodel` does not exist or you do not have "
+		    "access to it.\",\"type\":\"invalid_request_error\",\"param\":null,\"code\":"
+		    "\"model_not_found\"}}";
 		answer(out, 404, "application/json", NULL, e, sizeof(e) - 1);
 		return;
 	}

@@ -25,31 +25,31 @@
 #include "cli_server.h"
 #include "httpd.h"
 
-#define RUN(o, envv, ...)                                                                                     \
-	do {                                                                                                  \
-		const char *const args_[] = {__VA_ARGS__, NULL};                                                  \
-		cli_spec spec_ = {args_, envv, NULL, 0, NULL, NULL, 0};                                           \
-		o = cli_run(&spec_);                                                                              \
+#define RUN(o, envv, ...)                                                                                              \
+	do {                                                                                                           \
+		const char *const args_[] = {__VA_ARGS__, NULL};                                                       \
+		cli_spec spec_ = {args_, envv, NULL, 0, NULL, NULL, 0};                                                \
+		o = cli_run(&spec_);                                                                                   \
 	} while (0)
 
-#define RUN_IN(o, envv, input, ...)                                                                           \
-	do {                                                                                                  \
-		const char *const args_[] = {__VA_ARGS__, NULL};                                                  \
-		cli_spec spec_ = {args_, envv, input, 0, NULL, NULL, 0};                                          \
-		o = cli_run(&spec_);                                                                              \
+#define RUN_IN(o, envv, input, ...)                                                                                    \
+	do {                                                                                                           \
+		const char *const args_[] = {__VA_ARGS__, NULL};                                                       \
+		cli_spec spec_ = {args_, envv, input, 0, NULL, NULL, 0};                                               \
+		o = cli_run(&spec_);                                                                                   \
 	} while (0)
 
-#define EXPECT_CODE(o, want)                                                                                  \
-	do {                                                                                                  \
-		if ((o)->code != (want))                                                                          \
-			fail_msg("exit status %d, wanted %d\nstdout:\n%s\nstderr:\n%s", (o)->code, (want), (o)->out,  \
-			         (o)->err);                                                                           \
+#define EXPECT_CODE(o, want)                                                                                           \
+	do {                                                                                                           \
+		if ((o)->code != (want))                                                                               \
+			fail_msg("exit status %d, wanted %d\nstdout:\n%s\nstderr:\n%s", (o)->code, (want), (o)->out,   \
+			         (o)->err);                                                                            \
 	} while (0)
 
-#define EXPECT_IN(hay, needle)                                                                                \
-	do {                                                                                                  \
-		if (!strstr((hay), (needle)))                                                                     \
-			fail_msg("'%s' not found in:\n%s", (needle), (hay));                                          \
+#define EXPECT_IN(hay, needle)                                                                                         \
+	do {                                                                                                           \
+		if (!strstr((hay), (needle)))                                                                          \
+			fail_msg("'%s' not found in:\n%s", (needle), (hay));                                           \
 	} while (0)
 
 /* needle in a request body that may hold NUL bytes (multipart) */
@@ -213,11 +213,11 @@ static void test_chat_options_and_stdin(void **state)
 	rq = th_request_at(s->srv, 0);
 	j = json_loads((const char *)rq->body, 0, NULL);
 	assert_non_null(j);
-	assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(j, "messages"), 0), "role")),
-	                    "system");
 	assert_string_equal(
-		json_string_value(json_object_get(json_array_get(json_object_get(j, "messages"), 1), "content")),
-		"What is 2+2?");
+	    json_string_value(json_object_get(json_array_get(json_object_get(j, "messages"), 0), "role")), "system");
+	assert_string_equal(
+	    json_string_value(json_object_get(json_array_get(json_object_get(j, "messages"), 1), "content")),
+	    "What is 2+2?");
 	assert_true(fabs(json_number_value(json_object_get(j, "temperature")) - 0.5) < 1e-9);
 	assert_int_equal(json_integer_value(json_object_get(j, "max_tokens")) +
 	                     json_integer_value(json_object_get(j, "max_completion_tokens")),
@@ -342,7 +342,7 @@ static void test_verbose(void **state)
 	RUN(o, s->env, "--verbose", "chat", "--retries", "1", "-m", "openai/gpt-4o-mini", "hi");
 	EXPECT_CODE(o, 0);
 	EXPECT_IN(o->out, "Hello!");
-	EXPECT_IN(o->err, "req_cli_");         /* request id */
+	EXPECT_IN(o->err, "req_cli_"); /* request id */
 	EXPECT_IN(o->err, "HTTP 500");
 	EXPECT_IN(o->err, "retrying in");
 	EXPECT_IN(o->err, "HTTP 200");
@@ -370,16 +370,18 @@ static void test_embed(void **state)
 	RUN(o, s->env, "embed", "-m", "openai/text-embedding-3-small", "first text", "second text");
 	EXPECT_CODE(o, 0);
 	/* index 0 first, although the fixture lists it second */
-	assert_string_equal(o->out, "[0.00230642548,-0.00932729244,0.0157973468,-0.00777803455]\n[0.5,-0.25,0.125,1]\n");
+	assert_string_equal(o->out,
+	                    "[0.00230642548,-0.00932729244,0.0157973468,-0.00777803455]\n[0.5,-0.25,0.125,1]\n");
 	cli_out_free(o);
 	EXPECT_IN((const char *)th_request_at(s->srv, 0)->body, "\"input\":[\"first text\",\"second text\"]");
 	assert_string_equal(th_request_at(s->srv, 0)->target, "/v1/embeddings");
 
 	for (i = 0; i < 4; i++)
 		ab += (double)(float)a[i] * (float)b[i], aa += (double)(float)a[i] * (float)a[i],
-			bb += (double)(float)b[i] * (float)b[i];
+		    bb += (double)(float)b[i] * (float)b[i];
 	snprintf(want, sizeof(want), "%.6f\n", ab / (sqrt(aa) * sqrt(bb)));
-	RUN_IN(o, s->env, "first text\n\nsecond text\n", "embed", "-m", "openai/text-embedding-3-small", "--similarity");
+	RUN_IN(o, s->env, "first text\n\nsecond text\n", "embed", "-m", "openai/text-embedding-3-small",
+	       "--similarity");
 	EXPECT_CODE(o, 0);
 	assert_string_equal(o->out, want);
 	cli_out_free(o);
@@ -440,8 +442,9 @@ static void test_transcribe(void **state)
 	fclose(fp);
 	RUN(o, s->env, "transcribe", "-m", "openai/whisper-1", "--language", "en", path);
 	EXPECT_CODE(o, 0);
-	assert_string_equal(o->out, "And so my fellow Americans, ask not what your country can do for you, ask what you "
-	                            "can do for your country.\n");
+	assert_string_equal(o->out,
+	                    "And so my fellow Americans, ask not what your country can do for you, ask what you "
+	                    "can do for your country.\n");
 	cli_out_free(o);
 	assert_string_equal(th_request_at(s->srv, 0)->target, "/v1/audio/transcriptions");
 	assert_true(body_has(th_request_at(s->srv, 0), "filename=\"speech.wav\""));
@@ -503,7 +506,7 @@ static void test_compare_table(void **state)
 	EXPECT_IN(o->out, "ttft");
 	EXPECT_IN(o->out, "openai/gpt-4 ");
 	EXPECT_IN(o->out, "openai/gpt-5-mini");
-	EXPECT_IN(o->out, "24/10");    /* 2 runs x 12 in / 5 out tokens */
+	EXPECT_IN(o->out, "24/10");     /* 2 runs x 12 in / 5 out tokens */
 	EXPECT_IN(o->out, "$0.001320"); /* gpt-4: 2 x (12 x $30 + 5 x $60) / 1M */
 	EXPECT_IN(o->out, "Hello! How can I help?");
 	assert_null(strchr(o->out, '\033'));
@@ -564,14 +567,16 @@ static void test_compare_formats(void **state)
 	assert_true(fabs(json_number_value(json_object_get(row, "cost_usd")) - 0.00066) < 1e-9);
 	assert_true(json_number_value(json_object_get(row, "latency_ms")) >= 0);
 	assert_true(json_is_number(json_object_get(row, "ttft_ms")));
-	assert_string_equal(json_string_value(json_object_get(row, "answer")), "Hello! How can I help? \xc3\xa9\xe6\xbc\xa2");
+	assert_string_equal(json_string_value(json_object_get(row, "answer")),
+	                    "Hello! How can I help? \xc3\xa9\xe6\xbc\xa2");
 	json_decref(j);
 	cli_out_free(o);
 
 	RUN(o, s->env, "compare", "--format", "csv", "--no-stream", "-m", "openai/gpt-4", "hi, there");
 	EXPECT_CODE(o, 0);
-	assert_true(!strncmp(o->out, "model,status,runs,ok,latency_ms,ttft_ms,tokens_per_s,input_tokens,output_tokens,"
-	                             "cost_usd,answer\r\nopenai/gpt-4,ok,1,1,",
+	assert_true(!strncmp(o->out,
+	                     "model,status,runs,ok,latency_ms,ttft_ms,tokens_per_s,input_tokens,output_tokens,"
+	                     "cost_usd,answer\r\nopenai/gpt-4,ok,1,1,",
 	                     110));
 	EXPECT_IN(o->out, ",,"); /* no time to first token without streaming */
 	EXPECT_IN(o->out, ",19,10,0.00117,Hello! How can I assist you today?\r\n");
@@ -756,29 +761,29 @@ static void test_ctrl_c(void **state)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_help),
-		cmocka_unit_test_setup_teardown(test_bad_arguments, cli_server_setup, cli_server_teardown),
-		cmocka_unit_test_setup_teardown(test_chat_stream, cli_server_setup, cli_server_teardown),
-		cmocka_unit_test_setup_teardown(test_chat_options_and_stdin, cli_server_setup, cli_server_teardown),
-		cmocka_unit_test_setup_teardown(test_chat_image_and_schema, cli_server_setup, cli_server_teardown),
-		cmocka_unit_test_setup_teardown(test_chat_no_key, cli_server_setup, cli_server_teardown),
-		cmocka_unit_test_setup_teardown(test_chat_server_down, cli_server_setup, cli_server_teardown),
-		cmocka_unit_test_setup_teardown(test_chat_rate_limited, cli_server_setup, cli_server_teardown),
-		cmocka_unit_test_setup_teardown(test_chat_refused_key, cli_server_setup, cli_server_teardown),
-		cmocka_unit_test_setup_teardown(test_chat_server_error_and_timeout, cli_server_setup, cli_server_teardown),
-		cmocka_unit_test_setup_teardown(test_verbose, cli_server_setup, cli_server_teardown),
-		cmocka_unit_test_setup_teardown(test_chat_picks_provider, cli_server_setup, cli_server_teardown),
-		cmocka_unit_test_setup_teardown(test_ctrl_c, cli_server_setup, cli_server_teardown),
-		cmocka_unit_test_setup_teardown(test_embed, cli_server_setup, cli_server_teardown),
-		cmocka_unit_test_setup_teardown(test_image, cli_server_setup, cli_server_teardown),
-		cmocka_unit_test_setup_teardown(test_transcribe, cli_server_setup, cli_server_teardown),
-		cmocka_unit_test_setup_teardown(test_speak, cli_server_setup, cli_server_teardown),
-		cmocka_unit_test_setup_teardown(test_compare_table, cli_server_setup, cli_server_teardown),
-		cmocka_unit_test_setup_teardown(test_compare_failures, cli_server_setup, cli_server_teardown),
-		cmocka_unit_test_setup_teardown(test_compare_formats, cli_server_setup, cli_server_teardown),
-		cmocka_unit_test_setup_teardown(test_eval, cli_server_setup, cli_server_teardown),
-		cmocka_unit_test(test_models),
-		cmocka_unit_test_setup_teardown(test_providers, cli_server_setup, cli_server_teardown),
+	    cmocka_unit_test(test_help),
+	    cmocka_unit_test_setup_teardown(test_bad_arguments, cli_server_setup, cli_server_teardown),
+	    cmocka_unit_test_setup_teardown(test_chat_stream, cli_server_setup, cli_server_teardown),
+	    cmocka_unit_test_setup_teardown(test_chat_options_and_stdin, cli_server_setup, cli_server_teardown),
+	    cmocka_unit_test_setup_teardown(test_chat_image_and_schema, cli_server_setup, cli_server_teardown),
+	    cmocka_unit_test_setup_teardown(test_chat_no_key, cli_server_setup, cli_server_teardown),
+	    cmocka_unit_test_setup_teardown(test_chat_server_down, cli_server_setup, cli_server_teardown),
+	    cmocka_unit_test_setup_teardown(test_chat_rate_limited, cli_server_setup, cli_server_teardown),
+	    cmocka_unit_test_setup_teardown(test_chat_refused_key, cli_server_setup, cli_server_teardown),
+	    cmocka_unit_test_setup_teardown(test_chat_server_error_and_timeout, cli_server_setup, cli_server_teardown),
+	    cmocka_unit_test_setup_teardown(test_verbose, cli_server_setup, cli_server_teardown),
+	    cmocka_unit_test_setup_teardown(test_chat_picks_provider, cli_server_setup, cli_server_teardown),
+	    cmocka_unit_test_setup_teardown(test_ctrl_c, cli_server_setup, cli_server_teardown),
+	    cmocka_unit_test_setup_teardown(test_embed, cli_server_setup, cli_server_teardown),
+	    cmocka_unit_test_setup_teardown(test_image, cli_server_setup, cli_server_teardown),
+	    cmocka_unit_test_setup_teardown(test_transcribe, cli_server_setup, cli_server_teardown),
+	    cmocka_unit_test_setup_teardown(test_speak, cli_server_setup, cli_server_teardown),
+	    cmocka_unit_test_setup_teardown(test_compare_table, cli_server_setup, cli_server_teardown),
+	    cmocka_unit_test_setup_teardown(test_compare_failures, cli_server_setup, cli_server_teardown),
+	    cmocka_unit_test_setup_teardown(test_compare_formats, cli_server_setup, cli_server_teardown),
+	    cmocka_unit_test_setup_teardown(test_eval, cli_server_setup, cli_server_teardown),
+	    cmocka_unit_test(test_models),
+	    cmocka_unit_test_setup_teardown(test_providers, cli_server_setup, cli_server_teardown),
 	};
 
 	if (argc < 2) {

@@ -11,38 +11,38 @@
 
 #include "chat_opts.h"
 
-static const char chat_help[] =
-	"usage: llmkit chat [-m MODEL] [options] [PROMPT...]\n"
-	"\n"
-	"Sends PROMPT (the arguments joined by spaces, else standard input) and\n"
-	"prints the answer as it arrives. With no PROMPT and a terminal on stdin,\n"
-	"starts a conversation: one question per line, Ctrl-C stops an answer,\n"
-	"/reset forgets the conversation, Ctrl-D or /exit quits.\n"
-	"\n"
-	"Options:\n"
-	"  -m, --model MODEL       provider/model (default: $LLMK_MODEL, else the\n"
-	"                          first provider whose key is set, else a local\n"
-	"                          server: llama.cpp on :8080, Ollama on :11434)\n"
-	"  -s, --system TEXT       system message\n"
-	"  -t, --temperature T     sampling temperature\n"
-	"      --max-tokens N      upper bound on the answer's tokens\n"
-	"      --json              ask for a JSON object\n"
-	"      --schema FILE       ask for JSON following this JSON Schema\n"
-	"  -i, --image FILE|URL    attach an image (vision models; repeatable)\n"
-	"      --set NAME=VALUE    any request option by its library name\n"
-	"                          (e.g. --set seed=7 --set top_p=0.9)\n"
-	"      --no-stream         wait for the whole answer\n"
-	"\n"
-	"Global options (llmkit --help): --base-url, --timeout, --retries, --verbose.\n"
-	"Exit status: 0 on success; llmkit --help lists the others.\n";
+static const char chat_help[] = "usage: llmkit chat [-m MODEL] [options] [PROMPT...]\n"
+                                "\n"
+                                "Sends PROMPT (the arguments joined by spaces, else standard input) and\n"
+                                "prints the answer as it arrives. With no PROMPT and a terminal on stdin,\n"
+                                "starts a conversation: one question per line, Ctrl-C stops an answer,\n"
+                                "/reset forgets the conversation, Ctrl-D or /exit quits.\n"
+                                "\n"
+                                "Options:\n"
+                                "  -m, --model MODEL       provider/model (default: $LLMK_MODEL, else the\n"
+                                "                          first provider whose key is set, else a local\n"
+                                "                          server: llama.cpp on :8080, Ollama on :11434)\n"
+                                "  -s, --system TEXT       system message\n"
+                                "  -t, --temperature T     sampling temperature\n"
+                                "      --max-tokens N      upper bound on the answer's tokens\n"
+                                "      --json              ask for a JSON object\n"
+                                "      --schema FILE       ask for JSON following this JSON Schema\n"
+                                "  -i, --image FILE|URL    attach an image (vision models; repeatable)\n"
+                                "      --set NAME=VALUE    any request option by its library name\n"
+                                "                          (e.g. --set seed=7 --set top_p=0.9)\n"
+                                "      --no-stream         wait for the whole answer\n"
+                                "\n"
+                                "Global options (llmkit --help): --base-url, --timeout, --retries, --verbose.\n"
+                                "Exit status: 0 on success; llmkit --help lists the others.\n";
 
 enum { O_MODEL = 1, O_SYSTEM, O_TEMP, O_MAXTOK, O_JSON, O_SCHEMA, O_IMAGE, O_SET, O_NOSTREAM };
 
 static const cli_opt chat_cli_opts[] = {
-	{"model", 'm', 1, O_MODEL},       {"system", 's', 1, O_SYSTEM}, {"temperature", 't', 1, O_TEMP},
-	{"max-tokens", 0, 1, O_MAXTOK},   {"json", 0, 0, O_JSON},        {"schema", 0, 1, O_SCHEMA},
-	{"image", 'i', 1, O_IMAGE},       {"set", 0, 1, O_SET},          {"no-stream", 0, 0, O_NOSTREAM},
-	{NULL, 0, 0, 0},
+    {"model", 'm', 1, O_MODEL},      {"system", 's', 1, O_SYSTEM},
+    {"temperature", 't', 1, O_TEMP}, {"max-tokens", 0, 1, O_MAXTOK},
+    {"json", 0, 0, O_JSON},          {"schema", 0, 1, O_SCHEMA},
+    {"image", 'i', 1, O_IMAGE},      {"set", 0, 1, O_SET},
+    {"no-stream", 0, 0, O_NOSTREAM}, {NULL, 0, 0, 0},
 };
 
 /* ---- request options shared with compare ------------------------------------ */
@@ -104,10 +104,10 @@ static void schema_name(const char *path, char *out, size_t cap)
 	size_t n = 0;
 
 	for (b = b ? b + 1 : path; *b && *b != '.' && n + 1 < cap; b++)
-		out[n++] = (char)((*b >= 'a' && *b <= 'z') || (*b >= 'A' && *b <= 'Z') || (*b >= '0' && *b <= '9') ||
-		                          *b == '-'
-		                      ? *b
-		                      : '_');
+		out[n++] =
+		    (char)((*b >= 'a' && *b <= 'z') || (*b >= 'A' && *b <= 'Z') || (*b >= '0' && *b <= '9') || *b == '-'
+		               ? *b
+		               : '_');
 	if (!n)
 		out[n++] = 's';
 	out[n] = '\0';
@@ -148,8 +148,8 @@ static int set_named(llmk_request *r, const char *cmd, const char *nv)
 	}
 	}
 	if (st != LLMK_OK)
-		return cli_usage_error(cmd, "--set %s: %s", name, *llmk_request_errmsg(r) ? llmk_request_errmsg(r)
-		                                                                           : llmk_strerror(st)),
+		return cli_usage_error(cmd, "--set %s: %s", name,
+		                       *llmk_request_errmsg(r) ? llmk_request_errmsg(r) : llmk_strerror(st)),
 		       -1;
 	return 0;
 }
@@ -244,8 +244,8 @@ static void footer(const llmk_client *c, const llmk_response *resp)
 		snprintf(costs, sizeof(costs), ", $%.6f", cost);
 	fprintf(stderr, "%s[%s: %lld in / %lld out tokens, %.0f ms%s]%s\n", cli_c(g_opt.color_err, C_DIM),
 	        *m ? m : llmk_client_model(c), (long long)llmk_response_usage(resp, LLMK_USAGE_INPUT),
-	        (long long)llmk_response_usage(resp, LLMK_USAGE_OUTPUT), llmk_response_timing(resp, LLMK_TIMING_TOTAL_MS),
-	        costs, cli_c(g_opt.color_err, C_RESET));
+	        (long long)llmk_response_usage(resp, LLMK_USAGE_OUTPUT),
+	        llmk_response_timing(resp, LLMK_TIMING_TOTAL_MS), costs, cli_c(g_opt.color_err, C_RESET));
 }
 
 /* Sends one request, printing the answer. 0 or an exit status. */
@@ -281,12 +281,9 @@ static int ask(llmk_client *c, const llmk_request *r, int stream, char **answer)
 static const struct {
 	const char *env, *model;
 } hosted[] = {
-	{"OPENAI_API_KEY", "openai/gpt-4o-mini"},
-	{"ANTHROPIC_API_KEY", "anthropic/claude-3-5-haiku-latest"},
-	{"GEMINI_API_KEY", "gemini/gemini-2.0-flash"},
-	{"MISTRAL_API_KEY", "mistral/mistral-small-latest"},
-	{"COHERE_API_KEY", "cohere/command-r7b-12-2024"},
-	{"GROQ_API_KEY", "groq/llama-3.1-8b-instant"},
+    {"OPENAI_API_KEY", "openai/gpt-4o-mini"},         {"ANTHROPIC_API_KEY", "anthropic/claude-3-5-haiku-latest"},
+    {"GEMINI_API_KEY", "gemini/gemini-2.0-flash"},    {"MISTRAL_API_KEY", "mistral/mistral-small-latest"},
+    {"COHERE_API_KEY", "cohere/command-r7b-12-2024"}, {"GROQ_API_KEY", "groq/llama-3.1-8b-instant"},
 };
 static const char *const local[] = {"llamacpp/default", "ollama/llama3.2"};
 
@@ -315,7 +312,8 @@ static const char *pick_model(void)
 		url = llmk_client_base_url(c);
 		up = cli_probe_url(url, 1000);
 		if (n < sizeof(tried))
-			n += (size_t)snprintf(tried + n, sizeof(tried) - n, "  - %s at %s: nothing listening\n", local[i], url);
+			n += (size_t)snprintf(tried + n, sizeof(tried) - n, "  - %s at %s: nothing listening\n",
+			                      local[i], url);
 		llmk_client_free(c);
 		if (up)
 			return local[i];

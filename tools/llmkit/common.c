@@ -27,32 +27,31 @@ void cli_end_line(void)
 }
 llmk_cancel *g_cancel;
 
-const char cli_exit_table[] =
-	"  0    success\n"
-	"  1    other failure (out of memory, output not writable)\n"
-	"  2    bad command line, or an input file cannot be read\n"
-	"  3    not configured: no API key in the environment, unknown provider,\n"
-	"       no provider reachable\n"
-	"  4    the provider refused the key or the permission (HTTP 401/403)\n"
-	"  5    cannot connect: server down or unreachable\n"
-	"  6    timed out\n"
-	"  7    rate limited or quota exceeded (HTTP 429)\n"
-	"  8    request rejected: invalid, unknown model, context too long, content\n"
-	"       filtered, not supported by the provider\n"
-	"  9    provider failure: server error (5xx), overloaded, malformed answer\n"
-	" 10    compare/eval: some runs failed (the table says which)\n"
-	"130    interrupted (Ctrl-C)\n";
+const char cli_exit_table[] = "  0    success\n"
+                              "  1    other failure (out of memory, output not writable)\n"
+                              "  2    bad command line, or an input file cannot be read\n"
+                              "  3    not configured: no API key in the environment, unknown provider,\n"
+                              "       no provider reachable\n"
+                              "  4    the provider refused the key or the permission (HTTP 401/403)\n"
+                              "  5    cannot connect: server down or unreachable\n"
+                              "  6    timed out\n"
+                              "  7    rate limited or quota exceeded (HTTP 429)\n"
+                              "  8    request rejected: invalid, unknown model, context too long, content\n"
+                              "       filtered, not supported by the provider\n"
+                              "  9    provider failure: server error (5xx), overloaded, malformed answer\n"
+                              " 10    compare/eval: some runs failed (the table says which)\n"
+                              "130    interrupted (Ctrl-C)\n";
 
 /* ---- parsing ---------------------------------------------------------------- */
 
 enum { G_BASE_URL = 1, G_TIMEOUT, G_RETRIES, G_VERBOSE };
 
 static const cli_opt global_opts[] = {
-	{"base-url", 0, 1, G_BASE_URL},
-	{"timeout", 0, 1, G_TIMEOUT},
-	{"retries", 0, 1, G_RETRIES},
-	{"verbose", 'v', 0, G_VERBOSE},
-	{NULL, 0, 0, 0},
+    {"base-url", 0, 1, G_BASE_URL},
+    {"timeout", 0, 1, G_TIMEOUT},
+    {"retries", 0, 1, G_RETRIES},
+    {"verbose", 'v', 0, G_VERBOSE},
+    {NULL, 0, 0, 0},
 };
 
 int cli_parse_init(cli_parse *p, int argc, char **argv)
@@ -129,7 +128,8 @@ int cli_next(cli_parse *p, const cli_opt *opts, const char **val)
 		eq = is_long ? strchr(name, '=') : NULL;
 		namelen = eq ? (size_t)(eq - name) : strlen(name);
 		if (!is_long && namelen != 1) {
-			cli_usage_error(p->cmd, "unknown option '%s' (options take one dash and one letter, or two dashes)", arg);
+			cli_usage_error(
+			    p->cmd, "unknown option '%s' (options take one dash and one letter, or two dashes)", arg);
 			return CLI_ERROR;
 		}
 		global = 0;
@@ -371,8 +371,9 @@ llmk_client *cli_client_ex(const char *cmd, const char *model, int check_key, in
 		return NULL;
 	}
 	if (st != LLMK_OK) {
-		*exit_code = st == LLMK_E_INVALID_ARG ? cli_usage_error(cmd, "'%s' is not a model (provider/model)", model)
-		                                      : cli_exit_for(st, NULL);
+		*exit_code = st == LLMK_E_INVALID_ARG
+		                 ? cli_usage_error(cmd, "'%s' is not a model (provider/model)", model)
+		                 : cli_exit_for(st, NULL);
 		if (st != LLMK_E_INVALID_ARG)
 			cli_error(cmd, "%s: %s", model, llmk_strerror(st));
 		return NULL;
@@ -393,7 +394,8 @@ llmk_client *cli_client_ex(const char *cmd, const char *model, int check_key, in
 	}
 	if (check_key && !llmk_client_has_api_key(c) && key_required(llmk_client_provider(c))) {
 		env = llmk_provider_key_env(llmk_client_provider(c));
-		cli_error(cmd, "%s: no API key: set %s in the environment", llmk_client_provider(c), env ? env : "its key");
+		cli_error(cmd, "%s: no API key: set %s in the environment", llmk_client_provider(c),
+		          env ? env : "its key");
 		*exit_code = EXIT_CONFIG;
 		llmk_client_free(c);
 		return NULL;
@@ -417,7 +419,8 @@ void cli_verbose_response(const char *cmd, const llmk_response *resp)
 	id = llmk_response_request_id(resp);
 	cli_note(cmd, "request id %s, HTTP %d, %d attempt(s), %.0f ms total, first byte %.0f ms, first token %.0f ms",
 	         *id ? id : "(none)", (int)llmk_response_http_status(resp), (int)llmk_response_attempts(resp),
-	         llmk_response_timing(resp, LLMK_TIMING_TOTAL_MS), llmk_response_timing(resp, LLMK_TIMING_FIRST_BYTE_MS),
+	         llmk_response_timing(resp, LLMK_TIMING_TOTAL_MS),
+	         llmk_response_timing(resp, LLMK_TIMING_FIRST_BYTE_MS),
 	         llmk_response_timing(resp, LLMK_TIMING_FIRST_TOKEN_MS));
 }
 
@@ -588,11 +591,21 @@ void cli_json_string(FILE *fp, const char *s)
 	fputc('"', fp);
 	for (; *p; p++) {
 		switch (*p) {
-		case '"': fputs("\\\"", fp); break;
-		case '\\': fputs("\\\\", fp); break;
-		case '\n': fputs("\\n", fp); break;
-		case '\r': fputs("\\r", fp); break;
-		case '\t': fputs("\\t", fp); break;
+		case '"':
+			fputs("\\\"", fp);
+			break;
+		case '\\':
+			fputs("\\\\", fp);
+			break;
+		case '\n':
+			fputs("\\n", fp);
+			break;
+		case '\r':
+			fputs("\\r", fp);
+			break;
+		case '\t':
+			fputs("\\t", fp);
+			break;
 		default:
 			if (*p < 0x20)
 				fprintf(fp, "\\u%04x", *p);
@@ -662,7 +675,8 @@ int cli_probe_url(const char *url, int timeout_ms)
 		} else if (errno == EINPROGRESS) {
 			pfd.fd = fd;
 			pfd.events = POLLOUT;
-			if (poll(&pfd, 1, timeout_ms) == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) == 0 && !err)
+			if (poll(&pfd, 1, timeout_ms) == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) == 0 &&
+			    !err)
 				ok = 1;
 		}
 		close(fd);

@@ -10,14 +10,14 @@
 
 #include "chat_opts.h"
 
-#define MAX_MODELS 32
+#define MAX_MODELS   32
 #define PREVIEW_COLS 60 /* widest answer preview in a table */
 
 typedef struct live {
 	const char *cmd;
-	int eval;           /* eval columns (score) instead of compare's */
+	int eval; /* eval columns (score) instead of compare's */
 	int format;
-	int redraw;         /* a terminal: redraw in place */
+	int redraw; /* a terminal: redraw in place */
 	int color;
 	size_t lines;       /* lines of the last frame */
 	size_t done, total; /* runs */
@@ -27,15 +27,15 @@ typedef struct live {
 
 static const char *compare_head[] = {"model", "status", "latency", "ttft", "tok/s", "tokens in/out", "cost", "answer"};
 static const int compare_kind[] = {COL_LEFT, COL_LEFT, COL_RIGHT, COL_RIGHT, COL_RIGHT, COL_RIGHT, COL_RIGHT, COL_LEFT};
-static const char *compare_mhead[] = {"model",         "status",        "runs",     "ok",    "latency_ms",
-                                      "ttft_ms",       "tokens_per_s",  "input_tokens", "output_tokens",
-                                      "cost_usd",      "answer"};
+static const char *compare_mhead[] = {"model",         "status",   "runs",         "ok",
+                                      "latency_ms",    "ttft_ms",  "tokens_per_s", "input_tokens",
+                                      "output_tokens", "cost_usd", "answer"};
 static const int compare_mkind[] = {COL_LEFT,   COL_LEFT,   COL_NUMBER, COL_NUMBER, COL_NUMBER, COL_NUMBER,
                                     COL_NUMBER, COL_NUMBER, COL_NUMBER, COL_NUMBER, COL_LEFT};
 static const char *eval_head[] = {"model", "score", "status", "latency", "tok/s", "tokens in/out", "cost"};
 static const int eval_kind[] = {COL_LEFT, COL_RIGHT, COL_LEFT, COL_RIGHT, COL_RIGHT, COL_RIGHT, COL_RIGHT};
-static const char *eval_mhead[] = {"model", "score", "status", "runs", "ok", "latency_ms", "tokens_per_s",
-                                   "input_tokens", "output_tokens", "cost_usd"};
+static const char *eval_mhead[] = {"model",      "score",        "status",       "runs",          "ok",
+                                   "latency_ms", "tokens_per_s", "input_tokens", "output_tokens", "cost_usd"};
 static const int eval_mkind[] = {COL_LEFT,   COL_NUMBER, COL_LEFT,   COL_NUMBER, COL_NUMBER,
                                  COL_NUMBER, COL_NUMBER, COL_NUMBER, COL_NUMBER, COL_NUMBER};
 
@@ -150,7 +150,8 @@ static void fill(live *L, const llmk_compare *cmp)
 			}
 			len = text ? strlen(text) : 0;
 			if (text && pretty && cli_utf8_width(text) > PREVIEW_COLS)
-				cli_table_set(&L->t, row, col++, color, "%.*s...", (int)cli_utf8_cut(text, PREVIEW_COLS - 3), text);
+				cli_table_set(&L->t, row, col++, color, "%.*s...",
+				              (int)cli_utf8_cut(text, PREVIEW_COLS - 3), text);
 			else if (text)
 				cli_table_set(&L->t, row, col++, color, "%.*s", (int)len, text);
 			else
@@ -172,8 +173,8 @@ static void draw(live *L, const llmk_compare *cmp)
 	fflush(stdout);
 }
 
-static void on_result(const llmk_compare *cmp, size_t model, size_t case_index, size_t run,
-                      const llmk_response *resp, void *user)
+static void on_result(const llmk_compare *cmp, size_t model, size_t case_index, size_t run, const llmk_response *resp,
+                      void *user)
 {
 	live *L = user;
 	llmk_status st = llmk_response_status(resp);
@@ -276,31 +277,30 @@ static int run(live *L, llmk_compare *cmp)
 
 /* ---- compare ------------------------------------------------------------------- */
 
-static const char compare_help[] =
-	"usage: llmkit compare -m MODEL -m MODEL... [options] [PROMPT...]\n"
-	"\n"
-	"Sends PROMPT (or standard input) to every model at once and shows a table:\n"
-	"model, status, latency, time to first token, tokens per second, tokens,\n"
-	"cost and the start of the answer. On a terminal the table fills in live;\n"
-	"otherwise a line per finished run goes to stderr and the table to stdout.\n"
-	"\n"
-	"Options:\n"
-	"  -m, --model MODEL      provider/model (repeatable, up to 32)\n"
-	"  -r, --repeat N         runs per model; figures are medians (default 1)\n"
-	"      --format FORMAT    table (default), json, csv or markdown\n"
-	"      --no-stream        do not stream (no time to first token)\n"
-	"      --concurrency N    requests in flight at once (default 16)\n"
-	"  -s, --system TEXT      system message\n"
-	"  -t, --temperature T    sampling temperature\n"
-	"      --max-tokens N     upper bound on each answer's tokens\n"
-	"      --json             ask for a JSON object\n"
-	"      --schema FILE      ask for JSON following this JSON Schema\n"
-	"  -i, --image FILE|URL   attach an image (repeatable)\n"
-	"      --set NAME=VALUE   any request option by its library name\n"
-	"\n"
-	"Global options (llmkit --help): --base-url, --timeout, --retries, --verbose.\n"
-	"Exit status: 0 when every run succeeded; 10 when some failed; the class of\n"
-	"the failure (llmkit --help) when all failed the same way.\n";
+static const char compare_help[] = "usage: llmkit compare -m MODEL -m MODEL... [options] [PROMPT...]\n"
+                                   "\n"
+                                   "Sends PROMPT (or standard input) to every model at once and shows a table:\n"
+                                   "model, status, latency, time to first token, tokens per second, tokens,\n"
+                                   "cost and the start of the answer. On a terminal the table fills in live;\n"
+                                   "otherwise a line per finished run goes to stderr and the table to stdout.\n"
+                                   "\n"
+                                   "Options:\n"
+                                   "  -m, --model MODEL      provider/model (repeatable, up to 32)\n"
+                                   "  -r, --repeat N         runs per model; figures are medians (default 1)\n"
+                                   "      --format FORMAT    table (default), json, csv or markdown\n"
+                                   "      --no-stream        do not stream (no time to first token)\n"
+                                   "      --concurrency N    requests in flight at once (default 16)\n"
+                                   "  -s, --system TEXT      system message\n"
+                                   "  -t, --temperature T    sampling temperature\n"
+                                   "      --max-tokens N     upper bound on each answer's tokens\n"
+                                   "      --json             ask for a JSON object\n"
+                                   "      --schema FILE      ask for JSON following this JSON Schema\n"
+                                   "  -i, --image FILE|URL   attach an image (repeatable)\n"
+                                   "      --set NAME=VALUE   any request option by its library name\n"
+                                   "\n"
+                                   "Global options (llmkit --help): --base-url, --timeout, --retries, --verbose.\n"
+                                   "Exit status: 0 when every run succeeded; 10 when some failed; the class of\n"
+                                   "the failure (llmkit --help) when all failed the same way.\n";
 
 enum {
 	C_MODEL = 1,
@@ -319,11 +319,19 @@ enum {
 };
 
 static const cli_opt compare_opts[] = {
-	{"model", 'm', 1, C_MODEL},       {"repeat", 'r', 1, C_REPEAT},      {"format", 0, 1, C_FORMAT},
-	{"no-stream", 0, 0, C_NOSTREAM},  {"concurrency", 0, 1, C_CONC},     {"system", 's', 1, C_SYSTEM},
-	{"temperature", 't', 1, C_TEMP},  {"max-tokens", 0, 1, C_MAXTOK},    {"json", 0, 0, C_JSON},
-	{"schema", 0, 1, C_SCHEMA},       {"image", 'i', 1, C_IMAGE},        {"set", 0, 1, C_SET},
-	{NULL, 0, 0, 0},
+    {"model", 'm', 1, C_MODEL},
+    {"repeat", 'r', 1, C_REPEAT},
+    {"format", 0, 1, C_FORMAT},
+    {"no-stream", 0, 0, C_NOSTREAM},
+    {"concurrency", 0, 1, C_CONC},
+    {"system", 's', 1, C_SYSTEM},
+    {"temperature", 't', 1, C_TEMP},
+    {"max-tokens", 0, 1, C_MAXTOK},
+    {"json", 0, 0, C_JSON},
+    {"schema", 0, 1, C_SCHEMA},
+    {"image", 'i', 1, C_IMAGE},
+    {"set", 0, 1, C_SET},
+    {NULL, 0, 0, 0},
 };
 
 /* What compare and eval share: models, repeat, format, concurrency. */
@@ -469,36 +477,39 @@ out:
 
 /* ---- eval ---------------------------------------------------------------------- */
 
-static const char eval_help[] =
-	"usage: llmkit eval -m MODEL -m MODEL... [options] DATASET.jsonl\n"
-	"\n"
-	"Runs every case of DATASET on every model at once and shows per model the\n"
-	"score (mean over cases, 0 to 1), status, median latency, tokens per second,\n"
-	"tokens and cost. One case per line:\n"
-	"  {\"prompt\": \"...\", \"expected\": \"...\", \"scorer\": \"contains\",\n"
-	"   \"system\": \"...\", \"max_tokens\": 100, \"temperature\": 0}\n"
-	"Only \"prompt\" is required; scorers: exact, contains (the default when\n"
-	"\"expected\" is given), regex, json, similarity (needs --embedder). Blank\n"
-	"lines and lines starting with # are skipped.\n"
-	"\n"
-	"Options:\n"
-	"  -m, --model MODEL      provider/model (repeatable, up to 32)\n"
-	"  -r, --repeat N         runs per case and model (default 1)\n"
-	"      --format FORMAT    table (default), json, csv or markdown\n"
-	"      --stream           stream the answers\n"
-	"      --concurrency N    requests in flight at once (default 16)\n"
-	"      --embedder MODEL   embedding model for the similarity scorer\n"
-	"\n"
-	"Ctrl-C stops at once (nothing is printed).\n"
-	"Global options (llmkit --help): --base-url, --timeout, --retries, --verbose.\n"
-	"Exit status: 0 when every run succeeded (whatever the scores); 10 when some\n"
-	"failed; the class of the failure (llmkit --help) when all failed the same way.\n";
+static const char eval_help[] = "usage: llmkit eval -m MODEL -m MODEL... [options] DATASET.jsonl\n"
+                                "\n"
+                                "Runs every case of DATASET on every model at once and shows per model the\n"
+                                "score (mean over cases, 0 to 1), status, median latency, tokens per second,\n"
+                                "tokens and cost. One case per line:\n"
+                                "  {\"prompt\": \"...\", \"expected\": \"...\", \"scorer\": \"contains\",\n"
+                                "   \"system\": \"...\", \"max_tokens\": 100, \"temperature\": 0}\n"
+                                "Only \"prompt\" is required; scorers: exact, contains (the default when\n"
+                                "\"expected\" is given), regex, json, similarity (needs --embedder). Blank\n"
+                                "lines and lines starting with # are skipped.\n"
+                                "\n"
+                                "Options:\n"
+                                "  -m, --model MODEL      provider/model (repeatable, up to 32)\n"
+                                "  -r, --repeat N         runs per case and model (default 1)\n"
+                                "      --format FORMAT    table (default), json, csv or markdown\n"
+                                "      --stream           stream the answers\n"
+                                "      --concurrency N    requests in flight at once (default 16)\n"
+                                "      --embedder MODEL   embedding model for the similarity scorer\n"
+                                "\n"
+                                "Ctrl-C stops at once (nothing is printed).\n"
+                                "Global options (llmkit --help): --base-url, --timeout, --retries, --verbose.\n"
+                                "Exit status: 0 when every run succeeded (whatever the scores); 10 when some\n"
+                                "failed; the class of the failure (llmkit --help) when all failed the same way.\n";
 
 enum { EV_STREAM = 40 };
 static const cli_opt eval_opts[] = {
-	{"model", 'm', 1, C_MODEL},     {"repeat", 'r', 1, C_REPEAT},     {"format", 0, 1, C_FORMAT},
-	{"stream", 0, 0, EV_STREAM},    {"concurrency", 0, 1, C_CONC},    {"embedder", 0, 1, C_EMBEDDER},
-	{NULL, 0, 0, 0},
+    {"model", 'm', 1, C_MODEL},
+    {"repeat", 'r', 1, C_REPEAT},
+    {"format", 0, 1, C_FORMAT},
+    {"stream", 0, 0, EV_STREAM},
+    {"concurrency", 0, 1, C_CONC},
+    {"embedder", 0, 1, C_EMBEDDER},
+    {NULL, 0, 0, 0},
 };
 
 int cmd_eval(int argc, char **argv)

@@ -6,17 +6,16 @@
 
 /* ---- models ---------------------------------------------------------------- */
 
-static const char models_help[] =
-	"usage: llmkit models [--format FORMAT] [PROVIDER...]\n"
-	"\n"
-	"Lists the models of the built-in price table (all, or those of the PROVIDERs\n"
-	"named) with context length, most output tokens and prices in USD per million\n"
-	"tokens. A model named provider/* prices every model of that provider.\n"
-	"\n"
-	"Options:\n"
-	"      --format FORMAT    table (default), json, csv or markdown\n"
-	"\n"
-	"Exit status: 0, or 2 for a bad command line or an unknown provider.\n";
+static const char models_help[] = "usage: llmkit models [--format FORMAT] [PROVIDER...]\n"
+                                  "\n"
+                                  "Lists the models of the built-in price table (all, or those of the PROVIDERs\n"
+                                  "named) with context length, most output tokens and prices in USD per million\n"
+                                  "tokens. A model named provider/* prices every model of that provider.\n"
+                                  "\n"
+                                  "Options:\n"
+                                  "      --format FORMAT    table (default), json, csv or markdown\n"
+                                  "\n"
+                                  "Exit status: 0, or 2 for a bad command line or an unknown provider.\n";
 
 enum { M_FORMAT = 1 };
 static const cli_opt models_opts[] = {{"format", 0, 1, M_FORMAT}, {NULL, 0, 0, 0}};
@@ -31,8 +30,7 @@ static int known_provider(const char *name)
 	return 0;
 }
 
-static void info_cell(cli_table *t, size_t row, size_t col, const char *model, int32_t which, int pretty,
-                      int price)
+static void info_cell(cli_table *t, size_t row, size_t col, const char *model, int32_t which, int pretty, int price)
 {
 	double v = -1;
 
@@ -50,8 +48,12 @@ static void info_cell(cli_table *t, size_t row, size_t col, const char *model, i
 int cmd_models(int argc, char **argv)
 {
 	static const char *head[] = {"model", "context", "max output", "input $/M", "cached $/M", "output $/M"};
-	static const char *mhead[] = {"model", "context_tokens", "max_output_tokens", "input_usd_per_mtok",
-	                              "cached_input_usd_per_mtok", "output_usd_per_mtok"};
+	static const char *mhead[] = {"model",
+	                              "context_tokens",
+	                              "max_output_tokens",
+	                              "input_usd_per_mtok",
+	                              "cached_input_usd_per_mtok",
+	                              "output_usd_per_mtok"};
 	static const int kind[] = {COL_LEFT, COL_NUMBER, COL_NUMBER, COL_NUMBER, COL_NUMBER, COL_NUMBER};
 	cli_parse p;
 	cli_table t;
@@ -76,7 +78,8 @@ int cmd_models(int argc, char **argv)
 	}
 	for (j = 0; j < p.npos; j++)
 		if (!known_provider(p.pos[j])) {
-			rc = cli_usage_error("models", "'%s' is not a provider ('llmkit providers' lists them)", p.pos[j]);
+			rc = cli_usage_error("models", "'%s' is not a provider ('llmkit providers' lists them)",
+			                     p.pos[j]);
 			goto out;
 		}
 	cli_table_init(&t, 6, format == FMT_TABLE ? head : mhead, kind);
@@ -103,7 +106,8 @@ int cmd_models(int argc, char **argv)
 	cli_table_print(&t, stdout, format, g_opt.color_out, 0);
 	if (format == FMT_TABLE)
 		printf("%s%zu models; prices in USD per million tokens as of %s (docs/PRICES.md)%s\n",
-		       cli_c(g_opt.color_out, C_DIM), t.nrows, llmk_model_table_date(), cli_c(g_opt.color_out, C_RESET));
+		       cli_c(g_opt.color_out, C_DIM), t.nrows, llmk_model_table_date(),
+		       cli_c(g_opt.color_out, C_RESET));
 	cli_table_free(&t);
 out:
 	cli_parse_free(&p);
@@ -112,23 +116,24 @@ out:
 
 /* ---- providers --------------------------------------------------------------- */
 
-static const char providers_help[] =
-	"usage: llmkit providers [--format FORMAT] [--no-probe]\n"
-	"\n"
-	"Lists the providers with the request kinds they serve, the environment\n"
-	"variables they read, and whether they are ready: for hosted services,\n"
-	"whether the API key variable is set; for local servers, whether something\n"
-	"listens at the base URL (a TCP connection, nothing is sent).\n"
-	"\n"
-	"Options:\n"
-	"      --format FORMAT    table (default), json, csv or markdown\n"
-	"      --no-probe         do not connect to local servers\n"
-	"\n"
-	"Exit status: 0, or 2 for a bad command line.\n";
+static const char providers_help[] = "usage: llmkit providers [--format FORMAT] [--no-probe]\n"
+                                     "\n"
+                                     "Lists the providers with the request kinds they serve, the environment\n"
+                                     "variables they read, and whether they are ready: for hosted services,\n"
+                                     "whether the API key variable is set; for local servers, whether something\n"
+                                     "listens at the base URL (a TCP connection, nothing is sent).\n"
+                                     "\n"
+                                     "Options:\n"
+                                     "      --format FORMAT    table (default), json, csv or markdown\n"
+                                     "      --no-probe         do not connect to local servers\n"
+                                     "\n"
+                                     "Exit status: 0, or 2 for a bad command line.\n";
 
 enum { P_FORMAT = 1, P_NOPROBE };
 static const cli_opt providers_opts[] = {
-	{"format", 0, 1, P_FORMAT}, {"no-probe", 0, 0, P_NOPROBE}, {NULL, 0, 0, 0},
+    {"format", 0, 1, P_FORMAT},
+    {"no-probe", 0, 0, P_NOPROBE},
+    {NULL, 0, 0, 0},
 };
 
 static void kinds(const char *prov, char *out, size_t cap)
@@ -148,8 +153,8 @@ static void kinds(const char *prov, char *out, size_t cap)
 int cmd_providers(int argc, char **argv)
 {
 	static const char *head[] = {"provider", "serves", "key variable", "url variable", "status"};
-	static const char *mhead[] = {"provider", "serves", "key_env", "url_env", "base_url", "hosted", "ready",
-	                              "status"};
+	static const char *mhead[] = {"provider", "serves", "key_env", "url_env",
+	                              "base_url", "hosted", "ready",   "status"};
 	static const int kind[] = {COL_LEFT, COL_LEFT, COL_LEFT, COL_LEFT, COL_LEFT, COL_LEFT, COL_LEFT, COL_LEFT};
 	cli_parse p;
 	cli_table t;
@@ -230,7 +235,8 @@ int cmd_providers(int argc, char **argv)
 	}
 	cli_table_print(&t, stdout, format, g_opt.color_out, 0);
 	if (format == FMT_TABLE)
-		printf("%s%zu of %zu ready%s\n", cli_c(g_opt.color_out, C_DIM), ready, n, cli_c(g_opt.color_out, C_RESET));
+		printf("%s%zu of %zu ready%s\n", cli_c(g_opt.color_out, C_DIM), ready, n,
+		       cli_c(g_opt.color_out, C_RESET));
 	cli_table_free(&t);
 out:
 	cli_parse_free(&p);

@@ -14,15 +14,15 @@ static const struct {
 	int (*fn)(int, char **);
 	const char *what;
 } commands[] = {
-	{"chat", cmd_chat, "ask a model; the answer streams as it arrives (interactive on a terminal)"},
-	{"embed", cmd_embed, "embedding vectors of texts (JSON or binary), or their cosine similarity"},
-	{"image", cmd_image, "generate an image from a prompt into a file"},
-	{"transcribe", cmd_transcribe, "speech to text"},
-	{"speak", cmd_speak, "text to speech into a file"},
-	{"compare", cmd_compare, "one prompt to several models at once: a live table of latency, tokens, cost"},
-	{"eval", cmd_eval, "a JSONL dataset on several models: score, latency and cost per model"},
-	{"models", cmd_models, "known models with context length and price"},
-	{"providers", cmd_providers, "providers, and which are configured or reachable"},
+    {"chat", cmd_chat, "ask a model; the answer streams as it arrives (interactive on a terminal)"},
+    {"embed", cmd_embed, "embedding vectors of texts (JSON or binary), or their cosine similarity"},
+    {"image", cmd_image, "generate an image from a prompt into a file"},
+    {"transcribe", cmd_transcribe, "speech to text"},
+    {"speak", cmd_speak, "text to speech into a file"},
+    {"compare", cmd_compare, "one prompt to several models at once: a live table of latency, tokens, cost"},
+    {"eval", cmd_eval, "a JSONL dataset on several models: score, latency and cost per model"},
+    {"models", cmd_models, "known models with context length and price"},
+    {"providers", cmd_providers, "providers, and which are configured or reachable"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -93,7 +93,8 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose"))
 			continue;
 		if (!strncmp(argv[i], "--", 2) && !strchr(argv[i], '=') &&
-		    (!strcmp(argv[i], "--base-url") || !strcmp(argv[i], "--timeout") || !strcmp(argv[i], "--retries"))) {
+		    (!strcmp(argv[i], "--base-url") || !strcmp(argv[i], "--timeout") ||
+		     !strcmp(argv[i], "--retries"))) {
 			i++;
 			continue;
 		}
