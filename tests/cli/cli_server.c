@@ -5,7 +5,7 @@
  *   broken       HTTP 500 with a server_error body
  *   nosuchmodel  HTTP 404 model_not_found
  *   hang         headers after 3 s (timeouts)
- *   slow         headers after 1.5 s (the live table)
+ *   slow         headers after 1.5 s (the live table; images too: the spinner)
  *   slowtext     the stream in pieces 250 ms apart (streaming, Ctrl-C)
  *   anything else: chat_stream.sse when streamed, chat_completion.json
  * Every answer carries an x-request-id. A request without
@@ -83,6 +83,8 @@ static void handler(const th_request *rq, th_response *out, void *user)
 	}
 	if (strstr(rq->target, "/images/generations")) {
 		answer(out, 200, "application/json", NULL, s->image, strlen(s->image));
+		if (model_is(b, "slow"))
+			out->delay_headers_ms = 1500;
 		return;
 	}
 	if (strstr(rq->target, "/audio/transcriptions")) {

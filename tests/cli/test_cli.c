@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli_run.h"
@@ -758,6 +759,77 @@ static void test_ctrl_c(void **state)
 	cli_out_free(o);
 }
 
+/* Ctrl-C during compare: the requests in flight are cancelled at once (the
+ * "hang" model would take 3 s), the table shows what finished. */
+typedef struct interrupt_at {
+	const char *err_text; /* send SIGINT once stderr holds this */
+	double sent_ms;
+} interrupt_at;
+
+static double mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
+}
+
+static int interrupt_on_stderr(const cli_out *so_far, pid_t pid, int alive, void *user)
+{
+	interrupt_at *w = user;
+
+	if (alive && strstr(so_far->err, w->err_text)) {
+		kill(pid, SIGINT);
+		w->sent_ms = mono_ms();
+		return 1;
+	}
+	return 0;
+}
+
+static void test_compare_ctrl_c(void **state)
+{
+	cli_server *s = *state;
+	const char *const args[] = {"compare", "--retries", "0", "-m", "openai/gpt-4", "-m", "openai/hang", "hi", NULL};
+	interrupt_at w = {"openai/gpt-4: ok in", 0};
+	cli_spec spec = {args, s->env, NULL, 0, interrupt_on_stderr, &w, 0};
+	cli_out *o = cli_run(&spec);
+	double after = mono_ms() - w.sent_ms;
+
+	EXPECT_CODE(o, 130);
+	assert_true(w.sent_ms > 0);
+	if (after > 2000)
+		fail_msg("llmkit took %.0f ms to stop after Ctrl-C", after);
+	EXPECT_IN(o->out, "openai/gpt-4 ");
+	EXPECT_IN(o->out, "CANCELLED");
+	EXPECT_IN(o->err, "interrupted");
+	cli_out_free(o);
+}
+
+/* Ctrl-C during eval ends the process at once. */
+static void test_eval_ctrl_c(void **state)
+{
+	cli_server *s = *state;
+	char path[96];
+	const char *const args[] = {"eval", "-m", "openai/hang", path, NULL};
+	interrupt_at w = {"run(s) in all", 0};
+	cli_spec spec = {args, s->env, NULL, 0, interrupt_on_stderr, &w, 0};
+	cli_out *o;
+	double after;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/cases.jsonl", s->dir);
+	fp = fopen(path, "w");
+	fputs("{\"prompt\": \"hi\", \"expected\": \"hello\"}\n", fp);
+	fclose(fp);
+	o = cli_run(&spec);
+	after = mono_ms() - w.sent_ms;
+	EXPECT_CODE(o, 130);
+	if (after > 2000)
+		fail_msg("llmkit took %.0f ms to stop after Ctrl-C", after);
+	EXPECT_IN(o->err, "interrupted");
+	cli_out_free(o);
+	unlink(path);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -782,6 +854,8 @@ int main(int argc, char **argv)
 	    cmocka_unit_test_setup_teardown(test_compare_failures, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_compare_formats, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_eval, cli_server_setup, cli_server_teardown),
+	    cmocka_unit_test_setup_teardown(test_compare_ctrl_c, cli_server_setup, cli_server_teardown),
+	    cmocka_unit_test_setup_teardown(test_eval_ctrl_c, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test(test_models),
 	    cmocka_unit_test_setup_teardown(test_providers, cli_server_setup, cli_server_teardown),
 	};

@@ -176,6 +176,28 @@ static void test_colour(void **state)
 	}
 }
 
+/* ---- the progress indicator ------------------------------------------------------------ */
+
+static void test_image_progress(void **state)
+{
+	cli_server *s = *state;
+	char path[96];
+	const char *const env[] = {s->env[0], s->env[1], "NO_COLOR=1", NULL};
+	const char *const args[] = {"image", "-m", "openai/slow", "-o", path, "a cat", NULL};
+	cli_spec spec = {args, env, NULL, 1, NULL, NULL, 0};
+	cli_out *o;
+
+	snprintf(path, sizeof(path), "%s/cat.png", s->dir);
+	o = cli_run(&spec);
+	EXPECT_CODE(o, 0);
+	/* redrawn in place (carriage returns) while waiting 1.5 s, then erased */
+	assert_true(count(o->out, "generating...") >= 5);
+	EXPECT_IN(o->out, "\r\033[K");
+	EXPECT_IN(o->out, path);
+	cli_out_free(o);
+	unlink(path);
+}
+
 /* ---- a conversation --------------------------------------------------------------------- */
 
 static void test_interactive_chat(void **state)
@@ -237,6 +259,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test_setup_teardown(test_stream_is_incremental, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_compare_table_is_live, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_colour, cli_server_setup, cli_server_teardown),
+	    cmocka_unit_test_setup_teardown(test_image_progress, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_interactive_chat, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_interactive_ctrl_c, cli_server_setup, cli_server_teardown),
 	};

@@ -35,7 +35,18 @@ static const char chat_help[] = "usage: llmkit chat [-m MODEL] [options] [PROMPT
                                 "Global options (llmkit --help): --base-url, --timeout, --retries, --verbose.\n"
                                 "Exit status: 0 on success; llmkit --help lists the others.\n";
 
-enum { O_MODEL = 1, O_SYSTEM, O_TEMP, O_MAXTOK, O_JSON, O_SCHEMA, O_IMAGE, O_SET, O_NOSTREAM };
+/* The request options share their ids with compare's (chat_opts.h). */
+enum {
+	O_MODEL = 1,
+	O_SYSTEM = CHAT_O_SYSTEM,
+	O_TEMP = CHAT_O_TEMP,
+	O_MAXTOK = CHAT_O_MAXTOK,
+	O_JSON = CHAT_O_JSON,
+	O_SCHEMA = CHAT_O_SCHEMA,
+	O_IMAGE = CHAT_O_IMAGE,
+	O_SET = CHAT_O_SET,
+	O_NOSTREAM = 20
+};
 
 static const cli_opt chat_cli_opts[] = {
     {"model", 'm', 1, O_MODEL},      {"system", 's', 1, O_SYSTEM},
