@@ -5,6 +5,7 @@
  *   broken       HTTP 500 with a server_error body
  *   nosuchmodel  HTTP 404 model_not_found
  *   hang         headers after 3 s (timeouts)
+ *   dall-e-3     images: the answer by URL (image_url.json)
  *   slow         headers after 1.5 s (the live table; images too: the spinner)
  *   slowtext     the stream in pieces 250 ms apart (streaming, Ctrl-C)
  *   anything else: chat_stream.sse when streamed, chat_completion.json
@@ -82,7 +83,10 @@ static void handler(const th_request *rq, th_response *out, void *user)
 		return;
 	}
 	if (strstr(rq->target, "/images/generations")) {
-		answer(out, 200, "application/json", NULL, s->image, strlen(s->image));
+		if (model_is(b, "dall-e-3"))
+			answer(out, 200, "application/json", NULL, s->image_url, strlen(s->image_url));
+		else
+			answer(out, 200, "application/json", NULL, s->image, strlen(s->image));
 		if (model_is(b, "slow"))
 			out->delay_headers_ms = 1500;
 		return;
@@ -155,6 +159,7 @@ int cli_server_setup(void **state)
 	s->completion = slurp("chat_completion.json");
 	s->embeddings = slurp("embeddings.json");
 	s->image = slurp("image_b64.json");
+	s->image_url = slurp("image_url.json");
 	s->transcription = slurp("transcription.json");
 	s->transcription_verbose = slurp("transcription_verbose.json");
 	s->err429 = slurp("error_429.json");
@@ -182,6 +187,7 @@ int cli_server_teardown(void **state)
 	free(s->completion);
 	free(s->embeddings);
 	free(s->image);
+	free(s->image_url);
 	free(s->transcription);
 	free(s->transcription_verbose);
 	free(s->err429);

@@ -18,7 +18,7 @@ typedef struct cli_server {
 	char dir[64];       /* a scratch directory */
 	int fail_first;     /* answer the next chat request with HTTP 500 */
 	int slow_release;   /* "slow" model: answer once this is 1 (pty tests) */
-	char *stream, *completion, *embeddings, *image, *transcription, *transcription_verbose;
+	char *stream, *completion, *embeddings, *image, *image_url, *transcription, *transcription_verbose;
 	char *err429, *err401;
 } cli_server;
 

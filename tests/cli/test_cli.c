@@ -423,6 +423,14 @@ static void test_image(void **state)
 	EXPECT_IN((const char *)th_request_at(s->srv, 0)->body, "\"prompt\":\"a red pixel\"");
 	EXPECT_IN((const char *)th_request_at(s->srv, 0)->body, "\"size\":\"1024x1024\"");
 
+	/* an image by URL: the URL is printed, nothing is written */
+	RUN(o, s->env, "image", "-m", "openai/dall-e-3", "-o", path, "a cat");
+	EXPECT_CODE(o, 0);
+	assert_true(!strncmp(o->out, "https://", 8));
+	EXPECT_IN(o->err, "came as a URL");
+	assert_int_equal(access(path, F_OK), -1);
+	cli_out_free(o);
+
 	/* the output cannot be written: the image is not lost silently */
 	RUN(o, s->env, "image", "-m", "openai/gpt-image-1", "-o", "/nonexistent/dir/cat.png", "a cat");
 	EXPECT_CODE(o, 1);

@@ -14,13 +14,13 @@ static const struct {
 	int (*fn)(int, char **);
 	const char *what;
 } commands[] = {
-    {"chat", cmd_chat, "ask a model; the answer streams as it arrives (interactive on a terminal)"},
-    {"embed", cmd_embed, "embedding vectors of texts (JSON or binary), or their cosine similarity"},
+    {"chat", cmd_chat, "ask a model; the answer streams in (a conversation on a terminal)"},
+    {"embed", cmd_embed, "embedding vectors of texts, or their cosine similarity"},
     {"image", cmd_image, "generate an image from a prompt into a file"},
     {"transcribe", cmd_transcribe, "speech to text"},
     {"speak", cmd_speak, "text to speech into a file"},
-    {"compare", cmd_compare, "one prompt to several models at once: a live table of latency, tokens, cost"},
-    {"eval", cmd_eval, "a JSONL dataset on several models: score, latency and cost per model"},
+    {"compare", cmd_compare, "one prompt, several models at once: latency, tokens, cost, live"},
+    {"eval", cmd_eval, "a JSONL dataset on several models: score, latency, cost"},
     {"models", cmd_models, "known models with context length and price"},
     {"providers", cmd_providers, "providers, and which are configured or reachable"},
 };
