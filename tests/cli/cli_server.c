@@ -78,6 +78,30 @@ static void handler(const th_request *rq, th_response *out, void *user)
 		answer(out, 401, "application/json", NULL, s->err401, strlen(s->err401));
 		return;
 	}
+	/* failures chosen by the model name, for every JSON endpoint */
+	if (model_is(b, "ratelimited")) {
+		answer(out, 429, "application/json", "Retry-After: 20\r\n", s->err429, strlen(s->err429));
+		return;
+	}
+	if (model_is(b, "badkey")) {
+		answer(out, 401, "application/json", NULL, s->err401, strlen(s->err401));
+		return;
+	}
+	if (model_is(b, "broken")) {
+		static const char e[] =
+		    "{\"error\":{\"message\":\"The server had an error while processing your request. "
+		    "Sorry about that!\",\"type\":\"server_error\",\"param\":null,\"code\":null}}";
+		answer(out, 500, "application/json", NULL, e, sizeof(e) - 1);
+		return;
+	}
+	if (model_is(b, "nosuchmodel")) {
+		static const char e[] =
+		    "{\"error\":{\"message\":\"The model `nosuchmodel` does not exist or you do not have "
+		    "access to it.\",\"type\":\"invalid_request_error\",\"param\":null,\"code\":"
+		    "\"model_not_found\"}}";
+		answer(out, 404, "application/json", NULL, e, sizeof(e) - 1);
+		return;
+	}
 	if (strstr(rq->target, "/embeddings")) {
 		answer(out, 200, "application/json", NULL, s->embeddings, strlen(s->embeddings));
 		return;
@@ -110,29 +134,6 @@ static void handler(const th_request *rq, th_response *out, void *user)
 		    "{\"error\":{\"message\":\"The server had an error while processing your request. "
 		    "Sorry about that!\",\"type\":\"server_error\",\"param\":null,\"code\":null}}";
 		answer(out, 500, "application/json", NULL, e, sizeof(e) - 1);
-		return;
-	}
-	if (model_is(b, "ratelimited")) {
-		answer(out, 429, "application/json", "Retry-After: 20\r\n", s->err429, strlen(s->err429));
-		return;
-	}
-	if (model_is(b, "badkey")) {
-		answer(out, 401, "application/json", NULL, s->err401, strlen(s->err401));
-		return;
-	}
-	if (model_is(b, "broken")) {
-		static const char e[] =
-		    "{\"error\":{\"message\":\"The server had an error while processing your request. "
-		    "Sorry about that!\",\"type\":\"server_error\",\"param\":null,\"code\":null}}";
-		answer(out, 500, "application/json", NULL, e, sizeof(e) - 1);
-		return;
-	}
-	if (model_is(b, "nosuchmodel")) {
-		static const char e[] =
-		    "{\"error\":{\"message\":\"The model `nosuchmodel` does not exist or you do not have "
-		    "access to it.\",\"type\":\"invalid_request_error\",\"param\":null,\"code\":"
-		    "\"model_not_found\"}}";
-		answer(out, 404, "application/json", NULL, e, sizeof(e) - 1);
 		return;
 	}
 	if (stream)

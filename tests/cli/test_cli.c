@@ -767,6 +767,48 @@ static void test_ctrl_c(void **state)
 	cli_out_free(o);
 }
 
+/* The failure classes hold for the other subcommands too. */
+static void test_media_failures(void **state)
+{
+	cli_server *s = *state;
+	const char *const nokey[] = {s->url_env, NULL};
+	const char *const wrongkey[] = {"OPENAI_API_KEY=sk-wrong-key-000", s->url_env, NULL};
+	th_server *gone = th_start();
+	char down_url[96], path[96], audio[96];
+	const char *const down[] = {s->env[0], down_url, NULL};
+	cli_out *o;
+	FILE *fp;
+
+	snprintf(down_url, sizeof(down_url), "OPENAI_BASE_URL=%s/v1", th_url(gone));
+	th_stop(gone);
+	snprintf(path, sizeof(path), "%s/out.bin", s->dir);
+	snprintf(audio, sizeof(audio), "%s/a.mp3", s->dir);
+	fp = fopen(audio, "wb");
+	fputs("ID3", fp);
+	fclose(fp);
+
+	RUN(o, nokey, "embed", "-m", "openai/text-embedding-3-small", "x");
+	EXPECT_CODE(o, 3);
+	EXPECT_IN(o->err, "OPENAI_API_KEY");
+	cli_out_free(o);
+	RUN(o, down, "--retries", "0", "image", "-m", "openai/gpt-image-1", "-o", path, "a cat");
+	EXPECT_CODE(o, 5);
+	cli_out_free(o);
+	RUN(o, s->env, "--retries", "0", "speak", "-m", "openai/ratelimited", "-o", path, "hi");
+	EXPECT_CODE(o, 7);
+	EXPECT_IN(o->err, "Rate limit reached");
+	cli_out_free(o);
+	RUN(o, wrongkey, "transcribe", "-m", "openai/whisper-1", audio);
+	EXPECT_CODE(o, 4);
+	EXPECT_IN(o->err, "Incorrect API key");
+	cli_out_free(o);
+	RUN(o, s->env, "--retries", "0", "embed", "-m", "openai/broken", "x");
+	EXPECT_CODE(o, 9);
+	cli_out_free(o);
+	assert_int_equal(access(path, F_OK), -1); /* nothing written on failure */
+	unlink(audio);
+}
+
 /* Ctrl-C during compare: the requests in flight are cancelled at once (the
  * "hang" model would take 3 s), the table shows what finished. */
 typedef struct interrupt_at {
@@ -858,6 +900,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test_setup_teardown(test_image, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_transcribe, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_speak, cli_server_setup, cli_server_teardown),
+	    cmocka_unit_test_setup_teardown(test_media_failures, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_compare_table, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_compare_failures, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_compare_formats, cli_server_setup, cli_server_teardown),
