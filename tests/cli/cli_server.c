@@ -5,6 +5,7 @@
  *   broken       HTTP 500 with a server_error body
  *   nosuchmodel  HTTP 404 model_not_found
  *   hang         headers after 3 s (timeouts)
+ *   escapes      an answer holding terminal escape sequences (not streamed)
  *   dall-e-3     images: the answer by URL (image_url.json)
  *   slow         headers after 1.5 s (the live table; images too: the spinner)
  *   slowtext     the stream in pieces 250 ms apart (streaming, Ctrl-C)
@@ -134,6 +135,18 @@ static void handler(const th_request *rq, th_response *out, void *user)
 		    "{\"error\":{\"message\":\"The server had an error while processing your request. "
 		    "Sorry about that!\",\"type\":\"server_error\",\"param\":null,\"code\":null}}";
 		answer(out, 500, "application/json", NULL, e, sizeof(e) - 1);
+		return;
+	}
+	if (model_is(b, "escapes")) {
+		/* an answer trying to drive the terminal: OSC 52 (write the
+		 * clipboard), a colour, a carriage return, a C1 CSI */
+		static const char c[] = "{\"id\":\"chatcmpl-esc\",\"object\":\"chat.completion\",\"created\":"
+		                        "1741569952,\"model\":\"gpt-4o-mini\","
+		                        "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":"
+		                        "\"Hi \\u001b]52;c;ZXZpbA==\\u0007"
+		                        "there \\u001b[31mred\\r\\u009b2J end\"},\"finish_reason\":\"stop\"}],"
+		                        "\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":9,\"total_tokens\":14}}";
+		answer(out, 200, "application/json", NULL, c, sizeof(c) - 1);
 		return;
 	}
 	if (stream)

@@ -767,6 +767,20 @@ static void test_ctrl_c(void **state)
 	cli_out_free(o);
 }
 
+/* Redirected, the answer is written byte for byte, control characters
+ * included: only a terminal gets them filtered (test_cli_tty.c). */
+static void test_raw_when_redirected(void **state)
+{
+	cli_server *s = *state;
+	cli_out *o;
+
+	RUN(o, s->env, "chat", "--no-stream", "-m", "openai/escapes", "hi");
+	EXPECT_CODE(o, 0);
+	assert_string_equal(o->out, "Hi \033]52;c;ZXZpbA==\007there \033[31mred\r\xc2\x9b"
+	                            "2J end\n");
+	cli_out_free(o);
+}
+
 /* The failure classes hold for the other subcommands too. */
 static void test_media_failures(void **state)
 {
@@ -886,6 +900,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(test_help),
 	    cmocka_unit_test_setup_teardown(test_bad_arguments, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_chat_stream, cli_server_setup, cli_server_teardown),
+	    cmocka_unit_test_setup_teardown(test_raw_when_redirected, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_chat_options_and_stdin, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_chat_image_and_schema, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_chat_no_key, cli_server_setup, cli_server_teardown),

@@ -176,6 +176,33 @@ static void test_colour(void **state)
 	}
 }
 
+/* ---- text from the network cannot drive the terminal ----------------------------------- */
+
+static void test_escape_sequences_filtered(void **state)
+{
+	cli_server *s = *state;
+	const char *const env[] = {s->env[0], s->env[1], "NO_COLOR=1", NULL};
+	const char *const args[] = {"chat", "--no-stream", "-m", "openai/escapes", "hi", NULL};
+	cli_spec spec = {args, env, NULL, 1, NULL, NULL, 0};
+	cli_out *o = cli_run(&spec);
+	const char *const cargs[] = {"compare", "--no-stream", "-m", "openai/escapes", "hi", NULL};
+	cli_spec cs = {cargs, env, NULL, 1, NULL, NULL, 0};
+
+	EXPECT_CODE(o, 0);
+	EXPECT_IN(o->out, "Hi ?]52;c;ZXZpbA==?there ?[31mred??2J end");
+	assert_null(strchr(o->out, '\007'));
+	assert_null(strstr(o->out, "\033]"));
+	assert_null(strstr(o->out, "\xc2\x9b"));
+	cli_out_free(o);
+	/* in the live table too */
+	o = cli_run(&cs);
+	EXPECT_CODE(o, 0);
+	EXPECT_IN(o->out, "Hi  ]52;c;ZXZpbA== there  [31mred  2J end");
+	assert_null(strchr(o->out, '\007'));
+	assert_null(strstr(o->out, "\033]"));
+	cli_out_free(o);
+}
+
 /* ---- the progress indicator ------------------------------------------------------------ */
 
 static void test_image_progress(void **state)
@@ -259,6 +286,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test_setup_teardown(test_stream_is_incremental, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_compare_table_is_live, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_colour, cli_server_setup, cli_server_teardown),
+	    cmocka_unit_test_setup_teardown(test_escape_sequences_filtered, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_image_progress, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_interactive_chat, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_interactive_ctrl_c, cli_server_setup, cli_server_teardown),

@@ -237,7 +237,7 @@ static int32_t on_event(const llmk_event *ev, void *user)
 	n = llmk_event_text_len(ev);
 	if (!n)
 		return 0;
-	fwrite(llmk_event_text(ev), 1, n, stdout);
+	cli_put_text(stdout, llmk_event_text(ev), n, g_opt.tty_out);
 	fflush(stdout);
 	cli_midline = llmk_event_text(ev)[n - 1] != '\n';
 	return 0;
@@ -271,7 +271,7 @@ static int ask(llmk_client *c, const llmk_request *r, int stream, char **answer)
 	if (st == LLMK_OK && !stream) {
 		const char *t = llmk_response_text(resp);
 		size_t n = strlen(t);
-		fwrite(t, 1, n, stdout);
+		cli_put_text(stdout, t, n, g_opt.tty_out);
 		cli_midline = n && t[n - 1] != '\n';
 	}
 	cli_end_line();

@@ -39,6 +39,7 @@ typedef struct cli_global {
 	int verbose;          /* --verbose */
 	int color_out;        /* colour allowed on stdout / stderr */
 	int color_err;
+	int tty_out; /* stdout is a terminal: network text is filtered */
 } cli_global;
 
 extern cli_global g_opt;
@@ -156,6 +157,16 @@ int cli_write_file(const char *cmd, const char *path, const void *data, size_t l
 /* Positional arguments joined by spaces, else stdin (whole); NULL after
  * printing why. free() it. */
 char *cli_text_arg(const char *cmd, const char **pos, size_t npos, const char *what);
+
+/* Text from the network for a terminal. With `filter`, control characters
+ * other than newline and tab (escape sequences, carriage returns, C1
+ * controls) become '?', so an answer cannot drive the terminal; without, the
+ * bytes go out as they are (redirected output keeps the exact answer).
+ * Keeps state between calls (a character split across stream events). */
+void cli_put_text(FILE *fp, const char *s, size_t n, int filter);
+/* A copy of s with every control character as a space (for one-line
+ * messages); free() it. NULL when out of memory. */
+char *cli_clean(const char *s);
 
 /* A JSON string literal of s (quotes included) on fp. */
 void cli_json_string(FILE *fp, const char *s);

@@ -14,7 +14,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-cli_global g_opt = {NULL, 0, -1, 0, 0, 0};
+cli_global g_opt = {NULL, 0, -1, 0, 0, 0, 0};
 int cli_midline;
 
 void cli_end_line(void)
@@ -320,14 +320,16 @@ int cli_exit_for(llmk_status st, const llmk_response *resp)
 int cli_fail_response(const char *cmd, const llmk_response *resp)
 {
 	llmk_status st = resp ? llmk_response_status(resp) : LLMK_E_NOMEM;
-	const char *msg = resp ? llmk_response_error(resp) : "";
+	char *msg = cli_clean(resp ? llmk_response_error(resp) : "");
 	int64_t ra = resp ? llmk_response_retry_after_ms(resp) : -1;
 
 	if (st == LLMK_E_CANCELLED && cli_interrupted()) {
+		free(msg);
 		cli_note(cmd, "interrupted");
 		return EXIT_INTERRUPTED;
 	}
-	cli_error(cmd, "%s (%s)", *msg ? msg : llmk_strerror(st), llmk_status_name(st));
+	cli_error(cmd, "%s (%s)", msg && *msg ? msg : llmk_strerror(st), llmk_status_name(st));
+	free(msg);
 	if (st == LLMK_E_RATE_LIMITED && ra >= 0)
 		cli_note(cmd, "the provider asks to wait %.1f s before retrying", (double)ra / 1000.0);
 	return cli_exit_for(st, resp);
@@ -582,6 +584,56 @@ char *cli_text_arg(const char *cmd, const char **pos, size_t npos, const char *w
 		return NULL;
 	}
 	return (char *)in;
+}
+
+char *cli_clean(const char *s)
+{
+	size_t i, n = strlen(s ? s : "");
+	char *out = malloc(n + 1);
+
+	if (!out)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		out[i] = (char)(c < 0x20 || c == 0x7F ? ' ' : c);
+		if (c == 0xC2 && (unsigned char)s[i + 1] >= 0x80 && (unsigned char)s[i + 1] <= 0x9F) {
+			out[i++] = ' ';
+			out[i] = ' ';
+		}
+	}
+	out[n] = '\0';
+	return out;
+}
+
+/* A 0xC2 byte at the end of the last piece: U+0080..U+009F may be split. */
+static int pending_c2;
+
+void cli_put_text(FILE *fp, const char *s, size_t n, int filter)
+{
+	size_t i;
+
+	if (!filter) {
+		fwrite(s, 1, n, fp);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (pending_c2) {
+			pending_c2 = 0;
+			if (c >= 0x80 && c <= 0x9F) {
+				fputc('?', fp); /* a C1 control */
+				continue;
+			}
+			fputc(0xC2, fp);
+		}
+		if (c == 0xC2) {
+			pending_c2 = 1;
+			continue;
+		}
+		if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7F)
+			c = '?';
+		fputc(c, fp);
+	}
 }
 
 void cli_json_string(FILE *fp, const char *s)

@@ -191,8 +191,11 @@ static void on_result(const llmk_compare *cmp, size_t model, size_t case_index, 
 		fprintf(stderr, " run %zu", run + 1);
 	if (st == LLMK_OK)
 		fprintf(stderr, ": ok in %.0f ms", llmk_response_timing(resp, LLMK_TIMING_TOTAL_MS));
-	else
-		fprintf(stderr, ": %s: %s", short_status(st), llmk_response_error(resp));
+	else {
+		char *msg = cli_clean(llmk_response_error(resp));
+		fprintf(stderr, ": %s: %s", short_status(st), msg ? msg : "");
+		free(msg);
+	}
 	fprintf(stderr, " (%zu/%zu)\n", L->done, L->total);
 	if (g_opt.verbose)
 		cli_verbose_response(L->cmd, resp);

@@ -80,6 +80,7 @@ int main(int argc, char **argv)
 
 	g_opt.color_out = color_allowed(stdout);
 	g_opt.color_err = color_allowed(stderr);
+	g_opt.tty_out = cli_isatty(stdout);
 	/* Global options before the command; the rest is the command's. */
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {

@@ -374,7 +374,9 @@ int cmd_image(int argc, char **argv)
 		const uint8_t *data = llmk_response_image_data(resp, i, &len);
 		char *name;
 		if (!data) {
-			printf("%s\n", llmk_response_image_url(resp, i) ? llmk_response_image_url(resp, i) : "");
+			const char *url = llmk_response_image_url(resp, i) ? llmk_response_image_url(resp, i) : "";
+			cli_put_text(stdout, url, strlen(url), g_opt.tty_out);
+			fputc('\n', stdout);
 			cli_note("image", "image %zu came as a URL (above); nothing written", i + 1);
 			continue;
 		}
@@ -495,13 +497,16 @@ int cmd_transcribe(int argc, char **argv)
 	if (s.timestamps && n) {
 		for (i = 0; i < n; i++) {
 			const char *t = llmk_response_segment_text(resp, i);
-			printf("[%7.2f --> %7.2f] %s\n", llmk_response_segment_start(resp, i),
-			       llmk_response_segment_end(resp, i), t + strspn(t, " "));
+			printf("[%7.2f --> %7.2f] ", llmk_response_segment_start(resp, i),
+			       llmk_response_segment_end(resp, i));
+			t += strspn(t, " ");
+			cli_put_text(stdout, t, strlen(t), g_opt.tty_out);
+			fputc('\n', stdout);
 		}
 	} else {
 		const char *t = llmk_response_text(resp);
 		size_t tl = strlen(t);
-		fputs(t, stdout);
+		cli_put_text(stdout, t, tl, g_opt.tty_out);
 		if (!tl || t[tl - 1] != '\n')
 			fputc('\n', stdout);
 	}

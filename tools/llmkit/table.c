@@ -19,35 +19,28 @@ int cli_format(const char *cmd, const char *s, int *out)
 	return -1;
 }
 
-/* UTF-8: every lead byte starts one column; continuation bytes and control
- * characters take none. East Asian wide characters are counted as one, which
- * only makes such a row shorter than the others, never wrap. */
+/* UTF-8: every lead byte starts one column; continuation bytes take none.
+ * Control characters are printed as spaces (put_flat), so they take one
+ * column too. East Asian wide characters are counted as one, which only
+ * makes such a row shorter than the others, never wrap. */
 size_t cli_utf8_width(const char *s)
 {
 	size_t w = 0;
 
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if ((c & 0xC0) != 0x80 && c >= 0x20 && c != 0x7F)
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xC0) != 0x80)
 			w++;
-	}
 	return w;
 }
 
 size_t cli_utf8_cut(const char *s, size_t cols)
 {
-	size_t i = 0, w = 0;
+	size_t i = 0, w = 0, n;
 
-	while (s[i]) {
-		unsigned char c = (unsigned char)s[i];
-		size_t n = 1;
-		if ((c & 0xC0) != 0x80 && c >= 0x20 && c != 0x7F) {
-			if (w == cols)
-				break;
-			w++;
-		}
-		while ((s[i + n] & 0xC0) == 0x80)
-			n++;
+	while (s[i] && w < cols) {
+		w++;
+		for (n = 1; (s[i + n] & 0xC0) == 0x80; n++)
+			;
 		i += n;
 	}
 	return i;
@@ -135,13 +128,23 @@ static const char *cell(const cli_table *t, size_t r, size_t c)
 	return s ? s : "";
 }
 
-/* Text without line breaks or tabs, for one table cell. */
+/* Text for one table cell: answers and error messages come from the
+ * network, so every control character (line breaks, escape sequences, C1
+ * controls) is printed as a space and can neither break the alignment nor
+ * reach the terminal. */
 static void put_flat(FILE *fp, const char *s, size_t len)
 {
 	size_t i;
 
-	for (i = 0; i < len; i++)
-		fputc(s[i] == '\n' || s[i] == '\r' || s[i] == '\t' ? ' ' : s[i], fp);
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == 0xC2 && i + 1 < len && (unsigned char)s[i + 1] >= 0x80 && (unsigned char)s[i + 1] <= 0x9F) {
+			fputc(' ', fp); /* U+0080..U+009F */
+			i++;
+		} else {
+			fputc(c < 0x20 || c == 0x7F ? ' ' : c, fp);
+		}
+	}
 }
 
 static void put_padded(FILE *fp, const char *s, size_t width, int right, size_t maxw)
