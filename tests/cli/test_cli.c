@@ -657,7 +657,7 @@ static void test_models(void **state)
 	EXPECT_CODE(o, 0);
 	EXPECT_IN(o->out, "openai/gpt-4 ");
 	EXPECT_IN(o->out, "8192");
-	EXPECT_IN(o->out, "30.000");
+	EXPECT_IN(o->out, "  30  ");
 	EXPECT_IN(o->out, "prices in USD per million tokens as of 20");
 	assert_null(strstr(o->out, "anthropic/"));
 	cli_out_free(o);
@@ -673,7 +673,8 @@ static void test_providers(void **state)
 {
 	cli_server *s = *state;
 	char llama[96];
-	const char *env[] = {"OPENAI_API_KEY=" CLI_KEY, llama, "LMSTUDIO_BASE_URL=http://127.0.0.1:1/v1", NULL};
+	const char *env[] = {"OPENAI_API_KEY=" CLI_KEY, llama, "LMSTUDIO_BASE_URL=http://127.0.0.1:1/v1",
+	                     "AZURE_OPENAI_API_KEY=" CLI_KEY, NULL};
 	json_t *j, *row;
 	size_t i;
 	int seen = 0;
@@ -684,6 +685,7 @@ static void test_providers(void **state)
 	EXPECT_CODE(o, 0);
 	EXPECT_IN(o->out, "configured (OPENAI_API_KEY is set)");
 	EXPECT_IN(o->out, "no key (set ANTHROPIC_API_KEY)");
+	EXPECT_IN(o->out, "key set, no base URL (set AZURE_OPENAI_ENDPOINT)");
 	EXPECT_IN(o->out, "reachable at http://127.0.0.1:");
 	EXPECT_IN(o->out, "not reachable at http://127.0.0.1:1/v1");
 	cli_out_free(o);

@@ -40,7 +40,7 @@ static void info_cell(cli_table *t, size_t row, size_t col, const char *model, i
 	else if (!pretty)
 		cli_table_set(t, row, col, NULL, "%.6g", v);
 	else if (price)
-		cli_table_set(t, row, col, NULL, "%.3f", v);
+		cli_table_set(t, row, col, NULL, "%g", v);
 	else
 		cli_table_set(t, row, col, NULL, "%.0f", v);
 }
@@ -207,7 +207,11 @@ int cmd_providers(int argc, char **argv)
 		kinds(prov, serves, sizeof(serves));
 		if (hosted) {
 			ok = key && *key;
-			if (ok)
+			if (ok && (!url || !*url)) { /* Azure: the endpoint is the user's own */
+				ok = 0;
+				snprintf(status, sizeof(status), "key set, no base URL (set %s)",
+				         uenv ? uenv : "--base-url");
+			} else if (ok)
 				snprintf(status, sizeof(status), "configured (%s is set)", kenv);
 			else
 				snprintf(status, sizeof(status), "no key (set %s)", kenv ? kenv : "a key");
