@@ -4,7 +4,7 @@
  *   badkey       HTTP 401 (error_401.json)
  *   broken       HTTP 500 with a server_error body
  *   nosuchmodel  HTTP 404 model_not_found
- *   hang         headers after 3 s (timeouts)
+ *   hang         headers after 5 s (timeouts, Ctrl-C)
  *   escapes      an answer holding terminal escape sequences (not streamed)
  *   dall-e-3     images: the answer by URL (image_url.json)
  *   slow         headers after 1.5 s (the live table; images too: the spinner)
@@ -154,7 +154,7 @@ static void handler(const th_request *rq, th_response *out, void *user)
 	else
 		answer(out, 200, "application/json", NULL, s->completion, strlen(s->completion));
 	if (model_is(b, "hang"))
-		out->delay_headers_ms = 3000;
+		out->delay_headers_ms = 5000;
 	if (model_is(b, "slow"))
 		out->delay_headers_ms = 1500;
 	if (model_is(b, "slowtext")) {
