@@ -1,5 +1,6 @@
-/*
- * llmkit.h - one C API for chat, embeddings, images and speech across
+/**
+ * @file llmkit.h
+ * @brief libllmkit: one C API for chat, embeddings, images and speech across
  * hosted model services and local model servers.
  *
  * This header is the reference manual and the contract the Python and Go
@@ -29,6 +30,7 @@
 extern "C" {
 #endif
 
+/** Marks the library's exported functions (visibility / DLL export). */
 #if defined(_WIN32) && defined(LLMK_BUILDING_DLL)
 #define LLMK_API __declspec(dllexport)
 #elif defined(_WIN32) && defined(LLMK_USING_DLL)
@@ -43,11 +45,12 @@ extern "C" {
  * Version
  * ---------------------------------------------------------------------- */
 
-#define LLMK_VERSION_MAJOR 0
-#define LLMK_VERSION_MINOR 1
-#define LLMK_VERSION_PATCH 0
-/* MAJOR * 10000 + MINOR * 100 + PATCH */
+#define LLMK_VERSION_MAJOR 0 /**< major version of this header (a new one changes the soname) */
+#define LLMK_VERSION_MINOR 1 /**< minor version of this header (additions only) */
+#define LLMK_VERSION_PATCH 0 /**< patch version of this header (fixes only) */
+/** MAJOR * 10000 + MINOR * 100 + PATCH */
 #define LLMK_VERSION_NUMBER 100
+/** "MAJOR.MINOR.PATCH" of this header. */
 #define LLMK_VERSION_STRING "0.1.0"
 
 /** Version of the library actually loaded, as MAJOR*10000+MINOR*100+PATCH.
@@ -58,6 +61,32 @@ LLMK_API int32_t llmk_version_number(void);
 /** Version of the loaded library as a static string, e.g. "0.1.0". */
 LLMK_API const char *llmk_version(void);
 
+/** What a build contains: bits returned by llmk_features(). Values are
+ *  fixed forever; new features take new bits. */
+enum llmk_feature {
+	LLMK_FEATURE_CURL = 1 << 0,        /**< built-in libcurl transport (no llmk_client_set_transport() needed) */
+	LLMK_FEATURE_HTTPS = 1 << 1,       /**< the built-in transport speaks TLS (https:// URLs) */
+	LLMK_FEATURE_CASSETTE = 1 << 2,    /**< llmk_client_record() / llmk_client_replay() */
+	LLMK_FEATURE_OPENAI = 1 << 8,      /**< OpenAI wire format: openai, azure and the compatible presets */
+	LLMK_FEATURE_ANTHROPIC = 1 << 9,   /**< Anthropic Messages API */
+	LLMK_FEATURE_GEMINI = 1 << 10,     /**< Gemini (Generative Language API) */
+	LLMK_FEATURE_OLLAMA = 1 << 11,     /**< Ollama native API */
+	LLMK_FEATURE_COHERE = 1 << 12,     /**< Cohere v2 API */
+	LLMK_FEATURE_HUGGINGFACE = 1 << 13, /**< Hugging Face Inference API and TGI */
+	LLMK_FEATURE_WHISPERCPP = 1 << 14, /**< whisper.cpp server */
+	LLMK_FEATURE_BEDROCK = 1 << 15     /**< Amazon Bedrock (Converse, InvokeModel; SigV4, event streams) */
+};
+
+/** The LLMK_FEATURE_* bits this build of the library contains (the
+ *  providers themselves are listed by llmk_provider_count() and
+ *  llmk_provider_name()). Thread-safe; needs no initialisation. */
+LLMK_API int64_t llmk_features(void);
+
+/** Lower-case name of one LLMK_FEATURE_* bit ("curl", "https", "openai",
+ *  ...), or NULL when `feature` is not exactly one known bit. Static
+ *  storage; thread-safe. */
+LLMK_API const char *llmk_feature_name(int64_t feature);
+
 /* ------------------------------------------------------------------------
  * Status codes
  *
@@ -65,6 +94,8 @@ LLMK_API const char *llmk_version(void);
  * never reused; retired codes stay as placeholders.
  * ---------------------------------------------------------------------- */
 
+/** The status table: X(NAME, value, message) for every status code; it
+ *  generates the enum, llmk_status_name() and llmk_strerror(). */
 #define LLMK_STATUS_TABLE(X)                                                                 \
 	X(OK, 0, "success")                                                                      \
 	X(E_INVALID_ARG, 1, "invalid argument")                                                  \
@@ -136,11 +167,11 @@ LLMK_API llmk_status llmk_set_allocator(void *(*malloc_fn)(size_t size), void *(
 
 /** What a request asks for (passed as int32_t). */
 enum llmk_kind {
-	LLMK_CHAT = 1,       /* chat / completion */
-	LLMK_EMBED = 2,      /* embeddings of one or more inputs */
-	LLMK_IMAGE = 3,      /* image generation from a prompt */
-	LLMK_TRANSCRIBE = 4, /* speech to text */
-	LLMK_SPEECH = 5      /* text to speech */
+	LLMK_CHAT = 1,       /**< chat / completion */
+	LLMK_EMBED = 2,      /**< embeddings of one or more inputs */
+	LLMK_IMAGE = 3,      /**< image generation from a prompt */
+	LLMK_TRANSCRIBE = 4, /**< speech to text */
+	LLMK_SPEECH = 5      /**< text to speech */
 };
 
 /** Message roles (passed as int32_t). */
@@ -154,55 +185,55 @@ enum llmk_role {
 
 /** Streaming event types (llmk_event_type()). */
 enum llmk_event_type {
-	LLMK_EVENT_TEXT = 1,      /* a fragment of the answer text */
-	LLMK_EVENT_TOOL_CALL = 2, /* a fragment of a tool call (by index) */
-	LLMK_EVENT_USAGE = 3,     /* token usage became known */
-	LLMK_EVENT_DONE = 4,      /* the stream ended normally */
-	LLMK_EVENT_REASONING = 5  /* a fragment of reasoning text, where exposed */
+	LLMK_EVENT_TEXT = 1,      /**< a fragment of the answer text */
+	LLMK_EVENT_TOOL_CALL = 2, /**< a fragment of a tool call (by index) */
+	LLMK_EVENT_USAGE = 3,     /**< token usage became known */
+	LLMK_EVENT_DONE = 4,      /**< the stream ended normally */
+	LLMK_EVENT_REASONING = 5  /**< a fragment of reasoning text, where exposed */
 };
 
 /** Token counters (llmk_response_usage(), llmk_event_usage()). */
 enum llmk_usage {
-	LLMK_USAGE_INPUT = 1,        /* prompt / input tokens, cached included */
-	LLMK_USAGE_OUTPUT = 2,       /* completion / output tokens, reasoning included */
-	LLMK_USAGE_TOTAL = 3,        /* as reported, or input + output */
-	LLMK_USAGE_CACHED_INPUT = 4, /* part of INPUT served from the prompt cache */
-	LLMK_USAGE_REASONING = 5,    /* part of OUTPUT spent on reasoning */
-	LLMK_USAGE_CACHE_WRITE = 6   /* part of INPUT written to the prompt cache
+	LLMK_USAGE_INPUT = 1,        /**< prompt / input tokens, cached included */
+	LLMK_USAGE_OUTPUT = 2,       /**< completion / output tokens, reasoning included */
+	LLMK_USAGE_TOTAL = 3,        /**< as reported, or input + output */
+	LLMK_USAGE_CACHED_INPUT = 4, /**< part of INPUT served from the prompt cache */
+	LLMK_USAGE_REASONING = 5,    /**< part of OUTPUT spent on reasoning */
+	LLMK_USAGE_CACHE_WRITE = 6   /**< part of INPUT written to the prompt cache
 	                              * (Anthropic cache_creation_input_tokens) */
 };
 
 /** Why generation stopped (llmk_response_finish()). The provider's own
  *  word is kept in llmk_response_finish_reason(). */
 enum llmk_finish {
-	LLMK_FINISH_UNKNOWN = 0,        /* not reported (or not a chat request) */
-	LLMK_FINISH_STOP = 1,           /* natural end or a stop sequence */
-	LLMK_FINISH_LENGTH = 2,         /* hit max_tokens or the context window */
-	LLMK_FINISH_TOOL_CALLS = 3,     /* the model asks for tool calls */
-	LLMK_FINISH_CONTENT_FILTER = 4, /* cut by a safety / content filter */
-	LLMK_FINISH_ERROR = 5,          /* the provider reported a generation error */
-	LLMK_FINISH_OTHER = 6           /* a value none of the above describes */
+	LLMK_FINISH_UNKNOWN = 0,        /**< not reported (or not a chat request) */
+	LLMK_FINISH_STOP = 1,           /**< natural end or a stop sequence */
+	LLMK_FINISH_LENGTH = 2,         /**< hit max_tokens or the context window */
+	LLMK_FINISH_TOOL_CALLS = 3,     /**< the model asks for tool calls */
+	LLMK_FINISH_CONTENT_FILTER = 4, /**< cut by a safety / content filter */
+	LLMK_FINISH_ERROR = 5,          /**< the provider reported a generation error */
+	LLMK_FINISH_OTHER = 6           /**< a value none of the above describes */
 };
 
 /** Provider capabilities (llmk_provider_capabilities()), per request kind. */
 enum llmk_capability {
-	LLMK_CAP_KIND = 1 << 0,        /* the provider serves this request kind */
-	LLMK_CAP_STREAM = 1 << 1,      /* chat: answers stream as they are generated */
-	LLMK_CAP_TOOLS = 1 << 2,       /* chat: function / tool calling */
-	LLMK_CAP_VISION = 1 << 3,      /* chat: image inputs */
-	LLMK_CAP_JSON_MODE = 1 << 4,   /* chat: response_format json_object */
-	LLMK_CAP_JSON_SCHEMA = 1 << 5, /* chat: json_schema structured output */
-	LLMK_CAP_STREAM_USAGE = 1 << 6,/* chat: token usage inside streams */
-	LLMK_CAP_BATCH = 1 << 7,       /* embed: several inputs in one request */
-	LLMK_CAP_IMAGE_URL = 1 << 8,   /* chat: images by http(s) URL, not just inline data */
-	LLMK_CAP_KEY_REQUIRED = 1 << 9 /* an API key is needed (hosted services) */
+	LLMK_CAP_KIND = 1 << 0,        /**< the provider serves this request kind */
+	LLMK_CAP_STREAM = 1 << 1,      /**< chat: answers stream as they are generated */
+	LLMK_CAP_TOOLS = 1 << 2,       /**< chat: function / tool calling */
+	LLMK_CAP_VISION = 1 << 3,      /**< chat: image inputs */
+	LLMK_CAP_JSON_MODE = 1 << 4,   /**< chat: response_format json_object */
+	LLMK_CAP_JSON_SCHEMA = 1 << 5, /**< chat: json_schema structured output */
+	LLMK_CAP_STREAM_USAGE = 1 << 6,/**< chat: token usage inside streams */
+	LLMK_CAP_BATCH = 1 << 7,       /**< embed: several inputs in one request */
+	LLMK_CAP_IMAGE_URL = 1 << 8,   /**< chat: images by http(s) URL, not just inline data */
+	LLMK_CAP_KEY_REQUIRED = 1 << 9 /**< an API key is needed (hosted services) */
 };
 
 /** Timings (llmk_response_timing()), in milliseconds. */
 enum llmk_timing {
-	LLMK_TIMING_TOTAL_MS = 1,       /* from send to the end of the response */
-	LLMK_TIMING_FIRST_BYTE_MS = 2,  /* from send to the first body byte */
-	LLMK_TIMING_FIRST_TOKEN_MS = 3  /* from send to the first text/tool event (streams) */
+	LLMK_TIMING_TOTAL_MS = 1,       /**< from send to the end of the response */
+	LLMK_TIMING_FIRST_BYTE_MS = 2,  /**< from send to the first body byte */
+	LLMK_TIMING_FIRST_TOKEN_MS = 3  /**< from send to the first text/tool event (streams) */
 };
 
 /* ------------------------------------------------------------------------
@@ -214,6 +245,8 @@ enum llmk_timing {
  * Which request kinds an option applies to is checked by the setter.
  * ---------------------------------------------------------------------- */
 
+/** The option table: X(NAME, id, scope, name string, description) for
+ *  every LLMK_OPT_* id; it generates the enum and llmk_option_by_name(). */
 #define LLMK_OPTION_TABLE(X)                                                                    \
 	X(MODEL, 1001, CR, "model", "model name (without provider prefix)")                         \
 	X(BASE_URL, 1002, C, "base_url", "base URL of the API, e.g. http://127.0.0.1:8080/v1")      \
@@ -243,6 +276,12 @@ enum llmk_timing {
 	  "search_document | search_query | classification | clustering (embed; Cohere, Gemini)")   \
 	X(API_VERSION, 1026, C, "api_version",                                                      \
 	  "API version: anthropic-version header, Azure api-version query parameter")               \
+	X(AWS_REGION, 1027, C, "aws_region", "AWS region (bedrock; else AWS_REGION, AWS_DEFAULT_REGION)") \
+	X(AWS_ACCESS_KEY_ID, 1028, C, "aws_access_key_id", "AWS access key id for SigV4 (bedrock)")  \
+	X(AWS_SECRET_ACCESS_KEY, 1029, C, "aws_secret_access_key",                                  \
+	  "AWS secret access key for SigV4 (bedrock; kept in guarded memory, never logged)")        \
+	X(AWS_SESSION_TOKEN, 1030, C, "aws_session_token",                                          \
+	  "AWS session token of temporary credentials (bedrock; guarded memory, never logged)")     \
 	X(TIMEOUT_MS, 2001, C, "timeout_ms", "total time limit per request in ms (0 = none)")       \
 	X(CONNECT_TIMEOUT_MS, 2002, C, "connect_timeout_ms", "connection time limit in ms")         \
 	X(IDLE_TIMEOUT_MS, 2003, C, "idle_timeout_ms", "longest silence between bytes in ms")       \
@@ -452,9 +491,9 @@ LLMK_API llmk_status llmk_request_set_extra_json(llmk_request *request, const ch
 
 /** Part types of a message (llmk_request_part_type()). */
 enum llmk_part_type {
-	LLMK_PART_TEXT = 1,      /* text */
-	LLMK_PART_IMAGE_URL = 2, /* an image: http(s) URL or data: URL */
-	LLMK_PART_TOOL_CALL = 3  /* an assistant's tool call (id, name, arguments JSON) */
+	LLMK_PART_TEXT = 1,      /**< text */
+	LLMK_PART_IMAGE_URL = 2, /**< an image: http(s) URL or data: URL */
+	LLMK_PART_TOOL_CALL = 3  /**< an assistant's tool call (id, name, arguments JSON) */
 };
 
 /** Value of a string option, or NULL when it is not set. */
@@ -463,16 +502,20 @@ LLMK_API const char *llmk_request_get_str(const llmk_request *request, int32_t o
 /** Value of an integer / floating-point option in *out; returns 1 when the
  *  option is set, 0 when not (then *out is untouched). */
 LLMK_API int32_t llmk_request_get_i64(const llmk_request *request, int32_t option, int64_t *out);
+/** Value of a floating-point option in *out: 1 when set, 0 when not. */
 LLMK_API int32_t llmk_request_get_f64(const llmk_request *request, int32_t option, double *out);
 
 /** Messages: count, role (LLMK_ROLE_*), and for LLMK_ROLE_TOOL the id of
  *  the call answered (NULL otherwise). Out of range: 0 / NULL. */
 LLMK_API size_t llmk_request_message_count(const llmk_request *request);
+/** Role (LLMK_ROLE_*) of message `message`; 0 if out of range. */
 LLMK_API int32_t llmk_request_message_role(const llmk_request *request, size_t message);
+/** LLMK_ROLE_TOOL: the id of the call a message answers; NULL otherwise. */
 LLMK_API const char *llmk_request_message_tool_call_id(const llmk_request *request, size_t message);
 
 /** Parts of a message: count and type (LLMK_PART_*). */
 LLMK_API size_t llmk_request_part_count(const llmk_request *request, size_t message);
+/** Type (LLMK_PART_*) of part `part` of message `message`; 0 if out of range. */
 LLMK_API int32_t llmk_request_part_type(const llmk_request *request, size_t message, size_t part);
 
 /** TEXT: the text; IMAGE_URL: the URL; TOOL_CALL: the arguments JSON. */
@@ -487,22 +530,29 @@ LLMK_API const char *llmk_request_part_id(const llmk_request *request, size_t me
 /** Tools declared: count, name, description (may be NULL), parameters
  *  JSON Schema (NULL when none was given). */
 LLMK_API size_t llmk_request_tool_count(const llmk_request *request);
+/** Name of declared tool i (NULL if out of range). */
 LLMK_API const char *llmk_request_tool_name(const llmk_request *request, size_t i);
+/** Description of declared tool i (NULL when none was given). */
 LLMK_API const char *llmk_request_tool_description(const llmk_request *request, size_t i);
+/** Parameters JSON Schema of declared tool i (NULL when none was given). */
 LLMK_API const char *llmk_request_tool_parameters(const llmk_request *request, size_t i);
 
 /** Embedding inputs: count and text. */
 LLMK_API size_t llmk_request_input_count(const llmk_request *request);
+/** Embedding input i (NULL if out of range). */
 LLMK_API const char *llmk_request_input(const llmk_request *request, size_t i);
 
 /** Stop sequences: count and text. */
 LLMK_API size_t llmk_request_stop_count(const llmk_request *request);
+/** Stop sequence i (NULL if out of range). */
 LLMK_API const char *llmk_request_stop(const llmk_request *request, size_t i);
 
 /** Transcription audio (NULL when none) with its length, file name and
  *  MIME type. */
 LLMK_API const uint8_t *llmk_request_audio(const llmk_request *request, size_t *len);
+/** File name given with the transcription audio (NULL when none). */
 LLMK_API const char *llmk_request_audio_name(const llmk_request *request);
+/** MIME type given with the transcription audio (NULL when none). */
 LLMK_API const char *llmk_request_audio_mime(const llmk_request *request);
 
 /** The extra JSON object merged into the body, or NULL. */
@@ -554,6 +604,7 @@ LLMK_API int32_t llmk_event_tool_index(const llmk_event *event);
 /** TOOL_CALL: the call's id and function name as known so far (they
  *  usually arrive with the first fragment), "" if not yet known. */
 LLMK_API const char *llmk_event_tool_id(const llmk_event *event);
+/** TOOL_CALL: the call's function name as known so far, "" if not yet known. */
 LLMK_API const char *llmk_event_tool_name(const llmk_event *event);
 
 /** USAGE/DONE: a token counter (LLMK_USAGE_*), or -1 if not known. */
@@ -577,6 +628,7 @@ LLMK_API const char *llmk_response_error(const llmk_response *response);
 /** Provider's error type / code (e.g. "invalid_request_error",
  *  "context_length_exceeded"), "" when none was given. */
 LLMK_API const char *llmk_response_error_type(const llmk_response *response);
+/** Provider's error code (e.g. "context_length_exceeded"), "" when none was given. */
 LLMK_API const char *llmk_response_error_code(const llmk_response *response);
 
 /** HTTP status of the final attempt, 0 if no response was received. */
@@ -629,7 +681,9 @@ LLMK_API size_t llmk_response_tool_call_count(const llmk_response *response);
 /** Chat: id, function name and arguments (JSON text) of tool call i;
  *  NULL if i is out of range. */
 LLMK_API const char *llmk_response_tool_call_id(const llmk_response *response, size_t i);
+/** Chat: function name of tool call i; NULL if i is out of range. */
 LLMK_API const char *llmk_response_tool_call_name(const llmk_response *response, size_t i);
+/** Chat: arguments (JSON text) of tool call i; NULL if i is out of range. */
 LLMK_API const char *llmk_response_tool_call_arguments(const llmk_response *response, size_t i);
 
 /** Embed: number of vectors (one per input, in input order). */
@@ -670,7 +724,9 @@ LLMK_API size_t llmk_response_segment_count(const llmk_response *response);
 /** Transcribe: start/end time in seconds and text of segment i
  *  (-1 / NULL if out of range). */
 LLMK_API double llmk_response_segment_start(const llmk_response *response, size_t i);
+/** Transcribe: end time in seconds of segment i (-1 if out of range). */
 LLMK_API double llmk_response_segment_end(const llmk_response *response, size_t i);
+/** Transcribe: text of segment i (NULL if out of range). */
 LLMK_API const char *llmk_response_segment_text(const llmk_response *response, size_t i);
 
 /** The response body as received (for a stream: the concatenated raw
@@ -862,9 +918,11 @@ LLMK_API llmk_status llmk_router_send(llmk_router *router, const llmk_request *r
 LLMK_API llmk_status llmk_router_stream(llmk_router *router, const llmk_request *request, llmk_stream_fn on_event,
                                         void *user, llmk_response **out);
 
-/** Number of deployments, and 1 while deployment i (in the order added)
- *  is cooling down, 0 when available, -1 when out of range. */
+/** Number of deployments of the router. */
 LLMK_API size_t llmk_router_count(const llmk_router *router);
+
+/** 1 while deployment i (in the order added) is cooling down after
+ *  failures, 0 when available, -1 when out of range. Thread-safe. */
 LLMK_API int32_t llmk_router_cooling(llmk_router *router, size_t i);
 
 /** Router: name of the deployment that gave this response ("" when not
@@ -980,9 +1038,14 @@ LLMK_API llmk_status llmk_compare_set_embedder(llmk_compare *cmp, llmk_client *c
  *  Running again replaces the previous results. */
 LLMK_API llmk_status llmk_compare_run(llmk_compare *cmp, llmk_compare_fn on_result, void *user);
 
-/** Models (in the order added) and their labels; cases. */
+/** Number of models (in the order added). */
 LLMK_API size_t llmk_compare_model_count(const llmk_compare *cmp);
+
+/** Label of model `model`: its model string or the label given; NULL when
+ *  out of range. Owned by the comparison. */
 LLMK_API const char *llmk_compare_model(const llmk_compare *cmp, size_t model);
+
+/** Number of cases. */
 LLMK_API size_t llmk_compare_case_count(const llmk_compare *cmp);
 
 /** A figure (LLMK_METRIC_*) of a model over the runs finished; -1 when not
@@ -1014,6 +1077,7 @@ LLMK_API const char *llmk_compare_errmsg(const llmk_compare *cmp);
  *  order, then registered ones. A registered provider's name is valid until
  *  it is unregistered. */
 LLMK_API size_t llmk_provider_count(void);
+/** Name of provider i (NULL if out of range); see llmk_provider_count(). */
 LLMK_API const char *llmk_provider_name(size_t i);
 
 /** What a provider supports for a request kind: LLMK_CAP_* bits (0 when the
@@ -1028,7 +1092,9 @@ LLMK_API int32_t llmk_provider_supports_option(const char *provider, int32_t opt
 /** Default base URL, the environment variable read for the API key, and
  *  the one read for the base URL (NULL when there is none). */
 LLMK_API const char *llmk_provider_base_url(const char *provider);
+/** Environment variable read for the provider's API key (NULL when none). */
 LLMK_API const char *llmk_provider_key_env(const char *provider);
+/** Environment variable read for the provider's base URL (NULL when none). */
 LLMK_API const char *llmk_provider_url_env(const char *provider);
 
 /** The answer a registered provider is building (valid during `send`). */
@@ -1037,7 +1103,7 @@ typedef struct llmk_reply llmk_reply;
 /** A provider implemented by the program. Grows only at the end;
  *  struct_size tells the library which fields the caller's version has. */
 typedef struct llmk_provider_table {
-	uint32_t struct_size; /* set by llmk_provider_table_init() */
+	uint32_t struct_size; /**< sizeof(llmk_provider_table) as the caller compiled it: set by llmk_provider_table_init() */
 	/** Answers one request, calling llmk_reply_*() to build the answer (in
 	 *  a stream each text call becomes an event at once). `model` is the
 	 *  part of the model string after "provider/" (or LLMK_OPT_MODEL).
@@ -1072,6 +1138,7 @@ LLMK_API int32_t llmk_reply_streaming(const llmk_reply *reply);
 /** Appends answer text (or reasoning text). Returns 0 to go on; non-zero
  *  when the caller cancelled or memory ran out: stop and return. */
 LLMK_API int32_t llmk_reply_text(llmk_reply *reply, const char *text, size_t len);
+/** Appends reasoning text; returns as llmk_reply_text(). */
 LLMK_API int32_t llmk_reply_reasoning(llmk_reply *reply, const char *text, size_t len);
 
 /** Adds a complete tool call (arguments: a JSON object text). Returns as
@@ -1169,7 +1236,7 @@ LLMK_API const char *llmk_model_table_date(void);
 /** Transport callback table. Grows only at the end; struct_size tells the
  *  library which fields the caller's version has. */
 typedef struct llmk_transport {
-	uint32_t struct_size; /* set by llmk_transport_init() / LLMK_TRANSPORT_INIT */
+	uint32_t struct_size; /**< sizeof(llmk_transport) as the caller compiled it: set by llmk_transport_init() / LLMK_TRANSPORT_INIT */
 	/** Performs the exchange, blocking until the response is complete or
 	 *  the transfer failed. Called on the sending thread, possibly from
 	 *  several threads at once for one client. Returns LLMK_OK when an HTTP
@@ -1181,6 +1248,7 @@ typedef struct llmk_transport {
 	void (*close)(void *user);
 } llmk_transport;
 
+/** Static initialiser of an llmk_transport (struct_size set, no callbacks). */
 #define LLMK_TRANSPORT_INIT {sizeof(llmk_transport), 0, 0}
 
 /** Initialises a transport table: zeroes it and sets struct_size. */
@@ -1203,7 +1271,9 @@ LLMK_API const char *llmk_exchange_url(const llmk_exchange *exchange);
 /** Number of request headers, and name/value of header i (NULL if out of
  *  range). Values may carry credentials: transports must not log them. */
 LLMK_API size_t llmk_exchange_header_count(const llmk_exchange *exchange);
+/** Name of request header i (NULL if out of range). */
 LLMK_API const char *llmk_exchange_header_name(const llmk_exchange *exchange, size_t i);
+/** Value of request header i (NULL if out of range); may be a credential: never log it. */
 LLMK_API const char *llmk_exchange_header_value(const llmk_exchange *exchange, size_t i);
 
 /** Request body and its length (len may be NULL); NULL when there is none. */

@@ -15,3 +15,9 @@ need_packages() {
 
 BUILD_PACKAGES=(gcc libc6-dev meson ninja-build pkg-config libcurl4-openssl-dev libjansson-dev libsodium-dev ca-certificates)
 TEST_PACKAGES=(libcmocka-dev g++ valgrind python3 clang groff-base)
+# ABI check, API reference (scripts/abi-check, scripts/apidoc).
+ABI_PACKAGES=(abigail-tools doxygen binutils)
+# aarch64 cross build and its tests under qemu (scripts/cross; needs the
+# arm64 foreign architecture, which scripts/cross adds).
+CROSS_PACKAGES=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross libjansson-dev:arm64 libsodium-dev:arm64
+	libcmocka-dev:arm64 qemu-user file)

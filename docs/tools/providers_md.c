@@ -50,6 +50,7 @@ static const char *adapter_name(const llmk_provider *p)
 		{&llmk__cohere_adapter, "Cohere v2"},
 		{&llmk__huggingface_adapter, "Hugging Face"},
 		{&llmk__whispercpp_adapter, "whisper.cpp"},
+		{&llmk__bedrock_adapter, "Bedrock"},
 	};
 	size_t i;
 

@@ -22,6 +22,70 @@ const char *llmk_version(void)
 	return LLMK_VERSION_STRING;
 }
 
+/* ---- features ----------------------------------------------------------- */
+
+static const struct {
+	int64_t bit;
+	const char *name;
+} feature_names[] = {
+	{LLMK_FEATURE_CURL, "curl"},       {LLMK_FEATURE_HTTPS, "https"},
+	{LLMK_FEATURE_CASSETTE, "cassette"}, {LLMK_FEATURE_OPENAI, "openai"},
+	{LLMK_FEATURE_ANTHROPIC, "anthropic"}, {LLMK_FEATURE_GEMINI, "gemini"},
+	{LLMK_FEATURE_OLLAMA, "ollama"},   {LLMK_FEATURE_COHERE, "cohere"},
+	{LLMK_FEATURE_HUGGINGFACE, "huggingface"}, {LLMK_FEATURE_WHISPERCPP, "whispercpp"},
+	{LLMK_FEATURE_BEDROCK, "bedrock"},
+};
+
+/* The provider bits come from the provider table itself: a wire format is
+ * reported when some built-in provider speaks it. */
+static int64_t adapter_feature(const llmk_adapter *a)
+{
+	if (a == &llmk__openai_adapter)
+		return LLMK_FEATURE_OPENAI;
+	if (a == &llmk__anthropic_adapter)
+		return LLMK_FEATURE_ANTHROPIC;
+	if (a == &llmk__gemini_adapter)
+		return LLMK_FEATURE_GEMINI;
+	if (a == &llmk__ollama_adapter)
+		return LLMK_FEATURE_OLLAMA;
+	if (a == &llmk__cohere_adapter)
+		return LLMK_FEATURE_COHERE;
+	if (a == &llmk__huggingface_adapter)
+		return LLMK_FEATURE_HUGGINGFACE;
+	if (a == &llmk__whispercpp_adapter)
+		return LLMK_FEATURE_WHISPERCPP;
+	if (a == &llmk__bedrock_adapter)
+		return LLMK_FEATURE_BEDROCK;
+	return 0;
+}
+
+int64_t llmk_features(void)
+{
+	int64_t f = LLMK_FEATURE_CASSETTE;
+	size_t i;
+
+#ifdef LLMK_HAVE_CURL
+	const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
+
+	f |= LLMK_FEATURE_CURL;
+	if (v && (v->features & CURL_VERSION_SSL))
+		f |= LLMK_FEATURE_HTTPS;
+#endif
+	for (i = 0; i < llmk__provider_builtin_count(); i++)
+		f |= adapter_feature(llmk__provider_builtin(i)->adapter);
+	return f;
+}
+
+const char *llmk_feature_name(int64_t feature)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(feature_names) / sizeof(feature_names[0]); i++)
+		if (feature_names[i].bit == feature)
+			return feature_names[i].name;
+	return NULL;
+}
+
 #define LLMK__NAME_CASE(name, value, msg) \
 	case value:                           \
 		return "LLMK_" #name;

@@ -52,6 +52,25 @@ static char *host_to_url(const char *v, const char *dflt)
 	return b.data;
 }
 
+/* The AWS SDKs' variables: region, then the access key pair and the
+ * session token of temporary credentials (Bedrock). */
+static int aws_from_env(llmk_client *c)
+{
+	const char *region = env_nonempty("AWS_REGION"), *id = env_nonempty("AWS_ACCESS_KEY_ID");
+	const char *secret = env_nonempty("AWS_SECRET_ACCESS_KEY"), *token = env_nonempty("AWS_SESSION_TOKEN");
+
+	if (!region)
+		region = env_nonempty("AWS_DEFAULT_REGION");
+	if (region && !(c->str[llmk__option_slot(LLMK_OPT_AWS_REGION)] = llmk__strdup(region)))
+		return -1;
+	if (!id || !secret) /* half a key pair is no key pair */
+		return 0;
+	if (!(c->str[llmk__option_slot(LLMK_OPT_AWS_ACCESS_KEY_ID)] = llmk__strdup(id)) ||
+	    llmk__secret_set(&c->aws_secret, secret) || (token && llmk__secret_set(&c->aws_token, token)))
+		return -1;
+	return 0;
+}
+
 llmk_status llmk_client_new(llmk_client **out, const char *model)
 {
 	struct llmk_user_provider *up;
@@ -115,6 +134,10 @@ llmk_status llmk_client_new(llmk_client **out, const char *model)
 		llmk_client_free(c);
 		return LLMK_E_NOMEM;
 	}
+	if ((prov->quirks & LLMK_Q_AWS) && aws_from_env(c)) {
+		llmk_client_free(c);
+		return LLMK_E_NOMEM;
+	}
 	/* Azure's SDKs read the API version from the environment. */
 	v = (prov->quirks & LLMK_Q_AZURE) ? env_nonempty("OPENAI_API_VERSION") : NULL;
 	if (v && !(c->str[llmk__option_slot(LLMK_OPT_API_VERSION)] = llmk__strdup(v))) {
@@ -142,6 +165,8 @@ void llmk_client_free(llmk_client *c)
 	if (c->transport.close)
 		c->transport.close(c->transport_user);
 	llmk__secret_free(&c->api_key);
+	llmk__secret_free(&c->aws_secret);
+	llmk__secret_free(&c->aws_token);
 	llmk__user_provider_put(c->user_provider);
 	llmk__free(c->model);
 	llmk__free(c->base_url);
@@ -177,6 +202,14 @@ llmk_status llmk_client_set_str(llmk_client *c, int32_t opt, const char *value)
 			return client_err(c, LLMK_E_INVALID_ARG, "api_key must not be empty");
 		if (llmk__secret_set(&c->api_key, value))
 			return client_err(c, LLMK_E_NOMEM, "out of memory storing api_key");
+		return LLMK_OK;
+	case LLMK_OPT_AWS_SECRET_ACCESS_KEY:
+	case LLMK_OPT_AWS_SESSION_TOKEN:
+		if (value && (!*value || strpbrk(value, "\r\n")))
+			return client_err(c, LLMK_E_INVALID_ARG, "%s must not be empty or contain line breaks",
+			                  llmk_option_name(opt));
+		if (llmk__secret_set(opt == LLMK_OPT_AWS_SESSION_TOKEN ? &c->aws_token : &c->aws_secret, value))
+			return client_err(c, LLMK_E_NOMEM, "out of memory storing %s", llmk_option_name(opt));
 		return LLMK_OK;
 	case LLMK_OPT_BASE_URL:
 		if (!value)

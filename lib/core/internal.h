@@ -173,6 +173,9 @@ struct llmk_client {
 	char *model;
 	char *base_url;
 	char *api_key; /* sodium_malloc'd, read-only, wiped by sodium_free */
+	/* AWS SigV4 credentials (bedrock), guarded like api_key; the access key
+	 * id is not secret and lives in str[]. */
+	char *aws_secret, *aws_token;
 	char *str[LLMK_STR_SLOTS];
 	int64_t i64[LLMK_I64_SLOTS];
 	double f64[LLMK_F64_SLOTS];
@@ -264,10 +267,11 @@ enum {
 	LLMK_Q_TEI = 1u << 7,               /* Hugging Face text-embeddings-inference server */
 	LLMK_Q_HOST_ENV = 1u << 8,          /* url_env holds host[:port] (OLLAMA_HOST) */
 	LLMK_Q_DEVELOPER_ROLE = 1u << 9,    /* knows the "developer" role (else sent as system) */
+	LLMK_Q_AWS = 1u << 10,              /* AWS credentials and region from the environment (bedrock) */
 };
 
 /* How a chat stream is framed on the wire. */
-enum { LLMK_FRAMING_SSE = 0, LLMK_FRAMING_NDJSON = 1 };
+enum { LLMK_FRAMING_SSE = 0, LLMK_FRAMING_NDJSON = 1, LLMK_FRAMING_EVENTSTREAM = 2 };
 
 typedef struct llmk_adapter {
 	/* Fills the exchange (method, URL, headers, body) for a request. */
@@ -323,6 +327,7 @@ extern const llmk_adapter llmk__ollama_adapter;
 extern const llmk_adapter llmk__cohere_adapter;
 extern const llmk_adapter llmk__huggingface_adapter;
 extern const llmk_adapter llmk__whispercpp_adapter;
+extern const llmk_adapter llmk__bedrock_adapter;
 
 /* ---- helpers ---------------------------------------------------------- */
 

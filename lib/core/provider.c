@@ -230,7 +230,11 @@ llmk_status llmk_provider_register(const char *name, const llmk_provider_table *
 	if (!up)
 		return LLMK_E_NOMEM;
 	memcpy(up->name, name, strlen(name) + 1);
-	memcpy(&up->table, t, sizeof(up->table)); /* struct_size >= ours checked above */
+	/* Only what the caller's version of the table has (it may be older and
+	 * shorter once the table grows; up is zeroed, so later fields read as
+	 * NULL/0), and never more than ours (it may be newer). */
+	memcpy(&up->table, t, t->struct_size < sizeof(up->table) ? t->struct_size : sizeof(up->table));
+	up->table.struct_size = (uint32_t)sizeof(up->table);
 	up->user = user;
 	up->refs = 1;
 	up->registered = 1;

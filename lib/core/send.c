@@ -13,6 +13,7 @@
 
 #include <sodium.h>
 
+#include "codec/eventstream.h"
 #include "codec/ndjson.h"
 #include "codec/sse.h"
 #include "core/internal.h"
@@ -26,9 +27,10 @@ typedef struct pipeline {
 	llmk_stream_ctx sctx;
 	llmk_sse sse;
 	llmk_ndjson nd;
+	llmk_evs evs;
 	int stream;      /* the wire request streams */
 	int replay;      /* caller asked for a stream the provider cannot send: replay the answer */
-	int sse_mode;    /* 0 undecided, 1 SSE decoding, 2 NDJSON decoding, -1 whole body */
+	int sse_mode;    /* 0 undecided, 1 SSE decoding, 2 NDJSON decoding, 3 AWS event stream, -1 whole body */
 	llmk_request view; /* the request as sent: unsupported parameters dropped */
 	llmk_message *view_msgs; /* owned copies when image parts were dropped */
 	size_t max_body;
@@ -233,6 +235,20 @@ static int on_ndjson_line(const char *line, size_t len, void *user)
 	return on_sse_event(NULL, 0, line, len, user);
 }
 
+static int on_evs_message(const llmk_evs_message *m, void *user)
+{
+	return on_sse_event(m->name, strlen(m->name), m->payload, m->payload_len, user);
+}
+
+static void evs_fail(pipeline *p, int rc)
+{
+	llmk_status st = rc == LLMK_EVS_E_NOMEM       ? LLMK_E_NOMEM
+	                 : rc == LLMK_EVS_E_TOO_LARGE ? LLMK_E_TOO_LARGE
+	                                              : LLMK_E_PROTOCOL;
+
+	llmk__fail(p->resp, st, "%s: event stream: %s", p->c->provider->name, llmk_evs_strerror(rc));
+}
+
 static void decide_mode(pipeline *p)
 {
 	const char *ct = llmk__response_header(p->resp, "content-type");
@@ -242,6 +258,9 @@ static void decide_mode(pipeline *p)
 		return;
 	if (ct && strncasecmp(ct, "text/event-stream", 17) == 0)
 		p->sse_mode = 1;
+	else if (p->ad->framing == LLMK_FRAMING_EVENTSTREAM ||
+	         (ct && !strncasecmp(ct, "application/vnd.amazon.eventstream", 34)))
+		p->sse_mode = 3;
 	else if (p->ad->framing == LLMK_FRAMING_NDJSON ||
 	         (ct && (!strncasecmp(ct, "application/x-ndjson", 20) || !strncasecmp(ct, "application/jsonl", 17))))
 		p->sse_mode = 2;
@@ -271,6 +290,12 @@ static int on_body(void *ctx, const uint8_t *data, size_t len)
 			llmk__fail(r, LLMK_E_TOO_LARGE, "stream line exceeds max_line_bytes");
 		else if (rc == LLMK_NDJSON_E_NOMEM)
 			llmk__fail(r, LLMK_E_NOMEM, "out of memory decoding the stream");
+		return rc != 0;
+	}
+	if (p->sse_mode == 3) {
+		rc = llmk_evs_feed(&p->evs, data, len);
+		if (rc < 0)
+			evs_fail(p, rc);
 		return rc != 0;
 	}
 	if (p->sse_mode != 1)
@@ -696,6 +721,7 @@ static int prepare(pipeline *p)
 	p->max_events = (size_t)llmk__client_i64(c, LLMK_OPT_MAX_EVENTS, 1000000);
 	llmk_sse_init(&p->sse, max_line, on_sse_event, p);
 	llmk_ndjson_init(&p->nd, max_line, on_ndjson_line, p);
+	llmk_evs_init(&p->evs, max_line, on_evs_message, p);
 	p->ex.sink.status = on_status;
 	p->ex.sink.header = on_header;
 	p->ex.sink.body = on_body;
@@ -750,6 +776,13 @@ static void complete(pipeline *p, llmk_status st)
 		finish_stream(p, llmk_ndjson_finish(&p->nd));
 		return;
 	}
+	if (p->sse_mode == 3) {
+		int rc = llmk_evs_finish(&p->evs);
+		if (rc < 0)
+			evs_fail(p, rc);
+		finish_stream(p, 0);
+		return;
+	}
 	st = p->ad->parse(c, &p->view, r, llmk__response_header(r, "content-type"), r->raw.data ? r->raw.data : "",
 	                  r->raw.len);
 	if (st != LLMK_OK && r->status == LLMK_OK)
@@ -784,6 +817,8 @@ static void logf_(const llmk_client *c, int32_t level, const char *fmt, ...)
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	redact(line, c->api_key);
+	redact(line, c->aws_secret);
+	redact(line, c->aws_token);
 	c->log_fn(level, line, c->log_user);
 }
 
@@ -885,8 +920,11 @@ static int job_finish(llmk__job *j)
 	    (model && llmk__set_field(&r->req_model, model) != LLMK_OK))
 		llmk__fail(r, LLMK_E_NOMEM, "out of memory");
 	r->timing[LLMK_TIMING_TOTAL_MS] = llmk__now_ms() - j->t0;
-	if (r->error)
+	if (r->error) {
 		redact(r->error, j->c->api_key);
+		redact(r->error, j->c->aws_secret);
+		redact(r->error, j->c->aws_token);
+	}
 	if (r->status != LLMK_OK)
 		logf_(j->c, LLMK_LOG_ERROR, "#%lu %s failed after %d attempt(s): %s", j->n, j->c->provider->name,
 		      r->attempts, r->error ? r->error : llmk_strerror(r->status));
@@ -913,6 +951,7 @@ static int job_end_attempt(llmk__job *j)
 	delivered = p->sctx.delivered;
 	llmk_sse_free(&p->sse);
 	llmk_ndjson_free(&p->nd);
+	llmk_evs_free(&p->evs);
 	free_view(p);
 	llmk__exchange_clear(&p->ex);
 	j->in_attempt = 0;

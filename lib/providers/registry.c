@@ -122,6 +122,15 @@ static const llmk_provider providers[] = {
 	 "text-generation-inference Messages API (/v1/chat/completions); JSON output as a TGI grammar"},
 	{"tei", "http://127.0.0.1:8080", "HF_TOKEN", NULL, "TEI_BASE_URL", LLMK_Q_KEY_OPTIONAL | LLMK_Q_TEI,
 	 &llmk__huggingface_adapter, K(LLMK_EMBED), 0, LLMK_CAP_BATCH, 0, "text-embeddings-inference /embed"},
+	{"bedrock", "https://bedrock-runtime.{region}.amazonaws.com", "AWS_BEARER_TOKEN_BEDROCK", NULL,
+	 "AWS_ENDPOINT_URL_BEDROCK_RUNTIME", LLMK_Q_KEY_OPTIONAL | LLMK_Q_AWS, &llmk__bedrock_adapter,
+	 K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_IMAGE),
+	 LLMK_CAP_STREAM | LLMK_CAP_TOOLS | LLMK_CAP_VISION | LLMK_CAP_STREAM_USAGE, LLMK_CAP_BATCH,
+	 O(TEMPERATURE) | O(TOP_P) | O(MAX_TOKENS) | O(STOP) | O(TOOL_CHOICE) | O(DIMENSIONS) | O(EMBED_INPUT_TYPE) |
+	     O(PROMPT) | O(IMAGE_SIZE) | O(IMAGE_QUALITY) | O(IMAGE_COUNT) | O(SEED),
+	 "Converse / ConverseStream (event stream), InvokeModel for Titan and Cohere embeddings, Titan, Nova Canvas "
+	 "and Stability images; SigV4 from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN or a Bedrock "
+	 "API key; region from AWS_REGION/AWS_DEFAULT_REGION"},
 	{"whispercpp", "http://127.0.0.1:8080", "WHISPERCPP_API_KEY", NULL, "WHISPERCPP_BASE_URL", LLMK_Q_KEY_OPTIONAL,
 	 &llmk__whispercpp_adapter, K(LLMK_TRANSCRIBE), 0, 0, OA_TRANSCRIBE,
 	 "whisper.cpp server POST /inference; the model is the one the server was started with"},

@@ -290,8 +290,16 @@ static llmk_status op_exchange(const void *arg, result *out)
 	cap.resp_body = body;
 	cap.resp_len = body_len;
 	cap.write_size = x->stream ? 61 : 0; /* events split across writes */
-	if ((st = llmk_client_set_str(c, LLMK_OPT_API_KEY, "sk-nomem-0123456789abcdef")))
+	if (!strncmp(x->model, "bedrock/", 8)) { /* SigV4: the signer's allocations too */
+		if ((st = llmk_client_set_str(c, LLMK_OPT_AWS_REGION, "us-east-1")) ||
+		    (st = llmk_client_set_str(c, LLMK_OPT_AWS_ACCESS_KEY_ID, "AKIAIOSFODNN7EXAMPLE")) ||
+		    (st = llmk_client_set_str(c, LLMK_OPT_AWS_SECRET_ACCESS_KEY, "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")) ||
+		    (st = llmk_client_set_str(c, LLMK_OPT_AWS_SESSION_TOKEN, "nomem-session-token")) ||
+		    (st = llmk_client_set_str(c, LLMK_OPT_BASE_URL, "https://bedrock.example.invalid")))
+			goto done;
+	} else if ((st = llmk_client_set_str(c, LLMK_OPT_API_KEY, "sk-nomem-0123456789abcdef"))) {
 		goto done;
+	}
 	if (x->kind == LLMK_CHAT) {
 		st = build_chat(&r, 1);
 	} else {
@@ -314,6 +322,7 @@ done:
 #define JSON "Content-Type: application/json\n"
 #define SSE "Content-Type: text/event-stream\n"
 #define NDJSON "Content-Type: application/x-ndjson\n"
+#define EVS "Content-Type: application/vnd.amazon.eventstream\n"
 
 static const exchange_case cases[] = {
 	{"openai chat tools", "openai/gpt-4o-mini", LLMK_CHAT, 0, "openai/chat_tool_calls.json", 200, JSON},
@@ -336,6 +345,14 @@ static const exchange_case cases[] = {
 	{"cohere embed", "cohere/embed-v4.0", LLMK_EMBED, 0, "cohere/embed.json", 200, JSON},
 	{"tgi stream", "tgi/tgi", LLMK_CHAT, 1, "huggingface/tgi_chat_stream.sse", 200, SSE},
 	{"tei embed", "tei/bge", LLMK_EMBED, 0, "huggingface/tei_embed.json", 200, JSON},
+	{"bedrock converse tool use", "bedrock/anthropic.claude-3-5-sonnet-20240620-v1:0", LLMK_CHAT, 0,
+	 "bedrock/converse_tool_use.json", 200, JSON},
+	{"bedrock stream tools", "bedrock/anthropic.claude-3-5-sonnet-20240620-v1:0", LLMK_CHAT, 1,
+	 "bedrock/stream_tools.bin", 200, EVS},
+	{"bedrock stream exception", "bedrock/anthropic.claude-3-5-sonnet-20240620-v1:0", LLMK_CHAT, 1,
+	 "bedrock/stream_throttlingException.bin", 200, EVS},
+	{"bedrock embed cohere", "bedrock/cohere.embed-english-v3", LLMK_EMBED, 0, "bedrock/embed_cohere.json", 200,
+	 JSON},
 };
 
 /* Record one exchange to a cassette, then replay it on a new client. */

@@ -25,6 +25,7 @@
 
 typedef struct wire {
 	const char *chat, *stream, *stream_type, *embed;
+	const char *embed_model; /* NULL: "same-model" */
 } wire;
 
 static const wire openai = {"same/openai_chat.json", "same/openai_stream.sse", "text/event-stream",
@@ -39,6 +40,10 @@ static const wire cohere = {"same/cohere_chat.json", "same/cohere_stream.sse", "
 /* Hugging Face: chat through the OpenAI-compatible router/TGI, vectors bare. */
 static const wire hf = {"same/openai_chat.json", "same/openai_stream.sse", "text/event-stream",
                         "same/bare_embed.json"};
+/* Bedrock: Converse, ConverseStream (binary event stream); embeddings by
+ * model family, so the embed request names a Cohere model. */
+static const wire bedrock = {"same/bedrock_chat.json", "same/bedrock_stream.bin", "application/vnd.amazon.eventstream",
+                             "same/bedrock_embed.json", "cohere.embed-english-v3"};
 
 /* Providers with their own wire format; every other one is a preset of
  * the OpenAI format. */
@@ -49,7 +54,7 @@ static const wire *wire_for(const char *provider)
 		const wire *w;
 	} own[] = {
 		{"anthropic", &anthropic}, {"gemini", &gemini}, {"ollama", &ollama}, {"cohere", &cohere},
-		{"huggingface", &hf},      {"tgi", &hf},        {"tei", &hf},
+		{"huggingface", &hf},      {"tgi", &hf},        {"tei", &hf},         {"bedrock", &bedrock},
 	};
 	size_t i;
 
@@ -75,12 +80,12 @@ static int teardown(void **state)
 	return 0;
 }
 
-static llmk_client *client_for(const char *provider)
+static llmk_client *client_for(const char *provider, const char *model_name)
 {
 	char model[128];
 	llmk_client *c;
 
-	snprintf(model, sizeof(model), "%s/same-model", provider);
+	snprintf(model, sizeof(model), "%s/%s", provider, model_name ? model_name : "same-model");
 	assert_int_equal(llmk_client_new(&c, model), LLMK_OK);
 	assert_int_equal(llmk_client_set_str(c, LLMK_OPT_API_KEY, KEY), LLMK_OK);
 	assert_int_equal(llmk_client_set_str(c, LLMK_OPT_BASE_URL, th_url(srv)), LLMK_OK);
@@ -183,7 +188,7 @@ static void test_same_chat_everywhere(void **state)
 		if (!(llmk_provider_capabilities(p, LLMK_CHAT) & LLMK_CAP_KIND))
 			continue;
 		tried++;
-		c = client_for(p);
+		c = client_for(p, NULL);
 		assert_int_equal(llmk_request_new(&r, LLMK_CHAT), LLMK_OK);
 		llmk_request_add_message(r, LLMK_ROLE_SYSTEM, "Answer in one sentence.");
 		llmk_request_add_message(r, LLMK_ROLE_USER, "What is the capital of France?");
@@ -232,7 +237,7 @@ static void test_same_embeddings_everywhere(void **state)
 		if (!w->embed)
 			fail_msg("%s serves embeddings but the test has no answer in its wire format", p);
 		tried++;
-		c = client_for(p);
+		c = client_for(p, w->embed_model);
 		assert_int_equal(llmk_request_new(&r, LLMK_EMBED), LLMK_OK);
 		llmk_request_add_input(r, "first");
 		llmk_request_add_input(r, "second");

@@ -331,6 +331,12 @@ static llmk_request *minimal_request(const char *provider, int32_t kind)
 			set_or_die(llmk_request_set_str(r, LLMK_OPT_VOICE, "alloy"));
 		break;
 	}
+	/* Bedrock builds InvokeModel bodies by model family; its parsers read
+	 * every family's answer shape whatever the model. */
+	if (!strcmp(provider, "bedrock") && kind == LLMK_EMBED)
+		set_or_die(llmk_request_set_str(r, LLMK_OPT_MODEL, "cohere.embed-english-v3"));
+	if (!strcmp(provider, "bedrock") && kind == LLMK_IMAGE)
+		set_or_die(llmk_request_set_str(r, LLMK_OPT_MODEL, "amazon.titan-image-generator-v2:0"));
 	return r;
 }
 

@@ -18,10 +18,12 @@ import re
 import shutil
 import sys
 
-TARGETS = ("fuzz_sse", "fuzz_ndjson", "fuzz_b64", "fuzz_response")
+TARGETS = ("fuzz_sse", "fuzz_ndjson", "fuzz_b64", "fuzz_response", "fuzz_eventstream")
 
 # fuzz_sse / fuzz_ndjson: byte 0 options, bytes 1..4 feed sizes (fuzz.h).
 SPLITS = (b"\x03\x00\x00\x00\x00", b"\x02\x01\x01\x01\x01", b"\x01\x07\x00\x1d\x03", b"\x07\x3f\x11\x05\x02")
+# fuzz_eventstream byte 0: bits 0-1 max_message (32, 128, 1024, 16 MiB), bit 2 fix CRCs.
+EVS_SPLITS = (b"\x03\x00\x00\x00\x00", b"\x03\x01\x01\x01\x01", b"\x07\x07\x00\x1d\x03", b"\x02\x3f\x11\x05\x02")
 # fuzz_response byte 0: bits 0-2 answer kind, bits 3-7 status index / write size.
 RESP_JSON, RESP_SSE, RESP_NDJSON, RESP_TEXT, RESP_ERR_JSON = 0, 1, 2, 3, 5
 ERRORS = (400, 401, 402, 403, 404, 408, 409, 413, 422, 424, 429, 499, 500, 502, 503, 529)
@@ -41,6 +43,8 @@ def response_seeds(name, data):
         return [(name, bytes([sel]) + data)]
     if ext == ".sse":
         # one write, and 7-byte writes
+        return [(name, bytes([RESP_SSE]) + data), (name + ".w7", bytes([RESP_SSE | 7 << 3]) + data)]
+    if ext == ".bin":  # AWS event streams (Bedrock)
         return [(name, bytes([RESP_SSE]) + data), (name + ".w7", bytes([RESP_SSE | 7 << 3]) + data)]
     if ext == ".ndjson":
         return [(name, bytes([RESP_NDJSON]) + data), (name + ".w5", bytes([RESP_NDJSON | 5 << 3]) + data)]
@@ -84,6 +88,9 @@ def main():
             if ext in (".sse",):
                 for i, h in enumerate(SPLITS):
                     put(out, "fuzz_sse", "data-%s.%d" % (rel, i), h + data)
+            if ext == ".bin":
+                for i, h in enumerate(EVS_SPLITS):
+                    put(out, "fuzz_eventstream", "data-%s.%d" % (rel, i), h + data)
             if ext in (".ndjson", ".jsonl"):
                 for i, h in enumerate(SPLITS):
                     put(out, "fuzz_ndjson", "data-%s.%d" % (rel, i), h + data)

@@ -1,0 +1,560 @@
+package llmkit
+
+// Tests against the real libllmkit (linked through pkg-config) and the
+// loopback server tests/support/th_serve of the build directory named by
+// LLMKIT_BUILD_DIR (default: build/ at the top of the source tree).
+
+import (
+	"bufio"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+var srv *server
+
+type server struct {
+	mu  sync.Mutex
+	cmd *exec.Cmd
+	in  io.WriteCloser
+	out *bufio.Reader
+	url string
+}
+
+func root() string {
+	wd, _ := os.Getwd()
+	return filepath.Dir(filepath.Dir(wd))
+}
+
+func startServer() (*server, error) {
+	build := os.Getenv("LLMKIT_BUILD_DIR")
+	if build == "" {
+		build = filepath.Join(root(), "build")
+	}
+	s := &server{cmd: exec.Command(filepath.Join(build, "tests", "th_serve"), filepath.Join(root(), "tests", "data"))}
+	var err error
+	if s.in, err = s.cmd.StdinPipe(); err != nil {
+		return nil, err
+	}
+	stdout, err := s.cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	s.cmd.Stderr = os.Stderr
+	if err := s.cmd.Start(); err != nil {
+		return nil, fmt.Errorf("th_serve (build libllmkit with tests; LLMKIT_BUILD_DIR): %w", err)
+	}
+	s.out = bufio.NewReader(stdout)
+	line, err := s.out.ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, "port ") {
+		return nil, fmt.Errorf("th_serve: %q %v", line, err)
+	}
+	s.url = "http://127.0.0.1:" + strings.TrimSpace(line[5:]) + "/v1"
+	return s, nil
+}
+
+func (s *server) do(t testing.TB, line string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	fmt.Fprintln(s.in, line)
+	out, err := s.out.ReadString('\n')
+	if err != nil || strings.HasPrefix(out, "error") {
+		t.Fatalf("th_serve %q: %q %v", line, out, err)
+	}
+	return strings.TrimSpace(out)
+}
+
+func (s *server) push(t testing.TB, status int, file string, kv ...string) {
+	s.do(t, strings.Join(append([]string{"push", strconv.Itoa(status), file}, kv...), " "))
+}
+
+func (s *server) count(t testing.TB) int {
+	n, _ := strconv.Atoi(strings.Fields(s.do(t, "count"))[1])
+	return n
+}
+
+type sentRequest struct {
+	Method, Target string
+	Headers        map[string]string
+	Body           string
+}
+
+func (s *server) request(t testing.TB, i int) (sentRequest, map[string]any) {
+	var r sentRequest
+	if err := json.Unmarshal([]byte(s.do(t, fmt.Sprintf("req %d", i))), &r); err != nil {
+		t.Fatal(err)
+	}
+	var body map[string]any
+	_ = json.Unmarshal([]byte(r.Body), &body)
+	return r, body
+}
+
+func TestMain(m *testing.M) {
+	os.Setenv("NO_PROXY", "127.0.0.1,localhost")
+	os.Setenv("no_proxy", "127.0.0.1,localhost")
+	var err error
+	if srv, err = startServer(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	fmt.Fprintln(srv.in, "quit")
+	srv.in.Close()
+	srv.cmd.Wait()
+	os.Exit(code)
+}
+
+func newTestClient(t testing.TB) *Client {
+	srv.do(t, "reset")
+	c, err := NewClient("openai/gpt-4o-mini", BaseURL(srv.url), APIKey("sk-test-not-real"), Timeout(20*time.Second),
+		MaxRetries(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func TestRawLayer(t *testing.T) {
+	if got := int(llmk_version_number()); got/10000 != VersionNumber/10000 {
+		t.Fatalf("library %d, header %d", got, VersionNumber)
+	}
+	if Version() != VersionString {
+		t.Logf("library %s, header %s", Version(), VersionString)
+	}
+	for _, row := range StatusTable {
+		if Status(row.Value).Name() != "LLMK_"+row.Name {
+			t.Errorf("status %d: %s", row.Value, Status(row.Value).Name())
+		}
+	}
+	if len(OptionTable) < 40 || OptionTable[0].Key != "model" || Option(OptionTable[0].ID) != OptionModel {
+		t.Errorf("option table: %+v", OptionTable[:1])
+	}
+	found := false
+	for _, p := range Providers() {
+		found = found || p == "openai"
+	}
+	if !found {
+		t.Error("openai not among the providers")
+	}
+}
+
+func TestChat(t *testing.T) {
+	c := newTestClient(t)
+	srv.push(t, 200, "openai/chat_completion.json", "header=x-request-id:req_123")
+	r, err := c.Chat(context.Background(), []Message{System("Be brief."), User("Say hello")}, Temperature(0.25),
+		MaxTokens(50), Stop("\n\n", "END"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Text != "Hello! How can I assist you today?" || r.Finish != FinishStop || r.FinishReason != "stop" {
+		t.Errorf("%+v", r)
+	}
+	if r.Tokens.Input != 19 || r.Tokens.Output != 10 || r.Tokens.Total != 29 || r.Tokens.CachedInput != 4 {
+		t.Errorf("tokens %+v", r.Tokens)
+	}
+	if r.RequestID != "req_123" || r.HTTPStatus != 200 || r.Model != "gpt-4.1-2025-04-14" || r.Attempts != 1 {
+		t.Errorf("meta %+v", r.Meta)
+	}
+	req, body := srv.request(t, 0)
+	if req.Target != "/v1/chat/completions" || req.Headers["Authorization"] != "Bearer sk-test-not-real" {
+		t.Errorf("request %+v", req)
+	}
+	if body["temperature"] != 0.25 || body["model"] != "gpt-4o-mini" || len(body["stop"].([]any)) != 2 {
+		t.Errorf("body %v", body)
+	}
+	if msgs := body["messages"].([]any); len(msgs) != 2 || msgs[0].(map[string]any)["role"] != "system" {
+		t.Errorf("messages %v", msgs)
+	}
+	if c.Provider() != "openai" || c.Model() != "gpt-4o-mini" || c.BaseURL() != srv.url {
+		t.Errorf("client %s %s %s", c.Provider(), c.Model(), c.BaseURL())
+	}
+}
+
+func TestChatTools(t *testing.T) {
+	c := newTestClient(t)
+	srv.push(t, 200, "openai/chat_tool_calls.json")
+	r, err := c.Chat(context.Background(), []Message{User("Weather in Paris?")}, Model("gpt-4o"),
+		Tools(Tool{Name: "get_weather", Description: "Weather of a city",
+			Parameters: map[string]any{"type": "object", "properties": map[string]any{}}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Finish != FinishToolCalls || len(r.ToolCalls) == 0 || !strings.HasPrefix(r.ToolCalls[0].Arguments, "{") {
+		t.Errorf("%+v", r)
+	}
+	_, body := srv.request(t, 0)
+	if body["model"] != "gpt-4o" || len(body["tools"].([]any)) != 1 {
+		t.Errorf("body %v", body)
+	}
+}
+
+const streamText = "Hello! How can I help? \u00e9\u6f22"
+
+func TestStreamCallback(t *testing.T) {
+	c := newTestClient(t)
+	srv.push(t, 200, "openai/chat_stream.sse", "write_size=40")
+	var sb strings.Builder
+	var last Event
+	r, err := c.Stream(context.Background(), []Message{User("Say hello")}, func(e Event) error {
+		if e.Type == EventTypeText {
+			sb.WriteString(e.Text)
+		}
+		last = e
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sb.String() != streamText || r.Text != streamText || last.Type != EventTypeDone {
+		t.Errorf("%q %q %+v", sb.String(), r.Text, last)
+	}
+	if _, body := srv.request(t, 0); body["stream"] != true {
+		t.Errorf("body %v", body)
+	}
+}
+
+func TestStreamChannel(t *testing.T) {
+	c := newTestClient(t)
+	srv.push(t, 200, "openai/chat_stream.sse")
+	s := c.StreamChan(context.Background(), []Message{User("Say hello")})
+	var sb strings.Builder
+	for e := range s.Events {
+		if e.Type == EventTypeText {
+			sb.WriteString(e.Text)
+		}
+	}
+	r, err := s.Wait()
+	if err != nil || sb.String() != streamText || r.Text != streamText {
+		t.Fatalf("%q %v %v", sb.String(), r, err)
+	}
+}
+
+func TestStreamErrorInsideStream(t *testing.T) {
+	c := newTestClient(t)
+	srv.push(t, 200, "openai/chat_stream_error.sse")
+	var got []string
+	_, err := c.Stream(context.Background(), []Message{User("hi")}, func(e Event) error {
+		if e.Type == EventTypeText && e.Text != "" {
+			got = append(got, e.Text)
+		}
+		return nil
+	})
+	var le *Error
+	if !errors.Is(err, ErrServer) || !errors.As(err, &le) || !strings.Contains(le.Detail, "The server had an error") {
+		t.Fatalf("%v", err)
+	}
+	if len(got) != 1 || got[0] != "Partial" {
+		t.Errorf("%v", got)
+	}
+}
+
+func TestStreamCallbackError(t *testing.T) {
+	c := newTestClient(t)
+	srv.push(t, 200, "openai/chat_stream.sse", "write_size=30", "delay_ms=100")
+	// The whole stream would take about 8.6 s.
+	mine := errors.New("enough")
+	var stopped time.Time
+	_, err := c.Stream(context.Background(), []Message{User("hi")}, func(e Event) error {
+		if e.Type == EventTypeText && e.Text != "" {
+			stopped = time.Now()
+			return mine
+		}
+		return nil
+	})
+	if !errors.Is(err, mine) || stopped.IsZero() || time.Since(stopped) > time.Second {
+		t.Fatalf("%v, %v after the callback stopped it", err, time.Since(stopped))
+	}
+}
+
+func TestEmbed(t *testing.T) {
+	c := newTestClient(t)
+	srv.push(t, 200, "openai/embeddings.json")
+	r, err := c.Embed(context.Background(), []string{"first", "second"}, Model("text-embedding-3-small"),
+		With("dimensions", 4))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Vectors) != 2 || r.Vectors[1][0] != 0.5 || r.Vectors[1][3] != 1.0 || r.Vectors[0][0] != float32(0.0023064255) {
+		t.Errorf("%v", r.Vectors)
+	}
+	req, body := srv.request(t, 0)
+	if req.Target != "/v1/embeddings" || body["dimensions"] != float64(4) {
+		t.Errorf("%+v %v", req, body)
+	}
+}
+
+func TestImage(t *testing.T) {
+	c := newTestClient(t)
+	srv.push(t, 200, "openai/image_b64.json")
+	r, err := c.Image(context.Background(), "a red pixel", Model("gpt-image-1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pixel, _ := base64.StdEncoding.DecodeString("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
+	if len(r.Images) != 1 || string(r.Images[0].Data) != string(pixel) ||
+		r.Images[0].RevisedPrompt != "A single red pixel on a white background." {
+		t.Errorf("%+v", r.Images)
+	}
+	srv.push(t, 200, "openai/image_url.json")
+	r, err = c.Image(context.Background(), "an otter", Model("dall-e-3"))
+	if err != nil || len(r.Images) != 2 || r.Images[1].URL != "https://example.invalid/images/b.png" || r.Images[1].Data != nil {
+		t.Fatalf("%+v %v", r, err)
+	}
+}
+
+func TestTranscribe(t *testing.T) {
+	c := newTestClient(t)
+	srv.push(t, 200, "openai/transcription.json")
+	r, err := c.Transcribe(context.Background(), []byte("RIFF\x00\x00\x00\x00WAVEfmt "), "speech.wav", Model("whisper-1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(r.Text, "And so my fellow Americans") {
+		t.Errorf("%q", r.Text)
+	}
+	req, _ := srv.request(t, 0)
+	if req.Target != "/v1/audio/transcriptions" || !strings.HasPrefix(req.Headers["Content-Type"], "multipart/form-data") ||
+		!strings.Contains(req.Body, `filename="speech.wav"`) {
+		t.Errorf("%+v", req)
+	}
+	srv.push(t, 200, "openai/transcription_verbose.json")
+	r, err = c.Transcribe(context.Background(), []byte("RIFF"), "a.wav", Model("whisper-1"),
+		With("transcript_format", "verbose_json"))
+	if err != nil || r.Duration <= 0 || len(r.Segments) == 0 {
+		t.Fatalf("%+v %v", r, err)
+	}
+}
+
+func TestSpeak(t *testing.T) {
+	c := newTestClient(t)
+	audio := "ID3\x04\x00\x00\x00\x00\x00\x00\xff\xfb\x90\x00binary\x00audio"
+	srv.push(t, 200, "-", fmt.Sprintf("hex=%x", audio), "type=audio/mpeg")
+	r, err := c.Speak(context.Background(), "Hello there", Model("gpt-4o-mini-tts"), With("voice", "alloy"),
+		With("audio_format", "mp3"), With("speed", 1.25))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(r.Audio) != audio || r.MIME != "audio/mpeg" {
+		t.Errorf("%q %q", r.Audio, r.MIME)
+	}
+	_, body := srv.request(t, 0)
+	if body["input"] != "Hello there" || body["voice"] != "alloy" || body["response_format"] != "mp3" || body["speed"] != 1.25 {
+		t.Errorf("%v", body)
+	}
+}
+
+func TestErrorMapping(t *testing.T) {
+	c := newTestClient(t)
+	cases := []struct {
+		status  int
+		file    string
+		kv      []string
+		want    error
+		wantSt  Status
+		detail  string
+		retryMs int64
+	}{
+		{401, "openai/error_401.json", nil, ErrAuth, StatusEAuth, "401", -1},
+		{429, "openai/error_429.json", []string{"header=retry-after:20"}, ErrRateLimited, StatusERateLimited,
+			"Rate limit reached", 20000},
+		{400, "openai/error_400_context.json", nil, ErrContextLength, StatusEContextLength, "400", -1},
+	}
+	for _, tc := range cases {
+		srv.push(t, tc.status, tc.file, tc.kv...)
+		_, err := c.Chat(context.Background(), []Message{User("hi")})
+		var le *Error
+		if !errors.Is(err, tc.want) || !errors.Is(err, tc.wantSt) || !errors.As(err, &le) {
+			t.Fatalf("%d: %v", tc.status, err)
+		}
+		if le.HTTPStatus != tc.status || !strings.Contains(le.Detail, tc.detail) || errors.Is(err, ErrServer) {
+			t.Errorf("%d: %+v", tc.status, le)
+		}
+		if tc.retryMs >= 0 && le.RetryAfter != time.Duration(tc.retryMs)*time.Millisecond {
+			t.Errorf("retry after %v", le.RetryAfter)
+		}
+		if strings.Contains(err.Error(), "sk-test-not-real") {
+			t.Error("key in error")
+		}
+	}
+	// Configuration errors carry the library's detail.
+	if _, err := c.Chat(context.Background(), []Message{User("hi")}, With("no_such_option", 1)); !errors.Is(err, ErrUnknownOption) {
+		t.Errorf("%v", err)
+	}
+	_, err := c.Embed(context.Background(), []string{"x"}, Temperature(0.5))
+	var le *Error
+	if !errors.Is(err, ErrInvalidArg) || !errors.As(err, &le) || le.Detail == "" {
+		t.Errorf("%v", err)
+	}
+	if _, err := NewClient("no-such-provider/x"); !errors.Is(err, ErrUnsupported) {
+		t.Errorf("%v", err)
+	}
+	if _, err := NewClient("openai/x", With("temperature", 1.0)); !errors.Is(err, ErrInvalidArg) {
+		t.Errorf("%v", err)
+	}
+	if n := srv.count(t); n != 3 {
+		t.Errorf("%d requests", n)
+	}
+	bad, _ := NewClient("openai/x", BaseURL("http://127.0.0.1:1/v1"), APIKey("k"), MaxRetries(0))
+	defer bad.Close()
+	if _, err := bad.Chat(context.Background(), []Message{User("hi")}); !errors.Is(err, ErrTransport) {
+		t.Errorf("%v", err)
+	}
+}
+
+func TestContextCancellation(t *testing.T) {
+	c := newTestClient(t)
+	srv.push(t, 200, "openai/chat_completion.json", "delay_headers_ms=5000")
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := c.Chat(ctx, []Message{User("hi")})
+	if !errors.Is(err, ErrCancelled) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("%v", err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("took %v", d)
+	}
+	// Already done: nothing is sent.
+	srv.do(t, "reset")
+	if _, err := c.Chat(ctx, []Message{User("hi")}); !errors.Is(err, ErrCancelled) || srv.count(t) != 0 {
+		t.Errorf("%v", err)
+	}
+}
+
+func TestStreamChannelCancel(t *testing.T) {
+	c := newTestClient(t)
+	srv.push(t, 200, "openai/chat_stream.sse", "write_size=30", "delay_ms=100")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var start time.Time
+	s := c.StreamChan(ctx, []Message{User("hi")})
+	for e := range s.Events {
+		if e.Type == EventTypeText && e.Text != "" {
+			start = time.Now()
+			cancel() // stop reading, cancel
+			break
+		}
+	}
+	_, err := s.Wait()
+	if !errors.Is(err, ErrCancelled) || !errors.Is(err, context.Canceled) {
+		t.Fatalf("%v", err)
+	}
+	if d := time.Since(start); start.IsZero() || d > time.Second {
+		t.Errorf("took %v after cancel()", d)
+	}
+}
+
+func TestCloseAndFinalizer(t *testing.T) {
+	c, err := NewClient("openai/gpt-4o-mini", BaseURL(srv.url), APIKey("k"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	c.Close()
+	if _, err := c.Chat(context.Background(), []Message{User("hi")}); !errors.Is(err, ErrInvalidArg) {
+		t.Errorf("%v", err)
+	}
+	// Clients dropped without Close are freed by their finalizer.
+	for i := 0; i < 1000; i++ {
+		if _, err := NewClient("openai/gpt-4o-mini", APIKey("k")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runtime.GC()
+	runtime.GC()
+}
+
+func rssKiB(t *testing.T) int64 {
+	b, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		t.Skip("no /proc/self/statm")
+	}
+	pages, _ := strconv.ParseInt(strings.Fields(string(b))[1], 10, 64)
+	return pages * int64(os.Getpagesize()) / 1024
+}
+
+func TestMemory10000Requests(t *testing.T) {
+	c := newTestClient(t)
+	const n, warm = 10000, 300
+	srv.push(t, 200, "openai/chat_completion.json", fmt.Sprintf("repeat=%d", n+warm))
+	ctx := context.Background()
+	msgs := []Message{User("hi")}
+	for i := 0; i < warm; i++ {
+		if _, err := c.Chat(ctx, msgs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runtime.GC()
+	debug.FreeOSMemory()
+	before := rssKiB(t)
+	served := 0
+	for i := 0; i < n; i++ {
+		r, err := c.Chat(ctx, msgs, Temperature(0.5))
+		if err != nil || r.Text != "Hello! How can I assist you today?" {
+			t.Fatalf("%d: %v", i, err)
+		}
+		if i%1000 == 999 {
+			served += srv.count(t)
+			srv.do(t, "reset") // the server keeps every request; it is not what is measured
+			srv.push(t, 200, "openai/chat_completion.json", fmt.Sprintf("repeat=%d", n-i))
+		}
+	}
+	runtime.GC()
+	debug.FreeOSMemory()
+	after := rssKiB(t)
+	t.Logf("RSS %d KiB -> %d KiB over %d requests (growth %d KiB)", before, after, n, after-before)
+	if served != n+warm {
+		t.Errorf("served %d", served)
+	}
+	if after-before > 5*1024 {
+		t.Errorf("RSS grew by %d KiB", after-before)
+	}
+}
+
+func TestCompare(t *testing.T) {
+	if !CompareAvailable() {
+		t.Skip("the loaded libllmkit has no llmk_compare_new")
+	}
+	a := newTestClient(t)
+	b, err := NewClient("openai/gpt-4o", BaseURL(srv.url), APIKey("k"), MaxRetries(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	srv.push(t, 200, "openai/chat_completion.json", "repeat=4")
+	res, err := Compare(context.Background(), []*Client{a, b}, []CompareCase{
+		{Prompt: "Say hello", Expected: "assist", Scorer: "contains"},
+		{Prompt: "Say hi", Expected: "nope", Scorer: "exact"},
+	}, CompareOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res) != 2 || res[0].Model != "openai/gpt-4o-mini" || res[1].Model != "openai/gpt-4o" {
+		t.Fatalf("%+v", res)
+	}
+	for _, r := range res {
+		if r.Runs != 2 || r.OK != 2 || len(r.Answers) != 2 || r.InputTokens != 38 || r.Score != 0.5 {
+			t.Errorf("%+v", r)
+		}
+		if r.Answers[0].Score != 1 || r.Answers[1].Score != 0 || r.Answers[0].Response.Text == "" {
+			t.Errorf("%+v", r.Answers)
+		}
+	}
+	if srv.count(t) != 4 {
+		t.Errorf("%d requests", srv.count(t))
+	}
+}

@@ -1,0 +1,29 @@
+"""llmkit: Python bindings for libllmkit, one API for chat, embeddings,
+images and speech across model providers.
+
+    import llmkit
+    with llmkit.Client("openai/gpt-4o-mini") as c:
+        print(c.chat("Explain RAG in one sentence.").text)
+
+The library is found through LLMKIT_LIBRARY, the install prefix or a build
+directory (see llmkit._loader). ``llmkit.raw`` is the generated ctypes layer.
+"""
+from . import _raw as raw
+from ._loader import MissingSymbolError
+from ._raw import EventType, Finish, Kind, Option, Role, Status
+from .client import (Cancel, ChatResponse, Client, EmbedResponse, Image, ImageResponse, Response, Segment,
+                     SpeechResponse, Stream, StreamEvent, ToolCall, TranscriptionResponse, Usage, options,
+                     providers, version)
+from .compare import ModelResult, Run, compare
+from .compare import available as compare_available
+from .errors import *  # noqa: F401,F403 - one exception class per status
+from .errors import ERRORS, LLMKitError, error_for
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Cancel", "ChatResponse", "compare_available", "Client", "EmbedResponse", "EventType", "Finish", "Image", "ImageResponse", "Kind",
+    "LLMKitError", "MissingSymbolError", "ModelResult", "Option", "Response", "Role", "Run", "Segment",
+    "SpeechResponse", "Status", "Stream", "StreamEvent", "ToolCall", "TranscriptionResponse", "Usage", "compare",
+    "error_for", "ERRORS", "options", "providers", "raw", "version",
+] + [c.__name__ for c in ERRORS.values()]

@@ -1,0 +1,689 @@
+"""The idiomatic Python layer over the generated raw layer (_raw.py)."""
+import ctypes
+import os
+import queue
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
+
+from . import _raw
+from .errors import LLMKitError, error_for
+
+Message = Union[Mapping[str, Any], Tuple[str, str]]
+Messages = Union[str, Sequence[Message]]
+
+_ROLES = {"system": _raw.LLMK_ROLE_SYSTEM, "user": _raw.LLMK_ROLE_USER, "assistant": _raw.LLMK_ROLE_ASSISTANT,
+          "tool": _raw.LLMK_ROLE_TOOL, "developer": _raw.LLMK_ROLE_DEVELOPER}
+
+
+def _b(s: Optional[str]) -> Optional[bytes]:
+    return None if s is None else s.encode("utf-8")
+
+
+def _s(b: Optional[bytes]) -> str:
+    return "" if b is None else b.decode("utf-8", errors="replace")
+
+
+def _s_or_none(b: Optional[bytes]) -> Optional[str]:
+    return None if b is None else b.decode("utf-8", errors="replace")
+
+
+def _check(status: int, detail_fn=None) -> None:
+    if status != _raw.LLMK_OK:
+        raise error_for(status, _s(detail_fn()) if detail_fn else "")
+
+
+# --------------------------------------------------------------------------
+# Results
+# --------------------------------------------------------------------------
+
+@dataclass
+class Usage:
+    """Token counts (None where the provider did not report them)."""
+    input: Optional[int] = None
+    output: Optional[int] = None
+    total: Optional[int] = None
+    cached_input: Optional[int] = None
+    reasoning: Optional[int] = None
+    cache_write: Optional[int] = None
+
+
+@dataclass
+class ToolCall:
+    """A tool call the model made; ``arguments`` is JSON text."""
+    id: str
+    name: str
+    arguments: str
+
+
+@dataclass
+class Response:
+    """What every request returns: the common fields of ``llmk_response``."""
+    model: str = ""
+    request_id: str = ""
+    http_status: int = 0
+    attempts: int = 0
+    usage: Usage = field(default_factory=Usage)
+    total_ms: Optional[float] = None
+    first_byte_ms: Optional[float] = None
+    first_token_ms: Optional[float] = None
+    raw: bytes = b""
+
+
+@dataclass
+class ChatResponse(Response):
+    """A chat answer."""
+    text: str = ""
+    reasoning: str = ""
+    finish: "_raw.Finish" = _raw.Finish.UNKNOWN
+    finish_reason: str = ""
+    tool_calls: List[ToolCall] = field(default_factory=list)
+    dropped: List[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass
+class EmbedResponse(Response):
+    """Embeddings, one vector per input, in input order."""
+    vectors: List[List[float]] = field(default_factory=list)
+
+
+@dataclass
+class Image:
+    """One generated image: its bytes, or its URL."""
+    data: Optional[bytes] = None
+    url: Optional[str] = None
+    revised_prompt: Optional[str] = None
+
+
+@dataclass
+class ImageResponse(Response):
+    images: List[Image] = field(default_factory=list)
+
+
+@dataclass
+class Segment:
+    start: float
+    end: float
+    text: str
+
+
+@dataclass
+class TranscriptionResponse(Response):
+    text: str = ""
+    duration: Optional[float] = None
+    segments: List[Segment] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass
+class SpeechResponse(Response):
+    audio: bytes = b""
+    mime: str = ""
+
+
+@dataclass
+class StreamEvent:
+    """One streaming event. ``type`` is an EventType; ``text`` the new fragment
+    (answer, reasoning or tool-call arguments); ``tool_index``/``tool_id``/
+    ``tool_name`` for tool-call fragments; ``usage`` for USAGE/DONE events."""
+    type: "_raw.EventType"
+    text: str = ""
+    tool_index: int = -1
+    tool_id: str = ""
+    tool_name: str = ""
+    usage: Optional[Usage] = None
+
+
+def _opt(v: int) -> Optional[int]:
+    return None if v < 0 else v
+
+
+def _optf(v: float) -> Optional[float]:
+    return None if v < 0 else v
+
+
+def _usage_of(get) -> Usage:
+    return Usage(input=_opt(get(_raw.LLMK_USAGE_INPUT)), output=_opt(get(_raw.LLMK_USAGE_OUTPUT)),
+                 total=_opt(get(_raw.LLMK_USAGE_TOTAL)), cached_input=_opt(get(_raw.LLMK_USAGE_CACHED_INPUT)),
+                 reasoning=_opt(get(_raw.LLMK_USAGE_REASONING)), cache_write=_opt(get(_raw.LLMK_USAGE_CACHE_WRITE)))
+
+
+def _fill_common(out: Response, r) -> None:
+    out.model = _s(_raw.llmk_response_model(r))
+    out.request_id = _s(_raw.llmk_response_request_id(r))
+    out.http_status = _raw.llmk_response_http_status(r)
+    out.attempts = _raw.llmk_response_attempts(r)
+    out.usage = _usage_of(lambda w: _raw.llmk_response_usage(r, w))
+    out.total_ms = _optf(_raw.llmk_response_timing(r, _raw.LLMK_TIMING_TOTAL_MS))
+    out.first_byte_ms = _optf(_raw.llmk_response_timing(r, _raw.LLMK_TIMING_FIRST_BYTE_MS))
+    out.first_token_ms = _optf(_raw.llmk_response_timing(r, _raw.LLMK_TIMING_FIRST_TOKEN_MS))
+    n = ctypes.c_size_t(0)
+    p = _raw.llmk_response_raw(r, ctypes.byref(n))
+    out.raw = ctypes.string_at(p, n.value) if p else b""
+
+
+def _bytes_at(ptr, n: int) -> bytes:
+    return ctypes.string_at(ptr, n) if ptr and n else b""
+
+
+def response_error(r) -> LLMKitError:
+    """The exception for a failed llmk_response (detail and provider fields attached)."""
+    ra = _raw.llmk_response_retry_after_ms(r)
+    return error_for(_raw.llmk_response_status(r), _s(_raw.llmk_response_error(r)),
+                     http_status=_raw.llmk_response_http_status(r),
+                     error_type=_s(_raw.llmk_response_error_type(r)), error_code=_s(_raw.llmk_response_error_code(r)),
+                     request_id=_s(_raw.llmk_response_request_id(r)), retry_after_ms=None if ra < 0 else ra)
+
+
+def convert_response(kind: int, r) -> Response:
+    """Copies everything out of an llmk_response into the Python result for its kind."""
+    if kind == _raw.LLMK_CHAT:
+        out: Response = ChatResponse()
+        out.text = _s(_raw.llmk_response_text(r))
+        out.reasoning = _s(_raw.llmk_response_reasoning(r))
+        out.finish = _raw.Finish(_raw.llmk_response_finish(r))
+        out.finish_reason = _s(_raw.llmk_response_finish_reason(r))
+        out.tool_calls = [ToolCall(_s(_raw.llmk_response_tool_call_id(r, i)), _s(_raw.llmk_response_tool_call_name(r, i)),
+                                   _s(_raw.llmk_response_tool_call_arguments(r, i)))
+                          for i in range(_raw.llmk_response_tool_call_count(r))]
+        d = _s(_raw.llmk_response_dropped(r))
+        out.dropped = d.split(",") if d else []
+    elif kind == _raw.LLMK_EMBED:
+        out = EmbedResponse()
+        dim = _raw.llmk_response_embedding_dim(r)
+        for i in range(_raw.llmk_response_embedding_count(r)):
+            p = _raw.llmk_response_embedding(r, i)
+            out.vectors.append(list(p[:dim]) if p else [])
+    elif kind == _raw.LLMK_IMAGE:
+        out = ImageResponse()
+        for i in range(_raw.llmk_response_image_count(r)):
+            n = ctypes.c_size_t(0)
+            p = _raw.llmk_response_image_data(r, i, ctypes.byref(n))
+            out.images.append(Image(data=_bytes_at(p, n.value) if p else None,
+                                    url=_s_or_none(_raw.llmk_response_image_url(r, i)),
+                                    revised_prompt=_s_or_none(_raw.llmk_response_image_revised_prompt(r, i))))
+    elif kind == _raw.LLMK_TRANSCRIBE:
+        out = TranscriptionResponse()
+        out.text = _s(_raw.llmk_response_text(r))
+        out.duration = _optf(_raw.llmk_response_duration(r))
+        out.segments = [Segment(_raw.llmk_response_segment_start(r, i), _raw.llmk_response_segment_end(r, i),
+                                _s(_raw.llmk_response_segment_text(r, i)))
+                        for i in range(_raw.llmk_response_segment_count(r))]
+    elif kind == _raw.LLMK_SPEECH:
+        out = SpeechResponse()
+        n = ctypes.c_size_t(0)
+        p = _raw.llmk_response_audio(r, ctypes.byref(n))
+        out.audio = _bytes_at(p, n.value)
+        out.mime = _s(_raw.llmk_response_audio_mime(r))
+    else:
+        out = Response()
+    _fill_common(out, r)
+    return out
+
+
+# --------------------------------------------------------------------------
+# Cancel flag
+# --------------------------------------------------------------------------
+
+class Cancel:
+    """A cancel flag: pass it to a request (``cancel=``) and call ``trigger()``
+    from any thread to stop it within about 100 ms (CancelledError)."""
+
+    def __init__(self) -> None:
+        p = ctypes.POINTER(_raw.llmk_cancel)()
+        _check(_raw.llmk_cancel_new(ctypes.byref(p)))
+        self._ptr = p
+
+    def trigger(self) -> None:
+        """Raises the flag (thread-safe)."""
+        if self._ptr:
+            _raw.llmk_cancel_trigger(self._ptr)
+
+    @property
+    def triggered(self) -> bool:
+        return bool(self._ptr) and _raw.llmk_cancel_triggered(self._ptr) == 1
+
+    def reset(self) -> None:
+        """Lowers the flag for the next request."""
+        if self._ptr:
+            _raw.llmk_cancel_reset(self._ptr)
+
+    def close(self) -> None:
+        """Frees the flag; no request may still use it."""
+        if self._ptr:
+            _raw.llmk_cancel_free(self._ptr)
+            self._ptr = None
+
+    def __enter__(self) -> "Cancel":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:  # interpreter shutdown
+            pass
+
+
+# --------------------------------------------------------------------------
+# Requests
+# --------------------------------------------------------------------------
+
+class _Request:
+    """An llmk_request being built; freed by close()."""
+
+    def __init__(self, kind: int) -> None:
+        p = ctypes.POINTER(_raw.llmk_request)()
+        _check(_raw.llmk_request_new(ctypes.byref(p), kind))
+        self.kind = kind
+        self.ptr = p
+
+    def close(self) -> None:
+        if self.ptr:
+            _raw.llmk_request_free(self.ptr)
+            self.ptr = None
+
+    def __enter__(self) -> "_Request":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _err(self) -> bytes:
+        return _raw.llmk_request_errmsg(self.ptr)
+
+    def set(self, name: str, value: Any) -> None:
+        """Sets a request option by its name in the option table ("temperature", ...)."""
+        if value is None:
+            return
+        opt = _raw.llmk_option_by_name(_b(name))
+        if opt == 0:
+            raise error_for(_raw.LLMK_E_UNKNOWN_OPTION, "unknown option %r" % name)
+        t = _raw.llmk_option_type(opt)
+        if name == "stop" and not isinstance(value, str):
+            for v in value:
+                _check(_raw.llmk_request_set_str(self.ptr, opt, _b(v)), self._err)
+            return
+        if t == _raw.LLMK_TYPE_STR:
+            st = _raw.llmk_request_set_str(self.ptr, opt, _b(str(value)))
+        elif t == _raw.LLMK_TYPE_I64:
+            st = _raw.llmk_request_set_i64(self.ptr, opt, int(value))
+        else:
+            st = _raw.llmk_request_set_f64(self.ptr, opt, float(value))
+        _check(st, self._err)
+
+    def options(self, opts: Mapping[str, Any]) -> None:
+        for k, v in opts.items():
+            self.set(k, v)
+
+    def messages(self, messages: Messages, system: Optional[str]) -> None:
+        if system is not None:
+            _check(_raw.llmk_request_add_message(self.ptr, _raw.LLMK_ROLE_SYSTEM, _b(system)), self._err)
+        if isinstance(messages, str):
+            messages = [{"role": "user", "content": messages}]
+        for m in messages:
+            if isinstance(m, tuple):
+                m = {"role": m[0], "content": m[1]}
+            self.message(m)
+
+    def message(self, m: Mapping[str, Any]) -> None:
+        role = m.get("role", "user")
+        content = m.get("content")
+        if role == "tool":
+            _check(_raw.llmk_request_add_tool_result(self.ptr, _b(m["tool_call_id"]), _b(content or "")), self._err)
+            return
+        if role not in _ROLES:
+            raise error_for(_raw.LLMK_E_INVALID_ARG, "unknown role %r" % role)
+        if content is None or isinstance(content, str):
+            _check(_raw.llmk_request_add_message(self.ptr, _ROLES[role], _b(content)), self._err)
+        else:
+            _check(_raw.llmk_request_add_message(self.ptr, _ROLES[role], None), self._err)
+            for part in content:
+                self.part(part)
+        for tc in m.get("tool_calls") or ():
+            fn = tc.get("function", tc)
+            _check(_raw.llmk_request_add_tool_call(self.ptr, _b(tc["id"]), _b(fn["name"]), _b(fn["arguments"])),
+                   self._err)
+
+    def part(self, part: Any) -> None:
+        if isinstance(part, str):
+            _check(_raw.llmk_request_add_text(self.ptr, _b(part)), self._err)
+        elif part.get("type") == "text":
+            _check(_raw.llmk_request_add_text(self.ptr, _b(part["text"])), self._err)
+        elif part.get("type") == "image_url":
+            iu = part["image_url"]
+            url, detail = (iu, None) if isinstance(iu, str) else (iu["url"], iu.get("detail"))
+            _check(_raw.llmk_request_add_image_url(self.ptr, _b(url), _b(detail)), self._err)
+        elif part.get("type") == "image":
+            data = bytes(part["data"])
+            _check(_raw.llmk_request_add_image_data(self.ptr, data, len(data), _b(part.get("mime", "image/png"))),
+                   self._err)
+        else:
+            raise error_for(_raw.LLMK_E_INVALID_ARG, "unknown content part %r" % (part,))
+
+    def tools(self, tools: Optional[Iterable[Mapping[str, Any]]]) -> None:
+        import json
+        for t in tools or ():
+            fn = t.get("function", t)
+            params = fn.get("parameters")
+            if params is not None and not isinstance(params, str):
+                params = json.dumps(params)
+            _check(_raw.llmk_request_add_tool(self.ptr, _b(fn["name"]), _b(fn.get("description")), _b(params)),
+                   self._err)
+
+
+# --------------------------------------------------------------------------
+# Client
+# --------------------------------------------------------------------------
+
+class Client:
+    """One configured endpoint: ``Client("provider/model", base_url=..., api_key=..., timeout=...)``.
+
+    The API key and base URL default to the provider's environment variables
+    (OPENAI_API_KEY, ...). ``timeout`` is in seconds (the whole request);
+    further client options go in ``options`` by their names in the option
+    table (``{"max_retries": 0, "connect_timeout_ms": 2000}``). A client may
+    be used from several threads at once. Use it as a context manager, or call
+    ``close()``; it is also freed when garbage-collected.
+    """
+
+    def __init__(self, model: str, *, base_url: Optional[str] = None, api_key: Optional[str] = None,
+                 timeout: Optional[float] = None, options: Optional[Mapping[str, Any]] = None) -> None:
+        p = ctypes.POINTER(_raw.llmk_client)()
+        st = _raw.llmk_client_new(ctypes.byref(p), _b(model))
+        if st != _raw.LLMK_OK:
+            raise error_for(st, "cannot create a client for %r: %s" % (model, _s(_raw.llmk_strerror(st))))
+        self._ptr = p
+        try:
+            if base_url is not None:
+                self.set_option("base_url", base_url)
+            if api_key is not None:
+                self.set_option("api_key", api_key)
+            if timeout is not None:
+                self.set_option("timeout_ms", int(round(timeout * 1000)))
+            for k, v in (options or {}).items():
+                self.set_option(k, v)
+        except BaseException:
+            self.close()
+            raise
+
+    # -- lifetime -----------------------------------------------------------
+
+    def close(self) -> None:
+        """Frees the client (wiping its key). No request may be in flight."""
+        if getattr(self, "_ptr", None):
+            _raw.llmk_client_free(self._ptr)
+            self._ptr = None
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:
+            pass
+
+    def _live(self):
+        if not self._ptr:
+            raise error_for(_raw.LLMK_E_INVALID_ARG, "client is closed")
+        return self._ptr
+
+    # -- configuration --------------------------------------------------------
+
+    def set_option(self, name: str, value: Any) -> None:
+        """Sets a client option by name (see OPTION_TABLE); None resets a string option."""
+        opt = _raw.llmk_option_by_name(_b(name))
+        if opt == 0:
+            raise error_for(_raw.LLMK_E_UNKNOWN_OPTION, "unknown option %r" % name)
+        t = _raw.llmk_option_type(opt)
+        p = self._live()
+        if t == _raw.LLMK_TYPE_STR:
+            st = _raw.llmk_client_set_str(p, opt, _b(None if value is None else str(value)))
+        elif t == _raw.LLMK_TYPE_I64:
+            st = _raw.llmk_client_set_i64(p, opt, int(value))
+        else:
+            st = _raw.llmk_client_set_f64(p, opt, float(value))
+        _check(st, lambda: _raw.llmk_client_errmsg(p))
+
+    @property
+    def provider(self) -> str:
+        return _s(_raw.llmk_client_provider(self._live()))
+
+    @property
+    def model(self) -> str:
+        return _s(_raw.llmk_client_model(self._live()))
+
+    @property
+    def base_url(self) -> str:
+        return _s(_raw.llmk_client_base_url(self._live()))
+
+    @property
+    def has_api_key(self) -> bool:
+        return _raw.llmk_client_has_api_key(self._live()) == 1
+
+    # -- sending --------------------------------------------------------------
+
+    def _send(self, req: _Request, cancel: Optional[Cancel]) -> Response:
+        if cancel is not None:
+            _check(_raw.llmk_request_set_cancel(req.ptr, cancel._ptr), req._err)
+        out = ctypes.POINTER(_raw.llmk_response)()
+        _raw.llmk_send(self._live(), req.ptr, ctypes.byref(out))
+        return self._finish(req.kind, out)
+
+    @staticmethod
+    def _finish(kind: int, out) -> Response:
+        if not out:
+            raise error_for(_raw.LLMK_E_NOMEM, "no response")
+        try:
+            if _raw.llmk_response_status(out) != _raw.LLMK_OK:
+                raise response_error(out)
+            return convert_response(kind, out)
+        finally:
+            _raw.llmk_response_free(out)
+
+    def _chat_request(self, messages: Messages, system, tools, options) -> _Request:
+        req = _Request(_raw.LLMK_CHAT)
+        try:
+            req.messages(messages, system)
+            req.tools(tools)
+            req.options(options)
+        except BaseException:
+            req.close()
+            raise
+        return req
+
+    def chat(self, messages: Messages, *, system: Optional[str] = None,
+             tools: Optional[Sequence[Mapping[str, Any]]] = None, cancel: Optional[Cancel] = None,
+             **options: Any) -> ChatResponse:
+        """Sends a chat request and returns the whole answer.
+
+        ``messages``: a string (one user message), or a list of
+        ``{"role": ..., "content": ...}`` dicts (content a string or a list of
+        parts ``{"type": "text", ...}`` / ``{"type": "image_url", ...}``) or
+        ``(role, text)`` tuples. ``tools``: OpenAI-style function tools.
+        Further keywords are request options by name: ``temperature=0.2``,
+        ``max_tokens=100``, ``stop=["\\n"]``, ``model="other-model"``...
+        Raises an LLMKitError subclass on failure.
+        """
+        with self._chat_request(messages, system, tools, options) as req:
+            return self._send(req, cancel)  # type: ignore[return-value]
+
+    def stream(self, messages: Messages, *, system: Optional[str] = None,
+               tools: Optional[Sequence[Mapping[str, Any]]] = None, cancel: Optional[Cancel] = None,
+               **options: Any) -> "Stream":
+        """Streams a chat answer: iterate the returned Stream for StreamEvents
+        (or ``stream.text()`` for text fragments only); ``stream.response`` is
+        the whole ChatResponse once the iteration ended. Leaving the iteration
+        early (``break``, ``close()``, the ``with`` block) cancels the request.
+        Arguments as for chat()."""
+        req = self._chat_request(messages, system, tools, options)
+        return Stream(self, req, cancel)
+
+    def embed(self, inputs: Union[str, Sequence[str]], *, cancel: Optional[Cancel] = None,
+              **options: Any) -> EmbedResponse:
+        """Embeds one text or several (one vector each, in order). Options:
+        ``dimensions``, ``embed_input_type``, ``model``..."""
+        with _Request(_raw.LLMK_EMBED) as req:
+            for t in [inputs] if isinstance(inputs, str) else inputs:
+                _check(_raw.llmk_request_add_input(req.ptr, _b(t)), req._err)
+            req.options(options)
+            return self._send(req, cancel)  # type: ignore[return-value]
+
+    def image(self, prompt: str, *, cancel: Optional[Cancel] = None, **options: Any) -> ImageResponse:
+        """Generates images from a prompt. Options: ``image_size``,
+        ``image_count``, ``image_quality``, ``image_response_format``..."""
+        with _Request(_raw.LLMK_IMAGE) as req:
+            req.set("prompt", prompt)
+            req.options(options)
+            return self._send(req, cancel)  # type: ignore[return-value]
+
+    def transcribe(self, audio: Union[bytes, str, "os.PathLike[str]"], *, filename: Optional[str] = None,
+                   mime: Optional[str] = None, cancel: Optional[Cancel] = None,
+                   **options: Any) -> TranscriptionResponse:
+        """Transcribes audio given as bytes or a file path. ``filename`` (sent
+        with the audio; its extension names the format) defaults to the path's
+        base name or "audio.wav". Options: ``language``, ``prompt``,
+        ``transcript_format``, ``temperature``..."""
+        if isinstance(audio, (bytes, bytearray, memoryview)):
+            data = bytes(audio)
+            filename = filename or "audio.wav"
+        else:
+            with open(audio, "rb") as f:
+                data = f.read()
+            filename = filename or os.path.basename(os.fspath(audio))
+        with _Request(_raw.LLMK_TRANSCRIBE) as req:
+            _check(_raw.llmk_request_set_audio(req.ptr, data, len(data), _b(filename), _b(mime)), req._err)
+            req.options(options)
+            return self._send(req, cancel)  # type: ignore[return-value]
+
+    def speak(self, text: str, *, voice: Optional[str] = None, format: Optional[str] = None,
+              cancel: Optional[Cancel] = None, **options: Any) -> SpeechResponse:
+        """Turns text into speech; ``format`` is the audio format (mp3, wav,
+        ...). Options: ``speed``, ``instructions``..."""
+        with _Request(_raw.LLMK_SPEECH) as req:
+            req.set("input", text)
+            req.set("voice", voice)
+            req.set("audio_format", format)
+            req.options(options)
+            return self._send(req, cancel)  # type: ignore[return-value]
+
+
+_END = object()
+
+
+class Stream:
+    """An answer being streamed (see Client.stream()). Iterating yields
+    StreamEvents as they arrive; the request runs on a helper thread and is
+    cancelled when the stream is closed before its end."""
+
+    def __init__(self, client: Client, req: _Request, cancel: Optional[Cancel]) -> None:
+        self._client = client
+        self._req = req
+        self._own_cancel = cancel is None
+        self._cancel = cancel or Cancel()
+        self._queue: "queue.Queue[Any]" = queue.Queue()
+        self._closed = False
+        self._result: Optional[BaseException] = None
+        self.response: Optional[ChatResponse] = None
+        _check(_raw.llmk_request_set_cancel(req.ptr, self._cancel._ptr), req._err)
+        self._cb = _raw.llmk_stream_fn(self._on_event)
+        self._thread = threading.Thread(target=self._run, name="llmkit-stream", daemon=True)
+        self._thread.start()
+
+    def _on_event(self, ev, user) -> int:
+        if self._closed:
+            return 1
+        t = _raw.llmk_event_type(ev)
+        n = _raw.llmk_event_text_len(ev)
+        p = _raw.llmk_event_text(ev)
+        e = StreamEvent(type=_raw.EventType(t) if t in _raw.EventType._value2member_map_ else t)
+        # Copy now: the event is valid only during this call.
+        e.text = ctypes.string_at(p, n).decode("utf-8", errors="replace") if p and n else ""
+        if t == _raw.LLMK_EVENT_TOOL_CALL:
+            e.tool_index = _raw.llmk_event_tool_index(ev)
+            e.tool_id = _s(_raw.llmk_event_tool_id(ev))
+            e.tool_name = _s(_raw.llmk_event_tool_name(ev))
+        elif t in (_raw.LLMK_EVENT_USAGE, _raw.LLMK_EVENT_DONE):
+            e.usage = _usage_of(lambda w: _raw.llmk_event_usage(ev, w))
+        self._queue.put(e)
+        return 0
+
+    def _run(self) -> None:
+        out = ctypes.POINTER(_raw.llmk_response)()
+        try:
+            _raw.llmk_stream(self._client._live(), self._req.ptr, self._cb, None, ctypes.byref(out))
+            self.response = Client._finish(_raw.LLMK_CHAT, out)  # type: ignore[assignment]
+        except BaseException as e:  # handed to the iterating thread
+            self._result = e
+        finally:
+            self._queue.put(_END)
+
+    def __iter__(self) -> Iterator[StreamEvent]:
+        try:
+            while True:
+                item = self._queue.get()
+                if item is _END:
+                    break
+                yield item
+            if self._result is not None and not self._closed:
+                raise self._result
+        finally:
+            self.close()
+
+    def text(self) -> Iterator[str]:
+        """Only the answer's text fragments."""
+        for e in self:
+            if e.type == _raw.LLMK_EVENT_TEXT and e.text:
+                yield e.text
+
+    def close(self) -> None:
+        """Stops the request if it still runs (it ends with CancelledError,
+        which close() swallows) and releases it."""
+        if self._req is None:
+            return
+        if self._thread.is_alive():
+            self._closed = True
+            self._cancel.trigger()
+        self._thread.join()
+        self._req.close()
+        self._req = None
+        if self._own_cancel:
+            self._cancel.close()
+
+    def __enter__(self) -> "Stream":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:
+            pass
+
+
+def version() -> str:
+    """Version of the loaded libllmkit, e.g. "0.1.0"."""
+    return _s(_raw.llmk_version())
+
+
+def providers() -> List[str]:
+    """Names of the providers the loaded library knows."""
+    return [_s(_raw.llmk_provider_name(i)) for i in range(_raw.llmk_provider_count())]
+
+
+def options() -> Dict[str, Tuple[int, str, str]]:
+    """Option table by name: {name: (id, scope, description)}."""
+    return {key: (oid, scope, doc) for _, oid, scope, key, doc in _raw.OPTION_TABLE}

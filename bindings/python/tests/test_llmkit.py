@@ -1,0 +1,326 @@
+"""The Python bindings against the real libllmkit and the loopback server."""
+import base64
+import ctypes
+import os
+import threading
+import time
+
+import pytest
+
+import llmkit
+from llmkit import _raw
+
+SPEECH = b"ID3\x04\x00\x00\x00\x00\x00\x00\xff\xfb\x90\x00binary\x00audio"
+PIXEL = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
+
+
+def test_raw_layer_loaded():
+    assert _raw.LIBRARY_VERSION_NUMBER == _raw.llmk_version_number()
+    assert _raw.LIBRARY_VERSION_NUMBER // 10000 == _raw.LLMK_VERSION_NUMBER // 10000
+    assert llmkit.version() == _raw.llmk_version().decode()
+    # Every function of the header is bound to the library with its types.
+    assert len(_raw.FUNCTIONS) > 100
+    for name in _raw.FUNCTIONS:
+        f = getattr(_raw, name)
+        assert _raw.has_symbol(name), name
+        assert isinstance(f, ctypes._CFuncPtr), name
+        assert f.argtypes is not None, name
+    # The tables agree with the library's own lookups.
+    for name, value, message in _raw.STATUS_TABLE:
+        assert _raw.llmk_status_name(value).decode() == "LLMK_" + name
+        assert _raw.llmk_strerror(value).decode() == message
+        assert getattr(_raw, "LLMK_" + name) == value
+    for name, oid, scope, key, doc in _raw.OPTION_TABLE:
+        assert _raw.llmk_option_by_name(key.encode()) == oid
+        assert llmkit.Option[name] == oid
+    assert "openai" in llmkit.providers()
+
+
+def test_missing_symbol_is_a_stub():
+    from llmkit._loader import bind
+    missing = []
+    f = bind(_raw._lib, missing, "llmk_no_such_function", ctypes.c_int32, [])
+    assert missing == ["llmk_no_such_function"]
+    with pytest.raises(llmkit.MissingSymbolError, match="llmk_no_such_function"):
+        f()
+
+
+def test_chat(server, client):
+    server.push(200, "openai/chat_completion.json", header="x-request-id:req_123")
+    r = client.chat([{"role": "user", "content": "Say hello"}], system="Be brief.", temperature=0.25, max_tokens=50,
+                    stop=["\n\n", "END"])
+    assert isinstance(r, llmkit.ChatResponse)
+    assert r.text == "Hello! How can I assist you today?"
+    assert str(r) == r.text
+    assert r.finish == llmkit.Finish.STOP and r.finish_reason == "stop"
+    assert r.model == "gpt-4.1-2025-04-14"
+    assert (r.usage.input, r.usage.output, r.usage.total) == (19, 10, 29)
+    assert r.usage.cached_input == 4 and r.usage.reasoning == 2
+    assert r.request_id == "req_123" and r.http_status == 200 and r.attempts == 1
+    assert r.total_ms is not None and r.total_ms >= 0
+    assert b'"chat.completion"' in r.raw
+    req = server.request(0)
+    assert req["method"] == "POST" and req["target"] == "/v1/chat/completions"
+    assert req["headers"]["Authorization"] == "Bearer sk-test-not-real"
+    body = req["json"]
+    assert body["model"] == "gpt-4o-mini"
+    assert body["messages"] == [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Say hello"}]
+    assert body["temperature"] == 0.25 and body.get("max_completion_tokens", body.get("max_tokens")) == 50 and body["stop"] == ["\n\n", "END"]
+
+
+def test_chat_string_and_tuples_and_tools(server, client):
+    server.push(200, "openai/chat_tool_calls.json")
+    tools = [{"type": "function", "function": {"name": "get_weather", "description": "Weather of a city",
+                                                 "parameters": {"type": "object", "properties": {}}}}]
+    r = client.chat([("user", "Weather?"), ("assistant", "Which city?"), ("user", "Paris")], tools=tools,
+                    model="gpt-4o")
+    assert r.finish == llmkit.Finish.TOOL_CALLS
+    assert r.tool_calls and r.tool_calls[0].name and r.tool_calls[0].arguments.startswith("{")
+    body = server.request(0)["json"]
+    assert body["model"] == "gpt-4o"
+    assert [m["role"] for m in body["messages"]] == ["user", "assistant", "user"]
+    assert body["tools"][0]["function"]["name"] == "get_weather"
+
+
+def test_stream(server, client):
+    server.push(200, "openai/chat_stream.sse", write_size=40)
+    events = []
+    with client.stream("Say hello", temperature=0) as s:
+        for e in s:
+            events.append(e)
+    text = "".join(e.text for e in events if e.type == llmkit.EventType.TEXT)
+    assert text == "Hello! How can I help? \u00e9\u6f22"
+    assert events[-1].type == llmkit.EventType.DONE
+    assert s.response is not None and s.response.text == text
+    assert s.response.finish == llmkit.Finish.STOP
+    assert server.request(0)["json"]["stream"] is True
+
+
+def test_stream_text_iterator(server, client):
+    server.push(200, "openai/chat_stream.sse")
+    s = client.stream("Say hello")
+    assert "".join(s.text()) == "Hello! How can I help? \u00e9\u6f22"
+
+
+def test_stream_error_inside_stream(server, client):
+    server.push(200, "openai/chat_stream_error.sse")
+    seen = []
+    with pytest.raises(llmkit.ServerError) as ei:
+        for t in client.stream("hi").text():
+            seen.append(t)
+    assert seen == ["Partial"]
+    assert "The server had an error" in ei.value.detail
+    assert ei.value.http_status == 200
+
+
+def test_embed(server, client):
+    server.push(200, "openai/embeddings.json")
+    r = client.embed(["first", "second"], model="text-embedding-3-small", dimensions=4)
+    assert isinstance(r, llmkit.EmbedResponse)
+    assert len(r.vectors) == 2
+    assert r.vectors[0] == pytest.approx([0.0023064255, -0.009327292, 0.015797347, -0.0077780345])
+    assert r.vectors[1] == [0.5, -0.25, 0.125, 1.0]
+    assert r.usage.input == 8
+    req = server.request(0)
+    assert req["target"] == "/v1/embeddings"
+    assert req["json"]["input"] == ["first", "second"] and req["json"]["dimensions"] == 4
+
+
+def test_image(server, client):
+    server.push(200, "openai/image_b64.json")
+    r = client.image("a red pixel", model="gpt-image-1", image_size="1024x1024")
+    assert r.images[0].data == PIXEL
+    assert r.images[0].revised_prompt == "A single red pixel on a white background."
+    assert server.request(0)["json"]["prompt"] == "a red pixel"
+    server.push(200, "openai/image_url.json")
+    r = client.image("an otter", model="dall-e-3")
+    assert [i.url for i in r.images] == ["https://example.invalid/images/a.png", "https://example.invalid/images/b.png"]
+    assert r.images[1].data is None
+
+
+def test_transcribe(server, client, tmp_path):
+    server.push(200, "openai/transcription.json")
+    r = client.transcribe(b"RIFF\x00\x00\x00\x00WAVEfmt ", model="whisper-1", language="en")
+    assert r.text.startswith("And so my fellow Americans")
+    req = server.request(0)
+    assert req["target"] == "/v1/audio/transcriptions"
+    assert req["headers"]["Content-Type"].startswith("multipart/form-data")
+    wav = tmp_path / "speech.wav"
+    wav.write_bytes(b"RIFF\x00\x00\x00\x00WAVEfmt ")
+    server.push(200, "openai/transcription_verbose.json")
+    r = client.transcribe(wav, model="whisper-1", transcript_format="verbose_json")
+    assert r.duration and r.duration > 0
+    assert r.segments and r.segments[0].end >= r.segments[0].start
+    assert 'filename="speech.wav"' in (server.request(1).get("body") or "")
+
+
+def test_speak(server, client):
+    server.push(200, "-", hex=SPEECH.hex(), type="audio/mpeg")
+    r = client.speak("Hello there", voice="alloy", format="mp3", model="gpt-4o-mini-tts", speed=1.25)
+    assert r.audio == SPEECH and r.mime == "audio/mpeg"
+    body = server.request(0)["json"]
+    assert body == {"model": "gpt-4o-mini-tts", "input": "Hello there", "voice": "alloy",
+                    "response_format": "mp3", "speed": 1.25}
+
+
+@pytest.mark.parametrize("status,file,headers,cls,code", [
+    (401, "openai/error_401.json", [], llmkit.AuthenticationError, llmkit.Status.E_AUTH),
+    (429, "openai/error_429.json", ["retry-after:20"], llmkit.RateLimitError, llmkit.Status.E_RATE_LIMITED),
+    (400, "openai/error_400_context.json", [], llmkit.ContextLengthError, llmkit.Status.E_CONTEXT_LENGTH),
+])
+def test_error_mapping(server, client, status, file, headers, cls, code):
+    server.push(status, file, header=headers)
+    with pytest.raises(cls) as ei:
+        client.chat("hi")
+    e = ei.value
+    assert isinstance(e, llmkit.LLMKitError)
+    assert e.status == code and e.status_name == "LLMK_" + code.name
+    assert e.http_status == status
+    assert str(status) in e.detail
+    assert "sk-test-not-real" not in str(e)
+    if status == 429:
+        assert e.retry_after_ms == 20000 and e.error_code == "rate_limit_exceeded"
+        assert "Rate limit reached" in e.detail
+
+
+def test_error_classes_cover_the_status_table():
+    for name, value, _ in _raw.STATUS_TABLE:
+        if value:
+            e = llmkit.error_for(value, "x")
+            assert type(e) is llmkit.ERRORS[value] and e.status == value and e.detail == "x"
+    assert isinstance(llmkit.error_for(6), TimeoutError)
+    assert isinstance(llmkit.error_for(5), ConnectionError)
+
+
+def test_configuration_errors(server, client):
+    with pytest.raises(llmkit.UnknownOptionError):
+        client.chat("hi", no_such_option=1)
+    with pytest.raises(llmkit.InvalidArgumentError) as ei:
+        client.embed("x", temperature=0.5)  # not an embed option
+    assert ei.value.detail  # the request's own message
+    with pytest.raises(llmkit.InvalidArgumentError) as ei:
+        client.set_option("temperature", 1.0)  # request scope, not client
+    assert ei.value.detail
+    with pytest.raises(llmkit.UnsupportedError):
+        llmkit.Client("no-such-provider/model")
+    assert server.count() == 0
+
+
+def test_transport_error():
+    with llmkit.Client("openai/m", base_url="http://127.0.0.1:1/v1", api_key="k", options={"max_retries": 0}) as c:
+        with pytest.raises(llmkit.TransportError) as ei:
+            c.chat("hi")
+        assert ei.value.http_status == 0
+
+
+def test_context_manager_and_close(server):
+    with llmkit.Client("openai/gpt-4o-mini", base_url=server.url, api_key="k") as c:
+        assert c.provider == "openai" and c.model == "gpt-4o-mini" and c.base_url == server.url
+        assert c.has_api_key
+    assert c._ptr is None
+    with pytest.raises(llmkit.InvalidArgumentError):
+        c.chat("hi")
+    c.close()  # twice is fine
+
+
+def test_cancel_from_another_thread(server, client):
+    server.push(200, "openai/chat_completion.json", delay_headers_ms=5000)
+    with llmkit.Cancel() as cancel:
+        threading.Timer(0.2, cancel.trigger).start()
+        t0 = time.monotonic()
+        with pytest.raises(llmkit.CancelledError):
+            client.chat("hi", cancel=cancel)
+        assert time.monotonic() - t0 < 2.0
+        assert cancel.triggered
+        cancel.reset()
+        assert not cancel.triggered
+
+
+def test_stream_closed_early_cancels(server, client):
+    # Slow stream: one 30-byte write every 100 ms (about 8.6 s in all).
+    server.push(200, "openai/chat_stream.sse", write_size=30, delay_ms=100)
+    s = client.stream("hi")
+    for e in s:
+        if e.type == llmkit.EventType.TEXT and e.text:
+            break
+    t0 = time.monotonic()
+    s.close()
+    assert time.monotonic() - t0 < 1.0
+    assert s.response is None
+
+
+def _rss_kb():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
+
+
+def test_memory_10000_requests(server, client):
+    n, warm = 10000, 300
+    server.push(200, "openai/chat_completion.json", repeat=n + warm)
+    for _ in range(warm):
+        client.chat("hi")
+    import gc
+    gc.collect()
+    before = _rss_kb()
+    served = 0
+    for i in range(n):
+        r = client.chat("hi")
+        assert r.text == "Hello! How can I assist you today?"
+        if i % 1000 == 999:
+            served += server.count()
+            server.reset()  # the server keeps every request; it is not what is measured
+            server.push(200, "openai/chat_completion.json", repeat=n - i)
+    gc.collect()
+    grown = _rss_kb() - before
+    assert served == n + warm
+    print("RSS %d KiB -> %d KiB over %d requests (growth %d KiB)" % (before, before + grown, n, grown))
+    assert grown <= 5 * 1024
+
+
+def test_installed_package_is_tested():
+    if os.environ.get("LLMKIT_EXPECT_INSTALLED"):
+        here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        assert not os.path.abspath(llmkit.__file__).startswith(here + os.sep), llmkit.__file__
+
+
+@pytest.mark.skipif(not llmkit.compare_available(), reason="the loaded libllmkit has no llmk_compare_new")
+def test_compare(server, client):
+    with llmkit.Client("openai/gpt-4o", base_url=server.url, api_key="k", options={"max_retries": 0}) as other:
+        server.push(200, "openai/chat_completion.json", repeat=4)
+        res = llmkit.compare([client, other], [{"prompt": "Say hello", "expected": "assist", "scorer": "contains"},
+                                               {"prompt": "Say hi", "expected": "nope", "scorer": "exact"}])
+    assert [r.model for r in res] == ["openai/gpt-4o-mini", "openai/gpt-4o"]
+    for r in res:
+        assert (r.runs, r.ok, r.input_tokens, r.output_tokens) == (2, 2, 38, 20)
+        assert r.score == pytest.approx(0.5)
+        assert r.latency_ms is not None and r.latency_ms >= 0
+        assert [(a.case, a.run, a.score) for a in r.answers] == [(0, 0, 1.0), (1, 0, 0.0)]
+        assert r.answers[0].response.text == "Hello! How can I assist you today?"
+    assert server.count() == 4
+
+
+def test_compare_availability_follows_the_library():
+    assert llmkit.compare_available() == hasattr(_raw._lib, "llmk_compare_new")
+    if not llmkit.compare_available():
+        with pytest.raises(llmkit.UnsupportedError, match="llmk_compare_new"):
+            llmkit.compare(["openai/x"], "hi")
+
+
+def test_one_client_from_several_threads(server, client):
+    server.push(200, "openai/chat_completion.json", repeat=200)
+    errors, texts = [], []
+
+    def work():
+        try:
+            for _ in range(50):
+                texts.append(client.chat("hi").text)
+        except Exception as e:  # reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and len(texts) == 200 and set(texts) == {"Hello! How can I assist you today?"}
+    assert server.count() == 200
