@@ -686,8 +686,18 @@ static void test_providers(void **state)
 	EXPECT_IN(o->out, "configured (OPENAI_API_KEY is set)");
 	EXPECT_IN(o->out, "no key (set ANTHROPIC_API_KEY)");
 	EXPECT_IN(o->out, "key set, no base URL (set AZURE_OPENAI_ENDPOINT)");
+	/* Bedrock: hosted (never probed), no key variable set here */
+	EXPECT_IN(o->out, "no key (set AWS_BEARER_TOKEN_BEDROCK)");
 	EXPECT_IN(o->out, "reachable at http://127.0.0.1:");
 	EXPECT_IN(o->out, "not reachable at http://127.0.0.1:1/v1");
+	cli_out_free(o);
+	{
+		const char *aws[] = {"AWS_ACCESS_KEY_ID=AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY=" CLI_KEY, NULL};
+		RUN(o, aws, "providers", "--no-probe");
+		EXPECT_CODE(o, 0);
+		EXPECT_IN(o->out, "configured (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are set)");
+		EXPECT_IN(o->out, "local server at http://127.0.0.1:11434 (not probed)");
+	}
 	cli_out_free(o);
 	RUN(o, env, "providers", "--format", "json");
 	EXPECT_CODE(o, 0);

@@ -150,6 +150,37 @@ static void kinds(const char *prov, char *out, size_t cap)
 	}
 }
 
+/* 1 when the URL's host is this machine (127.x.x.x, ::1, localhost). */
+static int is_loopback(const char *url)
+{
+	const char *h = url ? strstr(url, "://") : NULL;
+
+	if (!h)
+		return 0;
+	h += 3;
+	return !strncmp(h, "127.", 4) || !strncmp(h, "[::1]", 5) ||
+	       (!strncmp(h, "localhost", 9) && strchr(":/", h[9] ? h[9] : '/'));
+}
+
+/* Credentials other than the key variable that make a provider usable:
+ * "A and B" when both are set, else NULL. */
+static const char *other_credentials(const char *prov)
+{
+	static const struct {
+		const char *provider, *a, *b, *both;
+	} alt[] = {
+	    {"bedrock", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(alt) / sizeof(alt[0]); i++) {
+		const char *a = getenv(alt[i].a), *b = getenv(alt[i].b);
+		if (!strcmp(prov, alt[i].provider) && a && *a && b && *b)
+			return alt[i].both;
+	}
+	return NULL;
+}
+
 int cmd_providers(int argc, char **argv)
 {
 	static const char *head[] = {"provider", "serves", "key variable", "url variable", "status"};
@@ -188,7 +219,7 @@ int cmd_providers(int argc, char **argv)
 	for (i = 0; i < n; i++) {
 		const char *prov = llmk_provider_name(i), *kenv = llmk_provider_key_env(prov),
 		           *uenv = llmk_provider_url_env(prov), *url = llmk_provider_base_url(prov), *uv;
-		const char *color, *key = kenv ? getenv(kenv) : NULL;
+		const char *color, *key = kenv ? getenv(kenv) : NULL, *cred;
 		char serves[64], status[512];
 		int hosted = 0, ok = 0;
 		int32_t k;
@@ -198,6 +229,15 @@ int cmd_providers(int argc, char **argv)
 			int64_t caps = llmk_provider_capabilities(prov, k);
 			if (caps > 0 && (caps & LLMK_CAP_KEY_REQUIRED))
 				hosted = 1;
+		}
+		/* a service whose key is optional but whose home is not this machine
+		 * (Bedrock) is hosted too: never probed */
+		if (!is_loopback(url))
+			hosted = 1;
+		cred = kenv;
+		if (!(key && *key) && other_credentials(prov)) {
+			key = "set";
+			cred = other_credentials(prov);
 		}
 		uv = uenv ? getenv(uenv) : NULL;
 		if (uv && *uv)
@@ -212,7 +252,8 @@ int cmd_providers(int argc, char **argv)
 				snprintf(status, sizeof(status), "key set, no base URL (set %s)",
 				         uenv ? uenv : "--base-url");
 			} else if (ok)
-				snprintf(status, sizeof(status), "configured (%s is set)", kenv);
+				snprintf(status, sizeof(status), "configured (%s %s set)", cred,
+				         strstr(cred, " and ") ? "are" : "is");
 			else
 				snprintf(status, sizeof(status), "no key (set %s)", kenv ? kenv : "a key");
 		} else if (!url || !*url) {
