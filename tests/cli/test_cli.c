@@ -356,6 +356,38 @@ static void test_verbose(void **state)
 
 static void test_ctrl_c(void **state);
 
+/* --verbose twice (debug lines) with other providers' ways of sending the
+ * key (x-api-key, x-goog-api-key or ?key=): the key is still never printed
+ * (cli_run asserts it), and the failure is reported. */
+static void test_verbose_other_providers(void **state)
+{
+	cli_server *s = *state;
+	static const char *const providers[][3] = {
+	    {"gemini/gemini-2.0-flash", "GEMINI_API_KEY=", "GEMINI_BASE_URL="},
+	    {"anthropic/claude-3-5-haiku-latest", "ANTHROPIC_API_KEY=", "ANTHROPIC_BASE_URL="},
+	    {"cohere/command-r7b-12-2024", "COHERE_API_KEY=", "COHERE_BASE_URL="},
+	};
+	char key[128], url[160];
+	const char *env[] = {key, url, NULL};
+	size_t i;
+	cli_out *o;
+
+	for (i = 0; i < sizeof(providers) / sizeof(providers[0]); i++) {
+		snprintf(key, sizeof(key), "%s%s", providers[i][1], CLI_KEY);
+		snprintf(url, sizeof(url), "%s%s", providers[i][2], th_url(s->srv));
+		RUN(o, env, "-v", "-v", "--retries", "1", "--retry-delay-is-not-an-option");
+		EXPECT_CODE(o, 2);
+		cli_out_free(o);
+		RUN(o, env, "-v", "-v", "--retries", "0", "chat", "-m", providers[i][0], "hi");
+		/* the loopback server speaks OpenAI only: the answer is refused */
+		assert_true(o->code == 4 || o->code == 8 || o->code == 9);
+		EXPECT_IN(o->err, "[debug]");
+		EXPECT_IN(o->err, "llmkit chat: error: ");
+		cli_out_free(o);
+	}
+	assert_true(th_request_count(s->srv) >= 3);
+}
+
 /* ---- embed, image, transcribe, speak ------------------------------------------------ */
 
 static void test_embed(void **state)
@@ -921,6 +953,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test_setup_teardown(test_chat_refused_key, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_chat_server_error_and_timeout, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_verbose, cli_server_setup, cli_server_teardown),
+	    cmocka_unit_test_setup_teardown(test_verbose_other_providers, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_chat_picks_provider, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_ctrl_c, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_embed, cli_server_setup, cli_server_teardown),
