@@ -269,7 +269,7 @@ static int run(live *L, llmk_compare *cmp)
 		cli_cursor(1);
 	} else {
 		fill(L, cmp);
-		cli_table_print(&L->t, stdout, L->format, 0, 0);
+		cli_table_print(&L->t, stdout, L->format, L->format == FMT_TABLE && g_opt.color_out, 0);
 	}
 	rc = outcome(cmp, L->repeat);
 	if (rc == EXIT_INTERRUPTED)
