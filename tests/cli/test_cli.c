@@ -1,0 +1,981 @@
+/* The llmkit command-line tool, run as a program: every subcommand against
+ * the loopback server answering in OpenAI's wire format (tests/data/openai),
+ * checking stdout, stderr and the exit status, failures included (no key,
+ * server down, rate limited, refused key, server error, timeout, bad
+ * arguments). Every run also checks that the API key is never printed
+ * (cli_run.c). The terminal behaviour (streaming, live table, colour) is in
+ * test_cli_tty.c. */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli_run.h"
+#include "cli_server.h"
+#include "httpd.h"
+
+#define RUN(o, envv, ...)                                                                                              \
+	do {                                                                                                           \
+		const char *const args_[] = {__VA_ARGS__, NULL};                                                       \
+		cli_spec spec_ = {args_, envv, NULL, 0, NULL, NULL, 0};                                                \
+		o = cli_run(&spec_);                                                                                   \
+	} while (0)
+
+#define RUN_IN(o, envv, input, ...)                                                                                    \
+	do {                                                                                                           \
+		const char *const args_[] = {__VA_ARGS__, NULL};                                                       \
+		cli_spec spec_ = {args_, envv, input, 0, NULL, NULL, 0};                                               \
+		o = cli_run(&spec_);                                                                                   \
+	} while (0)
+
+#define EXPECT_CODE(o, want)                                                                                           \
+	do {                                                                                                           \
+		if ((o)->code != (want))                                                                               \
+			fail_msg("exit status %d, wanted %d\nstdout:\n%s\nstderr:\n%s", (o)->code, (want), (o)->out,   \
+			         (o)->err);                                                                            \
+	} while (0)
+
+#define EXPECT_IN(hay, needle)                                                                                         \
+	do {                                                                                                           \
+		if (!strstr((hay), (needle)))                                                                          \
+			fail_msg("'%s' not found in:\n%s", (needle), (hay));                                           \
+	} while (0)
+
+/* needle in a request body that may hold NUL bytes (multipart) */
+static int body_has(const th_request *rq, const char *needle)
+{
+	return rq && memmem(rq->body, rq->body_len, needle, strlen(needle)) != NULL;
+}
+
+/* ---- help and arguments -------------------------------------------------------- */
+
+static void test_help(void **state)
+{
+	static const char *const cmds[] = {"chat",    "embed", "image",  "transcribe", "speak",
+	                                   "compare", "eval",  "models", "providers"};
+	cli_out *o;
+	size_t i;
+	char want[64];
+
+	(void)state;
+	RUN(o, NULL, "--help");
+	EXPECT_CODE(o, 0);
+	EXPECT_IN(o->out, "usage: llmkit");
+	EXPECT_IN(o->out, "Exit status:");
+	EXPECT_IN(o->out, "130    interrupted");
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		EXPECT_IN(o->out, cmds[i]);
+	assert_int_equal(o->err_len, 0);
+	cli_out_free(o);
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		RUN(o, NULL, cmds[i], "--help");
+		EXPECT_CODE(o, 0);
+		snprintf(want, sizeof(want), "usage: llmkit %s", cmds[i]);
+		assert_true(!strncmp(o->out, want, strlen(want)));
+		assert_int_equal(o->err_len, 0);
+		cli_out_free(o);
+		RUN(o, NULL, cmds[i], "-h");
+		EXPECT_CODE(o, 0);
+		assert_true(!strncmp(o->out, want, strlen(want)));
+		cli_out_free(o);
+	}
+	RUN(o, NULL, "--version");
+	EXPECT_CODE(o, 0);
+	EXPECT_IN(o->out, "llmkit 0.1.0");
+	cli_out_free(o);
+}
+
+static void test_bad_arguments(void **state)
+{
+	cli_server *s = *state;
+	cli_out *o;
+
+	RUN(o, s->env, "--nope");
+	EXPECT_CODE(o, 2);
+	cli_out_free(o);
+	{
+		const char *const args[] = {NULL};
+		cli_spec spec = {args, s->env, NULL, 0, NULL, NULL, 0};
+		o = cli_run(&spec);
+		EXPECT_CODE(o, 2);
+		EXPECT_IN(o->err, "usage: llmkit");
+		cli_out_free(o);
+	}
+	RUN(o, s->env, "bogus");
+	EXPECT_CODE(o, 2);
+	EXPECT_IN(o->err, "'bogus' is not a command");
+	cli_out_free(o);
+	RUN(o, s->env, "chat", "-m", "openai/gpt-4o-mini", "--nope", "hi");
+	EXPECT_CODE(o, 2);
+	EXPECT_IN(o->err, "unknown option '--nope'");
+	EXPECT_IN(o->err, "llmkit chat --help");
+	cli_out_free(o);
+	RUN(o, s->env, "chat", "-m", "openai/gpt-4o-mini", "--temperature", "warm", "hi");
+	EXPECT_CODE(o, 2);
+	EXPECT_IN(o->err, "--temperature: 'warm' is not a number");
+	cli_out_free(o);
+	RUN(o, s->env, "chat", "-m", "openai/gpt-4o-mini", "--max-tokens");
+	EXPECT_CODE(o, 2);
+	EXPECT_IN(o->err, "needs a value");
+	cli_out_free(o);
+	RUN(o, s->env, "chat", "-m", "openai/gpt-4o-mini", "--set", "voice=alloy", "hi");
+	EXPECT_CODE(o, 2);
+	EXPECT_IN(o->err, "--set voice");
+	cli_out_free(o);
+	RUN(o, s->env, "chat", "-m", "openai/gpt-4o-mini", "--image", "photo.bmp", "hi");
+	EXPECT_CODE(o, 2);
+	EXPECT_IN(o->err, "photo.bmp");
+	cli_out_free(o);
+	RUN(o, s->env, "chat", "-m", "nosuchprovider/model", "hi");
+	EXPECT_CODE(o, 3);
+	EXPECT_IN(o->err, "unknown provider");
+	cli_out_free(o);
+	RUN(o, s->env, "compare", "hi");
+	EXPECT_CODE(o, 2);
+	EXPECT_IN(o->err, "no models");
+	cli_out_free(o);
+	RUN(o, s->env, "compare", "-m", "openai/a", "--format", "xml", "hi");
+	EXPECT_CODE(o, 2);
+	EXPECT_IN(o->err, "'xml' is not one of");
+	cli_out_free(o);
+	RUN(o, s->env, "compare", "-m", "openai/a", "--repeat", "0", "hi");
+	EXPECT_CODE(o, 2);
+	cli_out_free(o);
+	RUN(o, s->env, "image", "-m", "openai/gpt-image-1", "a cat");
+	EXPECT_CODE(o, 2);
+	EXPECT_IN(o->err, "-o FILE");
+	cli_out_free(o);
+	RUN(o, s->env, "transcribe", "-m", "openai/whisper-1", "/nonexistent/audio.wav");
+	EXPECT_CODE(o, 2);
+	EXPECT_IN(o->err, "/nonexistent/audio.wav: cannot be opened");
+	cli_out_free(o);
+	RUN(o, s->env, "eval", "-m", "openai/a", "/nonexistent/cases.jsonl");
+	EXPECT_CODE(o, 2);
+	EXPECT_IN(o->err, "cannot be opened");
+	cli_out_free(o);
+	RUN(o, s->env, "embed", "-m", "openai/text-embedding-3-small");
+	EXPECT_CODE(o, 2);
+	EXPECT_IN(o->err, "nothing to embed");
+	cli_out_free(o);
+	RUN(o, s->env, "models", "nosuchprovider");
+	EXPECT_CODE(o, 2);
+	cli_out_free(o);
+	/* nothing was sent for any of these */
+	assert_int_equal(th_request_count(s->srv), 0);
+}
+
+/* ---- chat ------------------------------------------------------------------------ */
+
+static void test_chat_stream(void **state)
+{
+	cli_server *s = *state;
+	const th_request *rq;
+	cli_out *o;
+
+	RUN(o, s->env, "chat", "-m", "openai/gpt-4o-mini", "Say", "hello");
+	EXPECT_CODE(o, 0);
+	assert_string_equal(o->out, "Hello! How can I help? \xc3\xa9\xe6\xbc\xa2\n");
+	assert_int_equal(o->err_len, 0); /* not a terminal, not verbose: no footer */
+	cli_out_free(o);
+	assert_int_equal(th_request_count(s->srv), 1);
+	rq = th_request_at(s->srv, 0);
+	assert_string_equal(rq->method, "POST");
+	assert_string_equal(rq->target, "/v1/chat/completions");
+	assert_string_equal(th_request_header(rq, "Authorization"), "Bearer " CLI_KEY);
+	EXPECT_IN((const char *)rq->body, "\"stream\":true");
+	EXPECT_IN((const char *)rq->body, "\"content\":\"Say hello\"");
+	EXPECT_IN((const char *)rq->body, "\"model\":\"gpt-4o-mini\"");
+}
+
+static void test_chat_options_and_stdin(void **state)
+{
+	cli_server *s = *state;
+	const th_request *rq;
+	json_t *j;
+	cli_out *o;
+
+	RUN_IN(o, s->env, "What is 2+2?\n", "chat", "-m", "openai/gpt-4o-mini", "--no-stream", "-s", "Be brief.",
+	       "--temperature", "0.5", "--max-tokens", "64", "--json", "--set", "seed=7");
+	EXPECT_CODE(o, 0);
+	assert_string_equal(o->out, "Hello! How can I assist you today?\n");
+	cli_out_free(o);
+	rq = th_request_at(s->srv, 0);
+	j = json_loads((const char *)rq->body, 0, NULL);
+	assert_non_null(j);
+	assert_string_equal(
+	    json_string_value(json_object_get(json_array_get(json_object_get(j, "messages"), 0), "role")), "system");
+	assert_string_equal(
+	    json_string_value(json_object_get(json_array_get(json_object_get(j, "messages"), 1), "content")),
+	    "What is 2+2?");
+	assert_true(fabs(json_number_value(json_object_get(j, "temperature")) - 0.5) < 1e-9);
+	assert_int_equal(json_integer_value(json_object_get(j, "max_tokens")) +
+	                     json_integer_value(json_object_get(j, "max_completion_tokens")),
+	                 64);
+	assert_int_equal(json_integer_value(json_object_get(j, "seed")), 7);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(j, "response_format"), "type")),
+	                    "json_object");
+	assert_null(json_object_get(j, "stream"));
+	json_decref(j);
+}
+
+static void test_chat_image_and_schema(void **state)
+{
+	cli_server *s = *state;
+	char img[64], schema[64];
+	const th_request *rq;
+	cli_out *o;
+	FILE *fp;
+
+	snprintf(img, sizeof(img), "%s/pixel.png", s->dir);
+	snprintf(schema, sizeof(schema), "%s/answer.json", s->dir);
+	fp = fopen(img, "wb");
+	fwrite("\x89PNG\r\n\x1a\n", 1, 8, fp);
+	fclose(fp);
+	fp = fopen(schema, "w");
+	fputs("{\"type\":\"object\",\"properties\":{\"n\":{\"type\":\"integer\"}}}", fp);
+	fclose(fp);
+	RUN(o, s->env, "chat", "-m", "openai/gpt-4o-mini", "--image", img, "--schema", schema, "What is this?");
+	EXPECT_CODE(o, 0);
+	cli_out_free(o);
+	rq = th_request_at(s->srv, 0);
+	EXPECT_IN((const char *)rq->body, "data:image/png;base64,iVBORw0KGgo=");
+	EXPECT_IN((const char *)rq->body, "\"json_schema\"");
+	EXPECT_IN((const char *)rq->body, "\"name\":\"answer\"");
+	unlink(img);
+	unlink(schema);
+}
+
+static void test_chat_no_key(void **state)
+{
+	cli_server *s = *state;
+	const char *const env[] = {s->url_env, NULL};
+	cli_out *o;
+
+	RUN(o, env, "chat", "-m", "openai/gpt-4o-mini", "hi");
+	EXPECT_CODE(o, 3);
+	EXPECT_IN(o->err, "no API key");
+	EXPECT_IN(o->err, "OPENAI_API_KEY");
+	assert_int_equal(o->out_len, 0);
+	cli_out_free(o);
+	assert_int_equal(th_request_count(s->srv), 0);
+}
+
+static void test_chat_server_down(void **state)
+{
+	cli_server *s = *state;
+	th_server *gone = th_start();
+	char url[96];
+	const char *env[] = {"OPENAI_API_KEY=" CLI_KEY, url, NULL};
+	cli_out *o;
+
+	snprintf(url, sizeof(url), "OPENAI_BASE_URL=%s/v1", th_url(gone));
+	th_stop(gone); /* nothing listens there any more */
+	(void)s;
+	RUN(o, env, "--retries", "0", "chat", "-m", "openai/gpt-4o-mini", "hi");
+	EXPECT_CODE(o, 5);
+	EXPECT_IN(o->err, "LLMK_E_TRANSPORT");
+	cli_out_free(o);
+}
+
+static void test_chat_rate_limited(void **state)
+{
+	cli_server *s = *state;
+	cli_out *o;
+
+	RUN(o, s->env, "chat", "--retries", "0", "-m", "openai/ratelimited", "hi");
+	EXPECT_CODE(o, 7);
+	EXPECT_IN(o->err, "Rate limit reached");
+	EXPECT_IN(o->err, "LLMK_E_RATE_LIMITED");
+	EXPECT_IN(o->err, "wait 20.0 s");
+	cli_out_free(o);
+}
+
+static void test_chat_refused_key(void **state)
+{
+	cli_server *s = *state;
+	cli_out *o;
+
+	RUN(o, s->env, "chat", "-m", "openai/badkey", "hi");
+	EXPECT_CODE(o, 4);
+	EXPECT_IN(o->err, "LLMK_E_AUTH");
+	EXPECT_IN(o->err, "Incorrect API key");
+	cli_out_free(o);
+}
+
+static void test_chat_server_error_and_timeout(void **state)
+{
+	cli_server *s = *state;
+	cli_out *o;
+
+	RUN(o, s->env, "chat", "--retries", "0", "-m", "openai/broken", "hi");
+	EXPECT_CODE(o, 9);
+	EXPECT_IN(o->err, "LLMK_E_SERVER");
+	cli_out_free(o);
+	RUN(o, s->env, "chat", "--retries", "0", "--timeout", "0.3", "-m", "openai/hang", "hi");
+	EXPECT_CODE(o, 6);
+	EXPECT_IN(o->err, "LLMK_E_TIMEOUT");
+	cli_out_free(o);
+	RUN(o, s->env, "chat", "--retries", "0", "-m", "openai/nosuchmodel", "hi");
+	EXPECT_CODE(o, 8);
+	EXPECT_IN(o->err, "does not exist");
+	cli_out_free(o);
+}
+
+static void test_verbose(void **state)
+{
+	cli_server *s = *state;
+	cli_out *o;
+
+	/* the first attempt fails with 500, the retry succeeds */
+	s->fail_first = 1;
+	RUN(o, s->env, "--verbose", "chat", "--retries", "1", "-m", "openai/gpt-4o-mini", "hi");
+	EXPECT_CODE(o, 0);
+	EXPECT_IN(o->out, "Hello!");
+	EXPECT_IN(o->err, "req_cli_"); /* request id */
+	EXPECT_IN(o->err, "HTTP 500");
+	EXPECT_IN(o->err, "retrying in");
+	EXPECT_IN(o->err, "HTTP 200");
+	EXPECT_IN(o->err, "2 attempt(s)");
+	EXPECT_IN(o->err, "ms total");
+	EXPECT_IN(o->err, "tokens"); /* the footer */
+	cli_out_free(o);
+	assert_int_equal(th_request_count(s->srv), 2);
+}
+
+static void test_ctrl_c(void **state);
+
+/* --verbose twice (debug lines) with other providers' ways of sending the
+ * key (x-api-key, x-goog-api-key or ?key=): the key is still never printed
+ * (cli_run asserts it), and the failure is reported. */
+static void test_verbose_other_providers(void **state)
+{
+	cli_server *s = *state;
+	static const char *const providers[][3] = {
+	    {"gemini/gemini-2.0-flash", "GEMINI_API_KEY=", "GEMINI_BASE_URL="},
+	    {"anthropic/claude-3-5-haiku-latest", "ANTHROPIC_API_KEY=", "ANTHROPIC_BASE_URL="},
+	    {"cohere/command-r7b-12-2024", "COHERE_API_KEY=", "COHERE_BASE_URL="},
+	};
+	char key[128], url[160];
+	const char *env[] = {key, url, NULL};
+	size_t i;
+	cli_out *o;
+
+	for (i = 0; i < sizeof(providers) / sizeof(providers[0]); i++) {
+		snprintf(key, sizeof(key), "%s%s", providers[i][1], CLI_KEY);
+		snprintf(url, sizeof(url), "%s%s", providers[i][2], th_url(s->srv));
+		RUN(o, env, "-v", "-v", "--retries", "1", "--retry-delay-is-not-an-option");
+		EXPECT_CODE(o, 2);
+		cli_out_free(o);
+		RUN(o, env, "-v", "-v", "--retries", "0", "chat", "-m", providers[i][0], "hi");
+		/* the loopback server speaks OpenAI only: the answer is refused */
+		assert_true(o->code == 4 || o->code == 8 || o->code == 9);
+		EXPECT_IN(o->err, "[debug]");
+		EXPECT_IN(o->err, "llmkit chat: error: ");
+		cli_out_free(o);
+	}
+	assert_true(th_request_count(s->srv) >= 3);
+}
+
+/* ---- embed, image, transcribe, speak ------------------------------------------------ */
+
+static void test_embed(void **state)
+{
+	cli_server *s = *state;
+	cli_out *o;
+	char want[64];
+	double a[4] = {0.0023064255, -0.009327292, 0.015797347, -0.0077780345}, b[4] = {0.5, -0.25, 0.125, 1.0};
+	double ab = 0, aa = 0, bb = 0;
+	float v[8];
+	size_t i;
+
+	RUN(o, s->env, "embed", "-m", "openai/text-embedding-3-small", "first text", "second text");
+	EXPECT_CODE(o, 0);
+	/* index 0 first, although the fixture lists it second */
+	assert_string_equal(o->out,
+	                    "[0.00230642548,-0.00932729244,0.0157973468,-0.00777803455]\n[0.5,-0.25,0.125,1]\n");
+	cli_out_free(o);
+	EXPECT_IN((const char *)th_request_at(s->srv, 0)->body, "\"input\":[\"first text\",\"second text\"]");
+	assert_string_equal(th_request_at(s->srv, 0)->target, "/v1/embeddings");
+
+	for (i = 0; i < 4; i++)
+		ab += (double)(float)a[i] * (float)b[i], aa += (double)(float)a[i] * (float)a[i],
+		    bb += (double)(float)b[i] * (float)b[i];
+	snprintf(want, sizeof(want), "%.6f\n", ab / (sqrt(aa) * sqrt(bb)));
+	RUN_IN(o, s->env, "first text\n\nsecond text\n", "embed", "-m", "openai/text-embedding-3-small",
+	       "--similarity");
+	EXPECT_CODE(o, 0);
+	assert_string_equal(o->out, want);
+	cli_out_free(o);
+
+	RUN(o, s->env, "embed", "-m", "openai/text-embedding-3-small", "--format", "binary", "x", "y");
+	EXPECT_CODE(o, 0);
+	assert_int_equal(o->out_len, sizeof(v));
+	memcpy(v, o->out, sizeof(v));
+	for (i = 0; i < 4; i++) {
+		assert_true(v[i] == (float)a[i]);
+		assert_true(v[4 + i] == (float)b[i]);
+	}
+	cli_out_free(o);
+}
+
+static void test_image(void **state)
+{
+	cli_server *s = *state;
+	char path[96], line[128];
+	unsigned char png[16];
+	cli_out *o;
+	FILE *fp;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/cat.png", s->dir);
+	RUN(o, s->env, "image", "-m", "openai/gpt-image-1", "-o", path, "--size", "1024x1024", "a", "red", "pixel");
+	EXPECT_CODE(o, 0);
+	snprintf(line, sizeof(line), "%s\n", path);
+	assert_string_equal(o->out, line);
+	cli_out_free(o);
+	fp = fopen(path, "rb");
+	assert_non_null(fp);
+	n = fread(png, 1, sizeof(png), fp);
+	fclose(fp);
+	assert_true(n >= 8 && !memcmp(png, "\x89PNG\r\n\x1a\n", 8));
+	unlink(path);
+	assert_string_equal(th_request_at(s->srv, 0)->target, "/v1/images/generations");
+	EXPECT_IN((const char *)th_request_at(s->srv, 0)->body, "\"prompt\":\"a red pixel\"");
+	EXPECT_IN((const char *)th_request_at(s->srv, 0)->body, "\"size\":\"1024x1024\"");
+
+	/* an image by URL: the URL is printed, nothing is written */
+	RUN(o, s->env, "image", "-m", "openai/dall-e-3", "-o", path, "a cat");
+	EXPECT_CODE(o, 0);
+	assert_true(!strncmp(o->out, "https://", 8));
+	EXPECT_IN(o->err, "came as a URL");
+	assert_int_equal(access(path, F_OK), -1);
+	cli_out_free(o);
+
+	/* the output cannot be written: the image is not lost silently */
+	RUN(o, s->env, "image", "-m", "openai/gpt-image-1", "-o", "/nonexistent/dir/cat.png", "a cat");
+	EXPECT_CODE(o, 1);
+	EXPECT_IN(o->err, "cannot be written");
+	cli_out_free(o);
+}
+
+static void test_transcribe(void **state)
+{
+	cli_server *s = *state;
+	char path[96];
+	cli_out *o;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/speech.wav", s->dir);
+	fp = fopen(path, "wb");
+	fwrite("RIFF\x24\0\0\0WAVEfmt ", 1, 16, fp);
+	fclose(fp);
+	RUN(o, s->env, "transcribe", "-m", "openai/whisper-1", "--language", "en", path);
+	EXPECT_CODE(o, 0);
+	assert_string_equal(o->out,
+	                    "And so my fellow Americans, ask not what your country can do for you, ask what you "
+	                    "can do for your country.\n");
+	cli_out_free(o);
+	assert_string_equal(th_request_at(s->srv, 0)->target, "/v1/audio/transcriptions");
+	assert_true(body_has(th_request_at(s->srv, 0), "filename=\"speech.wav\""));
+	assert_true(body_has(th_request_at(s->srv, 0), "name=\"language\"\r\n\r\nen\r\n"));
+
+	RUN(o, s->env, "transcribe", "-m", "openai/whisper-1", "--timestamps", path);
+	EXPECT_CODE(o, 0);
+	EXPECT_IN(o->out, "[   0.00 -->");
+	EXPECT_IN(o->out, "] And so my fellow Americans");
+	cli_out_free(o);
+	unlink(path);
+}
+
+static void test_speak(void **state)
+{
+	cli_server *s = *state;
+	char path[96], line[128], got[64];
+	cli_out *o;
+	FILE *fp;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/hello.wav", s->dir);
+	RUN(o, s->env, "speak", "-m", "openai/gpt-4o-mini-tts", "-o", path, "--voice", "coral", "Hello", "there");
+	EXPECT_CODE(o, 0);
+	snprintf(line, sizeof(line), "%s\n", path);
+	assert_string_equal(o->out, line);
+	cli_out_free(o);
+	fp = fopen(path, "rb");
+	assert_non_null(fp);
+	n = fread(got, 1, sizeof(got), fp);
+	fclose(fp);
+	assert_int_equal(n, sizeof(CLI_AUDIO) - 1);
+	assert_memory_equal(got, CLI_AUDIO, n);
+	unlink(path);
+	assert_string_equal(th_request_at(s->srv, 0)->target, "/v1/audio/speech");
+	EXPECT_IN((const char *)th_request_at(s->srv, 0)->body, "\"input\":\"Hello there\"");
+	EXPECT_IN((const char *)th_request_at(s->srv, 0)->body, "\"voice\":\"coral\"");
+	EXPECT_IN((const char *)th_request_at(s->srv, 0)->body, "\"response_format\":\"wav\"");
+
+	RUN(o, s->env, "speak", "-m", "openai/gpt-4o-mini-tts", "-o", "-", "Hello");
+	EXPECT_CODE(o, 0);
+	assert_int_equal(o->out_len, sizeof(CLI_AUDIO) - 1);
+	assert_memory_equal(o->out, CLI_AUDIO, o->out_len);
+	cli_out_free(o);
+}
+
+/* ---- compare and eval ---------------------------------------------------------------- */
+
+static void test_compare_table(void **state)
+{
+	cli_server *s = *state;
+	cli_out *o;
+
+	RUN(o, s->env, "compare", "-m", "openai/gpt-4", "-m", "openai/gpt-5-mini", "-r", "2", "Say hello");
+	EXPECT_CODE(o, 0);
+	/* the table on stdout: header, one row per model, no escape sequences */
+	EXPECT_IN(o->out, "model");
+	EXPECT_IN(o->out, "latency");
+	EXPECT_IN(o->out, "ttft");
+	EXPECT_IN(o->out, "openai/gpt-4 ");
+	EXPECT_IN(o->out, "openai/gpt-5-mini");
+	EXPECT_IN(o->out, "24/10");     /* 2 runs x 12 in / 5 out tokens */
+	EXPECT_IN(o->out, "$0.001320"); /* gpt-4: 2 x (12 x $30 + 5 x $60) / 1M */
+	EXPECT_IN(o->out, "Hello! How can I help?");
+	assert_null(strchr(o->out, '\033'));
+	assert_null(strchr(o->err, '\033'));
+	/* a plain line per finished run on stderr */
+	EXPECT_IN(o->err, "openai/gpt-4 run 1: ok in");
+	EXPECT_IN(o->err, "openai/gpt-5-mini run 2: ok in");
+	EXPECT_IN(o->err, "(4/4)");
+	cli_out_free(o);
+	assert_int_equal(th_request_count(s->srv), 4);
+}
+
+static void test_compare_failures(void **state)
+{
+	cli_server *s = *state;
+	const char *const nokey[] = {s->url_env, NULL};
+	cli_out *o;
+
+	RUN(o, s->env, "compare", "--retries", "0", "-m", "openai/gpt-4", "-m", "openai/ratelimited", "hi");
+	EXPECT_CODE(o, 10);
+	EXPECT_IN(o->out, "RATE_LIMITED");
+	EXPECT_IN(o->out, "Rate limit reached");
+	EXPECT_IN(o->out, "ok");
+	cli_out_free(o);
+	/* every run failed the same way: that class */
+	RUN(o, s->env, "compare", "--retries", "0", "-m", "openai/ratelimited", "-m", "openai/ratelimited", "hi");
+	EXPECT_CODE(o, 7);
+	cli_out_free(o);
+	/* no key: the table says so, the exit status is the configuration one */
+	th_reset(s->srv);
+	RUN(o, nokey, "compare", "-m", "openai/gpt-4", "hi");
+	EXPECT_CODE(o, 3);
+	EXPECT_IN(o->out, "AUTH");
+	EXPECT_IN(o->out, "no API key");
+	cli_out_free(o);
+	assert_int_equal(th_request_count(s->srv), 0);
+}
+
+static void test_compare_formats(void **state)
+{
+	cli_server *s = *state;
+	json_error_t jerr;
+	json_t *j, *row;
+	cli_out *o;
+
+	RUN(o, s->env, "compare", "--format", "json", "-m", "openai/gpt-4", "-m", "openai/gpt-5-mini", "hi");
+	EXPECT_CODE(o, 0);
+	j = json_loads(o->out, 0, &jerr);
+	if (!j)
+		fail_msg("not JSON (%s):\n%s", jerr.text, o->out);
+	assert_int_equal(json_array_size(j), 2);
+	row = json_array_get(j, 0);
+	assert_string_equal(json_string_value(json_object_get(row, "model")), "openai/gpt-4");
+	assert_string_equal(json_string_value(json_object_get(row, "status")), "ok");
+	assert_int_equal((int)json_number_value(json_object_get(row, "runs")), 1);
+	assert_int_equal((int)json_number_value(json_object_get(row, "input_tokens")), 12);
+	assert_int_equal((int)json_number_value(json_object_get(row, "output_tokens")), 5);
+	assert_true(fabs(json_number_value(json_object_get(row, "cost_usd")) - 0.00066) < 1e-9);
+	assert_true(json_number_value(json_object_get(row, "latency_ms")) >= 0);
+	assert_true(json_is_number(json_object_get(row, "ttft_ms")));
+	assert_string_equal(json_string_value(json_object_get(row, "answer")),
+	                    "Hello! How can I help? \xc3\xa9\xe6\xbc\xa2");
+	json_decref(j);
+	cli_out_free(o);
+
+	RUN(o, s->env, "compare", "--format", "csv", "--no-stream", "-m", "openai/gpt-4", "hi, there");
+	EXPECT_CODE(o, 0);
+	assert_true(!strncmp(o->out,
+	                     "model,status,runs,ok,latency_ms,ttft_ms,tokens_per_s,input_tokens,output_tokens,"
+	                     "cost_usd,answer\r\nopenai/gpt-4,ok,1,1,",
+	                     110));
+	EXPECT_IN(o->out, ",,"); /* no time to first token without streaming */
+	EXPECT_IN(o->out, ",19,10,0.00117,Hello! How can I assist you today?\r\n");
+	cli_out_free(o);
+
+	RUN(o, s->env, "compare", "--format", "markdown", "-m", "openai/gpt-4", "hi");
+	EXPECT_CODE(o, 0);
+	EXPECT_IN(o->out, "| model | status |");
+	EXPECT_IN(o->out, "| --- | --- | ---: |");
+	EXPECT_IN(o->out, "| openai/gpt-4 | ok |");
+	cli_out_free(o);
+}
+
+static void test_eval(void **state)
+{
+	cli_server *s = *state;
+	char path[96];
+	json_t *j, *row;
+	cli_out *o;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/cases.jsonl", s->dir);
+	fp = fopen(path, "w");
+	fputs("# two cases: the canned answer contains \"assist\", not \"Paris\"\n"
+	      "{\"prompt\": \"Greet me\", \"expected\": \"assist\"}\n"
+	      "\n"
+	      "{\"prompt\": \"Capital of France?\", \"expected\": \"Paris\", \"scorer\": \"contains\"}\n",
+	      fp);
+	fclose(fp);
+	RUN(o, s->env, "eval", "-m", "openai/gpt-4", "-m", "openai/gpt-5-mini", "--format", "json", path);
+	EXPECT_CODE(o, 0);
+	j = json_loads(o->out, 0, NULL);
+	assert_non_null(j);
+	assert_int_equal(json_array_size(j), 2);
+	row = json_array_get(j, 1);
+	assert_string_equal(json_string_value(json_object_get(row, "model")), "openai/gpt-5-mini");
+	assert_true(fabs(json_number_value(json_object_get(row, "score")) - 0.5) < 1e-9);
+	assert_int_equal((int)json_number_value(json_object_get(row, "runs")), 2);
+	assert_int_equal((int)json_number_value(json_object_get(row, "ok")), 2);
+	json_decref(j);
+	cli_out_free(o);
+	assert_int_equal(th_request_count(s->srv), 4);
+
+	RUN(o, s->env, "eval", "-m", "openai/gpt-4", path);
+	EXPECT_CODE(o, 0);
+	EXPECT_IN(o->out, "score");
+	EXPECT_IN(o->out, "0.50");
+	cli_out_free(o);
+
+	/* a broken dataset names the line */
+	fp = fopen(path, "w");
+	fputs("{\"prompt\": \"ok\"}\n{\"prompt\": 42}\n", fp);
+	fclose(fp);
+	RUN(o, s->env, "eval", "-m", "openai/gpt-4", path);
+	EXPECT_CODE(o, 2);
+	EXPECT_IN(o->err, "line 2");
+	cli_out_free(o);
+	unlink(path);
+}
+
+/* ---- models and providers --------------------------------------------------------------- */
+
+static void test_models(void **state)
+{
+	cli_out *o;
+
+	(void)state;
+	RUN(o, NULL, "models", "openai");
+	EXPECT_CODE(o, 0);
+	EXPECT_IN(o->out, "openai/gpt-4 ");
+	EXPECT_IN(o->out, "8192");
+	EXPECT_IN(o->out, "  30  ");
+	EXPECT_IN(o->out, "prices in USD per million tokens as of 20");
+	assert_null(strstr(o->out, "anthropic/"));
+	cli_out_free(o);
+	RUN(o, NULL, "models", "--format", "csv");
+	EXPECT_CODE(o, 0);
+	assert_true(!strncmp(o->out, "model,context_tokens,max_output_tokens,input_usd_per_mtok,", 57));
+	EXPECT_IN(o->out, "\r\nopenai/gpt-4,8192,8192,30,,60\r\n");
+	EXPECT_IN(o->out, "anthropic/");
+	cli_out_free(o);
+}
+
+static void test_providers(void **state)
+{
+	cli_server *s = *state;
+	char llama[96];
+	const char *env[] = {"OPENAI_API_KEY=" CLI_KEY, llama, "LMSTUDIO_BASE_URL=http://127.0.0.1:1/v1",
+	                     "AZURE_OPENAI_API_KEY=" CLI_KEY, NULL};
+	json_t *j, *row;
+	size_t i;
+	int seen = 0;
+	cli_out *o;
+
+	snprintf(llama, sizeof(llama), "LLAMACPP_BASE_URL=%s/v1", th_url(s->srv));
+	RUN(o, env, "providers");
+	EXPECT_CODE(o, 0);
+	EXPECT_IN(o->out, "configured (OPENAI_API_KEY is set)");
+	EXPECT_IN(o->out, "no key (set ANTHROPIC_API_KEY)");
+	EXPECT_IN(o->out, "key set, no base URL (set AZURE_OPENAI_ENDPOINT)");
+	/* Bedrock: hosted (never probed), no key variable set here */
+	EXPECT_IN(o->out, "no key (set AWS_BEARER_TOKEN_BEDROCK)");
+	EXPECT_IN(o->out, "reachable at http://127.0.0.1:");
+	EXPECT_IN(o->out, "not reachable at http://127.0.0.1:1/v1");
+	cli_out_free(o);
+	{
+		const char *aws[] = {"AWS_ACCESS_KEY_ID=AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY=" CLI_KEY, NULL};
+		RUN(o, aws, "providers", "--no-probe");
+		EXPECT_CODE(o, 0);
+		EXPECT_IN(o->out, "configured (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are set)");
+		EXPECT_IN(o->out, "local server at http://127.0.0.1:11434 (not probed)");
+	}
+	cli_out_free(o);
+	RUN(o, env, "providers", "--format", "json");
+	EXPECT_CODE(o, 0);
+	j = json_loads(o->out, 0, NULL);
+	assert_non_null(j);
+	for (i = 0; i < json_array_size(j); i++) {
+		row = json_array_get(j, i);
+		if (!strcmp(json_string_value(json_object_get(row, "provider")), "llamacpp")) {
+			assert_string_equal(json_string_value(json_object_get(row, "ready")), "yes");
+			assert_string_equal(json_string_value(json_object_get(row, "hosted")), "no");
+			seen++;
+		}
+		if (!strcmp(json_string_value(json_object_get(row, "provider")), "openai")) {
+			assert_string_equal(json_string_value(json_object_get(row, "ready")), "yes");
+			assert_string_equal(json_string_value(json_object_get(row, "key_env")), "OPENAI_API_KEY");
+			seen++;
+		}
+	}
+	assert_int_equal(seen, 2);
+	json_decref(j);
+	cli_out_free(o);
+	/* probing is a TCP connection only: no HTTP request reached the server */
+	assert_int_equal(th_request_count(s->srv), 0);
+}
+
+/* chat without -m: the first provider configured, else a local server,
+ * else what was tried. */
+static void test_chat_picks_provider(void **state)
+{
+	cli_server *s = *state;
+	char llama[96];
+	const char *local[] = {llama, "LLAMACPP_API_KEY=" CLI_KEY, "OLLAMA_HOST=http://127.0.0.1:1", NULL};
+	const char *none[] = {"LLAMACPP_BASE_URL=http://127.0.0.1:1/v1", "OLLAMA_HOST=http://127.0.0.1:1", NULL};
+	cli_out *o;
+
+	RUN(o, s->env, "chat", "hi");
+	EXPECT_CODE(o, 0);
+	EXPECT_IN((const char *)th_request_at(s->srv, 0)->body, "\"model\":\"gpt-4o-mini\"");
+	cli_out_free(o);
+	th_reset(s->srv);
+	snprintf(llama, sizeof(llama), "LLAMACPP_BASE_URL=%s/v1", th_url(s->srv));
+	RUN(o, local, "chat", "hi");
+	EXPECT_CODE(o, 0);
+	EXPECT_IN(o->out, "Hello!");
+	assert_int_equal(th_request_count(s->srv), 1);
+	cli_out_free(o);
+	RUN(o, none, "chat", "hi");
+	EXPECT_CODE(o, 3);
+	EXPECT_IN(o->err, "no model provider is reachable");
+	EXPECT_IN(o->err, "none of OPENAI_API_KEY");
+	EXPECT_IN(o->err, "llamacpp/default at http://127.0.0.1:1/v1: nothing listening");
+	EXPECT_IN(o->err, "ollama/llama3.2 at http://127.0.0.1:1");
+	cli_out_free(o);
+}
+
+/* Ctrl-C in the middle of a streamed answer: what arrived stays printed,
+ * the request is cancelled, the exit status says interrupted. */
+static int interrupt_after_text(const cli_out *so_far, pid_t pid, int alive, void *user)
+{
+	(void)user;
+	if (alive && strstr(so_far->out, "Hello")) {
+		kill(pid, SIGINT);
+		return 1;
+	}
+	return 0;
+}
+
+static void test_ctrl_c(void **state)
+{
+	cli_server *s = *state;
+	const char *const args[] = {"chat", "-m", "openai/slowtext", "hi", NULL};
+	cli_spec spec = {args, s->env, NULL, 0, interrupt_after_text, NULL, 0};
+	cli_out *o = cli_run(&spec);
+
+	EXPECT_CODE(o, 130);
+	EXPECT_IN(o->out, "Hello");
+	assert_null(strstr(o->out, "help?")); /* the rest never came */
+	EXPECT_IN(o->err, "interrupted");
+	cli_out_free(o);
+}
+
+/* Redirected, the answer is written byte for byte, control characters
+ * included: only a terminal gets them filtered (test_cli_tty.c). */
+static void test_raw_when_redirected(void **state)
+{
+	cli_server *s = *state;
+	cli_out *o;
+
+	RUN(o, s->env, "chat", "--no-stream", "-m", "openai/escapes", "hi");
+	EXPECT_CODE(o, 0);
+	assert_string_equal(o->out, "Hi \033]52;c;ZXZpbA==\007there \033[31mred\r\xc2\x9b"
+	                            "2J end\n");
+	cli_out_free(o);
+}
+
+/* The failure classes hold for the other subcommands too. */
+static void test_media_failures(void **state)
+{
+	cli_server *s = *state;
+	const char *const nokey[] = {s->url_env, NULL};
+	const char *const wrongkey[] = {"OPENAI_API_KEY=sk-wrong-key-000", s->url_env, NULL};
+	th_server *gone = th_start();
+	char down_url[96], path[96], audio[96];
+	const char *const down[] = {s->env[0], down_url, NULL};
+	cli_out *o;
+	FILE *fp;
+
+	snprintf(down_url, sizeof(down_url), "OPENAI_BASE_URL=%s/v1", th_url(gone));
+	th_stop(gone);
+	snprintf(path, sizeof(path), "%s/out.bin", s->dir);
+	snprintf(audio, sizeof(audio), "%s/a.mp3", s->dir);
+	fp = fopen(audio, "wb");
+	fputs("ID3", fp);
+	fclose(fp);
+
+	RUN(o, nokey, "embed", "-m", "openai/text-embedding-3-small", "x");
+	EXPECT_CODE(o, 3);
+	EXPECT_IN(o->err, "OPENAI_API_KEY");
+	cli_out_free(o);
+	RUN(o, down, "--retries", "0", "image", "-m", "openai/gpt-image-1", "-o", path, "a cat");
+	EXPECT_CODE(o, 5);
+	cli_out_free(o);
+	RUN(o, s->env, "--retries", "0", "speak", "-m", "openai/ratelimited", "-o", path, "hi");
+	EXPECT_CODE(o, 7);
+	EXPECT_IN(o->err, "Rate limit reached");
+	cli_out_free(o);
+	RUN(o, wrongkey, "transcribe", "-m", "openai/whisper-1", audio);
+	EXPECT_CODE(o, 4);
+	EXPECT_IN(o->err, "Incorrect API key");
+	cli_out_free(o);
+	RUN(o, s->env, "--retries", "0", "embed", "-m", "openai/broken", "x");
+	EXPECT_CODE(o, 9);
+	cli_out_free(o);
+	assert_int_equal(access(path, F_OK), -1); /* nothing written on failure */
+	unlink(audio);
+}
+
+/* Ctrl-C during compare: the requests in flight are cancelled at once (the
+ * "hang" model would take 5 s), the table shows what finished. */
+typedef struct interrupt_at {
+	const char *err_text; /* send SIGINT once stderr holds this */
+	double sent_ms;
+} interrupt_at;
+
+static double mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
+}
+
+static int interrupt_on_stderr(const cli_out *so_far, pid_t pid, int alive, void *user)
+{
+	interrupt_at *w = user;
+
+	if (alive && strstr(so_far->err, w->err_text)) {
+		kill(pid, SIGINT);
+		w->sent_ms = mono_ms();
+		return 1;
+	}
+	return 0;
+}
+
+static void test_compare_ctrl_c(void **state)
+{
+	cli_server *s = *state;
+	const char *const args[] = {"compare", "--retries", "0", "-m", "openai/gpt-4", "-m", "openai/hang", "hi", NULL};
+	interrupt_at w = {"openai/gpt-4: ok in", 0};
+	cli_spec spec = {args, s->env, NULL, 0, interrupt_on_stderr, &w, 0};
+	cli_out *o = cli_run(&spec);
+	double after = mono_ms() - w.sent_ms;
+
+	EXPECT_CODE(o, 130);
+	assert_true(w.sent_ms > 0);
+	if (after > 3000)
+		fail_msg("llmkit took %.0f ms to stop after Ctrl-C", after);
+	EXPECT_IN(o->out, "openai/gpt-4 ");
+	EXPECT_IN(o->out, "CANCELLED");
+	EXPECT_IN(o->err, "interrupted");
+	cli_out_free(o);
+}
+
+/* Ctrl-C during eval ends the process at once. */
+static void test_eval_ctrl_c(void **state)
+{
+	cli_server *s = *state;
+	char path[96];
+	const char *const args[] = {"eval", "-m", "openai/hang", path, NULL};
+	interrupt_at w = {"run(s) in all", 0};
+	cli_spec spec = {args, s->env, NULL, 0, interrupt_on_stderr, &w, 0};
+	cli_out *o;
+	double after;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/cases.jsonl", s->dir);
+	fp = fopen(path, "w");
+	fputs("{\"prompt\": \"hi\", \"expected\": \"hello\"}\n", fp);
+	fclose(fp);
+	o = cli_run(&spec);
+	after = mono_ms() - w.sent_ms;
+	EXPECT_CODE(o, 130);
+	if (after > 3000)
+		fail_msg("llmkit took %.0f ms to stop after Ctrl-C", after);
+	EXPECT_IN(o->err, "interrupted");
+	cli_out_free(o);
+	unlink(path);
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_help),
+	    cmocka_unit_test_setup_teardown(test_bad_arguments, cli_server_setup, cli_server_teardown),
+	    cmocka_unit_test_setup_teardown(test_chat_stream, cli_server_setup, cli_server_teardown),
+	    cmocka_unit_test_setup_teardown(test_raw_when_redirected, cli_server_setup, cli_server_teardown),
+	    cmocka_unit_test_setup_teardown(test_chat_options_and_stdin, cli_server_setup, cli_server_teardown),
+	    cmocka_unit_test_setup_teardown(test_chat_image_and_schema, cli_server_setup, cli_server_teardown),
+	    cmocka_unit_test_setup_teardown(test_chat_no_key, cli_server_setup, cli_server_teardown),
+	    cmocka_unit_test_setup_teardown(test_chat_server_down, cli_server_setup, cli_server_teardown),
+	    cmocka_unit_test_setup_teardown(test_chat_rate_limited, cli_server_setup, cli_server_teardown),
+	    cmocka_unit_test_setup_teardown(test_chat_refused_key, cli_server_setup, cli_server_teardown),
+	    cmocka_unit_test_setup_teardown(test_chat_server_error_and_timeout, cli_server_setup, cli_server_teardown),
+	    cmocka_unit_test_setup_teardown(test_verbose, cli_server_setup, cli_server_teardown),
+	    cmocka_unit_test_setup_teardown(test_verbose_other_providers, cli_server_setup, cli_server_teardown),
+	    cmocka_unit_test_setup_teardown(test_chat_picks_provider, cli_server_setup, cli_server_teardown),
+	    cmocka_unit_test_setup_teardown(test_ctrl_c, cli_server_setup, cli_server_teardown),
+	    cmocka_unit_test_setup_teardown(test_embed, cli_server_setup, cli_server_teardown),
+	    cmocka_unit_test_setup_teardown(test_image, cli_server_setup, cli_server_teardown),
+	    cmocka_unit_test_setup_teardown(test_transcribe, cli_server_setup, cli_server_teardown),
+	    cmocka_unit_test_setup_teardown(test_speak, cli_server_setup, cli_server_teardown),
+	    cmocka_unit_test_setup_teardown(test_media_failures, cli_server_setup, cli_server_teardown),
+	    cmocka_unit_test_setup_teardown(test_compare_table, cli_server_setup, cli_server_teardown),
+	    cmocka_unit_test_setup_teardown(test_compare_failures, cli_server_setup, cli_server_teardown),
+	    cmocka_unit_test_setup_teardown(test_compare_formats, cli_server_setup, cli_server_teardown),
+	    cmocka_unit_test_setup_teardown(test_eval, cli_server_setup, cli_server_teardown),
+	    cmocka_unit_test_setup_teardown(test_compare_ctrl_c, cli_server_setup, cli_server_teardown),
+	    cmocka_unit_test_setup_teardown(test_eval_ctrl_c, cli_server_setup, cli_server_teardown),
+	    cmocka_unit_test(test_models),
+	    cmocka_unit_test_setup_teardown(test_providers, cli_server_setup, cli_server_teardown),
+	};
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: %s path/to/llmkit\n", argv[0]);
+		return 2;
+	}
+	cli_binary = argv[1];
+	cli_secret = CLI_KEY;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
