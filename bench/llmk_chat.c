@@ -189,33 +189,30 @@ static int run_stream(const char *base)
 
 /* ---- in-process stream: a transport that writes a prepared body ------- */
 
+/* The stream is prepared once (like jansson_sse's events), so the timed
+ * part is the library's work only. ev_off[i] is where event i starts. */
 typedef struct feed {
 	size_t nchunks, step;
+	char *body;
+	size_t body_len, *ev_off;
 } feed;
 
 static int32_t feed_send(llmk_exchange *ex, void *user)
 {
 	feed *f = user;
 	size_t len, off, i, k = bench_sse_count(f->nchunks, 1);
-	static char *body;
-	static size_t body_len;
-	char ev[512];
 
 	llmk_exchange_set_status(ex, 200);
 	llmk_exchange_add_header(ex, "Content-Type", "text/event-stream");
 	if (!f->step) {
-		for (i = 0; i < k; i++) {
-			len = bench_sse_event(ev, sizeof(ev), i == k - 1 ? f->nchunks + 3 : i, f->nchunks, 1);
-			if (llmk_exchange_write(ex, (const uint8_t *)ev, len))
+		for (i = 0; i < k; i++)
+			if (llmk_exchange_write(ex, (const uint8_t *)f->body + f->ev_off[i], f->ev_off[i + 1] - f->ev_off[i]))
 				return LLMK_E_CANCELLED;
-		}
 		return LLMK_OK;
 	}
-	if (!body)
-		body = bench_sse_body(f->nchunks, 1, &body_len);
-	for (off = 0; off < body_len; off += f->step) {
-		len = body_len - off < f->step ? body_len - off : f->step;
-		if (llmk_exchange_write(ex, (const uint8_t *)body + off, len))
+	for (off = 0; off < f->body_len; off += f->step) {
+		len = f->body_len - off < f->step ? f->body_len - off : f->step;
+		if (llmk_exchange_write(ex, (const uint8_t *)f->body + off, len))
 			return LLMK_E_CANCELLED;
 	}
 	return LLMK_OK;
@@ -226,11 +223,20 @@ static int run_memstream(size_t nchunks, size_t step, size_t reps)
 	llmk_client *c = make_client("http://127.0.0.1:9/v1");
 	llmk_request *r = make_request();
 	llmk_transport t;
-	feed f = {nchunks, step};
+	feed f = {nchunks, step, NULL, 0, NULL};
 	counts k = {0};
 	double t0, c0;
-	size_t i;
+	size_t i, nev = bench_sse_count(nchunks, 1);
 	char name[64];
+
+	f.body = bench_sse_body(nchunks, 1, &f.body_len);
+	f.ev_off = calloc(nev + 1, sizeof(size_t));
+	if (!f.body || !f.ev_off)
+		return 1;
+	for (i = 0; i < nev; i++) { /* every event ends with a blank line */
+		const char *e = strstr(f.body + f.ev_off[i], "\n\n");
+		f.ev_off[i + 1] = (size_t)(e + 2 - f.body);
+	}
 
 	llmk_transport_init(&t);
 	t.send = feed_send;
@@ -251,6 +257,8 @@ static int run_memstream(size_t nchunks, size_t step, size_t reps)
 	bench_report(name, reps * wire_events(nchunks), bench_now_us() - t0, bench_cpu_us() - c0, NULL, 0);
 	llmk_request_free(r);
 	llmk_client_free(c);
+	free(f.body);
+	free(f.ev_off);
 	return 0;
 }
 

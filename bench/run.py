@@ -162,7 +162,8 @@ class Bench:
             self.ratio_row("1. overhead, %s" % label, "p50 latency llmk ÷ raw", lat)
             fl = [l["p50_us"] / r["p50_us"] for l, r in zip(res[("llmk", pin)], res[("floor", pin)])]
             self.ratio_row("5. floor, %s" % label, "p50 latency llmk ÷ plain socket", fl)
-        self.seq_llmk_rps = self.med([x["per_s"] for x in res[("llmk", "diff")]])
+        self.seq_llmk = {label: {k: self.med([x[k] for x in res[("llmk", pin)]]) for k in ("per_s", "cpu_us_per")}
+                         for pin, label in (("same", "same core"), ("diff", "different cores"))}
 
     # ---- callgrind --------------------------------------------------------
 
@@ -174,7 +175,8 @@ class Bench:
                 out = f.name
             try:
                 p = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out] + cmd_for_n(n),
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ENV, timeout=900)
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=900,
+                                   env=dict(ENV, BENCH_NO_PERCENTILES="1"))
                 if p.returncode:
                     raise SystemExit("bench: callgrind failed: %s" % p.stderr.decode()[-1500:])
                 with open(out) as f:
@@ -197,13 +199,14 @@ class Bench:
             "floor": self.instructions(lambda n: [self.exe("sock_floor"), str(self.port), str(n), "5"], n1, n2,
                                        lambda n: n),
         }
-        ev = lambda reps: reps * (self.args.chunks + 4)
+        chunks = min(self.args.chunks, 2000)  # per-event cost is linear; keeps valgrind short
+        ev = lambda reps: reps * (chunks + 4)
         ir["llmk_stream"] = self.instructions(
-            lambda reps: [self.exe("llmk_chat"), "memstream", str(self.args.chunks), "0", str(reps)], 1, 3, ev)
+            lambda reps: [self.exe("llmk_chat"), "memstream", str(chunks), "0", str(reps)], 1, 3, ev)
         ir["jansson_sse"] = self.instructions(
-            lambda reps: [self.exe("jansson_sse"), str(self.args.chunks), str(reps)], 1, 3, ev)
+            lambda reps: [self.exe("jansson_sse"), str(chunks), str(reps)], 1, 3, ev)
         ir["llmk_stream_1byte"] = self.instructions(
-            lambda reps: [self.exe("llmk_chat"), "memstream", str(self.args.chunks), "1", str(reps)], 1, 3, ev)
+            lambda reps: [self.exe("llmk_chat"), "memstream", str(chunks), "1", str(reps)], 1, 3, ev)
         self.raw["callgrind"] = ir
         for k, label in (("floor", "plain socket"), ("raw", "raw libcurl+jansson"), ("llmk", "libllmkit llmk_send")):
             self.row("1. callgrind", label, "%.0f instructions/request" % ir[k])
@@ -222,29 +225,35 @@ class Bench:
         a = self.args
         n = a.chunks
         log("3. streaming (%d chunks x %d repeats)" % (n, a.repeat))
-        res = {"jansson": [], "mem0": [], "mem1": [], "net0": [], "net1": []}
+        res = {"jansson": [], "mem0": [], "mem1": [], "net0": [], "net1": [], "raw0": [], "raw1": []}
         base = lambda w: "http://127.0.0.1:%d/n%d/w%d/v1" % (self.port, n, w)
         for _ in range(a.repeat):
             res["jansson"].append(self.run([self.exe("jansson_sse"), str(n), "3"], OTHER_CPU)[0])
             res["mem0"].append(self.run([self.exe("llmk_chat"), "memstream", str(n), "0", "3"], OTHER_CPU)[0])
             res["mem1"].append(self.run([self.exe("llmk_chat"), "memstream", str(n), "1", "3"], OTHER_CPU)[0])
+            res["raw0"].append(self.run([self.exe("raw_curl"), "--stream", base(0)], OTHER_CPU)[0])
             res["net0"].append(self.run([self.exe("llmk_chat"), "stream", base(0)], OTHER_CPU)[0])
         for _ in range(max(1, a.repeat // 2)):
+            res["raw1"].append(self.run([self.exe("raw_curl"), "--stream", base(1)], OTHER_CPU)[0])
             res["net1"].append(self.run([self.exe("llmk_chat"), "stream", base(1)], OTHER_CPU)[0])
         self.raw["streaming"] = res
         labels = {"jansson": "jansson alone (parse each chunk's JSON)",
                   "mem0": "llmk_stream in-process, one event per write",
                   "mem1": "llmk_stream in-process, 1 byte per write",
-                  "net0": "llmk_stream over loopback, whole writes",
-                  "net1": "llmk_stream over loopback, 1 byte per send()"}
-        for k in ("jansson", "mem0", "mem1", "net0", "net1"):
+                  "raw0": "raw libcurl+jansson SSE client, loopback, whole writes",
+                  "net0": "llmk_stream, loopback, whole writes",
+                  "raw1": "raw libcurl+jansson SSE client, loopback, 1 byte per send()",
+                  "net1": "llmk_stream, loopback, 1 byte per send()"}
+        for k in ("jansson", "mem0", "mem1", "raw0", "net0", "raw1", "net1"):
             v = [x["cpu_us_per"] for x in res[k]]
             self.row("3. streaming", labels[k], "CPU %.2f µs/event %s" % (self.med(v), self.spread(v, "%.2f")))
         pair = lambda x, y: [p["cpu_us_per"] / q["cpu_us_per"] for p, q in zip(res[x], res[y])]
-        self.ratio_row("3. streaming", "CPU/event llmk (in-process) ÷ jansson", pair("mem0", "jansson"), 1.2)
-        self.ratio_row("3. streaming", "CPU/event llmk (loopback) ÷ jansson", pair("net0", "jansson"), 1.2)
+        self.ratio_row("3. streaming", "CPU/event llmk (in-process) ÷ jansson alone", pair("mem0", "jansson"), 1.2)
+        self.ratio_row("3. streaming", "CPU/event llmk (loopback) ÷ jansson alone", pair("net0", "jansson"), 1.2)
+        self.ratio_row("3. streaming", "CPU/event llmk ÷ raw SSE client (loopback)", pair("net0", "raw0"))
         self.ratio_row("3. streaming", "CPU/event 1-byte ÷ whole events (in-process)", pair("mem1", "mem0"), 2)
-        self.ratio_row("3. streaming", "CPU/event 1-byte ÷ whole (loopback)", pair("net1", "net0"), 2)
+        self.ratio_row("3. streaming", "CPU/event 1-byte ÷ whole (loopback; syscalls)", pair("net1", "net0"))
+        self.ratio_row("3. streaming", "CPU/event 1-byte: llmk ÷ raw SSE client (loopback)", pair("net1", "raw1"))
 
     # ---- multi --------------------------------------------------------------
 
@@ -300,8 +309,13 @@ class Bench:
         self.raw["python_versions"] = vers
         log("2. Python SDKs (openai %s, litellm %s)" % tuple(vers[:2]))
         script = os.path.join(BENCH, "py_bench.py")
-        res = {"openai_sync": [], "openai_async": [], "litellm": [], "litellm_async": []}
+        res = {"openai_sync": [], "openai_async": [], "litellm": [], "litellm_async": [], "openai_sync_same": [],
+               "litellm_same": []}
         for _ in range(a.py_repeat):
+            res["openai_sync_same"].append(self.run([py, script, "openai_sync", self.base, str(a.py_requests)],
+                                                    SERVER_CPU)[0])
+            res["litellm_same"].append(self.run([py, script, "litellm", self.base, str(a.py_requests // 3)],
+                                                SERVER_CPU)[0])
             res["openai_sync"].append(self.run([py, script, "openai_sync", self.base, str(a.py_requests)],
                                                OTHER_CPU)[0])
             res["openai_async"].append(self.run([py, script, "openai_async", self.base, str(a.py_requests * 2),
@@ -311,7 +325,9 @@ class Bench:
             res["litellm_async"].append(self.run([py, script, "litellm_async", self.base, str(a.py_requests),
                                                   "64"], OTHER_CPU)[0])
         self.raw["python"] = res
-        labels = {"openai_sync": "openai %s OpenAI (sequential)" % vers[0],
+        labels = {"openai_sync_same": "openai %s OpenAI (sequential, same core)" % vers[0],
+                  "litellm_same": "litellm %s completion (sequential, same core)" % vers[1],
+                  "openai_sync": "openai %s OpenAI (sequential)" % vers[0],
                   "openai_async": "openai %s AsyncOpenAI (64 in flight)" % vers[0],
                   "litellm": "litellm %s completion (sequential)" % vers[1],
                   "litellm_async": "litellm %s acompletion (64 in flight)" % vers[1]}
@@ -320,12 +336,20 @@ class Bench:
             cpu = [x["cpu_us_per"] for x in res[key]]
             self.row("2. vs Python", labels[key], "%.0f req/s %s, CPU %.0f µs/req" %
                      (self.med(rps), self.spread(rps, "%.0f"), self.med(cpu)))
-        sync = self.med([x["per_s"] for x in res["openai_sync"]])
-        lite = self.med([x["per_s"] for x in res["litellm"]])
-        asy = self.med([x["per_s"] for x in res["openai_async"]])
-        self.ratio_row("2. vs Python", "sequential req/s llmk_send ÷ openai sync", [self.seq_llmk_rps / sync], 10,
-                       True)
-        self.ratio_row("2. vs Python", "sequential req/s llmk_send ÷ litellm", [self.seq_llmk_rps / lite], 30, True)
+        rps = lambda k: self.med([x["per_s"] for x in res[k]])
+        cpu = lambda k: self.med([x["cpu_us_per"] for x in res[k]])
+        for pin, sync, lite in (("same core", "openai_sync_same", "litellm_same"),
+                                ("different cores", "openai_sync", "litellm")):
+            llmk = self.seq_llmk[pin]
+            self.ratio_row("2. vs Python", "sequential req/s llmk_send ÷ openai sync, %s" % pin,
+                           [llmk["per_s"] / rps(sync)], 10, True)
+            self.ratio_row("2. vs Python", "sequential req/s llmk_send ÷ litellm, %s" % pin,
+                           [llmk["per_s"] / rps(lite)], 30, True)
+            self.ratio_row("2. vs Python", "CPU/request openai sync ÷ llmk_send, %s" % pin,
+                           [cpu(sync) / llmk["cpu_us_per"]])
+            self.ratio_row("2. vs Python", "CPU/request litellm ÷ llmk_send, %s" % pin,
+                           [cpu(lite) / llmk["cpu_us_per"]])
+        asy = rps("openai_async")
         self.ratio_row("2. vs Python", "64-in-flight req/s %s ÷ AsyncOpenAI" % self.multi_label,
                        [self.multi_rps / asy], 10, True)
 
