@@ -301,7 +301,11 @@ class Bench:
 
     def python(self):
         a = self.args
-        py = self.venv()
+        try:
+            py = self.venv()
+        except (subprocess.CalledProcessError, OSError) as e:
+            self.row("2. vs Python", "openai / litellm from PyPI", "skipped: could not install (%s)" % e)
+            return
         self.py = py
         vers = subprocess.run([py, "-c", "import openai, importlib.metadata as m; print(openai.__version__, "
                                "m.version('litellm'), m.version('httpx'))"], capture_output=True, env=ENV,
@@ -358,7 +362,9 @@ class Bench:
     def footprint(self):
         log("4. footprint")
         so = [f for f in os.listdir(self.bdir) if re.match(r"libllmkit\.so\.\d+\.\d+\.\d+$", f)]
-        if so:
+        if so and not shutil.which("strip"):
+            self.row("4. footprint", "libllmkit.so stripped", "skipped (no strip)")
+        elif so:
             with tempfile.TemporaryDirectory() as d:
                 out = os.path.join(d, "lib.so")
                 subprocess.check_call(["strip", "--strip-unneeded", "-o", out, os.path.join(self.bdir, so[0])])
