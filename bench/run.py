@@ -1,0 +1,498 @@
+"""bench/run.py - libllmkit's benchmark, one command (bench/run; docs/PERFORMANCE.md).
+
+Builds the bench programs in their own release build directory (build-bench/),
+starts bench/server.c on 127.0.0.1, and measures in one run, repeated and
+interleaved so that the ratios compare runs made under the same load:
+  1. per-request overhead: llmk_send vs raw libcurl+jansson, client and
+     server on the same core and on different cores; callgrind instructions
+  2. the openai Python SDK (sync, async) and litellm, from a venv it creates
+  3. streaming: cost per SSE event vs jansson alone; 1-byte writes vs whole events
+  4. footprint: stripped .so, peak RSS, start to first response vs import openai
+  5. the loopback floor (plain socket client)
+  and 64 requests in flight on one thread: raw curl multi vs llmk_multi.
+Prints a table and writes bench/results/<date>-<commit>.{md,json}.
+
+Only the standard library: it runs under the system python3.
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BENCH = os.path.join(ROOT, "bench")
+CPUS = sorted(os.sched_getaffinity(0))
+SERVER_CPU = CPUS[0]
+OTHER_CPU = CPUS[1] if len(CPUS) > 1 else CPUS[0]
+ENV = dict(os.environ, NO_PROXY="127.0.0.1,localhost", no_proxy="127.0.0.1,localhost",
+           LITELLM_LOCAL_MODEL_COST_MAP="True", LITELLM_TELEMETRY="False")
+for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
+    ENV.pop(var, None)
+
+
+def log(*a):
+    print(*a, file=sys.stderr, flush=True)
+
+
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        self.bdir = os.path.abspath(args.build_dir or os.path.join(ROOT, "build-bench"))
+        self.exe = lambda name: os.path.join(self.bdir, "bench", name)
+        self.rows = []      # (section, what, value, target, verdict)
+        self.raw = {}       # every measurement, for the json file
+        self.server = None
+
+    # ---- processes ------------------------------------------------------
+
+    def run(self, cmd, cpu=None, timeout=600):
+        """Runs a program, returns (its result line as a dict, rusage, wall s)."""
+        pre = (lambda: os.sched_setaffinity(0, {cpu})) if cpu is not None else None
+        t = time.perf_counter()
+        p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ENV, preexec_fn=pre)
+        try:
+            out, err = p.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.communicate()
+            raise SystemExit("bench: %s timed out" % " ".join(cmd))
+        wall = time.perf_counter() - t
+        if p.returncode:
+            raise SystemExit("bench: %s failed (%d):\n%s" % (" ".join(cmd), p.returncode, err.decode()[-2000:]))
+        line = [l for l in out.decode().splitlines() if l.startswith("{")]
+        return (json.loads(line[-1]) if line else {}), wall
+
+    def spawn_timed(self, cmd, cpu=None):
+        """Wall time from fork to exit and peak RSS (kB) of a short program."""
+        pre = (lambda: os.sched_setaffinity(0, {cpu})) if cpu is not None else None
+        t = time.perf_counter()
+        p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=ENV, preexec_fn=pre)
+        _, status, ru = os.wait4(p.pid, 0)
+        wall = time.perf_counter() - t
+        p.returncode = os.waitstatus_to_exitcode(status)
+        if p.returncode:
+            raise SystemExit("bench: %s failed: %s" % (" ".join(cmd), p.stderr.read().decode()[-2000:]))
+        p.stderr.close()
+        return wall, ru.ru_maxrss
+
+    def start_server(self):
+        self.server = subprocess.Popen([self.exe("bench_server")], stdout=subprocess.PIPE, env=ENV)
+        os.sched_setaffinity(self.server.pid, {SERVER_CPU})
+        line = self.server.stdout.readline().decode()
+        m = re.match(r"PORT (\d+)", line)
+        if not m:
+            raise SystemExit("bench: the server did not start")
+        self.port = int(m.group(1))
+        self.base = "http://127.0.0.1:%d/v1" % self.port
+
+    def stop_server(self):
+        if self.server:
+            self.server.terminate()
+            self.server.wait()
+
+    # ---- build ----------------------------------------------------------
+
+    def build(self):
+        if not os.path.exists(os.path.join(self.bdir, "build.ninja")):
+            subprocess.check_call(["meson", "setup", self.bdir, ROOT, "--buildtype=release", "-Dtests=false",
+                                   "-Dexamples=false", "-Dbench=true"], stdout=subprocess.DEVNULL)
+        subprocess.check_call(["ninja", "-C", self.bdir, "-j2"], stdout=subprocess.DEVNULL)
+
+    # ---- reporting ------------------------------------------------------
+
+    def row(self, section, what, value, target="", verdict=""):
+        self.rows.append((section, what, value, target, verdict))
+        log("  %-44s %s %s %s" % (what, value, target, verdict))
+
+    @staticmethod
+    def med(v):
+        return statistics.median(v) if v else float("nan")
+
+    @staticmethod
+    def spread(v, fmt="%.2f"):
+        return ("[" + fmt + "–" + fmt + "]") % (min(v), max(v)) if len(v) > 1 else ""
+
+    def ratio_row(self, section, what, ratios, target=None, higher_is_better=False):
+        m = self.med(ratios)
+        verdict = ""
+        tgt = ""
+        if target is not None:
+            tgt = ("≥ %g×" if higher_is_better else "≤ %g×") % target
+            ok = m >= target if higher_is_better else m <= target
+            verdict = "meets" if ok else "MISSES"
+        self.row(section, what, "%.2f× %s" % (m, self.spread(ratios)), tgt, verdict)
+
+    # ---- 1 and 5: per-request overhead and the floor ----------------------
+
+    def overhead(self):
+        a = self.args
+        log("1. per-request overhead (%d requests x %d repeats)" % (a.requests, a.repeat))
+        progs = {
+            "floor": lambda cpu: self.run([self.exe("sock_floor"), str(self.port), str(a.requests)], cpu),
+            "raw": lambda cpu: self.run([self.exe("raw_curl"), self.base, str(a.requests)], cpu),
+            "llmk": lambda cpu: self.run([self.exe("llmk_chat"), "chat", self.base, str(a.requests)], cpu),
+        }
+        res = {(p, pin): [] for p in progs for pin in ("same", "diff")}
+        order = list(progs)
+        for r in range(a.repeat):
+            for pin, cpu in (("same", SERVER_CPU), ("diff", OTHER_CPU)):
+                for p in order[r % 3:] + order[:r % 3]:  # rotate who goes first
+                    res[(p, pin)].append(progs[p](cpu)[0])
+        self.raw["overhead"] = {"%s/%s" % k: v for k, v in res.items()}
+        names = {"floor": "plain socket (floor)", "raw": "raw libcurl+jansson", "llmk": "libllmkit llmk_send"}
+        for pin, label in (("same", "same core"), ("diff", "different cores")):
+            for p in order:
+                cpu = [x["cpu_us_per"] for x in res[(p, pin)]]
+                p50 = [x["p50_us"] for x in res[(p, pin)]]
+                p99 = [x["p99_us"] for x in res[(p, pin)]]
+                self.row("1. overhead, %s" % label, names[p],
+                         "CPU %.1f µs/req %s, p50 %.1f µs, p99 %.1f µs" %
+                         (self.med(cpu), self.spread(cpu, "%.1f"), self.med(p50), self.med(p99)))
+            ratios = [l["cpu_us_per"] / r["cpu_us_per"] for l, r in zip(res[("llmk", pin)], res[("raw", pin)])]
+            self.ratio_row("1. overhead, %s" % label, "CPU/request llmk ÷ raw (paired runs)", ratios, 1.15)
+            lat = [l["p50_us"] / r["p50_us"] for l, r in zip(res[("llmk", pin)], res[("raw", pin)])]
+            self.ratio_row("1. overhead, %s" % label, "p50 latency llmk ÷ raw", lat)
+            fl = [l["p50_us"] / r["p50_us"] for l, r in zip(res[("llmk", pin)], res[("floor", pin)])]
+            self.ratio_row("5. floor, %s" % label, "p50 latency llmk ÷ plain socket", fl)
+        self.seq_llmk = {label: {k: self.med([x[k] for x in res[("llmk", pin)]]) for k in ("per_s", "cpu_us_per")}
+                         for pin, label in (("same", "same core"), ("diff", "different cores"))}
+
+    # ---- callgrind --------------------------------------------------------
+
+    def instructions(self, cmd_for_n, n1, n2, per):
+        """Instructions per unit: the difference between two runs (start-up cancels out)."""
+        counts = []
+        for n in (n1, n2):
+            with tempfile.NamedTemporaryFile(prefix="bench-cg-", delete=False) as f:
+                out = f.name
+            try:
+                p = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out] + cmd_for_n(n),
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=900,
+                                   env=dict(ENV, BENCH_NO_PERCENTILES="1"))
+                if p.returncode:
+                    raise SystemExit("bench: callgrind failed: %s" % p.stderr.decode()[-1500:])
+                with open(out) as f:
+                    tot = [l for l in f if l.startswith("summary:") or l.startswith("totals:")]
+                counts.append(int(tot[-1].split()[1]))
+            finally:
+                os.unlink(out)
+        return (counts[1] - counts[0]) / float(per(n2) - per(n1))
+
+    def callgrind(self):
+        if not shutil.which("valgrind"):
+            self.row("1. callgrind", "valgrind not installed", "skipped")
+            return
+        log("1. callgrind instructions per request (deterministic)")
+        n1, n2 = 20, 220
+        ir = {
+            "raw": self.instructions(lambda n: [self.exe("raw_curl"), self.base, str(n), "5"], n1, n2, lambda n: n),
+            "llmk": self.instructions(lambda n: [self.exe("llmk_chat"), "chat", self.base, str(n), "5"], n1, n2,
+                                      lambda n: n),
+            "floor": self.instructions(lambda n: [self.exe("sock_floor"), str(self.port), str(n), "5"], n1, n2,
+                                       lambda n: n),
+        }
+        chunks = min(self.args.chunks, 2000)  # per-event cost is linear; keeps valgrind short
+        ev = lambda reps: reps * (chunks + 4)
+        ir["llmk_stream"] = self.instructions(
+            lambda reps: [self.exe("llmk_chat"), "memstream", str(chunks), "0", str(reps)], 1, 3, ev)
+        ir["jansson_sse"] = self.instructions(
+            lambda reps: [self.exe("jansson_sse"), str(chunks), str(reps)], 1, 3, ev)
+        ir["llmk_stream_1byte"] = self.instructions(
+            lambda reps: [self.exe("llmk_chat"), "memstream", str(chunks), "1", str(reps)], 1, 3, ev)
+        self.raw["callgrind"] = ir
+        for k, label in (("floor", "plain socket"), ("raw", "raw libcurl+jansson"), ("llmk", "libllmkit llmk_send")):
+            self.row("1. callgrind", label, "%.0f instructions/request" % ir[k])
+        self.ratio_row("1. callgrind", "instructions/request llmk ÷ raw", [ir["llmk"] / ir["raw"]], 1.15)
+        for k, label in (("jansson_sse", "jansson alone"), ("llmk_stream", "llmk_stream, whole events"),
+                         ("llmk_stream_1byte", "llmk_stream, 1 byte per write")):
+            self.row("3. callgrind", label, "%.0f instructions/event" % ir[k])
+        self.ratio_row("3. callgrind", "instructions/event llmk ÷ jansson", [ir["llmk_stream"] / ir["jansson_sse"]],
+                       1.2)
+        self.ratio_row("3. callgrind", "instructions/event 1-byte ÷ whole events",
+                       [ir["llmk_stream_1byte"] / ir["llmk_stream"]], 2)
+
+    # ---- 3: streaming -------------------------------------------------------
+
+    def streaming(self):
+        a = self.args
+        n = a.chunks
+        log("3. streaming (%d chunks x %d repeats)" % (n, a.repeat))
+        res = {"jansson": [], "mem0": [], "mem1": [], "net0": [], "net1": [], "raw0": [], "raw1": []}
+        base = lambda w: "http://127.0.0.1:%d/n%d/w%d/v1" % (self.port, n, w)
+        for _ in range(a.repeat):
+            res["jansson"].append(self.run([self.exe("jansson_sse"), str(n), "3"], OTHER_CPU)[0])
+            res["mem0"].append(self.run([self.exe("llmk_chat"), "memstream", str(n), "0", "3"], OTHER_CPU)[0])
+            res["mem1"].append(self.run([self.exe("llmk_chat"), "memstream", str(n), "1", "3"], OTHER_CPU)[0])
+            res["raw0"].append(self.run([self.exe("raw_curl"), "--stream", base(0)], OTHER_CPU)[0])
+            res["net0"].append(self.run([self.exe("llmk_chat"), "stream", base(0)], OTHER_CPU)[0])
+        for _ in range(max(1, a.repeat // 2)):
+            res["raw1"].append(self.run([self.exe("raw_curl"), "--stream", base(1)], OTHER_CPU)[0])
+            res["net1"].append(self.run([self.exe("llmk_chat"), "stream", base(1)], OTHER_CPU)[0])
+        self.raw["streaming"] = res
+        labels = {"jansson": "jansson alone (parse each chunk's JSON)",
+                  "mem0": "llmk_stream in-process, one event per write",
+                  "mem1": "llmk_stream in-process, 1 byte per write",
+                  "raw0": "raw libcurl+jansson SSE client, loopback, whole writes",
+                  "net0": "llmk_stream, loopback, whole writes",
+                  "raw1": "raw libcurl+jansson SSE client, loopback, 1 byte per send()",
+                  "net1": "llmk_stream, loopback, 1 byte per send()"}
+        for k in ("jansson", "mem0", "mem1", "raw0", "net0", "raw1", "net1"):
+            v = [x["cpu_us_per"] for x in res[k]]
+            self.row("3. streaming", labels[k], "CPU %.2f µs/event %s" % (self.med(v), self.spread(v, "%.2f")))
+        pair = lambda x, y: [p["cpu_us_per"] / q["cpu_us_per"] for p, q in zip(res[x], res[y])]
+        self.ratio_row("3. streaming", "CPU/event llmk (in-process) ÷ jansson alone", pair("mem0", "jansson"), 1.2)
+        self.ratio_row("3. streaming", "CPU/event llmk (loopback) ÷ jansson alone", pair("net0", "jansson"), 1.2)
+        self.ratio_row("3. streaming", "CPU/event llmk ÷ raw SSE client (loopback)", pair("net0", "raw0"))
+        self.ratio_row("3. streaming", "CPU/event 1-byte ÷ whole events (in-process)", pair("mem1", "mem0"), 2)
+        self.ratio_row("3. streaming", "CPU/event 1-byte ÷ whole (loopback; syscalls)", pair("net1", "net0"))
+        self.ratio_row("3. streaming", "CPU/event 1-byte: llmk ÷ raw SSE client (loopback)", pair("net1", "raw1"))
+
+    # ---- multi --------------------------------------------------------------
+
+    def multi(self):
+        a = self.args
+        k = 64
+        n = a.multi_requests
+        log("64 in flight on one thread (%d requests x %d repeats)" % (n, a.repeat))
+        have = os.path.exists(self.exe("llmk_multi"))
+        res = {"raw": [], "llmk": [], "threads": []}
+        for _ in range(a.repeat):
+            res["raw"].append(self.run([self.exe("raw_multi"), self.base, str(n), str(k)], OTHER_CPU)[0])
+            if have:
+                res["llmk"].append(self.run([self.exe("llmk_multi"), self.base, str(n), str(k)], OTHER_CPU)[0])
+            res["threads"].append(self.run([self.exe("llmk_chat"), "threads", self.base, str(n), str(k)],
+                                           OTHER_CPU)[0])
+        self.raw["multi"] = res
+        for key, label in (("raw", "raw curl multi (1 thread)"), ("llmk", "llmk_multi (1 thread)"),
+                           ("threads", "llmk_send from 64 threads")):
+            if not res[key]:
+                self.row("multi, 64 in flight", label, "not built (llmkit.h has no llmk_multi_new yet)")
+                continue
+            rps = [x["per_s"] for x in res[key]]
+            cpu = [x["cpu_us_per"] for x in res[key]]
+            self.row("multi, 64 in flight", label, "%.0f req/s %s, CPU %.1f µs/req %s" %
+                     (self.med(rps), self.spread(rps, "%.0f"), self.med(cpu), self.spread(cpu, "%.1f")))
+        if res["llmk"]:
+            self.ratio_row("multi, 64 in flight", "CPU/request llmk_multi ÷ raw multi",
+                           [l["cpu_us_per"] / r["cpu_us_per"] for l, r in zip(res["llmk"], res["raw"])], 1.15)
+        self.multi_rps = self.med([x["per_s"] for x in (res["llmk"] or res["threads"])])
+        self.multi_label = "llmk_multi" if res["llmk"] else "llmk_send x 64 threads"
+
+    # ---- 2: Python ------------------------------------------------------------
+
+    def venv(self):
+        v = os.path.join(ROOT, ".cache", "bench-venv")
+        py = os.path.join(v, "bin", "python")
+        ok = os.path.exists(py) and subprocess.run([py, "-c", "import openai, litellm"], env=ENV,
+                                                   capture_output=True).returncode == 0
+        if not ok:
+            log("creating %s (openai, litellm from PyPI)" % v)
+            subprocess.check_call([sys.executable, "-m", "venv", v])
+            subprocess.check_call([py, "-m", "pip", "install", "-q", "openai", "litellm"], env=ENV)
+        return py
+
+    def python(self):
+        a = self.args
+        try:
+            py = self.venv()
+        except (subprocess.CalledProcessError, OSError) as e:
+            self.row("2. vs Python", "openai / litellm from PyPI", "skipped: could not install (%s)" % e)
+            return
+        self.py = py
+        vers = subprocess.run([py, "-c", "import openai, importlib.metadata as m; print(openai.__version__, "
+                               "m.version('litellm'), m.version('httpx'))"], capture_output=True, env=ENV,
+                              text=True).stdout.split()
+        self.raw["python_versions"] = vers
+        log("2. Python SDKs (openai %s, litellm %s)" % tuple(vers[:2]))
+        script = os.path.join(BENCH, "py_bench.py")
+        res = {"openai_sync": [], "openai_async": [], "litellm": [], "litellm_async": [], "openai_sync_same": [],
+               "litellm_same": []}
+        for _ in range(a.py_repeat):
+            res["openai_sync_same"].append(self.run([py, script, "openai_sync", self.base, str(a.py_requests)],
+                                                    SERVER_CPU)[0])
+            res["litellm_same"].append(self.run([py, script, "litellm", self.base, str(a.py_requests // 3)],
+                                                SERVER_CPU)[0])
+            res["openai_sync"].append(self.run([py, script, "openai_sync", self.base, str(a.py_requests)],
+                                               OTHER_CPU)[0])
+            res["openai_async"].append(self.run([py, script, "openai_async", self.base, str(a.py_requests * 2),
+                                                 "64"], OTHER_CPU)[0])
+            res["litellm"].append(self.run([py, script, "litellm", self.base, str(a.py_requests // 3)],
+                                           OTHER_CPU)[0])
+            res["litellm_async"].append(self.run([py, script, "litellm_async", self.base, str(a.py_requests),
+                                                  "64"], OTHER_CPU)[0])
+        self.raw["python"] = res
+        labels = {"openai_sync_same": "openai %s OpenAI (sequential, same core)" % vers[0],
+                  "litellm_same": "litellm %s completion (sequential, same core)" % vers[1],
+                  "openai_sync": "openai %s OpenAI (sequential)" % vers[0],
+                  "openai_async": "openai %s AsyncOpenAI (64 in flight)" % vers[0],
+                  "litellm": "litellm %s completion (sequential)" % vers[1],
+                  "litellm_async": "litellm %s acompletion (64 in flight)" % vers[1]}
+        for key in res:
+            rps = [x["per_s"] for x in res[key]]
+            cpu = [x["cpu_us_per"] for x in res[key]]
+            self.row("2. vs Python", labels[key], "%.0f req/s %s, CPU %.0f µs/req" %
+                     (self.med(rps), self.spread(rps, "%.0f"), self.med(cpu)))
+        rps = lambda k: self.med([x["per_s"] for x in res[k]])
+        cpu = lambda k: self.med([x["cpu_us_per"] for x in res[k]])
+        for pin, sync, lite in (("same core", "openai_sync_same", "litellm_same"),
+                                ("different cores", "openai_sync", "litellm")):
+            llmk = self.seq_llmk[pin]
+            self.ratio_row("2. vs Python", "sequential req/s llmk_send ÷ openai sync, %s" % pin,
+                           [llmk["per_s"] / rps(sync)], 10, True)
+            self.ratio_row("2. vs Python", "sequential req/s llmk_send ÷ litellm, %s" % pin,
+                           [llmk["per_s"] / rps(lite)], 30, True)
+            self.ratio_row("2. vs Python", "CPU/request openai sync ÷ llmk_send, %s" % pin,
+                           [cpu(sync) / llmk["cpu_us_per"]])
+            self.ratio_row("2. vs Python", "CPU/request litellm ÷ llmk_send, %s" % pin,
+                           [cpu(lite) / llmk["cpu_us_per"]])
+        asy = rps("openai_async")
+        self.ratio_row("2. vs Python", "64-in-flight req/s %s ÷ AsyncOpenAI" % self.multi_label,
+                       [self.multi_rps / asy], 10, True)
+
+    # ---- 4: footprint ---------------------------------------------------------
+
+    def footprint(self):
+        log("4. footprint")
+        so = [f for f in os.listdir(self.bdir) if re.match(r"libllmkit\.so\.\d+\.\d+\.\d+$", f)]
+        if so and not shutil.which("strip"):
+            self.row("4. footprint", "libllmkit.so stripped", "skipped (no strip)")
+        elif so:
+            with tempfile.TemporaryDirectory() as d:
+                out = os.path.join(d, "lib.so")
+                subprocess.check_call(["strip", "--strip-unneeded", "-o", out, os.path.join(self.bdir, so[0])])
+                size = os.path.getsize(out)
+            self.raw["so_stripped_bytes"] = size
+            self.row("4. footprint", "libllmkit.so stripped", "%.1f KB" % (size / 1024.0), "≤ 150 KB",
+                     "meets" if size <= 150 * 1024 else "MISSES")
+        reps = self.args.startup_repeat
+        res = {"llmk": [], "raw": [], "import": []}
+        for _ in range(reps):
+            res["llmk"].append(self.spawn_timed([self.exe("llmk_chat"), "oneshot", self.base], OTHER_CPU))
+            res["raw"].append(self.spawn_timed([self.exe("raw_curl"), self.base, "1", "0"], OTHER_CPU))
+            if getattr(self, "py", None):
+                res["import"].append(self.spawn_timed([self.py, "-c", "import openai"], OTHER_CPU))
+        self.raw["footprint"] = res
+        rss = lambda k: self.med([x[1] for x in res[k]])
+        wall = lambda k: self.med([x[0] for x in res[k]]) * 1e3
+        self.row("4. footprint", "peak RSS one request: llmk / raw", "%d kB / %d kB" % (rss("llmk"), rss("raw")))
+        self.ratio_row("4. footprint", "peak RSS llmk ÷ raw", [rss("llmk") / float(rss("raw"))], 1.2)
+        self.row("4. footprint", "start → first response: llmk / raw", "%.2f ms %s / %.2f ms" %
+                 (wall("llmk"), self.spread([x[0] * 1e3 for x in res["llmk"]]), wall("raw")))
+        if res["import"]:
+            self.row("4. footprint", "python -c 'import openai'", "%.0f ms %s" %
+                     (wall("import"), self.spread([x[0] * 1e3 for x in res["import"]], "%.0f")))
+            self.ratio_row("4. footprint", "import openai ÷ llmk start→first response",
+                           [wall("import") / wall("llmk")], 50, True)
+
+    # ---- output ---------------------------------------------------------------
+
+    def machine(self):
+        model = ""
+        try:
+            with open("/proc/cpuinfo") as f:
+                model = next((l.split(":", 1)[1].strip() for l in f if l.startswith("model name")), "")
+        except OSError:
+            pass
+        commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True,
+                                text=True).stdout.strip() or "unknown"
+        dirty = subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True).stdout.strip()
+        return {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+                "commit": commit + ("+dirty" if dirty else ""), "cpu": model, "cpus": len(CPUS),
+                "kernel": platform.release(), "load": " ".join("%.2f" % x for x in os.getloadavg())}
+
+    def table(self, m0, m1):
+        lines = ["libllmkit bench — %s, commit %s" % (m0["date"], m0["commit"]),
+                 "machine: %s, %d CPUs, Linux %s; load average %s at start, %s at end" %
+                 (m0["cpu"], m0["cpus"], m0["kernel"], m0["load"], m1["load"]),
+                 "settings: %s" % " ".join("%s=%s" % kv for kv in sorted(vars(self.args).items())
+                                           if kv[0] not in ("build_dir", "update_docs")),
+                 "values: median of the repeats [min–max]; ratios are paired per repeat", "",
+                 "| section | measurement | value [spread] | target | |", "|---|---|---|---|---|"]
+        for r in self.rows:
+            lines.append("| %s | %s | %s | %s | %s |" % r)
+        return "\n".join(lines) + "\n"
+
+    def main(self):
+        a = self.args
+        if not a.smoke:
+            self.build()
+        m0 = self.machine()
+        self.start_server()
+        try:
+            self.overhead()
+            if a.python:
+                # Throughput comparisons need the multi numbers first.
+                self.multi()
+                self.python()
+            else:
+                self.multi()
+            self.streaming()
+            if a.callgrind:
+                self.callgrind()
+            self.footprint()
+        finally:
+            self.stop_server()
+        m1 = self.machine()
+        text = self.table(m0, m1)
+        print(text)
+        if a.smoke:
+            return
+        os.makedirs(os.path.join(BENCH, "results"), exist_ok=True)
+        stem = os.path.join(BENCH, "results", "%s-%s" % (datetime.datetime.now(datetime.timezone.utc)
+                                                         .strftime("%Y%m%dT%H%M"), m0["commit"]))
+        with open(stem + ".md", "w") as f:
+            f.write(text)
+        with open(stem + ".json", "w") as f:
+            json.dump({"machine": m0, "machine_end": m1, "settings": vars(a), "rows": self.rows, "raw": self.raw},
+                      f, indent=1)
+        log("written: %s.md, %s.json" % (stem, stem))
+        if a.update_docs:
+            doc = os.path.join(ROOT, "docs", "PERFORMANCE.md")
+            with open(doc) as f:
+                s = f.read()
+            s = re.sub(r"(<!-- bench:begin -->\n).*?(<!-- bench:end -->)",
+                       lambda mm: mm.group(1) + text + mm.group(2), s, flags=re.S)
+            with open(doc, "w") as f:
+                f.write(s)
+            log("updated docs/PERFORMANCE.md")
+
+
+def parse():
+    p = argparse.ArgumentParser(description="libllmkit benchmark (docs/PERFORMANCE.md)")
+    p.add_argument("--build-dir", help="build directory (default build-bench/, configured as release)")
+    p.add_argument("--repeat", type=int, default=7, help="repeats of each C measurement (default 7)")
+    p.add_argument("--requests", type=int, default=5000, help="sequential requests per run (default 5000)")
+    p.add_argument("--multi-requests", type=int, default=5000, help="requests per 64-in-flight run")
+    p.add_argument("--chunks", type=int, default=10000, help="content chunks of the stream (default 10000)")
+    p.add_argument("--py-requests", type=int, default=600, help="requests per openai SDK run (litellm: a third)")
+    p.add_argument("--py-repeat", type=int, default=3, help="repeats of each Python measurement")
+    p.add_argument("--startup-repeat", type=int, default=15, help="repeats of the start-up measurements")
+    p.add_argument("--no-python", dest="python", action="store_false", help="skip the PyPI comparisons")
+    p.add_argument("--no-callgrind", dest="callgrind", action="store_false", help="skip callgrind")
+    p.add_argument("--quick", action="store_true", help="fewer requests and repeats (about a minute)")
+    p.add_argument("--smoke", action="store_true",
+                   help="CI check: tiny run of every C program in --build-dir, no PyPI, no callgrind, no files")
+    p.add_argument("--update-docs", action="store_true", help="put the table into docs/PERFORMANCE.md")
+    a = p.parse_args()
+    if a.quick or a.smoke:
+        a.repeat, a.requests, a.multi_requests, a.chunks = 3, 1000, 1000, 2000
+        a.py_requests, a.py_repeat, a.startup_repeat = 200, 1, 5
+    if a.smoke:
+        if not a.build_dir:
+            p.error("--smoke needs --build-dir")
+        a.repeat, a.requests, a.multi_requests, a.chunks, a.startup_repeat = 1, 200, 300, 500, 2
+        a.python = a.callgrind = False
+    return a
+
+
+if __name__ == "__main__":
+    Bench(parse()).main()
