@@ -169,10 +169,15 @@ static const struct {
 
 static pthread_once_t options_once = PTHREAD_ONCE_INIT;
 
+/* id -> entry, by type and slot: lookups are on every request's path. */
+static const llmk_optinfo *option_by_id[4][LLMK_STR_SLOTS];
+
 static void options_fill_kinds(void)
 {
 	size_t i, j;
 
+	for (i = 0; i < sizeof(options) / sizeof(options[0]); i++)
+		option_by_id[options[i].id / 1000][options[i].id % 1000] = &options[i];
 	for (i = 0; i < sizeof(options) / sizeof(options[0]); i++)
 		for (j = 0; j < sizeof(option_kinds) / sizeof(option_kinds[0]); j++)
 			if (option_kinds[j].id == options[i].id)
@@ -183,11 +188,11 @@ const llmk_optinfo *llmk__option_info(int32_t id)
 {
 	size_t i;
 
+	(void)i;
 	pthread_once(&options_once, options_fill_kinds);
-	for (i = 0; i < sizeof(options) / sizeof(options[0]); i++)
-		if (options[i].id == id)
-			return &options[i];
-	return NULL;
+	if (id < 1000 || id / 1000 > 3 || id % 1000 >= LLMK_STR_SLOTS)
+		return NULL;
+	return option_by_id[id / 1000][id % 1000];
 }
 
 int llmk__option_slot(int32_t id)

@@ -382,6 +382,8 @@ void llmk__cdriver_free(llmk__cdriver *d);
 int32_t llmk__cdriver_add(llmk__cdriver *d, llmk_exchange *ex, void (*done)(void *ctx, int32_t status), void *ctx);
 /* Moves every transfer on as far as it can without waiting. */
 int32_t llmk__cdriver_step(llmk__cdriver *d);
+/* Waits for curl's descriptors; the next step uses the result. */
+int32_t llmk__cdriver_wait(llmk__cdriver *d, int64_t timeout_ms);
 int64_t llmk__cdriver_timeout_ms(const llmk__cdriver *d);
 size_t llmk__cdriver_fds(const llmk__cdriver *d, int32_t *fds, int32_t *events, size_t cap);
 size_t llmk__cdriver_active(const llmk__cdriver *d);

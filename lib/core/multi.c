@@ -6,7 +6,6 @@
  * when the client has a transport of the program's own (or records or
  * replays); a job waiting to retry sleeps until its time. Jobs are started
  * in the order added, up to the in-flight limit. */
-#include <poll.h>
 #include <string.h>
 #include <time.h>
 
@@ -27,7 +26,13 @@ typedef struct mjob {
 } mjob;
 
 struct llmk_multi {
-	mjob *head, *tail; /* every job not yet done, in the order added */
+	/* Jobs not started yet (FIFO), and jobs started and not yet swept.
+	 * A job is on one list at a time; per-turn work walks only the
+	 * started ones (at most the limit), never the queue. */
+	mjob *queue, *queue_tail;
+	mjob *active;
+	size_t nqueued, nactive; /* nactive: started and not done */
+	size_t nwait, nseq, ndone;
 	size_t limit, started;
 	int busy; /* inside perform: callbacks may not drive the multi */
 	int freeing;
@@ -76,11 +81,12 @@ llmk_status llmk_multi_add(llmk_multi *m, llmk_client *c, const llmk_request *r,
 	j->done = done;
 	j->user = user;
 	j->state = M_QUEUED;
-	if (m->tail)
-		m->tail->next = j;
+	if (m->queue_tail)
+		m->queue_tail->next = j;
 	else
-		m->head = j;
-	m->tail = j;
+		m->queue = j;
+	m->queue_tail = j;
+	m->nqueued++;
 	return LLMK_OK;
 }
 
@@ -103,21 +109,39 @@ static void finish_job(mjob *j)
 	j->job = NULL;
 	j->state = M_DONE;
 	j->m->started--;
+	j->m->nactive--;
+	j->m->ndone++;
 	j->done(r, j->user);
 }
 
 static void transfer_done(void *ctx, int32_t st);
+
+static void set_state(mjob *j, int st)
+{
+	llmk_multi *m = j->m;
+
+	if (j->state == M_WAIT)
+		m->nwait--;
+	else if (j->state == M_SEQUENTIAL)
+		m->nseq--;
+	if (st == M_WAIT)
+		m->nwait++;
+	else if (st == M_SEQUENTIAL)
+		m->nseq++;
+	j->state = st;
+}
 
 /* Puts a job where its state says. */
 static void place(mjob *j, int state)
 {
 	for (;;) {
 		if (state == LLMK__JOB_DONE || state == LLMK__JOB_NOMEM) {
+			set_state(j, M_TRANSFER); /* out of the wait/sequential counts */
 			finish_job(j);
 			return;
 		}
 		if (state == LLMK__JOB_WAIT) {
-			j->state = M_WAIT;
+			set_state(j, M_WAIT);
 			return;
 		}
 		/* LLMK__JOB_TRANSFER */
@@ -134,11 +158,11 @@ static void place(mjob *j, int state)
 				state = llmk__job_transferred(j->job, st);
 				continue;
 			}
-			j->state = M_TRANSFER;
+			set_state(j, M_TRANSFER);
 			return;
 		}
 #endif
-		j->state = M_SEQUENTIAL;
+		set_state(j, M_SEQUENTIAL);
 		return;
 	}
 }
@@ -154,62 +178,74 @@ static void start_queued(llmk_multi *m)
 {
 	mjob *j;
 
-	for (j = m->head; j && m->started < m->limit; j = j->next) {
-		if (j->state != M_QUEUED)
-			continue;
+	while (m->queue && m->started < m->limit) {
+		j = m->queue;
+		m->queue = j->next;
+		if (!m->queue)
+			m->queue_tail = NULL;
+		m->nqueued--;
+		j->next = m->active;
+		m->active = j;
+		m->nactive++;
 		m->started++;
+		j->state = M_TRANSFER; /* placed for real just below */
 		place(j, llmk__job_start(&j->job, j->c, j->req, j->fn, j->user));
 	}
 }
 
+/* Frees the jobs that finished (their on_done has run). */
 static void sweep(llmk_multi *m)
 {
-	mjob **pp = &m->head, *j;
+	mjob **pp = &m->active, *j;
 
-	m->tail = NULL;
+	if (!m->ndone)
+		return;
 	while ((j = *pp)) {
 		if (j->state == M_DONE) {
 			*pp = j->next;
 			llmk__free(j);
 		} else {
-			m->tail = j;
 			pp = &j->next;
 		}
 	}
+	m->ndone = 0;
 }
 
 llmk_status llmk_multi_perform(llmk_multi *m, int32_t *running)
 {
 	mjob *j;
-	size_t n = 0;
+	size_t n;
 	double now;
-	int ran_one = 0;
 
 	if (running)
 		*running = 0;
 	if (!m || m->busy)
 		return LLMK_E_INVALID_ARG;
 	m->busy = 1;
-	now = llmk__now_ms();
-	for (j = m->head; j; j = j->next)
-		if (j->state == M_WAIT && (now >= llmk__job_wake_at(j->job) || llmk_cancel_triggered(llmk__job_cancel(j->job))))
-			place(j, llmk__job_wake(j->job));
+	if (m->nwait) {
+		now = llmk__now_ms();
+		for (j = m->active; j; j = j->next)
+			if (j->state == M_WAIT &&
+			    (now >= llmk__job_wake_at(j->job) || llmk_cancel_triggered(llmk__job_cancel(j->job))))
+				place(j, llmk__job_wake(j->job));
+	}
 	start_queued(m);
 #ifdef LLMK_HAVE_CURL
 	if (m->drv)
 		llmk__cdriver_step(m->drv);
 #endif
 	/* Transports of the program's own block: one such transfer per step. */
-	for (j = m->head; j && !ran_one; j = j->next)
-		if (j->state == M_SEQUENTIAL) {
-			llmk_client *c = j->c;
-			ran_one = 1;
-			place(j, llmk__job_transferred(j->job, c->transport.send(llmk__job_exchange(j->job), c->transport_user)));
-		}
+	if (m->nseq)
+		for (j = m->active; j; j = j->next)
+			if (j->state == M_SEQUENTIAL) {
+				llmk_client *c = j->c;
+				place(j, llmk__job_transferred(j->job,
+				                               c->transport.send(llmk__job_exchange(j->job), c->transport_user)));
+				break;
+			}
 	start_queued(m); /* into the slots that freed up */
 	sweep(m);
-	for (j = m->head; j; j = j->next)
-		n++;
+	n = m->nqueued + m->nactive;
 	m->busy = 0;
 	if (running)
 		*running = n > INT32_MAX ? INT32_MAX : (int32_t)n;
@@ -222,13 +258,15 @@ int64_t llmk_multi_timeout_ms(llmk_multi *m)
 	int64_t t = -1, w;
 	double now;
 
-	if (!m || !m->head)
+	if (!m || (!m->nqueued && !m->nactive))
 		return -1;
-	now = llmk__now_ms();
-	for (j = m->head; j; j = j->next) {
-		if (j->state == M_SEQUENTIAL || (j->state == M_QUEUED && m->started < m->limit))
-			return 0;
-		if (j->state == M_WAIT) {
+	if (m->nseq || (m->nqueued && m->started < m->limit))
+		return 0;
+	if (m->nwait) {
+		now = llmk__now_ms();
+		for (j = m->active; j; j = j->next) {
+			if (j->state != M_WAIT)
+				continue;
 			w = (int64_t)(llmk__job_wake_at(j->job) - now + 0.999);
 			if (w < 0)
 				w = 0;
@@ -262,9 +300,6 @@ size_t llmk_multi_fds(llmk_multi *m, int32_t *fds, int32_t *events, size_t cap)
 
 llmk_status llmk_multi_wait(llmk_multi *m, int32_t timeout_ms)
 {
-	struct pollfd pf[64];
-	int32_t fds[64], ev[64];
-	size_t n, i;
 	int64_t t;
 	struct timespec ts;
 
@@ -275,26 +310,17 @@ llmk_status llmk_multi_wait(llmk_multi *m, int32_t timeout_ms)
 		t = timeout_ms;
 	if (t == 0)
 		return LLMK_OK;
-	n = llmk_multi_fds(m, fds, ev, 64);
-	if (n > 64) { /* more than we watch here: look again soon */
-		n = 64;
-		if (t < 0 || t > 1)
-			t = 1;
-	}
-	if (!n) {
-		if (t < 0)
-			return LLMK_OK; /* nothing to wait for */
-		ts.tv_sec = (time_t)(t / 1000);
-		ts.tv_nsec = (long)(t % 1000) * 1000000L;
-		nanosleep(&ts, NULL);
-		return LLMK_OK;
-	}
-	for (i = 0; i < n; i++) {
-		pf[i].fd = fds[i];
-		pf[i].events = (short)(((ev[i] & LLMK_POLL_IN) ? POLLIN : 0) | ((ev[i] & LLMK_POLL_OUT) ? POLLOUT : 0));
-		pf[i].revents = 0;
-	}
-	poll(pf, (nfds_t)n, t > INT32_MAX ? INT32_MAX : (int)t);
+#ifdef LLMK_HAVE_CURL
+	/* curl's descriptors: the driver polls them and keeps what it found
+	 * for the next perform (one poll per turn, not two). */
+	if (m->drv && llmk__cdriver_fds(m->drv, NULL, NULL, 0))
+		return llmk__cdriver_wait(m->drv, t);
+#endif
+	if (t < 0)
+		return LLMK_OK; /* nothing to wait for */
+	ts.tv_sec = (time_t)(t / 1000);
+	ts.tv_nsec = (long)(t % 1000) * 1000000L;
+	nanosleep(&ts, NULL);
 	return LLMK_OK;
 }
 
@@ -313,10 +339,26 @@ llmk_status llmk_multi_run(llmk_multi *m)
 	}
 }
 
+static void abandon(mjob *j)
+{
+	llmk_response *r;
+
+	if (j->state != M_DONE) {
+		if (j->job) {
+			r = llmk__job_take(j->job);
+		} else {
+			r = llmk__response_new();
+			if (r)
+				llmk__fail(r, LLMK_E_CANCELLED, "cancelled: the multi handle was freed before the request started");
+		}
+		j->done(r, j->user);
+	}
+	llmk__free(j);
+}
+
 void llmk_multi_free(llmk_multi *m)
 {
 	mjob *j, *next;
-	llmk_response *r;
 
 	if (!m)
 		return;
@@ -325,19 +367,13 @@ void llmk_multi_free(llmk_multi *m)
 	llmk__cdriver_free(m->drv); /* transfers stop; no callbacks */
 	m->drv = NULL;
 #endif
-	for (j = m->head; j; j = next) {
+	for (j = m->active; j; j = next) {
 		next = j->next;
-		if (j->state != M_DONE) {
-			if (j->job) {
-				r = llmk__job_take(j->job);
-			} else {
-				r = llmk__response_new();
-				if (r)
-					llmk__fail(r, LLMK_E_CANCELLED, "cancelled: the multi handle was freed before the request started");
-			}
-			j->done(r, j->user);
-		}
-		llmk__free(j);
+		abandon(j);
+	}
+	for (j = m->queue; j; j = next) {
+		next = j->next;
+		abandon(j);
 	}
 	llmk__free(m);
 }

@@ -755,7 +755,9 @@ static void complete(pipeline *p, llmk_status st)
 		return;
 	}
 	read_request_id(r);
-	if (llmk__json_too_deep(r->raw.data, r->raw.len, p->max_depth)) {
+	/* A decoded stream's events were each checked as they came; its raw
+	 * body is SSE/NDJSON text, not one JSON value. */
+	if (p->sse_mode <= 0 && llmk__json_too_deep(r->raw.data, r->raw.len, p->max_depth)) {
 		read_retry_after(r);
 		llmk__fail(r, is_2xx(r->http_status) ? LLMK_E_PROTOCOL : llmk__status_from_http(r->http_status),
 		           "%s: HTTP %d: the body nests JSON deeper than max_json_depth (%zu)", c->provider->name,

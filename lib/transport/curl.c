@@ -22,6 +22,8 @@
 #define POOL_MAX 8
 #define SLICE_MS 10 /* longest wait between checks of cancel and idle */
 
+static CURL *easy_new(void);
+
 typedef struct conn {
 	CURL *easy;
 	CURLM *multi;
@@ -39,9 +41,8 @@ typedef struct xfer {
 	double last_byte;
 	int idle_expired;
 	int status_sent;
-	const uint8_t *body; /* request body, handed to curl by on_read */
-	size_t body_len, body_off;
-	int resend_refused; /* curl wanted to send the body a second time */
+	int requests;       /* times curl was about to send the request */
+	int resend_refused; /* curl wanted to send the request a second time */
 	CURL *easy;
 	struct curl_slist *hdrs;
 	char errbuf[CURL_ERROR_SIZE];
@@ -97,10 +98,9 @@ static int pool_take(curl_pool *p, conn *out)
 	}
 	pthread_mutex_unlock(&p->lock);
 	if (found) {
-		curl_easy_reset(out->easy); /* the multi keeps the connection and DNS caches */
-		return 0;
+		return 0; /* xfer_setup() sets every option it ever uses, each time */
 	}
-	out->easy = curl_easy_init();
+	out->easy = easy_new();
 	out->multi = curl_multi_init();
 	if (!out->easy || !out->multi) {
 		conn_free(out);
@@ -184,34 +184,22 @@ static size_t on_header(char *data, size_t size, size_t n, void *user)
 	return code ? 0 : len;
 }
 
-/* The request body goes through a read callback rather than
- * CURLOPT_POSTFIELDS so that on_seek sees every rewind. */
-static size_t on_read(char *buf, size_t size, size_t n, void *user)
-{
-	xfer *x = user;
-	size_t len = size * n, left = x->body_len - x->body_off;
-
-	if (len > left)
-		len = left;
-	if (len)
-		memcpy(buf, x->body + x->body_off, len);
-	x->body_off += len;
-	return len;
-}
-
 /* libcurl resends a request by itself when a reused connection dies before
  * any byte of the answer (meant for connections the server closed while
  * idle). The server may have read and acted on it (a billed generation), so
- * a resend is an attempt and only the retry policy may make it: refuse the
- * rewind, and the transfer fails with CURLE_SEND_FAIL_REWIND. */
-static int on_seek(void *user, curl_off_t offset, int origin)
+ * a resend is an attempt and only the retry policy may make it: curl calls
+ * this just before each time it sends the request; refuse the second. The
+ * body goes as CURLOPT_POSTFIELDS, which lets curl send a small request in
+ * one write (a read callback costs a second send() per request). */
+static int on_prereq(void *user, char *primary_ip, char *local_ip, int primary_port, int local_port)
 {
 	xfer *x = user;
 
-	if (origin == SEEK_SET && offset == 0 && x->body_off == 0)
-		return CURL_SEEKFUNC_OK;
+	(void)primary_ip, (void)local_ip, (void)primary_port, (void)local_port;
+	if (x->requests++ == 0)
+		return CURL_PREREQFUNC_OK;
 	x->resend_refused = 1;
-	return CURL_SEEKFUNC_FAIL;
+	return CURL_PREREQFUNC_ABORT;
 }
 
 /* The idle limit and the cancel flag, checked by the drive loop between
@@ -298,6 +286,8 @@ static int32_t map_error(CURLcode rc, xfer *x)
 		return LLMK_E_TIMEOUT;
 	case CURLE_ABORTED_BY_CALLBACK:
 	case CURLE_WRITE_ERROR:
+		if (x->resend_refused)
+			return LLMK_E_TRANSPORT;
 		if (x->idle_expired)
 			return LLMK_E_TIMEOUT;
 		return LLMK_E_CANCELLED;
@@ -309,6 +299,30 @@ static int32_t map_error(CURLcode rc, xfer *x)
 	default:
 		return LLMK_E_TRANSPORT;
 	}
+}
+
+/* A new easy handle with the options every transfer of ours uses. Handles
+ * are reused without curl_easy_reset(): xfer_setup() sets the rest each
+ * time. */
+static CURL *easy_new(void)
+{
+	CURL *h = curl_easy_init();
+
+	if (!h)
+		return NULL;
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(h, CURLOPT_PREREQFUNCTION, on_prereq);
+	return h;
 }
 
 /* Configures the easy handle x->easy for the exchange. On failure the
@@ -349,40 +363,32 @@ static int32_t xfer_setup(xfer *x, llmk_exchange *ex)
 	if ((n = curl_slist_append(x->hdrs, "Expect:")))
 		x->hdrs = n;
 
+	/* The options that never change were set when the handle was made
+	 * (easy_new()); these change with every transfer. */
 	curl_easy_setopt(h, CURLOPT_URL, llmk_exchange_url(ex));
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, x->hdrs);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, x->errbuf);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-	curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
-	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
-	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
-	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, x);
-	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
 	curl_easy_setopt(h, CURLOPT_XFERINFODATA, x);
-	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(h, CURLOPT_PRIVATE, x);
+	curl_easy_setopt(h, CURLOPT_PREREQDATA, x);
+	x->requests = 0;
+	x->resend_refused = 0;
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)llmk_exchange_timeout_ms(ex, LLMK_OPT_TIMEOUT_MS));
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)llmk_exchange_timeout_ms(ex, LLMK_OPT_CONNECT_TIMEOUT_MS));
 	body = llmk_exchange_body(ex, &blen);
+	/* Handles are reused without curl_easy_reset() (it costs more than the
+	 * rest of the setup): whatever one request set, the next sets again. */
 	if (!strcmp(llmk_exchange_method(ex), "GET")) {
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, (const char *)NULL);
+		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, (const char *)NULL);
 		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
 	} else {
-		x->body = body;
-		x->body_len = body ? blen : 0;
-		curl_easy_setopt(h, CURLOPT_POST, 1L);
-		curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
-		curl_easy_setopt(h, CURLOPT_READDATA, x);
-		curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, on_seek);
-		curl_easy_setopt(h, CURLOPT_SEEKDATA, x);
-		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)x->body_len);
-		if (strcmp(llmk_exchange_method(ex), "POST"))
-			curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, llmk_exchange_method(ex));
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(body ? blen : 0));
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, body ? (const char *)body : "");
+		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST,
+		                 strcmp(llmk_exchange_method(ex), "POST") ? llmk_exchange_method(ex) : (const char *)NULL);
 	}
 	return LLMK_OK;
 }
@@ -453,12 +459,16 @@ struct llmk__cdriver {
 	dsock *socks;
 	size_t nsocks, sockcap;
 	struct pollfd *pfd;
-	size_t pfdcap;
+	size_t pfdcap, npfd;
+	int polled; /* pfd[] holds fresh revents from llmk__cdriver_wait() */
 	double timer_at; /* < 0: no timer */
 	xfer *active;
 	size_t nactive;
-	CURL *spare[POOL_MAX];
-	size_t nspare;
+	/* Easy handles of finished transfers, for the next ones: as many as
+	 * were ever in flight at once (curl_easy_init is costly: a big
+	 * calloc and all defaults set). */
+	CURL **spare;
+	size_t nspare, sparecap;
 };
 
 static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
@@ -531,6 +541,22 @@ static void unlink_active(llmk__cdriver *d, xfer *x)
 		}
 }
 
+/* Keeps an easy handle for reuse (or frees it when memory is short). */
+static void spare_put(llmk__cdriver *d, CURL *easy)
+{
+	if (d->nspare == d->sparecap) {
+		size_t ncap = d->sparecap ? d->sparecap * 2 : 16;
+		CURL **ns = llmk__realloc(d->spare, ncap * sizeof(*ns));
+		if (!ns) {
+			curl_easy_cleanup(easy);
+			return;
+		}
+		d->spare = ns;
+		d->sparecap = ncap;
+	}
+	d->spare[d->nspare++] = easy;
+}
+
 /* Takes a transfer out of the multi handle and recycles its easy handle;
  * returns the transfer's status. */
 static int32_t retire(llmk__cdriver *d, xfer *x, CURLcode rc)
@@ -540,12 +566,7 @@ static int32_t retire(llmk__cdriver *d, xfer *x, CURLcode rc)
 	curl_multi_remove_handle(d->multi, x->easy);
 	unlink_active(d, x);
 	st = xfer_end(x, rc);
-	if (d->nspare < POOL_MAX) {
-		curl_easy_reset(x->easy);
-		d->spare[d->nspare++] = x->easy;
-	} else {
-		curl_easy_cleanup(x->easy);
-	}
+	spare_put(d, x->easy);
 	x->easy = NULL;
 	return st;
 }
@@ -562,6 +583,7 @@ void llmk__cdriver_free(llmk__cdriver *d)
 	}
 	while (d->nspare)
 		curl_easy_cleanup(d->spare[--d->nspare]);
+	llmk__free(d->spare);
 	curl_multi_cleanup(d->multi);
 	llmk__free(d->socks);
 	llmk__free(d->pfd);
@@ -577,7 +599,7 @@ int32_t llmk__cdriver_add(llmk__cdriver *d, llmk_exchange *ex, void (*done)(void
 		llmk_exchange_set_error(ex, "out of memory starting a transfer");
 		return LLMK_E_NOMEM;
 	}
-	x->easy = d->nspare ? d->spare[--d->nspare] : curl_easy_init();
+	x->easy = d->nspare ? d->spare[--d->nspare] : easy_new();
 	if (!x->easy) {
 		llmk__free(x);
 		llmk_exchange_set_error(ex, "curl_easy_init failed");
@@ -589,12 +611,7 @@ int32_t llmk__cdriver_add(llmk__cdriver *d, llmk_exchange *ex, void (*done)(void
 		st = LLMK_E_NOMEM;
 	}
 	if (st != LLMK_OK) {
-		if (d->nspare < POOL_MAX) {
-			curl_easy_reset(x->easy);
-			d->spare[d->nspare++] = x->easy;
-		} else {
-			curl_easy_cleanup(x->easy);
-		}
+		spare_put(d, x->easy);
 		llmk__free(x);
 		return st;
 	}
@@ -614,17 +631,15 @@ static void finish(llmk__cdriver *d, xfer *x, CURLcode rc)
 	llmk__free(x);
 }
 
-int32_t llmk__cdriver_step(llmk__cdriver *d)
+/* The descriptors curl asked for, as a pollfd array in d->pfd. */
+static int fill_pfd(llmk__cdriver *d)
 {
 	size_t i, n = d->nsocks;
-	int running, left, ev;
-	xfer *x, *next;
-	CURLMsg *msg;
 
 	if (n > d->pfdcap) {
 		struct pollfd *np = llmk__realloc(d->pfd, n * sizeof(*np));
 		if (!np)
-			return LLMK_E_NOMEM;
+			return -1;
 		d->pfd = np;
 		d->pfdcap = n;
 	}
@@ -634,7 +649,37 @@ int32_t llmk__cdriver_step(llmk__cdriver *d)
 		                           ((d->socks[i].what & CURL_POLL_OUT) ? POLLOUT : 0));
 		d->pfd[i].revents = 0;
 	}
-	if (n && poll(d->pfd, (nfds_t)n, 0) > 0) {
+	d->npfd = n;
+	return 0;
+}
+
+/* Waits up to timeout_ms (-1: no limit) for curl's descriptors; the next
+ * step uses what this poll found instead of polling again. */
+int32_t llmk__cdriver_wait(llmk__cdriver *d, int64_t timeout_ms)
+{
+	if (fill_pfd(d))
+		return LLMK_E_NOMEM;
+	d->polled = poll(d->pfd, (nfds_t)d->npfd, timeout_ms < 0 || timeout_ms > INT32_MAX ? -1 : (int)timeout_ms) > 0;
+	return LLMK_OK;
+}
+
+int32_t llmk__cdriver_step(llmk__cdriver *d)
+{
+	size_t i, n;
+	int running, left, ev, ready;
+	xfer *x, *next;
+	CURLMsg *msg;
+
+	if (d->polled) {
+		ready = 1; /* llmk__cdriver_wait() just polled */
+	} else {
+		if (fill_pfd(d))
+			return LLMK_E_NOMEM;
+		ready = d->npfd && poll(d->pfd, (nfds_t)d->npfd, 0) > 0;
+	}
+	d->polled = 0;
+	n = d->npfd;
+	if (ready) {
 		for (i = 0; i < n; i++) {
 			if (!d->pfd[i].revents)
 				continue;
