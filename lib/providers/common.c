@@ -80,15 +80,21 @@ llmk_status llmk__merge_extra(const llmk_request *r, json_t *body, llmk_response
 	return bad ? LLMK__FAIL_OOM(resp) : LLMK_OK;
 }
 
+static int append_dump(const char *text, size_t len, void *user)
+{
+	return llmk_buf_append(user, text, len) ? -1 : 0;
+}
+
 llmk_status llmk__set_json_body(llmk_exchange *ex, json_t *body, const char *accept, llmk_response *resp)
 {
-	/* 15 significant digits: 0.7 goes out as 0.7, not 0.69999999999999996. */
-	char *text = json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(15));
-	int bad = !text || llmk_buf_append_str(&ex->body, text) ||
+	/* Straight into the exchange's body (json_dumps would build a string
+	 * of its own to be copied). 15 significant digits: 0.7 goes out as
+	 * 0.7, not 0.69999999999999996. */
+	int bad = llmk_buf_reserve(&ex->body, 256) ||
+	          json_dump_callback(body, append_dump, &ex->body, JSON_COMPACT | JSON_REAL_PRECISION(15)) ||
 	          llmk__exchange_header(ex, "Content-Type", "application/json") ||
 	          llmk__exchange_header(ex, "Accept", accept ? accept : "application/json");
 
-	llmk__free(text);
 	return bad ? LLMK__FAIL_OOM(resp) : LLMK_OK;
 }
 
