@@ -445,27 +445,7 @@ static llmk_status anthropic_parse(const llmk_client *c, const llmk_request *r, 
 
 /* ---- streaming ------------------------------------------------------------ */
 
-/* Content-block index -> tool-call index. Blocks are numbered across text,
- * thinking and tool_use blocks, tool calls only across tool_use blocks:
- * s->state[0..3] is a bitmap of the block indices that are tool_use blocks,
- * and a block's tool-call index is the number of tool_use blocks before it.
- * This holds whatever order the blocks' events come in. */
-#define MAX_BLOCKS 256
-
-static int block_is_tool(const llmk_stream_ctx *s, size_t block)
-{
-	return block < MAX_BLOCKS && (((uint64_t)s->state[block / 64] >> (block % 64)) & 1u);
-}
-
-static size_t tool_index(const llmk_stream_ctx *s, size_t block)
-{
-	size_t n = 0, i;
-
-	for (i = 0; i < block; i++)
-		n += (size_t)block_is_tool(s, i);
-	return n;
-}
-
+/* Content-block index -> tool-call index: llmk__block_* (common.h). */
 static int block_index(json_t *ev, size_t *out)
 {
 	json_t *v = json_object_get(ev, "index");
@@ -474,11 +454,6 @@ static int block_index(json_t *ev, size_t *out)
 		return -1;
 	*out = (size_t)json_integer_value(v);
 	return 0;
-}
-
-static llmk_status stopped(llmk_stream_ctx *s)
-{
-	return s->resp->status ? s->resp->status : LLMK_E_CANCELLED;
 }
 
 static llmk_status block_start(llmk_stream_ctx *s, json_t *ev)
@@ -493,29 +468,29 @@ static llmk_status block_start(llmk_stream_ctx *s, json_t *ev)
 		return LLMK_OK;
 	if (!strcmp(type, "text")) {
 		v = json_object_get(b, "text");
-		return json_is_string(v) && llmk__emit_text(s, json_string_value(v), json_string_length(v)) ? stopped(s)
+		return json_is_string(v) && llmk__emit_text(s, json_string_value(v), json_string_length(v)) ? llmk__stream_stopped(s)
 		                                                                                             : LLMK_OK;
 	}
 	if (!strcmp(type, "thinking")) {
 		v = json_object_get(b, "thinking");
 		return json_is_string(v) && llmk__emit_reasoning(s, json_string_value(v), json_string_length(v))
-		           ? stopped(s)
+		           ? llmk__stream_stopped(s)
 		           : LLMK_OK;
 	}
 	if (strcmp(type, "tool_use"))
 		return LLMK_OK; /* server_tool_use, redacted_thinking, ...: not the caller's */
-	if (block_index(ev, &idx) || idx >= MAX_BLOCKS)
+	if (block_index(ev, &idx) || idx >= LLMK_MAX_BLOCKS)
 		return llmk__fail(s->resp, LLMK_E_PROTOCOL, "tool_use block without a usable index");
-	s->state[idx / 64] = (int64_t)((uint64_t)s->state[idx / 64] | ((uint64_t)1 << (idx % 64)));
+	llmk__block_set_tool(s, idx);
 	/* input is {} here and arrives as input_json_delta fragments; a
 	 * non-empty input (some compatible servers send it whole) is taken. */
 	v = json_object_get(b, "input");
 	if (json_object_size(v) && llmk__json_append_args(&args, v))
 		return llmk__fail(s->resp, LLMK_E_NOMEM, "out of memory");
-	stop = llmk__emit_tool(s, tool_index(s, idx), json_string_value(json_object_get(b, "id")),
+	stop = llmk__emit_tool(s, llmk__block_tool_index(s, idx), json_string_value(json_object_get(b, "id")),
 	                       json_string_value(json_object_get(b, "name")), args.data ? args.data : "", args.len);
 	llmk_buf_free(&args);
-	return stop ? stopped(s) : LLMK_OK;
+	return stop ? llmk__stream_stopped(s) : LLMK_OK;
 }
 
 static llmk_status block_delta(llmk_stream_ctx *s, json_t *ev)
@@ -528,25 +503,25 @@ static llmk_status block_delta(llmk_stream_ctx *s, json_t *ev)
 		return LLMK_OK;
 	if (!strcmp(type, "text_delta")) {
 		v = json_object_get(d, "text");
-		return json_is_string(v) && llmk__emit_text(s, json_string_value(v), json_string_length(v)) ? stopped(s)
+		return json_is_string(v) && llmk__emit_text(s, json_string_value(v), json_string_length(v)) ? llmk__stream_stopped(s)
 		                                                                                             : LLMK_OK;
 	}
 	if (!strcmp(type, "thinking_delta")) {
 		v = json_object_get(d, "thinking");
 		return json_is_string(v) && llmk__emit_reasoning(s, json_string_value(v), json_string_length(v))
-		           ? stopped(s)
+		           ? llmk__stream_stopped(s)
 		           : LLMK_OK;
 	}
 	if (strcmp(type, "input_json_delta"))
 		return LLMK_OK; /* signature_delta, citations_delta, ... */
 	/* Server tools stream their input too: only tool_use blocks count. */
-	if (block_index(ev, &idx) || !block_is_tool(s, idx))
+	if (block_index(ev, &idx) || !llmk__block_is_tool(s, idx))
 		return LLMK_OK;
 	v = json_object_get(d, "partial_json");
 	if (!json_is_string(v) || !json_string_length(v))
 		return LLMK_OK;
-	return llmk__emit_tool(s, tool_index(s, idx), NULL, NULL, json_string_value(v), json_string_length(v))
-	           ? stopped(s)
+	return llmk__emit_tool(s, llmk__block_tool_index(s, idx), NULL, NULL, json_string_value(v), json_string_length(v))
+	           ? llmk__stream_stopped(s)
 	           : LLMK_OK;
 }
 
@@ -579,7 +554,7 @@ static llmk_status anthropic_stream_event(llmk_stream_ctx *s, const char *event,
 		else if (json_is_object(json_object_get(msg, "usage"))) {
 			read_usage(json_object_get(msg, "usage"), resp);
 			if (llmk__emit_usage(s))
-				st = stopped(s);
+				st = llmk__stream_stopped(s);
 		}
 	} else if (!strcmp(type, "content_block_start")) {
 		st = block_start(s, root);
@@ -591,7 +566,7 @@ static llmk_status anthropic_stream_event(llmk_stream_ctx *s, const char *event,
 		else if (json_is_object(json_object_get(root, "usage"))) {
 			read_usage(json_object_get(root, "usage"), resp);
 			if (llmk__emit_usage(s))
-				st = stopped(s);
+				st = llmk__stream_stopped(s);
 		}
 	} else if (!strcmp(type, "message_stop")) {
 		s->done = 1;

@@ -812,24 +812,7 @@ static llmk_status bedrock_parse(const llmk_client *c, const llmk_request *r, ll
 
 /* ---- ConverseStream -------------------------------------------------------- */
 
-/* Content-block index -> tool-call index, as in the Anthropic adapter:
- * state[0..3] marks the blocks that are toolUse blocks. */
-#define MAX_BLOCKS 256
-
-static int block_is_tool(const llmk_stream_ctx *s, size_t block)
-{
-	return block < MAX_BLOCKS && (((uint64_t)s->state[block / 64] >> (block % 64)) & 1u);
-}
-
-static size_t tool_index(const llmk_stream_ctx *s, size_t block)
-{
-	size_t n = 0, i;
-
-	for (i = 0; i < block; i++)
-		n += (size_t)block_is_tool(s, i);
-	return n;
-}
-
+/* Content-block index -> tool-call index: llmk__block_* (common.h). */
 static int block_index(json_t *ev, size_t *out)
 {
 	json_t *v = json_object_get(ev, "contentBlockIndex");
@@ -840,11 +823,6 @@ static int block_index(json_t *ev, size_t *out)
 	return 0;
 }
 
-static llmk_status stopped(llmk_stream_ctx *s)
-{
-	return s->resp->status ? s->resp->status : LLMK_E_CANCELLED;
-}
-
 static llmk_status block_start(llmk_stream_ctx *s, json_t *ev)
 {
 	json_t *tu = json_object_get(json_object_get(ev, "start"), "toolUse");
@@ -852,12 +830,12 @@ static llmk_status block_start(llmk_stream_ctx *s, json_t *ev)
 
 	if (!json_is_object(tu))
 		return LLMK_OK;
-	if (block_index(ev, &idx) || idx >= MAX_BLOCKS)
+	if (block_index(ev, &idx) || idx >= LLMK_MAX_BLOCKS)
 		return llmk__fail(s->resp, LLMK_E_PROTOCOL, "toolUse block without a usable contentBlockIndex");
-	s->state[idx / 64] = (int64_t)((uint64_t)s->state[idx / 64] | ((uint64_t)1 << (idx % 64)));
-	return llmk__emit_tool(s, tool_index(s, idx), json_string_value(json_object_get(tu, "toolUseId")),
+	llmk__block_set_tool(s, idx);
+	return llmk__emit_tool(s, llmk__block_tool_index(s, idx), json_string_value(json_object_get(tu, "toolUseId")),
 	                       json_string_value(json_object_get(tu, "name")), "", 0)
-	           ? stopped(s)
+	           ? llmk__stream_stopped(s)
 	           : LLMK_OK;
 }
 
@@ -867,22 +845,22 @@ static llmk_status block_delta(llmk_stream_ctx *s, json_t *ev)
 	size_t idx;
 
 	if (json_is_string(v = json_object_get(d, "text")))
-		return llmk__emit_text(s, json_string_value(v), json_string_length(v)) ? stopped(s) : LLMK_OK;
+		return llmk__emit_text(s, json_string_value(v), json_string_length(v)) ? llmk__stream_stopped(s) : LLMK_OK;
 	if (json_is_object(v = json_object_get(d, "reasoningContent"))) {
 		v = json_object_get(v, "text");
 		return json_is_string(v) && llmk__emit_reasoning(s, json_string_value(v), json_string_length(v))
-		           ? stopped(s)
+		           ? llmk__stream_stopped(s)
 		           : LLMK_OK;
 	}
 	if (!json_is_object(v = json_object_get(d, "toolUse")))
 		return LLMK_OK; /* citations, images, ...: not ours */
-	if (block_index(ev, &idx) || !block_is_tool(s, idx))
+	if (block_index(ev, &idx) || !llmk__block_is_tool(s, idx))
 		return llmk__fail(s->resp, LLMK_E_PROTOCOL, "toolUse delta for a block that did not start as toolUse");
 	v = json_object_get(v, "input");
 	if (!json_is_string(v) || !json_string_length(v))
 		return LLMK_OK;
-	return llmk__emit_tool(s, tool_index(s, idx), NULL, NULL, json_string_value(v), json_string_length(v))
-	           ? stopped(s)
+	return llmk__emit_tool(s, llmk__block_tool_index(s, idx), NULL, NULL, json_string_value(v), json_string_length(v))
+	           ? llmk__stream_stopped(s)
 	           : LLMK_OK;
 }
 
@@ -926,7 +904,7 @@ static llmk_status bedrock_stream_event(llmk_stream_ctx *s, const char *event, c
 		if (json_is_object(json_object_get(root, "usage"))) {
 			read_usage(json_object_get(root, "usage"), resp);
 			if (llmk__emit_usage(s))
-				st = stopped(s);
+				st = llmk__stream_stopped(s);
 		}
 	}
 	json_decref(root);

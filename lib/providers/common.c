@@ -350,3 +350,28 @@ llmk_status llmk__embeddings_from_rows(llmk_response *resp, json_t *const *rows,
 	resp->dim = dim;
 	return LLMK_OK;
 }
+
+void llmk__block_set_tool(llmk_stream_ctx *s, size_t block)
+{
+	if (block < LLMK_MAX_BLOCKS)
+		s->state[block / 64] = (int64_t)((uint64_t)s->state[block / 64] | ((uint64_t)1 << (block % 64)));
+}
+
+int llmk__block_is_tool(const llmk_stream_ctx *s, size_t block)
+{
+	return block < LLMK_MAX_BLOCKS && (((uint64_t)s->state[block / 64] >> (block % 64)) & 1u);
+}
+
+size_t llmk__block_tool_index(const llmk_stream_ctx *s, size_t block)
+{
+	size_t n = 0, i;
+
+	for (i = 0; i < block && i < LLMK_MAX_BLOCKS; i++)
+		n += (size_t)llmk__block_is_tool(s, i);
+	return n;
+}
+
+llmk_status llmk__stream_stopped(llmk_stream_ctx *s)
+{
+	return s->resp->status ? s->resp->status : LLMK_E_CANCELLED;
+}

@@ -61,6 +61,20 @@ llmk_status llmk__error_generic(llmk_response *resp, int32_t http, const char *b
  * "error inside the stream: ...". */
 llmk_status llmk__stream_failure(llmk_response *resp, llmk_status st);
 
+/* Streams whose content blocks are numbered across text, thinking and tool
+ * blocks while tool calls are numbered across tool blocks only (Anthropic
+ * Messages, Bedrock ConverseStream): s->state[0..3] is a bitmap of the
+ * block indices that are tool blocks, and a block's tool-call index is the
+ * number of tool blocks before it, whatever order the events come in. */
+#define LLMK_MAX_BLOCKS 256
+/* Marks block `block` (< LLMK_MAX_BLOCKS) as a tool block. */
+void llmk__block_set_tool(llmk_stream_ctx *s, size_t block);
+int llmk__block_is_tool(const llmk_stream_ctx *s, size_t block);
+size_t llmk__block_tool_index(const llmk_stream_ctx *s, size_t block);
+/* Why an emit call asked to stop: the failure on record, else the caller's
+ * cancel. */
+llmk_status llmk__stream_stopped(llmk_stream_ctx *s);
+
 /* For "data:<mime>;base64,<data>" URLs: sets *mime (not NUL-terminated,
  * length *mime_len) and *b64 (rest of the string) and returns 1; else 0. */
 int llmk__data_url_split(const char *url, const char **mime, size_t *mime_len, const char **b64);
