@@ -1028,14 +1028,24 @@ LLMK_API llmk_status llmk_compare_add_case(llmk_compare *cmp, const llmk_request
  *  is added and llmk_compare_errmsg() names the line. */
 LLMK_API llmk_status llmk_compare_load_jsonl(llmk_compare *cmp, const char *path);
 
+/** A cancel flag every run of the comparison watches, besides the
+ *  requests' own (NULL: none). When it is raised, llmk_compare_run() ends
+ *  promptly (within about 10 ms), the runs not finished end as
+ *  LLMK_E_CANCELLED (on_result is called for them too), and it returns
+ *  LLMK_E_CANCELLED; the finished runs' figures stay readable. The flag is
+ *  not owned; llmk_cancel_trigger() is async-signal-safe, so a SIGINT
+ *  handler may raise it. */
+LLMK_API llmk_status llmk_compare_set_cancel(llmk_compare *cmp, llmk_cancel *cancel);
+
 /** The client that embeds answers for LLMK_SCORE_SIMILARITY (not owned). */
 LLMK_API llmk_status llmk_compare_set_embedder(llmk_compare *cmp, llmk_client *client);
 
 /** Runs every case on every model `repeat` times, concurrently, calling
  *  on_result (may be NULL) as runs finish. Returns LLMK_OK when all runs
  *  were made, whatever their outcome (see llmk_compare_metric() and
- *  llmk_compare_response()); an error when the comparison could not run.
- *  Running again replaces the previous results. */
+ *  llmk_compare_response()); LLMK_E_CANCELLED when the flag of
+ *  llmk_compare_set_cancel() stopped it; another error when the comparison
+ *  could not run. Running again replaces the previous results. */
 LLMK_API llmk_status llmk_compare_run(llmk_compare *cmp, llmk_compare_fn on_result, void *user);
 
 /** Number of models (in the order added). */

@@ -1275,6 +1275,15 @@ func llmk_compare_load_jsonl(cmp *C.llmk_compare, path *C.char) int32 {
 	return int32(C.llmk_compare_load_jsonl(cmp, path))
 }
 
+// A cancel flag every run of the comparison watches, besides the requests' own (NULL: none). When
+// it is raised, llmk_compare_run() ends promptly (within about 10 ms), the runs not finished end
+// as LLMK_E_CANCELLED (on_result is called for them too), and it returns LLMK_E_CANCELLED; the
+// finished runs' figures stay readable. The flag is not owned; llmk_cancel_trigger() is
+// async-signal-safe, so a SIGINT handler may raise it.
+func llmk_compare_set_cancel(cmp *C.llmk_compare, cancel *C.llmk_cancel) int32 {
+	return int32(C.llmk_compare_set_cancel(cmp, cancel))
+}
+
 // The client that embeds answers for LLMK_SCORE_SIMILARITY (not owned).
 func llmk_compare_set_embedder(cmp *C.llmk_compare, client *C.llmk_client) int32 {
 	return int32(C.llmk_compare_set_embedder(cmp, client))
@@ -1282,8 +1291,9 @@ func llmk_compare_set_embedder(cmp *C.llmk_compare, client *C.llmk_client) int32
 
 // Runs every case on every model `repeat` times, concurrently, calling on_result (may be NULL) as
 // runs finish. Returns LLMK_OK when all runs were made, whatever their outcome (see
-// llmk_compare_metric() and llmk_compare_response()); an error when the comparison could not run.
-// Running again replaces the previous results.
+// llmk_compare_metric() and llmk_compare_response()); LLMK_E_CANCELLED when the flag of
+// llmk_compare_set_cancel() stopped it; another error when the comparison could not run. Running
+// again replaces the previous results.
 func llmk_compare_run(cmp *C.llmk_compare, on_result C.llmk_compare_fn, user unsafe.Pointer) int32 {
 	return int32(C.llmk_compare_run(cmp, on_result, user))
 }

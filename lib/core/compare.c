@@ -60,6 +60,8 @@ struct llmk_compare {
 	llmk_compare_fn on_result;
 	void *user;
 	int running;
+	int stopping; /* cancelled: what is still in flight is being ended */
+	llmk_cancel *cancel;
 	llmk_multi *running_multi;
 	char errmsg[LLMK_ERRMSG_MAX];
 };
@@ -207,6 +209,14 @@ llmk_status llmk_compare_add_client(llmk_compare *cmp, llmk_client *client, cons
 		label = buf;
 	}
 	return add_entry(cmp, client, 0, label);
+}
+
+llmk_status llmk_compare_set_cancel(llmk_compare *cmp, llmk_cancel *cancel)
+{
+	if (!cmp || cmp->running)
+		return LLMK_E_INVALID_ARG;
+	cmp->cancel = cancel;
+	return LLMK_OK;
 }
 
 llmk_status llmk_compare_set_embedder(llmk_compare *cmp, llmk_client *client)
@@ -566,6 +576,12 @@ static void answer_done(llmk_response *resp, void *user)
 			res->score = score_text(k->scorer, llmk_response_text(resp), k->expected ? k->expected : "");
 		} else {
 			text = llmk_response_text(resp);
+			if (cmp->stopping) {
+				res->score = -1; /* cancelled before it could be scored */
+				report(p);
+				llmk__free(p);
+				return;
+			}
 			if (llmk_request_new(&p->embed, LLMK_EMBED) == LLMK_OK &&
 			    llmk_request_add_input(p->embed, *text ? text : " ") == LLMK_OK &&
 			    llmk_request_add_input(p->embed, k->expected) == LLMK_OK &&
@@ -640,11 +656,32 @@ llmk_status llmk_compare_run(llmk_compare *cmp, llmk_compare_fn on_result, void 
 				if (st != LLMK_OK)
 					llmk__free(p);
 			}
-	if (st == LLMK_OK)
-		st = llmk_multi_run(m);
-	llmk_multi_free(m); /* after a failure: what was added ends as cancelled */
+	/* llmk_multi_run(), watching the comparison's cancel flag between turns
+	 * (every 10 ms at most while there is one). */
+	while (st == LLMK_OK) {
+		int32_t running = 0;
+		st = llmk_multi_perform(m, &running);
+		if (st != LLMK_OK || !running)
+			break;
+		if (llmk_cancel_triggered(cmp->cancel)) {
+			st = LLMK_E_CANCELLED;
+			break;
+		}
+		llmk_multi_wait(m, cmp->cancel ? 10 : -1);
+	}
+	/* After a failure or a cancel, what is still queued or in flight ends as
+	 * LLMK_E_CANCELLED and is reported like any other run. */
+	cmp->stopping = st != LLMK_OK;
+	llmk_multi_free(m);
+	cmp->stopping = 0;
 	cmp->running = 0;
 	cmp->running_multi = NULL;
+	if (st == LLMK_E_CANCELLED) {
+		size_t done = 0, r;
+		for (r = 0; r < cmp->nresults; r++)
+			done += cmp->results[r].resp && cmp->results[r].resp->status != LLMK_E_CANCELLED;
+		return cmp_err(cmp, st, "cancelled: %zu of %zu runs had finished", done, cmp->nresults);
+	}
 	if (st != LLMK_OK)
 		return cmp_err(cmp, st, "%s", llmk_strerror(st));
 	return LLMK_OK;

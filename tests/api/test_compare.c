@@ -482,6 +482,60 @@ static void test_scorers_one_by_one(void **state)
 	llmk_request_free(q2);
 }
 
+typedef struct stopper {
+	llmk_cancel *flag;
+	int calls;
+	double t_trigger;
+} stopper;
+
+static void stop_on_first(const llmk_compare *cmp, size_t model, size_t kase, size_t run, const llmk_response *r,
+                          void *user)
+{
+	stopper *st = user;
+
+	(void)cmp, (void)model, (void)kase, (void)run, (void)r;
+	if (st->calls++ == 0) {
+		llmk_cancel_trigger(st->flag);
+		st->t_trigger = now_ms();
+	}
+}
+
+static void test_cancel_flag_stops_the_run(void **state)
+{
+	fixture *f = *state;
+	stopper st = {NULL, 0, 0};
+	double t0, after;
+
+	f->m[0].delay_ms = 50;
+	f->m[1].delay_ms = 5000;
+	assert_int_equal(llmk_cancel_new(&st.flag), LLMK_OK);
+	assert_int_equal(llmk_compare_add_client(f->cmp, f->m[0].c, "fast"), LLMK_OK);
+	assert_int_equal(llmk_compare_add_client(f->cmp, f->m[1].c, "slow"), LLMK_OK);
+	assert_int_equal(llmk_compare_add_case(f->cmp, f->req, "paris", LLMK_SCORE_CONTAINS), LLMK_OK);
+	assert_int_equal(llmk_compare_set_cancel(f->cmp, st.flag), LLMK_OK);
+	t0 = now_ms();
+	assert_int_equal(llmk_compare_run(f->cmp, stop_on_first, &st), LLMK_E_CANCELLED);
+	after = now_ms() - st.t_trigger;
+	print_message("run ended %.1f ms after the flag went up (%.0f ms in all)\n", after, now_ms() - t0);
+	assert_true(after < 100 + time_slack(50));
+	assert_non_null(strstr(llmk_compare_errmsg(f->cmp), "1 of 2 runs"));
+	/* every run was reported: the finished one, and the cancelled one */
+	assert_int_equal(st.calls, 2);
+	assert_int_equal(llmk_response_status(llmk_compare_response(f->cmp, 0, 0, 0)), LLMK_OK);
+	assert_true(llmk_compare_score(f->cmp, 0, 0, 0) == 1);
+	assert_int_equal(llmk_response_status(llmk_compare_response(f->cmp, 1, 0, 0)), LLMK_E_CANCELLED);
+	assert_true(llmk_compare_score(f->cmp, 1, 0, 0) == 0);
+	assert_int_equal(llmk_compare_metric(f->cmp, 0, LLMK_METRIC_OK), 1);
+	/* lowered again, the next run goes through */
+	llmk_cancel_reset(st.flag);
+	f->m[1].delay_ms = 10;
+	st.calls = 1; /* no trigger this time */
+	assert_int_equal(llmk_compare_run(f->cmp, stop_on_first, &st), LLMK_OK);
+	assert_int_equal(llmk_compare_metric(f->cmp, 1, LLMK_METRIC_OK), 1);
+	assert_int_equal(llmk_compare_set_cancel(NULL, st.flag), LLMK_E_INVALID_ARG);
+	llmk_cancel_free(st.flag);
+}
+
 static void test_bad_input(void **state)
 {
 	fixture *f = *state;
@@ -530,6 +584,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_streamed_time_to_first_token, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_evaluate_dataset, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_scorers_one_by_one, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cancel_flag_stops_the_run, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("compare", tests, NULL, NULL);

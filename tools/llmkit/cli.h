@@ -139,8 +139,6 @@ void cli_verbose_response(const char *cmd, const llmk_response *resp);
  * the subcommand exits with EXIT_INTERRUPTED), a second one exits at once. */
 extern llmk_cancel *g_cancel;
 void cli_signals_install(void);
-/* Ctrl-C exits at once (for work that cannot be cancelled). */
-void cli_signals_exit_now(void);
 int cli_interrupted(void);
 /* Lowers the flag again (interactive chat: Ctrl-C stops one answer). */
 void cli_interrupt_reset(void);

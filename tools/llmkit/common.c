@@ -428,7 +428,7 @@ void cli_verbose_response(const char *cmd, const llmk_response *resp)
 
 /* ---- Ctrl-C --------------------------------------------------------------------------- */
 
-static volatile sig_atomic_t sigs, exit_now, cursor_hidden;
+static volatile sig_atomic_t sigs, cursor_hidden;
 
 static void on_signal(int sig)
 {
@@ -437,7 +437,7 @@ static void on_signal(int sig)
 
 	(void)sig;
 	sigs++;
-	if (exit_now || sigs > 1) {
+	if (sigs > 1) {
 		if (cursor_hidden)
 			r = write(STDOUT_FILENO, "\033[?25h", 6);
 		r = write(STDERR_FILENO, msg, sizeof(msg) - 1);
@@ -457,11 +457,6 @@ void cli_signals_install(void)
 	sa.sa_flags = 0; /* no SA_RESTART: a read at the chat prompt returns EINTR */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-}
-
-void cli_signals_exit_now(void)
-{
-	exit_now = 1;
 }
 
 int cli_interrupted(void)

@@ -256,7 +256,12 @@ static int run(live *L, llmk_compare *cmp)
 		fprintf(stderr, "llmkit %s: %zu model(s), %zu run(s) in all\n", L->cmd, llmk_compare_model_count(cmp),
 		        L->total);
 	}
+	/* Ctrl-C raises g_cancel: the comparison ends its runs as cancelled
+	 * and the table of what finished is still printed. */
+	llmk_compare_set_cancel(cmp, g_cancel);
 	st = llmk_compare_run(cmp, on_result, L);
+	if (st == LLMK_E_CANCELLED && cli_interrupted())
+		st = LLMK_OK; /* outcome() says interrupted */
 	if (st != LLMK_OK) {
 		if (L->redraw)
 			cli_cursor(1);
@@ -552,9 +557,6 @@ int cmd_eval(int argc, char **argv)
 		rc = cli_usage_error("eval", "no models: give -m provider/model, once per model");
 		goto out;
 	}
-	/* The cases of a JSONL file are the comparison's own requests, which no
-	 * cancel flag of ours reaches: Ctrl-C ends the process. */
-	cli_signals_exit_now();
 	if (llmk_compare_new(&cmp) != LLMK_OK) {
 		rc = EXIT_FAILURE_OTHER;
 		goto out;

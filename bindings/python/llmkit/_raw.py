@@ -1193,13 +1193,21 @@ llmk_compare_add_case = bind(_lib, _missing, "llmk_compare_add_case", c_int32, [
 # llmk_compare_errmsg() names the line.
 llmk_compare_load_jsonl = bind(_lib, _missing, "llmk_compare_load_jsonl", c_int32, [POINTER(llmk_compare), c_char_p])
 
+# A cancel flag every run of the comparison watches, besides the requests' own (NULL: none). When
+# it is raised, llmk_compare_run() ends promptly (within about 10 ms), the runs not finished end
+# as LLMK_E_CANCELLED (on_result is called for them too), and it returns LLMK_E_CANCELLED; the
+# finished runs' figures stay readable. The flag is not owned; llmk_cancel_trigger() is
+# async-signal-safe, so a SIGINT handler may raise it.
+llmk_compare_set_cancel = bind(_lib, _missing, "llmk_compare_set_cancel", c_int32, [POINTER(llmk_compare), POINTER(llmk_cancel)])
+
 # The client that embeds answers for LLMK_SCORE_SIMILARITY (not owned).
 llmk_compare_set_embedder = bind(_lib, _missing, "llmk_compare_set_embedder", c_int32, [POINTER(llmk_compare), POINTER(llmk_client)])
 
 # Runs every case on every model `repeat` times, concurrently, calling on_result (may be NULL) as
 # runs finish. Returns LLMK_OK when all runs were made, whatever their outcome (see
-# llmk_compare_metric() and llmk_compare_response()); an error when the comparison could not run.
-# Running again replaces the previous results.
+# llmk_compare_metric() and llmk_compare_response()); LLMK_E_CANCELLED when the flag of
+# llmk_compare_set_cancel() stopped it; another error when the comparison could not run. Running
+# again replaces the previous results.
 llmk_compare_run = bind(_lib, _missing, "llmk_compare_run", c_int32, [POINTER(llmk_compare), llmk_compare_fn, c_void_p])
 
 # Number of models (in the order added).
@@ -1516,6 +1524,7 @@ FUNCTIONS = (
     "llmk_compare_add_client",
     "llmk_compare_add_case",
     "llmk_compare_load_jsonl",
+    "llmk_compare_set_cancel",
     "llmk_compare_set_embedder",
     "llmk_compare_run",
     "llmk_compare_model_count",
