@@ -169,8 +169,12 @@ static const struct {
 
 static pthread_once_t options_once = PTHREAD_ONCE_INIT;
 
-/* id -> entry, by type and slot: lookups are on every request's path. */
-static const llmk_optinfo *option_by_id[4][LLMK_STR_SLOTS];
+/* id -> entry, by type and slot: lookups are on every request's path. The
+ * static asserts above keep every id % 1000 below its type's slot count. */
+#define MAX_SLOTS                                                                                 \
+	(LLMK_STR_SLOTS > LLMK_I64_SLOTS ? (LLMK_STR_SLOTS > LLMK_F64_SLOTS ? LLMK_STR_SLOTS : LLMK_F64_SLOTS) \
+	                                 : (LLMK_I64_SLOTS > LLMK_F64_SLOTS ? LLMK_I64_SLOTS : LLMK_F64_SLOTS))
+static const llmk_optinfo *option_by_id[4][MAX_SLOTS];
 
 static void options_fill_kinds(void)
 {
@@ -186,11 +190,8 @@ static void options_fill_kinds(void)
 
 const llmk_optinfo *llmk__option_info(int32_t id)
 {
-	size_t i;
-
-	(void)i;
 	pthread_once(&options_once, options_fill_kinds);
-	if (id < 1000 || id / 1000 > 3 || id % 1000 >= LLMK_STR_SLOTS)
+	if (id < 1000 || id / 1000 > 3 || id % 1000 >= MAX_SLOTS)
 		return NULL;
 	return option_by_id[id / 1000][id % 1000];
 }
