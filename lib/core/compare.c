@@ -395,7 +395,8 @@ llmk_status llmk_compare_load_jsonl(llmk_compare *cmp, const char *path)
 				st = cmp_err(cmp, LLMK_E_TOO_LARGE, "%s: line %zu is longer than %u bytes", path, lineno, MAX_LINE);
 				break;
 			}
-			if (llmk_buf_append(&line, (const char *)&(char){(char)ch}, 1)) {
+			char c = (char)ch;
+			if (llmk_buf_append(&line, &c, 1)) {
 				st = LLMK_E_NOMEM;
 				break;
 			}

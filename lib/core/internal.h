@@ -367,7 +367,6 @@ int llmk__job_transferred(llmk__job *j, llmk_status st);
 /* The wait is over (or the cancel flag went up): next attempt. */
 int llmk__job_wake(llmk__job *j);
 llmk_exchange *llmk__job_exchange(llmk__job *j);
-llmk_client *llmk__job_client(llmk__job *j);
 double llmk__job_wake_at(const llmk__job *j);
 const llmk_cancel *llmk__job_cancel(const llmk__job *j);
 /* Frees the job and hands over its response (an attempt still in progress
@@ -386,7 +385,6 @@ int32_t llmk__cdriver_step(llmk__cdriver *d);
 int32_t llmk__cdriver_wait(llmk__cdriver *d, int64_t timeout_ms);
 int64_t llmk__cdriver_timeout_ms(const llmk__cdriver *d);
 size_t llmk__cdriver_fds(const llmk__cdriver *d, int32_t *fds, int32_t *events, size_t cap);
-size_t llmk__cdriver_active(const llmk__cdriver *d);
 
 /* Built-in transport (lib/transport/curl.c); send == NULL if built without. */
 extern const llmk_transport llmk__curl_transport;

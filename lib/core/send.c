@@ -1112,11 +1112,6 @@ llmk_exchange *llmk__job_exchange(llmk__job *j)
 	return &j->p.ex;
 }
 
-llmk_client *llmk__job_client(llmk__job *j)
-{
-	return j->c;
-}
-
 double llmk__job_wake_at(const llmk__job *j)
 {
 	return j->wake_at;

@@ -750,8 +750,3 @@ size_t llmk__cdriver_fds(const llmk__cdriver *d, int32_t *fds, int32_t *events, 
 	}
 	return d->nsocks;
 }
-
-size_t llmk__cdriver_active(const llmk__cdriver *d)
-{
-	return d->nactive;
-}
