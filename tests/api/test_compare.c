@@ -542,6 +542,47 @@ static void test_cancel_flag_stops_the_run(void **state)
 	llmk_cancel_free(st.flag);
 }
 
+/* llmk_response_cost() on its own: a priced answer, an unknown model, an
+ * answer without usage, bad arguments; and -1 in the figures when a model
+ * has no price. */
+static void test_response_cost(void **state)
+{
+	fixture *f = *state;
+	llmk_response *r;
+	llmk_client *unpriced;
+	double usd = 0;
+
+	assert_int_equal(llmk_send(f->m[0].c, f->req, &r), LLMK_OK);
+	assert_int_equal(llmk_response_cost(r, &usd), LLMK_OK);
+	assert_true(fabs(usd - one_answer_cost("openai/gpt-5-mini")) < 1e-15);
+	assert_int_equal(llmk_response_cost(r, NULL), LLMK_E_INVALID_ARG);
+	llmk_response_free(r);
+	assert_int_equal(llmk_response_cost(NULL, &usd), LLMK_E_INVALID_ARG);
+	assert_true(usd == -1);
+
+	/* a model the table does not know, answering with a model name it
+	 * does not know either */
+	unpriced = client_at("openai/no-such-model", f->m[2].srv);
+	f->m[2].reported = "no-such-model-2030-01-01";
+	assert_int_equal(llmk_send(unpriced, f->req, &r), LLMK_OK);
+	assert_int_equal(llmk_response_cost(r, &usd), LLMK_E_NOT_FOUND);
+	assert_true(usd == -1);
+	llmk_response_free(r);
+	assert_int_equal(llmk_compare_add_client(f->cmp, unpriced, NULL), LLMK_OK);
+	assert_int_equal(llmk_compare_add_case(f->cmp, f->req, NULL, LLMK_SCORE_NONE), LLMK_OK);
+	assert_int_equal(llmk_compare_run(f->cmp, NULL, NULL), LLMK_OK);
+	assert_true(llmk_compare_metric(f->cmp, 0, LLMK_METRIC_COST_USD) == -1);
+
+	/* a failed answer of a priced model has no usage to price */
+	f->m[0].fail = 1;
+	assert_int_equal(llmk_send(f->m[0].c, f->req, &r), LLMK_E_SERVER);
+	assert_int_equal(llmk_response_cost(r, &usd), LLMK_E_INVALID_ARG);
+	llmk_response_free(r);
+	llmk_compare_free(f->cmp);
+	f->cmp = NULL;
+	llmk_client_free(unpriced);
+}
+
 static void test_bad_input(void **state)
 {
 	fixture *f = *state;
@@ -591,6 +632,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_evaluate_dataset, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_scorers_one_by_one, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cancel_flag_stops_the_run, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_response_cost, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("compare", tests, NULL, NULL);
