@@ -1,89 +1,26 @@
-/* See json.h. */
+/* See json.h. The parser is iterative (an explicit stack of open
+ * containers), so hostile nesting costs heap, never C stack, and stops at
+ * LLMK_JSON_MAX_DEPTH like jansson's own parser. */
 #include "core/json.h"
 
-#include <pthread.h>
+#include <errno.h>
+#include <locale.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/alloc.h"
 
-static __thread int parsing;
-
-/* Blocks malloc() served while the program's allocator was failing. Rare
- * (one per refused allocation inside a parse), so a plain list under a
- * mutex; the count lets json_free skip the lock in the normal case. */
-static pthread_mutex_t rescue_lock = PTHREAD_MUTEX_INITIALIZER;
-static void **rescued;
-static size_t nrescued, caprescued;
-static size_t rescued_count; /* atomic mirror of nrescued */
-
-static int rescue_add(void *p)
-{
-	void **grown;
-	int rc = 0;
-
-	pthread_mutex_lock(&rescue_lock);
-	if (nrescued == caprescued) {
-		grown = realloc(rescued, (caprescued ? caprescued * 2 : 16) * sizeof(*rescued));
-		if (grown) {
-			rescued = grown;
-			caprescued = caprescued ? caprescued * 2 : 16;
-		}
-	}
-	if (nrescued < caprescued) {
-		rescued[nrescued++] = p;
-		__atomic_store_n(&rescued_count, nrescued, __ATOMIC_RELEASE);
-	} else {
-		rc = -1;
-	}
-	pthread_mutex_unlock(&rescue_lock);
-	return rc;
-}
-
-static int rescue_take(void *p)
-{
-	size_t i;
-	int found = 0;
-
-	pthread_mutex_lock(&rescue_lock);
-	for (i = nrescued; i-- > 0;) {
-		if (rescued[i] == p) {
-			rescued[i] = rescued[--nrescued];
-			__atomic_store_n(&rescued_count, nrescued, __ATOMIC_RELEASE);
-			found = 1;
-			break;
-		}
-	}
-	if (!nrescued) {
-		free(rescued);
-		rescued = NULL;
-		caprescued = 0;
-	}
-	pthread_mutex_unlock(&rescue_lock);
-	return found;
-}
-
 static void *json_alloc(size_t n)
 {
-	void *p = llmk__malloc(n); /* a failure is on record for the operation */
-
-	if (p || !parsing || llmk__alloc_is_default())
-		return p;
-	p = malloc(n ? n : 1);
-	if (p && rescue_add(p)) {
-		free(p);
-		p = NULL;
-	}
-	return p;
+	return llmk__malloc(n);
 }
 
 static void json_free(void *p)
 {
-	if (!p)
-		return;
-	if (__atomic_load_n(&rescued_count, __ATOMIC_ACQUIRE) && rescue_take(p)) {
-		free(p);
-		return;
-	}
 	llmk__free(p);
 }
 
@@ -92,22 +29,585 @@ void llmk__json_setup(void)
 	json_set_alloc_funcs(json_alloc, json_free);
 }
 
+typedef struct frame {
+	json_t *c;     /* the open array or object, not yet in its parent */
+	char *kown;    /* the pending key when it had escapes (ours) */
+	const char *k; /* the pending key of an object */
+	size_t klen;
+} frame;
+
+typedef struct parser {
+	const unsigned char *s, *p, *end;
+	size_t flags;
+	json_error_t *err;
+	int failed;
+	char *scratch; /* unescaped string text */
+	size_t scap;
+} parser;
+
+/* The first error wins; the text never quotes input bytes beyond one
+ * printable character, so nothing the server sent is echoed at length. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 4)))
+#endif
+static void fail(parser *ps, const unsigned char *at, const char *fmt, ...)
+{
+	json_error_t *e = ps->err;
+	const unsigned char *q, *line = ps->s;
+	va_list ap;
+
+	if (ps->failed)
+		return;
+	ps->failed = 1;
+	if (!e)
+		return;
+	if (at > ps->end)
+		at = ps->end;
+	e->line = 1;
+	for (q = ps->s; q < at; q++)
+		if (*q == '\n') {
+			e->line++;
+			line = q + 1;
+		}
+	e->column = (int)(at - line) + 1;
+	e->position = (int)(at - ps->s);
+	snprintf(e->source, sizeof(e->source), "%s", "<buffer>");
+	va_start(ap, fmt);
+	vsnprintf(e->text, sizeof(e->text), fmt, ap);
+	va_end(ap);
+}
+
+static void fail_char(parser *ps, const unsigned char *at, const char *what)
+{
+	if (at >= ps->end)
+		fail(ps, at, "unexpected end of input, %s expected", what);
+	else if (*at >= 0x20 && *at < 0x7f)
+		fail(ps, at, "unexpected '%c', %s expected", *at, what);
+	else
+		fail(ps, at, "unexpected byte 0x%02x, %s expected", *at, what);
+}
+
+static const unsigned char *skip_ws(const unsigned char *p, const unsigned char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
+		p++;
+	return p;
+}
+
+/* Length of the well-formed UTF-8 sequence at p (RFC 3629: no overlong
+ * forms, no surrogates, nothing above U+10FFFF), 0 when there is none. */
+static size_t utf8_len(const unsigned char *p, const unsigned char *end)
+{
+	unsigned char c = p[0], lo = 0x80, hi = 0xBF;
+	size_t n, i;
+
+	if (c >= 0xC2 && c <= 0xDF)
+		n = 2;
+	else if (c >= 0xE0 && c <= 0xEF)
+		n = 3;
+	else if (c >= 0xF0 && c <= 0xF4)
+		n = 4;
+	else
+		return 0;
+	if ((size_t)(end - p) < n)
+		return 0;
+	if (c == 0xE0)
+		lo = 0xA0;
+	else if (c == 0xED)
+		hi = 0x9F;
+	else if (c == 0xF0)
+		lo = 0x90;
+	else if (c == 0xF4)
+		hi = 0x8F;
+	if (p[1] < lo || p[1] > hi)
+		return 0;
+	for (i = 2; i < n; i++)
+		if (p[i] < 0x80 || p[i] > 0xBF)
+			return 0;
+	return n;
+}
+
+static int hex4(const unsigned char *p, const unsigned char *end, unsigned *out)
+{
+	unsigned v = 0;
+	int i;
+
+	if (end - p < 4)
+		return -1;
+	for (i = 0; i < 4; i++) {
+		unsigned char c = p[i];
+		v <<= 4;
+		if (c >= '0' && c <= '9')
+			v |= (unsigned)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			v |= (unsigned)(c - 'a' + 10);
+		else if (c >= 'A' && c <= 'F')
+			v |= (unsigned)(c - 'A' + 10);
+		else
+			return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static size_t put_utf8(char *o, unsigned cp)
+{
+	if (cp < 0x80) {
+		o[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		o[0] = (char)(0xC0 | (cp >> 6));
+		o[1] = (char)(0x80 | (cp & 0x3F));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		o[0] = (char)(0xE0 | (cp >> 12));
+		o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		o[2] = (char)(0x80 | (cp & 0x3F));
+		return 3;
+	}
+	o[0] = (char)(0xF0 | (cp >> 18));
+	o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+	o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+	o[3] = (char)(0x80 | (cp & 0x3F));
+	return 4;
+}
+
+/* The string whose opening quote is at ps->p. On success *out and *len are its
+ * text: a slice of the input when it has no escapes, else the scratch
+ * buffer (valid until the next string); *has_nul says whether it holds a
+ * U+0000. ps->p moves past the closing quote. */
+static int scan_string(parser *ps, const char **out, size_t *len, int *has_nul)
+{
+	const unsigned char *p = ps->p + 1, *end = ps->end, *start = p;
+	char *o;
+
+	*has_nul = 0;
+	for (;;) {
+		while (p < end && *p >= 0x20 && *p != '"' && *p != '\\' && *p < 0x80)
+			p++;
+		if (p >= end) {
+			fail(ps, p, "unterminated string");
+			return -1;
+		}
+		if (*p == '"') {
+			*out = (const char *)start;
+			*len = (size_t)(p - start);
+			ps->p = p + 1;
+			return 0;
+		}
+		if (*p == '\\')
+			break;
+		if (*p < 0x20) {
+			fail(ps, p, "control character 0x%02x in a string", *p);
+			return -1;
+		}
+		{
+			size_t n = utf8_len(p, end);
+			if (!n) {
+				fail(ps, p, "invalid UTF-8 in a string");
+				return -1;
+			}
+			p += n;
+		}
+	}
+	/* Escapes: the text shrinks when decoded, so the rest of the input
+	 * bounds the scratch space needed. */
+	if ((size_t)(end - start) + 1 > ps->scap) {
+		size_t cap = (size_t)(end - start) + 1;
+		char *grown = llmk__realloc(ps->scratch, cap);
+		if (!grown) {
+			fail(ps, p, "out of memory");
+			return -1;
+		}
+		ps->scratch = grown;
+		ps->scap = cap;
+	}
+	memcpy(ps->scratch, start, (size_t)(p - start));
+	o = ps->scratch + (p - start);
+	while (p < end && *p != '"') {
+		unsigned char c = *p;
+		if (c == '\\') {
+			unsigned cp, lo;
+			if (p + 1 >= end) {
+				fail(ps, p, "unterminated string");
+				return -1;
+			}
+			switch (p[1]) {
+			case '"': *o++ = '"'; p += 2; continue;
+			case '\\': *o++ = '\\'; p += 2; continue;
+			case '/': *o++ = '/'; p += 2; continue;
+			case 'b': *o++ = '\b'; p += 2; continue;
+			case 'f': *o++ = '\f'; p += 2; continue;
+			case 'n': *o++ = '\n'; p += 2; continue;
+			case 'r': *o++ = '\r'; p += 2; continue;
+			case 't': *o++ = '\t'; p += 2; continue;
+			case 'u': break;
+			default:
+				if (p[1] >= 0x20 && p[1] < 0x7f)
+					fail(ps, p, "invalid escape '\\%c' in a string", p[1]);
+				else
+					fail(ps, p, "invalid escape in a string");
+				return -1;
+			}
+			if (hex4(p + 2, end, &cp)) {
+				fail(ps, p, "invalid \\u escape in a string");
+				return -1;
+			}
+			if (cp >= 0xDC00 && cp <= 0xDFFF) {
+				fail(ps, p, "lone surrogate '\\u%04X' in a string", cp);
+				return -1;
+			}
+			if (cp >= 0xD800 && cp <= 0xDBFF) {
+				if (end - p < 12 || p[6] != '\\' || p[7] != 'u' || hex4(p + 8, end, &lo) || lo < 0xDC00 ||
+				    lo > 0xDFFF) {
+					fail(ps, p, "lone surrogate '\\u%04X' in a string", cp);
+					return -1;
+				}
+				cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+				p += 6;
+			}
+			if (!cp)
+				*has_nul = 1;
+			o += put_utf8(o, cp);
+			p += 6;
+		} else if (c < 0x20) {
+			fail(ps, p, "control character 0x%02x in a string", c);
+			return -1;
+		} else if (c < 0x80) {
+			*o++ = (char)c;
+			p++;
+		} else {
+			size_t n = utf8_len(p, end);
+			if (!n) {
+				fail(ps, p, "invalid UTF-8 in a string");
+				return -1;
+			}
+			memcpy(o, p, n);
+			o += n;
+			p += n;
+		}
+	}
+	if (p >= end) {
+		fail(ps, p, "unterminated string");
+		return -1;
+	}
+	*out = ps->scratch;
+	*len = (size_t)(o - ps->scratch);
+	ps->p = p + 1;
+	return 0;
+}
+
+static json_t *scan_number(parser *ps)
+{
+	const unsigned char *p = ps->p, *end = ps->end, *start = p;
+	int neg = 0, real = 0;
+	uint64_t mag = 0;
+	int overflow = 0;
+
+	if (*p == '-') {
+		neg = 1;
+		p++;
+	}
+	if (p < end && *p == '0') {
+		p++;
+		if (p < end && *p >= '0' && *p <= '9') {
+			fail(ps, p, "leading zero in a number");
+			return NULL;
+		}
+	} else if (p < end && *p >= '1' && *p <= '9') {
+		while (p < end && *p >= '0' && *p <= '9') {
+			unsigned d = (unsigned)(*p - '0');
+			if (mag > (UINT64_MAX - d) / 10)
+				overflow = 1;
+			else
+				mag = mag * 10 + d;
+			p++;
+		}
+	} else {
+		fail_char(ps, p, "a digit");
+		return NULL;
+	}
+	if (p < end && *p == '.') {
+		real = 1;
+		p++;
+		if (p >= end || *p < '0' || *p > '9') {
+			fail_char(ps, p, "a digit");
+			return NULL;
+		}
+		while (p < end && *p >= '0' && *p <= '9')
+			p++;
+	}
+	if (p < end && (*p == 'e' || *p == 'E')) {
+		real = 1;
+		p++;
+		if (p < end && (*p == '+' || *p == '-'))
+			p++;
+		if (p >= end || *p < '0' || *p > '9') {
+			fail_char(ps, p, "a digit");
+			return NULL;
+		}
+		while (p < end && *p >= '0' && *p <= '9')
+			p++;
+	}
+	if (!real) {
+		json_t *v;
+		if (overflow || mag > (uint64_t)INT64_MAX + (uint64_t)neg) {
+			fail(ps, start, "integer out of range");
+			return NULL;
+		}
+		ps->p = p;
+		v = json_integer(neg ? (json_int_t)(0 - mag) : (json_int_t)mag);
+		if (!v)
+			fail(ps, start, "out of memory");
+		return v;
+	}
+	{
+		/* strtod() follows LC_NUMERIC: give it the locale's decimal
+		 * point, as jansson does, so a host program's setlocale() cannot
+		 * change what a number means. */
+		size_t n = (size_t)(p - start);
+		char small[64], *buf = small;
+		const char *point = localeconv()->decimal_point;
+		double d;
+		json_t *v;
+
+		if (n + 8 > sizeof(small) && !(buf = llmk__malloc(n + 8))) {
+			fail(ps, start, "out of memory");
+			return NULL;
+		}
+		memcpy(buf, start, n);
+		buf[n] = '\0';
+		if (point && point[0] != '.' && point[0] && strlen(point) < 8) {
+			char *dot = memchr(buf, '.', n);
+			if (dot) {
+				size_t pl = strlen(point);
+				memmove(dot + pl, dot + 1, n - (size_t)(dot - buf));
+				memcpy(dot, point, pl);
+			}
+		}
+		errno = 0;
+		d = strtod(buf, NULL);
+		if (buf != small)
+			llmk__free(buf);
+		if (errno == ERANGE && (d == HUGE_VAL || d == -HUGE_VAL)) {
+			fail(ps, start, "number out of range");
+			return NULL;
+		}
+		ps->p = p;
+		if (!(v = json_real(d)))
+			fail(ps, start, "out of memory");
+		return v;
+	}
+}
+
+static json_t *scan_literal(parser *ps)
+{
+	static const struct {
+		const char *word;
+		size_t len;
+	} words[] = {{"true", 4}, {"false", 5}, {"null", 4}};
+	const unsigned char *p = ps->p;
+	size_t i;
+
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		if ((size_t)(ps->end - p) >= words[i].len && !memcmp(p, words[i].word, words[i].len)) {
+			ps->p = p + words[i].len;
+			return i == 0 ? json_true() : i == 1 ? json_false() : json_null();
+		}
+	}
+	fail_char(ps, p, "a value");
+	return NULL;
+}
+
+static json_t *parse(parser *ps)
+{
+	frame *st = NULL, *f;
+	size_t depth = 0, cap = 0;
+	json_t *v = NULL;
+	const char *s;
+	size_t len;
+	int nul;
+
+	ps->p = skip_ws(ps->p, ps->end);
+	if (!(ps->flags & JSON_DECODE_ANY) && (ps->p >= ps->end || (*ps->p != '[' && *ps->p != '{'))) {
+		fail_char(ps, ps->p, "'[' or '{'");
+		return NULL;
+	}
+value:
+	ps->p = skip_ws(ps->p, ps->end);
+	if (ps->p >= ps->end) {
+		fail_char(ps, ps->p, "a value");
+		goto bad;
+	}
+	/* jansson counts every value, so the innermost of the
+	 * LLMK_JSON_MAX_DEPTH levels may only be an empty container. */
+	if (depth == LLMK_JSON_MAX_DEPTH) {
+		fail(ps, ps->p, "nesting deeper than %d", LLMK_JSON_MAX_DEPTH);
+		goto bad;
+	}
+	switch (*ps->p) {
+	case '{':
+	case '[':
+		if (depth == cap) {
+			size_t ncap = cap ? cap * 2 : 8;
+			frame *grown = llmk__realloc(st, ncap * sizeof(*st));
+			if (!grown) {
+				fail(ps, ps->p, "out of memory");
+				goto bad;
+			}
+			st = grown;
+			cap = ncap;
+		}
+		f = &st[depth];
+		f->kown = NULL;
+		f->k = NULL;
+		f->klen = 0;
+		if (!(f->c = *ps->p == '{' ? json_object() : json_array())) {
+			fail(ps, ps->p, "out of memory");
+			goto bad;
+		}
+		depth++;
+		ps->p = skip_ws(ps->p + 1, ps->end);
+		if (ps->p < ps->end && *ps->p == (json_is_object(f->c) ? '}' : ']')) {
+			ps->p++;
+			v = f->c;
+			depth--;
+			goto got;
+		}
+		if (json_is_object(f->c))
+			goto key;
+		goto value;
+	case '"':
+		if (scan_string(ps, &s, &len, &nul))
+			goto bad;
+		if (nul && !(ps->flags & JSON_ALLOW_NUL)) {
+			fail(ps, ps->p - 1, "\\u0000 in a string");
+			goto bad;
+		}
+		if (!(v = json_stringn_nocheck(s, len))) {
+			fail(ps, ps->p, "out of memory");
+			goto bad;
+		}
+		break;
+	case '-':
+	case '0': case '1': case '2': case '3': case '4':
+	case '5': case '6': case '7': case '8': case '9':
+		if (!(v = scan_number(ps)))
+			goto bad;
+		break;
+	default:
+		if (!(v = scan_literal(ps)))
+			goto bad;
+		break;
+	}
+got:
+	if (!depth)
+		goto done;
+	f = &st[depth - 1];
+	if (json_is_object(f->c)) {
+		int rc = json_object_setn_new_nocheck(f->c, f->k, f->klen, v);
+		llmk__free(f->kown);
+		f->kown = NULL;
+		v = NULL;
+		if (rc) {
+			fail(ps, ps->p, "out of memory");
+			goto bad;
+		}
+	} else {
+		int rc = json_array_append_new(f->c, v);
+		v = NULL;
+		if (rc) {
+			fail(ps, ps->p, "out of memory");
+			goto bad;
+		}
+	}
+	ps->p = skip_ws(ps->p, ps->end);
+	if (ps->p < ps->end && *ps->p == ',') {
+		ps->p++;
+		if (json_is_object(f->c))
+			goto key;
+		goto value;
+	}
+	if (ps->p < ps->end && *ps->p == (json_is_object(f->c) ? '}' : ']')) {
+		ps->p++;
+		v = f->c;
+		depth--;
+		goto got;
+	}
+	fail_char(ps, ps->p, json_is_object(f->c) ? "',' or '}'" : "',' or ']'");
+	goto bad;
+key:
+	f = &st[depth - 1];
+	ps->p = skip_ws(ps->p, ps->end);
+	if (ps->p >= ps->end || *ps->p != '"') {
+		fail_char(ps, ps->p, "a string key");
+		goto bad;
+	}
+	if (scan_string(ps, &s, &len, &nul))
+		goto bad;
+	if (nul) {
+		fail(ps, ps->p - 1, "\\u0000 in an object key");
+		goto bad;
+	}
+	if (s == ps->scratch) { /* the scratch buffer is reused by the value */
+		if (!(f->kown = llmk__malloc(len ? len : 1))) {
+			fail(ps, ps->p, "out of memory");
+			goto bad;
+		}
+		memcpy(f->kown, s, len);
+		s = f->kown;
+	}
+	f->k = s;
+	f->klen = len;
+	ps->p = skip_ws(ps->p, ps->end);
+	if (ps->p >= ps->end || *ps->p != ':') {
+		fail_char(ps, ps->p, "':'");
+		goto bad;
+	}
+	ps->p++;
+	goto value;
+done:
+	ps->p = skip_ws(ps->p, ps->end);
+	if (ps->p < ps->end) {
+		fail_char(ps, ps->p, "end of input");
+		goto bad;
+	}
+	llmk__free(st);
+	return v;
+bad:
+	json_decref(v);
+	while (depth--) {
+		json_decref(st[depth].c);
+		llmk__free(st[depth].kown);
+	}
+	llmk__free(st);
+	return NULL;
+}
+
 json_t *llmk__json_loadb(const char *data, size_t len, size_t flags, json_error_t *err)
 {
+	parser ps;
 	json_t *j;
 
-	parsing++;
-	j = json_loadb(data ? data : "", len, flags, err);
-	parsing--;
+	memset(&ps, 0, sizeof(ps));
+	ps.s = ps.p = (const unsigned char *)(data ? data : "");
+	ps.end = ps.s + (data ? len : 0);
+	ps.flags = flags;
+	ps.err = err;
+	if (err) {
+		err->text[0] = '\0';
+		err->source[0] = '\0';
+		err->line = err->column = -1;
+		err->position = 0;
+	}
+	j = parse(&ps);
+	llmk__free(ps.scratch);
 	return j;
 }
 
 json_t *llmk__json_loads(const char *text, size_t flags, json_error_t *err)
 {
-	json_t *j;
-
-	parsing++;
-	j = json_loads(text, flags, err);
-	parsing--;
-	return j;
+	return llmk__json_loadb(text, text ? strlen(text) : 0, flags, err);
 }

@@ -18,7 +18,7 @@ import re
 import shutil
 import sys
 
-TARGETS = ("fuzz_sse", "fuzz_ndjson", "fuzz_b64", "fuzz_response", "fuzz_eventstream")
+TARGETS = ("fuzz_sse", "fuzz_ndjson", "fuzz_b64", "fuzz_response", "fuzz_eventstream", "fuzz_json")
 
 # fuzz_sse / fuzz_ndjson: byte 0 options, bytes 1..4 feed sizes (fuzz.h).
 SPLITS = (b"\x03\x00\x00\x00\x00", b"\x02\x01\x01\x01\x01", b"\x01\x07\x00\x1d\x03", b"\x07\x3f\x11\x05\x02")
@@ -92,9 +92,14 @@ def main():
                 for i, h in enumerate(EVS_SPLITS):
                     put(out, "fuzz_eventstream", "data-%s.%d" % (rel, i), h + data)
             if ext in (".ndjson", ".jsonl"):
+                for j, line in enumerate(data.split(b"\n")[:8]):
+                    if line.strip():
+                        put(out, "fuzz_json", "data-%s.%d" % (rel, j), b"\x01" + line)
                 for i, h in enumerate(SPLITS):
                     put(out, "fuzz_ndjson", "data-%s.%d" % (rel, i), h + data)
             if ext == ".json":
+                # fuzz_json byte 0: the flags (0: an array or object)
+                put(out, "fuzz_json", "data-" + rel, b"\x00" + data)
                 # base64 payloads inside the fixtures (images)
                 for j, b in enumerate(re.findall(rb'"(?:b64_json|data|bytesBase64Encoded)"\s*:\s*"([A-Za-z0-9+/=]{8,})"', data)):
                     put(out, "fuzz_b64", "data-%s.%d" % (rel, j), b)

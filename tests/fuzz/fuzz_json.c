@@ -1,0 +1,51 @@
+/* libFuzzer target: the JSON parser (lib/core/json.h), differentially
+ * against jansson's json_loadb(), whose language it must accept exactly.
+ *
+ * Input: byte 0 picks the flags (bit 0 JSON_DECODE_ANY, bit 1
+ * JSON_ALLOW_NUL); the rest is the text. Both parsers must agree on
+ * whether it is JSON, and on success produce the same value, key order
+ * included (compared as jansson's compact dump), except that we reject a
+ * raw NUL byte wherever it is. A failure must say where:
+ * a position inside the input and a message. */
+#include <string.h>
+
+#include "core/json.h"
+#include "fuzz.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	size_t flags = 0;
+	json_error_t e1, e2;
+	json_t *ours, *ref;
+
+	if (!size)
+		return 0;
+	if (data[0] & 1)
+		flags |= JSON_DECODE_ANY;
+	if (data[0] & 2)
+		flags |= JSON_ALLOW_NUL;
+	data++;
+	size--;
+	ours = llmk__json_loadb((const char *)data, size, flags, &e1);
+	/* A raw NUL is never JSON; jansson 2.14 skips one after a number
+	 * ("[1\0]" gives [1]), so it is not asked. */
+	if (memchr(data, '\0', size)) {
+		FUZZ_CHECK(ours == NULL);
+		return 0;
+	}
+	ref = json_loadb((const char *)data, size, flags, &e2);
+	FUZZ_CHECK((ours == NULL) == (ref == NULL));
+	if (ours) {
+		char *a = json_dumps(ours, JSON_COMPACT | JSON_ENCODE_ANY), *b = json_dumps(ref, JSON_COMPACT | JSON_ENCODE_ANY);
+		FUZZ_CHECK(a && b && !strcmp(a, b));
+		FUZZ_CHECK(json_equal(ours, ref));
+		free(a);
+		free(b);
+	} else {
+		FUZZ_CHECK(e1.position >= 0 && (size_t)e1.position <= size);
+		FUZZ_CHECK(e1.text[0] != '\0' && e1.line >= 1 && e1.column >= 1);
+	}
+	json_decref(ours);
+	json_decref(ref);
+	return 0;
+}
