@@ -25,6 +25,8 @@
 
 #include <jansson.h>
 
+#include "core/buf.h"
+
 /* jansson's own limit (JSON_PARSER_MAX_DEPTH). */
 #define LLMK_JSON_MAX_DEPTH 2048
 
@@ -35,5 +37,12 @@ void llmk__json_setup(void);
  * position (byte offset), line and column (1-based, in bytes). */
 json_t *llmk__json_loadb(const char *data, size_t len, size_t flags, json_error_t *err);
 json_t *llmk__json_loads(const char *text, size_t flags, json_error_t *err);
+/* Appends v as compact JSON text, byte for byte what json_dumps(v,
+ * JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(precision)) writes
+ * (precision 0: jansson's default, 17), at a fraction of the cost (jansson
+ * writes through a callback per token and formats every key with
+ * snprintf). -1 on a failed allocation or a string that is not UTF-8; out
+ * may then hold part of the text. */
+int llmk__json_dump(llmk_buf *out, const json_t *v, int precision);
 
 #endif

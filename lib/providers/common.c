@@ -54,17 +54,11 @@ char *llmk__json_string_or_number(json_t *v)
 
 llmk_status llmk__json_append_args(llmk_buf *out, json_t *args)
 {
-	char *t;
-	int bad;
-
 	if (json_is_string(args))
 		return llmk_buf_append(out, json_string_value(args), json_string_length(args)) ? LLMK_E_NOMEM : LLMK_OK;
 	if (!args || json_is_null(args))
 		return llmk_buf_append_str(out, "{}") ? LLMK_E_NOMEM : LLMK_OK;
-	t = json_dumps(args, JSON_COMPACT | JSON_ENCODE_ANY);
-	bad = !t || llmk_buf_append_str(out, t);
-	llmk__free(t);
-	return bad ? LLMK_E_NOMEM : LLMK_OK;
+	return llmk__json_dump(out, args, 0) ? LLMK_E_NOMEM : LLMK_OK;
 }
 
 llmk_status llmk__merge_extra(const llmk_request *r, json_t *body, llmk_response *resp)
@@ -80,18 +74,12 @@ llmk_status llmk__merge_extra(const llmk_request *r, json_t *body, llmk_response
 	return bad ? LLMK__FAIL_OOM(resp) : LLMK_OK;
 }
 
-static int append_dump(const char *text, size_t len, void *user)
-{
-	return llmk_buf_append(user, text, len) ? -1 : 0;
-}
-
 llmk_status llmk__set_json_body(llmk_exchange *ex, json_t *body, const char *accept, llmk_response *resp)
 {
-	/* Straight into the exchange's body (json_dumps would build a string
-	 * of its own to be copied). 15 significant digits: 0.7 goes out as
-	 * 0.7, not 0.69999999999999996. */
-	int bad = llmk_buf_reserve(&ex->body, 256) ||
-	          json_dump_callback(body, append_dump, &ex->body, JSON_COMPACT | JSON_REAL_PRECISION(15)) ||
+	/* Straight into the exchange's body, by our writer (the same text as
+	 * jansson's, several times faster). 15 significant digits: 0.7 goes
+	 * out as 0.7, not 0.69999999999999996. */
+	int bad = llmk_buf_reserve(&ex->body, 256) || llmk__json_dump(&ex->body, body, 15) ||
 	          llmk__exchange_header(ex, "Content-Type", "application/json") ||
 	          llmk__exchange_header(ex, "Accept", accept ? accept : "application/json");
 

@@ -5,7 +5,8 @@
  * JSON_ALLOW_NUL); the rest is the text. Both parsers must agree on
  * whether it is JSON, and on success produce the same value, key order
  * included (compared as jansson's compact dump), except that we reject a
- * raw NUL byte wherever it is. A failure must say where:
+ * raw NUL byte wherever it is. The writer (llmk__json_dump) must then write
+ * the value exactly as json_dumps() does. A failure must say where:
  * a position inside the input and a message. */
 #include <string.h>
 
@@ -39,6 +40,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		char *a = json_dumps(ours, JSON_COMPACT | JSON_ENCODE_ANY), *b = json_dumps(ref, JSON_COMPACT | JSON_ENCODE_ANY);
 		FUZZ_CHECK(a && b && !strcmp(a, b));
 		FUZZ_CHECK(json_equal(ours, ref));
+		/* The writer: byte for byte jansson's text (default precision
+		 * here; 15 digits as request bodies use). */
+		{
+			llmk_buf w = LLMK_BUF_INIT;
+			char *c = json_dumps(ref, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
+			FUZZ_CHECK(llmk__json_dump(&w, ref, 0) == 0 && !strcmp(w.data, a));
+			llmk_buf_clear(&w);
+			FUZZ_CHECK(c && llmk__json_dump(&w, ref, 15) == 0 && !strcmp(w.data, c));
+			llmk_buf_free(&w);
+			free(c);
+		}
 		free(a);
 		free(b);
 	} else {

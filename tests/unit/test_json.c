@@ -13,7 +13,25 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/buf.h"
 #include "core/json.h"
+
+/* Our writer against json_dumps() for one value. */
+static void same_dump(const json_t *v, int precision)
+{
+	size_t flags = JSON_COMPACT | JSON_ENCODE_ANY | (precision ? JSON_REAL_PRECISION(precision) : 0);
+	char *want = json_dumps(v, flags);
+	llmk_buf got = LLMK_BUF_INIT;
+
+	assert_non_null(want);
+	assert_int_equal(llmk__json_dump(&got, v, precision), 0);
+	if (strcmp(got.data, want)) {
+		fprintf(stderr, "dumps differ:\n ours    %s\n jansson %s\n", got.data, want);
+		fail();
+	}
+	llmk_buf_free(&got);
+	free(want);
+}
 
 /* Compares one parse with jansson's; returns whether it was accepted. */
 static int agree(const char *data, size_t len, size_t flags)
@@ -49,6 +67,8 @@ static int agree(const char *data, size_t len, size_t flags)
 		assert_true(json_equal(ours, ref));
 		free(a);
 		free(b);
+		same_dump(ref, 0);
+		same_dump(ref, 15);
 	} else {
 		assert_true(e1.position >= 0 && (size_t)e1.position <= len);
 		assert_true(e1.text[0] != '\0');
@@ -373,6 +393,77 @@ static void test_generated(void **state)
 	assert_true(mutated_ok > 2500);
 }
 
+static void test_dump(void **state)
+{
+	static const double reals[] = {0.0, -0.0, 0.7, 1.0, -1.5, 1e20, 1e21, 1e-5, 1e-7, 123456789.125, 1e308,
+	                               5e-324, 2.5e-308, 0.1 + 0.2, 3.141592653589793, 1e100, -7e-100, 100.0};
+	json_t *v, *o;
+	llmk_buf b = LLMK_BUF_INIT;
+	size_t i;
+	uint64_t bits;
+	double d;
+
+	(void)state;
+	for (i = 0; i < sizeof(reals) / sizeof(reals[0]); i++) {
+		v = json_real(reals[i]);
+		same_dump(v, 0);
+		same_dump(v, 15);
+		same_dump(v, 6);
+		json_decref(v);
+	}
+	/* Random finite doubles, every exponent. */
+	for (i = 0; i < 20000; i++) {
+		bits = rnd();
+		memcpy(&d, &bits, sizeof(d));
+		if (!(v = json_real(d))) /* NaN and infinities are not JSON */
+			continue;
+		same_dump(v, i % 2 ? 17 : 15);
+		json_decref(v);
+	}
+	/* Every control character, NUL included, in a value and a key; and
+	 * integers at the ends of the range. */
+	{
+		char s[40];
+		for (i = 0; i < 32; i++)
+			s[i] = (char)i;
+		memcpy(s + 32, "\"\\/\x7f\xc3\xa9", 7);
+		o = json_object();
+		json_object_setn_new_nocheck(o, "k\"\n\x01", 4, json_stringn(s, 39));
+		json_object_set_new(o, "max", json_integer(INT64_MAX));
+		json_object_set_new(o, "min", json_integer(INT64_MIN));
+		json_object_set_new(o, "list", json_pack("[n,b,b,{},[],s]", 1, 0, ""));
+		same_dump(o, 0);
+		json_decref(o);
+	}
+	/* Invalid UTF-8 (only reachable through the nocheck constructors) is
+	 * refused, as jansson refuses it. */
+	v = json_stringn_nocheck("a\xff", 2);
+	assert_int_equal(llmk__json_dump(&b, v, 0), -1);
+	assert_null(json_dumps(v, JSON_ENCODE_ANY));
+	json_decref(v);
+	llmk_buf_free(&b);
+	/* A deep tree goes past the writer's first stack. */
+	v = json_object();
+	o = v;
+	for (i = 0; i < 100; i++) {
+		json_t *next = json_object();
+		json_object_set_new(o, "x", next);
+		json_object_set_new(o, "y", json_real(0.5 * (double)i));
+		o = next;
+	}
+	same_dump(v, 0);
+	json_decref(v);
+	v = json_array();
+	o = v;
+	for (i = 0; i < 100; i++) {
+		json_t *next = json_array();
+		json_array_append_new(o, next);
+		o = next;
+	}
+	same_dump(v, 0);
+	json_decref(v);
+}
+
 /* Every allocation the parser makes fails in turn: each time the result is
  * NULL with the failure on record (and no leak, under ASan/valgrind), and
  * once nothing fails the value is right. */
@@ -424,7 +515,7 @@ int main(void)
 		cmocka_unit_test(test_accepts),         cmocka_unit_test(test_rejects),
 		cmocka_unit_test(test_nul_string),      cmocka_unit_test(test_error_position),
 		cmocka_unit_test(test_depth),           cmocka_unit_test(test_generated),
-		cmocka_unit_test(test_allocation_failures),
+		cmocka_unit_test(test_dump),            cmocka_unit_test(test_allocation_failures),
 	};
 
 	/* The library's allocator hook (set before anything allocates), and
