@@ -174,6 +174,29 @@ static size_t put_utf8(char *o, unsigned cp)
 	return 4;
 }
 
+/* The end of the run of bytes at p that a string takes as they are
+ * (printable ASCII other than '"' and '\\'), eight at a time: a word
+ * goes by whole when none of its bytes is below 0x20, has the top bit,
+ * or equals '"' or '\\' (the usual has-zero-byte tests: a false alarm
+ * only sends that word to the byte loop). */
+static const unsigned char *plain_run(const unsigned char *p, const unsigned char *end)
+{
+	const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+	uint64_t w, q, b;
+
+	while (end - p >= 8) {
+		memcpy(&w, p, 8);
+		q = w ^ (ones * '"');
+		b = w ^ (ones * '\\');
+		if ((((w - ones * 0x20) & ~w) | ((q - ones) & ~q) | ((b - ones) & ~b) | w) & high)
+			break;
+		p += 8;
+	}
+	while (p < end && *p >= 0x20 && *p != '"' && *p != '\\' && *p < 0x80)
+		p++;
+	return p;
+}
+
 /* The string whose opening quote is at ps->p. On success *out and *len are its
  * text: a slice of the input when it has no escapes, else the scratch
  * buffer (valid until the next string); *has_nul says whether it holds a
@@ -185,8 +208,7 @@ static int scan_string(parser *ps, const char **out, size_t *len, int *has_nul)
 
 	*has_nul = 0;
 	for (;;) {
-		while (p < end && *p >= 0x20 && *p != '"' && *p != '\\' && *p < 0x80)
-			p++;
+		p = plain_run(p, end);
 		if (p >= end) {
 			fail(ps, p, "unterminated string");
 			return -1;

@@ -34,6 +34,10 @@ struct llmk_multi {
 	size_t nqueued, nactive; /* nactive: started and not done */
 	size_t nwait, nseq, ndone;
 	size_t limit, started;
+	/* Memory of finished jobs for the next ones (at most the most ever
+	 * started at once). */
+	llmk__job **spare;
+	size_t nspare, sparecap;
 	int busy; /* inside perform: callbacks may not drive the multi */
 	int freeing;
 #ifdef LLMK_HAVE_CURL
@@ -102,10 +106,27 @@ static int uses_curl(const llmk_client *c)
 
 /* A job finished: its response goes to on_done, the job leaves the list at
  * the next sweep. */
+static void keep_spare(llmk_multi *m, llmk__job *mem)
+{
+	if (m->nspare == m->sparecap) {
+		size_t ncap = m->sparecap ? m->sparecap * 2 : 16;
+		llmk__job **grown = llmk__realloc(m->spare, ncap * sizeof(*grown));
+		if (!grown) {
+			llmk__job_free(mem);
+			return;
+		}
+		m->spare = grown;
+		m->sparecap = ncap;
+	}
+	m->spare[m->nspare++] = mem;
+}
+
 static void finish_job(mjob *j)
 {
-	llmk_response *r = j->job ? llmk__job_take(j->job) : NULL;
+	llmk_response *r = j->job ? llmk__job_take(j->job, 1) : NULL;
 
+	if (j->job)
+		keep_spare(j->m, j->job);
 	j->job = NULL;
 	j->state = M_DONE;
 	j->m->started--;
@@ -189,7 +210,7 @@ static void start_queued(llmk_multi *m)
 		m->nactive++;
 		m->started++;
 		j->state = M_TRANSFER; /* placed for real just below */
-		place(j, llmk__job_start(&j->job, j->c, j->req, j->fn, j->user));
+		place(j, llmk__job_start(&j->job, m->nspare ? m->spare[--m->nspare] : NULL, j->c, j->req, j->fn, j->user));
 	}
 }
 
@@ -345,7 +366,7 @@ static void abandon(mjob *j)
 
 	if (j->state != M_DONE) {
 		if (j->job) {
-			r = llmk__job_take(j->job);
+			r = llmk__job_take(j->job, 0);
 		} else {
 			r = llmk__response_new();
 			if (r)
@@ -375,5 +396,8 @@ void llmk_multi_free(llmk_multi *m)
 		next = j->next;
 		abandon(j);
 	}
+	while (m->nspare)
+		llmk__job_free(m->spare[--m->nspare]);
+	llmk__free(m->spare);
 	llmk__free(m);
 }

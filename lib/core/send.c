@@ -1059,9 +1059,10 @@ static llmk_status job_init(llmk__job *j, llmk_client *c, const llmk_request *re
 	return LLMK_OK;
 }
 
-int llmk__job_start(llmk__job **out, llmk_client *c, const llmk_request *req, llmk_stream_fn fn, void *user)
+int llmk__job_start(llmk__job **out, llmk__job *mem, llmk_client *c, const llmk_request *req, llmk_stream_fn fn,
+                    void *user)
 {
-	llmk__job *j = llmk__malloc(sizeof(*j));
+	llmk__job *j = mem ? mem : llmk__malloc(sizeof(*j));
 
 	*out = j;
 	if (!j)
@@ -1122,7 +1123,12 @@ const llmk_cancel *llmk__job_cancel(const llmk__job *j)
 	return j->req ? j->req->cancel : NULL;
 }
 
-llmk_response *llmk__job_take(llmk__job *j)
+void llmk__job_free(llmk__job *mem)
+{
+	llmk__free(mem);
+}
+
+llmk_response *llmk__job_take(llmk__job *j, int keep)
 {
 	llmk_response *r = j->r;
 
@@ -1135,7 +1141,8 @@ llmk_response *llmk__job_take(llmk__job *j)
 		cancel_wait(j, "the multi handle was freed");
 	}
 	j->r = NULL;
-	llmk__free(j);
+	if (!keep)
+		llmk__free(j);
 	return r;
 }
 

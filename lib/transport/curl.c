@@ -22,7 +22,7 @@
 #define POOL_MAX 8
 #define SLICE_MS 10 /* longest wait between checks of cancel and idle */
 
-static CURL *easy_new(void);
+static CURL *easy_new(int progress);
 
 typedef struct conn {
 	CURL *easy;
@@ -100,7 +100,7 @@ static int pool_take(curl_pool *p, conn *out)
 	if (found) {
 		return 0; /* xfer_setup() sets every option it ever uses, each time */
 	}
-	out->easy = easy_new();
+	out->easy = easy_new(1);
 	out->multi = curl_multi_init();
 	if (!out->easy || !out->multi) {
 		conn_free(out);
@@ -303,8 +303,11 @@ static int32_t map_error(CURLcode rc, xfer *x)
 
 /* A new easy handle with the options every transfer of ours uses. Handles
  * are reused without curl_easy_reset(): xfer_setup() sets the rest each
- * time. */
-static CURL *easy_new(void)
+ * time. progress: whether curl should call on_progress while it works
+ * (the blocking drive() loop needs it to stop a transfer while curl is
+ * busy; the multi driver checks every transfer itself at each step, and
+ * the progress machinery is a measurable part of a small request). */
+static CURL *easy_new(int progress)
 {
 	CURL *h = curl_easy_init();
 
@@ -319,8 +322,10 @@ static CURL *easy_new(void)
 	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
-	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	if (progress) {
+		curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+		curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	}
 	curl_easy_setopt(h, CURLOPT_PREREQFUNCTION, on_prereq);
 	return h;
 }
@@ -599,7 +604,7 @@ int32_t llmk__cdriver_add(llmk__cdriver *d, llmk_exchange *ex, void (*done)(void
 		llmk_exchange_set_error(ex, "out of memory starting a transfer");
 		return LLMK_E_NOMEM;
 	}
-	x->easy = d->nspare ? d->spare[--d->nspare] : easy_new();
+	x->easy = d->nspare ? d->spare[--d->nspare] : easy_new(0);
 	if (!x->easy) {
 		llmk__free(x);
 		llmk_exchange_set_error(ex, "curl_easy_init failed");
