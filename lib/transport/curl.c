@@ -39,6 +39,11 @@ typedef struct xfer {
 	llmk_exchange *ex;
 	int64_t idle_ms;
 	double last_byte;
+	/* Bytes arrived since last_byte was stamped: the callbacks only set
+	 * this, and whoever next checks the idle limit stamps the time it
+	 * reads anyway (a clock read per header line and body piece was a
+	 * measurable part of a small request). */
+	int fresh;
 	int idle_expired;
 	int status_sent;
 	int requests;       /* times curl was about to send the request */
@@ -128,7 +133,7 @@ static size_t on_write(char *data, size_t size, size_t n, void *user)
 	xfer *x = user;
 	size_t len = size * n;
 
-	x->last_byte = llmk__now_ms();
+	x->fresh = 1;
 	/* Any return other than len makes curl abort with CURLE_WRITE_ERROR. */
 	return llmk_exchange_write(x->ex, (const uint8_t *)data, len) ? 0 : len;
 }
@@ -151,7 +156,7 @@ static size_t on_header(char *data, size_t size, size_t n, void *user)
 	char nbuf[256], *vbuf;
 	int code;
 
-	x->last_byte = llmk__now_ms();
+	x->fresh = 1;
 	if (len >= 5 && !memcmp(data, "HTTP/", 5)) {
 		const char *sp = memchr(data, ' ', len);
 		if (sp && sp + 4 <= data + len && isdigit((unsigned char)sp[1]) && isdigit((unsigned char)sp[2]) &&
@@ -203,12 +208,17 @@ static int on_prereq(void *user, char *primary_ip, char *local_ip, int primary_p
 }
 
 /* The idle limit and the cancel flag, checked by the drive loop between
- * slices and by curl's progress callback while it is busy. */
-static int should_stop(xfer *x)
+ * slices and by curl's progress callback while it is busy, and by the
+ * multi driver at each step; now is the caller's clock reading. */
+static int should_stop(xfer *x, double now)
 {
 	if (llmk_exchange_cancelled(x->ex))
 		return 1;
-	if (x->idle_ms > 0 && llmk__now_ms() - x->last_byte > (double)x->idle_ms) {
+	if (x->fresh) {
+		x->fresh = 0;
+		x->last_byte = now;
+	}
+	if (x->idle_ms > 0 && now - x->last_byte > (double)x->idle_ms) {
 		x->idle_expired = 1;
 		return 1;
 	}
@@ -218,7 +228,7 @@ static int should_stop(xfer *x)
 static int on_progress(void *user, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
 {
 	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
-	return should_stop(user);
+	return should_stop(user, llmk__now_ms());
 }
 
 /* Runs the transfer to its end, or until cancelled or idle too long. */
@@ -229,7 +239,7 @@ static CURLcode drive(conn *c, xfer *x)
 	CURLMsg *msg;
 	int running = 1, left;
 	long wait;
-	double idle_left;
+	double idle_left, now;
 
 	if (curl_multi_add_handle(c->multi, c->easy) != CURLM_OK)
 		return CURLE_OUT_OF_MEMORY;
@@ -241,13 +251,14 @@ static CURLcode drive(conn *c, xfer *x)
 		}
 		if (!running)
 			break;
-		if (should_stop(x)) {
+		now = llmk__now_ms();
+		if (should_stop(x, now)) {
 			rc = CURLE_ABORTED_BY_CALLBACK;
 			break;
 		}
 		wait = SLICE_MS;
 		if (x->idle_ms > 0) {
-			idle_left = (double)x->idle_ms - (llmk__now_ms() - x->last_byte);
+			idle_left = (double)x->idle_ms - (now - x->last_byte);
 			if (idle_left < (double)wait)
 				wait = idle_left > 1 ? (long)idle_left : 1;
 		}
@@ -343,6 +354,7 @@ static int32_t xfer_setup(xfer *x, llmk_exchange *ex)
 	x->ex = ex;
 	x->idle_ms = llmk_exchange_timeout_ms(ex, LLMK_OPT_IDLE_TIMEOUT_MS);
 	x->last_byte = llmk__now_ms();
+	x->fresh = 0;
 	x->errbuf[0] = '\0';
 	x->hdrs = NULL;
 
@@ -364,8 +376,11 @@ static int32_t xfer_setup(xfer *x, llmk_exchange *ex)
 		sodium_memzero(hl.data, hl.len);
 	llmk_buf_free(&hl);
 	/* No "Expect: 100-continue" round trip before uploads: it costs a
-	 * full RTT (or a 1 s stall with servers that ignore it). */
-	if ((n = curl_slist_append(x->hdrs, "Expect:")))
+	 * full RTT (or a 1 s stall with servers that ignore it). curl asks
+	 * for one only past a body size (1 MiB today, 1 KiB in older
+	 * releases), so small bodies skip the extra header. */
+	body = llmk_exchange_body(ex, &blen);
+	if (body && blen > 1024 && (n = curl_slist_append(x->hdrs, "Expect:")))
 		x->hdrs = n;
 
 	/* The options that never change were set when the handle was made
@@ -382,7 +397,6 @@ static int32_t xfer_setup(xfer *x, llmk_exchange *ex)
 	x->resend_refused = 0;
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)llmk_exchange_timeout_ms(ex, LLMK_OPT_TIMEOUT_MS));
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)llmk_exchange_timeout_ms(ex, LLMK_OPT_CONNECT_TIMEOUT_MS));
-	body = llmk_exchange_body(ex, &blen);
 	/* Handles are reused without curl_easy_reset() (it costs more than the
 	 * rest of the setup): whatever one request set, the next sets again. */
 	if (!strcmp(llmk_exchange_method(ex), "GET")) {
@@ -671,6 +685,7 @@ int32_t llmk__cdriver_wait(llmk__cdriver *d, int64_t timeout_ms)
 int32_t llmk__cdriver_step(llmk__cdriver *d)
 {
 	size_t i, n;
+	double now;
 	int running, left, ev, ready;
 	xfer *x, *next;
 	CURLMsg *msg;
@@ -698,9 +713,11 @@ int32_t llmk__cdriver_step(llmk__cdriver *d)
 			curl_multi_socket_action(d->multi, d->pfd[i].fd, ev, &running);
 		}
 	}
-	if (d->timer_at >= 0 && llmk__now_ms() >= d->timer_at) {
+	now = llmk__now_ms();
+	if (d->timer_at >= 0 && now >= d->timer_at) {
 		d->timer_at = -1.0;
 		curl_multi_socket_action(d->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+		now = llmk__now_ms();
 	}
 	while ((msg = curl_multi_info_read(d->multi, &left))) {
 		if (msg->msg != CURLMSG_DONE)
@@ -713,7 +730,7 @@ int32_t llmk__cdriver_step(llmk__cdriver *d)
 	/* The idle limit and cancel flags, which curl does not know about. */
 	for (x = d->active; x; x = next) {
 		next = x->next_active;
-		if (should_stop(x))
+		if (should_stop(x, now))
 			finish(d, x, CURLE_ABORTED_BY_CALLBACK);
 	}
 	return LLMK_OK;
