@@ -140,9 +140,11 @@ struct llmk_response {
 	double duration;
 	llmk_segment *segments;
 	size_t nsegments;
-	llmk_header *headers;
-	size_t nheaders, headercap;
-	size_t header_bytes;
+	/* Response headers, all in one buffer: "name\0value\0" each (one
+	 * allocation instead of two per header). */
+	llmk_buf headers;
+	size_t nheaders;
+	size_t header_bytes; /* names and values, against LLMK_MAX_HEADER_BYTES */
 };
 
 llmk_response *llmk__response_new(void);

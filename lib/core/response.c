@@ -60,11 +60,7 @@ void llmk_response_free(llmk_response *r)
 	for (i = 0; i < r->nsegments; i++)
 		llmk__free(r->segments[i].text);
 	llmk__free(r->segments);
-	for (i = 0; i < r->nheaders; i++) {
-		llmk__free(r->headers[i].name);
-		llmk__free(r->headers[i].value);
-	}
-	llmk__free(r->headers);
+	llmk_buf_free(&r->headers);
 	llmk__free(r);
 }
 
@@ -132,11 +128,15 @@ llmk_tool_call *llmk__response_tool_call(llmk_response *r, size_t index)
 
 const char *llmk__response_header(const llmk_response *r, const char *name)
 {
+	const char *h = r->headers.data, *v;
 	size_t i;
 
-	for (i = 0; i < r->nheaders; i++)
-		if (strcasecmp(r->headers[i].name, name) == 0)
-			return r->headers[i].value;
+	for (i = 0; i < r->nheaders; i++) {
+		v = h + strlen(h) + 1;
+		if (strcasecmp(h, name) == 0)
+			return v;
+		h = v + strlen(v) + 1;
+	}
 	return NULL;
 }
 

@@ -154,14 +154,10 @@ static int on_status(void *ctx, int32_t http_status)
 {
 	pipeline *p = ctx;
 	llmk_response *resp = p->resp;
-	size_t i;
 
 	/* A new status line starts a new header block (e.g. after 100
 	 * Continue): forget the previous one. */
-	for (i = 0; i < resp->nheaders; i++) {
-		llmk__free(resp->headers[i].name);
-		llmk__free(resp->headers[i].value);
-	}
+	llmk_buf_clear(&resp->headers);
 	resp->nheaders = 0;
 	resp->header_bytes = 0;
 	resp->http_status = http_status;
@@ -172,8 +168,7 @@ static int on_header(void *ctx, const char *name, const char *value)
 {
 	pipeline *p = ctx;
 	llmk_response *r = p->resp;
-	size_t nl = strlen(name), vl = strlen(value), ncap;
-	llmk_header *h;
+	size_t nl = strlen(name), vl = strlen(value);
 
 	r->header_bytes += nl + vl;
 	if (r->nheaders >= LLMK_MAX_HEADERS || r->header_bytes > LLMK_MAX_HEADER_BYTES) {
@@ -181,27 +176,13 @@ static int on_header(void *ctx, const char *name, const char *value)
 		           (unsigned)LLMK_MAX_HEADERS, (unsigned)LLMK_MAX_HEADER_BYTES);
 		return 1;
 	}
-	if (r->nheaders == r->headercap) {
-		ncap = r->headercap ? r->headercap * 2 : 16;
-		h = llmk__realloc(r->headers, ncap * sizeof(*h));
-		if (!h)
-			goto oom;
-		r->headers = h;
-		r->headercap = ncap;
-	}
-	h = &r->headers[r->nheaders];
-	h->name = llmk__strndup(name, nl);
-	h->value = llmk__strndup(value, vl);
-	if (!h->name || !h->value) {
-		llmk__free(h->name);
-		llmk__free(h->value);
-		goto oom;
+	if ((!r->headers.cap && llmk_buf_reserve(&r->headers, 512)) || llmk_buf_append(&r->headers, name, nl + 1) ||
+	    llmk_buf_append(&r->headers, value, vl + 1)) {
+		llmk__fail(r, LLMK_E_NOMEM, "out of memory storing response headers");
+		return 1;
 	}
 	r->nheaders++;
 	return 0;
-oom:
-	llmk__fail(r, LLMK_E_NOMEM, "out of memory storing response headers");
-	return 1;
 }
 
 /* ---- body ------------------------------------------------------------- */

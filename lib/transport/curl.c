@@ -153,7 +153,7 @@ static size_t on_header(char *data, size_t size, size_t n, void *user)
 	xfer *x = user;
 	size_t len = size * n, nl, vl;
 	const char *colon, *name, *value;
-	char nbuf[256], *vbuf;
+	char nbuf[256], vsmall[512], *vbuf;
 	int code;
 
 	x->fresh = 1;
@@ -181,11 +181,15 @@ static size_t on_header(char *data, size_t size, size_t n, void *user)
 		return len;
 	memcpy(nbuf, name, nl);
 	nbuf[nl] = '\0';
-	vbuf = llmk__strndup(value, vl);
+	/* Values are short: a copy on the stack, the heap only for long ones. */
+	vbuf = vl < sizeof(vsmall) ? vsmall : llmk__malloc(vl + 1);
 	if (!vbuf)
 		return 0;
+	memcpy(vbuf, value, vl);
+	vbuf[vl] = '\0';
 	code = llmk_exchange_add_header(x->ex, nbuf, vbuf);
-	llmk__free(vbuf);
+	if (vbuf != vsmall)
+		llmk__free(vbuf);
 	return code ? 0 : len;
 }
 
