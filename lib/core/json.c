@@ -14,6 +14,31 @@
 
 #include "core/alloc.h"
 
+/* jansson 2.14 added the length-taking key functions; older releases
+ * (meson.build accepts 2.10) get the same through NUL-terminated keys. */
+#if JANSSON_VERSION_HEX >= 0x020e00
+#define obj_setn json_object_setn_new_nocheck
+#define iter_key_len json_object_iter_key_len
+#else
+static int obj_setn(json_t *o, const char *k, size_t n, json_t *v)
+{
+	char small[128], *key = n < sizeof(small) ? small : llmk__malloc(n + 1);
+	int rc;
+
+	if (!key) {
+		json_decref(v);
+		return -1;
+	}
+	memcpy(key, k, n);
+	key[n] = '\0';
+	rc = json_object_set_new_nocheck(o, key, v);
+	if (key != small)
+		llmk__free(key);
+	return rc;
+}
+#define iter_key_len(it) strlen(json_object_iter_key(it))
+#endif
+
 static void *json_alloc(size_t n)
 {
 	return llmk__malloc(n);
@@ -529,7 +554,7 @@ got:
 		goto done;
 	f = &st[depth - 1];
 	if (json_is_object(f->c)) {
-		int rc = json_object_setn_new_nocheck(f->c, f->k, f->klen, v);
+		int rc = obj_setn(f->c, f->k, f->klen, v);
 		llmk__free(f->kown);
 		f->kown = NULL;
 		v = NULL;
@@ -795,7 +820,7 @@ value:
 		if (json_is_object(f->c)) {
 			if (f->it) {
 				if ((f->i++ && llmk_buf_append_char(out, ',')) ||
-				    dump_string(out, json_object_iter_key(f->it), json_object_iter_key_len(f->it)) ||
+				    dump_string(out, json_object_iter_key(f->it), iter_key_len(f->it)) ||
 				    llmk_buf_append_char(out, ':'))
 					goto out;
 				v = json_object_iter_value(f->it);

@@ -428,7 +428,7 @@ static void test_dump(void **state)
 			s[i] = (char)i;
 		memcpy(s + 32, "\"\\/\x7f\xc3\xa9", 7);
 		o = json_object();
-		json_object_setn_new_nocheck(o, "k\"\n\x01", 4, json_stringn(s, 39));
+		json_object_set_new_nocheck(o, "k\"\n\x01", json_stringn(s, 39));
 		json_object_set_new(o, "max", json_integer(INT64_MAX));
 		json_object_set_new(o, "min", json_integer(INT64_MIN));
 		json_object_set_new(o, "list", json_pack("[n,b,b,{},[],s]", 1, 0, ""));
