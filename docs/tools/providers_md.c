@@ -165,51 +165,65 @@ static char *slurp(const char *path, size_t *len)
 	return b.data ? b.data : calloc(1, 1);
 }
 
+/* Compares or rewrites the generated block of doc; returns the exit status. */
+static int apply(const char *mode, const char *path, const llmk_buf *gen, char *doc, size_t len)
+{
+	char *begin = strstr(doc, BEGIN), *end = begin ? strstr(begin, END "\n") : NULL;
+	FILE *f;
+
+	if (!begin || !end) {
+		fprintf(stderr, "providers_md: %s has no generated block (marker lines missing)\n", path);
+		return 2;
+	}
+	end += strlen(END "\n");
+	if (!strcmp(mode, "--check")) {
+		if ((size_t)(end - begin) == gen->len && !memcmp(begin, gen->data, gen->len)) {
+			printf("providers_md: %s matches the provider table\n", path);
+			return 0;
+		}
+		fprintf(stderr, "providers_md: %s is out of date with lib/providers/registry.c;\n"
+		                "run: build/tests/providers_md --write %s\n--- expected block ---\n%s",
+		        path, path, gen->data);
+		return 1;
+	}
+	f = fopen(path, "wb");
+	if (!f || fwrite(doc, 1, (size_t)(begin - doc), f) != (size_t)(begin - doc) ||
+	    fwrite(gen->data, 1, gen->len, f) != gen->len ||
+	    fwrite(end, 1, len - (size_t)(end - doc), f) != len - (size_t)(end - doc)) {
+		if (f)
+			fclose(f);
+		fprintf(stderr, "providers_md: cannot write %s\n", path);
+		return 2;
+	}
+	if (fclose(f)) {
+		fprintf(stderr, "providers_md: cannot write %s\n", path);
+		return 2;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	llmk_buf gen = LLMK_BUF_INIT;
-	char *doc, *begin, *end;
+	char *doc;
 	size_t len;
-	FILE *f;
+	int rc;
 
 	llmk_global_init();
 	generate(&gen);
 	if (argc == 1) {
 		fputs(gen.data, stdout);
-		return 0;
-	}
-	if (argc != 3 || (strcmp(argv[1], "--check") && strcmp(argv[1], "--write"))) {
+		rc = 0;
+	} else if (argc != 3 || (strcmp(argv[1], "--check") && strcmp(argv[1], "--write"))) {
 		fprintf(stderr, "usage: providers_md [--check|--write FILE]\n");
-		return 2;
-	}
-	doc = slurp(argv[2], &len);
-	if (!doc) {
+		rc = 2;
+	} else if (!(doc = slurp(argv[2], &len))) {
 		fprintf(stderr, "providers_md: cannot read %s\n", argv[2]);
-		return 2;
+		rc = 2;
+	} else {
+		rc = apply(argv[1], argv[2], &gen, doc, len);
+		free(doc);
 	}
-	begin = strstr(doc, BEGIN);
-	end = begin ? strstr(begin, END "\n") : NULL;
-	if (!begin || !end) {
-		fprintf(stderr, "providers_md: %s has no generated block (marker lines missing)\n", argv[2]);
-		return 2;
-	}
-	end += strlen(END "\n");
-	if (!strcmp(argv[1], "--check")) {
-		if ((size_t)(end - begin) == gen.len && !memcmp(begin, gen.data, gen.len)) {
-			printf("providers_md: %s matches the provider table\n", argv[2]);
-			return 0;
-		}
-		fprintf(stderr, "providers_md: %s is out of date with lib/providers/registry.c;\n"
-		                "run: build/tests/providers_md --write %s\n--- expected block ---\n%s",
-		        argv[2], argv[2], gen.data);
-		return 1;
-	}
-	f = fopen(argv[2], "wb");
-	if (!f || fwrite(doc, 1, (size_t)(begin - doc), f) != (size_t)(begin - doc) ||
-	    fwrite(gen.data, 1, gen.len, f) != gen.len ||
-	    fwrite(end, 1, len - (size_t)(end - doc), f) != len - (size_t)(end - doc) || fclose(f)) {
-		fprintf(stderr, "providers_md: cannot write %s\n", argv[2]);
-		return 2;
-	}
-	return 0;
+	llmk_buf_free(&gen);
+	return rc;
 }
