@@ -925,6 +925,20 @@ LLMK_API size_t llmk_router_count(const llmk_router *router);
  *  failures, 0 when available, -1 when out of range. Thread-safe. */
 LLMK_API int32_t llmk_router_cooling(llmk_router *router, size_t i);
 
+/** Adds a request to a multi through a router: the deployment is picked
+ *  now (least-busy counts requests added this way as in flight), and when
+ *  its answer is a failure in the fallback set (before any event reached
+ *  on_event) the request is added again for the next deployment, from the
+ *  multi's own callbacks; on_done receives the final response, with
+ *  llmk_response_deployment() and llmk_response_tried() set as
+ *  llmk_router_send() sets them. When every deployment is cooling down,
+ *  on_done gets LLMK_E_OVERLOADED (with retry_after_ms) from the next
+ *  perform. LLMK_E_INVALID_ARG for a NULL argument or a router without
+ *  deployments. The router, its clients and the request must outlive
+ *  on_done. */
+LLMK_API llmk_status llmk_multi_add_routed(llmk_multi *multi, llmk_router *router, const llmk_request *request,
+                                           llmk_stream_fn on_event, llmk_done_fn on_done, void *user);
+
 /** Router: name of the deployment that gave this response ("" when not
  *  sent through a router). */
 LLMK_API const char *llmk_response_deployment(const llmk_response *response);

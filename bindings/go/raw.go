@@ -1213,6 +1213,18 @@ func llmk_router_cooling(router *C.llmk_router, i int) int32 {
 	return int32(C.llmk_router_cooling(router, C.size_t(i)))
 }
 
+// Adds a request to a multi through a router: the deployment is picked now (least-busy counts
+// requests added this way as in flight), and when its answer is a failure in the fallback set
+// (before any event reached on_event) the request is added again for the next deployment, from the
+// multi's own callbacks; on_done receives the final response, with llmk_response_deployment() and
+// llmk_response_tried() set as llmk_router_send() sets them. When every deployment is cooling
+// down, on_done gets LLMK_E_OVERLOADED (with retry_after_ms) from the next perform.
+// LLMK_E_INVALID_ARG for a NULL argument or a router without deployments. The router, its clients
+// and the request must outlive on_done.
+func llmk_multi_add_routed(multi *C.llmk_multi, router *C.llmk_router, request *C.llmk_request, on_event C.llmk_stream_fn, on_done C.llmk_done_fn, user unsafe.Pointer) int32 {
+	return int32(C.llmk_multi_add_routed(multi, router, request, on_event, on_done, user))
+}
+
 // Router: name of the deployment that gave this response ("" when not sent through a router).
 func llmk_response_deployment(response *C.llmk_response) *C.char {
 	return C.llmk_response_deployment(response)

@@ -380,6 +380,10 @@ const llmk_cancel *llmk__job_cancel(const llmk__job *j);
 llmk_response *llmk__job_take(llmk__job *j, int keep);
 void llmk__job_free(llmk__job *mem);
 
+/* Queues a response that is already final (e.g. a router with every
+ * deployment cooling): on_done gets it from a perform, as for any request. */
+llmk_status llmk__multi_add_ready(llmk_multi *m, llmk_response *r, llmk_done_fn done, void *user);
+
 /* The multi driver of the curl transport (curl.c), for llmk_multi. */
 typedef struct llmk__cdriver llmk__cdriver;
 llmk__cdriver *llmk__cdriver_new(void);

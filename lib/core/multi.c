@@ -21,6 +21,7 @@ typedef struct mjob {
 	llmk_stream_fn fn;
 	llmk_done_fn done;
 	void *user;
+	llmk_response *ready; /* llmk__multi_add_ready(): the answer, no job */
 	int state;
 	struct mjob *next;
 } mjob;
@@ -68,16 +69,14 @@ llmk_status llmk_multi_set_limit(llmk_multi *m, int32_t max_in_flight)
 	return LLMK_OK;
 }
 
-llmk_status llmk_multi_add(llmk_multi *m, llmk_client *c, const llmk_request *r, llmk_stream_fn fn,
-                           llmk_done_fn done, void *user)
+static llmk_status enqueue(llmk_multi *m, llmk_client *c, const llmk_request *r, llmk_stream_fn fn,
+                           llmk_done_fn done, void *user, llmk_response *ready)
 {
-	mjob *j;
+	mjob *j = llmk__calloc(1, sizeof(*j));
 
-	if (!m || !c || !r || !done || m->freeing)
-		return LLMK_E_INVALID_ARG;
-	j = llmk__calloc(1, sizeof(*j));
 	if (!j)
 		return LLMK_E_NOMEM;
+	j->ready = ready;
 	j->m = m;
 	j->c = c;
 	j->req = r;
@@ -92,6 +91,21 @@ llmk_status llmk_multi_add(llmk_multi *m, llmk_client *c, const llmk_request *r,
 	m->queue_tail = j;
 	m->nqueued++;
 	return LLMK_OK;
+}
+
+llmk_status llmk_multi_add(llmk_multi *m, llmk_client *c, const llmk_request *r, llmk_stream_fn fn,
+                           llmk_done_fn done, void *user)
+{
+	if (!m || !c || !r || !done || m->freeing)
+		return LLMK_E_INVALID_ARG;
+	return enqueue(m, c, r, fn, done, user, NULL);
+}
+
+llmk_status llmk__multi_add_ready(llmk_multi *m, llmk_response *r, llmk_done_fn done, void *user)
+{
+	if (!m || !r || !done || m->freeing)
+		return LLMK_E_INVALID_ARG;
+	return enqueue(m, NULL, NULL, NULL, done, user, r);
 }
 
 static int uses_curl(const llmk_client *c)
@@ -123,11 +137,12 @@ static void keep_spare(llmk_multi *m, llmk__job *mem)
 
 static void finish_job(mjob *j)
 {
-	llmk_response *r = j->job ? llmk__job_take(j->job, 1) : NULL;
+	llmk_response *r = j->job ? llmk__job_take(j->job, 1) : j->ready;
 
 	if (j->job)
 		keep_spare(j->m, j->job);
 	j->job = NULL;
+	j->ready = NULL;
 	j->state = M_DONE;
 	j->m->started--;
 	j->m->nactive--;
@@ -210,6 +225,10 @@ static void start_queued(llmk_multi *m)
 		m->nactive++;
 		m->started++;
 		j->state = M_TRANSFER; /* placed for real just below */
+		if (j->ready) {
+			place(j, LLMK__JOB_DONE);
+			continue;
+		}
 		place(j, llmk__job_start(&j->job, m->nspare ? m->spare[--m->nspare] : NULL, j->c, j->req, j->fn, j->user));
 	}
 }
@@ -367,6 +386,8 @@ static void abandon(mjob *j)
 	if (j->state != M_DONE) {
 		if (j->job) {
 			r = llmk__job_take(j->job, 0);
+		} else if (j->ready) {
+			r = j->ready;
 		} else {
 			r = llmk__response_new();
 			if (r)

@@ -203,6 +203,66 @@ static int32_t relay_event(const llmk_event *ev, void *user)
 	return rl->fn(ev, rl->user);
 }
 
+/* One answer of deployment d: no longer in flight; a success clears its
+ * failures, a failure in the fallback set counts towards a cooldown. */
+static void account(llmk_router *rt, deployment *d, llmk_status st)
+{
+	pthread_mutex_lock(&rt->mu);
+	d->in_flight--;
+	if (st == LLMK_OK) {
+		d->fails = 0;
+	} else if (rt->fallback_on & BIT(st)) {
+		if (++d->fails >= rt->allowed_fails) {
+			d->fails = 0;
+			d->cool_until = llmk__now_ms() + (double)rt->cooldown_ms;
+		}
+	}
+	pthread_mutex_unlock(&rt->mu);
+}
+
+static void take_turn(llmk_router *rt, deployment *d)
+{
+	pthread_mutex_lock(&rt->mu);
+	d->in_flight++;
+	d->picks++;
+	pthread_mutex_unlock(&rt->mu);
+}
+
+/* The response names who answered and what was tried. */
+static void label(llmk_response *r, const deployment *d, const llmk_buf *tried)
+{
+	if (d && llmk__set_field(&r->deployment, d->name) != LLMK_OK)
+		llmk__fail(r, LLMK_E_NOMEM, "out of memory");
+	if (tried->data && llmk__set_field(&r->tried, tried->data) != LLMK_OK)
+		llmk__fail(r, LLMK_E_NOMEM, "out of memory");
+}
+
+/* Every deployment rests: an immediate OVERLOADED answer saying when the
+ * first is back (called with the lock held for soonest). */
+static llmk_response *all_cooling(const llmk_router *rt, double soonest, double now)
+{
+	llmk_response *r = llmk__response_new();
+
+	if (r) {
+		llmk__fail(r, LLMK_E_OVERLOADED,
+		           "router: all %zu deployments are cooling down after failures; the first is back in %.0f ms", rt->n,
+		           soonest - now);
+		r->retry_after_ms = (int64_t)(soonest - now + 0.999);
+	}
+	return r;
+}
+
+static double soonest_back(const llmk_router *rt)
+{
+	double soonest = 0;
+	size_t k;
+
+	for (k = 0; k < rt->n; k++)
+		if (!soonest || rt->d[k].cool_until < soonest)
+			soonest = rt->d[k].cool_until;
+	return soonest;
+}
+
 static void note_tried(llmk_buf *tried, const char *name, llmk_status st)
 {
 	if (tried->len)
@@ -242,40 +302,20 @@ static llmk_status route(llmk_router *rt, const llmk_request *req, llmk_stream_f
 	now = llmk__now_ms();
 	n = plan(rt, order, now);
 	if (!n)
-		for (k = 0; k < rt->n; k++)
-			if (!soonest || rt->d[k].cool_until < soonest)
-				soonest = rt->d[k].cool_until;
+		soonest = soonest_back(rt);
 	pthread_mutex_unlock(&rt->mu);
 
 	if (!n) {
-		r = llmk__response_new();
-		if (r) {
-			llmk__fail(r, LLMK_E_OVERLOADED, "router: all %zu deployments are cooling down after failures; the first is back in %.0f ms",
-			           rt->n, soonest - now);
-			r->retry_after_ms = (int64_t)(soonest - now + 0.999);
-		}
+		r = all_cooling(rt, soonest, now);
 		st = r ? LLMK_E_OVERLOADED : LLMK_E_NOMEM;
 	}
 	for (k = 0; k < n; k++) {
 		d = &rt->d[order[k]];
-		pthread_mutex_lock(&rt->mu);
-		d->in_flight++;
-		d->picks++;
-		pthread_mutex_unlock(&rt->mu);
+		take_turn(rt, d);
 		llmk_response_free(r);
 		r = NULL;
 		st = fn ? llmk_stream(d->c, req, relay_event, &rl, &r) : llmk_send(d->c, req, &r);
-		pthread_mutex_lock(&rt->mu);
-		d->in_flight--;
-		if (st == LLMK_OK) {
-			d->fails = 0;
-		} else if (rt->fallback_on & BIT(st)) {
-			if (++d->fails >= rt->allowed_fails) {
-				d->fails = 0;
-				d->cool_until = llmk__now_ms() + (double)rt->cooldown_ms;
-			}
-		}
-		pthread_mutex_unlock(&rt->mu);
+		account(rt, d, st);
 		note_tried(&tried, d->name, st);
 		if (!r || st == LLMK_OK || !(rt->fallback_on & BIT(st)) || rl.delivered)
 			break;
@@ -284,10 +324,7 @@ static llmk_status route(llmk_router *rt, const llmk_request *req, llmk_stream_f
 		llmk__free(order);
 	*out = r;
 	if (r) {
-		if (d && llmk__set_field(&r->deployment, d->name) != LLMK_OK)
-			llmk__fail(r, LLMK_E_NOMEM, "out of memory");
-		if (tried.data && llmk__set_field(&r->tried, tried.data) != LLMK_OK)
-			llmk__fail(r, LLMK_E_NOMEM, "out of memory");
+		label(r, d, &tried);
 		st = r->status;
 	}
 	llmk_buf_free(&tried);
@@ -329,4 +366,106 @@ int32_t llmk_router_cooling(llmk_router *rt, size_t i)
 	c = rt->d[i].cool_until > llmk__now_ms();
 	pthread_mutex_unlock(&rt->mu);
 	return c;
+}
+
+/* ---- through a multi ----------------------------------------------------
+ *
+ * The same plan, walked from the multi's callbacks: each answer is
+ * accounted as in route(); a failure in the fallback set (before any event
+ * reached the caller) adds the request again for the next candidate. */
+
+typedef struct routed {
+	llmk_router *rt;
+	llmk_multi *m;
+	const llmk_request *req;
+	llmk_stream_fn fn;
+	llmk_done_fn done;
+	void *user;
+	int delivered;
+	llmk_buf tried;
+	size_t n, k; /* candidates, and the one asked now */
+	size_t order[];
+} routed;
+
+static int32_t routed_event(const llmk_event *ev, void *user)
+{
+	routed *x = user;
+
+	x->delivered = 1;
+	return x->fn(ev, x->user);
+}
+
+static void routed_done(llmk_response *r, void *user)
+{
+	routed *x = user;
+	llmk_router *rt = x->rt;
+	deployment *d = &rt->d[x->order[x->k]], *next;
+	llmk_status st = r ? r->status : LLMK_E_NOMEM;
+
+	account(rt, d, st);
+	note_tried(&x->tried, d->name, st);
+	if (r && st != LLMK_OK && (rt->fallback_on & BIT(st)) && !x->delivered && x->k + 1 < x->n) {
+		next = &rt->d[x->order[x->k + 1]];
+		take_turn(rt, next);
+		if (llmk_multi_add(x->m, next->c, x->req, x->fn ? routed_event : NULL, routed_done, x) == LLMK_OK) {
+			x->k++;
+			llmk_response_free(r);
+			return;
+		}
+		/* Cannot go on (the multi is being freed, or memory is short):
+		 * this answer is the one. */
+		pthread_mutex_lock(&rt->mu);
+		next->in_flight--;
+		pthread_mutex_unlock(&rt->mu);
+	}
+	if (r)
+		label(r, d, &x->tried);
+	x->done(r, x->user);
+	llmk_buf_free(&x->tried);
+	llmk__free(x);
+}
+
+llmk_status llmk_multi_add_routed(llmk_multi *m, llmk_router *rt, const llmk_request *req, llmk_stream_fn fn,
+                                  llmk_done_fn done, void *user)
+{
+	routed *x;
+	llmk_response *r;
+	llmk_status st;
+	double now, soonest = 0;
+
+	if (!m || !rt || !req || !done || !rt->n)
+		return LLMK_E_INVALID_ARG;
+	x = llmk__calloc(1, sizeof(*x) + rt->n * sizeof(x->order[0]));
+	if (!x)
+		return LLMK_E_NOMEM;
+	x->rt = rt;
+	x->m = m;
+	x->req = req;
+	x->fn = fn;
+	x->done = done;
+	x->user = user;
+	pthread_mutex_lock(&rt->mu);
+	now = llmk__now_ms();
+	x->n = plan(rt, x->order, now);
+	if (!x->n)
+		soonest = soonest_back(rt);
+	pthread_mutex_unlock(&rt->mu);
+	if (!x->n) {
+		llmk__free(x);
+		if (!(r = all_cooling(rt, soonest, now)))
+			return LLMK_E_NOMEM;
+		st = llmk__multi_add_ready(m, r, done, user);
+		if (st != LLMK_OK)
+			llmk_response_free(r);
+		return st;
+	}
+	take_turn(rt, &rt->d[x->order[0]]);
+	st = llmk_multi_add(m, rt->d[x->order[0]].c, req, fn ? routed_event : NULL, routed_done, x);
+	if (st != LLMK_OK) {
+		pthread_mutex_lock(&rt->mu);
+		rt->d[x->order[0]].in_flight--;
+		pthread_mutex_unlock(&rt->mu);
+		llmk__free(x);
+	}
+	return st;
 }

@@ -1,7 +1,8 @@
 #define _POSIX_C_SOURCE 200809L
 /* llmk_router over real deployments: each deployment is a client of its
  * own loopback server, whose handler answers with the deployment's name, or
- * with the failure the test sets (status, delay) at any moment. */
+ * with the failure the test sets (status, delay) at any moment. Blocking
+ * (llmk_router_send/stream) and through a multi (llmk_multi_add_routed). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -408,6 +409,254 @@ static void test_bad_arguments(void **state)
 	llmk_router_free(NULL);
 }
 
+/* ---- through a multi (llmk_multi_add_routed) ----------------------------- */
+
+typedef struct routed_tally {
+	int done, ok, per[3], in_add;
+	char tried[160], deployment[32], error[256];
+	llmk_status last;
+	int64_t retry_after;
+	seen ev;
+} routed_tally;
+
+static void routed_done(llmk_response *r, void *user)
+{
+	routed_tally *t = user;
+
+	assert_false(t->in_add); /* answers come from performs, never from the add */
+	assert_non_null(r);
+	t->done++;
+	t->last = llmk_response_status(r);
+	if (t->last == LLMK_OK)
+		t->ok++;
+	for (int k = 0; k < 3; k++)
+		if (!strcmp(llmk_response_deployment(r), (const char *[]){"primary", "second", "third"}[k]))
+			t->per[k]++;
+	snprintf(t->tried, sizeof(t->tried), "%s", llmk_response_tried(r));
+	snprintf(t->deployment, sizeof(t->deployment), "%s", llmk_response_deployment(r));
+	snprintf(t->error, sizeof(t->error), "%s", llmk_response_error(r));
+	t->retry_after = llmk_response_retry_after_ms(r);
+	if (t->last == LLMK_OK) {
+		char want[32];
+		snprintf(want, sizeof(want), "from:%s", llmk_response_deployment(r));
+		assert_string_equal(llmk_response_text(r), want);
+	}
+	llmk_response_free(r);
+}
+
+static int32_t routed_on_event(const llmk_event *ev, void *user)
+{
+	return on_event(ev, &((routed_tally *)user)->ev);
+}
+
+static void add_routed(llmk_multi *m, fixture *f, routed_tally *t, int stream)
+{
+	t->in_add = 1;
+	assert_int_equal(llmk_multi_add_routed(m, f->rt, f->req, stream ? routed_on_event : NULL, routed_done, t), LLMK_OK);
+	t->in_add = 0;
+}
+
+/* Upper time bounds stretch by LLMK_TEST_TIME_FACTOR (4 in scripts/test's
+ * valgrind run); lower bounds never do. */
+static double time_factor(void)
+{
+	const char *f = getenv("LLMK_TEST_TIME_FACTOR");
+	double k = f ? atof(f) : 1;
+
+	return k >= 1 ? k : 1;
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
+}
+
+static void test_multi_falls_back_concurrently(void **state)
+{
+	fixture *f = *state;
+	routed_tally t;
+	llmk_multi *m;
+	double t0, ms;
+
+	memset(&t, 0, sizeof(t));
+	add_all(f, 1, 1, 1);
+	set(&f->d[0], 503, 0);
+	set(&f->d[1], 429, 50);
+	set(&f->d[2], 200, 200);
+	assert_int_equal(llmk_multi_new(&m), LLMK_OK);
+	for (int i = 0; i < 30; i++)
+		add_routed(m, f, &t, 0);
+	assert_int_equal(t.done, 0);
+	t0 = now_ms();
+	assert_int_equal(llmk_multi_run(m), LLMK_OK);
+	ms = now_ms() - t0;
+	llmk_multi_free(m);
+	print_message("30 routed requests, each failing over twice: %.0f ms, third saw %d at once\n", ms,
+	              (int)th_max_concurrent(f->d[2].srv));
+	assert_int_equal(t.done, 30);
+	assert_int_equal(t.ok, 30);
+	assert_int_equal(t.per[2], 30);
+	assert_string_equal(t.tried, "primary=LLMK_E_OVERLOADED,second=LLMK_E_RATE_LIMITED,third=LLMK_OK");
+	assert_int_equal((int)th_request_count(f->d[0].srv), 30);
+	assert_int_equal((int)th_request_count(f->d[1].srv), 30);
+	assert_int_equal((int)th_request_count(f->d[2].srv), 30);
+	/* in flight together: 30 x 250 ms one after another would be 7.5 s */
+	assert_true(th_max_concurrent(f->d[2].srv) > 10);
+	assert_true(ms < 2500 * time_factor());
+	/* the failures counted: primary and second are cooling now */
+	assert_int_equal(llmk_router_cooling(f->rt, 0), 1);
+	assert_int_equal(llmk_router_cooling(f->rt, 1), 1);
+	assert_int_equal(llmk_router_cooling(f->rt, 2), 0);
+}
+
+static void test_multi_weighted_shares(void **state)
+{
+	fixture *f = *state;
+	routed_tally t;
+	llmk_multi *m;
+
+	memset(&t, 0, sizeof(t));
+	add_all(f, 1, 3, 6);
+	assert_int_equal(llmk_router_set_i64(f->rt, LLMK_ROUTER_STRATEGY, LLMK_ROUTE_WEIGHTED), LLMK_OK);
+	assert_int_equal(llmk_multi_new(&m), LLMK_OK);
+	for (int i = 0; i < 1000; i++)
+		add_routed(m, f, &t, 0);
+	assert_int_equal(llmk_multi_run(m), LLMK_OK);
+	llmk_multi_free(m);
+	print_message("multi, weights 1:3:6 over 1000 requests: %d / %d / %d\n", t.per[0], t.per[1], t.per[2]);
+	assert_int_equal(t.ok, 1000);
+	assert_in_range(t.per[0], 95, 105);
+	assert_in_range(t.per[1], 285, 315);
+	assert_in_range(t.per[2], 570, 630);
+	for (int k = 0; k < 3; k++)
+		assert_int_equal((int)th_request_count(f->d[k].srv), t.per[k]);
+}
+
+static void test_multi_all_cooling(void **state)
+{
+	fixture *f = *state;
+	routed_tally t;
+	llmk_multi *m;
+
+	memset(&t, 0, sizeof(t));
+	add_all(f, 1, 1, 1);
+	assert_int_equal(llmk_router_set_i64(f->rt, LLMK_ROUTER_ALLOWED_FAILS, 1), LLMK_OK);
+	assert_int_equal(llmk_router_set_i64(f->rt, LLMK_ROUTER_COOLDOWN_MS, 5000), LLMK_OK);
+	for (int i = 0; i < 3; i++)
+		set(&f->d[i], 503, 0);
+	assert_int_equal(llmk_multi_new(&m), LLMK_OK);
+	add_routed(m, f, &t, 0);
+	assert_int_equal(llmk_multi_run(m), LLMK_OK);
+	assert_int_equal(t.last, LLMK_E_OVERLOADED);
+	assert_string_equal(t.tried, "primary=LLMK_E_OVERLOADED,second=LLMK_E_OVERLOADED,third=LLMK_E_OVERLOADED");
+	assert_string_equal(t.deployment, "third");
+	/* now every deployment rests: the answer is immediate, no server asked,
+	 * and it still arrives through a perform */
+	add_routed(m, f, &t, 0);
+	assert_int_equal(t.done, 1);
+	assert_int_equal(llmk_multi_run(m), LLMK_OK);
+	assert_int_equal(t.done, 2);
+	assert_int_equal(t.last, LLMK_E_OVERLOADED);
+	assert_string_equal(t.tried, "");
+	assert_non_null(strstr(t.error, "cooling down"));
+	assert_true(t.retry_after > 4000 && t.retry_after <= 5000);
+	for (int k = 0; k < 3; k++)
+		assert_int_equal((int)th_request_count(f->d[k].srv), 1);
+	/* freeing a multi with such an answer queued still delivers it */
+	add_routed(m, f, &t, 0);
+	llmk_multi_free(m);
+	assert_int_equal(t.done, 3);
+	assert_int_equal(t.last, LLMK_E_OVERLOADED);
+}
+
+static void test_multi_stream_falls_back_before_events(void **state)
+{
+	fixture *f = *state;
+	routed_tally t;
+	llmk_multi *m;
+
+	memset(&t, 0, sizeof(t));
+	add_all(f, 1, 1, 1);
+	f->d[1].stream = 1;
+	set(&f->d[0], 529, 0);
+	assert_int_equal(llmk_multi_new(&m), LLMK_OK);
+	add_routed(m, f, &t, 1);
+	add_routed(m, f, &t, 1);
+	assert_int_equal(llmk_multi_run(m), LLMK_OK);
+	llmk_multi_free(m);
+	assert_int_equal(t.ok, 2);
+	assert_int_equal(t.per[1], 2);
+	assert_string_equal(t.tried, "primary=LLMK_E_OVERLOADED,second=LLMK_OK");
+	assert_int_equal(t.ev.text, 2);
+	assert_string_equal(t.ev.got, "from:second");
+}
+
+static void test_multi_freed_mid_flight(void **state)
+{
+	fixture *f = *state;
+	routed_tally t;
+	llmk_multi *m;
+	int32_t running = 0;
+
+	memset(&t, 0, sizeof(t));
+	add_all(f, 1, 1, 1);
+	assert_int_equal(llmk_router_set_i64(f->rt, LLMK_ROUTER_STRATEGY, LLMK_ROUTE_LEAST_BUSY), LLMK_OK);
+	set(&f->d[0], 200, 3000);
+	set(&f->d[1], 200, 3000);
+	set(&f->d[2], 200, 3000);
+	assert_int_equal(llmk_multi_new(&m), LLMK_OK);
+	add_routed(m, f, &t, 0);
+	add_routed(m, f, &t, 0);
+	/* least busy: requests added to a multi count as in flight, so the
+	 * second went elsewhere */
+	for (int i = 0; i < 20 && (th_request_count(f->d[0].srv) + th_request_count(f->d[1].srv) +
+	                            th_request_count(f->d[2].srv)) < 2; i++) {
+		assert_int_equal(llmk_multi_perform(m, &running), LLMK_OK);
+		llmk_multi_wait(m, 20);
+	}
+	assert_int_equal(running, 2);
+	llmk_multi_free(m);
+	assert_int_equal(t.done, 2);
+	assert_int_equal(t.last, LLMK_E_CANCELLED);
+	assert_true(t.per[0] == 1 && t.per[1] == 1);
+	/* nothing is left counted as in flight: the next two go to primary and
+	 * second again, not to third */
+	memset(&t, 0, sizeof(t));
+	for (int k = 0; k < 3; k++)
+		set(&f->d[k], 200, 0);
+	assert_int_equal(llmk_multi_new(&m), LLMK_OK);
+	add_routed(m, f, &t, 0);
+	add_routed(m, f, &t, 0);
+	add_routed(m, f, &t, 0);
+	assert_int_equal(llmk_multi_run(m), LLMK_OK);
+	llmk_multi_free(m);
+	assert_int_equal(t.ok, 3);
+	assert_true(t.per[0] == 1 && t.per[1] == 1 && t.per[2] == 1);
+}
+
+static void test_multi_routed_bad_arguments(void **state)
+{
+	fixture *f = *state;
+	routed_tally t;
+	llmk_multi *m;
+
+	memset(&t, 0, sizeof(t));
+	assert_int_equal(llmk_multi_new(&m), LLMK_OK);
+	/* a router without deployments */
+	assert_int_equal(llmk_multi_add_routed(m, f->rt, f->req, NULL, routed_done, &t), LLMK_E_INVALID_ARG);
+	add_all(f, 1, 1, 1);
+	assert_int_equal(llmk_multi_add_routed(NULL, f->rt, f->req, NULL, routed_done, &t), LLMK_E_INVALID_ARG);
+	assert_int_equal(llmk_multi_add_routed(m, NULL, f->req, NULL, routed_done, &t), LLMK_E_INVALID_ARG);
+	assert_int_equal(llmk_multi_add_routed(m, f->rt, NULL, NULL, routed_done, &t), LLMK_E_INVALID_ARG);
+	assert_int_equal(llmk_multi_add_routed(m, f->rt, f->req, NULL, NULL, &t), LLMK_E_INVALID_ARG);
+	assert_int_equal(llmk_multi_run(m), LLMK_OK);
+	assert_int_equal(t.done, 0);
+	llmk_multi_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -418,6 +667,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cooldown_and_recovery, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_all_cooling, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_least_busy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_multi_falls_back_concurrently, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_multi_weighted_shares, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_multi_all_cooling, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_multi_stream_falls_back_before_events, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_multi_freed_mid_flight, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_multi_routed_bad_arguments, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stream_falls_back_before_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_arguments, setup, teardown),
 	};

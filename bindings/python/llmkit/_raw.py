@@ -1151,6 +1151,16 @@ llmk_router_count = bind(_lib, _missing, "llmk_router_count", c_size_t, [POINTER
 # when out of range. Thread-safe.
 llmk_router_cooling = bind(_lib, _missing, "llmk_router_cooling", c_int32, [POINTER(llmk_router), c_size_t])
 
+# Adds a request to a multi through a router: the deployment is picked now (least-busy counts
+# requests added this way as in flight), and when its answer is a failure in the fallback set
+# (before any event reached on_event) the request is added again for the next deployment, from the
+# multi's own callbacks; on_done receives the final response, with llmk_response_deployment() and
+# llmk_response_tried() set as llmk_router_send() sets them. When every deployment is cooling
+# down, on_done gets LLMK_E_OVERLOADED (with retry_after_ms) from the next perform.
+# LLMK_E_INVALID_ARG for a NULL argument or a router without deployments. The router, its clients
+# and the request must outlive on_done.
+llmk_multi_add_routed = bind(_lib, _missing, "llmk_multi_add_routed", c_int32, [POINTER(llmk_multi), POINTER(llmk_router), POINTER(llmk_request), llmk_stream_fn, llmk_done_fn, c_void_p])
+
 # Router: name of the deployment that gave this response ("" when not sent through a router).
 llmk_response_deployment = bind(_lib, _missing, "llmk_response_deployment", c_char_p, [POINTER(llmk_response)])
 
@@ -1514,6 +1524,7 @@ FUNCTIONS = (
     "llmk_router_stream",
     "llmk_router_count",
     "llmk_router_cooling",
+    "llmk_multi_add_routed",
     "llmk_response_deployment",
     "llmk_response_tried",
     "llmk_response_cost",
