@@ -37,32 +37,54 @@ static const struct {
 };
 
 /* The provider bits come from the provider table itself: a wire format is
- * reported when some built-in provider speaks it. */
+ * reported when some built-in provider speaks it (-Dwire_formats decides
+ * which are built in). */
 static int64_t adapter_feature(const llmk_adapter *a)
 {
+#ifdef LLMK_WIRE_OPENAI
 	if (a == &llmk__openai_adapter)
 		return LLMK_FEATURE_OPENAI;
+#endif
+#ifdef LLMK_WIRE_ANTHROPIC
 	if (a == &llmk__anthropic_adapter)
 		return LLMK_FEATURE_ANTHROPIC;
+#endif
+#ifdef LLMK_WIRE_GEMINI
 	if (a == &llmk__gemini_adapter)
 		return LLMK_FEATURE_GEMINI;
+#endif
+#ifdef LLMK_WIRE_OLLAMA
 	if (a == &llmk__ollama_adapter)
 		return LLMK_FEATURE_OLLAMA;
+#endif
+#ifdef LLMK_WIRE_COHERE
 	if (a == &llmk__cohere_adapter)
 		return LLMK_FEATURE_COHERE;
+#endif
+#ifdef LLMK_WIRE_HUGGINGFACE
 	if (a == &llmk__huggingface_adapter)
 		return LLMK_FEATURE_HUGGINGFACE;
+#endif
+#ifdef LLMK_WIRE_WHISPERCPP
 	if (a == &llmk__whispercpp_adapter)
 		return LLMK_FEATURE_WHISPERCPP;
+#endif
+#ifdef LLMK_WIRE_BEDROCK
 	if (a == &llmk__bedrock_adapter)
 		return LLMK_FEATURE_BEDROCK;
+#endif
+	(void)a;
 	return 0;
 }
 
 int64_t llmk_features(void)
 {
-	int64_t f = LLMK_FEATURE_CASSETTE;
+	int64_t f = 0;
 	size_t i;
+
+#ifdef LLMK_HAVE_CASSETTE
+	f |= LLMK_FEATURE_CASSETTE;
+#endif
 
 #ifdef LLMK_HAVE_CURL
 	const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);

@@ -31,6 +31,7 @@
 #define LOCAL (LLMK_Q_KEY_OPTIONAL | LLMK_Q_LEGACY_MAX_TOKENS)
 
 static const llmk_provider providers[] = {
+#ifdef LLMK_WIRE_OPENAI
 	{"openai", "https://api.openai.com/v1", "OPENAI_API_KEY", NULL, "OPENAI_BASE_URL", LLMK_Q_DEVELOPER_ROLE,
 	 &llmk__openai_adapter,
 	 ALL_KINDS, CHAT_FULL, LLMK_CAP_BATCH, OA_ALL, "Chat Completions, embeddings, images, audio"},
@@ -87,11 +88,15 @@ static const llmk_provider providers[] = {
 	{"openai-compatible", "http://127.0.0.1:8080/v1", "OPENAI_COMPATIBLE_API_KEY", NULL,
 	 "OPENAI_COMPATIBLE_BASE_URL", LOCAL, &llmk__openai_adapter, ALL_KINDS, CHAT_FULL, LLMK_CAP_BATCH,
 	 OA_ALL | O(TOP_K), "any server speaking the OpenAI paths"},
+#endif
+#ifdef LLMK_WIRE_ANTHROPIC
 	/* Native wire formats (one adapter file each). */
 	{"anthropic", "https://api.anthropic.com/v1", "ANTHROPIC_API_KEY", NULL, "ANTHROPIC_BASE_URL", 0,
 	 &llmk__anthropic_adapter, K(LLMK_CHAT), CHAT_FULL, 0,
 	 SAMPLING | O(TOP_K) | O(TOOL_CHOICE) | O(REASONING_BUDGET) | O(USER),
 	 "Messages API; max_tokens defaults to 4096; anthropic-version from api_version (default 2023-06-01)"},
+#endif
+#ifdef LLMK_WIRE_GEMINI
 	{"gemini", "https://generativelanguage.googleapis.com/v1beta", "GEMINI_API_KEY", "GOOGLE_API_KEY",
 	 "GEMINI_BASE_URL", 0, &llmk__gemini_adapter, K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_IMAGE),
 	 LLMK_CAP_STREAM | LLMK_CAP_TOOLS | LLMK_CAP_VISION | LLMK_CAP_STREAM_USAGE,
@@ -99,17 +104,23 @@ static const llmk_provider providers[] = {
 	 SAMPLING | PENALTIES | JSON_OUT | O(TOP_K) | O(SEED) | O(TOOL_CHOICE) | O(REASONING_BUDGET) | O(DIMENSIONS) |
 	     O(EMBED_INPUT_TYPE) | O(PROMPT),
 	 "Generative Language API v1beta; images inline only; image models take no candidateCount (no image_count)"},
+#endif
+#ifdef LLMK_WIRE_OLLAMA
 	{"ollama", "http://127.0.0.1:11434", "OLLAMA_API_KEY", NULL, "OLLAMA_HOST", LLMK_Q_KEY_OPTIONAL | LLMK_Q_HOST_ENV,
 	 &llmk__ollama_adapter, K(LLMK_CHAT) | K(LLMK_EMBED),
 	 LLMK_CAP_STREAM | LLMK_CAP_TOOLS | LLMK_CAP_VISION | LLMK_CAP_STREAM_USAGE,
 	 LLMK_CAP_BATCH,
 	 SAMPLING | PENALTIES | JSON_OUT | O(TOP_K) | O(SEED) | O(REASONING_EFFORT) | O(DIMENSIONS),
 	 "native /api/chat and /api/embed; NDJSON streams; images inline only"},
+#endif
+#ifdef LLMK_WIRE_COHERE
 	{"cohere", "https://api.cohere.com", "COHERE_API_KEY", "CO_API_KEY", "COHERE_BASE_URL", 0,
 	 &llmk__cohere_adapter, K(LLMK_CHAT) | K(LLMK_EMBED), CHAT_FULL, LLMK_CAP_BATCH,
 	 SAMPLING | PENALTIES | JSON_OUT | O(TOP_K) | O(SEED) | O(TOOL_CHOICE) | O(REASONING_BUDGET) | O(EMBED_INPUT_TYPE) |
 	     O(DIMENSIONS),
 	 "v2 chat and embed; embed_input_type defaults to search_document; tool_choice cannot name one of several tools"},
+#endif
+#ifdef LLMK_WIRE_HUGGINGFACE
 	{"huggingface", "https://router.huggingface.co", "HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_BASE_URL",
 	 LLMK_Q_LEGACY_MAX_TOKENS, &llmk__huggingface_adapter,
 	 K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_IMAGE) | K(LLMK_TRANSCRIBE), CHAT_FULL, LLMK_CAP_BATCH,
@@ -122,6 +133,8 @@ static const llmk_provider providers[] = {
 	 "text-generation-inference Messages API (/v1/chat/completions); JSON output as a TGI grammar"},
 	{"tei", "http://127.0.0.1:8080", "HF_TOKEN", NULL, "TEI_BASE_URL", LLMK_Q_KEY_OPTIONAL | LLMK_Q_TEI,
 	 &llmk__huggingface_adapter, K(LLMK_EMBED), 0, LLMK_CAP_BATCH, 0, "text-embeddings-inference /embed"},
+#endif
+#ifdef LLMK_WIRE_BEDROCK
 	{"bedrock", "https://bedrock-runtime.{region}.amazonaws.com", "AWS_BEARER_TOKEN_BEDROCK", NULL,
 	 "AWS_ENDPOINT_URL_BEDROCK_RUNTIME", LLMK_Q_KEY_OPTIONAL | LLMK_Q_AWS, &llmk__bedrock_adapter,
 	 K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_IMAGE),
@@ -131,9 +144,12 @@ static const llmk_provider providers[] = {
 	 "Converse / ConverseStream (event stream), InvokeModel for Titan and Cohere embeddings, Titan, Nova Canvas "
 	 "and Stability images; SigV4 from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN or a Bedrock "
 	 "API key; region from AWS_REGION/AWS_DEFAULT_REGION"},
+#endif
+#ifdef LLMK_WIRE_WHISPERCPP
 	{"whispercpp", "http://127.0.0.1:8080", "WHISPERCPP_API_KEY", NULL, "WHISPERCPP_BASE_URL", LLMK_Q_KEY_OPTIONAL,
 	 &llmk__whispercpp_adapter, K(LLMK_TRANSCRIBE), 0, 0, OA_TRANSCRIBE,
 	 "whisper.cpp server POST /inference; the model is the one the server was started with"},
+#endif
 };
 
 const llmk_provider *llmk__provider_find(const char *name, size_t len)

@@ -1,12 +1,16 @@
 #define _POSIX_C_SOURCE 200809L
 /* llmk_features() and llmk_feature_name(): the bits are pinned (ABI), the
- * names round-trip, and what the mask says matches what the build does. */
+ * names round-trip, and what the mask says matches what the build does:
+ * the wire formats this build was configured with (-Dwire_formats, passed
+ * in as LLMK_WIRE_* like to the library) and no others, the providers
+ * that speak them and no others. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <string.h>
 
 #include "llmkit.h"
@@ -22,6 +26,62 @@ static const struct {
 	{LLMK_FEATURE_BEDROCK, "bedrock"},
 };
 #define NKNOWN (sizeof(known) / sizeof(known[0]))
+
+/* What meson built in (tests/meson.build passes the library's LLMK_WIRE_*). */
+static int64_t configured(void)
+{
+	int64_t f = 0;
+#ifdef LLMK_WIRE_OPENAI
+	f |= LLMK_FEATURE_OPENAI;
+#endif
+#ifdef LLMK_WIRE_ANTHROPIC
+	f |= LLMK_FEATURE_ANTHROPIC;
+#endif
+#ifdef LLMK_WIRE_GEMINI
+	f |= LLMK_FEATURE_GEMINI;
+#endif
+#ifdef LLMK_WIRE_OLLAMA
+	f |= LLMK_FEATURE_OLLAMA;
+#endif
+#ifdef LLMK_WIRE_COHERE
+	f |= LLMK_FEATURE_COHERE;
+#endif
+#ifdef LLMK_WIRE_HUGGINGFACE
+	f |= LLMK_FEATURE_HUGGINGFACE;
+#endif
+#ifdef LLMK_WIRE_WHISPERCPP
+	f |= LLMK_FEATURE_WHISPERCPP;
+#endif
+#ifdef LLMK_WIRE_BEDROCK
+	f |= LLMK_FEATURE_BEDROCK;
+#endif
+	return f;
+}
+
+#define WIRE_ALL                                                                                              \
+	(LLMK_FEATURE_OPENAI | LLMK_FEATURE_ANTHROPIC | LLMK_FEATURE_GEMINI | LLMK_FEATURE_OLLAMA |                \
+	 LLMK_FEATURE_COHERE | LLMK_FEATURE_HUGGINGFACE | LLMK_FEATURE_WHISPERCPP | LLMK_FEATURE_BEDROCK)
+
+/* Every built-in provider and the wire format it speaks. */
+static const struct {
+	const char *name;
+	int64_t wire;
+} providers[] = {
+	{"openai", LLMK_FEATURE_OPENAI},      {"azure", LLMK_FEATURE_OPENAI},
+	{"mistral", LLMK_FEATURE_OPENAI},     {"openrouter", LLMK_FEATURE_OPENAI},
+	{"groq", LLMK_FEATURE_OPENAI},        {"together", LLMK_FEATURE_OPENAI},
+	{"deepseek", LLMK_FEATURE_OPENAI},    {"fireworks", LLMK_FEATURE_OPENAI},
+	{"xai", LLMK_FEATURE_OPENAI},         {"perplexity", LLMK_FEATURE_OPENAI},
+	{"vllm", LLMK_FEATURE_OPENAI},        {"llamacpp", LLMK_FEATURE_OPENAI},
+	{"localai", LLMK_FEATURE_OPENAI},     {"lmstudio", LLMK_FEATURE_OPENAI},
+	{"openai-compatible", LLMK_FEATURE_OPENAI},
+	{"anthropic", LLMK_FEATURE_ANTHROPIC}, {"gemini", LLMK_FEATURE_GEMINI},
+	{"ollama", LLMK_FEATURE_OLLAMA},      {"cohere", LLMK_FEATURE_COHERE},
+	{"huggingface", LLMK_FEATURE_HUGGINGFACE}, {"tgi", LLMK_FEATURE_HUGGINGFACE},
+	{"tei", LLMK_FEATURE_HUGGINGFACE},    {"bedrock", LLMK_FEATURE_BEDROCK},
+	{"whispercpp", LLMK_FEATURE_WHISPERCPP},
+};
+#define NPROVIDERS (sizeof(providers) / sizeof(providers[0]))
 
 static void test_values_pinned(void **state)
 {
@@ -69,16 +129,14 @@ static void test_mask(void **state)
 		all |= known[i].bit;
 	assert_int_equal(f & ~all, 0); /* no unnamed bits */
 	assert_int_equal(llmk_features(), f);
-	/* Every built-in wire format is compiled in; cassettes always are. */
+	/* Exactly the configured wire formats and cassette support. */
+#ifdef LLMK_HAVE_CASSETTE
 	assert_true(f & LLMK_FEATURE_CASSETTE);
-	assert_true(f & LLMK_FEATURE_OPENAI);
-	assert_true(f & LLMK_FEATURE_ANTHROPIC);
-	assert_true(f & LLMK_FEATURE_GEMINI);
-	assert_true(f & LLMK_FEATURE_OLLAMA);
-	assert_true(f & LLMK_FEATURE_COHERE);
-	assert_true(f & LLMK_FEATURE_HUGGINGFACE);
-	assert_true(f & LLMK_FEATURE_WHISPERCPP);
-	assert_true(f & LLMK_FEATURE_BEDROCK);
+#else
+	assert_false(f & LLMK_FEATURE_CASSETTE);
+#endif
+	assert_true(configured() != 0);
+	assert_int_equal(f & WIRE_ALL, configured());
 #ifdef LLMK_TEST_HAVE_CURL
 	assert_true(f & LLMK_FEATURE_CURL);
 	assert_true(f & LLMK_FEATURE_HTTPS); /* Debian's libcurl has TLS */
@@ -92,10 +150,15 @@ static void test_mask(void **state)
 static void test_mask_matches_behaviour(void **state)
 {
 	llmk_client *c = NULL;
+	char model[64];
+	size_t i;
 	int32_t st;
 
 	(void)state;
-	assert_int_equal(llmk_client_new(&c, "ollama/llama3"), LLMK_OK);
+	for (i = 0; !(configured() & providers[i].wire); i++)
+		;
+	snprintf(model, sizeof(model), "%s/some-model", providers[i].name);
+	assert_int_equal(llmk_client_new(&c, model), LLMK_OK);
 	st = llmk_client_set_transport(c, NULL, NULL);
 	if (llmk_features() & LLMK_FEATURE_CURL) {
 		assert_int_equal(st, LLMK_OK);
@@ -106,6 +169,64 @@ static void test_mask_matches_behaviour(void **state)
 	llmk_client_free(c);
 }
 
+/* Cassettes: when left out, record and replay say so and change nothing. */
+static void test_cassette_presence(void **state)
+{
+	llmk_client *c = NULL;
+	size_t i;
+	char model[64];
+	int32_t st;
+
+	(void)state;
+	for (i = 0; !(configured() & providers[i].wire); i++)
+		;
+	snprintf(model, sizeof(model), "%s/some-model", providers[i].name);
+	assert_int_equal(llmk_client_new(&c, model), LLMK_OK);
+	st = llmk_client_replay(c, "/nonexistent/cassette.jsonl");
+	if (llmk_features() & LLMK_FEATURE_CASSETTE) {
+		assert_int_equal(st, LLMK_E_NOT_FOUND);
+	} else {
+		assert_int_equal(st, LLMK_E_UNSUPPORTED);
+		assert_non_null(strstr(llmk_client_errmsg(c), "-Dcassette=false"));
+		assert_int_equal(llmk_client_record(c, "/tmp/never-written.jsonl"), LLMK_E_UNSUPPORTED);
+	}
+	assert_int_equal(llmk_client_replay(NULL, "x"), LLMK_E_INVALID_ARG);
+	llmk_client_free(c);
+}
+
+/* A provider whose wire format is not built in does not exist: no client,
+ * not in the provider list, no capabilities; the others all work. */
+static void test_providers_of_the_build(void **state)
+{
+	size_t i, j, listed = 0;
+	llmk_client *c;
+	char model[64];
+
+	(void)state;
+	for (i = 0; i < NPROVIDERS; i++) {
+		int built = (configured() & providers[i].wire) != 0;
+		snprintf(model, sizeof(model), "%s/some-model", providers[i].name);
+		c = NULL;
+		assert_int_equal(llmk_client_new(&c, model), built ? LLMK_OK : LLMK_E_UNSUPPORTED);
+		assert_true(built ? c != NULL : c == NULL);
+		llmk_client_free(c);
+		assert_int_equal(llmk_provider_capabilities(providers[i].name, LLMK_CHAT) > 0 ||
+		                     llmk_provider_capabilities(providers[i].name, LLMK_EMBED) > 0 ||
+		                     llmk_provider_capabilities(providers[i].name, LLMK_TRANSCRIBE) > 0,
+		                 built);
+		listed += built;
+	}
+	/* The public list is exactly the built ones (a provider added to the
+	 * table must be added above, with its format). */
+	assert_int_equal(llmk_provider_count(), listed);
+	for (j = 0; j < llmk_provider_count(); j++) {
+		for (i = 0; i < NPROVIDERS && strcmp(providers[i].name, llmk_provider_name(j)); i++)
+			;
+		assert_true(i < NPROVIDERS);
+		assert_true(configured() & providers[i].wire);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -113,6 +234,8 @@ int main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_mask),
 		cmocka_unit_test(test_mask_matches_behaviour),
+		cmocka_unit_test(test_providers_of_the_build),
+		cmocka_unit_test(test_cassette_presence),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
