@@ -346,6 +346,19 @@ static int scan_string(parser *ps, const char **out, size_t *len, int *has_nul)
 	return 0;
 }
 
+/* Past a run of at least one digit at p (a fraction or an exponent);
+ * NULL, with the error set, when there is none. */
+static const unsigned char *digits(parser *ps, const unsigned char *p)
+{
+	if (p >= ps->end || *p < '0' || *p > '9') {
+		fail_char(ps, p, "a digit");
+		return NULL;
+	}
+	while (p < ps->end && *p >= '0' && *p <= '9')
+		p++;
+	return p;
+}
+
 static json_t *scan_number(parser *ps)
 {
 	const unsigned char *p = ps->p, *end = ps->end, *start = p;
@@ -378,25 +391,16 @@ static json_t *scan_number(parser *ps)
 	}
 	if (p < end && *p == '.') {
 		real = 1;
-		p++;
-		if (p >= end || *p < '0' || *p > '9') {
-			fail_char(ps, p, "a digit");
+		if (!(p = digits(ps, p + 1)))
 			return NULL;
-		}
-		while (p < end && *p >= '0' && *p <= '9')
-			p++;
 	}
 	if (p < end && (*p == 'e' || *p == 'E')) {
 		real = 1;
 		p++;
 		if (p < end && (*p == '+' || *p == '-'))
 			p++;
-		if (p >= end || *p < '0' || *p > '9') {
-			fail_char(ps, p, "a digit");
+		if (!(p = digits(ps, p)))
 			return NULL;
-		}
-		while (p < end && *p >= '0' && *p <= '9')
-			p++;
 	}
 	if (!real) {
 		json_t *v;

@@ -118,8 +118,8 @@ static int uses_curl(const llmk_client *c)
 #endif
 }
 
-/* A job finished: its response goes to on_done, the job leaves the list at
- * the next sweep. */
+/* Keeps a finished job's memory for the next start (or frees it when
+ * memory is short). */
 static void keep_spare(llmk_multi *m, llmk__job *mem)
 {
 	if (m->nspare == m->sparecap) {
@@ -135,6 +135,8 @@ static void keep_spare(llmk_multi *m, llmk__job *mem)
 	m->spare[m->nspare++] = mem;
 }
 
+/* A job finished: its response goes to on_done, the job leaves the list at
+ * the next sweep. */
 static void finish_job(mjob *j)
 {
 	llmk_response *r = j->job ? llmk__job_take(j->job, 1) : j->ready;

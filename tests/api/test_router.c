@@ -456,6 +456,19 @@ static void add_routed(llmk_multi *m, fixture *f, routed_tally *t, int stream)
 	t->in_add = 0;
 }
 
+/* n requests through the router in one multi, run to the end. */
+static void run_routed(fixture *f, routed_tally *t, int n, int stream)
+{
+	llmk_multi *m;
+
+	assert_int_equal(llmk_multi_new(&m), LLMK_OK);
+	for (int i = 0; i < n; i++)
+		add_routed(m, f, t, stream);
+	assert_int_equal(t->done, 0);
+	assert_int_equal(llmk_multi_run(m), LLMK_OK);
+	llmk_multi_free(m);
+}
+
 /* Upper time bounds stretch by LLMK_TEST_TIME_FACTOR (4 in scripts/test's
  * valgrind run); lower bounds never do. */
 static double time_factor(void)
@@ -478,7 +491,6 @@ static void test_multi_falls_back_concurrently(void **state)
 {
 	fixture *f = *state;
 	routed_tally t;
-	llmk_multi *m;
 	double t0, ms;
 
 	memset(&t, 0, sizeof(t));
@@ -486,14 +498,9 @@ static void test_multi_falls_back_concurrently(void **state)
 	set(&f->d[0], 503, 0);
 	set(&f->d[1], 429, 50);
 	set(&f->d[2], 200, 200);
-	assert_int_equal(llmk_multi_new(&m), LLMK_OK);
-	for (int i = 0; i < 30; i++)
-		add_routed(m, f, &t, 0);
-	assert_int_equal(t.done, 0);
 	t0 = now_ms();
-	assert_int_equal(llmk_multi_run(m), LLMK_OK);
+	run_routed(f, &t, 30, 0);
 	ms = now_ms() - t0;
-	llmk_multi_free(m);
 	print_message("30 routed requests, each failing over twice: %.0f ms, third saw %d at once\n", ms,
 	              (int)th_max_concurrent(f->d[2].srv));
 	assert_int_equal(t.done, 30);
@@ -516,16 +523,11 @@ static void test_multi_weighted_shares(void **state)
 {
 	fixture *f = *state;
 	routed_tally t;
-	llmk_multi *m;
 
 	memset(&t, 0, sizeof(t));
 	add_all(f, 1, 3, 6);
 	assert_int_equal(llmk_router_set_i64(f->rt, LLMK_ROUTER_STRATEGY, LLMK_ROUTE_WEIGHTED), LLMK_OK);
-	assert_int_equal(llmk_multi_new(&m), LLMK_OK);
-	for (int i = 0; i < 1000; i++)
-		add_routed(m, f, &t, 0);
-	assert_int_equal(llmk_multi_run(m), LLMK_OK);
-	llmk_multi_free(m);
+	run_routed(f, &t, 1000, 0);
 	print_message("multi, weights 1:3:6 over 1000 requests: %d / %d / %d\n", t.per[0], t.per[1], t.per[2]);
 	assert_int_equal(t.ok, 1000);
 	assert_in_range(t.per[0], 95, 105);
@@ -576,17 +578,12 @@ static void test_multi_stream_falls_back_before_events(void **state)
 {
 	fixture *f = *state;
 	routed_tally t;
-	llmk_multi *m;
 
 	memset(&t, 0, sizeof(t));
 	add_all(f, 1, 1, 1);
 	f->d[1].stream = 1;
 	set(&f->d[0], 529, 0);
-	assert_int_equal(llmk_multi_new(&m), LLMK_OK);
-	add_routed(m, f, &t, 1);
-	add_routed(m, f, &t, 1);
-	assert_int_equal(llmk_multi_run(m), LLMK_OK);
-	llmk_multi_free(m);
+	run_routed(f, &t, 2, 1);
 	assert_int_equal(t.ok, 2);
 	assert_int_equal(t.per[1], 2);
 	assert_string_equal(t.tried, "primary=LLMK_E_OVERLOADED,second=LLMK_OK");
@@ -627,12 +624,7 @@ static void test_multi_freed_mid_flight(void **state)
 	memset(&t, 0, sizeof(t));
 	for (int k = 0; k < 3; k++)
 		set(&f->d[k], 200, 0);
-	assert_int_equal(llmk_multi_new(&m), LLMK_OK);
-	add_routed(m, f, &t, 0);
-	add_routed(m, f, &t, 0);
-	add_routed(m, f, &t, 0);
-	assert_int_equal(llmk_multi_run(m), LLMK_OK);
-	llmk_multi_free(m);
+	run_routed(f, &t, 3, 0);
 	assert_int_equal(t.ok, 3);
 	assert_true(t.per[0] == 1 && t.per[1] == 1 && t.per[2] == 1);
 }
