@@ -53,6 +53,8 @@ type Error struct {
 	Code       string        // provider's error code, "" if none
 	RequestID  string        // provider's request id, "" if none
 	RetryAfter time.Duration // delay the provider asked for; -1 if none
+	Deployment string        // through a Router: the deployment asked last
+	Tried      string        // through a Router: every deployment asked, with its outcome
 	cause      error         // e.g. the context's error for a cancelled request
 }
 
@@ -88,6 +90,8 @@ func responseError(r *C.llmk_response) *Error {
 		Code:       C.GoString(C.llmk_response_error_code(r)),
 		RequestID:  C.GoString(C.llmk_response_request_id(r)),
 		RetryAfter: -1,
+		Deployment: C.GoString(C.llmk_response_deployment(r)),
+		Tried:      C.GoString(C.llmk_response_tried(r)),
 	}
 	if ms := int64(C.llmk_response_retry_after_ms(r)); ms >= 0 {
 		e.RetryAfter = time.Duration(ms) * time.Millisecond

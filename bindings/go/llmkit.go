@@ -506,6 +506,8 @@ type Meta struct {
 	Total      time.Duration // whole request; -1 if not measured
 	FirstToken time.Duration // streams: to the first text or tool event; -1 if not measured
 	Raw        []byte        // the body as received
+	Deployment string        // through a Router: the deployment that answered
+	Tried      string        // through a Router: "a=LLMK_E_RATE_LIMITED,b=LLMK_OK"
 }
 
 func ms(v C.double) time.Duration {
@@ -527,6 +529,8 @@ func metaOf(r *C.llmk_response) Meta {
 		Total:      ms(C.llmk_response_timing(r, C.LLMK_TIMING_TOTAL_MS)),
 		FirstToken: ms(C.llmk_response_timing(r, C.LLMK_TIMING_FIRST_TOKEN_MS)),
 		Raw:        C.GoBytes(unsafe.Pointer(raw), C.int(n)),
+		Deployment: C.GoString(C.llmk_response_deployment(r)),
+		Tried:      C.GoString(C.llmk_response_tried(r)),
 	}
 }
 

@@ -558,3 +558,110 @@ func TestCompare(t *testing.T) {
 		t.Errorf("%d requests", srv.count(t))
 	}
 }
+
+func TestRouter(t *testing.T) {
+	primary := newTestClient(t)
+	backup, err := NewClient("openai/gpt-4o", BaseURL(srv.url), APIKey("sk-test-not-real"), MaxRetries(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer backup.Close()
+	rt, err := NewRouter(RouteFallback, Deployment{Name: "primary", Client: primary},
+		Deployment{Name: "backup", Client: backup})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rt.Close()
+	if rt.Len() != 2 {
+		t.Fatalf("len %d", rt.Len())
+	}
+	srv.push(t, 429, "openai/error_429.json")
+	srv.push(t, 200, "openai/chat_completion.json")
+	r, err := rt.Chat(context.Background(), []Message{User("Say hello")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Text != "Hello! How can I assist you today?" || r.Deployment != "backup" ||
+		r.Tried != "primary=LLMK_E_RATE_LIMITED,backup=LLMK_OK" {
+		t.Errorf("%q %q %q", r.Text, r.Deployment, r.Tried)
+	}
+	if _, b := srv.request(t, 1); b["model"] != "gpt-4o" {
+		t.Errorf("second request went to %v", b["model"])
+	}
+	// Not a reason to try elsewhere: the error says who answered.
+	srv.push(t, 400, "openai/error_400_context.json")
+	_, err = rt.Chat(context.Background(), []Message{User("too long")})
+	var e *Error
+	if !errors.As(err, &e) || !errors.Is(err, ErrContextLength) || e.Deployment != "primary" ||
+		e.Tried != "primary=LLMK_E_CONTEXT_LENGTH" {
+		t.Errorf("%v %+v", err, e)
+	}
+	// Cooldown after one failure, only rate limits fall back.
+	if err := rt.SetCooldown(1, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if err := rt.SetFallbackOn(StatusERateLimited); err != nil {
+		t.Fatal(err)
+	}
+	srv.push(t, 429, "openai/error_429.json")
+	srv.push(t, 200, "openai/chat_completion.json", "repeat=2")
+	if r, err = rt.Chat(context.Background(), []Message{User("hi")}); err != nil || r.Tried != "primary=LLMK_E_RATE_LIMITED,backup=LLMK_OK" {
+		t.Fatalf("%v %+v", err, r)
+	}
+	if c, _ := rt.Cooling(0); !c {
+		t.Error("primary should rest")
+	}
+	if r, err = rt.Chat(context.Background(), []Message{User("hi")}); err != nil || r.Tried != "backup=LLMK_OK" {
+		t.Fatalf("%v %+v", err, r)
+	}
+	if _, err := rt.Cooling(7); !errors.Is(err, ErrInvalidArg) {
+		t.Error(err)
+	}
+	if srv.count(t) != 6 {
+		t.Errorf("server saw %d requests", srv.count(t))
+	}
+	// A plain client's answers name no deployment.
+	srv.push(t, 200, "openai/chat_completion.json")
+	if r, err := primary.Chat(context.Background(), []Message{User("hi")}); err != nil || r.Deployment != "" {
+		t.Errorf("%v %+v", err, r)
+	}
+}
+
+func TestRouterWeightsAndErrors(t *testing.T) {
+	a := newTestClient(t)
+	rt, err := NewRouter(RouteWeighted, Deployment{Name: "a", Client: a, Weight: 1}, Deployment{Name: "b", Client: a, Weight: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rt.Close()
+	srv.push(t, 200, "openai/chat_completion.json", "repeat=40")
+	n := map[string]int{}
+	for i := 0; i < 40; i++ {
+		r, err := rt.Chat(context.Background(), []Message{User("hi")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n[r.Deployment]++
+	}
+	if n["a"] != 10 || n["b"] != 30 {
+		t.Errorf("shares %v", n)
+	}
+	if err := rt.Add(Deployment{Name: "a", Client: a}); !errors.Is(err, ErrConfig) {
+		t.Errorf("duplicate name: %v", err)
+	}
+	if err := rt.Add(Deployment{Name: "x,y", Client: a}); !errors.Is(err, ErrInvalidArg) {
+		t.Errorf("bad name: %v", err)
+	}
+	if _, err := NewRouter(Route(9)); !errors.Is(err, ErrInvalidArg) {
+		t.Errorf("bad strategy: %v", err)
+	}
+	empty, _ := NewRouter(RouteFallback)
+	if _, err := empty.Chat(context.Background(), []Message{User("hi")}); !errors.Is(err, ErrInvalidArg) {
+		t.Errorf("empty router: %v", err)
+	}
+	empty.Close()
+	empty.Close()
+	if _, err := empty.Chat(context.Background(), []Message{User("hi")}); !errors.Is(err, ErrInvalidArg) {
+		t.Errorf("closed router: %v", err)
+	}
+}

@@ -15,6 +15,7 @@ from .client import (Cancel, ChatResponse, Client, EmbedResponse, Image, ImageRe
                      SpeechResponse, Stream, StreamEvent, ToolCall, TranscriptionResponse, Usage, options,
                      providers, version)
 from .compare import ModelResult, Run, compare
+from .router import Router
 from .compare import available as compare_available
 from .errors import *  # noqa: F401,F403 - one exception class per status
 from .errors import ERRORS, LLMKitError, error_for
@@ -23,7 +24,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Cancel", "ChatResponse", "compare_available", "Client", "EmbedResponse", "EventType", "Finish", "Image", "ImageResponse", "Kind",
-    "LLMKitError", "MissingSymbolError", "ModelResult", "Option", "Response", "Role", "Run", "Segment",
+    "LLMKitError", "MissingSymbolError", "ModelResult", "Option", "Response", "Role", "Router", "Run", "Segment",
     "SpeechResponse", "Status", "Stream", "StreamEvent", "ToolCall", "TranscriptionResponse", "Usage", "compare",
     "error_for", "ERRORS", "options", "providers", "raw", "version",
 ] + [c.__name__ for c in ERRORS.values()]

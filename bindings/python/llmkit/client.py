@@ -68,6 +68,8 @@ class Response:
     first_byte_ms: Optional[float] = None
     first_token_ms: Optional[float] = None
     raw: bytes = b""
+    deployment: str = ""
+    tried: str = ""
 
 
 @dataclass
@@ -165,6 +167,8 @@ def _fill_common(out: Response, r) -> None:
     n = ctypes.c_size_t(0)
     p = _raw.llmk_response_raw(r, ctypes.byref(n))
     out.raw = ctypes.string_at(p, n.value) if p else b""
+    out.deployment = _s(_raw.llmk_response_deployment(r))
+    out.tried = _s(_raw.llmk_response_tried(r))
 
 
 def _bytes_at(ptr, n: int) -> bytes:
@@ -174,10 +178,13 @@ def _bytes_at(ptr, n: int) -> bytes:
 def response_error(r) -> LLMKitError:
     """The exception for a failed llmk_response (detail and provider fields attached)."""
     ra = _raw.llmk_response_retry_after_ms(r)
-    return error_for(_raw.llmk_response_status(r), _s(_raw.llmk_response_error(r)),
-                     http_status=_raw.llmk_response_http_status(r),
-                     error_type=_s(_raw.llmk_response_error_type(r)), error_code=_s(_raw.llmk_response_error_code(r)),
-                     request_id=_s(_raw.llmk_response_request_id(r)), retry_after_ms=None if ra < 0 else ra)
+    e = error_for(_raw.llmk_response_status(r), _s(_raw.llmk_response_error(r)),
+                  http_status=_raw.llmk_response_http_status(r),
+                  error_type=_s(_raw.llmk_response_error_type(r)), error_code=_s(_raw.llmk_response_error_code(r)),
+                  request_id=_s(_raw.llmk_response_request_id(r)), retry_after_ms=None if ra < 0 else ra)
+    e.deployment = _s(_raw.llmk_response_deployment(r))
+    e.tried = _s(_raw.llmk_response_tried(r))
+    return e
 
 
 def convert_response(kind: int, r) -> Response:
@@ -383,6 +390,19 @@ class _Request:
 # Client
 # --------------------------------------------------------------------------
 
+def chat_request(messages: Messages, system, tools, options) -> _Request:
+    """A chat request built from Client.chat()'s arguments (the caller closes it)."""
+    req = _Request(_raw.LLMK_CHAT)
+    try:
+        req.messages(messages, system)
+        req.tools(tools)
+        req.options(options)
+    except BaseException:
+        req.close()
+        raise
+    return req
+
+
 class Client:
     """One configured endpoint: ``Client("provider/model", base_url=..., api_key=..., timeout=...)``.
 
@@ -493,15 +513,7 @@ class Client:
             _raw.llmk_response_free(out)
 
     def _chat_request(self, messages: Messages, system, tools, options) -> _Request:
-        req = _Request(_raw.LLMK_CHAT)
-        try:
-            req.messages(messages, system)
-            req.tools(tools)
-            req.options(options)
-        except BaseException:
-            req.close()
-            raise
-        return req
+        return chat_request(messages, system, tools, options)
 
     def chat(self, messages: Messages, *, system: Optional[str] = None,
              tools: Optional[Sequence[Mapping[str, Any]]] = None, cancel: Optional[Cancel] = None,

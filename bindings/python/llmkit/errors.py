@@ -16,7 +16,8 @@ class LLMKitError(Exception):
     ``detail`` (what went wrong, never containing a credential), and for
     failed requests ``http_status`` (0 when no response came), ``error_type``,
     ``error_code``, ``request_id`` (provider's, "" if none) and
-    ``retry_after_ms`` (None when the provider gave no delay).
+    ``retry_after_ms`` (None when the provider gave no delay); through a
+    Router, ``deployment`` (the last one asked) and ``tried``.
     """
 
     def __init__(self, status: int, detail: str = "", *, http_status: int = 0, error_type: str = "",
@@ -29,6 +30,8 @@ class LLMKitError(Exception):
         self.error_code = error_code
         self.request_id = request_id
         self.retry_after_ms = retry_after_ms
+        self.deployment = ""
+        self.tried = ""
         super().__init__("%s: %s" % (self.status_name, self.detail))
 
 

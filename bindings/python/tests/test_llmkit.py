@@ -324,3 +324,63 @@ def test_one_client_from_several_threads(server, client):
         t.join()
     assert not errors and len(texts) == 200 and set(texts) == {"Hello! How can I assist you today?"}
     assert server.count() == 200
+
+
+def test_router_falls_back_and_says_so(server, client):
+    with llmkit.Client("openai/gpt-4o", base_url=server.url, api_key="sk-test-not-real",
+                       options={"max_retries": 0}) as backup:
+        with llmkit.Router([("primary", client), ("backup", backup)]) as rt:
+            assert len(rt) == 2
+            server.push(429, "openai/error_429.json")
+            server.push(200, "openai/chat_completion.json")
+            r = rt.chat("Say hello", max_tokens=20)
+            assert r.text == "Hello! How can I assist you today?"
+            assert r.deployment == "backup"
+            assert r.tried == "primary=LLMK_E_RATE_LIMITED,backup=LLMK_OK"
+            # the two requests went to the two deployments' models
+            assert [server.request(i)["json"]["model"] for i in range(2)] == ["gpt-4o-mini", "gpt-4o"]
+            # a bad request is not a reason to try elsewhere
+            server.push(400, "openai/error_400_context.json")
+            with pytest.raises(llmkit.ContextLengthError) as ei:
+                rt.chat("too long")
+            assert ei.value.deployment == "primary" and ei.value.tried == "primary=LLMK_E_CONTEXT_LENGTH"
+            assert server.count() == 3
+            # a plain client's answers name no deployment
+            server.push(200, "openai/chat_completion.json")
+            assert client.chat("hi").deployment == ""
+
+
+def test_router_weighted_and_cooldown(server, client):
+    with llmkit.Client("openai/gpt-4o", base_url=server.url, api_key="k", options={"max_retries": 0}) as other:
+        with llmkit.Router([("a", client, 1), ("b", other, 3)], strategy="weighted") as rt:
+            server.push(200, "openai/chat_completion.json", repeat=40)
+            picks = [rt.chat("hi").deployment for _ in range(40)]
+            assert (picks.count("a"), picks.count("b")) == (10, 30)
+        with llmkit.Router([("a", client), ("b", other)], allowed_fails=1, cooldown_ms=60000,
+                           fallback_on=[llmkit.Status.E_RATE_LIMITED]) as rt:
+            server.reset()
+            server.push(429, "openai/error_429.json")
+            server.push(200, "openai/chat_completion.json", repeat=2)
+            assert rt.chat("hi").tried == "a=LLMK_E_RATE_LIMITED,b=LLMK_OK"
+            assert rt.cooling(0) and not rt.cooling(1)
+            assert rt.chat("hi").tried == "b=LLMK_OK"  # a rests: not even asked
+            assert server.count() == 3
+            with pytest.raises(IndexError):
+                rt.cooling(5)
+
+
+def test_router_bad_arguments(client):
+    with pytest.raises(llmkit.InvalidArgumentError, match="strategy"):
+        llmkit.Router(strategy="random")
+    with llmkit.Router() as rt:
+        with pytest.raises(llmkit.InvalidArgumentError, match="no deployments"):
+            rt.chat("hi")
+        rt.add("x", client)
+        with pytest.raises(llmkit.ConfigError, match="taken"):
+            rt.add("x", client)
+        with pytest.raises(llmkit.InvalidArgumentError):
+            rt.add("a,b", client)
+        with pytest.raises(llmkit.InvalidArgumentError):
+            rt.add("y", client, weight=0)
+    with pytest.raises(llmkit.InvalidArgumentError, match="closed"):
+        len(rt)
