@@ -572,6 +572,47 @@ static void test_add_from_done_callback(void **state)
 	llmk_request_free(ch.req);
 }
 
+/* A program that stops driving its multi while a request waits to retry
+ * wakes it after its deadline: the answer is the last failure as a
+ * timeout, with its attempts, not an empty response. */
+static void test_deadline_passes_while_waiting(void **state)
+{
+	fixture *f = *state;
+	results *res = calloc(1, sizeof(*res));
+	int32_t running = 1;
+	llmk_response *r;
+
+	assert_int_equal(llmk_client_set_i64(f->c, LLMK_OPT_MAX_RETRIES, 3), LLMK_OK);
+	assert_int_equal(llmk_client_set_i64(f->c, LLMK_OPT_DEADLINE_MS, 250), LLMK_OK);
+	th_push(f->srv, &(th_response){.status = 500, .headers = "Content-Type: application/json\r\nretry-after-ms: 100\r\n",
+	                               .body = "{\"error\":{\"message\":\"boom\",\"type\":\"server_error\"}}"});
+	add(f, res, f->c, "late", NULL);
+	/* drive until the first answer came back and the retry is waiting */
+	for (int i = 0; i < 200 && th_request_count(f->srv) < 1; i++) {
+		assert_int_equal(llmk_multi_perform(f->m, &running), LLMK_OK);
+		llmk_multi_wait(f->m, 5);
+	}
+	/* the 500 is answered at once: a few more turns take it in, and the
+	 * request then waits 100 ms for its retry (no descriptor to watch) */
+	for (int i = 0; i < 200 && (llmk_multi_fds(f->m, NULL, NULL, 0) || llmk_multi_timeout_ms(f->m) < 20); i++) {
+		assert_int_equal(llmk_multi_perform(f->m, &running), LLMK_OK);
+		llmk_multi_wait(f->m, 5);
+	}
+	assert_int_equal(running, 1);
+	assert_true(llmk_multi_timeout_ms(f->m) >= 20);
+	nanosleep(&(struct timespec){0, 300 * 1000000L}, NULL); /* busy elsewhere, past the deadline */
+	assert_int_equal(llmk_multi_run(f->m), LLMK_OK);
+	r = res->s[0].resp;
+	assert_int_equal(llmk_response_status(r), LLMK_E_TIMEOUT);
+	assert_non_null(strstr(llmk_response_error(r), "passed while waiting to retry"));
+	assert_non_null(strstr(llmk_response_error(r), "boom"));
+	assert_int_equal(llmk_response_attempts(r), 1);
+	assert_int_equal(llmk_response_http_status(r), 500);
+	assert_int_equal(th_request_count(f->srv), 1);
+	results_free(res);
+	free(res);
+}
+
 static void test_idle_timeout_inside_multi(void **state)
 {
 	fixture *f = *state;
@@ -628,6 +669,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_free_with_requests_in_flight, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_own_transport_runs_sequentially, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_add_from_done_callback, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_deadline_passes_while_waiting, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idle_timeout_inside_multi, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_arguments, setup, teardown),
 	};
