@@ -531,6 +531,29 @@ class Client:
         with self._chat_request(messages, system, tools, options) as req:
             return self._send(req, cancel)  # type: ignore[return-value]
 
+    async def achat(self, messages: Messages, *, system: Optional[str] = None,
+                    tools: Optional[Sequence[Mapping[str, Any]]] = None, **options: Any) -> ChatResponse:
+        """chat() for asyncio: many requests awaited at once are in flight
+        together on the event loop's thread (one llmk_multi per loop,
+        llmkit.aio), without blocking it. Cancelling the awaiting task
+        cancels the request."""
+        from . import aio
+        req = self._chat_request(messages, system, tools, options)
+        return await aio.driver().submit(self, req, req.kind, Client._finish)
+
+    async def aembed(self, inputs: Union[str, Sequence[str]], **options: Any) -> EmbedResponse:
+        """embed() for asyncio (see achat())."""
+        from . import aio
+        req = _Request(_raw.LLMK_EMBED)
+        try:
+            for t in [inputs] if isinstance(inputs, str) else inputs:
+                _check(_raw.llmk_request_add_input(req.ptr, _b(t)), req._err)
+            req.options(options)
+        except BaseException:
+            req.close()
+            raise
+        return await aio.driver().submit(self, req, req.kind, Client._finish)
+
     def stream(self, messages: Messages, *, system: Optional[str] = None,
                tools: Optional[Sequence[Mapping[str, Any]]] = None, cancel: Optional[Cancel] = None,
                **options: Any) -> "Stream":

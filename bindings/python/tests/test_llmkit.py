@@ -384,3 +384,65 @@ def test_router_bad_arguments(client):
             rt.add("y", client, weight=0)
     with pytest.raises(llmkit.InvalidArgumentError, match="closed"):
         len(rt)
+
+
+def test_achat_many_at_once_on_one_thread(server, client):
+    import asyncio
+    import threading
+    import time
+    server.push(200, "openai/chat_completion.json", delay_headers_ms=300, repeat=20)
+
+    async def main():
+        before = threading.active_count()
+        t0 = time.monotonic()
+        answers = await asyncio.gather(*[client.achat("hello %d" % i, max_tokens=5) for i in range(20)])
+        took = time.monotonic() - t0
+        assert threading.active_count() == before  # no helper threads
+        return answers, took
+
+    answers, took = asyncio.run(main())
+    assert [a.text for a in answers] == ["Hello! How can I assist you today?"] * 20
+    assert all(a.usage.total == 29 for a in answers)
+    # 20 x 300 ms one after another would be 6 s
+    assert took < 2.0, took
+    assert server.count() == 20
+    prompts = sorted(server.request(i)["json"]["messages"][0]["content"] for i in range(20))
+    assert prompts == sorted("hello %d" % i for i in range(20))
+
+
+def test_achat_errors_and_embed(server, client):
+    import asyncio
+    server.push(429, "openai/error_429.json", header=["retry-after:3"])
+    server.push(200, "openai/embeddings.json")
+
+    async def main():
+        with pytest.raises(llmkit.RateLimitError) as ei:
+            await client.achat("hi")
+        assert ei.value.retry_after_ms == 3000
+        e = await client.aembed(["a", "b"])
+        return e
+
+    e = asyncio.run(main())
+    assert len(e.vectors) == 2 and len(e.vectors[0]) > 0
+
+
+def test_achat_cancelled_task_stops_the_request(server, client):
+    import asyncio
+    import time
+    server.push(200, "openai/chat_completion.json", delay_headers_ms=5000)
+    server.push(200, "openai/chat_completion.json")
+
+    async def main():
+        task = asyncio.ensure_future(client.achat("slow"))
+        await asyncio.sleep(0.2)
+        t0 = time.monotonic()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        # the loop is free and the next request runs at once
+        r = await client.achat("next")
+        return time.monotonic() - t0, r
+
+    took, r = asyncio.run(main())
+    assert r.text == "Hello! How can I assist you today?"
+    assert took < 1.5, took
