@@ -436,9 +436,39 @@ func (r *request) watch(ctx context.Context) (func(), error) {
 	}, nil
 }
 
-// send runs llmk_send or llmk_stream and converts the response with conv
+// sender is what a request goes through: a Client or a Router. lock holds
+// it open (false when it is closed, with nothing held); call sends (cb and
+// user set: streamed).
+type sender interface {
+	lock() bool
+	unlock()
+	what() string
+	call(r *C.llmk_request, cb C.llmk_stream_fn, user unsafe.Pointer, resp **C.llmk_response)
+}
+
+func (c *Client) lock() bool {
+	c.mu.RLock()
+	if c.p == nil {
+		c.mu.RUnlock()
+		return false
+	}
+	return true
+}
+
+func (c *Client) unlock()      { c.mu.RUnlock() }
+func (c *Client) what() string { return "client" }
+
+func (c *Client) call(r *C.llmk_request, cb C.llmk_stream_fn, user unsafe.Pointer, resp **C.llmk_response) {
+	if cb != nil {
+		C.llmk_stream(c.p, r, cb, user, resp)
+	} else {
+		C.llmk_send(c.p, r, resp)
+	}
+}
+
+// send runs the request through s and converts the response with conv
 // (which must copy everything out: the response is freed afterwards).
-func (c *Client) send(ctx context.Context, r *request, st *streamState, conv func(*C.llmk_response)) error {
+func send(ctx context.Context, s sender, r *request, st *streamState, conv func(*C.llmk_response)) error {
 	if err := ctx.Err(); err != nil {
 		return &Error{Status: StatusECancelled, Detail: "context done before sending", RetryAfter: -1, cause: err}
 	}
@@ -447,22 +477,21 @@ func (c *Client) send(ctx context.Context, r *request, st *streamState, conv fun
 		return err
 	}
 	defer stop()
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	if c.p == nil {
-		return &Error{Status: StatusEInvalidArg, Detail: "client is closed", RetryAfter: -1}
+	if !s.lock() {
+		return &Error{Status: StatusEInvalidArg, Detail: s.what() + " is closed", RetryAfter: -1}
 	}
+	defer s.unlock()
 	var resp *C.llmk_response
 	if st != nil {
 		h := cgo.NewHandle(st)
-		C.llmk_stream(c.p, r.p, streamCallback(), handlePtr(h), &resp)
+		s.call(r.p, streamCallback(), handlePtr(h), &resp)
 		h.Delete()
 		if st.panic != nil {
 			C.llmk_response_free(resp)
 			panic(st.panic)
 		}
 	} else {
-		C.llmk_send(c.p, r.p, &resp)
+		s.call(r.p, nil, nil, &resp)
 	}
 	if resp == nil {
 		return &Error{Status: StatusENomem, Detail: "no response", RetryAfter: -1}
@@ -579,6 +608,11 @@ func (c *Client) Chat(ctx context.Context, msgs []Message, opts ...Opt) (*ChatRe
 
 func (c *Client) do(ctx context.Context, kind Kind, opts []Opt, build func(*request) error, st *streamState,
 	conv func(*C.llmk_response)) error {
+	return do(ctx, c, kind, opts, build, st, conv)
+}
+
+func do(ctx context.Context, s sender, kind Kind, opts []Opt, build func(*request) error, st *streamState,
+	conv func(*C.llmk_response)) error {
 	r, err := newRequest(kind)
 	if err != nil {
 		return err
@@ -592,7 +626,7 @@ func (c *Client) do(ctx context.Context, kind Kind, opts []Opt, build func(*requ
 	if err := r.options(opts); err != nil {
 		return err
 	}
-	return c.send(ctx, r, st, conv)
+	return send(ctx, s, r, st, conv)
 }
 
 // Event is one streaming event, copied out of the library.
@@ -630,6 +664,10 @@ var errStop = errors.New("llmkit: stream stopped by the callback")
 // then returns that error. Cancelling ctx stops it too. On success the
 // returned response holds the whole answer (as Chat would).
 func (c *Client) Stream(ctx context.Context, msgs []Message, fn func(Event) error, opts ...Opt) (*ChatResponse, error) {
+	return stream(ctx, c, msgs, fn, opts)
+}
+
+func stream(ctx context.Context, s sender, msgs []Message, fn func(Event) error, opts []Opt) (*ChatResponse, error) {
 	var out *ChatResponse
 	var cbErr error
 	st := &streamState{fn: func(ev *C.llmk_event) int32 {
@@ -639,7 +677,7 @@ func (c *Client) Stream(ctx context.Context, msgs []Message, fn func(Event) erro
 		}
 		return 0
 	}}
-	err := c.do(ctx, KindChat, opts, func(r *request) error { return r.messages(msgs) }, st,
+	err := do(ctx, s, KindChat, opts, func(r *request) error { return r.messages(msgs) }, st,
 		func(resp *C.llmk_response) { out = chatOf(resp) })
 	if cbErr != nil && errors.Is(err, ErrCancelled) {
 		return nil, cbErr

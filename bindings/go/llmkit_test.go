@@ -665,3 +665,33 @@ func TestRouterWeightsAndErrors(t *testing.T) {
 		t.Errorf("closed router: %v", err)
 	}
 }
+
+func TestRouterStream(t *testing.T) {
+	primary := newTestClient(t)
+	backup, err := NewClient("openai/gpt-4o", BaseURL(srv.url), APIKey("sk-test-not-real"), MaxRetries(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer backup.Close()
+	rt, err := NewRouter(RouteFallback, Deployment{Name: "primary", Client: primary}, Deployment{Name: "backup", Client: backup})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rt.Close()
+	srv.push(t, 503, "-", "header=content-type:application/json")
+	srv.push(t, 200, "openai/chat_stream.sse", "write_size=40")
+	var text strings.Builder
+	r, err := rt.Stream(context.Background(), []Message{User("Say hello")}, func(e Event) error {
+		if e.Type == EventTypeText {
+			text.WriteString(e.Text)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text.Len() == 0 || text.String() != r.Text || r.Deployment != "backup" ||
+		r.Tried != "primary=LLMK_E_OVERLOADED,backup=LLMK_OK" {
+		t.Errorf("%q %q %q %q", text.String(), r.Text, r.Deployment, r.Tried)
+	}
+}

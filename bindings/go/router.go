@@ -143,47 +143,39 @@ func (rt *Router) Cooling(i int) (bool, error) {
 	return c == 1, nil
 }
 
+func (rt *Router) lock() bool {
+	rt.mu.RLock()
+	if rt.p == nil {
+		rt.mu.RUnlock()
+		return false
+	}
+	return true
+}
+
+func (rt *Router) unlock()      { rt.mu.RUnlock() }
+func (rt *Router) what() string { return "router" }
+
+func (rt *Router) call(r *C.llmk_request, cb C.llmk_stream_fn, user unsafe.Pointer, resp **C.llmk_response) {
+	if cb != nil {
+		C.llmk_router_stream(rt.p, r, cb, user, resp)
+	} else {
+		C.llmk_router_send(rt.p, r, resp)
+	}
+}
+
 // Chat is Client.Chat through the router. On failure the *Error also says
 // which deployment answered last and what was tried.
 func (rt *Router) Chat(ctx context.Context, msgs []Message, opts ...Opt) (*ChatResponse, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, &Error{Status: StatusECancelled, Detail: "context done before sending", RetryAfter: -1, cause: err}
-	}
-	r, err := newRequest(KindChat)
-	if err != nil {
-		return nil, err
-	}
-	defer r.free()
-	if err := r.messages(msgs); err != nil {
-		return nil, err
-	}
-	if err := r.options(opts); err != nil {
-		return nil, err
-	}
-	stop, err := r.watch(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer stop()
-	rt.mu.RLock()
-	defer rt.mu.RUnlock()
-	if rt.p == nil {
-		return nil, &Error{Status: StatusEInvalidArg, Detail: "router is closed", RetryAfter: -1}
-	}
-	var resp *C.llmk_response
-	C.llmk_router_send(rt.p, r.p, &resp)
-	if resp == nil {
-		return nil, &Error{Status: StatusENomem, Detail: "no response", RetryAfter: -1}
-	}
-	defer C.llmk_response_free(resp)
-	if C.llmk_response_status(resp) != C.LLMK_OK {
-		e := responseError(resp)
-		if e.Status == StatusECancelled && ctx.Err() != nil {
-			e.cause = ctx.Err()
-		}
-		return nil, e
-	}
-	return chatOf(resp), nil
+	var out *ChatResponse
+	err := do(ctx, rt, KindChat, opts, func(r *request) error { return r.messages(msgs) }, nil,
+		func(resp *C.llmk_response) { out = chatOf(resp) })
+	return out, err
+}
+
+// Stream is Client.Stream through the router: it falls back only while no
+// event has reached fn.
+func (rt *Router) Stream(ctx context.Context, msgs []Message, fn func(Event) error, opts ...Opt) (*ChatResponse, error) {
+	return stream(ctx, rt, msgs, fn, opts)
 }
 
 // Close frees the router (not its clients). It may be called more than once.

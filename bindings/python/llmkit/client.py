@@ -494,6 +494,9 @@ class Client:
 
     # -- sending --------------------------------------------------------------
 
+    def _stream_call(self, req_ptr, cb, out) -> None:
+        _raw.llmk_stream(self._live(), req_ptr, cb, None, out)
+
     def _send(self, req: _Request, cancel: Optional[Cancel]) -> Response:
         if cancel is not None:
             _check(_raw.llmk_request_set_cancel(req.ptr, cancel._ptr), req._err)
@@ -622,8 +625,8 @@ class Stream:
     StreamEvents as they arrive; the request runs on a helper thread and is
     cancelled when the stream is closed before its end."""
 
-    def __init__(self, client: Client, req: _Request, cancel: Optional[Cancel]) -> None:
-        self._client = client
+    def __init__(self, client: Any, req: _Request, cancel: Optional[Cancel]) -> None:
+        self._client = client  # a Client or a Router: anything with _stream_call()
         self._req = req
         self._own_cancel = cancel is None
         self._cancel = cancel or Cancel()
@@ -657,7 +660,7 @@ class Stream:
     def _run(self) -> None:
         out = ctypes.POINTER(_raw.llmk_response)()
         try:
-            _raw.llmk_stream(self._client._live(), self._req.ptr, self._cb, None, ctypes.byref(out))
+            self._client._stream_call(self._req.ptr, self._cb, ctypes.byref(out))
             self.response = Client._finish(_raw.LLMK_CHAT, out)  # type: ignore[assignment]
         except BaseException as e:  # handed to the iterating thread
             self._result = e

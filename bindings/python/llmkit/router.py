@@ -17,7 +17,7 @@ import ctypes
 from typing import Any, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 from . import _raw
-from .client import Cancel, ChatResponse, Client, Messages, _b, _check, chat_request
+from .client import Cancel, ChatResponse, Client, Messages, Stream, _b, _check, chat_request
 from .errors import error_for
 
 _STRATEGIES = {"fallback": _raw.LLMK_ROUTE_FALLBACK, "weighted": _raw.LLMK_ROUTE_WEIGHTED,
@@ -98,6 +98,22 @@ class Router:
             out = ctypes.POINTER(_raw.llmk_response)()
             _raw.llmk_router_send(self._live(), req.ptr, ctypes.byref(out))
             return Client._finish(req.kind, out)  # type: ignore[return-value]
+
+    def _stream_call(self, req_ptr, cb, out) -> None:
+        _raw.llmk_router_stream(self._live(), req_ptr, cb, None, out)
+
+    def stream(self, messages: Messages, *, system: Optional[str] = None,
+               tools: Optional[Sequence[Mapping[str, Any]]] = None, cancel: Optional[Cancel] = None,
+               **options: Any) -> Stream:
+        """Client.stream() through the router: falls back only while no event
+        has been delivered; ``stream.response.deployment`` / ``tried`` once
+        the iteration ended."""
+        req = chat_request(messages, system, tools, options)
+        try:
+            return Stream(self, req, cancel)
+        except BaseException:
+            req.close()
+            raise
 
     def close(self) -> None:
         """Frees the router (its clients stay open). Idempotent."""

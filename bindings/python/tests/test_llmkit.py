@@ -446,3 +446,17 @@ def test_achat_cancelled_task_stops_the_request(server, client):
     took, r = asyncio.run(main())
     assert r.text == "Hello! How can I assist you today?"
     assert took < 1.5, took
+
+
+def test_router_stream_falls_back_before_events(server, client):
+    with llmkit.Client("openai/gpt-4o", base_url=server.url, api_key="sk-test-not-real",
+                       options={"max_retries": 0}) as backup:
+        with llmkit.Router([("primary", client), ("backup", backup)]) as rt:
+            server.push(503, "-", header="content-type:application/json")
+            server.push(200, "openai/chat_stream.sse")
+            s = rt.stream("Say hello")
+            text = "".join(s.text())
+            assert text and text == s.response.text
+            assert s.response.deployment == "backup"
+            assert s.response.tried == "primary=LLMK_E_OVERLOADED,backup=LLMK_OK"
+            assert server.count() == 2
