@@ -1073,21 +1073,6 @@ static int cancel_wait(llmk__job *j, const char *why)
 	return job_finish(j);
 }
 
-/* The deadline passed while waiting (the wait was chosen to end before it,
- * but a slow or busy thread can wake late): the last failure is the
- * answer, with its attempts, as a timeout. */
-static int deadline_wait(llmk__job *j)
-{
-	char *was = j->r->error;
-
-	j->r->error = NULL;
-	j->r->status = LLMK_OK;
-	llmk__fail(j->r, LLMK_E_TIMEOUT, "deadline_ms (%lld ms) passed while waiting to retry (last attempt: %s)",
-	           (long long)j->deadline, was ? was : "");
-	llmk__free(was);
-	return job_finish(j);
-}
-
 int llmk__job_wake(llmk__job *j)
 {
 	llmk_response *next;
@@ -1095,10 +1080,14 @@ int llmk__job_wake(llmk__job *j)
 	j->waiting = 0;
 	if (llmk_cancel_triggered(j->req->cancel))
 		return cancel_wait(j, "cancel flag raised");
-	/* 1 ms of margin: the next attempt checks the deadline again, and a
-	 * failure there would have only a fresh response to report on. */
+	/* The wait was chosen to end before the deadline, but a busy thread (or
+	 * a multi not driven for a while) can wake after it: then the answer is
+	 * the last failure, as when the next wait would have passed the
+	 * deadline (job_end_attempt), not an empty response. 1 ms of margin:
+	 * the attempt checks the deadline again and would have only a fresh
+	 * response to report on. */
 	if (j->deadline > 0 && llmk__now_ms() - j->t0 + 1.0 >= (double)j->deadline)
-		return deadline_wait(j);
+		return job_finish(j);
 	next = llmk__response_new();
 	if (!next)
 		return job_finish(j); /* keep the last answer: it is the best we have */
