@@ -228,6 +228,20 @@ static void take_turn(llmk_router *rt, deployment *d)
 	pthread_mutex_unlock(&rt->mu);
 }
 
+/* A turn taken but not used (the request could not be sent there). */
+static void give_back(llmk_router *rt, deployment *d)
+{
+	pthread_mutex_lock(&rt->mu);
+	d->in_flight--;
+	pthread_mutex_unlock(&rt->mu);
+}
+
+/* Whether an answer sends the request on to the next deployment. */
+static int moves_on(const llmk_router *rt, const llmk_response *r, llmk_status st, int delivered)
+{
+	return r && st != LLMK_OK && (rt->fallback_on & BIT(st)) && !delivered;
+}
+
 /* The response names who answered and what was tried. */
 static void label(llmk_response *r, const deployment *d, const llmk_buf *tried)
 {
@@ -238,7 +252,7 @@ static void label(llmk_response *r, const deployment *d, const llmk_buf *tried)
 }
 
 /* Every deployment rests: an immediate OVERLOADED answer saying when the
- * first is back (called with the lock held for soonest). */
+ * first is back (soonest: soonest_back(), read under the lock). */
 static llmk_response *all_cooling(const llmk_router *rt, double soonest, double now)
 {
 	llmk_response *r = llmk__response_new();
@@ -317,7 +331,7 @@ static llmk_status route(llmk_router *rt, const llmk_request *req, llmk_stream_f
 		st = fn ? llmk_stream(d->c, req, relay_event, &rl, &r) : llmk_send(d->c, req, &r);
 		account(rt, d, st);
 		note_tried(&tried, d->name, st);
-		if (!r || st == LLMK_OK || !(rt->fallback_on & BIT(st)) || rl.delivered)
+		if (!moves_on(rt, r, st, rl.delivered))
 			break;
 	}
 	if (order != order_small)
@@ -404,7 +418,7 @@ static void routed_done(llmk_response *r, void *user)
 
 	account(rt, d, st);
 	note_tried(&x->tried, d->name, st);
-	if (r && st != LLMK_OK && (rt->fallback_on & BIT(st)) && !x->delivered && x->k + 1 < x->n) {
+	if (moves_on(rt, r, st, x->delivered) && x->k + 1 < x->n) {
 		next = &rt->d[x->order[x->k + 1]];
 		take_turn(rt, next);
 		if (llmk_multi_add(x->m, next->c, x->req, x->fn ? routed_event : NULL, routed_done, x) == LLMK_OK) {
@@ -414,9 +428,7 @@ static void routed_done(llmk_response *r, void *user)
 		}
 		/* Cannot go on (the multi is being freed, or memory is short):
 		 * this answer is the one. */
-		pthread_mutex_lock(&rt->mu);
-		next->in_flight--;
-		pthread_mutex_unlock(&rt->mu);
+		give_back(rt, next);
 	}
 	if (r)
 		label(r, d, &x->tried);
@@ -462,9 +474,7 @@ llmk_status llmk_multi_add_routed(llmk_multi *m, llmk_router *rt, const llmk_req
 	take_turn(rt, &rt->d[x->order[0]]);
 	st = llmk_multi_add(m, rt->d[x->order[0]].c, req, fn ? routed_event : NULL, routed_done, x);
 	if (st != LLMK_OK) {
-		pthread_mutex_lock(&rt->mu);
-		rt->d[x->order[0]].in_flight--;
-		pthread_mutex_unlock(&rt->mu);
+		give_back(rt, &rt->d[x->order[0]]);
 		llmk__free(x);
 	}
 	return st;
