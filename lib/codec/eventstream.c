@@ -1,7 +1,7 @@
 /* application/vnd.amazon.eventstream decoder (see eventstream.h). */
 #include <string.h>
 
-#include "codec/eventstream.h"
+#include "eventstream.h"
 
 /* CRC32 four bits at a time: a 16-entry table of the reflected IEEE
  * polynomial 0xEDB88320, small enough to be a constant. */

@@ -20,7 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/buf.h"
+#include "buf.h"
 
 #define LLMK_EVS_E_NOMEM     (-1)
 #define LLMK_EVS_E_TOO_LARGE (-2)

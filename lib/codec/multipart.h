@@ -1,11 +1,11 @@
-/* multipart/form-data bodies (RFC 7578) and base64 helpers. */
+/* multipart/form-data bodies (RFC 7578)  */
 #ifndef LLMK_MULTIPART_H
 #define LLMK_MULTIPART_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/buf.h"
+#include "buf.h"
 
 typedef struct llmk_multipart {
 	llmk_buf body;
@@ -23,11 +23,5 @@ void llmk_multipart_file(llmk_multipart *m, const char *name, const char *filena
  * part contained the boundary. */
 int llmk_multipart_finish(llmk_multipart *m);
 void llmk_multipart_free(llmk_multipart *m);
-
-/* "data:<mime>;base64,<...>", NULL on OOM. Free with llmk__free. */
-char *llmk__data_url(const char *mime, const uint8_t *data, size_t len);
-/* Decodes standard base64 (whitespace ignored). NULL on bad input or OOM;
- * *bad set to 1 when the input was not base64. */
-uint8_t *llmk__b64_decode(const char *b64, size_t b64_len, size_t *out_len, int *bad);
 
 #endif

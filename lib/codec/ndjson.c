@@ -1,7 +1,7 @@
 /* NDJSON splitter (see ndjson.h). */
 #include <string.h>
 
-#include "codec/ndjson.h"
+#include "ndjson.h"
 
 void llmk_ndjson_init(llmk_ndjson *d, size_t max_line, llmk_ndjson_fn fn, void *user)
 {

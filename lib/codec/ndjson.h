@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 
-#include "core/buf.h"
+#include "buf.h"
 
 #define LLMK_NDJSON_E_NOMEM (-1)
 #define LLMK_NDJSON_E_TOO_LARGE (-2)

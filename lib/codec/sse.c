@@ -1,11 +1,11 @@
-#include "codec/sse.h"
+#include "sse.h"
 
 #include <limits.h>
 #include <stdint.h>
 #include <string.h>
 
-#include "core/alloc.h"
-#include "core/buf.h"
+#include "alloc.h"
+#include "buf.h"
 
 /* Where the decoder is within the current line. Keeping this instead of the
  * raw line is what lets a line arrive in pieces without being rescanned. */

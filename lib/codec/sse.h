@@ -31,7 +31,7 @@
 
 #include <stddef.h>
 
-#include "core/buf.h"
+#include "buf.h"
 
 #define LLMK_SSE_E_NOMEM (-1)
 #define LLMK_SSE_E_TOO_LARGE (-2)

@@ -1,6 +1,8 @@
 /* Cancel flags: raised from any thread (or a signal handler), watched by
  * the pipeline, the built-in transport and the waits between retries. */
-#include "core/internal.h"
+#include "alloc.h"
+#include "exchange.h"
+#include "request.h"
 
 struct llmk_cancel {
 	int raised;

@@ -5,9 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/internal.h"
+#include "adapter.h"
+#include "alloc.h"
+#include "client.h"
+#include "secret.h"
 
-static llmk_status client_err(llmk_client *c, llmk_status st, const char *fmt, ...)
+llmk_status llmk__client_err(llmk_client *c, llmk_status st, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -71,41 +74,14 @@ static int aws_from_env(llmk_client *c)
 	return 0;
 }
 
-llmk_status llmk_client_new(llmk_client **out, const char *model)
+llmk_status llmk__client_create(llmk_client **out, const llmk_provider *prov, struct llmk_user_provider *up,
+                                const char *mdl)
 {
-	struct llmk_user_provider *up;
-	const llmk_provider *prov;
-	const char *slash, *name, *mdl, *v;
+	const char *v;
 	size_t nlen;
 	llmk_client *c;
-	llmk_status st;
 
-	if (!out)
-		return LLMK_E_INVALID_ARG;
 	*out = NULL;
-	if (!model || !*model)
-		return LLMK_E_INVALID_ARG;
-	st = llmk_global_init();
-	if (st)
-		return st;
-
-	slash = strchr(model, '/');
-	if (slash) {
-		name = model;
-		nlen = (size_t)(slash - model);
-		mdl = slash + 1;
-	} else {
-		name = "openai";
-		nlen = 6;
-		mdl = model;
-	}
-	prov = llmk__provider_find(name, nlen);
-	up = prov ? NULL : llmk__user_provider_get(name, nlen);
-	if (up)
-		prov = llmk__user_provider_row(up);
-	if (!prov)
-		return LLMK_E_UNSUPPORTED;
-
 	c = llmk__calloc(1, sizeof(*c));
 	if (!c) {
 		llmk__user_provider_put(up);
@@ -144,14 +120,6 @@ llmk_status llmk_client_new(llmk_client **out, const char *model)
 		llmk_client_free(c);
 		return LLMK_E_NOMEM;
 	}
-#ifdef LLMK_HAVE_CURL
-	c->transport = llmk__curl_transport;
-	c->transport_user = llmk__curl_transport_new();
-	if (!c->transport_user) {
-		llmk_client_free(c);
-		return LLMK_E_NOMEM;
-	}
-#endif
 	*out = c;
 	return LLMK_OK;
 }
@@ -199,17 +167,17 @@ llmk_status llmk_client_set_str(llmk_client *c, int32_t opt, const char *value)
 	switch (opt) {
 	case LLMK_OPT_API_KEY:
 		if (value && !*value)
-			return client_err(c, LLMK_E_INVALID_ARG, "api_key must not be empty");
+			return llmk__client_err(c, LLMK_E_INVALID_ARG, "api_key must not be empty");
 		if (llmk__secret_set(&c->api_key, value))
-			return client_err(c, LLMK_E_NOMEM, "out of memory storing api_key");
+			return llmk__client_err(c, LLMK_E_NOMEM, "out of memory storing api_key");
 		return LLMK_OK;
 	case LLMK_OPT_AWS_SECRET_ACCESS_KEY:
 	case LLMK_OPT_AWS_SESSION_TOKEN:
 		if (value && (!*value || strpbrk(value, "\r\n")))
-			return client_err(c, LLMK_E_INVALID_ARG, "%s must not be empty or contain line breaks",
+			return llmk__client_err(c, LLMK_E_INVALID_ARG, "%s must not be empty or contain line breaks",
 			                  llmk_option_name(opt));
 		if (llmk__secret_set(opt == LLMK_OPT_AWS_SESSION_TOKEN ? &c->aws_token : &c->aws_secret, value))
-			return client_err(c, LLMK_E_NOMEM, "out of memory storing %s", llmk_option_name(opt));
+			return llmk__client_err(c, LLMK_E_NOMEM, "out of memory storing %s", llmk_option_name(opt));
 		return LLMK_OK;
 	case LLMK_OPT_BASE_URL:
 		if (!value)
@@ -220,10 +188,10 @@ llmk_status llmk_client_set_str(llmk_client *c, int32_t opt, const char *value)
 			return LLMK_OK;
 		}
 		if (!valid_url(value))
-			return client_err(c, LLMK_E_INVALID_ARG, "base_url must start with http:// or https://");
+			return llmk__client_err(c, LLMK_E_INVALID_ARG, "base_url must start with http:// or https://");
 		copy = llmk__strdup(value);
 		if (!copy)
-			return client_err(c, LLMK_E_NOMEM, "out of memory");
+			return llmk__client_err(c, LLMK_E_NOMEM, "out of memory");
 		n = strlen(copy);
 		if (n > 8 && copy[n - 1] == '/')
 			copy[n - 1] = '\0';
@@ -232,10 +200,10 @@ llmk_status llmk_client_set_str(llmk_client *c, int32_t opt, const char *value)
 		return LLMK_OK;
 	case LLMK_OPT_MODEL:
 		if (!value || !*value)
-			return client_err(c, LLMK_E_INVALID_ARG, "model must not be empty");
+			return llmk__client_err(c, LLMK_E_INVALID_ARG, "model must not be empty");
 		copy = llmk__strdup(value);
 		if (!copy)
-			return client_err(c, LLMK_E_NOMEM, "out of memory");
+			return llmk__client_err(c, LLMK_E_NOMEM, "out of memory");
 		llmk__free(c->model);
 		c->model = copy;
 		return LLMK_OK;
@@ -243,11 +211,11 @@ llmk_status llmk_client_set_str(llmk_client *c, int32_t opt, const char *value)
 		break;
 	}
 	if (value && strpbrk(value, "\r\n"))
-		return client_err(c, LLMK_E_INVALID_ARG, "option '%s' must not contain line breaks",
+		return llmk__client_err(c, LLMK_E_INVALID_ARG, "option '%s' must not contain line breaks",
 		                  llmk_option_name(opt));
 	copy = NULL;
 	if (value && !(copy = llmk__strdup(value)))
-		return client_err(c, LLMK_E_NOMEM, "out of memory");
+		return llmk__client_err(c, LLMK_E_NOMEM, "out of memory");
 	llmk__free_wiped(c->str[llmk__option_slot(opt)]);
 	c->str[llmk__option_slot(opt)] = copy;
 	return LLMK_OK;
@@ -264,9 +232,9 @@ llmk_status llmk_client_set_i64(llmk_client *c, int32_t opt, int64_t value)
 	if (st)
 		return st;
 	if (value < 0)
-		return client_err(c, LLMK_E_INVALID_ARG, "option '%s' must not be negative", llmk_option_name(opt));
+		return llmk__client_err(c, LLMK_E_INVALID_ARG, "option '%s' must not be negative", llmk_option_name(opt));
 	if ((opt == LLMK_OPT_MAX_RESPONSE_BYTES || opt == LLMK_OPT_MAX_LINE_BYTES) && value < 1024)
-		return client_err(c, LLMK_E_INVALID_ARG, "option '%s' must be at least 1024", llmk_option_name(opt));
+		return llmk__client_err(c, LLMK_E_INVALID_ARG, "option '%s' must be at least 1024", llmk_option_name(opt));
 	slot = llmk__option_slot(opt);
 	c->i64[slot] = value;
 	c->i64_set |= 1u << slot;
@@ -332,34 +300,8 @@ void llmk_transport_init(llmk_transport *t)
 	}
 }
 
-llmk_status llmk_client_set_transport(llmk_client *c, const llmk_transport *t, void *user)
+void llmk__client_install_transport(llmk_client *c, const llmk_transport *t, void *user, int custom)
 {
-	if (!c)
-		return LLMK_E_INVALID_ARG;
-	if (!t) {
-#ifdef LLMK_HAVE_CURL
-		void *u;
-
-		if (!c->custom_transport)
-			return LLMK_OK;
-		u = llmk__curl_transport_new();
-		if (!u)
-			return client_err(c, LLMK_E_NOMEM, "out of memory");
-		if (c->transport.close)
-			c->transport.close(c->transport_user);
-		c->transport = llmk__curl_transport;
-		c->transport_user = u;
-		c->custom_transport = 0;
-		return LLMK_OK;
-#else
-		return client_err(c, LLMK_E_UNSUPPORTED, "built without libcurl: a transport is required");
-#endif
-	}
-	if (t->struct_size < offsetof(llmk_transport, send) + sizeof(t->send))
-		return client_err(c, LLMK_E_INVALID_ARG, "transport struct_size %u is too small",
-		                  (unsigned)t->struct_size);
-	if (!t->send)
-		return client_err(c, LLMK_E_INVALID_ARG, "transport has no send callback");
 	if (c->transport.close)
 		c->transport.close(c->transport_user);
 	/* Copy only what the caller's version of the table has. */
@@ -367,8 +309,7 @@ llmk_status llmk_client_set_transport(llmk_client *c, const llmk_transport *t, v
 	memcpy(&c->transport, t, t->struct_size < sizeof(*t) ? t->struct_size : sizeof(*t));
 	c->transport.struct_size = (uint32_t)sizeof(c->transport);
 	c->transport_user = user;
-	c->custom_transport = 1;
-	return LLMK_OK;
+	c->custom_transport = custom;
 }
 
 llmk_status llmk_client_set_log(llmk_client *c, llmk_log_fn fn, int32_t max_level, void *user)

@@ -4,7 +4,9 @@
 
 #include <sodium.h>
 
-#include "core/internal.h"
+#include "alloc.h"
+#include "exchange.h"
+#include "secret.h"
 
 void llmk__exchange_init(llmk_exchange *ex)
 {

@@ -9,7 +9,15 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/internal.h"
+#include "alloc.h"
+#include "client.h"
+#include "clock.h"
+#include "driver.h"
+#include "exchange.h"
+#include "job.h"
+#include "multi.h"
+#include "request.h"
+#include "response.h"
 
 enum { M_QUEUED, M_TRANSFER, M_SEQUENTIAL, M_WAIT, M_DONE };
 
@@ -111,7 +119,7 @@ llmk_status llmk__multi_add_ready(llmk_multi *m, llmk_response *r, llmk_done_fn 
 static int uses_curl(const llmk_client *c)
 {
 #ifdef LLMK_HAVE_CURL
-	return llmk__curl_transport.send && c->transport.send == llmk__curl_transport.send;
+	return llmk__cdriver_owns(&c->transport);
 #else
 	(void)c;
 	return 0;

@@ -4,7 +4,9 @@
  * the built-in adapters use, so callers cannot tell the difference. */
 #include <string.h>
 
-#include "core/internal.h"
+#include "adapter.h"
+#include "alloc.h"
+#include "ids.h"
 
 struct llmk_reply {
 	llmk_stream_ctx *s;

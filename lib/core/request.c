@@ -5,8 +5,9 @@
 
 #include <jansson.h>
 
-#include "core/internal.h"
-#include "core/json.h"
+#include "alloc.h"
+#include "json.h"
+#include "request.h"
 
 static llmk_status req_err(llmk_request *r, llmk_status st, const char *fmt, ...)
 #if defined(__GNUC__)

@@ -1,6 +1,6 @@
 /* Reading a request back (public getters): what a provider registered by
  * the program needs to answer it. Out-of-range indexes give NULL / 0. */
-#include "core/internal.h"
+#include "request.h"
 
 const char *llmk_request_get_str(const llmk_request *r, int32_t opt)
 {

@@ -4,7 +4,10 @@
 #include <strings.h>
 #include <string.h>
 
-#include "core/internal.h"
+#include "alloc.h"
+#include "limits.h"
+#include "response.h"
+#include "stream.h"
 
 llmk_response *llmk__response_new(void)
 {

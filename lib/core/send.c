@@ -13,10 +13,16 @@
 
 #include <sodium.h>
 
-#include "codec/eventstream.h"
-#include "codec/ndjson.h"
-#include "codec/sse.h"
-#include "core/internal.h"
+#include "adapter.h"
+#include "alloc.h"
+#include "clock.h"
+#include "eventstream.h"
+#include "httpdate.h"
+#include "job.h"
+#include "json.h"
+#include "ndjson.h"
+#include "sse.h"
+#include "status.h"
 
 typedef struct pipeline {
 	const llmk_client *c;

@@ -8,7 +8,7 @@
 
 #include <jansson.h>
 
-#include "providers/common.h"
+#include "common.h"
 
 #define FAIL_OOM(resp) LLMK__FAIL_OOM(resp)
 
@@ -577,4 +577,4 @@ static llmk_status anthropic_stream_event(llmk_stream_ctx *s, const char *event,
 }
 
 const llmk_adapter llmk__anthropic_adapter = {anthropic_build, anthropic_parse, anthropic_parse_error,
-                                              anthropic_stream_event, LLMK_FRAMING_SSE};
+                                              anthropic_stream_event, LLMK_FRAMING_SSE, LLMK_FEATURE_ANTHROPIC};

@@ -19,9 +19,9 @@
 #include <jansson.h>
 #include <sodium.h>
 
-#include "codec/multipart.h"
-#include "core/sigv4.h"
-#include "providers/common.h"
+#include "multipart.h"
+#include "sigv4.h"
+#include "common.h"
 
 #define FAIL_OOM(resp) LLMK__FAIL_OOM(resp)
 #define SERVICE        "bedrock"
@@ -912,4 +912,4 @@ static llmk_status bedrock_stream_event(llmk_stream_ctx *s, const char *event, c
 }
 
 const llmk_adapter llmk__bedrock_adapter = {bedrock_build, bedrock_parse, bedrock_parse_error, bedrock_stream_event,
-                                            LLMK_FRAMING_EVENTSTREAM};
+                                            LLMK_FRAMING_EVENTSTREAM, LLMK_FEATURE_BEDROCK};

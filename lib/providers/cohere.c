@@ -17,8 +17,8 @@
 
 #include <jansson.h>
 
-#include "codec/sse.h"
-#include "providers/common.h"
+#include "sse.h"
+#include "common.h"
 
 #define FAIL_OOM(resp) LLMK__FAIL_OOM(resp)
 #define MAX_EMBED_TEXTS 96 /* V2EmbedRequest.texts maxItems */
@@ -612,4 +612,4 @@ static llmk_status stream_event(llmk_stream_ctx *s, const char *event, const cha
 }
 
 const llmk_adapter llmk__cohere_adapter = {cohere_build, cohere_parse, cohere_parse_error, stream_event,
-                                           LLMK_FRAMING_SSE};
+                                           LLMK_FRAMING_SSE, LLMK_FEATURE_COHERE};

@@ -4,7 +4,7 @@
 
 #include <sodium.h>
 
-#include "providers/common.h"
+#include "common.h"
 
 int llmk__json_set(json_t *obj, const char *key, json_t *val)
 {

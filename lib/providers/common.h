@@ -5,8 +5,15 @@
 
 #include <jansson.h>
 
-#include "core/internal.h"
-#include "core/json.h"
+#include "adapter.h"
+#include "alloc.h"
+#include "b64.h"
+#include "ids.h"
+#include "json.h"
+#include "registry.h"
+#include "secret.h"
+#include "status.h"
+#include "url.h"
 
 #define LLMK__FAIL_OOM(resp) llmk__fail((resp), LLMK_E_NOMEM, "out of memory building the request")
 

@@ -18,8 +18,8 @@
 
 #include <jansson.h>
 
-#include "codec/multipart.h"
-#include "providers/common.h"
+#include "multipart.h"
+#include "common.h"
 
 #define FAIL_OOM(resp) LLMK__FAIL_OOM(resp)
 #define NAME "gemini"
@@ -959,4 +959,4 @@ out:
 }
 
 const llmk_adapter llmk__gemini_adapter = {gemini_build, gemini_parse, gemini_parse_error, gemini_stream_event,
-                                           LLMK_FRAMING_SSE};
+                                           LLMK_FRAMING_SSE, LLMK_FEATURE_GEMINI};

@@ -32,7 +32,7 @@
 
 #include <jansson.h>
 
-#include "providers/common.h"
+#include "common.h"
 
 #define FAIL_OOM(resp) LLMK__FAIL_OOM(resp)
 
@@ -619,4 +619,4 @@ static llmk_status hf_stream_event(llmk_stream_ctx *s, const char *event, const 
 }
 
 const llmk_adapter llmk__huggingface_adapter = {hf_build, hf_parse, hf_parse_error, hf_stream_event,
-                                                LLMK_FRAMING_SSE};
+                                                LLMK_FRAMING_SSE, LLMK_FEATURE_HUGGINGFACE};

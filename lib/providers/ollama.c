@@ -23,7 +23,7 @@
 
 #include <jansson.h>
 
-#include "providers/common.h"
+#include "common.h"
 
 #define FAIL_OOM(resp) LLMK__FAIL_OOM(resp)
 
@@ -491,4 +491,4 @@ static llmk_status ollama_stream_event(llmk_stream_ctx *s, const char *event, co
 }
 
 const llmk_adapter llmk__ollama_adapter = {ollama_build, ollama_parse, llmk__error_generic, ollama_stream_event,
-                                           LLMK_FRAMING_NDJSON};
+                                           LLMK_FRAMING_NDJSON, LLMK_FEATURE_OLLAMA};

@@ -10,8 +10,8 @@
 
 #include <jansson.h>
 
-#include "codec/multipart.h"
-#include "providers/common.h"
+#include "multipart.h"
+#include "common.h"
 
 #define FAIL_OOM(resp) LLMK__FAIL_OOM(resp)
 
@@ -744,4 +744,4 @@ out:
 }
 
 const llmk_adapter llmk__openai_adapter = {openai_build, openai_parse, llmk__error_generic, openai_stream_event,
-                                           LLMK_FRAMING_SSE};
+                                           LLMK_FRAMING_SSE, LLMK_FEATURE_OPENAI};

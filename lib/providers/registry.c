@@ -7,7 +7,7 @@
  * two disagree. */
 #include <string.h>
 
-#include "core/internal.h"
+#include "registry.h"
 
 #define K(kind) (1u << (kind))
 #define O(NAME) LLMK__OPT(NAME)

@@ -19,8 +19,8 @@
 
 #include <jansson.h>
 
-#include "codec/multipart.h"
-#include "providers/common.h"
+#include "multipart.h"
+#include "common.h"
 
 static llmk_status whispercpp_build(const llmk_client *c, const llmk_request *r, const char *model, int stream,
                                     llmk_exchange *ex, llmk_response *resp)
@@ -139,4 +139,4 @@ static llmk_status whispercpp_stream_event(llmk_stream_ctx *s, const char *event
 }
 
 const llmk_adapter llmk__whispercpp_adapter = {whispercpp_build, whispercpp_parse, llmk__error_generic,
-                                               whispercpp_stream_event, LLMK_FRAMING_SSE};
+                                               whispercpp_stream_event, LLMK_FRAMING_SSE, LLMK_FEATURE_WHISPERCPP};

@@ -25,8 +25,12 @@
 #include <jansson.h>
 #include <sodium.h>
 
-#include "core/internal.h"
-#include "core/json.h"
+#include "alloc.h"
+#include "client.h"
+#include "exchange.h"
+#include "json.h"
+#include "secret.h"
+#include "url.h"
 
 #define CAS_MAX_FILE (256u * 1024u * 1024u)
 #define CAS_MAX_LINE (64u * 1024u * 1024u)

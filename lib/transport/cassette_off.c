@@ -4,7 +4,7 @@
  * llmk_features() has no LLMK_FEATURE_CASSETTE. */
 #include <stdio.h>
 
-#include "core/internal.h"
+#include "client.h"
 
 static llmk_status unsupported(llmk_client *c)
 {

@@ -17,7 +17,12 @@
 #include <curl/curl.h>
 #include <sodium.h>
 
-#include "core/internal.h"
+#include "alloc.h"
+#include "client.h"
+#include "clock.h"
+#include "curl.h"
+#include "driver.h"
+#include "exchange.h"
 
 #define POOL_MAX 8
 #define SLICE_MS 10 /* longest wait between checks of cancel and idle */
@@ -461,6 +466,45 @@ static int32_t curl_send(llmk_exchange *ex, void *user)
 	return st;
 }
 
+static char *curl_strdup(const char *s)
+{
+	return llmk__strdup(s);
+}
+
+static void *curl_calloc(size_t n, size_t size)
+{
+	return llmk__calloc(n, size);
+}
+
+/* curl frees through this; free(NULL) is legal there too. */
+static void *curl_malloc(size_t n)
+{
+	return llmk__malloc(n);
+}
+
+static void *curl_realloc(void *p, size_t n)
+{
+	return llmk__realloc(p, n);
+}
+
+llmk_status llmk__curl_global_init(void)
+{
+	/* curl gets the program's allocator only when one was set: its own
+	 * default path is then left exactly as curl ships it. */
+	if ((llmk__alloc_is_default() ? curl_global_init(CURL_GLOBAL_DEFAULT)
+	                              : curl_global_init_mem(CURL_GLOBAL_DEFAULT, curl_malloc, llmk__free, curl_realloc,
+	                                                     curl_strdup, curl_calloc)) != CURLE_OK)
+		return LLMK_E_TRANSPORT;
+	return LLMK_OK;
+}
+
+int llmk__curl_has_tls(void)
+{
+	const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
+
+	return v && (v->features & CURL_VERSION_SSL);
+}
+
 const llmk_transport llmk__curl_transport = {sizeof(llmk_transport), curl_send, pool_close};
 
 /* ---- the multi driver (llmk_multi, lib/core/multi.c) ----------------------
@@ -531,6 +575,11 @@ static int on_timer(CURLM *multi, long ms, void *userp)
 	(void)multi;
 	d->timer_at = ms < 0 ? -1.0 : llmk__now_ms() + (double)ms;
 	return 0;
+}
+
+int llmk__cdriver_owns(const llmk_transport *t)
+{
+	return t->send == llmk__curl_transport.send;
 }
 
 llmk__cdriver *llmk__cdriver_new(void)

@@ -22,8 +22,8 @@
 #include <jansson.h>
 
 #include "capture.h"
-#include "codec/eventstream.h"
-#include "core/sigv4.h"
+#include "eventstream.h"
+#include "sigv4.h"
 #include "httpd.h"
 #include "llmkit.h"
 #include "testutil.h"

@@ -32,7 +32,7 @@
 #include "capture.h"
 #include "httpd.h"
 #include "llmkit.h"
-#include "core/price.h"
+#include "price.h"
 
 #define KEY "sk-test-cost-0123456789abcdef0123456789"
 

@@ -12,10 +12,11 @@
  *  3. as bytes: llmk__data_url(bytes) split and decoded gives the bytes. */
 #include <string.h>
 
-#include "codec/multipart.h"
-#include "core/alloc.h"
+#include "b64.h"
+#include "multipart.h"
+#include "alloc.h"
 #include "fuzz.h"
-#include "providers/common.h"
+#include "common.h"
 
 static void round_trip(const char *mime, const uint8_t *bytes, size_t len)
 {

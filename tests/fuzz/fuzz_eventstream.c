@@ -15,7 +15,7 @@
  * independently of the decoder. */
 #include <string.h>
 
-#include "codec/eventstream.h"
+#include "eventstream.h"
 #include "fuzz.h"
 
 typedef struct run {

@@ -10,7 +10,7 @@
  * a position inside the input and a message. */
 #include <string.h>
 
-#include "core/json.h"
+#include "json.h"
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

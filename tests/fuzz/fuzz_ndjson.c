@@ -12,7 +12,7 @@
  * of the input (CR before LF dropped) up to an error. */
 #include <string.h>
 
-#include "codec/ndjson.h"
+#include "ndjson.h"
 #include "fuzz.h"
 
 typedef struct run {

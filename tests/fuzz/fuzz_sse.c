@@ -12,7 +12,7 @@
  * no CR in the data; and no event is delivered once a feed failed. */
 #include <string.h>
 
-#include "codec/sse.h"
+#include "sse.h"
 #include "fuzz.h"
 
 typedef struct run {

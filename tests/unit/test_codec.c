@@ -8,9 +8,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "codec/multipart.h"
-#include "core/alloc.h"
-#include "core/buf.h"
+#include "b64.h"
+#include "multipart.h"
+#include "alloc.h"
+#include "buf.h"
 
 static void test_buf_growth(void **state)
 {

@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "codec/eventstream.h"
+#include "eventstream.h"
 
 /* ---- frames built by the test ---------------------------------------- */
 

@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/alloc.h"
-#include "core/buf.h"
-#include "core/json.h"
+#include "alloc.h"
+#include "buf.h"
+#include "json.h"
 
 /* Our writer against json_dumps() for one value. */
 static void same_dump(const json_t *v, int precision)

@@ -8,7 +8,7 @@
 
 #include <string.h>
 
-#include "codec/ndjson.h"
+#include "ndjson.h"
 
 typedef struct seen {
 	char lines[8][64];

@@ -27,7 +27,7 @@
 
 #include <sodium.h>
 
-#include "core/sigv4.h"
+#include "sigv4.h"
 
 #define AKID         "AKIDEXAMPLE"
 #define SECRET       "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"

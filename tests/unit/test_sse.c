@@ -11,8 +11,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "codec/sse.h"
-#include "core/alloc.h"
+#include "sse.h"
+#include "alloc.h"
 
 /* ---- recording harness ------------------------------------------------ */
 

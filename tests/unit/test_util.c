@@ -12,7 +12,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/internal.h"
+#include "httpdate.h"
+#include "json.h"
 
 static int64_t parse(const char *s)
 {

@@ -13,7 +13,9 @@
 
 #include <sodium.h>
 
-#include "core/internal.h"
+#include "alloc.h"
+#include "exchange.h"
+#include "secret.h"
 
 #define SECRET "sk-live-SECRET-7f3a9c1d2e"
 

@@ -1,7 +1,7 @@
 /* See json.h. The parser is iterative (an explicit stack of open
  * containers), so hostile nesting costs heap, never C stack, and stops at
  * LLMK_JSON_MAX_DEPTH like jansson's own parser. */
-#include "core/json.h"
+#include "json.h"
 
 #include <errno.h>
 #include <locale.h>
@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/alloc.h"
+#include "alloc.h"
 
 /* jansson 2.14 added the length-taking key functions; older releases
  * (meson.build accepts 2.10) get the same through NUL-terminated keys. */

@@ -1,8 +1,12 @@
-/* Provider queries (capabilities, options honoured, environment) and the
- * registry of providers implemented by the program. */
+/* The registry of providers implemented by the program
+ * (llmk_provider_register); the public calls are in lib/api/providers.c,
+ * which also checks names against the built-in providers. */
+#include <pthread.h>
+#include <stddef.h>
 #include <string.h>
 
-#include "core/internal.h"
+#include "adapter.h"
+#include "alloc.h"
 
 #define MAX_USER_PROVIDERS 64
 #define MAX_NAME 63
@@ -20,23 +24,13 @@ static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct llmk_user_provider *reg[MAX_USER_PROVIDERS];
 static size_t nreg;
 
-/* ---- lookup ------------------------------------------------------------- */
-
-static const llmk_provider *find_any(const char *name, struct llmk_user_provider **up)
+static struct llmk_user_provider *find_locked(const char *name)
 {
-	const llmk_provider *p;
 	size_t i;
 
-	*up = NULL;
-	if (!name)
-		return NULL;
-	if ((p = llmk__provider_find(name, strlen(name))))
-		return p;
 	for (i = 0; i < nreg; i++)
-		if (!strcmp(reg[i]->name, name)) {
-			*up = reg[i];
-			return &reg[i]->row;
-		}
+		if (!strcmp(reg[i]->name, name))
+			return reg[i];
 	return NULL;
 }
 
@@ -96,110 +90,7 @@ void *llmk__user_provider_user(const struct llmk_user_provider *up)
 	return up->user;
 }
 
-/* ---- public queries --------------------------------------------------- */
-
-size_t llmk_provider_count(void)
-{
-	size_t n;
-
-	pthread_mutex_lock(&reg_lock);
-	n = llmk__provider_builtin_count() + nreg;
-	pthread_mutex_unlock(&reg_lock);
-	return n;
-}
-
-const char *llmk_provider_name(size_t i)
-{
-	size_t nb = llmk__provider_builtin_count();
-	const char *name = NULL;
-
-	if (i < nb)
-		return llmk__provider_builtin(i)->name;
-	pthread_mutex_lock(&reg_lock);
-	if (i - nb < nreg)
-		name = reg[i - nb]->name; /* valid until unregistered */
-	pthread_mutex_unlock(&reg_lock);
-	return name;
-}
-
-int64_t llmk_provider_capabilities(const char *name, int32_t kind)
-{
-	struct llmk_user_provider *up;
-	const llmk_provider *p;
-	int64_t caps = -1;
-
-	pthread_mutex_lock(&reg_lock);
-	p = find_any(name, &up);
-	if (p) {
-		caps = 0;
-		if (kind >= LLMK_CHAT && kind <= LLMK_SPEECH && (p->kinds & (1u << kind))) {
-			caps = LLMK_CAP_KIND;
-			if (kind == LLMK_CHAT) {
-				/* JSON output is an option like any other: one source. */
-				caps |= p->chat_caps & ~(unsigned)(LLMK_CAP_JSON_MODE | LLMK_CAP_JSON_SCHEMA);
-				if (p->opts & LLMK__OPT(RESPONSE_FORMAT))
-					caps |= LLMK_CAP_JSON_MODE;
-				if (p->opts & LLMK__OPT(JSON_SCHEMA))
-					caps |= LLMK_CAP_JSON_SCHEMA;
-			}
-			else if (kind == LLMK_EMBED)
-				caps |= p->embed_caps;
-			if (!(p->quirks & LLMK_Q_KEY_OPTIONAL))
-				caps |= LLMK_CAP_KEY_REQUIRED;
-		}
-	}
-	pthread_mutex_unlock(&reg_lock);
-	return caps;
-}
-
-int32_t llmk_provider_supports_option(const char *name, int32_t option)
-{
-	struct llmk_user_provider *up;
-	const llmk_provider *p;
-	const llmk_optinfo *o = llmk__option_info(option);
-	int32_t r = -1;
-
-	pthread_mutex_lock(&reg_lock);
-	p = find_any(name, &up);
-	if (p) {
-		if (!o)
-			r = 0;
-		else if (!(o->scope & LLMK_SCOPE_R) || option == LLMK_OPT_MODEL || option == LLMK_OPT_DROP_UNSUPPORTED)
-			r = 1; /* client options and the model are the library's own */
-		else
-			r = (p->opts >> LLMK__OPT_BIT(option)) & 1;
-	}
-	pthread_mutex_unlock(&reg_lock);
-	return r;
-}
-
-const char *llmk_provider_base_url(const char *name)
-{
-	const llmk_provider *p = name ? llmk__provider_find(name, strlen(name)) : NULL;
-	return p ? p->base_url : NULL;
-}
-
-const char *llmk_provider_key_env(const char *name)
-{
-	const llmk_provider *p = name ? llmk__provider_find(name, strlen(name)) : NULL;
-	return p ? p->key_env : NULL;
-}
-
-const char *llmk_provider_url_env(const char *name)
-{
-	const llmk_provider *p = name ? llmk__provider_find(name, strlen(name)) : NULL;
-	return p ? p->url_env : NULL;
-}
-
 /* ---- registration ------------------------------------------------------- */
-
-void llmk_provider_table_init(llmk_provider_table *t)
-{
-	if (!t)
-		return;
-	memset(t, 0, sizeof(*t));
-	t->struct_size = sizeof(*t);
-}
 
 static int valid_name(const char *s)
 {
@@ -214,9 +105,9 @@ static int valid_name(const char *s)
 
 #define TABLE_MIN_SIZE (offsetof(llmk_provider_table, chat_capabilities) + sizeof(uint32_t))
 
-llmk_status llmk_provider_register(const char *name, const llmk_provider_table *t, void *user)
+llmk_status llmk__user_provider_add(const char *name, const llmk_provider_table *t, void *user, int taken)
 {
-	struct llmk_user_provider *up, *dummy;
+	struct llmk_user_provider *up;
 	llmk_status st = LLMK_OK;
 	uint32_t allowed = (1u << LLMK_CHAT) | (1u << LLMK_EMBED) | (1u << LLMK_IMAGE) | (1u << LLMK_TRANSCRIBE) |
 	                   (1u << LLMK_SPEECH);
@@ -224,8 +115,6 @@ llmk_status llmk_provider_register(const char *name, const llmk_provider_table *
 	if (!name || !valid_name(name) || !t || t->struct_size < TABLE_MIN_SIZE || !t->send || !t->kinds ||
 	    (t->kinds & ~allowed))
 		return LLMK_E_INVALID_ARG;
-	if ((st = llmk_global_init()))
-		return st;
 	up = llmk__calloc(1, sizeof(*up));
 	if (!up)
 		return LLMK_E_NOMEM;
@@ -255,7 +144,7 @@ llmk_status llmk_provider_register(const char *name, const llmk_provider_table *
 	up->row.notes = "registered by the program";
 
 	pthread_mutex_lock(&reg_lock);
-	if (find_any(name, &dummy))
+	if (taken || find_locked(name))
 		st = LLMK_E_CONFIG;
 	else if (nreg == MAX_USER_PROVIDERS)
 		st = LLMK_E_TOO_LARGE;
@@ -267,7 +156,7 @@ llmk_status llmk_provider_register(const char *name, const llmk_provider_table *
 	return st;
 }
 
-llmk_status llmk_provider_unregister(const char *name)
+llmk_status llmk__user_provider_remove(const char *name)
 {
 	struct llmk_user_provider *up = NULL;
 	size_t i;
@@ -287,4 +176,37 @@ llmk_status llmk_provider_unregister(const char *name)
 		return LLMK_E_NOT_FOUND;
 	llmk__user_provider_put(up);
 	return LLMK_OK;
+}
+
+const llmk_provider *llmk__user_provider_find(const char *name)
+{
+	struct llmk_user_provider *up;
+
+	pthread_mutex_lock(&reg_lock);
+	up = name ? find_locked(name) : NULL;
+	pthread_mutex_unlock(&reg_lock);
+	/* A row lives as long as its registration; the callers that keep one
+	 * past an unregister take a reference with llmk__user_provider_get(). */
+	return up ? &up->row : NULL;
+}
+
+size_t llmk__user_provider_count(void)
+{
+	size_t n;
+
+	pthread_mutex_lock(&reg_lock);
+	n = nreg;
+	pthread_mutex_unlock(&reg_lock);
+	return n;
+}
+
+const char *llmk__user_provider_at(size_t i)
+{
+	const char *name = NULL;
+
+	pthread_mutex_lock(&reg_lock);
+	if (i < nreg)
+		name = reg[i]->name; /* valid until unregistered */
+	pthread_mutex_unlock(&reg_lock);
+	return name;
 }

@@ -16,7 +16,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/internal.h"
+#include "alloc.h"
+#include "clock.h"
+#include "multi.h"
+#include "response.h"
 
 typedef struct deployment {
 	llmk_client *c;

@@ -8,9 +8,9 @@
 #include <pthread.h>
 #include <string.h>
 
-#include "core/alloc.h"
-#include "core/internal.h"
-#include "core/price.h"
+#include "alloc.h"
+#include "price.h"
+#include "response.h"
 
 #define KEY_MAX 256
 

@@ -4,7 +4,8 @@
 
 #include <sodium.h>
 
-#include "core/sigv4.h"
+#include "alloc.h"
+#include "sigv4.h"
 
 #define ALGORITHM "AWS4-HMAC-SHA256"
 

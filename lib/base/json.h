@@ -25,7 +25,7 @@
 
 #include <jansson.h>
 
-#include "core/buf.h"
+#include "buf.h"
 
 /* jansson's own limit (JSON_PARSER_MAX_DEPTH). */
 #define LLMK_JSON_MAX_DEPTH 2048
@@ -44,5 +44,9 @@ json_t *llmk__json_loads(const char *text, size_t flags, json_error_t *err);
  * snprintf). -1 on a failed allocation or a string that is not UTF-8; out
  * may then hold part of the text. */
 int llmk__json_dump(llmk_buf *out, const json_t *v, int precision);
+
+/* 1 when the JSON text nests arrays/objects deeper than max (strings and
+ * escapes are skipped; not a validator). Linear, no allocation. */
+int llmk__json_too_deep(const char *text, size_t len, size_t max);
 
 #endif

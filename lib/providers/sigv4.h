@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 
-#include "core/internal.h"
+#include "adapter.h"
 
 typedef struct llmk_sigv4 {
 	const char *method;

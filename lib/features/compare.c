@@ -16,8 +16,11 @@
 #include <string.h>
 #include <strings.h>
 
-#include "core/internal.h"
-#include "core/json.h"
+#include "alloc.h"
+#include "clock.h"
+#include "json.h"
+#include "limits.h"
+#include "response.h"
 
 #define MAX_CASES 100000
 #define MAX_LINE (1u << 20)

@@ -1,0 +1,55 @@
+/* The client: provider, endpoint, credentials, options, transport (client.c). */
+#ifndef LLMK_CORE_CLIENT_H
+#define LLMK_CORE_CLIENT_H
+
+#include <stdint.h>
+
+#include "llmkit.h"
+#include "limits.h"
+#include "options.h"
+
+struct llmk_provider;
+struct llmk_user_provider;
+
+struct llmk_client {
+	const struct llmk_provider *provider;
+	struct llmk_user_provider *user_provider; /* registered by the program, or NULL */
+	char *model;
+	char *base_url;
+	char *api_key; /* sodium_malloc'd, read-only, wiped by sodium_free */
+	/* AWS SigV4 credentials (bedrock), guarded like api_key; the access key
+	 * id is not secret and lives in str[]. */
+	char *aws_secret, *aws_token;
+	char *str[LLMK_STR_SLOTS];
+	int64_t i64[LLMK_I64_SLOTS];
+	double f64[LLMK_F64_SLOTS];
+	uint32_t i64_set, f64_set;
+	llmk_transport transport;
+	void *transport_user;
+	int custom_transport;
+	llmk_log_fn log_fn;
+	void *log_user;
+	int32_t log_level;
+	char errmsg[LLMK_ERRMSG_MAX];
+};
+
+const char *llmk__client_str(const llmk_client *c, int32_t opt);
+int64_t llmk__client_i64(const llmk_client *c, int32_t opt, int64_t dflt);
+
+/* A new client for provider row prov (up: the program's provider behind
+ * it, whose reference the client takes over) and model name mdl, with the
+ * endpoint and credentials the provider's environment variables give. No
+ * transport yet. */
+llmk_status llmk__client_create(llmk_client **out, const struct llmk_provider *prov, struct llmk_user_provider *up,
+                                const char *mdl);
+/* Replaces the client's transport (closing the old one); custom marks a
+ * program's own. */
+void llmk__client_install_transport(llmk_client *c, const llmk_transport *t, void *user, int custom);
+/* Formats c->errmsg and returns st. */
+llmk_status llmk__client_err(llmk_client *c, llmk_status st, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 3, 4)))
+#endif
+	;
+
+#endif

@@ -1,0 +1,42 @@
+/* One HTTP exchange: what adapters fill and transports carry (exchange.c). */
+#ifndef LLMK_CORE_EXCHANGE_H
+#define LLMK_CORE_EXCHANGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "llmkit.h"
+#include "buf.h"
+#include "limits.h"
+
+typedef struct llmk_header {
+	char *name, *value;
+} llmk_header;
+
+typedef struct llmk_exchange_sink {
+	/* Return 0 to continue, non-zero to stop the transfer. */
+	int (*status)(void *ctx, int32_t http_status);
+	int (*header)(void *ctx, const char *name, const char *value);
+	int (*body)(void *ctx, const uint8_t *data, size_t len);
+	void *ctx;
+} llmk_exchange_sink;
+
+struct llmk_exchange {
+	const char *method;
+	char *url;
+	llmk_header *headers; /* values may hold credentials: wiped on free */
+	size_t nheaders, headercap;
+	llmk_buf body;
+	int64_t timeout_ms, connect_timeout_ms, idle_timeout_ms;
+	llmk_exchange_sink sink;
+	int stopped; /* the sink asked to stop */
+	const llmk_cancel *cancel; /* the request's flag, or NULL */
+	char errmsg[LLMK_ERRMSG_MAX];
+};
+
+void llmk__exchange_init(llmk_exchange *ex);
+void llmk__exchange_clear(llmk_exchange *ex);
+llmk_status llmk__exchange_set_url(llmk_exchange *ex, const char *base, const char *path);
+llmk_status llmk__exchange_header(llmk_exchange *ex, const char *name, const char *value);
+
+#endif

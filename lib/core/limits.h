@@ -1,0 +1,12 @@
+/* Fixed limits of the engine and their defaults. */
+#ifndef LLMK_CORE_LIMITS_H
+#define LLMK_CORE_LIMITS_H
+
+#define LLMK_ERRMSG_MAX 512
+#define LLMK_MAX_STOP 4
+#define LLMK_DEFAULT_MAX_RESPONSE (64u * 1024u * 1024u)
+#define LLMK_DEFAULT_MAX_LINE (4u * 1024u * 1024u)
+#define LLMK_MAX_HEADERS 256
+#define LLMK_MAX_HEADER_BYTES (64u * 1024u)
+
+#endif

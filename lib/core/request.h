@@ -1,0 +1,60 @@
+/* The request: kind, conversation, tools, inputs, options (request.c,
+ * request_get.c). Adapters read it; only request.c writes it. */
+#ifndef LLMK_CORE_REQUEST_H
+#define LLMK_CORE_REQUEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "llmkit.h"
+#include "limits.h"
+#include "options.h"
+
+typedef struct llmk_part {
+	int type;
+	char *text;   /* TEXT: text; IMAGE_URL: url; TOOL_CALL: arguments JSON */
+	char *detail; /* IMAGE_URL: detail; TOOL_CALL: function name */
+	char *id;     /* TOOL_CALL: call id */
+} llmk_part;
+
+typedef struct llmk_message {
+	int32_t role;
+	char *tool_call_id; /* role TOOL */
+	llmk_part *parts;
+	size_t nparts, cap;
+} llmk_message;
+
+typedef struct llmk_tool {
+	char *name;
+	char *description;
+	char *parameters; /* JSON text, validated */
+} llmk_tool;
+
+struct llmk_request {
+	int32_t kind;
+	llmk_message *msgs;
+	size_t nmsgs, msgcap;
+	llmk_tool *tools;
+	size_t ntools, toolcap;
+	char **inputs;
+	size_t ninputs, inputcap;
+	char *stops[LLMK_MAX_STOP];
+	size_t nstops;
+	char *str[LLMK_STR_SLOTS];
+	int64_t i64[LLMK_I64_SLOTS];
+	double f64[LLMK_F64_SLOTS];
+	uint32_t i64_set, f64_set;
+	uint8_t *audio;
+	size_t audio_len;
+	char *audio_name, *audio_mime;
+	char *extra_json;
+	llmk_cancel *cancel; /* not owned */
+	char errmsg[LLMK_ERRMSG_MAX];
+};
+
+/* Request option accessors: NULL / 0 when not set. */
+const char *llmk__req_str(const llmk_request *r, int32_t opt);
+int llmk__req_i64(const llmk_request *r, int32_t opt, int64_t *out);
+int llmk__req_f64(const llmk_request *r, int32_t opt, double *out);
+
+#endif

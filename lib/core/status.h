@@ -1,0 +1,12 @@
+/* Status mapping (status.c). */
+#ifndef LLMK_CORE_STATUS_H
+#define LLMK_CORE_STATUS_H
+
+#include <stdint.h>
+
+#include "llmkit.h"
+
+/* Maps an HTTP status to the generic status table. */
+llmk_status llmk__status_from_http(int32_t http_status);
+
+#endif

@@ -1,0 +1,42 @@
+/* Stream events: what adapters emit while a chat streams (stream.c). */
+#ifndef LLMK_CORE_STREAM_H
+#define LLMK_CORE_STREAM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "llmkit.h"
+
+struct llmk_event {
+	int32_t type;
+	const char *text;
+	size_t text_len;
+	int32_t tool_index;
+	const char *tool_id, *tool_name;
+	const int64_t *usage;
+};
+
+typedef struct llmk_stream_ctx {
+	llmk_response *resp;
+	llmk_stream_fn fn;
+	void *user;
+	int done;     /* the provider signalled the end of the stream */
+	int cancelled;
+	int delivered; /* an event reached the caller */
+	double t0;
+	/* Scratch for adapters that keep state across events (e.g. Anthropic's
+	 * content-block index -> tool-call index). Zeroed per request. */
+	int64_t state[8];
+	const llmk_request *req;
+	const char *provider_name;
+} llmk_stream_ctx;
+
+/* Append to the response and tell the caller. Return non-zero to stop. */
+int llmk__emit_text(llmk_stream_ctx *s, const char *text, size_t len);
+int llmk__emit_reasoning(llmk_stream_ctx *s, const char *text, size_t len);
+int llmk__emit_tool(llmk_stream_ctx *s, size_t index, const char *id, const char *name, const char *args,
+                    size_t args_len);
+int llmk__emit_usage(llmk_stream_ctx *s);
+int llmk__emit_done(llmk_stream_ctx *s);
+
+#endif
