@@ -7,7 +7,6 @@
 #include "alloc.h"
 #include "limits.h"
 #include "response.h"
-#include "stream.h"
 
 llmk_response *llmk__response_new(void)
 {
@@ -416,43 +415,4 @@ const char *llmk_response_raw(const llmk_response *r, size_t *len)
 	if (len)
 		*len = r ? r->raw.len : 0;
 	return r ? S(r->raw.data) : "";
-}
-
-/* ---- events ---------------------------------------------------------- */
-
-int32_t llmk_event_type(const llmk_event *e)
-{
-	return e ? e->type : 0;
-}
-
-const char *llmk_event_text(const llmk_event *e)
-{
-	return e && e->text ? e->text : "";
-}
-
-size_t llmk_event_text_len(const llmk_event *e)
-{
-	return e && e->text ? e->text_len : 0;
-}
-
-int32_t llmk_event_tool_index(const llmk_event *e)
-{
-	return e && e->type == LLMK_EVENT_TOOL_CALL ? e->tool_index : -1;
-}
-
-const char *llmk_event_tool_id(const llmk_event *e)
-{
-	return e ? S(e->tool_id) : "";
-}
-
-const char *llmk_event_tool_name(const llmk_event *e)
-{
-	return e ? S(e->tool_name) : "";
-}
-
-int64_t llmk_event_usage(const llmk_event *e, int32_t which)
-{
-	if (!e || !e->usage || which < LLMK_USAGE_INPUT || which > LLMK_USAGE_CACHE_WRITE)
-		return -1;
-	return e->usage[which];
 }

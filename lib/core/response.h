@@ -72,5 +72,9 @@ llmk_tool_call *llmk__response_tool_call(llmk_response *resp, size_t index);
 llmk_status llmk__set_finish(llmk_response *resp, const char *raw);
 int32_t llmk__finish_map(const char *raw);
 const char *llmk__response_header(const llmk_response *resp, const char *name);
+/* Retry-After (delta-seconds or HTTP-date) or retry-after-ms into
+ * retry_after_ms; the request id header into request_id (meta.c). */
+void llmk__read_retry_after(llmk_response *r);
+void llmk__read_request_id(llmk_response *r);
 
 #endif

@@ -9,4 +9,10 @@
 /* Maps an HTTP status to the generic status table. */
 llmk_status llmk__status_from_http(int32_t http_status);
 
+/* Whether an HTTP status is 2xx. */
+static inline int llmk__is_2xx(int32_t st)
+{
+	return st >= 200 && st < 300;
+}
+
 #endif

@@ -38,5 +38,8 @@ int llmk__emit_tool(llmk_stream_ctx *s, size_t index, const char *id, const char
                     size_t args_len);
 int llmk__emit_usage(llmk_stream_ctx *s);
 int llmk__emit_done(llmk_stream_ctx *s);
+/* A whole answer replayed as events (a stream asked of a provider that
+ * answered with one document). */
+void llmk__replay_as_events(llmk_stream_ctx *s);
 
 #endif

@@ -1,0 +1,165 @@
+/* What the provider can honour: each request option, stop sequences,
+ * tools and images are checked against the provider's row. What it cannot
+ * honour fails with LLMK_E_UNSUPPORTED naming provider and parameter, or,
+ * with drop_unsupported, is left out of a shallow view of the request (the
+ * caller's request is never touched) and listed on the response. Adapters
+ * only ever see the view. */
+#include <string.h>
+
+#include "alloc.h"
+#include "attempt.h"
+
+const char *llmk__kind_name(int32_t kind)
+{
+	static const char *const names[] = {"", "chat", "embed", "image", "transcribe", "speech"};
+	return kind >= LLMK_CHAT && kind <= LLMK_SPEECH ? names[kind] : "";
+}
+
+static int drop_wanted(const llmk__attempt *p)
+{
+	int64_t v;
+
+	if (llmk__req_i64(p->r, LLMK_OPT_DROP_UNSUPPORTED, &v))
+		return v != 0;
+	return llmk__client_i64(p->c, LLMK_OPT_DROP_UNSUPPORTED, 0) != 0;
+}
+
+/* A parameter the provider cannot honour: fail, or (when the caller opted
+ * in) note it on the response and return 1 so the caller removes it. */
+static int unsupported(llmk__attempt *p, const char *what, int drop)
+{
+	llmk_response *r = p->resp;
+	size_t n;
+	char *grown;
+
+	if (!drop) {
+		llmk__fail(r, LLMK_E_UNSUPPORTED,
+		           "%s does not support %s for %s requests (set drop_unsupported = 1 to send the request without it)",
+		           p->c->provider->name, what, llmk__kind_name(p->r->kind));
+		return 0;
+	}
+	n = r->dropped ? strlen(r->dropped) : 0;
+	grown = llmk__realloc(r->dropped, n + strlen(what) + 2);
+	if (!grown) {
+		llmk__fail(r, LLMK_E_NOMEM, "out of memory");
+		return 0;
+	}
+	if (n)
+		grown[n++] = ',';
+	strcpy(grown + n, what);
+	r->dropped = grown;
+	return 1;
+}
+
+static int is_remote_image(const llmk_part *pt)
+{
+	return pt->type == LLMK_PART_IMAGE_URL && strncmp(pt->text, "data:", 5) != 0;
+}
+
+/* Drops the image parts `which` selects (1: all, 2: remote URLs only) from
+ * the view, on copies of the message arrays. */
+static int drop_images(llmk__attempt *p, int which)
+{
+	llmk_request *v = &p->view;
+	size_t i, j, k;
+
+	p->view_msgs = llmk__calloc(v->nmsgs, sizeof(llmk_message));
+	if (!p->view_msgs)
+		return -1;
+	for (i = 0; i < v->nmsgs; i++) {
+		const llmk_message *m = &p->r->msgs[i];
+		llmk_message *c = &p->view_msgs[i];
+		*c = *m;
+		c->parts = m->nparts ? llmk__calloc(m->nparts, sizeof(llmk_part)) : NULL;
+		c->nparts = c->cap = 0;
+		if (m->nparts && !c->parts)
+			return -1;
+		c->cap = m->nparts;
+		for (j = 0, k = 0; j < m->nparts; j++)
+			if (!(m->parts[j].type == LLMK_PART_IMAGE_URL && (which == 1 || is_remote_image(&m->parts[j]))))
+				c->parts[k++] = m->parts[j];
+		c->nparts = k;
+	}
+	v->msgs = p->view_msgs;
+	return 0;
+}
+
+void llmk__free_view(llmk__attempt *p)
+{
+	size_t i;
+
+	if (!p->view_msgs)
+		return;
+	for (i = 0; i < p->r->nmsgs; i++)
+		llmk__free(p->view_msgs[i].parts);
+	llmk__free(p->view_msgs);
+	p->view_msgs = NULL;
+}
+
+int llmk__check_support(llmk__attempt *p)
+{
+	const llmk_provider *prov = p->c->provider;
+	const llmk_request *r = p->r;
+	llmk_request *v = &p->view;
+	int drop = drop_wanted(p), slot, images = 0, remote = 0;
+	unsigned caps = prov->chat_caps;
+	int32_t id;
+	size_t i, j;
+
+	*v = *r;
+	if (!(prov->kinds & (1u << r->kind))) {
+		llmk__fail(p->resp, LLMK_E_UNSUPPORTED, "%s does not serve %s requests", prov->name,
+		           llmk__kind_name(r->kind));
+		return -1;
+	}
+	for (slot = 0; slot < LLMK_STR_SLOTS + LLMK_I64_SLOTS + LLMK_F64_SLOTS; slot++) {
+		int is_str = slot < LLMK_STR_SLOTS, is_i64 = !is_str && slot < LLMK_STR_SLOTS + LLMK_I64_SLOTS;
+		int k = is_str ? slot : is_i64 ? slot - LLMK_STR_SLOTS : slot - LLMK_STR_SLOTS - LLMK_I64_SLOTS;
+		int set = is_str ? r->str[k] != NULL : is_i64 ? (r->i64_set >> k) & 1 : (r->f64_set >> k) & 1;
+		if (!set)
+			continue;
+		id = (is_str ? 1000 : is_i64 ? 2000 : 3000) + k;
+		if (id == LLMK_OPT_MODEL || id == LLMK_OPT_DROP_UNSUPPORTED || ((prov->opts >> LLMK__OPT_BIT(id)) & 1))
+			continue;
+		if (!unsupported(p, llmk_option_name(id), drop))
+			return -1;
+		if (is_str)
+			v->str[k] = NULL;
+		else if (is_i64)
+			v->i64_set &= ~(1u << k);
+		else
+			v->f64_set &= ~(1u << k);
+	}
+	if (r->nstops && !(prov->opts & LLMK__OPT(STOP))) {
+		if (!unsupported(p, "stop", drop))
+			return -1;
+		v->nstops = 0;
+	}
+	if (r->kind != LLMK_CHAT)
+		return 0;
+	if (r->ntools && !(caps & LLMK_CAP_TOOLS)) {
+		if (!unsupported(p, "tools", drop))
+			return -1;
+		v->ntools = 0;
+		v->str[llmk__option_slot(LLMK_OPT_TOOL_CHOICE)] = NULL;
+	}
+	for (i = 0; i < r->nmsgs; i++)
+		for (j = 0; j < r->msgs[i].nparts; j++) {
+			images += r->msgs[i].parts[j].type == LLMK_PART_IMAGE_URL;
+			remote += is_remote_image(&r->msgs[i].parts[j]);
+		}
+	if (images && !(caps & LLMK_CAP_VISION)) {
+		if (!unsupported(p, "images", drop))
+			return -1;
+		if (drop_images(p, 1))
+			return llmk__fail(p->resp, LLMK_E_NOMEM, "out of memory"), -1;
+	} else if (remote && !(caps & LLMK_CAP_IMAGE_URL)) {
+		/* Inline data works; a URL would have to be fetched by us. */
+		if (!unsupported(p, "image URLs (give image data instead)", drop))
+			return -1;
+		if (drop_images(p, 2))
+			return llmk__fail(p->resp, LLMK_E_NOMEM, "out of memory"), -1;
+	}
+	return 0;
+}
+
