@@ -5,7 +5,7 @@
 #include <stdint.h>
 
 #include "llmkit.h"
-#include "limits.h"
+#include "bounds.h"
 #include "options.h"
 
 struct llmk_provider;

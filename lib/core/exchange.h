@@ -7,7 +7,7 @@
 
 #include "llmkit.h"
 #include "buf.h"
-#include "limits.h"
+#include "bounds.h"
 
 typedef struct llmk_header {
 	char *name, *value;

@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "llmkit.h"
-#include "limits.h"
+#include "bounds.h"
 #include "options.h"
 
 typedef struct llmk_part {

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "alloc.h"
-#include "limits.h"
+#include "bounds.h"
 #include "response.h"
 
 llmk_response *llmk__response_new(void)

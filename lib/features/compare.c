@@ -19,7 +19,7 @@
 #include "alloc.h"
 #include "clock.h"
 #include "json.h"
-#include "limits.h"
+#include "bounds.h"
 #include "response.h"
 
 #define MAX_CASES 100000

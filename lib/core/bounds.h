@@ -1,6 +1,6 @@
 /* Fixed limits of the engine and their defaults. */
-#ifndef LLMK_CORE_LIMITS_H
-#define LLMK_CORE_LIMITS_H
+#ifndef LLMK_CORE_BOUNDS_H
+#define LLMK_CORE_BOUNDS_H
 
 #define LLMK_ERRMSG_MAX 512
 #define LLMK_MAX_STOP 4
