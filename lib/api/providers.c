@@ -75,7 +75,7 @@ int32_t llmk_provider_supports_option(const char *name, int32_t option)
 	else if (!(o->scope & LLMK_SCOPE_R) || option == LLMK_OPT_MODEL || option == LLMK_OPT_DROP_UNSUPPORTED)
 		r = 1; /* client options and the model are the library's own */
 	else
-		r = (int32_t)((p->opts >> LLMK__OPT_BIT(option)) & 1);
+		r = llmk__option_bit(option) >= 0 ? (int32_t)((p->opts >> llmk__option_bit(option)) & 1) : 1;
 	llmk__user_provider_put(up);
 	return r;
 }

@@ -155,3 +155,17 @@ int32_t llmk_option_type(int32_t option)
 	return llmk__option_info(option) ? option / 1000 : 0;
 }
 
+#define LLMK__BIT_CASE_C(name) -1
+#define LLMK__BIT_CASE_R(name) LLMK__RB_##name
+#define LLMK__BIT_CASE_CR(name) LLMK__RB_##name
+#define LLMK__BIT_CASE(name, id, scope, str, doc) \
+	case id:                                  \
+		return LLMK__BIT_CASE_##scope(name);
+int llmk__option_bit(int32_t id)
+{
+	switch (id) {
+		LLMK_OPTION_TABLE(LLMK__BIT_CASE)
+	default:
+		return -1;
+	}
+}

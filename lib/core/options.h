@@ -28,9 +28,21 @@ llmk_status llmk__option_check(int32_t id, int type, int scope, int32_t kind, ch
 /* Slot index of an option within its type's array, or -1. */
 int llmk__option_slot(int32_t id);
 
-/* Bit of a request option in a provider's option mask (llmk_provider.opts):
- * strings 0..31, integers 32..47, doubles 48..63. */
-#define LLMK__OPT_BIT(id) ((id) / 1000 == 1 ? (id) % 1000 : (id) / 1000 == 2 ? 32 + (id) % 1000 : 48 + (id) % 1000)
-#define LLMK__OPT(NAME) (UINT64_C(1) << LLMK__OPT_BIT(LLMK_OPT_##NAME))
+/* A provider's option mask (llmk_provider.opts) has one bit per option a
+ * request can carry (scope R or CR), numbered densely in the order of the
+ * option table: LLMK__RB_<NAME>. Client options have no bit. The enum is
+ * generated from the table, so two options never share a bit whatever
+ * their ids, and the assertion below fails the build before a 65th
+ * request option could wrap. */
+#define LLMK__RB_C(name)
+#define LLMK__RB_R(name) LLMK__RB_##name,
+#define LLMK__RB_CR(name) LLMK__RB_##name,
+#define LLMK__RB_ENUM(name, id, scope, str, doc) LLMK__RB_##scope(name)
+enum { LLMK_OPTION_TABLE(LLMK__RB_ENUM) LLMK__RB_COUNT };
+_Static_assert(LLMK__RB_COUNT <= 64, "more request options than bits in llmk_provider.opts");
+#define LLMK__OPT(NAME) (UINT64_C(1) << LLMK__RB_##NAME)
+/* The bit of option id in a provider's mask, or -1 (client option or
+ * unknown id). */
+int llmk__option_bit(int32_t id);
 
 #endif

@@ -119,7 +119,8 @@ int llmk__check_support(llmk__attempt *p)
 		if (!set)
 			continue;
 		id = (is_str ? 1000 : is_i64 ? 2000 : 3000) + k;
-		if (id == LLMK_OPT_MODEL || id == LLMK_OPT_DROP_UNSUPPORTED || ((prov->opts >> LLMK__OPT_BIT(id)) & 1))
+		if (id == LLMK_OPT_MODEL || id == LLMK_OPT_DROP_UNSUPPORTED || llmk__option_bit(id) < 0 ||
+		    ((prov->opts >> llmk__option_bit(id)) & 1))
 			continue;
 		if (!unsupported(p, llmk_option_name(id), drop))
 			return -1;

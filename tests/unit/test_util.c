@@ -14,6 +14,7 @@
 
 #include "httpdate.h"
 #include "json.h"
+#include "options.h"
 
 static int64_t parse(const char *s)
 {
@@ -98,6 +99,37 @@ static void test_json_depth(void **state)
 	assert_false(llmk__json_too_deep(NULL, 5, 1));
 }
 
+/* Every option a request can carry has its own bit in a provider's option
+ * mask, whatever its id (integer ids 2016..2019 once landed on the bits
+ * of the double options); client options have none. */
+static void test_option_bits(void **state)
+{
+	uint64_t seen = 0;
+	int32_t id;
+	int n = 0;
+
+	(void)state;
+	for (id = 1000; id < 4000; id++) {
+		const llmk_optinfo *o = llmk__option_info(id);
+		int bit = llmk__option_bit(id);
+		if (!o) {
+			assert_int_equal(bit, -1);
+			continue;
+		}
+		if (!(o->scope & LLMK_SCOPE_R)) {
+			assert_int_equal(bit, -1);
+			continue;
+		}
+		assert_true(bit >= 0 && bit < 64);
+		assert_false((seen >> bit) & 1);
+		seen |= UINT64_C(1) << bit;
+		n++;
+	}
+	assert_int_equal(n, LLMK__RB_COUNT);
+	assert_int_equal(LLMK__OPT(TEMPERATURE), UINT64_C(1) << llmk__option_bit(LLMK_OPT_TEMPERATURE));
+	assert_int_not_equal(llmk__option_bit(LLMK_OPT_TEMPERATURE), llmk__option_bit(LLMK_OPT_REASONING_BUDGET));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -105,6 +137,7 @@ int main(void)
 		cmocka_unit_test(test_http_date_rejects),
 		cmocka_unit_test(test_http_date_matches_timegm),
 		cmocka_unit_test(test_json_depth),
+		cmocka_unit_test(test_option_bits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
