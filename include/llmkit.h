@@ -358,10 +358,13 @@ typedef struct llmk_exchange llmk_exchange;
  * ---------------------------------------------------------------------- */
 
 /** Creates a client for "provider/model", e.g. "openai/gpt-4o-mini".
- *  A string without a provider prefix means "openai/". Supported
- *  providers: openai, and the OpenAI-compatible local servers vllm,
- *  llamacpp, localai, lmstudio, ollama (its /v1 API); see
- *  docs/PROVIDERS.md. The API key and base URL are read from the provider's
+ *  A string without a provider prefix means "openai/". The providers are
+ *  the built-in ones (hosted services such as openai, azure, anthropic,
+ *  gemini, mistral, cohere, bedrock; local servers such as ollama (its
+ *  native API), llamacpp, vllm, tgi; the full list from
+ *  llmk_provider_count()/llmk_provider_name() and in docs/PROVIDERS.md,
+ *  depending on the wire formats built in: llmk_features()) and those the
+ *  program registered (llmk_provider_register()). The API key and base URL are read from the provider's
  *  standard environment variables (OPENAI_API_KEY, OPENAI_BASE_URL, ...)
  *  when present; explicit options override them.
  *  On success *out is a new client. On failure *out is NULL, and the
