@@ -7,75 +7,23 @@
  * adds an embedding request to the same multi from the answer's callback.
  * Figures are computed from the stored responses when asked, so they are
  * current while the run is still going (for live tables). */
-#include <ctype.h>
 #include <math.h>
-#include <stdarg.h>
 #include <regex.h>
+#include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "alloc.h"
-#include "clock.h"
-#include "json.h"
-#include "bounds.h"
+#include "compare.h"
 #include "response.h"
 
-#define MAX_CASES 100000
-#define MAX_LINE (1u << 20)
-
-typedef struct model_entry {
-	llmk_client *c;
-	int owned;
-	char *label;
-} model_entry;
-
-typedef struct case_entry {
-	const llmk_request *req;
-	llmk_request *owned; /* from a JSONL file */
-	char *expected;
-	int32_t scorer;
-} case_entry;
-
-typedef struct result {
-	llmk_response *resp;
-	double score; /* -1: not scored */
-	int done;
-} result;
-
-/* One request in flight: where its answer goes. */
-typedef struct pending {
-	llmk_compare *cmp;
-	size_t model, kase, run;
-	llmk_request *embed; /* similarity scoring: the embedding request */
-} pending;
-
-struct llmk_compare {
-	model_entry *models;
-	size_t nmodels, modelcap;
-	case_entry *cases;
-	size_t ncases, casecap;
-	int64_t repeat, stream, max_in_flight;
-	llmk_client *embedder;
-	result *results; /* [model][case][run] */
-	size_t nresults;
-	llmk_compare_fn on_result;
-	void *user;
-	int running;
-	int stopping; /* cancelled: what is still in flight is being ended */
-	llmk_cancel *cancel;
-	llmk_multi *running_multi;
-	char errmsg[LLMK_ERRMSG_MAX];
-};
-
-static llmk_status cmp_err(llmk_compare *cmp, llmk_status st, const char *fmt, ...)
+llmk_status llmk__cmp_err(llmk_compare *cmp, llmk_status st, const char *fmt, ...)
 #if defined(__GNUC__)
 	__attribute__((format(printf, 3, 4)))
 #endif
 	;
 
-static llmk_status cmp_err(llmk_compare *cmp, llmk_status st, const char *fmt, ...)
+llmk_status llmk__cmp_err(llmk_compare *cmp, llmk_status st, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -145,7 +93,7 @@ llmk_status llmk_compare_set_i64(llmk_compare *cmp, int32_t option, int64_t v)
 	switch (option) {
 	case LLMK_COMPARE_REPEAT:
 		if (v < 1 || v > 1000)
-			return cmp_err(cmp, LLMK_E_INVALID_ARG, "repeat must be 1..1000, not %lld", (long long)v);
+			return llmk__cmp_err(cmp, LLMK_E_INVALID_ARG, "repeat must be 1..1000, not %lld", (long long)v);
 		cmp->repeat = v;
 		return LLMK_OK;
 	case LLMK_COMPARE_STREAM:
@@ -153,11 +101,11 @@ llmk_status llmk_compare_set_i64(llmk_compare *cmp, int32_t option, int64_t v)
 		return LLMK_OK;
 	case LLMK_COMPARE_MAX_IN_FLIGHT:
 		if (v < 0 || v > 100000)
-			return cmp_err(cmp, LLMK_E_INVALID_ARG, "max_in_flight must be 0..100000");
+			return llmk__cmp_err(cmp, LLMK_E_INVALID_ARG, "max_in_flight must be 0..100000");
 		cmp->max_in_flight = v;
 		return LLMK_OK;
 	default:
-		return cmp_err(cmp, LLMK_E_UNKNOWN_OPTION, "unknown compare option %d", (int)option);
+		return llmk__cmp_err(cmp, LLMK_E_UNKNOWN_OPTION, "unknown compare option %d", (int)option);
 	}
 }
 
@@ -194,7 +142,7 @@ llmk_status llmk_compare_add_model(llmk_compare *cmp, const char *model)
 		return LLMK_E_INVALID_ARG;
 	st = llmk_client_new(&c, model);
 	if (st != LLMK_OK)
-		return cmp_err(cmp, st, "%s: %s", model, llmk_strerror(st));
+		return llmk__cmp_err(cmp, st, "%s: %s", model, llmk_strerror(st));
 	st = add_entry(cmp, c, 1, model);
 	if (st != LLMK_OK)
 		llmk_client_free(c);
@@ -230,35 +178,35 @@ llmk_status llmk_compare_set_embedder(llmk_compare *cmp, llmk_client *client)
 	return LLMK_OK;
 }
 
-static llmk_status check_scorer(llmk_compare *cmp, const char *expected, int32_t scorer)
+llmk_status llmk__cmp_check_scorer(llmk_compare *cmp, const char *expected, int32_t scorer)
 {
 	regex_t re;
 	int rc;
 
 	if (scorer < LLMK_SCORE_NONE || scorer > LLMK_SCORE_SIMILARITY)
-		return cmp_err(cmp, LLMK_E_INVALID_ARG, "unknown scorer %d", (int)scorer);
+		return llmk__cmp_err(cmp, LLMK_E_INVALID_ARG, "unknown scorer %d", (int)scorer);
 	if (scorer != LLMK_SCORE_NONE && scorer != LLMK_SCORE_JSON && !expected)
-		return cmp_err(cmp, LLMK_E_INVALID_ARG, "this scorer needs an expected answer");
+		return llmk__cmp_err(cmp, LLMK_E_INVALID_ARG, "this scorer needs an expected answer");
 	if (scorer == LLMK_SCORE_REGEX) {
 		rc = regcomp(&re, expected, REG_EXTENDED | REG_NOSUB);
 		if (rc) {
 			char why[128];
 			regerror(rc, &re, why, sizeof(why));
-			return cmp_err(cmp, LLMK_E_INVALID_ARG, "expected regular expression does not compile: %s", why);
+			return llmk__cmp_err(cmp, LLMK_E_INVALID_ARG, "expected regular expression does not compile: %s", why);
 		}
 		regfree(&re);
 	}
 	return LLMK_OK;
 }
 
-static llmk_status push_case(llmk_compare *cmp, const llmk_request *req, llmk_request *owned, const char *expected,
+llmk_status llmk__cmp_push_case(llmk_compare *cmp, const llmk_request *req, llmk_request *owned, const char *expected,
                              int32_t scorer)
 {
 	case_entry *k;
 	size_t ncap;
 
 	if (cmp->ncases >= MAX_CASES)
-		return cmp_err(cmp, LLMK_E_TOO_LARGE, "more than %d cases", MAX_CASES);
+		return llmk__cmp_err(cmp, LLMK_E_TOO_LARGE, "more than %d cases", MAX_CASES);
 	if (cmp->ncases == cmp->casecap) {
 		ncap = cmp->casecap ? cmp->casecap * 2 : 8;
 		k = llmk__realloc(cmp->cases, ncap * sizeof(*k));
@@ -285,244 +233,16 @@ llmk_status llmk_compare_add_case(llmk_compare *cmp, const llmk_request *req, co
 
 	if (!cmp || !req || cmp->running)
 		return LLMK_E_INVALID_ARG;
-	st = check_scorer(cmp, expected, scorer);
+	st = llmk__cmp_check_scorer(cmp, expected, scorer);
 	if (st != LLMK_OK)
 		return st;
-	return push_case(cmp, req, NULL, expected, scorer);
-}
-
-static int32_t scorer_by_name(const char *s)
-{
-	static const char *names[] = {"none", "exact", "contains", "regex", "json", "similarity"};
-	int32_t i;
-
-	for (i = 0; i < 6; i++)
-		if (!strcmp(s, names[i]))
-			return i;
-	return -1;
-}
-
-/* One JSONL line: {"prompt": "...", "system": "...", "expected": "...",
- * "scorer": "contains", "max_tokens": 100, "temperature": 0}. */
-static llmk_status load_line(llmk_compare *cmp, const char *line, size_t len, size_t lineno)
-{
-	json_error_t jerr;
-	json_t *j = llmk__json_loadb(line, len, 0, &jerr), *v;
-	llmk_request *r = NULL;
-	const char *prompt, *expected = NULL;
-	int32_t scorer;
-	llmk_status st;
-
-	if (!j)
-		return cmp_err(cmp, llmk__oom_seen() ? LLMK_E_NOMEM : LLMK_E_INVALID_ARG, "line %zu: not JSON: %s", lineno,
-		               jerr.text);
-	if (!json_is_object(j)) {
-		json_decref(j);
-		return cmp_err(cmp, LLMK_E_INVALID_ARG, "line %zu: not a JSON object", lineno);
-	}
-	prompt = json_string_value(json_object_get(j, "prompt"));
-	if (!prompt) {
-		json_decref(j);
-		return cmp_err(cmp, LLMK_E_INVALID_ARG, "line %zu: no \"prompt\" string", lineno);
-	}
-	v = json_object_get(j, "expected");
-	if (v && !json_is_null(v)) {
-		expected = json_string_value(v);
-		if (!expected) {
-			json_decref(j);
-			return cmp_err(cmp, LLMK_E_INVALID_ARG, "line %zu: \"expected\" must be a string", lineno);
-		}
-	}
-	v = json_object_get(j, "scorer");
-	if (v) {
-		scorer = json_is_string(v) ? scorer_by_name(json_string_value(v)) : -1;
-		if (scorer < 0) {
-			json_decref(j);
-			return cmp_err(cmp, LLMK_E_INVALID_ARG,
-			               "line %zu: \"scorer\" must be one of none, exact, contains, regex, json, similarity", lineno);
-		}
-	} else {
-		scorer = expected ? LLMK_SCORE_CONTAINS : LLMK_SCORE_NONE;
-	}
-	st = check_scorer(cmp, expected, scorer);
-	if (st != LLMK_OK) {
-		char was[LLMK_ERRMSG_MAX];
-		snprintf(was, sizeof(was), "%s", cmp->errmsg);
-		json_decref(j);
-		return cmp_err(cmp, st, "line %zu: %s", lineno, was);
-	}
-	st = llmk_request_new(&r, LLMK_CHAT);
-	v = json_object_get(j, "system");
-	if (st == LLMK_OK && json_is_string(v))
-		st = llmk_request_add_message(r, LLMK_ROLE_SYSTEM, json_string_value(v));
-	if (st == LLMK_OK)
-		st = llmk_request_add_message(r, LLMK_ROLE_USER, prompt);
-	v = json_object_get(j, "max_tokens");
-	if (st == LLMK_OK && json_is_integer(v))
-		st = llmk_request_set_i64(r, LLMK_OPT_MAX_TOKENS, json_integer_value(v));
-	v = json_object_get(j, "temperature");
-	if (st == LLMK_OK && json_is_number(v))
-		st = llmk_request_set_f64(r, LLMK_OPT_TEMPERATURE, json_number_value(v));
-	if (st == LLMK_OK)
-		st = push_case(cmp, r, r, expected, scorer);
-	if (st != LLMK_OK) {
-		if (!cmp->errmsg[0] || st == LLMK_E_NOMEM)
-			cmp_err(cmp, st, "line %zu: %s%s%s", lineno, llmk_strerror(st), r && *llmk_request_errmsg(r) ? ": " : "",
-			        r ? llmk_request_errmsg(r) : "");
-		llmk_request_free(r);
-	}
-	json_decref(j);
-	return st;
-}
-
-llmk_status llmk_compare_load_jsonl(llmk_compare *cmp, const char *path)
-{
-	FILE *fp;
-	llmk_buf line = LLMK_BUF_INIT;
-	size_t lineno = 0, before;
-	llmk_status st = LLMK_OK;
-	int ch, more = 1;
-
-	if (!cmp || !path || cmp->running)
-		return LLMK_E_INVALID_ARG;
-	cmp->errmsg[0] = '\0';
-	fp = fopen(path, "rb");
-	if (!fp)
-		return cmp_err(cmp, LLMK_E_NOT_FOUND, "%s: cannot be opened", path);
-	before = cmp->ncases;
-	while (more && st == LLMK_OK) {
-		llmk_buf_clear(&line);
-		lineno++;
-		while ((ch = getc(fp)) != EOF && ch != '\n') {
-			if (line.len >= MAX_LINE) {
-				st = cmp_err(cmp, LLMK_E_TOO_LARGE, "%s: line %zu is longer than %u bytes", path, lineno, MAX_LINE);
-				break;
-			}
-			char c = (char)ch;
-			if (llmk_buf_append(&line, &c, 1)) {
-				st = LLMK_E_NOMEM;
-				break;
-			}
-		}
-		more = ch != EOF;
-		if (st != LLMK_OK)
-			break;
-		while (line.len && isspace((unsigned char)line.data[line.len - 1]))
-			line.len--;
-		if (!line.len || line.data[0] == '#')
-			continue;
-		st = load_line(cmp, line.data, line.len, lineno);
-	}
-	if (st == LLMK_OK && ferror(fp))
-		st = cmp_err(cmp, LLMK_E_TRANSPORT, "%s: read error", path);
-	fclose(fp);
-	llmk_buf_free(&line);
-	if (st == LLMK_OK && cmp->ncases == before)
-		st = cmp_err(cmp, LLMK_E_INVALID_ARG, "%s: no cases in the file", path);
-	if (st != LLMK_OK) { /* all or nothing */
-		while (cmp->ncases > before) {
-			cmp->ncases--;
-			llmk_request_free(cmp->cases[cmp->ncases].owned);
-			llmk__free(cmp->cases[cmp->ncases].expected);
-		}
-		if (st == LLMK_E_NOMEM && !cmp->errmsg[0])
-			cmp_err(cmp, st, "out of memory reading %s", path);
-	}
-	return st;
-}
-
-/* ---- scoring ------------------------------------------------------------- */
-
-static void trim(const char **s, size_t *n)
-{
-	while (*n && isspace((unsigned char)**s))
-		(*s)++, (*n)--;
-	while (*n && isspace((unsigned char)(*s)[*n - 1]))
-		(*n)--;
-}
-
-static int contains_nocase(const char *hay, const char *needle)
-{
-	size_t n = strlen(needle), i;
-
-	if (!n)
-		return 1;
-	for (; *hay; hay++) {
-		for (i = 0; i < n && hay[i] && tolower((unsigned char)hay[i]) == tolower((unsigned char)needle[i]); i++)
-			;
-		if (i == n)
-			return 1;
-	}
-	return 0;
-}
-
-/* JSON scorer: the answer (without a Markdown code fence around it) must
- * be JSON, and equal to the expected JSON when one is given. */
-static double score_json(const char *answer, const char *expected)
-{
-	const char *s = answer, *nl;
-	size_t n = strlen(answer);
-	json_t *a, *e;
-	double score;
-
-	trim(&s, &n);
-	if (n >= 6 && !strncmp(s, "```", 3) && !strncmp(s + n - 3, "```", 3)) {
-		nl = memchr(s, '\n', n);
-		if (nl && nl < s + n - 3) {
-			n = (size_t)(s + n - 3 - (nl + 1));
-			s = nl + 1;
-		}
-	}
-	a = llmk__json_loadb(s, n, JSON_DECODE_ANY, NULL);
-	if (!a)
-		return 0;
-	score = 1;
-	if (expected && *expected) {
-		e = llmk__json_loads(expected, JSON_DECODE_ANY, NULL);
-		score = e && json_equal(a, e) ? 1 : 0;
-		json_decref(e);
-	}
-	json_decref(a);
-	return score;
-}
-
-static double score_text(int32_t scorer, const char *answer, const char *expected)
-{
-	const char *a = answer, *e = expected;
-	size_t an = strlen(answer), en;
-	regex_t re;
-	double s;
-
-	switch (scorer) {
-	case LLMK_SCORE_EXACT:
-		en = strlen(expected);
-		trim(&a, &an);
-		trim(&e, &en);
-		return an == en && !memcmp(a, e, an) ? 1 : 0;
-	case LLMK_SCORE_CONTAINS:
-		return contains_nocase(answer, expected) ? 1 : 0;
-	case LLMK_SCORE_REGEX:
-		if (regcomp(&re, expected, REG_EXTENDED | REG_NOSUB))
-			return 0;
-		s = regexec(&re, answer, 0, NULL, 0) == 0 ? 1 : 0;
-		regfree(&re);
-		return s;
-	case LLMK_SCORE_JSON:
-		return score_json(answer, expected);
-	default:
-		return -1;
-	}
-}
-
-static result *slot(const llmk_compare *cmp, size_t model, size_t kase, size_t run)
-{
-	return &cmp->results[(model * cmp->ncases + kase) * (size_t)cmp->repeat + run];
+	return llmk__cmp_push_case(cmp, req, NULL, expected, scorer);
 }
 
 static void report(pending *p)
 {
 	llmk_compare *cmp = p->cmp;
-	result *res = slot(cmp, p->model, p->kase, p->run);
+	result *res = llmk__cmp_slot(cmp, p->model, p->kase, p->run);
 
 	res->done = 1;
 	if (cmp->on_result)
@@ -532,7 +252,7 @@ static void report(pending *p)
 static void embed_done(llmk_response *er, void *user)
 {
 	pending *p = user;
-	result *res = slot(p->cmp, p->model, p->kase, p->run);
+	result *res = llmk__cmp_slot(p->cmp, p->model, p->kase, p->run);
 	const float *a, *b;
 	double dot = 0, na = 0, nb = 0;
 	size_t i, dim;
@@ -568,7 +288,7 @@ static void answer_done(llmk_response *resp, void *user)
 	pending *p = user;
 	llmk_compare *cmp = p->cmp;
 	const case_entry *k = &cmp->cases[p->kase];
-	result *res = slot(cmp, p->model, p->kase, p->run);
+	result *res = llmk__cmp_slot(cmp, p->model, p->kase, p->run);
 	const char *text;
 
 	res->resp = resp;
@@ -577,7 +297,7 @@ static void answer_done(llmk_response *resp, void *user)
 		if (!resp || resp->status != LLMK_OK) {
 			res->score = 0; /* no answer is a wrong answer */
 		} else if (k->scorer != LLMK_SCORE_SIMILARITY) {
-			res->score = score_text(k->scorer, llmk_response_text(resp), k->expected ? k->expected : "");
+			res->score = llmk__cmp_score_text(k->scorer, llmk_response_text(resp), k->expected ? k->expected : "");
 		} else {
 			text = llmk_response_text(resp);
 			if (cmp->stopping) {
@@ -620,24 +340,24 @@ llmk_status llmk_compare_run(llmk_compare *cmp, llmk_compare_fn on_result, void 
 		return LLMK_E_INVALID_ARG;
 	cmp->errmsg[0] = '\0';
 	if (!cmp->nmodels)
-		return cmp_err(cmp, LLMK_E_INVALID_ARG, "no models to compare: add some first");
+		return llmk__cmp_err(cmp, LLMK_E_INVALID_ARG, "no models to compare: add some first");
 	if (!cmp->ncases)
-		return cmp_err(cmp, LLMK_E_INVALID_ARG, "no request: add a case (or load a JSONL file) first");
+		return llmk__cmp_err(cmp, LLMK_E_INVALID_ARG, "no request: add a case (or load a JSONL file) first");
 	for (k = 0; k < cmp->ncases; k++)
 		if (cmp->cases[k].scorer == LLMK_SCORE_SIMILARITY && !cmp->embedder)
-			return cmp_err(cmp, LLMK_E_CONFIG, "case %zu is scored by similarity: set an embedding client", k);
+			return llmk__cmp_err(cmp, LLMK_E_CONFIG, "case %zu is scored by similarity: set an embedding client", k);
 	free_results(cmp);
 	n = cmp->nmodels * cmp->ncases * (size_t)cmp->repeat;
 	cmp->results = llmk__calloc(n, sizeof(*cmp->results));
 	if (!cmp->results)
-		return cmp_err(cmp, LLMK_E_NOMEM, "out of memory");
+		return llmk__cmp_err(cmp, LLMK_E_NOMEM, "out of memory");
 	cmp->nresults = n;
 	st = llmk_multi_new(&m);
 	if (st == LLMK_OK)
 		st = llmk_multi_set_limit(m, (int32_t)cmp->max_in_flight);
 	if (st != LLMK_OK) {
 		llmk_multi_free(m);
-		return cmp_err(cmp, st, "%s", llmk_strerror(st));
+		return llmk__cmp_err(cmp, st, "%s", llmk_strerror(st));
 	}
 	cmp->on_result = on_result;
 	cmp->user = user;
@@ -684,148 +404,10 @@ llmk_status llmk_compare_run(llmk_compare *cmp, llmk_compare_fn on_result, void 
 		size_t done = 0, r;
 		for (r = 0; r < cmp->nresults; r++)
 			done += cmp->results[r].resp && cmp->results[r].resp->status != LLMK_E_CANCELLED;
-		return cmp_err(cmp, st, "cancelled: %zu of %zu runs had finished", done, cmp->nresults);
+		return llmk__cmp_err(cmp, st, "cancelled: %zu of %zu runs had finished", done, cmp->nresults);
 	}
 	if (st != LLMK_OK)
-		return cmp_err(cmp, st, "%s", llmk_strerror(st));
+		return llmk__cmp_err(cmp, st, "%s", llmk_strerror(st));
 	return LLMK_OK;
 }
 
-size_t llmk_compare_model_count(const llmk_compare *cmp)
-{
-	return cmp ? cmp->nmodels : 0;
-}
-
-const char *llmk_compare_model(const llmk_compare *cmp, size_t model)
-{
-	return cmp && model < cmp->nmodels ? cmp->models[model].label : NULL;
-}
-
-size_t llmk_compare_case_count(const llmk_compare *cmp)
-{
-	return cmp ? cmp->ncases : 0;
-}
-
-const llmk_response *llmk_compare_response(const llmk_compare *cmp, size_t model, size_t kase, size_t run)
-{
-	if (!cmp || !cmp->results || model >= cmp->nmodels || kase >= cmp->ncases || run >= (size_t)cmp->repeat)
-		return NULL;
-	return slot(cmp, model, kase, run)->resp;
-}
-
-double llmk_compare_score(const llmk_compare *cmp, size_t model, size_t kase, size_t run)
-{
-	if (!cmp || !cmp->results || model >= cmp->nmodels || kase >= cmp->ncases || run >= (size_t)cmp->repeat)
-		return -1;
-	return slot(cmp, model, kase, run)->done ? slot(cmp, model, kase, run)->score : -1;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, size_t n)
-{
-	if (!n)
-		return -1;
-	qsort(v, n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-double llmk_compare_metric(const llmk_compare *cmp, size_t model, int32_t metric)
-{
-	size_t k, run, n = 0, runs = 0, ok = 0, scored = 0;
-	double *v, out = -1, sum = 0, x, ttft, total, score_sum = 0, cost;
-	int64_t tokens, out_tokens;
-	int cost_unknown = 0;
-	const result *res;
-	const llmk_response *r;
-
-	if (!cmp || !cmp->results || model >= cmp->nmodels)
-		return -1;
-	v = llmk__malloc((cmp->ncases * (size_t)cmp->repeat + 1) * sizeof(*v));
-	if (!v)
-		return -1;
-	for (k = 0; k < cmp->ncases; k++)
-		for (run = 0; run < (size_t)cmp->repeat; run++) {
-			res = slot(cmp, model, k, run);
-			if (!res->done)
-				continue;
-			runs++;
-			if (res->score >= 0) {
-				scored++;
-				score_sum += res->score;
-			}
-			r = res->resp;
-			if (!r || r->status != LLMK_OK)
-				continue;
-			ok++;
-			total = r->timing[LLMK_TIMING_TOTAL_MS];
-			ttft = r->timing[LLMK_TIMING_FIRST_TOKEN_MS];
-			switch (metric) {
-			case LLMK_METRIC_LATENCY_MS:
-				v[n++] = total;
-				break;
-			case LLMK_METRIC_TTFT_MS:
-				if (ttft >= 0)
-					v[n++] = ttft;
-				break;
-			case LLMK_METRIC_TOKENS_PER_S:
-				out_tokens = r->usage[LLMK_USAGE_OUTPUT];
-				/* generation time: after the first token when it is known */
-				x = ttft >= 0 && total > ttft ? total - ttft : total;
-				if (out_tokens >= 0 && x > 0)
-					v[n++] = (double)out_tokens / (x / 1000.0);
-				break;
-			case LLMK_METRIC_INPUT_TOKENS:
-			case LLMK_METRIC_OUTPUT_TOKENS:
-			case LLMK_METRIC_CACHED_TOKENS:
-				tokens = r->usage[metric == LLMK_METRIC_INPUT_TOKENS    ? LLMK_USAGE_INPUT
-				                  : metric == LLMK_METRIC_OUTPUT_TOKENS ? LLMK_USAGE_OUTPUT
-				                                                        : LLMK_USAGE_CACHED_INPUT];
-				if (tokens >= 0) {
-					sum += (double)tokens;
-					n++;
-				}
-				break;
-			case LLMK_METRIC_COST_USD:
-				if (llmk_response_cost(r, &cost) == LLMK_OK)
-					sum += cost;
-				else
-					cost_unknown = 1;
-				break;
-			default:
-				break;
-			}
-		}
-	switch (metric) {
-	case LLMK_METRIC_RUNS:
-		out = (double)runs;
-		break;
-	case LLMK_METRIC_OK:
-		out = (double)ok;
-		break;
-	case LLMK_METRIC_LATENCY_MS:
-	case LLMK_METRIC_TTFT_MS:
-	case LLMK_METRIC_TOKENS_PER_S:
-		out = median(v, n);
-		break;
-	case LLMK_METRIC_INPUT_TOKENS:
-	case LLMK_METRIC_OUTPUT_TOKENS:
-	case LLMK_METRIC_CACHED_TOKENS:
-		out = n ? sum : (ok ? -1 : 0);
-		break;
-	case LLMK_METRIC_COST_USD:
-		out = cost_unknown ? -1 : sum;
-		break;
-	case LLMK_METRIC_SCORE:
-		out = scored ? score_sum / (double)scored : -1;
-		break;
-	default:
-		out = -1;
-	}
-	llmk__free(v);
-	return out;
-}

@@ -1,0 +1,81 @@
+/* The comparison's state, shared by its files: compare.c (models, cases,
+ * the run), compare_data.c (JSONL datasets), compare_score.c (scorers),
+ * compare_figures.c (what the stored answers add up to). */
+#ifndef LLMK_FEATURES_COMPARE_H
+#define LLMK_FEATURES_COMPARE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "llmkit.h"
+#include "bounds.h"
+
+#define MAX_CASES 100000
+#define MAX_LINE (1u << 20)
+
+typedef struct model_entry {
+	llmk_client *c;
+	int owned;
+	char *label;
+} model_entry;
+
+typedef struct case_entry {
+	const llmk_request *req;
+	llmk_request *owned; /* from a JSONL file */
+	char *expected;
+	int32_t scorer;
+} case_entry;
+
+typedef struct result {
+	llmk_response *resp;
+	double score; /* -1: not scored */
+	int done;
+} result;
+
+/* One request in flight: where its answer goes. */
+typedef struct pending {
+	llmk_compare *cmp;
+	size_t model, kase, run;
+	llmk_request *embed; /* similarity scoring: the embedding request */
+} pending;
+
+struct llmk_compare {
+	model_entry *models;
+	size_t nmodels, modelcap;
+	case_entry *cases;
+	size_t ncases, casecap;
+	int64_t repeat, stream, max_in_flight;
+	llmk_client *embedder;
+	result *results; /* [model][case][run] */
+	size_t nresults;
+	llmk_compare_fn on_result;
+	void *user;
+	int running;
+	int stopping; /* cancelled: what is still in flight is being ended */
+	llmk_cancel *cancel;
+	llmk_multi *running_multi;
+	char errmsg[LLMK_ERRMSG_MAX];
+};
+
+/* Formats cmp->errmsg and returns st. */
+llmk_status llmk__cmp_err(llmk_compare *cmp, llmk_status st, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 3, 4)))
+#endif
+	;
+/* Adds a case (owned: a request the comparison frees). */
+llmk_status llmk__cmp_push_case(llmk_compare *cmp, const llmk_request *req, llmk_request *owned, const char *expected,
+                                int32_t scorer);
+/* Checks that a scorer can be used with this expected answer (a regex
+ * compiles, similarity has an embedder). */
+llmk_status llmk__cmp_check_scorer(llmk_compare *cmp, const char *expected, int32_t scorer);
+/* The score of answer against expected by a text scorer (LLMK_SCORE_*
+ * but similarity): 0..1, or -1 when the scorer does not apply. */
+double llmk__cmp_score_text(int32_t scorer, const char *answer, const char *expected);
+
+static inline result *llmk__cmp_slot(const llmk_compare *cmp, size_t model, size_t kase, size_t run)
+{
+	return &cmp->results[(model * cmp->ncases + kase) * (size_t)cmp->repeat + run];
+}
+
+#endif
