@@ -251,13 +251,14 @@ const (
 	LogLevelDebug LogLevel = 4 // LLMK_LOG_DEBUG
 )
 
-// Poll: Readiness bits of llmk_multi_fds().
+// Poll: Readiness bits of llmk_multi_fds() and of a transport's multi_fds() / multi_step().
 type Poll int32
 
 // Values of enum llmk_poll.
 const (
-	PollIn  Poll = 1 // LLMK_POLL_IN
-	PollOut Poll = 2 // LLMK_POLL_OUT
+	PollIn  Poll = 1 // LLMK_POLL_IN: readable (or the peer closed)
+	PollOut Poll = 2 // LLMK_POLL_OUT: writable
+	PollErr Poll = 4 // LLMK_POLL_ERR: error or hang-up; only in what multi_step() is given
 )
 
 // Route: Router strategies (LLMK_ROUTER_STRATEGY).
@@ -1139,9 +1140,9 @@ func llmk_multi_run(multi *C.llmk_multi) int32 {
 	return int32(C.llmk_multi_run(multi))
 }
 
-// Moves every request on as far as possible without blocking (a request on a program's own
-// transport is the exception: it is performed whole). *running (may be NULL) is set to the number
-// of requests not finished.
+// Moves every request on as far as possible without blocking (a request on a transport without the
+// non-blocking callbacks is the exception: one such request is performed whole per call). *running
+// (may be NULL) is set to the number of requests not finished.
 func llmk_multi_perform(multi *C.llmk_multi, running *C.int32_t) int32 {
 	return int32(C.llmk_multi_perform(multi, running))
 }
@@ -1497,10 +1498,12 @@ func llmk_transport_init(transport *C.llmk_transport) {
 	C.llmk_transport_init(transport)
 }
 
-// Installs a transport on a client (the table is copied; `user` is passed to its callbacks). NULL
-// transport restores the built-in one. Returns LLMK_E_INVALID_ARG for a NULL client, a table
-// without `send` or with a struct_size too small; LLMK_E_UNSUPPORTED for NULL when the library was
-// built without libcurl. Not thread-safe.
+// Installs a transport on a client (the table is copied, as far as its struct_size reaches; `user`
+// is passed to its callbacks). NULL transport restores the built-in one. Returns
+// LLMK_E_INVALID_ARG for a NULL client, a table without `send`, with a struct_size too small, or
+// with some but not all of the non-blocking callbacks (the client's error message names the
+// missing one); LLMK_E_UNSUPPORTED for NULL when the library was built without libcurl. Not
+// thread-safe; not while the client has requests in flight.
 func llmk_client_set_transport(client *C.llmk_client, transport *C.llmk_transport, user unsafe.Pointer) int32 {
 	return int32(C.llmk_client_set_transport(client, transport, user))
 }
@@ -1569,4 +1572,15 @@ func llmk_exchange_set_error(exchange *C.llmk_exchange, message *C.char) {
 // least every 50 ms and return LLMK_E_CANCELLED.
 func llmk_exchange_cancelled(exchange *C.llmk_exchange) int32 {
 	return int32(C.llmk_exchange_cancelled(exchange))
+}
+
+// Reports the end of a non-blocking transfer (one taken by a transport's multi_add()): `status` as
+// `send` would return it (LLMK_OK once the whole response was reported, else LLMK_E_TRANSPORT,
+// LLMK_E_TIMEOUT, LLMK_E_CANCELLED, ... with llmk_exchange_set_error() first). Called by the
+// driver on the thread driving the multi, normally from its multi_step(); the library acts on it
+// when that returns. The exchange must not be touched afterwards. Returns LLMK_E_INVALID_ARG when
+// the exchange is not a transfer in progress in a driver (never added, added by a `send`, already
+// ended, or from inside multi_add()).
+func llmk_exchange_done(exchange *C.llmk_exchange, status int32) int32 {
+	return int32(C.llmk_exchange_done(exchange, C.int32_t(status)))
 }
