@@ -67,6 +67,7 @@ enum llmk_feature {
 	LLMK_FEATURE_CURL = 1 << 0,        /**< built-in libcurl transport (no llmk_client_set_transport() needed) */
 	LLMK_FEATURE_HTTPS = 1 << 1,       /**< the built-in transport speaks TLS (https:// URLs) */
 	LLMK_FEATURE_CASSETTE = 1 << 2,    /**< llmk_client_record() / llmk_client_replay() */
+	LLMK_FEATURE_POSIX = 1 << 3,       /**< built-in POSIX-socket transport, plain http:// (llmk_transport_posix()) */
 	LLMK_FEATURE_OPENAI = 1 << 8,      /**< OpenAI wire format: openai, azure and the compatible presets */
 	LLMK_FEATURE_ANTHROPIC = 1 << 9,   /**< Anthropic Messages API */
 	LLMK_FEATURE_GEMINI = 1 << 10,     /**< Gemini (Generative Language API) */
@@ -792,8 +793,8 @@ LLMK_API llmk_status llmk_client_replay(llmk_client *client, const char *path);
  *
  * A multi handle keeps many requests in flight on the thread that drives
  * it. A transport with the non-blocking callbacks (llmk_transport
- * multi_open ... multi_close: the built-in curl transport, or a program's
- * own) carries all of its requests at once; with the built-in
+ * multi_open ... multi_close: the built-in curl and POSIX transports, or a
+ * program's own) carries all of its requests at once; with the built-in
  * curl transport they share one connection cache. A transport with `send`
  * only (and a client that records or replays) runs its requests one after
  * another, one per llmk_multi_perform(). Requests of clients with different
@@ -1264,7 +1265,8 @@ LLMK_API const char *llmk_model_table_date(void);
  * came back through llmk_exchange_set_status(), llmk_exchange_add_header()
  * and llmk_exchange_write() as bytes arrive. The built-in transport is
  * libcurl; programs with their own HTTP stack install theirs with
- * llmk_client_set_transport().
+ * llmk_client_set_transport(). The POSIX-socket transport
+ * (llmk_transport_posix()) is built in too, for builds without libcurl.
  *
  * Many at once. `send` blocks, so llmk_multi runs a transport that has only
  * `send` one request at a time. A transport that also fills the optional
@@ -1374,6 +1376,24 @@ LLMK_API void llmk_transport_init(llmk_transport *transport);
  *  libcurl. Not thread-safe; not while the client has requests in flight. */
 LLMK_API llmk_status llmk_client_set_transport(llmk_client *client, const llmk_transport *transport,
                                                void *user);
+
+/** Fills `transport` with the built-in POSIX-socket transport: HTTP/1.1 over
+ *  plain TCP (http:// URLs only: a local server or a TLS-terminating
+ *  proxy; https:// fails with LLMK_E_UNSUPPORTED), one connection per
+ *  exchange (Connection: close), with the non-blocking callbacks, so many
+ *  requests share one llmk_multi on one thread. Applies the client's total,
+ *  connect and idle timeouts and bounds what it accepts (status and header
+ *  lines 8 KiB, header block 64 KiB, 8 interim 1xx answers; chunked,
+ *  Content-Length and close-delimited bodies). Host names are resolved
+ *  with getaddrinfo(), which blocks: use numeric addresses where that
+ *  matters. It keeps no state: install it with `user` NULL, on any number
+ *  of clients and threads.
+ *  Initialise the table first (llmk_transport_init() / LLMK_TRANSPORT_INIT):
+ *  only the fields its struct_size covers are written. Returns
+ *  LLMK_E_INVALID_ARG for NULL or a struct_size too small to hold `send`,
+ *  LLMK_E_UNSUPPORTED when this build has no POSIX sockets
+ *  (LLMK_FEATURE_POSIX clear). Thread-safe. */
+LLMK_API llmk_status llmk_transport_posix(llmk_transport *transport);
 
 /** Request method, e.g. "POST". */
 LLMK_API const char *llmk_exchange_method(const llmk_exchange *exchange);

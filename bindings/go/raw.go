@@ -31,6 +31,7 @@ const (
 	FeatureCurl        Feature = 1     // LLMK_FEATURE_CURL: built-in libcurl transport (no llmk_client_set_transport() needed)
 	FeatureHttps       Feature = 2     // LLMK_FEATURE_HTTPS: the built-in transport speaks TLS (https:// URLs)
 	FeatureCassette    Feature = 4     // LLMK_FEATURE_CASSETTE: llmk_client_record() / llmk_client_replay()
+	FeaturePosix       Feature = 8     // LLMK_FEATURE_POSIX: built-in POSIX-socket transport, plain http:// (llmk_transport_posix())
 	FeatureOpenai      Feature = 256   // LLMK_FEATURE_OPENAI: OpenAI wire format: openai, azure and the compatible presets
 	FeatureAnthropic   Feature = 512   // LLMK_FEATURE_ANTHROPIC: Anthropic Messages API
 	FeatureGemini      Feature = 1024  // LLMK_FEATURE_GEMINI: Gemini (Generative Language API)
@@ -1506,6 +1507,21 @@ func llmk_transport_init(transport *C.llmk_transport) {
 // thread-safe; not while the client has requests in flight.
 func llmk_client_set_transport(client *C.llmk_client, transport *C.llmk_transport, user unsafe.Pointer) int32 {
 	return int32(C.llmk_client_set_transport(client, transport, user))
+}
+
+// Fills `transport` with the built-in POSIX-socket transport: HTTP/1.1 over plain TCP (http://
+// URLs only: a local server or a TLS-terminating proxy; https:// fails with LLMK_E_UNSUPPORTED),
+// one connection per exchange (Connection: close), with the non-blocking callbacks, so many
+// requests share one llmk_multi on one thread. Applies the client's total, connect and idle
+// timeouts and bounds what it accepts (status and header lines 8 KiB, header block 64 KiB, 8
+// interim 1xx answers; chunked, Content-Length and close-delimited bodies). Host names are
+// resolved with getaddrinfo(), which blocks: use numeric addresses where that matters. It keeps no
+// state: install it with `user` NULL, on any number of clients and threads. Initialise the table
+// first (llmk_transport_init() / LLMK_TRANSPORT_INIT): only the fields its struct_size covers are
+// written. Returns LLMK_E_INVALID_ARG for NULL or a struct_size too small to hold `send`,
+// LLMK_E_UNSUPPORTED when this build has no POSIX sockets (LLMK_FEATURE_POSIX clear). Thread-safe.
+func llmk_transport_posix(transport *C.llmk_transport) int32 {
+	return int32(C.llmk_transport_posix(transport))
 }
 
 // Request method, e.g. "POST".

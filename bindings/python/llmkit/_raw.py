@@ -27,6 +27,7 @@ LLMK_VERSION_STRING = "0.1.0"
 LLMK_FEATURE_CURL = 1  # built-in libcurl transport (no llmk_client_set_transport() needed)
 LLMK_FEATURE_HTTPS = 2  # the built-in transport speaks TLS (https:// URLs)
 LLMK_FEATURE_CASSETTE = 4  # llmk_client_record() / llmk_client_replay()
+LLMK_FEATURE_POSIX = 8  # built-in POSIX-socket transport, plain http:// (llmk_transport_posix())
 LLMK_FEATURE_OPENAI = 256  # OpenAI wire format: openai, azure and the compatible presets
 LLMK_FEATURE_ANTHROPIC = 512  # Anthropic Messages API
 LLMK_FEATURE_GEMINI = 1024  # Gemini (Generative Language API)
@@ -42,6 +43,7 @@ class Feature(enum.IntEnum):
     CURL = 1
     HTTPS = 2
     CASSETTE = 4
+    POSIX = 8
     OPENAI = 256
     ANTHROPIC = 512
     GEMINI = 1024
@@ -1358,6 +1360,19 @@ llmk_transport_init = bind(_lib, _missing, "llmk_transport_init", None, [POINTER
 # thread-safe; not while the client has requests in flight.
 llmk_client_set_transport = bind(_lib, _missing, "llmk_client_set_transport", c_int32, [POINTER(llmk_client), POINTER(llmk_transport), c_void_p])
 
+# Fills `transport` with the built-in POSIX-socket transport: HTTP/1.1 over plain TCP (http://
+# URLs only: a local server or a TLS-terminating proxy; https:// fails with LLMK_E_UNSUPPORTED),
+# one connection per exchange (Connection: close), with the non-blocking callbacks, so many
+# requests share one llmk_multi on one thread. Applies the client's total, connect and idle
+# timeouts and bounds what it accepts (status and header lines 8 KiB, header block 64 KiB, 8
+# interim 1xx answers; chunked, Content-Length and close-delimited bodies). Host names are
+# resolved with getaddrinfo(), which blocks: use numeric addresses where that matters. It keeps no
+# state: install it with `user` NULL, on any number of clients and threads. Initialise the table
+# first (llmk_transport_init() / LLMK_TRANSPORT_INIT): only the fields its struct_size covers are
+# written. Returns LLMK_E_INVALID_ARG for NULL or a struct_size too small to hold `send`,
+# LLMK_E_UNSUPPORTED when this build has no POSIX sockets (LLMK_FEATURE_POSIX clear). Thread-safe.
+llmk_transport_posix = bind(_lib, _missing, "llmk_transport_posix", c_int32, [POINTER(llmk_transport)])
+
 # Request method, e.g. "POST".
 llmk_exchange_method = bind(_lib, _missing, "llmk_exchange_method", c_char_p, [POINTER(llmk_exchange)])
 
@@ -1592,6 +1607,7 @@ FUNCTIONS = (
     "llmk_model_table_date",
     "llmk_transport_init",
     "llmk_client_set_transport",
+    "llmk_transport_posix",
     "llmk_exchange_method",
     "llmk_exchange_url",
     "llmk_exchange_header_count",
