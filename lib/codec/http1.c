@@ -293,26 +293,28 @@ static int on_line(llmk_http1 *d)
 }
 
 /* Collects bytes of a line; consumes through its LF and handles it when
- * complete. Returns the bytes consumed, or -1 on an error (d->err). */
+ * complete. Returns the bytes consumed, or -1 on an error (d->err). When a
+ * line would pass both limits, the one passed at the earlier byte is
+ * reported, so the verdict does not depend on how the input was split. */
 static long take_line(llmk_http1 *d, const uint8_t *p, size_t n)
 {
 	const uint8_t *nl = memchr(p, '\n', n);
-	size_t k = nl ? (size_t)(nl - p) : n;
-	int head = d->state != H_CHUNK_SIZE && d->state != H_CHUNK_END;
+	size_t k = nl ? (size_t)(nl - p) : n, counted = k + (nl ? 1 : 0);
+	size_t line_room = d->max_line - d->line.len;
+	int head = d->state != H_CHUNK_SIZE && d->state != H_CHUNK_END; /* trailers included */
+	size_t head_room = head ? d->max_head - d->head_bytes : (size_t)-1;
+	int over_line = k > line_room, over_head = head && counted > head_room;
 
-	if (k > d->max_line - d->line.len)
+	/* Over the line limit at byte line_room of this piece, over the head
+	 * limit at byte head_room (the LF counts for the head). */
+	if (over_line && (!over_head || line_room <= head_room))
 		return fail_limit(d, head ? "a line of the response head" : "a chunk-size line of the response",
 		                  d->max_line),
 		       -1;
-	if (head) { /* trailers included */
-		if (nl)
-			k++; /* the LF counts */
-		if (k > d->max_head - d->head_bytes)
-			return fail_limit(d, "the response head", d->max_head), -1;
-		d->head_bytes += k;
-		if (nl)
-			k--;
-	}
+	if (over_head)
+		return fail_limit(d, "the response head", d->max_head), -1;
+	if (head)
+		d->head_bytes += counted;
 	if (k && llmk_buf_append(&d->line, p, k))
 		return fail(d, LLMK_HTTP1_E_NOMEM, "out of memory reading the response head"), -1;
 	if (!nl)
