@@ -5,7 +5,15 @@
  * hand it a transport: one callback that moves an HTTP exchange. This file
  * is such a transport over plain POSIX sockets, for http:// URLs (a local
  * Ollama, llama.cpp or vLLM server, or a TLS-terminating proxy), followed
- * by a small program using it:
+ * by a small program using it. It is the "write your own" illustration: on
+ * a POSIX system the library has this transport built in, better
+ * (llmk_transport_posix(): the same HTTP/1.1 over sockets, plus the
+ * non-blocking callbacks that let many requests share one llmk_multi on
+ * one thread; lib/transport/posix.c). A transport of your own joins a
+ * multi the same way by filling multi_open ... multi_close (llmkit.h,
+ * "Transports"; tests/api/test_nbtransport.c has a small one); this one
+ * has `send` only, so a multi runs its requests one at a time.
+ *
  *
  *   build/examples/custom_transport http://127.0.0.1:11434 ollama/llama3.2 "Why is the sky blue?"
  *

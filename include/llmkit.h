@@ -67,6 +67,7 @@ enum llmk_feature {
 	LLMK_FEATURE_CURL = 1 << 0,        /**< built-in libcurl transport (no llmk_client_set_transport() needed) */
 	LLMK_FEATURE_HTTPS = 1 << 1,       /**< the built-in transport speaks TLS (https:// URLs) */
 	LLMK_FEATURE_CASSETTE = 1 << 2,    /**< llmk_client_record() / llmk_client_replay() */
+	LLMK_FEATURE_POSIX = 1 << 3,       /**< built-in POSIX-socket transport, plain http:// (llmk_transport_posix()) */
 	LLMK_FEATURE_OPENAI = 1 << 8,      /**< OpenAI wire format: openai, azure and the compatible presets */
 	LLMK_FEATURE_ANTHROPIC = 1 << 9,   /**< Anthropic Messages API */
 	LLMK_FEATURE_GEMINI = 1 << 10,     /**< Gemini (Generative Language API) */
@@ -794,10 +795,14 @@ LLMK_API llmk_status llmk_client_replay(llmk_client *client, const char *path);
  * Many requests at once, on one thread
  *
  * A multi handle keeps many requests in flight on the thread that drives
- * it: with the built-in transport they share one connection cache and are
- * transferred together (curl's multi interface); with a program's own
- * transport, or while recording/replaying, they run one after another.
- * Retries, timeouts, limits and cancel flags behave as in llmk_send().
+ * it. A transport with the non-blocking callbacks (llmk_transport
+ * multi_open ... multi_close: the built-in curl and POSIX transports, or a
+ * program's own) carries all of its requests at once; with the built-in
+ * curl transport they share one connection cache. A transport with `send`
+ * only (and a client that records or replays) runs its requests one after
+ * another, one per llmk_multi_perform(). Requests of clients with different
+ * transports mix freely in one multi. Retries, timeouts, limits and cancel
+ * flags behave as in llmk_send().
  *
  * Drive it with llmk_multi_run(), or from a program's own event loop: wait
  * until one of llmk_multi_fds() is ready or llmk_multi_timeout_ms() passed,
@@ -814,8 +819,13 @@ typedef struct llmk_multi llmk_multi;
  *  not even a response could be allocated. May call llmk_multi_add(). */
 typedef void (*llmk_done_fn)(llmk_response *response, void *user);
 
-/** Readiness bits of llmk_multi_fds(). */
-enum llmk_poll { LLMK_POLL_IN = 1, LLMK_POLL_OUT = 2 };
+/** Readiness bits of llmk_multi_fds() and of a transport's multi_fds() /
+ *  multi_step(). */
+enum llmk_poll {
+	LLMK_POLL_IN = 1,  /**< readable (or the peer closed) */
+	LLMK_POLL_OUT = 2, /**< writable */
+	LLMK_POLL_ERR = 4  /**< error or hang-up; only in what multi_step() is given */
+};
 
 /** Creates an empty multi handle (at most 64 requests in flight). */
 LLMK_API llmk_status llmk_multi_new(llmk_multi **out);
@@ -841,7 +851,8 @@ LLMK_API llmk_status llmk_multi_add(llmk_multi *multi, llmk_client *client, cons
 LLMK_API llmk_status llmk_multi_run(llmk_multi *multi);
 
 /** Moves every request on as far as possible without blocking (a request
- *  on a program's own transport is the exception: it is performed whole).
+ *  on a transport without the non-blocking callbacks is the exception: one
+ *  such request is performed whole per call).
  *  *running (may be NULL) is set to the number of requests not finished. */
 LLMK_API llmk_status llmk_multi_perform(llmk_multi *multi, int32_t *running);
 
@@ -1257,11 +1268,39 @@ LLMK_API const char *llmk_model_table_date(void);
  * came back through llmk_exchange_set_status(), llmk_exchange_add_header()
  * and llmk_exchange_write() as bytes arrive. The built-in transport is
  * libcurl; programs with their own HTTP stack install theirs with
- * llmk_client_set_transport().
+ * llmk_client_set_transport(). The POSIX-socket transport
+ * (llmk_transport_posix()) is built in too, for builds without libcurl.
+ *
+ * Many at once. `send` blocks, so llmk_multi runs a transport that has only
+ * `send` one request at a time. A transport that also fills the optional
+ * non-blocking callbacks (multi_open ... multi_close, all or none) carries
+ * every request of a multi at once, on the thread that drives the multi,
+ * as curl's multi_socket interface does:
+ *
+ *   - per llmk_multi, the library opens one *driver* for each distinct
+ *     multi_open function among its clients' transports, when the first
+ *     transfer needs it, and closes it when the multi is freed;
+ *   - multi_add() hands the driver an exchange, which it starts and moves
+ *     on in later multi_step() calls, never blocking (non-blocking sockets);
+ *   - the library polls the descriptors multi_fds() names (or the program's
+ *     event loop does, through llmk_multi_fds()) and calls multi_step() with
+ *     the ones found ready, at the latest after multi_timeout_ms();
+ *   - the driver reports the end of each transfer with
+ *     llmk_exchange_done(exchange, status), `status` as `send` returns it;
+ *   - multi_remove() takes back a transfer the library no longer wants (its
+ *     cancel flag went up); multi_close() drops whatever is left.
+ *
+ * Every callback of a driver is called on the thread driving the multi,
+ * never from two threads at once for one driver, and never re-entered: the
+ * library acts on llmk_exchange_done() after multi_step() returns, so
+ * multi_add() is never called from inside the driver's own callbacks.
+ * Timeouts (llmk_exchange_timeout_ms()) are the driver's to apply, as for
+ * `send`; the request's cancel flag is watched by the library.
  * ---------------------------------------------------------------------- */
 
 /** Transport callback table. Grows only at the end; struct_size tells the
- *  library which fields the caller's version has. */
+ *  library which fields the caller's version has (a table from before the
+ *  non-blocking callbacks existed simply has none). */
 typedef struct llmk_transport {
 	uint32_t struct_size; /**< sizeof(llmk_transport) as the caller compiled it: set by llmk_transport_init() / LLMK_TRANSPORT_INIT */
 	/** Performs the exchange, blocking until the response is complete or
@@ -1269,25 +1308,95 @@ typedef struct llmk_transport {
 	 *  several threads at once for one client. Returns LLMK_OK when an HTTP
 	 *  response was received completely (whatever its status), or
 	 *  LLMK_E_TRANSPORT / LLMK_E_TIMEOUT / LLMK_E_CANCELLED (when
-	 *  llmk_exchange_write() returned non-zero). */
+	 *  llmk_exchange_write() returned non-zero). Required, also in a
+	 *  transport with the non-blocking callbacks (llmk_send() uses it). */
 	int32_t (*send)(llmk_exchange *exchange, void *user);
 	/** Called once when the client is freed (may be NULL). */
 	void (*close)(void *user);
+
+	/* ---- optional: non-blocking transfers in an llmk_multi (all or none) ---- */
+
+	/** Opens a driver for one llmk_multi: called the first time a request
+	 *  of a client with this transport needs a transfer in that multi.
+	 *  Clients whose tables have the same multi_open share the driver
+	 *  (each transfer brings its own client's `user` to multi_add), so
+	 *  `user` here is only the first such client's and must not be kept.
+	 *  Returns the driver state, passed to every other multi_* callback,
+	 *  or NULL when out of memory (the request then fails with
+	 *  LLMK_E_NOMEM). */
+	void *(*multi_open)(void *user);
+	/** Starts transferring `exchange` without blocking. `user` is the
+	 *  exchange's client's transport user. Returns LLMK_OK when the driver
+	 *  took the transfer (it then ends with exactly one
+	 *  llmk_exchange_done() or a multi_remove()), or the status the
+	 *  transfer fails with right away, as `send` would return it (with
+	 *  llmk_exchange_set_error()); llmk_exchange_done() may not be called
+	 *  from here. The exchange stays valid until then. */
+	int32_t (*multi_add)(llmk_exchange *exchange, void *user, void *driver);
+	/** Moves every transfer on as far as it can without blocking, reporting
+	 *  the ones that end with llmk_exchange_done(). fds[0..n) are the
+	 *  driver's descriptors that a poll just found ready, with their
+	 *  LLMK_POLL_* bits in revents[] (n may be 0: called also when no
+	 *  descriptor is ready, for timers, new transfers and timeouts). A
+	 *  descriptor not listed may be ready too (e.g. one opened since it was
+	 *  polled): trying it costs only an EAGAIN. Returns LLMK_OK; any other
+	 *  status means the driver itself failed: every transfer it still holds
+	 *  is taken back (multi_remove()) and fails with that status. */
+	int32_t (*multi_step)(const int32_t *fds, const int32_t *revents, size_t n, void *driver);
+	/** The descriptors to watch before the next multi_step(): up to `cap`
+	 *  of them are written to fds[] with their LLMK_POLL_IN / LLMK_POLL_OUT
+	 *  bits in events[] (either may be NULL when cap is 0). Returns how
+	 *  many there are (it may exceed cap: the library asks again with more
+	 *  room). 0 for a driver whose progress does not show on descriptors
+	 *  (it then relies on multi_timeout_ms()). */
+	size_t (*multi_fds)(int32_t *fds, int32_t *events, size_t cap, void *driver);
+	/** Longest wait, in ms, before multi_step() must be called even if no
+	 *  descriptor is ready (0: now; -1: only when a descriptor is ready). */
+	int64_t (*multi_timeout_ms)(void *driver);
+	/** Stops a transfer taken by multi_add() that has not ended: the driver
+	 *  forgets the exchange, releases what it held for it and does not call
+	 *  llmk_exchange_done() for it. */
+	void (*multi_remove)(llmk_exchange *exchange, void *driver);
+	/** Closes the driver when its multi is freed: transfers still in it are
+	 *  dropped without llmk_exchange_done() (the library already answered
+	 *  their requests). */
+	void (*multi_close)(void *driver);
 } llmk_transport;
 
 /** Static initialiser of an llmk_transport (struct_size set, no callbacks). */
-#define LLMK_TRANSPORT_INIT {sizeof(llmk_transport), 0, 0}
+#define LLMK_TRANSPORT_INIT {sizeof(llmk_transport), 0, 0, 0, 0, 0, 0, 0, 0, 0}
 
 /** Initialises a transport table: zeroes it and sets struct_size. */
 LLMK_API void llmk_transport_init(llmk_transport *transport);
 
-/** Installs a transport on a client (the table is copied; `user` is passed
- *  to its callbacks). NULL transport restores the built-in one.
- *  Returns LLMK_E_INVALID_ARG for a NULL client, a table without `send` or
- *  with a struct_size too small; LLMK_E_UNSUPPORTED for NULL when the
- *  library was built without libcurl. Not thread-safe. */
+/** Installs a transport on a client (the table is copied, as far as its
+ *  struct_size reaches; `user` is passed to its callbacks). NULL transport
+ *  restores the built-in one.
+ *  Returns LLMK_E_INVALID_ARG for a NULL client, a table without `send`,
+ *  with a struct_size too small, or with some but not all of the
+ *  non-blocking callbacks (the client's error message names the missing
+ *  one); LLMK_E_UNSUPPORTED for NULL when the library was built without
+ *  libcurl. Not thread-safe; not while the client has requests in flight. */
 LLMK_API llmk_status llmk_client_set_transport(llmk_client *client, const llmk_transport *transport,
                                                void *user);
+
+/** Fills `transport` with the built-in POSIX-socket transport: HTTP/1.1 over
+ *  plain TCP (http:// URLs only: a local server or a TLS-terminating
+ *  proxy; https:// fails with LLMK_E_UNSUPPORTED), one connection per
+ *  exchange (Connection: close), with the non-blocking callbacks, so many
+ *  requests share one llmk_multi on one thread. Applies the client's total,
+ *  connect and idle timeouts and bounds what it accepts (status and header
+ *  lines 8 KiB, header block 64 KiB, 8 interim 1xx answers; chunked,
+ *  Content-Length and close-delimited bodies). Host names are resolved
+ *  with getaddrinfo(), which blocks: use numeric addresses where that
+ *  matters. It keeps no state: install it with `user` NULL, on any number
+ *  of clients and threads.
+ *  Initialise the table first (llmk_transport_init() / LLMK_TRANSPORT_INIT):
+ *  only the fields its struct_size covers are written. Returns
+ *  LLMK_E_INVALID_ARG for NULL or a struct_size too small to hold `send`,
+ *  LLMK_E_UNSUPPORTED when this build has no POSIX sockets
+ *  (LLMK_FEATURE_POSIX clear). Thread-safe. */
+LLMK_API llmk_status llmk_transport_posix(llmk_transport *transport);
 
 /** Request method, e.g. "POST". */
 LLMK_API const char *llmk_exchange_method(const llmk_exchange *exchange);
@@ -1330,6 +1439,17 @@ LLMK_API void llmk_exchange_set_error(llmk_exchange *exchange, const char *messa
  *  blocks should poll this at least every 50 ms and return
  *  LLMK_E_CANCELLED. */
 LLMK_API int32_t llmk_exchange_cancelled(const llmk_exchange *exchange);
+
+/** Reports the end of a non-blocking transfer (one taken by a transport's
+ *  multi_add()): `status` as `send` would return it (LLMK_OK once the whole
+ *  response was reported, else LLMK_E_TRANSPORT, LLMK_E_TIMEOUT,
+ *  LLMK_E_CANCELLED, ... with llmk_exchange_set_error() first). Called by
+ *  the driver on the thread driving the multi, normally from its
+ *  multi_step(); the library acts on it when that returns. The exchange
+ *  must not be touched afterwards. Returns LLMK_E_INVALID_ARG when the
+ *  exchange is not a transfer in progress in a driver (never added, added
+ *  by a `send`, already ended, or from inside multi_add()). */
+LLMK_API llmk_status llmk_exchange_done(llmk_exchange *exchange, int32_t status);
 
 #ifdef __cplusplus
 }

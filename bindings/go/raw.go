@@ -31,6 +31,7 @@ const (
 	FeatureCurl        Feature = 1     // LLMK_FEATURE_CURL: built-in libcurl transport (no llmk_client_set_transport() needed)
 	FeatureHttps       Feature = 2     // LLMK_FEATURE_HTTPS: the built-in transport speaks TLS (https:// URLs)
 	FeatureCassette    Feature = 4     // LLMK_FEATURE_CASSETTE: llmk_client_record() / llmk_client_replay()
+	FeaturePosix       Feature = 8     // LLMK_FEATURE_POSIX: built-in POSIX-socket transport, plain http:// (llmk_transport_posix())
 	FeatureOpenai      Feature = 256   // LLMK_FEATURE_OPENAI: OpenAI wire format: openai, azure and the compatible presets
 	FeatureAnthropic   Feature = 512   // LLMK_FEATURE_ANTHROPIC: Anthropic Messages API
 	FeatureGemini      Feature = 1024  // LLMK_FEATURE_GEMINI: Gemini (Generative Language API)
@@ -251,13 +252,14 @@ const (
 	LogLevelDebug LogLevel = 4 // LLMK_LOG_DEBUG
 )
 
-// Poll: Readiness bits of llmk_multi_fds().
+// Poll: Readiness bits of llmk_multi_fds() and of a transport's multi_fds() / multi_step().
 type Poll int32
 
 // Values of enum llmk_poll.
 const (
-	PollIn  Poll = 1 // LLMK_POLL_IN
-	PollOut Poll = 2 // LLMK_POLL_OUT
+	PollIn  Poll = 1 // LLMK_POLL_IN: readable (or the peer closed)
+	PollOut Poll = 2 // LLMK_POLL_OUT: writable
+	PollErr Poll = 4 // LLMK_POLL_ERR: error or hang-up; only in what multi_step() is given
 )
 
 // Route: Router strategies (LLMK_ROUTER_STRATEGY).
@@ -1139,9 +1141,9 @@ func llmk_multi_run(multi *C.llmk_multi) int32 {
 	return int32(C.llmk_multi_run(multi))
 }
 
-// Moves every request on as far as possible without blocking (a request on a program's own
-// transport is the exception: it is performed whole). *running (may be NULL) is set to the number
-// of requests not finished.
+// Moves every request on as far as possible without blocking (a request on a transport without the
+// non-blocking callbacks is the exception: one such request is performed whole per call). *running
+// (may be NULL) is set to the number of requests not finished.
 func llmk_multi_perform(multi *C.llmk_multi, running *C.int32_t) int32 {
 	return int32(C.llmk_multi_perform(multi, running))
 }
@@ -1497,12 +1499,29 @@ func llmk_transport_init(transport *C.llmk_transport) {
 	C.llmk_transport_init(transport)
 }
 
-// Installs a transport on a client (the table is copied; `user` is passed to its callbacks). NULL
-// transport restores the built-in one. Returns LLMK_E_INVALID_ARG for a NULL client, a table
-// without `send` or with a struct_size too small; LLMK_E_UNSUPPORTED for NULL when the library was
-// built without libcurl. Not thread-safe.
+// Installs a transport on a client (the table is copied, as far as its struct_size reaches; `user`
+// is passed to its callbacks). NULL transport restores the built-in one. Returns
+// LLMK_E_INVALID_ARG for a NULL client, a table without `send`, with a struct_size too small, or
+// with some but not all of the non-blocking callbacks (the client's error message names the
+// missing one); LLMK_E_UNSUPPORTED for NULL when the library was built without libcurl. Not
+// thread-safe; not while the client has requests in flight.
 func llmk_client_set_transport(client *C.llmk_client, transport *C.llmk_transport, user unsafe.Pointer) int32 {
 	return int32(C.llmk_client_set_transport(client, transport, user))
+}
+
+// Fills `transport` with the built-in POSIX-socket transport: HTTP/1.1 over plain TCP (http://
+// URLs only: a local server or a TLS-terminating proxy; https:// fails with LLMK_E_UNSUPPORTED),
+// one connection per exchange (Connection: close), with the non-blocking callbacks, so many
+// requests share one llmk_multi on one thread. Applies the client's total, connect and idle
+// timeouts and bounds what it accepts (status and header lines 8 KiB, header block 64 KiB, 8
+// interim 1xx answers; chunked, Content-Length and close-delimited bodies). Host names are
+// resolved with getaddrinfo(), which blocks: use numeric addresses where that matters. It keeps no
+// state: install it with `user` NULL, on any number of clients and threads. Initialise the table
+// first (llmk_transport_init() / LLMK_TRANSPORT_INIT): only the fields its struct_size covers are
+// written. Returns LLMK_E_INVALID_ARG for NULL or a struct_size too small to hold `send`,
+// LLMK_E_UNSUPPORTED when this build has no POSIX sockets (LLMK_FEATURE_POSIX clear). Thread-safe.
+func llmk_transport_posix(transport *C.llmk_transport) int32 {
+	return int32(C.llmk_transport_posix(transport))
 }
 
 // Request method, e.g. "POST".
@@ -1569,4 +1588,15 @@ func llmk_exchange_set_error(exchange *C.llmk_exchange, message *C.char) {
 // least every 50 ms and return LLMK_E_CANCELLED.
 func llmk_exchange_cancelled(exchange *C.llmk_exchange) int32 {
 	return int32(C.llmk_exchange_cancelled(exchange))
+}
+
+// Reports the end of a non-blocking transfer (one taken by a transport's multi_add()): `status` as
+// `send` would return it (LLMK_OK once the whole response was reported, else LLMK_E_TRANSPORT,
+// LLMK_E_TIMEOUT, LLMK_E_CANCELLED, ... with llmk_exchange_set_error() first). Called by the
+// driver on the thread driving the multi, normally from its multi_step(); the library acts on it
+// when that returns. The exchange must not be touched afterwards. Returns LLMK_E_INVALID_ARG when
+// the exchange is not a transfer in progress in a driver (never added, added by a `send`, already
+// ended, or from inside multi_add()).
+func llmk_exchange_done(exchange *C.llmk_exchange, status int32) int32 {
+	return int32(C.llmk_exchange_done(exchange, C.int32_t(status)))
 }

@@ -64,8 +64,40 @@ llmk_status llmk_client_new(llmk_client **out, const char *model)
 	return LLMK_OK;
 }
 
+/* The non-blocking callbacks come all together or not at all; a table
+ * older than them (struct_size short of a field) has none. Returns the
+ * name of one missing when some but not all are there, else NULL. */
+static const char *missing_multi_callback(const llmk_transport *t)
+{
+	llmk_transport v;
+	size_t n = t->struct_size < sizeof(v) ? t->struct_size : sizeof(v);
+	const char *missing = NULL;
+	int present = 0;
+
+	memset(&v, 0, sizeof(v));
+	memcpy(&v, t, n);
+#define CHECK(field)                                                                                 \
+	do {                                                                                             \
+		if (v.field)                                                                                 \
+			present = 1;                                                                             \
+		else if (!missing)                                                                           \
+			missing = #field;                                                                        \
+	} while (0)
+	CHECK(multi_open);
+	CHECK(multi_add);
+	CHECK(multi_step);
+	CHECK(multi_fds);
+	CHECK(multi_timeout_ms);
+	CHECK(multi_remove);
+	CHECK(multi_close);
+#undef CHECK
+	return present ? missing : NULL;
+}
+
 llmk_status llmk_client_set_transport(llmk_client *c, const llmk_transport *t, void *user)
 {
+	const char *missing;
+
 	if (!c)
 		return LLMK_E_INVALID_ARG;
 	if (!t) {
@@ -84,6 +116,12 @@ llmk_status llmk_client_set_transport(llmk_client *c, const llmk_transport *t, v
 		                        (unsigned)t->struct_size);
 	if (!t->send)
 		return llmk__client_err(c, LLMK_E_INVALID_ARG, "transport has no send callback");
+	if ((missing = missing_multi_callback(t)))
+		return llmk__client_err(c, LLMK_E_INVALID_ARG,
+		                        "transport has some non-blocking callbacks but no %s: set all of multi_open, "
+		                        "multi_add, multi_step, multi_fds, multi_timeout_ms, multi_remove and "
+		                        "multi_close, or none",
+		                        missing);
 	llmk__client_install_transport(c, t, user, 1);
 	return LLMK_OK;
 }

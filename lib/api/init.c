@@ -28,7 +28,8 @@ static const struct {
 	const char *name;
 } feature_names[] = {
 	{LLMK_FEATURE_CURL, "curl"},       {LLMK_FEATURE_HTTPS, "https"},
-	{LLMK_FEATURE_CASSETTE, "cassette"}, {LLMK_FEATURE_OPENAI, "openai"},
+	{LLMK_FEATURE_CASSETTE, "cassette"}, {LLMK_FEATURE_POSIX, "posix"},
+	{LLMK_FEATURE_OPENAI, "openai"},
 	{LLMK_FEATURE_ANTHROPIC, "anthropic"}, {LLMK_FEATURE_GEMINI, "gemini"},
 	{LLMK_FEATURE_OLLAMA, "ollama"},   {LLMK_FEATURE_COHERE, "cohere"},
 	{LLMK_FEATURE_HUGGINGFACE, "huggingface"}, {LLMK_FEATURE_WHISPERCPP, "whispercpp"},
@@ -42,6 +43,9 @@ int64_t llmk_features(void)
 
 #ifdef LLMK_HAVE_CASSETTE
 	f |= LLMK_FEATURE_CASSETTE;
+#endif
+#ifdef LLMK_HAVE_POSIX_TRANSPORT
+	f |= LLMK_FEATURE_POSIX;
 #endif
 
 #ifdef LLMK_HAVE_CURL

@@ -165,3 +165,15 @@ void llmk_exchange_set_error(llmk_exchange *ex, const char *message)
 	if (ex && message)
 		snprintf(ex->errmsg, sizeof(ex->errmsg), "%s", message);
 }
+
+llmk_status llmk_exchange_done(llmk_exchange *ex, int32_t status)
+{
+	void (*fn)(void *, int32_t);
+
+	if (!ex || !ex->done)
+		return LLMK_E_INVALID_ARG;
+	fn = ex->done;
+	ex->done = NULL; /* once: a second report is refused */
+	fn(ex->done_ctx, status);
+	return LLMK_OK;
+}

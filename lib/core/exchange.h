@@ -31,6 +31,11 @@ struct llmk_exchange {
 	llmk_exchange_sink sink;
 	int stopped; /* the sink asked to stop */
 	const llmk_cancel *cancel; /* the request's flag, or NULL */
+	/* Set by the multi while a transport's driver holds the exchange
+	 * (multi_add() to llmk_exchange_done() / multi_remove()), NULL
+	 * otherwise: llmk_exchange_done() calls it once and clears it. */
+	void (*done)(void *ctx, int32_t status);
+	void *done_ctx;
 	char errmsg[LLMK_ERRMSG_MAX];
 };
 

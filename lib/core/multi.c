@@ -1,25 +1,53 @@
 /* llmk_multi: many requests in flight on one thread.
  *
- * Each added request becomes a job (send.c) that is stepped here: a job
- * that wants a transfer is handed to the curl driver (curl.c) when its
- * client uses the built-in transport, or performed whole, one per step,
- * when the client has a transport of the program's own (or records or
- * replays); a job waiting to retry sleeps until its time. Jobs are started
- * in the order added, up to the in-flight limit. */
+ * Each added request becomes a job (job.h) that is stepped here. A job that
+ * wants a transfer goes to its client's transport: to the transport's
+ * driver in this multi when the transport has the non-blocking callbacks
+ * (llmk_transport multi_open ... multi_close: the built-in curl and POSIX
+ * transports, or a program's own), else it is performed whole with `send`,
+ * one per step (a program's blocking transport, recording, replaying). A
+ * job waiting to retry sleeps until its time. Jobs are started in the order
+ * added, up to the in-flight limit.
+ *
+ * The engine knows drivers only through the table. One driver per distinct
+ * multi_open, opened on first use, closed with the multi. The multi polls
+ * for all of them at once: llmk_multi_wait() gathers every driver's
+ * descriptors into one poll() and keeps what it found for the next
+ * perform (one poll per turn), which hands each driver the ones ready (a
+ * perform not preceded by a wait polls them without waiting). A driver
+ * reports a finished transfer with llmk_exchange_done(); the multi queues
+ * it and acts after the driver's step returns, so a driver is never
+ * re-entered (no multi_add() from inside its own step). */
+#include <poll.h>
 #include <string.h>
 #include <time.h>
 
 #include "alloc.h"
 #include "client.h"
 #include "clock.h"
-#include "driver.h"
 #include "exchange.h"
 #include "job.h"
 #include "multi.h"
 #include "request.h"
 #include "response.h"
 
+/* M_TRANSFER: with a driver (j->drv), or reported done and queued on
+ * m->ended (j->drv NULL). */
 enum { M_QUEUED, M_TRANSFER, M_SEQUENTIAL, M_WAIT, M_DONE };
+
+/* Every wait has a cancel check at least this often while a flag may go up. */
+#define CANCEL_SLICE_MS 10
+
+/* One transport's non-blocking driver in this multi. */
+typedef struct mdriver {
+	/* The callbacks, copied: the client that opened the driver may be
+	 * freed before the multi. */
+	llmk_transport t;
+	void *state;
+	size_t transfers; /* held now */
+	size_t fd_first, fd_count; /* its part of the multi's poll set */
+	struct mdriver *next;
+} mdriver;
 
 typedef struct mjob {
 	struct llmk_multi *m;
@@ -31,7 +59,11 @@ typedef struct mjob {
 	void *user;
 	llmk_response *ready; /* llmk__multi_add_ready(): the answer, no job */
 	int state;
+	int watched; /* held by a driver with a cancel flag to watch */
+	mdriver *drv; /* the driver holding its transfer, or NULL */
+	int32_t result; /* the transfer's status, once reported */
 	struct mjob *next;
+	struct mjob *next_ended;
 } mjob;
 
 struct llmk_multi {
@@ -49,9 +81,17 @@ struct llmk_multi {
 	size_t nspare, sparecap;
 	int busy; /* inside perform: callbacks may not drive the multi */
 	int freeing;
-#ifdef LLMK_HAVE_CURL
-	llmk__cdriver *drv;
-#endif
+	mdriver *drivers;
+	size_t nwatched; /* transfers with drivers whose cancel flag is watched */
+	/* Transfers the drivers reported done, in order, not yet acted on. */
+	mjob *ended, *ended_tail;
+	/* The poll set of every driver's descriptors (gather()): fdv/evv as
+	 * the drivers wrote them, then the ready ones and their LLMK_POLL_*
+	 * bits; polled: the set holds what llmk_multi_wait() found. */
+	struct pollfd *pfd;
+	int32_t *fdv, *evv;
+	size_t nfd, fdcap;
+	int polled;
 };
 
 llmk_status llmk_multi_new(llmk_multi **out)
@@ -116,16 +156,6 @@ llmk_status llmk__multi_add_ready(llmk_multi *m, llmk_response *r, llmk_done_fn 
 	return enqueue(m, NULL, NULL, NULL, done, user, r);
 }
 
-static int uses_curl(const llmk_client *c)
-{
-#ifdef LLMK_HAVE_CURL
-	return llmk__cdriver_owns(&c->transport);
-#else
-	(void)c;
-	return 0;
-#endif
-}
-
 /* Keeps a finished job's memory for the next start (or frees it when
  * memory is short). */
 static void keep_spare(llmk_multi *m, llmk__job *mem)
@@ -160,7 +190,257 @@ static void finish_job(mjob *j)
 	j->done(r, j->user);
 }
 
-static void transfer_done(void *ctx, int32_t st);
+/* ---- drivers ---------------------------------------------------------- */
+
+/* The driver of c's transport in this multi, opened on first use; NULL
+ * when out of memory. */
+static mdriver *driver_for(llmk_multi *m, const llmk_client *c)
+{
+	mdriver *d;
+
+	for (d = m->drivers; d; d = d->next)
+		if (d->t.multi_open == c->transport.multi_open)
+			return d;
+	d = llmk__calloc(1, sizeof(*d));
+	if (!d)
+		return NULL;
+	d->t = c->transport;
+	d->state = d->t.multi_open(c->transport_user);
+	if (!d->state) {
+		llmk__free(d);
+		return NULL;
+	}
+	d->next = m->drivers;
+	m->drivers = d;
+	return d;
+}
+
+/* The job's transfer is no longer with its driver. */
+static void release(mjob *j)
+{
+	llmk_exchange *ex = llmk__job_exchange(j->job);
+
+	ex->done = NULL;
+	ex->done_ctx = NULL;
+	j->drv->transfers--;
+	j->drv = NULL;
+	if (j->watched) {
+		j->watched = 0;
+		j->m->nwatched--;
+	}
+}
+
+/* Queues a finished transfer; it is acted on by act_on_ended(). */
+static void queue_ended(mjob *j, int32_t st)
+{
+	llmk_multi *m = j->m;
+
+	j->result = st;
+	j->next_ended = NULL;
+	if (m->ended_tail)
+		m->ended_tail->next_ended = j;
+	else
+		m->ended = j;
+	m->ended_tail = j;
+}
+
+/* llmk_exchange_done() of a transfer a driver holds. */
+static void transfer_done(void *ctx, int32_t st)
+{
+	mjob *j = ctx;
+
+	release(j);
+	queue_ended(j, st);
+}
+
+static void place(mjob *j, int state);
+
+static void act_on_ended(llmk_multi *m)
+{
+	mjob *j;
+
+	while ((j = m->ended)) {
+		m->ended = j->next_ended;
+		if (!m->ended)
+			m->ended_tail = NULL;
+		place(j, llmk__job_transferred(j->job, j->result));
+	}
+}
+
+/* Takes back every transfer a driver holds and fails it with st. */
+static void driver_failed(llmk_multi *m, mdriver *d, int32_t st)
+{
+	mjob *j;
+	llmk_exchange *ex;
+
+	for (j = m->active; j; j = j->next) {
+		if (j->state != M_TRANSFER || j->drv != d)
+			continue;
+		ex = llmk__job_exchange(j->job);
+		release(j);
+		d->t.multi_remove(ex, d->state);
+		if (!ex->errmsg[0])
+			llmk_exchange_set_error(ex, "the transport's multi driver failed");
+		queue_ended(j, st);
+	}
+}
+
+/* Transfers whose cancel flag went up: taken back from their drivers
+ * (which need not watch the flags themselves). */
+static void take_back_cancelled(llmk_multi *m)
+{
+	mjob *j;
+	mdriver *d;
+	llmk_exchange *ex;
+
+	if (!m->nwatched)
+		return;
+	for (j = m->active; j; j = j->next) {
+		if (!j->watched || !llmk_cancel_triggered(llmk__job_cancel(j->job)))
+			continue;
+		d = j->drv;
+		ex = llmk__job_exchange(j->job);
+		release(j);
+		d->t.multi_remove(ex, d->state);
+		queue_ended(j, LLMK_E_CANCELLED);
+	}
+}
+
+static short poll_events(int32_t ev)
+{
+	return (short)(((ev & LLMK_POLL_IN) ? POLLIN : 0) | ((ev & LLMK_POLL_OUT) ? POLLOUT : 0));
+}
+
+static int32_t poll_revents(short re)
+{
+	return ((re & (POLLIN | POLLHUP)) ? LLMK_POLL_IN : 0) | ((re & POLLOUT) ? LLMK_POLL_OUT : 0) |
+	       ((re & (POLLERR | POLLNVAL)) ? LLMK_POLL_ERR : 0);
+}
+
+static int grow_fds(llmk_multi *m, size_t n)
+{
+	size_t ncap = m->fdcap ? m->fdcap : 16;
+	struct pollfd *p;
+	int32_t *f, *e;
+
+	while (ncap < n)
+		ncap *= 2;
+	p = llmk__realloc(m->pfd, ncap * sizeof(*p));
+	if (p)
+		m->pfd = p;
+	f = llmk__realloc(m->fdv, ncap * sizeof(*f));
+	if (f)
+		m->fdv = f;
+	e = llmk__realloc(m->evv, ncap * sizeof(*e));
+	if (e)
+		m->evv = e;
+	if (!p || !f || !e)
+		return -1;
+	m->fdcap = ncap;
+	return 0;
+}
+
+/* Collects the descriptors of every driver with transfers and polls them
+ * for up to timeout_ms (0: no wait; -1: no limit). Returns -1 when there
+ * was nothing to poll (or no memory for it), else what poll() returned.
+ * Afterwards each driver's part holds its ready descriptors only. */
+static int gather_and_poll(llmk_multi *m, int64_t timeout_ms)
+{
+	mdriver *d;
+	size_t n = 0, k, i, w;
+	int r;
+
+	for (d = m->drivers; d; d = d->next) {
+		d->fd_first = n;
+		d->fd_count = 0;
+		if (!d->transfers)
+			continue;
+		k = d->t.multi_fds(m->fdv ? m->fdv + n : NULL, m->evv ? m->evv + n : NULL, m->fdcap - n, d->state);
+		if (k > m->fdcap - n) {
+			if (grow_fds(m, n + k))
+				return -1;
+			k = d->t.multi_fds(m->fdv + n, m->evv + n, m->fdcap - n, d->state);
+			if (k > m->fdcap - n)
+				k = m->fdcap - n;
+		}
+		d->fd_count = k;
+		n += k;
+	}
+	m->nfd = n;
+	if (!n)
+		return -1;
+	for (i = 0; i < n; i++) {
+		m->pfd[i].fd = (int)m->fdv[i];
+		m->pfd[i].events = poll_events(m->evv[i]);
+		m->pfd[i].revents = 0;
+	}
+	r = poll(m->pfd, (nfds_t)n, timeout_ms < 0 || timeout_ms > INT32_MAX ? -1 : (int)timeout_ms);
+	/* Each driver's part, compacted to the ready descriptors (none when
+	 * the poll was interrupted). */
+	for (d = m->drivers; d; d = d->next) {
+		for (i = d->fd_first, w = d->fd_first; i < d->fd_first + d->fd_count; i++)
+			if (r > 0 && m->pfd[i].revents) {
+				m->fdv[w] = (int32_t)m->pfd[i].fd;
+				m->evv[w++] = poll_revents(m->pfd[i].revents);
+			}
+		d->fd_count = w - d->fd_first;
+	}
+	return r;
+}
+
+/* Every driver with transfers moves them on, with the descriptors found
+ * ready by the last wait's poll, or by one made now. */
+static void step_drivers(llmk_multi *m)
+{
+	mdriver *d;
+	int32_t st;
+
+	if (!m->polled)
+		gather_and_poll(m, 0);
+	m->polled = 0;
+	for (d = m->drivers; d; d = d->next) {
+		if (!d->transfers)
+			continue;
+		st = d->t.multi_step(d->fd_count ? m->fdv + d->fd_first : NULL,
+		                     d->fd_count ? m->evv + d->fd_first : NULL, d->fd_count, d->state);
+		d->fd_count = 0;
+		if (st != LLMK_OK)
+			driver_failed(m, d, st);
+	}
+}
+
+/* Hands the job's transfer to its transport's driver; returns 0, or the
+ * job's next state when the transfer could not start. */
+static int hand_to_driver(mjob *j, int *next)
+{
+	llmk_multi *m = j->m;
+	llmk_exchange *ex = llmk__job_exchange(j->job);
+	mdriver *d = driver_for(m, j->c);
+	int32_t st;
+
+	ex->done = NULL; /* no llmk_exchange_done() from inside multi_add() */
+	if (!d) {
+		llmk_exchange_set_error(ex, "out of memory opening the transport's multi driver");
+		*next = llmk__job_transferred(j->job, LLMK_E_NOMEM);
+		return -1;
+	}
+	st = d->t.multi_add(ex, j->c->transport_user, d->state);
+	if (st != LLMK_OK) {
+		*next = llmk__job_transferred(j->job, st);
+		return -1;
+	}
+	ex->done = transfer_done;
+	ex->done_ctx = j;
+	j->drv = d;
+	d->transfers++;
+	if (llmk__job_cancel(j->job)) {
+		j->watched = 1;
+		m->nwatched++;
+	}
+	return 0;
+}
+
+/* ---- jobs ------------------------------------------------------------- */
 
 static void set_state(mjob *j, int st)
 {
@@ -191,33 +471,15 @@ static void place(mjob *j, int state)
 			return;
 		}
 		/* LLMK__JOB_TRANSFER */
-#ifdef LLMK_HAVE_CURL
-		if (uses_curl(j->c)) {
-			int32_t st;
-			if (!j->m->drv && !(j->m->drv = llmk__cdriver_new())) {
-				llmk_exchange_set_error(llmk__job_exchange(j->job), "curl_multi_init failed");
-				state = llmk__job_transferred(j->job, LLMK_E_NOMEM);
+		if (j->c->transport.multi_open) {
+			if (hand_to_driver(j, &state))
 				continue;
-			}
-			st = llmk__cdriver_add(j->m->drv, llmk__job_exchange(j->job), transfer_done, j);
-			if (st != LLMK_OK) {
-				state = llmk__job_transferred(j->job, st);
-				continue;
-			}
 			set_state(j, M_TRANSFER);
 			return;
 		}
-#endif
 		set_state(j, M_SEQUENTIAL);
 		return;
 	}
-}
-
-static void transfer_done(void *ctx, int32_t st)
-{
-	mjob *j = ctx;
-
-	place(j, llmk__job_transferred(j->job, st));
 }
 
 static void start_queued(llmk_multi *m)
@@ -279,12 +541,12 @@ llmk_status llmk_multi_perform(llmk_multi *m, int32_t *running)
 			    (now >= llmk__job_wake_at(j->job) || llmk_cancel_triggered(llmk__job_cancel(j->job))))
 				place(j, llmk__job_wake(j->job));
 	}
+	act_on_ended(m); /* reported outside a step (e.g. from multi_timeout_ms) */
 	start_queued(m);
-#ifdef LLMK_HAVE_CURL
-	if (m->drv)
-		llmk__cdriver_step(m->drv);
-#endif
-	/* Transports of the program's own block: one such transfer per step. */
+	step_drivers(m);
+	take_back_cancelled(m);
+	act_on_ended(m);
+	/* Transports with `send` only block: one such transfer per step. */
 	if (m->nseq)
 		for (j = m->active; j; j = j->next)
 			if (j->state == M_SEQUENTIAL) {
@@ -305,12 +567,13 @@ llmk_status llmk_multi_perform(llmk_multi *m, int32_t *running)
 int64_t llmk_multi_timeout_ms(llmk_multi *m)
 {
 	mjob *j;
+	mdriver *d;
 	int64_t t = -1, w;
 	double now;
 
 	if (!m || (!m->nqueued && !m->nactive))
 		return -1;
-	if (m->nseq || (m->nqueued && m->started < m->limit))
+	if (m->nseq || m->ended || (m->nqueued && m->started < m->limit))
 		return 0;
 	if (m->nwait) {
 		now = llmk__now_ms();
@@ -320,32 +583,41 @@ int64_t llmk_multi_timeout_ms(llmk_multi *m)
 			w = (int64_t)(llmk__job_wake_at(j->job) - now + 0.999);
 			if (w < 0)
 				w = 0;
-			if (llmk__job_cancel(j->job) && w > 10)
-				w = 10; /* a cancel flag is checked by perform */
+			if (llmk__job_cancel(j->job) && w > CANCEL_SLICE_MS)
+				w = CANCEL_SLICE_MS; /* a cancel flag is checked by perform */
 			if (t < 0 || w < t)
 				t = w;
 		}
 	}
-#ifdef LLMK_HAVE_CURL
-	if (m->drv) {
-		w = llmk__cdriver_timeout_ms(m->drv);
+	for (d = m->drivers; d; d = d->next) {
+		if (!d->transfers)
+			continue;
+		w = d->t.multi_timeout_ms(d->state);
 		if (w >= 0 && (t < 0 || w < t))
 			t = w;
 	}
-#endif
+	if (m->nwatched && (t < 0 || t > CANCEL_SLICE_MS))
+		t = CANCEL_SLICE_MS; /* cancel flags are checked by perform */
 	return t;
 }
 
 size_t llmk_multi_fds(llmk_multi *m, int32_t *fds, int32_t *events, size_t cap)
 {
+	mdriver *d;
+	size_t n = 0, k;
+
 	if (!m)
 		return 0;
-#ifdef LLMK_HAVE_CURL
-	if (m->drv)
-		return llmk__cdriver_fds(m->drv, fds, events, cap);
-#endif
-	(void)fds, (void)events, (void)cap;
-	return 0;
+	for (d = m->drivers; d; d = d->next) {
+		if (!d->transfers)
+			continue;
+		if (n < cap)
+			k = d->t.multi_fds(fds ? fds + n : NULL, events ? events + n : NULL, cap - n, d->state);
+		else
+			k = d->t.multi_fds(NULL, NULL, 0, d->state);
+		n += k;
+	}
+	return n;
 }
 
 llmk_status llmk_multi_wait(llmk_multi *m, int32_t timeout_ms)
@@ -360,12 +632,12 @@ llmk_status llmk_multi_wait(llmk_multi *m, int32_t timeout_ms)
 		t = timeout_ms;
 	if (t == 0)
 		return LLMK_OK;
-#ifdef LLMK_HAVE_CURL
-	/* curl's descriptors: the driver polls them and keeps what it found
+	/* The drivers' descriptors: polled here, and what was found is kept
 	 * for the next perform (one poll per turn, not two). */
-	if (m->drv && llmk__cdriver_fds(m->drv, NULL, NULL, 0))
-		return llmk__cdriver_wait(m->drv, t);
-#endif
+	if (gather_and_poll(m, t) >= 0) {
+		m->polled = 1;
+		return LLMK_OK;
+	}
 	if (t < 0)
 		return LLMK_OK; /* nothing to wait for */
 	ts.tv_sec = (time_t)(t / 1000);
@@ -411,14 +683,21 @@ static void abandon(mjob *j)
 void llmk_multi_free(llmk_multi *m)
 {
 	mjob *j, *next;
+	mdriver *d;
 
 	if (!m)
 		return;
 	m->freeing = 1;
-#ifdef LLMK_HAVE_CURL
-	llmk__cdriver_free(m->drv); /* transfers stop; no callbacks */
-	m->drv = NULL;
-#endif
+	/* Transfers stop: the drivers drop them without reporting. */
+	for (j = m->active; j; j = j->next)
+		if (j->drv)
+			release(j);
+	while ((d = m->drivers)) {
+		m->drivers = d->next;
+		d->t.multi_close(d->state);
+		llmk__free(d);
+	}
+	m->ended = m->ended_tail = NULL; /* answered below, as abandoned */
 	for (j = m->active; j; j = next) {
 		next = j->next;
 		abandon(j);
@@ -430,5 +709,8 @@ void llmk_multi_free(llmk_multi *m)
 	while (m->nspare)
 		llmk__job_free(m->spare[--m->nspare]);
 	llmk__free(m->spare);
+	llmk__free(m->pfd);
+	llmk__free(m->fdv);
+	llmk__free(m->evv);
 	llmk__free(m);
 }

@@ -1,5 +1,6 @@
-/* The built-in transport: libcurl, one easy handle driven by its own multi
- * handle per transfer.
+/* The built-in transport: libcurl. Blocking sends: one easy handle driven
+ * by its own multi handle per transfer; in an llmk_multi: the non-blocking
+ * callbacks of the table, one curl multi handle per llmk_multi (below).
  *
  * Each client owns a small pool of (easy, multi) pairs. The multi handle
  * keeps the connection cache across requests, so sequential requests on one
@@ -21,7 +22,6 @@
 #include "client.h"
 #include "clock.h"
 #include "curl.h"
-#include "driver.h"
 #include "exchange.h"
 
 #define POOL_MAX 8
@@ -57,10 +57,7 @@ typedef struct xfer {
 	struct curl_slist *hdrs;
 	char errbuf[CURL_ERROR_SIZE];
 	/* Used by the multi driver only. */
-	void (*done)(void *ctx, int32_t status);
-	void *done_ctx;
 	struct xfer *next_active;
-	int finished;
 } xfer;
 
 void *llmk__curl_transport_new(void)
@@ -218,7 +215,8 @@ static int on_prereq(void *user, char *primary_ip, char *local_ip, int primary_p
 
 /* The idle limit and the cancel flag, checked by the drive loop between
  * slices and by curl's progress callback while it is busy, and by the
- * multi driver at each step; now is the caller's clock reading. */
+ * multi driver at each step (which also stops a transfer whose sink said
+ * stop); now is the caller's clock reading. */
 static int should_stop(xfer *x, double now)
 {
 	if (llmk_exchange_cancelled(x->ex))
@@ -505,29 +503,25 @@ int llmk__curl_has_tls(void)
 	return v && (v->features & CURL_VERSION_SSL);
 }
 
-const llmk_transport llmk__curl_transport = {sizeof(llmk_transport), curl_send, pool_close};
-
-/* ---- the multi driver (llmk_multi, lib/core/multi.c) ----------------------
+/* ---- the multi driver (the non-blocking callbacks of the table) -----------
  *
- * Many transfers on one thread: one curl multi handle (one connection
- * cache for all of them) driven through curl's socket interface. curl tells
- * us which sockets it wants watched and when its timer expires; a step
- * polls those sockets without waiting and hands curl what is ready, so the
- * same step works under our own llmk_multi_wait() and under a program's
- * event loop that only knows the descriptors and the timeout. */
+ * Many transfers on one thread: one curl multi handle per llmk_multi (one
+ * connection cache for all of its curl clients) driven through curl's
+ * socket interface. curl tells us which sockets it wants watched and when
+ * its timer expires; the multi polls those sockets (with every other
+ * driver's) and a step hands curl the ready ones, so the same step works
+ * under llmk_multi_wait() and under a program's event loop that only knows
+ * the descriptors and the timeout. */
 
 typedef struct dsock {
 	curl_socket_t fd;
 	int what; /* CURL_POLL_IN / OUT / INOUT */
 } dsock;
 
-struct llmk__cdriver {
+typedef struct cdriver {
 	CURLM *multi;
 	dsock *socks;
 	size_t nsocks, sockcap;
-	struct pollfd *pfd;
-	size_t pfdcap, npfd;
-	int polled; /* pfd[] holds fresh revents from llmk__cdriver_wait() */
 	double timer_at; /* < 0: no timer */
 	xfer *active;
 	size_t nactive;
@@ -536,11 +530,11 @@ struct llmk__cdriver {
 	 * calloc and all defaults set). */
 	CURL **spare;
 	size_t nspare, sparecap;
-};
+} cdriver;
 
 static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
 {
-	llmk__cdriver *d = userp;
+	cdriver *d = userp;
 	size_t i, ncap;
 	dsock *ns;
 
@@ -570,22 +564,18 @@ static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *
 
 static int on_timer(CURLM *multi, long ms, void *userp)
 {
-	llmk__cdriver *d = userp;
+	cdriver *d = userp;
 
 	(void)multi;
 	d->timer_at = ms < 0 ? -1.0 : llmk__now_ms() + (double)ms;
 	return 0;
 }
 
-int llmk__cdriver_owns(const llmk_transport *t)
+static void *cdriver_open(void *user)
 {
-	return t->send == llmk__curl_transport.send;
-}
+	cdriver *d = llmk__calloc(1, sizeof(*d));
 
-llmk__cdriver *llmk__cdriver_new(void)
-{
-	llmk__cdriver *d = llmk__calloc(1, sizeof(*d));
-
+	(void)user; /* one connection cache for every curl client of the multi */
 	if (!d)
 		return NULL;
 	d->timer_at = -1.0;
@@ -601,7 +591,7 @@ llmk__cdriver *llmk__cdriver_new(void)
 	return d;
 }
 
-static void unlink_active(llmk__cdriver *d, xfer *x)
+static void unlink_active(cdriver *d, xfer *x)
 {
 	xfer **pp;
 
@@ -614,7 +604,7 @@ static void unlink_active(llmk__cdriver *d, xfer *x)
 }
 
 /* Keeps an easy handle for reuse (or frees it when memory is short). */
-static void spare_put(llmk__cdriver *d, CURL *easy)
+static void spare_put(cdriver *d, CURL *easy)
 {
 	if (d->nspare == d->sparecap) {
 		size_t ncap = d->sparecap ? d->sparecap * 2 : 16;
@@ -631,7 +621,7 @@ static void spare_put(llmk__cdriver *d, CURL *easy)
 
 /* Takes a transfer out of the multi handle and recycles its easy handle;
  * returns the transfer's status. */
-static int32_t retire(llmk__cdriver *d, xfer *x, CURLcode rc)
+static int32_t retire(cdriver *d, xfer *x, CURLcode rc)
 {
 	int32_t st;
 
@@ -643,13 +633,12 @@ static int32_t retire(llmk__cdriver *d, xfer *x, CURLcode rc)
 	return st;
 }
 
-void llmk__cdriver_free(llmk__cdriver *d)
+static void cdriver_close(void *drv)
 {
+	cdriver *d = drv;
 	xfer *x;
 
-	if (!d)
-		return;
-	while ((x = d->active)) { /* abandoned: no callbacks any more */
+	while ((x = d->active)) { /* dropped: no llmk_exchange_done() any more */
 		retire(d, x, CURLE_ABORTED_BY_CALLBACK);
 		llmk__free(x);
 	}
@@ -658,15 +647,16 @@ void llmk__cdriver_free(llmk__cdriver *d)
 	llmk__free(d->spare);
 	curl_multi_cleanup(d->multi);
 	llmk__free(d->socks);
-	llmk__free(d->pfd);
 	llmk__free(d);
 }
 
-int32_t llmk__cdriver_add(llmk__cdriver *d, llmk_exchange *ex, void (*done)(void *ctx, int32_t status), void *ctx)
+static int32_t cdriver_add(llmk_exchange *ex, void *user, void *drv)
 {
+	cdriver *d = drv;
 	xfer *x = llmk__calloc(1, sizeof(*x));
 	int32_t st;
 
+	(void)user;
 	if (!x) {
 		llmk_exchange_set_error(ex, "out of memory starting a transfer");
 		return LLMK_E_NOMEM;
@@ -687,84 +677,48 @@ int32_t llmk__cdriver_add(llmk__cdriver *d, llmk_exchange *ex, void (*done)(void
 		llmk__free(x);
 		return st;
 	}
-	x->done = done;
-	x->done_ctx = ctx;
 	x->next_active = d->active;
 	d->active = x;
 	d->nactive++;
 	return LLMK_OK;
 }
 
-static void finish(llmk__cdriver *d, xfer *x, CURLcode rc)
+static void cdriver_remove(llmk_exchange *ex, void *drv)
 {
+	cdriver *d = drv;
+	xfer *x;
+
+	for (x = d->active; x; x = x->next_active)
+		if (x->ex == ex) {
+			retire(d, x, CURLE_ABORTED_BY_CALLBACK);
+			llmk__free(x);
+			return;
+		}
+}
+
+static void finish(cdriver *d, xfer *x, CURLcode rc)
+{
+	llmk_exchange *ex = x->ex;
 	int32_t st = retire(d, x, rc);
 
-	x->done(x->done_ctx, st);
 	llmk__free(x);
+	llmk_exchange_done(ex, st);
 }
 
-/* The descriptors curl asked for, as a pollfd array in d->pfd. */
-static int fill_pfd(llmk__cdriver *d)
+static int32_t cdriver_step(const int32_t *fds, const int32_t *revents, size_t n, void *drv)
 {
-	size_t i, n = d->nsocks;
-
-	if (n > d->pfdcap) {
-		struct pollfd *np = llmk__realloc(d->pfd, n * sizeof(*np));
-		if (!np)
-			return -1;
-		d->pfd = np;
-		d->pfdcap = n;
-	}
-	for (i = 0; i < n; i++) {
-		d->pfd[i].fd = d->socks[i].fd;
-		d->pfd[i].events = (short)(((d->socks[i].what & CURL_POLL_IN) ? POLLIN : 0) |
-		                           ((d->socks[i].what & CURL_POLL_OUT) ? POLLOUT : 0));
-		d->pfd[i].revents = 0;
-	}
-	d->npfd = n;
-	return 0;
-}
-
-/* Waits up to timeout_ms (-1: no limit) for curl's descriptors; the next
- * step uses what this poll found instead of polling again. */
-int32_t llmk__cdriver_wait(llmk__cdriver *d, int64_t timeout_ms)
-{
-	if (fill_pfd(d))
-		return LLMK_E_NOMEM;
-	d->polled = poll(d->pfd, (nfds_t)d->npfd, timeout_ms < 0 || timeout_ms > INT32_MAX ? -1 : (int)timeout_ms) > 0;
-	return LLMK_OK;
-}
-
-int32_t llmk__cdriver_step(llmk__cdriver *d)
-{
-	size_t i, n;
+	cdriver *d = drv;
+	size_t i;
 	double now;
-	int running, left, ev, ready;
+	int running, left, ev;
 	xfer *x, *next;
 	CURLMsg *msg;
 
-	if (d->polled) {
-		ready = 1; /* llmk__cdriver_wait() just polled */
-	} else {
-		if (fill_pfd(d))
-			return LLMK_E_NOMEM;
-		ready = d->npfd && poll(d->pfd, (nfds_t)d->npfd, 0) > 0;
-	}
-	d->polled = 0;
-	n = d->npfd;
-	if (ready) {
-		for (i = 0; i < n; i++) {
-			if (!d->pfd[i].revents)
-				continue;
-			ev = 0;
-			if (d->pfd[i].revents & (POLLIN | POLLHUP))
-				ev |= CURL_CSELECT_IN;
-			if (d->pfd[i].revents & POLLOUT)
-				ev |= CURL_CSELECT_OUT;
-			if (d->pfd[i].revents & (POLLERR | POLLNVAL))
-				ev |= CURL_CSELECT_ERR;
-			curl_multi_socket_action(d->multi, d->pfd[i].fd, ev, &running);
-		}
+	for (i = 0; i < n; i++) {
+		ev = ((revents[i] & LLMK_POLL_IN) ? CURL_CSELECT_IN : 0) |
+		     ((revents[i] & LLMK_POLL_OUT) ? CURL_CSELECT_OUT : 0) |
+		     ((revents[i] & LLMK_POLL_ERR) ? CURL_CSELECT_ERR : 0);
+		curl_multi_socket_action(d->multi, (curl_socket_t)fds[i], ev, &running);
 	}
 	now = llmk__now_ms();
 	if (d->timer_at >= 0 && now >= d->timer_at) {
@@ -780,7 +734,8 @@ int32_t llmk__cdriver_step(llmk__cdriver *d)
 		if (priv)
 			finish(d, (xfer *)(void *)priv, msg->data.result);
 	}
-	/* The idle limit and cancel flags, which curl does not know about. */
+	/* The idle limit, a sink that said stop and cancel flags, which curl
+	 * does not know about. */
 	for (x = d->active; x; x = next) {
 		next = x->next_active;
 		if (should_stop(x, now))
@@ -789,8 +744,9 @@ int32_t llmk__cdriver_step(llmk__cdriver *d)
 	return LLMK_OK;
 }
 
-int64_t llmk__cdriver_timeout_ms(const llmk__cdriver *d)
+static int64_t cdriver_timeout_ms(void *drv)
 {
+	const cdriver *d = drv;
 	const xfer *x;
 	double t = -1.0;
 
@@ -801,10 +757,10 @@ int64_t llmk__cdriver_timeout_ms(const llmk__cdriver *d)
 		if (t < 0)
 			t = 0;
 	}
-	/* Idle limits and cancel flags are checked by the step: come back
-	 * within a slice while a transfer has one. */
+	/* Idle limits are checked by the step: come back within a slice while
+	 * a transfer has one. */
 	for (x = d->active; x; x = x->next_active)
-		if (x->idle_ms > 0 || x->ex->cancel) {
+		if (x->idle_ms > 0) {
 			if (t < 0 || t > SLICE_MS)
 				t = SLICE_MS;
 			break;
@@ -812,8 +768,9 @@ int64_t llmk__cdriver_timeout_ms(const llmk__cdriver *d)
 	return t < 0 ? -1 : (int64_t)(t + 0.999);
 }
 
-size_t llmk__cdriver_fds(const llmk__cdriver *d, int32_t *fds, int32_t *events, size_t cap)
+static size_t cdriver_fds(int32_t *fds, int32_t *events, size_t cap, void *drv)
 {
+	const cdriver *d = drv;
 	size_t i;
 
 	for (i = 0; i < d->nsocks && i < cap; i++) {
@@ -825,3 +782,16 @@ size_t llmk__cdriver_fds(const llmk__cdriver *d, int32_t *fds, int32_t *events, 
 	}
 	return d->nsocks;
 }
+
+const llmk_transport llmk__curl_transport = {
+	.struct_size = sizeof(llmk_transport),
+	.send = curl_send,
+	.close = pool_close,
+	.multi_open = cdriver_open,
+	.multi_add = cdriver_add,
+	.multi_step = cdriver_step,
+	.multi_fds = cdriver_fds,
+	.multi_timeout_ms = cdriver_timeout_ms,
+	.multi_remove = cdriver_remove,
+	.multi_close = cdriver_close,
+};

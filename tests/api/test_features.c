@@ -20,6 +20,7 @@ static const struct {
 	const char *name;
 } known[] = {
 	{LLMK_FEATURE_CURL, "curl"},         {LLMK_FEATURE_HTTPS, "https"},   {LLMK_FEATURE_CASSETTE, "cassette"},
+	{LLMK_FEATURE_POSIX, "posix"},
 	{LLMK_FEATURE_OPENAI, "openai"},     {LLMK_FEATURE_ANTHROPIC, "anthropic"},
 	{LLMK_FEATURE_GEMINI, "gemini"},     {LLMK_FEATURE_OLLAMA, "ollama"}, {LLMK_FEATURE_COHERE, "cohere"},
 	{LLMK_FEATURE_HUGGINGFACE, "huggingface"}, {LLMK_FEATURE_WHISPERCPP, "whispercpp"},
@@ -90,6 +91,7 @@ static void test_values_pinned(void **state)
 	assert_int_equal(LLMK_FEATURE_CURL, 1);
 	assert_int_equal(LLMK_FEATURE_HTTPS, 2);
 	assert_int_equal(LLMK_FEATURE_CASSETTE, 4);
+	assert_int_equal(LLMK_FEATURE_POSIX, 8);
 	assert_int_equal(LLMK_FEATURE_OPENAI, 256);
 	assert_int_equal(LLMK_FEATURE_ANTHROPIC, 512);
 	assert_int_equal(LLMK_FEATURE_GEMINI, 1024);
@@ -134,6 +136,11 @@ static void test_mask(void **state)
 	assert_true(f & LLMK_FEATURE_CASSETTE);
 #else
 	assert_false(f & LLMK_FEATURE_CASSETTE);
+#endif
+#ifdef LLMK_HAVE_POSIX_TRANSPORT
+	assert_true(f & LLMK_FEATURE_POSIX);
+#else
+	assert_false(f & LLMK_FEATURE_POSIX);
 #endif
 	assert_true(configured() != 0);
 	assert_int_equal(f & WIRE_ALL, configured());
@@ -194,6 +201,48 @@ static void test_cassette_presence(void **state)
 	llmk_client_free(c);
 }
 
+/* The POSIX bit says whether llmk_transport_posix() fills a table; the
+ * table it fills installs, blocking and non-blocking callbacks alike, and
+ * a table from before the non-blocking callbacks gets `send` only. */
+static void test_posix_presence(void **state)
+{
+	llmk_transport t;
+	llmk_client *c = NULL;
+	size_t i;
+	char model[64];
+
+	(void)state;
+	assert_int_equal(llmk_transport_posix(NULL), LLMK_E_INVALID_ARG);
+	llmk_transport_init(&t);
+	if (!(llmk_features() & LLMK_FEATURE_POSIX)) {
+		assert_int_equal(llmk_transport_posix(&t), LLMK_E_UNSUPPORTED);
+		return;
+	}
+	assert_int_equal(llmk_transport_posix(&t), LLMK_OK);
+	assert_int_equal(t.struct_size, sizeof(t));
+	assert_non_null(t.send);
+	assert_null(t.close);
+	assert_non_null(t.multi_open);
+	assert_non_null(t.multi_close);
+	for (i = 0; !(configured() & providers[i].wire); i++)
+		;
+	snprintf(model, sizeof(model), "%s/some-model", providers[i].name);
+	assert_int_equal(llmk_client_new(&c, model), LLMK_OK);
+	assert_int_equal(llmk_client_set_transport(c, &t, NULL), LLMK_OK);
+
+	/* An older caller's table: struct_size up to `close` only. */
+	llmk_transport_init(&t);
+	t.struct_size = (uint32_t)(offsetof(llmk_transport, close) + sizeof(t.close));
+	assert_int_equal(llmk_transport_posix(&t), LLMK_OK);
+	assert_int_equal(t.struct_size, offsetof(llmk_transport, close) + sizeof(t.close));
+	assert_non_null(t.send);
+	assert_null(t.multi_open); /* beyond its struct_size: untouched */
+	assert_int_equal(llmk_client_set_transport(c, &t, NULL), LLMK_OK);
+	t.struct_size = 4; /* not even `send` */
+	assert_int_equal(llmk_transport_posix(&t), LLMK_E_INVALID_ARG);
+	llmk_client_free(c);
+}
+
 /* A provider whose wire format is not built in does not exist: no client,
  * not in the provider list, no capabilities; the others all work. */
 static void test_providers_of_the_build(void **state)
@@ -236,6 +285,7 @@ int main(void)
 		cmocka_unit_test(test_mask_matches_behaviour),
 		cmocka_unit_test(test_providers_of_the_build),
 		cmocka_unit_test(test_cassette_presence),
+		cmocka_unit_test(test_posix_presence),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -27,6 +27,7 @@ LLMK_VERSION_STRING = "0.1.0"
 LLMK_FEATURE_CURL = 1  # built-in libcurl transport (no llmk_client_set_transport() needed)
 LLMK_FEATURE_HTTPS = 2  # the built-in transport speaks TLS (https:// URLs)
 LLMK_FEATURE_CASSETTE = 4  # llmk_client_record() / llmk_client_replay()
+LLMK_FEATURE_POSIX = 8  # built-in POSIX-socket transport, plain http:// (llmk_transport_posix())
 LLMK_FEATURE_OPENAI = 256  # OpenAI wire format: openai, azure and the compatible presets
 LLMK_FEATURE_ANTHROPIC = 512  # Anthropic Messages API
 LLMK_FEATURE_GEMINI = 1024  # Gemini (Generative Language API)
@@ -42,6 +43,7 @@ class Feature(enum.IntEnum):
     CURL = 1
     HTTPS = 2
     CASSETTE = 4
+    POSIX = 8
     OPENAI = 256
     ANTHROPIC = 512
     GEMINI = 1024
@@ -374,15 +376,17 @@ class LogLevel(enum.IntEnum):
     INFO = 3
     DEBUG = 4
 
-# Readiness bits of llmk_multi_fds().
-LLMK_POLL_IN = 1
-LLMK_POLL_OUT = 2
+# Readiness bits of llmk_multi_fds() and of a transport's multi_fds() / multi_step().
+LLMK_POLL_IN = 1  # readable (or the peer closed)
+LLMK_POLL_OUT = 2  # writable
+LLMK_POLL_ERR = 4  # error or hang-up; only in what multi_step() is given
 
 
 class Poll(enum.IntEnum):
     """enum llmk_poll"""
     IN = 1
     OUT = 2
+    ERR = 4
 
 # Router strategies (LLMK_ROUTER_STRATEGY).
 LLMK_ROUTE_FALLBACK = 1
@@ -650,6 +654,13 @@ class llmk_transport(Structure):
         ("struct_size", c_uint32),
         ("send", CFUNCTYPE(c_int32, POINTER(llmk_exchange), c_void_p)),
         ("close", CFUNCTYPE(None, c_void_p)),
+        ("multi_open", CFUNCTYPE(c_void_p, c_void_p)),
+        ("multi_add", CFUNCTYPE(c_int32, POINTER(llmk_exchange), c_void_p, c_void_p)),
+        ("multi_step", CFUNCTYPE(c_int32, POINTER(c_int32), POINTER(c_int32), c_size_t, c_void_p)),
+        ("multi_fds", CFUNCTYPE(c_size_t, POINTER(c_int32), POINTER(c_int32), c_size_t, c_void_p)),
+        ("multi_timeout_ms", CFUNCTYPE(c_int64, c_void_p)),
+        ("multi_remove", CFUNCTYPE(None, POINTER(llmk_exchange), c_void_p)),
+        ("multi_close", CFUNCTYPE(None, c_void_p)),
     ]
 
 
@@ -1101,9 +1112,9 @@ llmk_multi_add = bind(_lib, _missing, "llmk_multi_add", c_int32, [POINTER(llmk_m
 # from one of the multi's callbacks.
 llmk_multi_run = bind(_lib, _missing, "llmk_multi_run", c_int32, [POINTER(llmk_multi)])
 
-# Moves every request on as far as possible without blocking (a request on a program's own
-# transport is the exception: it is performed whole). *running (may be NULL) is set to the number
-# of requests not finished.
+# Moves every request on as far as possible without blocking (a request on a transport without the
+# non-blocking callbacks is the exception: one such request is performed whole per call). *running
+# (may be NULL) is set to the number of requests not finished.
 llmk_multi_perform = bind(_lib, _missing, "llmk_multi_perform", c_int32, [POINTER(llmk_multi), POINTER(c_int32)])
 
 # The file descriptors to watch before the next llmk_multi_perform(): up to `cap` of them are
@@ -1341,11 +1352,26 @@ llmk_model_table_date = bind(_lib, _missing, "llmk_model_table_date", c_char_p, 
 # Initialises a transport table: zeroes it and sets struct_size.
 llmk_transport_init = bind(_lib, _missing, "llmk_transport_init", None, [POINTER(llmk_transport)])
 
-# Installs a transport on a client (the table is copied; `user` is passed to its callbacks). NULL
-# transport restores the built-in one. Returns LLMK_E_INVALID_ARG for a NULL client, a table
-# without `send` or with a struct_size too small; LLMK_E_UNSUPPORTED for NULL when the library was
-# built without libcurl. Not thread-safe.
+# Installs a transport on a client (the table is copied, as far as its struct_size reaches; `user`
+# is passed to its callbacks). NULL transport restores the built-in one. Returns
+# LLMK_E_INVALID_ARG for a NULL client, a table without `send`, with a struct_size too small, or
+# with some but not all of the non-blocking callbacks (the client's error message names the
+# missing one); LLMK_E_UNSUPPORTED for NULL when the library was built without libcurl. Not
+# thread-safe; not while the client has requests in flight.
 llmk_client_set_transport = bind(_lib, _missing, "llmk_client_set_transport", c_int32, [POINTER(llmk_client), POINTER(llmk_transport), c_void_p])
+
+# Fills `transport` with the built-in POSIX-socket transport: HTTP/1.1 over plain TCP (http://
+# URLs only: a local server or a TLS-terminating proxy; https:// fails with LLMK_E_UNSUPPORTED),
+# one connection per exchange (Connection: close), with the non-blocking callbacks, so many
+# requests share one llmk_multi on one thread. Applies the client's total, connect and idle
+# timeouts and bounds what it accepts (status and header lines 8 KiB, header block 64 KiB, 8
+# interim 1xx answers; chunked, Content-Length and close-delimited bodies). Host names are
+# resolved with getaddrinfo(), which blocks: use numeric addresses where that matters. It keeps no
+# state: install it with `user` NULL, on any number of clients and threads. Initialise the table
+# first (llmk_transport_init() / LLMK_TRANSPORT_INIT): only the fields its struct_size covers are
+# written. Returns LLMK_E_INVALID_ARG for NULL or a struct_size too small to hold `send`,
+# LLMK_E_UNSUPPORTED when this build has no POSIX sockets (LLMK_FEATURE_POSIX clear). Thread-safe.
+llmk_transport_posix = bind(_lib, _missing, "llmk_transport_posix", c_int32, [POINTER(llmk_transport)])
 
 # Request method, e.g. "POST".
 llmk_exchange_method = bind(_lib, _missing, "llmk_exchange_method", c_char_p, [POINTER(llmk_exchange)])
@@ -1388,6 +1414,15 @@ llmk_exchange_set_error = bind(_lib, _missing, "llmk_exchange_set_error", None, 
 # 1 once the caller cancelled (cancel flag raised): a transport that blocks should poll this at
 # least every 50 ms and return LLMK_E_CANCELLED.
 llmk_exchange_cancelled = bind(_lib, _missing, "llmk_exchange_cancelled", c_int32, [POINTER(llmk_exchange)])
+
+# Reports the end of a non-blocking transfer (one taken by a transport's multi_add()): `status` as
+# `send` would return it (LLMK_OK once the whole response was reported, else LLMK_E_TRANSPORT,
+# LLMK_E_TIMEOUT, LLMK_E_CANCELLED, ... with llmk_exchange_set_error() first). Called by the
+# driver on the thread driving the multi, normally from its multi_step(); the library acts on it
+# when that returns. The exchange must not be touched afterwards. Returns LLMK_E_INVALID_ARG when
+# the exchange is not a transfer in progress in a driver (never added, added by a `send`, already
+# ended, or from inside multi_add()).
+llmk_exchange_done = bind(_lib, _missing, "llmk_exchange_done", c_int32, [POINTER(llmk_exchange), c_int32])
 
 FUNCTIONS = (
     "llmk_version_number",
@@ -1572,6 +1607,7 @@ FUNCTIONS = (
     "llmk_model_table_date",
     "llmk_transport_init",
     "llmk_client_set_transport",
+    "llmk_transport_posix",
     "llmk_exchange_method",
     "llmk_exchange_url",
     "llmk_exchange_header_count",
@@ -1584,6 +1620,7 @@ FUNCTIONS = (
     "llmk_exchange_write",
     "llmk_exchange_set_error",
     "llmk_exchange_cancelled",
+    "llmk_exchange_done",
 )
 
 
