@@ -363,9 +363,13 @@ typedef struct llmk_exchange llmk_exchange;
  *  llamacpp, localai, lmstudio, ollama (its /v1 API); see
  *  docs/PROVIDERS.md. The API key and base URL are read from the provider's
  *  standard environment variables (OPENAI_API_KEY, OPENAI_BASE_URL, ...)
- *  when present; explicit options override them.
+ *  when present; explicit options override them. A variable holding a
+ *  control character (CR, LF, TAB, ...) is not used: llmk_client_errmsg()
+ *  names it, and requests fail with LLMK_E_INVALID_ARG naming it until the
+ *  option it stands for is set (docs/SECURITY.md).
  *  On success *out is a new client. On failure *out is NULL, and the
- *  status says why: LLMK_E_INVALID_ARG (NULL out/model, empty model),
+ *  status says why: LLMK_E_INVALID_ARG (NULL out/model, empty model, a
+ *  control character in model),
  *  LLMK_E_UNSUPPORTED (unknown provider), LLMK_E_NOMEM.
  *  Thread-safe. */
 LLMK_API llmk_status llmk_client_new(llmk_client **out, const char *model);
@@ -377,8 +381,10 @@ LLMK_API void llmk_client_free(llmk_client *client);
 /** Sets a string option (LLMK_OPT_* of type STR and client scope).
  *  value NULL resets the option to its default. Returns LLMK_E_UNKNOWN_OPTION
  *  for an unknown id, LLMK_E_INVALID_ARG for a wrong type/scope or a bad
- *  value (detail in llmk_client_errmsg()). Not thread-safe: configure before
- *  sharing the client. */
+ *  value -- any value holding a control character (CR, LF, TAB, DEL, ...)
+ *  is one -- with detail in llmk_client_errmsg() (naming the option, never
+ *  quoting the value). Not thread-safe: configure before sharing the
+ *  client. */
 LLMK_API llmk_status llmk_client_set_str(llmk_client *client, int32_t option, const char *value);
 
 /** Sets an integer option (type I64, client scope). See llmk_client_set_str(). */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "options.h"
+#include "url.h"
 
 #define K(kind) (1u << (kind))
 #define LLMK__OPT_INFO(name, id, scope, str, doc) {id, str, LLMK_SCOPE_##scope, 0},
@@ -155,3 +156,12 @@ int32_t llmk_option_type(int32_t option)
 	return llmk__option_info(option) ? option / 1000 : 0;
 }
 
+
+llmk_status llmk__value_check(const char *what, const char *value, char *err, size_t errlen)
+{
+	if (!value || !llmk__has_ctl(value))
+		return LLMK_OK;
+	snprintf(err, errlen, "%s holds a control character (CR, LF, TAB or another): refused, it would reach a "
+	         "header or URL", what);
+	return LLMK_E_INVALID_ARG;
+}

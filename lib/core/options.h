@@ -28,6 +28,12 @@ llmk_status llmk__option_check(int32_t id, int type, int scope, int32_t kind, ch
 /* Slot index of an option within its type's array, or -1. */
 int llmk__option_slot(int32_t id);
 
+/* The one check of a value that may end up in a header, a URL or a signed
+ * string (options, environment variables, model strings): LLMK_OK, or
+ * LLMK_E_INVALID_ARG when it holds a control character (llmk__has_ctl),
+ * with err naming `what` -- an option or a variable -- never the value. */
+llmk_status llmk__value_check(const char *what, const char *value, char *err, size_t errlen);
+
 /* Bit of a request option in a provider's option mask (llmk_provider.opts):
  * strings 0..31, integers 32..47, doubles 48..63. */
 #define LLMK__OPT_BIT(id) ((id) / 1000 == 1 ? (id) % 1000 : (id) / 1000 == 2 ? 32 + (id) % 1000 : 48 + (id) % 1000)

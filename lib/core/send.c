@@ -677,6 +677,8 @@ static int prepare(pipeline *p)
 			replay_as_events(p);
 		return 0;
 	}
+	if (llmk__client_env_check(c, r))
+		return 0;
 	if (!c->api_key && !(c->provider->quirks & LLMK_Q_KEY_OPTIONAL)) {
 		llmk__fail(r, LLMK_E_AUTH, "%s: no API key: set %s or LLMK_OPT_API_KEY", c->provider->name,
 		           c->provider->key_env ? c->provider->key_env : "the api_key option");

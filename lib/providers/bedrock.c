@@ -531,7 +531,7 @@ static llmk_status bedrock_build(const llmk_client *c, const llmk_request *r, co
                                  llmk_exchange *ex, llmk_response *resp)
 {
 	const char *region = llmk__client_str(c, LLMK_OPT_AWS_REGION), *op;
-	char *base = NULL, *id = NULL;
+	char *base = NULL;
 	llmk_buf path = LLMK_BUF_INIT;
 	json_t *body = NULL;
 	llmk_status st;
@@ -542,8 +542,8 @@ static llmk_status bedrock_build(const llmk_client *c, const llmk_request *r, co
 		return resp->status ? resp->status : FAIL_OOM(resp);
 	op = r->kind == LLMK_CHAT ? (stream ? "/converse-stream" : "/converse") : "/invoke";
 	/* Model ids hold ':' and, as ARNs, '/': one path segment, encoded. */
-	if (!(id = llmk__url_escape(model)) || llmk_buf_append_str(&path, "/model/") ||
-	    llmk_buf_append_str(&path, id) || llmk_buf_append_str(&path, op) ||
+	if (llmk_buf_append_str(&path, "/model") ||
+	    llmk__path_segment(&path, "bedrock model id", model, strlen(model), resp) || llmk_buf_append_str(&path, op) ||
 	    llmk__exchange_set_url(ex, base, path.data) || !(body = json_object())) {
 		st = FAIL_OOM(resp);
 		goto out;
@@ -569,7 +569,6 @@ static llmk_status bedrock_build(const llmk_client *c, const llmk_request *r, co
 out:
 	json_decref(body);
 	llmk__free(base);
-	llmk__free(id);
 	llmk_buf_free(&path);
 	return st;
 }

@@ -104,6 +104,16 @@ llmk_status llmk__auth_header(llmk_exchange *ex, const char *name, const char *p
 	return st;
 }
 
+llmk_status llmk__path_segment(llmk_buf *path, const char *what, const char *seg, size_t n, llmk_response *resp)
+{
+	int rc = llmk__url_append_segment(path, seg, n);
+
+	if (rc == LLMK_URL_E_SEGMENT)
+		return llmk__fail(resp, LLMK_E_INVALID_ARG, "%s: an empty, '.' or '..' part cannot be a URL path segment",
+		                  what);
+	return rc ? LLMK__FAIL_OOM(resp) : LLMK_OK;
+}
+
 llmk_status llmk__user_agent(const llmk_client *c, llmk_exchange *ex)
 {
 	const char *v = llmk__client_str(c, LLMK_OPT_USER_AGENT);

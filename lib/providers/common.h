@@ -48,6 +48,12 @@ llmk_status llmk__set_json_body(llmk_exchange *ex, json_t *body, const char *acc
  * copies behind (prefix may be NULL). */
 llmk_status llmk__auth_header(llmk_exchange *ex, const char *name, const char *prefix, const char *key);
 
+/* Appends "/" and seg[0..n) as one URL path segment, percent-encoded (a
+ * model or deployment name). An empty, "." or ".." segment fails the
+ * request with LLMK_E_INVALID_ARG naming `what` (azure/.. would post to
+ * the parent path, with the key). */
+llmk_status llmk__path_segment(llmk_buf *path, const char *what, const char *seg, size_t n, llmk_response *resp);
+
 /* User-Agent: the client's option or llmkit/VERSION. */
 llmk_status llmk__user_agent(const llmk_client *c, llmk_exchange *ex);
 

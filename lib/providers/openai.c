@@ -314,7 +314,8 @@ static llmk_status add_auth_headers(const llmk_client *c, llmk_exchange *ex)
  * the deployment being the model-string's model part. */
 #define AZURE_DEFAULT_API_VERSION "2024-10-21"
 
-static llmk_status set_url(const llmk_client *c, const char *model, const char *path, llmk_exchange *ex)
+static llmk_status set_url(const llmk_client *c, const char *model, const char *path, llmk_exchange *ex,
+                           llmk_response *resp)
 {
 	llmk_buf p = LLMK_BUF_INIT;
 	const char *ver;
@@ -324,10 +325,10 @@ static llmk_status set_url(const llmk_client *c, const char *model, const char *
 	if (!(c->provider->quirks & LLMK_Q_AZURE))
 		return llmk__exchange_set_url(ex, c->base_url, path);
 	ver = llmk__client_str(c, LLMK_OPT_API_VERSION);
-	esc = llmk__url_escape(model);
-	if (!esc || llmk_buf_append_str(&p, "/openai/deployments/") || llmk_buf_append_str(&p, esc) ||
-	    llmk_buf_append_str(&p, path) || llmk_buf_append_str(&p, "?api-version=") ||
-	    llmk_buf_append_str(&p, ver ? ver : AZURE_DEFAULT_API_VERSION))
+	esc = llmk__url_escape(ver ? ver : AZURE_DEFAULT_API_VERSION); /* a query value: '&' and '#' escaped */
+	if (!esc || llmk_buf_append_str(&p, "/openai/deployments") ||
+	    llmk__path_segment(&p, "azure deployment (the model name)", model, strlen(model), resp) ||
+	    llmk_buf_append_str(&p, path) || llmk_buf_append_str(&p, "?api-version=") || llmk_buf_append_str(&p, esc))
 		st = LLMK_E_NOMEM;
 	else
 		st = llmk__exchange_set_url(ex, c->base_url, p.data);
@@ -344,7 +345,7 @@ static llmk_status openai_build(const llmk_client *c, const llmk_request *r, con
 	json_t *body = NULL;
 	llmk_status st;
 
-	if (set_url(c, model, paths[r->kind], ex) || add_auth_headers(c, ex))
+	if (set_url(c, model, paths[r->kind], ex, resp) || add_auth_headers(c, ex))
 		return FAIL_OOM(resp);
 	if (r->kind == LLMK_TRANSCRIBE)
 		return build_transcribe(r, model, ex, resp);

@@ -12,8 +12,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "alloc.h"
+#include "exchange.h"
 #include "httpdate.h"
 #include "json.h"
+#include "url.h"
 
 static int64_t parse(const char *s)
 {
@@ -98,6 +101,58 @@ static void test_json_depth(void **state)
 	assert_false(llmk__json_too_deep(NULL, 5, 1));
 }
 
+/* One path segment: everything but unreserved bytes encoded, '/'
+ * included; empty, "." and ".." refused. */
+static void test_url_segment(void **state)
+{
+	llmk_buf b = LLMK_BUF_INIT;
+
+	(void)state;
+	assert_int_equal(llmk__url_append_segment(&b, "a/b c?d#e%f..", 13), 0);
+	assert_string_equal(b.data, "/a%2Fb%20c%3Fd%23e%25f..");
+	assert_int_equal(llmk__url_append_segment(&b, ".", 1), LLMK_URL_E_SEGMENT);
+	assert_int_equal(llmk__url_append_segment(&b, "..", 2), LLMK_URL_E_SEGMENT);
+	assert_int_equal(llmk__url_append_segment(&b, "", 0), LLMK_URL_E_SEGMENT);
+	assert_int_equal(llmk__url_append_segment(&b, "...", 3), 0);
+	assert_string_equal(b.data, "/a%2Fb%20c%3Fd%23e%25f../...");
+	llmk_buf_free(&b);
+}
+
+/* Every C0 control character and DEL, nothing else. */
+static void test_has_ctl(void **state)
+{
+	char s[4] = "a?b";
+	int c;
+
+	(void)state;
+	for (c = 1; c < 256; c++) {
+		s[1] = (char)c;
+		assert_int_equal(llmk__has_ctl(s), c < 0x20 || c == 0x7f);
+	}
+}
+
+/* The exchange refuses what no adapter may build: the last line. */
+static void test_exchange_refuses_controls(void **state)
+{
+	llmk_exchange ex;
+
+	(void)state;
+	llmk__exchange_init(&ex);
+	assert_int_equal(llmk__exchange_header(&ex, "X-A", "v\r\nX-Injected: 1"), LLMK_E_INVALID_ARG);
+	assert_int_equal(llmk__exchange_header(&ex, "X-A\r\nX-B", "v"), LLMK_E_INVALID_ARG);
+	assert_int_equal(llmk__exchange_header(&ex, "X A", "v"), LLMK_E_INVALID_ARG);
+	assert_int_equal(llmk__exchange_header(&ex, "X:A", "v"), LLMK_E_INVALID_ARG);
+	assert_int_equal(llmk__exchange_header(&ex, "", "v"), LLMK_E_INVALID_ARG);
+	assert_int_equal(llmk__exchange_header(&ex, "X-A", "v\tw"), LLMK_E_INVALID_ARG);
+	assert_int_equal(ex.nheaders, 0);
+	assert_int_equal(llmk__exchange_set_url(&ex, "http://h\r\n", "/p"), LLMK_E_INVALID_ARG);
+	assert_int_equal(llmk__exchange_set_url(&ex, "http://h", "/p\n"), LLMK_E_INVALID_ARG);
+	assert_null(ex.url);
+	assert_int_equal(llmk__exchange_header(&ex, "X-A", "v w"), LLMK_OK);
+	assert_int_equal(llmk__exchange_set_url(&ex, "http://h", "/p"), LLMK_OK);
+	llmk__exchange_clear(&ex);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -105,6 +160,9 @@ int main(void)
 		cmocka_unit_test(test_http_date_rejects),
 		cmocka_unit_test(test_http_date_matches_timegm),
 		cmocka_unit_test(test_json_depth),
+		cmocka_unit_test(test_url_segment),
+		cmocka_unit_test(test_has_ctl),
+		cmocka_unit_test(test_exchange_refuses_controls),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
