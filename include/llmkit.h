@@ -632,15 +632,20 @@ LLMK_API llmk_status llmk_response_status(const llmk_response *response);
 LLMK_API const char *llmk_response_error(const llmk_response *response);
 
 /** Provider's error type / code (e.g. "invalid_request_error",
- *  "context_length_exceeded"), "" when none was given. */
+ *  "context_length_exceeded"), "" when none was given. Scrubbed like the
+ *  message: never contains a credential of the client. */
 LLMK_API const char *llmk_response_error_type(const llmk_response *response);
-/** Provider's error code (e.g. "context_length_exceeded"), "" when none was given. */
+/** Provider's error code (e.g. "context_length_exceeded"), "" when none was
+ *  given. Never contains a credential of the client. */
 LLMK_API const char *llmk_response_error_code(const llmk_response *response);
 
 /** HTTP status of the final attempt, 0 if no response was received. */
 LLMK_API int32_t llmk_response_http_status(const llmk_response *response);
 
-/** Provider's request id (x-request-id and the like), "" if none. */
+/** Provider's request id (x-request-id and the like), "" if none. Never
+ *  contains a credential of the client (nor does llmk_response_model() or
+ *  llmk_response_finish_reason()); headers, text and the raw body are
+ *  handed over as received (docs/SECURITY.md). */
 LLMK_API const char *llmk_response_request_id(const llmk_response *response);
 
 /** Delay the provider asked for before retrying (Retry-After,

@@ -5,10 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "adapter.h"
 #include "alloc.h"
 #include "client.h"
 #include "response.h"
+#include "scrub.h"
 #include "secret.h"
 
 llmk_status llmk__client_err(llmk_client *c, llmk_status st, const char *fmt, ...)
@@ -162,6 +165,37 @@ llmk_status llmk__client_create(llmk_client **out, const llmk_provider *prov, st
 	}
 	*out = c;
 	return LLMK_OK;
+}
+
+size_t llmk__client_scrub(const llmk_client *c, char *text, size_t len, unsigned flags)
+{
+	const char *secrets[4];
+	char pass[256];
+	size_t n = 0;
+
+	secrets[n++] = c->api_key;
+	secrets[n++] = c->aws_secret;
+	secrets[n++] = c->aws_token;
+	if (llmk__url_userinfo_secret(c->base_url, pass, sizeof(pass)))
+		secrets[n++] = pass;
+	len = llmk__scrub(text, len, secrets, n, flags);
+	sodium_memzero(pass, sizeof(pass));
+	return len;
+}
+
+void llmk__client_scrub_str(const llmk_client *c, char *s, unsigned flags)
+{
+	if (s)
+		s[llmk__client_scrub(c, s, strlen(s), flags)] = '\0';
+}
+
+void llmk__response_scrub(llmk_response *r, const llmk_client *c)
+{
+	char *const fields[] = {r->error, r->error_type, r->error_code, r->request_id, r->model, r->finish_reason};
+	size_t i;
+
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		llmk__client_scrub_str(c, fields[i], LLMK_SCRUB_KEYLIKE | LLMK_SCRUB_USERINFO);
 }
 
 void llmk_client_free(llmk_client *c)

@@ -21,6 +21,7 @@
 #include "job.h"
 #include "json.h"
 #include "ndjson.h"
+#include "scrub.h"
 #include "sse.h"
 #include "status.h"
 
@@ -341,75 +342,6 @@ static void read_request_id(llmk_response *r)
 			llmk__set_field(&r->request_id, v);
 			return;
 		}
-}
-
-static int hexval(char c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
-/* Length of the copy of key at s, plain or percent-encoded in any mix
- * (a URL echoed back), or 0. */
-static size_t key_at(const char *s, const char *key)
-{
-	const char *p = s;
-
-	for (; *key; key++) {
-		if (*p == *key) {
-			p++;
-		} else if (p[0] == '%' && hexval(p[1]) >= 0 && hexval(p[2]) >= 0 &&
-		           (char)(hexval(p[1]) * 16 + hexval(p[2])) == *key) {
-			p += 3;
-		} else {
-			return 0;
-		}
-	}
-	return (size_t)(p - s);
-}
-
-/* Removes any copy of the client's key from an error message: some
- * providers echo (parts of) the key they rejected. */
-static void redact(char *msg, const char *key)
-{
-	static const char *const prefixes[] = {"sk-", "hf_", "AIza", "xai-", "gsk_"};
-	size_t kl, i;
-	char *hit;
-
-	if (!msg || !key || (kl = strlen(key)) < 8)
-		return;
-	for (hit = msg; *hit;) {
-		size_t n = key_at(hit, key);
-		if (!n) {
-			hit++;
-			continue;
-		}
-		/* In place: a copy shorter than the marker (an 8 or 9 byte key)
-		 * is starred out instead. */
-		if (n >= 10) {
-			memcpy(hit, "[REDACTED]", 10);
-			memmove(hit + 10, hit + n, strlen(hit + n) + 1);
-			hit += 10;
-		} else {
-			memset(hit, '*', n);
-			hit += n;
-		}
-	}
-	/* Masked echoes such as "sk-proj-****abcd" still give away the key's
-	 * tail: drop the whole token. The prefixes are the providers' key
-	 * formats: OpenAI and Anthropic (sk-), Hugging Face (hf_), Google
-	 * (AIza), xAI (xai-), Groq (gsk_). */
-	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
-		size_t pl = strlen(prefixes[i]);
-		for (hit = strstr(msg, prefixes[i]); hit; hit = strstr(hit + 1, prefixes[i])) {
-			char *e = hit + pl;
-			while (*e && (isalnum((unsigned char)*e) || *e == '-' || *e == '_' || *e == '*'))
-				e++;
-			if (e - hit > (ptrdiff_t)pl + 3) {
-				memcpy(hit + pl, "***", 3);
-				memmove(hit + pl + 3, e, strlen(e) + 1);
-			}
-		}
-	}
 }
 
 /* ---- the pipeline ------------------------------------------------------- */
@@ -807,9 +739,7 @@ static void logf_(const llmk_client *c, int32_t level, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	redact(line, c->api_key);
-	redact(line, c->aws_secret);
-	redact(line, c->aws_token);
+	llmk__client_scrub_str(c, line, LLMK_SCRUB_KEYLIKE | LLMK_SCRUB_USERINFO);
 	c->log_fn(level, line, c->log_user);
 }
 
@@ -911,11 +841,7 @@ static int job_finish(llmk__job *j)
 	    (model && llmk__set_field(&r->req_model, model) != LLMK_OK))
 		llmk__fail(r, LLMK_E_NOMEM, "out of memory");
 	r->timing[LLMK_TIMING_TOTAL_MS] = llmk__now_ms() - j->t0;
-	if (r->error) {
-		redact(r->error, j->c->api_key);
-		redact(r->error, j->c->aws_secret);
-		redact(r->error, j->c->aws_token);
-	}
+	llmk__response_scrub(r, j->c);
 	if (r->status != LLMK_OK)
 		logf_(j->c, LLMK_LOG_ERROR, "#%lu %s failed after %d attempt(s): %s", j->n, j->c->provider->name,
 		      r->attempts, r->error ? r->error : llmk_strerror(r->status));

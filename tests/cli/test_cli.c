@@ -24,6 +24,7 @@
 
 #include "cli_run.h"
 #include "cli_server.h"
+#include "echo.h"
 #include "httpd.h"
 
 #define RUN(o, envv, ...)                                                                                              \
@@ -355,6 +356,36 @@ static void test_verbose(void **state)
 }
 
 static void test_ctrl_c(void **state);
+
+/* The canary through the tool: a server echoing the key and the base URL's
+ * password in every shape, in the error, its type and code, the request id
+ * and the model, with -v -v (log lines, the "via" line, the request id
+ * line). Nothing the tool writes holds either. */
+static void test_canary_cli(void **state)
+{
+	static const char *const models[] = {"openai/echokey", "openai/echokeyok"};
+	cli_server *s = *state;
+	char url[256];
+	size_t i;
+	cli_out *o;
+
+	snprintf(url, sizeof(url), "http://user:%s@127.0.0.1:%d/v1", CLI_PASS_URL, th_port(s->srv));
+	for (i = 0; i < sizeof(models) / sizeof(models[0]); i++) {
+		const char *w;
+		RUN(o, s->env, "-v", "-v", "--base-url", url, "chat", "--retries", "1", "-m", models[i], "hi");
+		EXPECT_CODE(o, i == 0 ? 4 : 0);
+		EXPECT_IN(o->err, "via http://user:***@127.0.0.1");
+		if (i == 1)
+			EXPECT_IN(o->err, "request id [REDACTED]");
+		if ((w = echo_find(o->err, CLI_KEY)) || (w = echo_find(o->out, CLI_KEY)))
+			fail_msg("%s: the output holds %s of the key:\n%s%s", models[i], w, o->out, o->err);
+		if ((w = echo_find(o->err, CLI_PASS)) || (w = echo_find(o->out, CLI_PASS)) ||
+		    strstr(o->err, CLI_PASS_URL))
+			fail_msg("%s: the output holds %s of the password:\n%s%s", models[i], w ? w : "the URL form", o->out,
+			         o->err);
+		cli_out_free(o);
+	}
+}
 
 /* --verbose twice (debug lines) with other providers' ways of sending the
  * key (x-api-key, x-goog-api-key or ?key=): the key is still never printed
@@ -954,6 +985,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test_setup_teardown(test_chat_rate_limited, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_chat_refused_key, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_chat_server_error_and_timeout, cli_server_setup, cli_server_teardown),
+	    cmocka_unit_test_setup_teardown(test_canary_cli, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_verbose, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_verbose_other_providers, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_chat_picks_provider, cli_server_setup, cli_server_teardown),

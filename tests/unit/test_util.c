@@ -16,6 +16,7 @@
 #include "exchange.h"
 #include "httpdate.h"
 #include "json.h"
+#include "scrub.h"
 #include "url.h"
 
 static int64_t parse(const char *s)
@@ -153,6 +154,44 @@ static void test_exchange_refuses_controls(void **state)
 	llmk__exchange_clear(&ex);
 }
 
+/* The scrubber, shape by shape; it only ever shrinks the text. */
+static void test_scrub_shapes(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{"key sk-abc/def+ghi=jkl12 here", "key [REDACTED] here"},
+		{"key sk-abc%2Fdef%2bghi%3Djkl12.", "key [REDACTED]."},
+		{"key sk-abc\\/def+ghi\\u003djkl12", "key [REDACTED]"},
+		{"key \\u0073k-abc\\\\/def+ghi=jkl12", "key [REDACTED]"},
+		{"key SK-ABC/DEF+GHI=JKL12", "key [REDACTED]"},
+		{"key sk-abc%252Fdef+ghi=jkl12", "key [REDACTED]"},
+		{"masked sk-ABC************kl12.", "masked [REDACTED]."},
+		{"masked ****************kl12!", "masked [REDACTED]!"},
+		{"masked sk-*** ab***", "masked sk-*** ab***"}, /* too few to say anything */
+		{"tok: tok3n TOK3N", "tok: ***** *****"},
+		{"url http://u:p%40ss@h/x and https://tok@h", "url http://u:***@h/x and https://***@h"},
+		{"other sk-proj-abcdefgh and task-1234", "other sk-*** and task-1234"},
+		{"", ""},
+	};
+	const char *const secrets[] = {"sk-abc/def+ghi=jkl12", NULL, "tok3n", ""};
+	char buf[256];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(buf, sizeof(buf), "%s", cases[i].in);
+		llmk__scrub_str(buf, secrets, 4, LLMK_SCRUB_KEYLIKE | LLMK_SCRUB_USERINFO);
+		if (strcmp(buf, cases[i].out))
+			fail_msg("case %zu: '%s' became '%s', wanted '%s'", i, cases[i].in, buf, cases[i].out);
+	}
+	assert_int_equal(llmk__url_userinfo_secret("http://u:p%40ss@h/x", buf, sizeof(buf)), 1);
+	assert_string_equal(buf, "p@ss");
+	assert_int_equal(llmk__url_userinfo_secret("http://tok@h", buf, sizeof(buf)), 1);
+	assert_string_equal(buf, "tok");
+	assert_int_equal(llmk__url_userinfo_secret("http://h/a@b", buf, sizeof(buf)), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -163,6 +202,7 @@ int main(void)
 		cmocka_unit_test(test_url_segment),
 		cmocka_unit_test(test_has_ctl),
 		cmocka_unit_test(test_exchange_refuses_controls),
+		cmocka_unit_test(test_scrub_shapes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
