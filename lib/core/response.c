@@ -143,6 +143,30 @@ const char *llmk__response_header(const llmk_response *r, const char *name)
 	return NULL;
 }
 
+void llmk__redirect_target(const llmk_response *r, char *out, size_t cap)
+{
+	const char *loc = llmk__response_header(r, "location"), *host, *end, *at;
+	size_t sl;
+
+	if (!loc || !*loc) {
+		snprintf(out, cap, "no Location header");
+		return;
+	}
+	host = strstr(loc, "://");
+	sl = host ? (size_t)(host - loc) : 0;
+	if (!host || !sl || strcspn(loc, "/?#") < sl) {
+		snprintf(out, cap, "a relative location");
+		return;
+	}
+	host += 3;
+	end = host + strcspn(host, "/?#");
+	at = memchr(host, '@', (size_t)(end - host));
+	if (at)
+		host = at + 1;
+	snprintf(out, cap, "%.*s://%.*s", (int)(sl < 16 ? sl : 16), loc, (int)((size_t)(end - host) < 256 ? end - host : 256),
+	         host);
+}
+
 #define S(x) ((x) ? (x) : "")
 
 llmk_status llmk_response_status(const llmk_response *r)

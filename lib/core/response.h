@@ -72,5 +72,9 @@ llmk_tool_call *llmk__response_tool_call(llmk_response *resp, size_t index);
 llmk_status llmk__set_finish(llmk_response *resp, const char *raw);
 int32_t llmk__finish_map(const char *raw);
 const char *llmk__response_header(const llmk_response *resp, const char *name);
+/* For a 3xx answer: writes into out where its Location points, as an
+ * origin only ("https://host:port"; a path, query or userinfo could carry
+ * a token), or "a relative location" / "no Location header". */
+void llmk__redirect_target(const llmk_response *resp, char *out, size_t cap);
 
 #endif

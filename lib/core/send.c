@@ -363,7 +363,12 @@ static void finish_http_error(pipeline *p)
 	detail = r->error; /* parse_error leaves the provider's message here */
 	r->error = NULL;
 	r->status = LLMK_OK;
-	if (detail && *detail)
+	if (r->http_status >= 300 && r->http_status < 400) {
+		char to[300];
+		llmk__redirect_target(r, to, sizeof(to));
+		llmk__fail(r, st, "%s: HTTP %d redirect to %s, not followed (set base_url to the endpoint itself)%s%s",
+		           p->c->provider->name, (int)r->http_status, to, detail && *detail ? ": " : "", detail ? detail : "");
+	} else if (detail && *detail)
 		llmk__fail(r, st, "%s: HTTP %d: %s%s%s%s", p->c->provider->name, (int)r->http_status, detail,
 		           r->error_code ? " (" : "", r->error_code ? r->error_code : "", r->error_code ? ")" : "");
 	else
@@ -804,7 +809,7 @@ static int retryable(const llmk_response *r, int delivered)
 		return 1;
 	if (r->status == LLMK_E_TRANSPORT || r->status == LLMK_E_TIMEOUT)
 		return 1;
-	if (h == 408 || h == 409 || h == 429 || h >= 500)
+	if (llmk__http_retryable(h))
 		return 1;
 	return is_2xx(h) && (r->status == LLMK_E_OVERLOADED || r->status == LLMK_E_RATE_LIMITED || r->status == LLMK_E_SERVER);
 }

@@ -12,6 +12,7 @@
  *   echokey      HTTP 401 echoing the key and CLI_PASS in every shape
  *                (tests/support/echo.h), the key in the error type and code
  *   echokeyok    HTTP 200 with the key as the request id and the model
+ *   nothttp      an answer without an HTTP status line
  *   anything else: chat_stream.sse when streamed, chat_completion.json
  * Every answer carries an x-request-id. A request without
  * "Authorization: Bearer CLI_KEY" gets a 401. */
@@ -144,6 +145,14 @@ static void handler(const th_request *rq, th_response *out, void *user)
 		         ks, ps, CLI_KEY, CLI_PASS);
 		answer(out, 401, "application/json", "x-echo: " CLI_KEY "\r\n", body, strlen(body));
 		free(body);
+		return;
+	}
+	if (model_is(b, "nothttp")) {
+		static const char raw[] = "HTTQ/9.9 200 OK\r\nContent-Length: 2\r\n\r\n{}";
+		out->raw = 1;
+		out->close = 1;
+		out->body = strdup(raw);
+		out->body_len = sizeof(raw) - 1;
 		return;
 	}
 	if (model_is(b, "echokeyok")) {

@@ -334,6 +334,20 @@ static void test_chat_server_error_and_timeout(void **state)
 	cli_out_free(o);
 }
 
+/* An answer that is not HTTP is the server's fault (exit 9), not "not
+ * configured" (exit 3). */
+static void test_chat_not_http(void **state)
+{
+	cli_server *s = *state;
+	cli_out *o;
+
+	RUN(o, s->env, "chat", "--retries", "0", "-m", "openai/nothttp", "hi");
+	EXPECT_CODE(o, 9);
+	EXPECT_IN(o->err, "LLMK_E_PROTOCOL");
+	EXPECT_IN(o->err, "not valid HTTP");
+	cli_out_free(o);
+}
+
 static void test_verbose(void **state)
 {
 	cli_server *s = *state;
@@ -986,6 +1000,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test_setup_teardown(test_chat_refused_key, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_chat_server_error_and_timeout, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_canary_cli, cli_server_setup, cli_server_teardown),
+	    cmocka_unit_test_setup_teardown(test_chat_not_http, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_verbose, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_verbose_other_providers, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_chat_picks_provider, cli_server_setup, cli_server_teardown),

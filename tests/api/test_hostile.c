@@ -1,0 +1,207 @@
+/* Hostile servers on 127.0.0.1 (issue 16): statuses that say what happened
+ * (item 5), streams that end by a configured bound (item 6), and numbers
+ * that do not overflow or throw the answer away (item 4). */
+#define _POSIX_C_SOURCE 200809L
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "httpd.h"
+#include "llmkit.h"
+
+static th_server *srv;
+
+static int setup(void **state)
+{
+	(void)state;
+	srv = th_start();
+	return srv ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	th_stop(srv);
+	return 0;
+}
+
+static llmk_client *client(const char *model, int64_t retries)
+{
+	llmk_client *c;
+
+	assert_int_equal(llmk_client_new(&c, model), LLMK_OK);
+	assert_int_equal(llmk_client_set_str(c, LLMK_OPT_API_KEY, "sk-test"), LLMK_OK);
+	assert_int_equal(llmk_client_set_str(c, LLMK_OPT_BASE_URL, th_url(srv)), LLMK_OK);
+	assert_int_equal(llmk_client_set_i64(c, LLMK_OPT_MAX_RETRIES, retries), LLMK_OK);
+	assert_int_equal(llmk_client_set_i64(c, LLMK_OPT_RETRY_BASE_MS, 1), LLMK_OK);
+	return c;
+}
+
+static llmk_request *chat(void)
+{
+	llmk_request *r;
+
+	assert_int_equal(llmk_request_new(&r, LLMK_CHAT), LLMK_OK);
+	assert_int_equal(llmk_request_add_message(r, LLMK_ROLE_USER, "hi"), LLMK_OK);
+	return r;
+}
+
+static void push_raw(const char *bytes, size_t len)
+{
+	th_response tr;
+
+	memset(&tr, 0, sizeof(tr));
+	tr.raw = 1;
+	tr.body = bytes;
+	tr.body_len = len;
+	tr.close = 1;
+	th_push(srv, &tr);
+}
+
+/* ---- item 5: statuses ----------------------------------------------------------- */
+
+/* An answer that is not HTTP is the server's fault: LLMK_E_PROTOCOL, not
+ * "client configuration missing" (curl's "Received HTTP/0.9"), and it is
+ * not retried. */
+static void test_malformed_status_line(void **state)
+{
+	static const char *const answers[] = {
+		"HTTQ/9.9 200 OK\r\nContent-Length: 2\r\n\r\n{}",
+		"just a body, no status line\n",
+		"HTTP/1.1 000 Zero\r\nContent-Length: 2\r\n\r\n{}",
+		"HTTP/1.1 2000 OK\r\nContent-Length: 2\r\n\r\n{}",
+		"HTTP/1.1 abc OK\r\nContent-Length: 2\r\n\r\n{}",
+		"HTTP/1.1 99 Low\r\nContent-Length: 2\r\n\r\n{}",
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(answers) / sizeof(answers[0]); i++) {
+		llmk_client *c = client("openai/gpt-4o-mini", 2);
+		llmk_request *r = chat();
+		llmk_response *resp;
+		llmk_status st;
+
+		th_reset(srv);
+		push_raw(answers[i], strlen(answers[i]));
+		st = llmk_send(c, r, &resp);
+		if (st != LLMK_E_PROTOCOL)
+			fail_msg("answer %zu: %s: %s", i, llmk_status_name(st), llmk_response_error(resp));
+		assert_non_null(strstr(llmk_response_error(resp), "not valid HTTP"));
+		assert_int_equal(th_request_count(srv), 1);
+		llmk_response_free(resp);
+		llmk_request_free(r);
+		llmk_client_free(c);
+	}
+}
+
+/* A 200 KB header line is a limit, not a lack of memory. */
+static void test_huge_header_line(void **state)
+{
+	static const char head[] = "HTTP/1.1 200 OK\r\nX-Big: ", tail[] = "\r\nContent-Length: 2\r\n\r\n{}";
+	size_t n = 200 * 1024, hl = sizeof(head) - 1, tl = sizeof(tail) - 1;
+	char *raw = malloc(hl + n + tl);
+	llmk_client *c = client("openai/gpt-4o-mini", 0);
+	llmk_request *r = chat();
+	llmk_response *resp;
+
+	(void)state;
+	assert_non_null(raw);
+	memcpy(raw, head, hl);
+	memset(raw + hl, 'a', n);
+	memcpy(raw + hl + n, tail, tl);
+	th_reset(srv);
+	push_raw(raw, hl + n + tl);
+	assert_int_equal(llmk_send(c, r, &resp), LLMK_E_TOO_LARGE);
+	assert_non_null(strstr(llmk_response_error(resp), "longer than"));
+	llmk_response_free(resp);
+	llmk_request_free(r);
+	llmk_client_free(c);
+	free(raw);
+}
+
+/* A redirect (not followed) names its status and the Location's origin,
+ * never its path or query (a token may ride there). */
+static void test_redirect_named(void **state)
+{
+	static const struct {
+		const char *headers, *want;
+	} cases[] = {
+		{"Location: https://user:pw@evil.example:8443/steal?key=sk-test#x\r\n", "redirect to https://evil.example:8443,"},
+		{"Location: /v2/chat/completions?key=1\r\n", "redirect to a relative location"},
+		{"", "redirect to no Location header"},
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		llmk_client *c = client("openai/gpt-4o-mini", 0);
+		llmk_request *r = chat();
+		llmk_response *resp;
+		th_response tr;
+		const char *e;
+
+		memset(&tr, 0, sizeof(tr));
+		tr.status = 307;
+		tr.headers = cases[i].headers;
+		th_reset(srv);
+		th_push(srv, &tr);
+		assert_int_equal(llmk_send(c, r, &resp), LLMK_E_PROTOCOL);
+		e = llmk_response_error(resp);
+		assert_non_null(strstr(e, "HTTP 307"));
+		if (!strstr(e, cases[i].want))
+			fail_msg("'%s' does not say '%s'", e, cases[i].want);
+		assert_null(strstr(e, "steal"));
+		assert_null(strstr(e, "pw@"));
+		assert_int_equal(th_request_count(srv), 1);
+		llmk_response_free(resp);
+		llmk_request_free(r);
+		llmk_client_free(c);
+	}
+}
+
+/* 501 Not Implemented (and 505) will not change on a retry; 502 may. */
+static void test_501_not_retried(void **state)
+{
+	static const struct {
+		int status;
+		size_t requests;
+	} cases[] = {{501, 1}, {505, 1}, {502, 3}, {500, 3}};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		llmk_client *c = client("openai/gpt-4o-mini", 2);
+		llmk_request *r = chat();
+		llmk_response *resp;
+		int k;
+
+		th_reset(srv);
+		for (k = 0; k < 3; k++)
+			th_push_json(srv, cases[i].status, "{\"error\":{\"message\":\"no\"}}");
+		assert_int_not_equal(llmk_send(c, r, &resp), LLMK_OK);
+		if (th_request_count(srv) != cases[i].requests)
+			fail_msg("HTTP %d: %zu requests, wanted %zu", cases[i].status, th_request_count(srv), cases[i].requests);
+		llmk_response_free(resp);
+		llmk_request_free(r);
+		llmk_client_free(c);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_malformed_status_line),
+		cmocka_unit_test(test_huge_header_line),
+		cmocka_unit_test(test_redirect_named),
+		cmocka_unit_test(test_501_not_retried),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
