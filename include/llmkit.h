@@ -282,7 +282,7 @@ enum llmk_timing {
 	  "AWS secret access key for SigV4 (bedrock; kept in guarded memory, never logged)")        \
 	X(AWS_SESSION_TOKEN, 1030, C, "aws_session_token",                                          \
 	  "AWS session token of temporary credentials (bedrock; guarded memory, never logged)")     \
-	X(TIMEOUT_MS, 2001, C, "timeout_ms", "total time limit per request in ms (0 = none)")       \
+	X(TIMEOUT_MS, 2001, C, "timeout_ms", "total time limit per request in ms (default 600000; 0 = none)") \
 	X(CONNECT_TIMEOUT_MS, 2002, C, "connect_timeout_ms", "connection time limit in ms")         \
 	X(IDLE_TIMEOUT_MS, 2003, C, "idle_timeout_ms", "longest silence between bytes in ms")       \
 	X(MAX_RESPONSE_BYTES, 2004, C, "max_response_bytes", "largest accepted response body")      \
@@ -302,7 +302,8 @@ enum llmk_timing {
 	X(RETRY_MAX_MS, 2016, C, "retry_max_ms",                                                    \
 	  "longest wait between attempts in ms, Retry-After included (default 30000)")               \
 	X(DEADLINE_MS, 2017, C, "deadline_ms", "bound on all attempts and waits together in ms (0 = none)") \
-	X(MAX_EVENTS, 2018, C, "max_events", "most stream events in one response (default 1000000)")  \
+	X(MAX_EVENTS, 2018, C, "max_events",                                                        \
+	  "most stream events in one response, comments and empty ones included (default 1000000)")   \
 	X(MAX_JSON_DEPTH, 2019, C, "max_json_depth", "deepest JSON nesting accepted (default 128)")   \
 	X(TEMPERATURE, 3001, R, "temperature", "sampling temperature (chat, transcription)")        \
 	X(TOP_P, 3002, R, "top_p", "nucleus sampling mass (chat)")                                  \

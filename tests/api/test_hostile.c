@@ -195,6 +195,79 @@ static void test_501_not_retried(void **state)
 	}
 }
 
+/* ---- item 6: streams that end -------------------------------------------------- */
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int32_t on_event(const llmk_event *ev, void *user)
+{
+	(void)ev, (void)user;
+	return 0;
+}
+
+/* A stream that is only keep-alives -- comments, empty events, blank lines
+ * -- trickling in under the idle timeout with no total timeout: it ends by
+ * max_events, not after the server's 10 s. */
+static void test_keepalives_end(void **state)
+{
+	static const struct {
+		const char *model, *ctype, *unit;
+	} cases[] = {
+		{"openai/gpt-4o-mini", "text/event-stream", ":\n"},
+		{"openai/gpt-4o-mini", "text/event-stream", ": keep-alive\n\n"},
+		{"openai/gpt-4o-mini", "text/event-stream", "event: ping\n\n"},
+		{"anthropic/claude-3-5-haiku-latest", "text/event-stream", "id: 7\n"},
+		{"ollama/llama3.2", "application/x-ndjson", "\n"},
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		llmk_client *c = client(cases[i].model, 0);
+		llmk_request *r = chat();
+		llmk_response *resp;
+		th_response tr;
+		char hdrs[128], *body;
+		size_t ul = strlen(cases[i].unit), k, n = 2000;
+		double t0;
+		llmk_status st;
+
+		assert_int_equal(llmk_client_set_i64(c, LLMK_OPT_TIMEOUT_MS, 0), LLMK_OK);
+		assert_int_equal(llmk_client_set_i64(c, LLMK_OPT_IDLE_TIMEOUT_MS, 2000), LLMK_OK);
+		assert_int_equal(llmk_client_set_i64(c, LLMK_OPT_MAX_EVENTS, 50), LLMK_OK);
+		body = malloc(n * ul + 1);
+		assert_non_null(body);
+		for (k = 0; k < n; k++)
+			memcpy(body + k * ul, cases[i].unit, ul);
+		body[n * ul] = '\0';
+		snprintf(hdrs, sizeof(hdrs), "Content-Type: %s\r\n", cases[i].ctype);
+		memset(&tr, 0, sizeof(tr));
+		tr.status = 200;
+		tr.headers = hdrs;
+		tr.body = body;
+		tr.write_size = ul;
+		tr.delay_ms = 5; /* 2000 units: 10 s */
+		th_reset(srv);
+		th_push(srv, &tr);
+		t0 = now_ms();
+		st = llmk_stream(c, r, on_event, NULL, &resp);
+		if (st != LLMK_E_TOO_LARGE || now_ms() - t0 > 5000)
+			fail_msg("%s '%s': %s after %.0f ms: %s", cases[i].model, cases[i].unit, llmk_status_name(st),
+			         now_ms() - t0, llmk_response_error(resp));
+		assert_non_null(strstr(llmk_response_error(resp), "max_events"));
+		llmk_response_free(resp);
+		llmk_request_free(r);
+		llmk_client_free(c);
+		free(body);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -202,6 +275,7 @@ int main(void)
 		cmocka_unit_test(test_huge_header_line),
 		cmocka_unit_test(test_redirect_named),
 		cmocka_unit_test(test_501_not_retried),
+		cmocka_unit_test(test_keepalives_end),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -76,6 +76,7 @@ static void test_help(void **state)
 	EXPECT_IN(o->out, "usage: llmkit");
 	EXPECT_IN(o->out, "Exit status:");
 	EXPECT_IN(o->out, "130    interrupted");
+	EXPECT_IN(o->out, "--timeout SECONDS  time limit per request (default 600,");
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		EXPECT_IN(o->out, cmds[i]);
 	assert_int_equal(o->err_len, 0);
