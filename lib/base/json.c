@@ -402,12 +402,15 @@ static json_t *scan_number(parser *ps)
 		if (!(p = digits(ps, p)))
 			return NULL;
 	}
-	if (!real) {
-		json_t *v;
-		if (overflow || mag > (uint64_t)INT64_MAX + (uint64_t)neg) {
+	if (!real && (overflow || mag > (uint64_t)INT64_MAX + (uint64_t)neg)) {
+		if (ps->flags & LLMK_JSON_STRICT_NUMBERS) {
 			fail(ps, start, "integer out of range");
 			return NULL;
 		}
+		real = 1; /* read as a real, as most JSON readers do */
+	}
+	if (!real) {
+		json_t *v;
 		ps->p = p;
 		v = json_integer(neg ? (json_int_t)(0 - mag) : (json_int_t)mag);
 		if (!v)
@@ -443,8 +446,12 @@ static json_t *scan_number(parser *ps)
 		if (buf != small)
 			llmk__free(buf);
 		if (errno == ERANGE && (d == HUGE_VAL || d == -HUGE_VAL)) {
-			fail(ps, start, "number out of range");
-			return NULL;
+			if (ps->flags & LLMK_JSON_STRICT_NUMBERS) {
+				fail(ps, start, "number out of range");
+				return NULL;
+			}
+			ps->p = p;
+			return json_null();
 		}
 		ps->p = p;
 		if (!(v = json_real(d)))

@@ -14,7 +14,8 @@
  * Accepted language: RFC 8259 with jansson's rules, checked against
  * json_loadb() by tests/unit/test_json.c and tests/fuzz/fuzz_json.c:
  * strict UTF-8, no \u0000 unless JSON_ALLOW_NUL (never in keys), no lone
- * surrogates, integers within json_int_t, reals that do not overflow,
+ * surrogates, integers within json_int_t and reals that do not overflow
+ * with LLMK_JSON_STRICT_NUMBERS (see there for the default),
  * the last of duplicate keys wins, at most LLMK_JSON_MAX_DEPTH nested
  * containers, a top-level array or object unless JSON_DECODE_ANY. Other
  * jansson flags are not supported (nothing in lib/ uses them). */
@@ -26,6 +27,15 @@
 #include <jansson.h>
 
 #include "buf.h"
+
+/* A flag of ours (jansson's flags stay below it): numbers exactly as
+ * jansson reads them, an integer beyond json_int_t or a real beyond double
+ * failing the parse -- for JSON the caller gives us (schemas, extra JSON).
+ * Without it, as for every answer from a server, such an integer becomes a
+ * real and such a real becomes null: one absurd number in a member nobody
+ * reads ("1e999") must not throw the whole answer away, and a member that
+ * is read finds no number there. */
+#define LLMK_JSON_STRICT_NUMBERS 0x1000000
 
 /* jansson's own limit (JSON_PARSER_MAX_DEPTH). */
 #define LLMK_JSON_MAX_DEPTH 2048

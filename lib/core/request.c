@@ -148,7 +148,7 @@ static llmk_status check_json(llmk_request *r, const char *what, const char *tex
 	json_t *j;
 
 	llmk__oom_reset();
-	j = llmk__json_loads(text, JSON_DECODE_ANY, &err);
+	j = llmk__json_loads(text, JSON_DECODE_ANY | LLMK_JSON_STRICT_NUMBERS, &err);
 	if (!j && llmk__oom_seen())
 		return req_err(r, LLMK_E_NOMEM, "out of memory reading %s", what);
 	if (!j)

@@ -55,6 +55,14 @@ struct llmk_response {
 	size_t header_bytes; /* names and values, against LLMK_MAX_HEADER_BYTES */
 };
 
+/* The sum of two token counts (non-negative), saturating at INT64_MAX:
+ * counts come from servers and programs, and a sum must never wrap into a
+ * negative total. */
+static inline int64_t llmk__count_add(int64_t a, int64_t b)
+{
+	return a > INT64_MAX - b ? INT64_MAX : a + b;
+}
+
 llmk_response *llmk__response_new(void);
 /* Records a failure: status and a formatted message (printf-style). The
  * first failure wins, so the root cause is not overwritten by fallout. */

@@ -873,7 +873,7 @@ static int job_end_attempt(llmk__job *j)
 	uint32_t bound;
 
 	if (r->usage[LLMK_USAGE_TOTAL] < 0 && r->usage[LLMK_USAGE_INPUT] >= 0 && r->usage[LLMK_USAGE_OUTPUT] >= 0)
-		r->usage[LLMK_USAGE_TOTAL] = r->usage[LLMK_USAGE_INPUT] + r->usage[LLMK_USAGE_OUTPUT];
+		r->usage[LLMK_USAGE_TOTAL] = llmk__count_add(r->usage[LLMK_USAGE_INPUT], r->usage[LLMK_USAGE_OUTPUT]);
 	if (j->stream && r->status == LLMK_OK && j->fn && !p->sctx.cancelled)
 		llmk__emit_done(&p->sctx);
 	if (p->sctx.cancelled && r->status == LLMK_OK)

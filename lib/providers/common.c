@@ -35,7 +35,7 @@ void llmk__json_i64(json_t *obj, const char *key, int64_t *out)
 {
 	json_t *v = json_object_get(obj, key);
 
-	if (json_is_integer(v) && json_integer_value(v) >= 0)
+	if (json_is_integer(v) && json_integer_value(v) >= 0 && json_integer_value(v) <= LLMK_MAX_COUNT)
 		*out = json_integer_value(v);
 }
 

@@ -27,7 +27,10 @@ json_t *llmk__json_text(const char *text);
  * LLMK_E_PROTOCOL naming `what` and returns NULL. */
 json_t *llmk__json_object(const char *body, size_t len, llmk_response *resp, const char *what);
 
-/* *out = obj[key] when it is a non-negative integer. */
+/* *out = obj[key] when it is an integer from 0 to LLMK_MAX_COUNT: a
+ * negative count or an absurd one (past 2^53, where sums of a few could
+ * wrap) is taken as absent. Every token count goes through here. */
+#define LLMK_MAX_COUNT (INT64_C(1) << 53)
 void llmk__json_i64(json_t *obj, const char *key, int64_t *out);
 
 /* A string or integer JSON value as a new string (error codes), or NULL. */

@@ -420,8 +420,9 @@ static void read_usage(json_t *u, llmk_response *resp)
 	llmk__json_i64(u, "prompt_tokens", &prompt);
 	llmk__json_i64(u, "completion_tokens", &completion);
 	llmk__json_i64(u, "total_tokens", &total);
-	if (reasoning > 0 && prompt >= 0 && completion >= 0 && total == prompt + completion + reasoning)
-		resp->usage[LLMK_USAGE_OUTPUT] = completion + reasoning;
+	if (reasoning > 0 && prompt >= 0 && completion >= 0 &&
+	    total == llmk__count_add(llmk__count_add(prompt, completion), reasoning))
+		resp->usage[LLMK_USAGE_OUTPUT] = llmk__count_add(completion, reasoning);
 	if (resp->usage[LLMK_USAGE_OUTPUT] < 0 && resp->usage[LLMK_USAGE_INPUT] >= 0 &&
 	    resp->usage[LLMK_USAGE_TOTAL] >= resp->usage[LLMK_USAGE_INPUT] && !json_object_get(u, "completion_tokens"))
 		resp->usage[LLMK_USAGE_OUTPUT] = resp->usage[LLMK_USAGE_TOTAL] - resp->usage[LLMK_USAGE_INPUT];

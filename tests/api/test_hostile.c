@@ -268,6 +268,159 @@ static void test_keepalives_end(void **state)
 	}
 }
 
+/* ---- item 4: numbers from the server ------------------------------------------- */
+
+static void check_usage_sane(const llmk_response *resp, const char *what)
+{
+	int32_t k;
+
+	for (k = LLMK_USAGE_INPUT; k <= LLMK_USAGE_CACHE_WRITE; k++)
+		if (llmk_response_usage(resp, k) < -1)
+			fail_msg("%s: usage %d is %lld", what, (int)k, (long long)llmk_response_usage(resp, k));
+}
+
+/* Usage counts at INT64_MAX overflowed when summed (the total, OpenAI's
+ * reasoning + output); negative ones must read as absent. Under UBSan
+ * (halt_on_error) an overflow fails the run. */
+static void test_usage_arithmetic(void **state)
+{
+	static const struct {
+		const char *model, *body;
+	} cases[] = {
+		{"openai/gpt-4o-mini",
+		 "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"ok\"},\"finish_reason\":"
+		 "\"stop\"}],\"usage\":{\"prompt_tokens\":9223372036854775807,\"completion_tokens\":9223372036854775807,"
+		 "\"total_tokens\":9223372036854775807,\"completion_tokens_details\":{\"reasoning_tokens\":"
+		 "9223372036854775807}}}"},
+		{"openai/gpt-4o-mini",
+		 "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"ok\"},\"finish_reason\":"
+		 "\"stop\"}],\"usage\":{\"prompt_tokens\":4611686018427387904,\"completion_tokens\":4611686018427387904,"
+		 "\"completion_tokens_details\":{\"reasoning_tokens\":4611686018427387904}}}"},
+		{"openai/gpt-4o-mini",
+		 "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"ok\"},\"finish_reason\":"
+		 "\"stop\"}],\"usage\":{\"prompt_tokens\":-5,\"completion_tokens\":-9223372036854775808}}"},
+		{"anthropic/claude-3-5-haiku-latest",
+		 "{\"type\":\"message\",\"role\":\"assistant\",\"content\":[{\"type\":\"text\",\"text\":\"ok\"}],"
+		 "\"stop_reason\":\"end_turn\",\"usage\":{\"input_tokens\":9223372036854775807,\"output_tokens\":"
+		 "9223372036854775807,\"cache_read_input_tokens\":9223372036854775807,\"cache_creation_input_tokens\":"
+		 "9223372036854775807}}"},
+		{"ollama/llama3.2",
+		 "{\"message\":{\"role\":\"assistant\",\"content\":\"ok\"},\"done\":true,\"prompt_eval_count\":"
+		 "9223372036854775807,\"eval_count\":9223372036854775807}"},
+		{"gemini/gemini-2.0-flash",
+		 "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"ok\"}],\"role\":\"model\"},\"finishReason\":"
+		 "\"STOP\"}],\"usageMetadata\":{\"promptTokenCount\":9223372036854775807,\"toolUsePromptTokenCount\":"
+		 "9223372036854775807,\"candidatesTokenCount\":9223372036854775807,\"thoughtsTokenCount\":"
+		 "9223372036854775807}}"},
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		llmk_client *c = client(cases[i].model, 0);
+		llmk_request *r = chat();
+		llmk_response *resp;
+		llmk_status st;
+
+		th_reset(srv);
+		th_push_json(srv, 200, cases[i].body);
+		st = llmk_send(c, r, &resp);
+		if (st != LLMK_OK)
+			fail_msg("case %zu: %s: %s", i, llmk_status_name(st), llmk_response_error(resp));
+		assert_string_equal(llmk_response_text(resp), "ok");
+		check_usage_sane(resp, cases[i].model);
+		if (i == 2) { /* negative counts are absent */
+			assert_int_equal(llmk_response_usage(resp, LLMK_USAGE_INPUT), -1);
+			assert_int_equal(llmk_response_usage(resp, LLMK_USAGE_OUTPUT), -1);
+		}
+		llmk_response_free(resp);
+		llmk_request_free(r);
+		llmk_client_free(c);
+	}
+}
+
+static int32_t huge_usage_send(void *user, const llmk_request *request, const char *model, llmk_reply *reply)
+{
+	(void)user, (void)request, (void)model;
+	llmk_reply_text(reply, "ok", 2);
+	llmk_reply_usage(reply, LLMK_USAGE_INPUT, INT64_MAX);
+	llmk_reply_usage(reply, LLMK_USAGE_OUTPUT, INT64_MAX);
+	llmk_reply_usage(reply, LLMK_USAGE_CACHED_INPUT, -7); /* never negative */
+	return llmk_reply_finish(reply, "stop");
+}
+
+/* The engine's own total (input + output) saturates: a program's provider
+ * can report anything. */
+static void test_usage_total_saturates(void **state)
+{
+	llmk_provider_table t;
+	llmk_client *c;
+	llmk_request *r = chat();
+	llmk_response *resp;
+
+	(void)state;
+	llmk_provider_table_init(&t);
+	t.send = huge_usage_send;
+	t.kinds = 1u << LLMK_CHAT;
+	assert_int_equal(llmk_provider_register("hugecounts", &t, NULL), LLMK_OK);
+	assert_int_equal(llmk_client_new(&c, "hugecounts/m"), LLMK_OK);
+	assert_int_equal(llmk_send(c, r, &resp), LLMK_OK);
+	assert_true(llmk_response_usage(resp, LLMK_USAGE_TOTAL) == INT64_MAX);
+	assert_int_equal(llmk_response_usage(resp, LLMK_USAGE_CACHED_INPUT), -1);
+	llmk_response_free(resp);
+	llmk_client_free(c);
+	llmk_request_free(r);
+	assert_int_equal(llmk_provider_unregister("hugecounts"), LLMK_OK);
+}
+
+/* A number beyond int64 or double in a member the library does not read
+ * made the whole answer LLMK_E_PROTOCOL, its text lost. */
+static void test_absurd_numbers_keep_the_answer(void **state)
+{
+	static const char *const bodies[] = {
+		"{\"id\":\"x\",\"created\":1e999,\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
+		"\"content\":\"kept\"},\"finish_reason\":\"stop\",\"logprobs\":{\"x\":-1e999}}]}",
+		"{\"id\":\"x\",\"created\":99999999999999999999999,\"choices\":[{\"index\":0,\"message\":{\"role\":"
+		"\"assistant\",\"content\":\"kept\"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":1e999,"
+		"\"completion_tokens\":18446744073709551616}}",
+	};
+	static const char stream[] =
+		"data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"kept\"},\"finish_reason\":null}],\"x\":1e999}\n\n"
+		"data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}],\"created\":"
+		"123456789012345678901234567890}\n\ndata: [DONE]\n\n";
+	size_t i;
+	llmk_client *c = client("openai/gpt-4o-mini", 0);
+	llmk_request *r = chat();
+	llmk_response *resp;
+	th_response tr;
+
+	(void)state;
+	for (i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+		th_reset(srv);
+		th_push_json(srv, 200, bodies[i]);
+		if (llmk_send(c, r, &resp) != LLMK_OK)
+			fail_msg("body %zu: %s", i, llmk_response_error(resp));
+		assert_string_equal(llmk_response_text(resp), "kept");
+		if (i == 1) { /* out of range: not a count */
+			assert_int_equal(llmk_response_usage(resp, LLMK_USAGE_INPUT), -1);
+			assert_int_equal(llmk_response_usage(resp, LLMK_USAGE_OUTPUT), -1);
+		}
+		llmk_response_free(resp);
+	}
+	memset(&tr, 0, sizeof(tr));
+	tr.status = 200;
+	tr.headers = "Content-Type: text/event-stream\r\n";
+	tr.body = stream;
+	th_reset(srv);
+	th_push(srv, &tr);
+	if (llmk_stream(c, r, on_event, NULL, &resp) != LLMK_OK)
+		fail_msg("stream: %s", llmk_response_error(resp));
+	assert_string_equal(llmk_response_text(resp), "kept");
+	llmk_response_free(resp);
+	llmk_request_free(r);
+	llmk_client_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -276,6 +429,9 @@ int main(void)
 		cmocka_unit_test(test_redirect_named),
 		cmocka_unit_test(test_501_not_retried),
 		cmocka_unit_test(test_keepalives_end),
+		cmocka_unit_test(test_usage_arithmetic),
+		cmocka_unit_test(test_usage_total_saturates),
+		cmocka_unit_test(test_absurd_numbers_keep_the_answer),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
