@@ -282,6 +282,12 @@ enum llmk_timing {
 	  "AWS secret access key for SigV4 (bedrock; kept in guarded memory, never logged)")        \
 	X(AWS_SESSION_TOKEN, 1030, C, "aws_session_token",                                          \
 	  "AWS session token of temporary credentials (bedrock; guarded memory, never logged)")     \
+	X(CA_BUNDLE, 1031, C, "ca_bundle",                                                          \
+	  "PEM file of the CAs to trust instead of the default store (else SSL_CERT_FILE, "           \
+	  "CURL_CA_BUNDLE, REQUESTS_CA_BUNDLE); verification stays on")                             \
+	X(CA_DIR, 1032, C, "ca_dir",                                                                \
+	  "directory of CAs to trust (OpenSSL hashed names) instead of the default store (else "    \
+	  "SSL_CERT_DIR)")                                                                          \
 	X(TIMEOUT_MS, 2001, C, "timeout_ms", "total time limit per request in ms (default 600000; 0 = none)") \
 	X(CONNECT_TIMEOUT_MS, 2002, C, "connect_timeout_ms", "connection time limit in ms")         \
 	X(IDLE_TIMEOUT_MS, 2003, C, "idle_timeout_ms", "longest silence between bytes in ms")       \

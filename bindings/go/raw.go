@@ -194,6 +194,8 @@ const (
 	OptionAwsAccessKeyID      Option = 1028 // LLMK_OPT_AWS_ACCESS_KEY_ID
 	OptionAwsSecretAccessKey  Option = 1029 // LLMK_OPT_AWS_SECRET_ACCESS_KEY
 	OptionAwsSessionToken     Option = 1030 // LLMK_OPT_AWS_SESSION_TOKEN
+	OptionCaBundle            Option = 1031 // LLMK_OPT_CA_BUNDLE
+	OptionCaDir               Option = 1032 // LLMK_OPT_CA_DIR
 	OptionTimeoutMs           Option = 2001 // LLMK_OPT_TIMEOUT_MS
 	OptionConnectTimeoutMs    Option = 2002 // LLMK_OPT_CONNECT_TIMEOUT_MS
 	OptionIdleTimeoutMs       Option = 2003 // LLMK_OPT_IDLE_TIMEOUT_MS
@@ -377,6 +379,8 @@ var OptionTable = []OptionTableRow{
 	{"AWS_ACCESS_KEY_ID", 1028, "C", "aws_access_key_id", "AWS access key id for SigV4 (bedrock)"},
 	{"AWS_SECRET_ACCESS_KEY", 1029, "C", "aws_secret_access_key", "AWS secret access key for SigV4 (bedrock; kept in guarded memory, never logged)"},
 	{"AWS_SESSION_TOKEN", 1030, "C", "aws_session_token", "AWS session token of temporary credentials (bedrock; guarded memory, never logged)"},
+	{"CA_BUNDLE", 1031, "C", "ca_bundle", "PEM file of the CAs to trust instead of the default store (else SSL_CERT_FILE, CURL_CA_BUNDLE, REQUESTS_CA_BUNDLE); verification stays on"},
+	{"CA_DIR", 1032, "C", "ca_dir", "directory of CAs to trust (OpenSSL hashed names) instead of the default store (else SSL_CERT_DIR)"},
 	{"TIMEOUT_MS", 2001, "C", "timeout_ms", "total time limit per request in ms (default 600000; 0 = none)"},
 	{"CONNECT_TIMEOUT_MS", 2002, "C", "connect_timeout_ms", "connection time limit in ms"},
 	{"IDLE_TIMEOUT_MS", 2003, "C", "idle_timeout_ms", "longest silence between bytes in ms"},

@@ -118,6 +118,23 @@ static int aws_from_env(llmk_client *c)
 	return 0;
 }
 
+static int ca_from_env(llmk_client *c)
+{
+	static const char *const files[] = {"SSL_CERT_FILE", "CURL_CA_BUNDLE", "REQUESTS_CA_BUNDLE"};
+	const char *v = NULL;
+	size_t i;
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]) && !v; i++)
+		if (env_nonempty(files[i]))
+			v = env_checked(c, files[i], LLMK_OPT_CA_BUNDLE);
+	if (v && !(c->str[llmk__option_slot(LLMK_OPT_CA_BUNDLE)] = llmk__strdup(v)))
+		return -1;
+	v = env_checked(c, "SSL_CERT_DIR", LLMK_OPT_CA_DIR);
+	if (v && !(c->str[llmk__option_slot(LLMK_OPT_CA_DIR)] = llmk__strdup(v)))
+		return -1;
+	return 0;
+}
+
 llmk_status llmk__client_create(llmk_client **out, const llmk_provider *prov, struct llmk_user_provider *up,
                                 const char *mdl)
 {
@@ -154,6 +171,12 @@ llmk_status llmk__client_create(llmk_client **out, const llmk_provider *prov, st
 		return LLMK_E_NOMEM;
 	}
 	if ((prov->quirks & LLMK_Q_AWS) && aws_from_env(c)) {
+		llmk_client_free(c);
+		return LLMK_E_NOMEM;
+	}
+	/* A private CA, from the variables the ecosystem honours: OpenSSL's,
+	 * curl's, Python requests'. */
+	if (ca_from_env(c)) {
 		llmk_client_free(c);
 		return LLMK_E_NOMEM;
 	}

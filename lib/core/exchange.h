@@ -28,6 +28,7 @@ struct llmk_exchange {
 	size_t nheaders, headercap;
 	llmk_buf body;
 	int64_t timeout_ms, connect_timeout_ms, idle_timeout_ms;
+	const char *ca_file, *ca_dir; /* the client's ca_bundle / ca_dir, or NULL */
 	llmk_exchange_sink sink;
 	int stopped; /* the sink asked to stop */
 	const llmk_cancel *cancel; /* the request's flag, or NULL */

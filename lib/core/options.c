@@ -15,7 +15,8 @@ static llmk_optinfo options[] = {LLMK_OPTION_TABLE(LLMK__OPT_INFO)};
 #define LLMK__SLOT_FITS(name, id, scope, str, doc)                                             \
 	_Static_assert((id) / 1000 != LLMK_TYPE_STR || (id) % 1000 < LLMK_STR_SLOTS, str);      \
 	_Static_assert((id) / 1000 != LLMK_TYPE_I64 || (id) % 1000 < LLMK_I64_SLOTS, str);      \
-	_Static_assert((id) / 1000 != LLMK_TYPE_F64 || (id) % 1000 < LLMK_F64_SLOTS, str);
+	_Static_assert((id) / 1000 != LLMK_TYPE_F64 || (id) % 1000 < LLMK_F64_SLOTS, str);      \
+	_Static_assert((id) / 1000 != LLMK_TYPE_STR || !(LLMK_SCOPE_##scope & LLMK_SCOPE_R) || (id) % 1000 < 32, str);
 LLMK_OPTION_TABLE(LLMK__SLOT_FITS)
 
 /* Which request kinds each request option applies to; an option missing

@@ -648,6 +648,8 @@ static int prepare(pipeline *p)
 	p->ex.cancel = p->r->cancel;
 	p->ex.connect_timeout_ms = llmk__client_i64(c, LLMK_OPT_CONNECT_TIMEOUT_MS, 10000);
 	p->ex.idle_timeout_ms = llmk__client_i64(c, LLMK_OPT_IDLE_TIMEOUT_MS, 0);
+	p->ex.ca_file = llmk__client_str(c, LLMK_OPT_CA_BUNDLE);
+	p->ex.ca_dir = llmk__client_str(c, LLMK_OPT_CA_DIR);
 	p->max_body = (size_t)llmk__client_i64(c, LLMK_OPT_MAX_RESPONSE_BYTES, LLMK_DEFAULT_MAX_RESPONSE);
 	max_line = (size_t)llmk__client_i64(c, LLMK_OPT_MAX_LINE_BYTES, LLMK_DEFAULT_MAX_LINE);
 	p->max_events = (size_t)llmk__client_i64(c, LLMK_OPT_MAX_EVENTS, 1000000);

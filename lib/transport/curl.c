@@ -336,6 +336,8 @@ static int32_t map_error(CURLcode rc, xfer *x)
 			return LLMK_E_TOO_LARGE;
 		}
 		return LLMK_E_NOMEM;
+	case CURLE_SSL_CACERT_BADFILE: /* ca_bundle / ca_dir cannot be read */
+		return LLMK_E_CONFIG;
 	case CURLE_UNSUPPORTED_PROTOCOL:
 	case CURLE_URL_MALFORMAT:
 		/* Once the request went out, it is the answer that is wrong (no
@@ -377,6 +379,26 @@ static CURL *easy_new(int progress)
 	return h;
 }
 
+/* curl's own trust store (its build's CA file and directory), so a
+ * handle that carried a client's ca_bundle / ca_dir gets it back. */
+static pthread_once_t ca_once = PTHREAD_ONCE_INIT;
+static char *ca_default_file, *ca_default_dir;
+
+static void ca_defaults(void)
+{
+	CURL *h = curl_easy_init();
+	char *v = NULL;
+
+	if (!h)
+		return;
+	if (curl_easy_getinfo(h, CURLINFO_CAINFO, &v) == CURLE_OK && v)
+		ca_default_file = llmk__strdup(v);
+	v = NULL;
+	if (curl_easy_getinfo(h, CURLINFO_CAPATH, &v) == CURLE_OK && v)
+		ca_default_dir = llmk__strdup(v);
+	curl_easy_cleanup(h);
+}
+
 /* Configures the easy handle x->easy for the exchange. On failure the
  * exchange carries the message. */
 static int32_t xfer_setup(xfer *x, llmk_exchange *ex)
@@ -386,6 +408,7 @@ static int32_t xfer_setup(xfer *x, llmk_exchange *ex)
 	size_t i, blen;
 	const uint8_t *body;
 	CURL *h = x->easy;
+	int custom_ca;
 
 	x->ex = ex;
 	x->idle_ms = llmk_exchange_timeout_ms(ex, LLMK_OPT_IDLE_TIMEOUT_MS);
@@ -434,6 +457,13 @@ static int32_t xfer_setup(xfer *x, llmk_exchange *ex)
 	x->body_started = x->bad_status = x->head_too_large = 0;
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)llmk_exchange_timeout_ms(ex, LLMK_OPT_TIMEOUT_MS));
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)llmk_exchange_timeout_ms(ex, LLMK_OPT_CONNECT_TIMEOUT_MS));
+	/* A private CA: ca_bundle and ca_dir together replace the default
+	 * trust store (verification is never turned off); a reused handle
+	 * gets the defaults back. */
+	pthread_once(&ca_once, ca_defaults);
+	custom_ca = ex->ca_file || ex->ca_dir;
+	curl_easy_setopt(h, CURLOPT_CAINFO, custom_ca ? ex->ca_file : ca_default_file);
+	curl_easy_setopt(h, CURLOPT_CAPATH, custom_ca ? ex->ca_dir : ca_default_dir);
 	/* Handles are reused without curl_easy_reset() (it costs more than the
 	 * rest of the setup): whatever one request set, the next sets again. */
 	if (!strcmp(llmk_exchange_method(ex), "GET")) {
