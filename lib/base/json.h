@@ -37,6 +37,20 @@
  * is read finds no number there. */
 #define LLMK_JSON_STRICT_NUMBERS 0x1000000
 
+/* A flag for answers to embedding requests: an array of at least 8
+ * numbers becomes one packed value (llmk__json_packed()) instead of a
+ * jansson value per number -- 4 bytes a number instead of some 48, so a
+ * large embedding answer fits the parse budget below. Only for trees whose
+ * readers know it: a packed array reads as a string to jansson. */
+#define LLMK_JSON_PACK_REALS 0x2000000
+
+/* Every parse has a memory budget: the tree may take at most 2 x the text
+ * + this (estimated from what jansson allocates per value), else the parse
+ * fails and llmk__json_error_too_large() says so. A hostile body of empty
+ * objects costs 78 times its size in jansson values; with the budget its
+ * tree stays proportional to the body limit. */
+#define LLMK_JSON_BUDGET_MARGIN (4u * 1024u * 1024u)
+
 /* jansson's own limit (JSON_PARSER_MAX_DEPTH). */
 #define LLMK_JSON_MAX_DEPTH 2048
 
@@ -47,6 +61,16 @@ void llmk__json_setup(void);
  * position (byte offset), line and column (1-based, in bytes). */
 json_t *llmk__json_loadb(const char *data, size_t len, size_t flags, json_error_t *err);
 json_t *llmk__json_loads(const char *text, size_t flags, json_error_t *err);
+/* The same, building only the root object's members named in keep
+ * (NULL-terminated; NULL: all): the others are checked as JSON and
+ * skipped without a value built, so an unknown member costs no memory. */
+json_t *llmk__json_loadb_keys(const char *data, size_t len, size_t flags, const char *const *keep, json_error_t *err);
+/* 1 when a parse failed on its memory budget (LLMK_E_TOO_LARGE, not a
+ * malformed text). */
+int llmk__json_error_too_large(const json_error_t *err);
+/* The numbers of an array packed by LLMK_JSON_PACK_REALS (as floats, *n of
+ * them), or NULL when v is not one. Valid as long as v. */
+const float *llmk__json_packed(const json_t *v, size_t *n);
 /* Appends v as compact JSON text, byte for byte what json_dumps(v,
  * JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(precision)) writes
  * (precision 0: jansson's default, 17), at a fraction of the cost (jansson

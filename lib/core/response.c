@@ -110,9 +110,12 @@ llmk_tool_call *llmk__response_tool_call(llmk_response *r, size_t index)
 	size_t ncap;
 
 	/* Indexes come from the network: refuse absurd ones rather than
-	 * allocate for them. */
-	if (index >= 128)
+	 * allocate for them (recorded here, so every caller reports it). */
+	if (index >= LLMK_MAX_TOOL_CALLS) {
+		llmk__fail(r, LLMK_E_TOO_LARGE, "the answer has more than %u tool calls (tool call index %zu)",
+		           (unsigned)LLMK_MAX_TOOL_CALLS, index);
 		return NULL;
+	}
 	if (index >= r->callcap) {
 		ncap = r->callcap ? r->callcap : 4;
 		while (ncap <= index)

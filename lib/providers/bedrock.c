@@ -729,7 +729,7 @@ static llmk_status parse_embed(const llmk_request *r, json_t *root, llmk_respons
 	json_t *e = json_object_get(root, "embedding"), *rows;
 	int64_t in = -1;
 
-	if (json_is_array(e)) { /* Titan: one vector */
+	if (llmk__json_vector_len(e)) { /* Titan: one vector */
 		llmk__json_i64(root, "inputTextTokenCount", &in);
 		if (in >= 0)
 			resp->usage[LLMK_USAGE_INPUT] = resp->usage[LLMK_USAGE_TOTAL] = in;
@@ -767,6 +767,8 @@ static llmk_status parse_image(json_t *root, llmk_response *resp)
 		list = art;
 	if (!json_is_array(list) || !(n = json_array_size(list)))
 		return llmk__fail(resp, LLMK_E_PROTOCOL, "image answer has no images");
+	if (llmk__count_check(resp, "images", n, LLMK_MAX_IMAGES))
+		return resp->status;
 	if (!(resp->images = llmk__calloc(n, sizeof(*resp->images))))
 		return LLMK_E_NOMEM;
 	json_array_foreach(list, i, item)
@@ -797,7 +799,7 @@ static llmk_status bedrock_parse(const llmk_client *c, const llmk_request *r, ll
 
 	(void)c;
 	(void)ctype;
-	if (!(root = llmk__json_object(body, len, resp, "response body")))
+	if (!(root = llmk__json_object_for(r, NULL, body, len, resp, "response body")))
 		return resp->status;
 	if (r->kind == LLMK_CHAT)
 		st = parse_chat(root, resp);

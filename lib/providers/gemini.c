@@ -704,7 +704,7 @@ static llmk_status parse_embed(const llmk_request *r, json_t *root, llmk_respons
 
 	if (r->ninputs <= 1) {
 		one = json_object_get(json_object_get(root, "embedding"), "values");
-		if (!json_is_array(one))
+		if (!llmk__json_vector_len(one))
 			return llmk__fail(resp, LLMK_E_PROTOCOL, NAME ": embedding response has no embedding.values");
 		return llmk__embeddings_from_rows(resp, &one, 1, r->ninputs, NAME " embedding response");
 	}
@@ -776,6 +776,8 @@ static llmk_status parse_image(json_t *root, llmk_response *resp)
 	read_usage(json_object_get(root, "usageMetadata"), resp);
 	if (set_finish(resp, json_array_get(cands, 0)))
 		return LLMK_E_NOMEM;
+	if (llmk__count_check(resp, "images", n, LLMK_MAX_IMAGES))
+		return resp->status;
 	if (n && !(resp->images = llmk__calloc(n, sizeof(*resp->images))))
 		return LLMK_E_NOMEM;
 	json_array_foreach(cands, i, cand)
@@ -802,7 +804,7 @@ static llmk_status gemini_parse(const llmk_client *c, const llmk_request *r, llm
 
 	(void)c;
 	(void)content_type;
-	if (!(root = llmk__json_object(body, len, resp, NAME " response body")))
+	if (!(root = llmk__json_object_for(r, NULL, body, len, resp, NAME " response body")))
 		return resp->status;
 	if (json_object_get(root, "error"))
 		st = error_in_body(root, resp);

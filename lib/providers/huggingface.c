@@ -554,6 +554,8 @@ static llmk_status parse_transcript(const llmk_client *c, llmk_response *resp, c
 	chunks = json_object_get(root, "chunks");
 	if (!json_is_array(chunks) || !(n = json_array_size(chunks)))
 		goto out;
+	if ((st = llmk__count_check(resp, "segments", n, LLMK_MAX_SEGMENTS)))
+		goto out;
 	if (!(resp->segments = llmk__calloc(n, sizeof(*resp->segments))))
 		goto oom;
 	json_array_foreach(chunks, i, ch)

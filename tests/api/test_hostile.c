@@ -421,6 +421,119 @@ static void test_absurd_numbers_keep_the_answer(void **state)
 	llmk_client_free(c);
 }
 
+/* ---- item 3: element counts and large answers ------------------------------------ */
+
+/* Builds prefix, n copies of unit joined by ',', suffix (caller frees). */
+static char *repeat(const char *prefix, const char *unit, size_t n, const char *suffix)
+{
+	size_t pl = strlen(prefix), ul = strlen(unit), sl = strlen(suffix), i, o = 0;
+	char *b = malloc(pl + n * (ul + 1) + sl + 1);
+
+	assert_non_null(b);
+	memcpy(b, prefix, pl);
+	o = pl;
+	for (i = 0; i < n; i++) {
+		if (i)
+			b[o++] = ',';
+		memcpy(b + o, unit, ul);
+		o += ul;
+	}
+	memcpy(b + o, suffix, sl + 1);
+	return b;
+}
+
+/* More choices, tool calls or images than an answer may have: a clear
+ * LLMK_E_TOO_LARGE naming them, not "protocol error" or out of memory. */
+static void test_element_counts(void **state)
+{
+	static const struct {
+		const char *prefix, *unit, *suffix, *name;
+		int32_t kind;
+	} cases[] = {
+		{"{\"choices\":[", "{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"ok\"}}", "]}", "choices",
+		 LLMK_CHAT},
+		{"{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"tool_calls\":[",
+		 "{\"id\":\"c\",\"type\":\"function\",\"function\":{\"name\":\"f\",\"arguments\":\"{}\"}}",
+		 "]},\"finish_reason\":\"tool_calls\"}]}", "tool calls", LLMK_CHAT},
+		{"{\"created\":1,\"data\":[", "{\"url\":\"https://example.com/a.png\"}", "]}", "images", LLMK_IMAGE},
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		llmk_client *c = client("openai/gpt-4o-mini", 0);
+		llmk_request *r;
+		llmk_response *resp;
+		char *body = repeat(cases[i].prefix, cases[i].unit, 129, cases[i].suffix);
+		llmk_status st;
+
+		assert_int_equal(llmk_request_new(&r, cases[i].kind), LLMK_OK);
+		if (cases[i].kind == LLMK_CHAT)
+			assert_int_equal(llmk_request_add_message(r, LLMK_ROLE_USER, "hi"), LLMK_OK);
+		else
+			assert_int_equal(llmk_request_set_str(r, LLMK_OPT_PROMPT, "a cat"), LLMK_OK);
+		th_reset(srv);
+		th_push_json(srv, 200, body);
+		st = llmk_send(c, r, &resp);
+		if (st != LLMK_E_TOO_LARGE || !strstr(llmk_response_error(resp), cases[i].name))
+			fail_msg("%s: %s: %s", cases[i].name, llmk_status_name(st), llmk_response_error(resp));
+		llmk_response_free(resp);
+		llmk_request_free(r);
+		llmk_client_free(c);
+		free(body);
+	}
+}
+
+/* Embedding answers with 16-number vectors (packed while parsing) read
+ * the same through every adapter's answer shape. */
+static void test_packed_embeddings(void **state)
+{
+	static const char vec[] = "[0.5,-0.25,0.125,1,2,3,4,5,6,7,8,9,10,11,12,-13.5]";
+	static const struct {
+		const char *model, *before, *after;
+	} cases[] = {
+		{"openai/text-embedding-3-small", "{\"data\":[{\"index\":0,\"embedding\":", "}],\"junk\":[{},{}]}"},
+		{"gemini/text-embedding-004", "{\"embedding\":{\"values\":", "}}"},
+		{"ollama/nomic-embed-text", "{\"embeddings\":[", "]}"},
+		{"cohere/embed-english-v3.0", "{\"embeddings\":{\"float\":[", "]}}"},
+		{"bedrock/amazon.titan-embed-text-v2:0", "{\"embedding\":", ",\"inputTextTokenCount\":2}"},
+	};
+	static const float want[16] = {0.5f, -0.25f, 0.125f, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, -13.5f};
+	size_t i, k;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char pname[32], body[512];
+		llmk_client *c;
+		llmk_request *r;
+		llmk_response *resp;
+		const float *v;
+
+		snprintf(pname, sizeof(pname), "%.*s", (int)strcspn(cases[i].model, "/"), cases[i].model);
+		if (llmk_provider_capabilities(pname, LLMK_EMBED) <= 0)
+			continue;
+		c = client(cases[i].model, 0);
+		if (!strcmp(pname, "bedrock"))
+			assert_int_equal(llmk_client_set_str(c, LLMK_OPT_AWS_REGION, "us-east-1"), LLMK_OK);
+		assert_int_equal(llmk_request_new(&r, LLMK_EMBED), LLMK_OK);
+		assert_int_equal(llmk_request_add_input(r, "hi"), LLMK_OK);
+		snprintf(body, sizeof(body), "%s%s%s", cases[i].before, vec, cases[i].after);
+		th_reset(srv);
+		th_push_json(srv, 200, body);
+		if (llmk_send(c, r, &resp) != LLMK_OK)
+			fail_msg("%s: %s", cases[i].model, llmk_response_error(resp));
+		assert_int_equal(llmk_response_embedding_count(resp), 1);
+		assert_int_equal(llmk_response_embedding_dim(resp), 16);
+		v = llmk_response_embedding(resp, 0);
+		for (k = 0; k < 16; k++)
+			if (v[k] != want[k])
+				fail_msg("%s: [%zu] = %g", cases[i].model, k, (double)v[k]);
+		llmk_response_free(resp);
+		llmk_request_free(r);
+		llmk_client_free(c);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -432,6 +545,8 @@ int main(void)
 		cmocka_unit_test(test_usage_arithmetic),
 		cmocka_unit_test(test_usage_total_saturates),
 		cmocka_unit_test(test_absurd_numbers_keep_the_answer),
+		cmocka_unit_test(test_element_counts),
+		cmocka_unit_test(test_packed_embeddings),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
