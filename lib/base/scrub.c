@@ -7,7 +7,7 @@
 
 #include "scrub.h"
 
-#define MARK "[REDACTED]"
+#define MARK     "[REDACTED]"
 #define MARK_LEN (sizeof(MARK) - 1)
 #define MIN_MASK 3 /* '*' in a row that make a masked echo */
 
@@ -18,7 +18,10 @@ static int lower(int c)
 
 static int hexval(int c)
 {
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+	return c >= '0' && c <= '9'   ? c - '0'
+	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
+	                              : -1;
 }
 
 static int hex4(const char *p)

@@ -105,8 +105,8 @@ int llmk__emit_tool(llmk_stream_ctx *s, size_t index, const char *id, const char
 	llmk_event ev;
 
 	if (!tc) {
-		llmk__fail(s->resp, index >= LLMK_MAX_TOOL_CALLS ? LLMK_E_TOO_LARGE : LLMK_E_NOMEM, "tool call index %zu rejected",
-		           index);
+		llmk__fail(s->resp, index >= LLMK_MAX_TOOL_CALLS ? LLMK_E_TOO_LARGE : LLMK_E_NOMEM,
+		           "tool call index %zu rejected", index);
 		return 1;
 	}
 	/* The id and name come once, with the first fragment; later chunks

@@ -451,15 +451,20 @@ static llmk_status parse_embed(const llmk_client *c, const llmk_request *r, llmk
 {
 	const char *what = (c->provider->quirks & LLMK_Q_TEI) ? "/embed response" : "feature-extraction response";
 	json_error_t jerr;
-	json_t *root = llmk__json_loadb(body, len, 0, &jerr), *first, **rows = NULL, *one[1];
+	json_t *root = llmk__json_loadb(body, len, LLMK_JSON_PACK_REALS, &jerr), *first, **rows = NULL, *one[1];
 	llmk_status st;
 	size_t i, n;
 
 	if (!root)
-		return llmk__fail(resp, LLMK_E_PROTOCOL, "%s: %s is not valid JSON: %s at byte %d", c->provider->name, what,
-		                  jerr.text, jerr.position);
+		return llmk__fail(resp, llmk__json_error_too_large(&jerr) ? LLMK_E_TOO_LARGE : LLMK_E_PROTOCOL,
+		                  "%s: %s is not valid JSON: %s at byte %d", c->provider->name, what, jerr.text, jerr.position);
 	if (json_is_object(root) && json_object_get(root, "error")) {
 		st = fail_in_body(c, resp, root);
+		goto out;
+	}
+	if (llmk__json_packed(root, &n)) { /* one vector, packed */
+		one[0] = root;
+		st = llmk__embeddings_from_rows(resp, one, 1, r->ninputs, what);
 		goto out;
 	}
 	if (!json_is_array(root) || !(n = json_array_size(root))) {
@@ -472,7 +477,7 @@ static llmk_status parse_embed(const llmk_client *c, const llmk_request *r, llmk
 		st = llmk__embeddings_from_rows(resp, one, 1, r->ninputs, what);
 		goto out;
 	}
-	if (json_is_array(first) && json_is_array(json_array_get(first, 0))) {
+	if (json_is_array(first) && llmk__json_vector_len(json_array_get(first, 0))) {
 		st = llmk__fail(resp, LLMK_E_PROTOCOL,
 		                "%s: %s holds one vector per token (3-level array): the model has no pooling; "
 		                "use a sentence-embedding model (e.g. sentence-transformers/...)",

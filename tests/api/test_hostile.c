@@ -497,6 +497,9 @@ static void test_packed_embeddings(void **state)
 		{"ollama/nomic-embed-text", "{\"embeddings\":[", "]}"},
 		{"cohere/embed-english-v3.0", "{\"embeddings\":{\"float\":[", "]}}"},
 		{"bedrock/amazon.titan-embed-text-v2:0", "{\"embedding\":", ",\"inputTextTokenCount\":2}"},
+		{"huggingface/BAAI/bge-small-en-v1.5", "[", "]"},
+		{"huggingface/BAAI/bge-small-en-v1.5", "", ""},
+		{"huggingface/BAAI/bge-small-en-v1.5", "[[", "]]"}, /* per-token vectors: refused */
 	};
 	static const float want[16] = {0.5f, -0.25f, 0.125f, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, -13.5f};
 	size_t i, k;
@@ -520,6 +523,14 @@ static void test_packed_embeddings(void **state)
 		snprintf(body, sizeof(body), "%s%s%s", cases[i].before, vec, cases[i].after);
 		th_reset(srv);
 		th_push_json(srv, 200, body);
+		if (!strcmp(cases[i].before, "[[")) {
+			assert_int_equal(llmk_send(c, r, &resp), LLMK_E_PROTOCOL);
+			assert_non_null(strstr(llmk_response_error(resp), "3-level"));
+			llmk_response_free(resp);
+			llmk_request_free(r);
+			llmk_client_free(c);
+			continue;
+		}
 		if (llmk_send(c, r, &resp) != LLMK_OK)
 			fail_msg("%s: %s", cases[i].model, llmk_response_error(resp));
 		assert_int_equal(llmk_response_embedding_count(resp), 1);
