@@ -157,7 +157,6 @@ int32_t llmk_option_type(int32_t option)
 	return llmk__option_info(option) ? option / 1000 : 0;
 }
 
-
 llmk_status llmk__value_check(const char *what, const char *value, char *err, size_t errlen)
 {
 	if (!value || !llmk__has_ctl(value))
