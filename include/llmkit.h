@@ -283,7 +283,13 @@ enum llmk_timing {
 	  "AWS secret access key for SigV4 (bedrock; kept in guarded memory, never logged)")        \
 	X(AWS_SESSION_TOKEN, 1030, C, "aws_session_token",                                          \
 	  "AWS session token of temporary credentials (bedrock; guarded memory, never logged)")     \
-	X(TIMEOUT_MS, 2001, C, "timeout_ms", "total time limit per request in ms (0 = none)")       \
+	X(CA_BUNDLE, 1031, C, "ca_bundle",                                                          \
+	  "PEM file of the CAs to trust instead of the default store (else SSL_CERT_FILE, "           \
+	  "CURL_CA_BUNDLE, REQUESTS_CA_BUNDLE); verification stays on")                             \
+	X(CA_DIR, 1032, C, "ca_dir",                                                                \
+	  "directory of CAs to trust (OpenSSL hashed names) instead of the default store (else "    \
+	  "SSL_CERT_DIR)")                                                                          \
+	X(TIMEOUT_MS, 2001, C, "timeout_ms", "total time limit per request in ms (default 600000; 0 = none)") \
 	X(CONNECT_TIMEOUT_MS, 2002, C, "connect_timeout_ms", "connection time limit in ms")         \
 	X(IDLE_TIMEOUT_MS, 2003, C, "idle_timeout_ms", "longest silence between bytes in ms")       \
 	X(MAX_RESPONSE_BYTES, 2004, C, "max_response_bytes", "largest accepted response body")      \
@@ -303,7 +309,8 @@ enum llmk_timing {
 	X(RETRY_MAX_MS, 2016, C, "retry_max_ms",                                                    \
 	  "longest wait between attempts in ms, Retry-After included (default 30000)")               \
 	X(DEADLINE_MS, 2017, C, "deadline_ms", "bound on all attempts and waits together in ms (0 = none)") \
-	X(MAX_EVENTS, 2018, C, "max_events", "most stream events in one response (default 1000000)")  \
+	X(MAX_EVENTS, 2018, C, "max_events",                                                        \
+	  "most stream events in one response, comments and empty ones included (default 1000000)")   \
 	X(MAX_JSON_DEPTH, 2019, C, "max_json_depth", "deepest JSON nesting accepted (default 128)")   \
 	X(TEMPERATURE, 3001, R, "temperature", "sampling temperature (chat, transcription)")        \
 	X(TOP_P, 3002, R, "top_p", "nucleus sampling mass (chat)")                                  \
@@ -367,9 +374,13 @@ typedef struct llmk_exchange llmk_exchange;
  *  depending on the wire formats built in: llmk_features()) and those the
  *  program registered (llmk_provider_register()). The API key and base URL are read from the provider's
  *  standard environment variables (OPENAI_API_KEY, OPENAI_BASE_URL, ...)
- *  when present; explicit options override them.
+ *  when present; explicit options override them. A variable holding a
+ *  control character (CR, LF, TAB, ...) is not used: llmk_client_errmsg()
+ *  names it, and requests fail with LLMK_E_INVALID_ARG naming it until the
+ *  option it stands for is set (docs/SECURITY.md).
  *  On success *out is a new client. On failure *out is NULL, and the
- *  status says why: LLMK_E_INVALID_ARG (NULL out/model, empty model),
+ *  status says why: LLMK_E_INVALID_ARG (NULL out/model, empty model, a
+ *  control character in model),
  *  LLMK_E_UNSUPPORTED (unknown provider), LLMK_E_NOMEM.
  *  Thread-safe. */
 LLMK_API llmk_status llmk_client_new(llmk_client **out, const char *model);
@@ -381,8 +392,10 @@ LLMK_API void llmk_client_free(llmk_client *client);
 /** Sets a string option (LLMK_OPT_* of type STR and client scope).
  *  value NULL resets the option to its default. Returns LLMK_E_UNKNOWN_OPTION
  *  for an unknown id, LLMK_E_INVALID_ARG for a wrong type/scope or a bad
- *  value (detail in llmk_client_errmsg()). Not thread-safe: configure before
- *  sharing the client. */
+ *  value -- any value holding a control character (CR, LF, TAB, DEL, ...)
+ *  is one -- with detail in llmk_client_errmsg() (naming the option, never
+ *  quoting the value). Not thread-safe: configure before sharing the
+ *  client. */
 LLMK_API llmk_status llmk_client_set_str(llmk_client *client, int32_t option, const char *value);
 
 /** Sets an integer option (type I64, client scope). See llmk_client_set_str(). */
@@ -630,15 +643,20 @@ LLMK_API llmk_status llmk_response_status(const llmk_response *response);
 LLMK_API const char *llmk_response_error(const llmk_response *response);
 
 /** Provider's error type / code (e.g. "invalid_request_error",
- *  "context_length_exceeded"), "" when none was given. */
+ *  "context_length_exceeded"), "" when none was given. Scrubbed like the
+ *  message: never contains a credential of the client. */
 LLMK_API const char *llmk_response_error_type(const llmk_response *response);
-/** Provider's error code (e.g. "context_length_exceeded"), "" when none was given. */
+/** Provider's error code (e.g. "context_length_exceeded"), "" when none was
+ *  given. Never contains a credential of the client. */
 LLMK_API const char *llmk_response_error_code(const llmk_response *response);
 
 /** HTTP status of the final attempt, 0 if no response was received. */
 LLMK_API int32_t llmk_response_http_status(const llmk_response *response);
 
-/** Provider's request id (x-request-id and the like), "" if none. */
+/** Provider's request id (x-request-id and the like), "" if none. Never
+ *  contains a credential of the client (nor does llmk_response_model() or
+ *  llmk_response_finish_reason()); headers, text and the raw body are
+ *  handed over as received (docs/SECURITY.md). */
 LLMK_API const char *llmk_response_request_id(const llmk_response *response);
 
 /** Delay the provider asked for before retrying (Retry-After,

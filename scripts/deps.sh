@@ -14,7 +14,7 @@ need_packages() {
 }
 
 BUILD_PACKAGES=(gcc libc6-dev meson ninja-build pkg-config libcurl4-openssl-dev libjansson-dev libsodium-dev ca-certificates)
-TEST_PACKAGES=(libcmocka-dev g++ valgrind python3 clang groff-base)
+TEST_PACKAGES=(libcmocka-dev g++ valgrind python3 clang groff-base openssl)
 # ABI check, API reference (scripts/abi-check, scripts/apidoc).
 ABI_PACKAGES=(abigail-tools doxygen binutils)
 # aarch64 cross build and its tests under qemu (scripts/cross; needs the

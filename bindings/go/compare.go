@@ -235,7 +235,9 @@ func Compare(ctx context.Context, models []*Client, cases []CompareCase, o Compa
 		stops = append(stops, stop)
 		var exp *C.char
 		if cs.Expected != "" {
-			exp = C.CString(cs.Expected)
+			if exp, err = cstr(cs.Expected, "expected answer"); err != nil {
+				return nil, err
+			}
 		}
 		err = check(C.cmp_add_case(cmpFn("add_case"), cmp, r.p, exp, C.int32_t(sc)))
 		C.free(unsafe.Pointer(exp))

@@ -26,6 +26,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/cgo"
+	"strings"
 	"sync"
 	"time"
 	"unsafe"
@@ -84,6 +85,32 @@ func MaxTokens(n int) Opt { return Opt{"max_tokens", n} }
 // Stop adds stop sequences (chat).
 func Stop(s ...string) Opt { return Opt{"stop", s} }
 
+// cstr copies s for C. A NUL would cut it there (an API key
+// "sk-abc\x00X-Inj: 1" went out as "sk-abc", a model "gpt\x00evil" as
+// "gpt"), so a string holding one is refused, before anything is sent, with
+// an error naming what it is (never quoting it: it may be a key).
+func cstr(s, what string) (*C.char, error) {
+	if i := strings.IndexByte(s, 0); i >= 0 {
+		return nil, nulError(what, i, len(s))
+	}
+	return C.CString(s), nil
+}
+
+// noNUL is cstr's check for strings converted further on.
+func noNUL(what string, ss ...string) error {
+	for _, x := range ss {
+		if i := strings.IndexByte(x, 0); i >= 0 {
+			return nulError(what, i, len(x))
+		}
+	}
+	return nil
+}
+
+func nulError(what string, i, n int) error {
+	return &Error{Status: StatusEInvalidArg, RetryAfter: -1,
+		Detail: fmt.Sprintf("%s holds a NUL character (byte %d of %d): refused, the C library would cut it there", what, i, n)}
+}
+
 type setter struct {
 	str func(opt C.int32_t, v *C.char) C.llmk_status
 	i64 func(opt C.int32_t, v C.int64_t) C.llmk_status
@@ -92,7 +119,10 @@ type setter struct {
 }
 
 func (s setter) set(o Opt) error {
-	cname := C.CString(o.name)
+	cname, err := cstr(o.name, "option name")
+	if err != nil {
+		return err
+	}
 	id := C.llmk_option_by_name(cname)
 	C.free(unsafe.Pointer(cname))
 	if id == 0 {
@@ -119,7 +149,10 @@ func (s setter) set(o Opt) error {
 		if typ != OptionTypeStr {
 			return bad()
 		}
-		cv := C.CString(v)
+		cv, err := cstr(v, "option "+o.name)
+		if err != nil {
+			return err
+		}
 		st = s.str(id, cv)
 		C.free(unsafe.Pointer(cv))
 	case nil:
@@ -182,7 +215,10 @@ type Client struct {
 // or "ollama/llama3.2", with client options (BaseURL, APIKey, Timeout,
 // MaxRetries, With(name, value)).
 func NewClient(model string, opts ...Opt) (*Client, error) {
-	cm := C.CString(model)
+	cm, err := cstr(model, "model")
+	if err != nil {
+		return nil, err
+	}
 	defer C.free(unsafe.Pointer(cm))
 	var p *C.llmk_client
 	if st := C.llmk_client_new(&p, cm); st != C.LLMK_OK {
@@ -340,8 +376,14 @@ func (r *request) tool(t Tool) error {
 				return &Error{Status: StatusEInvalidArg, Detail: "tool " + t.Name + ": " + err.Error(), RetryAfter: -1}
 			}
 		}
-		params = C.CString(string(js))
+		var err error
+		if params, err = cstr(string(js), "tool "+t.Name+" parameters"); err != nil {
+			return err
+		}
 		defer C.free(unsafe.Pointer(params))
+	}
+	if err := noNUL("tool name or description", t.Name, t.Description); err != nil {
+		return err
 	}
 	name, desc := C.CString(t.Name), C.CString(t.Description)
 	defer C.free(unsafe.Pointer(name))
@@ -351,6 +393,17 @@ func (r *request) tool(t Tool) error {
 
 func (r *request) messages(msgs []Message) error {
 	for _, m := range msgs {
+		if err := noNUL("message", m.Content, m.ToolCallID); err != nil {
+			return err
+		}
+		if err := noNUL("message image URL", m.Images...); err != nil {
+			return err
+		}
+		for _, tc := range m.ToolCalls {
+			if err := noNUL("message tool call", tc.ID, tc.Name, tc.Arguments); err != nil {
+				return err
+			}
+		}
 		if m.Role == "tool" {
 			id, content := C.CString(m.ToolCallID), C.CString(m.Content)
 			err := r.check(C.llmk_request_add_tool_result(r.p, id, content))
@@ -394,7 +447,10 @@ func (r *request) messages(msgs []Message) error {
 }
 
 func (r *request) str(opt Option, v string) error {
-	cv := C.CString(v)
+	cv, err := cstr(v, "option "+C.GoString(C.llmk_option_name(C.int32_t(opt))))
+	if err != nil {
+		return err
+	}
 	defer C.free(unsafe.Pointer(cv))
 	return r.check(C.llmk_request_set_str(r.p, C.int32_t(opt), cv))
 }
@@ -734,6 +790,9 @@ type EmbedResponse struct {
 func (c *Client) Embed(ctx context.Context, inputs []string, opts ...Opt) (*EmbedResponse, error) {
 	var out *EmbedResponse
 	err := c.do(ctx, KindEmbed, opts, func(r *request) error {
+		if err := noNUL("embedding input", inputs...); err != nil {
+			return err
+		}
 		for _, in := range inputs {
 			ci := C.CString(in)
 			err := r.check(C.llmk_request_add_input(r.p, ci))
@@ -814,13 +873,16 @@ type TranscriptionResponse struct {
 func (c *Client) Transcribe(ctx context.Context, audio []byte, filename string, opts ...Opt) (*TranscriptionResponse, error) {
 	var out *TranscriptionResponse
 	err := c.do(ctx, KindTranscribe, opts, func(r *request) error {
-		name := C.CString(filename)
+		name, err := cstr(filename, "audio file name")
+		if err != nil {
+			return err
+		}
 		defer C.free(unsafe.Pointer(name))
 		var p *C.uint8_t
 		if len(audio) > 0 {
 			p = (*C.uint8_t)(unsafe.Pointer(&audio[0]))
 		}
-		err := r.check(C.llmk_request_set_audio(r.p, p, C.size_t(len(audio)), name, nil))
+		err = r.check(C.llmk_request_set_audio(r.p, p, C.size_t(len(audio)), name, nil))
 		runtime.KeepAlive(audio)
 		return err
 	}, nil, func(resp *C.llmk_response) {

@@ -695,3 +695,36 @@ func TestRouterStream(t *testing.T) {
 		t.Errorf("%q %q %q %q", text.String(), r.Text, r.Deployment, r.Tried)
 	}
 }
+
+// A NUL used to cut a string (the key went out as "sk-abc", the model as
+// "gpt"): every string is refused with an error, before any request.
+func TestNULRefused(t *testing.T) {
+	c := newTestClient(t)
+	isInvalid := func(what string, err error) {
+		t.Helper()
+		var e *Error
+		if !errors.As(err, &e) || e.Status != StatusEInvalidArg || !strings.Contains(e.Detail, "NUL") {
+			t.Errorf("%s: %v", what, err)
+		} else if strings.Contains(e.Detail, "X-Inj") {
+			t.Errorf("%s: the error quotes the value: %s", what, e.Detail)
+		}
+	}
+	_, err := NewClient("openai/gpt-4o-mini", BaseURL(srv.url), APIKey("sk-abc\x00X-Inj: 1"))
+	isInvalid("api key", err)
+	_, err = NewClient("openai/gpt\x00evil", BaseURL(srv.url), APIKey("sk-test"))
+	isInvalid("model", err)
+	_, err = NewClient("openai/gpt-4o-mini", BaseURL(srv.url), With("api_key\x00junk", "sk-test"))
+	isInvalid("option name", err)
+	ctx := context.Background()
+	_, err = c.Chat(ctx, []Message{User("hi")}, Model("gpt\x00evil"))
+	isInvalid("request model", err)
+	_, err = c.Chat(ctx, []Message{User("hi\x00there")})
+	isInvalid("message", err)
+	_, err = c.Embed(ctx, []string{"ok", "not\x00ok"})
+	isInvalid("embedding input", err)
+	_, err = c.Image(ctx, "a\x00cat")
+	isInvalid("prompt", err)
+	if n := srv.count(t); n != 0 {
+		t.Errorf("%d requests were sent", n)
+	}
+}

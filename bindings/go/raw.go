@@ -195,6 +195,8 @@ const (
 	OptionAwsAccessKeyID      Option = 1028 // LLMK_OPT_AWS_ACCESS_KEY_ID
 	OptionAwsSecretAccessKey  Option = 1029 // LLMK_OPT_AWS_SECRET_ACCESS_KEY
 	OptionAwsSessionToken     Option = 1030 // LLMK_OPT_AWS_SESSION_TOKEN
+	OptionCaBundle            Option = 1031 // LLMK_OPT_CA_BUNDLE
+	OptionCaDir               Option = 1032 // LLMK_OPT_CA_DIR
 	OptionTimeoutMs           Option = 2001 // LLMK_OPT_TIMEOUT_MS
 	OptionConnectTimeoutMs    Option = 2002 // LLMK_OPT_CONNECT_TIMEOUT_MS
 	OptionIdleTimeoutMs       Option = 2003 // LLMK_OPT_IDLE_TIMEOUT_MS
@@ -379,7 +381,9 @@ var OptionTable = []OptionTableRow{
 	{"AWS_ACCESS_KEY_ID", 1028, "C", "aws_access_key_id", "AWS access key id for SigV4 (bedrock)"},
 	{"AWS_SECRET_ACCESS_KEY", 1029, "C", "aws_secret_access_key", "AWS secret access key for SigV4 (bedrock; kept in guarded memory, never logged)"},
 	{"AWS_SESSION_TOKEN", 1030, "C", "aws_session_token", "AWS session token of temporary credentials (bedrock; guarded memory, never logged)"},
-	{"TIMEOUT_MS", 2001, "C", "timeout_ms", "total time limit per request in ms (0 = none)"},
+	{"CA_BUNDLE", 1031, "C", "ca_bundle", "PEM file of the CAs to trust instead of the default store (else SSL_CERT_FILE, CURL_CA_BUNDLE, REQUESTS_CA_BUNDLE); verification stays on"},
+	{"CA_DIR", 1032, "C", "ca_dir", "directory of CAs to trust (OpenSSL hashed names) instead of the default store (else SSL_CERT_DIR)"},
+	{"TIMEOUT_MS", 2001, "C", "timeout_ms", "total time limit per request in ms (default 600000; 0 = none)"},
 	{"CONNECT_TIMEOUT_MS", 2002, "C", "connect_timeout_ms", "connection time limit in ms"},
 	{"IDLE_TIMEOUT_MS", 2003, "C", "idle_timeout_ms", "longest silence between bytes in ms"},
 	{"MAX_RESPONSE_BYTES", 2004, "C", "max_response_bytes", "largest accepted response body"},
@@ -396,7 +400,7 @@ var OptionTable = []OptionTableRow{
 	{"RETRY_BASE_MS", 2015, "C", "retry_base_ms", "bound of the first backoff delay in ms (default 500)"},
 	{"RETRY_MAX_MS", 2016, "C", "retry_max_ms", "longest wait between attempts in ms, Retry-After included (default 30000)"},
 	{"DEADLINE_MS", 2017, "C", "deadline_ms", "bound on all attempts and waits together in ms (0 = none)"},
-	{"MAX_EVENTS", 2018, "C", "max_events", "most stream events in one response (default 1000000)"},
+	{"MAX_EVENTS", 2018, "C", "max_events", "most stream events in one response, comments and empty ones included (default 1000000)"},
 	{"MAX_JSON_DEPTH", 2019, "C", "max_json_depth", "deepest JSON nesting accepted (default 128)"},
 	{"TEMPERATURE", 3001, "R", "temperature", "sampling temperature (chat, transcription)"},
 	{"TOP_P", 3002, "R", "top_p", "nucleus sampling mass (chat)"},
@@ -532,9 +536,12 @@ func llmk_option_type(option int32) int32 {
 // prefix means "openai/". Supported providers: openai, and the OpenAI-compatible local servers
 // vllm, llamacpp, localai, lmstudio, ollama (its /v1 API); see docs/PROVIDERS.md. The API key and
 // base URL are read from the provider's standard environment variables (OPENAI_API_KEY,
-// OPENAI_BASE_URL, ...) when present; explicit options override them. On success *out is a new
-// client. On failure *out is NULL, and the status says why: LLMK_E_INVALID_ARG (NULL out/model,
-// empty model), LLMK_E_UNSUPPORTED (unknown provider), LLMK_E_NOMEM. Thread-safe.
+// OPENAI_BASE_URL, ...) when present; explicit options override them. A variable holding a control
+// character (CR, LF, TAB, ...) is not used: llmk_client_errmsg() names it, and requests fail with
+// LLMK_E_INVALID_ARG naming it until the option it stands for is set (docs/SECURITY.md). On
+// success *out is a new client. On failure *out is NULL, and the status says why:
+// LLMK_E_INVALID_ARG (NULL out/model, empty model, a control character in model),
+// LLMK_E_UNSUPPORTED (unknown provider), LLMK_E_NOMEM. Thread-safe.
 func llmk_client_new(out **C.llmk_client, model *C.char) int32 {
 	return int32(C.llmk_client_new(out, model))
 }
@@ -546,8 +553,9 @@ func llmk_client_free(client *C.llmk_client) {
 
 // Sets a string option (LLMK_OPT_* of type STR and client scope). value NULL resets the option to
 // its default. Returns LLMK_E_UNKNOWN_OPTION for an unknown id, LLMK_E_INVALID_ARG for a wrong
-// type/scope or a bad value (detail in llmk_client_errmsg()). Not thread-safe: configure before
-// sharing the client.
+// type/scope or a bad value -- any value holding a control character (CR, LF, TAB, DEL, ...) is
+// one -- with detail in llmk_client_errmsg() (naming the option, never quoting the value). Not
+// thread-safe: configure before sharing the client.
 func llmk_client_set_str(client *C.llmk_client, option int32, value *C.char) int32 {
 	return int32(C.llmk_client_set_str(client, C.int32_t(option), value))
 }
@@ -880,12 +888,13 @@ func llmk_response_error(response *C.llmk_response) *C.char {
 }
 
 // Provider's error type / code (e.g. "invalid_request_error", "context_length_exceeded"), "" when
-// none was given.
+// none was given. Scrubbed like the message: never contains a credential of the client.
 func llmk_response_error_type(response *C.llmk_response) *C.char {
 	return C.llmk_response_error_type(response)
 }
 
-// Provider's error code (e.g. "context_length_exceeded"), "" when none was given.
+// Provider's error code (e.g. "context_length_exceeded"), "" when none was given. Never contains a
+// credential of the client.
 func llmk_response_error_code(response *C.llmk_response) *C.char {
 	return C.llmk_response_error_code(response)
 }
@@ -895,7 +904,9 @@ func llmk_response_http_status(response *C.llmk_response) int32 {
 	return int32(C.llmk_response_http_status(response))
 }
 
-// Provider's request id (x-request-id and the like), "" if none.
+// Provider's request id (x-request-id and the like), "" if none. Never contains a credential of
+// the client (nor does llmk_response_model() or llmk_response_finish_reason()); headers, text and
+// the raw body are handed over as received (docs/SECURITY.md).
 func llmk_response_request_id(response *C.llmk_response) *C.char {
 	return C.llmk_response_request_id(response)
 }

@@ -108,7 +108,10 @@ func (rt *Router) Add(d Deployment) error {
 	if d.Client.p == nil {
 		return &Error{Status: StatusEInvalidArg, Detail: "deployment " + d.Name + ": client is closed", RetryAfter: -1}
 	}
-	name := C.CString(d.Name)
+	name, err := cstr(d.Name, "deployment name")
+	if err != nil {
+		return err
+	}
 	defer C.free(unsafe.Pointer(name))
 	switch st := C.llmk_router_add(rt.p, d.Client.p, name, C.double(d.Weight)); st {
 	case C.LLMK_OK:

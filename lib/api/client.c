@@ -7,6 +7,7 @@
 #include "api.h"
 #include "client.h"
 #include "curl.h"
+#include "url.h"
 
 #ifdef LLMK_HAVE_CURL
 static llmk_status install_curl(llmk_client *c)
@@ -32,7 +33,8 @@ llmk_status llmk_client_new(llmk_client **out, const char *model)
 	if (!out)
 		return LLMK_E_INVALID_ARG;
 	*out = NULL;
-	if (!model || !*model)
+	/* The model part may become a URL path segment or a header value. */
+	if (!model || !*model || llmk__has_ctl(model))
 		return LLMK_E_INVALID_ARG;
 	st = llmk_global_init();
 	if (st)

@@ -4,6 +4,7 @@
 #include "json.h"
 
 #include <errno.h>
+#include <float.h>
 #include <locale.h>
 #include <math.h>
 #include <stdarg.h>
@@ -69,6 +70,8 @@ typedef struct parser {
 	int failed;
 	char *scratch; /* unescaped string text */
 	size_t scap;
+	size_t budget, spent; /* memory the tree may take, estimated (see charge()) */
+	const char *const *keep; /* the root object's members to build; NULL: all */
 } parser;
 
 /* The first error wins; the text never quotes input bytes beyond one
@@ -111,6 +114,31 @@ static void fail_char(parser *ps, const unsigned char *at, const char *what)
 		fail(ps, at, "unexpected '%c', %s expected", *at, what);
 	else
 		fail(ps, at, "unexpected byte 0x%02x, %s expected", *at, what);
+}
+
+/* What jansson spends on each value it builds, measured with glibc's
+ * malloc on 64-bit (jansson 2.14), rounded up: an object 240 bytes, each
+ * member 120 and its key, an array 144 and 16 per element, a string 80
+ * and its length, a number 32; true, false and null nothing. The parse
+ * fails ("too large") once the sum passes the budget, so a body's tree is
+ * bounded by the body's size however it is shaped ({}, {}, ... cost 78
+ * times their text). */
+#define COST_OBJECT 240
+#define COST_MEMBER 120
+#define COST_ARRAY 144
+#define COST_ELEMENT 16
+#define COST_STRING 80
+#define COST_NUMBER 32
+
+static int charge(parser *ps, size_t n, const unsigned char *at)
+{
+	if (n > ps->budget - ps->spent) {
+		fail(ps, at, "too large: the parsed value would take more than %zu bytes (2 x the text + %u MiB)",
+		     ps->budget, (unsigned)(LLMK_JSON_BUDGET_MARGIN >> 20));
+		return -1;
+	}
+	ps->spent += n;
+	return 0;
 }
 
 static const unsigned char *skip_ws(const unsigned char *p, const unsigned char *end)
@@ -370,12 +398,15 @@ static json_t *scan_number(parser *ps)
 		if (!(p = digits(ps, p)))
 			return NULL;
 	}
-	if (!real) {
-		json_t *v;
-		if (overflow || mag > (uint64_t)INT64_MAX + (uint64_t)neg) {
+	if (!real && (overflow || mag > (uint64_t)INT64_MAX + (uint64_t)neg)) {
+		if (ps->flags & LLMK_JSON_STRICT_NUMBERS) {
 			fail(ps, start, "integer out of range");
 			return NULL;
 		}
+		real = 1; /* read as a real, as most JSON readers do */
+	}
+	if (!real) {
+		json_t *v;
 		ps->p = p;
 		v = json_integer(neg ? (json_int_t)(0 - mag) : (json_int_t)mag);
 		if (!v)
@@ -411,8 +442,12 @@ static json_t *scan_number(parser *ps)
 		if (buf != small)
 			llmk__free(buf);
 		if (errno == ERANGE && (d == HUGE_VAL || d == -HUGE_VAL)) {
-			fail(ps, start, "number out of range");
-			return NULL;
+			if (ps->flags & LLMK_JSON_STRICT_NUMBERS) {
+				fail(ps, start, "number out of range");
+				return NULL;
+			}
+			ps->p = p;
+			return json_null();
 		}
 		ps->p = p;
 		if (!(v = json_real(d)))
@@ -438,6 +473,205 @@ static json_t *scan_literal(parser *ps)
 	}
 	fail_char(ps, p, "a value");
 	return NULL;
+}
+
+/* A packed array (LLMK_JSON_PACK_REALS): a jansson string of this magic and
+ * the floats. A string our parser makes never begins with 0xFF (not UTF-8),
+ * so no text can pass for one. */
+static const char pack_magic[4] = {'\xff', 'L', 'K', 'F'};
+#define PACK_MIN 8
+
+static int numberish(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E';
+}
+
+/* The array at ps->p ('[') packed, when it holds only numbers (at least
+ * PACK_MIN, each within float range). NULL otherwise: with ps->p where it
+ * was, for the ordinary path to build it, or with the error set (a
+ * malformed number, the budget), which the ordinary path would have met
+ * the same way. */
+static json_t *try_pack(parser *ps)
+{
+	const unsigned char *start = ps->p, *p = ps->p + 1, *end = ps->end;
+	size_t n = 0, i, cost;
+	char *buf;
+	json_t *v;
+
+	for (;;) { /* the shape first: number-like tokens, ',' between, then ']' */
+		p = skip_ws(p, end);
+		if (p >= end || (*p != '-' && (*p < '0' || *p > '9')))
+			return NULL;
+		while (p < end && numberish(*p))
+			p++;
+		n++;
+		p = skip_ws(p, end);
+		if (p < end && *p == ',') {
+			p++;
+			continue;
+		}
+		if (p < end && *p == ']')
+			break;
+		return NULL;
+	}
+	if (n < PACK_MIN || n > (SIZE_MAX - COST_STRING - sizeof(pack_magic)) / sizeof(float))
+		return NULL;
+	cost = COST_STRING + sizeof(pack_magic) + n * sizeof(float);
+	if (charge(ps, cost, start))
+		return NULL;
+	if (!(buf = llmk__malloc(sizeof(pack_magic) + n * sizeof(float)))) {
+		fail(ps, start, "out of memory");
+		return NULL;
+	}
+	memcpy(buf, pack_magic, sizeof(pack_magic));
+	ps->p = start + 1;
+	for (i = 0; i < n; i++) {
+		json_t *x;
+		double d;
+		float f;
+
+		ps->p = skip_ws(ps->p, end);
+		if (!(x = scan_number(ps))) {
+			llmk__free(buf);
+			return NULL;
+		}
+		d = json_is_integer(x) ? (double)json_integer_value(x) : json_is_real(x) ? json_real_value(x) : NAN;
+		json_decref(x);
+		ps->p = skip_ws(ps->p, end);
+		if (ps->p >= end || *ps->p != (i + 1 < n ? ',' : ']')) {
+			fail_char(ps, ps->p, "',' or ']'");
+			llmk__free(buf);
+			return NULL;
+		}
+		ps->p++;
+		if (!(d >= -FLT_MAX && d <= FLT_MAX)) { /* null (1e999) or beyond float: not packed */
+			llmk__free(buf);
+			ps->spent -= cost;
+			ps->p = start;
+			return NULL;
+		}
+		f = (float)d;
+		memcpy(buf + sizeof(pack_magic) + i * sizeof(float), &f, sizeof(f));
+	}
+	v = json_stringn_nocheck(buf, sizeof(pack_magic) + n * sizeof(float));
+	llmk__free(buf);
+	if (!v)
+		fail(ps, start, "out of memory");
+	return v;
+}
+
+const float *llmk__json_packed(const json_t *v, size_t *n)
+{
+	const char *s = json_string_value(v);
+	size_t len = json_string_length(v);
+
+	if (!s || len < sizeof(pack_magic) || (len - sizeof(pack_magic)) % sizeof(float) ||
+	    memcmp(s, pack_magic, sizeof(pack_magic)))
+		return NULL;
+	*n = (len - sizeof(pack_magic)) / sizeof(float);
+	return (const float *)(const void *)(s + sizeof(pack_magic));
+}
+
+static int kept(const char *const *keep, const char *k, size_t n)
+{
+	for (; *keep; keep++)
+		if (strlen(*keep) == n && !memcmp(*keep, k, n))
+			return 1;
+	return 0;
+}
+
+/* Past the value at ps->p, checked as parse() checks it but built nowhere
+ * (a member of the root object nobody asked for). 0, or -1 with the error
+ * set. `depth` is the nesting the value starts at. */
+static int skip_value(parser *ps, size_t depth0)
+{
+	char close[LLMK_JSON_MAX_DEPTH];
+	size_t depth = 0;
+	const char *s;
+	size_t len;
+	int nul;
+	json_t *x;
+
+	for (;;) {
+		ps->p = skip_ws(ps->p, ps->end);
+		if (ps->p >= ps->end) {
+			fail_char(ps, ps->p, "a value");
+			return -1;
+		}
+		if (depth0 + depth == LLMK_JSON_MAX_DEPTH) {
+			fail(ps, ps->p, "nesting deeper than %d", LLMK_JSON_MAX_DEPTH);
+			return -1;
+		}
+		switch (*ps->p) {
+		case '{':
+		case '[':
+			close[depth++] = *ps->p == '{' ? '}' : ']';
+			ps->p = skip_ws(ps->p + 1, ps->end);
+			if (ps->p < ps->end && *ps->p == close[depth - 1]) {
+				ps->p++;
+				depth--;
+				goto after;
+			}
+			if (close[depth - 1] == '}')
+				goto key;
+			continue;
+		case '"':
+			if (scan_string(ps, &s, &len, &nul))
+				return -1;
+			if (nul && !(ps->flags & JSON_ALLOW_NUL)) {
+				fail(ps, ps->p - 1, "\\u0000 in a string");
+				return -1;
+			}
+			break;
+		case '-':
+		case '0': case '1': case '2': case '3': case '4':
+		case '5': case '6': case '7': case '8': case '9':
+			if (!(x = scan_number(ps)))
+				return -1;
+			json_decref(x);
+			break;
+		default:
+			if (!(x = scan_literal(ps)))
+				return -1;
+			json_decref(x);
+			break;
+		}
+	after:
+		if (!depth)
+			return 0;
+		ps->p = skip_ws(ps->p, ps->end);
+		if (ps->p < ps->end && *ps->p == ',') {
+			ps->p++;
+			if (close[depth - 1] == '}')
+				goto key;
+			continue;
+		}
+		if (ps->p < ps->end && *ps->p == close[depth - 1]) {
+			ps->p++;
+			depth--;
+			goto after;
+		}
+		fail_char(ps, ps->p, close[depth - 1] == '}' ? "',' or '}'" : "',' or ']'");
+		return -1;
+	key:
+		ps->p = skip_ws(ps->p, ps->end);
+		if (ps->p >= ps->end || *ps->p != '"') {
+			fail_char(ps, ps->p, "a string key");
+			return -1;
+		}
+		if (scan_string(ps, &s, &len, &nul))
+			return -1;
+		if (nul) {
+			fail(ps, ps->p - 1, "\\u0000 in an object key");
+			return -1;
+		}
+		ps->p = skip_ws(ps->p, ps->end);
+		if (ps->p >= ps->end || *ps->p != ':') {
+			fail_char(ps, ps->p, "':'");
+			return -1;
+		}
+		ps->p++;
+	}
 }
 
 static json_t *parse(parser *ps)
@@ -469,6 +703,12 @@ value:
 	switch (*ps->p) {
 	case '{':
 	case '[':
+		if (*ps->p == '[' && (ps->flags & LLMK_JSON_PACK_REALS)) {
+			if ((v = try_pack(ps)))
+				goto got;
+			if (ps->failed)
+				goto bad;
+		}
 		if (depth == cap) {
 			size_t ncap = cap ? cap * 2 : 8;
 			frame *grown = llmk__realloc(st, ncap * sizeof(*st));
@@ -483,6 +723,9 @@ value:
 		f->kown = NULL;
 		f->k = NULL;
 		f->klen = 0;
+		f->c = NULL;
+		if (charge(ps, *ps->p == '{' ? COST_OBJECT : COST_ARRAY, ps->p))
+			goto bad;
 		if (!(f->c = *ps->p == '{' ? json_object() : json_array())) {
 			fail(ps, ps->p, "out of memory");
 			goto bad;
@@ -499,7 +742,7 @@ value:
 			goto key;
 		goto value;
 	case '"':
-		if (scan_string(ps, &s, &len, &nul))
+		if (scan_string(ps, &s, &len, &nul) || charge(ps, COST_STRING + len, ps->p))
 			goto bad;
 		if (nul && !(ps->flags & JSON_ALLOW_NUL)) {
 			fail(ps, ps->p - 1, "\\u0000 in a string");
@@ -513,7 +756,7 @@ value:
 	case '-':
 	case '0': case '1': case '2': case '3': case '4':
 	case '5': case '6': case '7': case '8': case '9':
-		if (!(v = scan_number(ps)))
+		if (charge(ps, COST_NUMBER, ps->p) || !(v = scan_number(ps)))
 			goto bad;
 		break;
 	default:
@@ -525,6 +768,8 @@ got:
 	if (!depth)
 		goto done;
 	f = &st[depth - 1];
+	if (charge(ps, json_is_object(f->c) ? COST_MEMBER + f->klen : COST_ELEMENT, ps->p))
+		goto bad;
 	if (json_is_object(f->c)) {
 		int rc = obj_setn(f->c, f->k, f->klen, v);
 		llmk__free(f->kown);
@@ -542,6 +787,7 @@ got:
 			goto bad;
 		}
 	}
+next:
 	ps->p = skip_ws(ps->p, ps->end);
 	if (ps->p < ps->end && *ps->p == ',') {
 		ps->p++;
@@ -569,6 +815,17 @@ key:
 	if (nul) {
 		fail(ps, ps->p - 1, "\\u0000 in an object key");
 		goto bad;
+	}
+	if (depth == 1 && ps->keep && !kept(ps->keep, s, len)) { /* a member nobody reads */
+		ps->p = skip_ws(ps->p, ps->end);
+		if (ps->p >= ps->end || *ps->p != ':') {
+			fail_char(ps, ps->p, "':'");
+			goto bad;
+		}
+		ps->p++;
+		if (skip_value(ps, depth))
+			goto bad;
+		goto next;
 	}
 	if (s == ps->scratch) { /* the scratch buffer is reused by the value */
 		if (!(f->kown = llmk__malloc(len ? len : 1))) {
@@ -607,6 +864,11 @@ bad:
 
 json_t *llmk__json_loadb(const char *data, size_t len, size_t flags, json_error_t *err)
 {
+	return llmk__json_loadb_keys(data, len, flags, NULL, err);
+}
+
+json_t *llmk__json_loadb_keys(const char *data, size_t len, size_t flags, const char *const *keep, json_error_t *err)
+{
 	parser ps;
 	json_t *j;
 
@@ -614,6 +876,8 @@ json_t *llmk__json_loadb(const char *data, size_t len, size_t flags, json_error_
 	ps.s = ps.p = (const unsigned char *)(data ? data : "");
 	ps.end = ps.s + (data ? len : 0);
 	ps.flags = flags;
+	ps.keep = keep;
+	ps.budget = len > (SIZE_MAX - LLMK_JSON_BUDGET_MARGIN) / 2 ? SIZE_MAX : 2 * len + LLMK_JSON_BUDGET_MARGIN;
 	ps.err = err;
 	if (err) {
 		err->text[0] = '\0';
@@ -624,6 +888,11 @@ json_t *llmk__json_loadb(const char *data, size_t len, size_t flags, json_error_
 	j = parse(&ps);
 	llmk__free(ps.scratch);
 	return j;
+}
+
+int llmk__json_error_too_large(const json_error_t *err)
+{
+	return err && !strncmp(err->text, "too large:", 10);
 }
 
 json_t *llmk__json_loads(const char *text, size_t flags, json_error_t *err)

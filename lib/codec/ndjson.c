@@ -21,8 +21,15 @@ static int blank(const char *s, size_t n)
 	return 1;
 }
 
+void llmk_ndjson_set_max_units(llmk_ndjson *d, size_t max_units)
+{
+	d->max_units = max_units;
+}
+
 static int emit(llmk_ndjson *d, char *s, size_t n)
 {
+	if (d->max_units && ++d->units > d->max_units)
+		return d->err = LLMK_NDJSON_E_TOO_MANY;
 	if (n && s[n - 1] == '\r')
 		s[--n] = '\0'; /* CRLF: the line ends before the CR */
 	if (blank(s, n) || !d->fn)

@@ -4,7 +4,10 @@
  * skips blank lines (keep-alives) and hands each line to a callback. It does
  * not parse JSON: the adapter does. Bytes may be fed in any split; work is
  * linear in the input. max_line bounds one line (0 = no bound); exceeding it
- * fails with LLMK_NDJSON_E_TOO_LARGE. Errors are sticky. */
+ * fails with LLMK_NDJSON_E_TOO_LARGE. Optionally the stream is bounded in
+ * lines, blank ones included (llmk_ndjson_set_max_units): one past it fails
+ * with LLMK_NDJSON_E_TOO_MANY, so keep-alive blank lines cannot keep a
+ * stream alive forever. Errors are sticky. */
 #ifndef LLMK_NDJSON_H
 #define LLMK_NDJSON_H
 
@@ -14,6 +17,7 @@
 
 #define LLMK_NDJSON_E_NOMEM (-1)
 #define LLMK_NDJSON_E_TOO_LARGE (-2)
+#define LLMK_NDJSON_E_TOO_MANY (-3)
 
 /* Called once per non-blank line; line is NUL-terminated at len and valid
  * only during the call. Non-zero (positive) stops the feed, which returns it. */
@@ -24,10 +28,13 @@ typedef struct llmk_ndjson {
 	llmk_ndjson_fn fn;
 	void *user;
 	int err;
+	size_t max_units, units; /* lines, blank ones included; 0 = no bound */
 	llmk_buf line;
 } llmk_ndjson;
 
 void llmk_ndjson_init(llmk_ndjson *d, size_t max_line, llmk_ndjson_fn fn, void *user);
+/* Bounds the lines of the stream, blank ones included (0 = none). */
+void llmk_ndjson_set_max_units(llmk_ndjson *d, size_t max_units);
 /* Returns 0, a negative LLMK_NDJSON_E_* code, or the callback's value. */
 int llmk_ndjson_feed(llmk_ndjson *d, const char *data, size_t len);
 /* End of input: delivers a last line that had no LF. Same returns. */

@@ -27,6 +27,18 @@ static int fail(llmk_sse *d, int err)
 	return err;
 }
 
+/* One more unit; beyond the bound the stream fails. `slack` lets the field
+ * lines of an event still being built (counted provisionally, refunded when
+ * it dispatches) go a little past it: a last event with an "event:" line
+ * is still an event. */
+static int count_unit(llmk_sse *d, size_t slack)
+{
+	d->units++;
+	if (d->max_units && d->units > d->max_units + slack)
+		return fail(d, LLMK_SSE_E_TOO_MANY);
+	return 0;
+}
+
 /* Bounds the data buffer, which is otherwise limited only by line count. */
 static int data_append(llmk_sse *d, const char *p, size_t n)
 {
@@ -116,6 +128,12 @@ static void apply_retry(llmk_sse *d)
 /* Processes a completed field line. */
 static int end_field(llmk_sse *d)
 {
+	if (d->field != F_DATA) {
+		int rc;
+		d->ev_fields++;
+		if ((rc = count_unit(d, d->ev_fields < 8 ? d->ev_fields : 8)))
+			return rc;
+	}
 	switch (d->field) {
 	case F_DATA:
 		d->pending = 1;
@@ -155,6 +173,11 @@ static int dispatch(llmk_sse *d)
 	}
 	d->pending = 0;
 	if (d->data.len) {
+		/* The event is one unit, its field lines none. */
+		d->units -= d->ev_fields;
+		d->ev_fields = 0;
+		if ((rc = count_unit(d, 0)))
+			return rc;
 		/* Drop the LF that followed the last data line; the buffer's
 		 * NUL-termination is kept by overwriting it. */
 		d->data.len--;
@@ -162,6 +185,12 @@ static int dispatch(llmk_sse *d)
 		if (d->fn)
 			rc = d->fn(d->event.len ? d->event.data : "", d->event.len, d->data.data, d->data.len,
 			           d->user);
+	} else {
+		/* A blank line that dispatches nothing: its field lines stay
+		 * counted, and it counts itself. */
+		d->ev_fields = 0;
+		if ((rc = count_unit(d, 0)))
+			return rc;
 	}
 	llmk_buf_clear(&d->data);
 	llmk_buf_clear(&d->event);
@@ -177,6 +206,7 @@ static int end_line(llmk_sse *d)
 		rc = dispatch(d);
 		break;
 	case ST_COMMENT:
+		rc = count_unit(d, d->ev_fields < 8 ? d->ev_fields : 8);
 		break;
 	case ST_NAME:
 		/* No colon: the whole line is the name and the value is empty. */
@@ -289,6 +319,11 @@ void llmk_sse_init(llmk_sse *d, size_t max_line, llmk_sse_event_fn fn, void *use
 	d->retry_ms = -1;
 }
 
+void llmk_sse_set_max_units(llmk_sse *d, size_t max_units)
+{
+	d->max_units = max_units;
+}
+
 int llmk_sse_feed(llmk_sse *d, const char *p, size_t n)
 {
 	if (d->err)
@@ -336,6 +371,7 @@ int llmk_sse_finish(llmk_sse *d)
 	 * last_id is what a reconnect sends, and it stays. */
 	llmk_buf_clear(&d->id);
 	d->id_dirty = 0;
+	d->units = d->ev_fields = 0;
 	return partial;
 }
 

@@ -20,7 +20,13 @@
  * - After llmk_sse_finish, a following stream that sends no "id" leaves
  *   last_id as it was (the spec would reset it to "" at that stream's first
  *   blank line), so it remains usable as Last-Event-ID across reconnects.
- * - An error (TOO_LARGE or NOMEM) is sticky: every later feed and finish
+ * - Optionally (llmk_sse_set_max_units) the stream is bounded in "units":
+ *   a dispatched event is one, whatever its field lines; every line that
+ *   ends up in no dispatched event -- a comment, a blank line that
+ *   dispatches nothing, a field line of an event that is never dispatched
+ *   -- is one too, so a stream of keep-alive comments or empty events ends
+ *   by the same bound as a stream of events (LLMK_SSE_E_TOO_MANY).
+ * - An error (TOO_LARGE, TOO_MANY or NOMEM) is sticky: every later feed and finish
  *   returns it, because the decoder's buffers may no longer describe the
  *   stream consistently.
  *
@@ -35,6 +41,7 @@
 
 #define LLMK_SSE_E_NOMEM (-1)
 #define LLMK_SSE_E_TOO_LARGE (-2)
+#define LLMK_SSE_E_TOO_MANY (-3)
 
 /* Called once per dispatched event. event is the event type ("" with
  * event_len 0 when the stream did not set one; callers treat that as
@@ -67,6 +74,9 @@ typedef struct llmk_sse {
 	llmk_buf val;      /* value of the current event/id/retry line */
 	llmk_buf id;       /* last event ID buffer (per stream) */
 	int id_dirty;      /* id differs from last_id */
+	size_t max_units;  /* 0: no bound */
+	size_t units;      /* see llmk_sse_set_max_units */
+	size_t ev_fields;  /* field lines of the event being built, counted provisionally */
 
 	/* Event-source state; survives llmk_sse_finish so a reconnect can use it. */
 	llmk_buf last_id;  /* last event ID string, committed on each blank line */
@@ -76,6 +86,11 @@ typedef struct llmk_sse {
 /* fn may be NULL to parse without dispatching. Never fails; allocation
  * happens lazily on feed. */
 void llmk_sse_init(llmk_sse *d, size_t max_line, llmk_sse_event_fn fn, void *user);
+
+/* Bounds the units of one stream (see the deviations above; 0 = none):
+ * one past it fails the feed with LLMK_SSE_E_TOO_MANY, before the event
+ * that would pass it is dispatched. */
+void llmk_sse_set_max_units(llmk_sse *d, size_t max_units);
 
 /* Returns 0, a negative LLMK_SSE_E_* code, or the callback's nonzero value.
  * After a callback stop the unprocessed rest of p is dropped; the decoder is

@@ -20,7 +20,12 @@ static void finish_http_error(llmk__attempt *p)
 	detail = r->error; /* parse_error leaves the provider's message here */
 	r->error = NULL;
 	r->status = LLMK_OK;
-	if (detail && *detail)
+	if (r->http_status >= 300 && r->http_status < 400) {
+		char to[300];
+		llmk__redirect_target(r, to, sizeof(to));
+		llmk__fail(r, st, "%s: HTTP %d redirect to %s, not followed (set base_url to the endpoint itself)%s%s",
+		           p->c->provider->name, (int)r->http_status, to, detail && *detail ? ": " : "", detail ? detail : "");
+	} else if (detail && *detail)
 		llmk__fail(r, st, "%s: HTTP %d: %s%s%s%s", p->c->provider->name, (int)r->http_status, detail,
 		           r->error_code ? " (" : "", r->error_code ? r->error_code : "", r->error_code ? ")" : "");
 	else
@@ -55,6 +60,8 @@ int llmk__attempt_prepare(llmk__attempt *p)
 			llmk__replay_as_events(&p->sctx);
 		return 0;
 	}
+	if (llmk__client_env_check(c, r))
+		return 0;
 	if (!c->api_key && !(c->provider->quirks & LLMK_Q_KEY_OPTIONAL)) {
 		llmk__fail(r, LLMK_E_AUTH, "%s: no API key: set %s or LLMK_OPT_API_KEY", c->provider->name,
 		           c->provider->key_env ? c->provider->key_env : "the api_key option");
@@ -81,6 +88,8 @@ int llmk__attempt_prepare(llmk__attempt *p)
 	p->ex.cancel = p->r->cancel;
 	p->ex.connect_timeout_ms = llmk__client_i64(c, LLMK_OPT_CONNECT_TIMEOUT_MS, 10000);
 	p->ex.idle_timeout_ms = llmk__client_i64(c, LLMK_OPT_IDLE_TIMEOUT_MS, 0);
+	p->ex.ca_file = llmk__client_str(c, LLMK_OPT_CA_BUNDLE);
+	p->ex.ca_dir = llmk__client_str(c, LLMK_OPT_CA_DIR);
 	p->max_body = (size_t)llmk__client_i64(c, LLMK_OPT_MAX_RESPONSE_BYTES, LLMK_DEFAULT_MAX_RESPONSE);
 	max_line = (size_t)llmk__client_i64(c, LLMK_OPT_MAX_LINE_BYTES, LLMK_DEFAULT_MAX_LINE);
 	p->max_events = (size_t)llmk__client_i64(c, LLMK_OPT_MAX_EVENTS, 1000000);

@@ -8,5 +8,11 @@
 #define LLMK_DEFAULT_MAX_LINE (4u * 1024u * 1024u)
 #define LLMK_MAX_HEADERS 256
 #define LLMK_MAX_HEADER_BYTES (64u * 1024u)
+/* Elements of one answer (LLMK_E_TOO_LARGE past them): the parse budget
+ * (lib/base/json.h) bounds memory; these give a clear error first. */
+#define LLMK_MAX_TOOL_CALLS 128
+#define LLMK_MAX_CHOICES 128
+#define LLMK_MAX_IMAGES 128
+#define LLMK_MAX_SEGMENTS 100000
 
 #endif

@@ -5,9 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "adapter.h"
 #include "alloc.h"
 #include "client.h"
+#include "response.h"
+#include "scrub.h"
 #include "secret.h"
 
 llmk_status llmk__client_err(llmk_client *c, llmk_status st, const char *fmt, ...)
@@ -24,6 +28,44 @@ static const char *env_nonempty(const char *name)
 {
 	const char *v = name ? getenv(name) : NULL;
 	return v && *v ? v : NULL;
+}
+
+/* A variable's value when it is set, not empty and passes the value check
+ * (a control character would reach a header or URL: OPENAI_API_KEY=
+ * $'sk-x\r\nX-Injected: 1'); a refused one is noted against `opt`, the
+ * option that replaces it, and reads as unset. */
+static const char *env_checked(llmk_client *c, const char *name, int32_t opt)
+{
+	const char *v = env_nonempty(name);
+
+	if (!v || llmk__value_check(name, v, c->errmsg, sizeof(c->errmsg)) == LLMK_OK)
+		return v;
+	if (c->nenv_bad < sizeof(c->env_bad) / sizeof(c->env_bad[0])) {
+		c->env_bad[c->nenv_bad].var = name;
+		c->env_bad[c->nenv_bad++].opt = opt;
+	}
+	return NULL;
+}
+
+/* Setting an option replaces the variables it stands for. */
+static void env_replaced(llmk_client *c, int32_t opt)
+{
+	size_t i, o = 0;
+
+	for (i = 0; i < c->nenv_bad; i++)
+		if (c->env_bad[i].opt != opt)
+			c->env_bad[o++] = c->env_bad[i];
+	c->nenv_bad = o;
+}
+
+llmk_status llmk__client_env_check(const llmk_client *c, llmk_response *resp)
+{
+	if (!c->nenv_bad)
+		return LLMK_OK;
+	return llmk__fail(resp, LLMK_E_INVALID_ARG,
+	                  "%s: environment variable %s holds a control character (CR, LF, TAB or another) and was "
+	                  "not used: fix it or set option '%s'",
+	                  c->provider->name, c->env_bad[0].var, llmk_option_name(c->env_bad[0].opt));
 }
 
 /* OLLAMA_HOST style, read as Ollama reads it: "host", "host:port" or a
@@ -59,17 +101,36 @@ static char *host_to_url(const char *v, const char *dflt)
  * session token of temporary credentials (Bedrock). */
 static int aws_from_env(llmk_client *c)
 {
-	const char *region = env_nonempty("AWS_REGION"), *id = env_nonempty("AWS_ACCESS_KEY_ID");
-	const char *secret = env_nonempty("AWS_SECRET_ACCESS_KEY"), *token = env_nonempty("AWS_SESSION_TOKEN");
+	const char *region = env_checked(c, "AWS_REGION", LLMK_OPT_AWS_REGION);
+	const char *id = env_checked(c, "AWS_ACCESS_KEY_ID", LLMK_OPT_AWS_ACCESS_KEY_ID);
+	const char *secret = env_checked(c, "AWS_SECRET_ACCESS_KEY", LLMK_OPT_AWS_SECRET_ACCESS_KEY);
+	const char *token = env_checked(c, "AWS_SESSION_TOKEN", LLMK_OPT_AWS_SESSION_TOKEN);
 
-	if (!region)
-		region = env_nonempty("AWS_DEFAULT_REGION");
+	if (!region && !env_nonempty("AWS_REGION"))
+		region = env_checked(c, "AWS_DEFAULT_REGION", LLMK_OPT_AWS_REGION);
 	if (region && !(c->str[llmk__option_slot(LLMK_OPT_AWS_REGION)] = llmk__strdup(region)))
 		return -1;
 	if (!id || !secret) /* half a key pair is no key pair */
 		return 0;
 	if (!(c->str[llmk__option_slot(LLMK_OPT_AWS_ACCESS_KEY_ID)] = llmk__strdup(id)) ||
 	    llmk__secret_set(&c->aws_secret, secret) || (token && llmk__secret_set(&c->aws_token, token)))
+		return -1;
+	return 0;
+}
+
+static int ca_from_env(llmk_client *c)
+{
+	static const char *const files[] = {"SSL_CERT_FILE", "CURL_CA_BUNDLE", "REQUESTS_CA_BUNDLE"};
+	const char *v = NULL;
+	size_t i;
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]) && !v; i++)
+		if (env_nonempty(files[i]))
+			v = env_checked(c, files[i], LLMK_OPT_CA_BUNDLE);
+	if (v && !(c->str[llmk__option_slot(LLMK_OPT_CA_BUNDLE)] = llmk__strdup(v)))
+		return -1;
+	v = env_checked(c, "SSL_CERT_DIR", LLMK_OPT_CA_DIR);
+	if (v && !(c->str[llmk__option_slot(LLMK_OPT_CA_DIR)] = llmk__strdup(v)))
 		return -1;
 	return 0;
 }
@@ -90,7 +151,7 @@ llmk_status llmk__client_create(llmk_client **out, const llmk_provider *prov, st
 	c->provider = prov;
 	c->user_provider = up;
 	c->model = llmk__strdup(mdl);
-	v = env_nonempty(prov->url_env);
+	v = env_checked(c, prov->url_env, LLMK_OPT_BASE_URL);
 	if (v && (prov->quirks & LLMK_Q_HOST_ENV))
 		c->base_url = host_to_url(v, prov->base_url);
 	else if (v || prov->base_url)
@@ -103,9 +164,8 @@ llmk_status llmk__client_create(llmk_client **out, const llmk_provider *prov, st
 	nlen = c->base_url ? strlen(c->base_url) : 0;
 	if (nlen > 1 && c->base_url[nlen - 1] == '/')
 		c->base_url[nlen - 1] = '\0';
-	v = env_nonempty(prov->key_env);
-	if (!v)
-		v = env_nonempty(prov->key_env2);
+	v = env_nonempty(prov->key_env) ? env_checked(c, prov->key_env, LLMK_OPT_API_KEY)
+	                                : env_checked(c, prov->key_env2, LLMK_OPT_API_KEY);
 	if (v && llmk__secret_set(&c->api_key, v)) {
 		llmk_client_free(c);
 		return LLMK_E_NOMEM;
@@ -114,14 +174,51 @@ llmk_status llmk__client_create(llmk_client **out, const llmk_provider *prov, st
 		llmk_client_free(c);
 		return LLMK_E_NOMEM;
 	}
+	/* A private CA, from the variables the ecosystem honours: OpenSSL's,
+	 * curl's, Python requests'. */
+	if (ca_from_env(c)) {
+		llmk_client_free(c);
+		return LLMK_E_NOMEM;
+	}
 	/* Azure's SDKs read the API version from the environment. */
-	v = (prov->quirks & LLMK_Q_AZURE) ? env_nonempty("OPENAI_API_VERSION") : NULL;
+	v = (prov->quirks & LLMK_Q_AZURE) ? env_checked(c, "OPENAI_API_VERSION", LLMK_OPT_API_VERSION) : NULL;
 	if (v && !(c->str[llmk__option_slot(LLMK_OPT_API_VERSION)] = llmk__strdup(v))) {
 		llmk_client_free(c);
 		return LLMK_E_NOMEM;
 	}
 	*out = c;
 	return LLMK_OK;
+}
+
+size_t llmk__client_scrub(const llmk_client *c, char *text, size_t len, unsigned flags)
+{
+	const char *secrets[4];
+	char pass[256];
+	size_t n = 0;
+
+	secrets[n++] = c->api_key;
+	secrets[n++] = c->aws_secret;
+	secrets[n++] = c->aws_token;
+	if (llmk__url_userinfo_secret(c->base_url, pass, sizeof(pass)))
+		secrets[n++] = pass;
+	len = llmk__scrub(text, len, secrets, n, flags);
+	sodium_memzero(pass, sizeof(pass));
+	return len;
+}
+
+void llmk__client_scrub_str(const llmk_client *c, char *s, unsigned flags)
+{
+	if (s)
+		s[llmk__client_scrub(c, s, strlen(s), flags)] = '\0';
+}
+
+void llmk__response_scrub(llmk_response *r, const llmk_client *c)
+{
+	char *const fields[] = {r->error, r->error_type, r->error_code, r->request_id, r->model, r->finish_reason};
+	size_t i;
+
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		llmk__client_scrub_str(c, fields[i], LLMK_SCRUB_KEYLIKE | LLMK_SCRUB_USERINFO);
 }
 
 void llmk_client_free(llmk_client *c)
@@ -164,6 +261,10 @@ llmk_status llmk_client_set_str(llmk_client *c, int32_t opt, const char *value)
 	st = check_opt(c, opt, LLMK_TYPE_STR);
 	if (st)
 		return st;
+	/* Every string option may reach a header, a URL or a signed string. */
+	if ((st = llmk__value_check(llmk_option_name(opt), value, c->errmsg, sizeof(c->errmsg))))
+		return st;
+	env_replaced(c, opt);
 	switch (opt) {
 	case LLMK_OPT_API_KEY:
 		if (value && !*value)
@@ -173,9 +274,8 @@ llmk_status llmk_client_set_str(llmk_client *c, int32_t opt, const char *value)
 		return LLMK_OK;
 	case LLMK_OPT_AWS_SECRET_ACCESS_KEY:
 	case LLMK_OPT_AWS_SESSION_TOKEN:
-		if (value && (!*value || strpbrk(value, "\r\n")))
-			return llmk__client_err(c, LLMK_E_INVALID_ARG, "%s must not be empty or contain line breaks",
-			                  llmk_option_name(opt));
+		if (value && !*value)
+			return llmk__client_err(c, LLMK_E_INVALID_ARG, "%s must not be empty", llmk_option_name(opt));
 		if (llmk__secret_set(opt == LLMK_OPT_AWS_SESSION_TOKEN ? &c->aws_token : &c->aws_secret, value))
 			return llmk__client_err(c, LLMK_E_NOMEM, "out of memory storing %s", llmk_option_name(opt));
 		return LLMK_OK;
@@ -210,9 +310,6 @@ llmk_status llmk_client_set_str(llmk_client *c, int32_t opt, const char *value)
 	default:
 		break;
 	}
-	if (value && strpbrk(value, "\r\n"))
-		return llmk__client_err(c, LLMK_E_INVALID_ARG, "option '%s' must not contain line breaks",
-		                  llmk_option_name(opt));
 	copy = NULL;
 	if (value && !(copy = llmk__strdup(value)))
 		return llmk__client_err(c, LLMK_E_NOMEM, "out of memory");

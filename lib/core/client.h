@@ -27,6 +27,14 @@ struct llmk_client {
 	llmk_transport transport;
 	void *transport_user;
 	int custom_transport;
+	/* Environment values refused at creation (a control character): the
+	 * variable and the option that takes its place. Sending fails naming
+	 * the variable until that option is set. */
+	struct {
+		const char *var;
+		int32_t opt;
+	} env_bad[8];
+	size_t nenv_bad;
 	llmk_log_fn log_fn;
 	void *log_user;
 	int32_t log_level;
@@ -45,6 +53,22 @@ llmk_status llmk__client_create(llmk_client **out, const struct llmk_provider *p
 /* Replaces the client's transport (closing the old one); custom marks a
  * program's own. */
 void llmk__client_install_transport(llmk_client *c, const llmk_transport *t, void *user, int custom);
+/* LLMK_OK, or LLMK_E_INVALID_ARG recorded on resp when an environment
+ * variable the client would have used was refused and no option took its
+ * place: a request must not go out without it, nor with it. */
+struct llmk_response;
+llmk_status llmk__client_env_check(const llmk_client *c, struct llmk_response *resp);
+/* Scrubs text of every secret the client holds (API key, AWS secret key
+ * and session token, the base URL's password) with llmk__scrub() and
+ * `flags` (LLMK_SCRUB_*); returns the new length. The one way core,
+ * transports and cassettes clean what they hand out. */
+size_t llmk__client_scrub(const llmk_client *c, char *text, size_t len, unsigned flags);
+void llmk__client_scrub_str(const llmk_client *c, char *s, unsigned flags);
+/* Scrubs every text field of a finished response that the library fills
+ * from what the server said (error message, type, code, request id, model,
+ * finish reason). The body, headers and the answer itself stay as
+ * received. */
+void llmk__response_scrub(struct llmk_response *resp, const llmk_client *c);
 /* Formats c->errmsg and returns st. */
 llmk_status llmk__client_err(llmk_client *c, llmk_status st, const char *fmt, ...)
 #if defined(__GNUC__)

@@ -7,6 +7,7 @@
 #include "alloc.h"
 #include "exchange.h"
 #include "secret.h"
+#include "url.h"
 
 void llmk__exchange_init(llmk_exchange *ex)
 {
@@ -34,9 +35,19 @@ void llmk__exchange_clear(llmk_exchange *ex)
 
 llmk_status llmk__exchange_set_url(llmk_exchange *ex, const char *base, const char *path)
 {
-	size_t bl = strlen(base), pl = strlen(path);
-	char *u = llmk__malloc(bl + pl + 1);
+	size_t bl, pl;
+	char *u;
 
+	/* The last line of defence: every value was checked where it came in
+	 * (llmk__value_check), so a control character here is a bug, never a
+	 * request line of the attacker's choosing. */
+	if (llmk__has_ctl(base) || llmk__has_ctl(path)) {
+		snprintf(ex->errmsg, sizeof(ex->errmsg), "refused a URL holding a control character");
+		return LLMK_E_INVALID_ARG;
+	}
+	bl = strlen(base);
+	pl = strlen(path);
+	u = llmk__malloc(bl + pl + 1);
 	if (!u)
 		return LLMK_E_NOMEM;
 	memcpy(u, base, bl);
@@ -51,6 +62,12 @@ llmk_status llmk__exchange_header(llmk_exchange *ex, const char *name, const cha
 	llmk_header *h;
 	size_t ncap;
 
+	/* As for URLs: no header line of anyone's making but ours. */
+	if (!*name || strpbrk(name, ": ") || llmk__has_ctl(name) || llmk__has_ctl(value)) {
+		snprintf(ex->errmsg, sizeof(ex->errmsg), "refused header '%.64s': a control character or a bad name",
+		         llmk__has_ctl(name) ? "?" : name);
+		return LLMK_E_INVALID_ARG;
+	}
 	if (ex->nheaders == ex->headercap) {
 		ncap = ex->headercap ? ex->headercap * 2 : 8;
 		h = llmk__realloc(ex->headers, ncap * sizeof(*h));

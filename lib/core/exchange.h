@@ -28,6 +28,7 @@ struct llmk_exchange {
 	size_t nheaders, headercap;
 	llmk_buf body;
 	int64_t timeout_ms, connect_timeout_ms, idle_timeout_ms;
+	const char *ca_file, *ca_dir; /* the client's ca_bundle / ca_dir, or NULL */
 	llmk_exchange_sink sink;
 	int stopped; /* the sink asked to stop */
 	const llmk_cancel *cancel; /* the request's flag, or NULL */
@@ -41,6 +42,10 @@ struct llmk_exchange {
 
 void llmk__exchange_init(llmk_exchange *ex);
 void llmk__exchange_clear(llmk_exchange *ex);
+/* Both refuse (LLMK_E_INVALID_ARG, ex->errmsg says so) a control character
+ * in any part, and a header name that is empty or holds ':' or a space:
+ * whatever an adapter builds, no extra header line or request line can
+ * reach a transport. */
 llmk_status llmk__exchange_set_url(llmk_exchange *ex, const char *base, const char *path);
 llmk_status llmk__exchange_header(llmk_exchange *ex, const char *name, const char *value);
 

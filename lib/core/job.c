@@ -12,7 +12,6 @@
 #include "clock.h"
 #include "job.h"
 #include "log.h"
-#include "redact.h"
 #include "status.h"
 
 /* ---- jobs: one request through its attempts ------------------------------
@@ -57,7 +56,7 @@ static int retryable(const llmk_response *r, int delivered)
 		return 1;
 	if (r->status == LLMK_E_TRANSPORT || r->status == LLMK_E_TIMEOUT)
 		return 1;
-	if (h == 408 || h == 409 || h == 429 || h >= 500)
+	if (llmk__http_retryable(h))
 		return 1;
 	return llmk__is_2xx(h) && (r->status == LLMK_E_OVERLOADED || r->status == LLMK_E_RATE_LIMITED || r->status == LLMK_E_SERVER);
 }
@@ -94,11 +93,7 @@ static int job_finish(llmk__job *j)
 	    (model && llmk__set_field(&r->req_model, model) != LLMK_OK))
 		llmk__fail(r, LLMK_E_NOMEM, "out of memory");
 	r->timing[LLMK_TIMING_TOTAL_MS] = llmk__now_ms() - j->t0;
-	if (r->error) {
-		llmk__redact(r->error, j->c->api_key);
-		llmk__redact(r->error, j->c->aws_secret);
-		llmk__redact(r->error, j->c->aws_token);
-	}
+	llmk__response_scrub(r, j->c);
 	if (r->status != LLMK_OK)
 		llmk__log(j->c, LLMK_LOG_ERROR, "#%lu %s failed after %d attempt(s): %s", j->n, j->c->provider->name,
 		      r->attempts, r->error ? r->error : llmk_strerror(r->status));
@@ -117,7 +112,7 @@ static int job_end_attempt(llmk__job *j)
 	uint32_t bound;
 
 	if (r->usage[LLMK_USAGE_TOTAL] < 0 && r->usage[LLMK_USAGE_INPUT] >= 0 && r->usage[LLMK_USAGE_OUTPUT] >= 0)
-		r->usage[LLMK_USAGE_TOTAL] = r->usage[LLMK_USAGE_INPUT] + r->usage[LLMK_USAGE_OUTPUT];
+		r->usage[LLMK_USAGE_TOTAL] = llmk__count_add(r->usage[LLMK_USAGE_INPUT], r->usage[LLMK_USAGE_OUTPUT]);
 	if (j->stream && r->status == LLMK_OK && j->fn && !p->sctx.cancelled)
 		llmk__emit_done(&p->sctx);
 	if (p->sctx.cancelled && r->status == LLMK_OK)

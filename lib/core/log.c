@@ -6,7 +6,7 @@
 #include "clock.h"
 #include "adapter.h"
 #include "log.h"
-#include "redact.h"
+#include "scrub.h"
 
 unsigned long llmk__request_number(void)
 {
@@ -24,9 +24,7 @@ void llmk__log(const llmk_client *c, int32_t level, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	llmk__redact(line, c->api_key);
-	llmk__redact(line, c->aws_secret);
-	llmk__redact(line, c->aws_token);
+	llmk__client_scrub_str(c, line, LLMK_SCRUB_KEYLIKE | LLMK_SCRUB_USERINFO);
 	c->log_fn(level, line, c->log_user);
 }
 

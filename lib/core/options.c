@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "options.h"
+#include "url.h"
 
 #define K(kind) (1u << (kind))
 #define LLMK__OPT_INFO(name, id, scope, str, doc) {id, str, LLMK_SCOPE_##scope, 0},
@@ -14,7 +15,8 @@ static llmk_optinfo options[] = {LLMK_OPTION_TABLE(LLMK__OPT_INFO)};
 #define LLMK__SLOT_FITS(name, id, scope, str, doc)                                             \
 	_Static_assert((id) / 1000 != LLMK_TYPE_STR || (id) % 1000 < LLMK_STR_SLOTS, str);      \
 	_Static_assert((id) / 1000 != LLMK_TYPE_I64 || (id) % 1000 < LLMK_I64_SLOTS, str);      \
-	_Static_assert((id) / 1000 != LLMK_TYPE_F64 || (id) % 1000 < LLMK_F64_SLOTS, str);
+	_Static_assert((id) / 1000 != LLMK_TYPE_F64 || (id) % 1000 < LLMK_F64_SLOTS, str);      \
+	_Static_assert((id) / 1000 != LLMK_TYPE_STR || !(LLMK_SCOPE_##scope & LLMK_SCOPE_R) || (id) % 1000 < 32, str);
 LLMK_OPTION_TABLE(LLMK__SLOT_FITS)
 
 /* Which request kinds each request option applies to; an option missing
@@ -168,4 +170,13 @@ int llmk__option_bit(int32_t id)
 	default:
 		return -1;
 	}
+}
+
+llmk_status llmk__value_check(const char *what, const char *value, char *err, size_t errlen)
+{
+	if (!value || !llmk__has_ctl(value))
+		return LLMK_OK;
+	snprintf(err, errlen, "%s holds a control character (CR, LF, TAB or another): refused, it would reach a "
+	         "header or URL", what);
+	return LLMK_E_INVALID_ARG;
 }

@@ -8,7 +8,7 @@
 #include "llmkit.h"
 
 /* Slots: option id % 1000 indexes a per-type array. */
-#define LLMK_STR_SLOTS 32
+#define LLMK_STR_SLOTS 40
 #define LLMK_I64_SLOTS 32 /* i64_set is a 32-bit mask */
 #define LLMK_F64_SLOTS 8
 
@@ -27,6 +27,12 @@ const llmk_optinfo *llmk__option_info(int32_t id);
 llmk_status llmk__option_check(int32_t id, int type, int scope, int32_t kind, char *err, size_t errlen);
 /* Slot index of an option within its type's array, or -1. */
 int llmk__option_slot(int32_t id);
+
+/* The one check of a value that may end up in a header, a URL or a signed
+ * string (options, environment variables, model strings): LLMK_OK, or
+ * LLMK_E_INVALID_ARG when it holds a control character (llmk__has_ctl),
+ * with err naming `what` -- an option or a variable -- never the value. */
+llmk_status llmk__value_check(const char *what, const char *value, char *err, size_t errlen);
 
 /* A provider's option mask (llmk_provider.opts) has one bit per option a
  * request can carry (scope R or CR), numbered densely in the order of the

@@ -7,7 +7,9 @@
 
 #include "alloc.h"
 #include "json.h"
+#include "options.h"
 #include "request.h"
+#include "url.h"
 
 static llmk_status req_err(llmk_request *r, llmk_status st, const char *fmt, ...)
 #if defined(__GNUC__)
@@ -146,7 +148,7 @@ static llmk_status check_json(llmk_request *r, const char *what, const char *tex
 	json_t *j;
 
 	llmk__oom_reset();
-	j = llmk__json_loads(text, JSON_DECODE_ANY, &err);
+	j = llmk__json_loads(text, JSON_DECODE_ANY | LLMK_JSON_STRICT_NUMBERS, &err);
 	if (!j && llmk__oom_seen())
 		return req_err(r, LLMK_E_NOMEM, "out of memory reading %s", what);
 	if (!j)
@@ -198,8 +200,11 @@ static llmk_status check_str_value(llmk_request *r, int32_t opt, const char *v)
 		break;
 	case LLMK_OPT_JSON_SCHEMA:
 		return check_json(r, "json_schema", v, 1);
+	case LLMK_OPT_MODEL: /* a URL path segment for some providers */
+		if (llmk__value_check("option 'model'", v, r->errmsg, sizeof(r->errmsg)))
+			return LLMK_E_INVALID_ARG;
+		/* fall through */
 	case LLMK_OPT_TOOL_CHOICE:
-	case LLMK_OPT_MODEL:
 	case LLMK_OPT_JSON_SCHEMA_NAME:
 		if (!*v)
 			return req_err(r, LLMK_E_INVALID_ARG, "option '%s' must not be empty", llmk_option_name(opt));
@@ -630,9 +635,10 @@ llmk_status llmk_request_set_audio(llmk_request *r, const uint8_t *data, size_t 
 		return st;
 	if (!data || !len)
 		return req_err(r, LLMK_E_INVALID_ARG, "audio data is empty");
-	if (!filename || !*filename || strpbrk(filename, "\"\r\n/\\"))
+	if (!filename || !*filename || strpbrk(filename, "\"/\\") || llmk__has_ctl(filename))
 		return req_err(r, LLMK_E_INVALID_ARG, "audio file name must be a plain name like speech.wav");
-	if (mime && strpbrk(mime, "\"\r\n"))
+	/* The MIME type is a Content-Type header for some providers. */
+	if (mime && (strchr(mime, '"') || llmk__has_ctl(mime)))
 		return req_err(r, LLMK_E_INVALID_ARG, "audio MIME type contains invalid characters");
 	copy = llmk__malloc(len);
 	name = llmk__strdup(filename);

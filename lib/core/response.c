@@ -109,9 +109,12 @@ llmk_tool_call *llmk__response_tool_call(llmk_response *r, size_t index)
 	size_t ncap;
 
 	/* Indexes come from the network: refuse absurd ones rather than
-	 * allocate for them. */
-	if (index >= 128)
+	 * allocate for them (recorded here, so every caller reports it). */
+	if (index >= LLMK_MAX_TOOL_CALLS) {
+		llmk__fail(r, LLMK_E_TOO_LARGE, "the answer has more than %u tool calls (tool call index %zu)",
+		           (unsigned)LLMK_MAX_TOOL_CALLS, index);
 		return NULL;
+	}
 	if (index >= r->callcap) {
 		ncap = r->callcap ? r->callcap : 4;
 		while (ncap <= index)
@@ -140,6 +143,30 @@ const char *llmk__response_header(const llmk_response *r, const char *name)
 		h = v + strlen(v) + 1;
 	}
 	return NULL;
+}
+
+void llmk__redirect_target(const llmk_response *r, char *out, size_t cap)
+{
+	const char *loc = llmk__response_header(r, "location"), *host, *end, *at;
+	size_t sl;
+
+	if (!loc || !*loc) {
+		snprintf(out, cap, "no Location header");
+		return;
+	}
+	host = strstr(loc, "://");
+	sl = host ? (size_t)(host - loc) : 0;
+	if (!host || !sl || strcspn(loc, "/?#") < sl) {
+		snprintf(out, cap, "a relative location");
+		return;
+	}
+	host += 3;
+	end = host + strcspn(host, "/?#");
+	at = memchr(host, '@', (size_t)(end - host));
+	if (at)
+		host = at + 1;
+	snprintf(out, cap, "%.*s://%.*s", (int)(sl < 16 ? sl : 16), loc, (int)((size_t)(end - host) < 256 ? end - host : 256),
+	         host);
 }
 
 #define S(x) ((x) ? (x) : "")

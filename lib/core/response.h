@@ -55,6 +55,14 @@ struct llmk_response {
 	size_t header_bytes; /* names and values, against LLMK_MAX_HEADER_BYTES */
 };
 
+/* The sum of two token counts (non-negative), saturating at INT64_MAX:
+ * counts come from servers and programs, and a sum must never wrap into a
+ * negative total. */
+static inline int64_t llmk__count_add(int64_t a, int64_t b)
+{
+	return a > INT64_MAX - b ? INT64_MAX : a + b;
+}
+
 llmk_response *llmk__response_new(void);
 /* Records a failure: status and a formatted message (printf-style). The
  * first failure wins, so the root cause is not overwritten by fallout. */
@@ -76,5 +84,9 @@ const char *llmk__response_header(const llmk_response *resp, const char *name);
  * retry_after_ms; the request id header into request_id (meta.c). */
 void llmk__read_retry_after(llmk_response *r);
 void llmk__read_request_id(llmk_response *r);
+/* For a 3xx answer: writes into out where its Location points, as an
+ * origin only ("https://host:port"; a path, query or userinfo could carry
+ * a token), or "a relative location" / "no Location header". */
+void llmk__redirect_target(const llmk_response *resp, char *out, size_t cap);
 
 #endif

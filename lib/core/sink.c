@@ -130,6 +130,9 @@ static int on_body(void *ctx, const uint8_t *data, size_t len)
 		rc = llmk_ndjson_feed(&p->nd, (const char *)data, len);
 		if (rc == LLMK_NDJSON_E_TOO_LARGE)
 			llmk__fail(r, LLMK_E_TOO_LARGE, "stream line exceeds max_line_bytes");
+		else if (rc == LLMK_NDJSON_E_TOO_MANY)
+			llmk__fail(r, LLMK_E_TOO_LARGE, "stream has more than max_events (%zu) lines, blank ones included",
+			           p->max_events);
 		else if (rc == LLMK_NDJSON_E_NOMEM)
 			llmk__fail(r, LLMK_E_NOMEM, "out of memory decoding the stream");
 		return rc != 0;
@@ -145,6 +148,9 @@ static int on_body(void *ctx, const uint8_t *data, size_t len)
 	rc = llmk_sse_feed(&p->sse, (const char *)data, len);
 	if (rc == LLMK_SSE_E_TOO_LARGE)
 		llmk__fail(r, LLMK_E_TOO_LARGE, "stream line or event exceeds max_line_bytes");
+	else if (rc == LLMK_SSE_E_TOO_MANY)
+		llmk__fail(r, LLMK_E_TOO_LARGE,
+		           "stream has more than max_events (%zu) events, comments and empty events included", p->max_events);
 	else if (rc == LLMK_SSE_E_NOMEM)
 		llmk__fail(r, LLMK_E_NOMEM, "out of memory decoding the stream");
 	return rc != 0;
@@ -171,7 +177,9 @@ static void finish_stream(llmk__attempt *p, int sse_rc)
 void llmk__attempt_sink(llmk__attempt *p, size_t max_line)
 {
 	llmk_sse_init(&p->sse, max_line, on_sse_event, p);
+	llmk_sse_set_max_units(&p->sse, p->max_events);
 	llmk_ndjson_init(&p->nd, max_line, on_ndjson_line, p);
+	llmk_ndjson_set_max_units(&p->nd, p->max_events);
 	llmk_evs_init(&p->evs, max_line, on_evs_message, p);
 	p->ex.sink.status = on_status;
 	p->ex.sink.header = on_header;

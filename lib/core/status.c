@@ -33,6 +33,10 @@ llmk_status llmk__status_from_http(int32_t http_status)
 	return LLMK_E_PROTOCOL; /* 1xx/3xx where a final answer was expected */
 }
 
+int llmk__http_retryable(int32_t h)
+{
+	return h == 408 || h == 409 || h == 429 || (h >= 500 && h <= 599 && h != 501 && h != 505);
+}
 
 #define LLMK__NAME_CASE(name, value, msg) \
 	case value:                           \

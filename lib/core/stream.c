@@ -4,6 +4,7 @@
  * Also the event accessors of the public API. */
 #include <string.h>
 
+#include "bounds.h"
 #include "clock.h"
 #include "response.h"
 #include "stream.h"
@@ -67,8 +68,8 @@ int llmk__emit_tool(llmk_stream_ctx *s, size_t index, const char *id, const char
 	llmk_event ev;
 
 	if (!tc) {
-		llmk__fail(s->resp, index >= 128 ? LLMK_E_PROTOCOL : LLMK_E_NOMEM, "tool call index %zu rejected",
-		           index);
+		llmk__fail(s->resp, index >= LLMK_MAX_TOOL_CALLS ? LLMK_E_TOO_LARGE : LLMK_E_NOMEM,
+		           "tool call index %zu rejected", index);
 		return 1;
 	}
 	/* The id and name come once, with the first fragment; later chunks

@@ -531,7 +531,7 @@ static llmk_status bedrock_build(const llmk_client *c, const llmk_request *r, co
                                  llmk_exchange *ex, llmk_response *resp)
 {
 	const char *region = llmk__client_str(c, LLMK_OPT_AWS_REGION), *op;
-	char *base = NULL, *id = NULL;
+	char *base = NULL;
 	llmk_buf path = LLMK_BUF_INIT;
 	json_t *body = NULL;
 	llmk_status st;
@@ -542,8 +542,8 @@ static llmk_status bedrock_build(const llmk_client *c, const llmk_request *r, co
 		return resp->status ? resp->status : FAIL_OOM(resp);
 	op = r->kind == LLMK_CHAT ? (stream ? "/converse-stream" : "/converse") : "/invoke";
 	/* Model ids hold ':' and, as ARNs, '/': one path segment, encoded. */
-	if (!(id = llmk__url_escape(model)) || llmk_buf_append_str(&path, "/model/") ||
-	    llmk_buf_append_str(&path, id) || llmk_buf_append_str(&path, op) ||
+	if (llmk_buf_append_str(&path, "/model") ||
+	    llmk__path_segment(&path, "bedrock model id", model, strlen(model), resp) || llmk_buf_append_str(&path, op) ||
 	    llmk__exchange_set_url(ex, base, path.data) || !(body = json_object())) {
 		st = FAIL_OOM(resp);
 		goto out;
@@ -569,7 +569,6 @@ static llmk_status bedrock_build(const llmk_client *c, const llmk_request *r, co
 out:
 	json_decref(body);
 	llmk__free(base);
-	llmk__free(id);
 	llmk_buf_free(&path);
 	return st;
 }
@@ -730,7 +729,7 @@ static llmk_status parse_embed(const llmk_request *r, json_t *root, llmk_respons
 	json_t *e = json_object_get(root, "embedding"), *rows;
 	int64_t in = -1;
 
-	if (json_is_array(e)) { /* Titan: one vector */
+	if (llmk__json_vector_len(e)) { /* Titan: one vector */
 		llmk__json_i64(root, "inputTextTokenCount", &in);
 		if (in >= 0)
 			resp->usage[LLMK_USAGE_INPUT] = resp->usage[LLMK_USAGE_TOTAL] = in;
@@ -768,6 +767,8 @@ static llmk_status parse_image(json_t *root, llmk_response *resp)
 		list = art;
 	if (!json_is_array(list) || !(n = json_array_size(list)))
 		return llmk__fail(resp, LLMK_E_PROTOCOL, "image answer has no images");
+	if (llmk__count_check(resp, "images", n, LLMK_MAX_IMAGES))
+		return resp->status;
 	if (!(resp->images = llmk__calloc(n, sizeof(*resp->images))))
 		return LLMK_E_NOMEM;
 	json_array_foreach(list, i, item)
@@ -798,7 +799,7 @@ static llmk_status bedrock_parse(const llmk_client *c, const llmk_request *r, ll
 
 	(void)c;
 	(void)ctype;
-	if (!(root = llmk__json_object(body, len, resp, "response body")))
+	if (!(root = llmk__json_object_for(r, NULL, body, len, resp, "response body")))
 		return resp->status;
 	if (r->kind == LLMK_CHAT)
 		st = parse_chat(root, resp);

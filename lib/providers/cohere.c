@@ -462,7 +462,7 @@ static llmk_status cohere_parse(const llmk_client *c, const llmk_request *r, llm
 	(void)content_type;
 	if (r->kind == LLMK_CHAT && looks_like_sse(body, len))
 		return parse_sse_body(r, resp, body, len);
-	if (!(root = llmk__json_object(body, len, resp, "cohere response body")))
+	if (!(root = llmk__json_object_for(r, NULL, body, len, resp, "cohere response body")))
 		return resp->status;
 	st = r->kind == LLMK_CHAT ? parse_chat(root, resp) : parse_embed(r, root, resp);
 	json_decref(root);

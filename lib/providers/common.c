@@ -16,12 +16,15 @@ json_t *llmk__json_text(const char *text)
 	return text ? llmk__json_loads(text, JSON_DECODE_ANY, NULL) : NULL;
 }
 
-json_t *llmk__json_object(const char *body, size_t len, llmk_response *resp, const char *what)
+static json_t *json_object_flags(const char *body, size_t len, size_t flags, const char *const *keep,
+                                 llmk_response *resp, const char *what)
 {
 	json_error_t err;
-	json_t *j = llmk__json_loadb(body, len, 0, &err);
+	json_t *j = llmk__json_loadb_keys(body, len, flags, keep, &err);
 
-	if (!j)
+	if (!j && llmk__json_error_too_large(&err))
+		llmk__fail(resp, LLMK_E_TOO_LARGE, "%s is %s", what, err.text);
+	else if (!j)
 		llmk__fail(resp, LLMK_E_PROTOCOL, "%s is not valid JSON: %s at byte %d", what, err.text, err.position);
 	else if (!json_is_object(j)) {
 		json_decref(j);
@@ -31,11 +34,48 @@ json_t *llmk__json_object(const char *body, size_t len, llmk_response *resp, con
 	return j;
 }
 
+json_t *llmk__json_object(const char *body, size_t len, llmk_response *resp, const char *what)
+{
+	return json_object_flags(body, len, 0, NULL, resp, what);
+}
+
+json_t *llmk__json_object_for(const llmk_request *r, const char *const *keep, const char *body, size_t len,
+                              llmk_response *resp, const char *what)
+{
+	return json_object_flags(body, len, r->kind == LLMK_EMBED ? LLMK_JSON_PACK_REALS : 0, keep, resp, what);
+}
+
+size_t llmk__json_vector_len(const json_t *v)
+{
+	size_t n;
+
+	return llmk__json_packed(v, &n) ? n : json_is_array(v) ? json_array_size(v) : 0;
+}
+
+int llmk__json_vector(const json_t *v, float *out)
+{
+	size_t n, i;
+	const float *f = llmk__json_packed(v, &n);
+	json_t *x;
+
+	if (f) {
+		memcpy(out, f, n * sizeof(float));
+		return 0;
+	}
+	json_array_foreach(v, i, x)
+	{
+		if (!json_is_number(x))
+			return -1;
+		out[i] = (float)json_number_value(x);
+	}
+	return 0;
+}
+
 void llmk__json_i64(json_t *obj, const char *key, int64_t *out)
 {
 	json_t *v = json_object_get(obj, key);
 
-	if (json_is_integer(v) && json_integer_value(v) >= 0)
+	if (json_is_integer(v) && json_integer_value(v) >= 0 && json_integer_value(v) <= LLMK_MAX_COUNT)
 		*out = json_integer_value(v);
 }
 
@@ -102,6 +142,23 @@ llmk_status llmk__auth_header(llmk_exchange *ex, const char *name, const char *p
 		sodium_memzero(v.data, v.len);
 	llmk_buf_free(&v);
 	return st;
+}
+
+llmk_status llmk__path_segment(llmk_buf *path, const char *what, const char *seg, size_t n, llmk_response *resp)
+{
+	int rc = llmk__url_append_segment(path, seg, n);
+
+	if (rc == LLMK_URL_E_SEGMENT)
+		return llmk__fail(resp, LLMK_E_INVALID_ARG, "%s: an empty, '.' or '..' part cannot be a URL path segment",
+		                  what);
+	return rc ? LLMK__FAIL_OOM(resp) : LLMK_OK;
+}
+
+llmk_status llmk__count_check(llmk_response *resp, const char *what, size_t n, size_t max)
+{
+	if (n <= max)
+		return LLMK_OK;
+	return llmk__fail(resp, LLMK_E_TOO_LARGE, "the answer has %zu %s, more than %zu", n, what, max);
 }
 
 llmk_status llmk__user_agent(const llmk_client *c, llmk_exchange *ex)
@@ -306,20 +363,19 @@ llmk_status llmk__message_text(const llmk_message *m, llmk_buf *out)
 llmk_status llmk__embeddings_from_rows(llmk_response *resp, json_t *const *rows, size_t n, size_t expected,
                                        const char *what)
 {
-	size_t i, j, dim;
-	json_t *x;
+	size_t i, dim;
 
 	if (n != expected)
 		return llmk__fail(resp, LLMK_E_PROTOCOL, "%s has %zu vectors for %zu inputs", what, n, expected);
 	if (!n)
 		return llmk__fail(resp, LLMK_E_PROTOCOL, "%s has no vectors", what);
-	dim = json_array_size(rows[0]);
+	dim = llmk__json_vector_len(rows[0]);
 	for (i = 0; i < n; i++) {
-		if (!json_is_array(rows[i]) || !json_array_size(rows[i]))
+		if (!llmk__json_vector_len(rows[i]))
 			return llmk__fail(resp, LLMK_E_PROTOCOL, "%s: vector %zu is not an array of numbers", what, i);
-		if (json_array_size(rows[i]) != dim)
+		if (llmk__json_vector_len(rows[i]) != dim)
 			return llmk__fail(resp, LLMK_E_PROTOCOL, "%s: vectors have different dimensions (%zu and %zu)", what,
-			                  dim, json_array_size(rows[i]));
+			                  dim, llmk__json_vector_len(rows[i]));
 	}
 	if (dim > SIZE_MAX / sizeof(float) / n)
 		return llmk__fail(resp, LLMK_E_TOO_LARGE, "%s: %zu x %zu vectors are too large", what, n, dim);
@@ -328,12 +384,8 @@ llmk_status llmk__embeddings_from_rows(llmk_response *resp, json_t *const *rows,
 	if (!resp->emb)
 		return llmk__fail(resp, LLMK_E_NOMEM, "out of memory storing embeddings");
 	for (i = 0; i < n; i++)
-		json_array_foreach(rows[i], j, x)
-		{
-			if (!json_is_number(x))
-				return llmk__fail(resp, LLMK_E_PROTOCOL, "%s: vector %zu has a non-number at %zu", what, i, j);
-			resp->emb[i * dim + j] = (float)json_number_value(x);
-		}
+		if (llmk__json_vector(rows[i], resp->emb + i * dim))
+			return llmk__fail(resp, LLMK_E_PROTOCOL, "%s: vector %zu has a non-number", what, i);
 	resp->nemb = n;
 	resp->dim = dim;
 	return LLMK_OK;

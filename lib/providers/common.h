@@ -24,10 +24,26 @@ int llmk__json_set(json_t *obj, const char *key, json_t *val);
 json_t *llmk__json_text(const char *text);
 
 /* Parses a body that must be a JSON object; on failure records
- * LLMK_E_PROTOCOL naming `what` and returns NULL. */
+ * LLMK_E_PROTOCOL naming `what` (LLMK_E_TOO_LARGE when the tree would pass
+ * the parse's memory budget, json.h) and returns NULL. */
 json_t *llmk__json_object(const char *body, size_t len, llmk_response *resp, const char *what);
+/* The same for the answer to request r: an embedding answer's number
+ * arrays are packed (LLMK_JSON_PACK_REALS; llmk__json_vector() reads
+ * them), and with `keep` (NULL-terminated; NULL: all) only those members
+ * of the root are built -- the others are checked and skipped, so a huge
+ * unknown member costs no memory. */
+json_t *llmk__json_object_for(const llmk_request *r, const char *const *keep, const char *body, size_t len,
+                              llmk_response *resp, const char *what);
+/* An embedding vector: a packed array or a JSON array. Its length (0 when
+ * v is neither), and with out its numbers as floats (-1 when one is not a
+ * number). */
+size_t llmk__json_vector_len(const json_t *v);
+int llmk__json_vector(const json_t *v, float *out);
 
-/* *out = obj[key] when it is a non-negative integer. */
+/* *out = obj[key] when it is an integer from 0 to LLMK_MAX_COUNT: a
+ * negative count or an absurd one (past 2^53, where sums of a few could
+ * wrap) is taken as absent. Every token count goes through here. */
+#define LLMK_MAX_COUNT (INT64_C(1) << 53)
 void llmk__json_i64(json_t *obj, const char *key, int64_t *out);
 
 /* A string or integer JSON value as a new string (error codes), or NULL. */
@@ -47,6 +63,16 @@ llmk_status llmk__set_json_body(llmk_exchange *ex, json_t *body, const char *acc
 /* Adds a credential header "name: prefix key" without leaving unwiped
  * copies behind (prefix may be NULL). */
 llmk_status llmk__auth_header(llmk_exchange *ex, const char *name, const char *prefix, const char *key);
+
+/* Appends "/" and seg[0..n) as one URL path segment, percent-encoded (a
+ * model or deployment name). An empty, "." or ".." segment fails the
+ * request with LLMK_E_INVALID_ARG naming `what` (azure/.. would post to
+ * the parent path, with the key). */
+llmk_status llmk__path_segment(llmk_buf *path, const char *what, const char *seg, size_t n, llmk_response *resp);
+
+/* LLMK_OK, or LLMK_E_TOO_LARGE recorded when the answer has more than max
+ * of `what` (choices, images, segments: LLMK_MAX_* in limits.h). */
+llmk_status llmk__count_check(llmk_response *resp, const char *what, size_t n, size_t max);
 
 /* User-Agent: the client's option or llmkit/VERSION. */
 llmk_status llmk__user_agent(const llmk_client *c, llmk_exchange *ex);

@@ -511,21 +511,19 @@ static llmk_status build_image(const llmk_request *r, json_t *body, llmk_respons
 /* ---- building: URL and headers -------------------------------------------- */
 
 /* {base}/models/{model}{verb}; "models/gemini-x" and "gemini-x" both work. */
-static llmk_status set_url(const llmk_client *c, const char *model, const char *verb, llmk_exchange *ex)
+static llmk_status set_url(const llmk_client *c, const char *model, const char *verb, llmk_exchange *ex,
+                           llmk_response *resp)
 {
 	llmk_buf p = LLMK_BUF_INIT;
-	char *esc;
 	llmk_status st;
 
 	if (!strncmp(model, "models/", 7))
 		model += 7;
-	esc = llmk__url_escape(model);
-	if (!esc || llmk_buf_append_str(&p, "/models/") || llmk_buf_append_str(&p, esc) ||
+	if (llmk_buf_append_str(&p, "/models") || llmk__path_segment(&p, "gemini model", model, strlen(model), resp) ||
 	    llmk_buf_append_str(&p, verb))
 		st = LLMK_E_NOMEM;
 	else
 		st = llmk__exchange_set_url(ex, c->base_url, p.data);
-	llmk__free(esc);
 	llmk_buf_free(&p);
 	return st;
 }
@@ -548,7 +546,7 @@ static llmk_status gemini_build(const llmk_client *c, const llmk_request *r, con
 		verb = ":streamGenerateContent?alt=sse";
 	else
 		verb = ":generateContent";
-	if (set_url(c, model, verb, ex) || (c->api_key && llmk__auth_header(ex, "x-goog-api-key", NULL, c->api_key)) ||
+	if (set_url(c, model, verb, ex, resp) || (c->api_key && llmk__auth_header(ex, "x-goog-api-key", NULL, c->api_key)) ||
 	    llmk__user_agent(c, ex))
 		return FAIL_OOM(resp);
 	if (!(body = json_object()))
@@ -706,7 +704,7 @@ static llmk_status parse_embed(const llmk_request *r, json_t *root, llmk_respons
 
 	if (r->ninputs <= 1) {
 		one = json_object_get(json_object_get(root, "embedding"), "values");
-		if (!json_is_array(one))
+		if (!llmk__json_vector_len(one))
 			return llmk__fail(resp, LLMK_E_PROTOCOL, NAME ": embedding response has no embedding.values");
 		return llmk__embeddings_from_rows(resp, &one, 1, r->ninputs, NAME " embedding response");
 	}
@@ -778,6 +776,8 @@ static llmk_status parse_image(json_t *root, llmk_response *resp)
 	read_usage(json_object_get(root, "usageMetadata"), resp);
 	if (set_finish(resp, json_array_get(cands, 0)))
 		return LLMK_E_NOMEM;
+	if (llmk__count_check(resp, "images", n, LLMK_MAX_IMAGES))
+		return resp->status;
 	if (n && !(resp->images = llmk__calloc(n, sizeof(*resp->images))))
 		return LLMK_E_NOMEM;
 	json_array_foreach(cands, i, cand)
@@ -804,7 +804,7 @@ static llmk_status gemini_parse(const llmk_client *c, const llmk_request *r, llm
 
 	(void)c;
 	(void)content_type;
-	if (!(root = llmk__json_object(body, len, resp, NAME " response body")))
+	if (!(root = llmk__json_object_for(r, NULL, body, len, resp, NAME " response body")))
 		return resp->status;
 	if (json_object_get(root, "error"))
 		st = error_in_body(root, resp);

@@ -160,23 +160,18 @@ static llmk_status add_headers(const llmk_client *c, llmk_exchange *ex)
 
 /* "/hf-inference/models/{model}" + suffix; each path segment of the model id
  * ("org/name") is escaped on its own so the slash stays a separator. */
-static llmk_status set_task_url(const llmk_client *c, const char *model, const char *suffix, llmk_exchange *ex)
+static llmk_status set_task_url(const llmk_client *c, const char *model, const char *suffix, llmk_exchange *ex,
+                                llmk_response *resp)
 {
 	llmk_buf p = LLMK_BUF_INIT;
 	const char *s = model, *slash;
-	char *seg = NULL, *esc = NULL;
 	llmk_status st = LLMK_OK;
 
 	if (llmk_buf_append_str(&p, "/hf-inference/models"))
 		st = LLMK_E_NOMEM;
 	while (st == LLMK_OK && *s) {
 		slash = strchr(s, '/');
-		seg = llmk__strndup(s, slash ? (size_t)(slash - s) : strlen(s));
-		esc = seg ? llmk__url_escape(seg) : NULL;
-		if (!esc || llmk_buf_append(&p, "/", 1) || llmk_buf_append_str(&p, esc))
-			st = LLMK_E_NOMEM;
-		llmk__free(seg);
-		llmk__free(esc);
+		st = llmk__path_segment(&p, "huggingface model id", s, slash ? (size_t)(slash - s) : strlen(s), resp);
 		s = slash ? slash + 1 : s + strlen(s);
 	}
 	if (st == LLMK_OK && (llmk_buf_append_str(&p, suffix) || llmk__exchange_set_url(ex, c->base_url, p.data)))
@@ -302,7 +297,7 @@ static llmk_status build_embed(const llmk_client *c, const llmk_request *r, cons
 		return llmk__fail(resp, LLMK_E_INVALID_ARG, "%s: embed request has no inputs (llmk_request_add_input)",
 		                  c->provider->name);
 	st = tei ? llmk__exchange_set_url(ex, c->base_url, "/embed")
-	         : set_task_url(c, model, "/pipeline/feature-extraction", ex);
+	         : set_task_url(c, model, "/pipeline/feature-extraction", ex, resp);
 	if (st || add_headers(c, ex))
 		return FAIL_OOM(resp);
 	body = json_object();
@@ -360,7 +355,7 @@ static llmk_status build_image(const llmk_client *c, const llmk_request *r, cons
 	if (!prompt || !*prompt)
 		return llmk__fail(resp, LLMK_E_INVALID_ARG, "%s: image request has no prompt (LLMK_OPT_PROMPT)",
 		                  c->provider->name);
-	if (set_task_url(c, model, "", ex) || add_headers(c, ex))
+	if (set_task_url(c, model, "", ex, resp) || add_headers(c, ex))
 		return FAIL_OOM(resp);
 	body = json_pack("{s:s}", "inputs", prompt);
 	if (!body)
@@ -388,7 +383,7 @@ static llmk_status build_transcribe(const llmk_client *c, const llmk_request *r,
 	if (!r->audio || !r->audio_len)
 		return llmk__fail(resp, LLMK_E_INVALID_ARG, "%s: transcribe request has no audio (llmk_request_set_audio)",
 		                  c->provider->name);
-	if (set_task_url(c, model, "", ex) || add_headers(c, ex) ||
+	if (set_task_url(c, model, "", ex, resp) || add_headers(c, ex) ||
 	    llmk__exchange_header(ex, "Content-Type", r->audio_mime ? r->audio_mime : "application/octet-stream") ||
 	    llmk__exchange_header(ex, "Accept", "application/json") ||
 	    llmk_buf_append(&ex->body, r->audio, r->audio_len))
@@ -456,15 +451,20 @@ static llmk_status parse_embed(const llmk_client *c, const llmk_request *r, llmk
 {
 	const char *what = (c->provider->quirks & LLMK_Q_TEI) ? "/embed response" : "feature-extraction response";
 	json_error_t jerr;
-	json_t *root = llmk__json_loadb(body, len, 0, &jerr), *first, **rows = NULL, *one[1];
+	json_t *root = llmk__json_loadb(body, len, LLMK_JSON_PACK_REALS, &jerr), *first, **rows = NULL, *one[1];
 	llmk_status st;
 	size_t i, n;
 
 	if (!root)
-		return llmk__fail(resp, LLMK_E_PROTOCOL, "%s: %s is not valid JSON: %s at byte %d", c->provider->name, what,
-		                  jerr.text, jerr.position);
+		return llmk__fail(resp, llmk__json_error_too_large(&jerr) ? LLMK_E_TOO_LARGE : LLMK_E_PROTOCOL,
+		                  "%s: %s is not valid JSON: %s at byte %d", c->provider->name, what, jerr.text, jerr.position);
 	if (json_is_object(root) && json_object_get(root, "error")) {
 		st = fail_in_body(c, resp, root);
+		goto out;
+	}
+	if (llmk__json_packed(root, &n)) { /* one vector, packed */
+		one[0] = root;
+		st = llmk__embeddings_from_rows(resp, one, 1, r->ninputs, what);
 		goto out;
 	}
 	if (!json_is_array(root) || !(n = json_array_size(root))) {
@@ -477,7 +477,7 @@ static llmk_status parse_embed(const llmk_client *c, const llmk_request *r, llmk
 		st = llmk__embeddings_from_rows(resp, one, 1, r->ninputs, what);
 		goto out;
 	}
-	if (json_is_array(first) && json_is_array(json_array_get(first, 0))) {
+	if (json_is_array(first) && llmk__json_vector_len(json_array_get(first, 0))) {
 		st = llmk__fail(resp, LLMK_E_PROTOCOL,
 		                "%s: %s holds one vector per token (3-level array): the model has no pooling; "
 		                "use a sentence-embedding model (e.g. sentence-transformers/...)",
@@ -558,6 +558,8 @@ static llmk_status parse_transcript(const llmk_client *c, llmk_response *resp, c
 		goto oom;
 	chunks = json_object_get(root, "chunks");
 	if (!json_is_array(chunks) || !(n = json_array_size(chunks)))
+		goto out;
+	if ((st = llmk__count_check(resp, "segments", n, LLMK_MAX_SEGMENTS)))
 		goto out;
 	if (!(resp->segments = llmk__calloc(n, sizeof(*resp->segments))))
 		goto oom;

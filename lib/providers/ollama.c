@@ -396,7 +396,7 @@ static llmk_status ollama_parse(const llmk_client *c, const llmk_request *r, llm
 
 	(void)c;
 	(void)ctype;
-	if (!(root = llmk__json_object(body, len, resp, "ollama response body")))
+	if (!(root = llmk__json_object_for(r, NULL, body, len, resp, "ollama response body")))
 		return resp->status;
 	if (json_object_get(root, "error")) {
 		st = llmk__error_from_json(resp, 200, root);

@@ -314,7 +314,8 @@ static llmk_status add_auth_headers(const llmk_client *c, llmk_exchange *ex)
  * the deployment being the model-string's model part. */
 #define AZURE_DEFAULT_API_VERSION "2024-10-21"
 
-static llmk_status set_url(const llmk_client *c, const char *model, const char *path, llmk_exchange *ex)
+static llmk_status set_url(const llmk_client *c, const char *model, const char *path, llmk_exchange *ex,
+                           llmk_response *resp)
 {
 	llmk_buf p = LLMK_BUF_INIT;
 	const char *ver;
@@ -324,10 +325,10 @@ static llmk_status set_url(const llmk_client *c, const char *model, const char *
 	if (!(c->provider->quirks & LLMK_Q_AZURE))
 		return llmk__exchange_set_url(ex, c->base_url, path);
 	ver = llmk__client_str(c, LLMK_OPT_API_VERSION);
-	esc = llmk__url_escape(model);
-	if (!esc || llmk_buf_append_str(&p, "/openai/deployments/") || llmk_buf_append_str(&p, esc) ||
-	    llmk_buf_append_str(&p, path) || llmk_buf_append_str(&p, "?api-version=") ||
-	    llmk_buf_append_str(&p, ver ? ver : AZURE_DEFAULT_API_VERSION))
+	esc = llmk__url_escape(ver ? ver : AZURE_DEFAULT_API_VERSION); /* a query value: '&' and '#' escaped */
+	if (!esc || llmk_buf_append_str(&p, "/openai/deployments") ||
+	    llmk__path_segment(&p, "azure deployment (the model name)", model, strlen(model), resp) ||
+	    llmk_buf_append_str(&p, path) || llmk_buf_append_str(&p, "?api-version=") || llmk_buf_append_str(&p, esc))
 		st = LLMK_E_NOMEM;
 	else
 		st = llmk__exchange_set_url(ex, c->base_url, p.data);
@@ -344,7 +345,7 @@ static llmk_status openai_build(const llmk_client *c, const llmk_request *r, con
 	json_t *body = NULL;
 	llmk_status st;
 
-	if (set_url(c, model, paths[r->kind], ex) || add_auth_headers(c, ex))
+	if (set_url(c, model, paths[r->kind], ex, resp) || add_auth_headers(c, ex))
 		return FAIL_OOM(resp);
 	if (r->kind == LLMK_TRANSCRIBE)
 		return build_transcribe(r, model, ex, resp);
@@ -419,8 +420,9 @@ static void read_usage(json_t *u, llmk_response *resp)
 	llmk__json_i64(u, "prompt_tokens", &prompt);
 	llmk__json_i64(u, "completion_tokens", &completion);
 	llmk__json_i64(u, "total_tokens", &total);
-	if (reasoning > 0 && prompt >= 0 && completion >= 0 && total == prompt + completion + reasoning)
-		resp->usage[LLMK_USAGE_OUTPUT] = completion + reasoning;
+	if (reasoning > 0 && prompt >= 0 && completion >= 0 &&
+	    total == llmk__count_add(llmk__count_add(prompt, completion), reasoning))
+		resp->usage[LLMK_USAGE_OUTPUT] = llmk__count_add(completion, reasoning);
 	if (resp->usage[LLMK_USAGE_OUTPUT] < 0 && resp->usage[LLMK_USAGE_INPUT] >= 0 &&
 	    resp->usage[LLMK_USAGE_TOTAL] >= resp->usage[LLMK_USAGE_INPUT] && !json_object_get(u, "completion_tokens"))
 		resp->usage[LLMK_USAGE_OUTPUT] = resp->usage[LLMK_USAGE_TOTAL] - resp->usage[LLMK_USAGE_INPUT];
@@ -470,10 +472,17 @@ static llmk_status parse_tool_calls(json_t *calls, llmk_response *resp)
 	return LLMK_OK;
 }
 
+/* The members of an answer (chat, embeddings, images) read here or by the
+ * error reader (llmk__error_from_json); the others are skipped unbuilt. */
+static const char *const answer_members[] = {"choices", "data", "model", "usage", "error", "message",
+                                             "detail",  "type", "code",  "error_type", NULL};
+
 static llmk_status parse_chat(json_t *root, llmk_response *resp)
 {
 	json_t *choices = json_object_get(root, "choices"), *choice, *msg, *content, *reasoning;
 
+	if (llmk__count_check(resp, "choices", json_array_size(choices), LLMK_MAX_CHOICES))
+		return resp->status;
 	choice = json_array_get(choices, 0);
 	if (!json_is_object(choice)) {
 		if (json_object_get(root, "error"))
@@ -500,7 +509,7 @@ static llmk_status parse_chat(json_t *root, llmk_response *resp)
 static llmk_status parse_embed(const llmk_request *r, json_t *root, llmk_response *resp)
 {
 	json_t *data = json_object_get(root, "data"), *item, *vec, *x;
-	size_t i, j, n, dim = 0, idx;
+	size_t i, n, dim = 0, idx;
 
 	if (!json_is_array(data))
 		return llmk__fail(resp, LLMK_E_PROTOCOL, "embedding response has no data array");
@@ -510,13 +519,13 @@ static llmk_status parse_embed(const llmk_request *r, json_t *root, llmk_respons
 	for (i = 0; i < n; i++) {
 		item = json_array_get(data, i);
 		vec = json_object_get(item, "embedding");
-		if (!json_is_array(vec) || !json_array_size(vec))
+		if (!llmk__json_vector_len(vec))
 			return llmk__fail(resp, LLMK_E_PROTOCOL, "embedding %zu is not an array of numbers", i);
 		if (!dim)
-			dim = json_array_size(vec);
-		else if (json_array_size(vec) != dim)
+			dim = llmk__json_vector_len(vec);
+		else if (llmk__json_vector_len(vec) != dim)
 			return llmk__fail(resp, LLMK_E_PROTOCOL, "embeddings have different dimensions (%zu and %zu)", dim,
-			                  json_array_size(vec));
+			                  llmk__json_vector_len(vec));
 	}
 	resp->emb = llmk__calloc(n * dim, sizeof(float));
 	if (!resp->emb)
@@ -529,12 +538,8 @@ static llmk_status parse_embed(const llmk_request *r, json_t *root, llmk_respons
 		if (idx >= n)
 			return llmk__fail(resp, LLMK_E_PROTOCOL, "embedding index %zu out of range", idx);
 		vec = json_object_get(item, "embedding");
-		json_array_foreach(vec, j, x)
-		{
-			if (!json_is_number(x))
-				return llmk__fail(resp, LLMK_E_PROTOCOL, "embedding %zu has a non-number at %zu", i, j);
-			resp->emb[idx * dim + j] = (float)json_number_value(x);
-		}
+		if (llmk__json_vector(vec, resp->emb + idx * dim))
+			return llmk__fail(resp, LLMK_E_PROTOCOL, "embedding %zu has a non-number", i);
 	}
 	resp->nemb = n;
 	resp->dim = dim;
@@ -551,6 +556,8 @@ static llmk_status parse_image(json_t *root, llmk_response *resp)
 
 	if (!json_is_array(data) || !(n = json_array_size(data)))
 		return llmk__fail(resp, LLMK_E_PROTOCOL, "image response has no data");
+	if (llmk__count_check(resp, "images", n, LLMK_MAX_IMAGES))
+		return resp->status;
 	resp->images = llmk__calloc(n, sizeof(*resp->images));
 	if (!resp->images)
 		return LLMK_E_NOMEM;
@@ -601,6 +608,10 @@ static llmk_status parse_transcript(const llmk_request *r, const char *ctype, co
 		resp->duration = json_number_value(dur);
 	segs = json_object_get(root, "segments");
 	if (json_is_array(segs) && (n = json_array_size(segs))) {
+		if (llmk__count_check(resp, "segments", n, LLMK_MAX_SEGMENTS)) {
+			json_decref(root);
+			return resp->status;
+		}
 		resp->segments = llmk__calloc(n, sizeof(*resp->segments));
 		if (!resp->segments)
 			goto oom;
@@ -643,7 +654,7 @@ static llmk_status openai_parse(const llmk_client *c, const llmk_request *r, llm
 	}
 	if (r->kind == LLMK_TRANSCRIBE)
 		return parse_transcript(r, ctype, body, len, resp);
-	if (!(root = llmk__json_object(body, len, resp, "response body")))
+	if (!(root = llmk__json_object_for(r, answer_members, body, len, resp, "response body")))
 		return resp->status;
 	st = set_model(resp, root);
 	if (st == LLMK_OK) {

@@ -78,6 +78,8 @@ static llmk_status read_segments(json_t *segs, llmk_response *resp)
 
 	if (!n)
 		return LLMK_OK;
+	if (llmk__count_check(resp, "segments", n, LLMK_MAX_SEGMENTS))
+		return resp->status;
 	resp->segments = llmk__calloc(n, sizeof(*resp->segments));
 	if (!resp->segments)
 		return LLMK_E_NOMEM;

@@ -9,8 +9,8 @@
  * client closes the recorder, which closes the inner transport.
  *
  * Credentials are removed before anything is written: the secret headers
- * by name, and the client's key wherever it appears in the URL, header
- * values or bodies. Replay compares method, URL and body only, because
+ * by name, and the client's secrets wherever they appear in the URL, header
+ * values or bodies, in any encoding (lib/base/scrub.h). Replay compares method, URL and body only, because
  * the request headers on file no longer carry the credentials. */
 #include <errno.h>
 #include <stdarg.h>
@@ -29,8 +29,8 @@
 #include "client.h"
 #include "exchange.h"
 #include "json.h"
+#include "scrub.h"
 #include "secret.h"
-#include "url.h"
 
 #define CAS_MAX_FILE (256u * 1024u * 1024u)
 #define CAS_MAX_LINE (64u * 1024u * 1024u)
@@ -69,83 +69,39 @@ static int secret_header(const char *name)
 	return 0;
 }
 
-/* The strings to scrub: the client's key and, when it differs, its
- * percent-encoded form (how it would appear in a query string). */
+/* Whose secrets to scrub: the client's, through the one scrubber every
+ * output uses (llmk__client_scrub: the key, the AWS secrets, the base
+ * URL's password; plain, percent-encoded, JSON-escaped, in any case, and
+ * masked echoes), plus the userinfo of any URL. */
 typedef struct secrets {
-	const char *v[2];
-	size_t n;
-	char *escaped;
+	const llmk_client *c;
 } secrets;
 
 static int secrets_init(secrets *s, const llmk_client *c)
 {
-	memset(s, 0, sizeof(*s));
-	if (!c->api_key || !*c->api_key)
-		return 0;
-	s->v[s->n++] = c->api_key;
-	s->escaped = llmk__url_escape(c->api_key);
-	if (!s->escaped)
-		return -1;
-	if (strcmp(s->escaped, c->api_key))
-		s->v[s->n++] = s->escaped;
+	s->c = c;
 	return 0;
 }
 
 static void secrets_free(secrets *s)
 {
-	llmk__free_wiped(s->escaped);
-	s->escaped = NULL;
+	s->c = NULL;
 }
 
-static const uint8_t *find(const uint8_t *hay, size_t n, const char *needle, size_t m)
-{
-	const uint8_t *p = hay, *end = hay + n;
-
-	while (m && (size_t)(end - p) >= m) {
-		p = memchr(p, (unsigned char)needle[0], (size_t)(end - p) - m + 1);
-		if (!p)
-			return NULL;
-		if (!memcmp(p, needle, m))
-			return p;
-		p++;
-	}
-	return NULL;
-}
-
-/* A NUL-terminated copy of (p, n) with every secret replaced by REDACTED;
- * NULL on allocation failure. Linear: each secret's next occurrence is
- * looked for again only once the copy has passed it. */
+/* A NUL-terminated scrubbed copy of (p, n); NULL on allocation failure. */
 static char *scrub(const secrets *s, const void *p, size_t n, size_t *out_len)
 {
-	const uint8_t *cur = p, *end = cur + n, *next[2];
-	size_t len[2], i;
-	llmk_buf b = LLMK_BUF_INIT;
+	char *b = llmk__malloc(n + 1);
 
-	if (llmk_buf_reserve(&b, n + 1))
+	if (!b)
 		return NULL;
-	for (i = 0; i < s->n; i++) {
-		len[i] = strlen(s->v[i]);
-		next[i] = find(cur, n, s->v[i], len[i]);
-	}
-	while (cur < end) {
-		const uint8_t *hit = end;
-		size_t hl = 0;
-
-		for (i = 0; i < s->n; i++) {
-			if (next[i] && next[i] < cur) /* passed (overlapped by another secret) */
-				next[i] = find(cur, (size_t)(end - cur), s->v[i], len[i]);
-			if (next[i] && (next[i] < hit || (next[i] == hit && len[i] > hl))) {
-				hit = next[i];
-				hl = len[i];
-			}
-		}
-		if (llmk_buf_append(&b, cur, (size_t)(hit - cur)) || (hl && llmk_buf_append_str(&b, REDACTED))) {
-			llmk_buf_free(&b);
-			return NULL;
-		}
-		cur = hit + hl;
-	}
-	return llmk_buf_detach(&b, out_len);
+	if (n)
+		memcpy(b, p, n);
+	n = llmk__client_scrub(s->c, b, n, LLMK_SCRUB_USERINFO);
+	b[n] = '\0';
+	if (out_len)
+		*out_len = n;
+	return b;
 }
 
 /* ---- JSON helpers ------------------------------------------------------------ */

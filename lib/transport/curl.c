@@ -53,6 +53,9 @@ typedef struct xfer {
 	int status_sent;
 	int requests;       /* times curl was about to send the request */
 	int resend_refused; /* curl wanted to send the request a second time */
+	int body_started;   /* a byte of the body arrived */
+	int bad_status;     /* the status line's code was refused */
+	int head_too_large; /* curl's "out of memory" was its header line limit */
 	CURL *easy;
 	struct curl_slist *hdrs;
 	char errbuf[CURL_ERROR_SIZE];
@@ -136,6 +139,7 @@ static size_t on_write(char *data, size_t size, size_t n, void *user)
 	size_t len = size * n;
 
 	x->fresh = 1;
+	x->body_started = 1;
 	/* Any return other than len makes curl abort with CURLE_WRITE_ERROR. */
 	return llmk_exchange_write(x->ex, (const uint8_t *)data, len) ? 0 : len;
 }
@@ -162,10 +166,12 @@ static size_t on_header(char *data, size_t size, size_t n, void *user)
 	if (len >= 5 && !memcmp(data, "HTTP/", 5)) {
 		const char *sp = memchr(data, ' ', len);
 		if (sp && sp + 4 <= data + len && isdigit((unsigned char)sp[1]) && isdigit((unsigned char)sp[2]) &&
-		    isdigit((unsigned char)sp[3])) {
+		    isdigit((unsigned char)sp[3]) && (sp + 4 == data + len || !isdigit((unsigned char)sp[4]))) {
 			code = (sp[1] - '0') * 100 + (sp[2] - '0') * 10 + (sp[3] - '0');
-			if (llmk_exchange_set_status(x->ex, code))
+			if (llmk_exchange_set_status(x->ex, code)) {
+				x->bad_status = code < 100;
 				return 0;
+			}
 			x->status_sent = 1;
 		}
 		return len;
@@ -295,6 +301,14 @@ static void free_headers(struct curl_slist *list)
 	curl_slist_free_all(list);
 }
 
+static int memory_at_hand(void)
+{
+	void *p = llmk__malloc(1u << 20);
+
+	llmk__free(p);
+	return p != NULL;
+}
+
 static int32_t map_error(CURLcode rc, xfer *x)
 {
 	switch (rc) {
@@ -306,14 +320,29 @@ static int32_t map_error(CURLcode rc, xfer *x)
 	case CURLE_WRITE_ERROR:
 		if (x->resend_refused)
 			return LLMK_E_TRANSPORT;
+		if (x->bad_status)
+			return LLMK_E_PROTOCOL;
 		if (x->idle_expired)
 			return LLMK_E_TIMEOUT;
 		return LLMK_E_CANCELLED;
 	case CURLE_OUT_OF_MEMORY:
+		/* curl also says "out of memory" when a line of the answer's head
+		 * passes its limit (CURL_MAX_HTTP_HEADER, 100 KB): while the head
+		 * arrives and memory is at hand, that is what happened. */
+		if (x->requests && !x->body_started && memory_at_hand()) {
+			x->head_too_large = 1;
+			return LLMK_E_TOO_LARGE;
+		}
 		return LLMK_E_NOMEM;
+	case CURLE_SSL_CACERT_BADFILE: /* ca_bundle / ca_dir cannot be read */
+		return LLMK_E_CONFIG;
 	case CURLE_UNSUPPORTED_PROTOCOL:
 	case CURLE_URL_MALFORMAT:
-		return LLMK_E_CONFIG;
+		/* Once the request went out, it is the answer that is wrong (no
+		 * status line: "Received HTTP/0.9"; "Unsupported HTTP version"). */
+		return x->requests ? LLMK_E_PROTOCOL : LLMK_E_CONFIG;
+	case CURLE_WEIRD_SERVER_REPLY:
+		return LLMK_E_PROTOCOL;
 	default:
 		return LLMK_E_TRANSPORT;
 	}
@@ -348,6 +377,26 @@ static CURL *easy_new(int progress)
 	return h;
 }
 
+/* curl's own trust store (its build's CA file and directory), so a
+ * handle that carried a client's ca_bundle / ca_dir gets it back. */
+static pthread_once_t ca_once = PTHREAD_ONCE_INIT;
+static char *ca_default_file, *ca_default_dir;
+
+static void ca_defaults(void)
+{
+	CURL *h = curl_easy_init();
+	char *v = NULL;
+
+	if (!h)
+		return;
+	if (curl_easy_getinfo(h, CURLINFO_CAINFO, &v) == CURLE_OK && v)
+		ca_default_file = llmk__strdup(v);
+	v = NULL;
+	if (curl_easy_getinfo(h, CURLINFO_CAPATH, &v) == CURLE_OK && v)
+		ca_default_dir = llmk__strdup(v);
+	curl_easy_cleanup(h);
+}
+
 /* Configures the easy handle x->easy for the exchange. On failure the
  * exchange carries the message. */
 static int32_t xfer_setup(xfer *x, llmk_exchange *ex)
@@ -357,6 +406,7 @@ static int32_t xfer_setup(xfer *x, llmk_exchange *ex)
 	size_t i, blen;
 	const uint8_t *body;
 	CURL *h = x->easy;
+	int custom_ca;
 
 	x->ex = ex;
 	x->idle_ms = llmk_exchange_timeout_ms(ex, LLMK_OPT_IDLE_TIMEOUT_MS);
@@ -402,8 +452,16 @@ static int32_t xfer_setup(xfer *x, llmk_exchange *ex)
 	curl_easy_setopt(h, CURLOPT_PREREQDATA, x);
 	x->requests = 0;
 	x->resend_refused = 0;
+	x->body_started = x->bad_status = x->head_too_large = 0;
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)llmk_exchange_timeout_ms(ex, LLMK_OPT_TIMEOUT_MS));
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)llmk_exchange_timeout_ms(ex, LLMK_OPT_CONNECT_TIMEOUT_MS));
+	/* A private CA: ca_bundle and ca_dir together replace the default
+	 * trust store (verification is never turned off); a reused handle
+	 * gets the defaults back. */
+	pthread_once(&ca_once, ca_defaults);
+	custom_ca = ex->ca_file || ex->ca_dir;
+	curl_easy_setopt(h, CURLOPT_CAINFO, custom_ca ? ex->ca_file : ca_default_file);
+	curl_easy_setopt(h, CURLOPT_CAPATH, custom_ca ? ex->ca_dir : ca_default_dir);
 	/* Handles are reused without curl_easy_reset() (it costs more than the
 	 * rest of the setup): whatever one request set, the next sets again. */
 	if (!strcmp(llmk_exchange_method(ex), "GET")) {
@@ -432,6 +490,11 @@ static int32_t xfer_end(xfer *x, CURLcode rc)
 		else if (x->resend_refused)
 			snprintf(line, sizeof(line), "connection closed before any byte of the answer (a kept-alive "
 			                             "connection; the server may have received the request)");
+		else if (x->head_too_large)
+			snprintf(line, sizeof(line), "a line of the answer's head is longer than 100 KB");
+		else if (x->bad_status || st == LLMK_E_PROTOCOL)
+			snprintf(line, sizeof(line), "the answer is not valid HTTP: %s",
+			         x->bad_status ? "status code below 100" : x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
 		else
 			snprintf(line, sizeof(line), "%s", x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
 		llmk_exchange_set_error(x->ex, line);

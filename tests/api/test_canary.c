@@ -1,18 +1,25 @@
-/* The canary key: every built-in provider, every request kind it serves,
+/* The canary: every built-in provider, every request kind it serves,
  * through the real curl transport to a loopback server that does its worst
- * with the key -- echoes it in error messages, in response headers, in the
- * answer's text, in stream events, in a failure that is retried -- while the
- * client logs at DEBUG and records a cassette. Then everything the library
- * produced for the program is scanned:
+ * with every secret the client holds -- the API key, the AWS secret key and
+ * session token, the base URL's password -- echoing each in error messages,
+ * error types and codes, request ids, response headers, the answer's text
+ * and model, stream events, and a failure that is retried, in every shape
+ * (tests/support/echo.h: plain, percent-encoded, JSON-escaped once and
+ * twice, upper-cased, masked), while the client logs at DEBUG and records a
+ * cassette. Then everything the library produced for the program is
+ * scanned:
  *
  *   - every log line,
- *   - every llmk_response_error() and llmk_client_errmsg(),
+ *   - every llmk_response_error(), _error_type(), _error_code(),
+ *     _request_id(), _model(), _finish_reason(), and llmk_client_errmsg(),
  *   - every cassette file,
  *
- * for the key, its percent-encoded form and its last 16 characters (enough
- * to rebuild a masked echo). None may hold any of them. The answer's own
- * text is the model's output and is handed over as it is: it is not
- * scanned, but its copy in the cassette is. */
+ * for each secret in any of those shapes and for its tail (enough to
+ * rebuild a masked echo). None may hold any. A second round does the same
+ * with a short key (5 characters, as local servers use). The answer's own
+ * text, headers and raw body are the server's words handed over as they
+ * are: they are not scanned, but their copies in the cassette are. */
+#define _POSIX_C_SOURCE 200809L
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -24,13 +31,20 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "echo.h"
 #include "httpd.h"
 #include "llmkit.h"
 
 /* Characters a URL escapes ('/', '+', '=') so the percent-encoded form
  * differs from the plain one and is checked for real. */
 #define CANARY "sk-canary/7f3a+Q9d=b41e0c2d9a8f6e5b4c3d2e1f0a9b8c7d6e5f4"
-#define CANARY_PCT "sk-canary%2F7f3a%2BQ9d%3Db41e0c2d9a8f6e5b4c3d2e1f0a9b8c7d6e5f4"
+#define CANARY_AWS_SECRET "wJalr/CANARY+SECRET=K7MDENGbPxRfiCY9e8d7c6b5a4"
+#define CANARY_AWS_TOKEN "IQoJb3JpZ2luX2Vj/CANARYTOKEN+0a1b2c3d4e5f6a7b8c9d"
+#define CANARY_PASS "pw-Canary/URL+pass=1c2d3e4f5a6b"
+#define SHORT_KEY "tok3n"
+
+static const char *secrets[4];
+static size_t nsecrets;
 
 typedef struct sink {
 	char *text;
@@ -62,13 +76,12 @@ static void on_log(int32_t level, const char *line, void *user)
 
 static void assert_clean(const char *where, const char *text)
 {
-	static const char *const needles[] = {CANARY, CANARY_PCT, CANARY + sizeof(CANARY) - 1 - 16};
 	size_t i;
+	const char *what;
 
-	for (i = 0; i < sizeof(needles) / sizeof(needles[0]); i++)
-		if (text && strstr(text, needles[i]))
-			fail_msg("%s holds the key (as %s) at offset %ld", where,
-			         i == 0 ? "the key" : i == 1 ? "percent-encoded" : "its tail", (long)(strstr(text, needles[i]) - text));
+	for (i = 0; i < nsecrets; i++)
+		if ((what = echo_find(text, secrets[i])))
+			fail_msg("%s holds %s of secret %zu:\n%s", where, what, i, text);
 }
 
 static char *slurp(const char *path)
@@ -89,21 +102,43 @@ static char *slurp(const char *path)
 	return buf;
 }
 
-/* ---- answers that echo the key ------------------------------------------------ */
+/* ---- answers that echo the secrets -------------------------------------------- */
+
+/* Every shape of every secret, as JSON string content. */
+static char *all_shapes(void)
+{
+	size_t cap = 16384, i, o = 0;
+	char *out = malloc(cap), one[2048];
+
+	assert_non_null(out);
+	out[0] = '\0';
+	for (i = 0; i < nsecrets; i++) {
+		echo_shapes_json(one, sizeof(one), secrets[i]);
+		o += (size_t)snprintf(out + o, cap - o, "%s%s", i ? " and " : "", one);
+	}
+	return out;
+}
 
 static void push_answers(th_server *srv, int32_t kind, int stream)
 {
-	static char body[2048], hdrs[512];
+	static char body[32768], hdrs[2048];
+	const char *key = secrets[0];
+	char pct[512];
+	char *shapes = all_shapes();
 	th_response r;
+	size_t i, o = 0;
 
-	/* 1: a server error carrying the key everywhere, retried. */
-	snprintf(hdrs, sizeof(hdrs), "Content-Type: application/json\r\nx-echo-key: %s\r\nx-request-id: req_%s\r\n",
-	         CANARY, CANARY_PCT);
+	for (i = 0; key[i]; i++)
+		o += (size_t)snprintf(pct + o, sizeof(pct) - o, strchr("/+=", key[i]) ? "%%%02X" : "%c",
+		                      (unsigned char)key[i]);
+	/* 1: a server error carrying the secrets everywhere, retried. */
+	snprintf(hdrs, sizeof(hdrs),
+	         "Content-Type: application/json\r\nx-echo-key: %s\r\nx-request-id: req_%s\r\n", key, pct);
 	snprintf(body, sizeof(body),
-	         "{\"error\":{\"message\":\"Incorrect API key provided: %s (%s). You can find your API key at "
-	         "https://platform.openai.com/account/api-keys.\",\"type\":\"invalid_request_error\",\"code\":"
-	         "\"invalid_api_key\",\"key\":\"%s\"}}",
-	         CANARY, CANARY_PCT, CANARY);
+	         "{\"error\":{\"message\":\"Incorrect API key provided: %s. You can find your API key at "
+	         "https://platform.openai.com/account/api-keys.\",\"type\":\"%s\",\"code\":\"%s\",\"param\":"
+	         "\"%s\",\"status\":\"%s\"}}",
+	         shapes, key, secrets[nsecrets - 1], key, key);
 	memset(&r, 0, sizeof(r));
 	r.status = 500;
 	r.headers = hdrs;
@@ -112,29 +147,33 @@ static void push_answers(th_server *srv, int32_t kind, int stream)
 	/* 2: then 401 with the same: the final answer of the first send. */
 	r.status = 401;
 	th_push(srv, &r);
-	/* 3: a second send is answered 200 with the key in the content, the
-	 * shape being whatever the kind expects; a wrong shape is fine too:
-	 * the failure message is scanned. */
+	/* 3: a second send is answered 200 with the secrets in the content,
+	 * the model and the finish reason, the shape being whatever the kind
+	 * expects; a wrong shape is fine too: the failure message is scanned. */
 	memset(&r, 0, sizeof(r));
 	r.status = 200;
 	if (stream && kind == LLMK_CHAT) {
-		snprintf(hdrs, sizeof(hdrs), "Content-Type: text/event-stream\r\nx-echo-key: %s\r\n", CANARY);
+		snprintf(hdrs, sizeof(hdrs), "Content-Type: text/event-stream\r\nx-echo-key: %s\r\nx-request-id: %s\r\n",
+		         key, key);
 		snprintf(body, sizeof(body),
-		         "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":"
-		         "{\"content\":\"your key is %s\"},\"finish_reason\":null}]}\n\n"
-		         "data: {\"error\":{\"message\":\"stream failed for key %s\",\"type\":\"server_error\"}}\n\n",
-		         CANARY, CANARY);
+		         "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"model\":\"%s\",\"choices\":"
+		         "[{\"index\":0,\"delta\":{\"content\":\"your key is %s\"},\"finish_reason\":null}]}\n\n"
+		         "data: {\"error\":{\"message\":\"stream failed for key %s\",\"type\":\"%s\",\"code\":"
+		         "\"%s\"}}\n\n",
+		         key, key, shapes, key, key);
 	} else {
-		snprintf(hdrs, sizeof(hdrs), "Content-Type: application/json\r\nx-echo-key: %s\r\n", CANARY);
+		snprintf(hdrs, sizeof(hdrs), "Content-Type: application/json\r\nx-echo-key: %s\r\nx-request-id: %s\r\n",
+		         key, key);
 		snprintf(body, sizeof(body),
-		         "{\"id\":\"c1\",\"object\":\"chat.completion\",\"choices\":[{\"index\":0,\"message\":{\"role\":"
-		         "\"assistant\",\"content\":\"your key is %s\"},\"finish_reason\":\"stop\"}],\"text\":\"%s\","
-		         "\"data\":[{\"embedding\":[0.5,\"%s\"]}]}",
-		         CANARY, CANARY, CANARY);
+		         "{\"id\":\"c1\",\"object\":\"chat.completion\",\"model\":\"%s\",\"choices\":[{\"index\":0,"
+		         "\"message\":{\"role\":\"assistant\",\"content\":\"your key is %s\"},\"finish_reason\":"
+		         "\"%s\"}],\"text\":\"%s\",\"data\":[{\"embedding\":[0.5,\"%s\"]}]}",
+		         key, shapes, key, key, shapes);
 	}
 	r.headers = hdrs;
 	r.body = body;
 	th_push(srv, &r);
+	free(shapes);
 }
 
 static llmk_request *request_for(int32_t kind)
@@ -169,17 +208,30 @@ static int32_t on_event(const llmk_event *ev, void *user)
 	return 0;
 }
 
-static void test_canary_everywhere(void **state)
+/* One round: every provider, kind and mode with `key` (and, when `all`,
+ * the AWS secrets and a password in the base URL). */
+static void canary_round(const char *key, int all)
 {
 	th_server *srv = th_start();
 	sink logs = {0}, errors = {0};
-	char path[64], where[160];
+	char path[64], where[160], url[256];
 	size_t i, sends = 0;
 	int32_t kind;
 	int stream;
 
-	(void)state;
 	assert_non_null(srv);
+	nsecrets = 0;
+	secrets[nsecrets++] = key;
+	if (all) {
+		secrets[nsecrets++] = CANARY_AWS_SECRET;
+		secrets[nsecrets++] = CANARY_AWS_TOKEN;
+		secrets[nsecrets++] = CANARY_PASS;
+		/* '/', '+' and '=' percent-encoded: the URL carries them so. */
+		snprintf(url, sizeof(url), "http://canary:pw-Canary%%2FURL%%2Bpass%%3D1c2d3e4f5a6b@127.0.0.1:%d",
+		         th_port(srv));
+	} else {
+		snprintf(url, sizeof(url), "%s", th_url(srv));
+	}
 	snprintf(path, sizeof(path), "/tmp/llmk-canary-%ld.jsonl", (long)getpid());
 	unlink(path);
 	for (i = 0; i < llmk_provider_count(); i++) {
@@ -197,8 +249,16 @@ static void test_canary_everywhere(void **state)
 
 				snprintf(model, sizeof(model), "%s/canary-model", name);
 				assert_int_equal(llmk_client_new(&c, model), LLMK_OK);
-				assert_int_equal(llmk_client_set_str(c, LLMK_OPT_API_KEY, CANARY), LLMK_OK);
-				assert_int_equal(llmk_client_set_str(c, LLMK_OPT_BASE_URL, th_url(srv)), LLMK_OK);
+				assert_int_equal(llmk_client_set_str(c, LLMK_OPT_API_KEY, key), LLMK_OK);
+				/* Any client can hold them; bedrock signs with them. */
+				if (all) {
+					assert_int_equal(llmk_client_set_str(c, LLMK_OPT_AWS_ACCESS_KEY_ID, "AKIDCANARY"), LLMK_OK);
+					assert_int_equal(llmk_client_set_str(c, LLMK_OPT_AWS_SECRET_ACCESS_KEY, CANARY_AWS_SECRET),
+					                 LLMK_OK);
+					assert_int_equal(llmk_client_set_str(c, LLMK_OPT_AWS_SESSION_TOKEN, CANARY_AWS_TOKEN), LLMK_OK);
+					assert_int_equal(llmk_client_set_str(c, LLMK_OPT_AWS_REGION, "us-east-1"), LLMK_OK);
+				}
+				assert_int_equal(llmk_client_set_str(c, LLMK_OPT_BASE_URL, url), LLMK_OK);
 				assert_int_equal(llmk_client_set_i64(c, LLMK_OPT_MAX_RETRIES, 1), LLMK_OK);
 				assert_int_equal(llmk_client_set_i64(c, LLMK_OPT_RETRY_BASE_MS, 1), LLMK_OK);
 				assert_int_equal(llmk_client_set_log(c, on_log, LLMK_LOG_DEBUG, &logs), LLMK_OK);
@@ -208,12 +268,19 @@ static void test_canary_everywhere(void **state)
 				push_answers(srv, kind, stream);
 				for (n = 0; n < 2; n++) {
 					llmk_status st = stream ? llmk_stream(c, r, on_event, NULL, &resp) : llmk_send(c, r, &resp);
+					const char *const fields[] = {llmk_response_error(resp),     llmk_response_error_type(resp),
+					                              llmk_response_error_code(resp), llmk_response_request_id(resp),
+					                              llmk_response_model(resp),     llmk_response_finish_reason(resp)};
+					size_t f;
+
 					snprintf(where, sizeof(where), "%s kind %d%s send %d", name, (int)kind,
 					         stream ? " stream" : "", n + 1);
 					if (n == 0 && st == LLMK_OK)
 						fail_msg("%s: a 401 answer gave LLMK_OK", where);
-					sink_add(&errors, where, llmk_response_error(resp));
-					assert_clean(where, llmk_response_error(resp));
+					for (f = 0; f < sizeof(fields) / sizeof(fields[0]); f++) {
+						sink_add(&errors, where, fields[f]);
+						assert_clean(where, fields[f]);
+					}
 					llmk_response_free(resp);
 					sends++;
 				}
@@ -231,8 +298,9 @@ static void test_canary_everywhere(void **state)
 
 		for (p = cassette; (p = strchr(p, '\n')); p++)
 			lines++;
-		print_message("[canary] %zu sends, %zu log lines, %zu error messages, %zu cassette lines scanned\n",
-		              sends, logs.lines, errors.lines, lines);
+		print_message("[canary] %zu secret(s): %zu sends, %zu log lines, %zu error fields, %zu cassette lines "
+		              "scanned\n",
+		              nsecrets, sends, logs.lines, errors.lines, lines);
 		assert_true(lines >= sends); /* every attempt recorded, retries included */
 		assert_true(logs.lines >= 3 * sends);
 		assert_non_null(strstr(cassette, "[REDACTED]"));
@@ -247,10 +315,24 @@ static void test_canary_everywhere(void **state)
 	th_stop(srv);
 }
 
+static void test_canary_everywhere(void **state)
+{
+	(void)state;
+	canary_round(CANARY, 1);
+}
+
+/* Local servers use short tokens: those are secrets too. */
+static void test_canary_short_key(void **state)
+{
+	(void)state;
+	canary_round(SHORT_KEY, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_canary_everywhere),
+		cmocka_unit_test(test_canary_short_key),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,6 +9,10 @@
  *   dall-e-3     images: the answer by URL (image_url.json)
  *   slow         headers after 1.5 s (the live table; images too: the spinner)
  *   slowtext     the stream in pieces 250 ms apart (streaming, Ctrl-C)
+ *   echokey      HTTP 401 echoing the key and CLI_PASS in every shape
+ *                (tests/support/echo.h), the key in the error type and code
+ *   echokeyok    HTTP 200 with the key as the request id and the model
+ *   nothttp      an answer without an HTTP status line
  *   anything else: chat_stream.sse when streamed, chat_completion.json
  * Every answer carries an x-request-id. A request without
  * "Authorization: Bearer CLI_KEY" gets a 401. */
@@ -25,6 +29,7 @@
 #include <unistd.h>
 
 #include "cli_server.h"
+#include "echo.h"
 
 static char *slurp(const char *name)
 {
@@ -128,6 +133,36 @@ static void handler(const th_request *rq, th_response *out, void *user)
 	}
 	if (!strstr(rq->target, "/chat/completions")) {
 		answer(out, 404, "application/json", NULL, "{}", 2);
+		return;
+	}
+	if (model_is(b, "echokey")) {
+		char *body = malloc(16384), ks[4096], ps[2048];
+		echo_shapes_json(ks, sizeof(ks), CLI_KEY);
+		echo_shapes_json(ps, sizeof(ps), CLI_PASS);
+		snprintf(body, 16384,
+		         "{\"error\":{\"message\":\"Incorrect API key provided: %s; password %s\",\"type\":\"%s\","
+		         "\"code\":\"%s\"}}",
+		         ks, ps, CLI_KEY, CLI_PASS);
+		answer(out, 401, "application/json", "x-echo: " CLI_KEY "\r\n", body, strlen(body));
+		free(body);
+		return;
+	}
+	if (model_is(b, "nothttp")) {
+		static const char raw[] = "HTTQ/9.9 200 OK\r\nContent-Length: 2\r\n\r\n{}";
+		out->raw = 1;
+		out->close = 1;
+		out->body = strdup(raw);
+		out->body_len = sizeof(raw) - 1;
+		return;
+	}
+	if (model_is(b, "echokeyok")) {
+		static const char c[] = "{\"id\":\"c\",\"object\":\"chat.completion\",\"model\":\"" CLI_KEY "\","
+		                        "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":"
+		                        "\"fine\"},\"finish_reason\":\"stop\"}]}";
+		out->status = 200;
+		out->headers = strdup("Content-Type: application/json\r\nx-request-id: " CLI_KEY "\r\n");
+		out->body = strdup(c);
+		out->body_len = sizeof(c) - 1;
 		return;
 	}
 	if (__atomic_exchange_n(&s->fail_first, 0, __ATOMIC_SEQ_CST)) {

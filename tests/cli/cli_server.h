@@ -7,6 +7,10 @@
 #include "httpd.h"
 
 #define CLI_KEY "sk-cli-test-k3y-MUST-NEVER-BE-PRINTED-7f3a9c"
+/* A password in the base URL (test_canary_cli), and the same as the URL
+ * carries it. */
+#define CLI_PASS "pw-cli/PASS+word=9f8e7d6c"
+#define CLI_PASS_URL "pw-cli%2FPASS%2Bword%3D9f8e7d6c"
 /* What /v1/audio/speech answers (an MP3 frame header and a tag; enough for
  * a file comparison). */
 #define CLI_AUDIO "ID3\x04\x00\x00\x00\x00\x00\x00\xff\xf3\x44\xc4llmkit-audio"

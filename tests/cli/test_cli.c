@@ -24,6 +24,7 @@
 
 #include "cli_run.h"
 #include "cli_server.h"
+#include "echo.h"
 #include "httpd.h"
 
 #define RUN(o, envv, ...)                                                                                              \
@@ -75,6 +76,7 @@ static void test_help(void **state)
 	EXPECT_IN(o->out, "usage: llmkit");
 	EXPECT_IN(o->out, "Exit status:");
 	EXPECT_IN(o->out, "130    interrupted");
+	EXPECT_IN(o->out, "--timeout SECONDS  time limit per request (default 600,");
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		EXPECT_IN(o->out, cmds[i]);
 	assert_int_equal(o->err_len, 0);
@@ -333,6 +335,20 @@ static void test_chat_server_error_and_timeout(void **state)
 	cli_out_free(o);
 }
 
+/* An answer that is not HTTP is the server's fault (exit 9), not "not
+ * configured" (exit 3). */
+static void test_chat_not_http(void **state)
+{
+	cli_server *s = *state;
+	cli_out *o;
+
+	RUN(o, s->env, "chat", "--retries", "0", "-m", "openai/nothttp", "hi");
+	EXPECT_CODE(o, 9);
+	EXPECT_IN(o->err, "LLMK_E_PROTOCOL");
+	EXPECT_IN(o->err, "not valid HTTP");
+	cli_out_free(o);
+}
+
 static void test_verbose(void **state)
 {
 	cli_server *s = *state;
@@ -355,6 +371,36 @@ static void test_verbose(void **state)
 }
 
 static void test_ctrl_c(void **state);
+
+/* The canary through the tool: a server echoing the key and the base URL's
+ * password in every shape, in the error, its type and code, the request id
+ * and the model, with -v -v (log lines, the "via" line, the request id
+ * line). Nothing the tool writes holds either. */
+static void test_canary_cli(void **state)
+{
+	static const char *const models[] = {"openai/echokey", "openai/echokeyok"};
+	cli_server *s = *state;
+	char url[256];
+	size_t i;
+	cli_out *o;
+
+	snprintf(url, sizeof(url), "http://user:%s@127.0.0.1:%d/v1", CLI_PASS_URL, th_port(s->srv));
+	for (i = 0; i < sizeof(models) / sizeof(models[0]); i++) {
+		const char *w;
+		RUN(o, s->env, "-v", "-v", "--base-url", url, "chat", "--retries", "1", "-m", models[i], "hi");
+		EXPECT_CODE(o, i == 0 ? 4 : 0);
+		EXPECT_IN(o->err, "via http://user:***@127.0.0.1");
+		if (i == 1)
+			EXPECT_IN(o->err, "request id [REDACTED]");
+		if ((w = echo_find(o->err, CLI_KEY)) || (w = echo_find(o->out, CLI_KEY)))
+			fail_msg("%s: the output holds %s of the key:\n%s%s", models[i], w, o->out, o->err);
+		if ((w = echo_find(o->err, CLI_PASS)) || (w = echo_find(o->out, CLI_PASS)) ||
+		    strstr(o->err, CLI_PASS_URL))
+			fail_msg("%s: the output holds %s of the password:\n%s%s", models[i], w ? w : "the URL form", o->out,
+			         o->err);
+		cli_out_free(o);
+	}
+}
 
 /* --verbose twice (debug lines) with other providers' ways of sending the
  * key (x-api-key, x-goog-api-key or ?key=): the key is still never printed
@@ -954,6 +1000,8 @@ int main(int argc, char **argv)
 	    cmocka_unit_test_setup_teardown(test_chat_rate_limited, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_chat_refused_key, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_chat_server_error_and_timeout, cli_server_setup, cli_server_teardown),
+	    cmocka_unit_test_setup_teardown(test_canary_cli, cli_server_setup, cli_server_teardown),
+	    cmocka_unit_test_setup_teardown(test_chat_not_http, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_verbose, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_verbose_other_providers, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_chat_picks_provider, cli_server_setup, cli_server_teardown),

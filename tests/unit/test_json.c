@@ -37,7 +37,7 @@ static void same_dump(const json_t *v, int precision)
 static int agree(const char *data, size_t len, size_t flags)
 {
 	json_error_t e1, e2;
-	json_t *ours = llmk__json_loadb(data, len, flags, &e1), *ref;
+	json_t *ours = llmk__json_loadb(data, len, flags | LLMK_JSON_STRICT_NUMBERS, &e1), *ref;
 	int ok = ours != NULL;
 
 	/* A raw NUL byte is never JSON (a control character inside a string,
@@ -509,9 +509,145 @@ static void test_allocation_failures(void **state)
 	json_decref(ref);
 }
 
+/* Answers from servers: an integer beyond json_int_t is read as a real,
+ * a real beyond double as null; the rest of the document stays. */
+static void test_lenient_numbers(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{"{\"a\":1e999,\"t\":\"kept\"}", "{\"a\":null,\"t\":\"kept\"}"},
+		{"[-1e999,1e308]", "[null,1e308]"},
+		{"[9223372036854775807,9223372036854775808]", "[9223372036854775807,9.2233720368547758e18]"},
+		{"[-9223372036854775809,99999999999999999999999]", "[-9.2233720368547758e18,9.9999999999999992e22]"},
+		{"[1e-999]", "[0.0]"},
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		json_t *j = llmk__json_loads(cases[i].in, 0, NULL);
+		char *d;
+		assert_non_null(j);
+		d = json_dumps(j, JSON_COMPACT);
+		if (strcmp(d, cases[i].out))
+			fail_msg("'%s' read as '%s', wanted '%s'", cases[i].in, d, cases[i].out);
+		free(d);
+		json_decref(j);
+		/* Strictly, the first four are refused (as jansson refuses them). */
+		j = llmk__json_loads(cases[i].in, LLMK_JSON_STRICT_NUMBERS, NULL);
+		if (i < 4)
+			assert_null(j);
+		json_decref(j);
+	}
+}
+
+/* The budget: 2 x the text + a margin; a tree that would pass it fails
+ * the parse, recognisably. */
+static void test_budget(void **state)
+{
+	size_t n = 3 * 1024 * 1024, i;
+	char *doc = malloc(n + 2);
+	json_error_t e;
+	json_t *j;
+
+	(void)state;
+	assert_non_null(doc);
+	doc[0] = '[';
+	for (i = 1; i + 3 < n; i += 3)
+		memcpy(doc + i, "{},", 3);
+	memcpy(doc + i - 1, "{}]", 3);
+	n = i + 2;
+	assert_null(llmk__json_loadb(doc, n, 0, &e));
+	assert_true(llmk__json_error_too_large(&e));
+	/* A long string costs its length: fine. */
+	doc[0] = '"';
+	memset(doc + 1, 'a', n - 2);
+	doc[n - 1] = '"';
+	j = llmk__json_loadb(doc, n, JSON_DECODE_ANY, &e);
+	assert_non_null(j);
+	json_decref(j);
+	assert_false(llmk__json_error_too_large(&e));
+	free(doc);
+}
+
+/* Packed number arrays (LLMK_JSON_PACK_REALS): only arrays of 8 numbers
+ * or more, each within float range; the rest is built as usual, and a
+ * malformed number fails as it would unpacked. */
+static void test_packed_reals(void **state)
+{
+	static const char doc[] = "{\"v\":[0.5, -1.25, 3, 1e2, -0, 0.125e1, 7, 8],\"short\":[1,2,3],"
+	                          "\"mixed\":[1,2,3,4,5,6,7,\"8\"],\"huge\":[1,2,3,4,5,6,7,1e39],"
+	                          "\"nested\":[[1,2,3,4,5,6,7,8]]}";
+	static const float want[] = {0.5f, -1.25f, 3, 100, -0.0f, 1.25f, 7, 8};
+	json_error_t e;
+	json_t *j = llmk__json_loads(doc, LLMK_JSON_PACK_REALS, &e), *x;
+	const float *f;
+	size_t n, i;
+
+	(void)state;
+	assert_non_null(j);
+	f = llmk__json_packed(json_object_get(j, "v"), &n);
+	assert_non_null(f);
+	assert_int_equal(n, 8);
+	for (i = 0; i < n; i++)
+		assert_true(f[i] == want[i]);
+	assert_true(json_is_array(json_object_get(j, "short")));
+	assert_true(json_is_array(json_object_get(j, "mixed")));
+	x = json_object_get(j, "huge");
+	assert_true(json_is_array(x) && json_is_real(json_array_get(x, 7)));
+	assert_non_null(llmk__json_packed(json_array_get(json_object_get(j, "nested"), 0), &n));
+	assert_null(llmk__json_packed(json_object_get(j, "short"), &n));
+	json_decref(j);
+	/* Without the flag nothing is packed; a text cannot forge one. */
+	j = llmk__json_loads(doc, 0, NULL);
+	assert_null(llmk__json_packed(json_object_get(j, "v"), &n));
+	json_decref(j);
+	j = llmk__json_loads("[\"\\u00ffLKF\"]", 0, NULL);
+	assert_null(llmk__json_packed(json_array_get(j, 0), &n));
+	json_decref(j);
+	/* Malformed numbers fail as unpacked. */
+	assert_null(llmk__json_loads("[1,2,3,4,5,6,7,08]", LLMK_JSON_PACK_REALS, &e));
+	assert_null(llmk__json_loads("[1,2,3,4,5,6,7,1.2.3]", LLMK_JSON_PACK_REALS, &e));
+	assert_null(llmk__json_loads("[1,2,3,4,5,6,7,-]", LLMK_JSON_PACK_REALS, &e));
+	assert_null(llmk__json_loads("[1,2,3,4,5,6,7,8,]", LLMK_JSON_PACK_REALS, &e));
+}
+
+/* Members of the root not kept are checked and skipped, not built. */
+static json_t *keys(const char *doc, const char *const *keep, json_error_t *e)
+{
+	return llmk__json_loadb_keys(doc, strlen(doc), 0, keep, e);
+}
+
+static void test_keep_members(void **state)
+{
+	static const char *const keep[] = {"a", "c", NULL};
+	json_t *j;
+	char *d;
+	json_error_t e;
+
+	(void)state;
+	j = keys("{\"a\":{\"b\":1,\"x\":[1]},\"b\":[{},[],{\"a\":\"s\"},null,true,1e999,\"\\u00e9\"],"
+	                          "\"c\":2,\"d\":{\"c\":3}}", keep, &e);
+	assert_non_null(j);
+	d = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+	assert_string_equal(d, "{\"a\":{\"b\":1,\"x\":[1]},\"c\":2}");
+	free(d);
+	json_decref(j);
+	/* A skipped member is still JSON: its errors are errors. */
+	assert_null(keys("{\"z\":[1,,2],\"a\":1}", keep, &e));
+	assert_null(keys("{\"z\":{\"k\" 1},\"a\":1}", keep, &e));
+	assert_null(keys("{\"z\":\"\\x\",\"a\":1}", keep, &e));
+	assert_null(keys("{\"z\":[1],\"a\":1", keep, &e));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_lenient_numbers),
+		cmocka_unit_test(test_budget),
+		cmocka_unit_test(test_packed_reals),
+		cmocka_unit_test(test_keep_members),
 		cmocka_unit_test(test_accepts),         cmocka_unit_test(test_rejects),
 		cmocka_unit_test(test_nul_string),      cmocka_unit_test(test_error_position),
 		cmocka_unit_test(test_depth),           cmocka_unit_test(test_generated),

@@ -57,6 +57,23 @@ static void test_every_split(void **state)
 	}
 }
 
+/* Blank keep-alive lines count toward the line bound. */
+static void test_units_count_blank_lines(void **state)
+{
+	llmk_ndjson d;
+	seen s;
+
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	llmk_ndjson_init(&d, 1024, on_line, &s);
+	llmk_ndjson_set_max_units(&d, 4);
+	assert_int_equal(llmk_ndjson_feed(&d, "{\"a\":1}\n\n\n\n", 11), 0);
+	assert_int_equal(llmk_ndjson_feed(&d, "\n", 1), LLMK_NDJSON_E_TOO_MANY);
+	assert_int_equal(llmk_ndjson_feed(&d, "{}\n", 3), LLMK_NDJSON_E_TOO_MANY); /* sticky */
+	assert_int_equal(s.n, 1);
+	llmk_ndjson_free(&d);
+}
+
 static void test_line_limit_is_sticky(void **state)
 {
 	llmk_ndjson d;
@@ -106,6 +123,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_split),
+		cmocka_unit_test(test_units_count_blank_lines),
 		cmocka_unit_test(test_line_limit_is_sticky),
 		cmocka_unit_test(test_callback_stops),
 	};

@@ -771,9 +771,54 @@ static void test_null_callback(void **state)
 	llmk_sse_free(&d);
 }
 
+/* Units: an event is one, whatever its field lines; comments, blank lines
+ * that dispatch nothing and field lines of events never dispatched count
+ * too, so a stream of keep-alives ends by the same bound. */
+static void test_units_bound_everything(void **state)
+{
+	static const struct {
+		const char *stream;
+		size_t max, events;
+		int rc;
+	} cases[] = {
+		{"data: a\n\ndata: b\n\ndata: c\n\n", 3, 3, 0},
+		{"data: a\n\ndata: b\n\ndata: c\n\ndata: d\n\n", 3, 3, LLMK_SSE_E_TOO_MANY},
+		/* named events with ids: still one unit each */
+		{"event: x\nid: 1\ndata: a\n\nevent: x\nid: 2\ndata: b\n\nevent: y\ndata: c\n\n", 3, 3, 0},
+		{":\n:\n:\n", 3, 0, 0},
+		{":\n:\n:\n:\n", 3, 0, LLMK_SSE_E_TOO_MANY},
+		{"\n\n\n\n", 3, 0, LLMK_SSE_E_TOO_MANY},
+		{"event: x\n\nevent: x\n\n", 3, 0, LLMK_SSE_E_TOO_MANY},
+		{"id: 1\nid: 1\nid: 1\nid: 1\nid: 1\nid: 1\nid: 1\nid: 1\nid: 1\nid: 1\nid: 1\nid: 1\n", 3, 0,
+		 LLMK_SSE_E_TOO_MANY},
+		{": ping\ndata: a\n\n", 2, 1, 0},
+		{": ping\ndata: a\n\n: ping\n", 2, 1, LLMK_SSE_E_TOO_MANY},
+		{":\n:\n:\n:\n", 0, 0, 0}, /* no bound */
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		llmk_sse d;
+		rec r;
+		int rc;
+
+		memset(&r, 0, sizeof(r));
+		llmk_sse_init(&d, 1024, on_event, &r);
+		r.d = &d;
+		llmk_sse_set_max_units(&d, cases[i].max);
+		rc = llmk_sse_feed(&d, cases[i].stream, strlen(cases[i].stream));
+		if (rc != cases[i].rc || r.n != cases[i].events)
+			fail_msg("case %zu: rc %d, %zu events; wanted %d, %zu", i, rc, r.n, cases[i].rc, cases[i].events);
+		rec_free(&r);
+		llmk_sse_free(&d);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_units_bound_everything),
 		cmocka_unit_test(test_openai_style),
 		cmocka_unit_test(test_anthropic_style),
 		cmocka_unit_test(test_line_endings),

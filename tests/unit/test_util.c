@@ -12,9 +12,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "alloc.h"
+#include "exchange.h"
 #include "httpdate.h"
 #include "json.h"
 #include "options.h"
+#include "scrub.h"
+#include "url.h"
 
 static int64_t parse(const char *s)
 {
@@ -130,6 +134,96 @@ static void test_option_bits(void **state)
 	assert_int_not_equal(llmk__option_bit(LLMK_OPT_TEMPERATURE), llmk__option_bit(LLMK_OPT_REASONING_BUDGET));
 }
 
+/* One path segment: everything but unreserved bytes encoded, '/'
+ * included; empty, "." and ".." refused. */
+static void test_url_segment(void **state)
+{
+	llmk_buf b = LLMK_BUF_INIT;
+
+	(void)state;
+	assert_int_equal(llmk__url_append_segment(&b, "a/b c?d#e%f..", 13), 0);
+	assert_string_equal(b.data, "/a%2Fb%20c%3Fd%23e%25f..");
+	assert_int_equal(llmk__url_append_segment(&b, ".", 1), LLMK_URL_E_SEGMENT);
+	assert_int_equal(llmk__url_append_segment(&b, "..", 2), LLMK_URL_E_SEGMENT);
+	assert_int_equal(llmk__url_append_segment(&b, "", 0), LLMK_URL_E_SEGMENT);
+	assert_int_equal(llmk__url_append_segment(&b, "...", 3), 0);
+	assert_string_equal(b.data, "/a%2Fb%20c%3Fd%23e%25f../...");
+	llmk_buf_free(&b);
+}
+
+/* Every C0 control character and DEL, nothing else. */
+static void test_has_ctl(void **state)
+{
+	char s[4] = "a?b";
+	int c;
+
+	(void)state;
+	for (c = 1; c < 256; c++) {
+		s[1] = (char)c;
+		assert_int_equal(llmk__has_ctl(s), c < 0x20 || c == 0x7f);
+	}
+}
+
+/* The exchange refuses what no adapter may build: the last line. */
+static void test_exchange_refuses_controls(void **state)
+{
+	llmk_exchange ex;
+
+	(void)state;
+	llmk__exchange_init(&ex);
+	assert_int_equal(llmk__exchange_header(&ex, "X-A", "v\r\nX-Injected: 1"), LLMK_E_INVALID_ARG);
+	assert_int_equal(llmk__exchange_header(&ex, "X-A\r\nX-B", "v"), LLMK_E_INVALID_ARG);
+	assert_int_equal(llmk__exchange_header(&ex, "X A", "v"), LLMK_E_INVALID_ARG);
+	assert_int_equal(llmk__exchange_header(&ex, "X:A", "v"), LLMK_E_INVALID_ARG);
+	assert_int_equal(llmk__exchange_header(&ex, "", "v"), LLMK_E_INVALID_ARG);
+	assert_int_equal(llmk__exchange_header(&ex, "X-A", "v\tw"), LLMK_E_INVALID_ARG);
+	assert_int_equal(ex.nheaders, 0);
+	assert_int_equal(llmk__exchange_set_url(&ex, "http://h\r\n", "/p"), LLMK_E_INVALID_ARG);
+	assert_int_equal(llmk__exchange_set_url(&ex, "http://h", "/p\n"), LLMK_E_INVALID_ARG);
+	assert_null(ex.url);
+	assert_int_equal(llmk__exchange_header(&ex, "X-A", "v w"), LLMK_OK);
+	assert_int_equal(llmk__exchange_set_url(&ex, "http://h", "/p"), LLMK_OK);
+	llmk__exchange_clear(&ex);
+}
+
+/* The scrubber, shape by shape; it only ever shrinks the text. */
+static void test_scrub_shapes(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{"key sk-abc/def+ghi=jkl12 here", "key [REDACTED] here"},
+		{"key sk-abc%2Fdef%2bghi%3Djkl12.", "key [REDACTED]."},
+		{"key sk-abc\\/def+ghi\\u003djkl12", "key [REDACTED]"},
+		{"key \\u0073k-abc\\\\/def+ghi=jkl12", "key [REDACTED]"},
+		{"key SK-ABC/DEF+GHI=JKL12", "key [REDACTED]"},
+		{"key sk-abc%252Fdef+ghi=jkl12", "key [REDACTED]"},
+		{"masked sk-ABC************kl12.", "masked [REDACTED]."},
+		{"masked ****************kl12!", "masked [REDACTED]!"},
+		{"masked sk-*** ab***", "masked sk-*** ab***"}, /* too few to say anything */
+		{"tok: tok3n TOK3N", "tok: ***** *****"},
+		{"url http://u:p%40ss@h/x and https://tok@h", "url http://u:***@h/x and https://***@h"},
+		{"other sk-proj-abcdefgh and task-1234", "other sk-*** and task-1234"},
+		{"", ""},
+	};
+	const char *const secrets[] = {"sk-abc/def+ghi=jkl12", NULL, "tok3n", ""};
+	char buf[256];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(buf, sizeof(buf), "%s", cases[i].in);
+		llmk__scrub_str(buf, secrets, 4, LLMK_SCRUB_KEYLIKE | LLMK_SCRUB_USERINFO);
+		if (strcmp(buf, cases[i].out))
+			fail_msg("case %zu: '%s' became '%s', wanted '%s'", i, cases[i].in, buf, cases[i].out);
+	}
+	assert_int_equal(llmk__url_userinfo_secret("http://u:p%40ss@h/x", buf, sizeof(buf)), 1);
+	assert_string_equal(buf, "p@ss");
+	assert_int_equal(llmk__url_userinfo_secret("http://tok@h", buf, sizeof(buf)), 1);
+	assert_string_equal(buf, "tok");
+	assert_int_equal(llmk__url_userinfo_secret("http://h/a@b", buf, sizeof(buf)), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -138,6 +232,10 @@ int main(void)
 		cmocka_unit_test(test_http_date_matches_timegm),
 		cmocka_unit_test(test_json_depth),
 		cmocka_unit_test(test_option_bits),
+		cmocka_unit_test(test_url_segment),
+		cmocka_unit_test(test_has_ctl),
+		cmocka_unit_test(test_exchange_refuses_controls),
+		cmocka_unit_test(test_scrub_shapes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,6 +14,8 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "scrub.h"
+
 cli_global g_opt = {NULL, 0, -1, 0, 0, 0, 0};
 int cli_midline;
 
@@ -210,6 +212,60 @@ const char *cli_c(int on, const char *code)
 	return b;
 }
 
+/* What the tool writes about a request passes the library's scrubber
+ * (lib/base/scrub.c, compiled in) with the secrets the tool knows of: the
+ * provider's key and the AWS secrets from the environment, the base URL's
+ * password. The library already scrubs what it hands out; this covers
+ * whatever the tool puts beside it. */
+static const char *cli_secrets[4];
+static char cli_url_secret[256];
+
+static void cli_learn_secrets(llmk_client *c)
+{
+	const char *env = llmk_provider_key_env(llmk_client_provider(c));
+
+	cli_secrets[0] = env ? getenv(env) : NULL;
+	cli_secrets[1] = getenv("AWS_SECRET_ACCESS_KEY");
+	cli_secrets[2] = getenv("AWS_SESSION_TOKEN");
+	cli_secrets[3] = llmk__url_userinfo_secret(llmk_client_base_url(c), cli_url_secret, sizeof(cli_url_secret))
+	                     ? cli_url_secret
+	                     : NULL;
+}
+
+/* Writes the formatted text to stderr, scrubbed. */
+static void put_scrubbed(const char *fmt, va_list ap)
+{
+	char small[2048], *buf = small;
+	va_list aq;
+	int n;
+
+	va_copy(aq, ap);
+	n = vsnprintf(small, sizeof(small), fmt, aq);
+	va_end(aq);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(small)) {
+		buf = malloc((size_t)n + 1);
+		if (!buf)
+			return;
+		vsnprintf(buf, (size_t)n + 1, fmt, ap);
+	}
+	llmk__scrub_str(buf, cli_secrets, sizeof(cli_secrets) / sizeof(cli_secrets[0]),
+	                LLMK_SCRUB_KEYLIKE | LLMK_SCRUB_USERINFO);
+	fputs(buf, stderr);
+	if (buf != small)
+		free(buf);
+}
+
+static void put_scrubbedf(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	put_scrubbed(fmt, ap);
+	va_end(ap);
+}
+
 static void vmsg(const char *cmd, const char *label, const char *color, const char *fmt, va_list ap)
 {
 	int c = g_opt.color_err;
@@ -219,7 +275,7 @@ static void vmsg(const char *cmd, const char *label, const char *color, const ch
 		        cli_c(c, C_RESET));
 	else
 		fprintf(stderr, "llmkit%s%s: ", cmd ? " " : "", cmd ? cmd : "");
-	vfprintf(stderr, fmt, ap);
+	put_scrubbed(fmt, ap);
 	fputc('\n', stderr);
 }
 
@@ -343,8 +399,9 @@ static void on_log(int32_t level, const char *line, void *user)
 	const char *cmd = user;
 
 	cli_end_line();
-	fprintf(stderr, "llmkit %s: %s[%s]%s %s\n", cmd, cli_c(g_opt.color_err, C_DIM),
-	        level >= 1 && level <= 4 ? names[level] : "?", cli_c(g_opt.color_err, C_RESET), line);
+	fprintf(stderr, "llmkit %s: %s[%s]%s ", cmd, cli_c(g_opt.color_err, C_DIM),
+	        level >= 1 && level <= 4 ? names[level] : "?", cli_c(g_opt.color_err, C_RESET));
+	put_scrubbedf("%s\n", line);
 }
 
 static int key_required(const char *provider)
@@ -383,6 +440,7 @@ llmk_client *cli_client_ex(const char *cmd, const char *model, int check_key, in
 	st = LLMK_OK;
 	if (g_opt.base_url)
 		st = llmk_client_set_str(c, LLMK_OPT_BASE_URL, g_opt.base_url);
+	cli_learn_secrets(c);
 	if (st == LLMK_OK && g_opt.timeout_s > 0)
 		st = llmk_client_set_i64(c, LLMK_OPT_TIMEOUT_MS, (int64_t)(g_opt.timeout_s * 1000.0 + 0.5));
 	if (st == LLMK_OK && g_opt.retries >= 0)

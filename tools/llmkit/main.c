@@ -42,7 +42,7 @@ static void usage(FILE *fp)
 	fputs("\n"
 	      "Global options (accepted before or after the command):\n"
 	      "  --base-url URL     send to this base URL instead of the provider's\n"
-	      "  --timeout SECONDS  time limit per request (default: none)\n"
+	      "  --timeout SECONDS  time limit per request (default 600, the library's)\n"
 	      "  --retries N        retries after a failed attempt (default 2)\n"
 	      "  -v, --verbose      log requests (request ids, HTTP status, timings, retries)\n"
 	      "                     on stderr; twice for more. Keys are never printed.\n"

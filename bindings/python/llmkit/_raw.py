@@ -255,6 +255,8 @@ LLMK_OPT_AWS_REGION = 1027
 LLMK_OPT_AWS_ACCESS_KEY_ID = 1028
 LLMK_OPT_AWS_SECRET_ACCESS_KEY = 1029
 LLMK_OPT_AWS_SESSION_TOKEN = 1030
+LLMK_OPT_CA_BUNDLE = 1031
+LLMK_OPT_CA_DIR = 1032
 LLMK_OPT_TIMEOUT_MS = 2001
 LLMK_OPT_CONNECT_TIMEOUT_MS = 2002
 LLMK_OPT_IDLE_TIMEOUT_MS = 2003
@@ -313,6 +315,8 @@ class Option(enum.IntEnum):
     AWS_ACCESS_KEY_ID = 1028
     AWS_SECRET_ACCESS_KEY = 1029
     AWS_SESSION_TOKEN = 1030
+    CA_BUNDLE = 1031
+    CA_DIR = 1032
     TIMEOUT_MS = 2001
     CONNECT_TIMEOUT_MS = 2002
     IDLE_TIMEOUT_MS = 2003
@@ -525,7 +529,9 @@ OPTION_TABLE = (
     ("AWS_ACCESS_KEY_ID", 1028, "C", "aws_access_key_id", "AWS access key id for SigV4 (bedrock)"),
     ("AWS_SECRET_ACCESS_KEY", 1029, "C", "aws_secret_access_key", "AWS secret access key for SigV4 (bedrock; kept in guarded memory, never logged)"),
     ("AWS_SESSION_TOKEN", 1030, "C", "aws_session_token", "AWS session token of temporary credentials (bedrock; guarded memory, never logged)"),
-    ("TIMEOUT_MS", 2001, "C", "timeout_ms", "total time limit per request in ms (0 = none)"),
+    ("CA_BUNDLE", 1031, "C", "ca_bundle", "PEM file of the CAs to trust instead of the default store (else SSL_CERT_FILE, CURL_CA_BUNDLE, REQUESTS_CA_BUNDLE); verification stays on"),
+    ("CA_DIR", 1032, "C", "ca_dir", "directory of CAs to trust (OpenSSL hashed names) instead of the default store (else SSL_CERT_DIR)"),
+    ("TIMEOUT_MS", 2001, "C", "timeout_ms", "total time limit per request in ms (default 600000; 0 = none)"),
     ("CONNECT_TIMEOUT_MS", 2002, "C", "connect_timeout_ms", "connection time limit in ms"),
     ("IDLE_TIMEOUT_MS", 2003, "C", "idle_timeout_ms", "longest silence between bytes in ms"),
     ("MAX_RESPONSE_BYTES", 2004, "C", "max_response_bytes", "largest accepted response body"),
@@ -542,7 +548,7 @@ OPTION_TABLE = (
     ("RETRY_BASE_MS", 2015, "C", "retry_base_ms", "bound of the first backoff delay in ms (default 500)"),
     ("RETRY_MAX_MS", 2016, "C", "retry_max_ms", "longest wait between attempts in ms, Retry-After included (default 30000)"),
     ("DEADLINE_MS", 2017, "C", "deadline_ms", "bound on all attempts and waits together in ms (0 = none)"),
-    ("MAX_EVENTS", 2018, "C", "max_events", "most stream events in one response (default 1000000)"),
+    ("MAX_EVENTS", 2018, "C", "max_events", "most stream events in one response, comments and empty ones included (default 1000000)"),
     ("MAX_JSON_DEPTH", 2019, "C", "max_json_depth", "deepest JSON nesting accepted (default 128)"),
     ("TEMPERATURE", 3001, "R", "temperature", "sampling temperature (chat, transcription)"),
     ("TOP_P", 3002, "R", "top_p", "nucleus sampling mass (chat)"),
@@ -723,9 +729,12 @@ llmk_option_type = bind(_lib, _missing, "llmk_option_type", c_int32, [c_int32])
 # prefix means "openai/". Supported providers: openai, and the OpenAI-compatible local servers
 # vllm, llamacpp, localai, lmstudio, ollama (its /v1 API); see docs/PROVIDERS.md. The API key and
 # base URL are read from the provider's standard environment variables (OPENAI_API_KEY,
-# OPENAI_BASE_URL, ...) when present; explicit options override them. On success *out is a new
-# client. On failure *out is NULL, and the status says why: LLMK_E_INVALID_ARG (NULL out/model,
-# empty model), LLMK_E_UNSUPPORTED (unknown provider), LLMK_E_NOMEM. Thread-safe.
+# OPENAI_BASE_URL, ...) when present; explicit options override them. A variable holding a control
+# character (CR, LF, TAB, ...) is not used: llmk_client_errmsg() names it, and requests fail with
+# LLMK_E_INVALID_ARG naming it until the option it stands for is set (docs/SECURITY.md). On
+# success *out is a new client. On failure *out is NULL, and the status says why:
+# LLMK_E_INVALID_ARG (NULL out/model, empty model, a control character in model),
+# LLMK_E_UNSUPPORTED (unknown provider), LLMK_E_NOMEM. Thread-safe.
 llmk_client_new = bind(_lib, _missing, "llmk_client_new", c_int32, [POINTER(POINTER(llmk_client)), c_char_p])
 
 # Frees a client, wiping its credentials. NULL-safe. No request may be in flight on it.
@@ -733,8 +742,9 @@ llmk_client_free = bind(_lib, _missing, "llmk_client_free", None, [POINTER(llmk_
 
 # Sets a string option (LLMK_OPT_* of type STR and client scope). value NULL resets the option to
 # its default. Returns LLMK_E_UNKNOWN_OPTION for an unknown id, LLMK_E_INVALID_ARG for a wrong
-# type/scope or a bad value (detail in llmk_client_errmsg()). Not thread-safe: configure before
-# sharing the client.
+# type/scope or a bad value -- any value holding a control character (CR, LF, TAB, DEL, ...) is
+# one -- with detail in llmk_client_errmsg() (naming the option, never quoting the value). Not
+# thread-safe: configure before sharing the client.
 llmk_client_set_str = bind(_lib, _missing, "llmk_client_set_str", c_int32, [POINTER(llmk_client), c_int32, c_char_p])
 
 # Sets an integer option (type I64, client scope). See llmk_client_set_str().
@@ -947,16 +957,19 @@ llmk_response_status = bind(_lib, _missing, "llmk_response_status", c_int32, [PO
 llmk_response_error = bind(_lib, _missing, "llmk_response_error", c_char_p, [POINTER(llmk_response)])
 
 # Provider's error type / code (e.g. "invalid_request_error", "context_length_exceeded"), "" when
-# none was given.
+# none was given. Scrubbed like the message: never contains a credential of the client.
 llmk_response_error_type = bind(_lib, _missing, "llmk_response_error_type", c_char_p, [POINTER(llmk_response)])
 
-# Provider's error code (e.g. "context_length_exceeded"), "" when none was given.
+# Provider's error code (e.g. "context_length_exceeded"), "" when none was given. Never contains a
+# credential of the client.
 llmk_response_error_code = bind(_lib, _missing, "llmk_response_error_code", c_char_p, [POINTER(llmk_response)])
 
 # HTTP status of the final attempt, 0 if no response was received.
 llmk_response_http_status = bind(_lib, _missing, "llmk_response_http_status", c_int32, [POINTER(llmk_response)])
 
-# Provider's request id (x-request-id and the like), "" if none.
+# Provider's request id (x-request-id and the like), "" if none. Never contains a credential of
+# the client (nor does llmk_response_model() or llmk_response_finish_reason()); headers, text and
+# the raw body are handed over as received (docs/SECURITY.md).
 llmk_response_request_id = bind(_lib, _missing, "llmk_response_request_id", c_char_p, [POINTER(llmk_response)])
 
 # Delay the provider asked for before retrying (Retry-After, retry-after-ms), in ms; -1 if none

@@ -17,7 +17,16 @@ _ROLES = {"system": _raw.LLMK_ROLE_SYSTEM, "user": _raw.LLMK_ROLE_USER, "assista
 
 
 def _b(s: Optional[str]) -> Optional[bytes]:
-    return None if s is None else s.encode("utf-8")
+    """Every string on its way to the C library: a NUL would cut it there
+    (an API key "sk-abc\\x00X-Inj: 1" would go out as "sk-abc", a model
+    "gpt\\x00evil" as "gpt"), so it is refused before anything is sent. The
+    message never quotes the string: it may be a key."""
+    if s is None:
+        return None
+    if "\x00" in s:
+        raise ValueError("a string argument holds a NUL character (U+0000), which the C library cannot carry: "
+                         "refused (at index %d of %d)" % (s.index("\x00"), len(s)))
+    return s.encode("utf-8")
 
 
 def _s(b: Optional[bytes]) -> str:

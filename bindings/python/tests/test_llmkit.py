@@ -206,6 +206,25 @@ def test_configuration_errors(server, client):
     assert server.count() == 0
 
 
+def test_nul_refused_before_sending(server, client):
+    # A NUL used to cut the string: the key went out as "sk-abc", the model as
+    # "gpt". Every string argument is refused instead, and nothing is sent.
+    with pytest.raises(ValueError) as ei:
+        llmkit.Client("openai/gpt-4o-mini", base_url=server.url, api_key="sk-abc\x00X-Inj: 1")
+    assert "X-Inj" not in str(ei.value) and "sk-abc" not in str(ei.value)
+    with pytest.raises(ValueError):
+        llmkit.Client("openai/gpt\x00evil", base_url=server.url, api_key="sk-test")
+    with pytest.raises(ValueError):
+        client.chat("hi", model="gpt\x00evil")
+    with pytest.raises(ValueError):
+        client.chat([{"role": "user", "content": "hi\x00there"}])
+    with pytest.raises(ValueError):
+        client.embed(["ok", "not\x00ok"])
+    with pytest.raises(ValueError):
+        client.set_option("user_agent", "ua\x00X-Inj: 1")
+    assert server.count() == 0
+
+
 def test_transport_error():
     with llmkit.Client("openai/m", base_url="http://127.0.0.1:1/v1", api_key="k", options={"max_retries": 0}) as c:
         with pytest.raises(llmkit.TransportError) as ei:
