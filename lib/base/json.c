@@ -1,6 +1,12 @@
 /* See json.h. The parser is iterative (an explicit stack of open
  * containers), so hostile nesting costs heap, never C stack, and stops at
- * LLMK_JSON_MAX_DEPTH like jansson's own parser. */
+ * LLMK_JSON_MAX_DEPTH like jansson's own parser.
+ *
+ * One file over ~700 lines on purpose: the scanners, the memory budget, the
+ * member filter, packed number arrays and the state machine share one
+ * `parser` and its error rule (the first failure wins, positions as
+ * jansson reports them); split, each part would need that whole state.
+ * The writer, which shares nothing with it, is json_write.c. */
 #include "json.h"
 
 #include <errno.h>
@@ -674,14 +680,135 @@ static int skip_value(parser *ps, size_t depth0)
 	}
 }
 
+/* A string, number or literal value (the scanner is at its first byte). */
+static json_t *scan_scalar(parser *ps)
+{
+	const char *s;
+	size_t len;
+	int nul;
+	json_t *v;
+
+	switch (*ps->p) {
+	case '"':
+		if (scan_string(ps, &s, &len, &nul) || charge(ps, COST_STRING + len, ps->p))
+			return NULL;
+		if (nul && !(ps->flags & JSON_ALLOW_NUL)) {
+			fail(ps, ps->p - 1, "\\u0000 in a string");
+			return NULL;
+		}
+		if (!(v = json_stringn_nocheck(s, len)))
+			fail(ps, ps->p, "out of memory");
+		return v;
+	case '-':
+	case '0': case '1': case '2': case '3': case '4':
+	case '5': case '6': case '7': case '8': case '9':
+		if (charge(ps, COST_NUMBER, ps->p))
+			return NULL;
+		return scan_number(ps);
+	default:
+		return scan_literal(ps);
+	}
+}
+
+/* Opens the container at the scanner on the stack (grown as needed):
+ * the new frame, or NULL on failure. */
+static frame *open_container(parser *ps, frame **st, size_t *cap, size_t depth)
+{
+	frame *f;
+
+	if (depth == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 8;
+		frame *grown = llmk__realloc(*st, ncap * sizeof(**st));
+		if (!grown) {
+			fail(ps, ps->p, "out of memory");
+			return NULL;
+		}
+		*st = grown;
+		*cap = ncap;
+	}
+	f = &(*st)[depth];
+	f->kown = NULL;
+	f->k = NULL;
+	f->klen = 0;
+	f->c = NULL;
+	if (charge(ps, *ps->p == '{' ? COST_OBJECT : COST_ARRAY, ps->p))
+		return NULL;
+	if (!(f->c = *ps->p == '{' ? json_object() : json_array())) {
+		fail(ps, ps->p, "out of memory");
+		return NULL;
+	}
+	return f;
+}
+
+/* Puts v (stolen) into the open container f under its pending key. */
+static int attach(parser *ps, frame *f, json_t *v)
+{
+	int rc;
+
+	if (charge(ps, json_is_object(f->c) ? COST_MEMBER + f->klen : COST_ELEMENT, ps->p)) {
+		json_decref(v);
+		return -1;
+	}
+	if (json_is_object(f->c)) {
+		rc = obj_setn(f->c, f->k, f->klen, v);
+		llmk__free(f->kown);
+		f->kown = NULL;
+	} else {
+		rc = json_array_append_new(f->c, v);
+	}
+	if (rc)
+		fail(ps, ps->p, "out of memory");
+	return rc ? -1 : 0;
+}
+
+/* Reads a member's key and its ':' into f: 0, then the value follows;
+ * 1 when the member is one nobody reads and was skipped whole; -1. */
+static int read_key(parser *ps, frame *f, size_t depth)
+{
+	const char *s;
+	size_t len;
+	int nul;
+
+	ps->p = skip_ws(ps->p, ps->end);
+	if (ps->p >= ps->end || *ps->p != '"') {
+		fail_char(ps, ps->p, "a string key");
+		return -1;
+	}
+	if (scan_string(ps, &s, &len, &nul))
+		return -1;
+	if (nul) {
+		fail(ps, ps->p - 1, "\\u0000 in an object key");
+		return -1;
+	}
+	ps->p = skip_ws(ps->p, ps->end);
+	if (ps->p >= ps->end || *ps->p != ':') {
+		fail_char(ps, ps->p, "':'");
+		return -1;
+	}
+	if (depth == 1 && ps->keep && !kept(ps->keep, s, len)) { /* a member nobody reads */
+		ps->p++;
+		return skip_value(ps, depth) ? -1 : 1;
+	}
+	if (s == ps->scratch) { /* the scratch buffer is reused by the value */
+		if (!(f->kown = llmk__malloc(len ? len : 1))) {
+			fail(ps, ps->p, "out of memory");
+			return -1;
+		}
+		memcpy(f->kown, s, len);
+		s = f->kown;
+	}
+	f->k = s;
+	f->klen = len;
+	ps->p++;
+	return 0;
+}
+
 static json_t *parse(parser *ps)
 {
 	frame *st = NULL, *f;
 	size_t depth = 0, cap = 0;
 	json_t *v = NULL;
-	const char *s;
-	size_t len;
-	int nul;
+	int rc;
 
 	ps->p = skip_ws(ps->p, ps->end);
 	if (!(ps->flags & JSON_DECODE_ANY) && (ps->p >= ps->end || (*ps->p != '[' && *ps->p != '{'))) {
@@ -700,93 +827,38 @@ value:
 		fail(ps, ps->p, "nesting deeper than %d", LLMK_JSON_MAX_DEPTH);
 		goto bad;
 	}
-	switch (*ps->p) {
-	case '{':
-	case '[':
-		if (*ps->p == '[' && (ps->flags & LLMK_JSON_PACK_REALS)) {
-			if ((v = try_pack(ps)))
-				goto got;
-			if (ps->failed)
-				goto bad;
-		}
-		if (depth == cap) {
-			size_t ncap = cap ? cap * 2 : 8;
-			frame *grown = llmk__realloc(st, ncap * sizeof(*st));
-			if (!grown) {
-				fail(ps, ps->p, "out of memory");
-				goto bad;
-			}
-			st = grown;
-			cap = ncap;
-		}
-		f = &st[depth];
-		f->kown = NULL;
-		f->k = NULL;
-		f->klen = 0;
-		f->c = NULL;
-		if (charge(ps, *ps->p == '{' ? COST_OBJECT : COST_ARRAY, ps->p))
+	if (*ps->p != '{' && *ps->p != '[') {
+		if (!(v = scan_scalar(ps)))
 			goto bad;
-		if (!(f->c = *ps->p == '{' ? json_object() : json_array())) {
-			fail(ps, ps->p, "out of memory");
-			goto bad;
-		}
-		depth++;
-		ps->p = skip_ws(ps->p + 1, ps->end);
-		if (ps->p < ps->end && *ps->p == (json_is_object(f->c) ? '}' : ']')) {
-			ps->p++;
-			v = f->c;
-			depth--;
-			goto got;
-		}
-		if (json_is_object(f->c))
-			goto key;
-		goto value;
-	case '"':
-		if (scan_string(ps, &s, &len, &nul) || charge(ps, COST_STRING + len, ps->p))
-			goto bad;
-		if (nul && !(ps->flags & JSON_ALLOW_NUL)) {
-			fail(ps, ps->p - 1, "\\u0000 in a string");
-			goto bad;
-		}
-		if (!(v = json_stringn_nocheck(s, len))) {
-			fail(ps, ps->p, "out of memory");
-			goto bad;
-		}
-		break;
-	case '-':
-	case '0': case '1': case '2': case '3': case '4':
-	case '5': case '6': case '7': case '8': case '9':
-		if (charge(ps, COST_NUMBER, ps->p) || !(v = scan_number(ps)))
-			goto bad;
-		break;
-	default:
-		if (!(v = scan_literal(ps)))
-			goto bad;
-		break;
+		goto got;
 	}
+	if (*ps->p == '[' && (ps->flags & LLMK_JSON_PACK_REALS)) {
+		if ((v = try_pack(ps)))
+			goto got;
+		if (ps->failed)
+			goto bad;
+	}
+	if (!(f = open_container(ps, &st, &cap, depth)))
+		goto bad;
+	depth++;
+	ps->p = skip_ws(ps->p + 1, ps->end);
+	if (ps->p < ps->end && *ps->p == (json_is_object(f->c) ? '}' : ']')) {
+		ps->p++;
+		v = f->c;
+		depth--;
+		goto got;
+	}
+	if (json_is_object(f->c))
+		goto key;
+	goto value;
 got:
 	if (!depth)
 		goto done;
 	f = &st[depth - 1];
-	if (charge(ps, json_is_object(f->c) ? COST_MEMBER + f->klen : COST_ELEMENT, ps->p))
+	rc = attach(ps, f, v);
+	v = NULL;
+	if (rc)
 		goto bad;
-	if (json_is_object(f->c)) {
-		int rc = obj_setn(f->c, f->k, f->klen, v);
-		llmk__free(f->kown);
-		f->kown = NULL;
-		v = NULL;
-		if (rc) {
-			fail(ps, ps->p, "out of memory");
-			goto bad;
-		}
-	} else {
-		int rc = json_array_append_new(f->c, v);
-		v = NULL;
-		if (rc) {
-			fail(ps, ps->p, "out of memory");
-			goto bad;
-		}
-	}
 next:
 	ps->p = skip_ws(ps->p, ps->end);
 	if (ps->p < ps->end && *ps->p == ',') {
@@ -805,44 +877,11 @@ next:
 	goto bad;
 key:
 	f = &st[depth - 1];
-	ps->p = skip_ws(ps->p, ps->end);
-	if (ps->p >= ps->end || *ps->p != '"') {
-		fail_char(ps, ps->p, "a string key");
+	rc = read_key(ps, f, depth);
+	if (rc < 0)
 		goto bad;
-	}
-	if (scan_string(ps, &s, &len, &nul))
-		goto bad;
-	if (nul) {
-		fail(ps, ps->p - 1, "\\u0000 in an object key");
-		goto bad;
-	}
-	if (depth == 1 && ps->keep && !kept(ps->keep, s, len)) { /* a member nobody reads */
-		ps->p = skip_ws(ps->p, ps->end);
-		if (ps->p >= ps->end || *ps->p != ':') {
-			fail_char(ps, ps->p, "':'");
-			goto bad;
-		}
-		ps->p++;
-		if (skip_value(ps, depth))
-			goto bad;
+	if (rc > 0)
 		goto next;
-	}
-	if (s == ps->scratch) { /* the scratch buffer is reused by the value */
-		if (!(f->kown = llmk__malloc(len ? len : 1))) {
-			fail(ps, ps->p, "out of memory");
-			goto bad;
-		}
-		memcpy(f->kown, s, len);
-		s = f->kown;
-	}
-	f->k = s;
-	f->klen = len;
-	ps->p = skip_ws(ps->p, ps->end);
-	if (ps->p >= ps->end || *ps->p != ':') {
-		fail_char(ps, ps->p, "':'");
-		goto bad;
-	}
-	ps->p++;
 	goto value;
 done:
 	ps->p = skip_ws(ps->p, ps->end);
