@@ -1,6 +1,6 @@
 /* The built-in transport: libcurl. Blocking sends: one easy handle driven
  * by its own multi handle per transfer; in an llmk_multi: the non-blocking
- * callbacks of the table, one curl multi handle per llmk_multi (below).
+ * callbacks of the table, one curl multi handle per llmk_multi (curl_multi.c).
  *
  * Each client owns a small pool of (easy, multi) pairs. The multi handle
  * keeps the connection cache across requests, so sequential requests on one
@@ -22,46 +22,8 @@
 #include "client.h"
 #include "clock.h"
 #include "curl.h"
+#include "curl_xfer.h"
 #include "exchange.h"
-
-#define POOL_MAX 8
-#define SLICE_MS 10 /* longest wait between checks of cancel and idle */
-
-static CURL *easy_new(int progress);
-
-typedef struct conn {
-	CURL *easy;
-	CURLM *multi;
-} conn;
-
-typedef struct curl_pool {
-	pthread_mutex_t lock;
-	conn idle[POOL_MAX];
-	size_t nidle;
-} curl_pool;
-
-typedef struct xfer {
-	llmk_exchange *ex;
-	int64_t idle_ms;
-	double last_byte;
-	/* Bytes arrived since last_byte was stamped: the callbacks only set
-	 * this, and whoever next checks the idle limit stamps the time it
-	 * reads anyway (a clock read per header line and body piece was a
-	 * measurable part of a small request). */
-	int fresh;
-	int idle_expired;
-	int status_sent;
-	int requests;       /* times curl was about to send the request */
-	int resend_refused; /* curl wanted to send the request a second time */
-	int body_started;   /* a byte of the body arrived */
-	int bad_status;     /* the status line's code was refused */
-	int head_too_large; /* curl's "out of memory" was its header line limit */
-	CURL *easy;
-	struct curl_slist *hdrs;
-	char errbuf[CURL_ERROR_SIZE];
-	/* Used by the multi driver only. */
-	struct xfer *next_active;
-} xfer;
 
 void *llmk__curl_transport_new(void)
 {
@@ -108,9 +70,9 @@ static int pool_take(curl_pool *p, conn *out)
 	}
 	pthread_mutex_unlock(&p->lock);
 	if (found) {
-		return 0; /* xfer_setup() sets every option it ever uses, each time */
+		return 0; /* llmk__curl_xfer_setup() sets every option it ever uses, each time */
 	}
-	out->easy = easy_new(1);
+	out->easy = llmk__curl_easy_new(1);
 	out->multi = curl_multi_init();
 	if (!out->easy || !out->multi) {
 		conn_free(out);
@@ -223,7 +185,7 @@ static int on_prereq(void *user, char *primary_ip, char *local_ip, int primary_p
  * slices and by curl's progress callback while it is busy, and by the
  * multi driver at each step (which also stops a transfer whose sink said
  * stop); now is the caller's clock reading. */
-static int should_stop(xfer *x, double now)
+int llmk__curl_should_stop(xfer *x, double now)
 {
 	if (llmk_exchange_cancelled(x->ex))
 		return 1;
@@ -241,7 +203,7 @@ static int should_stop(xfer *x, double now)
 static int on_progress(void *user, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
 {
 	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
-	return should_stop(user, llmk__now_ms());
+	return llmk__curl_should_stop(user, llmk__now_ms());
 }
 
 /* Runs the transfer to its end, or until cancelled or idle too long. */
@@ -265,7 +227,7 @@ static CURLcode drive(conn *c, xfer *x)
 		if (!running)
 			break;
 		now = llmk__now_ms();
-		if (should_stop(x, now)) {
+		if (llmk__curl_should_stop(x, now)) {
 			rc = CURLE_ABORTED_BY_CALLBACK;
 			break;
 		}
@@ -349,12 +311,12 @@ static int32_t map_error(CURLcode rc, xfer *x)
 }
 
 /* A new easy handle with the options every transfer of ours uses. Handles
- * are reused without curl_easy_reset(): xfer_setup() sets the rest each
+ * are reused without curl_easy_reset(): llmk__curl_xfer_setup() sets the rest each
  * time. progress: whether curl should call on_progress while it works
  * (the blocking drive() loop needs it to stop a transfer while curl is
  * busy; the multi driver checks every transfer itself at each step, and
  * the progress machinery is a measurable part of a small request). */
-static CURL *easy_new(int progress)
+CURL *llmk__curl_easy_new(int progress)
 {
 	CURL *h = curl_easy_init();
 
@@ -399,7 +361,7 @@ static void ca_defaults(void)
 
 /* Configures the easy handle x->easy for the exchange. On failure the
  * exchange carries the message. */
-static int32_t xfer_setup(xfer *x, llmk_exchange *ex)
+int32_t llmk__curl_xfer_setup(xfer *x, llmk_exchange *ex)
 {
 	struct curl_slist *n;
 	llmk_buf hl = LLMK_BUF_INIT;
@@ -441,7 +403,7 @@ static int32_t xfer_setup(xfer *x, llmk_exchange *ex)
 		x->hdrs = n;
 
 	/* The options that never change were set when the handle was made
-	 * (easy_new()); these change with every transfer. */
+	 * (llmk__curl_easy_new()); these change with every transfer. */
 	curl_easy_setopt(h, CURLOPT_URL, llmk_exchange_url(ex));
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, x->hdrs);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, x->errbuf);
@@ -479,7 +441,7 @@ static int32_t xfer_setup(xfer *x, llmk_exchange *ex)
 
 /* After the transfer (the handle is out of any multi): the status, the
  * message, and the header list wiped and freed. */
-static int32_t xfer_end(xfer *x, CURLcode rc)
+int32_t llmk__curl_xfer_end(xfer *x, CURLcode rc)
 {
 	char line[LLMK_ERRMSG_MAX];
 	int32_t st = map_error(rc, x);
@@ -518,9 +480,9 @@ static int32_t curl_send(llmk_exchange *ex, void *user)
 	}
 	memset(&x, 0, sizeof(x));
 	x.easy = cn.easy;
-	st = xfer_setup(&x, ex);
+	st = llmk__curl_xfer_setup(&x, ex);
 	if (st == LLMK_OK)
-		st = xfer_end(&x, drive(&cn, &x));
+		st = llmk__curl_xfer_end(&x, drive(&cn, &x));
 	/* A transfer cut short closed its connection when it was removed
 	 * from the multi handle; the pair is reusable. */
 	pool_give(pool, &cn);
@@ -566,295 +528,15 @@ int llmk__curl_has_tls(void)
 	return v && (v->features & CURL_VERSION_SSL);
 }
 
-/* ---- the multi driver (the non-blocking callbacks of the table) -----------
- *
- * Many transfers on one thread: one curl multi handle per llmk_multi (one
- * connection cache for all of its curl clients) driven through curl's
- * socket interface. curl tells us which sockets it wants watched and when
- * its timer expires; the multi polls those sockets (with every other
- * driver's) and a step hands curl the ready ones, so the same step works
- * under llmk_multi_wait() and under a program's event loop that only knows
- * the descriptors and the timeout. */
-
-typedef struct dsock {
-	curl_socket_t fd;
-	int what; /* CURL_POLL_IN / OUT / INOUT */
-} dsock;
-
-typedef struct cdriver {
-	CURLM *multi;
-	dsock *socks;
-	size_t nsocks, sockcap;
-	double timer_at; /* < 0: no timer */
-	xfer *active;
-	size_t nactive;
-	/* Easy handles of finished transfers, for the next ones: as many as
-	 * were ever in flight at once (curl_easy_init is costly: a big
-	 * calloc and all defaults set). */
-	CURL **spare;
-	size_t nspare, sparecap;
-} cdriver;
-
-static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
-{
-	cdriver *d = userp;
-	size_t i, ncap;
-	dsock *ns;
-
-	(void)easy, (void)socketp;
-	for (i = 0; i < d->nsocks; i++)
-		if (d->socks[i].fd == fd)
-			break;
-	if (what == CURL_POLL_REMOVE) {
-		if (i < d->nsocks)
-			d->socks[i] = d->socks[--d->nsocks];
-		return 0;
-	}
-	if (i == d->nsocks) {
-		if (d->nsocks == d->sockcap) {
-			ncap = d->sockcap ? d->sockcap * 2 : 16;
-			ns = llmk__realloc(d->socks, ncap * sizeof(*ns));
-			if (!ns)
-				return -1;
-			d->socks = ns;
-			d->sockcap = ncap;
-		}
-		d->socks[d->nsocks++].fd = fd;
-	}
-	d->socks[i].what = what;
-	return 0;
-}
-
-static int on_timer(CURLM *multi, long ms, void *userp)
-{
-	cdriver *d = userp;
-
-	(void)multi;
-	d->timer_at = ms < 0 ? -1.0 : llmk__now_ms() + (double)ms;
-	return 0;
-}
-
-static void *cdriver_open(void *user)
-{
-	cdriver *d = llmk__calloc(1, sizeof(*d));
-
-	(void)user; /* one connection cache for every curl client of the multi */
-	if (!d)
-		return NULL;
-	d->timer_at = -1.0;
-	d->multi = curl_multi_init();
-	if (!d->multi) {
-		llmk__free(d);
-		return NULL;
-	}
-	curl_multi_setopt(d->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
-	curl_multi_setopt(d->multi, CURLMOPT_SOCKETDATA, d);
-	curl_multi_setopt(d->multi, CURLMOPT_TIMERFUNCTION, on_timer);
-	curl_multi_setopt(d->multi, CURLMOPT_TIMERDATA, d);
-	return d;
-}
-
-static void unlink_active(cdriver *d, xfer *x)
-{
-	xfer **pp;
-
-	for (pp = &d->active; *pp; pp = &(*pp)->next_active)
-		if (*pp == x) {
-			*pp = x->next_active;
-			d->nactive--;
-			return;
-		}
-}
-
-/* Keeps an easy handle for reuse (or frees it when memory is short). */
-static void spare_put(cdriver *d, CURL *easy)
-{
-	if (d->nspare == d->sparecap) {
-		size_t ncap = d->sparecap ? d->sparecap * 2 : 16;
-		CURL **ns = llmk__realloc(d->spare, ncap * sizeof(*ns));
-		if (!ns) {
-			curl_easy_cleanup(easy);
-			return;
-		}
-		d->spare = ns;
-		d->sparecap = ncap;
-	}
-	d->spare[d->nspare++] = easy;
-}
-
-/* Takes a transfer out of the multi handle and recycles its easy handle;
- * returns the transfer's status. */
-static int32_t retire(cdriver *d, xfer *x, CURLcode rc)
-{
-	int32_t st;
-
-	curl_multi_remove_handle(d->multi, x->easy);
-	unlink_active(d, x);
-	st = xfer_end(x, rc);
-	spare_put(d, x->easy);
-	x->easy = NULL;
-	return st;
-}
-
-static void cdriver_close(void *drv)
-{
-	cdriver *d = drv;
-	xfer *x;
-
-	while ((x = d->active)) { /* dropped: no llmk_exchange_done() any more */
-		retire(d, x, CURLE_ABORTED_BY_CALLBACK);
-		llmk__free(x);
-	}
-	while (d->nspare)
-		curl_easy_cleanup(d->spare[--d->nspare]);
-	llmk__free(d->spare);
-	curl_multi_cleanup(d->multi);
-	llmk__free(d->socks);
-	llmk__free(d);
-}
-
-static int32_t cdriver_add(llmk_exchange *ex, void *user, void *drv)
-{
-	cdriver *d = drv;
-	xfer *x = llmk__calloc(1, sizeof(*x));
-	int32_t st;
-
-	(void)user;
-	if (!x) {
-		llmk_exchange_set_error(ex, "out of memory starting a transfer");
-		return LLMK_E_NOMEM;
-	}
-	x->easy = d->nspare ? d->spare[--d->nspare] : easy_new(0);
-	if (!x->easy) {
-		llmk__free(x);
-		llmk_exchange_set_error(ex, "curl_easy_init failed");
-		return LLMK_E_NOMEM;
-	}
-	st = xfer_setup(x, ex);
-	if (st == LLMK_OK && curl_multi_add_handle(d->multi, x->easy) != CURLM_OK) {
-		xfer_end(x, CURLE_OUT_OF_MEMORY);
-		st = LLMK_E_NOMEM;
-	}
-	if (st != LLMK_OK) {
-		spare_put(d, x->easy);
-		llmk__free(x);
-		return st;
-	}
-	x->next_active = d->active;
-	d->active = x;
-	d->nactive++;
-	return LLMK_OK;
-}
-
-static void cdriver_remove(llmk_exchange *ex, void *drv)
-{
-	cdriver *d = drv;
-	xfer *x;
-
-	for (x = d->active; x; x = x->next_active)
-		if (x->ex == ex) {
-			retire(d, x, CURLE_ABORTED_BY_CALLBACK);
-			llmk__free(x);
-			return;
-		}
-}
-
-static void finish(cdriver *d, xfer *x, CURLcode rc)
-{
-	llmk_exchange *ex = x->ex;
-	int32_t st = retire(d, x, rc);
-
-	llmk__free(x);
-	llmk_exchange_done(ex, st);
-}
-
-static int32_t cdriver_step(const int32_t *fds, const int32_t *revents, size_t n, void *drv)
-{
-	cdriver *d = drv;
-	size_t i;
-	double now;
-	int running, left, ev;
-	xfer *x, *next;
-	CURLMsg *msg;
-
-	for (i = 0; i < n; i++) {
-		ev = ((revents[i] & LLMK_POLL_IN) ? CURL_CSELECT_IN : 0) |
-		     ((revents[i] & LLMK_POLL_OUT) ? CURL_CSELECT_OUT : 0) |
-		     ((revents[i] & LLMK_POLL_ERR) ? CURL_CSELECT_ERR : 0);
-		curl_multi_socket_action(d->multi, (curl_socket_t)fds[i], ev, &running);
-	}
-	now = llmk__now_ms();
-	if (d->timer_at >= 0 && now >= d->timer_at) {
-		d->timer_at = -1.0;
-		curl_multi_socket_action(d->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-		now = llmk__now_ms();
-	}
-	while ((msg = curl_multi_info_read(d->multi, &left))) {
-		if (msg->msg != CURLMSG_DONE)
-			continue;
-		char *priv = NULL;
-		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &priv);
-		if (priv)
-			finish(d, (xfer *)(void *)priv, msg->data.result);
-	}
-	/* The idle limit, a sink that said stop and cancel flags, which curl
-	 * does not know about. */
-	for (x = d->active; x; x = next) {
-		next = x->next_active;
-		if (should_stop(x, now))
-			finish(d, x, CURLE_ABORTED_BY_CALLBACK);
-	}
-	return LLMK_OK;
-}
-
-static int64_t cdriver_timeout_ms(void *drv)
-{
-	const cdriver *d = drv;
-	const xfer *x;
-	double t = -1.0;
-
-	if (!d->nactive)
-		return -1;
-	if (d->timer_at >= 0) {
-		t = d->timer_at - llmk__now_ms();
-		if (t < 0)
-			t = 0;
-	}
-	/* Idle limits are checked by the step: come back within a slice while
-	 * a transfer has one. */
-	for (x = d->active; x; x = x->next_active)
-		if (x->idle_ms > 0) {
-			if (t < 0 || t > SLICE_MS)
-				t = SLICE_MS;
-			break;
-		}
-	return t < 0 ? -1 : (int64_t)(t + 0.999);
-}
-
-static size_t cdriver_fds(int32_t *fds, int32_t *events, size_t cap, void *drv)
-{
-	const cdriver *d = drv;
-	size_t i;
-
-	for (i = 0; i < d->nsocks && i < cap; i++) {
-		if (fds)
-			fds[i] = (int32_t)d->socks[i].fd;
-		if (events)
-			events[i] = ((d->socks[i].what & CURL_POLL_IN) ? LLMK_POLL_IN : 0) |
-			            ((d->socks[i].what & CURL_POLL_OUT) ? LLMK_POLL_OUT : 0);
-	}
-	return d->nsocks;
-}
-
 const llmk_transport llmk__curl_transport = {
 	.struct_size = sizeof(llmk_transport),
 	.send = curl_send,
 	.close = pool_close,
-	.multi_open = cdriver_open,
-	.multi_add = cdriver_add,
-	.multi_step = cdriver_step,
-	.multi_fds = cdriver_fds,
-	.multi_timeout_ms = cdriver_timeout_ms,
-	.multi_remove = cdriver_remove,
-	.multi_close = cdriver_close,
+	.multi_open = llmk__curl_cdriver_open,
+	.multi_add = llmk__curl_cdriver_add,
+	.multi_step = llmk__curl_cdriver_step,
+	.multi_fds = llmk__curl_cdriver_fds,
+	.multi_timeout_ms = llmk__curl_cdriver_timeout_ms,
+	.multi_remove = llmk__curl_cdriver_remove,
+	.multi_close = llmk__curl_cdriver_close,
 };
