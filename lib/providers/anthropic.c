@@ -8,7 +8,7 @@
 
 #include <jansson.h>
 
-#include "common.h"
+#include "toolkit.h"
 
 #define FAIL_OOM(resp) LLMK__FAIL_OOM(resp)
 
@@ -445,7 +445,7 @@ static llmk_status anthropic_parse(const llmk_client *c, const llmk_request *r, 
 
 /* ---- streaming ------------------------------------------------------------ */
 
-/* Content-block index -> tool-call index: llmk__block_* (common.h). */
+/* Content-block index -> tool-call index: llmk__block_* (toolkit.h). */
 static int block_index(json_t *ev, size_t *out)
 {
 	json_t *v = json_object_get(ev, "index");

@@ -21,7 +21,7 @@
 
 #include "multipart.h"
 #include "sigv4.h"
-#include "common.h"
+#include "toolkit.h"
 
 #define FAIL_OOM(resp) LLMK__FAIL_OOM(resp)
 #define SERVICE        "bedrock"
@@ -812,7 +812,7 @@ static llmk_status bedrock_parse(const llmk_client *c, const llmk_request *r, ll
 
 /* ---- ConverseStream -------------------------------------------------------- */
 
-/* Content-block index -> tool-call index: llmk__block_* (common.h). */
+/* Content-block index -> tool-call index: llmk__block_* (toolkit.h). */
 static int block_index(json_t *ev, size_t *out)
 {
 	json_t *v = json_object_get(ev, "contentBlockIndex");

@@ -18,7 +18,7 @@
 #include <jansson.h>
 
 #include "sse.h"
-#include "common.h"
+#include "toolkit.h"
 
 #define FAIL_OOM(resp) LLMK__FAIL_OOM(resp)
 #define MAX_EMBED_TEXTS 96 /* V2EmbedRequest.texts maxItems */

@@ -19,7 +19,7 @@
 #include <jansson.h>
 
 #include "multipart.h"
-#include "common.h"
+#include "toolkit.h"
 
 #define FAIL_OOM(resp) LLMK__FAIL_OOM(resp)
 #define NAME "gemini"

@@ -32,7 +32,7 @@
 
 #include <jansson.h>
 
-#include "common.h"
+#include "toolkit.h"
 
 #define FAIL_OOM(resp) LLMK__FAIL_OOM(resp)
 

@@ -11,7 +11,7 @@
 #include <jansson.h>
 
 #include "multipart.h"
-#include "common.h"
+#include "toolkit.h"
 
 #define FAIL_OOM(resp) LLMK__FAIL_OOM(resp)
 

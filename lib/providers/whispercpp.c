@@ -20,7 +20,7 @@
 #include <jansson.h>
 
 #include "multipart.h"
-#include "common.h"
+#include "toolkit.h"
 
 static llmk_status whispercpp_build(const llmk_client *c, const llmk_request *r, const char *model, int stream,
                                     llmk_exchange *ex, llmk_response *resp)

@@ -1,10 +1,10 @@
-/* Helpers shared by the provider adapters (see common.h). */
+/* Helpers shared by the provider adapters (see toolkit.h). */
 #include <stdio.h>
 #include <string.h>
 
 #include <sodium.h>
 
-#include "common.h"
+#include "toolkit.h"
 
 int llmk__json_set(json_t *obj, const char *key, json_t *val)
 {

@@ -1,7 +1,7 @@
 /* Helpers shared by the provider adapters: JSON bodies, auth headers, error
  * bodies, data URLs, tool-call ids. Private to lib/. */
-#ifndef LLMK_PROVIDERS_COMMON_H
-#define LLMK_PROVIDERS_COMMON_H
+#ifndef LLMK_PROVIDERS_TOOLKIT_H
+#define LLMK_PROVIDERS_TOOLKIT_H
 
 #include <jansson.h>
 
