@@ -10,8 +10,6 @@
 
 #include "toolkit.h"
 
-#define FAIL_OOM(resp) LLMK__FAIL_OOM(resp)
-
 #define DEFAULT_API_VERSION "2023-06-01"
 /* max_tokens is required by the Messages API and has no server default.
  * Without LLMK_OPT_MAX_TOKENS we send 4096: every current Claude model

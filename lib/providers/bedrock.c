@@ -23,7 +23,6 @@
 #include "sigv4.h"
 #include "toolkit.h"
 
-#define FAIL_OOM(resp) LLMK__FAIL_OOM(resp)
 #define SERVICE        "bedrock"
 
 /* ---- endpoint and credentials ---------------------------------------- */

@@ -20,7 +20,6 @@
 #include "sse.h"
 #include "toolkit.h"
 
-#define FAIL_OOM(resp) LLMK__FAIL_OOM(resp)
 #define MAX_EMBED_TEXTS 96 /* V2EmbedRequest.texts maxItems */
 
 /* llmk_stream_ctx.state slots */

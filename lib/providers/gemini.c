@@ -21,7 +21,6 @@
 #include "multipart.h"
 #include "toolkit.h"
 
-#define FAIL_OOM(resp) LLMK__FAIL_OOM(resp)
 #define NAME "gemini"
 /* BatchEmbedContentsRequest.requests: "at most 100 requests can be in one batch". */
 #define MAX_BATCH 100

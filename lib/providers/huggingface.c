@@ -34,8 +34,6 @@
 
 #include "toolkit.h"
 
-#define FAIL_OOM(resp) LLMK__FAIL_OOM(resp)
-
 static int has_bytes(const char *data, size_t len, const char *needle)
 {
 	size_t n = strlen(needle), i;

@@ -25,8 +25,6 @@
 
 #include "toolkit.h"
 
-#define FAIL_OOM(resp) LLMK__FAIL_OOM(resp)
-
 /* ---- building ------------------------------------------------------------ */
 
 static const char *role_name(int32_t role)

@@ -13,8 +13,6 @@
 #include "multipart.h"
 #include "toolkit.h"
 
-#define FAIL_OOM(resp) LLMK__FAIL_OOM(resp)
-
 /* ---- building ------------------------------------------------------------ */
 
 static json_t *message_content(const llmk_message *m)

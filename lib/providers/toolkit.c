@@ -71,7 +71,7 @@ llmk_status llmk__merge_extra(const llmk_request *r, json_t *body, llmk_response
 	extra = llmk__json_text(r->extra_json);
 	bad = !extra || json_object_update(body, extra);
 	json_decref(extra);
-	return bad ? LLMK__FAIL_OOM(resp) : LLMK_OK;
+	return bad ? FAIL_OOM(resp) : LLMK_OK;
 }
 
 llmk_status llmk__set_json_body(llmk_exchange *ex, json_t *body, const char *accept, llmk_response *resp)
@@ -83,7 +83,7 @@ llmk_status llmk__set_json_body(llmk_exchange *ex, json_t *body, const char *acc
 	          llmk__exchange_header(ex, "Content-Type", "application/json") ||
 	          llmk__exchange_header(ex, "Accept", accept ? accept : "application/json");
 
-	return bad ? LLMK__FAIL_OOM(resp) : LLMK_OK;
+	return bad ? FAIL_OOM(resp) : LLMK_OK;
 }
 
 llmk_status llmk__auth_header(llmk_exchange *ex, const char *name, const char *prefix, const char *key)
@@ -236,10 +236,10 @@ llmk_status llmk__tool_decls(const llmk_request *r, json_t *body, const char *ke
 		return LLMK_OK;
 	tools = json_array();
 	if (!tools || json_object_set_new(body, key, tools))
-		return LLMK__FAIL_OOM(resp);
+		return FAIL_OOM(resp);
 	for (i = 0; i < r->ntools; i++)
 		if (json_array_append_new(tools, llmk__tool_decl(&r->tools[i], schema_key, wrap)))
-			return LLMK__FAIL_OOM(resp);
+			return FAIL_OOM(resp);
 	return LLMK_OK;
 }
 

@@ -15,7 +15,9 @@
 #include "status.h"
 #include "url.h"
 
-#define LLMK__FAIL_OOM(resp) llmk__fail((resp), LLMK_E_NOMEM, "out of memory building the request")
+/* An allocation failed while a request was built: the one definition every
+ * adapter uses. */
+#define FAIL_OOM(resp) llmk__fail((resp), LLMK_E_NOMEM, "out of memory building the request")
 
 /* Sets obj[key] = val (stealing val); -1 when val is NULL or on failure. */
 int llmk__json_set(json_t *obj, const char *key, json_t *val);
