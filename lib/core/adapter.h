@@ -61,7 +61,7 @@ typedef struct llmk_provider {
 	unsigned chat_caps;   /* LLMK_CAP_* for chat (LLMK_CAP_KIND implied) */
 	unsigned embed_caps;  /* LLMK_CAP_* for embed (LLMK_CAP_BATCH) */
 	uint64_t opts;        /* request options honoured: LLMK__OPT(NAME) bits */
-	const char *notes;    /* one line for docs/PROVIDERS.md */
+	const char *notes;    /* one line for docs/PROVIDERS.md, or NULL */
 } llmk_provider;
 
 /* Providers implemented by the program (userprov.c): a registry of rows
