@@ -691,6 +691,11 @@ static int prepare(pipeline *p)
 		llmk__fail(r, LLMK_E_UNSUPPORTED, "no transport: built without libcurl and none was installed");
 		return 0;
 	}
+	/* The adapter's stream state (freed by job_end_attempt). */
+	if (p->stream && p->ad->state_size && !(p->sctx.state = llmk__calloc(1, p->ad->state_size))) {
+		llmk__fail(r, LLMK_E_NOMEM, "out of memory");
+		return 0;
+	}
 	st = p->ad->build(c, &p->view, model, p->stream, &p->ex, r);
 	if (st != LLMK_OK) {
 		if (r->status == LLMK_OK)
@@ -943,6 +948,8 @@ static int job_end_attempt(llmk__job *j)
 	llmk_evs_free(&p->evs);
 	free_view(p);
 	llmk__exchange_clear(&p->ex);
+	llmk__free(p->sctx.state);
+	p->sctx.state = NULL;
 	j->in_attempt = 0;
 
 	/* An allocation failed during the attempt, yet it reports success:

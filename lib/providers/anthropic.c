@@ -479,13 +479,13 @@ static llmk_status block_start(llmk_stream_ctx *s, json_t *ev)
 		return LLMK_OK; /* server_tool_use, redacted_thinking, ...: not the caller's */
 	if (block_index(ev, &idx) || idx >= LLMK_MAX_BLOCKS)
 		return llmk__fail(s->resp, LLMK_E_PROTOCOL, "tool_use block without a usable index");
-	llmk__block_set_tool(s, idx);
+	llmk__block_set_tool(s->state, idx);
 	/* input is {} here and arrives as input_json_delta fragments; a
 	 * non-empty input (some compatible servers send it whole) is taken. */
 	v = json_object_get(b, "input");
 	if (json_object_size(v) && llmk__json_append_args(&args, v))
 		return llmk__fail(s->resp, LLMK_E_NOMEM, "out of memory");
-	stop = llmk__emit_tool(s, llmk__block_tool_index(s, idx), json_string_value(json_object_get(b, "id")),
+	stop = llmk__emit_tool(s, llmk__block_tool_index(s->state, idx), json_string_value(json_object_get(b, "id")),
 	                       json_string_value(json_object_get(b, "name")), args.data ? args.data : "", args.len);
 	llmk_buf_free(&args);
 	return stop ? llmk__stream_stopped(s) : LLMK_OK;
@@ -513,12 +513,12 @@ static llmk_status block_delta(llmk_stream_ctx *s, json_t *ev)
 	if (strcmp(type, "input_json_delta"))
 		return LLMK_OK; /* signature_delta, citations_delta, ... */
 	/* Server tools stream their input too: only tool_use blocks count. */
-	if (block_index(ev, &idx) || !llmk__block_is_tool(s, idx))
+	if (block_index(ev, &idx) || !llmk__block_is_tool(s->state, idx))
 		return LLMK_OK;
 	v = json_object_get(d, "partial_json");
 	if (!json_is_string(v) || !json_string_length(v))
 		return LLMK_OK;
-	return llmk__emit_tool(s, llmk__block_tool_index(s, idx), NULL, NULL, json_string_value(v), json_string_length(v))
+	return llmk__emit_tool(s, llmk__block_tool_index(s->state, idx), NULL, NULL, json_string_value(v), json_string_length(v))
 	           ? llmk__stream_stopped(s)
 	           : LLMK_OK;
 }
@@ -574,5 +574,12 @@ static llmk_status anthropic_stream_event(llmk_stream_ctx *s, const char *event,
 	return st;
 }
 
-const llmk_adapter llmk__anthropic_adapter = {anthropic_build, anthropic_parse, anthropic_parse_error,
-                                              anthropic_stream_event, LLMK_FRAMING_SSE, LLMK_FEATURE_ANTHROPIC};
+const llmk_adapter llmk__anthropic_adapter = {
+	.build = anthropic_build,
+	.parse = anthropic_parse,
+	.parse_error = anthropic_parse_error,
+	.stream_event = anthropic_stream_event,
+	.framing = LLMK_FRAMING_SSE,
+	.feature = LLMK_FEATURE_ANTHROPIC,
+	.state_size = sizeof(llmk__blocks),
+};

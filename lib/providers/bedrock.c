@@ -831,8 +831,8 @@ static llmk_status block_start(llmk_stream_ctx *s, json_t *ev)
 		return LLMK_OK;
 	if (block_index(ev, &idx) || idx >= LLMK_MAX_BLOCKS)
 		return llmk__fail(s->resp, LLMK_E_PROTOCOL, "toolUse block without a usable contentBlockIndex");
-	llmk__block_set_tool(s, idx);
-	return llmk__emit_tool(s, llmk__block_tool_index(s, idx), json_string_value(json_object_get(tu, "toolUseId")),
+	llmk__block_set_tool(s->state, idx);
+	return llmk__emit_tool(s, llmk__block_tool_index(s->state, idx), json_string_value(json_object_get(tu, "toolUseId")),
 	                       json_string_value(json_object_get(tu, "name")), "", 0)
 	           ? llmk__stream_stopped(s)
 	           : LLMK_OK;
@@ -853,12 +853,12 @@ static llmk_status block_delta(llmk_stream_ctx *s, json_t *ev)
 	}
 	if (!json_is_object(v = json_object_get(d, "toolUse")))
 		return LLMK_OK; /* citations, images, ...: not ours */
-	if (block_index(ev, &idx) || !llmk__block_is_tool(s, idx))
+	if (block_index(ev, &idx) || !llmk__block_is_tool(s->state, idx))
 		return llmk__fail(s->resp, LLMK_E_PROTOCOL, "toolUse delta for a block that did not start as toolUse");
 	v = json_object_get(v, "input");
 	if (!json_is_string(v) || !json_string_length(v))
 		return LLMK_OK;
-	return llmk__emit_tool(s, llmk__block_tool_index(s, idx), NULL, NULL, json_string_value(v), json_string_length(v))
+	return llmk__emit_tool(s, llmk__block_tool_index(s->state, idx), NULL, NULL, json_string_value(v), json_string_length(v))
 	           ? llmk__stream_stopped(s)
 	           : LLMK_OK;
 }
@@ -910,5 +910,12 @@ static llmk_status bedrock_stream_event(llmk_stream_ctx *s, const char *event, c
 	return st;
 }
 
-const llmk_adapter llmk__bedrock_adapter = {bedrock_build, bedrock_parse, bedrock_parse_error, bedrock_stream_event,
-                                            LLMK_FRAMING_EVENTSTREAM, LLMK_FEATURE_BEDROCK};
+const llmk_adapter llmk__bedrock_adapter = {
+	.build = bedrock_build,
+	.parse = bedrock_parse,
+	.parse_error = bedrock_parse_error,
+	.stream_event = bedrock_stream_event,
+	.framing = LLMK_FRAMING_EVENTSTREAM,
+	.feature = LLMK_FEATURE_BEDROCK,
+	.state_size = sizeof(llmk__blocks),
+};

@@ -22,8 +22,13 @@
 
 #define MAX_EMBED_TEXTS 96 /* V2EmbedRequest.texts maxItems */
 
-/* llmk_stream_ctx.state slots */
-enum { ST_NCALLS = 0, ST_CUR_CALL = 1, ST_IN_CALL = 2 };
+/* Stream state (llmk_stream_ctx.state): tool calls stream one at a time
+ * (start, deltas, end) and are numbered here, see on_tool_start(). */
+typedef struct cohere_stream {
+	size_t ncalls;  /* calls started so far */
+	size_t cur;     /* index of the call in progress */
+	int in_call;    /* between tool-call-start and tool-call-end */
+} cohere_stream;
 
 /* ---- building ------------------------------------------------------------ */
 
@@ -417,11 +422,14 @@ static int on_replay_event(const char *event, size_t elen, const char *data, siz
 static llmk_status parse_sse_body(const llmk_request *r, llmk_response *resp, const char *body, size_t len)
 {
 	llmk_stream_ctx s;
+	cohere_stream state;
 	sse_replay rp;
 	llmk_sse sse;
 	int rc;
 
 	memset(&s, 0, sizeof(s));
+	memset(&state, 0, sizeof(state));
+	s.state = &state;
 	s.resp = resp;
 	s.req = r;
 	s.provider_name = "cohere";
@@ -511,11 +519,11 @@ static llmk_status on_tool_start(llmk_stream_ctx *s, json_t *call)
 {
 	json_t *fn = json_object_get(call, "function"), *args = json_object_get(fn, "arguments");
 	const char *a = json_is_string(args) ? json_string_value(args) : "";
-	size_t index = (size_t)s->state[ST_NCALLS];
+	cohere_stream *cs = s->state;
 
-	s->state[ST_CUR_CALL] = s->state[ST_NCALLS]++;
-	s->state[ST_IN_CALL] = 1;
-	if (llmk__emit_tool(s, index, json_string_value(json_object_get(call, "id")),
+	cs->cur = cs->ncalls++;
+	cs->in_call = 1;
+	if (llmk__emit_tool(s, cs->cur, json_string_value(json_object_get(call, "id")),
 	                    json_string_value(json_object_get(fn, "name")), a, strlen(a)))
 		return stop_status(s);
 	return LLMK_OK;
@@ -524,10 +532,11 @@ static llmk_status on_tool_start(llmk_stream_ctx *s, json_t *call)
 static llmk_status on_tool_delta(llmk_stream_ctx *s, json_t *call)
 {
 	json_t *args = json_object_get(json_object_get(call, "function"), "arguments");
+	const cohere_stream *cs = s->state;
 
-	if (!s->state[ST_IN_CALL])
+	if (!cs->in_call)
 		return llmk__fail(s->resp, LLMK_E_PROTOCOL, "cohere: tool-call-delta outside a tool call");
-	if (json_is_string(args) && llmk__emit_tool(s, (size_t)s->state[ST_CUR_CALL], NULL, NULL,
+	if (json_is_string(args) && llmk__emit_tool(s, cs->cur, NULL, NULL,
 	                                            json_string_value(args), json_string_length(args)))
 		return stop_status(s);
 	return LLMK_OK;
@@ -570,7 +579,7 @@ static llmk_status dispatch(llmk_stream_ctx *s, const char *type, json_t *root)
 	if (!strcmp(type, "tool-call-delta"))
 		return on_tool_delta(s, json_object_get(msg, "tool_calls"));
 	if (!strcmp(type, "tool-call-end")) {
-		s->state[ST_IN_CALL] = 0;
+		((cohere_stream *)s->state)->in_call = 0;
 		return LLMK_OK;
 	}
 	if (!strcmp(type, "message-end"))
@@ -610,5 +619,12 @@ static llmk_status stream_event(llmk_stream_ctx *s, const char *event, const cha
 	return st;
 }
 
-const llmk_adapter llmk__cohere_adapter = {cohere_build, cohere_parse, cohere_parse_error, stream_event,
-                                           LLMK_FRAMING_SSE, LLMK_FEATURE_COHERE};
+const llmk_adapter llmk__cohere_adapter = {
+	.build = cohere_build,
+	.parse = cohere_parse,
+	.parse_error = cohere_parse_error,
+	.stream_event = stream_event,
+	.framing = LLMK_FRAMING_SSE,
+	.feature = LLMK_FEATURE_COHERE,
+	.state_size = sizeof(cohere_stream),
+};

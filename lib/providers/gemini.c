@@ -867,12 +867,12 @@ static llmk_status gemini_parse_error(llmk_response *resp, int32_t http, const c
 
 /* ---- streaming ------------------------------------------------------------ */
 
-/* s->state[0]: tool calls seen so far (functionCall parts arrive whole,
- * one index each). */
+/* The stream state (a size_t) counts the tool calls seen so far
+ * (functionCall parts arrive whole, one index each). */
 static llmk_status stream_call(llmk_stream_ctx *s, json_t *fc)
 {
 	llmk_tool_call tmp;
-	size_t index = (size_t)s->state[0]++;
+	size_t index = (*(size_t *)s->state)++;
 	int stop;
 
 	memset(&tmp, 0, sizeof(tmp));
@@ -957,5 +957,12 @@ out:
 	return st;
 }
 
-const llmk_adapter llmk__gemini_adapter = {gemini_build, gemini_parse, gemini_parse_error, gemini_stream_event,
-                                           LLMK_FRAMING_SSE, LLMK_FEATURE_GEMINI};
+const llmk_adapter llmk__gemini_adapter = {
+	.build = gemini_build,
+	.parse = gemini_parse,
+	.parse_error = gemini_parse_error,
+	.stream_event = gemini_stream_event,
+	.framing = LLMK_FRAMING_SSE,
+	.feature = LLMK_FEATURE_GEMINI,
+	.state_size = sizeof(size_t),
+};

@@ -616,5 +616,11 @@ static llmk_status hf_stream_event(llmk_stream_ctx *s, const char *event, const 
 	return llmk__openai_adapter.stream_event(s, event, data, len);
 }
 
-const llmk_adapter llmk__huggingface_adapter = {hf_build, hf_parse, hf_parse_error, hf_stream_event,
-                                                LLMK_FRAMING_SSE, LLMK_FEATURE_HUGGINGFACE};
+const llmk_adapter llmk__huggingface_adapter = {
+	.build = hf_build,
+	.parse = hf_parse,
+	.parse_error = hf_parse_error,
+	.stream_event = hf_stream_event,
+	.framing = LLMK_FRAMING_SSE,
+	.feature = LLMK_FEATURE_HUGGINGFACE,
+};

@@ -408,8 +408,8 @@ static llmk_status ollama_parse(const llmk_client *c, const llmk_request *r, llm
 
 /* ---- streaming ------------------------------------------------------------ */
 
-/* Each tool call arrives whole in one line; s->state[0] counts them so
- * they keep distinct indices across lines. */
+/* Each tool call arrives whole in one line; the stream state (a size_t)
+ * counts them so they keep distinct indices across lines. */
 static llmk_status stream_tools(llmk_stream_ctx *s, json_t *calls)
 {
 	llmk_buf args = LLMK_BUF_INIT;
@@ -428,7 +428,7 @@ static llmk_status stream_tools(llmk_stream_ctx *s, json_t *calls)
 			llmk_buf_free(&args);
 			return llmk__fail(s->resp, LLMK_E_NOMEM, "out of memory");
 		}
-		stop = llmk__emit_tool(s, (size_t)s->state[0]++, call_id(call, gen), name, args.data, args.len);
+		stop = llmk__emit_tool(s, (*(size_t *)s->state)++, call_id(call, gen), name, args.data, args.len);
 		llmk_buf_free(&args);
 		if (stop)
 			return s->resp->status ? s->resp->status : LLMK_E_CANCELLED;
@@ -488,5 +488,12 @@ static llmk_status ollama_stream_event(llmk_stream_ctx *s, const char *event, co
 	return st;
 }
 
-const llmk_adapter llmk__ollama_adapter = {ollama_build, ollama_parse, llmk__error_generic, ollama_stream_event,
-                                           LLMK_FRAMING_NDJSON, LLMK_FEATURE_OLLAMA};
+const llmk_adapter llmk__ollama_adapter = {
+	.build = ollama_build,
+	.parse = ollama_parse,
+	.parse_error = llmk__error_generic,
+	.stream_event = ollama_stream_event,
+	.framing = LLMK_FRAMING_NDJSON,
+	.feature = LLMK_FEATURE_OLLAMA,
+	.state_size = sizeof(size_t),
+};

@@ -741,5 +741,11 @@ out:
 	return st;
 }
 
-const llmk_adapter llmk__openai_adapter = {openai_build, openai_parse, llmk__error_generic, openai_stream_event,
-                                           LLMK_FRAMING_SSE, LLMK_FEATURE_OPENAI};
+const llmk_adapter llmk__openai_adapter = {
+	.build = openai_build,
+	.parse = openai_parse,
+	.parse_error = llmk__error_generic,
+	.stream_event = openai_stream_event,
+	.framing = LLMK_FRAMING_SSE,
+	.feature = LLMK_FEATURE_OPENAI,
+};

@@ -339,23 +339,23 @@ llmk_status llmk__embeddings_from_rows(llmk_response *resp, json_t *const *rows,
 	return LLMK_OK;
 }
 
-void llmk__block_set_tool(llmk_stream_ctx *s, size_t block)
+void llmk__block_set_tool(llmk__blocks *b, size_t block)
 {
 	if (block < LLMK_MAX_BLOCKS)
-		s->state[block / 64] = (int64_t)((uint64_t)s->state[block / 64] | ((uint64_t)1 << (block % 64)));
+		b->tool[block / 64] |= (uint64_t)1 << (block % 64);
 }
 
-int llmk__block_is_tool(const llmk_stream_ctx *s, size_t block)
+int llmk__block_is_tool(const llmk__blocks *b, size_t block)
 {
-	return block < LLMK_MAX_BLOCKS && (((uint64_t)s->state[block / 64] >> (block % 64)) & 1u);
+	return block < LLMK_MAX_BLOCKS && ((b->tool[block / 64] >> (block % 64)) & 1u);
 }
 
-size_t llmk__block_tool_index(const llmk_stream_ctx *s, size_t block)
+size_t llmk__block_tool_index(const llmk__blocks *b, size_t block)
 {
 	size_t n = 0, i;
 
 	for (i = 0; i < block && i < LLMK_MAX_BLOCKS; i++)
-		n += (size_t)llmk__block_is_tool(s, i);
+		n += (size_t)llmk__block_is_tool(b, i);
 	return n;
 }
 

@@ -72,14 +72,18 @@ llmk_status llmk__stream_failure(llmk_response *resp, llmk_status st);
 
 /* Streams whose content blocks are numbered across text, thinking and tool
  * blocks while tool calls are numbered across tool blocks only (Anthropic
- * Messages, Bedrock ConverseStream): s->state[0..3] is a bitmap of the
- * block indices that are tool blocks, and a block's tool-call index is the
- * number of tool blocks before it, whatever order the events come in. */
+ * Messages, Bedrock ConverseStream): the adapter's stream state is an
+ * llmk__blocks (state_size = sizeof(llmk__blocks)), a bitmap of the block
+ * indices that are tool blocks, and a block's tool-call index is the number
+ * of tool blocks before it, whatever order the events come in. */
 #define LLMK_MAX_BLOCKS 256
+typedef struct llmk__blocks {
+	uint64_t tool[LLMK_MAX_BLOCKS / 64];
+} llmk__blocks;
 /* Marks block `block` (< LLMK_MAX_BLOCKS) as a tool block. */
-void llmk__block_set_tool(llmk_stream_ctx *s, size_t block);
-int llmk__block_is_tool(const llmk_stream_ctx *s, size_t block);
-size_t llmk__block_tool_index(const llmk_stream_ctx *s, size_t block);
+void llmk__block_set_tool(llmk__blocks *b, size_t block);
+int llmk__block_is_tool(const llmk__blocks *b, size_t block);
+size_t llmk__block_tool_index(const llmk__blocks *b, size_t block);
 /* Why an emit call asked to stop: the failure on record, else the caller's
  * cancel. */
 llmk_status llmk__stream_stopped(llmk_stream_ctx *s);

@@ -138,5 +138,11 @@ static llmk_status whispercpp_stream_event(llmk_stream_ctx *s, const char *event
 	return llmk__fail(s->resp, LLMK_E_PROTOCOL, "whispercpp does not stream");
 }
 
-const llmk_adapter llmk__whispercpp_adapter = {whispercpp_build, whispercpp_parse, llmk__error_generic,
-                                               whispercpp_stream_event, LLMK_FRAMING_SSE, LLMK_FEATURE_WHISPERCPP};
+const llmk_adapter llmk__whispercpp_adapter = {
+	.build = whispercpp_build,
+	.parse = whispercpp_parse,
+	.parse_error = llmk__error_generic,
+	.stream_event = whispercpp_stream_event,
+	.framing = LLMK_FRAMING_SSE,
+	.feature = LLMK_FEATURE_WHISPERCPP,
+};
