@@ -144,8 +144,7 @@ static llmk_status build_messages(const llmk_request *r, json_t *body, llmk_resp
 	int nsystem = 0;
 	size_t i;
 
-	msgs = json_array();
-	if (!msgs || json_object_set_new(body, "messages", msgs))
+	if (!(msgs = llmk__json_set_array(body, "messages")))
 		return FAIL_OOM(resp);
 	for (i = 0; i < r->nmsgs && st == LLMK_OK; i++) {
 		const llmk_message *m = &r->msgs[i];
@@ -215,31 +214,17 @@ static llmk_status build_tools(const llmk_request *r, json_t *body, llmk_respons
 
 static llmk_status build_options(const llmk_request *r, json_t *body, llmk_response *resp)
 {
-	int64_t max_tokens = DEFAULT_MAX_TOKENS, budget, k;
+	static const llmk__opt_key sampling[] = {
+	    {LLMK_OPT_TEMPERATURE, "temperature"}, {LLMK_OPT_TOP_P, "top_p"}, {LLMK_OPT_TOP_K, "top_k"}, {0, NULL}};
+	int64_t max_tokens = DEFAULT_MAX_TOKENS, budget;
 	int has_budget = llmk__req_i64(r, LLMK_OPT_REASONING_BUDGET, &budget);
 	const char *user = llmk__req_str(r, LLMK_OPT_USER);
-	json_t *stops;
-	double f;
-	size_t i;
 
 	if (!llmk__req_i64(r, LLMK_OPT_MAX_TOKENS, &max_tokens) && has_budget && budget >= DEFAULT_MAX_TOKENS)
 		max_tokens = budget + DEFAULT_MAX_TOKENS;
-	if (llmk__json_set(body, "max_tokens", json_integer(max_tokens)))
+	if (llmk__json_set(body, "max_tokens", json_integer(max_tokens)) || llmk__put_opts(body, r, sampling) ||
+	    llmk__put_stops(body, "stop_sequences", r))
 		return FAIL_OOM(resp);
-	if (llmk__req_f64(r, LLMK_OPT_TEMPERATURE, &f) && llmk__json_set(body, "temperature", json_real(f)))
-		return FAIL_OOM(resp);
-	if (llmk__req_f64(r, LLMK_OPT_TOP_P, &f) && llmk__json_set(body, "top_p", json_real(f)))
-		return FAIL_OOM(resp);
-	if (llmk__req_i64(r, LLMK_OPT_TOP_K, &k) && llmk__json_set(body, "top_k", json_integer(k)))
-		return FAIL_OOM(resp);
-	if (r->nstops) {
-		stops = json_array();
-		if (!stops || json_object_set_new(body, "stop_sequences", stops))
-			return FAIL_OOM(resp);
-		for (i = 0; i < r->nstops; i++)
-			if (json_array_append_new(stops, json_string(r->stops[i])))
-				return FAIL_OOM(resp);
-	}
 	if (user && llmk__json_set(body, "metadata", json_pack("{s:s}", "user_id", user)))
 		return FAIL_OOM(resp);
 	if (has_budget &&

@@ -301,36 +301,18 @@ static llmk_status build_messages(const llmk_request *r, json_t *body, llmk_resp
 
 static llmk_status build_inference(const llmk_request *r, json_t *body, llmk_response *resp)
 {
-	json_t *cfg = json_object(), *stops;
-	int64_t n;
-	double f;
-	size_t i;
+	static const llmk__opt_key sampling[] = {{LLMK_OPT_MAX_TOKENS, "maxTokens"},
+	                                         {LLMK_OPT_TEMPERATURE, "temperature"},
+	                                         {LLMK_OPT_TOP_P, "topP"},
+	                                         {0, NULL}};
+	json_t *cfg = json_object();
 
-	if (!cfg)
+	if (!cfg || json_object_set_new(body, "inferenceConfig", cfg) || llmk__put_opts(cfg, r, sampling) ||
+	    llmk__put_stops(cfg, "stopSequences", r))
 		return FAIL_OOM(resp);
-	if ((llmk__req_i64(r, LLMK_OPT_MAX_TOKENS, &n) && llmk__json_set(cfg, "maxTokens", json_integer(n))) ||
-	    (llmk__req_f64(r, LLMK_OPT_TEMPERATURE, &f) && llmk__json_set(cfg, "temperature", json_real(f))) ||
-	    (llmk__req_f64(r, LLMK_OPT_TOP_P, &f) && llmk__json_set(cfg, "topP", json_real(f)))) {
-		json_decref(cfg);
-		return FAIL_OOM(resp);
-	}
-	if (r->nstops) {
-		stops = json_array();
-		if (!stops || json_object_set_new(cfg, "stopSequences", stops)) {
-			json_decref(cfg);
-			return FAIL_OOM(resp);
-		}
-		for (i = 0; i < r->nstops; i++)
-			if (json_array_append_new(stops, json_string(r->stops[i]))) {
-				json_decref(cfg);
-				return FAIL_OOM(resp);
-			}
-	}
-	if (!json_object_size(cfg)) {
-		json_decref(cfg);
-		return LLMK_OK;
-	}
-	return json_object_set_new(body, "inferenceConfig", cfg) ? FAIL_OOM(resp) : LLMK_OK;
+	if (!json_object_size(cfg))
+		json_object_del(body, "inferenceConfig"); /* none set */
+	return LLMK_OK;
 }
 
 static llmk_status build_tools(const llmk_request *r, json_t *body, llmk_response *resp)
@@ -415,9 +397,7 @@ static int family(const char *model, const char *prefix)
 static llmk_status build_embed(const llmk_request *r, const char *model, json_t *body, llmk_response *resp)
 {
 	const char *itype = llmk__req_str(r, LLMK_OPT_EMBED_INPUT_TYPE);
-	json_t *texts;
 	int64_t dims;
-	size_t i;
 
 	if (!r->ninputs)
 		return llmk__fail(resp, LLMK_E_INVALID_ARG, "embed request has no inputs (llmk_request_add_input)");
@@ -427,14 +407,10 @@ static llmk_status build_embed(const llmk_request *r, const char *model, json_t 
 		if (r->ninputs > 96)
 			return llmk__fail(resp, LLMK_E_INVALID_ARG,
 			                  "embed request has %zu inputs; Cohere Embed takes at most 96", r->ninputs);
-		if (!(texts = json_array()) || json_object_set_new(body, "texts", texts))
+		if (llmk__json_set_strings(body, "texts", r->inputs, r->ninputs) ||
+		    llmk__json_set(body, "input_type", json_string(itype ? itype : "search_document")))
 			return FAIL_OOM(resp);
-		for (i = 0; i < r->ninputs; i++)
-			if (json_array_append_new(texts, json_string(r->inputs[i])))
-				return FAIL_OOM(resp);
-		return llmk__json_set(body, "input_type", json_string(itype ? itype : "search_document"))
-		           ? FAIL_OOM(resp)
-		           : LLMK_OK;
+		return LLMK_OK;
 	}
 	if (family(model, "amazon.titan-embed")) {
 		if (r->ninputs != 1)

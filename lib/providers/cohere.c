@@ -171,52 +171,37 @@ static llmk_status build_response_format(const llmk_request *r, json_t *body, ll
 	return llmk__json_set(body, "response_format", rf) ? FAIL_OOM(resp) : LLMK_OK;
 }
 
-static int put_f64(const llmk_request *r, int32_t opt, json_t *body, const char *key)
-{
-	double f;
-	return llmk__req_f64(r, opt, &f) && llmk__json_set(body, key, json_real(f));
-}
-
-static int put_i64(const llmk_request *r, int32_t opt, json_t *body, const char *key)
-{
-	int64_t v;
-	return llmk__req_i64(r, opt, &v) && llmk__json_set(body, key, json_integer(v));
-}
-
 static llmk_status build_chat(const llmk_request *r, int stream, json_t *body, llmk_response *resp)
 {
-	json_t *msgs, *stops;
+	static const llmk__opt_key sampling[] = {{LLMK_OPT_TEMPERATURE, "temperature"},
+	                                         {LLMK_OPT_TOP_P, "p"},
+	                                         {LLMK_OPT_FREQUENCY_PENALTY, "frequency_penalty"},
+	                                         {LLMK_OPT_PRESENCE_PENALTY, "presence_penalty"},
+	                                         {LLMK_OPT_TOP_K, "k"},
+	                                         {LLMK_OPT_MAX_TOKENS, "max_tokens"},
+	                                         {LLMK_OPT_SEED, "seed"},
+	                                         {0, NULL}};
+	json_t *msgs;
 	llmk_status st;
 	int64_t budget;
 	size_t i;
 
 	if (!r->nmsgs)
 		return llmk__fail(resp, LLMK_E_INVALID_ARG, "chat request has no messages");
-	msgs = json_array();
-	if (!msgs || json_object_set_new(body, "messages", msgs))
+	if (!(msgs = llmk__json_set_array(body, "messages")))
 		return FAIL_OOM(resp);
 	for (i = 0; i < r->nmsgs; i++)
 		if (json_array_append_new(msgs, build_message(&r->msgs[i])))
 			return FAIL_OOM(resp);
-	if (put_f64(r, LLMK_OPT_TEMPERATURE, body, "temperature") || put_f64(r, LLMK_OPT_TOP_P, body, "p") ||
-	    put_f64(r, LLMK_OPT_FREQUENCY_PENALTY, body, "frequency_penalty") ||
-	    put_f64(r, LLMK_OPT_PRESENCE_PENALTY, body, "presence_penalty") ||
-	    put_i64(r, LLMK_OPT_TOP_K, body, "k") || put_i64(r, LLMK_OPT_MAX_TOKENS, body, "max_tokens") ||
-	    put_i64(r, LLMK_OPT_SEED, body, "seed"))
+	if (llmk__put_opts(body, r, sampling))
 		return FAIL_OOM(resp);
 	if (llmk__req_i64(r, LLMK_OPT_REASONING_BUDGET, &budget) &&
 	    llmk__json_set(body, "thinking",
 	                   budget > 0 ? json_pack("{s:s, s:I}", "type", "enabled", "token_budget", (json_int_t)budget)
 	                              : json_pack("{s:s}", "type", "disabled")))
 		return FAIL_OOM(resp);
-	if (r->nstops) {
-		stops = json_array();
-		if (!stops || json_object_set_new(body, "stop_sequences", stops))
-			return FAIL_OOM(resp);
-		for (i = 0; i < r->nstops; i++)
-			if (json_array_append_new(stops, json_string(r->stops[i])))
-				return FAIL_OOM(resp);
-	}
+	if (llmk__put_stops(body, "stop_sequences", r))
+		return FAIL_OOM(resp);
 	if ((st = build_tools(r, body, resp)) || (st = build_response_format(r, body, resp)))
 		return st;
 	if (stream && llmk__json_set(body, "stream", json_true()))
@@ -226,25 +211,18 @@ static llmk_status build_chat(const llmk_request *r, int stream, json_t *body, l
 
 static llmk_status build_embed(const llmk_request *r, json_t *body, llmk_response *resp)
 {
+	static const llmk__opt_key opts[] = {{LLMK_OPT_DIMENSIONS, "output_dimension"}, {0, NULL}};
 	const char *type = llmk__req_str(r, LLMK_OPT_EMBED_INPUT_TYPE);
-	json_t *texts;
-	size_t i;
 
 	if (!r->ninputs)
 		return llmk__fail(resp, LLMK_E_INVALID_ARG, "embed request has no inputs (llmk_request_add_input)");
 	if (r->ninputs > MAX_EMBED_TEXTS)
 		return llmk__fail(resp, LLMK_E_INVALID_ARG, "embed request has %zu inputs; cohere takes at most %d",
 		                  r->ninputs, MAX_EMBED_TEXTS);
-	texts = json_array();
-	if (!texts || json_object_set_new(body, "texts", texts))
-		return FAIL_OOM(resp);
-	for (i = 0; i < r->ninputs; i++)
-		if (json_array_append_new(texts, json_string(r->inputs[i])))
-			return FAIL_OOM(resp);
 	/* input_type is required for v3+ models; documents are the common case. */
-	if (llmk__json_set(body, "input_type", json_string(type ? type : "search_document")) ||
-	    llmk__json_set(body, "embedding_types", json_pack("[s]", "float")) ||
-	    put_i64(r, LLMK_OPT_DIMENSIONS, body, "output_dimension"))
+	if (llmk__json_set_strings(body, "texts", r->inputs, r->ninputs) ||
+	    llmk__json_set(body, "input_type", json_string(type ? type : "search_document")) ||
+	    llmk__json_set(body, "embedding_types", json_pack("[s]", "float")) || llmk__put_opts(body, r, opts))
 		return FAIL_OOM(resp);
 	return LLMK_OK;
 }

@@ -374,41 +374,24 @@ static llmk_status build_tools(const llmk_request *r, json_t *body, llmk_respons
 	return LLMK_OK;
 }
 
-static int put_f64(const llmk_request *r, int32_t opt, json_t *cfg, const char *key)
-{
-	double v;
-	return llmk__req_f64(r, opt, &v) ? llmk__json_set(cfg, key, json_real(v)) : 0;
-}
-
-static int put_i64(const llmk_request *r, int32_t opt, json_t *cfg, const char *key)
-{
-	int64_t v;
-	return llmk__req_i64(r, opt, &v) ? llmk__json_set(cfg, key, json_integer(v)) : 0;
-}
-
 static llmk_status build_generation_config(const llmk_request *r, json_t *body, llmk_response *resp)
 {
+	static const llmk__opt_key sampling[] = {{LLMK_OPT_TEMPERATURE, "temperature"},
+	                                         {LLMK_OPT_TOP_P, "topP"},
+	                                         {LLMK_OPT_TOP_K, "topK"},
+	                                         {LLMK_OPT_MAX_TOKENS, "maxOutputTokens"},
+	                                         {LLMK_OPT_SEED, "seed"},
+	                                         {LLMK_OPT_PRESENCE_PENALTY, "presencePenalty"},
+	                                         {LLMK_OPT_FREQUENCY_PENALTY, "frequencyPenalty"},
+	                                         {0, NULL}};
 	const char *schema = llmk__req_str(r, LLMK_OPT_JSON_SCHEMA);
 	const char *fmt = llmk__req_str(r, LLMK_OPT_RESPONSE_FORMAT);
-	json_t *cfg = json_object(), *stops;
+	json_t *cfg = json_object();
 	int64_t budget;
-	size_t i;
 
-	if (!cfg || json_object_set_new(body, "generationConfig", cfg) ||
-	    put_f64(r, LLMK_OPT_TEMPERATURE, cfg, "temperature") || put_f64(r, LLMK_OPT_TOP_P, cfg, "topP") ||
-	    put_i64(r, LLMK_OPT_TOP_K, cfg, "topK") ||
-	    put_i64(r, LLMK_OPT_MAX_TOKENS, cfg, "maxOutputTokens") || put_i64(r, LLMK_OPT_SEED, cfg, "seed") ||
-	    put_f64(r, LLMK_OPT_PRESENCE_PENALTY, cfg, "presencePenalty") ||
-	    put_f64(r, LLMK_OPT_FREQUENCY_PENALTY, cfg, "frequencyPenalty"))
+	if (!cfg || json_object_set_new(body, "generationConfig", cfg) || llmk__put_opts(cfg, r, sampling) ||
+	    llmk__put_stops(cfg, "stopSequences", r))
 		return FAIL_OOM(resp);
-	if (r->nstops) {
-		stops = json_array();
-		if (!stops || json_object_set_new(cfg, "stopSequences", stops))
-			return FAIL_OOM(resp);
-		for (i = 0; i < r->nstops; i++)
-			if (json_array_append_new(stops, json_string(r->stops[i])))
-				return FAIL_OOM(resp);
-	}
 	/* responseJsonSchema takes standard JSON Schema; responseSchema only
 	 * the OpenAPI subset (uppercase types, no $ref/$defs). */
 	if (schema || (fmt && !strcmp(fmt, "json_object"))) {
@@ -449,6 +432,7 @@ static const char *task_type(const llmk_request *r)
 /* One EmbedContentRequest; `model` only inside a batch. */
 static json_t *embed_request(const llmk_request *r, const char *text, const char *model)
 {
+	static const llmk__opt_key opts[] = {{LLMK_OPT_DIMENSIONS, "outputDimensionality"}, {0, NULL}};
 	const char *task = task_type(r);
 	json_t *req = json_pack("{s:{s:[{s:s}]}}", "content", "parts", "text", text);
 
@@ -456,7 +440,7 @@ static json_t *embed_request(const llmk_request *r, const char *text, const char
 		return NULL;
 	if ((model && llmk__json_set(req, "model", json_pack("s+", "models/", model))) ||
 	    (task && llmk__json_set(req, "taskType", json_string(task))) ||
-	    put_i64(r, LLMK_OPT_DIMENSIONS, req, "outputDimensionality")) {
+	    llmk__put_opts(req, r, opts)) {
 		json_decref(req);
 		return NULL;
 	}
@@ -483,8 +467,7 @@ static llmk_status build_embed(const llmk_request *r, const char *model, json_t 
 		json_decref(one);
 		return LLMK_OK;
 	}
-	reqs = json_array();
-	if (!reqs || json_object_set_new(body, "requests", reqs))
+	if (!(reqs = llmk__json_set_array(body, "requests")))
 		return FAIL_OOM(resp);
 	for (i = 0; i < r->ninputs; i++)
 		if (json_array_append_new(reqs, embed_request(r, r->inputs[i], model)))

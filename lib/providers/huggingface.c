@@ -292,9 +292,8 @@ static llmk_status build_embed(const llmk_client *c, const llmk_request *r, cons
                                llmk_response *resp)
 {
 	int tei = (c->provider->quirks & LLMK_Q_TEI) != 0;
-	json_t *body, *in;
+	json_t *body;
 	llmk_status st;
-	size_t i;
 
 	if (!r->ninputs)
 		return llmk__fail(resp, LLMK_E_INVALID_ARG, "%s: embed request has no inputs (llmk_request_add_input)",
@@ -304,21 +303,10 @@ static llmk_status build_embed(const llmk_client *c, const llmk_request *r, cons
 	if (st || add_headers(c, ex))
 		return FAIL_OOM(resp);
 	body = json_object();
-	in = json_array();
-	if (!body || !in || json_object_set_new(body, "inputs", in)) { /* set_new steals in */
-		if (!body)
-			json_decref(in);
-		json_decref(body);
-		return FAIL_OOM(resp);
-	}
-	for (i = 0; i < r->ninputs; i++)
-		if (json_array_append_new(in, json_string(r->inputs[i]))) {
-			json_decref(body);
-			return FAIL_OOM(resp);
-		}
 	/* TEI's defaults, spelled out: unit vectors, and an error rather than
 	 * a silently cut input. */
-	if (tei && (llmk__json_set(body, "normalize", json_true()) || llmk__json_set(body, "truncate", json_false()))) {
+	if (!body || llmk__json_set_strings(body, "inputs", r->inputs, r->ninputs) ||
+	    (tei && (llmk__json_set(body, "normalize", json_true()) || llmk__json_set(body, "truncate", json_false())))) {
 		json_decref(body);
 		return FAIL_OOM(resp);
 	}

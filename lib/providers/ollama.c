@@ -181,43 +181,22 @@ static llmk_status build_think(const llmk_request *r, json_t *body, llmk_respons
 
 static llmk_status build_options(const llmk_request *r, json_t *body, llmk_response *resp)
 {
-	static const struct {
-		int32_t opt;
-		const char *key;
-	} reals[] = {{LLMK_OPT_TEMPERATURE, "temperature"},
-	             {LLMK_OPT_TOP_P, "top_p"},
-	             {LLMK_OPT_FREQUENCY_PENALTY, "frequency_penalty"},
-	             {LLMK_OPT_PRESENCE_PENALTY, "presence_penalty"}},
-	  ints[] = {{LLMK_OPT_MAX_TOKENS, "num_predict"}, {LLMK_OPT_TOP_K, "top_k"}, {LLMK_OPT_SEED, "seed"}};
-	json_t *opts = json_object(), *stops;
-	int64_t i64;
-	double f;
-	size_t i;
+	static const llmk__opt_key sampling[] = {{LLMK_OPT_TEMPERATURE, "temperature"},
+	                                         {LLMK_OPT_TOP_P, "top_p"},
+	                                         {LLMK_OPT_FREQUENCY_PENALTY, "frequency_penalty"},
+	                                         {LLMK_OPT_PRESENCE_PENALTY, "presence_penalty"},
+	                                         {LLMK_OPT_MAX_TOKENS, "num_predict"},
+	                                         {LLMK_OPT_TOP_K, "top_k"},
+	                                         {LLMK_OPT_SEED, "seed"},
+	                                         {0, NULL}};
+	json_t *opts = json_object();
 
-	if (!opts)
+	if (!opts || json_object_set_new(body, "options", opts) || llmk__put_opts(opts, r, sampling) ||
+	    llmk__put_stops(opts, "stop", r))
 		return FAIL_OOM(resp);
-	for (i = 0; i < sizeof(reals) / sizeof(reals[0]); i++)
-		if (llmk__req_f64(r, reals[i].opt, &f) && llmk__json_set(opts, reals[i].key, json_real(f)))
-			goto oom;
-	for (i = 0; i < sizeof(ints) / sizeof(ints[0]); i++)
-		if (llmk__req_i64(r, ints[i].opt, &i64) && llmk__json_set(opts, ints[i].key, json_integer(i64)))
-			goto oom;
-	if (r->nstops) {
-		stops = json_array();
-		if (!stops || json_object_set_new(opts, "stop", stops))
-			goto oom;
-		for (i = 0; i < r->nstops; i++)
-			if (json_array_append_new(stops, json_string(r->stops[i])))
-				goto oom;
-	}
-	if (!json_object_size(opts)) {
-		json_decref(opts);
-		return LLMK_OK;
-	}
-	return json_object_set_new(body, "options", opts) ? FAIL_OOM(resp) : LLMK_OK;
-oom:
-	json_decref(opts);
-	return FAIL_OOM(resp);
+	if (!json_object_size(opts))
+		json_object_del(body, "options"); /* none set */
+	return LLMK_OK;
 }
 
 static llmk_status build_chat(const llmk_request *r, int stream, json_t *body, llmk_response *resp)
@@ -228,8 +207,7 @@ static llmk_status build_chat(const llmk_request *r, int stream, json_t *body, l
 
 	if (!r->nmsgs)
 		return llmk__fail(resp, LLMK_E_INVALID_ARG, "chat request has no messages");
-	msgs = json_array();
-	if (!msgs || json_object_set_new(body, "messages", msgs))
+	if (!(msgs = llmk__json_set_array(body, "messages")))
 		return FAIL_OOM(resp);
 	for (i = 0; i < r->nmsgs; i++)
 		if ((st = build_message(r, i, msgs, resp)))
@@ -243,19 +221,11 @@ static llmk_status build_chat(const llmk_request *r, int stream, json_t *body, l
 
 static llmk_status build_embed(const llmk_request *r, json_t *body, llmk_response *resp)
 {
-	json_t *in;
-	int64_t dims;
-	size_t i;
+	static const llmk__opt_key opts[] = {{LLMK_OPT_DIMENSIONS, "dimensions"}, {0, NULL}};
 
 	if (!r->ninputs)
 		return llmk__fail(resp, LLMK_E_INVALID_ARG, "embed request has no inputs (llmk_request_add_input)");
-	in = json_array();
-	if (!in || json_object_set_new(body, "input", in))
-		return FAIL_OOM(resp);
-	for (i = 0; i < r->ninputs; i++)
-		if (json_array_append_new(in, json_string(r->inputs[i])))
-			return FAIL_OOM(resp);
-	if (llmk__req_i64(r, LLMK_OPT_DIMENSIONS, &dims) && llmk__json_set(body, "dimensions", json_integer(dims)))
+	if (llmk__json_set_strings(body, "input", r->inputs, r->ninputs) || llmk__put_opts(body, r, opts))
 		return FAIL_OOM(resp);
 	return LLMK_OK;
 }

@@ -133,46 +133,30 @@ static llmk_status build_response_format(const llmk_request *r, json_t *body, ll
 static llmk_status build_chat(const llmk_client *c, const llmk_request *r, int stream, json_t *body,
                               llmk_response *resp)
 {
-	json_t *msgs, *stops;
+	unsigned q = c->provider->quirks;
+	/* max_tokens is deprecated by OpenAI (and rejected by its reasoning
+	 * models) but is the only name older compatible servers know. */
+	const llmk__opt_key sampling[] = {
+	    {LLMK_OPT_TEMPERATURE, "temperature"},
+	    {LLMK_OPT_TOP_P, "top_p"},
+	    {LLMK_OPT_FREQUENCY_PENALTY, "frequency_penalty"},
+	    {LLMK_OPT_PRESENCE_PENALTY, "presence_penalty"},
+	    {LLMK_OPT_MAX_TOKENS, (q & LLMK_Q_LEGACY_MAX_TOKENS) ? "max_tokens" : "max_completion_tokens"},
+	    {LLMK_OPT_SEED, (q & LLMK_Q_RANDOM_SEED) ? "random_seed" : "seed"},
+	    {0, NULL}};
+	static const llmk__opt_key reasoning[] = {{LLMK_OPT_REASONING_EFFORT, "reasoning_effort"}, {0, NULL}};
+	json_t *msgs;
 	llmk_status st;
-	int64_t i64;
-	double f;
 	size_t i;
 
 	if (!r->nmsgs)
 		return llmk__fail(resp, LLMK_E_INVALID_ARG, "chat request has no messages");
-	msgs = json_array();
-	if (!msgs || json_object_set_new(body, "messages", msgs))
+	if (!(msgs = llmk__json_set_array(body, "messages")))
 		return FAIL_OOM(resp);
 	for (i = 0; i < r->nmsgs; i++)
 		if (json_array_append_new(msgs, build_message(c, &r->msgs[i])))
 			return FAIL_OOM(resp);
-	if (llmk__req_f64(r, LLMK_OPT_TEMPERATURE, &f) && llmk__json_set(body, "temperature", json_real(f)))
-		return FAIL_OOM(resp);
-	if (llmk__req_f64(r, LLMK_OPT_TOP_P, &f) && llmk__json_set(body, "top_p", json_real(f)))
-		return FAIL_OOM(resp);
-	if (llmk__req_f64(r, LLMK_OPT_FREQUENCY_PENALTY, &f) && llmk__json_set(body, "frequency_penalty", json_real(f)))
-		return FAIL_OOM(resp);
-	if (llmk__req_f64(r, LLMK_OPT_PRESENCE_PENALTY, &f) && llmk__json_set(body, "presence_penalty", json_real(f)))
-		return FAIL_OOM(resp);
-	/* max_tokens is deprecated by OpenAI (and rejected by its reasoning
-	 * models) but is the only name older compatible servers know. */
-	if (llmk__req_i64(r, LLMK_OPT_MAX_TOKENS, &i64) &&
-	    llmk__json_set(body, (c->provider->quirks & LLMK_Q_LEGACY_MAX_TOKENS) ? "max_tokens" : "max_completion_tokens",
-	            json_integer(i64)))
-		return FAIL_OOM(resp);
-	if (llmk__req_i64(r, LLMK_OPT_SEED, &i64) && llmk__json_set(body, (c->provider->quirks & LLMK_Q_RANDOM_SEED) ? "random_seed" : "seed", json_integer(i64)))
-		return FAIL_OOM(resp);
-	if (r->nstops) {
-		stops = json_array();
-		if (!stops || json_object_set_new(body, "stop", stops))
-			return FAIL_OOM(resp);
-		for (i = 0; i < r->nstops; i++)
-			if (json_array_append_new(stops, json_string(r->stops[i])))
-				return FAIL_OOM(resp);
-	}
-	if (llmk__req_str(r, LLMK_OPT_REASONING_EFFORT) &&
-	    llmk__json_set(body, "reasoning_effort", json_string(llmk__req_str(r, LLMK_OPT_REASONING_EFFORT))))
+	if (llmk__put_opts(body, r, sampling) || llmk__put_stops(body, "stop", r) || llmk__put_opts(body, r, reasoning))
 		return FAIL_OOM(resp);
 	if ((st = build_tools(c, r, body, resp)) || (st = build_response_format(r, body, resp)))
 		return st;
@@ -188,73 +172,52 @@ static llmk_status build_chat(const llmk_client *c, const llmk_request *r, int s
 
 static llmk_status build_embed(const llmk_request *r, json_t *body, llmk_response *resp)
 {
-	json_t *in;
-	int64_t dims;
-	size_t i;
+	static const llmk__opt_key opts[] = {{LLMK_OPT_DIMENSIONS, "dimensions"}, {0, NULL}};
 
 	if (!r->ninputs)
 		return llmk__fail(resp, LLMK_E_INVALID_ARG, "embed request has no inputs (llmk_request_add_input)");
 	if (r->ninputs > 2048)
 		return llmk__fail(resp, LLMK_E_INVALID_ARG, "embed request has %zu inputs; the API takes at most 2048",
 		                  r->ninputs);
-	in = json_array();
-	if (!in || json_object_set_new(body, "input", in))
-		return FAIL_OOM(resp);
-	for (i = 0; i < r->ninputs; i++)
-		if (json_array_append_new(in, json_string(r->inputs[i])))
-			return FAIL_OOM(resp);
-	if (llmk__json_set(body, "encoding_format", json_string("float")))
-		return FAIL_OOM(resp);
-	if (llmk__req_i64(r, LLMK_OPT_DIMENSIONS, &dims) && llmk__json_set(body, "dimensions", json_integer(dims)))
+	if (llmk__json_set_strings(body, "input", r->inputs, r->ninputs) ||
+	    llmk__json_set(body, "encoding_format", json_string("float")) || llmk__put_opts(body, r, opts))
 		return FAIL_OOM(resp);
 	return LLMK_OK;
 }
 
-static llmk_status put_opt_str(const llmk_request *r, int32_t opt, json_t *body, const char *key,
-                               llmk_response *resp)
-{
-	const char *v = llmk__req_str(r, opt);
-	return v && llmk__json_set(body, key, json_string(v)) ? FAIL_OOM(resp) : LLMK_OK;
-}
-
 static llmk_status build_image(const llmk_request *r, json_t *body, llmk_response *resp)
 {
+	static const llmk__opt_key opts[] = {{LLMK_OPT_IMAGE_COUNT, "n"},
+	                                     {LLMK_OPT_IMAGE_SIZE, "size"},
+	                                     {LLMK_OPT_IMAGE_QUALITY, "quality"},
+	                                     {LLMK_OPT_IMAGE_STYLE, "style"},
+	                                     {LLMK_OPT_IMAGE_RESPONSE_FORMAT, "response_format"},
+	                                     {0, NULL}};
 	const char *prompt = llmk__req_str(r, LLMK_OPT_PROMPT);
-	int64_t n;
-	llmk_status st;
 
 	if (!prompt || !*prompt)
 		return llmk__fail(resp, LLMK_E_INVALID_ARG, "image request has no prompt (LLMK_OPT_PROMPT)");
-	if (llmk__json_set(body, "prompt", json_string(prompt)))
+	if (llmk__json_set(body, "prompt", json_string(prompt)) || llmk__put_opts(body, r, opts))
 		return FAIL_OOM(resp);
-	if (llmk__req_i64(r, LLMK_OPT_IMAGE_COUNT, &n) && llmk__json_set(body, "n", json_integer(n)))
-		return FAIL_OOM(resp);
-	if ((st = put_opt_str(r, LLMK_OPT_IMAGE_SIZE, body, "size", resp)) ||
-	    (st = put_opt_str(r, LLMK_OPT_IMAGE_QUALITY, body, "quality", resp)) ||
-	    (st = put_opt_str(r, LLMK_OPT_IMAGE_STYLE, body, "style", resp)) ||
-	    (st = put_opt_str(r, LLMK_OPT_IMAGE_RESPONSE_FORMAT, body, "response_format", resp)))
-		return st;
 	return LLMK_OK;
 }
 
 static llmk_status build_speech(const llmk_request *r, json_t *body, llmk_response *resp)
 {
+	static const llmk__opt_key opts[] = {{LLMK_OPT_AUDIO_FORMAT, "response_format"},
+	                                     {LLMK_OPT_INSTRUCTIONS, "instructions"},
+	                                     {LLMK_OPT_SPEED, "speed"},
+	                                     {0, NULL}};
 	const char *input = llmk__req_str(r, LLMK_OPT_INPUT);
 	const char *voice = llmk__req_str(r, LLMK_OPT_VOICE);
-	llmk_status st;
-	double speed;
 
 	if (!input || !*input)
 		return llmk__fail(resp, LLMK_E_INVALID_ARG, "speech request has no input text (LLMK_OPT_INPUT)");
 	if (strlen(input) > 4096)
 		return llmk__fail(resp, LLMK_E_INVALID_ARG, "speech input is %zu bytes; the API takes at most 4096 characters",
 		                  strlen(input));
-	if (llmk__json_set(body, "input", json_string(input)) || llmk__json_set(body, "voice", json_string(voice ? voice : "alloy")))
-		return FAIL_OOM(resp);
-	if ((st = put_opt_str(r, LLMK_OPT_AUDIO_FORMAT, body, "response_format", resp)) ||
-	    (st = put_opt_str(r, LLMK_OPT_INSTRUCTIONS, body, "instructions", resp)))
-		return st;
-	if (llmk__req_f64(r, LLMK_OPT_SPEED, &speed) && llmk__json_set(body, "speed", json_real(speed)))
+	if (llmk__json_set(body, "input", json_string(input)) ||
+	    llmk__json_set(body, "voice", json_string(voice ? voice : "alloy")) || llmk__put_opts(body, r, opts))
 		return FAIL_OOM(resp);
 	return LLMK_OK;
 }
@@ -339,6 +302,7 @@ static llmk_status openai_build(const llmk_client *c, const llmk_request *r, con
 {
 	static const char *const paths[] = {"", "/chat/completions", "/embeddings", "/images/generations",
 	                                    "/audio/transcriptions", "/audio/speech"};
+	static const llmk__opt_key user[] = {{LLMK_OPT_USER, "user"}, {0, NULL}};
 	json_t *body = NULL;
 	llmk_status st;
 
@@ -364,8 +328,8 @@ static llmk_status openai_build(const llmk_client *c, const llmk_request *r, con
 		st = build_speech(r, body, resp);
 		break;
 	}
-	if (st == LLMK_OK && llmk__req_str(r, LLMK_OPT_USER))
-		st = put_opt_str(r, LLMK_OPT_USER, body, "user", resp);
+	if (st == LLMK_OK && llmk__put_opts(body, r, user))
+		st = FAIL_OOM(resp);
 	if (st == LLMK_OK)
 		st = llmk__merge_extra(r, body, resp);
 	/* Speech answers with audio: asking for JSON there gets a 406 from

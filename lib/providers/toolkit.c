@@ -61,6 +61,54 @@ llmk_status llmk__json_append_args(llmk_buf *out, json_t *args)
 	return llmk__json_dump(out, args, 0) ? LLMK_E_NOMEM : LLMK_OK;
 }
 
+json_t *llmk__json_set_array(json_t *obj, const char *key)
+{
+	json_t *a = json_array();
+
+	return a && !json_object_set_new(obj, key, a) ? a : NULL;
+}
+
+int llmk__json_set_strings(json_t *obj, const char *key, char *const *v, size_t n)
+{
+	json_t *a = llmk__json_set_array(obj, key);
+	size_t i;
+
+	if (!a)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (json_array_append_new(a, json_string(v[i])))
+			return -1;
+	return 0;
+}
+
+int llmk__put_stops(json_t *obj, const char *key, const llmk_request *r)
+{
+	return r->nstops ? llmk__json_set_strings(obj, key, r->stops, r->nstops) : 0;
+}
+
+int llmk__put_opts(json_t *obj, const llmk_request *r, const llmk__opt_key *map)
+{
+	const char *s;
+	int64_t i64;
+	double f;
+	int bad = 0;
+
+	for (; map->key && !bad; map++) {
+		switch (llmk_option_type(map->opt)) {
+		case LLMK_TYPE_STR:
+			bad = (s = llmk__req_str(r, map->opt)) && llmk__json_set(obj, map->key, json_string(s));
+			break;
+		case LLMK_TYPE_I64:
+			bad = llmk__req_i64(r, map->opt, &i64) && llmk__json_set(obj, map->key, json_integer(i64));
+			break;
+		default:
+			bad = llmk__req_f64(r, map->opt, &f) && llmk__json_set(obj, map->key, json_real(f));
+			break;
+		}
+	}
+	return bad ? -1 : 0;
+}
+
 llmk_status llmk__merge_extra(const llmk_request *r, json_t *body, llmk_response *resp)
 {
 	json_t *extra;

@@ -39,6 +39,30 @@ char *llmk__json_string_or_number(json_t *v);
  * is taken as is, an object is serialised). */
 llmk_status llmk__json_append_args(llmk_buf *out, json_t *args);
 
+/* A new empty array at obj[key]; NULL on a failed allocation. */
+json_t *llmk__json_set_array(json_t *obj, const char *key);
+
+/* obj[key] = the n strings of v as a JSON array; -1 on a failed
+ * allocation. */
+int llmk__json_set_strings(json_t *obj, const char *key, char *const *v, size_t n);
+
+/* obj[key] = the request's stop sequences (under the wire format's name
+ * for them: "stop", "stop_sequences", "stopSequences"); nothing when it
+ * has none. -1 on a failed allocation. */
+int llmk__put_stops(json_t *obj, const char *key, const llmk_request *r);
+
+/* One request option and the member it becomes. A table of them, ended by
+ * {0, NULL}, is how an adapter names its sampling parameters. */
+typedef struct llmk__opt_key {
+	int32_t opt; /* LLMK_OPT_* */
+	const char *key;
+} llmk__opt_key;
+
+/* obj[key] = the value of each option of map the request sets, in the
+ * table's order, as a string, an integer or a number after the option's
+ * type. -1 on a failed allocation. */
+int llmk__put_opts(json_t *obj, const llmk_request *r, const llmk__opt_key *map);
+
 /* Merges the request's extra JSON object into body. */
 llmk_status llmk__merge_extra(const llmk_request *r, json_t *body, llmk_response *resp);
 
