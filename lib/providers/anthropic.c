@@ -183,33 +183,23 @@ static llmk_status build_messages(const llmk_request *r, json_t *body, llmk_resp
 	return st;
 }
 
+/* input_schema is required and must describe an object. */
+static const llmk__tool_shape tool_shape = {
+    .decl = "{\"name\":\"$name\",\"description\":\"$description\",\"input_schema\":\"$schema\"}",
+    .no_parameters = "{\"type\":\"object\",\"properties\":{}}",
+};
+static const llmk__choice choices[] = {{"auto", "{\"type\":\"auto\"}"},
+                                       {"none", "{\"type\":\"none\"}"},
+                                       {"required", "{\"type\":\"any\"}"},
+                                       {"any", "{\"type\":\"any\"}"},
+                                       {"$tool", "{\"type\":\"tool\",\"name\":\"$name\"}"},
+                                       {NULL, NULL}};
+
 static llmk_status build_tools(const llmk_request *r, json_t *body, llmk_response *resp)
 {
-	const char *choice = llmk__req_str(r, LLMK_OPT_TOOL_CHOICE);
-	json_t *t;
-	llmk_status st;
-	size_t i;
+	llmk_status st = llmk__tool_decls(r, &tool_shape, body, "tools", resp);
 
-	/* input_schema is required and must describe an object. */
-	if ((st = llmk__tool_decls(r, body, "tools", "input_schema", 0, resp)))
-		return st;
-	if (!choice)
-		return LLMK_OK;
-	if (!strcmp(choice, "auto") || !strcmp(choice, "none") || !strcmp(choice, "any"))
-		t = json_pack("{s:s}", "type", choice);
-	else if (!strcmp(choice, "required"))
-		t = json_pack("{s:s}", "type", "any");
-	else {
-		for (i = 0; i < r->ntools; i++)
-			if (!strcmp(choice, r->tools[i].name))
-				break;
-		if (i == r->ntools)
-			return llmk__fail(resp, LLMK_E_INVALID_ARG,
-			                  "tool_choice '%s' is neither auto, none, required nor the name of a declared tool",
-			                  choice);
-		t = json_pack("{s:s, s:s}", "type", "tool", "name", choice);
-	}
-	return llmk__json_set(body, "tool_choice", t) ? FAIL_OOM(resp) : LLMK_OK;
+	return st ? st : llmk__set_tool_choice(r, choices, body, "tool_choice", "anthropic", resp);
 }
 
 static llmk_status build_options(const llmk_request *r, json_t *body, llmk_response *resp)

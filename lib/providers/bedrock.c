@@ -315,11 +315,23 @@ static llmk_status build_inference(const llmk_request *r, json_t *body, llmk_res
 	return LLMK_OK;
 }
 
+static const llmk__tool_shape tool_shape = {
+    .decl = "{\"toolSpec\":"
+            "{\"name\":\"$name\",\"inputSchema\":{\"json\":\"$schema\"},\"description\":\"$description\"}}",
+    .no_parameters = "{\"type\":\"object\"}",
+};
+/* No "none": refused by build_tools(). */
+static const llmk__choice choices[] = {{"auto", "{\"auto\":{}}"},
+                                       {"required", "{\"any\":{}}"},
+                                       {"any", "{\"any\":{}}"},
+                                       {"$tool", "{\"tool\":{\"name\":\"$name\"}}"},
+                                       {NULL, NULL}};
+
 static llmk_status build_tools(const llmk_request *r, json_t *body, llmk_response *resp)
 {
 	const char *choice = llmk__req_str(r, LLMK_OPT_TOOL_CHOICE);
-	json_t *cfg, *tools, *decl, *tc = NULL;
-	size_t i;
+	json_t *cfg;
+	llmk_status st;
 
 	if (!r->ntools) {
 		if (choice)
@@ -330,38 +342,12 @@ static llmk_status build_tools(const llmk_request *r, json_t *body, llmk_respons
 		return llmk__fail(
 		    resp, LLMK_E_INVALID_ARG,
 		    "bedrock Converse has no tool_choice 'none': leave the tools out of the request instead");
-	cfg = json_pack("{s:[]}", "tools");
+	cfg = json_object();
 	if (!cfg || json_object_set_new(body, "toolConfig", cfg))
 		return FAIL_OOM(resp);
-	tools = json_object_get(cfg, "tools");
-	for (i = 0; i < r->ntools; i++) {
-		json_t *schema =
-		    llmk__json_text(r->tools[i].parameters ? r->tools[i].parameters : "{\"type\":\"object\"}");
-		decl = schema ? json_pack("{s:{s:s, s:{s:o}}}", "toolSpec", "name", r->tools[i].name, "inputSchema",
-		                          "json", schema)
-		              : NULL;
-		if (!decl || json_array_append_new(tools, decl)) /* the array owns decl from here */
-			return FAIL_OOM(resp);
-		if (r->tools[i].description && llmk__json_set(json_object_get(decl, "toolSpec"), "description",
-		                                              json_string(r->tools[i].description)))
-			return FAIL_OOM(resp);
-	}
-	if (!choice)
-		return LLMK_OK;
-	if (!strcmp(choice, "auto"))
-		tc = json_pack("{s:{}}", "auto");
-	else if (!strcmp(choice, "required") || !strcmp(choice, "any"))
-		tc = json_pack("{s:{}}", "any");
-	else {
-		for (i = 0; i < r->ntools && strcmp(choice, r->tools[i].name); i++)
-			;
-		if (i == r->ntools)
-			return llmk__fail(resp, LLMK_E_INVALID_ARG,
-			                  "tool_choice '%s' is neither auto, required nor the name of a declared tool",
-			                  choice);
-		tc = json_pack("{s:{s:s}}", "tool", "name", choice);
-	}
-	return llmk__json_set(cfg, "toolChoice", tc) ? FAIL_OOM(resp) : LLMK_OK;
+	if ((st = llmk__tool_decls(r, &tool_shape, cfg, "tools", resp)))
+		return st;
+	return llmk__set_tool_choice(r, choices, cfg, "toolChoice", "bedrock", resp);
 }
 
 static llmk_status build_chat(const llmk_request *r, json_t *body, llmk_response *resp)

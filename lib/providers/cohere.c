@@ -120,33 +120,19 @@ fail:
 	return NULL;
 }
 
+static const llmk__choice choices[] = {
+    {"auto", ""}, /* the API's default; it has no "AUTO" value */
+    {"none", "\"NONE\""},
+    {"required", "\"REQUIRED\""},
+    {"$only", "\"REQUIRED\""}, /* forcing the only tool is "use a tool" */
+    {NULL, NULL}};
+
 static llmk_status build_tools(const llmk_request *r, json_t *body, llmk_response *resp)
 {
-	const char *choice = llmk__req_str(r, LLMK_OPT_TOOL_CHOICE);
-	llmk_status st;
-	size_t i;
-
 	/* parameters is required by ToolV2Function: always sent */
-	if ((st = llmk__tool_decls(r, body, "tools", "parameters", 1, resp)))
-		return st;
-	if (!choice || !strcmp(choice, "auto"))
-		return LLMK_OK; /* the API's default; it has no "AUTO" value */
-	if (!strcmp(choice, "none"))
-		return llmk__json_set(body, "tool_choice", json_string("NONE")) ? FAIL_OOM(resp) : LLMK_OK;
-	if (!strcmp(choice, "required"))
-		return llmk__json_set(body, "tool_choice", json_string("REQUIRED")) ? FAIL_OOM(resp) : LLMK_OK;
-	for (i = 0; i < r->ntools; i++) {
-		if (strcmp(choice, r->tools[i].name))
-			continue;
-		if (r->ntools == 1) /* forcing the only tool is "use a tool" */
-			return llmk__json_set(body, "tool_choice", json_string("REQUIRED")) ? FAIL_OOM(resp) : LLMK_OK;
-		return llmk__fail(resp, LLMK_E_UNSUPPORTED,
-		                  "cohere cannot force a named tool (tool_choice '%s' among %zu tools): its tool_choice "
-		                  "is only REQUIRED or NONE; use required, or declare only that tool",
-		                  choice, r->ntools);
-	}
-	return llmk__fail(resp, LLMK_E_INVALID_ARG,
-	                  "tool_choice '%s' is neither auto, none, required nor the name of a declared tool", choice);
+	llmk_status st = llmk__tool_decls(r, &llmk__function_tool, body, "tools", resp);
+
+	return st ? st : llmk__set_tool_choice(r, choices, body, "tool_choice", "cohere", resp);
 }
 
 static llmk_status build_response_format(const llmk_request *r, json_t *body, llmk_response *resp)

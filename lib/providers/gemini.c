@@ -319,59 +319,40 @@ static int schema_types(json_t *s, int depth)
 	return 0;
 }
 
+static int wire_schema(json_t **schema)
+{
+	if (!empty_object_schema(*schema))
+		return schema_types(*schema, 0);
+	json_decref(*schema);
+	*schema = NULL;
+	return 0;
+}
+
+/* A tool without parameters, or with an empty object schema, has none. */
+static const llmk__tool_shape tool_shape = {
+    .decl = "{\"name\":\"$name\",\"description\":\"$description\",\"parameters\":\"$schema\"}",
+    .schema = wire_schema,
+};
+static const llmk__choice choices[] = {
+    {"auto", "{\"functionCallingConfig\":{\"mode\":\"AUTO\"}}"},
+    {"none", "{\"functionCallingConfig\":{\"mode\":\"NONE\"}}"},
+    {"required", "{\"functionCallingConfig\":{\"mode\":\"ANY\"}}"},
+    {"$tool", "{\"functionCallingConfig\":{\"mode\":\"ANY\",\"allowedFunctionNames\":[\"$name\"]}}"},
+    {NULL, NULL}};
+
+/* tools: [{"functionDeclarations": [...]}], then toolConfig. */
 static llmk_status build_tools(const llmk_request *r, json_t *body, llmk_response *resp)
 {
-	const char *choice = llmk__req_str(r, LLMK_OPT_TOOL_CHOICE);
-	const char *mode = NULL;
-	json_t *decls, *fn, *params, *cfg;
-	size_t i;
+	json_t *tools;
+	llmk_status st;
 
 	if (r->ntools) {
-		decls = json_array();
-		if (!decls || llmk__json_set(body, "tools", json_pack("[{s:o}]", "functionDeclarations", decls)))
+		if (!(tools = llmk__json_set_array(body, "tools")) || json_array_append_new(tools, json_object()))
 			return FAIL_OOM(resp);
-		for (i = 0; i < r->ntools; i++) {
-			fn = json_pack("{s:s}", "name", r->tools[i].name);
-			if (!fn || json_array_append_new(decls, fn))
-				return FAIL_OOM(resp);
-			if (r->tools[i].description &&
-			    llmk__json_set(fn, "description", json_string(r->tools[i].description)))
-				return FAIL_OOM(resp);
-			params = llmk__json_text(r->tools[i].parameters);
-			if (params && empty_object_schema(params)) {
-				json_decref(params);
-				params = NULL;
-			}
-			if (params && schema_types(params, 0)) {
-				json_decref(params);
-				return FAIL_OOM(resp);
-			}
-			if (params && llmk__json_set(fn, "parameters", params))
-				return FAIL_OOM(resp);
-		}
+		if ((st = llmk__tool_decls(r, &tool_shape, json_array_get(tools, 0), "functionDeclarations", resp)))
+			return st;
 	}
-	if (!choice)
-		return LLMK_OK;
-	if (!strcmp(choice, "auto"))
-		mode = "AUTO";
-	else if (!strcmp(choice, "none"))
-		mode = "NONE";
-	else if (!strcmp(choice, "required"))
-		mode = "ANY";
-	if (mode) {
-		cfg = json_pack("{s:s}", "mode", mode);
-	} else {
-		for (i = 0; i < r->ntools && strcmp(choice, r->tools[i].name); i++)
-			;
-		if (i == r->ntools)
-			return llmk__fail(resp, LLMK_E_INVALID_ARG,
-			                  NAME ": tool_choice '%s' is neither auto, none, required nor a declared tool",
-			                  choice);
-		cfg = json_pack("{s:s, s:[s]}", "mode", "ANY", "allowedFunctionNames", choice);
-	}
-	if (!cfg || llmk__json_set(body, "toolConfig", json_pack("{s:o}", "functionCallingConfig", cfg)))
-		return FAIL_OOM(resp);
-	return LLMK_OK;
+	return llmk__set_tool_choice(r, choices, body, "toolConfig", NAME, resp);
 }
 
 static llmk_status build_generation_config(const llmk_request *r, json_t *body, llmk_response *resp)

@@ -122,28 +122,12 @@ static llmk_status build_message(const llmk_request *r, size_t idx, json_t *msgs
 	return st;
 }
 
-static llmk_status build_tools(const llmk_request *r, json_t *body, llmk_response *resp)
-{
-	json_t *tools, *fn, *params;
-	size_t i;
-
-	if (!r->ntools)
-		return LLMK_OK;
-	tools = json_array();
-	if (!tools || json_object_set_new(body, "tools", tools))
-		return FAIL_OOM(resp);
-	for (i = 0; i < r->ntools; i++) {
-		params = r->tools[i].parameters ? llmk__json_text(r->tools[i].parameters)
-		                                : json_pack("{s:s, s:{}}", "type", "object", "properties");
-		fn = json_pack("{s:s, s:o}", "name", r->tools[i].name, "parameters", params);
-		if (!fn || json_array_append_new(tools, json_pack("{s:s, s:o}", "type", "function", "function", fn)))
-			return FAIL_OOM(resp);
-		/* fn now belongs to the array */
-		if (r->tools[i].description && llmk__json_set(fn, "description", json_string(r->tools[i].description)))
-			return FAIL_OOM(resp);
-	}
-	return LLMK_OK;
-}
+/* OpenAI's function shape, the description last. */
+static const llmk__tool_shape tool_shape = {
+    .decl = "{\"type\":\"function\",\"function\":"
+            "{\"name\":\"$name\",\"parameters\":\"$schema\",\"description\":\"$description\"}}",
+    .no_parameters = "{\"type\":\"object\",\"properties\":{}}",
+};
 
 /* "format": "json" for json_object, the schema itself for json_schema. */
 static llmk_status build_format(const llmk_request *r, json_t *body, llmk_response *resp)
@@ -212,7 +196,7 @@ static llmk_status build_chat(const llmk_request *r, int stream, json_t *body, l
 	for (i = 0; i < r->nmsgs; i++)
 		if ((st = build_message(r, i, msgs, resp)))
 			return st;
-	if ((st = build_tools(r, body, resp)) || (st = build_format(r, body, resp)) ||
+	if ((st = llmk__tool_decls(r, &tool_shape, body, "tools", resp)) || (st = build_format(r, body, resp)) ||
 	    (st = build_think(r, body, resp)) || (st = build_options(r, body, resp)))
 		return st;
 	/* Ollama streams unless told otherwise. */

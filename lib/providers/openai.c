@@ -87,29 +87,21 @@ fail:
 	return NULL;
 }
 
+#define FORCE_TOOL "{\"type\":\"function\",\"function\":{\"name\":\"$name\"}}"
+static const llmk__choice openai_choices[] = {
+    {"auto", "\"auto\""}, {"none", "\"none\""}, {"required", "\"required\""}, {"$tool", FORCE_TOOL}, {NULL, NULL}};
+/* LLMK_Q_TOOL_CHOICE_ANY (Mistral): "any" instead of "required". */
+static const llmk__choice any_choices[] = {{"auto", "\"auto\""}, {"none", "\"none\""}, {"required", "\"any\""},
+                                           {"any", "\"any\""},   {"$tool", FORCE_TOOL}, {NULL, NULL}};
+
 static llmk_status build_tools(const llmk_client *c, const llmk_request *r, json_t *body, llmk_response *resp)
 {
-	const char *choice = llmk__req_str(r, LLMK_OPT_TOOL_CHOICE);
-	llmk_status st;
-	size_t i;
+	llmk_status st = llmk__tool_decls(r, &llmk__function_tool, body, "tools", resp);
 
-	if ((st = llmk__tool_decls(r, body, "tools", "parameters", 1, resp)))
+	if (st)
 		return st;
-	if (!choice)
-		return LLMK_OK;
-	if (!strcmp(choice, "required") && (c->provider->quirks & LLMK_Q_TOOL_CHOICE_ANY))
-		choice = "any";
-	if (!strcmp(choice, "auto") || !strcmp(choice, "none") || !strcmp(choice, "required") ||
-	    (!strcmp(choice, "any") && (c->provider->quirks & LLMK_Q_TOOL_CHOICE_ANY)))
-		return llmk__json_set(body, "tool_choice", json_string(choice)) ? FAIL_OOM(resp) : LLMK_OK;
-	for (i = 0; i < r->ntools; i++)
-		if (!strcmp(choice, r->tools[i].name))
-			return llmk__json_set(body, "tool_choice",
-			               json_pack("{s:s, s:{s:s}}", "type", "function", "function", "name", choice))
-			           ? FAIL_OOM(resp)
-			           : LLMK_OK;
-	return llmk__fail(resp, LLMK_E_INVALID_ARG,
-	                  "tool_choice '%s' is neither auto, none, required nor the name of a declared tool", choice);
+	return llmk__set_tool_choice(r, (c->provider->quirks & LLMK_Q_TOOL_CHOICE_ANY) ? any_choices : openai_choices,
+	                             body, "tool_choice", c->provider->name, resp);
 }
 
 static llmk_status build_response_format(const llmk_request *r, json_t *body, llmk_response *resp)

@@ -258,23 +258,92 @@ llmk_status llmk__stream_failure(llmk_response *resp, llmk_status st)
 	return st;
 }
 
-json_t *llmk__tool_decl(const llmk_tool *t, const char *schema_key, int wrap)
+static const llmk__slot *slot_of(json_t *v, const llmk__slot *slots, size_t n)
 {
-	json_t *fn = json_pack("{s:s}", "name", t->name), *schema;
+	const char *s = json_string_value(v);
+	size_t i;
 
-	if (!fn || (t->description && llmk__json_set(fn, "description", json_string(t->description)))) {
-		json_decref(fn);
-		return NULL;
-	}
-	schema = t->parameters ? llmk__json_text(t->parameters) : json_pack("{s:s, s:{}}", "type", "object", "properties");
-	if (llmk__json_set(fn, schema_key, schema)) {
-		json_decref(fn);
-		return NULL;
-	}
-	return wrap ? json_pack("{s:s, s:o}", "type", "function", "function", fn) : fn;
+	if (s && *s == '$')
+		for (i = 0; i < n; i++)
+			if (!strcmp(s, slots[i].name))
+				return &slots[i];
+	return NULL;
 }
 
-llmk_status llmk__tool_decls(const llmk_request *r, json_t *body, const char *key, const char *schema_key, int wrap,
+static json_t *slot_value(const llmk__slot *sl)
+{
+	return sl->value ? json_incref(sl->value) : json_string(sl->text);
+}
+
+static int fill_template(json_t *t, const llmk__slot *slots, size_t n)
+{
+	const llmk__slot *sl;
+	const char *k;
+	json_t *v;
+	void *tmp;
+	size_t i;
+
+	json_object_foreach_safe(t, tmp, k, v)
+	{
+		if (!(sl = slot_of(v, slots, n))) {
+			if (fill_template(v, slots, n))
+				return -1;
+		} else if (!sl->value && !sl->text) {
+			json_object_del(t, k);
+		} else if (json_object_set_new(t, k, slot_value(sl))) {
+			return -1;
+		}
+	}
+	for (i = 0; i < json_array_size(t);) {
+		v = json_array_get(t, i);
+		if (!(sl = slot_of(v, slots, n))) {
+			if (fill_template(v, slots, n))
+				return -1;
+			i++;
+		} else if (!sl->value && !sl->text) {
+			json_array_remove(t, i);
+		} else if (json_array_set_new(t, i++, slot_value(sl))) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+json_t *llmk__json_template(const char *tmpl, const llmk__slot *slots, size_t nslots)
+{
+	json_t *t = llmk__json_loads(tmpl, JSON_DECODE_ANY, NULL);
+
+	if (t && fill_template(t, slots, nslots)) {
+		json_decref(t);
+		t = NULL;
+	}
+	return t;
+}
+
+const llmk__tool_shape llmk__function_tool = {
+    .decl = "{\"type\":\"function\",\"function\":"
+            "{\"name\":\"$name\",\"description\":\"$description\",\"parameters\":\"$schema\"}}",
+    .no_parameters = "{\"type\":\"object\",\"properties\":{}}",
+};
+
+static json_t *tool_decl(const llmk_tool *t, const llmk__tool_shape *shape)
+{
+	const char *params = t->parameters ? t->parameters : shape->no_parameters;
+	llmk__slot slots[] = {{"$name", t->name, NULL}, {"$description", t->description, NULL}, {"$schema", NULL, NULL}};
+	json_t *decl;
+
+	if (params && !(slots[2].value = llmk__json_text(params)))
+		return NULL;
+	if (slots[2].value && shape->schema && shape->schema(&slots[2].value)) {
+		json_decref(slots[2].value);
+		return NULL;
+	}
+	decl = llmk__json_template(shape->decl, slots, 3);
+	json_decref(slots[2].value);
+	return decl;
+}
+
+llmk_status llmk__tool_decls(const llmk_request *r, const llmk__tool_shape *shape, json_t *obj, const char *key,
                              llmk_response *resp)
 {
 	json_t *tools;
@@ -282,13 +351,71 @@ llmk_status llmk__tool_decls(const llmk_request *r, json_t *body, const char *ke
 
 	if (!r->ntools)
 		return LLMK_OK;
-	tools = json_array();
-	if (!tools || json_object_set_new(body, key, tools))
+	if (!(tools = llmk__json_set_array(obj, key)))
 		return FAIL_OOM(resp);
 	for (i = 0; i < r->ntools; i++)
-		if (json_array_append_new(tools, llmk__tool_decl(&r->tools[i], schema_key, wrap)))
+		if (json_array_append_new(tools, tool_decl(&r->tools[i], shape)))
 			return FAIL_OOM(resp);
 	return LLMK_OK;
+}
+
+static const char *choice_json(const llmk__choice *map, const char *word)
+{
+	for (; map->word; map++)
+		if (!strcmp(map->word, word))
+			return map->json;
+	return NULL;
+}
+
+static int declared_tool(const llmk_request *r, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < r->ntools; i++)
+		if (!strcmp(name, r->tools[i].name))
+			return 1;
+	return 0;
+}
+
+/* "tool_choice 'x' is neither auto, none, required nor ...": the words of
+ * the table. */
+static llmk_status choice_refused(const llmk__choice *map, const char *choice, const char *provider,
+                                  llmk_response *resp)
+{
+	static const char *const words[] = {"auto", "none", "required"};
+	char list[32] = "";
+	size_t i;
+
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (choice_json(map, words[i]))
+			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", *list ? ", " : "", words[i]);
+	return llmk__fail(resp, LLMK_E_INVALID_ARG, "%s: tool_choice '%s' is neither %s nor the name of a declared tool",
+	                  provider, choice, list);
+}
+
+llmk_status llmk__set_tool_choice(const llmk_request *r, const llmk__choice *map, json_t *obj, const char *key,
+                                  const char *provider, llmk_response *resp)
+{
+	const char *choice = llmk__req_str(r, LLMK_OPT_TOOL_CHOICE), *json = NULL;
+	llmk__slot tool = {"$name", choice, NULL};
+
+	if (!choice)
+		return LLMK_OK;
+	if (*choice != '$')
+		json = choice_json(map, choice);
+	if (!json) {
+		if (!declared_tool(r, choice))
+			return choice_refused(map, choice, provider, resp);
+		json = r->ntools == 1 ? choice_json(map, "$only") : NULL;
+		if (!json && !(json = choice_json(map, "$tool")))
+			return llmk__fail(resp, LLMK_E_UNSUPPORTED,
+			                  "%s cannot force a named tool (tool_choice '%s' among %zu tools): use required, or "
+			                  "declare only that tool",
+			                  provider, choice, r->ntools);
+	}
+	if (!*json)
+		return LLMK_OK;
+	return llmk__json_set(obj, key, llmk__json_template(json, &tool, 1)) ? FAIL_OOM(resp) : LLMK_OK;
 }
 
 json_t *llmk__content_parts(const llmk_message *m)

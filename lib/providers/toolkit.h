@@ -116,15 +116,60 @@ llmk_status llmk__stream_stopped(llmk_stream_ctx *s);
  * length *mime_len) and *b64 (rest of the string) and returns 1; else 0. */
 int llmk__data_url_split(const char *url, const char **mime, size_t *mime_len, const char **b64);
 
-/* A tool declaration {"name", "description"?, <schema_key>: schema}; the
- * schema is the tool's parameters or, when it has none, an empty object
- * schema. With `wrap`, OpenAI's {"type": "function", "function": {...}}.
- * NULL on allocation failure. */
-json_t *llmk__tool_decl(const llmk_tool *t, const char *schema_key, int wrap);
+/* A value for a placeholder of a JSON template (llmk__json_template). */
+typedef struct llmk__slot {
+	const char *name; /* the placeholder: a string value of the template, "$name" */
+	const char *text; /* it becomes this string, or */
+	json_t *value;    /* this value (borrowed); both NULL: the member or element is left out */
+} llmk__slot;
 
-/* Appends every declared tool to body[key] (an array it creates). */
-llmk_status llmk__tool_decls(const llmk_request *r, json_t *body, const char *key, const char *schema_key, int wrap,
+/* Wire shapes written as the JSON they are: parses the template (constant
+ * JSON text) and replaces each string value that names a slot. What a slot
+ * puts in is not searched for placeholders. NULL on a failed allocation. */
+json_t *llmk__json_template(const char *tmpl, const llmk__slot *slots, size_t nslots);
+
+/* How a wire format declares a tool. */
+typedef struct llmk__tool_shape {
+	/* Template of one declaration: "$name", "$description" (left out when
+	 * the tool has none) and "$schema". */
+	const char *decl;
+	/* The schema of a tool declared without parameters (JSON text), or
+	 * NULL: "$schema" is left out. */
+	const char *no_parameters;
+	/* When not NULL, rewrites a schema for the wire in place, or releases
+	 * it and sets *schema NULL to leave it out; -1 on a failed allocation
+	 * (*schema is the caller's to release). */
+	int (*schema)(json_t **schema);
+} llmk__tool_shape;
+
+/* OpenAI's {"type": "function", "function": {"name", "description",
+ * "parameters"}}, also Cohere v2's and TGI's. */
+extern const llmk__tool_shape llmk__function_tool;
+
+/* A new array obj[key] holding a declaration of each of the request's
+ * tools; nothing when it has none. */
+llmk_status llmk__tool_decls(const llmk_request *r, const llmk__tool_shape *shape, json_t *obj, const char *key,
                              llmk_response *resp);
+
+/* One value of LLMK_OPT_TOOL_CHOICE in a wire format's vocabulary and the
+ * JSON text sent for it ("": nothing is sent). A table of them, ended by
+ * {NULL, NULL}, maps the words "auto", "none", "required" and "any" (the
+ * word Anthropic and Mistral use for required) that the format takes, and:
+ *   "$tool"  forcing one declared tool, a template whose "$name" is the tool;
+ *   "$only"  forcing the only declared tool, for a format that cannot name
+ *            one (Cohere: then it is "use a tool").
+ * A word the table lacks is not taken. */
+typedef struct llmk__choice {
+	const char *word;
+	const char *json;
+} llmk__choice;
+
+/* obj[key] = the request's tool_choice in the vocabulary of `map`; nothing
+ * when it has none. Fails with LLMK_E_INVALID_ARG for a value that is
+ * neither a word of the table nor a declared tool, LLMK_E_UNSUPPORTED for a
+ * tool the format cannot force; the messages name `provider`. */
+llmk_status llmk__set_tool_choice(const llmk_request *r, const llmk__choice *map, json_t *obj, const char *key,
+                                  const char *provider, llmk_response *resp);
 
 /* A message's text and image parts as OpenAI's content array
  * [{"type":"text","text"}, {"type":"image_url","image_url":{"url","detail"?}}]
