@@ -245,12 +245,7 @@ static llmk_status anthropic_build(const llmk_client *c, const llmk_request *r, 
 	if ((st = build_messages(r, body, resp)) == LLMK_OK && (st = build_options(r, body, resp)) == LLMK_OK &&
 	    (st = build_tools(r, body, resp)) == LLMK_OK && stream && llmk__json_set(body, "stream", json_true()))
 		st = FAIL_OOM(resp);
-	if (st == LLMK_OK)
-		st = llmk__merge_extra(r, body, resp);
-	if (st == LLMK_OK)
-		st = llmk__set_json_body(ex, body, stream ? "text/event-stream" : "application/json", resp);
-	json_decref(body);
-	return st;
+	return llmk__finish_body(ex, r, body, st, NULL, stream ? "text/event-stream" : NULL, resp);
 }
 
 /* ---- parsing ------------------------------------------------------------ */

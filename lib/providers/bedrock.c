@@ -494,7 +494,7 @@ static llmk_status bedrock_build(const llmk_client *c, const llmk_request *r, co
 	const char *region = llmk__client_str(c, LLMK_OPT_AWS_REGION), *op;
 	char *base = NULL, *id = NULL;
 	llmk_buf path = LLMK_BUF_INIT;
-	json_t *body = NULL;
+	json_t *body;
 	llmk_status st;
 
 	if (region && !valid_region(region))
@@ -510,6 +510,7 @@ static llmk_status bedrock_build(const llmk_client *c, const llmk_request *r, co
 		goto out;
 	}
 	ex->method = "POST";
+	/* SigV4 signs the body: it is written first. */
 	if (r->kind == LLMK_CHAT)
 		st = build_chat(r, body, resp);
 	else if (r->kind == LLMK_EMBED)
@@ -518,17 +519,12 @@ static llmk_status bedrock_build(const llmk_client *c, const llmk_request *r, co
 		st = build_image(r, model, body, resp);
 	else
 		st = llmk__fail(resp, LLMK_E_UNSUPPORTED, "bedrock serves chat, embed and image requests");
-	if (st == LLMK_OK)
-		st = llmk__merge_extra(r, body, resp);
-	if (st == LLMK_OK)
-		st = llmk__set_json_body(ex, body, stream ? "application/vnd.amazon.eventstream" : "application/json",
-		                         resp);
+	st = llmk__finish_body(ex, r, body, st, NULL, stream ? "application/vnd.amazon.eventstream" : NULL, resp);
 	if (st == LLMK_OK && llmk__user_agent(c, ex))
 		st = FAIL_OOM(resp);
 	if (st == LLMK_OK)
 		st = authorize(c, region, ex, resp);
 out:
-	json_decref(body);
 	llmk__free(base);
 	llmk__free(id);
 	llmk_buf_free(&path);

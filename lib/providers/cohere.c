@@ -223,18 +223,10 @@ static llmk_status cohere_build(const llmk_client *c, const llmk_request *r, con
 		return llmk__fail(resp, LLMK_E_UNSUPPORTED, "cohere adapter serves chat and embed only");
 	ex->method = "POST";
 	if (llmk__exchange_set_url(ex, c->base_url, r->kind == LLMK_CHAT ? "/v2/chat" : "/v2/embed") ||
-	    (c->api_key && llmk__auth_header(ex, "Authorization", "Bearer ", c->api_key)) || llmk__user_agent(c, ex))
-		return FAIL_OOM(resp);
-	body = json_pack("{s:s}", "model", model);
-	if (!body)
+	    llmk__key_headers(c, ex, "Authorization", "Bearer ") || !(body = json_pack("{s:s}", "model", model)))
 		return FAIL_OOM(resp);
 	st = r->kind == LLMK_CHAT ? build_chat(r, stream, body, resp) : build_embed(r, body, resp);
-	if (st == LLMK_OK)
-		st = llmk__merge_extra(r, body, resp);
-	if (st == LLMK_OK)
-		st = llmk__set_json_body(ex, body, stream ? "text/event-stream" : NULL, resp);
-	json_decref(body);
-	return st;
+	return llmk__finish_body(ex, r, body, st, NULL, stream ? "text/event-stream" : NULL, resp);
 }
 
 /* ---- parsing ------------------------------------------------------------ */

@@ -511,10 +511,7 @@ static llmk_status gemini_build(const llmk_client *c, const llmk_request *r, con
 		verb = ":streamGenerateContent?alt=sse";
 	else
 		verb = ":generateContent";
-	if (set_url(c, model, verb, ex) || (c->api_key && llmk__auth_header(ex, "x-goog-api-key", NULL, c->api_key)) ||
-	    llmk__user_agent(c, ex))
-		return FAIL_OOM(resp);
-	if (!(body = json_object()))
+	if (set_url(c, model, verb, ex) || llmk__key_headers(c, ex, "x-goog-api-key", NULL) || !(body = json_object()))
 		return FAIL_OOM(resp);
 	switch (r->kind) {
 	case LLMK_CHAT:
@@ -534,12 +531,7 @@ static llmk_status gemini_build(const llmk_client *c, const llmk_request *r, con
 		st = llmk__fail(resp, LLMK_E_UNSUPPORTED, NAME ": request kind %d is not served", (int)r->kind);
 		break;
 	}
-	if (st == LLMK_OK)
-		st = llmk__merge_extra(r, body, resp);
-	if (st == LLMK_OK)
-		st = llmk__set_json_body(ex, body, stream ? "text/event-stream" : NULL, resp);
-	json_decref(body);
-	return st;
+	return llmk__finish_body(ex, r, body, st, NULL, stream ? "text/event-stream" : NULL, resp);
 }
 
 /* ---- parsing -------------------------------------------------------------- */

@@ -222,23 +222,12 @@ static llmk_status ollama_build(const llmk_client *c, const llmk_request *r, con
 
 	if (r->kind != LLMK_CHAT && r->kind != LLMK_EMBED)
 		return llmk__fail(resp, LLMK_E_UNSUPPORTED, "ollama serves chat and embed requests only");
-	if (llmk__exchange_set_url(ex, c->base_url, r->kind == LLMK_CHAT ? "/api/chat" : "/api/embed"))
-		return FAIL_OOM(resp);
 	/* No key locally; ollama.com and authenticating proxies take a Bearer. */
-	if (c->api_key && llmk__auth_header(ex, "Authorization", "Bearer ", c->api_key))
-		return FAIL_OOM(resp);
-	if (llmk__user_agent(c, ex))
-		return FAIL_OOM(resp);
-	body = json_pack("{s:s}", "model", model);
-	if (!body)
+	if (llmk__exchange_set_url(ex, c->base_url, r->kind == LLMK_CHAT ? "/api/chat" : "/api/embed") ||
+	    llmk__key_headers(c, ex, "Authorization", "Bearer ") || !(body = json_pack("{s:s}", "model", model)))
 		return FAIL_OOM(resp);
 	st = r->kind == LLMK_CHAT ? build_chat(r, stream, body, resp) : build_embed(r, body, resp);
-	if (st == LLMK_OK)
-		st = llmk__merge_extra(r, body, resp);
-	if (st == LLMK_OK)
-		st = llmk__set_json_body(ex, body, stream ? "application/x-ndjson" : "application/json", resp);
-	json_decref(body);
-	return st;
+	return llmk__finish_body(ex, r, body, st, NULL, stream ? "application/x-ndjson" : NULL, resp);
 }
 
 /* ---- parsing ------------------------------------------------------------ */

@@ -11,7 +11,7 @@
 #include <jansson.h>
 
 #include "multipart.h"
-#include "toolkit.h"
+#include "openai.h"
 
 /* ---- building ------------------------------------------------------------ */
 
@@ -289,13 +289,13 @@ static llmk_status set_url(const llmk_client *c, const char *model, const char *
 	return st;
 }
 
-static llmk_status openai_build(const llmk_client *c, const llmk_request *r, const char *model, int stream,
-                                llmk_exchange *ex, llmk_response *resp)
+llmk_status llmk__openai_build(const llmk_client *c, const llmk_request *r, const char *model, int stream,
+                               llmk_exchange *ex, llmk_response *resp, llmk__body_edit edit)
 {
 	static const char *const paths[] = {"", "/chat/completions", "/embeddings", "/images/generations",
 	                                    "/audio/transcriptions", "/audio/speech"};
 	static const llmk__opt_key user[] = {{LLMK_OPT_USER, "user"}, {0, NULL}};
-	json_t *body = NULL;
+	json_t *body;
 	llmk_status st;
 
 	if (set_url(c, model, paths[r->kind], ex) || add_auth_headers(c, ex))
@@ -322,16 +322,16 @@ static llmk_status openai_build(const llmk_client *c, const llmk_request *r, con
 	}
 	if (st == LLMK_OK && llmk__put_opts(body, r, user))
 		st = FAIL_OOM(resp);
-	if (st == LLMK_OK)
-		st = llmk__merge_extra(r, body, resp);
 	/* Speech answers with audio: asking for JSON there gets a 406 from
 	 * servers that honour Accept. */
-	if (st == LLMK_OK)
-		st = llmk__set_json_body(ex, body,
-		                         stream ? "text/event-stream" : r->kind == LLMK_SPEECH ? "*/*" : "application/json",
-		                         resp);
-	json_decref(body);
-	return st;
+	return llmk__finish_body(ex, r, body, st, edit,
+	                         stream ? "text/event-stream" : r->kind == LLMK_SPEECH ? "*/*" : "application/json", resp);
+}
+
+static llmk_status openai_build(const llmk_client *c, const llmk_request *r, const char *model, int stream,
+                                llmk_exchange *ex, llmk_response *resp)
+{
+	return llmk__openai_build(c, r, model, stream, ex, resp, NULL);
 }
 
 /* ---- parsing ------------------------------------------------------------ */

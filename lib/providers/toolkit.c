@@ -134,6 +134,19 @@ llmk_status llmk__set_json_body(llmk_exchange *ex, json_t *body, const char *acc
 	return bad ? FAIL_OOM(resp) : LLMK_OK;
 }
 
+llmk_status llmk__finish_body(llmk_exchange *ex, const llmk_request *r, json_t *body, llmk_status st,
+                              llmk__body_edit edit, const char *accept, llmk_response *resp)
+{
+	if (st == LLMK_OK)
+		st = llmk__merge_extra(r, body, resp);
+	if (st == LLMK_OK && edit && edit(body))
+		st = FAIL_OOM(resp);
+	if (st == LLMK_OK)
+		st = llmk__set_json_body(ex, body, accept, resp);
+	json_decref(body);
+	return st;
+}
+
 llmk_status llmk__auth_header(llmk_exchange *ex, const char *name, const char *prefix, const char *key)
 {
 	llmk_buf v = LLMK_BUF_INIT;
@@ -156,6 +169,15 @@ llmk_status llmk__user_agent(const llmk_client *c, llmk_exchange *ex)
 {
 	const char *v = llmk__client_str(c, LLMK_OPT_USER_AGENT);
 	return llmk__exchange_header(ex, "User-Agent", v ? v : "llmkit/" LLMK_VERSION_STRING);
+}
+
+llmk_status llmk__key_headers(const llmk_client *c, llmk_exchange *ex, const char *name, const char *prefix)
+{
+	llmk_status st;
+
+	if (c->api_key && (st = llmk__auth_header(ex, name, prefix, c->api_key)))
+		return st;
+	return llmk__user_agent(c, ex);
 }
 
 static int eq(const char *a, const char *b)

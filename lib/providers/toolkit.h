@@ -66,9 +66,23 @@ int llmk__put_opts(json_t *obj, const llmk_request *r, const llmk__opt_key *map)
 /* Merges the request's extra JSON object into body. */
 llmk_status llmk__merge_extra(const llmk_request *r, json_t *body, llmk_response *resp);
 
-/* Serialises body into the exchange and sets Content-Type: application/json
- * and Accept (NULL: application/json). Does not steal body. */
+/* Serialises body into the exchange with the library's writer and sets
+ * Content-Type: application/json and Accept (NULL: application/json). Does
+ * not steal body. */
 llmk_status llmk__set_json_body(llmk_exchange *ex, json_t *body, const char *accept, llmk_response *resp);
+
+/* Rewrites a request body tree before it is written; -1 on a failed
+ * allocation. The JSON tree hand-off between adapters: one built on
+ * another's wire format changes the tree that one built (huggingface.c on
+ * llmk__openai_build(), openai.h), never its text. */
+typedef int (*llmk__body_edit)(json_t *body);
+
+/* The end of a JSON build(): when st is LLMK_OK, merges the request's extra
+ * JSON into body, lets edit (when not NULL) rewrite it and writes it into
+ * the exchange (llmk__set_json_body). Releases body in every case and
+ * returns the status. */
+llmk_status llmk__finish_body(llmk_exchange *ex, const llmk_request *r, json_t *body, llmk_status st,
+                              llmk__body_edit edit, const char *accept, llmk_response *resp);
 
 /* Adds a credential header "name: prefix key" without leaving unwiped
  * copies behind (prefix may be NULL). */
@@ -76,6 +90,10 @@ llmk_status llmk__auth_header(llmk_exchange *ex, const char *name, const char *p
 
 /* User-Agent: the client's option or llmkit/VERSION. */
 llmk_status llmk__user_agent(const llmk_client *c, llmk_exchange *ex);
+
+/* "name: prefix key" when the client has a key (llmk__auth_header), then
+ * User-Agent. */
+llmk_status llmk__key_headers(const llmk_client *c, llmk_exchange *ex, const char *name, const char *prefix);
 
 /* Status for an error found in a body, from its type/code/message and the
  * HTTP status (0 or 2xx: an error inside a successful response). */

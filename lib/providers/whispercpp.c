@@ -36,8 +36,7 @@ static llmk_status whispercpp_build(const llmk_client *c, const llmk_request *r,
 		return llmk__fail(resp, LLMK_E_UNSUPPORTED, "whispercpp serves transcribe requests only");
 	if (!r->audio)
 		return llmk__fail(resp, LLMK_E_INVALID_ARG, "transcribe request has no audio (llmk_request_set_audio)");
-	if (llmk__exchange_set_url(ex, c->base_url, "/inference") ||
-	    (c->api_key && llmk__auth_header(ex, "Authorization", "Bearer ", c->api_key)) || llmk__user_agent(c, ex))
+	if (llmk__exchange_set_url(ex, c->base_url, "/inference") || llmk__key_headers(c, ex, "Authorization", "Bearer "))
 		return FAIL_OOM(resp);
 	llmk_multipart_init(&mp);
 	llmk_multipart_file(&mp, "file", r->audio_name, r->audio_mime, r->audio, r->audio_len);
