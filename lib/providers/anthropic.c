@@ -414,83 +414,50 @@ static llmk_status anthropic_parse(const llmk_client *c, const llmk_request *r, 
 /* ---- streaming ------------------------------------------------------------ */
 
 /* Content-block index -> tool-call index: llmk__block_* (toolkit.h). */
-static int block_index(json_t *ev, size_t *out)
-{
-	json_t *v = json_object_get(ev, "index");
-
-	if (!json_is_integer(v) || json_integer_value(v) < 0)
-		return -1;
-	*out = (size_t)json_integer_value(v);
-	return 0;
-}
-
 static llmk_status block_start(llmk_stream_ctx *s, json_t *ev)
 {
 	json_t *b = json_object_get(ev, "content_block"), *v;
 	const char *type = json_string_value(json_object_get(b, "type"));
 	llmk_buf args = LLMK_BUF_INIT;
-	size_t idx;
-	int stop;
+	llmk_status st;
 
 	if (!type)
 		return LLMK_OK;
-	if (!strcmp(type, "text")) {
-		v = json_object_get(b, "text");
-		return json_is_string(v) && llmk__emit_text(s, json_string_value(v), json_string_length(v)) ? llmk__stream_stopped(s)
-		                                                                                             : LLMK_OK;
-	}
-	if (!strcmp(type, "thinking")) {
-		v = json_object_get(b, "thinking");
-		return json_is_string(v) && llmk__emit_reasoning(s, json_string_value(v), json_string_length(v))
-		           ? llmk__stream_stopped(s)
-		           : LLMK_OK;
-	}
+	if (!strcmp(type, "text"))
+		return llmk__emit_json_text(s, json_object_get(b, "text"));
+	if (!strcmp(type, "thinking"))
+		return llmk__emit_json_reasoning(s, json_object_get(b, "thinking"));
 	if (strcmp(type, "tool_use"))
 		return LLMK_OK; /* server_tool_use, redacted_thinking, ...: not the caller's */
-	if (block_index(ev, &idx) || idx >= LLMK_MAX_BLOCKS)
-		return llmk__fail(s->resp, LLMK_E_PROTOCOL, "tool_use block without a usable index");
-	llmk__block_set_tool(s->state, idx);
 	/* input is {} here and arrives as input_json_delta fragments; a
 	 * non-empty input (some compatible servers send it whole) is taken. */
 	v = json_object_get(b, "input");
 	if (json_object_size(v) && llmk__json_append_args(&args, v))
 		return llmk__fail(s->resp, LLMK_E_NOMEM, "out of memory");
-	stop = llmk__emit_tool(s, llmk__block_tool_index(s->state, idx), json_string_value(json_object_get(b, "id")),
-	                       json_string_value(json_object_get(b, "name")), args.data ? args.data : "", args.len);
+	st = llmk__block_tool_start(s, ev, "index", "tool_use block", json_string_value(json_object_get(b, "id")),
+	                            json_string_value(json_object_get(b, "name")), args.data ? args.data : "", args.len);
 	llmk_buf_free(&args);
-	return stop ? llmk__stream_stopped(s) : LLMK_OK;
+	return st;
 }
 
 static llmk_status block_delta(llmk_stream_ctx *s, json_t *ev)
 {
-	json_t *d = json_object_get(ev, "delta"), *v;
+	json_t *d = json_object_get(ev, "delta");
 	const char *type = json_string_value(json_object_get(d, "type"));
 	size_t idx;
 
 	if (!type)
 		return LLMK_OK;
-	if (!strcmp(type, "text_delta")) {
-		v = json_object_get(d, "text");
-		return json_is_string(v) && llmk__emit_text(s, json_string_value(v), json_string_length(v)) ? llmk__stream_stopped(s)
-		                                                                                             : LLMK_OK;
-	}
-	if (!strcmp(type, "thinking_delta")) {
-		v = json_object_get(d, "thinking");
-		return json_is_string(v) && llmk__emit_reasoning(s, json_string_value(v), json_string_length(v))
-		           ? llmk__stream_stopped(s)
-		           : LLMK_OK;
-	}
+	if (!strcmp(type, "text_delta"))
+		return llmk__emit_json_text(s, json_object_get(d, "text"));
+	if (!strcmp(type, "thinking_delta"))
+		return llmk__emit_json_reasoning(s, json_object_get(d, "thinking"));
 	if (strcmp(type, "input_json_delta"))
 		return LLMK_OK; /* signature_delta, citations_delta, ... */
 	/* Server tools stream their input too: only tool_use blocks count. */
-	if (block_index(ev, &idx) || !llmk__block_is_tool(s->state, idx))
+	if (llmk__json_index(ev, "index", &idx) || !llmk__block_is_tool(s->state, idx))
 		return LLMK_OK;
-	v = json_object_get(d, "partial_json");
-	if (!json_is_string(v) || !json_string_length(v))
-		return LLMK_OK;
-	return llmk__emit_tool(s, llmk__block_tool_index(s->state, idx), NULL, NULL, json_string_value(v), json_string_length(v))
-	           ? llmk__stream_stopped(s)
-	           : LLMK_OK;
+	return llmk__block_tool_args(s, idx, json_object_get(d, "partial_json"));
 }
 
 static llmk_status anthropic_stream_event(llmk_stream_ctx *s, const char *event, const char *data, size_t len)
@@ -499,15 +466,11 @@ static llmk_status anthropic_stream_event(llmk_stream_ctx *s, const char *event,
 	json_t *root, *msg;
 	const char *type;
 	llmk_status st = LLMK_OK;
-	json_error_t err;
 
 	if (s->done || (event && !strcmp(event, "ping")))
 		return LLMK_OK; /* nothing after message_stop counts */
-	root = llmk__json_loadb(data, len, 0, &err);
-	if (!json_is_object(root)) {
-		json_decref(root);
-		return llmk__fail(resp, LLMK_E_PROTOCOL, "stream event is not a JSON object: %s", err.text);
-	}
+	if (!(root = llmk__json_event(data, len, resp, "stream event", NULL)))
+		return resp->status;
 	/* The event name and the data's type agree; proxies that drop the
 	 * event: lines still send the type. */
 	type = event ? event : json_string_value(json_object_get(root, "type"));
@@ -517,13 +480,7 @@ static llmk_status anthropic_stream_event(llmk_stream_ctx *s, const char *event,
 		st = llmk__stream_failure(resp, error_status(resp, 200, root));
 	} else if (!strcmp(type, "message_start")) {
 		msg = json_object_get(root, "message");
-		if (set_model(resp, msg))
-			st = FAIL_OOM(resp);
-		else if (json_is_object(json_object_get(msg, "usage"))) {
-			read_usage(json_object_get(msg, "usage"), resp);
-			if (llmk__emit_usage(s))
-				st = llmk__stream_stopped(s);
-		}
+		st = set_model(resp, msg) ? FAIL_OOM(resp) : llmk__stream_usage(s, json_object_get(msg, "usage"), read_usage);
 	} else if (!strcmp(type, "content_block_start")) {
 		st = block_start(s, root);
 	} else if (!strcmp(type, "content_block_delta")) {
@@ -531,11 +488,8 @@ static llmk_status anthropic_stream_event(llmk_stream_ctx *s, const char *event,
 	} else if (!strcmp(type, "message_delta")) {
 		if (set_finish(resp, json_object_get(root, "delta")))
 			st = FAIL_OOM(resp);
-		else if (json_is_object(json_object_get(root, "usage"))) {
-			read_usage(json_object_get(root, "usage"), resp);
-			if (llmk__emit_usage(s))
-				st = llmk__stream_stopped(s);
-		}
+		else
+			st = llmk__stream_usage(s, json_object_get(root, "usage"), read_usage);
 	} else if (!strcmp(type, "message_stop")) {
 		s->done = 1;
 	}

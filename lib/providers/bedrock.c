@@ -770,30 +770,15 @@ static llmk_status bedrock_parse(const llmk_client *c, const llmk_request *r, ll
 /* ---- ConverseStream -------------------------------------------------------- */
 
 /* Content-block index -> tool-call index: llmk__block_* (toolkit.h). */
-static int block_index(json_t *ev, size_t *out)
-{
-	json_t *v = json_object_get(ev, "contentBlockIndex");
-
-	if (!json_is_integer(v) || json_integer_value(v) < 0)
-		return -1;
-	*out = (size_t)json_integer_value(v);
-	return 0;
-}
-
 static llmk_status block_start(llmk_stream_ctx *s, json_t *ev)
 {
 	json_t *tu = json_object_get(json_object_get(ev, "start"), "toolUse");
-	size_t idx;
 
 	if (!json_is_object(tu))
 		return LLMK_OK;
-	if (block_index(ev, &idx) || idx >= LLMK_MAX_BLOCKS)
-		return llmk__fail(s->resp, LLMK_E_PROTOCOL, "toolUse block without a usable contentBlockIndex");
-	llmk__block_set_tool(s->state, idx);
-	return llmk__emit_tool(s, llmk__block_tool_index(s->state, idx), json_string_value(json_object_get(tu, "toolUseId")),
-	                       json_string_value(json_object_get(tu, "name")), "", 0)
-	           ? llmk__stream_stopped(s)
-	           : LLMK_OK;
+	return llmk__block_tool_start(s, ev, "contentBlockIndex", "toolUse block",
+	                              json_string_value(json_object_get(tu, "toolUseId")),
+	                              json_string_value(json_object_get(tu, "name")), "", 0);
 }
 
 static llmk_status block_delta(llmk_stream_ctx *s, json_t *ev)
@@ -802,23 +787,14 @@ static llmk_status block_delta(llmk_stream_ctx *s, json_t *ev)
 	size_t idx;
 
 	if (json_is_string(v = json_object_get(d, "text")))
-		return llmk__emit_text(s, json_string_value(v), json_string_length(v)) ? llmk__stream_stopped(s) : LLMK_OK;
-	if (json_is_object(v = json_object_get(d, "reasoningContent"))) {
-		v = json_object_get(v, "text");
-		return json_is_string(v) && llmk__emit_reasoning(s, json_string_value(v), json_string_length(v))
-		           ? llmk__stream_stopped(s)
-		           : LLMK_OK;
-	}
+		return llmk__emit_json_text(s, v);
+	if (json_is_object(v = json_object_get(d, "reasoningContent")))
+		return llmk__emit_json_reasoning(s, json_object_get(v, "text"));
 	if (!json_is_object(v = json_object_get(d, "toolUse")))
 		return LLMK_OK; /* citations, images, ...: not ours */
-	if (block_index(ev, &idx) || !llmk__block_is_tool(s->state, idx))
+	if (llmk__json_index(ev, "contentBlockIndex", &idx) || !llmk__block_is_tool(s->state, idx))
 		return llmk__fail(s->resp, LLMK_E_PROTOCOL, "toolUse delta for a block that did not start as toolUse");
-	v = json_object_get(v, "input");
-	if (!json_is_string(v) || !json_string_length(v))
-		return LLMK_OK;
-	return llmk__emit_tool(s, llmk__block_tool_index(s->state, idx), NULL, NULL, json_string_value(v), json_string_length(v))
-	           ? llmk__stream_stopped(s)
-	           : LLMK_OK;
+	return llmk__block_tool_args(s, idx, json_object_get(v, "input"));
 }
 
 static llmk_status bedrock_stream_event(llmk_stream_ctx *s, const char *event, const char *data, size_t len)
@@ -826,7 +802,6 @@ static llmk_status bedrock_stream_event(llmk_stream_ctx *s, const char *event, c
 	llmk_response *resp = s->resp;
 	json_t *root;
 	llmk_status st = LLMK_OK;
-	json_error_t err;
 	const char *name = event ? event : "";
 
 	if (!strncmp(name, "error:", 6)) { /* payload: the :error-message text */
@@ -839,12 +814,8 @@ static llmk_status bedrock_stream_event(llmk_stream_ctx *s, const char *event, c
 	if (strncmp(name, "exception:", 10) && strcmp(name, "contentBlockStart") && strcmp(name, "contentBlockDelta") &&
 	    strcmp(name, "messageStop") && strcmp(name, "metadata"))
 		return LLMK_OK;
-	root = llmk__json_loadb(data, len, 0, &err);
-	if (!json_is_object(root)) {
-		json_decref(root);
-		return llmk__fail(resp, LLMK_E_PROTOCOL, "bedrock stream event '%.64s' is not a JSON object: %s", name,
-		                  err.text);
-	}
+	if (!(root = llmk__json_event(data, len, resp, "bedrock stream event", name)))
+		return resp->status;
 	if (!strncmp(name, "exception:", 10)) {
 		st = llmk__stream_failure(resp, error_status(resp, 200, root, name + 10));
 	} else if (!strcmp(name, "contentBlockStart")) {
@@ -858,11 +829,7 @@ static llmk_status bedrock_stream_event(llmk_stream_ctx *s, const char *event, c
 		s->done = 1;
 	} else if (!strcmp(name, "metadata")) {
 		/* Comes after messageStop: usage for the whole answer. */
-		if (json_is_object(json_object_get(root, "usage"))) {
-			read_usage(json_object_get(root, "usage"), resp);
-			if (llmk__emit_usage(s))
-				st = llmk__stream_stopped(s);
-		}
+		st = llmk__stream_usage(s, json_object_get(root, "usage"), read_usage);
 	}
 	json_decref(root);
 	return st;

@@ -453,20 +453,11 @@ static llmk_status cohere_parse_error(llmk_response *resp, int32_t http, const c
 
 /* ---- streaming ------------------------------------------------------------ */
 
-static llmk_status stop_status(llmk_stream_ctx *s)
-{
-	return s->resp->status ? s->resp->status : LLMK_E_CANCELLED;
-}
-
 static llmk_status on_content(llmk_stream_ctx *s, json_t *content)
 {
-	json_t *t = json_object_get(content, "text"), *th = json_object_get(content, "thinking");
+	llmk_status st = llmk__emit_json_text(s, json_object_get(content, "text"));
 
-	if (json_is_string(t) && llmk__emit_text(s, json_string_value(t), json_string_length(t)))
-		return stop_status(s);
-	if (json_is_string(th) && llmk__emit_reasoning(s, json_string_value(th), json_string_length(th)))
-		return stop_status(s);
-	return LLMK_OK;
+	return st ? st : llmk__emit_json_reasoning(s, json_object_get(content, "thinking"));
 }
 
 /* Tool calls stream one at a time (start, deltas, end). Cohere's "index"
@@ -481,7 +472,7 @@ static llmk_status on_tool_start(llmk_stream_ctx *s, json_t *call)
 	cs->in_call = 1;
 	if (llmk__emit_tool(s, cs->cur, json_string_value(json_object_get(call, "id")),
 	                    json_string_value(json_object_get(fn, "name")), a, strlen(a)))
-		return stop_status(s);
+		return llmk__stream_stopped(s);
 	return LLMK_OK;
 }
 
@@ -494,14 +485,13 @@ static llmk_status on_tool_delta(llmk_stream_ctx *s, json_t *call)
 		return llmk__fail(s->resp, LLMK_E_PROTOCOL, "cohere: tool-call-delta outside a tool call");
 	if (json_is_string(args) && llmk__emit_tool(s, cs->cur, NULL, NULL,
 	                                            json_string_value(args), json_string_length(args)))
-		return stop_status(s);
+		return llmk__stream_stopped(s);
 	return LLMK_OK;
 }
 
 static llmk_status on_message_end(llmk_stream_ctx *s, json_t *delta)
 {
 	json_t *err = json_object_get(delta, "error"), *fr = json_object_get(delta, "finish_reason");
-	json_t *usage = json_object_get(delta, "usage");
 
 	if (json_is_string(fr) && llmk__set_finish(s->resp, json_string_value(fr)))
 		return llmk__fail(s->resp, LLMK_E_NOMEM, "out of memory");
@@ -510,26 +500,17 @@ static llmk_status on_message_end(llmk_stream_ctx *s, json_t *delta)
 		return llmk__stream_failure(s->resp, LLMK_E_SERVER);
 	}
 	s->done = 1;
-	if (json_is_object(usage)) {
-		read_usage(usage, s->resp);
-		if (llmk__emit_usage(s))
-			return stop_status(s);
-	}
-	return LLMK_OK;
+	return llmk__stream_usage(s, json_object_get(delta, "usage"), read_usage);
 }
 
 static llmk_status dispatch(llmk_stream_ctx *s, const char *type, json_t *root)
 {
-	json_t *delta = json_object_get(root, "delta"), *msg = json_object_get(delta, "message"), *v;
+	json_t *delta = json_object_get(root, "delta"), *msg = json_object_get(delta, "message");
 
 	if (!strcmp(type, "content-start") || !strcmp(type, "content-delta"))
 		return on_content(s, json_object_get(msg, "content"));
-	if (!strcmp(type, "tool-plan-delta")) {
-		v = json_object_get(msg, "tool_plan");
-		if (json_is_string(v) && llmk__emit_reasoning(s, json_string_value(v), json_string_length(v)))
-			return stop_status(s);
-		return LLMK_OK;
-	}
+	if (!strcmp(type, "tool-plan-delta"))
+		return llmk__emit_json_reasoning(s, json_object_get(msg, "tool_plan"));
 	if (!strcmp(type, "tool-call-start"))
 		return on_tool_start(s, json_object_get(msg, "tool_calls"));
 	if (!strcmp(type, "tool-call-delta"))
@@ -551,19 +532,14 @@ static llmk_status stream_event(llmk_stream_ctx *s, const char *event, const cha
 	json_t *root, *t;
 	const char *type;
 	llmk_status st;
-	json_error_t err;
 
 	if (s->done || !len)
 		return LLMK_OK;
 	/* The spec's streaming terminator; the SDKs skip it. */
 	if (len == 6 && !memcmp(data, "[DONE]", 6))
 		return LLMK_OK;
-	root = llmk__json_loadb(data, len, 0, &err);
-	if (!json_is_object(root)) {
-		json_decref(root);
-		return llmk__fail(resp, LLMK_E_PROTOCOL, "cohere stream event %s is not a JSON object: %s",
-		                  event ? event : "(unnamed)", err.text);
-	}
+	if (!(root = llmk__json_event(data, len, resp, "cohere stream event", event ? event : "(unnamed)")))
+		return resp->status;
 	t = json_object_get(root, "type");
 	type = json_is_string(t) ? json_string_value(t) : event;
 	if (!type && json_is_string(json_object_get(root, "message"))) {

@@ -842,28 +842,22 @@ static llmk_status stream_call(llmk_stream_ctx *s, json_t *fc)
 	llmk_buf_free(&tmp.id);
 	llmk_buf_free(&tmp.name);
 	llmk_buf_free(&tmp.args);
-	return stop ? (s->resp->status ? s->resp->status : LLMK_E_CANCELLED) : LLMK_OK;
+	return stop ? llmk__stream_stopped(s) : LLMK_OK;
 }
 
 static llmk_status stream_candidate(llmk_stream_ctx *s, json_t *cand)
 {
-	json_t *part, *v;
+	json_t *part, *v, *fc;
 	llmk_status st;
 	size_t i;
-	int stop;
 
 	json_array_foreach(json_object_get(json_object_get(cand, "content"), "parts"), i, part)
 	{
 		v = json_object_get(part, "text");
-		if (json_is_string(v)) {
-			stop = json_is_true(json_object_get(part, "thought"))
-			           ? llmk__emit_reasoning(s, json_string_value(v), json_string_length(v))
-			           : llmk__emit_text(s, json_string_value(v), json_string_length(v));
-			if (stop)
-				return s->resp->status ? s->resp->status : LLMK_E_CANCELLED;
-		}
-		v = json_object_get(part, "functionCall");
-		if (json_is_object(v) && (st = stream_call(s, v)))
+		fc = json_object_get(part, "functionCall");
+		if ((st = json_is_true(json_object_get(part, "thought")) ? llmk__emit_json_reasoning(s, v)
+		                                                          : llmk__emit_json_text(s, v)) ||
+		    (json_is_object(fc) && (st = stream_call(s, fc))))
 			return st;
 	}
 	if (json_is_string(json_object_get(cand, "finishReason"))) {
@@ -874,43 +868,25 @@ static llmk_status stream_candidate(llmk_stream_ctx *s, json_t *cand)
 	return LLMK_OK;
 }
 
-static llmk_status gemini_stream_event(llmk_stream_ctx *s, const char *event, const char *data, size_t len)
+static llmk_status on_chunk(llmk_stream_ctx *s, json_t *root)
 {
 	llmk_response *resp = s->resp;
-	json_t *root, *cand, *usage;
-	llmk_status st = LLMK_OK;
-	json_error_t err;
+	json_t *cand = json_array_get(json_object_get(root, "candidates"), 0);
+	llmk_status st;
 
-	(void)event;
-	root = llmk__json_loadb(data, len, 0, &err);
-	if (!json_is_object(root)) {
-		json_decref(root);
-		return llmk__fail(resp, LLMK_E_PROTOCOL, NAME ": stream chunk is not a JSON object: %s", err.text);
-	}
-	if (json_object_get(root, "error")) {
-		st = llmk__stream_failure(resp, llmk__error_from_json(resp, 200, root));
-		goto out;
-	}
-	if (read_ids(root, resp)) {
-		st = llmk__fail(resp, LLMK_E_NOMEM, "out of memory");
-		goto out;
-	}
-	cand = json_array_get(json_object_get(root, "candidates"), 0);
-	if (!json_is_object(cand) && json_object_get(json_object_get(root, "promptFeedback"), "blockReason")) {
-		st = no_candidates(root, resp);
-		goto out;
-	}
+	if (read_ids(root, resp))
+		return llmk__fail(resp, LLMK_E_NOMEM, "out of memory");
+	if (!json_is_object(cand) && json_object_get(json_object_get(root, "promptFeedback"), "blockReason"))
+		return no_candidates(root, resp);
 	if (json_is_object(cand) && (st = stream_candidate(s, cand)))
-		goto out;
-	usage = json_object_get(root, "usageMetadata");
-	if (json_is_object(usage)) {
-		read_usage(usage, resp);
-		if (llmk__emit_usage(s))
-			st = resp->status ? resp->status : LLMK_E_CANCELLED;
-	}
-out:
-	json_decref(root);
-	return st;
+		return st;
+	return llmk__stream_usage(s, json_object_get(root, "usageMetadata"), read_usage);
+}
+
+static llmk_status gemini_stream_event(llmk_stream_ctx *s, const char *event, const char *data, size_t len)
+{
+	(void)event;
+	return llmk__json_stream_event(s, data, len, NAME ": stream chunk", on_chunk);
 }
 
 const llmk_adapter llmk__gemini_adapter = {

@@ -374,7 +374,7 @@ static llmk_status stream_tools(llmk_stream_ctx *s, json_t *calls)
 		stop = llmk__emit_tool(s, (*(size_t *)s->state)++, call_id(call, gen), name, args.data, args.len);
 		llmk_buf_free(&args);
 		if (stop)
-			return s->resp->status ? s->resp->status : LLMK_E_CANCELLED;
+			return llmk__stream_stopped(s);
 	}
 	return LLMK_OK;
 }
@@ -387,14 +387,10 @@ static llmk_status stream_line(llmk_stream_ctx *s, json_t *root)
 
 	if (set_model(resp, root))
 		return llmk__fail(resp, LLMK_E_NOMEM, "out of memory");
-	v = json_object_get(msg, "thinking");
-	if (json_is_string(v) && llmk__emit_reasoning(s, json_string_value(v), json_string_length(v)))
-		goto stop;
-	v = json_object_get(msg, "content");
-	if (json_is_string(v) && llmk__emit_text(s, json_string_value(v), json_string_length(v)))
-		goto stop;
 	v = json_object_get(msg, "tool_calls");
-	if (json_is_array(v) && (st = stream_tools(s, v)))
+	if ((st = llmk__emit_json_reasoning(s, json_object_get(msg, "thinking"))) ||
+	    (st = llmk__emit_json_text(s, json_object_get(msg, "content"))) ||
+	    (json_is_array(v) && (st = stream_tools(s, v))))
 		return st;
 	if (!json_is_true(json_object_get(root, "done")))
 		return LLMK_OK;
@@ -403,32 +399,16 @@ static llmk_status stream_line(llmk_stream_ctx *s, json_t *root)
 	if (set_finish(resp, root))
 		return llmk__fail(resp, LLMK_E_NOMEM, "out of memory");
 	if ((resp->usage[LLMK_USAGE_INPUT] >= 0 || resp->usage[LLMK_USAGE_OUTPUT] >= 0) && llmk__emit_usage(s))
-		goto stop;
+		return llmk__stream_stopped(s);
 	return LLMK_OK;
-stop:
-	return resp->status ? resp->status : LLMK_E_CANCELLED;
 }
 
 static llmk_status ollama_stream_event(llmk_stream_ctx *s, const char *event, const char *data, size_t len)
 {
-	json_error_t err;
-	json_t *root;
-	llmk_status st;
-
 	(void)event;
 	if (s->done)
 		return LLMK_OK; /* nothing after the done line counts */
-	root = llmk__json_loadb(data, len, 0, &err);
-	if (!json_is_object(root)) {
-		json_decref(root);
-		return llmk__fail(s->resp, LLMK_E_PROTOCOL, "ollama: stream line is not a JSON object: %s", err.text);
-	}
-	if (json_object_get(root, "error"))
-		st = llmk__stream_failure(s->resp, llmk__error_from_json(s->resp, 200, root));
-	else
-		st = stream_line(s, root);
-	json_decref(root);
-	return st;
+	return llmk__json_stream_event(s, data, len, "ollama: stream line", stream_line);
 }
 
 const llmk_adapter llmk__ollama_adapter = {

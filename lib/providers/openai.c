@@ -616,33 +616,56 @@ static llmk_status openai_parse(const llmk_client *c, const llmk_request *r, llm
 
 static llmk_status stream_tool_deltas(llmk_stream_ctx *s, json_t *calls)
 {
-	json_t *call, *fn, *idx, *args;
+	json_t *call, *fn, *args;
 	size_t i, index;
 	const char *a;
 
 	json_array_foreach(calls, i, call)
 	{
-		idx = json_object_get(call, "index");
 		/* Servers that send whole calls without an index number them by
 		 * position. */
-		index = json_is_integer(idx) && json_integer_value(idx) >= 0 ? (size_t)json_integer_value(idx) : i;
+		if (llmk__json_index(call, "index", &index))
+			index = i;
 		fn = json_object_get(call, "function");
 		args = json_object_get(fn, "arguments");
 		a = json_is_string(args) ? json_string_value(args) : "";
 		if (llmk__emit_tool(s, index, json_string_value(json_object_get(call, "id")),
 		                    json_string_value(json_object_get(fn, "name")), a, strlen(a)))
-			return s->resp->status ? s->resp->status : LLMK_E_CANCELLED;
+			return llmk__stream_stopped(s);
 	}
+	return LLMK_OK;
+}
+
+static llmk_status on_chunk(llmk_stream_ctx *s, json_t *root)
+{
+	llmk_response *resp = s->resp;
+	json_t *choice, *delta, *calls, *usage;
+	llmk_status st;
+
+	if (set_model(resp, root))
+		return llmk__fail(resp, LLMK_E_NOMEM, "out of memory");
+	usage = json_object_get(root, "usage");
+	if (!json_is_object(usage)) /* Groq streams put it in x_groq */
+		usage = json_object_get(json_object_get(root, "x_groq"), "usage");
+	if ((st = llmk__stream_usage(s, usage, read_usage)))
+		return st;
+	/* Azure sends chunks with empty choices (prompt filter results). */
+	choice = json_array_get(json_object_get(root, "choices"), 0);
+	if (!json_is_object(choice))
+		return LLMK_OK;
+	delta = json_object_get(choice, "delta");
+	calls = json_object_get(delta, "tool_calls");
+	if ((st = llmk__emit_json_text(s, json_object_get(delta, "content"))) ||
+	    (st = llmk__emit_json_reasoning(s, json_object_get(delta, "reasoning_content"))) ||
+	    (json_is_array(calls) && (st = stream_tool_deltas(s, calls))))
+		return st;
+	if (set_finish(resp, json_object_get(choice, "finish_reason")))
+		return llmk__fail(resp, LLMK_E_NOMEM, "out of memory");
 	return LLMK_OK;
 }
 
 static llmk_status openai_stream_event(llmk_stream_ctx *s, const char *event, const char *data, size_t len)
 {
-	llmk_response *resp = s->resp;
-	json_t *root, *choice, *delta, *v, *usage;
-	llmk_status st = LLMK_OK;
-	json_error_t err;
-
 	(void)event;
 	if (s->done)
 		return LLMK_OK; /* nothing after [DONE] counts */
@@ -650,51 +673,7 @@ static llmk_status openai_stream_event(llmk_stream_ctx *s, const char *event, co
 		s->done = 1;
 		return LLMK_OK;
 	}
-	root = llmk__json_loadb(data, len, 0, &err);
-	if (!json_is_object(root)) {
-		json_decref(root);
-		return llmk__fail(resp, LLMK_E_PROTOCOL, "stream chunk is not a JSON object: %s", err.text);
-	}
-	if (json_object_get(root, "error")) {
-		st = llmk__stream_failure(resp, llmk__error_from_json(resp, 200, root));
-		json_decref(root);
-		return st;
-	}
-	if (set_model(resp, root))
-		goto oom;
-	usage = json_object_get(root, "usage");
-	if (!json_is_object(usage)) /* Groq streams put it in x_groq */
-		usage = json_object_get(json_object_get(root, "x_groq"), "usage");
-	if (json_is_object(usage)) {
-		read_usage(usage, resp);
-		if (llmk__emit_usage(s))
-			goto stop;
-	}
-	/* Azure sends chunks with empty choices (prompt filter results). */
-	choice = json_array_get(json_object_get(root, "choices"), 0);
-	if (json_is_object(choice)) {
-		delta = json_object_get(choice, "delta");
-		v = json_object_get(delta, "content");
-		if (json_is_string(v) && llmk__emit_text(s, json_string_value(v), json_string_length(v)))
-			goto stop;
-		v = json_object_get(delta, "reasoning_content");
-		if (json_is_string(v) && llmk__emit_reasoning(s, json_string_value(v), json_string_length(v)))
-			goto stop;
-		v = json_object_get(delta, "tool_calls");
-		if (json_is_array(v) && (st = stream_tool_deltas(s, v)))
-			goto out;
-		if (set_finish(resp, json_object_get(choice, "finish_reason")))
-			goto oom;
-	}
-	goto out;
-oom:
-	st = llmk__fail(resp, LLMK_E_NOMEM, "out of memory");
-	goto out;
-stop:
-	st = resp->status ? resp->status : LLMK_E_CANCELLED;
-out:
-	json_decref(root);
-	return st;
+	return llmk__json_stream_event(s, data, len, "stream chunk", on_chunk);
 }
 
 const llmk_adapter llmk__openai_adapter = {

@@ -556,7 +556,90 @@ size_t llmk__block_tool_index(const llmk__blocks *b, size_t block)
 	return n;
 }
 
+llmk_status llmk__block_tool_start(llmk_stream_ctx *s, json_t *ev, const char *key, const char *what, const char *id,
+                                   const char *name, const char *args, size_t len)
+{
+	size_t idx;
+
+	if (llmk__json_index(ev, key, &idx) || idx >= LLMK_MAX_BLOCKS)
+		return llmk__fail(s->resp, LLMK_E_PROTOCOL, "%s without a usable %s", what, key);
+	llmk__block_set_tool(s->state, idx);
+	return llmk__emit_tool(s, llmk__block_tool_index(s->state, idx), id, name, args, len) ? llmk__stream_stopped(s)
+	                                                                                       : LLMK_OK;
+}
+
+llmk_status llmk__block_tool_args(llmk_stream_ctx *s, size_t block, json_t *fragment)
+{
+	if (!json_is_string(fragment) || !json_string_length(fragment))
+		return LLMK_OK;
+	return llmk__emit_tool(s, llmk__block_tool_index(s->state, block), NULL, NULL, json_string_value(fragment),
+	                       json_string_length(fragment))
+	           ? llmk__stream_stopped(s)
+	           : LLMK_OK;
+}
+
 llmk_status llmk__stream_stopped(llmk_stream_ctx *s)
 {
 	return s->resp->status ? s->resp->status : LLMK_E_CANCELLED;
+}
+
+json_t *llmk__json_event(const char *data, size_t len, llmk_response *resp, const char *what, const char *event)
+{
+	json_error_t err;
+	json_t *root = llmk__json_loadb(data, len, 0, &err);
+
+	if (json_is_object(root))
+		return root;
+	json_decref(root);
+	llmk__fail(resp, LLMK_E_PROTOCOL, "%s%s%.64s is not a JSON object: %s", what, event ? " " : "", event ? event : "",
+	           err.text);
+	return NULL;
+}
+
+llmk_status llmk__json_stream_event(llmk_stream_ctx *s, const char *data, size_t len, const char *what,
+                                    llmk_status (*handle)(llmk_stream_ctx *s, json_t *root))
+{
+	json_t *root = llmk__json_event(data, len, s->resp, what, NULL);
+	llmk_status st;
+
+	if (!root)
+		return s->resp->status;
+	if (json_object_get(root, "error"))
+		st = llmk__stream_failure(s->resp, llmk__error_from_json(s->resp, 200, root));
+	else
+		st = handle(s, root);
+	json_decref(root);
+	return st;
+}
+
+llmk_status llmk__emit_json_text(llmk_stream_ctx *s, json_t *v)
+{
+	return json_is_string(v) && llmk__emit_text(s, json_string_value(v), json_string_length(v))
+	           ? llmk__stream_stopped(s)
+	           : LLMK_OK;
+}
+
+llmk_status llmk__emit_json_reasoning(llmk_stream_ctx *s, json_t *v)
+{
+	return json_is_string(v) && llmk__emit_reasoning(s, json_string_value(v), json_string_length(v))
+	           ? llmk__stream_stopped(s)
+	           : LLMK_OK;
+}
+
+llmk_status llmk__stream_usage(llmk_stream_ctx *s, json_t *u, void (*read)(json_t *u, llmk_response *resp))
+{
+	if (!json_is_object(u))
+		return LLMK_OK;
+	read(u, s->resp);
+	return llmk__emit_usage(s) ? llmk__stream_stopped(s) : LLMK_OK;
+}
+
+int llmk__json_index(json_t *obj, const char *key, size_t *out)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (!json_is_integer(v) || json_integer_value(v) < 0)
+		return -1;
+	*out = (size_t)json_integer_value(v);
+	return 0;
 }

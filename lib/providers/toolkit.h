@@ -112,6 +112,32 @@ llmk_status llmk__error_generic(llmk_response *resp, int32_t http, const char *b
  * "error inside the stream: ...". */
 llmk_status llmk__stream_failure(llmk_response *resp, llmk_status st);
 
+/* Parses the data of one stream event as a JSON object; on failure records
+ * LLMK_E_PROTOCOL "<what>[ <event>] is not a JSON object: ..." and returns
+ * NULL. */
+json_t *llmk__json_event(const char *data, size_t len, llmk_response *resp, const char *what, const char *event);
+
+/* The stream_event() of formats whose events are JSON objects and whose
+ * failures arrive as {"error": ...} (OpenAI, Ollama, Gemini): parses data
+ * (llmk__json_event), turns an error object into the stream's failure
+ * (llmk__stream_failure) and hands anything else to `handle`. */
+llmk_status llmk__json_stream_event(llmk_stream_ctx *s, const char *data, size_t len, const char *what,
+                                    llmk_status (*handle)(llmk_stream_ctx *s, json_t *root));
+
+/* Emit a JSON string as answer text / reasoning (other values: nothing).
+ * LLMK_OK, or the stream-stopped status (llmk__stream_stopped) when the
+ * stream is to end. */
+llmk_status llmk__emit_json_text(llmk_stream_ctx *s, json_t *v);
+llmk_status llmk__emit_json_reasoning(llmk_stream_ctx *s, json_t *v);
+
+/* Reads a usage object into the response with the adapter's `read` and
+ * emits the usage event; nothing when u is not an object. LLMK_OK or the
+ * stream-stopped status. */
+llmk_status llmk__stream_usage(llmk_stream_ctx *s, json_t *u, void (*read)(json_t *u, llmk_response *resp));
+
+/* *out = obj[key] when it is a non-negative integer (an index); else -1. */
+int llmk__json_index(json_t *obj, const char *key, size_t *out);
+
 /* Streams whose content blocks are numbered across text, thinking and tool
  * blocks while tool calls are numbered across tool blocks only (Anthropic
  * Messages, Bedrock ConverseStream): the adapter's stream state is an
@@ -126,8 +152,16 @@ typedef struct llmk__blocks {
 void llmk__block_set_tool(llmk__blocks *b, size_t block);
 int llmk__block_is_tool(const llmk__blocks *b, size_t block);
 size_t llmk__block_tool_index(const llmk__blocks *b, size_t block);
-/* Why an emit call asked to stop: the failure on record, else the caller's
- * cancel. */
+/* A tool block starts, its index at ev[key] (the state is an llmk__blocks):
+ * marks it and emits the call's id, name and first arguments. Fails with
+ * LLMK_E_PROTOCOL "<what> without a usable <key>" when the index is
+ * missing or too large. */
+llmk_status llmk__block_tool_start(llmk_stream_ctx *s, json_t *ev, const char *key, const char *what, const char *id,
+                                   const char *name, const char *args, size_t len);
+/* An arguments fragment of tool block `block` (empty ones are not sent). */
+llmk_status llmk__block_tool_args(llmk_stream_ctx *s, size_t block, json_t *fragment);
+/* The stream-stopped status: why an emit call asked to stop, the failure on
+ * record, else the caller's cancel. */
 llmk_status llmk__stream_stopped(llmk_stream_ctx *s);
 
 /* For "data:<mime>;base64,<data>" URLs: sets *mime (not NUL-terminated,
