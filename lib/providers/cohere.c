@@ -17,7 +17,6 @@
 
 #include <jansson.h>
 
-#include "sse.h"
 #include "toolkit.h"
 
 #define MAX_EMBED_TEXTS 96 /* V2EmbedRequest.texts maxItems */
@@ -357,64 +356,6 @@ static llmk_status parse_embed(const llmk_request *r, json_t *root, llmk_respons
 	return st;
 }
 
-static llmk_status stream_event(llmk_stream_ctx *s, const char *event, const char *data, size_t len);
-
-typedef struct sse_replay {
-	llmk_stream_ctx *s;
-	llmk_status st;
-} sse_replay;
-
-static int on_replay_event(const char *event, size_t elen, const char *data, size_t dlen, void *user)
-{
-	sse_replay *rp = user;
-
-	rp->st = stream_event(rp->s, elen ? event : NULL, data, dlen);
-	return rp->st != LLMK_OK;
-}
-
-/* A stream whose Content-Type was not text/event-stream (a proxy that
- * rewrote it) reaches parse() whole: decode it here; the core replays the
- * result as events. */
-static llmk_status parse_sse_body(const llmk_request *r, llmk_response *resp, const char *body, size_t len)
-{
-	llmk_stream_ctx s;
-	cohere_stream state;
-	sse_replay rp;
-	llmk_sse sse;
-	int rc;
-
-	memset(&s, 0, sizeof(s));
-	memset(&state, 0, sizeof(state));
-	s.state = &state;
-	s.resp = resp;
-	s.req = r;
-	s.provider_name = "cohere";
-	rp.s = &s;
-	rp.st = LLMK_OK;
-	llmk_sse_init(&sse, 0, on_replay_event, &rp);
-	rc = llmk_sse_feed(&sse, body, len);
-	if (rc == 0)
-		rc = llmk_sse_finish(&sse);
-	llmk_sse_free(&sse);
-	if (rp.st != LLMK_OK)
-		return resp->status ? resp->status : rp.st;
-	if (rc < 0)
-		return llmk__fail(resp, LLMK_E_NOMEM, "out of memory decoding the stream");
-	if (!s.done)
-		return llmk__fail(resp, LLMK_E_PROTOCOL, "cohere: stream ended before message-end (truncated after %zu bytes)",
-		                  len);
-	return LLMK_OK;
-}
-
-static int looks_like_sse(const char *body, size_t len)
-{
-	while (len && (*body == ' ' || *body == '\n' || *body == '\r' || *body == '\t')) {
-		body++;
-		len--;
-	}
-	return (len >= 6 && !memcmp(body, "event:", 6)) || (len >= 5 && !memcmp(body, "data:", 5));
-}
-
 static llmk_status cohere_parse(const llmk_client *c, const llmk_request *r, llmk_response *resp,
                                 const char *content_type, const char *body, size_t len)
 {
@@ -423,8 +364,10 @@ static llmk_status cohere_parse(const llmk_client *c, const llmk_request *r, llm
 
 	(void)c;
 	(void)content_type;
-	if (r->kind == LLMK_CHAT && looks_like_sse(body, len))
-		return parse_sse_body(r, resp, body, len);
+	/* A stream whose Content-Type a proxy rewrote; the core replays the
+	 * result as events. */
+	if (r->kind == LLMK_CHAT && llmk__looks_like_sse(body, len))
+		return llmk__sse_body(&llmk__cohere_adapter, r, resp, "cohere", "message-end", body, len);
 	if (!(root = llmk__json_object(body, len, resp, "cohere response body")))
 		return resp->status;
 	st = r->kind == LLMK_CHAT ? parse_chat(root, resp) : parse_embed(r, root, resp);

@@ -4,6 +4,7 @@
 
 #include <sodium.h>
 
+#include "sse.h"
 #include "toolkit.h"
 
 int llmk__json_set(json_t *obj, const char *key, json_t *val)
@@ -581,6 +582,59 @@ llmk_status llmk__block_tool_args(llmk_stream_ctx *s, size_t block, json_t *frag
 llmk_status llmk__stream_stopped(llmk_stream_ctx *s)
 {
 	return s->resp->status ? s->resp->status : LLMK_E_CANCELLED;
+}
+
+int llmk__looks_like_sse(const char *body, size_t len)
+{
+	while (len && (*body == ' ' || *body == '\n' || *body == '\r' || *body == '\t')) {
+		body++;
+		len--;
+	}
+	return (len >= 6 && !memcmp(body, "event:", 6)) || (len >= 5 && !memcmp(body, "data:", 5));
+}
+
+typedef struct sse_replay {
+	const llmk_adapter *ad;
+	llmk_stream_ctx *s;
+	llmk_status st;
+} sse_replay;
+
+static int on_replay_event(const char *event, size_t elen, const char *data, size_t dlen, void *user)
+{
+	sse_replay *rp = user;
+
+	rp->st = rp->ad->stream_event(rp->s, elen ? event : NULL, data, dlen);
+	return rp->st != LLMK_OK;
+}
+
+llmk_status llmk__sse_body(const llmk_adapter *ad, const llmk_request *r, llmk_response *resp, const char *provider,
+                           const char *end, const char *body, size_t len)
+{
+	llmk_stream_ctx s;
+	sse_replay rp = {ad, &s, LLMK_OK};
+	llmk_sse sse;
+	int rc;
+
+	memset(&s, 0, sizeof(s));
+	s.resp = resp;
+	s.req = r;
+	s.provider_name = provider;
+	if (ad->state_size && !(s.state = llmk__calloc(1, ad->state_size)))
+		return llmk__fail(resp, LLMK_E_NOMEM, "out of memory decoding the stream");
+	llmk_sse_init(&sse, 0, on_replay_event, &rp);
+	rc = llmk_sse_feed(&sse, body, len);
+	if (rc == 0)
+		rc = llmk_sse_finish(&sse);
+	llmk_sse_free(&sse);
+	llmk__free(s.state);
+	if (rp.st != LLMK_OK)
+		return resp->status ? resp->status : rp.st;
+	if (rc < 0)
+		return llmk__fail(resp, LLMK_E_NOMEM, "out of memory decoding the stream");
+	if (!s.done)
+		return llmk__fail(resp, LLMK_E_PROTOCOL, "%s: stream ended before %s (truncated after %zu bytes)", provider,
+		                  end, len);
+	return LLMK_OK;
 }
 
 json_t *llmk__json_event(const char *data, size_t len, llmk_response *resp, const char *what, const char *event)

@@ -138,6 +138,17 @@ llmk_status llmk__stream_usage(llmk_stream_ctx *s, json_t *u, void (*read)(json_
 /* *out = obj[key] when it is a non-negative integer (an index); else -1. */
 int llmk__json_index(json_t *obj, const char *key, size_t *out);
 
+/* A stream whose Content-Type a proxy rewrote reaches parse() whole (the
+ * engine decodes streams by their Content-Type). llmk__looks_like_sse()
+ * says whether a body starts like an SSE stream; llmk__sse_body() decodes
+ * one with the SSE codec through the adapter's own stream_event() (with a
+ * zeroed state of its state_size), filling resp as the stream would have;
+ * the engine then replays the response as events. LLMK_E_PROTOCOL when the
+ * stream ends before its end marker (`end` names it). */
+int llmk__looks_like_sse(const char *body, size_t len);
+llmk_status llmk__sse_body(const llmk_adapter *ad, const llmk_request *r, llmk_response *resp, const char *provider,
+                           const char *end, const char *body, size_t len);
+
 /* Streams whose content blocks are numbered across text, thinking and tool
  * blocks while tool calls are numbered across tool blocks only (Anthropic
  * Messages, Bedrock ConverseStream): the adapter's stream state is an
