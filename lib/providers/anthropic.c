@@ -29,11 +29,6 @@ typedef struct turn {
 	size_t nresults;  /* leading tool_result blocks */
 } turn;
 
-static json_t *text_block(const char *text)
-{
-	return json_pack("{s:s, s:s}", "type", "text", "text", text);
-}
-
 /* data: URLs become base64 sources, http(s) URLs url sources. The
  * OpenAI-style detail hint has no counterpart here and is not sent. */
 static json_t *image_block(const llmk_part *p, llmk_response *resp)
@@ -58,29 +53,19 @@ static json_t *image_block(const llmk_part *p, llmk_response *resp)
 	return json_pack("{s:s, s:o}", "type", "image", "source", src);
 }
 
-static json_t *tool_use_block(const llmk_part *p, llmk_response *resp)
-{
-	/* The arguments were checked to be a JSON object when they were added;
-	 * the API wants the object itself, not its text. */
-	json_t *input = llmk__json_text(p->text), *b;
-
-	if (!input) {
-		FAIL_OOM(resp);
-		return NULL;
-	}
-	b = json_pack("{s:s, s:s, s:s, s:o}", "type", "tool_use", "id", p->id, "name", p->detail, "input", input);
-	if (!b)
-		FAIL_OOM(resp);
-	return b;
-}
+/* Empty text is left out: the API rejects empty text blocks. */
+static const llmk__part_shape part_shape = {
+    .text = "{\"type\":\"text\",\"text\":\"$text\"}",
+    .tool_call = "{\"type\":\"tool_use\",\"id\":\"$id\",\"name\":\"$name\",\"input\":\"$input\"}",
+    .image = image_block,
+    .skip_empty_text = 1,
+};
 
 /* Appends the blocks of one message to cur (a new turn or the previous one
- * of the same role). Empty text is skipped: the API rejects empty text
- * blocks. */
+ * of the same role). */
 static llmk_status add_blocks(const llmk_message *m, turn *cur, llmk_response *resp)
 {
 	json_t *b;
-	size_t i;
 
 	if (m->role == LLMK_ROLE_TOOL) {
 		const char *content = m->nparts ? m->parts[0].text : "";
@@ -95,26 +80,7 @@ static llmk_status add_blocks(const llmk_message *m, turn *cur, llmk_response *r
 		cur->nresults++;
 		return LLMK_OK;
 	}
-	for (i = 0; i < m->nparts; i++) {
-		const llmk_part *p = &m->parts[i];
-		if (p->type == LLMK_PART_TEXT) {
-			if (!*p->text)
-				continue;
-			if (!(b = text_block(p->text)))
-				return FAIL_OOM(resp);
-		} else if (p->type == LLMK_PART_IMAGE_URL) {
-			if (!(b = image_block(p, resp)))
-				return resp->status;
-		} else if (p->type == LLMK_PART_TOOL_CALL) {
-			if (!(b = tool_use_block(p, resp)))
-				return resp->status;
-		} else {
-			continue;
-		}
-		if (json_array_append_new(cur->blocks, b))
-			return FAIL_OOM(resp);
-	}
-	return LLMK_OK;
+	return llmk__append_parts(cur->blocks, m, &part_shape, "anthropic", resp);
 }
 
 /* A turn that is one text block goes out as plain string content. */

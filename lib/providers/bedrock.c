@@ -189,19 +189,13 @@ static json_t *image_block(const llmk_part *p, llmk_response *resp)
 	return b;
 }
 
-static json_t *tool_use_block(const llmk_part *p, llmk_response *resp)
-{
-	json_t *input = llmk__json_text(p->text), *b;
-
-	if (!input) {
-		FAIL_OOM(resp);
-		return NULL;
-	}
-	b = json_pack("{s:{s:s, s:s, s:o}}", "toolUse", "toolUseId", p->id, "name", p->detail, "input", input);
-	if (!b)
-		FAIL_OOM(resp);
-	return b;
-}
+/* Empty text is left out: the API rejects empty text blocks. */
+static const llmk__part_shape part_shape = {
+    .text = "{\"text\":\"$text\"}",
+    .tool_call = "{\"toolUse\":{\"toolUseId\":\"$id\",\"name\":\"$name\",\"input\":\"$input\"}}",
+    .image = image_block,
+    .skip_empty_text = 1,
+};
 
 static json_t *tool_result_block(const llmk_message *m, llmk_response *resp)
 {
@@ -223,34 +217,12 @@ static json_t *tool_result_block(const llmk_message *m, llmk_response *resp)
 static llmk_status add_blocks(const llmk_message *m, json_t *blocks, llmk_response *resp)
 {
 	json_t *b;
-	size_t i;
 
-	if (m->role == LLMK_ROLE_TOOL) {
-		if (!(b = tool_result_block(m, resp)))
-			return resp->status;
-		return json_array_append_new(blocks, b) ? FAIL_OOM(resp) : LLMK_OK;
-	}
-	for (i = 0; i < m->nparts; i++) {
-		const llmk_part *p = &m->parts[i];
-		if (p->type == LLMK_PART_TEXT) {
-			if (!*p->text) /* empty text blocks are rejected */
-				continue;
-			b = json_pack("{s:s}", "text", p->text);
-			if (!b)
-				return FAIL_OOM(resp);
-		} else if (p->type == LLMK_PART_IMAGE_URL) {
-			if (!(b = image_block(p, resp)))
-				return resp->status;
-		} else if (p->type == LLMK_PART_TOOL_CALL) {
-			if (!(b = tool_use_block(p, resp)))
-				return resp->status;
-		} else {
-			continue;
-		}
-		if (json_array_append_new(blocks, b))
-			return FAIL_OOM(resp);
-	}
-	return LLMK_OK;
+	if (m->role != LLMK_ROLE_TOOL)
+		return llmk__append_parts(blocks, m, &part_shape, "bedrock", resp);
+	if (!(b = tool_result_block(m, resp)))
+		return resp->status;
+	return json_array_append_new(blocks, b) ? FAIL_OOM(resp) : LLMK_OK;
 }
 
 /* messages[] alternate user/assistant (tool results are user content);
@@ -305,14 +277,8 @@ static llmk_status build_inference(const llmk_request *r, json_t *body, llmk_res
 	                                         {LLMK_OPT_TEMPERATURE, "temperature"},
 	                                         {LLMK_OPT_TOP_P, "topP"},
 	                                         {0, NULL}};
-	json_t *cfg = json_object();
 
-	if (!cfg || json_object_set_new(body, "inferenceConfig", cfg) || llmk__put_opts(cfg, r, sampling) ||
-	    llmk__put_stops(cfg, "stopSequences", r))
-		return FAIL_OOM(resp);
-	if (!json_object_size(cfg))
-		json_object_del(body, "inferenceConfig"); /* none set */
-	return LLMK_OK;
+	return llmk__put_section(body, "inferenceConfig", r, sampling, "stopSequences") ? FAIL_OOM(resp) : LLMK_OK;
 }
 
 static const llmk__tool_shape tool_shape = {

@@ -51,57 +51,37 @@ static int add_content(json_t *contents, const char *role, json_t *parts)
 	return json_array_append_new(contents, json_pack("{s:s, s:o}", "role", role, "parts", parts));
 }
 
-static json_t *text_part(const char *text)
-{
-	return json_pack("{s:s}", "text", text);
-}
-
-static llmk_status image_part(const llmk_part *p, json_t **out, llmk_response *resp)
+static json_t *image_part(const llmk_part *p, llmk_response *resp)
 {
 	const char *mime, *b64;
 	size_t mlen;
+	json_t *part;
 
 	/* http(s) URLs never get here: the row lacks LLMK_CAP_IMAGE_URL. */
-	if (!llmk__data_url_split(p->text, &mime, &mlen, &b64))
-		return llmk__fail(resp, LLMK_E_INVALID_ARG, NAME ": images must be base64 data: URLs (inlineData)");
-	*out = json_pack("{s:{s:s%, s:s}}", "inlineData", "mimeType", mime, mlen, "data", b64);
-	return *out ? LLMK_OK : FAIL_OOM(resp);
-}
-
-static llmk_status call_part(const llmk_part *p, json_t **out, llmk_response *resp)
-{
-	json_t *args = llmk__json_text(p->text);
-
-	if (!json_is_object(args)) {
-		json_decref(args);
-		return llmk__fail(resp, LLMK_E_INVALID_ARG, NAME ": arguments of tool call '%s' are not a JSON object",
-		                  p->id);
+	if (!llmk__data_url_split(p->text, &mime, &mlen, &b64)) {
+		llmk__fail(resp, LLMK_E_INVALID_ARG, NAME ": images must be base64 data: URLs (inlineData)");
+		return NULL;
 	}
-	*out = json_pack("{s:{s:s, s:o}}", "functionCall", "name", p->detail, "args", args);
-	return *out ? LLMK_OK : FAIL_OOM(resp);
+	if (!(part = json_pack("{s:{s:s%, s:s}}", "inlineData", "mimeType", mime, mlen, "data", b64)))
+		FAIL_OOM(resp);
+	return part;
 }
+
+static const llmk__part_shape part_shape = {
+    .text = "{\"text\":\"$text\"}",
+    .tool_call = "{\"functionCall\":{\"name\":\"$name\",\"args\":\"$input\"}}",
+    .image = image_part,
+};
 
 /* Parts of a user, assistant or system message. */
 static llmk_status message_parts(const llmk_message *m, json_t **out, llmk_response *resp)
 {
-	json_t *parts = json_array(), *part = NULL;
-	llmk_status st = LLMK_OK;
-	size_t i;
+	json_t *parts = json_array();
+	llmk_status st;
 
 	if (!parts)
 		return FAIL_OOM(resp);
-	for (i = 0; i < m->nparts && st == LLMK_OK; i++) {
-		const llmk_part *p = &m->parts[i];
-		if (p->type == LLMK_PART_TEXT)
-			st = (part = text_part(p->text)) ? LLMK_OK : FAIL_OOM(resp);
-		else if (p->type == LLMK_PART_IMAGE_URL)
-			st = image_part(p, &part, resp);
-		else
-			st = call_part(p, &part, resp);
-		if (st == LLMK_OK && json_array_append_new(parts, part))
-			st = FAIL_OOM(resp);
-	}
-	if (st != LLMK_OK) {
+	if ((st = llmk__append_parts(parts, m, &part_shape, NAME, resp))) {
 		json_decref(parts);
 		return st;
 	}
@@ -109,27 +89,11 @@ static llmk_status message_parts(const llmk_message *m, json_t **out, llmk_respo
 	return LLMK_OK;
 }
 
-/* Gemini matches a functionResponse to its call by function name: find the
- * name of the earlier assistant tool call with this id. */
-static const char *tool_name_for(const llmk_request *r, size_t upto, const char *id)
-{
-	size_t i, j;
-
-	for (i = upto; i-- > 0;) {
-		const llmk_message *m = &r->msgs[i];
-		if (m->role != LLMK_ROLE_ASSISTANT)
-			continue;
-		for (j = 0; j < m->nparts; j++)
-			if (m->parts[j].type == LLMK_PART_TOOL_CALL && !strcmp(m->parts[j].id, id))
-				return m->parts[j].detail;
-	}
-	return NULL;
-}
-
 static llmk_status tool_result_parts(const llmk_request *r, size_t i, json_t **out, llmk_response *resp)
 {
 	const llmk_message *m = &r->msgs[i];
-	const char *name = tool_name_for(r, i, m->tool_call_id);
+	/* Gemini matches a functionResponse to its call by function name. */
+	const char *name = llmk__tool_call_name(r, i, m->tool_call_id);
 	llmk_buf text = LLMK_BUF_INIT;
 	json_t *response;
 

@@ -42,22 +42,6 @@ static const char *role_name(int32_t role)
 	}
 }
 
-/* The name of the earlier tool call with this id, or NULL. */
-static const char *tool_name_for(const llmk_request *r, size_t upto, const char *id)
-{
-	size_t i, j;
-
-	if (!id)
-		return NULL;
-	for (i = upto; i-- > 0;)
-		for (j = 0; j < r->msgs[i].nparts; j++) {
-			const llmk_part *p = &r->msgs[i].parts[j];
-			if (p->type == LLMK_PART_TOOL_CALL && p->id && !strcmp(p->id, id))
-				return p->detail;
-		}
-	return NULL;
-}
-
 static llmk_status add_image(json_t *msg, const llmk_part *p, llmk_response *resp)
 {
 	json_t *images = json_object_get(msg, "images");
@@ -74,17 +58,11 @@ static llmk_status add_image(json_t *msg, const llmk_part *p, llmk_response *res
 
 static llmk_status add_tool_call(json_t *msg, const llmk_part *p, llmk_response *resp)
 {
-	json_t *calls = json_object_get(msg, "tool_calls"), *args, *call;
+	json_t *calls = json_object_get(msg, "tool_calls"), *call;
 
-	args = llmk__json_text(p->text && *p->text ? p->text : "{}");
-	if (!json_is_object(args)) {
-		json_decref(args);
-		return llmk__fail(resp, LLMK_E_INVALID_ARG, "ollama: arguments of tool call '%s' are not a JSON object",
-		                  p->id ? p->id : "");
-	}
-	call = json_pack("{s:{s:s, s:o}}", "function", "name", p->detail ? p->detail : "", "arguments", args);
+	call = llmk__tool_call_json(p, "{\"function\":{\"name\":\"$name\",\"arguments\":\"$input\"}}", "ollama", resp);
 	if (!call)
-		return FAIL_OOM(resp);
+		return resp->status;
 	if (!calls && (!(calls = json_array()) || json_object_set_new(msg, "tool_calls", calls))) {
 		json_decref(call);
 		return FAIL_OOM(resp);
@@ -110,7 +88,7 @@ static llmk_status build_message(const llmk_request *r, size_t idx, json_t *msgs
 	}
 	llmk_buf_free(&text);
 	if (m->role == LLMK_ROLE_TOOL) {
-		name = tool_name_for(r, idx, m->tool_call_id);
+		name = llmk__tool_call_name(r, idx, m->tool_call_id);
 		return name && llmk__json_set(msg, "tool_name", json_string(name)) ? FAIL_OOM(resp) : LLMK_OK;
 	}
 	for (i = 0; st == LLMK_OK && i < m->nparts; i++) {
@@ -173,14 +151,8 @@ static llmk_status build_options(const llmk_request *r, json_t *body, llmk_respo
 	                                         {LLMK_OPT_TOP_K, "top_k"},
 	                                         {LLMK_OPT_SEED, "seed"},
 	                                         {0, NULL}};
-	json_t *opts = json_object();
 
-	if (!opts || json_object_set_new(body, "options", opts) || llmk__put_opts(opts, r, sampling) ||
-	    llmk__put_stops(opts, "stop", r))
-		return FAIL_OOM(resp);
-	if (!json_object_size(opts))
-		json_object_del(body, "options"); /* none set */
-	return LLMK_OK;
+	return llmk__put_section(body, "options", r, sampling, "stop") ? FAIL_OOM(resp) : LLMK_OK;
 }
 
 static llmk_status build_chat(const llmk_request *r, int stream, json_t *body, llmk_response *resp)

@@ -217,32 +217,20 @@ static llmk_status build_speech(const llmk_request *r, json_t *body, llmk_respon
 static llmk_status build_transcribe(const llmk_request *r, const char *model, llmk_exchange *ex,
                                     llmk_response *resp)
 {
+	static const llmk__opt_key fields[] = {{LLMK_OPT_LANGUAGE, "language"},
+	                                       {LLMK_OPT_PROMPT, "prompt"},
+	                                       {LLMK_OPT_TRANSCRIPT_FORMAT, "response_format"},
+	                                       {LLMK_OPT_TEMPERATURE, "temperature"},
+	                                       {0, NULL}};
 	llmk_multipart mp;
-	const char *v;
-	char num[32];
-	double t;
 
 	if (!r->audio)
 		return llmk__fail(resp, LLMK_E_INVALID_ARG, "transcribe request has no audio (llmk_request_set_audio)");
 	llmk_multipart_init(&mp);
 	llmk_multipart_file(&mp, "file", r->audio_name, r->audio_mime, r->audio, r->audio_len);
 	llmk_multipart_field(&mp, "model", model);
-	if ((v = llmk__req_str(r, LLMK_OPT_LANGUAGE)))
-		llmk_multipart_field(&mp, "language", v);
-	if ((v = llmk__req_str(r, LLMK_OPT_PROMPT)))
-		llmk_multipart_field(&mp, "prompt", v);
-	if ((v = llmk__req_str(r, LLMK_OPT_TRANSCRIPT_FORMAT)))
-		llmk_multipart_field(&mp, "response_format", v);
-	if (llmk__req_f64(r, LLMK_OPT_TEMPERATURE, &t)) {
-		snprintf(num, sizeof(num), "%g", t);
-		llmk_multipart_field(&mp, "temperature", num);
-	}
-	if (llmk_multipart_finish(&mp) || llmk__exchange_header(ex, "Content-Type", mp.content_type)) {
-		llmk_multipart_free(&mp);
-		return llmk__fail(resp, LLMK_E_NOMEM, "out of memory building the multipart body");
-	}
-	ex->body = mp.body; /* hand the buffer over */
-	return LLMK_OK;
+	llmk__form_opts(&mp, r, fields);
+	return llmk__set_form_body(ex, &mp, NULL, resp);
 }
 
 static llmk_status add_auth_headers(const llmk_client *c, llmk_exchange *ex)

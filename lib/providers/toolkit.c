@@ -110,6 +110,59 @@ int llmk__put_opts(json_t *obj, const llmk_request *r, const llmk__opt_key *map)
 	return bad ? -1 : 0;
 }
 
+int llmk__put_section(json_t *body, const char *key, const llmk_request *r, const llmk__opt_key *map,
+                      const char *stops_key)
+{
+	json_t *sec = json_object();
+
+	/* Put in place first, so that it keeps its position among the members. */
+	if (!sec || json_object_set_new(body, key, sec) || llmk__put_opts(sec, r, map) || llmk__put_stops(sec, stops_key, r))
+		return -1;
+	if (!json_object_size(sec))
+		json_object_del(body, key);
+	return 0;
+}
+
+void llmk__form_opts(llmk_multipart *mp, const llmk_request *r, const llmk__opt_key *map)
+{
+	const char *s;
+	char num[32];
+	int64_t i64;
+	double f;
+
+	for (; map->key; map++) {
+		switch (llmk_option_type(map->opt)) {
+		case LLMK_TYPE_STR:
+			if ((s = llmk__req_str(r, map->opt)))
+				llmk_multipart_field(mp, map->key, s);
+			break;
+		case LLMK_TYPE_I64:
+			if (llmk__req_i64(r, map->opt, &i64)) {
+				snprintf(num, sizeof(num), "%lld", (long long)i64);
+				llmk_multipart_field(mp, map->key, num);
+			}
+			break;
+		default:
+			if (llmk__req_f64(r, map->opt, &f)) {
+				snprintf(num, sizeof(num), "%g", f);
+				llmk_multipart_field(mp, map->key, num);
+			}
+			break;
+		}
+	}
+}
+
+llmk_status llmk__set_form_body(llmk_exchange *ex, llmk_multipart *mp, const char *accept, llmk_response *resp)
+{
+	if (llmk_multipart_finish(mp) || llmk__exchange_header(ex, "Content-Type", mp->content_type) ||
+	    (accept && llmk__exchange_header(ex, "Accept", accept))) {
+		llmk_multipart_free(mp);
+		return llmk__fail(resp, LLMK_E_NOMEM, "out of memory building the multipart body");
+	}
+	ex->body = mp->body; /* hand the buffer over */
+	return LLMK_OK;
+}
+
 llmk_status llmk__merge_extra(const llmk_request *r, json_t *body, llmk_response *resp)
 {
 	json_t *extra;
@@ -379,6 +432,71 @@ llmk_status llmk__tool_decls(const llmk_request *r, const llmk__tool_shape *shap
 	for (i = 0; i < r->ntools; i++)
 		if (json_array_append_new(tools, tool_decl(&r->tools[i], shape)))
 			return FAIL_OOM(resp);
+	return LLMK_OK;
+}
+
+json_t *llmk__tool_call_json(const llmk_part *p, const char *tmpl, const char *provider, llmk_response *resp)
+{
+	llmk__slot slots[] = {{"$id", p->id, NULL}, {"$name", p->detail ? p->detail : "", NULL}, {"$input", NULL, NULL}};
+	json_t *call;
+
+	/* Sent as the object itself, not as its text. */
+	slots[2].value = llmk__json_text(p->text && *p->text ? p->text : "{}");
+	if (slots[2].value && !json_is_object(slots[2].value)) {
+		json_decref(slots[2].value);
+		llmk__fail(resp, LLMK_E_INVALID_ARG, "%s: arguments of tool call '%s' are not a JSON object", provider,
+		           p->id ? p->id : "");
+		return NULL;
+	}
+	call = slots[2].value ? llmk__json_template(tmpl, slots, 3) : NULL;
+	json_decref(slots[2].value);
+	if (!call)
+		FAIL_OOM(resp);
+	return call;
+}
+
+const char *llmk__tool_call_name(const llmk_request *r, size_t upto, const char *id)
+{
+	size_t i, j;
+
+	if (!id)
+		return NULL;
+	for (i = upto; i-- > 0;)
+		for (j = 0; j < r->msgs[i].nparts; j++) {
+			const llmk_part *p = &r->msgs[i].parts[j];
+			if (p->type == LLMK_PART_TOOL_CALL && p->id && !strcmp(p->id, id))
+				return p->detail;
+		}
+	return NULL;
+}
+
+llmk_status llmk__append_parts(json_t *blocks, const llmk_message *m, const llmk__part_shape *shape,
+                               const char *provider, llmk_response *resp)
+{
+	llmk__slot text = {"$text", NULL, NULL};
+	json_t *b;
+	size_t i;
+
+	for (i = 0; i < m->nparts; i++) {
+		const llmk_part *p = &m->parts[i];
+		if (p->type == LLMK_PART_TEXT) {
+			if (!*p->text && shape->skip_empty_text)
+				continue;
+			text.text = p->text;
+			if (!(b = llmk__json_template(shape->text, &text, 1)))
+				return FAIL_OOM(resp);
+		} else if (p->type == LLMK_PART_IMAGE_URL) {
+			if (!(b = shape->image(p, resp)))
+				return resp->status;
+		} else if (p->type == LLMK_PART_TOOL_CALL) {
+			if (!(b = llmk__tool_call_json(p, shape->tool_call, provider, resp)))
+				return resp->status;
+		} else {
+			continue;
+		}
+		if (json_array_append_new(blocks, b))
+			return FAIL_OOM(resp);
+	}
 	return LLMK_OK;
 }
 

@@ -10,6 +10,7 @@
 #include "b64.h"
 #include "ids.h"
 #include "json.h"
+#include "multipart.h"
 #include "registry.h"
 #include "secret.h"
 #include "status.h"
@@ -62,6 +63,21 @@ typedef struct llmk__opt_key {
  * table's order, as a string, an integer or a number after the option's
  * type. -1 on a failed allocation. */
 int llmk__put_opts(json_t *obj, const llmk_request *r, const llmk__opt_key *map);
+
+/* body[key] = an object of the request's options of map and its stop
+ * sequences (under stops_key), left out when the request sets none of them
+ * (Ollama's "options", Bedrock's "inferenceConfig"). -1 on a failed
+ * allocation. */
+int llmk__put_section(json_t *body, const char *key, const llmk_request *r, const llmk__opt_key *map,
+                      const char *stops_key);
+
+/* Multipart form fields for the options of map the request sets: strings
+ * as they are, numbers as %g, integers in decimal. */
+void llmk__form_opts(llmk_multipart *mp, const llmk_request *r, const llmk__opt_key *map);
+
+/* Finishes mp into the exchange's body with its Content-Type, and Accept
+ * when not NULL; releases mp on failure. */
+llmk_status llmk__set_form_body(llmk_exchange *ex, llmk_multipart *mp, const char *accept, llmk_response *resp);
 
 /* Merges the request's extra JSON object into body. */
 llmk_status llmk__merge_extra(const llmk_request *r, json_t *body, llmk_response *resp);
@@ -213,6 +229,29 @@ extern const llmk__tool_shape llmk__function_tool;
  * tools; nothing when it has none. */
 llmk_status llmk__tool_decls(const llmk_request *r, const llmk__tool_shape *shape, json_t *obj, const char *key,
                              llmk_response *resp);
+
+/* An assistant's tool call as the wire format writes it: a template with
+ * "$id", "$name" and "$input", the arguments as a JSON object (empty
+ * arguments are {}). NULL with resp failed: LLMK_E_INVALID_ARG (naming
+ * `provider`) when the arguments are not an object. */
+json_t *llmk__tool_call_json(const llmk_part *p, const char *tmpl, const char *provider, llmk_response *resp);
+
+/* The name of the tool call with this id in the messages before `upto`
+ * (for formats whose tool results name the tool: Gemini, Ollama), or NULL. */
+const char *llmk__tool_call_name(const llmk_request *r, size_t upto, const char *id);
+
+/* How a wire format writes a message's parts as content blocks
+ * (Anthropic Messages, Bedrock Converse, Gemini parts). */
+typedef struct llmk__part_shape {
+	const char *text;      /* template of a text part: "$text" */
+	const char *tool_call; /* template of a tool call (llmk__tool_call_json) */
+	json_t *(*image)(const llmk_part *p, llmk_response *resp); /* NULL with resp failed */
+	int skip_empty_text;   /* leave out empty text (APIs that reject empty blocks) */
+} llmk__part_shape;
+
+/* Appends a block to `blocks` for each text, image and tool-call part of m. */
+llmk_status llmk__append_parts(json_t *blocks, const llmk_message *m, const llmk__part_shape *shape,
+                               const char *provider, llmk_response *resp);
 
 /* One value of LLMK_OPT_TOOL_CHOICE in a wire format's vocabulary and the
  * JSON text sent for it ("": nothing is sent). A table of them, ended by

@@ -25,10 +25,12 @@
 static llmk_status whispercpp_build(const llmk_client *c, const llmk_request *r, const char *model, int stream,
                                     llmk_exchange *ex, llmk_response *resp)
 {
+	static const llmk__opt_key fields[] = {{LLMK_OPT_TRANSCRIPT_FORMAT, "response_format"},
+	                                       {LLMK_OPT_LANGUAGE, "language"},
+	                                       {LLMK_OPT_PROMPT, "prompt"},
+	                                       {LLMK_OPT_TEMPERATURE, "temperature"},
+	                                       {0, NULL}};
 	llmk_multipart mp;
-	const char *v;
-	char num[32];
-	double t;
 
 	(void)model;
 	(void)stream;
@@ -40,23 +42,8 @@ static llmk_status whispercpp_build(const llmk_client *c, const llmk_request *r,
 		return FAIL_OOM(resp);
 	llmk_multipart_init(&mp);
 	llmk_multipart_file(&mp, "file", r->audio_name, r->audio_mime, r->audio, r->audio_len);
-	if ((v = llmk__req_str(r, LLMK_OPT_TRANSCRIPT_FORMAT)))
-		llmk_multipart_field(&mp, "response_format", v);
-	if ((v = llmk__req_str(r, LLMK_OPT_LANGUAGE)))
-		llmk_multipart_field(&mp, "language", v);
-	if ((v = llmk__req_str(r, LLMK_OPT_PROMPT)))
-		llmk_multipart_field(&mp, "prompt", v);
-	if (llmk__req_f64(r, LLMK_OPT_TEMPERATURE, &t)) {
-		snprintf(num, sizeof(num), "%g", t);
-		llmk_multipart_field(&mp, "temperature", num);
-	}
-	if (llmk_multipart_finish(&mp) || llmk__exchange_header(ex, "Content-Type", mp.content_type) ||
-	    llmk__exchange_header(ex, "Accept", "application/json, text/*")) {
-		llmk_multipart_free(&mp);
-		return llmk__fail(resp, LLMK_E_NOMEM, "out of memory building the multipart body");
-	}
-	ex->body = mp.body; /* hand the buffer over */
-	return LLMK_OK;
+	llmk__form_opts(&mp, r, fields);
+	return llmk__set_form_body(ex, &mp, "application/json, text/*", resp);
 }
 
 /* The Content-Type decides: errors are JSON whatever format was asked for.
