@@ -282,16 +282,7 @@ static llmk_status error_status(llmk_response *resp, int32_t http, json_t *root)
 
 static llmk_status anthropic_parse_error(llmk_response *resp, int32_t http, const char *body, size_t len)
 {
-	json_t *root = llmk__json_loadb(body, len, 0, NULL);
-	llmk_status st;
-
-	if (!json_is_object(root)) {
-		json_decref(root);
-		return llmk__error_generic(resp, http, body, len);
-	}
-	st = error_status(resp, http, root);
-	json_decref(root);
-	return st;
+	return llmk__read_error(resp, http, body, len, error_status);
 }
 
 static llmk_status set_model(llmk_response *resp, json_t *msg)
@@ -304,12 +295,6 @@ static llmk_status set_finish(llmk_response *resp, json_t *obj)
 {
 	const char *v = json_string_value(json_object_get(obj, "stop_reason"));
 	return v ? llmk__set_finish(resp, v) : LLMK_OK;
-}
-
-static llmk_status append_str(llmk_buf *b, json_t *v)
-{
-	return json_is_string(v) && llmk_buf_append(b, json_string_value(v), json_string_length(v)) ? LLMK_E_NOMEM
-	                                                                                              : LLMK_OK;
 }
 
 /* Content blocks of a whole message. Blocks of server tools (web search,
@@ -328,16 +313,17 @@ static llmk_status parse_blocks(json_t *content, llmk_response *resp)
 		if (!type)
 			continue;
 		if (!strcmp(type, "text")) {
-			if (append_str(&resp->text, json_object_get(b, "text")))
+			if (llmk__json_append_str(&resp->text, json_object_get(b, "text")))
 				return LLMK_E_NOMEM;
 		} else if (!strcmp(type, "thinking")) {
-			if (append_str(&resp->reasoning, json_object_get(b, "thinking")))
+			if (llmk__json_append_str(&resp->reasoning, json_object_get(b, "thinking")))
 				return LLMK_E_NOMEM;
 		} else if (!strcmp(type, "tool_use")) {
 			tc = llmk__response_tool_call(resp, resp->ncalls);
 			if (!tc)
 				return llmk__fail(resp, LLMK_E_PROTOCOL, "too many tool calls");
-			if (append_str(&tc->id, json_object_get(b, "id")) || append_str(&tc->name, json_object_get(b, "name")) ||
+			if (llmk__json_append_str(&tc->id, json_object_get(b, "id")) ||
+			    llmk__json_append_str(&tc->name, json_object_get(b, "name")) ||
 			    llmk__json_append_args(&tc->args, json_object_get(b, "input")))
 				return LLMK_E_NOMEM;
 		}
@@ -345,36 +331,35 @@ static llmk_status parse_blocks(json_t *content, llmk_response *resp)
 	return LLMK_OK;
 }
 
-static llmk_status anthropic_parse(const llmk_client *c, const llmk_request *r, llmk_response *resp,
-                                   const char *ctype, const char *body, size_t len)
+static llmk_status read_message(const llmk_request *r, json_t *root, llmk_response *resp)
 {
-	json_t *root, *content;
+	json_t *content = json_object_get(root, "content");
 	llmk_status st;
 
-	(void)c;
 	(void)r;
-	(void)ctype;
-	if (!(root = llmk__json_object(body, len, resp, "response body")))
-		return resp->status;
 	if (json_object_get(root, "error")) { /* an error under a 2xx status */
 		st = error_status(resp, 200, root);
-		st = llmk__fail(resp, st, "provider returned an error: %s", resp->error);
-		json_decref(root);
-		return st;
+		return llmk__fail(resp, st, "provider returned an error: %s", resp->error);
 	}
-	content = json_object_get(root, "content");
-	if (!json_is_array(content)) {
-		json_decref(root);
+	if (!json_is_array(content))
 		return llmk__fail(resp, LLMK_E_PROTOCOL, "message has no content array");
-	}
 	st = set_model(resp, root);
 	if (st == LLMK_OK)
 		st = parse_blocks(content, resp);
 	if (st == LLMK_OK)
 		st = set_finish(resp, root);
 	read_usage(json_object_get(root, "usage"), resp);
-	json_decref(root);
 	return st;
+}
+
+static const llmk__readers readers = {.kind = {[LLMK_CHAT] = read_message}};
+
+static llmk_status anthropic_parse(const llmk_client *c, const llmk_request *r, llmk_response *resp,
+                                   const char *ctype, const char *body, size_t len)
+{
+	(void)c;
+	(void)ctype;
+	return llmk__read_json(&readers, r, resp, "response body", body, len);
 }
 
 /* ---- streaming ------------------------------------------------------------ */

@@ -609,13 +609,7 @@ static void read_usage(json_t *u, llmk_response *resp)
 	llmk__json_i64(u, "totalTokens", &us[LLMK_USAGE_TOTAL]);
 }
 
-static llmk_status append_str(llmk_buf *b, json_t *v)
-{
-	return json_is_string(v) && llmk_buf_append(b, json_string_value(v), json_string_length(v)) ? LLMK_E_NOMEM
-	                                                                                            : LLMK_OK;
-}
-
-static llmk_status parse_chat(json_t *root, llmk_response *resp)
+static llmk_status parse_chat(const llmk_request *r, json_t *root, llmk_response *resp)
 {
 	json_t *content = json_object_get(json_object_get(json_object_get(root, "output"), "message"), "content"), *b,
 	       *tu;
@@ -623,22 +617,23 @@ static llmk_status parse_chat(json_t *root, llmk_response *resp)
 	llmk_tool_call *tc;
 	size_t i;
 
+	(void)r;
 	if (!json_is_array(content))
 		return llmk__fail(resp, LLMK_E_PROTOCOL, "Converse answer has no output.message.content array");
 	json_array_foreach(content, i, b)
 	{
 		if (json_is_string(json_object_get(b, "text"))) {
-			if (append_str(&resp->text, json_object_get(b, "text")))
+			if (llmk__json_append_str(&resp->text, json_object_get(b, "text")))
 				return LLMK_E_NOMEM;
 		} else if (json_is_object(tu = json_object_get(b, "toolUse"))) {
 			if (!(tc = llmk__response_tool_call(resp, resp->ncalls)))
 				return llmk__fail(resp, LLMK_E_PROTOCOL, "too many tool calls");
-			if (append_str(&tc->id, json_object_get(tu, "toolUseId")) ||
-			    append_str(&tc->name, json_object_get(tu, "name")) ||
+			if (llmk__json_append_str(&tc->id, json_object_get(tu, "toolUseId")) ||
+			    llmk__json_append_str(&tc->name, json_object_get(tu, "name")) ||
 			    llmk__json_append_args(&tc->args, json_object_get(tu, "input")))
 				return LLMK_E_NOMEM;
 		} else if (json_is_object(tu = json_object_get(b, "reasoningContent"))) {
-			if (append_str(&resp->reasoning, json_object_get(json_object_get(tu, "reasoningText"), "text")))
+			if (llmk__json_append_str(&resp->reasoning, json_object_get(json_object_get(tu, "reasoningText"), "text")))
 				return LLMK_E_NOMEM;
 		}
 	}
@@ -664,27 +659,17 @@ static llmk_status parse_embed(const llmk_request *r, json_t *root, llmk_respons
 		rows = json_object_get(rows, "float");
 	if (!json_is_array(rows))
 		return llmk__fail(resp, LLMK_E_PROTOCOL, "embedding answer has neither embedding nor embeddings");
-	{
-		size_t n = json_array_size(rows), i;
-		json_t **v = llmk__calloc(n ? n : 1, sizeof(*v));
-		llmk_status st;
-		if (!v)
-			return LLMK_E_NOMEM;
-		for (i = 0; i < n; i++)
-			v[i] = json_array_get(rows, i);
-		st = llmk__embeddings_from_rows(resp, v, n, r->ninputs, "Cohere embeddings");
-		llmk__free(v);
-		return st;
-	}
+	return llmk__embeddings_from_array(resp, rows, NULL, r->ninputs, "Cohere embeddings");
 }
 
-static llmk_status parse_image(json_t *root, llmk_response *resp)
+static llmk_status parse_image(const llmk_request *r, json_t *root, llmk_response *resp)
 {
 	json_t *list = json_object_get(root, "images"), *item, *art = json_object_get(root, "artifacts");
 	const char *err = json_string_value(json_object_get(root, "error")), *s, *fr;
 	size_t i, n;
 	int bad;
 
+	(void)r;
 	if (err && *err)
 		return llmk__fail(resp, LLMK_E_CONTENT_FILTERED, "bedrock image generation failed: %s", err);
 	if (!json_is_array(list))
@@ -713,24 +698,15 @@ static llmk_status parse_image(json_t *root, llmk_response *resp)
 	return LLMK_OK;
 }
 
+static const llmk__readers readers = {
+    .kind = {[LLMK_CHAT] = parse_chat, [LLMK_EMBED] = parse_embed, [LLMK_IMAGE] = parse_image}};
+
 static llmk_status bedrock_parse(const llmk_client *c, const llmk_request *r, llmk_response *resp, const char *ctype,
                                  const char *body, size_t len)
 {
-	json_t *root;
-	llmk_status st;
-
 	(void)c;
 	(void)ctype;
-	if (!(root = llmk__json_object(body, len, resp, "response body")))
-		return resp->status;
-	if (r->kind == LLMK_CHAT)
-		st = parse_chat(root, resp);
-	else if (r->kind == LLMK_EMBED)
-		st = parse_embed(r, root, resp);
-	else
-		st = parse_image(root, resp);
-	json_decref(root);
-	return st;
+	return llmk__read_json(&readers, r, resp, "response body", body, len);
 }
 
 /* ---- ConverseStream -------------------------------------------------------- */

@@ -272,36 +272,14 @@ static int append_reasoning(llmk_response *resp, json_t *v)
 	return llmk_buf_append(&resp->reasoning, json_string_value(v), json_string_length(v));
 }
 
-static llmk_status parse_tool_calls(json_t *calls, llmk_response *resp)
-{
-	json_t *call, *fn;
-	llmk_tool_call *tc;
-	const char *s;
-	size_t i;
-
-	json_array_foreach(calls, i, call)
-	{
-		fn = json_object_get(call, "function");
-		if (!json_is_object(fn))
-			continue;
-		tc = llmk__response_tool_call(resp, resp->ncalls);
-		if (!tc)
-			return llmk__fail(resp, LLMK_E_PROTOCOL, "cohere: too many tool calls");
-		if (((s = json_string_value(json_object_get(call, "id"))) && llmk_buf_append_str(&tc->id, s)) ||
-		    ((s = json_string_value(json_object_get(fn, "name"))) && llmk_buf_append_str(&tc->name, s)) ||
-		    llmk__json_append_args(&tc->args, json_object_get(fn, "arguments")))
-			return llmk__fail(resp, LLMK_E_NOMEM, "out of memory reading tool calls");
-	}
-	return LLMK_OK;
-}
-
-static llmk_status parse_chat(json_t *root, llmk_response *resp)
+static llmk_status parse_chat(const llmk_request *r, json_t *root, llmk_response *resp)
 {
 	json_t *msg = json_object_get(root, "message"), *item, *fr;
 	const char *type;
 	size_t i;
 	llmk_status st;
 
+	(void)r;
 	if (!json_is_object(msg)) {
 		if (json_is_string(json_object_get(root, "message"))) { /* an error body under 2xx */
 			st = llmk__error_from_json(resp, 200, root);
@@ -313,8 +291,7 @@ static llmk_status parse_chat(json_t *root, llmk_response *resp)
 	{
 		type = json_string_value(json_object_get(item, "type"));
 		if (type && !strcmp(type, "text")) {
-			json_t *t = json_object_get(item, "text");
-			if (json_is_string(t) && llmk_buf_append(&resp->text, json_string_value(t), json_string_length(t)))
+			if (llmk__json_append_str(&resp->text, json_object_get(item, "text")))
 				goto oom;
 		} else if (type && !strcmp(type, "thinking") && append_reasoning(resp, json_object_get(item, "thinking"))) {
 			goto oom;
@@ -322,7 +299,7 @@ static llmk_status parse_chat(json_t *root, llmk_response *resp)
 	}
 	if (append_reasoning(resp, json_object_get(msg, "tool_plan")))
 		goto oom;
-	if ((st = parse_tool_calls(json_object_get(msg, "tool_calls"), resp)))
+	if ((st = llmk__read_function_calls(json_object_get(msg, "tool_calls"), "{}", resp)))
 		return st;
 	fr = json_object_get(root, "finish_reason");
 	if (json_is_string(fr) && llmk__set_finish(resp, json_string_value(fr)))
@@ -336,43 +313,29 @@ oom:
 static llmk_status parse_embed(const llmk_request *r, json_t *root, llmk_response *resp)
 {
 	json_t *rows = json_object_get(json_object_get(root, "embeddings"), "float"), *meta;
-	json_t **v;
-	size_t i, n;
 	llmk_status st;
 
 	if (!json_is_array(rows))
 		return llmk__fail(resp, LLMK_E_PROTOCOL, "cohere embed response has no embeddings.float array");
-	n = json_array_size(rows);
-	v = llmk__calloc(n ? n : 1, sizeof(*v));
-	if (!v)
-		return llmk__fail(resp, LLMK_E_NOMEM, "out of memory reading embeddings");
-	for (i = 0; i < n; i++)
-		v[i] = json_array_get(rows, i);
-	st = llmk__embeddings_from_rows(resp, v, n, r->ninputs, "cohere embed response");
-	llmk__free(v);
+	st = llmk__embeddings_from_array(resp, rows, NULL, r->ninputs, "cohere embed response");
 	meta = json_object_get(root, "meta");
 	num(json_object_get(meta, "billed_units"), "input_tokens", &resp->usage[LLMK_USAGE_INPUT]);
 	num(json_object_get(meta, "tokens"), "input_tokens", &resp->usage[LLMK_USAGE_INPUT]);
 	return st;
 }
 
+static const llmk__readers readers = {.kind = {[LLMK_CHAT] = parse_chat, [LLMK_EMBED] = parse_embed}};
+
 static llmk_status cohere_parse(const llmk_client *c, const llmk_request *r, llmk_response *resp,
                                 const char *content_type, const char *body, size_t len)
 {
-	json_t *root;
-	llmk_status st;
-
 	(void)c;
 	(void)content_type;
 	/* A stream whose Content-Type a proxy rewrote; the core replays the
 	 * result as events. */
 	if (r->kind == LLMK_CHAT && llmk__looks_like_sse(body, len))
 		return llmk__sse_body(&llmk__cohere_adapter, r, resp, "cohere", "message-end", body, len);
-	if (!(root = llmk__json_object(body, len, resp, "cohere response body")))
-		return resp->status;
-	st = r->kind == LLMK_CHAT ? parse_chat(root, resp) : parse_embed(r, root, resp);
-	json_decref(root);
-	return st;
+	return llmk__read_json(&readers, r, resp, "cohere response body", body, len);
 }
 
 /* Generic mapping plus the statuses only Cohere uses (spec components

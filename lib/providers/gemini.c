@@ -541,15 +541,7 @@ static llmk_status read_ids(json_t *root, llmk_response *resp)
  * enum tells the caller to run the tools. */
 static llmk_status set_finish(llmk_response *resp, json_t *cand)
 {
-	json_t *v = json_object_get(cand, "finishReason");
-
-	if (!json_is_string(v))
-		return LLMK_OK;
-	if (llmk__set_finish(resp, json_string_value(v)))
-		return LLMK_E_NOMEM;
-	if (resp->ncalls && resp->finish == LLMK_FINISH_STOP)
-		resp->finish = LLMK_FINISH_TOOL_CALLS;
-	return LLMK_OK;
+	return llmk__set_finish_calls(resp, json_object_get(cand, "finishReason"));
 }
 
 /* An answer without candidates: a blocked prompt, or garbage. */
@@ -566,43 +558,44 @@ static llmk_status no_candidates(json_t *root, llmk_response *resp)
 	return llmk__fail(resp, LLMK_E_PROTOCOL, NAME ": response has no candidates");
 }
 
-static llmk_status error_in_body(json_t *root, llmk_response *resp)
+/* An error inside a 200 answer, or the ids every answer carries. */
+static llmk_status read_head(const llmk_request *r, json_t *root, llmk_response *resp)
 {
-	llmk_status st = llmk__error_from_json(resp, 200, root);
+	llmk_status st;
+
+	(void)r;
+	if (!json_object_get(root, "error"))
+		return read_ids(root, resp);
+	st = llmk__error_from_json(resp, 200, root);
 	return llmk__fail(resp, st, NAME ": error inside a 200 response: %s", resp->error ? resp->error : "");
 }
 
 static llmk_status fill_call(llmk_tool_call *tc, json_t *fc)
 {
-	const char *id = json_string_value(json_object_get(fc, "id"));
 	const char *name = json_string_value(json_object_get(fc, "name"));
 	char gen[32];
 
-	if (!id || !*id) { /* Gemini sends no ids (yet): make one */
-		llmk__new_call_id(gen);
-		id = gen;
-	}
-	if (llmk_buf_append_str(&tc->id, id) || llmk_buf_append_str(&tc->name, name ? name : ""))
+	/* Gemini sends no ids (yet): one is made. */
+	if (llmk_buf_append_str(&tc->id, llmk__call_id(json_object_get(fc, "id"), gen)) ||
+	    llmk_buf_append_str(&tc->name, name ? name : ""))
 		return LLMK_E_NOMEM;
 	return llmk__json_append_args(&tc->args, json_object_get(fc, "args"));
 }
 
-static llmk_status parse_chat(json_t *root, llmk_response *resp)
+static llmk_status parse_chat(const llmk_request *r, json_t *root, llmk_response *resp)
 {
 	json_t *cand = json_array_get(json_object_get(root, "candidates"), 0), *part, *v;
 	llmk_tool_call *tc;
 	size_t i;
 
+	(void)r;
 	if (!json_is_object(cand))
 		return no_candidates(root, resp);
 	json_array_foreach(json_object_get(json_object_get(cand, "content"), "parts"), i, part)
 	{
-		v = json_object_get(part, "text");
-		if (json_is_string(v)) {
-			llmk_buf *dst = json_is_true(json_object_get(part, "thought")) ? &resp->reasoning : &resp->text;
-			if (llmk_buf_append(dst, json_string_value(v), json_string_length(v)))
-				return LLMK_E_NOMEM;
-		}
+		if (llmk__json_append_str(json_is_true(json_object_get(part, "thought")) ? &resp->reasoning : &resp->text,
+		                          json_object_get(part, "text")))
+			return LLMK_E_NOMEM;
 		v = json_object_get(part, "functionCall");
 		if (json_is_object(v)) {
 			if (!(tc = llmk__response_tool_call(resp, resp->ncalls)))
@@ -619,9 +612,7 @@ static llmk_status parse_chat(json_t *root, llmk_response *resp)
 
 static llmk_status parse_embed(const llmk_request *r, json_t *root, llmk_response *resp)
 {
-	json_t *list = json_object_get(root, "embeddings"), **rows, *one;
-	llmk_status st;
-	size_t i, n;
+	json_t *list = json_object_get(root, "embeddings"), *one;
 
 	if (r->ninputs <= 1) {
 		one = json_object_get(json_object_get(root, "embedding"), "values");
@@ -631,15 +622,7 @@ static llmk_status parse_embed(const llmk_request *r, json_t *root, llmk_respons
 	}
 	if (!json_is_array(list))
 		return llmk__fail(resp, LLMK_E_PROTOCOL, NAME ": batch embedding response has no embeddings array");
-	n = json_array_size(list);
-	rows = llmk__calloc(n ? n : 1, sizeof(*rows));
-	if (!rows)
-		return LLMK_E_NOMEM;
-	for (i = 0; i < n; i++)
-		rows[i] = json_object_get(json_array_get(list, i), "values");
-	st = llmk__embeddings_from_rows(resp, rows, n, r->ninputs, NAME " batch embedding response");
-	llmk__free(rows);
-	return st;
+	return llmk__embeddings_from_array(resp, list, "values", r->ninputs, NAME " batch embedding response");
 }
 
 static json_t *inline_image(json_t *part)
@@ -671,8 +654,7 @@ static llmk_status image_answer_part(json_t *part, llmk_response *resp)
 	const char *b64;
 	int bad = 0;
 
-	if (json_is_string(v) && !json_is_true(json_object_get(part, "thought")) &&
-	    llmk_buf_append(&resp->text, json_string_value(v), json_string_length(v)))
+	if (!json_is_true(json_object_get(part, "thought")) && llmk__json_append_str(&resp->text, v))
 		return LLMK_E_NOMEM;
 	if (!d)
 		return LLMK_OK;
@@ -686,12 +668,13 @@ static llmk_status image_answer_part(json_t *part, llmk_response *resp)
 	return llmk__fail(resp, LLMK_E_PROTOCOL, NAME ": image %zu: inlineData.data is not base64", resp->nimages - 1);
 }
 
-static llmk_status parse_image(json_t *root, llmk_response *resp)
+static llmk_status parse_image(const llmk_request *r, json_t *root, llmk_response *resp)
 {
 	json_t *cands = json_object_get(root, "candidates"), *cand, *part;
 	size_t i, j, n = count_images(cands);
 	llmk_status st;
 
+	(void)r;
 	if (!json_array_size(cands))
 		return no_candidates(root, resp);
 	read_usage(json_object_get(root, "usageMetadata"), resp);
@@ -715,28 +698,15 @@ static llmk_status parse_image(json_t *root, llmk_response *resp)
 	                  resp->text.len ? ")" : "");
 }
 
+static const llmk__readers readers = {
+    .first = read_head, .kind = {[LLMK_CHAT] = parse_chat, [LLMK_EMBED] = parse_embed, [LLMK_IMAGE] = parse_image}};
+
 static llmk_status gemini_parse(const llmk_client *c, const llmk_request *r, llmk_response *resp,
                                 const char *content_type, const char *body, size_t len)
 {
-	json_t *root;
-	llmk_status st;
-
 	(void)c;
 	(void)content_type;
-	if (!(root = llmk__json_object(body, len, resp, NAME " response body")))
-		return resp->status;
-	if (json_object_get(root, "error"))
-		st = error_in_body(root, resp);
-	else if ((st = read_ids(root, resp)) == LLMK_OK) {
-		if (r->kind == LLMK_CHAT)
-			st = parse_chat(root, resp);
-		else if (r->kind == LLMK_EMBED)
-			st = parse_embed(r, root, resp);
-		else
-			st = parse_image(root, resp);
-	}
-	json_decref(root);
-	return st;
+	return llmk__read_json(&readers, r, resp, NAME " response body", body, len);
 }
 
 /* ---- errors --------------------------------------------------------------- */

@@ -119,16 +119,7 @@ static llmk_status error_from_root(llmk_response *resp, int32_t http, json_t *ro
 
 static llmk_status hf_parse_error(llmk_response *resp, int32_t http, const char *body, size_t len)
 {
-	json_t *root = llmk__json_loadb(body, len, 0, NULL);
-	llmk_status st;
-
-	if (!json_is_object(root)) {
-		json_decref(root);
-		return llmk__error_generic(resp, http, body, len);
-	}
-	st = error_from_root(resp, http, root);
-	json_decref(root);
-	return st;
+	return llmk__read_error(resp, http, body, len, error_from_root);
 }
 
 /* An error object where an answer was expected (HTTP 200). */
@@ -402,9 +393,8 @@ static llmk_status parse_embed(const llmk_client *c, const llmk_request *r, llmk
 {
 	const char *what = (c->provider->quirks & LLMK_Q_TEI) ? "/embed response" : "feature-extraction response";
 	json_error_t jerr;
-	json_t *root = llmk__json_loadb(body, len, 0, &jerr), *first, **rows = NULL, *one[1];
+	json_t *root = llmk__json_loadb(body, len, 0, &jerr), *first, *one[1];
 	llmk_status st;
-	size_t i, n;
 
 	if (!root)
 		return llmk__fail(resp, LLMK_E_PROTOCOL, "%s: %s is not valid JSON: %s at byte %d", c->provider->name, what,
@@ -413,7 +403,7 @@ static llmk_status parse_embed(const llmk_client *c, const llmk_request *r, llmk
 		st = fail_in_body(c, resp, root);
 		goto out;
 	}
-	if (!json_is_array(root) || !(n = json_array_size(root))) {
+	if (!json_is_array(root) || !json_array_size(root)) {
 		st = llmk__fail(resp, LLMK_E_PROTOCOL, "%s: %s is not an array of vectors", c->provider->name, what);
 		goto out;
 	}
@@ -430,16 +420,8 @@ static llmk_status parse_embed(const llmk_client *c, const llmk_request *r, llmk
 		                c->provider->name, what);
 		goto out;
 	}
-	rows = llmk__calloc(n, sizeof(*rows));
-	if (!rows) {
-		st = llmk__fail(resp, LLMK_E_NOMEM, "out of memory");
-		goto out;
-	}
-	for (i = 0; i < n; i++)
-		rows[i] = json_array_get(root, i);
-	st = llmk__embeddings_from_rows(resp, rows, n, r->ninputs, what);
+	st = llmk__embeddings_from_array(resp, root, NULL, r->ninputs, what);
 out:
-	llmk__free(rows);
 	json_decref(root);
 	return st;
 }

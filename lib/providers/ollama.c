@@ -222,47 +222,26 @@ static llmk_status set_model(llmk_response *resp, json_t *root)
 	return json_is_string(m) && !resp->model ? llmk__set_field(&resp->model, json_string_value(m)) : LLMK_OK;
 }
 
-/* done_reason as sent; the enum says TOOL_CALLS when the model stopped
- * with tool calls (see the top of the file). */
+/* done_reason as sent, TOOL_CALLS in the enum when the model called tools
+ * (see the top of the file). */
 static llmk_status set_finish(llmk_response *resp, json_t *root)
 {
-	json_t *v = json_object_get(root, "done_reason");
-
-	if (!json_is_string(v))
-		return LLMK_OK;
-	if (llmk__set_finish(resp, json_string_value(v)))
-		return LLMK_E_NOMEM;
-	if (resp->ncalls && resp->finish == LLMK_FINISH_STOP)
-		resp->finish = LLMK_FINISH_TOOL_CALLS;
-	return LLMK_OK;
+	return llmk__set_finish_calls(resp, json_object_get(root, "done_reason"));
 }
 
-/* A call's id: Ollama sends none, but take one if a newer server does. */
-static const char *call_id(json_t *call, char gen[32])
+static llmk_status parse_chat(const llmk_request *r, json_t *root, llmk_response *resp)
 {
-	const char *id = json_string_value(json_object_get(call, "id"));
-
-	if (id && *id)
-		return id;
-	llmk__new_call_id(gen);
-	return gen;
-}
-
-static llmk_status parse_chat(json_t *root, llmk_response *resp)
-{
-	json_t *msg = json_object_get(root, "message"), *v, *call, *fn;
+	json_t *msg = json_object_get(root, "message"), *call, *fn;
 	llmk_tool_call *tc;
 	const char *name;
 	char gen[32];
 	size_t i;
 
+	(void)r;
 	if (!json_is_object(msg))
 		return llmk__fail(resp, LLMK_E_PROTOCOL, "ollama: chat response has no message");
-	v = json_object_get(msg, "content");
-	if (json_is_string(v) && llmk_buf_append(&resp->text, json_string_value(v), json_string_length(v)))
-		return LLMK_E_NOMEM;
-	v = json_object_get(msg, "thinking");
-	if (json_is_string(v) && llmk_buf_append(&resp->reasoning, json_string_value(v), json_string_length(v)))
+	if (llmk__json_append_str(&resp->text, json_object_get(msg, "content")) ||
+	    llmk__json_append_str(&resp->reasoning, json_object_get(msg, "thinking")))
 		return LLMK_E_NOMEM;
 	json_array_foreach(json_object_get(msg, "tool_calls"), i, call)
 	{
@@ -272,7 +251,9 @@ static llmk_status parse_chat(json_t *root, llmk_response *resp)
 		tc = llmk__response_tool_call(resp, resp->ncalls);
 		if (!tc)
 			return llmk__fail(resp, LLMK_E_PROTOCOL, "ollama: too many tool calls");
-		if (llmk_buf_append_str(&tc->id, call_id(call, gen)) || llmk_buf_append_str(&tc->name, name) ||
+		/* Ollama sends no id, but take one if a newer server does. */
+		if (llmk_buf_append_str(&tc->id, llmk__call_id(json_object_get(call, "id"), gen)) ||
+		    llmk_buf_append_str(&tc->name, name) ||
 		    llmk__json_append_args(&tc->args, json_object_get(fn, "arguments")))
 			return LLMK_E_NOMEM;
 	}
@@ -282,43 +263,38 @@ static llmk_status parse_chat(json_t *root, llmk_response *resp)
 
 static llmk_status parse_embed(const llmk_request *r, json_t *root, llmk_response *resp)
 {
-	json_t *embs = json_object_get(root, "embeddings"), **rows;
+	json_t *embs = json_object_get(root, "embeddings");
 	llmk_status st;
-	size_t i, n;
 
 	if (!json_is_array(embs))
 		return llmk__fail(resp, LLMK_E_PROTOCOL, "ollama: embed response has no embeddings array");
-	n = json_array_size(embs);
-	rows = llmk__calloc(n ? n : 1, sizeof(*rows));
-	if (!rows)
-		return LLMK_E_NOMEM;
-	for (i = 0; i < n; i++)
-		rows[i] = json_array_get(embs, i);
-	st = llmk__embeddings_from_rows(resp, rows, n, r->ninputs, "ollama embed response");
-	llmk__free(rows);
+	st = llmk__embeddings_from_array(resp, embs, NULL, r->ninputs, "ollama embed response");
 	if (st == LLMK_OK)
 		llmk__json_i64(root, "prompt_eval_count", &resp->usage[LLMK_USAGE_INPUT]);
 	return st;
 }
 
+/* An error can come whole under HTTP 200 (see the top of the file). */
+static llmk_status read_head(const llmk_request *r, json_t *root, llmk_response *resp)
+{
+	llmk_status st;
+
+	(void)r;
+	if (!json_object_get(root, "error"))
+		return set_model(resp, root);
+	st = llmk__error_from_json(resp, 200, root);
+	return llmk__fail(resp, st, "ollama returned an error: %s", resp->error ? resp->error : "");
+}
+
+static const llmk__readers readers = {.first = read_head,
+                                      .kind = {[LLMK_CHAT] = parse_chat, [LLMK_EMBED] = parse_embed}};
+
 static llmk_status ollama_parse(const llmk_client *c, const llmk_request *r, llmk_response *resp,
                                 const char *ctype, const char *body, size_t len)
 {
-	json_t *root;
-	llmk_status st;
-
 	(void)c;
 	(void)ctype;
-	if (!(root = llmk__json_object(body, len, resp, "ollama response body")))
-		return resp->status;
-	if (json_object_get(root, "error")) {
-		st = llmk__error_from_json(resp, 200, root);
-		st = llmk__fail(resp, st, "ollama returned an error: %s", resp->error ? resp->error : "");
-	} else if ((st = set_model(resp, root)) == LLMK_OK) {
-		st = r->kind == LLMK_EMBED ? parse_embed(r, root, resp) : parse_chat(root, resp);
-	}
-	json_decref(root);
-	return st;
+	return llmk__read_json(&readers, r, resp, "ollama response body", body, len);
 }
 
 /* ---- streaming ------------------------------------------------------------ */
@@ -343,7 +319,8 @@ static llmk_status stream_tools(llmk_stream_ctx *s, json_t *calls)
 			llmk_buf_free(&args);
 			return llmk__fail(s->resp, LLMK_E_NOMEM, "out of memory");
 		}
-		stop = llmk__emit_tool(s, (*(size_t *)s->state)++, call_id(call, gen), name, args.data, args.len);
+		stop = llmk__emit_tool(s, (*(size_t *)s->state)++, llmk__call_id(json_object_get(call, "id"), gen), name,
+		                       args.data, args.len);
 		llmk_buf_free(&args);
 		if (stop)
 			return llmk__stream_stopped(s);

@@ -382,41 +382,18 @@ static llmk_status set_model(llmk_response *resp, json_t *root)
 	           : LLMK_OK;
 }
 
-static llmk_status parse_tool_calls(json_t *calls, llmk_response *resp)
+static llmk_status read_model(const llmk_request *r, json_t *root, llmk_response *resp)
 {
-	size_t i;
-	json_t *call, *fn, *args;
-	llmk_tool_call *tc;
-	const char *s;
-
-	json_array_foreach(calls, i, call)
-	{
-		fn = json_object_get(call, "function");
-		if (!json_is_object(fn))
-			continue;
-		tc = llmk__response_tool_call(resp, resp->ncalls);
-		if (!tc)
-			return llmk__fail(resp, LLMK_E_PROTOCOL, "too many tool calls");
-		if ((s = json_string_value(json_object_get(call, "id"))) && llmk_buf_append_str(&tc->id, s))
-			return LLMK_E_NOMEM;
-		if ((s = json_string_value(json_object_get(fn, "name"))) && llmk_buf_append_str(&tc->name, s))
-			return LLMK_E_NOMEM;
-		args = json_object_get(fn, "arguments");
-		if (json_is_string(args)) {
-			if (llmk_buf_append_str(&tc->args, json_string_value(args)))
-				return LLMK_E_NOMEM;
-		} else if (json_is_object(args) && llmk__json_append_args(&tc->args, args)) {
-			return LLMK_E_NOMEM; /* some servers send an object */
-		}
-	}
-	return LLMK_OK;
+	(void)r;
+	return set_model(resp, root);
 }
 
-static llmk_status parse_chat(json_t *root, llmk_response *resp)
+static llmk_status parse_chat(const llmk_request *r, json_t *root, llmk_response *resp)
 {
-	json_t *choices = json_object_get(root, "choices"), *choice, *msg, *content, *reasoning;
+	json_t *choice = json_array_get(json_object_get(root, "choices"), 0), *msg;
+	llmk_status st;
 
-	choice = json_array_get(choices, 0);
+	(void)r;
 	if (!json_is_object(choice)) {
 		if (json_object_get(root, "error"))
 			/* Sequenced: the status call fills resp->error first. */
@@ -424,15 +401,12 @@ static llmk_status parse_chat(json_t *root, llmk_response *resp)
 		return llmk__fail(resp, LLMK_E_PROTOCOL, "chat response has no choices");
 	}
 	msg = json_object_get(choice, "message");
-	content = json_object_get(msg, "content");
-	if (json_is_string(content) && llmk_buf_append(&resp->text, json_string_value(content), json_string_length(content)))
+	if (llmk__json_append_str(&resp->text, json_object_get(msg, "content")) ||
+	    llmk__json_append_str(&resp->reasoning, json_object_get(msg, "reasoning_content")))
 		return LLMK_E_NOMEM;
-	reasoning = json_object_get(msg, "reasoning_content");
-	if (json_is_string(reasoning) &&
-	    llmk_buf_append(&resp->reasoning, json_string_value(reasoning), json_string_length(reasoning)))
-		return LLMK_E_NOMEM;
-	if (parse_tool_calls(json_object_get(msg, "tool_calls"), resp))
-		return resp->status ? resp->status : LLMK_E_NOMEM;
+	/* Some servers send the arguments as an object. */
+	if ((st = llmk__read_function_calls(json_object_get(msg, "tool_calls"), "", resp)))
+		return st;
 	if (set_finish(resp, json_object_get(choice, "finish_reason")))
 		return LLMK_E_NOMEM;
 	read_usage(json_object_get(root, "usage"), resp);
@@ -484,13 +458,14 @@ static llmk_status parse_embed(const llmk_request *r, json_t *root, llmk_respons
 	return LLMK_OK;
 }
 
-static llmk_status parse_image(json_t *root, llmk_response *resp)
+static llmk_status parse_image(const llmk_request *r, json_t *root, llmk_response *resp)
 {
 	json_t *data = json_object_get(root, "data"), *item;
 	const char *s;
 	size_t i, n;
 	int bad;
 
+	(void)r;
 	if (!json_is_array(data) || !(n = json_array_size(data)))
 		return llmk__fail(resp, LLMK_E_PROTOCOL, "image response has no data");
 	resp->images = llmk__calloc(n, sizeof(*resp->images));
@@ -564,12 +539,12 @@ oom:
 	return LLMK_E_NOMEM;
 }
 
+static const llmk__readers readers = {
+    .first = read_model, .kind = {[LLMK_CHAT] = parse_chat, [LLMK_EMBED] = parse_embed, [LLMK_IMAGE] = parse_image}};
+
 static llmk_status openai_parse(const llmk_client *c, const llmk_request *r, llmk_response *resp,
                                 const char *ctype, const char *body, size_t len)
 {
-	json_t *root;
-	llmk_status st;
-
 	(void)c;
 	if (r->kind == LLMK_SPEECH) {
 		if (!len)
@@ -585,19 +560,7 @@ static llmk_status openai_parse(const llmk_client *c, const llmk_request *r, llm
 	}
 	if (r->kind == LLMK_TRANSCRIBE)
 		return parse_transcript(r, ctype, body, len, resp);
-	if (!(root = llmk__json_object(body, len, resp, "response body")))
-		return resp->status;
-	st = set_model(resp, root);
-	if (st == LLMK_OK) {
-		if (r->kind == LLMK_CHAT)
-			st = parse_chat(root, resp);
-		else if (r->kind == LLMK_EMBED)
-			st = parse_embed(r, root, resp);
-		else
-			st = parse_image(root, resp);
-	}
-	json_decref(root);
-	return st;
+	return llmk__read_json(&readers, r, resp, "response body", body, len);
 }
 
 /* ---- streaming ------------------------------------------------------------ */

@@ -619,23 +619,31 @@ llmk_status llmk__message_text(const llmk_message *m, llmk_buf *out)
 	return llmk_buf_append(out, "", 0) ? LLMK_E_NOMEM : LLMK_OK;
 }
 
-llmk_status llmk__embeddings_from_rows(llmk_response *resp, json_t *const *rows, size_t n, size_t expected,
-                                       const char *what)
+/* Row i: rows[i], or element i of array; its member `member` when given. */
+static json_t *row_at(json_t *const *rows, json_t *array, const char *member, size_t i)
+{
+	json_t *v = rows ? rows[i] : json_array_get(array, i);
+	return member ? json_object_get(v, member) : v;
+}
+
+static llmk_status store_embeddings(llmk_response *resp, json_t *const *rows, json_t *array, const char *member,
+                                    size_t n, size_t expected, const char *what)
 {
 	size_t i, j, dim;
-	json_t *x;
+	json_t *row, *x;
 
 	if (n != expected)
 		return llmk__fail(resp, LLMK_E_PROTOCOL, "%s has %zu vectors for %zu inputs", what, n, expected);
 	if (!n)
 		return llmk__fail(resp, LLMK_E_PROTOCOL, "%s has no vectors", what);
-	dim = json_array_size(rows[0]);
+	dim = json_array_size(row_at(rows, array, member, 0));
 	for (i = 0; i < n; i++) {
-		if (!json_is_array(rows[i]) || !json_array_size(rows[i]))
+		row = row_at(rows, array, member, i);
+		if (!json_is_array(row) || !json_array_size(row))
 			return llmk__fail(resp, LLMK_E_PROTOCOL, "%s: vector %zu is not an array of numbers", what, i);
-		if (json_array_size(rows[i]) != dim)
+		if (json_array_size(row) != dim)
 			return llmk__fail(resp, LLMK_E_PROTOCOL, "%s: vectors have different dimensions (%zu and %zu)", what,
-			                  dim, json_array_size(rows[i]));
+			                  dim, json_array_size(row));
 	}
 	if (dim > SIZE_MAX / sizeof(float) / n)
 		return llmk__fail(resp, LLMK_E_TOO_LARGE, "%s: %zu x %zu vectors are too large", what, n, dim);
@@ -644,7 +652,7 @@ llmk_status llmk__embeddings_from_rows(llmk_response *resp, json_t *const *rows,
 	if (!resp->emb)
 		return llmk__fail(resp, LLMK_E_NOMEM, "out of memory storing embeddings");
 	for (i = 0; i < n; i++)
-		json_array_foreach(rows[i], j, x)
+		json_array_foreach(row_at(rows, array, member, i), j, x)
 		{
 			if (!json_is_number(x))
 				return llmk__fail(resp, LLMK_E_PROTOCOL, "%s: vector %zu has a non-number at %zu", what, i, j);
@@ -653,6 +661,97 @@ llmk_status llmk__embeddings_from_rows(llmk_response *resp, json_t *const *rows,
 	resp->nemb = n;
 	resp->dim = dim;
 	return LLMK_OK;
+}
+
+llmk_status llmk__embeddings_from_rows(llmk_response *resp, json_t *const *rows, size_t n, size_t expected,
+                                       const char *what)
+{
+	return store_embeddings(resp, rows, NULL, NULL, n, expected, what);
+}
+
+llmk_status llmk__embeddings_from_array(llmk_response *resp, json_t *array, const char *member, size_t expected,
+                                        const char *what)
+{
+	return store_embeddings(resp, NULL, array, member, json_array_size(array), expected, what);
+}
+
+llmk_status llmk__read_function_calls(json_t *calls, const char *none, llmk_response *resp)
+{
+	json_t *call, *fn, *args;
+	llmk_tool_call *tc;
+	size_t i;
+
+	json_array_foreach(calls, i, call)
+	{
+		fn = json_object_get(call, "function");
+		if (!json_is_object(fn))
+			continue;
+		if (!(tc = llmk__response_tool_call(resp, resp->ncalls)))
+			return llmk__fail(resp, LLMK_E_PROTOCOL, "too many tool calls");
+		args = json_object_get(fn, "arguments");
+		if (llmk__json_append_str(&tc->id, json_object_get(call, "id")) ||
+		    llmk__json_append_str(&tc->name, json_object_get(fn, "name")) ||
+		    (args && !json_is_null(args) ? llmk__json_append_args(&tc->args, args) : llmk_buf_append_str(&tc->args, none)))
+			return llmk__fail(resp, LLMK_E_NOMEM, "out of memory reading tool calls");
+	}
+	return LLMK_OK;
+}
+
+const char *llmk__call_id(json_t *v, char gen[32])
+{
+	const char *id = json_string_value(v);
+
+	if (id && *id)
+		return id;
+	llmk__new_call_id(gen);
+	return gen;
+}
+
+int llmk__json_append_str(llmk_buf *b, json_t *v)
+{
+	return json_is_string(v) ? llmk_buf_append(b, json_string_value(v), json_string_length(v)) : 0;
+}
+
+llmk_status llmk__set_finish_calls(llmk_response *resp, json_t *v)
+{
+	if (!json_is_string(v))
+		return LLMK_OK;
+	if (llmk__set_finish(resp, json_string_value(v)))
+		return LLMK_E_NOMEM;
+	if (resp->ncalls && resp->finish == LLMK_FINISH_STOP)
+		resp->finish = LLMK_FINISH_TOOL_CALLS;
+	return LLMK_OK;
+}
+
+llmk_status llmk__read_json(const llmk__readers *readers, const llmk_request *r, llmk_response *resp,
+                            const char *what, const char *body, size_t len)
+{
+	json_t *root = llmk__json_object(body, len, resp, what);
+	llmk__reader read = r->kind > 0 && r->kind <= LLMK_SPEECH ? readers->kind[r->kind] : NULL;
+	llmk_status st;
+
+	if (!root)
+		return resp->status;
+	st = readers->first ? readers->first(r, root, resp) : LLMK_OK;
+	if (st == LLMK_OK)
+		st = read ? read(r, root, resp) : llmk__fail(resp, LLMK_E_UNSUPPORTED, "%s: no reader for this kind", what);
+	json_decref(root);
+	return st;
+}
+
+llmk_status llmk__read_error(llmk_response *resp, int32_t http, const char *body, size_t len,
+                             llmk_status (*read)(llmk_response *resp, int32_t http, json_t *root))
+{
+	json_t *root = llmk__json_loadb(body, len, 0, NULL);
+	llmk_status st;
+
+	if (!json_is_object(root)) {
+		json_decref(root);
+		return llmk__error_generic(resp, http, body, len);
+	}
+	st = read(resp, http, root);
+	json_decref(root);
+	return st;
 }
 
 void llmk__block_set_tool(llmk__blocks *b, size_t block)

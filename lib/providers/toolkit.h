@@ -286,4 +286,49 @@ llmk_status llmk__message_text(const llmk_message *m, llmk_buf *out);
 llmk_status llmk__embeddings_from_rows(llmk_response *resp, json_t *const *rows, size_t n, size_t expected,
                                        const char *what);
 
+/* The same for the rows of a JSON array: each element, or its member
+ * `member` when that is not NULL ({"values": [...]}). */
+llmk_status llmk__embeddings_from_array(llmk_response *resp, json_t *array, const char *member, size_t expected,
+                                        const char *what);
+
+/* Reads OpenAI-shaped tool calls [{"id", "function": {"name",
+ * "arguments"}}] (also Cohere v2's) into the response; arguments are taken
+ * as they are when a string, serialised otherwise, and `none` when missing
+ * or null. */
+llmk_status llmk__read_function_calls(json_t *calls, const char *none, llmk_response *resp);
+
+/* A tool call's id: v when it is a non-empty string, else a new one made in
+ * gen (formats that send none: Gemini, Ollama). */
+const char *llmk__call_id(json_t *v, char gen[32]);
+
+/* Appends v to b when it is a JSON string; -1 on a failed allocation. */
+int llmk__json_append_str(llmk_buf *b, json_t *v);
+
+/* The finish reason v (a JSON string; other values: nothing), kept as
+ * sent, with LLMK_FINISH_TOOL_CALLS in the enum when the format says
+ * "stop" while the model called tools (Gemini, Ollama): the model waits for
+ * the results, which is what callers test the enum for. */
+llmk_status llmk__set_finish_calls(llmk_response *resp, json_t *v);
+
+/* Reads one kind of whole JSON answer from its root object. */
+typedef llmk_status (*llmk__reader)(const llmk_request *r, json_t *root, llmk_response *resp);
+
+/* How an adapter reads whole JSON answers: `first`, when not NULL, reads
+ * what every answer carries (model, ids) or fails on an error object inside
+ * a 2xx answer; then the reader of the request's kind. */
+typedef struct llmk__readers {
+	llmk__reader first;
+	llmk__reader kind[LLMK_SPEECH + 1]; /* by LLMK_CHAT, LLMK_EMBED, ... */
+} llmk__readers;
+
+/* parse() of a JSON answer: body as a JSON object (`what` names it in
+ * messages), read with `readers`. */
+llmk_status llmk__read_json(const llmk__readers *readers, const llmk_request *r, llmk_response *resp,
+                            const char *what, const char *body, size_t len);
+
+/* parse_error() for formats with their own reading of a JSON error object
+ * (`read`); other bodies go to llmk__error_generic(). */
+llmk_status llmk__read_error(llmk_response *resp, int32_t http, const char *body, size_t len,
+                             llmk_status (*read)(llmk_response *resp, int32_t http, json_t *root));
+
 #endif
