@@ -337,10 +337,8 @@ static llmk_status read_message(const llmk_request *r, json_t *root, llmk_respon
 	llmk_status st;
 
 	(void)r;
-	if (json_object_get(root, "error")) { /* an error under a 2xx status */
-		st = error_status(resp, 200, root);
-		return llmk__fail(resp, st, "provider returned an error: %s", resp->error);
-	}
+	if (json_object_get(root, "error")) /* an error under a 2xx status */
+		return llmk__answer_error(resp, error_status(resp, 200, root), "provider returned an error: ");
 	if (!json_is_array(content))
 		return llmk__fail(resp, LLMK_E_PROTOCOL, "message has no content array");
 	st = set_model(resp, root);
@@ -450,11 +448,6 @@ static llmk_status anthropic_stream_event(llmk_stream_ctx *s, const char *event,
 }
 
 const llmk_adapter llmk__anthropic_adapter = {
-	.build = anthropic_build,
-	.parse = anthropic_parse,
-	.parse_error = anthropic_parse_error,
-	.stream_event = anthropic_stream_event,
-	.framing = LLMK_FRAMING_SSE,
-	.feature = LLMK_FEATURE_ANTHROPIC,
-	.state_size = sizeof(llmk__blocks),
-};
+	.build = anthropic_build, .parse = anthropic_parse, .parse_error = anthropic_parse_error,
+	.stream_event = anthropic_stream_event, .framing = LLMK_FRAMING_SSE,
+	.feature = LLMK_FEATURE_ANTHROPIC, .state_size = sizeof(llmk__blocks)};

@@ -778,11 +778,6 @@ static llmk_status bedrock_stream_event(llmk_stream_ctx *s, const char *event, c
 }
 
 const llmk_adapter llmk__bedrock_adapter = {
-	.build = bedrock_build,
-	.parse = bedrock_parse,
-	.parse_error = bedrock_parse_error,
-	.stream_event = bedrock_stream_event,
-	.framing = LLMK_FRAMING_EVENTSTREAM,
-	.feature = LLMK_FEATURE_BEDROCK,
-	.state_size = sizeof(llmk__blocks),
-};
+	.build = bedrock_build, .parse = bedrock_parse, .parse_error = bedrock_parse_error,
+	.stream_event = bedrock_stream_event, .framing = LLMK_FRAMING_EVENTSTREAM,
+	.feature = LLMK_FEATURE_BEDROCK, .state_size = sizeof(llmk__blocks)};

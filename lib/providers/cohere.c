@@ -79,11 +79,12 @@ static int add_tool_calls(const llmk_message *m, json_t *msg)
 	return 0;
 }
 
-static json_t *build_message(const llmk_message *m)
+static json_t *build_message(const llmk_client *c, const llmk_message *m)
 {
 	json_t *msg;
 	int has_text = count_parts(m, LLMK_PART_TEXT) > 0;
 
+	(void)c;
 	switch (m->role) {
 	case LLMK_ROLE_SYSTEM:
 	case LLMK_ROLE_DEVELOPER: /* Cohere has no developer role */
@@ -156,7 +157,8 @@ static llmk_status build_response_format(const llmk_request *r, json_t *body, ll
 	return llmk__json_set(body, "response_format", rf) ? FAIL_OOM(resp) : LLMK_OK;
 }
 
-static llmk_status build_chat(const llmk_request *r, int stream, json_t *body, llmk_response *resp)
+static llmk_status build_chat(const llmk_client *c, const llmk_request *r, int stream, json_t *body,
+                              llmk_response *resp)
 {
 	static const llmk__opt_key sampling[] = {{LLMK_OPT_TEMPERATURE, "temperature"},
 	                                         {LLMK_OPT_TOP_P, "p"},
@@ -166,18 +168,11 @@ static llmk_status build_chat(const llmk_request *r, int stream, json_t *body, l
 	                                         {LLMK_OPT_MAX_TOKENS, "max_tokens"},
 	                                         {LLMK_OPT_SEED, "seed"},
 	                                         {0, NULL}};
-	json_t *msgs;
 	llmk_status st;
 	int64_t budget;
-	size_t i;
 
-	if (!r->nmsgs)
-		return llmk__fail(resp, LLMK_E_INVALID_ARG, "chat request has no messages");
-	if (!(msgs = llmk__json_set_array(body, "messages")))
-		return FAIL_OOM(resp);
-	for (i = 0; i < r->nmsgs; i++)
-		if (json_array_append_new(msgs, build_message(&r->msgs[i])))
-			return FAIL_OOM(resp);
+	if ((st = llmk__put_messages(body, c, r, build_message, resp)))
+		return st;
 	if (llmk__put_opts(body, r, sampling))
 		return FAIL_OOM(resp);
 	if (llmk__req_i64(r, LLMK_OPT_REASONING_BUDGET, &budget) &&
@@ -194,11 +189,14 @@ static llmk_status build_chat(const llmk_request *r, int stream, json_t *body, l
 	return LLMK_OK;
 }
 
-static llmk_status build_embed(const llmk_request *r, json_t *body, llmk_response *resp)
+static llmk_status build_embed(const llmk_client *c, const llmk_request *r, int stream, json_t *body,
+                               llmk_response *resp)
 {
 	static const llmk__opt_key opts[] = {{LLMK_OPT_DIMENSIONS, "output_dimension"}, {0, NULL}};
 	const char *type = llmk__req_str(r, LLMK_OPT_EMBED_INPUT_TYPE);
 
+	(void)c;
+	(void)stream;
 	if (!r->ninputs)
 		return llmk__fail(resp, LLMK_E_INVALID_ARG, "embed request has no inputs (llmk_request_add_input)");
 	if (r->ninputs > MAX_EMBED_TEXTS)
@@ -212,20 +210,16 @@ static llmk_status build_embed(const llmk_request *r, json_t *body, llmk_respons
 	return LLMK_OK;
 }
 
+static const llmk__builders builders = {.key_header = "Authorization",
+                                        .key_prefix = "Bearer ",
+                                        .stream_accept = "text/event-stream",
+                                        .path = {[LLMK_CHAT] = "/v2/chat", [LLMK_EMBED] = "/v2/embed"},
+                                        .kind = {[LLMK_CHAT] = build_chat, [LLMK_EMBED] = build_embed}};
+
 static llmk_status cohere_build(const llmk_client *c, const llmk_request *r, const char *model, int stream,
                                 llmk_exchange *ex, llmk_response *resp)
 {
-	json_t *body;
-	llmk_status st;
-
-	if (r->kind != LLMK_CHAT && r->kind != LLMK_EMBED)
-		return llmk__fail(resp, LLMK_E_UNSUPPORTED, "cohere adapter serves chat and embed only");
-	ex->method = "POST";
-	if (llmk__exchange_set_url(ex, c->base_url, r->kind == LLMK_CHAT ? "/v2/chat" : "/v2/embed") ||
-	    llmk__key_headers(c, ex, "Authorization", "Bearer ") || !(body = json_pack("{s:s}", "model", model)))
-		return FAIL_OOM(resp);
-	st = r->kind == LLMK_CHAT ? build_chat(r, stream, body, resp) : build_embed(r, body, resp);
-	return llmk__finish_body(ex, r, body, st, NULL, stream ? "text/event-stream" : NULL, resp);
+	return llmk__build_json(&builders, c, r, model, stream, ex, resp);
 }
 
 /* ---- parsing ------------------------------------------------------------ */
@@ -281,10 +275,8 @@ static llmk_status parse_chat(const llmk_request *r, json_t *root, llmk_response
 
 	(void)r;
 	if (!json_is_object(msg)) {
-		if (json_is_string(json_object_get(root, "message"))) { /* an error body under 2xx */
-			st = llmk__error_from_json(resp, 200, root);
-			return llmk__fail(resp, st, "cohere returned an error: %s", resp->error ? resp->error : "");
-		}
+		if (json_is_string(json_object_get(root, "message"))) /* an error body under 2xx */
+			return llmk__answer_error(resp, llmk__error_from_json(resp, 200, root), "cohere returned an error: ");
 		return llmk__fail(resp, LLMK_E_PROTOCOL, "cohere chat response has no message object");
 	}
 	json_array_foreach(json_object_get(msg, "content"), i, item)
@@ -458,11 +450,6 @@ static llmk_status stream_event(llmk_stream_ctx *s, const char *event, const cha
 }
 
 const llmk_adapter llmk__cohere_adapter = {
-	.build = cohere_build,
-	.parse = cohere_parse,
-	.parse_error = cohere_parse_error,
-	.stream_event = stream_event,
-	.framing = LLMK_FRAMING_SSE,
-	.feature = LLMK_FEATURE_COHERE,
-	.state_size = sizeof(cohere_stream),
-};
+	.build = cohere_build, .parse = cohere_parse, .parse_error = cohere_parse_error,
+	.stream_event = stream_event, .framing = LLMK_FRAMING_SSE,
+	.feature = LLMK_FEATURE_COHERE, .state_size = sizeof(cohere_stream)};

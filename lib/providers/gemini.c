@@ -525,7 +525,7 @@ static void read_usage(json_t *u, llmk_response *resp)
 }
 
 /* modelVersion and responseId (Gemini sends no request-id header). */
-static llmk_status read_ids(json_t *root, llmk_response *resp)
+static llmk_status read_ids(llmk_response *resp, json_t *root)
 {
 	json_t *v = json_object_get(root, "modelVersion");
 
@@ -556,18 +556,6 @@ static llmk_status no_candidates(json_t *root, llmk_response *resp)
 		return llmk__fail(resp, LLMK_E_CONTENT_FILTERED, NAME ": the prompt was blocked (blockReason %s)", why);
 	}
 	return llmk__fail(resp, LLMK_E_PROTOCOL, NAME ": response has no candidates");
-}
-
-/* An error inside a 200 answer, or the ids every answer carries. */
-static llmk_status read_head(const llmk_request *r, json_t *root, llmk_response *resp)
-{
-	llmk_status st;
-
-	(void)r;
-	if (!json_object_get(root, "error"))
-		return read_ids(root, resp);
-	st = llmk__error_from_json(resp, 200, root);
-	return llmk__fail(resp, st, NAME ": error inside a 200 response: %s", resp->error ? resp->error : "");
 }
 
 static llmk_status fill_call(llmk_tool_call *tc, json_t *fc)
@@ -699,7 +687,9 @@ static llmk_status parse_image(const llmk_request *r, json_t *root, llmk_respons
 }
 
 static const llmk__readers readers = {
-    .first = read_head, .kind = {[LLMK_CHAT] = parse_chat, [LLMK_EMBED] = parse_embed, [LLMK_IMAGE] = parse_image}};
+    .error_prefix = NAME ": error inside a 200 response: ",
+    .first = read_ids,
+    .kind = {[LLMK_CHAT] = parse_chat, [LLMK_EMBED] = parse_embed, [LLMK_IMAGE] = parse_image}};
 
 static llmk_status gemini_parse(const llmk_client *c, const llmk_request *r, llmk_response *resp,
                                 const char *content_type, const char *body, size_t len)
@@ -808,7 +798,7 @@ static llmk_status on_chunk(llmk_stream_ctx *s, json_t *root)
 	json_t *cand = json_array_get(json_object_get(root, "candidates"), 0);
 	llmk_status st;
 
-	if (read_ids(root, resp))
+	if (read_ids(resp, root))
 		return llmk__fail(resp, LLMK_E_NOMEM, "out of memory");
 	if (!json_is_object(cand) && json_object_get(json_object_get(root, "promptFeedback"), "blockReason"))
 		return no_candidates(root, resp);
@@ -824,11 +814,6 @@ static llmk_status gemini_stream_event(llmk_stream_ctx *s, const char *event, co
 }
 
 const llmk_adapter llmk__gemini_adapter = {
-	.build = gemini_build,
-	.parse = gemini_parse,
-	.parse_error = gemini_parse_error,
-	.stream_event = gemini_stream_event,
-	.framing = LLMK_FRAMING_SSE,
-	.feature = LLMK_FEATURE_GEMINI,
-	.state_size = sizeof(size_t),
-};
+	.build = gemini_build, .parse = gemini_parse, .parse_error = gemini_parse_error,
+	.stream_event = gemini_stream_event, .framing = LLMK_FRAMING_SSE,
+	.feature = LLMK_FEATURE_GEMINI, .state_size = sizeof(size_t)};

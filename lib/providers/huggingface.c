@@ -547,10 +547,6 @@ static llmk_status hf_stream_event(llmk_stream_ctx *s, const char *event, const 
 }
 
 const llmk_adapter llmk__huggingface_adapter = {
-	.build = hf_build,
-	.parse = hf_parse,
-	.parse_error = hf_parse_error,
-	.stream_event = hf_stream_event,
-	.framing = LLMK_FRAMING_SSE,
-	.feature = LLMK_FEATURE_HUGGINGFACE,
-};
+	.build = hf_build, .parse = hf_parse, .parse_error = hf_parse_error,
+	.stream_event = hf_stream_event, .framing = LLMK_FRAMING_SSE,
+	.feature = LLMK_FEATURE_HUGGINGFACE};

@@ -155,12 +155,14 @@ static llmk_status build_options(const llmk_request *r, json_t *body, llmk_respo
 	return llmk__put_section(body, "options", r, sampling, "stop") ? FAIL_OOM(resp) : LLMK_OK;
 }
 
-static llmk_status build_chat(const llmk_request *r, int stream, json_t *body, llmk_response *resp)
+static llmk_status build_chat(const llmk_client *c, const llmk_request *r, int stream, json_t *body,
+                              llmk_response *resp)
 {
 	json_t *msgs;
 	llmk_status st;
 	size_t i;
 
+	(void)c;
 	if (!r->nmsgs)
 		return llmk__fail(resp, LLMK_E_INVALID_ARG, "chat request has no messages");
 	if (!(msgs = llmk__json_set_array(body, "messages")))
@@ -175,10 +177,13 @@ static llmk_status build_chat(const llmk_request *r, int stream, json_t *body, l
 	return llmk__json_set(body, "stream", json_boolean(stream)) ? FAIL_OOM(resp) : LLMK_OK;
 }
 
-static llmk_status build_embed(const llmk_request *r, json_t *body, llmk_response *resp)
+static llmk_status build_embed(const llmk_client *c, const llmk_request *r, int stream, json_t *body,
+                               llmk_response *resp)
 {
 	static const llmk__opt_key opts[] = {{LLMK_OPT_DIMENSIONS, "dimensions"}, {0, NULL}};
 
+	(void)c;
+	(void)stream;
 	if (!r->ninputs)
 		return llmk__fail(resp, LLMK_E_INVALID_ARG, "embed request has no inputs (llmk_request_add_input)");
 	if (llmk__json_set_strings(body, "input", r->inputs, r->ninputs) || llmk__put_opts(body, r, opts))
@@ -186,20 +191,17 @@ static llmk_status build_embed(const llmk_request *r, json_t *body, llmk_respons
 	return LLMK_OK;
 }
 
+/* No key locally; ollama.com and authenticating proxies take a Bearer. */
+static const llmk__builders builders = {.key_header = "Authorization",
+                                        .key_prefix = "Bearer ",
+                                        .stream_accept = "application/x-ndjson",
+                                        .path = {[LLMK_CHAT] = "/api/chat", [LLMK_EMBED] = "/api/embed"},
+                                        .kind = {[LLMK_CHAT] = build_chat, [LLMK_EMBED] = build_embed}};
+
 static llmk_status ollama_build(const llmk_client *c, const llmk_request *r, const char *model, int stream,
                                 llmk_exchange *ex, llmk_response *resp)
 {
-	json_t *body;
-	llmk_status st;
-
-	if (r->kind != LLMK_CHAT && r->kind != LLMK_EMBED)
-		return llmk__fail(resp, LLMK_E_UNSUPPORTED, "ollama serves chat and embed requests only");
-	/* No key locally; ollama.com and authenticating proxies take a Bearer. */
-	if (llmk__exchange_set_url(ex, c->base_url, r->kind == LLMK_CHAT ? "/api/chat" : "/api/embed") ||
-	    llmk__key_headers(c, ex, "Authorization", "Bearer ") || !(body = json_pack("{s:s}", "model", model)))
-		return FAIL_OOM(resp);
-	st = r->kind == LLMK_CHAT ? build_chat(r, stream, body, resp) : build_embed(r, body, resp);
-	return llmk__finish_body(ex, r, body, st, NULL, stream ? "application/x-ndjson" : NULL, resp);
+	return llmk__build_json(&builders, c, r, model, stream, ex, resp);
 }
 
 /* ---- parsing ------------------------------------------------------------ */
@@ -275,18 +277,8 @@ static llmk_status parse_embed(const llmk_request *r, json_t *root, llmk_respons
 }
 
 /* An error can come whole under HTTP 200 (see the top of the file). */
-static llmk_status read_head(const llmk_request *r, json_t *root, llmk_response *resp)
-{
-	llmk_status st;
-
-	(void)r;
-	if (!json_object_get(root, "error"))
-		return set_model(resp, root);
-	st = llmk__error_from_json(resp, 200, root);
-	return llmk__fail(resp, st, "ollama returned an error: %s", resp->error ? resp->error : "");
-}
-
-static const llmk__readers readers = {.first = read_head,
+static const llmk__readers readers = {.error_prefix = "ollama returned an error: ",
+                                      .first = set_model,
                                       .kind = {[LLMK_CHAT] = parse_chat, [LLMK_EMBED] = parse_embed}};
 
 static llmk_status ollama_parse(const llmk_client *c, const llmk_request *r, llmk_response *resp,
@@ -361,11 +353,6 @@ static llmk_status ollama_stream_event(llmk_stream_ctx *s, const char *event, co
 }
 
 const llmk_adapter llmk__ollama_adapter = {
-	.build = ollama_build,
-	.parse = ollama_parse,
-	.parse_error = llmk__error_generic,
-	.stream_event = ollama_stream_event,
-	.framing = LLMK_FRAMING_NDJSON,
-	.feature = LLMK_FEATURE_OLLAMA,
-	.state_size = sizeof(size_t),
-};
+	.build = ollama_build, .parse = ollama_parse, .parse_error = llmk__error_generic,
+	.stream_event = ollama_stream_event, .framing = LLMK_FRAMING_NDJSON,
+	.feature = LLMK_FEATURE_OLLAMA, .state_size = sizeof(size_t)};

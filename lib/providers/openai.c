@@ -137,17 +137,10 @@ static llmk_status build_chat(const llmk_client *c, const llmk_request *r, int s
 	    {LLMK_OPT_SEED, (q & LLMK_Q_RANDOM_SEED) ? "random_seed" : "seed"},
 	    {0, NULL}};
 	static const llmk__opt_key reasoning[] = {{LLMK_OPT_REASONING_EFFORT, "reasoning_effort"}, {0, NULL}};
-	json_t *msgs;
 	llmk_status st;
-	size_t i;
 
-	if (!r->nmsgs)
-		return llmk__fail(resp, LLMK_E_INVALID_ARG, "chat request has no messages");
-	if (!(msgs = llmk__json_set_array(body, "messages")))
-		return FAIL_OOM(resp);
-	for (i = 0; i < r->nmsgs; i++)
-		if (json_array_append_new(msgs, build_message(c, &r->msgs[i])))
-			return FAIL_OOM(resp);
+	if ((st = llmk__put_messages(body, c, r, build_message, resp)))
+		return st;
 	if (llmk__put_opts(body, r, sampling) || llmk__put_stops(body, "stop", r) || llmk__put_opts(body, r, reasoning))
 		return FAIL_OOM(resp);
 	if ((st = build_tools(c, r, body, resp)) || (st = build_response_format(r, body, resp)))
@@ -382,12 +375,6 @@ static llmk_status set_model(llmk_response *resp, json_t *root)
 	           : LLMK_OK;
 }
 
-static llmk_status read_model(const llmk_request *r, json_t *root, llmk_response *resp)
-{
-	(void)r;
-	return set_model(resp, root);
-}
-
 static llmk_status parse_chat(const llmk_request *r, json_t *root, llmk_response *resp)
 {
 	json_t *choice = json_array_get(json_object_get(root, "choices"), 0), *msg;
@@ -540,7 +527,7 @@ oom:
 }
 
 static const llmk__readers readers = {
-    .first = read_model, .kind = {[LLMK_CHAT] = parse_chat, [LLMK_EMBED] = parse_embed, [LLMK_IMAGE] = parse_image}};
+    .first = set_model, .kind = {[LLMK_CHAT] = parse_chat, [LLMK_EMBED] = parse_embed, [LLMK_IMAGE] = parse_image}};
 
 static llmk_status openai_parse(const llmk_client *c, const llmk_request *r, llmk_response *resp,
                                 const char *ctype, const char *body, size_t len)
@@ -628,10 +615,6 @@ static llmk_status openai_stream_event(llmk_stream_ctx *s, const char *event, co
 }
 
 const llmk_adapter llmk__openai_adapter = {
-	.build = openai_build,
-	.parse = openai_parse,
-	.parse_error = llmk__error_generic,
-	.stream_event = openai_stream_event,
-	.framing = LLMK_FRAMING_SSE,
-	.feature = LLMK_FEATURE_OPENAI,
-};
+	.build = openai_build, .parse = openai_parse, .parse_error = llmk__error_generic,
+	.stream_event = openai_stream_event, .framing = LLMK_FRAMING_SSE,
+	.feature = LLMK_FEATURE_OPENAI};

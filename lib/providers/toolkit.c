@@ -201,6 +201,37 @@ llmk_status llmk__finish_body(llmk_exchange *ex, const llmk_request *r, json_t *
 	return st;
 }
 
+llmk_status llmk__put_messages(json_t *body, const llmk_client *c, const llmk_request *r,
+                               json_t *(*one)(const llmk_client *c, const llmk_message *m), llmk_response *resp)
+{
+	json_t *msgs;
+	size_t i;
+
+	if (!r->nmsgs)
+		return llmk__fail(resp, LLMK_E_INVALID_ARG, "chat request has no messages");
+	if (!(msgs = llmk__json_set_array(body, "messages")))
+		return FAIL_OOM(resp);
+	for (i = 0; i < r->nmsgs; i++)
+		if (json_array_append_new(msgs, one(c, &r->msgs[i])))
+			return FAIL_OOM(resp);
+	return LLMK_OK;
+}
+
+llmk_status llmk__build_json(const llmk__builders *b, const llmk_client *c, const llmk_request *r, const char *model,
+                             int stream, llmk_exchange *ex, llmk_response *resp)
+{
+	llmk__builder fill = r->kind > 0 && r->kind <= LLMK_SPEECH ? b->kind[r->kind] : NULL;
+	json_t *body;
+
+	if (!fill)
+		return llmk__fail(resp, LLMK_E_UNSUPPORTED, "%s does not serve this request kind", c->provider->name);
+	if (llmk__exchange_set_url(ex, c->base_url, b->path[r->kind]) ||
+	    llmk__key_headers(c, ex, b->key_header, b->key_prefix) || !(body = json_pack("{s:s}", "model", model)))
+		return FAIL_OOM(resp);
+	return llmk__finish_body(ex, r, body, fill(c, r, stream, body, resp), NULL, stream ? b->stream_accept : NULL,
+	                         resp);
+}
+
 llmk_status llmk__auth_header(llmk_exchange *ex, const char *name, const char *prefix, const char *key)
 {
 	llmk_buf v = LLMK_BUF_INIT;
@@ -723,6 +754,11 @@ llmk_status llmk__set_finish_calls(llmk_response *resp, json_t *v)
 	return LLMK_OK;
 }
 
+llmk_status llmk__answer_error(llmk_response *resp, llmk_status st, const char *prefix)
+{
+	return llmk__fail(resp, st, "%s%s", prefix, resp->error ? resp->error : "");
+}
+
 llmk_status llmk__read_json(const llmk__readers *readers, const llmk_request *r, llmk_response *resp,
                             const char *what, const char *body, size_t len)
 {
@@ -732,7 +768,10 @@ llmk_status llmk__read_json(const llmk__readers *readers, const llmk_request *r,
 
 	if (!root)
 		return resp->status;
-	st = readers->first ? readers->first(r, root, resp) : LLMK_OK;
+	if (readers->error_prefix && json_object_get(root, "error"))
+		st = llmk__answer_error(resp, llmk__error_from_json(resp, 200, root), readers->error_prefix);
+	else
+		st = readers->first ? readers->first(resp, root) : LLMK_OK;
 	if (st == LLMK_OK)
 		st = read ? read(r, root, resp) : llmk__fail(resp, LLMK_E_UNSUPPORTED, "%s: no reader for this kind", what);
 	json_decref(root);

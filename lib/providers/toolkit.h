@@ -87,6 +87,12 @@ llmk_status llmk__merge_extra(const llmk_request *r, json_t *body, llmk_response
  * not steal body. */
 llmk_status llmk__set_json_body(llmk_exchange *ex, json_t *body, const char *accept, llmk_response *resp);
 
+/* body["messages"] = one JSON message per message of the request, each
+ * made by `one` (NULL: out of memory); LLMK_E_INVALID_ARG when the request
+ * has none. */
+llmk_status llmk__put_messages(json_t *body, const llmk_client *c, const llmk_request *r,
+                               json_t *(*one)(const llmk_client *c, const llmk_message *m), llmk_response *resp);
+
 /* Rewrites a request body tree before it is written; -1 on a failed
  * allocation. The JSON tree hand-off between adapters: one built on
  * another's wire format changes the tree that one built (huggingface.c on
@@ -99,6 +105,24 @@ typedef int (*llmk__body_edit)(json_t *body);
  * returns the status. */
 llmk_status llmk__finish_body(llmk_exchange *ex, const llmk_request *r, json_t *body, llmk_status st,
                               llmk__body_edit edit, const char *accept, llmk_response *resp);
+
+/* Fills the body of one kind of request ({"model": ...} is in it). */
+typedef llmk_status (*llmk__builder)(const llmk_client *c, const llmk_request *r, int stream, json_t *body,
+                                     llmk_response *resp);
+
+/* How an adapter builds JSON requests whose URL is the base URL and a path
+ * per kind (Cohere, Ollama). */
+typedef struct llmk__builders {
+	const char *key_header, *key_prefix; /* the credential header (llmk__key_headers) */
+	const char *stream_accept;           /* Accept of a streamed request */
+	const char *path[LLMK_SPEECH + 1];   /* by LLMK_CHAT, LLMK_EMBED, ... */
+	llmk__builder kind[LLMK_SPEECH + 1]; /* NULL: the kind is not served */
+} llmk__builders;
+
+/* build() of such an adapter: the URL, the key headers, {"model": model}
+ * filled by the kind's builder, then llmk__finish_body(). */
+llmk_status llmk__build_json(const llmk__builders *b, const llmk_client *c, const llmk_request *r, const char *model,
+                             int stream, llmk_exchange *ex, llmk_response *resp);
 
 /* Adds a credential header "name: prefix key" without leaving unwiped
  * copies behind (prefix may be NULL). */
@@ -313,11 +337,18 @@ llmk_status llmk__set_finish_calls(llmk_response *resp, json_t *v);
 /* Reads one kind of whole JSON answer from its root object. */
 typedef llmk_status (*llmk__reader)(const llmk_request *r, json_t *root, llmk_response *resp);
 
-/* How an adapter reads whole JSON answers: `first`, when not NULL, reads
- * what every answer carries (model, ids) or fails on an error object inside
- * a 2xx answer; then the reader of the request's kind. */
+/* An error object inside a 2xx answer as the failure "<prefix><message>"
+ * with status st (from llmk__error_from_json() or the format's own
+ * reading). */
+llmk_status llmk__answer_error(llmk_response *resp, llmk_status st, const char *prefix);
+
+/* How an adapter reads whole JSON answers: with error_prefix, a root that
+ * has an "error" member is that failure (llmk__answer_error); then `first`,
+ * when not NULL, reads what every answer carries (model, ids); then the
+ * reader of the request's kind. */
 typedef struct llmk__readers {
-	llmk__reader first;
+	const char *error_prefix;
+	llmk_status (*first)(llmk_response *resp, json_t *root);
 	llmk__reader kind[LLMK_SPEECH + 1]; /* by LLMK_CHAT, LLMK_EMBED, ... */
 } llmk__readers;
 

@@ -96,8 +96,7 @@ static llmk_status whispercpp_parse(const llmk_client *c, const llmk_request *r,
 	if (json_object_get(root, "error")) {
 		/* Input errors arrive with HTTP 200 (see the top of the file). */
 		llmk__error_from_json(resp, 200, root);
-		st = llmk__fail(resp, LLMK_E_BAD_REQUEST, "whispercpp: HTTP 200 carrying an error: %s",
-		                resp->error ? resp->error : "");
+		st = llmk__answer_error(resp, LLMK_E_BAD_REQUEST, "whispercpp: HTTP 200 carrying an error: ");
 		json_decref(root);
 		return st;
 	}
@@ -125,10 +124,6 @@ static llmk_status whispercpp_stream_event(llmk_stream_ctx *s, const char *event
 }
 
 const llmk_adapter llmk__whispercpp_adapter = {
-	.build = whispercpp_build,
-	.parse = whispercpp_parse,
-	.parse_error = llmk__error_generic,
-	.stream_event = whispercpp_stream_event,
-	.framing = LLMK_FRAMING_SSE,
-	.feature = LLMK_FEATURE_WHISPERCPP,
-};
+	.build = whispercpp_build, .parse = whispercpp_parse, .parse_error = llmk__error_generic,
+	.stream_event = whispercpp_stream_event, .framing = LLMK_FRAMING_SSE,
+	.feature = LLMK_FEATURE_WHISPERCPP};
