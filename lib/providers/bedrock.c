@@ -1,7 +1,7 @@
 /* Amazon Bedrock runtime: Converse / ConverseStream for chat, InvokeModel
  * for embeddings (Titan, Cohere) and images (Titan / Nova Canvas,
  * Stability). Requests are signed with AWS Signature Version 4
- * (core/sigv4.c), or carry a Bedrock API key as a Bearer token; streams are
+ * (sigv4.c), or carry a Bedrock API key as a Bearer token; streams are
  * application/vnd.amazon.eventstream (codec/eventstream.c), whose events
  * reach bedrock_stream_event() by their :event-type, exceptions as
  * "exception:<type>".
@@ -10,7 +10,10 @@
  * "InvokeModel" and the runtime data types (ContentBlock, ToolConfiguration,
  * InferenceConfiguration, TokenUsage, ConverseStreamOutput); the Bedrock
  * User Guide's inference parameter pages for Titan Embeddings, Cohere Embed,
- * Titan Image Generator / Nova Canvas and Stability AI models. */
+ * Titan Image Generator / Nova Canvas and Stability AI models.
+ *
+ * Over 700 lines as one cohesive thing: one service, whose model families
+ * share its endpoint, signing, error types and event stream. */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>

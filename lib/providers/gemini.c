@@ -12,7 +12,10 @@
  * GenerateContentResponse, EmbedContentRequest, BatchEmbedContentsRequest,
  * FunctionCallingConfig) and the ai.google.dev API reference for the fields
  * that spec predates (seed, thinkingConfig, responseJsonSchema,
- * responseModalities, thoughtsTokenCount, part.thought). */
+ * responseModalities, thoughtsTokenCount, part.thought).
+ *
+ * Over 700 lines as one cohesive thing: one wire format, with the rewrite
+ * of JSON Schema into Gemini's Schema (schema_types) inside it. */
 #include <stdlib.h>
 #include <string.h>
 

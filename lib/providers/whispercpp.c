@@ -13,7 +13,6 @@
  * - Input problems (no file field, audio it cannot read, ffmpeg failure)
  *   come back as {"error": "..."} with HTTP 200; a failed inference as the
  *   same shape with 500; unknown paths as plain text with 404. */
-#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
