@@ -88,11 +88,18 @@ fail:
 }
 
 #define FORCE_TOOL "{\"type\":\"function\",\"function\":{\"name\":\"$name\"}}"
-static const llmk__choice openai_choices[] = {
-    {"auto", "\"auto\""}, {"none", "\"none\""}, {"required", "\"required\""}, {"$tool", FORCE_TOOL}, {NULL, NULL}};
+static const llmk__choice openai_choices[] = {{"auto", "\"auto\""},
+                                              {"none", "\"none\""},
+                                              {"required", "\"required\""},
+                                              {"$tool", FORCE_TOOL},
+                                              {NULL, NULL}};
 /* LLMK_Q_TOOL_CHOICE_ANY (Mistral): "any" instead of "required". */
-static const llmk__choice any_choices[] = {{"auto", "\"auto\""}, {"none", "\"none\""}, {"required", "\"any\""},
-                                           {"any", "\"any\""},   {"$tool", FORCE_TOOL}, {NULL, NULL}};
+static const llmk__choice any_choices[] = {{"auto", "\"auto\""},
+                                           {"none", "\"none\""},
+                                           {"required", "\"any\""},
+                                           {"any", "\"any\""},
+                                           {"$tool", FORCE_TOOL},
+                                           {NULL, NULL}};
 
 static llmk_status build_tools(const llmk_client *c, const llmk_request *r, json_t *body, llmk_response *resp)
 {
