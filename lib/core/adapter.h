@@ -45,8 +45,9 @@ typedef struct llmk_adapter {
 	 * NULL when it had none, and data), or one NDJSON line (event NULL).
 	 * Set s->done when the provider signals the end. */
 	llmk_status (*stream_event)(llmk_stream_ctx *s, const char *event, const char *data, size_t len);
-	int framing;     /* LLMK_FRAMING_* of 2xx chat streams */
-	int64_t feature; /* the LLMK_FEATURE_* bit of this wire format */
+	int framing;       /* LLMK_FRAMING_* of 2xx chat streams */
+	int64_t feature;   /* the LLMK_FEATURE_* bit of this wire format */
+	size_t state_size; /* bytes of llmk_stream_ctx.state the engine zeroes for each streamed attempt (0: none) */
 } llmk_adapter;
 
 typedef struct llmk_provider {
@@ -61,7 +62,7 @@ typedef struct llmk_provider {
 	unsigned chat_caps;   /* LLMK_CAP_* for chat (LLMK_CAP_KIND implied) */
 	unsigned embed_caps;  /* LLMK_CAP_* for embed (LLMK_CAP_BATCH) */
 	uint64_t opts;        /* request options honoured: LLMK__OPT(NAME) bits */
-	const char *notes;    /* one line for docs/PROVIDERS.md */
+	const char *notes;    /* one line for docs/PROVIDERS.md, or NULL */
 } llmk_provider;
 
 /* Providers implemented by the program (userprov.c): a registry of rows

@@ -76,6 +76,11 @@ int llmk__attempt_prepare(llmk__attempt *p)
 		llmk__fail(r, LLMK_E_UNSUPPORTED, "no transport: built without libcurl and none was installed");
 		return 0;
 	}
+	/* The adapter's stream state (freed by job_end_attempt). */
+	if (p->stream && p->ad->state_size && !(p->sctx.state = llmk__calloc(1, p->ad->state_size))) {
+		llmk__fail(r, LLMK_E_NOMEM, "out of memory");
+		return 0;
+	}
 	st = p->ad->build(c, &p->view, model, p->stream, &p->ex, r);
 	if (st != LLMK_OK) {
 		if (r->status == LLMK_OK)

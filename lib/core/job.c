@@ -121,6 +121,8 @@ static int job_end_attempt(llmk__job *j)
 	llmk__attempt_decoders_free(p);
 	llmk__free_view(p);
 	llmk__exchange_clear(&p->ex);
+	llmk__free(p->sctx.state);
+	p->sctx.state = NULL;
 	j->in_attempt = 0;
 
 	/* An allocation failed during the attempt, yet it reports success:

@@ -24,9 +24,11 @@ typedef struct llmk_stream_ctx {
 	int cancelled;
 	int delivered; /* an event reached the caller */
 	double t0;
-	/* Scratch for adapters that keep state across events (e.g. Anthropic's
-	 * content-block index -> tool-call index). Zeroed per request. */
-	int64_t state[8];
+	/* The adapter's own state across the events of one attempt (e.g.
+	 * Anthropic's content-block index -> tool-call index): a zeroed block of
+	 * its llmk_adapter.state_size bytes, NULL when that is 0. The engine
+	 * owns the memory; only the adapter knows the layout. */
+	void *state;
 	const llmk_request *req;
 	const char *provider_name;
 } llmk_stream_ctx;

@@ -8,9 +8,7 @@
 
 #include <jansson.h>
 
-#include "common.h"
-
-#define FAIL_OOM(resp) LLMK__FAIL_OOM(resp)
+#include "toolkit.h"
 
 #define DEFAULT_API_VERSION "2023-06-01"
 /* max_tokens is required by the Messages API and has no server default.
@@ -30,11 +28,6 @@ typedef struct turn {
 	json_t *blocks;   /* borrowed: owned by the messages array */
 	size_t nresults;  /* leading tool_result blocks */
 } turn;
-
-static json_t *text_block(const char *text)
-{
-	return json_pack("{s:s, s:s}", "type", "text", "text", text);
-}
 
 /* data: URLs become base64 sources, http(s) URLs url sources. The
  * OpenAI-style detail hint has no counterpart here and is not sent. */
@@ -60,29 +53,19 @@ static json_t *image_block(const llmk_part *p, llmk_response *resp)
 	return json_pack("{s:s, s:o}", "type", "image", "source", src);
 }
 
-static json_t *tool_use_block(const llmk_part *p, llmk_response *resp)
-{
-	/* The arguments were checked to be a JSON object when they were added;
-	 * the API wants the object itself, not its text. */
-	json_t *input = llmk__json_text(p->text), *b;
-
-	if (!input) {
-		FAIL_OOM(resp);
-		return NULL;
-	}
-	b = json_pack("{s:s, s:s, s:s, s:o}", "type", "tool_use", "id", p->id, "name", p->detail, "input", input);
-	if (!b)
-		FAIL_OOM(resp);
-	return b;
-}
+/* Empty text is left out: the API rejects empty text blocks. */
+static const llmk__part_shape part_shape = {
+    .text = "{\"type\":\"text\",\"text\":\"$text\"}",
+    .tool_call = "{\"type\":\"tool_use\",\"id\":\"$id\",\"name\":\"$name\",\"input\":\"$input\"}",
+    .image = image_block,
+    .skip_empty_text = 1,
+};
 
 /* Appends the blocks of one message to cur (a new turn or the previous one
- * of the same role). Empty text is skipped: the API rejects empty text
- * blocks. */
+ * of the same role). */
 static llmk_status add_blocks(const llmk_message *m, turn *cur, llmk_response *resp)
 {
 	json_t *b;
-	size_t i;
 
 	if (m->role == LLMK_ROLE_TOOL) {
 		const char *content = m->nparts ? m->parts[0].text : "";
@@ -97,26 +80,7 @@ static llmk_status add_blocks(const llmk_message *m, turn *cur, llmk_response *r
 		cur->nresults++;
 		return LLMK_OK;
 	}
-	for (i = 0; i < m->nparts; i++) {
-		const llmk_part *p = &m->parts[i];
-		if (p->type == LLMK_PART_TEXT) {
-			if (!*p->text)
-				continue;
-			if (!(b = text_block(p->text)))
-				return FAIL_OOM(resp);
-		} else if (p->type == LLMK_PART_IMAGE_URL) {
-			if (!(b = image_block(p, resp)))
-				return resp->status;
-		} else if (p->type == LLMK_PART_TOOL_CALL) {
-			if (!(b = tool_use_block(p, resp)))
-				return resp->status;
-		} else {
-			continue;
-		}
-		if (json_array_append_new(cur->blocks, b))
-			return FAIL_OOM(resp);
-	}
-	return LLMK_OK;
+	return llmk__append_parts(cur->blocks, m, &part_shape, "anthropic", resp);
 }
 
 /* A turn that is one text block goes out as plain string content. */
@@ -146,8 +110,7 @@ static llmk_status build_messages(const llmk_request *r, json_t *body, llmk_resp
 	int nsystem = 0;
 	size_t i;
 
-	msgs = json_array();
-	if (!msgs || json_object_set_new(body, "messages", msgs))
+	if (!(msgs = llmk__json_set_array(body, "messages")))
 		return FAIL_OOM(resp);
 	for (i = 0; i < r->nmsgs && st == LLMK_OK; i++) {
 		const llmk_message *m = &r->msgs[i];
@@ -186,62 +149,38 @@ static llmk_status build_messages(const llmk_request *r, json_t *body, llmk_resp
 	return st;
 }
 
+/* input_schema is required and must describe an object. */
+static const llmk__tool_shape tool_shape = {
+    .decl = "{\"name\":\"$name\",\"description\":\"$description\",\"input_schema\":\"$schema\"}",
+    .no_parameters = "{\"type\":\"object\",\"properties\":{}}",
+};
+static const llmk__choice choices[] = {{"auto", "{\"type\":\"auto\"}"},
+                                       {"none", "{\"type\":\"none\"}"},
+                                       {"required", "{\"type\":\"any\"}"},
+                                       {"any", "{\"type\":\"any\"}"},
+                                       {"$tool", "{\"type\":\"tool\",\"name\":\"$name\"}"},
+                                       {NULL, NULL}};
+
 static llmk_status build_tools(const llmk_request *r, json_t *body, llmk_response *resp)
 {
-	const char *choice = llmk__req_str(r, LLMK_OPT_TOOL_CHOICE);
-	json_t *t;
-	llmk_status st;
-	size_t i;
+	llmk_status st = llmk__tool_decls(r, &tool_shape, body, "tools", resp);
 
-	/* input_schema is required and must describe an object. */
-	if ((st = llmk__tool_decls(r, body, "tools", "input_schema", 0, resp)))
-		return st;
-	if (!choice)
-		return LLMK_OK;
-	if (!strcmp(choice, "auto") || !strcmp(choice, "none") || !strcmp(choice, "any"))
-		t = json_pack("{s:s}", "type", choice);
-	else if (!strcmp(choice, "required"))
-		t = json_pack("{s:s}", "type", "any");
-	else {
-		for (i = 0; i < r->ntools; i++)
-			if (!strcmp(choice, r->tools[i].name))
-				break;
-		if (i == r->ntools)
-			return llmk__fail(resp, LLMK_E_INVALID_ARG,
-			                  "tool_choice '%s' is neither auto, none, required nor the name of a declared tool",
-			                  choice);
-		t = json_pack("{s:s, s:s}", "type", "tool", "name", choice);
-	}
-	return llmk__json_set(body, "tool_choice", t) ? FAIL_OOM(resp) : LLMK_OK;
+	return st ? st : llmk__set_tool_choice(r, choices, body, "tool_choice", "anthropic", resp);
 }
 
 static llmk_status build_options(const llmk_request *r, json_t *body, llmk_response *resp)
 {
-	int64_t max_tokens = DEFAULT_MAX_TOKENS, budget, k;
+	static const llmk__opt_key sampling[] = {
+	    {LLMK_OPT_TEMPERATURE, "temperature"}, {LLMK_OPT_TOP_P, "top_p"}, {LLMK_OPT_TOP_K, "top_k"}, {0, NULL}};
+	int64_t max_tokens = DEFAULT_MAX_TOKENS, budget;
 	int has_budget = llmk__req_i64(r, LLMK_OPT_REASONING_BUDGET, &budget);
 	const char *user = llmk__req_str(r, LLMK_OPT_USER);
-	json_t *stops;
-	double f;
-	size_t i;
 
 	if (!llmk__req_i64(r, LLMK_OPT_MAX_TOKENS, &max_tokens) && has_budget && budget >= DEFAULT_MAX_TOKENS)
 		max_tokens = budget + DEFAULT_MAX_TOKENS;
-	if (llmk__json_set(body, "max_tokens", json_integer(max_tokens)))
+	if (llmk__json_set(body, "max_tokens", json_integer(max_tokens)) || llmk__put_opts(body, r, sampling) ||
+	    llmk__put_stops(body, "stop_sequences", r))
 		return FAIL_OOM(resp);
-	if (llmk__req_f64(r, LLMK_OPT_TEMPERATURE, &f) && llmk__json_set(body, "temperature", json_real(f)))
-		return FAIL_OOM(resp);
-	if (llmk__req_f64(r, LLMK_OPT_TOP_P, &f) && llmk__json_set(body, "top_p", json_real(f)))
-		return FAIL_OOM(resp);
-	if (llmk__req_i64(r, LLMK_OPT_TOP_K, &k) && llmk__json_set(body, "top_k", json_integer(k)))
-		return FAIL_OOM(resp);
-	if (r->nstops) {
-		stops = json_array();
-		if (!stops || json_object_set_new(body, "stop_sequences", stops))
-			return FAIL_OOM(resp);
-		for (i = 0; i < r->nstops; i++)
-			if (json_array_append_new(stops, json_string(r->stops[i])))
-				return FAIL_OOM(resp);
-	}
 	if (user && llmk__json_set(body, "metadata", json_pack("{s:s}", "user_id", user)))
 		return FAIL_OOM(resp);
 	if (has_budget &&
@@ -272,12 +211,7 @@ static llmk_status anthropic_build(const llmk_client *c, const llmk_request *r, 
 	if ((st = build_messages(r, body, resp)) == LLMK_OK && (st = build_options(r, body, resp)) == LLMK_OK &&
 	    (st = build_tools(r, body, resp)) == LLMK_OK && stream && llmk__json_set(body, "stream", json_true()))
 		st = FAIL_OOM(resp);
-	if (st == LLMK_OK)
-		st = llmk__merge_extra(r, body, resp);
-	if (st == LLMK_OK)
-		st = llmk__set_json_body(ex, body, stream ? "text/event-stream" : "application/json", resp);
-	json_decref(body);
-	return st;
+	return llmk__finish_body(ex, r, body, st, NULL, stream ? "text/event-stream" : NULL, resp);
 }
 
 /* ---- parsing ------------------------------------------------------------ */
@@ -348,16 +282,7 @@ static llmk_status error_status(llmk_response *resp, int32_t http, json_t *root)
 
 static llmk_status anthropic_parse_error(llmk_response *resp, int32_t http, const char *body, size_t len)
 {
-	json_t *root = llmk__json_loadb(body, len, 0, NULL);
-	llmk_status st;
-
-	if (!json_is_object(root)) {
-		json_decref(root);
-		return llmk__error_generic(resp, http, body, len);
-	}
-	st = error_status(resp, http, root);
-	json_decref(root);
-	return st;
+	return llmk__read_error(resp, http, body, len, error_status);
 }
 
 static llmk_status set_model(llmk_response *resp, json_t *msg)
@@ -370,12 +295,6 @@ static llmk_status set_finish(llmk_response *resp, json_t *obj)
 {
 	const char *v = json_string_value(json_object_get(obj, "stop_reason"));
 	return v ? llmk__set_finish(resp, v) : LLMK_OK;
-}
-
-static llmk_status append_str(llmk_buf *b, json_t *v)
-{
-	return json_is_string(v) && llmk_buf_append(b, json_string_value(v), json_string_length(v)) ? LLMK_E_NOMEM
-	                                                                                              : LLMK_OK;
 }
 
 /* Content blocks of a whole message. Blocks of server tools (web search,
@@ -394,16 +313,17 @@ static llmk_status parse_blocks(json_t *content, llmk_response *resp)
 		if (!type)
 			continue;
 		if (!strcmp(type, "text")) {
-			if (append_str(&resp->text, json_object_get(b, "text")))
+			if (llmk__json_append_str(&resp->text, json_object_get(b, "text")))
 				return LLMK_E_NOMEM;
 		} else if (!strcmp(type, "thinking")) {
-			if (append_str(&resp->reasoning, json_object_get(b, "thinking")))
+			if (llmk__json_append_str(&resp->reasoning, json_object_get(b, "thinking")))
 				return LLMK_E_NOMEM;
 		} else if (!strcmp(type, "tool_use")) {
 			tc = llmk__response_tool_call(resp, resp->ncalls);
 			if (!tc)
 				return llmk__fail(resp, LLMK_E_PROTOCOL, "too many tool calls");
-			if (append_str(&tc->id, json_object_get(b, "id")) || append_str(&tc->name, json_object_get(b, "name")) ||
+			if (llmk__json_append_str(&tc->id, json_object_get(b, "id")) ||
+			    llmk__json_append_str(&tc->name, json_object_get(b, "name")) ||
 			    llmk__json_append_args(&tc->args, json_object_get(b, "input")))
 				return LLMK_E_NOMEM;
 		}
@@ -411,118 +331,82 @@ static llmk_status parse_blocks(json_t *content, llmk_response *resp)
 	return LLMK_OK;
 }
 
-static llmk_status anthropic_parse(const llmk_client *c, const llmk_request *r, llmk_response *resp,
-                                   const char *ctype, const char *body, size_t len)
+static llmk_status read_message(const llmk_request *r, json_t *root, llmk_response *resp)
 {
-	json_t *root, *content;
+	json_t *content = json_object_get(root, "content");
 	llmk_status st;
 
-	(void)c;
 	(void)r;
-	(void)ctype;
-	if (!(root = llmk__json_object(body, len, resp, "response body")))
-		return resp->status;
-	if (json_object_get(root, "error")) { /* an error under a 2xx status */
-		st = error_status(resp, 200, root);
-		st = llmk__fail(resp, st, "provider returned an error: %s", resp->error);
-		json_decref(root);
-		return st;
-	}
-	content = json_object_get(root, "content");
-	if (!json_is_array(content)) {
-		json_decref(root);
+	if (json_object_get(root, "error")) /* an error under a 2xx status */
+		return llmk__answer_error(resp, error_status(resp, 200, root), "provider returned an error: ");
+	if (!json_is_array(content))
 		return llmk__fail(resp, LLMK_E_PROTOCOL, "message has no content array");
-	}
 	st = set_model(resp, root);
 	if (st == LLMK_OK)
 		st = parse_blocks(content, resp);
 	if (st == LLMK_OK)
 		st = set_finish(resp, root);
 	read_usage(json_object_get(root, "usage"), resp);
-	json_decref(root);
 	return st;
+}
+
+static const llmk__readers readers = {.kind = {[LLMK_CHAT] = read_message}};
+
+static llmk_status anthropic_parse(const llmk_client *c, const llmk_request *r, llmk_response *resp,
+                                   const char *ctype, const char *body, size_t len)
+{
+	(void)c;
+	(void)ctype;
+	return llmk__read_json(&readers, r, resp, "response body", body, len);
 }
 
 /* ---- streaming ------------------------------------------------------------ */
 
-/* Content-block index -> tool-call index: llmk__block_* (common.h). */
-static int block_index(json_t *ev, size_t *out)
-{
-	json_t *v = json_object_get(ev, "index");
-
-	if (!json_is_integer(v) || json_integer_value(v) < 0)
-		return -1;
-	*out = (size_t)json_integer_value(v);
-	return 0;
-}
-
+/* Content-block index -> tool-call index: llmk__block_* (toolkit.h). */
 static llmk_status block_start(llmk_stream_ctx *s, json_t *ev)
 {
 	json_t *b = json_object_get(ev, "content_block"), *v;
 	const char *type = json_string_value(json_object_get(b, "type"));
 	llmk_buf args = LLMK_BUF_INIT;
-	size_t idx;
-	int stop;
+	llmk_status st;
 
 	if (!type)
 		return LLMK_OK;
-	if (!strcmp(type, "text")) {
-		v = json_object_get(b, "text");
-		return json_is_string(v) && llmk__emit_text(s, json_string_value(v), json_string_length(v)) ? llmk__stream_stopped(s)
-		                                                                                             : LLMK_OK;
-	}
-	if (!strcmp(type, "thinking")) {
-		v = json_object_get(b, "thinking");
-		return json_is_string(v) && llmk__emit_reasoning(s, json_string_value(v), json_string_length(v))
-		           ? llmk__stream_stopped(s)
-		           : LLMK_OK;
-	}
+	if (!strcmp(type, "text"))
+		return llmk__emit_json_text(s, json_object_get(b, "text"));
+	if (!strcmp(type, "thinking"))
+		return llmk__emit_json_reasoning(s, json_object_get(b, "thinking"));
 	if (strcmp(type, "tool_use"))
 		return LLMK_OK; /* server_tool_use, redacted_thinking, ...: not the caller's */
-	if (block_index(ev, &idx) || idx >= LLMK_MAX_BLOCKS)
-		return llmk__fail(s->resp, LLMK_E_PROTOCOL, "tool_use block without a usable index");
-	llmk__block_set_tool(s, idx);
 	/* input is {} here and arrives as input_json_delta fragments; a
 	 * non-empty input (some compatible servers send it whole) is taken. */
 	v = json_object_get(b, "input");
 	if (json_object_size(v) && llmk__json_append_args(&args, v))
 		return llmk__fail(s->resp, LLMK_E_NOMEM, "out of memory");
-	stop = llmk__emit_tool(s, llmk__block_tool_index(s, idx), json_string_value(json_object_get(b, "id")),
-	                       json_string_value(json_object_get(b, "name")), args.data ? args.data : "", args.len);
+	st = llmk__block_tool_start(s, ev, "index", "tool_use block", json_string_value(json_object_get(b, "id")),
+	                            json_string_value(json_object_get(b, "name")), args.data ? args.data : "", args.len);
 	llmk_buf_free(&args);
-	return stop ? llmk__stream_stopped(s) : LLMK_OK;
+	return st;
 }
 
 static llmk_status block_delta(llmk_stream_ctx *s, json_t *ev)
 {
-	json_t *d = json_object_get(ev, "delta"), *v;
+	json_t *d = json_object_get(ev, "delta");
 	const char *type = json_string_value(json_object_get(d, "type"));
 	size_t idx;
 
 	if (!type)
 		return LLMK_OK;
-	if (!strcmp(type, "text_delta")) {
-		v = json_object_get(d, "text");
-		return json_is_string(v) && llmk__emit_text(s, json_string_value(v), json_string_length(v)) ? llmk__stream_stopped(s)
-		                                                                                             : LLMK_OK;
-	}
-	if (!strcmp(type, "thinking_delta")) {
-		v = json_object_get(d, "thinking");
-		return json_is_string(v) && llmk__emit_reasoning(s, json_string_value(v), json_string_length(v))
-		           ? llmk__stream_stopped(s)
-		           : LLMK_OK;
-	}
+	if (!strcmp(type, "text_delta"))
+		return llmk__emit_json_text(s, json_object_get(d, "text"));
+	if (!strcmp(type, "thinking_delta"))
+		return llmk__emit_json_reasoning(s, json_object_get(d, "thinking"));
 	if (strcmp(type, "input_json_delta"))
 		return LLMK_OK; /* signature_delta, citations_delta, ... */
 	/* Server tools stream their input too: only tool_use blocks count. */
-	if (block_index(ev, &idx) || !llmk__block_is_tool(s, idx))
+	if (llmk__json_index(ev, "index", &idx) || !llmk__block_is_tool(s->state, idx))
 		return LLMK_OK;
-	v = json_object_get(d, "partial_json");
-	if (!json_is_string(v) || !json_string_length(v))
-		return LLMK_OK;
-	return llmk__emit_tool(s, llmk__block_tool_index(s, idx), NULL, NULL, json_string_value(v), json_string_length(v))
-	           ? llmk__stream_stopped(s)
-	           : LLMK_OK;
+	return llmk__block_tool_args(s, idx, json_object_get(d, "partial_json"));
 }
 
 static llmk_status anthropic_stream_event(llmk_stream_ctx *s, const char *event, const char *data, size_t len)
@@ -531,15 +415,11 @@ static llmk_status anthropic_stream_event(llmk_stream_ctx *s, const char *event,
 	json_t *root, *msg;
 	const char *type;
 	llmk_status st = LLMK_OK;
-	json_error_t err;
 
 	if (s->done || (event && !strcmp(event, "ping")))
 		return LLMK_OK; /* nothing after message_stop counts */
-	root = llmk__json_loadb(data, len, 0, &err);
-	if (!json_is_object(root)) {
-		json_decref(root);
-		return llmk__fail(resp, LLMK_E_PROTOCOL, "stream event is not a JSON object: %s", err.text);
-	}
+	if (!(root = llmk__json_event(data, len, resp, "stream event", NULL)))
+		return resp->status;
 	/* The event name and the data's type agree; proxies that drop the
 	 * event: lines still send the type. */
 	type = event ? event : json_string_value(json_object_get(root, "type"));
@@ -549,13 +429,7 @@ static llmk_status anthropic_stream_event(llmk_stream_ctx *s, const char *event,
 		st = llmk__stream_failure(resp, error_status(resp, 200, root));
 	} else if (!strcmp(type, "message_start")) {
 		msg = json_object_get(root, "message");
-		if (set_model(resp, msg))
-			st = FAIL_OOM(resp);
-		else if (json_is_object(json_object_get(msg, "usage"))) {
-			read_usage(json_object_get(msg, "usage"), resp);
-			if (llmk__emit_usage(s))
-				st = llmk__stream_stopped(s);
-		}
+		st = set_model(resp, msg) ? FAIL_OOM(resp) : llmk__stream_usage(s, json_object_get(msg, "usage"), read_usage);
 	} else if (!strcmp(type, "content_block_start")) {
 		st = block_start(s, root);
 	} else if (!strcmp(type, "content_block_delta")) {
@@ -563,11 +437,8 @@ static llmk_status anthropic_stream_event(llmk_stream_ctx *s, const char *event,
 	} else if (!strcmp(type, "message_delta")) {
 		if (set_finish(resp, json_object_get(root, "delta")))
 			st = FAIL_OOM(resp);
-		else if (json_is_object(json_object_get(root, "usage"))) {
-			read_usage(json_object_get(root, "usage"), resp);
-			if (llmk__emit_usage(s))
-				st = llmk__stream_stopped(s);
-		}
+		else
+			st = llmk__stream_usage(s, json_object_get(root, "usage"), read_usage);
 	} else if (!strcmp(type, "message_stop")) {
 		s->done = 1;
 	}
@@ -576,5 +447,7 @@ static llmk_status anthropic_stream_event(llmk_stream_ctx *s, const char *event,
 	return st;
 }
 
-const llmk_adapter llmk__anthropic_adapter = {anthropic_build, anthropic_parse, anthropic_parse_error,
-                                              anthropic_stream_event, LLMK_FRAMING_SSE, LLMK_FEATURE_ANTHROPIC};
+const llmk_adapter llmk__anthropic_adapter = {
+	.build = anthropic_build, .parse = anthropic_parse, .parse_error = anthropic_parse_error,
+	.stream_event = anthropic_stream_event, .framing = LLMK_FRAMING_SSE,
+	.feature = LLMK_FEATURE_ANTHROPIC, .state_size = sizeof(llmk__blocks)};

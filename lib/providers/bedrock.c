@@ -1,7 +1,7 @@
 /* Amazon Bedrock runtime: Converse / ConverseStream for chat, InvokeModel
  * for embeddings (Titan, Cohere) and images (Titan / Nova Canvas,
  * Stability). Requests are signed with AWS Signature Version 4
- * (core/sigv4.c), or carry a Bedrock API key as a Bearer token; streams are
+ * (sigv4.c), or carry a Bedrock API key as a Bearer token; streams are
  * application/vnd.amazon.eventstream (codec/eventstream.c), whose events
  * reach bedrock_stream_event() by their :event-type, exceptions as
  * "exception:<type>".
@@ -10,7 +10,10 @@
  * "InvokeModel" and the runtime data types (ContentBlock, ToolConfiguration,
  * InferenceConfiguration, TokenUsage, ConverseStreamOutput); the Bedrock
  * User Guide's inference parameter pages for Titan Embeddings, Cohere Embed,
- * Titan Image Generator / Nova Canvas and Stability AI models. */
+ * Titan Image Generator / Nova Canvas and Stability AI models.
+ *
+ * Over 700 lines as one cohesive thing: one service, whose model families
+ * share its endpoint, signing, error types and event stream. */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -21,9 +24,8 @@
 
 #include "multipart.h"
 #include "sigv4.h"
-#include "common.h"
+#include "toolkit.h"
 
-#define FAIL_OOM(resp) LLMK__FAIL_OOM(resp)
 #define SERVICE        "bedrock"
 
 /* ---- endpoint and credentials ---------------------------------------- */
@@ -190,19 +192,13 @@ static json_t *image_block(const llmk_part *p, llmk_response *resp)
 	return b;
 }
 
-static json_t *tool_use_block(const llmk_part *p, llmk_response *resp)
-{
-	json_t *input = llmk__json_text(p->text), *b;
-
-	if (!input) {
-		FAIL_OOM(resp);
-		return NULL;
-	}
-	b = json_pack("{s:{s:s, s:s, s:o}}", "toolUse", "toolUseId", p->id, "name", p->detail, "input", input);
-	if (!b)
-		FAIL_OOM(resp);
-	return b;
-}
+/* Empty text is left out: the API rejects empty text blocks. */
+static const llmk__part_shape part_shape = {
+    .text = "{\"text\":\"$text\"}",
+    .tool_call = "{\"toolUse\":{\"toolUseId\":\"$id\",\"name\":\"$name\",\"input\":\"$input\"}}",
+    .image = image_block,
+    .skip_empty_text = 1,
+};
 
 static json_t *tool_result_block(const llmk_message *m, llmk_response *resp)
 {
@@ -224,34 +220,12 @@ static json_t *tool_result_block(const llmk_message *m, llmk_response *resp)
 static llmk_status add_blocks(const llmk_message *m, json_t *blocks, llmk_response *resp)
 {
 	json_t *b;
-	size_t i;
 
-	if (m->role == LLMK_ROLE_TOOL) {
-		if (!(b = tool_result_block(m, resp)))
-			return resp->status;
-		return json_array_append_new(blocks, b) ? FAIL_OOM(resp) : LLMK_OK;
-	}
-	for (i = 0; i < m->nparts; i++) {
-		const llmk_part *p = &m->parts[i];
-		if (p->type == LLMK_PART_TEXT) {
-			if (!*p->text) /* empty text blocks are rejected */
-				continue;
-			b = json_pack("{s:s}", "text", p->text);
-			if (!b)
-				return FAIL_OOM(resp);
-		} else if (p->type == LLMK_PART_IMAGE_URL) {
-			if (!(b = image_block(p, resp)))
-				return resp->status;
-		} else if (p->type == LLMK_PART_TOOL_CALL) {
-			if (!(b = tool_use_block(p, resp)))
-				return resp->status;
-		} else {
-			continue;
-		}
-		if (json_array_append_new(blocks, b))
-			return FAIL_OOM(resp);
-	}
-	return LLMK_OK;
+	if (m->role != LLMK_ROLE_TOOL)
+		return llmk__append_parts(blocks, m, &part_shape, "bedrock", resp);
+	if (!(b = tool_result_block(m, resp)))
+		return resp->status;
+	return json_array_append_new(blocks, b) ? FAIL_OOM(resp) : LLMK_OK;
 }
 
 /* messages[] alternate user/assistant (tool results are user content);
@@ -302,43 +276,31 @@ static llmk_status build_messages(const llmk_request *r, json_t *body, llmk_resp
 
 static llmk_status build_inference(const llmk_request *r, json_t *body, llmk_response *resp)
 {
-	json_t *cfg = json_object(), *stops;
-	int64_t n;
-	double f;
-	size_t i;
+	static const llmk__opt_key sampling[] = {{LLMK_OPT_MAX_TOKENS, "maxTokens"},
+	                                         {LLMK_OPT_TEMPERATURE, "temperature"},
+	                                         {LLMK_OPT_TOP_P, "topP"},
+	                                         {0, NULL}};
 
-	if (!cfg)
-		return FAIL_OOM(resp);
-	if ((llmk__req_i64(r, LLMK_OPT_MAX_TOKENS, &n) && llmk__json_set(cfg, "maxTokens", json_integer(n))) ||
-	    (llmk__req_f64(r, LLMK_OPT_TEMPERATURE, &f) && llmk__json_set(cfg, "temperature", json_real(f))) ||
-	    (llmk__req_f64(r, LLMK_OPT_TOP_P, &f) && llmk__json_set(cfg, "topP", json_real(f)))) {
-		json_decref(cfg);
-		return FAIL_OOM(resp);
-	}
-	if (r->nstops) {
-		stops = json_array();
-		if (!stops || json_object_set_new(cfg, "stopSequences", stops)) {
-			json_decref(cfg);
-			return FAIL_OOM(resp);
-		}
-		for (i = 0; i < r->nstops; i++)
-			if (json_array_append_new(stops, json_string(r->stops[i]))) {
-				json_decref(cfg);
-				return FAIL_OOM(resp);
-			}
-	}
-	if (!json_object_size(cfg)) {
-		json_decref(cfg);
-		return LLMK_OK;
-	}
-	return json_object_set_new(body, "inferenceConfig", cfg) ? FAIL_OOM(resp) : LLMK_OK;
+	return llmk__put_section(body, "inferenceConfig", r, sampling, "stopSequences") ? FAIL_OOM(resp) : LLMK_OK;
 }
+
+static const llmk__tool_shape tool_shape = {
+    .decl = "{\"toolSpec\":"
+            "{\"name\":\"$name\",\"inputSchema\":{\"json\":\"$schema\"},\"description\":\"$description\"}}",
+    .no_parameters = "{\"type\":\"object\"}",
+};
+/* No "none": refused by build_tools(). */
+static const llmk__choice choices[] = {{"auto", "{\"auto\":{}}"},
+                                       {"required", "{\"any\":{}}"},
+                                       {"any", "{\"any\":{}}"},
+                                       {"$tool", "{\"tool\":{\"name\":\"$name\"}}"},
+                                       {NULL, NULL}};
 
 static llmk_status build_tools(const llmk_request *r, json_t *body, llmk_response *resp)
 {
 	const char *choice = llmk__req_str(r, LLMK_OPT_TOOL_CHOICE);
-	json_t *cfg, *tools, *decl, *tc = NULL;
-	size_t i;
+	json_t *cfg;
+	llmk_status st;
 
 	if (!r->ntools) {
 		if (choice)
@@ -349,38 +311,12 @@ static llmk_status build_tools(const llmk_request *r, json_t *body, llmk_respons
 		return llmk__fail(
 		    resp, LLMK_E_INVALID_ARG,
 		    "bedrock Converse has no tool_choice 'none': leave the tools out of the request instead");
-	cfg = json_pack("{s:[]}", "tools");
+	cfg = json_object();
 	if (!cfg || json_object_set_new(body, "toolConfig", cfg))
 		return FAIL_OOM(resp);
-	tools = json_object_get(cfg, "tools");
-	for (i = 0; i < r->ntools; i++) {
-		json_t *schema =
-		    llmk__json_text(r->tools[i].parameters ? r->tools[i].parameters : "{\"type\":\"object\"}");
-		decl = schema ? json_pack("{s:{s:s, s:{s:o}}}", "toolSpec", "name", r->tools[i].name, "inputSchema",
-		                          "json", schema)
-		              : NULL;
-		if (!decl || json_array_append_new(tools, decl)) /* the array owns decl from here */
-			return FAIL_OOM(resp);
-		if (r->tools[i].description && llmk__json_set(json_object_get(decl, "toolSpec"), "description",
-		                                              json_string(r->tools[i].description)))
-			return FAIL_OOM(resp);
-	}
-	if (!choice)
-		return LLMK_OK;
-	if (!strcmp(choice, "auto"))
-		tc = json_pack("{s:{}}", "auto");
-	else if (!strcmp(choice, "required") || !strcmp(choice, "any"))
-		tc = json_pack("{s:{}}", "any");
-	else {
-		for (i = 0; i < r->ntools && strcmp(choice, r->tools[i].name); i++)
-			;
-		if (i == r->ntools)
-			return llmk__fail(resp, LLMK_E_INVALID_ARG,
-			                  "tool_choice '%s' is neither auto, required nor the name of a declared tool",
-			                  choice);
-		tc = json_pack("{s:{s:s}}", "tool", "name", choice);
-	}
-	return llmk__json_set(cfg, "toolChoice", tc) ? FAIL_OOM(resp) : LLMK_OK;
+	if ((st = llmk__tool_decls(r, &tool_shape, cfg, "tools", resp)))
+		return st;
+	return llmk__set_tool_choice(r, choices, cfg, "toolChoice", "bedrock", resp);
 }
 
 static llmk_status build_chat(const llmk_request *r, json_t *body, llmk_response *resp)
@@ -416,9 +352,7 @@ static int family(const char *model, const char *prefix)
 static llmk_status build_embed(const llmk_request *r, const char *model, json_t *body, llmk_response *resp)
 {
 	const char *itype = llmk__req_str(r, LLMK_OPT_EMBED_INPUT_TYPE);
-	json_t *texts;
 	int64_t dims;
-	size_t i;
 
 	if (!r->ninputs)
 		return llmk__fail(resp, LLMK_E_INVALID_ARG, "embed request has no inputs (llmk_request_add_input)");
@@ -428,14 +362,10 @@ static llmk_status build_embed(const llmk_request *r, const char *model, json_t 
 		if (r->ninputs > 96)
 			return llmk__fail(resp, LLMK_E_INVALID_ARG,
 			                  "embed request has %zu inputs; Cohere Embed takes at most 96", r->ninputs);
-		if (!(texts = json_array()) || json_object_set_new(body, "texts", texts))
+		if (llmk__json_set_strings(body, "texts", r->inputs, r->ninputs) ||
+		    llmk__json_set(body, "input_type", json_string(itype ? itype : "search_document")))
 			return FAIL_OOM(resp);
-		for (i = 0; i < r->ninputs; i++)
-			if (json_array_append_new(texts, json_string(r->inputs[i])))
-				return FAIL_OOM(resp);
-		return llmk__json_set(body, "input_type", json_string(itype ? itype : "search_document"))
-		           ? FAIL_OOM(resp)
-		           : LLMK_OK;
+		return LLMK_OK;
 	}
 	if (family(model, "amazon.titan-embed")) {
 		if (r->ninputs != 1)
@@ -533,7 +463,7 @@ static llmk_status bedrock_build(const llmk_client *c, const llmk_request *r, co
 	const char *region = llmk__client_str(c, LLMK_OPT_AWS_REGION), *op;
 	char *base = NULL;
 	llmk_buf path = LLMK_BUF_INIT;
-	json_t *body = NULL;
+	json_t *body;
 	llmk_status st;
 
 	if (region && !valid_region(region))
@@ -549,6 +479,7 @@ static llmk_status bedrock_build(const llmk_client *c, const llmk_request *r, co
 		goto out;
 	}
 	ex->method = "POST";
+	/* SigV4 signs the body: it is written first. */
 	if (r->kind == LLMK_CHAT)
 		st = build_chat(r, body, resp);
 	else if (r->kind == LLMK_EMBED)
@@ -557,17 +488,12 @@ static llmk_status bedrock_build(const llmk_client *c, const llmk_request *r, co
 		st = build_image(r, model, body, resp);
 	else
 		st = llmk__fail(resp, LLMK_E_UNSUPPORTED, "bedrock serves chat, embed and image requests");
-	if (st == LLMK_OK)
-		st = llmk__merge_extra(r, body, resp);
-	if (st == LLMK_OK)
-		st = llmk__set_json_body(ex, body, stream ? "application/vnd.amazon.eventstream" : "application/json",
-		                         resp);
+	st = llmk__finish_body(ex, r, body, st, NULL, stream ? "application/vnd.amazon.eventstream" : NULL, resp);
 	if (st == LLMK_OK && llmk__user_agent(c, ex))
 		st = FAIL_OOM(resp);
 	if (st == LLMK_OK)
 		st = authorize(c, region, ex, resp);
 out:
-	json_decref(body);
 	llmk__free(base);
 	llmk_buf_free(&path);
 	return st;
@@ -685,13 +611,7 @@ static void read_usage(json_t *u, llmk_response *resp)
 	llmk__json_i64(u, "totalTokens", &us[LLMK_USAGE_TOTAL]);
 }
 
-static llmk_status append_str(llmk_buf *b, json_t *v)
-{
-	return json_is_string(v) && llmk_buf_append(b, json_string_value(v), json_string_length(v)) ? LLMK_E_NOMEM
-	                                                                                            : LLMK_OK;
-}
-
-static llmk_status parse_chat(json_t *root, llmk_response *resp)
+static llmk_status parse_chat(const llmk_request *r, json_t *root, llmk_response *resp)
 {
 	json_t *content = json_object_get(json_object_get(json_object_get(root, "output"), "message"), "content"), *b,
 	       *tu;
@@ -699,22 +619,23 @@ static llmk_status parse_chat(json_t *root, llmk_response *resp)
 	llmk_tool_call *tc;
 	size_t i;
 
+	(void)r;
 	if (!json_is_array(content))
 		return llmk__fail(resp, LLMK_E_PROTOCOL, "Converse answer has no output.message.content array");
 	json_array_foreach(content, i, b)
 	{
 		if (json_is_string(json_object_get(b, "text"))) {
-			if (append_str(&resp->text, json_object_get(b, "text")))
+			if (llmk__json_append_str(&resp->text, json_object_get(b, "text")))
 				return LLMK_E_NOMEM;
 		} else if (json_is_object(tu = json_object_get(b, "toolUse"))) {
 			if (!(tc = llmk__response_tool_call(resp, resp->ncalls)))
 				return llmk__fail(resp, LLMK_E_PROTOCOL, "too many tool calls");
-			if (append_str(&tc->id, json_object_get(tu, "toolUseId")) ||
-			    append_str(&tc->name, json_object_get(tu, "name")) ||
+			if (llmk__json_append_str(&tc->id, json_object_get(tu, "toolUseId")) ||
+			    llmk__json_append_str(&tc->name, json_object_get(tu, "name")) ||
 			    llmk__json_append_args(&tc->args, json_object_get(tu, "input")))
 				return LLMK_E_NOMEM;
 		} else if (json_is_object(tu = json_object_get(b, "reasoningContent"))) {
-			if (append_str(&resp->reasoning, json_object_get(json_object_get(tu, "reasoningText"), "text")))
+			if (llmk__json_append_str(&resp->reasoning, json_object_get(json_object_get(tu, "reasoningText"), "text")))
 				return LLMK_E_NOMEM;
 		}
 	}
@@ -740,27 +661,17 @@ static llmk_status parse_embed(const llmk_request *r, json_t *root, llmk_respons
 		rows = json_object_get(rows, "float");
 	if (!json_is_array(rows))
 		return llmk__fail(resp, LLMK_E_PROTOCOL, "embedding answer has neither embedding nor embeddings");
-	{
-		size_t n = json_array_size(rows), i;
-		json_t **v = llmk__calloc(n ? n : 1, sizeof(*v));
-		llmk_status st;
-		if (!v)
-			return LLMK_E_NOMEM;
-		for (i = 0; i < n; i++)
-			v[i] = json_array_get(rows, i);
-		st = llmk__embeddings_from_rows(resp, v, n, r->ninputs, "Cohere embeddings");
-		llmk__free(v);
-		return st;
-	}
+	return llmk__embeddings_from_array(resp, rows, NULL, r->ninputs, "Cohere embeddings");
 }
 
-static llmk_status parse_image(json_t *root, llmk_response *resp)
+static llmk_status parse_image(const llmk_request *r, json_t *root, llmk_response *resp)
 {
 	json_t *list = json_object_get(root, "images"), *item, *art = json_object_get(root, "artifacts");
 	const char *err = json_string_value(json_object_get(root, "error")), *s, *fr;
 	size_t i, n;
 	int bad;
 
+	(void)r;
 	if (err && *err)
 		return llmk__fail(resp, LLMK_E_CONTENT_FILTERED, "bedrock image generation failed: %s", err);
 	if (!json_is_array(list))
@@ -791,53 +702,29 @@ static llmk_status parse_image(json_t *root, llmk_response *resp)
 	return LLMK_OK;
 }
 
+static const llmk__readers readers = {
+    .kind = {[LLMK_CHAT] = parse_chat, [LLMK_EMBED] = parse_embed, [LLMK_IMAGE] = parse_image}};
+
 static llmk_status bedrock_parse(const llmk_client *c, const llmk_request *r, llmk_response *resp, const char *ctype,
                                  const char *body, size_t len)
 {
-	json_t *root;
-	llmk_status st;
-
 	(void)c;
 	(void)ctype;
-	if (!(root = llmk__json_object_for(r, NULL, body, len, resp, "response body")))
-		return resp->status;
-	if (r->kind == LLMK_CHAT)
-		st = parse_chat(root, resp);
-	else if (r->kind == LLMK_EMBED)
-		st = parse_embed(r, root, resp);
-	else
-		st = parse_image(root, resp);
-	json_decref(root);
-	return st;
+	return llmk__read_json(&readers, r, resp, "response body", body, len);
 }
 
 /* ---- ConverseStream -------------------------------------------------------- */
 
-/* Content-block index -> tool-call index: llmk__block_* (common.h). */
-static int block_index(json_t *ev, size_t *out)
-{
-	json_t *v = json_object_get(ev, "contentBlockIndex");
-
-	if (!json_is_integer(v) || json_integer_value(v) < 0)
-		return -1;
-	*out = (size_t)json_integer_value(v);
-	return 0;
-}
-
+/* Content-block index -> tool-call index: llmk__block_* (toolkit.h). */
 static llmk_status block_start(llmk_stream_ctx *s, json_t *ev)
 {
 	json_t *tu = json_object_get(json_object_get(ev, "start"), "toolUse");
-	size_t idx;
 
 	if (!json_is_object(tu))
 		return LLMK_OK;
-	if (block_index(ev, &idx) || idx >= LLMK_MAX_BLOCKS)
-		return llmk__fail(s->resp, LLMK_E_PROTOCOL, "toolUse block without a usable contentBlockIndex");
-	llmk__block_set_tool(s, idx);
-	return llmk__emit_tool(s, llmk__block_tool_index(s, idx), json_string_value(json_object_get(tu, "toolUseId")),
-	                       json_string_value(json_object_get(tu, "name")), "", 0)
-	           ? llmk__stream_stopped(s)
-	           : LLMK_OK;
+	return llmk__block_tool_start(s, ev, "contentBlockIndex", "toolUse block",
+	                              json_string_value(json_object_get(tu, "toolUseId")),
+	                              json_string_value(json_object_get(tu, "name")), "", 0);
 }
 
 static llmk_status block_delta(llmk_stream_ctx *s, json_t *ev)
@@ -846,23 +733,14 @@ static llmk_status block_delta(llmk_stream_ctx *s, json_t *ev)
 	size_t idx;
 
 	if (json_is_string(v = json_object_get(d, "text")))
-		return llmk__emit_text(s, json_string_value(v), json_string_length(v)) ? llmk__stream_stopped(s) : LLMK_OK;
-	if (json_is_object(v = json_object_get(d, "reasoningContent"))) {
-		v = json_object_get(v, "text");
-		return json_is_string(v) && llmk__emit_reasoning(s, json_string_value(v), json_string_length(v))
-		           ? llmk__stream_stopped(s)
-		           : LLMK_OK;
-	}
+		return llmk__emit_json_text(s, v);
+	if (json_is_object(v = json_object_get(d, "reasoningContent")))
+		return llmk__emit_json_reasoning(s, json_object_get(v, "text"));
 	if (!json_is_object(v = json_object_get(d, "toolUse")))
 		return LLMK_OK; /* citations, images, ...: not ours */
-	if (block_index(ev, &idx) || !llmk__block_is_tool(s, idx))
+	if (llmk__json_index(ev, "contentBlockIndex", &idx) || !llmk__block_is_tool(s->state, idx))
 		return llmk__fail(s->resp, LLMK_E_PROTOCOL, "toolUse delta for a block that did not start as toolUse");
-	v = json_object_get(v, "input");
-	if (!json_is_string(v) || !json_string_length(v))
-		return LLMK_OK;
-	return llmk__emit_tool(s, llmk__block_tool_index(s, idx), NULL, NULL, json_string_value(v), json_string_length(v))
-	           ? llmk__stream_stopped(s)
-	           : LLMK_OK;
+	return llmk__block_tool_args(s, idx, json_object_get(v, "input"));
 }
 
 static llmk_status bedrock_stream_event(llmk_stream_ctx *s, const char *event, const char *data, size_t len)
@@ -870,7 +748,6 @@ static llmk_status bedrock_stream_event(llmk_stream_ctx *s, const char *event, c
 	llmk_response *resp = s->resp;
 	json_t *root;
 	llmk_status st = LLMK_OK;
-	json_error_t err;
 	const char *name = event ? event : "";
 
 	if (!strncmp(name, "error:", 6)) { /* payload: the :error-message text */
@@ -883,12 +760,8 @@ static llmk_status bedrock_stream_event(llmk_stream_ctx *s, const char *event, c
 	if (strncmp(name, "exception:", 10) && strcmp(name, "contentBlockStart") && strcmp(name, "contentBlockDelta") &&
 	    strcmp(name, "messageStop") && strcmp(name, "metadata"))
 		return LLMK_OK;
-	root = llmk__json_loadb(data, len, 0, &err);
-	if (!json_is_object(root)) {
-		json_decref(root);
-		return llmk__fail(resp, LLMK_E_PROTOCOL, "bedrock stream event '%.64s' is not a JSON object: %s", name,
-		                  err.text);
-	}
+	if (!(root = llmk__json_event(data, len, resp, "bedrock stream event", name)))
+		return resp->status;
 	if (!strncmp(name, "exception:", 10)) {
 		st = llmk__stream_failure(resp, error_status(resp, 200, root, name + 10));
 	} else if (!strcmp(name, "contentBlockStart")) {
@@ -902,15 +775,13 @@ static llmk_status bedrock_stream_event(llmk_stream_ctx *s, const char *event, c
 		s->done = 1;
 	} else if (!strcmp(name, "metadata")) {
 		/* Comes after messageStop: usage for the whole answer. */
-		if (json_is_object(json_object_get(root, "usage"))) {
-			read_usage(json_object_get(root, "usage"), resp);
-			if (llmk__emit_usage(s))
-				st = llmk__stream_stopped(s);
-		}
+		st = llmk__stream_usage(s, json_object_get(root, "usage"), read_usage);
 	}
 	json_decref(root);
 	return st;
 }
 
-const llmk_adapter llmk__bedrock_adapter = {bedrock_build, bedrock_parse, bedrock_parse_error, bedrock_stream_event,
-                                            LLMK_FRAMING_EVENTSTREAM, LLMK_FEATURE_BEDROCK};
+const llmk_adapter llmk__bedrock_adapter = {
+	.build = bedrock_build, .parse = bedrock_parse, .parse_error = bedrock_parse_error,
+	.stream_event = bedrock_stream_event, .framing = LLMK_FRAMING_EVENTSTREAM,
+	.feature = LLMK_FEATURE_BEDROCK, .state_size = sizeof(llmk__blocks)};

@@ -17,14 +17,17 @@
 
 #include <jansson.h>
 
-#include "sse.h"
-#include "common.h"
+#include "toolkit.h"
 
-#define FAIL_OOM(resp) LLMK__FAIL_OOM(resp)
 #define MAX_EMBED_TEXTS 96 /* V2EmbedRequest.texts maxItems */
 
-/* llmk_stream_ctx.state slots */
-enum { ST_NCALLS = 0, ST_CUR_CALL = 1, ST_IN_CALL = 2 };
+/* Stream state (llmk_stream_ctx.state): tool calls stream one at a time
+ * (start, deltas, end) and are numbered here, see on_tool_start(). */
+typedef struct cohere_stream {
+	size_t ncalls;  /* calls started so far */
+	size_t cur;     /* index of the call in progress */
+	int in_call;    /* between tool-call-start and tool-call-end */
+} cohere_stream;
 
 /* ---- building ------------------------------------------------------------ */
 
@@ -76,11 +79,12 @@ static int add_tool_calls(const llmk_message *m, json_t *msg)
 	return 0;
 }
 
-static json_t *build_message(const llmk_message *m)
+static json_t *build_message(const llmk_client *c, const llmk_message *m)
 {
 	json_t *msg;
 	int has_text = count_parts(m, LLMK_PART_TEXT) > 0;
 
+	(void)c;
 	switch (m->role) {
 	case LLMK_ROLE_SYSTEM:
 	case LLMK_ROLE_DEVELOPER: /* Cohere has no developer role */
@@ -116,33 +120,19 @@ fail:
 	return NULL;
 }
 
+static const llmk__choice choices[] = {
+    {"auto", ""}, /* the API's default; it has no "AUTO" value */
+    {"none", "\"NONE\""},
+    {"required", "\"REQUIRED\""},
+    {"$only", "\"REQUIRED\""}, /* forcing the only tool is "use a tool" */
+    {NULL, NULL}};
+
 static llmk_status build_tools(const llmk_request *r, json_t *body, llmk_response *resp)
 {
-	const char *choice = llmk__req_str(r, LLMK_OPT_TOOL_CHOICE);
-	llmk_status st;
-	size_t i;
-
 	/* parameters is required by ToolV2Function: always sent */
-	if ((st = llmk__tool_decls(r, body, "tools", "parameters", 1, resp)))
-		return st;
-	if (!choice || !strcmp(choice, "auto"))
-		return LLMK_OK; /* the API's default; it has no "AUTO" value */
-	if (!strcmp(choice, "none"))
-		return llmk__json_set(body, "tool_choice", json_string("NONE")) ? FAIL_OOM(resp) : LLMK_OK;
-	if (!strcmp(choice, "required"))
-		return llmk__json_set(body, "tool_choice", json_string("REQUIRED")) ? FAIL_OOM(resp) : LLMK_OK;
-	for (i = 0; i < r->ntools; i++) {
-		if (strcmp(choice, r->tools[i].name))
-			continue;
-		if (r->ntools == 1) /* forcing the only tool is "use a tool" */
-			return llmk__json_set(body, "tool_choice", json_string("REQUIRED")) ? FAIL_OOM(resp) : LLMK_OK;
-		return llmk__fail(resp, LLMK_E_UNSUPPORTED,
-		                  "cohere cannot force a named tool (tool_choice '%s' among %zu tools): its tool_choice "
-		                  "is only REQUIRED or NONE; use required, or declare only that tool",
-		                  choice, r->ntools);
-	}
-	return llmk__fail(resp, LLMK_E_INVALID_ARG,
-	                  "tool_choice '%s' is neither auto, none, required nor the name of a declared tool", choice);
+	llmk_status st = llmk__tool_decls(r, &llmk__function_tool, body, "tools", resp);
+
+	return st ? st : llmk__set_tool_choice(r, choices, body, "tool_choice", "cohere", resp);
 }
 
 static llmk_status build_response_format(const llmk_request *r, json_t *body, llmk_response *resp)
@@ -167,52 +157,31 @@ static llmk_status build_response_format(const llmk_request *r, json_t *body, ll
 	return llmk__json_set(body, "response_format", rf) ? FAIL_OOM(resp) : LLMK_OK;
 }
 
-static int put_f64(const llmk_request *r, int32_t opt, json_t *body, const char *key)
+static llmk_status build_chat(const llmk_client *c, const llmk_request *r, int stream, json_t *body,
+                              llmk_response *resp)
 {
-	double f;
-	return llmk__req_f64(r, opt, &f) && llmk__json_set(body, key, json_real(f));
-}
-
-static int put_i64(const llmk_request *r, int32_t opt, json_t *body, const char *key)
-{
-	int64_t v;
-	return llmk__req_i64(r, opt, &v) && llmk__json_set(body, key, json_integer(v));
-}
-
-static llmk_status build_chat(const llmk_request *r, int stream, json_t *body, llmk_response *resp)
-{
-	json_t *msgs, *stops;
+	static const llmk__opt_key sampling[] = {{LLMK_OPT_TEMPERATURE, "temperature"},
+	                                         {LLMK_OPT_TOP_P, "p"},
+	                                         {LLMK_OPT_FREQUENCY_PENALTY, "frequency_penalty"},
+	                                         {LLMK_OPT_PRESENCE_PENALTY, "presence_penalty"},
+	                                         {LLMK_OPT_TOP_K, "k"},
+	                                         {LLMK_OPT_MAX_TOKENS, "max_tokens"},
+	                                         {LLMK_OPT_SEED, "seed"},
+	                                         {0, NULL}};
 	llmk_status st;
 	int64_t budget;
-	size_t i;
 
-	if (!r->nmsgs)
-		return llmk__fail(resp, LLMK_E_INVALID_ARG, "chat request has no messages");
-	msgs = json_array();
-	if (!msgs || json_object_set_new(body, "messages", msgs))
-		return FAIL_OOM(resp);
-	for (i = 0; i < r->nmsgs; i++)
-		if (json_array_append_new(msgs, build_message(&r->msgs[i])))
-			return FAIL_OOM(resp);
-	if (put_f64(r, LLMK_OPT_TEMPERATURE, body, "temperature") || put_f64(r, LLMK_OPT_TOP_P, body, "p") ||
-	    put_f64(r, LLMK_OPT_FREQUENCY_PENALTY, body, "frequency_penalty") ||
-	    put_f64(r, LLMK_OPT_PRESENCE_PENALTY, body, "presence_penalty") ||
-	    put_i64(r, LLMK_OPT_TOP_K, body, "k") || put_i64(r, LLMK_OPT_MAX_TOKENS, body, "max_tokens") ||
-	    put_i64(r, LLMK_OPT_SEED, body, "seed"))
+	if ((st = llmk__put_messages(body, c, r, build_message, resp)))
+		return st;
+	if (llmk__put_opts(body, r, sampling))
 		return FAIL_OOM(resp);
 	if (llmk__req_i64(r, LLMK_OPT_REASONING_BUDGET, &budget) &&
 	    llmk__json_set(body, "thinking",
 	                   budget > 0 ? json_pack("{s:s, s:I}", "type", "enabled", "token_budget", (json_int_t)budget)
 	                              : json_pack("{s:s}", "type", "disabled")))
 		return FAIL_OOM(resp);
-	if (r->nstops) {
-		stops = json_array();
-		if (!stops || json_object_set_new(body, "stop_sequences", stops))
-			return FAIL_OOM(resp);
-		for (i = 0; i < r->nstops; i++)
-			if (json_array_append_new(stops, json_string(r->stops[i])))
-				return FAIL_OOM(resp);
-	}
+	if (llmk__put_stops(body, "stop_sequences", r))
+		return FAIL_OOM(resp);
 	if ((st = build_tools(r, body, resp)) || (st = build_response_format(r, body, resp)))
 		return st;
 	if (stream && llmk__json_set(body, "stream", json_true()))
@@ -220,53 +189,37 @@ static llmk_status build_chat(const llmk_request *r, int stream, json_t *body, l
 	return LLMK_OK;
 }
 
-static llmk_status build_embed(const llmk_request *r, json_t *body, llmk_response *resp)
+static llmk_status build_embed(const llmk_client *c, const llmk_request *r, int stream, json_t *body,
+                               llmk_response *resp)
 {
+	static const llmk__opt_key opts[] = {{LLMK_OPT_DIMENSIONS, "output_dimension"}, {0, NULL}};
 	const char *type = llmk__req_str(r, LLMK_OPT_EMBED_INPUT_TYPE);
-	json_t *texts;
-	size_t i;
 
+	(void)c;
+	(void)stream;
 	if (!r->ninputs)
 		return llmk__fail(resp, LLMK_E_INVALID_ARG, "embed request has no inputs (llmk_request_add_input)");
 	if (r->ninputs > MAX_EMBED_TEXTS)
 		return llmk__fail(resp, LLMK_E_INVALID_ARG, "embed request has %zu inputs; cohere takes at most %d",
 		                  r->ninputs, MAX_EMBED_TEXTS);
-	texts = json_array();
-	if (!texts || json_object_set_new(body, "texts", texts))
-		return FAIL_OOM(resp);
-	for (i = 0; i < r->ninputs; i++)
-		if (json_array_append_new(texts, json_string(r->inputs[i])))
-			return FAIL_OOM(resp);
 	/* input_type is required for v3+ models; documents are the common case. */
-	if (llmk__json_set(body, "input_type", json_string(type ? type : "search_document")) ||
-	    llmk__json_set(body, "embedding_types", json_pack("[s]", "float")) ||
-	    put_i64(r, LLMK_OPT_DIMENSIONS, body, "output_dimension"))
+	if (llmk__json_set_strings(body, "texts", r->inputs, r->ninputs) ||
+	    llmk__json_set(body, "input_type", json_string(type ? type : "search_document")) ||
+	    llmk__json_set(body, "embedding_types", json_pack("[s]", "float")) || llmk__put_opts(body, r, opts))
 		return FAIL_OOM(resp);
 	return LLMK_OK;
 }
 
+static const llmk__builders builders = {.key_header = "Authorization",
+                                        .key_prefix = "Bearer ",
+                                        .stream_accept = "text/event-stream",
+                                        .path = {[LLMK_CHAT] = "/v2/chat", [LLMK_EMBED] = "/v2/embed"},
+                                        .kind = {[LLMK_CHAT] = build_chat, [LLMK_EMBED] = build_embed}};
+
 static llmk_status cohere_build(const llmk_client *c, const llmk_request *r, const char *model, int stream,
                                 llmk_exchange *ex, llmk_response *resp)
 {
-	json_t *body;
-	llmk_status st;
-
-	if (r->kind != LLMK_CHAT && r->kind != LLMK_EMBED)
-		return llmk__fail(resp, LLMK_E_UNSUPPORTED, "cohere adapter serves chat and embed only");
-	ex->method = "POST";
-	if (llmk__exchange_set_url(ex, c->base_url, r->kind == LLMK_CHAT ? "/v2/chat" : "/v2/embed") ||
-	    (c->api_key && llmk__auth_header(ex, "Authorization", "Bearer ", c->api_key)) || llmk__user_agent(c, ex))
-		return FAIL_OOM(resp);
-	body = json_pack("{s:s}", "model", model);
-	if (!body)
-		return FAIL_OOM(resp);
-	st = r->kind == LLMK_CHAT ? build_chat(r, stream, body, resp) : build_embed(r, body, resp);
-	if (st == LLMK_OK)
-		st = llmk__merge_extra(r, body, resp);
-	if (st == LLMK_OK)
-		st = llmk__set_json_body(ex, body, stream ? "text/event-stream" : NULL, resp);
-	json_decref(body);
-	return st;
+	return llmk__build_json(&builders, c, r, model, stream, ex, resp);
 }
 
 /* ---- parsing ------------------------------------------------------------ */
@@ -313,49 +266,24 @@ static int append_reasoning(llmk_response *resp, json_t *v)
 	return llmk_buf_append(&resp->reasoning, json_string_value(v), json_string_length(v));
 }
 
-static llmk_status parse_tool_calls(json_t *calls, llmk_response *resp)
-{
-	json_t *call, *fn;
-	llmk_tool_call *tc;
-	const char *s;
-	size_t i;
-
-	json_array_foreach(calls, i, call)
-	{
-		fn = json_object_get(call, "function");
-		if (!json_is_object(fn))
-			continue;
-		tc = llmk__response_tool_call(resp, resp->ncalls);
-		if (!tc)
-			return llmk__fail(resp, LLMK_E_PROTOCOL, "cohere: too many tool calls");
-		if (((s = json_string_value(json_object_get(call, "id"))) && llmk_buf_append_str(&tc->id, s)) ||
-		    ((s = json_string_value(json_object_get(fn, "name"))) && llmk_buf_append_str(&tc->name, s)) ||
-		    llmk__json_append_args(&tc->args, json_object_get(fn, "arguments")))
-			return llmk__fail(resp, LLMK_E_NOMEM, "out of memory reading tool calls");
-	}
-	return LLMK_OK;
-}
-
-static llmk_status parse_chat(json_t *root, llmk_response *resp)
+static llmk_status parse_chat(const llmk_request *r, json_t *root, llmk_response *resp)
 {
 	json_t *msg = json_object_get(root, "message"), *item, *fr;
 	const char *type;
 	size_t i;
 	llmk_status st;
 
+	(void)r;
 	if (!json_is_object(msg)) {
-		if (json_is_string(json_object_get(root, "message"))) { /* an error body under 2xx */
-			st = llmk__error_from_json(resp, 200, root);
-			return llmk__fail(resp, st, "cohere returned an error: %s", resp->error ? resp->error : "");
-		}
+		if (json_is_string(json_object_get(root, "message"))) /* an error body under 2xx */
+			return llmk__answer_error(resp, llmk__error_from_json(resp, 200, root), "cohere returned an error: ");
 		return llmk__fail(resp, LLMK_E_PROTOCOL, "cohere chat response has no message object");
 	}
 	json_array_foreach(json_object_get(msg, "content"), i, item)
 	{
 		type = json_string_value(json_object_get(item, "type"));
 		if (type && !strcmp(type, "text")) {
-			json_t *t = json_object_get(item, "text");
-			if (json_is_string(t) && llmk_buf_append(&resp->text, json_string_value(t), json_string_length(t)))
+			if (llmk__json_append_str(&resp->text, json_object_get(item, "text")))
 				goto oom;
 		} else if (type && !strcmp(type, "thinking") && append_reasoning(resp, json_object_get(item, "thinking"))) {
 			goto oom;
@@ -363,7 +291,7 @@ static llmk_status parse_chat(json_t *root, llmk_response *resp)
 	}
 	if (append_reasoning(resp, json_object_get(msg, "tool_plan")))
 		goto oom;
-	if ((st = parse_tool_calls(json_object_get(msg, "tool_calls"), resp)))
+	if ((st = llmk__read_function_calls(json_object_get(msg, "tool_calls"), "{}", resp)))
 		return st;
 	fr = json_object_get(root, "finish_reason");
 	if (json_is_string(fr) && llmk__set_finish(resp, json_string_value(fr)))
@@ -377,96 +305,29 @@ oom:
 static llmk_status parse_embed(const llmk_request *r, json_t *root, llmk_response *resp)
 {
 	json_t *rows = json_object_get(json_object_get(root, "embeddings"), "float"), *meta;
-	json_t **v;
-	size_t i, n;
 	llmk_status st;
 
 	if (!json_is_array(rows))
 		return llmk__fail(resp, LLMK_E_PROTOCOL, "cohere embed response has no embeddings.float array");
-	n = json_array_size(rows);
-	v = llmk__calloc(n ? n : 1, sizeof(*v));
-	if (!v)
-		return llmk__fail(resp, LLMK_E_NOMEM, "out of memory reading embeddings");
-	for (i = 0; i < n; i++)
-		v[i] = json_array_get(rows, i);
-	st = llmk__embeddings_from_rows(resp, v, n, r->ninputs, "cohere embed response");
-	llmk__free(v);
+	st = llmk__embeddings_from_array(resp, rows, NULL, r->ninputs, "cohere embed response");
 	meta = json_object_get(root, "meta");
 	num(json_object_get(meta, "billed_units"), "input_tokens", &resp->usage[LLMK_USAGE_INPUT]);
 	num(json_object_get(meta, "tokens"), "input_tokens", &resp->usage[LLMK_USAGE_INPUT]);
 	return st;
 }
 
-static llmk_status stream_event(llmk_stream_ctx *s, const char *event, const char *data, size_t len);
-
-typedef struct sse_replay {
-	llmk_stream_ctx *s;
-	llmk_status st;
-} sse_replay;
-
-static int on_replay_event(const char *event, size_t elen, const char *data, size_t dlen, void *user)
-{
-	sse_replay *rp = user;
-
-	rp->st = stream_event(rp->s, elen ? event : NULL, data, dlen);
-	return rp->st != LLMK_OK;
-}
-
-/* A stream whose Content-Type was not text/event-stream (a proxy that
- * rewrote it) reaches parse() whole: decode it here; the core replays the
- * result as events. */
-static llmk_status parse_sse_body(const llmk_request *r, llmk_response *resp, const char *body, size_t len)
-{
-	llmk_stream_ctx s;
-	sse_replay rp;
-	llmk_sse sse;
-	int rc;
-
-	memset(&s, 0, sizeof(s));
-	s.resp = resp;
-	s.req = r;
-	s.provider_name = "cohere";
-	rp.s = &s;
-	rp.st = LLMK_OK;
-	llmk_sse_init(&sse, 0, on_replay_event, &rp);
-	rc = llmk_sse_feed(&sse, body, len);
-	if (rc == 0)
-		rc = llmk_sse_finish(&sse);
-	llmk_sse_free(&sse);
-	if (rp.st != LLMK_OK)
-		return resp->status ? resp->status : rp.st;
-	if (rc < 0)
-		return llmk__fail(resp, LLMK_E_NOMEM, "out of memory decoding the stream");
-	if (!s.done)
-		return llmk__fail(resp, LLMK_E_PROTOCOL, "cohere: stream ended before message-end (truncated after %zu bytes)",
-		                  len);
-	return LLMK_OK;
-}
-
-static int looks_like_sse(const char *body, size_t len)
-{
-	while (len && (*body == ' ' || *body == '\n' || *body == '\r' || *body == '\t')) {
-		body++;
-		len--;
-	}
-	return (len >= 6 && !memcmp(body, "event:", 6)) || (len >= 5 && !memcmp(body, "data:", 5));
-}
+static const llmk__readers readers = {.kind = {[LLMK_CHAT] = parse_chat, [LLMK_EMBED] = parse_embed}};
 
 static llmk_status cohere_parse(const llmk_client *c, const llmk_request *r, llmk_response *resp,
                                 const char *content_type, const char *body, size_t len)
 {
-	json_t *root;
-	llmk_status st;
-
 	(void)c;
 	(void)content_type;
-	if (r->kind == LLMK_CHAT && looks_like_sse(body, len))
-		return parse_sse_body(r, resp, body, len);
-	if (!(root = llmk__json_object_for(r, NULL, body, len, resp, "cohere response body")))
-		return resp->status;
-	st = r->kind == LLMK_CHAT ? parse_chat(root, resp) : parse_embed(r, root, resp);
-	json_decref(root);
-	return st;
+	/* A stream whose Content-Type a proxy rewrote; the core replays the
+	 * result as events. */
+	if (r->kind == LLMK_CHAT && llmk__looks_like_sse(body, len))
+		return llmk__sse_body(&llmk__cohere_adapter, r, resp, "cohere", "message-end", body, len);
+	return llmk__read_json(&readers, r, resp, "cohere response body", body, len);
 }
 
 /* Generic mapping plus the statuses only Cohere uses (spec components
@@ -490,20 +351,11 @@ static llmk_status cohere_parse_error(llmk_response *resp, int32_t http, const c
 
 /* ---- streaming ------------------------------------------------------------ */
 
-static llmk_status stop_status(llmk_stream_ctx *s)
-{
-	return s->resp->status ? s->resp->status : LLMK_E_CANCELLED;
-}
-
 static llmk_status on_content(llmk_stream_ctx *s, json_t *content)
 {
-	json_t *t = json_object_get(content, "text"), *th = json_object_get(content, "thinking");
+	llmk_status st = llmk__emit_json_text(s, json_object_get(content, "text"));
 
-	if (json_is_string(t) && llmk__emit_text(s, json_string_value(t), json_string_length(t)))
-		return stop_status(s);
-	if (json_is_string(th) && llmk__emit_reasoning(s, json_string_value(th), json_string_length(th)))
-		return stop_status(s);
-	return LLMK_OK;
+	return st ? st : llmk__emit_json_reasoning(s, json_object_get(content, "thinking"));
 }
 
 /* Tool calls stream one at a time (start, deltas, end). Cohere's "index"
@@ -512,32 +364,32 @@ static llmk_status on_tool_start(llmk_stream_ctx *s, json_t *call)
 {
 	json_t *fn = json_object_get(call, "function"), *args = json_object_get(fn, "arguments");
 	const char *a = json_is_string(args) ? json_string_value(args) : "";
-	size_t index = (size_t)s->state[ST_NCALLS];
+	cohere_stream *cs = s->state;
 
-	s->state[ST_CUR_CALL] = s->state[ST_NCALLS]++;
-	s->state[ST_IN_CALL] = 1;
-	if (llmk__emit_tool(s, index, json_string_value(json_object_get(call, "id")),
+	cs->cur = cs->ncalls++;
+	cs->in_call = 1;
+	if (llmk__emit_tool(s, cs->cur, json_string_value(json_object_get(call, "id")),
 	                    json_string_value(json_object_get(fn, "name")), a, strlen(a)))
-		return stop_status(s);
+		return llmk__stream_stopped(s);
 	return LLMK_OK;
 }
 
 static llmk_status on_tool_delta(llmk_stream_ctx *s, json_t *call)
 {
 	json_t *args = json_object_get(json_object_get(call, "function"), "arguments");
+	const cohere_stream *cs = s->state;
 
-	if (!s->state[ST_IN_CALL])
+	if (!cs->in_call)
 		return llmk__fail(s->resp, LLMK_E_PROTOCOL, "cohere: tool-call-delta outside a tool call");
-	if (json_is_string(args) && llmk__emit_tool(s, (size_t)s->state[ST_CUR_CALL], NULL, NULL,
+	if (json_is_string(args) && llmk__emit_tool(s, cs->cur, NULL, NULL,
 	                                            json_string_value(args), json_string_length(args)))
-		return stop_status(s);
+		return llmk__stream_stopped(s);
 	return LLMK_OK;
 }
 
 static llmk_status on_message_end(llmk_stream_ctx *s, json_t *delta)
 {
 	json_t *err = json_object_get(delta, "error"), *fr = json_object_get(delta, "finish_reason");
-	json_t *usage = json_object_get(delta, "usage");
 
 	if (json_is_string(fr) && llmk__set_finish(s->resp, json_string_value(fr)))
 		return llmk__fail(s->resp, LLMK_E_NOMEM, "out of memory");
@@ -546,32 +398,23 @@ static llmk_status on_message_end(llmk_stream_ctx *s, json_t *delta)
 		return llmk__stream_failure(s->resp, LLMK_E_SERVER);
 	}
 	s->done = 1;
-	if (json_is_object(usage)) {
-		read_usage(usage, s->resp);
-		if (llmk__emit_usage(s))
-			return stop_status(s);
-	}
-	return LLMK_OK;
+	return llmk__stream_usage(s, json_object_get(delta, "usage"), read_usage);
 }
 
 static llmk_status dispatch(llmk_stream_ctx *s, const char *type, json_t *root)
 {
-	json_t *delta = json_object_get(root, "delta"), *msg = json_object_get(delta, "message"), *v;
+	json_t *delta = json_object_get(root, "delta"), *msg = json_object_get(delta, "message");
 
 	if (!strcmp(type, "content-start") || !strcmp(type, "content-delta"))
 		return on_content(s, json_object_get(msg, "content"));
-	if (!strcmp(type, "tool-plan-delta")) {
-		v = json_object_get(msg, "tool_plan");
-		if (json_is_string(v) && llmk__emit_reasoning(s, json_string_value(v), json_string_length(v)))
-			return stop_status(s);
-		return LLMK_OK;
-	}
+	if (!strcmp(type, "tool-plan-delta"))
+		return llmk__emit_json_reasoning(s, json_object_get(msg, "tool_plan"));
 	if (!strcmp(type, "tool-call-start"))
 		return on_tool_start(s, json_object_get(msg, "tool_calls"));
 	if (!strcmp(type, "tool-call-delta"))
 		return on_tool_delta(s, json_object_get(msg, "tool_calls"));
 	if (!strcmp(type, "tool-call-end")) {
-		s->state[ST_IN_CALL] = 0;
+		((cohere_stream *)s->state)->in_call = 0;
 		return LLMK_OK;
 	}
 	if (!strcmp(type, "message-end"))
@@ -587,19 +430,14 @@ static llmk_status stream_event(llmk_stream_ctx *s, const char *event, const cha
 	json_t *root, *t;
 	const char *type;
 	llmk_status st;
-	json_error_t err;
 
 	if (s->done || !len)
 		return LLMK_OK;
 	/* The spec's streaming terminator; the SDKs skip it. */
 	if (len == 6 && !memcmp(data, "[DONE]", 6))
 		return LLMK_OK;
-	root = llmk__json_loadb(data, len, 0, &err);
-	if (!json_is_object(root)) {
-		json_decref(root);
-		return llmk__fail(resp, LLMK_E_PROTOCOL, "cohere stream event %s is not a JSON object: %s",
-		                  event ? event : "(unnamed)", err.text);
-	}
+	if (!(root = llmk__json_event(data, len, resp, "cohere stream event", event ? event : "(unnamed)")))
+		return resp->status;
 	t = json_object_get(root, "type");
 	type = json_is_string(t) ? json_string_value(t) : event;
 	if (!type && json_is_string(json_object_get(root, "message"))) {
@@ -611,5 +449,7 @@ static llmk_status stream_event(llmk_stream_ctx *s, const char *event, const cha
 	return st;
 }
 
-const llmk_adapter llmk__cohere_adapter = {cohere_build, cohere_parse, cohere_parse_error, stream_event,
-                                           LLMK_FRAMING_SSE, LLMK_FEATURE_COHERE};
+const llmk_adapter llmk__cohere_adapter = {
+	.build = cohere_build, .parse = cohere_parse, .parse_error = cohere_parse_error,
+	.stream_event = stream_event, .framing = LLMK_FRAMING_SSE,
+	.feature = LLMK_FEATURE_COHERE, .state_size = sizeof(cohere_stream)};

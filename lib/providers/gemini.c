@@ -12,16 +12,18 @@
  * GenerateContentResponse, EmbedContentRequest, BatchEmbedContentsRequest,
  * FunctionCallingConfig) and the ai.google.dev API reference for the fields
  * that spec predates (seed, thinkingConfig, responseJsonSchema,
- * responseModalities, thoughtsTokenCount, part.thought). */
+ * responseModalities, thoughtsTokenCount, part.thought).
+ *
+ * Over 700 lines as one cohesive thing: one wire format, with the rewrite
+ * of JSON Schema into Gemini's Schema (schema_types) inside it. */
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
 #include "multipart.h"
-#include "common.h"
+#include "toolkit.h"
 
-#define FAIL_OOM(resp) LLMK__FAIL_OOM(resp)
 #define NAME "gemini"
 /* BatchEmbedContentsRequest.requests: "at most 100 requests can be in one batch". */
 #define MAX_BATCH 100
@@ -52,57 +54,37 @@ static int add_content(json_t *contents, const char *role, json_t *parts)
 	return json_array_append_new(contents, json_pack("{s:s, s:o}", "role", role, "parts", parts));
 }
 
-static json_t *text_part(const char *text)
-{
-	return json_pack("{s:s}", "text", text);
-}
-
-static llmk_status image_part(const llmk_part *p, json_t **out, llmk_response *resp)
+static json_t *image_part(const llmk_part *p, llmk_response *resp)
 {
 	const char *mime, *b64;
 	size_t mlen;
+	json_t *part;
 
 	/* http(s) URLs never get here: the row lacks LLMK_CAP_IMAGE_URL. */
-	if (!llmk__data_url_split(p->text, &mime, &mlen, &b64))
-		return llmk__fail(resp, LLMK_E_INVALID_ARG, NAME ": images must be base64 data: URLs (inlineData)");
-	*out = json_pack("{s:{s:s%, s:s}}", "inlineData", "mimeType", mime, mlen, "data", b64);
-	return *out ? LLMK_OK : FAIL_OOM(resp);
-}
-
-static llmk_status call_part(const llmk_part *p, json_t **out, llmk_response *resp)
-{
-	json_t *args = llmk__json_text(p->text);
-
-	if (!json_is_object(args)) {
-		json_decref(args);
-		return llmk__fail(resp, LLMK_E_INVALID_ARG, NAME ": arguments of tool call '%s' are not a JSON object",
-		                  p->id);
+	if (!llmk__data_url_split(p->text, &mime, &mlen, &b64)) {
+		llmk__fail(resp, LLMK_E_INVALID_ARG, NAME ": images must be base64 data: URLs (inlineData)");
+		return NULL;
 	}
-	*out = json_pack("{s:{s:s, s:o}}", "functionCall", "name", p->detail, "args", args);
-	return *out ? LLMK_OK : FAIL_OOM(resp);
+	if (!(part = json_pack("{s:{s:s%, s:s}}", "inlineData", "mimeType", mime, mlen, "data", b64)))
+		FAIL_OOM(resp);
+	return part;
 }
+
+static const llmk__part_shape part_shape = {
+    .text = "{\"text\":\"$text\"}",
+    .tool_call = "{\"functionCall\":{\"name\":\"$name\",\"args\":\"$input\"}}",
+    .image = image_part,
+};
 
 /* Parts of a user, assistant or system message. */
 static llmk_status message_parts(const llmk_message *m, json_t **out, llmk_response *resp)
 {
-	json_t *parts = json_array(), *part = NULL;
-	llmk_status st = LLMK_OK;
-	size_t i;
+	json_t *parts = json_array();
+	llmk_status st;
 
 	if (!parts)
 		return FAIL_OOM(resp);
-	for (i = 0; i < m->nparts && st == LLMK_OK; i++) {
-		const llmk_part *p = &m->parts[i];
-		if (p->type == LLMK_PART_TEXT)
-			st = (part = text_part(p->text)) ? LLMK_OK : FAIL_OOM(resp);
-		else if (p->type == LLMK_PART_IMAGE_URL)
-			st = image_part(p, &part, resp);
-		else
-			st = call_part(p, &part, resp);
-		if (st == LLMK_OK && json_array_append_new(parts, part))
-			st = FAIL_OOM(resp);
-	}
-	if (st != LLMK_OK) {
+	if ((st = llmk__append_parts(parts, m, &part_shape, NAME, resp))) {
 		json_decref(parts);
 		return st;
 	}
@@ -110,27 +92,11 @@ static llmk_status message_parts(const llmk_message *m, json_t **out, llmk_respo
 	return LLMK_OK;
 }
 
-/* Gemini matches a functionResponse to its call by function name: find the
- * name of the earlier assistant tool call with this id. */
-static const char *tool_name_for(const llmk_request *r, size_t upto, const char *id)
-{
-	size_t i, j;
-
-	for (i = upto; i-- > 0;) {
-		const llmk_message *m = &r->msgs[i];
-		if (m->role != LLMK_ROLE_ASSISTANT)
-			continue;
-		for (j = 0; j < m->nparts; j++)
-			if (m->parts[j].type == LLMK_PART_TOOL_CALL && !strcmp(m->parts[j].id, id))
-				return m->parts[j].detail;
-	}
-	return NULL;
-}
-
 static llmk_status tool_result_parts(const llmk_request *r, size_t i, json_t **out, llmk_response *resp)
 {
 	const llmk_message *m = &r->msgs[i];
-	const char *name = tool_name_for(r, i, m->tool_call_id);
+	/* Gemini matches a functionResponse to its call by function name. */
+	const char *name = llmk__tool_call_name(r, i, m->tool_call_id);
 	llmk_buf text = LLMK_BUF_INIT;
 	json_t *response;
 
@@ -320,96 +286,60 @@ static int schema_types(json_t *s, int depth)
 	return 0;
 }
 
+static int wire_schema(json_t **schema)
+{
+	if (!empty_object_schema(*schema))
+		return schema_types(*schema, 0);
+	json_decref(*schema);
+	*schema = NULL;
+	return 0;
+}
+
+/* A tool without parameters, or with an empty object schema, has none. */
+static const llmk__tool_shape tool_shape = {
+    .decl = "{\"name\":\"$name\",\"description\":\"$description\",\"parameters\":\"$schema\"}",
+    .schema = wire_schema,
+};
+static const llmk__choice choices[] = {
+    {"auto", "{\"functionCallingConfig\":{\"mode\":\"AUTO\"}}"},
+    {"none", "{\"functionCallingConfig\":{\"mode\":\"NONE\"}}"},
+    {"required", "{\"functionCallingConfig\":{\"mode\":\"ANY\"}}"},
+    {"$tool", "{\"functionCallingConfig\":{\"mode\":\"ANY\",\"allowedFunctionNames\":[\"$name\"]}}"},
+    {NULL, NULL}};
+
+/* tools: [{"functionDeclarations": [...]}], then toolConfig. */
 static llmk_status build_tools(const llmk_request *r, json_t *body, llmk_response *resp)
 {
-	const char *choice = llmk__req_str(r, LLMK_OPT_TOOL_CHOICE);
-	const char *mode = NULL;
-	json_t *decls, *fn, *params, *cfg;
-	size_t i;
+	json_t *tools;
+	llmk_status st;
 
 	if (r->ntools) {
-		decls = json_array();
-		if (!decls || llmk__json_set(body, "tools", json_pack("[{s:o}]", "functionDeclarations", decls)))
+		if (!(tools = llmk__json_set_array(body, "tools")) || json_array_append_new(tools, json_object()))
 			return FAIL_OOM(resp);
-		for (i = 0; i < r->ntools; i++) {
-			fn = json_pack("{s:s}", "name", r->tools[i].name);
-			if (!fn || json_array_append_new(decls, fn))
-				return FAIL_OOM(resp);
-			if (r->tools[i].description &&
-			    llmk__json_set(fn, "description", json_string(r->tools[i].description)))
-				return FAIL_OOM(resp);
-			params = llmk__json_text(r->tools[i].parameters);
-			if (params && empty_object_schema(params)) {
-				json_decref(params);
-				params = NULL;
-			}
-			if (params && schema_types(params, 0)) {
-				json_decref(params);
-				return FAIL_OOM(resp);
-			}
-			if (params && llmk__json_set(fn, "parameters", params))
-				return FAIL_OOM(resp);
-		}
+		if ((st = llmk__tool_decls(r, &tool_shape, json_array_get(tools, 0), "functionDeclarations", resp)))
+			return st;
 	}
-	if (!choice)
-		return LLMK_OK;
-	if (!strcmp(choice, "auto"))
-		mode = "AUTO";
-	else if (!strcmp(choice, "none"))
-		mode = "NONE";
-	else if (!strcmp(choice, "required"))
-		mode = "ANY";
-	if (mode) {
-		cfg = json_pack("{s:s}", "mode", mode);
-	} else {
-		for (i = 0; i < r->ntools && strcmp(choice, r->tools[i].name); i++)
-			;
-		if (i == r->ntools)
-			return llmk__fail(resp, LLMK_E_INVALID_ARG,
-			                  NAME ": tool_choice '%s' is neither auto, none, required nor a declared tool",
-			                  choice);
-		cfg = json_pack("{s:s, s:[s]}", "mode", "ANY", "allowedFunctionNames", choice);
-	}
-	if (!cfg || llmk__json_set(body, "toolConfig", json_pack("{s:o}", "functionCallingConfig", cfg)))
-		return FAIL_OOM(resp);
-	return LLMK_OK;
-}
-
-static int put_f64(const llmk_request *r, int32_t opt, json_t *cfg, const char *key)
-{
-	double v;
-	return llmk__req_f64(r, opt, &v) ? llmk__json_set(cfg, key, json_real(v)) : 0;
-}
-
-static int put_i64(const llmk_request *r, int32_t opt, json_t *cfg, const char *key)
-{
-	int64_t v;
-	return llmk__req_i64(r, opt, &v) ? llmk__json_set(cfg, key, json_integer(v)) : 0;
+	return llmk__set_tool_choice(r, choices, body, "toolConfig", NAME, resp);
 }
 
 static llmk_status build_generation_config(const llmk_request *r, json_t *body, llmk_response *resp)
 {
+	static const llmk__opt_key sampling[] = {{LLMK_OPT_TEMPERATURE, "temperature"},
+	                                         {LLMK_OPT_TOP_P, "topP"},
+	                                         {LLMK_OPT_TOP_K, "topK"},
+	                                         {LLMK_OPT_MAX_TOKENS, "maxOutputTokens"},
+	                                         {LLMK_OPT_SEED, "seed"},
+	                                         {LLMK_OPT_PRESENCE_PENALTY, "presencePenalty"},
+	                                         {LLMK_OPT_FREQUENCY_PENALTY, "frequencyPenalty"},
+	                                         {0, NULL}};
 	const char *schema = llmk__req_str(r, LLMK_OPT_JSON_SCHEMA);
 	const char *fmt = llmk__req_str(r, LLMK_OPT_RESPONSE_FORMAT);
-	json_t *cfg = json_object(), *stops;
+	json_t *cfg = json_object();
 	int64_t budget;
-	size_t i;
 
-	if (!cfg || json_object_set_new(body, "generationConfig", cfg) ||
-	    put_f64(r, LLMK_OPT_TEMPERATURE, cfg, "temperature") || put_f64(r, LLMK_OPT_TOP_P, cfg, "topP") ||
-	    put_i64(r, LLMK_OPT_TOP_K, cfg, "topK") ||
-	    put_i64(r, LLMK_OPT_MAX_TOKENS, cfg, "maxOutputTokens") || put_i64(r, LLMK_OPT_SEED, cfg, "seed") ||
-	    put_f64(r, LLMK_OPT_PRESENCE_PENALTY, cfg, "presencePenalty") ||
-	    put_f64(r, LLMK_OPT_FREQUENCY_PENALTY, cfg, "frequencyPenalty"))
+	if (!cfg || json_object_set_new(body, "generationConfig", cfg) || llmk__put_opts(cfg, r, sampling) ||
+	    llmk__put_stops(cfg, "stopSequences", r))
 		return FAIL_OOM(resp);
-	if (r->nstops) {
-		stops = json_array();
-		if (!stops || json_object_set_new(cfg, "stopSequences", stops))
-			return FAIL_OOM(resp);
-		for (i = 0; i < r->nstops; i++)
-			if (json_array_append_new(stops, json_string(r->stops[i])))
-				return FAIL_OOM(resp);
-	}
 	/* responseJsonSchema takes standard JSON Schema; responseSchema only
 	 * the OpenAPI subset (uppercase types, no $ref/$defs). */
 	if (schema || (fmt && !strcmp(fmt, "json_object"))) {
@@ -450,6 +380,7 @@ static const char *task_type(const llmk_request *r)
 /* One EmbedContentRequest; `model` only inside a batch. */
 static json_t *embed_request(const llmk_request *r, const char *text, const char *model)
 {
+	static const llmk__opt_key opts[] = {{LLMK_OPT_DIMENSIONS, "outputDimensionality"}, {0, NULL}};
 	const char *task = task_type(r);
 	json_t *req = json_pack("{s:{s:[{s:s}]}}", "content", "parts", "text", text);
 
@@ -457,7 +388,7 @@ static json_t *embed_request(const llmk_request *r, const char *text, const char
 		return NULL;
 	if ((model && llmk__json_set(req, "model", json_pack("s+", "models/", model))) ||
 	    (task && llmk__json_set(req, "taskType", json_string(task))) ||
-	    put_i64(r, LLMK_OPT_DIMENSIONS, req, "outputDimensionality")) {
+	    llmk__put_opts(req, r, opts)) {
 		json_decref(req);
 		return NULL;
 	}
@@ -484,8 +415,7 @@ static llmk_status build_embed(const llmk_request *r, const char *model, json_t 
 		json_decref(one);
 		return LLMK_OK;
 	}
-	reqs = json_array();
-	if (!reqs || json_object_set_new(body, "requests", reqs))
+	if (!(reqs = llmk__json_set_array(body, "requests")))
 		return FAIL_OOM(resp);
 	for (i = 0; i < r->ninputs; i++)
 		if (json_array_append_new(reqs, embed_request(r, r->inputs[i], model)))
@@ -546,10 +476,7 @@ static llmk_status gemini_build(const llmk_client *c, const llmk_request *r, con
 		verb = ":streamGenerateContent?alt=sse";
 	else
 		verb = ":generateContent";
-	if (set_url(c, model, verb, ex, resp) || (c->api_key && llmk__auth_header(ex, "x-goog-api-key", NULL, c->api_key)) ||
-	    llmk__user_agent(c, ex))
-		return FAIL_OOM(resp);
-	if (!(body = json_object()))
+	if (set_url(c, model, verb, ex, resp) || llmk__key_headers(c, ex, "x-goog-api-key", NULL) || !(body = json_object()))
 		return FAIL_OOM(resp);
 	switch (r->kind) {
 	case LLMK_CHAT:
@@ -569,12 +496,7 @@ static llmk_status gemini_build(const llmk_client *c, const llmk_request *r, con
 		st = llmk__fail(resp, LLMK_E_UNSUPPORTED, NAME ": request kind %d is not served", (int)r->kind);
 		break;
 	}
-	if (st == LLMK_OK)
-		st = llmk__merge_extra(r, body, resp);
-	if (st == LLMK_OK)
-		st = llmk__set_json_body(ex, body, stream ? "text/event-stream" : NULL, resp);
-	json_decref(body);
-	return st;
+	return llmk__finish_body(ex, r, body, st, NULL, stream ? "text/event-stream" : NULL, resp);
 }
 
 /* ---- parsing -------------------------------------------------------------- */
@@ -604,7 +526,7 @@ static void read_usage(json_t *u, llmk_response *resp)
 }
 
 /* modelVersion and responseId (Gemini sends no request-id header). */
-static llmk_status read_ids(json_t *root, llmk_response *resp)
+static llmk_status read_ids(llmk_response *resp, json_t *root)
 {
 	json_t *v = json_object_get(root, "modelVersion");
 
@@ -620,15 +542,7 @@ static llmk_status read_ids(json_t *root, llmk_response *resp)
  * enum tells the caller to run the tools. */
 static llmk_status set_finish(llmk_response *resp, json_t *cand)
 {
-	json_t *v = json_object_get(cand, "finishReason");
-
-	if (!json_is_string(v))
-		return LLMK_OK;
-	if (llmk__set_finish(resp, json_string_value(v)))
-		return LLMK_E_NOMEM;
-	if (resp->ncalls && resp->finish == LLMK_FINISH_STOP)
-		resp->finish = LLMK_FINISH_TOOL_CALLS;
-	return LLMK_OK;
+	return llmk__set_finish_calls(resp, json_object_get(cand, "finishReason"));
 }
 
 /* An answer without candidates: a blocked prompt, or garbage. */
@@ -645,43 +559,32 @@ static llmk_status no_candidates(json_t *root, llmk_response *resp)
 	return llmk__fail(resp, LLMK_E_PROTOCOL, NAME ": response has no candidates");
 }
 
-static llmk_status error_in_body(json_t *root, llmk_response *resp)
-{
-	llmk_status st = llmk__error_from_json(resp, 200, root);
-	return llmk__fail(resp, st, NAME ": error inside a 200 response: %s", resp->error ? resp->error : "");
-}
-
 static llmk_status fill_call(llmk_tool_call *tc, json_t *fc)
 {
-	const char *id = json_string_value(json_object_get(fc, "id"));
 	const char *name = json_string_value(json_object_get(fc, "name"));
 	char gen[32];
 
-	if (!id || !*id) { /* Gemini sends no ids (yet): make one */
-		llmk__new_call_id(gen);
-		id = gen;
-	}
-	if (llmk_buf_append_str(&tc->id, id) || llmk_buf_append_str(&tc->name, name ? name : ""))
+	/* Gemini sends no ids (yet): one is made. */
+	if (llmk_buf_append_str(&tc->id, llmk__call_id(json_object_get(fc, "id"), gen)) ||
+	    llmk_buf_append_str(&tc->name, name ? name : ""))
 		return LLMK_E_NOMEM;
 	return llmk__json_append_args(&tc->args, json_object_get(fc, "args"));
 }
 
-static llmk_status parse_chat(json_t *root, llmk_response *resp)
+static llmk_status parse_chat(const llmk_request *r, json_t *root, llmk_response *resp)
 {
 	json_t *cand = json_array_get(json_object_get(root, "candidates"), 0), *part, *v;
 	llmk_tool_call *tc;
 	size_t i;
 
+	(void)r;
 	if (!json_is_object(cand))
 		return no_candidates(root, resp);
 	json_array_foreach(json_object_get(json_object_get(cand, "content"), "parts"), i, part)
 	{
-		v = json_object_get(part, "text");
-		if (json_is_string(v)) {
-			llmk_buf *dst = json_is_true(json_object_get(part, "thought")) ? &resp->reasoning : &resp->text;
-			if (llmk_buf_append(dst, json_string_value(v), json_string_length(v)))
-				return LLMK_E_NOMEM;
-		}
+		if (llmk__json_append_str(json_is_true(json_object_get(part, "thought")) ? &resp->reasoning : &resp->text,
+		                          json_object_get(part, "text")))
+			return LLMK_E_NOMEM;
 		v = json_object_get(part, "functionCall");
 		if (json_is_object(v)) {
 			if (!(tc = llmk__response_tool_call(resp, resp->ncalls)))
@@ -698,9 +601,7 @@ static llmk_status parse_chat(json_t *root, llmk_response *resp)
 
 static llmk_status parse_embed(const llmk_request *r, json_t *root, llmk_response *resp)
 {
-	json_t *list = json_object_get(root, "embeddings"), **rows, *one;
-	llmk_status st;
-	size_t i, n;
+	json_t *list = json_object_get(root, "embeddings"), *one;
 
 	if (r->ninputs <= 1) {
 		one = json_object_get(json_object_get(root, "embedding"), "values");
@@ -710,15 +611,7 @@ static llmk_status parse_embed(const llmk_request *r, json_t *root, llmk_respons
 	}
 	if (!json_is_array(list))
 		return llmk__fail(resp, LLMK_E_PROTOCOL, NAME ": batch embedding response has no embeddings array");
-	n = json_array_size(list);
-	rows = llmk__calloc(n ? n : 1, sizeof(*rows));
-	if (!rows)
-		return LLMK_E_NOMEM;
-	for (i = 0; i < n; i++)
-		rows[i] = json_object_get(json_array_get(list, i), "values");
-	st = llmk__embeddings_from_rows(resp, rows, n, r->ninputs, NAME " batch embedding response");
-	llmk__free(rows);
-	return st;
+	return llmk__embeddings_from_array(resp, list, "values", r->ninputs, NAME " batch embedding response");
 }
 
 static json_t *inline_image(json_t *part)
@@ -750,8 +643,7 @@ static llmk_status image_answer_part(json_t *part, llmk_response *resp)
 	const char *b64;
 	int bad = 0;
 
-	if (json_is_string(v) && !json_is_true(json_object_get(part, "thought")) &&
-	    llmk_buf_append(&resp->text, json_string_value(v), json_string_length(v)))
+	if (!json_is_true(json_object_get(part, "thought")) && llmk__json_append_str(&resp->text, v))
 		return LLMK_E_NOMEM;
 	if (!d)
 		return LLMK_OK;
@@ -765,12 +657,13 @@ static llmk_status image_answer_part(json_t *part, llmk_response *resp)
 	return llmk__fail(resp, LLMK_E_PROTOCOL, NAME ": image %zu: inlineData.data is not base64", resp->nimages - 1);
 }
 
-static llmk_status parse_image(json_t *root, llmk_response *resp)
+static llmk_status parse_image(const llmk_request *r, json_t *root, llmk_response *resp)
 {
 	json_t *cands = json_object_get(root, "candidates"), *cand, *part;
 	size_t i, j, n = count_images(cands);
 	llmk_status st;
 
+	(void)r;
 	if (!json_array_size(cands))
 		return no_candidates(root, resp);
 	read_usage(json_object_get(root, "usageMetadata"), resp);
@@ -796,28 +689,17 @@ static llmk_status parse_image(json_t *root, llmk_response *resp)
 	                  resp->text.len ? ")" : "");
 }
 
+static const llmk__readers readers = {
+    .error_prefix = NAME ": error inside a 200 response: ",
+    .first = read_ids,
+    .kind = {[LLMK_CHAT] = parse_chat, [LLMK_EMBED] = parse_embed, [LLMK_IMAGE] = parse_image}};
+
 static llmk_status gemini_parse(const llmk_client *c, const llmk_request *r, llmk_response *resp,
                                 const char *content_type, const char *body, size_t len)
 {
-	json_t *root;
-	llmk_status st;
-
 	(void)c;
 	(void)content_type;
-	if (!(root = llmk__json_object_for(r, NULL, body, len, resp, NAME " response body")))
-		return resp->status;
-	if (json_object_get(root, "error"))
-		st = error_in_body(root, resp);
-	else if ((st = read_ids(root, resp)) == LLMK_OK) {
-		if (r->kind == LLMK_CHAT)
-			st = parse_chat(root, resp);
-		else if (r->kind == LLMK_EMBED)
-			st = parse_embed(r, root, resp);
-		else
-			st = parse_image(root, resp);
-	}
-	json_decref(root);
-	return st;
+	return llmk__read_json(&readers, r, resp, NAME " response body", body, len);
 }
 
 /* ---- errors --------------------------------------------------------------- */
@@ -868,12 +750,12 @@ static llmk_status gemini_parse_error(llmk_response *resp, int32_t http, const c
 
 /* ---- streaming ------------------------------------------------------------ */
 
-/* s->state[0]: tool calls seen so far (functionCall parts arrive whole,
- * one index each). */
+/* The stream state (a size_t) counts the tool calls seen so far
+ * (functionCall parts arrive whole, one index each). */
 static llmk_status stream_call(llmk_stream_ctx *s, json_t *fc)
 {
 	llmk_tool_call tmp;
-	size_t index = (size_t)s->state[0]++;
+	size_t index = (*(size_t *)s->state)++;
 	int stop;
 
 	memset(&tmp, 0, sizeof(tmp));
@@ -887,28 +769,22 @@ static llmk_status stream_call(llmk_stream_ctx *s, json_t *fc)
 	llmk_buf_free(&tmp.id);
 	llmk_buf_free(&tmp.name);
 	llmk_buf_free(&tmp.args);
-	return stop ? (s->resp->status ? s->resp->status : LLMK_E_CANCELLED) : LLMK_OK;
+	return stop ? llmk__stream_stopped(s) : LLMK_OK;
 }
 
 static llmk_status stream_candidate(llmk_stream_ctx *s, json_t *cand)
 {
-	json_t *part, *v;
+	json_t *part, *v, *fc;
 	llmk_status st;
 	size_t i;
-	int stop;
 
 	json_array_foreach(json_object_get(json_object_get(cand, "content"), "parts"), i, part)
 	{
 		v = json_object_get(part, "text");
-		if (json_is_string(v)) {
-			stop = json_is_true(json_object_get(part, "thought"))
-			           ? llmk__emit_reasoning(s, json_string_value(v), json_string_length(v))
-			           : llmk__emit_text(s, json_string_value(v), json_string_length(v));
-			if (stop)
-				return s->resp->status ? s->resp->status : LLMK_E_CANCELLED;
-		}
-		v = json_object_get(part, "functionCall");
-		if (json_is_object(v) && (st = stream_call(s, v)))
+		fc = json_object_get(part, "functionCall");
+		if ((st = json_is_true(json_object_get(part, "thought")) ? llmk__emit_json_reasoning(s, v)
+		                                                          : llmk__emit_json_text(s, v)) ||
+		    (json_is_object(fc) && (st = stream_call(s, fc))))
 			return st;
 	}
 	if (json_is_string(json_object_get(cand, "finishReason"))) {
@@ -919,44 +795,28 @@ static llmk_status stream_candidate(llmk_stream_ctx *s, json_t *cand)
 	return LLMK_OK;
 }
 
-static llmk_status gemini_stream_event(llmk_stream_ctx *s, const char *event, const char *data, size_t len)
+static llmk_status on_chunk(llmk_stream_ctx *s, json_t *root)
 {
 	llmk_response *resp = s->resp;
-	json_t *root, *cand, *usage;
-	llmk_status st = LLMK_OK;
-	json_error_t err;
+	json_t *cand = json_array_get(json_object_get(root, "candidates"), 0);
+	llmk_status st;
 
-	(void)event;
-	root = llmk__json_loadb(data, len, 0, &err);
-	if (!json_is_object(root)) {
-		json_decref(root);
-		return llmk__fail(resp, LLMK_E_PROTOCOL, NAME ": stream chunk is not a JSON object: %s", err.text);
-	}
-	if (json_object_get(root, "error")) {
-		st = llmk__stream_failure(resp, llmk__error_from_json(resp, 200, root));
-		goto out;
-	}
-	if (read_ids(root, resp)) {
-		st = llmk__fail(resp, LLMK_E_NOMEM, "out of memory");
-		goto out;
-	}
-	cand = json_array_get(json_object_get(root, "candidates"), 0);
-	if (!json_is_object(cand) && json_object_get(json_object_get(root, "promptFeedback"), "blockReason")) {
-		st = no_candidates(root, resp);
-		goto out;
-	}
+	if (read_ids(resp, root))
+		return llmk__fail(resp, LLMK_E_NOMEM, "out of memory");
+	if (!json_is_object(cand) && json_object_get(json_object_get(root, "promptFeedback"), "blockReason"))
+		return no_candidates(root, resp);
 	if (json_is_object(cand) && (st = stream_candidate(s, cand)))
-		goto out;
-	usage = json_object_get(root, "usageMetadata");
-	if (json_is_object(usage)) {
-		read_usage(usage, resp);
-		if (llmk__emit_usage(s))
-			st = resp->status ? resp->status : LLMK_E_CANCELLED;
-	}
-out:
-	json_decref(root);
-	return st;
+		return st;
+	return llmk__stream_usage(s, json_object_get(root, "usageMetadata"), read_usage);
 }
 
-const llmk_adapter llmk__gemini_adapter = {gemini_build, gemini_parse, gemini_parse_error, gemini_stream_event,
-                                           LLMK_FRAMING_SSE, LLMK_FEATURE_GEMINI};
+static llmk_status gemini_stream_event(llmk_stream_ctx *s, const char *event, const char *data, size_t len)
+{
+	(void)event;
+	return llmk__json_stream_event(s, data, len, NAME ": stream chunk", on_chunk);
+}
+
+const llmk_adapter llmk__gemini_adapter = {
+	.build = gemini_build, .parse = gemini_parse, .parse_error = gemini_parse_error,
+	.stream_event = gemini_stream_event, .framing = LLMK_FRAMING_SSE,
+	.feature = LLMK_FEATURE_GEMINI, .state_size = sizeof(size_t)};

@@ -32,9 +32,7 @@
 
 #include <jansson.h>
 
-#include "common.h"
-
-#define FAIL_OOM(resp) LLMK__FAIL_OOM(resp)
+#include "openai.h"
 
 static int has_bytes(const char *data, size_t len, const char *needle)
 {
@@ -121,16 +119,7 @@ static llmk_status error_from_root(llmk_response *resp, int32_t http, json_t *ro
 
 static llmk_status hf_parse_error(llmk_response *resp, int32_t http, const char *body, size_t len)
 {
-	json_t *root = llmk__json_loadb(body, len, 0, NULL);
-	llmk_status st;
-
-	if (!json_is_object(root)) {
-		json_decref(root);
-		return llmk__error_generic(resp, http, body, len);
-	}
-	st = error_from_root(resp, http, root);
-	json_decref(root);
-	return st;
+	return llmk__read_error(resp, http, body, len, error_from_root);
 }
 
 /* An error object where an answer was expected (HTTP 200). */
@@ -148,15 +137,6 @@ static llmk_status fail_in_body(const llmk_client *c, llmk_response *resp, json_
 }
 
 /* ---- building ------------------------------------------------------------- */
-
-static llmk_status add_headers(const llmk_client *c, llmk_exchange *ex)
-{
-	llmk_status st;
-
-	if (c->api_key && (st = llmk__auth_header(ex, "Authorization", "Bearer ", c->api_key)))
-		return st;
-	return llmk__user_agent(c, ex);
-}
 
 /* "/hf-inference/models/{model}" + suffix; each path segment of the model id
  * ("org/name") is escaped on its own so the slash stays a separator. */
@@ -185,8 +165,8 @@ static llmk_status set_task_url(const llmk_client *c, const char *model, const c
  * "value": <schema>}, and OpenAI's forms (no "value") are rejected; a tool's
  * schema is FunctionDefinition.arguments, not "parameters", and a named
  * tool_choice is {"function": {"name"}} without "type"; a message has
- * content or tool calls, not both (below). Rewrites what
- * the OpenAI adapter produced; a TGI-shaped value from extra JSON is kept. */
+ * content or tool calls, not both (below). tgi_edit() rewrites the tree the
+ * OpenAI adapter built; a TGI-shaped value from extra JSON is kept. */
 static int tgi_grammar(json_t *body)
 {
 	json_t *rf = json_object_get(body, "response_format"), *schema, *grammar = NULL;
@@ -246,24 +226,9 @@ static int tgi_tool_call_messages(json_t *body)
 	return 0;
 }
 
-static llmk_status tgi_body(const llmk_client *c, llmk_exchange *ex, llmk_response *resp)
+static int tgi_edit(json_t *body)
 {
-	json_t *body;
-	char *text;
-	int bad;
-
-	body = llmk__json_loadb(ex->body.data ? ex->body.data : "", ex->body.len, 0, NULL);
-	if (!body)
-		return llmk__fail(resp, LLMK_E_PROTOCOL, "%s: could not reread the chat request body", c->provider->name);
-	bad = tgi_grammar(body) || tgi_tool_arguments(body) || tgi_tool_call_messages(body);
-	text = bad ? NULL : json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(15));
-	json_decref(body);
-	if (!text)
-		return FAIL_OOM(resp);
-	llmk_buf_clear(&ex->body);
-	bad = llmk_buf_append_str(&ex->body, text);
-	llmk__free(text);
-	return bad ? FAIL_OOM(resp) : LLMK_OK;
+	return tgi_grammar(body) || tgi_tool_arguments(body) || tgi_tool_call_messages(body) ? -1 : 0;
 }
 
 static llmk_status build_chat(const llmk_client *c, const llmk_request *r, const char *model, int stream,
@@ -272,7 +237,7 @@ static llmk_status build_chat(const llmk_client *c, const llmk_request *r, const
 	size_t bl = strlen(c->base_url);
 	llmk_status st;
 
-	if ((st = llmk__openai_adapter.build(c, r, model, stream, ex, resp)))
+	if ((st = llmk__openai_build(c, r, model, stream, ex, resp, (c->provider->quirks & LLMK_Q_TGI) ? tgi_edit : NULL)))
 		return st;
 	/* The OpenAI adapter appends /chat/completions to the base URL; ours
 	 * is the server root (a base already ending in /v1 is accepted too). */
@@ -280,8 +245,6 @@ static llmk_status build_chat(const llmk_client *c, const llmk_request *r, const
 	                           bl >= 3 && !strcmp(c->base_url + bl - 3, "/v1") ? "/chat/completions"
 	                                                                            : "/v1/chat/completions"))
 		return FAIL_OOM(resp);
-	if (c->provider->quirks & LLMK_Q_TGI)
-		return tgi_body(c, ex, resp);
 	return LLMK_OK;
 }
 
@@ -289,41 +252,22 @@ static llmk_status build_embed(const llmk_client *c, const llmk_request *r, cons
                                llmk_response *resp)
 {
 	int tei = (c->provider->quirks & LLMK_Q_TEI) != 0;
-	json_t *body, *in;
+	json_t *body;
 	llmk_status st;
-	size_t i;
 
 	if (!r->ninputs)
 		return llmk__fail(resp, LLMK_E_INVALID_ARG, "%s: embed request has no inputs (llmk_request_add_input)",
 		                  c->provider->name);
 	st = tei ? llmk__exchange_set_url(ex, c->base_url, "/embed")
 	         : set_task_url(c, model, "/pipeline/feature-extraction", ex, resp);
-	if (st || add_headers(c, ex))
+	if (st || llmk__key_headers(c, ex, "Authorization", "Bearer ") || !(body = json_object()))
 		return FAIL_OOM(resp);
-	body = json_object();
-	in = json_array();
-	if (!body || !in || json_object_set_new(body, "inputs", in)) { /* set_new steals in */
-		if (!body)
-			json_decref(in);
-		json_decref(body);
-		return FAIL_OOM(resp);
-	}
-	for (i = 0; i < r->ninputs; i++)
-		if (json_array_append_new(in, json_string(r->inputs[i]))) {
-			json_decref(body);
-			return FAIL_OOM(resp);
-		}
 	/* TEI's defaults, spelled out: unit vectors, and an error rather than
 	 * a silently cut input. */
-	if (tei && (llmk__json_set(body, "normalize", json_true()) || llmk__json_set(body, "truncate", json_false()))) {
-		json_decref(body);
-		return FAIL_OOM(resp);
-	}
-	st = llmk__merge_extra(r, body, resp);
-	if (st == LLMK_OK)
-		st = llmk__set_json_body(ex, body, NULL, resp);
-	json_decref(body);
-	return st;
+	if (llmk__json_set_strings(body, "inputs", r->inputs, r->ninputs) ||
+	    (tei && (llmk__json_set(body, "normalize", json_true()) || llmk__json_set(body, "truncate", json_false()))))
+		st = FAIL_OOM(resp);
+	return llmk__finish_body(ex, r, body, st, NULL, NULL, resp);
 }
 
 /* "1024x768" -> width 1024, height 768. */
@@ -355,10 +299,8 @@ static llmk_status build_image(const llmk_client *c, const llmk_request *r, cons
 	if (!prompt || !*prompt)
 		return llmk__fail(resp, LLMK_E_INVALID_ARG, "%s: image request has no prompt (LLMK_OPT_PROMPT)",
 		                  c->provider->name);
-	if (set_task_url(c, model, "", ex, resp) || add_headers(c, ex))
-		return FAIL_OOM(resp);
-	body = json_pack("{s:s}", "inputs", prompt);
-	if (!body)
+	if (set_task_url(c, model, "", ex, resp) || llmk__key_headers(c, ex, "Authorization", "Bearer ") ||
+	    !(body = json_pack("{s:s}", "inputs", prompt)))
 		return FAIL_OOM(resp);
 	st = LLMK_OK;
 	if (size) {
@@ -368,13 +310,8 @@ static llmk_status build_image(const llmk_client *c, const llmk_request *r, cons
 		else
 			st = image_size(c, size, params, resp);
 	}
-	if (st == LLMK_OK)
-		st = llmk__merge_extra(r, body, resp);
 	/* hf-inference answers with the image itself; ask for PNG. */
-	if (st == LLMK_OK)
-		st = llmk__set_json_body(ex, body, "image/png", resp);
-	json_decref(body);
-	return st;
+	return llmk__finish_body(ex, r, body, st, NULL, "image/png", resp);
 }
 
 static llmk_status build_transcribe(const llmk_client *c, const llmk_request *r, const char *model,
@@ -383,7 +320,7 @@ static llmk_status build_transcribe(const llmk_client *c, const llmk_request *r,
 	if (!r->audio || !r->audio_len)
 		return llmk__fail(resp, LLMK_E_INVALID_ARG, "%s: transcribe request has no audio (llmk_request_set_audio)",
 		                  c->provider->name);
-	if (set_task_url(c, model, "", ex, resp) || add_headers(c, ex) ||
+	if (set_task_url(c, model, "", ex, resp) || llmk__key_headers(c, ex, "Authorization", "Bearer ") ||
 	    llmk__exchange_header(ex, "Content-Type", r->audio_mime ? r->audio_mime : "application/octet-stream") ||
 	    llmk__exchange_header(ex, "Accept", "application/json") ||
 	    llmk_buf_append(&ex->body, r->audio, r->audio_len))
@@ -451,9 +388,9 @@ static llmk_status parse_embed(const llmk_client *c, const llmk_request *r, llmk
 {
 	const char *what = (c->provider->quirks & LLMK_Q_TEI) ? "/embed response" : "feature-extraction response";
 	json_error_t jerr;
-	json_t *root = llmk__json_loadb(body, len, LLMK_JSON_PACK_REALS, &jerr), *first, **rows = NULL, *one[1];
+	json_t *root = llmk__json_loadb(body, len, LLMK_JSON_PACK_REALS, &jerr), *first, *one[1];
+	size_t n;
 	llmk_status st;
-	size_t i, n;
 
 	if (!root)
 		return llmk__fail(resp, llmk__json_error_too_large(&jerr) ? LLMK_E_TOO_LARGE : LLMK_E_PROTOCOL,
@@ -467,7 +404,7 @@ static llmk_status parse_embed(const llmk_client *c, const llmk_request *r, llmk
 		st = llmk__embeddings_from_rows(resp, one, 1, r->ninputs, what);
 		goto out;
 	}
-	if (!json_is_array(root) || !(n = json_array_size(root))) {
+	if (!json_is_array(root) || !json_array_size(root)) {
 		st = llmk__fail(resp, LLMK_E_PROTOCOL, "%s: %s is not an array of vectors", c->provider->name, what);
 		goto out;
 	}
@@ -484,16 +421,8 @@ static llmk_status parse_embed(const llmk_client *c, const llmk_request *r, llmk
 		                c->provider->name, what);
 		goto out;
 	}
-	rows = llmk__calloc(n, sizeof(*rows));
-	if (!rows) {
-		st = llmk__fail(resp, LLMK_E_NOMEM, "out of memory");
-		goto out;
-	}
-	for (i = 0; i < n; i++)
-		rows[i] = json_array_get(root, i);
-	st = llmk__embeddings_from_rows(resp, rows, n, r->ninputs, what);
+	st = llmk__embeddings_from_array(resp, root, NULL, r->ninputs, what);
 out:
-	llmk__free(rows);
 	json_decref(root);
 	return st;
 }
@@ -620,5 +549,7 @@ static llmk_status hf_stream_event(llmk_stream_ctx *s, const char *event, const 
 	return llmk__openai_adapter.stream_event(s, event, data, len);
 }
 
-const llmk_adapter llmk__huggingface_adapter = {hf_build, hf_parse, hf_parse_error, hf_stream_event,
-                                                LLMK_FRAMING_SSE, LLMK_FEATURE_HUGGINGFACE};
+const llmk_adapter llmk__huggingface_adapter = {
+	.build = hf_build, .parse = hf_parse, .parse_error = hf_parse_error,
+	.stream_event = hf_stream_event, .framing = LLMK_FRAMING_SSE,
+	.feature = LLMK_FEATURE_HUGGINGFACE};

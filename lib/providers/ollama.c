@@ -23,9 +23,7 @@
 
 #include <jansson.h>
 
-#include "common.h"
-
-#define FAIL_OOM(resp) LLMK__FAIL_OOM(resp)
+#include "toolkit.h"
 
 /* ---- building ------------------------------------------------------------ */
 
@@ -44,22 +42,6 @@ static const char *role_name(int32_t role)
 	}
 }
 
-/* The name of the earlier tool call with this id, or NULL. */
-static const char *tool_name_for(const llmk_request *r, size_t upto, const char *id)
-{
-	size_t i, j;
-
-	if (!id)
-		return NULL;
-	for (i = upto; i-- > 0;)
-		for (j = 0; j < r->msgs[i].nparts; j++) {
-			const llmk_part *p = &r->msgs[i].parts[j];
-			if (p->type == LLMK_PART_TOOL_CALL && p->id && !strcmp(p->id, id))
-				return p->detail;
-		}
-	return NULL;
-}
-
 static llmk_status add_image(json_t *msg, const llmk_part *p, llmk_response *resp)
 {
 	json_t *images = json_object_get(msg, "images");
@@ -76,17 +58,11 @@ static llmk_status add_image(json_t *msg, const llmk_part *p, llmk_response *res
 
 static llmk_status add_tool_call(json_t *msg, const llmk_part *p, llmk_response *resp)
 {
-	json_t *calls = json_object_get(msg, "tool_calls"), *args, *call;
+	json_t *calls = json_object_get(msg, "tool_calls"), *call;
 
-	args = llmk__json_text(p->text && *p->text ? p->text : "{}");
-	if (!json_is_object(args)) {
-		json_decref(args);
-		return llmk__fail(resp, LLMK_E_INVALID_ARG, "ollama: arguments of tool call '%s' are not a JSON object",
-		                  p->id ? p->id : "");
-	}
-	call = json_pack("{s:{s:s, s:o}}", "function", "name", p->detail ? p->detail : "", "arguments", args);
+	call = llmk__tool_call_json(p, "{\"function\":{\"name\":\"$name\",\"arguments\":\"$input\"}}", "ollama", resp);
 	if (!call)
-		return FAIL_OOM(resp);
+		return resp->status;
 	if (!calls && (!(calls = json_array()) || json_object_set_new(msg, "tool_calls", calls))) {
 		json_decref(call);
 		return FAIL_OOM(resp);
@@ -112,7 +88,7 @@ static llmk_status build_message(const llmk_request *r, size_t idx, json_t *msgs
 	}
 	llmk_buf_free(&text);
 	if (m->role == LLMK_ROLE_TOOL) {
-		name = tool_name_for(r, idx, m->tool_call_id);
+		name = llmk__tool_call_name(r, idx, m->tool_call_id);
 		return name && llmk__json_set(msg, "tool_name", json_string(name)) ? FAIL_OOM(resp) : LLMK_OK;
 	}
 	for (i = 0; st == LLMK_OK && i < m->nparts; i++) {
@@ -124,28 +100,12 @@ static llmk_status build_message(const llmk_request *r, size_t idx, json_t *msgs
 	return st;
 }
 
-static llmk_status build_tools(const llmk_request *r, json_t *body, llmk_response *resp)
-{
-	json_t *tools, *fn, *params;
-	size_t i;
-
-	if (!r->ntools)
-		return LLMK_OK;
-	tools = json_array();
-	if (!tools || json_object_set_new(body, "tools", tools))
-		return FAIL_OOM(resp);
-	for (i = 0; i < r->ntools; i++) {
-		params = r->tools[i].parameters ? llmk__json_text(r->tools[i].parameters)
-		                                : json_pack("{s:s, s:{}}", "type", "object", "properties");
-		fn = json_pack("{s:s, s:o}", "name", r->tools[i].name, "parameters", params);
-		if (!fn || json_array_append_new(tools, json_pack("{s:s, s:o}", "type", "function", "function", fn)))
-			return FAIL_OOM(resp);
-		/* fn now belongs to the array */
-		if (r->tools[i].description && llmk__json_set(fn, "description", json_string(r->tools[i].description)))
-			return FAIL_OOM(resp);
-	}
-	return LLMK_OK;
-}
+/* OpenAI's function shape, the description last. */
+static const llmk__tool_shape tool_shape = {
+    .decl = "{\"type\":\"function\",\"function\":"
+            "{\"name\":\"$name\",\"parameters\":\"$schema\",\"description\":\"$description\"}}",
+    .no_parameters = "{\"type\":\"object\",\"properties\":{}}",
+};
 
 /* "format": "json" for json_object, the schema itself for json_schema. */
 static llmk_status build_format(const llmk_request *r, json_t *body, llmk_response *resp)
@@ -183,110 +143,65 @@ static llmk_status build_think(const llmk_request *r, json_t *body, llmk_respons
 
 static llmk_status build_options(const llmk_request *r, json_t *body, llmk_response *resp)
 {
-	static const struct {
-		int32_t opt;
-		const char *key;
-	} reals[] = {{LLMK_OPT_TEMPERATURE, "temperature"},
-	             {LLMK_OPT_TOP_P, "top_p"},
-	             {LLMK_OPT_FREQUENCY_PENALTY, "frequency_penalty"},
-	             {LLMK_OPT_PRESENCE_PENALTY, "presence_penalty"}},
-	  ints[] = {{LLMK_OPT_MAX_TOKENS, "num_predict"}, {LLMK_OPT_TOP_K, "top_k"}, {LLMK_OPT_SEED, "seed"}};
-	json_t *opts = json_object(), *stops;
-	int64_t i64;
-	double f;
-	size_t i;
+	static const llmk__opt_key sampling[] = {{LLMK_OPT_TEMPERATURE, "temperature"},
+	                                         {LLMK_OPT_TOP_P, "top_p"},
+	                                         {LLMK_OPT_FREQUENCY_PENALTY, "frequency_penalty"},
+	                                         {LLMK_OPT_PRESENCE_PENALTY, "presence_penalty"},
+	                                         {LLMK_OPT_MAX_TOKENS, "num_predict"},
+	                                         {LLMK_OPT_TOP_K, "top_k"},
+	                                         {LLMK_OPT_SEED, "seed"},
+	                                         {0, NULL}};
 
-	if (!opts)
-		return FAIL_OOM(resp);
-	for (i = 0; i < sizeof(reals) / sizeof(reals[0]); i++)
-		if (llmk__req_f64(r, reals[i].opt, &f) && llmk__json_set(opts, reals[i].key, json_real(f)))
-			goto oom;
-	for (i = 0; i < sizeof(ints) / sizeof(ints[0]); i++)
-		if (llmk__req_i64(r, ints[i].opt, &i64) && llmk__json_set(opts, ints[i].key, json_integer(i64)))
-			goto oom;
-	if (r->nstops) {
-		stops = json_array();
-		if (!stops || json_object_set_new(opts, "stop", stops))
-			goto oom;
-		for (i = 0; i < r->nstops; i++)
-			if (json_array_append_new(stops, json_string(r->stops[i])))
-				goto oom;
-	}
-	if (!json_object_size(opts)) {
-		json_decref(opts);
-		return LLMK_OK;
-	}
-	return json_object_set_new(body, "options", opts) ? FAIL_OOM(resp) : LLMK_OK;
-oom:
-	json_decref(opts);
-	return FAIL_OOM(resp);
+	return llmk__put_section(body, "options", r, sampling, "stop") ? FAIL_OOM(resp) : LLMK_OK;
 }
 
-static llmk_status build_chat(const llmk_request *r, int stream, json_t *body, llmk_response *resp)
+static llmk_status build_chat(const llmk_client *c, const llmk_request *r, int stream, json_t *body,
+                              llmk_response *resp)
 {
 	json_t *msgs;
 	llmk_status st;
 	size_t i;
 
+	(void)c;
 	if (!r->nmsgs)
 		return llmk__fail(resp, LLMK_E_INVALID_ARG, "chat request has no messages");
-	msgs = json_array();
-	if (!msgs || json_object_set_new(body, "messages", msgs))
+	if (!(msgs = llmk__json_set_array(body, "messages")))
 		return FAIL_OOM(resp);
 	for (i = 0; i < r->nmsgs; i++)
 		if ((st = build_message(r, i, msgs, resp)))
 			return st;
-	if ((st = build_tools(r, body, resp)) || (st = build_format(r, body, resp)) ||
+	if ((st = llmk__tool_decls(r, &tool_shape, body, "tools", resp)) || (st = build_format(r, body, resp)) ||
 	    (st = build_think(r, body, resp)) || (st = build_options(r, body, resp)))
 		return st;
 	/* Ollama streams unless told otherwise. */
 	return llmk__json_set(body, "stream", json_boolean(stream)) ? FAIL_OOM(resp) : LLMK_OK;
 }
 
-static llmk_status build_embed(const llmk_request *r, json_t *body, llmk_response *resp)
+static llmk_status build_embed(const llmk_client *c, const llmk_request *r, int stream, json_t *body,
+                               llmk_response *resp)
 {
-	json_t *in;
-	int64_t dims;
-	size_t i;
+	static const llmk__opt_key opts[] = {{LLMK_OPT_DIMENSIONS, "dimensions"}, {0, NULL}};
 
+	(void)c;
+	(void)stream;
 	if (!r->ninputs)
 		return llmk__fail(resp, LLMK_E_INVALID_ARG, "embed request has no inputs (llmk_request_add_input)");
-	in = json_array();
-	if (!in || json_object_set_new(body, "input", in))
-		return FAIL_OOM(resp);
-	for (i = 0; i < r->ninputs; i++)
-		if (json_array_append_new(in, json_string(r->inputs[i])))
-			return FAIL_OOM(resp);
-	if (llmk__req_i64(r, LLMK_OPT_DIMENSIONS, &dims) && llmk__json_set(body, "dimensions", json_integer(dims)))
+	if (llmk__json_set_strings(body, "input", r->inputs, r->ninputs) || llmk__put_opts(body, r, opts))
 		return FAIL_OOM(resp);
 	return LLMK_OK;
 }
 
+/* No key locally; ollama.com and authenticating proxies take a Bearer. */
+static const llmk__builders builders = {.key_header = "Authorization",
+                                        .key_prefix = "Bearer ",
+                                        .stream_accept = "application/x-ndjson",
+                                        .path = {[LLMK_CHAT] = "/api/chat", [LLMK_EMBED] = "/api/embed"},
+                                        .kind = {[LLMK_CHAT] = build_chat, [LLMK_EMBED] = build_embed}};
+
 static llmk_status ollama_build(const llmk_client *c, const llmk_request *r, const char *model, int stream,
                                 llmk_exchange *ex, llmk_response *resp)
 {
-	json_t *body;
-	llmk_status st;
-
-	if (r->kind != LLMK_CHAT && r->kind != LLMK_EMBED)
-		return llmk__fail(resp, LLMK_E_UNSUPPORTED, "ollama serves chat and embed requests only");
-	if (llmk__exchange_set_url(ex, c->base_url, r->kind == LLMK_CHAT ? "/api/chat" : "/api/embed"))
-		return FAIL_OOM(resp);
-	/* No key locally; ollama.com and authenticating proxies take a Bearer. */
-	if (c->api_key && llmk__auth_header(ex, "Authorization", "Bearer ", c->api_key))
-		return FAIL_OOM(resp);
-	if (llmk__user_agent(c, ex))
-		return FAIL_OOM(resp);
-	body = json_pack("{s:s}", "model", model);
-	if (!body)
-		return FAIL_OOM(resp);
-	st = r->kind == LLMK_CHAT ? build_chat(r, stream, body, resp) : build_embed(r, body, resp);
-	if (st == LLMK_OK)
-		st = llmk__merge_extra(r, body, resp);
-	if (st == LLMK_OK)
-		st = llmk__set_json_body(ex, body, stream ? "application/x-ndjson" : "application/json", resp);
-	json_decref(body);
-	return st;
+	return llmk__build_json(&builders, c, r, model, stream, ex, resp);
 }
 
 /* ---- parsing ------------------------------------------------------------ */
@@ -309,47 +224,26 @@ static llmk_status set_model(llmk_response *resp, json_t *root)
 	return json_is_string(m) && !resp->model ? llmk__set_field(&resp->model, json_string_value(m)) : LLMK_OK;
 }
 
-/* done_reason as sent; the enum says TOOL_CALLS when the model stopped
- * with tool calls (see the top of the file). */
+/* done_reason as sent, TOOL_CALLS in the enum when the model called tools
+ * (see the top of the file). */
 static llmk_status set_finish(llmk_response *resp, json_t *root)
 {
-	json_t *v = json_object_get(root, "done_reason");
-
-	if (!json_is_string(v))
-		return LLMK_OK;
-	if (llmk__set_finish(resp, json_string_value(v)))
-		return LLMK_E_NOMEM;
-	if (resp->ncalls && resp->finish == LLMK_FINISH_STOP)
-		resp->finish = LLMK_FINISH_TOOL_CALLS;
-	return LLMK_OK;
+	return llmk__set_finish_calls(resp, json_object_get(root, "done_reason"));
 }
 
-/* A call's id: Ollama sends none, but take one if a newer server does. */
-static const char *call_id(json_t *call, char gen[32])
+static llmk_status parse_chat(const llmk_request *r, json_t *root, llmk_response *resp)
 {
-	const char *id = json_string_value(json_object_get(call, "id"));
-
-	if (id && *id)
-		return id;
-	llmk__new_call_id(gen);
-	return gen;
-}
-
-static llmk_status parse_chat(json_t *root, llmk_response *resp)
-{
-	json_t *msg = json_object_get(root, "message"), *v, *call, *fn;
+	json_t *msg = json_object_get(root, "message"), *call, *fn;
 	llmk_tool_call *tc;
 	const char *name;
 	char gen[32];
 	size_t i;
 
+	(void)r;
 	if (!json_is_object(msg))
 		return llmk__fail(resp, LLMK_E_PROTOCOL, "ollama: chat response has no message");
-	v = json_object_get(msg, "content");
-	if (json_is_string(v) && llmk_buf_append(&resp->text, json_string_value(v), json_string_length(v)))
-		return LLMK_E_NOMEM;
-	v = json_object_get(msg, "thinking");
-	if (json_is_string(v) && llmk_buf_append(&resp->reasoning, json_string_value(v), json_string_length(v)))
+	if (llmk__json_append_str(&resp->text, json_object_get(msg, "content")) ||
+	    llmk__json_append_str(&resp->reasoning, json_object_get(msg, "thinking")))
 		return LLMK_E_NOMEM;
 	json_array_foreach(json_object_get(msg, "tool_calls"), i, call)
 	{
@@ -359,7 +253,9 @@ static llmk_status parse_chat(json_t *root, llmk_response *resp)
 		tc = llmk__response_tool_call(resp, resp->ncalls);
 		if (!tc)
 			return llmk__fail(resp, LLMK_E_PROTOCOL, "ollama: too many tool calls");
-		if (llmk_buf_append_str(&tc->id, call_id(call, gen)) || llmk_buf_append_str(&tc->name, name) ||
+		/* Ollama sends no id, but take one if a newer server does. */
+		if (llmk_buf_append_str(&tc->id, llmk__call_id(json_object_get(call, "id"), gen)) ||
+		    llmk_buf_append_str(&tc->name, name) ||
 		    llmk__json_append_args(&tc->args, json_object_get(fn, "arguments")))
 			return LLMK_E_NOMEM;
 	}
@@ -369,49 +265,34 @@ static llmk_status parse_chat(json_t *root, llmk_response *resp)
 
 static llmk_status parse_embed(const llmk_request *r, json_t *root, llmk_response *resp)
 {
-	json_t *embs = json_object_get(root, "embeddings"), **rows;
+	json_t *embs = json_object_get(root, "embeddings");
 	llmk_status st;
-	size_t i, n;
 
 	if (!json_is_array(embs))
 		return llmk__fail(resp, LLMK_E_PROTOCOL, "ollama: embed response has no embeddings array");
-	n = json_array_size(embs);
-	rows = llmk__calloc(n ? n : 1, sizeof(*rows));
-	if (!rows)
-		return LLMK_E_NOMEM;
-	for (i = 0; i < n; i++)
-		rows[i] = json_array_get(embs, i);
-	st = llmk__embeddings_from_rows(resp, rows, n, r->ninputs, "ollama embed response");
-	llmk__free(rows);
+	st = llmk__embeddings_from_array(resp, embs, NULL, r->ninputs, "ollama embed response");
 	if (st == LLMK_OK)
 		llmk__json_i64(root, "prompt_eval_count", &resp->usage[LLMK_USAGE_INPUT]);
 	return st;
 }
 
+/* An error can come whole under HTTP 200 (see the top of the file). */
+static const llmk__readers readers = {.error_prefix = "ollama returned an error: ",
+                                      .first = set_model,
+                                      .kind = {[LLMK_CHAT] = parse_chat, [LLMK_EMBED] = parse_embed}};
+
 static llmk_status ollama_parse(const llmk_client *c, const llmk_request *r, llmk_response *resp,
                                 const char *ctype, const char *body, size_t len)
 {
-	json_t *root;
-	llmk_status st;
-
 	(void)c;
 	(void)ctype;
-	if (!(root = llmk__json_object_for(r, NULL, body, len, resp, "ollama response body")))
-		return resp->status;
-	if (json_object_get(root, "error")) {
-		st = llmk__error_from_json(resp, 200, root);
-		st = llmk__fail(resp, st, "ollama returned an error: %s", resp->error ? resp->error : "");
-	} else if ((st = set_model(resp, root)) == LLMK_OK) {
-		st = r->kind == LLMK_EMBED ? parse_embed(r, root, resp) : parse_chat(root, resp);
-	}
-	json_decref(root);
-	return st;
+	return llmk__read_json(&readers, r, resp, "ollama response body", body, len);
 }
 
 /* ---- streaming ------------------------------------------------------------ */
 
-/* Each tool call arrives whole in one line; s->state[0] counts them so
- * they keep distinct indices across lines. */
+/* Each tool call arrives whole in one line; the stream state (a size_t)
+ * counts them so they keep distinct indices across lines. */
 static llmk_status stream_tools(llmk_stream_ctx *s, json_t *calls)
 {
 	llmk_buf args = LLMK_BUF_INIT;
@@ -430,10 +311,11 @@ static llmk_status stream_tools(llmk_stream_ctx *s, json_t *calls)
 			llmk_buf_free(&args);
 			return llmk__fail(s->resp, LLMK_E_NOMEM, "out of memory");
 		}
-		stop = llmk__emit_tool(s, (size_t)s->state[0]++, call_id(call, gen), name, args.data, args.len);
+		stop = llmk__emit_tool(s, (*(size_t *)s->state)++, llmk__call_id(json_object_get(call, "id"), gen), name,
+		                       args.data, args.len);
 		llmk_buf_free(&args);
 		if (stop)
-			return s->resp->status ? s->resp->status : LLMK_E_CANCELLED;
+			return llmk__stream_stopped(s);
 	}
 	return LLMK_OK;
 }
@@ -446,14 +328,10 @@ static llmk_status stream_line(llmk_stream_ctx *s, json_t *root)
 
 	if (set_model(resp, root))
 		return llmk__fail(resp, LLMK_E_NOMEM, "out of memory");
-	v = json_object_get(msg, "thinking");
-	if (json_is_string(v) && llmk__emit_reasoning(s, json_string_value(v), json_string_length(v)))
-		goto stop;
-	v = json_object_get(msg, "content");
-	if (json_is_string(v) && llmk__emit_text(s, json_string_value(v), json_string_length(v)))
-		goto stop;
 	v = json_object_get(msg, "tool_calls");
-	if (json_is_array(v) && (st = stream_tools(s, v)))
+	if ((st = llmk__emit_json_reasoning(s, json_object_get(msg, "thinking"))) ||
+	    (st = llmk__emit_json_text(s, json_object_get(msg, "content"))) ||
+	    (json_is_array(v) && (st = stream_tools(s, v))))
 		return st;
 	if (!json_is_true(json_object_get(root, "done")))
 		return LLMK_OK;
@@ -462,33 +340,19 @@ static llmk_status stream_line(llmk_stream_ctx *s, json_t *root)
 	if (set_finish(resp, root))
 		return llmk__fail(resp, LLMK_E_NOMEM, "out of memory");
 	if ((resp->usage[LLMK_USAGE_INPUT] >= 0 || resp->usage[LLMK_USAGE_OUTPUT] >= 0) && llmk__emit_usage(s))
-		goto stop;
+		return llmk__stream_stopped(s);
 	return LLMK_OK;
-stop:
-	return resp->status ? resp->status : LLMK_E_CANCELLED;
 }
 
 static llmk_status ollama_stream_event(llmk_stream_ctx *s, const char *event, const char *data, size_t len)
 {
-	json_error_t err;
-	json_t *root;
-	llmk_status st;
-
 	(void)event;
 	if (s->done)
 		return LLMK_OK; /* nothing after the done line counts */
-	root = llmk__json_loadb(data, len, 0, &err);
-	if (!json_is_object(root)) {
-		json_decref(root);
-		return llmk__fail(s->resp, LLMK_E_PROTOCOL, "ollama: stream line is not a JSON object: %s", err.text);
-	}
-	if (json_object_get(root, "error"))
-		st = llmk__stream_failure(s->resp, llmk__error_from_json(s->resp, 200, root));
-	else
-		st = stream_line(s, root);
-	json_decref(root);
-	return st;
+	return llmk__json_stream_event(s, data, len, "ollama: stream line", stream_line);
 }
 
-const llmk_adapter llmk__ollama_adapter = {ollama_build, ollama_parse, llmk__error_generic, ollama_stream_event,
-                                           LLMK_FRAMING_NDJSON, LLMK_FEATURE_OLLAMA};
+const llmk_adapter llmk__ollama_adapter = {
+	.build = ollama_build, .parse = ollama_parse, .parse_error = llmk__error_generic,
+	.stream_event = ollama_stream_event, .framing = LLMK_FRAMING_NDJSON,
+	.feature = LLMK_FEATURE_OLLAMA, .state_size = sizeof(size_t)};

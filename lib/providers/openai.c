@@ -11,9 +11,7 @@
 #include <jansson.h>
 
 #include "multipart.h"
-#include "common.h"
-
-#define FAIL_OOM(resp) LLMK__FAIL_OOM(resp)
+#include "openai.h"
 
 /* ---- building ------------------------------------------------------------ */
 
@@ -89,29 +87,28 @@ fail:
 	return NULL;
 }
 
+#define FORCE_TOOL "{\"type\":\"function\",\"function\":{\"name\":\"$name\"}}"
+static const llmk__choice openai_choices[] = {{"auto", "\"auto\""},
+                                              {"none", "\"none\""},
+                                              {"required", "\"required\""},
+                                              {"$tool", FORCE_TOOL},
+                                              {NULL, NULL}};
+/* LLMK_Q_TOOL_CHOICE_ANY (Mistral): "any" instead of "required". */
+static const llmk__choice any_choices[] = {{"auto", "\"auto\""},
+                                           {"none", "\"none\""},
+                                           {"required", "\"any\""},
+                                           {"any", "\"any\""},
+                                           {"$tool", FORCE_TOOL},
+                                           {NULL, NULL}};
+
 static llmk_status build_tools(const llmk_client *c, const llmk_request *r, json_t *body, llmk_response *resp)
 {
-	const char *choice = llmk__req_str(r, LLMK_OPT_TOOL_CHOICE);
-	llmk_status st;
-	size_t i;
+	llmk_status st = llmk__tool_decls(r, &llmk__function_tool, body, "tools", resp);
 
-	if ((st = llmk__tool_decls(r, body, "tools", "parameters", 1, resp)))
+	if (st)
 		return st;
-	if (!choice)
-		return LLMK_OK;
-	if (!strcmp(choice, "required") && (c->provider->quirks & LLMK_Q_TOOL_CHOICE_ANY))
-		choice = "any";
-	if (!strcmp(choice, "auto") || !strcmp(choice, "none") || !strcmp(choice, "required") ||
-	    (!strcmp(choice, "any") && (c->provider->quirks & LLMK_Q_TOOL_CHOICE_ANY)))
-		return llmk__json_set(body, "tool_choice", json_string(choice)) ? FAIL_OOM(resp) : LLMK_OK;
-	for (i = 0; i < r->ntools; i++)
-		if (!strcmp(choice, r->tools[i].name))
-			return llmk__json_set(body, "tool_choice",
-			               json_pack("{s:s, s:{s:s}}", "type", "function", "function", "name", choice))
-			           ? FAIL_OOM(resp)
-			           : LLMK_OK;
-	return llmk__fail(resp, LLMK_E_INVALID_ARG,
-	                  "tool_choice '%s' is neither auto, none, required nor the name of a declared tool", choice);
+	return llmk__set_tool_choice(r, (c->provider->quirks & LLMK_Q_TOOL_CHOICE_ANY) ? any_choices : openai_choices,
+	                             body, "tool_choice", c->provider->name, resp);
 }
 
 static llmk_status build_response_format(const llmk_request *r, json_t *body, llmk_response *resp)
@@ -135,46 +132,23 @@ static llmk_status build_response_format(const llmk_request *r, json_t *body, ll
 static llmk_status build_chat(const llmk_client *c, const llmk_request *r, int stream, json_t *body,
                               llmk_response *resp)
 {
-	json_t *msgs, *stops;
-	llmk_status st;
-	int64_t i64;
-	double f;
-	size_t i;
-
-	if (!r->nmsgs)
-		return llmk__fail(resp, LLMK_E_INVALID_ARG, "chat request has no messages");
-	msgs = json_array();
-	if (!msgs || json_object_set_new(body, "messages", msgs))
-		return FAIL_OOM(resp);
-	for (i = 0; i < r->nmsgs; i++)
-		if (json_array_append_new(msgs, build_message(c, &r->msgs[i])))
-			return FAIL_OOM(resp);
-	if (llmk__req_f64(r, LLMK_OPT_TEMPERATURE, &f) && llmk__json_set(body, "temperature", json_real(f)))
-		return FAIL_OOM(resp);
-	if (llmk__req_f64(r, LLMK_OPT_TOP_P, &f) && llmk__json_set(body, "top_p", json_real(f)))
-		return FAIL_OOM(resp);
-	if (llmk__req_f64(r, LLMK_OPT_FREQUENCY_PENALTY, &f) && llmk__json_set(body, "frequency_penalty", json_real(f)))
-		return FAIL_OOM(resp);
-	if (llmk__req_f64(r, LLMK_OPT_PRESENCE_PENALTY, &f) && llmk__json_set(body, "presence_penalty", json_real(f)))
-		return FAIL_OOM(resp);
+	unsigned q = c->provider->quirks;
 	/* max_tokens is deprecated by OpenAI (and rejected by its reasoning
 	 * models) but is the only name older compatible servers know. */
-	if (llmk__req_i64(r, LLMK_OPT_MAX_TOKENS, &i64) &&
-	    llmk__json_set(body, (c->provider->quirks & LLMK_Q_LEGACY_MAX_TOKENS) ? "max_tokens" : "max_completion_tokens",
-	            json_integer(i64)))
-		return FAIL_OOM(resp);
-	if (llmk__req_i64(r, LLMK_OPT_SEED, &i64) && llmk__json_set(body, (c->provider->quirks & LLMK_Q_RANDOM_SEED) ? "random_seed" : "seed", json_integer(i64)))
-		return FAIL_OOM(resp);
-	if (r->nstops) {
-		stops = json_array();
-		if (!stops || json_object_set_new(body, "stop", stops))
-			return FAIL_OOM(resp);
-		for (i = 0; i < r->nstops; i++)
-			if (json_array_append_new(stops, json_string(r->stops[i])))
-				return FAIL_OOM(resp);
-	}
-	if (llmk__req_str(r, LLMK_OPT_REASONING_EFFORT) &&
-	    llmk__json_set(body, "reasoning_effort", json_string(llmk__req_str(r, LLMK_OPT_REASONING_EFFORT))))
+	const llmk__opt_key sampling[] = {
+	    {LLMK_OPT_TEMPERATURE, "temperature"},
+	    {LLMK_OPT_TOP_P, "top_p"},
+	    {LLMK_OPT_FREQUENCY_PENALTY, "frequency_penalty"},
+	    {LLMK_OPT_PRESENCE_PENALTY, "presence_penalty"},
+	    {LLMK_OPT_MAX_TOKENS, (q & LLMK_Q_LEGACY_MAX_TOKENS) ? "max_tokens" : "max_completion_tokens"},
+	    {LLMK_OPT_SEED, (q & LLMK_Q_RANDOM_SEED) ? "random_seed" : "seed"},
+	    {0, NULL}};
+	static const llmk__opt_key reasoning[] = {{LLMK_OPT_REASONING_EFFORT, "reasoning_effort"}, {0, NULL}};
+	llmk_status st;
+
+	if ((st = llmk__put_messages(body, c, r, build_message, resp)))
+		return st;
+	if (llmk__put_opts(body, r, sampling) || llmk__put_stops(body, "stop", r) || llmk__put_opts(body, r, reasoning))
 		return FAIL_OOM(resp);
 	if ((st = build_tools(c, r, body, resp)) || (st = build_response_format(r, body, resp)))
 		return st;
@@ -190,73 +164,52 @@ static llmk_status build_chat(const llmk_client *c, const llmk_request *r, int s
 
 static llmk_status build_embed(const llmk_request *r, json_t *body, llmk_response *resp)
 {
-	json_t *in;
-	int64_t dims;
-	size_t i;
+	static const llmk__opt_key opts[] = {{LLMK_OPT_DIMENSIONS, "dimensions"}, {0, NULL}};
 
 	if (!r->ninputs)
 		return llmk__fail(resp, LLMK_E_INVALID_ARG, "embed request has no inputs (llmk_request_add_input)");
 	if (r->ninputs > 2048)
 		return llmk__fail(resp, LLMK_E_INVALID_ARG, "embed request has %zu inputs; the API takes at most 2048",
 		                  r->ninputs);
-	in = json_array();
-	if (!in || json_object_set_new(body, "input", in))
-		return FAIL_OOM(resp);
-	for (i = 0; i < r->ninputs; i++)
-		if (json_array_append_new(in, json_string(r->inputs[i])))
-			return FAIL_OOM(resp);
-	if (llmk__json_set(body, "encoding_format", json_string("float")))
-		return FAIL_OOM(resp);
-	if (llmk__req_i64(r, LLMK_OPT_DIMENSIONS, &dims) && llmk__json_set(body, "dimensions", json_integer(dims)))
+	if (llmk__json_set_strings(body, "input", r->inputs, r->ninputs) ||
+	    llmk__json_set(body, "encoding_format", json_string("float")) || llmk__put_opts(body, r, opts))
 		return FAIL_OOM(resp);
 	return LLMK_OK;
 }
 
-static llmk_status put_opt_str(const llmk_request *r, int32_t opt, json_t *body, const char *key,
-                               llmk_response *resp)
-{
-	const char *v = llmk__req_str(r, opt);
-	return v && llmk__json_set(body, key, json_string(v)) ? FAIL_OOM(resp) : LLMK_OK;
-}
-
 static llmk_status build_image(const llmk_request *r, json_t *body, llmk_response *resp)
 {
+	static const llmk__opt_key opts[] = {{LLMK_OPT_IMAGE_COUNT, "n"},
+	                                     {LLMK_OPT_IMAGE_SIZE, "size"},
+	                                     {LLMK_OPT_IMAGE_QUALITY, "quality"},
+	                                     {LLMK_OPT_IMAGE_STYLE, "style"},
+	                                     {LLMK_OPT_IMAGE_RESPONSE_FORMAT, "response_format"},
+	                                     {0, NULL}};
 	const char *prompt = llmk__req_str(r, LLMK_OPT_PROMPT);
-	int64_t n;
-	llmk_status st;
 
 	if (!prompt || !*prompt)
 		return llmk__fail(resp, LLMK_E_INVALID_ARG, "image request has no prompt (LLMK_OPT_PROMPT)");
-	if (llmk__json_set(body, "prompt", json_string(prompt)))
+	if (llmk__json_set(body, "prompt", json_string(prompt)) || llmk__put_opts(body, r, opts))
 		return FAIL_OOM(resp);
-	if (llmk__req_i64(r, LLMK_OPT_IMAGE_COUNT, &n) && llmk__json_set(body, "n", json_integer(n)))
-		return FAIL_OOM(resp);
-	if ((st = put_opt_str(r, LLMK_OPT_IMAGE_SIZE, body, "size", resp)) ||
-	    (st = put_opt_str(r, LLMK_OPT_IMAGE_QUALITY, body, "quality", resp)) ||
-	    (st = put_opt_str(r, LLMK_OPT_IMAGE_STYLE, body, "style", resp)) ||
-	    (st = put_opt_str(r, LLMK_OPT_IMAGE_RESPONSE_FORMAT, body, "response_format", resp)))
-		return st;
 	return LLMK_OK;
 }
 
 static llmk_status build_speech(const llmk_request *r, json_t *body, llmk_response *resp)
 {
+	static const llmk__opt_key opts[] = {{LLMK_OPT_AUDIO_FORMAT, "response_format"},
+	                                     {LLMK_OPT_INSTRUCTIONS, "instructions"},
+	                                     {LLMK_OPT_SPEED, "speed"},
+	                                     {0, NULL}};
 	const char *input = llmk__req_str(r, LLMK_OPT_INPUT);
 	const char *voice = llmk__req_str(r, LLMK_OPT_VOICE);
-	llmk_status st;
-	double speed;
 
 	if (!input || !*input)
 		return llmk__fail(resp, LLMK_E_INVALID_ARG, "speech request has no input text (LLMK_OPT_INPUT)");
 	if (strlen(input) > 4096)
 		return llmk__fail(resp, LLMK_E_INVALID_ARG, "speech input is %zu bytes; the API takes at most 4096 characters",
 		                  strlen(input));
-	if (llmk__json_set(body, "input", json_string(input)) || llmk__json_set(body, "voice", json_string(voice ? voice : "alloy")))
-		return FAIL_OOM(resp);
-	if ((st = put_opt_str(r, LLMK_OPT_AUDIO_FORMAT, body, "response_format", resp)) ||
-	    (st = put_opt_str(r, LLMK_OPT_INSTRUCTIONS, body, "instructions", resp)))
-		return st;
-	if (llmk__req_f64(r, LLMK_OPT_SPEED, &speed) && llmk__json_set(body, "speed", json_real(speed)))
+	if (llmk__json_set(body, "input", json_string(input)) ||
+	    llmk__json_set(body, "voice", json_string(voice ? voice : "alloy")) || llmk__put_opts(body, r, opts))
 		return FAIL_OOM(resp);
 	return LLMK_OK;
 }
@@ -264,32 +217,20 @@ static llmk_status build_speech(const llmk_request *r, json_t *body, llmk_respon
 static llmk_status build_transcribe(const llmk_request *r, const char *model, llmk_exchange *ex,
                                     llmk_response *resp)
 {
+	static const llmk__opt_key fields[] = {{LLMK_OPT_LANGUAGE, "language"},
+	                                       {LLMK_OPT_PROMPT, "prompt"},
+	                                       {LLMK_OPT_TRANSCRIPT_FORMAT, "response_format"},
+	                                       {LLMK_OPT_TEMPERATURE, "temperature"},
+	                                       {0, NULL}};
 	llmk_multipart mp;
-	const char *v;
-	char num[32];
-	double t;
 
 	if (!r->audio)
 		return llmk__fail(resp, LLMK_E_INVALID_ARG, "transcribe request has no audio (llmk_request_set_audio)");
 	llmk_multipart_init(&mp);
 	llmk_multipart_file(&mp, "file", r->audio_name, r->audio_mime, r->audio, r->audio_len);
 	llmk_multipart_field(&mp, "model", model);
-	if ((v = llmk__req_str(r, LLMK_OPT_LANGUAGE)))
-		llmk_multipart_field(&mp, "language", v);
-	if ((v = llmk__req_str(r, LLMK_OPT_PROMPT)))
-		llmk_multipart_field(&mp, "prompt", v);
-	if ((v = llmk__req_str(r, LLMK_OPT_TRANSCRIPT_FORMAT)))
-		llmk_multipart_field(&mp, "response_format", v);
-	if (llmk__req_f64(r, LLMK_OPT_TEMPERATURE, &t)) {
-		snprintf(num, sizeof(num), "%g", t);
-		llmk_multipart_field(&mp, "temperature", num);
-	}
-	if (llmk_multipart_finish(&mp) || llmk__exchange_header(ex, "Content-Type", mp.content_type)) {
-		llmk_multipart_free(&mp);
-		return llmk__fail(resp, LLMK_E_NOMEM, "out of memory building the multipart body");
-	}
-	ex->body = mp.body; /* hand the buffer over */
-	return LLMK_OK;
+	llmk__form_opts(&mp, r, fields);
+	return llmk__set_form_body(ex, &mp, NULL, resp);
 }
 
 static llmk_status add_auth_headers(const llmk_client *c, llmk_exchange *ex)
@@ -337,12 +278,13 @@ static llmk_status set_url(const llmk_client *c, const char *model, const char *
 	return st;
 }
 
-static llmk_status openai_build(const llmk_client *c, const llmk_request *r, const char *model, int stream,
-                                llmk_exchange *ex, llmk_response *resp)
+llmk_status llmk__openai_build(const llmk_client *c, const llmk_request *r, const char *model, int stream,
+                               llmk_exchange *ex, llmk_response *resp, llmk__body_edit edit)
 {
 	static const char *const paths[] = {"", "/chat/completions", "/embeddings", "/images/generations",
 	                                    "/audio/transcriptions", "/audio/speech"};
-	json_t *body = NULL;
+	static const llmk__opt_key user[] = {{LLMK_OPT_USER, "user"}, {0, NULL}};
+	json_t *body;
 	llmk_status st;
 
 	if (set_url(c, model, paths[r->kind], ex, resp) || add_auth_headers(c, ex))
@@ -367,18 +309,18 @@ static llmk_status openai_build(const llmk_client *c, const llmk_request *r, con
 		st = build_speech(r, body, resp);
 		break;
 	}
-	if (st == LLMK_OK && llmk__req_str(r, LLMK_OPT_USER))
-		st = put_opt_str(r, LLMK_OPT_USER, body, "user", resp);
-	if (st == LLMK_OK)
-		st = llmk__merge_extra(r, body, resp);
+	if (st == LLMK_OK && llmk__put_opts(body, r, user))
+		st = FAIL_OOM(resp);
 	/* Speech answers with audio: asking for JSON there gets a 406 from
 	 * servers that honour Accept. */
-	if (st == LLMK_OK)
-		st = llmk__set_json_body(ex, body,
-		                         stream ? "text/event-stream" : r->kind == LLMK_SPEECH ? "*/*" : "application/json",
-		                         resp);
-	json_decref(body);
-	return st;
+	return llmk__finish_body(ex, r, body, st, edit,
+	                         stream ? "text/event-stream" : r->kind == LLMK_SPEECH ? "*/*" : "application/json", resp);
+}
+
+static llmk_status openai_build(const llmk_client *c, const llmk_request *r, const char *model, int stream,
+                                llmk_exchange *ex, llmk_response *resp)
+{
+	return llmk__openai_build(c, r, model, stream, ex, resp, NULL);
 }
 
 /* ---- parsing ------------------------------------------------------------ */
@@ -442,48 +384,14 @@ static llmk_status set_model(llmk_response *resp, json_t *root)
 	           : LLMK_OK;
 }
 
-static llmk_status parse_tool_calls(json_t *calls, llmk_response *resp)
+static llmk_status parse_chat(const llmk_request *r, json_t *root, llmk_response *resp)
 {
-	size_t i;
-	json_t *call, *fn, *args;
-	llmk_tool_call *tc;
-	const char *s;
-
-	json_array_foreach(calls, i, call)
-	{
-		fn = json_object_get(call, "function");
-		if (!json_is_object(fn))
-			continue;
-		tc = llmk__response_tool_call(resp, resp->ncalls);
-		if (!tc)
-			return llmk__fail(resp, LLMK_E_PROTOCOL, "too many tool calls");
-		if ((s = json_string_value(json_object_get(call, "id"))) && llmk_buf_append_str(&tc->id, s))
-			return LLMK_E_NOMEM;
-		if ((s = json_string_value(json_object_get(fn, "name"))) && llmk_buf_append_str(&tc->name, s))
-			return LLMK_E_NOMEM;
-		args = json_object_get(fn, "arguments");
-		if (json_is_string(args)) {
-			if (llmk_buf_append_str(&tc->args, json_string_value(args)))
-				return LLMK_E_NOMEM;
-		} else if (json_is_object(args) && llmk__json_append_args(&tc->args, args)) {
-			return LLMK_E_NOMEM; /* some servers send an object */
-		}
-	}
-	return LLMK_OK;
-}
-
-/* The members of an answer (chat, embeddings, images) read here or by the
- * error reader (llmk__error_from_json); the others are skipped unbuilt. */
-static const char *const answer_members[] = {"choices", "data", "model", "usage", "error", "message",
-                                             "detail",  "type", "code",  "error_type", NULL};
-
-static llmk_status parse_chat(json_t *root, llmk_response *resp)
-{
-	json_t *choices = json_object_get(root, "choices"), *choice, *msg, *content, *reasoning;
+	json_t *choices = json_object_get(root, "choices"), *choice = json_array_get(choices, 0), *msg;
+	llmk_status st;
 
 	if (llmk__count_check(resp, "choices", json_array_size(choices), LLMK_MAX_CHOICES))
 		return resp->status;
-	choice = json_array_get(choices, 0);
+	(void)r;
 	if (!json_is_object(choice)) {
 		if (json_object_get(root, "error"))
 			/* Sequenced: the status call fills resp->error first. */
@@ -491,15 +399,12 @@ static llmk_status parse_chat(json_t *root, llmk_response *resp)
 		return llmk__fail(resp, LLMK_E_PROTOCOL, "chat response has no choices");
 	}
 	msg = json_object_get(choice, "message");
-	content = json_object_get(msg, "content");
-	if (json_is_string(content) && llmk_buf_append(&resp->text, json_string_value(content), json_string_length(content)))
+	if (llmk__json_append_str(&resp->text, json_object_get(msg, "content")) ||
+	    llmk__json_append_str(&resp->reasoning, json_object_get(msg, "reasoning_content")))
 		return LLMK_E_NOMEM;
-	reasoning = json_object_get(msg, "reasoning_content");
-	if (json_is_string(reasoning) &&
-	    llmk_buf_append(&resp->reasoning, json_string_value(reasoning), json_string_length(reasoning)))
-		return LLMK_E_NOMEM;
-	if (parse_tool_calls(json_object_get(msg, "tool_calls"), resp))
-		return resp->status ? resp->status : LLMK_E_NOMEM;
+	/* Some servers send the arguments as an object. */
+	if ((st = llmk__read_function_calls(json_object_get(msg, "tool_calls"), "", resp)))
+		return st;
 	if (set_finish(resp, json_object_get(choice, "finish_reason")))
 		return LLMK_E_NOMEM;
 	read_usage(json_object_get(root, "usage"), resp);
@@ -547,13 +452,14 @@ static llmk_status parse_embed(const llmk_request *r, json_t *root, llmk_respons
 	return LLMK_OK;
 }
 
-static llmk_status parse_image(json_t *root, llmk_response *resp)
+static llmk_status parse_image(const llmk_request *r, json_t *root, llmk_response *resp)
 {
 	json_t *data = json_object_get(root, "data"), *item;
 	const char *s;
 	size_t i, n;
 	int bad;
 
+	(void)r;
 	if (!json_is_array(data) || !(n = json_array_size(data)))
 		return llmk__fail(resp, LLMK_E_PROTOCOL, "image response has no data");
 	if (llmk__count_check(resp, "images", n, LLMK_MAX_IMAGES))
@@ -633,12 +539,19 @@ oom:
 	return LLMK_E_NOMEM;
 }
 
+/* The members of an answer (chat, embeddings, images) read here or by the
+ * error reader (llmk__error_from_json); the others are skipped unbuilt. */
+static const char *const answer_members[] = {"choices", "data", "model", "usage", "error", "message",
+                                             "detail",  "type", "code",  "error_type", NULL};
+
+static const llmk__readers readers = {
+    .keep = answer_members,
+    .first = set_model,
+    .kind = {[LLMK_CHAT] = parse_chat, [LLMK_EMBED] = parse_embed, [LLMK_IMAGE] = parse_image}};
+
 static llmk_status openai_parse(const llmk_client *c, const llmk_request *r, llmk_response *resp,
                                 const char *ctype, const char *body, size_t len)
 {
-	json_t *root;
-	llmk_status st;
-
 	(void)c;
 	if (r->kind == LLMK_SPEECH) {
 		if (!len)
@@ -654,52 +567,63 @@ static llmk_status openai_parse(const llmk_client *c, const llmk_request *r, llm
 	}
 	if (r->kind == LLMK_TRANSCRIBE)
 		return parse_transcript(r, ctype, body, len, resp);
-	if (!(root = llmk__json_object_for(r, answer_members, body, len, resp, "response body")))
-		return resp->status;
-	st = set_model(resp, root);
-	if (st == LLMK_OK) {
-		if (r->kind == LLMK_CHAT)
-			st = parse_chat(root, resp);
-		else if (r->kind == LLMK_EMBED)
-			st = parse_embed(r, root, resp);
-		else
-			st = parse_image(root, resp);
-	}
-	json_decref(root);
-	return st;
+	return llmk__read_json(&readers, r, resp, "response body", body, len);
 }
 
 /* ---- streaming ------------------------------------------------------------ */
 
 static llmk_status stream_tool_deltas(llmk_stream_ctx *s, json_t *calls)
 {
-	json_t *call, *fn, *idx, *args;
+	json_t *call, *fn, *args;
 	size_t i, index;
 	const char *a;
 
 	json_array_foreach(calls, i, call)
 	{
-		idx = json_object_get(call, "index");
 		/* Servers that send whole calls without an index number them by
 		 * position. */
-		index = json_is_integer(idx) && json_integer_value(idx) >= 0 ? (size_t)json_integer_value(idx) : i;
+		if (llmk__json_index(call, "index", &index))
+			index = i;
 		fn = json_object_get(call, "function");
 		args = json_object_get(fn, "arguments");
 		a = json_is_string(args) ? json_string_value(args) : "";
 		if (llmk__emit_tool(s, index, json_string_value(json_object_get(call, "id")),
 		                    json_string_value(json_object_get(fn, "name")), a, strlen(a)))
-			return s->resp->status ? s->resp->status : LLMK_E_CANCELLED;
+			return llmk__stream_stopped(s);
 	}
+	return LLMK_OK;
+}
+
+static llmk_status on_chunk(llmk_stream_ctx *s, json_t *root)
+{
+	llmk_response *resp = s->resp;
+	json_t *choice, *delta, *calls, *usage;
+	llmk_status st;
+
+	if (set_model(resp, root))
+		return llmk__fail(resp, LLMK_E_NOMEM, "out of memory");
+	usage = json_object_get(root, "usage");
+	if (!json_is_object(usage)) /* Groq streams put it in x_groq */
+		usage = json_object_get(json_object_get(root, "x_groq"), "usage");
+	if ((st = llmk__stream_usage(s, usage, read_usage)))
+		return st;
+	/* Azure sends chunks with empty choices (prompt filter results). */
+	choice = json_array_get(json_object_get(root, "choices"), 0);
+	if (!json_is_object(choice))
+		return LLMK_OK;
+	delta = json_object_get(choice, "delta");
+	calls = json_object_get(delta, "tool_calls");
+	if ((st = llmk__emit_json_text(s, json_object_get(delta, "content"))) ||
+	    (st = llmk__emit_json_reasoning(s, json_object_get(delta, "reasoning_content"))) ||
+	    (json_is_array(calls) && (st = stream_tool_deltas(s, calls))))
+		return st;
+	if (set_finish(resp, json_object_get(choice, "finish_reason")))
+		return llmk__fail(resp, LLMK_E_NOMEM, "out of memory");
 	return LLMK_OK;
 }
 
 static llmk_status openai_stream_event(llmk_stream_ctx *s, const char *event, const char *data, size_t len)
 {
-	llmk_response *resp = s->resp;
-	json_t *root, *choice, *delta, *v, *usage;
-	llmk_status st = LLMK_OK;
-	json_error_t err;
-
 	(void)event;
 	if (s->done)
 		return LLMK_OK; /* nothing after [DONE] counts */
@@ -707,52 +631,10 @@ static llmk_status openai_stream_event(llmk_stream_ctx *s, const char *event, co
 		s->done = 1;
 		return LLMK_OK;
 	}
-	root = llmk__json_loadb(data, len, 0, &err);
-	if (!json_is_object(root)) {
-		json_decref(root);
-		return llmk__fail(resp, LLMK_E_PROTOCOL, "stream chunk is not a JSON object: %s", err.text);
-	}
-	if (json_object_get(root, "error")) {
-		st = llmk__stream_failure(resp, llmk__error_from_json(resp, 200, root));
-		json_decref(root);
-		return st;
-	}
-	if (set_model(resp, root))
-		goto oom;
-	usage = json_object_get(root, "usage");
-	if (!json_is_object(usage)) /* Groq streams put it in x_groq */
-		usage = json_object_get(json_object_get(root, "x_groq"), "usage");
-	if (json_is_object(usage)) {
-		read_usage(usage, resp);
-		if (llmk__emit_usage(s))
-			goto stop;
-	}
-	/* Azure sends chunks with empty choices (prompt filter results). */
-	choice = json_array_get(json_object_get(root, "choices"), 0);
-	if (json_is_object(choice)) {
-		delta = json_object_get(choice, "delta");
-		v = json_object_get(delta, "content");
-		if (json_is_string(v) && llmk__emit_text(s, json_string_value(v), json_string_length(v)))
-			goto stop;
-		v = json_object_get(delta, "reasoning_content");
-		if (json_is_string(v) && llmk__emit_reasoning(s, json_string_value(v), json_string_length(v)))
-			goto stop;
-		v = json_object_get(delta, "tool_calls");
-		if (json_is_array(v) && (st = stream_tool_deltas(s, v)))
-			goto out;
-		if (set_finish(resp, json_object_get(choice, "finish_reason")))
-			goto oom;
-	}
-	goto out;
-oom:
-	st = llmk__fail(resp, LLMK_E_NOMEM, "out of memory");
-	goto out;
-stop:
-	st = resp->status ? resp->status : LLMK_E_CANCELLED;
-out:
-	json_decref(root);
-	return st;
+	return llmk__json_stream_event(s, data, len, "stream chunk", on_chunk);
 }
 
-const llmk_adapter llmk__openai_adapter = {openai_build, openai_parse, llmk__error_generic, openai_stream_event,
-                                           LLMK_FRAMING_SSE, LLMK_FEATURE_OPENAI};
+const llmk_adapter llmk__openai_adapter = {
+	.build = openai_build, .parse = openai_parse, .parse_error = llmk__error_generic,
+	.stream_event = openai_stream_event, .framing = LLMK_FRAMING_SSE,
+	.feature = LLMK_FEATURE_OPENAI};

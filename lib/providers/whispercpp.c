@@ -13,22 +13,23 @@
  * - Input problems (no file field, audio it cannot read, ffmpeg failure)
  *   come back as {"error": "..."} with HTTP 200; a failed inference as the
  *   same shape with 500; unknown paths as plain text with 404. */
-#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #include <jansson.h>
 
 #include "multipart.h"
-#include "common.h"
+#include "toolkit.h"
 
 static llmk_status whispercpp_build(const llmk_client *c, const llmk_request *r, const char *model, int stream,
                                     llmk_exchange *ex, llmk_response *resp)
 {
+	static const llmk__opt_key fields[] = {{LLMK_OPT_TRANSCRIPT_FORMAT, "response_format"},
+	                                       {LLMK_OPT_LANGUAGE, "language"},
+	                                       {LLMK_OPT_PROMPT, "prompt"},
+	                                       {LLMK_OPT_TEMPERATURE, "temperature"},
+	                                       {0, NULL}};
 	llmk_multipart mp;
-	const char *v;
-	char num[32];
-	double t;
 
 	(void)model;
 	(void)stream;
@@ -36,28 +37,12 @@ static llmk_status whispercpp_build(const llmk_client *c, const llmk_request *r,
 		return llmk__fail(resp, LLMK_E_UNSUPPORTED, "whispercpp serves transcribe requests only");
 	if (!r->audio)
 		return llmk__fail(resp, LLMK_E_INVALID_ARG, "transcribe request has no audio (llmk_request_set_audio)");
-	if (llmk__exchange_set_url(ex, c->base_url, "/inference") ||
-	    (c->api_key && llmk__auth_header(ex, "Authorization", "Bearer ", c->api_key)) || llmk__user_agent(c, ex))
-		return LLMK__FAIL_OOM(resp);
+	if (llmk__exchange_set_url(ex, c->base_url, "/inference") || llmk__key_headers(c, ex, "Authorization", "Bearer "))
+		return FAIL_OOM(resp);
 	llmk_multipart_init(&mp);
 	llmk_multipart_file(&mp, "file", r->audio_name, r->audio_mime, r->audio, r->audio_len);
-	if ((v = llmk__req_str(r, LLMK_OPT_TRANSCRIPT_FORMAT)))
-		llmk_multipart_field(&mp, "response_format", v);
-	if ((v = llmk__req_str(r, LLMK_OPT_LANGUAGE)))
-		llmk_multipart_field(&mp, "language", v);
-	if ((v = llmk__req_str(r, LLMK_OPT_PROMPT)))
-		llmk_multipart_field(&mp, "prompt", v);
-	if (llmk__req_f64(r, LLMK_OPT_TEMPERATURE, &t)) {
-		snprintf(num, sizeof(num), "%g", t);
-		llmk_multipart_field(&mp, "temperature", num);
-	}
-	if (llmk_multipart_finish(&mp) || llmk__exchange_header(ex, "Content-Type", mp.content_type) ||
-	    llmk__exchange_header(ex, "Accept", "application/json, text/*")) {
-		llmk_multipart_free(&mp);
-		return llmk__fail(resp, LLMK_E_NOMEM, "out of memory building the multipart body");
-	}
-	ex->body = mp.body; /* hand the buffer over */
-	return LLMK_OK;
+	llmk__form_opts(&mp, r, fields);
+	return llmk__set_form_body(ex, &mp, "application/json, text/*", resp);
 }
 
 /* The Content-Type decides: errors are JSON whatever format was asked for.
@@ -112,8 +97,7 @@ static llmk_status whispercpp_parse(const llmk_client *c, const llmk_request *r,
 	if (json_object_get(root, "error")) {
 		/* Input errors arrive with HTTP 200 (see the top of the file). */
 		llmk__error_from_json(resp, 200, root);
-		st = llmk__fail(resp, LLMK_E_BAD_REQUEST, "whispercpp: HTTP 200 carrying an error: %s",
-		                resp->error ? resp->error : "");
+		st = llmk__answer_error(resp, LLMK_E_BAD_REQUEST, "whispercpp: HTTP 200 carrying an error: ");
 		json_decref(root);
 		return st;
 	}
@@ -140,5 +124,7 @@ static llmk_status whispercpp_stream_event(llmk_stream_ctx *s, const char *event
 	return llmk__fail(s->resp, LLMK_E_PROTOCOL, "whispercpp does not stream");
 }
 
-const llmk_adapter llmk__whispercpp_adapter = {whispercpp_build, whispercpp_parse, llmk__error_generic,
-                                               whispercpp_stream_event, LLMK_FRAMING_SSE, LLMK_FEATURE_WHISPERCPP};
+const llmk_adapter llmk__whispercpp_adapter = {
+	.build = whispercpp_build, .parse = whispercpp_parse, .parse_error = llmk__error_generic,
+	.stream_event = whispercpp_stream_event, .framing = LLMK_FRAMING_SSE,
+	.feature = LLMK_FEATURE_WHISPERCPP};

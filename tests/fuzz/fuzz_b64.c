@@ -1,5 +1,5 @@
 /* libFuzzer target: base64 and data-URL decoding (lib/codec/multipart.h,
- * llmk__data_url_split in lib/providers/common.h).
+ * llmk__data_url_split in lib/providers/toolkit.h).
  *
  * The input is used three ways:
  *  1. as base64 text: llmk__b64_decode must either fail (bad set, NULL) or
@@ -16,7 +16,7 @@
 #include "multipart.h"
 #include "alloc.h"
 #include "fuzz.h"
-#include "common.h"
+#include "toolkit.h"
 
 static void round_trip(const char *mime, const uint8_t *bytes, size_t len)
 {
