@@ -469,6 +469,30 @@ LLMK_API llmk_status llmk_request_add_tool_call(llmk_request *request, const cha
 LLMK_API llmk_status llmk_request_add_tool_result(llmk_request *request, const char *tool_call_id,
                                                   const char *content);
 
+/** Appends the assistant turn of a chat response to the conversation
+ *  (chat), as the provider needs it back to go on: its text, its tool
+ *  calls with their ids and, in the order the provider sent them, the
+ *  provider's opaque reasoning state — Anthropic thinking and
+ *  redacted_thinking blocks with their signatures, Gemini thought
+ *  signatures on the parts they came with, Responses API reasoning items
+ *  (with encrypted_content when asked for) and output items with their
+ *  ids, Bedrock reasoningContent with its signature. Add the tool results
+ *  (llmk_request_add_tool_result()) and send again: that is the agent
+ *  loop, the same for every provider. Everything is copied: the response
+ *  may be freed afterwards.
+ *  Opaque parts (llmk_request_part_wire() not 0) only ever go back to the
+ *  wire format that produced them. Sent to a provider of another wire
+ *  format they are left out, the visible text and tool calls kept, and
+ *  llmk_response_dropped() of that answer names them ("anthropic reasoning
+ *  state": the provider that answered, then "reasoning state"); this never fails the request, whatever
+ *  LLMK_OPT_DROP_UNSUPPORTED says.
+ *  Returns LLMK_E_INVALID_ARG (the request unchanged; detail in
+ *  llmk_request_errmsg()) for a NULL argument, a request that is not chat,
+ *  a failed response, a response with nothing to add (no text, reasoning
+ *  state or tool call), or a tool call without id or name or
+ *  whose arguments are not a JSON object (a cut-off answer); LLMK_E_NOMEM. */
+LLMK_API llmk_status llmk_request_add_response(llmk_request *request, const llmk_response *response);
+
 /** Declares a tool (function) the model may call (chat). parameters_json
  *  is a JSON Schema object text, or NULL for a function without parameters.
  *  Invalid JSON gives LLMK_E_INVALID_ARG. */
@@ -496,7 +520,9 @@ LLMK_API llmk_status llmk_request_set_extra_json(llmk_request *request, const ch
 enum llmk_part_type {
 	LLMK_PART_TEXT = 1,      /**< text */
 	LLMK_PART_IMAGE_URL = 2, /**< an image: http(s) URL or data: URL */
-	LLMK_PART_TOOL_CALL = 3  /**< an assistant's tool call (id, name, arguments JSON) */
+	LLMK_PART_TOOL_CALL = 3, /**< an assistant's tool call (id, name, arguments JSON) */
+	LLMK_PART_REASONING = 4  /**< an assistant's reasoning, added by llmk_request_add_response(): its
+	                          *   text (may be "") and the provider's opaque state */
 };
 
 /** Value of a string option, or NULL when it is not set. */
@@ -529,6 +555,17 @@ LLMK_API const char *llmk_request_part_detail(const llmk_request *request, size_
 
 /** TOOL_CALL: the call id; NULL for other parts. */
 LLMK_API const char *llmk_request_part_id(const llmk_request *request, size_t message, size_t part);
+
+/** The provider's opaque state a part carries (llmk_request_add_response()),
+ *  in the form its wire format's adapter reads: a signature, or an item or
+ *  block as JSON text. NULL when the part has none. */
+LLMK_API const char *llmk_request_part_opaque(const llmk_request *request, size_t message, size_t part);
+
+/** The wire format a part belongs to, as its LLMK_FEATURE_* bit
+ *  (llmk_feature_name() names it): set on REASONING parts and on parts with
+ *  opaque state, which reach only that wire format's providers as they are;
+ *  0 for parts every provider receives. */
+LLMK_API int64_t llmk_request_part_wire(const llmk_request *request, size_t message, size_t part);
 
 /** Tools declared: count, name, description (may be NULL), parameters
  *  JSON Schema (NULL when none was given). */

@@ -235,9 +235,10 @@ type PartType int32
 
 // Values of enum llmk_part_type.
 const (
-	PartTypeText     PartType = 1 // LLMK_PART_TEXT: text
-	PartTypeImageURL PartType = 2 // LLMK_PART_IMAGE_URL: an image: http(s) URL or data: URL
-	PartTypeToolCall PartType = 3 // LLMK_PART_TOOL_CALL: an assistant's tool call (id, name, arguments JSON)
+	PartTypeText      PartType = 1 // LLMK_PART_TEXT: text
+	PartTypeImageURL  PartType = 2 // LLMK_PART_IMAGE_URL: an image: http(s) URL or data: URL
+	PartTypeToolCall  PartType = 3 // LLMK_PART_TOOL_CALL: an assistant's tool call (id, name, arguments JSON)
+	PartTypeReasoning PartType = 4 // LLMK_PART_REASONING: an assistant's reasoning, added by llmk_request_add_response(): its text (may be "") and the provider's opaque state
 )
 
 // LogLevel: Log levels (llmk_client_set_log()).
@@ -527,12 +528,15 @@ func llmk_option_type(option int32) int32 {
 }
 
 // Creates a client for "provider/model", e.g. "openai/gpt-4o-mini". A string without a provider
-// prefix means "openai/". Supported providers: openai, and the OpenAI-compatible local servers
-// vllm, llamacpp, localai, lmstudio, ollama (its /v1 API); see docs/PROVIDERS.md. The API key and
-// base URL are read from the provider's standard environment variables (OPENAI_API_KEY,
-// OPENAI_BASE_URL, ...) when present; explicit options override them. On success *out is a new
-// client. On failure *out is NULL, and the status says why: LLMK_E_INVALID_ARG (NULL out/model,
-// empty model), LLMK_E_UNSUPPORTED (unknown provider), LLMK_E_NOMEM. Thread-safe.
+// prefix means "openai/". The providers are the built-in ones (hosted services such as openai,
+// azure, anthropic, gemini, mistral, cohere, bedrock; local servers such as ollama (its native
+// API), llamacpp, vllm, tgi; the full list from llmk_provider_count()/llmk_provider_name() and in
+// docs/PROVIDERS.md, depending on the wire formats built in: llmk_features()) and those the
+// program registered (llmk_provider_register()). The API key and base URL are read from the
+// provider's standard environment variables (OPENAI_API_KEY, OPENAI_BASE_URL, ...) when present;
+// explicit options override them. On success *out is a new client. On failure *out is NULL, and
+// the status says why: LLMK_E_INVALID_ARG (NULL out/model, empty model), LLMK_E_UNSUPPORTED
+// (unknown provider), LLMK_E_NOMEM. Thread-safe.
 func llmk_client_new(out **C.llmk_client, model *C.char) int32 {
 	return int32(C.llmk_client_new(out, model))
 }
@@ -663,6 +667,26 @@ func llmk_request_add_tool_result(request *C.llmk_request, tool_call_id *C.char,
 	return int32(C.llmk_request_add_tool_result(request, tool_call_id, content))
 }
 
+// Appends the assistant turn of a chat response to the conversation (chat), as the provider needs
+// it back to go on: its text, its tool calls with their ids and, in the order the provider sent
+// them, the provider's opaque reasoning state — Anthropic thinking and redacted_thinking blocks
+// with their signatures, Gemini thought signatures on the parts they came with, Responses API
+// reasoning items (with encrypted_content when asked for) and output items with their ids, Bedrock
+// reasoningContent with its signature. Add the tool results (llmk_request_add_tool_result()) and
+// send again: that is the agent loop, the same for every provider. Everything is copied: the
+// response may be freed afterwards. Opaque parts (llmk_request_part_wire() not 0) only ever go
+// back to the wire format that produced them. Sent to a provider of another wire format they are
+// left out, the visible text and tool calls kept, and llmk_response_dropped() of that answer names
+// them ("anthropic reasoning state": the provider that answered, then "reasoning state"); this
+// never fails the request, whatever LLMK_OPT_DROP_UNSUPPORTED says. Returns LLMK_E_INVALID_ARG
+// (the request unchanged; detail in llmk_request_errmsg()) for a NULL argument, a request that is
+// not chat, a failed response, a response with nothing to add (no text, reasoning state or tool
+// call), or a tool call without id or name or whose arguments are not a JSON object (a cut-off
+// answer); LLMK_E_NOMEM.
+func llmk_request_add_response(request *C.llmk_request, response *C.llmk_response) int32 {
+	return int32(C.llmk_request_add_response(request, response))
+}
+
 // Declares a tool (function) the model may call (chat). parameters_json is a JSON Schema object
 // text, or NULL for a function without parameters. Invalid JSON gives LLMK_E_INVALID_ARG.
 func llmk_request_add_tool(request *C.llmk_request, name *C.char, description *C.char, parameters_json *C.char) int32 {
@@ -743,6 +767,20 @@ func llmk_request_part_detail(request *C.llmk_request, message int, part int) *C
 // TOOL_CALL: the call id; NULL for other parts.
 func llmk_request_part_id(request *C.llmk_request, message int, part int) *C.char {
 	return C.llmk_request_part_id(request, C.size_t(message), C.size_t(part))
+}
+
+// The provider's opaque state a part carries (llmk_request_add_response()), in the form its wire
+// format's adapter reads: a signature, or an item or block as JSON text. NULL when the part has
+// none.
+func llmk_request_part_opaque(request *C.llmk_request, message int, part int) *C.char {
+	return C.llmk_request_part_opaque(request, C.size_t(message), C.size_t(part))
+}
+
+// The wire format a part belongs to, as its LLMK_FEATURE_* bit (llmk_feature_name() names it): set
+// on REASONING parts and on parts with opaque state, which reach only that wire format's providers
+// as they are; 0 for parts every provider receives.
+func llmk_request_part_wire(request *C.llmk_request, message int, part int) int64 {
+	return int64(C.llmk_request_part_wire(request, C.size_t(message), C.size_t(part)))
 }
 
 // Tools declared: count, name, description (may be NULL), parameters JSON Schema (NULL when none

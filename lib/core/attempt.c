@@ -69,6 +69,7 @@ int llmk__attempt_prepare(llmk__attempt *p)
 		llmk__fail(r, LLMK_E_UNSUPPORTED, "no transport: built without libcurl and none was installed");
 		return 0;
 	}
+	r->wire = p->ad->feature; /* whose opaque turn items the answer holds */
 	st = p->ad->build(c, &p->view, model, p->stream, &p->ex, r);
 	if (st != LLMK_OK) {
 		if (r->status == LLMK_OK)

@@ -8,6 +8,7 @@
 #include "alloc.h"
 #include "json.h"
 #include "request.h"
+#include "response.h"
 
 static llmk_status req_err(llmk_request *r, llmk_status st, const char *fmt, ...)
 #if defined(__GNUC__)
@@ -65,6 +66,7 @@ static void part_free(llmk_part *p)
 	llmk__free(p->text);
 	llmk__free(p->detail);
 	llmk__free(p->id);
+	llmk__free(p->opaque);
 }
 
 void llmk_request_free(llmk_request *r)
@@ -78,6 +80,7 @@ void llmk_request_free(llmk_request *r)
 			part_free(&r->msgs[i].parts[j]);
 		llmk__free(r->msgs[i].parts);
 		llmk__free(r->msgs[i].tool_call_id);
+		llmk__free(r->msgs[i].origin);
 	}
 	llmk__free(r->msgs);
 	for (i = 0; i < r->ntools; i++) {
@@ -670,4 +673,151 @@ llmk_status llmk_request_set_extra_json(llmk_request *r, const char *json_object
 	llmk__free(r->extra_json);
 	r->extra_json = copy;
 	return LLMK_OK;
+}
+
+/* ---- a response as the next assistant turn ------------------------------- */
+
+/* End of the slice of item i in its buffer: where the next item of the same
+ * type starts, else the buffer's end. */
+static size_t item_end(const llmk_response *resp, size_t i, size_t len)
+{
+	size_t j;
+
+	for (j = i + 1; j < resp->nitems; j++)
+		if (resp->items[j].type == resp->items[i].type)
+			return resp->items[j].start < len ? resp->items[j].start : len;
+	return len;
+}
+
+static llmk_status turn_part(llmk_request *r, llmk_message *m, int type, const char *text, size_t len,
+                             const llmk_buf *opaque, int64_t wire)
+{
+	llmk_part *p = new_part(m);
+
+	if (!p)
+		return req_err(r, LLMK_E_NOMEM, "out of memory");
+	p->type = type;
+	p->text = llmk__strndup(text ? text : "", text ? len : 0);
+	if (opaque && opaque->len)
+		p->opaque = llmk__strndup(opaque->data, opaque->len);
+	if (!p->text || (opaque && opaque->len && !p->opaque)) {
+		part_free(p);
+		return req_err(r, LLMK_E_NOMEM, "out of memory");
+	}
+	/* Reasoning is the provider's state, never conversation: it keeps its
+	 * wire even without opaque data, so no other provider receives it. */
+	p->wire = p->opaque || type == LLMK_PART_REASONING ? wire : 0;
+	m->nparts++;
+	return LLMK_OK;
+}
+
+static llmk_status call_part(llmk_request *r, llmk_message *m, const llmk_response *resp, size_t i,
+                             const llmk_buf *opaque)
+{
+	const llmk_tool_call *tc = &resp->calls[i];
+	const char *args = tc->args.len ? tc->args.data : "{}";
+	llmk_status st;
+	llmk_part *p;
+
+	if (!tc->id.len || !tc->name.len)
+		return req_err(r, LLMK_E_INVALID_ARG, "tool call %zu of the response has no id or no name", i);
+	if ((st = check_json(r, "tool call arguments of the response", args, 1)))
+		return st;
+	if (!(p = new_part(m)))
+		return req_err(r, LLMK_E_NOMEM, "out of memory");
+	p->type = LLMK_PART_TOOL_CALL;
+	p->id = llmk__strdup(tc->id.data);
+	p->detail = llmk__strdup(tc->name.data);
+	p->text = llmk__strdup(args);
+	if (opaque && opaque->len) {
+		p->opaque = llmk__strndup(opaque->data, opaque->len);
+		p->wire = resp->wire;
+	}
+	if (!p->id || !p->detail || !p->text || (opaque && opaque->len && !p->opaque)) {
+		part_free(p);
+		return req_err(r, LLMK_E_NOMEM, "out of memory");
+	}
+	m->nparts++;
+	return LLMK_OK;
+}
+
+/* The turn as the adapter recorded it, item by item; calls it did not
+ * record follow at the end. */
+static llmk_status turn_from_items(llmk_request *r, llmk_message *m, const llmk_response *resp)
+{
+	const llmk_buf *bufs[3] = {&resp->text, &resp->reasoning, &resp->refusal};
+	llmk_status st = LLMK_OK;
+	size_t i, j, end;
+	int b;
+
+	for (i = 0; i < resp->nitems && st == LLMK_OK; i++) {
+		const llmk_turn_item *it = &resp->items[i];
+		if (it->type == LLMK_PART_TOOL_CALL) {
+			if (it->start < resp->ncalls)
+				st = call_part(r, m, resp, it->start, &it->opaque);
+			continue;
+		}
+		b = it->type == LLMK_PART_TEXT ? 0 : it->type == LLMK_PART_REASONING ? 1 : 2;
+		if (it->start > bufs[b]->len)
+			continue;
+		end = item_end(resp, i, bufs[b]->len);
+		if (end <= it->start && !it->opaque.len)
+			continue; /* nothing said, nothing to carry */
+		st = turn_part(r, m, b == 1 ? LLMK_PART_REASONING : LLMK_PART_TEXT, bufs[b]->data + it->start,
+		               end > it->start ? end - it->start : 0, &it->opaque, resp->wire);
+	}
+	for (j = 0; j < resp->ncalls && st == LLMK_OK; j++) {
+		for (i = 0; i < resp->nitems; i++)
+			if (resp->items[i].type == LLMK_PART_TOOL_CALL && resp->items[i].start == j)
+				break;
+		if (i == resp->nitems)
+			st = call_part(r, m, resp, j, NULL);
+	}
+	return st;
+}
+
+/* Adapters that record no items: the text (or the refusal), then the
+ * calls. */
+static llmk_status turn_default(llmk_request *r, llmk_message *m, const llmk_response *resp)
+{
+	const llmk_buf *t = resp->text.len ? &resp->text : &resp->refusal;
+	llmk_status st = LLMK_OK;
+	size_t i;
+
+	if (t->len)
+		st = turn_part(r, m, LLMK_PART_TEXT, t->data, t->len, NULL, 0);
+	for (i = 0; i < resp->ncalls && st == LLMK_OK; i++)
+		st = call_part(r, m, resp, i, NULL);
+	return st;
+}
+
+llmk_status llmk_request_add_response(llmk_request *r, const llmk_response *resp)
+{
+	llmk_message *m;
+	llmk_status st;
+	size_t i;
+
+	if (!r)
+		return LLMK_E_INVALID_ARG;
+	if ((st = need_kind(r, LLMK_CHAT, "add_response")))
+		return st;
+	if (!resp)
+		return req_err(r, LLMK_E_INVALID_ARG, "response is NULL");
+	if (resp->status != LLMK_OK)
+		return req_err(r, LLMK_E_INVALID_ARG, "the response is a failure (%s): it has no turn to add",
+		               llmk_status_name(resp->status));
+	if (!(m = new_message(r, LLMK_ROLE_ASSISTANT)))
+		return req_err(r, LLMK_E_NOMEM, "out of memory");
+	st = resp->nitems ? turn_from_items(r, m, resp) : turn_default(r, m, resp);
+	if (st == LLMK_OK && !m->nparts)
+		st = req_err(r, LLMK_E_INVALID_ARG, "the response has no text, refusal or tool call to add");
+	if (st == LLMK_OK && resp->provider && !(m->origin = llmk__strdup(resp->provider)))
+		st = req_err(r, LLMK_E_NOMEM, "out of memory");
+	if (st != LLMK_OK) { /* all or nothing */
+		for (i = 0; i < m->nparts; i++)
+			part_free(&m->parts[i]);
+		llmk__free(m->parts);
+		r->nmsgs--;
+	}
+	return st;
 }

@@ -45,6 +45,11 @@ void llmk_response_free(llmk_response *r)
 	llmk_buf_free(&r->text);
 	llmk_buf_free(&r->reasoning);
 	llmk_buf_free(&r->raw);
+	llmk_buf_free(&r->refusal);
+	llmk__free(r->id);
+	for (i = 0; i < r->nitems; i++)
+		llmk_buf_free(&r->items[i].opaque);
+	llmk__free(r->items);
 	for (i = 0; i < r->ncalls; i++) {
 		llmk_buf_free(&r->calls[i].id);
 		llmk_buf_free(&r->calls[i].name);
@@ -126,6 +131,54 @@ llmk_tool_call *llmk__response_tool_call(llmk_response *r, size_t index)
 	if (index >= r->ncalls)
 		r->ncalls = index + 1;
 	return &r->calls[index];
+}
+
+llmk_turn_item *llmk__turn_add(llmk_response *r, int type, size_t call)
+{
+	llmk_turn_item *it;
+	size_t ncap;
+
+	if (r->nitems == r->itemcap) {
+		ncap = r->itemcap ? r->itemcap * 2 : 4;
+		it = llmk__realloc(r->items, ncap * sizeof(*it));
+		if (!it) {
+			llmk__fail(r, LLMK_E_NOMEM, "out of memory recording the answer");
+			return NULL;
+		}
+		r->items = it;
+		r->itemcap = ncap;
+	}
+	it = &r->items[r->nitems++];
+	memset(it, 0, sizeof(*it));
+	it->type = type;
+	it->start = type == LLMK_PART_TEXT        ? r->text.len
+	            : type == LLMK_PART_REASONING ? r->reasoning.len
+	            : type == LLMK_TURN_REFUSAL   ? r->refusal.len
+	                                          : call;
+	return it;
+}
+
+llmk_turn_item *llmk__turn_last(llmk_response *r, int type)
+{
+	return r->nitems && r->items[r->nitems - 1].type == type ? &r->items[r->nitems - 1] : NULL;
+}
+
+llmk_turn_item *llmk__turn_call(llmk_response *r, size_t call)
+{
+	size_t i;
+
+	for (i = 0; i < r->nitems; i++)
+		if (r->items[i].type == LLMK_PART_TOOL_CALL && r->items[i].start == call)
+			return &r->items[i];
+	return NULL;
+}
+
+llmk_status llmk__turn_set_opaque(llmk_response *r, llmk_turn_item *it, const char *data, size_t len)
+{
+	llmk_buf_clear(&it->opaque);
+	if (llmk_buf_append(&it->opaque, data, len))
+		return llmk__fail(r, LLMK_E_NOMEM, "out of memory recording the answer");
+	return LLMK_OK;
 }
 
 const char *llmk__response_header(const llmk_response *r, const char *name)

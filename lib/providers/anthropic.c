@@ -76,6 +76,27 @@ static json_t *tool_use_block(const llmk_part *p, llmk_response *resp)
 	return b;
 }
 
+/* A thinking block of an earlier answer (llmk_request_add_response()),
+ * unchanged: the block as it came (JSON text: thinking, redacted_thinking),
+ * or, from a stream, its text with the signature the signature_delta
+ * events carried. NULL with nothing recorded when there is nothing to send
+ * (a block without signature would be refused). */
+static json_t *thinking_block(const llmk_part *p, llmk_response *resp)
+{
+	json_t *b;
+
+	if (p->wire != LLMK_FEATURE_ANTHROPIC || !p->opaque || !*p->opaque)
+		return NULL;
+	b = *p->opaque == '{' ? llmk__json_text(p->opaque)
+	                      : json_pack("{s:s, s:s, s:s}", "type", "thinking", "thinking", p->text, "signature", p->opaque);
+	if (!json_is_object(b)) {
+		json_decref(b);
+		FAIL_OOM(resp);
+		return NULL;
+	}
+	return b;
+}
+
 /* Appends the blocks of one message to cur (a new turn or the previous one
  * of the same role). Empty text is skipped: the API rejects empty text
  * blocks. */
@@ -110,6 +131,12 @@ static llmk_status add_blocks(const llmk_message *m, turn *cur, llmk_response *r
 		} else if (p->type == LLMK_PART_TOOL_CALL) {
 			if (!(b = tool_use_block(p, resp)))
 				return resp->status;
+		} else if (p->type == LLMK_PART_REASONING) {
+			if (!(b = thinking_block(p, resp))) {
+				if (resp->status)
+					return resp->status;
+				continue;
+			}
 		} else {
 			continue;
 		}
@@ -378,9 +405,28 @@ static llmk_status append_str(llmk_buf *b, json_t *v)
 	                                                                                              : LLMK_OK;
 }
 
-/* Content blocks of a whole message. Blocks of server tools (web search,
- * code execution), redacted thinking and anything newer are not the
- * caller's to act on and are skipped. */
+/* A thinking or redacted_thinking block kept whole, as the next request
+ * must send it back (llmk_request_add_response()). */
+static llmk_status keep_block(llmk_response *resp, json_t *b)
+{
+	llmk_turn_item *it = llmk__turn_add(resp, LLMK_PART_REASONING, 0);
+	llmk_buf text = LLMK_BUF_INIT;
+	llmk_status st;
+
+	if (!it)
+		return LLMK_E_NOMEM;
+	if (llmk__json_dump(&text, b, 0))
+		st = LLMK_E_NOMEM;
+	else
+		st = llmk__turn_set_opaque(resp, it, text.data, text.len);
+	llmk_buf_free(&text);
+	return st;
+}
+
+/* Content blocks of a whole message, each an item of the turn. Blocks of
+ * server tools (web search, code execution) and anything newer are not
+ * the caller's to act on and are skipped; redacted thinking is only kept
+ * for the next turn. */
 static llmk_status parse_blocks(json_t *content, llmk_response *resp)
 {
 	json_t *b;
@@ -394,16 +440,17 @@ static llmk_status parse_blocks(json_t *content, llmk_response *resp)
 		if (!type)
 			continue;
 		if (!strcmp(type, "text")) {
-			if (append_str(&resp->text, json_object_get(b, "text")))
+			if (!llmk__turn_add(resp, LLMK_PART_TEXT, 0) || append_str(&resp->text, json_object_get(b, "text")))
 				return LLMK_E_NOMEM;
-		} else if (!strcmp(type, "thinking")) {
-			if (append_str(&resp->reasoning, json_object_get(b, "thinking")))
+		} else if (!strcmp(type, "thinking") || !strcmp(type, "redacted_thinking")) {
+			if (keep_block(resp, b) || append_str(&resp->reasoning, json_object_get(b, "thinking")))
 				return LLMK_E_NOMEM;
 		} else if (!strcmp(type, "tool_use")) {
 			tc = llmk__response_tool_call(resp, resp->ncalls);
 			if (!tc)
 				return llmk__fail(resp, LLMK_E_PROTOCOL, "too many tool calls");
-			if (append_str(&tc->id, json_object_get(b, "id")) || append_str(&tc->name, json_object_get(b, "name")) ||
+			if (!llmk__turn_add(resp, LLMK_PART_TOOL_CALL, resp->ncalls - 1) ||
+			    append_str(&tc->id, json_object_get(b, "id")) || append_str(&tc->name, json_object_get(b, "name")) ||
 			    llmk__json_append_args(&tc->args, json_object_get(b, "input")))
 				return LLMK_E_NOMEM;
 		}
@@ -467,21 +514,35 @@ static llmk_status block_start(llmk_stream_ctx *s, json_t *ev)
 	if (!type)
 		return LLMK_OK;
 	if (!strcmp(type, "text")) {
+		if (!llmk__turn_add(s->resp, LLMK_PART_TEXT, 0))
+			return llmk__stream_stopped(s);
 		v = json_object_get(b, "text");
 		return json_is_string(v) && llmk__emit_text(s, json_string_value(v), json_string_length(v)) ? llmk__stream_stopped(s)
 		                                                                                             : LLMK_OK;
 	}
+	/* Thinking is kept for the next turn as its text and the signature
+	 * that signature_delta events bring (the block's own is ""); a
+	 * redacted block arrives whole. */
+	if (!strcmp(type, "redacted_thinking"))
+		return keep_block(s->resp, b) ? llmk__stream_stopped(s) : LLMK_OK;
 	if (!strcmp(type, "thinking")) {
+		llmk_turn_item *it = llmk__turn_add(s->resp, LLMK_PART_REASONING, 0);
+		v = json_object_get(b, "signature");
+		if (!it || (json_string_length(v) &&
+		            llmk__turn_set_opaque(s->resp, it, json_string_value(v), json_string_length(v))))
+			return llmk__stream_stopped(s);
 		v = json_object_get(b, "thinking");
 		return json_is_string(v) && llmk__emit_reasoning(s, json_string_value(v), json_string_length(v))
 		           ? llmk__stream_stopped(s)
 		           : LLMK_OK;
 	}
 	if (strcmp(type, "tool_use"))
-		return LLMK_OK; /* server_tool_use, redacted_thinking, ...: not the caller's */
+		return LLMK_OK; /* server_tool_use, ...: not the caller's */
 	if (block_index(ev, &idx) || idx >= LLMK_MAX_BLOCKS)
 		return llmk__fail(s->resp, LLMK_E_PROTOCOL, "tool_use block without a usable index");
 	llmk__block_set_tool(s, idx);
+	if (!llmk__turn_add(s->resp, LLMK_PART_TOOL_CALL, llmk__block_tool_index(s, idx)))
+		return llmk__stream_stopped(s);
 	/* input is {} here and arrives as input_json_delta fragments; a
 	 * non-empty input (some compatible servers send it whole) is taken. */
 	v = json_object_get(b, "input");
@@ -512,8 +573,15 @@ static llmk_status block_delta(llmk_stream_ctx *s, json_t *ev)
 		           ? llmk__stream_stopped(s)
 		           : LLMK_OK;
 	}
+	if (!strcmp(type, "signature_delta")) {
+		llmk_turn_item *it = llmk__turn_last(s->resp, LLMK_PART_REASONING);
+		v = json_object_get(d, "signature");
+		if (it && json_is_string(v) && llmk_buf_append(&it->opaque, json_string_value(v), json_string_length(v)))
+			return FAIL_OOM(s->resp);
+		return LLMK_OK;
+	}
 	if (strcmp(type, "input_json_delta"))
-		return LLMK_OK; /* signature_delta, citations_delta, ... */
+		return LLMK_OK; /* citations_delta, ... */
 	/* Server tools stream their input too: only tool_use blocks count. */
 	if (block_index(ev, &idx) || !llmk__block_is_tool(s, idx))
 		return LLMK_OK;

@@ -840,6 +840,180 @@ static void test_key_never_in_errors(void **state)
 
 /* ---- over real sockets ---------------------------------------------------- */
 
+
+/* ---- the next turn: llmk_request_add_response() ------------------------- */
+
+#define SIG "EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds"
+#define REDACTED "EmwKAhgBEgy3va3pzix/LafPsn4aDFIT2Xlxh0L5L8rLVyIwxtE3rAFBa8cr3qpP"
+
+/* The request after message_tool_use.json (or stream_tools.sse) was added
+ * and both tools answered: the assistant turn starts with the thinking
+ * block, its signature unchanged, then (whole answers) the redacted block,
+ * the text and both tool_use blocks in the order they came; the server
+ * tool's blocks are not sent back; both results lead the next user turn. */
+static void check_next_turn(json_t *j, int redacted)
+{
+	size_t k = 0;
+
+	assert_int_equal(json_array_size(jget(j, "messages")), 3);
+	assert_string_equal(jstr(j, "messages.1.role"), "assistant");
+	assert_int_equal(json_array_size(jget(j, "messages.1.content")), 4 + (size_t)redacted);
+	assert_string_equal(jstr(j, "messages.1.content.0.type"), "thinking");
+	assert_string_equal(jstr(j, "messages.1.content.0.thinking"), "The user wants weather and the local time.");
+	assert_string_equal(jstr(j, "messages.1.content.0.signature"), SIG);
+	assert_int_equal(json_object_size(jget(j, "messages.1.content.0")), 3);
+	if (redacted) {
+		k = 1;
+		assert_string_equal(jstr(j, "messages.1.content.1.type"), "redacted_thinking");
+		assert_string_equal(jstr(j, "messages.1.content.1.data"), REDACTED);
+	}
+	assert_string_equal(jstr(j, k == 1 ? "messages.1.content.2.type" : "messages.1.content.1.type"), "text");
+	assert_string_equal(jstr(j, k == 1 ? "messages.1.content.2.text" : "messages.1.content.1.text"), "Let me check.");
+	assert_string_equal(jstr(j, k == 1 ? "messages.1.content.3.name" : "messages.1.content.2.name"), "get_weather");
+	assert_string_equal(jstr(j, k == 1 ? "messages.1.content.3.input.location" : "messages.1.content.2.input.location"),
+	                    "Paris");
+	assert_string_equal(jstr(j, k == 1 ? "messages.1.content.4.id" : "messages.1.content.3.id"),
+	                    "toolu_01Zx81bVQ3mU2nJd5Hk0aTqW");
+	assert_string_equal(jstr(j, "messages.2.role"), "user");
+	assert_string_equal(jstr(j, "messages.2.content.0.type"), "tool_result");
+	assert_string_equal(jstr(j, "messages.2.content.0.tool_use_id"), "toolu_01T1x1fJ34qAmk2tNTrN7Up6");
+	assert_string_equal(jstr(j, "messages.2.content.1.tool_use_id"), "toolu_01Zx81bVQ3mU2nJd5Hk0aTqW");
+}
+
+static void answer_tools(llmk_request *r, const llmk_response *resp)
+{
+	assert_int_equal(llmk_request_add_response(r, resp), LLMK_OK);
+	assert_int_equal(llmk_request_add_tool_result(r, llmk_response_tool_call_id(resp, 0), "18 C"), LLMK_OK);
+	assert_int_equal(llmk_request_add_tool_result(r, llmk_response_tool_call_id(resp, 1), "14:05"), LLMK_OK);
+}
+
+static void test_add_response_whole(void **state)
+{
+	fixture *f = *state;
+	llmk_request *r = chat_request("weather and time in Paris?");
+	llmk_response *resp;
+	json_t *j;
+
+	llmk_request_set_i64(r, LLMK_OPT_REASONING_BUDGET, 2048);
+	f->cap.resp_body = read_data("anthropic/message_tool_use.json", NULL);
+	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
+	answer_tools(r, resp);
+	llmk_response_free(resp);
+	free((void *)f->cap.resp_body);
+
+	/* read back: reasoning parts carry the block, for this wire only */
+	assert_int_equal(llmk_request_message_role(r, 1), LLMK_ROLE_ASSISTANT);
+	assert_int_equal(llmk_request_part_count(r, 1), 5);
+	assert_int_equal(llmk_request_part_type(r, 1, 0), LLMK_PART_REASONING);
+	assert_int_equal(llmk_request_part_wire(r, 1, 0), LLMK_FEATURE_ANTHROPIC);
+	assert_non_null(strstr(llmk_request_part_opaque(r, 1, 0), SIG));
+	assert_string_equal(llmk_request_part_text(r, 1, 0), "The user wants weather and the local time.");
+	assert_int_equal(llmk_request_part_type(r, 1, 1), LLMK_PART_REASONING);
+	assert_string_equal(llmk_request_part_text(r, 1, 1), "");
+	assert_int_equal(llmk_request_part_type(r, 1, 2), LLMK_PART_TEXT);
+	assert_int_equal(llmk_request_part_wire(r, 1, 2), 0);
+	assert_null(llmk_request_part_opaque(r, 1, 2));
+	assert_int_equal(llmk_request_part_type(r, 1, 3), LLMK_PART_TOOL_CALL);
+	assert_string_equal(llmk_request_part_id(r, 1, 4), "toolu_01Zx81bVQ3mU2nJd5Hk0aTqW");
+
+	j = send_ok(f, r);
+	check_next_turn(j, 1);
+	json_decref(j);
+	llmk_request_free(r);
+}
+
+static void test_add_response_stream(void **state)
+{
+	fixture *f = *state;
+	char *sse = read_data("anthropic/stream_tools.sse", NULL);
+	size_t ws[] = {0, 1, 7};
+	llmk_response *resp;
+	llmk_request *r;
+	tu_events e;
+	json_t *j;
+
+	for (size_t k = 0; k < sizeof(ws) / sizeof(ws[0]); k++) {
+		r = chat_request("weather and time in Paris?");
+		tu_events_init(&e, TU_EV_ALL);
+		assert_int_equal(tu_stream(f, r, TU_SSE, sse, ws[k], &e, &resp), LLMK_OK);
+		answer_tools(r, resp);
+		llmk_response_free(resp);
+		j = send_ok(f, r);
+		check_next_turn(j, 0);
+		json_decref(j);
+		llmk_request_free(r);
+	}
+	free(sse);
+}
+
+/* The same history sent to another wire format: the thinking stays behind,
+ * the text and the calls go, and the answer says what was left out. Sent
+ * back to Anthropic, nothing is missing. */
+static void test_add_response_other_provider(void **state)
+{
+	fixture *f = *state;
+	llmk_request *r = chat_request("weather and time in Paris?");
+	llmk_response *resp;
+	json_t *j;
+
+	f->cap.resp_body = read_data("anthropic/message_tool_use.json", NULL);
+	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
+	answer_tools(r, resp);
+	llmk_response_free(resp);
+	free((void *)f->cap.resp_body);
+
+	tu_fixture_use(f, "openai/gpt-4o-mini", "sk-test-0123456789", "https://api.example.invalid/v1");
+	f->cap.resp_body = read_data("openai/chat_completion.json", NULL);
+	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK); /* whatever drop_unsupported says */
+	assert_string_equal(llmk_response_dropped(resp), "anthropic reasoning state");
+	llmk_response_free(resp);
+	free((void *)f->cap.resp_body);
+	assert_null(body_find(&f->cap, SIG));
+	assert_null(body_find(&f->cap, REDACTED));
+	assert_null(body_find(&f->cap, "thinking"));
+	j = sent_json(&f->cap);
+	assert_string_equal(jstr(j, "messages.1.role"), "assistant");
+	assert_string_equal(jstr(j, "messages.1.content"), "Let me check.");
+	assert_string_equal(jstr(j, "messages.1.tool_calls.1.id"), "toolu_01Zx81bVQ3mU2nJd5Hk0aTqW");
+	assert_string_equal(jstr(j, "messages.3.tool_call_id"), "toolu_01Zx81bVQ3mU2nJd5Hk0aTqW");
+	json_decref(j);
+	/* the request itself still has everything */
+	assert_int_equal(llmk_request_part_count(r, 1), 5);
+	llmk_request_free(r);
+}
+
+/* What add_response() refuses, leaving the request as it was. */
+static void test_add_response_refusals(void **state)
+{
+	fixture *f = *state;
+	llmk_request *r = chat_request("hi"), *e;
+	llmk_response *resp;
+
+	assert_int_equal(llmk_request_add_response(r, NULL), LLMK_E_INVALID_ARG);
+	assert_int_equal(llmk_request_add_response(NULL, NULL), LLMK_E_INVALID_ARG);
+	f->cap.status = 401;
+	f->cap.resp_body = read_data("anthropic/error_401.json", NULL);
+	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_E_AUTH);
+	assert_int_equal(llmk_request_add_response(r, resp), LLMK_E_INVALID_ARG);
+	assert_non_null(strstr(llmk_request_errmsg(r), "failure"));
+	assert_int_equal(llmk_request_message_count(r), 1);
+	llmk_response_free(resp);
+	free((void *)f->cap.resp_body);
+	f->cap.status = 200;
+	/* a cut-off tool call: arguments that are not an object */
+	f->cap.resp_body = "{\"type\":\"message\",\"role\":\"assistant\",\"content\":[{\"type\":\"text\",\"text\":\"x\"},"
+	                   "{\"type\":\"tool_use\",\"id\":\"toolu_1\",\"name\":\"f\",\"input\":[1]}],"
+	                   "\"stop_reason\":\"max_tokens\"}";
+	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
+	assert_int_equal(llmk_request_add_response(r, resp), LLMK_E_INVALID_ARG);
+	assert_int_equal(llmk_request_message_count(r), 1);
+	assert_int_equal(llmk_request_new(&e, LLMK_EMBED), LLMK_OK);
+	assert_int_equal(llmk_request_add_response(e, resp), LLMK_E_INVALID_ARG);
+	llmk_request_free(e);
+	llmk_response_free(resp);
+	llmk_request_free(r);
+}
+
 #ifdef LLMK_TEST_HAVE_CURL
 static void test_loopback(void **state)
 {
@@ -927,6 +1101,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stream_answered_with_json, setup, tu_teardown),
 		cmocka_unit_test_setup_teardown(test_error_mapping, setup, tu_teardown),
 		cmocka_unit_test_setup_teardown(test_key_never_in_errors, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_add_response_whole, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_add_response_stream, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_add_response_other_provider, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_add_response_refusals, setup, tu_teardown),
 #ifdef LLMK_TEST_HAVE_CURL
 		cmocka_unit_test(test_loopback),
 #endif

@@ -352,6 +352,7 @@ class OptionType(enum.IntEnum):
 LLMK_PART_TEXT = 1  # text
 LLMK_PART_IMAGE_URL = 2  # an image: http(s) URL or data: URL
 LLMK_PART_TOOL_CALL = 3  # an assistant's tool call (id, name, arguments JSON)
+LLMK_PART_REASONING = 4  # an assistant's reasoning, added by llmk_request_add_response(): its text (may be "") and the provider's opaque state
 
 
 class PartType(enum.IntEnum):
@@ -359,6 +360,7 @@ class PartType(enum.IntEnum):
     TEXT = 1
     IMAGE_URL = 2
     TOOL_CALL = 3
+    REASONING = 4
 
 # Log levels (llmk_client_set_log()).
 LLMK_LOG_ERROR = 1
@@ -709,12 +711,15 @@ llmk_option_name = bind(_lib, _missing, "llmk_option_name", c_char_p, [c_int32])
 llmk_option_type = bind(_lib, _missing, "llmk_option_type", c_int32, [c_int32])
 
 # Creates a client for "provider/model", e.g. "openai/gpt-4o-mini". A string without a provider
-# prefix means "openai/". Supported providers: openai, and the OpenAI-compatible local servers
-# vllm, llamacpp, localai, lmstudio, ollama (its /v1 API); see docs/PROVIDERS.md. The API key and
-# base URL are read from the provider's standard environment variables (OPENAI_API_KEY,
-# OPENAI_BASE_URL, ...) when present; explicit options override them. On success *out is a new
-# client. On failure *out is NULL, and the status says why: LLMK_E_INVALID_ARG (NULL out/model,
-# empty model), LLMK_E_UNSUPPORTED (unknown provider), LLMK_E_NOMEM. Thread-safe.
+# prefix means "openai/". The providers are the built-in ones (hosted services such as openai,
+# azure, anthropic, gemini, mistral, cohere, bedrock; local servers such as ollama (its native
+# API), llamacpp, vllm, tgi; the full list from llmk_provider_count()/llmk_provider_name() and in
+# docs/PROVIDERS.md, depending on the wire formats built in: llmk_features()) and those the
+# program registered (llmk_provider_register()). The API key and base URL are read from the
+# provider's standard environment variables (OPENAI_API_KEY, OPENAI_BASE_URL, ...) when present;
+# explicit options override them. On success *out is a new client. On failure *out is NULL, and
+# the status says why: LLMK_E_INVALID_ARG (NULL out/model, empty model), LLMK_E_UNSUPPORTED
+# (unknown provider), LLMK_E_NOMEM. Thread-safe.
 llmk_client_new = bind(_lib, _missing, "llmk_client_new", c_int32, [POINTER(POINTER(llmk_client)), c_char_p])
 
 # Frees a client, wiping its credentials. NULL-safe. No request may be in flight on it.
@@ -799,6 +804,24 @@ llmk_request_add_tool_call = bind(_lib, _missing, "llmk_request_add_tool_call", 
 # Appends a tool message with the result of the tool call `tool_call_id`.
 llmk_request_add_tool_result = bind(_lib, _missing, "llmk_request_add_tool_result", c_int32, [POINTER(llmk_request), c_char_p, c_char_p])
 
+# Appends the assistant turn of a chat response to the conversation (chat), as the provider needs
+# it back to go on: its text, its tool calls with their ids and, in the order the provider sent
+# them, the provider's opaque reasoning state — Anthropic thinking and redacted_thinking blocks
+# with their signatures, Gemini thought signatures on the parts they came with, Responses API
+# reasoning items (with encrypted_content when asked for) and output items with their ids, Bedrock
+# reasoningContent with its signature. Add the tool results (llmk_request_add_tool_result()) and
+# send again: that is the agent loop, the same for every provider. Everything is copied: the
+# response may be freed afterwards. Opaque parts (llmk_request_part_wire() not 0) only ever go
+# back to the wire format that produced them. Sent to a provider of another wire format they are
+# left out, the visible text and tool calls kept, and llmk_response_dropped() of that answer names
+# them ("anthropic reasoning state": the provider that answered, then "reasoning state"); this
+# never fails the request, whatever LLMK_OPT_DROP_UNSUPPORTED says. Returns LLMK_E_INVALID_ARG
+# (the request unchanged; detail in llmk_request_errmsg()) for a NULL argument, a request that is
+# not chat, a failed response, a response with nothing to add (no text, reasoning state or tool
+# call), or a tool call without id or name or whose arguments are not a JSON object (a cut-off
+# answer); LLMK_E_NOMEM.
+llmk_request_add_response = bind(_lib, _missing, "llmk_request_add_response", c_int32, [POINTER(llmk_request), POINTER(llmk_response)])
+
 # Declares a tool (function) the model may call (chat). parameters_json is a JSON Schema object
 # text, or NULL for a function without parameters. Invalid JSON gives LLMK_E_INVALID_ARG.
 llmk_request_add_tool = bind(_lib, _missing, "llmk_request_add_tool", c_int32, [POINTER(llmk_request), c_char_p, c_char_p, c_char_p])
@@ -850,6 +873,16 @@ llmk_request_part_detail = bind(_lib, _missing, "llmk_request_part_detail", c_ch
 
 # TOOL_CALL: the call id; NULL for other parts.
 llmk_request_part_id = bind(_lib, _missing, "llmk_request_part_id", c_char_p, [POINTER(llmk_request), c_size_t, c_size_t])
+
+# The provider's opaque state a part carries (llmk_request_add_response()), in the form its wire
+# format's adapter reads: a signature, or an item or block as JSON text. NULL when the part has
+# none.
+llmk_request_part_opaque = bind(_lib, _missing, "llmk_request_part_opaque", c_char_p, [POINTER(llmk_request), c_size_t, c_size_t])
+
+# The wire format a part belongs to, as its LLMK_FEATURE_* bit (llmk_feature_name() names it): set
+# on REASONING parts and on parts with opaque state, which reach only that wire format's providers
+# as they are; 0 for parts every provider receives.
+llmk_request_part_wire = bind(_lib, _missing, "llmk_request_part_wire", c_int64, [POINTER(llmk_request), c_size_t, c_size_t])
 
 # Tools declared: count, name, description (may be NULL), parameters JSON Schema (NULL when none
 # was given).
@@ -1425,6 +1458,7 @@ FUNCTIONS = (
     "llmk_request_add_image_data",
     "llmk_request_add_tool_call",
     "llmk_request_add_tool_result",
+    "llmk_request_add_response",
     "llmk_request_add_tool",
     "llmk_request_add_input",
     "llmk_request_set_audio",
@@ -1440,6 +1474,8 @@ FUNCTIONS = (
     "llmk_request_part_text",
     "llmk_request_part_detail",
     "llmk_request_part_id",
+    "llmk_request_part_opaque",
+    "llmk_request_part_wire",
     "llmk_request_tool_count",
     "llmk_request_tool_name",
     "llmk_request_tool_description",
