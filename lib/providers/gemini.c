@@ -93,12 +93,23 @@ static llmk_status message_parts(const llmk_message *m, json_t **out, llmk_respo
 		return FAIL_OOM(resp);
 	for (i = 0; i < m->nparts && st == LLMK_OK; i++) {
 		const llmk_part *p = &m->parts[i];
+		/* An earlier answer's thoughtSignature goes back on the part it
+		 * came with (llmk_request_add_response()). */
+		const char *sig = p->wire == LLMK_FEATURE_GEMINI ? p->opaque : NULL;
 		if (p->type == LLMK_PART_TEXT)
 			st = (part = text_part(p->text)) ? LLMK_OK : FAIL_OOM(resp);
 		else if (p->type == LLMK_PART_IMAGE_URL)
 			st = image_part(p, &part, resp);
-		else
+		else if (p->type == LLMK_PART_REASONING) {
+			if (!sig) /* an unsigned thought summary: nothing the model reads */
+				continue;
+			st = (part = json_pack("{s:s, s:b}", "text", p->text, "thought", 1)) ? LLMK_OK : FAIL_OOM(resp);
+		} else
 			st = call_part(p, &part, resp);
+		if (st == LLMK_OK && sig && llmk__json_set(part, "thoughtSignature", json_string(sig))) {
+			json_decref(part);
+			st = FAIL_OOM(resp);
+		}
 		if (st == LLMK_OK && json_array_append_new(parts, part))
 			st = FAIL_OOM(resp);
 	}
@@ -156,10 +167,11 @@ static llmk_status tool_result_parts(const llmk_request *r, size_t i, json_t **o
 
 /* Gemini 3 rejects a model turn whose first functionCall part lacks the
  * thoughtSignature it was sent with ("Function call is missing a
- * thought_signature"). The caller's tool calls carry no signature, so use
- * the value Google documents for calls it did not sign
- * (ai.google.dev/gemini-api/docs/thought-signatures). Older models do not
- * check, and get nothing. */
+ * thought_signature"). Calls added by llmk_request_add_response() carry
+ * the real one; the caller's own tool calls carry none, so use the value
+ * Google documents for calls it did not sign
+ * (ai.google.dev/gemini-api/docs/thought-signatures), which it says may
+ * degrade answers. Older models do not check, and get nothing. */
 static int sign_calls(const char *model, json_t *contents)
 {
 	json_t *c, *part;
@@ -175,7 +187,8 @@ static int sign_calls(const char *model, json_t *contents)
 		{
 			if (!json_object_get(part, "functionCall"))
 				continue;
-			if (llmk__json_set(part, "thoughtSignature", json_string("skip_thought_signature_validator")))
+			if (!json_object_get(part, "thoughtSignature") &&
+			    llmk__json_set(part, "thoughtSignature", json_string("skip_thought_signature_validator")))
 				return -1;
 			break;
 		}
@@ -668,6 +681,26 @@ static llmk_status fill_call(llmk_tool_call *tc, json_t *fc)
 	return llmk__json_append_args(&tc->args, json_object_get(fc, "args"));
 }
 
+/* Where a part goes in the turn (llmk_request_add_response()), recorded
+ * before its text is appended: text, and thoughts, extend the current item
+ * of their kind (a stream sends one part per chunk) until a part carrying
+ * a thoughtSignature closes it, so the signature goes back on the part that
+ * ends with the text it was made for. A call is an item of its own. */
+static llmk_status turn_part(llmk_response *resp, json_t *part, int call, size_t index)
+{
+	json_t *sig = json_object_get(part, "thoughtSignature");
+	int type = call ? LLMK_PART_TOOL_CALL
+	                : json_is_true(json_object_get(part, "thought")) ? LLMK_PART_REASONING : LLMK_PART_TEXT;
+	llmk_turn_item *it = call ? NULL : llmk__turn_last(resp, type);
+
+	if (!it || it->opaque.len)
+		it = llmk__turn_add(resp, type, index);
+	if (!it)
+		return LLMK_E_NOMEM;
+	return json_string_length(sig) ? llmk__turn_set_opaque(resp, it, json_string_value(sig), json_string_length(sig))
+	                               : LLMK_OK;
+}
+
 static llmk_status parse_chat(json_t *root, llmk_response *resp)
 {
 	json_t *cand = json_array_get(json_object_get(root, "candidates"), 0), *part, *v;
@@ -679,13 +712,15 @@ static llmk_status parse_chat(json_t *root, llmk_response *resp)
 	json_array_foreach(json_object_get(json_object_get(cand, "content"), "parts"), i, part)
 	{
 		v = json_object_get(part, "text");
-		if (json_is_string(v)) {
+		if (json_is_string(v) || (!json_object_get(part, "functionCall") && json_object_get(part, "thoughtSignature"))) {
 			llmk_buf *dst = json_is_true(json_object_get(part, "thought")) ? &resp->reasoning : &resp->text;
-			if (llmk_buf_append(dst, json_string_value(v), json_string_length(v)))
+			if (turn_part(resp, part, 0, 0) || llmk_buf_append(dst, json_string_value(v), json_string_length(v)))
 				return LLMK_E_NOMEM;
 		}
 		v = json_object_get(part, "functionCall");
 		if (json_is_object(v)) {
+			if (turn_part(resp, part, 1, resp->ncalls))
+				return LLMK_E_NOMEM;
 			if (!(tc = llmk__response_tool_call(resp, resp->ncalls)))
 				return llmk__fail(resp, LLMK_E_PROTOCOL, NAME ": too many tool calls");
 			if (fill_call(tc, v))
@@ -900,6 +935,9 @@ static llmk_status stream_candidate(llmk_stream_ctx *s, json_t *cand)
 	json_array_foreach(json_object_get(json_object_get(cand, "content"), "parts"), i, part)
 	{
 		v = json_object_get(part, "text");
+		if ((json_is_string(v) || (!json_object_get(part, "functionCall") && json_object_get(part, "thoughtSignature"))) &&
+		    turn_part(s->resp, part, 0, 0))
+			return llmk__fail(s->resp, LLMK_E_NOMEM, "out of memory");
 		if (json_is_string(v)) {
 			stop = json_is_true(json_object_get(part, "thought"))
 			           ? llmk__emit_reasoning(s, json_string_value(v), json_string_length(v))
@@ -908,6 +946,8 @@ static llmk_status stream_candidate(llmk_stream_ctx *s, json_t *cand)
 				return s->resp->status ? s->resp->status : LLMK_E_CANCELLED;
 		}
 		v = json_object_get(part, "functionCall");
+		if (json_is_object(v) && turn_part(s->resp, part, 1, s->resp->ncalls))
+			return llmk__fail(s->resp, LLMK_E_NOMEM, "out of memory");
 		if (json_is_object(v) && (st = stream_call(s, v)))
 			return st;
 	}
