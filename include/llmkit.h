@@ -189,7 +189,9 @@ enum llmk_event_type {
 	LLMK_EVENT_TOOL_CALL = 2, /**< a fragment of a tool call (by index) */
 	LLMK_EVENT_USAGE = 3,     /**< token usage became known */
 	LLMK_EVENT_DONE = 4,      /**< the stream ended normally */
-	LLMK_EVENT_REASONING = 5  /**< a fragment of reasoning text, where exposed */
+	LLMK_EVENT_REASONING = 5, /**< a fragment of reasoning text, where exposed */
+	LLMK_EVENT_REFUSAL = 6    /**< a fragment of the model's refusal (llmk_response_refusal()), never
+	                           *   part of the text */
 };
 
 /** Token counters (llmk_response_usage(), llmk_event_usage()). */
@@ -212,7 +214,9 @@ enum llmk_finish {
 	LLMK_FINISH_TOOL_CALLS = 3,     /**< the model asks for tool calls */
 	LLMK_FINISH_CONTENT_FILTER = 4, /**< cut by a safety / content filter */
 	LLMK_FINISH_ERROR = 5,          /**< the provider reported a generation error */
-	LLMK_FINISH_OTHER = 6           /**< a value none of the above describes */
+	LLMK_FINISH_OTHER = 6,          /**< a value none of the above describes */
+	LLMK_FINISH_REFUSAL = 7         /**< the model refused to answer (llmk_response_refusal() says what
+	                                 *   it said; Anthropic stop_reason "refusal") */
 };
 
 /** Provider capabilities (llmk_provider_capabilities()), per request kind. */
@@ -692,6 +696,12 @@ LLMK_API const char *llmk_response_text(const llmk_response *response);
 
 /** Chat: reasoning text where the provider exposes it ("" if none). */
 LLMK_API const char *llmk_response_reasoning(const llmk_response *response);
+
+/** Chat: the model's refusal, where the provider reports it apart from
+ *  the answer (OpenAI message.refusal, Responses API refusal content;
+ *  streamed as LLMK_EVENT_REFUSAL); "" if none. A response with a refusal
+ *  finishes with LLMK_FINISH_REFUSAL. */
+LLMK_API const char *llmk_response_refusal(const llmk_response *response);
 
 /** Chat: why generation stopped, as one LLMK_FINISH_* value for every
  *  provider. */

@@ -102,6 +102,7 @@ const (
 	EventTypeUsage     EventType = 3 // LLMK_EVENT_USAGE: token usage became known
 	EventTypeDone      EventType = 4 // LLMK_EVENT_DONE: the stream ended normally
 	EventTypeReasoning EventType = 5 // LLMK_EVENT_REASONING: a fragment of reasoning text, where exposed
+	EventTypeRefusal   EventType = 6 // LLMK_EVENT_REFUSAL: a fragment of the model's refusal (llmk_response_refusal()), never part of the text
 )
 
 // Usage: Token counters (llmk_response_usage(), llmk_event_usage()).
@@ -130,6 +131,7 @@ const (
 	FinishContentFilter Finish = 4 // LLMK_FINISH_CONTENT_FILTER: cut by a safety / content filter
 	FinishError         Finish = 5 // LLMK_FINISH_ERROR: the provider reported a generation error
 	FinishOther         Finish = 6 // LLMK_FINISH_OTHER: a value none of the above describes
+	FinishRefusal       Finish = 7 // LLMK_FINISH_REFUSAL: the model refused to answer (llmk_response_refusal() says what it said; Anthropic stop_reason "refusal")
 )
 
 // Capability: Provider capabilities (llmk_provider_capabilities()), per request kind.
@@ -960,6 +962,13 @@ func llmk_response_text(response *C.llmk_response) *C.char {
 // Chat: reasoning text where the provider exposes it ("" if none).
 func llmk_response_reasoning(response *C.llmk_response) *C.char {
 	return C.llmk_response_reasoning(response)
+}
+
+// Chat: the model's refusal, where the provider reports it apart from the answer (OpenAI
+// message.refusal, Responses API refusal content; streamed as LLMK_EVENT_REFUSAL); "" if none. A
+// response with a refusal finishes with LLMK_FINISH_REFUSAL.
+func llmk_response_refusal(response *C.llmk_response) *C.char {
+	return C.llmk_response_refusal(response)
 }
 
 // Chat: why generation stopped, as one LLMK_FINISH_* value for every provider.

@@ -256,6 +256,11 @@ const char *llmk_response_reasoning(const llmk_response *r)
 	return r ? S(r->reasoning.data) : "";
 }
 
+const char *llmk_response_refusal(const llmk_response *r)
+{
+	return r ? S(r->refusal.data) : "";
+}
+
 int32_t llmk_response_attempts(const llmk_response *r)
 {
 	return r ? r->attempts : 0;
@@ -307,7 +312,7 @@ static const struct {
 	{"function_call", LLMK_FINISH_TOOL_CALLS},
 	{"content_filter", LLMK_FINISH_CONTENT_FILTER},
 	{"content_filtered", LLMK_FINISH_CONTENT_FILTER},
-	{"refusal", LLMK_FINISH_CONTENT_FILTER},
+	{"refusal", LLMK_FINISH_REFUSAL},
 	{"safety", LLMK_FINISH_CONTENT_FILTER},
 	{"recitation", LLMK_FINISH_CONTENT_FILTER},
 	{"blocklist", LLMK_FINISH_CONTENT_FILTER},
@@ -341,6 +346,9 @@ llmk_status llmk__set_finish(llmk_response *r, const char *raw)
 	if (!raw || !*raw)
 		return LLMK_OK;
 	r->finish = llmk__finish_map(raw);
+	/* OpenAI ends a refusal with "stop": the refusal says more. */
+	if (r->refusal.len && r->finish == LLMK_FINISH_STOP)
+		r->finish = LLMK_FINISH_REFUSAL;
 	return llmk__set_field(&r->finish_reason, raw);
 }
 

@@ -489,6 +489,10 @@ static llmk_status parse_chat(json_t *root, llmk_response *resp)
 	if (json_is_string(reasoning) &&
 	    llmk_buf_append(&resp->reasoning, json_string_value(reasoning), json_string_length(reasoning)))
 		return LLMK_E_NOMEM;
+	reasoning = json_object_get(msg, "refusal");
+	if (json_is_string(reasoning) &&
+	    llmk_buf_append(&resp->refusal, json_string_value(reasoning), json_string_length(reasoning)))
+		return LLMK_E_NOMEM;
 	if (parse_tool_calls(json_object_get(msg, "tool_calls"), resp))
 		return resp->status ? resp->status : LLMK_E_NOMEM;
 	if (set_finish(resp, json_object_get(choice, "finish_reason")))
@@ -725,6 +729,9 @@ static llmk_status openai_stream_event(llmk_stream_ctx *s, const char *event, co
 			goto stop;
 		v = json_object_get(delta, "reasoning_content");
 		if (json_is_string(v) && llmk__emit_reasoning(s, json_string_value(v), json_string_length(v)))
+			goto stop;
+		v = json_object_get(delta, "refusal");
+		if (json_is_string(v) && llmk__emit_refusal(s, json_string_value(v), json_string_length(v)))
 			goto stop;
 		v = json_object_get(delta, "tool_calls");
 		if (json_is_array(v) && (st = stream_tool_deltas(s, v)))

@@ -436,7 +436,7 @@ static void test_stop_reasons(void **state)
 	} cases[] = {
 		{"end_turn", LLMK_FINISH_STOP},         {"stop_sequence", LLMK_FINISH_STOP},
 		{"max_tokens", LLMK_FINISH_LENGTH},     {"tool_use", LLMK_FINISH_TOOL_CALLS},
-		{"refusal", LLMK_FINISH_CONTENT_FILTER}, {"pause_turn", LLMK_FINISH_STOP},
+		{"refusal", LLMK_FINISH_REFUSAL}, {"pause_turn", LLMK_FINISH_STOP},
 		{"model_context_window_exceeded", LLMK_FINISH_LENGTH}, {"some_new_reason", LLMK_FINISH_OTHER},
 	};
 	llmk_request *r = chat_request("hi");
@@ -983,7 +983,7 @@ static void test_add_response_other_provider(void **state)
 }
 
 /* What add_response() refuses, leaving the request as it was. */
-static void test_add_response_refusals(void **state)
+static void test_add_response_rejects(void **state)
 {
 	fixture *f = *state;
 	llmk_request *r = chat_request("hi"), *e;
@@ -1104,7 +1104,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_add_response_whole, setup, tu_teardown),
 		cmocka_unit_test_setup_teardown(test_add_response_stream, setup, tu_teardown),
 		cmocka_unit_test_setup_teardown(test_add_response_other_provider, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_add_response_refusals, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_add_response_rejects, setup, tu_teardown),
 #ifdef LLMK_TEST_HAVE_CURL
 		cmocka_unit_test(test_loopback),
 #endif

@@ -314,6 +314,25 @@ static void test_chat_refused_key(void **state)
 	cli_out_free(o);
 }
 
+/* A refusal is not an answer: nothing on stdout, the refusal on stderr,
+ * status 11; streamed or not. */
+static void test_chat_refusal(void **state)
+{
+	cli_server *s = *state;
+	cli_out *o;
+
+	RUN(o, s->env, "chat", "-m", "openai/refuses", "pick", "a", "lock");
+	EXPECT_CODE(o, 11);
+	assert_int_equal(o->out_len, 0);
+	EXPECT_IN(o->err, "I'm sorry, I can't help with that request.\n");
+	cli_out_free(o);
+	RUN(o, s->env, "chat", "--no-stream", "-m", "openai/refuses", "pick", "a", "lock");
+	EXPECT_CODE(o, 11);
+	assert_int_equal(o->out_len, 0);
+	EXPECT_IN(o->err, "I'm sorry, I can't help with that request.\n");
+	cli_out_free(o);
+}
+
 static void test_chat_server_error_and_timeout(void **state)
 {
 	cli_server *s = *state;
@@ -953,6 +972,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test_setup_teardown(test_chat_server_down, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_chat_rate_limited, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_chat_refused_key, cli_server_setup, cli_server_teardown),
+	    cmocka_unit_test_setup_teardown(test_chat_refusal, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_chat_server_error_and_timeout, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_verbose, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_verbose_other_providers, cli_server_setup, cli_server_teardown),

@@ -232,6 +232,13 @@ static int32_t on_event(const llmk_event *ev, void *user)
 	size_t n;
 
 	(void)user;
+	if (llmk_event_type(ev) == LLMK_EVENT_REFUSAL) {
+		/* A refusal is not the answer: stderr, so a script's output
+		 * stays empty and the exit status says why. */
+		cli_put_text(stderr, llmk_event_text(ev), llmk_event_text_len(ev), cli_isatty(stderr));
+		fflush(stderr);
+		return 0;
+	}
 	if (llmk_event_type(ev) != LLMK_EVENT_TEXT)
 		return 0;
 	n = llmk_event_text_len(ev);
@@ -273,12 +280,18 @@ static int ask(llmk_client *c, const llmk_request *r, int stream, char **answer)
 		size_t n = strlen(t);
 		cli_put_text(stdout, t, n, g_opt.tty_out);
 		cli_midline = n && t[n - 1] != '\n';
+		t = llmk_response_refusal(resp);
+		cli_put_text(stderr, t, strlen(t), cli_isatty(stderr));
 	}
+	if (st == LLMK_OK && *llmk_response_refusal(resp))
+		fputc('\n', stderr);
 	cli_end_line();
 	cli_verbose_response("chat", resp);
 	if (st == LLMK_OK) {
 		footer(c, resp);
-		if (answer)
+		if (*llmk_response_refusal(resp))
+			rc = EXIT_REFUSED;
+		else if (answer)
 			*answer = strdup(llmk_response_text(resp));
 	} else {
 		rc = cli_fail_response("chat", resp);

@@ -135,6 +135,7 @@ LLMK_EVENT_TOOL_CALL = 2  # a fragment of a tool call (by index)
 LLMK_EVENT_USAGE = 3  # token usage became known
 LLMK_EVENT_DONE = 4  # the stream ended normally
 LLMK_EVENT_REASONING = 5  # a fragment of reasoning text, where exposed
+LLMK_EVENT_REFUSAL = 6  # a fragment of the model's refusal (llmk_response_refusal()), never part of the text
 
 
 class EventType(enum.IntEnum):
@@ -144,6 +145,7 @@ class EventType(enum.IntEnum):
     USAGE = 3
     DONE = 4
     REASONING = 5
+    REFUSAL = 6
 
 # Token counters (llmk_response_usage(), llmk_event_usage()).
 LLMK_USAGE_INPUT = 1  # prompt / input tokens, cached included
@@ -172,6 +174,7 @@ LLMK_FINISH_TOOL_CALLS = 3  # the model asks for tool calls
 LLMK_FINISH_CONTENT_FILTER = 4  # cut by a safety / content filter
 LLMK_FINISH_ERROR = 5  # the provider reported a generation error
 LLMK_FINISH_OTHER = 6  # a value none of the above describes
+LLMK_FINISH_REFUSAL = 7  # the model refused to answer (llmk_response_refusal() says what it said; Anthropic stop_reason "refusal")
 
 
 class Finish(enum.IntEnum):
@@ -183,6 +186,7 @@ class Finish(enum.IntEnum):
     CONTENT_FILTER = 4
     ERROR = 5
     OTHER = 6
+    REFUSAL = 7
 
 # Provider capabilities (llmk_provider_capabilities()), per request kind.
 LLMK_CAP_KIND = 1  # the provider serves this request kind
@@ -997,6 +1001,11 @@ llmk_response_text = bind(_lib, _missing, "llmk_response_text", c_char_p, [POINT
 # Chat: reasoning text where the provider exposes it ("" if none).
 llmk_response_reasoning = bind(_lib, _missing, "llmk_response_reasoning", c_char_p, [POINTER(llmk_response)])
 
+# Chat: the model's refusal, where the provider reports it apart from the answer (OpenAI
+# message.refusal, Responses API refusal content; streamed as LLMK_EVENT_REFUSAL); "" if none. A
+# response with a refusal finishes with LLMK_FINISH_REFUSAL.
+llmk_response_refusal = bind(_lib, _missing, "llmk_response_refusal", c_char_p, [POINTER(llmk_response)])
+
 # Chat: why generation stopped, as one LLMK_FINISH_* value for every provider.
 llmk_response_finish = bind(_lib, _missing, "llmk_response_finish", c_int32, [POINTER(llmk_response)])
 
@@ -1509,6 +1518,7 @@ FUNCTIONS = (
     "llmk_response_model",
     "llmk_response_text",
     "llmk_response_reasoning",
+    "llmk_response_refusal",
     "llmk_response_finish",
     "llmk_response_finish_reason",
     "llmk_response_dropped",
