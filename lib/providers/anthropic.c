@@ -416,7 +416,7 @@ static llmk_status keep_block(llmk_response *resp, json_t *b)
 	if (!it)
 		return LLMK_E_NOMEM;
 	if (llmk__json_dump(&text, b, 0))
-		st = LLMK_E_NOMEM;
+		st = FAIL_OOM(resp);
 	else
 		st = llmk__turn_set_opaque(resp, it, text.data, text.len);
 	llmk_buf_free(&text);

@@ -729,7 +729,7 @@ static llmk_status keep_block(llmk_response *resp, json_t *b)
 
 	if (!it)
 		return LLMK_E_NOMEM;
-	st = llmk__json_dump(&text, b, 0) ? LLMK_E_NOMEM : llmk__turn_set_opaque(resp, it, text.data, text.len);
+	st = llmk__json_dump(&text, b, 0) ? FAIL_OOM(resp) : llmk__turn_set_opaque(resp, it, text.data, text.len);
 	llmk_buf_free(&text);
 	return st;
 }
