@@ -74,7 +74,9 @@ enum llmk_feature {
 	LLMK_FEATURE_COHERE = 1 << 12,     /**< Cohere v2 API */
 	LLMK_FEATURE_HUGGINGFACE = 1 << 13, /**< Hugging Face Inference API and TGI */
 	LLMK_FEATURE_WHISPERCPP = 1 << 14, /**< whisper.cpp server */
-	LLMK_FEATURE_BEDROCK = 1 << 15     /**< Amazon Bedrock (Converse, InvokeModel; SigV4, event streams) */
+	LLMK_FEATURE_BEDROCK = 1 << 15,    /**< Amazon Bedrock (Converse, InvokeModel; SigV4, event streams) */
+	LLMK_FEATURE_RESPONSES = 1 << 16   /**< OpenAI Responses API (POST /responses): openai-responses,
+	                                    *   azure-responses and the local servers' presets */
 };
 
 /** The LLMK_FEATURE_* bits this build of the library contains (the
@@ -274,7 +276,8 @@ enum llmk_timing {
 	X(IMAGE_STYLE, 1020, R, "image_style", "vivid | natural (image)")                           \
 	X(IMAGE_RESPONSE_FORMAT, 1021, R, "image_response_format", "b64_json | url (image)")        \
 	X(USER, 1022, R, "user", "end-user identifier forwarded to the provider")                   \
-	X(REASONING_EFFORT, 1023, R, "reasoning_effort", "low | medium | high (chat)")              \
+	X(REASONING_EFFORT, 1023, R, "reasoning_effort",                                            \
+	  "none | minimal | low | medium | high | xhigh | max (chat; which ones a model takes varies)") \
 	X(INSTRUCTIONS, 1024, R, "instructions", "voice instructions (speech)")                     \
 	X(EMBED_INPUT_TYPE, 1025, R, "embed_input_type",                                            \
 	  "search_document | search_query | classification | clustering (embed; Cohere, Gemini)")   \
@@ -286,6 +289,11 @@ enum llmk_timing {
 	  "AWS secret access key for SigV4 (bedrock; kept in guarded memory, never logged)")        \
 	X(AWS_SESSION_TOKEN, 1030, C, "aws_session_token",                                          \
 	  "AWS session token of temporary credentials (bedrock; guarded memory, never logged)")     \
+	X(PREVIOUS_RESPONSE_ID, 1040, R, "previous_response_id",                                    \
+	  "id of an earlier answer the server stored (Responses API; llmk_response_id()): the "     \
+	  "messages up to the last assistant turn are then not sent again (chat)")                  \
+	X(REASONING_SUMMARY, 1041, R, "reasoning_summary",                                          \
+	  "auto | concise | detailed: reasoning summaries as reasoning text (Responses API; chat)")  \
 	X(TIMEOUT_MS, 2001, C, "timeout_ms", "total time limit per request in ms (0 = none)")       \
 	X(CONNECT_TIMEOUT_MS, 2002, C, "connect_timeout_ms", "connection time limit in ms")         \
 	X(IDLE_TIMEOUT_MS, 2003, C, "idle_timeout_ms", "longest silence between bytes in ms")       \
@@ -308,6 +316,9 @@ enum llmk_timing {
 	X(DEADLINE_MS, 2017, C, "deadline_ms", "bound on all attempts and waits together in ms (0 = none)") \
 	X(MAX_EVENTS, 2018, C, "max_events", "most stream events in one response (default 1000000)")  \
 	X(MAX_JSON_DEPTH, 2019, C, "max_json_depth", "deepest JSON nesting accepted (default 128)")   \
+	X(STORE, 2025, R, "store",                                                                  \
+	  "1: the server keeps the answer for previous_response_id; 0: it keeps nothing, and the "  \
+	  "reasoning comes back encrypted for llmk_request_add_response() (Responses API; chat)")   \
 	X(TEMPERATURE, 3001, R, "temperature", "sampling temperature (chat, transcription)")        \
 	X(TOP_P, 3002, R, "top_p", "nucleus sampling mass (chat)")                                  \
 	X(SPEED, 3003, R, "speed", "speech speed 0.25..4.0 (speech)")                               \
@@ -696,6 +707,11 @@ LLMK_API const char *llmk_response_text(const llmk_response *response);
 
 /** Chat: reasoning text where the provider exposes it ("" if none). */
 LLMK_API const char *llmk_response_reasoning(const llmk_response *response);
+
+/** The provider's id of the answer where it gives one that a later
+ *  request can refer to (Responses API "resp_...": LLMK_OPT_PREVIOUS_RESPONSE_ID);
+ *  "" otherwise. */
+LLMK_API const char *llmk_response_id(const llmk_response *response);
 
 /** Chat: the model's refusal, where the provider reports it apart from
  *  the answer (OpenAI message.refusal, Responses API refusal content;

@@ -39,6 +39,7 @@ const (
 	FeatureHuggingface Feature = 8192  // LLMK_FEATURE_HUGGINGFACE: Hugging Face Inference API and TGI
 	FeatureWhispercpp  Feature = 16384 // LLMK_FEATURE_WHISPERCPP: whisper.cpp server
 	FeatureBedrock     Feature = 32768 // LLMK_FEATURE_BEDROCK: Amazon Bedrock (Converse, InvokeModel; SigV4, event streams)
+	FeatureResponses   Feature = 65536 // LLMK_FEATURE_RESPONSES: OpenAI Responses API (POST /responses): openai-responses, azure-responses and the local servers' presets
 )
 
 // Status: Status codes returned by every fallible function (as int32_t).
@@ -196,6 +197,8 @@ const (
 	OptionAwsAccessKeyID      Option = 1028 // LLMK_OPT_AWS_ACCESS_KEY_ID
 	OptionAwsSecretAccessKey  Option = 1029 // LLMK_OPT_AWS_SECRET_ACCESS_KEY
 	OptionAwsSessionToken     Option = 1030 // LLMK_OPT_AWS_SESSION_TOKEN
+	OptionPreviousResponseID  Option = 1040 // LLMK_OPT_PREVIOUS_RESPONSE_ID
+	OptionReasoningSummary    Option = 1041 // LLMK_OPT_REASONING_SUMMARY
 	OptionTimeoutMs           Option = 2001 // LLMK_OPT_TIMEOUT_MS
 	OptionConnectTimeoutMs    Option = 2002 // LLMK_OPT_CONNECT_TIMEOUT_MS
 	OptionIdleTimeoutMs       Option = 2003 // LLMK_OPT_IDLE_TIMEOUT_MS
@@ -215,6 +218,7 @@ const (
 	OptionDeadlineMs          Option = 2017 // LLMK_OPT_DEADLINE_MS
 	OptionMaxEvents           Option = 2018 // LLMK_OPT_MAX_EVENTS
 	OptionMaxJSONDepth        Option = 2019 // LLMK_OPT_MAX_JSON_DEPTH
+	OptionStore               Option = 2025 // LLMK_OPT_STORE
 	OptionTemperature         Option = 3001 // LLMK_OPT_TEMPERATURE
 	OptionTopP                Option = 3002 // LLMK_OPT_TOP_P
 	OptionSpeed               Option = 3003 // LLMK_OPT_SPEED
@@ -372,7 +376,7 @@ var OptionTable = []OptionTableRow{
 	{"IMAGE_STYLE", 1020, "R", "image_style", "vivid | natural (image)"},
 	{"IMAGE_RESPONSE_FORMAT", 1021, "R", "image_response_format", "b64_json | url (image)"},
 	{"USER", 1022, "R", "user", "end-user identifier forwarded to the provider"},
-	{"REASONING_EFFORT", 1023, "R", "reasoning_effort", "low | medium | high (chat)"},
+	{"REASONING_EFFORT", 1023, "R", "reasoning_effort", "none | minimal | low | medium | high | xhigh | max (chat; which ones a model takes varies)"},
 	{"INSTRUCTIONS", 1024, "R", "instructions", "voice instructions (speech)"},
 	{"EMBED_INPUT_TYPE", 1025, "R", "embed_input_type", "search_document | search_query | classification | clustering (embed; Cohere, Gemini)"},
 	{"API_VERSION", 1026, "C", "api_version", "API version: anthropic-version header, Azure api-version query parameter"},
@@ -380,6 +384,8 @@ var OptionTable = []OptionTableRow{
 	{"AWS_ACCESS_KEY_ID", 1028, "C", "aws_access_key_id", "AWS access key id for SigV4 (bedrock)"},
 	{"AWS_SECRET_ACCESS_KEY", 1029, "C", "aws_secret_access_key", "AWS secret access key for SigV4 (bedrock; kept in guarded memory, never logged)"},
 	{"AWS_SESSION_TOKEN", 1030, "C", "aws_session_token", "AWS session token of temporary credentials (bedrock; guarded memory, never logged)"},
+	{"PREVIOUS_RESPONSE_ID", 1040, "R", "previous_response_id", "id of an earlier answer the server stored (Responses API; llmk_response_id()): the messages up to the last assistant turn are then not sent again (chat)"},
+	{"REASONING_SUMMARY", 1041, "R", "reasoning_summary", "auto | concise | detailed: reasoning summaries as reasoning text (Responses API; chat)"},
 	{"TIMEOUT_MS", 2001, "C", "timeout_ms", "total time limit per request in ms (0 = none)"},
 	{"CONNECT_TIMEOUT_MS", 2002, "C", "connect_timeout_ms", "connection time limit in ms"},
 	{"IDLE_TIMEOUT_MS", 2003, "C", "idle_timeout_ms", "longest silence between bytes in ms"},
@@ -399,6 +405,7 @@ var OptionTable = []OptionTableRow{
 	{"DEADLINE_MS", 2017, "C", "deadline_ms", "bound on all attempts and waits together in ms (0 = none)"},
 	{"MAX_EVENTS", 2018, "C", "max_events", "most stream events in one response (default 1000000)"},
 	{"MAX_JSON_DEPTH", 2019, "C", "max_json_depth", "deepest JSON nesting accepted (default 128)"},
+	{"STORE", 2025, "R", "store", "1: the server keeps the answer for previous_response_id; 0: it keeps nothing, and the reasoning comes back encrypted for llmk_request_add_response() (Responses API; chat)"},
 	{"TEMPERATURE", 3001, "R", "temperature", "sampling temperature (chat, transcription)"},
 	{"TOP_P", 3002, "R", "top_p", "nucleus sampling mass (chat)"},
 	{"SPEED", 3003, "R", "speed", "speech speed 0.25..4.0 (speech)"},
@@ -962,6 +969,12 @@ func llmk_response_text(response *C.llmk_response) *C.char {
 // Chat: reasoning text where the provider exposes it ("" if none).
 func llmk_response_reasoning(response *C.llmk_response) *C.char {
 	return C.llmk_response_reasoning(response)
+}
+
+// The provider's id of the answer where it gives one that a later request can refer to (Responses
+// API "resp_...": LLMK_OPT_PREVIOUS_RESPONSE_ID); "" otherwise.
+func llmk_response_id(response *C.llmk_response) *C.char {
+	return C.llmk_response_id(response)
 }
 
 // Chat: the model's refusal, where the provider reports it apart from the answer (OpenAI

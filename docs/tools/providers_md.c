@@ -51,6 +51,7 @@ static const char *adapter_name(const llmk_provider *p)
 		{&llmk__huggingface_adapter, "Hugging Face"},
 		{&llmk__whispercpp_adapter, "whisper.cpp"},
 		{&llmk__bedrock_adapter, "Bedrock"},
+		{&llmk__responses_adapter, "OpenAI Responses"},
 	};
 	size_t i;
 

@@ -174,6 +174,10 @@ static llmk_status check_str_value(llmk_request *r, int32_t opt, const char *v)
 	static const char *const iformats[] = {"b64_json", "url", NULL};
 	static const char *const details[] = {"auto", "low", "high", NULL};
 	static const char *const itypes[] = {"search_document", "search_query", "classification", "clustering", NULL};
+	/* OpenAI's ReasoningEffort (spec v2.3.0); Anthropic's output_config.effort
+	 * and Gemini's thinkingLevel take subsets of it. */
+	static const char *const efforts[] = {"none", "minimal", "low", "medium", "high", "xhigh", "max", NULL};
+	static const char *const summaries[] = {"auto", "concise", "detailed", NULL};
 
 	(void)details;
 	switch (opt) {
@@ -199,11 +203,21 @@ static llmk_status check_str_value(llmk_request *r, int32_t opt, const char *v)
 			return req_err(r, LLMK_E_INVALID_ARG,
 			               "embed_input_type must be search_document, search_query, classification or clustering");
 		break;
+	case LLMK_OPT_REASONING_EFFORT:
+		if (!one_of(v, efforts))
+			return req_err(r, LLMK_E_INVALID_ARG,
+			               "reasoning_effort must be none, minimal, low, medium, high, xhigh or max");
+		break;
+	case LLMK_OPT_REASONING_SUMMARY:
+		if (!one_of(v, summaries))
+			return req_err(r, LLMK_E_INVALID_ARG, "reasoning_summary must be auto, concise or detailed");
+		break;
 	case LLMK_OPT_JSON_SCHEMA:
 		return check_json(r, "json_schema", v, 1);
 	case LLMK_OPT_TOOL_CHOICE:
 	case LLMK_OPT_MODEL:
 	case LLMK_OPT_JSON_SCHEMA_NAME:
+	case LLMK_OPT_PREVIOUS_RESPONSE_ID:
 		if (!*v)
 			return req_err(r, LLMK_E_INVALID_ARG, "option '%s' must not be empty", llmk_option_name(opt));
 		break;
@@ -263,7 +277,7 @@ llmk_status llmk_request_set_i64(llmk_request *r, int32_t opt, int64_t value)
 	     opt == LLMK_OPT_TOP_K) &&
 	    value < 1)
 		return req_err(r, LLMK_E_INVALID_ARG, "option '%s' must be at least 1", llmk_option_name(opt));
-	if ((opt == LLMK_OPT_DROP_UNSUPPORTED && value != 0 && value != 1) ||
+	if (((opt == LLMK_OPT_DROP_UNSUPPORTED || opt == LLMK_OPT_STORE) && value != 0 && value != 1) ||
 	    (opt == LLMK_OPT_REASONING_BUDGET && value < 0))
 		return req_err(r, LLMK_E_INVALID_ARG, "option '%s' must be %s", llmk_option_name(opt),
 		               opt == LLMK_OPT_REASONING_BUDGET ? "at least 0" : "0 or 1");

@@ -256,6 +256,11 @@ const char *llmk_response_reasoning(const llmk_response *r)
 	return r ? S(r->reasoning.data) : "";
 }
 
+const char *llmk_response_id(const llmk_response *r)
+{
+	return r ? S(r->id) : "";
+}
+
 const char *llmk_response_refusal(const llmk_response *r)
 {
 	return r ? S(r->refusal.data) : "";
@@ -300,6 +305,8 @@ static const struct {
 	{"eos_token", LLMK_FINISH_STOP},
 	{"eos", LLMK_FINISH_STOP},
 	{"complete", LLMK_FINISH_STOP},
+	{"completed", LLMK_FINISH_STOP}, /* Responses API status */
+	{"max_output_tokens", LLMK_FINISH_LENGTH}, /* Responses API incomplete_details.reason */
 	{"pause_turn", LLMK_FINISH_STOP},
 	{"finish_reason_unspecified", LLMK_FINISH_OTHER},
 	{"length", LLMK_FINISH_LENGTH},

@@ -29,6 +29,11 @@
 #define ALL_KINDS (K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_IMAGE) | K(LLMK_TRANSCRIBE) | K(LLMK_SPEECH))
 #define CHAT_FULL (LLMK_CAP_STREAM | LLMK_CAP_TOOLS | LLMK_CAP_VISION | LLMK_CAP_IMAGE_URL | LLMK_CAP_STREAM_USAGE)
 #define LOCAL (LLMK_Q_KEY_OPTIONAL | LLMK_Q_LEGACY_MAX_TOKENS)
+/* What the Responses API takes (no stop, seed or penalties there), and what
+ * the local servers serving it statelessly take. */
+#define RS_LOCAL (O(TEMPERATURE) | O(TOP_P) | O(MAX_TOKENS) | JSON_OUT | O(TOOL_CHOICE) | O(REASONING_EFFORT))
+#define RS_CHAT (RS_LOCAL | O(REASONING_SUMMARY) | O(STORE) | O(PREVIOUS_RESPONSE_ID) | O(USER))
+#define RS_LOCAL_CAPS (LLMK_CAP_STREAM | LLMK_CAP_TOOLS | LLMK_CAP_VISION | LLMK_CAP_STREAM_USAGE)
 
 static const llmk_provider providers[] = {
 #ifdef LLMK_WIRE_OPENAI
@@ -149,6 +154,26 @@ static const llmk_provider providers[] = {
 	{"whispercpp", "http://127.0.0.1:8080", "WHISPERCPP_API_KEY", NULL, "WHISPERCPP_BASE_URL", LLMK_Q_KEY_OPTIONAL,
 	 &llmk__whispercpp_adapter, K(LLMK_TRANSCRIBE), 0, 0, OA_TRANSCRIBE,
 	 "whisper.cpp server POST /inference; the model is the one the server was started with"},
+#endif
+#ifdef LLMK_WIRE_RESPONSES
+	/* The Responses API (one adapter: responses.c), a "-responses" row
+	 * beside each service's Chat Completions row, sharing its variables. */
+	{"openai-responses", "https://api.openai.com/v1", "OPENAI_API_KEY", NULL, "OPENAI_BASE_URL", 0,
+	 &llmk__responses_adapter, K(LLMK_CHAT), CHAT_FULL, 0, RS_CHAT,
+	 "POST /responses: reasoning items, store and previous_response_id; store = 0 brings encrypted reasoning"},
+	{"azure-responses", NULL, "AZURE_OPENAI_API_KEY", NULL, "AZURE_OPENAI_ENDPOINT", LLMK_Q_AZURE,
+	 &llmk__responses_adapter, K(LLMK_CHAT), CHAT_FULL, 0, RS_CHAT,
+	 "Azure OpenAI v1 API: {endpoint}/openai/v1/responses, api-key, model = deployment name, no api-version"},
+	{"openrouter-responses", "https://openrouter.ai/api/v1", "OPENROUTER_API_KEY", NULL, "OPENROUTER_BASE_URL", 0,
+	 &llmk__responses_adapter, K(LLMK_CHAT), CHAT_FULL, 0, RS_LOCAL | O(USER), "stateless; model = vendor/model"},
+	{"llamacpp-responses", "http://127.0.0.1:8080/v1", "LLAMACPP_API_KEY", NULL, "LLAMACPP_BASE_URL",
+	 LLMK_Q_KEY_OPTIONAL, &llmk__responses_adapter, K(LLMK_CHAT), RS_LOCAL_CAPS, 0, RS_LOCAL,
+	 "llama-server /v1/responses (stateless); tools need --jinja"},
+	{"vllm-responses", "http://127.0.0.1:8000/v1", "VLLM_API_KEY", NULL, "VLLM_BASE_URL", LLMK_Q_KEY_OPTIONAL,
+	 &llmk__responses_adapter, K(LLMK_CHAT), RS_LOCAL_CAPS, 0, RS_LOCAL, "vLLM /v1/responses"},
+	{"ollama-responses", "http://127.0.0.1:11434", "OLLAMA_API_KEY", NULL, "OLLAMA_HOST",
+	 LLMK_Q_KEY_OPTIONAL | LLMK_Q_HOST_ENV, &llmk__responses_adapter, K(LLMK_CHAT), RS_LOCAL_CAPS, 0, RS_LOCAL,
+	 "Ollama >= 0.13.3 /v1/responses (stateless)"},
 #endif
 };
 

@@ -369,6 +369,9 @@ static const exchange_case cases[] = {
 	{"gemini next turn", "gemini/gemini-3-pro-preview", LLMK_CHAT, 1, "gemini/stream_signed.sse", 200, SSE, 1},
 	{"bedrock next turn", "bedrock/anthropic.claude-3-5-sonnet-20240620-v1:0", LLMK_CHAT, 1,
 	 "bedrock/stream_reasoning_tools.bin", 200, EVS, 1},
+	{"responses tools", "openai-responses/gpt-5", LLMK_CHAT, 0, "responses/response_tools.json", 200, JSON, 1},
+	{"responses stream tools", "openai-responses/gpt-5", LLMK_CHAT, 1, "responses/stream_tools.sse", 200, SSE, 1},
+	{"responses stream refusal", "openai-responses/gpt-5", LLMK_CHAT, 1, "responses/stream_refusal.sse", 200, SSE},
 	{"bedrock embed cohere", "bedrock/cohere.embed-english-v3", LLMK_EMBED, 0, "bedrock/embed_cohere.json", 200,
 	 JSON},
 };

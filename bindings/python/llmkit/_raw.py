@@ -35,6 +35,7 @@ LLMK_FEATURE_COHERE = 4096  # Cohere v2 API
 LLMK_FEATURE_HUGGINGFACE = 8192  # Hugging Face Inference API and TGI
 LLMK_FEATURE_WHISPERCPP = 16384  # whisper.cpp server
 LLMK_FEATURE_BEDROCK = 32768  # Amazon Bedrock (Converse, InvokeModel; SigV4, event streams)
+LLMK_FEATURE_RESPONSES = 65536  # OpenAI Responses API (POST /responses): openai-responses, azure-responses and the local servers' presets
 
 
 class Feature(enum.IntEnum):
@@ -50,6 +51,7 @@ class Feature(enum.IntEnum):
     HUGGINGFACE = 8192
     WHISPERCPP = 16384
     BEDROCK = 32768
+    RESPONSES = 65536
 
 # Status codes returned by every fallible function (as int32_t).
 LLMK_OK = 0
@@ -257,6 +259,8 @@ LLMK_OPT_AWS_REGION = 1027
 LLMK_OPT_AWS_ACCESS_KEY_ID = 1028
 LLMK_OPT_AWS_SECRET_ACCESS_KEY = 1029
 LLMK_OPT_AWS_SESSION_TOKEN = 1030
+LLMK_OPT_PREVIOUS_RESPONSE_ID = 1040
+LLMK_OPT_REASONING_SUMMARY = 1041
 LLMK_OPT_TIMEOUT_MS = 2001
 LLMK_OPT_CONNECT_TIMEOUT_MS = 2002
 LLMK_OPT_IDLE_TIMEOUT_MS = 2003
@@ -276,6 +280,7 @@ LLMK_OPT_RETRY_MAX_MS = 2016
 LLMK_OPT_DEADLINE_MS = 2017
 LLMK_OPT_MAX_EVENTS = 2018
 LLMK_OPT_MAX_JSON_DEPTH = 2019
+LLMK_OPT_STORE = 2025
 LLMK_OPT_TEMPERATURE = 3001
 LLMK_OPT_TOP_P = 3002
 LLMK_OPT_SPEED = 3003
@@ -315,6 +320,8 @@ class Option(enum.IntEnum):
     AWS_ACCESS_KEY_ID = 1028
     AWS_SECRET_ACCESS_KEY = 1029
     AWS_SESSION_TOKEN = 1030
+    PREVIOUS_RESPONSE_ID = 1040
+    REASONING_SUMMARY = 1041
     TIMEOUT_MS = 2001
     CONNECT_TIMEOUT_MS = 2002
     IDLE_TIMEOUT_MS = 2003
@@ -334,6 +341,7 @@ class Option(enum.IntEnum):
     DEADLINE_MS = 2017
     MAX_EVENTS = 2018
     MAX_JSON_DEPTH = 2019
+    STORE = 2025
     TEMPERATURE = 3001
     TOP_P = 3002
     SPEED = 3003
@@ -519,7 +527,7 @@ OPTION_TABLE = (
     ("IMAGE_STYLE", 1020, "R", "image_style", "vivid | natural (image)"),
     ("IMAGE_RESPONSE_FORMAT", 1021, "R", "image_response_format", "b64_json | url (image)"),
     ("USER", 1022, "R", "user", "end-user identifier forwarded to the provider"),
-    ("REASONING_EFFORT", 1023, "R", "reasoning_effort", "low | medium | high (chat)"),
+    ("REASONING_EFFORT", 1023, "R", "reasoning_effort", "none | minimal | low | medium | high | xhigh | max (chat; which ones a model takes varies)"),
     ("INSTRUCTIONS", 1024, "R", "instructions", "voice instructions (speech)"),
     ("EMBED_INPUT_TYPE", 1025, "R", "embed_input_type", "search_document | search_query | classification | clustering (embed; Cohere, Gemini)"),
     ("API_VERSION", 1026, "C", "api_version", "API version: anthropic-version header, Azure api-version query parameter"),
@@ -527,6 +535,8 @@ OPTION_TABLE = (
     ("AWS_ACCESS_KEY_ID", 1028, "C", "aws_access_key_id", "AWS access key id for SigV4 (bedrock)"),
     ("AWS_SECRET_ACCESS_KEY", 1029, "C", "aws_secret_access_key", "AWS secret access key for SigV4 (bedrock; kept in guarded memory, never logged)"),
     ("AWS_SESSION_TOKEN", 1030, "C", "aws_session_token", "AWS session token of temporary credentials (bedrock; guarded memory, never logged)"),
+    ("PREVIOUS_RESPONSE_ID", 1040, "R", "previous_response_id", "id of an earlier answer the server stored (Responses API; llmk_response_id()): the messages up to the last assistant turn are then not sent again (chat)"),
+    ("REASONING_SUMMARY", 1041, "R", "reasoning_summary", "auto | concise | detailed: reasoning summaries as reasoning text (Responses API; chat)"),
     ("TIMEOUT_MS", 2001, "C", "timeout_ms", "total time limit per request in ms (0 = none)"),
     ("CONNECT_TIMEOUT_MS", 2002, "C", "connect_timeout_ms", "connection time limit in ms"),
     ("IDLE_TIMEOUT_MS", 2003, "C", "idle_timeout_ms", "longest silence between bytes in ms"),
@@ -546,6 +556,7 @@ OPTION_TABLE = (
     ("DEADLINE_MS", 2017, "C", "deadline_ms", "bound on all attempts and waits together in ms (0 = none)"),
     ("MAX_EVENTS", 2018, "C", "max_events", "most stream events in one response (default 1000000)"),
     ("MAX_JSON_DEPTH", 2019, "C", "max_json_depth", "deepest JSON nesting accepted (default 128)"),
+    ("STORE", 2025, "R", "store", "1: the server keeps the answer for previous_response_id; 0: it keeps nothing, and the reasoning comes back encrypted for llmk_request_add_response() (Responses API; chat)"),
     ("TEMPERATURE", 3001, "R", "temperature", "sampling temperature (chat, transcription)"),
     ("TOP_P", 3002, "R", "top_p", "nucleus sampling mass (chat)"),
     ("SPEED", 3003, "R", "speed", "speech speed 0.25..4.0 (speech)"),
@@ -1000,6 +1011,10 @@ llmk_response_text = bind(_lib, _missing, "llmk_response_text", c_char_p, [POINT
 
 # Chat: reasoning text where the provider exposes it ("" if none).
 llmk_response_reasoning = bind(_lib, _missing, "llmk_response_reasoning", c_char_p, [POINTER(llmk_response)])
+
+# The provider's id of the answer where it gives one that a later request can refer to (Responses
+# API "resp_...": LLMK_OPT_PREVIOUS_RESPONSE_ID); "" otherwise.
+llmk_response_id = bind(_lib, _missing, "llmk_response_id", c_char_p, [POINTER(llmk_response)])
 
 # Chat: the model's refusal, where the provider reports it apart from the answer (OpenAI
 # message.refusal, Responses API refusal content; streamed as LLMK_EVENT_REFUSAL); "" if none. A
@@ -1518,6 +1533,7 @@ FUNCTIONS = (
     "llmk_response_model",
     "llmk_response_text",
     "llmk_response_reasoning",
+    "llmk_response_id",
     "llmk_response_refusal",
     "llmk_response_finish",
     "llmk_response_finish_reason",
