@@ -274,6 +274,13 @@ static llmk_status build_options(const llmk_request *r, json_t *body, llmk_respo
 	if (has_budget &&
 	    llmk__json_set(body, "thinking", json_pack("{s:s, s:I}", "type", "enabled", "budget_tokens", (json_int_t)budget)))
 		return FAIL_OOM(resp);
+	/* Structured outputs (GA): output_config.format; the API has no name
+	 * for the schema. */
+	if (llmk__req_str(r, LLMK_OPT_JSON_SCHEMA) &&
+	    llmk__json_set(body, "output_config",
+	                   json_pack("{s:{s:s, s:o}}", "format", "type", "json_schema", "schema",
+	                             llmk__json_text(llmk__req_str(r, LLMK_OPT_JSON_SCHEMA)))))
+		return FAIL_OOM(resp);
 	return LLMK_OK;
 }
 

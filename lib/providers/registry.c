@@ -98,8 +98,9 @@ static const llmk_provider providers[] = {
 	/* Native wire formats (one adapter file each). */
 	{"anthropic", "https://api.anthropic.com/v1", "ANTHROPIC_API_KEY", NULL, "ANTHROPIC_BASE_URL", 0,
 	 &llmk__anthropic_adapter, K(LLMK_CHAT), CHAT_FULL, 0,
-	 SAMPLING | O(TOP_K) | O(TOOL_CHOICE) | O(REASONING_BUDGET) | O(USER),
-	 "Messages API; max_tokens defaults to 4096; anthropic-version from api_version (default 2023-06-01)"},
+	 SAMPLING | O(TOP_K) | O(TOOL_CHOICE) | O(REASONING_BUDGET) | O(USER) | O(JSON_SCHEMA) | O(JSON_SCHEMA_NAME),
+	 "Messages API; max_tokens defaults to 4096; anthropic-version from api_version (default 2023-06-01); "
+	 "json_schema as output_config.format (no name)"},
 #endif
 #ifdef LLMK_WIRE_GEMINI
 	{"gemini", "https://generativelanguage.googleapis.com/v1beta", "GEMINI_API_KEY", "GOOGLE_API_KEY",

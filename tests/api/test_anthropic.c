@@ -283,37 +283,50 @@ static void test_reasoning_budget(void **state)
 	llmk_request_free(r);
 }
 
-static void test_json_schema_unsupported(void **state)
+/* json_schema is Anthropic's GA structured output: output_config.format
+ * (the name has no place there); json_object has no counterpart and stays
+ * refused, or dropped on request. */
+static void test_json_schema(void **state)
 {
 	fixture *f = *state;
 	llmk_request *r = chat_request("Give me JSON.");
 	llmk_response *resp;
 	json_t *j;
 
-	assert_int_equal(llmk_request_set_str(r, LLMK_OPT_JSON_SCHEMA, "{\"type\":\"object\"}"), LLMK_OK);
+	assert_int_equal(llmk_request_set_str(r, LLMK_OPT_JSON_SCHEMA,
+	                                      "{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"string\"}},"
+	                                      "\"required\":[\"a\"],\"additionalProperties\":false}"),
+	                 LLMK_OK);
+	assert_int_equal(llmk_request_set_str(r, LLMK_OPT_JSON_SCHEMA_NAME, "answer"), LLMK_OK);
+	j = send_ok(f, r);
+	assert_string_equal(jstr(j, "output_config.format.type"), "json_schema");
+	assert_string_equal(jstr(j, "output_config.format.schema.properties.a.type"), "string");
+	assert_true(json_is_false(jget(j, "output_config.format.schema.additionalProperties")));
+	assert_null(jget(j, "output_config.format.name"));
+	assert_null(jget(j, "response_format"));
+	json_decref(j);
+	llmk_request_free(r);
+
+	r = chat_request("Give me JSON.");
+	assert_int_equal(llmk_request_set_str(r, LLMK_OPT_RESPONSE_FORMAT, "json_object"), LLMK_OK);
 	f->cap.calls = 0;
 	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_E_UNSUPPORTED);
 	assert_non_null(strstr(llmk_response_error(resp), "anthropic"));
-	assert_non_null(strstr(llmk_response_error(resp), "json_schema"));
+	assert_non_null(strstr(llmk_response_error(resp), "response_format"));
 	assert_int_equal(f->cap.calls, 0); /* refused before anything was sent */
-	assert_string_equal(llmk_response_dropped(resp), "");
 	llmk_response_free(resp);
 
 	/* opted in: sent without it, and the response says what was left out */
 	assert_int_equal(llmk_request_set_i64(r, LLMK_OPT_DROP_UNSUPPORTED, 1), LLMK_OK);
 	f->cap.resp_body = ok_body;
 	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
-	assert_int_equal(f->cap.calls, 1);
-	assert_string_equal(llmk_response_dropped(resp), "json_schema");
-	assert_string_equal(llmk_response_text(resp), "ok");
+	assert_string_equal(llmk_response_dropped(resp), "response_format");
 	j = sent_json(&f->cap);
-	assert_null(jget(j, "response_format"));
-	assert_null(jget(j, "output_format"));
-	assert_null(jget(j, "json_schema"));
-	assert_string_equal(jstr(j, "messages.0.content"), "Give me JSON.");
+	assert_null(jget(j, "output_config"));
 	json_decref(j);
 	llmk_response_free(resp);
 	llmk_request_free(r);
+	assert_true(llmk_provider_capabilities("anthropic", LLMK_CHAT) & LLMK_CAP_JSON_SCHEMA);
 }
 
 static void test_key_from_environment(void **state)
@@ -363,7 +376,8 @@ static void test_capabilities(void **state)
 	assert_true(caps & LLMK_CAP_TOOLS);
 	assert_true(caps & LLMK_CAP_VISION);
 	assert_true(caps & LLMK_CAP_IMAGE_URL);
-	assert_false(caps & LLMK_CAP_JSON_SCHEMA);
+	assert_true(caps & LLMK_CAP_JSON_SCHEMA); /* output_config.format */
+	assert_false(caps & LLMK_CAP_JSON_MODE);
 	assert_false(llmk_provider_capabilities("anthropic", LLMK_EMBED) & LLMK_CAP_KIND);
 }
 
@@ -1085,7 +1099,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tool_results_lead_their_turn, setup, tu_teardown),
 		cmocka_unit_test_setup_teardown(test_tool_choice_values, setup, tu_teardown),
 		cmocka_unit_test_setup_teardown(test_reasoning_budget, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_json_schema_unsupported, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_json_schema, setup, tu_teardown),
 		cmocka_unit_test(test_key_from_environment),
 		cmocka_unit_test(test_capabilities),
 		cmocka_unit_test_setup_teardown(test_response_parsed, setup, tu_teardown),
