@@ -576,6 +576,21 @@ LLMK_API const char *llmk_request_part_id(const llmk_request *request, size_t me
  *  block as JSON text. NULL when the part has none. */
 LLMK_API const char *llmk_request_part_opaque(const llmk_request *request, size_t message, size_t part);
 
+/** Appends a part to the last message as the llmk_request_part_*()
+ *  functions read it back — the inverse of reading: to copy a conversation
+ *  into another request, or to restore one a program saved, the providers'
+ *  opaque state included (llmk_request_add_response()). TEXT: text;
+ *  IMAGE_URL: text is the URL, detail the hint; TOOL_CALL: text is the
+ *  arguments JSON, detail the function name, id the call id; REASONING:
+ *  text (NULL or ""), opaque, wire. opaque (NULL: none) goes with text,
+ *  tool-call and reasoning parts and needs wire, one LLMK_FEATURE_* bit;
+ *  a REASONING part always has a wire, an IMAGE_URL part never. Each type
+ *  is checked as its llmk_request_add_* function checks it; TOOL_CALL and
+ *  REASONING parts belong to assistant messages. LLMK_E_INVALID_ARG (the
+ *  request unchanged), LLMK_E_NOMEM. */
+LLMK_API llmk_status llmk_request_add_part(llmk_request *request, int32_t type, const char *text, const char *detail,
+                                           const char *id, const char *opaque, int64_t wire);
+
 /** The wire format a part belongs to, as its LLMK_FEATURE_* bit
  *  (llmk_feature_name() names it): set on REASONING parts and on parts with
  *  opaque state, which reach only that wire format's providers as they are;

@@ -785,6 +785,19 @@ func llmk_request_part_opaque(request *C.llmk_request, message int, part int) *C
 	return C.llmk_request_part_opaque(request, C.size_t(message), C.size_t(part))
 }
 
+// Appends a part to the last message as the llmk_request_part_*() functions read it back — the
+// inverse of reading: to copy a conversation into another request, or to restore one a program
+// saved, the providers' opaque state included (llmk_request_add_response()). TEXT: text;
+// IMAGE_URL: text is the URL, detail the hint; TOOL_CALL: text is the arguments JSON, detail the
+// function name, id the call id; REASONING: text (NULL or ""), opaque, wire. opaque (NULL: none)
+// goes with text, tool-call and reasoning parts and needs wire, one LLMK_FEATURE_* bit; a
+// REASONING part always has a wire, an IMAGE_URL part never. Each type is checked as its
+// llmk_request_add_* function checks it; TOOL_CALL and REASONING parts belong to assistant
+// messages. LLMK_E_INVALID_ARG (the request unchanged), LLMK_E_NOMEM.
+func llmk_request_add_part(request *C.llmk_request, type_ int32, text *C.char, detail *C.char, id *C.char, opaque *C.char, wire int64) int32 {
+	return int32(C.llmk_request_add_part(request, C.int32_t(type_), text, detail, id, opaque, C.int64_t(wire)))
+}
+
 // The wire format a part belongs to, as its LLMK_FEATURE_* bit (llmk_feature_name() names it): set
 // on REASONING parts and on parts with opaque state, which reach only that wire format's providers
 // as they are; 0 for parts every provider receives.

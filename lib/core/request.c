@@ -835,3 +835,62 @@ llmk_status llmk_request_add_response(llmk_request *r, const llmk_response *resp
 	}
 	return st;
 }
+
+/* ---- a part as llmk_request_part_*() read it back ------------------------- */
+
+static int one_bit(int64_t v)
+{
+	return v > 0 && !(v & (v - 1));
+}
+
+/* The opaque state of the part just added; on failure the part goes. */
+static llmk_status add_opaque(llmk_request *r, llmk_message *m, const char *opaque, int64_t wire)
+{
+	llmk_part *p = &m->parts[m->nparts - 1];
+
+	if (!(p->opaque = llmk__strdup(opaque))) {
+		part_free(p);
+		m->nparts--;
+		return req_err(r, LLMK_E_NOMEM, "out of memory");
+	}
+	p->wire = wire;
+	return LLMK_OK;
+}
+
+llmk_status llmk_request_add_part(llmk_request *r, int32_t type, const char *text, const char *detail, const char *id,
+                                  const char *opaque, int64_t wire)
+{
+	llmk_message *m;
+	llmk_status st;
+
+	if (!r)
+		return LLMK_E_INVALID_ARG;
+	if (!(m = last_message(r, "add_part")))
+		return LLMK_E_INVALID_ARG;
+	if ((opaque || wire) && (!one_bit(wire) || type == LLMK_PART_IMAGE_URL || (!opaque && type != LLMK_PART_REASONING)))
+		return req_err(r, LLMK_E_INVALID_ARG,
+		               "opaque state needs the wire format it belongs to (one LLMK_FEATURE_* bit) and goes with "
+		               "text, tool-call and reasoning parts");
+	switch (type) {
+	case LLMK_PART_TEXT:
+		st = llmk_request_add_text(r, text);
+		break;
+	case LLMK_PART_IMAGE_URL:
+		return llmk_request_add_image_url(r, text, detail);
+	case LLMK_PART_TOOL_CALL:
+		st = llmk_request_add_tool_call(r, id, detail, text);
+		break;
+	case LLMK_PART_REASONING:
+		if (m->role != LLMK_ROLE_ASSISTANT)
+			return req_err(r, LLMK_E_INVALID_ARG, "reasoning belongs to assistant messages");
+		if (!wire)
+			return req_err(r, LLMK_E_INVALID_ARG, "a reasoning part needs the wire format it belongs to");
+		st = turn_part(r, m, LLMK_PART_REASONING, text, text ? strlen(text) : 0, NULL, wire);
+		break;
+	default:
+		return req_err(r, LLMK_E_INVALID_ARG, "unknown part type %d", (int)type);
+	}
+	if (st != LLMK_OK || !opaque)
+		return st;
+	return add_opaque(r, m, opaque, wire);
+}

@@ -100,6 +100,8 @@ static const char *at(const char *hay, const char *needle, const char *what)
 	return p;
 }
 
+static llmk_request *copy_conversation(const llmk_request *r);
+
 static void run_case(const agent_case *k)
 {
 	th_server *srv = th_start();
@@ -172,9 +174,64 @@ static void run_case(const agent_case *k)
 	k->check(last);
 	json_decref(last);
 
+	/* a copy made with llmk_request_add_part() sends the same bytes */
+	{
+		llmk_request *copy = copy_conversation(r);
+		const th_request *q1, *q2;
+		if (!strncmp(k->model, "openai-responses/", 17))
+			assert_int_equal(llmk_request_set_i64(copy, LLMK_OPT_STORE, 0), LLMK_OK);
+		for (i = 0; i < 2; i++) {
+			memset(&tr, 0, sizeof(tr));
+			tr.status = 200;
+			tr.headers = k->ctype;
+			tr.body = k->answer[2];
+			th_push(srv, &tr);
+		}
+		assert_int_equal(llmk_send(c, r, &resp), LLMK_OK);
+		llmk_response_free(resp);
+		assert_int_equal(llmk_send(c, copy, &resp), LLMK_OK);
+		llmk_response_free(resp);
+		q1 = th_request_at(srv, 3);
+		q2 = th_request_at(srv, 4);
+		assert_int_equal(q1->body_len, q2->body_len);
+		assert_memory_equal(q1->body, q2->body, q1->body_len);
+		llmk_request_free(copy);
+	}
+
 	llmk_request_free(r);
 	llmk_client_free(c);
 	th_stop(srv);
+}
+
+/* A copy of r through the public read-back and llmk_request_add_part():
+ * what a binding or a program saving its conversations does. */
+static llmk_request *copy_conversation(const llmk_request *r)
+{
+	llmk_request *c;
+	size_t i, j, n;
+
+	assert_int_equal(llmk_request_new(&c, LLMK_CHAT), LLMK_OK);
+	for (i = 0; i < llmk_request_message_count(r); i++) {
+		int32_t role = llmk_request_message_role(r, i);
+		if (role == LLMK_ROLE_TOOL) {
+			assert_int_equal(llmk_request_add_tool_result(c, llmk_request_message_tool_call_id(r, i),
+			                                              llmk_request_part_text(r, i, 0)),
+			                 LLMK_OK);
+			continue;
+		}
+		assert_int_equal(llmk_request_add_message(c, role, NULL), LLMK_OK);
+		n = llmk_request_part_count(r, i);
+		for (j = 0; j < n; j++)
+			assert_int_equal(llmk_request_add_part(c, llmk_request_part_type(r, i, j), llmk_request_part_text(r, i, j),
+			                                       llmk_request_part_detail(r, i, j), llmk_request_part_id(r, i, j),
+			                                       llmk_request_part_opaque(r, i, j), llmk_request_part_wire(r, i, j)),
+			                 LLMK_OK);
+	}
+	for (i = 0; i < llmk_request_tool_count(r); i++)
+		assert_int_equal(llmk_request_add_tool(c, llmk_request_tool_name(r, i), llmk_request_tool_description(r, i),
+		                                       llmk_request_tool_parameters(r, i)),
+		                 LLMK_OK);
+	return c;
 }
 
 /* ---- each wire format: its answers and where it wants them --------------- */

@@ -1023,6 +1023,27 @@ static void test_add_response_rejects(void **state)
 	assert_int_equal(llmk_request_message_count(r), 1);
 	assert_int_equal(llmk_request_new(&e, LLMK_EMBED), LLMK_OK);
 	assert_int_equal(llmk_request_add_response(e, resp), LLMK_E_INVALID_ARG);
+	/* llmk_request_add_part(): what it refuses */
+	assert_int_equal(llmk_request_add_part(e, LLMK_PART_TEXT, "x", NULL, NULL, NULL, 0), LLMK_E_INVALID_ARG);
+	assert_int_equal(llmk_request_add_part(r, LLMK_PART_REASONING, "x", NULL, NULL, "sig", LLMK_FEATURE_ANTHROPIC),
+	                 LLMK_E_INVALID_ARG); /* r's last message is the user's */
+	llmk_request_add_message(r, LLMK_ROLE_ASSISTANT, NULL);
+	assert_int_equal(llmk_request_add_part(r, LLMK_PART_TEXT, "x", NULL, NULL, "sig", 0), LLMK_E_INVALID_ARG);
+	assert_int_equal(llmk_request_add_part(r, LLMK_PART_TEXT, "x", NULL, NULL, "sig", 3 << 8), LLMK_E_INVALID_ARG);
+	assert_int_equal(llmk_request_add_part(r, LLMK_PART_TEXT, "x", NULL, NULL, NULL, LLMK_FEATURE_GEMINI),
+	                 LLMK_E_INVALID_ARG);
+	assert_int_equal(llmk_request_add_part(r, LLMK_PART_REASONING, "x", NULL, NULL, NULL, 0), LLMK_E_INVALID_ARG);
+	assert_int_equal(llmk_request_add_part(r, LLMK_PART_IMAGE_URL, "https://example.invalid/a.png", NULL, NULL, "s",
+	                                       LLMK_FEATURE_GEMINI),
+	                 LLMK_E_INVALID_ARG);
+	assert_int_equal(llmk_request_add_part(r, 99, "x", NULL, NULL, NULL, 0), LLMK_E_INVALID_ARG);
+	assert_int_equal(llmk_request_add_part(r, LLMK_PART_TOOL_CALL, "[1]", "f", "id1", NULL, 0), LLMK_E_INVALID_ARG);
+	assert_int_equal(llmk_request_part_count(r, 1), 0);
+	assert_int_equal(llmk_request_add_part(r, LLMK_PART_REASONING, NULL, NULL, NULL, "sig", LLMK_FEATURE_ANTHROPIC),
+	                 LLMK_OK);
+	assert_string_equal(llmk_request_part_text(r, 1, 0), "");
+	assert_string_equal(llmk_request_part_opaque(r, 1, 0), "sig");
+	assert_int_equal(llmk_request_part_wire(r, 1, 0), LLMK_FEATURE_ANTHROPIC);
 	llmk_request_free(e);
 	llmk_response_free(resp);
 	llmk_request_free(r);

@@ -894,6 +894,17 @@ llmk_request_part_id = bind(_lib, _missing, "llmk_request_part_id", c_char_p, [P
 # none.
 llmk_request_part_opaque = bind(_lib, _missing, "llmk_request_part_opaque", c_char_p, [POINTER(llmk_request), c_size_t, c_size_t])
 
+# Appends a part to the last message as the llmk_request_part_*() functions read it back — the
+# inverse of reading: to copy a conversation into another request, or to restore one a program
+# saved, the providers' opaque state included (llmk_request_add_response()). TEXT: text;
+# IMAGE_URL: text is the URL, detail the hint; TOOL_CALL: text is the arguments JSON, detail the
+# function name, id the call id; REASONING: text (NULL or ""), opaque, wire. opaque (NULL: none)
+# goes with text, tool-call and reasoning parts and needs wire, one LLMK_FEATURE_* bit; a
+# REASONING part always has a wire, an IMAGE_URL part never. Each type is checked as its
+# llmk_request_add_* function checks it; TOOL_CALL and REASONING parts belong to assistant
+# messages. LLMK_E_INVALID_ARG (the request unchanged), LLMK_E_NOMEM.
+llmk_request_add_part = bind(_lib, _missing, "llmk_request_add_part", c_int32, [POINTER(llmk_request), c_int32, c_char_p, c_char_p, c_char_p, c_char_p, c_int64])
+
 # The wire format a part belongs to, as its LLMK_FEATURE_* bit (llmk_feature_name() names it): set
 # on REASONING parts and on parts with opaque state, which reach only that wire format's providers
 # as they are; 0 for parts every provider receives.
@@ -1499,6 +1510,7 @@ FUNCTIONS = (
     "llmk_request_part_detail",
     "llmk_request_part_id",
     "llmk_request_part_opaque",
+    "llmk_request_add_part",
     "llmk_request_part_wire",
     "llmk_request_tool_count",
     "llmk_request_tool_name",
