@@ -294,6 +294,9 @@ enum llmk_timing {
 	  "messages up to the last assistant turn are then not sent again (chat)")                  \
 	X(REASONING_SUMMARY, 1041, R, "reasoning_summary",                                          \
 	  "auto | concise | detailed: reasoning summaries as reasoning text (Responses API; chat)")  \
+	X(HTTP_HEADER, 1042, R, "http_header",                                                      \
+	  "add an HTTP header \"Name: value\" to the request (repeatable; NULL clears them): beta "  \
+	  "flags, gateway routing; never one the library sets itself")                              \
 	X(TIMEOUT_MS, 2001, C, "timeout_ms", "total time limit per request in ms (0 = none)")       \
 	X(CONNECT_TIMEOUT_MS, 2002, C, "connect_timeout_ms", "connection time limit in ms")         \
 	X(IDLE_TIMEOUT_MS, 2003, C, "idle_timeout_ms", "longest silence between bytes in ms")       \
@@ -440,8 +443,12 @@ LLMK_API void llmk_request_free(llmk_request *request);
 LLMK_API int32_t llmk_request_kind(const llmk_request *request);
 
 /** Sets a string option of request scope. LLMK_OPT_STOP adds one stop
- *  sequence per call. value NULL clears the option (all stop sequences for
- *  LLMK_OPT_STOP). Returns LLMK_E_UNKNOWN_OPTION, or LLMK_E_INVALID_ARG for
+ *  sequence per call, LLMK_OPT_HTTP_HEADER one header ("Name: value": a
+ *  token name, a value without control characters other than tab, at most
+ *  32 headers). value NULL clears the option (all stop sequences or headers
+ *  for those two). A header the library sets itself for the provider
+ *  (authentication, content type, version headers...) fails the send with
+ *  LLMK_E_INVALID_ARG naming it. Returns LLMK_E_UNKNOWN_OPTION, or LLMK_E_INVALID_ARG for
  *  a wrong type, an option that does not apply to this request kind, or a
  *  bad value; the detail is in llmk_request_errmsg(). */
 LLMK_API llmk_status llmk_request_set_str(llmk_request *request, int32_t option, const char *value);

@@ -199,6 +199,7 @@ const (
 	OptionAwsSessionToken     Option = 1030 // LLMK_OPT_AWS_SESSION_TOKEN
 	OptionPreviousResponseID  Option = 1040 // LLMK_OPT_PREVIOUS_RESPONSE_ID
 	OptionReasoningSummary    Option = 1041 // LLMK_OPT_REASONING_SUMMARY
+	OptionHTTPHeader          Option = 1042 // LLMK_OPT_HTTP_HEADER
 	OptionTimeoutMs           Option = 2001 // LLMK_OPT_TIMEOUT_MS
 	OptionConnectTimeoutMs    Option = 2002 // LLMK_OPT_CONNECT_TIMEOUT_MS
 	OptionIdleTimeoutMs       Option = 2003 // LLMK_OPT_IDLE_TIMEOUT_MS
@@ -386,6 +387,7 @@ var OptionTable = []OptionTableRow{
 	{"AWS_SESSION_TOKEN", 1030, "C", "aws_session_token", "AWS session token of temporary credentials (bedrock; guarded memory, never logged)"},
 	{"PREVIOUS_RESPONSE_ID", 1040, "R", "previous_response_id", "id of an earlier answer the server stored (Responses API; llmk_response_id()): the messages up to the last assistant turn are then not sent again (chat)"},
 	{"REASONING_SUMMARY", 1041, "R", "reasoning_summary", "auto | concise | detailed: reasoning summaries as reasoning text (Responses API; chat)"},
+	{"HTTP_HEADER", 1042, "R", "http_header", "add an HTTP header \"Name: value\" to the request (repeatable; NULL clears them): beta flags, gateway routing; never one the library sets itself"},
 	{"TIMEOUT_MS", 2001, "C", "timeout_ms", "total time limit per request in ms (0 = none)"},
 	{"CONNECT_TIMEOUT_MS", 2002, "C", "connect_timeout_ms", "connection time limit in ms"},
 	{"IDLE_TIMEOUT_MS", 2003, "C", "idle_timeout_ms", "longest silence between bytes in ms"},
@@ -618,10 +620,13 @@ func llmk_request_kind(request *C.llmk_request) int32 {
 	return int32(C.llmk_request_kind(request))
 }
 
-// Sets a string option of request scope. LLMK_OPT_STOP adds one stop sequence per call. value NULL
-// clears the option (all stop sequences for LLMK_OPT_STOP). Returns LLMK_E_UNKNOWN_OPTION, or
-// LLMK_E_INVALID_ARG for a wrong type, an option that does not apply to this request kind, or a
-// bad value; the detail is in llmk_request_errmsg().
+// Sets a string option of request scope. LLMK_OPT_STOP adds one stop sequence per call,
+// LLMK_OPT_HTTP_HEADER one header ("Name: value": a token name, a value without control characters
+// other than tab, at most 32 headers). value NULL clears the option (all stop sequences or headers
+// for those two). A header the library sets itself for the provider (authentication, content type,
+// version headers...) fails the send with LLMK_E_INVALID_ARG naming it. Returns
+// LLMK_E_UNKNOWN_OPTION, or LLMK_E_INVALID_ARG for a wrong type, an option that does not apply to
+// this request kind, or a bad value; the detail is in llmk_request_errmsg().
 func llmk_request_set_str(request *C.llmk_request, option int32, value *C.char) int32 {
 	return int32(C.llmk_request_set_str(request, C.int32_t(option), value))
 }

@@ -94,6 +94,8 @@ void llmk_request_free(llmk_request *r)
 	llmk__free(r->inputs);
 	for (i = 0; i < r->nstops; i++)
 		llmk__free(r->stops[i]);
+	for (i = 0; i < r->nheaders; i++)
+		llmk__free(r->headers[i]);
 	for (i = 0; i < LLMK_STR_SLOTS; i++)
 		llmk__free(r->str[i]);
 	llmk__free(r->audio);
@@ -227,6 +229,48 @@ static llmk_status check_str_value(llmk_request *r, int32_t opt, const char *v)
 	return LLMK_OK;
 }
 
+/* "Name: value": an RFC 9110 token, a colon, optional white space, a value
+ * of visible characters, spaces and tabs (no CR, LF or other controls: a
+ * header must never become two). */
+static int valid_header(const char *v)
+{
+	static const char tchar[] = "!#$%&'*+-.^_`|~";
+	const char *p = v;
+
+	for (; *p && *p != ':'; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || strchr(tchar, *p)))
+			return 0;
+	if (p == v || *p != ':')
+		return 0;
+	for (p++; *p; p++)
+		if (((unsigned char)*p < 0x20 && *p != '\t') || *p == 0x7f)
+			return 0;
+	return 1;
+}
+
+static llmk_status add_header(llmk_request *r, char *copy)
+{
+	size_t i;
+
+	if (!copy) {
+		for (i = 0; i < r->nheaders; i++)
+			llmk__free(r->headers[i]);
+		r->nheaders = 0;
+		return LLMK_OK;
+	}
+	if (!valid_header(copy)) {
+		llmk__free(copy);
+		return req_err(r, LLMK_E_INVALID_ARG,
+		               "http_header must be \"Name: value\" (a token name, no control characters in the value)");
+	}
+	if (r->nheaders == LLMK_MAX_REQ_HEADERS) {
+		llmk__free(copy);
+		return req_err(r, LLMK_E_INVALID_ARG, "at most %d http_header values", LLMK_MAX_REQ_HEADERS);
+	}
+	r->headers[r->nheaders++] = copy;
+	return LLMK_OK;
+}
+
 llmk_status llmk_request_set_str(llmk_request *r, int32_t opt, const char *value)
 {
 	llmk_status st;
@@ -243,6 +287,8 @@ llmk_status llmk_request_set_str(llmk_request *r, int32_t opt, const char *value
 		return st;
 	if (value && !(copy = llmk__strdup(value)))
 		return req_err(r, LLMK_E_NOMEM, "out of memory");
+	if (opt == LLMK_OPT_HTTP_HEADER)
+		return add_header(r, copy);
 	if (opt == LLMK_OPT_STOP) {
 		if (!copy) {
 			for (i = 0; i < r->nstops; i++)

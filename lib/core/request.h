@@ -48,6 +48,8 @@ struct llmk_request {
 	size_t ninputs, inputcap;
 	char *stops[LLMK_MAX_STOP];
 	size_t nstops;
+	char *headers[LLMK_MAX_REQ_HEADERS]; /* LLMK_OPT_HTTP_HEADER: "Name: value", checked */
+	size_t nheaders;
 	char *str[LLMK_STR_SLOTS];
 	int64_t i64[LLMK_I64_SLOTS];
 	double f64[LLMK_F64_SLOTS];

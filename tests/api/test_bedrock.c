@@ -220,6 +220,8 @@ static void test_converse_request_and_answer(void **state)
 	assert_int_equal(llmk_request_set_f64(r, LLMK_OPT_TEMPERATURE, 0.25), LLMK_OK);
 	assert_int_equal(llmk_request_set_f64(r, LLMK_OPT_TOP_P, 0.5), LLMK_OK);
 	assert_int_equal(llmk_request_set_str(r, LLMK_OPT_STOP, "END"), LLMK_OK);
+	/* a header of the caller's: sent, outside the signature */
+	assert_int_equal(llmk_request_set_str(r, LLMK_OPT_HTTP_HEADER, "X-Trace-Id: t-1"), LLMK_OK);
 
 	push_file(f, 200, JSONH, "bedrock/converse.json", 0);
 	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
@@ -239,6 +241,7 @@ static void test_converse_request_and_answer(void **state)
 	assert_string_equal(req->target, "/model/" MODEL_PATH "/converse");
 	assert_string_equal(th_request_header(req, "Content-Type"), "application/json");
 	assert_string_equal(th_request_header(req, "Accept"), "application/json");
+	assert_string_equal(th_request_header(req, "X-Trace-Id"), "t-1");
 	check_signed(req);
 	j = body_json(req);
 	assert_null(json_object_get(j, "modelId")); /* in the path only */
