@@ -118,7 +118,8 @@ static void generate(llmk_buf *b)
 	}
 
 	add(b, "\n### Request options honoured\n\nAny other request option fails with `LLMK_E_UNSUPPORTED` "
-	       "(or is dropped and listed by `llmk_response_dropped()` with `LLMK_OPT_DROP_UNSUPPORTED`).\n\n"
+	       "(or is dropped and listed by `llmk_response_dropped()` with `LLMK_OPT_DROP_UNSUPPORTED`). "
+	       "`http_header` goes with every request of every provider here and is not listed.\n\n"
 	       "| prefix | options | notes |\n|---|---|---|\n");
 	for (i = 0; i < n; i++) {
 		const llmk_provider *p = llmk__provider_builtin(i);
@@ -126,7 +127,8 @@ static void generate(llmk_buf *b)
 		addf(b, "| `%s/` | ", p->name);
 		for (id = 1001; id < 4000; id++) {
 			const llmk_optinfo *o = llmk__option_info(id);
-			if (!o || !(o->scope & LLMK_SCOPE_R) || id == LLMK_OPT_MODEL || id == LLMK_OPT_DROP_UNSUPPORTED)
+			if (!o || !(o->scope & LLMK_SCOPE_R) || id == LLMK_OPT_MODEL || id == LLMK_OPT_DROP_UNSUPPORTED ||
+			    id == LLMK_OPT_HTTP_HEADER)
 				continue;
 			if (llmk_provider_supports_option(p->name, id) != 1)
 				continue;

@@ -931,6 +931,7 @@ static void test_http_headers(void **state)
 	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
 	llmk_response_free(resp);
 	assert_string_equal(capture_header(&f->cap, "X-H31"), "31");
+	assert_int_equal(llmk_provider_supports_option("anthropic", LLMK_OPT_HTTP_HEADER), 1);
 	free((void *)f->cap.resp_body);
 	llmk_request_free(r);
 }
