@@ -232,7 +232,8 @@ enum llmk_capability {
 	LLMK_CAP_STREAM_USAGE = 1 << 6,/**< chat: token usage inside streams */
 	LLMK_CAP_BATCH = 1 << 7,       /**< embed: several inputs in one request */
 	LLMK_CAP_IMAGE_URL = 1 << 8,   /**< chat: images by http(s) URL, not just inline data */
-	LLMK_CAP_KEY_REQUIRED = 1 << 9 /**< an API key is needed (hosted services) */
+	LLMK_CAP_KEY_REQUIRED = 1 << 9, /**< an API key is needed (hosted services) */
+	LLMK_CAP_DOCUMENTS = 1 << 10    /**< chat: document inputs (PDF, plain text: llmk_request_add_document()) */
 };
 
 /** Timings (llmk_response_timing()), in milliseconds. */
@@ -481,6 +482,19 @@ LLMK_API llmk_status llmk_request_add_image_url(llmk_request *request, const cha
 LLMK_API llmk_status llmk_request_add_image_data(llmk_request *request, const uint8_t *data, size_t len,
                                                  const char *mime);
 
+/** Appends a document to the last message, which must be a user message
+ *  (chat): its bytes (copied), its MIME type — "application/pdf" or
+ *  "text/plain" (UTF-8) — and the file name shown to the model (NULL:
+ *  "document.pdf" / "document.txt"; no control characters or quotes).
+ *  Sent as an OpenAI file part (file_data), a Responses API input_file,
+ *  an Anthropic document block, Gemini inlineData, a Bedrock document
+ *  block; providers without LLMK_CAP_DOCUMENTS refuse it, or leave it out
+ *  with LLMK_OPT_DROP_UNSUPPORTED ("documents"). LLMK_E_INVALID_ARG for
+ *  empty data, another MIME type, plain text that is not UTF-8 or a bad
+ *  name; LLMK_E_NOMEM. */
+LLMK_API llmk_status llmk_request_add_document(llmk_request *request, const uint8_t *data, size_t len,
+                                               const char *mime, const char *filename);
+
 /** Records a tool call made by the assistant in the last message (which
  *  must have role ASSISTANT), to replay a conversation that used tools.
  *  arguments_json must be a JSON object text. */
@@ -543,8 +557,10 @@ enum llmk_part_type {
 	LLMK_PART_TEXT = 1,      /**< text */
 	LLMK_PART_IMAGE_URL = 2, /**< an image: http(s) URL or data: URL */
 	LLMK_PART_TOOL_CALL = 3, /**< an assistant's tool call (id, name, arguments JSON) */
-	LLMK_PART_REASONING = 4  /**< an assistant's reasoning, added by llmk_request_add_response(): its
+	LLMK_PART_REASONING = 4, /**< an assistant's reasoning, added by llmk_request_add_response(): its
 	                          *   text (may be "") and the provider's opaque state */
+	LLMK_PART_DOCUMENT = 5   /**< a document (llmk_request_add_document()): a base64 data: URL and
+	                          *   the file name */
 };
 
 /** Value of a string option, or NULL when it is not set. */
@@ -569,10 +585,12 @@ LLMK_API size_t llmk_request_part_count(const llmk_request *request, size_t mess
 /** Type (LLMK_PART_*) of part `part` of message `message`; 0 if out of range. */
 LLMK_API int32_t llmk_request_part_type(const llmk_request *request, size_t message, size_t part);
 
-/** TEXT: the text; IMAGE_URL: the URL; TOOL_CALL: the arguments JSON. */
+/** TEXT: the text; IMAGE_URL: the URL; TOOL_CALL: the arguments JSON;
+ *  REASONING: its text; DOCUMENT: the data: URL. */
 LLMK_API const char *llmk_request_part_text(const llmk_request *request, size_t message, size_t part);
 
-/** IMAGE_URL: the detail hint or NULL; TOOL_CALL: the function name. */
+/** IMAGE_URL: the detail hint or NULL; TOOL_CALL: the function name;
+ *  DOCUMENT: the file name. */
 LLMK_API const char *llmk_request_part_detail(const llmk_request *request, size_t message, size_t part);
 
 /** TOOL_CALL: the call id; NULL for other parts. */
@@ -587,7 +605,8 @@ LLMK_API const char *llmk_request_part_opaque(const llmk_request *request, size_
  *  functions read it back — the inverse of reading: to copy a conversation
  *  into another request, or to restore one a program saved, the providers'
  *  opaque state included (llmk_request_add_response()). TEXT: text;
- *  IMAGE_URL: text is the URL, detail the hint; TOOL_CALL: text is the
+ *  IMAGE_URL: text is the URL, detail the hint; DOCUMENT: text is the
+ *  data: URL, detail the file name; TOOL_CALL: text is the
  *  arguments JSON, detail the function name, id the call id; REASONING:
  *  text (NULL or ""), opaque, wire. opaque (NULL: none) goes with text,
  *  tool-call and reasoning parts and needs wire, one LLMK_FEATURE_* bit;

@@ -258,9 +258,18 @@ type Message struct {
 	Role       string
 	Content    string
 	Images     []string   // image URLs (http(s) or data:) after the text
+	Documents  []Document // documents after the images (role "user")
 	ToolCallID string     // role "tool"
 	ToolCalls  []ToolCall // role "assistant": calls it made
 	turn       []turnPart // ChatResponse.Message: the answer as received
+}
+
+// Document is a document input: a PDF ("application/pdf") or UTF-8 text
+// ("text/plain"), and the file name shown to the model ("" for a default).
+type Document struct {
+	Data []byte
+	MIME string
+	Name string
 }
 
 // User, System and Assistant build text messages.
@@ -409,6 +418,20 @@ func (r *request) messages(msgs []Message) error {
 			cu := C.CString(u)
 			err = r.check(C.llmk_request_add_image_url(r.p, cu, nil))
 			C.free(unsafe.Pointer(cu))
+			if err != nil {
+				return err
+			}
+		}
+		for _, d := range m.Documents {
+			mime, name := C.CString(d.MIME), cstrOrNil(d.Name)
+			var p *C.uint8_t
+			if len(d.Data) > 0 {
+				p = (*C.uint8_t)(unsafe.Pointer(&d.Data[0]))
+			}
+			err = r.check(C.llmk_request_add_document(r.p, p, C.size_t(len(d.Data)), mime, name))
+			runtime.KeepAlive(d.Data)
+			C.free(unsafe.Pointer(mime))
+			C.free(unsafe.Pointer(name))
 			if err != nil {
 				return err
 			}

@@ -784,3 +784,27 @@ func TestRefusalAndHandMadeTurn(t *testing.T) {
 		t.Fatalf("%v", msgs)
 	}
 }
+
+func TestDocuments(t *testing.T) {
+	c := newTestClient(t)
+	defer c.Close()
+	srv.push(t, 200, "openai/chat_completion.json")
+	m := User("Summarise.")
+	m.Documents = []Document{{Data: []byte("%PDF-1.7\n"), MIME: "application/pdf", Name: "r.pdf"},
+		{Data: []byte("plain notes"), MIME: "text/plain"}}
+	if _, err := c.Chat(context.Background(), []Message{m}); err != nil {
+		t.Fatal(err)
+	}
+	_, body := srv.request(t, 0)
+	parts := body["messages"].([]any)[0].(map[string]any)["content"].([]any)
+	file := parts[1].(map[string]any)["file"].(map[string]any)
+	if file["filename"] != "r.pdf" || file["file_data"] != "data:application/pdf;base64,JVBERi0xLjcK" ||
+		parts[2].(map[string]any)["text"] != "plain notes" {
+		t.Fatalf("%v", parts)
+	}
+	bad := User("x")
+	bad.Documents = []Document{{Data: []byte("x"), MIME: "application/msword"}}
+	if _, err := c.Chat(context.Background(), []Message{bad}); !errors.Is(err, ErrInvalidArg) {
+		t.Fatalf("%v", err)
+	}
+}

@@ -140,16 +140,17 @@ type Capability int32
 
 // Values of enum llmk_capability.
 const (
-	CapabilityKind        Capability = 1   // LLMK_CAP_KIND: the provider serves this request kind
-	CapabilityStream      Capability = 2   // LLMK_CAP_STREAM: chat: answers stream as they are generated
-	CapabilityTools       Capability = 4   // LLMK_CAP_TOOLS: chat: function / tool calling
-	CapabilityVision      Capability = 8   // LLMK_CAP_VISION: chat: image inputs
-	CapabilityJSONMode    Capability = 16  // LLMK_CAP_JSON_MODE: chat: response_format json_object
-	CapabilityJSONSchema  Capability = 32  // LLMK_CAP_JSON_SCHEMA: chat: json_schema structured output
-	CapabilityStreamUsage Capability = 64  // LLMK_CAP_STREAM_USAGE: chat: token usage inside streams
-	CapabilityBatch       Capability = 128 // LLMK_CAP_BATCH: embed: several inputs in one request
-	CapabilityImageURL    Capability = 256 // LLMK_CAP_IMAGE_URL: chat: images by http(s) URL, not just inline data
-	CapabilityKeyRequired Capability = 512 // LLMK_CAP_KEY_REQUIRED: an API key is needed (hosted services)
+	CapabilityKind        Capability = 1    // LLMK_CAP_KIND: the provider serves this request kind
+	CapabilityStream      Capability = 2    // LLMK_CAP_STREAM: chat: answers stream as they are generated
+	CapabilityTools       Capability = 4    // LLMK_CAP_TOOLS: chat: function / tool calling
+	CapabilityVision      Capability = 8    // LLMK_CAP_VISION: chat: image inputs
+	CapabilityJSONMode    Capability = 16   // LLMK_CAP_JSON_MODE: chat: response_format json_object
+	CapabilityJSONSchema  Capability = 32   // LLMK_CAP_JSON_SCHEMA: chat: json_schema structured output
+	CapabilityStreamUsage Capability = 64   // LLMK_CAP_STREAM_USAGE: chat: token usage inside streams
+	CapabilityBatch       Capability = 128  // LLMK_CAP_BATCH: embed: several inputs in one request
+	CapabilityImageURL    Capability = 256  // LLMK_CAP_IMAGE_URL: chat: images by http(s) URL, not just inline data
+	CapabilityKeyRequired Capability = 512  // LLMK_CAP_KEY_REQUIRED: an API key is needed (hosted services)
+	CapabilityDocuments   Capability = 1024 // LLMK_CAP_DOCUMENTS: chat: document inputs (PDF, plain text: llmk_request_add_document())
 )
 
 // Timing: Timings (llmk_response_timing()), in milliseconds.
@@ -246,6 +247,7 @@ const (
 	PartTypeImageURL  PartType = 2 // LLMK_PART_IMAGE_URL: an image: http(s) URL or data: URL
 	PartTypeToolCall  PartType = 3 // LLMK_PART_TOOL_CALL: an assistant's tool call (id, name, arguments JSON)
 	PartTypeReasoning PartType = 4 // LLMK_PART_REASONING: an assistant's reasoning, added by llmk_request_add_response(): its text (may be "") and the provider's opaque state
+	PartTypeDocument  PartType = 5 // LLMK_PART_DOCUMENT: a document (llmk_request_add_document()): a base64 data: URL and the file name
 )
 
 // LogLevel: Log levels (llmk_client_set_log()).
@@ -670,6 +672,17 @@ func llmk_request_add_image_data(request *C.llmk_request, data *C.uint8_t, len_ 
 	return int32(C.llmk_request_add_image_data(request, data, C.size_t(len_), mime))
 }
 
+// Appends a document to the last message, which must be a user message (chat): its bytes (copied),
+// its MIME type — "application/pdf" or "text/plain" (UTF-8) — and the file name shown to the model
+// (NULL: "document.pdf" / "document.txt"; no control characters or quotes). Sent as an OpenAI file
+// part (file_data), a Responses API input_file, an Anthropic document block, Gemini inlineData, a
+// Bedrock document block; providers without LLMK_CAP_DOCUMENTS refuse it, or leave it out with
+// LLMK_OPT_DROP_UNSUPPORTED ("documents"). LLMK_E_INVALID_ARG for empty data, another MIME type,
+// plain text that is not UTF-8 or a bad name; LLMK_E_NOMEM.
+func llmk_request_add_document(request *C.llmk_request, data *C.uint8_t, len_ int, mime *C.char, filename *C.char) int32 {
+	return int32(C.llmk_request_add_document(request, data, C.size_t(len_), mime, filename))
+}
+
 // Records a tool call made by the assistant in the last message (which must have role ASSISTANT),
 // to replay a conversation that used tools. arguments_json must be a JSON object text.
 func llmk_request_add_tool_call(request *C.llmk_request, id *C.char, name *C.char, arguments_json *C.char) int32 {
@@ -768,12 +781,13 @@ func llmk_request_part_type(request *C.llmk_request, message int, part int) int3
 	return int32(C.llmk_request_part_type(request, C.size_t(message), C.size_t(part)))
 }
 
-// TEXT: the text; IMAGE_URL: the URL; TOOL_CALL: the arguments JSON.
+// TEXT: the text; IMAGE_URL: the URL; TOOL_CALL: the arguments JSON; REASONING: its text;
+// DOCUMENT: the data: URL.
 func llmk_request_part_text(request *C.llmk_request, message int, part int) *C.char {
 	return C.llmk_request_part_text(request, C.size_t(message), C.size_t(part))
 }
 
-// IMAGE_URL: the detail hint or NULL; TOOL_CALL: the function name.
+// IMAGE_URL: the detail hint or NULL; TOOL_CALL: the function name; DOCUMENT: the file name.
 func llmk_request_part_detail(request *C.llmk_request, message int, part int) *C.char {
 	return C.llmk_request_part_detail(request, C.size_t(message), C.size_t(part))
 }
@@ -793,12 +807,13 @@ func llmk_request_part_opaque(request *C.llmk_request, message int, part int) *C
 // Appends a part to the last message as the llmk_request_part_*() functions read it back — the
 // inverse of reading: to copy a conversation into another request, or to restore one a program
 // saved, the providers' opaque state included (llmk_request_add_response()). TEXT: text;
-// IMAGE_URL: text is the URL, detail the hint; TOOL_CALL: text is the arguments JSON, detail the
-// function name, id the call id; REASONING: text (NULL or ""), opaque, wire. opaque (NULL: none)
-// goes with text, tool-call and reasoning parts and needs wire, one LLMK_FEATURE_* bit; a
-// REASONING part always has a wire, an IMAGE_URL part never. Each type is checked as its
-// llmk_request_add_* function checks it; TOOL_CALL and REASONING parts belong to assistant
-// messages. LLMK_E_INVALID_ARG (the request unchanged), LLMK_E_NOMEM.
+// IMAGE_URL: text is the URL, detail the hint; DOCUMENT: text is the data: URL, detail the file
+// name; TOOL_CALL: text is the arguments JSON, detail the function name, id the call id;
+// REASONING: text (NULL or ""), opaque, wire. opaque (NULL: none) goes with text, tool-call and
+// reasoning parts and needs wire, one LLMK_FEATURE_* bit; a REASONING part always has a wire, an
+// IMAGE_URL part never. Each type is checked as its llmk_request_add_* function checks it;
+// TOOL_CALL and REASONING parts belong to assistant messages. LLMK_E_INVALID_ARG (the request
+// unchanged), LLMK_E_NOMEM.
 func llmk_request_add_part(request *C.llmk_request, type_ int32, text *C.char, detail *C.char, id *C.char, opaque *C.char, wire int64) int32 {
 	return int32(C.llmk_request_add_part(request, C.int32_t(type_), text, detail, id, opaque, C.int64_t(wire)))
 }

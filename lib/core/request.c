@@ -9,6 +9,7 @@
 #include "json.h"
 #include "request.h"
 #include "response.h"
+#include "utf8.h"
 
 static llmk_status req_err(llmk_request *r, llmk_status st, const char *fmt, ...)
 #if defined(__GNUC__)
@@ -550,6 +551,82 @@ llmk_status llmk_request_add_image_data(llmk_request *r, const uint8_t *data, si
 	return add_image(r, url, NULL);
 }
 
+/* UTF-8 without NUL (llmk__utf8_len for the multi-byte sequences). */
+static int utf8_ok(const uint8_t *s, size_t n)
+{
+	const uint8_t *p = s, *end = s + n;
+	size_t k;
+
+	while (p < end) {
+		if (*p && *p < 0x80) {
+			p++;
+			continue;
+		}
+		if (!*p || !(k = llmk__utf8_len(p, end)))
+			return 0;
+		p += k;
+	}
+	return 1;
+}
+
+/* A DOCUMENT part: the data: URL and its file name. */
+static llmk_status add_document_part(llmk_request *r, char *url, const char *name)
+{
+	llmk_message *m;
+	llmk_part *p;
+
+	if (!(m = last_message(r, "add_document"))) {
+		llmk__free(url);
+		return LLMK_E_INVALID_ARG;
+	}
+	if (m->role != LLMK_ROLE_USER) {
+		llmk__free(url);
+		return req_err(r, LLMK_E_INVALID_ARG, "documents can only be added to user messages");
+	}
+	if (!(p = new_part(m)) || !(p->detail = llmk__strdup(name))) {
+		llmk__free(url);
+		return req_err(r, LLMK_E_NOMEM, "out of memory");
+	}
+	p->type = LLMK_PART_DOCUMENT;
+	p->text = url;
+	m->nparts++;
+	return LLMK_OK;
+}
+
+static int valid_doc_name(const char *s)
+{
+	size_t n = 0;
+
+	for (; s[n]; n++)
+		if ((unsigned char)s[n] < 0x20 || s[n] == 0x7f || s[n] == '"' || s[n] == '\\' || s[n] == '/')
+			return 0;
+	return n > 0 && n <= 200;
+}
+
+llmk_status llmk_request_add_document(llmk_request *r, const uint8_t *data, size_t len, const char *mime,
+                                      const char *filename)
+{
+	int pdf;
+	char *url;
+
+	if (!r)
+		return LLMK_E_INVALID_ARG;
+	if (!data || !len)
+		return req_err(r, LLMK_E_INVALID_ARG, "document data is empty");
+	if (!mime || ((pdf = !strcmp(mime, "application/pdf")) == 0 && strcmp(mime, "text/plain")))
+		return req_err(r, LLMK_E_INVALID_ARG, "document MIME type must be application/pdf or text/plain");
+	if (!pdf && !utf8_ok(data, len))
+		return req_err(r, LLMK_E_INVALID_ARG, "a text/plain document must be UTF-8 text without NUL");
+	if (!filename)
+		filename = pdf ? "document.pdf" : "document.txt";
+	if (!valid_doc_name(filename))
+		return req_err(r, LLMK_E_INVALID_ARG, "document file name must be 1-200 characters without quotes, "
+		                                      "slashes or control characters");
+	if (!(url = llmk__data_url(mime, data, len)))
+		return req_err(r, LLMK_E_NOMEM, "out of memory");
+	return add_document_part(r, url, filename);
+}
+
 llmk_status llmk_request_add_tool_call(llmk_request *r, const char *id, const char *name, const char *args)
 {
 	llmk_message *m;
@@ -913,7 +990,8 @@ llmk_status llmk_request_add_part(llmk_request *r, int32_t type, const char *tex
 		return LLMK_E_INVALID_ARG;
 	if (!(m = last_message(r, "add_part")))
 		return LLMK_E_INVALID_ARG;
-	if ((opaque || wire) && (!one_bit(wire) || type == LLMK_PART_IMAGE_URL || (!opaque && type != LLMK_PART_REASONING)))
+	if ((opaque || wire) && (!one_bit(wire) || type == LLMK_PART_IMAGE_URL || type == LLMK_PART_DOCUMENT ||
+	                         (!opaque && type != LLMK_PART_REASONING)))
 		return req_err(r, LLMK_E_INVALID_ARG,
 		               "opaque state needs the wire format it belongs to (one LLMK_FEATURE_* bit) and goes with "
 		               "text, tool-call and reasoning parts");
@@ -923,6 +1001,16 @@ llmk_status llmk_request_add_part(llmk_request *r, int32_t type, const char *tex
 		break;
 	case LLMK_PART_IMAGE_URL:
 		return llmk_request_add_image_url(r, text, detail);
+	case LLMK_PART_DOCUMENT: {
+		char *url;
+		if (!text || (strncmp(text, "data:application/pdf;base64,", 28) && strncmp(text, "data:text/plain;base64,", 23)) ||
+		    !detail || !valid_doc_name(detail))
+			return req_err(r, LLMK_E_INVALID_ARG, "a document part is a PDF or text/plain base64 data: URL and a "
+			                                      "file name");
+		if (!(url = llmk__strdup(text)))
+			return req_err(r, LLMK_E_NOMEM, "out of memory");
+		return add_document_part(r, url, detail);
+	}
 	case LLMK_PART_TOOL_CALL:
 		st = llmk_request_add_tool_call(r, id, detail, text);
 		break;

@@ -64,11 +64,12 @@ static int foreign(const llmk_part *pt, int64_t wire)
 }
 
 /* Copies the messages into the view, leaving out the image parts `images`
- * selects (0: none, 1: all, 2: remote URLs only) and what belongs to
+ * selects (0: none, 1: all, 2: remote URLs only), the documents when
+ * `docs`, and what belongs to
  * another wire format than `wire`: its reasoning parts, and the opaque
  * data of its other parts (their text and calls stay). The copies are
  * shallow: the view owns only the arrays. */
-static int filter_parts(llmk__attempt *p, int images, int64_t wire)
+static int filter_parts(llmk__attempt *p, int images, int docs, int64_t wire)
 {
 	llmk_request *v = &p->view;
 	size_t i, j, k;
@@ -88,6 +89,8 @@ static int filter_parts(llmk__attempt *p, int images, int64_t wire)
 		for (j = 0, k = 0; j < m->nparts; j++) {
 			const llmk_part *pt = &m->parts[j];
 			if (pt->type == LLMK_PART_IMAGE_URL && (images == 1 || (images == 2 && is_remote_image(pt))))
+				continue;
+			if (pt->type == LLMK_PART_DOCUMENT && docs)
 				continue;
 			if (foreign(pt, wire) && pt->type == LLMK_PART_REASONING)
 				continue;
@@ -154,7 +157,7 @@ int llmk__check_support(llmk__attempt *p)
 	const llmk_provider *prov = p->c->provider;
 	const llmk_request *r = p->r;
 	llmk_request *v = &p->view;
-	int drop = drop_wanted(p), slot, images = 0, remote = 0, which = 0, foreign_parts;
+	int drop = drop_wanted(p), slot, images = 0, remote = 0, which = 0, foreign_parts, docs = 0, drop_docs = 0;
 	int64_t wire = prov->adapter ? prov->adapter->feature : 0;
 	unsigned caps = prov->chat_caps;
 	int32_t id;
@@ -202,7 +205,13 @@ int llmk__check_support(llmk__attempt *p)
 		for (j = 0; j < r->msgs[i].nparts; j++) {
 			images += r->msgs[i].parts[j].type == LLMK_PART_IMAGE_URL;
 			remote += is_remote_image(&r->msgs[i].parts[j]);
+			docs += r->msgs[i].parts[j].type == LLMK_PART_DOCUMENT;
 		}
+	if (docs && !(caps & LLMK_CAP_DOCUMENTS)) {
+		if (!unsupported(p, "documents", drop))
+			return -1;
+		drop_docs = 1;
+	}
 	if (images && !(caps & LLMK_CAP_VISION)) {
 		if (!unsupported(p, "images", drop))
 			return -1;
@@ -215,7 +224,7 @@ int llmk__check_support(llmk__attempt *p)
 	}
 	if ((foreign_parts = note_foreign(p, wire)) < 0)
 		return llmk__fail(p->resp, LLMK_E_NOMEM, "out of memory"), -1;
-	if ((which || foreign_parts) && filter_parts(p, which, wire))
+	if ((which || drop_docs || foreign_parts) && filter_parts(p, which, drop_docs, wire))
 		return llmk__fail(p->resp, LLMK_E_NOMEM, "out of memory"), -1;
 	return 0;
 }

@@ -60,6 +60,33 @@ static json_t *image_block(const llmk_part *p, llmk_response *resp)
 	return json_pack("{s:s, s:o}", "type", "image", "source", src);
 }
 
+/* A document block: a PDF as base64, a text document as its text; the
+ * file name as its title. */
+static json_t *document_block(const llmk_part *p, llmk_response *resp)
+{
+	llmk_buf text = LLMK_BUF_INIT;
+	const char *mime, *b64;
+	size_t mlen;
+	json_t *src = NULL, *b;
+
+	if (!llmk__data_url_split(p->text, &mime, &mlen, &b64)) {
+		llmk__fail(resp, LLMK_E_INVALID_ARG, "document is not a base64 data: URL");
+		return NULL;
+	}
+	if (mlen == 10 && !memcmp(mime, "text/plain", 10)) {
+		if (llmk__document_text(p, &text) == LLMK_OK)
+			src = json_pack("{s:s, s:s, s:s%}", "type", "text", "media_type", "text/plain", "data",
+			                text.data ? text.data : "", text.len);
+		llmk_buf_free(&text);
+	} else {
+		src = json_pack("{s:s, s:s%, s:s}", "type", "base64", "media_type", mime, mlen, "data", b64);
+	}
+	b = src ? json_pack("{s:s, s:o, s:s}", "type", "document", "source", src, "title", p->detail) : NULL;
+	if (!b)
+		FAIL_OOM(resp);
+	return b;
+}
+
 static json_t *tool_use_block(const llmk_part *p, llmk_response *resp)
 {
 	/* The arguments were checked to be a JSON object when they were added;
@@ -130,6 +157,9 @@ static llmk_status add_blocks(const llmk_message *m, turn *cur, llmk_response *r
 				return resp->status;
 		} else if (p->type == LLMK_PART_TOOL_CALL) {
 			if (!(b = tool_use_block(p, resp)))
+				return resp->status;
+		} else if (p->type == LLMK_PART_DOCUMENT) {
+			if (!(b = document_block(p, resp)))
 				return resp->status;
 		} else if (p->type == LLMK_PART_REASONING) {
 			if (!(b = thinking_block(p, resp))) {

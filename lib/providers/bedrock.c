@@ -190,6 +190,36 @@ static json_t *image_block(const llmk_part *p, llmk_response *resp)
 	return b;
 }
 
+/* DocumentBlock: format pdf | txt, a name of letters, digits, single
+ * spaces, '-', '(', ')', '[' and ']' (the rest becomes '-'), the bytes. */
+static json_t *document_block(const llmk_part *p, llmk_response *resp)
+{
+	const char *mime, *b64, *n;
+	char name[201];
+	size_t mlen, k = 0;
+	json_t *b;
+
+	if (!llmk__data_url_split(p->text, &mime, &mlen, &b64)) {
+		llmk__fail(resp, LLMK_E_INVALID_ARG, "bedrock: document is not a base64 data: URL");
+		return NULL;
+	}
+	for (n = p->detail; *n && k < sizeof(name) - 1; n++) {
+		char ch = *n;
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '-' ||
+		      ch == '(' || ch == ')' || ch == '[' || ch == ']' || ch == ' '))
+			ch = '-';
+		if (ch == ' ' && k && name[k - 1] == ' ')
+			continue;
+		name[k++] = ch;
+	}
+	name[k] = '\0';
+	b = json_pack("{s:{s:s, s:s, s:{s:s}}}", "document", "format", mlen == 10 ? "txt" : "pdf", "name",
+	              k ? name : "document", "source", "bytes", b64);
+	if (!b)
+		FAIL_OOM(resp);
+	return b;
+}
+
 static json_t *tool_use_block(const llmk_part *p, llmk_response *resp)
 {
 	json_t *input = llmk__json_text(p->text), *b;
@@ -265,6 +295,9 @@ static llmk_status add_blocks(const llmk_message *m, json_t *blocks, llmk_respon
 				return resp->status;
 		} else if (p->type == LLMK_PART_TOOL_CALL) {
 			if (!(b = tool_use_block(p, resp)))
+				return resp->status;
+		} else if (p->type == LLMK_PART_DOCUMENT) {
+			if (!(b = document_block(p, resp)))
 				return resp->status;
 		} else if (p->type == LLMK_PART_REASONING) {
 			if (!(b = reasoning_block(p, resp))) {

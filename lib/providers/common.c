@@ -259,6 +259,8 @@ json_t *llmk__content_parts(const llmk_message *m)
 				iu = NULL;
 			}
 			part = iu ? json_pack("{s:s, s:o}", "type", "image_url", "image_url", iu) : NULL;
+		} else if (p->type == LLMK_PART_DOCUMENT) {
+			part = llmk__document_part(p, "text", "file");
 		} else {
 			continue;
 		}
@@ -362,4 +364,37 @@ size_t llmk__block_tool_index(const llmk_stream_ctx *s, size_t block)
 llmk_status llmk__stream_stopped(llmk_stream_ctx *s)
 {
 	return s->resp->status ? s->resp->status : LLMK_E_CANCELLED;
+}
+
+llmk_status llmk__document_text(const llmk_part *p, llmk_buf *out)
+{
+	const char *mime, *b64;
+	size_t mlen, n;
+	int bad = 0;
+	uint8_t *text;
+
+	if (!llmk__data_url_split(p->text, &mime, &mlen, &b64))
+		return LLMK_E_INVALID_ARG;
+	if (!(text = llmk__b64_decode(b64, strlen(b64), &n, &bad)))
+		return bad ? LLMK_E_INVALID_ARG : LLMK_E_NOMEM;
+	bad = llmk_buf_append(out, text, n);
+	llmk__free(text);
+	return bad ? LLMK_E_NOMEM : LLMK_OK;
+}
+
+json_t *llmk__document_part(const llmk_part *p, const char *text_type, const char *file_type)
+{
+	llmk_buf text = LLMK_BUF_INIT;
+	json_t *part = NULL;
+
+	if (strncmp(p->text, "data:text/plain;", 16)) { /* a PDF */
+		if (!strcmp(file_type, "file"))
+			return json_pack("{s:s, s:{s:s, s:s}}", "type", "file", "file", "filename", p->detail, "file_data",
+			                 p->text);
+		return json_pack("{s:s, s:s, s:s}", "type", file_type, "filename", p->detail, "file_data", p->text);
+	}
+	if (llmk__document_text(p, &text) == LLMK_OK)
+		part = json_pack("{s:s, s:s%}", "type", text_type, "text", text.data ? text.data : "", text.len);
+	llmk_buf_free(&text);
+	return part;
 }

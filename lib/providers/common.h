@@ -101,6 +101,16 @@ llmk_status llmk__tool_decls(const llmk_request *r, json_t *body, const char *ke
  * (also Cohere v2's shape). NULL on allocation failure. */
 json_t *llmk__content_parts(const llmk_message *m);
 
+/* A document part (LLMK_PART_DOCUMENT) in the OpenAI shapes: a PDF as a
+ * file part with the data: URL as file_data ({"type":"file","file":{...}}
+ * when file_type is "file", else {"type": file_type, "filename",
+ * "file_data"}: the Responses API's input_file), a text/plain document as
+ * its text ({"type": text_type, "text"}): those APIs read only PDFs. NULL
+ * on allocation failure. */
+json_t *llmk__document_part(const llmk_part *p, const char *text_type, const char *file_type);
+/* A text/plain document's text (decoded from its data: URL) appended to out. */
+llmk_status llmk__document_text(const llmk_part *p, llmk_buf *out);
+
 /* The text parts of a message joined with "\n" ("" when none). */
 llmk_status llmk__message_text(const llmk_message *m, llmk_buf *out);
 

@@ -98,7 +98,7 @@ static llmk_status message_parts(const llmk_message *m, json_t **out, llmk_respo
 		const char *sig = p->wire == LLMK_FEATURE_GEMINI ? p->opaque : NULL;
 		if (p->type == LLMK_PART_TEXT)
 			st = (part = text_part(p->text)) ? LLMK_OK : FAIL_OOM(resp);
-		else if (p->type == LLMK_PART_IMAGE_URL)
+		else if (p->type == LLMK_PART_IMAGE_URL || p->type == LLMK_PART_DOCUMENT) /* inlineData, any MIME */
 			st = image_part(p, &part, resp);
 		else if (p->type == LLMK_PART_REASONING) {
 			if (!sig) /* an unsigned thought summary: nothing the model reads */

@@ -23,7 +23,7 @@ static json_t *message_content(const llmk_message *m)
 
 	for (i = 0; i < m->nparts; i++) {
 		ntext += m->parts[i].type == LLMK_PART_TEXT;
-		nimg += m->parts[i].type == LLMK_PART_IMAGE_URL;
+		nimg += m->parts[i].type == LLMK_PART_IMAGE_URL || m->parts[i].type == LLMK_PART_DOCUMENT;
 	}
 	/* Plain string content is what every compatible server understands;
 	 * use the array form only when it is needed. */

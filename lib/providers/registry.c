@@ -28,6 +28,8 @@
 
 #define ALL_KINDS (K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_IMAGE) | K(LLMK_TRANSCRIBE) | K(LLMK_SPEECH))
 #define CHAT_FULL (LLMK_CAP_STREAM | LLMK_CAP_TOOLS | LLMK_CAP_VISION | LLMK_CAP_IMAGE_URL | LLMK_CAP_STREAM_USAGE)
+/* ... and document inputs (PDF, plain text) */
+#define CHAT_DOCS (CHAT_FULL | LLMK_CAP_DOCUMENTS)
 #define LOCAL (LLMK_Q_KEY_OPTIONAL | LLMK_Q_LEGACY_MAX_TOKENS)
 /* What the Responses API takes (no stop, seed or penalties there), and what
  * the local servers serving it statelessly take. */
@@ -39,10 +41,10 @@ static const llmk_provider providers[] = {
 #ifdef LLMK_WIRE_OPENAI
 	{"openai", "https://api.openai.com/v1", "OPENAI_API_KEY", NULL, "OPENAI_BASE_URL", LLMK_Q_DEVELOPER_ROLE,
 	 &llmk__openai_adapter,
-	 ALL_KINDS, CHAT_FULL, LLMK_CAP_BATCH, OA_ALL, "Chat Completions, embeddings, images, audio"},
+	 ALL_KINDS, CHAT_DOCS, LLMK_CAP_BATCH, OA_ALL, "Chat Completions, embeddings, images, audio"},
 	{"azure", NULL, "AZURE_OPENAI_API_KEY", NULL, "AZURE_OPENAI_ENDPOINT", LLMK_Q_AZURE | LLMK_Q_DEVELOPER_ROLE,
 	 &llmk__openai_adapter,
-	 ALL_KINDS, CHAT_FULL, LLMK_CAP_BATCH, OA_ALL,
+	 ALL_KINDS, CHAT_DOCS, LLMK_CAP_BATCH, OA_ALL,
 	 "model = deployment name; api-version from api_version or OPENAI_API_VERSION (default 2024-10-21)"},
 	{"mistral", "https://api.mistral.ai/v1", "MISTRAL_API_KEY", NULL, "MISTRAL_BASE_URL",
 	 LLMK_Q_LEGACY_MAX_TOKENS | LLMK_Q_NO_STREAM_OPTIONS | LLMK_Q_TOOL_CHOICE_ANY | LLMK_Q_RANDOM_SEED,
@@ -97,7 +99,7 @@ static const llmk_provider providers[] = {
 #ifdef LLMK_WIRE_ANTHROPIC
 	/* Native wire formats (one adapter file each). */
 	{"anthropic", "https://api.anthropic.com/v1", "ANTHROPIC_API_KEY", NULL, "ANTHROPIC_BASE_URL", 0,
-	 &llmk__anthropic_adapter, K(LLMK_CHAT), CHAT_FULL, 0,
+	 &llmk__anthropic_adapter, K(LLMK_CHAT), CHAT_DOCS, 0,
 	 SAMPLING | O(TOP_K) | O(TOOL_CHOICE) | O(REASONING_BUDGET) | O(USER) | O(JSON_SCHEMA) | O(JSON_SCHEMA_NAME),
 	 "Messages API; max_tokens defaults to 4096; anthropic-version from api_version (default 2023-06-01); "
 	 "json_schema as output_config.format (no name)"},
@@ -105,7 +107,7 @@ static const llmk_provider providers[] = {
 #ifdef LLMK_WIRE_GEMINI
 	{"gemini", "https://generativelanguage.googleapis.com/v1beta", "GEMINI_API_KEY", "GOOGLE_API_KEY",
 	 "GEMINI_BASE_URL", 0, &llmk__gemini_adapter, K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_IMAGE),
-	 LLMK_CAP_STREAM | LLMK_CAP_TOOLS | LLMK_CAP_VISION | LLMK_CAP_STREAM_USAGE,
+	 LLMK_CAP_STREAM | LLMK_CAP_TOOLS | LLMK_CAP_VISION | LLMK_CAP_STREAM_USAGE | LLMK_CAP_DOCUMENTS,
 	 LLMK_CAP_BATCH,
 	 SAMPLING | PENALTIES | JSON_OUT | O(TOP_K) | O(SEED) | O(TOOL_CHOICE) | O(REASONING_BUDGET) | O(DIMENSIONS) |
 	     O(EMBED_INPUT_TYPE) | O(PROMPT),
@@ -144,7 +146,7 @@ static const llmk_provider providers[] = {
 	{"bedrock", "https://bedrock-runtime.{region}.amazonaws.com", "AWS_BEARER_TOKEN_BEDROCK", NULL,
 	 "AWS_ENDPOINT_URL_BEDROCK_RUNTIME", LLMK_Q_KEY_OPTIONAL | LLMK_Q_AWS, &llmk__bedrock_adapter,
 	 K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_IMAGE),
-	 LLMK_CAP_STREAM | LLMK_CAP_TOOLS | LLMK_CAP_VISION | LLMK_CAP_STREAM_USAGE, LLMK_CAP_BATCH,
+	 LLMK_CAP_STREAM | LLMK_CAP_TOOLS | LLMK_CAP_VISION | LLMK_CAP_STREAM_USAGE | LLMK_CAP_DOCUMENTS, LLMK_CAP_BATCH,
 	 O(TEMPERATURE) | O(TOP_P) | O(MAX_TOKENS) | O(STOP) | O(TOOL_CHOICE) | O(DIMENSIONS) | O(EMBED_INPUT_TYPE) |
 	     O(PROMPT) | O(IMAGE_SIZE) | O(IMAGE_QUALITY) | O(IMAGE_COUNT) | O(SEED),
 	 "Converse / ConverseStream (event stream), InvokeModel for Titan and Cohere embeddings, Titan, Nova Canvas "
@@ -160,10 +162,10 @@ static const llmk_provider providers[] = {
 	/* The Responses API (one adapter: responses.c), a "-responses" row
 	 * beside each service's Chat Completions row, sharing its variables. */
 	{"openai-responses", "https://api.openai.com/v1", "OPENAI_API_KEY", NULL, "OPENAI_BASE_URL", 0,
-	 &llmk__responses_adapter, K(LLMK_CHAT), CHAT_FULL, 0, RS_CHAT,
+	 &llmk__responses_adapter, K(LLMK_CHAT), CHAT_DOCS, 0, RS_CHAT,
 	 "POST /responses: reasoning items, store and previous_response_id; store = 0 brings encrypted reasoning"},
 	{"azure-responses", NULL, "AZURE_OPENAI_API_KEY", NULL, "AZURE_OPENAI_ENDPOINT", LLMK_Q_AZURE,
-	 &llmk__responses_adapter, K(LLMK_CHAT), CHAT_FULL, 0, RS_CHAT,
+	 &llmk__responses_adapter, K(LLMK_CHAT), CHAT_DOCS, 0, RS_CHAT,
 	 "Azure OpenAI v1 API: {endpoint}/openai/v1/responses, api-key, model = deployment name, no api-version"},
 	{"openrouter-responses", "https://openrouter.ai/api/v1", "OPENROUTER_API_KEY", NULL, "OPENROUTER_BASE_URL", 0,
 	 &llmk__responses_adapter, K(LLMK_CHAT), CHAT_FULL, 0, RS_LOCAL | O(USER), "stateless; model = vendor/model"},

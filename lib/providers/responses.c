@@ -19,7 +19,8 @@
  *
  * Mapping: system and developer messages -> instructions (joined by a
  * blank line); user text and images -> input_text / input_image (detail
- * "auto" unless given: the spec requires it); tool results ->
+ * "auto" unless given: the spec requires it); a PDF -> input_file with its
+ * data: URL as file_data, a text document -> input_text; tool results ->
  * function_call_output; tools -> function tools, "strict" true when the
  * schema is written for strict mode (every object closed with
  * additionalProperties false and all its properties required; the API's
@@ -73,7 +74,7 @@ static json_t *user_content(const llmk_message *m)
 
 	for (i = 0; i < m->nparts; i++) {
 		ntext += m->parts[i].type == LLMK_PART_TEXT;
-		nimg += m->parts[i].type == LLMK_PART_IMAGE_URL;
+		nimg += m->parts[i].type == LLMK_PART_IMAGE_URL || m->parts[i].type == LLMK_PART_DOCUMENT;
 	}
 	if (!nimg && ntext == 1)
 		for (i = 0; i < m->nparts; i++)
@@ -88,6 +89,8 @@ static json_t *user_content(const llmk_message *m)
 		else if (p->type == LLMK_PART_IMAGE_URL)
 			part = json_pack("{s:s, s:s, s:s}", "type", "input_image", "image_url", p->text, "detail",
 			                 p->detail ? p->detail : "auto");
+		else if (p->type == LLMK_PART_DOCUMENT)
+			part = llmk__document_part(p, "input_text", "input_file");
 		else
 			continue;
 		if (!part || json_array_append_new(arr, part)) {

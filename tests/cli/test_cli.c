@@ -257,6 +257,39 @@ static void test_chat_image_and_schema(void **state)
 	unlink(schema);
 }
 
+/* --file: a PDF as a file part, a .txt as text, an unknown extension refused. */
+static void test_chat_file(void **state)
+{
+	cli_server *s = *state;
+	char pdf[64], txt[64], bad[64];
+	const th_request *rq;
+	cli_out *o;
+	FILE *fp;
+
+	snprintf(pdf, sizeof(pdf), "%s/report.pdf", s->dir);
+	snprintf(txt, sizeof(txt), "%s/notes.txt", s->dir);
+	snprintf(bad, sizeof(bad), "%s/a.docx", s->dir);
+	fp = fopen(pdf, "wb");
+	fputs("%PDF-1.7\n", fp);
+	fclose(fp);
+	fp = fopen(txt, "w");
+	fputs("buy milk", fp);
+	fclose(fp);
+	RUN(o, s->env, "chat", "-m", "openai/gpt-4o-mini", "--no-stream", "-f", pdf, "--file", txt, "Summarise.");
+	EXPECT_CODE(o, 0);
+	cli_out_free(o);
+	rq = th_request_at(s->srv, 0);
+	EXPECT_IN((const char *)rq->body, "{\"type\":\"file\",\"file\":{\"filename\":\"report.pdf\",\"file_data\":"
+	                                  "\"data:application/pdf;base64,JVBERi0xLjcK\"}}");
+	EXPECT_IN((const char *)rq->body, "{\"type\":\"text\",\"text\":\"buy milk\"}");
+	RUN(o, s->env, "chat", "-m", "openai/gpt-4o-mini", "-f", bad, "hi");
+	EXPECT_CODE(o, 2);
+	EXPECT_IN(o->err, "not an image");
+	cli_out_free(o);
+	unlink(pdf);
+	unlink(txt);
+}
+
 static void test_chat_no_key(void **state)
 {
 	cli_server *s = *state;
@@ -968,6 +1001,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test_setup_teardown(test_raw_when_redirected, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_chat_options_and_stdin, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_chat_image_and_schema, cli_server_setup, cli_server_teardown),
+	    cmocka_unit_test_setup_teardown(test_chat_file, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_chat_no_key, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_chat_server_down, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_chat_rate_limited, cli_server_setup, cli_server_teardown),

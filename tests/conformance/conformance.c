@@ -110,6 +110,7 @@ static llmk_request *make(int v)
 		OK(llmk_request_add_message(r, LLMK_ROLE_USER, NULL));
 		OK(llmk_request_add_text(r, "And this picture:"));
 		OK(llmk_request_add_image_data(r, png, png_size, "image/png"));
+		OK(llmk_request_add_document(r, (const uint8_t *)"%PDF-1.7\n%%EOF\n", 15, "application/pdf", "a.pdf"));
 		OK(llmk_request_add_tool(r, "lookup", NULL, "{\"type\":\"object\",\"properties\":{}}"));
 		OK(llmk_request_set_str(r, LLMK_OPT_TOOL_CHOICE, "lookup"));
 		OK(llmk_request_set_str(r, LLMK_OPT_RESPONSE_FORMAT, "json_object"));
@@ -713,7 +714,8 @@ static int32_t rs_canned_send(llmk_exchange *ex, void *user)
 }
 
 enum rs_variant {
-	RS_FULL,     /* instructions, user text + image URL + inline image, assistant text + call, tool output,
+	RS_FULL,     /* instructions, user text + image URL + inline image + PDF + text document, assistant text
+	              * + call, tool output,
 	              * strict and loose tools, named tool_choice, json_schema, sampling, reasoning, store 0 */
 	RS_STREAM,   /* RS_FULL with llmk_stream */
 	RS_LOOP,     /* the stateless agent loop: round 1's items (reasoning, message, call) sent back as they
@@ -750,6 +752,8 @@ static llmk_request *rs_make(int v)
 		OK(llmk_request_add_message(r, LLMK_ROLE_USER, "What is in this image?"));
 		OK(llmk_request_add_image_url(r, "https://example.com/cat.png", "low"));
 		OK(llmk_request_add_image_data(r, png, png_size, "image/png"));
+		OK(llmk_request_add_document(r, (const uint8_t *)"%PDF-1.7\n%%EOF\n", 15, "application/pdf", "a.pdf"));
+		OK(llmk_request_add_document(r, (const uint8_t *)"notes", 5, "text/plain", "notes.txt"));
 		OK(llmk_request_add_message(r, LLMK_ROLE_ASSISTANT, "Looking."));
 		OK(llmk_request_add_tool_call(r, "call_1", "lookup", "{\"q\":\"cat\"}"));
 		OK(llmk_request_add_tool_result(r, "call_1", "{\"answer\":\"a cat\"}"));

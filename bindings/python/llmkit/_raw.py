@@ -201,6 +201,7 @@ LLMK_CAP_STREAM_USAGE = 64  # chat: token usage inside streams
 LLMK_CAP_BATCH = 128  # embed: several inputs in one request
 LLMK_CAP_IMAGE_URL = 256  # chat: images by http(s) URL, not just inline data
 LLMK_CAP_KEY_REQUIRED = 512  # an API key is needed (hosted services)
+LLMK_CAP_DOCUMENTS = 1024  # chat: document inputs (PDF, plain text: llmk_request_add_document())
 
 
 class Capability(enum.IntEnum):
@@ -215,6 +216,7 @@ class Capability(enum.IntEnum):
     BATCH = 128
     IMAGE_URL = 256
     KEY_REQUIRED = 512
+    DOCUMENTS = 1024
 
 # Timings (llmk_response_timing()), in milliseconds.
 LLMK_TIMING_TOTAL_MS = 1  # from send to the end of the response
@@ -367,6 +369,7 @@ LLMK_PART_TEXT = 1  # text
 LLMK_PART_IMAGE_URL = 2  # an image: http(s) URL or data: URL
 LLMK_PART_TOOL_CALL = 3  # an assistant's tool call (id, name, arguments JSON)
 LLMK_PART_REASONING = 4  # an assistant's reasoning, added by llmk_request_add_response(): its text (may be "") and the provider's opaque state
+LLMK_PART_DOCUMENT = 5  # a document (llmk_request_add_document()): a base64 data: URL and the file name
 
 
 class PartType(enum.IntEnum):
@@ -375,6 +378,7 @@ class PartType(enum.IntEnum):
     IMAGE_URL = 2
     TOOL_CALL = 3
     REASONING = 4
+    DOCUMENT = 5
 
 # Log levels (llmk_client_set_log()).
 LLMK_LOG_ERROR = 1
@@ -818,6 +822,15 @@ llmk_request_add_image_url = bind(_lib, _missing, "llmk_request_add_image_url", 
 # bytes are copied (sent as a base64 data URL to OpenAI-style APIs).
 llmk_request_add_image_data = bind(_lib, _missing, "llmk_request_add_image_data", c_int32, [POINTER(llmk_request), c_void_p, c_size_t, c_char_p])
 
+# Appends a document to the last message, which must be a user message (chat): its bytes (copied),
+# its MIME type — "application/pdf" or "text/plain" (UTF-8) — and the file name shown to the model
+# (NULL: "document.pdf" / "document.txt"; no control characters or quotes). Sent as an OpenAI file
+# part (file_data), a Responses API input_file, an Anthropic document block, Gemini inlineData, a
+# Bedrock document block; providers without LLMK_CAP_DOCUMENTS refuse it, or leave it out with
+# LLMK_OPT_DROP_UNSUPPORTED ("documents"). LLMK_E_INVALID_ARG for empty data, another MIME type,
+# plain text that is not UTF-8 or a bad name; LLMK_E_NOMEM.
+llmk_request_add_document = bind(_lib, _missing, "llmk_request_add_document", c_int32, [POINTER(llmk_request), c_void_p, c_size_t, c_char_p, c_char_p])
+
 # Records a tool call made by the assistant in the last message (which must have role ASSISTANT),
 # to replay a conversation that used tools. arguments_json must be a JSON object text.
 llmk_request_add_tool_call = bind(_lib, _missing, "llmk_request_add_tool_call", c_int32, [POINTER(llmk_request), c_char_p, c_char_p, c_char_p])
@@ -886,10 +899,11 @@ llmk_request_part_count = bind(_lib, _missing, "llmk_request_part_count", c_size
 # Type (LLMK_PART_*) of part `part` of message `message`; 0 if out of range.
 llmk_request_part_type = bind(_lib, _missing, "llmk_request_part_type", c_int32, [POINTER(llmk_request), c_size_t, c_size_t])
 
-# TEXT: the text; IMAGE_URL: the URL; TOOL_CALL: the arguments JSON.
+# TEXT: the text; IMAGE_URL: the URL; TOOL_CALL: the arguments JSON; REASONING: its text;
+# DOCUMENT: the data: URL.
 llmk_request_part_text = bind(_lib, _missing, "llmk_request_part_text", c_char_p, [POINTER(llmk_request), c_size_t, c_size_t])
 
-# IMAGE_URL: the detail hint or NULL; TOOL_CALL: the function name.
+# IMAGE_URL: the detail hint or NULL; TOOL_CALL: the function name; DOCUMENT: the file name.
 llmk_request_part_detail = bind(_lib, _missing, "llmk_request_part_detail", c_char_p, [POINTER(llmk_request), c_size_t, c_size_t])
 
 # TOOL_CALL: the call id; NULL for other parts.
@@ -903,12 +917,13 @@ llmk_request_part_opaque = bind(_lib, _missing, "llmk_request_part_opaque", c_ch
 # Appends a part to the last message as the llmk_request_part_*() functions read it back — the
 # inverse of reading: to copy a conversation into another request, or to restore one a program
 # saved, the providers' opaque state included (llmk_request_add_response()). TEXT: text;
-# IMAGE_URL: text is the URL, detail the hint; TOOL_CALL: text is the arguments JSON, detail the
-# function name, id the call id; REASONING: text (NULL or ""), opaque, wire. opaque (NULL: none)
-# goes with text, tool-call and reasoning parts and needs wire, one LLMK_FEATURE_* bit; a
-# REASONING part always has a wire, an IMAGE_URL part never. Each type is checked as its
-# llmk_request_add_* function checks it; TOOL_CALL and REASONING parts belong to assistant
-# messages. LLMK_E_INVALID_ARG (the request unchanged), LLMK_E_NOMEM.
+# IMAGE_URL: text is the URL, detail the hint; DOCUMENT: text is the data: URL, detail the file
+# name; TOOL_CALL: text is the arguments JSON, detail the function name, id the call id;
+# REASONING: text (NULL or ""), opaque, wire. opaque (NULL: none) goes with text, tool-call and
+# reasoning parts and needs wire, one LLMK_FEATURE_* bit; a REASONING part always has a wire, an
+# IMAGE_URL part never. Each type is checked as its llmk_request_add_* function checks it;
+# TOOL_CALL and REASONING parts belong to assistant messages. LLMK_E_INVALID_ARG (the request
+# unchanged), LLMK_E_NOMEM.
 llmk_request_add_part = bind(_lib, _missing, "llmk_request_add_part", c_int32, [POINTER(llmk_request), c_int32, c_char_p, c_char_p, c_char_p, c_char_p, c_int64])
 
 # The wire format a part belongs to, as its LLMK_FEATURE_* bit (llmk_feature_name() names it): set
@@ -1497,6 +1512,7 @@ FUNCTIONS = (
     "llmk_request_add_text",
     "llmk_request_add_image_url",
     "llmk_request_add_image_data",
+    "llmk_request_add_document",
     "llmk_request_add_tool_call",
     "llmk_request_add_tool_result",
     "llmk_request_add_response",

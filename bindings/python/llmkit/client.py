@@ -420,6 +420,11 @@ class _Request:
             data = bytes(part["data"])
             _check(_raw.llmk_request_add_image_data(self.ptr, data, len(data), _b(part.get("mime", "image/png"))),
                    self._err)
+        elif part.get("type") == "document":
+            data = part["data"].encode("utf-8") if isinstance(part["data"], str) else bytes(part["data"])
+            mime = part.get("mime") or ("text/plain" if isinstance(part["data"], str) else "application/pdf")
+            _check(_raw.llmk_request_add_document(self.ptr, data, len(data), _b(mime), _b(part.get("filename"))),
+                   self._err)
         else:
             raise error_for(_raw.LLMK_E_INVALID_ARG, "unknown content part %r" % (part,))
 
@@ -573,7 +578,8 @@ class Client:
 
         ``messages``: a string (one user message), or a list of
         ``{"role": ..., "content": ...}`` dicts (content a string or a list of
-        parts ``{"type": "text", ...}`` / ``{"type": "image_url", ...}``),
+        parts ``{"type": "text", ...}`` / ``{"type": "image_url", ...}`` /
+        ``{"type": "document", "data": pdf_bytes_or_text, "filename": ...}``),
         ``(role, text)`` tuples and earlier ChatResponses (the assistant's
         turns, with the state their provider needs: the agent loop is
         ``messages.append(resp)``, then the tool results as

@@ -540,3 +540,13 @@ def test_agent_example_with_the_responses_api(server):
     assert body["input"][1]["encrypted_content"] == "gAAAAABo_reasoning-step-1-encrypted-made-up-for-tests_D1"
     assert json.loads(body["input"][4]["output"])["temp_c"] == 18
     assert body["include"] == ["reasoning.encrypted_content"]
+
+
+def test_document_parts(server, client):
+    server.push(200, "openai/chat_completion.json")
+    client.chat([{"role": "user", "content": ["Summarise.", {"type": "document", "data": b"%PDF-1.7\n",
+                                                           "filename": "r.pdf"},
+                                              {"type": "document", "data": "plain notes"}]}])
+    parts = server.request(0)["json"]["messages"][0]["content"]
+    assert parts[1] == {"type": "file", "file": {"filename": "r.pdf", "file_data": "data:application/pdf;base64,JVBERi0xLjcK"}}
+    assert parts[2] == {"type": "text", "text": "plain notes"}
