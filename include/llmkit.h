@@ -298,6 +298,15 @@ enum llmk_timing {
 	X(HTTP_HEADER, 1042, R, "http_header",                                                      \
 	  "add an HTTP header \"Name: value\" to the request (repeatable; NULL clears them): beta "  \
 	  "flags, gateway routing; never one the library sets itself")                              \
+	X(CACHE_SYSTEM, 1043, R, "cache_system",                                                    \
+	  "5m | 1h: a prompt-cache breakpoint after the system prompt (chat; Anthropic cache_control)") \
+	X(CACHE_TOOLS, 1044, R, "cache_tools",                                                      \
+	  "5m | 1h: a prompt-cache breakpoint after the tool list (chat; Anthropic cache_control)")  \
+	X(CACHE_MESSAGES, 1045, R, "cache_messages",                                                \
+	  "5m | 1h: a prompt-cache breakpoint after the last message, wherever the conversation "   \
+	  "has got to (chat; Anthropic cache_control)")                                             \
+	X(CACHED_CONTENT, 1046, R, "cached_content",                                                \
+	  "name of a context cache the provider holds, e.g. cachedContents/abc (chat; Gemini)")     \
 	X(TIMEOUT_MS, 2001, C, "timeout_ms", "total time limit per request in ms (0 = none)")       \
 	X(CONNECT_TIMEOUT_MS, 2002, C, "connect_timeout_ms", "connection time limit in ms")         \
 	X(IDLE_TIMEOUT_MS, 2003, C, "idle_timeout_ms", "longest silence between bytes in ms")       \

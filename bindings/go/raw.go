@@ -201,6 +201,10 @@ const (
 	OptionPreviousResponseID  Option = 1040 // LLMK_OPT_PREVIOUS_RESPONSE_ID
 	OptionReasoningSummary    Option = 1041 // LLMK_OPT_REASONING_SUMMARY
 	OptionHTTPHeader          Option = 1042 // LLMK_OPT_HTTP_HEADER
+	OptionCacheSystem         Option = 1043 // LLMK_OPT_CACHE_SYSTEM
+	OptionCacheTools          Option = 1044 // LLMK_OPT_CACHE_TOOLS
+	OptionCacheMessages       Option = 1045 // LLMK_OPT_CACHE_MESSAGES
+	OptionCachedContent       Option = 1046 // LLMK_OPT_CACHED_CONTENT
 	OptionTimeoutMs           Option = 2001 // LLMK_OPT_TIMEOUT_MS
 	OptionConnectTimeoutMs    Option = 2002 // LLMK_OPT_CONNECT_TIMEOUT_MS
 	OptionIdleTimeoutMs       Option = 2003 // LLMK_OPT_IDLE_TIMEOUT_MS
@@ -390,6 +394,10 @@ var OptionTable = []OptionTableRow{
 	{"PREVIOUS_RESPONSE_ID", 1040, "R", "previous_response_id", "id of an earlier answer the server stored (Responses API; llmk_response_id()): the messages up to the last assistant turn are then not sent again (chat)"},
 	{"REASONING_SUMMARY", 1041, "R", "reasoning_summary", "auto | concise | detailed: reasoning summaries as reasoning text (Responses API; chat)"},
 	{"HTTP_HEADER", 1042, "R", "http_header", "add an HTTP header \"Name: value\" to the request (repeatable; NULL clears them): beta flags, gateway routing; never one the library sets itself"},
+	{"CACHE_SYSTEM", 1043, "R", "cache_system", "5m | 1h: a prompt-cache breakpoint after the system prompt (chat; Anthropic cache_control)"},
+	{"CACHE_TOOLS", 1044, "R", "cache_tools", "5m | 1h: a prompt-cache breakpoint after the tool list (chat; Anthropic cache_control)"},
+	{"CACHE_MESSAGES", 1045, "R", "cache_messages", "5m | 1h: a prompt-cache breakpoint after the last message, wherever the conversation has got to (chat; Anthropic cache_control)"},
+	{"CACHED_CONTENT", 1046, "R", "cached_content", "name of a context cache the provider holds, e.g. cachedContents/abc (chat; Gemini)"},
 	{"TIMEOUT_MS", 2001, "C", "timeout_ms", "total time limit per request in ms (0 = none)"},
 	{"CONNECT_TIMEOUT_MS", 2002, "C", "connect_timeout_ms", "connection time limit in ms"},
 	{"IDLE_TIMEOUT_MS", 2003, "C", "idle_timeout_ms", "longest silence between bytes in ms"},

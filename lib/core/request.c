@@ -211,6 +211,13 @@ static llmk_status check_str_value(llmk_request *r, int32_t opt, const char *v)
 			return req_err(r, LLMK_E_INVALID_ARG,
 			               "reasoning_effort must be none, minimal, low, medium, high, xhigh or max");
 		break;
+	case LLMK_OPT_CACHE_SYSTEM:
+	case LLMK_OPT_CACHE_TOOLS:
+	case LLMK_OPT_CACHE_MESSAGES:
+		if (strcmp(v, "5m") && strcmp(v, "1h"))
+			return req_err(r, LLMK_E_INVALID_ARG, "%s must be 5m or 1h (how long the cached prefix lives)",
+			               llmk_option_name(opt));
+		break;
 	case LLMK_OPT_REASONING_SUMMARY:
 		if (!one_of(v, summaries))
 			return req_err(r, LLMK_E_INVALID_ARG, "reasoning_summary must be auto, concise or detailed");
@@ -221,6 +228,7 @@ static llmk_status check_str_value(llmk_request *r, int32_t opt, const char *v)
 	case LLMK_OPT_MODEL:
 	case LLMK_OPT_JSON_SCHEMA_NAME:
 	case LLMK_OPT_PREVIOUS_RESPONSE_ID:
+	case LLMK_OPT_CACHED_CONTENT:
 		if (!*v)
 			return req_err(r, LLMK_E_INVALID_ARG, "option '%s' must not be empty", llmk_option_name(opt));
 		break;

@@ -186,12 +186,23 @@ static llmk_status simplify(json_t *msgs, llmk_response *resp)
 	{
 		blocks = json_object_get(msg, "content");
 		only = json_array_get(blocks, 0);
-		if (json_array_size(blocks) != 1 || strcmp(json_string_value(json_object_get(only, "type")), "text"))
+		if (json_array_size(blocks) != 1 || strcmp(json_string_value(json_object_get(only, "type")), "text") ||
+		    json_object_size(only) != 2) /* a cache_control must stay */
 			continue;
 		if (json_object_set(msg, "content", json_object_get(only, "text")))
 			return FAIL_OOM(resp);
 	}
 	return LLMK_OK;
+}
+
+/* cache_control {"type": "ephemeral", "ttl": "5m" | "1h"} on a block. */
+static llmk_status cache_point(json_t *block, const char *ttl, llmk_response *resp)
+{
+	if (!json_is_object(block))
+		return LLMK_OK;
+	return llmk__json_set(block, "cache_control", json_pack("{s:s, s:s}", "type", "ephemeral", "ttl", ttl))
+	           ? FAIL_OOM(resp)
+	           : LLMK_OK;
 }
 
 static llmk_status build_messages(const llmk_request *r, json_t *body, llmk_response *resp)
@@ -234,10 +245,24 @@ static llmk_status build_messages(const llmk_request *r, json_t *body, llmk_resp
 			st = FAIL_OOM(resp);
 	if (st == LLMK_OK && !json_array_size(msgs))
 		st = llmk__fail(resp, LLMK_E_INVALID_ARG, "chat request has no user or assistant message with content");
+	/* Prompt caching: a breakpoint on the last block of the conversation
+	 * (before simplify(), which keeps such a block), and after the system
+	 * prompt, which then goes as a text block. */
+	if (st == LLMK_OK && llmk__req_str(r, LLMK_OPT_CACHE_MESSAGES)) {
+		json_t *last = json_object_get(json_array_get(msgs, json_array_size(msgs) - 1), "content");
+		st = cache_point(json_array_get(last, json_array_size(last) - 1), llmk__req_str(r, LLMK_OPT_CACHE_MESSAGES),
+		                 resp);
+	}
 	if (st == LLMK_OK)
 		st = simplify(msgs, resp);
-	if (st == LLMK_OK && nsystem &&
-	    llmk__json_set(body, "system", json_stringn(system.data ? system.data : "", system.len)))
+	if (st == LLMK_OK && nsystem && llmk__req_str(r, LLMK_OPT_CACHE_SYSTEM)) {
+		json_t *blocks = json_pack("[{s:s, s:s%}]", "type", "text", "text", system.data ? system.data : "", system.len);
+		if (!blocks || llmk__json_set(body, "system", blocks))
+			st = FAIL_OOM(resp);
+		else
+			st = cache_point(json_array_get(blocks, 0), llmk__req_str(r, LLMK_OPT_CACHE_SYSTEM), resp);
+	} else if (st == LLMK_OK && nsystem &&
+	           llmk__json_set(body, "system", json_stringn(system.data ? system.data : "", system.len)))
 		st = FAIL_OOM(resp);
 	llmk_buf_free(&system);
 	return st;
@@ -252,6 +277,10 @@ static llmk_status build_tools(const llmk_request *r, json_t *body, llmk_respons
 
 	/* input_schema is required and must describe an object. */
 	if ((st = llmk__tool_decls(r, body, "tools", "input_schema", 0, resp)))
+		return st;
+	if (r->ntools && llmk__req_str(r, LLMK_OPT_CACHE_TOOLS) &&
+	    (st = cache_point(json_array_get(json_object_get(body, "tools"), r->ntools - 1),
+	                      llmk__req_str(r, LLMK_OPT_CACHE_TOOLS), resp)))
 		return st;
 	if (!choice)
 		return LLMK_OK;

@@ -584,6 +584,10 @@ static llmk_status gemini_build(const llmk_client *c, const llmk_request *r, con
 		st = llmk__fail(resp, LLMK_E_UNSUPPORTED, NAME ": request kind %d is not served", (int)r->kind);
 		break;
 	}
+	/* An explicit context cache (POST cachedContents made it). */
+	if (st == LLMK_OK && llmk__req_str(r, LLMK_OPT_CACHED_CONTENT) &&
+	    llmk__json_set(body, "cachedContent", json_string(llmk__req_str(r, LLMK_OPT_CACHED_CONTENT))))
+		st = FAIL_OOM(resp);
 	if (st == LLMK_OK)
 		st = llmk__merge_extra(r, body, resp);
 	if (st == LLMK_OK)

@@ -100,7 +100,8 @@ static const llmk_provider providers[] = {
 	/* Native wire formats (one adapter file each). */
 	{"anthropic", "https://api.anthropic.com/v1", "ANTHROPIC_API_KEY", NULL, "ANTHROPIC_BASE_URL", 0,
 	 &llmk__anthropic_adapter, K(LLMK_CHAT), CHAT_DOCS, 0,
-	 SAMPLING | O(TOP_K) | O(TOOL_CHOICE) | O(REASONING_BUDGET) | O(USER) | O(JSON_SCHEMA) | O(JSON_SCHEMA_NAME),
+	 SAMPLING | O(TOP_K) | O(TOOL_CHOICE) | O(REASONING_BUDGET) | O(USER) | O(JSON_SCHEMA) | O(JSON_SCHEMA_NAME) |
+	     O(CACHE_SYSTEM) | O(CACHE_TOOLS) | O(CACHE_MESSAGES),
 	 "Messages API; max_tokens defaults to 4096; anthropic-version from api_version (default 2023-06-01); "
 	 "json_schema as output_config.format (no name)"},
 #endif
@@ -110,7 +111,7 @@ static const llmk_provider providers[] = {
 	 LLMK_CAP_STREAM | LLMK_CAP_TOOLS | LLMK_CAP_VISION | LLMK_CAP_STREAM_USAGE | LLMK_CAP_DOCUMENTS,
 	 LLMK_CAP_BATCH,
 	 SAMPLING | PENALTIES | JSON_OUT | O(TOP_K) | O(SEED) | O(TOOL_CHOICE) | O(REASONING_BUDGET) | O(DIMENSIONS) |
-	     O(EMBED_INPUT_TYPE) | O(PROMPT),
+	     O(EMBED_INPUT_TYPE) | O(PROMPT) | O(CACHED_CONTENT),
 	 "Generative Language API v1beta; images inline only; image models take no candidateCount (no image_count)"},
 #endif
 #ifdef LLMK_WIRE_OLLAMA

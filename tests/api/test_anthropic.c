@@ -1049,6 +1049,56 @@ static void test_add_response_rejects(void **state)
 	llmk_request_free(r);
 }
 
+
+/* ---- prompt caching ------------------------------------------------------ */
+
+static void test_cache_breakpoints(void **state)
+{
+	fixture *f = *state;
+	llmk_request *r = chat_request("What is in the report?");
+	llmk_response *resp;
+	json_t *j;
+
+	llmk_request_add_message(r, LLMK_ROLE_SYSTEM, "You read long reports.");
+	llmk_request_add_tool(r, "a", NULL, NULL);
+	llmk_request_add_tool(r, "b", NULL, NULL);
+	assert_int_equal(llmk_request_set_str(r, LLMK_OPT_CACHE_SYSTEM, "1h"), LLMK_OK);
+	assert_int_equal(llmk_request_set_str(r, LLMK_OPT_CACHE_TOOLS, "5m"), LLMK_OK);
+	assert_int_equal(llmk_request_set_str(r, LLMK_OPT_CACHE_MESSAGES, "5m"), LLMK_OK);
+	assert_int_equal(llmk_request_set_str(r, LLMK_OPT_CACHE_MESSAGES, "2h"), LLMK_E_INVALID_ARG);
+	j = send_ok(f, r);
+	assert_string_equal(jstr(j, "system.0.type"), "text");
+	assert_string_equal(jstr(j, "system.0.text"), "You read long reports.");
+	assert_string_equal(jstr(j, "system.0.cache_control.type"), "ephemeral");
+	assert_string_equal(jstr(j, "system.0.cache_control.ttl"), "1h");
+	assert_null(jget(j, "tools.0.cache_control"));
+	assert_string_equal(jstr(j, "tools.1.cache_control.ttl"), "5m");
+	/* the one text block keeps its breakpoint: not turned into a string */
+	assert_string_equal(jstr(j, "messages.0.content.0.text"), "What is in the report?");
+	assert_string_equal(jstr(j, "messages.0.content.0.cache_control.ttl"), "5m");
+	json_decref(j);
+	llmk_request_free(r);
+
+	/* elsewhere: refused by name, or dropped on request; Gemini's own cache */
+	r = chat_request("hi");
+	llmk_request_set_str(r, LLMK_OPT_CACHE_MESSAGES, "5m");
+	tu_fixture_use(f, "openai/gpt-4o-mini", "sk-test", "https://api.example.invalid/v1");
+	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_E_UNSUPPORTED);
+	assert_non_null(strstr(llmk_response_error(resp), "cache_messages"));
+	llmk_response_free(resp);
+	llmk_request_set_str(r, LLMK_OPT_CACHE_MESSAGES, NULL);
+	llmk_request_set_str(r, LLMK_OPT_CACHED_CONTENT, "cachedContents/abc123");
+	tu_fixture_use(f, "gemini/gemini-2.5-flash", "AIzaSyFAKE", "https://api.example.invalid/v1beta");
+	f->cap.resp_body = read_data("gemini/generate_content.json", NULL);
+	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
+	llmk_response_free(resp);
+	free((void *)f->cap.resp_body);
+	j = sent_json(&f->cap);
+	assert_string_equal(jstr(j, "cachedContent"), "cachedContents/abc123");
+	json_decref(j);
+	llmk_request_free(r);
+}
+
 #ifdef LLMK_TEST_HAVE_CURL
 static void test_loopback(void **state)
 {
@@ -1140,6 +1190,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_add_response_stream, setup, tu_teardown),
 		cmocka_unit_test_setup_teardown(test_add_response_other_provider, setup, tu_teardown),
 		cmocka_unit_test_setup_teardown(test_add_response_rejects, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_cache_breakpoints, setup, tu_teardown),
 #ifdef LLMK_TEST_HAVE_CURL
 		cmocka_unit_test(test_loopback),
 #endif
