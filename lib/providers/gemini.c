@@ -405,6 +405,7 @@ static llmk_status build_generation_config(const llmk_request *r, json_t *body, 
 	const char *schema = llmk__req_str(r, LLMK_OPT_JSON_SCHEMA);
 	const char *fmt = llmk__req_str(r, LLMK_OPT_RESPONSE_FORMAT);
 	json_t *cfg = json_object(), *stops;
+	const char *effort;
 	int64_t budget;
 	size_t i;
 
@@ -429,6 +430,23 @@ static llmk_status build_generation_config(const llmk_request *r, json_t *body, 
 		if (llmk__json_set(cfg, "responseMimeType", json_string("application/json")))
 			return FAIL_OOM(resp);
 		if (schema && llmk__json_set(cfg, "responseJsonSchema", llmk__json_text(schema)))
+			return FAIL_OOM(resp);
+	}
+	/* Gemini 3: reasoning_effort as thinkingLevel (minimal | low | medium |
+	 * high | xhigh, which ones depending on the model), never together with
+	 * a budget: the API refuses the pair. */
+	if ((effort = llmk__req_str(r, LLMK_OPT_REASONING_EFFORT))) {
+		if (llmk__req_i64(r, LLMK_OPT_REASONING_BUDGET, &budget))
+			return llmk__fail(resp, LLMK_E_INVALID_ARG,
+			                  NAME ": reasoning_effort (thinkingLevel) and reasoning_budget (thinkingBudget) "
+			                       "cannot go together: set one");
+		if (!strcmp(effort, "none") || !strcmp(effort, "max"))
+			return llmk__fail(resp, LLMK_E_INVALID_ARG,
+			                  NAME ": reasoning_effort '%s' has no thinkingLevel (minimal, low, medium, high, xhigh; "
+			                       "reasoning_budget 0 turns thinking off on 2.5 models)",
+			                  effort);
+		if (llmk__json_set(cfg, "thinkingConfig",
+		                   json_pack("{s:s, s:b}", "thinkingLevel", effort, "includeThoughts", 1)))
 			return FAIL_OOM(resp);
 	}
 	/* includeThoughts: return thought summaries (parts with thought:true)

@@ -111,7 +111,7 @@ static const llmk_provider providers[] = {
 	 LLMK_CAP_STREAM | LLMK_CAP_TOOLS | LLMK_CAP_VISION | LLMK_CAP_STREAM_USAGE | LLMK_CAP_DOCUMENTS,
 	 LLMK_CAP_BATCH,
 	 SAMPLING | PENALTIES | JSON_OUT | O(TOP_K) | O(SEED) | O(TOOL_CHOICE) | O(REASONING_BUDGET) | O(DIMENSIONS) |
-	     O(EMBED_INPUT_TYPE) | O(PROMPT) | O(CACHED_CONTENT),
+	     O(EMBED_INPUT_TYPE) | O(PROMPT) | O(CACHED_CONTENT) | O(REASONING_EFFORT),
 	 "Generative Language API v1beta; images inline only; image models take no candidateCount (no image_count)"},
 #endif
 #ifdef LLMK_WIRE_OLLAMA

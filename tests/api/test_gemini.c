@@ -288,10 +288,10 @@ static void test_unsupported_parameters(void **state)
 	answer(f, "gemini/generate_content.json", NULL);
 	f->cap.calls = 0;
 	r = chat_request("hi");
-	llmk_request_set_str(r, LLMK_OPT_REASONING_EFFORT, "high");
+	llmk_request_set_str(r, LLMK_OPT_USER, "user-1"); /* (reasoning_effort is thinkingLevel now) */
 	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_E_UNSUPPORTED);
 	assert_non_null(strstr(llmk_response_error(resp), "gemini"));
-	assert_non_null(strstr(llmk_response_error(resp), "reasoning_effort"));
+	assert_non_null(strstr(llmk_response_error(resp), "user"));
 	assert_int_equal(f->cap.calls, 0);
 	llmk_response_free(resp);
 	llmk_request_free(r);
@@ -1187,6 +1187,40 @@ static void test_add_response_signed_text(void **state)
 	llmk_request_free(r);
 }
 
+
+/* reasoning_effort is Gemini 3's thinkingLevel; with a budget it is an
+ * error before anything is sent. */
+static void test_thinking_level(void **state)
+{
+	fixture *f = *state;
+	llmk_request *r = chat_request("Think about it.");
+	llmk_response *resp;
+	json_t *j;
+
+	answer(f, "gemini/generate_content.json", NULL);
+	assert_int_equal(llmk_request_set_str(r, LLMK_OPT_REASONING_EFFORT, "low"), LLMK_OK);
+	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
+	llmk_response_free(resp);
+	j = sent_json(&f->cap);
+	assert_string_equal(jstr(j, "generationConfig.thinkingConfig.thinkingLevel"), "low");
+	assert_true(json_is_true(jget(j, "generationConfig.thinkingConfig.includeThoughts")));
+	assert_null(jget(j, "generationConfig.thinkingConfig.thinkingBudget"));
+	json_decref(j);
+	assert_int_equal(llmk_request_set_i64(r, LLMK_OPT_REASONING_BUDGET, 1024), LLMK_OK);
+	f->cap.calls = 0;
+	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_E_INVALID_ARG);
+	assert_non_null(strstr(llmk_response_error(resp), "cannot go together"));
+	assert_int_equal(f->cap.calls, 0);
+	llmk_response_free(resp);
+	llmk_request_free(r);
+	r = chat_request("x");
+	llmk_request_set_str(r, LLMK_OPT_REASONING_EFFORT, "none");
+	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_E_INVALID_ARG);
+	assert_non_null(strstr(llmk_response_error(resp), "no thinkingLevel"));
+	llmk_response_free(resp);
+	llmk_request_free(r);
+}
+
 #ifdef LLMK_TEST_HAVE_CURL
 static void test_loopback_stream_and_embed(void **state)
 {
@@ -1302,6 +1336,7 @@ int main(void)
 		cmocka_unit_test(test_env_keys),
 		cmocka_unit_test_setup_teardown(test_add_response_signed_calls, setup, tu_teardown),
 		cmocka_unit_test_setup_teardown(test_add_response_signed_text, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_thinking_level, setup, tu_teardown),
 #ifdef LLMK_TEST_HAVE_CURL
 		cmocka_unit_test(test_loopback_stream_and_embed),
 #endif
