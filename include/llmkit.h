@@ -75,7 +75,9 @@ enum llmk_feature {
 	LLMK_FEATURE_COHERE = 1 << 12,     /**< Cohere v2 API */
 	LLMK_FEATURE_HUGGINGFACE = 1 << 13, /**< Hugging Face Inference API and TGI */
 	LLMK_FEATURE_WHISPERCPP = 1 << 14, /**< whisper.cpp server */
-	LLMK_FEATURE_BEDROCK = 1 << 15     /**< Amazon Bedrock (Converse, InvokeModel; SigV4, event streams) */
+	LLMK_FEATURE_BEDROCK = 1 << 15,    /**< Amazon Bedrock (Converse, InvokeModel; SigV4, event streams) */
+	LLMK_FEATURE_RESPONSES = 1 << 16   /**< OpenAI Responses API (POST /responses): openai-responses,
+	                                    *   azure-responses and the local servers' presets */
 };
 
 /** The LLMK_FEATURE_* bits this build of the library contains (the
@@ -190,7 +192,9 @@ enum llmk_event_type {
 	LLMK_EVENT_TOOL_CALL = 2, /**< a fragment of a tool call (by index) */
 	LLMK_EVENT_USAGE = 3,     /**< token usage became known */
 	LLMK_EVENT_DONE = 4,      /**< the stream ended normally */
-	LLMK_EVENT_REASONING = 5  /**< a fragment of reasoning text, where exposed */
+	LLMK_EVENT_REASONING = 5, /**< a fragment of reasoning text, where exposed */
+	LLMK_EVENT_REFUSAL = 6    /**< a fragment of the model's refusal (llmk_response_refusal()), never
+	                           *   part of the text */
 };
 
 /** Token counters (llmk_response_usage(), llmk_event_usage()). */
@@ -213,7 +217,9 @@ enum llmk_finish {
 	LLMK_FINISH_TOOL_CALLS = 3,     /**< the model asks for tool calls */
 	LLMK_FINISH_CONTENT_FILTER = 4, /**< cut by a safety / content filter */
 	LLMK_FINISH_ERROR = 5,          /**< the provider reported a generation error */
-	LLMK_FINISH_OTHER = 6           /**< a value none of the above describes */
+	LLMK_FINISH_OTHER = 6,          /**< a value none of the above describes */
+	LLMK_FINISH_REFUSAL = 7         /**< the model refused to answer (llmk_response_refusal() says what
+	                                 *   it said; Anthropic stop_reason "refusal") */
 };
 
 /** Provider capabilities (llmk_provider_capabilities()), per request kind. */
@@ -227,7 +233,8 @@ enum llmk_capability {
 	LLMK_CAP_STREAM_USAGE = 1 << 6,/**< chat: token usage inside streams */
 	LLMK_CAP_BATCH = 1 << 7,       /**< embed: several inputs in one request */
 	LLMK_CAP_IMAGE_URL = 1 << 8,   /**< chat: images by http(s) URL, not just inline data */
-	LLMK_CAP_KEY_REQUIRED = 1 << 9 /**< an API key is needed (hosted services) */
+	LLMK_CAP_KEY_REQUIRED = 1 << 9, /**< an API key is needed (hosted services) */
+	LLMK_CAP_DOCUMENTS = 1 << 10    /**< chat: document inputs (PDF, plain text: llmk_request_add_document()) */
 };
 
 /** Timings (llmk_response_timing()), in milliseconds. */
@@ -271,7 +278,8 @@ enum llmk_timing {
 	X(IMAGE_STYLE, 1020, R, "image_style", "vivid | natural (image)")                           \
 	X(IMAGE_RESPONSE_FORMAT, 1021, R, "image_response_format", "b64_json | url (image)")        \
 	X(USER, 1022, R, "user", "end-user identifier forwarded to the provider")                   \
-	X(REASONING_EFFORT, 1023, R, "reasoning_effort", "low | medium | high (chat)")              \
+	X(REASONING_EFFORT, 1023, R, "reasoning_effort",                                            \
+	  "none | minimal | low | medium | high | xhigh | max (chat; which ones a model takes varies)") \
 	X(INSTRUCTIONS, 1024, R, "instructions", "voice instructions (speech)")                     \
 	X(EMBED_INPUT_TYPE, 1025, R, "embed_input_type",                                            \
 	  "search_document | search_query | classification | clustering (embed; Cohere, Gemini)")   \
@@ -289,6 +297,23 @@ enum llmk_timing {
 	X(CA_DIR, 1032, C, "ca_dir",                                                                \
 	  "directory of CAs to trust (OpenSSL hashed names) instead of the default store (else "    \
 	  "SSL_CERT_DIR)")                                                                          \
+	X(PREVIOUS_RESPONSE_ID, 1040, R, "previous_response_id",                                    \
+	  "id of an earlier answer the server stored (Responses API; llmk_response_id()): the "     \
+	  "messages up to the last assistant turn are then not sent again (chat)")                  \
+	X(REASONING_SUMMARY, 1041, R, "reasoning_summary",                                          \
+	  "auto | concise | detailed: reasoning summaries as reasoning text (Responses API; chat)")  \
+	X(HTTP_HEADER, 1042, R, "http_header",                                                      \
+	  "add an HTTP header \"Name: value\" to the request (repeatable; NULL clears them): beta "  \
+	  "flags, gateway routing; never one the library sets itself")                              \
+	X(CACHE_SYSTEM, 1043, R, "cache_system",                                                    \
+	  "5m | 1h: a prompt-cache breakpoint after the system prompt (chat; Anthropic cache_control)") \
+	X(CACHE_TOOLS, 1044, R, "cache_tools",                                                      \
+	  "5m | 1h: a prompt-cache breakpoint after the tool list (chat; Anthropic cache_control)")  \
+	X(CACHE_MESSAGES, 1045, R, "cache_messages",                                                \
+	  "5m | 1h: a prompt-cache breakpoint after the last message, wherever the conversation "   \
+	  "has got to (chat; Anthropic cache_control)")                                             \
+	X(CACHED_CONTENT, 1046, R, "cached_content",                                                \
+	  "name of a context cache the provider holds, e.g. cachedContents/abc (chat; Gemini)")     \
 	X(TIMEOUT_MS, 2001, C, "timeout_ms", "total time limit per request in ms (default 600000; 0 = none)") \
 	X(CONNECT_TIMEOUT_MS, 2002, C, "connect_timeout_ms", "connection time limit in ms")         \
 	X(IDLE_TIMEOUT_MS, 2003, C, "idle_timeout_ms", "longest silence between bytes in ms")       \
@@ -312,6 +337,9 @@ enum llmk_timing {
 	X(MAX_EVENTS, 2018, C, "max_events",                                                        \
 	  "most stream events in one response, comments and empty ones included (default 1000000)")   \
 	X(MAX_JSON_DEPTH, 2019, C, "max_json_depth", "deepest JSON nesting accepted (default 128)")   \
+	X(STORE, 2025, R, "store",                                                                  \
+	  "1: the server keeps the answer for previous_response_id; 0: it keeps nothing, and the "  \
+	  "reasoning comes back encrypted for llmk_request_add_response() (Responses API; chat)")   \
 	X(TEMPERATURE, 3001, R, "temperature", "sampling temperature (chat, transcription)")        \
 	X(TOP_P, 3002, R, "top_p", "nucleus sampling mass (chat)")                                  \
 	X(SPEED, 3003, R, "speed", "speech speed 0.25..4.0 (speech)")                               \
@@ -439,8 +467,12 @@ LLMK_API void llmk_request_free(llmk_request *request);
 LLMK_API int32_t llmk_request_kind(const llmk_request *request);
 
 /** Sets a string option of request scope. LLMK_OPT_STOP adds one stop
- *  sequence per call. value NULL clears the option (all stop sequences for
- *  LLMK_OPT_STOP). Returns LLMK_E_UNKNOWN_OPTION, or LLMK_E_INVALID_ARG for
+ *  sequence per call, LLMK_OPT_HTTP_HEADER one header ("Name: value": a
+ *  token name, a value without control characters other than tab, at most
+ *  32 headers). value NULL clears the option (all stop sequences or headers
+ *  for those two). A header the library sets itself for the provider
+ *  (authentication, content type, version headers...) fails the send with
+ *  LLMK_E_INVALID_ARG naming it. Returns LLMK_E_UNKNOWN_OPTION, or LLMK_E_INVALID_ARG for
  *  a wrong type, an option that does not apply to this request kind, or a
  *  bad value; the detail is in llmk_request_errmsg(). */
 LLMK_API llmk_status llmk_request_set_str(llmk_request *request, int32_t option, const char *value);
@@ -473,6 +505,19 @@ LLMK_API llmk_status llmk_request_add_image_url(llmk_request *request, const cha
 LLMK_API llmk_status llmk_request_add_image_data(llmk_request *request, const uint8_t *data, size_t len,
                                                  const char *mime);
 
+/** Appends a document to the last message, which must be a user message
+ *  (chat): its bytes (copied), its MIME type — "application/pdf" or
+ *  "text/plain" (UTF-8) — and the file name shown to the model (NULL:
+ *  "document.pdf" / "document.txt"; no control characters or quotes).
+ *  Sent as an OpenAI file part (file_data), a Responses API input_file,
+ *  an Anthropic document block, Gemini inlineData, a Bedrock document
+ *  block; providers without LLMK_CAP_DOCUMENTS refuse it, or leave it out
+ *  with LLMK_OPT_DROP_UNSUPPORTED ("documents"). LLMK_E_INVALID_ARG for
+ *  empty data, another MIME type, plain text that is not UTF-8 or a bad
+ *  name; LLMK_E_NOMEM. */
+LLMK_API llmk_status llmk_request_add_document(llmk_request *request, const uint8_t *data, size_t len,
+                                               const char *mime, const char *filename);
+
 /** Records a tool call made by the assistant in the last message (which
  *  must have role ASSISTANT), to replay a conversation that used tools.
  *  arguments_json must be a JSON object text. */
@@ -482,6 +527,30 @@ LLMK_API llmk_status llmk_request_add_tool_call(llmk_request *request, const cha
 /** Appends a tool message with the result of the tool call `tool_call_id`. */
 LLMK_API llmk_status llmk_request_add_tool_result(llmk_request *request, const char *tool_call_id,
                                                   const char *content);
+
+/** Appends the assistant turn of a chat response to the conversation
+ *  (chat), as the provider needs it back to go on: its text, its tool
+ *  calls with their ids and, in the order the provider sent them, the
+ *  provider's opaque reasoning state — Anthropic thinking and
+ *  redacted_thinking blocks with their signatures, Gemini thought
+ *  signatures on the parts they came with, Responses API reasoning items
+ *  (with encrypted_content when asked for) and output items with their
+ *  ids, Bedrock reasoningContent with its signature. Add the tool results
+ *  (llmk_request_add_tool_result()) and send again: that is the agent
+ *  loop, the same for every provider. Everything is copied: the response
+ *  may be freed afterwards.
+ *  Opaque parts (llmk_request_part_wire() not 0) only ever go back to the
+ *  wire format that produced them. Sent to a provider of another wire
+ *  format they are left out, the visible text and tool calls kept, and
+ *  llmk_response_dropped() of that answer names them ("anthropic reasoning
+ *  state": the provider that answered, then "reasoning state"); this never fails the request, whatever
+ *  LLMK_OPT_DROP_UNSUPPORTED says.
+ *  Returns LLMK_E_INVALID_ARG (the request unchanged; detail in
+ *  llmk_request_errmsg()) for a NULL argument, a request that is not chat,
+ *  a failed response, a response with nothing to add (no text, reasoning
+ *  state or tool call), or a tool call without id or name or
+ *  whose arguments are not a JSON object (a cut-off answer); LLMK_E_NOMEM. */
+LLMK_API llmk_status llmk_request_add_response(llmk_request *request, const llmk_response *response);
 
 /** Declares a tool (function) the model may call (chat). parameters_json
  *  is a JSON Schema object text, or NULL for a function without parameters.
@@ -510,7 +579,11 @@ LLMK_API llmk_status llmk_request_set_extra_json(llmk_request *request, const ch
 enum llmk_part_type {
 	LLMK_PART_TEXT = 1,      /**< text */
 	LLMK_PART_IMAGE_URL = 2, /**< an image: http(s) URL or data: URL */
-	LLMK_PART_TOOL_CALL = 3  /**< an assistant's tool call (id, name, arguments JSON) */
+	LLMK_PART_TOOL_CALL = 3, /**< an assistant's tool call (id, name, arguments JSON) */
+	LLMK_PART_REASONING = 4, /**< an assistant's reasoning, added by llmk_request_add_response(): its
+	                          *   text (may be "") and the provider's opaque state */
+	LLMK_PART_DOCUMENT = 5   /**< a document (llmk_request_add_document()): a base64 data: URL and
+	                          *   the file name */
 };
 
 /** Value of a string option, or NULL when it is not set. */
@@ -535,14 +608,43 @@ LLMK_API size_t llmk_request_part_count(const llmk_request *request, size_t mess
 /** Type (LLMK_PART_*) of part `part` of message `message`; 0 if out of range. */
 LLMK_API int32_t llmk_request_part_type(const llmk_request *request, size_t message, size_t part);
 
-/** TEXT: the text; IMAGE_URL: the URL; TOOL_CALL: the arguments JSON. */
+/** TEXT: the text; IMAGE_URL: the URL; TOOL_CALL: the arguments JSON;
+ *  REASONING: its text; DOCUMENT: the data: URL. */
 LLMK_API const char *llmk_request_part_text(const llmk_request *request, size_t message, size_t part);
 
-/** IMAGE_URL: the detail hint or NULL; TOOL_CALL: the function name. */
+/** IMAGE_URL: the detail hint or NULL; TOOL_CALL: the function name;
+ *  DOCUMENT: the file name. */
 LLMK_API const char *llmk_request_part_detail(const llmk_request *request, size_t message, size_t part);
 
 /** TOOL_CALL: the call id; NULL for other parts. */
 LLMK_API const char *llmk_request_part_id(const llmk_request *request, size_t message, size_t part);
+
+/** The provider's opaque state a part carries (llmk_request_add_response()),
+ *  in the form its wire format's adapter reads: a signature, or an item or
+ *  block as JSON text. NULL when the part has none. */
+LLMK_API const char *llmk_request_part_opaque(const llmk_request *request, size_t message, size_t part);
+
+/** Appends a part to the last message as the llmk_request_part_*()
+ *  functions read it back — the inverse of reading: to copy a conversation
+ *  into another request, or to restore one a program saved, the providers'
+ *  opaque state included (llmk_request_add_response()). TEXT: text;
+ *  IMAGE_URL: text is the URL, detail the hint; DOCUMENT: text is the
+ *  data: URL, detail the file name; TOOL_CALL: text is the
+ *  arguments JSON, detail the function name, id the call id; REASONING:
+ *  text (NULL or ""), opaque, wire. opaque (NULL: none) goes with text,
+ *  tool-call and reasoning parts and needs wire, one LLMK_FEATURE_* bit;
+ *  a REASONING part always has a wire, an IMAGE_URL part never. Each type
+ *  is checked as its llmk_request_add_* function checks it; TOOL_CALL and
+ *  REASONING parts belong to assistant messages. LLMK_E_INVALID_ARG (the
+ *  request unchanged), LLMK_E_NOMEM. */
+LLMK_API llmk_status llmk_request_add_part(llmk_request *request, int32_t type, const char *text, const char *detail,
+                                           const char *id, const char *opaque, int64_t wire);
+
+/** The wire format a part belongs to, as its LLMK_FEATURE_* bit
+ *  (llmk_feature_name() names it): set on REASONING parts and on parts with
+ *  opaque state, which reach only that wire format's providers as they are;
+ *  0 for parts every provider receives. */
+LLMK_API int64_t llmk_request_part_wire(const llmk_request *request, size_t message, size_t part);
 
 /** Tools declared: count, name, description (may be NULL), parameters
  *  JSON Schema (NULL when none was given). */
@@ -674,6 +776,17 @@ LLMK_API const char *llmk_response_text(const llmk_response *response);
 
 /** Chat: reasoning text where the provider exposes it ("" if none). */
 LLMK_API const char *llmk_response_reasoning(const llmk_response *response);
+
+/** The provider's id of the answer where it gives one that a later
+ *  request can refer to (Responses API "resp_...": LLMK_OPT_PREVIOUS_RESPONSE_ID);
+ *  "" otherwise. */
+LLMK_API const char *llmk_response_id(const llmk_response *response);
+
+/** Chat: the model's refusal, where the provider reports it apart from
+ *  the answer (OpenAI message.refusal, Responses API refusal content;
+ *  streamed as LLMK_EVENT_REFUSAL); "" if none. A response with a refusal
+ *  finishes with LLMK_FINISH_REFUSAL. */
+LLMK_API const char *llmk_response_refusal(const llmk_response *response);
 
 /** Chat: why generation stopped, as one LLMK_FINISH_* value for every
  *  provider. */

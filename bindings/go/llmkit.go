@@ -294,8 +294,18 @@ type Message struct {
 	Role       string
 	Content    string
 	Images     []string   // image URLs (http(s) or data:) after the text
+	Documents  []Document // documents after the images (role "user")
 	ToolCallID string     // role "tool"
 	ToolCalls  []ToolCall // role "assistant": calls it made
+	turn       []turnPart // ChatResponse.Message: the answer as received
+}
+
+// Document is a document input: a PDF ("application/pdf") or UTF-8 text
+// ("text/plain"), and the file name shown to the model ("" for a default).
+type Document struct {
+	Data []byte
+	MIME string
+	Name string
 }
 
 // User, System and Assistant build text messages.
@@ -391,6 +401,33 @@ func (r *request) tool(t Tool) error {
 	return r.check(C.llmk_request_add_tool(r.p, name, desc, params))
 }
 
+// cstrOrNil is s as a C string, or NULL for "" (free with C.free; NULL is fine).
+func cstrOrNil(s string) *C.char {
+	if s == "" {
+		return nil
+	}
+	return C.CString(s)
+}
+
+// turn adds an answer's turn part by part (llmk_request_add_part()).
+func (r *request) turn(parts []turnPart) error {
+	if err := r.check(C.llmk_request_add_message(r.p, C.int32_t(RoleAssistant), nil)); err != nil {
+		return err
+	}
+	for _, p := range parts {
+		text, detail, id, opaque := C.CString(p.text), cstrOrNil(p.detail), cstrOrNil(p.id), cstrOrNil(p.opaque)
+		err := r.check(C.llmk_request_add_part(r.p, C.int32_t(p.typ), text, detail, id, opaque, C.int64_t(p.wire)))
+		C.free(unsafe.Pointer(text))
+		C.free(unsafe.Pointer(detail))
+		C.free(unsafe.Pointer(id))
+		C.free(unsafe.Pointer(opaque))
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (r *request) messages(msgs []Message) error {
 	for _, m := range msgs {
 		if err := noNUL("message", m.Content, m.ToolCallID); err != nil {
@@ -403,6 +440,12 @@ func (r *request) messages(msgs []Message) error {
 			if err := noNUL("message tool call", tc.ID, tc.Name, tc.Arguments); err != nil {
 				return err
 			}
+		}
+		if len(m.turn) > 0 {
+			if err := r.turn(m.turn); err != nil {
+				return err
+			}
+			continue
 		}
 		if m.Role == "tool" {
 			id, content := C.CString(m.ToolCallID), C.CString(m.Content)
@@ -428,6 +471,20 @@ func (r *request) messages(msgs []Message) error {
 			cu := C.CString(u)
 			err = r.check(C.llmk_request_add_image_url(r.p, cu, nil))
 			C.free(unsafe.Pointer(cu))
+			if err != nil {
+				return err
+			}
+		}
+		for _, d := range m.Documents {
+			mime, name := C.CString(d.MIME), cstrOrNil(d.Name)
+			var p *C.uint8_t
+			if len(d.Data) > 0 {
+				p = (*C.uint8_t)(unsafe.Pointer(&d.Data[0]))
+			}
+			err = r.check(C.llmk_request_add_document(r.p, p, C.size_t(len(d.Data)), mime, name))
+			runtime.KeepAlive(d.Data)
+			C.free(unsafe.Pointer(mime))
+			C.free(unsafe.Pointer(name))
 			if err != nil {
 				return err
 			}
@@ -624,14 +681,85 @@ type ToolCall struct {
 	ID, Name, Arguments string
 }
 
-// ChatResponse is a chat answer.
+// ChatResponse is a chat answer. It is also the assistant's turn of a
+// conversation: Conversation.AddResponse (or Message) adds it as its
+// provider needs it back.
 type ChatResponse struct {
 	Meta
 	Text         string
 	Reasoning    string
+	Refusal      string // the model's refusal, apart from Text ("" if none)
+	ID           string // the provider's id of the answer (Responses API: for previous_response_id)
 	Finish       Finish // normalised
 	FinishReason string // the provider's own word
 	ToolCalls    []ToolCall
+	turn         []turnPart
+}
+
+// turnPart is one part of the answer as the assistant's turn, as the
+// library reads it back (llmk_request_part_*): the provider's opaque state
+// (thinking signatures, encrypted reasoning) included, as plain data.
+type turnPart struct {
+	typ                      int32
+	text, detail, id, opaque string
+	wire                     int64
+}
+
+// turnOf reads the answer's turn (llmk_request_add_response() into a
+// scratch request); nil when it has none to add (then Text and ToolCalls
+// stand for it).
+func turnOf(r *C.llmk_response) []turnPart {
+	var q *C.llmk_request
+	if C.llmk_request_new(&q, C.int32_t(KindChat)) != C.LLMK_OK {
+		return nil
+	}
+	defer C.llmk_request_free(q)
+	if C.llmk_request_add_response(q, r) != C.LLMK_OK {
+		return nil
+	}
+	n := C.llmk_request_part_count(q, 0)
+	parts := make([]turnPart, 0, int(n))
+	for j := C.size_t(0); j < n; j++ {
+		parts = append(parts, turnPart{
+			typ:    int32(C.llmk_request_part_type(q, 0, j)),
+			text:   C.GoString(C.llmk_request_part_text(q, 0, j)),
+			detail: C.GoString(C.llmk_request_part_detail(q, 0, j)),
+			id:     C.GoString(C.llmk_request_part_id(q, 0, j)),
+			opaque: C.GoString(C.llmk_request_part_opaque(q, 0, j)),
+			wire:   int64(C.llmk_request_part_wire(q, 0, j)),
+		})
+	}
+	return parts
+}
+
+// Message is the answer as the assistant's message of a conversation: its
+// text (or refusal) and tool calls and, for an answer this package
+// received, the provider's reasoning state, sent back unchanged to that
+// provider's wire format (llmk_request_add_response()); other providers
+// get the text and calls.
+func (r *ChatResponse) Message() Message {
+	text := r.Text
+	if text == "" {
+		text = r.Refusal
+	}
+	return Message{Role: "assistant", Content: text, ToolCalls: r.ToolCalls, turn: r.turn}
+}
+
+// Conversation is a chat history to send with Chat or Stream (it is a
+// []Message). The agent loop: AddResponse, AddToolResult for each call,
+// send again.
+type Conversation []Message
+
+// Add appends messages.
+func (c *Conversation) Add(msgs ...Message) { *c = append(*c, msgs...) }
+
+// AddResponse appends an answer as the assistant's turn, as its provider
+// needs it back (see ChatResponse.Message).
+func (c *Conversation) AddResponse(r *ChatResponse) { *c = append(*c, r.Message()) }
+
+// AddToolResult appends the result of the tool call callID.
+func (c *Conversation) AddToolResult(callID, content string) {
+	*c = append(*c, Message{Role: "tool", ToolCallID: callID, Content: content})
 }
 
 func chatOf(r *C.llmk_response) *ChatResponse {
@@ -639,8 +767,11 @@ func chatOf(r *C.llmk_response) *ChatResponse {
 		Meta:         metaOf(r),
 		Text:         C.GoString(C.llmk_response_text(r)),
 		Reasoning:    C.GoString(C.llmk_response_reasoning(r)),
+		Refusal:      C.GoString(C.llmk_response_refusal(r)),
+		ID:           C.GoString(C.llmk_response_id(r)),
 		Finish:       Finish(C.llmk_response_finish(r)),
 		FinishReason: C.GoString(C.llmk_response_finish_reason(r)),
+		turn:         turnOf(r),
 	}
 	for i := C.size_t(0); i < C.llmk_response_tool_call_count(r); i++ {
 		out.ToolCalls = append(out.ToolCalls, ToolCall{

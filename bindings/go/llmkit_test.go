@@ -728,3 +728,116 @@ func TestNULRefused(t *testing.T) {
 		t.Errorf("%d requests were sent", n)
 	}
 }
+
+// The agent loop with AddResponse: the next request carries the turn as the
+// provider needs it back (Anthropic: thinking with its signature, first),
+// for whole and streamed answers, and after the garbage collector ran.
+func TestConversationAddResponse(t *testing.T) {
+	const sig = "EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds"
+	srv.do(t, "reset")
+	c, err := NewClient("anthropic/claude-sonnet-4-5", BaseURL(srv.url), APIKey("sk-ant-not-real"),
+		Timeout(20*time.Second), MaxRetries(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	srv.push(t, 200, "anthropic/message_tool_use.json")
+	srv.push(t, 200, "anthropic/stream_tools.sse", "write_size=23")
+	srv.push(t, 200, "anthropic/message.json")
+	ctx := context.Background()
+	conv := Conversation{User("Weather and time in Paris?")}
+	r, err := c.Chat(ctx, conv, With("reasoning_budget", 2048))
+	if err != nil || len(r.ToolCalls) != 2 {
+		t.Fatalf("round 1: %v %+v", err, r)
+	}
+	conv.AddResponse(r)
+	for _, call := range r.ToolCalls {
+		conv.AddToolResult(call.ID, "ok "+call.Name)
+	}
+	r = nil
+	runtime.GC()
+	runtime.GC()
+	r2, err := c.Stream(ctx, conv, func(Event) error { return nil })
+	if err != nil || len(r2.ToolCalls) != 2 {
+		t.Fatalf("round 2: %v %+v", err, r2)
+	}
+	copied := *r2 // the turn is plain data
+	r2 = nil
+	runtime.GC()
+	conv.AddResponse(&copied)
+	conv.AddToolResult(copied.ToolCalls[0].ID, "18 C")
+	conv.AddToolResult(copied.ToolCalls[1].ID, "14:05")
+	final, err := c.Chat(ctx, conv)
+	if err != nil || final.Text == "" {
+		t.Fatalf("final: %v %+v", err, final)
+	}
+	_, body := srv.request(t, 1)
+	msgs := body["messages"].([]any)
+	turn := msgs[1].(map[string]any)["content"].([]any)
+	first := turn[0].(map[string]any)
+	if first["type"] != "thinking" || first["signature"] != sig ||
+		first["thinking"] != "The user wants weather and the local time." {
+		t.Fatalf("round 2 turn starts with %v", first)
+	}
+	if turn[1].(map[string]any)["type"] != "redacted_thinking" || len(turn) != 5 {
+		t.Fatalf("round 2 turn: %v", turn)
+	}
+	_, body = srv.request(t, 2)
+	msgs = body["messages"].([]any)
+	if len(msgs) != 5 || msgs[3].(map[string]any)["content"].([]any)[0].(map[string]any)["signature"] != sig {
+		t.Fatalf("round 3: %v", msgs)
+	}
+}
+
+// A refusal is its own field and finish; a hand-made answer adds its text
+// and calls.
+func TestRefusalAndHandMadeTurn(t *testing.T) {
+	c := newTestClient(t)
+	defer c.Close()
+	srv.push(t, 200, "openai/chat_refusal.json")
+	srv.push(t, 200, "openai/chat_completion.json")
+	ctx := context.Background()
+	r, err := c.Chat(ctx, []Message{User("pick a lock")})
+	if err != nil || r.Text != "" || !strings.HasPrefix(r.Refusal, "I'm sorry") || r.Finish != FinishRefusal {
+		t.Fatalf("%v %+v", err, r)
+	}
+	made := &ChatResponse{Text: "Earlier answer.", ToolCalls: []ToolCall{{ID: "call_1", Name: "f", Arguments: "{}"}}}
+	var conv Conversation
+	conv.Add(User("hi"))
+	conv.AddResponse(made)
+	conv.AddToolResult("call_1", "x")
+	conv.AddResponse(r)
+	conv.Add(User("why?"))
+	if _, err := c.Chat(ctx, conv); err != nil {
+		t.Fatal(err)
+	}
+	_, body := srv.request(t, 1)
+	msgs := body["messages"].([]any)
+	if msgs[1].(map[string]any)["content"] != "Earlier answer." || msgs[3].(map[string]any)["content"] != r.Refusal {
+		t.Fatalf("%v", msgs)
+	}
+}
+
+func TestDocuments(t *testing.T) {
+	c := newTestClient(t)
+	defer c.Close()
+	srv.push(t, 200, "openai/chat_completion.json")
+	m := User("Summarise.")
+	m.Documents = []Document{{Data: []byte("%PDF-1.7\n"), MIME: "application/pdf", Name: "r.pdf"},
+		{Data: []byte("plain notes"), MIME: "text/plain"}}
+	if _, err := c.Chat(context.Background(), []Message{m}); err != nil {
+		t.Fatal(err)
+	}
+	_, body := srv.request(t, 0)
+	parts := body["messages"].([]any)[0].(map[string]any)["content"].([]any)
+	file := parts[1].(map[string]any)["file"].(map[string]any)
+	if file["filename"] != "r.pdf" || file["file_data"] != "data:application/pdf;base64,JVBERi0xLjcK" ||
+		parts[2].(map[string]any)["text"] != "plain notes" {
+		t.Fatalf("%v", parts)
+	}
+	bad := User("x")
+	bad.Documents = []Document{{Data: []byte("x"), MIME: "application/msword"}}
+	if _, err := c.Chat(context.Background(), []Message{bad}); !errors.Is(err, ErrInvalidArg) {
+		t.Fatalf("%v", err)
+	}
+}

@@ -40,6 +40,7 @@ const (
 	FeatureHuggingface Feature = 8192  // LLMK_FEATURE_HUGGINGFACE: Hugging Face Inference API and TGI
 	FeatureWhispercpp  Feature = 16384 // LLMK_FEATURE_WHISPERCPP: whisper.cpp server
 	FeatureBedrock     Feature = 32768 // LLMK_FEATURE_BEDROCK: Amazon Bedrock (Converse, InvokeModel; SigV4, event streams)
+	FeatureResponses   Feature = 65536 // LLMK_FEATURE_RESPONSES: OpenAI Responses API (POST /responses): openai-responses, azure-responses and the local servers' presets
 )
 
 // Status: Status codes returned by every fallible function (as int32_t).
@@ -103,6 +104,7 @@ const (
 	EventTypeUsage     EventType = 3 // LLMK_EVENT_USAGE: token usage became known
 	EventTypeDone      EventType = 4 // LLMK_EVENT_DONE: the stream ended normally
 	EventTypeReasoning EventType = 5 // LLMK_EVENT_REASONING: a fragment of reasoning text, where exposed
+	EventTypeRefusal   EventType = 6 // LLMK_EVENT_REFUSAL: a fragment of the model's refusal (llmk_response_refusal()), never part of the text
 )
 
 // Usage: Token counters (llmk_response_usage(), llmk_event_usage()).
@@ -131,6 +133,7 @@ const (
 	FinishContentFilter Finish = 4 // LLMK_FINISH_CONTENT_FILTER: cut by a safety / content filter
 	FinishError         Finish = 5 // LLMK_FINISH_ERROR: the provider reported a generation error
 	FinishOther         Finish = 6 // LLMK_FINISH_OTHER: a value none of the above describes
+	FinishRefusal       Finish = 7 // LLMK_FINISH_REFUSAL: the model refused to answer (llmk_response_refusal() says what it said; Anthropic stop_reason "refusal")
 )
 
 // Capability: Provider capabilities (llmk_provider_capabilities()), per request kind.
@@ -138,16 +141,17 @@ type Capability int32
 
 // Values of enum llmk_capability.
 const (
-	CapabilityKind        Capability = 1   // LLMK_CAP_KIND: the provider serves this request kind
-	CapabilityStream      Capability = 2   // LLMK_CAP_STREAM: chat: answers stream as they are generated
-	CapabilityTools       Capability = 4   // LLMK_CAP_TOOLS: chat: function / tool calling
-	CapabilityVision      Capability = 8   // LLMK_CAP_VISION: chat: image inputs
-	CapabilityJSONMode    Capability = 16  // LLMK_CAP_JSON_MODE: chat: response_format json_object
-	CapabilityJSONSchema  Capability = 32  // LLMK_CAP_JSON_SCHEMA: chat: json_schema structured output
-	CapabilityStreamUsage Capability = 64  // LLMK_CAP_STREAM_USAGE: chat: token usage inside streams
-	CapabilityBatch       Capability = 128 // LLMK_CAP_BATCH: embed: several inputs in one request
-	CapabilityImageURL    Capability = 256 // LLMK_CAP_IMAGE_URL: chat: images by http(s) URL, not just inline data
-	CapabilityKeyRequired Capability = 512 // LLMK_CAP_KEY_REQUIRED: an API key is needed (hosted services)
+	CapabilityKind        Capability = 1    // LLMK_CAP_KIND: the provider serves this request kind
+	CapabilityStream      Capability = 2    // LLMK_CAP_STREAM: chat: answers stream as they are generated
+	CapabilityTools       Capability = 4    // LLMK_CAP_TOOLS: chat: function / tool calling
+	CapabilityVision      Capability = 8    // LLMK_CAP_VISION: chat: image inputs
+	CapabilityJSONMode    Capability = 16   // LLMK_CAP_JSON_MODE: chat: response_format json_object
+	CapabilityJSONSchema  Capability = 32   // LLMK_CAP_JSON_SCHEMA: chat: json_schema structured output
+	CapabilityStreamUsage Capability = 64   // LLMK_CAP_STREAM_USAGE: chat: token usage inside streams
+	CapabilityBatch       Capability = 128  // LLMK_CAP_BATCH: embed: several inputs in one request
+	CapabilityImageURL    Capability = 256  // LLMK_CAP_IMAGE_URL: chat: images by http(s) URL, not just inline data
+	CapabilityKeyRequired Capability = 512  // LLMK_CAP_KEY_REQUIRED: an API key is needed (hosted services)
+	CapabilityDocuments   Capability = 1024 // LLMK_CAP_DOCUMENTS: chat: document inputs (PDF, plain text: llmk_request_add_document())
 )
 
 // Timing: Timings (llmk_response_timing()), in milliseconds.
@@ -197,6 +201,13 @@ const (
 	OptionAwsSessionToken     Option = 1030 // LLMK_OPT_AWS_SESSION_TOKEN
 	OptionCaBundle            Option = 1031 // LLMK_OPT_CA_BUNDLE
 	OptionCaDir               Option = 1032 // LLMK_OPT_CA_DIR
+	OptionPreviousResponseID  Option = 1040 // LLMK_OPT_PREVIOUS_RESPONSE_ID
+	OptionReasoningSummary    Option = 1041 // LLMK_OPT_REASONING_SUMMARY
+	OptionHTTPHeader          Option = 1042 // LLMK_OPT_HTTP_HEADER
+	OptionCacheSystem         Option = 1043 // LLMK_OPT_CACHE_SYSTEM
+	OptionCacheTools          Option = 1044 // LLMK_OPT_CACHE_TOOLS
+	OptionCacheMessages       Option = 1045 // LLMK_OPT_CACHE_MESSAGES
+	OptionCachedContent       Option = 1046 // LLMK_OPT_CACHED_CONTENT
 	OptionTimeoutMs           Option = 2001 // LLMK_OPT_TIMEOUT_MS
 	OptionConnectTimeoutMs    Option = 2002 // LLMK_OPT_CONNECT_TIMEOUT_MS
 	OptionIdleTimeoutMs       Option = 2003 // LLMK_OPT_IDLE_TIMEOUT_MS
@@ -216,6 +227,7 @@ const (
 	OptionDeadlineMs          Option = 2017 // LLMK_OPT_DEADLINE_MS
 	OptionMaxEvents           Option = 2018 // LLMK_OPT_MAX_EVENTS
 	OptionMaxJSONDepth        Option = 2019 // LLMK_OPT_MAX_JSON_DEPTH
+	OptionStore               Option = 2025 // LLMK_OPT_STORE
 	OptionTemperature         Option = 3001 // LLMK_OPT_TEMPERATURE
 	OptionTopP                Option = 3002 // LLMK_OPT_TOP_P
 	OptionSpeed               Option = 3003 // LLMK_OPT_SPEED
@@ -238,9 +250,11 @@ type PartType int32
 
 // Values of enum llmk_part_type.
 const (
-	PartTypeText     PartType = 1 // LLMK_PART_TEXT: text
-	PartTypeImageURL PartType = 2 // LLMK_PART_IMAGE_URL: an image: http(s) URL or data: URL
-	PartTypeToolCall PartType = 3 // LLMK_PART_TOOL_CALL: an assistant's tool call (id, name, arguments JSON)
+	PartTypeText      PartType = 1 // LLMK_PART_TEXT: text
+	PartTypeImageURL  PartType = 2 // LLMK_PART_IMAGE_URL: an image: http(s) URL or data: URL
+	PartTypeToolCall  PartType = 3 // LLMK_PART_TOOL_CALL: an assistant's tool call (id, name, arguments JSON)
+	PartTypeReasoning PartType = 4 // LLMK_PART_REASONING: an assistant's reasoning, added by llmk_request_add_response(): its text (may be "") and the provider's opaque state
+	PartTypeDocument  PartType = 5 // LLMK_PART_DOCUMENT: a document (llmk_request_add_document()): a base64 data: URL and the file name
 )
 
 // LogLevel: Log levels (llmk_client_set_log()).
@@ -373,7 +387,7 @@ var OptionTable = []OptionTableRow{
 	{"IMAGE_STYLE", 1020, "R", "image_style", "vivid | natural (image)"},
 	{"IMAGE_RESPONSE_FORMAT", 1021, "R", "image_response_format", "b64_json | url (image)"},
 	{"USER", 1022, "R", "user", "end-user identifier forwarded to the provider"},
-	{"REASONING_EFFORT", 1023, "R", "reasoning_effort", "low | medium | high (chat)"},
+	{"REASONING_EFFORT", 1023, "R", "reasoning_effort", "none | minimal | low | medium | high | xhigh | max (chat; which ones a model takes varies)"},
 	{"INSTRUCTIONS", 1024, "R", "instructions", "voice instructions (speech)"},
 	{"EMBED_INPUT_TYPE", 1025, "R", "embed_input_type", "search_document | search_query | classification | clustering (embed; Cohere, Gemini)"},
 	{"API_VERSION", 1026, "C", "api_version", "API version: anthropic-version header, Azure api-version query parameter"},
@@ -383,6 +397,13 @@ var OptionTable = []OptionTableRow{
 	{"AWS_SESSION_TOKEN", 1030, "C", "aws_session_token", "AWS session token of temporary credentials (bedrock; guarded memory, never logged)"},
 	{"CA_BUNDLE", 1031, "C", "ca_bundle", "PEM file of the CAs to trust instead of the default store (else SSL_CERT_FILE, CURL_CA_BUNDLE, REQUESTS_CA_BUNDLE); verification stays on"},
 	{"CA_DIR", 1032, "C", "ca_dir", "directory of CAs to trust (OpenSSL hashed names) instead of the default store (else SSL_CERT_DIR)"},
+	{"PREVIOUS_RESPONSE_ID", 1040, "R", "previous_response_id", "id of an earlier answer the server stored (Responses API; llmk_response_id()): the messages up to the last assistant turn are then not sent again (chat)"},
+	{"REASONING_SUMMARY", 1041, "R", "reasoning_summary", "auto | concise | detailed: reasoning summaries as reasoning text (Responses API; chat)"},
+	{"HTTP_HEADER", 1042, "R", "http_header", "add an HTTP header \"Name: value\" to the request (repeatable; NULL clears them): beta flags, gateway routing; never one the library sets itself"},
+	{"CACHE_SYSTEM", 1043, "R", "cache_system", "5m | 1h: a prompt-cache breakpoint after the system prompt (chat; Anthropic cache_control)"},
+	{"CACHE_TOOLS", 1044, "R", "cache_tools", "5m | 1h: a prompt-cache breakpoint after the tool list (chat; Anthropic cache_control)"},
+	{"CACHE_MESSAGES", 1045, "R", "cache_messages", "5m | 1h: a prompt-cache breakpoint after the last message, wherever the conversation has got to (chat; Anthropic cache_control)"},
+	{"CACHED_CONTENT", 1046, "R", "cached_content", "name of a context cache the provider holds, e.g. cachedContents/abc (chat; Gemini)"},
 	{"TIMEOUT_MS", 2001, "C", "timeout_ms", "total time limit per request in ms (default 600000; 0 = none)"},
 	{"CONNECT_TIMEOUT_MS", 2002, "C", "connect_timeout_ms", "connection time limit in ms"},
 	{"IDLE_TIMEOUT_MS", 2003, "C", "idle_timeout_ms", "longest silence between bytes in ms"},
@@ -402,6 +423,7 @@ var OptionTable = []OptionTableRow{
 	{"DEADLINE_MS", 2017, "C", "deadline_ms", "bound on all attempts and waits together in ms (0 = none)"},
 	{"MAX_EVENTS", 2018, "C", "max_events", "most stream events in one response, comments and empty ones included (default 1000000)"},
 	{"MAX_JSON_DEPTH", 2019, "C", "max_json_depth", "deepest JSON nesting accepted (default 128)"},
+	{"STORE", 2025, "R", "store", "1: the server keeps the answer for previous_response_id; 0: it keeps nothing, and the reasoning comes back encrypted for llmk_request_add_response() (Responses API; chat)"},
 	{"TEMPERATURE", 3001, "R", "temperature", "sampling temperature (chat, transcription)"},
 	{"TOP_P", 3002, "R", "top_p", "nucleus sampling mass (chat)"},
 	{"SPEED", 3003, "R", "speed", "speech speed 0.25..4.0 (speech)"},
@@ -617,10 +639,13 @@ func llmk_request_kind(request *C.llmk_request) int32 {
 	return int32(C.llmk_request_kind(request))
 }
 
-// Sets a string option of request scope. LLMK_OPT_STOP adds one stop sequence per call. value NULL
-// clears the option (all stop sequences for LLMK_OPT_STOP). Returns LLMK_E_UNKNOWN_OPTION, or
-// LLMK_E_INVALID_ARG for a wrong type, an option that does not apply to this request kind, or a
-// bad value; the detail is in llmk_request_errmsg().
+// Sets a string option of request scope. LLMK_OPT_STOP adds one stop sequence per call,
+// LLMK_OPT_HTTP_HEADER one header ("Name: value": a token name, a value without control characters
+// other than tab, at most 32 headers). value NULL clears the option (all stop sequences or headers
+// for those two). A header the library sets itself for the provider (authentication, content type,
+// version headers...) fails the send with LLMK_E_INVALID_ARG naming it. Returns
+// LLMK_E_UNKNOWN_OPTION, or LLMK_E_INVALID_ARG for a wrong type, an option that does not apply to
+// this request kind, or a bad value; the detail is in llmk_request_errmsg().
 func llmk_request_set_str(request *C.llmk_request, option int32, value *C.char) int32 {
 	return int32(C.llmk_request_set_str(request, C.int32_t(option), value))
 }
@@ -664,6 +689,17 @@ func llmk_request_add_image_data(request *C.llmk_request, data *C.uint8_t, len_ 
 	return int32(C.llmk_request_add_image_data(request, data, C.size_t(len_), mime))
 }
 
+// Appends a document to the last message, which must be a user message (chat): its bytes (copied),
+// its MIME type — "application/pdf" or "text/plain" (UTF-8) — and the file name shown to the model
+// (NULL: "document.pdf" / "document.txt"; no control characters or quotes). Sent as an OpenAI file
+// part (file_data), a Responses API input_file, an Anthropic document block, Gemini inlineData, a
+// Bedrock document block; providers without LLMK_CAP_DOCUMENTS refuse it, or leave it out with
+// LLMK_OPT_DROP_UNSUPPORTED ("documents"). LLMK_E_INVALID_ARG for empty data, another MIME type,
+// plain text that is not UTF-8 or a bad name; LLMK_E_NOMEM.
+func llmk_request_add_document(request *C.llmk_request, data *C.uint8_t, len_ int, mime *C.char, filename *C.char) int32 {
+	return int32(C.llmk_request_add_document(request, data, C.size_t(len_), mime, filename))
+}
+
 // Records a tool call made by the assistant in the last message (which must have role ASSISTANT),
 // to replay a conversation that used tools. arguments_json must be a JSON object text.
 func llmk_request_add_tool_call(request *C.llmk_request, id *C.char, name *C.char, arguments_json *C.char) int32 {
@@ -673,6 +709,26 @@ func llmk_request_add_tool_call(request *C.llmk_request, id *C.char, name *C.cha
 // Appends a tool message with the result of the tool call `tool_call_id`.
 func llmk_request_add_tool_result(request *C.llmk_request, tool_call_id *C.char, content *C.char) int32 {
 	return int32(C.llmk_request_add_tool_result(request, tool_call_id, content))
+}
+
+// Appends the assistant turn of a chat response to the conversation (chat), as the provider needs
+// it back to go on: its text, its tool calls with their ids and, in the order the provider sent
+// them, the provider's opaque reasoning state — Anthropic thinking and redacted_thinking blocks
+// with their signatures, Gemini thought signatures on the parts they came with, Responses API
+// reasoning items (with encrypted_content when asked for) and output items with their ids, Bedrock
+// reasoningContent with its signature. Add the tool results (llmk_request_add_tool_result()) and
+// send again: that is the agent loop, the same for every provider. Everything is copied: the
+// response may be freed afterwards. Opaque parts (llmk_request_part_wire() not 0) only ever go
+// back to the wire format that produced them. Sent to a provider of another wire format they are
+// left out, the visible text and tool calls kept, and llmk_response_dropped() of that answer names
+// them ("anthropic reasoning state": the provider that answered, then "reasoning state"); this
+// never fails the request, whatever LLMK_OPT_DROP_UNSUPPORTED says. Returns LLMK_E_INVALID_ARG
+// (the request unchanged; detail in llmk_request_errmsg()) for a NULL argument, a request that is
+// not chat, a failed response, a response with nothing to add (no text, reasoning state or tool
+// call), or a tool call without id or name or whose arguments are not a JSON object (a cut-off
+// answer); LLMK_E_NOMEM.
+func llmk_request_add_response(request *C.llmk_request, response *C.llmk_response) int32 {
+	return int32(C.llmk_request_add_response(request, response))
 }
 
 // Declares a tool (function) the model may call (chat). parameters_json is a JSON Schema object
@@ -742,12 +798,13 @@ func llmk_request_part_type(request *C.llmk_request, message int, part int) int3
 	return int32(C.llmk_request_part_type(request, C.size_t(message), C.size_t(part)))
 }
 
-// TEXT: the text; IMAGE_URL: the URL; TOOL_CALL: the arguments JSON.
+// TEXT: the text; IMAGE_URL: the URL; TOOL_CALL: the arguments JSON; REASONING: its text;
+// DOCUMENT: the data: URL.
 func llmk_request_part_text(request *C.llmk_request, message int, part int) *C.char {
 	return C.llmk_request_part_text(request, C.size_t(message), C.size_t(part))
 }
 
-// IMAGE_URL: the detail hint or NULL; TOOL_CALL: the function name.
+// IMAGE_URL: the detail hint or NULL; TOOL_CALL: the function name; DOCUMENT: the file name.
 func llmk_request_part_detail(request *C.llmk_request, message int, part int) *C.char {
 	return C.llmk_request_part_detail(request, C.size_t(message), C.size_t(part))
 }
@@ -755,6 +812,34 @@ func llmk_request_part_detail(request *C.llmk_request, message int, part int) *C
 // TOOL_CALL: the call id; NULL for other parts.
 func llmk_request_part_id(request *C.llmk_request, message int, part int) *C.char {
 	return C.llmk_request_part_id(request, C.size_t(message), C.size_t(part))
+}
+
+// The provider's opaque state a part carries (llmk_request_add_response()), in the form its wire
+// format's adapter reads: a signature, or an item or block as JSON text. NULL when the part has
+// none.
+func llmk_request_part_opaque(request *C.llmk_request, message int, part int) *C.char {
+	return C.llmk_request_part_opaque(request, C.size_t(message), C.size_t(part))
+}
+
+// Appends a part to the last message as the llmk_request_part_*() functions read it back — the
+// inverse of reading: to copy a conversation into another request, or to restore one a program
+// saved, the providers' opaque state included (llmk_request_add_response()). TEXT: text;
+// IMAGE_URL: text is the URL, detail the hint; DOCUMENT: text is the data: URL, detail the file
+// name; TOOL_CALL: text is the arguments JSON, detail the function name, id the call id;
+// REASONING: text (NULL or ""), opaque, wire. opaque (NULL: none) goes with text, tool-call and
+// reasoning parts and needs wire, one LLMK_FEATURE_* bit; a REASONING part always has a wire, an
+// IMAGE_URL part never. Each type is checked as its llmk_request_add_* function checks it;
+// TOOL_CALL and REASONING parts belong to assistant messages. LLMK_E_INVALID_ARG (the request
+// unchanged), LLMK_E_NOMEM.
+func llmk_request_add_part(request *C.llmk_request, type_ int32, text *C.char, detail *C.char, id *C.char, opaque *C.char, wire int64) int32 {
+	return int32(C.llmk_request_add_part(request, C.int32_t(type_), text, detail, id, opaque, C.int64_t(wire)))
+}
+
+// The wire format a part belongs to, as its LLMK_FEATURE_* bit (llmk_feature_name() names it): set
+// on REASONING parts and on parts with opaque state, which reach only that wire format's providers
+// as they are; 0 for parts every provider receives.
+func llmk_request_part_wire(request *C.llmk_request, message int, part int) int64 {
+	return int64(C.llmk_request_part_wire(request, C.size_t(message), C.size_t(part)))
 }
 
 // Tools declared: count, name, description (may be NULL), parameters JSON Schema (NULL when none
@@ -937,6 +1022,19 @@ func llmk_response_text(response *C.llmk_response) *C.char {
 // Chat: reasoning text where the provider exposes it ("" if none).
 func llmk_response_reasoning(response *C.llmk_response) *C.char {
 	return C.llmk_response_reasoning(response)
+}
+
+// The provider's id of the answer where it gives one that a later request can refer to (Responses
+// API "resp_...": LLMK_OPT_PREVIOUS_RESPONSE_ID); "" otherwise.
+func llmk_response_id(response *C.llmk_response) *C.char {
+	return C.llmk_response_id(response)
+}
+
+// Chat: the model's refusal, where the provider reports it apart from the answer (OpenAI
+// message.refusal, Responses API refusal content; streamed as LLMK_EVENT_REFUSAL); "" if none. A
+// response with a refusal finishes with LLMK_FINISH_REFUSAL.
+func llmk_response_refusal(response *C.llmk_response) *C.char {
+	return C.llmk_response_refusal(response)
 }
 
 // Chat: why generation stopped, as one LLMK_FINISH_* value for every provider.

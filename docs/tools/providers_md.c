@@ -37,27 +37,36 @@ static void addf(llmk_buf *b, const char *tmpl, const char *s)
 	add(b, at + 2);
 }
 
-static const char *adapter_name(const llmk_provider *p)
+/* Each adapter's name and the reasoning state its answers carry back to it
+ * (llmk_request_add_response()). */
+static const struct {
+	const llmk_adapter *ad;
+	const char *name, *state;
+} adapters[] = {
+	{&llmk__openai_adapter, "OpenAI", "-"},
+	{&llmk__anthropic_adapter, "Anthropic Messages", "thinking signatures"},
+	{&llmk__gemini_adapter, "Gemini", "thought signatures"},
+	{&llmk__ollama_adapter, "Ollama native", "-"},
+	{&llmk__cohere_adapter, "Cohere v2", "-"},
+	{&llmk__huggingface_adapter, "Hugging Face", "-"},
+	{&llmk__whispercpp_adapter, "whisper.cpp", "-"},
+	{&llmk__bedrock_adapter, "Bedrock", "reasoning signatures"},
+	{&llmk__responses_adapter, "OpenAI Responses", "reasoning items"},
+};
+
+static const char *adapter_field(const llmk_provider *p, int state)
 {
-	static const struct {
-		const llmk_adapter *ad;
-		const char *name;
-	} names[] = {
-		{&llmk__openai_adapter, "OpenAI"},
-		{&llmk__anthropic_adapter, "Anthropic Messages"},
-		{&llmk__gemini_adapter, "Gemini"},
-		{&llmk__ollama_adapter, "Ollama native"},
-		{&llmk__cohere_adapter, "Cohere v2"},
-		{&llmk__huggingface_adapter, "Hugging Face"},
-		{&llmk__whispercpp_adapter, "whisper.cpp"},
-		{&llmk__bedrock_adapter, "Bedrock"},
-	};
 	size_t i;
 
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (names[i].ad == p->adapter)
-			return names[i].name;
+	for (i = 0; i < sizeof(adapters) / sizeof(adapters[0]); i++)
+		if (adapters[i].ad == p->adapter)
+			return state ? adapters[i].state : adapters[i].name;
 	return "?";
+}
+
+static const char *adapter_name(const llmk_provider *p)
+{
+	return adapter_field(p, 0);
 }
 
 static void generate(llmk_buf *b)
@@ -69,7 +78,7 @@ static void generate(llmk_buf *b)
 		{LLMK_CAP_STREAM, "stream"},           {LLMK_CAP_TOOLS, "tools"},
 		{LLMK_CAP_VISION, "images"},           {LLMK_CAP_IMAGE_URL, "image URLs"},
 		{LLMK_CAP_JSON_MODE, "json_object"},   {LLMK_CAP_JSON_SCHEMA, "json_schema"},
-		{LLMK_CAP_STREAM_USAGE, "stream usage"},
+		{LLMK_CAP_STREAM_USAGE, "stream usage"}, {LLMK_CAP_DOCUMENTS, "documents"},
 	};
 	size_t i, n = llmk__provider_builtin_count(), f;
 	int32_t k, id;
@@ -98,13 +107,14 @@ static void generate(llmk_buf *b)
 			add(b, "| (none: must be set) |\n");
 	}
 
-	add(b, "\n### Chat features\n\n| prefix |");
+	add(b, "\n### Chat features\n\nThe last column: what an answer carries back to the next request "
+	       "(`llmk_request_add_response()`), besides its text and tool calls.\n\n| prefix |");
 	for (f = 0; f < sizeof(feats) / sizeof(feats[0]); f++)
 		addf(b, " %s |", feats[f].name);
-	add(b, "\n|---|");
+	add(b, " reasoning state |\n|---|");
 	for (f = 0; f < sizeof(feats) / sizeof(feats[0]); f++)
 		add(b, "---|");
-	add(b, "\n");
+	add(b, "---|\n");
 	for (i = 0; i < n; i++) {
 		const llmk_provider *p = llmk__provider_builtin(i);
 		int64_t caps = llmk_provider_capabilities(p->name, LLMK_CHAT);
@@ -113,11 +123,12 @@ static void generate(llmk_buf *b)
 		addf(b, "| `%s/` |", p->name);
 		for (f = 0; f < sizeof(feats) / sizeof(feats[0]); f++)
 			add(b, caps & feats[f].cap ? " yes |" : " - |");
-		add(b, "\n");
+		addf(b, " %s |\n", adapter_field(p, 1));
 	}
 
 	add(b, "\n### Request options honoured\n\nAny other request option fails with `LLMK_E_UNSUPPORTED` "
-	       "(or is dropped and listed by `llmk_response_dropped()` with `LLMK_OPT_DROP_UNSUPPORTED`).\n\n"
+	       "(or is dropped and listed by `llmk_response_dropped()` with `LLMK_OPT_DROP_UNSUPPORTED`). "
+	       "`http_header` goes with every request of every provider here and is not listed.\n\n"
 	       "| prefix | options | notes |\n|---|---|---|\n");
 	for (i = 0; i < n; i++) {
 		const llmk_provider *p = llmk__provider_builtin(i);
@@ -125,7 +136,8 @@ static void generate(llmk_buf *b)
 		addf(b, "| `%s/` | ", p->name);
 		for (id = 1001; id < 4000; id++) {
 			const llmk_optinfo *o = llmk__option_info(id);
-			if (!o || !(o->scope & LLMK_SCOPE_R) || id == LLMK_OPT_MODEL || id == LLMK_OPT_DROP_UNSUPPORTED)
+			if (!o || !(o->scope & LLMK_SCOPE_R) || id == LLMK_OPT_MODEL || id == LLMK_OPT_DROP_UNSUPPORTED ||
+			    id == LLMK_OPT_HTTP_HEADER)
 				continue;
 			if (llmk_provider_supports_option(p->name, id) != 1)
 				continue;

@@ -33,7 +33,7 @@ static const struct {
 	{LLMK_FEATURE_ANTHROPIC, "anthropic"}, {LLMK_FEATURE_GEMINI, "gemini"},
 	{LLMK_FEATURE_OLLAMA, "ollama"},   {LLMK_FEATURE_COHERE, "cohere"},
 	{LLMK_FEATURE_HUGGINGFACE, "huggingface"}, {LLMK_FEATURE_WHISPERCPP, "whispercpp"},
-	{LLMK_FEATURE_BEDROCK, "bedrock"},
+	{LLMK_FEATURE_BEDROCK, "bedrock"}, {LLMK_FEATURE_RESPONSES, "responses"},
 };
 
 int64_t llmk_features(void)

@@ -74,6 +74,8 @@ int32_t llmk_provider_supports_option(const char *name, int32_t option)
 		r = 0;
 	else if (!(o->scope & LLMK_SCOPE_R) || option == LLMK_OPT_MODEL || option == LLMK_OPT_DROP_UNSUPPORTED)
 		r = 1; /* client options and the model are the library's own */
+	else if (option == LLMK_OPT_HTTP_HEADER)
+		r = up ? 0 : 1; /* every HTTP request takes them; a registered provider gets no HTTP */
 	else
 		r = llmk__option_bit(option) >= 0 ? (int32_t)((p->opts >> llmk__option_bit(option)) & 1) : 1;
 	llmk__user_provider_put(up);

@@ -2,7 +2,9 @@
  * support, check the key and endpoint, let the adapter build the exchange;
  * afterwards classify what came back (cancel, transport failure, HTTP
  * error, decoded stream, whole body) and hand it to the adapter. */
+#include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "alloc.h"
 #include "attempt.h"
@@ -31,6 +33,37 @@ static void finish_http_error(llmk__attempt *p)
 	else
 		llmk__fail(r, st, "%s: HTTP %d with no error message", p->c->provider->name, (int)r->http_status);
 	llmk__free(detail);
+}
+
+/* The caller's LLMK_OPT_HTTP_HEADER values, after the adapter's headers
+ * (set after signing too: SigV4 signs only the headers it names). One the
+ * adapter set already is refused: a second Authorization or Content-Type
+ * would be the server's guess. 0, or -1 with the failure recorded. */
+static int add_request_headers(llmk__attempt *p)
+{
+	const llmk_request *q = p->r;
+	char name[256];
+	const char *v;
+	size_t i, j, n;
+
+	for (i = 0; i < q->nheaders; i++) {
+		n = strcspn(q->headers[i], ":");
+		snprintf(name, sizeof(name), "%.*s", (int)(n < sizeof(name) - 1 ? n : sizeof(name) - 1), q->headers[i]);
+		for (j = 0; j < p->ex.nheaders; j++)
+			if (!strcasecmp(p->ex.headers[j].name, name)) {
+				llmk__fail(p->resp, LLMK_E_INVALID_ARG,
+				           "http_header '%s' is set by the library for %s (use the option that sets it)", name,
+				           p->c->provider->name);
+				return -1;
+			}
+		for (v = q->headers[i] + n + 1; *v == ' ' || *v == '\t'; v++)
+			;
+		if (llmk__exchange_header(&p->ex, name, v)) {
+			llmk__fail(p->resp, LLMK_E_NOMEM, "out of memory");
+			return -1;
+		}
+	}
+	return 0;
 }
 
 int llmk__attempt_prepare(llmk__attempt *p)
@@ -81,12 +114,15 @@ int llmk__attempt_prepare(llmk__attempt *p)
 		llmk__fail(r, LLMK_E_NOMEM, "out of memory");
 		return 0;
 	}
+	r->wire = p->ad->feature; /* whose opaque turn items the answer holds */
 	st = p->ad->build(c, &p->view, model, p->stream, &p->ex, r);
 	if (st != LLMK_OK) {
 		if (r->status == LLMK_OK)
 			llmk__fail(r, st, "building the %s request failed", llmk__kind_name(p->r->kind));
 		return 0;
 	}
+	if (add_request_headers(p))
+		return 0;
 	p->ex.timeout_ms = llmk__client_i64(c, LLMK_OPT_TIMEOUT_MS, 600000);
 	if (p->deadline_left_ms > 0 && (p->ex.timeout_ms == 0 || p->ex.timeout_ms > p->deadline_left_ms))
 		p->ex.timeout_ms = p->deadline_left_ms;

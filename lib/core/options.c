@@ -15,8 +15,7 @@ static llmk_optinfo options[] = {LLMK_OPTION_TABLE(LLMK__OPT_INFO)};
 #define LLMK__SLOT_FITS(name, id, scope, str, doc)                                             \
 	_Static_assert((id) / 1000 != LLMK_TYPE_STR || (id) % 1000 < LLMK_STR_SLOTS, str);      \
 	_Static_assert((id) / 1000 != LLMK_TYPE_I64 || (id) % 1000 < LLMK_I64_SLOTS, str);      \
-	_Static_assert((id) / 1000 != LLMK_TYPE_F64 || (id) % 1000 < LLMK_F64_SLOTS, str);      \
-	_Static_assert((id) / 1000 != LLMK_TYPE_STR || !(LLMK_SCOPE_##scope & LLMK_SCOPE_R) || (id) % 1000 < 32, str);
+	_Static_assert((id) / 1000 != LLMK_TYPE_F64 || (id) % 1000 < LLMK_F64_SLOTS, str);
 LLMK_OPTION_TABLE(LLMK__SLOT_FITS)
 
 /* Which request kinds each request option applies to; an option missing
@@ -45,6 +44,13 @@ static const struct {
 	{LLMK_OPT_IMAGE_RESPONSE_FORMAT, K(LLMK_IMAGE)},
 	{LLMK_OPT_IMAGE_COUNT, K(LLMK_IMAGE)},
 	{LLMK_OPT_REASONING_EFFORT, K(LLMK_CHAT)},
+	{LLMK_OPT_REASONING_SUMMARY, K(LLMK_CHAT)},
+	{LLMK_OPT_PREVIOUS_RESPONSE_ID, K(LLMK_CHAT)},
+	{LLMK_OPT_STORE, K(LLMK_CHAT)},
+	{LLMK_OPT_CACHE_SYSTEM, K(LLMK_CHAT)},
+	{LLMK_OPT_CACHE_TOOLS, K(LLMK_CHAT)},
+	{LLMK_OPT_CACHE_MESSAGES, K(LLMK_CHAT)},
+	{LLMK_OPT_CACHED_CONTENT, K(LLMK_CHAT)},
 	{LLMK_OPT_MAX_TOKENS, K(LLMK_CHAT)},
 	{LLMK_OPT_SEED, K(LLMK_CHAT)},
 	{LLMK_OPT_TOP_P, K(LLMK_CHAT)},

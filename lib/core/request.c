@@ -9,7 +9,9 @@
 #include "json.h"
 #include "options.h"
 #include "request.h"
+#include "response.h"
 #include "url.h"
+#include "utf8.h"
 
 static llmk_status req_err(llmk_request *r, llmk_status st, const char *fmt, ...)
 #if defined(__GNUC__)
@@ -67,6 +69,7 @@ static void part_free(llmk_part *p)
 	llmk__free(p->text);
 	llmk__free(p->detail);
 	llmk__free(p->id);
+	llmk__free(p->opaque);
 }
 
 void llmk_request_free(llmk_request *r)
@@ -80,6 +83,7 @@ void llmk_request_free(llmk_request *r)
 			part_free(&r->msgs[i].parts[j]);
 		llmk__free(r->msgs[i].parts);
 		llmk__free(r->msgs[i].tool_call_id);
+		llmk__free(r->msgs[i].origin);
 	}
 	llmk__free(r->msgs);
 	for (i = 0; i < r->ntools; i++) {
@@ -93,6 +97,8 @@ void llmk_request_free(llmk_request *r)
 	llmk__free(r->inputs);
 	for (i = 0; i < r->nstops; i++)
 		llmk__free(r->stops[i]);
+	for (i = 0; i < r->nheaders; i++)
+		llmk__free(r->headers[i]);
 	for (i = 0; i < LLMK_STR_SLOTS; i++)
 		llmk__free(r->str[i]);
 	llmk__free(r->audio);
@@ -173,6 +179,10 @@ static llmk_status check_str_value(llmk_request *r, int32_t opt, const char *v)
 	static const char *const iformats[] = {"b64_json", "url", NULL};
 	static const char *const details[] = {"auto", "low", "high", NULL};
 	static const char *const itypes[] = {"search_document", "search_query", "classification", "clustering", NULL};
+	/* OpenAI's ReasoningEffort (spec v2.3.0); Anthropic's output_config.effort
+	 * and Gemini's thinkingLevel take subsets of it. */
+	static const char *const efforts[] = {"none", "minimal", "low", "medium", "high", "xhigh", "max", NULL};
+	static const char *const summaries[] = {"auto", "concise", "detailed", NULL};
 
 	(void)details;
 	switch (opt) {
@@ -198,6 +208,22 @@ static llmk_status check_str_value(llmk_request *r, int32_t opt, const char *v)
 			return req_err(r, LLMK_E_INVALID_ARG,
 			               "embed_input_type must be search_document, search_query, classification or clustering");
 		break;
+	case LLMK_OPT_REASONING_EFFORT:
+		if (!one_of(v, efforts))
+			return req_err(r, LLMK_E_INVALID_ARG,
+			               "reasoning_effort must be none, minimal, low, medium, high, xhigh or max");
+		break;
+	case LLMK_OPT_CACHE_SYSTEM:
+	case LLMK_OPT_CACHE_TOOLS:
+	case LLMK_OPT_CACHE_MESSAGES:
+		if (strcmp(v, "5m") && strcmp(v, "1h"))
+			return req_err(r, LLMK_E_INVALID_ARG, "%s must be 5m or 1h (how long the cached prefix lives)",
+			               llmk_option_name(opt));
+		break;
+	case LLMK_OPT_REASONING_SUMMARY:
+		if (!one_of(v, summaries))
+			return req_err(r, LLMK_E_INVALID_ARG, "reasoning_summary must be auto, concise or detailed");
+		break;
 	case LLMK_OPT_JSON_SCHEMA:
 		return check_json(r, "json_schema", v, 1);
 	case LLMK_OPT_MODEL: /* a URL path segment for some providers */
@@ -206,12 +232,56 @@ static llmk_status check_str_value(llmk_request *r, int32_t opt, const char *v)
 		/* fall through */
 	case LLMK_OPT_TOOL_CHOICE:
 	case LLMK_OPT_JSON_SCHEMA_NAME:
+	case LLMK_OPT_PREVIOUS_RESPONSE_ID:
+	case LLMK_OPT_CACHED_CONTENT:
 		if (!*v)
 			return req_err(r, LLMK_E_INVALID_ARG, "option '%s' must not be empty", llmk_option_name(opt));
 		break;
 	default:
 		break;
 	}
+	return LLMK_OK;
+}
+
+/* "Name: value": an RFC 9110 token, a colon, optional white space, a value
+ * of visible characters, spaces and tabs (no CR, LF or other controls: a
+ * header must never become two). */
+static int valid_header(const char *v)
+{
+	static const char tchar[] = "!#$%&'*+-.^_`|~";
+	const char *p = v;
+
+	for (; *p && *p != ':'; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || strchr(tchar, *p)))
+			return 0;
+	if (p == v || *p != ':')
+		return 0;
+	for (p++; *p; p++)
+		if (((unsigned char)*p < 0x20 && *p != '\t') || *p == 0x7f)
+			return 0;
+	return 1;
+}
+
+static llmk_status add_header(llmk_request *r, char *copy)
+{
+	size_t i;
+
+	if (!copy) {
+		for (i = 0; i < r->nheaders; i++)
+			llmk__free(r->headers[i]);
+		r->nheaders = 0;
+		return LLMK_OK;
+	}
+	if (!valid_header(copy)) {
+		llmk__free(copy);
+		return req_err(r, LLMK_E_INVALID_ARG,
+		               "http_header must be \"Name: value\" (a token name, no control characters in the value)");
+	}
+	if (r->nheaders == LLMK_MAX_REQ_HEADERS) {
+		llmk__free(copy);
+		return req_err(r, LLMK_E_INVALID_ARG, "at most %d http_header values", LLMK_MAX_REQ_HEADERS);
+	}
+	r->headers[r->nheaders++] = copy;
 	return LLMK_OK;
 }
 
@@ -231,6 +301,8 @@ llmk_status llmk_request_set_str(llmk_request *r, int32_t opt, const char *value
 		return st;
 	if (value && !(copy = llmk__strdup(value)))
 		return req_err(r, LLMK_E_NOMEM, "out of memory");
+	if (opt == LLMK_OPT_HTTP_HEADER)
+		return add_header(r, copy);
 	if (opt == LLMK_OPT_STOP) {
 		if (!copy) {
 			for (i = 0; i < r->nstops; i++)
@@ -265,7 +337,7 @@ llmk_status llmk_request_set_i64(llmk_request *r, int32_t opt, int64_t value)
 	     opt == LLMK_OPT_TOP_K) &&
 	    value < 1)
 		return req_err(r, LLMK_E_INVALID_ARG, "option '%s' must be at least 1", llmk_option_name(opt));
-	if ((opt == LLMK_OPT_DROP_UNSUPPORTED && value != 0 && value != 1) ||
+	if (((opt == LLMK_OPT_DROP_UNSUPPORTED || opt == LLMK_OPT_STORE) && value != 0 && value != 1) ||
 	    (opt == LLMK_OPT_REASONING_BUDGET && value < 0))
 		return req_err(r, LLMK_E_INVALID_ARG, "option '%s' must be %s", llmk_option_name(opt),
 		               opt == LLMK_OPT_REASONING_BUDGET ? "at least 0" : "0 or 1");
@@ -492,6 +564,82 @@ llmk_status llmk_request_add_image_data(llmk_request *r, const uint8_t *data, si
 	return add_image(r, url, NULL);
 }
 
+/* UTF-8 without NUL (llmk__utf8_len for the multi-byte sequences). */
+static int utf8_ok(const uint8_t *s, size_t n)
+{
+	const uint8_t *p = s, *end = s + n;
+	size_t k;
+
+	while (p < end) {
+		if (*p && *p < 0x80) {
+			p++;
+			continue;
+		}
+		if (!*p || !(k = llmk__utf8_len(p, end)))
+			return 0;
+		p += k;
+	}
+	return 1;
+}
+
+/* A DOCUMENT part: the data: URL and its file name. */
+static llmk_status add_document_part(llmk_request *r, char *url, const char *name)
+{
+	llmk_message *m;
+	llmk_part *p;
+
+	if (!(m = last_message(r, "add_document"))) {
+		llmk__free(url);
+		return LLMK_E_INVALID_ARG;
+	}
+	if (m->role != LLMK_ROLE_USER) {
+		llmk__free(url);
+		return req_err(r, LLMK_E_INVALID_ARG, "documents can only be added to user messages");
+	}
+	if (!(p = new_part(m)) || !(p->detail = llmk__strdup(name))) {
+		llmk__free(url);
+		return req_err(r, LLMK_E_NOMEM, "out of memory");
+	}
+	p->type = LLMK_PART_DOCUMENT;
+	p->text = url;
+	m->nparts++;
+	return LLMK_OK;
+}
+
+static int valid_doc_name(const char *s)
+{
+	size_t n = 0;
+
+	for (; s[n]; n++)
+		if ((unsigned char)s[n] < 0x20 || s[n] == 0x7f || s[n] == '"' || s[n] == '\\' || s[n] == '/')
+			return 0;
+	return n > 0 && n <= 200;
+}
+
+llmk_status llmk_request_add_document(llmk_request *r, const uint8_t *data, size_t len, const char *mime,
+                                      const char *filename)
+{
+	int pdf;
+	char *url;
+
+	if (!r)
+		return LLMK_E_INVALID_ARG;
+	if (!data || !len)
+		return req_err(r, LLMK_E_INVALID_ARG, "document data is empty");
+	if (!mime || ((pdf = !strcmp(mime, "application/pdf")) == 0 && strcmp(mime, "text/plain")))
+		return req_err(r, LLMK_E_INVALID_ARG, "document MIME type must be application/pdf or text/plain");
+	if (!pdf && !utf8_ok(data, len))
+		return req_err(r, LLMK_E_INVALID_ARG, "a text/plain document must be UTF-8 text without NUL");
+	if (!filename)
+		filename = pdf ? "document.pdf" : "document.txt";
+	if (!valid_doc_name(filename))
+		return req_err(r, LLMK_E_INVALID_ARG, "document file name must be 1-200 characters without quotes, "
+		                                      "slashes or control characters");
+	if (!(url = llmk__data_url(mime, data, len)))
+		return req_err(r, LLMK_E_NOMEM, "out of memory");
+	return add_document_part(r, url, filename);
+}
+
 llmk_status llmk_request_add_tool_call(llmk_request *r, const char *id, const char *name, const char *args)
 {
 	llmk_message *m;
@@ -676,4 +824,221 @@ llmk_status llmk_request_set_extra_json(llmk_request *r, const char *json_object
 	llmk__free(r->extra_json);
 	r->extra_json = copy;
 	return LLMK_OK;
+}
+
+/* ---- a response as the next assistant turn ------------------------------- */
+
+/* End of the slice of item i in its buffer: where the next item of the same
+ * type starts, else the buffer's end. */
+static size_t item_end(const llmk_response *resp, size_t i, size_t len)
+{
+	size_t j;
+
+	for (j = i + 1; j < resp->nitems; j++)
+		if (resp->items[j].type == resp->items[i].type)
+			return resp->items[j].start < len ? resp->items[j].start : len;
+	return len;
+}
+
+static llmk_status turn_part(llmk_request *r, llmk_message *m, int type, const char *text, size_t len,
+                             const llmk_buf *opaque, int64_t wire)
+{
+	llmk_part *p = new_part(m);
+
+	if (!p)
+		return req_err(r, LLMK_E_NOMEM, "out of memory");
+	p->type = type;
+	p->text = llmk__strndup(text ? text : "", text ? len : 0);
+	if (opaque && opaque->len)
+		p->opaque = llmk__strndup(opaque->data, opaque->len);
+	if (!p->text || (opaque && opaque->len && !p->opaque)) {
+		part_free(p);
+		return req_err(r, LLMK_E_NOMEM, "out of memory");
+	}
+	/* Reasoning is the provider's state, never conversation: it keeps its
+	 * wire even without opaque data, so no other provider receives it. */
+	p->wire = p->opaque || type == LLMK_PART_REASONING ? wire : 0;
+	m->nparts++;
+	return LLMK_OK;
+}
+
+static llmk_status call_part(llmk_request *r, llmk_message *m, const llmk_response *resp, size_t i,
+                             const llmk_buf *opaque)
+{
+	const llmk_tool_call *tc = &resp->calls[i];
+	const char *args = tc->args.len ? tc->args.data : "{}";
+	llmk_status st;
+	llmk_part *p;
+
+	if (!tc->id.len || !tc->name.len)
+		return req_err(r, LLMK_E_INVALID_ARG, "tool call %zu of the response has no id or no name", i);
+	if ((st = check_json(r, "tool call arguments of the response", args, 1)))
+		return st;
+	if (!(p = new_part(m)))
+		return req_err(r, LLMK_E_NOMEM, "out of memory");
+	p->type = LLMK_PART_TOOL_CALL;
+	p->id = llmk__strdup(tc->id.data);
+	p->detail = llmk__strdup(tc->name.data);
+	p->text = llmk__strdup(args);
+	if (opaque && opaque->len) {
+		p->opaque = llmk__strndup(opaque->data, opaque->len);
+		p->wire = resp->wire;
+	}
+	if (!p->id || !p->detail || !p->text || (opaque && opaque->len && !p->opaque)) {
+		part_free(p);
+		return req_err(r, LLMK_E_NOMEM, "out of memory");
+	}
+	m->nparts++;
+	return LLMK_OK;
+}
+
+/* The turn as the adapter recorded it, item by item; calls it did not
+ * record follow at the end. */
+static llmk_status turn_from_items(llmk_request *r, llmk_message *m, const llmk_response *resp)
+{
+	const llmk_buf *bufs[3] = {&resp->text, &resp->reasoning, &resp->refusal};
+	llmk_status st = LLMK_OK;
+	size_t i, j, end;
+	int b;
+
+	for (i = 0; i < resp->nitems && st == LLMK_OK; i++) {
+		const llmk_turn_item *it = &resp->items[i];
+		if (it->type == LLMK_PART_TOOL_CALL) {
+			if (it->start < resp->ncalls)
+				st = call_part(r, m, resp, it->start, &it->opaque);
+			continue;
+		}
+		b = it->type == LLMK_PART_TEXT ? 0 : it->type == LLMK_PART_REASONING ? 1 : 2;
+		if (it->start > bufs[b]->len)
+			continue;
+		end = item_end(resp, i, bufs[b]->len);
+		if (end <= it->start && !it->opaque.len)
+			continue; /* nothing said, nothing to carry */
+		st = turn_part(r, m, b == 1 ? LLMK_PART_REASONING : LLMK_PART_TEXT, bufs[b]->data + it->start,
+		               end > it->start ? end - it->start : 0, &it->opaque, resp->wire);
+	}
+	for (j = 0; j < resp->ncalls && st == LLMK_OK; j++) {
+		for (i = 0; i < resp->nitems; i++)
+			if (resp->items[i].type == LLMK_PART_TOOL_CALL && resp->items[i].start == j)
+				break;
+		if (i == resp->nitems)
+			st = call_part(r, m, resp, j, NULL);
+	}
+	return st;
+}
+
+/* Adapters that record no items: the text (or the refusal), then the
+ * calls. */
+static llmk_status turn_default(llmk_request *r, llmk_message *m, const llmk_response *resp)
+{
+	const llmk_buf *t = resp->text.len ? &resp->text : &resp->refusal;
+	llmk_status st = LLMK_OK;
+	size_t i;
+
+	if (t->len)
+		st = turn_part(r, m, LLMK_PART_TEXT, t->data, t->len, NULL, 0);
+	for (i = 0; i < resp->ncalls && st == LLMK_OK; i++)
+		st = call_part(r, m, resp, i, NULL);
+	return st;
+}
+
+llmk_status llmk_request_add_response(llmk_request *r, const llmk_response *resp)
+{
+	llmk_message *m;
+	llmk_status st;
+	size_t i;
+
+	if (!r)
+		return LLMK_E_INVALID_ARG;
+	if ((st = need_kind(r, LLMK_CHAT, "add_response")))
+		return st;
+	if (!resp)
+		return req_err(r, LLMK_E_INVALID_ARG, "response is NULL");
+	if (resp->status != LLMK_OK)
+		return req_err(r, LLMK_E_INVALID_ARG, "the response is a failure (%s): it has no turn to add",
+		               llmk_status_name(resp->status));
+	if (!(m = new_message(r, LLMK_ROLE_ASSISTANT)))
+		return req_err(r, LLMK_E_NOMEM, "out of memory");
+	st = resp->nitems ? turn_from_items(r, m, resp) : turn_default(r, m, resp);
+	if (st == LLMK_OK && !m->nparts)
+		st = req_err(r, LLMK_E_INVALID_ARG, "the response has no text, refusal or tool call to add");
+	if (st == LLMK_OK && resp->provider && !(m->origin = llmk__strdup(resp->provider)))
+		st = req_err(r, LLMK_E_NOMEM, "out of memory");
+	if (st != LLMK_OK) { /* all or nothing */
+		for (i = 0; i < m->nparts; i++)
+			part_free(&m->parts[i]);
+		llmk__free(m->parts);
+		r->nmsgs--;
+	}
+	return st;
+}
+
+/* ---- a part as llmk_request_part_*() read it back ------------------------- */
+
+static int one_bit(int64_t v)
+{
+	return v > 0 && !(v & (v - 1));
+}
+
+/* The opaque state of the part just added; on failure the part goes. */
+static llmk_status add_opaque(llmk_request *r, llmk_message *m, const char *opaque, int64_t wire)
+{
+	llmk_part *p = &m->parts[m->nparts - 1];
+
+	if (!(p->opaque = llmk__strdup(opaque))) {
+		part_free(p);
+		m->nparts--;
+		return req_err(r, LLMK_E_NOMEM, "out of memory");
+	}
+	p->wire = wire;
+	return LLMK_OK;
+}
+
+llmk_status llmk_request_add_part(llmk_request *r, int32_t type, const char *text, const char *detail, const char *id,
+                                  const char *opaque, int64_t wire)
+{
+	llmk_message *m;
+	llmk_status st;
+
+	if (!r)
+		return LLMK_E_INVALID_ARG;
+	if (!(m = last_message(r, "add_part")))
+		return LLMK_E_INVALID_ARG;
+	if ((opaque || wire) && (!one_bit(wire) || type == LLMK_PART_IMAGE_URL || type == LLMK_PART_DOCUMENT ||
+	                         (!opaque && type != LLMK_PART_REASONING)))
+		return req_err(r, LLMK_E_INVALID_ARG,
+		               "opaque state needs the wire format it belongs to (one LLMK_FEATURE_* bit) and goes with "
+		               "text, tool-call and reasoning parts");
+	switch (type) {
+	case LLMK_PART_TEXT:
+		st = llmk_request_add_text(r, text);
+		break;
+	case LLMK_PART_IMAGE_URL:
+		return llmk_request_add_image_url(r, text, detail);
+	case LLMK_PART_DOCUMENT: {
+		char *url;
+		if (!text || (strncmp(text, "data:application/pdf;base64,", 28) && strncmp(text, "data:text/plain;base64,", 23)) ||
+		    !detail || !valid_doc_name(detail))
+			return req_err(r, LLMK_E_INVALID_ARG, "a document part is a PDF or text/plain base64 data: URL and a "
+			                                      "file name");
+		if (!(url = llmk__strdup(text)))
+			return req_err(r, LLMK_E_NOMEM, "out of memory");
+		return add_document_part(r, url, detail);
+	}
+	case LLMK_PART_TOOL_CALL:
+		st = llmk_request_add_tool_call(r, id, detail, text);
+		break;
+	case LLMK_PART_REASONING:
+		if (m->role != LLMK_ROLE_ASSISTANT)
+			return req_err(r, LLMK_E_INVALID_ARG, "reasoning belongs to assistant messages");
+		if (!wire)
+			return req_err(r, LLMK_E_INVALID_ARG, "a reasoning part needs the wire format it belongs to");
+		st = turn_part(r, m, LLMK_PART_REASONING, text, text ? strlen(text) : 0, NULL, wire);
+		break;
+	default:
+		return req_err(r, LLMK_E_INVALID_ARG, "unknown part type %d", (int)type);
+	}
+	if (st != LLMK_OK || !opaque)
+		return st;
+	return add_opaque(r, m, opaque, wire);
 }

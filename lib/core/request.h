@@ -12,14 +12,22 @@
 
 typedef struct llmk_part {
 	int type;
-	char *text;   /* TEXT: text; IMAGE_URL: url; TOOL_CALL: arguments JSON */
+	char *text;   /* TEXT: text; IMAGE_URL: url; TOOL_CALL: arguments JSON; REASONING: its text */
 	char *detail; /* IMAGE_URL: detail; TOOL_CALL: function name */
 	char *id;     /* TOOL_CALL: call id */
+	/* From llmk_request_add_response(): what the wire format `wire` (an
+	 * LLMK_FEATURE_* bit) needs back, in its adapter's own form (a
+	 * signature, a block or item as JSON text), or NULL. A part with a wire
+	 * reaches only that wire's adapter as it is: elsewhere support.c leaves
+	 * the opaque data out (and REASONING parts altogether). */
+	char *opaque;
+	int64_t wire;
 } llmk_part;
 
 typedef struct llmk_message {
 	int32_t role;
 	char *tool_call_id; /* role TOOL */
+	char *origin;       /* added by llmk_request_add_response(): the provider that answered */
 	llmk_part *parts;
 	size_t nparts, cap;
 } llmk_message;
@@ -40,6 +48,8 @@ struct llmk_request {
 	size_t ninputs, inputcap;
 	char *stops[LLMK_MAX_STOP];
 	size_t nstops;
+	char *headers[LLMK_MAX_REQ_HEADERS]; /* LLMK_OPT_HTTP_HEADER: "Name: value", checked */
+	size_t nheaders;
 	char *str[LLMK_STR_SLOTS];
 	int64_t i64[LLMK_I64_SLOTS];
 	double f64[LLMK_F64_SLOTS];

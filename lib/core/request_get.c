@@ -136,3 +136,15 @@ const char *llmk_request_extra_json(const llmk_request *r)
 {
 	return r ? r->extra_json : NULL;
 }
+
+const char *llmk_request_part_opaque(const llmk_request *r, size_t m, size_t p)
+{
+	const llmk_part *pt = part_at(r, m, p);
+	return pt ? pt->opaque : NULL;
+}
+
+int64_t llmk_request_part_wire(const llmk_request *r, size_t m, size_t p)
+{
+	const llmk_part *pt = part_at(r, m, p);
+	return pt ? pt->wire : 0;
+}

@@ -45,6 +45,11 @@ void llmk_response_free(llmk_response *r)
 	llmk_buf_free(&r->text);
 	llmk_buf_free(&r->reasoning);
 	llmk_buf_free(&r->raw);
+	llmk_buf_free(&r->refusal);
+	llmk__free(r->id);
+	for (i = 0; i < r->nitems; i++)
+		llmk_buf_free(&r->items[i].opaque);
+	llmk__free(r->items);
 	for (i = 0; i < r->ncalls; i++) {
 		llmk_buf_free(&r->calls[i].id);
 		llmk_buf_free(&r->calls[i].name);
@@ -129,6 +134,54 @@ llmk_tool_call *llmk__response_tool_call(llmk_response *r, size_t index)
 	if (index >= r->ncalls)
 		r->ncalls = index + 1;
 	return &r->calls[index];
+}
+
+llmk_turn_item *llmk__turn_add(llmk_response *r, int type, size_t call)
+{
+	llmk_turn_item *it;
+	size_t ncap;
+
+	if (r->nitems == r->itemcap) {
+		ncap = r->itemcap ? r->itemcap * 2 : 4;
+		it = llmk__realloc(r->items, ncap * sizeof(*it));
+		if (!it) {
+			llmk__fail(r, LLMK_E_NOMEM, "out of memory recording the answer");
+			return NULL;
+		}
+		r->items = it;
+		r->itemcap = ncap;
+	}
+	it = &r->items[r->nitems++];
+	memset(it, 0, sizeof(*it));
+	it->type = type;
+	it->start = type == LLMK_PART_TEXT        ? r->text.len
+	            : type == LLMK_PART_REASONING ? r->reasoning.len
+	            : type == LLMK_TURN_REFUSAL   ? r->refusal.len
+	                                          : call;
+	return it;
+}
+
+llmk_turn_item *llmk__turn_last(llmk_response *r, int type)
+{
+	return r->nitems && r->items[r->nitems - 1].type == type ? &r->items[r->nitems - 1] : NULL;
+}
+
+llmk_turn_item *llmk__turn_call(llmk_response *r, size_t call)
+{
+	size_t i;
+
+	for (i = 0; i < r->nitems; i++)
+		if (r->items[i].type == LLMK_PART_TOOL_CALL && r->items[i].start == call)
+			return &r->items[i];
+	return NULL;
+}
+
+llmk_status llmk__turn_set_opaque(llmk_response *r, llmk_turn_item *it, const char *data, size_t len)
+{
+	llmk_buf_clear(&it->opaque);
+	if (llmk_buf_append(&it->opaque, data, len))
+		return llmk__fail(r, LLMK_E_NOMEM, "out of memory recording the answer");
+	return LLMK_OK;
 }
 
 const char *llmk__response_header(const llmk_response *r, const char *name)
@@ -230,6 +283,16 @@ const char *llmk_response_reasoning(const llmk_response *r)
 	return r ? S(r->reasoning.data) : "";
 }
 
+const char *llmk_response_id(const llmk_response *r)
+{
+	return r ? S(r->id) : "";
+}
+
+const char *llmk_response_refusal(const llmk_response *r)
+{
+	return r ? S(r->refusal.data) : "";
+}
+
 int32_t llmk_response_attempts(const llmk_response *r)
 {
 	return r ? r->attempts : 0;
@@ -269,6 +332,8 @@ static const struct {
 	{"eos_token", LLMK_FINISH_STOP},
 	{"eos", LLMK_FINISH_STOP},
 	{"complete", LLMK_FINISH_STOP},
+	{"completed", LLMK_FINISH_STOP}, /* Responses API status */
+	{"max_output_tokens", LLMK_FINISH_LENGTH}, /* Responses API incomplete_details.reason */
 	{"pause_turn", LLMK_FINISH_STOP},
 	{"finish_reason_unspecified", LLMK_FINISH_OTHER},
 	{"length", LLMK_FINISH_LENGTH},
@@ -281,7 +346,7 @@ static const struct {
 	{"function_call", LLMK_FINISH_TOOL_CALLS},
 	{"content_filter", LLMK_FINISH_CONTENT_FILTER},
 	{"content_filtered", LLMK_FINISH_CONTENT_FILTER},
-	{"refusal", LLMK_FINISH_CONTENT_FILTER},
+	{"refusal", LLMK_FINISH_REFUSAL},
 	{"safety", LLMK_FINISH_CONTENT_FILTER},
 	{"recitation", LLMK_FINISH_CONTENT_FILTER},
 	{"blocklist", LLMK_FINISH_CONTENT_FILTER},
@@ -315,6 +380,9 @@ llmk_status llmk__set_finish(llmk_response *r, const char *raw)
 	if (!raw || !*raw)
 		return LLMK_OK;
 	r->finish = llmk__finish_map(raw);
+	/* OpenAI ends a refusal with "stop": the refusal says more. */
+	if (r->refusal.len && r->finish == LLMK_FINISH_STOP)
+		r->finish = LLMK_FINISH_REFUSAL;
 	return llmk__set_field(&r->finish_reason, raw);
 }
 

@@ -19,6 +19,20 @@ typedef struct llmk_image {
 	char *revised_prompt;
 } llmk_image;
 
+/* One piece of the assistant turn, in the order the provider sent it, for
+ * llmk_request_add_response(): a slice of the text, of the reasoning or of
+ * the refusal (from `start` to the start of the next item of the same type,
+ * or the end), or a tool call, with what its wire format needs back to
+ * continue the conversation (opaque: a signature, an encrypted item, a
+ * block as JSON text; empty when nothing). Adapters that record no items
+ * get the default turn: text, then the tool calls. */
+enum { LLMK_TURN_REFUSAL = 100 }; /* besides LLMK_PART_TEXT, _REASONING, _TOOL_CALL */
+typedef struct llmk_turn_item {
+	int type;
+	size_t start; /* TEXT, REASONING, REFUSAL: offset in its buffer; TOOL_CALL: call index */
+	llmk_buf opaque;
+} llmk_turn_item;
+
 typedef struct llmk_segment {
 	double start, end;
 	char *text;
@@ -35,6 +49,11 @@ struct llmk_response {
 	int32_t attempts;
 	int64_t retry_after_ms;
 	llmk_buf text, reasoning, raw;
+	llmk_buf refusal;      /* the model's refusal (OpenAI message.refusal, Responses refusal content) */
+	char *id;              /* the provider's id of the answer (Responses API resp_...) */
+	llmk_turn_item *items; /* the assistant turn, in order (see llmk_turn_item) */
+	size_t nitems, itemcap;
+	int64_t wire;          /* LLMK_FEATURE_* bit of the adapter that answered: whom opaque items are for */
 	int64_t usage[8];
 	double timing[4];
 	llmk_tool_call *calls;
@@ -79,6 +98,16 @@ llmk_tool_call *llmk__response_tool_call(llmk_response *resp, size_t index);
  * table for every provider's vocabulary, in response.c). */
 llmk_status llmk__set_finish(llmk_response *resp, const char *raw);
 int32_t llmk__finish_map(const char *raw);
+/* Starts an item of the assistant turn at the current end of its buffer
+ * (call: the tool-call index for LLMK_PART_TOOL_CALL). NULL when memory ran
+ * out (recorded on the response). */
+llmk_turn_item *llmk__turn_add(llmk_response *resp, int type, size_t call);
+/* The last item when it has `type`, else NULL. */
+llmk_turn_item *llmk__turn_last(llmk_response *resp, int type);
+/* The item of tool call `call`, or NULL. */
+llmk_turn_item *llmk__turn_call(llmk_response *resp, size_t call);
+/* Replaces an item's opaque data; LLMK_E_NOMEM (recorded) on failure. */
+llmk_status llmk__turn_set_opaque(llmk_response *resp, llmk_turn_item *it, const char *data, size_t len);
 const char *llmk__response_header(const llmk_response *resp, const char *name);
 /* Retry-After (delta-seconds or HTTP-date) or retry-after-ms into
  * retry_after_ms; the request id header into request_id (meta.c). */

@@ -61,6 +61,11 @@ int llmk__emit_reasoning(llmk_stream_ctx *s, const char *text, size_t len)
 	return emit_fragment(s, LLMK_EVENT_REASONING, &s->resp->reasoning, text, len);
 }
 
+int llmk__emit_refusal(llmk_stream_ctx *s, const char *text, size_t len)
+{
+	return emit_fragment(s, LLMK_EVENT_REFUSAL, &s->resp->refusal, text, len);
+}
+
 int llmk__emit_tool(llmk_stream_ctx *s, size_t index, const char *id, const char *name, const char *args,
                     size_t args_len)
 {
@@ -130,6 +135,15 @@ void llmk__replay_as_events(llmk_stream_ctx *s)
 		ev.type = LLMK_EVENT_TEXT;
 		ev.text = r->text.data;
 		ev.text_len = r->text.len;
+		ev.tool_index = -1;
+		if (deliver(s, &ev))
+			return;
+	}
+	if (r->refusal.len) {
+		memset(&ev, 0, sizeof(ev));
+		ev.type = LLMK_EVENT_REFUSAL;
+		ev.text = r->refusal.data;
+		ev.text_len = r->refusal.len;
 		ev.tool_index = -1;
 		if (deliver(s, &ev))
 			return;

@@ -36,6 +36,7 @@ typedef struct llmk_stream_ctx {
 /* Append to the response and tell the caller. Return non-zero to stop. */
 int llmk__emit_text(llmk_stream_ctx *s, const char *text, size_t len);
 int llmk__emit_reasoning(llmk_stream_ctx *s, const char *text, size_t len);
+int llmk__emit_refusal(llmk_stream_ctx *s, const char *text, size_t len);
 int llmk__emit_tool(llmk_stream_ctx *s, size_t index, const char *id, const char *name, const char *args,
                     size_t args_len);
 int llmk__emit_usage(llmk_stream_ctx *s);

@@ -4,6 +4,7 @@
  * with drop_unsupported, is left out of a shallow view of the request (the
  * caller's request is never touched) and listed on the response. Adapters
  * only ever see the view. */
+#include <stdio.h>
 #include <string.h>
 
 #include "alloc.h"
@@ -56,9 +57,19 @@ static int is_remote_image(const llmk_part *pt)
 	return pt->type == LLMK_PART_IMAGE_URL && strncmp(pt->text, "data:", 5) != 0;
 }
 
-/* Drops the image parts `which` selects (1: all, 2: remote URLs only) from
- * the view, on copies of the message arrays. */
-static int drop_images(llmk__attempt *p, int which)
+/* A part that belongs to another wire format's adapter (add_response()). */
+static int foreign(const llmk_part *pt, int64_t wire)
+{
+	return pt->wire && pt->wire != wire;
+}
+
+/* Copies the messages into the view, leaving out the image parts `images`
+ * selects (0: none, 1: all, 2: remote URLs only), the documents when
+ * `docs`, and what belongs to
+ * another wire format than `wire`: its reasoning parts, and the opaque
+ * data of its other parts (their text and calls stay). The copies are
+ * shallow: the view owns only the arrays. */
+static int filter_parts(llmk__attempt *p, int images, int docs, int64_t wire)
 {
 	llmk_request *v = &p->view;
 	size_t i, j, k;
@@ -75,13 +86,58 @@ static int drop_images(llmk__attempt *p, int which)
 		if (m->nparts && !c->parts)
 			return -1;
 		c->cap = m->nparts;
-		for (j = 0, k = 0; j < m->nparts; j++)
-			if (!(m->parts[j].type == LLMK_PART_IMAGE_URL && (which == 1 || is_remote_image(&m->parts[j]))))
-				c->parts[k++] = m->parts[j];
+		for (j = 0, k = 0; j < m->nparts; j++) {
+			const llmk_part *pt = &m->parts[j];
+			if (pt->type == LLMK_PART_IMAGE_URL && (images == 1 || (images == 2 && is_remote_image(pt))))
+				continue;
+			if (pt->type == LLMK_PART_DOCUMENT && docs)
+				continue;
+			if (foreign(pt, wire) && pt->type == LLMK_PART_REASONING)
+				continue;
+			c->parts[k] = *pt;
+			if (foreign(pt, wire)) {
+				c->parts[k].opaque = NULL;
+				c->parts[k].wire = 0;
+			}
+			k++;
+		}
 		c->nparts = k;
 	}
 	v->msgs = p->view_msgs;
 	return 0;
+}
+
+/* Lists "<provider> reasoning state" on the response once per provider
+ * whose opaque parts this wire format cannot read. Never a failure: a
+ * conversation may move between providers, and what only the first can
+ * read is not the conversation. */
+static int note_foreign(llmk__attempt *p, int64_t wire)
+{
+	llmk_response *r = p->resp;
+	const llmk_request *q = p->r;
+	char what[96];
+	size_t i, j, n;
+	char *grown;
+	int any = 0;
+
+	for (i = 0; i < q->nmsgs; i++) {
+		for (j = 0; j < q->msgs[i].nparts && !foreign(&q->msgs[i].parts[j], wire); j++)
+			;
+		if (j == q->msgs[i].nparts)
+			continue;
+		any = 1;
+		snprintf(what, sizeof(what), "%s reasoning state", q->msgs[i].origin ? q->msgs[i].origin : "another provider's");
+		if (r->dropped && strstr(r->dropped, what))
+			continue;
+		n = r->dropped ? strlen(r->dropped) : 0;
+		if (!(grown = llmk__realloc(r->dropped, n + strlen(what) + 2)))
+			return -1;
+		if (n)
+			grown[n++] = ',';
+		strcpy(grown + n, what);
+		r->dropped = grown;
+	}
+	return any;
 }
 
 void llmk__free_view(llmk__attempt *p)
@@ -101,7 +157,8 @@ int llmk__check_support(llmk__attempt *p)
 	const llmk_provider *prov = p->c->provider;
 	const llmk_request *r = p->r;
 	llmk_request *v = &p->view;
-	int drop = drop_wanted(p), slot, images = 0, remote = 0;
+	int drop = drop_wanted(p), slot, images = 0, remote = 0, which = 0, foreign_parts, docs = 0, drop_docs = 0;
+	int64_t wire = prov->adapter ? prov->adapter->feature : 0;
 	unsigned caps = prov->chat_caps;
 	int32_t id;
 	size_t i, j;
@@ -148,19 +205,27 @@ int llmk__check_support(llmk__attempt *p)
 		for (j = 0; j < r->msgs[i].nparts; j++) {
 			images += r->msgs[i].parts[j].type == LLMK_PART_IMAGE_URL;
 			remote += is_remote_image(&r->msgs[i].parts[j]);
+			docs += r->msgs[i].parts[j].type == LLMK_PART_DOCUMENT;
 		}
+	if (docs && !(caps & LLMK_CAP_DOCUMENTS)) {
+		if (!unsupported(p, "documents", drop))
+			return -1;
+		drop_docs = 1;
+	}
 	if (images && !(caps & LLMK_CAP_VISION)) {
 		if (!unsupported(p, "images", drop))
 			return -1;
-		if (drop_images(p, 1))
-			return llmk__fail(p->resp, LLMK_E_NOMEM, "out of memory"), -1;
+		which = 1;
 	} else if (remote && !(caps & LLMK_CAP_IMAGE_URL)) {
 		/* Inline data works; a URL would have to be fetched by us. */
 		if (!unsupported(p, "image URLs (give image data instead)", drop))
 			return -1;
-		if (drop_images(p, 2))
-			return llmk__fail(p->resp, LLMK_E_NOMEM, "out of memory"), -1;
+		which = 2;
 	}
+	if ((foreign_parts = note_foreign(p, wire)) < 0)
+		return llmk__fail(p->resp, LLMK_E_NOMEM, "out of memory"), -1;
+	if ((which || drop_docs || foreign_parts) && filter_parts(p, which, drop_docs, wire))
+		return llmk__fail(p->resp, LLMK_E_NOMEM, "out of memory"), -1;
 	return 0;
 }
 

@@ -53,13 +53,65 @@ static json_t *image_block(const llmk_part *p, llmk_response *resp)
 	return json_pack("{s:s, s:o}", "type", "image", "source", src);
 }
 
+/* A document block: a PDF as base64, a text document as its text; the
+ * file name as its title. */
+static json_t *document_block(const llmk_part *p, llmk_response *resp)
+{
+	llmk_buf text = LLMK_BUF_INIT;
+	const char *mime, *b64;
+	size_t mlen;
+	json_t *src = NULL, *b;
+
+	if (!llmk__data_url_split(p->text, &mime, &mlen, &b64)) {
+		llmk__fail(resp, LLMK_E_INVALID_ARG, "document is not a base64 data: URL");
+		return NULL;
+	}
+	if (mlen == 10 && !memcmp(mime, "text/plain", 10)) {
+		if (llmk__document_text(p, &text) == LLMK_OK)
+			src = json_pack("{s:s, s:s, s:s%}", "type", "text", "media_type", "text/plain", "data",
+			                text.data ? text.data : "", text.len);
+		llmk_buf_free(&text);
+	} else {
+		src = json_pack("{s:s, s:s%, s:s}", "type", "base64", "media_type", mime, mlen, "data", b64);
+	}
+	b = src ? json_pack("{s:s, s:o, s:s}", "type", "document", "source", src, "title", p->detail) : NULL;
+	if (!b)
+		FAIL_OOM(resp);
+	return b;
+}
+
+static json_t *thinking_block(const llmk_part *p, llmk_response *resp);
+
 /* Empty text is left out: the API rejects empty text blocks. */
 static const llmk__part_shape part_shape = {
     .text = "{\"type\":\"text\",\"text\":\"$text\"}",
     .tool_call = "{\"type\":\"tool_use\",\"id\":\"$id\",\"name\":\"$name\",\"input\":\"$input\"}",
     .image = image_block,
+    .document = document_block,
+    .reasoning = thinking_block,
     .skip_empty_text = 1,
 };
+
+/* A thinking block of an earlier answer (llmk_request_add_response()),
+ * unchanged: the block as it came (JSON text: thinking, redacted_thinking),
+ * or, from a stream, its text with the signature the signature_delta
+ * events carried. NULL with nothing recorded when there is nothing to send
+ * (a block without signature would be refused). */
+static json_t *thinking_block(const llmk_part *p, llmk_response *resp)
+{
+	json_t *b;
+
+	if (p->wire != LLMK_FEATURE_ANTHROPIC || !p->opaque || !*p->opaque)
+		return NULL;
+	b = *p->opaque == '{' ? llmk__json_text(p->opaque)
+	                      : json_pack("{s:s, s:s, s:s}", "type", "thinking", "thinking", p->text, "signature", p->opaque);
+	if (!json_is_object(b)) {
+		json_decref(b);
+		FAIL_OOM(resp);
+		return NULL;
+	}
+	return b;
+}
 
 /* Appends the blocks of one message to cur (a new turn or the previous one
  * of the same role). */
@@ -93,12 +145,23 @@ static llmk_status simplify(json_t *msgs, llmk_response *resp)
 	{
 		blocks = json_object_get(msg, "content");
 		only = json_array_get(blocks, 0);
-		if (json_array_size(blocks) != 1 || strcmp(json_string_value(json_object_get(only, "type")), "text"))
+		if (json_array_size(blocks) != 1 || strcmp(json_string_value(json_object_get(only, "type")), "text") ||
+		    json_object_size(only) != 2) /* a cache_control must stay */
 			continue;
 		if (json_object_set(msg, "content", json_object_get(only, "text")))
 			return FAIL_OOM(resp);
 	}
 	return LLMK_OK;
+}
+
+/* cache_control {"type": "ephemeral", "ttl": "5m" | "1h"} on a block. */
+static llmk_status cache_point(json_t *block, const char *ttl, llmk_response *resp)
+{
+	if (!json_is_object(block))
+		return LLMK_OK;
+	return llmk__json_set(block, "cache_control", json_pack("{s:s, s:s}", "type", "ephemeral", "ttl", ttl))
+	           ? FAIL_OOM(resp)
+	           : LLMK_OK;
 }
 
 static llmk_status build_messages(const llmk_request *r, json_t *body, llmk_response *resp)
@@ -140,10 +203,24 @@ static llmk_status build_messages(const llmk_request *r, json_t *body, llmk_resp
 			st = FAIL_OOM(resp);
 	if (st == LLMK_OK && !json_array_size(msgs))
 		st = llmk__fail(resp, LLMK_E_INVALID_ARG, "chat request has no user or assistant message with content");
+	/* Prompt caching: a breakpoint on the last block of the conversation
+	 * (before simplify(), which keeps such a block), and after the system
+	 * prompt, which then goes as a text block. */
+	if (st == LLMK_OK && llmk__req_str(r, LLMK_OPT_CACHE_MESSAGES)) {
+		json_t *last = json_object_get(json_array_get(msgs, json_array_size(msgs) - 1), "content");
+		st = cache_point(json_array_get(last, json_array_size(last) - 1), llmk__req_str(r, LLMK_OPT_CACHE_MESSAGES),
+		                 resp);
+	}
 	if (st == LLMK_OK)
 		st = simplify(msgs, resp);
-	if (st == LLMK_OK && nsystem &&
-	    llmk__json_set(body, "system", json_stringn(system.data ? system.data : "", system.len)))
+	if (st == LLMK_OK && nsystem && llmk__req_str(r, LLMK_OPT_CACHE_SYSTEM)) {
+		json_t *blocks = json_pack("[{s:s, s:s%}]", "type", "text", "text", system.data ? system.data : "", system.len);
+		if (!blocks || llmk__json_set(body, "system", blocks))
+			st = FAIL_OOM(resp);
+		else
+			st = cache_point(json_array_get(blocks, 0), llmk__req_str(r, LLMK_OPT_CACHE_SYSTEM), resp);
+	} else if (st == LLMK_OK && nsystem &&
+	           llmk__json_set(body, "system", json_stringn(system.data ? system.data : "", system.len)))
 		st = FAIL_OOM(resp);
 	llmk_buf_free(&system);
 	return st;
@@ -165,6 +242,9 @@ static llmk_status build_tools(const llmk_request *r, json_t *body, llmk_respons
 {
 	llmk_status st = llmk__tool_decls(r, &tool_shape, body, "tools", resp);
 
+	if (st == LLMK_OK && r->ntools && llmk__req_str(r, LLMK_OPT_CACHE_TOOLS))
+		st = cache_point(json_array_get(json_object_get(body, "tools"), r->ntools - 1),
+		                 llmk__req_str(r, LLMK_OPT_CACHE_TOOLS), resp);
 	return st ? st : llmk__set_tool_choice(r, choices, body, "tool_choice", "anthropic", resp);
 }
 
@@ -185,6 +265,13 @@ static llmk_status build_options(const llmk_request *r, json_t *body, llmk_respo
 		return FAIL_OOM(resp);
 	if (has_budget &&
 	    llmk__json_set(body, "thinking", json_pack("{s:s, s:I}", "type", "enabled", "budget_tokens", (json_int_t)budget)))
+		return FAIL_OOM(resp);
+	/* Structured outputs (GA): output_config.format; the API has no name
+	 * for the schema. */
+	if (llmk__req_str(r, LLMK_OPT_JSON_SCHEMA) &&
+	    llmk__json_set(body, "output_config",
+	                   json_pack("{s:{s:s, s:o}}", "format", "type", "json_schema", "schema",
+	                             llmk__json_text(llmk__req_str(r, LLMK_OPT_JSON_SCHEMA)))))
 		return FAIL_OOM(resp);
 	return LLMK_OK;
 }
@@ -297,9 +384,28 @@ static llmk_status set_finish(llmk_response *resp, json_t *obj)
 	return v ? llmk__set_finish(resp, v) : LLMK_OK;
 }
 
-/* Content blocks of a whole message. Blocks of server tools (web search,
- * code execution), redacted thinking and anything newer are not the
- * caller's to act on and are skipped. */
+/* A thinking or redacted_thinking block kept whole, as the next request
+ * must send it back (llmk_request_add_response()). */
+static llmk_status keep_block(llmk_response *resp, json_t *b)
+{
+	llmk_turn_item *it = llmk__turn_add(resp, LLMK_PART_REASONING, 0);
+	llmk_buf text = LLMK_BUF_INIT;
+	llmk_status st;
+
+	if (!it)
+		return LLMK_E_NOMEM;
+	if (llmk__json_dump(&text, b, 0))
+		st = FAIL_OOM(resp);
+	else
+		st = llmk__turn_set_opaque(resp, it, text.data, text.len);
+	llmk_buf_free(&text);
+	return st;
+}
+
+/* Content blocks of a whole message, each an item of the turn. Blocks of
+ * server tools (web search, code execution) and anything newer are not
+ * the caller's to act on and are skipped; redacted thinking is only kept
+ * for the next turn. */
 static llmk_status parse_blocks(json_t *content, llmk_response *resp)
 {
 	json_t *b;
@@ -313,16 +419,17 @@ static llmk_status parse_blocks(json_t *content, llmk_response *resp)
 		if (!type)
 			continue;
 		if (!strcmp(type, "text")) {
-			if (llmk__json_append_str(&resp->text, json_object_get(b, "text")))
+			if (!llmk__turn_add(resp, LLMK_PART_TEXT, 0) || llmk__json_append_str(&resp->text, json_object_get(b, "text")))
 				return LLMK_E_NOMEM;
-		} else if (!strcmp(type, "thinking")) {
-			if (llmk__json_append_str(&resp->reasoning, json_object_get(b, "thinking")))
+		} else if (!strcmp(type, "thinking") || !strcmp(type, "redacted_thinking")) {
+			if (keep_block(resp, b) || llmk__json_append_str(&resp->reasoning, json_object_get(b, "thinking")))
 				return LLMK_E_NOMEM;
 		} else if (!strcmp(type, "tool_use")) {
 			tc = llmk__response_tool_call(resp, resp->ncalls);
 			if (!tc)
 				return llmk__fail(resp, LLMK_E_PROTOCOL, "too many tool calls");
-			if (llmk__json_append_str(&tc->id, json_object_get(b, "id")) ||
+			if (!llmk__turn_add(resp, LLMK_PART_TOOL_CALL, resp->ncalls - 1) ||
+			    llmk__json_append_str(&tc->id, json_object_get(b, "id")) ||
 			    llmk__json_append_str(&tc->name, json_object_get(b, "name")) ||
 			    llmk__json_append_args(&tc->args, json_object_get(b, "input")))
 				return LLMK_E_NOMEM;
@@ -372,12 +479,26 @@ static llmk_status block_start(llmk_stream_ctx *s, json_t *ev)
 
 	if (!type)
 		return LLMK_OK;
-	if (!strcmp(type, "text"))
+	if (!strcmp(type, "text")) {
+		if (!llmk__turn_add(s->resp, LLMK_PART_TEXT, 0))
+			return llmk__stream_stopped(s);
 		return llmk__emit_json_text(s, json_object_get(b, "text"));
-	if (!strcmp(type, "thinking"))
+	}
+	/* Thinking is kept for the next turn as its text and the signature
+	 * that signature_delta events bring (the block's own is ""); a
+	 * redacted block arrives whole. */
+	if (!strcmp(type, "redacted_thinking"))
+		return keep_block(s->resp, b) ? llmk__stream_stopped(s) : LLMK_OK;
+	if (!strcmp(type, "thinking")) {
+		llmk_turn_item *it = llmk__turn_add(s->resp, LLMK_PART_REASONING, 0);
+		json_t *sig = json_object_get(b, "signature");
+		if (!it || (json_string_length(sig) &&
+		            llmk__turn_set_opaque(s->resp, it, json_string_value(sig), json_string_length(sig))))
+			return llmk__stream_stopped(s);
 		return llmk__emit_json_reasoning(s, json_object_get(b, "thinking"));
+	}
 	if (strcmp(type, "tool_use"))
-		return LLMK_OK; /* server_tool_use, redacted_thinking, ...: not the caller's */
+		return LLMK_OK; /* server_tool_use, ...: not the caller's */
 	/* input is {} here and arrives as input_json_delta fragments; a
 	 * non-empty input (some compatible servers send it whole) is taken. */
 	v = json_object_get(b, "input");
@@ -401,8 +522,15 @@ static llmk_status block_delta(llmk_stream_ctx *s, json_t *ev)
 		return llmk__emit_json_text(s, json_object_get(d, "text"));
 	if (!strcmp(type, "thinking_delta"))
 		return llmk__emit_json_reasoning(s, json_object_get(d, "thinking"));
+	if (!strcmp(type, "signature_delta")) {
+		llmk_turn_item *it = llmk__turn_last(s->resp, LLMK_PART_REASONING);
+		json_t *sig = json_object_get(d, "signature");
+		if (it && json_is_string(sig) && llmk_buf_append(&it->opaque, json_string_value(sig), json_string_length(sig)))
+			return FAIL_OOM(s->resp);
+		return LLMK_OK;
+	}
 	if (strcmp(type, "input_json_delta"))
-		return LLMK_OK; /* signature_delta, citations_delta, ... */
+		return LLMK_OK; /* citations_delta, ... */
 	/* Server tools stream their input too: only tool_use blocks count. */
 	if (llmk__json_index(ev, "index", &idx) || !llmk__block_is_tool(s->state, idx))
 		return LLMK_OK;

@@ -192,11 +192,45 @@ static json_t *image_block(const llmk_part *p, llmk_response *resp)
 	return b;
 }
 
+/* DocumentBlock: format pdf | txt, a name of letters, digits, single
+ * spaces, '-', '(', ')', '[' and ']' (the rest becomes '-'), the bytes. */
+static json_t *document_block(const llmk_part *p, llmk_response *resp)
+{
+	const char *mime, *b64, *n;
+	char name[201];
+	size_t mlen, k = 0;
+	json_t *b;
+
+	if (!llmk__data_url_split(p->text, &mime, &mlen, &b64)) {
+		llmk__fail(resp, LLMK_E_INVALID_ARG, "bedrock: document is not a base64 data: URL");
+		return NULL;
+	}
+	for (n = p->detail; *n && k < sizeof(name) - 1; n++) {
+		char ch = *n;
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '-' ||
+		      ch == '(' || ch == ')' || ch == '[' || ch == ']' || ch == ' '))
+			ch = '-';
+		if (ch == ' ' && k && name[k - 1] == ' ')
+			continue;
+		name[k++] = ch;
+	}
+	name[k] = '\0';
+	b = json_pack("{s:{s:s, s:s, s:{s:s}}}", "document", "format", mlen == 10 ? "txt" : "pdf", "name",
+	              k ? name : "document", "source", "bytes", b64);
+	if (!b)
+		FAIL_OOM(resp);
+	return b;
+}
+
+static json_t *reasoning_block(const llmk_part *p, llmk_response *resp);
+
 /* Empty text is left out: the API rejects empty text blocks. */
 static const llmk__part_shape part_shape = {
     .text = "{\"text\":\"$text\"}",
     .tool_call = "{\"toolUse\":{\"toolUseId\":\"$id\",\"name\":\"$name\",\"input\":\"$input\"}}",
     .image = image_block,
+    .document = document_block,
+    .reasoning = reasoning_block,
     .skip_empty_text = 1,
 };
 
@@ -214,6 +248,27 @@ static json_t *tool_result_block(const llmk_message *m, llmk_response *resp)
 	llmk_buf_free(&text);
 	if (!b)
 		FAIL_OOM(resp);
+	return b;
+}
+
+/* A reasoning block of an earlier answer (llmk_request_add_response()),
+ * unchanged: the block as it came (JSON text), or from a stream its text
+ * with the signature the deltas carried. NULL with nothing recorded when
+ * there is nothing to send (no signature: it would be refused). */
+static json_t *reasoning_block(const llmk_part *p, llmk_response *resp)
+{
+	json_t *b;
+
+	if (p->wire != LLMK_FEATURE_BEDROCK || !p->opaque || !*p->opaque)
+		return NULL;
+	b = *p->opaque == '{' ? llmk__json_text(p->opaque)
+	                      : json_pack("{s:{s:{s:s, s:s}}}", "reasoningContent", "reasoningText", "text", p->text,
+	                                  "signature", p->opaque);
+	if (!json_is_object(b)) {
+		json_decref(b);
+		FAIL_OOM(resp);
+		return NULL;
+	}
 	return b;
 }
 
@@ -611,6 +666,21 @@ static void read_usage(json_t *u, llmk_response *resp)
 	llmk__json_i64(u, "totalTokens", &us[LLMK_USAGE_TOTAL]);
 }
 
+/* A reasoningContent block kept whole for the next turn
+ * (llmk_request_add_response()). */
+static llmk_status keep_block(llmk_response *resp, json_t *b)
+{
+	llmk_turn_item *it = llmk__turn_add(resp, LLMK_PART_REASONING, 0);
+	llmk_buf text = LLMK_BUF_INIT;
+	llmk_status st;
+
+	if (!it)
+		return LLMK_E_NOMEM;
+	st = llmk__json_dump(&text, b, 0) ? FAIL_OOM(resp) : llmk__turn_set_opaque(resp, it, text.data, text.len);
+	llmk_buf_free(&text);
+	return st;
+}
+
 static llmk_status parse_chat(const llmk_request *r, json_t *root, llmk_response *resp)
 {
 	json_t *content = json_object_get(json_object_get(json_object_get(root, "output"), "message"), "content"), *b,
@@ -625,17 +695,19 @@ static llmk_status parse_chat(const llmk_request *r, json_t *root, llmk_response
 	json_array_foreach(content, i, b)
 	{
 		if (json_is_string(json_object_get(b, "text"))) {
-			if (llmk__json_append_str(&resp->text, json_object_get(b, "text")))
+			if (!llmk__turn_add(resp, LLMK_PART_TEXT, 0) || llmk__json_append_str(&resp->text, json_object_get(b, "text")))
 				return LLMK_E_NOMEM;
 		} else if (json_is_object(tu = json_object_get(b, "toolUse"))) {
 			if (!(tc = llmk__response_tool_call(resp, resp->ncalls)))
 				return llmk__fail(resp, LLMK_E_PROTOCOL, "too many tool calls");
-			if (llmk__json_append_str(&tc->id, json_object_get(tu, "toolUseId")) ||
+			if (!llmk__turn_add(resp, LLMK_PART_TOOL_CALL, resp->ncalls - 1) ||
+			    llmk__json_append_str(&tc->id, json_object_get(tu, "toolUseId")) ||
 			    llmk__json_append_str(&tc->name, json_object_get(tu, "name")) ||
 			    llmk__json_append_args(&tc->args, json_object_get(tu, "input")))
 				return LLMK_E_NOMEM;
 		} else if (json_is_object(tu = json_object_get(b, "reasoningContent"))) {
-			if (llmk__json_append_str(&resp->reasoning, json_object_get(json_object_get(tu, "reasoningText"), "text")))
+			if (keep_block(resp, b) ||
+			    llmk__json_append_str(&resp->reasoning, json_object_get(json_object_get(tu, "reasoningText"), "text")))
 				return LLMK_E_NOMEM;
 		}
 	}
@@ -727,15 +799,48 @@ static llmk_status block_start(llmk_stream_ctx *s, json_t *ev)
 	                              json_string_value(json_object_get(tu, "name")), "", 0);
 }
 
+/* ReasoningContentBlockDelta: text, then the signature that ends the
+ * block, or a redactedContent block whole. Kept for the next turn as the
+ * text and its signature, or the redacted block as JSON. */
+static llmk_status reasoning_delta(llmk_stream_ctx *s, json_t *rc)
+{
+	llmk_turn_item *it = llmk__turn_last(s->resp, LLMK_PART_REASONING);
+	json_t *v, *b;
+	llmk_status st;
+
+	if (json_is_string(json_object_get(rc, "redactedContent"))) {
+		if (!(b = json_pack("{s:O}", "reasoningContent", rc)))
+			return FAIL_OOM(s->resp);
+		st = keep_block(s->resp, b);
+		json_decref(b);
+		return st ? llmk__stream_stopped(s) : LLMK_OK;
+	}
+	if (json_is_string(v = json_object_get(rc, "signature"))) {
+		if (!it && !(it = llmk__turn_add(s->resp, LLMK_PART_REASONING, 0)))
+			return llmk__stream_stopped(s);
+		if (llmk_buf_append(&it->opaque, json_string_value(v), json_string_length(v)))
+			return FAIL_OOM(s->resp);
+	}
+	if (!json_is_string(v = json_object_get(rc, "text")))
+		return LLMK_OK;
+	/* text after a signature starts the next block */
+	if ((!it || it->opaque.len) && !(it = llmk__turn_add(s->resp, LLMK_PART_REASONING, 0)))
+		return llmk__stream_stopped(s);
+	return llmk__emit_reasoning(s, json_string_value(v), json_string_length(v)) ? llmk__stream_stopped(s) : LLMK_OK;
+}
+
 static llmk_status block_delta(llmk_stream_ctx *s, json_t *ev)
 {
 	json_t *d = json_object_get(ev, "delta"), *v;
 	size_t idx;
 
-	if (json_is_string(v = json_object_get(d, "text")))
+	if (json_is_string(v = json_object_get(d, "text"))) {
+		if (!llmk__turn_last(s->resp, LLMK_PART_TEXT) && !llmk__turn_add(s->resp, LLMK_PART_TEXT, 0))
+			return llmk__stream_stopped(s);
 		return llmk__emit_json_text(s, v);
+	}
 	if (json_is_object(v = json_object_get(d, "reasoningContent")))
-		return llmk__emit_json_reasoning(s, json_object_get(v, "text"));
+		return reasoning_delta(s, v);
 	if (!json_is_object(v = json_object_get(d, "toolUse")))
 		return LLMK_OK; /* citations, images, ...: not ours */
 	if (llmk__json_index(ev, "contentBlockIndex", &idx) || !llmk__block_is_tool(s->state, idx))

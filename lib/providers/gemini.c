@@ -70,10 +70,30 @@ static json_t *image_part(const llmk_part *p, llmk_response *resp)
 	return part;
 }
 
+/* A thought summary of an earlier answer goes back only with its
+ * signature (an unsigned one is nothing the model reads); the signature
+ * itself is put on by llmk__append_parts (signature_key). */
+static json_t *thought_part(const llmk_part *p, llmk_response *resp)
+{
+	json_t *part;
+
+	if (p->wire != LLMK_FEATURE_GEMINI || !p->opaque || !*p->opaque)
+		return NULL;
+	if (!(part = json_pack("{s:s, s:b}", "text", p->text, "thought", 1)))
+		FAIL_OOM(resp);
+	return part;
+}
+
+/* An earlier answer's thoughtSignature goes back on the part it came with
+ * (llmk_request_add_response()); documents go as inlineData, any MIME. */
 static const llmk__part_shape part_shape = {
     .text = "{\"text\":\"$text\"}",
     .tool_call = "{\"functionCall\":{\"name\":\"$name\",\"args\":\"$input\"}}",
     .image = image_part,
+    .document = image_part,
+    .reasoning = thought_part,
+    .signature_key = "thoughtSignature",
+    .wire = LLMK_FEATURE_GEMINI,
 };
 
 /* Parts of a user, assistant or system message. */
@@ -122,10 +142,11 @@ static llmk_status tool_result_parts(const llmk_request *r, size_t i, json_t **o
 
 /* Gemini 3 rejects a model turn whose first functionCall part lacks the
  * thoughtSignature it was sent with ("Function call is missing a
- * thought_signature"). The caller's tool calls carry no signature, so use
- * the value Google documents for calls it did not sign
- * (ai.google.dev/gemini-api/docs/thought-signatures). Older models do not
- * check, and get nothing. */
+ * thought_signature"). Calls added by llmk_request_add_response() carry
+ * the real one; the caller's own tool calls carry none, so use the value
+ * Google documents for calls it did not sign
+ * (ai.google.dev/gemini-api/docs/thought-signatures), which it says may
+ * degrade answers. Older models do not check, and get nothing. */
 static int sign_calls(const char *model, json_t *contents)
 {
 	json_t *c, *part;
@@ -141,7 +162,8 @@ static int sign_calls(const char *model, json_t *contents)
 		{
 			if (!json_object_get(part, "functionCall"))
 				continue;
-			if (llmk__json_set(part, "thoughtSignature", json_string("skip_thought_signature_validator")))
+			if (!json_object_get(part, "thoughtSignature") &&
+			    llmk__json_set(part, "thoughtSignature", json_string("skip_thought_signature_validator")))
 				return -1;
 			break;
 		}
@@ -335,6 +357,7 @@ static llmk_status build_generation_config(const llmk_request *r, json_t *body, 
 	const char *schema = llmk__req_str(r, LLMK_OPT_JSON_SCHEMA);
 	const char *fmt = llmk__req_str(r, LLMK_OPT_RESPONSE_FORMAT);
 	json_t *cfg = json_object();
+	const char *effort;
 	int64_t budget;
 
 	if (!cfg || json_object_set_new(body, "generationConfig", cfg) || llmk__put_opts(cfg, r, sampling) ||
@@ -346,6 +369,23 @@ static llmk_status build_generation_config(const llmk_request *r, json_t *body, 
 		if (llmk__json_set(cfg, "responseMimeType", json_string("application/json")))
 			return FAIL_OOM(resp);
 		if (schema && llmk__json_set(cfg, "responseJsonSchema", llmk__json_text(schema)))
+			return FAIL_OOM(resp);
+	}
+	/* Gemini 3: reasoning_effort as thinkingLevel (minimal | low | medium |
+	 * high | xhigh, which ones depending on the model), never together with
+	 * a budget: the API refuses the pair. */
+	if ((effort = llmk__req_str(r, LLMK_OPT_REASONING_EFFORT))) {
+		if (llmk__req_i64(r, LLMK_OPT_REASONING_BUDGET, &budget))
+			return llmk__fail(resp, LLMK_E_INVALID_ARG,
+			                  NAME ": reasoning_effort (thinkingLevel) and reasoning_budget (thinkingBudget) "
+			                       "cannot go together: set one");
+		if (!strcmp(effort, "none") || !strcmp(effort, "max"))
+			return llmk__fail(resp, LLMK_E_INVALID_ARG,
+			                  NAME ": reasoning_effort '%s' has no thinkingLevel (minimal, low, medium, high, xhigh; "
+			                       "reasoning_budget 0 turns thinking off on 2.5 models)",
+			                  effort);
+		if (llmk__json_set(cfg, "thinkingConfig",
+		                   json_pack("{s:s, s:b}", "thinkingLevel", effort, "includeThoughts", 1)))
 			return FAIL_OOM(resp);
 	}
 	/* includeThoughts: return thought summaries (parts with thought:true)
@@ -496,6 +536,10 @@ static llmk_status gemini_build(const llmk_client *c, const llmk_request *r, con
 		st = llmk__fail(resp, LLMK_E_UNSUPPORTED, NAME ": request kind %d is not served", (int)r->kind);
 		break;
 	}
+	/* An explicit context cache (POST cachedContents made it). */
+	if (st == LLMK_OK && llmk__req_str(r, LLMK_OPT_CACHED_CONTENT) &&
+	    llmk__json_set(body, "cachedContent", json_string(llmk__req_str(r, LLMK_OPT_CACHED_CONTENT))))
+		st = FAIL_OOM(resp);
 	return llmk__finish_body(ex, r, body, st, NULL, stream ? "text/event-stream" : NULL, resp);
 }
 
@@ -571,6 +615,26 @@ static llmk_status fill_call(llmk_tool_call *tc, json_t *fc)
 	return llmk__json_append_args(&tc->args, json_object_get(fc, "args"));
 }
 
+/* Where a part goes in the turn (llmk_request_add_response()), recorded
+ * before its text is appended: text, and thoughts, extend the current item
+ * of their kind (a stream sends one part per chunk) until a part carrying
+ * a thoughtSignature closes it, so the signature goes back on the part that
+ * ends with the text it was made for. A call is an item of its own. */
+static llmk_status turn_part(llmk_response *resp, json_t *part, int call, size_t index)
+{
+	json_t *sig = json_object_get(part, "thoughtSignature");
+	int type = call ? LLMK_PART_TOOL_CALL
+	                : json_is_true(json_object_get(part, "thought")) ? LLMK_PART_REASONING : LLMK_PART_TEXT;
+	llmk_turn_item *it = call ? NULL : llmk__turn_last(resp, type);
+
+	if (!it || it->opaque.len)
+		it = llmk__turn_add(resp, type, index);
+	if (!it)
+		return LLMK_E_NOMEM;
+	return json_string_length(sig) ? llmk__turn_set_opaque(resp, it, json_string_value(sig), json_string_length(sig))
+	                               : LLMK_OK;
+}
+
 static llmk_status parse_chat(const llmk_request *r, json_t *root, llmk_response *resp)
 {
 	json_t *cand = json_array_get(json_object_get(root, "candidates"), 0), *part, *v;
@@ -582,11 +646,17 @@ static llmk_status parse_chat(const llmk_request *r, json_t *root, llmk_response
 		return no_candidates(root, resp);
 	json_array_foreach(json_object_get(json_object_get(cand, "content"), "parts"), i, part)
 	{
+		if ((json_is_string(json_object_get(part, "text")) ||
+		     (!json_object_get(part, "functionCall") && json_object_get(part, "thoughtSignature"))) &&
+		    turn_part(resp, part, 0, 0))
+			return LLMK_E_NOMEM;
 		if (llmk__json_append_str(json_is_true(json_object_get(part, "thought")) ? &resp->reasoning : &resp->text,
 		                          json_object_get(part, "text")))
 			return LLMK_E_NOMEM;
 		v = json_object_get(part, "functionCall");
 		if (json_is_object(v)) {
+			if (turn_part(resp, part, 1, resp->ncalls))
+				return LLMK_E_NOMEM;
 			if (!(tc = llmk__response_tool_call(resp, resp->ncalls)))
 				return llmk__fail(resp, LLMK_E_PROTOCOL, NAME ": too many tool calls");
 			if (fill_call(tc, v))
@@ -782,6 +852,11 @@ static llmk_status stream_candidate(llmk_stream_ctx *s, json_t *cand)
 	{
 		v = json_object_get(part, "text");
 		fc = json_object_get(part, "functionCall");
+		if ((json_is_string(v) || (!json_is_object(fc) && json_object_get(part, "thoughtSignature"))) &&
+		    turn_part(s->resp, part, 0, 0))
+			return llmk__fail(s->resp, LLMK_E_NOMEM, "out of memory");
+		if (json_is_object(fc) && turn_part(s->resp, part, 1, s->resp->ncalls))
+			return llmk__fail(s->resp, LLMK_E_NOMEM, "out of memory");
 		if ((st = json_is_true(json_object_get(part, "thought")) ? llmk__emit_json_reasoning(s, v)
 		                                                          : llmk__emit_json_text(s, v)) ||
 		    (json_is_object(fc) && (st = stream_call(s, fc))))

@@ -21,7 +21,7 @@ static json_t *message_content(const llmk_message *m)
 
 	for (i = 0; i < m->nparts; i++) {
 		ntext += m->parts[i].type == LLMK_PART_TEXT;
-		nimg += m->parts[i].type == LLMK_PART_IMAGE_URL;
+		nimg += m->parts[i].type == LLMK_PART_IMAGE_URL || m->parts[i].type == LLMK_PART_DOCUMENT;
 	}
 	/* Plain string content is what every compatible server understands;
 	 * use the array form only when it is needed. */
@@ -400,7 +400,8 @@ static llmk_status parse_chat(const llmk_request *r, json_t *root, llmk_response
 	}
 	msg = json_object_get(choice, "message");
 	if (llmk__json_append_str(&resp->text, json_object_get(msg, "content")) ||
-	    llmk__json_append_str(&resp->reasoning, json_object_get(msg, "reasoning_content")))
+	    llmk__json_append_str(&resp->reasoning, json_object_get(msg, "reasoning_content")) ||
+	    llmk__json_append_str(&resp->refusal, json_object_get(msg, "refusal")))
 		return LLMK_E_NOMEM;
 	/* Some servers send the arguments as an object. */
 	if ((st = llmk__read_function_calls(json_object_get(msg, "tool_calls"), "", resp)))
@@ -615,6 +616,7 @@ static llmk_status on_chunk(llmk_stream_ctx *s, json_t *root)
 	calls = json_object_get(delta, "tool_calls");
 	if ((st = llmk__emit_json_text(s, json_object_get(delta, "content"))) ||
 	    (st = llmk__emit_json_reasoning(s, json_object_get(delta, "reasoning_content"))) ||
+	    (st = llmk__emit_json_refusal(s, json_object_get(delta, "refusal"))) ||
 	    (json_is_array(calls) && (st = stream_tool_deltas(s, calls))))
 		return st;
 	if (set_finish(resp, json_object_get(choice, "finish_reason")))

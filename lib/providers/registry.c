@@ -30,20 +30,27 @@
 
 #define ALL_KINDS (K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_IMAGE) | K(LLMK_TRANSCRIBE) | K(LLMK_SPEECH))
 #define CHAT_FULL (LLMK_CAP_STREAM | LLMK_CAP_TOOLS | LLMK_CAP_VISION | LLMK_CAP_IMAGE_URL | LLMK_CAP_STREAM_USAGE)
+/* ... and document inputs (PDF, plain text) */
+#define CHAT_DOCS (CHAT_FULL | LLMK_CAP_DOCUMENTS)
 #define LOCAL (LLMK_Q_KEY_OPTIONAL | LLMK_Q_LEGACY_MAX_TOKENS)
+/* What the Responses API takes (no stop, seed or penalties there), and what
+ * the local servers serving it statelessly take. */
+#define RS_LOCAL (O(TEMPERATURE) | O(TOP_P) | O(MAX_TOKENS) | JSON_OUT | O(TOOL_CHOICE) | O(REASONING_EFFORT))
+#define RS_CHAT (RS_LOCAL | O(REASONING_SUMMARY) | O(STORE) | O(PREVIOUS_RESPONSE_ID) | O(USER))
+#define RS_LOCAL_CAPS (LLMK_CAP_STREAM | LLMK_CAP_TOOLS | LLMK_CAP_VISION | LLMK_CAP_STREAM_USAGE)
 
 static const llmk_provider providers[] = {
 #ifdef LLMK_WIRE_OPENAI
 	{.name = "openai", .base_url = "https://api.openai.com/v1",
 	 .key_env = "OPENAI_API_KEY", .url_env = "OPENAI_BASE_URL",
 	 .quirks = LLMK_Q_DEVELOPER_ROLE, .adapter = &llmk__openai_adapter,
-	 .kinds = ALL_KINDS, .chat_caps = CHAT_FULL, .embed_caps = LLMK_CAP_BATCH,
+	 .kinds = ALL_KINDS, .chat_caps = CHAT_DOCS, .embed_caps = LLMK_CAP_BATCH,
 	 .opts = OA_ALL,
 	 .notes = "Chat Completions, embeddings, images, audio"},
 	{.name = "azure",
 	 .key_env = "AZURE_OPENAI_API_KEY", .url_env = "AZURE_OPENAI_ENDPOINT",
 	 .quirks = LLMK_Q_AZURE | LLMK_Q_DEVELOPER_ROLE, .adapter = &llmk__openai_adapter,
-	 .kinds = ALL_KINDS, .chat_caps = CHAT_FULL, .embed_caps = LLMK_CAP_BATCH,
+	 .kinds = ALL_KINDS, .chat_caps = CHAT_DOCS, .embed_caps = LLMK_CAP_BATCH,
 	 .opts = OA_ALL,
 	 .notes = "model = deployment name; api-version from api_version or OPENAI_API_VERSION (default 2024-10-21)"},
 	{.name = "mistral", .base_url = "https://api.mistral.ai/v1",
@@ -139,19 +146,21 @@ static const llmk_provider providers[] = {
 	{.name = "anthropic", .base_url = "https://api.anthropic.com/v1",
 	 .key_env = "ANTHROPIC_API_KEY", .url_env = "ANTHROPIC_BASE_URL",
 	 .adapter = &llmk__anthropic_adapter,
-	 .kinds = K(LLMK_CHAT), .chat_caps = CHAT_FULL,
-	 .opts = SAMPLING | O(TOP_K) | O(TOOL_CHOICE) | O(REASONING_BUDGET) | O(USER),
-	 .notes = "Messages API; max_tokens defaults to 4096; anthropic-version from api_version (default 2023-06-01)"},
+	 .kinds = K(LLMK_CHAT), .chat_caps = CHAT_DOCS,
+	 .opts = SAMPLING | O(TOP_K) | O(TOOL_CHOICE) | O(REASONING_BUDGET) | O(USER) | O(JSON_SCHEMA) |
+	     O(JSON_SCHEMA_NAME) | O(CACHE_SYSTEM) | O(CACHE_TOOLS) | O(CACHE_MESSAGES),
+	 .notes = "Messages API; max_tokens defaults to 4096; anthropic-version from api_version (default 2023-06-01); "
+	          "json_schema as output_config.format (no name)"},
 #endif
 #ifdef LLMK_WIRE_GEMINI
 	{.name = "gemini", .base_url = "https://generativelanguage.googleapis.com/v1beta",
 	 .key_env = "GEMINI_API_KEY", .key_env2 = "GOOGLE_API_KEY", .url_env = "GEMINI_BASE_URL",
 	 .adapter = &llmk__gemini_adapter,
 	 .kinds = K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_IMAGE),
-	 .chat_caps = LLMK_CAP_STREAM | LLMK_CAP_TOOLS | LLMK_CAP_VISION | LLMK_CAP_STREAM_USAGE,
+	 .chat_caps = LLMK_CAP_STREAM | LLMK_CAP_TOOLS | LLMK_CAP_VISION | LLMK_CAP_STREAM_USAGE | LLMK_CAP_DOCUMENTS,
 	 .embed_caps = LLMK_CAP_BATCH,
 	 .opts = SAMPLING | PENALTIES | JSON_OUT | O(TOP_K) | O(SEED) | O(TOOL_CHOICE) | O(REASONING_BUDGET) |
-	     O(DIMENSIONS) | O(EMBED_INPUT_TYPE) | O(PROMPT),
+	     O(DIMENSIONS) | O(EMBED_INPUT_TYPE) | O(PROMPT) | O(CACHED_CONTENT) | O(REASONING_EFFORT),
 	 .notes = "Generative Language API v1beta; images inline only; image models take no candidateCount "
 	          "(no image_count)"},
 #endif
@@ -204,7 +213,7 @@ static const llmk_provider providers[] = {
 	 .key_env = "AWS_BEARER_TOKEN_BEDROCK", .url_env = "AWS_ENDPOINT_URL_BEDROCK_RUNTIME",
 	 .quirks = LLMK_Q_KEY_OPTIONAL | LLMK_Q_AWS, .adapter = &llmk__bedrock_adapter,
 	 .kinds = K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_IMAGE),
-	 .chat_caps = LLMK_CAP_STREAM | LLMK_CAP_TOOLS | LLMK_CAP_VISION | LLMK_CAP_STREAM_USAGE,
+	 .chat_caps = LLMK_CAP_STREAM | LLMK_CAP_TOOLS | LLMK_CAP_VISION | LLMK_CAP_STREAM_USAGE | LLMK_CAP_DOCUMENTS,
 	 .embed_caps = LLMK_CAP_BATCH,
 	 .opts = O(TEMPERATURE) | O(TOP_P) | O(MAX_TOKENS) | O(STOP) | O(TOOL_CHOICE) | O(DIMENSIONS) |
 	     O(EMBED_INPUT_TYPE) | O(PROMPT) | O(IMAGE_SIZE) | O(IMAGE_QUALITY) | O(IMAGE_COUNT) | O(SEED),
@@ -219,6 +228,46 @@ static const llmk_provider providers[] = {
 	 .kinds = K(LLMK_TRANSCRIBE),
 	 .opts = OA_TRANSCRIBE,
 	 .notes = "whisper.cpp server POST /inference; the model is the one the server was started with"},
+#endif
+#ifdef LLMK_WIRE_RESPONSES
+	/* The Responses API (one adapter: responses.c), a "-responses" row
+	 * beside each service's Chat Completions row, sharing its variables. */
+	{.name = "openai-responses", .base_url = "https://api.openai.com/v1",
+	 .key_env = "OPENAI_API_KEY", .url_env = "OPENAI_BASE_URL",
+	 .adapter = &llmk__responses_adapter,
+	 .kinds = K(LLMK_CHAT), .chat_caps = CHAT_DOCS,
+	 .opts = RS_CHAT,
+	 .notes = "POST /responses: reasoning items, store and previous_response_id; store = 0 brings encrypted reasoning"},
+	{.name = "azure-responses",
+	 .key_env = "AZURE_OPENAI_API_KEY", .url_env = "AZURE_OPENAI_ENDPOINT",
+	 .quirks = LLMK_Q_AZURE, .adapter = &llmk__responses_adapter,
+	 .kinds = K(LLMK_CHAT), .chat_caps = CHAT_DOCS,
+	 .opts = RS_CHAT,
+	 .notes = "Azure OpenAI v1 API: {endpoint}/openai/v1/responses, api-key, model = deployment name, no api-version"},
+	{.name = "openrouter-responses", .base_url = "https://openrouter.ai/api/v1",
+	 .key_env = "OPENROUTER_API_KEY", .url_env = "OPENROUTER_BASE_URL",
+	 .adapter = &llmk__responses_adapter,
+	 .kinds = K(LLMK_CHAT), .chat_caps = CHAT_FULL,
+	 .opts = RS_LOCAL | O(USER),
+	 .notes = "stateless; model = vendor/model"},
+	{.name = "llamacpp-responses", .base_url = "http://127.0.0.1:8080/v1",
+	 .key_env = "LLAMACPP_API_KEY", .url_env = "LLAMACPP_BASE_URL",
+	 .quirks = LLMK_Q_KEY_OPTIONAL, .adapter = &llmk__responses_adapter,
+	 .kinds = K(LLMK_CHAT), .chat_caps = RS_LOCAL_CAPS,
+	 .opts = RS_LOCAL,
+	 .notes = "llama-server /v1/responses (stateless); tools need --jinja"},
+	{.name = "vllm-responses", .base_url = "http://127.0.0.1:8000/v1",
+	 .key_env = "VLLM_API_KEY", .url_env = "VLLM_BASE_URL",
+	 .quirks = LLMK_Q_KEY_OPTIONAL, .adapter = &llmk__responses_adapter,
+	 .kinds = K(LLMK_CHAT), .chat_caps = RS_LOCAL_CAPS,
+	 .opts = RS_LOCAL,
+	 .notes = "vLLM /v1/responses"},
+	{.name = "ollama-responses", .base_url = "http://127.0.0.1:11434",
+	 .key_env = "OLLAMA_API_KEY", .url_env = "OLLAMA_HOST",
+	 .quirks = LLMK_Q_KEY_OPTIONAL | LLMK_Q_HOST_ENV, .adapter = &llmk__responses_adapter,
+	 .kinds = K(LLMK_CHAT), .chat_caps = RS_LOCAL_CAPS,
+	 .opts = RS_LOCAL,
+	 .notes = "Ollama >= 0.13.3 /v1/responses (stateless)"},
 #endif
 };
 

@@ -18,5 +18,6 @@ extern const llmk_adapter llmk__cohere_adapter;
 extern const llmk_adapter llmk__huggingface_adapter;
 extern const llmk_adapter llmk__whispercpp_adapter;
 extern const llmk_adapter llmk__bedrock_adapter;
+extern const llmk_adapter llmk__responses_adapter;
 
 #endif

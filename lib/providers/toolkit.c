@@ -278,6 +278,8 @@ json_t *llmk__content_parts(const llmk_message *m)
 				iu = NULL;
 			}
 			part = iu ? json_pack("{s:s, s:o}", "type", "image_url", "image_url", iu) : NULL;
+		} else if (p->type == LLMK_PART_DOCUMENT) {
+			part = llmk__document_part(p, "text", "file");
 		} else {
 			continue;
 		}
@@ -364,8 +366,22 @@ llmk_status llmk__append_parts(json_t *blocks, const llmk_message *m, const llmk
 		} else if (p->type == LLMK_PART_TOOL_CALL) {
 			if (!(b = llmk__tool_call_json(p, shape->tool_call, provider, resp)))
 				return resp->status;
+		} else if (p->type == LLMK_PART_DOCUMENT && shape->document) {
+			if (!(b = shape->document(p, resp)))
+				return resp->status;
+		} else if (p->type == LLMK_PART_REASONING && shape->reasoning) {
+			if (!(b = shape->reasoning(p, resp))) {
+				if (resp->status)
+					return resp->status;
+				continue;
+			}
 		} else {
 			continue;
+		}
+		if (shape->signature_key && p->wire == shape->wire && p->opaque && *p->opaque &&
+		    llmk__json_set(b, shape->signature_key, json_string(p->opaque))) {
+			json_decref(b);
+			return FAIL_OOM(resp);
 		}
 		if (json_array_append_new(blocks, b))
 			return FAIL_OOM(resp);
@@ -631,4 +647,37 @@ llmk_status llmk__key_headers(const llmk_client *c, llmk_exchange *ex, const cha
 	if (c->api_key && (st = llmk__auth_header(ex, name, prefix, c->api_key)))
 		return st;
 	return llmk__user_agent(c, ex);
+}
+
+llmk_status llmk__document_text(const llmk_part *p, llmk_buf *out)
+{
+	const char *mime, *b64;
+	size_t mlen, n;
+	int bad = 0;
+	uint8_t *text;
+
+	if (!llmk__data_url_split(p->text, &mime, &mlen, &b64))
+		return LLMK_E_INVALID_ARG;
+	if (!(text = llmk__b64_decode(b64, strlen(b64), &n, &bad)))
+		return bad ? LLMK_E_INVALID_ARG : LLMK_E_NOMEM;
+	bad = llmk_buf_append(out, text, n);
+	llmk__free(text);
+	return bad ? LLMK_E_NOMEM : LLMK_OK;
+}
+
+json_t *llmk__document_part(const llmk_part *p, const char *text_type, const char *file_type)
+{
+	llmk_buf text = LLMK_BUF_INIT;
+	json_t *part = NULL;
+
+	if (strncmp(p->text, "data:text/plain;", 16)) { /* a PDF */
+		if (!strcmp(file_type, "file"))
+			return json_pack("{s:s, s:{s:s, s:s}}", "type", "file", "file", "filename", p->detail, "file_data",
+			                 p->text);
+		return json_pack("{s:s, s:s, s:s}", "type", file_type, "filename", p->detail, "file_data", p->text);
+	}
+	if (llmk__document_text(p, &text) == LLMK_OK)
+		part = json_pack("{s:s, s:s%}", "type", text_type, "text", text.data ? text.data : "", text.len);
+	llmk_buf_free(&text);
+	return part;
 }

@@ -156,6 +156,16 @@ llmk_status llmk__message_text(const llmk_message *m, llmk_buf *out);
  * (also Cohere v2's shape). NULL on allocation failure. */
 json_t *llmk__content_parts(const llmk_message *m);
 
+/* A document part (LLMK_PART_DOCUMENT) in the OpenAI shapes: a PDF as a
+ * file part with the data: URL as file_data ({"type":"file","file":{...}}
+ * when file_type is "file", else {"type": file_type, "filename",
+ * "file_data"}: the Responses API's input_file), a text/plain document as
+ * its text ({"type": text_type, "text"}): those APIs read only PDFs. NULL
+ * on allocation failure. */
+json_t *llmk__document_part(const llmk_part *p, const char *text_type, const char *file_type);
+/* A text/plain document's text (decoded from its data: URL) appended to out. */
+llmk_status llmk__document_text(const llmk_part *p, llmk_buf *out);
+
 /* For "data:<mime>;base64,<data>" URLs: sets *mime (not NUL-terminated,
  * length *mime_len) and *b64 (rest of the string) and returns 1; else 0. */
 int llmk__data_url_split(const char *url, const char **mime, size_t *mime_len, const char **b64);
@@ -178,10 +188,23 @@ typedef struct llmk__part_shape {
 	const char *text;      /* template of a text part: "$text" */
 	const char *tool_call; /* template of a tool call (llmk__tool_call_json) */
 	json_t *(*image)(const llmk_part *p, llmk_response *resp); /* NULL with resp failed */
+	/* A document part (LLMK_PART_DOCUMENT), or NULL: the format takes none
+	 * (the engine refuses them before: LLMK_CAP_DOCUMENTS). */
+	json_t *(*document)(const llmk_part *p, llmk_response *resp);
+	/* A reasoning part of an earlier answer (llmk_request_add_response()):
+	 * its block, or NULL -- with resp failed, or with nothing to send back
+	 * (another format's, or no signature) -- or no function: left out. */
+	json_t *(*reasoning)(const llmk_part *p, llmk_response *resp);
 	int skip_empty_text;   /* leave out empty text (APIs that reject empty blocks) */
+	/* Formats whose opaque state rides on the part it came with (Gemini's
+	 * thoughtSignature): the member set to a part's opaque text when the
+	 * part is of this wire (LLMK_FEATURE_*), on whatever block it became. */
+	const char *signature_key;
+	int64_t wire;
 } llmk__part_shape;
 
-/* Appends a block to `blocks` for each text, image and tool-call part of m. */
+/* Appends a block to `blocks` for each text, image, document, reasoning
+ * and tool-call part of m. */
 llmk_status llmk__append_parts(json_t *blocks, const llmk_message *m, const llmk__part_shape *shape,
                                const char *provider, llmk_response *resp);
 
@@ -402,6 +425,7 @@ llmk_status llmk__json_stream_event(llmk_stream_ctx *s, const char *data, size_t
  * LLMK_OK, or the stream-stopped status when the stream is to end. */
 llmk_status llmk__emit_json_text(llmk_stream_ctx *s, json_t *v);
 llmk_status llmk__emit_json_reasoning(llmk_stream_ctx *s, json_t *v);
+llmk_status llmk__emit_json_refusal(llmk_stream_ctx *s, json_t *v);
 
 /* Reads a usage object into the response with the adapter's `read` and
  * emits the usage event; nothing when u is not an object. LLMK_OK or the

@@ -55,6 +55,13 @@ llmk_status llmk__emit_json_reasoning(llmk_stream_ctx *s, json_t *v)
 	           : LLMK_OK;
 }
 
+llmk_status llmk__emit_json_refusal(llmk_stream_ctx *s, json_t *v)
+{
+	return json_is_string(v) && llmk__emit_refusal(s, json_string_value(v), json_string_length(v))
+	           ? llmk__stream_stopped(s)
+	           : LLMK_OK;
+}
+
 llmk_status llmk__stream_usage(llmk_stream_ctx *s, json_t *u, void (*read)(json_t *u, llmk_response *resp))
 {
 	if (!json_is_object(u))
@@ -93,6 +100,9 @@ llmk_status llmk__block_tool_start(llmk_stream_ctx *s, json_t *ev, const char *k
 	if (llmk__json_index(ev, key, &idx) || idx >= LLMK_MAX_BLOCKS)
 		return llmk__fail(s->resp, LLMK_E_PROTOCOL, "%s without a usable %s", what, key);
 	llmk__block_set_tool(s->state, idx);
+	/* A call is an item of the answer's turn (llmk_request_add_response()). */
+	if (!llmk__turn_add(s->resp, LLMK_PART_TOOL_CALL, llmk__block_tool_index(s->state, idx)))
+		return llmk__stream_stopped(s);
 	return llmk__emit_tool(s, llmk__block_tool_index(s->state, idx), id, name, args, len) ? llmk__stream_stopped(s)
 	                                                                                       : LLMK_OK;
 }

@@ -283,37 +283,50 @@ static void test_reasoning_budget(void **state)
 	llmk_request_free(r);
 }
 
-static void test_json_schema_unsupported(void **state)
+/* json_schema is Anthropic's GA structured output: output_config.format
+ * (the name has no place there); json_object has no counterpart and stays
+ * refused, or dropped on request. */
+static void test_json_schema(void **state)
 {
 	fixture *f = *state;
 	llmk_request *r = chat_request("Give me JSON.");
 	llmk_response *resp;
 	json_t *j;
 
-	assert_int_equal(llmk_request_set_str(r, LLMK_OPT_JSON_SCHEMA, "{\"type\":\"object\"}"), LLMK_OK);
+	assert_int_equal(llmk_request_set_str(r, LLMK_OPT_JSON_SCHEMA,
+	                                      "{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"string\"}},"
+	                                      "\"required\":[\"a\"],\"additionalProperties\":false}"),
+	                 LLMK_OK);
+	assert_int_equal(llmk_request_set_str(r, LLMK_OPT_JSON_SCHEMA_NAME, "answer"), LLMK_OK);
+	j = send_ok(f, r);
+	assert_string_equal(jstr(j, "output_config.format.type"), "json_schema");
+	assert_string_equal(jstr(j, "output_config.format.schema.properties.a.type"), "string");
+	assert_true(json_is_false(jget(j, "output_config.format.schema.additionalProperties")));
+	assert_null(jget(j, "output_config.format.name"));
+	assert_null(jget(j, "response_format"));
+	json_decref(j);
+	llmk_request_free(r);
+
+	r = chat_request("Give me JSON.");
+	assert_int_equal(llmk_request_set_str(r, LLMK_OPT_RESPONSE_FORMAT, "json_object"), LLMK_OK);
 	f->cap.calls = 0;
 	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_E_UNSUPPORTED);
 	assert_non_null(strstr(llmk_response_error(resp), "anthropic"));
-	assert_non_null(strstr(llmk_response_error(resp), "json_schema"));
+	assert_non_null(strstr(llmk_response_error(resp), "response_format"));
 	assert_int_equal(f->cap.calls, 0); /* refused before anything was sent */
-	assert_string_equal(llmk_response_dropped(resp), "");
 	llmk_response_free(resp);
 
 	/* opted in: sent without it, and the response says what was left out */
 	assert_int_equal(llmk_request_set_i64(r, LLMK_OPT_DROP_UNSUPPORTED, 1), LLMK_OK);
 	f->cap.resp_body = ok_body;
 	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
-	assert_int_equal(f->cap.calls, 1);
-	assert_string_equal(llmk_response_dropped(resp), "json_schema");
-	assert_string_equal(llmk_response_text(resp), "ok");
+	assert_string_equal(llmk_response_dropped(resp), "response_format");
 	j = sent_json(&f->cap);
-	assert_null(jget(j, "response_format"));
-	assert_null(jget(j, "output_format"));
-	assert_null(jget(j, "json_schema"));
-	assert_string_equal(jstr(j, "messages.0.content"), "Give me JSON.");
+	assert_null(jget(j, "output_config"));
 	json_decref(j);
 	llmk_response_free(resp);
 	llmk_request_free(r);
+	assert_true(llmk_provider_capabilities("anthropic", LLMK_CHAT) & LLMK_CAP_JSON_SCHEMA);
 }
 
 static void test_key_from_environment(void **state)
@@ -363,7 +376,8 @@ static void test_capabilities(void **state)
 	assert_true(caps & LLMK_CAP_TOOLS);
 	assert_true(caps & LLMK_CAP_VISION);
 	assert_true(caps & LLMK_CAP_IMAGE_URL);
-	assert_false(caps & LLMK_CAP_JSON_SCHEMA);
+	assert_true(caps & LLMK_CAP_JSON_SCHEMA); /* output_config.format */
+	assert_false(caps & LLMK_CAP_JSON_MODE);
 	assert_false(llmk_provider_capabilities("anthropic", LLMK_EMBED) & LLMK_CAP_KIND);
 }
 
@@ -436,7 +450,7 @@ static void test_stop_reasons(void **state)
 	} cases[] = {
 		{"end_turn", LLMK_FINISH_STOP},         {"stop_sequence", LLMK_FINISH_STOP},
 		{"max_tokens", LLMK_FINISH_LENGTH},     {"tool_use", LLMK_FINISH_TOOL_CALLS},
-		{"refusal", LLMK_FINISH_CONTENT_FILTER}, {"pause_turn", LLMK_FINISH_STOP},
+		{"refusal", LLMK_FINISH_REFUSAL}, {"pause_turn", LLMK_FINISH_STOP},
 		{"model_context_window_exceeded", LLMK_FINISH_LENGTH}, {"some_new_reason", LLMK_FINISH_OTHER},
 	};
 	llmk_request *r = chat_request("hi");
@@ -840,6 +854,251 @@ static void test_key_never_in_errors(void **state)
 
 /* ---- over real sockets ---------------------------------------------------- */
 
+
+/* ---- the next turn: llmk_request_add_response() ------------------------- */
+
+#define SIG "EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds"
+#define REDACTED "EmwKAhgBEgy3va3pzix/LafPsn4aDFIT2Xlxh0L5L8rLVyIwxtE3rAFBa8cr3qpP"
+
+/* The request after message_tool_use.json (or stream_tools.sse) was added
+ * and both tools answered: the assistant turn starts with the thinking
+ * block, its signature unchanged, then (whole answers) the redacted block,
+ * the text and both tool_use blocks in the order they came; the server
+ * tool's blocks are not sent back; both results lead the next user turn. */
+static void check_next_turn(json_t *j, int redacted)
+{
+	size_t k = 0;
+
+	assert_int_equal(json_array_size(jget(j, "messages")), 3);
+	assert_string_equal(jstr(j, "messages.1.role"), "assistant");
+	assert_int_equal(json_array_size(jget(j, "messages.1.content")), 4 + (size_t)redacted);
+	assert_string_equal(jstr(j, "messages.1.content.0.type"), "thinking");
+	assert_string_equal(jstr(j, "messages.1.content.0.thinking"), "The user wants weather and the local time.");
+	assert_string_equal(jstr(j, "messages.1.content.0.signature"), SIG);
+	assert_int_equal(json_object_size(jget(j, "messages.1.content.0")), 3);
+	if (redacted) {
+		k = 1;
+		assert_string_equal(jstr(j, "messages.1.content.1.type"), "redacted_thinking");
+		assert_string_equal(jstr(j, "messages.1.content.1.data"), REDACTED);
+	}
+	assert_string_equal(jstr(j, k == 1 ? "messages.1.content.2.type" : "messages.1.content.1.type"), "text");
+	assert_string_equal(jstr(j, k == 1 ? "messages.1.content.2.text" : "messages.1.content.1.text"), "Let me check.");
+	assert_string_equal(jstr(j, k == 1 ? "messages.1.content.3.name" : "messages.1.content.2.name"), "get_weather");
+	assert_string_equal(jstr(j, k == 1 ? "messages.1.content.3.input.location" : "messages.1.content.2.input.location"),
+	                    "Paris");
+	assert_string_equal(jstr(j, k == 1 ? "messages.1.content.4.id" : "messages.1.content.3.id"),
+	                    "toolu_01Zx81bVQ3mU2nJd5Hk0aTqW");
+	assert_string_equal(jstr(j, "messages.2.role"), "user");
+	assert_string_equal(jstr(j, "messages.2.content.0.type"), "tool_result");
+	assert_string_equal(jstr(j, "messages.2.content.0.tool_use_id"), "toolu_01T1x1fJ34qAmk2tNTrN7Up6");
+	assert_string_equal(jstr(j, "messages.2.content.1.tool_use_id"), "toolu_01Zx81bVQ3mU2nJd5Hk0aTqW");
+}
+
+static void answer_tools(llmk_request *r, const llmk_response *resp)
+{
+	assert_int_equal(llmk_request_add_response(r, resp), LLMK_OK);
+	assert_int_equal(llmk_request_add_tool_result(r, llmk_response_tool_call_id(resp, 0), "18 C"), LLMK_OK);
+	assert_int_equal(llmk_request_add_tool_result(r, llmk_response_tool_call_id(resp, 1), "14:05"), LLMK_OK);
+}
+
+static void test_add_response_whole(void **state)
+{
+	fixture *f = *state;
+	llmk_request *r = chat_request("weather and time in Paris?");
+	llmk_response *resp;
+	json_t *j;
+
+	llmk_request_set_i64(r, LLMK_OPT_REASONING_BUDGET, 2048);
+	f->cap.resp_body = read_data("anthropic/message_tool_use.json", NULL);
+	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
+	answer_tools(r, resp);
+	llmk_response_free(resp);
+	free((void *)f->cap.resp_body);
+
+	/* read back: reasoning parts carry the block, for this wire only */
+	assert_int_equal(llmk_request_message_role(r, 1), LLMK_ROLE_ASSISTANT);
+	assert_int_equal(llmk_request_part_count(r, 1), 5);
+	assert_int_equal(llmk_request_part_type(r, 1, 0), LLMK_PART_REASONING);
+	assert_int_equal(llmk_request_part_wire(r, 1, 0), LLMK_FEATURE_ANTHROPIC);
+	assert_non_null(strstr(llmk_request_part_opaque(r, 1, 0), SIG));
+	assert_string_equal(llmk_request_part_text(r, 1, 0), "The user wants weather and the local time.");
+	assert_int_equal(llmk_request_part_type(r, 1, 1), LLMK_PART_REASONING);
+	assert_string_equal(llmk_request_part_text(r, 1, 1), "");
+	assert_int_equal(llmk_request_part_type(r, 1, 2), LLMK_PART_TEXT);
+	assert_int_equal(llmk_request_part_wire(r, 1, 2), 0);
+	assert_null(llmk_request_part_opaque(r, 1, 2));
+	assert_int_equal(llmk_request_part_type(r, 1, 3), LLMK_PART_TOOL_CALL);
+	assert_string_equal(llmk_request_part_id(r, 1, 4), "toolu_01Zx81bVQ3mU2nJd5Hk0aTqW");
+
+	j = send_ok(f, r);
+	check_next_turn(j, 1);
+	json_decref(j);
+	llmk_request_free(r);
+}
+
+static void test_add_response_stream(void **state)
+{
+	fixture *f = *state;
+	char *sse = read_data("anthropic/stream_tools.sse", NULL);
+	size_t ws[] = {0, 1, 7};
+	llmk_response *resp;
+	llmk_request *r;
+	tu_events e;
+	json_t *j;
+
+	for (size_t k = 0; k < sizeof(ws) / sizeof(ws[0]); k++) {
+		r = chat_request("weather and time in Paris?");
+		tu_events_init(&e, TU_EV_ALL);
+		assert_int_equal(tu_stream(f, r, TU_SSE, sse, ws[k], &e, &resp), LLMK_OK);
+		answer_tools(r, resp);
+		llmk_response_free(resp);
+		j = send_ok(f, r);
+		check_next_turn(j, 0);
+		json_decref(j);
+		llmk_request_free(r);
+	}
+	free(sse);
+}
+
+/* The same history sent to another wire format: the thinking stays behind,
+ * the text and the calls go, and the answer says what was left out. Sent
+ * back to Anthropic, nothing is missing. */
+static void test_add_response_other_provider(void **state)
+{
+	fixture *f = *state;
+	llmk_request *r = chat_request("weather and time in Paris?");
+	llmk_response *resp;
+	json_t *j;
+
+	f->cap.resp_body = read_data("anthropic/message_tool_use.json", NULL);
+	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
+	answer_tools(r, resp);
+	llmk_response_free(resp);
+	free((void *)f->cap.resp_body);
+
+	tu_fixture_use(f, "openai/gpt-4o-mini", "sk-test-0123456789", "https://api.example.invalid/v1");
+	f->cap.resp_body = read_data("openai/chat_completion.json", NULL);
+	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK); /* whatever drop_unsupported says */
+	assert_string_equal(llmk_response_dropped(resp), "anthropic reasoning state");
+	llmk_response_free(resp);
+	free((void *)f->cap.resp_body);
+	assert_null(body_find(&f->cap, SIG));
+	assert_null(body_find(&f->cap, REDACTED));
+	assert_null(body_find(&f->cap, "thinking"));
+	j = sent_json(&f->cap);
+	assert_string_equal(jstr(j, "messages.1.role"), "assistant");
+	assert_string_equal(jstr(j, "messages.1.content"), "Let me check.");
+	assert_string_equal(jstr(j, "messages.1.tool_calls.1.id"), "toolu_01Zx81bVQ3mU2nJd5Hk0aTqW");
+	assert_string_equal(jstr(j, "messages.3.tool_call_id"), "toolu_01Zx81bVQ3mU2nJd5Hk0aTqW");
+	json_decref(j);
+	/* the request itself still has everything */
+	assert_int_equal(llmk_request_part_count(r, 1), 5);
+	llmk_request_free(r);
+}
+
+/* What add_response() refuses, leaving the request as it was. */
+static void test_add_response_rejects(void **state)
+{
+	fixture *f = *state;
+	llmk_request *r = chat_request("hi"), *e;
+	llmk_response *resp;
+
+	assert_int_equal(llmk_request_add_response(r, NULL), LLMK_E_INVALID_ARG);
+	assert_int_equal(llmk_request_add_response(NULL, NULL), LLMK_E_INVALID_ARG);
+	f->cap.status = 401;
+	f->cap.resp_body = read_data("anthropic/error_401.json", NULL);
+	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_E_AUTH);
+	assert_int_equal(llmk_request_add_response(r, resp), LLMK_E_INVALID_ARG);
+	assert_non_null(strstr(llmk_request_errmsg(r), "failure"));
+	assert_int_equal(llmk_request_message_count(r), 1);
+	llmk_response_free(resp);
+	free((void *)f->cap.resp_body);
+	f->cap.status = 200;
+	/* a cut-off tool call: arguments that are not an object */
+	f->cap.resp_body = "{\"type\":\"message\",\"role\":\"assistant\",\"content\":[{\"type\":\"text\",\"text\":\"x\"},"
+	                   "{\"type\":\"tool_use\",\"id\":\"toolu_1\",\"name\":\"f\",\"input\":[1]}],"
+	                   "\"stop_reason\":\"max_tokens\"}";
+	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
+	assert_int_equal(llmk_request_add_response(r, resp), LLMK_E_INVALID_ARG);
+	assert_int_equal(llmk_request_message_count(r), 1);
+	assert_int_equal(llmk_request_new(&e, LLMK_EMBED), LLMK_OK);
+	assert_int_equal(llmk_request_add_response(e, resp), LLMK_E_INVALID_ARG);
+	/* llmk_request_add_part(): what it refuses */
+	assert_int_equal(llmk_request_add_part(e, LLMK_PART_TEXT, "x", NULL, NULL, NULL, 0), LLMK_E_INVALID_ARG);
+	assert_int_equal(llmk_request_add_part(r, LLMK_PART_REASONING, "x", NULL, NULL, "sig", LLMK_FEATURE_ANTHROPIC),
+	                 LLMK_E_INVALID_ARG); /* r's last message is the user's */
+	llmk_request_add_message(r, LLMK_ROLE_ASSISTANT, NULL);
+	assert_int_equal(llmk_request_add_part(r, LLMK_PART_TEXT, "x", NULL, NULL, "sig", 0), LLMK_E_INVALID_ARG);
+	assert_int_equal(llmk_request_add_part(r, LLMK_PART_TEXT, "x", NULL, NULL, "sig", 3 << 8), LLMK_E_INVALID_ARG);
+	assert_int_equal(llmk_request_add_part(r, LLMK_PART_TEXT, "x", NULL, NULL, NULL, LLMK_FEATURE_GEMINI),
+	                 LLMK_E_INVALID_ARG);
+	assert_int_equal(llmk_request_add_part(r, LLMK_PART_REASONING, "x", NULL, NULL, NULL, 0), LLMK_E_INVALID_ARG);
+	assert_int_equal(llmk_request_add_part(r, LLMK_PART_IMAGE_URL, "https://example.invalid/a.png", NULL, NULL, "s",
+	                                       LLMK_FEATURE_GEMINI),
+	                 LLMK_E_INVALID_ARG);
+	assert_int_equal(llmk_request_add_part(r, 99, "x", NULL, NULL, NULL, 0), LLMK_E_INVALID_ARG);
+	assert_int_equal(llmk_request_add_part(r, LLMK_PART_TOOL_CALL, "[1]", "f", "id1", NULL, 0), LLMK_E_INVALID_ARG);
+	assert_int_equal(llmk_request_part_count(r, 1), 0);
+	assert_int_equal(llmk_request_add_part(r, LLMK_PART_REASONING, NULL, NULL, NULL, "sig", LLMK_FEATURE_ANTHROPIC),
+	                 LLMK_OK);
+	assert_string_equal(llmk_request_part_text(r, 1, 0), "");
+	assert_string_equal(llmk_request_part_opaque(r, 1, 0), "sig");
+	assert_int_equal(llmk_request_part_wire(r, 1, 0), LLMK_FEATURE_ANTHROPIC);
+	llmk_request_free(e);
+	llmk_response_free(resp);
+	llmk_request_free(r);
+}
+
+
+/* ---- prompt caching ------------------------------------------------------ */
+
+static void test_cache_breakpoints(void **state)
+{
+	fixture *f = *state;
+	llmk_request *r = chat_request("What is in the report?");
+	llmk_response *resp;
+	json_t *j;
+
+	llmk_request_add_message(r, LLMK_ROLE_SYSTEM, "You read long reports.");
+	llmk_request_add_tool(r, "a", NULL, NULL);
+	llmk_request_add_tool(r, "b", NULL, NULL);
+	assert_int_equal(llmk_request_set_str(r, LLMK_OPT_CACHE_SYSTEM, "1h"), LLMK_OK);
+	assert_int_equal(llmk_request_set_str(r, LLMK_OPT_CACHE_TOOLS, "5m"), LLMK_OK);
+	assert_int_equal(llmk_request_set_str(r, LLMK_OPT_CACHE_MESSAGES, "5m"), LLMK_OK);
+	assert_int_equal(llmk_request_set_str(r, LLMK_OPT_CACHE_MESSAGES, "2h"), LLMK_E_INVALID_ARG);
+	j = send_ok(f, r);
+	assert_string_equal(jstr(j, "system.0.type"), "text");
+	assert_string_equal(jstr(j, "system.0.text"), "You read long reports.");
+	assert_string_equal(jstr(j, "system.0.cache_control.type"), "ephemeral");
+	assert_string_equal(jstr(j, "system.0.cache_control.ttl"), "1h");
+	assert_null(jget(j, "tools.0.cache_control"));
+	assert_string_equal(jstr(j, "tools.1.cache_control.ttl"), "5m");
+	/* the one text block keeps its breakpoint: not turned into a string */
+	assert_string_equal(jstr(j, "messages.0.content.0.text"), "What is in the report?");
+	assert_string_equal(jstr(j, "messages.0.content.0.cache_control.ttl"), "5m");
+	json_decref(j);
+	llmk_request_free(r);
+
+	/* elsewhere: refused by name, or dropped on request; Gemini's own cache */
+	r = chat_request("hi");
+	llmk_request_set_str(r, LLMK_OPT_CACHE_MESSAGES, "5m");
+	tu_fixture_use(f, "openai/gpt-4o-mini", "sk-test", "https://api.example.invalid/v1");
+	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_E_UNSUPPORTED);
+	assert_non_null(strstr(llmk_response_error(resp), "cache_messages"));
+	llmk_response_free(resp);
+	llmk_request_set_str(r, LLMK_OPT_CACHE_MESSAGES, NULL);
+	llmk_request_set_str(r, LLMK_OPT_CACHED_CONTENT, "cachedContents/abc123");
+	tu_fixture_use(f, "gemini/gemini-2.5-flash", "AIzaSyFAKE", "https://api.example.invalid/v1beta");
+	f->cap.resp_body = read_data("gemini/generate_content.json", NULL);
+	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
+	llmk_response_free(resp);
+	free((void *)f->cap.resp_body);
+	j = sent_json(&f->cap);
+	assert_string_equal(jstr(j, "cachedContent"), "cachedContents/abc123");
+	json_decref(j);
+	llmk_request_free(r);
+}
+
 #ifdef LLMK_TEST_HAVE_CURL
 static void test_loopback(void **state)
 {
@@ -911,7 +1170,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tool_results_lead_their_turn, setup, tu_teardown),
 		cmocka_unit_test_setup_teardown(test_tool_choice_values, setup, tu_teardown),
 		cmocka_unit_test_setup_teardown(test_reasoning_budget, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_json_schema_unsupported, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_json_schema, setup, tu_teardown),
 		cmocka_unit_test(test_key_from_environment),
 		cmocka_unit_test(test_capabilities),
 		cmocka_unit_test_setup_teardown(test_response_parsed, setup, tu_teardown),
@@ -927,6 +1186,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stream_answered_with_json, setup, tu_teardown),
 		cmocka_unit_test_setup_teardown(test_error_mapping, setup, tu_teardown),
 		cmocka_unit_test_setup_teardown(test_key_never_in_errors, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_add_response_whole, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_add_response_stream, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_add_response_other_provider, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_add_response_rejects, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_cache_breakpoints, setup, tu_teardown),
 #ifdef LLMK_TEST_HAVE_CURL
 		cmocka_unit_test(test_loopback),
 #endif

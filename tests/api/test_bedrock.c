@@ -220,6 +220,8 @@ static void test_converse_request_and_answer(void **state)
 	assert_int_equal(llmk_request_set_f64(r, LLMK_OPT_TEMPERATURE, 0.25), LLMK_OK);
 	assert_int_equal(llmk_request_set_f64(r, LLMK_OPT_TOP_P, 0.5), LLMK_OK);
 	assert_int_equal(llmk_request_set_str(r, LLMK_OPT_STOP, "END"), LLMK_OK);
+	/* a header of the caller's: sent, outside the signature */
+	assert_int_equal(llmk_request_set_str(r, LLMK_OPT_HTTP_HEADER, "X-Trace-Id: t-1"), LLMK_OK);
 
 	push_file(f, 200, JSONH, "bedrock/converse.json", 0);
 	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
@@ -239,6 +241,7 @@ static void test_converse_request_and_answer(void **state)
 	assert_string_equal(req->target, "/model/" MODEL_PATH "/converse");
 	assert_string_equal(th_request_header(req, "Content-Type"), "application/json");
 	assert_string_equal(th_request_header(req, "Accept"), "application/json");
+	assert_string_equal(th_request_header(req, "X-Trace-Id"), "t-1");
 	check_signed(req);
 	j = body_json(req);
 	assert_null(json_object_get(j, "modelId")); /* in the path only */
@@ -683,11 +686,77 @@ static void test_images(void **state)
 	llmk_request_free(r);
 }
 
+
+/* ---- the next turn: llmk_request_add_response() ------------------------- */
+
+/* The last request the server received, as JSON. */
+static json_t *last_body(fx *f)
+{
+	return body_json(th_request_at(f->srv, th_request_count(f->srv) - 1));
+}
+
+/* Reasoning with its signature goes back first and unchanged, then a
+ * redacted block as it came, the text, the call; the result follows. */
+static void test_add_response_reasoning(void **state)
+{
+	fx *f = *state;
+	llmk_request *r = chat_request("weather in Paris?");
+	llmk_response *resp;
+	tu_events e;
+	json_t *j;
+
+	push_file(f, 200, JSONH, "bedrock/converse_tool_use.json", 0);
+	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
+	assert_int_equal(llmk_request_add_response(r, resp), LLMK_OK);
+	assert_int_equal(llmk_request_add_tool_result(r, "tooluse_kZJMlvQmRJ6eAyJE5GIl7Q", "18 C"), LLMK_OK);
+	llmk_response_free(resp);
+	push_file(f, 200, JSONH, "bedrock/converse.json", 0);
+	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
+	llmk_response_free(resp);
+	j = last_body(f);
+	assert_string_equal(jstr(j, "messages.1.role"), "assistant");
+	assert_int_equal(json_array_size(jget(j, "messages.1.content")), 3);
+	assert_string_equal(jstr(j, "messages.1.content.0.reasoningContent.reasoningText.text"), "The user wants the weather.");
+	assert_string_equal(jstr(j, "messages.1.content.0.reasoningContent.reasoningText.signature"), "EqoBCkgIARABGAIiQL5s");
+	assert_string_equal(jstr(j, "messages.1.content.1.text"), "I'll look that up.");
+	assert_string_equal(jstr(j, "messages.1.content.2.toolUse.toolUseId"), "tooluse_kZJMlvQmRJ6eAyJE5GIl7Q");
+	assert_string_equal(jstr(j, "messages.2.content.0.toolResult.toolUseId"), "tooluse_kZJMlvQmRJ6eAyJE5GIl7Q");
+	json_decref(j);
+	llmk_request_free(r);
+
+	for (size_t step = 1; step <= 49; step *= 7) {
+		r = chat_request("weather in Paris?");
+		push_file(f, 200, EVS, "bedrock/stream_reasoning_tools.bin", step);
+		tu_events_init(&e, TU_EV_ALL);
+		assert_int_equal(llmk_stream(f->c, r, tu_on_event, &e, &resp), LLMK_OK);
+		assert_string_equal(e.reasoning, "The user wants the weather in Paris.");
+		assert_int_equal(llmk_request_add_response(r, resp), LLMK_OK);
+		assert_int_equal(llmk_request_add_tool_result(r, "tooluse_kZJMlvQmRJ6eAyJE5GIl7Q", "18 C"), LLMK_OK);
+		llmk_response_free(resp);
+		push_file(f, 200, JSONH, "bedrock/converse.json", 0);
+		assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
+		llmk_response_free(resp);
+		j = last_body(f);
+		assert_int_equal(json_array_size(jget(j, "messages.1.content")), 4);
+		assert_string_equal(jstr(j, "messages.1.content.0.reasoningContent.reasoningText.text"),
+		                    "The user wants the weather in Paris.");
+		assert_string_equal(jstr(j, "messages.1.content.0.reasoningContent.reasoningText.signature"),
+		                    "EqoBCkgIARABGAIiQBedrockSig");
+		assert_string_equal(jstr(j, "messages.1.content.1.reasoningContent.redactedContent"), "RWR1Y2F0ZWQgZ3Vlc3M=");
+		assert_string_equal(jstr(j, "messages.1.content.2.text"), "I'll look that up.");
+		assert_string_equal(jstr(j, "messages.1.content.3.toolUse.name"), "get_weather");
+		assert_string_equal(jstr(j, "messages.1.content.3.toolUse.input.city"), "Paris");
+		json_decref(j);
+		llmk_request_free(r);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_converse_request_and_answer, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_converse_tool_use, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_add_response_reasoning, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bearer_api_key, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_environment, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_stream_text_byte_by_byte, setup, teardown),

@@ -24,7 +24,7 @@ static const struct {
 	{LLMK_FEATURE_OPENAI, "openai"},     {LLMK_FEATURE_ANTHROPIC, "anthropic"},
 	{LLMK_FEATURE_GEMINI, "gemini"},     {LLMK_FEATURE_OLLAMA, "ollama"}, {LLMK_FEATURE_COHERE, "cohere"},
 	{LLMK_FEATURE_HUGGINGFACE, "huggingface"}, {LLMK_FEATURE_WHISPERCPP, "whispercpp"},
-	{LLMK_FEATURE_BEDROCK, "bedrock"},
+	{LLMK_FEATURE_BEDROCK, "bedrock"},     {LLMK_FEATURE_RESPONSES, "responses"},
 };
 #define NKNOWN (sizeof(known) / sizeof(known[0]))
 
@@ -56,12 +56,16 @@ static int64_t configured(void)
 #ifdef LLMK_WIRE_BEDROCK
 	f |= LLMK_FEATURE_BEDROCK;
 #endif
+#ifdef LLMK_WIRE_RESPONSES
+	f |= LLMK_FEATURE_RESPONSES;
+#endif
 	return f;
 }
 
 #define WIRE_ALL                                                                                              \
 	(LLMK_FEATURE_OPENAI | LLMK_FEATURE_ANTHROPIC | LLMK_FEATURE_GEMINI | LLMK_FEATURE_OLLAMA |                \
-	 LLMK_FEATURE_COHERE | LLMK_FEATURE_HUGGINGFACE | LLMK_FEATURE_WHISPERCPP | LLMK_FEATURE_BEDROCK)
+	 LLMK_FEATURE_COHERE | LLMK_FEATURE_HUGGINGFACE | LLMK_FEATURE_WHISPERCPP | LLMK_FEATURE_BEDROCK |             \
+	 LLMK_FEATURE_RESPONSES)
 
 /* Every built-in provider and the wire format it speaks. */
 static const struct {
@@ -81,6 +85,9 @@ static const struct {
 	{"huggingface", LLMK_FEATURE_HUGGINGFACE}, {"tgi", LLMK_FEATURE_HUGGINGFACE},
 	{"tei", LLMK_FEATURE_HUGGINGFACE},    {"bedrock", LLMK_FEATURE_BEDROCK},
 	{"whispercpp", LLMK_FEATURE_WHISPERCPP},
+	{"openai-responses", LLMK_FEATURE_RESPONSES}, {"azure-responses", LLMK_FEATURE_RESPONSES},
+	{"openrouter-responses", LLMK_FEATURE_RESPONSES}, {"llamacpp-responses", LLMK_FEATURE_RESPONSES},
+	{"vllm-responses", LLMK_FEATURE_RESPONSES}, {"ollama-responses", LLMK_FEATURE_RESPONSES},
 };
 #define NPROVIDERS (sizeof(providers) / sizeof(providers[0]))
 
@@ -100,6 +107,7 @@ static void test_values_pinned(void **state)
 	assert_int_equal(LLMK_FEATURE_HUGGINGFACE, 8192);
 	assert_int_equal(LLMK_FEATURE_WHISPERCPP, 16384);
 	assert_int_equal(LLMK_FEATURE_BEDROCK, 32768);
+	assert_int_equal(LLMK_FEATURE_RESPONSES, 65536);
 }
 
 static void test_names(void **state)

@@ -288,10 +288,10 @@ static void test_unsupported_parameters(void **state)
 	answer(f, "gemini/generate_content.json", NULL);
 	f->cap.calls = 0;
 	r = chat_request("hi");
-	llmk_request_set_str(r, LLMK_OPT_REASONING_EFFORT, "high");
+	llmk_request_set_str(r, LLMK_OPT_USER, "user-1"); /* (reasoning_effort is thinkingLevel now) */
 	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_E_UNSUPPORTED);
 	assert_non_null(strstr(llmk_response_error(resp), "gemini"));
-	assert_non_null(strstr(llmk_response_error(resp), "reasoning_effort"));
+	assert_non_null(strstr(llmk_response_error(resp), "user"));
 	assert_int_equal(f->cap.calls, 0);
 	llmk_response_free(resp);
 	llmk_request_free(r);
@@ -1066,6 +1066,161 @@ static void test_env_keys(void **state)
 
 /* ---- over a real socket ------------------------------------------------------ */
 
+
+/* ---- the next turn: llmk_request_add_response() ------------------------- */
+
+#define SIG_CALL "CiQBc2lnbmVkLWNhbGwtc3RlcC0xLW1hZGUtdXAtZm9yLXRlc3Rz"
+#define SIG_TEXT "CiQBc2lnbmVkLXRleHQtbWFkZS11cC1mb3ItdGVzdHMtb25seQ=="
+
+/* The request after generate_content_signed.json (or stream_signed.sse)
+ * was added and both calls answered, sent to Gemini 3: the first call goes
+ * back with the signature it came with, not the placeholder; the parallel
+ * call without one stays without; the unsigned thought summary is not sent;
+ * the streamed text is one part. */
+static void check_signed_turn(json_t *j)
+{
+	assert_int_equal(json_array_size(jget(j, "contents")), 3);
+	assert_string_equal(jstr(j, "contents.1.role"), "model");
+	assert_int_equal(json_array_size(jget(j, "contents.1.parts")), 3);
+	assert_string_equal(jstr(j, "contents.1.parts.0.text"), "Let me check.");
+	assert_null(jget(j, "contents.1.parts.0.thoughtSignature"));
+	assert_string_equal(jstr(j, "contents.1.parts.1.functionCall.name"), "get_weather");
+	assert_string_equal(jstr(j, "contents.1.parts.1.thoughtSignature"), SIG_CALL);
+	assert_string_equal(jstr(j, "contents.1.parts.2.functionCall.name"), "get_time");
+	assert_null(jget(j, "contents.1.parts.2.thoughtSignature"));
+	assert_string_equal(jstr(j, "contents.2.parts.0.functionResponse.name"), "get_weather");
+	assert_string_equal(jstr(j, "contents.2.parts.1.functionResponse.name"), "get_time");
+}
+
+static void next_turn(llmk_request *r, const llmk_response *resp)
+{
+	assert_int_equal(llmk_request_add_response(r, resp), LLMK_OK);
+	assert_int_equal(llmk_request_add_tool_result(r, llmk_response_tool_call_id(resp, 0), "{\"temp_c\":18}"), LLMK_OK);
+	assert_int_equal(llmk_request_add_tool_result(r, llmk_response_tool_call_id(resp, 1), "\"14:05\""), LLMK_OK);
+}
+
+static void test_add_response_signed_calls(void **state)
+{
+	fixture *f = *state;
+	llmk_request *r;
+	llmk_response *resp;
+	size_t ws[] = {0, 1, 5};
+	tu_events e;
+	json_t *j;
+
+	tu_fixture_use(f, "gemini/gemini-3-pro-preview", KEY, BASE "/");
+	/* whole */
+	r = chat_request("weather and time in Paris?");
+	answer(f, "gemini/generate_content_signed.json", NULL);
+	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
+	assert_string_equal(llmk_response_reasoning(resp), "**Checking two things** at once.");
+	next_turn(r, resp);
+	llmk_response_free(resp);
+	assert_int_equal(llmk_request_part_type(r, 1, 0), LLMK_PART_REASONING);
+	assert_int_equal(llmk_request_part_wire(r, 1, 0), LLMK_FEATURE_GEMINI);
+	assert_null(llmk_request_part_opaque(r, 1, 0));
+	assert_string_equal(llmk_request_part_opaque(r, 1, 2), SIG_CALL);
+	answer(f, "gemini/generate_content.json", NULL);
+	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
+	j = sent_json(&f->cap);
+	check_signed_turn(j);
+	json_decref(j);
+	llmk_response_free(resp);
+	llmk_request_free(r);
+
+	/* streamed, in any split */
+	for (size_t k = 0; k < sizeof(ws) / sizeof(ws[0]); k++) {
+		r = chat_request("weather and time in Paris?");
+		tu_events_init(&e, TU_EV_ALL);
+		assert_int_equal(tu_stream(f, r, TU_SSE, read_data("gemini/stream_signed.sse", NULL), ws[k], &e, &resp),
+		                 LLMK_OK);
+		free((void *)f->cap.resp_body);
+		next_turn(r, resp);
+		llmk_response_free(resp);
+		answer(f, "gemini/generate_content.json", NULL);
+		assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
+		j = sent_json(&f->cap);
+		check_signed_turn(j);
+		json_decref(j);
+		llmk_response_free(resp);
+		llmk_request_free(r);
+	}
+}
+
+/* An answer without calls may sign its last part, in a stream one of its
+ * own with empty text: the signature goes back on the turn's text. */
+static void test_add_response_signed_text(void **state)
+{
+	fixture *f = *state;
+	llmk_request *r = chat_request("and now?");
+	llmk_response *resp;
+	tu_events e;
+	json_t *j;
+
+	tu_fixture_use(f, "gemini/gemini-3-pro-preview", KEY, BASE "/");
+	tu_events_init(&e, TU_EV_ALL);
+	assert_int_equal(tu_stream(f, r, TU_SSE, read_data("gemini/stream_signed_text.sse", NULL), 3, &e, &resp), LLMK_OK);
+	free((void *)f->cap.resp_body);
+	assert_string_equal(llmk_response_text(resp), "It is 18 C and 14:05 in Paris.");
+	assert_int_equal(llmk_request_add_response(r, resp), LLMK_OK);
+	llmk_response_free(resp);
+	assert_int_equal(llmk_request_add_message(r, LLMK_ROLE_USER, "thanks"), LLMK_OK);
+	answer(f, "gemini/generate_content.json", NULL);
+	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
+	j = sent_json(&f->cap);
+	assert_int_equal(json_array_size(jget(j, "contents.1.parts")), 1);
+	assert_string_equal(jstr(j, "contents.1.parts.0.text"), "It is 18 C and 14:05 in Paris.");
+	assert_string_equal(jstr(j, "contents.1.parts.0.thoughtSignature"), SIG_TEXT);
+	json_decref(j);
+	llmk_response_free(resp);
+
+	/* to another provider: the signature stays behind, the text goes */
+	tu_fixture_use(f, "anthropic/claude-sonnet-4-5", "sk-ant-test", "https://api.example.invalid/v1");
+	answer(f, "anthropic/message.json", NULL);
+	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
+	assert_string_equal(llmk_response_dropped(resp), "gemini reasoning state");
+	assert_null(body_find(&f->cap, SIG_TEXT));
+	j = sent_json(&f->cap);
+	assert_string_equal(jstr(j, "messages.1.content"), "It is 18 C and 14:05 in Paris.");
+	json_decref(j);
+	llmk_response_free(resp);
+	llmk_request_free(r);
+}
+
+
+/* reasoning_effort is Gemini 3's thinkingLevel; with a budget it is an
+ * error before anything is sent. */
+static void test_thinking_level(void **state)
+{
+	fixture *f = *state;
+	llmk_request *r = chat_request("Think about it.");
+	llmk_response *resp;
+	json_t *j;
+
+	answer(f, "gemini/generate_content.json", NULL);
+	assert_int_equal(llmk_request_set_str(r, LLMK_OPT_REASONING_EFFORT, "low"), LLMK_OK);
+	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
+	llmk_response_free(resp);
+	j = sent_json(&f->cap);
+	assert_string_equal(jstr(j, "generationConfig.thinkingConfig.thinkingLevel"), "low");
+	assert_true(json_is_true(jget(j, "generationConfig.thinkingConfig.includeThoughts")));
+	assert_null(jget(j, "generationConfig.thinkingConfig.thinkingBudget"));
+	json_decref(j);
+	assert_int_equal(llmk_request_set_i64(r, LLMK_OPT_REASONING_BUDGET, 1024), LLMK_OK);
+	f->cap.calls = 0;
+	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_E_INVALID_ARG);
+	assert_non_null(strstr(llmk_response_error(resp), "cannot go together"));
+	assert_int_equal(f->cap.calls, 0);
+	llmk_response_free(resp);
+	llmk_request_free(r);
+	r = chat_request("x");
+	llmk_request_set_str(r, LLMK_OPT_REASONING_EFFORT, "none");
+	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_E_INVALID_ARG);
+	assert_non_null(strstr(llmk_response_error(resp), "no thinkingLevel"));
+	llmk_response_free(resp);
+	llmk_request_free(r);
+}
+
 #ifdef LLMK_TEST_HAVE_CURL
 static void test_loopback_stream_and_embed(void **state)
 {
@@ -1179,6 +1334,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_error_mapping, setup, tu_teardown),
 		cmocka_unit_test_setup_teardown(test_key_never_in_url_or_errors, setup, tu_teardown),
 		cmocka_unit_test(test_env_keys),
+		cmocka_unit_test_setup_teardown(test_add_response_signed_calls, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_add_response_signed_text, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_thinking_level, setup, tu_teardown),
 #ifdef LLMK_TEST_HAVE_CURL
 		cmocka_unit_test(test_loopback_stream_and_embed),
 #endif

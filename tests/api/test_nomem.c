@@ -115,6 +115,7 @@ static void describe(result *out, const llmk_response *resp)
 	    (int)llmk_response_finish(resp), llmk_response_text(resp) ? llmk_response_text(resp) : "-",
 	    llmk_response_reasoning(resp) ? llmk_response_reasoning(resp) : "-",
 	    llmk_response_error(resp) ? llmk_response_error(resp) : "-");
+	put(out, "refusal [%s]\n", llmk_response_refusal(resp));
 	for (i = 0; i < llmk_response_tool_call_count(resp); i++)
 		put(out, "tool %s %s\n", llmk_response_tool_call_name(resp, i), llmk_response_tool_call_arguments(resp, i));
 	for (i = LLMK_USAGE_INPUT; i <= LLMK_USAGE_CACHE_WRITE; i++)
@@ -260,6 +261,8 @@ typedef struct exchange_case {
 	const char *fixture; /* tests/data/... */
 	int http;
 	const char *headers;
+	int next; /* 1: then the answer is added to the request (llmk_request_add_response()) and the
+	           * request is sent again: the next turn, its opaque parts included */
 } exchange_case;
 
 static llmk_status op_exchange(const void *arg, result *out)
@@ -311,6 +314,17 @@ static llmk_status op_exchange(const void *arg, result *out)
 	st = x->stream ? llmk_stream(c, r, on_event, out, &resp) : llmk_send(c, r, &resp);
 	if (resp)
 		describe(out, resp);
+	if (st == LLMK_OK && x->next) {
+		if ((st = llmk_request_add_response(r, resp)))
+			goto done;
+		llmk_response_free(resp);
+		resp = NULL;
+		st = x->stream ? llmk_stream(c, r, on_event, out, &resp) : llmk_send(c, r, &resp);
+		/* what went out (every part of the turn) is part of the result */
+		put(out, "next turn sent %zu bytes", cap.body_len);
+		if (resp)
+			describe(out, resp);
+	}
 done:
 	llmk_response_free(resp);
 	llmk_request_free(r);
@@ -351,6 +365,13 @@ static const exchange_case cases[] = {
 	 "bedrock/stream_tools.bin", 200, EVS},
 	{"bedrock stream exception", "bedrock/anthropic.claude-3-5-sonnet-20240620-v1:0", LLMK_CHAT, 1,
 	 "bedrock/stream_throttlingException.bin", 200, EVS},
+	{"anthropic next turn", "anthropic/claude-sonnet-4-5", LLMK_CHAT, 1, "anthropic/stream_tools.sse", 200, SSE, 1},
+	{"gemini next turn", "gemini/gemini-3-pro-preview", LLMK_CHAT, 1, "gemini/stream_signed.sse", 200, SSE, 1},
+	{"bedrock next turn", "bedrock/anthropic.claude-3-5-sonnet-20240620-v1:0", LLMK_CHAT, 1,
+	 "bedrock/stream_reasoning_tools.bin", 200, EVS, 1},
+	{"responses tools", "openai-responses/gpt-5", LLMK_CHAT, 0, "responses/response_tools.json", 200, JSON, 1},
+	{"responses stream tools", "openai-responses/gpt-5", LLMK_CHAT, 1, "responses/stream_tools.sse", 200, SSE, 1},
+	{"responses stream refusal", "openai-responses/gpt-5", LLMK_CHAT, 1, "responses/stream_refusal.sse", 200, SSE},
 	{"bedrock embed cohere", "bedrock/cohere.embed-english-v3", LLMK_EMBED, 0, "bedrock/embed_cohere.json", 200,
 	 JSON},
 };

@@ -825,6 +825,117 @@ static void test_key_never_in_errors(void **state)
 	f->cap.status = 0;
 }
 
+/* ---- refusals ------------------------------------------------------------ */
+
+#define REFUSAL "I'm sorry, I can't help with that request."
+
+/* message.refusal is not the text: it has its own accessor and finish, in
+ * a stream its own events; the next turn carries it as the assistant's
+ * words. */
+static void test_refusal(void **state)
+{
+	fixture *f = *state;
+	llmk_request *r = chat_request("how do I pick a lock?");
+	llmk_response *resp;
+	size_t ws[] = {0, 1, 9};
+	tu_events e;
+	json_t *j;
+
+	f->cap.resp_body = read_data("openai/chat_refusal.json", NULL);
+	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
+	assert_string_equal(llmk_response_text(resp), "");
+	assert_string_equal(llmk_response_refusal(resp), REFUSAL);
+	assert_int_equal(llmk_response_finish(resp), LLMK_FINISH_REFUSAL);
+	assert_string_equal(llmk_response_finish_reason(resp), "stop");
+	assert_int_equal(llmk_request_add_response(r, resp), LLMK_OK);
+	llmk_response_free(resp);
+	assert_int_equal(llmk_request_add_message(r, LLMK_ROLE_USER, "why not?"), LLMK_OK);
+	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
+	llmk_response_free(resp);
+	j = sent_json(&f->cap);
+	assert_string_equal(jstr(j, "messages.1.role"), "assistant");
+	assert_string_equal(jstr(j, "messages.1.content"), REFUSAL);
+	json_decref(j);
+	free((void *)f->cap.resp_body);
+	llmk_request_free(r);
+
+	r = chat_request("how do I pick a lock?");
+	for (size_t k = 0; k < sizeof(ws) / sizeof(ws[0]); k++) {
+		tu_events_init(&e, OPENAI_EVENTS);
+		assert_int_equal(tu_stream(f, r, TU_SSE, read_data("openai/chat_stream_refusal.sse", NULL), ws[k], &e, &resp),
+		                 LLMK_OK);
+		free((void *)f->cap.resp_body);
+		assert_string_equal(e.refusal, REFUSAL);
+		assert_int_equal(e.nrefusal, 3);
+		assert_int_equal(e.ntext, 0);
+		assert_string_equal(llmk_response_refusal(resp), REFUSAL);
+		assert_string_equal(llmk_response_text(resp), "");
+		assert_int_equal(llmk_response_finish(resp), LLMK_FINISH_REFUSAL);
+		llmk_response_free(resp);
+	}
+	/* asked to stream, answered whole: the refusal is replayed as an event */
+	tu_events_init(&e, OPENAI_EVENTS);
+	assert_int_equal(tu_stream(f, r, TU_JSON, read_data("openai/chat_refusal.json", NULL), 0, &e, &resp), LLMK_OK);
+	free((void *)f->cap.resp_body);
+	assert_string_equal(e.refusal, REFUSAL);
+	llmk_response_free(resp);
+	llmk_request_free(r);
+}
+
+/* ---- per-request HTTP headers ---------------------------------------------- */
+
+static void test_http_headers(void **state)
+{
+	fixture *f = *state;
+	llmk_request *r = chat_request("hi");
+	llmk_response *resp;
+	char many[40];
+	int i;
+
+	f->cap.resp_body = read_data("openai/chat_completion.json", NULL);
+	assert_int_equal(llmk_request_set_str(r, LLMK_OPT_HTTP_HEADER, "X-Gateway-Route: eu-1"), LLMK_OK);
+	assert_int_equal(llmk_request_set_str(r, LLMK_OPT_HTTP_HEADER, "OpenAI-Beta:\tresponses=v1"), LLMK_OK);
+	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
+	llmk_response_free(resp);
+	assert_string_equal(capture_header(&f->cap, "X-Gateway-Route"), "eu-1");
+	assert_string_equal(capture_header(&f->cap, "OpenAI-Beta"), "responses=v1");
+	assert_string_equal(capture_header(&f->cap, "Authorization"), "Bearer " KEY);
+
+	/* a header must never become two, nor be empty of name */
+	assert_int_equal(llmk_request_set_str(r, LLMK_OPT_HTTP_HEADER, "X-A: b\r\nX-Evil: 1"), LLMK_E_INVALID_ARG);
+	assert_non_null(strstr(llmk_request_errmsg(r), "http_header"));
+	assert_int_equal(llmk_request_set_str(r, LLMK_OPT_HTTP_HEADER, "X-A: b\n"), LLMK_E_INVALID_ARG);
+	assert_int_equal(llmk_request_set_str(r, LLMK_OPT_HTTP_HEADER, ": b"), LLMK_E_INVALID_ARG);
+	assert_int_equal(llmk_request_set_str(r, LLMK_OPT_HTTP_HEADER, "X A: b"), LLMK_E_INVALID_ARG);
+	assert_int_equal(llmk_request_set_str(r, LLMK_OPT_HTTP_HEADER, "no colon"), LLMK_E_INVALID_ARG);
+
+	/* one the library sets itself: refused by name, nothing sent */
+	assert_int_equal(llmk_request_set_str(r, LLMK_OPT_HTTP_HEADER, "authorization: Bearer other"), LLMK_OK);
+	f->cap.calls = 0;
+	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_E_INVALID_ARG);
+	assert_non_null(strstr(llmk_response_error(resp), "http_header 'authorization' is set by the library"));
+	assert_null(strstr(llmk_response_error(resp), "other"));
+	assert_int_equal(f->cap.calls, 0);
+	llmk_response_free(resp);
+
+	/* NULL clears them all; at most 32 */
+	assert_int_equal(llmk_request_set_str(r, LLMK_OPT_HTTP_HEADER, NULL), LLMK_OK);
+	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
+	llmk_response_free(resp);
+	assert_null(capture_header(&f->cap, "X-Gateway-Route"));
+	for (i = 0; i < 32; i++) {
+		snprintf(many, sizeof(many), "X-H%d: %d", i, i);
+		assert_int_equal(llmk_request_set_str(r, LLMK_OPT_HTTP_HEADER, many), LLMK_OK);
+	}
+	assert_int_equal(llmk_request_set_str(r, LLMK_OPT_HTTP_HEADER, "X-H32: 32"), LLMK_E_INVALID_ARG);
+	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
+	llmk_response_free(resp);
+	assert_string_equal(capture_header(&f->cap, "X-H31"), "31");
+	assert_int_equal(llmk_provider_supports_option("anthropic", LLMK_OPT_HTTP_HEADER), 1);
+	free((void *)f->cap.resp_body);
+	llmk_request_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -851,6 +962,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_response_size_limit, setup, tu_teardown),
 		cmocka_unit_test_setup_teardown(test_client_headers, setup, tu_teardown),
 		cmocka_unit_test_setup_teardown(test_key_never_in_errors, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_refusal, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_http_headers, setup, tu_teardown),
 	};
 	return cmocka_run_group_tests_name("openai", tests, NULL, NULL);
 }

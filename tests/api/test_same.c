@@ -42,13 +42,16 @@ static const wire hf = {"same/openai_chat.json", "same/openai_stream.sse", "text
                         "same/bare_embed.json"};
 /* Bedrock: Converse, ConverseStream (binary event stream); embeddings by
  * model family, so the embed request names a Cohere model. */
+/* The Responses API (openai-responses/ and its presets). */
+static const wire responses = {"same/responses_chat.json", "same/responses_stream.sse", "text/event-stream", NULL};
 static const wire bedrock = {"same/bedrock_chat.json", "same/bedrock_stream.bin", "application/vnd.amazon.eventstream",
                              "same/bedrock_embed.json", "cohere.embed-english-v3"};
 
 /* Providers with their own wire format; every other one is a preset of
- * the OpenAI format. */
+ * the OpenAI format (or, named "-responses", of the Responses API). */
 static const wire *wire_for(const char *provider)
 {
+	size_t n = strlen(provider);
 	static const struct {
 		const char *name;
 		const wire *w;
@@ -61,6 +64,8 @@ static const wire *wire_for(const char *provider)
 	for (i = 0; i < sizeof(own) / sizeof(own[0]); i++)
 		if (!strcmp(own[i].name, provider))
 			return own[i].w;
+	if (n > 10 && !strcmp(provider + n - 10, "-responses"))
+		return &responses;
 	return &openai;
 }
 

@@ -13,6 +13,7 @@
  *                (tests/support/echo.h), the key in the error type and code
  *   echokeyok    HTTP 200 with the key as the request id and the model
  *   nothttp      an answer without an HTTP status line
+ *   refuses      a refusal (chat_stream_refusal.sse, chat_refusal.json)
  *   anything else: chat_stream.sse when streamed, chat_completion.json
  * Every answer carries an x-request-id. A request without
  * "Authorization: Bearer CLI_KEY" gets a 401. */
@@ -182,6 +183,12 @@ static void handler(const th_request *rq, th_response *out, void *user)
 		                        "there \\u001b[31mred\\r\\u009b2J end\"},\"finish_reason\":\"stop\"}],"
 		                        "\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":9,\"total_tokens\":14}}";
 		answer(out, 200, "application/json", NULL, c, sizeof(c) - 1);
+		return;
+	}
+	if (model_is(b, "refuses")) {
+		char *body = slurp(stream ? "chat_stream_refusal.sse" : "chat_refusal.json");
+		answer(out, 200, stream ? "text/event-stream" : "application/json", NULL, body, strlen(body));
+		free(body);
 		return;
 	}
 	if (stream)

@@ -259,6 +259,39 @@ static void test_chat_image_and_schema(void **state)
 	unlink(schema);
 }
 
+/* --file: a PDF as a file part, a .txt as text, an unknown extension refused. */
+static void test_chat_file(void **state)
+{
+	cli_server *s = *state;
+	char pdf[64], txt[64], bad[64];
+	const th_request *rq;
+	cli_out *o;
+	FILE *fp;
+
+	snprintf(pdf, sizeof(pdf), "%s/report.pdf", s->dir);
+	snprintf(txt, sizeof(txt), "%s/notes.txt", s->dir);
+	snprintf(bad, sizeof(bad), "%s/a.docx", s->dir);
+	fp = fopen(pdf, "wb");
+	fputs("%PDF-1.7\n", fp);
+	fclose(fp);
+	fp = fopen(txt, "w");
+	fputs("buy milk", fp);
+	fclose(fp);
+	RUN(o, s->env, "chat", "-m", "openai/gpt-4o-mini", "--no-stream", "-f", pdf, "--file", txt, "Summarise.");
+	EXPECT_CODE(o, 0);
+	cli_out_free(o);
+	rq = th_request_at(s->srv, 0);
+	EXPECT_IN((const char *)rq->body, "{\"type\":\"file\",\"file\":{\"filename\":\"report.pdf\",\"file_data\":"
+	                                  "\"data:application/pdf;base64,JVBERi0xLjcK\"}}");
+	EXPECT_IN((const char *)rq->body, "{\"type\":\"text\",\"text\":\"buy milk\"}");
+	RUN(o, s->env, "chat", "-m", "openai/gpt-4o-mini", "-f", bad, "hi");
+	EXPECT_CODE(o, 2);
+	EXPECT_IN(o->err, "not an image");
+	cli_out_free(o);
+	unlink(pdf);
+	unlink(txt);
+}
+
 static void test_chat_no_key(void **state)
 {
 	cli_server *s = *state;
@@ -313,6 +346,25 @@ static void test_chat_refused_key(void **state)
 	EXPECT_CODE(o, 4);
 	EXPECT_IN(o->err, "LLMK_E_AUTH");
 	EXPECT_IN(o->err, "Incorrect API key");
+	cli_out_free(o);
+}
+
+/* A refusal is not an answer: nothing on stdout, the refusal on stderr,
+ * status 11; streamed or not. */
+static void test_chat_refusal(void **state)
+{
+	cli_server *s = *state;
+	cli_out *o;
+
+	RUN(o, s->env, "chat", "-m", "openai/refuses", "pick", "a", "lock");
+	EXPECT_CODE(o, 11);
+	assert_int_equal(o->out_len, 0);
+	EXPECT_IN(o->err, "I'm sorry, I can't help with that request.\n");
+	cli_out_free(o);
+	RUN(o, s->env, "chat", "--no-stream", "-m", "openai/refuses", "pick", "a", "lock");
+	EXPECT_CODE(o, 11);
+	assert_int_equal(o->out_len, 0);
+	EXPECT_IN(o->err, "I'm sorry, I can't help with that request.\n");
 	cli_out_free(o);
 }
 
@@ -995,10 +1047,12 @@ int main(int argc, char **argv)
 	    cmocka_unit_test_setup_teardown(test_raw_when_redirected, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_chat_options_and_stdin, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_chat_image_and_schema, cli_server_setup, cli_server_teardown),
+	    cmocka_unit_test_setup_teardown(test_chat_file, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_chat_no_key, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_chat_server_down, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_chat_rate_limited, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_chat_refused_key, cli_server_setup, cli_server_teardown),
+	    cmocka_unit_test_setup_teardown(test_chat_refusal, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_chat_server_error_and_timeout, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_canary_cli, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_chat_not_http, cli_server_setup, cli_server_teardown),

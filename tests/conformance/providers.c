@@ -245,7 +245,9 @@ static llmk_request *make(const prov *p, int f)
 		}
 		opt_f64(p, r, LLMK_OPT_FREQUENCY_PENALTY, 0.5);
 		opt_f64(p, r, LLMK_OPT_PRESENCE_PENALTY, 0.25);
-		opt_str(p, r, LLMK_OPT_REASONING_EFFORT, "low");
+		/* Gemini takes either (thinkingLevel, thinkingBudget), never both */
+		if (!supports(p, LLMK_OPT_REASONING_BUDGET))
+			opt_str(p, r, LLMK_OPT_REASONING_EFFORT, "low");
 		opt_i64(p, r, LLMK_OPT_REASONING_BUDGET, 1024);
 		opt_str(p, r, LLMK_OPT_USER, "user-1234");
 		break;

@@ -238,6 +238,11 @@ int32_t tu_on_event(const llmk_event *ev, void *user)
 		e->ndone++;
 		note(e, 'D');
 		break;
+	case LLMK_EVENT_REFUSAL:
+		strncat(e->refusal, llmk_event_text(ev), sizeof(e->refusal) - strlen(e->refusal) - 1);
+		e->nrefusal++;
+		note(e, 'F');
+		break;
 	default:
 		fail_msg("unexpected event type %d", type);
 	}

@@ -72,16 +72,16 @@ uint8_t *read_jfk(size_t *len);
 #define TU_EV(type) (1u << (type))
 #define TU_EV_ALL                                                                                            \
 	(TU_EV(LLMK_EVENT_TEXT) | TU_EV(LLMK_EVENT_REASONING) | TU_EV(LLMK_EVENT_TOOL_CALL) |                  \
-	 TU_EV(LLMK_EVENT_USAGE) | TU_EV(LLMK_EVENT_DONE))
+	 TU_EV(LLMK_EVENT_USAGE) | TU_EV(LLMK_EVENT_DONE) | TU_EV(LLMK_EVENT_REFUSAL))
 
 #define TU_MAX_TOOLS 2
 
 /* What tu_on_event saw of a stream. */
 typedef struct tu_events {
-	char text[8192], reasoning[8192];
-	char seq[1024]; /* a letter an event: T text, R reasoning, C tool call, U usage, D done */
+	char text[8192], reasoning[8192], refusal[1024];
+	char seq[1024]; /* a letter an event: T text, R reasoning, C tool call, U usage, D done, F refusal */
 	char runs[64];  /* seq with runs of one letter collapsed: "RTUD" */
-	int ntext, nreasoning, ntool, nusage, ndone;
+	int ntext, nreasoning, ntool, nusage, ndone, nrefusal;
 	int order_ok; /* no event came after the first DONE */
 	char tool_args[TU_MAX_TOOLS][256], tool_name[TU_MAX_TOOLS][64], tool_id[TU_MAX_TOOLS][64];
 	int64_t usage_in, usage_out, usage_cached; /* from the last USAGE event */

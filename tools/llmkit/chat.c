@@ -28,6 +28,8 @@ static const char chat_help[] = "usage: llmkit chat [-m MODEL] [options] [PROMPT
                                 "      --json              ask for a JSON object\n"
                                 "      --schema FILE       ask for JSON following this JSON Schema\n"
                                 "  -i, --image FILE|URL    attach an image (vision models; repeatable)\n"
+                                "  -f, --file FILE         attach a file: an image (.png .jpg .gif .webp) or a\n"
+                                "                          document (.pdf; .txt .md .csv as text); repeatable\n"
                                 "      --set NAME=VALUE    any request option by its library name\n"
                                 "                          (e.g. --set seed=7 --set top_p=0.9)\n"
                                 "      --no-stream         wait for the whole answer\n"
@@ -45,6 +47,7 @@ enum {
 	O_SCHEMA = CHAT_O_SCHEMA,
 	O_IMAGE = CHAT_O_IMAGE,
 	O_SET = CHAT_O_SET,
+	O_FILE = CHAT_O_FILE,
 	O_NOSTREAM = 20
 };
 
@@ -53,7 +56,8 @@ static const cli_opt chat_cli_opts[] = {
     {"temperature", 't', 1, O_TEMP}, {"max-tokens", 0, 1, O_MAXTOK},
     {"json", 0, 0, O_JSON},          {"schema", 0, 1, O_SCHEMA},
     {"image", 'i', 1, O_IMAGE},      {"set", 0, 1, O_SET},
-    {"no-stream", 0, 0, O_NOSTREAM}, {NULL, 0, 0, 0},
+    {"file", 'f', 1, O_FILE},        {"no-stream", 0, 0, O_NOSTREAM},
+    {NULL, 0, 0, 0},
 };
 
 /* ---- request options shared with compare ------------------------------------ */
@@ -76,8 +80,9 @@ int chat_opts_add(chat_opts *o, const char *cmd, int id, const char *val)
 		o->schema_path = val;
 		return 0;
 	case CHAT_O_IMAGE:
+	case CHAT_O_FILE:
 		if (o->nimages == CHAT_MAX_IMAGES)
-			return cli_usage_error(cmd, "at most %d images", CHAT_MAX_IMAGES), -1;
+			return cli_usage_error(cmd, "at most %d images and files", CHAT_MAX_IMAGES), -1;
 		o->images[o->nimages++] = val;
 		return 0;
 	case CHAT_O_SET:
@@ -105,6 +110,20 @@ static const char *image_mime(const char *path)
 		return "image/gif";
 	if (!strcasecmp(dot, ".webp"))
 		return "image/webp";
+	return NULL;
+}
+
+/* A document's MIME type by its extension, or NULL. */
+static const char *document_mime(const char *path)
+{
+	const char *dot = strrchr(path, '.');
+
+	if (!dot)
+		return NULL;
+	if (!strcasecmp(dot, ".pdf"))
+		return "application/pdf";
+	if (!strcasecmp(dot, ".txt") || !strcasecmp(dot, ".md") || !strcasecmp(dot, ".csv"))
+		return "text/plain";
 	return NULL;
 }
 
@@ -198,7 +217,7 @@ int chat_opts_apply(const chat_opts *o, const char *cmd, llmk_request *r)
 	return 0;
 }
 
-/* Adds the --image parts to the last message. */
+/* Adds the --image and --file parts to the last message. */
 int chat_opts_images(const chat_opts *o, const char *cmd, llmk_request *r)
 {
 	size_t i, len;
@@ -209,18 +228,21 @@ int chat_opts_images(const chat_opts *o, const char *cmd, llmk_request *r)
 		if (!strncmp(im, "http://", 7) || !strncmp(im, "https://", 8) || !strncmp(im, "data:", 5)) {
 			st = llmk_request_add_image_url(r, im, NULL);
 		} else {
-			const char *mime = image_mime(im);
+			const char *mime = image_mime(im), *doc = mime ? NULL : document_mime(im), *base = strrchr(im, '/');
 			unsigned char *data;
-			if (!mime)
-				return cli_usage_error(cmd, "--image %s: not a .png, .jpg, .gif or .webp file", im), -1;
-			data = cli_read_file(cmd, im, (size_t)20 << 20, &len);
+			if (!mime && !doc)
+				return cli_usage_error(cmd, "%s: not an image (.png .jpg .gif .webp) or a document (.pdf .txt .md "
+				                            ".csv)", im),
+				       -1;
+			data = cli_read_file(cmd, im, (size_t)32 << 20, &len);
 			if (!data)
 				return -1;
-			st = llmk_request_add_image_data(r, data, len, mime);
+			st = mime ? llmk_request_add_image_data(r, data, len, mime)
+			          : llmk_request_add_document(r, data, len, doc, base ? base + 1 : im);
 			free(data);
 		}
 		if (st != LLMK_OK)
-			return cli_usage_error(cmd, "--image %s: %s", im, llmk_request_errmsg(r)), -1;
+			return cli_usage_error(cmd, "%s: %s", im, llmk_request_errmsg(r)), -1;
 	}
 	return 0;
 }
@@ -232,6 +254,13 @@ static int32_t on_event(const llmk_event *ev, void *user)
 	size_t n;
 
 	(void)user;
+	if (llmk_event_type(ev) == LLMK_EVENT_REFUSAL) {
+		/* A refusal is not the answer: stderr, so a script's output
+		 * stays empty and the exit status says why. */
+		cli_put_text(stderr, llmk_event_text(ev), llmk_event_text_len(ev), cli_isatty(stderr));
+		fflush(stderr);
+		return 0;
+	}
 	if (llmk_event_type(ev) != LLMK_EVENT_TEXT)
 		return 0;
 	n = llmk_event_text_len(ev);
@@ -273,12 +302,18 @@ static int ask(llmk_client *c, const llmk_request *r, int stream, char **answer)
 		size_t n = strlen(t);
 		cli_put_text(stdout, t, n, g_opt.tty_out);
 		cli_midline = n && t[n - 1] != '\n';
+		t = llmk_response_refusal(resp);
+		cli_put_text(stderr, t, strlen(t), cli_isatty(stderr));
 	}
+	if (st == LLMK_OK && *llmk_response_refusal(resp))
+		fputc('\n', stderr);
 	cli_end_line();
 	cli_verbose_response("chat", resp);
 	if (st == LLMK_OK) {
 		footer(c, resp);
-		if (answer)
+		if (*llmk_response_refusal(resp))
+			rc = EXIT_REFUSED;
+		else if (answer)
 			*answer = strdup(llmk_response_text(resp));
 	} else {
 		rc = cli_fail_response("chat", resp);

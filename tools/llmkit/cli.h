@@ -25,6 +25,7 @@ enum {
 	EXIT_REJECTED = 8,      /* request rejected: bad request, unknown model, too long, filtered, unsupported */
 	EXIT_SERVER = 9,        /* provider failed: server error, overloaded, malformed answer */
 	EXIT_PARTIAL = 10,      /* compare/eval: some runs failed (the table says which) */
+	EXIT_REFUSED = 11,      /* chat: the model refused (its refusal went to stderr) */
 	EXIT_INTERRUPTED = 130  /* Ctrl-C */
 };
 

@@ -42,6 +42,7 @@ const char cli_exit_table[] = "  0    success\n"
                               "       filtered, not supported by the provider\n"
                               "  9    provider failure: server error (5xx), overloaded, malformed answer\n"
                               " 10    compare/eval: some runs failed (the table says which)\n"
+                              " 11    chat: the model refused to answer (the refusal is on stderr)\n"
                               "130    interrupted (Ctrl-C)\n";
 
 /* ---- parsing ---------------------------------------------------------------- */

@@ -36,6 +36,7 @@ LLMK_FEATURE_COHERE = 4096  # Cohere v2 API
 LLMK_FEATURE_HUGGINGFACE = 8192  # Hugging Face Inference API and TGI
 LLMK_FEATURE_WHISPERCPP = 16384  # whisper.cpp server
 LLMK_FEATURE_BEDROCK = 32768  # Amazon Bedrock (Converse, InvokeModel; SigV4, event streams)
+LLMK_FEATURE_RESPONSES = 65536  # OpenAI Responses API (POST /responses): openai-responses, azure-responses and the local servers' presets
 
 
 class Feature(enum.IntEnum):
@@ -52,6 +53,7 @@ class Feature(enum.IntEnum):
     HUGGINGFACE = 8192
     WHISPERCPP = 16384
     BEDROCK = 32768
+    RESPONSES = 65536
 
 # Status codes returned by every fallible function (as int32_t).
 LLMK_OK = 0
@@ -137,6 +139,7 @@ LLMK_EVENT_TOOL_CALL = 2  # a fragment of a tool call (by index)
 LLMK_EVENT_USAGE = 3  # token usage became known
 LLMK_EVENT_DONE = 4  # the stream ended normally
 LLMK_EVENT_REASONING = 5  # a fragment of reasoning text, where exposed
+LLMK_EVENT_REFUSAL = 6  # a fragment of the model's refusal (llmk_response_refusal()), never part of the text
 
 
 class EventType(enum.IntEnum):
@@ -146,6 +149,7 @@ class EventType(enum.IntEnum):
     USAGE = 3
     DONE = 4
     REASONING = 5
+    REFUSAL = 6
 
 # Token counters (llmk_response_usage(), llmk_event_usage()).
 LLMK_USAGE_INPUT = 1  # prompt / input tokens, cached included
@@ -174,6 +178,7 @@ LLMK_FINISH_TOOL_CALLS = 3  # the model asks for tool calls
 LLMK_FINISH_CONTENT_FILTER = 4  # cut by a safety / content filter
 LLMK_FINISH_ERROR = 5  # the provider reported a generation error
 LLMK_FINISH_OTHER = 6  # a value none of the above describes
+LLMK_FINISH_REFUSAL = 7  # the model refused to answer (llmk_response_refusal() says what it said; Anthropic stop_reason "refusal")
 
 
 class Finish(enum.IntEnum):
@@ -185,6 +190,7 @@ class Finish(enum.IntEnum):
     CONTENT_FILTER = 4
     ERROR = 5
     OTHER = 6
+    REFUSAL = 7
 
 # Provider capabilities (llmk_provider_capabilities()), per request kind.
 LLMK_CAP_KIND = 1  # the provider serves this request kind
@@ -197,6 +203,7 @@ LLMK_CAP_STREAM_USAGE = 64  # chat: token usage inside streams
 LLMK_CAP_BATCH = 128  # embed: several inputs in one request
 LLMK_CAP_IMAGE_URL = 256  # chat: images by http(s) URL, not just inline data
 LLMK_CAP_KEY_REQUIRED = 512  # an API key is needed (hosted services)
+LLMK_CAP_DOCUMENTS = 1024  # chat: document inputs (PDF, plain text: llmk_request_add_document())
 
 
 class Capability(enum.IntEnum):
@@ -211,6 +218,7 @@ class Capability(enum.IntEnum):
     BATCH = 128
     IMAGE_URL = 256
     KEY_REQUIRED = 512
+    DOCUMENTS = 1024
 
 # Timings (llmk_response_timing()), in milliseconds.
 LLMK_TIMING_TOTAL_MS = 1  # from send to the end of the response
@@ -257,6 +265,13 @@ LLMK_OPT_AWS_SECRET_ACCESS_KEY = 1029
 LLMK_OPT_AWS_SESSION_TOKEN = 1030
 LLMK_OPT_CA_BUNDLE = 1031
 LLMK_OPT_CA_DIR = 1032
+LLMK_OPT_PREVIOUS_RESPONSE_ID = 1040
+LLMK_OPT_REASONING_SUMMARY = 1041
+LLMK_OPT_HTTP_HEADER = 1042
+LLMK_OPT_CACHE_SYSTEM = 1043
+LLMK_OPT_CACHE_TOOLS = 1044
+LLMK_OPT_CACHE_MESSAGES = 1045
+LLMK_OPT_CACHED_CONTENT = 1046
 LLMK_OPT_TIMEOUT_MS = 2001
 LLMK_OPT_CONNECT_TIMEOUT_MS = 2002
 LLMK_OPT_IDLE_TIMEOUT_MS = 2003
@@ -276,6 +291,7 @@ LLMK_OPT_RETRY_MAX_MS = 2016
 LLMK_OPT_DEADLINE_MS = 2017
 LLMK_OPT_MAX_EVENTS = 2018
 LLMK_OPT_MAX_JSON_DEPTH = 2019
+LLMK_OPT_STORE = 2025
 LLMK_OPT_TEMPERATURE = 3001
 LLMK_OPT_TOP_P = 3002
 LLMK_OPT_SPEED = 3003
@@ -317,6 +333,13 @@ class Option(enum.IntEnum):
     AWS_SESSION_TOKEN = 1030
     CA_BUNDLE = 1031
     CA_DIR = 1032
+    PREVIOUS_RESPONSE_ID = 1040
+    REASONING_SUMMARY = 1041
+    HTTP_HEADER = 1042
+    CACHE_SYSTEM = 1043
+    CACHE_TOOLS = 1044
+    CACHE_MESSAGES = 1045
+    CACHED_CONTENT = 1046
     TIMEOUT_MS = 2001
     CONNECT_TIMEOUT_MS = 2002
     IDLE_TIMEOUT_MS = 2003
@@ -336,6 +359,7 @@ class Option(enum.IntEnum):
     DEADLINE_MS = 2017
     MAX_EVENTS = 2018
     MAX_JSON_DEPTH = 2019
+    STORE = 2025
     TEMPERATURE = 3001
     TOP_P = 3002
     SPEED = 3003
@@ -358,6 +382,8 @@ class OptionType(enum.IntEnum):
 LLMK_PART_TEXT = 1  # text
 LLMK_PART_IMAGE_URL = 2  # an image: http(s) URL or data: URL
 LLMK_PART_TOOL_CALL = 3  # an assistant's tool call (id, name, arguments JSON)
+LLMK_PART_REASONING = 4  # an assistant's reasoning, added by llmk_request_add_response(): its text (may be "") and the provider's opaque state
+LLMK_PART_DOCUMENT = 5  # a document (llmk_request_add_document()): a base64 data: URL and the file name
 
 
 class PartType(enum.IntEnum):
@@ -365,6 +391,8 @@ class PartType(enum.IntEnum):
     TEXT = 1
     IMAGE_URL = 2
     TOOL_CALL = 3
+    REASONING = 4
+    DOCUMENT = 5
 
 # Log levels (llmk_client_set_log()).
 LLMK_LOG_ERROR = 1
@@ -521,7 +549,7 @@ OPTION_TABLE = (
     ("IMAGE_STYLE", 1020, "R", "image_style", "vivid | natural (image)"),
     ("IMAGE_RESPONSE_FORMAT", 1021, "R", "image_response_format", "b64_json | url (image)"),
     ("USER", 1022, "R", "user", "end-user identifier forwarded to the provider"),
-    ("REASONING_EFFORT", 1023, "R", "reasoning_effort", "low | medium | high (chat)"),
+    ("REASONING_EFFORT", 1023, "R", "reasoning_effort", "none | minimal | low | medium | high | xhigh | max (chat; which ones a model takes varies)"),
     ("INSTRUCTIONS", 1024, "R", "instructions", "voice instructions (speech)"),
     ("EMBED_INPUT_TYPE", 1025, "R", "embed_input_type", "search_document | search_query | classification | clustering (embed; Cohere, Gemini)"),
     ("API_VERSION", 1026, "C", "api_version", "API version: anthropic-version header, Azure api-version query parameter"),
@@ -531,6 +559,13 @@ OPTION_TABLE = (
     ("AWS_SESSION_TOKEN", 1030, "C", "aws_session_token", "AWS session token of temporary credentials (bedrock; guarded memory, never logged)"),
     ("CA_BUNDLE", 1031, "C", "ca_bundle", "PEM file of the CAs to trust instead of the default store (else SSL_CERT_FILE, CURL_CA_BUNDLE, REQUESTS_CA_BUNDLE); verification stays on"),
     ("CA_DIR", 1032, "C", "ca_dir", "directory of CAs to trust (OpenSSL hashed names) instead of the default store (else SSL_CERT_DIR)"),
+    ("PREVIOUS_RESPONSE_ID", 1040, "R", "previous_response_id", "id of an earlier answer the server stored (Responses API; llmk_response_id()): the messages up to the last assistant turn are then not sent again (chat)"),
+    ("REASONING_SUMMARY", 1041, "R", "reasoning_summary", "auto | concise | detailed: reasoning summaries as reasoning text (Responses API; chat)"),
+    ("HTTP_HEADER", 1042, "R", "http_header", "add an HTTP header \"Name: value\" to the request (repeatable; NULL clears them): beta flags, gateway routing; never one the library sets itself"),
+    ("CACHE_SYSTEM", 1043, "R", "cache_system", "5m | 1h: a prompt-cache breakpoint after the system prompt (chat; Anthropic cache_control)"),
+    ("CACHE_TOOLS", 1044, "R", "cache_tools", "5m | 1h: a prompt-cache breakpoint after the tool list (chat; Anthropic cache_control)"),
+    ("CACHE_MESSAGES", 1045, "R", "cache_messages", "5m | 1h: a prompt-cache breakpoint after the last message, wherever the conversation has got to (chat; Anthropic cache_control)"),
+    ("CACHED_CONTENT", 1046, "R", "cached_content", "name of a context cache the provider holds, e.g. cachedContents/abc (chat; Gemini)"),
     ("TIMEOUT_MS", 2001, "C", "timeout_ms", "total time limit per request in ms (default 600000; 0 = none)"),
     ("CONNECT_TIMEOUT_MS", 2002, "C", "connect_timeout_ms", "connection time limit in ms"),
     ("IDLE_TIMEOUT_MS", 2003, "C", "idle_timeout_ms", "longest silence between bytes in ms"),
@@ -550,6 +585,7 @@ OPTION_TABLE = (
     ("DEADLINE_MS", 2017, "C", "deadline_ms", "bound on all attempts and waits together in ms (0 = none)"),
     ("MAX_EVENTS", 2018, "C", "max_events", "most stream events in one response, comments and empty ones included (default 1000000)"),
     ("MAX_JSON_DEPTH", 2019, "C", "max_json_depth", "deepest JSON nesting accepted (default 128)"),
+    ("STORE", 2025, "R", "store", "1: the server keeps the answer for previous_response_id; 0: it keeps nothing, and the reasoning comes back encrypted for llmk_request_add_response() (Responses API; chat)"),
     ("TEMPERATURE", 3001, "R", "temperature", "sampling temperature (chat, transcription)"),
     ("TOP_P", 3002, "R", "top_p", "nucleus sampling mass (chat)"),
     ("SPEED", 3003, "R", "speed", "speech speed 0.25..4.0 (speech)"),
@@ -784,10 +820,13 @@ llmk_request_free = bind(_lib, _missing, "llmk_request_free", None, [POINTER(llm
 # Kind the request was created with.
 llmk_request_kind = bind(_lib, _missing, "llmk_request_kind", c_int32, [POINTER(llmk_request)])
 
-# Sets a string option of request scope. LLMK_OPT_STOP adds one stop sequence per call. value NULL
-# clears the option (all stop sequences for LLMK_OPT_STOP). Returns LLMK_E_UNKNOWN_OPTION, or
-# LLMK_E_INVALID_ARG for a wrong type, an option that does not apply to this request kind, or a
-# bad value; the detail is in llmk_request_errmsg().
+# Sets a string option of request scope. LLMK_OPT_STOP adds one stop sequence per call,
+# LLMK_OPT_HTTP_HEADER one header ("Name: value": a token name, a value without control characters
+# other than tab, at most 32 headers). value NULL clears the option (all stop sequences or headers
+# for those two). A header the library sets itself for the provider (authentication, content type,
+# version headers...) fails the send with LLMK_E_INVALID_ARG naming it. Returns
+# LLMK_E_UNKNOWN_OPTION, or LLMK_E_INVALID_ARG for a wrong type, an option that does not apply to
+# this request kind, or a bad value; the detail is in llmk_request_errmsg().
 llmk_request_set_str = bind(_lib, _missing, "llmk_request_set_str", c_int32, [POINTER(llmk_request), c_int32, c_char_p])
 
 # Sets an integer option of request scope. See llmk_request_set_str().
@@ -815,12 +854,39 @@ llmk_request_add_image_url = bind(_lib, _missing, "llmk_request_add_image_url", 
 # bytes are copied (sent as a base64 data URL to OpenAI-style APIs).
 llmk_request_add_image_data = bind(_lib, _missing, "llmk_request_add_image_data", c_int32, [POINTER(llmk_request), c_void_p, c_size_t, c_char_p])
 
+# Appends a document to the last message, which must be a user message (chat): its bytes (copied),
+# its MIME type — "application/pdf" or "text/plain" (UTF-8) — and the file name shown to the model
+# (NULL: "document.pdf" / "document.txt"; no control characters or quotes). Sent as an OpenAI file
+# part (file_data), a Responses API input_file, an Anthropic document block, Gemini inlineData, a
+# Bedrock document block; providers without LLMK_CAP_DOCUMENTS refuse it, or leave it out with
+# LLMK_OPT_DROP_UNSUPPORTED ("documents"). LLMK_E_INVALID_ARG for empty data, another MIME type,
+# plain text that is not UTF-8 or a bad name; LLMK_E_NOMEM.
+llmk_request_add_document = bind(_lib, _missing, "llmk_request_add_document", c_int32, [POINTER(llmk_request), c_void_p, c_size_t, c_char_p, c_char_p])
+
 # Records a tool call made by the assistant in the last message (which must have role ASSISTANT),
 # to replay a conversation that used tools. arguments_json must be a JSON object text.
 llmk_request_add_tool_call = bind(_lib, _missing, "llmk_request_add_tool_call", c_int32, [POINTER(llmk_request), c_char_p, c_char_p, c_char_p])
 
 # Appends a tool message with the result of the tool call `tool_call_id`.
 llmk_request_add_tool_result = bind(_lib, _missing, "llmk_request_add_tool_result", c_int32, [POINTER(llmk_request), c_char_p, c_char_p])
+
+# Appends the assistant turn of a chat response to the conversation (chat), as the provider needs
+# it back to go on: its text, its tool calls with their ids and, in the order the provider sent
+# them, the provider's opaque reasoning state — Anthropic thinking and redacted_thinking blocks
+# with their signatures, Gemini thought signatures on the parts they came with, Responses API
+# reasoning items (with encrypted_content when asked for) and output items with their ids, Bedrock
+# reasoningContent with its signature. Add the tool results (llmk_request_add_tool_result()) and
+# send again: that is the agent loop, the same for every provider. Everything is copied: the
+# response may be freed afterwards. Opaque parts (llmk_request_part_wire() not 0) only ever go
+# back to the wire format that produced them. Sent to a provider of another wire format they are
+# left out, the visible text and tool calls kept, and llmk_response_dropped() of that answer names
+# them ("anthropic reasoning state": the provider that answered, then "reasoning state"); this
+# never fails the request, whatever LLMK_OPT_DROP_UNSUPPORTED says. Returns LLMK_E_INVALID_ARG
+# (the request unchanged; detail in llmk_request_errmsg()) for a NULL argument, a request that is
+# not chat, a failed response, a response with nothing to add (no text, reasoning state or tool
+# call), or a tool call without id or name or whose arguments are not a JSON object (a cut-off
+# answer); LLMK_E_NOMEM.
+llmk_request_add_response = bind(_lib, _missing, "llmk_request_add_response", c_int32, [POINTER(llmk_request), POINTER(llmk_response)])
 
 # Declares a tool (function) the model may call (chat). parameters_json is a JSON Schema object
 # text, or NULL for a function without parameters. Invalid JSON gives LLMK_E_INVALID_ARG.
@@ -865,14 +931,37 @@ llmk_request_part_count = bind(_lib, _missing, "llmk_request_part_count", c_size
 # Type (LLMK_PART_*) of part `part` of message `message`; 0 if out of range.
 llmk_request_part_type = bind(_lib, _missing, "llmk_request_part_type", c_int32, [POINTER(llmk_request), c_size_t, c_size_t])
 
-# TEXT: the text; IMAGE_URL: the URL; TOOL_CALL: the arguments JSON.
+# TEXT: the text; IMAGE_URL: the URL; TOOL_CALL: the arguments JSON; REASONING: its text;
+# DOCUMENT: the data: URL.
 llmk_request_part_text = bind(_lib, _missing, "llmk_request_part_text", c_char_p, [POINTER(llmk_request), c_size_t, c_size_t])
 
-# IMAGE_URL: the detail hint or NULL; TOOL_CALL: the function name.
+# IMAGE_URL: the detail hint or NULL; TOOL_CALL: the function name; DOCUMENT: the file name.
 llmk_request_part_detail = bind(_lib, _missing, "llmk_request_part_detail", c_char_p, [POINTER(llmk_request), c_size_t, c_size_t])
 
 # TOOL_CALL: the call id; NULL for other parts.
 llmk_request_part_id = bind(_lib, _missing, "llmk_request_part_id", c_char_p, [POINTER(llmk_request), c_size_t, c_size_t])
+
+# The provider's opaque state a part carries (llmk_request_add_response()), in the form its wire
+# format's adapter reads: a signature, or an item or block as JSON text. NULL when the part has
+# none.
+llmk_request_part_opaque = bind(_lib, _missing, "llmk_request_part_opaque", c_char_p, [POINTER(llmk_request), c_size_t, c_size_t])
+
+# Appends a part to the last message as the llmk_request_part_*() functions read it back — the
+# inverse of reading: to copy a conversation into another request, or to restore one a program
+# saved, the providers' opaque state included (llmk_request_add_response()). TEXT: text;
+# IMAGE_URL: text is the URL, detail the hint; DOCUMENT: text is the data: URL, detail the file
+# name; TOOL_CALL: text is the arguments JSON, detail the function name, id the call id;
+# REASONING: text (NULL or ""), opaque, wire. opaque (NULL: none) goes with text, tool-call and
+# reasoning parts and needs wire, one LLMK_FEATURE_* bit; a REASONING part always has a wire, an
+# IMAGE_URL part never. Each type is checked as its llmk_request_add_* function checks it;
+# TOOL_CALL and REASONING parts belong to assistant messages. LLMK_E_INVALID_ARG (the request
+# unchanged), LLMK_E_NOMEM.
+llmk_request_add_part = bind(_lib, _missing, "llmk_request_add_part", c_int32, [POINTER(llmk_request), c_int32, c_char_p, c_char_p, c_char_p, c_char_p, c_int64])
+
+# The wire format a part belongs to, as its LLMK_FEATURE_* bit (llmk_feature_name() names it): set
+# on REASONING parts and on parts with opaque state, which reach only that wire format's providers
+# as they are; 0 for parts every provider receives.
+llmk_request_part_wire = bind(_lib, _missing, "llmk_request_part_wire", c_int64, [POINTER(llmk_request), c_size_t, c_size_t])
 
 # Tools declared: count, name, description (may be NULL), parameters JSON Schema (NULL when none
 # was given).
@@ -989,6 +1078,15 @@ llmk_response_text = bind(_lib, _missing, "llmk_response_text", c_char_p, [POINT
 
 # Chat: reasoning text where the provider exposes it ("" if none).
 llmk_response_reasoning = bind(_lib, _missing, "llmk_response_reasoning", c_char_p, [POINTER(llmk_response)])
+
+# The provider's id of the answer where it gives one that a later request can refer to (Responses
+# API "resp_...": LLMK_OPT_PREVIOUS_RESPONSE_ID); "" otherwise.
+llmk_response_id = bind(_lib, _missing, "llmk_response_id", c_char_p, [POINTER(llmk_response)])
+
+# Chat: the model's refusal, where the provider reports it apart from the answer (OpenAI
+# message.refusal, Responses API refusal content; streamed as LLMK_EVENT_REFUSAL); "" if none. A
+# response with a refusal finishes with LLMK_FINISH_REFUSAL.
+llmk_response_refusal = bind(_lib, _missing, "llmk_response_refusal", c_char_p, [POINTER(llmk_response)])
 
 # Chat: why generation stopped, as one LLMK_FINISH_* value for every provider.
 llmk_response_finish = bind(_lib, _missing, "llmk_response_finish", c_int32, [POINTER(llmk_response)])
@@ -1473,8 +1571,10 @@ FUNCTIONS = (
     "llmk_request_add_text",
     "llmk_request_add_image_url",
     "llmk_request_add_image_data",
+    "llmk_request_add_document",
     "llmk_request_add_tool_call",
     "llmk_request_add_tool_result",
+    "llmk_request_add_response",
     "llmk_request_add_tool",
     "llmk_request_add_input",
     "llmk_request_set_audio",
@@ -1490,6 +1590,9 @@ FUNCTIONS = (
     "llmk_request_part_text",
     "llmk_request_part_detail",
     "llmk_request_part_id",
+    "llmk_request_part_opaque",
+    "llmk_request_add_part",
+    "llmk_request_part_wire",
     "llmk_request_tool_count",
     "llmk_request_tool_name",
     "llmk_request_tool_description",
@@ -1523,6 +1626,8 @@ FUNCTIONS = (
     "llmk_response_model",
     "llmk_response_text",
     "llmk_response_reasoning",
+    "llmk_response_id",
+    "llmk_response_refusal",
     "llmk_response_finish",
     "llmk_response_finish_reason",
     "llmk_response_dropped",

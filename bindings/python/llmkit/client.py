@@ -83,13 +83,25 @@ class Response:
 
 @dataclass
 class ChatResponse(Response):
-    """A chat answer."""
+    """A chat answer.
+
+    It is also the assistant's turn of a conversation: append it to the
+    message list and send the list again (``messages.append(response)``),
+    and the provider gets the turn exactly as it needs it back -- text, tool
+    calls and its opaque reasoning state (thinking signatures, encrypted
+    reasoning), which answers received by this library carry as plain data
+    (llmk_request_add_response(), read back part by part: it survives
+    copying and pickling)."""
     text: str = ""
     reasoning: str = ""
+    refusal: str = ""
     finish: "_raw.Finish" = _raw.Finish.UNKNOWN
     finish_reason: str = ""
     tool_calls: List[ToolCall] = field(default_factory=list)
     dropped: List[str] = field(default_factory=list)
+    id: str = ""
+    _turn: List[Tuple[int, str, Optional[str], Optional[str], Optional[str], int]] = field(
+        default_factory=list, repr=False, compare=False)
 
     def __str__(self) -> str:
         return self.text
@@ -196,12 +208,31 @@ def response_error(r) -> LLMKitError:
     return e
 
 
+def _turn_of(r) -> list:
+    """The answer as the assistant's turn, part by part: (type, text, detail,
+    id, opaque, wire), as llmk_request_add_part() takes them back."""
+    q = ctypes.POINTER(_raw.llmk_request)()
+    if _raw.llmk_request_new(ctypes.byref(q), _raw.LLMK_CHAT) != _raw.LLMK_OK:
+        return []
+    try:
+        if _raw.llmk_request_add_response(q, r) != _raw.LLMK_OK:
+            return []  # nothing to add, or a cut-off call: text and calls then
+        return [(_raw.llmk_request_part_type(q, 0, j), _s(_raw.llmk_request_part_text(q, 0, j)),
+                 _s_or_none(_raw.llmk_request_part_detail(q, 0, j)), _s_or_none(_raw.llmk_request_part_id(q, 0, j)),
+                 _s_or_none(_raw.llmk_request_part_opaque(q, 0, j)), _raw.llmk_request_part_wire(q, 0, j))
+                for j in range(_raw.llmk_request_part_count(q, 0))]
+    finally:
+        _raw.llmk_request_free(q)
+
+
 def convert_response(kind: int, r) -> Response:
     """Copies everything out of an llmk_response into the Python result for its kind."""
     if kind == _raw.LLMK_CHAT:
         out: Response = ChatResponse()
         out.text = _s(_raw.llmk_response_text(r))
         out.reasoning = _s(_raw.llmk_response_reasoning(r))
+        out.refusal = _s(_raw.llmk_response_refusal(r))
+        out.id = _s(_raw.llmk_response_id(r))
         out.finish = _raw.Finish(_raw.llmk_response_finish(r))
         out.finish_reason = _s(_raw.llmk_response_finish_reason(r))
         out.tool_calls = [ToolCall(_s(_raw.llmk_response_tool_call_id(r, i)), _s(_raw.llmk_response_tool_call_name(r, i)),
@@ -209,6 +240,7 @@ def convert_response(kind: int, r) -> Response:
                           for i in range(_raw.llmk_response_tool_call_count(r))]
         d = _s(_raw.llmk_response_dropped(r))
         out.dropped = d.split(",") if d else []
+        out._turn = _turn_of(r)
     elif kind == _raw.LLMK_EMBED:
         out = EmbedResponse()
         dim = _raw.llmk_response_embedding_dim(r)
@@ -345,9 +377,25 @@ class _Request:
         if isinstance(messages, str):
             messages = [{"role": "user", "content": messages}]
         for m in messages:
+            if isinstance(m, ChatResponse):
+                self.add_response(m)
+                continue
             if isinstance(m, tuple):
                 m = {"role": m[0], "content": m[1]}
             self.message(m)
+
+    def add_response(self, r: "ChatResponse") -> None:
+        """The assistant turn of an earlier answer, as its provider needs it
+        back (llmk_request_add_response()); a ChatResponse made by hand has
+        only its text and tool calls."""
+        if r._turn:
+            _check(_raw.llmk_request_add_message(self.ptr, _raw.LLMK_ROLE_ASSISTANT, None), self._err)
+            for t, text, detail, pid, opaque, wire in r._turn:
+                _check(_raw.llmk_request_add_part(self.ptr, t, _b(text), _b(detail), _b(pid), _b(opaque), wire),
+                       self._err)
+            return
+        self.message({"role": "assistant", "content": r.text or r.refusal or None,
+                      "tool_calls": [{"id": t.id, "name": t.name, "arguments": t.arguments} for t in r.tool_calls]})
 
     def message(self, m: Mapping[str, Any]) -> None:
         role = m.get("role", "user")
@@ -380,6 +428,11 @@ class _Request:
         elif part.get("type") == "image":
             data = bytes(part["data"])
             _check(_raw.llmk_request_add_image_data(self.ptr, data, len(data), _b(part.get("mime", "image/png"))),
+                   self._err)
+        elif part.get("type") == "document":
+            data = part["data"].encode("utf-8") if isinstance(part["data"], str) else bytes(part["data"])
+            mime = part.get("mime") or ("text/plain" if isinstance(part["data"], str) else "application/pdf")
+            _check(_raw.llmk_request_add_document(self.ptr, data, len(data), _b(mime), _b(part.get("filename"))),
                    self._err)
         else:
             raise error_for(_raw.LLMK_E_INVALID_ARG, "unknown content part %r" % (part,))
@@ -534,8 +587,12 @@ class Client:
 
         ``messages``: a string (one user message), or a list of
         ``{"role": ..., "content": ...}`` dicts (content a string or a list of
-        parts ``{"type": "text", ...}`` / ``{"type": "image_url", ...}``) or
-        ``(role, text)`` tuples. ``tools``: OpenAI-style function tools.
+        parts ``{"type": "text", ...}`` / ``{"type": "image_url", ...}`` /
+        ``{"type": "document", "data": pdf_bytes_or_text, "filename": ...}``),
+        ``(role, text)`` tuples and earlier ChatResponses (the assistant's
+        turns, with the state their provider needs: the agent loop is
+        ``messages.append(resp)``, then the tool results as
+        ``{"role": "tool", "tool_call_id": ..., "content": ...}``). ``tools``: OpenAI-style function tools.
         Further keywords are request options by name: ``temperature=0.2``,
         ``max_tokens=100``, ``stop=["\\n"]``, ``model="other-model"``...
         Raises an LLMKitError subclass on failure.

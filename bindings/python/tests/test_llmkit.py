@@ -1,5 +1,6 @@
 """The Python bindings against the real libllmkit and the loopback server."""
 import base64
+import json
 import ctypes
 import os
 import threading
@@ -479,3 +480,92 @@ def test_router_stream_falls_back_before_events(server, client):
             assert s.response.deployment == "backup"
             assert s.response.tried == "primary=LLMK_E_OVERLOADED,backup=LLMK_OK"
             assert server.count() == 2
+
+
+SIG = "EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds"
+
+
+def test_agent_loop_appends_responses(server):
+    """messages.append(response): the next request carries the turn as the
+    provider needs it (Anthropic: thinking with its signature, first)."""
+    import pickle
+    import llmkit
+    server.push(200, "anthropic/message_tool_use.json")
+    server.push(200, "anthropic/stream_tools.sse", write_size=23)
+    server.push(200, "anthropic/message.json")
+    with llmkit.Client("anthropic/claude-sonnet-4-5", base_url=server.url, api_key="sk-ant-not-real",
+                       options={"max_retries": 0}) as c:
+        messages = [{"role": "user", "content": "Weather and time in Paris?"}]
+        r = c.chat(messages, reasoning_budget=2048)
+        assert [t.name for t in r.tool_calls] == ["get_weather", "get_time"]
+        messages.append(r)
+        for t in r.tool_calls:
+            messages.append({"role": "tool", "tool_call_id": t.id, "content": "ok " + t.name})
+        messages = pickle.loads(pickle.dumps(messages))  # the turn is plain data
+        with c.stream(messages) as s:
+            list(s)
+        messages.append(s.response)
+        messages.append({"role": "tool", "tool_call_id": s.response.tool_calls[0].id, "content": "18 C"})
+        messages.append({"role": "tool", "tool_call_id": s.response.tool_calls[1].id, "content": "14:05"})
+        final = c.chat(messages)
+        assert final.text
+    second = server.request(1)["json"]["messages"]
+    assert second[1]["content"][0] == {"type": "thinking", "thinking": "The user wants weather and the local time.",
+                                       "signature": SIG}
+    assert second[1]["content"][1]["type"] == "redacted_thinking"
+    assert [b["type"] for b in second[1]["content"]] == ["thinking", "redacted_thinking", "text", "tool_use", "tool_use"]
+    assert [b["tool_use_id"] for b in second[2]["content"]] == ["toolu_01T1x1fJ34qAmk2tNTrN7Up6",
+                                                               "toolu_01Zx81bVQ3mU2nJd5Hk0aTqW"]
+    third = server.request(2)["json"]["messages"]
+    assert len(third) == 5
+    assert third[3]["content"][0]["signature"] == SIG  # the streamed turn, its signature from signature_delta
+    assert third[3]["content"][0]["thinking"] == "The user wants weather and the local time."
+
+
+def test_hand_made_response_and_refusal(server, client):
+    import llmkit
+    server.push(200, "openai/chat_refusal.json")
+    server.push(200, "openai/chat_completion.json")
+    r = client.chat("pick a lock")
+    assert r.text == "" and r.refusal.startswith("I'm sorry")
+    assert r.finish == llmkit.Finish.REFUSAL
+    made = llmkit.ChatResponse(text="Earlier answer.", tool_calls=[llmkit.ToolCall("call_1", "f", "{}")])
+    client.chat([("user", "hi"), made, {"role": "tool", "tool_call_id": "call_1", "content": "x"}, r,
+                 ("user", "why?")])
+    msgs = server.request(1)["json"]["messages"]
+    assert msgs[1] == {"role": "assistant", "content": "Earlier answer.",
+                       "tool_calls": [{"id": "call_1", "type": "function", "function": {"name": "f", "arguments": "{}"}}]}
+    assert msgs[3]["content"] == r.refusal
+
+
+def test_agent_example_with_the_responses_api(server):
+    """bindings/python/agent.py's loop against openai-responses: the next
+    request carries the encrypted reasoning item and both calls unchanged."""
+    import importlib.util
+    import llmkit
+    spec = importlib.util.spec_from_file_location(
+        "agent_example", os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "agent.py"))
+    agent = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(agent)
+    server.push(200, "responses/response_tools.json")
+    server.push(200, "responses/response_text.json")
+    with llmkit.Client("openai-responses/gpt-5", base_url=server.url, api_key="sk-not-real",
+                       options={"max_retries": 0}) as c:
+        answer = agent.run(c, "weather and time in Paris?", store=0)
+    assert answer.text == "It is 18 C and 14:05 in Paris."
+    body = server.request(1)["json"]
+    assert [i.get("type") for i in body["input"]] == [None, "reasoning", "function_call", "function_call",
+                                                     "function_call_output", "function_call_output"]
+    assert body["input"][1]["encrypted_content"] == "gAAAAABo_reasoning-step-1-encrypted-made-up-for-tests_D1"
+    assert json.loads(body["input"][4]["output"])["temp_c"] == 18
+    assert body["include"] == ["reasoning.encrypted_content"]
+
+
+def test_document_parts(server, client):
+    server.push(200, "openai/chat_completion.json")
+    client.chat([{"role": "user", "content": ["Summarise.", {"type": "document", "data": b"%PDF-1.7\n",
+                                                           "filename": "r.pdf"},
+                                              {"type": "document", "data": "plain notes"}]}])
+    parts = server.request(0)["json"]["messages"][0]["content"]
+    assert parts[1] == {"type": "file", "file": {"filename": "r.pdf", "file_data": "data:application/pdf;base64,JVBERi0xLjcK"}}
+    assert parts[2] == {"type": "text", "text": "plain notes"}

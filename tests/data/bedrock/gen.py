@@ -69,6 +69,30 @@ def stream_tools():
     return out
 
 
+def stream_reasoning_tools():
+    """Extended thinking on Bedrock (ConverseStream ReasoningContentBlockDelta: text, signature,
+    redactedContent), then text and a tool call."""
+    out = event("messageStart", {"role": "assistant"})
+    for frag in ["The user wants", " the weather in Paris."]:
+        out += event("contentBlockDelta", {"contentBlockIndex": 0, "delta": {"reasoningContent": {"text": frag}}})
+    out += event("contentBlockDelta", {"contentBlockIndex": 0,
+                                       "delta": {"reasoningContent": {"signature": "EqoBCkgIARABGAIiQBedrockSig"}}})
+    out += event("contentBlockStop", {"contentBlockIndex": 0})
+    out += event("contentBlockDelta", {"contentBlockIndex": 1,
+                                       "delta": {"reasoningContent": {"redactedContent": "RWR1Y2F0ZWQgZ3Vlc3M="}}})
+    out += event("contentBlockStop", {"contentBlockIndex": 1})
+    out += text(2, "I'll look that up.")
+    out += event("contentBlockStop", {"contentBlockIndex": 2})
+    out += event("contentBlockStart", {"contentBlockIndex": 3, "start": {
+        "toolUse": {"toolUseId": "tooluse_kZJMlvQmRJ6eAyJE5GIl7Q", "name": "get_weather"}}})
+    out += event("contentBlockDelta", {"contentBlockIndex": 3, "delta": {"toolUse": {"input": '{"city":"Paris"}'}}})
+    out += event("contentBlockStop", {"contentBlockIndex": 3})
+    out += event("messageStop", {"stopReason": "tool_use"})
+    out += event("metadata", {"usage": {"inputTokens": 410, "outputTokens": 96, "totalTokens": 506},
+                              "metrics": {"latencyMs": 1880}})
+    return out
+
+
 EXCEPTIONS = {
     "throttlingException": "Too many requests, please wait before trying again.",
     "modelStreamErrorException": "The model failed to continue the stream.",
@@ -100,6 +124,7 @@ def main():
         "../same/bedrock_stream.bin": same_stream(),
         "stream.bin": stream_text(),
         "stream_tools.bin": stream_tools(),
+        "stream_reasoning_tools.bin": stream_reasoning_tools(),
     }
     for k, v in EXCEPTIONS.items():
         files["stream_" + k + ".bin"] = stream_exception(k, v)

@@ -244,3 +244,37 @@ open("error_503.json", "w").write(pretty({"error": {
     "code": 503,
     "message": "The model is overloaded. Please try again later.",
     "status": "UNAVAILABLE"}}))
+
+# ---- Gemini 3: thought signatures ------------------------------------------
+# ai.google.dev/gemini-api/docs/thought-signatures: a signature on the first
+# functionCall part of a step (parallel calls after it carry none), on the
+# last part of an answer without calls, in streams possibly on a part of
+# its own with empty text. Signatures are made-up base64.
+G3 = "gemini-3-pro-preview"
+SIG_CALL = base64.b64encode(b"\x0a\x24\x01signed-call-step-1-made-up-for-tests").decode()
+SIG_TEXT = base64.b64encode(b"\x0a\x24\x01signed-text-made-up-for-tests-only").decode()
+open("generate_content_signed.json", "w").write(pretty({
+    "candidates": [{
+        "content": {"parts": [
+            {"text": "**Checking two things** at once.", "thought": True},
+            {"text": "Let me check."},
+            {"functionCall": {"name": "get_weather", "args": {"location": "Paris"}}, "thoughtSignature": SIG_CALL},
+            {"functionCall": {"name": "get_time", "args": {"timezone": "Europe/Paris"}}}],
+            "role": "model"},
+        "finishReason": "STOP", "index": 0, "finishMessage": "Model generated function call(s)."}],
+    "usageMetadata": usage(83, 28, 104), "modelVersion": G3, "responseId": "sG3hafWVFJK4vr0Pq6WiyAU"}))
+
+rid = "sG3iafKcLp2Wvr0PtKaEqQw"
+s = sse(chunk([{"text": "**Checking two things** at once.", "thought": True}], rid, usage(83, None, 104), None, G3))
+s += sse(chunk([{"text": "Let me "}], rid, usage(83, 2, 104), None, G3))
+s += sse(chunk([{"text": "check."}], rid, usage(83, 4, 104), None, G3))
+s += sse(chunk([{"functionCall": {"name": "get_weather", "args": {"location": "Paris"}}, "thoughtSignature": SIG_CALL},
+                {"functionCall": {"name": "get_time", "args": {"timezone": "Europe/Paris"}}}],
+               rid, usage(83, 28, 104), "STOP", G3))
+open("stream_signed.sse", "w").write(s)
+
+rid = "sG3jafKcLp2Wvr0PtKaEqQw"
+s = sse(chunk([{"text": "It is 18 C"}], rid, usage(140, 5, 30), None, G3))
+s += sse(chunk([{"text": " and 14:05 in Paris."}], rid, usage(140, 11, 30), None, G3))
+s += sse(chunk([{"text": "", "thoughtSignature": SIG_TEXT}], rid, usage(140, 11, 30), "STOP", G3))
+open("stream_signed_text.sse", "w").write(s)

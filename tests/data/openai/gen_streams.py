@@ -52,3 +52,15 @@ open("chat_stream_error.sse", "w").write(s)
 s = chunk({"role": "assistant", "content": ""}) + chunk({"content": "Cut"})
 s += 'data: {"id":"chatcmpl-AyPYs3kLq8Vb2Kt7rZpW","object":"chat.comp'
 open("chat_stream_truncated.sse", "w").write(s)
+
+# A refusal (structured outputs, gpt-4o-2024-08-06 and later): the role chunk
+# says "refusal": "", the refusal streams in delta.refusal while content stays
+# null, and the finish reason is "stop" (OpenAI structured outputs guide,
+# "Refusals with Structured Outputs"; ChatCompletionStreamResponseDelta.refusal).
+s = chunk({"role": "assistant", "content": None, "refusal": ""})
+for t in ["I'm sorry,", " I can't help", " with that request."]:
+    s += chunk({"refusal": t})
+s += chunk({}, "stop")
+s += chunk(None, None, usage, choices=False)
+s += "data: [DONE]\n\n"
+open("chat_stream_refusal.sse", "w").write(s)
