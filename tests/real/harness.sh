@@ -37,9 +37,6 @@ if ! lm_ready; then
 	[ $rc -eq 0 ] || { say "FAIL: the local model could not be set up"; exit 1; }
 fi
 
-# One thread per server: llama.cpp's threads spin while they wait, and
-# several servers on two busy cores then slow each other down a hundredfold.
-export LLMK_LOCAL_THREADS=${LLMK_LOCAL_THREADS:-1}
 trap lm_stop_all EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
