@@ -74,7 +74,7 @@ LM_BUILD_CPU_SECONDS=720
 # Debian packages the setup needs (besides the project's build packages).
 LOCAL_MODEL_PACKAGES=(python3 python3-pip cmake g++ ninja-build)
 
-LM_CACHE=${LLMK_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/llmkit}
+LM_CACHE=${LLMK_CACHE_DIR:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/llmkit}
 lm_key=$(printf '%s\n' "${LM_CMAKE_ARGS[@]}" | sha256sum | cut -c1-8)
 LM_SERVER_DIR=$LM_CACHE/llama-server-$LM_LLAMA_VERSION-${LM_LLAMA_SHA256:0:12}-$lm_key
 LM_SERVER=$LM_SERVER_DIR/llama-server
