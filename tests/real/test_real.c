@@ -182,6 +182,8 @@ static void max_tokens(const char *preset)
 			fail_msg("%s%s: finish '%s' after %lld tokens: %s", preset, stream ? " (stream)" : "",
 			         llmk_response_finish_reason(resp),
 			         (long long)llmk_response_usage(resp, LLMK_USAGE_OUTPUT), llmk_response_text(resp));
+		if (!strcmp(preset, "anthropic"))
+			assert_string_equal(llmk_response_finish_reason(resp), "max_tokens");
 		expect_usage(resp, 5);
 		llmk_response_free(resp);
 		llmk_request_free(r);
@@ -452,45 +454,14 @@ static void test_anthropic_system(void **state)
 
 static void test_anthropic_max_tokens(void **state)
 {
-	int stream;
-
 	(void)state;
-	for (stream = 0; stream <= 1; stream++) {
-		llmk_client *c = client("anthropic");
-		llmk_request *r = ask(NULL, "Count from 1 to 100, separated by spaces.", 5);
-		llmk_response *resp = run(c, r, stream);
-
-		assert_int_equal(llmk_response_finish(resp), LLMK_FINISH_LENGTH);
-		assert_string_equal(llmk_response_finish_reason(resp), "max_tokens");
-		expect_usage(resp, 5);
-		llmk_response_free(resp);
-		llmk_request_free(r);
-		llmk_client_free(c);
-	}
+	max_tokens("anthropic");
 }
 
 static void test_anthropic_stop_sequence(void **state)
 {
-	int stream;
-
 	(void)state;
-	for (stream = 0; stream <= 1; stream++) {
-		llmk_client *c = client("anthropic");
-		llmk_request *r = ask(NULL, "Count from 1 to 20, separated by commas.", 80);
-		llmk_response *resp;
-		const char *text;
-
-		assert_int_equal(llmk_request_set_str(r, LLMK_OPT_STOP, "7"), LLMK_OK);
-		resp = run(c, r, stream);
-		text = llmk_response_text(resp);
-		if (llmk_response_finish(resp) != LLMK_FINISH_STOP || strchr(text, '7') || !strstr(text, "6"))
-			fail_msg("anthropic%s: finish '%s': %s", stream ? " (stream)" : "",
-			         llmk_response_finish_reason(resp), text);
-		expect_usage(resp, 40);
-		llmk_response_free(resp);
-		llmk_request_free(r);
-		llmk_client_free(c);
-	}
+	stop_sequence("anthropic");
 }
 
 /* ---- embeddings ----------------------------------------------------------------- */
