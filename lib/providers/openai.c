@@ -129,18 +129,63 @@ static llmk_status build_response_format(const llmk_request *r, json_t *body, ll
 	return llmk__json_set(body, "response_format", rf) ? FAIL_OOM(resp) : LLMK_OK;
 }
 
+/* The host of an http(s) URL: its start and length (0 when there is none). */
+static size_t url_host(const char *url, const char **host)
+{
+	const char *p = url ? strstr(url, "://") : NULL, *at;
+	size_t n;
+
+	if (!p)
+		return 0;
+	p += 3;
+	n = strcspn(p, "/?#");
+	at = memchr(p, '@', n);
+	if (at) {
+		n -= (size_t)(at + 1 - p);
+		p = at + 1;
+	}
+	*host = p;
+	return strcspn(p, ":/?#") < n ? strcspn(p, ":/?#") : n;
+}
+
+static int same_host(const char *a, const char *b)
+{
+	const char *ha, *hb;
+	size_t na = url_host(a, &ha), nb = url_host(b, &hb);
+
+	return na && na == nb && !strncasecmp(ha, hb, na);
+}
+
+/* The name of the output limit. OpenAI deprecated max_tokens (its reasoning
+ * models reject it) for max_completion_tokens, which older compatible
+ * servers do not know and silently ignore: llama.cpp's server before it
+ * learned the alias generated 2002 tokens for a limit of 10. So a provider
+ * whose home is OpenAI (openai/, groq/, ...) uses the new name at its own
+ * host only; pointed at any other base URL (OPENAI_BASE_URL=a local
+ * server, a proxy) it sends max_tokens, the name every compatible server
+ * reads. A proxy in front of OpenAI's reasoning models then answers 400
+ * naming the parameter, instead of an unbounded answer; extra JSON with
+ * max_completion_tokens overrides this. Azure has its own URL shape. */
+static const char *max_tokens_name(const llmk_client *c)
+{
+	unsigned q = c->provider->quirks;
+
+	if ((q & LLMK_Q_LEGACY_MAX_TOKENS) ||
+	    (!(q & LLMK_Q_AZURE) && c->provider->base_url && !same_host(c->base_url, c->provider->base_url)))
+		return "max_tokens";
+	return "max_completion_tokens";
+}
+
 static llmk_status build_chat(const llmk_client *c, const llmk_request *r, int stream, json_t *body,
                               llmk_response *resp)
 {
 	unsigned q = c->provider->quirks;
-	/* max_tokens is deprecated by OpenAI (and rejected by its reasoning
-	 * models) but is the only name older compatible servers know. */
 	const llmk__opt_key sampling[] = {
 	    {LLMK_OPT_TEMPERATURE, "temperature"},
 	    {LLMK_OPT_TOP_P, "top_p"},
 	    {LLMK_OPT_FREQUENCY_PENALTY, "frequency_penalty"},
 	    {LLMK_OPT_PRESENCE_PENALTY, "presence_penalty"},
-	    {LLMK_OPT_MAX_TOKENS, (q & LLMK_Q_LEGACY_MAX_TOKENS) ? "max_tokens" : "max_completion_tokens"},
+	    {LLMK_OPT_MAX_TOKENS, max_tokens_name(c)},
 	    {LLMK_OPT_SEED, (q & LLMK_Q_RANDOM_SEED) ? "random_seed" : "seed"},
 	    {0, NULL}};
 	static const llmk__opt_key reasoning[] = {{LLMK_OPT_REASONING_EFFORT, "reasoning_effort"}, {0, NULL}};

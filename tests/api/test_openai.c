@@ -94,8 +94,9 @@ static void test_chat_request_body(void **state)
 	assert_string_equal(jstr(j, "messages.4.content"), "Thanks");
 	assert_true(fabs(json_real_value(jget(j, "temperature")) - 0.25) < 1e-12);
 	assert_true(fabs(json_real_value(jget(j, "top_p")) - 0.5) < 1e-12);
-	assert_int_equal(json_integer_value(jget(j, "max_completion_tokens")), 64);
-	assert_null(jget(j, "max_tokens"));
+	/* not OpenAI's host: the name every compatible server reads (test_max_tokens_name) */
+	assert_int_equal(json_integer_value(jget(j, "max_tokens")), 64);
+	assert_null(jget(j, "max_completion_tokens"));
 	assert_int_equal(json_integer_value(jget(j, "seed")), 7); /* extra JSON wins */
 	assert_true(json_is_true(jget(j, "logprobs")));
 	assert_string_equal(jstr(j, "stop.0"), "END");
@@ -382,6 +383,53 @@ static void test_chat_tool_calls_parsed(void **state)
 	llmk_response_free(resp);
 	llmk_request_free(r);
 	free((void *)f->cap.resp_body);
+}
+
+/* The output limit's name follows the base URL: max_completion_tokens at
+ * OpenAI's own host (its reasoning models reject max_tokens), max_tokens
+ * anywhere else (older llama.cpp servers ignore the new name and generate
+ * without limit); presets of compatible servers always max_tokens. */
+static void test_max_tokens_name(void **state)
+{
+	static const struct {
+		const char *model, *base_url, *name;
+	} cases[] = {
+	    {"openai/gpt-4o-mini", NULL, "max_completion_tokens"},
+	    {"openai/gpt-4o-mini", "https://api.openai.com/v1", "max_completion_tokens"},
+	    {"openai/gpt-4o-mini", "https://API.OpenAI.com:443/v1/", "max_completion_tokens"},
+	    {"openai/gpt-4o-mini", "https://user@api.openai.com/v1", "max_completion_tokens"},
+	    {"openai/gpt-4o-mini", "http://127.0.0.1:8080/v1", "max_tokens"},
+	    {"openai/gpt-4o-mini", "https://api.openai.com.example.invalid/v1", "max_tokens"},
+	    {"openai/gpt-4o-mini", "https://proxy.example.invalid/api.openai.com/v1", "max_tokens"},
+	    {"groq/llama-3.1-8b-instant", NULL, "max_completion_tokens"},
+	    {"llamacpp/any", NULL, "max_tokens"},
+	    {"openai-compatible/any", "http://127.0.0.1:9/v1", "max_tokens"},
+	    {"azure/my-deployment", "https://res.openai.azure.com", "max_completion_tokens"},
+	};
+	fixture *f = *state;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		llmk_request *r = chat_request("Hi");
+		llmk_response *resp;
+		const char *other;
+		json_t *j;
+
+		tu_fixture_use(f, cases[i].model, KEY, cases[i].base_url);
+		f->cap.resp_body = "{\"choices\":[{\"index\":0,\"finish_reason\":\"length\",\"message\":{\"role\":"
+		                   "\"assistant\",\"content\":\"Hel\"}}]}";
+		llmk_request_set_i64(r, LLMK_OPT_MAX_TOKENS, 3);
+		assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
+		j = sent_json(&f->cap);
+		other = strcmp(cases[i].name, "max_tokens") ? "max_tokens" : "max_completion_tokens";
+		if (json_integer_value(json_object_get(j, cases[i].name)) != 3 || json_object_get(j, other))
+			fail_msg("%s at %s: sent %.*s, want %s", cases[i].model,
+			         cases[i].base_url ? cases[i].base_url : "(default)", (int)f->cap.body_len,
+			         (const char *)f->cap.body, cases[i].name);
+		json_decref(j);
+		llmk_response_free(resp);
+		llmk_request_free(r);
+	}
 }
 
 static void test_compatible_server_quirks(void **state)
@@ -940,6 +988,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_chat_request_body, setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_max_tokens_name, setup, tu_teardown),
 		cmocka_unit_test_setup_teardown(test_stream_null_callback, setup, tu_teardown),
 		cmocka_unit_test_setup_teardown(test_stream_text_whole, setup, tu_teardown),
 		cmocka_unit_test_setup_teardown(test_stream_text_byte_by_byte, setup, tu_teardown),

@@ -881,6 +881,27 @@ static void test_chat_picks_provider(void **state)
 	EXPECT_IN(o->err, "llamacpp/default at http://127.0.0.1:1/v1: nothing listening");
 	EXPECT_IN(o->err, "ollama/llama3.2 at http://127.0.0.1:1");
 	cli_out_free(o);
+
+	/* --print-model: the same choice, said and not sent (scripts/quickstart) */
+	th_reset(s->srv);
+	RUN(o, s->env, "chat", "--print-model", "hi");
+	EXPECT_CODE(o, 0);
+	assert_string_equal(o->out, "openai/gpt-4o-mini\n");
+	cli_out_free(o);
+	RUN(o, local, "chat", "--print-model");
+	EXPECT_CODE(o, 0);
+	assert_string_equal(o->out, "llamacpp/default\n");
+	cli_out_free(o);
+	RUN(o, none, "chat", "--print-model", "-m", "ollama/qwen3");
+	EXPECT_CODE(o, 0);
+	assert_string_equal(o->out, "ollama/qwen3\n");
+	cli_out_free(o);
+	RUN(o, none, "chat", "--print-model");
+	EXPECT_CODE(o, 3);
+	assert_string_equal(o->out, "");
+	EXPECT_IN(o->err, "no model provider is reachable");
+	cli_out_free(o);
+	assert_int_equal(th_request_count(s->srv), 0);
 }
 
 /* Ctrl-C in the middle of a streamed answer: what arrived stays printed,

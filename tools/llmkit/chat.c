@@ -33,6 +33,8 @@ static const char chat_help[] = "usage: llmkit chat [-m MODEL] [options] [PROMPT
                                 "      --set NAME=VALUE    any request option by its library name\n"
                                 "                          (e.g. --set seed=7 --set top_p=0.9)\n"
                                 "      --no-stream         wait for the whole answer\n"
+                                "      --print-model       print the model that would answer (as chosen\n"
+                                "                          above) and exit; nothing is sent\n"
                                 "\n"
                                 "Global options (llmkit --help): --base-url, --timeout, --retries, --verbose.\n"
                                 "Exit status: 0 on success; llmkit --help lists the others.\n";
@@ -48,7 +50,8 @@ enum {
 	O_IMAGE = CHAT_O_IMAGE,
 	O_SET = CHAT_O_SET,
 	O_FILE = CHAT_O_FILE,
-	O_NOSTREAM = 20
+	O_NOSTREAM = 20,
+	O_PRINT_MODEL
 };
 
 static const cli_opt chat_cli_opts[] = {
@@ -57,6 +60,7 @@ static const cli_opt chat_cli_opts[] = {
     {"json", 0, 0, O_JSON},          {"schema", 0, 1, O_SCHEMA},
     {"image", 'i', 1, O_IMAGE},      {"set", 0, 1, O_SET},
     {"file", 'f', 1, O_FILE},        {"no-stream", 0, 0, O_NOSTREAM},
+    {"print-model", 0, 0, O_PRINT_MODEL},
     {NULL, 0, 0, 0},
 };
 
@@ -494,7 +498,7 @@ int cmd_chat(int argc, char **argv)
 	cli_parse p;
 	chat_opts o;
 	const char *val, *model = NULL;
-	int id, rc = EXIT_OK, stream = 1;
+	int id, rc = EXIT_OK, stream = 1, print_model = 0;
 	llmk_client *c = NULL;
 	llmk_request *r = NULL;
 	char *prompt = NULL;
@@ -508,6 +512,8 @@ int cmd_chat(int argc, char **argv)
 			model = val;
 		else if (id == O_NOSTREAM)
 			stream = 0;
+		else if (id == O_PRINT_MODEL)
+			print_model = 1;
 		else if (chat_opts_add(&o, "chat", id, val))
 			goto usage;
 	}
@@ -525,6 +531,11 @@ int cmd_chat(int argc, char **argv)
 			rc = EXIT_CONFIG;
 			goto out;
 		}
+	}
+	/* For scripts (scripts/quickstart): the choice above stays in one place. */
+	if (print_model) {
+		puts(model);
+		goto out;
 	}
 	if (!p.npos && isatty(STDIN_FILENO)) {
 		c = cli_client("chat", model, &rc);
