@@ -527,12 +527,15 @@ func llmk_option_type(option int32) int32 {
 }
 
 // Creates a client for "provider/model", e.g. "openai/gpt-4o-mini". A string without a provider
-// prefix means "openai/". Supported providers: openai, and the OpenAI-compatible local servers
-// vllm, llamacpp, localai, lmstudio, ollama (its /v1 API); see docs/PROVIDERS.md. The API key and
-// base URL are read from the provider's standard environment variables (OPENAI_API_KEY,
-// OPENAI_BASE_URL, ...) when present; explicit options override them. On success *out is a new
-// client. On failure *out is NULL, and the status says why: LLMK_E_INVALID_ARG (NULL out/model,
-// empty model), LLMK_E_UNSUPPORTED (unknown provider), LLMK_E_NOMEM. Thread-safe.
+// prefix means "openai/". The providers are the built-in ones (hosted services such as openai,
+// azure, anthropic, gemini, mistral, cohere, bedrock; local servers such as ollama (its native
+// API), llamacpp, vllm, tgi; the full list from llmk_provider_count()/llmk_provider_name() and in
+// docs/PROVIDERS.md, depending on the wire formats built in: llmk_features()) and those the
+// program registered (llmk_provider_register()). The API key and base URL are read from the
+// provider's standard environment variables (OPENAI_API_KEY, OPENAI_BASE_URL, ...) when present;
+// explicit options override them. On success *out is a new client. On failure *out is NULL, and
+// the status says why: LLMK_E_INVALID_ARG (NULL out/model, empty model), LLMK_E_UNSUPPORTED
+// (unknown provider), LLMK_E_NOMEM. Thread-safe.
 func llmk_client_new(out **C.llmk_client, model *C.char) int32 {
 	return int32(C.llmk_client_new(out, model))
 }

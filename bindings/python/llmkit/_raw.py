@@ -709,12 +709,15 @@ llmk_option_name = bind(_lib, _missing, "llmk_option_name", c_char_p, [c_int32])
 llmk_option_type = bind(_lib, _missing, "llmk_option_type", c_int32, [c_int32])
 
 # Creates a client for "provider/model", e.g. "openai/gpt-4o-mini". A string without a provider
-# prefix means "openai/". Supported providers: openai, and the OpenAI-compatible local servers
-# vllm, llamacpp, localai, lmstudio, ollama (its /v1 API); see docs/PROVIDERS.md. The API key and
-# base URL are read from the provider's standard environment variables (OPENAI_API_KEY,
-# OPENAI_BASE_URL, ...) when present; explicit options override them. On success *out is a new
-# client. On failure *out is NULL, and the status says why: LLMK_E_INVALID_ARG (NULL out/model,
-# empty model), LLMK_E_UNSUPPORTED (unknown provider), LLMK_E_NOMEM. Thread-safe.
+# prefix means "openai/". The providers are the built-in ones (hosted services such as openai,
+# azure, anthropic, gemini, mistral, cohere, bedrock; local servers such as ollama (its native
+# API), llamacpp, vllm, tgi; the full list from llmk_provider_count()/llmk_provider_name() and in
+# docs/PROVIDERS.md, depending on the wire formats built in: llmk_features()) and those the
+# program registered (llmk_provider_register()). The API key and base URL are read from the
+# provider's standard environment variables (OPENAI_API_KEY, OPENAI_BASE_URL, ...) when present;
+# explicit options override them. On success *out is a new client. On failure *out is NULL, and
+# the status says why: LLMK_E_INVALID_ARG (NULL out/model, empty model), LLMK_E_UNSUPPORTED
+# (unknown provider), LLMK_E_NOMEM. Thread-safe.
 llmk_client_new = bind(_lib, _missing, "llmk_client_new", c_int32, [POINTER(POINTER(llmk_client)), c_char_p])
 
 # Frees a client, wiping its credentials. NULL-safe. No request may be in flight on it.
