@@ -682,7 +682,9 @@ def emit_go(m, header_name):
     w("package llmkit")
     w("")
     w("/*")
-    w("#cgo pkg-config: llmkit")
+    # An installed libllmkit through pkg-config; -tags llmkit_build links a
+    # build directory instead (builddir.go, zz_builddir.go).
+    w("#cgo !llmkit_build pkg-config: llmkit")
     w("#include <stdlib.h>")
     w("#include <llmkit.h>")
     w("*/")

@@ -21,3 +21,7 @@ ABI_PACKAGES=(abigail-tools doxygen binutils)
 # arm64 foreign architecture, which scripts/cross adds).
 CROSS_PACKAGES=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross libjansson-dev:arm64 libsodium-dev:arm64
 	libcmocka-dev:arm64 qemu-user file)
+# Packaging checks (scripts/packaging-check): Debian packages, the CMake
+# example, the Python venvs. Python and Go tools come from PyPI and the Go
+# module proxy, pinned in the script.
+PACKAGING_PACKAGES=(debhelper dh-python python3-all lintian dpkg-dev cmake python3-venv unzip xz-utils)

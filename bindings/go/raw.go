@@ -3,7 +3,7 @@
 package llmkit
 
 /*
-#cgo pkg-config: llmkit
+#cgo !llmkit_build pkg-config: llmkit
 #include <stdlib.h>
 #include <llmkit.h>
 */

@@ -344,9 +344,10 @@ static void test_transcribe_real_audio(void **state)
 
 	snprintf(path, sizeof(path), "%s/../../../shared/data/audio/jfk.wav", TEST_DATA_DIR);
 	fp = fopen(path, "rb");
-	if (!fp) {
+	if (!fp) { /* a release tarball has no shared/data beside it */
 		free(fixture_body);
-		fail_msg("shared/data/audio/jfk.wav not found beside the project (%s)", path);
+		print_message("shared/data/audio/jfk.wav not found beside the project (%s): skipped\n", path);
+		skip();
 	}
 	fseek(fp, 0, SEEK_END);
 	len = (size_t)ftell(fp);

@@ -20,7 +20,7 @@ from .compare import available as compare_available
 from .errors import *  # noqa: F401,F403 - one exception class per status
 from .errors import ERRORS, LLMKitError, error_for
 
-__version__ = "0.1.0"
+__version__ = raw.LLMK_VERSION_STRING  # the header these bindings were generated from
 
 __all__ = [
     "Cancel", "ChatResponse", "compare_available", "Client", "EmbedResponse", "EventType", "Finish", "Image", "ImageResponse", "Kind",

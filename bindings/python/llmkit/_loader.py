@@ -3,10 +3,12 @@
 Search order:
 
 1. ``LLMKIT_LIBRARY``: the path of the shared library to load.
-2. The install prefix: ``pkg-config --variable=libdir llmkit`` when
+2. The library inside this package: a wheel built by pip (meson-python)
+   carries its own ``libllmkit.so.0`` next to this file.
+3. The install prefix: ``pkg-config --variable=libdir llmkit`` when
    pkg-config knows llmkit, the Python prefix's ``lib`` directories, then
    the system's search (``ctypes.util.find_library``, i.e. ldconfig).
-3. A build directory: ``LLMKIT_BUILD_DIR``, else ``build/`` of the source
+4. A build directory: ``LLMKIT_BUILD_DIR``, else ``build/`` of the source
    tree this package sits in (``bindings/python/llmkit`` -> ``../../..``).
 """
 import ctypes
@@ -29,6 +31,9 @@ def _candidates():
     if env:
         yield env
         return
+    bundled = bundled_library()
+    if bundled:
+        yield bundled
     dirs = []
     if shutil.which("pkg-config"):
         try:
@@ -51,6 +56,15 @@ def _candidates():
         os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))), "build")
     for so in _SONAMES:
         yield os.path.join(build, so)
+
+
+def bundled_library():
+    """The path of the libllmkit this package carries (a wheel built by pip), or None."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    for so in _SONAMES:
+        if os.path.exists(os.path.join(here, so)):
+            return os.path.join(here, so)
+    return None
 
 
 def load_library():

@@ -1,5 +1,6 @@
 """The idiomatic Python layer over the generated raw layer (_raw.py)."""
 import ctypes
+import json
 import os
 import queue
 import threading
@@ -27,6 +28,17 @@ def _b(s: Optional[str]) -> Optional[bytes]:
         raise ValueError("a string argument holds a NUL character (U+0000), which the C library cannot carry: "
                          "refused (at index %d of %d)" % (s.index("\x00"), len(s)))
     return s.encode("utf-8")
+
+
+def _json_text(value: Any) -> str:
+    """A JSON document given as text stays text; a dict, list or number is serialized."""
+    if isinstance(value, (str, bytes)):
+        return value.decode("utf-8") if isinstance(value, bytes) else value
+    return json.dumps(value, ensure_ascii=False)
+
+
+# Request options whose value is a JSON document: a dict (or list) is serialized.
+_JSON_OPTIONS = frozenset(["json_schema"])
 
 
 def _s(b: Optional[bytes]) -> str:
@@ -360,7 +372,8 @@ class _Request:
                 _check(_raw.llmk_request_set_str(self.ptr, opt, _b(v)), self._err)
             return
         if t == _raw.LLMK_TYPE_STR:
-            st = _raw.llmk_request_set_str(self.ptr, opt, _b(str(value)))
+            text = _json_text(value) if name in _JSON_OPTIONS or isinstance(value, (Mapping, list)) else str(value)
+            st = _raw.llmk_request_set_str(self.ptr, opt, _b(text))
         elif t == _raw.LLMK_TYPE_I64:
             st = _raw.llmk_request_set_i64(self.ptr, opt, int(value))
         else:
@@ -401,7 +414,8 @@ class _Request:
         role = m.get("role", "user")
         content = m.get("content")
         if role == "tool":
-            _check(_raw.llmk_request_add_tool_result(self.ptr, _b(m["tool_call_id"]), _b(content or "")), self._err)
+            result = "" if content is None else _json_text(content)
+            _check(_raw.llmk_request_add_tool_result(self.ptr, _b(m["tool_call_id"]), _b(result)), self._err)
             return
         if role not in _ROLES:
             raise error_for(_raw.LLMK_E_INVALID_ARG, "unknown role %r" % role)
@@ -413,7 +427,8 @@ class _Request:
                 self.part(part)
         for tc in m.get("tool_calls") or ():
             fn = tc.get("function", tc)
-            _check(_raw.llmk_request_add_tool_call(self.ptr, _b(tc["id"]), _b(fn["name"]), _b(fn["arguments"])),
+            args = _json_text(fn["arguments"])
+            _check(_raw.llmk_request_add_tool_call(self.ptr, _b(tc["id"]), _b(fn["name"]), _b(args)),
                    self._err)
 
     def part(self, part: Any) -> None:
@@ -438,12 +453,11 @@ class _Request:
             raise error_for(_raw.LLMK_E_INVALID_ARG, "unknown content part %r" % (part,))
 
     def tools(self, tools: Optional[Iterable[Mapping[str, Any]]]) -> None:
-        import json
         for t in tools or ():
             fn = t.get("function", t)
             params = fn.get("parameters")
-            if params is not None and not isinstance(params, str):
-                params = json.dumps(params)
+            if params is not None:
+                params = _json_text(params)
             _check(_raw.llmk_request_add_tool(self.ptr, _b(fn["name"]), _b(fn.get("description")), _b(params)),
                    self._err)
 
@@ -594,7 +608,9 @@ class Client:
         ``messages.append(resp)``, then the tool results as
         ``{"role": "tool", "tool_call_id": ..., "content": ...}``). ``tools``: OpenAI-style function tools.
         Further keywords are request options by name: ``temperature=0.2``,
-        ``max_tokens=100``, ``stop=["\\n"]``, ``model="other-model"``...
+        ``max_tokens=100``, ``stop=["\\n"]``, ``model="other-model"``,
+        ``json_schema={"type": "object", ...}`` (a dict or JSON text; tool
+        ``parameters`` and tool-call ``arguments`` likewise)...
         Raises an LLMKitError subclass on failure.
         """
         with self._chat_request(messages, system, tools, options) as req:

@@ -2,7 +2,8 @@
 
 LLMKIT_BUILD_DIR names the meson build directory (default: build/ at the
 top of the source tree); the library is loaded from it unless LLMKIT_LIBRARY
-is set, and the server is its tests/th_serve (tests/support/th_serve.c).
+is set (or LLMKIT_EXPECT_BUNDLED, for a wheel that carries its own), and the
+server is its tests/th_serve (tests/support/th_serve.c).
 """
 import json
 import os
@@ -13,7 +14,9 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 BUILD = os.path.abspath(os.environ.get("LLMKIT_BUILD_DIR") or os.path.join(ROOT, "build"))
 DATA = os.path.join(ROOT, "tests", "data")
-os.environ.setdefault("LLMKIT_LIBRARY", os.path.join(BUILD, "libllmkit.so.0"))
+# A wheel carries its own library: LLMKIT_EXPECT_BUNDLED=1 tests that one.
+if not os.environ.get("LLMKIT_EXPECT_BUNDLED"):
+    os.environ.setdefault("LLMKIT_LIBRARY", os.path.join(BUILD, "libllmkit.so.0"))
 # The loopback server must never be reached through a proxy.
 os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost"
 
