@@ -975,9 +975,14 @@ typedef struct llmk_compare llmk_compare;
 
 /** Compare options (llmk_compare_set_i64()). */
 enum llmk_compare_option {
-	LLMK_COMPARE_REPEAT = 1,       /* runs of each case per model (default 1; medians over them) */
-	LLMK_COMPARE_STREAM = 2,       /* 1: stream chat answers, measuring time to first token */
-	LLMK_COMPARE_MAX_IN_FLIGHT = 3 /* requests at once over all models (default 16; 0: no limit) */
+	LLMK_COMPARE_REPEAT = 1,        /* runs of each case per model (default 1; medians over them) */
+	LLMK_COMPARE_STREAM = 2,        /* 1: stream chat answers, measuring time to first token */
+	LLMK_COMPARE_MAX_IN_FLIGHT = 3, /* requests at once over all models (default 16; 0: no limit) */
+	LLMK_COMPARE_CONCURRENCY = 4,   /* requests at once per model (default 0: only MAX_IN_FLIGHT);
+	                                 * a model's next run starts as one of its own ends, so
+	                                 * LLMK_METRIC_THROUGHPUT_* measure it under that load */
+	LLMK_COMPARE_PASS_PERCENT = 5   /* a scored run passes when its score is at least this
+	                                 * percent (0..100, default 50) */
 };
 
 /** How an answer is scored against the expected one (0 or 1, similarity in
@@ -1005,7 +1010,37 @@ enum llmk_metric {
 	LLMK_METRIC_OUTPUT_TOKENS = 7, /* sum over successful runs */
 	LLMK_METRIC_CACHED_TOKENS = 8, /* sum of cached input tokens */
 	LLMK_METRIC_COST_USD = 9,      /* sum over successful runs; -1 if a price is unknown */
-	LLMK_METRIC_SCORE = 10         /* mean score of scored runs (a failed run scores 0); -1 if none */
+	LLMK_METRIC_SCORE = 10,        /* mean score of scored runs (a failed run scores 0); -1 if none */
+	/* Percentiles interpolate linearly between the closest ranks (R's and
+	 * numpy's default): p50 is the median; -1 when there is no value. */
+	LLMK_METRIC_LATENCY_P50_MS = 11,         /* total time of successful runs: 50th percentile */
+	LLMK_METRIC_LATENCY_P90_MS = 12,         /* 90th percentile */
+	LLMK_METRIC_LATENCY_P99_MS = 13,         /* 99th percentile */
+	LLMK_METRIC_LATENCY_MIN_MS = 14,         /* fastest */
+	LLMK_METRIC_LATENCY_MAX_MS = 15,         /* slowest */
+	LLMK_METRIC_TTFT_P50_MS = 16,            /* time to first token (streamed runs): 50th percentile */
+	LLMK_METRIC_TTFT_P90_MS = 17,            /* 90th percentile */
+	LLMK_METRIC_TTFT_P99_MS = 18,            /* 99th percentile */
+	LLMK_METRIC_TTFT_MIN_MS = 19,            /* first */
+	LLMK_METRIC_TTFT_MAX_MS = 20,            /* last */
+	LLMK_METRIC_ERROR_RATE = 21,             /* failed runs / runs (0..1; by status: llmk_compare_status_count()) */
+	LLMK_METRIC_SCORED = 22,                 /* runs scored (failed ones included, at 0) */
+	LLMK_METRIC_PASSED = 23,                 /* scored runs that pass (LLMK_COMPARE_PASS_PERCENT) */
+	LLMK_METRIC_PASS_RATE = 24,              /* passed / scored (0..1), -1 if nothing scored */
+	LLMK_METRIC_PASS_RATE_LOW = 25,          /* Wilson score 95 % interval of the pass rate: low end */
+	LLMK_METRIC_PASS_RATE_HIGH = 26,         /* high end */
+	LLMK_METRIC_SCORE_STDERR = 27,           /* standard error of the mean score: sample sd / sqrt(n);
+	                                  * -1 with fewer than 2 scored runs */
+	LLMK_METRIC_COST_PER_1K_REQUESTS = 28,   /* USD of the successful runs per 1,000 runs made (a
+	                                        * failed run has no usage, so costs 0); -1 if a price
+	                                        * is unknown */
+	LLMK_METRIC_COST_PER_CORRECT = 29,       /* USD of the successful runs / passed runs; -1 if none
+	                                        * passed or a price is unknown */
+	LLMK_METRIC_WALL_MS = 30,                /* from the start of llmk_compare_run() to this model's
+	                                        * last finished run */
+	LLMK_METRIC_THROUGHPUT_RPS = 31,         /* successful runs per second of WALL_MS */
+	LLMK_METRIC_THROUGHPUT_TOKENS_PER_S = 32 /* output tokens of successful runs per second of
+	                                          * WALL_MS (under LLMK_COMPARE_CONCURRENCY) */
 };
 
 /** Called as each run finishes (on the thread in llmk_compare_run()); the
@@ -1089,6 +1124,24 @@ LLMK_API double llmk_compare_score(const llmk_compare *cmp, size_t model, size_t
 
 /** Detail of the last error of the comparison ("" if none). */
 LLMK_API const char *llmk_compare_errmsg(const llmk_compare *cmp);
+
+/** How many finished runs of a model ended with this status (LLMK_OK for
+ *  the successes); 0 when out of range. Error rates by status are this
+ *  over LLMK_METRIC_RUNS. */
+LLMK_API size_t llmk_compare_status_count(const llmk_compare *cmp, size_t model, int32_t status);
+
+/** Paired difference of a model against a baseline model on the same
+ *  cases: for each case answered by both, the mean over its runs of a
+ *  per-run figure for `model` minus that for `baseline`; *mean is the mean
+ *  of those differences and [*low, *high] its 95 % interval by Student's
+ *  t with pairs - 1 degrees of freedom (mean +- t * sd / sqrt(pairs)).
+ *  metric: LLMK_METRIC_SCORE, _PASS_RATE (1 passed, 0 not), _LATENCY_MS,
+ *  _TTFT_MS, _TOKENS_PER_S, _INPUT_TOKENS, _OUTPUT_TOKENS or _COST_USD.
+ *  pairs may be NULL. LLMK_E_NOT_FOUND when fewer than two cases have both
+ *  figures (*pairs says how many, *mean is set, the interval is 0 0);
+ *  LLMK_E_INVALID_ARG for another metric or an index out of range. */
+LLMK_API llmk_status llmk_compare_paired(double *mean, double *low, double *high, size_t *pairs,
+                                         const llmk_compare *cmp, size_t model, size_t baseline, int32_t metric);
 
 /* ------------------------------------------------------------------------
  * Providers

@@ -17,6 +17,8 @@ typedef struct model_entry {
 	llmk_client *c;
 	int owned;
 	char *label;
+	size_t next;         /* per-model concurrency: the next of its runs to add */
+	double last_done_ms; /* when its last run finished (llmk__now_ms), 0: none yet */
 } model_entry;
 
 typedef struct case_entry {
@@ -45,6 +47,10 @@ struct llmk_compare {
 	case_entry *cases;
 	size_t ncases, casecap;
 	int64_t repeat, stream, max_in_flight;
+	int64_t concurrency;     /* runs in flight per model, 0: no per-model limit */
+	int64_t pass_percent;    /* a run passes when its score is at least this / 100 */
+	double started_ms;       /* when the run started (llmk__now_ms) */
+	llmk_status feed_status; /* a failure adding a model's next run */
 	llmk_client *embedder;
 	result *results; /* [model][case][run] */
 	size_t nresults;

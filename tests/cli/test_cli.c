@@ -678,6 +678,86 @@ static void test_eval(void **state)
 	unlink(path);
 }
 
+/* eval --stats --baseline: the statistics table, in JSON against figures
+ * worked by hand, and as a table. Four cases, three of which the canned
+ * answer ("Hello! How can I assist you today?") passes. */
+static void test_eval_stats(void **state)
+{
+	cli_server *s = *state;
+	char path[96];
+	json_t *j, *row;
+	cli_out *o;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/stats.jsonl", s->dir);
+	fp = fopen(path, "w");
+	fputs("{\"prompt\": \"a\", \"expected\": \"assist\"}\n"
+	      "{\"prompt\": \"b\", \"expected\": \"hello\"}\n"
+	      "{\"prompt\": \"c\", \"expected\": \"today\"}\n"
+	      "{\"prompt\": \"d\", \"expected\": \"Paris\"}\n",
+	      fp);
+	fclose(fp);
+	RUN(o, s->env, "eval", "--retries", "0", "-m", "openai/gpt-4", "-m", "openai/ratelimited", "--baseline",
+	    "openai/gpt-5-mini", "--concurrency", "2", "--format", "json", path);
+	EXPECT_CODE(o, 10);
+	j = json_loads(o->out, 0, NULL);
+	if (!j)
+		fail_msg("not JSON:\n%s", o->out);
+	assert_int_equal(json_array_size(j), 3); /* the baseline was added */
+	row = json_array_get(j, 0);
+	assert_string_equal(json_string_value(json_object_get(row, "model")), "openai/gpt-4");
+	assert_int_equal((int)json_number_value(json_object_get(row, "runs")), 4);
+	assert_true(json_number_value(json_object_get(row, "pass_rate")) == 0.75);
+	/* Wilson 3/4: centre (0.75 + 0.480182) / 1.960365, half-width
+	 * 1.959964 / 1.960365 x sqrt(0.046875 + 0.060023) */
+	assert_true(fabs(json_number_value(json_object_get(row, "pass_rate_low")) - 0.300642) < 1e-6);
+	assert_true(fabs(json_number_value(json_object_get(row, "pass_rate_high")) - 0.954413) < 1e-6);
+	/* scores 1 1 1 0: sd = sqrt(0.75 / 3) = 0.5, se = 0.5 / 2 */
+	assert_true(fabs(json_number_value(json_object_get(row, "score_stderr")) - 0.25) < 1e-9);
+	/* gpt-4: 19 in x $30 + 10 out x $60 per million = $0.00117 an answer */
+	assert_true(fabs(json_number_value(json_object_get(row, "cost_per_1k_requests_usd")) - 1.17) < 1e-9);
+	assert_true(fabs(json_number_value(json_object_get(row, "cost_per_correct_usd")) - 4 * 0.00117 / 3) < 1e-9);
+	assert_true(json_number_value(json_object_get(row, "latency_p90_ms")) >=
+	            json_number_value(json_object_get(row, "latency_p50_ms")));
+	assert_string_equal(json_string_value(json_object_get(row, "errors")), "");
+	/* the same answers as the baseline: no difference in score */
+	assert_string_equal(json_string_value(json_object_get(row, "baseline")), "openai/gpt-5-mini");
+	assert_int_equal((int)json_number_value(json_object_get(row, "pairs")), 4);
+	assert_true(json_number_value(json_object_get(row, "d_score")) == 0);
+	assert_true(json_number_value(json_object_get(row, "d_score_low")) == 0);
+	/* gpt-4 costs more per answer than gpt-5-mini */
+	assert_true(json_number_value(json_object_get(row, "d_cost_usd")) > 0);
+	row = json_array_get(j, 1);
+	assert_string_equal(json_string_value(json_object_get(row, "errors")), "RATE_LIMITED:4");
+	assert_true(json_number_value(json_object_get(row, "error_rate")) == 1);
+	assert_true(json_number_value(json_object_get(row, "pass_rate")) == 0);
+	assert_true(json_is_null(json_object_get(row, "latency_p50_ms")));
+	assert_true(json_is_null(json_object_get(row, "cost_per_correct_usd")));
+	assert_true(json_number_value(json_object_get(row, "d_score")) == -0.75);
+	json_decref(j);
+	cli_out_free(o);
+
+	RUN(o, s->env, "eval", "-m", "openai/gpt-4", "--stats", "--baseline", "openai/gpt-5-mini", path);
+	EXPECT_CODE(o, 0);
+	EXPECT_IN(o->out, "p90");
+	EXPECT_IN(o->out, "pass [95% CI]");
+	EXPECT_IN(o->out, "75% [30, 95]");
+	EXPECT_IN(o->out, "0.75 \xc2\xb1 0.25");
+	EXPECT_IN(o->out, "(baseline)");
+	EXPECT_IN(o->out, "+0.00 [+0.00, +0.00]");
+	EXPECT_IN(o->out, "paired difference against openai/gpt-5-mini");
+	cli_out_free(o);
+
+	/* compare --stats: latency, TTFT and cost spread, no scores */
+	RUN(o, s->env, "compare", "-m", "openai/gpt-4", "-r", "3", "--stats", "--format", "csv", "hi");
+	EXPECT_CODE(o, 0);
+	assert_true(!strncmp(o->out, "model,runs,ok,error_rate,errors,latency_p50_ms,latency_p90_ms,", 62));
+	assert_null(strstr(o->out, "pass_rate"));
+	EXPECT_IN(o->out, "\r\nopenai/gpt-4,3,3,0,,");
+	cli_out_free(o);
+	unlink(path);
+}
+
 /* ---- models and providers --------------------------------------------------------------- */
 
 static void test_models(void **state)
@@ -967,6 +1047,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test_setup_teardown(test_compare_failures, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_compare_formats, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_eval, cli_server_setup, cli_server_teardown),
+	    cmocka_unit_test_setup_teardown(test_eval_stats, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_compare_ctrl_c, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_eval_ctrl_c, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test(test_models),

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "chat_opts.h"
+#include "stats_table.h"
 
 #define MAX_MODELS   32
 #define PREVIEW_COLS 60 /* widest answer preview in a table */
@@ -22,6 +23,8 @@ typedef struct live {
 	size_t lines;       /* lines of the last frame */
 	size_t done, total; /* runs */
 	size_t repeat;
+	cli_stats_opts stats; /* --stats / --baseline: the statistics table at the end */
+	int want_stats;
 	cli_table t;
 } live;
 
@@ -272,9 +275,17 @@ static int run(live *L, llmk_compare *cmp)
 	if (L->redraw) {
 		draw(L, cmp);
 		cli_cursor(1);
-	} else {
+	} else if (!L->want_stats) {
 		fill(L, cmp);
 		cli_table_print(&L->t, stdout, L->format, L->format == FMT_TABLE && g_opt.color_out, 0);
+	}
+	if (L->want_stats) {
+		if (L->redraw)
+			putchar('\n');
+		L->stats.eval = L->eval;
+		L->stats.format = L->format;
+		L->stats.color = L->format == FMT_TABLE && g_opt.color_out;
+		cli_stats_print(cmp, &L->stats, stdout);
 	}
 	rc = outcome(cmp, L->repeat);
 	if (rc == EXIT_INTERRUPTED)
@@ -297,7 +308,14 @@ static const char compare_help[] = "usage: llmkit compare -m MODEL -m MODEL... [
                                    "  -r, --repeat N         runs per model; figures are medians (default 1)\n"
                                    "      --format FORMAT    table (default), json, csv or markdown\n"
                                    "      --no-stream        do not stream (no time to first token)\n"
-                                   "      --concurrency N    requests in flight at once (default 16)\n"
+                                   "      --concurrency N    requests in flight per model: a model's next run\n"
+                                   "                         starts as one ends (throughput under load;\n"
+                                   "                         default: all at once, at most 16 in all)\n"
+                                   "      --stats            statistics per model instead of the table:\n"
+                                   "                         latency and TTFT p50/p90/p99/min/max, errors by\n"
+                                   "                         status, tok/s, requests/s, cost per 1,000 requests\n"
+                                   "      --baseline MODEL   with --stats, paired differences against MODEL\n"
+                                   "                         (latency, TTFT, cost) with 95% intervals\n"
                                    "  -s, --system TEXT      system message\n"
                                    "  -t, --temperature T    sampling temperature\n"
                                    "      --max-tokens N     upper bound on each answer's tokens\n"
@@ -323,7 +341,10 @@ enum {
 	C_FORMAT,
 	C_NOSTREAM,
 	C_CONC,
-	C_EMBEDDER
+	C_EMBEDDER,
+	C_STATS,
+	C_BASELINE,
+	C_PASS
 };
 
 static const cli_opt compare_opts[] = {
@@ -332,6 +353,8 @@ static const cli_opt compare_opts[] = {
     {"format", 0, 1, C_FORMAT},
     {"no-stream", 0, 0, C_NOSTREAM},
     {"concurrency", 0, 1, C_CONC},
+    {"stats", 0, 0, C_STATS},
+    {"baseline", 0, 1, C_BASELINE},
     {"system", 's', 1, C_SYSTEM},
     {"temperature", 't', 1, C_TEMP},
     {"max-tokens", 0, 1, C_MAXTOK},
@@ -347,9 +370,13 @@ typedef struct setup {
 	const char *models[MAX_MODELS];
 	llmk_client *clients[MAX_MODELS];
 	size_t nmodels;
-	long repeat, concurrency;
+	long repeat, concurrency; /* concurrency: per model, 0: not given */
 	int format, stream;
 	const char *embedder;
+	int stats;            /* --stats (also implied by --baseline) */
+	const char *baseline; /* --baseline MODEL */
+	long baseline_index;
+	long pass_percent; /* --pass PERCENT */
 } setup;
 
 static int common_opt(setup *s, const char *cmd, int id, const char *val)
@@ -372,6 +399,15 @@ static int common_opt(setup *s, const char *cmd, int id, const char *val)
 	case C_EMBEDDER:
 		s->embedder = val;
 		return 0;
+	case C_STATS:
+		s->stats = 1;
+		return 0;
+	case C_BASELINE:
+		s->baseline = val;
+		s->stats = 1;
+		return 0;
+	case C_PASS:
+		return cli_int(cmd, "--pass", val, 0, 100, &s->pass_percent);
 	}
 	return 1; /* not a common option */
 }
@@ -384,6 +420,19 @@ static int add_models(setup *s, const char *cmd, llmk_compare *cmp)
 
 	if (!s->nmodels)
 		return cli_usage_error(cmd, "no models: give -m provider/model, once per model");
+	/* the baseline is one of the models; named only by --baseline, it is
+	 * added as the last */
+	s->baseline_index = -1;
+	if (s->baseline) {
+		for (i = 0; i < s->nmodels && strcmp(s->models[i], s->baseline); i++)
+			;
+		if (i == s->nmodels) {
+			if (s->nmodels == MAX_MODELS)
+				return cli_usage_error(cmd, "at most %d models (the baseline included)", MAX_MODELS);
+			s->models[s->nmodels++] = s->baseline;
+		}
+		s->baseline_index = (long)i;
+	}
 	for (i = 0; i < s->nmodels; i++) {
 		s->clients[i] = cli_client_ex(cmd, s->models[i], 0, &rc);
 		if (!s->clients[i])
@@ -393,9 +442,14 @@ static int add_models(setup *s, const char *cmd, llmk_compare *cmp)
 			return EXIT_USAGE;
 		}
 	}
+	/* --concurrency N: N in flight per model (so N x models in all);
+	 * without it, at most 16 in all */
 	if (llmk_compare_set_i64(cmp, LLMK_COMPARE_REPEAT, s->repeat) != LLMK_OK ||
 	    llmk_compare_set_i64(cmp, LLMK_COMPARE_STREAM, s->stream) != LLMK_OK ||
-	    llmk_compare_set_i64(cmp, LLMK_COMPARE_MAX_IN_FLIGHT, s->concurrency) != LLMK_OK)
+	    llmk_compare_set_i64(cmp, LLMK_COMPARE_CONCURRENCY, s->concurrency) != LLMK_OK ||
+	    llmk_compare_set_i64(cmp, LLMK_COMPARE_MAX_IN_FLIGHT,
+	                         s->concurrency ? s->concurrency * (long)s->nmodels : 16) != LLMK_OK ||
+	    llmk_compare_set_i64(cmp, LLMK_COMPARE_PASS_PERCENT, s->pass_percent) != LLMK_OK)
 		return cli_usage_error(cmd, "%s", llmk_compare_errmsg(cmp));
 	return EXIT_OK;
 }
@@ -424,7 +478,7 @@ int cmd_compare(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	memset(&L, 0, sizeof(L));
 	s.repeat = 1;
-	s.concurrency = 16;
+	s.pass_percent = 50;
 	s.stream = 1;
 	if (cli_parse_init(&p, argc, argv))
 		return EXIT_FAILURE_OTHER;
@@ -470,6 +524,9 @@ int cmd_compare(int argc, char **argv)
 	L.cmd = "compare";
 	L.format = s.format;
 	L.repeat = (size_t)s.repeat;
+	L.want_stats = s.stats;
+	L.stats.baseline = s.baseline_index;
+	L.stats.pass_percent = s.pass_percent;
 	rc = run(&L, cmp);
 	goto out;
 usage:
@@ -501,7 +558,16 @@ static const char eval_help[] = "usage: llmkit eval -m MODEL -m MODEL... [option
                                 "  -r, --repeat N         runs per case and model (default 1)\n"
                                 "      --format FORMAT    table (default), json, csv or markdown\n"
                                 "      --stream           stream the answers\n"
-                                "      --concurrency N    requests in flight at once (default 16)\n"
+                                "      --concurrency N    requests in flight per model (default: all at\n"
+                                "                         once, at most 16 in all)\n"
+                                "      --stats            statistics per model instead of the table: also\n"
+                                "                         pass rate with its Wilson 95% interval, mean\n"
+                                "                         score with its standard error, cost per correct\n"
+                                "                         answer\n"
+                                "      --pass PERCENT     a run passes when its score is at least this\n"
+                                "                         (default 50)\n"
+                                "      --baseline MODEL   with --stats, paired differences against MODEL on\n"
+                                "                         the same cases (score, latency, cost), 95% intervals\n"
                                 "      --embedder MODEL   embedding model for the similarity scorer\n"
                                 "\n"
                                 "Ctrl-C stops at once (nothing is printed).\n"
@@ -517,6 +583,9 @@ static const cli_opt eval_opts[] = {
     {"stream", 0, 0, EV_STREAM},
     {"concurrency", 0, 1, C_CONC},
     {"embedder", 0, 1, C_EMBEDDER},
+    {"stats", 0, 0, C_STATS},
+    {"baseline", 0, 1, C_BASELINE},
+    {"pass", 0, 1, C_PASS},
     {NULL, 0, 0, 0},
 };
 
@@ -534,7 +603,7 @@ int cmd_eval(int argc, char **argv)
 	memset(&s, 0, sizeof(s));
 	memset(&L, 0, sizeof(L));
 	s.repeat = 1;
-	s.concurrency = 16;
+	s.pass_percent = 50;
 	if (cli_parse_init(&p, argc, argv))
 		return EXIT_FAILURE_OTHER;
 	while ((id = cli_next(&p, eval_opts, &val)) > 0) {
@@ -580,6 +649,9 @@ int cmd_eval(int argc, char **argv)
 	L.eval = 1;
 	L.format = s.format;
 	L.repeat = (size_t)s.repeat;
+	L.want_stats = s.stats;
+	L.stats.baseline = s.baseline_index;
+	L.stats.pass_percent = s.pass_percent;
 	rc = run(&L, cmp);
 	goto out;
 usage:
