@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -555,6 +556,44 @@ func TestCompare(t *testing.T) {
 		}
 	}
 	if srv.count(t) != 4 {
+		t.Errorf("%d requests", srv.count(t))
+	}
+}
+
+// Three of four cases pass: Wilson 95 % [0.300642, 0.954413] and a
+// standard error of 0.5 / 2, worked by hand; the same answers as the
+// baseline make the score difference 0 +- 0.
+func TestCompareStatistics(t *testing.T) {
+	if !CompareAvailable() || cmpStatsFn("paired") == nil {
+		t.Skip("no compare statistics in the loaded libllmkit")
+	}
+	a := newTestClient(t)
+	b, err := NewClient("openai/gpt-4o", BaseURL(srv.url), APIKey("k"), MaxRetries(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	srv.push(t, 200, "openai/chat_completion.json", "repeat=8")
+	res, err := Compare(context.Background(), []*Client{a, b}, []CompareCase{
+		{Prompt: "a", Expected: "assist", Scorer: "contains"}, {Prompt: "b", Expected: "hello", Scorer: "contains"},
+		{Prompt: "c", Expected: "today", Scorer: "contains"}, {Prompt: "d", Expected: "Paris", Scorer: "contains"},
+	}, CompareOptions{Concurrency: 1, Baseline: "openai/gpt-4o"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := res[0].Stats
+	near := func(x, y float64) bool { return math.Abs(x-y) < 1e-6 }
+	if s["pass_rate"] != 0.75 || !near(s["pass_rate_low"], 0.300642) || !near(s["pass_rate_high"], 0.954413) ||
+		!near(s["score_stderr"], 0.25) || s["latency_p90_ms"] < s["latency_p50_ms"] || s["ttft_p50_ms"] != -1 {
+		t.Errorf("%v", s)
+	}
+	if len(res[0].Errors) != 0 {
+		t.Errorf("%v", res[0].Errors)
+	}
+	if p := res[0].VsBaseline["score"]; p != (Paired{0, 0, 0, 4}) {
+		t.Errorf("%+v", p)
+	}
+	if srv.count(t) != 8 {
 		t.Errorf("%d requests", srv.count(t))
 	}
 }

@@ -289,6 +289,8 @@ const (
 	CompareOptionRepeat      CompareOption = 1 // LLMK_COMPARE_REPEAT
 	CompareOptionStream      CompareOption = 2 // LLMK_COMPARE_STREAM
 	CompareOptionMaxInFlight CompareOption = 3 // LLMK_COMPARE_MAX_IN_FLIGHT
+	CompareOptionConcurrency CompareOption = 4 // LLMK_COMPARE_CONCURRENCY
+	CompareOptionPassPercent CompareOption = 5 // LLMK_COMPARE_PASS_PERCENT
 )
 
 // Scorer: How an answer is scored against the expected one (0 or 1, similarity in between).
@@ -309,16 +311,38 @@ type Metric int32
 
 // Values of enum llmk_metric.
 const (
-	MetricRuns         Metric = 1  // LLMK_METRIC_RUNS
-	MetricOK           Metric = 2  // LLMK_METRIC_OK
-	MetricLatencyMs    Metric = 3  // LLMK_METRIC_LATENCY_MS
-	MetricTTFTMs       Metric = 4  // LLMK_METRIC_TTFT_MS
-	MetricTokensPerS   Metric = 5  // LLMK_METRIC_TOKENS_PER_S
-	MetricInputTokens  Metric = 6  // LLMK_METRIC_INPUT_TOKENS
-	MetricOutputTokens Metric = 7  // LLMK_METRIC_OUTPUT_TOKENS
-	MetricCachedTokens Metric = 8  // LLMK_METRIC_CACHED_TOKENS
-	MetricCostUSD      Metric = 9  // LLMK_METRIC_COST_USD
-	MetricScore        Metric = 10 // LLMK_METRIC_SCORE
+	MetricRuns                 Metric = 1  // LLMK_METRIC_RUNS
+	MetricOK                   Metric = 2  // LLMK_METRIC_OK
+	MetricLatencyMs            Metric = 3  // LLMK_METRIC_LATENCY_MS
+	MetricTTFTMs               Metric = 4  // LLMK_METRIC_TTFT_MS
+	MetricTokensPerS           Metric = 5  // LLMK_METRIC_TOKENS_PER_S
+	MetricInputTokens          Metric = 6  // LLMK_METRIC_INPUT_TOKENS
+	MetricOutputTokens         Metric = 7  // LLMK_METRIC_OUTPUT_TOKENS
+	MetricCachedTokens         Metric = 8  // LLMK_METRIC_CACHED_TOKENS
+	MetricCostUSD              Metric = 9  // LLMK_METRIC_COST_USD
+	MetricScore                Metric = 10 // LLMK_METRIC_SCORE
+	MetricLatencyP50Ms         Metric = 11 // LLMK_METRIC_LATENCY_P50_MS
+	MetricLatencyP90Ms         Metric = 12 // LLMK_METRIC_LATENCY_P90_MS
+	MetricLatencyP99Ms         Metric = 13 // LLMK_METRIC_LATENCY_P99_MS
+	MetricLatencyMinMs         Metric = 14 // LLMK_METRIC_LATENCY_MIN_MS
+	MetricLatencyMaxMs         Metric = 15 // LLMK_METRIC_LATENCY_MAX_MS
+	MetricTTFTP50Ms            Metric = 16 // LLMK_METRIC_TTFT_P50_MS
+	MetricTTFTP90Ms            Metric = 17 // LLMK_METRIC_TTFT_P90_MS
+	MetricTTFTP99Ms            Metric = 18 // LLMK_METRIC_TTFT_P99_MS
+	MetricTTFTMinMs            Metric = 19 // LLMK_METRIC_TTFT_MIN_MS
+	MetricTTFTMaxMs            Metric = 20 // LLMK_METRIC_TTFT_MAX_MS
+	MetricErrorRate            Metric = 21 // LLMK_METRIC_ERROR_RATE
+	MetricScored               Metric = 22 // LLMK_METRIC_SCORED
+	MetricPassed               Metric = 23 // LLMK_METRIC_PASSED
+	MetricPassRate             Metric = 24 // LLMK_METRIC_PASS_RATE
+	MetricPassRateLow          Metric = 25 // LLMK_METRIC_PASS_RATE_LOW
+	MetricPassRateHigh         Metric = 26 // LLMK_METRIC_PASS_RATE_HIGH
+	MetricScoreStderr          Metric = 27 // LLMK_METRIC_SCORE_STDERR
+	MetricCostPer1kRequests    Metric = 28 // LLMK_METRIC_COST_PER_1K_REQUESTS
+	MetricCostPerCorrect       Metric = 29 // LLMK_METRIC_COST_PER_CORRECT
+	MetricWallMs               Metric = 30 // LLMK_METRIC_WALL_MS
+	MetricThroughputRps        Metric = 31 // LLMK_METRIC_THROUGHPUT_RPS
+	MetricThroughputTokensPerS Metric = 32 // LLMK_METRIC_THROUGHPUT_TOKENS_PER_S
 )
 
 // ModelInfo: What llmk_model_info() reports (passed as int32_t). Prices are USD per million tokens; -1 when
@@ -527,12 +551,15 @@ func llmk_option_type(option int32) int32 {
 }
 
 // Creates a client for "provider/model", e.g. "openai/gpt-4o-mini". A string without a provider
-// prefix means "openai/". Supported providers: openai, and the OpenAI-compatible local servers
-// vllm, llamacpp, localai, lmstudio, ollama (its /v1 API); see docs/PROVIDERS.md. The API key and
-// base URL are read from the provider's standard environment variables (OPENAI_API_KEY,
-// OPENAI_BASE_URL, ...) when present; explicit options override them. On success *out is a new
-// client. On failure *out is NULL, and the status says why: LLMK_E_INVALID_ARG (NULL out/model,
-// empty model), LLMK_E_UNSUPPORTED (unknown provider), LLMK_E_NOMEM. Thread-safe.
+// prefix means "openai/". The providers are the built-in ones (hosted services such as openai,
+// azure, anthropic, gemini, mistral, cohere, bedrock; local servers such as ollama (its native
+// API), llamacpp, vllm, tgi; the full list from llmk_provider_count()/llmk_provider_name() and in
+// docs/PROVIDERS.md, depending on the wire formats built in: llmk_features()) and those the
+// program registered (llmk_provider_register()). The API key and base URL are read from the
+// provider's standard environment variables (OPENAI_API_KEY, OPENAI_BASE_URL, ...) when present;
+// explicit options override them. On success *out is a new client. On failure *out is NULL, and
+// the status says why: LLMK_E_INVALID_ARG (NULL out/model, empty model), LLMK_E_UNSUPPORTED
+// (unknown provider), LLMK_E_NOMEM. Thread-safe.
 func llmk_client_new(out **C.llmk_client, model *C.char) int32 {
 	return int32(C.llmk_client_new(out, model))
 }
@@ -1345,6 +1372,24 @@ func llmk_compare_score(cmp *C.llmk_compare, model int, case_index int, run int)
 // Detail of the last error of the comparison ("" if none).
 func llmk_compare_errmsg(cmp *C.llmk_compare) *C.char {
 	return C.llmk_compare_errmsg(cmp)
+}
+
+// How many finished runs of a model ended with this status (LLMK_OK for the successes); 0 when out
+// of range. Error rates by status are this over LLMK_METRIC_RUNS.
+func llmk_compare_status_count(cmp *C.llmk_compare, model int, status int32) int {
+	return int(C.llmk_compare_status_count(cmp, C.size_t(model), C.int32_t(status)))
+}
+
+// Paired difference of a model against a baseline model on the same cases: for each case answered
+// by both, the mean over its runs of a per-run figure for `model` minus that for `baseline`; *mean
+// is the mean of those differences and [*low, *high] its 95 % interval by Student's t with pairs -
+// 1 degrees of freedom (mean +- t * sd / sqrt(pairs)). metric: LLMK_METRIC_SCORE, _PASS_RATE (1
+// passed, 0 not), _LATENCY_MS, _TTFT_MS, _TOKENS_PER_S, _INPUT_TOKENS, _OUTPUT_TOKENS or
+// _COST_USD. pairs may be NULL. LLMK_E_NOT_FOUND when fewer than two cases have both figures
+// (*pairs says how many, *mean is set, the interval is 0 0); LLMK_E_INVALID_ARG for another metric
+// or an index out of range.
+func llmk_compare_paired(mean *C.double, low *C.double, high *C.double, pairs *C.size_t, cmp *C.llmk_compare, model int, baseline int, metric int32) int32 {
+	return int32(C.llmk_compare_paired(mean, low, high, pairs, cmp, C.size_t(model), C.size_t(baseline), C.int32_t(metric)))
 }
 
 // Number of providers known (built-in and registered), and the name of provider i (NULL if out of

@@ -414,6 +414,8 @@ class RouterOption(enum.IntEnum):
 LLMK_COMPARE_REPEAT = 1
 LLMK_COMPARE_STREAM = 2
 LLMK_COMPARE_MAX_IN_FLIGHT = 3
+LLMK_COMPARE_CONCURRENCY = 4
+LLMK_COMPARE_PASS_PERCENT = 5
 
 
 class CompareOption(enum.IntEnum):
@@ -421,6 +423,8 @@ class CompareOption(enum.IntEnum):
     REPEAT = 1
     STREAM = 2
     MAX_IN_FLIGHT = 3
+    CONCURRENCY = 4
+    PASS_PERCENT = 5
 
 # How an answer is scored against the expected one (0 or 1, similarity in between).
 LLMK_SCORE_NONE = 0
@@ -451,6 +455,28 @@ LLMK_METRIC_OUTPUT_TOKENS = 7
 LLMK_METRIC_CACHED_TOKENS = 8
 LLMK_METRIC_COST_USD = 9
 LLMK_METRIC_SCORE = 10
+LLMK_METRIC_LATENCY_P50_MS = 11
+LLMK_METRIC_LATENCY_P90_MS = 12
+LLMK_METRIC_LATENCY_P99_MS = 13
+LLMK_METRIC_LATENCY_MIN_MS = 14
+LLMK_METRIC_LATENCY_MAX_MS = 15
+LLMK_METRIC_TTFT_P50_MS = 16
+LLMK_METRIC_TTFT_P90_MS = 17
+LLMK_METRIC_TTFT_P99_MS = 18
+LLMK_METRIC_TTFT_MIN_MS = 19
+LLMK_METRIC_TTFT_MAX_MS = 20
+LLMK_METRIC_ERROR_RATE = 21
+LLMK_METRIC_SCORED = 22
+LLMK_METRIC_PASSED = 23
+LLMK_METRIC_PASS_RATE = 24
+LLMK_METRIC_PASS_RATE_LOW = 25
+LLMK_METRIC_PASS_RATE_HIGH = 26
+LLMK_METRIC_SCORE_STDERR = 27
+LLMK_METRIC_COST_PER_1K_REQUESTS = 28
+LLMK_METRIC_COST_PER_CORRECT = 29
+LLMK_METRIC_WALL_MS = 30
+LLMK_METRIC_THROUGHPUT_RPS = 31
+LLMK_METRIC_THROUGHPUT_TOKENS_PER_S = 32
 
 
 class Metric(enum.IntEnum):
@@ -465,6 +491,28 @@ class Metric(enum.IntEnum):
     CACHED_TOKENS = 8
     COST_USD = 9
     SCORE = 10
+    LATENCY_P50_MS = 11
+    LATENCY_P90_MS = 12
+    LATENCY_P99_MS = 13
+    LATENCY_MIN_MS = 14
+    LATENCY_MAX_MS = 15
+    TTFT_P50_MS = 16
+    TTFT_P90_MS = 17
+    TTFT_P99_MS = 18
+    TTFT_MIN_MS = 19
+    TTFT_MAX_MS = 20
+    ERROR_RATE = 21
+    SCORED = 22
+    PASSED = 23
+    PASS_RATE = 24
+    PASS_RATE_LOW = 25
+    PASS_RATE_HIGH = 26
+    SCORE_STDERR = 27
+    COST_PER_1K_REQUESTS = 28
+    COST_PER_CORRECT = 29
+    WALL_MS = 30
+    THROUGHPUT_RPS = 31
+    THROUGHPUT_TOKENS_PER_S = 32
 
 # What llmk_model_info() reports (passed as int32_t). Prices are USD per million tokens; -1 when
 # the provider publishes none. A cached-input or cache-write price of -1 means those tokens are
@@ -709,12 +757,15 @@ llmk_option_name = bind(_lib, _missing, "llmk_option_name", c_char_p, [c_int32])
 llmk_option_type = bind(_lib, _missing, "llmk_option_type", c_int32, [c_int32])
 
 # Creates a client for "provider/model", e.g. "openai/gpt-4o-mini". A string without a provider
-# prefix means "openai/". Supported providers: openai, and the OpenAI-compatible local servers
-# vllm, llamacpp, localai, lmstudio, ollama (its /v1 API); see docs/PROVIDERS.md. The API key and
-# base URL are read from the provider's standard environment variables (OPENAI_API_KEY,
-# OPENAI_BASE_URL, ...) when present; explicit options override them. On success *out is a new
-# client. On failure *out is NULL, and the status says why: LLMK_E_INVALID_ARG (NULL out/model,
-# empty model), LLMK_E_UNSUPPORTED (unknown provider), LLMK_E_NOMEM. Thread-safe.
+# prefix means "openai/". The providers are the built-in ones (hosted services such as openai,
+# azure, anthropic, gemini, mistral, cohere, bedrock; local servers such as ollama (its native
+# API), llamacpp, vllm, tgi; the full list from llmk_provider_count()/llmk_provider_name() and in
+# docs/PROVIDERS.md, depending on the wire formats built in: llmk_features()) and those the
+# program registered (llmk_provider_register()). The API key and base URL are read from the
+# provider's standard environment variables (OPENAI_API_KEY, OPENAI_BASE_URL, ...) when present;
+# explicit options override them. On success *out is a new client. On failure *out is NULL, and
+# the status says why: LLMK_E_INVALID_ARG (NULL out/model, empty model), LLMK_E_UNSUPPORTED
+# (unknown provider), LLMK_E_NOMEM. Thread-safe.
 llmk_client_new = bind(_lib, _missing, "llmk_client_new", c_int32, [POINTER(POINTER(llmk_client)), c_char_p])
 
 # Frees a client, wiping its credentials. NULL-safe. No request may be in flight on it.
@@ -1243,6 +1294,20 @@ llmk_compare_score = bind(_lib, _missing, "llmk_compare_score", c_double, [POINT
 # Detail of the last error of the comparison ("" if none).
 llmk_compare_errmsg = bind(_lib, _missing, "llmk_compare_errmsg", c_char_p, [POINTER(llmk_compare)])
 
+# How many finished runs of a model ended with this status (LLMK_OK for the successes); 0 when out
+# of range. Error rates by status are this over LLMK_METRIC_RUNS.
+llmk_compare_status_count = bind(_lib, _missing, "llmk_compare_status_count", c_size_t, [POINTER(llmk_compare), c_size_t, c_int32])
+
+# Paired difference of a model against a baseline model on the same cases: for each case answered
+# by both, the mean over its runs of a per-run figure for `model` minus that for `baseline`; *mean
+# is the mean of those differences and [*low, *high] its 95 % interval by Student's t with pairs -
+# 1 degrees of freedom (mean +- t * sd / sqrt(pairs)). metric: LLMK_METRIC_SCORE, _PASS_RATE (1
+# passed, 0 not), _LATENCY_MS, _TTFT_MS, _TOKENS_PER_S, _INPUT_TOKENS, _OUTPUT_TOKENS or
+# _COST_USD. pairs may be NULL. LLMK_E_NOT_FOUND when fewer than two cases have both figures
+# (*pairs says how many, *mean is set, the interval is 0 0); LLMK_E_INVALID_ARG for another metric
+# or an index out of range.
+llmk_compare_paired = bind(_lib, _missing, "llmk_compare_paired", c_int32, [POINTER(c_double), POINTER(c_double), POINTER(c_double), POINTER(c_size_t), POINTER(llmk_compare), c_size_t, c_size_t, c_int32])
+
 # Number of providers known (built-in and registered), and the name of provider i (NULL if out of
 # range): built-in ones first, in a fixed order, then registered ones. A registered provider's
 # name is valid until it is unregistered.
@@ -1545,6 +1610,8 @@ FUNCTIONS = (
     "llmk_compare_response",
     "llmk_compare_score",
     "llmk_compare_errmsg",
+    "llmk_compare_status_count",
+    "llmk_compare_paired",
     "llmk_provider_count",
     "llmk_provider_name",
     "llmk_provider_capabilities",

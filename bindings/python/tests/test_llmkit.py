@@ -299,6 +299,29 @@ def test_compare(server, client):
     assert server.count() == 4
 
 
+@pytest.mark.skipif(not hasattr(_raw._lib, "llmk_compare_paired"), reason="no compare statistics in the library")
+def test_compare_statistics(server, client):
+    """Three of four cases pass: Wilson 95 % [0.300642, 0.954413] and a
+    standard error of 0.5 / 2, worked by hand; the same answers as the
+    baseline make every score difference 0."""
+    with llmkit.Client("openai/gpt-4o", base_url=server.url, api_key="k", options={"max_retries": 0}) as other:
+        server.push(200, "openai/chat_completion.json", repeat=8)
+        cases = [{"prompt": p, "expected": e, "scorer": "contains"} for p, e in (("a", "assist"), ("b", "hello"), ("c", "today"),
+                                                             ("d", "Paris"))]
+        res = llmkit.compare([client, other], cases, concurrency=1, baseline="openai/gpt-4o")
+    a = res[0]
+    assert a.stats["pass_rate"] == 0.75
+    assert a.stats["pass_rate_low"] == pytest.approx(0.300642, abs=1e-6)
+    assert a.stats["pass_rate_high"] == pytest.approx(0.954413, abs=1e-6)
+    assert a.stats["score_stderr"] == pytest.approx(0.25)
+    assert a.stats["latency_p90_ms"] >= a.stats["latency_p50_ms"] >= a.stats["latency_min_ms"]
+    assert a.stats["ttft_p50_ms"] is None
+    assert a.stats["error_rate"] == 0 and a.errors == {}
+    assert a.vs_baseline["score"] == (0.0, 0.0, 0.0, 4)
+    assert a.vs_baseline["latency_ms"][3] == 4
+    assert server.count() == 8
+
+
 def test_compare_availability_follows_the_library():
     assert llmkit.compare_available() == hasattr(_raw._lib, "llmk_compare_new")
     if not llmkit.compare_available():
