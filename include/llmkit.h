@@ -1249,7 +1249,10 @@ LLMK_API llmk_status llmk_reply_error(llmk_reply *reply, int32_t status, const c
  *
  * A built-in table of models with their published prices (USD per million
  * tokens) and limits, compiled from data/models.json; its date says when
- * the prices were read (docs/PRICES.md lists the sources). Keys are
+ * the prices were read (docs/PRICES.md lists the sources: the providers'
+ * pages, litellm's and genai-prices' price lists). A build with
+ * -Dprice_table=local (the default of reduced firmware builds) carries only
+ * the local servers' rows. Keys are
  * "provider/model" with the provider names of llmk_provider_name(); a row
  * whose model part is "*" prices every model of a provider (local servers,
  * at 0). Lookups take
@@ -1269,7 +1272,38 @@ enum llmk_model_info {
 	LLMK_INFO_CACHED_INPUT_PRICE = 3, /* input tokens read from the prompt cache */
 	LLMK_INFO_CACHE_WRITE_PRICE = 4,  /* input tokens written to the cache (Anthropic, 5-minute) */
 	LLMK_INFO_CONTEXT_TOKENS = 5,     /* context window in tokens */
-	LLMK_INFO_MAX_OUTPUT_TOKENS = 6   /* most output tokens per response */
+	LLMK_INFO_MAX_OUTPUT_TOKENS = 6,  /* most output tokens per response */
+	LLMK_INFO_CACHE_WRITE_1H_PRICE = 7,  /* input tokens written to a 1-hour cache (Anthropic) */
+	LLMK_INFO_BATCH_INPUT_PRICE = 8,     /* input tokens of a batch request (not used by the cost) */
+	LLMK_INFO_BATCH_OUTPUT_PRICE = 9,    /* output tokens of a batch request */
+	LLMK_INFO_TIER_ABOVE_TOKENS = 10,    /* a prompt above this many input tokens bills the whole
+	                                      * request at the TIER_* prices (long-context pricing) */
+	LLMK_INFO_TIER_INPUT_PRICE = 11,     /* input above the tier threshold */
+	LLMK_INFO_TIER_OUTPUT_PRICE = 12,    /* output of a request above the threshold */
+	LLMK_INFO_TIER_CACHED_INPUT_PRICE = 13, /* cached input above the threshold (-1: tier input) */
+	LLMK_INFO_DEPRECATION_DATE = 14,     /* YYYYMMDD the provider retires the model, -1 if none known */
+	LLMK_INFO_INPUT_MODALITIES = 15,     /* LLMK_MODALITY_* bits the model reads, -1 if unknown */
+	LLMK_INFO_OUTPUT_MODALITIES = 16,    /* LLMK_MODALITY_* bits it writes, -1 if unknown */
+	LLMK_INFO_SOURCE = 17                /* where the row's prices come from: LLMK_SOURCE_*
+	                                      * (-1 for a model only priced by llmk_model_set_price()) */
+};
+
+/** Modalities (bits of LLMK_INFO_INPUT_MODALITIES / _OUTPUT_MODALITIES). */
+enum llmk_modality {
+	LLMK_MODALITY_TEXT = 1,
+	LLMK_MODALITY_IMAGE = 2,
+	LLMK_MODALITY_AUDIO = 4,
+	LLMK_MODALITY_VIDEO = 8,
+	LLMK_MODALITY_PDF = 16,
+	LLMK_MODALITY_EMBEDDING = 32 /* an embedding vector */
+};
+
+/** Where a built-in row comes from (LLMK_INFO_SOURCE; docs/PRICES.md). */
+enum llmk_price_source {
+	LLMK_SOURCE_PAGE = 1,         /* read on the provider's own pricing or model page */
+	LLMK_SOURCE_LITELLM = 2,      /* litellm's model_prices_and_context_window.json */
+	LLMK_SOURCE_GENAI_PRICES = 3, /* the genai-prices package */
+	LLMK_SOURCE_RULE = 4          /* a local server: $0 by rule */
 };
 
 /** Number of models in the table: the built-in rows, then models added by

@@ -352,12 +352,47 @@ type ModelInfo int32
 
 // Values of enum llmk_model_info.
 const (
-	ModelInfoInputPrice       ModelInfo = 1 // LLMK_INFO_INPUT_PRICE
-	ModelInfoOutputPrice      ModelInfo = 2 // LLMK_INFO_OUTPUT_PRICE
-	ModelInfoCachedInputPrice ModelInfo = 3 // LLMK_INFO_CACHED_INPUT_PRICE
-	ModelInfoCacheWritePrice  ModelInfo = 4 // LLMK_INFO_CACHE_WRITE_PRICE
-	ModelInfoContextTokens    ModelInfo = 5 // LLMK_INFO_CONTEXT_TOKENS
-	ModelInfoMaxOutputTokens  ModelInfo = 6 // LLMK_INFO_MAX_OUTPUT_TOKENS
+	ModelInfoInputPrice           ModelInfo = 1  // LLMK_INFO_INPUT_PRICE
+	ModelInfoOutputPrice          ModelInfo = 2  // LLMK_INFO_OUTPUT_PRICE
+	ModelInfoCachedInputPrice     ModelInfo = 3  // LLMK_INFO_CACHED_INPUT_PRICE
+	ModelInfoCacheWritePrice      ModelInfo = 4  // LLMK_INFO_CACHE_WRITE_PRICE
+	ModelInfoContextTokens        ModelInfo = 5  // LLMK_INFO_CONTEXT_TOKENS
+	ModelInfoMaxOutputTokens      ModelInfo = 6  // LLMK_INFO_MAX_OUTPUT_TOKENS
+	ModelInfoCacheWrite1hPrice    ModelInfo = 7  // LLMK_INFO_CACHE_WRITE_1H_PRICE
+	ModelInfoBatchInputPrice      ModelInfo = 8  // LLMK_INFO_BATCH_INPUT_PRICE
+	ModelInfoBatchOutputPrice     ModelInfo = 9  // LLMK_INFO_BATCH_OUTPUT_PRICE
+	ModelInfoTierAboveTokens      ModelInfo = 10 // LLMK_INFO_TIER_ABOVE_TOKENS
+	ModelInfoTierInputPrice       ModelInfo = 11 // LLMK_INFO_TIER_INPUT_PRICE
+	ModelInfoTierOutputPrice      ModelInfo = 12 // LLMK_INFO_TIER_OUTPUT_PRICE
+	ModelInfoTierCachedInputPrice ModelInfo = 13 // LLMK_INFO_TIER_CACHED_INPUT_PRICE
+	ModelInfoDeprecationDate      ModelInfo = 14 // LLMK_INFO_DEPRECATION_DATE
+	ModelInfoInputModalities      ModelInfo = 15 // LLMK_INFO_INPUT_MODALITIES
+	ModelInfoOutputModalities     ModelInfo = 16 // LLMK_INFO_OUTPUT_MODALITIES
+	ModelInfoSource               ModelInfo = 17 // LLMK_INFO_SOURCE
+)
+
+// Modality: Modalities (bits of LLMK_INFO_INPUT_MODALITIES / _OUTPUT_MODALITIES).
+type Modality int32
+
+// Values of enum llmk_modality.
+const (
+	ModalityText      Modality = 1  // LLMK_MODALITY_TEXT
+	ModalityImage     Modality = 2  // LLMK_MODALITY_IMAGE
+	ModalityAudio     Modality = 4  // LLMK_MODALITY_AUDIO
+	ModalityVideo     Modality = 8  // LLMK_MODALITY_VIDEO
+	ModalityPdf       Modality = 16 // LLMK_MODALITY_PDF
+	ModalityEmbedding Modality = 32 // LLMK_MODALITY_EMBEDDING
+)
+
+// PriceSource: Where a built-in row comes from (LLMK_INFO_SOURCE; docs/PRICES.md).
+type PriceSource int32
+
+// Values of enum llmk_price_source.
+const (
+	PriceSourcePage        PriceSource = 1 // LLMK_SOURCE_PAGE
+	PriceSourceLitellm     PriceSource = 2 // LLMK_SOURCE_LITELLM
+	PriceSourceGenaiPrices PriceSource = 3 // LLMK_SOURCE_GENAI_PRICES
+	PriceSourceRule        PriceSource = 4 // LLMK_SOURCE_RULE
 )
 
 // OptionTableRow is one row of LLMK_OPTION_TABLE.

@@ -548,7 +548,9 @@ static void test_compare_table(void **state)
 	EXPECT_IN(o->out, "openai/gpt-4 ");
 	EXPECT_IN(o->out, "openai/gpt-5-mini");
 	EXPECT_IN(o->out, "24/10");     /* 2 runs x 12 in / 5 out tokens */
-	EXPECT_IN(o->out, "$0.001320"); /* gpt-4: 2 x (12 x $30 + 5 x $60) / 1M */
+	/* priced as the model that answered, gpt-4o-mini-2024-07-18 (data/models.json:
+	 * $0.15 in, $0.60 out): 2 x (12 x 0.15 + 5 x 0.6) / 1M */
+	EXPECT_IN(o->out, "$0.000010");
 	EXPECT_IN(o->out, "Hello! How can I help?");
 	assert_null(strchr(o->out, '\033'));
 	assert_null(strchr(o->err, '\033'));
@@ -605,7 +607,7 @@ static void test_compare_formats(void **state)
 	assert_int_equal((int)json_number_value(json_object_get(row, "runs")), 1);
 	assert_int_equal((int)json_number_value(json_object_get(row, "input_tokens")), 12);
 	assert_int_equal((int)json_number_value(json_object_get(row, "output_tokens")), 5);
-	assert_true(fabs(json_number_value(json_object_get(row, "cost_usd")) - 0.00066) < 1e-9);
+	assert_true(fabs(json_number_value(json_object_get(row, "cost_usd")) - 4.8e-6) < 1e-12); /* as above, one run */
 	assert_true(json_number_value(json_object_get(row, "latency_ms")) >= 0);
 	assert_true(json_is_number(json_object_get(row, "ttft_ms")));
 	assert_string_equal(json_string_value(json_object_get(row, "answer")),
@@ -620,7 +622,8 @@ static void test_compare_formats(void **state)
 	                     "cost_usd,answer\r\nopenai/gpt-4,ok,1,1,",
 	                     110));
 	EXPECT_IN(o->out, ",,"); /* no time to first token without streaming */
-	EXPECT_IN(o->out, ",19,10,0.00117,Hello! How can I assist you today?\r\n");
+	/* not streamed, gpt-4.1-2025-04-14 answers: 15 x $2 + 4 cached x $0.50 + 10 x $8 per million */
+	EXPECT_IN(o->out, ",19,10,0.000112,Hello! How can I assist you today?\r\n");
 	cli_out_free(o);
 
 	RUN(o, s->env, "compare", "--format", "markdown", "-m", "openai/gpt-4", "hi");
@@ -714,9 +717,9 @@ static void test_eval_stats(void **state)
 	assert_true(fabs(json_number_value(json_object_get(row, "pass_rate_high")) - 0.954413) < 1e-6);
 	/* scores 1 1 1 0: sd = sqrt(0.75 / 3) = 0.5, se = 0.5 / 2 */
 	assert_true(fabs(json_number_value(json_object_get(row, "score_stderr")) - 0.25) < 1e-9);
-	/* gpt-4: 19 in x $30 + 10 out x $60 per million = $0.00117 an answer */
-	assert_true(fabs(json_number_value(json_object_get(row, "cost_per_1k_requests_usd")) - 1.17) < 1e-9);
-	assert_true(fabs(json_number_value(json_object_get(row, "cost_per_correct_usd")) - 4 * 0.00117 / 3) < 1e-9);
+	/* gpt-4.1-2025-04-14 answers: 15 in x $2 + 4 cached x $0.50 + 10 out x $8 per million = $0.000112 */
+	assert_true(fabs(json_number_value(json_object_get(row, "cost_per_1k_requests_usd")) - 0.112) < 1e-12);
+	assert_true(fabs(json_number_value(json_object_get(row, "cost_per_correct_usd")) - 4 * 0.000112 / 3) < 1e-9); /* 6 digits */
 	assert_true(json_number_value(json_object_get(row, "latency_p90_ms")) >=
 	            json_number_value(json_object_get(row, "latency_p50_ms")));
 	assert_string_equal(json_string_value(json_object_get(row, "errors")), "");
@@ -725,8 +728,8 @@ static void test_eval_stats(void **state)
 	assert_int_equal((int)json_number_value(json_object_get(row, "pairs")), 4);
 	assert_true(json_number_value(json_object_get(row, "d_score")) == 0);
 	assert_true(json_number_value(json_object_get(row, "d_score_low")) == 0);
-	/* gpt-4 costs more per answer than gpt-5-mini */
-	assert_true(json_number_value(json_object_get(row, "d_cost_usd")) > 0);
+	/* both are priced as the model that answered (the same canned answer) */
+	assert_true(json_number_value(json_object_get(row, "d_cost_usd")) == 0);
 	row = json_array_get(j, 1);
 	assert_string_equal(json_string_value(json_object_get(row, "errors")), "RATE_LIMITED:4");
 	assert_true(json_number_value(json_object_get(row, "error_rate")) == 1);
@@ -758,6 +761,45 @@ static void test_eval_stats(void **state)
 	unlink(path);
 }
 
+/* Three hosted providers from the price lists (issue 22): none is "unknown",
+ * each priced at its own row of data/models.json. */
+static void test_compare_three_providers_priced(void **state)
+{
+	cli_server *s = *state;
+	const char *const env[] = {"GROQ_API_KEY=" CLI_KEY, "TOGETHER_API_KEY=" CLI_KEY, "OPENROUTER_API_KEY=" CLI_KEY,
+	                           NULL};
+	const char *url = strchr(s->url_env, '=') + 1;
+	/* 19 input tokens (4 cached), 10 output; USD per million from the rows */
+	static const struct {
+		const char *model;
+		double cost;
+	} want[] = {{"groq/llama-3.3-70b-versatile", (19 * 0.59 + 10 * 0.79) / 1e6}, /* no cached price */
+	            {"together/meta-llama/Llama-3.3-70B-Instruct-Turbo", 29 * 0.88 / 1e6},
+	            {"openrouter/meta-llama/llama-3.3-70b-instruct", (15 * 0.59 + 4 * 0.295 + 10 * 0.79) / 1e6}};
+	json_t *j;
+	cli_out *o;
+
+	RUN(o, env, "compare", "--base-url", url, "--no-stream", "--format", "json", "-m", want[0].model, "-m",
+	    want[1].model, "-m", want[2].model, "hi");
+	EXPECT_CODE(o, 0);
+	j = json_loads(o->out, 0, NULL);
+	if (!j)
+		fail_msg("not JSON:\n%s", o->out);
+	for (size_t i = 0; i < 3; i++) {
+		json_t *row = json_array_get(j, i);
+		double got = json_number_value(json_object_get(row, "cost_usd"));
+		assert_string_equal(json_string_value(json_object_get(row, "model")), want[i].model);
+		if (!json_is_number(json_object_get(row, "cost_usd")) || fabs(got - want[i].cost) > 1e-9)
+			fail_msg("%s: cost %.9g, want %.9g", want[i].model, got, want[i].cost);
+	}
+	json_decref(j);
+	cli_out_free(o);
+	RUN(o, env, "compare", "--base-url", url, "-m", want[0].model, "-m", want[1].model, "-m", want[2].model, "hi");
+	EXPECT_CODE(o, 0);
+	assert_null(strstr(o->out, "unknown"));
+	cli_out_free(o);
+}
+
 /* ---- models and providers --------------------------------------------------------------- */
 
 static void test_models(void **state)
@@ -776,7 +818,10 @@ static void test_models(void **state)
 	RUN(o, NULL, "models", "--format", "csv");
 	EXPECT_CODE(o, 0);
 	assert_true(!strncmp(o->out, "model,context_tokens,max_output_tokens,input_usd_per_mtok,", 57));
-	EXPECT_IN(o->out, "\r\nopenai/gpt-4,8192,8192,30,,60\r\n");
+	EXPECT_IN(o->out, "\r\nopenai/gpt-4,8192,8192,30,,60,2026-10-23,page,,,15,30,,,\r\n");
+	EXPECT_IN(o->out, "\r\nopenrouter/"); /* from the price lists */
+	EXPECT_IN(o->out, ",genai-prices,");
+	EXPECT_IN(o->out, ",litellm,");
 	EXPECT_IN(o->out, "anthropic/");
 	cli_out_free(o);
 }
@@ -1048,6 +1093,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test_setup_teardown(test_compare_formats, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_eval, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_eval_stats, cli_server_setup, cli_server_teardown),
+	    cmocka_unit_test_setup_teardown(test_compare_three_providers_priced, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_compare_ctrl_c, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_eval_ctrl_c, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test(test_models),
