@@ -994,8 +994,11 @@ enum llmk_scorer {
 	LLMK_SCORE_REGEX = 3,     /* matches the expected POSIX extended regular expression */
 	LLMK_SCORE_JSON = 4,      /* is JSON (a Markdown code fence around it is allowed);
 	                           * equal to the expected JSON when one is given */
-	LLMK_SCORE_SIMILARITY = 5 /* cosine similarity of the embeddings of answer and
-	                           * expected answer (llmk_compare_set_embedder()), below 0 as 0 */
+	LLMK_SCORE_SIMILARITY = 5, /* cosine similarity of the embeddings of answer and
+	                            * expected answer (llmk_compare_set_embedder()), below 0 as 0 */
+	LLMK_SCORE_JUDGE = 6       /* a judge model grades the answer by a rubric, 0-10 as 0..1
+	                            * (llmk_compare_set_judge(); the expected answer, if any, is
+	                            * shown to it as the reference) */
 };
 
 /** Figures per model (llmk_compare_metric()), over the runs finished so far. */
@@ -1039,8 +1042,12 @@ enum llmk_metric {
 	LLMK_METRIC_WALL_MS = 30,                /* from the start of llmk_compare_run() to this model's
 	                                        * last finished run */
 	LLMK_METRIC_THROUGHPUT_RPS = 31,         /* successful runs per second of WALL_MS */
-	LLMK_METRIC_THROUGHPUT_TOKENS_PER_S = 32 /* output tokens of successful runs per second of
-	                                          * WALL_MS (under LLMK_COMPARE_CONCURRENCY) */
+	LLMK_METRIC_THROUGHPUT_TOKENS_PER_S = 32, /* output tokens of successful runs per second of
+	                                           * WALL_MS (under LLMK_COMPARE_CONCURRENCY) */
+	LLMK_METRIC_JUDGE_COST_USD = 33, /* what the judge cost to grade this model's answers (not in
+	                                  * COST_USD); -1 if its price is unknown */
+	LLMK_METRIC_JUDGE_CALLS = 34     /* requests sent to the judge for this model (verdicts reused
+	                                  * within the run are not sent again) */
 };
 
 /** Called as each run finishes (on the thread in llmk_compare_run()); the
@@ -1074,7 +1081,7 @@ LLMK_API llmk_status llmk_compare_add_case(llmk_compare *cmp, const llmk_request
 
 /** Adds the cases of a JSONL file, one chat case per line:
  *  {"prompt": "...", "system": "...", "expected": "...", "scorer": "contains",
- *   "max_tokens": 100, "temperature": 0}; only "prompt" is required; the
+ *   "max_tokens": 100, "temperature": 0, "rubric": "..."}; only "prompt" is required; the
  *  scorer defaults to "contains" when "expected" is given. Blank lines and
  *  lines starting with '#' are skipped. All or nothing: on an error no case
  *  is added and llmk_compare_errmsg() names the line. */
@@ -1124,6 +1131,30 @@ LLMK_API double llmk_compare_score(const llmk_compare *cmp, size_t model, size_t
 
 /** Detail of the last error of the comparison ("" if none). */
 LLMK_API const char *llmk_compare_errmsg(const llmk_compare *cmp);
+
+/** The judge (LLMK_SCORE_JUDGE): a client of the caller's choice (not
+ *  owned; it must outlive the runs) and the rubric it grades by (copied;
+ *  NULL: a built-in 0-10 rubric of correctness and completeness). The judge
+ *  is asked for structured output {"score": 0-10, "reason": "..."}; a
+ *  verdict is reused within a run for the same rubric, question, reference
+ *  and answer. A judge that fails leaves the answer unscored (-1), its
+ *  reason saying why. */
+LLMK_API llmk_status llmk_compare_set_judge(llmk_compare *cmp, llmk_client *judge, const char *rubric);
+
+/** A rubric for one case (copied; NULL: the comparison's). JSONL cases
+ *  give it as "rubric". LLMK_E_INVALID_ARG out of range. */
+LLMK_API llmk_status llmk_compare_set_rubric(llmk_compare *cmp, size_t case_index, const char *rubric);
+
+/** The judge's reason for the score of one run; NULL when not judged.
+ *  Owned by the comparison. */
+LLMK_API const char *llmk_compare_judge_reason(const llmk_compare *cmp, size_t model, size_t case_index,
+                                               size_t run);
+
+/** The judge's response for one run (its usage, cost, timings); NULL when
+ *  not judged or when the verdict was reused from another run. Owned by the
+ *  comparison. */
+LLMK_API const llmk_response *llmk_compare_judge_response(const llmk_compare *cmp, size_t model, size_t case_index,
+                                                          size_t run);
 
 /** How many finished runs of a model ended with this status (LLMK_OK for
  *  the successes); 0 when out of range. Error rates by status are this

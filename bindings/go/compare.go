@@ -54,6 +54,18 @@ static double cmp_score(void *f, void *c, size_t m, size_t k, size_t r)
 	return ((double (*)(void *, size_t, size_t, size_t))f)(c, m, k, r);
 }
 static const char *cmp_errmsg(void *f, void *c) { return ((const char *(*)(void *))f)(c); }
+static int32_t cmp_set_judge(void *f, void *c, llmk_client *cl, const char *rubric)
+{
+	return ((int32_t (*)(void *, llmk_client *, const char *))f)(c, cl, rubric);
+}
+static int32_t cmp_set_rubric(void *f, void *c, size_t k, const char *rubric)
+{
+	return ((int32_t (*)(void *, size_t, const char *))f)(c, k, rubric);
+}
+static const char *cmp_judge_reason(void *f, void *c, size_t m, size_t k, size_t r)
+{
+	return ((const char *(*)(void *, size_t, size_t, size_t))f)(c, m, k, r);
+}
 static size_t cmp_status_count(void *f, void *c, size_t m, int32_t st)
 {
 	return ((size_t (*)(void *, size_t, int32_t))f)(c, m, st);
@@ -91,7 +103,8 @@ var CompareStats = map[string]int32{"latency_p50_ms": 11, "latency_p90_ms": 12, 
 	"latency_min_ms": 14, "latency_max_ms": 15, "ttft_p50_ms": 16, "ttft_p90_ms": 17, "ttft_p99_ms": 18,
 	"ttft_min_ms": 19, "ttft_max_ms": 20, "error_rate": 21, "scored": 22, "passed": 23, "pass_rate": 24,
 	"pass_rate_low": 25, "pass_rate_high": 26, "score_stderr": 27, "cost_per_1k_requests_usd": 28,
-	"cost_per_correct_usd": 29, "wall_ms": 30, "throughput_rps": 31, "throughput_tokens_per_s": 32}
+	"cost_per_correct_usd": 29, "wall_ms": 30, "throughput_rps": 31, "throughput_tokens_per_s": 32,
+	"judge_cost_usd": 33, "judge_calls": 34}
 
 // comparePaired names the per-run figures compared against a baseline.
 var comparePaired = map[string]int32{"score": 10, "pass_rate": 24, "latency_ms": 3, "ttft_ms": 4,
@@ -105,7 +118,8 @@ type Paired struct {
 	Pairs           int
 }
 
-var scorers = map[string]int32{"": 0, "none": 0, "exact": 1, "contains": 2, "regex": 3, "json": 4, "similarity": 5}
+var scorers = map[string]int32{"": 0, "none": 0, "exact": 1, "contains": 2, "regex": 3, "json": 4, "similarity": 5,
+	"judge": 6}
 
 var cmpSyms struct {
 	once sync.Once
@@ -153,6 +167,7 @@ type CompareCase struct {
 	Messages []Message
 	Expected string
 	Scorer   string
+	Rubric   string // "judge": this case's rubric (empty: CompareOptions.Rubric)
 }
 
 // CompareRun is one answer of one model to one case.
@@ -161,6 +176,7 @@ type CompareRun struct {
 	Response  *ChatResponse // nil when the run failed
 	Err       error
 	Score     float64 // -1 when not scored
+	Reason    string  // "judge": the judge's reason
 }
 
 // CompareResult are one model's metrics over all cases and runs: medians
@@ -192,6 +208,8 @@ type CompareOptions struct {
 	Concurrency int     // requests in flight per model (0: no per-model limit)
 	PassPercent int     // score a run needs to pass, in percent (0: the default, 50)
 	Baseline    string  // label ("provider/model") of the model the others are compared with
+	Judge       *Client // grades the "judge" scorer's answers; its cost is Stats["judge_cost_usd"]
+	Rubric      string  // the judge's rubric for cases without one (empty: the built-in one)
 }
 
 // Compare sends every case to every model (clients, labelled
@@ -242,6 +260,22 @@ func Compare(ctx context.Context, models []*Client, cases []CompareCase, o Compa
 		err := check(C.cmp_add_client(cmpFn("add_client"), cmp, m.p, label))
 		C.free(unsafe.Pointer(label))
 		if err != nil {
+			return nil, err
+		}
+	}
+	if o.Judge != nil {
+		f := cmpStatsFn("set_judge")
+		if f == nil {
+			return nil, &Error{Status: StatusEUnsupported, Detail: "the loaded libllmkit has no judge scorer", RetryAfter: -1}
+		}
+		o.Judge.mu.RLock()
+		defer o.Judge.mu.RUnlock()
+		var rub *C.char
+		if o.Rubric != "" {
+			rub = C.CString(o.Rubric)
+			defer C.free(unsafe.Pointer(rub))
+		}
+		if err := check(C.cmp_set_judge(f, cmp, o.Judge.p, rub)); err != nil {
 			return nil, err
 		}
 	}
@@ -297,6 +331,18 @@ func Compare(ctx context.Context, models []*Client, cases []CompareCase, o Compa
 		C.free(unsafe.Pointer(exp))
 		if err != nil {
 			return nil, err
+		}
+		if cs.Rubric != "" {
+			f := cmpStatsFn("set_rubric")
+			if f == nil {
+				return nil, &Error{Status: StatusEUnsupported, Detail: "the loaded libllmkit has no judge scorer", RetryAfter: -1}
+			}
+			rub := C.CString(cs.Rubric)
+			err = check(C.cmp_set_rubric(f, cmp, C.size_t(len(reqs)-1), rub))
+			C.free(unsafe.Pointer(rub))
+			if err != nil {
+				return nil, err
+			}
 		}
 	}
 	answers := map[int][]CompareRun{}
@@ -365,8 +411,14 @@ func Compare(ctx context.Context, models []*Client, cases []CompareCase, o Compa
 				}
 			}
 		}
+		reason := cmpStatsFn("judge_reason")
 		for _, a := range answers[mi] {
 			a.Score = float64(C.cmp_score(cmpFn("score"), cmp, C.size_t(mi), C.size_t(a.Case), C.size_t(a.Run)))
+			if reason != nil {
+				if why := C.cmp_judge_reason(reason, cmp, C.size_t(mi), C.size_t(a.Case), C.size_t(a.Run)); why != nil {
+					a.Reason = C.GoString(why)
+				}
+			}
 			r.Answers = append(r.Answers, a)
 		}
 		sort.Slice(r.Answers, func(i, j int) bool {

@@ -304,6 +304,7 @@ const (
 	ScorerRegex      Scorer = 3 // LLMK_SCORE_REGEX
 	ScorerJSON       Scorer = 4 // LLMK_SCORE_JSON
 	ScorerSimilarity Scorer = 5 // LLMK_SCORE_SIMILARITY
+	ScorerJudge      Scorer = 6 // LLMK_SCORE_JUDGE
 )
 
 // Metric: Figures per model (llmk_compare_metric()), over the runs finished so far.
@@ -343,6 +344,8 @@ const (
 	MetricWallMs               Metric = 30 // LLMK_METRIC_WALL_MS
 	MetricThroughputRps        Metric = 31 // LLMK_METRIC_THROUGHPUT_RPS
 	MetricThroughputTokensPerS Metric = 32 // LLMK_METRIC_THROUGHPUT_TOKENS_PER_S
+	MetricJudgeCostUSD         Metric = 33 // LLMK_METRIC_JUDGE_COST_USD
+	MetricJudgeCalls           Metric = 34 // LLMK_METRIC_JUDGE_CALLS
 )
 
 // ModelInfo: What llmk_model_info() reports (passed as int32_t). Prices are USD per million tokens; -1 when
@@ -1341,9 +1344,9 @@ func llmk_compare_add_case(cmp *C.llmk_compare, request *C.llmk_request, expecte
 }
 
 // Adds the cases of a JSONL file, one chat case per line: {"prompt": "...", "system": "...",
-// "expected": "...", "scorer": "contains", "max_tokens": 100, "temperature": 0}; only "prompt" is
-// required; the scorer defaults to "contains" when "expected" is given. Blank lines and lines
-// starting with '#' are skipped. All or nothing: on an error no case is added and
+// "expected": "...", "scorer": "contains", "max_tokens": 100, "temperature": 0, "rubric": "..."};
+// only "prompt" is required; the scorer defaults to "contains" when "expected" is given. Blank
+// lines and lines starting with '#' are skipped. All or nothing: on an error no case is added and
 // llmk_compare_errmsg() names the line.
 func llmk_compare_load_jsonl(cmp *C.llmk_compare, path *C.char) int32 {
 	return int32(C.llmk_compare_load_jsonl(cmp, path))
@@ -1407,6 +1410,32 @@ func llmk_compare_score(cmp *C.llmk_compare, model int, case_index int, run int)
 // Detail of the last error of the comparison ("" if none).
 func llmk_compare_errmsg(cmp *C.llmk_compare) *C.char {
 	return C.llmk_compare_errmsg(cmp)
+}
+
+// The judge (LLMK_SCORE_JUDGE): a client of the caller's choice (not owned; it must outlive the
+// runs) and the rubric it grades by (copied; NULL: a built-in 0-10 rubric of correctness and
+// completeness). The judge is asked for structured output {"score": 0-10, "reason": "..."}; a
+// verdict is reused within a run for the same rubric, question, reference and answer. A judge that
+// fails leaves the answer unscored (-1), its reason saying why.
+func llmk_compare_set_judge(cmp *C.llmk_compare, judge *C.llmk_client, rubric *C.char) int32 {
+	return int32(C.llmk_compare_set_judge(cmp, judge, rubric))
+}
+
+// A rubric for one case (copied; NULL: the comparison's). JSONL cases give it as "rubric".
+// LLMK_E_INVALID_ARG out of range.
+func llmk_compare_set_rubric(cmp *C.llmk_compare, case_index int, rubric *C.char) int32 {
+	return int32(C.llmk_compare_set_rubric(cmp, C.size_t(case_index), rubric))
+}
+
+// The judge's reason for the score of one run; NULL when not judged. Owned by the comparison.
+func llmk_compare_judge_reason(cmp *C.llmk_compare, model int, case_index int, run int) *C.char {
+	return C.llmk_compare_judge_reason(cmp, C.size_t(model), C.size_t(case_index), C.size_t(run))
+}
+
+// The judge's response for one run (its usage, cost, timings); NULL when not judged or when the
+// verdict was reused from another run. Owned by the comparison.
+func llmk_compare_judge_response(cmp *C.llmk_compare, model int, case_index int, run int) *C.llmk_response {
+	return C.llmk_compare_judge_response(cmp, C.size_t(model), C.size_t(case_index), C.size_t(run))
 }
 
 // How many finished runs of a model ended with this status (LLMK_OK for the successes); 0 when out

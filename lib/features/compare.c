@@ -55,8 +55,11 @@ static void free_results(llmk_compare *cmp)
 {
 	size_t i;
 
-	for (i = 0; i < cmp->nresults; i++)
+	for (i = 0; i < cmp->nresults; i++) {
 		llmk_response_free(cmp->results[i].resp);
+		llmk_response_free(cmp->results[i].judge);
+		llmk__free(cmp->results[i].reason);
+	}
 	llmk__free(cmp->results);
 	cmp->results = NULL;
 	cmp->nresults = 0;
@@ -78,7 +81,10 @@ void llmk_compare_free(llmk_compare *cmp)
 	for (i = 0; i < cmp->ncases; i++) {
 		llmk_request_free(cmp->cases[i].owned);
 		llmk__free(cmp->cases[i].expected);
+		llmk__free(cmp->cases[i].rubric);
 	}
+	llmk__cmp_judge_reset(cmp);
+	llmk__free(cmp->judge_rubric);
 	llmk__free(cmp->cases);
 	llmk__free(cmp);
 }
@@ -195,9 +201,9 @@ llmk_status llmk__cmp_check_scorer(llmk_compare *cmp, const char *expected, int3
 	regex_t re;
 	int rc;
 
-	if (scorer < LLMK_SCORE_NONE || scorer > LLMK_SCORE_SIMILARITY)
+	if (scorer < LLMK_SCORE_NONE || scorer > LLMK_SCORE_JUDGE)
 		return llmk__cmp_err(cmp, LLMK_E_INVALID_ARG, "unknown scorer %d", (int)scorer);
-	if (scorer != LLMK_SCORE_NONE && scorer != LLMK_SCORE_JSON && !expected)
+	if (scorer != LLMK_SCORE_NONE && scorer != LLMK_SCORE_JSON && scorer != LLMK_SCORE_JUDGE && !expected)
 		return llmk__cmp_err(cmp, LLMK_E_INVALID_ARG, "this scorer needs an expected answer");
 	if (scorer == LLMK_SCORE_REGEX) {
 		rc = regcomp(&re, expected, REG_EXTENDED | REG_NOSUB);
@@ -251,7 +257,7 @@ llmk_status llmk_compare_add_case(llmk_compare *cmp, const llmk_request *req, co
 	return llmk__cmp_push_case(cmp, req, NULL, expected, scorer);
 }
 
-static void report(pending *p)
+void llmk__cmp_report(pending *p)
 {
 	llmk_compare *cmp = p->cmp;
 	result *res = llmk__cmp_slot(cmp, p->model, p->kase, p->run);
@@ -292,7 +298,7 @@ static void embed_done(llmk_response *er, void *user)
 	}
 	llmk_response_free(er);
 	llmk_request_free(p->embed);
-	report(p);
+	llmk__cmp_report(p);
 	llmk__free(p);
 }
 
@@ -356,13 +362,20 @@ static void answer_done(llmk_response *resp, void *user)
 	if (k->scorer != LLMK_SCORE_NONE) {
 		if (!resp || resp->status != LLMK_OK) {
 			res->score = 0; /* no answer is a wrong answer */
+		} else if (k->scorer == LLMK_SCORE_JUDGE) {
+			if (cmp->stopping) {
+				res->score = -1; /* cancelled before it could be judged */
+			} else {
+				llmk__cmp_judge(p, llmk_response_text(resp));
+				return; /* reported when the verdict is in */
+			}
 		} else if (k->scorer != LLMK_SCORE_SIMILARITY) {
 			res->score = llmk__cmp_score_text(k->scorer, llmk_response_text(resp), k->expected ? k->expected : "");
 		} else {
 			text = llmk_response_text(resp);
 			if (cmp->stopping) {
 				res->score = -1; /* cancelled before it could be scored */
-				report(p);
+				llmk__cmp_report(p);
 				llmk__free(p);
 				return;
 			}
@@ -377,7 +390,7 @@ static void answer_done(llmk_response *resp, void *user)
 			res->score = 0;
 		}
 	}
-	report(p);
+	llmk__cmp_report(p);
 	llmk__free(p);
 }
 
@@ -404,7 +417,7 @@ static void report_unstarted(llmk_compare *cmp, llmk_status why)
 				llmk__fail(res->resp, LLMK_E_CANCELLED, "not started: the comparison stopped (%s)",
 				           llmk_status_name(why));
 			res->score = cmp->cases[p.kase].scorer != LLMK_SCORE_NONE ? 0 : -1;
-			report(&p);
+			llmk__cmp_report(&p);
 		}
 }
 
@@ -424,6 +437,9 @@ llmk_status llmk_compare_run(llmk_compare *cmp, llmk_compare_fn on_result, void 
 	for (k = 0; k < cmp->ncases; k++)
 		if (cmp->cases[k].scorer == LLMK_SCORE_SIMILARITY && !cmp->embedder)
 			return llmk__cmp_err(cmp, LLMK_E_CONFIG, "case %zu is scored by similarity: set an embedding client", k);
+		else if (cmp->cases[k].scorer == LLMK_SCORE_JUDGE && !cmp->judge)
+			return llmk__cmp_err(cmp, LLMK_E_CONFIG, "case %zu is scored by a judge: set a judge client", k);
+	llmk__cmp_judge_reset(cmp);
 	free_results(cmp);
 	n = cmp->nmodels * cmp->ncases * (size_t)cmp->repeat;
 	cmp->results = llmk__calloc(n, sizeof(*cmp->results));

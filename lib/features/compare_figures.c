@@ -182,6 +182,32 @@ static double sample_stat(const llmk_compare *cmp, size_t model, int32_t sample,
 	return out;
 }
 
+/* What the judge's own responses for a model add up to. */
+static double judge_figure(const llmk_compare *cmp, size_t model, int32_t metric)
+{
+	size_t k, run, calls = 0;
+	double cost = 0, c;
+	int unknown = 0;
+	const result *res;
+
+	for (k = 0; k < cmp->ncases; k++)
+		for (run = 0; run < (size_t)cmp->repeat; run++) {
+			res = llmk__cmp_slot(cmp, model, k, run);
+			if (!res->judge)
+				continue;
+			calls++;
+			if (llmk_response_status(res->judge) != LLMK_OK)
+				continue; /* a failed request has no usage to bill */
+			if (llmk_response_cost(res->judge, &c) == LLMK_OK)
+				cost += c;
+			else
+				unknown = 1;
+		}
+	if (metric == LLMK_METRIC_JUDGE_CALLS)
+		return (double)calls;
+	return unknown ? -1 : cost;
+}
+
 static double wall_ms(const llmk_compare *cmp, size_t model)
 {
 	double w = cmp->models[model].last_done_ms - cmp->started_ms;
@@ -230,6 +256,9 @@ double llmk_compare_metric(const llmk_compare *cmp, size_t model, int32_t metric
 	case LLMK_METRIC_THROUGHPUT_TOKENS_PER_S:
 		w = wall_ms(cmp, model);
 		return w > 0 && t.out_tokens_known ? t.out_tokens / (w / 1000.0) : -1;
+	case LLMK_METRIC_JUDGE_COST_USD:
+	case LLMK_METRIC_JUDGE_CALLS:
+		return judge_figure(cmp, model, metric);
 	default: return -1;
 	}
 }

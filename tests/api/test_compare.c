@@ -32,6 +32,15 @@ static double time_slack(double ms)
 	return ms * (k >= 1 ? k : 1);
 }
 
+/* Under valgrind (LLMK_TEST_TIME_FACTOR set) a new connection costs
+ * hundreds of milliseconds: latencies are then checked against the
+ * test's own arithmetic only, not against the servers' delays. */
+static int strict_timing(void)
+{
+	const char *f = getenv("LLMK_TEST_TIME_FACTOR");
+	return !f || atof(f) <= 1;
+}
+
 static double now_ms(void)
 {
 	struct timespec ts;
@@ -676,7 +685,9 @@ static void test_statistics_by_hand(void **state)
 		for (int i = 0; i < 5; i++) {
 			double v = llmk_compare_metric(f->cmp, 0, (int32_t)want[i][0]);
 			print_message("metric %d: %.1f ms (delays alone: %.1f)\n", (int)want[i][0], v, want[i][1]);
-			assert_true(v >= want[i][1] && v < want[i][1] + time_slack(60));
+			assert_true(v >= want[i][1]);
+			if (strict_timing())
+				assert_true(v < want[i][1] + 60);
 		}
 	}
 	assert_true(llmk_compare_metric(f->cmp, 0, LLMK_METRIC_TTFT_P90_MS) == -1); /* not streamed */
@@ -750,7 +761,8 @@ static void test_paired_differences_by_hand(void **state)
 	/* latency: A about 130 ms faster on every case, the interval around it */
 	assert_int_equal(llmk_compare_paired(&mean, &lo, &hi, &n, f->cmp, 0, 1, LLMK_METRIC_LATENCY_MS), LLMK_OK);
 	print_message("A - B latency: %.1f ms [%.1f, %.1f]\n", mean, lo, hi);
-	assert_true(mean < -130 + time_slack(40) && mean > -130 - time_slack(40));
+	if (strict_timing())
+		assert_true(mean < -130 + 40 && mean > -130 - 40);
 	assert_true(lo <= mean && mean <= hi);
 	/* cost: the same tokens at each model's price (gpt-5-mini vs gpt-5.1),
 	 * identical on every case: the interval has no width */
@@ -807,7 +819,9 @@ static void test_concurrency_and_throughput(void **state)
 	tps = llmk_compare_metric(f->cmp, 0, LLMK_METRIC_THROUGHPUT_TOKENS_PER_S);
 	print_message("8 x 100 ms, 2 at a time: %.0f ms, %.2f requests/s, %.1f output tokens/s\n", wall, rps, tps);
 	assert_int_equal(th_max_concurrent(f->m[0].srv), 2);
-	assert_true(wall >= 400 && wall < 400 + time_slack(200));
+	assert_true(wall >= 400);
+	if (strict_timing())
+		assert_true(wall < 400 + 200);
 	assert_true(fabs(rps - 8 / (wall / 1000)) < 1e-9);
 	assert_true(fabs(tps - 8 * 50 / (wall / 1000)) < 1e-9);
 	assert_true(llmk_compare_metric(f->cmp, 0, LLMK_METRIC_OK) == 8);
@@ -817,7 +831,9 @@ static void test_concurrency_and_throughput(void **state)
 	assert_int_equal(llmk_compare_run(f->cmp, NULL, NULL), LLMK_OK);
 	wall = llmk_compare_metric(f->cmp, 0, LLMK_METRIC_WALL_MS);
 	print_message("8 x 100 ms at once: %.0f ms\n", wall);
-	assert_true(wall >= 100 && wall < 100 + time_slack(200));
+	assert_true(wall >= 100);
+	if (strict_timing())
+		assert_true(wall < 100 + 200);
 	assert_true(th_max_concurrent(f->m[0].srv) > 2);
 }
 
@@ -841,6 +857,126 @@ static void test_concurrency_cancel_reports_every_run(void **state)
 	assert_int_equal(llmk_compare_status_count(f->cmp, 0, LLMK_E_CANCELLED), 5);
 	assert_true(llmk_compare_metric(f->cmp, 0, LLMK_METRIC_PASS_RATE) == 1.0 / 6);
 	llmk_cancel_free(st.flag);
+}
+
+/* ---- the judge ------------------------------------------------------------------------ */
+
+typedef struct judge_srv {
+	th_server *srv;
+	llmk_client *c;
+	int fail; /* HTTP 500 */
+} judge_srv;
+
+/* A judge that grades by whether the answer to grade names Paris: 9 or 2,
+ * with a reason; 200 input and 20 output tokens a verdict. */
+static void judge_handler(const th_request *rq, th_response *out, void *user)
+{
+	judge_srv *j = user;
+	const char *b = (const char *)rq->body, *ans = b ? strstr(b, "Answer to grade:") : NULL;
+	char *body = malloc(2048);
+	int paris = ans && strstr(ans, "Paris") != NULL;
+
+	out->status = j->fail ? 500 : 200;
+	out->headers = strdup("Content-Type: application/json\r\n");
+	if (j->fail)
+		snprintf(body, 2048, "{\"error\":{\"message\":\"judge down\",\"type\":\"server_error\"}}");
+	else
+		snprintf(body, 2048,
+		         "{\"id\":\"j\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"gpt-5-mini-2025-08-07\","
+		         "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":"
+		         "\"{\\\"score\\\": %d, \\\"reason\\\": \\\"%s\\\"}\"},\"finish_reason\":\"stop\"}],"
+		         "\"usage\":{\"prompt_tokens\":200,\"completion_tokens\":20,\"total_tokens\":220}}",
+		         paris ? 9 : 2, paris ? "names Paris" : "wrong city");
+	out->body = body;
+}
+
+static void test_judge_scores_with_rubric_cache_and_cost(void **state)
+{
+	fixture *f = *state;
+	judge_srv j = {0};
+	double want_judge, c;
+	int sent = 0;
+	char path[128];
+
+	j.srv = th_start();
+	th_set_handler(j.srv, judge_handler, &j);
+	j.c = client_at("openai/gpt-5-mini", j.srv);
+	f->m[1].wrong = 1;
+	assert_int_equal(llmk_compare_add_client(f->cmp, f->m[0].c, "right"), LLMK_OK);
+	assert_int_equal(llmk_compare_add_client(f->cmp, f->m[1].c, "wrong"), LLMK_OK);
+	assert_int_equal(llmk_compare_add_case(f->cmp, f->req, NULL, LLMK_SCORE_JUDGE), LLMK_OK);
+	assert_int_equal(llmk_compare_set_i64(f->cmp, LLMK_COMPARE_REPEAT, 2), LLMK_OK);
+	/* no judge: a configuration error */
+	assert_int_equal(llmk_compare_run(f->cmp, NULL, NULL), LLMK_E_CONFIG);
+	assert_non_null(strstr(llmk_compare_errmsg(f->cmp), "judge"));
+	assert_int_equal(llmk_compare_set_judge(f->cmp, j.c, "Score 9 if the answer is Paris."), LLMK_OK);
+	assert_int_equal(llmk_compare_set_rubric(f->cmp, 0, "The capital of France is Paris: 9 for it."), LLMK_OK);
+	assert_int_equal(llmk_compare_set_rubric(f->cmp, 1, "x"), LLMK_E_INVALID_ARG);
+	assert_int_equal(llmk_compare_run(f->cmp, NULL, NULL), LLMK_OK);
+	/* 9 / 10 and 2 / 10, with the judge's reasons */
+	for (size_t run = 0; run < 2; run++) {
+		assert_true(fabs(llmk_compare_score(f->cmp, 0, 0, run) - 0.9) < 1e-12);
+		assert_true(fabs(llmk_compare_score(f->cmp, 1, 0, run) - 0.2) < 1e-12);
+		assert_string_equal(llmk_compare_judge_reason(f->cmp, 0, 0, run), "names Paris");
+		assert_string_equal(llmk_compare_judge_reason(f->cmp, 1, 0, run), "wrong city");
+		sent += llmk_compare_judge_response(f->cmp, 0, 0, run) != NULL;
+	}
+	/* each model's two identical answers were judged once */
+	assert_int_equal(th_request_count(j.srv), 2);
+	assert_int_equal(sent, 1);
+	assert_true(llmk_compare_metric(f->cmp, 0, LLMK_METRIC_JUDGE_CALLS) == 1);
+	/* the request: the case's rubric (not the default one), the question, the
+	 * answer, and a JSON schema for the verdict */
+	{
+		const char *body = (const char *)th_request_at(j.srv, 0)->body;
+		assert_non_null(strstr(body, "The capital of France is Paris: 9 for it."));
+		assert_null(strstr(body, "Score 9 if"));
+		assert_non_null(strstr(body, "What is the capital of France?"));
+		assert_non_null(strstr(body, "\"json_schema\""));
+	}
+	/* the judge's cost apart: one verdict of 200 + 20 tokens at gpt-5-mini's
+	 * prices per model; the models' own cost does not include it */
+	want_judge = (200 * 0.25 + 20 * 2.0) / 1e6;
+	c = llmk_compare_metric(f->cmp, 0, LLMK_METRIC_JUDGE_COST_USD);
+	print_message("judge cost per model %.8f (want %.8f)\n", c, want_judge);
+	assert_true(fabs(c - want_judge) < 1e-15);
+	assert_true(fabs(llmk_compare_metric(f->cmp, 0, LLMK_METRIC_COST_USD) - 2 * one_answer_cost("openai/gpt-5-mini")) <
+	            1e-12);
+	assert_true(llmk_compare_metric(f->cmp, 0, LLMK_METRIC_PASS_RATE) == 1);
+	assert_true(llmk_compare_metric(f->cmp, 1, LLMK_METRIC_PASS_RATE) == 0);
+
+	/* the cache lives for one run: running again asks again */
+	th_reset(j.srv);
+	assert_int_equal(llmk_compare_run(f->cmp, NULL, NULL), LLMK_OK);
+	assert_int_equal(th_request_count(j.srv), 2);
+
+	/* a failing judge: the answers stay good, unscored, the reason says why */
+	j.fail = 1;
+	assert_int_equal(llmk_compare_run(f->cmp, NULL, NULL), LLMK_OK);
+	assert_int_equal(llmk_response_status(llmk_compare_response(f->cmp, 0, 0, 0)), LLMK_OK);
+	assert_true(llmk_compare_score(f->cmp, 0, 0, 0) == -1);
+	assert_non_null(strstr(llmk_compare_judge_reason(f->cmp, 0, 0, 0), "judge failed"));
+	assert_true(llmk_compare_metric(f->cmp, 0, LLMK_METRIC_ERROR_RATE) == 0);
+	assert_true(llmk_compare_metric(f->cmp, 0, LLMK_METRIC_SCORED) == 0);
+	assert_true(llmk_compare_metric(f->cmp, 0, LLMK_METRIC_JUDGE_COST_USD) == 0);
+
+	/* a dataset: "scorer": "judge" with a rubric of its own */
+	j.fail = 0;
+	th_reset(j.srv);
+	llmk_compare_free(f->cmp);
+	assert_int_equal(llmk_compare_new(&f->cmp), LLMK_OK);
+	snprintf(path, sizeof(path), "%s/cases.jsonl", f->dir);
+	write_file(path, "{\"prompt\": \"What is the capital of France?\", \"scorer\": \"judge\", "
+	                 "\"rubric\": \"RUBRIC-FROM-FILE\", \"expected\": \"Paris\"}\n");
+	assert_int_equal(llmk_compare_load_jsonl(f->cmp, path), LLMK_OK);
+	assert_int_equal(llmk_compare_add_client(f->cmp, f->m[0].c, "right"), LLMK_OK);
+	assert_int_equal(llmk_compare_set_judge(f->cmp, j.c, NULL), LLMK_OK);
+	assert_int_equal(llmk_compare_run(f->cmp, NULL, NULL), LLMK_OK);
+	assert_true(fabs(llmk_compare_score(f->cmp, 0, 0, 0) - 0.9) < 1e-12);
+	assert_non_null(strstr((const char *)th_request_at(j.srv, 0)->body, "RUBRIC-FROM-FILE"));
+	assert_non_null(strstr((const char *)th_request_at(j.srv, 0)->body, "Reference answer:\\nParis"));
+	llmk_client_free(j.c);
+	th_stop(j.srv);
 }
 
 static void test_bad_input(void **state)
@@ -898,6 +1034,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_paired_differences_by_hand, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrency_and_throughput, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrency_cancel_reports_every_run, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_judge_scores_with_rubric_cache_and_cost, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("compare", tests, NULL, NULL);
 }

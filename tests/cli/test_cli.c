@@ -800,6 +800,68 @@ static void test_compare_three_providers_priced(void **state)
 	cli_out_free(o);
 }
 
+/* eval --judge: the judge model grades by the rubric; its cost is reported
+ * apart, on stderr and in --stats. */
+static void test_eval_judge(void **state)
+{
+	cli_server *s = *state;
+	char path[96], rubric[96];
+	json_t *j, *row;
+	cli_out *o;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/judge.jsonl", s->dir);
+	snprintf(rubric, sizeof(rubric), "%s/rubric.txt", s->dir);
+	fp = fopen(path, "w");
+	fputs("{\"prompt\": \"Greet me\", \"scorer\": \"judge\", \"rubric\": \"A greeting that offers help: 8.\"}\n"
+	      "{\"prompt\": \"Greet me again\", \"scorer\": \"judge\"}\n",
+	      fp);
+	fclose(fp);
+	fp = fopen(rubric, "w");
+	fputs("RUBRIC FROM A FILE", fp);
+	fclose(fp);
+	RUN(o, s->env, "eval", "-m", "openai/gpt-4", "--judge", "openai/judge", "--rubric", "@", "--format", "json",
+	    path);
+	EXPECT_CODE(o, 2); /* "@" names no file */
+	cli_out_free(o);
+	{
+		char at[100];
+		snprintf(at, sizeof(at), "@%s", rubric);
+		RUN(o, s->env, "eval", "-m", "openai/gpt-4", "--judge", "openai/judge", "--rubric", at, "--stats",
+		    "--format", "json", path);
+	}
+	EXPECT_CODE(o, 0);
+	j = json_loads(o->out, 0, NULL);
+	if (!j)
+		fail_msg("not JSON:\n%s\n%s", o->out, o->err);
+	row = json_array_get(j, 0);
+	assert_true(fabs(json_number_value(json_object_get(row, "score")) - 0.8) < 1e-9);
+	assert_int_equal((int)json_number_value(json_object_get(row, "judge_calls")), 2);
+	/* gpt-4o-mini judged: 2 x (100 x $0.15 + 10 x $0.60) per million */
+	assert_true(fabs(json_number_value(json_object_get(row, "judge_cost_usd")) - 2 * 21e-6) < 1e-12);
+	json_decref(j);
+	EXPECT_IN(o->err, "judge openai/judge: 2 request(s), $0.000042 (not in the cost column)");
+	cli_out_free(o);
+	/* the rubrics went to the judge: the case's own, and the file's */
+	{
+		int own = 0, file = 0;
+		for (size_t i = 0; i < th_request_count(s->srv); i++) {
+			const char *b = (const char *)th_request_at(s->srv, i)->body;
+			own += b && strstr(b, "A greeting that offers help: 8.") != NULL;
+			file += b && strstr(b, "RUBRIC FROM A FILE") != NULL;
+		}
+		assert_int_equal(own, 1);
+		assert_int_equal(file, 1);
+	}
+	/* without --judge: a configuration error naming it */
+	RUN(o, s->env, "eval", "-m", "openai/gpt-4", path);
+	EXPECT_CODE(o, 3);
+	EXPECT_IN(o->err, "judge");
+	cli_out_free(o);
+	unlink(path);
+	unlink(rubric);
+}
+
 /* ---- models and providers --------------------------------------------------------------- */
 
 static void test_models(void **state)
@@ -1093,6 +1155,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test_setup_teardown(test_compare_formats, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_eval, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_eval_stats, cli_server_setup, cli_server_teardown),
+	    cmocka_unit_test_setup_teardown(test_eval_judge, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_compare_three_providers_priced, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_compare_ctrl_c, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_eval_ctrl_c, cli_server_setup, cli_server_teardown),

@@ -548,9 +548,11 @@ static const char eval_help[] = "usage: llmkit eval -m MODEL -m MODEL... [option
                                 "score (mean over cases, 0 to 1), status, median latency, tokens per second,\n"
                                 "tokens and cost. One case per line:\n"
                                 "  {\"prompt\": \"...\", \"expected\": \"...\", \"scorer\": \"contains\",\n"
-                                "   \"system\": \"...\", \"max_tokens\": 100, \"temperature\": 0}\n"
+                                "   \"system\": \"...\", \"max_tokens\": 100, \"temperature\": 0,\n"
+                                "   \"rubric\": \"...\"}\n"
                                 "Only \"prompt\" is required; scorers: exact, contains (the default when\n"
-                                "\"expected\" is given), regex, json, similarity (needs --embedder). Blank\n"
+                                "\"expected\" is given), regex, json, similarity (needs --embedder), judge\n"
+                                "(needs --judge; graded 0-10 by the case's rubric, or --rubric). Blank\n"
                                 "lines and lines starting with # are skipped.\n"
                                 "\n"
                                 "Options:\n"
@@ -569,13 +571,16 @@ static const char eval_help[] = "usage: llmkit eval -m MODEL -m MODEL... [option
                                 "      --baseline MODEL   with --stats, paired differences against MODEL on\n"
                                 "                         the same cases (score, latency, cost), 95% intervals\n"
                                 "      --embedder MODEL   embedding model for the similarity scorer\n"
+                                "      --judge MODEL      the model that grades answers of the judge scorer;\n"
+                                "                         its cost is reported apart (stderr, --stats)\n"
+                                "      --rubric TEXT      rubric of cases that give none (@FILE reads a file)\n"
                                 "\n"
                                 "Ctrl-C stops at once (nothing is printed).\n"
                                 "Global options (llmkit --help): --base-url, --timeout, --retries, --verbose.\n"
                                 "Exit status: 0 when every run succeeded (whatever the scores); 10 when some\n"
                                 "failed; the class of the failure (llmkit --help) when all failed the same way.\n";
 
-enum { EV_STREAM = 40 };
+enum { EV_STREAM = 40, EV_JUDGE, EV_RUBRIC };
 static const cli_opt eval_opts[] = {
     {"model", 'm', 1, C_MODEL},
     {"repeat", 'r', 1, C_REPEAT},
@@ -586,8 +591,31 @@ static const cli_opt eval_opts[] = {
     {"stats", 0, 0, C_STATS},
     {"baseline", 0, 1, C_BASELINE},
     {"pass", 0, 1, C_PASS},
+    {"judge", 0, 1, EV_JUDGE},
+    {"rubric", 0, 1, EV_RUBRIC},
     {NULL, 0, 0, 0},
 };
+
+/* After the table: what the judge cost, apart from the models' cost. */
+static void judge_note(const llmk_compare *cmp, const char *judge)
+{
+	size_t m, nm = llmk_compare_model_count(cmp);
+	double calls = 0, cost = 0, c;
+	int unknown = 0;
+
+	for (m = 0; m < nm; m++) {
+		calls += llmk_compare_metric(cmp, m, LLMK_METRIC_JUDGE_CALLS);
+		c = llmk_compare_metric(cmp, m, LLMK_METRIC_JUDGE_COST_USD);
+		if (c < 0)
+			unknown = 1;
+		else
+			cost += c;
+	}
+	if (unknown)
+		cli_note("eval", "judge %s: %.0f request(s), cost unknown (not in the cost column)", judge, calls);
+	else
+		cli_note("eval", "judge %s: %.0f request(s), $%.6f (not in the cost column)", judge, calls, cost);
+}
 
 int cmd_eval(int argc, char **argv)
 {
@@ -596,7 +624,9 @@ int cmd_eval(int argc, char **argv)
 	live L;
 	const char *val;
 	llmk_compare *cmp = NULL;
-	llmk_client *emb = NULL;
+	llmk_client *emb = NULL, *judge = NULL;
+	const char *judge_model = NULL, *rubric_arg = NULL;
+	unsigned char *rubric = NULL;
 	int id, rc = EXIT_OK;
 	llmk_status st;
 
@@ -609,6 +639,10 @@ int cmd_eval(int argc, char **argv)
 	while ((id = cli_next(&p, eval_opts, &val)) > 0) {
 		if (id == EV_STREAM)
 			s.stream = 1;
+		else if (id == EV_JUDGE)
+			judge_model = val;
+		else if (id == EV_RUBRIC)
+			rubric_arg = val;
 		else if (common_opt(&s, "eval", id, val))
 			goto usage;
 	}
@@ -645,6 +679,18 @@ int cmd_eval(int argc, char **argv)
 			goto out;
 		llmk_compare_set_embedder(cmp, emb);
 	}
+	if (rubric_arg && rubric_arg[0] == '@') {
+		size_t rlen;
+		rubric = cli_read_file("eval", rubric_arg + 1, 1 << 20, &rlen);
+		if (!rubric)
+			goto usage;
+	}
+	if (judge_model) {
+		judge = cli_client("eval", judge_model, &rc);
+		if (!judge)
+			goto out;
+		llmk_compare_set_judge(cmp, judge, rubric ? (const char *)rubric : rubric_arg);
+	}
 	L.cmd = "eval";
 	L.eval = 1;
 	L.format = s.format;
@@ -653,6 +699,8 @@ int cmd_eval(int argc, char **argv)
 	L.stats.baseline = s.baseline_index;
 	L.stats.pass_percent = s.pass_percent;
 	rc = run(&L, cmp);
+	if (judge && llmk_compare_metric(cmp, 0, LLMK_METRIC_RUNS) > 0)
+		judge_note(cmp, judge_model);
 	goto out;
 usage:
 	rc = EXIT_USAGE;
@@ -660,6 +708,8 @@ out:
 	llmk_compare_free(cmp);
 	free_clients(&s);
 	llmk_client_free(emb);
+	llmk_client_free(judge);
+	free(rubric);
 	cli_parse_free(&p);
 	return rc;
 }

@@ -86,7 +86,7 @@ int cli_stats_print(const llmk_compare *cmp, const cli_stats_opts *o, FILE *fp)
 
 	memset(&s, 0, sizeof(s));
 	if (pretty) {
-		static const char *eval_heads[] = {"score \xc2\xb1 se", "pass [95% CI]", "$/correct"};
+		static const char *eval_heads[] = {"score \xc2\xb1 se", "pass [95% CI]", "$/correct", "judge $"};
 		add_col(&s, "model", COL_LEFT);
 		add_col(&s, "runs", COL_RIGHT);
 		add_col(&s, "errors", COL_LEFT);
@@ -99,7 +99,7 @@ int cli_stats_print(const llmk_compare *cmp, const cli_stats_opts *o, FILE *fp)
 		add_col(&s, "req/s", COL_RIGHT);
 		add_col(&s, "$/1k req", COL_RIGHT);
 		if (o->eval)
-			for (c = 0; c < 3; c++)
+			for (c = 0; c < 4; c++)
 				add_col(&s, eval_heads[c], COL_RIGHT);
 		if (base) {
 			if (o->eval)
@@ -130,6 +130,8 @@ int cli_stats_print(const llmk_compare *cmp, const cli_stats_opts *o, FILE *fp)
 			add_col(&s, "pass_rate_low", COL_NUMBER);
 			add_col(&s, "pass_rate_high", COL_NUMBER);
 			add_col(&s, "cost_per_correct_usd", COL_NUMBER);
+			add_col(&s, "judge_calls", COL_NUMBER);
+			add_col(&s, "judge_cost_usd", COL_NUMBER);
 		}
 		if (base) {
 			static const char *eval_d[] = {"d_score", "d_score_low", "d_score_high", "d_latency_ms",
@@ -196,6 +198,13 @@ int cli_stats_print(const llmk_compare *cmp, const cli_stats_opts *o, FILE *fp)
 					              100 * metric(cmp, m, LLMK_METRIC_PASS_RATE_HIGH));
 				v = metric(cmp, m, LLMK_METRIC_COST_PER_CORRECT);
 				num(&t, row, c++, 1, v, v >= 0, 6, "");
+				v = metric(cmp, m, LLMK_METRIC_JUDGE_COST_USD);
+				if (metric(cmp, m, LLMK_METRIC_JUDGE_CALLS) <= 0)
+					cli_table_set(&t, row, c++, NULL, "-");
+				else if (v < 0)
+					cli_table_set(&t, row, c++, C_DIM, "unknown");
+				else
+					num(&t, row, c++, 1, v, 1, 6, "");
 			}
 			if (base) {
 				char *cells[3] = {o->eval ? dscore : dlat, o->eval ? dlat : dttft, dcost};
@@ -233,7 +242,8 @@ int cli_stats_print(const llmk_compare *cmp, const cli_stats_opts *o, FILE *fp)
 			static const int32_t eval_ids[] = {LLMK_METRIC_SCORE,     LLMK_METRIC_SCORE_STDERR,
 			                                   LLMK_METRIC_PASSED,    LLMK_METRIC_PASS_RATE,
 			                                   LLMK_METRIC_PASS_RATE_LOW, LLMK_METRIC_PASS_RATE_HIGH,
-			                                   LLMK_METRIC_COST_PER_CORRECT};
+			                                   LLMK_METRIC_COST_PER_CORRECT, LLMK_METRIC_JUDGE_CALLS,
+			                                   LLMK_METRIC_JUDGE_COST_USD};
 			for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
 				if (!ids[i]) {
 					cli_table_set(&t, row, c++, NULL, "%s", errs);

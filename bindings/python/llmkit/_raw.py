@@ -433,6 +433,7 @@ LLMK_SCORE_CONTAINS = 2
 LLMK_SCORE_REGEX = 3
 LLMK_SCORE_JSON = 4
 LLMK_SCORE_SIMILARITY = 5
+LLMK_SCORE_JUDGE = 6
 
 
 class Scorer(enum.IntEnum):
@@ -443,6 +444,7 @@ class Scorer(enum.IntEnum):
     REGEX = 3
     JSON = 4
     SIMILARITY = 5
+    JUDGE = 6
 
 # Figures per model (llmk_compare_metric()), over the runs finished so far.
 LLMK_METRIC_RUNS = 1
@@ -477,6 +479,8 @@ LLMK_METRIC_COST_PER_CORRECT = 29
 LLMK_METRIC_WALL_MS = 30
 LLMK_METRIC_THROUGHPUT_RPS = 31
 LLMK_METRIC_THROUGHPUT_TOKENS_PER_S = 32
+LLMK_METRIC_JUDGE_COST_USD = 33
+LLMK_METRIC_JUDGE_CALLS = 34
 
 
 class Metric(enum.IntEnum):
@@ -513,6 +517,8 @@ class Metric(enum.IntEnum):
     WALL_MS = 30
     THROUGHPUT_RPS = 31
     THROUGHPUT_TOKENS_PER_S = 32
+    JUDGE_COST_USD = 33
+    JUDGE_CALLS = 34
 
 # What llmk_model_info() reports (passed as int32_t). Prices are USD per million tokens; -1 when
 # the provider publishes none. A cached-input or cache-write price of -1 means those tokens are
@@ -1302,9 +1308,9 @@ llmk_compare_add_client = bind(_lib, _missing, "llmk_compare_add_client", c_int3
 llmk_compare_add_case = bind(_lib, _missing, "llmk_compare_add_case", c_int32, [POINTER(llmk_compare), POINTER(llmk_request), c_char_p, c_int32])
 
 # Adds the cases of a JSONL file, one chat case per line: {"prompt": "...", "system": "...",
-# "expected": "...", "scorer": "contains", "max_tokens": 100, "temperature": 0}; only "prompt" is
-# required; the scorer defaults to "contains" when "expected" is given. Blank lines and lines
-# starting with '#' are skipped. All or nothing: on an error no case is added and
+# "expected": "...", "scorer": "contains", "max_tokens": 100, "temperature": 0, "rubric": "..."};
+# only "prompt" is required; the scorer defaults to "contains" when "expected" is given. Blank
+# lines and lines starting with '#' are skipped. All or nothing: on an error no case is added and
 # llmk_compare_errmsg() names the line.
 llmk_compare_load_jsonl = bind(_lib, _missing, "llmk_compare_load_jsonl", c_int32, [POINTER(llmk_compare), c_char_p])
 
@@ -1347,6 +1353,24 @@ llmk_compare_score = bind(_lib, _missing, "llmk_compare_score", c_double, [POINT
 
 # Detail of the last error of the comparison ("" if none).
 llmk_compare_errmsg = bind(_lib, _missing, "llmk_compare_errmsg", c_char_p, [POINTER(llmk_compare)])
+
+# The judge (LLMK_SCORE_JUDGE): a client of the caller's choice (not owned; it must outlive the
+# runs) and the rubric it grades by (copied; NULL: a built-in 0-10 rubric of correctness and
+# completeness). The judge is asked for structured output {"score": 0-10, "reason": "..."}; a
+# verdict is reused within a run for the same rubric, question, reference and answer. A judge that
+# fails leaves the answer unscored (-1), its reason saying why.
+llmk_compare_set_judge = bind(_lib, _missing, "llmk_compare_set_judge", c_int32, [POINTER(llmk_compare), POINTER(llmk_client), c_char_p])
+
+# A rubric for one case (copied; NULL: the comparison's). JSONL cases give it as "rubric".
+# LLMK_E_INVALID_ARG out of range.
+llmk_compare_set_rubric = bind(_lib, _missing, "llmk_compare_set_rubric", c_int32, [POINTER(llmk_compare), c_size_t, c_char_p])
+
+# The judge's reason for the score of one run; NULL when not judged. Owned by the comparison.
+llmk_compare_judge_reason = bind(_lib, _missing, "llmk_compare_judge_reason", c_char_p, [POINTER(llmk_compare), c_size_t, c_size_t, c_size_t])
+
+# The judge's response for one run (its usage, cost, timings); NULL when not judged or when the
+# verdict was reused from another run. Owned by the comparison.
+llmk_compare_judge_response = bind(_lib, _missing, "llmk_compare_judge_response", POINTER(llmk_response), [POINTER(llmk_compare), c_size_t, c_size_t, c_size_t])
 
 # How many finished runs of a model ended with this status (LLMK_OK for the successes); 0 when out
 # of range. Error rates by status are this over LLMK_METRIC_RUNS.
@@ -1664,6 +1688,10 @@ FUNCTIONS = (
     "llmk_compare_response",
     "llmk_compare_score",
     "llmk_compare_errmsg",
+    "llmk_compare_set_judge",
+    "llmk_compare_set_rubric",
+    "llmk_compare_judge_reason",
+    "llmk_compare_judge_response",
     "llmk_compare_status_count",
     "llmk_compare_paired",
     "llmk_provider_count",

@@ -17,7 +17,7 @@ from .errors import error_for
 
 # Values of the compare enums (llmk_compare_option, llmk_scorer, llmk_metric).
 _OPT_REPEAT, _OPT_STREAM, _OPT_MAX_IN_FLIGHT, _OPT_CONCURRENCY, _OPT_PASS_PERCENT = 1, 2, 3, 4, 5
-SCORERS = {None: 0, "none": 0, "exact": 1, "contains": 2, "regex": 3, "json": 4, "similarity": 5}
+SCORERS = {None: 0, "none": 0, "exact": 1, "contains": 2, "regex": 3, "json": 4, "similarity": 5, "judge": 6}
 _METRICS = {"runs": 1, "ok": 2, "latency_ms": 3, "ttft_ms": 4, "tokens_per_s": 5, "input_tokens": 6,
             "output_tokens": 7, "cached_tokens": 8, "cost_usd": 9, "score": 10}
 # The statistics of ModelResult.stats (LLMK_METRIC_* 11 and on).
@@ -25,7 +25,8 @@ STATS = {"latency_p50_ms": 11, "latency_p90_ms": 12, "latency_p99_ms": 13, "late
          "latency_max_ms": 15, "ttft_p50_ms": 16, "ttft_p90_ms": 17, "ttft_p99_ms": 18, "ttft_min_ms": 19,
          "ttft_max_ms": 20, "error_rate": 21, "scored": 22, "passed": 23, "pass_rate": 24, "pass_rate_low": 25,
          "pass_rate_high": 26, "score_stderr": 27, "cost_per_1k_requests_usd": 28, "cost_per_correct_usd": 29,
-         "wall_ms": 30, "throughput_rps": 31, "throughput_tokens_per_s": 32}
+         "wall_ms": 30, "throughput_rps": 31, "throughput_tokens_per_s": 32, "judge_cost_usd": 33,
+         "judge_calls": 34}
 # The per-run figures llmk_compare_paired() compares against a baseline.
 PAIRED = {"score": 10, "pass_rate": 24, "latency_ms": 3, "ttft_ms": 4, "tokens_per_s": 5, "input_tokens": 6,
           "output_tokens": 7, "cost_usd": 9}
@@ -50,6 +51,9 @@ _SIGS = {
     "llmk_compare_score": (c_double, [_p, c_size_t, c_size_t, c_size_t]),
     "llmk_compare_errmsg": (c_char_p, [_p]),
     "llmk_compare_status_count": (c_size_t, [_p, c_size_t, c_int32]),
+    "llmk_compare_set_judge": (c_int32, [_p, POINTER(_raw.llmk_client), c_char_p]),
+    "llmk_compare_set_rubric": (c_int32, [_p, c_size_t, c_char_p]),
+    "llmk_compare_judge_reason": (c_char_p, [_p, c_size_t, c_size_t, c_size_t]),
     "llmk_compare_paired": (c_int32, [POINTER(c_double), POINTER(c_double), POINTER(c_double), POINTER(c_size_t),
                                       _p, c_size_t, c_size_t, c_int32]),
 }
@@ -78,6 +82,8 @@ class Run:
     response: Optional[ChatResponse] = None
     error: Optional[Exception] = None
     score: Optional[float] = None
+    #: the judge's reason for the score (scorer "judge")
+    reason: Optional[str] = None
 
 
 @dataclass
@@ -137,6 +143,7 @@ def compare(models: Sequence[Union[str, Client]], cases: Union[Messages, Sequenc
             expected: Optional[str] = None, scorer: Optional[str] = None,
             embedder: Optional[Client] = None, concurrency: Optional[int] = None,
             pass_percent: Optional[int] = None, baseline: Optional[Union[int, str]] = None,
+            judge: Optional[Client] = None, rubric: Optional[str] = None,
             **options: Any) -> List[ModelResult]:
     """Sends every case to every model ``repeat`` times and returns one
     ModelResult per model, in order: median latency / time to first token /
@@ -150,7 +157,9 @@ def compare(models: Sequence[Union[str, Client]], cases: Union[Messages, Sequenc
     throughput statistics measure that load). ``pass_percent``: the score a
     run needs to pass (default 50). ``baseline``: a model (index or label)
     the others are compared with, case by case (``vs_baseline``). Further
-    keywords are request options (temperature=...).
+    keywords are request options (temperature=...). ``judge``: the Client that
+    grades answers of the "judge" scorer by ``rubric`` (or a case's own
+    "rubric"); its cost is ``stats["judge_cost_usd"]``, apart from ``cost_usd``.
     """
     if not available():
         raise error_for(_raw.LLMK_E_UNSUPPORTED, "the loaded libllmkit has no compare API (llmk_compare_new)")
@@ -177,6 +186,8 @@ def compare(models: Sequence[Union[str, Client]], cases: Union[Messages, Sequenc
                 _check(_fn("llmk_compare_add_model")(cmp, _b(m)), err)
         if embedder is not None:
             _check(_fn("llmk_compare_set_embedder")(cmp, embedder._live()), err)
+        if judge is not None:
+            _check(_fn("llmk_compare_set_judge")(cmp, judge._live(), _b(rubric)), err)
         for c in cases:
             if isinstance(c, str):
                 c = {"prompt": c}
@@ -188,6 +199,8 @@ def compare(models: Sequence[Union[str, Client]], cases: Union[Messages, Sequenc
             if sc not in SCORERS:
                 raise error_for(_raw.LLMK_E_INVALID_ARG, "unknown scorer %r" % sc)
             _check(_fn("llmk_compare_add_case")(cmp, req.ptr, _b(c.get("expected", expected)), SCORERS[sc]), err)
+            if c.get("rubric") is not None:
+                _check(_fn("llmk_compare_set_rubric")(cmp, len(reqs) - 1, _b(c["rubric"])), err)
 
         def on_result(_c, mi, ci, run, resp, _user):
             try:
@@ -219,6 +232,9 @@ def compare(models: Sequence[Union[str, Client]], cases: Union[Messages, Sequenc
                 if a.model == r.model:
                     s = _fn("llmk_compare_score")(cmp, mi, a.case, a.run)
                     a.score = _none_if_neg(s)
+                    if hasattr(_raw._lib, "llmk_compare_judge_reason"):
+                        why = _fn("llmk_compare_judge_reason")(cmp, mi, a.case, a.run)
+                        a.reason = _s(why) if why else None
                     r.answers.append(a)
             r.answers.sort(key=lambda a: (a.case, a.run))
             out.append(r)
