@@ -1117,6 +1117,14 @@ LLMK_API const char *llmk_compare_model(const llmk_compare *cmp, size_t model);
 /** Number of cases. */
 LLMK_API size_t llmk_compare_case_count(const llmk_compare *cmp);
 
+/** The request of case `case_index` (added or loaded from a JSONL file),
+ *  owned as it was given; NULL when out of range. */
+LLMK_API const llmk_request *llmk_compare_case_request(const llmk_compare *cmp, size_t case_index);
+
+/** The expected answer of a case (NULL when it has none or out of range).
+ *  Owned by the comparison. */
+LLMK_API const char *llmk_compare_case_expected(const llmk_compare *cmp, size_t case_index);
+
 /** A figure (LLMK_METRIC_*) of a model over the runs finished; -1 when not
  *  known. */
 LLMK_API double llmk_compare_metric(const llmk_compare *cmp, size_t model, int32_t metric);

@@ -1391,6 +1391,17 @@ func llmk_compare_case_count(cmp *C.llmk_compare) int {
 	return int(C.llmk_compare_case_count(cmp))
 }
 
+// The request of case `case_index` (added or loaded from a JSONL file), owned as it was given;
+// NULL when out of range.
+func llmk_compare_case_request(cmp *C.llmk_compare, case_index int) *C.llmk_request {
+	return C.llmk_compare_case_request(cmp, C.size_t(case_index))
+}
+
+// The expected answer of a case (NULL when it has none or out of range). Owned by the comparison.
+func llmk_compare_case_expected(cmp *C.llmk_compare, case_index int) *C.char {
+	return C.llmk_compare_case_expected(cmp, C.size_t(case_index))
+}
+
 // A figure (LLMK_METRIC_*) of a model over the runs finished; -1 when not known.
 func llmk_compare_metric(cmp *C.llmk_compare, model int, metric int32) float64 {
 	return float64(C.llmk_compare_metric(cmp, C.size_t(model), C.int32_t(metric)))

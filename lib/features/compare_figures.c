@@ -26,6 +26,16 @@ size_t llmk_compare_case_count(const llmk_compare *cmp)
 	return cmp ? cmp->ncases : 0;
 }
 
+const llmk_request *llmk_compare_case_request(const llmk_compare *cmp, size_t kase)
+{
+	return cmp && kase < cmp->ncases ? cmp->cases[kase].req : NULL;
+}
+
+const char *llmk_compare_case_expected(const llmk_compare *cmp, size_t kase)
+{
+	return cmp && kase < cmp->ncases ? cmp->cases[kase].expected : NULL;
+}
+
 const llmk_response *llmk_compare_response(const llmk_compare *cmp, size_t model, size_t kase, size_t run)
 {
 	if (!cmp || !cmp->results || model >= cmp->nmodels || kase >= cmp->ncases || run >= (size_t)cmp->repeat)

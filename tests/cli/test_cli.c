@@ -862,6 +862,36 @@ static void test_eval_judge(void **state)
 	unlink(rubric);
 }
 
+/* --report: the file is written after the table; a report that cannot be
+ * written is an error (exit 1) that leaves the table on stdout. */
+static void test_report_file(void **state)
+{
+	cli_server *s = *state;
+	char path[96];
+	cli_out *o;
+	FILE *fp;
+	char buf[256];
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/report.html", s->dir);
+	RUN(o, s->env, "compare", "-m", "openai/gpt-4", "--report", path, "hi");
+	EXPECT_CODE(o, 0);
+	EXPECT_IN(o->out, "openai/gpt-4");
+	cli_out_free(o);
+	fp = fopen(path, "r");
+	assert_non_null(fp);
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	buf[n] = 0;
+	fclose(fp);
+	assert_true(!strncmp(buf, "<!DOCTYPE html>", 15));
+	unlink(path);
+	RUN(o, s->env, "compare", "-m", "openai/gpt-4", "--report", "/nonexistent/dir/report.html", "hi");
+	EXPECT_CODE(o, 1);
+	EXPECT_IN(o->out, "openai/gpt-4");
+	EXPECT_IN(o->err, "/nonexistent/dir/report.html");
+	cli_out_free(o);
+}
+
 /* ---- models and providers --------------------------------------------------------------- */
 
 static void test_models(void **state)
@@ -1156,6 +1186,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test_setup_teardown(test_eval, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_eval_stats, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_eval_judge, cli_server_setup, cli_server_teardown),
+	    cmocka_unit_test_setup_teardown(test_report_file, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_compare_three_providers_priced, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_compare_ctrl_c, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_eval_ctrl_c, cli_server_setup, cli_server_teardown),

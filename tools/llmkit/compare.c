@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "chat_opts.h"
+#include "report.h"
 #include "stats_table.h"
 
 #define MAX_MODELS   32
@@ -316,6 +317,9 @@ static const char compare_help[] = "usage: llmkit compare -m MODEL -m MODEL... [
                                    "                         status, tok/s, requests/s, cost per 1,000 requests\n"
                                    "      --baseline MODEL   with --stats, paired differences against MODEL\n"
                                    "                         (latency, TTFT, cost) with 95% intervals\n"
+                                   "      --report FILE      also write a self-contained HTML report: the\n"
+                                   "                         figures, speed against cost, latency and TTFT\n"
+                                   "                         distributions, failures, the answers\n"
                                    "  -s, --system TEXT      system message\n"
                                    "  -t, --temperature T    sampling temperature\n"
                                    "      --max-tokens N     upper bound on each answer's tokens\n"
@@ -344,7 +348,8 @@ enum {
 	C_EMBEDDER,
 	C_STATS,
 	C_BASELINE,
-	C_PASS
+	C_PASS,
+	C_REPORT
 };
 
 static const cli_opt compare_opts[] = {
@@ -355,6 +360,7 @@ static const cli_opt compare_opts[] = {
     {"concurrency", 0, 1, C_CONC},
     {"stats", 0, 0, C_STATS},
     {"baseline", 0, 1, C_BASELINE},
+    {"report", 0, 1, C_REPORT},
     {"system", 's', 1, C_SYSTEM},
     {"temperature", 't', 1, C_TEMP},
     {"max-tokens", 0, 1, C_MAXTOK},
@@ -377,6 +383,7 @@ typedef struct setup {
 	const char *baseline; /* --baseline MODEL */
 	long baseline_index;
 	long pass_percent; /* --pass PERCENT */
+	const char *report; /* --report FILE.html */
 } setup;
 
 static int common_opt(setup *s, const char *cmd, int id, const char *val)
@@ -408,6 +415,9 @@ static int common_opt(setup *s, const char *cmd, int id, const char *val)
 		return 0;
 	case C_PASS:
 		return cli_int(cmd, "--pass", val, 0, 100, &s->pass_percent);
+	case C_REPORT:
+		s->report = val;
+		return 0;
 	}
 	return 1; /* not a common option */
 }
@@ -452,6 +462,29 @@ static int add_models(setup *s, const char *cmd, llmk_compare *cmp)
 	    llmk_compare_set_i64(cmp, LLMK_COMPARE_PASS_PERCENT, s->pass_percent) != LLMK_OK)
 		return cli_usage_error(cmd, "%s", llmk_compare_errmsg(cmp));
 	return EXIT_OK;
+}
+
+/* --report: after the table, whatever the runs' outcome (not when the
+ * comparison could not run at all); a report that cannot be written makes
+ * the exit status 1 when it would have been 0. */
+static int write_report(const setup *s, const live *L, const llmk_compare *cmp, const char *source, int rc)
+{
+	cli_report_info info;
+
+	if (!s->report || llmk_compare_metric(cmp, 0, LLMK_METRIC_RUNS) < 0)
+		return rc;
+	memset(&info, 0, sizeof(info));
+	info.eval = L->eval;
+	info.repeat = L->repeat;
+	info.pass_percent = s->pass_percent;
+	info.source = source;
+	info.max_cases = 200;
+	if (cli_report_write(L->cmd, s->report, cmp, &info))
+		return rc == EXIT_OK ? EXIT_FAILURE_OTHER : rc;
+	if (!cli_isatty(stdout) || L->format != FMT_TABLE)
+		return rc;
+	cli_note(L->cmd, "report written to %s", s->report);
+	return rc;
 }
 
 static void free_clients(setup *s)
@@ -528,6 +561,7 @@ int cmd_compare(int argc, char **argv)
 	L.stats.baseline = s.baseline_index;
 	L.stats.pass_percent = s.pass_percent;
 	rc = run(&L, cmp);
+	rc = write_report(&s, &L, cmp, "prompt", rc);
 	goto out;
 usage:
 	rc = EXIT_USAGE;
@@ -571,6 +605,9 @@ static const char eval_help[] = "usage: llmkit eval -m MODEL -m MODEL... [option
                                 "      --baseline MODEL   with --stats, paired differences against MODEL on\n"
                                 "                         the same cases (score, latency, cost), 95% intervals\n"
                                 "      --embedder MODEL   embedding model for the similarity scorer\n"
+                                "      --report FILE      also write a self-contained HTML report: figures,\n"
+                                "                         quality and speed against cost, latency and TTFT\n"
+                                "                         distributions, failures, answers side by side\n"
                                 "      --judge MODEL      the model that grades answers of the judge scorer;\n"
                                 "                         its cost is reported apart (stderr, --stats)\n"
                                 "      --rubric TEXT      rubric of cases that give none (@FILE reads a file)\n"
@@ -591,6 +628,7 @@ static const cli_opt eval_opts[] = {
     {"stats", 0, 0, C_STATS},
     {"baseline", 0, 1, C_BASELINE},
     {"pass", 0, 1, C_PASS},
+    {"report", 0, 1, C_REPORT},
     {"judge", 0, 1, EV_JUDGE},
     {"rubric", 0, 1, EV_RUBRIC},
     {NULL, 0, 0, 0},
@@ -701,6 +739,7 @@ int cmd_eval(int argc, char **argv)
 	rc = run(&L, cmp);
 	if (judge && llmk_compare_metric(cmp, 0, LLMK_METRIC_RUNS) > 0)
 		judge_note(cmp, judge_model);
+	rc = write_report(&s, &L, cmp, p.pos[0], rc);
 	goto out;
 usage:
 	rc = EXIT_USAGE;

@@ -1341,6 +1341,13 @@ llmk_compare_model = bind(_lib, _missing, "llmk_compare_model", c_char_p, [POINT
 # Number of cases.
 llmk_compare_case_count = bind(_lib, _missing, "llmk_compare_case_count", c_size_t, [POINTER(llmk_compare)])
 
+# The request of case `case_index` (added or loaded from a JSONL file), owned as it was given;
+# NULL when out of range.
+llmk_compare_case_request = bind(_lib, _missing, "llmk_compare_case_request", POINTER(llmk_request), [POINTER(llmk_compare), c_size_t])
+
+# The expected answer of a case (NULL when it has none or out of range). Owned by the comparison.
+llmk_compare_case_expected = bind(_lib, _missing, "llmk_compare_case_expected", c_char_p, [POINTER(llmk_compare), c_size_t])
+
 # A figure (LLMK_METRIC_*) of a model over the runs finished; -1 when not known.
 llmk_compare_metric = bind(_lib, _missing, "llmk_compare_metric", c_double, [POINTER(llmk_compare), c_size_t, c_int32])
 
@@ -1684,6 +1691,8 @@ FUNCTIONS = (
     "llmk_compare_model_count",
     "llmk_compare_model",
     "llmk_compare_case_count",
+    "llmk_compare_case_request",
+    "llmk_compare_case_expected",
     "llmk_compare_metric",
     "llmk_compare_response",
     "llmk_compare_score",
