@@ -87,7 +87,7 @@ def main():
         for q, a in CASES:
             f.write(json.dumps({'prompt': q, 'expected': a}) + '\n')
     report = os.path.join(tmp, 'report.html')
-    env = dict(os.environ, NO_PROXY='127.0.0.1', no_proxy='127.0.0.1')
+    env = dict(os.environ, NO_PROXY='127.0.0.1', no_proxy='127.0.0.1', LLMKIT_NO_HISTORY='1')
     servers = []
     for prefix, model, answers, lat in MODELS:
         s = Server(th_serve)

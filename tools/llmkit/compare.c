@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "chat_opts.h"
+#include "history.h"
 #include "report.h"
 #include "stats_table.h"
 
@@ -317,6 +318,9 @@ static const char compare_help[] = "usage: llmkit compare -m MODEL -m MODEL... [
                                    "                         status, tok/s, requests/s, cost per 1,000 requests\n"
                                    "      --baseline MODEL   with --stats, paired differences against MODEL\n"
                                    "                         (latency, TTFT, cost) with 95% intervals\n"
+                                   "      --history          run nothing: the models' figures across the runs\n"
+                                   "                         recorded in the history (all models, or the -m\n"
+                                   "                         ones; llmkit logs)\n"
                                    "      --report FILE      also write a self-contained HTML report: the\n"
                                    "                         figures, speed against cost, latency and TTFT\n"
                                    "                         distributions, failures, the answers\n"
@@ -349,7 +353,8 @@ enum {
 	C_STATS,
 	C_BASELINE,
 	C_PASS,
-	C_REPORT
+	C_REPORT,
+	C_HISTORY
 };
 
 static const cli_opt compare_opts[] = {
@@ -361,6 +366,7 @@ static const cli_opt compare_opts[] = {
     {"stats", 0, 0, C_STATS},
     {"baseline", 0, 1, C_BASELINE},
     {"report", 0, 1, C_REPORT},
+    {"history", 0, 0, C_HISTORY},
     {"system", 's', 1, C_SYSTEM},
     {"temperature", 't', 1, C_TEMP},
     {"max-tokens", 0, 1, C_MAXTOK},
@@ -384,6 +390,7 @@ typedef struct setup {
 	long baseline_index;
 	long pass_percent; /* --pass PERCENT */
 	const char *report; /* --report FILE.html */
+	int history;        /* compare --history: the recorded trends instead of a run */
 } setup;
 
 static int common_opt(setup *s, const char *cmd, int id, const char *val)
@@ -417,6 +424,9 @@ static int common_opt(setup *s, const char *cmd, int id, const char *val)
 		return cli_int(cmd, "--pass", val, 0, 100, &s->pass_percent);
 	case C_REPORT:
 		s->report = val;
+		return 0;
+	case C_HISTORY:
+		s->history = 1;
 		return 0;
 	}
 	return 1; /* not a common option */
@@ -526,6 +536,14 @@ int cmd_compare(int argc, char **argv)
 	}
 	if (id == CLI_ERROR)
 		goto usage;
+	if (s.history) {
+		if (p.npos) {
+			rc = cli_usage_error("compare", "--history takes no PROMPT (it runs nothing)");
+			goto out;
+		}
+		rc = cli_history_trend("compare", s.models, s.nmodels, s.format);
+		goto out;
+	}
 	if (!s.nmodels) {
 		rc = cli_usage_error("compare", "no models: give -m provider/model, once per model");
 		goto out;
@@ -561,6 +579,8 @@ int cmd_compare(int argc, char **argv)
 	L.stats.baseline = s.baseline_index;
 	L.stats.pass_percent = s.pass_percent;
 	rc = run(&L, cmp);
+	if (llmk_compare_metric(cmp, 0, LLMK_METRIC_RUNS) > 0)
+		cli_history_compare("compare", cmp, L.repeat, NULL, rc);
 	rc = write_report(&s, &L, cmp, "prompt", rc);
 	goto out;
 usage:
@@ -739,6 +759,8 @@ int cmd_eval(int argc, char **argv)
 	rc = run(&L, cmp);
 	if (judge && llmk_compare_metric(cmp, 0, LLMK_METRIC_RUNS) > 0)
 		judge_note(cmp, judge_model);
+	if (llmk_compare_metric(cmp, 0, LLMK_METRIC_RUNS) > 0)
+		cli_history_compare("eval", cmp, L.repeat, p.pos[0], rc);
 	rc = write_report(&s, &L, cmp, p.pos[0], rc);
 	goto out;
 usage:
