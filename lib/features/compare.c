@@ -409,6 +409,7 @@ static void report_unstarted(llmk_compare *cmp, llmk_status why)
 			p.kase = seq % cmp->ncases;
 			p.run = seq / cmp->ncases;
 			p.embed = NULL;
+			p.judge_entry = 0;
 			res = llmk__cmp_slot(cmp, i, p.kase, p.run);
 			if (res->done)
 				continue;

@@ -267,8 +267,7 @@ double llmk_compare_metric(const llmk_compare *cmp, size_t model, int32_t metric
 		w = wall_ms(cmp, model);
 		return w > 0 && t.out_tokens_known ? t.out_tokens / (w / 1000.0) : -1;
 	case LLMK_METRIC_JUDGE_COST_USD:
-	case LLMK_METRIC_JUDGE_CALLS:
-		return judge_figure(cmp, model, metric);
+	case LLMK_METRIC_JUDGE_CALLS: return judge_figure(cmp, model, metric);
 	default: return -1;
 	}
 }

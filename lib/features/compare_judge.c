@@ -21,8 +21,8 @@
 #include "response.h"
 
 static const char default_rubric[] =
-	"10: correct, complete and clear. 7-9: correct with minor omissions. 4-6: partly correct. "
-	"1-3: mostly wrong. 0: wrong, off-topic or no answer.";
+        "10: correct, complete and clear. 7-9: correct with minor omissions. 4-6: partly correct. "
+        "1-3: mostly wrong. 0: wrong, off-topic or no answer.";
 
 static const char schema[] = "{\"type\":\"object\",\"properties\":{"
                              "\"score\":{\"type\":\"integer\",\"minimum\":0,\"maximum\":10},"
@@ -186,9 +186,10 @@ static void judge_done(llmk_response *jr, void *user)
 	} else {
 		e->score = -1;
 		snprintf(why, sizeof(why), "judge failed: %s",
-		         !jr                                  ? "out of memory"
-		         : llmk_response_status(jr) != LLMK_OK ? llmk_response_error(jr)
-		                                               : "its answer is not {\"score\": 0-10, \"reason\": \"...\"}");
+		         !jr ? "out of memory"
+		         : llmk_response_status(jr) != LLMK_OK
+		                 ? llmk_response_error(jr)
+		                 : "its answer is not {\"score\": 0-10, \"reason\": \"...\"}");
 		e->reason = llmk__strdup(why);
 	}
 	for (i = 0; i < e->nwaiters; i++)

@@ -32,17 +32,17 @@
 
 extern char **environ;
 
-#define EXPECT_CODE(o, want)                                                                                           \
-	do {                                                                                                           \
-		if ((o)->code != (want))                                                                               \
-			fail_msg("exit status %d, wanted %d\nstdout:\n%s\nstderr:\n%s", (o)->code, (want), (o)->out,   \
-			         (o)->err);                                                                            \
+#define EXPECT_CODE(o, want)                                                                                         \
+	do {                                                                                                         \
+		if ((o)->code != (want))                                                                             \
+			fail_msg("exit status %d, wanted %d\nstdout:\n%s\nstderr:\n%s", (o)->code, (want), (o)->out, \
+			         (o)->err);                                                                          \
 	} while (0)
 
-#define EXPECT_IN(hay, needle)                                                                                         \
-	do {                                                                                                           \
-		if (!strstr((hay), (needle)))                                                                          \
-			fail_msg("'%s' not found in:\n%s", (needle), (hay));                                           \
+#define EXPECT_IN(hay, needle)                                               \
+	do {                                                                 \
+		if (!strstr((hay), (needle)))                                \
+			fail_msg("'%s' not found in:\n%s", (needle), (hay)); \
 	} while (0)
 
 /* The server's environment plus LLMKIT_HISTORY (and one more, or NULL). */
@@ -138,15 +138,16 @@ static void test_chat_compare_eval_recorded(void **state)
 	assert_null(strstr(o->err, "history"));
 	cli_out_free(o);
 	{
-		const char *const args[] = {"compare", "-m", "openai/gpt-4", "-m", "openai/gpt-4o", "-r", "2", "--no-stream",
-		                            "Say hi", NULL};
+		const char *const args[] = {"compare", "-m", "openai/gpt-4", "-m",     "openai/gpt-4o",
+		                            "-r",      "2",  "--no-stream",  "Say hi", NULL};
 		o = run(h.env, args);
 	}
 	EXPECT_CODE(o, 0);
 	cli_out_free(o);
 	snprintf(dataset, sizeof(dataset), "%s/cases.jsonl", s->dir);
 	fp = fopen(dataset, "w");
-	fputs("{\"prompt\": \"Greet me\", \"expected\": \"assist\"}\n{\"prompt\": \"Capital?\", \"expected\": \"Paris\"}\n",
+	fputs("{\"prompt\": \"Greet me\", \"expected\": \"assist\"}\n{\"prompt\": \"Capital?\", \"expected\": "
+	      "\"Paris\"}\n",
 	      fp);
 	fclose(fp);
 	{
@@ -185,7 +186,7 @@ static void test_chat_compare_eval_recorded(void **state)
 	j = logs_json(h.env, "show", "3");
 	assert_int_equal(json_array_size(j), 2);
 	assert_true(json_number_value(json_object_get(json_array_get(j, 0), "score")) +
-	                json_number_value(json_object_get(json_array_get(j, 1), "score")) ==
+	                    json_number_value(json_object_get(json_array_get(j, 1), "score")) ==
 	            1);
 	json_decref(j);
 
@@ -258,13 +259,15 @@ static void test_opt_out(void **state)
 
 	henv_init(&h, s, "h2.db", NULL);
 	{
-		const char *const args[] = {"--no-history", "chat", "-m", "openai/gpt-4o-mini", "--no-stream", "a", NULL};
+		const char *const args[] = {"--no-history", "chat", "-m", "openai/gpt-4o-mini",
+		                            "--no-stream",  "a",    NULL};
 		o = run(h.env, args);
 	}
 	EXPECT_CODE(o, 0);
 	cli_out_free(o);
 	{
-		const char *const args[] = {"chat", "-m", "openai/gpt-4o-mini", "--no-stream", "--no-history", "b", NULL};
+		const char *const args[] = {"chat", "-m", "openai/gpt-4o-mini", "--no-stream", "--no-history",
+		                            "b",    NULL};
 		o = run(h.env, args);
 	}
 	EXPECT_CODE(o, 0);
@@ -315,7 +318,8 @@ static void test_eight_concurrent_writers(void **state)
 		char prompt[32];
 		posix_spawn_file_actions_t fa;
 		snprintf(prompt, sizeof(prompt), "writer %zu", i);
-		char *const argv[] = {(char *)cli_binary, "chat", "-m", "openai/gpt-4o-mini", "--no-stream", prompt, NULL};
+		char *const argv[] = {(char *)cli_binary, "chat", "-m", "openai/gpt-4o-mini",
+		                      "--no-stream",      prompt, NULL};
 		posix_spawn_file_actions_init(&fa);
 		posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
 		posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
@@ -334,7 +338,8 @@ static void test_eight_concurrent_writers(void **state)
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	assert_string_equal((const char *)sqlite3_column_text(st, 0), "ok");
 	sqlite3_finalize(st);
-	assert_int_equal(sqlite3_prepare_v2(db, "SELECT COUNT(DISTINCT prompt) FROM answers", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT COUNT(DISTINCT prompt) FROM answers", -1, &st, NULL),
+	                 SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	assert_int_equal(sqlite3_column_int(st, 0), 8);
 	sqlite3_finalize(st);
@@ -384,7 +389,8 @@ static void test_read_only_and_corrupted(void **state)
 	cli_out_free(o);
 	/* a failed request is recorded too, with its exit status kept */
 	{
-		const char *const bad[] = {"chat", "--retries", "0", "-m", "openai/ratelimited", "--no-stream", "x", NULL};
+		const char *const bad[] = {"chat",        "--retries", "0", "-m", "openai/ratelimited",
+		                           "--no-stream", "x",         NULL};
 		henv_init(&h, s, "h5.db", NULL);
 		o = run(h.env, bad);
 		EXPECT_CODE(o, 7);
@@ -469,11 +475,11 @@ static int teardown(void **state)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_chat_compare_eval_recorded, cli_server_setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_opt_out, cli_server_setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_eight_concurrent_writers, cli_server_setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_read_only_and_corrupted, cli_server_setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_interrupted_run, cli_server_setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_chat_compare_eval_recorded, cli_server_setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_opt_out, cli_server_setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_eight_concurrent_writers, cli_server_setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_read_only_and_corrupted, cli_server_setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_interrupted_run, cli_server_setup, teardown),
 	};
 
 	if (argc < 2) {

@@ -77,10 +77,10 @@ static void test_mean_sd(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_quantile),
-		cmocka_unit_test(test_wilson),
-		cmocka_unit_test(test_t975),
-		cmocka_unit_test(test_mean_sd),
+	        cmocka_unit_test(test_quantile),
+	        cmocka_unit_test(test_wilson),
+	        cmocka_unit_test(test_t975),
+	        cmocka_unit_test(test_mean_sd),
 	};
 	return cmocka_run_group_tests_name("stats", tests, NULL, NULL);
 }

@@ -12,28 +12,28 @@
 #include <time.h>
 
 #define SCHEMA_VERSION 1
-#define BUSY_MS        10000
+#define BUSY_MS 10000
 
 static const char schema[] =
-    "CREATE TABLE IF NOT EXISTS runs("
-    " id INTEGER PRIMARY KEY,"
-    " started TEXT NOT NULL," /* UTC, ISO 8601 */
-    " command TEXT NOT NULL," /* chat, compare, eval */
-    " source TEXT,"           /* eval: the dataset */
-    " models TEXT NOT NULL,"  /* comma-separated */
-    " repeat INTEGER NOT NULL DEFAULT 1,"
-    " exit_status INTEGER,"
-    " llmkit_version TEXT);"
-    "CREATE TABLE IF NOT EXISTS answers("
-    " id INTEGER PRIMARY KEY,"
-    " run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
-    " model TEXT NOT NULL, case_index INTEGER, run_index INTEGER,"
-    " system TEXT, prompt TEXT, expected TEXT, answer TEXT,"
-    " status TEXT NOT NULL, error TEXT,"
-    " input_tokens INTEGER, output_tokens INTEGER, cached_tokens INTEGER,"
-    " cost_usd REAL, latency_ms REAL, ttft_ms REAL, score REAL, reason TEXT, judge_cost_usd REAL);"
-    "CREATE INDEX IF NOT EXISTS answers_run ON answers(run_id);"
-    "CREATE INDEX IF NOT EXISTS answers_model ON answers(model);";
+        "CREATE TABLE IF NOT EXISTS runs("
+        " id INTEGER PRIMARY KEY,"
+        " started TEXT NOT NULL," /* UTC, ISO 8601 */
+        " command TEXT NOT NULL," /* chat, compare, eval */
+        " source TEXT,"           /* eval: the dataset */
+        " models TEXT NOT NULL,"  /* comma-separated */
+        " repeat INTEGER NOT NULL DEFAULT 1,"
+        " exit_status INTEGER,"
+        " llmkit_version TEXT);"
+        "CREATE TABLE IF NOT EXISTS answers("
+        " id INTEGER PRIMARY KEY,"
+        " run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+        " model TEXT NOT NULL, case_index INTEGER, run_index INTEGER,"
+        " system TEXT, prompt TEXT, expected TEXT, answer TEXT,"
+        " status TEXT NOT NULL, error TEXT,"
+        " input_tokens INTEGER, output_tokens INTEGER, cached_tokens INTEGER,"
+        " cost_usd REAL, latency_ms REAL, ttft_ms REAL, score REAL, reason TEXT, judge_cost_usd REAL);"
+        "CREATE INDEX IF NOT EXISTS answers_run ON answers(run_id);"
+        "CREATE INDEX IF NOT EXISTS answers_model ON answers(model);";
 
 /* ---- where, and whether ---------------------------------------------------------- */
 
@@ -139,7 +139,9 @@ static sqlite3 *db_open(const char *cmd, int create, char **path_out)
 fail:
 	if (create)
 		cli_note(cmd, "history not recorded: %s: %s (--no-history or LLMKIT_NO_HISTORY=1 turns it off)", path,
-		         why ? why : db ? sqlite3_errmsg(db) : "cannot be opened");
+		         why  ? why
+		         : db ? sqlite3_errmsg(db)
+		              : "cannot be opened");
 	else
 		cli_error(cmd, "history %s: %s", path, why ? why : db ? sqlite3_errmsg(db) : "cannot be opened");
 	sqlite3_close(db);
@@ -253,9 +255,9 @@ static int insert_answer(sqlite3_stmt *st, sqlite3_int64 run_id, const answer_ro
 }
 
 static const char insert_answer_sql[] =
-    "INSERT INTO answers(run_id, model, case_index, run_index, system, prompt, expected, answer, status, error,"
-    " input_tokens, output_tokens, cached_tokens, cost_usd, latency_ms, ttft_ms, score, reason, judge_cost_usd)"
-    " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+        "INSERT INTO answers(run_id, model, case_index, run_index, system, prompt, expected, answer, status, error,"
+        " input_tokens, output_tokens, cached_tokens, cost_usd, latency_ms, ttft_ms, score, reason, judge_cost_usd)"
+        " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 
 /* One run and its answers in one transaction. */
 typedef struct record {
@@ -286,10 +288,11 @@ static void write_run(const char *cmd, const record *rec, answers_fn each, void 
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(db,
-		                        "INSERT INTO runs(started, command, source, models, repeat, exit_status, llmkit_version)"
-		                        " VALUES(?,?,?,?,?,?,?)",
-		                        -1, &st, NULL);
+		rc = sqlite3_prepare_v2(
+		        db,
+		        "INSERT INTO runs(started, command, source, models, repeat, exit_status, llmkit_version)"
+		        " VALUES(?,?,?,?,?,?,?)",
+		        -1, &st, NULL);
 	if (rc == SQLITE_OK) {
 		bind_text(st, 1, when);
 		bind_text(st, 2, rec->command);
@@ -384,8 +387,7 @@ static int compare_answers(sqlite3_stmt *st, sqlite3_int64 run_id, void *user)
 	return rc;
 }
 
-void cli_history_compare(const char *cmd, const llmk_compare *cmp, size_t repeat, const char *source,
-                         int exit_status)
+void cli_history_compare(const char *cmd, const llmk_compare *cmp, size_t repeat, const char *source, int exit_status)
 {
 	size_t m, nm = llmk_compare_model_count(cmp), len = 0;
 	char *models;
@@ -495,7 +497,7 @@ static const char logs_help[] = "usage: llmkit logs [list] [-n N] [--format FORM
 
 enum { L_LIMIT = 1, L_FORMAT, L_JSON };
 static const cli_opt logs_opts[] = {
-    {"limit", 'n', 1, L_LIMIT}, {"format", 0, 1, L_FORMAT}, {"json", 0, 0, L_JSON}, {NULL, 0, 0, 0}};
+        {"limit", 'n', 1, L_LIMIT}, {"format", 0, 1, L_FORMAT}, {"json", 0, 0, L_JSON}, {NULL, 0, 0, 0}};
 
 int cmd_logs(int argc, char **argv)
 {
@@ -543,9 +545,10 @@ int cmd_logs(int argc, char **argv)
 		goto out;
 	}
 	if ((strcmp(sub, "list") ? p.npos != 2 : p.npos > 1)) {
-		rc = cli_usage_error("logs", "%s takes %s", sub, !strcmp(sub, "show") ? "one run ID" : !strcmp(sub, "search")
-		                                                                                          ? "one TEXT"
-		                                                                                          : "no argument");
+		rc = cli_usage_error("logs", "%s takes %s", sub,
+		                     !strcmp(sub, "show")     ? "one run ID"
+		                     : !strcmp(sub, "search") ? "one TEXT"
+		                                              : "no argument");
 		goto out;
 	}
 	db = db_open("logs", 0, &path);
@@ -555,8 +558,8 @@ int cmd_logs(int argc, char **argv)
 	}
 	if (!strcmp(sub, "list")) {
 		static const char *head[] = {"id", "started", "command", "models", "answers", "ok", "cost_usd", "exit"};
-		static const int kind[] = {COL_NUMBER, COL_LEFT, COL_LEFT, COL_LEFT, COL_NUMBER, COL_NUMBER, COL_NUMBER,
-		                           COL_NUMBER};
+		static const int kind[] = {COL_NUMBER, COL_LEFT,   COL_LEFT,   COL_LEFT,
+		                           COL_NUMBER, COL_NUMBER, COL_NUMBER, COL_NUMBER};
 		const char *b[] = {limit_s};
 		rc = query_table(db, "logs",
 		                 "SELECT r.id, r.started, r.command, r.models, COUNT(a.id),"
@@ -565,16 +568,18 @@ int cmd_logs(int argc, char **argv)
 		                 " LIMIT CAST(?1 AS INTEGER)",
 		                 b, 1, head, kind, 8, format, 1);
 	} else if (!strcmp(sub, "show")) {
-		static const char *head[] = {"model",  "case",   "run",           "status",        "prompt", "answer",
-		                             "error",  "score",  "reason",        "input_tokens",  "output_tokens",
-		                             "cost_usd", "latency_ms", "ttft_ms", "started",       "command"};
+		static const char *head[] = {"model",      "case",         "run",           "status",
+		                             "prompt",     "answer",       "error",         "score",
+		                             "reason",     "input_tokens", "output_tokens", "cost_usd",
+		                             "latency_ms", "ttft_ms",      "started",       "command"};
 		static const int kind[] = {COL_LEFT,   COL_NUMBER, COL_NUMBER, COL_LEFT,   COL_LEFT,   COL_LEFT,
 		                           COL_LEFT,   COL_NUMBER, COL_LEFT,   COL_NUMBER, COL_NUMBER, COL_NUMBER,
 		                           COL_NUMBER, COL_NUMBER, COL_LEFT,   COL_LEFT};
 		const char *b[] = {p.pos[1]};
 		sqlite3_stmt *st = NULL;
 		int found = 0;
-		if (sqlite3_prepare_v2(db, "SELECT 1 FROM runs WHERE id = CAST(?1 AS INTEGER)", -1, &st, NULL) == SQLITE_OK) {
+		if (sqlite3_prepare_v2(db, "SELECT 1 FROM runs WHERE id = CAST(?1 AS INTEGER)", -1, &st, NULL) ==
+		    SQLITE_OK) {
 			sqlite3_bind_text(st, 1, p.pos[1], -1, SQLITE_TRANSIENT);
 			found = sqlite3_step(st) == SQLITE_ROW;
 		}
@@ -583,21 +588,23 @@ int cmd_logs(int argc, char **argv)
 			rc = cli_usage_error("logs", "no run %s in %s ('llmkit logs' lists them)", p.pos[1], path);
 			goto out;
 		}
-		rc = query_table(db, "logs",
-		                 "SELECT a.model, a.case_index + 1, a.run_index + 1, a.status, a.prompt, a.answer, a.error,"
-		                 " a.score, a.reason, a.input_tokens, a.output_tokens, a.cost_usd, a.latency_ms, a.ttft_ms,"
-		                 " r.started, r.command FROM answers a JOIN runs r ON r.id = a.run_id"
-		                 " WHERE a.run_id = CAST(?1 AS INTEGER) ORDER BY a.model, a.case_index, a.run_index",
-		                 b, 1, head, kind, format == FMT_TABLE ? 9 : 16, format, 1);
+		rc = query_table(
+		        db, "logs",
+		        "SELECT a.model, a.case_index + 1, a.run_index + 1, a.status, a.prompt, a.answer, a.error,"
+		        " a.score, a.reason, a.input_tokens, a.output_tokens, a.cost_usd, a.latency_ms, a.ttft_ms,"
+		        " r.started, r.command FROM answers a JOIN runs r ON r.id = a.run_id"
+		        " WHERE a.run_id = CAST(?1 AS INTEGER) ORDER BY a.model, a.case_index, a.run_index",
+		        b, 1, head, kind, format == FMT_TABLE ? 9 : 16, format, 1);
 	} else {
 		static const char *head[] = {"run", "started", "model", "prompt", "answer"};
 		static const int kind[] = {COL_NUMBER, COL_LEFT, COL_LEFT, COL_LEFT, COL_LEFT};
 		const char *b[] = {p.pos[1], limit_s};
-		rc = query_table(db, "logs",
-		                 "SELECT a.run_id, r.started, a.model, a.prompt, a.answer FROM answers a"
-		                 " JOIN runs r ON r.id = a.run_id WHERE instr(lower(a.prompt), lower(?1)) > 0"
-		                 " OR instr(lower(a.answer), lower(?1)) > 0 ORDER BY a.id DESC LIMIT CAST(?2 AS INTEGER)",
-		                 b, 2, head, kind, 5, format, 1);
+		rc = query_table(
+		        db, "logs",
+		        "SELECT a.run_id, r.started, a.model, a.prompt, a.answer FROM answers a"
+		        " JOIN runs r ON r.id = a.run_id WHERE instr(lower(a.prompt), lower(?1)) > 0"
+		        " OR instr(lower(a.answer), lower(?1)) > 0 ORDER BY a.id DESC LIMIT CAST(?2 AS INTEGER)",
+		        b, 2, head, kind, 5, format, 1);
 	}
 out:
 	sqlite3_close(db);
@@ -608,7 +615,7 @@ out:
 
 int cli_history_trend(const char *cmd, const char *const *models, size_t nmodels, int format)
 {
-	static const char *head[] = {"model",      "run",     "started",  "command",        "answers", "ok",
+	static const char *head[] = {"model",      "run",     "started",  "command",         "answers", "ok",
 	                             "latency_ms", "ttft_ms", "cost_usd", "cost_per_answer", "score"};
 	static const int kind[] = {COL_LEFT,   COL_NUMBER, COL_LEFT,   COL_LEFT,   COL_NUMBER, COL_NUMBER,
 	                           COL_NUMBER, COL_NUMBER, COL_NUMBER, COL_NUMBER, COL_NUMBER};
@@ -642,14 +649,16 @@ int cli_history_trend(const char *cmd, const char *const *models, size_t nmodels
 		return EXIT_FAILURE_OTHER;
 	}
 	sprintf(sql,
-	        "SELECT a.model, r.id, r.started, r.command, COUNT(*), SUM(CASE WHEN a.status = 'OK' THEN 1 ELSE 0 END),"
+	        "SELECT a.model, r.id, r.started, r.command, COUNT(*), SUM(CASE WHEN a.status = 'OK' THEN 1 ELSE 0 "
+	        "END),"
 	        " AVG(a.latency_ms), AVG(a.ttft_ms), SUM(a.cost_usd),"
 	        " SUM(a.cost_usd) / NULLIF(SUM(CASE WHEN a.status = 'OK' THEN 1 ELSE 0 END), 0), AVG(a.score)"
 	        " FROM answers a JOIN runs r ON r.id = a.run_id%s GROUP BY a.model, r.id ORDER BY a.model, r.id",
 	        filter);
 	rc = query_table(db, cmd, sql, models, nmodels, head, kind, 11, format, 0);
 	if (rc == EXIT_OK && format == FMT_TABLE)
-		printf("%slatency, ttft and score: means over the answers of each run; cost per successful answer; %s%s\n",
+		printf("%slatency, ttft and score: means over the answers of each run; cost per successful answer; "
+		       "%s%s\n",
 		       cli_c(g_opt.color_out, C_DIM), path, cli_c(g_opt.color_out, C_RESET));
 	free(sql);
 	free(filter);

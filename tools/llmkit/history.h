@@ -21,8 +21,7 @@ void cli_history_chat(const char *cmd, const llmk_client *c, const llmk_request 
                       int exit_status);
 
 /* Records a comparison's every run; source: the dataset (eval) or NULL. */
-void cli_history_compare(const char *cmd, const llmk_compare *cmp, size_t repeat, const char *source,
-                         int exit_status);
+void cli_history_compare(const char *cmd, const llmk_compare *cmp, size_t repeat, const char *source, int exit_status);
 
 /* llmkit compare --history: the models' figures across the runs recorded
  * (models: -m filters, may be empty). Returns the exit status. */

@@ -14,8 +14,7 @@ void cli_history_chat(const char *cmd, const llmk_client *c, const llmk_request 
 	(void)cmd, (void)c, (void)r, (void)resp, (void)exit_status;
 }
 
-void cli_history_compare(const char *cmd, const llmk_compare *cmp, size_t repeat, const char *source,
-                         int exit_status)
+void cli_history_compare(const char *cmd, const llmk_compare *cmp, size_t repeat, const char *source, int exit_status)
 {
 	(void)cmd, (void)cmp, (void)repeat, (void)source, (void)exit_status;
 }

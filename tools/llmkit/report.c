@@ -14,8 +14,8 @@
 #include <time.h>
 
 #define MAX_ANSWER (16 * 1024) /* bytes of an answer shown per cell */
-#define CHART_W    560
-#define CHART_H    320
+#define CHART_W 560
+#define CHART_H 320
 
 static const char *const palette[] = {"#2563eb", "#dc2626", "#16a34a", "#d97706",
                                       "#7c3aed", "#0891b2", "#db2777", "#4b5563"};
@@ -35,23 +35,12 @@ static void esc(FILE *fp, const char *s, size_t max)
 			return;
 		}
 		switch (c) {
-		case '&':
-			fputs("&amp;", fp);
-			break;
-		case '<':
-			fputs("&lt;", fp);
-			break;
-		case '>':
-			fputs("&gt;", fp);
-			break;
-		case '"':
-			fputs("&quot;", fp);
-			break;
-		case '\'':
-			fputs("&#39;", fp);
-			break;
-		default:
-			fputc(c < 0x20 && c != '\n' && c != '\t' ? ' ' : c, fp);
+		case '&': fputs("&amp;", fp); break;
+		case '<': fputs("&lt;", fp); break;
+		case '>': fputs("&gt;", fp); break;
+		case '"': fputs("&quot;", fp); break;
+		case '\'': fputs("&#39;", fp); break;
+		default: fputc(c < 0x20 && c != '\n' && c != '\t' ? ' ' : c, fp);
 		}
 	}
 }
@@ -164,7 +153,8 @@ static void axis_draw(FILE *fp, const axis *a, int horizontal, int other0, int o
 	double v, p;
 
 	for (i = 0; i <= n; i++) {
-		v = a->log ? pow(10, log10(a->lo) + (log10(a->hi) - log10(a->lo)) * i / n) : a->lo + (a->hi - a->lo) * i / n;
+		v = a->log ? pow(10, log10(a->lo) + (log10(a->hi) - log10(a->lo)) * i / n)
+		           : a->lo + (a->hi - a->lo) * i / n;
 		p = axis_px(a, v);
 		fmt_tick(t, sizeof(t), v);
 		if (horizontal)
@@ -219,8 +209,8 @@ static void scatter(FILE *fp, const llmk_compare *cmp, const char *title, int32_
 		axis_fit(&ay, ylo, yhi, 0);
 		if (yunit)
 			ay.lo = 0, ay.hi = 1;
-		fprintf(fp, "<svg class=chart viewBox=\"0 0 %d %d\" width=%d height=%d role=img>", CHART_W, CHART_H, CHART_W,
-		        CHART_H);
+		fprintf(fp, "<svg class=chart viewBox=\"0 0 %d %d\" width=%d height=%d role=img>", CHART_W, CHART_H,
+		        CHART_W, CHART_H);
 		axis_draw(fp, &ax, 1, 20, CHART_H - 50, "USD per 1,000 requests");
 		axis_draw(fp, &ay, 0, 70, CHART_W - 20, ylabel);
 		for (m = 0; m < nm; m++) {
@@ -233,10 +223,11 @@ static void scatter(FILE *fp, const llmk_compare *cmp, const char *title, int32_
 			esc(fp, llmk_compare_model(cmp, m), 0);
 			fprintf(fp, ": $%.4f per 1,000, %.3g</title></circle>", x, y);
 			if (axis_px(&ax, x) > CHART_W * 0.6)
-				fprintf(fp, "<text x=%.1f y=%.1f class=pointlabel text-anchor=end>", axis_px(&ax, x) - 9,
-				        axis_px(&ay, y) - 7);
+				fprintf(fp, "<text x=%.1f y=%.1f class=pointlabel text-anchor=end>",
+				        axis_px(&ax, x) - 9, axis_px(&ay, y) - 7);
 			else
-				fprintf(fp, "<text x=%.1f y=%.1f class=pointlabel>", axis_px(&ax, x) + 9, axis_px(&ay, y) - 7);
+				fprintf(fp, "<text x=%.1f y=%.1f class=pointlabel>", axis_px(&ax, x) + 9,
+				        axis_px(&ay, y) - 7);
 			esc(fp, llmk_compare_model(cmp, m), 60);
 			fputs("</text>", fp);
 		}
@@ -302,14 +293,15 @@ static void distribution(FILE *fp, const llmk_compare *cmp, size_t repeat, int t
 		fprintf(fp,
 		        "<rect x=%.1f y=%d width=%.1f height=%d fill=\"%s\" fill-opacity=0.18 stroke=\"%s\"></rect>",
 		        axis_px(&ax, quantile(v[m], n, 0.25)), y - 9,
-		        fmax(1, axis_px(&ax, quantile(v[m], n, 0.75)) - axis_px(&ax, quantile(v[m], n, 0.25))), 18, c, c);
+		        fmax(1, axis_px(&ax, quantile(v[m], n, 0.75)) - axis_px(&ax, quantile(v[m], n, 0.25))), 18, c,
+		        c);
 		fprintf(fp, "<line x1=%.1f y1=%d x2=%.1f y2=%d stroke=\"%s\" stroke-width=3></line>",
 		        axis_px(&ax, quantile(v[m], n, 0.5)), y - 11, axis_px(&ax, quantile(v[m], n, 0.5)), y + 11, c);
 		fprintf(fp, "<line x1=%.1f y1=%d x2=%.1f y2=%d stroke=\"%s\" stroke-dasharray=\"2 2\"></line>",
 		        axis_px(&ax, quantile(v[m], n, 0.9)), y - 11, axis_px(&ax, quantile(v[m], n, 0.9)), y + 11, c);
 		for (i = 0; i < n; i++)
-			fprintf(fp, "<circle cx=%.1f cy=%d r=2.5 fill=\"%s\" fill-opacity=0.7></circle>", axis_px(&ax, v[m][i]),
-			        y, c);
+			fprintf(fp, "<circle cx=%.1f cy=%d r=2.5 fill=\"%s\" fill-opacity=0.7></circle>",
+			        axis_px(&ax, v[m][i]), y, c);
 		fputs("</g>", fp);
 	}
 	fputs("</svg><p class=note>Box: 25th to 75th percentile; thick bar: median; dashed: 90th percentile; "
@@ -337,7 +329,8 @@ static void failures(FILE *fp, const llmk_compare *cmp)
 		runs_max = fmax(runs_max, metric(cmp, m, LLMK_METRIC_RUNS));
 	for (st = 1; st < 64; st++)
 		for (m = 0; m < nm; m++)
-			if (strcmp(llmk_status_name(st), "LLMK_E_UNKNOWN_STATUS") && llmk_compare_status_count(cmp, m, st)) {
+			if (strcmp(llmk_status_name(st), "LLMK_E_UNKNOWN_STATUS") &&
+			    llmk_compare_status_count(cmp, m, st)) {
 				used[nused++] = st;
 				break;
 			}
@@ -359,15 +352,18 @@ static void failures(FILE *fp, const llmk_compare *cmp)
 		x = left;
 		n = llmk_compare_status_count(cmp, m, LLMK_OK);
 		if (n) {
-			fprintf(fp, "<rect x=%.1f y=%d width=%.1f height=20 fill=\"#16a34a\"><title>ok: %zu</title></rect>", x,
-			        y, axis_px(&ax, (double)n) - left, n);
+			fprintf(fp,
+			        "<rect x=%.1f y=%d width=%.1f height=20 fill=\"#16a34a\"><title>ok: %zu</title></rect>",
+			        x, y, axis_px(&ax, (double)n) - left, n);
 			x = axis_px(&ax, (double)n);
 		}
 		for (i = 0; i < nused; i++) {
 			n = llmk_compare_status_count(cmp, m, used[i]);
 			if (!n)
 				continue;
-			fprintf(fp, "<rect class=fail x=%.1f y=%d width=%.1f height=20 fill=\"%s\"><title>%s: %zu</title></rect>",
+			fprintf(fp,
+			        "<rect class=fail x=%.1f y=%d width=%.1f height=20 fill=\"%s\"><title>%s: "
+			        "%zu</title></rect>",
 			        x, y, axis_px(&ax, (double)n) - left, fail_colors[i % 6], status_short(used[i]), n);
 			x += axis_px(&ax, (double)n) - left;
 		}
@@ -379,8 +375,8 @@ static void failures(FILE *fp, const llmk_compare *cmp)
 		        ly - 10, lx + 16, ly);
 		lx += 50;
 		for (i = 0; i < nused; i++) {
-			fprintf(fp, "<rect x=%d y=%d width=12 height=12 fill=\"%s\"></rect><text x=%d y=%d>%s</text>", lx, ly - 10,
-			        fail_colors[i % 6], lx + 16, ly, status_short(used[i]));
+			fprintf(fp, "<rect x=%d y=%d width=12 height=12 fill=\"%s\"></rect><text x=%d y=%d>%s</text>",
+			        lx, ly - 10, fail_colors[i % 6], lx + 16, ly, status_short(used[i]));
 			lx += 30 + 8 * (int)strlen(status_short(used[i]));
 		}
 	}
@@ -398,7 +394,8 @@ static void summary(FILE *fp, const llmk_compare *cmp, int eval)
 	for (m = 0; m < nm; m++)
 		judged |= metric(cmp, m, LLMK_METRIC_JUDGE_CALLS) > 0;
 
-	fputs("<div class=scroll><table class=summary><thead><tr><th>model</th><th>runs</th><th>errors</th><th>latency p50</th>"
+	fputs("<div class=scroll><table class=summary><thead><tr><th>model</th><th>runs</th><th>errors</th><th>latency "
+	      "p50</th>"
 	      "<th>p90</th><th>p99</th><th>TTFT p50</th><th>tok/s</th><th>cost</th><th>$ / 1,000 req</th>",
 	      fp);
 	if (eval)
@@ -413,7 +410,8 @@ static void summary(FILE *fp, const llmk_compare *cmp, int eval)
 		fprintf(fp, "</td><td class=num>%.0f</td><td>", metric(cmp, m, LLMK_METRIC_RUNS));
 		for (st = 1; st < 64; st++) {
 			size_t n;
-			if (!strcmp(llmk_status_name(st), "LLMK_E_UNKNOWN_STATUS") || !(n = llmk_compare_status_count(cmp, m, st)))
+			if (!strcmp(llmk_status_name(st), "LLMK_E_UNKNOWN_STATUS") ||
+			    !(n = llmk_compare_status_count(cmp, m, st)))
 				continue;
 			fprintf(fp, "%s<span class=bad>%s %zu</span>", any ? " " : "", status_short(st), n);
 			any = 1;
@@ -445,10 +443,14 @@ static void summary(FILE *fp, const llmk_compare *cmp, int eval)
 				fputs("<td class=num>&ndash;</td>", fp);
 			else
 				fprintf(fp, "<td class=num>%.0f%% [%.0f, %.0f]</td>", 100 * pr,
-				        100 * metric(cmp, m, LLMK_METRIC_PASS_RATE_LOW), 100 * metric(cmp, m, LLMK_METRIC_PASS_RATE_HIGH));
+				        100 * metric(cmp, m, LLMK_METRIC_PASS_RATE_LOW),
+				        100 * metric(cmp, m, LLMK_METRIC_PASS_RATE_HIGH));
 			cell(fp, metric(cmp, m, LLMK_METRIC_COST_PER_CORRECT), "$", 6, "");
 			if (judged)
-				cell(fp, metric(cmp, m, LLMK_METRIC_JUDGE_CALLS) > 0 ? metric(cmp, m, LLMK_METRIC_JUDGE_COST_USD) : -1,
+				cell(fp,
+				     metric(cmp, m, LLMK_METRIC_JUDGE_CALLS) > 0
+				             ? metric(cmp, m, LLMK_METRIC_JUDGE_COST_USD)
+				             : -1,
 				     "$", 6, "");
 		}
 		fputs("</tr>\n", fp);
@@ -480,8 +482,8 @@ static void answers(FILE *fp, const llmk_compare *cmp, const cli_report_info *in
 	size_t k, m, nk = llmk_compare_case_count(cmp), nm = llmk_compare_model_count(cmp);
 	size_t shown = nk > info->max_cases ? info->max_cases : nk;
 
-	fprintf(fp, "<h2>Answers side by side</h2>\n<p class=note>The first run of each case%s.", info->repeat > 1 ?
-	        " (of several)" : "");
+	fprintf(fp, "<h2>Answers side by side</h2>\n<p class=note>The first run of each case%s.",
+	        info->repeat > 1 ? " (of several)" : "");
 	if (shown < nk)
 		fprintf(fp, " The first %zu of %zu cases.", shown, nk);
 	fputs("</p>\n", fp);
@@ -500,12 +502,15 @@ static void answers(FILE *fp, const llmk_compare *cmp, const cli_report_info *in
 			double score = llmk_compare_score(cmp, m, k, 0);
 			const char *why = llmk_compare_judge_reason(cmp, m, k, 0);
 			int ok = r && llmk_response_status(r) == LLMK_OK;
-			fprintf(fp, "<div class=answer style=\"border-top-color:%s\"><div class=head>", palette[m % NPALETTE]);
+			fprintf(fp, "<div class=answer style=\"border-top-color:%s\"><div class=head>",
+			        palette[m % NPALETTE]);
 			esc(fp, llmk_compare_model(cmp, m), 0);
 			if (r)
-				fprintf(fp, " <span class=meta>%.0f ms</span>", llmk_response_timing(r, LLMK_TIMING_TOTAL_MS));
+				fprintf(fp, " <span class=meta>%.0f ms</span>",
+				        llmk_response_timing(r, LLMK_TIMING_TOTAL_MS));
 			if (score >= 0)
-				fprintf(fp, " <span class=\"score %s\">score %.2f</span>", score >= 0.5 ? "good" : "bad", score);
+				fprintf(fp, " <span class=\"score %s\">score %.2f</span>",
+				        score >= 0.5 ? "good" : "bad", score);
 			fputs("</div>", fp);
 			if (!r)
 				fputs("<div class=\"text bad\">(not run)</div>", fp);
@@ -530,31 +535,32 @@ static void answers(FILE *fp, const llmk_compare *cmp, const cli_report_info *in
 }
 
 static const char css[] =
-    "body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#111827;margin:24px auto;"
-    "max-width:1200px;padding:0 16px;background:#fff}"
-    "h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 8px;border-bottom:1px solid #e5e7eb}"
-    "h3{font-size:15px;margin:0 0 6px}.sub{color:#6b7280;margin:0 0 16px}"
-    "table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums}"
-    "th,td{padding:5px 8px;border-bottom:1px solid #e5e7eb;text-align:left;vertical-align:top}"
-    "th{background:#f9fafb;font-weight:600;white-space:nowrap}td.num{text-align:right;white-space:nowrap}"
-    ".scroll{overflow-x:auto}table.summary{font-size:12px}table.summary th,table.summary td{padding:4px 6px}table.summary td:first-child{min-width:200px}"
-    ".swatch{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:6px}"
-    ".bad{color:#b91c1c}.good{color:#15803d}.note{color:#6b7280;font-size:12px;margin:4px 0}"
-    ".charts{display:flex;flex-wrap:wrap;gap:24px}figure{margin:0}"
-    "figcaption{font-weight:600;margin:0 0 4px}"
-    "svg.chart{background:#fff;border:1px solid #e5e7eb;border-radius:6px;max-width:100%;height:auto}"
-    "svg text{font:11px system-ui,sans-serif;fill:#374151}svg text.label{font-size:12px;fill:#111827}"
-    "svg text.pointlabel{font-size:11px;fill:#111827}svg text.rowlabel{font-size:12px}"
-    "svg line.grid{stroke:#f3f4f6}"
-    ".case{margin:16px 0;padding:12px;border:1px solid #e5e7eb;border-radius:8px}"
-    ".prompt{white-space:pre-wrap;background:#f9fafb;padding:8px;border-radius:6px}"
-    ".expected{color:#374151;margin:6px 0;font-size:13px}"
-    ".grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(260px,1fr));gap:10px;margin-top:8px}"
-    ".answer{border:1px solid #e5e7eb;border-top:4px solid;border-radius:6px;padding:8px}"
-    ".answer .head{font-weight:600;margin-bottom:4px}.meta{color:#6b7280;font-weight:400}"
-    ".score{font-weight:600}.text{white-space:pre-wrap;overflow-wrap:anywhere}"
-    ".why{color:#4b5563;font-size:12px;margin-top:6px;border-top:1px dashed #e5e7eb;padding-top:4px}"
-    "footer{color:#9ca3af;font-size:12px;margin:32px 0 8px}";
+        "body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#111827;margin:24px auto;"
+        "max-width:1200px;padding:0 16px;background:#fff}"
+        "h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 8px;border-bottom:1px solid #e5e7eb}"
+        "h3{font-size:15px;margin:0 0 6px}.sub{color:#6b7280;margin:0 0 16px}"
+        "table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums}"
+        "th,td{padding:5px 8px;border-bottom:1px solid #e5e7eb;text-align:left;vertical-align:top}"
+        "th{background:#f9fafb;font-weight:600;white-space:nowrap}td.num{text-align:right;white-space:nowrap}"
+        ".scroll{overflow-x:auto}table.summary{font-size:12px}table.summary th,table.summary td{padding:4px "
+        "6px}table.summary td:first-child{min-width:200px}"
+        ".swatch{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:6px}"
+        ".bad{color:#b91c1c}.good{color:#15803d}.note{color:#6b7280;font-size:12px;margin:4px 0}"
+        ".charts{display:flex;flex-wrap:wrap;gap:24px}figure{margin:0}"
+        "figcaption{font-weight:600;margin:0 0 4px}"
+        "svg.chart{background:#fff;border:1px solid #e5e7eb;border-radius:6px;max-width:100%;height:auto}"
+        "svg text{font:11px system-ui,sans-serif;fill:#374151}svg text.label{font-size:12px;fill:#111827}"
+        "svg text.pointlabel{font-size:11px;fill:#111827}svg text.rowlabel{font-size:12px}"
+        "svg line.grid{stroke:#f3f4f6}"
+        ".case{margin:16px 0;padding:12px;border:1px solid #e5e7eb;border-radius:8px}"
+        ".prompt{white-space:pre-wrap;background:#f9fafb;padding:8px;border-radius:6px}"
+        ".expected{color:#374151;margin:6px 0;font-size:13px}"
+        ".grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(260px,1fr));gap:10px;margin-top:8px}"
+        ".answer{border:1px solid #e5e7eb;border-top:4px solid;border-radius:6px;padding:8px}"
+        ".answer .head{font-weight:600;margin-bottom:4px}.meta{color:#6b7280;font-weight:400}"
+        ".score{font-weight:600}.text{white-space:pre-wrap;overflow-wrap:anywhere}"
+        ".why{color:#4b5563;font-size:12px;margin-top:6px;border-top:1px dashed #e5e7eb;padding-top:4px}"
+        "footer{color:#9ca3af;font-size:12px;margin:32px 0 8px}";
 
 int cli_report_write(const char *cmd, const char *path, const llmk_compare *cmp, const cli_report_info *info)
 {
@@ -582,17 +588,20 @@ int cli_report_write(const char *cmd, const char *path, const llmk_compare *cmp,
 		esc(fp, info->source, 200);
 		fputs(" &middot; ", fp);
 	}
-	fprintf(fp, "%zu model%s &middot; %zu case%s &middot; %zu run%s each &middot; %s &middot; prices of %s</p>\n", nm,
-	        nm == 1 ? "" : "s", llmk_compare_case_count(cmp), llmk_compare_case_count(cmp) == 1 ? "" : "s",
+	fprintf(fp, "%zu model%s &middot; %zu case%s &middot; %zu run%s each &middot; %s &middot; prices of %s</p>\n",
+	        nm, nm == 1 ? "" : "s", llmk_compare_case_count(cmp), llmk_compare_case_count(cmp) == 1 ? "" : "s",
 	        info->repeat, info->repeat == 1 ? "" : "s", when, llmk_model_table_date());
 	fputs("<h2>Per model</h2>\n", fp);
 	summary(fp, cmp, info->eval);
-	fputs("<p class=note>Latency and tokens per second over successful runs; percentiles interpolated between ranks. "
+	fputs("<p class=note>Latency and tokens per second over successful runs; percentiles interpolated between "
+	      "ranks. "
 	      "Cost from the built-in price table (docs/PRICES.md), a failed run costing nothing.",
 	      fp);
 	if (info->eval)
-		fprintf(fp, " A run passes with a score of at least %ld%%; pass-rate interval: Wilson 95%%; the judge's cost "
-		            "is not in the cost columns.",
+		fprintf(fp,
+		        " A run passes with a score of at least %ld%%; pass-rate interval: Wilson 95%%; the judge's "
+		        "cost "
+		        "is not in the cost columns.",
 		        info->pass_percent);
 	fputs("</p>\n<h2>Quality, speed and cost</h2>\n<div class=charts>\n", fp);
 	if (info->eval)

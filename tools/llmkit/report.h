@@ -10,8 +10,8 @@ typedef struct cli_report_info {
 	int eval;
 	size_t repeat;
 	long pass_percent;
-	const char *source;                 /* the dataset or "prompt" (shown in the heading), or NULL */
-	size_t max_cases;                   /* answers shown for at most this many cases */
+	const char *source; /* the dataset or "prompt" (shown in the heading), or NULL */
+	size_t max_cases;   /* answers shown for at most this many cases */
 } cli_report_info;
 
 /* Writes the report; 0, or -1 after printing why. */

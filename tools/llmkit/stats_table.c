@@ -43,7 +43,8 @@ static void errors_by_status(const llmk_compare *cmp, size_t m, char *buf, size_
 
 	buf[0] = '\0';
 	for (st = 1; st < 64 && len + 1 < cap; st++) {
-		if (!strcmp(llmk_status_name(st), "LLMK_E_UNKNOWN_STATUS") || !(n = llmk_compare_status_count(cmp, m, st)))
+		if (!strcmp(llmk_status_name(st), "LLMK_E_UNKNOWN_STATUS") ||
+		    !(n = llmk_compare_status_count(cmp, m, st)))
 			continue;
 		len += (size_t)snprintf(buf + len, cap - len, "%s%s:%zu", len ? " " : "", short_name(st), n);
 	}
@@ -110,14 +111,22 @@ int cli_stats_print(const llmk_compare *cmp, const cli_stats_opts *o, FILE *fp)
 			add_col(&s, "\xce\x94$ [95% CI]", COL_RIGHT);
 		}
 	} else {
-		static const char *heads[] = {"runs",           "ok",
-		                              "error_rate",     "errors",
-		                              "latency_p50_ms", "latency_p90_ms",
-		                              "latency_p99_ms", "latency_min_ms",
-		                              "latency_max_ms", "ttft_p50_ms",
-		                              "ttft_p90_ms",    "ttft_p99_ms",
-		                              "tokens_per_s",   "throughput_rps",
-		                              "throughput_tokens_per_s", "cost_usd",
+		static const char *heads[] = {"runs",
+		                              "ok",
+		                              "error_rate",
+		                              "errors",
+		                              "latency_p50_ms",
+		                              "latency_p90_ms",
+		                              "latency_p99_ms",
+		                              "latency_min_ms",
+		                              "latency_max_ms",
+		                              "ttft_p50_ms",
+		                              "ttft_p90_ms",
+		                              "ttft_p99_ms",
+		                              "tokens_per_s",
+		                              "throughput_rps",
+		                              "throughput_tokens_per_s",
+		                              "cost_usd",
 		                              "cost_per_1k_requests_usd"};
 		add_col(&s, "model", COL_LEFT);
 		for (c = 0; c < sizeof(heads) / sizeof(heads[0]); c++)
@@ -134,9 +143,9 @@ int cli_stats_print(const llmk_compare *cmp, const cli_stats_opts *o, FILE *fp)
 			add_col(&s, "judge_cost_usd", COL_NUMBER);
 		}
 		if (base) {
-			static const char *eval_d[] = {"d_score", "d_score_low", "d_score_high", "d_latency_ms",
-			                               "d_latency_ms_low", "d_latency_ms_high", "d_cost_usd", "d_cost_usd_low",
-			                               "d_cost_usd_high"};
+			static const char *eval_d[] = {"d_score",      "d_score_low",      "d_score_high",
+			                               "d_latency_ms", "d_latency_ms_low", "d_latency_ms_high",
+			                               "d_cost_usd",   "d_cost_usd_low",   "d_cost_usd_high"};
 			static const char *cmp_d[] = {"d_latency_ms", "d_latency_ms_low", "d_latency_ms_high",
 			                              "d_ttft_ms",    "d_ttft_ms_low",    "d_ttft_ms_high",
 			                              "d_cost_usd",   "d_cost_usd_low",   "d_cost_usd_high"};
@@ -154,8 +163,10 @@ int cli_stats_print(const llmk_compare *cmp, const cli_stats_opts *o, FILE *fp)
 		errors_by_status(cmp, m, errs, sizeof(errs));
 		cli_table_set(&t, row, c++, NULL, "%s", llmk_compare_model(cmp, m));
 		if (pretty) {
-			double lo = metric(cmp, m, LLMK_METRIC_LATENCY_MIN_MS), hi = metric(cmp, m, LLMK_METRIC_LATENCY_MAX_MS);
-			double t50 = metric(cmp, m, LLMK_METRIC_TTFT_P50_MS), t90 = metric(cmp, m, LLMK_METRIC_TTFT_P90_MS);
+			double lo = metric(cmp, m, LLMK_METRIC_LATENCY_MIN_MS),
+			       hi = metric(cmp, m, LLMK_METRIC_LATENCY_MAX_MS);
+			double t50 = metric(cmp, m, LLMK_METRIC_TTFT_P50_MS),
+			       t90 = metric(cmp, m, LLMK_METRIC_TTFT_P90_MS);
 			cli_table_set(&t, row, c++, NULL, "%.0f", runs);
 			cli_table_set(&t, row, c++, *errs ? C_RED : NULL, "%s", *errs ? errs : "0");
 			v = metric(cmp, m, LLMK_METRIC_LATENCY_P50_MS);
@@ -182,7 +193,8 @@ int cli_stats_print(const llmk_compare *cmp, const cli_stats_opts *o, FILE *fp)
 			else
 				num(&t, row, c++, 1, v, v >= 0, 4, "");
 			if (o->eval) {
-				double sc = metric(cmp, m, LLMK_METRIC_SCORE), se = metric(cmp, m, LLMK_METRIC_SCORE_STDERR);
+				double sc = metric(cmp, m, LLMK_METRIC_SCORE),
+				       se = metric(cmp, m, LLMK_METRIC_SCORE_STDERR);
 				double pr = metric(cmp, m, LLMK_METRIC_PASS_RATE);
 				if (sc < 0)
 					cli_table_set(&t, row, c++, NULL, "-");
@@ -212,14 +224,18 @@ int cli_stats_print(const llmk_compare *cmp, const cli_stats_opts *o, FILE *fp)
 					double mean, lo2, hi2;
 					size_t pairs;
 					llmk_status st;
-					int dec = paired[i] == LLMK_METRIC_COST_USD ? 6 : paired[i] == LLMK_METRIC_SCORE ? 2 : 0;
+					int dec = paired[i] == LLMK_METRIC_COST_USD ? 6
+					          : paired[i] == LLMK_METRIC_SCORE  ? 2
+					                                            : 0;
 					if ((size_t)o->baseline == m) {
 						snprintf(cells[i], 64, "(baseline)");
 					} else {
-						st = llmk_compare_paired(&mean, &lo2, &hi2, &pairs, cmp, m, (size_t)o->baseline, paired[i]);
+						st = llmk_compare_paired(&mean, &lo2, &hi2, &pairs, cmp, m,
+						                         (size_t)o->baseline, paired[i]);
 						if (st == LLMK_OK)
-							snprintf(cells[i], 64, "%+.*f [%+.*f, %+.*f]", dec, tidy(mean, dec), dec, tidy(lo2, dec),
-							         dec, tidy(hi2, dec));
+							snprintf(cells[i], 64, "%+.*f [%+.*f, %+.*f]", dec,
+							         tidy(mean, dec), dec, tidy(lo2, dec), dec,
+							         tidy(hi2, dec));
 						else if (pairs == 1)
 							snprintf(cells[i], 64, "%+.*f [n=1]", dec, tidy(mean, dec));
 						else
@@ -229,20 +245,31 @@ int cli_stats_print(const llmk_compare *cmp, const cli_stats_opts *o, FILE *fp)
 				}
 			}
 		} else {
-			static const int32_t ids[] = {
-			    LLMK_METRIC_RUNS,           LLMK_METRIC_OK,
-			    LLMK_METRIC_ERROR_RATE,     0 /* errors */,
-			    LLMK_METRIC_LATENCY_P50_MS, LLMK_METRIC_LATENCY_P90_MS,
-			    LLMK_METRIC_LATENCY_P99_MS, LLMK_METRIC_LATENCY_MIN_MS,
-			    LLMK_METRIC_LATENCY_MAX_MS, LLMK_METRIC_TTFT_P50_MS,
-			    LLMK_METRIC_TTFT_P90_MS,    LLMK_METRIC_TTFT_P99_MS,
-			    LLMK_METRIC_TOKENS_PER_S,   LLMK_METRIC_THROUGHPUT_RPS,
-			    LLMK_METRIC_THROUGHPUT_TOKENS_PER_S, LLMK_METRIC_COST_USD,
-			    LLMK_METRIC_COST_PER_1K_REQUESTS};
-			static const int32_t eval_ids[] = {LLMK_METRIC_SCORE,     LLMK_METRIC_SCORE_STDERR,
-			                                   LLMK_METRIC_PASSED,    LLMK_METRIC_PASS_RATE,
-			                                   LLMK_METRIC_PASS_RATE_LOW, LLMK_METRIC_PASS_RATE_HIGH,
-			                                   LLMK_METRIC_COST_PER_CORRECT, LLMK_METRIC_JUDGE_CALLS,
+			static const int32_t ids[] = {LLMK_METRIC_RUNS,
+			                              LLMK_METRIC_OK,
+			                              LLMK_METRIC_ERROR_RATE,
+			                              0 /* errors */,
+			                              LLMK_METRIC_LATENCY_P50_MS,
+			                              LLMK_METRIC_LATENCY_P90_MS,
+			                              LLMK_METRIC_LATENCY_P99_MS,
+			                              LLMK_METRIC_LATENCY_MIN_MS,
+			                              LLMK_METRIC_LATENCY_MAX_MS,
+			                              LLMK_METRIC_TTFT_P50_MS,
+			                              LLMK_METRIC_TTFT_P90_MS,
+			                              LLMK_METRIC_TTFT_P99_MS,
+			                              LLMK_METRIC_TOKENS_PER_S,
+			                              LLMK_METRIC_THROUGHPUT_RPS,
+			                              LLMK_METRIC_THROUGHPUT_TOKENS_PER_S,
+			                              LLMK_METRIC_COST_USD,
+			                              LLMK_METRIC_COST_PER_1K_REQUESTS};
+			static const int32_t eval_ids[] = {LLMK_METRIC_SCORE,
+			                                   LLMK_METRIC_SCORE_STDERR,
+			                                   LLMK_METRIC_PASSED,
+			                                   LLMK_METRIC_PASS_RATE,
+			                                   LLMK_METRIC_PASS_RATE_LOW,
+			                                   LLMK_METRIC_PASS_RATE_HIGH,
+			                                   LLMK_METRIC_COST_PER_CORRECT,
+			                                   LLMK_METRIC_JUDGE_CALLS,
 			                                   LLMK_METRIC_JUDGE_COST_USD};
 			for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
 				if (!ids[i]) {
@@ -260,13 +287,13 @@ int cli_stats_print(const llmk_compare *cmp, const cli_stats_opts *o, FILE *fp)
 			if (base) {
 				size_t pairs = 0;
 				cli_table_set(&t, row, c++, NULL, "%s", llmk_compare_model(cmp, (size_t)o->baseline));
-				llmk_compare_paired(&(double){0}, &(double){0}, &(double){0}, &pairs, cmp, m, (size_t)o->baseline,
-				                    paired[0]);
+				llmk_compare_paired(&(double){0}, &(double){0}, &(double){0}, &pairs, cmp, m,
+				                    (size_t)o->baseline, paired[0]);
 				num(&t, row, c++, 0, (double)pairs, 1, 0, "");
 				for (size_t i = 0; i < 3; i++) {
 					double mean, lo2, hi2;
-					llmk_status st =
-					    llmk_compare_paired(&mean, &lo2, &hi2, &pairs, cmp, m, (size_t)o->baseline, paired[i]);
+					llmk_status st = llmk_compare_paired(&mean, &lo2, &hi2, &pairs, cmp, m,
+					                                     (size_t)o->baseline, paired[i]);
 					num(&t, row, c++, 0, mean, st == LLMK_OK || pairs == 1, 0, "");
 					num(&t, row, c++, 0, lo2, st == LLMK_OK, 0, "");
 					num(&t, row, c++, 0, hi2, st == LLMK_OK, 0, "");
@@ -277,8 +304,9 @@ int cli_stats_print(const llmk_compare *cmp, const cli_stats_opts *o, FILE *fp)
 	cli_table_print(&t, fp, o->format, o->color, 0);
 	if (o->format == FMT_TABLE || o->format == FMT_MARKDOWN) {
 		fprintf(fp, "%s", o->format == FMT_MARKDOWN ? "\n" : "");
-		fprintf(fp, "%slatency: successful runs; percentiles interpolated between ranks; pass: score >= %ld%%, "
-		            "Wilson 95%% interval%s%s%s%s\n",
+		fprintf(fp,
+		        "%slatency: successful runs; percentiles interpolated between ranks; pass: score >= %ld%%, "
+		        "Wilson 95%% interval%s%s%s%s\n",
 		        cli_c(o->color && o->format == FMT_TABLE, C_DIM), o->pass_percent,
 		        base ? "; \xce\x94: paired difference against " : "",
 		        base ? llmk_compare_model(cmp, (size_t)o->baseline) : "",
