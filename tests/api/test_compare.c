@@ -897,6 +897,9 @@ static void test_judge_scores_with_rubric_cache_and_cost(void **state)
 	double want_judge, c;
 	int sent = 0;
 	char path[128];
+#ifndef LLMK_TEST_HAVE_JUDGE
+	skip(); /* -Djudge=disabled */
+#endif
 
 	j.srv = th_start();
 	th_set_handler(j.srv, judge_handler, &j);

@@ -809,6 +809,9 @@ static void test_eval_judge(void **state)
 	json_t *j, *row;
 	cli_out *o;
 	FILE *fp;
+#ifndef LLMK_TEST_HAVE_JUDGE
+	skip(); /* -Djudge=disabled */
+#endif
 
 	snprintf(path, sizeof(path), "%s/judge.jsonl", s->dir);
 	snprintf(rubric, sizeof(rubric), "%s/rubric.txt", s->dir);
