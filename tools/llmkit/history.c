@@ -100,8 +100,15 @@ static sqlite3 *db_open(const char *cmd, int create, char **path_out)
 			cli_error(cmd, "no history location: set LLMKIT_HISTORY, XDG_DATA_HOME or HOME");
 		return NULL;
 	}
-	if (create)
+	if (create) {
 		make_dirs(path);
+	} else {
+		struct stat sb;
+		if (stat(path, &sb)) {
+			cli_error(cmd, "no history recorded yet (%s does not exist)", path);
+			return NULL;
+		}
+	}
 	rc = sqlite3_open_v2(path, &db, create ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY,
 	                     NULL);
 	if (rc != SQLITE_OK)
