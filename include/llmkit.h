@@ -1117,9 +1117,14 @@ typedef struct llmk_compare llmk_compare;
 
 /** Compare options (llmk_compare_set_i64()). */
 enum llmk_compare_option {
-	LLMK_COMPARE_REPEAT = 1,       /* runs of each case per model (default 1; medians over them) */
-	LLMK_COMPARE_STREAM = 2,       /* 1: stream chat answers, measuring time to first token */
-	LLMK_COMPARE_MAX_IN_FLIGHT = 3 /* requests at once over all models (default 16; 0: no limit) */
+	LLMK_COMPARE_REPEAT = 1,        /* runs of each case per model (default 1; medians over them) */
+	LLMK_COMPARE_STREAM = 2,        /* 1: stream chat answers, measuring time to first token */
+	LLMK_COMPARE_MAX_IN_FLIGHT = 3, /* requests at once over all models (default 16; 0: no limit) */
+	LLMK_COMPARE_CONCURRENCY = 4,   /* requests at once per model (default 0: only MAX_IN_FLIGHT);
+	                                 * a model's next run starts as one of its own ends, so
+	                                 * LLMK_METRIC_THROUGHPUT_* measure it under that load */
+	LLMK_COMPARE_PASS_PERCENT = 5   /* a scored run passes when its score is at least this
+	                                 * percent (0..100, default 50) */
 };
 
 /** How an answer is scored against the expected one (0 or 1, similarity in
@@ -1131,8 +1136,11 @@ enum llmk_scorer {
 	LLMK_SCORE_REGEX = 3,     /* matches the expected POSIX extended regular expression */
 	LLMK_SCORE_JSON = 4,      /* is JSON (a Markdown code fence around it is allowed);
 	                           * equal to the expected JSON when one is given */
-	LLMK_SCORE_SIMILARITY = 5 /* cosine similarity of the embeddings of answer and
-	                           * expected answer (llmk_compare_set_embedder()), below 0 as 0 */
+	LLMK_SCORE_SIMILARITY = 5, /* cosine similarity of the embeddings of answer and
+	                            * expected answer (llmk_compare_set_embedder()), below 0 as 0 */
+	LLMK_SCORE_JUDGE = 6       /* a judge model grades the answer by a rubric, 0-10 as 0..1
+	                            * (llmk_compare_set_judge(); the expected answer, if any, is
+	                            * shown to it as the reference) */
 };
 
 /** Figures per model (llmk_compare_metric()), over the runs finished so far. */
@@ -1147,7 +1155,41 @@ enum llmk_metric {
 	LLMK_METRIC_OUTPUT_TOKENS = 7, /* sum over successful runs */
 	LLMK_METRIC_CACHED_TOKENS = 8, /* sum of cached input tokens */
 	LLMK_METRIC_COST_USD = 9,      /* sum over successful runs; -1 if a price is unknown */
-	LLMK_METRIC_SCORE = 10         /* mean score of scored runs (a failed run scores 0); -1 if none */
+	LLMK_METRIC_SCORE = 10,        /* mean score of scored runs (a failed run scores 0); -1 if none */
+	/* Percentiles interpolate linearly between the closest ranks (R's and
+	 * numpy's default): p50 is the median; -1 when there is no value. */
+	LLMK_METRIC_LATENCY_P50_MS = 11,         /* total time of successful runs: 50th percentile */
+	LLMK_METRIC_LATENCY_P90_MS = 12,         /* 90th percentile */
+	LLMK_METRIC_LATENCY_P99_MS = 13,         /* 99th percentile */
+	LLMK_METRIC_LATENCY_MIN_MS = 14,         /* fastest */
+	LLMK_METRIC_LATENCY_MAX_MS = 15,         /* slowest */
+	LLMK_METRIC_TTFT_P50_MS = 16,            /* time to first token (streamed runs): 50th percentile */
+	LLMK_METRIC_TTFT_P90_MS = 17,            /* 90th percentile */
+	LLMK_METRIC_TTFT_P99_MS = 18,            /* 99th percentile */
+	LLMK_METRIC_TTFT_MIN_MS = 19,            /* first */
+	LLMK_METRIC_TTFT_MAX_MS = 20,            /* last */
+	LLMK_METRIC_ERROR_RATE = 21,             /* failed runs / runs (0..1; by status: llmk_compare_status_count()) */
+	LLMK_METRIC_SCORED = 22,                 /* runs scored (failed ones included, at 0) */
+	LLMK_METRIC_PASSED = 23,                 /* scored runs that pass (LLMK_COMPARE_PASS_PERCENT) */
+	LLMK_METRIC_PASS_RATE = 24,              /* passed / scored (0..1), -1 if nothing scored */
+	LLMK_METRIC_PASS_RATE_LOW = 25,          /* Wilson score 95 % interval of the pass rate: low end */
+	LLMK_METRIC_PASS_RATE_HIGH = 26,         /* high end */
+	LLMK_METRIC_SCORE_STDERR = 27,           /* standard error of the mean score: sample sd / sqrt(n);
+	                                  * -1 with fewer than 2 scored runs */
+	LLMK_METRIC_COST_PER_1K_REQUESTS = 28,   /* USD of the successful runs per 1,000 runs made (a
+	                                        * failed run has no usage, so costs 0); -1 if a price
+	                                        * is unknown */
+	LLMK_METRIC_COST_PER_CORRECT = 29,       /* USD of the successful runs / passed runs; -1 if none
+	                                        * passed or a price is unknown */
+	LLMK_METRIC_WALL_MS = 30,                /* from the start of llmk_compare_run() to this model's
+	                                        * last finished run */
+	LLMK_METRIC_THROUGHPUT_RPS = 31,         /* successful runs per second of WALL_MS */
+	LLMK_METRIC_THROUGHPUT_TOKENS_PER_S = 32, /* output tokens of successful runs per second of
+	                                           * WALL_MS (under LLMK_COMPARE_CONCURRENCY) */
+	LLMK_METRIC_JUDGE_COST_USD = 33, /* what the judge cost to grade this model's answers (not in
+	                                  * COST_USD); -1 if its price is unknown */
+	LLMK_METRIC_JUDGE_CALLS = 34     /* requests sent to the judge for this model (verdicts reused
+	                                  * within the run are not sent again) */
 };
 
 /** Called as each run finishes (on the thread in llmk_compare_run()); the
@@ -1181,7 +1223,7 @@ LLMK_API llmk_status llmk_compare_add_case(llmk_compare *cmp, const llmk_request
 
 /** Adds the cases of a JSONL file, one chat case per line:
  *  {"prompt": "...", "system": "...", "expected": "...", "scorer": "contains",
- *   "max_tokens": 100, "temperature": 0}; only "prompt" is required; the
+ *   "max_tokens": 100, "temperature": 0, "rubric": "..."}; only "prompt" is required; the
  *  scorer defaults to "contains" when "expected" is given. Blank lines and
  *  lines starting with '#' are skipped. All or nothing: on an error no case
  *  is added and llmk_compare_errmsg() names the line. */
@@ -1217,6 +1259,14 @@ LLMK_API const char *llmk_compare_model(const llmk_compare *cmp, size_t model);
 /** Number of cases. */
 LLMK_API size_t llmk_compare_case_count(const llmk_compare *cmp);
 
+/** The request of case `case_index` (added or loaded from a JSONL file),
+ *  owned as it was given; NULL when out of range. */
+LLMK_API const llmk_request *llmk_compare_case_request(const llmk_compare *cmp, size_t case_index);
+
+/** The expected answer of a case (NULL when it has none or out of range).
+ *  Owned by the comparison. */
+LLMK_API const char *llmk_compare_case_expected(const llmk_compare *cmp, size_t case_index);
+
 /** A figure (LLMK_METRIC_*) of a model over the runs finished; -1 when not
  *  known. */
 LLMK_API double llmk_compare_metric(const llmk_compare *cmp, size_t model, int32_t metric);
@@ -1231,6 +1281,48 @@ LLMK_API double llmk_compare_score(const llmk_compare *cmp, size_t model, size_t
 
 /** Detail of the last error of the comparison ("" if none). */
 LLMK_API const char *llmk_compare_errmsg(const llmk_compare *cmp);
+
+/** The judge (LLMK_SCORE_JUDGE): a client of the caller's choice (not
+ *  owned; it must outlive the runs) and the rubric it grades by (copied;
+ *  NULL: a built-in 0-10 rubric of correctness and completeness). The judge
+ *  is asked for structured output {"score": 0-10, "reason": "..."}; a
+ *  verdict is reused within a run for the same rubric, question, reference
+ *  and answer. A judge that fails leaves the answer unscored (-1), its
+ *  reason saying why. */
+LLMK_API llmk_status llmk_compare_set_judge(llmk_compare *cmp, llmk_client *judge, const char *rubric);
+
+/** A rubric for one case (copied; NULL: the comparison's). JSONL cases
+ *  give it as "rubric". LLMK_E_INVALID_ARG out of range. */
+LLMK_API llmk_status llmk_compare_set_rubric(llmk_compare *cmp, size_t case_index, const char *rubric);
+
+/** The judge's reason for the score of one run; NULL when not judged.
+ *  Owned by the comparison. */
+LLMK_API const char *llmk_compare_judge_reason(const llmk_compare *cmp, size_t model, size_t case_index,
+                                               size_t run);
+
+/** The judge's response for one run (its usage, cost, timings); NULL when
+ *  not judged or when the verdict was reused from another run. Owned by the
+ *  comparison. */
+LLMK_API const llmk_response *llmk_compare_judge_response(const llmk_compare *cmp, size_t model, size_t case_index,
+                                                          size_t run);
+
+/** How many finished runs of a model ended with this status (LLMK_OK for
+ *  the successes); 0 when out of range. Error rates by status are this
+ *  over LLMK_METRIC_RUNS. */
+LLMK_API size_t llmk_compare_status_count(const llmk_compare *cmp, size_t model, int32_t status);
+
+/** Paired difference of a model against a baseline model on the same
+ *  cases: for each case answered by both, the mean over its runs of a
+ *  per-run figure for `model` minus that for `baseline`; *mean is the mean
+ *  of those differences and [*low, *high] its 95 % interval by Student's
+ *  t with pairs - 1 degrees of freedom (mean +- t * sd / sqrt(pairs)).
+ *  metric: LLMK_METRIC_SCORE, _PASS_RATE (1 passed, 0 not), _LATENCY_MS,
+ *  _TTFT_MS, _TOKENS_PER_S, _INPUT_TOKENS, _OUTPUT_TOKENS or _COST_USD.
+ *  pairs may be NULL. LLMK_E_NOT_FOUND when fewer than two cases have both
+ *  figures (*pairs says how many, *mean is set, the interval is 0 0);
+ *  LLMK_E_INVALID_ARG for another metric or an index out of range. */
+LLMK_API llmk_status llmk_compare_paired(double *mean, double *low, double *high, size_t *pairs,
+                                         const llmk_compare *cmp, size_t model, size_t baseline, int32_t metric);
 
 /* ------------------------------------------------------------------------
  * Providers
@@ -1338,7 +1430,10 @@ LLMK_API llmk_status llmk_reply_error(llmk_reply *reply, int32_t status, const c
  *
  * A built-in table of models with their published prices (USD per million
  * tokens) and limits, compiled from data/models.json; its date says when
- * the prices were read (docs/PRICES.md lists the sources). Keys are
+ * the prices were read (docs/PRICES.md lists the sources: the providers'
+ * pages, litellm's and genai-prices' price lists). A build with
+ * -Dprice_table=local (the default of reduced firmware builds) carries only
+ * the local servers' rows. Keys are
  * "provider/model" with the provider names of llmk_provider_name(); a row
  * whose model part is "*" prices every model of a provider (local servers,
  * at 0). Lookups take
@@ -1358,7 +1453,38 @@ enum llmk_model_info {
 	LLMK_INFO_CACHED_INPUT_PRICE = 3, /* input tokens read from the prompt cache */
 	LLMK_INFO_CACHE_WRITE_PRICE = 4,  /* input tokens written to the cache (Anthropic, 5-minute) */
 	LLMK_INFO_CONTEXT_TOKENS = 5,     /* context window in tokens */
-	LLMK_INFO_MAX_OUTPUT_TOKENS = 6   /* most output tokens per response */
+	LLMK_INFO_MAX_OUTPUT_TOKENS = 6,  /* most output tokens per response */
+	LLMK_INFO_CACHE_WRITE_1H_PRICE = 7,  /* input tokens written to a 1-hour cache (Anthropic) */
+	LLMK_INFO_BATCH_INPUT_PRICE = 8,     /* input tokens of a batch request (not used by the cost) */
+	LLMK_INFO_BATCH_OUTPUT_PRICE = 9,    /* output tokens of a batch request */
+	LLMK_INFO_TIER_ABOVE_TOKENS = 10,    /* a prompt above this many input tokens bills the whole
+	                                      * request at the TIER_* prices (long-context pricing) */
+	LLMK_INFO_TIER_INPUT_PRICE = 11,     /* input above the tier threshold */
+	LLMK_INFO_TIER_OUTPUT_PRICE = 12,    /* output of a request above the threshold */
+	LLMK_INFO_TIER_CACHED_INPUT_PRICE = 13, /* cached input above the threshold (-1: tier input) */
+	LLMK_INFO_DEPRECATION_DATE = 14,     /* YYYYMMDD the provider retires the model, -1 if none known */
+	LLMK_INFO_INPUT_MODALITIES = 15,     /* LLMK_MODALITY_* bits the model reads, -1 if unknown */
+	LLMK_INFO_OUTPUT_MODALITIES = 16,    /* LLMK_MODALITY_* bits it writes, -1 if unknown */
+	LLMK_INFO_SOURCE = 17                /* where the row's prices come from: LLMK_SOURCE_*
+	                                      * (-1 for a model only priced by llmk_model_set_price()) */
+};
+
+/** Modalities (bits of LLMK_INFO_INPUT_MODALITIES / _OUTPUT_MODALITIES). */
+enum llmk_modality {
+	LLMK_MODALITY_TEXT = 1,
+	LLMK_MODALITY_IMAGE = 2,
+	LLMK_MODALITY_AUDIO = 4,
+	LLMK_MODALITY_VIDEO = 8,
+	LLMK_MODALITY_PDF = 16,
+	LLMK_MODALITY_EMBEDDING = 32 /* an embedding vector */
+};
+
+/** Where a built-in row comes from (LLMK_INFO_SOURCE; docs/PRICES.md). */
+enum llmk_price_source {
+	LLMK_SOURCE_PAGE = 1,         /* read on the provider's own pricing or model page */
+	LLMK_SOURCE_LITELLM = 2,      /* litellm's model_prices_and_context_window.json */
+	LLMK_SOURCE_GENAI_PRICES = 3, /* the genai-prices package */
+	LLMK_SOURCE_RULE = 4          /* a local server: $0 by rule */
 };
 
 /** Number of models in the table: the built-in rows, then models added by

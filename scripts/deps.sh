@@ -13,7 +13,8 @@ need_packages() {
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-BUILD_PACKAGES=(gcc libc6-dev meson ninja-build pkg-config libcurl4-openssl-dev libjansson-dev libsodium-dev ca-certificates)
+BUILD_PACKAGES=(gcc libc6-dev meson ninja-build pkg-config libcurl4-openssl-dev libjansson-dev libsodium-dev ca-certificates
+	libsqlite3-dev)
 TEST_PACKAGES=(libcmocka-dev g++ valgrind python3 clang groff-base openssl)
 # ABI check, API reference (scripts/abi-check, scripts/apidoc).
 ABI_PACKAGES=(abigail-tools doxygen binutils)

@@ -54,12 +54,35 @@ static double cmp_score(void *f, void *c, size_t m, size_t k, size_t r)
 	return ((double (*)(void *, size_t, size_t, size_t))f)(c, m, k, r);
 }
 static const char *cmp_errmsg(void *f, void *c) { return ((const char *(*)(void *))f)(c); }
+static int32_t cmp_set_judge(void *f, void *c, llmk_client *cl, const char *rubric)
+{
+	return ((int32_t (*)(void *, llmk_client *, const char *))f)(c, cl, rubric);
+}
+static int32_t cmp_set_rubric(void *f, void *c, size_t k, const char *rubric)
+{
+	return ((int32_t (*)(void *, size_t, const char *))f)(c, k, rubric);
+}
+static const char *cmp_judge_reason(void *f, void *c, size_t m, size_t k, size_t r)
+{
+	return ((const char *(*)(void *, size_t, size_t, size_t))f)(c, m, k, r);
+}
+static size_t cmp_status_count(void *f, void *c, size_t m, int32_t st)
+{
+	return ((size_t (*)(void *, size_t, int32_t))f)(c, m, st);
+}
+static int32_t cmp_paired(void *f, double *mean, double *lo, double *hi, size_t *n, void *c, size_t m, size_t b,
+                          int32_t k)
+{
+	return ((int32_t (*)(double *, double *, double *, size_t *, void *, size_t, size_t, int32_t))f)(mean, lo, hi, n,
+	                                                                                               c, m, b, k);
+}
 */
 import "C"
 
 import (
 	"context"
 	"fmt"
+	"math"
 	"runtime/cgo"
 	"sort"
 	"sync"
@@ -69,11 +92,34 @@ import (
 // Values of the compare enums of the C API (llmk_compare_option, llmk_metric).
 const (
 	cmpRepeat, cmpStream, cmpMaxInFlight        = 1, 2, 3
+	cmpConcurrency, cmpPassPercent              = 4, 5
 	metRuns, metOK, metLatency, metTTFT, metTPS = 1, 2, 3, 4, 5
 	metIn, metOut, metCached, metCost, metScore = 6, 7, 8, 9, 10
 )
 
-var scorers = map[string]int32{"": 0, "none": 0, "exact": 1, "contains": 2, "regex": 3, "json": 4, "similarity": 5}
+// CompareStats names the statistics of CompareResult.Stats (LLMK_METRIC_*
+// 11 and on).
+var CompareStats = map[string]int32{"latency_p50_ms": 11, "latency_p90_ms": 12, "latency_p99_ms": 13,
+	"latency_min_ms": 14, "latency_max_ms": 15, "ttft_p50_ms": 16, "ttft_p90_ms": 17, "ttft_p99_ms": 18,
+	"ttft_min_ms": 19, "ttft_max_ms": 20, "error_rate": 21, "scored": 22, "passed": 23, "pass_rate": 24,
+	"pass_rate_low": 25, "pass_rate_high": 26, "score_stderr": 27, "cost_per_1k_requests_usd": 28,
+	"cost_per_correct_usd": 29, "wall_ms": 30, "throughput_rps": 31, "throughput_tokens_per_s": 32,
+	"judge_cost_usd": 33, "judge_calls": 34}
+
+// comparePaired names the per-run figures compared against a baseline.
+var comparePaired = map[string]int32{"score": 10, "pass_rate": 24, "latency_ms": 3, "ttft_ms": 4,
+	"tokens_per_s": 5, "input_tokens": 6, "output_tokens": 7, "cost_usd": 9}
+
+// Paired is a model's difference from the baseline on the same cases: the
+// mean of the per-case differences and its 95 % interval (Low and High
+// are NaN with fewer than two pairs).
+type Paired struct {
+	Mean, Low, High float64
+	Pairs           int
+}
+
+var scorers = map[string]int32{"": 0, "none": 0, "exact": 1, "contains": 2, "regex": 3, "json": 4, "similarity": 5,
+	"judge": 6}
 
 var cmpSyms struct {
 	once sync.Once
@@ -101,6 +147,13 @@ func cmpLookup() bool {
 	return cmpSyms.ok
 }
 
+// cmpStatsFn: the statistics functions, nil in a library older than them.
+func cmpStatsFn(n string) unsafe.Pointer {
+	cn := C.CString("llmk_compare_" + n)
+	defer C.free(unsafe.Pointer(cn))
+	return C.cmp_sym(cn)
+}
+
 func cmpFn(n string) unsafe.Pointer { return cmpSyms.fn["llmk_compare_"+n] }
 
 // CompareAvailable reports whether the loaded libllmkit has the compare API.
@@ -114,6 +167,7 @@ type CompareCase struct {
 	Messages []Message
 	Expected string
 	Scorer   string
+	Rubric   string // "judge": this case's rubric (empty: CompareOptions.Rubric)
 }
 
 // CompareRun is one answer of one model to one case.
@@ -122,6 +176,7 @@ type CompareRun struct {
 	Response  *ChatResponse // nil when the run failed
 	Err       error
 	Score     float64 // -1 when not scored
+	Reason    string  // "judge": the judge's reason
 }
 
 // CompareResult are one model's metrics over all cases and runs: medians
@@ -134,6 +189,13 @@ type CompareResult struct {
 	InputTokens, OutputTokens, CachedTokens int64
 	CostUSD, Score                          float64
 	Answers                                 []CompareRun
+	// Stats by the names of CompareStats (-1 where unknown), Errors the
+	// failed runs by status name, VsBaseline the paired differences
+	// against CompareOptions.Baseline ("score", "latency_ms", "cost_usd",
+	// ...); empty in a library without them.
+	Stats      map[string]float64
+	Errors     map[string]int
+	VsBaseline map[string]Paired
 }
 
 // CompareOptions tune Compare; the zero value sends each case once, unstreamed.
@@ -143,6 +205,11 @@ type CompareOptions struct {
 	MaxInFlight int
 	Embedder    *Client // for the "similarity" scorer
 	Request     []Opt   // request options applied to every case
+	Concurrency int     // requests in flight per model (0: no per-model limit)
+	PassPercent int     // score a run needs to pass, in percent (0: the default, 50)
+	Baseline    string  // label ("provider/model") of the model the others are compared with
+	Judge       *Client // grades the "judge" scorer's answers; its cost is Stats["judge_cost_usd"]
+	Rubric      string  // the judge's rubric for cases without one (empty: the built-in one)
 }
 
 // Compare sends every case to every model (clients, labelled
@@ -174,6 +241,13 @@ func Compare(ctx context.Context, models []*Client, cases []CompareCase, o Compa
 	if err := check(C.cmp_set_i64(cmpFn("set_i64"), cmp, cmpStream, C.int64_t(stream))); err != nil {
 		return nil, err
 	}
+	for _, kv := range [][2]int{{cmpConcurrency, o.Concurrency}, {cmpPassPercent, o.PassPercent}} {
+		if kv[1] > 0 {
+			if err := check(C.cmp_set_i64(cmpFn("set_i64"), cmp, C.int32_t(kv[0]), C.int64_t(kv[1]))); err != nil {
+				return nil, err
+			}
+		}
+	}
 	if o.MaxInFlight > 0 {
 		if err := check(C.cmp_set_i64(cmpFn("set_i64"), cmp, cmpMaxInFlight, C.int64_t(o.MaxInFlight))); err != nil {
 			return nil, err
@@ -186,6 +260,22 @@ func Compare(ctx context.Context, models []*Client, cases []CompareCase, o Compa
 		err := check(C.cmp_add_client(cmpFn("add_client"), cmp, m.p, label))
 		C.free(unsafe.Pointer(label))
 		if err != nil {
+			return nil, err
+		}
+	}
+	if o.Judge != nil {
+		f := cmpStatsFn("set_judge")
+		if f == nil {
+			return nil, &Error{Status: StatusEUnsupported, Detail: "the loaded libllmkit has no judge scorer", RetryAfter: -1}
+		}
+		o.Judge.mu.RLock()
+		defer o.Judge.mu.RUnlock()
+		var rub *C.char
+		if o.Rubric != "" {
+			rub = C.CString(o.Rubric)
+			defer C.free(unsafe.Pointer(rub))
+		}
+		if err := check(C.cmp_set_judge(f, cmp, o.Judge.p, rub)); err != nil {
 			return nil, err
 		}
 	}
@@ -244,6 +334,18 @@ func Compare(ctx context.Context, models []*Client, cases []CompareCase, o Compa
 		if err != nil {
 			return nil, err
 		}
+		if cs.Rubric != "" {
+			f := cmpStatsFn("set_rubric")
+			if f == nil {
+				return nil, &Error{Status: StatusEUnsupported, Detail: "the loaded libllmkit has no judge scorer", RetryAfter: -1}
+			}
+			rub := C.CString(cs.Rubric)
+			err = check(C.cmp_set_rubric(f, cmp, C.size_t(len(reqs)-1), rub))
+			C.free(unsafe.Pointer(rub))
+			if err != nil {
+				return nil, err
+			}
+		}
 	}
 	answers := map[int][]CompareRun{}
 	st := &compareState{fn: func(model, ci, run int, resp *C.llmk_response) {
@@ -266,6 +368,16 @@ func Compare(ctx context.Context, models []*Client, cases []CompareCase, o Compa
 	}
 	var out []CompareResult
 	n := int(C.cmp_count(cmpFn("model_count"), cmp))
+	base := -1
+	for mi := 0; mi < n; mi++ {
+		if o.Baseline != "" && C.GoString(C.cmp_model(cmpFn("model"), cmp, C.size_t(mi))) == o.Baseline {
+			base = mi
+		}
+	}
+	if o.Baseline != "" && base < 0 {
+		return nil, &Error{Status: StatusEInvalidArg, Detail: fmt.Sprintf("baseline %q is not one of the models", o.Baseline), RetryAfter: -1}
+	}
+	statusCount, paired := cmpStatsFn("status_count"), cmpStatsFn("paired")
 	for mi := 0; mi < n; mi++ {
 		met := func(k int32) float64 { return float64(C.cmp_metric(cmpFn("metric"), cmp, C.size_t(mi), C.int32_t(k))) }
 		r := CompareResult{
@@ -275,8 +387,40 @@ func Compare(ctx context.Context, models []*Client, cases []CompareCase, o Compa
 			InputTokens: int64(met(metIn)), OutputTokens: int64(met(metOut)), CachedTokens: int64(met(metCached)),
 			CostUSD: met(metCost), Score: met(metScore),
 		}
+		if statusCount != nil && paired != nil {
+			r.Stats, r.Errors, r.VsBaseline = map[string]float64{}, map[string]int{}, map[string]Paired{}
+			for name, k := range CompareStats {
+				r.Stats[name] = met(k)
+			}
+			for s := int32(1); s < 64; s++ {
+				if c := int(C.cmp_status_count(statusCount, cmp, C.size_t(mi), C.int32_t(s))); c > 0 {
+					r.Errors[C.GoString(C.llmk_status_name(C.int32_t(s)))] = c
+				}
+			}
+			for name, k := range comparePaired {
+				if base < 0 {
+					break
+				}
+				var mean, lo, hi C.double
+				var pairs C.size_t
+				st := C.cmp_paired(paired, &mean, &lo, &hi, &pairs, cmp, C.size_t(mi), C.size_t(base), C.int32_t(k))
+				p := Paired{Mean: float64(mean), Low: float64(lo), High: float64(hi), Pairs: int(pairs)}
+				if st != C.LLMK_OK {
+					p.Low, p.High = math.NaN(), math.NaN()
+				}
+				if st == C.LLMK_OK || pairs > 0 {
+					r.VsBaseline[name] = p
+				}
+			}
+		}
+		reason := cmpStatsFn("judge_reason")
 		for _, a := range answers[mi] {
 			a.Score = float64(C.cmp_score(cmpFn("score"), cmp, C.size_t(mi), C.size_t(a.Case), C.size_t(a.Run)))
+			if reason != nil {
+				if why := C.cmp_judge_reason(reason, cmp, C.size_t(mi), C.size_t(a.Case), C.size_t(a.Run)); why != nil {
+					a.Reason = C.GoString(why)
+				}
+			}
 			r.Answers = append(r.Answers, a)
 		}
 		sort.Slice(r.Answers, func(i, j int) bool {

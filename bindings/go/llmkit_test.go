@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -556,6 +557,71 @@ func TestCompare(t *testing.T) {
 	}
 	if srv.count(t) != 4 {
 		t.Errorf("%d requests", srv.count(t))
+	}
+}
+
+// Three of four cases pass: Wilson 95 % [0.300642, 0.954413] and a
+// standard error of 0.5 / 2, worked by hand; the same answers as the
+// baseline make the score difference 0 +- 0.
+func TestCompareStatistics(t *testing.T) {
+	if !CompareAvailable() || cmpStatsFn("paired") == nil {
+		t.Skip("no compare statistics in the loaded libllmkit")
+	}
+	a := newTestClient(t)
+	b, err := NewClient("openai/gpt-4o", BaseURL(srv.url), APIKey("k"), MaxRetries(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	srv.push(t, 200, "openai/chat_completion.json", "repeat=8")
+	res, err := Compare(context.Background(), []*Client{a, b}, []CompareCase{
+		{Prompt: "a", Expected: "assist", Scorer: "contains"}, {Prompt: "b", Expected: "hello", Scorer: "contains"},
+		{Prompt: "c", Expected: "today", Scorer: "contains"}, {Prompt: "d", Expected: "Paris", Scorer: "contains"},
+	}, CompareOptions{Concurrency: 1, Baseline: "openai/gpt-4o"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := res[0].Stats
+	near := func(x, y float64) bool { return math.Abs(x-y) < 1e-6 }
+	if s["pass_rate"] != 0.75 || !near(s["pass_rate_low"], 0.300642) || !near(s["pass_rate_high"], 0.954413) ||
+		!near(s["score_stderr"], 0.25) || s["latency_p90_ms"] < s["latency_p50_ms"] || s["ttft_p50_ms"] != -1 {
+		t.Errorf("%v", s)
+	}
+	if len(res[0].Errors) != 0 {
+		t.Errorf("%v", res[0].Errors)
+	}
+	if p := res[0].VsBaseline["score"]; p != (Paired{0, 0, 0, 4}) {
+		t.Errorf("%+v", p)
+	}
+	if srv.count(t) != 8 {
+		t.Errorf("%d requests", srv.count(t))
+	}
+}
+
+// The judge's verdict (7 of 10) and reason; its cost apart: 100 + 10
+// tokens at gpt-4o-mini's $0.15 / $0.60 per million.
+func TestCompareJudge(t *testing.T) {
+	if !CompareAvailable() || cmpStatsFn("set_judge") == nil {
+		t.Skip("no judge scorer in the loaded libllmkit")
+	}
+	a := newTestClient(t)
+	judge, err := NewClient("openai/gpt-4o-mini", BaseURL(srv.url), APIKey("k"), MaxRetries(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer judge.Close()
+	srv.push(t, 200, "openai/chat_completion.json")
+	srv.push(t, 200, "-", "hex=7b226964223a226a222c226f626a656374223a22636861742e636f6d706c6574696f6e222c2263726561746564223a312c226d6f64656c223a226770742d346f2d6d696e692d323032342d30372d3138222c2263686f69636573223a5b7b22696e646578223a302c226d657373616765223a7b22726f6c65223a22617373697374616e74222c22636f6e74656e74223a227b5c2273636f72655c223a20372c205c22726561736f6e5c223a205c22706f6c6974655c227d227d2c2266696e6973685f726561736f6e223a2273746f70227d5d2c227573616765223a7b2270726f6d70745f746f6b656e73223a3130302c22636f6d706c6574696f6e5f746f6b656e73223a31302c22746f74616c5f746f6b656e73223a3131307d7d", "type=application/json")
+	res, err := Compare(context.Background(), []*Client{a}, []CompareCase{
+		{Prompt: "Greet me", Scorer: "judge", Rubric: "politeness"},
+	}, CompareOptions{Judge: judge})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := res[0]
+	if math.Abs(r.Score-0.7) > 1e-9 || r.Answers[0].Reason != "polite" || r.Stats["judge_calls"] != 1 ||
+		math.Abs(r.Stats["judge_cost_usd"]-(100*0.15+10*0.6)/1e6) > 1e-15 {
+		t.Errorf("%+v %v", r, r.Stats)
 	}
 }
 

@@ -307,6 +307,8 @@ const (
 	CompareOptionRepeat      CompareOption = 1 // LLMK_COMPARE_REPEAT
 	CompareOptionStream      CompareOption = 2 // LLMK_COMPARE_STREAM
 	CompareOptionMaxInFlight CompareOption = 3 // LLMK_COMPARE_MAX_IN_FLIGHT
+	CompareOptionConcurrency CompareOption = 4 // LLMK_COMPARE_CONCURRENCY
+	CompareOptionPassPercent CompareOption = 5 // LLMK_COMPARE_PASS_PERCENT
 )
 
 // Scorer: How an answer is scored against the expected one (0 or 1, similarity in between).
@@ -320,6 +322,7 @@ const (
 	ScorerRegex      Scorer = 3 // LLMK_SCORE_REGEX
 	ScorerJSON       Scorer = 4 // LLMK_SCORE_JSON
 	ScorerSimilarity Scorer = 5 // LLMK_SCORE_SIMILARITY
+	ScorerJudge      Scorer = 6 // LLMK_SCORE_JUDGE
 )
 
 // Metric: Figures per model (llmk_compare_metric()), over the runs finished so far.
@@ -327,16 +330,40 @@ type Metric int32
 
 // Values of enum llmk_metric.
 const (
-	MetricRuns         Metric = 1  // LLMK_METRIC_RUNS
-	MetricOK           Metric = 2  // LLMK_METRIC_OK
-	MetricLatencyMs    Metric = 3  // LLMK_METRIC_LATENCY_MS
-	MetricTTFTMs       Metric = 4  // LLMK_METRIC_TTFT_MS
-	MetricTokensPerS   Metric = 5  // LLMK_METRIC_TOKENS_PER_S
-	MetricInputTokens  Metric = 6  // LLMK_METRIC_INPUT_TOKENS
-	MetricOutputTokens Metric = 7  // LLMK_METRIC_OUTPUT_TOKENS
-	MetricCachedTokens Metric = 8  // LLMK_METRIC_CACHED_TOKENS
-	MetricCostUSD      Metric = 9  // LLMK_METRIC_COST_USD
-	MetricScore        Metric = 10 // LLMK_METRIC_SCORE
+	MetricRuns                 Metric = 1  // LLMK_METRIC_RUNS
+	MetricOK                   Metric = 2  // LLMK_METRIC_OK
+	MetricLatencyMs            Metric = 3  // LLMK_METRIC_LATENCY_MS
+	MetricTTFTMs               Metric = 4  // LLMK_METRIC_TTFT_MS
+	MetricTokensPerS           Metric = 5  // LLMK_METRIC_TOKENS_PER_S
+	MetricInputTokens          Metric = 6  // LLMK_METRIC_INPUT_TOKENS
+	MetricOutputTokens         Metric = 7  // LLMK_METRIC_OUTPUT_TOKENS
+	MetricCachedTokens         Metric = 8  // LLMK_METRIC_CACHED_TOKENS
+	MetricCostUSD              Metric = 9  // LLMK_METRIC_COST_USD
+	MetricScore                Metric = 10 // LLMK_METRIC_SCORE
+	MetricLatencyP50Ms         Metric = 11 // LLMK_METRIC_LATENCY_P50_MS
+	MetricLatencyP90Ms         Metric = 12 // LLMK_METRIC_LATENCY_P90_MS
+	MetricLatencyP99Ms         Metric = 13 // LLMK_METRIC_LATENCY_P99_MS
+	MetricLatencyMinMs         Metric = 14 // LLMK_METRIC_LATENCY_MIN_MS
+	MetricLatencyMaxMs         Metric = 15 // LLMK_METRIC_LATENCY_MAX_MS
+	MetricTTFTP50Ms            Metric = 16 // LLMK_METRIC_TTFT_P50_MS
+	MetricTTFTP90Ms            Metric = 17 // LLMK_METRIC_TTFT_P90_MS
+	MetricTTFTP99Ms            Metric = 18 // LLMK_METRIC_TTFT_P99_MS
+	MetricTTFTMinMs            Metric = 19 // LLMK_METRIC_TTFT_MIN_MS
+	MetricTTFTMaxMs            Metric = 20 // LLMK_METRIC_TTFT_MAX_MS
+	MetricErrorRate            Metric = 21 // LLMK_METRIC_ERROR_RATE
+	MetricScored               Metric = 22 // LLMK_METRIC_SCORED
+	MetricPassed               Metric = 23 // LLMK_METRIC_PASSED
+	MetricPassRate             Metric = 24 // LLMK_METRIC_PASS_RATE
+	MetricPassRateLow          Metric = 25 // LLMK_METRIC_PASS_RATE_LOW
+	MetricPassRateHigh         Metric = 26 // LLMK_METRIC_PASS_RATE_HIGH
+	MetricScoreStderr          Metric = 27 // LLMK_METRIC_SCORE_STDERR
+	MetricCostPer1kRequests    Metric = 28 // LLMK_METRIC_COST_PER_1K_REQUESTS
+	MetricCostPerCorrect       Metric = 29 // LLMK_METRIC_COST_PER_CORRECT
+	MetricWallMs               Metric = 30 // LLMK_METRIC_WALL_MS
+	MetricThroughputRps        Metric = 31 // LLMK_METRIC_THROUGHPUT_RPS
+	MetricThroughputTokensPerS Metric = 32 // LLMK_METRIC_THROUGHPUT_TOKENS_PER_S
+	MetricJudgeCostUSD         Metric = 33 // LLMK_METRIC_JUDGE_COST_USD
+	MetricJudgeCalls           Metric = 34 // LLMK_METRIC_JUDGE_CALLS
 )
 
 // ModelInfo: What llmk_model_info() reports (passed as int32_t). Prices are USD per million tokens; -1 when
@@ -346,12 +373,47 @@ type ModelInfo int32
 
 // Values of enum llmk_model_info.
 const (
-	ModelInfoInputPrice       ModelInfo = 1 // LLMK_INFO_INPUT_PRICE
-	ModelInfoOutputPrice      ModelInfo = 2 // LLMK_INFO_OUTPUT_PRICE
-	ModelInfoCachedInputPrice ModelInfo = 3 // LLMK_INFO_CACHED_INPUT_PRICE
-	ModelInfoCacheWritePrice  ModelInfo = 4 // LLMK_INFO_CACHE_WRITE_PRICE
-	ModelInfoContextTokens    ModelInfo = 5 // LLMK_INFO_CONTEXT_TOKENS
-	ModelInfoMaxOutputTokens  ModelInfo = 6 // LLMK_INFO_MAX_OUTPUT_TOKENS
+	ModelInfoInputPrice           ModelInfo = 1  // LLMK_INFO_INPUT_PRICE
+	ModelInfoOutputPrice          ModelInfo = 2  // LLMK_INFO_OUTPUT_PRICE
+	ModelInfoCachedInputPrice     ModelInfo = 3  // LLMK_INFO_CACHED_INPUT_PRICE
+	ModelInfoCacheWritePrice      ModelInfo = 4  // LLMK_INFO_CACHE_WRITE_PRICE
+	ModelInfoContextTokens        ModelInfo = 5  // LLMK_INFO_CONTEXT_TOKENS
+	ModelInfoMaxOutputTokens      ModelInfo = 6  // LLMK_INFO_MAX_OUTPUT_TOKENS
+	ModelInfoCacheWrite1hPrice    ModelInfo = 7  // LLMK_INFO_CACHE_WRITE_1H_PRICE
+	ModelInfoBatchInputPrice      ModelInfo = 8  // LLMK_INFO_BATCH_INPUT_PRICE
+	ModelInfoBatchOutputPrice     ModelInfo = 9  // LLMK_INFO_BATCH_OUTPUT_PRICE
+	ModelInfoTierAboveTokens      ModelInfo = 10 // LLMK_INFO_TIER_ABOVE_TOKENS
+	ModelInfoTierInputPrice       ModelInfo = 11 // LLMK_INFO_TIER_INPUT_PRICE
+	ModelInfoTierOutputPrice      ModelInfo = 12 // LLMK_INFO_TIER_OUTPUT_PRICE
+	ModelInfoTierCachedInputPrice ModelInfo = 13 // LLMK_INFO_TIER_CACHED_INPUT_PRICE
+	ModelInfoDeprecationDate      ModelInfo = 14 // LLMK_INFO_DEPRECATION_DATE
+	ModelInfoInputModalities      ModelInfo = 15 // LLMK_INFO_INPUT_MODALITIES
+	ModelInfoOutputModalities     ModelInfo = 16 // LLMK_INFO_OUTPUT_MODALITIES
+	ModelInfoSource               ModelInfo = 17 // LLMK_INFO_SOURCE
+)
+
+// Modality: Modalities (bits of LLMK_INFO_INPUT_MODALITIES / _OUTPUT_MODALITIES).
+type Modality int32
+
+// Values of enum llmk_modality.
+const (
+	ModalityText      Modality = 1  // LLMK_MODALITY_TEXT
+	ModalityImage     Modality = 2  // LLMK_MODALITY_IMAGE
+	ModalityAudio     Modality = 4  // LLMK_MODALITY_AUDIO
+	ModalityVideo     Modality = 8  // LLMK_MODALITY_VIDEO
+	ModalityPdf       Modality = 16 // LLMK_MODALITY_PDF
+	ModalityEmbedding Modality = 32 // LLMK_MODALITY_EMBEDDING
+)
+
+// PriceSource: Where a built-in row comes from (LLMK_INFO_SOURCE; docs/PRICES.md).
+type PriceSource int32
+
+// Values of enum llmk_price_source.
+const (
+	PriceSourcePage        PriceSource = 1 // LLMK_SOURCE_PAGE
+	PriceSourceLitellm     PriceSource = 2 // LLMK_SOURCE_LITELLM
+	PriceSourceGenaiPrices PriceSource = 3 // LLMK_SOURCE_GENAI_PRICES
+	PriceSourceRule        PriceSource = 4 // LLMK_SOURCE_RULE
 )
 
 // OptionTableRow is one row of LLMK_OPTION_TABLE.
@@ -1392,9 +1454,9 @@ func llmk_compare_add_case(cmp *C.llmk_compare, request *C.llmk_request, expecte
 }
 
 // Adds the cases of a JSONL file, one chat case per line: {"prompt": "...", "system": "...",
-// "expected": "...", "scorer": "contains", "max_tokens": 100, "temperature": 0}; only "prompt" is
-// required; the scorer defaults to "contains" when "expected" is given. Blank lines and lines
-// starting with '#' are skipped. All or nothing: on an error no case is added and
+// "expected": "...", "scorer": "contains", "max_tokens": 100, "temperature": 0, "rubric": "..."};
+// only "prompt" is required; the scorer defaults to "contains" when "expected" is given. Blank
+// lines and lines starting with '#' are skipped. All or nothing: on an error no case is added and
 // llmk_compare_errmsg() names the line.
 func llmk_compare_load_jsonl(cmp *C.llmk_compare, path *C.char) int32 {
 	return int32(C.llmk_compare_load_jsonl(cmp, path))
@@ -1439,6 +1501,17 @@ func llmk_compare_case_count(cmp *C.llmk_compare) int {
 	return int(C.llmk_compare_case_count(cmp))
 }
 
+// The request of case `case_index` (added or loaded from a JSONL file), owned as it was given;
+// NULL when out of range.
+func llmk_compare_case_request(cmp *C.llmk_compare, case_index int) *C.llmk_request {
+	return C.llmk_compare_case_request(cmp, C.size_t(case_index))
+}
+
+// The expected answer of a case (NULL when it has none or out of range). Owned by the comparison.
+func llmk_compare_case_expected(cmp *C.llmk_compare, case_index int) *C.char {
+	return C.llmk_compare_case_expected(cmp, C.size_t(case_index))
+}
+
 // A figure (LLMK_METRIC_*) of a model over the runs finished; -1 when not known.
 func llmk_compare_metric(cmp *C.llmk_compare, model int, metric int32) float64 {
 	return float64(C.llmk_compare_metric(cmp, C.size_t(model), C.int32_t(metric)))
@@ -1458,6 +1531,50 @@ func llmk_compare_score(cmp *C.llmk_compare, model int, case_index int, run int)
 // Detail of the last error of the comparison ("" if none).
 func llmk_compare_errmsg(cmp *C.llmk_compare) *C.char {
 	return C.llmk_compare_errmsg(cmp)
+}
+
+// The judge (LLMK_SCORE_JUDGE): a client of the caller's choice (not owned; it must outlive the
+// runs) and the rubric it grades by (copied; NULL: a built-in 0-10 rubric of correctness and
+// completeness). The judge is asked for structured output {"score": 0-10, "reason": "..."}; a
+// verdict is reused within a run for the same rubric, question, reference and answer. A judge that
+// fails leaves the answer unscored (-1), its reason saying why.
+func llmk_compare_set_judge(cmp *C.llmk_compare, judge *C.llmk_client, rubric *C.char) int32 {
+	return int32(C.llmk_compare_set_judge(cmp, judge, rubric))
+}
+
+// A rubric for one case (copied; NULL: the comparison's). JSONL cases give it as "rubric".
+// LLMK_E_INVALID_ARG out of range.
+func llmk_compare_set_rubric(cmp *C.llmk_compare, case_index int, rubric *C.char) int32 {
+	return int32(C.llmk_compare_set_rubric(cmp, C.size_t(case_index), rubric))
+}
+
+// The judge's reason for the score of one run; NULL when not judged. Owned by the comparison.
+func llmk_compare_judge_reason(cmp *C.llmk_compare, model int, case_index int, run int) *C.char {
+	return C.llmk_compare_judge_reason(cmp, C.size_t(model), C.size_t(case_index), C.size_t(run))
+}
+
+// The judge's response for one run (its usage, cost, timings); NULL when not judged or when the
+// verdict was reused from another run. Owned by the comparison.
+func llmk_compare_judge_response(cmp *C.llmk_compare, model int, case_index int, run int) *C.llmk_response {
+	return C.llmk_compare_judge_response(cmp, C.size_t(model), C.size_t(case_index), C.size_t(run))
+}
+
+// How many finished runs of a model ended with this status (LLMK_OK for the successes); 0 when out
+// of range. Error rates by status are this over LLMK_METRIC_RUNS.
+func llmk_compare_status_count(cmp *C.llmk_compare, model int, status int32) int {
+	return int(C.llmk_compare_status_count(cmp, C.size_t(model), C.int32_t(status)))
+}
+
+// Paired difference of a model against a baseline model on the same cases: for each case answered
+// by both, the mean over its runs of a per-run figure for `model` minus that for `baseline`; *mean
+// is the mean of those differences and [*low, *high] its 95 % interval by Student's t with pairs -
+// 1 degrees of freedom (mean +- t * sd / sqrt(pairs)). metric: LLMK_METRIC_SCORE, _PASS_RATE (1
+// passed, 0 not), _LATENCY_MS, _TTFT_MS, _TOKENS_PER_S, _INPUT_TOKENS, _OUTPUT_TOKENS or
+// _COST_USD. pairs may be NULL. LLMK_E_NOT_FOUND when fewer than two cases have both figures
+// (*pairs says how many, *mean is set, the interval is 0 0); LLMK_E_INVALID_ARG for another metric
+// or an index out of range.
+func llmk_compare_paired(mean *C.double, low *C.double, high *C.double, pairs *C.size_t, cmp *C.llmk_compare, model int, baseline int, metric int32) int32 {
+	return int32(C.llmk_compare_paired(mean, low, high, pairs, cmp, C.size_t(model), C.size_t(baseline), C.int32_t(metric)))
 }
 
 // Number of providers known (built-in and registered), and the name of provider i (NULL if out of

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "clock.h"
 #include "compare.h"
 #include "response.h"
 
@@ -45,6 +46,7 @@ llmk_status llmk_compare_new(llmk_compare **out)
 		return LLMK_E_NOMEM;
 	cmp->repeat = 1;
 	cmp->max_in_flight = 16;
+	cmp->pass_percent = 50;
 	*out = cmp;
 	return LLMK_OK;
 }
@@ -53,8 +55,11 @@ static void free_results(llmk_compare *cmp)
 {
 	size_t i;
 
-	for (i = 0; i < cmp->nresults; i++)
+	for (i = 0; i < cmp->nresults; i++) {
 		llmk_response_free(cmp->results[i].resp);
+		llmk_response_free(cmp->results[i].judge);
+		llmk__free(cmp->results[i].reason);
+	}
 	llmk__free(cmp->results);
 	cmp->results = NULL;
 	cmp->nresults = 0;
@@ -76,7 +81,10 @@ void llmk_compare_free(llmk_compare *cmp)
 	for (i = 0; i < cmp->ncases; i++) {
 		llmk_request_free(cmp->cases[i].owned);
 		llmk__free(cmp->cases[i].expected);
+		llmk__free(cmp->cases[i].rubric);
 	}
+	llmk__cmp_judge_reset(cmp);
+	llmk__free(cmp->judge_rubric);
 	llmk__free(cmp->cases);
 	llmk__free(cmp);
 }
@@ -103,6 +111,16 @@ llmk_status llmk_compare_set_i64(llmk_compare *cmp, int32_t option, int64_t v)
 		if (v < 0 || v > 100000)
 			return llmk__cmp_err(cmp, LLMK_E_INVALID_ARG, "max_in_flight must be 0..100000");
 		cmp->max_in_flight = v;
+		return LLMK_OK;
+	case LLMK_COMPARE_CONCURRENCY:
+		if (v < 0 || v > 100000)
+			return llmk__cmp_err(cmp, LLMK_E_INVALID_ARG, "concurrency must be 0..100000");
+		cmp->concurrency = v;
+		return LLMK_OK;
+	case LLMK_COMPARE_PASS_PERCENT:
+		if (v < 0 || v > 100)
+			return llmk__cmp_err(cmp, LLMK_E_INVALID_ARG, "pass_percent must be 0..100");
+		cmp->pass_percent = v;
 		return LLMK_OK;
 	default:
 		return llmk__cmp_err(cmp, LLMK_E_UNKNOWN_OPTION, "unknown compare option %d", (int)option);
@@ -183,9 +201,9 @@ llmk_status llmk__cmp_check_scorer(llmk_compare *cmp, const char *expected, int3
 	regex_t re;
 	int rc;
 
-	if (scorer < LLMK_SCORE_NONE || scorer > LLMK_SCORE_SIMILARITY)
+	if (scorer < LLMK_SCORE_NONE || scorer > LLMK_SCORE_JUDGE)
 		return llmk__cmp_err(cmp, LLMK_E_INVALID_ARG, "unknown scorer %d", (int)scorer);
-	if (scorer != LLMK_SCORE_NONE && scorer != LLMK_SCORE_JSON && !expected)
+	if (scorer != LLMK_SCORE_NONE && scorer != LLMK_SCORE_JSON && scorer != LLMK_SCORE_JUDGE && !expected)
 		return llmk__cmp_err(cmp, LLMK_E_INVALID_ARG, "this scorer needs an expected answer");
 	if (scorer == LLMK_SCORE_REGEX) {
 		rc = regcomp(&re, expected, REG_EXTENDED | REG_NOSUB);
@@ -239,12 +257,13 @@ llmk_status llmk_compare_add_case(llmk_compare *cmp, const llmk_request *req, co
 	return llmk__cmp_push_case(cmp, req, NULL, expected, scorer);
 }
 
-static void report(pending *p)
+void llmk__cmp_report(pending *p)
 {
 	llmk_compare *cmp = p->cmp;
 	result *res = llmk__cmp_slot(cmp, p->model, p->kase, p->run);
 
 	res->done = 1;
+	cmp->models[p->model].last_done_ms = llmk__now_ms();
 	if (cmp->on_result)
 		cmp->on_result(cmp, p->model, p->kase, p->run, res->resp, cmp->user);
 }
@@ -279,8 +298,54 @@ static void embed_done(llmk_response *er, void *user)
 	}
 	llmk_response_free(er);
 	llmk_request_free(p->embed);
-	report(p);
+	llmk__cmp_report(p);
 	llmk__free(p);
+}
+
+static void answer_done(llmk_response *resp, void *user);
+
+/* Streamed runs measure the time to the first token; the events themselves
+ * are not needed. */
+static int32_t ignore_event(const llmk_event *ev, void *user)
+{
+	(void)ev, (void)user;
+	return 0;
+}
+
+/* Adds the run number `seq` of a model (run-major: seq = run x cases +
+ * case) to the multi. */
+static llmk_status add_run(llmk_compare *cmp, llmk_multi *m, size_t model, size_t seq)
+{
+	pending *p = llmk__calloc(1, sizeof(*p));
+	llmk_status st;
+
+	if (!p)
+		return LLMK_E_NOMEM;
+	p->cmp = cmp;
+	p->model = model;
+	p->kase = seq % cmp->ncases;
+	p->run = seq / cmp->ncases;
+	st = llmk_multi_add(m, cmp->models[model].c, cmp->cases[p->kase].req, cmp->stream ? ignore_event : NULL,
+	                    answer_done, p);
+	if (st != LLMK_OK)
+		llmk__free(p);
+	return st;
+}
+
+/* Per-model concurrency: a finished run makes room for the model's next. */
+static void feed(llmk_compare *cmp, size_t model)
+{
+	model_entry *e = &cmp->models[model];
+	llmk_status st;
+
+	if (!cmp->concurrency || cmp->stopping || cmp->feed_status != LLMK_OK ||
+	    e->next >= cmp->ncases * (size_t)cmp->repeat)
+		return;
+	st = add_run(cmp, cmp->running_multi, model, e->next);
+	if (st == LLMK_OK)
+		e->next++;
+	else
+		cmp->feed_status = st;
 }
 
 static void answer_done(llmk_response *resp, void *user)
@@ -293,16 +358,24 @@ static void answer_done(llmk_response *resp, void *user)
 
 	res->resp = resp;
 	res->score = -1;
+	feed(cmp, p->model);
 	if (k->scorer != LLMK_SCORE_NONE) {
 		if (!resp || resp->status != LLMK_OK) {
 			res->score = 0; /* no answer is a wrong answer */
+		} else if (k->scorer == LLMK_SCORE_JUDGE) {
+			if (cmp->stopping) {
+				res->score = -1; /* cancelled before it could be judged */
+			} else {
+				llmk__cmp_judge(p, llmk_response_text(resp));
+				return; /* reported when the verdict is in */
+			}
 		} else if (k->scorer != LLMK_SCORE_SIMILARITY) {
 			res->score = llmk__cmp_score_text(k->scorer, llmk_response_text(resp), k->expected ? k->expected : "");
 		} else {
 			text = llmk_response_text(resp);
 			if (cmp->stopping) {
 				res->score = -1; /* cancelled before it could be scored */
-				report(p);
+				llmk__cmp_report(p);
 				llmk__free(p);
 				return;
 			}
@@ -317,23 +390,42 @@ static void answer_done(llmk_response *resp, void *user)
 			res->score = 0;
 		}
 	}
-	report(p);
+	llmk__cmp_report(p);
 	llmk__free(p);
 }
 
-/* Streamed runs measure the time to the first token; the events themselves
- * are not needed. */
-static int32_t ignore_event(const llmk_event *ev, void *user)
+/* After a cancel or a failure, the runs per-model concurrency had not
+ * added yet end like those in flight: as cancelled, and reported. */
+static void report_unstarted(llmk_compare *cmp, llmk_status why)
 {
-	(void)ev, (void)user;
-	return 0;
+	size_t i, seq;
+	pending p;
+	result *res;
+
+	for (i = 0; i < cmp->nmodels; i++)
+		for (seq = cmp->models[i].next; seq < cmp->ncases * (size_t)cmp->repeat; seq++) {
+			p.cmp = cmp;
+			p.model = i;
+			p.kase = seq % cmp->ncases;
+			p.run = seq / cmp->ncases;
+			p.embed = NULL;
+			p.judge_entry = 0;
+			res = llmk__cmp_slot(cmp, i, p.kase, p.run);
+			if (res->done)
+				continue;
+			res->resp = llmk__response_new();
+			if (res->resp)
+				llmk__fail(res->resp, LLMK_E_CANCELLED, "not started: the comparison stopped (%s)",
+				           llmk_status_name(why));
+			res->score = cmp->cases[p.kase].scorer != LLMK_SCORE_NONE ? 0 : -1;
+			llmk__cmp_report(&p);
+		}
 }
 
 llmk_status llmk_compare_run(llmk_compare *cmp, llmk_compare_fn on_result, void *user)
 {
 	llmk_multi *m = NULL;
-	size_t i, k, run, n;
-	pending *p;
+	size_t i, k, n, seq, per_model;
 	llmk_status st;
 
 	if (!cmp || cmp->running)
@@ -346,6 +438,9 @@ llmk_status llmk_compare_run(llmk_compare *cmp, llmk_compare_fn on_result, void 
 	for (k = 0; k < cmp->ncases; k++)
 		if (cmp->cases[k].scorer == LLMK_SCORE_SIMILARITY && !cmp->embedder)
 			return llmk__cmp_err(cmp, LLMK_E_CONFIG, "case %zu is scored by similarity: set an embedding client", k);
+		else if (cmp->cases[k].scorer == LLMK_SCORE_JUDGE && !cmp->judge)
+			return llmk__cmp_err(cmp, LLMK_E_CONFIG, "case %zu is scored by a judge: set a judge client", k);
+	llmk__cmp_judge_reset(cmp);
 	free_results(cmp);
 	n = cmp->nmodels * cmp->ncases * (size_t)cmp->repeat;
 	cmp->results = llmk__calloc(n, sizeof(*cmp->results));
@@ -363,28 +458,28 @@ llmk_status llmk_compare_run(llmk_compare *cmp, llmk_compare_fn on_result, void 
 	cmp->user = user;
 	cmp->running = 1;
 	cmp->running_multi = m;
-	for (run = 0; run < (size_t)cmp->repeat && st == LLMK_OK; run++)
-		for (k = 0; k < cmp->ncases && st == LLMK_OK; k++)
-			for (i = 0; i < cmp->nmodels && st == LLMK_OK; i++) {
-				p = llmk__calloc(1, sizeof(*p));
-				if (!p) {
-					st = LLMK_E_NOMEM;
-					break;
-				}
-				p->cmp = cmp;
-				p->model = i;
-				p->kase = k;
-				p->run = run;
-				st = llmk_multi_add(m, cmp->models[i].c, cmp->cases[k].req, cmp->stream ? ignore_event : NULL,
-				                    answer_done, p);
-				if (st != LLMK_OK)
-					llmk__free(p);
-			}
+	cmp->feed_status = LLMK_OK;
+	cmp->started_ms = llmk__now_ms();
+	per_model = (size_t)cmp->ncases * (size_t)cmp->repeat;
+	for (i = 0; i < cmp->nmodels; i++) {
+		cmp->models[i].last_done_ms = 0;
+		/* with a per-model limit, each model starts that many runs and
+		 * adds one more as one finishes (feed()) */
+		cmp->models[i].next = cmp->concurrency && (size_t)cmp->concurrency < per_model ? (size_t)cmp->concurrency
+		                                                                                : per_model;
+	}
+	/* runs, then cases, with the models interleaved: each starts at once */
+	for (seq = 0; seq < per_model && st == LLMK_OK; seq++)
+		for (i = 0; i < cmp->nmodels && st == LLMK_OK; i++)
+			if (seq < cmp->models[i].next)
+				st = add_run(cmp, m, i, seq);
 	/* llmk_multi_run(), watching the comparison's cancel flag between turns
 	 * (every 10 ms at most while there is one). */
 	while (st == LLMK_OK) {
 		int32_t running = 0;
 		st = llmk_multi_perform(m, &running);
+		if (st == LLMK_OK)
+			st = cmp->feed_status;
 		if (st != LLMK_OK || !running)
 			break;
 		if (llmk_cancel_triggered(cmp->cancel)) {
@@ -397,6 +492,8 @@ llmk_status llmk_compare_run(llmk_compare *cmp, llmk_compare_fn on_result, void 
 	 * LLMK_E_CANCELLED and is reported like any other run. */
 	cmp->stopping = st != LLMK_OK;
 	llmk_multi_free(m);
+	if (cmp->stopping)
+		report_unstarted(cmp, st);
 	cmp->stopping = 0;
 	cmp->running = 0;
 	cmp->running_multi = NULL;

@@ -17,6 +17,8 @@ typedef struct model_entry {
 	llmk_client *c;
 	int owned;
 	char *label;
+	size_t next;         /* per-model concurrency: the next of its runs to add */
+	double last_done_ms; /* when its last run finished (llmk__now_ms), 0: none yet */
 } model_entry;
 
 typedef struct case_entry {
@@ -24,20 +26,26 @@ typedef struct case_entry {
 	llmk_request *owned; /* from a JSONL file */
 	char *expected;
 	int32_t scorer;
+	char *rubric; /* judge: this case's rubric (NULL: the comparison's) */
 } case_entry;
 
 typedef struct result {
 	llmk_response *resp;
 	double score; /* -1: not scored */
 	int done;
+	char *reason;         /* judge: the verdict's reason */
+	llmk_response *judge; /* judge: its answer, on the run that asked */
 } result;
 
 /* One request in flight: where its answer goes. */
 typedef struct pending {
 	llmk_compare *cmp;
 	size_t model, kase, run;
-	llmk_request *embed; /* similarity scoring: the embedding request */
+	llmk_request *embed; /* similarity scoring: the embedding request; judge: the judge's */
+	size_t judge_entry;  /* judge: the verdict's index in the cache */
 } pending;
+
+struct judge_entry;
 
 struct llmk_compare {
 	model_entry *models;
@@ -45,7 +53,15 @@ struct llmk_compare {
 	case_entry *cases;
 	size_t ncases, casecap;
 	int64_t repeat, stream, max_in_flight;
+	int64_t concurrency;     /* runs in flight per model, 0: no per-model limit */
+	int64_t pass_percent;    /* a run passes when its score is at least this / 100 */
+	double started_ms;       /* when the run started (llmk__now_ms) */
+	llmk_status feed_status; /* a failure adding a model's next run */
 	llmk_client *embedder;
+	llmk_client *judge; /* LLMK_SCORE_JUDGE (not owned) */
+	char *judge_rubric;
+	struct judge_entry *judged; /* the verdicts of this run (compare_judge.c) */
+	size_t njudged, capjudged;
 	result *results; /* [model][case][run] */
 	size_t nresults;
 	llmk_compare_fn on_result;
@@ -72,6 +88,13 @@ llmk_status llmk__cmp_check_scorer(llmk_compare *cmp, const char *expected, int3
 /* The score of answer against expected by a text scorer (LLMK_SCORE_*
  * but similarity): 0..1, or -1 when the scorer does not apply. */
 double llmk__cmp_score_text(int32_t scorer, const char *answer, const char *expected);
+
+/* Reports a finished run (marks it done, calls on_result). */
+void llmk__cmp_report(pending *p);
+/* Judges an answer (compare_judge.c); consumes p. */
+void llmk__cmp_judge(pending *p, const char *answer);
+/* Forgets the verdicts of the last run. */
+void llmk__cmp_judge_reset(llmk_compare *cmp);
 
 static inline result *llmk__cmp_slot(const llmk_compare *cmp, size_t model, size_t kase, size_t run)
 {

@@ -11,10 +11,10 @@
 
 static int32_t scorer_by_name(const char *s)
 {
-	static const char *names[] = {"none", "exact", "contains", "regex", "json", "similarity"};
+	static const char *names[] = {"none", "exact", "contains", "regex", "json", "similarity", "judge"};
 	int32_t i;
 
-	for (i = 0; i < 6; i++)
+	for (i = 0; i < 7; i++)
 		if (!strcmp(s, names[i]))
 			return i;
 	return -1;
@@ -57,7 +57,8 @@ static llmk_status load_line(llmk_compare *cmp, const char *line, size_t len, si
 		if (scorer < 0) {
 			json_decref(j);
 			return llmk__cmp_err(cmp, LLMK_E_INVALID_ARG,
-			               "line %zu: \"scorer\" must be one of none, exact, contains, regex, json, similarity", lineno);
+			               "line %zu: \"scorer\" must be one of none, exact, contains, regex, json, similarity, judge",
+			                     lineno);
 		}
 	} else {
 		scorer = expected ? LLMK_SCORE_CONTAINS : LLMK_SCORE_NONE;
@@ -83,6 +84,11 @@ static llmk_status load_line(llmk_compare *cmp, const char *line, size_t len, si
 		st = llmk_request_set_f64(r, LLMK_OPT_TEMPERATURE, json_number_value(v));
 	if (st == LLMK_OK)
 		st = llmk__cmp_push_case(cmp, r, r, expected, scorer);
+	v = json_object_get(j, "rubric");
+	if (st == LLMK_OK && json_is_string(v) && llmk_compare_set_rubric(cmp, cmp->ncases - 1, json_string_value(v))) {
+		json_decref(j); /* the case owns r now; the rollback frees it */
+		return llmk__cmp_err(cmp, LLMK_E_NOMEM, "line %zu: out of memory", lineno);
+	}
 	if (st != LLMK_OK) {
 		if (!cmp->errmsg[0] || st == LLMK_E_NOMEM)
 			llmk__cmp_err(cmp, st, "line %zu: %s%s%s", lineno, llmk_strerror(st), r && *llmk_request_errmsg(r) ? ": " : "",
@@ -142,6 +148,7 @@ llmk_status llmk_compare_load_jsonl(llmk_compare *cmp, const char *path)
 			cmp->ncases--;
 			llmk_request_free(cmp->cases[cmp->ncases].owned);
 			llmk__free(cmp->cases[cmp->ncases].expected);
+			llmk__free(cmp->cases[cmp->ncases].rubric);
 		}
 		if (st == LLMK_E_NOMEM && !cmp->errmsg[0])
 			llmk__cmp_err(cmp, st, "out of memory reading %s", path);

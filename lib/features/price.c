@@ -20,22 +20,45 @@ typedef struct override {
 	int added; /* 1: not a built-in row (counted by llmk_model_count) */
 } override;
 
+/* What a lookup found: the row (NULL for a model only the caller priced)
+ * and the four prices the cost uses (the caller's when set). */
 typedef struct price {
 	double input, output, cached_input, cache_write;
-	int64_t context_tokens, max_output_tokens;
+	const llmk__model_row *row;
+	int overridden;
 } price;
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static override *overrides;
 static size_t n_overrides, cap_overrides, n_added;
 
+static const char *row_name(const llmk__model_row *row)
+{
+	return llmk__model_names + row->name;
+}
+
+/* USD per million tokens, -1 when not given. */
+static double row_price(const llmk__model_row *row, int which)
+{
+	return row->price[which] == LLMK__NONE ? -1 : (double)row->price[which] / 1e6;
+}
+
+/* Binary search: the generator sorts the rows by key. */
 static const llmk__model_row *builtin(const char *key)
 {
-	size_t i;
+	size_t lo = 0, hi = llmk__model_table_len, mid;
+	int c;
 
-	for (i = 0; i < llmk__model_table_len; i++)
-		if (!strcmp(llmk__model_table[i].name, key))
-			return &llmk__model_table[i];
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		c = strcmp(key, row_name(&llmk__model_table[mid]));
+		if (!c)
+			return &llmk__model_table[mid];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
 	return NULL;
 }
 
@@ -58,20 +81,19 @@ static int lookup_exact(const char *key, price *p)
 	const override *o;
 	int found = 0;
 
+	p->row = row;
+	p->overridden = 0;
 	if (row) {
-		p->input = row->input;
-		p->output = row->output;
-		p->cached_input = row->cached_input;
-		p->cache_write = row->cache_write;
-		p->context_tokens = row->context_tokens;
-		p->max_output_tokens = row->max_output_tokens;
+		p->input = row_price(row, LLMK__P_INPUT);
+		p->output = row_price(row, LLMK__P_OUTPUT);
+		p->cached_input = row_price(row, LLMK__P_CACHED);
+		p->cache_write = row_price(row, LLMK__P_WRITE);
 		found = 1;
 	}
 	pthread_mutex_lock(&lock);
 	o = find_override(key);
 	if (o) {
-		if (!row)
-			p->context_tokens = p->max_output_tokens = -1;
+		p->overridden = 1;
 		p->input = o->input;
 		p->output = o->output;
 		p->cached_input = o->cached_input;
@@ -134,26 +156,53 @@ static int join(char *buf, const char *a, size_t alen, const char *b)
 	return 1;
 }
 
-/* The lookup rules of docs/PRICES.md, without the provider wildcard:
- * the exact key; then, for a dated snapshot, its family: the key without
- * the date, that + "-latest", that + "-0". */
-static int lookup_family(const char *key, price *p)
+/* The keys a model is looked up by (docs/PRICES.md), without the provider
+ * wildcard: the exact key; then, for a dated snapshot, its family: the key
+ * without the date, that + "-latest", that + "-0". Returns how many. */
+static int candidates(const char *key, char c[4][KEY_MAX])
 {
 	const char *slash = strchr(key, '/');
-	char buf[KEY_MAX];
 	size_t len = strlen(key), d;
 
 	if (!slash || len >= KEY_MAX)
 		return 0;
-	if (lookup_exact(key, p))
-		return 1;
+	memcpy(c[0], key, len + 1);
 	d = date_suffix(slash + 1, strlen(slash + 1));
 	if (!d)
-		return 0;
+		return 1;
 	len -= d;
-	return (join(buf, key, len, "") && lookup_exact(buf, p)) ||
-	       (join(buf, key, len, "-latest") && lookup_exact(buf, p)) ||
-	       (join(buf, key, len, "-0") && lookup_exact(buf, p));
+	if (!join(c[1], key, len, "") || !join(c[2], key, len, "-latest") || !join(c[3], key, len, "-0"))
+		return 1;
+	return 4;
+}
+
+/* A caller's price for any of the keys wins over every built-in row (a
+ * family price also prices snapshots the table lists apart); limits and
+ * the other figures come from the first key with a built-in row. */
+static int lookup_family(const char *key, price *p)
+{
+	char c[4][KEY_MAX];
+	const llmk__model_row *row = NULL;
+	const override *o = NULL;
+	int n = candidates(key, c), i;
+
+	for (i = 0; i < n && !row; i++)
+		row = builtin(c[i]);
+	pthread_mutex_lock(&lock);
+	for (i = 0; i < n && !o; i++)
+		o = find_override(c[i]);
+	if (o) {
+		p->row = row;
+		p->overridden = 1;
+		p->input = o->input;
+		p->output = o->output;
+		p->cached_input = o->cached_input;
+		p->cache_write = o->cache_write;
+	}
+	pthread_mutex_unlock(&lock);
+	if (o)
+		return 1;
+	return row && lookup_exact(row_name(row), p);
 }
 
 /* The provider's row with model "*": every model (local servers). */
@@ -207,7 +256,7 @@ const char *llmk_model_name(size_t i)
 	size_t j, k = 0;
 
 	if (i < llmk__model_table_len)
-		return llmk__model_table[i].name;
+		return row_name(&llmk__model_table[i]);
 	i -= llmk__model_table_len;
 	pthread_mutex_lock(&lock);
 	for (j = 0; j < n_overrides && !name; j++)
@@ -217,6 +266,49 @@ const char *llmk_model_name(size_t i)
 	return name;
 }
 
+static double u32_or_none(uint32_t v)
+{
+	return v == LLMK__NONE ? -1 : (double)v;
+}
+
+/* A figure of a built-in row other than the four prices a caller may set
+ * (those: lookup_exact()); -1 without a row. */
+static double row_figure(const llmk__model_row *row, int32_t which)
+{
+	if (!row)
+		return -1;
+	switch (which) {
+	case LLMK_INFO_CONTEXT_TOKENS:
+		return u32_or_none(row->context_tokens);
+	case LLMK_INFO_MAX_OUTPUT_TOKENS:
+		return u32_or_none(row->max_output_tokens);
+	case LLMK_INFO_CACHE_WRITE_1H_PRICE:
+		return row_price(row, LLMK__P_WRITE_1H);
+	case LLMK_INFO_BATCH_INPUT_PRICE:
+		return row_price(row, LLMK__P_BATCH_INPUT);
+	case LLMK_INFO_BATCH_OUTPUT_PRICE:
+		return row_price(row, LLMK__P_BATCH_OUTPUT);
+	case LLMK_INFO_TIER_ABOVE_TOKENS:
+		return u32_or_none(row->tier_above);
+	case LLMK_INFO_TIER_INPUT_PRICE:
+		return row_price(row, LLMK__P_TIER_INPUT);
+	case LLMK_INFO_TIER_OUTPUT_PRICE:
+		return row_price(row, LLMK__P_TIER_OUTPUT);
+	case LLMK_INFO_TIER_CACHED_INPUT_PRICE:
+		return row_price(row, LLMK__P_TIER_CACHED);
+	case LLMK_INFO_DEPRECATION_DATE:
+		return u32_or_none(row->deprecated);
+	case LLMK_INFO_INPUT_MODALITIES:
+		return row->input_modalities ? row->input_modalities : -1;
+	case LLMK_INFO_OUTPUT_MODALITIES:
+		return row->output_modalities ? row->output_modalities : -1;
+	case LLMK_INFO_SOURCE:
+		return row->source;
+	default:
+		return -1;
+	}
+}
+
 llmk_status llmk_model_info(const char *model, int32_t which, double *out)
 {
 	price p;
@@ -224,10 +316,14 @@ llmk_status llmk_model_info(const char *model, int32_t which, double *out)
 	if (!out)
 		return LLMK_E_INVALID_ARG;
 	*out = -1;
-	if (!model || which < LLMK_INFO_INPUT_PRICE || which > LLMK_INFO_MAX_OUTPUT_TOKENS)
+	if (!model || which < LLMK_INFO_INPUT_PRICE || which > LLMK_INFO_SOURCE)
 		return LLMK_E_INVALID_ARG;
 	if (!lookup_model(model, &p))
 		return LLMK_E_NOT_FOUND;
+	if (which > LLMK_INFO_CACHE_WRITE_PRICE) {
+		*out = row_figure(p.row, which);
+		return LLMK_OK;
+	}
 	switch (which) {
 	case LLMK_INFO_INPUT_PRICE:
 		*out = p.input;
@@ -238,14 +334,8 @@ llmk_status llmk_model_info(const char *model, int32_t which, double *out)
 	case LLMK_INFO_CACHED_INPUT_PRICE:
 		*out = p.cached_input;
 		break;
-	case LLMK_INFO_CACHE_WRITE_PRICE:
-		*out = p.cache_write;
-		break;
-	case LLMK_INFO_CONTEXT_TOKENS:
-		*out = (double)p.context_tokens;
-		break;
 	default:
-		*out = (double)p.max_output_tokens;
+		*out = p.cache_write;
 		break;
 	}
 	return LLMK_OK;
@@ -354,6 +444,16 @@ llmk_status llmk__cost_usd(const char *provider, const char *requested_model, co
 	uncached = in - cached - write;
 	if (uncached < 0)
 		uncached = 0;
+	/* Long-context pricing: a prompt above the threshold bills the whole
+	 * request at the tier's prices (a caller's own price has no tier). */
+	if (!p.overridden && p.row && p.row->tier_above != LLMK__NONE && in > (double)p.row->tier_above &&
+	    p.row->price[LLMK__P_TIER_INPUT] != LLMK__NONE) {
+		double tier_cached = row_price(p.row, LLMK__P_TIER_CACHED);
+		p.input = row_price(p.row, LLMK__P_TIER_INPUT);
+		if (p.row->price[LLMK__P_TIER_OUTPUT] != LLMK__NONE)
+			p.output = row_price(p.row, LLMK__P_TIER_OUTPUT);
+		p.cached_input = tier_cached; /* not given: billed at the tier input price */
+	}
 	cached_price = p.cached_input >= 0 ? p.cached_input : p.input;
 	write_price = p.cache_write >= 0 ? p.cache_write : p.input;
 	*usd = (uncached * p.input + cached * cached_price + write * write_price +

@@ -32,6 +32,15 @@ static double time_slack(double ms)
 	return ms * (k >= 1 ? k : 1);
 }
 
+/* Under valgrind (LLMK_TEST_TIME_FACTOR set) a new connection costs
+ * hundreds of milliseconds: latencies are then checked against the
+ * test's own arithmetic only, not against the servers' delays. */
+static int strict_timing(void)
+{
+	const char *f = getenv("LLMK_TEST_TIME_FACTOR");
+	return !f || atof(f) <= 1;
+}
+
 static double now_ms(void)
 {
 	struct timespec ts;
@@ -49,6 +58,11 @@ typedef struct model_srv {
 	int fail;           /* answer HTTP 500 */
 	int wrong;          /* answer every question wrongly */
 	const char *reported; /* the model the answers name (a dated snapshot) */
+	/* prompts "qN" (N = 1..): a delay of N x per_case_delay_ms more, the
+	 * answer "ok" when bit N-1 of pass_mask is set ("bad" otherwise), HTTP
+	 * 500 when that bit of fail_mask is */
+	int per_case_delay_ms;
+	unsigned pass_mask, fail_mask;
 } model_srv;
 
 static void json_field(const char *body, const char *name, char *out, size_t cap)
@@ -90,7 +104,14 @@ static void model_handler(const th_request *rq, th_response *out, void *user)
 	json_field(b ? strstr(b, "\"role\":\"user\"") : NULL, "content", prompt, sizeof(prompt));
 	ans = answer_for(prompt, m->wrong);
 	out->delay_headers_ms = m->delay_ms;
-	if (m->fail) {
+	int failing = m->fail;
+	if (prompt[0] == 'q' && prompt[1] >= '1' && prompt[1] <= '9') {
+		int n = atoi(prompt + 1);
+		out->delay_headers_ms += n * m->per_case_delay_ms;
+		ans = m->pass_mask & (1u << (n - 1)) ? "ok" : "bad";
+		failing |= (m->fail_mask & (1u << (n - 1))) != 0;
+	}
+	if (failing) {
 		out->status = 500;
 		out->headers = strdup("Content-Type: application/json\r\n");
 		snprintf(body, 2048, "{\"error\":{\"message\":\"The server had an error while processing your request.\","
@@ -583,6 +604,384 @@ static void test_response_cost(void **state)
 	llmk_client_free(unpriced);
 }
 
+/* ---- statistics -------------------------------------------------------------------- */
+
+static llmk_request *q_req(int n)
+{
+	llmk_request *r;
+	char prompt[16];
+
+	snprintf(prompt, sizeof(prompt), "q%d", n);
+	llmk_request_new(&r, LLMK_CHAT);
+	llmk_request_add_message(r, LLMK_ROLE_USER, prompt);
+	return r;
+}
+
+/* Cases q1..qn scored "exact ok"; the requests go in reqs[] (freed by the
+ * caller). */
+static void add_q_cases(llmk_compare *cmp, llmk_request **reqs, int n)
+{
+	for (int i = 0; i < n; i++) {
+		reqs[i] = q_req(i + 1);
+		assert_int_equal(llmk_compare_add_case(cmp, reqs[i], "ok", LLMK_SCORE_EXACT), LLMK_OK);
+	}
+}
+
+static void free_reqs(llmk_request **reqs, int n)
+{
+	for (int i = 0; i < n; i++)
+		llmk_request_free(reqs[i]);
+}
+
+/* The test's own type-7 quantile (R / numpy "linear"), written apart from
+ * lib/features/stats.c. */
+static double quantile7(const double *sorted, int n, double q)
+{
+	double pos = q * (n - 1);
+	int i = (int)pos;
+	return i + 1 < n ? sorted[i] + (pos - i) * (sorted[i + 1] - sorted[i]) : sorted[n - 1];
+}
+
+static int by_value(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* Ten cases answered after 30, 60, ..., 300 ms, seven right and three
+ * wrong, then three of them failing: percentiles, pass rate with its
+ * Wilson interval, standard error, costs per request and per correct
+ * answer, error rate by status, all against figures worked by hand. */
+static void test_statistics_by_hand(void **state)
+{
+	fixture *f = *state;
+	llmk_request *reqs[10];
+	double lat[10], c, lo, hi;
+
+	f->m[0].per_case_delay_ms = 30;
+	f->m[0].pass_mask = 0x7F; /* q1..q7 right */
+	assert_int_equal(llmk_compare_add_client(f->cmp, f->m[0].c, "m"), LLMK_OK);
+	add_q_cases(f->cmp, reqs, 10);
+	assert_int_equal(llmk_compare_run(f->cmp, NULL, NULL), LLMK_OK);
+
+	/* percentiles of the measured latencies, computed here ... */
+	for (int k = 0; k < 10; k++)
+		lat[k] = llmk_response_timing(llmk_compare_response(f->cmp, 0, (size_t)k, 0), LLMK_TIMING_TOTAL_MS);
+	qsort(lat, 10, sizeof(double), by_value);
+	assert_true(llmk_compare_metric(f->cmp, 0, LLMK_METRIC_LATENCY_P50_MS) == quantile7(lat, 10, 0.5));
+	assert_true(llmk_compare_metric(f->cmp, 0, LLMK_METRIC_LATENCY_MS) == quantile7(lat, 10, 0.5));
+	assert_true(llmk_compare_metric(f->cmp, 0, LLMK_METRIC_LATENCY_P90_MS) == quantile7(lat, 10, 0.9));
+	assert_true(llmk_compare_metric(f->cmp, 0, LLMK_METRIC_LATENCY_P99_MS) == quantile7(lat, 10, 0.99));
+	assert_true(llmk_compare_metric(f->cmp, 0, LLMK_METRIC_LATENCY_MIN_MS) == lat[0]);
+	assert_true(llmk_compare_metric(f->cmp, 0, LLMK_METRIC_LATENCY_MAX_MS) == lat[9]);
+	/* ... and of the delays the server was given: 30..300 ms, p50 = 165,
+	 * p90 = 270 + 0.1 x 30 = 273, p99 = 270 + 0.91 x 30 = 297.3 */
+	{
+		static const double want[5][2] = {{LLMK_METRIC_LATENCY_P50_MS, 165},
+		                                  {LLMK_METRIC_LATENCY_P90_MS, 273},
+		                                  {LLMK_METRIC_LATENCY_P99_MS, 297.3},
+		                                  {LLMK_METRIC_LATENCY_MIN_MS, 30},
+		                                  {LLMK_METRIC_LATENCY_MAX_MS, 300}};
+		for (int i = 0; i < 5; i++) {
+			double v = llmk_compare_metric(f->cmp, 0, (int32_t)want[i][0]);
+			print_message("metric %d: %.1f ms (delays alone: %.1f)\n", (int)want[i][0], v, want[i][1]);
+			assert_true(v >= want[i][1]);
+			if (strict_timing())
+				assert_true(v < want[i][1] + 60);
+		}
+	}
+	assert_true(llmk_compare_metric(f->cmp, 0, LLMK_METRIC_TTFT_P90_MS) == -1); /* not streamed */
+	/* 7 of 10 pass: Wilson 95 % [0.3968, 0.8922] (worked by hand:
+	 * centre 0.89207 / 1.38415 = 0.64449, half-width 0.24772) */
+	assert_true(llmk_compare_metric(f->cmp, 0, LLMK_METRIC_SCORED) == 10);
+	assert_true(llmk_compare_metric(f->cmp, 0, LLMK_METRIC_PASSED) == 7);
+	assert_true(fabs(llmk_compare_metric(f->cmp, 0, LLMK_METRIC_PASS_RATE) - 0.7) < 1e-12);
+	lo = llmk_compare_metric(f->cmp, 0, LLMK_METRIC_PASS_RATE_LOW);
+	hi = llmk_compare_metric(f->cmp, 0, LLMK_METRIC_PASS_RATE_HIGH);
+	print_message("pass rate 0.7, Wilson 95%% [%.4f, %.4f]\n", lo, hi);
+	assert_true(fabs(lo - 0.3968) < 1e-4 && fabs(hi - 0.8922) < 1e-4);
+	/* scores 1 x7, 0 x3: sd = sqrt(2.1 / 9) = 0.48305, se = sd / sqrt(10) = 0.15275 */
+	assert_true(fabs(llmk_compare_metric(f->cmp, 0, LLMK_METRIC_SCORE_STDERR) - 0.152753) < 1e-6);
+	/* cost: every answer costs c; 10 runs, 7 right */
+	c = one_answer_cost("openai/gpt-5-mini");
+	assert_true(fabs(llmk_compare_metric(f->cmp, 0, LLMK_METRIC_COST_PER_1K_REQUESTS) - 1000 * c) < 1e-12);
+	assert_true(fabs(llmk_compare_metric(f->cmp, 0, LLMK_METRIC_COST_PER_CORRECT) - 10 * c / 7) < 1e-12);
+	assert_true(llmk_compare_metric(f->cmp, 0, LLMK_METRIC_ERROR_RATE) == 0);
+	assert_int_equal(llmk_compare_status_count(f->cmp, 0, LLMK_OK), 10);
+
+	/* q8..q10 now fail (HTTP 500): 3 errors of 10, scored 0 */
+	f->m[0].fail_mask = 0x380;
+	f->m[0].per_case_delay_ms = 0;
+	assert_int_equal(llmk_compare_run(f->cmp, NULL, NULL), LLMK_OK);
+	assert_true(fabs(llmk_compare_metric(f->cmp, 0, LLMK_METRIC_ERROR_RATE) - 0.3) < 1e-12);
+	assert_int_equal(llmk_compare_status_count(f->cmp, 0, LLMK_OK), 7);
+	assert_int_equal(llmk_compare_status_count(f->cmp, 0, LLMK_E_SERVER), 3);
+	assert_int_equal(llmk_compare_status_count(f->cmp, 0, LLMK_E_TIMEOUT), 0);
+	assert_int_equal(llmk_compare_status_count(f->cmp, 5, LLMK_OK), 0);
+	/* the failed runs cost nothing: 7 c per 10 runs, 7 c per 7 right */
+	assert_true(fabs(llmk_compare_metric(f->cmp, 0, LLMK_METRIC_COST_PER_1K_REQUESTS) - 700 * c) < 1e-12);
+	assert_true(fabs(llmk_compare_metric(f->cmp, 0, LLMK_METRIC_COST_PER_CORRECT) - c) < 1e-12);
+	assert_true(llmk_compare_metric(f->cmp, 0, LLMK_METRIC_PASSED) == 7);
+	/* a stricter pass mark changes nothing for 0/1 scores */
+	assert_int_equal(llmk_compare_set_i64(f->cmp, LLMK_COMPARE_PASS_PERCENT, 100), LLMK_OK);
+	assert_true(llmk_compare_metric(f->cmp, 0, LLMK_METRIC_PASSED) == 7);
+	assert_int_equal(llmk_compare_set_i64(f->cmp, LLMK_COMPARE_PASS_PERCENT, 101), LLMK_E_INVALID_ARG);
+	free_reqs(reqs, 10);
+}
+
+/* Paired differences on the same six cases. Scores: A right on 1-4 and 6,
+ * B on 1 and 3; differences 0,1,0,1,0,1: mean 0.5, sd = sqrt(1.5 / 5) =
+ * 0.547723, se = 0.223607, t(0.975, 5) = 2.570582, so 0.5 +- 0.574800. */
+static void test_paired_differences_by_hand(void **state)
+{
+	fixture *f = *state;
+	llmk_request *reqs[6];
+	double mean, lo, hi;
+	size_t n;
+
+	f->m[0].pass_mask = 0x2F;
+	f->m[0].delay_ms = 20;
+	f->m[1].pass_mask = 0x05;
+	f->m[1].delay_ms = 150;
+	assert_int_equal(llmk_compare_add_client(f->cmp, f->m[0].c, "A"), LLMK_OK);
+	assert_int_equal(llmk_compare_add_client(f->cmp, f->m[1].c, "B"), LLMK_OK);
+	add_q_cases(f->cmp, reqs, 6);
+	assert_int_equal(llmk_compare_set_i64(f->cmp, LLMK_COMPARE_REPEAT, 2), LLMK_OK);
+	assert_int_equal(llmk_compare_run(f->cmp, NULL, NULL), LLMK_OK);
+	assert_int_equal(llmk_compare_paired(&mean, &lo, &hi, &n, f->cmp, 0, 1, LLMK_METRIC_SCORE), LLMK_OK);
+	print_message("A - B score: %.6f [%.6f, %.6f] over %zu cases\n", mean, lo, hi, n);
+	assert_int_equal(n, 6);
+	assert_true(fabs(mean - 0.5) < 1e-12);
+	assert_true(fabs(lo - (0.5 - 0.574800)) < 2e-6 && fabs(hi - (0.5 + 0.574800)) < 2e-6);
+	assert_int_equal(llmk_compare_paired(&mean, &lo, &hi, NULL, f->cmp, 0, 1, LLMK_METRIC_PASS_RATE), LLMK_OK);
+	assert_true(fabs(mean - 0.5) < 1e-12);
+	/* against itself: 0 +- 0 */
+	assert_int_equal(llmk_compare_paired(&mean, &lo, &hi, &n, f->cmp, 1, 1, LLMK_METRIC_SCORE), LLMK_OK);
+	assert_true(mean == 0 && lo == 0 && hi == 0);
+	/* latency: A about 130 ms faster on every case, the interval around it */
+	assert_int_equal(llmk_compare_paired(&mean, &lo, &hi, &n, f->cmp, 0, 1, LLMK_METRIC_LATENCY_MS), LLMK_OK);
+	print_message("A - B latency: %.1f ms [%.1f, %.1f]\n", mean, lo, hi);
+	if (strict_timing())
+		assert_true(mean < -130 + 40 && mean > -130 - 40);
+	assert_true(lo <= mean && mean <= hi);
+	/* cost: the same tokens at each model's price (gpt-5-mini vs gpt-5.1),
+	 * identical on every case: the interval has no width */
+	assert_int_equal(llmk_compare_paired(&mean, &lo, &hi, &n, f->cmp, 0, 1, LLMK_METRIC_COST_USD), LLMK_OK);
+	assert_true(fabs(mean - (one_answer_cost("openai/gpt-5-mini") - one_answer_cost("openai/gpt-5.1"))) < 1e-12);
+	assert_true(fabs(hi - lo) < 1e-12);
+	/* bad arguments */
+	assert_int_equal(llmk_compare_paired(&mean, &lo, &hi, &n, f->cmp, 0, 2, LLMK_METRIC_SCORE), LLMK_E_INVALID_ARG);
+	assert_int_equal(llmk_compare_paired(&mean, &lo, &hi, &n, f->cmp, 0, 1, LLMK_METRIC_RUNS), LLMK_E_INVALID_ARG);
+	assert_int_equal(llmk_compare_paired(NULL, &lo, &hi, &n, f->cmp, 0, 1, LLMK_METRIC_SCORE), LLMK_E_INVALID_ARG);
+	free_reqs(reqs, 6);
+	/* one case: a difference but no interval */
+	llmk_compare_free(f->cmp);
+	assert_int_equal(llmk_compare_new(&f->cmp), LLMK_OK);
+	assert_int_equal(llmk_compare_add_client(f->cmp, f->m[0].c, "A"), LLMK_OK);
+	assert_int_equal(llmk_compare_add_client(f->cmp, f->m[1].c, "B"), LLMK_OK);
+	add_q_cases(f->cmp, reqs, 2);
+	assert_int_equal(llmk_compare_run(f->cmp, NULL, NULL), LLMK_OK);
+	f->m[1].fail = 1;
+	assert_int_equal(llmk_compare_paired(&mean, &lo, &hi, &n, f->cmp, 0, 1, LLMK_METRIC_SCORE), LLMK_OK);
+	assert_int_equal(llmk_compare_run(f->cmp, NULL, NULL), LLMK_OK);
+	/* B failed everything: scored 0, so the score pairs remain; latency
+	 * has no pair at all */
+	assert_int_equal(llmk_compare_paired(&mean, &lo, &hi, &n, f->cmp, 0, 1, LLMK_METRIC_SCORE), LLMK_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(llmk_compare_paired(&mean, &lo, &hi, &n, f->cmp, 0, 1, LLMK_METRIC_LATENCY_MS),
+	                 LLMK_E_NOT_FOUND);
+	assert_int_equal(n, 0);
+	free_reqs(reqs, 2);
+}
+
+/* Per-model concurrency: 8 runs of 100 ms, 2 at a time, take about
+ * 400 ms (4 rounds) and never more than 2 reach the server at once;
+ * throughput is 8 runs over that wall time. */
+static void test_concurrency_and_throughput(void **state)
+{
+	fixture *f = *state;
+	double wall, rps, tps;
+
+	f->m[0].delay_ms = 100;
+	assert_int_equal(llmk_compare_add_client(f->cmp, f->m[0].c, "m"), LLMK_OK);
+	assert_int_equal(llmk_compare_add_case(f->cmp, f->req, NULL, LLMK_SCORE_NONE), LLMK_OK);
+	assert_int_equal(llmk_compare_set_i64(f->cmp, LLMK_COMPARE_REPEAT, 8), LLMK_OK);
+	assert_int_equal(llmk_compare_set_i64(f->cmp, LLMK_COMPARE_CONCURRENCY, 2), LLMK_OK);
+	assert_int_equal(llmk_compare_set_i64(f->cmp, LLMK_COMPARE_CONCURRENCY, -1), LLMK_E_INVALID_ARG);
+	{ /* warm up */
+		llmk_response *r;
+		llmk_send(f->m[2].c, f->req, &r);
+		llmk_response_free(r);
+	}
+	assert_int_equal(llmk_compare_run(f->cmp, NULL, NULL), LLMK_OK);
+	wall = llmk_compare_metric(f->cmp, 0, LLMK_METRIC_WALL_MS);
+	rps = llmk_compare_metric(f->cmp, 0, LLMK_METRIC_THROUGHPUT_RPS);
+	tps = llmk_compare_metric(f->cmp, 0, LLMK_METRIC_THROUGHPUT_TOKENS_PER_S);
+	print_message("8 x 100 ms, 2 at a time: %.0f ms, %.2f requests/s, %.1f output tokens/s\n", wall, rps, tps);
+	assert_int_equal(th_max_concurrent(f->m[0].srv), 2);
+	assert_true(wall >= 400);
+	if (strict_timing())
+		assert_true(wall < 400 + 200);
+	assert_true(fabs(rps - 8 / (wall / 1000)) < 1e-9);
+	assert_true(fabs(tps - 8 * 50 / (wall / 1000)) < 1e-9);
+	assert_true(llmk_compare_metric(f->cmp, 0, LLMK_METRIC_OK) == 8);
+	/* unlimited: all 8 at once, about 100 ms */
+	th_reset(f->m[0].srv);
+	assert_int_equal(llmk_compare_set_i64(f->cmp, LLMK_COMPARE_CONCURRENCY, 0), LLMK_OK);
+	assert_int_equal(llmk_compare_run(f->cmp, NULL, NULL), LLMK_OK);
+	wall = llmk_compare_metric(f->cmp, 0, LLMK_METRIC_WALL_MS);
+	print_message("8 x 100 ms at once: %.0f ms\n", wall);
+	assert_true(wall >= 100);
+	if (strict_timing())
+		assert_true(wall < 100 + 200);
+	assert_true(th_max_concurrent(f->m[0].srv) > 2);
+}
+
+/* Cancelled under per-model concurrency: the runs never started are
+ * reported as cancelled too. */
+static void test_concurrency_cancel_reports_every_run(void **state)
+{
+	fixture *f = *state;
+	stopper st = {NULL, 0, 0};
+
+	f->m[0].delay_ms = 50;
+	assert_int_equal(llmk_cancel_new(&st.flag), LLMK_OK);
+	assert_int_equal(llmk_compare_add_client(f->cmp, f->m[0].c, "m"), LLMK_OK);
+	assert_int_equal(llmk_compare_add_case(f->cmp, f->req, "paris", LLMK_SCORE_CONTAINS), LLMK_OK);
+	assert_int_equal(llmk_compare_set_i64(f->cmp, LLMK_COMPARE_REPEAT, 6), LLMK_OK);
+	assert_int_equal(llmk_compare_set_i64(f->cmp, LLMK_COMPARE_CONCURRENCY, 1), LLMK_OK);
+	assert_int_equal(llmk_compare_set_cancel(f->cmp, st.flag), LLMK_OK);
+	assert_int_equal(llmk_compare_run(f->cmp, stop_on_first, &st), LLMK_E_CANCELLED);
+	assert_int_equal(st.calls, 6);
+	assert_int_equal(llmk_compare_status_count(f->cmp, 0, LLMK_OK), 1);
+	assert_int_equal(llmk_compare_status_count(f->cmp, 0, LLMK_E_CANCELLED), 5);
+	assert_true(llmk_compare_metric(f->cmp, 0, LLMK_METRIC_PASS_RATE) == 1.0 / 6);
+	llmk_cancel_free(st.flag);
+}
+
+/* ---- the judge ------------------------------------------------------------------------ */
+
+typedef struct judge_srv {
+	th_server *srv;
+	llmk_client *c;
+	int fail; /* HTTP 500 */
+} judge_srv;
+
+/* A judge that grades by whether the answer to grade names Paris: 9 or 2,
+ * with a reason; 200 input and 20 output tokens a verdict. */
+static void judge_handler(const th_request *rq, th_response *out, void *user)
+{
+	judge_srv *j = user;
+	const char *b = (const char *)rq->body, *ans = b ? strstr(b, "Answer to grade:") : NULL;
+	char *body = malloc(2048);
+	int paris = ans && strstr(ans, "Paris") != NULL;
+
+	out->status = j->fail ? 500 : 200;
+	out->headers = strdup("Content-Type: application/json\r\n");
+	if (j->fail)
+		snprintf(body, 2048, "{\"error\":{\"message\":\"judge down\",\"type\":\"server_error\"}}");
+	else
+		snprintf(body, 2048,
+		         "{\"id\":\"j\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"gpt-5-mini-2025-08-07\","
+		         "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":"
+		         "\"{\\\"score\\\": %d, \\\"reason\\\": \\\"%s\\\"}\"},\"finish_reason\":\"stop\"}],"
+		         "\"usage\":{\"prompt_tokens\":200,\"completion_tokens\":20,\"total_tokens\":220}}",
+		         paris ? 9 : 2, paris ? "names Paris" : "wrong city");
+	out->body = body;
+}
+
+static void test_judge_scores_with_rubric_cache_and_cost(void **state)
+{
+	fixture *f = *state;
+	judge_srv j = {0};
+	double want_judge, c;
+	int sent = 0;
+	char path[128];
+#ifndef LLMK_TEST_HAVE_JUDGE
+	skip(); /* -Djudge=disabled */
+#endif
+
+	j.srv = th_start();
+	th_set_handler(j.srv, judge_handler, &j);
+	j.c = client_at("openai/gpt-5-mini", j.srv);
+	f->m[1].wrong = 1;
+	assert_int_equal(llmk_compare_add_client(f->cmp, f->m[0].c, "right"), LLMK_OK);
+	assert_int_equal(llmk_compare_add_client(f->cmp, f->m[1].c, "wrong"), LLMK_OK);
+	assert_int_equal(llmk_compare_add_case(f->cmp, f->req, NULL, LLMK_SCORE_JUDGE), LLMK_OK);
+	assert_int_equal(llmk_compare_set_i64(f->cmp, LLMK_COMPARE_REPEAT, 2), LLMK_OK);
+	/* no judge: a configuration error */
+	assert_int_equal(llmk_compare_run(f->cmp, NULL, NULL), LLMK_E_CONFIG);
+	assert_non_null(strstr(llmk_compare_errmsg(f->cmp), "judge"));
+	assert_int_equal(llmk_compare_set_judge(f->cmp, j.c, "Score 9 if the answer is Paris."), LLMK_OK);
+	assert_int_equal(llmk_compare_set_rubric(f->cmp, 0, "The capital of France is Paris: 9 for it."), LLMK_OK);
+	assert_int_equal(llmk_compare_set_rubric(f->cmp, 1, "x"), LLMK_E_INVALID_ARG);
+	assert_int_equal(llmk_compare_run(f->cmp, NULL, NULL), LLMK_OK);
+	/* 9 / 10 and 2 / 10, with the judge's reasons */
+	for (size_t run = 0; run < 2; run++) {
+		assert_true(fabs(llmk_compare_score(f->cmp, 0, 0, run) - 0.9) < 1e-12);
+		assert_true(fabs(llmk_compare_score(f->cmp, 1, 0, run) - 0.2) < 1e-12);
+		assert_string_equal(llmk_compare_judge_reason(f->cmp, 0, 0, run), "names Paris");
+		assert_string_equal(llmk_compare_judge_reason(f->cmp, 1, 0, run), "wrong city");
+		sent += llmk_compare_judge_response(f->cmp, 0, 0, run) != NULL;
+	}
+	/* each model's two identical answers were judged once */
+	assert_int_equal(th_request_count(j.srv), 2);
+	assert_int_equal(sent, 1);
+	assert_true(llmk_compare_metric(f->cmp, 0, LLMK_METRIC_JUDGE_CALLS) == 1);
+	/* the request: the case's rubric (not the default one), the question, the
+	 * answer, and a JSON schema for the verdict */
+	{
+		const char *body = (const char *)th_request_at(j.srv, 0)->body;
+		assert_non_null(strstr(body, "The capital of France is Paris: 9 for it."));
+		assert_null(strstr(body, "Score 9 if"));
+		assert_non_null(strstr(body, "What is the capital of France?"));
+		assert_non_null(strstr(body, "\"json_schema\""));
+	}
+	/* the judge's cost apart: one verdict of 200 + 20 tokens at gpt-5-mini's
+	 * prices per model; the models' own cost does not include it */
+	want_judge = (200 * 0.25 + 20 * 2.0) / 1e6;
+	c = llmk_compare_metric(f->cmp, 0, LLMK_METRIC_JUDGE_COST_USD);
+	print_message("judge cost per model %.8f (want %.8f)\n", c, want_judge);
+	assert_true(fabs(c - want_judge) < 1e-15);
+	assert_true(fabs(llmk_compare_metric(f->cmp, 0, LLMK_METRIC_COST_USD) - 2 * one_answer_cost("openai/gpt-5-mini")) <
+	            1e-12);
+	assert_true(llmk_compare_metric(f->cmp, 0, LLMK_METRIC_PASS_RATE) == 1);
+	assert_true(llmk_compare_metric(f->cmp, 1, LLMK_METRIC_PASS_RATE) == 0);
+
+	/* the cache lives for one run: running again asks again */
+	th_reset(j.srv);
+	assert_int_equal(llmk_compare_run(f->cmp, NULL, NULL), LLMK_OK);
+	assert_int_equal(th_request_count(j.srv), 2);
+
+	/* a failing judge: the answers stay good, unscored, the reason says why */
+	j.fail = 1;
+	assert_int_equal(llmk_compare_run(f->cmp, NULL, NULL), LLMK_OK);
+	assert_int_equal(llmk_response_status(llmk_compare_response(f->cmp, 0, 0, 0)), LLMK_OK);
+	assert_true(llmk_compare_score(f->cmp, 0, 0, 0) == -1);
+	assert_non_null(strstr(llmk_compare_judge_reason(f->cmp, 0, 0, 0), "judge failed"));
+	assert_true(llmk_compare_metric(f->cmp, 0, LLMK_METRIC_ERROR_RATE) == 0);
+	assert_true(llmk_compare_metric(f->cmp, 0, LLMK_METRIC_SCORED) == 0);
+	assert_true(llmk_compare_metric(f->cmp, 0, LLMK_METRIC_JUDGE_COST_USD) == 0);
+
+	/* a dataset: "scorer": "judge" with a rubric of its own */
+	j.fail = 0;
+	th_reset(j.srv);
+	llmk_compare_free(f->cmp);
+	assert_int_equal(llmk_compare_new(&f->cmp), LLMK_OK);
+	snprintf(path, sizeof(path), "%s/cases.jsonl", f->dir);
+	write_file(path, "{\"prompt\": \"What is the capital of France?\", \"scorer\": \"judge\", "
+	                 "\"rubric\": \"RUBRIC-FROM-FILE\", \"expected\": \"Paris\"}\n");
+	assert_int_equal(llmk_compare_load_jsonl(f->cmp, path), LLMK_OK);
+	assert_int_equal(llmk_compare_add_client(f->cmp, f->m[0].c, "right"), LLMK_OK);
+	assert_int_equal(llmk_compare_set_judge(f->cmp, j.c, NULL), LLMK_OK);
+	assert_int_equal(llmk_compare_run(f->cmp, NULL, NULL), LLMK_OK);
+	assert_true(fabs(llmk_compare_score(f->cmp, 0, 0, 0) - 0.9) < 1e-12);
+	assert_non_null(strstr((const char *)th_request_at(j.srv, 0)->body, "RUBRIC-FROM-FILE"));
+	assert_non_null(strstr((const char *)th_request_at(j.srv, 0)->body, "Reference answer:\\nParis"));
+	llmk_client_free(j.c);
+	th_stop(j.srv);
+}
+
 static void test_bad_input(void **state)
 {
 	fixture *f = *state;
@@ -634,6 +1033,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cancel_flag_stops_the_run, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_response_cost, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_statistics_by_hand, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_paired_differences_by_hand, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_concurrency_and_throughput, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_concurrency_cancel_reports_every_run, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_judge_scores_with_rubric_cache_and_cost, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("compare", tests, NULL, NULL);
 }

@@ -87,7 +87,16 @@ static void test_table_matches_data_file(void **state)
 	              {"cached_input", LLMK_INFO_CACHED_INPUT_PRICE},
 	              {"cache_write", LLMK_INFO_CACHE_WRITE_PRICE},
 	              {"context_tokens", LLMK_INFO_CONTEXT_TOKENS},
-	              {"max_output_tokens", LLMK_INFO_MAX_OUTPUT_TOKENS}};
+	              {"max_output_tokens", LLMK_INFO_MAX_OUTPUT_TOKENS},
+	              {"cache_write_1h", LLMK_INFO_CACHE_WRITE_1H_PRICE},
+	              {"batch_input", LLMK_INFO_BATCH_INPUT_PRICE},
+	              {"batch_output", LLMK_INFO_BATCH_OUTPUT_PRICE},
+	              {"tier_above", LLMK_INFO_TIER_ABOVE_TOKENS},
+	              {"tier_input", LLMK_INFO_TIER_INPUT_PRICE},
+	              {"tier_output", LLMK_INFO_TIER_OUTPUT_PRICE},
+	              {"tier_cached_input", LLMK_INFO_TIER_CACHED_INPUT_PRICE}};
+	static const char *const modality[] = {"text", "image", "audio", "video", "pdf", "embedding"};
+	static const char *const source[] = {"page", "litellm", "genai-prices", "rule"};
 	json_error_t err;
 	json_t *root = json_load_file(MODELS_JSON, 0, &err), *models, *row;
 	size_t i, k;
@@ -111,6 +120,34 @@ static void test_table_matches_data_file(void **state)
 			if (got != field(row, fields[k].name))
 				fail_msg("%s %s: library %.17g, file %.17g", name, fields[k].name, got,
 				         field(row, fields[k].name));
+		}
+		/* deprecation date as YYYYMMDD, modalities as bits, source */
+		{
+			const char *dep = json_string_value(json_object_get(row, "deprecated"));
+			double want = -1, bits;
+			json_t *list, *m;
+			size_t j, t;
+			if (dep)
+				want = atof(dep) * 10000 + atof(dep + 5) * 100 + atof(dep + 8);
+			assert_int_equal(llmk_model_info(name, LLMK_INFO_DEPRECATION_DATE, &got), LLMK_OK);
+			if (got != want)
+				fail_msg("%s deprecated: library %.0f, file %s", name, got, dep ? dep : "-");
+			for (t = 0; t < 2; t++) {
+				list = json_object_get(row, t ? "output_modalities" : "input_modalities");
+				bits = 0;
+				json_array_foreach(list, j, m)
+				for (size_t b = 0; b < 6; b++)
+					if (!strcmp(json_string_value(m), modality[b]))
+						bits += 1 << b;
+				assert_int_equal(llmk_model_info(name, t ? LLMK_INFO_OUTPUT_MODALITIES : LLMK_INFO_INPUT_MODALITIES,
+				                                 &got),
+				                 LLMK_OK);
+				if (got != (bits ? bits : -1))
+					fail_msg("%s modalities: library %.0f, file %.0f", name, got, bits);
+			}
+			assert_int_equal(llmk_model_info(name, LLMK_INFO_SOURCE, &got), LLMK_OK);
+			assert_true(got >= 1 && got <= 4);
+			assert_string_equal(json_string_value(json_object_get(row, "source")), source[(int)got - 1]);
 		}
 		/* every provider named is a built-in one */
 		{
@@ -160,9 +197,12 @@ static void test_lookup_rules(void **state)
 	assert_true(info("openai/gpt-5-mini-2025-08-07", LLMK_INFO_CACHED_INPUT_PRICE) == 0.025);
 	assert_int_equal(llmk_model_info("openai/gpt-4-1399", LLMK_INFO_INPUT_PRICE, &v), LLMK_E_NOT_FOUND);
 	/* not published: -1 */
-	assert_true(info("anthropic/claude-opus-4-5", LLMK_INFO_CONTEXT_TOKENS) == -1);
-	assert_true(info("xai/grok-4.20-0309-reasoning", LLMK_INFO_MAX_OUTPUT_TOKENS) == -1);
+	assert_true(info("anthropic/claude-3-haiku-20240307", LLMK_INFO_CONTEXT_TOKENS) == -1);
+	assert_true(info("anthropic/claude-3-haiku-20240307", LLMK_INFO_CACHE_WRITE_1H_PRICE) == -1);
 	assert_true(info("xai/grok-4.20-0309-reasoning", LLMK_INFO_CONTEXT_TOKENS) == 1000000);
+	/* the page's limits win; what it did not give comes from the lists */
+	assert_true(info("anthropic/claude-opus-4-5", LLMK_INFO_CONTEXT_TOKENS) == 200000);
+	assert_true(info("anthropic/claude-opus-4-5", LLMK_INFO_SOURCE) == LLMK_SOURCE_PAGE);
 	/* local servers: every model at 0 */
 	assert_true(info("ollama/llama3.2:3b", LLMK_INFO_INPUT_PRICE) == 0);
 	assert_true(info("vllm/Qwen/Qwen2.5-7B-Instruct", LLMK_INFO_OUTPUT_PRICE) == 0);
@@ -175,12 +215,12 @@ static void test_lookup_rules(void **state)
 	assert_int_equal(llmk_model_info("claude-sonnet-4-5", LLMK_INFO_INPUT_PRICE, &v), LLMK_E_NOT_FOUND);
 	assert_int_equal(llmk_model_info("anthropic/", LLMK_INFO_INPUT_PRICE, &v), LLMK_E_NOT_FOUND);
 	assert_int_equal(llmk_model_info("/x", LLMK_INFO_INPUT_PRICE, &v), LLMK_E_NOT_FOUND);
-	assert_int_equal(llmk_model_info("openai/gpt-4o-mini", LLMK_INFO_INPUT_PRICE, &v), LLMK_E_NOT_FOUND);
-	assert_int_equal(llmk_model_info("anthropic/claude-opus-4-1", LLMK_INFO_INPUT_PRICE, &v), LLMK_E_NOT_FOUND);
+	assert_int_equal(llmk_model_info("openai/no-such-model", LLMK_INFO_INPUT_PRICE, &v), LLMK_E_NOT_FOUND);
+	assert_int_equal(llmk_model_info("openrouter/no-such/model", LLMK_INFO_INPUT_PRICE, &v), LLMK_E_NOT_FOUND);
 	/* bad arguments */
 	assert_int_equal(llmk_model_info(NULL, LLMK_INFO_INPUT_PRICE, &v), LLMK_E_INVALID_ARG);
 	assert_int_equal(llmk_model_info("anthropic/claude-sonnet-4-5", 0, &v), LLMK_E_INVALID_ARG);
-	assert_int_equal(llmk_model_info("anthropic/claude-sonnet-4-5", 7, &v), LLMK_E_INVALID_ARG);
+	assert_int_equal(llmk_model_info("anthropic/claude-sonnet-4-5", LLMK_INFO_SOURCE + 1, &v), LLMK_E_INVALID_ARG);
 	assert_int_equal(llmk_model_info("anthropic/claude-sonnet-4-5", LLMK_INFO_INPUT_PRICE, NULL),
 	                 LLMK_E_INVALID_ARG);
 	assert_true(strlen(llmk_model_table_date()) == 10);
@@ -223,19 +263,26 @@ static void test_set_price(void **state)
 
 	/* adding a model: counted and named after the built-in rows; a family
 	 * key prices its snapshots */
-	assert_int_equal(llmk_model_set_price("openai/gpt-4o-mini", 0.5, 2, 0.25, -1), LLMK_OK); /* TEST */
+	assert_int_equal(llmk_model_set_price("openai/my-tuned-model", 0.5, 2, 0.25, -1), LLMK_OK); /* TEST */
 	assert_int_equal(llmk_model_count(), n + 1);
-	assert_string_equal(llmk_model_name(n), "openai/gpt-4o-mini");
+	assert_string_equal(llmk_model_name(n), "openai/my-tuned-model");
 	assert_null(llmk_model_name(n + 1));
-	assert_true(info("openai/gpt-4o-mini-2024-07-18", LLMK_INFO_CACHED_INPUT_PRICE) == 0.25);
-	assert_true(info("openai/gpt-4o-mini", LLMK_INFO_CACHE_WRITE_PRICE) == -1);
-	assert_true(info("openai/gpt-4o-mini", LLMK_INFO_CONTEXT_TOKENS) == -1);
+	assert_true(info("openai/my-tuned-model-2024-07-18", LLMK_INFO_CACHED_INPUT_PRICE) == 0.25);
+	assert_true(info("openai/my-tuned-model", LLMK_INFO_CACHE_WRITE_PRICE) == -1);
+	assert_true(info("openai/my-tuned-model", LLMK_INFO_CONTEXT_TOKENS) == -1);
+	assert_true(info("openai/my-tuned-model", LLMK_INFO_SOURCE) == -1);
 	/* setting it again replaces, does not add */
-	assert_int_equal(llmk_model_set_price("openai/gpt-4o-mini", 0.5, 2, 0.25, -1), LLMK_OK);
+	assert_int_equal(llmk_model_set_price("openai/my-tuned-model", 0.5, 2, 0.25, -1), LLMK_OK);
 	assert_int_equal(llmk_model_count(), n + 1);
 	for (i = 0; i < llmk_model_count(); i++)
-		found += !strcmp(llmk_model_name(i), "openai/gpt-4o-mini");
+		found += !strcmp(llmk_model_name(i), "openai/my-tuned-model");
 	assert_int_equal(found, 1);
+	/* a family price also prices a snapshot the table lists apart */
+	assert_true(info("openai/gpt-4o-mini-2024-07-18", LLMK_INFO_INPUT_PRICE) != 0.5);
+	assert_int_equal(llmk_model_set_price("openai/gpt-4o-mini", 0.5, 2, 0.25, -1), LLMK_OK); /* TEST */
+	assert_true(info("openai/gpt-4o-mini-2024-07-18", LLMK_INFO_INPUT_PRICE) == 0.5);
+	assert_true(info("openai/gpt-4o-mini-2024-07-18", LLMK_INFO_CONTEXT_TOKENS) == 128000);
+	assert_int_equal(llmk_model_count(), n + 1);
 }
 
 /* Many threads setting and reading prices at once (run under TSan by the
@@ -303,12 +350,19 @@ static void test_cost_function(void **state)
 	double usd = 0;
 
 	(void)state;
-	/* Anthropic, table prices 3 / 0.3 cached / 3.75 written / 15: 1M of
-	 * each kind of token costs the sum of the prices */
+	/* Anthropic, table prices 3 / 0.3 cached / 3.75 written / 15: 50k of
+	 * each kind of token costs 5 % of the sum of the prices */
+	usage_set(u, 150000, 50000, 50000, 50000, -1);
+	assert_int_equal(llmk__cost_usd("anthropic", "claude-sonnet-4-5", "claude-sonnet-4-5-20250929", u, &usd),
+	                 LLMK_OK);
+	assert_cost((3 + 0.3 + 3.75 + 15) * 0.05, usd);
+	/* a prompt above 200k tokens bills the whole request at the long-context
+	 * tier: input 6, cached 0.6, output 22.5 (cache writes keep 3.75) */
 	usage_set(u, 3000000, 1000000, 1000000, 1000000, -1);
 	assert_int_equal(llmk__cost_usd("anthropic", "claude-sonnet-4-5", "claude-sonnet-4-5-20250929", u, &usd),
 	                 LLMK_OK);
-	assert_cost(3 + 0.3 + 3.75 + 15, usd);
+	assert_cost(6 + 0.6 + 3.75 + 22.5, usd);
+	assert_true(info("anthropic/claude-sonnet-4-5", LLMK_INFO_TIER_ABOVE_TOKENS) == 200000);
 	/* the reported snapshot wins over the requested alias */
 	usage_set(u, 1000000, 0, -1, -1, -1);
 	assert_int_equal(llmk__cost_usd("anthropic", "claude-sonnet-4-5", "claude-3-haiku-20240307", u, &usd),
@@ -340,7 +394,7 @@ static void test_cost_function(void **state)
 	assert_int_equal(llmk__cost_usd("vllm", "big-model", "big-model-served", u, &usd), LLMK_OK);
 	assert_cost(3, usd); /* cached price -1: cached tokens billed as input */
 	/* no price known */
-	assert_int_equal(llmk__cost_usd("together", "meta-llama/Llama-3-8b", NULL, u, &usd), LLMK_E_NOT_FOUND);
+	assert_int_equal(llmk__cost_usd("together", "no-such/model", NULL, u, &usd), LLMK_E_NOT_FOUND);
 	assert_true(usd == -1);
 	assert_int_equal(llmk__cost_usd("no-such-provider", "m", NULL, u, &usd), LLMK_E_NOT_FOUND);
 	/* no counts at all */

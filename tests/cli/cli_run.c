@@ -1,5 +1,7 @@
 /* See cli_run.h. The child's environment is the test's own without any
- * provider variables (keys, base URLs, LLMK_*, NO_COLOR), plus the spec's. A
+ * provider variables (keys, base URLs, LLMK_*, LLMKIT_*, NO_COLOR), plus the
+ * spec's; the history is off (LLMKIT_NO_HISTORY=1) unless the spec names
+ * one (LLMKIT_HISTORY) or says otherwise, so no test writes into $HOME. A
  * wrapper (valgrind) can be put in front of the binary with
  * LLMKIT_CLI_WRAPPER="valgrind --error-exitcode=99 ...". */
 #define _GNU_SOURCE
@@ -40,7 +42,7 @@ static double now_ms(void)
 static int dropped(const char *kv)
 {
 	static const char *const prefixes[] = {
-	    "LLMK_", "NO_COLOR=", "OLLAMA_HOST=", "HF_TOKEN=", "AZURE_", "TERM=", "COLUMNS=", "LINES="};
+	    "LLMK_", "LLMKIT_", "NO_COLOR=", "OLLAMA_HOST=", "HF_TOKEN=", "AZURE_", "TERM=", "COLUMNS=", "LINES="};
 	const char *eq = strchr(kv, '=');
 	size_t i, n;
 
@@ -64,12 +66,17 @@ static char **make_env(const char *const *add, int pty)
 		n++;
 	for (i = 0; add && add[i]; i++)
 		k++;
-	env = calloc(n + k + 2, sizeof(*env));
+	env = calloc(n + k + 3, sizeof(*env));
 	assert_non_null(env);
 	k = 0;
 	for (i = 0; i < n; i++)
 		if (!dropped(environ[i]))
 			env[k++] = environ[i];
+	for (i = 0; add && add[i] && strncmp(add[i], "LLMKIT_HISTORY=", 15) && strncmp(add[i], "LLMKIT_NO_HISTORY=", 18);
+	     i++)
+		;
+	if (!add || !add[i])
+		env[k++] = "LLMKIT_NO_HISTORY=1";
 	if (pty)
 		env[k++] = "TERM=xterm";
 	for (i = 0; add && add[i]; i++)

@@ -14,6 +14,7 @@
  *   echokeyok    HTTP 200 with the key as the request id and the model
  *   nothttp      an answer without an HTTP status line
  *   refuses      a refusal (chat_stream_refusal.sse, chat_refusal.json)
+ *   judge        a judge's verdict: {"score": 8 or 3, "reason": ...} (eval --judge)
  *   anything else: chat_stream.sse when streamed, chat_completion.json
  * Every answer carries an x-request-id. A request without
  * "Authorization: Bearer CLI_KEY" gets a 401. */
@@ -171,6 +172,21 @@ static void handler(const th_request *rq, th_response *out, void *user)
 		    "{\"error\":{\"message\":\"The server had an error while processing your request. "
 		    "Sorry about that!\",\"type\":\"server_error\",\"param\":null,\"code\":null}}";
 		answer(out, 500, "application/json", NULL, e, sizeof(e) - 1);
+		return;
+	}
+	if (model_is(b, "judge")) {
+		/* a judge (llmkit eval --judge): 8 of 10 for an answer that offers
+		 * help, 3 otherwise */
+		int good = b && strstr(b, "Answer to grade:") && strstr(strstr(b, "Answer to grade:"), "assist");
+		char c[512];
+		int n = snprintf(c, sizeof(c),
+		                 "{\"id\":\"chatcmpl-judge\",\"object\":\"chat.completion\",\"created\":1741569952,"
+		                 "\"model\":\"gpt-4o-mini\",\"choices\":[{\"index\":0,\"message\":{\"role\":"
+		                 "\"assistant\",\"content\":\"{\\\"score\\\": %d, \\\"reason\\\": \\\"%s\\\"}\"},"
+		                 "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":100,\"completion_tokens\":10,"
+		                 "\"total_tokens\":110}}",
+		                 good ? 8 : 3, good ? "offers help" : "does not");
+		answer(out, 200, "application/json", NULL, c, (size_t)n);
 		return;
 	}
 	if (model_is(b, "escapes")) {

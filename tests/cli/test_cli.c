@@ -646,7 +646,9 @@ static void test_compare_table(void **state)
 	EXPECT_IN(o->out, "openai/gpt-4 ");
 	EXPECT_IN(o->out, "openai/gpt-5-mini");
 	EXPECT_IN(o->out, "24/10");     /* 2 runs x 12 in / 5 out tokens */
-	EXPECT_IN(o->out, "$0.001320"); /* gpt-4: 2 x (12 x $30 + 5 x $60) / 1M */
+	/* priced as the model that answered, gpt-4o-mini-2024-07-18 (data/models.json:
+	 * $0.15 in, $0.60 out): 2 x (12 x 0.15 + 5 x 0.6) / 1M */
+	EXPECT_IN(o->out, "$0.000010");
 	EXPECT_IN(o->out, "Hello! How can I help?");
 	assert_null(strchr(o->out, '\033'));
 	assert_null(strchr(o->err, '\033'));
@@ -703,7 +705,7 @@ static void test_compare_formats(void **state)
 	assert_int_equal((int)json_number_value(json_object_get(row, "runs")), 1);
 	assert_int_equal((int)json_number_value(json_object_get(row, "input_tokens")), 12);
 	assert_int_equal((int)json_number_value(json_object_get(row, "output_tokens")), 5);
-	assert_true(fabs(json_number_value(json_object_get(row, "cost_usd")) - 0.00066) < 1e-9);
+	assert_true(fabs(json_number_value(json_object_get(row, "cost_usd")) - 4.8e-6) < 1e-12); /* as above, one run */
 	assert_true(json_number_value(json_object_get(row, "latency_ms")) >= 0);
 	assert_true(json_is_number(json_object_get(row, "ttft_ms")));
 	assert_string_equal(json_string_value(json_object_get(row, "answer")),
@@ -718,7 +720,8 @@ static void test_compare_formats(void **state)
 	                     "cost_usd,answer\r\nopenai/gpt-4,ok,1,1,",
 	                     110));
 	EXPECT_IN(o->out, ",,"); /* no time to first token without streaming */
-	EXPECT_IN(o->out, ",19,10,0.00117,Hello! How can I assist you today?\r\n");
+	/* not streamed, gpt-4.1-2025-04-14 answers: 15 x $2 + 4 cached x $0.50 + 10 x $8 per million */
+	EXPECT_IN(o->out, ",19,10,0.000112,Hello! How can I assist you today?\r\n");
 	cli_out_free(o);
 
 	RUN(o, s->env, "compare", "--format", "markdown", "-m", "openai/gpt-4", "hi");
@@ -776,6 +779,220 @@ static void test_eval(void **state)
 	unlink(path);
 }
 
+/* eval --stats --baseline: the statistics table, in JSON against figures
+ * worked by hand, and as a table. Four cases, three of which the canned
+ * answer ("Hello! How can I assist you today?") passes. */
+static void test_eval_stats(void **state)
+{
+	cli_server *s = *state;
+	char path[96];
+	json_t *j, *row;
+	cli_out *o;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/stats.jsonl", s->dir);
+	fp = fopen(path, "w");
+	fputs("{\"prompt\": \"a\", \"expected\": \"assist\"}\n"
+	      "{\"prompt\": \"b\", \"expected\": \"hello\"}\n"
+	      "{\"prompt\": \"c\", \"expected\": \"today\"}\n"
+	      "{\"prompt\": \"d\", \"expected\": \"Paris\"}\n",
+	      fp);
+	fclose(fp);
+	RUN(o, s->env, "eval", "--retries", "0", "-m", "openai/gpt-4", "-m", "openai/ratelimited", "--baseline",
+	    "openai/gpt-5-mini", "--concurrency", "2", "--format", "json", path);
+	EXPECT_CODE(o, 10);
+	j = json_loads(o->out, 0, NULL);
+	if (!j)
+		fail_msg("not JSON:\n%s", o->out);
+	assert_int_equal(json_array_size(j), 3); /* the baseline was added */
+	row = json_array_get(j, 0);
+	assert_string_equal(json_string_value(json_object_get(row, "model")), "openai/gpt-4");
+	assert_int_equal((int)json_number_value(json_object_get(row, "runs")), 4);
+	assert_true(json_number_value(json_object_get(row, "pass_rate")) == 0.75);
+	/* Wilson 3/4: centre (0.75 + 0.480182) / 1.960365, half-width
+	 * 1.959964 / 1.960365 x sqrt(0.046875 + 0.060023) */
+	assert_true(fabs(json_number_value(json_object_get(row, "pass_rate_low")) - 0.300642) < 1e-6);
+	assert_true(fabs(json_number_value(json_object_get(row, "pass_rate_high")) - 0.954413) < 1e-6);
+	/* scores 1 1 1 0: sd = sqrt(0.75 / 3) = 0.5, se = 0.5 / 2 */
+	assert_true(fabs(json_number_value(json_object_get(row, "score_stderr")) - 0.25) < 1e-9);
+	/* gpt-4.1-2025-04-14 answers: 15 in x $2 + 4 cached x $0.50 + 10 out x $8 per million = $0.000112 */
+	assert_true(fabs(json_number_value(json_object_get(row, "cost_per_1k_requests_usd")) - 0.112) < 1e-12);
+	assert_true(fabs(json_number_value(json_object_get(row, "cost_per_correct_usd")) - 4 * 0.000112 / 3) < 1e-9); /* 6 digits */
+	assert_true(json_number_value(json_object_get(row, "latency_p90_ms")) >=
+	            json_number_value(json_object_get(row, "latency_p50_ms")));
+	assert_string_equal(json_string_value(json_object_get(row, "errors")), "");
+	/* the same answers as the baseline: no difference in score */
+	assert_string_equal(json_string_value(json_object_get(row, "baseline")), "openai/gpt-5-mini");
+	assert_int_equal((int)json_number_value(json_object_get(row, "pairs")), 4);
+	assert_true(json_number_value(json_object_get(row, "d_score")) == 0);
+	assert_true(json_number_value(json_object_get(row, "d_score_low")) == 0);
+	/* both are priced as the model that answered (the same canned answer) */
+	assert_true(json_number_value(json_object_get(row, "d_cost_usd")) == 0);
+	row = json_array_get(j, 1);
+	assert_string_equal(json_string_value(json_object_get(row, "errors")), "RATE_LIMITED:4");
+	assert_true(json_number_value(json_object_get(row, "error_rate")) == 1);
+	assert_true(json_number_value(json_object_get(row, "pass_rate")) == 0);
+	assert_true(json_is_null(json_object_get(row, "latency_p50_ms")));
+	assert_true(json_is_null(json_object_get(row, "cost_per_correct_usd")));
+	assert_true(json_number_value(json_object_get(row, "d_score")) == -0.75);
+	json_decref(j);
+	cli_out_free(o);
+
+	RUN(o, s->env, "eval", "-m", "openai/gpt-4", "--stats", "--baseline", "openai/gpt-5-mini", path);
+	EXPECT_CODE(o, 0);
+	EXPECT_IN(o->out, "p90");
+	EXPECT_IN(o->out, "pass [95% CI]");
+	EXPECT_IN(o->out, "75% [30, 95]");
+	EXPECT_IN(o->out, "0.75 \xc2\xb1 0.25");
+	EXPECT_IN(o->out, "(baseline)");
+	EXPECT_IN(o->out, "+0.00 [+0.00, +0.00]");
+	EXPECT_IN(o->out, "paired difference against openai/gpt-5-mini");
+	cli_out_free(o);
+
+	/* compare --stats: latency, TTFT and cost spread, no scores */
+	RUN(o, s->env, "compare", "-m", "openai/gpt-4", "-r", "3", "--stats", "--format", "csv", "hi");
+	EXPECT_CODE(o, 0);
+	assert_true(!strncmp(o->out, "model,runs,ok,error_rate,errors,latency_p50_ms,latency_p90_ms,", 62));
+	assert_null(strstr(o->out, "pass_rate"));
+	EXPECT_IN(o->out, "\r\nopenai/gpt-4,3,3,0,,");
+	cli_out_free(o);
+	unlink(path);
+}
+
+/* Three hosted providers from the price lists (issue 22): none is "unknown",
+ * each priced at its own row of data/models.json. */
+static void test_compare_three_providers_priced(void **state)
+{
+	cli_server *s = *state;
+	const char *const env[] = {"GROQ_API_KEY=" CLI_KEY, "TOGETHER_API_KEY=" CLI_KEY, "OPENROUTER_API_KEY=" CLI_KEY,
+	                           NULL};
+	const char *url = strchr(s->url_env, '=') + 1;
+	/* 19 input tokens (4 cached), 10 output; USD per million from the rows */
+	static const struct {
+		const char *model;
+		double cost;
+	} want[] = {{"groq/llama-3.3-70b-versatile", (19 * 0.59 + 10 * 0.79) / 1e6}, /* no cached price */
+	            {"together/meta-llama/Llama-3.3-70B-Instruct-Turbo", 29 * 0.88 / 1e6},
+	            {"openrouter/meta-llama/llama-3.3-70b-instruct", (15 * 0.59 + 4 * 0.295 + 10 * 0.79) / 1e6}};
+	json_t *j;
+	cli_out *o;
+
+	RUN(o, env, "compare", "--base-url", url, "--no-stream", "--format", "json", "-m", want[0].model, "-m",
+	    want[1].model, "-m", want[2].model, "hi");
+	EXPECT_CODE(o, 0);
+	j = json_loads(o->out, 0, NULL);
+	if (!j)
+		fail_msg("not JSON:\n%s", o->out);
+	for (size_t i = 0; i < 3; i++) {
+		json_t *row = json_array_get(j, i);
+		double got = json_number_value(json_object_get(row, "cost_usd"));
+		assert_string_equal(json_string_value(json_object_get(row, "model")), want[i].model);
+		if (!json_is_number(json_object_get(row, "cost_usd")) || fabs(got - want[i].cost) > 1e-9)
+			fail_msg("%s: cost %.9g, want %.9g", want[i].model, got, want[i].cost);
+	}
+	json_decref(j);
+	cli_out_free(o);
+	RUN(o, env, "compare", "--base-url", url, "-m", want[0].model, "-m", want[1].model, "-m", want[2].model, "hi");
+	EXPECT_CODE(o, 0);
+	assert_null(strstr(o->out, "unknown"));
+	cli_out_free(o);
+}
+
+/* eval --judge: the judge model grades by the rubric; its cost is reported
+ * apart, on stderr and in --stats. */
+static void test_eval_judge(void **state)
+{
+	cli_server *s = *state;
+	char path[96], rubric[96];
+	json_t *j, *row;
+	cli_out *o;
+	FILE *fp;
+#ifndef LLMK_TEST_HAVE_JUDGE
+	skip(); /* -Djudge=disabled */
+#endif
+
+	snprintf(path, sizeof(path), "%s/judge.jsonl", s->dir);
+	snprintf(rubric, sizeof(rubric), "%s/rubric.txt", s->dir);
+	fp = fopen(path, "w");
+	fputs("{\"prompt\": \"Greet me\", \"scorer\": \"judge\", \"rubric\": \"A greeting that offers help: 8.\"}\n"
+	      "{\"prompt\": \"Greet me again\", \"scorer\": \"judge\"}\n",
+	      fp);
+	fclose(fp);
+	fp = fopen(rubric, "w");
+	fputs("RUBRIC FROM A FILE", fp);
+	fclose(fp);
+	RUN(o, s->env, "eval", "-m", "openai/gpt-4", "--judge", "openai/judge", "--rubric", "@", "--format", "json",
+	    path);
+	EXPECT_CODE(o, 2); /* "@" names no file */
+	cli_out_free(o);
+	{
+		char at[100];
+		snprintf(at, sizeof(at), "@%s", rubric);
+		RUN(o, s->env, "eval", "-m", "openai/gpt-4", "--judge", "openai/judge", "--rubric", at, "--stats",
+		    "--format", "json", path);
+	}
+	EXPECT_CODE(o, 0);
+	j = json_loads(o->out, 0, NULL);
+	if (!j)
+		fail_msg("not JSON:\n%s\n%s", o->out, o->err);
+	row = json_array_get(j, 0);
+	assert_true(fabs(json_number_value(json_object_get(row, "score")) - 0.8) < 1e-9);
+	assert_int_equal((int)json_number_value(json_object_get(row, "judge_calls")), 2);
+	/* gpt-4o-mini judged: 2 x (100 x $0.15 + 10 x $0.60) per million */
+	assert_true(fabs(json_number_value(json_object_get(row, "judge_cost_usd")) - 2 * 21e-6) < 1e-12);
+	json_decref(j);
+	EXPECT_IN(o->err, "judge openai/judge: 2 request(s), $0.000042 (not in the cost column)");
+	cli_out_free(o);
+	/* the rubrics went to the judge: the case's own, and the file's */
+	{
+		int own = 0, file = 0;
+		for (size_t i = 0; i < th_request_count(s->srv); i++) {
+			const char *b = (const char *)th_request_at(s->srv, i)->body;
+			own += b && strstr(b, "A greeting that offers help: 8.") != NULL;
+			file += b && strstr(b, "RUBRIC FROM A FILE") != NULL;
+		}
+		assert_int_equal(own, 1);
+		assert_int_equal(file, 1);
+	}
+	/* without --judge: a configuration error naming it */
+	RUN(o, s->env, "eval", "-m", "openai/gpt-4", path);
+	EXPECT_CODE(o, 3);
+	EXPECT_IN(o->err, "judge");
+	cli_out_free(o);
+	unlink(path);
+	unlink(rubric);
+}
+
+/* --report: the file is written after the table; a report that cannot be
+ * written is an error (exit 1) that leaves the table on stdout. */
+static void test_report_file(void **state)
+{
+	cli_server *s = *state;
+	char path[96];
+	cli_out *o;
+	FILE *fp;
+	char buf[256];
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/report.html", s->dir);
+	RUN(o, s->env, "compare", "-m", "openai/gpt-4", "--report", path, "hi");
+	EXPECT_CODE(o, 0);
+	EXPECT_IN(o->out, "openai/gpt-4");
+	cli_out_free(o);
+	fp = fopen(path, "r");
+	assert_non_null(fp);
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	buf[n] = 0;
+	fclose(fp);
+	assert_true(!strncmp(buf, "<!DOCTYPE html>", 15));
+	unlink(path);
+	RUN(o, s->env, "compare", "-m", "openai/gpt-4", "--report", "/nonexistent/dir/report.html", "hi");
+	EXPECT_CODE(o, 1);
+	EXPECT_IN(o->out, "openai/gpt-4");
+	EXPECT_IN(o->err, "/nonexistent/dir/report.html");
+	cli_out_free(o);
+}
+
 /* ---- models and providers --------------------------------------------------------------- */
 
 static void test_models(void **state)
@@ -794,7 +1011,10 @@ static void test_models(void **state)
 	RUN(o, NULL, "models", "--format", "csv");
 	EXPECT_CODE(o, 0);
 	assert_true(!strncmp(o->out, "model,context_tokens,max_output_tokens,input_usd_per_mtok,", 57));
-	EXPECT_IN(o->out, "\r\nopenai/gpt-4,8192,8192,30,,60\r\n");
+	EXPECT_IN(o->out, "\r\nopenai/gpt-4,8192,8192,30,,60,2026-10-23,page,,,15,30,,,\r\n");
+	EXPECT_IN(o->out, "\r\nopenrouter/"); /* from the price lists */
+	EXPECT_IN(o->out, ",genai-prices,");
+	EXPECT_IN(o->out, ",litellm,");
 	EXPECT_IN(o->out, "anthropic/");
 	cli_out_free(o);
 }
@@ -1090,6 +1310,10 @@ int main(int argc, char **argv)
 	    cmocka_unit_test_setup_teardown(test_compare_failures, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_compare_formats, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_eval, cli_server_setup, cli_server_teardown),
+	    cmocka_unit_test_setup_teardown(test_eval_stats, cli_server_setup, cli_server_teardown),
+	    cmocka_unit_test_setup_teardown(test_eval_judge, cli_server_setup, cli_server_teardown),
+	    cmocka_unit_test_setup_teardown(test_report_file, cli_server_setup, cli_server_teardown),
+	    cmocka_unit_test_setup_teardown(test_compare_three_providers_priced, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_compare_ctrl_c, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test_setup_teardown(test_eval_ctrl_c, cli_server_setup, cli_server_teardown),
 	    cmocka_unit_test(test_models),

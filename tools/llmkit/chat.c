@@ -2,6 +2,7 @@
  * prompt and a terminal on stdin it is a conversation; with no model it
  * picks the first configured provider or reachable local server. */
 #include "cli.h"
+#include "history.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -322,6 +323,8 @@ static int ask(llmk_client *c, const llmk_request *r, int stream, char **answer)
 	} else {
 		rc = cli_fail_response("chat", resp);
 	}
+	fflush(stdout); /* the answer is out before the history is written */
+	cli_history_chat("chat", c, r, resp, rc);
 	llmk_response_free(resp);
 	return rc;
 }

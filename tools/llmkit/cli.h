@@ -41,6 +41,7 @@ typedef struct cli_global {
 	int color_out;        /* colour allowed on stdout / stderr */
 	int color_err;
 	int tty_out; /* stdout is a terminal: network text is filtered */
+	int no_history; /* --no-history: record nothing (history.h) */
 } cli_global;
 
 extern cli_global g_opt;
@@ -215,6 +216,7 @@ int cmd_compare(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_models(int argc, char **argv);
 int cmd_providers(int argc, char **argv);
+int cmd_logs(int argc, char **argv);
 
 /* TCP connect to the host:port of a URL within timeout_ms: 1 reachable,
  * 0 not. */

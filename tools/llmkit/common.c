@@ -47,13 +47,14 @@ const char cli_exit_table[] = "  0    success\n"
 
 /* ---- parsing ---------------------------------------------------------------- */
 
-enum { G_BASE_URL = 1, G_TIMEOUT, G_RETRIES, G_VERBOSE };
+enum { G_BASE_URL = 1, G_TIMEOUT, G_RETRIES, G_VERBOSE, G_NO_HISTORY };
 
 static const cli_opt global_opts[] = {
     {"base-url", 0, 1, G_BASE_URL},
     {"timeout", 0, 1, G_TIMEOUT},
     {"retries", 0, 1, G_RETRIES},
     {"verbose", 'v', 0, G_VERBOSE},
+    {"no-history", 0, 0, G_NO_HISTORY},
     {NULL, 0, 0, 0},
 };
 
@@ -102,6 +103,9 @@ static int apply_global(cli_parse *p, int id, const char *val)
 		return 0;
 	case G_VERBOSE:
 		g_opt.verbose++;
+		return 0;
+	case G_NO_HISTORY:
+		g_opt.no_history = 1;
 		return 0;
 	}
 	return -1;

@@ -9,6 +9,9 @@
 #include <unistd.h>
 
 #include "chat_opts.h"
+#include "history.h"
+#include "report.h"
+#include "stats_table.h"
 
 #define MAX_MODELS   32
 #define PREVIEW_COLS 60 /* widest answer preview in a table */
@@ -22,6 +25,8 @@ typedef struct live {
 	size_t lines;       /* lines of the last frame */
 	size_t done, total; /* runs */
 	size_t repeat;
+	cli_stats_opts stats; /* --stats / --baseline: the statistics table at the end */
+	int want_stats;
 	cli_table t;
 } live;
 
@@ -272,9 +277,17 @@ static int run(live *L, llmk_compare *cmp)
 	if (L->redraw) {
 		draw(L, cmp);
 		cli_cursor(1);
-	} else {
+	} else if (!L->want_stats) {
 		fill(L, cmp);
 		cli_table_print(&L->t, stdout, L->format, L->format == FMT_TABLE && g_opt.color_out, 0);
+	}
+	if (L->want_stats) {
+		if (L->redraw)
+			putchar('\n');
+		L->stats.eval = L->eval;
+		L->stats.format = L->format;
+		L->stats.color = L->format == FMT_TABLE && g_opt.color_out;
+		cli_stats_print(cmp, &L->stats, stdout);
 	}
 	rc = outcome(cmp, L->repeat);
 	if (rc == EXIT_INTERRUPTED)
@@ -297,7 +310,20 @@ static const char compare_help[] = "usage: llmkit compare -m MODEL -m MODEL... [
                                    "  -r, --repeat N         runs per model; figures are medians (default 1)\n"
                                    "      --format FORMAT    table (default), json, csv or markdown\n"
                                    "      --no-stream        do not stream (no time to first token)\n"
-                                   "      --concurrency N    requests in flight at once (default 16)\n"
+                                   "      --concurrency N    requests in flight per model: a model's next run\n"
+                                   "                         starts as one ends (throughput under load;\n"
+                                   "                         default: all at once, at most 16 in all)\n"
+                                   "      --stats            statistics per model instead of the table:\n"
+                                   "                         latency and TTFT p50/p90/p99/min/max, errors by\n"
+                                   "                         status, tok/s, requests/s, cost per 1,000 requests\n"
+                                   "      --baseline MODEL   with --stats, paired differences against MODEL\n"
+                                   "                         (latency, TTFT, cost) with 95% intervals\n"
+                                   "      --history          run nothing: the models' figures across the runs\n"
+                                   "                         recorded in the history (all models, or the -m\n"
+                                   "                         ones; llmkit logs)\n"
+                                   "      --report FILE      also write a self-contained HTML report: the\n"
+                                   "                         figures, speed against cost, latency and TTFT\n"
+                                   "                         distributions, failures, the answers\n"
                                    "  -s, --system TEXT      system message\n"
                                    "  -t, --temperature T    sampling temperature\n"
                                    "      --max-tokens N     upper bound on each answer's tokens\n"
@@ -323,7 +349,12 @@ enum {
 	C_FORMAT,
 	C_NOSTREAM,
 	C_CONC,
-	C_EMBEDDER
+	C_EMBEDDER,
+	C_STATS,
+	C_BASELINE,
+	C_PASS,
+	C_REPORT,
+	C_HISTORY
 };
 
 static const cli_opt compare_opts[] = {
@@ -332,6 +363,10 @@ static const cli_opt compare_opts[] = {
     {"format", 0, 1, C_FORMAT},
     {"no-stream", 0, 0, C_NOSTREAM},
     {"concurrency", 0, 1, C_CONC},
+    {"stats", 0, 0, C_STATS},
+    {"baseline", 0, 1, C_BASELINE},
+    {"report", 0, 1, C_REPORT},
+    {"history", 0, 0, C_HISTORY},
     {"system", 's', 1, C_SYSTEM},
     {"temperature", 't', 1, C_TEMP},
     {"max-tokens", 0, 1, C_MAXTOK},
@@ -347,9 +382,15 @@ typedef struct setup {
 	const char *models[MAX_MODELS];
 	llmk_client *clients[MAX_MODELS];
 	size_t nmodels;
-	long repeat, concurrency;
+	long repeat, concurrency; /* concurrency: per model, 0: not given */
 	int format, stream;
 	const char *embedder;
+	int stats;            /* --stats (also implied by --baseline) */
+	const char *baseline; /* --baseline MODEL */
+	long baseline_index;
+	long pass_percent; /* --pass PERCENT */
+	const char *report; /* --report FILE.html */
+	int history;        /* compare --history: the recorded trends instead of a run */
 } setup;
 
 static int common_opt(setup *s, const char *cmd, int id, const char *val)
@@ -372,6 +413,21 @@ static int common_opt(setup *s, const char *cmd, int id, const char *val)
 	case C_EMBEDDER:
 		s->embedder = val;
 		return 0;
+	case C_STATS:
+		s->stats = 1;
+		return 0;
+	case C_BASELINE:
+		s->baseline = val;
+		s->stats = 1;
+		return 0;
+	case C_PASS:
+		return cli_int(cmd, "--pass", val, 0, 100, &s->pass_percent);
+	case C_REPORT:
+		s->report = val;
+		return 0;
+	case C_HISTORY:
+		s->history = 1;
+		return 0;
 	}
 	return 1; /* not a common option */
 }
@@ -384,6 +440,19 @@ static int add_models(setup *s, const char *cmd, llmk_compare *cmp)
 
 	if (!s->nmodels)
 		return cli_usage_error(cmd, "no models: give -m provider/model, once per model");
+	/* the baseline is one of the models; named only by --baseline, it is
+	 * added as the last */
+	s->baseline_index = -1;
+	if (s->baseline) {
+		for (i = 0; i < s->nmodels && strcmp(s->models[i], s->baseline); i++)
+			;
+		if (i == s->nmodels) {
+			if (s->nmodels == MAX_MODELS)
+				return cli_usage_error(cmd, "at most %d models (the baseline included)", MAX_MODELS);
+			s->models[s->nmodels++] = s->baseline;
+		}
+		s->baseline_index = (long)i;
+	}
 	for (i = 0; i < s->nmodels; i++) {
 		s->clients[i] = cli_client_ex(cmd, s->models[i], 0, &rc);
 		if (!s->clients[i])
@@ -393,11 +462,39 @@ static int add_models(setup *s, const char *cmd, llmk_compare *cmp)
 			return EXIT_USAGE;
 		}
 	}
+	/* --concurrency N: N in flight per model (so N x models in all);
+	 * without it, at most 16 in all */
 	if (llmk_compare_set_i64(cmp, LLMK_COMPARE_REPEAT, s->repeat) != LLMK_OK ||
 	    llmk_compare_set_i64(cmp, LLMK_COMPARE_STREAM, s->stream) != LLMK_OK ||
-	    llmk_compare_set_i64(cmp, LLMK_COMPARE_MAX_IN_FLIGHT, s->concurrency) != LLMK_OK)
+	    llmk_compare_set_i64(cmp, LLMK_COMPARE_CONCURRENCY, s->concurrency) != LLMK_OK ||
+	    llmk_compare_set_i64(cmp, LLMK_COMPARE_MAX_IN_FLIGHT,
+	                         s->concurrency ? s->concurrency * (long)s->nmodels : 16) != LLMK_OK ||
+	    llmk_compare_set_i64(cmp, LLMK_COMPARE_PASS_PERCENT, s->pass_percent) != LLMK_OK)
 		return cli_usage_error(cmd, "%s", llmk_compare_errmsg(cmp));
 	return EXIT_OK;
+}
+
+/* --report: after the table, whatever the runs' outcome (not when the
+ * comparison could not run at all); a report that cannot be written makes
+ * the exit status 1 when it would have been 0. */
+static int write_report(const setup *s, const live *L, const llmk_compare *cmp, const char *source, int rc)
+{
+	cli_report_info info;
+
+	if (!s->report || llmk_compare_metric(cmp, 0, LLMK_METRIC_RUNS) < 0)
+		return rc;
+	memset(&info, 0, sizeof(info));
+	info.eval = L->eval;
+	info.repeat = L->repeat;
+	info.pass_percent = s->pass_percent;
+	info.source = source;
+	info.max_cases = 200;
+	if (cli_report_write(L->cmd, s->report, cmp, &info))
+		return rc == EXIT_OK ? EXIT_FAILURE_OTHER : rc;
+	if (!cli_isatty(stdout) || L->format != FMT_TABLE)
+		return rc;
+	cli_note(L->cmd, "report written to %s", s->report);
+	return rc;
 }
 
 static void free_clients(setup *s)
@@ -424,7 +521,7 @@ int cmd_compare(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	memset(&L, 0, sizeof(L));
 	s.repeat = 1;
-	s.concurrency = 16;
+	s.pass_percent = 50;
 	s.stream = 1;
 	if (cli_parse_init(&p, argc, argv))
 		return EXIT_FAILURE_OTHER;
@@ -439,6 +536,14 @@ int cmd_compare(int argc, char **argv)
 	}
 	if (id == CLI_ERROR)
 		goto usage;
+	if (s.history) {
+		if (p.npos) {
+			rc = cli_usage_error("compare", "--history takes no PROMPT (it runs nothing)");
+			goto out;
+		}
+		rc = cli_history_trend("compare", s.models, s.nmodels, s.format);
+		goto out;
+	}
 	if (!s.nmodels) {
 		rc = cli_usage_error("compare", "no models: give -m provider/model, once per model");
 		goto out;
@@ -470,7 +575,13 @@ int cmd_compare(int argc, char **argv)
 	L.cmd = "compare";
 	L.format = s.format;
 	L.repeat = (size_t)s.repeat;
+	L.want_stats = s.stats;
+	L.stats.baseline = s.baseline_index;
+	L.stats.pass_percent = s.pass_percent;
 	rc = run(&L, cmp);
+	if (llmk_compare_metric(cmp, 0, LLMK_METRIC_RUNS) > 0)
+		cli_history_compare("compare", cmp, L.repeat, NULL, rc);
+	rc = write_report(&s, &L, cmp, "prompt", rc);
 	goto out;
 usage:
 	rc = EXIT_USAGE;
@@ -491,9 +602,11 @@ static const char eval_help[] = "usage: llmkit eval -m MODEL -m MODEL... [option
                                 "score (mean over cases, 0 to 1), status, median latency, tokens per second,\n"
                                 "tokens and cost. One case per line:\n"
                                 "  {\"prompt\": \"...\", \"expected\": \"...\", \"scorer\": \"contains\",\n"
-                                "   \"system\": \"...\", \"max_tokens\": 100, \"temperature\": 0}\n"
+                                "   \"system\": \"...\", \"max_tokens\": 100, \"temperature\": 0,\n"
+                                "   \"rubric\": \"...\"}\n"
                                 "Only \"prompt\" is required; scorers: exact, contains (the default when\n"
-                                "\"expected\" is given), regex, json, similarity (needs --embedder). Blank\n"
+                                "\"expected\" is given), regex, json, similarity (needs --embedder), judge\n"
+                                "(needs --judge; graded 0-10 by the case's rubric, or --rubric). Blank\n"
                                 "lines and lines starting with # are skipped.\n"
                                 "\n"
                                 "Options:\n"
@@ -501,15 +614,30 @@ static const char eval_help[] = "usage: llmkit eval -m MODEL -m MODEL... [option
                                 "  -r, --repeat N         runs per case and model (default 1)\n"
                                 "      --format FORMAT    table (default), json, csv or markdown\n"
                                 "      --stream           stream the answers\n"
-                                "      --concurrency N    requests in flight at once (default 16)\n"
+                                "      --concurrency N    requests in flight per model (default: all at\n"
+                                "                         once, at most 16 in all)\n"
+                                "      --stats            statistics per model instead of the table: also\n"
+                                "                         pass rate with its Wilson 95% interval, mean\n"
+                                "                         score with its standard error, cost per correct\n"
+                                "                         answer\n"
+                                "      --pass PERCENT     a run passes when its score is at least this\n"
+                                "                         (default 50)\n"
+                                "      --baseline MODEL   with --stats, paired differences against MODEL on\n"
+                                "                         the same cases (score, latency, cost), 95% intervals\n"
                                 "      --embedder MODEL   embedding model for the similarity scorer\n"
+                                "      --report FILE      also write a self-contained HTML report: figures,\n"
+                                "                         quality and speed against cost, latency and TTFT\n"
+                                "                         distributions, failures, answers side by side\n"
+                                "      --judge MODEL      the model that grades answers of the judge scorer;\n"
+                                "                         its cost is reported apart (stderr, --stats)\n"
+                                "      --rubric TEXT      rubric of cases that give none (@FILE reads a file)\n"
                                 "\n"
                                 "Ctrl-C stops at once (nothing is printed).\n"
                                 "Global options (llmkit --help): --base-url, --timeout, --retries, --verbose.\n"
                                 "Exit status: 0 when every run succeeded (whatever the scores); 10 when some\n"
                                 "failed; the class of the failure (llmkit --help) when all failed the same way.\n";
 
-enum { EV_STREAM = 40 };
+enum { EV_STREAM = 40, EV_JUDGE, EV_RUBRIC };
 static const cli_opt eval_opts[] = {
     {"model", 'm', 1, C_MODEL},
     {"repeat", 'r', 1, C_REPEAT},
@@ -517,8 +645,35 @@ static const cli_opt eval_opts[] = {
     {"stream", 0, 0, EV_STREAM},
     {"concurrency", 0, 1, C_CONC},
     {"embedder", 0, 1, C_EMBEDDER},
+    {"stats", 0, 0, C_STATS},
+    {"baseline", 0, 1, C_BASELINE},
+    {"pass", 0, 1, C_PASS},
+    {"report", 0, 1, C_REPORT},
+    {"judge", 0, 1, EV_JUDGE},
+    {"rubric", 0, 1, EV_RUBRIC},
     {NULL, 0, 0, 0},
 };
+
+/* After the table: what the judge cost, apart from the models' cost. */
+static void judge_note(const llmk_compare *cmp, const char *judge)
+{
+	size_t m, nm = llmk_compare_model_count(cmp);
+	double calls = 0, cost = 0, c;
+	int unknown = 0;
+
+	for (m = 0; m < nm; m++) {
+		calls += llmk_compare_metric(cmp, m, LLMK_METRIC_JUDGE_CALLS);
+		c = llmk_compare_metric(cmp, m, LLMK_METRIC_JUDGE_COST_USD);
+		if (c < 0)
+			unknown = 1;
+		else
+			cost += c;
+	}
+	if (unknown)
+		cli_note("eval", "judge %s: %.0f request(s), cost unknown (not in the cost column)", judge, calls);
+	else
+		cli_note("eval", "judge %s: %.0f request(s), $%.6f (not in the cost column)", judge, calls, cost);
+}
 
 int cmd_eval(int argc, char **argv)
 {
@@ -527,19 +682,25 @@ int cmd_eval(int argc, char **argv)
 	live L;
 	const char *val;
 	llmk_compare *cmp = NULL;
-	llmk_client *emb = NULL;
+	llmk_client *emb = NULL, *judge = NULL;
+	const char *judge_model = NULL, *rubric_arg = NULL;
+	unsigned char *rubric = NULL;
 	int id, rc = EXIT_OK;
 	llmk_status st;
 
 	memset(&s, 0, sizeof(s));
 	memset(&L, 0, sizeof(L));
 	s.repeat = 1;
-	s.concurrency = 16;
+	s.pass_percent = 50;
 	if (cli_parse_init(&p, argc, argv))
 		return EXIT_FAILURE_OTHER;
 	while ((id = cli_next(&p, eval_opts, &val)) > 0) {
 		if (id == EV_STREAM)
 			s.stream = 1;
+		else if (id == EV_JUDGE)
+			judge_model = val;
+		else if (id == EV_RUBRIC)
+			rubric_arg = val;
 		else if (common_opt(&s, "eval", id, val))
 			goto usage;
 	}
@@ -576,11 +737,31 @@ int cmd_eval(int argc, char **argv)
 			goto out;
 		llmk_compare_set_embedder(cmp, emb);
 	}
+	if (rubric_arg && rubric_arg[0] == '@') {
+		size_t rlen;
+		rubric = cli_read_file("eval", rubric_arg + 1, 1 << 20, &rlen);
+		if (!rubric)
+			goto usage;
+	}
+	if (judge_model) {
+		judge = cli_client("eval", judge_model, &rc);
+		if (!judge)
+			goto out;
+		llmk_compare_set_judge(cmp, judge, rubric ? (const char *)rubric : rubric_arg);
+	}
 	L.cmd = "eval";
 	L.eval = 1;
 	L.format = s.format;
 	L.repeat = (size_t)s.repeat;
+	L.want_stats = s.stats;
+	L.stats.baseline = s.baseline_index;
+	L.stats.pass_percent = s.pass_percent;
 	rc = run(&L, cmp);
+	if (judge && llmk_compare_metric(cmp, 0, LLMK_METRIC_RUNS) > 0)
+		judge_note(cmp, judge_model);
+	if (llmk_compare_metric(cmp, 0, LLMK_METRIC_RUNS) > 0)
+		cli_history_compare("eval", cmp, L.repeat, p.pos[0], rc);
+	rc = write_report(&s, &L, cmp, p.pos[0], rc);
 	goto out;
 usage:
 	rc = EXIT_USAGE;
@@ -588,6 +769,8 @@ out:
 	llmk_compare_free(cmp);
 	free_clients(&s);
 	llmk_client_free(emb);
+	llmk_client_free(judge);
+	free(rubric);
 	cli_parse_free(&p);
 	return rc;
 }

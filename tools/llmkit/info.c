@@ -1,6 +1,7 @@
 /* llmkit models and providers: what the library knows, and what is set up. */
 #include "cli.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,7 +11,11 @@ static const char models_help[] = "usage: llmkit models [--format FORMAT] [PROVI
                                   "\n"
                                   "Lists the models of the built-in price table (all, or those of the PROVIDERs\n"
                                   "named) with context length, most output tokens and prices in USD per million\n"
-                                  "tokens. A model named provider/* prices every model of that provider.\n"
+                                  "tokens, the date the provider retires it and where the prices come from\n"
+                                  "(page: the provider's own page; litellm, genai-prices: those price lists;\n"
+                                  "rule: a local server, $0). The json, csv and markdown formats add batch,\n"
+                                  "1-hour cache-write and long-context prices. A model named provider/*\n"
+                                  "prices every model of that provider.\n"
                                   "\n"
                                   "Options:\n"
                                   "      --format FORMAT    table (default), json, csv or markdown\n"
@@ -37,6 +42,15 @@ static void info_cell(cli_table *t, size_t row, size_t col, const char *model, i
 	llmk_model_info(model, which, &v);
 	if (v < 0)
 		cli_table_set(t, row, col, NULL, "%s", pretty ? "-" : "");
+	else if (which == LLMK_INFO_SOURCE)
+		cli_table_set(t, row, col, NULL, "%s",
+		              v == LLMK_SOURCE_PAGE      ? "page"
+		              : v == LLMK_SOURCE_LITELLM ? "litellm"
+		              : v == LLMK_SOURCE_RULE    ? "rule"
+		                                         : "genai-prices");
+	else if (which == LLMK_INFO_DEPRECATION_DATE)
+		cli_table_set(t, row, col, NULL, "%04.0f-%02.0f-%02.0f", floor(v / 10000), fmod(floor(v / 100), 100),
+		              fmod(v, 100));
 	else if (!pretty)
 		cli_table_set(t, row, col, NULL, "%.6g", v);
 	else if (price)
@@ -47,14 +61,40 @@ static void info_cell(cli_table *t, size_t row, size_t col, const char *model, i
 
 int cmd_models(int argc, char **argv)
 {
-	static const char *head[] = {"model", "context", "max output", "input $/M", "cached $/M", "output $/M"};
+	static const char *head[] = {"model",      "context",    "max output", "input $/M",
+	                             "cached $/M", "output $/M", "retires",    "source"};
+	static const int32_t which[] = {LLMK_INFO_CONTEXT_TOKENS,
+	                                LLMK_INFO_MAX_OUTPUT_TOKENS,
+	                                LLMK_INFO_INPUT_PRICE,
+	                                LLMK_INFO_CACHED_INPUT_PRICE,
+	                                LLMK_INFO_OUTPUT_PRICE,
+	                                LLMK_INFO_DEPRECATION_DATE,
+	                                LLMK_INFO_SOURCE,
+	                                LLMK_INFO_CACHE_WRITE_PRICE,
+	                                LLMK_INFO_CACHE_WRITE_1H_PRICE,
+	                                LLMK_INFO_BATCH_INPUT_PRICE,
+	                                LLMK_INFO_BATCH_OUTPUT_PRICE,
+	                                LLMK_INFO_TIER_ABOVE_TOKENS,
+	                                LLMK_INFO_TIER_INPUT_PRICE,
+	                                LLMK_INFO_TIER_OUTPUT_PRICE};
 	static const char *mhead[] = {"model",
 	                              "context_tokens",
 	                              "max_output_tokens",
 	                              "input_usd_per_mtok",
 	                              "cached_input_usd_per_mtok",
-	                              "output_usd_per_mtok"};
-	static const int kind[] = {COL_LEFT, COL_NUMBER, COL_NUMBER, COL_NUMBER, COL_NUMBER, COL_NUMBER};
+	                              "output_usd_per_mtok",
+	                              "deprecated",
+	                              "source",
+	                              "cache_write_usd_per_mtok",
+	                              "cache_write_1h_usd_per_mtok",
+	                              "batch_input_usd_per_mtok",
+	                              "batch_output_usd_per_mtok",
+	                              "tier_above_tokens",
+	                              "tier_input_usd_per_mtok",
+	                              "tier_output_usd_per_mtok"};
+	static const int kind[] = {COL_LEFT,   COL_NUMBER, COL_NUMBER, COL_NUMBER, COL_NUMBER,
+	                           COL_NUMBER, COL_LEFT,   COL_LEFT,   COL_NUMBER, COL_NUMBER,
+	                           COL_NUMBER, COL_NUMBER, COL_NUMBER, COL_NUMBER, COL_NUMBER};
 	cli_parse p;
 	cli_table t;
 	const char *val;
@@ -82,7 +122,7 @@ int cmd_models(int argc, char **argv)
 			                     p.pos[j]);
 			goto out;
 		}
-	cli_table_init(&t, 6, format == FMT_TABLE ? head : mhead, kind);
+	cli_table_init(&t, format == FMT_TABLE ? 8 : 15, format == FMT_TABLE ? head : mhead, kind);
 	for (i = 0; i < n; i++) {
 		const char *m = llmk_model_name(i);
 		size_t plen = strcspn(m, "/");
@@ -97,11 +137,10 @@ int cmd_models(int argc, char **argv)
 		}
 		row = cli_table_row(&t);
 		cli_table_set(&t, row, 0, NULL, "%s", m);
-		info_cell(&t, row, 1, m, LLMK_INFO_CONTEXT_TOKENS, pretty, 0);
-		info_cell(&t, row, 2, m, LLMK_INFO_MAX_OUTPUT_TOKENS, pretty, 0);
-		info_cell(&t, row, 3, m, LLMK_INFO_INPUT_PRICE, pretty, 1);
-		info_cell(&t, row, 4, m, LLMK_INFO_CACHED_INPUT_PRICE, pretty, 1);
-		info_cell(&t, row, 5, m, LLMK_INFO_OUTPUT_PRICE, pretty, 1);
+		for (j = 0; j + 1 < t.ncols; j++)
+			info_cell(&t, row, j + 1, m, which[j], pretty,
+			          which[j] != LLMK_INFO_CONTEXT_TOKENS && which[j] != LLMK_INFO_MAX_OUTPUT_TOKENS &&
+			              which[j] != LLMK_INFO_TIER_ABOVE_TOKENS);
 	}
 	cli_table_print(&t, stdout, format, g_opt.color_out, 0);
 	if (format == FMT_TABLE)

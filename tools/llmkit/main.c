@@ -23,6 +23,7 @@ static const struct {
     {"eval", cmd_eval, "a JSONL dataset on several models: score, latency, cost"},
     {"models", cmd_models, "known models with context length and price"},
     {"providers", cmd_providers, "providers, and which are configured or reachable"},
+    {"logs", cmd_logs, "the history of chat, compare and eval runs (SQLite): list, show, search"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -46,6 +47,8 @@ static void usage(FILE *fp)
 	      "  --retries N        retries after a failed attempt (default 2)\n"
 	      "  -v, --verbose      log requests (request ids, HTTP status, timings, retries)\n"
 	      "                     on stderr; twice for more. Keys are never printed.\n"
+	      "  --no-history       do not record this run in the history (llmkit logs; also\n"
+	      "                     LLMKIT_NO_HISTORY=1)\n"
 	      "  -h, --help         help (also after a command: llmkit chat --help)\n"
 	      "  --version          version of llmkit and of the library\n"
 	      "\n"
@@ -91,7 +94,7 @@ int main(int argc, char **argv)
 			printf("llmkit %s (libllmkit %s)\n", LLMK_VERSION_STRING, llmk_version());
 			return EXIT_OK;
 		}
-		if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose"))
+		if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose") || !strcmp(argv[i], "--no-history"))
 			continue;
 		if (!strncmp(argv[i], "--", 2) && !strchr(argv[i], '=') &&
 		    (!strcmp(argv[i], "--base-url") || !strcmp(argv[i], "--timeout") ||

@@ -450,6 +450,8 @@ class RouterOption(enum.IntEnum):
 LLMK_COMPARE_REPEAT = 1
 LLMK_COMPARE_STREAM = 2
 LLMK_COMPARE_MAX_IN_FLIGHT = 3
+LLMK_COMPARE_CONCURRENCY = 4
+LLMK_COMPARE_PASS_PERCENT = 5
 
 
 class CompareOption(enum.IntEnum):
@@ -457,6 +459,8 @@ class CompareOption(enum.IntEnum):
     REPEAT = 1
     STREAM = 2
     MAX_IN_FLIGHT = 3
+    CONCURRENCY = 4
+    PASS_PERCENT = 5
 
 # How an answer is scored against the expected one (0 or 1, similarity in between).
 LLMK_SCORE_NONE = 0
@@ -465,6 +469,7 @@ LLMK_SCORE_CONTAINS = 2
 LLMK_SCORE_REGEX = 3
 LLMK_SCORE_JSON = 4
 LLMK_SCORE_SIMILARITY = 5
+LLMK_SCORE_JUDGE = 6
 
 
 class Scorer(enum.IntEnum):
@@ -475,6 +480,7 @@ class Scorer(enum.IntEnum):
     REGEX = 3
     JSON = 4
     SIMILARITY = 5
+    JUDGE = 6
 
 # Figures per model (llmk_compare_metric()), over the runs finished so far.
 LLMK_METRIC_RUNS = 1
@@ -487,6 +493,30 @@ LLMK_METRIC_OUTPUT_TOKENS = 7
 LLMK_METRIC_CACHED_TOKENS = 8
 LLMK_METRIC_COST_USD = 9
 LLMK_METRIC_SCORE = 10
+LLMK_METRIC_LATENCY_P50_MS = 11
+LLMK_METRIC_LATENCY_P90_MS = 12
+LLMK_METRIC_LATENCY_P99_MS = 13
+LLMK_METRIC_LATENCY_MIN_MS = 14
+LLMK_METRIC_LATENCY_MAX_MS = 15
+LLMK_METRIC_TTFT_P50_MS = 16
+LLMK_METRIC_TTFT_P90_MS = 17
+LLMK_METRIC_TTFT_P99_MS = 18
+LLMK_METRIC_TTFT_MIN_MS = 19
+LLMK_METRIC_TTFT_MAX_MS = 20
+LLMK_METRIC_ERROR_RATE = 21
+LLMK_METRIC_SCORED = 22
+LLMK_METRIC_PASSED = 23
+LLMK_METRIC_PASS_RATE = 24
+LLMK_METRIC_PASS_RATE_LOW = 25
+LLMK_METRIC_PASS_RATE_HIGH = 26
+LLMK_METRIC_SCORE_STDERR = 27
+LLMK_METRIC_COST_PER_1K_REQUESTS = 28
+LLMK_METRIC_COST_PER_CORRECT = 29
+LLMK_METRIC_WALL_MS = 30
+LLMK_METRIC_THROUGHPUT_RPS = 31
+LLMK_METRIC_THROUGHPUT_TOKENS_PER_S = 32
+LLMK_METRIC_JUDGE_COST_USD = 33
+LLMK_METRIC_JUDGE_CALLS = 34
 
 
 class Metric(enum.IntEnum):
@@ -501,6 +531,30 @@ class Metric(enum.IntEnum):
     CACHED_TOKENS = 8
     COST_USD = 9
     SCORE = 10
+    LATENCY_P50_MS = 11
+    LATENCY_P90_MS = 12
+    LATENCY_P99_MS = 13
+    LATENCY_MIN_MS = 14
+    LATENCY_MAX_MS = 15
+    TTFT_P50_MS = 16
+    TTFT_P90_MS = 17
+    TTFT_P99_MS = 18
+    TTFT_MIN_MS = 19
+    TTFT_MAX_MS = 20
+    ERROR_RATE = 21
+    SCORED = 22
+    PASSED = 23
+    PASS_RATE = 24
+    PASS_RATE_LOW = 25
+    PASS_RATE_HIGH = 26
+    SCORE_STDERR = 27
+    COST_PER_1K_REQUESTS = 28
+    COST_PER_CORRECT = 29
+    WALL_MS = 30
+    THROUGHPUT_RPS = 31
+    THROUGHPUT_TOKENS_PER_S = 32
+    JUDGE_COST_USD = 33
+    JUDGE_CALLS = 34
 
 # What llmk_model_info() reports (passed as int32_t). Prices are USD per million tokens; -1 when
 # the provider publishes none. A cached-input or cache-write price of -1 means those tokens are
@@ -511,6 +565,17 @@ LLMK_INFO_CACHED_INPUT_PRICE = 3
 LLMK_INFO_CACHE_WRITE_PRICE = 4
 LLMK_INFO_CONTEXT_TOKENS = 5
 LLMK_INFO_MAX_OUTPUT_TOKENS = 6
+LLMK_INFO_CACHE_WRITE_1H_PRICE = 7
+LLMK_INFO_BATCH_INPUT_PRICE = 8
+LLMK_INFO_BATCH_OUTPUT_PRICE = 9
+LLMK_INFO_TIER_ABOVE_TOKENS = 10
+LLMK_INFO_TIER_INPUT_PRICE = 11
+LLMK_INFO_TIER_OUTPUT_PRICE = 12
+LLMK_INFO_TIER_CACHED_INPUT_PRICE = 13
+LLMK_INFO_DEPRECATION_DATE = 14
+LLMK_INFO_INPUT_MODALITIES = 15
+LLMK_INFO_OUTPUT_MODALITIES = 16
+LLMK_INFO_SOURCE = 17
 
 
 class ModelInfo(enum.IntEnum):
@@ -521,6 +586,49 @@ class ModelInfo(enum.IntEnum):
     CACHE_WRITE_PRICE = 4
     CONTEXT_TOKENS = 5
     MAX_OUTPUT_TOKENS = 6
+    CACHE_WRITE_1H_PRICE = 7
+    BATCH_INPUT_PRICE = 8
+    BATCH_OUTPUT_PRICE = 9
+    TIER_ABOVE_TOKENS = 10
+    TIER_INPUT_PRICE = 11
+    TIER_OUTPUT_PRICE = 12
+    TIER_CACHED_INPUT_PRICE = 13
+    DEPRECATION_DATE = 14
+    INPUT_MODALITIES = 15
+    OUTPUT_MODALITIES = 16
+    SOURCE = 17
+
+# Modalities (bits of LLMK_INFO_INPUT_MODALITIES / _OUTPUT_MODALITIES).
+LLMK_MODALITY_TEXT = 1
+LLMK_MODALITY_IMAGE = 2
+LLMK_MODALITY_AUDIO = 4
+LLMK_MODALITY_VIDEO = 8
+LLMK_MODALITY_PDF = 16
+LLMK_MODALITY_EMBEDDING = 32
+
+
+class Modality(enum.IntEnum):
+    """enum llmk_modality"""
+    TEXT = 1
+    IMAGE = 2
+    AUDIO = 4
+    VIDEO = 8
+    PDF = 16
+    EMBEDDING = 32
+
+# Where a built-in row comes from (LLMK_INFO_SOURCE; docs/PRICES.md).
+LLMK_SOURCE_PAGE = 1
+LLMK_SOURCE_LITELLM = 2
+LLMK_SOURCE_GENAI_PRICES = 3
+LLMK_SOURCE_RULE = 4
+
+
+class PriceSource(enum.IntEnum):
+    """enum llmk_price_source"""
+    PAGE = 1
+    LITELLM = 2
+    GENAI_PRICES = 3
+    RULE = 4
 
 
 # ---- X-macro tables ---------------------------------------------------------------------------
@@ -1321,9 +1429,9 @@ llmk_compare_add_client = bind(_lib, _missing, "llmk_compare_add_client", c_int3
 llmk_compare_add_case = bind(_lib, _missing, "llmk_compare_add_case", c_int32, [POINTER(llmk_compare), POINTER(llmk_request), c_char_p, c_int32])
 
 # Adds the cases of a JSONL file, one chat case per line: {"prompt": "...", "system": "...",
-# "expected": "...", "scorer": "contains", "max_tokens": 100, "temperature": 0}; only "prompt" is
-# required; the scorer defaults to "contains" when "expected" is given. Blank lines and lines
-# starting with '#' are skipped. All or nothing: on an error no case is added and
+# "expected": "...", "scorer": "contains", "max_tokens": 100, "temperature": 0, "rubric": "..."};
+# only "prompt" is required; the scorer defaults to "contains" when "expected" is given. Blank
+# lines and lines starting with '#' are skipped. All or nothing: on an error no case is added and
 # llmk_compare_errmsg() names the line.
 llmk_compare_load_jsonl = bind(_lib, _missing, "llmk_compare_load_jsonl", c_int32, [POINTER(llmk_compare), c_char_p])
 
@@ -1354,6 +1462,13 @@ llmk_compare_model = bind(_lib, _missing, "llmk_compare_model", c_char_p, [POINT
 # Number of cases.
 llmk_compare_case_count = bind(_lib, _missing, "llmk_compare_case_count", c_size_t, [POINTER(llmk_compare)])
 
+# The request of case `case_index` (added or loaded from a JSONL file), owned as it was given;
+# NULL when out of range.
+llmk_compare_case_request = bind(_lib, _missing, "llmk_compare_case_request", POINTER(llmk_request), [POINTER(llmk_compare), c_size_t])
+
+# The expected answer of a case (NULL when it has none or out of range). Owned by the comparison.
+llmk_compare_case_expected = bind(_lib, _missing, "llmk_compare_case_expected", c_char_p, [POINTER(llmk_compare), c_size_t])
+
 # A figure (LLMK_METRIC_*) of a model over the runs finished; -1 when not known.
 llmk_compare_metric = bind(_lib, _missing, "llmk_compare_metric", c_double, [POINTER(llmk_compare), c_size_t, c_int32])
 
@@ -1366,6 +1481,38 @@ llmk_compare_score = bind(_lib, _missing, "llmk_compare_score", c_double, [POINT
 
 # Detail of the last error of the comparison ("" if none).
 llmk_compare_errmsg = bind(_lib, _missing, "llmk_compare_errmsg", c_char_p, [POINTER(llmk_compare)])
+
+# The judge (LLMK_SCORE_JUDGE): a client of the caller's choice (not owned; it must outlive the
+# runs) and the rubric it grades by (copied; NULL: a built-in 0-10 rubric of correctness and
+# completeness). The judge is asked for structured output {"score": 0-10, "reason": "..."}; a
+# verdict is reused within a run for the same rubric, question, reference and answer. A judge that
+# fails leaves the answer unscored (-1), its reason saying why.
+llmk_compare_set_judge = bind(_lib, _missing, "llmk_compare_set_judge", c_int32, [POINTER(llmk_compare), POINTER(llmk_client), c_char_p])
+
+# A rubric for one case (copied; NULL: the comparison's). JSONL cases give it as "rubric".
+# LLMK_E_INVALID_ARG out of range.
+llmk_compare_set_rubric = bind(_lib, _missing, "llmk_compare_set_rubric", c_int32, [POINTER(llmk_compare), c_size_t, c_char_p])
+
+# The judge's reason for the score of one run; NULL when not judged. Owned by the comparison.
+llmk_compare_judge_reason = bind(_lib, _missing, "llmk_compare_judge_reason", c_char_p, [POINTER(llmk_compare), c_size_t, c_size_t, c_size_t])
+
+# The judge's response for one run (its usage, cost, timings); NULL when not judged or when the
+# verdict was reused from another run. Owned by the comparison.
+llmk_compare_judge_response = bind(_lib, _missing, "llmk_compare_judge_response", POINTER(llmk_response), [POINTER(llmk_compare), c_size_t, c_size_t, c_size_t])
+
+# How many finished runs of a model ended with this status (LLMK_OK for the successes); 0 when out
+# of range. Error rates by status are this over LLMK_METRIC_RUNS.
+llmk_compare_status_count = bind(_lib, _missing, "llmk_compare_status_count", c_size_t, [POINTER(llmk_compare), c_size_t, c_int32])
+
+# Paired difference of a model against a baseline model on the same cases: for each case answered
+# by both, the mean over its runs of a per-run figure for `model` minus that for `baseline`; *mean
+# is the mean of those differences and [*low, *high] its 95 % interval by Student's t with pairs -
+# 1 degrees of freedom (mean +- t * sd / sqrt(pairs)). metric: LLMK_METRIC_SCORE, _PASS_RATE (1
+# passed, 0 not), _LATENCY_MS, _TTFT_MS, _TOKENS_PER_S, _INPUT_TOKENS, _OUTPUT_TOKENS or
+# _COST_USD. pairs may be NULL. LLMK_E_NOT_FOUND when fewer than two cases have both figures
+# (*pairs says how many, *mean is set, the interval is 0 0); LLMK_E_INVALID_ARG for another metric
+# or an index out of range.
+llmk_compare_paired = bind(_lib, _missing, "llmk_compare_paired", c_int32, [POINTER(c_double), POINTER(c_double), POINTER(c_double), POINTER(c_size_t), POINTER(llmk_compare), c_size_t, c_size_t, c_int32])
 
 # Number of providers known (built-in and registered), and the name of provider i (NULL if out of
 # range): built-in ones first, in a fixed order, then registered ones. A registered provider's
@@ -1696,10 +1843,18 @@ FUNCTIONS = (
     "llmk_compare_model_count",
     "llmk_compare_model",
     "llmk_compare_case_count",
+    "llmk_compare_case_request",
+    "llmk_compare_case_expected",
     "llmk_compare_metric",
     "llmk_compare_response",
     "llmk_compare_score",
     "llmk_compare_errmsg",
+    "llmk_compare_set_judge",
+    "llmk_compare_set_rubric",
+    "llmk_compare_judge_reason",
+    "llmk_compare_judge_response",
+    "llmk_compare_status_count",
+    "llmk_compare_paired",
     "llmk_provider_count",
     "llmk_provider_name",
     "llmk_provider_capabilities",

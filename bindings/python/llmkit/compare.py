@@ -9,17 +9,27 @@ the loaded library lacks them, compare() raises UnsupportedError and
 import ctypes
 from ctypes import POINTER, c_char_p, c_double, c_int32, c_int64, c_size_t, c_void_p
 from dataclasses import dataclass, field
-from typing import Any, List, Mapping, Optional, Sequence, Union
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from . import _raw
 from .client import Client, ChatResponse, Messages, _b, _check, _Request, _s, convert_response
 from .errors import error_for
 
 # Values of the compare enums (llmk_compare_option, llmk_scorer, llmk_metric).
-_OPT_REPEAT, _OPT_STREAM, _OPT_MAX_IN_FLIGHT = 1, 2, 3
-SCORERS = {None: 0, "none": 0, "exact": 1, "contains": 2, "regex": 3, "json": 4, "similarity": 5}
+_OPT_REPEAT, _OPT_STREAM, _OPT_MAX_IN_FLIGHT, _OPT_CONCURRENCY, _OPT_PASS_PERCENT = 1, 2, 3, 4, 5
+SCORERS = {None: 0, "none": 0, "exact": 1, "contains": 2, "regex": 3, "json": 4, "similarity": 5, "judge": 6}
 _METRICS = {"runs": 1, "ok": 2, "latency_ms": 3, "ttft_ms": 4, "tokens_per_s": 5, "input_tokens": 6,
             "output_tokens": 7, "cached_tokens": 8, "cost_usd": 9, "score": 10}
+# The statistics of ModelResult.stats (LLMK_METRIC_* 11 and on).
+STATS = {"latency_p50_ms": 11, "latency_p90_ms": 12, "latency_p99_ms": 13, "latency_min_ms": 14,
+         "latency_max_ms": 15, "ttft_p50_ms": 16, "ttft_p90_ms": 17, "ttft_p99_ms": 18, "ttft_min_ms": 19,
+         "ttft_max_ms": 20, "error_rate": 21, "scored": 22, "passed": 23, "pass_rate": 24, "pass_rate_low": 25,
+         "pass_rate_high": 26, "score_stderr": 27, "cost_per_1k_requests_usd": 28, "cost_per_correct_usd": 29,
+         "wall_ms": 30, "throughput_rps": 31, "throughput_tokens_per_s": 32, "judge_cost_usd": 33,
+         "judge_calls": 34}
+# The per-run figures llmk_compare_paired() compares against a baseline.
+PAIRED = {"score": 10, "pass_rate": 24, "latency_ms": 3, "ttft_ms": 4, "tokens_per_s": 5, "input_tokens": 6,
+          "output_tokens": 7, "cost_usd": 9}
 
 _p = c_void_p  # the compare handle is opaque; a void pointer is enough here
 _resp = POINTER(_raw.llmk_response)
@@ -40,6 +50,12 @@ _SIGS = {
     "llmk_compare_response": (_resp, [_p, c_size_t, c_size_t, c_size_t]),
     "llmk_compare_score": (c_double, [_p, c_size_t, c_size_t, c_size_t]),
     "llmk_compare_errmsg": (c_char_p, [_p]),
+    "llmk_compare_status_count": (c_size_t, [_p, c_size_t, c_int32]),
+    "llmk_compare_set_judge": (c_int32, [_p, POINTER(_raw.llmk_client), c_char_p]),
+    "llmk_compare_set_rubric": (c_int32, [_p, c_size_t, c_char_p]),
+    "llmk_compare_judge_reason": (c_char_p, [_p, c_size_t, c_size_t, c_size_t]),
+    "llmk_compare_paired": (c_int32, [POINTER(c_double), POINTER(c_double), POINTER(c_double), POINTER(c_size_t),
+                                      _p, c_size_t, c_size_t, c_int32]),
 }
 
 
@@ -66,6 +82,8 @@ class Run:
     response: Optional[ChatResponse] = None
     error: Optional[Exception] = None
     score: Optional[float] = None
+    #: the judge's reason for the score (scorer "judge")
+    reason: Optional[str] = None
 
 
 @dataclass
@@ -83,16 +101,50 @@ class ModelResult:
     cost_usd: Optional[float] = None
     score: Optional[float] = None
     answers: List[Run] = field(default_factory=list)
+    #: statistics by name (STATS: latency_p90_ms, pass_rate_low, ...; None where unknown),
+    #: when the library has them
+    stats: Dict[str, Optional[float]] = field(default_factory=dict)
+    #: failed runs by status name ("LLMK_E_RATE_LIMITED": 3)
+    errors: Dict[str, int] = field(default_factory=dict)
+    #: with ``baseline``: {figure: (mean difference, low, high, pairs)} against it on the same
+    #: cases, 95 % interval (low and high None when fewer than two pairs)
+    vs_baseline: Dict[str, Tuple[float, Optional[float], Optional[float], int]] = field(default_factory=dict)
 
 
 def _none_if_neg(v: float) -> Optional[float]:
     return None if v < 0 else v
 
 
+def _add_stats(cmp: c_void_p, mi: int, r: ModelResult, baseline: Optional[Union[int, str]]) -> None:
+    for name, k in STATS.items():
+        r.stats[name] = _none_if_neg(_fn("llmk_compare_metric")(cmp, mi, k))
+    for st in range(1, 64):
+        n = _fn("llmk_compare_status_count")(cmp, mi, st)
+        if n:
+            r.errors[_s(_raw.llmk_status_name(st))] = n
+    if baseline is None:
+        return
+    labels = [_s(_fn("llmk_compare_model")(cmp, i)) for i in range(_fn("llmk_compare_model_count")(cmp))]
+    b = baseline if isinstance(baseline, int) else labels.index(baseline) if baseline in labels else -1
+    if not 0 <= b < len(labels):
+        raise error_for(_raw.LLMK_E_INVALID_ARG, "baseline %r is not one of the models" % (baseline,))
+    for name, k in PAIRED.items():
+        mean, lo, hi, n = c_double(), c_double(), c_double(), c_size_t()
+        st = _fn("llmk_compare_paired")(ctypes.byref(mean), ctypes.byref(lo), ctypes.byref(hi), ctypes.byref(n),
+                                         cmp, mi, b, k)
+        if st == _raw.LLMK_OK:
+            r.vs_baseline[name] = (mean.value, lo.value, hi.value, n.value)
+        elif n.value:
+            r.vs_baseline[name] = (mean.value, None, None, n.value)
+
+
 def compare(models: Sequence[Union[str, Client]], cases: Union[Messages, Sequence[Union[str, Mapping[str, Any]]]],
             *, repeat: int = 1, stream: bool = False, max_in_flight: Optional[int] = None,
             expected: Optional[str] = None, scorer: Optional[str] = None,
-            embedder: Optional[Client] = None, **options: Any) -> List[ModelResult]:
+            embedder: Optional[Client] = None, concurrency: Optional[int] = None,
+            pass_percent: Optional[int] = None, baseline: Optional[Union[int, str]] = None,
+            judge: Optional[Client] = None, rubric: Optional[str] = None,
+            **options: Any) -> List[ModelResult]:
     """Sends every case to every model ``repeat`` times and returns one
     ModelResult per model, in order: median latency / time to first token /
     tokens per second, token sums, cost, mean score and every answer.
@@ -101,7 +153,13 @@ def compare(models: Sequence[Union[str, Client]], cases: Union[Messages, Sequenc
     provider/model). ``cases``: a prompt string, or a list of prompts or of
     dicts ``{"messages"| "prompt": ..., "expected": ..., "scorer": ...}``.
     ``scorer``: none, exact, contains, regex, json or similarity (similarity
-    needs ``embedder``). Further keywords are request options (temperature=...).
+    needs ``embedder``). ``concurrency``: requests in flight per model (the
+    throughput statistics measure that load). ``pass_percent``: the score a
+    run needs to pass (default 50). ``baseline``: a model (index or label)
+    the others are compared with, case by case (``vs_baseline``). Further
+    keywords are request options (temperature=...). ``judge``: the Client that
+    grades answers of the "judge" scorer by ``rubric`` (or a case's own
+    "rubric"); its cost is ``stats["judge_cost_usd"]``, apart from ``cost_usd``.
     """
     if not available():
         raise error_for(_raw.LLMK_E_UNSUPPORTED, "the loaded libllmkit has no compare API (llmk_compare_new)")
@@ -117,6 +175,10 @@ def compare(models: Sequence[Union[str, Client]], cases: Union[Messages, Sequenc
         _check(_fn("llmk_compare_set_i64")(cmp, _OPT_STREAM, 1 if stream else 0), err)
         if max_in_flight is not None:
             _check(_fn("llmk_compare_set_i64")(cmp, _OPT_MAX_IN_FLIGHT, max_in_flight), err)
+        if concurrency is not None:
+            _check(_fn("llmk_compare_set_i64")(cmp, _OPT_CONCURRENCY, concurrency), err)
+        if pass_percent is not None:
+            _check(_fn("llmk_compare_set_i64")(cmp, _OPT_PASS_PERCENT, pass_percent), err)
         for m in models:
             if isinstance(m, Client):
                 _check(_fn("llmk_compare_add_client")(cmp, m._live(), _b("%s/%s" % (m.provider, m.model))), err)
@@ -124,6 +186,8 @@ def compare(models: Sequence[Union[str, Client]], cases: Union[Messages, Sequenc
                 _check(_fn("llmk_compare_add_model")(cmp, _b(m)), err)
         if embedder is not None:
             _check(_fn("llmk_compare_set_embedder")(cmp, embedder._live()), err)
+        if judge is not None:
+            _check(_fn("llmk_compare_set_judge")(cmp, judge._live(), _b(rubric)), err)
         for c in cases:
             if isinstance(c, str):
                 c = {"prompt": c}
@@ -135,6 +199,8 @@ def compare(models: Sequence[Union[str, Client]], cases: Union[Messages, Sequenc
             if sc not in SCORERS:
                 raise error_for(_raw.LLMK_E_INVALID_ARG, "unknown scorer %r" % sc)
             _check(_fn("llmk_compare_add_case")(cmp, req.ptr, _b(c.get("expected", expected)), SCORERS[sc]), err)
+            if c.get("rubric") is not None:
+                _check(_fn("llmk_compare_set_rubric")(cmp, len(reqs) - 1, _b(c["rubric"])), err)
 
         def on_result(_c, mi, ci, run, resp, _user):
             try:
@@ -160,10 +226,15 @@ def compare(models: Sequence[Union[str, Client]], cases: Union[Messages, Sequenc
                             output_tokens=int(max(metric("output_tokens"), 0)),
                             cached_tokens=int(max(metric("cached_tokens"), 0)),
                             cost_usd=_none_if_neg(metric("cost_usd")), score=_none_if_neg(metric("score")))
+            if hasattr(_raw._lib, "llmk_compare_paired"):
+                _add_stats(cmp, mi, r, baseline)
             for a in answers:
                 if a.model == r.model:
                     s = _fn("llmk_compare_score")(cmp, mi, a.case, a.run)
                     a.score = _none_if_neg(s)
+                    if hasattr(_raw._lib, "llmk_compare_judge_reason"):
+                        why = _fn("llmk_compare_judge_reason")(cmp, mi, a.case, a.run)
+                        a.reason = _s(why) if why else None
                     r.answers.append(a)
             r.answers.sort(key=lambda a: (a.case, a.run))
             out.append(r)

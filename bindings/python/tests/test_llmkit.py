@@ -319,6 +319,47 @@ def test_compare(server, client):
     assert server.count() == 4
 
 
+@pytest.mark.skipif(not hasattr(_raw._lib, "llmk_compare_paired"), reason="no compare statistics in the library")
+def test_compare_statistics(server, client):
+    """Three of four cases pass: Wilson 95 % [0.300642, 0.954413] and a
+    standard error of 0.5 / 2, worked by hand; the same answers as the
+    baseline make every score difference 0."""
+    with llmkit.Client("openai/gpt-4o", base_url=server.url, api_key="k", options={"max_retries": 0}) as other:
+        server.push(200, "openai/chat_completion.json", repeat=8)
+        cases = [{"prompt": p, "expected": e, "scorer": "contains"} for p, e in (("a", "assist"), ("b", "hello"), ("c", "today"),
+                                                             ("d", "Paris"))]
+        res = llmkit.compare([client, other], cases, concurrency=1, baseline="openai/gpt-4o")
+    a = res[0]
+    assert a.stats["pass_rate"] == 0.75
+    assert a.stats["pass_rate_low"] == pytest.approx(0.300642, abs=1e-6)
+    assert a.stats["pass_rate_high"] == pytest.approx(0.954413, abs=1e-6)
+    assert a.stats["score_stderr"] == pytest.approx(0.25)
+    assert a.stats["latency_p90_ms"] >= a.stats["latency_p50_ms"] >= a.stats["latency_min_ms"]
+    assert a.stats["ttft_p50_ms"] is None
+    assert a.stats["error_rate"] == 0 and a.errors == {}
+    assert a.vs_baseline["score"] == (0.0, 0.0, 0.0, 4)
+    assert a.vs_baseline["latency_ms"][3] == 4
+    assert server.count() == 8
+
+
+@pytest.mark.skipif(not hasattr(_raw._lib, "llmk_compare_set_judge"), reason="no judge scorer in the library")
+def test_compare_judge(server, client):
+    """The judge's verdict (7 of 10) and reason; its cost apart: 100 + 10
+    tokens at gpt-4o-mini's $0.15 / $0.60 per million."""
+    verdict = "7b226964223a226a222c226f626a656374223a22636861742e636f6d706c6574696f6e222c2263726561746564223a312c226d6f64656c223a226770742d346f2d6d696e692d323032342d30372d3138222c2263686f69636573223a5b7b22696e646578223a302c226d657373616765223a7b22726f6c65223a22617373697374616e74222c22636f6e74656e74223a227b5c2273636f72655c223a20372c205c22726561736f6e5c223a205c22706f6c6974655c227d227d2c2266696e6973685f726561736f6e223a2273746f70227d5d2c227573616765223a7b2270726f6d70745f746f6b656e73223a3130302c22636f6d706c6574696f6e5f746f6b656e73223a31302c22746f74616c5f746f6b656e73223a3131307d7d"
+    with llmkit.Client("openai/gpt-4o-mini", base_url=server.url, api_key="k", options={"max_retries": 0}) as judge:
+        server.push(200, "openai/chat_completion.json")
+        server.push(200, "-", hex=verdict, type="application/json")
+        res = llmkit.compare([client], [{"prompt": "Greet me", "scorer": "judge", "rubric": "politeness"}],
+                             judge=judge)
+    a = res[0]
+    assert a.score == pytest.approx(0.7)
+    assert a.answers[0].reason == "polite"
+    assert a.stats["judge_calls"] == 1
+    assert a.stats["judge_cost_usd"] == pytest.approx((100 * 0.15 + 10 * 0.6) / 1e6)
+    assert server.count() == 2
+
+
 def test_compare_availability_follows_the_library():
     assert llmkit.compare_available() == hasattr(_raw._lib, "llmk_compare_new")
     if not llmkit.compare_available():
