@@ -20,19 +20,19 @@
 
 static const char *const kind_names[] = {"", "chat", "embed", "image", "transcribe", "speech"};
 
-static void add(llmk_buf *b, const char *s)
+static void add(llmk__buf *b, const char *s)
 {
-	if (llmk_buf_append_str(b, s)) {
+	if (llmk__buf_append_str(b, s)) {
 		fprintf(stderr, "providers_md: out of memory\n");
 		exit(2);
 	}
 }
 
 /* Appends pre, s, post (a "%s" template split at its %s). */
-static void addf(llmk_buf *b, const char *tmpl, const char *s)
+static void addf(llmk__buf *b, const char *tmpl, const char *s)
 {
 	const char *at = strstr(tmpl, "%s");
-	llmk_buf_append(b, tmpl, (size_t)(at - tmpl));
+	llmk__buf_append(b, tmpl, (size_t)(at - tmpl));
 	add(b, s);
 	add(b, at + 2);
 }
@@ -40,7 +40,7 @@ static void addf(llmk_buf *b, const char *tmpl, const char *s)
 /* Each adapter's name and the reasoning state its answers carry back to it
  * (llmk_request_add_response()). */
 static const struct {
-	const llmk_adapter *ad;
+	const llmk__adapter *ad;
 	const char *name, *state;
 } adapters[] = {
 	{&llmk__openai_adapter, "OpenAI", "-"},
@@ -54,7 +54,7 @@ static const struct {
 	{&llmk__responses_adapter, "OpenAI Responses", "reasoning items"},
 };
 
-static const char *adapter_field(const llmk_provider *p, int state)
+static const char *adapter_field(const llmk__provider *p, int state)
 {
 	size_t i;
 
@@ -64,12 +64,12 @@ static const char *adapter_field(const llmk_provider *p, int state)
 	return "?";
 }
 
-static const char *adapter_name(const llmk_provider *p)
+static const char *adapter_name(const llmk__provider *p)
 {
 	return adapter_field(p, 0);
 }
 
-static void generate(llmk_buf *b)
+static void generate(llmk__buf *b)
 {
 	static const struct {
 		int64_t cap;
@@ -87,7 +87,7 @@ static void generate(llmk_buf *b)
 	add(b, "| prefix | wire format | chat | embed | image | transcribe | speech | key variable | base URL "
 	       "variable | default base URL |\n|---|---|---|---|---|---|---|---|---|---|\n");
 	for (i = 0; i < n; i++) {
-		const llmk_provider *p = llmk__provider_builtin(i);
+		const llmk__provider *p = llmk__provider_builtin(i);
 		addf(b, "| `%s/` ", p->name);
 		addf(b, "| %s ", adapter_name(p));
 		for (k = LLMK_CHAT; k <= LLMK_SPEECH; k++)
@@ -116,7 +116,7 @@ static void generate(llmk_buf *b)
 		add(b, "---|");
 	add(b, "---|\n");
 	for (i = 0; i < n; i++) {
-		const llmk_provider *p = llmk__provider_builtin(i);
+		const llmk__provider *p = llmk__provider_builtin(i);
 		int64_t caps = llmk_provider_capabilities(p->name, LLMK_CHAT);
 		if (caps <= 0)
 			continue;
@@ -131,11 +131,11 @@ static void generate(llmk_buf *b)
 	       "`http_header` goes with every request of every provider here and is not listed.\n\n"
 	       "| prefix | options | notes |\n|---|---|---|\n");
 	for (i = 0; i < n; i++) {
-		const llmk_provider *p = llmk__provider_builtin(i);
+		const llmk__provider *p = llmk__provider_builtin(i);
 		int first = 1;
 		addf(b, "| `%s/` | ", p->name);
 		for (id = 1001; id < 4000; id++) {
-			const llmk_optinfo *o = llmk__option_info(id);
+			const llmk__optinfo *o = llmk__option_info(id);
 			if (!o || !(o->scope & LLMK_SCOPE_R) || id == LLMK_OPT_MODEL || id == LLMK_OPT_DROP_UNSUPPORTED ||
 			    id == LLMK_OPT_HTTP_HEADER)
 				continue;
@@ -163,14 +163,14 @@ static void generate(llmk_buf *b)
 static char *slurp(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
-	llmk_buf b = LLMK_BUF_INIT;
+	llmk__buf b = LLMK__BUF_INIT;
 	char tmp[4096];
 	size_t n;
 
 	if (!f)
 		return NULL;
 	while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
-		if (llmk_buf_append(&b, tmp, n))
+		if (llmk__buf_append(&b, tmp, n))
 			exit(2);
 	fclose(f);
 	*len = b.len;
@@ -178,7 +178,7 @@ static char *slurp(const char *path, size_t *len)
 }
 
 /* Compares or rewrites the generated block of doc; returns the exit status. */
-static int apply(const char *mode, const char *path, const llmk_buf *gen, char *doc, size_t len)
+static int apply(const char *mode, const char *path, const llmk__buf *gen, char *doc, size_t len)
 {
 	char *begin = strstr(doc, BEGIN), *end = begin ? strstr(begin, END "\n") : NULL;
 	FILE *f;
@@ -216,7 +216,7 @@ static int apply(const char *mode, const char *path, const llmk_buf *gen, char *
 
 int main(int argc, char **argv)
 {
-	llmk_buf gen = LLMK_BUF_INIT;
+	llmk__buf gen = LLMK__BUF_INIT;
 	char *doc;
 	size_t len;
 	int rc;
@@ -236,6 +236,6 @@ int main(int argc, char **argv)
 		rc = apply(argv[1], argv[2], &gen, doc, len);
 		free(doc);
 	}
-	llmk_buf_free(&gen);
+	llmk__buf_free(&gen);
 	return rc;
 }

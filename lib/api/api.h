@@ -8,6 +8,6 @@
 /* A provider by name: built-in first, then the program's. *up gets a
  * reference to a program's provider (put it back with
  * llmk__user_provider_put) and is NULL for a built-in one. */
-const llmk_provider *llmk__api_provider(const char *name, size_t len, struct llmk_user_provider **up);
+const llmk__provider *llmk__api_provider(const char *name, size_t len, struct llmk__user_provider **up);
 
 #endif

@@ -23,8 +23,8 @@ static llmk_status install_curl(llmk_client *c)
 
 llmk_status llmk_client_new(llmk_client **out, const char *model)
 {
-	struct llmk_user_provider *up;
-	const llmk_provider *prov;
+	struct llmk__user_provider *up;
+	const llmk__provider *prov;
 	const char *slash, *name, *mdl;
 	size_t nlen;
 	llmk_client *c;

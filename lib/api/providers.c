@@ -6,9 +6,9 @@
 #include "api.h"
 #include "registry.h"
 
-const llmk_provider *llmk__api_provider(const char *name, size_t len, struct llmk_user_provider **up)
+const llmk__provider *llmk__api_provider(const char *name, size_t len, struct llmk__user_provider **up)
 {
-	const llmk_provider *p = llmk__provider_find(name, len);
+	const llmk__provider *p = llmk__provider_find(name, len);
 
 	*up = p ? NULL : llmk__user_provider_get(name, len);
 	return p ? p : *up ? llmk__user_provider_row(*up) : NULL;
@@ -26,7 +26,7 @@ const char *llmk_provider_name(size_t i)
 	return i < nb ? llmk__provider_builtin(i)->name : llmk__user_provider_at(i - nb);
 }
 
-static int64_t capabilities(const llmk_provider *p, int32_t kind)
+static int64_t capabilities(const llmk__provider *p, int32_t kind)
 {
 	int64_t caps = 0;
 
@@ -50,8 +50,8 @@ static int64_t capabilities(const llmk_provider *p, int32_t kind)
 
 int64_t llmk_provider_capabilities(const char *name, int32_t kind)
 {
-	struct llmk_user_provider *up;
-	const llmk_provider *p = name ? llmk__api_provider(name, strlen(name), &up) : NULL;
+	struct llmk__user_provider *up;
+	const llmk__provider *p = name ? llmk__api_provider(name, strlen(name), &up) : NULL;
 	int64_t caps;
 
 	if (!p)
@@ -63,9 +63,9 @@ int64_t llmk_provider_capabilities(const char *name, int32_t kind)
 
 int32_t llmk_provider_supports_option(const char *name, int32_t option)
 {
-	struct llmk_user_provider *up;
-	const llmk_provider *p = name ? llmk__api_provider(name, strlen(name), &up) : NULL;
-	const llmk_optinfo *o = llmk__option_info(option);
+	struct llmk__user_provider *up;
+	const llmk__provider *p = name ? llmk__api_provider(name, strlen(name), &up) : NULL;
+	const llmk__optinfo *o = llmk__option_info(option);
 	int32_t r;
 
 	if (!p)
@@ -84,19 +84,19 @@ int32_t llmk_provider_supports_option(const char *name, int32_t option)
 
 const char *llmk_provider_base_url(const char *name)
 {
-	const llmk_provider *p = name ? llmk__provider_find(name, strlen(name)) : NULL;
+	const llmk__provider *p = name ? llmk__provider_find(name, strlen(name)) : NULL;
 	return p ? p->base_url : NULL;
 }
 
 const char *llmk_provider_key_env(const char *name)
 {
-	const llmk_provider *p = name ? llmk__provider_find(name, strlen(name)) : NULL;
+	const llmk__provider *p = name ? llmk__provider_find(name, strlen(name)) : NULL;
 	return p ? p->key_env : NULL;
 }
 
 const char *llmk_provider_url_env(const char *name)
 {
-	const llmk_provider *p = name ? llmk__provider_find(name, strlen(name)) : NULL;
+	const llmk__provider *p = name ? llmk__provider_find(name, strlen(name)) : NULL;
 	return p ? p->url_env : NULL;
 }
 

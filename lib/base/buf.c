@@ -4,7 +4,7 @@
 
 #include "alloc.h"
 
-int llmk_buf_reserve(llmk_buf *b, size_t extra)
+int llmk__buf_reserve(llmk__buf *b, size_t extra)
 {
 	size_t need, cap;
 	char *p;
@@ -25,7 +25,7 @@ int llmk_buf_reserve(llmk_buf *b, size_t extra)
 	return 0;
 }
 
-int llmk_buf_append(llmk_buf *b, const void *p, size_t n)
+int llmk__buf_append(llmk__buf *b, const void *p, size_t n)
 {
 	/* Streams fed in small pieces append a few bytes at a time: no
 	 * reserve call and no memcpy call when they fit. */
@@ -40,7 +40,7 @@ int llmk_buf_append(llmk_buf *b, const void *p, size_t n)
 		d[n] = '\0';
 		return 0;
 	}
-	if (llmk_buf_reserve(b, n))
+	if (llmk__buf_reserve(b, n))
 		return -1;
 	if (n)
 		memcpy(b->data + b->len, p, n);
@@ -49,35 +49,35 @@ int llmk_buf_append(llmk_buf *b, const void *p, size_t n)
 	return 0;
 }
 
-int llmk_buf_append_str(llmk_buf *b, const char *s)
+int llmk__buf_append_str(llmk__buf *b, const char *s)
 {
-	return llmk_buf_append(b, s, strlen(s));
+	return llmk__buf_append(b, s, strlen(s));
 }
 
-int llmk_buf_append_char(llmk_buf *b, char c)
+int llmk__buf_append_char(llmk__buf *b, char c)
 {
-	return llmk_buf_append(b, &c, 1);
+	return llmk__buf_append(b, &c, 1);
 }
 
-void llmk_buf_clear(llmk_buf *b)
+void llmk__buf_clear(llmk__buf *b)
 {
 	b->len = 0;
 	if (b->data)
 		b->data[0] = '\0';
 }
 
-void llmk_buf_free(llmk_buf *b)
+void llmk__buf_free(llmk__buf *b)
 {
 	llmk__free(b->data);
 	b->data = NULL;
 	b->len = b->cap = 0;
 }
 
-char *llmk_buf_detach(llmk_buf *b, size_t *len)
+char *llmk__buf_detach(llmk__buf *b, size_t *len)
 {
 	char *p;
 
-	if (!b->data && llmk_buf_reserve(b, 0))
+	if (!b->data && llmk__buf_reserve(b, 0))
 		return NULL;
 	b->data[b->len] = '\0'; /* reserved but never appended to: still a string */
 	p = b->data;

@@ -77,7 +77,7 @@ const float *llmk__json_packed(const json_t *v, size_t *n);
  * writes through a callback per token and formats every key with
  * snprintf). -1 on a failed allocation or a string that is not UTF-8; out
  * may then hold part of the text. */
-int llmk__json_dump(llmk_buf *out, const json_t *v, int precision);
+int llmk__json_dump(llmk__buf *out, const json_t *v, int precision);
 
 /* 1 when the JSON text nests arrays/objects deeper than max (strings and
  * escapes are skipped; not a validator). Linear, no allocation. */

@@ -21,26 +21,26 @@
 /* Appends s[0..n) as a JSON string: '"', '\\' and control characters
  * escaped (\b \f \n \r \t, else \u00XX), everything else as it is. -1 on
  * invalid UTF-8 (jansson refuses to write it too) or a failed allocation. */
-static int dump_string(llmk_buf *out, const char *s, size_t n)
+static int dump_string(llmk__buf *out, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	const unsigned char *p = (const unsigned char *)s, *end = p + n, *run;
 	char esc[6];
 
-	if (llmk_buf_reserve(out, n + 2))
+	if (llmk__buf_reserve(out, n + 2))
 		return -1;
 	out->data[out->len++] = '"';
 	while (p < end) {
 		run = p;
 		while (p < end && *p >= 0x20 && *p != '"' && *p != '\\' && *p < 0x80)
 			p++;
-		if (p > run && llmk_buf_append(out, run, (size_t)(p - run)))
+		if (p > run && llmk__buf_append(out, run, (size_t)(p - run)))
 			return -1;
 		if (p >= end)
 			break;
 		if (*p >= 0x80) {
 			size_t k = llmk__utf8_len(p, end);
-			if (!k || llmk_buf_append(out, p, k))
+			if (!k || llmk__buf_append(out, p, k))
 				return -1;
 			p += k;
 			continue;
@@ -60,22 +60,22 @@ static int dump_string(llmk_buf *out, const char *s, size_t n)
 			esc[3] = '0';
 			esc[4] = hex[*p >> 4];
 			esc[5] = hex[*p & 15];
-			if (llmk_buf_append(out, esc, 6))
+			if (llmk__buf_append(out, esc, 6))
 				return -1;
 			p++;
 			continue;
 		}
-		if (llmk_buf_append(out, esc, 2))
+		if (llmk__buf_append(out, esc, 2))
 			return -1;
 		p++;
 	}
-	return llmk_buf_append_char(out, '"');
+	return llmk__buf_append_char(out, '"');
 }
 
 /* jansson's form of a real: %.<precision>g with '.' whatever the locale,
  * ".0" added when that reads as an integer, no '+' or leading zeros in the
  * exponent. */
-static int dump_real(llmk_buf *out, double d, int precision)
+static int dump_real(llmk__buf *out, double d, int precision)
 {
 	char buf[64], *e, *q;
 	const char *point = localeconv()->decimal_point;
@@ -102,7 +102,7 @@ static int dump_real(llmk_buf *out, double d, int precision)
 			memmove(digits, from, strlen(from) + 1);
 		n = (int)strlen(buf);
 	}
-	return llmk_buf_append(out, buf, (size_t)n);
+	return llmk__buf_append(out, buf, (size_t)n);
 }
 
 typedef struct dframe {
@@ -111,7 +111,7 @@ typedef struct dframe {
 	size_t i;  /* members written */
 } dframe;
 
-int llmk__json_dump(llmk_buf *out, const json_t *root, int precision)
+int llmk__json_dump(llmk__buf *out, const json_t *root, int precision)
 {
 	dframe small[16], *st = small, *f;
 	size_t depth = 0, cap = sizeof(small) / sizeof(small[0]);
@@ -143,7 +143,7 @@ value:
 		f->c = v;
 		f->i = 0;
 		f->it = json_is_object(v) ? json_object_iter(v) : NULL;
-		if (llmk_buf_append_char(out, json_is_object(v) ? '{' : '['))
+		if (llmk__buf_append_char(out, json_is_object(v) ? '{' : '['))
 			goto out;
 		break;
 	case JSON_STRING:
@@ -152,7 +152,7 @@ value:
 		break;
 	case JSON_INTEGER:
 		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-		if (llmk_buf_append_str(out, num))
+		if (llmk__buf_append_str(out, num))
 			goto out;
 		break;
 	case JSON_REAL:
@@ -160,15 +160,15 @@ value:
 			goto out;
 		break;
 	case JSON_TRUE:
-		if (llmk_buf_append(out, "true", 4))
+		if (llmk__buf_append(out, "true", 4))
 			goto out;
 		break;
 	case JSON_FALSE:
-		if (llmk_buf_append(out, "false", 5))
+		if (llmk__buf_append(out, "false", 5))
 			goto out;
 		break;
 	default:
-		if (llmk_buf_append(out, "null", 4))
+		if (llmk__buf_append(out, "null", 4))
 			goto out;
 		break;
 	}
@@ -176,24 +176,24 @@ value:
 		f = &st[depth - 1];
 		if (json_is_object(f->c)) {
 			if (f->it) {
-				if ((f->i++ && llmk_buf_append_char(out, ',')) ||
+				if ((f->i++ && llmk__buf_append_char(out, ',')) ||
 				    dump_string(out, json_object_iter_key(f->it), iter_key_len(f->it)) ||
-				    llmk_buf_append_char(out, ':'))
+				    llmk__buf_append_char(out, ':'))
 					goto out;
 				v = json_object_iter_value(f->it);
 				f->it = json_object_iter_next(f->c, f->it);
 				goto value;
 			}
-			if (llmk_buf_append_char(out, '}'))
+			if (llmk__buf_append_char(out, '}'))
 				goto out;
 		} else {
 			if (f->i < json_array_size(f->c)) {
-				if (f->i && llmk_buf_append_char(out, ','))
+				if (f->i && llmk__buf_append_char(out, ','))
 					goto out;
 				v = json_array_get(f->c, f->i++);
 				goto value;
 			}
-			if (llmk_buf_append_char(out, ']'))
+			if (llmk__buf_append_char(out, ']'))
 				goto out;
 		}
 		depth--;

@@ -45,11 +45,11 @@ char *llmk__url_escape(const char *s)
 	return out;
 }
 
-int llmk__url_append_segment(llmk_buf *out, const char *seg, size_t n)
+int llmk__url_append_segment(llmk__buf *out, const char *seg, size_t n)
 {
 	if (!n || (n == 1 && seg[0] == '.') || (n == 2 && seg[0] == '.' && seg[1] == '.'))
 		return LLMK_URL_E_SEGMENT;
-	if (n > (SIZE_MAX - 2) / 3 || llmk_buf_reserve(out, 3 * n + 2))
+	if (n > (SIZE_MAX - 2) / 3 || llmk__buf_reserve(out, 3 * n + 2))
 		return LLMK_URL_E_NOMEM;
 	out->data[out->len++] = '/';
 	out->len += encode(out->data + out->len, seg, n);

@@ -19,7 +19,7 @@ char *llmk__url_escape(const char *s);
  * LLMK_URL_E_SEGMENT for a refused segment, LLMK_URL_E_NOMEM. */
 #define LLMK_URL_E_SEGMENT (-1)
 #define LLMK_URL_E_NOMEM   (-2)
-int llmk__url_append_segment(llmk_buf *out, const char *seg, size_t n);
+int llmk__url_append_segment(llmk__buf *out, const char *seg, size_t n);
 
 /* 1 when s holds a byte no header value, URL or signed string may carry:
  * a C0 control character (CR, LF, TAB, ...) or DEL. A NUL ends s: callers

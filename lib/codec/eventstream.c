@@ -10,7 +10,7 @@ static const uint32_t crc_nibble[16] = {
     0xEDB88320u, 0xF00F9344u, 0xD6D6A3E8u, 0xCB61B38Cu, 0x9B64C2B0u, 0x86D3D2D4u, 0xA00AE278u, 0xBDBDF21Cu,
 };
 
-uint32_t llmk_crc32(uint32_t crc, const void *data, size_t len)
+uint32_t llmk__crc32(uint32_t crc, const void *data, size_t len)
 {
 	const uint8_t *p = data;
 
@@ -23,7 +23,7 @@ uint32_t llmk_crc32(uint32_t crc, const void *data, size_t len)
 	return ~crc;
 }
 
-const char *llmk_evs_strerror(int code)
+const char *llmk__evs_strerror(int code)
 {
 	switch (code) {
 	case LLMK_EVS_E_NOMEM:
@@ -46,7 +46,7 @@ static uint32_t be32(const uint8_t *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-void llmk_evs_init(llmk_evs *d, size_t max_message, llmk_evs_fn fn, void *user)
+void llmk__evs_init(llmk__evs *d, size_t max_message, llmk__evs_fn fn, void *user)
 {
 	memset(d, 0, sizeof(*d));
 	d->max_message = max_message && max_message < LLMK_EVS_MAX_MESSAGE ? max_message : LLMK_EVS_MAX_MESSAGE;
@@ -54,10 +54,10 @@ void llmk_evs_init(llmk_evs *d, size_t max_message, llmk_evs_fn fn, void *user)
 	d->user = user;
 }
 
-void llmk_evs_free(llmk_evs *d)
+void llmk__evs_free(llmk__evs *d)
 {
-	llmk_buf_free(&d->frame);
-	llmk_buf_free(&d->strings);
+	llmk__buf_free(&d->frame);
+	llmk__buf_free(&d->strings);
 	d->total = 0;
 }
 
@@ -114,29 +114,29 @@ static int parse_headers(const uint8_t *h, size_t n, span *spans, size_t *count)
 	return 0;
 }
 
-static int deliver(llmk_evs *d)
+static int deliver(llmk__evs *d)
 {
 	uint8_t *f = (uint8_t *)d->frame.data;
 	uint32_t total = d->total, hlen = be32(f + 4);
 	span spans[H_COUNT];
 	size_t offs[H_COUNT + 1], w, name_off;
 	const uint8_t *hdrs = f + 12;
-	llmk_evs_message m;
+	llmk__evs_message m;
 	const char *prefix = NULL, *pv;
 	int rc, which = H_EVENT;
 
-	if (llmk_crc32(0, f, total - 4) != be32(f + total - 4))
+	if (llmk__crc32(0, f, total - 4) != be32(f + total - 4))
 		return LLMK_EVS_E_CRC;
 	memset(spans, 0, sizeof(spans));
 	memset(&m, 0, sizeof(m));
 	rc = parse_headers(hdrs, hlen, spans, &m.nheaders);
 	if (rc)
 		return rc;
-	llmk_buf_clear(&d->strings);
+	llmk__buf_clear(&d->strings);
 	for (w = 0; w < H_COUNT; w++) {
 		offs[w] = d->strings.len;
-		if (llmk_buf_append(&d->strings, hdrs + spans[w].off, spans[w].set ? spans[w].len : 0) ||
-		    llmk_buf_append_char(&d->strings, '\0'))
+		if (llmk__buf_append(&d->strings, hdrs + spans[w].off, spans[w].set ? spans[w].len : 0) ||
+		    llmk__buf_append_char(&d->strings, '\0'))
 			return LLMK_EVS_E_NOMEM;
 	}
 	/* The message's name, after the values. */
@@ -152,9 +152,9 @@ static int deliver(llmk_evs *d)
 		which = H_MTYPE;
 	}
 	name_off = d->strings.len;
-	if ((prefix && llmk_buf_append_str(&d->strings, prefix)) ||
-	    llmk_buf_append(&d->strings, hdrs + spans[which].off, spans[which].set ? spans[which].len : 0) ||
-	    (which == H_MTYPE && llmk_buf_append_char(&d->strings, ':')))
+	if ((prefix && llmk__buf_append_str(&d->strings, prefix)) ||
+	    llmk__buf_append(&d->strings, hdrs + spans[which].off, spans[which].set ? spans[which].len : 0) ||
+	    (which == H_MTYPE && llmk__buf_append_char(&d->strings, ':')))
 		return LLMK_EVS_E_NOMEM;
 	/* Pointers only now: the buffer may have moved while growing. */
 	m.message_type = d->strings.data + offs[H_MTYPE];
@@ -175,7 +175,7 @@ static int deliver(llmk_evs *d)
 	return d->fn ? d->fn(&m, d->user) : 0;
 }
 
-int llmk_evs_feed(llmk_evs *d, const uint8_t *data, size_t len)
+int llmk__evs_feed(llmk__evs *d, const uint8_t *data, size_t len)
 {
 	size_t take;
 	uint32_t total, hlen;
@@ -187,7 +187,7 @@ int llmk_evs_feed(llmk_evs *d, const uint8_t *data, size_t len)
 	while (len) {
 		if (!d->total) {
 			take = 12 - d->frame.len < len ? 12 - d->frame.len : len;
-			if (llmk_buf_append(&d->frame, data, take))
+			if (llmk__buf_append(&d->frame, data, take))
 				return d->err = LLMK_EVS_E_NOMEM;
 			data += take;
 			len -= take;
@@ -196,18 +196,18 @@ int llmk_evs_feed(llmk_evs *d, const uint8_t *data, size_t len)
 			f = (const uint8_t *)d->frame.data;
 			total = be32(f);
 			hlen = be32(f + 4);
-			if (llmk_crc32(0, f, 8) != be32(f + 8))
+			if (llmk__crc32(0, f, 8) != be32(f + 8))
 				return d->err = LLMK_EVS_E_CRC;
 			if (total < 16 || hlen > total - 16)
 				return d->err = LLMK_EVS_E_FORMAT;
 			if (total > d->max_message)
 				return d->err = LLMK_EVS_E_TOO_LARGE;
-			if (llmk_buf_reserve(&d->frame, total - 12))
+			if (llmk__buf_reserve(&d->frame, total - 12))
 				return d->err = LLMK_EVS_E_NOMEM;
 			d->total = total;
 		}
 		take = d->total - d->frame.len < len ? d->total - d->frame.len : len;
-		if (llmk_buf_append(&d->frame, data, take))
+		if (llmk__buf_append(&d->frame, data, take))
 			return d->err = LLMK_EVS_E_NOMEM;
 		data += take;
 		len -= take;
@@ -215,7 +215,7 @@ int llmk_evs_feed(llmk_evs *d, const uint8_t *data, size_t len)
 			break;
 		rc = deliver(d);
 		d->total = 0;
-		llmk_buf_clear(&d->frame);
+		llmk__buf_clear(&d->frame);
 		if (rc < 0)
 			return d->err = rc;
 		if (rc > 0)
@@ -224,7 +224,7 @@ int llmk_evs_feed(llmk_evs *d, const uint8_t *data, size_t len)
 	return 0;
 }
 
-int llmk_evs_finish(llmk_evs *d)
+int llmk__evs_finish(llmk__evs *d)
 {
 	if (d->err)
 		return d->err;

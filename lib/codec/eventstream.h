@@ -31,7 +31,7 @@
 /* The format's own bound on one message. */
 #define LLMK_EVS_MAX_MESSAGE (16u * 1024u * 1024u)
 
-typedef struct llmk_evs_message {
+typedef struct llmk__evs_message {
 	/* The string headers that matter, NUL-terminated ("" when absent). */
 	const char *message_type;   /* :message-type: event | exception | error */
 	const char *event_type;     /* :event-type */
@@ -46,33 +46,33 @@ typedef struct llmk_evs_message {
 	const char *payload;
 	size_t payload_len;
 	size_t nheaders;
-} llmk_evs_message;
+} llmk__evs_message;
 
 /* Called once per valid message; valid only during the call. Non-zero
  * (positive) stops the feed, which returns it. */
-typedef int (*llmk_evs_fn)(const llmk_evs_message *m, void *user);
+typedef int (*llmk__evs_fn)(const llmk__evs_message *m, void *user);
 
-typedef struct llmk_evs {
+typedef struct llmk__evs {
 	size_t max_message;
-	llmk_evs_fn fn;
+	llmk__evs_fn fn;
 	void *user;
 	int err;
 	uint32_t total; /* length of the message being collected, 0 until its prelude is in */
-	llmk_buf frame;
-	llmk_buf strings; /* NUL-terminated copies of the header values */
-} llmk_evs;
+	llmk__buf frame;
+	llmk__buf strings; /* NUL-terminated copies of the header values */
+} llmk__evs;
 
-void llmk_evs_init(llmk_evs *d, size_t max_message, llmk_evs_fn fn, void *user);
+void llmk__evs_init(llmk__evs *d, size_t max_message, llmk__evs_fn fn, void *user);
 /* Returns 0, a negative LLMK_EVS_E_* code, or the callback's value. */
-int llmk_evs_feed(llmk_evs *d, const uint8_t *data, size_t len);
+int llmk__evs_feed(llmk__evs *d, const uint8_t *data, size_t len);
 /* End of input: LLMK_EVS_E_TRUNCATED when a message is incomplete. */
-int llmk_evs_finish(llmk_evs *d);
-void llmk_evs_free(llmk_evs *d);
+int llmk__evs_finish(llmk__evs *d);
+void llmk__evs_free(llmk__evs *d);
 
 /* CRC32 (IEEE) of data, continuing from crc (start with 0). */
-uint32_t llmk_crc32(uint32_t crc, const void *data, size_t len);
+uint32_t llmk__crc32(uint32_t crc, const void *data, size_t len);
 
 /* Short text for an LLMK_EVS_E_* code. */
-const char *llmk_evs_strerror(int code);
+const char *llmk__evs_strerror(int code);
 
 #endif

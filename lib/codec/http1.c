@@ -20,7 +20,7 @@ enum {
 #define MAX_CHUNK ((uint64_t)1 << 40)
 #define MAX_LENGTH ((uint64_t)1 << 53)
 
-void llmk_http1_init(llmk_http1 *d, const llmk_http1_cb *cb, size_t max_line, size_t max_head, int head_request)
+void llmk__http1_init(llmk__http1 *d, const llmk__http1_cb *cb, size_t max_line, size_t max_head, int head_request)
 {
 	memset(d, 0, sizeof(*d));
 	if (cb)
@@ -31,24 +31,24 @@ void llmk_http1_init(llmk_http1 *d, const llmk_http1_cb *cb, size_t max_line, si
 	d->state = H_STATUS;
 }
 
-void llmk_http1_free(llmk_http1 *d)
+void llmk__http1_free(llmk__http1 *d)
 {
-	llmk_buf_free(&d->line);
+	llmk__buf_free(&d->line);
 }
 
-const char *llmk_http1_why(const llmk_http1 *d)
+const char *llmk__http1_why(const llmk__http1 *d)
 {
 	return d->why;
 }
 
-static int fail(llmk_http1 *d, int err, const char *why)
+static int fail(llmk__http1 *d, int err, const char *why)
 {
 	d->err = err;
 	snprintf(d->why, sizeof(d->why), "%s", why);
 	return err;
 }
 
-static int fail_limit(llmk_http1 *d, const char *what, size_t limit)
+static int fail_limit(llmk__http1 *d, const char *what, size_t limit)
 {
 	d->err = LLMK_HTTP1_E_TOO_LARGE;
 	snprintf(d->why, sizeof(d->why), "%s larger than %zu bytes", what, limit);
@@ -84,7 +84,7 @@ static int ows(char c)
 }
 
 /* "HTTP/1.x SSS[ reason]" */
-static int status_line(llmk_http1 *d, const char *s, size_t n)
+static int status_line(llmk__http1 *d, const char *s, size_t n)
 {
 	int code;
 
@@ -109,7 +109,7 @@ static int status_line(llmk_http1 *d, const char *s, size_t n)
 
 /* Splits a field line in place into name and value (NUL-terminated), or
  * fails. */
-static int split_field(llmk_http1 *d, char *s, size_t n, char **name, size_t *nl, char **value, size_t *vl)
+static int split_field(llmk__http1 *d, char *s, size_t n, char **name, size_t *nl, char **value, size_t *vl)
 {
 	char *colon, *v, *e;
 	size_t i;
@@ -143,7 +143,7 @@ static int split_field(llmk_http1 *d, char *s, size_t n, char **name, size_t *nl
 }
 
 /* Content-Length: digits only; repeats must agree. */
-static int content_length(llmk_http1 *d, const char *v, size_t n)
+static int content_length(llmk__http1 *d, const char *v, size_t n)
 {
 	uint64_t x = 0;
 	size_t i;
@@ -164,7 +164,7 @@ static int content_length(llmk_http1 *d, const char *v, size_t n)
 
 /* Transfer-Encoding: chunked when it is the last coding of the last
  * field. */
-static void transfer_encoding(llmk_http1 *d, const char *v, size_t n)
+static void transfer_encoding(llmk__http1 *d, const char *v, size_t n)
 {
 	const char *last = v, *p;
 	size_t ln;
@@ -181,7 +181,7 @@ static void transfer_encoding(llmk_http1 *d, const char *v, size_t n)
 	d->chunked = lower_eq(last, ln, "chunked");
 }
 
-static int field_line(llmk_http1 *d, char *s, size_t n)
+static int field_line(llmk__http1 *d, char *s, size_t n)
 {
 	char *name, *value;
 	size_t nl, vl;
@@ -201,7 +201,7 @@ static int field_line(llmk_http1 *d, char *s, size_t n)
 }
 
 /* The empty line after the final response's fields: how the body ends. */
-static void end_of_head(llmk_http1 *d)
+static void end_of_head(llmk__http1 *d)
 {
 	if (d->head_request || d->status == 204 || d->status == 304)
 		d->state = H_DONE;
@@ -217,7 +217,7 @@ static void end_of_head(llmk_http1 *d)
 }
 
 /* HEXDIG+ [BWS] [";" extensions] */
-static int chunk_size(llmk_http1 *d, const char *s, size_t n)
+static int chunk_size(llmk__http1 *d, const char *s, size_t n)
 {
 	uint64_t x = 0;
 	size_t i = 0;
@@ -254,7 +254,7 @@ static int chunk_size(llmk_http1 *d, const char *s, size_t n)
 
 /* One complete line of the head, chunk framing or trailers: in d->line
  * without its line break, NUL-terminated. */
-static int on_line(llmk_http1 *d)
+static int on_line(llmk__http1 *d)
 {
 	char *s = d->line.data ? d->line.data : (char *)"";
 	size_t n = d->line.len;
@@ -296,7 +296,7 @@ static int on_line(llmk_http1 *d)
  * complete. Returns the bytes consumed, or -1 on an error (d->err). When a
  * line would pass both limits, the one passed at the earlier byte is
  * reported, so the verdict does not depend on how the input was split. */
-static long take_line(llmk_http1 *d, const uint8_t *p, size_t n)
+static long take_line(llmk__http1 *d, const uint8_t *p, size_t n)
 {
 	const uint8_t *nl = memchr(p, '\n', n);
 	size_t k = nl ? (size_t)(nl - p) : n, counted = k + (nl ? 1 : 0);
@@ -315,7 +315,7 @@ static long take_line(llmk_http1 *d, const uint8_t *p, size_t n)
 		return fail_limit(d, "the response head", d->max_head), -1;
 	if (head)
 		d->head_bytes += counted;
-	if (k && llmk_buf_append(&d->line, p, k))
+	if (k && llmk__buf_append(&d->line, p, k))
 		return fail(d, LLMK_HTTP1_E_NOMEM, "out of memory reading the response head"), -1;
 	if (!nl)
 		return (long)n;
@@ -325,14 +325,14 @@ static long take_line(llmk_http1 *d, const uint8_t *p, size_t n)
 	return (long)(k + 1);
 }
 
-static int body(llmk_http1 *d, const uint8_t *p, size_t n)
+static int body(llmk__http1 *d, const uint8_t *p, size_t n)
 {
 	if (n && d->cb.body && d->cb.body(d->cb.user, p, n))
 		return fail(d, LLMK_HTTP1_E_STOPPED, "stopped by the consumer");
 	return 0;
 }
 
-int llmk_http1_feed(llmk_http1 *d, const uint8_t *p, size_t n)
+int llmk__http1_feed(llmk__http1 *d, const uint8_t *p, size_t n)
 {
 	size_t k;
 	long used;
@@ -371,7 +371,7 @@ int llmk_http1_feed(llmk_http1 *d, const uint8_t *p, size_t n)
 	return d->state == H_DONE ? LLMK_HTTP1_DONE : LLMK_HTTP1_MORE;
 }
 
-int llmk_http1_finish(llmk_http1 *d)
+int llmk__http1_finish(llmk__http1 *d)
 {
 	if (d->err)
 		return d->err;

@@ -52,15 +52,15 @@
 
 /* What the decoder reports; each returns 0 to go on, non-zero to stop.
  * Strings are NUL-terminated and valid only during the call. */
-typedef struct llmk_http1_cb {
+typedef struct llmk__http1_cb {
 	int (*status)(void *user, int code); /* the final status, 200..999 */
 	int (*header)(void *user, const char *name, const char *value);
 	int (*body)(void *user, const uint8_t *data, size_t len);
 	void *user;
-} llmk_http1_cb;
+} llmk__http1_cb;
 
-typedef struct llmk_http1 {
-	llmk_http1_cb cb;
+typedef struct llmk__http1 {
+	llmk__http1_cb cb;
 	size_t max_line, max_head;
 	int state;
 	int err;
@@ -74,21 +74,21 @@ typedef struct llmk_http1 {
 	uint64_t length;
 	uint64_t left; /* body bytes of the current chunk or of the length */
 	int any; /* a byte of the response has arrived */
-	llmk_buf line;
-} llmk_http1;
+	llmk__buf line;
+} llmk__http1;
 
 /* head_request: the request's method was HEAD. */
-void llmk_http1_init(llmk_http1 *d, const llmk_http1_cb *cb, size_t max_line, size_t max_head, int head_request);
+void llmk__http1_init(llmk__http1 *d, const llmk__http1_cb *cb, size_t max_line, size_t max_head, int head_request);
 /* Returns LLMK_HTTP1_MORE, LLMK_HTTP1_DONE or a negative LLMK_HTTP1_E_*
  * code; after DONE or an error, further feeds return the same. */
-int llmk_http1_feed(llmk_http1 *d, const uint8_t *data, size_t len);
+int llmk__http1_feed(llmk__http1 *d, const uint8_t *data, size_t len);
 /* The connection closed: DONE when that ends the response (a body framed
  * by close, or a response already complete), else LLMK_HTTP1_E_TRUNCATED
  * (or the sticky error). */
-int llmk_http1_finish(llmk_http1 *d);
+int llmk__http1_finish(llmk__http1 *d);
 /* What went wrong, for an error message ("" when nothing did); valid
  * while d is. */
-const char *llmk_http1_why(const llmk_http1 *d);
-void llmk_http1_free(llmk_http1 *d);
+const char *llmk__http1_why(const llmk__http1 *d);
+void llmk__http1_free(llmk__http1 *d);
 
 #endif

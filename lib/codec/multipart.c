@@ -6,7 +6,7 @@
 
 #include "alloc.h"
 
-void llmk_multipart_init(llmk_multipart *m)
+void llmk__multipart_init(llmk__multipart *m)
 {
 	unsigned char rnd[12];
 	char hex[25];
@@ -20,18 +20,18 @@ void llmk_multipart_init(llmk_multipart *m)
 	memcpy(m->content_type + 30, m->boundary, strlen(m->boundary) + 1);
 }
 
-static void put(llmk_multipart *m, const void *p, size_t n)
+static void put(llmk__multipart *m, const void *p, size_t n)
 {
-	if (!m->failed && llmk_buf_append(&m->body, p, n))
+	if (!m->failed && llmk__buf_append(&m->body, p, n))
 		m->failed = 1;
 }
 
-static void puts_(llmk_multipart *m, const char *s)
+static void puts_(llmk__multipart *m, const char *s)
 {
 	put(m, s, strlen(s));
 }
 
-static void part_head(llmk_multipart *m, const char *name, const char *filename, const char *mime)
+static void part_head(llmk__multipart *m, const char *name, const char *filename, const char *mime)
 {
 	puts_(m, "--");
 	puts_(m, m->boundary);
@@ -50,7 +50,7 @@ static void part_head(llmk_multipart *m, const char *name, const char *filename,
 	puts_(m, "\r\n\r\n");
 }
 
-void llmk_multipart_field(llmk_multipart *m, const char *name, const char *value)
+void llmk__multipart_field(llmk__multipart *m, const char *name, const char *value)
 {
 	/* A value containing the boundary would end the part early; with 96
 	 * random bits that only happens on purpose. */
@@ -63,7 +63,7 @@ void llmk_multipart_field(llmk_multipart *m, const char *name, const char *value
 	puts_(m, "\r\n");
 }
 
-void llmk_multipart_file(llmk_multipart *m, const char *name, const char *filename, const char *mime,
+void llmk__multipart_file(llmk__multipart *m, const char *name, const char *filename, const char *mime,
                          const uint8_t *data, size_t len)
 {
 	part_head(m, name, filename, mime);
@@ -71,7 +71,7 @@ void llmk_multipart_file(llmk_multipart *m, const char *name, const char *filena
 	puts_(m, "\r\n");
 }
 
-int llmk_multipart_finish(llmk_multipart *m)
+int llmk__multipart_finish(llmk__multipart *m)
 {
 	puts_(m, "--");
 	puts_(m, m->boundary);
@@ -79,7 +79,7 @@ int llmk_multipart_finish(llmk_multipart *m)
 	return m->failed ? -1 : 0;
 }
 
-void llmk_multipart_free(llmk_multipart *m)
+void llmk__multipart_free(llmk__multipart *m)
 {
-	llmk_buf_free(&m->body);
+	llmk__buf_free(&m->body);
 }

@@ -7,21 +7,21 @@
 
 #include "buf.h"
 
-typedef struct llmk_multipart {
-	llmk_buf body;
+typedef struct llmk__multipart {
+	llmk__buf body;
 	char boundary[48];
 	char content_type[96];
 	int failed;
-} llmk_multipart;
+} llmk__multipart;
 
 /* Picks a random boundary (libsodium randomness). */
-void llmk_multipart_init(llmk_multipart *m);
-void llmk_multipart_field(llmk_multipart *m, const char *name, const char *value);
-void llmk_multipart_file(llmk_multipart *m, const char *name, const char *filename, const char *mime,
+void llmk__multipart_init(llmk__multipart *m);
+void llmk__multipart_field(llmk__multipart *m, const char *name, const char *value);
+void llmk__multipart_file(llmk__multipart *m, const char *name, const char *filename, const char *mime,
                          const uint8_t *data, size_t len);
 /* Closes the body; 0 on success, -1 if any step ran out of memory or a
  * part contained the boundary. */
-int llmk_multipart_finish(llmk_multipart *m);
-void llmk_multipart_free(llmk_multipart *m);
+int llmk__multipart_finish(llmk__multipart *m);
+void llmk__multipart_free(llmk__multipart *m);
 
 #endif

@@ -3,7 +3,7 @@
 
 #include "ndjson.h"
 
-void llmk_ndjson_init(llmk_ndjson *d, size_t max_line, llmk_ndjson_fn fn, void *user)
+void llmk__ndjson_init(llmk__ndjson *d, size_t max_line, llmk__ndjson_fn fn, void *user)
 {
 	memset(d, 0, sizeof(*d));
 	d->max_line = max_line;
@@ -21,12 +21,12 @@ static int blank(const char *s, size_t n)
 	return 1;
 }
 
-void llmk_ndjson_set_max_units(llmk_ndjson *d, size_t max_units)
+void llmk__ndjson_set_max_units(llmk__ndjson *d, size_t max_units)
 {
 	d->max_units = max_units;
 }
 
-static int emit(llmk_ndjson *d, char *s, size_t n)
+static int emit(llmk__ndjson *d, char *s, size_t n)
 {
 	if (d->max_units && ++d->units > d->max_units)
 		return d->err = LLMK_NDJSON_E_TOO_MANY;
@@ -37,16 +37,16 @@ static int emit(llmk_ndjson *d, char *s, size_t n)
 	return d->fn(s, n, d->user);
 }
 
-static int append(llmk_ndjson *d, const char *s, size_t n)
+static int append(llmk__ndjson *d, const char *s, size_t n)
 {
 	if (d->max_line && n > d->max_line - d->line.len)
 		return d->err = LLMK_NDJSON_E_TOO_LARGE;
-	if (llmk_buf_append(&d->line, s, n))
+	if (llmk__buf_append(&d->line, s, n))
 		return d->err = LLMK_NDJSON_E_NOMEM;
 	return 0;
 }
 
-int llmk_ndjson_feed(llmk_ndjson *d, const char *data, size_t len)
+int llmk__ndjson_feed(llmk__ndjson *d, const char *data, size_t len)
 {
 	const char *nl;
 	size_t n;
@@ -73,7 +73,7 @@ int llmk_ndjson_feed(llmk_ndjson *d, const char *data, size_t len)
 	return 0;
 }
 
-int llmk_ndjson_finish(llmk_ndjson *d)
+int llmk__ndjson_finish(llmk__ndjson *d)
 {
 	int rc;
 
@@ -86,7 +86,7 @@ int llmk_ndjson_finish(llmk_ndjson *d)
 	return rc;
 }
 
-void llmk_ndjson_free(llmk_ndjson *d)
+void llmk__ndjson_free(llmk__ndjson *d)
 {
-	llmk_buf_free(&d->line);
+	llmk__buf_free(&d->line);
 }

@@ -5,7 +5,7 @@
  * not parse JSON: the adapter does. Bytes may be fed in any split; work is
  * linear in the input. max_line bounds one line (0 = no bound); exceeding it
  * fails with LLMK_NDJSON_E_TOO_LARGE. Optionally the stream is bounded in
- * lines, blank ones included (llmk_ndjson_set_max_units): one past it fails
+ * lines, blank ones included (llmk__ndjson_set_max_units): one past it fails
  * with LLMK_NDJSON_E_TOO_MANY, so keep-alive blank lines cannot keep a
  * stream alive forever. Errors are sticky. */
 #ifndef LLMK_NDJSON_H
@@ -21,24 +21,24 @@
 
 /* Called once per non-blank line; line is NUL-terminated at len and valid
  * only during the call. Non-zero (positive) stops the feed, which returns it. */
-typedef int (*llmk_ndjson_fn)(const char *line, size_t len, void *user);
+typedef int (*llmk__ndjson_fn)(const char *line, size_t len, void *user);
 
-typedef struct llmk_ndjson {
+typedef struct llmk__ndjson {
 	size_t max_line;
-	llmk_ndjson_fn fn;
+	llmk__ndjson_fn fn;
 	void *user;
 	int err;
 	size_t max_units, units; /* lines, blank ones included; 0 = no bound */
-	llmk_buf line;
-} llmk_ndjson;
+	llmk__buf line;
+} llmk__ndjson;
 
-void llmk_ndjson_init(llmk_ndjson *d, size_t max_line, llmk_ndjson_fn fn, void *user);
+void llmk__ndjson_init(llmk__ndjson *d, size_t max_line, llmk__ndjson_fn fn, void *user);
 /* Bounds the lines of the stream, blank ones included (0 = none). */
-void llmk_ndjson_set_max_units(llmk_ndjson *d, size_t max_units);
+void llmk__ndjson_set_max_units(llmk__ndjson *d, size_t max_units);
 /* Returns 0, a negative LLMK_NDJSON_E_* code, or the callback's value. */
-int llmk_ndjson_feed(llmk_ndjson *d, const char *data, size_t len);
+int llmk__ndjson_feed(llmk__ndjson *d, const char *data, size_t len);
 /* End of input: delivers a last line that had no LF. Same returns. */
-int llmk_ndjson_finish(llmk_ndjson *d);
-void llmk_ndjson_free(llmk_ndjson *d);
+int llmk__ndjson_finish(llmk__ndjson *d);
+void llmk__ndjson_free(llmk__ndjson *d);
 
 #endif

@@ -21,7 +21,7 @@ enum { F_UNKNOWN, F_DATA, F_EVENT, F_ID, F_RETRY };
 
 static const unsigned char bom_bytes[3] = {0xEF, 0xBB, 0xBF};
 
-static int fail(llmk_sse *d, int err)
+static int fail(llmk__sse *d, int err)
 {
 	d->err = err;
 	return err;
@@ -31,7 +31,7 @@ static int fail(llmk_sse *d, int err)
  * lines of an event still being built (counted provisionally, refunded when
  * it dispatches) go a little past it: a last event with an "event:" line
  * is still an event. */
-static int count_unit(llmk_sse *d, size_t slack)
+static int count_unit(llmk__sse *d, size_t slack)
 {
 	d->units++;
 	if (d->max_units && d->units > d->max_units + slack)
@@ -40,11 +40,11 @@ static int count_unit(llmk_sse *d, size_t slack)
 }
 
 /* Bounds the data buffer, which is otherwise limited only by line count. */
-static int data_append(llmk_sse *d, const char *p, size_t n)
+static int data_append(llmk__sse *d, const char *p, size_t n)
 {
 	if (n > d->max_line - d->data.len)
 		return fail(d, LLMK_SSE_E_TOO_LARGE);
-	if (llmk_buf_append(&d->data, p, n))
+	if (llmk__buf_append(&d->data, p, n))
 		return fail(d, LLMK_SSE_E_NOMEM);
 	return 0;
 }
@@ -65,16 +65,16 @@ static int classify(const char *name, size_t len)
 }
 
 /* Called once the field name is complete (at ':' or at the line end). */
-static void begin_value(llmk_sse *d)
+static void begin_value(llmk__sse *d)
 {
 	d->field = classify(d->name, d->name_len);
 	/* Data goes straight into the data buffer; the others are only applied
 	 * when the line completes, so they collect in a scratch buffer. */
 	if (d->field == F_EVENT || d->field == F_ID || d->field == F_RETRY)
-		llmk_buf_clear(&d->val);
+		llmk__buf_clear(&d->val);
 }
 
-static int value_append(llmk_sse *d, const char *p, size_t n)
+static int value_append(llmk__sse *d, const char *p, size_t n)
 {
 	switch (d->field) {
 	case F_DATA:
@@ -82,7 +82,7 @@ static int value_append(llmk_sse *d, const char *p, size_t n)
 	case F_EVENT:
 	case F_ID:
 	case F_RETRY:
-		if (llmk_buf_append(&d->val, p, n))
+		if (llmk__buf_append(&d->val, p, n))
 			return fail(d, LLMK_SSE_E_NOMEM);
 		return 0;
 	default:
@@ -90,15 +90,15 @@ static int value_append(llmk_sse *d, const char *p, size_t n)
 	}
 }
 
-static void swap_buf(llmk_buf *a, llmk_buf *b)
+static void swap_buf(llmk__buf *a, llmk__buf *b)
 {
-	llmk_buf t = *a;
+	llmk__buf t = *a;
 
 	*a = *b;
 	*b = t;
 }
 
-static void apply_retry(llmk_sse *d)
+static void apply_retry(llmk__sse *d)
 {
 	long long v = 0;
 	size_t i;
@@ -126,7 +126,7 @@ static void apply_retry(llmk_sse *d)
 }
 
 /* Processes a completed field line. */
-static int end_field(llmk_sse *d)
+static int end_field(llmk__sse *d)
 {
 	if (d->field != F_DATA) {
 		int rc;
@@ -158,7 +158,7 @@ static int end_field(llmk_sse *d)
 	}
 }
 
-static int dispatch(llmk_sse *d)
+static int dispatch(llmk__sse *d)
 {
 	int rc = 0;
 
@@ -166,8 +166,8 @@ static int dispatch(llmk_sse *d)
 	 * nothing. Copy only when it changed, so runs of blank lines after a
 	 * long id do not cost id-length each. */
 	if (d->id_dirty) {
-		llmk_buf_clear(&d->last_id);
-		if (llmk_buf_append(&d->last_id, d->id.data ? d->id.data : "", d->id.len))
+		llmk__buf_clear(&d->last_id);
+		if (llmk__buf_append(&d->last_id, d->id.data ? d->id.data : "", d->id.len))
 			return fail(d, LLMK_SSE_E_NOMEM);
 		d->id_dirty = 0;
 	}
@@ -192,12 +192,12 @@ static int dispatch(llmk_sse *d)
 		if ((rc = count_unit(d, 0)))
 			return rc;
 	}
-	llmk_buf_clear(&d->data);
-	llmk_buf_clear(&d->event);
+	llmk__buf_clear(&d->data);
+	llmk__buf_clear(&d->event);
 	return rc;
 }
 
-static int end_line(llmk_sse *d)
+static int end_line(llmk__sse *d)
 {
 	int rc = 0;
 
@@ -224,7 +224,7 @@ static int end_line(llmk_sse *d)
 }
 
 /* Consumes a run of line content (no CR or LF) of the current line. */
-static int line_bytes(llmk_sse *d, const char *p, size_t n)
+static int line_bytes(llmk__sse *d, const char *p, size_t n)
 {
 	while (n) {
 		switch (d->state) {
@@ -271,7 +271,7 @@ static int line_bytes(llmk_sse *d, const char *p, size_t n)
 	return 0;
 }
 
-static int feed_bytes(llmk_sse *d, const char *p, size_t n)
+static int feed_bytes(llmk__sse *d, const char *p, size_t n)
 {
 	size_t i = 0;
 	int rc;
@@ -309,7 +309,7 @@ static int feed_bytes(llmk_sse *d, const char *p, size_t n)
 	return 0;
 }
 
-void llmk_sse_init(llmk_sse *d, size_t max_line, llmk_sse_event_fn fn, void *user)
+void llmk__sse_init(llmk__sse *d, size_t max_line, llmk__sse_event_fn fn, void *user)
 {
 	memset(d, 0, sizeof *d);
 	d->max_line = max_line ? max_line : SIZE_MAX;
@@ -319,12 +319,12 @@ void llmk_sse_init(llmk_sse *d, size_t max_line, llmk_sse_event_fn fn, void *use
 	d->retry_ms = -1;
 }
 
-void llmk_sse_set_max_units(llmk_sse *d, size_t max_units)
+void llmk__sse_set_max_units(llmk__sse *d, size_t max_units)
 {
 	d->max_units = max_units;
 }
 
-int llmk_sse_feed(llmk_sse *d, const char *p, size_t n)
+int llmk__sse_feed(llmk__sse *d, const char *p, size_t n)
 {
 	if (d->err)
 		return d->err;
@@ -350,7 +350,7 @@ int llmk_sse_feed(llmk_sse *d, const char *p, size_t n)
 	return feed_bytes(d, p, n);
 }
 
-int llmk_sse_finish(llmk_sse *d)
+int llmk__sse_finish(llmk__sse *d)
 {
 	int partial;
 
@@ -364,32 +364,32 @@ int llmk_sse_finish(llmk_sse *d)
 	d->line_len = 0;
 	d->name_len = 0;
 	d->pending = 0;
-	llmk_buf_clear(&d->data);
-	llmk_buf_clear(&d->event);
-	llmk_buf_clear(&d->val);
+	llmk__buf_clear(&d->data);
+	llmk__buf_clear(&d->event);
+	llmk__buf_clear(&d->val);
 	/* A new stream starts with an empty last event ID buffer; the committed
 	 * last_id is what a reconnect sends, and it stays. */
-	llmk_buf_clear(&d->id);
+	llmk__buf_clear(&d->id);
 	d->id_dirty = 0;
 	d->units = d->ev_fields = 0;
 	return partial;
 }
 
-const char *llmk_sse_last_id(const llmk_sse *d)
+const char *llmk__sse_last_id(const llmk__sse *d)
 {
 	return d->last_id.data ? d->last_id.data : "";
 }
 
-long long llmk_sse_retry_ms(const llmk_sse *d)
+long long llmk__sse_retry_ms(const llmk__sse *d)
 {
 	return d->retry_ms;
 }
 
-void llmk_sse_free(llmk_sse *d)
+void llmk__sse_free(llmk__sse *d)
 {
-	llmk_buf_free(&d->data);
-	llmk_buf_free(&d->event);
-	llmk_buf_free(&d->val);
-	llmk_buf_free(&d->id);
-	llmk_buf_free(&d->last_id);
+	llmk__buf_free(&d->data);
+	llmk__buf_free(&d->event);
+	llmk__buf_free(&d->val);
+	llmk__buf_free(&d->id);
+	llmk__buf_free(&d->last_id);
 }

@@ -17,10 +17,10 @@
  *   joined with LF, counting the LF that follows the last one). Exceeding
  *   either fails with LLMK_SSE_E_TOO_LARGE. max_line 0 means no bound.
  * - A "retry" value too large for long long saturates at LLONG_MAX.
- * - After llmk_sse_finish, a following stream that sends no "id" leaves
+ * - After llmk__sse_finish, a following stream that sends no "id" leaves
  *   last_id as it was (the spec would reset it to "" at that stream's first
  *   blank line), so it remains usable as Last-Event-ID across reconnects.
- * - Optionally (llmk_sse_set_max_units) the stream is bounded in "units":
+ * - Optionally (llmk__sse_set_max_units) the stream is bounded in "units":
  *   a dispatched event is one, whatever its field lines; every line that
  *   ends up in no dispatched event -- a comment, a blank line that
  *   dispatches nothing, a field line of an event that is never dispatched
@@ -49,18 +49,18 @@
  * valid during the call. Returning nonzero stops the current feed, which
  * returns that value; by convention it should be positive so it cannot be
  * confused with the negative LLMK_SSE_E_* codes. */
-typedef int (*llmk_sse_event_fn)(const char *event, size_t event_len, const char *data, size_t data_len,
+typedef int (*llmk__sse_event_fn)(const char *event, size_t event_len, const char *data, size_t data_len,
                                  void *user);
 
 /* Internal; defined here only so callers can embed it. Touch it solely
  * through the functions below. */
-typedef struct llmk_sse {
+typedef struct llmk__sse {
 	size_t max_line;
-	llmk_sse_event_fn fn;
+	llmk__sse_event_fn fn;
 	void *user;
 	int err;           /* sticky negative error, 0 when healthy */
 
-	/* Per-stream state, reset by llmk_sse_finish. */
+	/* Per-stream state, reset by llmk__sse_finish. */
 	unsigned bom;      /* BOM bytes matched so far; 3 once past the stream start */
 	int last_cr;       /* previous byte ended a line with CR: a following LF belongs to it */
 	int state;         /* position within the current line (see sse.c) */
@@ -69,33 +69,33 @@ typedef struct llmk_sse {
 	size_t name_len;   /* field-name length; only the first bytes are kept */
 	char name[8];      /* long enough for every known name plus one byte */
 	int pending;       /* a data/event/id line seen since the last blank line */
-	llmk_buf data;     /* data buffer */
-	llmk_buf event;    /* event type buffer */
-	llmk_buf val;      /* value of the current event/id/retry line */
-	llmk_buf id;       /* last event ID buffer (per stream) */
+	llmk__buf data;     /* data buffer */
+	llmk__buf event;    /* event type buffer */
+	llmk__buf val;      /* value of the current event/id/retry line */
+	llmk__buf id;       /* last event ID buffer (per stream) */
 	int id_dirty;      /* id differs from last_id */
 	size_t max_units;  /* 0: no bound */
-	size_t units;      /* see llmk_sse_set_max_units */
+	size_t units;      /* see llmk__sse_set_max_units */
 	size_t ev_fields;  /* field lines of the event being built, counted provisionally */
 
-	/* Event-source state; survives llmk_sse_finish so a reconnect can use it. */
-	llmk_buf last_id;  /* last event ID string, committed on each blank line */
+	/* Event-source state; survives llmk__sse_finish so a reconnect can use it. */
+	llmk__buf last_id;  /* last event ID string, committed on each blank line */
 	long long retry_ms;
-} llmk_sse;
+} llmk__sse;
 
 /* fn may be NULL to parse without dispatching. Never fails; allocation
  * happens lazily on feed. */
-void llmk_sse_init(llmk_sse *d, size_t max_line, llmk_sse_event_fn fn, void *user);
+void llmk__sse_init(llmk__sse *d, size_t max_line, llmk__sse_event_fn fn, void *user);
 
 /* Bounds the units of one stream (see the deviations above; 0 = none):
  * one past it fails the feed with LLMK_SSE_E_TOO_MANY, before the event
  * that would pass it is dispatched. */
-void llmk_sse_set_max_units(llmk_sse *d, size_t max_units);
+void llmk__sse_set_max_units(llmk__sse *d, size_t max_units);
 
 /* Returns 0, a negative LLMK_SSE_E_* code, or the callback's nonzero value.
  * After a callback stop the unprocessed rest of p is dropped; the decoder is
  * left at an event boundary and may be fed further. */
-int llmk_sse_feed(llmk_sse *d, const char *p, size_t n);
+int llmk__sse_feed(llmk__sse *d, const char *p, size_t n);
 
 /* Ends the stream. Per spec an event without its terminating blank line is
  * not dispatched; this returns 1 when anything was discarded that way (an
@@ -103,17 +103,17 @@ int llmk_sse_feed(llmk_sse *d, const char *p, size_t n);
  * callers can detect truncation, and 0 on a clean end. Returns the sticky
  * error instead if there is one. Otherwise the per-stream state is reset, so
  * the decoder can parse a reconnected stream; last_id and retry_ms are kept. */
-int llmk_sse_finish(llmk_sse *d);
+int llmk__sse_finish(llmk__sse *d);
 
 /* The last event ID as of the most recent blank line (so inside a callback it
  * is the dispatched event's id); "" when none. Valid until the next feed,
  * finish or free. */
-const char *llmk_sse_last_id(const llmk_sse *d);
+const char *llmk__sse_last_id(const llmk__sse *d);
 
 /* The last valid "retry" value in milliseconds, -1 when none. */
-long long llmk_sse_retry_ms(const llmk_sse *d);
+long long llmk__sse_retry_ms(const llmk__sse *d);
 
 /* Frees all buffers. Safe to call twice; init again before reuse. */
-void llmk_sse_free(llmk_sse *d);
+void llmk__sse_free(llmk__sse *d);
 
 #endif

@@ -32,7 +32,7 @@ enum {
 /* How a chat stream is framed on the wire. */
 enum { LLMK_FRAMING_SSE = 0, LLMK_FRAMING_NDJSON = 1, LLMK_FRAMING_EVENTSTREAM = 2 };
 
-typedef struct llmk_adapter {
+typedef struct llmk__adapter {
 	/* Fills the exchange (method, URL, headers, body) for a request. */
 	llmk_status (*build)(const llmk_client *c, const llmk_request *r, const char *model, int stream,
 	                     llmk_exchange *ex, llmk_response *resp);
@@ -44,39 +44,39 @@ typedef struct llmk_adapter {
 	/* Handles one decoded event of a chat stream: an SSE event (name, or
 	 * NULL when it had none, and data), or one NDJSON line (event NULL).
 	 * Set s->done when the provider signals the end. */
-	llmk_status (*stream_event)(llmk_stream_ctx *s, const char *event, const char *data, size_t len);
+	llmk_status (*stream_event)(llmk__stream_ctx *s, const char *event, const char *data, size_t len);
 	int framing;       /* LLMK_FRAMING_* of 2xx chat streams */
 	int64_t feature;   /* the LLMK_FEATURE_* bit of this wire format */
-	size_t state_size; /* bytes of llmk_stream_ctx.state the engine zeroes for each streamed attempt (0: none) */
-} llmk_adapter;
+	size_t state_size; /* bytes of llmk__stream_ctx.state the engine zeroes for each streamed attempt (0: none) */
+} llmk__adapter;
 
-typedef struct llmk_provider {
+typedef struct llmk__provider {
 	const char *name;
 	const char *base_url;
 	const char *key_env;  /* API key variable */
 	const char *key_env2; /* alternative key variable, or NULL */
 	const char *url_env;  /* base URL variable */
 	unsigned quirks;      /* LLMK_Q_* */
-	const llmk_adapter *adapter;
+	const llmk__adapter *adapter;
 	unsigned kinds;       /* 1 << LLMK_CHAT | ... */
 	unsigned chat_caps;   /* LLMK_CAP_* for chat (LLMK_CAP_KIND implied) */
 	unsigned embed_caps;  /* LLMK_CAP_* for embed (LLMK_CAP_BATCH) */
 	uint64_t opts;        /* request options honoured: LLMK__OPT(NAME) bits */
 	const char *notes;    /* one line for docs/PROVIDERS.md, or NULL */
-} llmk_provider;
+} llmk__provider;
 
 /* Providers implemented by the program (userprov.c): a registry of rows
  * with a callback table; refcounted so an unregister cannot free one under
  * a live client. */
-struct llmk_user_provider;
-struct llmk_user_provider *llmk__user_provider_get(const char *name, size_t len);
-void llmk__user_provider_put(struct llmk_user_provider *up);
-const char *llmk__user_provider_name(const struct llmk_user_provider *up);
-const llmk_provider *llmk__user_provider_row(const struct llmk_user_provider *up);
-const llmk_provider_table *llmk__user_provider_table(const struct llmk_user_provider *up);
-void *llmk__user_provider_user(const struct llmk_user_provider *up);
+struct llmk__user_provider;
+struct llmk__user_provider *llmk__user_provider_get(const char *name, size_t len);
+void llmk__user_provider_put(struct llmk__user_provider *up);
+const char *llmk__user_provider_name(const struct llmk__user_provider *up);
+const llmk__provider *llmk__user_provider_row(const struct llmk__user_provider *up);
+const llmk_provider_table *llmk__user_provider_table(const struct llmk__user_provider *up);
+void *llmk__user_provider_user(const struct llmk__user_provider *up);
 /* The row of a registered provider by name, or NULL. */
-const llmk_provider *llmk__user_provider_find(const char *name);
+const llmk__provider *llmk__user_provider_find(const char *name);
 size_t llmk__user_provider_count(void);
 /* Name of the i-th registered provider (i < count), or NULL. */
 const char *llmk__user_provider_at(size_t i);
@@ -85,7 +85,7 @@ const char *llmk__user_provider_at(size_t i);
 llmk_status llmk__user_provider_add(const char *name, const llmk_provider_table *t, void *user, int taken);
 llmk_status llmk__user_provider_remove(const char *name);
 /* Runs a request through a registered provider (reply.c). */
-llmk_status llmk__user_provider_send(struct llmk_user_provider *up, const llmk_request *r, const char *model,
-                                     llmk_stream_ctx *s, int stream);
+llmk_status llmk__user_provider_send(struct llmk__user_provider *up, const llmk_request *r, const char *model,
+                                     llmk__stream_ctx *s, int stream);
 
 #endif

@@ -22,17 +22,17 @@ typedef struct llmk__attempt {
 	const llmk_client *c;
 	const llmk_request *r;
 	llmk_response *resp;
-	const llmk_adapter *ad;
+	const llmk__adapter *ad;
 	llmk_exchange ex;
-	llmk_stream_ctx sctx;
-	llmk_sse sse;
-	llmk_ndjson nd;
-	llmk_evs evs;
+	llmk__stream_ctx sctx;
+	llmk__sse sse;
+	llmk__ndjson nd;
+	llmk__evs evs;
 	int stream;      /* the wire request streams */
 	int replay;      /* caller asked for a stream the provider cannot send: replay the answer */
 	int sse_mode;    /* 0 undecided, 1 SSE decoding, 2 NDJSON decoding, 3 AWS event stream, -1 whole body */
 	llmk_request view; /* the request as sent: unsupported parameters dropped */
-	llmk_message *view_msgs; /* owned copies when image parts were dropped */
+	llmk__message *view_msgs; /* owned copies when image parts were dropped */
 	size_t max_body;
 	size_t max_events, nevents, max_depth;
 	double t0;

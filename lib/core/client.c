@@ -74,24 +74,24 @@ llmk_status llmk__client_env_check(const llmk_client *c, llmk_response *resp)
  * address) means this machine. */
 static char *host_to_url(const char *v, const char *dflt)
 {
-	llmk_buf b = LLMK_BUF_INIT;
+	llmk__buf b = LLMK__BUF_INIT;
 	const char *sep = strstr(v, "://"), *host = sep ? sep + 3 : v, *dport = strrchr(dflt, ':');
 	const char *end = host + strcspn(host, "/");
 	int bad;
 
-	bad = sep ? llmk_buf_append(&b, v, (size_t)(host - v)) : llmk_buf_append_str(&b, "http://");
+	bad = sep ? llmk__buf_append(&b, v, (size_t)(host - v)) : llmk__buf_append_str(&b, "http://");
 	if (!bad && (end == host || *host == ':' || (end - host >= 7 && !strncmp(host, "0.0.0.0", 7)))) {
-		bad = llmk_buf_append_str(&b, "127.0.0.1");
+		bad = llmk__buf_append_str(&b, "127.0.0.1");
 		host += *host == '0' ? 7 : 0;
 	}
 	if (!bad)
-		bad = llmk_buf_append(&b, host, (size_t)(end - host));
+		bad = llmk__buf_append(&b, host, (size_t)(end - host));
 	if (!bad && !sep && !memchr(host, ':', (size_t)(end - host)) && dport && dport[1] >= '0' && dport[1] <= '9')
-		bad = llmk_buf_append(&b, dport, strcspn(dport, "/"));
+		bad = llmk__buf_append(&b, dport, strcspn(dport, "/"));
 	if (!bad)
-		bad = llmk_buf_append_str(&b, end);
+		bad = llmk__buf_append_str(&b, end);
 	if (bad) {
-		llmk_buf_free(&b);
+		llmk__buf_free(&b);
 		return NULL;
 	}
 	return b.data;
@@ -135,7 +135,7 @@ static int ca_from_env(llmk_client *c)
 	return 0;
 }
 
-llmk_status llmk__client_create(llmk_client **out, const llmk_provider *prov, struct llmk_user_provider *up,
+llmk_status llmk__client_create(llmk_client **out, const llmk__provider *prov, struct llmk__user_provider *up,
                                 const char *mdl)
 {
 	const char *v;

@@ -8,12 +8,12 @@
 #include "bounds.h"
 #include "options.h"
 
-struct llmk_provider;
-struct llmk_user_provider;
+struct llmk__provider;
+struct llmk__user_provider;
 
 struct llmk_client {
-	const struct llmk_provider *provider;
-	struct llmk_user_provider *user_provider; /* registered by the program, or NULL */
+	const struct llmk__provider *provider;
+	struct llmk__user_provider *user_provider; /* registered by the program, or NULL */
 	char *model;
 	char *base_url;
 	char *api_key; /* sodium_malloc'd, read-only, wiped by sodium_free */
@@ -48,7 +48,7 @@ int64_t llmk__client_i64(const llmk_client *c, int32_t opt, int64_t dflt);
  * it, whose reference the client takes over) and model name mdl, with the
  * endpoint and credentials the provider's environment variables give. No
  * transport yet. */
-llmk_status llmk__client_create(llmk_client **out, const struct llmk_provider *prov, struct llmk_user_provider *up,
+llmk_status llmk__client_create(llmk_client **out, const struct llmk__provider *prov, struct llmk__user_provider *up,
                                 const char *mdl);
 /* Replaces the client's transport (closing the old one); custom marks a
  * program's own. */

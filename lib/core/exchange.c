@@ -27,7 +27,7 @@ void llmk__exchange_clear(llmk_exchange *ex)
 	llmk__free(ex->headers);
 	if (ex->body.data)
 		sodium_memzero(ex->body.data, ex->body.len);
-	llmk_buf_free(&ex->body);
+	llmk__buf_free(&ex->body);
 	ex->url = NULL;
 	ex->headers = NULL;
 	ex->nheaders = ex->headercap = 0;
@@ -59,7 +59,7 @@ llmk_status llmk__exchange_set_url(llmk_exchange *ex, const char *base, const ch
 
 llmk_status llmk__exchange_header(llmk_exchange *ex, const char *name, const char *value)
 {
-	llmk_header *h;
+	llmk__header *h;
 	size_t ncap;
 
 	/* As for URLs: no header line of anyone's making but ours. */

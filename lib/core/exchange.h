@@ -9,27 +9,27 @@
 #include "buf.h"
 #include "bounds.h"
 
-typedef struct llmk_header {
+typedef struct llmk__header {
 	char *name, *value;
-} llmk_header;
+} llmk__header;
 
-typedef struct llmk_exchange_sink {
+typedef struct llmk__exchange_sink {
 	/* Return 0 to continue, non-zero to stop the transfer. */
 	int (*status)(void *ctx, int32_t http_status);
 	int (*header)(void *ctx, const char *name, const char *value);
 	int (*body)(void *ctx, const uint8_t *data, size_t len);
 	void *ctx;
-} llmk_exchange_sink;
+} llmk__exchange_sink;
 
 struct llmk_exchange {
 	const char *method;
 	char *url;
-	llmk_header *headers; /* values may hold credentials: wiped on free */
+	llmk__header *headers; /* values may hold credentials: wiped on free */
 	size_t nheaders, headercap;
-	llmk_buf body;
+	llmk__buf body;
 	int64_t timeout_ms, connect_timeout_ms, idle_timeout_ms;
 	const char *ca_file, *ca_dir; /* the client's ca_bundle / ca_dir, or NULL */
-	llmk_exchange_sink sink;
+	llmk__exchange_sink sink;
 	int stopped; /* the sink asked to stop */
 	const llmk_cancel *cancel; /* the request's flag, or NULL */
 	/* Set by the multi while a transport's driver holds the exchange

@@ -9,7 +9,7 @@
 
 #define K(kind) (1u << (kind))
 #define LLMK__OPT_INFO(name, id, scope, str, doc) {id, str, LLMK_SCOPE_##scope, 0},
-static llmk_optinfo options[] = {LLMK_OPTION_TABLE(LLMK__OPT_INFO)};
+static llmk__optinfo options[] = {LLMK_OPTION_TABLE(LLMK__OPT_INFO)};
 
 /* Every option id must index its type's slot array (and the 32-bit set masks). */
 #define LLMK__SLOT_FITS(name, id, scope, str, doc)                                             \
@@ -71,7 +71,7 @@ static pthread_once_t options_once = PTHREAD_ONCE_INIT;
 #define MAX_SLOTS                                                                                 \
 	(LLMK_STR_SLOTS > LLMK_I64_SLOTS ? (LLMK_STR_SLOTS > LLMK_F64_SLOTS ? LLMK_STR_SLOTS : LLMK_F64_SLOTS) \
 	                                 : (LLMK_I64_SLOTS > LLMK_F64_SLOTS ? LLMK_I64_SLOTS : LLMK_F64_SLOTS))
-static const llmk_optinfo *option_by_id[4][MAX_SLOTS];
+static const llmk__optinfo *option_by_id[4][MAX_SLOTS];
 
 static void options_fill_kinds(void)
 {
@@ -85,7 +85,7 @@ static void options_fill_kinds(void)
 				options[i].kinds = option_kinds[j].kinds;
 }
 
-const llmk_optinfo *llmk__option_info(int32_t id)
+const llmk__optinfo *llmk__option_info(int32_t id)
 {
 	pthread_once(&options_once, options_fill_kinds);
 	if (id < 1000 || id / 1000 > 3 || id % 1000 >= MAX_SLOTS)
@@ -117,7 +117,7 @@ static const char *kind_word(int32_t kind)
 
 llmk_status llmk__option_check(int32_t id, int type, int scope, int32_t kind, char *err, size_t errlen)
 {
-	const llmk_optinfo *o = llmk__option_info(id);
+	const llmk__optinfo *o = llmk__option_info(id);
 
 	if (!o) {
 		snprintf(err, errlen, "unknown option id %d", (int)id);
@@ -154,7 +154,7 @@ int32_t llmk_option_by_name(const char *name)
 
 const char *llmk_option_name(int32_t option)
 {
-	const llmk_optinfo *o = llmk__option_info(option);
+	const llmk__optinfo *o = llmk__option_info(option);
 	return o ? o->name : NULL;
 }
 

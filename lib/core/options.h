@@ -14,14 +14,14 @@
 
 enum { LLMK_SCOPE_C = 1, LLMK_SCOPE_R = 2, LLMK_SCOPE_CR = 3 };
 
-typedef struct llmk_optinfo {
+typedef struct llmk__optinfo {
 	int32_t id;
 	const char *name;
 	int scope;
 	unsigned kinds; /* bit (1 << kind) for request options; 0 = any */
-} llmk_optinfo;
+} llmk__optinfo;
 
-const llmk_optinfo *llmk__option_info(int32_t id);
+const llmk__optinfo *llmk__option_info(int32_t id);
 /* Checks an option id for a setter of `type` and `scope` (and, for request
  * options, the request kind; 0 = skip); on failure writes why into err. */
 llmk_status llmk__option_check(int32_t id, int type, int scope, int32_t kind, char *err, size_t errlen);
@@ -34,7 +34,7 @@ int llmk__option_slot(int32_t id);
  * with err naming `what` -- an option or a variable -- never the value. */
 llmk_status llmk__value_check(const char *what, const char *value, char *err, size_t errlen);
 
-/* A provider's option mask (llmk_provider.opts) has one bit per option a
+/* A provider's option mask (llmk__provider.opts) has one bit per option a
  * request can carry (scope R or CR), numbered densely in the order of the
  * option table: LLMK__RB_<NAME>. Client options have no bit. The enum is
  * generated from the table, so two options never share a bit whatever
@@ -45,7 +45,7 @@ llmk_status llmk__value_check(const char *what, const char *value, char *err, si
 #define LLMK__RB_CR(name) LLMK__RB_##name,
 #define LLMK__RB_ENUM(name, id, scope, str, doc) LLMK__RB_##scope(name)
 enum { LLMK_OPTION_TABLE(LLMK__RB_ENUM) LLMK__RB_COUNT };
-_Static_assert(LLMK__RB_COUNT <= 64, "more request options than bits in llmk_provider.opts");
+_Static_assert(LLMK__RB_COUNT <= 64, "more request options than bits in llmk__provider.opts");
 #define LLMK__OPT(NAME) (UINT64_C(1) << LLMK__RB_##NAME)
 /* The bit of option id in a provider's mask, or -1 (client option or
  * unknown id). */

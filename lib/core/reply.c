@@ -9,7 +9,7 @@
 #include "ids.h"
 
 struct llmk_reply {
-	llmk_stream_ctx *s;
+	llmk__stream_ctx *s;
 	int stream;
 	int32_t kind;
 	size_t ncalls;
@@ -22,14 +22,14 @@ int32_t llmk_reply_streaming(const llmk_reply *rp)
 
 static int emit_or_append(llmk_reply *rp, int reasoning, const char *text, size_t len)
 {
-	llmk_buf *b;
+	llmk__buf *b;
 
 	if (!rp || (!text && len))
 		return 1;
 	if (rp->stream)
 		return reasoning ? llmk__emit_reasoning(rp->s, text, len) : llmk__emit_text(rp->s, text, len);
 	b = reasoning ? &rp->s->resp->reasoning : &rp->s->resp->text;
-	if (llmk_buf_append(b, text, len)) {
+	if (llmk__buf_append(b, text, len)) {
 		llmk__fail(rp->s->resp, LLMK_E_NOMEM, "out of memory storing the reply");
 		return 1;
 	}
@@ -48,7 +48,7 @@ int32_t llmk_reply_reasoning(llmk_reply *rp, const char *text, size_t len)
 
 int32_t llmk_reply_tool_call(llmk_reply *rp, const char *id, const char *name, const char *args)
 {
-	llmk_tool_call *tc;
+	llmk__tool_call *tc;
 	char gen[32];
 
 	if (!rp || !name || !*name)
@@ -62,8 +62,8 @@ int32_t llmk_reply_tool_call(llmk_reply *rp, const char *id, const char *name, c
 	if (rp->stream)
 		return llmk__emit_tool(rp->s, rp->ncalls++, id, name, args, strlen(args));
 	tc = llmk__response_tool_call(rp->s->resp, rp->ncalls++);
-	if (!tc || llmk_buf_append_str(&tc->id, id) || llmk_buf_append_str(&tc->name, name) ||
-	    llmk_buf_append_str(&tc->args, args)) {
+	if (!tc || llmk__buf_append_str(&tc->id, id) || llmk__buf_append_str(&tc->name, name) ||
+	    llmk__buf_append_str(&tc->args, args)) {
 		llmk__fail(rp->s->resp, tc ? LLMK_E_NOMEM : LLMK_E_TOO_LARGE, "could not store tool call %zu",
 		           rp->ncalls - 1);
 		return 1;
@@ -111,7 +111,7 @@ llmk_status llmk_reply_embedding(llmk_reply *rp, const float *vec, size_t dim)
 llmk_status llmk_reply_image(llmk_reply *rp, const uint8_t *data, size_t len, const char *url)
 {
 	llmk_response *r;
-	llmk_image *grown, *img;
+	llmk__image *grown, *img;
 
 	if (!rp || (!data && !url) || (data && !len))
 		return LLMK_E_INVALID_ARG;
@@ -164,8 +164,8 @@ llmk_status llmk_reply_error(llmk_reply *rp, int32_t status, const char *message
 	                  message && *message ? message : llmk_strerror(status));
 }
 
-llmk_status llmk__user_provider_send(struct llmk_user_provider *up, const llmk_request *r, const char *model,
-                                     llmk_stream_ctx *s, int stream)
+llmk_status llmk__user_provider_send(struct llmk__user_provider *up, const llmk_request *r, const char *model,
+                                     llmk__stream_ctx *s, int stream)
 {
 	const llmk_provider_table *t = llmk__user_provider_table(up);
 	llmk_reply rp;

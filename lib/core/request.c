@@ -64,7 +64,7 @@ llmk_status llmk_request_new(llmk_request **out, int32_t kind)
 	return LLMK_OK;
 }
 
-static void part_free(llmk_part *p)
+static void part_free(llmk__part *p)
 {
 	llmk__free(p->text);
 	llmk__free(p->detail);
@@ -422,9 +422,9 @@ static llmk_status need_kind(llmk_request *r, int32_t kind, const char *fn)
 	return LLMK_OK;
 }
 
-static llmk_message *new_message(llmk_request *r, int32_t role)
+static llmk__message *new_message(llmk_request *r, int32_t role)
 {
-	llmk_message *m;
+	llmk__message *m;
 
 	if (grow((void **)&r->msgs, &r->msgcap, r->nmsgs, sizeof(*r->msgs)))
 		return NULL;
@@ -434,9 +434,9 @@ static llmk_message *new_message(llmk_request *r, int32_t role)
 	return m;
 }
 
-static llmk_part *new_part(llmk_message *m)
+static llmk__part *new_part(llmk__message *m)
 {
-	llmk_part *p;
+	llmk__part *p;
 
 	if (grow((void **)&m->parts, &m->cap, m->nparts, sizeof(*m->parts)))
 		return NULL;
@@ -445,9 +445,9 @@ static llmk_part *new_part(llmk_message *m)
 	return p;
 }
 
-static llmk_status add_text(llmk_request *r, llmk_message *m, const char *text)
+static llmk_status add_text(llmk_request *r, llmk__message *m, const char *text)
 {
-	llmk_part *p = new_part(m);
+	llmk__part *p = new_part(m);
 
 	if (!p || !(p->text = llmk__strdup(text)))
 		return req_err(r, LLMK_E_NOMEM, "out of memory");
@@ -458,7 +458,7 @@ static llmk_status add_text(llmk_request *r, llmk_message *m, const char *text)
 
 llmk_status llmk_request_add_message(llmk_request *r, int32_t role, const char *text)
 {
-	llmk_message *m;
+	llmk__message *m;
 	llmk_status st;
 
 	if (!r)
@@ -480,7 +480,7 @@ llmk_status llmk_request_add_message(llmk_request *r, int32_t role, const char *
 	return LLMK_OK;
 }
 
-static llmk_message *last_message(llmk_request *r, const char *fn)
+static llmk__message *last_message(llmk_request *r, const char *fn)
 {
 	if (need_kind(r, LLMK_CHAT, fn))
 		return NULL;
@@ -493,7 +493,7 @@ static llmk_message *last_message(llmk_request *r, const char *fn)
 
 llmk_status llmk_request_add_text(llmk_request *r, const char *text)
 {
-	llmk_message *m;
+	llmk__message *m;
 
 	if (!r || !text)
 		return r ? req_err(r, LLMK_E_INVALID_ARG, "text is NULL") : LLMK_E_INVALID_ARG;
@@ -506,8 +506,8 @@ llmk_status llmk_request_add_text(llmk_request *r, const char *text)
 
 static llmk_status add_image(llmk_request *r, char *url, const char *detail)
 {
-	llmk_message *m;
-	llmk_part *p;
+	llmk__message *m;
+	llmk__part *p;
 
 	if (!(m = last_message(r, "add_image"))) {
 		llmk__free(url);
@@ -585,8 +585,8 @@ static int utf8_ok(const uint8_t *s, size_t n)
 /* A DOCUMENT part: the data: URL and its file name. */
 static llmk_status add_document_part(llmk_request *r, char *url, const char *name)
 {
-	llmk_message *m;
-	llmk_part *p;
+	llmk__message *m;
+	llmk__part *p;
 
 	if (!(m = last_message(r, "add_document"))) {
 		llmk__free(url);
@@ -642,8 +642,8 @@ llmk_status llmk_request_add_document(llmk_request *r, const uint8_t *data, size
 
 llmk_status llmk_request_add_tool_call(llmk_request *r, const char *id, const char *name, const char *args)
 {
-	llmk_message *m;
-	llmk_part *p;
+	llmk__message *m;
+	llmk__part *p;
 	llmk_status st;
 
 	if (!r)
@@ -675,7 +675,7 @@ llmk_status llmk_request_add_tool_call(llmk_request *r, const char *id, const ch
 
 llmk_status llmk_request_add_tool_result(llmk_request *r, const char *tool_call_id, const char *content)
 {
-	llmk_message *m;
+	llmk__message *m;
 	llmk_status st;
 
 	if (!r)
@@ -709,7 +709,7 @@ static int valid_tool_name(const char *s)
 
 llmk_status llmk_request_add_tool(llmk_request *r, const char *name, const char *description, const char *params)
 {
-	llmk_tool *t;
+	llmk__tool *t;
 	llmk_status st;
 
 	if (!r)
@@ -840,10 +840,10 @@ static size_t item_end(const llmk_response *resp, size_t i, size_t len)
 	return len;
 }
 
-static llmk_status turn_part(llmk_request *r, llmk_message *m, int type, const char *text, size_t len,
-                             const llmk_buf *opaque, int64_t wire)
+static llmk_status turn_part(llmk_request *r, llmk__message *m, int type, const char *text, size_t len,
+                             const llmk__buf *opaque, int64_t wire)
 {
-	llmk_part *p = new_part(m);
+	llmk__part *p = new_part(m);
 
 	if (!p)
 		return req_err(r, LLMK_E_NOMEM, "out of memory");
@@ -862,13 +862,13 @@ static llmk_status turn_part(llmk_request *r, llmk_message *m, int type, const c
 	return LLMK_OK;
 }
 
-static llmk_status call_part(llmk_request *r, llmk_message *m, const llmk_response *resp, size_t i,
-                             const llmk_buf *opaque)
+static llmk_status call_part(llmk_request *r, llmk__message *m, const llmk_response *resp, size_t i,
+                             const llmk__buf *opaque)
 {
-	const llmk_tool_call *tc = &resp->calls[i];
+	const llmk__tool_call *tc = &resp->calls[i];
 	const char *args = tc->args.len ? tc->args.data : "{}";
 	llmk_status st;
-	llmk_part *p;
+	llmk__part *p;
 
 	if (!tc->id.len || !tc->name.len)
 		return req_err(r, LLMK_E_INVALID_ARG, "tool call %zu of the response has no id or no name", i);
@@ -894,15 +894,15 @@ static llmk_status call_part(llmk_request *r, llmk_message *m, const llmk_respon
 
 /* The turn as the adapter recorded it, item by item; calls it did not
  * record follow at the end. */
-static llmk_status turn_from_items(llmk_request *r, llmk_message *m, const llmk_response *resp)
+static llmk_status turn_from_items(llmk_request *r, llmk__message *m, const llmk_response *resp)
 {
-	const llmk_buf *bufs[3] = {&resp->text, &resp->reasoning, &resp->refusal};
+	const llmk__buf *bufs[3] = {&resp->text, &resp->reasoning, &resp->refusal};
 	llmk_status st = LLMK_OK;
 	size_t i, j, end;
 	int b;
 
 	for (i = 0; i < resp->nitems && st == LLMK_OK; i++) {
-		const llmk_turn_item *it = &resp->items[i];
+		const llmk__turn_item *it = &resp->items[i];
 		if (it->type == LLMK_PART_TOOL_CALL) {
 			if (it->start < resp->ncalls)
 				st = call_part(r, m, resp, it->start, &it->opaque);
@@ -929,9 +929,9 @@ static llmk_status turn_from_items(llmk_request *r, llmk_message *m, const llmk_
 
 /* Adapters that record no items: the text (or the refusal), then the
  * calls. */
-static llmk_status turn_default(llmk_request *r, llmk_message *m, const llmk_response *resp)
+static llmk_status turn_default(llmk_request *r, llmk__message *m, const llmk_response *resp)
 {
-	const llmk_buf *t = resp->text.len ? &resp->text : &resp->refusal;
+	const llmk__buf *t = resp->text.len ? &resp->text : &resp->refusal;
 	llmk_status st = LLMK_OK;
 	size_t i;
 
@@ -944,7 +944,7 @@ static llmk_status turn_default(llmk_request *r, llmk_message *m, const llmk_res
 
 llmk_status llmk_request_add_response(llmk_request *r, const llmk_response *resp)
 {
-	llmk_message *m;
+	llmk__message *m;
 	llmk_status st;
 	size_t i;
 
@@ -981,9 +981,9 @@ static int one_bit(int64_t v)
 }
 
 /* The opaque state of the part just added; on failure the part goes. */
-static llmk_status add_opaque(llmk_request *r, llmk_message *m, const char *opaque, int64_t wire)
+static llmk_status add_opaque(llmk_request *r, llmk__message *m, const char *opaque, int64_t wire)
 {
-	llmk_part *p = &m->parts[m->nparts - 1];
+	llmk__part *p = &m->parts[m->nparts - 1];
 
 	if (!(p->opaque = llmk__strdup(opaque))) {
 		part_free(p);
@@ -997,7 +997,7 @@ static llmk_status add_opaque(llmk_request *r, llmk_message *m, const char *opaq
 llmk_status llmk_request_add_part(llmk_request *r, int32_t type, const char *text, const char *detail, const char *id,
                                   const char *opaque, int64_t wire)
 {
-	llmk_message *m;
+	llmk__message *m;
 	llmk_status st;
 
 	if (!r)

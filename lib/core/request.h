@@ -10,7 +10,7 @@
 #include "bounds.h"
 #include "options.h"
 
-typedef struct llmk_part {
+typedef struct llmk__part {
 	int type;
 	char *text;   /* TEXT: text; IMAGE_URL: url; TOOL_CALL: arguments JSON; REASONING: its text */
 	char *detail; /* IMAGE_URL: detail; TOOL_CALL: function name */
@@ -22,27 +22,27 @@ typedef struct llmk_part {
 	 * the opaque data out (and REASONING parts altogether). */
 	char *opaque;
 	int64_t wire;
-} llmk_part;
+} llmk__part;
 
-typedef struct llmk_message {
+typedef struct llmk__message {
 	int32_t role;
 	char *tool_call_id; /* role TOOL */
 	char *origin;       /* added by llmk_request_add_response(): the provider that answered */
-	llmk_part *parts;
+	llmk__part *parts;
 	size_t nparts, cap;
-} llmk_message;
+} llmk__message;
 
-typedef struct llmk_tool {
+typedef struct llmk__tool {
 	char *name;
 	char *description;
 	char *parameters; /* JSON text, validated */
-} llmk_tool;
+} llmk__tool;
 
 struct llmk_request {
 	int32_t kind;
-	llmk_message *msgs;
+	llmk__message *msgs;
 	size_t nmsgs, msgcap;
-	llmk_tool *tools;
+	llmk__tool *tools;
 	size_t ntools, toolcap;
 	char **inputs;
 	size_t ninputs, inputcap;

@@ -17,14 +17,14 @@ int32_t llmk_request_get_f64(const llmk_request *r, int32_t opt, double *out)
 	return r && out && opt / 1000 == LLMK_TYPE_F64 ? llmk__req_f64(r, opt, out) : 0;
 }
 
-static const llmk_message *msg_at(const llmk_request *r, size_t i)
+static const llmk__message *msg_at(const llmk_request *r, size_t i)
 {
 	return r && i < r->nmsgs ? &r->msgs[i] : NULL;
 }
 
-static const llmk_part *part_at(const llmk_request *r, size_t m, size_t p)
+static const llmk__part *part_at(const llmk_request *r, size_t m, size_t p)
 {
-	const llmk_message *msg = msg_at(r, m);
+	const llmk__message *msg = msg_at(r, m);
 	return msg && p < msg->nparts ? &msg->parts[p] : NULL;
 }
 
@@ -35,43 +35,43 @@ size_t llmk_request_message_count(const llmk_request *r)
 
 int32_t llmk_request_message_role(const llmk_request *r, size_t i)
 {
-	const llmk_message *m = msg_at(r, i);
+	const llmk__message *m = msg_at(r, i);
 	return m ? m->role : 0;
 }
 
 const char *llmk_request_message_tool_call_id(const llmk_request *r, size_t i)
 {
-	const llmk_message *m = msg_at(r, i);
+	const llmk__message *m = msg_at(r, i);
 	return m ? m->tool_call_id : NULL;
 }
 
 size_t llmk_request_part_count(const llmk_request *r, size_t i)
 {
-	const llmk_message *m = msg_at(r, i);
+	const llmk__message *m = msg_at(r, i);
 	return m ? m->nparts : 0;
 }
 
 int32_t llmk_request_part_type(const llmk_request *r, size_t m, size_t p)
 {
-	const llmk_part *pt = part_at(r, m, p);
+	const llmk__part *pt = part_at(r, m, p);
 	return pt ? pt->type : 0;
 }
 
 const char *llmk_request_part_text(const llmk_request *r, size_t m, size_t p)
 {
-	const llmk_part *pt = part_at(r, m, p);
+	const llmk__part *pt = part_at(r, m, p);
 	return pt ? pt->text : NULL;
 }
 
 const char *llmk_request_part_detail(const llmk_request *r, size_t m, size_t p)
 {
-	const llmk_part *pt = part_at(r, m, p);
+	const llmk__part *pt = part_at(r, m, p);
 	return pt ? pt->detail : NULL;
 }
 
 const char *llmk_request_part_id(const llmk_request *r, size_t m, size_t p)
 {
-	const llmk_part *pt = part_at(r, m, p);
+	const llmk__part *pt = part_at(r, m, p);
 	return pt && pt->type == LLMK_PART_TOOL_CALL ? pt->id : NULL;
 }
 
@@ -139,12 +139,12 @@ const char *llmk_request_extra_json(const llmk_request *r)
 
 const char *llmk_request_part_opaque(const llmk_request *r, size_t m, size_t p)
 {
-	const llmk_part *pt = part_at(r, m, p);
+	const llmk__part *pt = part_at(r, m, p);
 	return pt ? pt->opaque : NULL;
 }
 
 int64_t llmk_request_part_wire(const llmk_request *r, size_t m, size_t p)
 {
-	const llmk_part *pt = part_at(r, m, p);
+	const llmk__part *pt = part_at(r, m, p);
 	return pt ? pt->wire : 0;
 }

@@ -42,18 +42,18 @@ void llmk_response_free(llmk_response *r)
 	llmk__free(r->provider);
 	llmk__free(r->req_model);
 	llmk__free(r->audio_mime);
-	llmk_buf_free(&r->text);
-	llmk_buf_free(&r->reasoning);
-	llmk_buf_free(&r->raw);
-	llmk_buf_free(&r->refusal);
+	llmk__buf_free(&r->text);
+	llmk__buf_free(&r->reasoning);
+	llmk__buf_free(&r->raw);
+	llmk__buf_free(&r->refusal);
 	llmk__free(r->id);
 	for (i = 0; i < r->nitems; i++)
-		llmk_buf_free(&r->items[i].opaque);
+		llmk__buf_free(&r->items[i].opaque);
 	llmk__free(r->items);
 	for (i = 0; i < r->ncalls; i++) {
-		llmk_buf_free(&r->calls[i].id);
-		llmk_buf_free(&r->calls[i].name);
-		llmk_buf_free(&r->calls[i].args);
+		llmk__buf_free(&r->calls[i].id);
+		llmk__buf_free(&r->calls[i].name);
+		llmk__buf_free(&r->calls[i].args);
 	}
 	llmk__free(r->calls);
 	llmk__free(r->emb);
@@ -67,7 +67,7 @@ void llmk_response_free(llmk_response *r)
 	for (i = 0; i < r->nsegments; i++)
 		llmk__free(r->segments[i].text);
 	llmk__free(r->segments);
-	llmk_buf_free(&r->headers);
+	llmk__buf_free(&r->headers);
 	llmk__free(r);
 }
 
@@ -108,9 +108,9 @@ llmk_status llmk__set_field(char **field, const char *value)
 	return llmk__set_fieldn(field, value, value ? strlen(value) : 0);
 }
 
-llmk_tool_call *llmk__response_tool_call(llmk_response *r, size_t index)
+llmk__tool_call *llmk__response_tool_call(llmk_response *r, size_t index)
 {
-	llmk_tool_call *p;
+	llmk__tool_call *p;
 	size_t ncap;
 
 	/* Indexes come from the network: refuse absurd ones rather than
@@ -136,9 +136,9 @@ llmk_tool_call *llmk__response_tool_call(llmk_response *r, size_t index)
 	return &r->calls[index];
 }
 
-llmk_turn_item *llmk__turn_add(llmk_response *r, int type, size_t call)
+llmk__turn_item *llmk__turn_add(llmk_response *r, int type, size_t call)
 {
-	llmk_turn_item *it;
+	llmk__turn_item *it;
 	size_t ncap;
 
 	if (r->nitems == r->itemcap) {
@@ -161,12 +161,12 @@ llmk_turn_item *llmk__turn_add(llmk_response *r, int type, size_t call)
 	return it;
 }
 
-llmk_turn_item *llmk__turn_last(llmk_response *r, int type)
+llmk__turn_item *llmk__turn_last(llmk_response *r, int type)
 {
 	return r->nitems && r->items[r->nitems - 1].type == type ? &r->items[r->nitems - 1] : NULL;
 }
 
-llmk_turn_item *llmk__turn_call(llmk_response *r, size_t call)
+llmk__turn_item *llmk__turn_call(llmk_response *r, size_t call)
 {
 	size_t i;
 
@@ -176,10 +176,10 @@ llmk_turn_item *llmk__turn_call(llmk_response *r, size_t call)
 	return NULL;
 }
 
-llmk_status llmk__turn_set_opaque(llmk_response *r, llmk_turn_item *it, const char *data, size_t len)
+llmk_status llmk__turn_set_opaque(llmk_response *r, llmk__turn_item *it, const char *data, size_t len)
 {
-	llmk_buf_clear(&it->opaque);
-	if (llmk_buf_append(&it->opaque, data, len))
+	llmk__buf_clear(&it->opaque);
+	if (llmk__buf_append(&it->opaque, data, len))
 		return llmk__fail(r, LLMK_E_NOMEM, "out of memory recording the answer");
 	return LLMK_OK;
 }

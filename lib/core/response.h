@@ -8,16 +8,16 @@
 #include "llmkit.h"
 #include "buf.h"
 
-typedef struct llmk_tool_call {
-	llmk_buf id, name, args;
-} llmk_tool_call;
+typedef struct llmk__tool_call {
+	llmk__buf id, name, args;
+} llmk__tool_call;
 
-typedef struct llmk_image {
+typedef struct llmk__image {
 	uint8_t *data;
 	size_t len;
 	char *url;
 	char *revised_prompt;
-} llmk_image;
+} llmk__image;
 
 /* One piece of the assistant turn, in the order the provider sent it, for
  * llmk_request_add_response(): a slice of the text, of the reasoning or of
@@ -27,16 +27,16 @@ typedef struct llmk_image {
  * block as JSON text; empty when nothing). Adapters that record no items
  * get the default turn: text, then the tool calls. */
 enum { LLMK_TURN_REFUSAL = 100 }; /* besides LLMK_PART_TEXT, _REASONING, _TOOL_CALL */
-typedef struct llmk_turn_item {
+typedef struct llmk__turn_item {
 	int type;
 	size_t start; /* TEXT, REASONING, REFUSAL: offset in its buffer; TOOL_CALL: call index */
-	llmk_buf opaque;
-} llmk_turn_item;
+	llmk__buf opaque;
+} llmk__turn_item;
 
-typedef struct llmk_segment {
+typedef struct llmk__segment {
 	double start, end;
 	char *text;
-} llmk_segment;
+} llmk__segment;
 
 struct llmk_response {
 	llmk_status status;
@@ -48,28 +48,28 @@ struct llmk_response {
 	int32_t finish;
 	int32_t attempts;
 	int64_t retry_after_ms;
-	llmk_buf text, reasoning, raw;
-	llmk_buf refusal;      /* the model's refusal (OpenAI message.refusal, Responses refusal content) */
+	llmk__buf text, reasoning, raw;
+	llmk__buf refusal;      /* the model's refusal (OpenAI message.refusal, Responses refusal content) */
 	char *id;              /* the provider's id of the answer (Responses API resp_...) */
-	llmk_turn_item *items; /* the assistant turn, in order (see llmk_turn_item) */
+	llmk__turn_item *items; /* the assistant turn, in order (see llmk__turn_item) */
 	size_t nitems, itemcap;
 	int64_t wire;          /* LLMK_FEATURE_* bit of the adapter that answered: whom opaque items are for */
 	int64_t usage[8];
 	double timing[4];
-	llmk_tool_call *calls;
+	llmk__tool_call *calls;
 	size_t ncalls, callcap;
 	float *emb;
 	size_t nemb, dim;
-	llmk_image *images;
+	llmk__image *images;
 	size_t nimages;
 	uint8_t *audio;
 	size_t audio_len;
 	double duration;
-	llmk_segment *segments;
+	llmk__segment *segments;
 	size_t nsegments;
 	/* Response headers, all in one buffer: "name\0value\0" each (one
 	 * allocation instead of two per header). */
-	llmk_buf headers;
+	llmk__buf headers;
 	size_t nheaders;
 	size_t header_bytes; /* names and values, against LLMK_MAX_HEADER_BYTES */
 };
@@ -93,7 +93,7 @@ llmk_status llmk__fail(llmk_response *resp, llmk_status st, const char *fmt, ...
 /* Replaces a string field; returns LLMK_E_NOMEM on failure. */
 llmk_status llmk__set_field(char **field, const char *value);
 llmk_status llmk__set_fieldn(char **field, const char *value, size_t n);
-llmk_tool_call *llmk__response_tool_call(llmk_response *resp, size_t index);
+llmk__tool_call *llmk__response_tool_call(llmk_response *resp, size_t index);
 /* Records the provider's finish value and its LLMK_FINISH_* mapping (one
  * table for every provider's vocabulary, in response.c). */
 llmk_status llmk__set_finish(llmk_response *resp, const char *raw);
@@ -101,13 +101,13 @@ int32_t llmk__finish_map(const char *raw);
 /* Starts an item of the assistant turn at the current end of its buffer
  * (call: the tool-call index for LLMK_PART_TOOL_CALL). NULL when memory ran
  * out (recorded on the response). */
-llmk_turn_item *llmk__turn_add(llmk_response *resp, int type, size_t call);
+llmk__turn_item *llmk__turn_add(llmk_response *resp, int type, size_t call);
 /* The last item when it has `type`, else NULL. */
-llmk_turn_item *llmk__turn_last(llmk_response *resp, int type);
+llmk__turn_item *llmk__turn_last(llmk_response *resp, int type);
 /* The item of tool call `call`, or NULL. */
-llmk_turn_item *llmk__turn_call(llmk_response *resp, size_t call);
+llmk__turn_item *llmk__turn_call(llmk_response *resp, size_t call);
 /* Replaces an item's opaque data; LLMK_E_NOMEM (recorded) on failure. */
-llmk_status llmk__turn_set_opaque(llmk_response *resp, llmk_turn_item *it, const char *data, size_t len);
+llmk_status llmk__turn_set_opaque(llmk_response *resp, llmk__turn_item *it, const char *data, size_t len);
 const char *llmk__response_header(const llmk_response *resp, const char *name);
 /* Retry-After (delta-seconds or HTTP-date) or retry-after-ms into
  * retry_after_ms; the request id header into request_id (meta.c). */

@@ -18,7 +18,7 @@ static int on_status(void *ctx, int32_t http_status)
 
 	/* A new status line starts a new header block (e.g. after 100
 	 * Continue): forget the previous one. */
-	llmk_buf_clear(&resp->headers);
+	llmk__buf_clear(&resp->headers);
 	resp->nheaders = 0;
 	resp->header_bytes = 0;
 	resp->http_status = http_status;
@@ -37,8 +37,8 @@ static int on_header(void *ctx, const char *name, const char *value)
 		           (unsigned)LLMK_MAX_HEADERS, (unsigned)LLMK_MAX_HEADER_BYTES);
 		return 1;
 	}
-	if ((!r->headers.cap && llmk_buf_reserve(&r->headers, 512)) || llmk_buf_append(&r->headers, name, nl + 1) ||
-	    llmk_buf_append(&r->headers, value, vl + 1)) {
+	if ((!r->headers.cap && llmk__buf_reserve(&r->headers, 512)) || llmk__buf_append(&r->headers, name, nl + 1) ||
+	    llmk__buf_append(&r->headers, value, vl + 1)) {
 		llmk__fail(r, LLMK_E_NOMEM, "out of memory storing response headers");
 		return 1;
 	}
@@ -77,7 +77,7 @@ static int on_ndjson_line(const char *line, size_t len, void *user)
 	return on_sse_event(NULL, 0, line, len, user);
 }
 
-static int on_evs_message(const llmk_evs_message *m, void *user)
+static int on_evs_message(const llmk__evs_message *m, void *user)
 {
 	return on_sse_event(m->name, strlen(m->name), m->payload, m->payload_len, user);
 }
@@ -88,7 +88,7 @@ static void evs_fail(llmk__attempt *p, int rc)
 	                 : rc == LLMK_EVS_E_TOO_LARGE ? LLMK_E_TOO_LARGE
 	                                              : LLMK_E_PROTOCOL;
 
-	llmk__fail(p->resp, st, "%s: event stream: %s", p->c->provider->name, llmk_evs_strerror(rc));
+	llmk__fail(p->resp, st, "%s: event stream: %s", p->c->provider->name, llmk__evs_strerror(rc));
 }
 
 static void decide_mode(llmk__attempt *p)
@@ -122,12 +122,12 @@ static int on_body(void *ctx, const uint8_t *data, size_t len)
 		llmk__fail(r, LLMK_E_TOO_LARGE, "response body exceeds max_response_bytes (%zu)", p->max_body);
 		return 1;
 	}
-	if (llmk_buf_append(&r->raw, data, len)) {
+	if (llmk__buf_append(&r->raw, data, len)) {
 		llmk__fail(r, LLMK_E_NOMEM, "out of memory receiving the response body");
 		return 1;
 	}
 	if (p->sse_mode == 2) {
-		rc = llmk_ndjson_feed(&p->nd, (const char *)data, len);
+		rc = llmk__ndjson_feed(&p->nd, (const char *)data, len);
 		if (rc == LLMK_NDJSON_E_TOO_LARGE)
 			llmk__fail(r, LLMK_E_TOO_LARGE, "stream line exceeds max_line_bytes");
 		else if (rc == LLMK_NDJSON_E_TOO_MANY)
@@ -138,14 +138,14 @@ static int on_body(void *ctx, const uint8_t *data, size_t len)
 		return rc != 0;
 	}
 	if (p->sse_mode == 3) {
-		rc = llmk_evs_feed(&p->evs, data, len);
+		rc = llmk__evs_feed(&p->evs, data, len);
 		if (rc < 0)
 			evs_fail(p, rc);
 		return rc != 0;
 	}
 	if (p->sse_mode != 1)
 		return 0;
-	rc = llmk_sse_feed(&p->sse, (const char *)data, len);
+	rc = llmk__sse_feed(&p->sse, (const char *)data, len);
 	if (rc == LLMK_SSE_E_TOO_LARGE)
 		llmk__fail(r, LLMK_E_TOO_LARGE, "stream line or event exceeds max_line_bytes");
 	else if (rc == LLMK_SSE_E_TOO_MANY)
@@ -176,11 +176,11 @@ static void finish_stream(llmk__attempt *p, int sse_rc)
 
 void llmk__attempt_sink(llmk__attempt *p, size_t max_line)
 {
-	llmk_sse_init(&p->sse, max_line, on_sse_event, p);
-	llmk_sse_set_max_units(&p->sse, p->max_events);
-	llmk_ndjson_init(&p->nd, max_line, on_ndjson_line, p);
-	llmk_ndjson_set_max_units(&p->nd, p->max_events);
-	llmk_evs_init(&p->evs, max_line, on_evs_message, p);
+	llmk__sse_init(&p->sse, max_line, on_sse_event, p);
+	llmk__sse_set_max_units(&p->sse, p->max_events);
+	llmk__ndjson_init(&p->nd, max_line, on_ndjson_line, p);
+	llmk__ndjson_set_max_units(&p->nd, p->max_events);
+	llmk__evs_init(&p->evs, max_line, on_evs_message, p);
 	p->ex.sink.status = on_status;
 	p->ex.sink.header = on_header;
 	p->ex.sink.body = on_body;
@@ -192,15 +192,15 @@ int llmk__attempt_finish_decoding(llmk__attempt *p)
 	if (!p->sse_mode)
 		decide_mode(p);
 	if (p->sse_mode == 1) {
-		finish_stream(p, llmk_sse_finish(&p->sse));
+		finish_stream(p, llmk__sse_finish(&p->sse));
 		return 1;
 	}
 	if (p->sse_mode == 2) {
-		finish_stream(p, llmk_ndjson_finish(&p->nd));
+		finish_stream(p, llmk__ndjson_finish(&p->nd));
 		return 1;
 	}
 	if (p->sse_mode == 3) {
-		int rc = llmk_evs_finish(&p->evs);
+		int rc = llmk__evs_finish(&p->evs);
 		if (rc < 0)
 			evs_fail(p, rc);
 		finish_stream(p, 0);
@@ -211,7 +211,7 @@ int llmk__attempt_finish_decoding(llmk__attempt *p)
 
 void llmk__attempt_decoders_free(llmk__attempt *p)
 {
-	llmk_sse_free(&p->sse);
-	llmk_ndjson_free(&p->nd);
-	llmk_evs_free(&p->evs);
+	llmk__sse_free(&p->sse);
+	llmk__ndjson_free(&p->nd);
+	llmk__evs_free(&p->evs);
 }

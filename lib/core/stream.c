@@ -11,7 +11,7 @@
 
 #define S(x) ((x) ? (x) : "")
 
-static int deliver(llmk_stream_ctx *s, llmk_event *ev)
+static int deliver(llmk__stream_ctx *s, llmk_event *ev)
 {
 	if (s->cancelled)
 		return 1;
@@ -24,19 +24,19 @@ static int deliver(llmk_stream_ctx *s, llmk_event *ev)
 	return 0;
 }
 
-static void first_token(llmk_stream_ctx *s)
+static void first_token(llmk__stream_ctx *s)
 {
 	if (s->resp->timing[LLMK_TIMING_FIRST_TOKEN_MS] < 0)
 		s->resp->timing[LLMK_TIMING_FIRST_TOKEN_MS] = llmk__now_ms() - s->t0;
 }
 
-static int emit_fragment(llmk_stream_ctx *s, int32_t type, llmk_buf *acc, const char *text, size_t len)
+static int emit_fragment(llmk__stream_ctx *s, int32_t type, llmk__buf *acc, const char *text, size_t len)
 {
 	llmk_event ev;
 
 	if (!len)
 		return 0;
-	if (llmk_buf_append(acc, text, len)) {
+	if (llmk__buf_append(acc, text, len)) {
 		llmk__fail(s->resp, LLMK_E_NOMEM, "out of memory accumulating the stream");
 		return 1;
 	}
@@ -51,25 +51,25 @@ static int emit_fragment(llmk_stream_ctx *s, int32_t type, llmk_buf *acc, const 
 	return deliver(s, &ev);
 }
 
-int llmk__emit_text(llmk_stream_ctx *s, const char *text, size_t len)
+int llmk__emit_text(llmk__stream_ctx *s, const char *text, size_t len)
 {
 	return emit_fragment(s, LLMK_EVENT_TEXT, &s->resp->text, text, len);
 }
 
-int llmk__emit_reasoning(llmk_stream_ctx *s, const char *text, size_t len)
+int llmk__emit_reasoning(llmk__stream_ctx *s, const char *text, size_t len)
 {
 	return emit_fragment(s, LLMK_EVENT_REASONING, &s->resp->reasoning, text, len);
 }
 
-int llmk__emit_refusal(llmk_stream_ctx *s, const char *text, size_t len)
+int llmk__emit_refusal(llmk__stream_ctx *s, const char *text, size_t len)
 {
 	return emit_fragment(s, LLMK_EVENT_REFUSAL, &s->resp->refusal, text, len);
 }
 
-int llmk__emit_tool(llmk_stream_ctx *s, size_t index, const char *id, const char *name, const char *args,
+int llmk__emit_tool(llmk__stream_ctx *s, size_t index, const char *id, const char *name, const char *args,
                     size_t args_len)
 {
-	llmk_tool_call *tc = llmk__response_tool_call(s->resp, index);
+	llmk__tool_call *tc = llmk__response_tool_call(s->resp, index);
 	llmk_event ev;
 
 	if (!tc) {
@@ -79,9 +79,9 @@ int llmk__emit_tool(llmk_stream_ctx *s, size_t index, const char *id, const char
 	}
 	/* The id and name come once, with the first fragment; later chunks
 	 * repeat them on some servers, so only the first is kept. */
-	if ((id && *id && !tc->id.len && llmk_buf_append_str(&tc->id, id)) ||
-	    (name && *name && !tc->name.len && llmk_buf_append_str(&tc->name, name)) ||
-	    (args_len && llmk_buf_append(&tc->args, args, args_len))) {
+	if ((id && *id && !tc->id.len && llmk__buf_append_str(&tc->id, id)) ||
+	    (name && *name && !tc->name.len && llmk__buf_append_str(&tc->name, name)) ||
+	    (args_len && llmk__buf_append(&tc->args, args, args_len))) {
 		llmk__fail(s->resp, LLMK_E_NOMEM, "out of memory accumulating a tool call");
 		return 1;
 	}
@@ -96,7 +96,7 @@ int llmk__emit_tool(llmk_stream_ctx *s, size_t index, const char *id, const char
 	return deliver(s, &ev);
 }
 
-int llmk__emit_usage(llmk_stream_ctx *s)
+int llmk__emit_usage(llmk__stream_ctx *s)
 {
 	llmk_event ev;
 
@@ -107,7 +107,7 @@ int llmk__emit_usage(llmk_stream_ctx *s)
 	return deliver(s, &ev);
 }
 
-int llmk__emit_done(llmk_stream_ctx *s)
+int llmk__emit_done(llmk__stream_ctx *s)
 {
 	llmk_event ev;
 
@@ -121,7 +121,7 @@ int llmk__emit_done(llmk_stream_ctx *s)
 /* A stream request answered with a plain JSON body (some servers ignore
  * "stream": true): parse it and replay it as events so the caller's
  * callback still sees the answer. */
-void llmk__replay_as_events(llmk_stream_ctx *s)
+void llmk__replay_as_events(llmk__stream_ctx *s)
 {
 	llmk_response *r = s->resp;
 	size_t i, n;

@@ -16,7 +16,7 @@ struct llmk_event {
 	const int64_t *usage;
 };
 
-typedef struct llmk_stream_ctx {
+typedef struct llmk__stream_ctx {
 	llmk_response *resp;
 	llmk_stream_fn fn;
 	void *user;
@@ -26,23 +26,23 @@ typedef struct llmk_stream_ctx {
 	double t0;
 	/* The adapter's own state across the events of one attempt (e.g.
 	 * Anthropic's content-block index -> tool-call index): a zeroed block of
-	 * its llmk_adapter.state_size bytes, NULL when that is 0. The engine
+	 * its llmk__adapter.state_size bytes, NULL when that is 0. The engine
 	 * owns the memory; only the adapter knows the layout. */
 	void *state;
 	const llmk_request *req;
 	const char *provider_name;
-} llmk_stream_ctx;
+} llmk__stream_ctx;
 
 /* Append to the response and tell the caller. Return non-zero to stop. */
-int llmk__emit_text(llmk_stream_ctx *s, const char *text, size_t len);
-int llmk__emit_reasoning(llmk_stream_ctx *s, const char *text, size_t len);
-int llmk__emit_refusal(llmk_stream_ctx *s, const char *text, size_t len);
-int llmk__emit_tool(llmk_stream_ctx *s, size_t index, const char *id, const char *name, const char *args,
+int llmk__emit_text(llmk__stream_ctx *s, const char *text, size_t len);
+int llmk__emit_reasoning(llmk__stream_ctx *s, const char *text, size_t len);
+int llmk__emit_refusal(llmk__stream_ctx *s, const char *text, size_t len);
+int llmk__emit_tool(llmk__stream_ctx *s, size_t index, const char *id, const char *name, const char *args,
                     size_t args_len);
-int llmk__emit_usage(llmk_stream_ctx *s);
-int llmk__emit_done(llmk_stream_ctx *s);
+int llmk__emit_usage(llmk__stream_ctx *s);
+int llmk__emit_done(llmk__stream_ctx *s);
 /* A whole answer replayed as events (a stream asked of a provider that
  * answered with one document). */
-void llmk__replay_as_events(llmk_stream_ctx *s);
+void llmk__replay_as_events(llmk__stream_ctx *s);
 
 #endif

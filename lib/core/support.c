@@ -52,13 +52,13 @@ static int unsupported(llmk__attempt *p, const char *what, int drop)
 	return 1;
 }
 
-static int is_remote_image(const llmk_part *pt)
+static int is_remote_image(const llmk__part *pt)
 {
 	return pt->type == LLMK_PART_IMAGE_URL && strncmp(pt->text, "data:", 5) != 0;
 }
 
 /* A part that belongs to another wire format's adapter (add_response()). */
-static int foreign(const llmk_part *pt, int64_t wire)
+static int foreign(const llmk__part *pt, int64_t wire)
 {
 	return pt->wire && pt->wire != wire;
 }
@@ -74,20 +74,20 @@ static int filter_parts(llmk__attempt *p, int images, int docs, int64_t wire)
 	llmk_request *v = &p->view;
 	size_t i, j, k;
 
-	p->view_msgs = llmk__calloc(v->nmsgs, sizeof(llmk_message));
+	p->view_msgs = llmk__calloc(v->nmsgs, sizeof(llmk__message));
 	if (!p->view_msgs)
 		return -1;
 	for (i = 0; i < v->nmsgs; i++) {
-		const llmk_message *m = &p->r->msgs[i];
-		llmk_message *c = &p->view_msgs[i];
+		const llmk__message *m = &p->r->msgs[i];
+		llmk__message *c = &p->view_msgs[i];
 		*c = *m;
-		c->parts = m->nparts ? llmk__calloc(m->nparts, sizeof(llmk_part)) : NULL;
+		c->parts = m->nparts ? llmk__calloc(m->nparts, sizeof(llmk__part)) : NULL;
 		c->nparts = c->cap = 0;
 		if (m->nparts && !c->parts)
 			return -1;
 		c->cap = m->nparts;
 		for (j = 0, k = 0; j < m->nparts; j++) {
-			const llmk_part *pt = &m->parts[j];
+			const llmk__part *pt = &m->parts[j];
 			if (pt->type == LLMK_PART_IMAGE_URL && (images == 1 || (images == 2 && is_remote_image(pt))))
 				continue;
 			if (pt->type == LLMK_PART_DOCUMENT && docs)
@@ -154,7 +154,7 @@ void llmk__free_view(llmk__attempt *p)
 
 int llmk__check_support(llmk__attempt *p)
 {
-	const llmk_provider *prov = p->c->provider;
+	const llmk__provider *prov = p->c->provider;
 	const llmk_request *r = p->r;
 	llmk_request *v = &p->view;
 	int drop = drop_wanted(p), slot, images = 0, remote = 0, which = 0, foreign_parts, docs = 0, drop_docs = 0;

@@ -11,8 +11,8 @@
 #define MAX_USER_PROVIDERS 64
 #define MAX_NAME 63
 
-struct llmk_user_provider {
-	llmk_provider row; /* what the pipeline and the queries read */
+struct llmk__user_provider {
+	llmk__provider row; /* what the pipeline and the queries read */
 	char name[MAX_NAME + 1];
 	llmk_provider_table table;
 	void *user;
@@ -21,10 +21,10 @@ struct llmk_user_provider {
 };
 
 static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct llmk_user_provider *reg[MAX_USER_PROVIDERS];
+static struct llmk__user_provider *reg[MAX_USER_PROVIDERS];
 static size_t nreg;
 
-static struct llmk_user_provider *find_locked(const char *name)
+static struct llmk__user_provider *find_locked(const char *name)
 {
 	size_t i;
 
@@ -34,9 +34,9 @@ static struct llmk_user_provider *find_locked(const char *name)
 	return NULL;
 }
 
-struct llmk_user_provider *llmk__user_provider_get(const char *name, size_t len)
+struct llmk__user_provider *llmk__user_provider_get(const char *name, size_t len)
 {
-	struct llmk_user_provider *found = NULL;
+	struct llmk__user_provider *found = NULL;
 	size_t i;
 
 	pthread_mutex_lock(&reg_lock);
@@ -50,14 +50,14 @@ struct llmk_user_provider *llmk__user_provider_get(const char *name, size_t len)
 	return found;
 }
 
-static void release(struct llmk_user_provider *up)
+static void release(struct llmk__user_provider *up)
 {
 	if (up->table.release)
 		up->table.release(up->user);
 	llmk__free(up);
 }
 
-void llmk__user_provider_put(struct llmk_user_provider *up)
+void llmk__user_provider_put(struct llmk__user_provider *up)
 {
 	int last;
 
@@ -70,22 +70,22 @@ void llmk__user_provider_put(struct llmk_user_provider *up)
 		release(up);
 }
 
-const char *llmk__user_provider_name(const struct llmk_user_provider *up)
+const char *llmk__user_provider_name(const struct llmk__user_provider *up)
 {
 	return up->name;
 }
 
-const llmk_provider *llmk__user_provider_row(const struct llmk_user_provider *up)
+const llmk__provider *llmk__user_provider_row(const struct llmk__user_provider *up)
 {
 	return &up->row;
 }
 
-const llmk_provider_table *llmk__user_provider_table(const struct llmk_user_provider *up)
+const llmk_provider_table *llmk__user_provider_table(const struct llmk__user_provider *up)
 {
 	return &up->table;
 }
 
-void *llmk__user_provider_user(const struct llmk_user_provider *up)
+void *llmk__user_provider_user(const struct llmk__user_provider *up)
 {
 	return up->user;
 }
@@ -107,7 +107,7 @@ static int valid_name(const char *s)
 
 llmk_status llmk__user_provider_add(const char *name, const llmk_provider_table *t, void *user, int taken)
 {
-	struct llmk_user_provider *up;
+	struct llmk__user_provider *up;
 	llmk_status st = LLMK_OK;
 	uint32_t allowed = (1u << LLMK_CHAT) | (1u << LLMK_EMBED) | (1u << LLMK_IMAGE) | (1u << LLMK_TRANSCRIBE) |
 	                   (1u << LLMK_SPEECH);
@@ -158,7 +158,7 @@ llmk_status llmk__user_provider_add(const char *name, const llmk_provider_table 
 
 llmk_status llmk__user_provider_remove(const char *name)
 {
-	struct llmk_user_provider *up = NULL;
+	struct llmk__user_provider *up = NULL;
 	size_t i;
 
 	if (!name)
@@ -178,9 +178,9 @@ llmk_status llmk__user_provider_remove(const char *name)
 	return LLMK_OK;
 }
 
-const llmk_provider *llmk__user_provider_find(const char *name)
+const llmk__provider *llmk__user_provider_find(const char *name)
 {
-	struct llmk_user_provider *up;
+	struct llmk__user_provider *up;
 
 	pthread_mutex_lock(&reg_lock);
 	up = name ? find_locked(name) : NULL;

@@ -102,7 +102,7 @@ static llmk_status load_line(llmk_compare *cmp, const char *line, size_t len, si
 llmk_status llmk_compare_load_jsonl(llmk_compare *cmp, const char *path)
 {
 	FILE *fp;
-	llmk_buf line = LLMK_BUF_INIT;
+	llmk__buf line = LLMK__BUF_INIT;
 	size_t lineno = 0, before;
 	llmk_status st = LLMK_OK;
 	int ch, more = 1;
@@ -115,7 +115,7 @@ llmk_status llmk_compare_load_jsonl(llmk_compare *cmp, const char *path)
 		return llmk__cmp_err(cmp, LLMK_E_NOT_FOUND, "%s: cannot be opened", path);
 	before = cmp->ncases;
 	while (more && st == LLMK_OK) {
-		llmk_buf_clear(&line);
+		llmk__buf_clear(&line);
 		lineno++;
 		while ((ch = getc(fp)) != EOF && ch != '\n') {
 			if (line.len >= MAX_LINE) {
@@ -123,7 +123,7 @@ llmk_status llmk_compare_load_jsonl(llmk_compare *cmp, const char *path)
 				break;
 			}
 			char c = (char)ch;
-			if (llmk_buf_append(&line, &c, 1)) {
+			if (llmk__buf_append(&line, &c, 1)) {
 				st = LLMK_E_NOMEM;
 				break;
 			}
@@ -140,7 +140,7 @@ llmk_status llmk_compare_load_jsonl(llmk_compare *cmp, const char *path)
 	if (st == LLMK_OK && ferror(fp))
 		st = llmk__cmp_err(cmp, LLMK_E_TRANSPORT, "%s: read error", path);
 	fclose(fp);
-	llmk_buf_free(&line);
+	llmk__buf_free(&line);
 	if (st == LLMK_OK && cmp->ncases == before)
 		st = llmk__cmp_err(cmp, LLMK_E_INVALID_ARG, "%s: no cases in the file", path);
 	if (st != LLMK_OK) { /* all or nothing */

@@ -105,7 +105,7 @@ const llmk_response *llmk_compare_judge_response(const llmk_compare *cmp, size_t
 }
 
 /* The text of the last user message: the question the answer answers. */
-static const char *question_of(const llmk_request *r, llmk_buf *b)
+static const char *question_of(const llmk_request *r, llmk__buf *b)
 {
 	size_t i = llmk_request_message_count(r), k, n;
 
@@ -115,20 +115,20 @@ static const char *question_of(const llmk_request *r, llmk_buf *b)
 			for (k = 0; k < n; k++)
 				if (llmk_request_part_type(r, i, k) == LLMK_PART_TEXT) {
 					const char *t = llmk_request_part_text(r, i, k);
-					if ((b->len && llmk_buf_append(b, "\n", 1)) || llmk_buf_append(b, t, strlen(t)))
+					if ((b->len && llmk__buf_append(b, "\n", 1)) || llmk__buf_append(b, t, strlen(t)))
 						return NULL;
 				}
 			break;
 		}
-	if (llmk_buf_append(b, "", 1)) /* NUL-terminated */
+	if (llmk__buf_append(b, "", 1)) /* NUL-terminated */
 		return NULL;
 	b->len--;
 	return b->data;
 }
 
-static int append(llmk_buf *b, const char *s)
+static int append(llmk__buf *b, const char *s)
 {
-	return llmk_buf_append(b, s, strlen(s));
+	return llmk__buf_append(b, s, strlen(s));
 }
 
 /* Reads {"score": n, "reason": "..."} (a Markdown fence around it is
@@ -201,7 +201,7 @@ static void judge_done(llmk_response *jr, void *user)
 static llmk_status build_request(llmk_compare *cmp, const case_entry *k, const char *question, const char *answer,
                                  llmk_request **out)
 {
-	llmk_buf sys = LLMK_BUF_INIT, usr = LLMK_BUF_INIT;
+	llmk__buf sys = LLMK__BUF_INIT, usr = LLMK__BUF_INIT;
 	const char *rubric = k->rubric ? k->rubric : cmp->judge_rubric ? cmp->judge_rubric : default_rubric;
 	llmk_request *r = NULL;
 	llmk_status st = LLMK_E_NOMEM;
@@ -209,10 +209,10 @@ static llmk_status build_request(llmk_compare *cmp, const case_entry *k, const c
 	if (append(&sys, "You are an impartial judge. Grade the answer to the question by the rubric. Reply with "
 	                 "JSON only: {\"score\": an integer from 0 to 10, \"reason\": one or two sentences}.\n\n"
 	                 "Rubric:\n") ||
-	    append(&sys, rubric) || llmk_buf_append(&sys, "", 1) || append(&usr, "Question:\n") ||
+	    append(&sys, rubric) || llmk__buf_append(&sys, "", 1) || append(&usr, "Question:\n") ||
 	    append(&usr, question) ||
 	    (k->expected && (append(&usr, "\n\nReference answer:\n") || append(&usr, k->expected))) ||
-	    append(&usr, "\n\nAnswer to grade:\n") || append(&usr, answer) || llmk_buf_append(&usr, "", 1))
+	    append(&usr, "\n\nAnswer to grade:\n") || append(&usr, answer) || llmk__buf_append(&usr, "", 1))
 		goto out;
 	st = llmk_request_new(&r, LLMK_CHAT);
 	if (st == LLMK_OK)
@@ -233,8 +233,8 @@ out:
 		r = NULL;
 	}
 	*out = r;
-	llmk_buf_free(&sys);
-	llmk_buf_free(&usr);
+	llmk__buf_free(&sys);
+	llmk__buf_free(&usr);
 	return st;
 }
 
@@ -246,16 +246,16 @@ void llmk__cmp_judge(pending *p, const char *answer)
 	llmk_compare *cmp = p->cmp;
 	const case_entry *k = &cmp->cases[p->kase];
 	const char *rubric = k->rubric ? k->rubric : cmp->judge_rubric ? cmp->judge_rubric : default_rubric;
-	llmk_buf q = LLMK_BUF_INIT, key = LLMK_BUF_INIT;
+	llmk__buf q = LLMK__BUF_INIT, key = LLMK__BUF_INIT;
 	const char *question = question_of(k->req, &q);
 	struct judge_entry *e = NULL;
 	llmk_request *r = NULL;
 	uint64_t h;
 	size_t i;
 
-	if (!question || append(&key, rubric) || llmk_buf_append(&key, "\x1f", 1) || append(&key, question) ||
-	    llmk_buf_append(&key, "\x1f", 1) || (k->expected && append(&key, k->expected)) ||
-	    llmk_buf_append(&key, "\x1f", 1) || append(&key, answer) || llmk_buf_append(&key, "", 1))
+	if (!question || append(&key, rubric) || llmk__buf_append(&key, "\x1f", 1) || append(&key, question) ||
+	    llmk__buf_append(&key, "\x1f", 1) || (k->expected && append(&key, k->expected)) ||
+	    llmk__buf_append(&key, "\x1f", 1) || append(&key, answer) || llmk__buf_append(&key, "", 1))
 		goto oom;
 	h = fnv1a(key.data);
 	for (i = 0; i < cmp->njudged; i++)
@@ -308,6 +308,6 @@ void llmk__cmp_judge(pending *p, const char *answer)
 oom:
 	deliver(p, -1, "judge failed: out of memory");
 done:
-	llmk_buf_free(&q);
-	llmk_buf_free(&key);
+	llmk__buf_free(&q);
+	llmk__buf_free(&key);
 }

@@ -246,7 +246,7 @@ static int moves_on(const llmk_router *rt, const llmk_response *r, llmk_status s
 }
 
 /* The response names who answered and what was tried. */
-static void label(llmk_response *r, const deployment *d, const llmk_buf *tried)
+static void label(llmk_response *r, const deployment *d, const llmk__buf *tried)
 {
 	if (d && llmk__set_field(&r->deployment, d->name) != LLMK_OK)
 		llmk__fail(r, LLMK_E_NOMEM, "out of memory");
@@ -280,20 +280,20 @@ static double soonest_back(const llmk_router *rt)
 	return soonest;
 }
 
-static void note_tried(llmk_buf *tried, const char *name, llmk_status st)
+static void note_tried(llmk__buf *tried, const char *name, llmk_status st)
 {
 	if (tried->len)
-		llmk_buf_append_str(tried, ",");
-	llmk_buf_append_str(tried, name);
-	llmk_buf_append_str(tried, "=");
-	llmk_buf_append_str(tried, llmk_status_name(st));
+		llmk__buf_append_str(tried, ",");
+	llmk__buf_append_str(tried, name);
+	llmk__buf_append_str(tried, "=");
+	llmk__buf_append_str(tried, llmk_status_name(st));
 }
 
 static llmk_status route(llmk_router *rt, const llmk_request *req, llmk_stream_fn fn, void *user, llmk_response **out)
 {
 	size_t order_small[16], *order = order_small, n, k;
 	llmk_response *r = NULL;
-	llmk_buf tried = LLMK_BUF_INIT;
+	llmk__buf tried = LLMK__BUF_INIT;
 	relay rl = {fn, user, 0};
 	deployment *d = NULL;
 	llmk_status st = LLMK_OK;
@@ -344,7 +344,7 @@ static llmk_status route(llmk_router *rt, const llmk_request *req, llmk_stream_f
 		label(r, d, &tried);
 		st = r->status;
 	}
-	llmk_buf_free(&tried);
+	llmk__buf_free(&tried);
 	return st;
 }
 
@@ -399,7 +399,7 @@ typedef struct routed {
 	llmk_done_fn done;
 	void *user;
 	int delivered;
-	llmk_buf tried;
+	llmk__buf tried;
 	size_t n, k; /* candidates, and the one asked now */
 	size_t order[];
 } routed;
@@ -436,7 +436,7 @@ static void routed_done(llmk_response *r, void *user)
 	if (r)
 		label(r, d, &x->tried);
 	x->done(r, x->user);
-	llmk_buf_free(&x->tried);
+	llmk__buf_free(&x->tried);
 	llmk__free(x);
 }
 

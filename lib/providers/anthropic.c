@@ -31,7 +31,7 @@ typedef struct turn {
 
 /* data: URLs become base64 sources, http(s) URLs url sources. The
  * OpenAI-style detail hint has no counterpart here and is not sent. */
-static json_t *image_block(const llmk_part *p, llmk_response *resp)
+static json_t *image_block(const llmk__part *p, llmk_response *resp)
 {
 	const char *mime, *b64;
 	size_t mime_len;
@@ -55,9 +55,9 @@ static json_t *image_block(const llmk_part *p, llmk_response *resp)
 
 /* A document block: a PDF as base64, a text document as its text; the
  * file name as its title. */
-static json_t *document_block(const llmk_part *p, llmk_response *resp)
+static json_t *document_block(const llmk__part *p, llmk_response *resp)
 {
-	llmk_buf text = LLMK_BUF_INIT;
+	llmk__buf text = LLMK__BUF_INIT;
 	const char *mime, *b64;
 	size_t mlen;
 	json_t *src = NULL, *b;
@@ -70,7 +70,7 @@ static json_t *document_block(const llmk_part *p, llmk_response *resp)
 		if (llmk__document_text(p, &text) == LLMK_OK)
 			src = json_pack("{s:s, s:s, s:s%}", "type", "text", "media_type", "text/plain", "data",
 			                text.data ? text.data : "", text.len);
-		llmk_buf_free(&text);
+		llmk__buf_free(&text);
 	} else {
 		src = json_pack("{s:s, s:s%, s:s}", "type", "base64", "media_type", mime, mlen, "data", b64);
 	}
@@ -80,7 +80,7 @@ static json_t *document_block(const llmk_part *p, llmk_response *resp)
 	return b;
 }
 
-static json_t *thinking_block(const llmk_part *p, llmk_response *resp);
+static json_t *thinking_block(const llmk__part *p, llmk_response *resp);
 
 /* Empty text is left out: the API rejects empty text blocks. */
 static const llmk__part_shape part_shape = {
@@ -97,7 +97,7 @@ static const llmk__part_shape part_shape = {
  * or, from a stream, its text with the signature the signature_delta
  * events carried. NULL with nothing recorded when there is nothing to send
  * (a block without signature would be refused). */
-static json_t *thinking_block(const llmk_part *p, llmk_response *resp)
+static json_t *thinking_block(const llmk__part *p, llmk_response *resp)
 {
 	json_t *b;
 
@@ -115,7 +115,7 @@ static json_t *thinking_block(const llmk_part *p, llmk_response *resp)
 
 /* Appends the blocks of one message to cur (a new turn or the previous one
  * of the same role). */
-static llmk_status add_blocks(const llmk_message *m, turn *cur, llmk_response *resp)
+static llmk_status add_blocks(const llmk__message *m, turn *cur, llmk_response *resp)
 {
 	json_t *b;
 
@@ -166,7 +166,7 @@ static llmk_status cache_point(json_t *block, const char *ttl, llmk_response *re
 
 static llmk_status build_messages(const llmk_request *r, json_t *body, llmk_response *resp)
 {
-	llmk_buf system = LLMK_BUF_INIT;
+	llmk__buf system = LLMK__BUF_INIT;
 	json_t *msgs, *msg;
 	turn cur = {NULL, NULL, 0};
 	llmk_status st = LLMK_OK;
@@ -176,11 +176,11 @@ static llmk_status build_messages(const llmk_request *r, json_t *body, llmk_resp
 	if (!(msgs = llmk__json_set_array(body, "messages")))
 		return FAIL_OOM(resp);
 	for (i = 0; i < r->nmsgs && st == LLMK_OK; i++) {
-		const llmk_message *m = &r->msgs[i];
+		const llmk__message *m = &r->msgs[i];
 		const char *role;
 		if (m->role == LLMK_ROLE_SYSTEM || m->role == LLMK_ROLE_DEVELOPER) {
 			/* No system role in messages: one top-level system text. */
-			if ((nsystem++ && llmk_buf_append_str(&system, "\n\n")) || llmk__message_text(m, &system))
+			if ((nsystem++ && llmk__buf_append_str(&system, "\n\n")) || llmk__message_text(m, &system))
 				st = FAIL_OOM(resp);
 			continue;
 		}
@@ -222,7 +222,7 @@ static llmk_status build_messages(const llmk_request *r, json_t *body, llmk_resp
 	} else if (st == LLMK_OK && nsystem &&
 	           llmk__json_set(body, "system", json_stringn(system.data ? system.data : "", system.len)))
 		st = FAIL_OOM(resp);
-	llmk_buf_free(&system);
+	llmk__buf_free(&system);
 	return st;
 }
 
@@ -388,8 +388,8 @@ static llmk_status set_finish(llmk_response *resp, json_t *obj)
  * must send it back (llmk_request_add_response()). */
 static llmk_status keep_block(llmk_response *resp, json_t *b)
 {
-	llmk_turn_item *it = llmk__turn_add(resp, LLMK_PART_REASONING, 0);
-	llmk_buf text = LLMK_BUF_INIT;
+	llmk__turn_item *it = llmk__turn_add(resp, LLMK_PART_REASONING, 0);
+	llmk__buf text = LLMK__BUF_INIT;
 	llmk_status st;
 
 	if (!it)
@@ -398,7 +398,7 @@ static llmk_status keep_block(llmk_response *resp, json_t *b)
 		st = FAIL_OOM(resp);
 	else
 		st = llmk__turn_set_opaque(resp, it, text.data, text.len);
-	llmk_buf_free(&text);
+	llmk__buf_free(&text);
 	return st;
 }
 
@@ -409,7 +409,7 @@ static llmk_status keep_block(llmk_response *resp, json_t *b)
 static llmk_status parse_blocks(json_t *content, llmk_response *resp)
 {
 	json_t *b;
-	llmk_tool_call *tc;
+	llmk__tool_call *tc;
 	const char *type;
 	size_t i;
 
@@ -470,11 +470,11 @@ static llmk_status anthropic_parse(const llmk_client *c, const llmk_request *r, 
 /* ---- streaming ------------------------------------------------------------ */
 
 /* Content-block index -> tool-call index: llmk__block_* (toolkit.h). */
-static llmk_status block_start(llmk_stream_ctx *s, json_t *ev)
+static llmk_status block_start(llmk__stream_ctx *s, json_t *ev)
 {
 	json_t *b = json_object_get(ev, "content_block"), *v;
 	const char *type = json_string_value(json_object_get(b, "type"));
-	llmk_buf args = LLMK_BUF_INIT;
+	llmk__buf args = LLMK__BUF_INIT;
 	llmk_status st;
 
 	if (!type)
@@ -490,7 +490,7 @@ static llmk_status block_start(llmk_stream_ctx *s, json_t *ev)
 	if (!strcmp(type, "redacted_thinking"))
 		return keep_block(s->resp, b) ? llmk__stream_stopped(s) : LLMK_OK;
 	if (!strcmp(type, "thinking")) {
-		llmk_turn_item *it = llmk__turn_add(s->resp, LLMK_PART_REASONING, 0);
+		llmk__turn_item *it = llmk__turn_add(s->resp, LLMK_PART_REASONING, 0);
 		json_t *sig = json_object_get(b, "signature");
 		if (!it || (json_string_length(sig) &&
 		            llmk__turn_set_opaque(s->resp, it, json_string_value(sig), json_string_length(sig))))
@@ -506,11 +506,11 @@ static llmk_status block_start(llmk_stream_ctx *s, json_t *ev)
 		return llmk__fail(s->resp, LLMK_E_NOMEM, "out of memory");
 	st = llmk__block_tool_start(s, ev, "index", "tool_use block", json_string_value(json_object_get(b, "id")),
 	                            json_string_value(json_object_get(b, "name")), args.data ? args.data : "", args.len);
-	llmk_buf_free(&args);
+	llmk__buf_free(&args);
 	return st;
 }
 
-static llmk_status block_delta(llmk_stream_ctx *s, json_t *ev)
+static llmk_status block_delta(llmk__stream_ctx *s, json_t *ev)
 {
 	json_t *d = json_object_get(ev, "delta");
 	const char *type = json_string_value(json_object_get(d, "type"));
@@ -523,9 +523,9 @@ static llmk_status block_delta(llmk_stream_ctx *s, json_t *ev)
 	if (!strcmp(type, "thinking_delta"))
 		return llmk__emit_json_reasoning(s, json_object_get(d, "thinking"));
 	if (!strcmp(type, "signature_delta")) {
-		llmk_turn_item *it = llmk__turn_last(s->resp, LLMK_PART_REASONING);
+		llmk__turn_item *it = llmk__turn_last(s->resp, LLMK_PART_REASONING);
 		json_t *sig = json_object_get(d, "signature");
-		if (it && json_is_string(sig) && llmk_buf_append(&it->opaque, json_string_value(sig), json_string_length(sig)))
+		if (it && json_is_string(sig) && llmk__buf_append(&it->opaque, json_string_value(sig), json_string_length(sig)))
 			return FAIL_OOM(s->resp);
 		return LLMK_OK;
 	}
@@ -537,7 +537,7 @@ static llmk_status block_delta(llmk_stream_ctx *s, json_t *ev)
 	return llmk__block_tool_args(s, idx, json_object_get(d, "partial_json"));
 }
 
-static llmk_status anthropic_stream_event(llmk_stream_ctx *s, const char *event, const char *data, size_t len)
+static llmk_status anthropic_stream_event(llmk__stream_ctx *s, const char *event, const char *data, size_t len)
 {
 	llmk_response *resp = s->resp;
 	json_t *root, *msg;
@@ -575,7 +575,7 @@ static llmk_status anthropic_stream_event(llmk_stream_ctx *s, const char *event,
 	return st;
 }
 
-const llmk_adapter llmk__anthropic_adapter = {
+const llmk__adapter llmk__anthropic_adapter = {
 	.build = anthropic_build, .parse = anthropic_parse, .parse_error = anthropic_parse_error,
 	.stream_event = anthropic_stream_event, .framing = LLMK_FRAMING_SSE,
 	.feature = LLMK_FEATURE_ANTHROPIC, .state_size = sizeof(llmk__blocks)};

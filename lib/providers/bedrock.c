@@ -35,7 +35,7 @@
 static char *endpoint(const llmk_client *c, const char *region, llmk_response *resp)
 {
 	const char *ph = strstr(c->base_url, "{region}");
-	llmk_buf b = LLMK_BUF_INIT;
+	llmk__buf b = LLMK__BUF_INIT;
 
 	if (!ph)
 		return llmk__strdup(c->base_url);
@@ -44,9 +44,9 @@ static char *endpoint(const llmk_client *c, const char *region, llmk_response *r
 		           "bedrock: no AWS region: set AWS_REGION (or AWS_DEFAULT_REGION) or the aws_region option");
 		return NULL;
 	}
-	if (llmk_buf_append(&b, c->base_url, (size_t)(ph - c->base_url)) || llmk_buf_append_str(&b, region) ||
-	    llmk_buf_append_str(&b, ph + 8)) {
-		llmk_buf_free(&b);
+	if (llmk__buf_append(&b, c->base_url, (size_t)(ph - c->base_url)) || llmk__buf_append_str(&b, region) ||
+	    llmk__buf_append_str(&b, ph + 8)) {
+		llmk__buf_free(&b);
 		FAIL_OOM(resp);
 		return NULL;
 	}
@@ -67,7 +67,7 @@ static int valid_region(const char *r)
 
 /* Host header value as curl sends it: the URL's authority without
  * userinfo, the port kept unless it is the scheme's default. */
-static int url_parts(const char *url, llmk_buf *host, const char **path)
+static int url_parts(const char *url, llmk__buf *host, const char **path)
 {
 	const char *a = strstr(url, "://"), *e, *at;
 	size_t n;
@@ -84,23 +84,23 @@ static int url_parts(const char *url, llmk_buf *host, const char **path)
 	if ((https && n > 4 && !memcmp(e - 4, ":443", 4)) || (!https && n > 3 && !memcmp(e - 3, ":80", 3)))
 		n -= https ? 4 : 3;
 	*path = *e ? e : "/";
-	return llmk_buf_append(host, a, n);
+	return llmk__buf_append(host, a, n);
 }
 
 static llmk_status sign(const llmk_client *c, const char *region, llmk_exchange *ex, llmk_response *resp)
 {
 	const char *akid = llmk__client_str(c, LLMK_OPT_AWS_ACCESS_KEY_ID), *path;
-	llmk_buf host = LLMK_BUF_INIT, authz = LLMK_BUF_INIT;
+	llmk__buf host = LLMK__BUF_INIT, authz = LLMK__BUF_INIT;
 	char hash[65], date[17];
-	llmk_header hs[5];
-	llmk_sigv4 q;
+	llmk__header hs[5];
+	llmk__sigv4 q;
 	size_t n = 0;
 	llmk_status st = LLMK_OK;
 
 	llmk__sha256_hex(ex->body.data ? ex->body.data : "", ex->body.len, hash);
 	llmk__sigv4_date((int64_t)time(NULL), date);
 	if (url_parts(ex->url, &host, &path)) {
-		llmk_buf_free(&host);
+		llmk__buf_free(&host);
 		return llmk__fail(resp, LLMK_E_CONFIG, "bedrock: cannot sign: malformed URL");
 	}
 	/* Signed: what a proxy has no reason to touch. Content-Type is the
@@ -133,8 +133,8 @@ static llmk_status sign(const llmk_client *c, const char *region, llmk_exchange 
 		st = FAIL_OOM(resp);
 	if (authz.data)
 		sodium_memzero(authz.data, authz.len);
-	llmk_buf_free(&authz);
-	llmk_buf_free(&host);
+	llmk__buf_free(&authz);
+	llmk__buf_free(&host);
 	return st;
 }
 
@@ -171,7 +171,7 @@ static const char *image_format(const char *mime, size_t n)
 	return NULL;
 }
 
-static json_t *image_block(const llmk_part *p, llmk_response *resp)
+static json_t *image_block(const llmk__part *p, llmk_response *resp)
 {
 	const char *mime, *b64, *fmt;
 	size_t mime_len;
@@ -194,7 +194,7 @@ static json_t *image_block(const llmk_part *p, llmk_response *resp)
 
 /* DocumentBlock: format pdf | txt, a name of letters, digits, single
  * spaces, '-', '(', ')', '[' and ']' (the rest becomes '-'), the bytes. */
-static json_t *document_block(const llmk_part *p, llmk_response *resp)
+static json_t *document_block(const llmk__part *p, llmk_response *resp)
 {
 	const char *mime, *b64, *n;
 	char name[201];
@@ -222,7 +222,7 @@ static json_t *document_block(const llmk_part *p, llmk_response *resp)
 	return b;
 }
 
-static json_t *reasoning_block(const llmk_part *p, llmk_response *resp);
+static json_t *reasoning_block(const llmk__part *p, llmk_response *resp);
 
 /* Empty text is left out: the API rejects empty text blocks. */
 static const llmk__part_shape part_shape = {
@@ -234,9 +234,9 @@ static const llmk__part_shape part_shape = {
     .skip_empty_text = 1,
 };
 
-static json_t *tool_result_block(const llmk_message *m, llmk_response *resp)
+static json_t *tool_result_block(const llmk__message *m, llmk_response *resp)
 {
-	llmk_buf text = LLMK_BUF_INIT;
+	llmk__buf text = LLMK__BUF_INIT;
 	json_t *b;
 
 	if (llmk__message_text(m, &text)) {
@@ -245,7 +245,7 @@ static json_t *tool_result_block(const llmk_message *m, llmk_response *resp)
 	}
 	b = json_pack("{s:{s:s, s:[{s:s%}]}}", "toolResult", "toolUseId", m->tool_call_id ? m->tool_call_id : "",
 	              "content", "text", text.data ? text.data : "", text.len);
-	llmk_buf_free(&text);
+	llmk__buf_free(&text);
 	if (!b)
 		FAIL_OOM(resp);
 	return b;
@@ -255,7 +255,7 @@ static json_t *tool_result_block(const llmk_message *m, llmk_response *resp)
  * unchanged: the block as it came (JSON text), or from a stream its text
  * with the signature the deltas carried. NULL with nothing recorded when
  * there is nothing to send (no signature: it would be refused). */
-static json_t *reasoning_block(const llmk_part *p, llmk_response *resp)
+static json_t *reasoning_block(const llmk__part *p, llmk_response *resp)
 {
 	json_t *b;
 
@@ -272,7 +272,7 @@ static json_t *reasoning_block(const llmk_part *p, llmk_response *resp)
 	return b;
 }
 
-static llmk_status add_blocks(const llmk_message *m, json_t *blocks, llmk_response *resp)
+static llmk_status add_blocks(const llmk__message *m, json_t *blocks, llmk_response *resp)
 {
 	json_t *b;
 
@@ -289,16 +289,16 @@ static llmk_status build_messages(const llmk_request *r, json_t *body, llmk_resp
 {
 	json_t *msgs = json_array(), *system = NULL, *blocks = NULL, *msg;
 	const char *cur = NULL, *role;
-	llmk_buf text = LLMK_BUF_INIT;
+	llmk__buf text = LLMK__BUF_INIT;
 	llmk_status st = LLMK_OK;
 	size_t i;
 
 	if (!msgs || json_object_set_new(body, "messages", msgs))
 		return FAIL_OOM(resp);
 	for (i = 0; i < r->nmsgs && st == LLMK_OK; i++) {
-		const llmk_message *m = &r->msgs[i];
+		const llmk__message *m = &r->msgs[i];
 		if (m->role == LLMK_ROLE_SYSTEM || m->role == LLMK_ROLE_DEVELOPER) {
-			llmk_buf_clear(&text);
+			llmk__buf_clear(&text);
 			if (llmk__message_text(m, &text))
 				st = FAIL_OOM(resp);
 			else if (text.len &&
@@ -320,7 +320,7 @@ static llmk_status build_messages(const llmk_request *r, json_t *body, llmk_resp
 		}
 		st = add_blocks(m, blocks, resp);
 	}
-	llmk_buf_free(&text);
+	llmk__buf_free(&text);
 	for (i = json_array_size(msgs); st == LLMK_OK && i-- > 0;)
 		if (!json_array_size(json_object_get(json_array_get(msgs, i), "content")) && json_array_remove(msgs, i))
 			st = FAIL_OOM(resp);
@@ -517,7 +517,7 @@ static llmk_status bedrock_build(const llmk_client *c, const llmk_request *r, co
 {
 	const char *region = llmk__client_str(c, LLMK_OPT_AWS_REGION), *op;
 	char *base = NULL;
-	llmk_buf path = LLMK_BUF_INIT;
+	llmk__buf path = LLMK__BUF_INIT;
 	json_t *body;
 	llmk_status st;
 
@@ -527,8 +527,8 @@ static llmk_status bedrock_build(const llmk_client *c, const llmk_request *r, co
 		return resp->status ? resp->status : FAIL_OOM(resp);
 	op = r->kind == LLMK_CHAT ? (stream ? "/converse-stream" : "/converse") : "/invoke";
 	/* Model ids hold ':' and, as ARNs, '/': one path segment, encoded. */
-	if (llmk_buf_append_str(&path, "/model") ||
-	    llmk__path_segment(&path, "bedrock model id", model, strlen(model), resp) || llmk_buf_append_str(&path, op) ||
+	if (llmk__buf_append_str(&path, "/model") ||
+	    llmk__path_segment(&path, "bedrock model id", model, strlen(model), resp) || llmk__buf_append_str(&path, op) ||
 	    llmk__exchange_set_url(ex, base, path.data) || !(body = json_object())) {
 		st = FAIL_OOM(resp);
 		goto out;
@@ -550,7 +550,7 @@ static llmk_status bedrock_build(const llmk_client *c, const llmk_request *r, co
 		st = authorize(c, region, ex, resp);
 out:
 	llmk__free(base);
-	llmk_buf_free(&path);
+	llmk__buf_free(&path);
 	return st;
 }
 
@@ -670,14 +670,14 @@ static void read_usage(json_t *u, llmk_response *resp)
  * (llmk_request_add_response()). */
 static llmk_status keep_block(llmk_response *resp, json_t *b)
 {
-	llmk_turn_item *it = llmk__turn_add(resp, LLMK_PART_REASONING, 0);
-	llmk_buf text = LLMK_BUF_INIT;
+	llmk__turn_item *it = llmk__turn_add(resp, LLMK_PART_REASONING, 0);
+	llmk__buf text = LLMK__BUF_INIT;
 	llmk_status st;
 
 	if (!it)
 		return LLMK_E_NOMEM;
 	st = llmk__json_dump(&text, b, 0) ? FAIL_OOM(resp) : llmk__turn_set_opaque(resp, it, text.data, text.len);
-	llmk_buf_free(&text);
+	llmk__buf_free(&text);
 	return st;
 }
 
@@ -686,7 +686,7 @@ static llmk_status parse_chat(const llmk_request *r, json_t *root, llmk_response
 	json_t *content = json_object_get(json_object_get(json_object_get(root, "output"), "message"), "content"), *b,
 	       *tu;
 	const char *stop = json_string_value(json_object_get(root, "stopReason"));
-	llmk_tool_call *tc;
+	llmk__tool_call *tc;
 	size_t i;
 
 	(void)r;
@@ -756,7 +756,7 @@ static llmk_status parse_image(const llmk_request *r, json_t *root, llmk_respons
 		return LLMK_E_NOMEM;
 	json_array_foreach(list, i, item)
 	{
-		llmk_image *img = &resp->images[i];
+		llmk__image *img = &resp->images[i];
 		resp->nimages = i + 1;
 		s = json_is_string(item) ? json_string_value(item) : json_string_value(json_object_get(item, "base64"));
 		fr = json_string_value(json_object_get(item, "finishReason"));
@@ -788,7 +788,7 @@ static llmk_status bedrock_parse(const llmk_client *c, const llmk_request *r, ll
 /* ---- ConverseStream -------------------------------------------------------- */
 
 /* Content-block index -> tool-call index: llmk__block_* (toolkit.h). */
-static llmk_status block_start(llmk_stream_ctx *s, json_t *ev)
+static llmk_status block_start(llmk__stream_ctx *s, json_t *ev)
 {
 	json_t *tu = json_object_get(json_object_get(ev, "start"), "toolUse");
 
@@ -802,9 +802,9 @@ static llmk_status block_start(llmk_stream_ctx *s, json_t *ev)
 /* ReasoningContentBlockDelta: text, then the signature that ends the
  * block, or a redactedContent block whole. Kept for the next turn as the
  * text and its signature, or the redacted block as JSON. */
-static llmk_status reasoning_delta(llmk_stream_ctx *s, json_t *rc)
+static llmk_status reasoning_delta(llmk__stream_ctx *s, json_t *rc)
 {
-	llmk_turn_item *it = llmk__turn_last(s->resp, LLMK_PART_REASONING);
+	llmk__turn_item *it = llmk__turn_last(s->resp, LLMK_PART_REASONING);
 	json_t *v, *b;
 	llmk_status st;
 
@@ -818,7 +818,7 @@ static llmk_status reasoning_delta(llmk_stream_ctx *s, json_t *rc)
 	if (json_is_string(v = json_object_get(rc, "signature"))) {
 		if (!it && !(it = llmk__turn_add(s->resp, LLMK_PART_REASONING, 0)))
 			return llmk__stream_stopped(s);
-		if (llmk_buf_append(&it->opaque, json_string_value(v), json_string_length(v)))
+		if (llmk__buf_append(&it->opaque, json_string_value(v), json_string_length(v)))
 			return FAIL_OOM(s->resp);
 	}
 	if (!json_is_string(v = json_object_get(rc, "text")))
@@ -829,7 +829,7 @@ static llmk_status reasoning_delta(llmk_stream_ctx *s, json_t *rc)
 	return llmk__emit_reasoning(s, json_string_value(v), json_string_length(v)) ? llmk__stream_stopped(s) : LLMK_OK;
 }
 
-static llmk_status block_delta(llmk_stream_ctx *s, json_t *ev)
+static llmk_status block_delta(llmk__stream_ctx *s, json_t *ev)
 {
 	json_t *d = json_object_get(ev, "delta"), *v;
 	size_t idx;
@@ -848,7 +848,7 @@ static llmk_status block_delta(llmk_stream_ctx *s, json_t *ev)
 	return llmk__block_tool_args(s, idx, json_object_get(v, "input"));
 }
 
-static llmk_status bedrock_stream_event(llmk_stream_ctx *s, const char *event, const char *data, size_t len)
+static llmk_status bedrock_stream_event(llmk__stream_ctx *s, const char *event, const char *data, size_t len)
 {
 	llmk_response *resp = s->resp;
 	json_t *root;
@@ -886,7 +886,7 @@ static llmk_status bedrock_stream_event(llmk_stream_ctx *s, const char *event, c
 	return st;
 }
 
-const llmk_adapter llmk__bedrock_adapter = {
+const llmk__adapter llmk__bedrock_adapter = {
 	.build = bedrock_build, .parse = bedrock_parse, .parse_error = bedrock_parse_error,
 	.stream_event = bedrock_stream_event, .framing = LLMK_FRAMING_EVENTSTREAM,
 	.feature = LLMK_FEATURE_BEDROCK, .state_size = sizeof(llmk__blocks)};

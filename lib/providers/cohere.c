@@ -21,7 +21,7 @@
 
 #define MAX_EMBED_TEXTS 96 /* V2EmbedRequest.texts maxItems */
 
-/* Stream state (llmk_stream_ctx.state): tool calls stream one at a time
+/* Stream state (llmk__stream_ctx.state): tool calls stream one at a time
  * (start, deltas, end) and are numbered here, see on_tool_start(). */
 typedef struct cohere_stream {
 	size_t ncalls;  /* calls started so far */
@@ -31,7 +31,7 @@ typedef struct cohere_stream {
 
 /* ---- building ------------------------------------------------------------ */
 
-static int count_parts(const llmk_message *m, int type)
+static int count_parts(const llmk__message *m, int type)
 {
 	size_t i;
 	int n = 0;
@@ -42,25 +42,25 @@ static int count_parts(const llmk_message *m, int type)
 }
 
 /* The text parts joined with "\n" as a JSON string. */
-static json_t *joined_text(const llmk_message *m)
+static json_t *joined_text(const llmk__message *m)
 {
-	llmk_buf b = LLMK_BUF_INIT;
+	llmk__buf b = LLMK__BUF_INIT;
 	json_t *s = NULL;
 
 	if (llmk__message_text(m, &b) == LLMK_OK)
 		s = json_stringn(b.data ? b.data : "", b.len);
-	llmk_buf_free(&b);
+	llmk__buf_free(&b);
 	return s;
 }
 
 /* User content: a plain string unless images need the array form
  * (Content: ChatTextContent | ImageContent). */
-static json_t *user_content(const llmk_message *m)
+static json_t *user_content(const llmk__message *m)
 {
 	return count_parts(m, LLMK_PART_IMAGE_URL) ? llmk__content_parts(m) : joined_text(m);
 }
 
-static int add_tool_calls(const llmk_message *m, json_t *msg)
+static int add_tool_calls(const llmk__message *m, json_t *msg)
 {
 	json_t *calls = json_array(), *call;
 	size_t i;
@@ -68,7 +68,7 @@ static int add_tool_calls(const llmk_message *m, json_t *msg)
 	if (!calls || json_object_set_new(msg, "tool_calls", calls))
 		return -1;
 	for (i = 0; i < m->nparts; i++) {
-		const llmk_part *p = &m->parts[i];
+		const llmk__part *p = &m->parts[i];
 		if (p->type != LLMK_PART_TOOL_CALL)
 			continue;
 		call = json_pack("{s:s, s:s, s:{s:s, s:s}}", "id", p->id, "type", "function", "function", "name",
@@ -79,7 +79,7 @@ static int add_tool_calls(const llmk_message *m, json_t *msg)
 	return 0;
 }
 
-static json_t *build_message(const llmk_client *c, const llmk_message *m)
+static json_t *build_message(const llmk_client *c, const llmk__message *m)
 {
 	json_t *msg;
 	int has_text = count_parts(m, LLMK_PART_TEXT) > 0;
@@ -261,9 +261,9 @@ static int append_reasoning(llmk_response *resp, json_t *v)
 {
 	if (!json_is_string(v) || !json_string_length(v))
 		return 0;
-	if (resp->reasoning.len && llmk_buf_append(&resp->reasoning, "\n", 1))
+	if (resp->reasoning.len && llmk__buf_append(&resp->reasoning, "\n", 1))
 		return -1;
-	return llmk_buf_append(&resp->reasoning, json_string_value(v), json_string_length(v));
+	return llmk__buf_append(&resp->reasoning, json_string_value(v), json_string_length(v));
 }
 
 static llmk_status parse_chat(const llmk_request *r, json_t *root, llmk_response *resp)
@@ -351,7 +351,7 @@ static llmk_status cohere_parse_error(llmk_response *resp, int32_t http, const c
 
 /* ---- streaming ------------------------------------------------------------ */
 
-static llmk_status on_content(llmk_stream_ctx *s, json_t *content)
+static llmk_status on_content(llmk__stream_ctx *s, json_t *content)
 {
 	llmk_status st = llmk__emit_json_text(s, json_object_get(content, "text"));
 
@@ -360,7 +360,7 @@ static llmk_status on_content(llmk_stream_ctx *s, json_t *content)
 
 /* Tool calls stream one at a time (start, deltas, end). Cohere's "index"
  * numbers content blocks, not calls, so calls are numbered here. */
-static llmk_status on_tool_start(llmk_stream_ctx *s, json_t *call)
+static llmk_status on_tool_start(llmk__stream_ctx *s, json_t *call)
 {
 	json_t *fn = json_object_get(call, "function"), *args = json_object_get(fn, "arguments");
 	const char *a = json_is_string(args) ? json_string_value(args) : "";
@@ -374,7 +374,7 @@ static llmk_status on_tool_start(llmk_stream_ctx *s, json_t *call)
 	return LLMK_OK;
 }
 
-static llmk_status on_tool_delta(llmk_stream_ctx *s, json_t *call)
+static llmk_status on_tool_delta(llmk__stream_ctx *s, json_t *call)
 {
 	json_t *args = json_object_get(json_object_get(call, "function"), "arguments");
 	const cohere_stream *cs = s->state;
@@ -387,7 +387,7 @@ static llmk_status on_tool_delta(llmk_stream_ctx *s, json_t *call)
 	return LLMK_OK;
 }
 
-static llmk_status on_message_end(llmk_stream_ctx *s, json_t *delta)
+static llmk_status on_message_end(llmk__stream_ctx *s, json_t *delta)
 {
 	json_t *err = json_object_get(delta, "error"), *fr = json_object_get(delta, "finish_reason");
 
@@ -401,7 +401,7 @@ static llmk_status on_message_end(llmk_stream_ctx *s, json_t *delta)
 	return llmk__stream_usage(s, json_object_get(delta, "usage"), read_usage);
 }
 
-static llmk_status dispatch(llmk_stream_ctx *s, const char *type, json_t *root)
+static llmk_status dispatch(llmk__stream_ctx *s, const char *type, json_t *root)
 {
 	json_t *delta = json_object_get(root, "delta"), *msg = json_object_get(delta, "message");
 
@@ -424,7 +424,7 @@ static llmk_status dispatch(llmk_stream_ctx *s, const char *type, json_t *root)
 	return LLMK_OK;
 }
 
-static llmk_status stream_event(llmk_stream_ctx *s, const char *event, const char *data, size_t len)
+static llmk_status stream_event(llmk__stream_ctx *s, const char *event, const char *data, size_t len)
 {
 	llmk_response *resp = s->resp;
 	json_t *root, *t;
@@ -449,7 +449,7 @@ static llmk_status stream_event(llmk_stream_ctx *s, const char *event, const cha
 	return st;
 }
 
-const llmk_adapter llmk__cohere_adapter = {
+const llmk__adapter llmk__cohere_adapter = {
 	.build = cohere_build, .parse = cohere_parse, .parse_error = cohere_parse_error,
 	.stream_event = stream_event, .framing = LLMK_FRAMING_SSE,
 	.feature = LLMK_FEATURE_COHERE, .state_size = sizeof(cohere_stream)};

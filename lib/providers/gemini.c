@@ -54,7 +54,7 @@ static int add_content(json_t *contents, const char *role, json_t *parts)
 	return json_array_append_new(contents, json_pack("{s:s, s:o}", "role", role, "parts", parts));
 }
 
-static json_t *image_part(const llmk_part *p, llmk_response *resp)
+static json_t *image_part(const llmk__part *p, llmk_response *resp)
 {
 	const char *mime, *b64;
 	size_t mlen;
@@ -73,7 +73,7 @@ static json_t *image_part(const llmk_part *p, llmk_response *resp)
 /* A thought summary of an earlier answer goes back only with its
  * signature (an unsigned one is nothing the model reads); the signature
  * itself is put on by llmk__append_parts (signature_key). */
-static json_t *thought_part(const llmk_part *p, llmk_response *resp)
+static json_t *thought_part(const llmk__part *p, llmk_response *resp)
 {
 	json_t *part;
 
@@ -97,7 +97,7 @@ static const llmk__part_shape part_shape = {
 };
 
 /* Parts of a user, assistant or system message. */
-static llmk_status message_parts(const llmk_message *m, json_t **out, llmk_response *resp)
+static llmk_status message_parts(const llmk__message *m, json_t **out, llmk_response *resp)
 {
 	json_t *parts = json_array();
 	llmk_status st;
@@ -114,10 +114,10 @@ static llmk_status message_parts(const llmk_message *m, json_t **out, llmk_respo
 
 static llmk_status tool_result_parts(const llmk_request *r, size_t i, json_t **out, llmk_response *resp)
 {
-	const llmk_message *m = &r->msgs[i];
+	const llmk__message *m = &r->msgs[i];
 	/* Gemini matches a functionResponse to its call by function name. */
 	const char *name = llmk__tool_call_name(r, i, m->tool_call_id);
-	llmk_buf text = LLMK_BUF_INIT;
+	llmk__buf text = LLMK__BUF_INIT;
 	json_t *response;
 
 	if (!name)
@@ -125,7 +125,7 @@ static llmk_status tool_result_parts(const llmk_request *r, size_t i, json_t **o
 		                  NAME ": tool result for call '%s' has no earlier assistant tool call with that id",
 		                  m->tool_call_id);
 	if (llmk__message_text(m, &text)) {
-		llmk_buf_free(&text);
+		llmk__buf_free(&text);
 		return FAIL_OOM(resp);
 	}
 	/* FunctionResponse.response is a Struct: a result that is not a JSON
@@ -135,7 +135,7 @@ static llmk_status tool_result_parts(const llmk_request *r, size_t i, json_t **o
 		json_decref(response);
 		response = json_pack("{s:s%}", "result", text.data, text.len);
 	}
-	llmk_buf_free(&text);
+	llmk__buf_free(&text);
 	*out = response ? json_pack("[{s:{s:s, s:o}}]", "functionResponse", "name", name, "response", response) : NULL;
 	return *out ? LLMK_OK : FAIL_OOM(resp);
 }
@@ -187,7 +187,7 @@ static llmk_status build_contents(const llmk_request *r, const char *model, json
 		return FAIL_OOM(resp);
 	}
 	for (i = 0; i < r->nmsgs && st == LLMK_OK; i++) {
-		const llmk_message *m = &r->msgs[i];
+		const llmk__message *m = &r->msgs[i];
 		parts = NULL;
 		if (m->role == LLMK_ROLE_TOOL)
 			st = tool_result_parts(r, i, &parts, resp);
@@ -484,17 +484,17 @@ static llmk_status build_image(const llmk_request *r, json_t *body, llmk_respons
 static llmk_status set_url(const llmk_client *c, const char *model, const char *verb, llmk_exchange *ex,
                            llmk_response *resp)
 {
-	llmk_buf p = LLMK_BUF_INIT;
+	llmk__buf p = LLMK__BUF_INIT;
 	llmk_status st;
 
 	if (!strncmp(model, "models/", 7))
 		model += 7;
-	if (llmk_buf_append_str(&p, "/models") || llmk__path_segment(&p, "gemini model", model, strlen(model), resp) ||
-	    llmk_buf_append_str(&p, verb))
+	if (llmk__buf_append_str(&p, "/models") || llmk__path_segment(&p, "gemini model", model, strlen(model), resp) ||
+	    llmk__buf_append_str(&p, verb))
 		st = LLMK_E_NOMEM;
 	else
 		st = llmk__exchange_set_url(ex, c->base_url, p.data);
-	llmk_buf_free(&p);
+	llmk__buf_free(&p);
 	return st;
 }
 
@@ -603,14 +603,14 @@ static llmk_status no_candidates(json_t *root, llmk_response *resp)
 	return llmk__fail(resp, LLMK_E_PROTOCOL, NAME ": response has no candidates");
 }
 
-static llmk_status fill_call(llmk_tool_call *tc, json_t *fc)
+static llmk_status fill_call(llmk__tool_call *tc, json_t *fc)
 {
 	const char *name = json_string_value(json_object_get(fc, "name"));
 	char gen[32];
 
 	/* Gemini sends no ids (yet): one is made. */
-	if (llmk_buf_append_str(&tc->id, llmk__call_id(json_object_get(fc, "id"), gen)) ||
-	    llmk_buf_append_str(&tc->name, name ? name : ""))
+	if (llmk__buf_append_str(&tc->id, llmk__call_id(json_object_get(fc, "id"), gen)) ||
+	    llmk__buf_append_str(&tc->name, name ? name : ""))
 		return LLMK_E_NOMEM;
 	return llmk__json_append_args(&tc->args, json_object_get(fc, "args"));
 }
@@ -625,7 +625,7 @@ static llmk_status turn_part(llmk_response *resp, json_t *part, int call, size_t
 	json_t *sig = json_object_get(part, "thoughtSignature");
 	int type = call ? LLMK_PART_TOOL_CALL
 	                : json_is_true(json_object_get(part, "thought")) ? LLMK_PART_REASONING : LLMK_PART_TEXT;
-	llmk_turn_item *it = call ? NULL : llmk__turn_last(resp, type);
+	llmk__turn_item *it = call ? NULL : llmk__turn_last(resp, type);
 
 	if (!it || it->opaque.len)
 		it = llmk__turn_add(resp, type, index);
@@ -638,7 +638,7 @@ static llmk_status turn_part(llmk_response *resp, json_t *part, int call, size_t
 static llmk_status parse_chat(const llmk_request *r, json_t *root, llmk_response *resp)
 {
 	json_t *cand = json_array_get(json_object_get(root, "candidates"), 0), *part, *v;
-	llmk_tool_call *tc;
+	llmk__tool_call *tc;
 	size_t i;
 
 	(void)r;
@@ -709,7 +709,7 @@ static size_t count_images(json_t *cands)
 static llmk_status image_answer_part(json_t *part, llmk_response *resp)
 {
 	json_t *v = json_object_get(part, "text"), *d = inline_image(part);
-	llmk_image *img;
+	llmk__image *img;
 	const char *b64;
 	int bad = 0;
 
@@ -822,9 +822,9 @@ static llmk_status gemini_parse_error(llmk_response *resp, int32_t http, const c
 
 /* The stream state (a size_t) counts the tool calls seen so far
  * (functionCall parts arrive whole, one index each). */
-static llmk_status stream_call(llmk_stream_ctx *s, json_t *fc)
+static llmk_status stream_call(llmk__stream_ctx *s, json_t *fc)
 {
-	llmk_tool_call tmp;
+	llmk__tool_call tmp;
 	size_t index = (*(size_t *)s->state)++;
 	int stop;
 
@@ -836,13 +836,13 @@ static llmk_status stream_call(llmk_stream_ctx *s, json_t *fc)
 		stop = llmk__emit_tool(s, index, tmp.id.data, tmp.name.data, tmp.args.data ? tmp.args.data : "",
 		                       tmp.args.len);
 	}
-	llmk_buf_free(&tmp.id);
-	llmk_buf_free(&tmp.name);
-	llmk_buf_free(&tmp.args);
+	llmk__buf_free(&tmp.id);
+	llmk__buf_free(&tmp.name);
+	llmk__buf_free(&tmp.args);
 	return stop ? llmk__stream_stopped(s) : LLMK_OK;
 }
 
-static llmk_status stream_candidate(llmk_stream_ctx *s, json_t *cand)
+static llmk_status stream_candidate(llmk__stream_ctx *s, json_t *cand)
 {
 	json_t *part, *v, *fc;
 	llmk_status st;
@@ -870,7 +870,7 @@ static llmk_status stream_candidate(llmk_stream_ctx *s, json_t *cand)
 	return LLMK_OK;
 }
 
-static llmk_status on_chunk(llmk_stream_ctx *s, json_t *root)
+static llmk_status on_chunk(llmk__stream_ctx *s, json_t *root)
 {
 	llmk_response *resp = s->resp;
 	json_t *cand = json_array_get(json_object_get(root, "candidates"), 0);
@@ -885,13 +885,13 @@ static llmk_status on_chunk(llmk_stream_ctx *s, json_t *root)
 	return llmk__stream_usage(s, json_object_get(root, "usageMetadata"), read_usage);
 }
 
-static llmk_status gemini_stream_event(llmk_stream_ctx *s, const char *event, const char *data, size_t len)
+static llmk_status gemini_stream_event(llmk__stream_ctx *s, const char *event, const char *data, size_t len)
 {
 	(void)event;
 	return llmk__json_stream_event(s, data, len, NAME ": stream chunk", on_chunk);
 }
 
-const llmk_adapter llmk__gemini_adapter = {
+const llmk__adapter llmk__gemini_adapter = {
 	.build = gemini_build, .parse = gemini_parse, .parse_error = gemini_parse_error,
 	.stream_event = gemini_stream_event, .framing = LLMK_FRAMING_SSE,
 	.feature = LLMK_FEATURE_GEMINI, .state_size = sizeof(size_t)};

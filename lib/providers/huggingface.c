@@ -78,7 +78,7 @@ static llmk_status status_from_type(int32_t http, const char *type, const char *
 static llmk_status error_from_root(llmk_response *resp, int32_t http, json_t *root)
 {
 	json_t *err = json_object_get(root, "error"), *eta = json_object_get(root, "estimated_time"), *copy, *x;
-	llmk_buf msg = LLMK_BUF_INIT;
+	llmk__buf msg = LLMK__BUF_INIT;
 	llmk_status st, typed;
 	size_t i;
 
@@ -87,20 +87,20 @@ static llmk_status error_from_root(llmk_response *resp, int32_t http, json_t *ro
 		{
 			if (!json_is_string(x))
 				continue;
-			if ((msg.len && llmk_buf_append_str(&msg, "; ")) || llmk_buf_append_str(&msg, json_string_value(x))) {
-				llmk_buf_free(&msg);
+			if ((msg.len && llmk__buf_append_str(&msg, "; ")) || llmk__buf_append_str(&msg, json_string_value(x))) {
+				llmk__buf_free(&msg);
 				return LLMK_E_NOMEM;
 			}
 		}
 		copy = json_copy(root);
 		if (!copy || llmk__json_set(copy, "error", json_string(msg.data ? msg.data : ""))) {
 			json_decref(copy);
-			llmk_buf_free(&msg);
+			llmk__buf_free(&msg);
 			return LLMK_E_NOMEM;
 		}
 		st = llmk__error_from_json(resp, http, copy);
 		json_decref(copy);
-		llmk_buf_free(&msg);
+		llmk__buf_free(&msg);
 	} else {
 		st = llmk__error_from_json(resp, http, root);
 	}
@@ -143,20 +143,20 @@ static llmk_status fail_in_body(const llmk_client *c, llmk_response *resp, json_
 static llmk_status set_task_url(const llmk_client *c, const char *model, const char *suffix, llmk_exchange *ex,
                                 llmk_response *resp)
 {
-	llmk_buf p = LLMK_BUF_INIT;
+	llmk__buf p = LLMK__BUF_INIT;
 	const char *s = model, *slash;
 	llmk_status st = LLMK_OK;
 
-	if (llmk_buf_append_str(&p, "/hf-inference/models"))
+	if (llmk__buf_append_str(&p, "/hf-inference/models"))
 		st = LLMK_E_NOMEM;
 	while (st == LLMK_OK && *s) {
 		slash = strchr(s, '/');
 		st = llmk__path_segment(&p, "huggingface model id", s, slash ? (size_t)(slash - s) : strlen(s), resp);
 		s = slash ? slash + 1 : s + strlen(s);
 	}
-	if (st == LLMK_OK && (llmk_buf_append_str(&p, suffix) || llmk__exchange_set_url(ex, c->base_url, p.data)))
+	if (st == LLMK_OK && (llmk__buf_append_str(&p, suffix) || llmk__exchange_set_url(ex, c->base_url, p.data)))
 		st = LLMK_E_NOMEM;
-	llmk_buf_free(&p);
+	llmk__buf_free(&p);
 	return st;
 }
 
@@ -323,7 +323,7 @@ static llmk_status build_transcribe(const llmk_client *c, const llmk_request *r,
 	if (set_task_url(c, model, "", ex, resp) || llmk__key_headers(c, ex, "Authorization", "Bearer ") ||
 	    llmk__exchange_header(ex, "Content-Type", r->audio_mime ? r->audio_mime : "application/octet-stream") ||
 	    llmk__exchange_header(ex, "Accept", "application/json") ||
-	    llmk_buf_append(&ex->body, r->audio, r->audio_len))
+	    llmk__buf_append(&ex->body, r->audio, r->audio_len))
 		return FAIL_OOM(resp);
 	return LLMK_OK;
 }
@@ -467,7 +467,7 @@ static llmk_status parse_image(const llmk_client *c, llmk_response *resp, const 
 static llmk_status parse_transcript(const llmk_client *c, llmk_response *resp, const char *body, size_t len)
 {
 	json_t *root = llmk__json_object(body, len, resp, "transcription response"), *text, *chunks, *ch, *ts;
-	llmk_segment *seg;
+	llmk__segment *seg;
 	const char *t;
 	llmk_status st = LLMK_OK;
 	size_t i, n;
@@ -483,7 +483,7 @@ static llmk_status parse_transcript(const llmk_client *c, llmk_response *resp, c
 		st = llmk__fail(resp, LLMK_E_PROTOCOL, "%s: transcription response has no text", c->provider->name);
 		goto out;
 	}
-	if (llmk_buf_append(&resp->text, json_string_value(text), json_string_length(text)))
+	if (llmk__buf_append(&resp->text, json_string_value(text), json_string_length(text)))
 		goto oom;
 	chunks = json_object_get(root, "chunks");
 	if (!json_is_array(chunks) || !(n = json_array_size(chunks)))
@@ -531,7 +531,7 @@ static llmk_status hf_parse(const llmk_client *c, const llmk_request *r, llmk_re
 /* TGI reports failures inside a 200 stream as
  * data:{"error":"...","error_type":"generation"}; map its type here, the
  * rest is OpenAI chunks. */
-static llmk_status hf_stream_event(llmk_stream_ctx *s, const char *event, const char *data, size_t len)
+static llmk_status hf_stream_event(llmk__stream_ctx *s, const char *event, const char *data, size_t len)
 {
 	json_t *root, *err;
 	llmk_status st;
@@ -549,7 +549,7 @@ static llmk_status hf_stream_event(llmk_stream_ctx *s, const char *event, const 
 	return llmk__openai_adapter.stream_event(s, event, data, len);
 }
 
-const llmk_adapter llmk__huggingface_adapter = {
+const llmk__adapter llmk__huggingface_adapter = {
 	.build = hf_build, .parse = hf_parse, .parse_error = hf_parse_error,
 	.stream_event = hf_stream_event, .framing = LLMK_FRAMING_SSE,
 	.feature = LLMK_FEATURE_HUGGINGFACE};

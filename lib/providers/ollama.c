@@ -42,7 +42,7 @@ static const char *role_name(int32_t role)
 	}
 }
 
-static llmk_status add_image(json_t *msg, const llmk_part *p, llmk_response *resp)
+static llmk_status add_image(json_t *msg, const llmk__part *p, llmk_response *resp)
 {
 	json_t *images = json_object_get(msg, "images");
 	const char *mime, *b64;
@@ -56,7 +56,7 @@ static llmk_status add_image(json_t *msg, const llmk_part *p, llmk_response *res
 	return json_array_append_new(images, json_string(b64)) ? FAIL_OOM(resp) : LLMK_OK;
 }
 
-static llmk_status add_tool_call(json_t *msg, const llmk_part *p, llmk_response *resp)
+static llmk_status add_tool_call(json_t *msg, const llmk__part *p, llmk_response *resp)
 {
 	json_t *calls = json_object_get(msg, "tool_calls"), *call;
 
@@ -72,8 +72,8 @@ static llmk_status add_tool_call(json_t *msg, const llmk_part *p, llmk_response 
 
 static llmk_status build_message(const llmk_request *r, size_t idx, json_t *msgs, llmk_response *resp)
 {
-	const llmk_message *m = &r->msgs[idx];
-	llmk_buf text = LLMK_BUF_INIT;
+	const llmk__message *m = &r->msgs[idx];
+	llmk__buf text = LLMK__BUF_INIT;
 	const char *name;
 	llmk_status st = LLMK_OK;
 	json_t *msg;
@@ -83,10 +83,10 @@ static llmk_status build_message(const llmk_request *r, size_t idx, json_t *msgs
 	if (!msg || json_array_append_new(msgs, msg))
 		return FAIL_OOM(resp);
 	if (llmk__message_text(m, &text) || llmk__json_set(msg, "content", json_stringn(text.data, text.len))) {
-		llmk_buf_free(&text);
+		llmk__buf_free(&text);
 		return FAIL_OOM(resp);
 	}
-	llmk_buf_free(&text);
+	llmk__buf_free(&text);
 	if (m->role == LLMK_ROLE_TOOL) {
 		name = llmk__tool_call_name(r, idx, m->tool_call_id);
 		return name && llmk__json_set(msg, "tool_name", json_string(name)) ? FAIL_OOM(resp) : LLMK_OK;
@@ -234,7 +234,7 @@ static llmk_status set_finish(llmk_response *resp, json_t *root)
 static llmk_status parse_chat(const llmk_request *r, json_t *root, llmk_response *resp)
 {
 	json_t *msg = json_object_get(root, "message"), *call, *fn;
-	llmk_tool_call *tc;
+	llmk__tool_call *tc;
 	const char *name;
 	char gen[32];
 	size_t i;
@@ -254,8 +254,8 @@ static llmk_status parse_chat(const llmk_request *r, json_t *root, llmk_response
 		if (!tc)
 			return llmk__fail(resp, LLMK_E_PROTOCOL, "ollama: too many tool calls");
 		/* Ollama sends no id, but take one if a newer server does. */
-		if (llmk_buf_append_str(&tc->id, llmk__call_id(json_object_get(call, "id"), gen)) ||
-		    llmk_buf_append_str(&tc->name, name) ||
+		if (llmk__buf_append_str(&tc->id, llmk__call_id(json_object_get(call, "id"), gen)) ||
+		    llmk__buf_append_str(&tc->name, name) ||
 		    llmk__json_append_args(&tc->args, json_object_get(fn, "arguments")))
 			return LLMK_E_NOMEM;
 	}
@@ -293,9 +293,9 @@ static llmk_status ollama_parse(const llmk_client *c, const llmk_request *r, llm
 
 /* Each tool call arrives whole in one line; the stream state (a size_t)
  * counts them so they keep distinct indices across lines. */
-static llmk_status stream_tools(llmk_stream_ctx *s, json_t *calls)
+static llmk_status stream_tools(llmk__stream_ctx *s, json_t *calls)
 {
-	llmk_buf args = LLMK_BUF_INIT;
+	llmk__buf args = LLMK__BUF_INIT;
 	json_t *call, *fn;
 	const char *name;
 	char gen[32];
@@ -308,19 +308,19 @@ static llmk_status stream_tools(llmk_stream_ctx *s, json_t *calls)
 		if (!json_is_object(fn) || !(name = json_string_value(json_object_get(fn, "name"))))
 			return llmk__fail(s->resp, LLMK_E_PROTOCOL, "ollama: streamed tool call has no function name");
 		if (llmk__json_append_args(&args, json_object_get(fn, "arguments"))) {
-			llmk_buf_free(&args);
+			llmk__buf_free(&args);
 			return llmk__fail(s->resp, LLMK_E_NOMEM, "out of memory");
 		}
 		stop = llmk__emit_tool(s, (*(size_t *)s->state)++, llmk__call_id(json_object_get(call, "id"), gen), name,
 		                       args.data, args.len);
-		llmk_buf_free(&args);
+		llmk__buf_free(&args);
 		if (stop)
 			return llmk__stream_stopped(s);
 	}
 	return LLMK_OK;
 }
 
-static llmk_status stream_line(llmk_stream_ctx *s, json_t *root)
+static llmk_status stream_line(llmk__stream_ctx *s, json_t *root)
 {
 	llmk_response *resp = s->resp;
 	json_t *msg = json_object_get(root, "message"), *v;
@@ -344,7 +344,7 @@ static llmk_status stream_line(llmk_stream_ctx *s, json_t *root)
 	return LLMK_OK;
 }
 
-static llmk_status ollama_stream_event(llmk_stream_ctx *s, const char *event, const char *data, size_t len)
+static llmk_status ollama_stream_event(llmk__stream_ctx *s, const char *event, const char *data, size_t len)
 {
 	(void)event;
 	if (s->done)
@@ -352,7 +352,7 @@ static llmk_status ollama_stream_event(llmk_stream_ctx *s, const char *event, co
 	return llmk__json_stream_event(s, data, len, "ollama: stream line", stream_line);
 }
 
-const llmk_adapter llmk__ollama_adapter = {
+const llmk__adapter llmk__ollama_adapter = {
 	.build = ollama_build, .parse = ollama_parse, .parse_error = llmk__error_generic,
 	.stream_event = ollama_stream_event, .framing = LLMK_FRAMING_NDJSON,
 	.feature = LLMK_FEATURE_OLLAMA, .state_size = sizeof(size_t)};

@@ -15,7 +15,7 @@
 
 /* ---- building ------------------------------------------------------------ */
 
-static json_t *message_content(const llmk_message *m)
+static json_t *message_content(const llmk__message *m)
 {
 	size_t i, ntext = 0, nimg = 0;
 
@@ -33,21 +33,21 @@ static json_t *message_content(const llmk_message *m)
 	}
 	if (!nimg && m->role != LLMK_ROLE_USER) {
 		/* system/assistant text-only parts: join */
-		llmk_buf b = LLMK_BUF_INIT;
+		llmk__buf b = LLMK__BUF_INIT;
 		json_t *s;
 		for (i = 0; i < m->nparts; i++)
-			if (m->parts[i].type == LLMK_PART_TEXT && llmk_buf_append_str(&b, m->parts[i].text)) {
-				llmk_buf_free(&b);
+			if (m->parts[i].type == LLMK_PART_TEXT && llmk__buf_append_str(&b, m->parts[i].text)) {
+				llmk__buf_free(&b);
 				return NULL;
 			}
 		s = json_stringn(b.data ? b.data : "", b.len);
-		llmk_buf_free(&b);
+		llmk__buf_free(&b);
 		return s;
 	}
 	return llmk__content_parts(m);
 }
 
-static json_t *build_message(const llmk_client *c, const llmk_message *m)
+static json_t *build_message(const llmk_client *c, const llmk__message *m)
 {
 	static const char *const roles[] = {"", "system", "user", "assistant", "tool", "developer"};
 	/* "developer" is OpenAI's (and Azure's) alone: elsewhere it is the
@@ -71,7 +71,7 @@ static json_t *build_message(const llmk_client *c, const llmk_message *m)
 		goto fail;
 	calls = NULL;
 	for (i = 0; i < m->nparts; i++) {
-		const llmk_part *p = &m->parts[i];
+		const llmk__part *p = &m->parts[i];
 		if (p->type != LLMK_PART_TOOL_CALL)
 			continue;
 		if (!calls && (!(calls = json_array()) || json_object_set_new(msg, "tool_calls", calls)))
@@ -267,13 +267,13 @@ static llmk_status build_transcribe(const llmk_request *r, const char *model, ll
 	                                       {LLMK_OPT_TRANSCRIPT_FORMAT, "response_format"},
 	                                       {LLMK_OPT_TEMPERATURE, "temperature"},
 	                                       {0, NULL}};
-	llmk_multipart mp;
+	llmk__multipart mp;
 
 	if (!r->audio)
 		return llmk__fail(resp, LLMK_E_INVALID_ARG, "transcribe request has no audio (llmk_request_set_audio)");
-	llmk_multipart_init(&mp);
-	llmk_multipart_file(&mp, "file", r->audio_name, r->audio_mime, r->audio, r->audio_len);
-	llmk_multipart_field(&mp, "model", model);
+	llmk__multipart_init(&mp);
+	llmk__multipart_file(&mp, "file", r->audio_name, r->audio_mime, r->audio, r->audio_len);
+	llmk__multipart_field(&mp, "model", model);
 	llmk__form_opts(&mp, r, fields);
 	return llmk__set_form_body(ex, &mp, NULL, resp);
 }
@@ -303,7 +303,7 @@ static llmk_status add_auth_headers(const llmk_client *c, llmk_exchange *ex)
 static llmk_status set_url(const llmk_client *c, const char *model, const char *path, llmk_exchange *ex,
                            llmk_response *resp)
 {
-	llmk_buf p = LLMK_BUF_INIT;
+	llmk__buf p = LLMK__BUF_INIT;
 	const char *ver;
 	char *esc;
 	llmk_status st;
@@ -312,14 +312,14 @@ static llmk_status set_url(const llmk_client *c, const char *model, const char *
 		return llmk__exchange_set_url(ex, c->base_url, path);
 	ver = llmk__client_str(c, LLMK_OPT_API_VERSION);
 	esc = llmk__url_escape(ver ? ver : AZURE_DEFAULT_API_VERSION); /* a query value: '&' and '#' escaped */
-	if (!esc || llmk_buf_append_str(&p, "/openai/deployments") ||
+	if (!esc || llmk__buf_append_str(&p, "/openai/deployments") ||
 	    llmk__path_segment(&p, "azure deployment (the model name)", model, strlen(model), resp) ||
-	    llmk_buf_append_str(&p, path) || llmk_buf_append_str(&p, "?api-version=") || llmk_buf_append_str(&p, esc))
+	    llmk__buf_append_str(&p, path) || llmk__buf_append_str(&p, "?api-version=") || llmk__buf_append_str(&p, esc))
 		st = LLMK_E_NOMEM;
 	else
 		st = llmk__exchange_set_url(ex, c->base_url, p.data);
 	llmk__free(esc);
-	llmk_buf_free(&p);
+	llmk__buf_free(&p);
 	return st;
 }
 
@@ -515,7 +515,7 @@ static llmk_status parse_image(const llmk_request *r, json_t *root, llmk_respons
 		return LLMK_E_NOMEM;
 	json_array_foreach(data, i, item)
 	{
-		llmk_image *img = &resp->images[i];
+		llmk__image *img = &resp->images[i];
 		resp->nimages = i + 1;
 		if ((s = json_string_value(json_object_get(item, "b64_json")))) {
 			img->data = llmk__b64_decode(s, strlen(s), &img->len, &bad);
@@ -545,7 +545,7 @@ static llmk_status parse_transcript(const llmk_request *r, const char *ctype, co
 
 	/* text, srt and vtt come back as plain text. */
 	if ((fmt && strcmp(fmt, "json") && strcmp(fmt, "verbose_json")) || (ctype && !strncasecmp(ctype, "text/", 5)))
-		return llmk_buf_append(&resp->text, body, len) ? LLMK_E_NOMEM : LLMK_OK;
+		return llmk__buf_append(&resp->text, body, len) ? LLMK_E_NOMEM : LLMK_OK;
 	if (!(root = llmk__json_object(body, len, resp, "transcription response")))
 		return resp->status;
 	text = json_object_get(root, "text");
@@ -553,7 +553,7 @@ static llmk_status parse_transcript(const llmk_request *r, const char *ctype, co
 		json_decref(root);
 		return llmk__fail(resp, LLMK_E_PROTOCOL, "transcription response has no text");
 	}
-	if (llmk_buf_append(&resp->text, json_string_value(text), json_string_length(text)))
+	if (llmk__buf_append(&resp->text, json_string_value(text), json_string_length(text)))
 		goto oom;
 	dur = json_object_get(root, "duration");
 	if (json_is_number(dur))
@@ -618,7 +618,7 @@ static llmk_status openai_parse(const llmk_client *c, const llmk_request *r, llm
 
 /* ---- streaming ------------------------------------------------------------ */
 
-static llmk_status stream_tool_deltas(llmk_stream_ctx *s, json_t *calls)
+static llmk_status stream_tool_deltas(llmk__stream_ctx *s, json_t *calls)
 {
 	json_t *call, *fn, *args;
 	size_t i, index;
@@ -640,7 +640,7 @@ static llmk_status stream_tool_deltas(llmk_stream_ctx *s, json_t *calls)
 	return LLMK_OK;
 }
 
-static llmk_status on_chunk(llmk_stream_ctx *s, json_t *root)
+static llmk_status on_chunk(llmk__stream_ctx *s, json_t *root)
 {
 	llmk_response *resp = s->resp;
 	json_t *choice, *delta, *calls, *usage;
@@ -669,7 +669,7 @@ static llmk_status on_chunk(llmk_stream_ctx *s, json_t *root)
 	return LLMK_OK;
 }
 
-static llmk_status openai_stream_event(llmk_stream_ctx *s, const char *event, const char *data, size_t len)
+static llmk_status openai_stream_event(llmk__stream_ctx *s, const char *event, const char *data, size_t len)
 {
 	(void)event;
 	if (s->done)
@@ -681,7 +681,7 @@ static llmk_status openai_stream_event(llmk_stream_ctx *s, const char *event, co
 	return llmk__json_stream_event(s, data, len, "stream chunk", on_chunk);
 }
 
-const llmk_adapter llmk__openai_adapter = {
+const llmk__adapter llmk__openai_adapter = {
 	.build = openai_build, .parse = openai_parse, .parse_error = llmk__error_generic,
 	.stream_event = openai_stream_event, .framing = LLMK_FRAMING_SSE,
 	.feature = LLMK_FEATURE_OPENAI};

@@ -1,6 +1,6 @@
 /* The provider table: one row per provider or OpenAI-compatible preset,
  * written with designated initializers so a row names what it sets and a
- * new field of llmk_provider is 0/NULL in every row that does not set it.
+ * new field of llmk__provider is 0/NULL in every row that does not set it.
  * JSON-output capabilities are not listed in the caps: they follow from the
  * response_format / json_schema bits of the option mask.
  * Presets differ only in data (base URL, key variable, quirks, what they
@@ -39,7 +39,7 @@
 #define RS_CHAT (RS_LOCAL | O(REASONING_SUMMARY) | O(STORE) | O(PREVIOUS_RESPONSE_ID) | O(USER))
 #define RS_LOCAL_CAPS (LLMK_CAP_STREAM | LLMK_CAP_TOOLS | LLMK_CAP_VISION | LLMK_CAP_STREAM_USAGE)
 
-static const llmk_provider providers[] = {
+static const llmk__provider providers[] = {
 #ifdef LLMK_WIRE_OPENAI
 	{.name = "openai", .base_url = "https://api.openai.com/v1",
 	 .key_env = "OPENAI_API_KEY", .url_env = "OPENAI_BASE_URL",
@@ -271,7 +271,7 @@ static const llmk_provider providers[] = {
 #endif
 };
 
-const llmk_provider *llmk__provider_find(const char *name, size_t len)
+const llmk__provider *llmk__provider_find(const char *name, size_t len)
 {
 	size_t i;
 
@@ -286,7 +286,7 @@ size_t llmk__provider_builtin_count(void)
 	return sizeof(providers) / sizeof(providers[0]);
 }
 
-const llmk_provider *llmk__provider_builtin(size_t i)
+const llmk__provider *llmk__provider_builtin(size_t i)
 {
 	return i < sizeof(providers) / sizeof(providers[0]) ? &providers[i] : NULL;
 }

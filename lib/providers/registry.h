@@ -6,18 +6,18 @@
 
 #include "adapter.h"
 
-const llmk_provider *llmk__provider_find(const char *name, size_t len);
+const llmk__provider *llmk__provider_find(const char *name, size_t len);
 size_t llmk__provider_builtin_count(void);
-const llmk_provider *llmk__provider_builtin(size_t i);
+const llmk__provider *llmk__provider_builtin(size_t i);
 
-extern const llmk_adapter llmk__openai_adapter;
-extern const llmk_adapter llmk__anthropic_adapter;
-extern const llmk_adapter llmk__gemini_adapter;
-extern const llmk_adapter llmk__ollama_adapter;
-extern const llmk_adapter llmk__cohere_adapter;
-extern const llmk_adapter llmk__huggingface_adapter;
-extern const llmk_adapter llmk__whispercpp_adapter;
-extern const llmk_adapter llmk__bedrock_adapter;
-extern const llmk_adapter llmk__responses_adapter;
+extern const llmk__adapter llmk__openai_adapter;
+extern const llmk__adapter llmk__anthropic_adapter;
+extern const llmk__adapter llmk__gemini_adapter;
+extern const llmk__adapter llmk__ollama_adapter;
+extern const llmk__adapter llmk__cohere_adapter;
+extern const llmk__adapter llmk__huggingface_adapter;
+extern const llmk__adapter llmk__whispercpp_adapter;
+extern const llmk__adapter llmk__bedrock_adapter;
+extern const llmk__adapter llmk__responses_adapter;
 
 #endif

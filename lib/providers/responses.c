@@ -55,7 +55,7 @@ typedef struct rs_state {
 
 /* An item of an earlier answer of this wire format, as it came
  * (llmk_request_add_response()); NULL (and *st OK) when the part has none. */
-static json_t *own_item(const llmk_part *p, llmk_status *st, llmk_response *resp)
+static json_t *own_item(const llmk__part *p, llmk_status *st, llmk_response *resp)
 {
 	json_t *j;
 
@@ -71,7 +71,7 @@ static json_t *own_item(const llmk_part *p, llmk_status *st, llmk_response *resp
 	return j;
 }
 
-static json_t *user_content(const llmk_message *m)
+static json_t *user_content(const llmk__message *m)
 {
 	json_t *arr, *part;
 	size_t i, ntext = 0, nimg = 0;
@@ -87,7 +87,7 @@ static json_t *user_content(const llmk_message *m)
 	if (!(arr = json_array()))
 		return NULL;
 	for (i = 0; i < m->nparts; i++) {
-		const llmk_part *p = &m->parts[i];
+		const llmk__part *p = &m->parts[i];
 		if (p->type == LLMK_PART_TEXT)
 			part = json_pack("{s:s, s:s}", "type", "input_text", "text", p->text);
 		else if (p->type == LLMK_PART_IMAGE_URL)
@@ -107,29 +107,29 @@ static json_t *user_content(const llmk_message *m)
 
 /* Text said by the assistant that is not an item of ours goes out as one
  * message (EasyInputMessage). */
-static int flush_text(json_t *input, llmk_buf *text)
+static int flush_text(json_t *input, llmk__buf *text)
 {
 	int bad;
 
 	if (!text->len)
 		return 0;
 	bad = json_array_append_new(input, json_pack("{s:s, s:s%}", "role", "assistant", "content", text->data, text->len));
-	llmk_buf_clear(text);
+	llmk__buf_clear(text);
 	return bad;
 }
 
 /* An assistant message, part by part: our own items unchanged, other text
  * as an assistant message, calls as function_call items. Reasoning of no
  * item is not sent (the API reads only its own reasoning items). */
-static llmk_status add_assistant(json_t *input, const llmk_message *m, llmk_response *resp)
+static llmk_status add_assistant(json_t *input, const llmk__message *m, llmk_response *resp)
 {
-	llmk_buf text = LLMK_BUF_INIT;
+	llmk__buf text = LLMK__BUF_INIT;
 	llmk_status st = LLMK_OK;
 	json_t *item;
 	size_t i;
 
 	for (i = 0; i < m->nparts && st == LLMK_OK; i++) {
-		const llmk_part *p = &m->parts[i];
+		const llmk__part *p = &m->parts[i];
 		if ((item = own_item(p, &st, resp))) {
 			if (flush_text(input, &text) || json_array_append_new(input, item))
 				st = FAIL_OOM(resp);
@@ -138,7 +138,7 @@ static llmk_status add_assistant(json_t *input, const llmk_message *m, llmk_resp
 		if (st != LLMK_OK)
 			break;
 		if (p->type == LLMK_PART_TEXT) {
-			if ((text.len && llmk_buf_append_char(&text, '\n')) || llmk_buf_append_str(&text, p->text))
+			if ((text.len && llmk__buf_append_char(&text, '\n')) || llmk__buf_append_str(&text, p->text))
 				st = FAIL_OOM(resp);
 		} else if (p->type == LLMK_PART_TOOL_CALL) {
 			if (flush_text(input, &text) ||
@@ -149,7 +149,7 @@ static llmk_status add_assistant(json_t *input, const llmk_message *m, llmk_resp
 	}
 	if (st == LLMK_OK && flush_text(input, &text))
 		st = FAIL_OOM(resp);
-	llmk_buf_free(&text);
+	llmk__buf_free(&text);
 	return st;
 }
 
@@ -158,7 +158,7 @@ static llmk_status add_assistant(json_t *input, const llmk_message *m, llmk_resp
  * message is sent. */
 static llmk_status build_input(const llmk_request *r, json_t *body, llmk_response *resp)
 {
-	llmk_buf sys = LLMK_BUF_INIT;
+	llmk__buf sys = LLMK__BUF_INIT;
 	json_t *input = json_array(), *v;
 	llmk_status st = LLMK_OK;
 	size_t i, first = 0;
@@ -170,9 +170,9 @@ static llmk_status build_input(const llmk_request *r, json_t *body, llmk_respons
 			if (r->msgs[i].role == LLMK_ROLE_ASSISTANT)
 				first = i + 1;
 	for (i = 0; i < r->nmsgs && st == LLMK_OK; i++) {
-		const llmk_message *m = &r->msgs[i];
+		const llmk__message *m = &r->msgs[i];
 		if (m->role == LLMK_ROLE_SYSTEM || m->role == LLMK_ROLE_DEVELOPER) {
-			if ((sys.len && llmk_buf_append_str(&sys, "\n\n")) || llmk__message_text(m, &sys))
+			if ((sys.len && llmk__buf_append_str(&sys, "\n\n")) || llmk__message_text(m, &sys))
 				st = FAIL_OOM(resp);
 			continue;
 		}
@@ -193,7 +193,7 @@ static llmk_status build_input(const llmk_request *r, json_t *body, llmk_respons
 	}
 	if (st == LLMK_OK && sys.len && llmk__json_set(body, "instructions", json_stringn(sys.data, sys.len)))
 		st = FAIL_OOM(resp);
-	llmk_buf_free(&sys);
+	llmk__buf_free(&sys);
 	if (st == LLMK_OK && !json_array_size(input))
 		st = llmk__fail(resp, LLMK_E_INVALID_ARG, NAME ": chat request has no input after its instructions%s",
 		                first ? " (previous_response_id leaves out everything up to the last assistant turn)" : "");
@@ -369,13 +369,13 @@ static llmk_status responses_build(const llmk_client *c, const llmk_request *r, 
 /* ---- reading answers -------------------------------------------------------- */
 
 /* Keeps an output item, as it came, on a turn item. */
-static llmk_status keep_item(llmk_response *resp, llmk_turn_item *it, json_t *item)
+static llmk_status keep_item(llmk_response *resp, llmk__turn_item *it, json_t *item)
 {
-	llmk_buf text = LLMK_BUF_INIT;
+	llmk__buf text = LLMK__BUF_INIT;
 	llmk_status st;
 
 	st = llmk__json_dump(&text, item, 17) ? FAIL_OOM(resp) : llmk__turn_set_opaque(resp, it, text.data, text.len);
-	llmk_buf_free(&text);
+	llmk__buf_free(&text);
 	return st;
 }
 
@@ -437,15 +437,15 @@ static llmk_status read_status(json_t *r, llmk_response *resp, const char *what)
 	return LLMK_OK;
 }
 
-static llmk_status append_json_str(llmk_buf *b, json_t *v)
+static llmk_status append_json_str(llmk__buf *b, json_t *v)
 {
-	return json_is_string(v) && llmk_buf_append(b, json_string_value(v), json_string_length(v)) ? LLMK_E_NOMEM
+	return json_is_string(v) && llmk__buf_append(b, json_string_value(v), json_string_length(v)) ? LLMK_E_NOMEM
 	                                                                                              : LLMK_OK;
 }
 
 /* Reasoning text of a reasoning item: its summary, else its content
  * (reasoning_text, from open models), parts a blank line apart. */
-static llmk_status reasoning_text(json_t *item, llmk_buf *out)
+static llmk_status reasoning_text(json_t *item, llmk__buf *out)
 {
 	json_t *parts = json_object_get(item, "summary"), *p;
 	size_t i, n = 0;
@@ -456,7 +456,7 @@ static llmk_status reasoning_text(json_t *item, llmk_buf *out)
 	{
 		if (!json_is_string(json_object_get(p, "text")))
 			continue;
-		if ((n++ && llmk_buf_append_str(out, "\n\n")) || append_json_str(out, json_object_get(p, "text")))
+		if ((n++ && llmk__buf_append_str(out, "\n\n")) || append_json_str(out, json_object_get(p, "text")))
 			return LLMK_E_NOMEM;
 	}
 	return LLMK_OK;
@@ -469,8 +469,8 @@ static llmk_status parse_item(json_t *item, llmk_response *resp)
 {
 	const char *type = json_string_value(json_object_get(item, "type"));
 	json_t *c, *content = json_object_get(item, "content");
-	llmk_turn_item *it;
-	llmk_tool_call *tc;
+	llmk__turn_item *it;
+	llmk__tool_call *tc;
 	int has_text = 0;
 	size_t i;
 
@@ -494,7 +494,7 @@ static llmk_status parse_item(json_t *item, llmk_response *resp)
 		if (!(tc = llmk__response_tool_call(resp, resp->ncalls)))
 			return llmk__fail(resp, LLMK_E_PROTOCOL, NAME ": too many tool calls");
 		if (!(it = llmk__turn_add(resp, LLMK_PART_TOOL_CALL, resp->ncalls - 1)) ||
-		    llmk_buf_append_str(&tc->id, id ? id : "") || append_json_str(&tc->name, json_object_get(item, "name")) ||
+		    llmk__buf_append_str(&tc->id, id ? id : "") || append_json_str(&tc->name, json_object_get(item, "name")) ||
 		    append_json_str(&tc->args, json_object_get(item, "arguments")))
 			return LLMK_E_NOMEM;
 		return keep_item(resp, it, item);
@@ -555,14 +555,14 @@ static int output_index(json_t *ev, size_t *out)
 
 /* The turn item text of this type goes to: the last one, or a new one
  * (servers that send no output_item.added). */
-static llmk_turn_item *current(llmk_stream_ctx *s, int type)
+static llmk__turn_item *current(llmk__stream_ctx *s, int type)
 {
-	llmk_turn_item *it = llmk__turn_last(s->resp, type);
+	llmk__turn_item *it = llmk__turn_last(s->resp, type);
 
 	return it ? it : llmk__turn_add(s->resp, type, 0);
 }
 
-static llmk_status emit_str(llmk_stream_ctx *s, int (*emit)(llmk_stream_ctx *, const char *, size_t), json_t *v)
+static llmk_status emit_str(llmk__stream_ctx *s, int (*emit)(llmk__stream_ctx *, const char *, size_t), json_t *v)
 {
 	return json_is_string(v) && emit(s, json_string_value(v), json_string_length(v)) ? llmk__stream_stopped(s)
 	                                                                                : LLMK_OK;
@@ -570,7 +570,7 @@ static llmk_status emit_str(llmk_stream_ctx *s, int (*emit)(llmk_stream_ctx *, c
 
 /* A function call begins (output_item.added, or output_item.done for a
  * server that sends no .added): tool call for its output index, turn item. */
-static llmk_status call_begins(llmk_stream_ctx *s, size_t idx, json_t *item)
+static llmk_status call_begins(llmk__stream_ctx *s, size_t idx, json_t *item)
 {
 	json_t *args = json_object_get(item, "arguments");
 	size_t index;
@@ -586,7 +586,7 @@ static llmk_status call_begins(llmk_stream_ctx *s, size_t idx, json_t *item)
 	           : LLMK_OK;
 }
 
-static llmk_status item_added(llmk_stream_ctx *s, json_t *ev)
+static llmk_status item_added(llmk__stream_ctx *s, json_t *ev)
 {
 	json_t *item = json_object_get(ev, "item");
 	const char *type = json_string_value(json_object_get(item, "type"));
@@ -605,7 +605,7 @@ static llmk_status item_added(llmk_stream_ctx *s, json_t *ev)
 	return call_begins(s, idx, item);
 }
 
-static llmk_status emit_call_args(llmk_stream_ctx *s, size_t index, json_t *args)
+static llmk_status emit_call_args(llmk__stream_ctx *s, size_t index, json_t *args)
 {
 	return json_string_length(args) &&
 	               llmk__emit_tool(s, index, NULL, NULL, json_string_value(args), json_string_length(args))
@@ -615,13 +615,13 @@ static llmk_status emit_call_args(llmk_stream_ctx *s, size_t index, json_t *args
 
 /* An output item is complete: kept whole for the next turn, and what no
  * delta brought (servers that send whole items) is delivered from it. */
-static llmk_status item_done(llmk_stream_ctx *s, json_t *ev)
+static llmk_status item_done(llmk__stream_ctx *s, json_t *ev)
 {
 	json_t *item = json_object_get(ev, "item"), *c;
 	const char *type = json_string_value(json_object_get(item, "type"));
 	llmk_response *resp = s->resp;
-	llmk_turn_item *it;
-	llmk_tool_call *tc;
+	llmk__turn_item *it;
+	llmk__tool_call *tc;
 	llmk_status st;
 	size_t idx, i, index;
 
@@ -655,14 +655,14 @@ static llmk_status item_done(llmk_stream_ctx *s, json_t *ev)
 		return keep_item(resp, it, item);
 	}
 	if (!strcmp(type, "reasoning")) {
-		llmk_buf text = LLMK_BUF_INIT;
+		llmk__buf text = LLMK__BUF_INIT;
 		if (!(it = current(s, LLMK_PART_REASONING)))
 			return llmk__stream_stopped(s);
 		if (resp->reasoning.len == it->start) {
 			st = reasoning_text(item, &text) ? FAIL_OOM(resp) : LLMK_OK;
 			if (st == LLMK_OK && text.len && llmk__emit_reasoning(s, text.data, text.len))
 				st = llmk__stream_stopped(s);
-			llmk_buf_free(&text);
+			llmk__buf_free(&text);
 			if (st)
 				return st;
 		}
@@ -673,10 +673,10 @@ static llmk_status item_done(llmk_stream_ctx *s, json_t *ev)
 
 /* Refusal text of a message: the message's turn item becomes a refusal
  * when nothing else was said in it. */
-static llmk_status refusal_delta(llmk_stream_ctx *s, json_t *ev)
+static llmk_status refusal_delta(llmk__stream_ctx *s, json_t *ev)
 {
 	llmk_response *resp = s->resp;
-	llmk_turn_item *it = llmk__turn_last(resp, LLMK_PART_TEXT);
+	llmk__turn_item *it = llmk__turn_last(resp, LLMK_PART_TEXT);
 
 	if (it && it->start == resp->text.len) {
 		it->type = LLMK_TURN_REFUSAL;
@@ -687,7 +687,7 @@ static llmk_status refusal_delta(llmk_stream_ctx *s, json_t *ev)
 	return emit_str(s, llmk__emit_refusal, json_object_get(ev, "delta"));
 }
 
-static llmk_status args_delta(llmk_stream_ctx *s, json_t *ev, int done)
+static llmk_status args_delta(llmk__stream_ctx *s, json_t *ev, int done)
 {
 	size_t idx, index;
 
@@ -705,7 +705,7 @@ static llmk_status args_delta(llmk_stream_ctx *s, json_t *ev, int done)
 
 /* response.completed / .incomplete: the final response object (usage,
  * status); .failed: its error. */
-static llmk_status terminal(llmk_stream_ctx *s, json_t *ev)
+static llmk_status terminal(llmk__stream_ctx *s, json_t *ev)
 {
 	json_t *r = json_object_get(ev, "response");
 	llmk_status st;
@@ -724,7 +724,7 @@ static llmk_status terminal(llmk_stream_ctx *s, json_t *ev)
 /* sequence_number must grow from event to event (gaps are tolerated: a
  * server may leave out events it does not send); absent, nothing is
  * checked (some compatible servers number nothing). */
-static llmk_status check_sequence(llmk_stream_ctx *s, json_t *root)
+static llmk_status check_sequence(llmk__stream_ctx *s, json_t *root)
 {
 	json_t *v = json_object_get(root, "sequence_number");
 	json_int_t n;
@@ -739,7 +739,7 @@ static llmk_status check_sequence(llmk_stream_ctx *s, json_t *root)
 	return LLMK_OK;
 }
 
-static llmk_status dispatch(llmk_stream_ctx *s, const char *type, json_t *root)
+static llmk_status dispatch(llmk__stream_ctx *s, const char *type, json_t *root)
 {
 	llmk_response *resp = s->resp;
 	json_t *v;
@@ -780,7 +780,7 @@ static llmk_status dispatch(llmk_stream_ctx *s, const char *type, json_t *root)
 	return LLMK_OK;
 }
 
-static llmk_status responses_stream_event(llmk_stream_ctx *s, const char *event, const char *data, size_t len)
+static llmk_status responses_stream_event(llmk__stream_ctx *s, const char *event, const char *data, size_t len)
 {
 	json_t *root;
 	const char *type;
@@ -805,7 +805,7 @@ static llmk_status responses_stream_event(llmk_stream_ctx *s, const char *event,
 	return st;
 }
 
-const llmk_adapter llmk__responses_adapter = {
+const llmk__adapter llmk__responses_adapter = {
 	.build = responses_build, .parse = responses_parse, .parse_error = llmk__error_generic,
 	.stream_event = responses_stream_event, .framing = LLMK_FRAMING_SSE,
 	.feature = LLMK_FEATURE_RESPONSES, .state_size = sizeof(rs_state)};

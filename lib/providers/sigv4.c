@@ -39,7 +39,7 @@ static int unreserved(unsigned char c)
 
 /* RFC 3986 encoding, upper-case hex, every byte but the unreserved ones
  * (and '/' when keep_slash). */
-static int encode(llmk_buf *out, const char *s, size_t n, int keep_slash)
+static int encode(llmk__buf *out, const char *s, size_t n, int keep_slash)
 {
 	char esc[3];
 	size_t i;
@@ -47,14 +47,14 @@ static int encode(llmk_buf *out, const char *s, size_t n, int keep_slash)
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 		if (unreserved(c) || (keep_slash && c == '/')) {
-			if (llmk_buf_append_char(out, (char)c))
+			if (llmk__buf_append_char(out, (char)c))
 				return -1;
 			continue;
 		}
 		esc[0] = '%';
 		esc[1] = hexdig[c >> 4];
 		esc[2] = hexdig[c & 15];
-		if (llmk_buf_append(out, esc, 3))
+		if (llmk__buf_append(out, esc, 3))
 			return -1;
 	}
 	return 0;
@@ -69,16 +69,16 @@ static int hexval(char c)
 }
 
 /* Percent-decodes s[0..n) into out (malformed escapes are kept as is). */
-static int decode(llmk_buf *out, const char *s, size_t n)
+static int decode(llmk__buf *out, const char *s, size_t n)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++) {
 		if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
-			if (llmk_buf_append_char(out, (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]))))
+			if (llmk__buf_append_char(out, (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]))))
 				return -1;
 			i += 2;
-		} else if (llmk_buf_append_char(out, s[i])) {
+		} else if (llmk__buf_append_char(out, s[i])) {
 			return -1;
 		}
 	}
@@ -87,7 +87,7 @@ static int decode(llmk_buf *out, const char *s, size_t n)
 
 /* One query parameter, name and value encoded canonically. */
 typedef struct qparam {
-	llmk_buf name, value;
+	llmk__buf name, value;
 } qparam;
 
 static int qparam_less(const qparam *a, const qparam *b)
@@ -98,9 +98,9 @@ static int qparam_less(const qparam *a, const qparam *b)
 
 /* Decodes then re-encodes each name=value pair, sorts by name then value,
  * joins them with '&'. */
-static int canonical_query(const char *q, llmk_buf *out)
+static int canonical_query(const char *q, llmk__buf *out)
 {
-	llmk_buf tmp = LLMK_BUF_INIT;
+	llmk__buf tmp = LLMK__BUF_INIT;
 	qparam *ps = NULL, t;
 	size_t n = 0, i, j, cnt = 1;
 	const char *p, *amp, *eq;
@@ -121,15 +121,15 @@ static int canonical_query(const char *q, llmk_buf *out)
 			eq = memchr(p, '=', (size_t)(amp - p));
 			if (!eq)
 				eq = amp;
-			llmk_buf_clear(&tmp);
+			llmk__buf_clear(&tmp);
 			if (decode(&tmp, p, (size_t)(eq - p)) ||
 			    encode(&ps[n].name, tmp.data ? tmp.data : "", tmp.len, 0) ||
-			    llmk_buf_append(&ps[n].name, "", 0)) /* allocates: never NULL data */
+			    llmk__buf_append(&ps[n].name, "", 0)) /* allocates: never NULL data */
 				goto out;
-			llmk_buf_clear(&tmp);
+			llmk__buf_clear(&tmp);
 			if ((eq < amp && decode(&tmp, eq + 1, (size_t)(amp - eq - 1))) ||
 			    encode(&ps[n].value, tmp.data ? tmp.data : "", tmp.len, 0) ||
-			    llmk_buf_append_str(&ps[n].value, ""))
+			    llmk__buf_append_str(&ps[n].value, ""))
 				goto out;
 			n++;
 		}
@@ -143,17 +143,17 @@ static int canonical_query(const char *q, llmk_buf *out)
 			ps[j - 1] = t;
 		}
 	for (i = 0; i < n; i++)
-		if ((i && llmk_buf_append_char(out, '&')) || llmk_buf_append(out, ps[i].name.data, ps[i].name.len) ||
-		    llmk_buf_append_char(out, '=') || llmk_buf_append(out, ps[i].value.data, ps[i].value.len))
+		if ((i && llmk__buf_append_char(out, '&')) || llmk__buf_append(out, ps[i].name.data, ps[i].name.len) ||
+		    llmk__buf_append_char(out, '=') || llmk__buf_append(out, ps[i].value.data, ps[i].value.len))
 			goto out;
 	rc = 0;
 out:
 	for (i = 0; i < cnt; i++) {
-		llmk_buf_free(&ps[i].name);
-		llmk_buf_free(&ps[i].value);
+		llmk__buf_free(&ps[i].name);
+		llmk__buf_free(&ps[i].value);
 	}
 	llmk__free(ps);
-	llmk_buf_free(&tmp);
+	llmk__buf_free(&tmp);
 	return rc;
 }
 
@@ -170,7 +170,7 @@ static int name_cmp(const char *a, const char *b)
 }
 
 /* Value trimmed, inner runs of spaces collapsed to one. */
-static int append_value(llmk_buf *out, const char *v)
+static int append_value(llmk__buf *out, const char *v)
 {
 	const char *e;
 	int space = 0;
@@ -185,19 +185,19 @@ static int append_value(llmk_buf *out, const char *v)
 			space = 1;
 			continue;
 		}
-		if ((space && llmk_buf_append_char(out, ' ')) || llmk_buf_append_char(out, *v))
+		if ((space && llmk__buf_append_char(out, ' ')) || llmk__buf_append_char(out, *v))
 			return -1;
 		space = 0;
 	}
 	return 0;
 }
 
-int llmk__sigv4_canonical_request(const llmk_sigv4 *q, llmk_buf *out, llmk_buf *signed_headers)
+int llmk__sigv4_canonical_request(const llmk__sigv4 *q, llmk__buf *out, llmk__buf *signed_headers)
 {
 	size_t *order, i, j, t;
 	const char *path = q->path && *q->path ? q->path : "/";
 	const char *qm = strchr(path, '?');
-	llmk_buf names = LLMK_BUF_INIT;
+	llmk__buf names = LLMK__BUF_INIT;
 	int rc = -1;
 
 	order = llmk__calloc(q->nheaders ? q->nheaders : 1, sizeof(*order));
@@ -212,67 +212,67 @@ int llmk__sigv4_canonical_request(const llmk_sigv4 *q, llmk_buf *out, llmk_buf *
 			order[j] = order[j - 1];
 			order[j - 1] = t;
 		}
-	if (llmk_buf_append_str(out, q->method) || llmk_buf_append_char(out, '\n') ||
-	    (qm == path ? llmk_buf_append_char(out, '/')
+	if (llmk__buf_append_str(out, q->method) || llmk__buf_append_char(out, '\n') ||
+	    (qm == path ? llmk__buf_append_char(out, '/')
 	                : encode(out, path, qm ? (size_t)(qm - path) : strlen(path), 1)) ||
-	    llmk_buf_append_char(out, '\n') ||
+	    llmk__buf_append_char(out, '\n') ||
 	    canonical_query(q->query ? q->query
 	                    : qm     ? qm + 1
 	                             : NULL,
 	                    out) ||
-	    llmk_buf_append_char(out, '\n'))
+	    llmk__buf_append_char(out, '\n'))
 		goto fail;
 	for (i = 0; i < q->nheaders; i++) {
-		const llmk_header *h = &q->headers[order[i]];
+		const llmk__header *h = &q->headers[order[i]];
 		int same = i && !name_cmp(h->name, q->headers[order[i - 1]].name);
 		const char *c;
 		if (same) {
-			if (llmk_buf_append_char(out, ','))
+			if (llmk__buf_append_char(out, ','))
 				goto fail;
 		} else {
-			if (i && llmk_buf_append_char(out, '\n'))
+			if (i && llmk__buf_append_char(out, '\n'))
 				goto fail;
-			if (names.len && llmk_buf_append_char(&names, ';'))
+			if (names.len && llmk__buf_append_char(&names, ';'))
 				goto fail;
 			for (c = h->name; *c; c++)
-				if (llmk_buf_append_char(out, lower(*c)) || llmk_buf_append_char(&names, lower(*c)))
+				if (llmk__buf_append_char(out, lower(*c)) || llmk__buf_append_char(&names, lower(*c)))
 					goto fail;
-			if (llmk_buf_append_char(out, ':'))
+			if (llmk__buf_append_char(out, ':'))
 				goto fail;
 		}
 		if (append_value(out, h->value))
 			goto fail;
 	}
-	if ((q->nheaders && llmk_buf_append_char(out, '\n')) || llmk_buf_append_char(out, '\n') ||
-	    llmk_buf_append(out, names.data ? names.data : "", names.len) || llmk_buf_append_char(out, '\n') ||
-	    llmk_buf_append_str(out, q->payload_hash))
+	if ((q->nheaders && llmk__buf_append_char(out, '\n')) || llmk__buf_append_char(out, '\n') ||
+	    llmk__buf_append(out, names.data ? names.data : "", names.len) || llmk__buf_append_char(out, '\n') ||
+	    llmk__buf_append_str(out, q->payload_hash))
 		goto fail;
-	if (signed_headers && llmk_buf_append(signed_headers, names.data ? names.data : "", names.len))
+	if (signed_headers && llmk__buf_append(signed_headers, names.data ? names.data : "", names.len))
 		goto fail;
 	rc = 0;
 fail:
-	llmk_buf_free(&names);
+	llmk__buf_free(&names);
 	llmk__free(order);
 	return rc;
 }
 
-static int scope(const llmk_sigv4 *q, llmk_buf *out)
+static int scope(const llmk__sigv4 *q, llmk__buf *out)
 {
-	return llmk_buf_append(out, q->amz_date, 8) || llmk_buf_append_char(out, '/') ||
-	       llmk_buf_append_str(out, q->region) || llmk_buf_append_char(out, '/') ||
-	       llmk_buf_append_str(out, q->service) || llmk_buf_append_str(out, "/aws4_request");
+	return llmk__buf_append(out, q->amz_date, 8) || llmk__buf_append_char(out, '/') ||
+	       llmk__buf_append_str(out, q->region) || llmk__buf_append_char(out, '/') ||
+	       llmk__buf_append_str(out, q->service) || llmk__buf_append_str(out, "/aws4_request");
 }
 
-int llmk__sigv4_string_to_sign(const llmk_sigv4 *q, const char *creq, size_t creq_len, llmk_buf *out)
+int llmk__sigv4_string_to_sign(const llmk__sigv4 *q, const char *creq, size_t creq_len, llmk__buf *out)
 {
 	char hash[65];
 
 	if (strlen(q->amz_date) < 8)
 		return -1;
 	llmk__sha256_hex(creq, creq_len, hash);
-	return llmk_buf_append_str(out, ALGORITHM "\n") || llmk_buf_append_str(out, q->amz_date) ||
-	               llmk_buf_append_char(out, '\n') || scope(q, out) || llmk_buf_append_char(out, '\n') ||
-	               llmk_buf_append_str(out, hash)
+	return llmk__buf_append_str(out, ALGORITHM "\n") || llmk__buf_append_str(out, q->amz_date) ||
+	               llmk__buf_append_char(out, '\n') || scope(q, out) || llmk__buf_append_char(out, '\n') ||
+	               llmk__buf_append_str(out, hash)
 	           ? -1
 	           : 0;
 }
@@ -287,9 +287,9 @@ static void hmac(unsigned char out[32], const unsigned char *key, size_t klen, c
 	sodium_memzero(&st, sizeof(st));
 }
 
-int llmk__sigv4_authorization(const llmk_sigv4 *q, const char *access_key, const char *secret_key, llmk_buf *out)
+int llmk__sigv4_authorization(const llmk__sigv4 *q, const char *access_key, const char *secret_key, llmk__buf *out)
 {
-	llmk_buf creq = LLMK_BUF_INIT, sts = LLMK_BUF_INIT, names = LLMK_BUF_INIT;
+	llmk__buf creq = LLMK__BUF_INIT, sts = LLMK__BUF_INIT, names = LLMK__BUF_INIT;
 	unsigned char k[32], sig[32];
 	char hex[65];
 	size_t slen = strlen(secret_key);
@@ -312,18 +312,18 @@ int llmk__sigv4_authorization(const llmk_sigv4 *q, const char *access_key, const
 	hmac(k, k, 32, "aws4_request", 12);
 	hmac(sig, k, 32, sts.data, sts.len);
 	to_hex(sig, sizeof(sig), hex);
-	if (llmk_buf_append_str(out, ALGORITHM " Credential=") || llmk_buf_append_str(out, access_key) ||
-	    llmk_buf_append_char(out, '/') || scope(q, out) || llmk_buf_append_str(out, ", SignedHeaders=") ||
-	    llmk_buf_append(out, names.data ? names.data : "", names.len) || llmk_buf_append_str(out, ", Signature=") ||
-	    llmk_buf_append_str(out, hex))
+	if (llmk__buf_append_str(out, ALGORITHM " Credential=") || llmk__buf_append_str(out, access_key) ||
+	    llmk__buf_append_char(out, '/') || scope(q, out) || llmk__buf_append_str(out, ", SignedHeaders=") ||
+	    llmk__buf_append(out, names.data ? names.data : "", names.len) || llmk__buf_append_str(out, ", Signature=") ||
+	    llmk__buf_append_str(out, hex))
 		goto out;
 	rc = 0;
 out:
 	sodium_memzero(k, sizeof(k));
 	sodium_free(kinit);
-	llmk_buf_free(&creq);
-	llmk_buf_free(&sts);
-	llmk_buf_free(&names);
+	llmk__buf_free(&creq);
+	llmk__buf_free(&sts);
+	llmk__buf_free(&names);
 	return rc;
 }
 

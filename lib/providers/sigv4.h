@@ -11,7 +11,7 @@
 
 #include "adapter.h"
 
-typedef struct llmk_sigv4 {
+typedef struct llmk__sigv4 {
 	const char *method;
 	/* The path as it goes on the wire (it may already hold %XX escapes).
 	 * It is URI-encoded once more for the canonical URI, as every AWS
@@ -21,27 +21,27 @@ typedef struct llmk_sigv4 {
 	/* The query string without '?', as sent (percent-encoded), or NULL. */
 	const char *query;
 	/* The headers to sign (names in any case; Host included). */
-	const llmk_header *headers;
+	const llmk__header *headers;
 	size_t nheaders;
 	const char *payload_hash; /* lowercase hex SHA-256 of the body */
 	const char *amz_date;     /* YYYYMMDD'T'HHMMSS'Z' */
 	const char *region, *service;
-} llmk_sigv4;
+} llmk__sigv4;
 
 /* Lowercase hex SHA-256 of data. */
 void llmk__sha256_hex(const void *data, size_t len, char out[65]);
 
 /* The canonical request; *signed_headers (may be NULL) receives the
  * "a;b;c" list. 0, or -1 on allocation failure. */
-int llmk__sigv4_canonical_request(const llmk_sigv4 *q, llmk_buf *out, llmk_buf *signed_headers);
+int llmk__sigv4_canonical_request(const llmk__sigv4 *q, llmk__buf *out, llmk__buf *signed_headers);
 
 /* The string to sign for a canonical request. 0 or -1. */
-int llmk__sigv4_string_to_sign(const llmk_sigv4 *q, const char *creq, size_t creq_len, llmk_buf *out);
+int llmk__sigv4_string_to_sign(const llmk__sigv4 *q, const char *creq, size_t creq_len, llmk__buf *out);
 
 /* The Authorization header value "AWS4-HMAC-SHA256 Credential=...,
  * SignedHeaders=..., Signature=...". The intermediate keys are wiped.
  * 0 or -1. */
-int llmk__sigv4_authorization(const llmk_sigv4 *q, const char *access_key, const char *secret_key, llmk_buf *out);
+int llmk__sigv4_authorization(const llmk__sigv4 *q, const char *access_key, const char *secret_key, llmk__buf *out);
 
 /* amz_date for a time (UTC): "20150830T123600Z". */
 void llmk__sigv4_date(int64_t epoch, char out[17]);

@@ -106,18 +106,18 @@ char *llmk__json_string_or_number(json_t *v)
 	return NULL;
 }
 
-llmk_status llmk__json_append_args(llmk_buf *out, json_t *args)
+llmk_status llmk__json_append_args(llmk__buf *out, json_t *args)
 {
 	if (json_is_string(args))
-		return llmk_buf_append(out, json_string_value(args), json_string_length(args)) ? LLMK_E_NOMEM : LLMK_OK;
+		return llmk__buf_append(out, json_string_value(args), json_string_length(args)) ? LLMK_E_NOMEM : LLMK_OK;
 	if (!args || json_is_null(args))
-		return llmk_buf_append_str(out, "{}") ? LLMK_E_NOMEM : LLMK_OK;
+		return llmk__buf_append_str(out, "{}") ? LLMK_E_NOMEM : LLMK_OK;
 	return llmk__json_dump(out, args, 0) ? LLMK_E_NOMEM : LLMK_OK;
 }
 
-int llmk__json_append_str(llmk_buf *b, json_t *v)
+int llmk__json_append_str(llmk__buf *b, json_t *v)
 {
-	return json_is_string(v) ? llmk_buf_append(b, json_string_value(v), json_string_length(v)) : 0;
+	return json_is_string(v) ? llmk__buf_append(b, json_string_value(v), json_string_length(v)) : 0;
 }
 
 json_t *llmk__json_set_array(json_t *obj, const char *key)
@@ -247,7 +247,7 @@ int llmk__put_section(json_t *body, const char *key, const llmk_request *r, cons
 	return 0;
 }
 
-llmk_status llmk__message_text(const llmk_message *m, llmk_buf *out)
+llmk_status llmk__message_text(const llmk__message *m, llmk__buf *out)
 {
 	size_t i;
 	int first = 1;
@@ -255,20 +255,20 @@ llmk_status llmk__message_text(const llmk_message *m, llmk_buf *out)
 	for (i = 0; i < m->nparts; i++) {
 		if (m->parts[i].type != LLMK_PART_TEXT)
 			continue;
-		if ((!first && llmk_buf_append(out, "\n", 1)) || llmk_buf_append_str(out, m->parts[i].text))
+		if ((!first && llmk__buf_append(out, "\n", 1)) || llmk__buf_append_str(out, m->parts[i].text))
 			return LLMK_E_NOMEM;
 		first = 0;
 	}
-	return llmk_buf_append(out, "", 0) ? LLMK_E_NOMEM : LLMK_OK;
+	return llmk__buf_append(out, "", 0) ? LLMK_E_NOMEM : LLMK_OK;
 }
 
-json_t *llmk__content_parts(const llmk_message *m)
+json_t *llmk__content_parts(const llmk__message *m)
 {
 	json_t *arr = json_array(), *part, *iu;
 	size_t i;
 
 	for (i = 0; arr && i < m->nparts; i++) {
-		const llmk_part *p = &m->parts[i];
+		const llmk__part *p = &m->parts[i];
 		if (p->type == LLMK_PART_TEXT) {
 			part = json_pack("{s:s, s:s}", "type", "text", "text", p->text);
 		} else if (p->type == LLMK_PART_IMAGE_URL) {
@@ -310,7 +310,7 @@ int llmk__data_url_split(const char *url, const char **mime, size_t *mime_len, c
 }
 
 llmk_status llmk__put_messages(json_t *body, const llmk_client *c, const llmk_request *r,
-                               json_t *(*one)(const llmk_client *c, const llmk_message *m), llmk_response *resp)
+                               json_t *(*one)(const llmk_client *c, const llmk__message *m), llmk_response *resp)
 {
 	json_t *msgs;
 	size_t i;
@@ -325,7 +325,7 @@ llmk_status llmk__put_messages(json_t *body, const llmk_client *c, const llmk_re
 	return LLMK_OK;
 }
 
-json_t *llmk__tool_call_json(const llmk_part *p, const char *tmpl, const char *provider, llmk_response *resp)
+json_t *llmk__tool_call_json(const llmk__part *p, const char *tmpl, const char *provider, llmk_response *resp)
 {
 	llmk__slot slots[] = {{"$id", p->id, NULL}, {"$name", p->detail ? p->detail : "", NULL}, {"$input", NULL, NULL}};
 	json_t *call;
@@ -345,7 +345,7 @@ json_t *llmk__tool_call_json(const llmk_part *p, const char *tmpl, const char *p
 	return call;
 }
 
-llmk_status llmk__append_parts(json_t *blocks, const llmk_message *m, const llmk__part_shape *shape,
+llmk_status llmk__append_parts(json_t *blocks, const llmk__message *m, const llmk__part_shape *shape,
                                const char *provider, llmk_response *resp)
 {
 	llmk__slot text = {"$text", NULL, NULL};
@@ -353,7 +353,7 @@ llmk_status llmk__append_parts(json_t *blocks, const llmk_message *m, const llmk
 	size_t i;
 
 	for (i = 0; i < m->nparts; i++) {
-		const llmk_part *p = &m->parts[i];
+		const llmk__part *p = &m->parts[i];
 		if (p->type == LLMK_PART_TEXT) {
 			if (!*p->text && shape->skip_empty_text)
 				continue;
@@ -397,7 +397,7 @@ const char *llmk__tool_call_name(const llmk_request *r, size_t upto, const char 
 		return NULL;
 	for (i = upto; i-- > 0;)
 		for (j = 0; j < r->msgs[i].nparts; j++) {
-			const llmk_part *p = &r->msgs[i].parts[j];
+			const llmk__part *p = &r->msgs[i].parts[j];
 			if (p->type == LLMK_PART_TOOL_CALL && p->id && !strcmp(p->id, id))
 				return p->detail;
 		}
@@ -412,7 +412,7 @@ const llmk__tool_shape llmk__function_tool = {
     .no_parameters = "{\"type\":\"object\",\"properties\":{}}",
 };
 
-static json_t *tool_decl(const llmk_tool *t, const llmk__tool_shape *shape)
+static json_t *tool_decl(const llmk__tool *t, const llmk__tool_shape *shape)
 {
 	const char *params = t->parameters ? t->parameters : shape->no_parameters;
 	llmk__slot slots[] = {{"$name", t->name, NULL}, {"$description", t->description, NULL}, {"$schema", NULL, NULL}};
@@ -524,7 +524,7 @@ llmk_status llmk__set_json_body(llmk_exchange *ex, json_t *body, const char *acc
 	/* Straight into the exchange's body, by our writer (the same text as
 	 * jansson's, several times faster). 15 significant digits: 0.7 goes
 	 * out as 0.7, not 0.69999999999999996. */
-	int bad = llmk_buf_reserve(&ex->body, 256) || llmk__json_dump(&ex->body, body, 15) ||
+	int bad = llmk__buf_reserve(&ex->body, 256) || llmk__json_dump(&ex->body, body, 15) ||
 	          llmk__exchange_header(ex, "Content-Type", "application/json") ||
 	          llmk__exchange_header(ex, "Accept", accept ? accept : "application/json");
 
@@ -559,7 +559,7 @@ llmk_status llmk__build_json(const llmk__builders *b, const llmk_client *c, cons
 	                         resp);
 }
 
-void llmk__form_opts(llmk_multipart *mp, const llmk_request *r, const llmk__opt_key *map)
+void llmk__form_opts(llmk__multipart *mp, const llmk_request *r, const llmk__opt_key *map)
 {
 	const char *s;
 	char num[32];
@@ -570,29 +570,29 @@ void llmk__form_opts(llmk_multipart *mp, const llmk_request *r, const llmk__opt_
 		switch (llmk_option_type(map->opt)) {
 		case LLMK_TYPE_STR:
 			if ((s = llmk__req_str(r, map->opt)))
-				llmk_multipart_field(mp, map->key, s);
+				llmk__multipart_field(mp, map->key, s);
 			break;
 		case LLMK_TYPE_I64:
 			if (llmk__req_i64(r, map->opt, &i64)) {
 				snprintf(num, sizeof(num), "%lld", (long long)i64);
-				llmk_multipart_field(mp, map->key, num);
+				llmk__multipart_field(mp, map->key, num);
 			}
 			break;
 		default:
 			if (llmk__req_f64(r, map->opt, &f)) {
 				snprintf(num, sizeof(num), "%g", f);
-				llmk_multipart_field(mp, map->key, num);
+				llmk__multipart_field(mp, map->key, num);
 			}
 			break;
 		}
 	}
 }
 
-llmk_status llmk__set_form_body(llmk_exchange *ex, llmk_multipart *mp, const char *accept, llmk_response *resp)
+llmk_status llmk__set_form_body(llmk_exchange *ex, llmk__multipart *mp, const char *accept, llmk_response *resp)
 {
-	if (llmk_multipart_finish(mp) || llmk__exchange_header(ex, "Content-Type", mp->content_type) ||
+	if (llmk__multipart_finish(mp) || llmk__exchange_header(ex, "Content-Type", mp->content_type) ||
 	    (accept && llmk__exchange_header(ex, "Accept", accept))) {
-		llmk_multipart_free(mp);
+		llmk__multipart_free(mp);
 		return llmk__fail(resp, LLMK_E_NOMEM, "out of memory building the multipart body");
 	}
 	ex->body = mp->body; /* hand the buffer over */
@@ -601,23 +601,23 @@ llmk_status llmk__set_form_body(llmk_exchange *ex, llmk_multipart *mp, const cha
 
 llmk_status llmk__auth_header(llmk_exchange *ex, const char *name, const char *prefix, const char *key)
 {
-	llmk_buf v = LLMK_BUF_INIT;
+	llmk__buf v = LLMK__BUF_INIT;
 	size_t pl = prefix ? strlen(prefix) : 0;
 	llmk_status st;
 
 	/* Reserve once: a realloc would leave an unwiped copy behind. */
-	if (llmk_buf_reserve(&v, pl + strlen(key)) || (pl && llmk_buf_append(&v, prefix, pl)) ||
-	    llmk_buf_append_str(&v, key))
+	if (llmk__buf_reserve(&v, pl + strlen(key)) || (pl && llmk__buf_append(&v, prefix, pl)) ||
+	    llmk__buf_append_str(&v, key))
 		st = LLMK_E_NOMEM;
 	else
 		st = llmk__exchange_header(ex, name, v.data);
 	if (v.data)
 		sodium_memzero(v.data, v.len);
-	llmk_buf_free(&v);
+	llmk__buf_free(&v);
 	return st;
 }
 
-llmk_status llmk__path_segment(llmk_buf *path, const char *what, const char *seg, size_t n, llmk_response *resp)
+llmk_status llmk__path_segment(llmk__buf *path, const char *what, const char *seg, size_t n, llmk_response *resp)
 {
 	int rc = llmk__url_append_segment(path, seg, n);
 
@@ -649,7 +649,7 @@ llmk_status llmk__key_headers(const llmk_client *c, llmk_exchange *ex, const cha
 	return llmk__user_agent(c, ex);
 }
 
-llmk_status llmk__document_text(const llmk_part *p, llmk_buf *out)
+llmk_status llmk__document_text(const llmk__part *p, llmk__buf *out)
 {
 	const char *mime, *b64;
 	size_t mlen, n;
@@ -660,14 +660,14 @@ llmk_status llmk__document_text(const llmk_part *p, llmk_buf *out)
 		return LLMK_E_INVALID_ARG;
 	if (!(text = llmk__b64_decode(b64, strlen(b64), &n, &bad)))
 		return bad ? LLMK_E_INVALID_ARG : LLMK_E_NOMEM;
-	bad = llmk_buf_append(out, text, n);
+	bad = llmk__buf_append(out, text, n);
 	llmk__free(text);
 	return bad ? LLMK_E_NOMEM : LLMK_OK;
 }
 
-json_t *llmk__document_part(const llmk_part *p, const char *text_type, const char *file_type)
+json_t *llmk__document_part(const llmk__part *p, const char *text_type, const char *file_type)
 {
-	llmk_buf text = LLMK_BUF_INIT;
+	llmk__buf text = LLMK__BUF_INIT;
 	json_t *part = NULL;
 
 	if (strncmp(p->text, "data:text/plain;", 16)) { /* a PDF */
@@ -678,6 +678,6 @@ json_t *llmk__document_part(const llmk_part *p, const char *text_type, const cha
 	}
 	if (llmk__document_text(p, &text) == LLMK_OK)
 		part = json_pack("{s:s, s:s%}", "type", text_type, "text", text.data ? text.data : "", text.len);
-	llmk_buf_free(&text);
+	llmk__buf_free(&text);
 	return part;
 }

@@ -4,7 +4,7 @@
  *
  * How to write an adapter
  * -----------------------
- * An adapter is a `const llmk_adapter` (adapter.h) with four functions, the
+ * An adapter is a `const llmk__adapter` (adapter.h) with four functions, the
  * framing of its streams, its feature bit and the size of its stream state;
  * registry.c gives it rows (name, base URL, key variable, what it serves).
  * The wire format is mostly data handed to the toolkit:
@@ -98,10 +98,10 @@ char *llmk__json_string_or_number(json_t *v);
 
 /* Appends a JSON value's compact text (a tool call's arguments: a string
  * is taken as is, an object is serialised). */
-llmk_status llmk__json_append_args(llmk_buf *out, json_t *args);
+llmk_status llmk__json_append_args(llmk__buf *out, json_t *args);
 
 /* Appends v to b when it is a JSON string; -1 on a failed allocation. */
-int llmk__json_append_str(llmk_buf *b, json_t *v);
+int llmk__json_append_str(llmk__buf *b, json_t *v);
 
 /* A new empty array at obj[key]; NULL on a failed allocation. */
 json_t *llmk__json_set_array(json_t *obj, const char *key);
@@ -149,12 +149,12 @@ int llmk__put_section(json_t *body, const char *key, const llmk_request *r, cons
                       const char *stops_key);
 
 /* The text parts of a message joined with "\n" ("" when none). */
-llmk_status llmk__message_text(const llmk_message *m, llmk_buf *out);
+llmk_status llmk__message_text(const llmk__message *m, llmk__buf *out);
 
 /* A message's text and image parts as OpenAI's content array
  * [{"type":"text","text"}, {"type":"image_url","image_url":{"url","detail"?}}]
  * (also Cohere v2's shape). NULL on allocation failure. */
-json_t *llmk__content_parts(const llmk_message *m);
+json_t *llmk__content_parts(const llmk__message *m);
 
 /* A document part (LLMK_PART_DOCUMENT) in the OpenAI shapes: a PDF as a
  * file part with the data: URL as file_data ({"type":"file","file":{...}}
@@ -162,9 +162,9 @@ json_t *llmk__content_parts(const llmk_message *m);
  * "file_data"}: the Responses API's input_file), a text/plain document as
  * its text ({"type": text_type, "text"}): those APIs read only PDFs. NULL
  * on allocation failure. */
-json_t *llmk__document_part(const llmk_part *p, const char *text_type, const char *file_type);
+json_t *llmk__document_part(const llmk__part *p, const char *text_type, const char *file_type);
 /* A text/plain document's text (decoded from its data: URL) appended to out. */
-llmk_status llmk__document_text(const llmk_part *p, llmk_buf *out);
+llmk_status llmk__document_text(const llmk__part *p, llmk__buf *out);
 
 /* For "data:<mime>;base64,<data>" URLs: sets *mime (not NUL-terminated,
  * length *mime_len) and *b64 (rest of the string) and returns 1; else 0. */
@@ -174,27 +174,27 @@ int llmk__data_url_split(const char *url, const char **mime, size_t *mime_len, c
  * made by `one` (NULL: out of memory); LLMK_E_INVALID_ARG when the request
  * has none. */
 llmk_status llmk__put_messages(json_t *body, const llmk_client *c, const llmk_request *r,
-                               json_t *(*one)(const llmk_client *c, const llmk_message *m), llmk_response *resp);
+                               json_t *(*one)(const llmk_client *c, const llmk__message *m), llmk_response *resp);
 
 /* An assistant's tool call as the wire format writes it: a template with
  * "$id", "$name" and "$input", the arguments as a JSON object (empty
  * arguments are {}). NULL with resp failed: LLMK_E_INVALID_ARG (naming
  * `provider`) when the arguments are not an object. */
-json_t *llmk__tool_call_json(const llmk_part *p, const char *tmpl, const char *provider, llmk_response *resp);
+json_t *llmk__tool_call_json(const llmk__part *p, const char *tmpl, const char *provider, llmk_response *resp);
 
 /* How a wire format writes a message's parts as content blocks
  * (Anthropic Messages, Bedrock Converse, Gemini parts). */
 typedef struct llmk__part_shape {
 	const char *text;      /* template of a text part: "$text" */
 	const char *tool_call; /* template of a tool call (llmk__tool_call_json) */
-	json_t *(*image)(const llmk_part *p, llmk_response *resp); /* NULL with resp failed */
+	json_t *(*image)(const llmk__part *p, llmk_response *resp); /* NULL with resp failed */
 	/* A document part (LLMK_PART_DOCUMENT), or NULL: the format takes none
 	 * (the engine refuses them before: LLMK_CAP_DOCUMENTS). */
-	json_t *(*document)(const llmk_part *p, llmk_response *resp);
+	json_t *(*document)(const llmk__part *p, llmk_response *resp);
 	/* A reasoning part of an earlier answer (llmk_request_add_response()):
 	 * its block, or NULL -- with resp failed, or with nothing to send back
 	 * (another format's, or no signature) -- or no function: left out. */
-	json_t *(*reasoning)(const llmk_part *p, llmk_response *resp);
+	json_t *(*reasoning)(const llmk__part *p, llmk_response *resp);
 	int skip_empty_text;   /* leave out empty text (APIs that reject empty blocks) */
 	/* Formats whose opaque state rides on the part it came with (Gemini's
 	 * thoughtSignature): the member set to a part's opaque text when the
@@ -205,7 +205,7 @@ typedef struct llmk__part_shape {
 
 /* Appends a block to `blocks` for each text, image, document, reasoning
  * and tool-call part of m. */
-llmk_status llmk__append_parts(json_t *blocks, const llmk_message *m, const llmk__part_shape *shape,
+llmk_status llmk__append_parts(json_t *blocks, const llmk__message *m, const llmk__part_shape *shape,
                                const char *provider, llmk_response *resp);
 
 /* The name of the tool call with this id in the messages before `upto`
@@ -300,11 +300,11 @@ llmk_status llmk__build_json(const llmk__builders *b, const llmk_client *c, cons
 
 /* Multipart form fields for the options of map the request sets: strings
  * as they are, numbers as %g, integers in decimal. */
-void llmk__form_opts(llmk_multipart *mp, const llmk_request *r, const llmk__opt_key *map);
+void llmk__form_opts(llmk__multipart *mp, const llmk_request *r, const llmk__opt_key *map);
 
 /* Finishes mp into the exchange's body with its Content-Type, and Accept
  * when not NULL; releases mp on failure. */
-llmk_status llmk__set_form_body(llmk_exchange *ex, llmk_multipart *mp, const char *accept, llmk_response *resp);
+llmk_status llmk__set_form_body(llmk_exchange *ex, llmk__multipart *mp, const char *accept, llmk_response *resp);
 
 /* Adds a credential header "name: prefix key" without leaving unwiped
  * copies behind (prefix may be NULL). */
@@ -317,7 +317,7 @@ llmk_status llmk__user_agent(const llmk_client *c, llmk_exchange *ex);
  * model or deployment name). An empty, "." or ".." segment fails the
  * request with LLMK_E_INVALID_ARG naming `what` (azure/.. would post to
  * the parent path, with the key). */
-llmk_status llmk__path_segment(llmk_buf *path, const char *what, const char *seg, size_t n, llmk_response *resp);
+llmk_status llmk__path_segment(llmk__buf *path, const char *what, const char *seg, size_t n, llmk_response *resp);
 
 /* LLMK_OK, or LLMK_E_TOO_LARGE recorded when the answer has more than max
  * of `what` (choices, images, segments: LLMK_MAX_* in bounds.h). */
@@ -407,7 +407,7 @@ llmk_status llmk__embeddings_from_array(llmk_response *resp, json_t *array, cons
 
 /* The stream-stopped status: why an emit call asked to stop, the failure on
  * record, else the caller's cancel. */
-llmk_status llmk__stream_stopped(llmk_stream_ctx *s);
+llmk_status llmk__stream_stopped(llmk__stream_ctx *s);
 
 /* Parses the data of one stream event as a JSON object; on failure records
  * LLMK_E_PROTOCOL "<what>[ <event>] is not a JSON object: ..." and returns
@@ -418,19 +418,19 @@ json_t *llmk__json_event(const char *data, size_t len, llmk_response *resp, cons
  * failures arrive as {"error": ...} (OpenAI, Ollama, Gemini): parses data
  * (llmk__json_event), turns an error object into the stream's failure
  * (llmk__stream_failure) and hands anything else to `handle`. */
-llmk_status llmk__json_stream_event(llmk_stream_ctx *s, const char *data, size_t len, const char *what,
-                                    llmk_status (*handle)(llmk_stream_ctx *s, json_t *root));
+llmk_status llmk__json_stream_event(llmk__stream_ctx *s, const char *data, size_t len, const char *what,
+                                    llmk_status (*handle)(llmk__stream_ctx *s, json_t *root));
 
 /* Emit a JSON string as answer text / reasoning (other values: nothing).
  * LLMK_OK, or the stream-stopped status when the stream is to end. */
-llmk_status llmk__emit_json_text(llmk_stream_ctx *s, json_t *v);
-llmk_status llmk__emit_json_reasoning(llmk_stream_ctx *s, json_t *v);
-llmk_status llmk__emit_json_refusal(llmk_stream_ctx *s, json_t *v);
+llmk_status llmk__emit_json_text(llmk__stream_ctx *s, json_t *v);
+llmk_status llmk__emit_json_reasoning(llmk__stream_ctx *s, json_t *v);
+llmk_status llmk__emit_json_refusal(llmk__stream_ctx *s, json_t *v);
 
 /* Reads a usage object into the response with the adapter's `read` and
  * emits the usage event; nothing when u is not an object. LLMK_OK or the
  * stream-stopped status. */
-llmk_status llmk__stream_usage(llmk_stream_ctx *s, json_t *u, void (*read)(json_t *u, llmk_response *resp));
+llmk_status llmk__stream_usage(llmk__stream_ctx *s, json_t *u, void (*read)(json_t *u, llmk_response *resp));
 
 /* Streams whose content blocks are numbered across text, thinking and tool
  * blocks while tool calls are numbered across tool blocks only (Anthropic
@@ -450,10 +450,10 @@ size_t llmk__block_tool_index(const llmk__blocks *b, size_t block);
  * marks it and emits the call's id, name and first arguments. Fails with
  * LLMK_E_PROTOCOL "<what> without a usable <key>" when the index is
  * missing or too large. */
-llmk_status llmk__block_tool_start(llmk_stream_ctx *s, json_t *ev, const char *key, const char *what, const char *id,
+llmk_status llmk__block_tool_start(llmk__stream_ctx *s, json_t *ev, const char *key, const char *what, const char *id,
                                    const char *name, const char *args, size_t len);
 /* An arguments fragment of tool block `block` (empty ones are not sent). */
-llmk_status llmk__block_tool_args(llmk_stream_ctx *s, size_t block, json_t *fragment);
+llmk_status llmk__block_tool_args(llmk__stream_ctx *s, size_t block, json_t *fragment);
 
 /* A stream whose Content-Type a proxy rewrote reaches parse() whole (the
  * engine decodes streams by their Content-Type). llmk__looks_like_sse()
@@ -463,7 +463,7 @@ llmk_status llmk__block_tool_args(llmk_stream_ctx *s, size_t block, json_t *frag
  * the engine then replays the response as events. LLMK_E_PROTOCOL when the
  * stream ends before its end marker (`end` names it). */
 int llmk__looks_like_sse(const char *body, size_t len);
-llmk_status llmk__sse_body(const llmk_adapter *ad, const llmk_request *r, llmk_response *resp, const char *provider,
+llmk_status llmk__sse_body(const llmk__adapter *ad, const llmk_request *r, llmk_response *resp, const char *provider,
                            const char *end, const char *body, size_t len);
 
 #endif

@@ -150,7 +150,7 @@ llmk_status llmk__read_json(const llmk__readers *readers, const llmk_request *r,
 llmk_status llmk__read_function_calls(json_t *calls, const char *none, llmk_response *resp)
 {
 	json_t *call, *fn, *args;
-	llmk_tool_call *tc;
+	llmk__tool_call *tc;
 	size_t i;
 
 	json_array_foreach(calls, i, call)
@@ -163,7 +163,7 @@ llmk_status llmk__read_function_calls(json_t *calls, const char *none, llmk_resp
 		args = json_object_get(fn, "arguments");
 		if (llmk__json_append_str(&tc->id, json_object_get(call, "id")) ||
 		    llmk__json_append_str(&tc->name, json_object_get(fn, "name")) ||
-		    (args && !json_is_null(args) ? llmk__json_append_args(&tc->args, args) : llmk_buf_append_str(&tc->args, none)))
+		    (args && !json_is_null(args) ? llmk__json_append_args(&tc->args, args) : llmk__buf_append_str(&tc->args, none)))
 			return llmk__fail(resp, LLMK_E_NOMEM, "out of memory reading tool calls");
 	}
 	return LLMK_OK;

@@ -7,7 +7,7 @@
 
 /* ---- events ------------------------------------------------------------- */
 
-llmk_status llmk__stream_stopped(llmk_stream_ctx *s)
+llmk_status llmk__stream_stopped(llmk__stream_ctx *s)
 {
 	return s->resp->status ? s->resp->status : LLMK_E_CANCELLED;
 }
@@ -25,8 +25,8 @@ json_t *llmk__json_event(const char *data, size_t len, llmk_response *resp, cons
 	return NULL;
 }
 
-llmk_status llmk__json_stream_event(llmk_stream_ctx *s, const char *data, size_t len, const char *what,
-                                    llmk_status (*handle)(llmk_stream_ctx *s, json_t *root))
+llmk_status llmk__json_stream_event(llmk__stream_ctx *s, const char *data, size_t len, const char *what,
+                                    llmk_status (*handle)(llmk__stream_ctx *s, json_t *root))
 {
 	json_t *root = llmk__json_event(data, len, s->resp, what, NULL);
 	llmk_status st;
@@ -41,28 +41,28 @@ llmk_status llmk__json_stream_event(llmk_stream_ctx *s, const char *data, size_t
 	return st;
 }
 
-llmk_status llmk__emit_json_text(llmk_stream_ctx *s, json_t *v)
+llmk_status llmk__emit_json_text(llmk__stream_ctx *s, json_t *v)
 {
 	return json_is_string(v) && llmk__emit_text(s, json_string_value(v), json_string_length(v))
 	           ? llmk__stream_stopped(s)
 	           : LLMK_OK;
 }
 
-llmk_status llmk__emit_json_reasoning(llmk_stream_ctx *s, json_t *v)
+llmk_status llmk__emit_json_reasoning(llmk__stream_ctx *s, json_t *v)
 {
 	return json_is_string(v) && llmk__emit_reasoning(s, json_string_value(v), json_string_length(v))
 	           ? llmk__stream_stopped(s)
 	           : LLMK_OK;
 }
 
-llmk_status llmk__emit_json_refusal(llmk_stream_ctx *s, json_t *v)
+llmk_status llmk__emit_json_refusal(llmk__stream_ctx *s, json_t *v)
 {
 	return json_is_string(v) && llmk__emit_refusal(s, json_string_value(v), json_string_length(v))
 	           ? llmk__stream_stopped(s)
 	           : LLMK_OK;
 }
 
-llmk_status llmk__stream_usage(llmk_stream_ctx *s, json_t *u, void (*read)(json_t *u, llmk_response *resp))
+llmk_status llmk__stream_usage(llmk__stream_ctx *s, json_t *u, void (*read)(json_t *u, llmk_response *resp))
 {
 	if (!json_is_object(u))
 		return LLMK_OK;
@@ -92,7 +92,7 @@ size_t llmk__block_tool_index(const llmk__blocks *b, size_t block)
 	return n;
 }
 
-llmk_status llmk__block_tool_start(llmk_stream_ctx *s, json_t *ev, const char *key, const char *what, const char *id,
+llmk_status llmk__block_tool_start(llmk__stream_ctx *s, json_t *ev, const char *key, const char *what, const char *id,
                                    const char *name, const char *args, size_t len)
 {
 	size_t idx;
@@ -107,7 +107,7 @@ llmk_status llmk__block_tool_start(llmk_stream_ctx *s, json_t *ev, const char *k
 	                                                                                       : LLMK_OK;
 }
 
-llmk_status llmk__block_tool_args(llmk_stream_ctx *s, size_t block, json_t *fragment)
+llmk_status llmk__block_tool_args(llmk__stream_ctx *s, size_t block, json_t *fragment)
 {
 	if (!json_is_string(fragment) || !json_string_length(fragment))
 		return LLMK_OK;
@@ -129,8 +129,8 @@ int llmk__looks_like_sse(const char *body, size_t len)
 }
 
 typedef struct sse_replay {
-	const llmk_adapter *ad;
-	llmk_stream_ctx *s;
+	const llmk__adapter *ad;
+	llmk__stream_ctx *s;
 	llmk_status st;
 } sse_replay;
 
@@ -142,12 +142,12 @@ static int on_replay_event(const char *event, size_t elen, const char *data, siz
 	return rp->st != LLMK_OK;
 }
 
-llmk_status llmk__sse_body(const llmk_adapter *ad, const llmk_request *r, llmk_response *resp, const char *provider,
+llmk_status llmk__sse_body(const llmk__adapter *ad, const llmk_request *r, llmk_response *resp, const char *provider,
                            const char *end, const char *body, size_t len)
 {
-	llmk_stream_ctx s;
+	llmk__stream_ctx s;
 	sse_replay rp = {ad, &s, LLMK_OK};
-	llmk_sse sse;
+	llmk__sse sse;
 	int rc;
 
 	memset(&s, 0, sizeof(s));
@@ -156,11 +156,11 @@ llmk_status llmk__sse_body(const llmk_adapter *ad, const llmk_request *r, llmk_r
 	s.provider_name = provider;
 	if (ad->state_size && !(s.state = llmk__calloc(1, ad->state_size)))
 		return llmk__fail(resp, LLMK_E_NOMEM, "out of memory decoding the stream");
-	llmk_sse_init(&sse, 0, on_replay_event, &rp);
-	rc = llmk_sse_feed(&sse, body, len);
+	llmk__sse_init(&sse, 0, on_replay_event, &rp);
+	rc = llmk__sse_feed(&sse, body, len);
 	if (rc == 0)
-		rc = llmk_sse_finish(&sse);
-	llmk_sse_free(&sse);
+		rc = llmk__sse_finish(&sse);
+	llmk__sse_free(&sse);
 	llmk__free(s.state);
 	if (rp.st != LLMK_OK)
 		return resp->status ? resp->status : rp.st;

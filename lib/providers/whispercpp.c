@@ -29,7 +29,7 @@ static llmk_status whispercpp_build(const llmk_client *c, const llmk_request *r,
 	                                       {LLMK_OPT_PROMPT, "prompt"},
 	                                       {LLMK_OPT_TEMPERATURE, "temperature"},
 	                                       {0, NULL}};
-	llmk_multipart mp;
+	llmk__multipart mp;
 
 	(void)model;
 	(void)stream;
@@ -39,8 +39,8 @@ static llmk_status whispercpp_build(const llmk_client *c, const llmk_request *r,
 		return llmk__fail(resp, LLMK_E_INVALID_ARG, "transcribe request has no audio (llmk_request_set_audio)");
 	if (llmk__exchange_set_url(ex, c->base_url, "/inference") || llmk__key_headers(c, ex, "Authorization", "Bearer "))
 		return FAIL_OOM(resp);
-	llmk_multipart_init(&mp);
-	llmk_multipart_file(&mp, "file", r->audio_name, r->audio_mime, r->audio, r->audio_len);
+	llmk__multipart_init(&mp);
+	llmk__multipart_file(&mp, "file", r->audio_name, r->audio_mime, r->audio, r->audio_len);
 	llmk__form_opts(&mp, r, fields);
 	return llmk__set_form_body(ex, &mp, "application/json, text/*", resp);
 }
@@ -91,7 +91,7 @@ static llmk_status whispercpp_parse(const llmk_client *c, const llmk_request *r,
 
 	(void)c;
 	if (is_plain_text(r, ctype))
-		return llmk_buf_append(&resp->text, body, len) ? LLMK_E_NOMEM : LLMK_OK;
+		return llmk__buf_append(&resp->text, body, len) ? LLMK_E_NOMEM : LLMK_OK;
 	if (!(root = llmk__json_object(body, len, resp, "whispercpp response body")))
 		return resp->status;
 	if (json_object_get(root, "error")) {
@@ -106,7 +106,7 @@ static llmk_status whispercpp_parse(const llmk_client *c, const llmk_request *r,
 		json_decref(root);
 		return llmk__fail(resp, LLMK_E_PROTOCOL, "whispercpp: transcription response has no text");
 	}
-	st = llmk_buf_append(&resp->text, json_string_value(text), json_string_length(text)) ? LLMK_E_NOMEM : LLMK_OK;
+	st = llmk__buf_append(&resp->text, json_string_value(text), json_string_length(text)) ? LLMK_E_NOMEM : LLMK_OK;
 	dur = json_object_get(root, "duration");
 	if (json_is_number(dur))
 		resp->duration = json_number_value(dur);
@@ -116,7 +116,7 @@ static llmk_status whispercpp_parse(const llmk_client *c, const llmk_request *r,
 	return st;
 }
 
-static llmk_status whispercpp_stream_event(llmk_stream_ctx *s, const char *event, const char *data, size_t len)
+static llmk_status whispercpp_stream_event(llmk__stream_ctx *s, const char *event, const char *data, size_t len)
 {
 	(void)event;
 	(void)data;
@@ -124,7 +124,7 @@ static llmk_status whispercpp_stream_event(llmk_stream_ctx *s, const char *event
 	return llmk__fail(s->resp, LLMK_E_PROTOCOL, "whispercpp does not stream");
 }
 
-const llmk_adapter llmk__whispercpp_adapter = {
+const llmk__adapter llmk__whispercpp_adapter = {
 	.build = whispercpp_build, .parse = whispercpp_parse, .parse_error = llmk__error_generic,
 	.stream_event = whispercpp_stream_event, .framing = LLMK_FRAMING_SSE,
 	.feature = LLMK_FEATURE_WHISPERCPP};

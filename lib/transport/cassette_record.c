@@ -31,11 +31,11 @@ typedef struct recorder {
 
 /* What the inner transport reported, on its way to the pipeline. */
 typedef struct tee {
-	llmk_exchange_sink down;
+	llmk__exchange_sink down;
 	int32_t status;
-	llmk_header *headers;
+	llmk__header *headers;
 	size_t nheaders, cap;
-	llmk_buf body;
+	llmk__buf body;
 	int oom;
 } tee;
 
@@ -56,7 +56,7 @@ static void tee_free(tee *t)
 	llmk__free(t->headers);
 	if (t->body.data)
 		sodium_memzero(t->body.data, t->body.len);
-	llmk_buf_free(&t->body);
+	llmk__buf_free(&t->body);
 }
 
 static int tee_status(void *ctx, int32_t http_status)
@@ -72,7 +72,7 @@ static int tee_status(void *ctx, int32_t http_status)
 static int tee_header(void *ctx, const char *name, const char *value)
 {
 	tee *t = ctx;
-	llmk_header *h;
+	llmk__header *h;
 
 	if (t->nheaders == t->cap) {
 		size_t ncap = t->cap ? t->cap * 2 : 16;
@@ -98,7 +98,7 @@ static int tee_body(void *ctx, const uint8_t *data, size_t len)
 {
 	tee *t = ctx;
 
-	if (llmk_buf_append(&t->body, data, len))
+	if (llmk__buf_append(&t->body, data, len))
 		return t->oom = 1;
 	return t->down.body ? t->down.body(t->down.ctx, data, len) : 0;
 }
@@ -164,7 +164,7 @@ static json_t *response_json(const tee *t, const llmk__cas_secrets *s)
 
 	for (i = 0; !bad && i < t->nheaders; i++) {
 		json_t *pair = json_array();
-		const llmk_header *h = &t->headers[i];
+		const llmk__header *h = &t->headers[i];
 
 		bad = !pair || json_array_append_new(pair, json_string(h->name)) ||
 		      json_array_append_new(pair, scrubbed_str(s, h->value, llmk__cas_secret_header(h->name)));
@@ -235,7 +235,7 @@ static int write_all(int fd, const char *p, size_t n)
 static int32_t rec_send(llmk_exchange *ex, void *user)
 {
 	recorder *r = user;
-	llmk_exchange_sink saved = ex->sink;
+	llmk__exchange_sink saved = ex->sink;
 	tee t;
 	int32_t st;
 	char *line;

@@ -25,7 +25,7 @@ typedef struct entry {
 	size_t body_len;
 	char *boundary;
 	int32_t http_status;
-	llmk_header *headers;
+	llmk__header *headers;
 	size_t nheaders;
 	uint8_t *resp_body;
 	size_t resp_len;

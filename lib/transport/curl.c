@@ -364,7 +364,7 @@ static void ca_defaults(void)
 int32_t llmk__curl_xfer_setup(xfer *x, llmk_exchange *ex)
 {
 	struct curl_slist *n;
-	llmk_buf hl = LLMK_BUF_INIT;
+	llmk__buf hl = LLMK__BUF_INIT;
 	size_t i, blen;
 	const uint8_t *body;
 	CURL *h = x->easy;
@@ -378,12 +378,12 @@ int32_t llmk__curl_xfer_setup(xfer *x, llmk_exchange *ex)
 	x->hdrs = NULL;
 
 	for (i = 0; i < llmk_exchange_header_count(ex); i++) {
-		llmk_buf_clear(&hl);
-		if (llmk_buf_append_str(&hl, llmk_exchange_header_name(ex, i)) || llmk_buf_append_str(&hl, ": ") ||
-		    llmk_buf_append_str(&hl, llmk_exchange_header_value(ex, i)) || !(n = curl_slist_append(x->hdrs, hl.data))) {
+		llmk__buf_clear(&hl);
+		if (llmk__buf_append_str(&hl, llmk_exchange_header_name(ex, i)) || llmk__buf_append_str(&hl, ": ") ||
+		    llmk__buf_append_str(&hl, llmk_exchange_header_value(ex, i)) || !(n = curl_slist_append(x->hdrs, hl.data))) {
 			if (hl.data)
 				sodium_memzero(hl.data, hl.len);
-			llmk_buf_free(&hl);
+			llmk__buf_free(&hl);
 			free_headers(x->hdrs);
 			x->hdrs = NULL;
 			llmk_exchange_set_error(ex, "out of memory building headers");
@@ -393,7 +393,7 @@ int32_t llmk__curl_xfer_setup(xfer *x, llmk_exchange *ex)
 	}
 	if (hl.data)
 		sodium_memzero(hl.data, hl.len);
-	llmk_buf_free(&hl);
+	llmk__buf_free(&hl);
 	/* No "Expect: 100-continue" round trip before uploads: it costs a
 	 * full RTT (or a 1 s stall with servers that ignore it). curl asks
 	 * for one only past a body size (1 MiB today, 1 KiB in older

@@ -65,7 +65,7 @@ typedef struct pconn {
 	size_t body_len;
 	size_t sent; /* of head then body */
 	int send_errno; /* the write failed; the server may have answered already */
-	llmk_http1 dec;
+	llmk__http1 dec;
 	int64_t total_ms, connect_ms, idle_ms;
 	double deadline, connect_by, last_io; /* 0: no deadline */
 	int32_t result;
@@ -98,7 +98,7 @@ static void conn_free(pconn *c)
 		sodium_memzero(c->head, c->head_cap);
 		llmk__free(c->head);
 	}
-	llmk_http1_free(&c->dec);
+	llmk__http1_free(&c->dec);
 	llmk__free(c);
 }
 
@@ -271,7 +271,7 @@ static int on_body(void *user, const uint8_t *data, size_t len)
 /* The decoder's end: done or why not. */
 static int32_t decoded(pconn *c, int rc)
 {
-	const char *why = llmk_http1_why(&c->dec);
+	const char *why = llmk__http1_why(&c->dec);
 
 	switch (rc) {
 	case LLMK_HTTP1_DONE:
@@ -361,7 +361,7 @@ static int32_t conn_new(pconn **out, llmk_exchange *ex)
 	const char *target = "";
 	size_t tlen = 0;
 	struct addrinfo hints;
-	llmk_http1_cb cb = {on_status, on_header, on_body, NULL};
+	llmk__http1_cb cb = {on_status, on_header, on_body, NULL};
 	double now = llmk__now_ms();
 	int gai;
 	int32_t st;
@@ -381,7 +381,7 @@ static int32_t conn_new(pconn **out, llmk_exchange *ex)
 	c->connect_by = c->connect_ms > 0 ? now + (double)c->connect_ms : 0;
 	c->last_io = now;
 	cb.user = c;
-	llmk_http1_init(&c->dec, &cb, MAX_LINE, MAX_HEAD,
+	llmk__http1_init(&c->dec, &cb, MAX_LINE, MAX_HEAD,
 	                llmk_exchange_method(ex) && !strcmp(llmk_exchange_method(ex), "HEAD"));
 	st = parse_url(c, llmk_exchange_url(ex), host, sizeof(host), port, sizeof(port), &target, &tlen);
 	if (st == LLMK_OK)
@@ -500,18 +500,18 @@ static void recv_some(pconn *c, double now)
 
 		if (n > 0) {
 			c->last_io = now;
-			rc = llmk_http1_feed(&c->dec, c->in, (size_t)n);
+			rc = llmk__http1_feed(&c->dec, c->in, (size_t)n);
 			if (rc != LLMK_HTTP1_MORE)
 				decoded(c, rc);
 		} else if (n == 0) {
-			decoded(c, llmk_http1_finish(&c->dec));
+			decoded(c, llmk__http1_finish(&c->dec));
 		} else if (errno == EINTR) {
 			continue;
 		} else if (errno == EAGAIN || errno == EWOULDBLOCK) {
 			c->want = POLLIN;
 			return;
 		} else if (c->send_errno && (errno == ECONNRESET || errno == EPIPE)) {
-			decoded(c, llmk_http1_finish(&c->dec));
+			decoded(c, llmk__http1_finish(&c->dec));
 		} else {
 			conn_fail(c, LLMK_E_TRANSPORT, "receive failed", strerror(errno));
 		}

@@ -141,9 +141,9 @@ static void check_signed(const th_request *req)
 	const char *date = th_request_header(req, "X-Amz-Date"), *hash = th_request_header(req, "X-Amz-Content-Sha256");
 	const char *auth = th_request_header(req, "Authorization");
 	char body_hash[65], scope[128];
-	llmk_header hs[5];
-	llmk_buf want = LLMK_BUF_INIT;
-	llmk_sigv4 q;
+	llmk__header hs[5];
+	llmk__buf want = LLMK__BUF_INIT;
+	llmk__sigv4 q;
 
 	assert_non_null(date);
 	assert_non_null(hash);
@@ -180,7 +180,7 @@ static void check_signed(const th_request *req)
 	assert_string_equal(auth, want.data);
 	assert_non_null(
 	    strstr(auth, "SignedHeaders=content-type;host;x-amz-content-sha256;x-amz-date;x-amz-security-token, "));
-	llmk_buf_free(&want);
+	llmk__buf_free(&want);
 }
 
 static json_t *body_json(const th_request *req)
@@ -498,7 +498,7 @@ static void test_stream_broken(void **state)
 
 		memset(big, ' ', sizeof(big));
 		memcpy(big, "\x00\x00\x07\xd0\x00\x00\x00\x00", 8);
-		crc = llmk_crc32(0, big, 8);
+		crc = llmk__crc32(0, big, 8);
 		big[8] = (uint8_t)(crc >> 24);
 		big[9] = (uint8_t)(crc >> 16);
 		big[10] = (uint8_t)(crc >> 8);

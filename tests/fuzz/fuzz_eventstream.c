@@ -33,7 +33,7 @@ static uint64_t add_str(uint64_t h, const char *s)
 	return fuzz_hash(h, s, n);
 }
 
-static int on_msg(const llmk_evs_message *m, void *user)
+static int on_msg(const llmk__evs_message *m, void *user)
 {
 	run *r = user;
 
@@ -52,14 +52,14 @@ static int on_msg(const llmk_evs_message *m, void *user)
 
 static int split_run(run *r, const uint8_t *p, size_t n, fuzz_split *split)
 {
-	llmk_evs d;
+	llmk__evs d;
 	int first = 0, rc;
 	size_t off = 0, k;
 
-	llmk_evs_init(&d, r->max, on_msg, r);
+	llmk__evs_init(&d, r->max, on_msg, r);
 	while (off < n) {
 		k = split ? fuzz_split_next(split, n - off) : n - off;
-		rc = llmk_evs_feed(&d, p + off, k);
+		rc = llmk__evs_feed(&d, p + off, k);
 		off += k;
 		FUZZ_CHECK(rc <= 0);
 		if (rc < 0) {
@@ -68,11 +68,11 @@ static int split_run(run *r, const uint8_t *p, size_t n, fuzz_split *split)
 			r->failed = 1;
 		}
 	}
-	rc = llmk_evs_finish(&d);
+	rc = llmk__evs_finish(&d);
 	FUZZ_CHECK(first ? rc == first : rc <= 0);
 	if (rc < 0)
 		r->failed = 1;
-	llmk_evs_free(&d);
+	llmk__evs_free(&d);
 	return rc;
 }
 

@@ -71,29 +71,29 @@ static int on_body(void *user, const uint8_t *data, size_t len)
 static int feed_all(run *r, const uint8_t *p, size_t n, const uint8_t *hdr, fuzz_split *split)
 {
 	static const size_t lines[4] = {16, 64, 256, 8192}, heads[4] = {64, 512, 4096, 65536};
-	llmk_http1_cb cb = {on_status, on_header, on_body, r};
-	llmk_http1 d;
+	llmk__http1_cb cb = {on_status, on_header, on_body, r};
+	llmk__http1 d;
 	size_t off = 0, k;
 	int rc = LLMK_HTTP1_MORE;
 
-	llmk_http1_init(&d, &cb, lines[hdr[0] & 3], heads[(hdr[0] >> 2) & 3], (hdr[0] >> 4) & 1);
+	llmk__http1_init(&d, &cb, lines[hdr[0] & 3], heads[(hdr[0] >> 2) & 3], (hdr[0] >> 4) & 1);
 	while (off < n && rc == LLMK_HTTP1_MORE) {
 		k = split ? fuzz_split_next(split, n - off) : n - off;
-		rc = llmk_http1_feed(&d, p + off, k);
+		rc = llmk__http1_feed(&d, p + off, k);
 		off += k;
 	}
 	if (rc == LLMK_HTTP1_MORE && (hdr[0] & 32))
-		rc = llmk_http1_finish(&d);
+		rc = llmk__http1_finish(&d);
 	FUZZ_CHECK(rc >= LLMK_HTTP1_E_STOPPED && rc <= LLMK_HTTP1_DONE && rc != LLMK_HTTP1_E_STOPPED);
-	FUZZ_CHECK((rc < 0) == (llmk_http1_why(&d)[0] != '\0'));
+	FUZZ_CHECK((rc < 0) == (llmk__http1_why(&d)[0] != '\0'));
 	r->ended = 1;
 	if (rc != LLMK_HTTP1_MORE) /* sticky, and silent afterwards */
-		FUZZ_CHECK(llmk_http1_feed(&d, (const uint8_t *)"HTTP/1.1 200 OK\r\n\r\n", 19) == rc);
+		FUZZ_CHECK(llmk__http1_feed(&d, (const uint8_t *)"HTTP/1.1 200 OK\r\n\r\n", 19) == rc);
 	if (rc == LLMK_HTTP1_DONE || rc == LLMK_HTTP1_MORE)
 		FUZZ_CHECK(rc == LLMK_HTTP1_MORE || r->status);
 	r->hash = fuzz_hash(r->hash, &rc, sizeof rc);
-	r->hash = fuzz_hash(r->hash, llmk_http1_why(&d), strlen(llmk_http1_why(&d)));
-	llmk_http1_free(&d);
+	r->hash = fuzz_hash(r->hash, llmk__http1_why(&d), strlen(llmk__http1_why(&d)));
+	llmk__http1_free(&d);
 	return rc;
 }
 

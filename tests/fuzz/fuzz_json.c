@@ -55,12 +55,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* The writer: byte for byte jansson's text (default precision
 		 * here; 15 digits as request bodies use). */
 		{
-			llmk_buf w = LLMK_BUF_INIT;
+			llmk__buf w = LLMK__BUF_INIT;
 			char *c = json_dumps(ref, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
 			FUZZ_CHECK(llmk__json_dump(&w, ref, 0) == 0 && !strcmp(w.data, a));
-			llmk_buf_clear(&w);
+			llmk__buf_clear(&w);
 			FUZZ_CHECK(c && llmk__json_dump(&w, ref, 15) == 0 && !strcmp(w.data, c));
-			llmk_buf_free(&w);
+			llmk__buf_free(&w);
 			free(c);
 		}
 		free(a);

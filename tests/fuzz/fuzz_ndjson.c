@@ -51,14 +51,14 @@ static int on_line(const char *line, size_t len, void *user)
 
 static int split_run(run *r, const uint8_t *p, size_t n, fuzz_split *split)
 {
-	llmk_ndjson d;
+	llmk__ndjson d;
 	int first = 0, rc;
 	size_t off = 0, k;
 
-	llmk_ndjson_init(&d, r->max_line, on_line, r);
+	llmk__ndjson_init(&d, r->max_line, on_line, r);
 	while (off < n) {
 		k = split ? fuzz_split_next(split, n - off) : n - off;
-		rc = llmk_ndjson_feed(&d, (const char *)p + off, k);
+		rc = llmk__ndjson_feed(&d, (const char *)p + off, k);
 		off += k;
 		FUZZ_CHECK(rc <= 0);
 		if (rc < 0) {
@@ -67,11 +67,11 @@ static int split_run(run *r, const uint8_t *p, size_t n, fuzz_split *split)
 			r->failed = 1;
 		}
 	}
-	rc = llmk_ndjson_finish(&d);
+	rc = llmk__ndjson_finish(&d);
 	FUZZ_CHECK(first ? rc == first : rc == 0);
 	if (first)
-		FUZZ_CHECK(llmk_ndjson_feed(&d, "{}\n", 3) == first);
-	llmk_ndjson_free(&d);
+		FUZZ_CHECK(llmk__ndjson_feed(&d, "{}\n", 3) == first);
+	llmk__ndjson_free(&d);
 	return rc;
 }
 

@@ -2,7 +2,7 @@
  *
  * Input: FUZZ_SPLIT_HDR header bytes, then the stream. Header byte 0 picks
  * max_line (bits 0-1: 16, 64, 256 or unbounded) and whether the stream is
- * sent twice with an llmk_sse_finish between (bit 2: a reconnect); bytes
+ * sent twice with an llmk__sse_finish between (bit 2: a reconnect); bytes
  * 1..4 are feed sizes (fuzz.h).
  *
  * The stream is decoded twice: in one feed, and in the pieces the header
@@ -45,14 +45,14 @@ static int on_event(const char *event, size_t event_len, const char *data, size_
 /* Feeds p in pieces (split NULL: in one call); returns the first nonzero
  * feed result, or the finish result. Keeps feeding after an error to check
  * that errors are sticky and silent. */
-static int feed_all(llmk_sse *d, run *r, const uint8_t *p, size_t n, fuzz_split *split)
+static int feed_all(llmk__sse *d, run *r, const uint8_t *p, size_t n, fuzz_split *split)
 {
 	int first = 0, rc;
 	size_t off = 0, k;
 
 	while (off < n) {
 		k = split ? fuzz_split_next(split, n - off) : n - off;
-		rc = llmk_sse_feed(d, (const char *)p + off, k);
+		rc = llmk__sse_feed(d, (const char *)p + off, k);
 		off += k;
 		FUZZ_CHECK(rc <= 0); /* the callback never stops */
 		if (rc < 0) {
@@ -61,7 +61,7 @@ static int feed_all(llmk_sse *d, run *r, const uint8_t *p, size_t n, fuzz_split 
 			r->failed = 1;
 		}
 	}
-	rc = llmk_sse_finish(d);
+	rc = llmk__sse_finish(d);
 	if (first) {
 		FUZZ_CHECK(rc == first);
 		return first;
@@ -75,23 +75,23 @@ static int feed_all(llmk_sse *d, run *r, const uint8_t *p, size_t n, fuzz_split 
 static void decode(run *r, const uint8_t *p, size_t n, fuzz_split *split, int twice, int *rc, char **last_id,
                    long long *retry)
 {
-	llmk_sse d;
+	llmk__sse d;
 	const char *id;
 
-	llmk_sse_init(&d, r->max_line, on_event, r);
+	llmk__sse_init(&d, r->max_line, on_event, r);
 	rc[0] = feed_all(&d, r, p, n, split);
 	rc[1] = twice ? feed_all(&d, r, p, n, split) : 0;
-	id = llmk_sse_last_id(&d);
+	id = llmk__sse_last_id(&d);
 	FUZZ_CHECK(id != NULL);
 	FUZZ_CHECK(!strchr(id, '\r') && !strchr(id, '\n'));
 	*last_id = strdup(id);
-	*retry = llmk_sse_retry_ms(&d);
+	*retry = llmk__sse_retry_ms(&d);
 	FUZZ_CHECK(*retry >= -1);
 	/* Sticky: nothing changes once failed. */
 	if (rc[0] < 0)
-		FUZZ_CHECK(llmk_sse_feed(&d, "\n\n", 2) == rc[0]);
-	llmk_sse_free(&d);
-	llmk_sse_free(&d); /* documented as safe */
+		FUZZ_CHECK(llmk__sse_feed(&d, "\n\n", 2) == rc[0]);
+	llmk__sse_free(&d);
+	llmk__sse_free(&d); /* documented as safe */
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -15,50 +15,50 @@
 
 static void test_buf_growth(void **state)
 {
-	llmk_buf b = LLMK_BUF_INIT;
+	llmk__buf b = LLMK__BUF_INIT;
 	size_t i, len;
 	char *p;
 
 	(void)state;
 	for (i = 0; i < 10000; i++)
-		assert_int_equal(llmk_buf_append_char(&b, (char)('a' + i % 26)), 0);
+		assert_int_equal(llmk__buf_append_char(&b, (char)('a' + i % 26)), 0);
 	assert_int_equal(b.len, 10000);
 	assert_int_equal(b.data[10000], '\0');
 	assert_int_equal(b.data[27], 'b');
 	assert_true(b.cap >= 10001 && b.cap <= 2 * 10001 + 64);
-	assert_int_equal(llmk_buf_reserve(&b, (size_t)-1), -1); /* overflow refused, buffer intact */
+	assert_int_equal(llmk__buf_reserve(&b, (size_t)-1), -1); /* overflow refused, buffer intact */
 	assert_int_equal(b.len, 10000);
-	llmk_buf_clear(&b);
+	llmk__buf_clear(&b);
 	assert_int_equal(b.len, 0);
 	assert_string_equal(b.data, "");
-	llmk_buf_append_str(&b, "xyz");
-	p = llmk_buf_detach(&b, &len);
+	llmk__buf_append_str(&b, "xyz");
+	p = llmk__buf_detach(&b, &len);
 	assert_string_equal(p, "xyz");
 	assert_int_equal(len, 3);
 	assert_null(b.data);
 	llmk__free(p);
-	p = llmk_buf_detach(&b, &len); /* empty buffer detaches as "" */
+	p = llmk__buf_detach(&b, &len); /* empty buffer detaches as "" */
 	assert_string_equal(p, "");
 	llmk__free(p);
 }
 
 static void test_multipart_layout(void **state)
 {
-	llmk_multipart m, m2;
+	llmk__multipart m, m2;
 	static const uint8_t bin[] = {0, 1, 2, '\r', '\n', 0xff};
 	char expect[1024];
 
 	(void)state;
-	llmk_multipart_init(&m);
-	llmk_multipart_init(&m2);
+	llmk__multipart_init(&m);
+	llmk__multipart_init(&m2);
 	assert_int_equal(strncmp(m.boundary, "llmkit-", 7), 0);
 	assert_int_equal(strlen(m.boundary), 7 + 24);
 	assert_string_not_equal(m.boundary, m2.boundary); /* random per body */
 	assert_int_equal(strncmp(m.content_type, "multipart/form-data; boundary=", 30), 0);
 	assert_string_equal(m.content_type + 30, m.boundary);
-	llmk_multipart_field(&m, "model", "whisper-1");
-	llmk_multipart_file(&m, "file", "a.wav", "audio/wav", bin, sizeof(bin));
-	assert_int_equal(llmk_multipart_finish(&m), 0);
+	llmk__multipart_field(&m, "model", "whisper-1");
+	llmk__multipart_file(&m, "file", "a.wav", "audio/wav", bin, sizeof(bin));
+	assert_int_equal(llmk__multipart_finish(&m), 0);
 	snprintf(expect, sizeof(expect),
 	         "--%s\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\nwhisper-1\r\n"
 	         "--%s\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.wav\"\r\nContent-Type: audio/wav\r\n\r\n",
@@ -67,12 +67,12 @@ static void test_multipart_layout(void **state)
 	assert_memory_equal(m.body.data + strlen(expect), bin, sizeof(bin));
 	snprintf(expect, sizeof(expect), "\r\n--%s--\r\n", m.boundary);
 	assert_string_equal(m.body.data + m.body.len - strlen(expect), expect);
-	llmk_multipart_free(&m);
+	llmk__multipart_free(&m);
 
 	/* a value that contains the boundary is refused, not sent broken */
-	llmk_multipart_field(&m2, "prompt", m2.boundary);
-	assert_int_equal(llmk_multipart_finish(&m2), -1);
-	llmk_multipart_free(&m2);
+	llmk__multipart_field(&m2, "prompt", m2.boundary);
+	assert_int_equal(llmk__multipart_finish(&m2), -1);
+	llmk__multipart_free(&m2);
 }
 
 static void test_base64(void **state)

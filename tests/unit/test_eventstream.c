@@ -86,7 +86,7 @@ typedef struct seen {
 	int n, stop_at;
 } seen;
 
-static int on_msg(const llmk_evs_message *m, void *user)
+static int on_msg(const llmk__evs_message *m, void *user)
 {
 	seen *s = user;
 
@@ -103,16 +103,16 @@ static int on_msg(const llmk_evs_message *m, void *user)
 
 static int feed_in_steps(const uint8_t *p, size_t n, size_t step, size_t max, seen *s)
 {
-	llmk_evs d;
+	llmk__evs d;
 	size_t off;
 	int rc = 0;
 
-	llmk_evs_init(&d, max, on_msg, s);
+	llmk__evs_init(&d, max, on_msg, s);
 	for (off = 0; off < n && !rc; off += step)
-		rc = llmk_evs_feed(&d, p + off, step < n - off ? step : n - off);
+		rc = llmk__evs_feed(&d, p + off, step < n - off ? step : n - off);
 	if (!rc)
-		rc = llmk_evs_finish(&d);
-	llmk_evs_free(&d);
+		rc = llmk__evs_finish(&d);
+	llmk__evs_free(&d);
 	return rc;
 }
 
@@ -123,11 +123,11 @@ static void test_crc32_known_values(void **state)
 	static const uint8_t prelude[8] = {0, 0, 0, 16, 0, 0, 0, 0};
 
 	(void)state;
-	assert_int_equal(llmk_crc32(0, "123456789", 9), 0xCBF43926u); /* the CRC-32 check value */
-	assert_int_equal(llmk_crc32(0, "", 0), 0);
-	assert_int_equal(llmk_crc32(0, prelude, 8), 0x05C248EBu); /* zlib.crc32 */
+	assert_int_equal(llmk__crc32(0, "123456789", 9), 0xCBF43926u); /* the CRC-32 check value */
+	assert_int_equal(llmk__crc32(0, "", 0), 0);
+	assert_int_equal(llmk__crc32(0, prelude, 8), 0x05C248EBu); /* zlib.crc32 */
 	/* Continuing equals one pass. */
-	assert_int_equal(llmk_crc32(llmk_crc32(0, "1234", 4), "56789", 5), 0xCBF43926u);
+	assert_int_equal(llmk__crc32(llmk__crc32(0, "1234", 4), "56789", 5), 0xCBF43926u);
 }
 
 /* A ConverseStream contentBlockDelta frame whose CRCs (0xc37babff prelude,
@@ -218,18 +218,18 @@ static void test_every_cut(void **state)
 {
 	uint8_t buf[2048];
 	size_t n = sample_stream(buf), cut;
-	llmk_evs d;
+	llmk__evs d;
 	seen s;
 
 	(void)state;
 	for (cut = 0; cut <= n; cut++) {
 		memset(&s, 0, sizeof(s));
-		llmk_evs_init(&d, 0, on_msg, &s);
-		assert_int_equal(llmk_evs_feed(&d, buf, cut), 0);
-		assert_int_equal(llmk_evs_feed(&d, buf + cut, n - cut), 0);
-		assert_int_equal(llmk_evs_finish(&d), 0);
+		llmk__evs_init(&d, 0, on_msg, &s);
+		assert_int_equal(llmk__evs_feed(&d, buf, cut), 0);
+		assert_int_equal(llmk__evs_feed(&d, buf + cut, n - cut), 0);
+		assert_int_equal(llmk__evs_finish(&d), 0);
 		check_sample(&s);
-		llmk_evs_free(&d);
+		llmk__evs_free(&d);
 	}
 }
 
@@ -292,49 +292,49 @@ static void test_errors_are_sticky(void **state)
 {
 	uint8_t buf[512];
 	size_t n = event(buf, "messageStop", "{\"stopReason\":\"end_turn\"}");
-	llmk_evs d;
+	llmk__evs d;
 	seen s;
 
 	(void)state;
 	memset(&s, 0, sizeof(s));
 	buf[n - 1] ^= 1; /* message CRC */
-	llmk_evs_init(&d, 0, on_msg, &s);
-	assert_int_equal(llmk_evs_feed(&d, buf, n), LLMK_EVS_E_CRC);
+	llmk__evs_init(&d, 0, on_msg, &s);
+	assert_int_equal(llmk__evs_feed(&d, buf, n), LLMK_EVS_E_CRC);
 	buf[n - 1] ^= 1;
-	assert_int_equal(llmk_evs_feed(&d, buf, n), LLMK_EVS_E_CRC);
-	assert_int_equal(llmk_evs_finish(&d), LLMK_EVS_E_CRC);
+	assert_int_equal(llmk__evs_feed(&d, buf, n), LLMK_EVS_E_CRC);
+	assert_int_equal(llmk__evs_finish(&d), LLMK_EVS_E_CRC);
 	assert_int_equal(s.n, 0);
-	llmk_evs_free(&d);
+	llmk__evs_free(&d);
 }
 
 /* Lengths that pass the prelude CRC but make no sense. */
 static void test_bad_lengths(void **state)
 {
 	uint8_t p[16];
-	llmk_evs d;
+	llmk__evs d;
 
 	(void)state;
 	/* total 15 < 16 */
 	put32(p, 15);
 	put32(p + 4, 0);
 	put32(p + 8, crc_bitwise(p, 8));
-	llmk_evs_init(&d, 0, on_msg, NULL);
-	assert_int_equal(llmk_evs_feed(&d, p, 12), LLMK_EVS_E_FORMAT);
-	llmk_evs_free(&d);
+	llmk__evs_init(&d, 0, on_msg, NULL);
+	assert_int_equal(llmk__evs_feed(&d, p, 12), LLMK_EVS_E_FORMAT);
+	llmk__evs_free(&d);
 	/* headers longer than the message leaves room for */
 	put32(p, 32);
 	put32(p + 4, 17);
 	put32(p + 8, crc_bitwise(p, 8));
-	llmk_evs_init(&d, 0, on_msg, NULL);
-	assert_int_equal(llmk_evs_feed(&d, p, 12), LLMK_EVS_E_FORMAT);
-	llmk_evs_free(&d);
+	llmk__evs_init(&d, 0, on_msg, NULL);
+	assert_int_equal(llmk__evs_feed(&d, p, 12), LLMK_EVS_E_FORMAT);
+	llmk__evs_free(&d);
 	/* 4 GiB announced: refused at the prelude, nothing allocated */
 	put32(p, 0xFFFFFFF0u);
 	put32(p + 4, 0);
 	put32(p + 8, crc_bitwise(p, 8));
-	llmk_evs_init(&d, 0, on_msg, NULL);
-	assert_int_equal(llmk_evs_feed(&d, p, 12), LLMK_EVS_E_TOO_LARGE);
-	llmk_evs_free(&d);
+	llmk__evs_init(&d, 0, on_msg, NULL);
+	assert_int_equal(llmk__evs_feed(&d, p, 12), LLMK_EVS_E_TOO_LARGE);
+	llmk__evs_free(&d);
 }
 
 static void test_limit(void **state)
@@ -406,16 +406,16 @@ static void test_callback_stops(void **state)
 {
 	uint8_t buf[2048];
 	size_t n = sample_stream(buf);
-	llmk_evs d;
+	llmk__evs d;
 	seen s;
 
 	(void)state;
 	memset(&s, 0, sizeof(s));
 	s.stop_at = 2;
-	llmk_evs_init(&d, 0, on_msg, &s);
-	assert_int_equal(llmk_evs_feed(&d, buf, n), 9);
+	llmk__evs_init(&d, 0, on_msg, &s);
+	assert_int_equal(llmk__evs_feed(&d, buf, n), 9);
 	assert_int_equal(s.n, 2);
-	llmk_evs_free(&d);
+	llmk__evs_free(&d);
 }
 
 int main(void)

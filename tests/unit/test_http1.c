@@ -52,24 +52,24 @@ static int on_body(void *user, const uint8_t *data, size_t len)
  * `then_close`; returns the final code and the decoder's reason. */
 static int run(const char *in, size_t n, int bytewise, int then_close, int head, got *g, char *why, size_t wcap)
 {
-	llmk_http1 d;
-	llmk_http1_cb cb = {on_status, on_header, on_body, g};
+	llmk__http1 d;
+	llmk__http1_cb cb = {on_status, on_header, on_body, g};
 	int rc = LLMK_HTTP1_MORE;
 	size_t i;
 
-	llmk_http1_init(&d, &cb, 64, 256, head);
+	llmk__http1_init(&d, &cb, 64, 256, head);
 	if (bytewise) {
 		for (i = 0; i < n && rc == LLMK_HTTP1_MORE; i++)
-			rc = llmk_http1_feed(&d, (const uint8_t *)in + i, 1);
+			rc = llmk__http1_feed(&d, (const uint8_t *)in + i, 1);
 	} else {
-		rc = llmk_http1_feed(&d, (const uint8_t *)in, n);
+		rc = llmk__http1_feed(&d, (const uint8_t *)in, n);
 	}
 	if (rc == LLMK_HTTP1_MORE && then_close)
-		rc = llmk_http1_finish(&d);
+		rc = llmk__http1_finish(&d);
 	if (rc < 0)
-		assert_int_equal(llmk_http1_feed(&d, (const uint8_t *)"x", 1), rc); /* sticky */
-	snprintf(why, wcap, "%s", llmk_http1_why(&d));
-	llmk_http1_free(&d);
+		assert_int_equal(llmk__http1_feed(&d, (const uint8_t *)"x", 1), rc); /* sticky */
+	snprintf(why, wcap, "%s", llmk__http1_why(&d));
+	llmk__http1_free(&d);
 	return rc;
 }
 
@@ -203,11 +203,11 @@ static void test_interim(void **state)
 		strcat(many, "HTTP/1.1 100 Continue\r\n\r\n");
 	strcat(many, "HTTP/1.1 200 OK\r\n\r\n");
 	{
-		llmk_http1 d;
-		llmk_http1_init(&d, NULL, 64, 4096, 0);
-		assert_int_equal(llmk_http1_feed(&d, (const uint8_t *)many, strlen(many)), LLMK_HTTP1_E_PROTOCOL);
-		assert_non_null(strstr(llmk_http1_why(&d), "interim"));
-		llmk_http1_free(&d);
+		llmk__http1 d;
+		llmk__http1_init(&d, NULL, 64, 4096, 0);
+		assert_int_equal(llmk__http1_feed(&d, (const uint8_t *)many, strlen(many)), LLMK_HTTP1_E_PROTOCOL);
+		assert_non_null(strstr(llmk__http1_why(&d), "interim"));
+		llmk__http1_free(&d);
 	}
 }
 
@@ -238,13 +238,13 @@ static void test_bad_heads(void **state)
 static void test_nul_in_head(void **state)
 {
 	static const char in[] = "HTTP/1.1 200 OK\r\nX-A: a\0b\r\n\r\n";
-	llmk_http1 d;
+	llmk__http1 d;
 
 	(void)state;
-	llmk_http1_init(&d, NULL, 64, 256, 0);
-	assert_int_equal(llmk_http1_feed(&d, (const uint8_t *)in, sizeof(in) - 1), LLMK_HTTP1_E_PROTOCOL);
-	assert_non_null(strstr(llmk_http1_why(&d), "NUL"));
-	llmk_http1_free(&d);
+	llmk__http1_init(&d, NULL, 64, 256, 0);
+	assert_int_equal(llmk__http1_feed(&d, (const uint8_t *)in, sizeof(in) - 1), LLMK_HTTP1_E_PROTOCOL);
+	assert_non_null(strstr(llmk__http1_why(&d), "NUL"));
+	llmk__http1_free(&d);
 }
 
 static void test_bad_chunks(void **state)

@@ -21,7 +21,7 @@ static void same_dump(const json_t *v, int precision)
 {
 	size_t flags = JSON_COMPACT | JSON_ENCODE_ANY | (precision ? JSON_REAL_PRECISION(precision) : 0);
 	char *want = json_dumps(v, flags);
-	llmk_buf got = LLMK_BUF_INIT;
+	llmk__buf got = LLMK__BUF_INIT;
 
 	assert_non_null(want);
 	assert_int_equal(llmk__json_dump(&got, v, precision), 0);
@@ -29,7 +29,7 @@ static void same_dump(const json_t *v, int precision)
 		fprintf(stderr, "dumps differ:\n ours    %s\n jansson %s\n", got.data, want);
 		fail();
 	}
-	llmk_buf_free(&got);
+	llmk__buf_free(&got);
 	free(want);
 }
 
@@ -398,7 +398,7 @@ static void test_dump(void **state)
 	static const double reals[] = {0.0, -0.0, 0.7, 1.0, -1.5, 1e20, 1e21, 1e-5, 1e-7, 123456789.125, 1e308,
 	                               5e-324, 2.5e-308, 0.1 + 0.2, 3.141592653589793, 1e100, -7e-100, 100.0};
 	json_t *v, *o;
-	llmk_buf b = LLMK_BUF_INIT;
+	llmk__buf b = LLMK__BUF_INIT;
 	size_t i;
 	uint64_t bits;
 	double d;
@@ -441,7 +441,7 @@ static void test_dump(void **state)
 	assert_int_equal(llmk__json_dump(&b, v, 0), -1);
 	assert_null(json_dumps(v, JSON_ENCODE_ANY));
 	json_decref(v);
-	llmk_buf_free(&b);
+	llmk__buf_free(&b);
 	/* A deep tree goes past the writer's first stack. */
 	v = json_object();
 	o = v;

@@ -226,10 +226,10 @@ static const vector vectors[] = {
 
 static void run_vector(const vector *v)
 {
-	llmk_header hs[10];
-	llmk_buf creq = LLMK_BUF_INIT, sts = LLMK_BUF_INIT, authz = LLMK_BUF_INIT, names = LLMK_BUF_INIT;
+	llmk__header hs[10];
+	llmk__buf creq = LLMK__BUF_INIT, sts = LLMK__BUF_INIT, authz = LLMK__BUF_INIT, names = LLMK__BUF_INIT;
 	char hash[65];
-	llmk_sigv4 q;
+	llmk__sigv4 q;
 	size_t n = 0, i;
 
 	hs[n].name = (char *)"Host";
@@ -260,10 +260,10 @@ static void run_vector(const vector *v)
 		assert_string_equal(sts.data, v->sts);
 	assert_int_equal(llmk__sigv4_authorization(&q, AKID, SECRET, &authz), 0);
 	assert_string_equal(authz.data, v->authz);
-	llmk_buf_free(&creq);
-	llmk_buf_free(&sts);
-	llmk_buf_free(&authz);
-	llmk_buf_free(&names);
+	llmk__buf_free(&creq);
+	llmk__buf_free(&sts);
+	llmk__buf_free(&authz);
+	llmk__buf_free(&names);
 }
 
 static void test_suite_vectors(void **state)
@@ -279,9 +279,9 @@ static void test_suite_vectors(void **state)
  * Bedrock model id "a:0" goes out as "a%3A0" and is signed as "a%253A0". */
 static void test_path_double_encoding(void **state)
 {
-	llmk_header h[1] = {{(char *)"host", (char *)"bedrock-runtime.us-east-1.amazonaws.com"}};
-	llmk_buf creq = LLMK_BUF_INIT;
-	llmk_sigv4 q;
+	llmk__header h[1] = {{(char *)"host", (char *)"bedrock-runtime.us-east-1.amazonaws.com"}};
+	llmk__buf creq = LLMK__BUF_INIT;
+	llmk__sigv4 q;
 
 	(void)state;
 	memset(&q, 0, sizeof(q));
@@ -296,7 +296,7 @@ static void test_path_double_encoding(void **state)
 	assert_int_equal(llmk__sigv4_canonical_request(&q, &creq, NULL), 0);
 	assert_string_equal(creq.data, "POST\n/model/anthropic.claude-3-haiku-20240307-v1%253A0/converse\n\n"
 	                               "host:bedrock-runtime.us-east-1.amazonaws.com\n\nhost\n" EMPTY_SHA256);
-	llmk_buf_free(&creq);
+	llmk__buf_free(&creq);
 }
 
 /* The query given inside the path (as a URL carries it), or a path that is
@@ -304,9 +304,9 @@ static void test_path_double_encoding(void **state)
 static void test_query_in_path(void **state)
 {
 	static const char *const paths[] = {"/?Param2=value2&Param1=value1", "?Param2=value2&Param1=value1"};
-	llmk_header h[2] = {{(char *)"Host", (char *)"example.amazonaws.com"}, {(char *)"X-Amz-Date", (char *)DATE}};
-	llmk_buf authz = LLMK_BUF_INIT;
-	llmk_sigv4 q;
+	llmk__header h[2] = {{(char *)"Host", (char *)"example.amazonaws.com"}, {(char *)"X-Amz-Date", (char *)DATE}};
+	llmk__buf authz = LLMK__BUF_INIT;
+	llmk__sigv4 q;
 	size_t i;
 
 	(void)state;
@@ -324,7 +324,7 @@ static void test_query_in_path(void **state)
 		assert_string_equal(
 		    authz.data,
 		    AUTHZ("host;x-amz-date", "b97d918cfa904a5beff61c982a1b6f458b799221646efd99d3219ec94cdf2500"));
-		llmk_buf_free(&authz);
+		llmk__buf_free(&authz);
 	}
 }
 

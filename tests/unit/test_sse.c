@@ -21,11 +21,11 @@ typedef struct rec_ev {
 	size_t name_len;
 	char *data;
 	size_t data_len;
-	char last_id[32]; /* llmk_sse_last_id() as seen inside the callback */
+	char last_id[32]; /* llmk__sse_last_id() as seen inside the callback */
 } rec_ev;
 
 typedef struct rec {
-	const llmk_sse *d;
+	const llmk__sse *d;
 	rec_ev *evs;
 	size_t n, cap;
 	size_t stop_at; /* 1-based event index whose callback returns stop_rc; 0 = never */
@@ -63,7 +63,7 @@ static int on_event(const char *event, size_t event_len, const char *data, size_
 	e->name_len = event_len;
 	e->data = dup_bytes(data, data_len);
 	e->data_len = data_len;
-	strncpy(e->last_id, llmk_sse_last_id(r->d), sizeof e->last_id - 1);
+	strncpy(e->last_id, llmk__sse_last_id(r->d), sizeof e->last_id - 1);
 	e->last_id[sizeof e->last_id - 1] = '\0';
 	if (r->stop_at && r->n == r->stop_at)
 		return r->stop_rc;
@@ -107,34 +107,34 @@ typedef struct run_result {
 static void run(const char *in, size_t n, size_t max_line, int mode, size_t k, size_t stop_at,
                 run_result *out)
 {
-	llmk_sse d;
+	llmk__sse d;
 	size_t i;
 
 	memset(out, 0, sizeof *out);
 	out->r.d = &d;
 	out->r.stop_at = stop_at;
 	out->r.stop_rc = 7;
-	llmk_sse_init(&d, max_line, on_event, &out->r);
+	llmk__sse_init(&d, max_line, on_event, &out->r);
 	switch (mode) {
 	case M_WHOLE:
-		out->feed_rc = llmk_sse_feed(&d, in, n);
+		out->feed_rc = llmk__sse_feed(&d, in, n);
 		break;
 	case M_SPLIT:
-		out->feed_rc = llmk_sse_feed(&d, in, k);
+		out->feed_rc = llmk__sse_feed(&d, in, k);
 		if (!out->feed_rc)
-			out->feed_rc = llmk_sse_feed(&d, in + k, n - k);
+			out->feed_rc = llmk__sse_feed(&d, in + k, n - k);
 		break;
 	default:
 		for (i = 0; i < n && !out->feed_rc; i++)
-			out->feed_rc = llmk_sse_feed(&d, in + i, 1);
+			out->feed_rc = llmk__sse_feed(&d, in + i, 1);
 		break;
 	}
 	/* A failed decoder must refuse further input. */
 	if (out->feed_rc < 0)
-		out->again_rc = llmk_sse_feed(&d, S("data: z\n\n"));
-	out->fin_rc = llmk_sse_finish(&d);
-	llmk_sse_free(&d);
-	llmk_sse_free(&d); /* must be harmless */
+		out->again_rc = llmk__sse_feed(&d, S("data: z\n\n"));
+	out->fin_rc = llmk__sse_finish(&d);
+	llmk__sse_free(&d);
+	llmk__sse_free(&d); /* must be harmless */
 }
 
 static void check_events(const rec *r, const exp_ev *exp, size_t nexp)
@@ -188,16 +188,16 @@ static void check_finish(const char *in, size_t n, size_t max_line, int exp_fin_
 	size_t k;
 
 	for (k = 0; k <= n; k++) {
-		llmk_sse d;
+		llmk__sse d;
 		rec r;
 
 		memset(&r, 0, sizeof r);
 		r.d = &d;
-		llmk_sse_init(&d, max_line, on_event, &r);
-		assert_int_equal(llmk_sse_feed(&d, in, k), 0);
-		assert_int_equal(llmk_sse_feed(&d, in + k, n - k), 0);
-		assert_int_equal(llmk_sse_finish(&d), exp_fin_rc);
-		llmk_sse_free(&d);
+		llmk__sse_init(&d, max_line, on_event, &r);
+		assert_int_equal(llmk__sse_feed(&d, in, k), 0);
+		assert_int_equal(llmk__sse_feed(&d, in + k, n - k), 0);
+		assert_int_equal(llmk__sse_finish(&d), exp_fin_rc);
+		llmk__sse_free(&d);
 		rec_free(&r);
 	}
 }
@@ -265,37 +265,37 @@ static void test_line_endings(void **state)
  * counted as a second (blank) line, "a" would dispatch alone. */
 static void test_cr_lf_across_feeds(void **state)
 {
-	llmk_sse d;
+	llmk__sse d;
 	rec r;
 
 	(void)state;
 	memset(&r, 0, sizeof r);
 	r.d = &d;
-	llmk_sse_init(&d, 0, on_event, &r);
-	assert_int_equal(llmk_sse_feed(&d, S("data: a\r")), 0);
-	assert_int_equal(llmk_sse_feed(&d, S("\ndata: b\r")), 0);
+	llmk__sse_init(&d, 0, on_event, &r);
+	assert_int_equal(llmk__sse_feed(&d, S("data: a\r")), 0);
+	assert_int_equal(llmk__sse_feed(&d, S("\ndata: b\r")), 0);
 	assert_int_equal(r.n, 0);
-	assert_int_equal(llmk_sse_feed(&d, S("\n")), 0);
+	assert_int_equal(llmk__sse_feed(&d, S("\n")), 0);
 	assert_int_equal(r.n, 0);
-	assert_int_equal(llmk_sse_feed(&d, S("\r")), 0);
+	assert_int_equal(llmk__sse_feed(&d, S("\r")), 0);
 	assert_int_equal(r.n, 1);
 	assert_string_equal(r.evs[0].data, "a\nb");
 	/* The LF after that CR is still swallowed, even in its own feed. */
-	assert_int_equal(llmk_sse_feed(&d, S("\n")), 0);
-	assert_int_equal(llmk_sse_feed(&d, S("data: c\r")), 0);
-	assert_int_equal(llmk_sse_feed(&d, S("\r")), 0);
+	assert_int_equal(llmk__sse_feed(&d, S("\n")), 0);
+	assert_int_equal(llmk__sse_feed(&d, S("data: c\r")), 0);
+	assert_int_equal(llmk__sse_feed(&d, S("\r")), 0);
 	assert_int_equal(r.n, 2);
 	assert_string_equal(r.evs[1].data, "c");
 	/* Empty feeds in between do not forget the pending CR. */
-	assert_int_equal(llmk_sse_feed(&d, S("data: d\r")), 0);
-	assert_int_equal(llmk_sse_feed(&d, "", 0), 0);
-	assert_int_equal(llmk_sse_feed(&d, S("\n")), 0);
+	assert_int_equal(llmk__sse_feed(&d, S("data: d\r")), 0);
+	assert_int_equal(llmk__sse_feed(&d, "", 0), 0);
+	assert_int_equal(llmk__sse_feed(&d, S("\n")), 0);
 	assert_int_equal(r.n, 2);
-	assert_int_equal(llmk_sse_feed(&d, S("\n")), 0);
+	assert_int_equal(llmk__sse_feed(&d, S("\n")), 0);
 	assert_int_equal(r.n, 3);
 	assert_string_equal(r.evs[2].data, "d");
-	assert_int_equal(llmk_sse_finish(&d), 0);
-	llmk_sse_free(&d);
+	assert_int_equal(llmk__sse_finish(&d), 0);
+	llmk__sse_free(&d);
 	rec_free(&r);
 }
 
@@ -388,64 +388,64 @@ static void test_bom(void **state)
 
 static void test_id_and_retry(void **state)
 {
-	llmk_sse d;
+	llmk__sse d;
 	rec r;
 
 	(void)state;
 	memset(&r, 0, sizeof r);
 	r.d = &d;
-	llmk_sse_init(&d, 0, on_event, &r);
-	assert_string_equal(llmk_sse_last_id(&d), "");
-	assert_int_equal(llmk_sse_retry_ms(&d), -1);
+	llmk__sse_init(&d, 0, on_event, &r);
+	assert_string_equal(llmk__sse_last_id(&d), "");
+	assert_int_equal(llmk__sse_retry_ms(&d), -1);
 
-	assert_int_equal(llmk_sse_feed(&d, S("id: 42\nretry: 1500\ndata: x\n")), 0);
+	assert_int_equal(llmk__sse_feed(&d, S("id: 42\nretry: 1500\ndata: x\n")), 0);
 	/* retry applies at once; the id only at the blank line. */
-	assert_int_equal(llmk_sse_retry_ms(&d), 1500);
-	assert_string_equal(llmk_sse_last_id(&d), "");
-	assert_int_equal(llmk_sse_feed(&d, S("\n")), 0);
+	assert_int_equal(llmk__sse_retry_ms(&d), 1500);
+	assert_string_equal(llmk__sse_last_id(&d), "");
+	assert_int_equal(llmk__sse_feed(&d, S("\n")), 0);
 	assert_int_equal(r.n, 1);
 	assert_string_equal(r.evs[0].last_id, "42");
-	assert_string_equal(llmk_sse_last_id(&d), "42");
+	assert_string_equal(llmk__sse_last_id(&d), "42");
 
 	/* The id buffer persists: the next event without an id keeps it. */
-	assert_int_equal(llmk_sse_feed(&d, S("data: y\n\n")), 0);
+	assert_int_equal(llmk__sse_feed(&d, S("data: y\n\n")), 0);
 	assert_string_equal(r.evs[1].last_id, "42");
 
 	/* Invalid retry values are ignored. */
-	assert_int_equal(llmk_sse_feed(&d, S("retry: 12a\nretry:\nretry: -5\nretry:  7\nretry\n")), 0);
-	assert_int_equal(llmk_sse_retry_ms(&d), 1500);
-	assert_int_equal(llmk_sse_feed(&d, S("retry:0\n")), 0);
-	assert_int_equal(llmk_sse_retry_ms(&d), 0);
-	assert_int_equal(llmk_sse_feed(&d, S("retry: 99999999999999999999999\n")), 0);
-	assert_true(llmk_sse_retry_ms(&d) == 9223372036854775807LL);
+	assert_int_equal(llmk__sse_feed(&d, S("retry: 12a\nretry:\nretry: -5\nretry:  7\nretry\n")), 0);
+	assert_int_equal(llmk__sse_retry_ms(&d), 1500);
+	assert_int_equal(llmk__sse_feed(&d, S("retry:0\n")), 0);
+	assert_int_equal(llmk__sse_retry_ms(&d), 0);
+	assert_int_equal(llmk__sse_feed(&d, S("retry: 99999999999999999999999\n")), 0);
+	assert_true(llmk__sse_retry_ms(&d) == 9223372036854775807LL);
 
 	/* An id containing NUL is ignored. */
-	assert_int_equal(llmk_sse_feed(&d, "id: a\0b\n\n", 9), 0);
-	assert_string_equal(llmk_sse_last_id(&d), "42");
+	assert_int_equal(llmk__sse_feed(&d, "id: a\0b\n\n", 9), 0);
+	assert_string_equal(llmk__sse_last_id(&d), "42");
 
 	/* A blank line commits the id even when nothing is dispatched. */
-	assert_int_equal(llmk_sse_feed(&d, S("id:evt-7\n\n")), 0);
+	assert_int_equal(llmk__sse_feed(&d, S("id:evt-7\n\n")), 0);
 	assert_int_equal(r.n, 2);
-	assert_string_equal(llmk_sse_last_id(&d), "evt-7");
+	assert_string_equal(llmk__sse_last_id(&d), "evt-7");
 
 	/* An empty id resets it. */
-	assert_int_equal(llmk_sse_feed(&d, S("id\n\n")), 0);
-	assert_string_equal(llmk_sse_last_id(&d), "");
-	assert_int_equal(llmk_sse_feed(&d, S("id: 9\n\nid:\n\n")), 0);
-	assert_string_equal(llmk_sse_last_id(&d), "");
+	assert_int_equal(llmk__sse_feed(&d, S("id\n\n")), 0);
+	assert_string_equal(llmk__sse_last_id(&d), "");
+	assert_int_equal(llmk__sse_feed(&d, S("id: 9\n\nid:\n\n")), 0);
+	assert_string_equal(llmk__sse_last_id(&d), "");
 
 	/* An id without its blank line is not committed, and finish reports it. */
-	assert_int_equal(llmk_sse_feed(&d, S("id: 10\n\nid: 11\n")), 0);
-	assert_int_equal(llmk_sse_finish(&d), 1);
-	assert_string_equal(llmk_sse_last_id(&d), "10");
-	assert_int_equal(llmk_sse_retry_ms(&d), 9223372036854775807LL);
+	assert_int_equal(llmk__sse_feed(&d, S("id: 10\n\nid: 11\n")), 0);
+	assert_int_equal(llmk__sse_finish(&d), 1);
+	assert_string_equal(llmk__sse_last_id(&d), "10");
+	assert_int_equal(llmk__sse_retry_ms(&d), 9223372036854775807LL);
 
 	/* After finish, a new stream without ids keeps the committed id. */
-	assert_int_equal(llmk_sse_feed(&d, S("data: z\n\n")), 0);
+	assert_int_equal(llmk__sse_feed(&d, S("data: z\n\n")), 0);
 	assert_int_equal(r.n, 3);
 	assert_string_equal(r.evs[2].last_id, "10");
-	assert_int_equal(llmk_sse_finish(&d), 0);
-	llmk_sse_free(&d);
+	assert_int_equal(llmk__sse_finish(&d), 0);
+	llmk__sse_free(&d);
 	rec_free(&r);
 }
 
@@ -462,7 +462,7 @@ static void test_embedded_nul_and_nul_termination(void **state)
 {
 	static const char in[] = "event: nm\ndata: a\0b\ndata: \0\n\n";
 	static const exp_ev exp[] = {{"nm", "a\0b\n\0", 5}};
-	llmk_sse d;
+	llmk__sse d;
 	rec r;
 
 	(void)state;
@@ -472,13 +472,13 @@ static void test_embedded_nul_and_nul_termination(void **state)
 	 * must still be terminated at its own length. */
 	memset(&r, 0, sizeof r);
 	r.d = &d;
-	llmk_sse_init(&d, 0, on_event, &r);
-	assert_int_equal(llmk_sse_feed(&d, S("event: longname\ndata: 0123456789\n\nevent: s\ndata: ab\n\n")), 0);
+	llmk__sse_init(&d, 0, on_event, &r);
+	assert_int_equal(llmk__sse_feed(&d, S("event: longname\ndata: 0123456789\n\nevent: s\ndata: ab\n\n")), 0);
 	assert_int_equal(r.bad_nul, 0);
 	assert_int_equal(r.n, 2);
 	assert_string_equal(r.evs[1].name, "s");
 	assert_string_equal(r.evs[1].data, "ab");
-	llmk_sse_free(&d);
+	llmk__sse_free(&d);
 	rec_free(&r);
 }
 
@@ -502,7 +502,7 @@ static void test_line_too_large(void **state)
 
 static void test_too_large_sticky(void **state)
 {
-	llmk_sse d;
+	llmk__sse d;
 	rec r;
 	size_t i;
 	int rc = 0;
@@ -511,17 +511,17 @@ static void test_too_large_sticky(void **state)
 	(void)state;
 	memset(&r, 0, sizeof r);
 	r.d = &d;
-	llmk_sse_init(&d, 8, on_event, &r);
+	llmk__sse_init(&d, 8, on_event, &r);
 	for (i = 0; i < sizeof in - 1 && !rc; i++)
-		rc = llmk_sse_feed(&d, in + i, 1);
+		rc = llmk__sse_feed(&d, in + i, 1);
 	assert_int_equal(rc, LLMK_SSE_E_TOO_LARGE);
 	assert_int_equal(i, 9); /* the 9th line byte is the first over the bound */
-	assert_int_equal(llmk_sse_feed(&d, S("\n")), LLMK_SSE_E_TOO_LARGE);
-	assert_int_equal(llmk_sse_feed(&d, S("data: a\n\n")), LLMK_SSE_E_TOO_LARGE);
-	assert_int_equal(llmk_sse_feed(&d, "", 0), LLMK_SSE_E_TOO_LARGE);
-	assert_int_equal(llmk_sse_finish(&d), LLMK_SSE_E_TOO_LARGE);
+	assert_int_equal(llmk__sse_feed(&d, S("\n")), LLMK_SSE_E_TOO_LARGE);
+	assert_int_equal(llmk__sse_feed(&d, S("data: a\n\n")), LLMK_SSE_E_TOO_LARGE);
+	assert_int_equal(llmk__sse_feed(&d, "", 0), LLMK_SSE_E_TOO_LARGE);
+	assert_int_equal(llmk__sse_finish(&d), LLMK_SSE_E_TOO_LARGE);
 	assert_int_equal(r.n, 0);
-	llmk_sse_free(&d);
+	llmk__sse_free(&d);
 	rec_free(&r);
 }
 
@@ -555,7 +555,7 @@ static void test_callback_stop(void **state)
 {
 	static const char in[] = "data: 1\n\ndata: 2\n\ndata: 3\n\n";
 	static const exp_ev two[] = {{"", "1", ALL}, {"", "2", ALL}};
-	llmk_sse d;
+	llmk__sse d;
 	rec r;
 
 	(void)state;
@@ -567,14 +567,14 @@ static void test_callback_stop(void **state)
 	r.d = &d;
 	r.stop_at = 1;
 	r.stop_rc = 3;
-	llmk_sse_init(&d, 0, on_event, &r);
-	assert_int_equal(llmk_sse_feed(&d, S(in)), 3);
+	llmk__sse_init(&d, 0, on_event, &r);
+	assert_int_equal(llmk__sse_feed(&d, S(in)), 3);
 	assert_int_equal(r.n, 1);
-	assert_int_equal(llmk_sse_feed(&d, S("data: 4\n\n")), 0);
+	assert_int_equal(llmk__sse_feed(&d, S("data: 4\n\n")), 0);
 	assert_int_equal(r.n, 2);
 	assert_string_equal(r.evs[1].data, "4");
-	assert_int_equal(llmk_sse_finish(&d), 0);
-	llmk_sse_free(&d);
+	assert_int_equal(llmk__sse_finish(&d), 0);
+	llmk__sse_free(&d);
 	rec_free(&r);
 }
 
@@ -600,32 +600,32 @@ static void test_finish(void **state)
 
 static void test_finish_resets_for_new_stream(void **state)
 {
-	llmk_sse d;
+	llmk__sse d;
 	rec r;
 
 	(void)state;
 	memset(&r, 0, sizeof r);
 	r.d = &d;
-	llmk_sse_init(&d, 0, on_event, &r);
-	assert_int_equal(llmk_sse_feed(&d, S("event: e\ndata: partial")), 0);
-	assert_int_equal(llmk_sse_finish(&d), 1);
+	llmk__sse_init(&d, 0, on_event, &r);
+	assert_int_equal(llmk__sse_feed(&d, S("event: e\ndata: partial")), 0);
+	assert_int_equal(llmk__sse_finish(&d), 1);
 	/* Nothing of the discarded event leaks into the next stream, and the
 	 * new stream may start with a BOM again. */
-	assert_int_equal(llmk_sse_feed(&d, S("\xEF\xBB\xBF" "data: fresh\n\n")), 0);
+	assert_int_equal(llmk__sse_feed(&d, S("\xEF\xBB\xBF" "data: fresh\n\n")), 0);
 	assert_int_equal(r.n, 1);
 	assert_string_equal(r.evs[0].name, "");
 	assert_string_equal(r.evs[0].data, "fresh");
 	/* A trailing CR of the old stream must not swallow the new one's LF. */
-	assert_int_equal(llmk_sse_feed(&d, S("data: a\r")), 0);
-	assert_int_equal(llmk_sse_finish(&d), 1);
-	assert_int_equal(llmk_sse_feed(&d, S("\n")), 0);
-	assert_int_equal(llmk_sse_feed(&d, S("data: b\n")), 0);
+	assert_int_equal(llmk__sse_feed(&d, S("data: a\r")), 0);
+	assert_int_equal(llmk__sse_finish(&d), 1);
+	assert_int_equal(llmk__sse_feed(&d, S("\n")), 0);
+	assert_int_equal(llmk__sse_feed(&d, S("data: b\n")), 0);
 	assert_int_equal(r.n, 1);
-	assert_int_equal(llmk_sse_feed(&d, S("\n")), 0);
+	assert_int_equal(llmk__sse_feed(&d, S("\n")), 0);
 	assert_int_equal(r.n, 2);
 	assert_string_equal(r.evs[1].data, "b");
-	assert_int_equal(llmk_sse_finish(&d), 0);
-	llmk_sse_free(&d);
+	assert_int_equal(llmk__sse_finish(&d), 0);
+	llmk__sse_free(&d);
 	rec_free(&r);
 }
 
@@ -667,7 +667,7 @@ static void test_linear_long_line(void **state)
 	const size_t vlen = 1024 * 1024;
 	size_t n = 6 + vlen + 2, i;
 	char *in = llmk__malloc(n);
-	llmk_sse d;
+	llmk__sse d;
 	rec r;
 	double t0, dt;
 
@@ -681,17 +681,17 @@ static void test_linear_long_line(void **state)
 
 	memset(&r, 0, sizeof r);
 	r.d = &d;
-	llmk_sse_init(&d, 2 * 1024 * 1024, on_event, &r);
+	llmk__sse_init(&d, 2 * 1024 * 1024, on_event, &r);
 	t0 = now_s();
 	for (i = 0; i < n; i++)
-		assert_int_equal(llmk_sse_feed(&d, in + i, 1), 0);
+		assert_int_equal(llmk__sse_feed(&d, in + i, 1), 0);
 	dt = now_s() - t0;
 	assert_int_equal(r.n, 1);
 	assert_int_equal(r.evs[0].data_len, vlen);
 	assert_memory_equal(r.evs[0].data, in + 6, vlen);
 	assert_true(dt < 2.0);
-	assert_int_equal(llmk_sse_finish(&d), 0);
-	llmk_sse_free(&d);
+	assert_int_equal(llmk__sse_finish(&d), 0);
+	llmk__sse_free(&d);
 	rec_free(&r);
 	llmk__free(in);
 }
@@ -724,7 +724,7 @@ static void test_linear_many_events(void **state)
 	size_t count = (4u * 1024 * 1024) / evlen, n = count * evlen, i;
 	char *in = llmk__malloc(n);
 	count_ctx whole, bytes;
-	llmk_sse d;
+	llmk__sse d;
 	double t0, dt;
 
 	(void)state;
@@ -733,22 +733,22 @@ static void test_linear_many_events(void **state)
 		memcpy(in + i * evlen, ev, evlen);
 
 	memset(&whole, 0, sizeof whole);
-	llmk_sse_init(&d, 1024, on_count, &whole);
-	assert_int_equal(llmk_sse_feed(&d, in, n), 0);
-	assert_int_equal(llmk_sse_finish(&d), 0);
-	llmk_sse_free(&d);
+	llmk__sse_init(&d, 1024, on_count, &whole);
+	assert_int_equal(llmk__sse_feed(&d, in, n), 0);
+	assert_int_equal(llmk__sse_finish(&d), 0);
+	llmk__sse_free(&d);
 	assert_int_equal(whole.events, count);
 	assert_int_equal(whole.named, count);
 	assert_int_equal(whole.bytes, count * datalen);
 
 	memset(&bytes, 0, sizeof bytes);
-	llmk_sse_init(&d, 1024, on_count, &bytes);
+	llmk__sse_init(&d, 1024, on_count, &bytes);
 	t0 = now_s();
 	for (i = 0; i < n; i++)
-		assert_int_equal(llmk_sse_feed(&d, in + i, 1), 0);
+		assert_int_equal(llmk__sse_feed(&d, in + i, 1), 0);
 	dt = now_s() - t0;
-	assert_int_equal(llmk_sse_finish(&d), 0);
-	llmk_sse_free(&d);
+	assert_int_equal(llmk__sse_finish(&d), 0);
+	llmk__sse_free(&d);
 	assert_int_equal(bytes.events, whole.events);
 	assert_int_equal(bytes.named, whole.named);
 	assert_int_equal(bytes.bytes, whole.bytes);
@@ -760,15 +760,15 @@ static void test_linear_many_events(void **state)
 
 static void test_null_callback(void **state)
 {
-	llmk_sse d;
+	llmk__sse d;
 
 	(void)state;
-	llmk_sse_init(&d, 0, NULL, NULL);
-	assert_int_equal(llmk_sse_feed(&d, S("id: 1\ndata: x\n\n")), 0);
-	assert_string_equal(llmk_sse_last_id(&d), "1");
-	assert_int_equal(llmk_sse_finish(&d), 0);
-	llmk_sse_free(&d);
-	llmk_sse_free(&d);
+	llmk__sse_init(&d, 0, NULL, NULL);
+	assert_int_equal(llmk__sse_feed(&d, S("id: 1\ndata: x\n\n")), 0);
+	assert_string_equal(llmk__sse_last_id(&d), "1");
+	assert_int_equal(llmk__sse_finish(&d), 0);
+	llmk__sse_free(&d);
+	llmk__sse_free(&d);
 }
 
 /* Units: an event is one, whatever its field lines; comments, blank lines
@@ -799,19 +799,19 @@ static void test_units_bound_everything(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		llmk_sse d;
+		llmk__sse d;
 		rec r;
 		int rc;
 
 		memset(&r, 0, sizeof(r));
-		llmk_sse_init(&d, 1024, on_event, &r);
+		llmk__sse_init(&d, 1024, on_event, &r);
 		r.d = &d;
-		llmk_sse_set_max_units(&d, cases[i].max);
-		rc = llmk_sse_feed(&d, cases[i].stream, strlen(cases[i].stream));
+		llmk__sse_set_max_units(&d, cases[i].max);
+		rc = llmk__sse_feed(&d, cases[i].stream, strlen(cases[i].stream));
 		if (rc != cases[i].rc || r.n != cases[i].events)
 			fail_msg("case %zu: rc %d, %zu events; wanted %d, %zu", i, rc, r.n, cases[i].rc, cases[i].events);
 		rec_free(&r);
-		llmk_sse_free(&d);
+		llmk__sse_free(&d);
 	}
 }
 

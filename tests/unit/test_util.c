@@ -114,7 +114,7 @@ static void test_option_bits(void **state)
 
 	(void)state;
 	for (id = 1000; id < 4000; id++) {
-		const llmk_optinfo *o = llmk__option_info(id);
+		const llmk__optinfo *o = llmk__option_info(id);
 		int bit = llmk__option_bit(id);
 		if (!o) {
 			assert_int_equal(bit, -1);
@@ -138,7 +138,7 @@ static void test_option_bits(void **state)
  * included; empty, "." and ".." refused. */
 static void test_url_segment(void **state)
 {
-	llmk_buf b = LLMK_BUF_INIT;
+	llmk__buf b = LLMK__BUF_INIT;
 
 	(void)state;
 	assert_int_equal(llmk__url_append_segment(&b, "a/b c?d#e%f..", 13), 0);
@@ -148,7 +148,7 @@ static void test_url_segment(void **state)
 	assert_int_equal(llmk__url_append_segment(&b, "", 0), LLMK_URL_E_SEGMENT);
 	assert_int_equal(llmk__url_append_segment(&b, "...", 3), 0);
 	assert_string_equal(b.data, "/a%2Fb%20c%3Fd%23e%25f../...");
-	llmk_buf_free(&b);
+	llmk__buf_free(&b);
 }
 
 /* Every C0 control character and DEL, nothing else. */

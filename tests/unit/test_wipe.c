@@ -106,7 +106,7 @@ static void test_exchange_headers_wiped(void **state)
 	/* Enough headers to force the array to grow (realloc) too. */
 	for (int i = 0; i < 20; i++)
 		assert_int_equal(llmk__exchange_header(&ex, "X-Api-Key", SECRET), LLMK_OK);
-	assert_int_equal(llmk_buf_append_str(&ex.body, "{\"note\":\"" SECRET "\"}"), 0);
+	assert_int_equal(llmk__buf_append_str(&ex.body, "{\"note\":\"" SECRET "\"}"), 0);
 	assert_string_equal(llmk_exchange_header_value(&ex, 1), "Bearer " SECRET);
 	llmk__exchange_clear(&ex);
 	assert_true(freed_total >= 44);
