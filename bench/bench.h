@@ -82,14 +82,14 @@ static inline void bench_report(const char *name, size_t n, double wall_us, doub
 /* A chat.completion as the OpenAI API returns it (fields as in its API
  * reference: message with refusal and annotations, usage with details). */
 #define BENCH_CHAT_CONTENT "Hello! How can I assist you today?"
-#define BENCH_CHAT_JSON                                                                                          \
+#define BENCH_CHAT_JSON                                                                                              \
 	"{\"id\":\"chatcmpl-BENCH0000000000000000000000001\",\"object\":\"chat.completion\",\"created\":1741569952," \
-	"\"model\":\"gpt-4o-mini-2024-07-18\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","      \
-	"\"content\":\"" BENCH_CHAT_CONTENT "\",\"refusal\":null,\"annotations\":[]},\"logprobs\":null,"           \
-	"\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":19,\"completion_tokens\":10,"                    \
-	"\"total_tokens\":29,\"prompt_tokens_details\":{\"cached_tokens\":0,\"audio_tokens\":0},"                  \
-	"\"completion_tokens_details\":{\"reasoning_tokens\":0,\"audio_tokens\":0,"                                 \
-	"\"accepted_prediction_tokens\":0,\"rejected_prediction_tokens\":0}},\"service_tier\":\"default\","       \
+	"\"model\":\"gpt-4o-mini-2024-07-18\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","        \
+	"\"content\":\"" BENCH_CHAT_CONTENT "\",\"refusal\":null,\"annotations\":[]},\"logprobs\":null,"             \
+	"\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":19,\"completion_tokens\":10,"                     \
+	"\"total_tokens\":29,\"prompt_tokens_details\":{\"cached_tokens\":0,\"audio_tokens\":0},"                    \
+	"\"completion_tokens_details\":{\"reasoning_tokens\":0,\"audio_tokens\":0,"                                  \
+	"\"accepted_prediction_tokens\":0,\"rejected_prediction_tokens\":0}},\"service_tier\":\"default\","          \
 	"\"system_fingerprint\":\"fp_06737a9306\"}"
 
 /* The request every client sends. */
@@ -110,19 +110,25 @@ static inline size_t bench_sse_event(char *out, size_t cap, size_t i, size_t n, 
 	int len;
 
 	if (i == 0)
-		len = snprintf(out, cap, "%s[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\","
-		                         "\"refusal\":null},\"logprobs\":null,\"finish_reason\":null}]}\n\n", head);
+		len = snprintf(out, cap,
+		               "%s[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\","
+		               "\"refusal\":null},\"logprobs\":null,\"finish_reason\":null}]}\n\n",
+		               head);
 	else if (i <= n)
-		len = snprintf(out, cap, "%s[{\"index\":0,\"delta\":{\"content\":\" tok%zu\"},\"logprobs\":null,"
-		                         "\"finish_reason\":null}]}\n\n", head, i);
+		len = snprintf(out, cap,
+		               "%s[{\"index\":0,\"delta\":{\"content\":\" tok%zu\"},\"logprobs\":null,"
+		               "\"finish_reason\":null}]}\n\n",
+		               head, i);
 	else if (i == n + 1)
-		len = snprintf(out, cap, "%s[{\"index\":0,\"delta\":{},\"logprobs\":null,\"finish_reason\":\"stop\"}]}\n\n",
+		len = snprintf(out, cap,
+		               "%s[{\"index\":0,\"delta\":{},\"logprobs\":null,\"finish_reason\":\"stop\"}]}\n\n",
 		               head);
 	else if (i == n + 2 && usage)
-		len = snprintf(out, cap, "%s[],\"usage\":{\"prompt_tokens\":19,\"completion_tokens\":%zu,\"total_tokens\":%zu,"
-		                         "\"prompt_tokens_details\":{\"cached_tokens\":0,\"audio_tokens\":0},"
-		                         "\"completion_tokens_details\":{\"reasoning_tokens\":0,\"audio_tokens\":0,"
-		                         "\"accepted_prediction_tokens\":0,\"rejected_prediction_tokens\":0}}}\n\n",
+		len = snprintf(out, cap,
+		               "%s[],\"usage\":{\"prompt_tokens\":19,\"completion_tokens\":%zu,\"total_tokens\":%zu,"
+		               "\"prompt_tokens_details\":{\"cached_tokens\":0,\"audio_tokens\":0},"
+		               "\"completion_tokens_details\":{\"reasoning_tokens\":0,\"audio_tokens\":0,"
+		               "\"accepted_prediction_tokens\":0,\"rejected_prediction_tokens\":0}}}\n\n",
 		               head, n, n + 19);
 	else
 		len = snprintf(out, cap, "data: [DONE]\n\n");

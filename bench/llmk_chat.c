@@ -206,7 +206,8 @@ static int32_t feed_send(llmk_exchange *ex, void *user)
 	llmk_exchange_add_header(ex, "Content-Type", "text/event-stream");
 	if (!f->step) {
 		for (i = 0; i < k; i++)
-			if (llmk_exchange_write(ex, (const uint8_t *)f->body + f->ev_off[i], f->ev_off[i + 1] - f->ev_off[i]))
+			if (llmk_exchange_write(ex, (const uint8_t *)f->body + f->ev_off[i],
+			                        f->ev_off[i + 1] - f->ev_off[i]))
 				return LLMK_E_CANCELLED;
 		return LLMK_OK;
 	}

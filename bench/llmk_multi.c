@@ -19,8 +19,8 @@ static void on_done(llmk_response *resp, void *user)
 	if (llmk_response_status(resp) || strcmp(llmk_response_text(resp), BENCH_CHAT_CONTENT) ||
 	    llmk_response_usage(resp, LLMK_USAGE_OUTPUT) != 10) {
 		if (!t->failed)
-			fprintf(stderr, "llmk_multi: request failed: %s %s\n", llmk_status_name(llmk_response_status(resp)),
-			        llmk_response_error(resp));
+			fprintf(stderr, "llmk_multi: request failed: %s %s\n",
+			        llmk_status_name(llmk_response_status(resp)), llmk_response_error(resp));
 		t->failed++;
 	}
 	t->done++;
@@ -57,7 +57,8 @@ int main(int argc, char **argv)
 		}
 	st = llmk_multi_run(m);
 	if (st || t.done != n || t.failed) {
-		fprintf(stderr, "llmk_multi: run %s, %zu done, %zu failed of %zu\n", llmk_status_name(st), t.done, t.failed, n);
+		fprintf(stderr, "llmk_multi: run %s, %zu done, %zu failed of %zu\n", llmk_status_name(st), t.done,
+		        t.failed, n);
 		return 1;
 	}
 	bench_report("llmk_multi", n, bench_now_us() - t0, bench_cpu_us() - c0, NULL, 0);

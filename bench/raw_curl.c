@@ -101,7 +101,8 @@ static void sse_line(sse *s, const char *l, size_t n)
 		s->failed = 1;
 		return;
 	}
-	content = json_object_get(json_object_get(json_array_get(json_object_get(j, "choices"), 0), "delta"), "content");
+	content =
+	        json_object_get(json_object_get(json_array_get(json_object_get(j, "choices"), 0), "delta"), "content");
 	if (json_is_string(content))
 		on_write((char *)json_string_value(content), 1, json_string_length(content), &s->text);
 	json_decref(j);

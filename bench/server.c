@@ -193,18 +193,21 @@ static int handle(conn *c)
 		if (find_header(c->in, hlen, "Connection") && strstr(find_header(c->in, hlen, "Connection"), "close"))
 			c->closing = 1;
 		if (plen < 17 || memcmp(sp - 17, "/chat/completions", 17)) {
-			static const char nf[] = "HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}";
+			static const char nf[] = "HTTP/1.1 404 Not Found\r\nContent-Type: "
+			                         "application/json\r\nContent-Length: 2\r\n\r\n{}";
 			if (out_add(c, nf, sizeof(nf) - 1))
 				return -1;
 		} else {
-			stream = memmem(body, blen, "\"stream\":true", 13) || memmem(body, blen, "\"stream\": true", 14);
+			stream =
+			        memmem(body, blen, "\"stream\":true", 13) || memmem(body, blen, "\"stream\": true", 14);
 			usage = memmem(body, blen, "include_usage", 13) != NULL;
 			if (stream) {
 				size_t slen;
 				const char *sb = sse_body(n, usage, &slen);
 				hn = snprintf(head, sizeof(head),
 				              "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\n"
-				              "x-request-id: req_bench\r\nContent-Length: %zu\r\n\r\n", slen);
+				              "x-request-id: req_bench\r\nContent-Length: %zu\r\n\r\n",
+				              slen);
 				if (!sb || out_add(c, head, (size_t)hn))
 					return -1;
 				if (step) {
@@ -215,9 +218,12 @@ static int handle(conn *c)
 				}
 			} else {
 				hn = snprintf(head, sizeof(head),
-				              "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nx-request-id: req_bench\r\n"
-				              "Content-Length: %zu\r\n\r\n", sizeof(BENCH_CHAT_JSON) - 1);
-				if (out_add(c, head, (size_t)hn) || out_add(c, BENCH_CHAT_JSON, sizeof(BENCH_CHAT_JSON) - 1))
+				              "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nx-request-id: "
+				              "req_bench\r\n"
+				              "Content-Length: %zu\r\n\r\n",
+				              sizeof(BENCH_CHAT_JSON) - 1);
+				if (out_add(c, head, (size_t)hn) ||
+				    out_add(c, BENCH_CHAT_JSON, sizeof(BENCH_CHAT_JSON) - 1))
 					return -1;
 			}
 		}

@@ -16,7 +16,8 @@ int main(int argc, char **argv)
 {
 	int port = argc > 1 ? atoi(argv[1]) : 8080, fd, one = 1;
 	size_t n = argc > 2 ? strtoul(argv[2], NULL, 10) : 1000, warm = argc > 3 ? strtoul(argv[3], NULL, 10) : 50, i;
-	static const char body[] = "{\"model\":\"" BENCH_MODEL "\",\"messages\":[{\"role\":\"user\",\"content\":\"" BENCH_PROMPT "\"}]}";
+	static const char body[] =
+	        "{\"model\":\"" BENCH_MODEL "\",\"messages\":[{\"role\":\"user\",\"content\":\"" BENCH_PROMPT "\"}]}";
 	char req[1024], rb[65536];
 	double *lat = calloc(n ? n : 1, sizeof(double)), t0 = 0, c0 = 0, t;
 	struct sockaddr_in a;
@@ -24,7 +25,8 @@ int main(int argc, char **argv)
 
 	rl = snprintf(req, sizeof(req),
 	              "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nAccept: */*\r\n"
-	              "Authorization: Bearer " BENCH_KEY "\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
+	              "Authorization: Bearer " BENCH_KEY
+	              "\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
 	              port, sizeof(body) - 1, body);
 	memset(&a, 0, sizeof(a));
 	a.sin_family = AF_INET;

@@ -13,8 +13,8 @@
 
 #include "llmkit.h"
 
-#define WEATHER_SCHEMA                                                                                          \
-	"{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"}},\"required\":[\"city\"],"             \
+#define WEATHER_SCHEMA                                                                                  \
+	"{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"}},\"required\":[\"city\"]," \
 	"\"additionalProperties\":false}"
 
 /* The local function (a real program would ask a weather service). */
@@ -57,8 +57,9 @@ int main(int argc, char **argv)
 		llmk_request_add_response(r, resp);
 		for (k = 0; k < llmk_response_tool_call_count(resp); k++) {
 			const char *name = llmk_response_tool_call_name(resp, k);
-			const char *result = strcmp(name, "get_weather") ? "{\"error\":\"unknown tool\"}"
-			                                                 : get_weather(llmk_response_tool_call_arguments(resp, k));
+			const char *result = strcmp(name, "get_weather")
+			                             ? "{\"error\":\"unknown tool\"}"
+			                             : get_weather(llmk_response_tool_call_arguments(resp, k));
 			printf("[%s(%s) -> %s]\n", name, llmk_response_tool_call_arguments(resp, k), result);
 			llmk_request_add_tool_result(r, llmk_response_tool_call_id(resp, k), result);
 		}

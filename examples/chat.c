@@ -50,12 +50,12 @@ int main(int argc, char **argv)
 	static const struct {
 		const char *env, *model;
 	} hosted[] = {
-		{"OPENAI_API_KEY", "openai/gpt-4o-mini"},
-		{"ANTHROPIC_API_KEY", "anthropic/claude-3-5-haiku-latest"},
-		{"GEMINI_API_KEY", "gemini/gemini-2.0-flash"},
-		{"MISTRAL_API_KEY", "mistral/mistral-small-latest"},
-		{"COHERE_API_KEY", "cohere/command-r7b-12-2024"},
-		{"GROQ_API_KEY", "groq/llama-3.1-8b-instant"},
+	        {"OPENAI_API_KEY", "openai/gpt-4o-mini"},
+	        {"ANTHROPIC_API_KEY", "anthropic/claude-3-5-haiku-latest"},
+	        {"GEMINI_API_KEY", "gemini/gemini-2.0-flash"},
+	        {"MISTRAL_API_KEY", "mistral/mistral-small-latest"},
+	        {"COHERE_API_KEY", "cohere/command-r7b-12-2024"},
+	        {"GROQ_API_KEY", "groq/llama-3.1-8b-instant"},
 	};
 	static const char *const local[] = {"llamacpp/default", "ollama/llama3.2"};
 	const char *model = getenv("LLMK_MODEL"), *prompt = "Explain retrieval-augmented generation in one sentence.";
@@ -76,8 +76,9 @@ int main(int argc, char **argv)
 		if (key && *key)
 			return ask(hosted[i].model, prompt, 0, why, sizeof(why)) ? 1 : 0;
 	}
-	strcat(tried, "  - hosted services: none of OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY, MISTRAL_API_KEY,\n"
-	              "    COHERE_API_KEY, GROQ_API_KEY is set\n");
+	strcat(tried,
+	       "  - hosted services: none of OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY, MISTRAL_API_KEY,\n"
+	       "    COHERE_API_KEY, GROQ_API_KEY is set\n");
 	for (i = 0; i < sizeof(local) / sizeof(local[0]); i++) {
 		rc = ask(local[i], prompt, 1, why, sizeof(why));
 		if (rc == 0)

@@ -14,8 +14,8 @@
 
 #define MAX_MODELS 16
 
-static void on_result(const llmk_compare *cmp, size_t model, size_t case_index, size_t run,
-                      const llmk_response *resp, void *user)
+static void on_result(const llmk_compare *cmp, size_t model, size_t case_index, size_t run, const llmk_response *resp,
+                      void *user)
 {
 	(void)case_index, (void)user;
 	fprintf(stderr, "  %-36s run %zu: %s (%.0f ms)\n", llmk_compare_model(cmp, model), run + 1,
@@ -47,11 +47,9 @@ int main(int argc, char **argv)
 	static const struct {
 		const char *env, *model;
 	} hosted[] = {
-		{"OPENAI_API_KEY", "openai/gpt-5-mini"},
-		{"ANTHROPIC_API_KEY", "anthropic/claude-haiku-4-5"},
-		{"GEMINI_API_KEY", "gemini/gemini-2.5-flash"},
-		{"MISTRAL_API_KEY", "mistral/mistral-small-latest"},
-		{"GROQ_API_KEY", "groq/llama-3.1-8b-instant"},
+	        {"OPENAI_API_KEY", "openai/gpt-5-mini"},       {"ANTHROPIC_API_KEY", "anthropic/claude-haiku-4-5"},
+	        {"GEMINI_API_KEY", "gemini/gemini-2.5-flash"}, {"MISTRAL_API_KEY", "mistral/mistral-small-latest"},
+	        {"GROQ_API_KEY", "groq/llama-3.1-8b-instant"},
 	};
 	const char *models[MAX_MODELS], *prompt = "In one sentence: what is retrieval-augmented generation?";
 	size_t nmodels = 0, i;
@@ -79,7 +77,8 @@ int main(int argc, char **argv)
 			if (getenv(hosted[i].env))
 				models[nmodels++] = hosted[i].model;
 	if (!nmodels) {
-		fprintf(stderr, "compare: no models: give -m provider/model (or set OPENAI_API_KEY, ANTHROPIC_API_KEY, ...)\n");
+		fprintf(stderr,
+		        "compare: no models: give -m provider/model (or set OPENAI_API_KEY, ANTHROPIC_API_KEY, ...)\n");
 		return 2;
 	}
 

@@ -150,7 +150,8 @@ int main(void)
 		       llmk_response_embedding_dim(resp), llmk_response_embedding(resp, 0)[0],
 		       llmk_response_embedding(resp, 0)[1]);
 	bad |= expect(st == LLMK_OK && llmk_response_embedding_count(resp) == 2 &&
-	                  llmk_response_embedding(resp, 0)[1] == 2.0f && llmk_response_embedding(resp, 1)[2] == 1.0f,
+	                      llmk_response_embedding(resp, 0)[1] == 2.0f &&
+	                      llmk_response_embedding(resp, 1)[2] == 1.0f,
 	              "embeddings");
 	llmk_response_free(resp);
 	llmk_request_free(req);

@@ -52,15 +52,15 @@
 
 #include "custom_transport.h"
 
-#define POLL_SLICE_MS 50         /* longest wait between cancel checks */
-#define MAX_LINE 8192            /* status line, header line, chunk-size line */
-#define MAX_HEADER_BYTES 65536   /* the whole header block */
-#define MAX_INTERIM 8            /* 1xx responses skipped before the real one */
+#define POLL_SLICE_MS 50       /* longest wait between cancel checks */
+#define MAX_LINE 8192          /* status line, header line, chunk-size line */
+#define MAX_HEADER_BYTES 65536 /* the whole header block */
+#define MAX_INTERIM 8          /* 1xx responses skipped before the real one */
 
 typedef struct conn {
 	int fd;
 	llmk_exchange *ex;
-	int64_t deadline;      /* absolute ms (monotonic) for the whole exchange; 0 = none */
+	int64_t deadline; /* absolute ms (monotonic) for the whole exchange; 0 = none */
 	int64_t total_ms, idle_ms;
 	unsigned char buf[16384]; /* received, not yet consumed: buf[off..len) */
 	size_t off, len;
@@ -109,7 +109,8 @@ static int32_t wait_fd(conn *c, short events, int64_t limit, const char *what)
 			return fail(c, LLMK_E_CANCELLED, "cancelled", NULL);
 		if (c->deadline && t >= c->deadline) {
 			char msg[80];
-			snprintf(msg, sizeof(msg), "no complete response within %lld ms (timeout_ms)", (long long)c->total_ms);
+			snprintf(msg, sizeof(msg), "no complete response within %lld ms (timeout_ms)",
+			         (long long)c->total_ms);
 			return fail(c, LLMK_E_TIMEOUT, msg, NULL);
 		}
 		if (limit && t >= limit)
@@ -138,14 +139,14 @@ static int64_t idle_limit(const conn *c)
 
 /* Splits "http://host[:port][/path]" into its parts; the path keeps any
  * query. IPv6 literals come in brackets. */
-static int32_t parse_url(conn *c, const char *url, char *host, size_t hcap, char *port, size_t pcap,
-                         const char **path)
+static int32_t parse_url(conn *c, const char *url, char *host, size_t hcap, char *port, size_t pcap, const char **path)
 {
 	const char *h, *end, *colon = NULL;
 	size_t hl, pl;
 
 	if (!strncasecmp(url, "https://", 8))
-		return fail(c, LLMK_E_UNSUPPORTED, "https:// needs a TLS transport; this one speaks http:// only", NULL);
+		return fail(c, LLMK_E_UNSUPPORTED, "https:// needs a TLS transport; this one speaks http:// only",
+		            NULL);
 	if (strncasecmp(url, "http://", 7))
 		return fail(c, LLMK_E_TRANSPORT, "not an http:// URL", NULL);
 	h = url + 7;
@@ -457,7 +458,8 @@ static int32_t read_chunked(conn *c)
 		line[strcspn(line, ";")] = '\0'; /* chunk extensions */
 		errno = 0;
 		size = strtoull(line, &end, 16);
-		if (end == line || errno || size > ((unsigned long long)1 << 40) || (*end && *end != ' ' && *end != '\t'))
+		if (end == line || errno || size > ((unsigned long long)1 << 40) ||
+		    (*end && *end != ' ' && *end != '\t'))
 			return fail(c, LLMK_E_PROTOCOL, "bad chunk size line in the response", NULL);
 		if (size == 0)
 			break;
@@ -492,7 +494,8 @@ static int32_t read_response(conn *c)
 			return st;
 		if (strncmp(line, "HTTP/1.", 7) || strlen(line) < 12 || line[8] != ' ' ||
 		    strspn(line + 9, "0123456789") < 3)
-			return fail(c, LLMK_E_PROTOCOL, "the response does not start with an HTTP/1.x status line", NULL);
+			return fail(c, LLMK_E_PROTOCOL, "the response does not start with an HTTP/1.x status line",
+			            NULL);
 		status = atoi(line + 9);
 		if (status >= 200)
 			break;

@@ -27,7 +27,8 @@ static void on_done(llmk_response *resp, void *user)
 		printf("[%.0f ms] %s\n  -> %s\n", llmk_response_timing(resp, LLMK_TIMING_TOTAL_MS), prompt,
 		       llmk_response_text(resp));
 	else
-		printf("[%s] %s\n  -> %s\n", llmk_status_name(llmk_response_status(resp)), prompt, llmk_response_error(resp));
+		printf("[%s] %s\n  -> %s\n", llmk_status_name(llmk_response_status(resp)), prompt,
+		       llmk_response_error(resp));
 	llmk_response_free(resp);
 }
 
@@ -80,7 +81,8 @@ int main(int argc, char **argv)
 			nfds = MAX_FDS; /* the rest are served at the next turn */
 		for (k = 0; k < nfds; k++) {
 			pf[k].fd = fds[k];
-			pf[k].events = (short)(((events[k] & LLMK_POLL_IN) ? POLLIN : 0) | ((events[k] & LLMK_POLL_OUT) ? POLLOUT : 0));
+			pf[k].events = (short)(((events[k] & LLMK_POLL_IN) ? POLLIN : 0) |
+			                       ((events[k] & LLMK_POLL_OUT) ? POLLOUT : 0));
 		}
 		pf[nfds].fd = watch_stdin ? STDIN_FILENO : -1; /* the program's own business */
 		pf[nfds].events = POLLIN;

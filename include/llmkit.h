@@ -64,19 +64,19 @@ LLMK_API const char *llmk_version(void);
 /** What a build contains: bits returned by llmk_features(). Values are
  *  fixed forever; new features take new bits. */
 enum llmk_feature {
-	LLMK_FEATURE_CURL = 1 << 0,        /**< built-in libcurl transport (no llmk_client_set_transport() needed) */
-	LLMK_FEATURE_HTTPS = 1 << 1,       /**< the built-in transport speaks TLS (https:// URLs) */
-	LLMK_FEATURE_CASSETTE = 1 << 2,    /**< llmk_client_record() / llmk_client_replay() */
-	LLMK_FEATURE_POSIX = 1 << 3,       /**< built-in POSIX-socket transport, plain http:// (llmk_transport_posix()) */
-	LLMK_FEATURE_OPENAI = 1 << 8,      /**< OpenAI wire format: openai, azure and the compatible presets */
-	LLMK_FEATURE_ANTHROPIC = 1 << 9,   /**< Anthropic Messages API */
-	LLMK_FEATURE_GEMINI = 1 << 10,     /**< Gemini (Generative Language API) */
-	LLMK_FEATURE_OLLAMA = 1 << 11,     /**< Ollama native API */
-	LLMK_FEATURE_COHERE = 1 << 12,     /**< Cohere v2 API */
+	LLMK_FEATURE_CURL = 1 << 0,      /**< built-in libcurl transport (no llmk_client_set_transport() needed) */
+	LLMK_FEATURE_HTTPS = 1 << 1,     /**< the built-in transport speaks TLS (https:// URLs) */
+	LLMK_FEATURE_CASSETTE = 1 << 2,  /**< llmk_client_record() / llmk_client_replay() */
+	LLMK_FEATURE_POSIX = 1 << 3,     /**< built-in POSIX-socket transport, plain http:// (llmk_transport_posix()) */
+	LLMK_FEATURE_OPENAI = 1 << 8,    /**< OpenAI wire format: openai, azure and the compatible presets */
+	LLMK_FEATURE_ANTHROPIC = 1 << 9, /**< Anthropic Messages API */
+	LLMK_FEATURE_GEMINI = 1 << 10,   /**< Gemini (Generative Language API) */
+	LLMK_FEATURE_OLLAMA = 1 << 11,   /**< Ollama native API */
+	LLMK_FEATURE_COHERE = 1 << 12,   /**< Cohere v2 API */
 	LLMK_FEATURE_HUGGINGFACE = 1 << 13, /**< Hugging Face Inference API and TGI */
-	LLMK_FEATURE_WHISPERCPP = 1 << 14, /**< whisper.cpp server */
-	LLMK_FEATURE_BEDROCK = 1 << 15,    /**< Amazon Bedrock (Converse, InvokeModel; SigV4, event streams) */
-	LLMK_FEATURE_RESPONSES = 1 << 16   /**< OpenAI Responses API (POST /responses): openai-responses,
+	LLMK_FEATURE_WHISPERCPP = 1 << 14,  /**< whisper.cpp server */
+	LLMK_FEATURE_BEDROCK = 1 << 15,     /**< Amazon Bedrock (Converse, InvokeModel; SigV4, event streams) */
+	LLMK_FEATURE_RESPONSES = 1 << 16    /**< OpenAI Responses API (POST /responses): openai-responses,
 	                                    *   azure-responses and the local servers' presets */
 };
 
@@ -99,26 +99,26 @@ LLMK_API const char *llmk_feature_name(int64_t feature);
 
 /** The status table: X(NAME, value, message) for every status code; it
  *  generates the enum, llmk_status_name() and llmk_strerror(). */
-#define LLMK_STATUS_TABLE(X)                                                                 \
-	X(OK, 0, "success")                                                                      \
-	X(E_INVALID_ARG, 1, "invalid argument")                                                  \
-	X(E_UNKNOWN_OPTION, 2, "unknown option")                                                 \
-	X(E_NOMEM, 3, "out of memory")                                                           \
-	X(E_UNSUPPORTED, 4, "not supported by this provider or build")                           \
-	X(E_TRANSPORT, 5, "transport error (connection failed or broken)")                       \
-	X(E_TIMEOUT, 6, "timed out")                                                             \
-	X(E_CANCELLED, 7, "cancelled by the caller")                                             \
-	X(E_AUTH, 8, "authentication failed (missing or invalid API key)")                       \
-	X(E_PERMISSION, 9, "permission denied")                                                  \
-	X(E_NOT_FOUND, 10, "not found (unknown model or endpoint)")                              \
-	X(E_BAD_REQUEST, 11, "request rejected as invalid by the provider")                      \
-	X(E_RATE_LIMITED, 12, "rate limited or quota exceeded")                                  \
-	X(E_CONTEXT_LENGTH, 13, "context length exceeded")                                       \
-	X(E_CONTENT_FILTERED, 14, "blocked by the provider's content filter")                    \
-	X(E_SERVER, 15, "provider server error")                                                 \
-	X(E_OVERLOADED, 16, "provider overloaded or unavailable")                                \
-	X(E_PROTOCOL, 17, "malformed response from the provider")                                \
-	X(E_TOO_LARGE, 18, "response or input exceeds a configured limit")                       \
+#define LLMK_STATUS_TABLE(X)                                                  \
+	X(OK, 0, "success")                                                   \
+	X(E_INVALID_ARG, 1, "invalid argument")                               \
+	X(E_UNKNOWN_OPTION, 2, "unknown option")                              \
+	X(E_NOMEM, 3, "out of memory")                                        \
+	X(E_UNSUPPORTED, 4, "not supported by this provider or build")        \
+	X(E_TRANSPORT, 5, "transport error (connection failed or broken)")    \
+	X(E_TIMEOUT, 6, "timed out")                                          \
+	X(E_CANCELLED, 7, "cancelled by the caller")                          \
+	X(E_AUTH, 8, "authentication failed (missing or invalid API key)")    \
+	X(E_PERMISSION, 9, "permission denied")                               \
+	X(E_NOT_FOUND, 10, "not found (unknown model or endpoint)")           \
+	X(E_BAD_REQUEST, 11, "request rejected as invalid by the provider")   \
+	X(E_RATE_LIMITED, 12, "rate limited or quota exceeded")               \
+	X(E_CONTEXT_LENGTH, 13, "context length exceeded")                    \
+	X(E_CONTENT_FILTERED, 14, "blocked by the provider's content filter") \
+	X(E_SERVER, 15, "provider server error")                              \
+	X(E_OVERLOADED, 16, "provider overloaded or unavailable")             \
+	X(E_PROTOCOL, 17, "malformed response from the provider")             \
+	X(E_TOO_LARGE, 18, "response or input exceeds a configured limit")    \
 	X(E_CONFIG, 19, "client configuration missing or invalid")
 
 #define LLMK__STATUS_ENUM(name, value, msg) LLMK_##name = value,
@@ -224,24 +224,24 @@ enum llmk_finish {
 
 /** Provider capabilities (llmk_provider_capabilities()), per request kind. */
 enum llmk_capability {
-	LLMK_CAP_KIND = 1 << 0,        /**< the provider serves this request kind */
-	LLMK_CAP_STREAM = 1 << 1,      /**< chat: answers stream as they are generated */
-	LLMK_CAP_TOOLS = 1 << 2,       /**< chat: function / tool calling */
-	LLMK_CAP_VISION = 1 << 3,      /**< chat: image inputs */
-	LLMK_CAP_JSON_MODE = 1 << 4,   /**< chat: response_format json_object */
-	LLMK_CAP_JSON_SCHEMA = 1 << 5, /**< chat: json_schema structured output */
-	LLMK_CAP_STREAM_USAGE = 1 << 6,/**< chat: token usage inside streams */
-	LLMK_CAP_BATCH = 1 << 7,       /**< embed: several inputs in one request */
-	LLMK_CAP_IMAGE_URL = 1 << 8,   /**< chat: images by http(s) URL, not just inline data */
+	LLMK_CAP_KIND = 1 << 0,         /**< the provider serves this request kind */
+	LLMK_CAP_STREAM = 1 << 1,       /**< chat: answers stream as they are generated */
+	LLMK_CAP_TOOLS = 1 << 2,        /**< chat: function / tool calling */
+	LLMK_CAP_VISION = 1 << 3,       /**< chat: image inputs */
+	LLMK_CAP_JSON_MODE = 1 << 4,    /**< chat: response_format json_object */
+	LLMK_CAP_JSON_SCHEMA = 1 << 5,  /**< chat: json_schema structured output */
+	LLMK_CAP_STREAM_USAGE = 1 << 6, /**< chat: token usage inside streams */
+	LLMK_CAP_BATCH = 1 << 7,        /**< embed: several inputs in one request */
+	LLMK_CAP_IMAGE_URL = 1 << 8,    /**< chat: images by http(s) URL, not just inline data */
 	LLMK_CAP_KEY_REQUIRED = 1 << 9, /**< an API key is needed (hosted services) */
 	LLMK_CAP_DOCUMENTS = 1 << 10    /**< chat: document inputs (PDF, plain text: llmk_request_add_document()) */
 };
 
 /** Timings (llmk_response_timing()), in milliseconds. */
 enum llmk_timing {
-	LLMK_TIMING_TOTAL_MS = 1,       /**< from send to the end of the response */
-	LLMK_TIMING_FIRST_BYTE_MS = 2,  /**< from send to the first body byte */
-	LLMK_TIMING_FIRST_TOKEN_MS = 3  /**< from send to the first text/tool event (streams) */
+	LLMK_TIMING_TOTAL_MS = 1,      /**< from send to the end of the response */
+	LLMK_TIMING_FIRST_BYTE_MS = 2, /**< from send to the first body byte */
+	LLMK_TIMING_FIRST_TOKEN_MS = 3 /**< from send to the first text/tool event (streams) */
 };
 
 /* ------------------------------------------------------------------------
@@ -255,95 +255,95 @@ enum llmk_timing {
 
 /** The option table: X(NAME, id, scope, name string, description) for
  *  every LLMK_OPT_* id; it generates the enum and llmk_option_by_name(). */
-#define LLMK_OPTION_TABLE(X)                                                                    \
-	X(MODEL, 1001, CR, "model", "model name (without provider prefix)")                         \
-	X(BASE_URL, 1002, C, "base_url", "base URL of the API, e.g. http://127.0.0.1:8080/v1")      \
-	X(API_KEY, 1003, C, "api_key", "API key (kept in guarded memory, never logged)")            \
-	X(ORGANIZATION, 1004, C, "organization", "OpenAI organization header")                      \
-	X(PROJECT, 1005, C, "project", "OpenAI project header")                                     \
-	X(USER_AGENT, 1006, C, "user_agent", "User-Agent header")                                   \
-	X(STOP, 1007, R, "stop", "add a stop sequence (chat; repeatable, up to 4)")                 \
-	X(TOOL_CHOICE, 1008, R, "tool_choice", "auto | none | required | <tool name>")              \
-	X(RESPONSE_FORMAT, 1009, R, "response_format", "text | json_object (chat)")                 \
-	X(JSON_SCHEMA, 1010, R, "json_schema", "JSON Schema the answer must follow (chat)")         \
-	X(JSON_SCHEMA_NAME, 1011, R, "json_schema_name", "name of the JSON schema (chat)")          \
-	X(PROMPT, 1012, R, "prompt", "image prompt, or transcription context prompt")               \
-	X(INPUT, 1013, R, "input", "text to speak (speech)")                                        \
-	X(VOICE, 1014, R, "voice", "voice name (speech)")                                           \
-	X(AUDIO_FORMAT, 1015, R, "audio_format", "mp3 | wav | pcm | opus | aac | flac (speech)")    \
-	X(LANGUAGE, 1016, R, "language", "ISO-639-1 language of the audio (transcription)")        \
-	X(TRANSCRIPT_FORMAT, 1017, R, "transcript_format", "json | text | verbose_json")            \
-	X(IMAGE_SIZE, 1018, R, "image_size", "e.g. 1024x1024 (image)")                              \
-	X(IMAGE_QUALITY, 1019, R, "image_quality", "standard | hd | low | medium | high (image)")    \
-	X(IMAGE_STYLE, 1020, R, "image_style", "vivid | natural (image)")                           \
-	X(IMAGE_RESPONSE_FORMAT, 1021, R, "image_response_format", "b64_json | url (image)")        \
-	X(USER, 1022, R, "user", "end-user identifier forwarded to the provider")                   \
-	X(REASONING_EFFORT, 1023, R, "reasoning_effort",                                            \
-	  "none | minimal | low | medium | high | xhigh | max (chat; which ones a model takes varies)") \
-	X(INSTRUCTIONS, 1024, R, "instructions", "voice instructions (speech)")                     \
-	X(EMBED_INPUT_TYPE, 1025, R, "embed_input_type",                                            \
-	  "search_document | search_query | classification | clustering (embed; Cohere, Gemini)")   \
-	X(API_VERSION, 1026, C, "api_version",                                                      \
-	  "API version: anthropic-version header, Azure api-version query parameter")               \
-	X(AWS_REGION, 1027, C, "aws_region", "AWS region (bedrock; else AWS_REGION, AWS_DEFAULT_REGION)") \
-	X(AWS_ACCESS_KEY_ID, 1028, C, "aws_access_key_id", "AWS access key id for SigV4 (bedrock)")  \
-	X(AWS_SECRET_ACCESS_KEY, 1029, C, "aws_secret_access_key",                                  \
-	  "AWS secret access key for SigV4 (bedrock; kept in guarded memory, never logged)")        \
-	X(AWS_SESSION_TOKEN, 1030, C, "aws_session_token",                                          \
-	  "AWS session token of temporary credentials (bedrock; guarded memory, never logged)")     \
-	X(CA_BUNDLE, 1031, C, "ca_bundle",                                                          \
-	  "PEM file of the CAs to trust instead of the default store (else SSL_CERT_FILE, "           \
-	  "CURL_CA_BUNDLE, REQUESTS_CA_BUNDLE); verification stays on")                             \
-	X(CA_DIR, 1032, C, "ca_dir",                                                                \
-	  "directory of CAs to trust (OpenSSL hashed names) instead of the default store (else "    \
-	  "SSL_CERT_DIR)")                                                                          \
-	X(PREVIOUS_RESPONSE_ID, 1040, R, "previous_response_id",                                    \
-	  "id of an earlier answer the server stored (Responses API; llmk_response_id()): the "     \
-	  "messages up to the last assistant turn are then not sent again (chat)")                  \
-	X(REASONING_SUMMARY, 1041, R, "reasoning_summary",                                          \
-	  "auto | concise | detailed: reasoning summaries as reasoning text (Responses API; chat)")  \
-	X(HTTP_HEADER, 1042, R, "http_header",                                                      \
-	  "add an HTTP header \"Name: value\" to the request (repeatable; NULL clears them): beta "  \
-	  "flags, gateway routing; never one the library sets itself")                              \
-	X(CACHE_SYSTEM, 1043, R, "cache_system",                                                    \
-	  "5m | 1h: a prompt-cache breakpoint after the system prompt (chat; Anthropic cache_control)") \
-	X(CACHE_TOOLS, 1044, R, "cache_tools",                                                      \
-	  "5m | 1h: a prompt-cache breakpoint after the tool list (chat; Anthropic cache_control)")  \
-	X(CACHE_MESSAGES, 1045, R, "cache_messages",                                                \
-	  "5m | 1h: a prompt-cache breakpoint after the last message, wherever the conversation "   \
-	  "has got to (chat; Anthropic cache_control)")                                             \
-	X(CACHED_CONTENT, 1046, R, "cached_content",                                                \
-	  "name of a context cache the provider holds, e.g. cachedContents/abc (chat; Gemini)")     \
+#define LLMK_OPTION_TABLE(X)                                                                                  \
+	X(MODEL, 1001, CR, "model", "model name (without provider prefix)")                                   \
+	X(BASE_URL, 1002, C, "base_url", "base URL of the API, e.g. http://127.0.0.1:8080/v1")                \
+	X(API_KEY, 1003, C, "api_key", "API key (kept in guarded memory, never logged)")                      \
+	X(ORGANIZATION, 1004, C, "organization", "OpenAI organization header")                                \
+	X(PROJECT, 1005, C, "project", "OpenAI project header")                                               \
+	X(USER_AGENT, 1006, C, "user_agent", "User-Agent header")                                             \
+	X(STOP, 1007, R, "stop", "add a stop sequence (chat; repeatable, up to 4)")                           \
+	X(TOOL_CHOICE, 1008, R, "tool_choice", "auto | none | required | <tool name>")                        \
+	X(RESPONSE_FORMAT, 1009, R, "response_format", "text | json_object (chat)")                           \
+	X(JSON_SCHEMA, 1010, R, "json_schema", "JSON Schema the answer must follow (chat)")                   \
+	X(JSON_SCHEMA_NAME, 1011, R, "json_schema_name", "name of the JSON schema (chat)")                    \
+	X(PROMPT, 1012, R, "prompt", "image prompt, or transcription context prompt")                         \
+	X(INPUT, 1013, R, "input", "text to speak (speech)")                                                  \
+	X(VOICE, 1014, R, "voice", "voice name (speech)")                                                     \
+	X(AUDIO_FORMAT, 1015, R, "audio_format", "mp3 | wav | pcm | opus | aac | flac (speech)")              \
+	X(LANGUAGE, 1016, R, "language", "ISO-639-1 language of the audio (transcription)")                   \
+	X(TRANSCRIPT_FORMAT, 1017, R, "transcript_format", "json | text | verbose_json")                      \
+	X(IMAGE_SIZE, 1018, R, "image_size", "e.g. 1024x1024 (image)")                                        \
+	X(IMAGE_QUALITY, 1019, R, "image_quality", "standard | hd | low | medium | high (image)")             \
+	X(IMAGE_STYLE, 1020, R, "image_style", "vivid | natural (image)")                                     \
+	X(IMAGE_RESPONSE_FORMAT, 1021, R, "image_response_format", "b64_json | url (image)")                  \
+	X(USER, 1022, R, "user", "end-user identifier forwarded to the provider")                             \
+	X(REASONING_EFFORT, 1023, R, "reasoning_effort",                                                      \
+	  "none | minimal | low | medium | high | xhigh | max (chat; which ones a model takes varies)")       \
+	X(INSTRUCTIONS, 1024, R, "instructions", "voice instructions (speech)")                               \
+	X(EMBED_INPUT_TYPE, 1025, R, "embed_input_type",                                                      \
+	  "search_document | search_query | classification | clustering (embed; Cohere, Gemini)")             \
+	X(API_VERSION, 1026, C, "api_version",                                                                \
+	  "API version: anthropic-version header, Azure api-version query parameter")                         \
+	X(AWS_REGION, 1027, C, "aws_region", "AWS region (bedrock; else AWS_REGION, AWS_DEFAULT_REGION)")     \
+	X(AWS_ACCESS_KEY_ID, 1028, C, "aws_access_key_id", "AWS access key id for SigV4 (bedrock)")           \
+	X(AWS_SECRET_ACCESS_KEY, 1029, C, "aws_secret_access_key",                                            \
+	  "AWS secret access key for SigV4 (bedrock; kept in guarded memory, never logged)")                  \
+	X(AWS_SESSION_TOKEN, 1030, C, "aws_session_token",                                                    \
+	  "AWS session token of temporary credentials (bedrock; guarded memory, never logged)")               \
+	X(CA_BUNDLE, 1031, C, "ca_bundle",                                                                    \
+	  "PEM file of the CAs to trust instead of the default store (else SSL_CERT_FILE, "                   \
+	  "CURL_CA_BUNDLE, REQUESTS_CA_BUNDLE); verification stays on")                                       \
+	X(CA_DIR, 1032, C, "ca_dir",                                                                          \
+	  "directory of CAs to trust (OpenSSL hashed names) instead of the default store (else "              \
+	  "SSL_CERT_DIR)")                                                                                    \
+	X(PREVIOUS_RESPONSE_ID, 1040, R, "previous_response_id",                                              \
+	  "id of an earlier answer the server stored (Responses API; llmk_response_id()): the "               \
+	  "messages up to the last assistant turn are then not sent again (chat)")                            \
+	X(REASONING_SUMMARY, 1041, R, "reasoning_summary",                                                    \
+	  "auto | concise | detailed: reasoning summaries as reasoning text (Responses API; chat)")           \
+	X(HTTP_HEADER, 1042, R, "http_header",                                                                \
+	  "add an HTTP header \"Name: value\" to the request (repeatable; NULL clears them): beta "           \
+	  "flags, gateway routing; never one the library sets itself")                                        \
+	X(CACHE_SYSTEM, 1043, R, "cache_system",                                                              \
+	  "5m | 1h: a prompt-cache breakpoint after the system prompt (chat; Anthropic cache_control)")       \
+	X(CACHE_TOOLS, 1044, R, "cache_tools",                                                                \
+	  "5m | 1h: a prompt-cache breakpoint after the tool list (chat; Anthropic cache_control)")           \
+	X(CACHE_MESSAGES, 1045, R, "cache_messages",                                                          \
+	  "5m | 1h: a prompt-cache breakpoint after the last message, wherever the conversation "             \
+	  "has got to (chat; Anthropic cache_control)")                                                       \
+	X(CACHED_CONTENT, 1046, R, "cached_content",                                                          \
+	  "name of a context cache the provider holds, e.g. cachedContents/abc (chat; Gemini)")               \
 	X(TIMEOUT_MS, 2001, C, "timeout_ms", "total time limit per request in ms (default 600000; 0 = none)") \
-	X(CONNECT_TIMEOUT_MS, 2002, C, "connect_timeout_ms", "connection time limit in ms")         \
-	X(IDLE_TIMEOUT_MS, 2003, C, "idle_timeout_ms", "longest silence between bytes in ms")       \
-	X(MAX_RESPONSE_BYTES, 2004, C, "max_response_bytes", "largest accepted response body")      \
-	X(MAX_TOKENS, 2005, R, "max_tokens", "upper bound on generated tokens (chat)")              \
-	X(SEED, 2006, R, "seed", "sampling seed (chat)")                                            \
-	X(DIMENSIONS, 2007, R, "dimensions", "embedding dimensions (embed)")                        \
-	X(IMAGE_COUNT, 2008, R, "image_count", "number of images (image)")                          \
-	X(STREAM_USAGE, 2009, C, "stream_usage", "1: ask for usage in streams (default 1)")         \
-	X(MAX_LINE_BYTES, 2010, C, "max_line_bytes", "longest accepted stream line / event")        \
-	X(DROP_UNSUPPORTED, 2011, CR, "drop_unsupported",                                           \
-	  "1: drop parameters the provider cannot honour (listed on the response) instead of "      \
-	  "failing with LLMK_E_UNSUPPORTED")                                                        \
-	X(TOP_K, 2012, R, "top_k", "sample from the k most likely tokens (chat)")                   \
-	X(REASONING_BUDGET, 2013, R, "reasoning_budget", "thinking token budget (chat)")            \
-	X(MAX_RETRIES, 2014, C, "max_retries", "retries after a failed attempt (default 2; 0 = none)") \
-	X(RETRY_BASE_MS, 2015, C, "retry_base_ms", "bound of the first backoff delay in ms (default 500)") \
-	X(RETRY_MAX_MS, 2016, C, "retry_max_ms",                                                    \
-	  "longest wait between attempts in ms, Retry-After included (default 30000)")               \
-	X(DEADLINE_MS, 2017, C, "deadline_ms", "bound on all attempts and waits together in ms (0 = none)") \
-	X(MAX_EVENTS, 2018, C, "max_events",                                                        \
-	  "most stream events in one response, comments and empty ones included (default 1000000)")   \
-	X(MAX_JSON_DEPTH, 2019, C, "max_json_depth", "deepest JSON nesting accepted (default 128)")   \
-	X(STORE, 2025, R, "store",                                                                  \
-	  "1: the server keeps the answer for previous_response_id; 0: it keeps nothing, and the "  \
-	  "reasoning comes back encrypted for llmk_request_add_response() (Responses API; chat)")   \
-	X(TEMPERATURE, 3001, R, "temperature", "sampling temperature (chat, transcription)")        \
-	X(TOP_P, 3002, R, "top_p", "nucleus sampling mass (chat)")                                  \
-	X(SPEED, 3003, R, "speed", "speech speed 0.25..4.0 (speech)")                               \
-	X(FREQUENCY_PENALTY, 3004, R, "frequency_penalty", "-2.0..2.0 (chat)")                      \
+	X(CONNECT_TIMEOUT_MS, 2002, C, "connect_timeout_ms", "connection time limit in ms")                   \
+	X(IDLE_TIMEOUT_MS, 2003, C, "idle_timeout_ms", "longest silence between bytes in ms")                 \
+	X(MAX_RESPONSE_BYTES, 2004, C, "max_response_bytes", "largest accepted response body")                \
+	X(MAX_TOKENS, 2005, R, "max_tokens", "upper bound on generated tokens (chat)")                        \
+	X(SEED, 2006, R, "seed", "sampling seed (chat)")                                                      \
+	X(DIMENSIONS, 2007, R, "dimensions", "embedding dimensions (embed)")                                  \
+	X(IMAGE_COUNT, 2008, R, "image_count", "number of images (image)")                                    \
+	X(STREAM_USAGE, 2009, C, "stream_usage", "1: ask for usage in streams (default 1)")                   \
+	X(MAX_LINE_BYTES, 2010, C, "max_line_bytes", "longest accepted stream line / event")                  \
+	X(DROP_UNSUPPORTED, 2011, CR, "drop_unsupported",                                                     \
+	  "1: drop parameters the provider cannot honour (listed on the response) instead of "                \
+	  "failing with LLMK_E_UNSUPPORTED")                                                                  \
+	X(TOP_K, 2012, R, "top_k", "sample from the k most likely tokens (chat)")                             \
+	X(REASONING_BUDGET, 2013, R, "reasoning_budget", "thinking token budget (chat)")                      \
+	X(MAX_RETRIES, 2014, C, "max_retries", "retries after a failed attempt (default 2; 0 = none)")        \
+	X(RETRY_BASE_MS, 2015, C, "retry_base_ms", "bound of the first backoff delay in ms (default 500)")    \
+	X(RETRY_MAX_MS, 2016, C, "retry_max_ms",                                                              \
+	  "longest wait between attempts in ms, Retry-After included (default 30000)")                        \
+	X(DEADLINE_MS, 2017, C, "deadline_ms", "bound on all attempts and waits together in ms (0 = none)")   \
+	X(MAX_EVENTS, 2018, C, "max_events",                                                                  \
+	  "most stream events in one response, comments and empty ones included (default 1000000)")           \
+	X(MAX_JSON_DEPTH, 2019, C, "max_json_depth", "deepest JSON nesting accepted (default 128)")           \
+	X(STORE, 2025, R, "store",                                                                            \
+	  "1: the server keeps the answer for previous_response_id; 0: it keeps nothing, and the "            \
+	  "reasoning comes back encrypted for llmk_request_add_response() (Responses API; chat)")             \
+	X(TEMPERATURE, 3001, R, "temperature", "sampling temperature (chat, transcription)")                  \
+	X(TOP_P, 3002, R, "top_p", "nucleus sampling mass (chat)")                                            \
+	X(SPEED, 3003, R, "speed", "speech speed 0.25..4.0 (speech)")                                         \
+	X(FREQUENCY_PENALTY, 3004, R, "frequency_penalty", "-2.0..2.0 (chat)")                                \
 	X(PRESENCE_PENALTY, 3005, R, "presence_penalty", "-2.0..2.0 (chat)")
 
 #define LLMK__OPTION_ENUM(name, id, scope, str, doc) LLMK_OPT_##name = id,
@@ -515,8 +515,8 @@ LLMK_API llmk_status llmk_request_add_image_data(llmk_request *request, const ui
  *  with LLMK_OPT_DROP_UNSUPPORTED ("documents"). LLMK_E_INVALID_ARG for
  *  empty data, another MIME type, plain text that is not UTF-8 or a bad
  *  name; LLMK_E_NOMEM. */
-LLMK_API llmk_status llmk_request_add_document(llmk_request *request, const uint8_t *data, size_t len,
-                                               const char *mime, const char *filename);
+LLMK_API llmk_status llmk_request_add_document(llmk_request *request, const uint8_t *data, size_t len, const char *mime,
+                                               const char *filename);
 
 /** Records a tool call made by the assistant in the last message (which
  *  must have role ASSISTANT), to replay a conversation that used tools.
@@ -525,8 +525,7 @@ LLMK_API llmk_status llmk_request_add_tool_call(llmk_request *request, const cha
                                                 const char *arguments_json);
 
 /** Appends a tool message with the result of the tool call `tool_call_id`. */
-LLMK_API llmk_status llmk_request_add_tool_result(llmk_request *request, const char *tool_call_id,
-                                                  const char *content);
+LLMK_API llmk_status llmk_request_add_tool_result(llmk_request *request, const char *tool_call_id, const char *content);
 
 /** Appends the assistant turn of a chat response to the conversation
  *  (chat), as the provider needs it back to go on: its text, its tool
@@ -700,8 +699,8 @@ typedef int32_t (*llmk_stream_fn)(const llmk_event *event, void *user);
  *  what llmk_send() would have returned. Errors that arrive inside the
  *  stream become error statuses, never text. Other request kinds are sent
  *  as by llmk_send() and deliver one DONE event. Thread-safe like llmk_send(). */
-LLMK_API llmk_status llmk_stream(llmk_client *client, const llmk_request *request, llmk_stream_fn on_event,
-                                 void *user, llmk_response **out);
+LLMK_API llmk_status llmk_stream(llmk_client *client, const llmk_request *request, llmk_stream_fn on_event, void *user,
+                                 llmk_response **out);
 
 /* ------------------------------------------------------------------------
  * Streaming events (valid only inside the callback)
@@ -1130,11 +1129,11 @@ enum llmk_compare_option {
 /** How an answer is scored against the expected one (0 or 1, similarity in
  *  between). */
 enum llmk_scorer {
-	LLMK_SCORE_NONE = 0,      /* not scored */
-	LLMK_SCORE_EXACT = 1,     /* equal after trimming white space */
-	LLMK_SCORE_CONTAINS = 2,  /* contains the expected text, ignoring ASCII case */
-	LLMK_SCORE_REGEX = 3,     /* matches the expected POSIX extended regular expression */
-	LLMK_SCORE_JSON = 4,      /* is JSON (a Markdown code fence around it is allowed);
+	LLMK_SCORE_NONE = 0,       /* not scored */
+	LLMK_SCORE_EXACT = 1,      /* equal after trimming white space */
+	LLMK_SCORE_CONTAINS = 2,   /* contains the expected text, ignoring ASCII case */
+	LLMK_SCORE_REGEX = 3,      /* matches the expected POSIX extended regular expression */
+	LLMK_SCORE_JSON = 4,       /* is JSON (a Markdown code fence around it is allowed);
 	                           * equal to the expected JSON when one is given */
 	LLMK_SCORE_SIMILARITY = 5, /* cosine similarity of the embeddings of answer and
 	                            * expected answer (llmk_compare_set_embedder()), below 0 as 0 */
@@ -1158,37 +1157,37 @@ enum llmk_metric {
 	LLMK_METRIC_SCORE = 10,        /* mean score of scored runs (a failed run scores 0); -1 if none */
 	/* Percentiles interpolate linearly between the closest ranks (R's and
 	 * numpy's default): p50 is the median; -1 when there is no value. */
-	LLMK_METRIC_LATENCY_P50_MS = 11,         /* total time of successful runs: 50th percentile */
-	LLMK_METRIC_LATENCY_P90_MS = 12,         /* 90th percentile */
-	LLMK_METRIC_LATENCY_P99_MS = 13,         /* 99th percentile */
-	LLMK_METRIC_LATENCY_MIN_MS = 14,         /* fastest */
-	LLMK_METRIC_LATENCY_MAX_MS = 15,         /* slowest */
-	LLMK_METRIC_TTFT_P50_MS = 16,            /* time to first token (streamed runs): 50th percentile */
-	LLMK_METRIC_TTFT_P90_MS = 17,            /* 90th percentile */
-	LLMK_METRIC_TTFT_P99_MS = 18,            /* 99th percentile */
-	LLMK_METRIC_TTFT_MIN_MS = 19,            /* first */
-	LLMK_METRIC_TTFT_MAX_MS = 20,            /* last */
-	LLMK_METRIC_ERROR_RATE = 21,             /* failed runs / runs (0..1; by status: llmk_compare_status_count()) */
-	LLMK_METRIC_SCORED = 22,                 /* runs scored (failed ones included, at 0) */
-	LLMK_METRIC_PASSED = 23,                 /* scored runs that pass (LLMK_COMPARE_PASS_PERCENT) */
-	LLMK_METRIC_PASS_RATE = 24,              /* passed / scored (0..1), -1 if nothing scored */
-	LLMK_METRIC_PASS_RATE_LOW = 25,          /* Wilson score 95 % interval of the pass rate: low end */
-	LLMK_METRIC_PASS_RATE_HIGH = 26,         /* high end */
-	LLMK_METRIC_SCORE_STDERR = 27,           /* standard error of the mean score: sample sd / sqrt(n);
+	LLMK_METRIC_LATENCY_P50_MS = 11,       /* total time of successful runs: 50th percentile */
+	LLMK_METRIC_LATENCY_P90_MS = 12,       /* 90th percentile */
+	LLMK_METRIC_LATENCY_P99_MS = 13,       /* 99th percentile */
+	LLMK_METRIC_LATENCY_MIN_MS = 14,       /* fastest */
+	LLMK_METRIC_LATENCY_MAX_MS = 15,       /* slowest */
+	LLMK_METRIC_TTFT_P50_MS = 16,          /* time to first token (streamed runs): 50th percentile */
+	LLMK_METRIC_TTFT_P90_MS = 17,          /* 90th percentile */
+	LLMK_METRIC_TTFT_P99_MS = 18,          /* 99th percentile */
+	LLMK_METRIC_TTFT_MIN_MS = 19,          /* first */
+	LLMK_METRIC_TTFT_MAX_MS = 20,          /* last */
+	LLMK_METRIC_ERROR_RATE = 21,           /* failed runs / runs (0..1; by status: llmk_compare_status_count()) */
+	LLMK_METRIC_SCORED = 22,               /* runs scored (failed ones included, at 0) */
+	LLMK_METRIC_PASSED = 23,               /* scored runs that pass (LLMK_COMPARE_PASS_PERCENT) */
+	LLMK_METRIC_PASS_RATE = 24,            /* passed / scored (0..1), -1 if nothing scored */
+	LLMK_METRIC_PASS_RATE_LOW = 25,        /* Wilson score 95 % interval of the pass rate: low end */
+	LLMK_METRIC_PASS_RATE_HIGH = 26,       /* high end */
+	LLMK_METRIC_SCORE_STDERR = 27,         /* standard error of the mean score: sample sd / sqrt(n);
 	                                  * -1 with fewer than 2 scored runs */
-	LLMK_METRIC_COST_PER_1K_REQUESTS = 28,   /* USD of the successful runs per 1,000 runs made (a
+	LLMK_METRIC_COST_PER_1K_REQUESTS = 28, /* USD of the successful runs per 1,000 runs made (a
 	                                        * failed run has no usage, so costs 0); -1 if a price
 	                                        * is unknown */
-	LLMK_METRIC_COST_PER_CORRECT = 29,       /* USD of the successful runs / passed runs; -1 if none
+	LLMK_METRIC_COST_PER_CORRECT = 29,     /* USD of the successful runs / passed runs; -1 if none
 	                                        * passed or a price is unknown */
-	LLMK_METRIC_WALL_MS = 30,                /* from the start of llmk_compare_run() to this model's
+	LLMK_METRIC_WALL_MS = 30,              /* from the start of llmk_compare_run() to this model's
 	                                        * last finished run */
-	LLMK_METRIC_THROUGHPUT_RPS = 31,         /* successful runs per second of WALL_MS */
+	LLMK_METRIC_THROUGHPUT_RPS = 31,       /* successful runs per second of WALL_MS */
 	LLMK_METRIC_THROUGHPUT_TOKENS_PER_S = 32, /* output tokens of successful runs per second of
 	                                           * WALL_MS (under LLMK_COMPARE_CONCURRENCY) */
-	LLMK_METRIC_JUDGE_COST_USD = 33, /* what the judge cost to grade this model's answers (not in
+	LLMK_METRIC_JUDGE_COST_USD = 33,          /* what the judge cost to grade this model's answers (not in
 	                                  * COST_USD); -1 if its price is unknown */
-	LLMK_METRIC_JUDGE_CALLS = 34     /* requests sent to the judge for this model (verdicts reused
+	LLMK_METRIC_JUDGE_CALLS = 34              /* requests sent to the judge for this model (verdicts reused
 	                                  * within the run are not sent again) */
 };
 
@@ -1297,8 +1296,7 @@ LLMK_API llmk_status llmk_compare_set_rubric(llmk_compare *cmp, size_t case_inde
 
 /** The judge's reason for the score of one run; NULL when not judged.
  *  Owned by the comparison. */
-LLMK_API const char *llmk_compare_judge_reason(const llmk_compare *cmp, size_t model, size_t case_index,
-                                               size_t run);
+LLMK_API const char *llmk_compare_judge_reason(const llmk_compare *cmp, size_t model, size_t case_index, size_t run);
 
 /** The judge's response for one run (its usage, cost, timings); NULL when
  *  not judged or when the verdict was reused from another run. Owned by the
@@ -1364,7 +1362,8 @@ typedef struct llmk_reply llmk_reply;
 /** A provider implemented by the program. Grows only at the end;
  *  struct_size tells the library which fields the caller's version has. */
 typedef struct llmk_provider_table {
-	uint32_t struct_size; /**< sizeof(llmk_provider_table) as the caller compiled it: set by llmk_provider_table_init() */
+	uint32_t
+	        struct_size; /**< sizeof(llmk_provider_table) as the caller compiled it: set by llmk_provider_table_init() */
 	/** Answers one request, calling llmk_reply_*() to build the answer (in
 	 *  a stream each text call becomes an event at once). `model` is the
 	 *  part of the model string after "provider/" (or LLMK_OPT_MODEL).
@@ -1448,24 +1447,24 @@ LLMK_API llmk_status llmk_reply_error(llmk_reply *reply, int32_t status, const c
  *  million tokens; -1 when the provider publishes none. A cached-input or
  *  cache-write price of -1 means those tokens are billed as input. */
 enum llmk_model_info {
-	LLMK_INFO_INPUT_PRICE = 1,        /* uncached input tokens */
-	LLMK_INFO_OUTPUT_PRICE = 2,       /* output tokens, reasoning included */
-	LLMK_INFO_CACHED_INPUT_PRICE = 3, /* input tokens read from the prompt cache */
-	LLMK_INFO_CACHE_WRITE_PRICE = 4,  /* input tokens written to the cache (Anthropic, 5-minute) */
-	LLMK_INFO_CONTEXT_TOKENS = 5,     /* context window in tokens */
-	LLMK_INFO_MAX_OUTPUT_TOKENS = 6,  /* most output tokens per response */
-	LLMK_INFO_CACHE_WRITE_1H_PRICE = 7,  /* input tokens written to a 1-hour cache (Anthropic) */
-	LLMK_INFO_BATCH_INPUT_PRICE = 8,     /* input tokens of a batch request (not used by the cost) */
-	LLMK_INFO_BATCH_OUTPUT_PRICE = 9,    /* output tokens of a batch request */
-	LLMK_INFO_TIER_ABOVE_TOKENS = 10,    /* a prompt above this many input tokens bills the whole
+	LLMK_INFO_INPUT_PRICE = 1,              /* uncached input tokens */
+	LLMK_INFO_OUTPUT_PRICE = 2,             /* output tokens, reasoning included */
+	LLMK_INFO_CACHED_INPUT_PRICE = 3,       /* input tokens read from the prompt cache */
+	LLMK_INFO_CACHE_WRITE_PRICE = 4,        /* input tokens written to the cache (Anthropic, 5-minute) */
+	LLMK_INFO_CONTEXT_TOKENS = 5,           /* context window in tokens */
+	LLMK_INFO_MAX_OUTPUT_TOKENS = 6,        /* most output tokens per response */
+	LLMK_INFO_CACHE_WRITE_1H_PRICE = 7,     /* input tokens written to a 1-hour cache (Anthropic) */
+	LLMK_INFO_BATCH_INPUT_PRICE = 8,        /* input tokens of a batch request (not used by the cost) */
+	LLMK_INFO_BATCH_OUTPUT_PRICE = 9,       /* output tokens of a batch request */
+	LLMK_INFO_TIER_ABOVE_TOKENS = 10,       /* a prompt above this many input tokens bills the whole
 	                                      * request at the TIER_* prices (long-context pricing) */
-	LLMK_INFO_TIER_INPUT_PRICE = 11,     /* input above the tier threshold */
-	LLMK_INFO_TIER_OUTPUT_PRICE = 12,    /* output of a request above the threshold */
+	LLMK_INFO_TIER_INPUT_PRICE = 11,        /* input above the tier threshold */
+	LLMK_INFO_TIER_OUTPUT_PRICE = 12,       /* output of a request above the threshold */
 	LLMK_INFO_TIER_CACHED_INPUT_PRICE = 13, /* cached input above the threshold (-1: tier input) */
-	LLMK_INFO_DEPRECATION_DATE = 14,     /* YYYYMMDD the provider retires the model, -1 if none known */
-	LLMK_INFO_INPUT_MODALITIES = 15,     /* LLMK_MODALITY_* bits the model reads, -1 if unknown */
-	LLMK_INFO_OUTPUT_MODALITIES = 16,    /* LLMK_MODALITY_* bits it writes, -1 if unknown */
-	LLMK_INFO_SOURCE = 17                /* where the row's prices come from: LLMK_SOURCE_*
+	LLMK_INFO_DEPRECATION_DATE = 14,        /* YYYYMMDD the provider retires the model, -1 if none known */
+	LLMK_INFO_INPUT_MODALITIES = 15,        /* LLMK_MODALITY_* bits the model reads, -1 if unknown */
+	LLMK_INFO_OUTPUT_MODALITIES = 16,       /* LLMK_MODALITY_* bits it writes, -1 if unknown */
+	LLMK_INFO_SOURCE = 17                   /* where the row's prices come from: LLMK_SOURCE_*
 	                                      * (-1 for a model only priced by llmk_model_set_price()) */
 };
 
@@ -1559,7 +1558,8 @@ LLMK_API const char *llmk_model_table_date(void);
  *  library which fields the caller's version has (a table from before the
  *  non-blocking callbacks existed simply has none). */
 typedef struct llmk_transport {
-	uint32_t struct_size; /**< sizeof(llmk_transport) as the caller compiled it: set by llmk_transport_init() / LLMK_TRANSPORT_INIT */
+	uint32_t
+	        struct_size; /**< sizeof(llmk_transport) as the caller compiled it: set by llmk_transport_init() / LLMK_TRANSPORT_INIT */
 	/** Performs the exchange, blocking until the response is complete or
 	 *  the transfer failed. Called on the sending thread, possibly from
 	 *  several threads at once for one client. Returns LLMK_OK when an HTTP
@@ -1621,7 +1621,10 @@ typedef struct llmk_transport {
 } llmk_transport;
 
 /** Static initialiser of an llmk_transport (struct_size set, no callbacks). */
-#define LLMK_TRANSPORT_INIT {sizeof(llmk_transport), 0, 0, 0, 0, 0, 0, 0, 0, 0}
+#define LLMK_TRANSPORT_INIT                                       \
+	{                                                         \
+		sizeof(llmk_transport), 0, 0, 0, 0, 0, 0, 0, 0, 0 \
+	}
 
 /** Initialises a transport table: zeroes it and sets struct_size. */
 LLMK_API void llmk_transport_init(llmk_transport *transport);
@@ -1634,8 +1637,7 @@ LLMK_API void llmk_transport_init(llmk_transport *transport);
  *  non-blocking callbacks (the client's error message names the missing
  *  one); LLMK_E_UNSUPPORTED for NULL when the library was built without
  *  libcurl. Not thread-safe; not while the client has requests in flight. */
-LLMK_API llmk_status llmk_client_set_transport(llmk_client *client, const llmk_transport *transport,
-                                               void *user);
+LLMK_API llmk_status llmk_client_set_transport(llmk_client *client, const llmk_transport *transport, void *user);
 
 /** Fills `transport` with the built-in POSIX-socket transport: HTTP/1.1 over
  *  plain TCP (http:// URLs only: a local server or a TLS-terminating

@@ -43,15 +43,15 @@ static const struct {
 	const llmk__adapter *ad;
 	const char *name, *state;
 } adapters[] = {
-	{&llmk__openai_adapter, "OpenAI", "-"},
-	{&llmk__anthropic_adapter, "Anthropic Messages", "thinking signatures"},
-	{&llmk__gemini_adapter, "Gemini", "thought signatures"},
-	{&llmk__ollama_adapter, "Ollama native", "-"},
-	{&llmk__cohere_adapter, "Cohere v2", "-"},
-	{&llmk__huggingface_adapter, "Hugging Face", "-"},
-	{&llmk__whispercpp_adapter, "whisper.cpp", "-"},
-	{&llmk__bedrock_adapter, "Bedrock", "reasoning signatures"},
-	{&llmk__responses_adapter, "OpenAI Responses", "reasoning items"},
+        {&llmk__openai_adapter, "OpenAI", "-"},
+        {&llmk__anthropic_adapter, "Anthropic Messages", "thinking signatures"},
+        {&llmk__gemini_adapter, "Gemini", "thought signatures"},
+        {&llmk__ollama_adapter, "Ollama native", "-"},
+        {&llmk__cohere_adapter, "Cohere v2", "-"},
+        {&llmk__huggingface_adapter, "Hugging Face", "-"},
+        {&llmk__whispercpp_adapter, "whisper.cpp", "-"},
+        {&llmk__bedrock_adapter, "Bedrock", "reasoning signatures"},
+        {&llmk__responses_adapter, "OpenAI Responses", "reasoning items"},
 };
 
 static const char *adapter_field(const llmk__provider *p, int state)
@@ -75,10 +75,14 @@ static void generate(llmk__buf *b)
 		int64_t cap;
 		const char *name;
 	} feats[] = {
-		{LLMK_CAP_STREAM, "stream"},           {LLMK_CAP_TOOLS, "tools"},
-		{LLMK_CAP_VISION, "images"},           {LLMK_CAP_IMAGE_URL, "image URLs"},
-		{LLMK_CAP_JSON_MODE, "json_object"},   {LLMK_CAP_JSON_SCHEMA, "json_schema"},
-		{LLMK_CAP_STREAM_USAGE, "stream usage"}, {LLMK_CAP_DOCUMENTS, "documents"},
+	        {LLMK_CAP_STREAM, "stream"},
+	        {LLMK_CAP_TOOLS, "tools"},
+	        {LLMK_CAP_VISION, "images"},
+	        {LLMK_CAP_IMAGE_URL, "image URLs"},
+	        {LLMK_CAP_JSON_MODE, "json_object"},
+	        {LLMK_CAP_JSON_SCHEMA, "json_schema"},
+	        {LLMK_CAP_STREAM_USAGE, "stream usage"},
+	        {LLMK_CAP_DOCUMENTS, "documents"},
 	};
 	size_t i, n = llmk__provider_builtin_count(), f;
 	int32_t k, id;
@@ -136,8 +140,8 @@ static void generate(llmk__buf *b)
 		addf(b, "| `%s/` | ", p->name);
 		for (id = 1001; id < 4000; id++) {
 			const llmk__optinfo *o = llmk__option_info(id);
-			if (!o || !(o->scope & LLMK_SCOPE_R) || id == LLMK_OPT_MODEL || id == LLMK_OPT_DROP_UNSUPPORTED ||
-			    id == LLMK_OPT_HTTP_HEADER)
+			if (!o || !(o->scope & LLMK_SCOPE_R) || id == LLMK_OPT_MODEL ||
+			    id == LLMK_OPT_DROP_UNSUPPORTED || id == LLMK_OPT_HTTP_HEADER)
 				continue;
 			if (llmk_provider_supports_option(p->name, id) != 1)
 				continue;
@@ -193,8 +197,9 @@ static int apply(const char *mode, const char *path, const llmk__buf *gen, char 
 			printf("providers_md: %s matches the provider table\n", path);
 			return 0;
 		}
-		fprintf(stderr, "providers_md: %s is out of date with lib/providers/registry.c;\n"
-		                "run: build/tests/providers_md --write %s\n--- expected block ---\n%s",
+		fprintf(stderr,
+		        "providers_md: %s is out of date with lib/providers/registry.c;\n"
+		        "run: build/tests/providers_md --write %s\n--- expected block ---\n%s",
 		        path, path, gen->data);
 		return 1;
 	}

@@ -78,12 +78,12 @@ static const char *missing_multi_callback(const llmk_transport *t)
 
 	memset(&v, 0, sizeof(v));
 	memcpy(&v, t, n);
-#define CHECK(field)                                                                                 \
-	do {                                                                                             \
-		if (v.field)                                                                                 \
-			present = 1;                                                                             \
-		else if (!missing)                                                                           \
-			missing = #field;                                                                        \
+#define CHECK(field)                      \
+	do {                              \
+		if (v.field)              \
+			present = 1;      \
+		else if (!missing)        \
+			missing = #field; \
 	} while (0)
 	CHECK(multi_open);
 	CHECK(multi_add);

@@ -27,13 +27,19 @@ static const struct {
 	int64_t bit;
 	const char *name;
 } feature_names[] = {
-	{LLMK_FEATURE_CURL, "curl"},       {LLMK_FEATURE_HTTPS, "https"},
-	{LLMK_FEATURE_CASSETTE, "cassette"}, {LLMK_FEATURE_POSIX, "posix"},
-	{LLMK_FEATURE_OPENAI, "openai"},
-	{LLMK_FEATURE_ANTHROPIC, "anthropic"}, {LLMK_FEATURE_GEMINI, "gemini"},
-	{LLMK_FEATURE_OLLAMA, "ollama"},   {LLMK_FEATURE_COHERE, "cohere"},
-	{LLMK_FEATURE_HUGGINGFACE, "huggingface"}, {LLMK_FEATURE_WHISPERCPP, "whispercpp"},
-	{LLMK_FEATURE_BEDROCK, "bedrock"}, {LLMK_FEATURE_RESPONSES, "responses"},
+        {LLMK_FEATURE_CURL, "curl"},
+        {LLMK_FEATURE_HTTPS, "https"},
+        {LLMK_FEATURE_CASSETTE, "cassette"},
+        {LLMK_FEATURE_POSIX, "posix"},
+        {LLMK_FEATURE_OPENAI, "openai"},
+        {LLMK_FEATURE_ANTHROPIC, "anthropic"},
+        {LLMK_FEATURE_GEMINI, "gemini"},
+        {LLMK_FEATURE_OLLAMA, "ollama"},
+        {LLMK_FEATURE_COHERE, "cohere"},
+        {LLMK_FEATURE_HUGGINGFACE, "huggingface"},
+        {LLMK_FEATURE_WHISPERCPP, "whispercpp"},
+        {LLMK_FEATURE_BEDROCK, "bedrock"},
+        {LLMK_FEATURE_RESPONSES, "responses"},
 };
 
 int64_t llmk_features(void)

@@ -11,7 +11,10 @@ typedef struct llmk__buf {
 	size_t cap;
 } llmk__buf;
 
-#define LLMK__BUF_INIT {NULL, 0, 0}
+#define LLMK__BUF_INIT     \
+	{                  \
+		NULL, 0, 0 \
+	}
 
 /* 0 on success, -1 on allocation failure (buffer unchanged). */
 int llmk__buf_reserve(llmk__buf *b, size_t extra);

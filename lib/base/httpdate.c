@@ -107,4 +107,3 @@ int llmk__http_date(const char *s, int64_t *epoch)
 	*epoch = days_from_civil(y, m, d) * 86400 + h * 3600 + mi * 60 + sec;
 	return 0;
 }
-

@@ -13,4 +13,3 @@ void llmk__new_call_id(char out[32])
 	memcpy(out, "call_", 5);
 	sodium_bin2hex(out + 5, 32 - 5, raw, sizeof(raw));
 }
-

@@ -76,7 +76,7 @@ typedef struct parser {
 	int failed;
 	char *scratch; /* unescaped string text */
 	size_t scap;
-	size_t budget, spent; /* memory the tree may take, estimated (see charge()) */
+	size_t budget, spent;    /* memory the tree may take, estimated (see charge()) */
 	const char *const *keep; /* the root object's members to build; NULL: all */
 } parser;
 
@@ -85,7 +85,8 @@ typedef struct parser {
 #if defined(__GNUC__)
 __attribute__((format(printf, 3, 4)))
 #endif
-static void fail(parser *ps, const unsigned char *at, const char *fmt, ...)
+static void
+fail(parser *ps, const unsigned char *at, const char *fmt, ...)
 {
 	json_error_t *e = ps->err;
 	const unsigned char *q, *line = ps->s;
@@ -284,14 +285,38 @@ static int scan_string(parser *ps, const char **out, size_t *len, int *has_nul)
 				return -1;
 			}
 			switch (p[1]) {
-			case '"': *o++ = '"'; p += 2; continue;
-			case '\\': *o++ = '\\'; p += 2; continue;
-			case '/': *o++ = '/'; p += 2; continue;
-			case 'b': *o++ = '\b'; p += 2; continue;
-			case 'f': *o++ = '\f'; p += 2; continue;
-			case 'n': *o++ = '\n'; p += 2; continue;
-			case 'r': *o++ = '\r'; p += 2; continue;
-			case 't': *o++ = '\t'; p += 2; continue;
+			case '"':
+				*o++ = '"';
+				p += 2;
+				continue;
+			case '\\':
+				*o++ = '\\';
+				p += 2;
+				continue;
+			case '/':
+				*o++ = '/';
+				p += 2;
+				continue;
+			case 'b':
+				*o++ = '\b';
+				p += 2;
+				continue;
+			case 'f':
+				*o++ = '\f';
+				p += 2;
+				continue;
+			case 'n':
+				*o++ = '\n';
+				p += 2;
+				continue;
+			case 'r':
+				*o++ = '\r';
+				p += 2;
+				continue;
+			case 't':
+				*o++ = '\t';
+				p += 2;
+				continue;
 			case 'u': break;
 			default:
 				if (p[1] >= 0x20 && p[1] < 0x7f)
@@ -309,8 +334,8 @@ static int scan_string(parser *ps, const char **out, size_t *len, int *has_nul)
 				return -1;
 			}
 			if (cp >= 0xD800 && cp <= 0xDBFF) {
-				if (end - p < 12 || p[6] != '\\' || p[7] != 'u' || hex4(p + 8, end, &lo) || lo < 0xDC00 ||
-				    lo > 0xDFFF) {
+				if (end - p < 12 || p[6] != '\\' || p[7] != 'u' || hex4(p + 8, end, &lo) ||
+				    lo < 0xDC00 || lo > 0xDFFF) {
 					fail(ps, p, "lone surrogate '\\u%04X' in a string", cp);
 					return -1;
 				}
@@ -630,8 +655,16 @@ static int skip_value(parser *ps, size_t depth0)
 			}
 			break;
 		case '-':
-		case '0': case '1': case '2': case '3': case '4':
-		case '5': case '6': case '7': case '8': case '9':
+		case '0':
+		case '1':
+		case '2':
+		case '3':
+		case '4':
+		case '5':
+		case '6':
+		case '7':
+		case '8':
+		case '9':
 			if (!(x = scan_number(ps)))
 				return -1;
 			json_decref(x);
@@ -700,13 +733,20 @@ static json_t *scan_scalar(parser *ps)
 			fail(ps, ps->p, "out of memory");
 		return v;
 	case '-':
-	case '0': case '1': case '2': case '3': case '4':
-	case '5': case '6': case '7': case '8': case '9':
+	case '0':
+	case '1':
+	case '2':
+	case '3':
+	case '4':
+	case '5':
+	case '6':
+	case '7':
+	case '8':
+	case '9':
 		if (charge(ps, COST_NUMBER, ps->p))
 			return NULL;
 		return scan_number(ps);
-	default:
-		return scan_literal(ps);
+	default: return scan_literal(ps);
 	}
 }
 

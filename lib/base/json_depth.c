@@ -50,4 +50,3 @@ int llmk__json_too_deep(const char *t, size_t len, size_t max)
 	}
 	return 0;
 }
-

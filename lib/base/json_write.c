@@ -107,8 +107,8 @@ static int dump_real(llmk__buf *out, double d, int precision)
 
 typedef struct dframe {
 	json_t *c;
-	void *it;  /* objects: the next member */
-	size_t i;  /* members written */
+	void *it; /* objects: the next member */
+	size_t i; /* members written */
 } dframe;
 
 int llmk__json_dump(llmk__buf *out, const json_t *root, int precision)

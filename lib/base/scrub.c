@@ -7,7 +7,7 @@
 
 #include "scrub.h"
 
-#define MARK     "[REDACTED]"
+#define MARK "[REDACTED]"
 #define MARK_LEN (sizeof(MARK) - 1)
 #define MIN_MASK 3 /* '*' in a row that make a masked echo */
 

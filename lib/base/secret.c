@@ -42,4 +42,3 @@ void llmk__free_wiped(char *p)
 		llmk__free(p);
 	}
 }
-

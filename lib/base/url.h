@@ -18,7 +18,7 @@ char *llmk__url_escape(const char *s);
  * once a client or server normalises it, RFC 3986 5.2.4). 0 on success,
  * LLMK_URL_E_SEGMENT for a refused segment, LLMK_URL_E_NOMEM. */
 #define LLMK_URL_E_SEGMENT (-1)
-#define LLMK_URL_E_NOMEM   (-2)
+#define LLMK_URL_E_NOMEM (-2)
 int llmk__url_append_segment(llmk__buf *out, const char *seg, size_t n);
 
 /* 1 when s holds a byte no header value, URL or signed string may carry:

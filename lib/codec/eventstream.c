@@ -6,8 +6,8 @@
 /* CRC32 four bits at a time: a 16-entry table of the reflected IEEE
  * polynomial 0xEDB88320, small enough to be a constant. */
 static const uint32_t crc_nibble[16] = {
-    0x00000000u, 0x1DB71064u, 0x3B6E20C8u, 0x26D930ACu, 0x76DC4190u, 0x6B6B51F4u, 0x4DB26158u, 0x5005713Cu,
-    0xEDB88320u, 0xF00F9344u, 0xD6D6A3E8u, 0xCB61B38Cu, 0x9B64C2B0u, 0x86D3D2D4u, 0xA00AE278u, 0xBDBDF21Cu,
+        0x00000000u, 0x1DB71064u, 0x3B6E20C8u, 0x26D930ACu, 0x76DC4190u, 0x6B6B51F4u, 0x4DB26158u, 0x5005713Cu,
+        0xEDB88320u, 0xF00F9344u, 0xD6D6A3E8u, 0xCB61B38Cu, 0x9B64C2B0u, 0x86D3D2D4u, 0xA00AE278u, 0xBDBDF21Cu,
 };
 
 uint32_t llmk__crc32(uint32_t crc, const void *data, size_t len)
@@ -26,18 +26,12 @@ uint32_t llmk__crc32(uint32_t crc, const void *data, size_t len)
 const char *llmk__evs_strerror(int code)
 {
 	switch (code) {
-	case LLMK_EVS_E_NOMEM:
-		return "out of memory";
-	case LLMK_EVS_E_TOO_LARGE:
-		return "message larger than the limit";
-	case LLMK_EVS_E_CRC:
-		return "CRC mismatch";
-	case LLMK_EVS_E_FORMAT:
-		return "malformed message";
-	case LLMK_EVS_E_TRUNCATED:
-		return "stream ends inside a message";
-	default:
-		return "no error";
+	case LLMK_EVS_E_NOMEM: return "out of memory";
+	case LLMK_EVS_E_TOO_LARGE: return "message larger than the limit";
+	case LLMK_EVS_E_CRC: return "CRC mismatch";
+	case LLMK_EVS_E_FORMAT: return "malformed message";
+	case LLMK_EVS_E_TRUNCATED: return "stream ends inside a message";
+	default: return "no error";
 	}
 }
 

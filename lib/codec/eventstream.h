@@ -22,10 +22,10 @@
 
 #include "buf.h"
 
-#define LLMK_EVS_E_NOMEM     (-1)
+#define LLMK_EVS_E_NOMEM (-1)
 #define LLMK_EVS_E_TOO_LARGE (-2)
-#define LLMK_EVS_E_CRC       (-3) /* a prelude or message CRC does not match */
-#define LLMK_EVS_E_FORMAT    (-4) /* lengths or headers malformed */
+#define LLMK_EVS_E_CRC (-3)       /* a prelude or message CRC does not match */
+#define LLMK_EVS_E_FORMAT (-4)    /* lengths or headers malformed */
 #define LLMK_EVS_E_TRUNCATED (-5) /* finish() in the middle of a message */
 
 /* The format's own bound on one message. */

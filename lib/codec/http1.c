@@ -88,8 +88,8 @@ static int status_line(llmk__http1 *d, const char *s, size_t n)
 {
 	int code;
 
-	if (n < 12 || memcmp(s, "HTTP/1.", 7) || s[7] < '0' || s[7] > '9' || s[8] != ' ' || s[9] < '1' ||
-	    s[9] > '9' || s[10] < '0' || s[10] > '9' || s[11] < '0' || s[11] > '9' || (n > 12 && s[12] != ' '))
+	if (n < 12 || memcmp(s, "HTTP/1.", 7) || s[7] < '0' || s[7] > '9' || s[8] != ' ' || s[9] < '1' || s[9] > '9' ||
+	    s[10] < '0' || s[10] > '9' || s[11] < '0' || s[11] > '9' || (n > 12 && s[12] != ' '))
 		return fail(d, LLMK_HTTP1_E_PROTOCOL, "the response does not start with an HTTP/1.x status line");
 	code = (s[9] - '0') * 100 + (s[10] - '0') * 10 + (s[11] - '0');
 	if (code == 101)
@@ -264,8 +264,7 @@ static int on_line(llmk__http1 *d)
 	if (d->state != H_CHUNK_SIZE && d->state != H_CHUNK_END && memchr(s, '\0', n))
 		return fail(d, LLMK_HTTP1_E_PROTOCOL, "NUL byte in the response head");
 	switch (d->state) {
-	case H_STATUS:
-		return status_line(d, s, n);
+	case H_STATUS: return status_line(d, s, n);
 	case H_INTERIM_FIELDS:
 		if (!n)
 			d->state = H_STATUS;
@@ -276,8 +275,7 @@ static int on_line(llmk__http1 *d)
 			return 0;
 		}
 		return field_line(d, s, n);
-	case H_CHUNK_SIZE:
-		return chunk_size(d, s, n);
+	case H_CHUNK_SIZE: return chunk_size(d, s, n);
 	case H_CHUNK_END:
 		if (n)
 			return fail(d, LLMK_HTTP1_E_PROTOCOL, "chunk data not followed by CRLF in the response");
@@ -343,9 +341,7 @@ int llmk__http1_feed(llmk__http1 *d, const uint8_t *p, size_t n)
 		d->any = 1;
 	while (n && d->state != H_DONE) {
 		switch (d->state) {
-		case H_CLOSE:
-			k = n;
-			break;
+		case H_CLOSE: k = n; break;
 		case H_LENGTH:
 		case H_CHUNK_DATA:
 			k = (uint64_t)n < d->left ? n : (size_t)d->left;
@@ -384,12 +380,10 @@ int llmk__http1_finish(llmk__http1 *d)
 	switch (d->state) {
 	case H_STATUS:
 	case H_INTERIM_FIELDS:
-	case H_FIELDS:
-		return fail(d, LLMK_HTTP1_E_TRUNCATED, "connection closed in the middle of the response head");
+	case H_FIELDS: return fail(d, LLMK_HTTP1_E_TRUNCATED, "connection closed in the middle of the response head");
 	case H_LENGTH:
 		return fail(d, LLMK_HTTP1_E_TRUNCATED,
 		            "connection closed before the whole body (Content-Length) arrived");
-	default:
-		return fail(d, LLMK_HTTP1_E_TRUNCATED, "connection closed in the middle of the chunked body");
+	default: return fail(d, LLMK_HTTP1_E_TRUNCATED, "connection closed in the middle of the chunked body");
 	}
 }

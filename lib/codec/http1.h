@@ -64,7 +64,7 @@ typedef struct llmk__http1 {
 	size_t max_line, max_head;
 	int state;
 	int err;
-	char why[96]; /* what went wrong */
+	char why[96];     /* what went wrong */
 	int head_request; /* the request was HEAD: no body */
 	int status;
 	int interim;
@@ -73,7 +73,7 @@ typedef struct llmk__http1 {
 	int chunked, has_te, has_length;
 	uint64_t length;
 	uint64_t left; /* body bytes of the current chunk or of the length */
-	int any; /* a byte of the response has arrived */
+	int any;       /* a byte of the response has arrived */
 	llmk__buf line;
 } llmk__http1;
 

@@ -64,7 +64,7 @@ void llmk__multipart_field(llmk__multipart *m, const char *name, const char *val
 }
 
 void llmk__multipart_file(llmk__multipart *m, const char *name, const char *filename, const char *mime,
-                         const uint8_t *data, size_t len)
+                          const uint8_t *data, size_t len)
 {
 	part_head(m, name, filename, mime);
 	put(m, data, len);

@@ -18,7 +18,7 @@ typedef struct llmk__multipart {
 void llmk__multipart_init(llmk__multipart *m);
 void llmk__multipart_field(llmk__multipart *m, const char *name, const char *value);
 void llmk__multipart_file(llmk__multipart *m, const char *name, const char *filename, const char *mime,
-                         const uint8_t *data, size_t len);
+                          const uint8_t *data, size_t len);
 /* Closes the body; 0 on success, -1 if any step ran out of memory or a
  * part contained the boundary. */
 int llmk__multipart_finish(llmk__multipart *m);

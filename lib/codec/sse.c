@@ -77,16 +77,14 @@ static void begin_value(llmk__sse *d)
 static int value_append(llmk__sse *d, const char *p, size_t n)
 {
 	switch (d->field) {
-	case F_DATA:
-		return data_append(d, p, n);
+	case F_DATA: return data_append(d, p, n);
 	case F_EVENT:
 	case F_ID:
 	case F_RETRY:
 		if (llmk__buf_append(&d->val, p, n))
 			return fail(d, LLMK_SSE_E_NOMEM);
 		return 0;
-	default:
-		return 0;
+	default: return 0;
 	}
 }
 
@@ -135,9 +133,7 @@ static int end_field(llmk__sse *d)
 			return rc;
 	}
 	switch (d->field) {
-	case F_DATA:
-		d->pending = 1;
-		return data_append(d, "\n", 1);
+	case F_DATA: d->pending = 1; return data_append(d, "\n", 1);
 	case F_EVENT:
 		/* Swapping rather than copying keeps this O(1) per line. */
 		swap_buf(&d->event, &d->val);
@@ -150,11 +146,8 @@ static int end_field(llmk__sse *d)
 		d->id_dirty = 1;
 		d->pending = 1;
 		return 0;
-	case F_RETRY:
-		apply_retry(d);
-		return 0;
-	default:
-		return 0;
+	case F_RETRY: apply_retry(d); return 0;
+	default: return 0;
 	}
 }
 
@@ -183,8 +176,7 @@ static int dispatch(llmk__sse *d)
 		d->data.len--;
 		d->data.data[d->data.len] = '\0';
 		if (d->fn)
-			rc = d->fn(d->event.len ? d->event.data : "", d->event.len, d->data.data, d->data.len,
-			           d->user);
+			rc = d->fn(d->event.len ? d->event.data : "", d->event.len, d->data.data, d->data.len, d->user);
 	} else {
 		/* A blank line that dispatches nothing: its field lines stay
 		 * counted, and it counts itself. */
@@ -202,20 +194,14 @@ static int end_line(llmk__sse *d)
 	int rc = 0;
 
 	switch (d->state) {
-	case ST_START:
-		rc = dispatch(d);
-		break;
-	case ST_COMMENT:
-		rc = count_unit(d, d->ev_fields < 8 ? d->ev_fields : 8);
-		break;
+	case ST_START: rc = dispatch(d); break;
+	case ST_COMMENT: rc = count_unit(d, d->ev_fields < 8 ? d->ev_fields : 8); break;
 	case ST_NAME:
 		/* No colon: the whole line is the name and the value is empty. */
 		begin_value(d);
 		rc = end_field(d);
 		break;
-	default:
-		rc = end_field(d);
-		break;
+	default: rc = end_field(d); break;
 	}
 	d->state = ST_START;
 	d->line_len = 0;
@@ -262,10 +248,8 @@ static int line_bytes(llmk__sse *d, const char *p, size_t n)
 			}
 			d->state = ST_VALUE;
 			break;
-		case ST_VALUE:
-			return value_append(d, p, n);
-		default: /* ST_COMMENT */
-			return 0;
+		case ST_VALUE: return value_append(d, p, n);
+		default: /* ST_COMMENT */ return 0;
 		}
 	}
 	return 0;

@@ -49,8 +49,7 @@
  * valid during the call. Returning nonzero stops the current feed, which
  * returns that value; by convention it should be positive so it cannot be
  * confused with the negative LLMK_SSE_E_* codes. */
-typedef int (*llmk__sse_event_fn)(const char *event, size_t event_len, const char *data, size_t data_len,
-                                 void *user);
+typedef int (*llmk__sse_event_fn)(const char *event, size_t event_len, const char *data, size_t data_len, void *user);
 
 /* Internal; defined here only so callers can embed it. Touch it solely
  * through the functions below. */
@@ -58,28 +57,28 @@ typedef struct llmk__sse {
 	size_t max_line;
 	llmk__sse_event_fn fn;
 	void *user;
-	int err;           /* sticky negative error, 0 when healthy */
+	int err; /* sticky negative error, 0 when healthy */
 
 	/* Per-stream state, reset by llmk__sse_finish. */
-	unsigned bom;      /* BOM bytes matched so far; 3 once past the stream start */
-	int last_cr;       /* previous byte ended a line with CR: a following LF belongs to it */
-	int state;         /* position within the current line (see sse.c) */
-	int field;         /* field being parsed, once its ':' has been seen */
-	size_t line_len;   /* bytes of the current line so far */
-	size_t name_len;   /* field-name length; only the first bytes are kept */
-	char name[8];      /* long enough for every known name plus one byte */
-	int pending;       /* a data/event/id line seen since the last blank line */
-	llmk__buf data;     /* data buffer */
-	llmk__buf event;    /* event type buffer */
-	llmk__buf val;      /* value of the current event/id/retry line */
-	llmk__buf id;       /* last event ID buffer (per stream) */
-	int id_dirty;      /* id differs from last_id */
-	size_t max_units;  /* 0: no bound */
-	size_t units;      /* see llmk__sse_set_max_units */
-	size_t ev_fields;  /* field lines of the event being built, counted provisionally */
+	unsigned bom;     /* BOM bytes matched so far; 3 once past the stream start */
+	int last_cr;      /* previous byte ended a line with CR: a following LF belongs to it */
+	int state;        /* position within the current line (see sse.c) */
+	int field;        /* field being parsed, once its ':' has been seen */
+	size_t line_len;  /* bytes of the current line so far */
+	size_t name_len;  /* field-name length; only the first bytes are kept */
+	char name[8];     /* long enough for every known name plus one byte */
+	int pending;      /* a data/event/id line seen since the last blank line */
+	llmk__buf data;   /* data buffer */
+	llmk__buf event;  /* event type buffer */
+	llmk__buf val;    /* value of the current event/id/retry line */
+	llmk__buf id;     /* last event ID buffer (per stream) */
+	int id_dirty;     /* id differs from last_id */
+	size_t max_units; /* 0: no bound */
+	size_t units;     /* see llmk__sse_set_max_units */
+	size_t ev_fields; /* field lines of the event being built, counted provisionally */
 
 	/* Event-source state; survives llmk__sse_finish so a reconnect can use it. */
-	llmk__buf last_id;  /* last event ID string, committed on each blank line */
+	llmk__buf last_id; /* last event ID string, committed on each blank line */
 	long long retry_ms;
 } llmk__sse;
 

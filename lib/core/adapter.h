@@ -37,8 +37,8 @@ typedef struct llmk__adapter {
 	llmk_status (*build)(const llmk_client *c, const llmk_request *r, const char *model, int stream,
 	                     llmk_exchange *ex, llmk_response *resp);
 	/* Parses a complete 2xx body. */
-	llmk_status (*parse)(const llmk_client *c, const llmk_request *r, llmk_response *resp,
-	                     const char *content_type, const char *body, size_t len);
+	llmk_status (*parse)(const llmk_client *c, const llmk_request *r, llmk_response *resp, const char *content_type,
+	                     const char *body, size_t len);
 	/* Fills error fields from a non-2xx body and returns the status. */
 	llmk_status (*parse_error)(llmk_response *resp, int32_t http_status, const char *body, size_t len);
 	/* Handles one decoded event of a chat stream: an SSE event (name, or
@@ -58,11 +58,11 @@ typedef struct llmk__provider {
 	const char *url_env;  /* base URL variable */
 	unsigned quirks;      /* LLMK_Q_* */
 	const llmk__adapter *adapter;
-	unsigned kinds;       /* 1 << LLMK_CHAT | ... */
-	unsigned chat_caps;   /* LLMK_CAP_* for chat (LLMK_CAP_KIND implied) */
-	unsigned embed_caps;  /* LLMK_CAP_* for embed (LLMK_CAP_BATCH) */
-	uint64_t opts;        /* request options honoured: LLMK__OPT(NAME) bits */
-	const char *notes;    /* one line for docs/PROVIDERS.md, or NULL */
+	unsigned kinds;      /* 1 << LLMK_CHAT | ... */
+	unsigned chat_caps;  /* LLMK_CAP_* for chat (LLMK_CAP_KIND implied) */
+	unsigned embed_caps; /* LLMK_CAP_* for embed (LLMK_CAP_BATCH) */
+	uint64_t opts;       /* request options honoured: LLMK__OPT(NAME) bits */
+	const char *notes;   /* one line for docs/PROVIDERS.md, or NULL */
 } llmk__provider;
 
 /* Providers implemented by the program (userprov.c): a registry of rows

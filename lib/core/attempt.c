@@ -26,7 +26,8 @@ static void finish_http_error(llmk__attempt *p)
 		char to[300];
 		llmk__redirect_target(r, to, sizeof(to));
 		llmk__fail(r, st, "%s: HTTP %d redirect to %s, not followed (set base_url to the endpoint itself)%s%s",
-		           p->c->provider->name, (int)r->http_status, to, detail && *detail ? ": " : "", detail ? detail : "");
+		           p->c->provider->name, (int)r->http_status, to, detail && *detail ? ": " : "",
+		           detail ? detail : "");
 	} else if (detail && *detail)
 		llmk__fail(r, st, "%s: HTTP %d: %s%s%s%s", p->c->provider->name, (int)r->http_status, detail,
 		           r->error_code ? " (" : "", r->error_code ? r->error_code : "", r->error_code ? ")" : "");
@@ -51,9 +52,10 @@ static int add_request_headers(llmk__attempt *p)
 		snprintf(name, sizeof(name), "%.*s", (int)(n < sizeof(name) - 1 ? n : sizeof(name) - 1), q->headers[i]);
 		for (j = 0; j < p->ex.nheaders; j++)
 			if (!strcasecmp(p->ex.headers[j].name, name)) {
-				llmk__fail(p->resp, LLMK_E_INVALID_ARG,
-				           "http_header '%s' is set by the library for %s (use the option that sets it)", name,
-				           p->c->provider->name);
+				llmk__fail(
+				        p->resp, LLMK_E_INVALID_ARG,
+				        "http_header '%s' is set by the library for %s (use the option that sets it)",
+				        name, p->c->provider->name);
 				return -1;
 			}
 		for (v = q->headers[i] + n + 1; *v == ' ' || *v == '\t'; v++)
@@ -185,4 +187,3 @@ void llmk__attempt_complete(llmk__attempt *p, llmk_status st)
 	if (p->stream || p->replay)
 		llmk__replay_as_events(&p->sctx);
 }
-

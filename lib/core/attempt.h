@@ -28,9 +28,9 @@ typedef struct llmk__attempt {
 	llmk__sse sse;
 	llmk__ndjson nd;
 	llmk__evs evs;
-	int stream;      /* the wire request streams */
-	int replay;      /* caller asked for a stream the provider cannot send: replay the answer */
-	int sse_mode;    /* 0 undecided, 1 SSE decoding, 2 NDJSON decoding, 3 AWS event stream, -1 whole body */
+	int stream;        /* the wire request streams */
+	int replay;        /* caller asked for a stream the provider cannot send: replay the answer */
+	int sse_mode;      /* 0 undecided, 1 SSE decoding, 2 NDJSON decoding, 3 AWS event stream, -1 whole body */
 	llmk_request view; /* the request as sent: unsupported parameters dropped */
 	llmk__message *view_msgs; /* owned copies when image parts were dropped */
 	size_t max_body;

@@ -307,8 +307,7 @@ llmk_status llmk_client_set_str(llmk_client *c, int32_t opt, const char *value)
 		llmk__free(c->model);
 		c->model = copy;
 		return LLMK_OK;
-	default:
-		break;
+	default: break;
 	}
 	copy = NULL;
 	if (value && !(copy = llmk__strdup(value)))
@@ -329,9 +328,11 @@ llmk_status llmk_client_set_i64(llmk_client *c, int32_t opt, int64_t value)
 	if (st)
 		return st;
 	if (value < 0)
-		return llmk__client_err(c, LLMK_E_INVALID_ARG, "option '%s' must not be negative", llmk_option_name(opt));
+		return llmk__client_err(c, LLMK_E_INVALID_ARG, "option '%s' must not be negative",
+		                        llmk_option_name(opt));
 	if ((opt == LLMK_OPT_MAX_RESPONSE_BYTES || opt == LLMK_OPT_MAX_LINE_BYTES) && value < 1024)
-		return llmk__client_err(c, LLMK_E_INVALID_ARG, "option '%s' must be at least 1024", llmk_option_name(opt));
+		return llmk__client_err(c, LLMK_E_INVALID_ARG, "option '%s' must be at least 1024",
+		                        llmk_option_name(opt));
 	slot = llmk__option_slot(opt);
 	c->i64[slot] = value;
 	c->i64_set |= 1u << slot;

@@ -72,8 +72,8 @@ void llmk__response_scrub(struct llmk_response *resp, const llmk_client *c);
 /* Formats c->errmsg and returns st. */
 llmk_status llmk__client_err(llmk_client *c, llmk_status st, const char *fmt, ...)
 #if defined(__GNUC__)
-	__attribute__((format(printf, 3, 4)))
+        __attribute__((format(printf, 3, 4)))
 #endif
-	;
+        ;
 
 #endif

@@ -127,14 +127,10 @@ int64_t llmk_exchange_timeout_ms(const llmk_exchange *ex, int32_t option)
 	if (!ex)
 		return 0;
 	switch (option) {
-	case LLMK_OPT_TIMEOUT_MS:
-		return ex->timeout_ms;
-	case LLMK_OPT_CONNECT_TIMEOUT_MS:
-		return ex->connect_timeout_ms;
-	case LLMK_OPT_IDLE_TIMEOUT_MS:
-		return ex->idle_timeout_ms;
-	default:
-		return 0;
+	case LLMK_OPT_TIMEOUT_MS: return ex->timeout_ms;
+	case LLMK_OPT_CONNECT_TIMEOUT_MS: return ex->connect_timeout_ms;
+	case LLMK_OPT_IDLE_TIMEOUT_MS: return ex->idle_timeout_ms;
+	default: return 0;
 	}
 }
 

@@ -30,7 +30,7 @@ struct llmk_exchange {
 	int64_t timeout_ms, connect_timeout_ms, idle_timeout_ms;
 	const char *ca_file, *ca_dir; /* the client's ca_bundle / ca_dir, or NULL */
 	llmk__exchange_sink sink;
-	int stopped; /* the sink asked to stop */
+	int stopped;               /* the sink asked to stop */
 	const llmk_cancel *cancel; /* the request's flag, or NULL */
 	/* Set by the multi while a transport's driver holds the exchange
 	 * (multi_add() to llmk_exchange_done() / multi_remove()), NULL

@@ -58,7 +58,8 @@ static int retryable(const llmk_response *r, int delivered)
 		return 1;
 	if (llmk__http_retryable(h))
 		return 1;
-	return llmk__is_2xx(h) && (r->status == LLMK_E_OVERLOADED || r->status == LLMK_E_RATE_LIMITED || r->status == LLMK_E_SERVER);
+	return llmk__is_2xx(h) &&
+	       (r->status == LLMK_E_OVERLOADED || r->status == LLMK_E_RATE_LIMITED || r->status == LLMK_E_SERVER);
 }
 
 /* Waits until `when` (llmk__now_ms() time), in slices, unless the cancel
@@ -96,7 +97,7 @@ static int job_finish(llmk__job *j)
 	llmk__response_scrub(r, j->c);
 	if (r->status != LLMK_OK)
 		llmk__log(j->c, LLMK_LOG_ERROR, "#%lu %s failed after %d attempt(s): %s", j->n, j->c->provider->name,
-		      r->attempts, r->error ? r->error : llmk_strerror(r->status));
+		          r->attempts, r->error ? r->error : llmk_strerror(r->status));
 	return LLMK__JOB_DONE;
 }
 
@@ -152,7 +153,7 @@ static int job_end_attempt(llmk__job *j)
 	if (j->deadline > 0 && llmk__now_ms() - j->t0 + (double)delay >= (double)j->deadline)
 		return job_finish(j);
 	llmk__log(c, LLMK_LOG_WARN, "#%lu retrying in %lld ms after %s (HTTP %d)", j->n, (long long)delay,
-	      llmk_status_name(r->status), (int)r->http_status);
+	          llmk_status_name(r->status), (int)r->http_status);
 	j->wake_at = llmk__now_ms() + (double)delay;
 	j->waiting = 1;
 	return LLMK__JOB_WAIT;
@@ -176,7 +177,7 @@ static int job_begin_attempt(llmk__job *j)
 		}
 	}
 	llmk__log(c, LLMK_LOG_DEBUG, "#%lu %s %s: attempt %d of %d", j->n, c->provider->name, llmk__log_url(c), j->a,
-	      (int)j->retries + 1);
+	          (int)j->retries + 1);
 	llmk__oom_reset();
 	memset(p, 0, sizeof(*p));
 	p->c = c;

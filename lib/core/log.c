@@ -38,12 +38,13 @@ void llmk__log_attempt(const llmk_client *c, unsigned long n, const llmk_respons
 	double ms = llmk__now_ms() - start;
 
 	if (r->status == LLMK_OK)
-		llmk__log(c, LLMK_LOG_INFO, "#%lu %s %s: HTTP %d in %.0f ms (first byte %.0f ms), attempt %d of %d%s%s", n,
-		      c->provider->name, llmk__log_url(c), (int)r->http_status, ms, r->timing[LLMK_TIMING_FIRST_BYTE_MS], a,
-		      max, r->request_id ? ", request id " : "", r->request_id ? r->request_id : "");
+		llmk__log(c, LLMK_LOG_INFO, "#%lu %s %s: HTTP %d in %.0f ms (first byte %.0f ms), attempt %d of %d%s%s",
+		          n, c->provider->name, llmk__log_url(c), (int)r->http_status, ms,
+		          r->timing[LLMK_TIMING_FIRST_BYTE_MS], a, max, r->request_id ? ", request id " : "",
+		          r->request_id ? r->request_id : "");
 	else
-		llmk__log(c, LLMK_LOG_WARN, "#%lu %s %s: %s after %.0f ms, attempt %d of %d%s%s: %s", n, c->provider->name,
-		      llmk__log_url(c), llmk_status_name(r->status), ms, a, max, r->request_id ? ", request id " : "",
-		      r->request_id ? r->request_id : "", r->error ? r->error : "");
+		llmk__log(c, LLMK_LOG_WARN, "#%lu %s %s: %s after %.0f ms, attempt %d of %d%s%s: %s", n,
+		          c->provider->name, llmk__log_url(c), llmk_status_name(r->status), ms, a, max,
+		          r->request_id ? ", request id " : "", r->request_id ? r->request_id : "",
+		          r->error ? r->error : "");
 }
-

@@ -13,9 +13,9 @@ unsigned long llmk__request_number(void);
  * client's hook (nothing when none or above its level). */
 void llmk__log(const llmk_client *c, int32_t level, const char *fmt, ...)
 #if defined(__GNUC__)
-	__attribute__((format(printf, 3, 4)))
+        __attribute__((format(printf, 3, 4)))
 #endif
-	;
+        ;
 /* The client's base URL as log lines show it. */
 const char *llmk__log_url(const llmk_client *c);
 /* One line for attempt a of max of request n, started at start (ms). */

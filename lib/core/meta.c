@@ -52,4 +52,3 @@ void llmk__read_request_id(llmk_response *r)
 			return;
 		}
 }
-

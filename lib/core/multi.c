@@ -44,7 +44,7 @@ typedef struct mdriver {
 	 * freed before the multi. */
 	llmk_transport t;
 	void *state;
-	size_t transfers; /* held now */
+	size_t transfers;          /* held now */
 	size_t fd_first, fd_count; /* its part of the multi's poll set */
 	struct mdriver *next;
 } mdriver;
@@ -59,8 +59,8 @@ typedef struct mjob {
 	void *user;
 	llmk_response *ready; /* llmk__multi_add_ready(): the answer, no job */
 	int state;
-	int watched; /* held by a driver with a cancel flag to watch */
-	mdriver *drv; /* the driver holding its transfer, or NULL */
+	int watched;    /* held by a driver with a cancel flag to watch */
+	mdriver *drv;   /* the driver holding its transfer, or NULL */
 	int32_t result; /* the transfer's status, once reported */
 	struct mjob *next;
 	struct mjob *next_ended;
@@ -117,8 +117,8 @@ llmk_status llmk_multi_set_limit(llmk_multi *m, int32_t max_in_flight)
 	return LLMK_OK;
 }
 
-static llmk_status enqueue(llmk_multi *m, llmk_client *c, const llmk_request *r, llmk_stream_fn fn,
-                           llmk_done_fn done, void *user, llmk_response *ready)
+static llmk_status enqueue(llmk_multi *m, llmk_client *c, const llmk_request *r, llmk_stream_fn fn, llmk_done_fn done,
+                           void *user, llmk_response *ready)
 {
 	mjob *j = llmk__calloc(1, sizeof(*j));
 
@@ -141,8 +141,8 @@ static llmk_status enqueue(llmk_multi *m, llmk_client *c, const llmk_request *r,
 	return LLMK_OK;
 }
 
-llmk_status llmk_multi_add(llmk_multi *m, llmk_client *c, const llmk_request *r, llmk_stream_fn fn,
-                           llmk_done_fn done, void *user)
+llmk_status llmk_multi_add(llmk_multi *m, llmk_client *c, const llmk_request *r, llmk_stream_fn fn, llmk_done_fn done,
+                           void *user)
 {
 	if (!m || !c || !r || !done || m->freeing)
 		return LLMK_E_INVALID_ARG;
@@ -501,7 +501,8 @@ static void start_queued(llmk_multi *m)
 			place(j, LLMK__JOB_DONE);
 			continue;
 		}
-		place(j, llmk__job_start(&j->job, m->nspare ? m->spare[--m->nspare] : NULL, j->c, j->req, j->fn, j->user));
+		place(j,
+		      llmk__job_start(&j->job, m->nspare ? m->spare[--m->nspare] : NULL, j->c, j->req, j->fn, j->user));
 	}
 }
 
@@ -551,8 +552,8 @@ llmk_status llmk_multi_perform(llmk_multi *m, int32_t *running)
 		for (j = m->active; j; j = j->next)
 			if (j->state == M_SEQUENTIAL) {
 				llmk_client *c = j->c;
-				place(j, llmk__job_transferred(j->job,
-				                               c->transport.send(llmk__job_exchange(j->job), c->transport_user)));
+				place(j, llmk__job_transferred(j->job, c->transport.send(llmk__job_exchange(j->job),
+				                                                         c->transport_user)));
 				break;
 			}
 	start_queued(m); /* into the slots that freed up */
@@ -673,7 +674,8 @@ static void abandon(mjob *j)
 		} else {
 			r = llmk__response_new();
 			if (r)
-				llmk__fail(r, LLMK_E_CANCELLED, "cancelled: the multi handle was freed before the request started");
+				llmk__fail(r, LLMK_E_CANCELLED,
+				           "cancelled: the multi handle was freed before the request started");
 		}
 		j->done(r, j->user);
 	}

@@ -12,9 +12,9 @@
 static llmk__optinfo options[] = {LLMK_OPTION_TABLE(LLMK__OPT_INFO)};
 
 /* Every option id must index its type's slot array (and the 32-bit set masks). */
-#define LLMK__SLOT_FITS(name, id, scope, str, doc)                                             \
-	_Static_assert((id) / 1000 != LLMK_TYPE_STR || (id) % 1000 < LLMK_STR_SLOTS, str);      \
-	_Static_assert((id) / 1000 != LLMK_TYPE_I64 || (id) % 1000 < LLMK_I64_SLOTS, str);      \
+#define LLMK__SLOT_FITS(name, id, scope, str, doc)                                         \
+	_Static_assert((id) / 1000 != LLMK_TYPE_STR || (id) % 1000 < LLMK_STR_SLOTS, str); \
+	_Static_assert((id) / 1000 != LLMK_TYPE_I64 || (id) % 1000 < LLMK_I64_SLOTS, str); \
 	_Static_assert((id) / 1000 != LLMK_TYPE_F64 || (id) % 1000 < LLMK_F64_SLOTS, str);
 LLMK_OPTION_TABLE(LLMK__SLOT_FITS)
 
@@ -25,50 +25,50 @@ static const struct {
 	int32_t id;
 	unsigned kinds;
 } option_kinds[] = {
-	{LLMK_OPT_STOP, K(LLMK_CHAT)},
-	{LLMK_OPT_TOOL_CHOICE, K(LLMK_CHAT)},
-	{LLMK_OPT_RESPONSE_FORMAT, K(LLMK_CHAT)},
-	{LLMK_OPT_JSON_SCHEMA, K(LLMK_CHAT)},
-	{LLMK_OPT_JSON_SCHEMA_NAME, K(LLMK_CHAT)},
-	{LLMK_OPT_PROMPT, K(LLMK_IMAGE) | K(LLMK_TRANSCRIBE)},
-	{LLMK_OPT_INPUT, K(LLMK_SPEECH)},
-	{LLMK_OPT_VOICE, K(LLMK_SPEECH)},
-	{LLMK_OPT_AUDIO_FORMAT, K(LLMK_SPEECH)},
-	{LLMK_OPT_INSTRUCTIONS, K(LLMK_SPEECH)},
-	{LLMK_OPT_SPEED, K(LLMK_SPEECH)},
-	{LLMK_OPT_LANGUAGE, K(LLMK_TRANSCRIBE)},
-	{LLMK_OPT_TRANSCRIPT_FORMAT, K(LLMK_TRANSCRIBE)},
-	{LLMK_OPT_IMAGE_SIZE, K(LLMK_IMAGE)},
-	{LLMK_OPT_IMAGE_QUALITY, K(LLMK_IMAGE)},
-	{LLMK_OPT_IMAGE_STYLE, K(LLMK_IMAGE)},
-	{LLMK_OPT_IMAGE_RESPONSE_FORMAT, K(LLMK_IMAGE)},
-	{LLMK_OPT_IMAGE_COUNT, K(LLMK_IMAGE)},
-	{LLMK_OPT_REASONING_EFFORT, K(LLMK_CHAT)},
-	{LLMK_OPT_REASONING_SUMMARY, K(LLMK_CHAT)},
-	{LLMK_OPT_PREVIOUS_RESPONSE_ID, K(LLMK_CHAT)},
-	{LLMK_OPT_STORE, K(LLMK_CHAT)},
-	{LLMK_OPT_CACHE_SYSTEM, K(LLMK_CHAT)},
-	{LLMK_OPT_CACHE_TOOLS, K(LLMK_CHAT)},
-	{LLMK_OPT_CACHE_MESSAGES, K(LLMK_CHAT)},
-	{LLMK_OPT_CACHED_CONTENT, K(LLMK_CHAT)},
-	{LLMK_OPT_MAX_TOKENS, K(LLMK_CHAT)},
-	{LLMK_OPT_SEED, K(LLMK_CHAT)},
-	{LLMK_OPT_TOP_P, K(LLMK_CHAT)},
-	{LLMK_OPT_FREQUENCY_PENALTY, K(LLMK_CHAT)},
-	{LLMK_OPT_PRESENCE_PENALTY, K(LLMK_CHAT)},
-	{LLMK_OPT_TEMPERATURE, K(LLMK_CHAT) | K(LLMK_TRANSCRIBE)},
-	{LLMK_OPT_DIMENSIONS, K(LLMK_EMBED)},
-	{LLMK_OPT_EMBED_INPUT_TYPE, K(LLMK_EMBED)},
-	{LLMK_OPT_TOP_K, K(LLMK_CHAT)},
-	{LLMK_OPT_REASONING_BUDGET, K(LLMK_CHAT)},
-	{LLMK_OPT_USER, K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_IMAGE)},
+        {LLMK_OPT_STOP, K(LLMK_CHAT)},
+        {LLMK_OPT_TOOL_CHOICE, K(LLMK_CHAT)},
+        {LLMK_OPT_RESPONSE_FORMAT, K(LLMK_CHAT)},
+        {LLMK_OPT_JSON_SCHEMA, K(LLMK_CHAT)},
+        {LLMK_OPT_JSON_SCHEMA_NAME, K(LLMK_CHAT)},
+        {LLMK_OPT_PROMPT, K(LLMK_IMAGE) | K(LLMK_TRANSCRIBE)},
+        {LLMK_OPT_INPUT, K(LLMK_SPEECH)},
+        {LLMK_OPT_VOICE, K(LLMK_SPEECH)},
+        {LLMK_OPT_AUDIO_FORMAT, K(LLMK_SPEECH)},
+        {LLMK_OPT_INSTRUCTIONS, K(LLMK_SPEECH)},
+        {LLMK_OPT_SPEED, K(LLMK_SPEECH)},
+        {LLMK_OPT_LANGUAGE, K(LLMK_TRANSCRIBE)},
+        {LLMK_OPT_TRANSCRIPT_FORMAT, K(LLMK_TRANSCRIBE)},
+        {LLMK_OPT_IMAGE_SIZE, K(LLMK_IMAGE)},
+        {LLMK_OPT_IMAGE_QUALITY, K(LLMK_IMAGE)},
+        {LLMK_OPT_IMAGE_STYLE, K(LLMK_IMAGE)},
+        {LLMK_OPT_IMAGE_RESPONSE_FORMAT, K(LLMK_IMAGE)},
+        {LLMK_OPT_IMAGE_COUNT, K(LLMK_IMAGE)},
+        {LLMK_OPT_REASONING_EFFORT, K(LLMK_CHAT)},
+        {LLMK_OPT_REASONING_SUMMARY, K(LLMK_CHAT)},
+        {LLMK_OPT_PREVIOUS_RESPONSE_ID, K(LLMK_CHAT)},
+        {LLMK_OPT_STORE, K(LLMK_CHAT)},
+        {LLMK_OPT_CACHE_SYSTEM, K(LLMK_CHAT)},
+        {LLMK_OPT_CACHE_TOOLS, K(LLMK_CHAT)},
+        {LLMK_OPT_CACHE_MESSAGES, K(LLMK_CHAT)},
+        {LLMK_OPT_CACHED_CONTENT, K(LLMK_CHAT)},
+        {LLMK_OPT_MAX_TOKENS, K(LLMK_CHAT)},
+        {LLMK_OPT_SEED, K(LLMK_CHAT)},
+        {LLMK_OPT_TOP_P, K(LLMK_CHAT)},
+        {LLMK_OPT_FREQUENCY_PENALTY, K(LLMK_CHAT)},
+        {LLMK_OPT_PRESENCE_PENALTY, K(LLMK_CHAT)},
+        {LLMK_OPT_TEMPERATURE, K(LLMK_CHAT) | K(LLMK_TRANSCRIBE)},
+        {LLMK_OPT_DIMENSIONS, K(LLMK_EMBED)},
+        {LLMK_OPT_EMBED_INPUT_TYPE, K(LLMK_EMBED)},
+        {LLMK_OPT_TOP_K, K(LLMK_CHAT)},
+        {LLMK_OPT_REASONING_BUDGET, K(LLMK_CHAT)},
+        {LLMK_OPT_USER, K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_IMAGE)},
 };
 
 static pthread_once_t options_once = PTHREAD_ONCE_INIT;
 
 /* id -> entry, by type and slot: lookups are on every request's path. The
  * static asserts above keep every id % 1000 below its type's slot count. */
-#define MAX_SLOTS                                                                                 \
+#define MAX_SLOTS                                                                                              \
 	(LLMK_STR_SLOTS > LLMK_I64_SLOTS ? (LLMK_STR_SLOTS > LLMK_F64_SLOTS ? LLMK_STR_SLOTS : LLMK_F64_SLOTS) \
 	                                 : (LLMK_I64_SLOTS > LLMK_F64_SLOTS ? LLMK_I64_SLOTS : LLMK_F64_SLOTS))
 static const llmk__optinfo *option_by_id[4][MAX_SLOTS];
@@ -167,14 +167,12 @@ int32_t llmk_option_type(int32_t option)
 #define LLMK__BIT_CASE_R(name) LLMK__RB_##name
 #define LLMK__BIT_CASE_CR(name) LLMK__RB_##name
 #define LLMK__BIT_CASE(name, id, scope, str, doc) \
-	case id:                                  \
-		return LLMK__BIT_CASE_##scope(name);
+	case id: return LLMK__BIT_CASE_##scope(name);
 int llmk__option_bit(int32_t id)
 {
 	switch (id) {
 		LLMK_OPTION_TABLE(LLMK__BIT_CASE)
-	default:
-		return -1;
+	default: return -1;
 	}
 }
 
@@ -182,7 +180,9 @@ llmk_status llmk__value_check(const char *what, const char *value, char *err, si
 {
 	if (!value || !llmk__has_ctl(value))
 		return LLMK_OK;
-	snprintf(err, errlen, "%s holds a control character (CR, LF, TAB or another): refused, it would reach a "
-	         "header or URL", what);
+	snprintf(err, errlen,
+	         "%s holds a control character (CR, LF, TAB or another): refused, it would reach a "
+	         "header or URL",
+	         what);
 	return LLMK_E_INVALID_ARG;
 }

@@ -94,8 +94,8 @@ llmk_status llmk_reply_embedding(llmk_reply *rp, const float *vec, size_t dim)
 		return LLMK_E_INVALID_ARG;
 	r = rp->s->resp;
 	if (r->nemb && dim != r->dim)
-		return llmk__fail(r, LLMK_E_INVALID_ARG, "embedding %zu has dimension %zu, earlier ones %zu", r->nemb, dim,
-		                  r->dim);
+		return llmk__fail(r, LLMK_E_INVALID_ARG, "embedding %zu has dimension %zu, earlier ones %zu", r->nemb,
+		                  dim, r->dim);
 	if (r->nemb >= SIZE_MAX / sizeof(float) / dim - 1)
 		return llmk__fail(r, LLMK_E_TOO_LARGE, "too many embeddings");
 	grown = llmk__realloc(r->emb, (r->nemb + 1) * dim * sizeof(float));

@@ -15,9 +15,9 @@
 
 static llmk_status req_err(llmk_request *r, llmk_status st, const char *fmt, ...)
 #if defined(__GNUC__)
-	__attribute__((format(printf, 3, 4)))
+        __attribute__((format(printf, 3, 4)))
 #endif
-	;
+        ;
 
 static llmk_status req_err(llmk_request *r, llmk_status st, const char *fmt, ...)
 {
@@ -32,18 +32,12 @@ static llmk_status req_err(llmk_request *r, llmk_status st, const char *fmt, ...
 static const char *kind_name(int32_t kind)
 {
 	switch (kind) {
-	case LLMK_CHAT:
-		return "chat";
-	case LLMK_EMBED:
-		return "embed";
-	case LLMK_IMAGE:
-		return "image";
-	case LLMK_TRANSCRIBE:
-		return "transcribe";
-	case LLMK_SPEECH:
-		return "speech";
-	default:
-		return "unknown";
+	case LLMK_CHAT: return "chat";
+	case LLMK_EMBED: return "embed";
+	case LLMK_IMAGE: return "image";
+	case LLMK_TRANSCRIBE: return "transcribe";
+	case LLMK_SPEECH: return "speech";
+	default: return "unknown";
 	}
 }
 
@@ -188,12 +182,14 @@ static llmk_status check_str_value(llmk_request *r, int32_t opt, const char *v)
 	switch (opt) {
 	case LLMK_OPT_RESPONSE_FORMAT:
 		if (!one_of(v, formats))
-			return req_err(r, LLMK_E_INVALID_ARG,
-			               "response_format must be 'text' or 'json_object' (use json_schema for a schema)");
+			return req_err(
+			        r, LLMK_E_INVALID_ARG,
+			        "response_format must be 'text' or 'json_object' (use json_schema for a schema)");
 		break;
 	case LLMK_OPT_TRANSCRIPT_FORMAT:
 		if (!one_of(v, tformats))
-			return req_err(r, LLMK_E_INVALID_ARG, "transcript_format must be json, text, verbose_json, srt or vtt");
+			return req_err(r, LLMK_E_INVALID_ARG,
+			               "transcript_format must be json, text, verbose_json, srt or vtt");
 		break;
 	case LLMK_OPT_AUDIO_FORMAT:
 		if (!one_of(v, aformats))
@@ -205,8 +201,9 @@ static llmk_status check_str_value(llmk_request *r, int32_t opt, const char *v)
 		break;
 	case LLMK_OPT_EMBED_INPUT_TYPE:
 		if (!one_of(v, itypes))
-			return req_err(r, LLMK_E_INVALID_ARG,
-			               "embed_input_type must be search_document, search_query, classification or clustering");
+			return req_err(
+			        r, LLMK_E_INVALID_ARG,
+			        "embed_input_type must be search_document, search_query, classification or clustering");
 		break;
 	case LLMK_OPT_REASONING_EFFORT:
 		if (!one_of(v, efforts))
@@ -224,8 +221,7 @@ static llmk_status check_str_value(llmk_request *r, int32_t opt, const char *v)
 		if (!one_of(v, summaries))
 			return req_err(r, LLMK_E_INVALID_ARG, "reasoning_summary must be auto, concise or detailed");
 		break;
-	case LLMK_OPT_JSON_SCHEMA:
-		return check_json(r, "json_schema", v, 1);
+	case LLMK_OPT_JSON_SCHEMA: return check_json(r, "json_schema", v, 1);
 	case LLMK_OPT_MODEL: /* a URL path segment for some providers */
 		if (llmk__value_check("option 'model'", v, r->errmsg, sizeof(r->errmsg)))
 			return LLMK_E_INVALID_ARG;
@@ -237,8 +233,7 @@ static llmk_status check_str_value(llmk_request *r, int32_t opt, const char *v)
 		if (!*v)
 			return req_err(r, LLMK_E_INVALID_ARG, "option '%s' must not be empty", llmk_option_name(opt));
 		break;
-	default:
-		break;
+	default: break;
 	}
 	return LLMK_OK;
 }
@@ -252,7 +247,8 @@ static int valid_header(const char *v)
 	const char *p = v;
 
 	for (; *p && *p != ':'; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || strchr(tchar, *p)))
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		      strchr(tchar, *p)))
 			return 0;
 	if (p == v || *p != ':')
 		return 0;
@@ -274,8 +270,9 @@ static llmk_status add_header(llmk_request *r, char *copy)
 	}
 	if (!valid_header(copy)) {
 		llmk__free(copy);
-		return req_err(r, LLMK_E_INVALID_ARG,
-		               "http_header must be \"Name: value\" (a token name, no control characters in the value)");
+		return req_err(
+		        r, LLMK_E_INVALID_ARG,
+		        "http_header must be \"Name: value\" (a token name, no control characters in the value)");
 	}
 	if (r->nheaders == LLMK_MAX_REQ_HEADERS) {
 		llmk__free(copy);
@@ -361,25 +358,16 @@ llmk_status llmk_request_set_f64(llmk_request *r, int32_t opt, double value)
 	if (st)
 		return st;
 	switch (opt) {
-	case LLMK_OPT_TEMPERATURE:
-		lo = 0.0, hi = 2.0;
-		break;
-	case LLMK_OPT_TOP_P:
-		lo = 0.0, hi = 1.0;
-		break;
-	case LLMK_OPT_SPEED:
-		lo = 0.25, hi = 4.0;
-		break;
+	case LLMK_OPT_TEMPERATURE: lo = 0.0, hi = 2.0; break;
+	case LLMK_OPT_TOP_P: lo = 0.0, hi = 1.0; break;
+	case LLMK_OPT_SPEED: lo = 0.25, hi = 4.0; break;
 	case LLMK_OPT_FREQUENCY_PENALTY:
-	case LLMK_OPT_PRESENCE_PENALTY:
-		lo = -2.0, hi = 2.0;
-		break;
-	default:
-		break;
+	case LLMK_OPT_PRESENCE_PENALTY: lo = -2.0, hi = 2.0; break;
+	default: break;
 	}
 	if (!(value >= lo && value <= hi)) /* also rejects NaN */
-		return req_err(r, LLMK_E_INVALID_ARG, "option '%s' must be between %g and %g", llmk_option_name(opt), lo,
-		               hi);
+		return req_err(r, LLMK_E_INVALID_ARG, "option '%s' must be between %g and %g", llmk_option_name(opt),
+		               lo, hi);
 	slot = llmk__option_slot(opt);
 	r->f64[slot] = value;
 	r->f64_set |= 1u << slot;
@@ -633,8 +621,9 @@ llmk_status llmk_request_add_document(llmk_request *r, const uint8_t *data, size
 	if (!filename)
 		filename = pdf ? "document.pdf" : "document.txt";
 	if (!valid_doc_name(filename))
-		return req_err(r, LLMK_E_INVALID_ARG, "document file name must be 1-200 characters without quotes, "
-		                                      "slashes or control characters");
+		return req_err(r, LLMK_E_INVALID_ARG,
+		               "document file name must be 1-200 characters without quotes, "
+		               "slashes or control characters");
 	if (!(url = llmk__data_url(mime, data, len)))
 		return req_err(r, LLMK_E_NOMEM, "out of memory");
 	return add_document_part(r, url, filename);
@@ -1006,28 +995,27 @@ llmk_status llmk_request_add_part(llmk_request *r, int32_t type, const char *tex
 		return LLMK_E_INVALID_ARG;
 	if ((opaque || wire) && (!one_bit(wire) || type == LLMK_PART_IMAGE_URL || type == LLMK_PART_DOCUMENT ||
 	                         (!opaque && type != LLMK_PART_REASONING)))
-		return req_err(r, LLMK_E_INVALID_ARG,
-		               "opaque state needs the wire format it belongs to (one LLMK_FEATURE_* bit) and goes with "
-		               "text, tool-call and reasoning parts");
+		return req_err(
+		        r, LLMK_E_INVALID_ARG,
+		        "opaque state needs the wire format it belongs to (one LLMK_FEATURE_* bit) and goes with "
+		        "text, tool-call and reasoning parts");
 	switch (type) {
-	case LLMK_PART_TEXT:
-		st = llmk_request_add_text(r, text);
-		break;
-	case LLMK_PART_IMAGE_URL:
-		return llmk_request_add_image_url(r, text, detail);
+	case LLMK_PART_TEXT: st = llmk_request_add_text(r, text); break;
+	case LLMK_PART_IMAGE_URL: return llmk_request_add_image_url(r, text, detail);
 	case LLMK_PART_DOCUMENT: {
 		char *url;
-		if (!text || (strncmp(text, "data:application/pdf;base64,", 28) && strncmp(text, "data:text/plain;base64,", 23)) ||
+		if (!text ||
+		    (strncmp(text, "data:application/pdf;base64,", 28) &&
+		     strncmp(text, "data:text/plain;base64,", 23)) ||
 		    !detail || !valid_doc_name(detail))
-			return req_err(r, LLMK_E_INVALID_ARG, "a document part is a PDF or text/plain base64 data: URL and a "
-			                                      "file name");
+			return req_err(r, LLMK_E_INVALID_ARG,
+			               "a document part is a PDF or text/plain base64 data: URL and a "
+			               "file name");
 		if (!(url = llmk__strdup(text)))
 			return req_err(r, LLMK_E_NOMEM, "out of memory");
 		return add_document_part(r, url, detail);
 	}
-	case LLMK_PART_TOOL_CALL:
-		st = llmk_request_add_tool_call(r, id, detail, text);
-		break;
+	case LLMK_PART_TOOL_CALL: st = llmk_request_add_tool_call(r, id, detail, text); break;
 	case LLMK_PART_REASONING:
 		if (m->role != LLMK_ROLE_ASSISTANT)
 			return req_err(r, LLMK_E_INVALID_ARG, "reasoning belongs to assistant messages");
@@ -1035,8 +1023,7 @@ llmk_status llmk_request_add_part(llmk_request *r, int32_t type, const char *tex
 			return req_err(r, LLMK_E_INVALID_ARG, "a reasoning part needs the wire format it belongs to");
 		st = turn_part(r, m, LLMK_PART_REASONING, text, text ? strlen(text) : 0, NULL, wire);
 		break;
-	default:
-		return req_err(r, LLMK_E_INVALID_ARG, "unknown part type %d", (int)type);
+	default: return req_err(r, LLMK_E_INVALID_ARG, "unknown part type %d", (int)type);
 	}
 	if (st != LLMK_OK || !opaque)
 		return st;

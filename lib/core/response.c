@@ -218,8 +218,8 @@ void llmk__redirect_target(const llmk_response *r, char *out, size_t cap)
 	at = memchr(host, '@', (size_t)(end - host));
 	if (at)
 		host = at + 1;
-	snprintf(out, cap, "%.*s://%.*s", (int)(sl < 16 ? sl : 16), loc, (int)((size_t)(end - host) < 256 ? end - host : 256),
-	         host);
+	snprintf(out, cap, "%.*s://%.*s", (int)(sl < 16 ? sl : 16), loc,
+	         (int)((size_t)(end - host) < 256 ? end - host : 256), host);
 }
 
 #define S(x) ((x) ? (x) : "")
@@ -326,41 +326,41 @@ static const struct {
 	const char *raw;
 	int32_t finish;
 } finish_words[] = {
-	{"stop", LLMK_FINISH_STOP},
-	{"end_turn", LLMK_FINISH_STOP},
-	{"stop_sequence", LLMK_FINISH_STOP},
-	{"eos_token", LLMK_FINISH_STOP},
-	{"eos", LLMK_FINISH_STOP},
-	{"complete", LLMK_FINISH_STOP},
-	{"completed", LLMK_FINISH_STOP}, /* Responses API status */
-	{"max_output_tokens", LLMK_FINISH_LENGTH}, /* Responses API incomplete_details.reason */
-	{"pause_turn", LLMK_FINISH_STOP},
-	{"finish_reason_unspecified", LLMK_FINISH_OTHER},
-	{"length", LLMK_FINISH_LENGTH},
-	{"max_tokens", LLMK_FINISH_LENGTH},
-	{"max_length", LLMK_FINISH_LENGTH},
-	{"model_context_window_exceeded", LLMK_FINISH_LENGTH},
-	{"tool_calls", LLMK_FINISH_TOOL_CALLS},
-	{"tool_call", LLMK_FINISH_TOOL_CALLS},
-	{"tool_use", LLMK_FINISH_TOOL_CALLS},
-	{"function_call", LLMK_FINISH_TOOL_CALLS},
-	{"content_filter", LLMK_FINISH_CONTENT_FILTER},
-	{"content_filtered", LLMK_FINISH_CONTENT_FILTER},
-	{"refusal", LLMK_FINISH_REFUSAL},
-	{"safety", LLMK_FINISH_CONTENT_FILTER},
-	{"recitation", LLMK_FINISH_CONTENT_FILTER},
-	{"blocklist", LLMK_FINISH_CONTENT_FILTER},
-	{"prohibited_content", LLMK_FINISH_CONTENT_FILTER},
-	{"spii", LLMK_FINISH_CONTENT_FILTER},
-	{"image_safety", LLMK_FINISH_CONTENT_FILTER},
-	{"guardrail_intervened", LLMK_FINISH_CONTENT_FILTER},
-	{"error", LLMK_FINISH_ERROR},
-	{"timeout", LLMK_FINISH_ERROR},
-	{"error_toxic", LLMK_FINISH_CONTENT_FILTER},
-	{"error_limit", LLMK_FINISH_LENGTH},
-	{"malformed_function_call", LLMK_FINISH_ERROR},
-	{"unexpected_tool_call", LLMK_FINISH_ERROR},
-	{"other", LLMK_FINISH_OTHER},
+        {"stop", LLMK_FINISH_STOP},
+        {"end_turn", LLMK_FINISH_STOP},
+        {"stop_sequence", LLMK_FINISH_STOP},
+        {"eos_token", LLMK_FINISH_STOP},
+        {"eos", LLMK_FINISH_STOP},
+        {"complete", LLMK_FINISH_STOP},
+        {"completed", LLMK_FINISH_STOP},           /* Responses API status */
+        {"max_output_tokens", LLMK_FINISH_LENGTH}, /* Responses API incomplete_details.reason */
+        {"pause_turn", LLMK_FINISH_STOP},
+        {"finish_reason_unspecified", LLMK_FINISH_OTHER},
+        {"length", LLMK_FINISH_LENGTH},
+        {"max_tokens", LLMK_FINISH_LENGTH},
+        {"max_length", LLMK_FINISH_LENGTH},
+        {"model_context_window_exceeded", LLMK_FINISH_LENGTH},
+        {"tool_calls", LLMK_FINISH_TOOL_CALLS},
+        {"tool_call", LLMK_FINISH_TOOL_CALLS},
+        {"tool_use", LLMK_FINISH_TOOL_CALLS},
+        {"function_call", LLMK_FINISH_TOOL_CALLS},
+        {"content_filter", LLMK_FINISH_CONTENT_FILTER},
+        {"content_filtered", LLMK_FINISH_CONTENT_FILTER},
+        {"refusal", LLMK_FINISH_REFUSAL},
+        {"safety", LLMK_FINISH_CONTENT_FILTER},
+        {"recitation", LLMK_FINISH_CONTENT_FILTER},
+        {"blocklist", LLMK_FINISH_CONTENT_FILTER},
+        {"prohibited_content", LLMK_FINISH_CONTENT_FILTER},
+        {"spii", LLMK_FINISH_CONTENT_FILTER},
+        {"image_safety", LLMK_FINISH_CONTENT_FILTER},
+        {"guardrail_intervened", LLMK_FINISH_CONTENT_FILTER},
+        {"error", LLMK_FINISH_ERROR},
+        {"timeout", LLMK_FINISH_ERROR},
+        {"error_toxic", LLMK_FINISH_CONTENT_FILTER},
+        {"error_limit", LLMK_FINISH_LENGTH},
+        {"malformed_function_call", LLMK_FINISH_ERROR},
+        {"unexpected_tool_call", LLMK_FINISH_ERROR},
+        {"other", LLMK_FINISH_OTHER},
 };
 
 int32_t llmk__finish_map(const char *raw)

@@ -43,17 +43,17 @@ struct llmk_response {
 	int32_t http_status;
 	char *error, *error_type, *error_code;
 	char *request_id, *model, *finish_reason, *audio_mime, *dropped;
-	char *deployment, *tried; /* set by a router */
+	char *deployment, *tried;   /* set by a router */
 	char *provider, *req_model; /* who was asked for what (prices) */
 	int32_t finish;
 	int32_t attempts;
 	int64_t retry_after_ms;
 	llmk__buf text, reasoning, raw;
 	llmk__buf refusal;      /* the model's refusal (OpenAI message.refusal, Responses refusal content) */
-	char *id;              /* the provider's id of the answer (Responses API resp_...) */
+	char *id;               /* the provider's id of the answer (Responses API resp_...) */
 	llmk__turn_item *items; /* the assistant turn, in order (see llmk__turn_item) */
 	size_t nitems, itemcap;
-	int64_t wire;          /* LLMK_FEATURE_* bit of the adapter that answered: whom opaque items are for */
+	int64_t wire; /* LLMK_FEATURE_* bit of the adapter that answered: whom opaque items are for */
 	int64_t usage[8];
 	double timing[4];
 	llmk__tool_call *calls;
@@ -87,9 +87,9 @@ llmk_response *llmk__response_new(void);
  * first failure wins, so the root cause is not overwritten by fallout. */
 llmk_status llmk__fail(llmk_response *resp, llmk_status st, const char *fmt, ...)
 #if defined(__GNUC__)
-	__attribute__((format(printf, 3, 4)))
+        __attribute__((format(printf, 3, 4)))
 #endif
-	;
+        ;
 /* Replaces a string field; returns LLMK_E_NOMEM on failure. */
 llmk_status llmk__set_field(char **field, const char *value);
 llmk_status llmk__set_fieldn(char **field, const char *value, size_t n);

@@ -131,8 +131,8 @@ static int on_body(void *ctx, const uint8_t *data, size_t len)
 		if (rc == LLMK_NDJSON_E_TOO_LARGE)
 			llmk__fail(r, LLMK_E_TOO_LARGE, "stream line exceeds max_line_bytes");
 		else if (rc == LLMK_NDJSON_E_TOO_MANY)
-			llmk__fail(r, LLMK_E_TOO_LARGE, "stream has more than max_events (%zu) lines, blank ones included",
-			           p->max_events);
+			llmk__fail(r, LLMK_E_TOO_LARGE,
+			           "stream has more than max_events (%zu) lines, blank ones included", p->max_events);
 		else if (rc == LLMK_NDJSON_E_NOMEM)
 			llmk__fail(r, LLMK_E_NOMEM, "out of memory decoding the stream");
 		return rc != 0;
@@ -150,7 +150,8 @@ static int on_body(void *ctx, const uint8_t *data, size_t len)
 		llmk__fail(r, LLMK_E_TOO_LARGE, "stream line or event exceeds max_line_bytes");
 	else if (rc == LLMK_SSE_E_TOO_MANY)
 		llmk__fail(r, LLMK_E_TOO_LARGE,
-		           "stream has more than max_events (%zu) events, comments and empty events included", p->max_events);
+		           "stream has more than max_events (%zu) events, comments and empty events included",
+		           p->max_events);
 	else if (rc == LLMK_SSE_E_NOMEM)
 		llmk__fail(r, LLMK_E_NOMEM, "out of memory decoding the stream");
 	return rc != 0;
@@ -168,7 +169,8 @@ static void finish_stream(llmk__attempt *p, int sse_rc)
 	if (r->status != LLMK_OK)
 		return;
 	if (!p->sctx.done && !r->finish_reason) {
-		llmk__fail(r, LLMK_E_PROTOCOL, "%s: stream ended before the end-of-stream marker (truncated after %zu bytes)",
+		llmk__fail(r, LLMK_E_PROTOCOL,
+		           "%s: stream ended before the end-of-stream marker (truncated after %zu bytes)",
 		           p->c->provider->name, r->raw.len);
 		return;
 	}

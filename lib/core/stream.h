@@ -20,7 +20,7 @@ typedef struct llmk__stream_ctx {
 	llmk_response *resp;
 	llmk_stream_fn fn;
 	void *user;
-	int done;     /* the provider signalled the end of the stream */
+	int done; /* the provider signalled the end of the stream */
 	int cancelled;
 	int delivered; /* an event reached the caller */
 	double t0;

@@ -35,7 +35,8 @@ static int unsupported(llmk__attempt *p, const char *what, int drop)
 
 	if (!drop) {
 		llmk__fail(r, LLMK_E_UNSUPPORTED,
-		           "%s does not support %s for %s requests (set drop_unsupported = 1 to send the request without it)",
+		           "%s does not support %s for %s requests (set drop_unsupported = 1 to send the request "
+		           "without it)",
 		           p->c->provider->name, what, llmk__kind_name(p->r->kind));
 		return 0;
 	}
@@ -126,7 +127,8 @@ static int note_foreign(llmk__attempt *p, int64_t wire)
 		if (j == q->msgs[i].nparts)
 			continue;
 		any = 1;
-		snprintf(what, sizeof(what), "%s reasoning state", q->msgs[i].origin ? q->msgs[i].origin : "another provider's");
+		snprintf(what, sizeof(what), "%s reasoning state",
+		         q->msgs[i].origin ? q->msgs[i].origin : "another provider's");
 		if (r->dropped && strstr(r->dropped, what))
 			continue;
 		n = r->dropped ? strlen(r->dropped) : 0;
@@ -228,4 +230,3 @@ int llmk__check_support(llmk__attempt *p)
 		return llmk__fail(p->resp, LLMK_E_NOMEM, "out of memory"), -1;
 	return 0;
 }
-

@@ -16,7 +16,7 @@ struct llmk__user_provider {
 	char name[MAX_NAME + 1];
 	llmk_provider_table table;
 	void *user;
-	int refs;        /* clients using it, plus one for the registry */
+	int refs; /* clients using it, plus one for the registry */
 	int registered;
 };
 
@@ -130,9 +130,9 @@ llmk_status llmk__user_provider_add(const char *name, const llmk_provider_table 
 	up->row.name = up->name;
 	up->row.quirks = LLMK_Q_KEY_OPTIONAL;
 	up->row.kinds = t->kinds;
-	up->row.chat_caps = t->chat_capabilities &
-	                    (LLMK_CAP_STREAM | LLMK_CAP_TOOLS | LLMK_CAP_VISION | LLMK_CAP_JSON_MODE |
-	                     LLMK_CAP_JSON_SCHEMA | LLMK_CAP_STREAM_USAGE | LLMK_CAP_IMAGE_URL);
+	up->row.chat_caps =
+	        t->chat_capabilities & (LLMK_CAP_STREAM | LLMK_CAP_TOOLS | LLMK_CAP_VISION | LLMK_CAP_JSON_MODE |
+	                                LLMK_CAP_JSON_SCHEMA | LLMK_CAP_STREAM_USAGE | LLMK_CAP_IMAGE_URL);
 	up->row.embed_caps = LLMK_CAP_BATCH;
 	/* The program reads what it wants, but structured output is refused
 	 * unless declared: silently ignoring a schema would be a lie. */

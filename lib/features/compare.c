@@ -20,9 +20,9 @@
 
 llmk_status llmk__cmp_err(llmk_compare *cmp, llmk_status st, const char *fmt, ...)
 #if defined(__GNUC__)
-	__attribute__((format(printf, 3, 4)))
+        __attribute__((format(printf, 3, 4)))
 #endif
-	;
+        ;
 
 llmk_status llmk__cmp_err(llmk_compare *cmp, llmk_status st, const char *fmt, ...)
 {
@@ -104,9 +104,7 @@ llmk_status llmk_compare_set_i64(llmk_compare *cmp, int32_t option, int64_t v)
 			return llmk__cmp_err(cmp, LLMK_E_INVALID_ARG, "repeat must be 1..1000, not %lld", (long long)v);
 		cmp->repeat = v;
 		return LLMK_OK;
-	case LLMK_COMPARE_STREAM:
-		cmp->stream = v != 0;
-		return LLMK_OK;
+	case LLMK_COMPARE_STREAM: cmp->stream = v != 0; return LLMK_OK;
 	case LLMK_COMPARE_MAX_IN_FLIGHT:
 		if (v < 0 || v > 100000)
 			return llmk__cmp_err(cmp, LLMK_E_INVALID_ARG, "max_in_flight must be 0..100000");
@@ -122,8 +120,7 @@ llmk_status llmk_compare_set_i64(llmk_compare *cmp, int32_t option, int64_t v)
 			return llmk__cmp_err(cmp, LLMK_E_INVALID_ARG, "pass_percent must be 0..100");
 		cmp->pass_percent = v;
 		return LLMK_OK;
-	default:
-		return llmk__cmp_err(cmp, LLMK_E_UNKNOWN_OPTION, "unknown compare option %d", (int)option);
+	default: return llmk__cmp_err(cmp, LLMK_E_UNKNOWN_OPTION, "unknown compare option %d", (int)option);
 	}
 }
 
@@ -210,7 +207,8 @@ llmk_status llmk__cmp_check_scorer(llmk_compare *cmp, const char *expected, int3
 		if (rc) {
 			char why[128];
 			regerror(rc, &re, why, sizeof(why));
-			return llmk__cmp_err(cmp, LLMK_E_INVALID_ARG, "expected regular expression does not compile: %s", why);
+			return llmk__cmp_err(cmp, LLMK_E_INVALID_ARG,
+			                     "expected regular expression does not compile: %s", why);
 		}
 		regfree(&re);
 	}
@@ -218,7 +216,7 @@ llmk_status llmk__cmp_check_scorer(llmk_compare *cmp, const char *expected, int3
 }
 
 llmk_status llmk__cmp_push_case(llmk_compare *cmp, const llmk_request *req, llmk_request *owned, const char *expected,
-                             int32_t scorer)
+                                int32_t scorer)
 {
 	case_entry *k;
 	size_t ncap;
@@ -292,8 +290,8 @@ static void embed_done(llmk_response *er, void *user)
 			res->score = 1;
 	} else if (res->resp && res->resp->status == LLMK_OK) {
 		/* The answer came but could not be scored: say so on it. */
-		llmk__fail(res->resp, er ? llmk_response_status(er) : LLMK_E_NOMEM,
-		           "similarity scoring failed: %s", er ? llmk_response_error(er) : "out of memory");
+		llmk__fail(res->resp, er ? llmk_response_status(er) : LLMK_E_NOMEM, "similarity scoring failed: %s",
+		           er ? llmk_response_error(er) : "out of memory");
 		res->score = 0;
 	}
 	llmk_response_free(er);
@@ -370,7 +368,8 @@ static void answer_done(llmk_response *resp, void *user)
 				return; /* reported when the verdict is in */
 			}
 		} else if (k->scorer != LLMK_SCORE_SIMILARITY) {
-			res->score = llmk__cmp_score_text(k->scorer, llmk_response_text(resp), k->expected ? k->expected : "");
+			res->score = llmk__cmp_score_text(k->scorer, llmk_response_text(resp),
+			                                  k->expected ? k->expected : "");
 		} else {
 			text = llmk_response_text(resp);
 			if (cmp->stopping) {
@@ -437,9 +436,11 @@ llmk_status llmk_compare_run(llmk_compare *cmp, llmk_compare_fn on_result, void 
 		return llmk__cmp_err(cmp, LLMK_E_INVALID_ARG, "no request: add a case (or load a JSONL file) first");
 	for (k = 0; k < cmp->ncases; k++)
 		if (cmp->cases[k].scorer == LLMK_SCORE_SIMILARITY && !cmp->embedder)
-			return llmk__cmp_err(cmp, LLMK_E_CONFIG, "case %zu is scored by similarity: set an embedding client", k);
+			return llmk__cmp_err(cmp, LLMK_E_CONFIG,
+			                     "case %zu is scored by similarity: set an embedding client", k);
 		else if (cmp->cases[k].scorer == LLMK_SCORE_JUDGE && !cmp->judge)
-			return llmk__cmp_err(cmp, LLMK_E_CONFIG, "case %zu is scored by a judge: set a judge client", k);
+			return llmk__cmp_err(cmp, LLMK_E_CONFIG, "case %zu is scored by a judge: set a judge client",
+			                     k);
 	llmk__cmp_judge_reset(cmp);
 	free_results(cmp);
 	n = cmp->nmodels * cmp->ncases * (size_t)cmp->repeat;
@@ -465,8 +466,8 @@ llmk_status llmk_compare_run(llmk_compare *cmp, llmk_compare_fn on_result, void 
 		cmp->models[i].last_done_ms = 0;
 		/* with a per-model limit, each model starts that many runs and
 		 * adds one more as one finishes (feed()) */
-		cmp->models[i].next = cmp->concurrency && (size_t)cmp->concurrency < per_model ? (size_t)cmp->concurrency
-		                                                                                : per_model;
+		cmp->models[i].next =
+		        cmp->concurrency && (size_t)cmp->concurrency < per_model ? (size_t)cmp->concurrency : per_model;
 	}
 	/* runs, then cases, with the models interleaved: each starts at once */
 	for (seq = 0; seq < per_model && st == LLMK_OK; seq++)
@@ -507,4 +508,3 @@ llmk_status llmk_compare_run(llmk_compare *cmp, llmk_compare_fn on_result, void 
 		return llmk__cmp_err(cmp, st, "%s", llmk_strerror(st));
 	return LLMK_OK;
 }
-

@@ -76,9 +76,9 @@ struct llmk_compare {
 /* Formats cmp->errmsg and returns st. */
 llmk_status llmk__cmp_err(llmk_compare *cmp, llmk_status st, const char *fmt, ...)
 #if defined(__GNUC__)
-	__attribute__((format(printf, 3, 4)))
+        __attribute__((format(printf, 3, 4)))
 #endif
-	;
+        ;
 /* Adds a case (owned: a request the comparison frees). */
 llmk_status llmk__cmp_push_case(llmk_compare *cmp, const llmk_request *req, llmk_request *owned, const char *expected,
                                 int32_t scorer);

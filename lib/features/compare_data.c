@@ -32,8 +32,8 @@ static llmk_status load_line(llmk_compare *cmp, const char *line, size_t len, si
 	llmk_status st;
 
 	if (!j)
-		return llmk__cmp_err(cmp, llmk__oom_seen() ? LLMK_E_NOMEM : LLMK_E_INVALID_ARG, "line %zu: not JSON: %s", lineno,
-		               jerr.text);
+		return llmk__cmp_err(cmp, llmk__oom_seen() ? LLMK_E_NOMEM : LLMK_E_INVALID_ARG,
+		                     "line %zu: not JSON: %s", lineno, jerr.text);
 	if (!json_is_object(j)) {
 		json_decref(j);
 		return llmk__cmp_err(cmp, LLMK_E_INVALID_ARG, "line %zu: not a JSON object", lineno);
@@ -48,7 +48,8 @@ static llmk_status load_line(llmk_compare *cmp, const char *line, size_t len, si
 		expected = json_string_value(v);
 		if (!expected) {
 			json_decref(j);
-			return llmk__cmp_err(cmp, LLMK_E_INVALID_ARG, "line %zu: \"expected\" must be a string", lineno);
+			return llmk__cmp_err(cmp, LLMK_E_INVALID_ARG, "line %zu: \"expected\" must be a string",
+			                     lineno);
 		}
 	}
 	v = json_object_get(j, "scorer");
@@ -57,7 +58,8 @@ static llmk_status load_line(llmk_compare *cmp, const char *line, size_t len, si
 		if (scorer < 0) {
 			json_decref(j);
 			return llmk__cmp_err(cmp, LLMK_E_INVALID_ARG,
-			               "line %zu: \"scorer\" must be one of none, exact, contains, regex, json, similarity, judge",
+			                     "line %zu: \"scorer\" must be one of none, exact, contains, regex, json, "
+			                     "similarity, judge",
 			                     lineno);
 		}
 	} else {
@@ -91,8 +93,8 @@ static llmk_status load_line(llmk_compare *cmp, const char *line, size_t len, si
 	}
 	if (st != LLMK_OK) {
 		if (!cmp->errmsg[0] || st == LLMK_E_NOMEM)
-			llmk__cmp_err(cmp, st, "line %zu: %s%s%s", lineno, llmk_strerror(st), r && *llmk_request_errmsg(r) ? ": " : "",
-			        r ? llmk_request_errmsg(r) : "");
+			llmk__cmp_err(cmp, st, "line %zu: %s%s%s", lineno, llmk_strerror(st),
+			              r && *llmk_request_errmsg(r) ? ": " : "", r ? llmk_request_errmsg(r) : "");
 		llmk_request_free(r);
 	}
 	json_decref(j);
@@ -119,7 +121,8 @@ llmk_status llmk_compare_load_jsonl(llmk_compare *cmp, const char *path)
 		lineno++;
 		while ((ch = getc(fp)) != EOF && ch != '\n') {
 			if (line.len >= MAX_LINE) {
-				st = llmk__cmp_err(cmp, LLMK_E_TOO_LARGE, "%s: line %zu is longer than %u bytes", path, lineno, MAX_LINE);
+				st = llmk__cmp_err(cmp, LLMK_E_TOO_LARGE, "%s: line %zu is longer than %u bytes", path,
+				                   lineno, MAX_LINE);
 				break;
 			}
 			char c = (char)ch;
@@ -155,4 +158,3 @@ llmk_status llmk_compare_load_jsonl(llmk_compare *cmp, const char *path)
 	}
 	return st;
 }
-

@@ -115,7 +115,8 @@ static const char *question_of(const llmk_request *r, llmk__buf *b)
 			for (k = 0; k < n; k++)
 				if (llmk_request_part_type(r, i, k) == LLMK_PART_TEXT) {
 					const char *t = llmk_request_part_text(r, i, k);
-					if ((b->len && llmk__buf_append(b, "\n", 1)) || llmk__buf_append(b, t, strlen(t)))
+					if ((b->len && llmk__buf_append(b, "\n", 1)) ||
+					    llmk__buf_append(b, t, strlen(t)))
 						return NULL;
 				}
 			break;

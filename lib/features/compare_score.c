@@ -77,18 +77,14 @@ double llmk__cmp_score_text(int32_t scorer, const char *answer, const char *expe
 		trim(&a, &an);
 		trim(&e, &en);
 		return an == en && !memcmp(a, e, an) ? 1 : 0;
-	case LLMK_SCORE_CONTAINS:
-		return contains_nocase(answer, expected) ? 1 : 0;
+	case LLMK_SCORE_CONTAINS: return contains_nocase(answer, expected) ? 1 : 0;
 	case LLMK_SCORE_REGEX:
 		if (regcomp(&re, expected, REG_EXTENDED | REG_NOSUB))
 			return 0;
 		s = regexec(&re, answer, 0, NULL, 0) == 0 ? 1 : 0;
 		regfree(&re);
 		return s;
-	case LLMK_SCORE_JSON:
-		return score_json(answer, expected);
-	default:
-		return -1;
+	case LLMK_SCORE_JSON: return score_json(answer, expected);
+	default: return -1;
 	}
 }
-

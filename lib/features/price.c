@@ -278,34 +278,20 @@ static double row_figure(const llmk__model_row *row, int32_t which)
 	if (!row)
 		return -1;
 	switch (which) {
-	case LLMK_INFO_CONTEXT_TOKENS:
-		return u32_or_none(row->context_tokens);
-	case LLMK_INFO_MAX_OUTPUT_TOKENS:
-		return u32_or_none(row->max_output_tokens);
-	case LLMK_INFO_CACHE_WRITE_1H_PRICE:
-		return row_price(row, LLMK__P_WRITE_1H);
-	case LLMK_INFO_BATCH_INPUT_PRICE:
-		return row_price(row, LLMK__P_BATCH_INPUT);
-	case LLMK_INFO_BATCH_OUTPUT_PRICE:
-		return row_price(row, LLMK__P_BATCH_OUTPUT);
-	case LLMK_INFO_TIER_ABOVE_TOKENS:
-		return u32_or_none(row->tier_above);
-	case LLMK_INFO_TIER_INPUT_PRICE:
-		return row_price(row, LLMK__P_TIER_INPUT);
-	case LLMK_INFO_TIER_OUTPUT_PRICE:
-		return row_price(row, LLMK__P_TIER_OUTPUT);
-	case LLMK_INFO_TIER_CACHED_INPUT_PRICE:
-		return row_price(row, LLMK__P_TIER_CACHED);
-	case LLMK_INFO_DEPRECATION_DATE:
-		return u32_or_none(row->deprecated);
-	case LLMK_INFO_INPUT_MODALITIES:
-		return row->input_modalities ? row->input_modalities : -1;
-	case LLMK_INFO_OUTPUT_MODALITIES:
-		return row->output_modalities ? row->output_modalities : -1;
-	case LLMK_INFO_SOURCE:
-		return row->source;
-	default:
-		return -1;
+	case LLMK_INFO_CONTEXT_TOKENS: return u32_or_none(row->context_tokens);
+	case LLMK_INFO_MAX_OUTPUT_TOKENS: return u32_or_none(row->max_output_tokens);
+	case LLMK_INFO_CACHE_WRITE_1H_PRICE: return row_price(row, LLMK__P_WRITE_1H);
+	case LLMK_INFO_BATCH_INPUT_PRICE: return row_price(row, LLMK__P_BATCH_INPUT);
+	case LLMK_INFO_BATCH_OUTPUT_PRICE: return row_price(row, LLMK__P_BATCH_OUTPUT);
+	case LLMK_INFO_TIER_ABOVE_TOKENS: return u32_or_none(row->tier_above);
+	case LLMK_INFO_TIER_INPUT_PRICE: return row_price(row, LLMK__P_TIER_INPUT);
+	case LLMK_INFO_TIER_OUTPUT_PRICE: return row_price(row, LLMK__P_TIER_OUTPUT);
+	case LLMK_INFO_TIER_CACHED_INPUT_PRICE: return row_price(row, LLMK__P_TIER_CACHED);
+	case LLMK_INFO_DEPRECATION_DATE: return u32_or_none(row->deprecated);
+	case LLMK_INFO_INPUT_MODALITIES: return row->input_modalities ? row->input_modalities : -1;
+	case LLMK_INFO_OUTPUT_MODALITIES: return row->output_modalities ? row->output_modalities : -1;
+	case LLMK_INFO_SOURCE: return row->source;
+	default: return -1;
 	}
 }
 
@@ -325,18 +311,10 @@ llmk_status llmk_model_info(const char *model, int32_t which, double *out)
 		return LLMK_OK;
 	}
 	switch (which) {
-	case LLMK_INFO_INPUT_PRICE:
-		*out = p.input;
-		break;
-	case LLMK_INFO_OUTPUT_PRICE:
-		*out = p.output;
-		break;
-	case LLMK_INFO_CACHED_INPUT_PRICE:
-		*out = p.cached_input;
-		break;
-	default:
-		*out = p.cache_write;
-		break;
+	case LLMK_INFO_INPUT_PRICE: *out = p.input; break;
+	case LLMK_INFO_OUTPUT_PRICE: *out = p.output; break;
+	case LLMK_INFO_CACHED_INPUT_PRICE: *out = p.cached_input; break;
+	default: *out = p.cache_write; break;
 	}
 	return LLMK_OK;
 }
@@ -365,8 +343,8 @@ llmk_status llmk_model_set_price(const char *model, double input, double output,
 	override *o, *grown;
 	llmk_status st = LLMK_OK;
 
-	if (!valid_key(model) || !valid_price(input, 0) || !valid_price(output, 0) ||
-	    !valid_price(cached_input, 1) || !valid_price(cache_write, 1))
+	if (!valid_key(model) || !valid_price(input, 0) || !valid_price(output, 0) || !valid_price(cached_input, 1) ||
+	    !valid_price(cache_write, 1))
 		return LLMK_E_INVALID_ARG;
 	pthread_mutex_lock(&lock);
 	o = find_override(model);

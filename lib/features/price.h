@@ -35,7 +35,7 @@ typedef struct llmk__model_row {
 	uint32_t price[LLMK__P_COUNT];
 	uint32_t tier_above; /* tier prices apply above this many input tokens */
 	uint32_t context_tokens, max_output_tokens;
-	uint32_t deprecated; /* YYYYMMDD */
+	uint32_t deprecated;                         /* YYYYMMDD */
 	uint8_t input_modalities, output_modalities; /* LLMK_MODALITY_* bits, 0: unknown */
 	uint8_t source;                              /* LLMK_SOURCE_* */
 } llmk__model_row;

@@ -42,8 +42,8 @@ struct llmk_router {
 };
 
 #define BIT(st) (UINT64_C(1) << (st))
-#define DEFAULT_FALLBACK                                                                                      \
-	(BIT(LLMK_E_RATE_LIMITED) | BIT(LLMK_E_OVERLOADED) | BIT(LLMK_E_SERVER) | BIT(LLMK_E_TIMEOUT) |            \
+#define DEFAULT_FALLBACK                                                                                \
+	(BIT(LLMK_E_RATE_LIMITED) | BIT(LLMK_E_OVERLOADED) | BIT(LLMK_E_SERVER) | BIT(LLMK_E_TIMEOUT) | \
 	 BIT(LLMK_E_TRANSPORT))
 
 llmk_status llmk_router_new(llmk_router **out)
@@ -91,9 +91,7 @@ llmk_status llmk_router_set_i64(llmk_router *rt, int32_t option, int64_t v)
 			return LLMK_E_INVALID_ARG;
 		rt->strategy = (int)v;
 		return LLMK_OK;
-	case LLMK_ROUTER_FALLBACK_ON:
-		rt->fallback_on = (uint64_t)v & ~BIT(LLMK_OK);
-		return LLMK_OK;
+	case LLMK_ROUTER_FALLBACK_ON: rt->fallback_on = (uint64_t)v & ~BIT(LLMK_OK); return LLMK_OK;
 	case LLMK_ROUTER_ALLOWED_FAILS:
 		if (v < 1)
 			return LLMK_E_INVALID_ARG;
@@ -104,8 +102,7 @@ llmk_status llmk_router_set_i64(llmk_router *rt, int32_t option, int64_t v)
 			return LLMK_E_INVALID_ARG;
 		rt->cooldown_ms = v;
 		return LLMK_OK;
-	default:
-		return LLMK_E_UNKNOWN_OPTION;
+	default: return LLMK_E_UNKNOWN_OPTION;
 	}
 }
 
@@ -262,8 +259,8 @@ static llmk_response *all_cooling(const llmk_router *rt, double soonest, double 
 
 	if (r) {
 		llmk__fail(r, LLMK_E_OVERLOADED,
-		           "router: all %zu deployments are cooling down after failures; the first is back in %.0f ms", rt->n,
-		           soonest - now);
+		           "router: all %zu deployments are cooling down after failures; the first is back in %.0f ms",
+		           rt->n, soonest - now);
 		r->retry_after_ms = (int64_t)(soonest - now + 0.999);
 	}
 	return r;
@@ -307,8 +304,10 @@ static llmk_status route(llmk_router *rt, const llmk_request *req, llmk_stream_f
 		if (!r)
 			return LLMK_E_NOMEM;
 		*out = r;
-		return llmk__fail(r, LLMK_E_INVALID_ARG, "%s", !rt ? "router is NULL" : !req ? "request is NULL"
-		                                                                         : "router has no deployments");
+		return llmk__fail(r, LLMK_E_INVALID_ARG, "%s",
+		                  !rt    ? "router is NULL"
+		                  : !req ? "request is NULL"
+		                         : "router has no deployments");
 	}
 	if (rt->n > sizeof(order_small) / sizeof(order_small[0])) {
 		order = llmk__malloc(rt->n * sizeof(*order));

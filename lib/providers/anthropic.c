@@ -25,8 +25,8 @@
  * since the API wants user and assistant turns to alternate. */
 typedef struct turn {
 	const char *role;
-	json_t *blocks;   /* borrowed: owned by the messages array */
-	size_t nresults;  /* leading tool_result blocks */
+	json_t *blocks;  /* borrowed: owned by the messages array */
+	size_t nresults; /* leading tool_result blocks */
 } turn;
 
 /* data: URLs become base64 sources, http(s) URLs url sources. The
@@ -39,7 +39,8 @@ static json_t *image_block(const llmk__part *p, llmk_response *resp)
 
 	if (!strncmp(p->text, "data:", 5)) {
 		if (!llmk__data_url_split(p->text, &mime, &mime_len, &b64)) {
-			llmk__fail(resp, LLMK_E_INVALID_ARG, "image data URL is not base64 (data:<mime>;base64,<data>)");
+			llmk__fail(resp, LLMK_E_INVALID_ARG,
+			           "image data URL is not base64 (data:<mime>;base64,<data>)");
 			return NULL;
 		}
 		src = json_pack("{s:s, s:s%, s:s}", "type", "base64", "media_type", mime, mime_len, "data", b64);
@@ -84,12 +85,12 @@ static json_t *thinking_block(const llmk__part *p, llmk_response *resp);
 
 /* Empty text is left out: the API rejects empty text blocks. */
 static const llmk__part_shape part_shape = {
-    .text = "{\"type\":\"text\",\"text\":\"$text\"}",
-    .tool_call = "{\"type\":\"tool_use\",\"id\":\"$id\",\"name\":\"$name\",\"input\":\"$input\"}",
-    .image = image_block,
-    .document = document_block,
-    .reasoning = thinking_block,
-    .skip_empty_text = 1,
+        .text = "{\"type\":\"text\",\"text\":\"$text\"}",
+        .tool_call = "{\"type\":\"tool_use\",\"id\":\"$id\",\"name\":\"$name\",\"input\":\"$input\"}",
+        .image = image_block,
+        .document = document_block,
+        .reasoning = thinking_block,
+        .skip_empty_text = 1,
 };
 
 /* A thinking block of an earlier answer (llmk_request_add_response()),
@@ -103,8 +104,9 @@ static json_t *thinking_block(const llmk__part *p, llmk_response *resp)
 
 	if (p->wire != LLMK_FEATURE_ANTHROPIC || !p->opaque || !*p->opaque)
 		return NULL;
-	b = *p->opaque == '{' ? llmk__json_text(p->opaque)
-	                      : json_pack("{s:s, s:s, s:s}", "type", "thinking", "thinking", p->text, "signature", p->opaque);
+	b = *p->opaque == '{'
+	            ? llmk__json_text(p->opaque)
+	            : json_pack("{s:s, s:s, s:s}", "type", "thinking", "thinking", p->text, "signature", p->opaque);
 	if (!json_is_object(b)) {
 		json_decref(b);
 		FAIL_OOM(resp);
@@ -160,8 +162,8 @@ static llmk_status cache_point(json_t *block, const char *ttl, llmk_response *re
 	if (!json_is_object(block))
 		return LLMK_OK;
 	return llmk__json_set(block, "cache_control", json_pack("{s:s, s:s}", "type", "ephemeral", "ttl", ttl))
-	           ? FAIL_OOM(resp)
-	           : LLMK_OK;
+	               ? FAIL_OOM(resp)
+	               : LLMK_OK;
 }
 
 static llmk_status build_messages(const llmk_request *r, json_t *body, llmk_response *resp)
@@ -208,13 +210,14 @@ static llmk_status build_messages(const llmk_request *r, json_t *body, llmk_resp
 	 * prompt, which then goes as a text block. */
 	if (st == LLMK_OK && llmk__req_str(r, LLMK_OPT_CACHE_MESSAGES)) {
 		json_t *last = json_object_get(json_array_get(msgs, json_array_size(msgs) - 1), "content");
-		st = cache_point(json_array_get(last, json_array_size(last) - 1), llmk__req_str(r, LLMK_OPT_CACHE_MESSAGES),
-		                 resp);
+		st = cache_point(json_array_get(last, json_array_size(last) - 1),
+		                 llmk__req_str(r, LLMK_OPT_CACHE_MESSAGES), resp);
 	}
 	if (st == LLMK_OK)
 		st = simplify(msgs, resp);
 	if (st == LLMK_OK && nsystem && llmk__req_str(r, LLMK_OPT_CACHE_SYSTEM)) {
-		json_t *blocks = json_pack("[{s:s, s:s%}]", "type", "text", "text", system.data ? system.data : "", system.len);
+		json_t *blocks =
+		        json_pack("[{s:s, s:s%}]", "type", "text", "text", system.data ? system.data : "", system.len);
 		if (!blocks || llmk__json_set(body, "system", blocks))
 			st = FAIL_OOM(resp);
 		else
@@ -228,8 +231,8 @@ static llmk_status build_messages(const llmk_request *r, json_t *body, llmk_resp
 
 /* input_schema is required and must describe an object. */
 static const llmk__tool_shape tool_shape = {
-    .decl = "{\"name\":\"$name\",\"description\":\"$description\",\"input_schema\":\"$schema\"}",
-    .no_parameters = "{\"type\":\"object\",\"properties\":{}}",
+        .decl = "{\"name\":\"$name\",\"description\":\"$description\",\"input_schema\":\"$schema\"}",
+        .no_parameters = "{\"type\":\"object\",\"properties\":{}}",
 };
 static const llmk__choice choices[] = {{"auto", "{\"type\":\"auto\"}"},
                                        {"none", "{\"type\":\"none\"}"},
@@ -251,7 +254,7 @@ static llmk_status build_tools(const llmk_request *r, json_t *body, llmk_respons
 static llmk_status build_options(const llmk_request *r, json_t *body, llmk_response *resp)
 {
 	static const llmk__opt_key sampling[] = {
-	    {LLMK_OPT_TEMPERATURE, "temperature"}, {LLMK_OPT_TOP_P, "top_p"}, {LLMK_OPT_TOP_K, "top_k"}, {0, NULL}};
+	        {LLMK_OPT_TEMPERATURE, "temperature"}, {LLMK_OPT_TOP_P, "top_p"}, {LLMK_OPT_TOP_K, "top_k"}, {0, NULL}};
 	int64_t max_tokens = DEFAULT_MAX_TOKENS, budget;
 	int has_budget = llmk__req_i64(r, LLMK_OPT_REASONING_BUDGET, &budget);
 	const char *user = llmk__req_str(r, LLMK_OPT_USER);
@@ -264,7 +267,8 @@ static llmk_status build_options(const llmk_request *r, json_t *body, llmk_respo
 	if (user && llmk__json_set(body, "metadata", json_pack("{s:s}", "user_id", user)))
 		return FAIL_OOM(resp);
 	if (has_budget &&
-	    llmk__json_set(body, "thinking", json_pack("{s:s, s:I}", "type", "enabled", "budget_tokens", (json_int_t)budget)))
+	    llmk__json_set(body, "thinking",
+	                   json_pack("{s:s, s:I}", "type", "enabled", "budget_tokens", (json_int_t)budget)))
 		return FAIL_OOM(resp);
 	/* Structured outputs (GA): output_config.format; the API has no name
 	 * for the schema. */
@@ -419,10 +423,12 @@ static llmk_status parse_blocks(json_t *content, llmk_response *resp)
 		if (!type)
 			continue;
 		if (!strcmp(type, "text")) {
-			if (!llmk__turn_add(resp, LLMK_PART_TEXT, 0) || llmk__json_append_str(&resp->text, json_object_get(b, "text")))
+			if (!llmk__turn_add(resp, LLMK_PART_TEXT, 0) ||
+			    llmk__json_append_str(&resp->text, json_object_get(b, "text")))
 				return LLMK_E_NOMEM;
 		} else if (!strcmp(type, "thinking") || !strcmp(type, "redacted_thinking")) {
-			if (keep_block(resp, b) || llmk__json_append_str(&resp->reasoning, json_object_get(b, "thinking")))
+			if (keep_block(resp, b) ||
+			    llmk__json_append_str(&resp->reasoning, json_object_get(b, "thinking")))
 				return LLMK_E_NOMEM;
 		} else if (!strcmp(type, "tool_use")) {
 			tc = llmk__response_tool_call(resp, resp->ncalls);
@@ -459,8 +465,8 @@ static llmk_status read_message(const llmk_request *r, json_t *root, llmk_respon
 
 static const llmk__readers readers = {.kind = {[LLMK_CHAT] = read_message}};
 
-static llmk_status anthropic_parse(const llmk_client *c, const llmk_request *r, llmk_response *resp,
-                                   const char *ctype, const char *body, size_t len)
+static llmk_status anthropic_parse(const llmk_client *c, const llmk_request *r, llmk_response *resp, const char *ctype,
+                                   const char *body, size_t len)
 {
 	(void)c;
 	(void)ctype;
@@ -505,7 +511,8 @@ static llmk_status block_start(llmk__stream_ctx *s, json_t *ev)
 	if (json_object_size(v) && llmk__json_append_args(&args, v))
 		return llmk__fail(s->resp, LLMK_E_NOMEM, "out of memory");
 	st = llmk__block_tool_start(s, ev, "index", "tool_use block", json_string_value(json_object_get(b, "id")),
-	                            json_string_value(json_object_get(b, "name")), args.data ? args.data : "", args.len);
+	                            json_string_value(json_object_get(b, "name")), args.data ? args.data : "",
+	                            args.len);
 	llmk__buf_free(&args);
 	return st;
 }
@@ -525,7 +532,8 @@ static llmk_status block_delta(llmk__stream_ctx *s, json_t *ev)
 	if (!strcmp(type, "signature_delta")) {
 		llmk__turn_item *it = llmk__turn_last(s->resp, LLMK_PART_REASONING);
 		json_t *sig = json_object_get(d, "signature");
-		if (it && json_is_string(sig) && llmk__buf_append(&it->opaque, json_string_value(sig), json_string_length(sig)))
+		if (it && json_is_string(sig) &&
+		    llmk__buf_append(&it->opaque, json_string_value(sig), json_string_length(sig)))
 			return FAIL_OOM(s->resp);
 		return LLMK_OK;
 	}
@@ -557,7 +565,8 @@ static llmk_status anthropic_stream_event(llmk__stream_ctx *s, const char *event
 		st = llmk__stream_failure(resp, error_status(resp, 200, root));
 	} else if (!strcmp(type, "message_start")) {
 		msg = json_object_get(root, "message");
-		st = set_model(resp, msg) ? FAIL_OOM(resp) : llmk__stream_usage(s, json_object_get(msg, "usage"), read_usage);
+		st = set_model(resp, msg) ? FAIL_OOM(resp)
+		                          : llmk__stream_usage(s, json_object_get(msg, "usage"), read_usage);
 	} else if (!strcmp(type, "content_block_start")) {
 		st = block_start(s, root);
 	} else if (!strcmp(type, "content_block_delta")) {
@@ -575,7 +584,10 @@ static llmk_status anthropic_stream_event(llmk__stream_ctx *s, const char *event
 	return st;
 }
 
-const llmk__adapter llmk__anthropic_adapter = {
-	.build = anthropic_build, .parse = anthropic_parse, .parse_error = anthropic_parse_error,
-	.stream_event = anthropic_stream_event, .framing = LLMK_FRAMING_SSE,
-	.feature = LLMK_FEATURE_ANTHROPIC, .state_size = sizeof(llmk__blocks)};
+const llmk__adapter llmk__anthropic_adapter = {.build = anthropic_build,
+                                               .parse = anthropic_parse,
+                                               .parse_error = anthropic_parse_error,
+                                               .stream_event = anthropic_stream_event,
+                                               .framing = LLMK_FRAMING_SSE,
+                                               .feature = LLMK_FEATURE_ANTHROPIC,
+                                               .state_size = sizeof(llmk__blocks)};

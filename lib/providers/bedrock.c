@@ -26,7 +26,7 @@
 #include "sigv4.h"
 #include "toolkit.h"
 
-#define SERVICE        "bedrock"
+#define SERVICE "bedrock"
 
 /* ---- endpoint and credentials ---------------------------------------- */
 
@@ -145,13 +145,13 @@ static llmk_status authorize(const llmk_client *c, const char *region, llmk_exch
 		return llmk__auth_header(ex, "Authorization", "Bearer ", c->api_key) ? FAIL_OOM(resp) : LLMK_OK;
 	if (!llmk__client_str(c, LLMK_OPT_AWS_ACCESS_KEY_ID) || !c->aws_secret)
 		return llmk__fail(
-		    resp, LLMK_E_AUTH,
-		    "bedrock: no credentials: set AWS_BEARER_TOKEN_BEDROCK (API key), or AWS_ACCESS_KEY_ID "
-		    "and AWS_SECRET_ACCESS_KEY (options api_key, aws_access_key_id, aws_secret_access_key)");
+		        resp, LLMK_E_AUTH,
+		        "bedrock: no credentials: set AWS_BEARER_TOKEN_BEDROCK (API key), or AWS_ACCESS_KEY_ID "
+		        "and AWS_SECRET_ACCESS_KEY (options api_key, aws_access_key_id, aws_secret_access_key)");
 	if (!region)
 		return llmk__fail(
-		    resp, LLMK_E_CONFIG,
-		    "bedrock: SigV4 needs a region: set AWS_REGION (or AWS_DEFAULT_REGION) or aws_region");
+		        resp, LLMK_E_CONFIG,
+		        "bedrock: SigV4 needs a region: set AWS_REGION (or AWS_DEFAULT_REGION) or aws_region");
 	return sign(c, region, ex, resp);
 }
 
@@ -226,12 +226,12 @@ static json_t *reasoning_block(const llmk__part *p, llmk_response *resp);
 
 /* Empty text is left out: the API rejects empty text blocks. */
 static const llmk__part_shape part_shape = {
-    .text = "{\"text\":\"$text\"}",
-    .tool_call = "{\"toolUse\":{\"toolUseId\":\"$id\",\"name\":\"$name\",\"input\":\"$input\"}}",
-    .image = image_block,
-    .document = document_block,
-    .reasoning = reasoning_block,
-    .skip_empty_text = 1,
+        .text = "{\"text\":\"$text\"}",
+        .tool_call = "{\"toolUse\":{\"toolUseId\":\"$id\",\"name\":\"$name\",\"input\":\"$input\"}}",
+        .image = image_block,
+        .document = document_block,
+        .reasoning = reasoning_block,
+        .skip_empty_text = 1,
 };
 
 static json_t *tool_result_block(const llmk__message *m, llmk_response *resp)
@@ -340,9 +340,9 @@ static llmk_status build_inference(const llmk_request *r, json_t *body, llmk_res
 }
 
 static const llmk__tool_shape tool_shape = {
-    .decl = "{\"toolSpec\":"
-            "{\"name\":\"$name\",\"inputSchema\":{\"json\":\"$schema\"},\"description\":\"$description\"}}",
-    .no_parameters = "{\"type\":\"object\"}",
+        .decl = "{\"toolSpec\":"
+                "{\"name\":\"$name\",\"inputSchema\":{\"json\":\"$schema\"},\"description\":\"$description\"}}",
+        .no_parameters = "{\"type\":\"object\"}",
 };
 /* No "none": refused by build_tools(). */
 static const llmk__choice choices[] = {{"auto", "{\"auto\":{}}"},
@@ -364,8 +364,8 @@ static llmk_status build_tools(const llmk_request *r, json_t *body, llmk_respons
 	}
 	if (choice && !strcmp(choice, "none"))
 		return llmk__fail(
-		    resp, LLMK_E_INVALID_ARG,
-		    "bedrock Converse has no tool_choice 'none': leave the tools out of the request instead");
+		        resp, LLMK_E_INVALID_ARG,
+		        "bedrock Converse has no tool_choice 'none': leave the tools out of the request instead");
 	cfg = json_object();
 	if (!cfg || json_object_set_new(body, "toolConfig", cfg))
 		return FAIL_OOM(resp);
@@ -474,9 +474,9 @@ static llmk_status build_image(const llmk_request *r, const char *model, json_t 
 		    (w && (llmk__json_set(cfg, "width", json_integer(w)) ||
 		           llmk__json_set(cfg, "height", json_integer(h)))) ||
 		    (quality &&
-		     llmk__json_set(
-		         cfg, "quality",
-		         json_string(!strcmp(quality, "hd") || !strcmp(quality, "high") ? "premium" : "standard"))) ||
+		     llmk__json_set(cfg, "quality",
+		                    json_string(!strcmp(quality, "hd") || !strcmp(quality, "high") ? "premium"
+		                                                                                   : "standard"))) ||
 		    (has_seed && llmk__json_set(cfg, "seed", json_integer(seed))))
 			return FAIL_OOM(resp);
 		return LLMK_OK;
@@ -497,10 +497,10 @@ static llmk_status build_image(const llmk_request *r, const char *model, json_t 
 			return llmk__fail(resp, LLMK_E_INVALID_ARG, "%s makes one image per request (image_count %lld)",
 			                  model, (long long)n);
 		if (size)
-			return llmk__fail(
-			    resp, LLMK_E_INVALID_ARG,
-			    "%s takes an aspect ratio, not a size: give it as extra JSON {\"aspect_ratio\": \"16:9\"}",
-			    model);
+			return llmk__fail(resp, LLMK_E_INVALID_ARG,
+			                  "%s takes an aspect ratio, not a size: give it as extra JSON "
+			                  "{\"aspect_ratio\": \"16:9\"}",
+			                  model);
 		if (llmk__json_set(body, "prompt", json_string(prompt)) ||
 		    llmk__json_set(body, "output_format", json_string("png")) ||
 		    (has_seed && llmk__json_set(body, "seed", json_integer(seed))))
@@ -528,8 +528,8 @@ static llmk_status bedrock_build(const llmk_client *c, const llmk_request *r, co
 	op = r->kind == LLMK_CHAT ? (stream ? "/converse-stream" : "/converse") : "/invoke";
 	/* Model ids hold ':' and, as ARNs, '/': one path segment, encoded. */
 	if (llmk__buf_append_str(&path, "/model") ||
-	    llmk__path_segment(&path, "bedrock model id", model, strlen(model), resp) || llmk__buf_append_str(&path, op) ||
-	    llmk__exchange_set_url(ex, base, path.data) || !(body = json_object())) {
+	    llmk__path_segment(&path, "bedrock model id", model, strlen(model), resp) ||
+	    llmk__buf_append_str(&path, op) || llmk__exchange_set_url(ex, base, path.data) || !(body = json_object())) {
 		st = FAIL_OOM(resp);
 		goto out;
 	}
@@ -564,22 +564,22 @@ static llmk_status exception_status(const char *type, int32_t http)
 		const char *name;
 		llmk_status st;
 	} map[] = {
-	    {"ThrottlingException", LLMK_E_RATE_LIMITED},
-	    {"ServiceQuotaExceededException", LLMK_E_RATE_LIMITED},
-	    {"ValidationException", LLMK_E_BAD_REQUEST},
-	    {"AccessDeniedException", LLMK_E_PERMISSION},
-	    {"UnrecognizedClientException", LLMK_E_AUTH},
-	    {"InvalidSignatureException", LLMK_E_AUTH},
-	    {"ExpiredTokenException", LLMK_E_AUTH},
-	    {"IncompleteSignature", LLMK_E_AUTH},
-	    {"MissingAuthenticationTokenException", LLMK_E_AUTH},
-	    {"ResourceNotFoundException", LLMK_E_NOT_FOUND},
-	    {"ModelTimeoutException", LLMK_E_TIMEOUT},
-	    {"ModelNotReadyException", LLMK_E_OVERLOADED},
-	    {"ServiceUnavailableException", LLMK_E_OVERLOADED},
-	    {"InternalServerException", LLMK_E_SERVER},
-	    {"ModelErrorException", LLMK_E_SERVER},
-	    {"ModelStreamErrorException", LLMK_E_SERVER},
+	        {"ThrottlingException", LLMK_E_RATE_LIMITED},
+	        {"ServiceQuotaExceededException", LLMK_E_RATE_LIMITED},
+	        {"ValidationException", LLMK_E_BAD_REQUEST},
+	        {"AccessDeniedException", LLMK_E_PERMISSION},
+	        {"UnrecognizedClientException", LLMK_E_AUTH},
+	        {"InvalidSignatureException", LLMK_E_AUTH},
+	        {"ExpiredTokenException", LLMK_E_AUTH},
+	        {"IncompleteSignature", LLMK_E_AUTH},
+	        {"MissingAuthenticationTokenException", LLMK_E_AUTH},
+	        {"ResourceNotFoundException", LLMK_E_NOT_FOUND},
+	        {"ModelTimeoutException", LLMK_E_TIMEOUT},
+	        {"ModelNotReadyException", LLMK_E_OVERLOADED},
+	        {"ServiceUnavailableException", LLMK_E_OVERLOADED},
+	        {"InternalServerException", LLMK_E_SERVER},
+	        {"ModelErrorException", LLMK_E_SERVER},
+	        {"ModelStreamErrorException", LLMK_E_SERVER},
 	};
 	size_t i;
 
@@ -695,7 +695,8 @@ static llmk_status parse_chat(const llmk_request *r, json_t *root, llmk_response
 	json_array_foreach(content, i, b)
 	{
 		if (json_is_string(json_object_get(b, "text"))) {
-			if (!llmk__turn_add(resp, LLMK_PART_TEXT, 0) || llmk__json_append_str(&resp->text, json_object_get(b, "text")))
+			if (!llmk__turn_add(resp, LLMK_PART_TEXT, 0) ||
+			    llmk__json_append_str(&resp->text, json_object_get(b, "text")))
 				return LLMK_E_NOMEM;
 		} else if (json_is_object(tu = json_object_get(b, "toolUse"))) {
 			if (!(tc = llmk__response_tool_call(resp, resp->ncalls)))
@@ -707,7 +708,8 @@ static llmk_status parse_chat(const llmk_request *r, json_t *root, llmk_response
 				return LLMK_E_NOMEM;
 		} else if (json_is_object(tu = json_object_get(b, "reasoningContent"))) {
 			if (keep_block(resp, b) ||
-			    llmk__json_append_str(&resp->reasoning, json_object_get(json_object_get(tu, "reasoningText"), "text")))
+			    llmk__json_append_str(&resp->reasoning,
+			                          json_object_get(json_object_get(tu, "reasoningText"), "text")))
 				return LLMK_E_NOMEM;
 		}
 	}
@@ -762,8 +764,8 @@ static llmk_status parse_image(const llmk_request *r, json_t *root, llmk_respons
 		fr = json_string_value(json_object_get(item, "finishReason"));
 		if (fr && strcmp(fr, "SUCCESS"))
 			return llmk__fail(
-			    resp, fr && !strcmp(fr, "CONTENT_FILTERED") ? LLMK_E_CONTENT_FILTERED : LLMK_E_SERVER,
-			    "image %zu: finishReason %s", i, fr);
+			        resp, fr && !strcmp(fr, "CONTENT_FILTERED") ? LLMK_E_CONTENT_FILTERED : LLMK_E_SERVER,
+			        "image %zu: finishReason %s", i, fr);
 		if (!s)
 			return llmk__fail(resp, LLMK_E_PROTOCOL, "image %zu is not base64 text", i);
 		img->data = llmk__b64_decode(s, strlen(s), &img->len, &bad);
@@ -775,7 +777,7 @@ static llmk_status parse_image(const llmk_request *r, json_t *root, llmk_respons
 }
 
 static const llmk__readers readers = {
-    .kind = {[LLMK_CHAT] = parse_chat, [LLMK_EMBED] = parse_embed, [LLMK_IMAGE] = parse_image}};
+        .kind = {[LLMK_CHAT] = parse_chat, [LLMK_EMBED] = parse_embed, [LLMK_IMAGE] = parse_image}};
 
 static llmk_status bedrock_parse(const llmk_client *c, const llmk_request *r, llmk_response *resp, const char *ctype,
                                  const char *body, size_t len)
@@ -886,7 +888,10 @@ static llmk_status bedrock_stream_event(llmk__stream_ctx *s, const char *event, 
 	return st;
 }
 
-const llmk__adapter llmk__bedrock_adapter = {
-	.build = bedrock_build, .parse = bedrock_parse, .parse_error = bedrock_parse_error,
-	.stream_event = bedrock_stream_event, .framing = LLMK_FRAMING_EVENTSTREAM,
-	.feature = LLMK_FEATURE_BEDROCK, .state_size = sizeof(llmk__blocks)};
+const llmk__adapter llmk__bedrock_adapter = {.build = bedrock_build,
+                                             .parse = bedrock_parse,
+                                             .parse_error = bedrock_parse_error,
+                                             .stream_event = bedrock_stream_event,
+                                             .framing = LLMK_FRAMING_EVENTSTREAM,
+                                             .feature = LLMK_FEATURE_BEDROCK,
+                                             .state_size = sizeof(llmk__blocks)};

@@ -24,9 +24,9 @@
 /* Stream state (llmk__stream_ctx.state): tool calls stream one at a time
  * (start, deltas, end) and are numbered here, see on_tool_start(). */
 typedef struct cohere_stream {
-	size_t ncalls;  /* calls started so far */
-	size_t cur;     /* index of the call in progress */
-	int in_call;    /* between tool-call-start and tool-call-end */
+	size_t ncalls; /* calls started so far */
+	size_t cur;    /* index of the call in progress */
+	int in_call;   /* between tool-call-start and tool-call-end */
 } cohere_stream;
 
 /* ---- building ------------------------------------------------------------ */
@@ -102,8 +102,7 @@ static json_t *build_message(const llmk_client *c, const llmk__message *m)
 		if (msg && llmk__json_set(msg, "content", joined_text(m)))
 			goto fail;
 		return msg;
-	default:
-		break;
+	default: break;
 	}
 	msg = json_pack("{s:s}", "role", "assistant");
 	if (!msg)
@@ -120,12 +119,11 @@ fail:
 	return NULL;
 }
 
-static const llmk__choice choices[] = {
-    {"auto", ""}, /* the API's default; it has no "AUTO" value */
-    {"none", "\"NONE\""},
-    {"required", "\"REQUIRED\""},
-    {"$only", "\"REQUIRED\""}, /* forcing the only tool is "use a tool" */
-    {NULL, NULL}};
+static const llmk__choice choices[] = {{"auto", ""}, /* the API's default; it has no "AUTO" value */
+                                       {"none", "\"NONE\""},
+                                       {"required", "\"REQUIRED\""},
+                                       {"$only", "\"REQUIRED\""}, /* forcing the only tool is "use a tool" */
+                                       {NULL, NULL}};
 
 static llmk_status build_tools(const llmk_request *r, json_t *body, llmk_response *resp)
 {
@@ -148,9 +146,9 @@ static llmk_status build_response_format(const llmk_request *r, json_t *body, ll
 	} else if (fmt && (!strcmp(fmt, "text") || !strcmp(fmt, "json_object"))) {
 		rf = json_pack("{s:s}", "type", fmt);
 	} else if (fmt) {
-		return llmk__fail(resp, LLMK_E_INVALID_ARG,
-		                  "cohere response_format '%s' is not text or json_object (give a schema with json_schema)",
-		                  fmt);
+		return llmk__fail(
+		        resp, LLMK_E_INVALID_ARG,
+		        "cohere response_format '%s' is not text or json_object (give a schema with json_schema)", fmt);
 	} else {
 		return LLMK_OK;
 	}
@@ -276,7 +274,8 @@ static llmk_status parse_chat(const llmk_request *r, json_t *root, llmk_response
 	(void)r;
 	if (!json_is_object(msg)) {
 		if (json_is_string(json_object_get(root, "message"))) /* an error body under 2xx */
-			return llmk__answer_error(resp, llmk__error_from_json(resp, 200, root), "cohere returned an error: ");
+			return llmk__answer_error(resp, llmk__error_from_json(resp, 200, root),
+			                          "cohere returned an error: ");
 		return llmk__fail(resp, LLMK_E_PROTOCOL, "cohere chat response has no message object");
 	}
 	json_array_foreach(json_object_get(msg, "content"), i, item)
@@ -285,7 +284,8 @@ static llmk_status parse_chat(const llmk_request *r, json_t *root, llmk_response
 		if (type && !strcmp(type, "text")) {
 			if (llmk__json_append_str(&resp->text, json_object_get(item, "text")))
 				goto oom;
-		} else if (type && !strcmp(type, "thinking") && append_reasoning(resp, json_object_get(item, "thinking"))) {
+		} else if (type && !strcmp(type, "thinking") &&
+		           append_reasoning(resp, json_object_get(item, "thinking"))) {
 			goto oom;
 		}
 	}
@@ -337,15 +337,12 @@ static llmk_status cohere_parse_error(llmk_response *resp, int32_t http, const c
 	llmk_status st = llmk__error_generic(resp, http, body, len);
 
 	switch (http) {
-	case 402: /* billing limit reached: a quota, as insufficient_quota is elsewhere */
-		return LLMK_E_RATE_LIMITED;
-	case 498: /* "a request or response contains a deny-listed token" */
-		return LLMK_E_CONTENT_FILTERED;
+	case 402: /* billing limit reached: a quota, as insufficient_quota is elsewhere */ return LLMK_E_RATE_LIMITED;
+	case 498: /* "a request or response contains a deny-listed token" */ return LLMK_E_CONTENT_FILTERED;
 	case 499: /* cancelled on Cohere's side ("request cancelled", "streaming
 	           * error"): we did not cancel, and the docs say to retry */
 		return LLMK_E_SERVER;
-	default:
-		return st;
+	default: return st;
 	}
 }
 
@@ -381,8 +378,8 @@ static llmk_status on_tool_delta(llmk__stream_ctx *s, json_t *call)
 
 	if (!cs->in_call)
 		return llmk__fail(s->resp, LLMK_E_PROTOCOL, "cohere: tool-call-delta outside a tool call");
-	if (json_is_string(args) && llmk__emit_tool(s, cs->cur, NULL, NULL,
-	                                            json_string_value(args), json_string_length(args)))
+	if (json_is_string(args) &&
+	    llmk__emit_tool(s, cs->cur, NULL, NULL, json_string_value(args), json_string_length(args)))
 		return llmk__stream_stopped(s);
 	return LLMK_OK;
 }
@@ -449,7 +446,10 @@ static llmk_status stream_event(llmk__stream_ctx *s, const char *event, const ch
 	return st;
 }
 
-const llmk__adapter llmk__cohere_adapter = {
-	.build = cohere_build, .parse = cohere_parse, .parse_error = cohere_parse_error,
-	.stream_event = stream_event, .framing = LLMK_FRAMING_SSE,
-	.feature = LLMK_FEATURE_COHERE, .state_size = sizeof(cohere_stream)};
+const llmk__adapter llmk__cohere_adapter = {.build = cohere_build,
+                                            .parse = cohere_parse,
+                                            .parse_error = cohere_parse_error,
+                                            .stream_event = stream_event,
+                                            .framing = LLMK_FRAMING_SSE,
+                                            .feature = LLMK_FEATURE_COHERE,
+                                            .state_size = sizeof(cohere_stream)};

@@ -87,13 +87,13 @@ static json_t *thought_part(const llmk__part *p, llmk_response *resp)
 /* An earlier answer's thoughtSignature goes back on the part it came with
  * (llmk_request_add_response()); documents go as inlineData, any MIME. */
 static const llmk__part_shape part_shape = {
-    .text = "{\"text\":\"$text\"}",
-    .tool_call = "{\"functionCall\":{\"name\":\"$name\",\"args\":\"$input\"}}",
-    .image = image_part,
-    .document = image_part,
-    .reasoning = thought_part,
-    .signature_key = "thoughtSignature",
-    .wire = LLMK_FEATURE_GEMINI,
+        .text = "{\"text\":\"$text\"}",
+        .tool_call = "{\"functionCall\":{\"name\":\"$name\",\"args\":\"$input\"}}",
+        .image = image_part,
+        .document = image_part,
+        .reasoning = thought_part,
+        .signature_key = "thoughtSignature",
+        .wire = LLMK_FEATURE_GEMINI,
 };
 
 /* Parts of a user, assistant or system message. */
@@ -244,11 +244,11 @@ static json_t *upper_type(const char *t)
  * are left out; their constraint then lives only in the description. */
 static int gemini_schema_member(const char *k)
 {
-	static const char *const ok[] = {"type",      "format",    "description", "nullable",  "enum",
-	                                 "items",     "maxItems",  "minItems",    "properties", "required",
-	                                 "title",     "minimum",   "maximum",     "minLength", "maxLength",
-	                                 "pattern",   "example",   "anyOf",       "default",   "propertyOrdering",
-	                                 "minProperties", "maxProperties"};
+	static const char *const ok[] = {
+	        "type",     "format",           "description",   "nullable",     "enum",    "items",
+	        "maxItems", "minItems",         "properties",    "required",     "title",   "minimum",
+	        "maximum",  "minLength",        "maxLength",     "pattern",      "example", "anyOf",
+	        "default",  "propertyOrdering", "minProperties", "maxProperties"};
 	size_t i;
 
 	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
@@ -319,15 +319,15 @@ static int wire_schema(json_t **schema)
 
 /* A tool without parameters, or with an empty object schema, has none. */
 static const llmk__tool_shape tool_shape = {
-    .decl = "{\"name\":\"$name\",\"description\":\"$description\",\"parameters\":\"$schema\"}",
-    .schema = wire_schema,
+        .decl = "{\"name\":\"$name\",\"description\":\"$description\",\"parameters\":\"$schema\"}",
+        .schema = wire_schema,
 };
 static const llmk__choice choices[] = {
-    {"auto", "{\"functionCallingConfig\":{\"mode\":\"AUTO\"}}"},
-    {"none", "{\"functionCallingConfig\":{\"mode\":\"NONE\"}}"},
-    {"required", "{\"functionCallingConfig\":{\"mode\":\"ANY\"}}"},
-    {"$tool", "{\"functionCallingConfig\":{\"mode\":\"ANY\",\"allowedFunctionNames\":[\"$name\"]}}"},
-    {NULL, NULL}};
+        {"auto", "{\"functionCallingConfig\":{\"mode\":\"AUTO\"}}"},
+        {"none", "{\"functionCallingConfig\":{\"mode\":\"NONE\"}}"},
+        {"required", "{\"functionCallingConfig\":{\"mode\":\"ANY\"}}"},
+        {"$tool", "{\"functionCallingConfig\":{\"mode\":\"ANY\",\"allowedFunctionNames\":[\"$name\"]}}"},
+        {NULL, NULL}};
 
 /* tools: [{"functionDeclarations": [...]}], then toolConfig. */
 static llmk_status build_tools(const llmk_request *r, json_t *body, llmk_response *resp)
@@ -377,13 +377,15 @@ static llmk_status build_generation_config(const llmk_request *r, json_t *body, 
 	if ((effort = llmk__req_str(r, LLMK_OPT_REASONING_EFFORT))) {
 		if (llmk__req_i64(r, LLMK_OPT_REASONING_BUDGET, &budget))
 			return llmk__fail(resp, LLMK_E_INVALID_ARG,
-			                  NAME ": reasoning_effort (thinkingLevel) and reasoning_budget (thinkingBudget) "
-			                       "cannot go together: set one");
+			                  NAME
+			                  ": reasoning_effort (thinkingLevel) and reasoning_budget (thinkingBudget) "
+			                  "cannot go together: set one");
 		if (!strcmp(effort, "none") || !strcmp(effort, "max"))
-			return llmk__fail(resp, LLMK_E_INVALID_ARG,
-			                  NAME ": reasoning_effort '%s' has no thinkingLevel (minimal, low, medium, high, xhigh; "
-			                       "reasoning_budget 0 turns thinking off on 2.5 models)",
-			                  effort);
+			return llmk__fail(
+			        resp, LLMK_E_INVALID_ARG,
+			        NAME ": reasoning_effort '%s' has no thinkingLevel (minimal, low, medium, high, xhigh; "
+			             "reasoning_budget 0 turns thinking off on 2.5 models)",
+			        effort);
 		if (llmk__json_set(cfg, "thinkingConfig",
 		                   json_pack("{s:s, s:b}", "thinkingLevel", effort, "includeThoughts", 1)))
 			return FAIL_OOM(resp);
@@ -427,8 +429,7 @@ static json_t *embed_request(const llmk_request *r, const char *text, const char
 	if (!req)
 		return NULL;
 	if ((model && llmk__json_set(req, "model", json_pack("s+", "models/", model))) ||
-	    (task && llmk__json_set(req, "taskType", json_string(task))) ||
-	    llmk__put_opts(req, r, opts)) {
+	    (task && llmk__json_set(req, "taskType", json_string(task))) || llmk__put_opts(req, r, opts)) {
 		json_decref(req);
 		return NULL;
 	}
@@ -516,7 +517,8 @@ static llmk_status gemini_build(const llmk_client *c, const llmk_request *r, con
 		verb = ":streamGenerateContent?alt=sse";
 	else
 		verb = ":generateContent";
-	if (set_url(c, model, verb, ex, resp) || llmk__key_headers(c, ex, "x-goog-api-key", NULL) || !(body = json_object()))
+	if (set_url(c, model, verb, ex, resp) || llmk__key_headers(c, ex, "x-goog-api-key", NULL) ||
+	    !(body = json_object()))
 		return FAIL_OOM(resp);
 	switch (r->kind) {
 	case LLMK_CHAT:
@@ -526,15 +528,9 @@ static llmk_status gemini_build(const llmk_client *c, const llmk_request *r, con
 		if (st == LLMK_OK)
 			st = build_generation_config(r, body, resp);
 		break;
-	case LLMK_EMBED:
-		st = build_embed(r, bare_model(model), body, resp);
-		break;
-	case LLMK_IMAGE:
-		st = build_image(r, body, resp);
-		break;
-	default:
-		st = llmk__fail(resp, LLMK_E_UNSUPPORTED, NAME ": request kind %d is not served", (int)r->kind);
-		break;
+	case LLMK_EMBED: st = build_embed(r, bare_model(model), body, resp); break;
+	case LLMK_IMAGE: st = build_image(r, body, resp); break;
+	default: st = llmk__fail(resp, LLMK_E_UNSUPPORTED, NAME ": request kind %d is not served", (int)r->kind); break;
 	}
 	/* An explicit context cache (POST cachedContents made it). */
 	if (st == LLMK_OK && llmk__req_str(r, LLMK_OPT_CACHED_CONTENT) &&
@@ -623,16 +619,18 @@ static llmk_status fill_call(llmk__tool_call *tc, json_t *fc)
 static llmk_status turn_part(llmk_response *resp, json_t *part, int call, size_t index)
 {
 	json_t *sig = json_object_get(part, "thoughtSignature");
-	int type = call ? LLMK_PART_TOOL_CALL
-	                : json_is_true(json_object_get(part, "thought")) ? LLMK_PART_REASONING : LLMK_PART_TEXT;
+	int type = call                                             ? LLMK_PART_TOOL_CALL
+	           : json_is_true(json_object_get(part, "thought")) ? LLMK_PART_REASONING
+	                                                            : LLMK_PART_TEXT;
 	llmk__turn_item *it = call ? NULL : llmk__turn_last(resp, type);
 
 	if (!it || it->opaque.len)
 		it = llmk__turn_add(resp, type, index);
 	if (!it)
 		return LLMK_E_NOMEM;
-	return json_string_length(sig) ? llmk__turn_set_opaque(resp, it, json_string_value(sig), json_string_length(sig))
-	                               : LLMK_OK;
+	return json_string_length(sig)
+	               ? llmk__turn_set_opaque(resp, it, json_string_value(sig), json_string_length(sig))
+	               : LLMK_OK;
 }
 
 static llmk_status parse_chat(const llmk_request *r, json_t *root, llmk_response *resp)
@@ -650,7 +648,8 @@ static llmk_status parse_chat(const llmk_request *r, json_t *root, llmk_response
 		     (!json_object_get(part, "functionCall") && json_object_get(part, "thoughtSignature"))) &&
 		    turn_part(resp, part, 0, 0))
 			return LLMK_E_NOMEM;
-		if (llmk__json_append_str(json_is_true(json_object_get(part, "thought")) ? &resp->reasoning : &resp->text,
+		if (llmk__json_append_str(json_is_true(json_object_get(part, "thought")) ? &resp->reasoning
+		                                                                         : &resp->text,
 		                          json_object_get(part, "text")))
 			return LLMK_E_NOMEM;
 		v = json_object_get(part, "functionCall");
@@ -698,8 +697,8 @@ static size_t count_images(json_t *cands)
 
 	json_array_foreach(cands, i, cand)
 	{
-		json_array_foreach(json_object_get(json_object_get(cand, "content"), "parts"), j, part)
-			n += inline_image(part) != NULL;
+		json_array_foreach(json_object_get(json_object_get(cand, "content"), "parts"), j, part) n +=
+		        inline_image(part) != NULL;
 	}
 	return n;
 }
@@ -745,9 +744,8 @@ static llmk_status parse_image(const llmk_request *r, json_t *root, llmk_respons
 		return LLMK_E_NOMEM;
 	json_array_foreach(cands, i, cand)
 	{
-		json_array_foreach(json_object_get(json_object_get(cand, "content"), "parts"), j, part)
-			if ((st = image_answer_part(part, resp)))
-				return st;
+		json_array_foreach(json_object_get(json_object_get(cand, "content"), "parts"), j,
+		                   part) if ((st = image_answer_part(part, resp))) return st;
 	}
 	if (n)
 		return LLMK_OK;
@@ -760,9 +758,9 @@ static llmk_status parse_image(const llmk_request *r, json_t *root, llmk_respons
 }
 
 static const llmk__readers readers = {
-    .error_prefix = NAME ": error inside a 200 response: ",
-    .first = read_ids,
-    .kind = {[LLMK_CHAT] = parse_chat, [LLMK_EMBED] = parse_embed, [LLMK_IMAGE] = parse_image}};
+        .error_prefix = NAME ": error inside a 200 response: ",
+        .first = read_ids,
+        .kind = {[LLMK_CHAT] = parse_chat, [LLMK_EMBED] = parse_embed, [LLMK_IMAGE] = parse_image}};
 
 static llmk_status gemini_parse(const llmk_client *c, const llmk_request *r, llmk_response *resp,
                                 const char *content_type, const char *body, size_t len)
@@ -858,7 +856,7 @@ static llmk_status stream_candidate(llmk__stream_ctx *s, json_t *cand)
 		if (json_is_object(fc) && turn_part(s->resp, part, 1, s->resp->ncalls))
 			return llmk__fail(s->resp, LLMK_E_NOMEM, "out of memory");
 		if ((st = json_is_true(json_object_get(part, "thought")) ? llmk__emit_json_reasoning(s, v)
-		                                                          : llmk__emit_json_text(s, v)) ||
+		                                                         : llmk__emit_json_text(s, v)) ||
 		    (json_is_object(fc) && (st = stream_call(s, fc))))
 			return st;
 	}
@@ -891,7 +889,10 @@ static llmk_status gemini_stream_event(llmk__stream_ctx *s, const char *event, c
 	return llmk__json_stream_event(s, data, len, NAME ": stream chunk", on_chunk);
 }
 
-const llmk__adapter llmk__gemini_adapter = {
-	.build = gemini_build, .parse = gemini_parse, .parse_error = gemini_parse_error,
-	.stream_event = gemini_stream_event, .framing = LLMK_FRAMING_SSE,
-	.feature = LLMK_FEATURE_GEMINI, .state_size = sizeof(size_t)};
+const llmk__adapter llmk__gemini_adapter = {.build = gemini_build,
+                                            .parse = gemini_parse,
+                                            .parse_error = gemini_parse_error,
+                                            .stream_event = gemini_stream_event,
+                                            .framing = LLMK_FRAMING_SSE,
+                                            .feature = LLMK_FEATURE_GEMINI,
+                                            .state_size = sizeof(size_t)};

@@ -87,7 +87,8 @@ static llmk_status error_from_root(llmk_response *resp, int32_t http, json_t *ro
 		{
 			if (!json_is_string(x))
 				continue;
-			if ((msg.len && llmk__buf_append_str(&msg, "; ")) || llmk__buf_append_str(&msg, json_string_value(x))) {
+			if ((msg.len && llmk__buf_append_str(&msg, "; ")) ||
+			    llmk__buf_append_str(&msg, json_string_value(x))) {
 				llmk__buf_free(&msg);
 				return LLMK_E_NOMEM;
 			}
@@ -237,13 +238,14 @@ static llmk_status build_chat(const llmk_client *c, const llmk_request *r, const
 	size_t bl = strlen(c->base_url);
 	llmk_status st;
 
-	if ((st = llmk__openai_build(c, r, model, stream, ex, resp, (c->provider->quirks & LLMK_Q_TGI) ? tgi_edit : NULL)))
+	if ((st = llmk__openai_build(c, r, model, stream, ex, resp,
+	                             (c->provider->quirks & LLMK_Q_TGI) ? tgi_edit : NULL)))
 		return st;
 	/* The OpenAI adapter appends /chat/completions to the base URL; ours
 	 * is the server root (a base already ending in /v1 is accepted too). */
 	if (llmk__exchange_set_url(ex, c->base_url,
 	                           bl >= 3 && !strcmp(c->base_url + bl - 3, "/v1") ? "/chat/completions"
-	                                                                            : "/v1/chat/completions"))
+	                                                                           : "/v1/chat/completions"))
 		return FAIL_OOM(resp);
 	return LLMK_OK;
 }
@@ -314,12 +316,12 @@ static llmk_status build_image(const llmk_client *c, const llmk_request *r, cons
 	return llmk__finish_body(ex, r, body, st, NULL, "image/png", resp);
 }
 
-static llmk_status build_transcribe(const llmk_client *c, const llmk_request *r, const char *model,
-                                    llmk_exchange *ex, llmk_response *resp)
+static llmk_status build_transcribe(const llmk_client *c, const llmk_request *r, const char *model, llmk_exchange *ex,
+                                    llmk_response *resp)
 {
 	if (!r->audio || !r->audio_len)
-		return llmk__fail(resp, LLMK_E_INVALID_ARG, "%s: transcribe request has no audio (llmk_request_set_audio)",
-		                  c->provider->name);
+		return llmk__fail(resp, LLMK_E_INVALID_ARG,
+		                  "%s: transcribe request has no audio (llmk_request_set_audio)", c->provider->name);
 	if (set_task_url(c, model, "", ex, resp) || llmk__key_headers(c, ex, "Authorization", "Bearer ") ||
 	    llmk__exchange_header(ex, "Content-Type", r->audio_mime ? r->audio_mime : "application/octet-stream") ||
 	    llmk__exchange_header(ex, "Accept", "application/json") ||
@@ -350,8 +352,7 @@ static llmk_status hf_build(const llmk_client *c, const llmk_request *r, const c
 		if (!(q & (LLMK_Q_TGI | LLMK_Q_TEI)))
 			return build_transcribe(c, r, model, ex, resp);
 		break;
-	default:
-		break;
+	default: break;
 	}
 	return llmk__fail(resp, LLMK_E_UNSUPPORTED, "%s does not serve this request kind", c->provider->name);
 }
@@ -369,7 +370,8 @@ static llmk_status parse_chat(const llmk_client *c, const llmk_request *r, llmk_
 	if (has_bytes(body, len, "\"error\"")) {
 		root = llmk__json_loadb(body, len, 0, NULL);
 		err = json_object_get(root, "error");
-		if (json_is_object(root) && !json_object_get(root, "choices") && (json_is_string(err) || json_is_array(err))) {
+		if (json_is_object(root) && !json_object_get(root, "choices") &&
+		    (json_is_string(err) || json_is_array(err))) {
 			st = fail_in_body(c, resp, root);
 			json_decref(root);
 			return st;
@@ -394,7 +396,8 @@ static llmk_status parse_embed(const llmk_client *c, const llmk_request *r, llmk
 
 	if (!root)
 		return llmk__fail(resp, llmk__json_error_too_large(&jerr) ? LLMK_E_TOO_LARGE : LLMK_E_PROTOCOL,
-		                  "%s: %s is not valid JSON: %s at byte %d", c->provider->name, what, jerr.text, jerr.position);
+		                  "%s: %s is not valid JSON: %s at byte %d", c->provider->name, what, jerr.text,
+		                  jerr.position);
 	if (json_is_object(root) && json_object_get(root, "error")) {
 		st = fail_in_body(c, resp, root);
 		goto out;
@@ -429,7 +432,8 @@ out:
 
 static int is_json_type(const char *ctype)
 {
-	return ctype && (!strncasecmp(ctype, "application/json", 16) || !strncasecmp(ctype, "application/problem+json", 24));
+	return ctype &&
+	       (!strncasecmp(ctype, "application/json", 16) || !strncasecmp(ctype, "application/problem+json", 24));
 }
 
 static llmk_status parse_image(const llmk_client *c, llmk_response *resp, const char *ctype, const char *body,
@@ -515,14 +519,10 @@ static llmk_status hf_parse(const llmk_client *c, const llmk_request *r, llmk_re
                             const char *body, size_t len)
 {
 	switch (r->kind) {
-	case LLMK_CHAT:
-		return parse_chat(c, r, resp, ctype, body, len);
-	case LLMK_EMBED:
-		return parse_embed(c, r, resp, body, len);
-	case LLMK_IMAGE:
-		return parse_image(c, resp, ctype, body, len);
-	default:
-		return parse_transcript(c, resp, body, len);
+	case LLMK_CHAT: return parse_chat(c, r, resp, ctype, body, len);
+	case LLMK_EMBED: return parse_embed(c, r, resp, body, len);
+	case LLMK_IMAGE: return parse_image(c, resp, ctype, body, len);
+	default: return parse_transcript(c, resp, body, len);
 	}
 }
 
@@ -539,7 +539,8 @@ static llmk_status hf_stream_event(llmk__stream_ctx *s, const char *event, const
 	if (!s->done && has_bytes(data, len, "\"error\"")) {
 		root = llmk__json_loadb(data, len, 0, NULL);
 		err = json_object_get(root, "error");
-		if (json_is_object(root) && !json_object_get(root, "choices") && (json_is_string(err) || json_is_array(err))) {
+		if (json_is_object(root) && !json_object_get(root, "choices") &&
+		    (json_is_string(err) || json_is_array(err))) {
 			st = llmk__stream_failure(s->resp, error_from_root(s->resp, 200, root));
 			json_decref(root);
 			return st;
@@ -549,7 +550,9 @@ static llmk_status hf_stream_event(llmk__stream_ctx *s, const char *event, const
 	return llmk__openai_adapter.stream_event(s, event, data, len);
 }
 
-const llmk__adapter llmk__huggingface_adapter = {
-	.build = hf_build, .parse = hf_parse, .parse_error = hf_parse_error,
-	.stream_event = hf_stream_event, .framing = LLMK_FRAMING_SSE,
-	.feature = LLMK_FEATURE_HUGGINGFACE};
+const llmk__adapter llmk__huggingface_adapter = {.build = hf_build,
+                                                 .parse = hf_parse,
+                                                 .parse_error = hf_parse_error,
+                                                 .stream_event = hf_stream_event,
+                                                 .framing = LLMK_FRAMING_SSE,
+                                                 .feature = LLMK_FEATURE_HUGGINGFACE};

@@ -31,14 +31,10 @@ static const char *role_name(int32_t role)
 {
 	switch (role) {
 	case LLMK_ROLE_SYSTEM:
-	case LLMK_ROLE_DEVELOPER: /* Ollama knows system, user, assistant, tool */
-		return "system";
-	case LLMK_ROLE_ASSISTANT:
-		return "assistant";
-	case LLMK_ROLE_TOOL:
-		return "tool";
-	default:
-		return "user";
+	case LLMK_ROLE_DEVELOPER: /* Ollama knows system, user, assistant, tool */ return "system";
+	case LLMK_ROLE_ASSISTANT: return "assistant";
+	case LLMK_ROLE_TOOL: return "tool";
+	default: return "user";
 	}
 }
 
@@ -50,7 +46,8 @@ static llmk_status add_image(json_t *msg, const llmk__part *p, llmk_response *re
 
 	if (!llmk__data_url_split(p->text, &mime, &mime_len, &b64))
 		return llmk__fail(resp, strncmp(p->text, "data:", 5) ? LLMK_E_UNSUPPORTED : LLMK_E_INVALID_ARG,
-		                  "ollama takes images as base64 data only; '%.40s...' is not a base64 data URL", p->text);
+		                  "ollama takes images as base64 data only; '%.40s...' is not a base64 data URL",
+		                  p->text);
 	if (!images && (!(images = json_array()) || json_object_set_new(msg, "images", images)))
 		return FAIL_OOM(resp);
 	return json_array_append_new(images, json_string(b64)) ? FAIL_OOM(resp) : LLMK_OK;
@@ -102,9 +99,9 @@ static llmk_status build_message(const llmk_request *r, size_t idx, json_t *msgs
 
 /* OpenAI's function shape, the description last. */
 static const llmk__tool_shape tool_shape = {
-    .decl = "{\"type\":\"function\",\"function\":"
-            "{\"name\":\"$name\",\"parameters\":\"$schema\",\"description\":\"$description\"}}",
-    .no_parameters = "{\"type\":\"object\",\"properties\":{}}",
+        .decl = "{\"type\":\"function\",\"function\":"
+                "{\"name\":\"$name\",\"parameters\":\"$schema\",\"description\":\"$description\"}}",
+        .no_parameters = "{\"type\":\"object\",\"properties\":{}}",
 };
 
 /* "format": "json" for json_object, the schema itself for json_schema. */
@@ -120,7 +117,8 @@ static llmk_status build_format(const llmk_request *r, json_t *body, llmk_respon
 	if (!strcmp(fmt, "json_object"))
 		return llmk__json_set(body, "format", json_string("json")) ? FAIL_OOM(resp) : LLMK_OK;
 	return llmk__fail(resp, LLMK_E_INVALID_ARG,
-	                  "ollama: response_format '%s' is neither text nor json_object (use json_schema for a schema)", fmt);
+	                  "ollama: response_format '%s' is neither text nor json_object (use json_schema for a schema)",
+	                  fmt);
 }
 
 /* think: true/false or "low" | "medium" | "high" | "max" (ChatRequest.think). */
@@ -281,8 +279,8 @@ static const llmk__readers readers = {.error_prefix = "ollama returned an error:
                                       .first = set_model,
                                       .kind = {[LLMK_CHAT] = parse_chat, [LLMK_EMBED] = parse_embed}};
 
-static llmk_status ollama_parse(const llmk_client *c, const llmk_request *r, llmk_response *resp,
-                                const char *ctype, const char *body, size_t len)
+static llmk_status ollama_parse(const llmk_client *c, const llmk_request *r, llmk_response *resp, const char *ctype,
+                                const char *body, size_t len)
 {
 	(void)c;
 	(void)ctype;
@@ -311,8 +309,8 @@ static llmk_status stream_tools(llmk__stream_ctx *s, json_t *calls)
 			llmk__buf_free(&args);
 			return llmk__fail(s->resp, LLMK_E_NOMEM, "out of memory");
 		}
-		stop = llmk__emit_tool(s, (*(size_t *)s->state)++, llmk__call_id(json_object_get(call, "id"), gen), name,
-		                       args.data, args.len);
+		stop = llmk__emit_tool(s, (*(size_t *)s->state)++, llmk__call_id(json_object_get(call, "id"), gen),
+		                       name, args.data, args.len);
 		llmk__buf_free(&args);
 		if (stop)
 			return llmk__stream_stopped(s);
@@ -352,7 +350,10 @@ static llmk_status ollama_stream_event(llmk__stream_ctx *s, const char *event, c
 	return llmk__json_stream_event(s, data, len, "ollama: stream line", stream_line);
 }
 
-const llmk__adapter llmk__ollama_adapter = {
-	.build = ollama_build, .parse = ollama_parse, .parse_error = llmk__error_generic,
-	.stream_event = ollama_stream_event, .framing = LLMK_FRAMING_NDJSON,
-	.feature = LLMK_FEATURE_OLLAMA, .state_size = sizeof(size_t)};
+const llmk__adapter llmk__ollama_adapter = {.build = ollama_build,
+                                            .parse = ollama_parse,
+                                            .parse_error = llmk__error_generic,
+                                            .stream_event = ollama_stream_event,
+                                            .framing = LLMK_FRAMING_NDJSON,
+                                            .feature = LLMK_FEATURE_OLLAMA,
+                                            .state_size = sizeof(size_t)};

@@ -53,8 +53,8 @@ static json_t *build_message(const llmk_client *c, const llmk__message *m)
 	/* "developer" is OpenAI's (and Azure's) alone: elsewhere it is the
 	 * system role (Mistral's spec rejects it, as do most servers). */
 	int32_t role = m->role == LLMK_ROLE_DEVELOPER && !(c->provider->quirks & LLMK_Q_DEVELOPER_ROLE)
-	                   ? LLMK_ROLE_SYSTEM
-	                   : m->role;
+	                       ? LLMK_ROLE_SYSTEM
+	                       : m->role;
 	json_t *msg, *calls, *call;
 	size_t i;
 
@@ -88,18 +88,11 @@ fail:
 }
 
 #define FORCE_TOOL "{\"type\":\"function\",\"function\":{\"name\":\"$name\"}}"
-static const llmk__choice openai_choices[] = {{"auto", "\"auto\""},
-                                              {"none", "\"none\""},
-                                              {"required", "\"required\""},
-                                              {"$tool", FORCE_TOOL},
-                                              {NULL, NULL}};
+static const llmk__choice openai_choices[] = {
+        {"auto", "\"auto\""}, {"none", "\"none\""}, {"required", "\"required\""}, {"$tool", FORCE_TOOL}, {NULL, NULL}};
 /* LLMK_Q_TOOL_CHOICE_ANY (Mistral): "any" instead of "required". */
-static const llmk__choice any_choices[] = {{"auto", "\"auto\""},
-                                           {"none", "\"none\""},
-                                           {"required", "\"any\""},
-                                           {"any", "\"any\""},
-                                           {"$tool", FORCE_TOOL},
-                                           {NULL, NULL}};
+static const llmk__choice any_choices[] = {{"auto", "\"auto\""}, {"none", "\"none\""},  {"required", "\"any\""},
+                                           {"any", "\"any\""},   {"$tool", FORCE_TOOL}, {NULL, NULL}};
 
 static llmk_status build_tools(const llmk_client *c, const llmk_request *r, json_t *body, llmk_response *resp)
 {
@@ -180,14 +173,13 @@ static llmk_status build_chat(const llmk_client *c, const llmk_request *r, int s
                               llmk_response *resp)
 {
 	unsigned q = c->provider->quirks;
-	const llmk__opt_key sampling[] = {
-	    {LLMK_OPT_TEMPERATURE, "temperature"},
-	    {LLMK_OPT_TOP_P, "top_p"},
-	    {LLMK_OPT_FREQUENCY_PENALTY, "frequency_penalty"},
-	    {LLMK_OPT_PRESENCE_PENALTY, "presence_penalty"},
-	    {LLMK_OPT_MAX_TOKENS, max_tokens_name(c)},
-	    {LLMK_OPT_SEED, (q & LLMK_Q_RANDOM_SEED) ? "random_seed" : "seed"},
-	    {0, NULL}};
+	const llmk__opt_key sampling[] = {{LLMK_OPT_TEMPERATURE, "temperature"},
+	                                  {LLMK_OPT_TOP_P, "top_p"},
+	                                  {LLMK_OPT_FREQUENCY_PENALTY, "frequency_penalty"},
+	                                  {LLMK_OPT_PRESENCE_PENALTY, "presence_penalty"},
+	                                  {LLMK_OPT_MAX_TOKENS, max_tokens_name(c)},
+	                                  {LLMK_OPT_SEED, (q & LLMK_Q_RANDOM_SEED) ? "random_seed" : "seed"},
+	                                  {0, NULL}};
 	static const llmk__opt_key reasoning[] = {{LLMK_OPT_REASONING_EFFORT, "reasoning_effort"}, {0, NULL}};
 	llmk_status st;
 
@@ -200,7 +192,8 @@ static llmk_status build_chat(const llmk_client *c, const llmk_request *r, int s
 	if (stream) {
 		if (llmk__json_set(body, "stream", json_true()))
 			return FAIL_OOM(resp);
-		if (llmk__client_i64(c, LLMK_OPT_STREAM_USAGE, 1) && !(c->provider->quirks & LLMK_Q_NO_STREAM_OPTIONS) &&
+		if (llmk__client_i64(c, LLMK_OPT_STREAM_USAGE, 1) &&
+		    !(c->provider->quirks & LLMK_Q_NO_STREAM_OPTIONS) &&
 		    llmk__json_set(body, "stream_options", json_pack("{s:b}", "include_usage", 1)))
 			return FAIL_OOM(resp);
 	}
@@ -251,16 +244,15 @@ static llmk_status build_speech(const llmk_request *r, json_t *body, llmk_respon
 	if (!input || !*input)
 		return llmk__fail(resp, LLMK_E_INVALID_ARG, "speech request has no input text (LLMK_OPT_INPUT)");
 	if (strlen(input) > 4096)
-		return llmk__fail(resp, LLMK_E_INVALID_ARG, "speech input is %zu bytes; the API takes at most 4096 characters",
-		                  strlen(input));
+		return llmk__fail(resp, LLMK_E_INVALID_ARG,
+		                  "speech input is %zu bytes; the API takes at most 4096 characters", strlen(input));
 	if (llmk__json_set(body, "input", json_string(input)) ||
 	    llmk__json_set(body, "voice", json_string(voice ? voice : "alloy")) || llmk__put_opts(body, r, opts))
 		return FAIL_OOM(resp);
 	return LLMK_OK;
 }
 
-static llmk_status build_transcribe(const llmk_request *r, const char *model, llmk_exchange *ex,
-                                    llmk_response *resp)
+static llmk_status build_transcribe(const llmk_request *r, const char *model, llmk_exchange *ex, llmk_response *resp)
 {
 	static const llmk__opt_key fields[] = {{LLMK_OPT_LANGUAGE, "language"},
 	                                       {LLMK_OPT_PROMPT, "prompt"},
@@ -284,12 +276,14 @@ static llmk_status add_auth_headers(const llmk_client *c, llmk_exchange *ex)
 	llmk_status st;
 
 	if (c->api_key) {
-		st = (c->provider->quirks & LLMK_Q_AZURE) ? llmk__auth_header(ex, "api-key", NULL, c->api_key)
-		                                          : llmk__auth_header(ex, "Authorization", "Bearer ", c->api_key);
+		st = (c->provider->quirks & LLMK_Q_AZURE)
+		             ? llmk__auth_header(ex, "api-key", NULL, c->api_key)
+		             : llmk__auth_header(ex, "Authorization", "Bearer ", c->api_key);
 		if (st)
 			return st;
 	}
-	if ((v = llmk__client_str(c, LLMK_OPT_ORGANIZATION)) && (st = llmk__exchange_header(ex, "OpenAI-Organization", v)))
+	if ((v = llmk__client_str(c, LLMK_OPT_ORGANIZATION)) &&
+	    (st = llmk__exchange_header(ex, "OpenAI-Organization", v)))
 		return st;
 	if ((v = llmk__client_str(c, LLMK_OPT_PROJECT)) && (st = llmk__exchange_header(ex, "OpenAI-Project", v)))
 		return st;
@@ -314,7 +308,8 @@ static llmk_status set_url(const llmk_client *c, const char *model, const char *
 	esc = llmk__url_escape(ver ? ver : AZURE_DEFAULT_API_VERSION); /* a query value: '&' and '#' escaped */
 	if (!esc || llmk__buf_append_str(&p, "/openai/deployments") ||
 	    llmk__path_segment(&p, "azure deployment (the model name)", model, strlen(model), resp) ||
-	    llmk__buf_append_str(&p, path) || llmk__buf_append_str(&p, "?api-version=") || llmk__buf_append_str(&p, esc))
+	    llmk__buf_append_str(&p, path) || llmk__buf_append_str(&p, "?api-version=") ||
+	    llmk__buf_append_str(&p, esc))
 		st = LLMK_E_NOMEM;
 	else
 		st = llmk__exchange_set_url(ex, c->base_url, p.data);
@@ -326,8 +321,12 @@ static llmk_status set_url(const llmk_client *c, const char *model, const char *
 llmk_status llmk__openai_build(const llmk_client *c, const llmk_request *r, const char *model, int stream,
                                llmk_exchange *ex, llmk_response *resp, llmk__body_edit edit)
 {
-	static const char *const paths[] = {"", "/chat/completions", "/embeddings", "/images/generations",
-	                                    "/audio/transcriptions", "/audio/speech"};
+	static const char *const paths[] = {"",
+	                                    "/chat/completions",
+	                                    "/embeddings",
+	                                    "/images/generations",
+	                                    "/audio/transcriptions",
+	                                    "/audio/speech"};
 	static const llmk__opt_key user[] = {{LLMK_OPT_USER, "user"}, {0, NULL}};
 	json_t *body;
 	llmk_status st;
@@ -341,25 +340,20 @@ llmk_status llmk__openai_build(const llmk_client *c, const llmk_request *r, cons
 	if (!body)
 		return FAIL_OOM(resp);
 	switch (r->kind) {
-	case LLMK_CHAT:
-		st = build_chat(c, r, stream, body, resp);
-		break;
-	case LLMK_EMBED:
-		st = build_embed(r, body, resp);
-		break;
-	case LLMK_IMAGE:
-		st = build_image(r, body, resp);
-		break;
-	default:
-		st = build_speech(r, body, resp);
-		break;
+	case LLMK_CHAT: st = build_chat(c, r, stream, body, resp); break;
+	case LLMK_EMBED: st = build_embed(r, body, resp); break;
+	case LLMK_IMAGE: st = build_image(r, body, resp); break;
+	default: st = build_speech(r, body, resp); break;
 	}
 	if (st == LLMK_OK && llmk__put_opts(body, r, user))
 		st = FAIL_OOM(resp);
 	/* Speech answers with audio: asking for JSON there gets a 406 from
 	 * servers that honour Accept. */
 	return llmk__finish_body(ex, r, body, st, edit,
-	                         stream ? "text/event-stream" : r->kind == LLMK_SPEECH ? "*/*" : "application/json", resp);
+	                         stream                   ? "text/event-stream"
+	                         : r->kind == LLMK_SPEECH ? "*/*"
+	                                                  : "application/json",
+	                         resp);
 }
 
 static llmk_status openai_build(const llmk_client *c, const llmk_request *r, const char *model, int stream,
@@ -383,9 +377,9 @@ static llmk_status openai_build(const llmk_client *c, const llmk_request *r, con
 static void read_usage(json_t *u, llmk_response *resp)
 {
 	static const char *const cached_paths[][2] = {{"prompt_tokens_details", "cached_tokens"},
-	                                               {"prompt_token_details", "cached_tokens"},
-	                                               {NULL, "num_cached_tokens"},
-	                                               {NULL, "prompt_cache_hit_tokens"}};
+	                                              {"prompt_token_details", "cached_tokens"},
+	                                              {NULL, "num_cached_tokens"},
+	                                              {NULL, "prompt_cache_hit_tokens"}};
 	int64_t prompt = -1, completion = -1, total = -1, reasoning = -1, cached = -1;
 	size_t i;
 
@@ -425,8 +419,8 @@ static llmk_status set_model(llmk_response *resp, json_t *root)
 	json_t *m = json_object_get(root, "model");
 	/* Azure's first stream chunk has model "": wait for a real one. */
 	return json_is_string(m) && json_string_length(m) && !resp->model
-	           ? llmk__set_field(&resp->model, json_string_value(m))
-	           : LLMK_OK;
+	               ? llmk__set_field(&resp->model, json_string_value(m))
+	               : LLMK_OK;
 }
 
 static llmk_status parse_chat(const llmk_request *r, json_t *root, llmk_response *resp)
@@ -466,7 +460,8 @@ static llmk_status parse_embed(const llmk_request *r, json_t *root, llmk_respons
 		return llmk__fail(resp, LLMK_E_PROTOCOL, "embedding response has no data array");
 	n = json_array_size(data);
 	if (n != r->ninputs)
-		return llmk__fail(resp, LLMK_E_PROTOCOL, "embedding response has %zu vectors for %zu inputs", n, r->ninputs);
+		return llmk__fail(resp, LLMK_E_PROTOCOL, "embedding response has %zu vectors for %zu inputs", n,
+		                  r->ninputs);
 	for (i = 0; i < n; i++) {
 		item = json_array_get(data, i);
 		vec = json_object_get(item, "embedding");
@@ -475,8 +470,8 @@ static llmk_status parse_embed(const llmk_request *r, json_t *root, llmk_respons
 		if (!dim)
 			dim = llmk__json_vector_len(vec);
 		else if (llmk__json_vector_len(vec) != dim)
-			return llmk__fail(resp, LLMK_E_PROTOCOL, "embeddings have different dimensions (%zu and %zu)", dim,
-			                  llmk__json_vector_len(vec));
+			return llmk__fail(resp, LLMK_E_PROTOCOL, "embeddings have different dimensions (%zu and %zu)",
+			                  dim, llmk__json_vector_len(vec));
 	}
 	resp->emb = llmk__calloc(n * dim, sizeof(float));
 	if (!resp->emb)
@@ -520,7 +515,8 @@ static llmk_status parse_image(const llmk_request *r, json_t *root, llmk_respons
 		if ((s = json_string_value(json_object_get(item, "b64_json")))) {
 			img->data = llmk__b64_decode(s, strlen(s), &img->len, &bad);
 			if (!img->data)
-				return bad ? llmk__fail(resp, LLMK_E_PROTOCOL, "image %zu: b64_json is not valid base64", i)
+				return bad ? llmk__fail(resp, LLMK_E_PROTOCOL,
+				                        "image %zu: b64_json is not valid base64", i)
 				           : LLMK_E_NOMEM;
 		} else if ((s = json_string_value(json_object_get(item, "url")))) {
 			if (!(img->url = llmk__strdup(s)))
@@ -587,16 +583,16 @@ oom:
 
 /* The members of an answer (chat, embeddings, images) read here or by the
  * error reader (llmk__error_from_json); the others are skipped unbuilt. */
-static const char *const answer_members[] = {"choices", "data", "model", "usage", "error", "message",
+static const char *const answer_members[] = {"choices", "data", "model", "usage",      "error", "message",
                                              "detail",  "type", "code",  "error_type", NULL};
 
 static const llmk__readers readers = {
-    .keep = answer_members,
-    .first = set_model,
-    .kind = {[LLMK_CHAT] = parse_chat, [LLMK_EMBED] = parse_embed, [LLMK_IMAGE] = parse_image}};
+        .keep = answer_members,
+        .first = set_model,
+        .kind = {[LLMK_CHAT] = parse_chat, [LLMK_EMBED] = parse_embed, [LLMK_IMAGE] = parse_image}};
 
-static llmk_status openai_parse(const llmk_client *c, const llmk_request *r, llmk_response *resp,
-                                const char *ctype, const char *body, size_t len)
+static llmk_status openai_parse(const llmk_client *c, const llmk_request *r, llmk_response *resp, const char *ctype,
+                                const char *body, size_t len)
 {
 	(void)c;
 	if (r->kind == LLMK_SPEECH) {
@@ -681,7 +677,9 @@ static llmk_status openai_stream_event(llmk__stream_ctx *s, const char *event, c
 	return llmk__json_stream_event(s, data, len, "stream chunk", on_chunk);
 }
 
-const llmk__adapter llmk__openai_adapter = {
-	.build = openai_build, .parse = openai_parse, .parse_error = llmk__error_generic,
-	.stream_event = openai_stream_event, .framing = LLMK_FRAMING_SSE,
-	.feature = LLMK_FEATURE_OPENAI};
+const llmk__adapter llmk__openai_adapter = {.build = openai_build,
+                                            .parse = openai_parse,
+                                            .parse_error = llmk__error_generic,
+                                            .stream_event = openai_stream_event,
+                                            .framing = LLMK_FRAMING_SSE,
+                                            .feature = LLMK_FEATURE_OPENAI};

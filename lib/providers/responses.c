@@ -113,7 +113,8 @@ static int flush_text(json_t *input, llmk__buf *text)
 
 	if (!text->len)
 		return 0;
-	bad = json_array_append_new(input, json_pack("{s:s, s:s%}", "role", "assistant", "content", text->data, text->len));
+	bad = json_array_append_new(input,
+	                            json_pack("{s:s, s:s%}", "role", "assistant", "content", text->data, text->len));
 	llmk__buf_clear(text);
 	return bad;
 }
@@ -142,8 +143,9 @@ static llmk_status add_assistant(json_t *input, const llmk__message *m, llmk_res
 				st = FAIL_OOM(resp);
 		} else if (p->type == LLMK_PART_TOOL_CALL) {
 			if (flush_text(input, &text) ||
-			    json_array_append_new(input, json_pack("{s:s, s:s, s:s, s:s}", "type", "function_call", "call_id",
-			                                           p->id, "name", p->detail, "arguments", p->text)))
+			    json_array_append_new(input,
+			                          json_pack("{s:s, s:s, s:s, s:s}", "type", "function_call", "call_id",
+			                                    p->id, "name", p->detail, "arguments", p->text)))
 				st = FAIL_OOM(resp);
 		}
 	}
@@ -181,8 +183,8 @@ static llmk_status build_input(const llmk_request *r, json_t *body, llmk_respons
 		if (m->role == LLMK_ROLE_ASSISTANT) {
 			st = add_assistant(input, m, resp);
 		} else if (m->role == LLMK_ROLE_TOOL) {
-			v = json_pack("{s:s, s:s, s:s}", "type", "function_call_output", "call_id", m->tool_call_id, "output",
-			              m->nparts ? m->parts[0].text : "");
+			v = json_pack("{s:s, s:s, s:s}", "type", "function_call_output", "call_id", m->tool_call_id,
+			              "output", m->nparts ? m->parts[0].text : "");
 			if (!v || json_array_append_new(input, v))
 				st = FAIL_OOM(resp);
 		} else {
@@ -196,7 +198,8 @@ static llmk_status build_input(const llmk_request *r, json_t *body, llmk_respons
 	llmk__buf_free(&sys);
 	if (st == LLMK_OK && !json_array_size(input))
 		st = llmk__fail(resp, LLMK_E_INVALID_ARG, NAME ": chat request has no input after its instructions%s",
-		                first ? " (previous_response_id leaves out everything up to the last assistant turn)" : "");
+		                first ? " (previous_response_id leaves out everything up to the last assistant turn)"
+		                      : "");
 	return st;
 }
 
@@ -217,7 +220,8 @@ static int strict_ok(json_t *s, int depth)
 		json_object_foreach(props, k, v)
 		{
 			for (j = 0; j < json_array_size(req); j++)
-				if (json_is_string(json_array_get(req, j)) && !strcmp(json_string_value(json_array_get(req, j)), k))
+				if (json_is_string(json_array_get(req, j)) &&
+				    !strcmp(json_string_value(json_array_get(req, j)), k))
 					break;
 			if (j == json_array_size(req) || !strict_ok(v, depth + 1))
 				return 0;
@@ -245,11 +249,12 @@ static llmk_status build_tools(const llmk_request *r, json_t *body, llmk_respons
 		for (i = 0; i < r->ntools; i++) {
 			schema = r->tools[i].parameters ? llmk__json_text(r->tools[i].parameters)
 			                                : json_pack("{s:s, s:{}}", "type", "object", "properties");
-			t = schema ? json_pack("{s:s, s:s, s:o, s:b}", "type", "function", "name", r->tools[i].name, "parameters",
-			                       schema, "strict", strict_ok(schema, 0))
+			t = schema ? json_pack("{s:s, s:s, s:o, s:b}", "type", "function", "name", r->tools[i].name,
+			                       "parameters", schema, "strict", strict_ok(schema, 0))
 			           : NULL;
 			if (!t || json_array_append_new(tools, t) ||
-			    (r->tools[i].description && llmk__json_set(t, "description", json_string(r->tools[i].description))))
+			    (r->tools[i].description &&
+			     llmk__json_set(t, "description", json_string(r->tools[i].description))))
 				return FAIL_OOM(resp);
 		}
 	}
@@ -259,9 +264,10 @@ static llmk_status build_tools(const llmk_request *r, json_t *body, llmk_respons
 		return llmk__json_set(body, "tool_choice", json_string(choice)) ? FAIL_OOM(resp) : LLMK_OK;
 	for (i = 0; i < r->ntools; i++)
 		if (!strcmp(choice, r->tools[i].name))
-			return llmk__json_set(body, "tool_choice", json_pack("{s:s, s:s}", "type", "function", "name", choice))
-			           ? FAIL_OOM(resp)
-			           : LLMK_OK;
+			return llmk__json_set(body, "tool_choice",
+			                      json_pack("{s:s, s:s}", "type", "function", "name", choice))
+			               ? FAIL_OOM(resp)
+			               : LLMK_OK;
 	return llmk__fail(resp, LLMK_E_INVALID_ARG,
 	                  "tool_choice '%s' is neither auto, none, required nor the name of a declared tool", choice);
 }
@@ -278,7 +284,8 @@ static llmk_status build_options(const llmk_request *r, json_t *body, llmk_respo
 
 	if ((llmk__req_f64(r, LLMK_OPT_TEMPERATURE, &f) && llmk__json_set(body, "temperature", json_real(f))) ||
 	    (llmk__req_f64(r, LLMK_OPT_TOP_P, &f) && llmk__json_set(body, "top_p", json_real(f))) ||
-	    (llmk__req_i64(r, LLMK_OPT_MAX_TOKENS, &i64) && llmk__json_set(body, "max_output_tokens", json_integer(i64))))
+	    (llmk__req_i64(r, LLMK_OPT_MAX_TOKENS, &i64) &&
+	     llmk__json_set(body, "max_output_tokens", json_integer(i64))))
 		return FAIL_OOM(resp);
 	if (schema) {
 		if (llmk__json_set(body, "text",
@@ -332,9 +339,10 @@ static llmk_status add_headers(const llmk_client *c, llmk_exchange *ex)
 
 	if (c->api_key &&
 	    (st = (c->provider->quirks & LLMK_Q_AZURE) ? llmk__auth_header(ex, "api-key", NULL, c->api_key)
-	                                                : llmk__auth_header(ex, "Authorization", "Bearer ", c->api_key)))
+	                                               : llmk__auth_header(ex, "Authorization", "Bearer ", c->api_key)))
 		return st;
-	if ((v = llmk__client_str(c, LLMK_OPT_ORGANIZATION)) && (st = llmk__exchange_header(ex, "OpenAI-Organization", v)))
+	if ((v = llmk__client_str(c, LLMK_OPT_ORGANIZATION)) &&
+	    (st = llmk__exchange_header(ex, "OpenAI-Organization", v)))
 		return st;
 	if ((v = llmk__client_str(c, LLMK_OPT_PROJECT)) && (st = llmk__exchange_header(ex, "OpenAI-Project", v)))
 		return st;
@@ -388,7 +396,8 @@ static void read_usage(json_t *u, llmk_response *resp)
 	llmk__json_i64(u, "input_tokens", &resp->usage[LLMK_USAGE_INPUT]);
 	llmk__json_i64(u, "output_tokens", &resp->usage[LLMK_USAGE_OUTPUT]);
 	llmk__json_i64(u, "total_tokens", &resp->usage[LLMK_USAGE_TOTAL]);
-	llmk__json_i64(json_object_get(u, "input_tokens_details"), "cached_tokens", &resp->usage[LLMK_USAGE_CACHED_INPUT]);
+	llmk__json_i64(json_object_get(u, "input_tokens_details"), "cached_tokens",
+	               &resp->usage[LLMK_USAGE_CACHED_INPUT]);
 	llmk__json_i64(json_object_get(u, "input_tokens_details"), "cache_write_tokens",
 	               &resp->usage[LLMK_USAGE_CACHE_WRITE]);
 	llmk__json_i64(json_object_get(u, "output_tokens_details"), "reasoning_tokens",
@@ -397,7 +406,8 @@ static void read_usage(json_t *u, llmk_response *resp)
 
 static llmk_status read_ids(json_t *r, llmk_response *resp)
 {
-	const char *id = json_string_value(json_object_get(r, "id")), *m = json_string_value(json_object_get(r, "model"));
+	const char *id = json_string_value(json_object_get(r, "id")),
+	           *m = json_string_value(json_object_get(r, "model"));
 
 	if ((id && *id && !resp->id && llmk__set_field(&resp->id, id)) ||
 	    (m && *m && !resp->model && llmk__set_field(&resp->model, m)))
@@ -440,7 +450,7 @@ static llmk_status read_status(json_t *r, llmk_response *resp, const char *what)
 static llmk_status append_json_str(llmk__buf *b, json_t *v)
 {
 	return json_is_string(v) && llmk__buf_append(b, json_string_value(v), json_string_length(v)) ? LLMK_E_NOMEM
-	                                                                                              : LLMK_OK;
+	                                                                                             : LLMK_OK;
 }
 
 /* Reasoning text of a reasoning item: its summary, else its content
@@ -477,9 +487,9 @@ static llmk_status parse_item(json_t *item, llmk_response *resp)
 	if (!type)
 		return LLMK_OK;
 	if (!strcmp(type, "message")) {
-		json_array_foreach(content, i, c)
-			has_text |= json_is_string(json_object_get(c, "text"));
-		if (!(it = llmk__turn_add(resp, has_text || !json_array_size(content) ? LLMK_PART_TEXT : LLMK_TURN_REFUSAL, 0)))
+		json_array_foreach(content, i, c) has_text |= json_is_string(json_object_get(c, "text"));
+		if (!(it = llmk__turn_add(
+		              resp, has_text || !json_array_size(content) ? LLMK_PART_TEXT : LLMK_TURN_REFUSAL, 0)))
 			return LLMK_E_NOMEM;
 		json_array_foreach(content, i, c)
 		{
@@ -494,7 +504,8 @@ static llmk_status parse_item(json_t *item, llmk_response *resp)
 		if (!(tc = llmk__response_tool_call(resp, resp->ncalls)))
 			return llmk__fail(resp, LLMK_E_PROTOCOL, NAME ": too many tool calls");
 		if (!(it = llmk__turn_add(resp, LLMK_PART_TOOL_CALL, resp->ncalls - 1)) ||
-		    llmk__buf_append_str(&tc->id, id ? id : "") || append_json_str(&tc->name, json_object_get(item, "name")) ||
+		    llmk__buf_append_str(&tc->id, id ? id : "") ||
+		    append_json_str(&tc->name, json_object_get(item, "name")) ||
 		    append_json_str(&tc->args, json_object_get(item, "arguments")))
 			return LLMK_E_NOMEM;
 		return keep_item(resp, it, item);
@@ -507,8 +518,8 @@ static llmk_status parse_item(json_t *item, llmk_response *resp)
 	return LLMK_OK;
 }
 
-static llmk_status responses_parse(const llmk_client *c, const llmk_request *r, llmk_response *resp,
-                                   const char *ctype, const char *body, size_t len)
+static llmk_status responses_parse(const llmk_client *c, const llmk_request *r, llmk_response *resp, const char *ctype,
+                                   const char *body, size_t len)
 {
 	json_t *root, *item;
 	llmk_status st = LLMK_OK;
@@ -565,7 +576,7 @@ static llmk__turn_item *current(llmk__stream_ctx *s, int type)
 static llmk_status emit_str(llmk__stream_ctx *s, int (*emit)(llmk__stream_ctx *, const char *, size_t), json_t *v)
 {
 	return json_is_string(v) && emit(s, json_string_value(v), json_string_length(v)) ? llmk__stream_stopped(s)
-	                                                                                : LLMK_OK;
+	                                                                                 : LLMK_OK;
 }
 
 /* A function call begins (output_item.added, or output_item.done for a
@@ -580,10 +591,10 @@ static llmk_status call_begins(llmk__stream_ctx *s, size_t idx, json_t *item)
 	if (!llmk__turn_call(s->resp, index) && !llmk__turn_add(s->resp, LLMK_PART_TOOL_CALL, index))
 		return llmk__stream_stopped(s);
 	return llmk__emit_tool(s, index, json_string_value(json_object_get(item, "call_id")),
-	                       json_string_value(json_object_get(item, "name")), json_string_value(args) ? json_string_value(args) : "",
-	                       json_string_length(args))
-	           ? llmk__stream_stopped(s)
-	           : LLMK_OK;
+	                       json_string_value(json_object_get(item, "name")),
+	                       json_string_value(args) ? json_string_value(args) : "", json_string_length(args))
+	               ? llmk__stream_stopped(s)
+	               : LLMK_OK;
 }
 
 static llmk_status item_added(llmk__stream_ctx *s, json_t *ev)
@@ -608,9 +619,9 @@ static llmk_status item_added(llmk__stream_ctx *s, json_t *ev)
 static llmk_status emit_call_args(llmk__stream_ctx *s, size_t index, json_t *args)
 {
 	return json_string_length(args) &&
-	               llmk__emit_tool(s, index, NULL, NULL, json_string_value(args), json_string_length(args))
-	           ? llmk__stream_stopped(s)
-	           : LLMK_OK;
+	                       llmk__emit_tool(s, index, NULL, NULL, json_string_value(args), json_string_length(args))
+	               ? llmk__stream_stopped(s)
+	               : LLMK_OK;
 }
 
 /* An output item is complete: kept whole for the next turn, and what no
@@ -748,14 +759,15 @@ static llmk_status dispatch(llmk__stream_ctx *s, const char *type, json_t *root)
 		return current(s, LLMK_PART_TEXT) ? emit_str(s, llmk__emit_text, json_object_get(root, "delta"))
 		                                  : llmk__stream_stopped(s);
 	if (!strcmp(type, "response.reasoning_summary_text.delta") || !strcmp(type, "response.reasoning_text.delta"))
-		return current(s, LLMK_PART_REASONING) ? emit_str(s, llmk__emit_reasoning, json_object_get(root, "delta"))
-		                                       : llmk__stream_stopped(s);
+		return current(s, LLMK_PART_REASONING)
+		               ? emit_str(s, llmk__emit_reasoning, json_object_get(root, "delta"))
+		               : llmk__stream_stopped(s);
 	if (!strcmp(type, "response.reasoning_summary_part.added")) {
 		/* summaries come in parts: a blank line between them */
 		v = json_object_get(root, "summary_index");
 		return json_is_integer(v) && json_integer_value(v) > 0 && llmk__emit_reasoning(s, "\n\n", 2)
-		           ? llmk__stream_stopped(s)
-		           : LLMK_OK;
+		               ? llmk__stream_stopped(s)
+		               : LLMK_OK;
 	}
 	if (!strcmp(type, "response.refusal.delta"))
 		return refusal_delta(s, root);
@@ -805,7 +817,10 @@ static llmk_status responses_stream_event(llmk__stream_ctx *s, const char *event
 	return st;
 }
 
-const llmk__adapter llmk__responses_adapter = {
-	.build = responses_build, .parse = responses_parse, .parse_error = llmk__error_generic,
-	.stream_event = responses_stream_event, .framing = LLMK_FRAMING_SSE,
-	.feature = LLMK_FEATURE_RESPONSES, .state_size = sizeof(rs_state)};
+const llmk__adapter llmk__responses_adapter = {.build = responses_build,
+                                               .parse = responses_parse,
+                                               .parse_error = llmk__error_generic,
+                                               .stream_event = responses_stream_event,
+                                               .framing = LLMK_FRAMING_SSE,
+                                               .feature = LLMK_FEATURE_RESPONSES,
+                                               .state_size = sizeof(rs_state)};

@@ -271,10 +271,10 @@ int llmk__sigv4_string_to_sign(const llmk__sigv4 *q, const char *creq, size_t cr
 		return -1;
 	llmk__sha256_hex(creq, creq_len, hash);
 	return llmk__buf_append_str(out, ALGORITHM "\n") || llmk__buf_append_str(out, q->amz_date) ||
-	               llmk__buf_append_char(out, '\n') || scope(q, out) || llmk__buf_append_char(out, '\n') ||
-	               llmk__buf_append_str(out, hash)
-	           ? -1
-	           : 0;
+	                       llmk__buf_append_char(out, '\n') || scope(q, out) || llmk__buf_append_char(out, '\n') ||
+	                       llmk__buf_append_str(out, hash)
+	               ? -1
+	               : 0;
 }
 
 static void hmac(unsigned char out[32], const unsigned char *key, size_t klen, const char *msg, size_t mlen)
@@ -314,8 +314,8 @@ int llmk__sigv4_authorization(const llmk__sigv4 *q, const char *access_key, cons
 	to_hex(sig, sizeof(sig), hex);
 	if (llmk__buf_append_str(out, ALGORITHM " Credential=") || llmk__buf_append_str(out, access_key) ||
 	    llmk__buf_append_char(out, '/') || scope(q, out) || llmk__buf_append_str(out, ", SignedHeaders=") ||
-	    llmk__buf_append(out, names.data ? names.data : "", names.len) || llmk__buf_append_str(out, ", Signature=") ||
-	    llmk__buf_append_str(out, hex))
+	    llmk__buf_append(out, names.data ? names.data : "", names.len) ||
+	    llmk__buf_append_str(out, ", Signature=") || llmk__buf_append_str(out, hex))
 		goto out;
 	rc = 0;
 out:

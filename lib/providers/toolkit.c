@@ -109,7 +109,8 @@ char *llmk__json_string_or_number(json_t *v)
 llmk_status llmk__json_append_args(llmk__buf *out, json_t *args)
 {
 	if (json_is_string(args))
-		return llmk__buf_append(out, json_string_value(args), json_string_length(args)) ? LLMK_E_NOMEM : LLMK_OK;
+		return llmk__buf_append(out, json_string_value(args), json_string_length(args)) ? LLMK_E_NOMEM
+		                                                                                : LLMK_OK;
 	if (!args || json_is_null(args))
 		return llmk__buf_append_str(out, "{}") ? LLMK_E_NOMEM : LLMK_OK;
 	return llmk__json_dump(out, args, 0) ? LLMK_E_NOMEM : LLMK_OK;
@@ -221,9 +222,7 @@ int llmk__put_opts(json_t *obj, const llmk_request *r, const llmk__opt_key *map)
 		case LLMK_TYPE_I64:
 			bad = llmk__req_i64(r, map->opt, &i64) && llmk__json_set(obj, map->key, json_integer(i64));
 			break;
-		default:
-			bad = llmk__req_f64(r, map->opt, &f) && llmk__json_set(obj, map->key, json_real(f));
-			break;
+		default: bad = llmk__req_f64(r, map->opt, &f) && llmk__json_set(obj, map->key, json_real(f)); break;
 		}
 	}
 	return bad ? -1 : 0;
@@ -240,7 +239,8 @@ int llmk__put_section(json_t *body, const char *key, const llmk_request *r, cons
 	json_t *sec = json_object();
 
 	/* Put in place first, so that it keeps its position among the members. */
-	if (!sec || json_object_set_new(body, key, sec) || llmk__put_opts(sec, r, map) || llmk__put_stops(sec, stops_key, r))
+	if (!sec || json_object_set_new(body, key, sec) || llmk__put_opts(sec, r, map) ||
+	    llmk__put_stops(sec, stops_key, r))
 		return -1;
 	if (!json_object_size(sec))
 		json_object_del(body, key);
@@ -327,7 +327,8 @@ llmk_status llmk__put_messages(json_t *body, const llmk_client *c, const llmk_re
 
 json_t *llmk__tool_call_json(const llmk__part *p, const char *tmpl, const char *provider, llmk_response *resp)
 {
-	llmk__slot slots[] = {{"$id", p->id, NULL}, {"$name", p->detail ? p->detail : "", NULL}, {"$input", NULL, NULL}};
+	llmk__slot slots[] = {
+	        {"$id", p->id, NULL}, {"$name", p->detail ? p->detail : "", NULL}, {"$input", NULL, NULL}};
 	json_t *call;
 
 	/* Sent as the object itself, not as its text. */
@@ -407,15 +408,16 @@ const char *llmk__tool_call_name(const llmk_request *r, size_t upto, const char 
 /* ---- tools -------------------------------------------------------------- */
 
 const llmk__tool_shape llmk__function_tool = {
-    .decl = "{\"type\":\"function\",\"function\":"
-            "{\"name\":\"$name\",\"description\":\"$description\",\"parameters\":\"$schema\"}}",
-    .no_parameters = "{\"type\":\"object\",\"properties\":{}}",
+        .decl = "{\"type\":\"function\",\"function\":"
+                "{\"name\":\"$name\",\"description\":\"$description\",\"parameters\":\"$schema\"}}",
+        .no_parameters = "{\"type\":\"object\",\"properties\":{}}",
 };
 
 static json_t *tool_decl(const llmk__tool *t, const llmk__tool_shape *shape)
 {
 	const char *params = t->parameters ? t->parameters : shape->no_parameters;
-	llmk__slot slots[] = {{"$name", t->name, NULL}, {"$description", t->description, NULL}, {"$schema", NULL, NULL}};
+	llmk__slot slots[] = {
+	        {"$name", t->name, NULL}, {"$description", t->description, NULL}, {"$schema", NULL, NULL}};
 	json_t *decl;
 
 	if (params && !(slots[2].value = llmk__json_text(params)))
@@ -475,8 +477,8 @@ static llmk_status choice_refused(const llmk__choice *map, const char *choice, c
 	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
 		if (choice_json(map, words[i]))
 			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", *list ? ", " : "", words[i]);
-	return llmk__fail(resp, LLMK_E_INVALID_ARG, "%s: tool_choice '%s' is neither %s nor the name of a declared tool",
-	                  provider, choice, list);
+	return llmk__fail(resp, LLMK_E_INVALID_ARG,
+	                  "%s: tool_choice '%s' is neither %s nor the name of a declared tool", provider, choice, list);
 }
 
 llmk_status llmk__set_tool_choice(const llmk_request *r, const llmk__choice *map, json_t *obj, const char *key,
@@ -494,10 +496,11 @@ llmk_status llmk__set_tool_choice(const llmk_request *r, const llmk__choice *map
 			return choice_refused(map, choice, provider, resp);
 		json = r->ntools == 1 ? choice_json(map, "$only") : NULL;
 		if (!json && !(json = choice_json(map, "$tool")))
-			return llmk__fail(resp, LLMK_E_UNSUPPORTED,
-			                  "%s cannot force a named tool (tool_choice '%s' among %zu tools): use required, or "
-			                  "declare only that tool",
-			                  provider, choice, r->ntools);
+			return llmk__fail(
+			        resp, LLMK_E_UNSUPPORTED,
+			        "%s cannot force a named tool (tool_choice '%s' among %zu tools): use required, or "
+			        "declare only that tool",
+			        provider, choice, r->ntools);
 	}
 	if (!*json)
 		return LLMK_OK;
@@ -622,8 +625,8 @@ llmk_status llmk__path_segment(llmk__buf *path, const char *what, const char *se
 	int rc = llmk__url_append_segment(path, seg, n);
 
 	if (rc == LLMK_URL_E_SEGMENT)
-		return llmk__fail(resp, LLMK_E_INVALID_ARG, "%s: an empty, '.' or '..' part cannot be a URL path segment",
-		                  what);
+		return llmk__fail(resp, LLMK_E_INVALID_ARG,
+		                  "%s: an empty, '.' or '..' part cannot be a URL path segment", what);
 	return rc ? FAIL_OOM(resp) : LLMK_OK;
 }
 
@@ -672,8 +675,8 @@ json_t *llmk__document_part(const llmk__part *p, const char *text_type, const ch
 
 	if (strncmp(p->text, "data:text/plain;", 16)) { /* a PDF */
 		if (!strcmp(file_type, "file"))
-			return json_pack("{s:s, s:{s:s, s:s}}", "type", "file", "file", "filename", p->detail, "file_data",
-			                 p->text);
+			return json_pack("{s:s, s:{s:s, s:s}}", "type", "file", "file", "filename", p->detail,
+			                 "file_data", p->text);
 		return json_pack("{s:s, s:s, s:s}", "type", file_type, "filename", p->detail, "file_data", p->text);
 	}
 	if (llmk__document_text(p, &text) == LLMK_OK)

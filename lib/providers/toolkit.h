@@ -185,8 +185,8 @@ json_t *llmk__tool_call_json(const llmk__part *p, const char *tmpl, const char *
 /* How a wire format writes a message's parts as content blocks
  * (Anthropic Messages, Bedrock Converse, Gemini parts). */
 typedef struct llmk__part_shape {
-	const char *text;      /* template of a text part: "$text" */
-	const char *tool_call; /* template of a tool call (llmk__tool_call_json) */
+	const char *text;                                           /* template of a text part: "$text" */
+	const char *tool_call;                                      /* template of a tool call (llmk__tool_call_json) */
 	json_t *(*image)(const llmk__part *p, llmk_response *resp); /* NULL with resp failed */
 	/* A document part (LLMK_PART_DOCUMENT), or NULL: the format takes none
 	 * (the engine refuses them before: LLMK_CAP_DOCUMENTS). */
@@ -195,7 +195,7 @@ typedef struct llmk__part_shape {
 	 * its block, or NULL -- with resp failed, or with nothing to send back
 	 * (another format's, or no signature) -- or no function: left out. */
 	json_t *(*reasoning)(const llmk__part *p, llmk_response *resp);
-	int skip_empty_text;   /* leave out empty text (APIs that reject empty blocks) */
+	int skip_empty_text; /* leave out empty text (APIs that reject empty blocks) */
 	/* Formats whose opaque state rides on the part it came with (Gemini's
 	 * thoughtSignature): the member set to a part's opaque text when the
 	 * part is of this wire (LLMK_FEATURE_*), on whatever block it became. */
@@ -374,8 +374,8 @@ typedef struct llmk__readers {
 
 /* parse() of a JSON answer: body as a JSON object (`what` names it in
  * messages), read with `readers`. */
-llmk_status llmk__read_json(const llmk__readers *readers, const llmk_request *r, llmk_response *resp,
-                            const char *what, const char *body, size_t len);
+llmk_status llmk__read_json(const llmk__readers *readers, const llmk_request *r, llmk_response *resp, const char *what,
+                            const char *body, size_t len);
 
 /* Reads OpenAI-shaped tool calls [{"id", "function": {"name",
  * "arguments"}}] (also Cohere v2's) into the response; arguments are taken

@@ -16,9 +16,9 @@ llmk_status llmk__status_from_error(int32_t http, const char *type, const char *
 	const char *t = type ? type : "", *k = code ? code : "", *m = msg ? msg : "";
 	int in_body = http == 0 || (http >= 200 && http < 300);
 
-	if (eq(k, "context_length_exceeded") || eq(t, "context_length_exceeded") || strstr(m, "maximum context length") ||
-	    strstr(m, "context window") || strstr(m, "exceeds the context") || strstr(m, "prompt is too long") ||
-	    strstr(m, "input token count") || strstr(m, "too many tokens"))
+	if (eq(k, "context_length_exceeded") || eq(t, "context_length_exceeded") ||
+	    strstr(m, "maximum context length") || strstr(m, "context window") || strstr(m, "exceeds the context") ||
+	    strstr(m, "prompt is too long") || strstr(m, "input token count") || strstr(m, "too many tokens"))
 		return LLMK_E_CONTEXT_LENGTH;
 	if (eq(k, "content_filter") || eq(k, "content_policy_violation") || eq(t, "content_policy_violation"))
 		return LLMK_E_CONTENT_FILTERED;
@@ -128,8 +128,8 @@ llmk_status llmk__stream_failure(llmk_response *resp, llmk_status st)
 
 /* ---- whole answers ------------------------------------------------------ */
 
-llmk_status llmk__read_json(const llmk__readers *readers, const llmk_request *r, llmk_response *resp,
-                            const char *what, const char *body, size_t len)
+llmk_status llmk__read_json(const llmk__readers *readers, const llmk_request *r, llmk_response *resp, const char *what,
+                            const char *body, size_t len)
 {
 	json_t *root = llmk__json_object_for(r, readers->keep, body, len, resp, what);
 	llmk__reader read = r->kind > 0 && r->kind <= LLMK_SPEECH ? readers->kind[r->kind] : NULL;
@@ -142,7 +142,8 @@ llmk_status llmk__read_json(const llmk__readers *readers, const llmk_request *r,
 	else
 		st = readers->first ? readers->first(resp, root) : LLMK_OK;
 	if (st == LLMK_OK)
-		st = read ? read(r, root, resp) : llmk__fail(resp, LLMK_E_UNSUPPORTED, "%s: no reader for this kind", what);
+		st = read ? read(r, root, resp)
+		          : llmk__fail(resp, LLMK_E_UNSUPPORTED, "%s: no reader for this kind", what);
 	json_decref(root);
 	return st;
 }
@@ -163,7 +164,8 @@ llmk_status llmk__read_function_calls(json_t *calls, const char *none, llmk_resp
 		args = json_object_get(fn, "arguments");
 		if (llmk__json_append_str(&tc->id, json_object_get(call, "id")) ||
 		    llmk__json_append_str(&tc->name, json_object_get(fn, "name")) ||
-		    (args && !json_is_null(args) ? llmk__json_append_args(&tc->args, args) : llmk__buf_append_str(&tc->args, none)))
+		    (args && !json_is_null(args) ? llmk__json_append_args(&tc->args, args)
+		                                 : llmk__buf_append_str(&tc->args, none)))
 			return llmk__fail(resp, LLMK_E_NOMEM, "out of memory reading tool calls");
 	}
 	return LLMK_OK;
@@ -213,8 +215,8 @@ static llmk_status store_embeddings(llmk_response *resp, json_t *const *rows, js
 		if (!llmk__json_vector_len(row))
 			return llmk__fail(resp, LLMK_E_PROTOCOL, "%s: vector %zu is not an array of numbers", what, i);
 		if (llmk__json_vector_len(row) != dim)
-			return llmk__fail(resp, LLMK_E_PROTOCOL, "%s: vectors have different dimensions (%zu and %zu)", what,
-			                  dim, llmk__json_vector_len(row));
+			return llmk__fail(resp, LLMK_E_PROTOCOL, "%s: vectors have different dimensions (%zu and %zu)",
+			                  what, dim, llmk__json_vector_len(row));
 	}
 	if (dim > SIZE_MAX / sizeof(float) / n)
 		return llmk__fail(resp, LLMK_E_TOO_LARGE, "%s: %zu x %zu vectors are too large", what, n, dim);

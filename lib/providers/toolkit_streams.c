@@ -20,8 +20,8 @@ json_t *llmk__json_event(const char *data, size_t len, llmk_response *resp, cons
 	if (json_is_object(root))
 		return root;
 	json_decref(root);
-	llmk__fail(resp, LLMK_E_PROTOCOL, "%s%s%.64s is not a JSON object: %s", what, event ? " " : "", event ? event : "",
-	           err.text);
+	llmk__fail(resp, LLMK_E_PROTOCOL, "%s%s%.64s is not a JSON object: %s", what, event ? " " : "",
+	           event ? event : "", err.text);
 	return NULL;
 }
 
@@ -44,22 +44,22 @@ llmk_status llmk__json_stream_event(llmk__stream_ctx *s, const char *data, size_
 llmk_status llmk__emit_json_text(llmk__stream_ctx *s, json_t *v)
 {
 	return json_is_string(v) && llmk__emit_text(s, json_string_value(v), json_string_length(v))
-	           ? llmk__stream_stopped(s)
-	           : LLMK_OK;
+	               ? llmk__stream_stopped(s)
+	               : LLMK_OK;
 }
 
 llmk_status llmk__emit_json_reasoning(llmk__stream_ctx *s, json_t *v)
 {
 	return json_is_string(v) && llmk__emit_reasoning(s, json_string_value(v), json_string_length(v))
-	           ? llmk__stream_stopped(s)
-	           : LLMK_OK;
+	               ? llmk__stream_stopped(s)
+	               : LLMK_OK;
 }
 
 llmk_status llmk__emit_json_refusal(llmk__stream_ctx *s, json_t *v)
 {
 	return json_is_string(v) && llmk__emit_refusal(s, json_string_value(v), json_string_length(v))
-	           ? llmk__stream_stopped(s)
-	           : LLMK_OK;
+	               ? llmk__stream_stopped(s)
+	               : LLMK_OK;
 }
 
 llmk_status llmk__stream_usage(llmk__stream_ctx *s, json_t *u, void (*read)(json_t *u, llmk_response *resp))
@@ -104,7 +104,7 @@ llmk_status llmk__block_tool_start(llmk__stream_ctx *s, json_t *ev, const char *
 	if (!llmk__turn_add(s->resp, LLMK_PART_TOOL_CALL, llmk__block_tool_index(s->state, idx)))
 		return llmk__stream_stopped(s);
 	return llmk__emit_tool(s, llmk__block_tool_index(s->state, idx), id, name, args, len) ? llmk__stream_stopped(s)
-	                                                                                       : LLMK_OK;
+	                                                                                      : LLMK_OK;
 }
 
 llmk_status llmk__block_tool_args(llmk__stream_ctx *s, size_t block, json_t *fragment)
@@ -113,8 +113,8 @@ llmk_status llmk__block_tool_args(llmk__stream_ctx *s, size_t block, json_t *fra
 		return LLMK_OK;
 	return llmk__emit_tool(s, llmk__block_tool_index(s->state, block), NULL, NULL, json_string_value(fragment),
 	                       json_string_length(fragment))
-	           ? llmk__stream_stopped(s)
-	           : LLMK_OK;
+	               ? llmk__stream_stopped(s)
+	               : LLMK_OK;
 }
 
 /* ---- whole SSE bodies --------------------------------------------------- */
@@ -167,7 +167,7 @@ llmk_status llmk__sse_body(const llmk__adapter *ad, const llmk_request *r, llmk_
 	if (rc < 0)
 		return llmk__fail(resp, LLMK_E_NOMEM, "out of memory decoding the stream");
 	if (!s.done)
-		return llmk__fail(resp, LLMK_E_PROTOCOL, "%s: stream ended before %s (truncated after %zu bytes)", provider,
-		                  end, len);
+		return llmk__fail(resp, LLMK_E_PROTOCOL, "%s: stream ended before %s (truncated after %zu bytes)",
+		                  provider, end, len);
 	return LLMK_OK;
 }

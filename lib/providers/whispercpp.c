@@ -37,7 +37,8 @@ static llmk_status whispercpp_build(const llmk_client *c, const llmk_request *r,
 		return llmk__fail(resp, LLMK_E_UNSUPPORTED, "whispercpp serves transcribe requests only");
 	if (!r->audio)
 		return llmk__fail(resp, LLMK_E_INVALID_ARG, "transcribe request has no audio (llmk_request_set_audio)");
-	if (llmk__exchange_set_url(ex, c->base_url, "/inference") || llmk__key_headers(c, ex, "Authorization", "Bearer "))
+	if (llmk__exchange_set_url(ex, c->base_url, "/inference") ||
+	    llmk__key_headers(c, ex, "Authorization", "Bearer "))
 		return FAIL_OOM(resp);
 	llmk__multipart_init(&mp);
 	llmk__multipart_file(&mp, "file", r->audio_name, r->audio_mime, r->audio, r->audio_len);
@@ -83,8 +84,8 @@ static llmk_status read_segments(json_t *segs, llmk_response *resp)
 	return LLMK_OK;
 }
 
-static llmk_status whispercpp_parse(const llmk_client *c, const llmk_request *r, llmk_response *resp,
-                                    const char *ctype, const char *body, size_t len)
+static llmk_status whispercpp_parse(const llmk_client *c, const llmk_request *r, llmk_response *resp, const char *ctype,
+                                    const char *body, size_t len)
 {
 	json_t *root, *text, *dur;
 	llmk_status st;
@@ -124,7 +125,9 @@ static llmk_status whispercpp_stream_event(llmk__stream_ctx *s, const char *even
 	return llmk__fail(s->resp, LLMK_E_PROTOCOL, "whispercpp does not stream");
 }
 
-const llmk__adapter llmk__whispercpp_adapter = {
-	.build = whispercpp_build, .parse = whispercpp_parse, .parse_error = llmk__error_generic,
-	.stream_event = whispercpp_stream_event, .framing = LLMK_FRAMING_SSE,
-	.feature = LLMK_FEATURE_WHISPERCPP};
+const llmk__adapter llmk__whispercpp_adapter = {.build = whispercpp_build,
+                                                .parse = whispercpp_parse,
+                                                .parse_error = llmk__error_generic,
+                                                .stream_event = whispercpp_stream_event,
+                                                .framing = LLMK_FRAMING_SSE,
+                                                .feature = LLMK_FEATURE_WHISPERCPP};

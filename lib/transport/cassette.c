@@ -33,7 +33,6 @@
 #include "scrub.h"
 #include "secret.h"
 
-
 void llmk__cas_client_errf(llmk_client *c, const char *fmt, ...)
 {
 	va_list ap;
@@ -47,8 +46,9 @@ void llmk__cas_client_errf(llmk_client *c, const char *fmt, ...)
 
 int llmk__cas_secret_header(const char *name)
 {
-	static const char *const names[] = {"authorization", "proxy-authorization", "x-api-key", "api-key",
-	                                    "x-goog-api-key", "cookie",             "set-cookie"};
+	static const char *const names[] = {"authorization", "proxy-authorization", "x-api-key",
+	                                    "api-key",       "x-goog-api-key",      "cookie",
+	                                    "set-cookie"};
 	size_t i, n = strlen(name), tl = strlen("x-amz-security-token");
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -220,4 +220,3 @@ int llmk__cas_body_equal(const uint8_t *a, size_t an, const char *ab, const uint
 	}
 	return i == an && j == bn;
 }
-

@@ -23,9 +23,9 @@ typedef struct llmk__cas_secrets {
 
 void llmk__cas_client_errf(llmk_client *c, const char *fmt, ...)
 #if defined(__GNUC__)
-	__attribute__((format(printf, 2, 3)))
+        __attribute__((format(printf, 2, 3)))
 #endif
-	;
+        ;
 int llmk__cas_secret_header(const char *name);
 int llmk__cas_secrets_init(llmk__cas_secrets *s, const llmk_client *c);
 void llmk__cas_secrets_free(llmk__cas_secrets *s);

@@ -135,8 +135,9 @@ static json_t *request_json(const llmk_exchange *ex, const llmk__cas_secrets *s)
 	int bad = !o || !h;
 
 	for (i = 0; !bad && i < ex->nheaders; i++)
-		bad = json_object_set_new(h, ex->headers[i].name,
-		                          scrubbed_str(s, ex->headers[i].value, llmk__cas_secret_header(ex->headers[i].name)));
+		bad = json_object_set_new(
+		        h, ex->headers[i].name,
+		        scrubbed_str(s, ex->headers[i].value, llmk__cas_secret_header(ex->headers[i].name)));
 	bad = bad || json_object_set_new(o, "method", json_string(ex->method)) ||
 	      json_object_set_new(o, "url", scrubbed_str(s, ex->url ? ex->url : "", 0)) ||
 	      json_object_set(o, "headers", h);
@@ -209,8 +210,8 @@ static char *entry_line(recorder *r, const llmk_exchange *ex, const tee *t, int3
 	if (!bad && st != LLMK_OK)
 		bad = json_object_set_new(root, "error", scrubbed_str(&s, ex->errmsg, 0));
 	if (!bad)
-		bad = json_object_set_new(root, "status", strcmp(name, "LLMK_E_UNKNOWN_STATUS") ? json_string(name)
-		                                                                                : json_integer(st));
+		bad = json_object_set_new(root, "status",
+		                          strcmp(name, "LLMK_E_UNKNOWN_STATUS") ? json_string(name) : json_integer(st));
 	if (!bad)
 		line = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	llmk__cas_secrets_free(&s);
@@ -320,7 +321,7 @@ llmk_status llmk_client_record(llmk_client *c, const char *path)
 		return record_stop(c);
 	if (c->transport.send == rec_send) {
 		llmk__cas_client_errf(c, "already recording to %s: stop with llmk_client_record(client, NULL) first",
-		            ((recorder *)c->transport_user)->path);
+		                      ((recorder *)c->transport_user)->path);
 		return LLMK_E_CONFIG;
 	}
 	if (!c->transport.send) {
@@ -354,4 +355,3 @@ llmk_status llmk_client_record(llmk_client *c, const char *path)
 	c->custom_transport = 1;
 	return LLMK_OK;
 }
-

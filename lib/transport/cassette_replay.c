@@ -74,9 +74,8 @@ static const char *req_content_type(json_t *headers)
 	const char *k;
 	json_t *v;
 
-	json_object_foreach(headers, k, v)
-		if (!strcasecmp(k, "content-type") && json_is_string(v))
-			return json_string_value(v);
+	json_object_foreach(headers, k,
+	                    v) if (!strcasecmp(k, "content-type") && json_is_string(v)) return json_string_value(v);
 	return NULL;
 }
 
@@ -157,7 +156,8 @@ static llmk_status player_load(llmk_client *c, player *p, const char *path, cons
 
 		lineno++;
 		if (n > CAS_MAX_LINE) {
-			llmk__cas_client_errf(c, "cassette %s: line %zu is longer than %u MiB", path, lineno, CAS_MAX_LINE >> 20);
+			llmk__cas_client_errf(c, "cassette %s: line %zu is longer than %u MiB", path, lineno,
+			                      CAS_MAX_LINE >> 20);
 			return LLMK_E_PROTOCOL;
 		}
 		if (!blank(line, n)) {
@@ -173,7 +173,8 @@ static llmk_status player_load(llmk_client *c, player *p, const char *path, cons
 			}
 			root = llmk__json_loadb(line, n, JSON_ALLOW_NUL, &jerr);
 			if (!root) {
-				llmk__cas_client_errf(c, "cassette %s: line %zu is not JSON: %s", path, lineno, jerr.text);
+				llmk__cas_client_errf(c, "cassette %s: line %zu is not JSON: %s", path, lineno,
+				                      jerr.text);
 				return LLMK_E_PROTOCOL;
 			}
 			memset(&p->entries[p->n], 0, sizeof(entry));
@@ -221,7 +222,8 @@ static char *read_file(llmk_client *c, const char *path, size_t *len, llmk_statu
 	/* Read at most one byte past the size seen, to notice growth. */
 	got = fread(data, 1, (size_t)sb.st_size + 1, fp);
 	if (ferror(fp) || got > (size_t)sb.st_size) {
-		llmk__cas_client_errf(c, "cassette %s: %s", path, ferror(fp) ? "read error" : "changed while being read");
+		llmk__cas_client_errf(c, "cassette %s: %s", path,
+		                      ferror(fp) ? "read error" : "changed while being read");
 		*st = LLMK_E_NOT_FOUND;
 		llmk__free(data);
 		data = NULL;
@@ -249,8 +251,10 @@ static int matches(const entry *e, const llmk_exchange *ex, const live *lv)
 		return 0;
 	if (strcmp(e->url, lv->url) && strcmp(e->url, ex->url ? ex->url : ""))
 		return 0;
-	return llmk__cas_body_equal(e->body, e->body_len, e->boundary, (const uint8_t *)lv->body, lv->body_len, lv->boundary) ||
-	       llmk__cas_body_equal(e->body, e->body_len, e->boundary, (const uint8_t *)body, ex->body.len, lv->boundary);
+	return llmk__cas_body_equal(e->body, e->body_len, e->boundary, (const uint8_t *)lv->body, lv->body_len,
+	                            lv->boundary) ||
+	       llmk__cas_body_equal(e->body, e->body_len, e->boundary, (const uint8_t *)body, ex->body.len,
+	                            lv->boundary);
 }
 
 static const char *exchange_header(const llmk_exchange *ex, const char *name)

@@ -274,10 +274,8 @@ static int memory_at_hand(void)
 static int32_t map_error(CURLcode rc, xfer *x)
 {
 	switch (rc) {
-	case CURLE_OK:
-		return LLMK_OK;
-	case CURLE_OPERATION_TIMEDOUT:
-		return LLMK_E_TIMEOUT;
+	case CURLE_OK: return LLMK_OK;
+	case CURLE_OPERATION_TIMEDOUT: return LLMK_E_TIMEOUT;
 	case CURLE_ABORTED_BY_CALLBACK:
 	case CURLE_WRITE_ERROR:
 		if (x->resend_refused)
@@ -296,17 +294,14 @@ static int32_t map_error(CURLcode rc, xfer *x)
 			return LLMK_E_TOO_LARGE;
 		}
 		return LLMK_E_NOMEM;
-	case CURLE_SSL_CACERT_BADFILE: /* ca_bundle / ca_dir cannot be read */
-		return LLMK_E_CONFIG;
+	case CURLE_SSL_CACERT_BADFILE: /* ca_bundle / ca_dir cannot be read */ return LLMK_E_CONFIG;
 	case CURLE_UNSUPPORTED_PROTOCOL:
 	case CURLE_URL_MALFORMAT:
 		/* Once the request went out, it is the answer that is wrong (no
 		 * status line: "Received HTTP/0.9"; "Unsupported HTTP version"). */
 		return x->requests ? LLMK_E_PROTOCOL : LLMK_E_CONFIG;
-	case CURLE_WEIRD_SERVER_REPLY:
-		return LLMK_E_PROTOCOL;
-	default:
-		return LLMK_E_TRANSPORT;
+	case CURLE_WEIRD_SERVER_REPLY: return LLMK_E_PROTOCOL;
+	default: return LLMK_E_TRANSPORT;
 	}
 }
 
@@ -380,7 +375,8 @@ int32_t llmk__curl_xfer_setup(xfer *x, llmk_exchange *ex)
 	for (i = 0; i < llmk_exchange_header_count(ex); i++) {
 		llmk__buf_clear(&hl);
 		if (llmk__buf_append_str(&hl, llmk_exchange_header_name(ex, i)) || llmk__buf_append_str(&hl, ": ") ||
-		    llmk__buf_append_str(&hl, llmk_exchange_header_value(ex, i)) || !(n = curl_slist_append(x->hdrs, hl.data))) {
+		    llmk__buf_append_str(&hl, llmk_exchange_header_value(ex, i)) ||
+		    !(n = curl_slist_append(x->hdrs, hl.data))) {
 			if (hl.data)
 				sodium_memzero(hl.data, hl.len);
 			llmk__buf_free(&hl);
@@ -434,7 +430,8 @@ int32_t llmk__curl_xfer_setup(xfer *x, llmk_exchange *ex)
 		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(body ? blen : 0));
 		curl_easy_setopt(h, CURLOPT_POSTFIELDS, body ? (const char *)body : "");
 		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST,
-		                 strcmp(llmk_exchange_method(ex), "POST") ? llmk_exchange_method(ex) : (const char *)NULL);
+		                 strcmp(llmk_exchange_method(ex), "POST") ? llmk_exchange_method(ex)
+		                                                          : (const char *)NULL);
 	}
 	return LLMK_OK;
 }
@@ -450,13 +447,16 @@ int32_t llmk__curl_xfer_end(xfer *x, CURLcode rc)
 		if (x->idle_expired)
 			snprintf(line, sizeof(line), "no data for %lld ms (idle_timeout_ms)", (long long)x->idle_ms);
 		else if (x->resend_refused)
-			snprintf(line, sizeof(line), "connection closed before any byte of the answer (a kept-alive "
-			                             "connection; the server may have received the request)");
+			snprintf(line, sizeof(line),
+			         "connection closed before any byte of the answer (a kept-alive "
+			         "connection; the server may have received the request)");
 		else if (x->head_too_large)
 			snprintf(line, sizeof(line), "a line of the answer's head is longer than 100 KB");
 		else if (x->bad_status || st == LLMK_E_PROTOCOL)
 			snprintf(line, sizeof(line), "the answer is not valid HTTP: %s",
-			         x->bad_status ? "status code below 100" : x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
+			         x->bad_status  ? "status code below 100"
+			         : x->errbuf[0] ? x->errbuf
+			                        : curl_easy_strerror(rc));
 		else
 			snprintf(line, sizeof(line), "%s", x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
 		llmk_exchange_set_error(x->ex, line);
@@ -529,14 +529,14 @@ int llmk__curl_has_tls(void)
 }
 
 const llmk_transport llmk__curl_transport = {
-	.struct_size = sizeof(llmk_transport),
-	.send = curl_send,
-	.close = pool_close,
-	.multi_open = llmk__curl_cdriver_open,
-	.multi_add = llmk__curl_cdriver_add,
-	.multi_step = llmk__curl_cdriver_step,
-	.multi_fds = llmk__curl_cdriver_fds,
-	.multi_timeout_ms = llmk__curl_cdriver_timeout_ms,
-	.multi_remove = llmk__curl_cdriver_remove,
-	.multi_close = llmk__curl_cdriver_close,
+        .struct_size = sizeof(llmk_transport),
+        .send = curl_send,
+        .close = pool_close,
+        .multi_open = llmk__curl_cdriver_open,
+        .multi_add = llmk__curl_cdriver_add,
+        .multi_step = llmk__curl_cdriver_step,
+        .multi_fds = llmk__curl_cdriver_fds,
+        .multi_timeout_ms = llmk__curl_cdriver_timeout_ms,
+        .multi_remove = llmk__curl_cdriver_remove,
+        .multi_close = llmk__curl_cdriver_close,
 };

@@ -287,4 +287,3 @@ size_t llmk__curl_cdriver_fds(int32_t *fds, int32_t *events, size_t cap, void *d
 	}
 	return d->nsocks;
 }
-

@@ -42,10 +42,10 @@
 #include "clock.h"
 #include "http1.h"
 
-#define SLICE_MS 50          /* longest blocking wait between cancel checks */
-#define MAX_LINE 8192        /* status, header, chunk-size and trailer lines */
-#define MAX_HEAD 65536       /* the response head with interim answers and trailers */
-#define READS_PER_RUN 16     /* reads per run before others get their turn */
+#define SLICE_MS 50      /* longest blocking wait between cancel checks */
+#define MAX_LINE 8192    /* status, header, chunk-size and trailer lines */
+#define MAX_HEAD 65536   /* the response head with interim answers and trailers */
+#define READS_PER_RUN 16 /* reads per run before others get their turn */
 
 #ifndef MSG_NOSIGNAL
 #define MSG_NOSIGNAL 0 /* SO_NOSIGPIPE is set on the socket instead */
@@ -57,13 +57,13 @@ typedef struct pconn {
 	llmk_exchange *ex;
 	int fd;
 	int phase;
-	short want; /* POLLIN or POLLOUT while waiting */
+	short want;                  /* POLLIN or POLLOUT while waiting */
 	struct addrinfo *addrs, *ai; /* resolved; the one being tried */
-	char *head; /* request line and headers: may hold the API key, wiped */
+	char *head;                  /* request line and headers: may hold the API key, wiped */
 	size_t head_len, head_cap;
 	const uint8_t *body;
 	size_t body_len;
-	size_t sent; /* of head then body */
+	size_t sent;    /* of head then body */
 	int send_errno; /* the write failed; the server may have answered already */
 	llmk__http1 dec;
 	int64_t total_ms, connect_ms, idle_ms;
@@ -278,18 +278,14 @@ static int32_t decoded(pconn *c, int rc)
 		c->phase = C_DONE;
 		c->result = LLMK_OK;
 		return LLMK_OK;
-	case LLMK_HTTP1_E_NOMEM:
-		return conn_fail(c, LLMK_E_NOMEM, why, NULL);
-	case LLMK_HTTP1_E_TOO_LARGE:
-		return conn_fail(c, LLMK_E_TOO_LARGE, why, NULL);
-	case LLMK_HTTP1_E_STOPPED:
-		return conn_fail(c, LLMK_E_CANCELLED, "transfer stopped by the library", NULL);
+	case LLMK_HTTP1_E_NOMEM: return conn_fail(c, LLMK_E_NOMEM, why, NULL);
+	case LLMK_HTTP1_E_TOO_LARGE: return conn_fail(c, LLMK_E_TOO_LARGE, why, NULL);
+	case LLMK_HTTP1_E_STOPPED: return conn_fail(c, LLMK_E_CANCELLED, "transfer stopped by the library", NULL);
 	case LLMK_HTTP1_E_TRUNCATED:
 		if (c->send_errno && !c->dec.any) /* nothing came back: the write failure is the story */
 			return conn_fail(c, LLMK_E_TRANSPORT, "send failed", strerror(c->send_errno));
 		return conn_fail(c, LLMK_E_TRANSPORT, why, NULL);
-	default:
-		return conn_fail(c, LLMK_E_PROTOCOL, why, NULL);
+	default: return conn_fail(c, LLMK_E_PROTOCOL, why, NULL);
 	}
 }
 
@@ -382,7 +378,7 @@ static int32_t conn_new(pconn **out, llmk_exchange *ex)
 	c->last_io = now;
 	cb.user = c;
 	llmk__http1_init(&c->dec, &cb, MAX_LINE, MAX_HEAD,
-	                llmk_exchange_method(ex) && !strcmp(llmk_exchange_method(ex), "HEAD"));
+	                 llmk_exchange_method(ex) && !strcmp(llmk_exchange_method(ex), "HEAD"));
 	st = parse_url(c, llmk_exchange_url(ex), host, sizeof(host), port, sizeof(port), &target, &tlen);
 	if (st == LLMK_OK)
 		st = build_head(c, host, port, target, tlen);

@@ -26,18 +26,18 @@
 #include "llmkit.h"
 #include "testutil.h"
 
-#define KEY     "agent-test-key-0123456789abcdef"
+#define KEY "agent-test-key-0123456789abcdef"
 #define WEATHER "18 C and clear"
-#define TIME    "14:05"
-#define FINAL   "Take a jacket: 18 C at 14:05."
+#define TIME "14:05"
+#define FINAL "Take a jacket: 18 C at 14:05."
 
 typedef struct agent_case {
-	const char *model;      /* provider/model */
-	const char *ctype;      /* of the answers */
-	const char *answer[3];  /* round 1 (get_weather), round 2 (get_time), final */
-	const char *state[2];   /* the reasoning state of rounds 1 and 2 as it must come back, or NULL */
+	const char *model;           /* provider/model */
+	const char *ctype;           /* of the answers */
+	const char *answer[3];       /* round 1 (get_weather), round 2 (get_time), final */
+	const char *state[2];        /* the reasoning state of rounds 1 and 2 as it must come back, or NULL */
 	void (*check)(json_t *last); /* where this format wants it, in the last request */
-	int64_t wire;           /* LLMK_FEATURE_* of the reasoning parts, 0: none */
+	int64_t wire;                /* LLMK_FEATURE_* of the reasoning parts, 0: none */
 } agent_case;
 
 /* ---- the program --------------------------------------------------------- */
@@ -59,14 +59,16 @@ static llmk_request *question(void)
 	assert_int_equal(llmk_request_new(&r, LLMK_CHAT), LLMK_OK);
 	assert_int_equal(llmk_request_add_message(r, LLMK_ROLE_SYSTEM, "Plan with the tools."), LLMK_OK);
 	assert_int_equal(llmk_request_add_message(r, LLMK_ROLE_USER, "Do I need a jacket in Paris now?"), LLMK_OK);
-	assert_int_equal(llmk_request_add_tool(r, "get_weather", "Weather now",
-	                                       "{\"type\":\"object\",\"properties\":{\"location\":{\"type\":\"string\"}},"
-	                                       "\"required\":[\"location\"],\"additionalProperties\":false}"),
-	                 LLMK_OK);
-	assert_int_equal(llmk_request_add_tool(r, "get_time", "Local time",
-	                                       "{\"type\":\"object\",\"properties\":{\"timezone\":{\"type\":\"string\"}},"
-	                                       "\"required\":[\"timezone\"],\"additionalProperties\":false}"),
-	                 LLMK_OK);
+	assert_int_equal(
+	        llmk_request_add_tool(r, "get_weather", "Weather now",
+	                              "{\"type\":\"object\",\"properties\":{\"location\":{\"type\":\"string\"}},"
+	                              "\"required\":[\"location\"],\"additionalProperties\":false}"),
+	        LLMK_OK);
+	assert_int_equal(
+	        llmk_request_add_tool(r, "get_time", "Local time",
+	                              "{\"type\":\"object\",\"properties\":{\"timezone\":{\"type\":\"string\"}},"
+	                              "\"required\":[\"timezone\"],\"additionalProperties\":false}"),
+	        LLMK_OK);
 	return r;
 }
 
@@ -83,10 +85,11 @@ static llmk_response *agent(llmk_client *c, llmk_request *r, int *rounds)
 			return resp;
 		assert_int_equal(llmk_request_add_response(r, resp), LLMK_OK);
 		for (i = 0; i < llmk_response_tool_call_count(resp); i++)
-			assert_int_equal(llmk_request_add_tool_result(r, llmk_response_tool_call_id(resp, i),
-			                                              run_tool(llmk_response_tool_call_name(resp, i),
-			                                                       llmk_response_tool_call_arguments(resp, i))),
-			                 LLMK_OK);
+			assert_int_equal(
+			        llmk_request_add_tool_result(r, llmk_response_tool_call_id(resp, i),
+			                                     run_tool(llmk_response_tool_call_name(resp, i),
+			                                              llmk_response_tool_call_arguments(resp, i))),
+			        LLMK_OK);
 		llmk_response_free(resp);
 	}
 }
@@ -150,9 +153,10 @@ static void run_case(const agent_case *k)
 			;
 		if (j == n)
 			fail_msg("%s: the first turn carries no state of its wire format", k->model);
-		assert_string_equal(llmk_request_part_opaque(r, 2, j) && strstr(llmk_request_part_opaque(r, 2, j), k->state[0])
-		                        ? k->state[0]
-		                        : "(missing)",
+		assert_string_equal(llmk_request_part_opaque(r, 2, j) &&
+		                                    strstr(llmk_request_part_opaque(r, 2, j), k->state[0])
+		                            ? k->state[0]
+		                            : "(missing)",
 		                    k->state[0]);
 	}
 
@@ -222,13 +226,15 @@ static llmk_request *copy_conversation(const llmk_request *r)
 		assert_int_equal(llmk_request_add_message(c, role, NULL), LLMK_OK);
 		n = llmk_request_part_count(r, i);
 		for (j = 0; j < n; j++)
-			assert_int_equal(llmk_request_add_part(c, llmk_request_part_type(r, i, j), llmk_request_part_text(r, i, j),
-			                                       llmk_request_part_detail(r, i, j), llmk_request_part_id(r, i, j),
-			                                       llmk_request_part_opaque(r, i, j), llmk_request_part_wire(r, i, j)),
+			assert_int_equal(llmk_request_add_part(
+			                         c, llmk_request_part_type(r, i, j), llmk_request_part_text(r, i, j),
+			                         llmk_request_part_detail(r, i, j), llmk_request_part_id(r, i, j),
+			                         llmk_request_part_opaque(r, i, j), llmk_request_part_wire(r, i, j)),
 			                 LLMK_OK);
 	}
 	for (i = 0; i < llmk_request_tool_count(r); i++)
-		assert_int_equal(llmk_request_add_tool(c, llmk_request_tool_name(r, i), llmk_request_tool_description(r, i),
+		assert_int_equal(llmk_request_add_tool(c, llmk_request_tool_name(r, i),
+		                                       llmk_request_tool_description(r, i),
 		                                       llmk_request_tool_parameters(r, i)),
 		                 LLMK_OK);
 	return c;
@@ -250,19 +256,29 @@ static void check_openai(json_t *j)
 }
 
 static const agent_case openai = {
-	"openai/gpt-4o-mini", JSONH,
-	{"{\"id\":\"c1\",\"object\":\"chat.completion\",\"model\":\"gpt-4o-mini\",\"choices\":[{\"index\":0,\"message\":{"
-	 "\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":\"call_w\",\"type\":\"function\",\"function\":"
-	 "{\"name\":\"get_weather\",\"arguments\":\"{\\\"location\\\":\\\"Paris\\\"}\"}}]},\"finish_reason\":\"tool_calls\"}],"
-	 "\"usage\":{\"prompt_tokens\":50,\"completion_tokens\":10,\"total_tokens\":60}}",
-	 "{\"id\":\"c2\",\"object\":\"chat.completion\",\"model\":\"gpt-4o-mini\",\"choices\":[{\"index\":0,\"message\":{"
-	 "\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":\"call_t\",\"type\":\"function\",\"function\":"
-	 "{\"name\":\"get_time\",\"arguments\":\"{\\\"timezone\\\":\\\"Europe/Paris\\\"}\"}}]},\"finish_reason\":"
-	 "\"tool_calls\"}],\"usage\":{\"prompt_tokens\":70,\"completion_tokens\":10,\"total_tokens\":80}}",
-	 "{\"id\":\"c3\",\"object\":\"chat.completion\",\"model\":\"gpt-4o-mini\",\"choices\":[{\"index\":0,\"message\":{"
-	 "\"role\":\"assistant\",\"content\":\"" FINAL "\"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":90,"
-	 "\"completion_tokens\":12,\"total_tokens\":102}}"},
-	{NULL, NULL}, check_openai, 0};
+        "openai/gpt-4o-mini",
+        JSONH,
+        {"{\"id\":\"c1\",\"object\":\"chat.completion\",\"model\":\"gpt-4o-mini\",\"choices\":[{\"index\":0,"
+         "\"message\":{"
+         "\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":\"call_w\",\"type\":\"function\","
+         "\"function\":"
+         "{\"name\":\"get_weather\",\"arguments\":\"{\\\"location\\\":\\\"Paris\\\"}\"}}]},\"finish_reason\":\"tool_"
+         "calls\"}],"
+         "\"usage\":{\"prompt_tokens\":50,\"completion_tokens\":10,\"total_tokens\":60}}",
+         "{\"id\":\"c2\",\"object\":\"chat.completion\",\"model\":\"gpt-4o-mini\",\"choices\":[{\"index\":0,"
+         "\"message\":{"
+         "\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":\"call_t\",\"type\":\"function\","
+         "\"function\":"
+         "{\"name\":\"get_time\",\"arguments\":\"{\\\"timezone\\\":\\\"Europe/Paris\\\"}\"}}]},\"finish_reason\":"
+         "\"tool_calls\"}],\"usage\":{\"prompt_tokens\":70,\"completion_tokens\":10,\"total_tokens\":80}}",
+         "{\"id\":\"c3\",\"object\":\"chat.completion\",\"model\":\"gpt-4o-mini\",\"choices\":[{\"index\":0,"
+         "\"message\":{"
+         "\"role\":\"assistant\",\"content\":\"" FINAL
+         "\"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":90,"
+         "\"completion_tokens\":12,\"total_tokens\":102}}"},
+        {NULL, NULL},
+        check_openai,
+        0};
 
 #define A_SIG1 "EqQBCgIYAhIMagentRound1SignatureAAAA"
 #define A_SIG2 "EqQBCgIYAhIMagentRound2SignatureBBBB"
@@ -283,19 +299,22 @@ static void check_anthropic(json_t *j)
 }
 
 static const agent_case anthropic = {
-	"anthropic/claude-sonnet-4-5", JSONH,
-	{"{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"claude-sonnet-4-5\",\"content\":["
-	 "{\"type\":\"thinking\",\"thinking\":\"Weather first.\",\"signature\":\"" A_SIG1 "\"},"
-	 "{\"type\":\"tool_use\",\"id\":\"toolu_w\",\"name\":\"get_weather\",\"input\":{\"location\":\"Paris\"}}],"
-	 "\"stop_reason\":\"tool_use\",\"usage\":{\"input_tokens\":50,\"output_tokens\":30}}",
-	 "{\"id\":\"msg_2\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"claude-sonnet-4-5\",\"content\":["
-	 "{\"type\":\"thinking\",\"thinking\":\"Now the time.\",\"signature\":\"" A_SIG2 "\"},"
-	 "{\"type\":\"tool_use\",\"id\":\"toolu_t\",\"name\":\"get_time\",\"input\":{\"timezone\":\"Europe/Paris\"}}],"
-	 "\"stop_reason\":\"tool_use\",\"usage\":{\"input_tokens\":90,\"output_tokens\":30}}",
-	 "{\"id\":\"msg_3\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"claude-sonnet-4-5\",\"content\":["
-	 "{\"type\":\"thinking\",\"thinking\":\"Done.\",\"signature\":\"EqQBfinal\"},{\"type\":\"text\",\"text\":\"" FINAL
-	 "\"}],\"stop_reason\":\"end_turn\",\"usage\":{\"input_tokens\":130,\"output_tokens\":20}}"},
-	{A_SIG1, A_SIG2}, check_anthropic, LLMK_FEATURE_ANTHROPIC};
+        "anthropic/claude-sonnet-4-5",
+        JSONH,
+        {"{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"claude-sonnet-4-5\",\"content\":["
+         "{\"type\":\"thinking\",\"thinking\":\"Weather first.\",\"signature\":\"" A_SIG1 "\"},"
+         "{\"type\":\"tool_use\",\"id\":\"toolu_w\",\"name\":\"get_weather\",\"input\":{\"location\":\"Paris\"}}],"
+         "\"stop_reason\":\"tool_use\",\"usage\":{\"input_tokens\":50,\"output_tokens\":30}}",
+         "{\"id\":\"msg_2\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"claude-sonnet-4-5\",\"content\":["
+         "{\"type\":\"thinking\",\"thinking\":\"Now the time.\",\"signature\":\"" A_SIG2 "\"},"
+         "{\"type\":\"tool_use\",\"id\":\"toolu_t\",\"name\":\"get_time\",\"input\":{\"timezone\":\"Europe/Paris\"}}],"
+         "\"stop_reason\":\"tool_use\",\"usage\":{\"input_tokens\":90,\"output_tokens\":30}}",
+         "{\"id\":\"msg_3\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"claude-sonnet-4-5\",\"content\":["
+         "{\"type\":\"thinking\",\"thinking\":\"Done.\",\"signature\":\"EqQBfinal\"},{\"type\":\"text\",\"text\":"
+         "\"" FINAL "\"}],\"stop_reason\":\"end_turn\",\"usage\":{\"input_tokens\":130,\"output_tokens\":20}}"},
+        {A_SIG1, A_SIG2},
+        check_anthropic,
+        LLMK_FEATURE_ANTHROPIC};
 
 #define G_SIG1 "CiQBagentGeminiRound1SignatureAAAA"
 #define G_SIG2 "CiQBagentGeminiRound2SignatureBBBB"
@@ -317,19 +336,24 @@ static void check_gemini(json_t *j)
 	}
 }
 
-#define G_ANSWER(parts, reason)                                                                                  \
-	"{\"candidates\":[{\"content\":{\"role\":\"model\",\"parts\":[" parts "]},\"finishReason\":\"" reason "\","   \
-	"\"index\":0}],\"usageMetadata\":{\"promptTokenCount\":50,\"candidatesTokenCount\":10,\"totalTokenCount\":60},"  \
+#define G_ANSWER(parts, reason)                                                                                        \
+	"{\"candidates\":[{\"content\":{\"role\":\"model\",\"parts\":[" parts "]},\"finishReason\":\"" reason "\","    \
+	"\"index\":0}],\"usageMetadata\":{\"promptTokenCount\":50,\"candidatesTokenCount\":10,\"totalTokenCount\":60}" \
+	","                                                                                                            \
 	"\"modelVersion\":\"gemini-3-pro-preview\",\"responseId\":\"r1\"}"
 
-static const agent_case gemini = {
-	"gemini/gemini-3-pro-preview", JSONH,
-	{G_ANSWER("{\"functionCall\":{\"name\":\"get_weather\",\"args\":{\"location\":\"Paris\"}},\"thoughtSignature\":\"" G_SIG1
-	          "\"}", "STOP"),
-	 G_ANSWER("{\"functionCall\":{\"name\":\"get_time\",\"args\":{\"timezone\":\"Europe/Paris\"}},\"thoughtSignature\":\"" G_SIG2
-	          "\"}", "STOP"),
-	 G_ANSWER("{\"text\":\"" FINAL "\",\"thoughtSignature\":\"CiQBfinal\"}", "STOP")},
-	{G_SIG1, G_SIG2}, check_gemini, LLMK_FEATURE_GEMINI};
+static const agent_case gemini = {"gemini/gemini-3-pro-preview",
+                                  JSONH,
+                                  {G_ANSWER("{\"functionCall\":{\"name\":\"get_weather\",\"args\":{\"location\":"
+                                            "\"Paris\"}},\"thoughtSignature\":\"" G_SIG1 "\"}",
+                                            "STOP"),
+                                   G_ANSWER("{\"functionCall\":{\"name\":\"get_time\",\"args\":{\"timezone\":\"Europe/"
+                                            "Paris\"}},\"thoughtSignature\":\"" G_SIG2 "\"}",
+                                            "STOP"),
+                                   G_ANSWER("{\"text\":\"" FINAL "\",\"thoughtSignature\":\"CiQBfinal\"}", "STOP")},
+                                  {G_SIG1, G_SIG2},
+                                  check_gemini,
+                                  LLMK_FEATURE_GEMINI};
 
 static void check_ollama(json_t *j)
 {
@@ -343,16 +367,21 @@ static void check_ollama(json_t *j)
 }
 
 static const agent_case ollama = {
-	"ollama/qwen3", JSONH,
-	{"{\"model\":\"qwen3\",\"message\":{\"role\":\"assistant\",\"content\":\"\",\"tool_calls\":[{\"function\":{\"name\":"
-	 "\"get_weather\",\"arguments\":{\"location\":\"Paris\"}}}]},\"done_reason\":\"stop\",\"done\":true,"
-	 "\"prompt_eval_count\":50,\"eval_count\":10}",
-	 "{\"model\":\"qwen3\",\"message\":{\"role\":\"assistant\",\"content\":\"\",\"tool_calls\":[{\"function\":{\"name\":"
-	 "\"get_time\",\"arguments\":{\"timezone\":\"Europe/Paris\"}}}]},\"done_reason\":\"stop\",\"done\":true,"
-	 "\"prompt_eval_count\":70,\"eval_count\":10}",
-	 "{\"model\":\"qwen3\",\"message\":{\"role\":\"assistant\",\"content\":\"" FINAL "\"},\"done_reason\":\"stop\","
-	 "\"done\":true,\"prompt_eval_count\":90,\"eval_count\":12}"},
-	{NULL, NULL}, check_ollama, 0};
+        "ollama/qwen3",
+        JSONH,
+        {"{\"model\":\"qwen3\",\"message\":{\"role\":\"assistant\",\"content\":\"\",\"tool_calls\":[{\"function\":{"
+         "\"name\":"
+         "\"get_weather\",\"arguments\":{\"location\":\"Paris\"}}}]},\"done_reason\":\"stop\",\"done\":true,"
+         "\"prompt_eval_count\":50,\"eval_count\":10}",
+         "{\"model\":\"qwen3\",\"message\":{\"role\":\"assistant\",\"content\":\"\",\"tool_calls\":[{\"function\":{"
+         "\"name\":"
+         "\"get_time\",\"arguments\":{\"timezone\":\"Europe/Paris\"}}}]},\"done_reason\":\"stop\",\"done\":true,"
+         "\"prompt_eval_count\":70,\"eval_count\":10}",
+         "{\"model\":\"qwen3\",\"message\":{\"role\":\"assistant\",\"content\":\"" FINAL "\"},\"done_reason\":\"stop\","
+         "\"done\":true,\"prompt_eval_count\":90,\"eval_count\":12}"},
+        {NULL, NULL},
+        check_ollama,
+        0};
 
 static void check_cohere(json_t *j)
 {
@@ -363,18 +392,22 @@ static void check_cohere(json_t *j)
 	assert_string_equal(jstr(j, "messages.5.tool_call_id"), "get_time_c2");
 }
 
-#define C_CALL(id, name, args)                                                                                    \
-	"{\"id\":\"x\",\"message\":{\"role\":\"assistant\",\"tool_plan\":\"Looking it up.\",\"tool_calls\":[{\"id\":\"" id \
-	"\",\"type\":\"function\",\"function\":{\"name\":\"" name "\",\"arguments\":\"" args "\"}}]},"                    \
+#define C_CALL(id, name, args)                                                                          \
+	"{\"id\":\"x\",\"message\":{\"role\":\"assistant\",\"tool_plan\":\"Looking it "                 \
+	"up.\",\"tool_calls\":[{\"id\":\"" id "\",\"type\":\"function\",\"function\":{\"name\":\"" name \
+	"\",\"arguments\":\"" args "\"}}]},"                                                            \
 	"\"finish_reason\":\"TOOL_CALL\",\"usage\":{\"tokens\":{\"input_tokens\":50,\"output_tokens\":10}}}"
 
 static const agent_case cohere = {
-	"cohere/command-a-03-2025", JSONH,
-	{C_CALL("get_weather_c1", "get_weather", "{\\\"location\\\":\\\"Paris\\\"}"),
-	 C_CALL("get_time_c2", "get_time", "{\\\"timezone\\\":\\\"Europe/Paris\\\"}"),
-	 "{\"id\":\"x\",\"message\":{\"role\":\"assistant\",\"content\":[{\"type\":\"text\",\"text\":\"" FINAL "\"}]},"
-	 "\"finish_reason\":\"COMPLETE\",\"usage\":{\"tokens\":{\"input_tokens\":90,\"output_tokens\":12}}}"},
-	{NULL, NULL}, check_cohere, 0};
+        "cohere/command-a-03-2025",
+        JSONH,
+        {C_CALL("get_weather_c1", "get_weather", "{\\\"location\\\":\\\"Paris\\\"}"),
+         C_CALL("get_time_c2", "get_time", "{\\\"timezone\\\":\\\"Europe/Paris\\\"}"),
+         "{\"id\":\"x\",\"message\":{\"role\":\"assistant\",\"content\":[{\"type\":\"text\",\"text\":\"" FINAL "\"}]},"
+         "\"finish_reason\":\"COMPLETE\",\"usage\":{\"tokens\":{\"input_tokens\":90,\"output_tokens\":12}}}"},
+        {NULL, NULL},
+        check_cohere,
+        0};
 
 #define B_SIG1 "EqoBCkgIagentBedrockRound1AAAA"
 #define B_SIG2 "EqoBCkgIagentBedrockRound2BBBB"
@@ -391,20 +424,27 @@ static void check_bedrock(json_t *j)
 	assert_string_equal(jstr(j, "messages.4.content.0.toolResult.content.0.text"), TIME);
 }
 
-#define B_ANSWER(content, stop)                                                                                   \
-	"{\"output\":{\"message\":{\"role\":\"assistant\",\"content\":[" content "]}},\"stopReason\":\"" stop "\","       \
+#define B_ANSWER(content, stop)                                                                                     \
+	"{\"output\":{\"message\":{\"role\":\"assistant\",\"content\":[" content "]}},\"stopReason\":\"" stop "\"," \
 	"\"usage\":{\"inputTokens\":50,\"outputTokens\":10,\"totalTokens\":60},\"metrics\":{\"latencyMs\":100}}"
 
 static const agent_case bedrock = {
-	"bedrock/anthropic.claude-sonnet-4-5-v1:0", JSONH,
-	{B_ANSWER("{\"reasoningContent\":{\"reasoningText\":{\"text\":\"Weather first.\",\"signature\":\"" B_SIG1 "\"}}},"
-	          "{\"toolUse\":{\"toolUseId\":\"tooluse_w\",\"name\":\"get_weather\",\"input\":{\"location\":\"Paris\"}}}",
-	          "tool_use"),
-	 B_ANSWER("{\"reasoningContent\":{\"reasoningText\":{\"text\":\"Now the time.\",\"signature\":\"" B_SIG2 "\"}}},"
-	          "{\"toolUse\":{\"toolUseId\":\"tooluse_t\",\"name\":\"get_time\",\"input\":{\"timezone\":\"Europe/Paris\"}}}",
-	          "tool_use"),
-	 B_ANSWER("{\"text\":\"" FINAL "\"}", "end_turn")},
-	{B_SIG1, B_SIG2}, check_bedrock, LLMK_FEATURE_BEDROCK};
+        "bedrock/anthropic.claude-sonnet-4-5-v1:0",
+        JSONH,
+        {B_ANSWER("{\"reasoningContent\":{\"reasoningText\":{\"text\":\"Weather first.\",\"signature\":\"" B_SIG1
+                  "\"}}},"
+                  "{\"toolUse\":{\"toolUseId\":\"tooluse_w\",\"name\":\"get_weather\",\"input\":{\"location\":"
+                  "\"Paris\"}}}",
+                  "tool_use"),
+         B_ANSWER("{\"reasoningContent\":{\"reasoningText\":{\"text\":\"Now the time.\",\"signature\":\"" B_SIG2
+                  "\"}}},"
+                  "{\"toolUse\":{\"toolUseId\":\"tooluse_t\",\"name\":\"get_time\",\"input\":{\"timezone\":\"Europe/"
+                  "Paris\"}}}",
+                  "tool_use"),
+         B_ANSWER("{\"text\":\"" FINAL "\"}", "end_turn")},
+        {B_SIG1, B_SIG2},
+        check_bedrock,
+        LLMK_FEATURE_BEDROCK};
 
 #define R_ENC1 "gAAAAABo_agent_round1_encrypted"
 #define R_ENC2 "gAAAAABo_agent_round2_encrypted"
@@ -427,27 +467,32 @@ static void check_responses(json_t *j)
 }
 
 #define R_ANSWER(id, output)                                                                                      \
-	"{\"id\":\"" id "\",\"object\":\"response\",\"status\":\"completed\",\"model\":\"gpt-5\",\"error\":null,"          \
-	"\"output\":[" output "],\"usage\":{\"input_tokens\":50,\"input_tokens_details\":{\"cached_tokens\":0},"           \
+	"{\"id\":\"" id "\",\"object\":\"response\",\"status\":\"completed\",\"model\":\"gpt-5\",\"error\":null," \
+	"\"output\":[" output "],\"usage\":{\"input_tokens\":50,\"input_tokens_details\":{\"cached_tokens\":0},"  \
 	"\"output_tokens\":10,\"output_tokens_details\":{\"reasoning_tokens\":4},\"total_tokens\":60}}"
 
 static const agent_case responses = {
-	"openai-responses/gpt-5", JSONH,
-	{R_ANSWER("resp_1", "{\"id\":\"rs_1\",\"type\":\"reasoning\",\"summary\":[],\"encrypted_content\":\"" R_ENC1 "\"},"
-	                    "{\"id\":\"fc_w\",\"type\":\"function_call\",\"status\":\"completed\",\"call_id\":\"call_w\","
-	                    "\"name\":\"get_weather\",\"arguments\":\"{\\\"location\\\":\\\"Paris\\\"}\"}"),
-	 R_ANSWER("resp_2", "{\"id\":\"rs_2\",\"type\":\"reasoning\",\"summary\":[],\"encrypted_content\":\"" R_ENC2 "\"},"
-	                    "{\"id\":\"fc_t\",\"type\":\"function_call\",\"status\":\"completed\",\"call_id\":\"call_t\","
-	                    "\"name\":\"get_time\",\"arguments\":\"{\\\"timezone\\\":\\\"Europe/Paris\\\"}\"}"),
-	 R_ANSWER("resp_3", "{\"id\":\"msg_3\",\"type\":\"message\",\"status\":\"completed\",\"role\":\"assistant\","
-	                    "\"content\":[{\"type\":\"output_text\",\"text\":\"" FINAL "\",\"annotations\":[]}]}")},
-	{R_ENC1, R_ENC2}, check_responses, LLMK_FEATURE_RESPONSES};
+        "openai-responses/gpt-5",
+        JSONH,
+        {R_ANSWER("resp_1",
+                  "{\"id\":\"rs_1\",\"type\":\"reasoning\",\"summary\":[],\"encrypted_content\":\"" R_ENC1 "\"},"
+                  "{\"id\":\"fc_w\",\"type\":\"function_call\",\"status\":\"completed\",\"call_id\":\"call_w\","
+                  "\"name\":\"get_weather\",\"arguments\":\"{\\\"location\\\":\\\"Paris\\\"}\"}"),
+         R_ANSWER("resp_2",
+                  "{\"id\":\"rs_2\",\"type\":\"reasoning\",\"summary\":[],\"encrypted_content\":\"" R_ENC2 "\"},"
+                  "{\"id\":\"fc_t\",\"type\":\"function_call\",\"status\":\"completed\",\"call_id\":\"call_t\","
+                  "\"name\":\"get_time\",\"arguments\":\"{\\\"timezone\\\":\\\"Europe/Paris\\\"}\"}"),
+         R_ANSWER("resp_3", "{\"id\":\"msg_3\",\"type\":\"message\",\"status\":\"completed\",\"role\":\"assistant\","
+                            "\"content\":[{\"type\":\"output_text\",\"text\":\"" FINAL "\",\"annotations\":[]}]}")},
+        {R_ENC1, R_ENC2},
+        check_responses,
+        LLMK_FEATURE_RESPONSES};
 
-#define CASE(name)                                                                                                \
-	static void test_##name(void **state)                                                                     \
-	{                                                                                                         \
-		(void)state;                                                                                          \
-		run_case(&name);                                                                                      \
+#define CASE(name)                            \
+	static void test_##name(void **state) \
+	{                                     \
+		(void)state;                  \
+		run_case(&name);              \
 	}
 CASE(openai)
 CASE(anthropic)
@@ -460,9 +505,9 @@ CASE(responses)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_openai),  cmocka_unit_test(test_anthropic), cmocka_unit_test(test_gemini),
-		cmocka_unit_test(test_ollama),  cmocka_unit_test(test_cohere),    cmocka_unit_test(test_bedrock),
-		cmocka_unit_test(test_responses),
+	        cmocka_unit_test(test_openai),    cmocka_unit_test(test_anthropic), cmocka_unit_test(test_gemini),
+	        cmocka_unit_test(test_ollama),    cmocka_unit_test(test_cohere),    cmocka_unit_test(test_bedrock),
+	        cmocka_unit_test(test_responses),
 	};
 	unsetenv("AWS_ACCESS_KEY_ID");
 	unsetenv("AWS_SECRET_ACCESS_KEY");

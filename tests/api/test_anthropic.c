@@ -448,10 +448,14 @@ static void test_stop_reasons(void **state)
 		const char *raw;
 		int32_t finish;
 	} cases[] = {
-		{"end_turn", LLMK_FINISH_STOP},         {"stop_sequence", LLMK_FINISH_STOP},
-		{"max_tokens", LLMK_FINISH_LENGTH},     {"tool_use", LLMK_FINISH_TOOL_CALLS},
-		{"refusal", LLMK_FINISH_REFUSAL}, {"pause_turn", LLMK_FINISH_STOP},
-		{"model_context_window_exceeded", LLMK_FINISH_LENGTH}, {"some_new_reason", LLMK_FINISH_OTHER},
+	        {"end_turn", LLMK_FINISH_STOP},
+	        {"stop_sequence", LLMK_FINISH_STOP},
+	        {"max_tokens", LLMK_FINISH_LENGTH},
+	        {"tool_use", LLMK_FINISH_TOOL_CALLS},
+	        {"refusal", LLMK_FINISH_REFUSAL},
+	        {"pause_turn", LLMK_FINISH_STOP},
+	        {"model_context_window_exceeded", LLMK_FINISH_LENGTH},
+	        {"some_new_reason", LLMK_FINISH_OTHER},
 	};
 	llmk_request *r = chat_request("hi");
 	llmk_response *resp;
@@ -490,7 +494,8 @@ static void run_text_stream(fixture *f, const char *sse, size_t write_size)
 
 	tu_events_init(&e, TU_EV_ALL);
 	assert_int_equal(tu_stream(f, r, "Content-Type: text/event-stream; charset=utf-8\nrequest-id: req_stream_1\n",
-	                           sse, write_size, &e, &resp), LLMK_OK);
+	                           sse, write_size, &e, &resp),
+	                 LLMK_OK);
 
 	j = sent_json(&f->cap);
 	assert_true(json_is_true(jget(j, "stream")));
@@ -621,28 +626,39 @@ static void test_stream_cumulative_usage_and_interleaving(void **state)
 
 	tu_events_init(&e, TU_EV_ALL);
 	f->cap.resp_headers = "Content-Type: text/event-stream\n";
-	f->cap.resp_body =
-	    EV("message_start", "{\"type\":\"message_start\",\"message\":{\"id\":\"msg_x\",\"type\":\"message\","
-	                        "\"role\":\"assistant\",\"model\":\"m\",\"content\":[],\"usage\":{\"input_tokens\":10,"
-	                        "\"cache_read_input_tokens\":5,\"output_tokens\":1}}}")
-	    EV("content_block_start", "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":"
-	                              "\"text\",\"text\":\"Checking \"}}")
-	    EV("content_block_start", "{\"type\":\"content_block_start\",\"index\":1,\"content_block\":{\"type\":"
-	                              "\"tool_use\",\"id\":\"toolu_a\",\"name\":\"a\",\"input\":{}}}")
-	    EV("content_block_start", "{\"type\":\"content_block_start\",\"index\":2,\"content_block\":{\"type\":"
-	                              "\"tool_use\",\"id\":\"toolu_b\",\"name\":\"b\",\"input\":{}}}")
-	    EV("content_block_delta", "{\"type\":\"content_block_delta\",\"index\":2,\"delta\":{\"type\":"
-	                              "\"input_json_delta\",\"partial_json\":\"{\\\"y\\\"\"}}")
-	    EV("content_block_delta", "{\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":"
-	                              "\"input_json_delta\",\"partial_json\":\"{\\\"x\\\":1}\"}}")
-	    EV("content_block_delta", "{\"type\":\"content_block_delta\",\"index\":2,\"delta\":{\"type\":"
-	                              "\"input_json_delta\",\"partial_json\":\":2}\"}}")
-	    EV("content_block_delta", "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":"
-	                              "\"text_delta\",\"text\":\"both.\"}}")
-	    EV("message_delta", "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"tool_use\","
-	                        "\"stop_sequence\":null},\"usage\":{\"input_tokens\":10,\"cache_read_input_tokens\":5,"
-	                        "\"cache_creation_input_tokens\":0,\"output_tokens\":7}}")
-	    EV("message_stop", "{\"type\":\"message_stop\"}");
+	f->cap.resp_body = EV(
+	        "message_start",
+	        "{\"type\":\"message_start\",\"message\":{\"id\":\"msg_x\",\"type\":\"message\","
+	        "\"role\":\"assistant\",\"model\":\"m\",\"content\":[],\"usage\":{\"input_tokens\":10,"
+	        "\"cache_read_input_tokens\":5,\"output_tokens\":1}}}") EV("content_block_start",
+	                                                                   "{\"type\":\"content_block_start\","
+	                                                                   "\"index\":0,\"content_block\":{\"type\":"
+	                                                                   "\"text\",\"text\":\"Checking \"}}")
+	        EV("content_block_start", "{\"type\":\"content_block_start\",\"index\":1,\"content_block\":{\"type\":"
+	                                  "\"tool_use\",\"id\":\"toolu_a\",\"name\":\"a\",\"input\":{}}}")
+	                EV("content_block_start",
+	                   "{\"type\":\"content_block_start\",\"index\":2,\"content_block\":{\"type\":"
+	                   "\"tool_use\",\"id\":\"toolu_b\",\"name\":\"b\",\"input\":{}}}")
+	                        EV("content_block_delta",
+	                           "{\"type\":\"content_block_delta\",\"index\":2,\"delta\":{\"type\":"
+	                           "\"input_json_delta\",\"partial_json\":\"{\\\"y\\\"\"}}")
+	                                EV("content_block_delta",
+	                                   "{\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":"
+	                                   "\"input_json_delta\",\"partial_json\":\"{\\\"x\\\":1}\"}}")
+	                                        EV("content_block_delta",
+	                                           "{\"type\":\"content_block_delta\",\"index\":2,\"delta\":{\"type\":"
+	                                           "\"input_json_delta\",\"partial_json\":\":2}\"}}")
+	                                                EV("content_block_delta", "{\"type\":\"content_block_delta\","
+	                                                                          "\"index\":0,\"delta\":{\"type\":"
+	                                                                          "\"text_delta\",\"text\":\"both.\"}}")
+	                                                        EV("message_delta",
+	                                                           "{\"type\":\"message_delta\",\"delta\":{\"stop_"
+	                                                           "reason\":\"tool_use\","
+	                                                           "\"stop_sequence\":null},\"usage\":{\"input_"
+	                                                           "tokens\":10,\"cache_read_input_tokens\":5,"
+	                                                           "\"cache_creation_input_tokens\":0,\"output_"
+	                                                           "tokens\":7}}") EV("message_stop",
+	                                                                              "{\"type\":\"message_stop\"}");
 	assert_int_equal(llmk_stream(f->c, r, tu_on_event, &e, &resp), LLMK_OK);
 	assert_string_equal(llmk_response_text(resp), "Checking both.");
 	assert_int_equal(llmk_response_tool_call_count(resp), 2);
@@ -670,8 +686,8 @@ static void test_stream_error_inside_200(void **state)
 	tu_events e;
 
 	tu_events_init(&e, TU_EV_ALL);
-	assert_int_equal(tu_stream(f, r, TU_SSE, read_data("anthropic/stream_error.sse", NULL),
-	                           0, &e, &resp), LLMK_E_OVERLOADED);
+	assert_int_equal(tu_stream(f, r, TU_SSE, read_data("anthropic/stream_error.sse", NULL), 0, &e, &resp),
+	                 LLMK_E_OVERLOADED);
 	assert_int_equal(llmk_response_status(resp), LLMK_E_OVERLOADED);
 	assert_int_equal(llmk_response_http_status(resp), 200);
 	assert_non_null(strstr(llmk_response_error(resp), "error inside the stream"));
@@ -709,8 +725,8 @@ static void test_stream_truncated(void **state)
 	tu_events e;
 
 	tu_events_init(&e, TU_EV_ALL);
-	assert_int_equal(tu_stream(f, r, TU_SSE, read_data("anthropic/stream_truncated.sse", NULL),
-	                           0, &e, &resp), LLMK_E_PROTOCOL);
+	assert_int_equal(tu_stream(f, r, TU_SSE, read_data("anthropic/stream_truncated.sse", NULL), 0, &e, &resp),
+	                 LLMK_E_PROTOCOL);
 	assert_non_null(strstr(llmk_response_error(resp), "stream ended"));
 	assert_string_equal(llmk_response_text(resp), "Cut");
 	assert_int_equal(e.ndone, 0);
@@ -763,8 +779,8 @@ static void test_stream_answered_with_json(void **state)
 	tu_events e;
 
 	tu_events_init(&e, TU_EV_ALL);
-	assert_int_equal(tu_stream(f, r, TU_JSON, read_data("anthropic/message_tool_use.json", NULL),
-	                           0, &e, &resp), LLMK_OK);
+	assert_int_equal(tu_stream(f, r, TU_JSON, read_data("anthropic/message_tool_use.json", NULL), 0, &e, &resp),
+	                 LLMK_OK);
 	assert_string_equal(e.text, "Let me check.");
 	assert_string_equal(e.tool_args[1], "{\"timezone\":\"Europe/Paris\"}");
 	assert_int_equal(e.ndone, 1);
@@ -795,16 +811,16 @@ static void test_error_mapping(void **state)
 	assert_string_equal(llmk_response_request_id(resp), "req_011CV5J4YZo4J3KLTDZgDN7S");
 	llmk_response_free(resp);
 	llmk_response_free(tu_send_error(
-	    f, 400, NULL,
-	    "{\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\",\"message\":\"input length and "
-	    "`max_tokens` exceed context limit: 188240 + 21333 > 200000, decrease input length or `max_tokens` and "
-	    "try again\"}}",
-	    LLMK_E_CONTEXT_LENGTH, "exceed context limit"));
+	        f, 400, NULL,
+	        "{\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\",\"message\":\"input length and "
+	        "`max_tokens` exceed context limit: 188240 + 21333 > 200000, decrease input length or `max_tokens` and "
+	        "try again\"}}",
+	        LLMK_E_CONTEXT_LENGTH, "exceed context limit"));
 	llmk_response_free(tu_send_error(
-	    f, 400, NULL,
-	    "{\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\",\"message\":\"max_tokens: Field "
-	    "required\"}}",
-	    LLMK_E_BAD_REQUEST, "max_tokens: Field required"));
+	        f, 400, NULL,
+	        "{\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\",\"message\":\"max_tokens: Field "
+	        "required\"}}",
+	        LLMK_E_BAD_REQUEST, "max_tokens: Field required"));
 	resp = tu_send_error(f, 401, NULL, e401, LLMK_E_AUTH, "invalid x-api-key");
 	assert_string_equal(llmk_response_error_type(resp), "authentication_error");
 	llmk_response_free(resp);
@@ -812,10 +828,11 @@ static void test_error_mapping(void **state)
 	                                 "{\"type\":\"error\",\"error\":{\"type\":\"permission_error\",\"message\":"
 	                                 "\"Your API key does not have permission to use the specified resource.\"}}",
 	                                 LLMK_E_PERMISSION, "permission"));
-	llmk_response_free(tu_send_error(
-	    f, 404, NULL, "{\"type\":\"error\",\"error\":{\"type\":\"not_found_error\",\"message\":\"model: "
-	    "claude-9\"}}",
-	    LLMK_E_NOT_FOUND, "model: claude-9"));
+	llmk_response_free(
+	        tu_send_error(f, 404, NULL,
+	                      "{\"type\":\"error\",\"error\":{\"type\":\"not_found_error\",\"message\":\"model: "
+	                      "claude-9\"}}",
+	                      LLMK_E_NOT_FOUND, "model: claude-9"));
 	llmk_response_free(tu_send_error(f, 413, NULL,
 	                                 "{\"type\":\"error\",\"error\":{\"type\":\"request_too_large\",\"message\":"
 	                                 "\"Request exceeds the maximum allowed number of bytes.\"}}",
@@ -825,15 +842,15 @@ static void test_error_mapping(void **state)
 	assert_int_equal(llmk_response_retry_after_ms(resp), 20000);
 	llmk_response_free(resp);
 	llmk_response_free(tu_send_error(
-	    f, 500, NULL,
-	    "{\"type\":\"error\",\"error\":{\"type\":\"api_error\",\"message\":\"Internal server error\"}}",
-	    LLMK_E_SERVER, "Internal server error"));
+	        f, 500, NULL,
+	        "{\"type\":\"error\",\"error\":{\"type\":\"api_error\",\"message\":\"Internal server error\"}}",
+	        LLMK_E_SERVER, "Internal server error"));
 	resp = tu_send_error(f, 529, NULL, e529, LLMK_E_OVERLOADED, "Overloaded");
 	assert_string_equal(llmk_response_error_type(resp), "overloaded_error");
 	llmk_response_free(resp);
 	llmk_response_free(tu_send_error(f, 529, NULL, "", LLMK_E_OVERLOADED, "HTTP 529"));
-	llmk_response_free(tu_send_error(f, 502, NULL, "<html><body>Bad gateway</body></html>", LLMK_E_SERVER,
-	                                 "Bad gateway"));
+	llmk_response_free(
+	        tu_send_error(f, 502, NULL, "<html><body>Bad gateway</body></html>", LLMK_E_SERVER, "Bad gateway"));
 	/* an error body under 200 is an error too */
 	llmk_response_free(tu_send_error(f, 200, NULL, e529, LLMK_E_OVERLOADED, "Overloaded"));
 	free(e400);
@@ -853,7 +870,6 @@ static void test_key_never_in_errors(void **state)
 }
 
 /* ---- over real sockets ---------------------------------------------------- */
-
 
 /* ---- the next turn: llmk_request_add_response() ------------------------- */
 
@@ -882,10 +898,12 @@ static void check_next_turn(json_t *j, int redacted)
 		assert_string_equal(jstr(j, "messages.1.content.1.data"), REDACTED);
 	}
 	assert_string_equal(jstr(j, k == 1 ? "messages.1.content.2.type" : "messages.1.content.1.type"), "text");
-	assert_string_equal(jstr(j, k == 1 ? "messages.1.content.2.text" : "messages.1.content.1.text"), "Let me check.");
+	assert_string_equal(jstr(j, k == 1 ? "messages.1.content.2.text" : "messages.1.content.1.text"),
+	                    "Let me check.");
 	assert_string_equal(jstr(j, k == 1 ? "messages.1.content.3.name" : "messages.1.content.2.name"), "get_weather");
-	assert_string_equal(jstr(j, k == 1 ? "messages.1.content.3.input.location" : "messages.1.content.2.input.location"),
-	                    "Paris");
+	assert_string_equal(
+	        jstr(j, k == 1 ? "messages.1.content.3.input.location" : "messages.1.content.2.input.location"),
+	        "Paris");
 	assert_string_equal(jstr(j, k == 1 ? "messages.1.content.4.id" : "messages.1.content.3.id"),
 	                    "toolu_01Zx81bVQ3mU2nJd5Hk0aTqW");
 	assert_string_equal(jstr(j, "messages.2.role"), "user");
@@ -1015,9 +1033,10 @@ static void test_add_response_rejects(void **state)
 	free((void *)f->cap.resp_body);
 	f->cap.status = 200;
 	/* a cut-off tool call: arguments that are not an object */
-	f->cap.resp_body = "{\"type\":\"message\",\"role\":\"assistant\",\"content\":[{\"type\":\"text\",\"text\":\"x\"},"
-	                   "{\"type\":\"tool_use\",\"id\":\"toolu_1\",\"name\":\"f\",\"input\":[1]}],"
-	                   "\"stop_reason\":\"max_tokens\"}";
+	f->cap.resp_body =
+	        "{\"type\":\"message\",\"role\":\"assistant\",\"content\":[{\"type\":\"text\",\"text\":\"x\"},"
+	        "{\"type\":\"tool_use\",\"id\":\"toolu_1\",\"name\":\"f\",\"input\":[1]}],"
+	        "\"stop_reason\":\"max_tokens\"}";
 	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
 	assert_int_equal(llmk_request_add_response(r, resp), LLMK_E_INVALID_ARG);
 	assert_int_equal(llmk_request_message_count(r), 1);
@@ -1048,7 +1067,6 @@ static void test_add_response_rejects(void **state)
 	llmk_response_free(resp);
 	llmk_request_free(r);
 }
-
 
 /* ---- prompt caching ------------------------------------------------------ */
 
@@ -1165,34 +1183,34 @@ static void test_loopback(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_request_body, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_defaults_and_plain_content, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_tool_results_lead_their_turn, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_tool_choice_values, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_reasoning_budget, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_json_schema, setup, tu_teardown),
-		cmocka_unit_test(test_key_from_environment),
-		cmocka_unit_test(test_capabilities),
-		cmocka_unit_test_setup_teardown(test_response_parsed, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_tool_use_parsed, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_stop_reasons, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_stream_text, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_stream_without_event_names, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_stream_tool_calls, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_stream_cumulative_usage_and_interleaving, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_stream_error_inside_200, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_stream_truncated, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_stream_cancel_and_after_stop, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_stream_answered_with_json, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_error_mapping, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_key_never_in_errors, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_add_response_whole, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_add_response_stream, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_add_response_other_provider, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_add_response_rejects, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_cache_breakpoints, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_request_body, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_defaults_and_plain_content, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_tool_results_lead_their_turn, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_tool_choice_values, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_reasoning_budget, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_json_schema, setup, tu_teardown),
+	        cmocka_unit_test(test_key_from_environment),
+	        cmocka_unit_test(test_capabilities),
+	        cmocka_unit_test_setup_teardown(test_response_parsed, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_tool_use_parsed, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_stop_reasons, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_stream_text, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_stream_without_event_names, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_stream_tool_calls, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_stream_cumulative_usage_and_interleaving, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_stream_error_inside_200, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_stream_truncated, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_stream_cancel_and_after_stop, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_stream_answered_with_json, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_error_mapping, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_key_never_in_errors, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_add_response_whole, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_add_response_stream, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_add_response_other_provider, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_add_response_rejects, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_cache_breakpoints, setup, tu_teardown),
 #ifdef LLMK_TEST_HAVE_CURL
-		cmocka_unit_test(test_loopback),
+	        cmocka_unit_test(test_loopback),
 #endif
 	};
 	return cmocka_run_group_tests_name("anthropic", tests, NULL, NULL);

@@ -28,14 +28,14 @@
 #include "llmkit.h"
 #include "testutil.h"
 
-#define MODEL      "anthropic.claude-3-5-sonnet-20240620-v1:0"
+#define MODEL "anthropic.claude-3-5-sonnet-20240620-v1:0"
 #define MODEL_PATH "anthropic.claude-3-5-sonnet-20240620-v1%3A0"
-#define AKID       "AKIAIOSFODNN7EXAMPLE"
-#define SECRET     "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
-#define TOKEN      "FwoGZXIvYXdzEXAMPLEsessionTOKEN0123456789abcdef"
-#define BEARER     "ABSKQmVkcm9ja0FQSUtleS1EXAMPLE0123456789abcdef"
-#define EVS                                                                                                            \
-	"Content-Type: application/vnd.amazon.eventstream\r\nx-amzn-RequestId: "                                       \
+#define AKID "AKIAIOSFODNN7EXAMPLE"
+#define SECRET "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+#define TOKEN "FwoGZXIvYXdzEXAMPLEsessionTOKEN0123456789abcdef"
+#define BEARER "ABSKQmVkcm9ja0FQSUtleS1EXAMPLE0123456789abcdef"
+#define EVS                                                                      \
+	"Content-Type: application/vnd.amazon.eventstream\r\nx-amzn-RequestId: " \
 	"7f3c2a1e-0000-4000-8000-000000000001\r\n"
 #define JSONH "Content-Type: application/json\r\nx-amzn-RequestId: 7f3c2a1e-0000-4000-8000-000000000002\r\n"
 
@@ -179,7 +179,7 @@ static void check_signed(const th_request *req)
 	assert_int_equal(llmk__sigv4_authorization(&q, AKID, SECRET, &want), 0);
 	assert_string_equal(auth, want.data);
 	assert_non_null(
-	    strstr(auth, "SignedHeaders=content-type;host;x-amz-content-sha256;x-amz-date;x-amz-security-token, "));
+	        strstr(auth, "SignedHeaders=content-type;host;x-amz-content-sha256;x-amz-date;x-amz-security-token, "));
 	llmk__buf_free(&want);
 }
 
@@ -437,11 +437,11 @@ static void test_stream_exceptions(void **state)
 		llmk_status st;
 		const char *msg;
 	} cases[] = {
-	    {"throttlingException", LLMK_E_RATE_LIMITED, "Too many requests"},
-	    {"modelStreamErrorException", LLMK_E_SERVER, "failed to continue the stream"},
-	    {"validationException", LLMK_E_BAD_REQUEST, "Input is malformed"},
-	    {"internalServerException", LLMK_E_SERVER, "internal error"},
-	    {"serviceUnavailableException", LLMK_E_OVERLOADED, "unavailable"},
+	        {"throttlingException", LLMK_E_RATE_LIMITED, "Too many requests"},
+	        {"modelStreamErrorException", LLMK_E_SERVER, "failed to continue the stream"},
+	        {"validationException", LLMK_E_BAD_REQUEST, "Input is malformed"},
+	        {"internalServerException", LLMK_E_SERVER, "internal error"},
+	        {"serviceUnavailableException", LLMK_E_OVERLOADED, "unavailable"},
 	};
 	fx *f = *state;
 	llmk_request *r = chat_request("hi");
@@ -520,11 +520,11 @@ static void test_http_errors(void **state)
 		const char *type, *file;
 		llmk_status st;
 	} cases[] = {
-	    {400, "ValidationException", "bedrock/error_400_validation.json", LLMK_E_BAD_REQUEST},
-	    {400, "ValidationException", "bedrock/error_400_too_long.json", LLMK_E_CONTEXT_LENGTH},
-	    {403, "AccessDeniedException", "bedrock/error_403_access_denied.json", LLMK_E_PERMISSION},
-	    {403, "InvalidSignatureException", "bedrock/error_403_signature.json", LLMK_E_AUTH},
-	    {429, "ThrottlingException", "bedrock/error_429_throttling.json", LLMK_E_RATE_LIMITED},
+	        {400, "ValidationException", "bedrock/error_400_validation.json", LLMK_E_BAD_REQUEST},
+	        {400, "ValidationException", "bedrock/error_400_too_long.json", LLMK_E_CONTEXT_LENGTH},
+	        {403, "AccessDeniedException", "bedrock/error_403_access_denied.json", LLMK_E_PERMISSION},
+	        {403, "InvalidSignatureException", "bedrock/error_403_signature.json", LLMK_E_AUTH},
+	        {429, "ThrottlingException", "bedrock/error_429_throttling.json", LLMK_E_RATE_LIMITED},
 	};
 	fx *f = *state;
 	llmk_request *r = chat_request("hi");
@@ -552,7 +552,7 @@ static void test_http_errors(void **state)
 static void test_echoed_credentials_redacted(void **state)
 {
 	static const char body[] =
-	    "{\"message\":\"The security token " TOKEN " is expired; secret " SECRET " rejected\"}";
+	        "{\"message\":\"The security token " TOKEN " is expired; secret " SECRET " rejected\"}";
 	fx *f = *state;
 	llmk_request *r = chat_request("hi");
 	llmk_response *resp;
@@ -686,7 +686,6 @@ static void test_images(void **state)
 	llmk_request_free(r);
 }
 
-
 /* ---- the next turn: llmk_request_add_response() ------------------------- */
 
 /* The last request the server received, as JSON. */
@@ -716,8 +715,10 @@ static void test_add_response_reasoning(void **state)
 	j = last_body(f);
 	assert_string_equal(jstr(j, "messages.1.role"), "assistant");
 	assert_int_equal(json_array_size(jget(j, "messages.1.content")), 3);
-	assert_string_equal(jstr(j, "messages.1.content.0.reasoningContent.reasoningText.text"), "The user wants the weather.");
-	assert_string_equal(jstr(j, "messages.1.content.0.reasoningContent.reasoningText.signature"), "EqoBCkgIARABGAIiQL5s");
+	assert_string_equal(jstr(j, "messages.1.content.0.reasoningContent.reasoningText.text"),
+	                    "The user wants the weather.");
+	assert_string_equal(jstr(j, "messages.1.content.0.reasoningContent.reasoningText.signature"),
+	                    "EqoBCkgIARABGAIiQL5s");
 	assert_string_equal(jstr(j, "messages.1.content.1.text"), "I'll look that up.");
 	assert_string_equal(jstr(j, "messages.1.content.2.toolUse.toolUseId"), "tooluse_kZJMlvQmRJ6eAyJE5GIl7Q");
 	assert_string_equal(jstr(j, "messages.2.content.0.toolResult.toolUseId"), "tooluse_kZJMlvQmRJ6eAyJE5GIl7Q");
@@ -742,7 +743,8 @@ static void test_add_response_reasoning(void **state)
 		                    "The user wants the weather in Paris.");
 		assert_string_equal(jstr(j, "messages.1.content.0.reasoningContent.reasoningText.signature"),
 		                    "EqoBCkgIARABGAIiQBedrockSig");
-		assert_string_equal(jstr(j, "messages.1.content.1.reasoningContent.redactedContent"), "RWR1Y2F0ZWQgZ3Vlc3M=");
+		assert_string_equal(jstr(j, "messages.1.content.1.reasoningContent.redactedContent"),
+		                    "RWR1Y2F0ZWQgZ3Vlc3M=");
 		assert_string_equal(jstr(j, "messages.1.content.2.text"), "I'll look that up.");
 		assert_string_equal(jstr(j, "messages.1.content.3.toolUse.name"), "get_weather");
 		assert_string_equal(jstr(j, "messages.1.content.3.toolUse.input.city"), "Paris");
@@ -754,19 +756,19 @@ static void test_add_response_reasoning(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_converse_request_and_answer, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_converse_tool_use, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_add_response_reasoning, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_bearer_api_key, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_environment, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_stream_text_byte_by_byte, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_stream_tool_use, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_stream_exceptions, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_stream_broken, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_http_errors, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_echoed_credentials_redacted, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_embeddings, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_images, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_converse_request_and_answer, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_converse_tool_use, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_add_response_reasoning, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_bearer_api_key, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_environment, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_stream_text_byte_by_byte, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_stream_tool_use, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_stream_exceptions, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_stream_broken, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_http_errors, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_echoed_credentials_redacted, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_embeddings, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_images, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

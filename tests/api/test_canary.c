@@ -132,8 +132,8 @@ static void push_answers(th_server *srv, int32_t kind, int stream)
 		o += (size_t)snprintf(pct + o, sizeof(pct) - o, strchr("/+=", key[i]) ? "%%%02X" : "%c",
 		                      (unsigned char)key[i]);
 	/* 1: a server error carrying the secrets everywhere, retried. */
-	snprintf(hdrs, sizeof(hdrs),
-	         "Content-Type: application/json\r\nx-echo-key: %s\r\nx-request-id: req_%s\r\n", key, pct);
+	snprintf(hdrs, sizeof(hdrs), "Content-Type: application/json\r\nx-echo-key: %s\r\nx-request-id: req_%s\r\n",
+	         key, pct);
 	snprintf(body, sizeof(body),
 	         "{\"error\":{\"message\":\"Incorrect API key provided: %s. You can find your API key at "
 	         "https://platform.openai.com/account/api-keys.\",\"type\":\"%s\",\"code\":\"%s\",\"param\":"
@@ -153,8 +153,8 @@ static void push_answers(th_server *srv, int32_t kind, int stream)
 	memset(&r, 0, sizeof(r));
 	r.status = 200;
 	if (stream && kind == LLMK_CHAT) {
-		snprintf(hdrs, sizeof(hdrs), "Content-Type: text/event-stream\r\nx-echo-key: %s\r\nx-request-id: %s\r\n",
-		         key, key);
+		snprintf(hdrs, sizeof(hdrs),
+		         "Content-Type: text/event-stream\r\nx-echo-key: %s\r\nx-request-id: %s\r\n", key, key);
 		snprintf(body, sizeof(body),
 		         "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"model\":\"%s\",\"choices\":"
 		         "[{\"index\":0,\"delta\":{\"content\":\"your key is %s\"},\"finish_reason\":null}]}\n\n"
@@ -183,18 +183,10 @@ static llmk_request *request_for(int32_t kind)
 
 	assert_int_equal(llmk_request_new(&r, kind), LLMK_OK);
 	switch (kind) {
-	case LLMK_CHAT:
-		assert_int_equal(llmk_request_add_message(r, LLMK_ROLE_USER, "repeat my key"), LLMK_OK);
-		break;
-	case LLMK_EMBED:
-		assert_int_equal(llmk_request_add_input(r, "embed me"), LLMK_OK);
-		break;
-	case LLMK_IMAGE:
-		assert_int_equal(llmk_request_set_str(r, LLMK_OPT_PROMPT, "a canary"), LLMK_OK);
-		break;
-	case LLMK_SPEECH:
-		assert_int_equal(llmk_request_set_str(r, LLMK_OPT_INPUT, "a canary"), LLMK_OK);
-		break;
+	case LLMK_CHAT: assert_int_equal(llmk_request_add_message(r, LLMK_ROLE_USER, "repeat my key"), LLMK_OK); break;
+	case LLMK_EMBED: assert_int_equal(llmk_request_add_input(r, "embed me"), LLMK_OK); break;
+	case LLMK_IMAGE: assert_int_equal(llmk_request_set_str(r, LLMK_OPT_PROMPT, "a canary"), LLMK_OK); break;
+	case LLMK_SPEECH: assert_int_equal(llmk_request_set_str(r, LLMK_OPT_INPUT, "a canary"), LLMK_OK); break;
 	case LLMK_TRANSCRIBE:
 		assert_int_equal(llmk_request_set_audio(r, wav, sizeof(wav), "a.wav", "audio/wav"), LLMK_OK);
 		break;
@@ -252,11 +244,17 @@ static void canary_round(const char *key, int all)
 				assert_int_equal(llmk_client_set_str(c, LLMK_OPT_API_KEY, key), LLMK_OK);
 				/* Any client can hold them; bedrock signs with them. */
 				if (all) {
-					assert_int_equal(llmk_client_set_str(c, LLMK_OPT_AWS_ACCESS_KEY_ID, "AKIDCANARY"), LLMK_OK);
-					assert_int_equal(llmk_client_set_str(c, LLMK_OPT_AWS_SECRET_ACCESS_KEY, CANARY_AWS_SECRET),
+					assert_int_equal(
+					        llmk_client_set_str(c, LLMK_OPT_AWS_ACCESS_KEY_ID, "AKIDCANARY"),
+					        LLMK_OK);
+					assert_int_equal(llmk_client_set_str(c, LLMK_OPT_AWS_SECRET_ACCESS_KEY,
+					                                     CANARY_AWS_SECRET),
 					                 LLMK_OK);
-					assert_int_equal(llmk_client_set_str(c, LLMK_OPT_AWS_SESSION_TOKEN, CANARY_AWS_TOKEN), LLMK_OK);
-					assert_int_equal(llmk_client_set_str(c, LLMK_OPT_AWS_REGION, "us-east-1"), LLMK_OK);
+					assert_int_equal(
+					        llmk_client_set_str(c, LLMK_OPT_AWS_SESSION_TOKEN, CANARY_AWS_TOKEN),
+					        LLMK_OK);
+					assert_int_equal(llmk_client_set_str(c, LLMK_OPT_AWS_REGION, "us-east-1"),
+					                 LLMK_OK);
 				}
 				assert_int_equal(llmk_client_set_str(c, LLMK_OPT_BASE_URL, url), LLMK_OK);
 				assert_int_equal(llmk_client_set_i64(c, LLMK_OPT_MAX_RETRIES, 1), LLMK_OK);
@@ -267,10 +265,12 @@ static void canary_round(const char *key, int all)
 				th_reset(srv);
 				push_answers(srv, kind, stream);
 				for (n = 0; n < 2; n++) {
-					llmk_status st = stream ? llmk_stream(c, r, on_event, NULL, &resp) : llmk_send(c, r, &resp);
-					const char *const fields[] = {llmk_response_error(resp),     llmk_response_error_type(resp),
-					                              llmk_response_error_code(resp), llmk_response_request_id(resp),
-					                              llmk_response_model(resp),     llmk_response_finish_reason(resp)};
+					llmk_status st = stream ? llmk_stream(c, r, on_event, NULL, &resp)
+					                        : llmk_send(c, r, &resp);
+					const char *const fields[] = {
+					        llmk_response_error(resp),      llmk_response_error_type(resp),
+					        llmk_response_error_code(resp), llmk_response_request_id(resp),
+					        llmk_response_model(resp),      llmk_response_finish_reason(resp)};
 					size_t f;
 
 					snprintf(where, sizeof(where), "%s kind %d%s send %d", name, (int)kind,
@@ -331,8 +331,8 @@ static void test_canary_short_key(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_canary_everywhere),
-		cmocka_unit_test(test_canary_short_key),
+	        cmocka_unit_test(test_canary_everywhere),
+	        cmocka_unit_test(test_canary_short_key),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

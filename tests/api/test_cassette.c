@@ -813,15 +813,15 @@ static void test_record_user_transport(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_record_then_replay_offline, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_replay_stream_cancel_and_redacted_headers, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_key_scrubbed_everywhere, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_replay_mismatch, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_cassettes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_record_errors, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_retries_replayed, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_threads_share_one_recording, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_record_user_transport, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_record_then_replay_offline, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_replay_stream_cancel_and_redacted_headers, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_key_scrubbed_everywhere, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_replay_mismatch, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_bad_cassettes, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_record_errors, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_retries_replayed, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_threads_share_one_recording, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_record_user_transport, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

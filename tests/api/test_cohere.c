@@ -23,8 +23,12 @@
 #endif
 
 #define KEY "co-test-0123456789abcdef0123456789abcdef"
-#define SPEC_TEXT "LLMs stand for Large Language Models, which are a type of neural network model specialized in processing and generating human language."
-#define TOOL_PLAN "I will use the weather tool to find the weather in San Francisco and the cityAttractions tool to find attractions in San Francisco."
+#define SPEC_TEXT                                                                                                   \
+	"LLMs stand for Large Language Models, which are a type of neural network model specialized in processing " \
+	"and generating human language."
+#define TOOL_PLAN                                                                                                \
+	"I will use the weather tool to find the weather in San Francisco and the cityAttractions tool to find " \
+	"attractions in San Francisco."
 
 typedef tu_fixture fixture;
 
@@ -168,7 +172,8 @@ static json_t *send_expect(fixture *f, llmk_request *r, llmk_status want, const 
 	int calls = f->cap.calls;
 	json_t *j = NULL;
 
-	f->cap.resp_body = "{\"id\":\"x\",\"finish_reason\":\"COMPLETE\",\"message\":{\"role\":\"assistant\",\"content\":[]}}";
+	f->cap.resp_body =
+	        "{\"id\":\"x\",\"finish_reason\":\"COMPLETE\",\"message\":{\"role\":\"assistant\",\"content\":[]}}";
 	assert_int_equal(llmk_send(f->c, r, &resp), want);
 	if (msg_part && !strstr(llmk_response_error(resp), msg_part))
 		fail_msg("error '%s' lacks '%s'", llmk_response_error(resp), msg_part);
@@ -221,8 +226,9 @@ static void test_response_format(void **state)
 	assert_string_equal(jstr(j, "response_format.type"), "json_object");
 	assert_null(jget(j, "response_format.json_schema"));
 	json_decref(j);
-	llmk_request_set_str(r, LLMK_OPT_JSON_SCHEMA,
-	                     "{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\"}},\"required\":[\"name\"]}");
+	llmk_request_set_str(
+	        r, LLMK_OPT_JSON_SCHEMA,
+	        "{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\"}},\"required\":[\"name\"]}");
 	llmk_request_set_str(r, LLMK_OPT_JSON_SCHEMA_NAME, "person");
 	j = send_expect(f, r, LLMK_OK, NULL);
 	assert_string_equal(jstr(j, "response_format.type"), "json_object");
@@ -255,7 +261,8 @@ static void test_unsupported_parameter(void **state)
 
 	/* opting in drops it and says so */
 	llmk_request_set_i64(r, LLMK_OPT_DROP_UNSUPPORTED, 1);
-	f->cap.resp_body = "{\"id\":\"x\",\"finish_reason\":\"COMPLETE\",\"message\":{\"role\":\"assistant\",\"content\":[]}}";
+	f->cap.resp_body =
+	        "{\"id\":\"x\",\"finish_reason\":\"COMPLETE\",\"message\":{\"role\":\"assistant\",\"content\":[]}}";
 	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
 	assert_string_equal(llmk_response_dropped(resp), "user");
 	j = sent_json(&f->cap);
@@ -323,13 +330,15 @@ static void test_chat_response_parsed(void **state)
 	assert_int_equal(llmk_response_usage(resp, LLMK_USAGE_INPUT), 3);
 	assert_int_equal(llmk_response_usage(resp, LLMK_USAGE_OUTPUT), 2);
 	llmk_response_free(resp);
-	f->cap.resp_body = "{\"id\":\"x\",\"finish_reason\":\"TIMEOUT\",\"message\":{\"role\":\"assistant\",\"content\":[]}}";
+	f->cap.resp_body =
+	        "{\"id\":\"x\",\"finish_reason\":\"TIMEOUT\",\"message\":{\"role\":\"assistant\",\"content\":[]}}";
 	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
 	assert_string_equal(llmk_response_finish_reason(resp), "TIMEOUT");
 	assert_int_equal(llmk_response_finish(resp), LLMK_FINISH_ERROR); /* cut short on Cohere's side */
 	assert_int_equal(llmk_response_usage(resp, LLMK_USAGE_INPUT), -1);
 	llmk_response_free(resp);
-	f->cap.resp_body = "{\"id\":\"x\",\"finish_reason\":\"ERROR\",\"message\":{\"role\":\"assistant\",\"content\":[]}}";
+	f->cap.resp_body =
+	        "{\"id\":\"x\",\"finish_reason\":\"ERROR\",\"message\":{\"role\":\"assistant\",\"content\":[]}}";
 	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
 	assert_int_equal(llmk_response_finish(resp), LLMK_FINISH_ERROR);
 	llmk_response_free(resp);
@@ -354,9 +363,10 @@ static void test_chat_tool_calls_parsed(void **state)
 	assert_null(llmk_response_tool_call_id(resp, 2));
 	/* the thinking block is reasoning, not text */
 	assert_string_equal(llmk_response_text(resp), "");
-	assert_string_equal(llmk_response_reasoning(resp),
-	                    "I will first find the sales summary for 29th September 2023. Then, I will find the details "
-	                    "of the products in the 'Electronics' category.");
+	assert_string_equal(
+	        llmk_response_reasoning(resp),
+	        "I will first find the sales summary for 29th September 2023. Then, I will find the details "
+	        "of the products in the 'Electronics' category.");
 	assert_string_equal(llmk_response_finish_reason(resp), "TOOL_CALL");
 	assert_int_equal(llmk_response_finish(resp), LLMK_FINISH_TOOL_CALLS);
 	assert_int_equal(llmk_response_usage(resp, LLMK_USAGE_INPUT), 1032);
@@ -365,9 +375,10 @@ static void test_chat_tool_calls_parsed(void **state)
 	free((void *)f->cap.resp_body);
 
 	/* tool_plan (older models) is reasoning too; null arguments become {} */
-	f->cap.resp_body = "{\"id\":\"x\",\"finish_reason\":\"TOOL_CALL\",\"message\":{\"role\":\"assistant\",\"tool_plan\":"
-	                   "\"I will check the time.\",\"tool_calls\":[{\"id\":\"now_1\",\"type\":\"function\",\"function\":"
-	                   "{\"name\":\"now\",\"arguments\":null}}]}}";
+	f->cap.resp_body =
+	        "{\"id\":\"x\",\"finish_reason\":\"TOOL_CALL\",\"message\":{\"role\":\"assistant\",\"tool_plan\":"
+	        "\"I will check the time.\",\"tool_calls\":[{\"id\":\"now_1\",\"type\":\"function\",\"function\":"
+	        "{\"name\":\"now\",\"arguments\":null}}]}}";
 	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
 	assert_string_equal(llmk_response_reasoning(resp), "I will check the time.");
 	assert_string_equal(llmk_response_text(resp), "");
@@ -523,9 +534,10 @@ static void test_stream_reasoning(void **state)
 	char *body = read_data("cohere/chat_stream_reasoning.sse", NULL);
 
 	assert_int_equal(stream_fixture(f, body, 5, &e, &resp), LLMK_OK);
-	assert_string_equal(e.reasoning, "The user is asking for the sum of 2 and 2. Since this is a straightforward "
-	                                 "arithmetic problem, I don't need to use any tools. I can calculate the answer "
-	                                 "directly.");
+	assert_string_equal(e.reasoning,
+	                    "The user is asking for the sum of 2 and 2. Since this is a straightforward "
+	                    "arithmetic problem, I don't need to use any tools. I can calculate the answer "
+	                    "directly.");
 	assert_string_equal(llmk_response_reasoning(resp), e.reasoning);
 	assert_string_equal(e.text, "The answer to 2 + 2 is 4.");
 	assert_int_equal(e.nreasoning, 36);
@@ -549,7 +561,7 @@ static void test_stream_citations_and_float_usage(void **state)
 
 	assert_int_equal(stream_fixture(f, body, 0, &e, &resp), LLMK_OK);
 	assert_string_equal(e.text, "Both Nsync and Backstreet Boys were");
-	assert_string_equal(e.seq, "TTTTTTUD"); /* citation events are not reported */
+	assert_string_equal(e.seq, "TTTTTTUD");                              /* citation events are not reported */
 	assert_int_equal(llmk_response_usage(resp, LLMK_USAGE_INPUT), 1661); /* sent as 1661.0 */
 	assert_int_equal(llmk_response_usage(resp, LLMK_USAGE_OUTPUT), 19);
 	assert_int_equal(llmk_response_finish(resp), LLMK_FINISH_STOP);
@@ -610,11 +622,12 @@ static void test_stream_malformed_event(void **state)
 	llmk_response_free(resp);
 
 	/* a delta with no tool call open */
-	assert_int_equal(stream_fixture(f,
-	                                "event: tool-call-delta\ndata: {\"type\":\"tool-call-delta\",\"index\":0,\"delta\":"
-	                                "{\"message\":{\"tool_calls\":{\"function\":{\"arguments\":\"{\"}}}}}\n\n",
-	                                0, &e, &resp),
-	                 LLMK_E_PROTOCOL);
+	assert_int_equal(
+	        stream_fixture(f,
+	                       "event: tool-call-delta\ndata: {\"type\":\"tool-call-delta\",\"index\":0,\"delta\":"
+	                       "{\"message\":{\"tool_calls\":{\"function\":{\"arguments\":\"{\"}}}}}\n\n",
+	                       0, &e, &resp),
+	        LLMK_E_PROTOCOL);
 	assert_non_null(strstr(llmk_response_error(resp), "tool-call-delta outside a tool call"));
 	llmk_response_free(resp);
 }
@@ -636,11 +649,12 @@ static void test_stream_variants(void **state)
 	llmk_response_free(resp);
 
 	/* events named only by the SSE event field */
-	assert_int_equal(stream_fixture(f,
-	                                "event: content-delta\ndata: {\"delta\":{\"message\":{\"content\":{\"text\":\"Hi\"}}}}"
-	                                "\n\nevent: message-end\ndata: {\"delta\":{\"finish_reason\":\"COMPLETE\"}}\n\n",
-	                                0, &e, &resp),
-	                 LLMK_OK);
+	assert_int_equal(
+	        stream_fixture(f,
+	                       "event: content-delta\ndata: {\"delta\":{\"message\":{\"content\":{\"text\":\"Hi\"}}}}"
+	                       "\n\nevent: message-end\ndata: {\"delta\":{\"finish_reason\":\"COMPLETE\"}}\n\n",
+	                       0, &e, &resp),
+	        LLMK_OK);
 	assert_string_equal(e.seq, "TD");
 	llmk_response_free(resp);
 
@@ -767,14 +781,16 @@ static void test_error_mapping(void **state)
 {
 	fixture *f = *state;
 
-	expect_error(f, 400, "cohere/error_400.json", NULL, LLMK_E_BAD_REQUEST, "temperature must be between 0 and 1.0");
+	expect_error(f, 400, "cohere/error_400.json", NULL, LLMK_E_BAD_REQUEST,
+	             "temperature must be between 0 and 1.0");
 	expect_error(f, 400, "cohere/error_400_too_many_tokens.json", NULL, LLMK_E_CONTEXT_LENGTH,
 	             "too many tokens: total number of tokens in the prompt cannot exceed 4081");
 	expect_error(f, 401, "cohere/error_401.json", NULL, LLMK_E_AUTH, "invalid api token");
 	expect_error(f, 402, "cohere/error_402.json", NULL, LLMK_E_RATE_LIMITED, "add or update your payment method");
 	expect_error(f, 403, NULL, "{\"message\":\"forbidden\"}", LLMK_E_PERMISSION, "forbidden");
 	expect_error(f, 404, "cohere/error_404.json", NULL, LLMK_E_NOT_FOUND, "model 'xyz' not found");
-	expect_error(f, 422, NULL, "{\"id\":\"0f3b\",\"message\":\"invalid request: tool call must be of type function\"}",
+	expect_error(f, 422, NULL,
+	             "{\"id\":\"0f3b\",\"message\":\"invalid request: tool call must be of type function\"}",
 	             LLMK_E_BAD_REQUEST, "tool call must be of type function");
 	expect_error(f, 429, "cohere/error_429.json", NULL, LLMK_E_RATE_LIMITED, "past the per minute request limit");
 	/* 498: "a request or response contains a deny-listed token" (spec) */
@@ -830,7 +846,8 @@ static void test_env_keys_and_defaults(void **state)
 	llmk_response_free(resp);
 	llmk_client_free(c);
 
-	cap.resp_body = "{\"id\":\"x\",\"finish_reason\":\"COMPLETE\",\"message\":{\"role\":\"assistant\",\"content\":[]}}";
+	cap.resp_body =
+	        "{\"id\":\"x\",\"finish_reason\":\"COMPLETE\",\"message\":{\"role\":\"assistant\",\"content\":[]}}";
 	setenv("CO_API_KEY", "co-env-key-two-0000000000", 1);
 	assert_int_equal(llmk_client_new(&c, "cohere/command-r7b-12-2024"), LLMK_OK);
 	assert_int_equal(llmk_client_has_api_key(c), 1);
@@ -930,28 +947,28 @@ static void test_http_loopback(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_chat_request_body, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_tool_choice_mapping, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_response_format, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_unsupported_parameter, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_chat_response_parsed, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_chat_tool_calls_parsed, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_malformed_bodies, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_stream_text_every_split, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_stream_cached_usage_every_split, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_stream_tool_calls_assembled, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_stream_reasoning, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_stream_citations_and_float_usage, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_stream_error_in_message_end, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_stream_truncated_is_protocol_error, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_stream_malformed_event, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_stream_variants, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_embed, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_error_mapping, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_key_never_in_errors, setup, tu_teardown),
-		cmocka_unit_test(test_env_keys_and_defaults),
+	        cmocka_unit_test_setup_teardown(test_chat_request_body, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_tool_choice_mapping, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_response_format, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_unsupported_parameter, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_chat_response_parsed, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_chat_tool_calls_parsed, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_malformed_bodies, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_stream_text_every_split, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_stream_cached_usage_every_split, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_stream_tool_calls_assembled, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_stream_reasoning, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_stream_citations_and_float_usage, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_stream_error_in_message_end, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_stream_truncated_is_protocol_error, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_stream_malformed_event, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_stream_variants, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_embed, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_error_mapping, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_key_never_in_errors, setup, tu_teardown),
+	        cmocka_unit_test(test_env_keys_and_defaults),
 #ifdef LLMK_TEST_HAVE_CURL
-		cmocka_unit_test(test_http_loopback),
+	        cmocka_unit_test(test_http_loopback),
 #endif
 	};
 	return cmocka_run_group_tests_name("cohere", tests, NULL, NULL);

@@ -53,10 +53,10 @@ static double now_ms(void)
 typedef struct model_srv {
 	th_server *srv;
 	llmk_client *c;
-	int delay_ms;       /* before the headers */
-	int token_delay_ms; /* streams: between the first and the second chunk */
-	int fail;           /* answer HTTP 500 */
-	int wrong;          /* answer every question wrongly */
+	int delay_ms;         /* before the headers */
+	int token_delay_ms;   /* streams: between the first and the second chunk */
+	int fail;             /* answer HTTP 500 */
+	int wrong;            /* answer every question wrongly */
 	const char *reported; /* the model the answers name (a dated snapshot) */
 	/* prompts "qN" (N = 1..): a delay of N x per_case_delay_ms more, the
 	 * answer "ok" when bit N-1 of pass_mask is set ("bad" otherwise), HTTP
@@ -114,19 +114,22 @@ static void model_handler(const th_request *rq, th_response *out, void *user)
 	if (failing) {
 		out->status = 500;
 		out->headers = strdup("Content-Type: application/json\r\n");
-		snprintf(body, 2048, "{\"error\":{\"message\":\"The server had an error while processing your request.\","
-		                     "\"type\":\"server_error\",\"param\":null,\"code\":null}}");
+		snprintf(body, 2048,
+		         "{\"error\":{\"message\":\"The server had an error while processing your request.\","
+		         "\"type\":\"server_error\",\"param\":null,\"code\":null}}");
 	} else if (b && strstr(b, "\"stream\":true")) {
 		/* OpenAI chunks: the answer, then finish and usage (stream_options). */
 		out->status = 200;
 		out->headers = strdup("Content-Type: text/event-stream\r\n");
 		snprintf(body, 2048,
 		         "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"%s\","
-		         "\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"%s\"},\"finish_reason\":null}]}\n\n"
+		         "\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"%s\"},\"finish_"
+		         "reason\":null}]}\n\n"
 		         "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"%s\","
 		         "\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n"
 		         "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"%s\","
-		         "\"choices\":[],\"usage\":{\"prompt_tokens\":1000,\"completion_tokens\":50,\"total_tokens\":1050,"
+		         "\"choices\":[],\"usage\":{\"prompt_tokens\":1000,\"completion_tokens\":50,\"total_tokens\":"
+		         "1050,"
 		         "\"prompt_tokens_details\":{\"cached_tokens\":400}}}\n\n"
 		         "data: [DONE]\n\n",
 		         m->reported, ans, m->reported, m->reported);
@@ -151,7 +154,8 @@ static void model_handler(const th_request *rq, th_response *out, void *user)
 		out->headers = strdup("Content-Type: application/json\r\n");
 		snprintf(body, 2048,
 		         "{\"id\":\"c\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"%s\","
-		         "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"%s\"},\"finish_reason\":\"stop\"}],"
+		         "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"%s\"},\"finish_"
+		         "reason\":\"stop\"}],"
 		         "\"usage\":{\"prompt_tokens\":1000,\"completion_tokens\":50,\"total_tokens\":1050,"
 		         "\"prompt_tokens_details\":{\"cached_tokens\":400},"
 		         "\"completion_tokens_details\":{\"reasoning_tokens\":0}}}",
@@ -195,7 +199,8 @@ static void embed_handler(const th_request *rq, th_response *out, void *user)
 	for (int k = 0; k < 2; k++) {
 		float v[26];
 		embed_text(text[k], v);
-		len += (size_t)snprintf(body + len, 8192 - len, "%s{\"object\":\"embedding\",\"index\":%d,\"embedding\":[", k ? "," : "", k);
+		len += (size_t)snprintf(body + len, 8192 - len,
+		                        "%s{\"object\":\"embedding\",\"index\":%d,\"embedding\":[", k ? "," : "", k);
 		for (int i = 0; i < 26; i++)
 			len += (size_t)snprintf(body + len, 8192 - len, "%s%g", i ? "," : "", v[i]);
 		len += (size_t)snprintf(body + len, 8192 - len, "]}");
@@ -289,7 +294,8 @@ static double one_answer_cost(const char *model)
 
 	if (cached < 0)
 		cached = price(model, LLMK_INFO_INPUT_PRICE);
-	return (600 * price(model, LLMK_INFO_INPUT_PRICE) + 400 * cached + 50 * price(model, LLMK_INFO_OUTPUT_PRICE)) / 1e6;
+	return (600 * price(model, LLMK_INFO_INPUT_PRICE) + 400 * cached + 50 * price(model, LLMK_INFO_OUTPUT_PRICE)) /
+	       1e6;
 }
 
 typedef struct seen {
@@ -298,7 +304,8 @@ typedef struct seen {
 	double runs_seen_live[3];
 } seen;
 
-static void on_result(const llmk_compare *cmp, size_t model, size_t kase, size_t run, const llmk_response *r, void *user)
+static void on_result(const llmk_compare *cmp, size_t model, size_t kase, size_t run, const llmk_response *r,
+                      void *user)
 {
 	seen *s = user;
 
@@ -363,8 +370,10 @@ static void test_three_models_side_by_side(void **state)
 	/* the slow one: its own latency and price */
 	lat = llmk_compare_metric(f->cmp, 1, LLMK_METRIC_LATENCY_MS);
 	assert_true(lat >= 600 && lat < 600 + time_slack(300));
-	assert_true(fabs(llmk_compare_metric(f->cmp, 1, LLMK_METRIC_COST_USD) - 3 * one_answer_cost("openai/gpt-5.1")) < 1e-12);
-	assert_true(llmk_compare_metric(f->cmp, 1, LLMK_METRIC_COST_USD) > llmk_compare_metric(f->cmp, 0, LLMK_METRIC_COST_USD));
+	assert_true(fabs(llmk_compare_metric(f->cmp, 1, LLMK_METRIC_COST_USD) - 3 * one_answer_cost("openai/gpt-5.1")) <
+	            1e-12);
+	assert_true(llmk_compare_metric(f->cmp, 1, LLMK_METRIC_COST_USD) >
+	            llmk_compare_metric(f->cmp, 0, LLMK_METRIC_COST_USD));
 	/* the failing one: runs, no successes, the error on each response */
 	assert_int_equal(llmk_compare_metric(f->cmp, 2, LLMK_METRIC_OK), 0);
 	assert_int_equal(llmk_compare_metric(f->cmp, 2, LLMK_METRIC_LATENCY_MS), -1);
@@ -419,13 +428,15 @@ static void test_evaluate_dataset(void **state)
 	double dot = 0, na = 0, nb = 0, want_sim, s;
 
 	snprintf(path, sizeof(path), "%s/cases.jsonl", f->dir);
-	write_file(path, "# four cases and a blank line\n"
-	                 "{\"prompt\": \"What is the capital of France?\", \"expected\": \"paris\"}\n"
-	                 "\n"
-	                 "{\"prompt\": \"What is 2+2?\", \"expected\": \"^[[:space:]]*4[[:space:]]*$\", \"scorer\": \"regex\", "
-	                 "\"system\": \"Answer with a number.\", \"max_tokens\": 5, \"temperature\": 0}\n"
-	                 "{\"prompt\": \"Give JSON\", \"expected\": \"{\\\"ok\\\": true}\", \"scorer\": \"json\"}\n"
-	                 "{\"prompt\": \"greet me\", \"expected\": \"hello there friend\", \"scorer\": \"similarity\"}\n");
+	write_file(
+	        path,
+	        "# four cases and a blank line\n"
+	        "{\"prompt\": \"What is the capital of France?\", \"expected\": \"paris\"}\n"
+	        "\n"
+	        "{\"prompt\": \"What is 2+2?\", \"expected\": \"^[[:space:]]*4[[:space:]]*$\", \"scorer\": \"regex\", "
+	        "\"system\": \"Answer with a number.\", \"max_tokens\": 5, \"temperature\": 0}\n"
+	        "{\"prompt\": \"Give JSON\", \"expected\": \"{\\\"ok\\\": true}\", \"scorer\": \"json\"}\n"
+	        "{\"prompt\": \"greet me\", \"expected\": \"hello there friend\", \"scorer\": \"similarity\"}\n");
 	f->m[1].wrong = 1;
 	assert_int_equal(llmk_compare_add_client(f->cmp, f->m[0].c, "right"), LLMK_OK);
 	assert_int_equal(llmk_compare_add_client(f->cmp, f->m[1].c, "wrong"), LLMK_OK);
@@ -466,7 +477,8 @@ static void test_evaluate_dataset(void **state)
 				rq = x;
 		}
 		assert_non_null(rq);
-		assert_non_null(strstr((const char *)rq->body, "{\"role\":\"system\",\"content\":\"Answer with a number.\"}"));
+		assert_non_null(
+		        strstr((const char *)rq->body, "{\"role\":\"system\",\"content\":\"Answer with a number.\"}"));
 		assert_non_null(strstr((const char *)rq->body, "\"temperature\":0"));
 	}
 	assert_int_equal(th_request_count(f->emb_srv), 2); /* one embedding request per similarity-scored answer */
@@ -882,7 +894,8 @@ static void judge_handler(const th_request *rq, th_response *out, void *user)
 		snprintf(body, 2048, "{\"error\":{\"message\":\"judge down\",\"type\":\"server_error\"}}");
 	else
 		snprintf(body, 2048,
-		         "{\"id\":\"j\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"gpt-5-mini-2025-08-07\","
+		         "{\"id\":\"j\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"gpt-5-mini-2025-08-"
+		         "07\","
 		         "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":"
 		         "\"{\\\"score\\\": %d, \\\"reason\\\": \\\"%s\\\"}\"},\"finish_reason\":\"stop\"}],"
 		         "\"usage\":{\"prompt_tokens\":200,\"completion_tokens\":20,\"total_tokens\":220}}",
@@ -943,8 +956,8 @@ static void test_judge_scores_with_rubric_cache_and_cost(void **state)
 	c = llmk_compare_metric(f->cmp, 0, LLMK_METRIC_JUDGE_COST_USD);
 	print_message("judge cost per model %.8f (want %.8f)\n", c, want_judge);
 	assert_true(fabs(c - want_judge) < 1e-15);
-	assert_true(fabs(llmk_compare_metric(f->cmp, 0, LLMK_METRIC_COST_USD) - 2 * one_answer_cost("openai/gpt-5-mini")) <
-	            1e-12);
+	assert_true(fabs(llmk_compare_metric(f->cmp, 0, LLMK_METRIC_COST_USD) -
+	                 2 * one_answer_cost("openai/gpt-5-mini")) < 1e-12);
 	assert_true(llmk_compare_metric(f->cmp, 0, LLMK_METRIC_PASS_RATE) == 1);
 	assert_true(llmk_compare_metric(f->cmp, 1, LLMK_METRIC_PASS_RATE) == 0);
 
@@ -1026,18 +1039,18 @@ static void test_bad_input(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_three_models_side_by_side, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_streamed_time_to_first_token, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_evaluate_dataset, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_scorers_one_by_one, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_cancel_flag_stops_the_run, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_response_cost, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_statistics_by_hand, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_paired_differences_by_hand, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_concurrency_and_throughput, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_concurrency_cancel_reports_every_run, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_judge_scores_with_rubric_cache_and_cost, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_three_models_side_by_side, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_streamed_time_to_first_token, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_evaluate_dataset, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_scorers_one_by_one, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_cancel_flag_stops_the_run, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_response_cost, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_statistics_by_hand, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_paired_differences_by_hand, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_concurrency_and_throughput, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_concurrency_cancel_reports_every_run, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_judge_scores_with_rubric_cache_and_cost, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("compare", tests, NULL, NULL);
 }

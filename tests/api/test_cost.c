@@ -135,13 +135,14 @@ static void test_table_matches_data_file(void **state)
 			for (t = 0; t < 2; t++) {
 				list = json_object_get(row, t ? "output_modalities" : "input_modalities");
 				bits = 0;
-				json_array_foreach(list, j, m)
-				for (size_t b = 0; b < 6; b++)
-					if (!strcmp(json_string_value(m), modality[b]))
-						bits += 1 << b;
-				assert_int_equal(llmk_model_info(name, t ? LLMK_INFO_OUTPUT_MODALITIES : LLMK_INFO_INPUT_MODALITIES,
-				                                 &got),
-				                 LLMK_OK);
+				json_array_foreach(list, j, m) for (size_t b = 0; b < 6;
+				                                    b++) if (!strcmp(json_string_value(m), modality[b]))
+				        bits += 1 << b;
+				assert_int_equal(
+				        llmk_model_info(name,
+				                        t ? LLMK_INFO_OUTPUT_MODALITIES : LLMK_INFO_INPUT_MODALITIES,
+				                        &got),
+				        LLMK_OK);
 				if (got != (bits ? bits : -1))
 					fail_msg("%s modalities: library %.0f, file %.0f", name, got, bits);
 			}
@@ -302,8 +303,7 @@ static void *price_worker(void *arg)
 			return (void *)1;
 		if (llmk_model_set_price("together/shared", (double)(id + 1), 1, -1, -1) != LLMK_OK)
 			return (void *)1;
-		if (llmk_model_info("together/shared", LLMK_INFO_INPUT_PRICE, &v) != LLMK_OK || v < 1 ||
-		    v > N_THREADS)
+		if (llmk_model_info("together/shared", LLMK_INFO_INPUT_PRICE, &v) != LLMK_OK || v < 1 || v > N_THREADS)
 			return (void *)1;
 		if (!llmk_model_name(llmk_model_count() - 1))
 			return (void *)1;
@@ -365,8 +365,7 @@ static void test_cost_function(void **state)
 	assert_true(info("anthropic/claude-sonnet-4-5", LLMK_INFO_TIER_ABOVE_TOKENS) == 200000);
 	/* the reported snapshot wins over the requested alias */
 	usage_set(u, 1000000, 0, -1, -1, -1);
-	assert_int_equal(llmk__cost_usd("anthropic", "claude-sonnet-4-5", "claude-3-haiku-20240307", u, &usd),
-	                 LLMK_OK);
+	assert_int_equal(llmk__cost_usd("anthropic", "claude-sonnet-4-5", "claude-3-haiku-20240307", u, &usd), LLMK_OK);
 	assert_cost(0.25, usd);
 	/* no reported model: the requested one */
 	assert_int_equal(llmk__cost_usd("anthropic", "claude-opus-4-5", "", u, &usd), LLMK_OK);
@@ -413,7 +412,7 @@ static void test_cost_function(void **state)
 typedef struct answer {
 	llmk_client *c;
 	llmk_response *resp;
-	int nusage;         /* USAGE events seen while streaming */
+	int nusage;            /* USAGE events seen while streaming */
 	int64_t last_usage[8]; /* what the last one said */
 } answer;
 
@@ -486,8 +485,7 @@ static void check_usage(const answer *a, int64_t in, int64_t out, int64_t total,
 			fail_msg("usage %d: %lld, want %lld", i, (long long)llmk_response_usage(a->resp, i),
 			         (long long)want[i]);
 		if (a->nusage && a->last_usage[i] != want[i])
-			fail_msg("usage event %d: %lld, want %lld", i, (long long)a->last_usage[i],
-			         (long long)want[i]);
+			fail_msg("usage event %d: %lld, want %lld", i, (long long)a->last_usage[i], (long long)want[i]);
 	}
 }
 
@@ -697,25 +695,25 @@ static void test_ollama_free(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_table_matches_data_file), /* first: nothing added yet */
-		cmocka_unit_test(test_lookup_rules),
-		cmocka_unit_test(test_set_price),
-		cmocka_unit_test(test_set_price_threads),
-		cmocka_unit_test(test_cost_function),
-		cmocka_unit_test(test_openai_chat),
-		cmocka_unit_test(test_openai_stream),
-		cmocka_unit_test(test_azure_stream),
-		cmocka_unit_test(test_anthropic_message),
-		cmocka_unit_test(test_anthropic_stream),
-		cmocka_unit_test(test_gemini_thinking),
-		cmocka_unit_test(test_gemini_stream),
-		cmocka_unit_test(test_cohere_cached),
-		cmocka_unit_test(test_cohere_stream),
-		cmocka_unit_test(test_mistral_cached),
-		cmocka_unit_test(test_deepseek_cache_hit),
-		cmocka_unit_test(test_xai_reasoning),
-		cmocka_unit_test(test_groq_stream),
-		cmocka_unit_test(test_ollama_free),
+	        cmocka_unit_test(test_table_matches_data_file), /* first: nothing added yet */
+	        cmocka_unit_test(test_lookup_rules),
+	        cmocka_unit_test(test_set_price),
+	        cmocka_unit_test(test_set_price_threads),
+	        cmocka_unit_test(test_cost_function),
+	        cmocka_unit_test(test_openai_chat),
+	        cmocka_unit_test(test_openai_stream),
+	        cmocka_unit_test(test_azure_stream),
+	        cmocka_unit_test(test_anthropic_message),
+	        cmocka_unit_test(test_anthropic_stream),
+	        cmocka_unit_test(test_gemini_thinking),
+	        cmocka_unit_test(test_gemini_stream),
+	        cmocka_unit_test(test_cohere_cached),
+	        cmocka_unit_test(test_cohere_stream),
+	        cmocka_unit_test(test_mistral_cached),
+	        cmocka_unit_test(test_deepseek_cache_hit),
+	        cmocka_unit_test(test_xai_reasoning),
+	        cmocka_unit_test(test_groq_stream),
+	        cmocka_unit_test(test_ollama_free),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

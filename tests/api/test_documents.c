@@ -33,8 +33,10 @@ static llmk_request *doc_request(void)
 
 	assert_int_equal(llmk_request_new(&r, LLMK_CHAT), LLMK_OK);
 	assert_int_equal(llmk_request_add_message(r, LLMK_ROLE_USER, "Summarise both."), LLMK_OK);
-	assert_int_equal(llmk_request_add_document(r, pdf, sizeof(pdf) - 1, "application/pdf", "report Q3.pdf"), LLMK_OK);
-	assert_int_equal(llmk_request_add_document(r, (const uint8_t *)NOTES, strlen(NOTES), "text/plain", NULL), LLMK_OK);
+	assert_int_equal(llmk_request_add_document(r, pdf, sizeof(pdf) - 1, "application/pdf", "report Q3.pdf"),
+	                 LLMK_OK);
+	assert_int_equal(llmk_request_add_document(r, (const uint8_t *)NOTES, strlen(NOTES), "text/plain", NULL),
+	                 LLMK_OK);
 	return r;
 }
 
@@ -74,8 +76,10 @@ static void test_add_document(void **state)
 	/* what it refuses */
 	assert_int_equal(llmk_request_add_document(r, pdf, 0, "application/pdf", NULL), LLMK_E_INVALID_ARG);
 	assert_int_equal(llmk_request_add_document(r, pdf, 4, "application/msword", NULL), LLMK_E_INVALID_ARG);
-	assert_int_equal(llmk_request_add_document(r, (const uint8_t *)"a\xff", 2, "text/plain", NULL), LLMK_E_INVALID_ARG);
-	assert_int_equal(llmk_request_add_document(r, (const uint8_t *)"a\0b", 3, "text/plain", NULL), LLMK_E_INVALID_ARG);
+	assert_int_equal(llmk_request_add_document(r, (const uint8_t *)"a\xff", 2, "text/plain", NULL),
+	                 LLMK_E_INVALID_ARG);
+	assert_int_equal(llmk_request_add_document(r, (const uint8_t *)"a\0b", 3, "text/plain", NULL),
+	                 LLMK_E_INVALID_ARG);
 	assert_int_equal(llmk_request_add_document(r, pdf, 4, "application/pdf", "a\"b.pdf"), LLMK_E_INVALID_ARG);
 	assert_int_equal(llmk_request_add_document(r, pdf, 4, "application/pdf", "../x.pdf"), LLMK_E_INVALID_ARG);
 	assert_int_equal(llmk_request_add_message(r, LLMK_ROLE_ASSISTANT, "ok"), LLMK_OK);
@@ -88,8 +92,9 @@ static void test_add_document(void **state)
 	                                       llmk_request_part_detail(r, 0, 1), NULL, NULL, 0),
 	                 LLMK_OK);
 	assert_string_equal(llmk_request_part_text(r, 2, 0), llmk_request_part_text(r, 0, 1));
-	assert_int_equal(llmk_request_add_part(r, LLMK_PART_DOCUMENT, "data:image/png;base64,AA==", "x.png", NULL, NULL, 0),
-	                 LLMK_E_INVALID_ARG);
+	assert_int_equal(
+	        llmk_request_add_part(r, LLMK_PART_DOCUMENT, "data:image/png;base64,AA==", "x.png", NULL, NULL, 0),
+	        LLMK_E_INVALID_ARG);
 	llmk_request_free(r);
 }
 
@@ -191,13 +196,13 @@ static void test_unsupported(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_add_document),
-		cmocka_unit_test_setup_teardown(test_openai, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_responses, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_anthropic, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_gemini, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_bedrock, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_unsupported, setup, tu_teardown),
+	        cmocka_unit_test(test_add_document),
+	        cmocka_unit_test_setup_teardown(test_openai, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_responses, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_anthropic, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_gemini, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_bedrock, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_unsupported, setup, tu_teardown),
 	};
 	return cmocka_run_group_tests_name("documents", tests, NULL, NULL);
 }

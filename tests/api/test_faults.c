@@ -48,10 +48,11 @@
 #define CANCEL_MS 100.0 /* the header's promise: cancelled within about 100 ms */
 
 static const char OK_JSON[] =
-	"{\"id\":\"chatcmpl-ok\",\"object\":\"chat.completion\",\"model\":\"gpt-4o-mini\",\"choices\":[{\"index\":0,"
-	"\"message\":{\"role\":\"assistant\",\"content\":\"ok\"},\"finish_reason\":\"stop\"}],"
-	"\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":1,\"total_tokens\":4}}";
-static const char ERR_500[] = "{\"error\":{\"message\":\"boom\",\"type\":\"server_error\",\"param\":null,\"code\":null}}";
+        "{\"id\":\"chatcmpl-ok\",\"object\":\"chat.completion\",\"model\":\"gpt-4o-mini\",\"choices\":[{\"index\":0,"
+        "\"message\":{\"role\":\"assistant\",\"content\":\"ok\"},\"finish_reason\":\"stop\"}],"
+        "\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":1,\"total_tokens\":4}}";
+static const char ERR_500[] =
+        "{\"error\":{\"message\":\"boom\",\"type\":\"server_error\",\"param\":null,\"code\":null}}";
 static const char STREAM_TEXT[] = "Hello! How can I help? \xc3\xa9\xe6\xbc\xa2";
 
 static int slow; /* running under valgrind */
@@ -519,8 +520,8 @@ static void test_truncated_sse(void **state)
 	memset(e, 0, sizeof(*e));
 	cut = strdup(sse);
 	*strstr(cut, "data: {\"id\":\"chatcmpl-AyPYs3kLq8Vb2Kt7rZpW\",\"object\":\"chat.completion.chunk\",\"created\":"
-	              "1738960860,\"model\":\"gpt-4o-mini-2024-07-18\",\"service_tier\":\"default\",\"system_"
-	              "fingerprint\":\"fp_72ed7ab54c\",\"choices\":[{\"index\":0,\"delta\":{},") = '\0';
+	             "1738960860,\"model\":\"gpt-4o-mini-2024-07-18\",\"service_tier\":\"default\",\"system_"
+	             "fingerprint\":\"fp_72ed7ab54c\",\"choices\":[{\"index\":0,\"delta\":{},") = '\0';
 	memset(&r, 0, sizeof(r));
 	r.status = 200;
 	r.headers = "Content-Type: text/event-stream\r\n";
@@ -747,8 +748,9 @@ static void test_429_retry_after_seconds(void **state)
 	llmk_response *resp;
 	double t0, el;
 
-	push_status(f, 429, "Retry-After: 1\r\n", "{\"error\":{\"message\":\"slow down\",\"type\":\"requests\","
-	                                          "\"code\":\"rate_limit_exceeded\"}}");
+	push_status(f, 429, "Retry-After: 1\r\n",
+	            "{\"error\":{\"message\":\"slow down\",\"type\":\"requests\","
+	            "\"code\":\"rate_limit_exceeded\"}}");
 	push_ok(f);
 	set_i64(f, LLMK_OPT_RETRY_MAX_MS, 2000); /* allow waiting for it */
 	t0 = now_ms();
@@ -771,7 +773,8 @@ static void test_429_retry_after_beyond_max(void **state)
 
 	/* 30 s is more than retry_max_ms (200): returned at once, with the delay */
 	push_status(f, 429, "Retry-After: 30\r\nx-request-id: req_429\r\n",
-	            "{\"error\":{\"message\":\"Rate limit reached\",\"type\":\"requests\",\"code\":\"rate_limit_exceeded\"}}");
+	            "{\"error\":{\"message\":\"Rate limit "
+	            "reached\",\"type\":\"requests\",\"code\":\"rate_limit_exceeded\"}}");
 	push_ok(f);
 	t0 = now_ms();
 	check_status(llmk_send(f->c, f->chat, &resp), LLMK_E_RATE_LIMITED, &resp);
@@ -950,7 +953,8 @@ static void test_errors_then_success(void **state)
 	push_status(f, 500, NULL, ERR_500);
 	push_status(f, 502, NULL, ERR_500);
 	push_status(f, 503, NULL, ERR_500);
-	push_status(f, 529, NULL, "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}");
+	push_status(f, 529, NULL,
+	            "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}");
 	push_ok(f);
 	set_i64(f, LLMK_OPT_MAX_RETRIES, 4);
 	t0 = now_ms();
@@ -966,7 +970,9 @@ static void test_errors_then_success(void **state)
 	/* exhausted: the last failure is the answer */
 	th_reset(f->srv);
 	for (int i = 0; i < 3; i++)
-		push_status(f, 529, NULL, "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}");
+		push_status(
+		        f, 529, NULL,
+		        "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}");
 	push_ok(f);
 	set_i64(f, LLMK_OPT_MAX_RETRIES, 2);
 	check_status(llmk_send(f->c, f->chat, &resp), LLMK_E_OVERLOADED, &resp);
@@ -1004,8 +1010,8 @@ static void test_overloaded_in_stream(void **state)
 	char *good = read_data("anthropic/stream.sse", NULL);
 	char *bad_after = read_data("anthropic/stream_error.sse", NULL);
 	static const char bad_first[] =
-		"event: error\n"
-		"data: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}\n\n";
+	        "event: error\n"
+	        "data: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}\n\n";
 	rec *e = calloc(1, sizeof(*e));
 	llmk_response *resp;
 
@@ -1102,17 +1108,17 @@ static void test_invalid_utf8(void **state)
 {
 	fx *f = *state;
 	static const char *const bodies[] = {
-		/* a lone continuation byte, 0xff, an overlong '/', a surrogate half, a cut sequence */
-		"{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"bad \x80 byte\"},"
-		"\"finish_reason\":\"stop\"}]}",
-		"{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"bad \xff\xfe\"},"
-		"\"finish_reason\":\"stop\"}]}",
-		"{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"\xc0\xaf\"},"
-		"\"finish_reason\":\"stop\"}]}",
-		"{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"\xed\xa0\x80\"},"
-		"\"finish_reason\":\"stop\"}]}",
-		"{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"\xe6\xbc\"},"
-		"\"finish_reason\":\"stop\"}]}",
+	        /* a lone continuation byte, 0xff, an overlong '/', a surrogate half, a cut sequence */
+	        "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"bad \x80 byte\"},"
+	        "\"finish_reason\":\"stop\"}]}",
+	        "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"bad \xff\xfe\"},"
+	        "\"finish_reason\":\"stop\"}]}",
+	        "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"\xc0\xaf\"},"
+	        "\"finish_reason\":\"stop\"}]}",
+	        "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"\xed\xa0\x80\"},"
+	        "\"finish_reason\":\"stop\"}]}",
+	        "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"\xe6\xbc\"},"
+	        "\"finish_reason\":\"stop\"}]}",
 	};
 	llmk_response *resp;
 	rec *e = calloc(1, sizeof(*e));
@@ -1122,8 +1128,8 @@ static void test_invalid_utf8(void **state)
 		th_reset(f->srv);
 		push_status(f, 200, NULL, bodies[i]);
 		if (llmk_send(f->c, f->chat, &resp) != LLMK_E_PROTOCOL)
-			fail_msg("invalid UTF-8 body %zu: %s, text \"%s\"", i, llmk_status_name(llmk_response_status(resp)),
-			         llmk_response_text(resp));
+			fail_msg("invalid UTF-8 body %zu: %s, text \"%s\"", i,
+			         llmk_status_name(llmk_response_status(resp)), llmk_response_text(resp));
 		check_attempts(resp, 1);
 		assert_int_equal(th_request_count(f->srv), 1);
 		assert_string_not_equal(llmk_response_error(resp), "");
@@ -1147,12 +1153,13 @@ static void test_invalid_json(void **state)
 {
 	fx *f = *state;
 	static const char *const bodies[] = {
-		"not json at all",
-		"{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"ok\"}",
-		"{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"ok\"},\"finish_reason\":\"stop\"}]}"
-		" trailing",
-		"",
-		"[1,2,3]",
+	        "not json at all",
+	        "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"ok\"}",
+	        "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"ok\"},\"finish_reason\":"
+	        "\"stop\"}]}"
+	        " trailing",
+	        "",
+	        "[1,2,3]",
 	};
 	llmk_response *resp;
 	rec *e = calloc(1, sizeof(*e));
@@ -1212,7 +1219,8 @@ static void test_deep_json(void **state)
 
 	/* 10000 deep in a stream event */
 	th_reset(f->srv);
-	deep = fd_nested_json("data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"x\"}}],\"x\":", 10000, "}\n\n");
+	deep = fd_nested_json("data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"x\"}}],\"x\":", 10000,
+	                      "}\n\n");
 	sse = malloc(strlen(deep) + 32);
 	sprintf(sse, "%sdata: [DONE]\n\n", deep);
 	push_sse(f, sse, 0, 0);
@@ -1506,38 +1514,38 @@ static void test_cancel_flag_reuse(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_refused_retried_then_fails, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_connect_timeout_blackhole, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reset_before_headers, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reset_on_reused_connection, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reset_mid_body, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reset_mid_stream_not_retried, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_truncated_sse, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_truncated_ndjson, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_idle_timeout_headers_then_silence, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_idle_timeout_mid_stream, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_total_timeout_slow_drip, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_deadline, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_429_retry_after_seconds, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_429_retry_after_beyond_max, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_429_retry_after_http_date, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_429_retry_after_ms, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_should_retry_header, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_errors_then_success, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_backoff_is_bounded, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_overloaded_in_stream, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_gigantic_body, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_invalid_utf8, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_invalid_json, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_deep_json, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_max_events, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_http10_close_delimited, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_chunked_every_byte, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_cancel_slow_stream, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_cancel_silent_server, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_cancel_during_connect, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_cancel_during_retry_wait, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_cancel_flag_reuse, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_refused_retried_then_fails, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_connect_timeout_blackhole, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_reset_before_headers, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_reset_on_reused_connection, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_reset_mid_body, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_reset_mid_stream_not_retried, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_truncated_sse, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_truncated_ndjson, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_idle_timeout_headers_then_silence, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_idle_timeout_mid_stream, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_total_timeout_slow_drip, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_deadline, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_429_retry_after_seconds, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_429_retry_after_beyond_max, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_429_retry_after_http_date, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_429_retry_after_ms, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_should_retry_header, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_errors_then_success, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_backoff_is_bounded, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_overloaded_in_stream, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_gigantic_body, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_invalid_utf8, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_invalid_json, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_deep_json, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_max_events, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_http10_close_delimited, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_chunked_every_byte, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_cancel_slow_stream, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_cancel_silent_server, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_cancel_during_connect, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_cancel_during_retry_wait, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_cancel_flag_reuse, setup, teardown),
 	};
 
 #ifdef FT_HAVE_VALGRIND

@@ -19,12 +19,19 @@ static const struct {
 	int64_t bit;
 	const char *name;
 } known[] = {
-	{LLMK_FEATURE_CURL, "curl"},         {LLMK_FEATURE_HTTPS, "https"},   {LLMK_FEATURE_CASSETTE, "cassette"},
-	{LLMK_FEATURE_POSIX, "posix"},
-	{LLMK_FEATURE_OPENAI, "openai"},     {LLMK_FEATURE_ANTHROPIC, "anthropic"},
-	{LLMK_FEATURE_GEMINI, "gemini"},     {LLMK_FEATURE_OLLAMA, "ollama"}, {LLMK_FEATURE_COHERE, "cohere"},
-	{LLMK_FEATURE_HUGGINGFACE, "huggingface"}, {LLMK_FEATURE_WHISPERCPP, "whispercpp"},
-	{LLMK_FEATURE_BEDROCK, "bedrock"},     {LLMK_FEATURE_RESPONSES, "responses"},
+        {LLMK_FEATURE_CURL, "curl"},
+        {LLMK_FEATURE_HTTPS, "https"},
+        {LLMK_FEATURE_CASSETTE, "cassette"},
+        {LLMK_FEATURE_POSIX, "posix"},
+        {LLMK_FEATURE_OPENAI, "openai"},
+        {LLMK_FEATURE_ANTHROPIC, "anthropic"},
+        {LLMK_FEATURE_GEMINI, "gemini"},
+        {LLMK_FEATURE_OLLAMA, "ollama"},
+        {LLMK_FEATURE_COHERE, "cohere"},
+        {LLMK_FEATURE_HUGGINGFACE, "huggingface"},
+        {LLMK_FEATURE_WHISPERCPP, "whispercpp"},
+        {LLMK_FEATURE_BEDROCK, "bedrock"},
+        {LLMK_FEATURE_RESPONSES, "responses"},
 };
 #define NKNOWN (sizeof(known) / sizeof(known[0]))
 
@@ -62,9 +69,9 @@ static int64_t configured(void)
 	return f;
 }
 
-#define WIRE_ALL                                                                                              \
-	(LLMK_FEATURE_OPENAI | LLMK_FEATURE_ANTHROPIC | LLMK_FEATURE_GEMINI | LLMK_FEATURE_OLLAMA |                \
-	 LLMK_FEATURE_COHERE | LLMK_FEATURE_HUGGINGFACE | LLMK_FEATURE_WHISPERCPP | LLMK_FEATURE_BEDROCK |             \
+#define WIRE_ALL                                                                                           \
+	(LLMK_FEATURE_OPENAI | LLMK_FEATURE_ANTHROPIC | LLMK_FEATURE_GEMINI | LLMK_FEATURE_OLLAMA |        \
+	 LLMK_FEATURE_COHERE | LLMK_FEATURE_HUGGINGFACE | LLMK_FEATURE_WHISPERCPP | LLMK_FEATURE_BEDROCK | \
 	 LLMK_FEATURE_RESPONSES)
 
 /* Every built-in provider and the wire format it speaks. */
@@ -72,22 +79,36 @@ static const struct {
 	const char *name;
 	int64_t wire;
 } providers[] = {
-	{"openai", LLMK_FEATURE_OPENAI},      {"azure", LLMK_FEATURE_OPENAI},
-	{"mistral", LLMK_FEATURE_OPENAI},     {"openrouter", LLMK_FEATURE_OPENAI},
-	{"groq", LLMK_FEATURE_OPENAI},        {"together", LLMK_FEATURE_OPENAI},
-	{"deepseek", LLMK_FEATURE_OPENAI},    {"fireworks", LLMK_FEATURE_OPENAI},
-	{"xai", LLMK_FEATURE_OPENAI},         {"perplexity", LLMK_FEATURE_OPENAI},
-	{"vllm", LLMK_FEATURE_OPENAI},        {"llamacpp", LLMK_FEATURE_OPENAI},
-	{"localai", LLMK_FEATURE_OPENAI},     {"lmstudio", LLMK_FEATURE_OPENAI},
-	{"openai-compatible", LLMK_FEATURE_OPENAI},
-	{"anthropic", LLMK_FEATURE_ANTHROPIC}, {"gemini", LLMK_FEATURE_GEMINI},
-	{"ollama", LLMK_FEATURE_OLLAMA},      {"cohere", LLMK_FEATURE_COHERE},
-	{"huggingface", LLMK_FEATURE_HUGGINGFACE}, {"tgi", LLMK_FEATURE_HUGGINGFACE},
-	{"tei", LLMK_FEATURE_HUGGINGFACE},    {"bedrock", LLMK_FEATURE_BEDROCK},
-	{"whispercpp", LLMK_FEATURE_WHISPERCPP},
-	{"openai-responses", LLMK_FEATURE_RESPONSES}, {"azure-responses", LLMK_FEATURE_RESPONSES},
-	{"openrouter-responses", LLMK_FEATURE_RESPONSES}, {"llamacpp-responses", LLMK_FEATURE_RESPONSES},
-	{"vllm-responses", LLMK_FEATURE_RESPONSES}, {"ollama-responses", LLMK_FEATURE_RESPONSES},
+        {"openai", LLMK_FEATURE_OPENAI},
+        {"azure", LLMK_FEATURE_OPENAI},
+        {"mistral", LLMK_FEATURE_OPENAI},
+        {"openrouter", LLMK_FEATURE_OPENAI},
+        {"groq", LLMK_FEATURE_OPENAI},
+        {"together", LLMK_FEATURE_OPENAI},
+        {"deepseek", LLMK_FEATURE_OPENAI},
+        {"fireworks", LLMK_FEATURE_OPENAI},
+        {"xai", LLMK_FEATURE_OPENAI},
+        {"perplexity", LLMK_FEATURE_OPENAI},
+        {"vllm", LLMK_FEATURE_OPENAI},
+        {"llamacpp", LLMK_FEATURE_OPENAI},
+        {"localai", LLMK_FEATURE_OPENAI},
+        {"lmstudio", LLMK_FEATURE_OPENAI},
+        {"openai-compatible", LLMK_FEATURE_OPENAI},
+        {"anthropic", LLMK_FEATURE_ANTHROPIC},
+        {"gemini", LLMK_FEATURE_GEMINI},
+        {"ollama", LLMK_FEATURE_OLLAMA},
+        {"cohere", LLMK_FEATURE_COHERE},
+        {"huggingface", LLMK_FEATURE_HUGGINGFACE},
+        {"tgi", LLMK_FEATURE_HUGGINGFACE},
+        {"tei", LLMK_FEATURE_HUGGINGFACE},
+        {"bedrock", LLMK_FEATURE_BEDROCK},
+        {"whispercpp", LLMK_FEATURE_WHISPERCPP},
+        {"openai-responses", LLMK_FEATURE_RESPONSES},
+        {"azure-responses", LLMK_FEATURE_RESPONSES},
+        {"openrouter-responses", LLMK_FEATURE_RESPONSES},
+        {"llamacpp-responses", LLMK_FEATURE_RESPONSES},
+        {"vllm-responses", LLMK_FEATURE_RESPONSES},
+        {"ollama-responses", LLMK_FEATURE_RESPONSES},
 };
 #define NPROVIDERS (sizeof(providers) / sizeof(providers[0]))
 
@@ -268,8 +289,8 @@ static void test_providers_of_the_build(void **state)
 		assert_true(built ? c != NULL : c == NULL);
 		llmk_client_free(c);
 		assert_int_equal(llmk_provider_capabilities(providers[i].name, LLMK_CHAT) > 0 ||
-		                     llmk_provider_capabilities(providers[i].name, LLMK_EMBED) > 0 ||
-		                     llmk_provider_capabilities(providers[i].name, LLMK_TRANSCRIBE) > 0,
+		                         llmk_provider_capabilities(providers[i].name, LLMK_EMBED) > 0 ||
+		                         llmk_provider_capabilities(providers[i].name, LLMK_TRANSCRIBE) > 0,
 		                 built);
 		listed += built;
 	}
@@ -287,13 +308,13 @@ static void test_providers_of_the_build(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_values_pinned),
-		cmocka_unit_test(test_names),
-		cmocka_unit_test(test_mask),
-		cmocka_unit_test(test_mask_matches_behaviour),
-		cmocka_unit_test(test_providers_of_the_build),
-		cmocka_unit_test(test_cassette_presence),
-		cmocka_unit_test(test_posix_presence),
+	        cmocka_unit_test(test_values_pinned),
+	        cmocka_unit_test(test_names),
+	        cmocka_unit_test(test_mask),
+	        cmocka_unit_test(test_mask_matches_behaviour),
+	        cmocka_unit_test(test_providers_of_the_build),
+	        cmocka_unit_test(test_cassette_presence),
+	        cmocka_unit_test(test_posix_presence),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

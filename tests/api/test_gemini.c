@@ -86,13 +86,15 @@ static void test_chat_request_body(void **state)
 	                                       "\"required\":[\"q\"],\"additionalProperties\":false,"
 	                                       "\"$schema\":\"http://json-schema.org/draft-07/schema#\"}"),
 	                 LLMK_OK);
-	assert_int_equal(llmk_request_add_tool(r, "get_time", NULL, "{\"type\":\"object\",\"properties\":{}}"), LLMK_OK);
+	assert_int_equal(llmk_request_add_tool(r, "get_time", NULL, "{\"type\":\"object\",\"properties\":{}}"),
+	                 LLMK_OK);
 	assert_int_equal(llmk_request_set_str(r, LLMK_OPT_TOOL_CHOICE, "lookup"), LLMK_OK);
 	assert_int_equal(llmk_request_set_str(r, LLMK_OPT_JSON_SCHEMA,
 	                                      "{\"type\":\"object\",\"properties\":{\"a\":{\"$ref\":\"#/$defs/x\"}}}"),
 	                 LLMK_OK);
-	assert_int_equal(llmk_request_set_extra_json(r, "{\"safetySettings\":[{\"category\":\"HARM_CATEGORY_HARASSMENT\","
-	                                                "\"threshold\":\"BLOCK_NONE\"}]}"),
+	assert_int_equal(llmk_request_set_extra_json(r,
+	                                             "{\"safetySettings\":[{\"category\":\"HARM_CATEGORY_HARASSMENT\","
+	                                             "\"threshold\":\"BLOCK_NONE\"}]}"),
 	                 LLMK_OK);
 
 	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
@@ -384,8 +386,10 @@ static void test_tool_calls_round_trip(void **state)
 
 	answer(f, "gemini/generate_content_tools.json", NULL);
 	r = chat_request("Weather and time in Paris?");
-	llmk_request_add_tool(r, "get_weather", NULL, "{\"type\":\"object\",\"properties\":{\"location\":{\"type\":\"string\"}}}");
-	llmk_request_add_tool(r, "get_time", NULL, "{\"type\":\"object\",\"properties\":{\"timezone\":{\"type\":\"string\"}}}");
+	llmk_request_add_tool(r, "get_weather", NULL,
+	                      "{\"type\":\"object\",\"properties\":{\"location\":{\"type\":\"string\"}}}");
+	llmk_request_add_tool(r, "get_time", NULL,
+	                      "{\"type\":\"object\",\"properties\":{\"timezone\":{\"type\":\"string\"}}}");
 	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
 	assert_int_equal(llmk_response_tool_call_count(resp), 2);
 	assert_true(is_call_id(llmk_response_tool_call_id(resp, 0)));
@@ -450,8 +454,9 @@ static void test_tool_calls_round_trip(void **state)
 	llmk_response_free(resp);
 
 	/* a functionCall that carries its own id keeps it */
-	f->cap.resp_body = "{\"candidates\":[{\"content\":{\"parts\":[{\"functionCall\":{\"id\":\"fc-7\",\"name\":\"get_time\","
-	                   "\"args\":{}}}],\"role\":\"model\"},\"finishReason\":\"STOP\"}]}";
+	f->cap.resp_body =
+	        "{\"candidates\":[{\"content\":{\"parts\":[{\"functionCall\":{\"id\":\"fc-7\",\"name\":\"get_time\","
+	        "\"args\":{}}}],\"role\":\"model\"},\"finishReason\":\"STOP\"}]}";
 	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
 	assert_string_equal(llmk_response_tool_call_id(resp, 0), "fc-7");
 	assert_string_equal(llmk_response_tool_call_arguments(resp, 0), "{}");
@@ -465,9 +470,12 @@ static void test_other_finish_reasons(void **state)
 	static const struct {
 		const char *raw;
 		int32_t finish;
-	} cases[] = {{"MAX_TOKENS", LLMK_FINISH_LENGTH},          {"SAFETY", LLMK_FINISH_CONTENT_FILTER},
-	             {"RECITATION", LLMK_FINISH_CONTENT_FILTER},  {"PROHIBITED_CONTENT", LLMK_FINISH_CONTENT_FILTER},
-	             {"MALFORMED_FUNCTION_CALL", LLMK_FINISH_ERROR}, {"LANGUAGE", LLMK_FINISH_OTHER},
+	} cases[] = {{"MAX_TOKENS", LLMK_FINISH_LENGTH},
+	             {"SAFETY", LLMK_FINISH_CONTENT_FILTER},
+	             {"RECITATION", LLMK_FINISH_CONTENT_FILTER},
+	             {"PROHIBITED_CONTENT", LLMK_FINISH_CONTENT_FILTER},
+	             {"MALFORMED_FUNCTION_CALL", LLMK_FINISH_ERROR},
+	             {"LANGUAGE", LLMK_FINISH_OTHER},
 	             {"OTHER", LLMK_FINISH_OTHER}};
 	char body[512];
 	llmk_request *r;
@@ -476,7 +484,8 @@ static void test_other_finish_reasons(void **state)
 	r = chat_request("hi");
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		snprintf(body, sizeof(body),
-		         "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"Once\"}],\"role\":\"model\"},\"finishReason\":"
+		         "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"Once\"}],\"role\":\"model\"},"
+		         "\"finishReason\":"
 		         "\"%s\",\"index\":0}],\"usageMetadata\":{\"promptTokenCount\":3,\"candidatesTokenCount\":1,"
 		         "\"totalTokenCount\":4}}",
 		         cases[i].raw);
@@ -550,7 +559,7 @@ static void run_text_stream(fixture *f, const char *sse, size_t write_size)
 	assert_string_equal(capture_header(&f->cap, "Accept"), "text/event-stream");
 	assert_string_equal(capture_header(&f->cap, "x-goog-api-key"), KEY);
 	assert_string_equal(e.text, "Hello! How can I help? \xc3\xa9\xe6\xbc\xa2");
-	assert_int_equal(e.ntext, 3); /* the empty text chunk is no event */
+	assert_int_equal(e.ntext, 3);  /* the empty text chunk is no event */
 	assert_int_equal(e.nusage, 4); /* every chunk carries running usage */
 	assert_int_equal(e.usage_in, 7);
 	assert_int_equal(e.usage_out, 6);
@@ -600,10 +609,12 @@ static void test_stream_equals_send(void **state)
 	assert_int_equal(llmk_response_usage(streamed, LLMK_USAGE_OUTPUT), 43);
 
 	/* the same answer in one body reads back the same */
-	f->cap.resp_body = "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"**Planning** the answer.\",\"thought\":true},"
-	                   "{\"text\":\"Forty-two.\"}],\"role\":\"model\"},\"finishReason\":\"STOP\",\"index\":0}],"
-	                   "\"usageMetadata\":{\"promptTokenCount\":5,\"candidatesTokenCount\":3,\"totalTokenCount\":48,"
-	                   "\"thoughtsTokenCount\":40},\"modelVersion\":\"gemini-2.5-flash\",\"responseId\":\"pTC2afKcLp2Wvr0PtKaEqQw\"}";
+	f->cap.resp_body =
+	        "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"**Planning** the answer.\",\"thought\":true},"
+	        "{\"text\":\"Forty-two.\"}],\"role\":\"model\"},\"finishReason\":\"STOP\",\"index\":0}],"
+	        "\"usageMetadata\":{\"promptTokenCount\":5,\"candidatesTokenCount\":3,\"totalTokenCount\":48,"
+	        "\"thoughtsTokenCount\":40},\"modelVersion\":\"gemini-2.5-flash\",\"responseId\":"
+	        "\"pTC2afKcLp2Wvr0PtKaEqQw\"}";
 	f->cap.resp_headers = "Content-Type: application/json\n";
 	assert_int_equal(llmk_send(f->c, r, &plain), LLMK_OK);
 	assert_string_equal(llmk_response_text(plain), llmk_response_text(streamed));
@@ -864,8 +875,9 @@ static void test_image(void **state)
 	llmk_response_free(resp);
 
 	/* text only: the model declined to draw */
-	f->cap.resp_body = "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"I can't draw that.\"}],\"role\":\"model\"},"
-	                   "\"finishReason\":\"STOP\",\"index\":0}]}";
+	f->cap.resp_body =
+	        "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"I can't draw that.\"}],\"role\":\"model\"},"
+	        "\"finishReason\":\"STOP\",\"index\":0}]}";
 	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_E_PROTOCOL);
 	assert_non_null(strstr(llmk_response_error(resp), "no image"));
 	assert_non_null(strstr(llmk_response_error(resp), "I can't draw that."));
@@ -912,14 +924,14 @@ static void test_error_mapping(void **state)
 		llmk_status want;
 		const char *msg;
 	} cases[] = {
-		{400, "gemini/error_400_api_key.json", LLMK_E_AUTH, "API key not valid"},
-		{400, "gemini/error_400_invalid.json", LLMK_E_BAD_REQUEST, "Unknown name \"foo\""},
-		{400, "gemini/error_400_context.json", LLMK_E_CONTEXT_LENGTH, "exceeds the maximum number of tokens"},
-		{403, "gemini/error_403.json", LLMK_E_PERMISSION, "unregistered callers"},
-		{404, "gemini/error_404.json", LLMK_E_NOT_FOUND, "is not found for API version v1beta"},
-		{429, "gemini/error_429.json", LLMK_E_RATE_LIMITED, "You exceeded your current quota"},
-		{500, "gemini/error_500.json", LLMK_E_SERVER, "An internal error has occurred"},
-		{503, "gemini/error_503.json", LLMK_E_OVERLOADED, "The model is overloaded"},
+	        {400, "gemini/error_400_api_key.json", LLMK_E_AUTH, "API key not valid"},
+	        {400, "gemini/error_400_invalid.json", LLMK_E_BAD_REQUEST, "Unknown name \"foo\""},
+	        {400, "gemini/error_400_context.json", LLMK_E_CONTEXT_LENGTH, "exceeds the maximum number of tokens"},
+	        {403, "gemini/error_403.json", LLMK_E_PERMISSION, "unregistered callers"},
+	        {404, "gemini/error_404.json", LLMK_E_NOT_FOUND, "is not found for API version v1beta"},
+	        {429, "gemini/error_429.json", LLMK_E_RATE_LIMITED, "You exceeded your current quota"},
+	        {500, "gemini/error_500.json", LLMK_E_SERVER, "An internal error has occurred"},
+	        {503, "gemini/error_503.json", LLMK_E_OVERLOADED, "The model is overloaded"},
 	};
 	llmk_request *r;
 	llmk_response *resp;
@@ -948,10 +960,11 @@ static void test_error_mapping(void **state)
 	llmk_request_free(r);
 
 	/* errors wrapped in an array (streamGenerateContent without alt=sse) */
-	expect_error(f, 503, NULL,
-	             "[{\n  \"error\": {\n    \"code\": 503,\n    \"message\": \"The model is overloaded. Please try again "
-	             "later.\",\n    \"status\": \"UNAVAILABLE\"\n  }\n}\n]",
-	             LLMK_E_OVERLOADED, "overloaded");
+	expect_error(
+	        f, 503, NULL,
+	        "[{\n  \"error\": {\n    \"code\": 503,\n    \"message\": \"The model is overloaded. Please try again "
+	        "later.\",\n    \"status\": \"UNAVAILABLE\"\n  }\n}\n]",
+	        LLMK_E_OVERLOADED, "overloaded");
 	/* a proxy's page */
 	expect_error(f, 502, NULL, "<html><body>Bad Gateway</body></html>", LLMK_E_SERVER, "Bad Gateway");
 	expect_error(f, 504, NULL, "", LLMK_E_TIMEOUT, "HTTP 504 with no error message");
@@ -961,8 +974,9 @@ static void test_error_mapping(void **state)
 		tu_events_init(&e, TU_EV_ALL);
 		f->cap.status = 429;
 		r = chat_request("hi");
-		assert_int_equal(tu_stream(f, r, "Content-Type: application/json; charset=UTF-8\n", f->owned,
-		                           0, &e, &resp), LLMK_E_RATE_LIMITED);
+		assert_int_equal(
+		        tu_stream(f, r, "Content-Type: application/json; charset=UTF-8\n", f->owned, 0, &e, &resp),
+		        LLMK_E_RATE_LIMITED);
 		assert_non_null(strstr(llmk_response_error(resp), "You exceeded your current quota"));
 		assert_int_equal(e.ndone, 0);
 		llmk_response_free(resp);
@@ -980,8 +994,9 @@ static void test_key_never_in_url_or_errors(void **state)
 
 	/* a server that echoes the key it rejected */
 	f->cap.status = 403;
-	f->cap.resp_body = "{\n  \"error\": {\n    \"code\": 403,\n    \"message\": \"Permission denied: Consumer 'api_key:" KEY
-	                   "' has been suspended.\",\n    \"status\": \"PERMISSION_DENIED\"\n  }\n}\n";
+	f->cap.resp_body =
+	        "{\n  \"error\": {\n    \"code\": 403,\n    \"message\": \"Permission denied: Consumer 'api_key:" KEY
+	        "' has been suspended.\",\n    \"status\": \"PERMISSION_DENIED\"\n  }\n}\n";
 	r = chat_request("hi");
 	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_E_PERMISSION);
 	assert_null(strstr(f->cap.url, KEY));
@@ -1015,7 +1030,8 @@ static void check_env_key(const char *want)
 	capture cap;
 
 	memset(&cap, 0, sizeof(cap));
-	cap.resp_body = "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"ok\"}],\"role\":\"model\"},\"finishReason\":\"STOP\"}]}";
+	cap.resp_body = "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"ok\"}],\"role\":\"model\"},"
+	                "\"finishReason\":\"STOP\"}]}";
 	assert_int_equal(llmk_client_new(&c, "gemini/gemini-2.0-flash"), LLMK_OK);
 	assert_string_equal(llmk_client_base_url(c), "https://generativelanguage.googleapis.com/v1beta");
 	capture_install(c, &cap);
@@ -1029,8 +1045,9 @@ static void check_env_key(const char *want)
 		assert_int_equal(llmk_client_has_api_key(c), 1);
 		assert_int_equal(llmk_send(c, r, &resp), LLMK_OK);
 		assert_string_equal(capture_header(&cap, "x-goog-api-key"), want);
-		assert_string_equal(cap.url,
-		                    "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.0-flash:generateContent");
+		assert_string_equal(
+		        cap.url,
+		        "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.0-flash:generateContent");
 		assert_string_equal(llmk_response_text(resp), "ok");
 	}
 	llmk_response_free(resp);
@@ -1066,7 +1083,6 @@ static void test_env_keys(void **state)
 
 /* ---- over a real socket ------------------------------------------------------ */
 
-
 /* ---- the next turn: llmk_request_add_response() ------------------------- */
 
 #define SIG_CALL "CiQBc2lnbmVkLWNhbGwtc3RlcC0xLW1hZGUtdXAtZm9yLXRlc3Rz"
@@ -1095,7 +1111,8 @@ static void check_signed_turn(json_t *j)
 static void next_turn(llmk_request *r, const llmk_response *resp)
 {
 	assert_int_equal(llmk_request_add_response(r, resp), LLMK_OK);
-	assert_int_equal(llmk_request_add_tool_result(r, llmk_response_tool_call_id(resp, 0), "{\"temp_c\":18}"), LLMK_OK);
+	assert_int_equal(llmk_request_add_tool_result(r, llmk_response_tool_call_id(resp, 0), "{\"temp_c\":18}"),
+	                 LLMK_OK);
 	assert_int_equal(llmk_request_add_tool_result(r, llmk_response_tool_call_id(resp, 1), "\"14:05\""), LLMK_OK);
 }
 
@@ -1159,7 +1176,8 @@ static void test_add_response_signed_text(void **state)
 
 	tu_fixture_use(f, "gemini/gemini-3-pro-preview", KEY, BASE "/");
 	tu_events_init(&e, TU_EV_ALL);
-	assert_int_equal(tu_stream(f, r, TU_SSE, read_data("gemini/stream_signed_text.sse", NULL), 3, &e, &resp), LLMK_OK);
+	assert_int_equal(tu_stream(f, r, TU_SSE, read_data("gemini/stream_signed_text.sse", NULL), 3, &e, &resp),
+	                 LLMK_OK);
 	free((void *)f->cap.resp_body);
 	assert_string_equal(llmk_response_text(resp), "It is 18 C and 14:05 in Paris.");
 	assert_int_equal(llmk_request_add_response(r, resp), LLMK_OK);
@@ -1186,7 +1204,6 @@ static void test_add_response_signed_text(void **state)
 	llmk_response_free(resp);
 	llmk_request_free(r);
 }
-
 
 /* reasoning_effort is Gemini 3's thinkingLevel; with a budget it is an
  * error before anything is sent. */
@@ -1264,7 +1281,8 @@ static void test_loopback_stream_and_embed(void **state)
 	assert_string_equal(th_request_header(req, "x-goog-api-key"), KEY);
 	assert_null(th_request_header(req, "Authorization"));
 	assert_string_equal(th_request_header(req, "Accept"), "text/event-stream");
-	assert_non_null(strstr((const char *)req->body, "\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"Say hello\"}]}]"));
+	assert_non_null(strstr((const char *)req->body,
+	                       "\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"Say hello\"}]}]"));
 	llmk_response_free(resp);
 
 	/* the connection closes cleanly before any finishReason: truncated */
@@ -1296,8 +1314,9 @@ static void test_loopback_stream_and_embed(void **state)
 	llmk_request_free(r);
 
 	/* a 429 over the wire */
-	th_push_json(srv, 429, "{\n  \"error\": {\n    \"code\": 429,\n    \"message\": \"Resource has been exhausted (e.g. "
-	                       "check quota).\",\n    \"status\": \"RESOURCE_EXHAUSTED\"\n  }\n}\n");
+	th_push_json(srv, 429,
+	             "{\n  \"error\": {\n    \"code\": 429,\n    \"message\": \"Resource has been exhausted (e.g. "
+	             "check quota).\",\n    \"status\": \"RESOURCE_EXHAUSTED\"\n  }\n}\n");
 	r = chat_request("hi");
 	assert_int_equal(llmk_send(c, r, &resp), LLMK_E_RATE_LIMITED);
 	assert_non_null(strstr(llmk_response_error(resp), "Resource has been exhausted"));
@@ -1315,30 +1334,30 @@ static void test_loopback_stream_and_embed(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_chat_request_body, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_request_variants, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_unsupported_parameters, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_chat_response_parsed, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_thinking_response, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_tool_calls_round_trip, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_other_finish_reasons, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_malformed_and_blocked, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_stream_text_every_split, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_stream_equals_send, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_stream_tool_calls_every_split, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_stream_error_inside_200, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_stream_truncated_and_malformed, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_embed_single, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_embed_batch, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_image, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_error_mapping, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_key_never_in_url_or_errors, setup, tu_teardown),
-		cmocka_unit_test(test_env_keys),
-		cmocka_unit_test_setup_teardown(test_add_response_signed_calls, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_add_response_signed_text, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_thinking_level, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_chat_request_body, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_request_variants, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_unsupported_parameters, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_chat_response_parsed, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_thinking_response, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_tool_calls_round_trip, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_other_finish_reasons, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_malformed_and_blocked, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_stream_text_every_split, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_stream_equals_send, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_stream_tool_calls_every_split, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_stream_error_inside_200, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_stream_truncated_and_malformed, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_embed_single, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_embed_batch, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_image, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_error_mapping, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_key_never_in_url_or_errors, setup, tu_teardown),
+	        cmocka_unit_test(test_env_keys),
+	        cmocka_unit_test_setup_teardown(test_add_response_signed_calls, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_add_response_signed_text, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_thinking_level, setup, tu_teardown),
 #ifdef LLMK_TEST_HAVE_CURL
-		cmocka_unit_test(test_loopback_stream_and_embed),
+	        cmocka_unit_test(test_loopback_stream_and_embed),
 #endif
 	};
 	return cmocka_run_group_tests_name("gemini", tests, NULL, NULL);

@@ -73,12 +73,9 @@ static void push_raw(const char *bytes, size_t len)
 static void test_malformed_status_line(void **state)
 {
 	static const char *const answers[] = {
-		"HTTQ/9.9 200 OK\r\nContent-Length: 2\r\n\r\n{}",
-		"just a body, no status line\n",
-		"HTTP/1.1 000 Zero\r\nContent-Length: 2\r\n\r\n{}",
-		"HTTP/1.1 2000 OK\r\nContent-Length: 2\r\n\r\n{}",
-		"HTTP/1.1 abc OK\r\nContent-Length: 2\r\n\r\n{}",
-		"HTTP/1.1 99 Low\r\nContent-Length: 2\r\n\r\n{}",
+	        "HTTQ/9.9 200 OK\r\nContent-Length: 2\r\n\r\n{}",   "just a body, no status line\n",
+	        "HTTP/1.1 000 Zero\r\nContent-Length: 2\r\n\r\n{}", "HTTP/1.1 2000 OK\r\nContent-Length: 2\r\n\r\n{}",
+	        "HTTP/1.1 abc OK\r\nContent-Length: 2\r\n\r\n{}",   "HTTP/1.1 99 Low\r\nContent-Length: 2\r\n\r\n{}",
 	};
 	size_t i;
 
@@ -134,9 +131,10 @@ static void test_redirect_named(void **state)
 	static const struct {
 		const char *headers, *want;
 	} cases[] = {
-		{"Location: https://user:pw@evil.example:8443/steal?key=sk-test#x\r\n", "redirect to https://evil.example:8443,"},
-		{"Location: /v2/chat/completions?key=1\r\n", "redirect to a relative location"},
-		{"", "redirect to no Location header"},
+	        {"Location: https://user:pw@evil.example:8443/steal?key=sk-test#x\r\n",
+	         "redirect to https://evil.example:8443,"},
+	        {"Location: /v2/chat/completions?key=1\r\n", "redirect to a relative location"},
+	        {"", "redirect to no Location header"},
 	};
 	size_t i;
 
@@ -188,7 +186,8 @@ static void test_501_not_retried(void **state)
 			th_push_json(srv, cases[i].status, "{\"error\":{\"message\":\"no\"}}");
 		assert_int_not_equal(llmk_send(c, r, &resp), LLMK_OK);
 		if (th_request_count(srv) != cases[i].requests)
-			fail_msg("HTTP %d: %zu requests, wanted %zu", cases[i].status, th_request_count(srv), cases[i].requests);
+			fail_msg("HTTP %d: %zu requests, wanted %zu", cases[i].status, th_request_count(srv),
+			         cases[i].requests);
 		llmk_response_free(resp);
 		llmk_request_free(r);
 		llmk_client_free(c);
@@ -219,11 +218,11 @@ static void test_keepalives_end(void **state)
 	static const struct {
 		const char *model, *ctype, *unit;
 	} cases[] = {
-		{"openai/gpt-4o-mini", "text/event-stream", ":\n"},
-		{"openai/gpt-4o-mini", "text/event-stream", ": keep-alive\n\n"},
-		{"openai/gpt-4o-mini", "text/event-stream", "event: ping\n\n"},
-		{"anthropic/claude-3-5-haiku-latest", "text/event-stream", "id: 7\n"},
-		{"ollama/llama3.2", "application/x-ndjson", "\n"},
+	        {"openai/gpt-4o-mini", "text/event-stream", ":\n"},
+	        {"openai/gpt-4o-mini", "text/event-stream", ": keep-alive\n\n"},
+	        {"openai/gpt-4o-mini", "text/event-stream", "event: ping\n\n"},
+	        {"anthropic/claude-3-5-haiku-latest", "text/event-stream", "id: 7\n"},
+	        {"ollama/llama3.2", "application/x-ndjson", "\n"},
 	};
 	size_t i;
 
@@ -287,31 +286,33 @@ static void test_usage_arithmetic(void **state)
 	static const struct {
 		const char *model, *body;
 	} cases[] = {
-		{"openai/gpt-4o-mini",
-		 "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"ok\"},\"finish_reason\":"
-		 "\"stop\"}],\"usage\":{\"prompt_tokens\":9223372036854775807,\"completion_tokens\":9223372036854775807,"
-		 "\"total_tokens\":9223372036854775807,\"completion_tokens_details\":{\"reasoning_tokens\":"
-		 "9223372036854775807}}}"},
-		{"openai/gpt-4o-mini",
-		 "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"ok\"},\"finish_reason\":"
-		 "\"stop\"}],\"usage\":{\"prompt_tokens\":4611686018427387904,\"completion_tokens\":4611686018427387904,"
-		 "\"completion_tokens_details\":{\"reasoning_tokens\":4611686018427387904}}}"},
-		{"openai/gpt-4o-mini",
-		 "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"ok\"},\"finish_reason\":"
-		 "\"stop\"}],\"usage\":{\"prompt_tokens\":-5,\"completion_tokens\":-9223372036854775808}}"},
-		{"anthropic/claude-3-5-haiku-latest",
-		 "{\"type\":\"message\",\"role\":\"assistant\",\"content\":[{\"type\":\"text\",\"text\":\"ok\"}],"
-		 "\"stop_reason\":\"end_turn\",\"usage\":{\"input_tokens\":9223372036854775807,\"output_tokens\":"
-		 "9223372036854775807,\"cache_read_input_tokens\":9223372036854775807,\"cache_creation_input_tokens\":"
-		 "9223372036854775807}}"},
-		{"ollama/llama3.2",
-		 "{\"message\":{\"role\":\"assistant\",\"content\":\"ok\"},\"done\":true,\"prompt_eval_count\":"
-		 "9223372036854775807,\"eval_count\":9223372036854775807}"},
-		{"gemini/gemini-2.0-flash",
-		 "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"ok\"}],\"role\":\"model\"},\"finishReason\":"
-		 "\"STOP\"}],\"usageMetadata\":{\"promptTokenCount\":9223372036854775807,\"toolUsePromptTokenCount\":"
-		 "9223372036854775807,\"candidatesTokenCount\":9223372036854775807,\"thoughtsTokenCount\":"
-		 "9223372036854775807}}"},
+	        {"openai/gpt-4o-mini",
+	         "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"ok\"},\"finish_reason\":"
+	         "\"stop\"}],\"usage\":{\"prompt_tokens\":9223372036854775807,\"completion_tokens\":"
+	         "9223372036854775807,"
+	         "\"total_tokens\":9223372036854775807,\"completion_tokens_details\":{\"reasoning_tokens\":"
+	         "9223372036854775807}}}"},
+	        {"openai/gpt-4o-mini",
+	         "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"ok\"},\"finish_reason\":"
+	         "\"stop\"}],\"usage\":{\"prompt_tokens\":4611686018427387904,\"completion_tokens\":"
+	         "4611686018427387904,"
+	         "\"completion_tokens_details\":{\"reasoning_tokens\":4611686018427387904}}}"},
+	        {"openai/gpt-4o-mini",
+	         "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"ok\"},\"finish_reason\":"
+	         "\"stop\"}],\"usage\":{\"prompt_tokens\":-5,\"completion_tokens\":-9223372036854775808}}"},
+	        {"anthropic/claude-3-5-haiku-latest",
+	         "{\"type\":\"message\",\"role\":\"assistant\",\"content\":[{\"type\":\"text\",\"text\":\"ok\"}],"
+	         "\"stop_reason\":\"end_turn\",\"usage\":{\"input_tokens\":9223372036854775807,\"output_tokens\":"
+	         "9223372036854775807,\"cache_read_input_tokens\":9223372036854775807,\"cache_creation_input_tokens\":"
+	         "9223372036854775807}}"},
+	        {"ollama/llama3.2",
+	         "{\"message\":{\"role\":\"assistant\",\"content\":\"ok\"},\"done\":true,\"prompt_eval_count\":"
+	         "9223372036854775807,\"eval_count\":9223372036854775807}"},
+	        {"gemini/gemini-2.0-flash",
+	         "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"ok\"}],\"role\":\"model\"},\"finishReason\":"
+	         "\"STOP\"}],\"usageMetadata\":{\"promptTokenCount\":9223372036854775807,\"toolUsePromptTokenCount\":"
+	         "9223372036854775807,\"candidatesTokenCount\":9223372036854775807,\"thoughtsTokenCount\":"
+	         "9223372036854775807}}"},
 	};
 	size_t i;
 
@@ -378,16 +379,17 @@ static void test_usage_total_saturates(void **state)
 static void test_absurd_numbers_keep_the_answer(void **state)
 {
 	static const char *const bodies[] = {
-		"{\"id\":\"x\",\"created\":1e999,\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
-		"\"content\":\"kept\"},\"finish_reason\":\"stop\",\"logprobs\":{\"x\":-1e999}}]}",
-		"{\"id\":\"x\",\"created\":99999999999999999999999,\"choices\":[{\"index\":0,\"message\":{\"role\":"
-		"\"assistant\",\"content\":\"kept\"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":1e999,"
-		"\"completion_tokens\":18446744073709551616}}",
+	        "{\"id\":\"x\",\"created\":1e999,\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
+	        "\"content\":\"kept\"},\"finish_reason\":\"stop\",\"logprobs\":{\"x\":-1e999}}]}",
+	        "{\"id\":\"x\",\"created\":99999999999999999999999,\"choices\":[{\"index\":0,\"message\":{\"role\":"
+	        "\"assistant\",\"content\":\"kept\"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":1e999,"
+	        "\"completion_tokens\":18446744073709551616}}",
 	};
 	static const char stream[] =
-		"data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"kept\"},\"finish_reason\":null}],\"x\":1e999}\n\n"
-		"data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}],\"created\":"
-		"123456789012345678901234567890}\n\ndata: [DONE]\n\n";
+	        "data: "
+	        "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"kept\"},\"finish_reason\":null}],\"x\":1e999}\n\n"
+	        "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}],\"created\":"
+	        "123456789012345678901234567890}\n\ndata: [DONE]\n\n";
 	size_t i;
 	llmk_client *c = client("openai/gpt-4o-mini", 0);
 	llmk_request *r = chat();
@@ -450,12 +452,12 @@ static void test_element_counts(void **state)
 		const char *prefix, *unit, *suffix, *name;
 		int32_t kind;
 	} cases[] = {
-		{"{\"choices\":[", "{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"ok\"}}", "]}", "choices",
-		 LLMK_CHAT},
-		{"{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"tool_calls\":[",
-		 "{\"id\":\"c\",\"type\":\"function\",\"function\":{\"name\":\"f\",\"arguments\":\"{}\"}}",
-		 "]},\"finish_reason\":\"tool_calls\"}]}", "tool calls", LLMK_CHAT},
-		{"{\"created\":1,\"data\":[", "{\"url\":\"https://example.com/a.png\"}", "]}", "images", LLMK_IMAGE},
+	        {"{\"choices\":[", "{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"ok\"}}", "]}",
+	         "choices", LLMK_CHAT},
+	        {"{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"tool_calls\":[",
+	         "{\"id\":\"c\",\"type\":\"function\",\"function\":{\"name\":\"f\",\"arguments\":\"{}\"}}",
+	         "]},\"finish_reason\":\"tool_calls\"}]}", "tool calls", LLMK_CHAT},
+	        {"{\"created\":1,\"data\":[", "{\"url\":\"https://example.com/a.png\"}", "]}", "images", LLMK_IMAGE},
 	};
 	size_t i;
 
@@ -492,14 +494,14 @@ static void test_packed_embeddings(void **state)
 	static const struct {
 		const char *model, *before, *after;
 	} cases[] = {
-		{"openai/text-embedding-3-small", "{\"data\":[{\"index\":0,\"embedding\":", "}],\"junk\":[{},{}]}"},
-		{"gemini/text-embedding-004", "{\"embedding\":{\"values\":", "}}"},
-		{"ollama/nomic-embed-text", "{\"embeddings\":[", "]}"},
-		{"cohere/embed-english-v3.0", "{\"embeddings\":{\"float\":[", "]}}"},
-		{"bedrock/amazon.titan-embed-text-v2:0", "{\"embedding\":", ",\"inputTextTokenCount\":2}"},
-		{"huggingface/BAAI/bge-small-en-v1.5", "[", "]"},
-		{"huggingface/BAAI/bge-small-en-v1.5", "", ""},
-		{"huggingface/BAAI/bge-small-en-v1.5", "[[", "]]"}, /* per-token vectors: refused */
+	        {"openai/text-embedding-3-small", "{\"data\":[{\"index\":0,\"embedding\":", "}],\"junk\":[{},{}]}"},
+	        {"gemini/text-embedding-004", "{\"embedding\":{\"values\":", "}}"},
+	        {"ollama/nomic-embed-text", "{\"embeddings\":[", "]}"},
+	        {"cohere/embed-english-v3.0", "{\"embeddings\":{\"float\":[", "]}}"},
+	        {"bedrock/amazon.titan-embed-text-v2:0", "{\"embedding\":", ",\"inputTextTokenCount\":2}"},
+	        {"huggingface/BAAI/bge-small-en-v1.5", "[", "]"},
+	        {"huggingface/BAAI/bge-small-en-v1.5", "", ""},
+	        {"huggingface/BAAI/bge-small-en-v1.5", "[[", "]]"}, /* per-token vectors: refused */
 	};
 	static const float want[16] = {0.5f, -0.25f, 0.125f, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, -13.5f};
 	size_t i, k;
@@ -548,16 +550,11 @@ static void test_packed_embeddings(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_malformed_status_line),
-		cmocka_unit_test(test_huge_header_line),
-		cmocka_unit_test(test_redirect_named),
-		cmocka_unit_test(test_501_not_retried),
-		cmocka_unit_test(test_keepalives_end),
-		cmocka_unit_test(test_usage_arithmetic),
-		cmocka_unit_test(test_usage_total_saturates),
-		cmocka_unit_test(test_absurd_numbers_keep_the_answer),
-		cmocka_unit_test(test_element_counts),
-		cmocka_unit_test(test_packed_embeddings),
+	        cmocka_unit_test(test_malformed_status_line), cmocka_unit_test(test_huge_header_line),
+	        cmocka_unit_test(test_redirect_named),        cmocka_unit_test(test_501_not_retried),
+	        cmocka_unit_test(test_keepalives_end),        cmocka_unit_test(test_usage_arithmetic),
+	        cmocka_unit_test(test_usage_total_saturates), cmocka_unit_test(test_absurd_numbers_keep_the_answer),
+	        cmocka_unit_test(test_element_counts),        cmocka_unit_test(test_packed_embeddings),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -47,7 +47,8 @@ static int setup(void **state)
 	snprintf(url, sizeof(url), "%s/v1", th_url(f->srv));
 	assert_int_equal(llmk_client_set_str(f->c, LLMK_OPT_BASE_URL, url), LLMK_OK);
 	assert_int_equal(llmk_client_set_str(f->c, LLMK_OPT_API_KEY, KEY), LLMK_OK);
-	assert_int_equal(llmk_client_set_i64(f->c, LLMK_OPT_MAX_RETRIES, 0), LLMK_OK); /* one scripted answer per send */
+	assert_int_equal(llmk_client_set_i64(f->c, LLMK_OPT_MAX_RETRIES, 0),
+	                 LLMK_OK); /* one scripted answer per send */
 	llmk_request_new(&f->chat, LLMK_CHAT);
 	llmk_request_add_message(f->chat, LLMK_ROLE_USER, "Say hello");
 	*state = f;
@@ -106,7 +107,8 @@ static void test_chat_roundtrip_and_keepalive(void **state)
 	assert_string_equal(th_request_header(req, "Content-Type"), "application/json");
 	assert_non_null(strstr(th_request_header(req, "User-Agent"), "llmkit/"));
 	assert_null(th_request_header(req, "Expect"));
-	assert_non_null(strstr((const char *)req->body, "\"messages\":[{\"role\":\"user\",\"content\":\"Say hello\"}]"));
+	assert_non_null(
+	        strstr((const char *)req->body, "\"messages\":[{\"role\":\"user\",\"content\":\"Say hello\"}]"));
 	free(body);
 }
 
@@ -132,7 +134,8 @@ static void test_stream_dripped_byte_by_byte(void **state)
 	assert_string_equal(llmk_response_text(resp), acc);
 	assert_int_equal(llmk_response_usage(resp, LLMK_USAGE_OUTPUT), 5);
 	assert_string_equal(llmk_response_request_id(resp), "req_sse");
-	assert_non_null(strstr((const char *)th_request_at(f->srv, 0)->body, "\"stream_options\":{\"include_usage\":true}"));
+	assert_non_null(
+	        strstr((const char *)th_request_at(f->srv, 0)->body, "\"stream_options\":{\"include_usage\":true}"));
 	llmk_response_free(resp);
 	free(sse);
 }
@@ -179,7 +182,8 @@ static void test_rate_limited_with_retry_after(void **state)
 
 	memset(&r, 0, sizeof(r));
 	r.status = 429;
-	r.headers = "Content-Type: application/json\r\nretry-after: 3\r\nretry-after-ms: 2500\r\nx-request-id: req_429\r\n";
+	r.headers =
+	        "Content-Type: application/json\r\nretry-after: 3\r\nretry-after-ms: 2500\r\nx-request-id: req_429\r\n";
 	r.body = body;
 	th_push(f->srv, &r);
 	assert_int_equal(llmk_send(f->c, f->chat, &resp), LLMK_E_RATE_LIMITED);
@@ -299,7 +303,9 @@ static void test_oversized_body(void **state)
 	assert_int_equal(llmk_send(f->c, f->chat, &resp), LLMK_E_TOO_LARGE);
 	llmk_response_free(resp);
 	/* the client stays usable after an aborted transfer */
-	th_push_json(f->srv, 200, "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"ok\"},\"finish_reason\":\"stop\"}]}");
+	th_push_json(f->srv, 200,
+	             "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"ok\"},\"finish_"
+	             "reason\":\"stop\"}]}");
 	assert_int_equal(llmk_send(f->c, f->chat, &resp), LLMK_OK);
 	assert_string_equal(llmk_response_text(resp), "ok");
 	llmk_response_free(resp);
@@ -461,20 +467,20 @@ static void test_one_client_many_threads(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_chat_roundtrip_and_keepalive, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stream_dripped_byte_by_byte, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stream_error_midway, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stream_connection_cut, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rate_limited_with_retry_after, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_total_timeout, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_idle_timeout_on_stream, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_connection_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_close_delimited_body, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_oversized_body, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_cancel_slow_stream, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_transcribe_real_audio, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_speech_binary, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_one_client_many_threads, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_chat_roundtrip_and_keepalive, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_stream_dripped_byte_by_byte, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_stream_error_midway, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_stream_connection_cut, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_rate_limited_with_retry_after, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_total_timeout, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_idle_timeout_on_stream, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_connection_refused, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_close_delimited_body, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_oversized_body, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_cancel_slow_stream, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_transcribe_real_audio, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_speech_binary, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_one_client_many_threads, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("http", tests, NULL, NULL);
 }

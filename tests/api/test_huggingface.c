@@ -162,8 +162,9 @@ static void run_router_stream(fixture *f, size_t write_size)
 	json_t *j;
 
 	tu_events_init(&e, HF_EVENTS);
-	assert_int_equal(tu_stream(f, r, TU_SSE, read_data("huggingface/router_chat_stream.sse", NULL),
-	                           write_size, &e, &resp), LLMK_OK);
+	assert_int_equal(
+	        tu_stream(f, r, TU_SSE, read_data("huggingface/router_chat_stream.sse", NULL), write_size, &e, &resp),
+	        LLMK_OK);
 	j = sent_json(&f->cap);
 	assert_true(json_is_true(jget(j, "stream")));
 	assert_true(json_is_true(jget(j, "stream_options.include_usage")));
@@ -258,8 +259,9 @@ static void test_tgi_chat_request_and_grammar(void **state)
 
 	/* A TGI-shaped grammar given as extra JSON is passed through untouched. */
 	llmk_request_set_str(r, LLMK_OPT_RESPONSE_FORMAT, NULL);
-	assert_int_equal(llmk_request_set_extra_json(r, "{\"response_format\":{\"type\":\"regex\",\"value\":\"[0-9]+\"}}"),
-	                 LLMK_OK);
+	assert_int_equal(
+	        llmk_request_set_extra_json(r, "{\"response_format\":{\"type\":\"regex\",\"value\":\"[0-9]+\"}}"),
+	        LLMK_OK);
 	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
 	j = sent_json(&f->cap);
 	assert_string_equal(jstr(j, "response_format.type"), "regex");
@@ -331,8 +333,9 @@ static void test_tgi_stream(void **state)
 	tu_fixture_use(f, "tgi/tgi", NULL, "http://tgi.example.invalid:8080");
 	for (size_t k = 0; k < 3; k++) {
 		tu_events_init(&e, HF_EVENTS);
-		assert_int_equal(tu_stream(f, r, TU_SSE, read_data("huggingface/tgi_chat_stream.sse", NULL),
-		                           ws[k], &e, &resp), LLMK_OK);
+		assert_int_equal(
+		        tu_stream(f, r, TU_SSE, read_data("huggingface/tgi_chat_stream.sse", NULL), ws[k], &e, &resp),
+		        LLMK_OK);
 		assert_string_equal(f->cap.url, "http://tgi.example.invalid:8080/v1/chat/completions");
 		assert_string_equal(e.text, "OK!");
 		assert_string_equal(e.seq, "TTUD");
@@ -376,18 +379,20 @@ static void test_tgi_stream_error_inside_200(void **state)
 		llmk_status st;
 		const char *type, *msg;
 	} cases[] = {
-		{"data:{\"error\":\"Model is overloaded\",\"error_type\":\"overloaded\"}\n\n", LLMK_E_OVERLOADED, "overloaded",
-		 "Model is overloaded"},
-		{"data:{\"error\":\"Input validation error: `top_p` must be > 0.0 and < 1.0\",\"error_type\":\"validation\"}\n\n",
-		 LLMK_E_BAD_REQUEST, "validation", "`top_p` must be"},
-		{"data:{\"error\":\"Incomplete generation\",\"error_type\":\"incomplete_generation\"}\n\n", LLMK_E_SERVER,
-		 "incomplete_generation", "Incomplete generation"},
+	        {"data:{\"error\":\"Model is overloaded\",\"error_type\":\"overloaded\"}\n\n", LLMK_E_OVERLOADED,
+	         "overloaded", "Model is overloaded"},
+	        {"data:{\"error\":\"Input validation error: `top_p` must be > 0.0 and < "
+	         "1.0\",\"error_type\":\"validation\"}\n\n",
+	         LLMK_E_BAD_REQUEST, "validation", "`top_p` must be"},
+	        {"data:{\"error\":\"Incomplete generation\",\"error_type\":\"incomplete_generation\"}\n\n",
+	         LLMK_E_SERVER, "incomplete_generation", "Incomplete generation"},
 	};
 
 	tu_fixture_use(f, "tgi/tgi", NULL, NULL);
 	tu_events_init(&e, HF_EVENTS);
-	assert_int_equal(tu_stream(f, r, TU_SSE, read_data("huggingface/tgi_chat_stream_error.sse", NULL),
-	                           0, &e, &resp), LLMK_E_SERVER);
+	assert_int_equal(
+	        tu_stream(f, r, TU_SSE, read_data("huggingface/tgi_chat_stream_error.sse", NULL), 0, &e, &resp),
+	        LLMK_E_SERVER);
 	assert_int_equal(llmk_response_http_status(resp), 200);
 	assert_non_null(strstr(llmk_response_error(resp), "error inside the stream"));
 	assert_non_null(strstr(llmk_response_error(resp), "CUDA out of memory"));
@@ -424,8 +429,9 @@ static void test_tgi_stream_truncated(void **state)
 
 	tu_fixture_use(f, "tgi/tgi", NULL, NULL);
 	tu_events_init(&e, HF_EVENTS);
-	assert_int_equal(tu_stream(f, r, TU_SSE, read_data("huggingface/tgi_chat_stream_truncated.sse", NULL),
-	                           0, &e, &resp), LLMK_E_PROTOCOL);
+	assert_int_equal(
+	        tu_stream(f, r, TU_SSE, read_data("huggingface/tgi_chat_stream_truncated.sse", NULL), 0, &e, &resp),
+	        LLMK_E_PROTOCOL);
 	assert_non_null(strstr(llmk_response_error(resp), "tgi: stream ended before the end-of-stream marker"));
 	assert_string_equal(llmk_response_text(resp), "OK!");
 	assert_string_equal(e.seq, "TT");
@@ -543,11 +549,12 @@ static void test_hf_embed(void **state)
 	tu_fixture_use(f, "huggingface/sentence-transformers/all-MiniLM-L6-v2", TOKEN, ROUTER);
 	f->cap.resp_body = read_data("huggingface/hf_embed.json", NULL);
 	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
-	assert_string_equal(f->cap.url,
-	                    ROUTER "/hf-inference/models/sentence-transformers/all-MiniLM-L6-v2/pipeline/feature-extraction");
+	assert_string_equal(f->cap.url, ROUTER
+	                    "/hf-inference/models/sentence-transformers/all-MiniLM-L6-v2/pipeline/feature-extraction");
 	assert_string_equal(capture_header(&f->cap, "Authorization"), "Bearer " TOKEN);
 	assert_int_equal(f->cap.body_len, strlen("{\"inputs\":[\"The cat sat on the mat.\",\"A dog barked.\"]}"));
-	assert_memory_equal(f->cap.body, "{\"inputs\":[\"The cat sat on the mat.\",\"A dog barked.\"]}", f->cap.body_len);
+	assert_memory_equal(f->cap.body, "{\"inputs\":[\"The cat sat on the mat.\",\"A dog barked.\"]}",
+	                    f->cap.body_len);
 	assert_int_equal(llmk_response_embedding_count(resp), 2);
 	assert_int_equal(llmk_response_embedding_dim(resp), 4);
 	v = llmk_response_embedding(resp, 0);
@@ -576,7 +583,8 @@ static void test_hf_embed(void **state)
 	/* Model ids are escaped segment by segment. */
 	assert_int_equal(llmk_request_set_str(r, LLMK_OPT_MODEL, "my-org/odd name+v2"), LLMK_OK);
 	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
-	assert_string_equal(f->cap.url, ROUTER "/hf-inference/models/my-org/odd%20name%2Bv2/pipeline/feature-extraction");
+	assert_string_equal(f->cap.url,
+	                    ROUTER "/hf-inference/models/my-org/odd%20name%2Bv2/pipeline/feature-extraction");
 	llmk_response_free(resp);
 	f->cap.resp_body = NULL;
 	llmk_request_free(r);
@@ -658,8 +666,8 @@ static void test_hf_transcribe(void **state)
 	llmk_response *resp;
 	size_t wav_len = 0;
 	uint8_t *wav = read_jfk(&wav_len);
-	static const char jfk[] =
-	    " And so my fellow Americans, ask not what your country can do for you, ask what you can do for your country.";
+	static const char jfk[] = " And so my fellow Americans, ask not what your country can do for you, ask what you "
+	                          "can do for your country.";
 
 	if (!wav) {
 		static const char fake[] = "RIFF\x24\x00\x00\x00WAVEfmt ";
@@ -928,7 +936,8 @@ static void test_http_end_to_end(void **state)
 		assert_int_equal(llmk_client_new(&c, "huggingface/openai/whisper-large-v3"), LLMK_OK);
 		unsetenv("HF_TOKEN");
 		assert_int_equal(llmk_client_set_str(c, LLMK_OPT_BASE_URL, th_url(srv)), LLMK_OK);
-		assert_int_equal(llmk_client_set_i64(c, LLMK_OPT_MAX_RETRIES, 0), LLMK_OK); /* one scripted answer per send */
+		assert_int_equal(llmk_client_set_i64(c, LLMK_OPT_MAX_RETRIES, 0),
+		                 LLMK_OK); /* one scripted answer per send */
 		th_push_json(srv, 200, asr);
 		assert_int_equal(llmk_request_new(&r, LLMK_TRANSCRIBE), LLMK_OK);
 		assert_int_equal(llmk_request_set_audio(r, (const uint8_t *)wav, wav_len, "jfk.wav", NULL), LLMK_OK);
@@ -954,24 +963,24 @@ static void test_http_end_to_end(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_router_chat, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_router_chat_stream, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tgi_chat_request_and_grammar, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tgi_stream, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tgi_stream_error_inside_200, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tgi_stream_truncated, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tgi_errors, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tei_embed, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tei_errors, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_hf_embed, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_hf_image, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_hf_transcribe, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_hf_errors, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unsupported, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_hf_token_env, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_token_never_in_errors, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_router_chat, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_router_chat_stream, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_tgi_chat_request_and_grammar, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_tgi_stream, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_tgi_stream_error_inside_200, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_tgi_stream_truncated, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_tgi_errors, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_tei_embed, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_tei_errors, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_hf_embed, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_hf_image, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_hf_transcribe, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_hf_errors, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_unsupported, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_hf_token_env, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_token_never_in_errors, setup, teardown),
 #ifdef LLMK_TEST_HAVE_CURL
-		cmocka_unit_test(test_http_end_to_end),
+	        cmocka_unit_test(test_http_end_to_end),
 #endif
 	};
 

@@ -21,8 +21,8 @@
 #include "llmkit.h"
 
 #define HOSTILE "sk-x\r\nX-Injected: 1"
-#define OK_CHAT                                                                                                     \
-	"{\"id\":\"c\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"ok\"},"             \
+#define OK_CHAT                                                                                            \
+	"{\"id\":\"c\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"ok\"}," \
 	"\"finish_reason\":\"stop\"}]}"
 
 static th_server *srv;
@@ -103,9 +103,10 @@ static const char *prov_of(const char *model, char *buf, size_t n)
 static void test_env_key_refused(void **state)
 {
 	static const char *const models[] = {
-		"openai/gpt-4o-mini",  "anthropic/claude-3-5-haiku-latest", "gemini/gemini-2.0-flash", "mistral/small",
-		"cohere/command-r",    "huggingface/meta-llama/Llama-3.1-8B-Instruct",        "ollama/llama3.2",
-		"groq/llama-3.1-8b",
+	        "openai/gpt-4o-mini",      "anthropic/claude-3-5-haiku-latest",
+	        "gemini/gemini-2.0-flash", "mistral/small",
+	        "cohere/command-r",        "huggingface/meta-llama/Llama-3.1-8B-Instruct",
+	        "ollama/llama3.2",         "groq/llama-3.1-8b",
 	};
 	size_t i, tried = 0;
 
@@ -202,7 +203,14 @@ static void test_env_url_and_version_refused(void **state)
  * naming the option and never quoting the value. */
 static void test_options_refuse_controls(void **state)
 {
-	static const char *const bad[] = {"a\rb", "a\nb", "a\tb", "a\x7f" "b", "a\x01" "b", "a\x1b[31mb"};
+	static const char *const bad[] = {"a\rb",
+	                                  "a\nb",
+	                                  "a\tb",
+	                                  "a\x7f"
+	                                  "b",
+	                                  "a\x01"
+	                                  "b",
+	                                  "a\x1b[31mb"};
 	llmk_client *c;
 	int32_t id;
 	size_t i, checked = 0;
@@ -243,13 +251,13 @@ static void test_dot_segments_refused(void **state)
 		const char *model;
 		int32_t kind;
 	} cases[] = {
-		{"azure/..", LLMK_CHAT},
-		{"azure/.", LLMK_CHAT},
-		{"huggingface/../../x", LLMK_EMBED},
-		{"huggingface/org//x", LLMK_EMBED},
-		{"gemini/..", LLMK_CHAT},
-		{"gemini/models/..", LLMK_CHAT},
-		{"bedrock/..", LLMK_CHAT},
+	        {"azure/..", LLMK_CHAT},
+	        {"azure/.", LLMK_CHAT},
+	        {"huggingface/../../x", LLMK_EMBED},
+	        {"huggingface/org//x", LLMK_EMBED},
+	        {"gemini/..", LLMK_CHAT},
+	        {"gemini/models/..", LLMK_CHAT},
+	        {"bedrock/..", LLMK_CHAT},
 	};
 	size_t i;
 
@@ -338,13 +346,13 @@ static void test_audio_names_refuse_controls(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_env_key_refused),
-		cmocka_unit_test(test_env_aws_refused),
-		cmocka_unit_test(test_env_url_and_version_refused),
-		cmocka_unit_test(test_options_refuse_controls),
-		cmocka_unit_test(test_dot_segments_refused),
-		cmocka_unit_test(test_segment_and_query_escaped),
-		cmocka_unit_test(test_audio_names_refuse_controls),
+	        cmocka_unit_test(test_env_key_refused),
+	        cmocka_unit_test(test_env_aws_refused),
+	        cmocka_unit_test(test_env_url_and_version_refused),
+	        cmocka_unit_test(test_options_refuse_controls),
+	        cmocka_unit_test(test_dot_segments_refused),
+	        cmocka_unit_test(test_segment_and_query_escaped),
+	        cmocka_unit_test(test_audio_names_refuse_controls),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -57,24 +57,27 @@ typedef struct shape {
 } shape;
 
 static const shape shapes[] = {
-	{"junk of {}", LLMK_CHAT,
-	 "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"ok\"},\"finish_reason\":\"stop\"}],"
-	 "\"junk\":[",
-	 "{}", "]}", 0},
-	{"choices", LLMK_CHAT, "{\"choices\":[",
-	 "{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"ok\"},\"finish_reason\":\"stop\"}", "]}", 0},
-	{"tool calls", LLMK_CHAT, "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"tool_calls\":[",
-	 "{\"id\":\"c\",\"type\":\"function\",\"function\":{\"name\":\"f\",\"arguments\":\"{}\"}}",
-	 "]},\"finish_reason\":\"tool_calls\"}]}", 0},
-	{"wide object", LLMK_CHAT,
-	 "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"ok\",\"junk\":{", "\"k%u\":0",
-	 "}},\"finish_reason\":\"stop\"}]}", 0},
-	{"deep-wide", LLMK_CHAT,
-	 "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"ok\"},\"finish_reason\":\"stop\"}],"
-	 "\"junk\":{",
-	 "\"k%u\":{\"a\":{\"b\":[{},{}]}}", "}}", 0},
-	{"embedding", LLMK_EMBED, "{\"object\":\"list\",\"data\":[{\"object\":\"embedding\",\"index\":0,\"embedding\":[",
-	 "-0.012345678", "]}],\"model\":\"m\",\"usage\":{\"prompt_tokens\":1,\"total_tokens\":1}}", 1},
+        {"junk of {}", LLMK_CHAT,
+         "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"ok\"},\"finish_reason\":"
+         "\"stop\"}],"
+         "\"junk\":[",
+         "{}", "]}", 0},
+        {"choices", LLMK_CHAT, "{\"choices\":[",
+         "{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"ok\"},\"finish_reason\":\"stop\"}", "]}", 0},
+        {"tool calls", LLMK_CHAT, "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"tool_calls\":[",
+         "{\"id\":\"c\",\"type\":\"function\",\"function\":{\"name\":\"f\",\"arguments\":\"{}\"}}",
+         "]},\"finish_reason\":\"tool_calls\"}]}", 0},
+        {"wide object", LLMK_CHAT,
+         "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"ok\",\"junk\":{", "\"k%u\":0",
+         "}},\"finish_reason\":\"stop\"}]}", 0},
+        {"deep-wide", LLMK_CHAT,
+         "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"ok\"},\"finish_reason\":"
+         "\"stop\"}],"
+         "\"junk\":{",
+         "\"k%u\":{\"a\":{\"b\":[{},{}]}}", "}}", 0},
+        {"embedding", LLMK_EMBED,
+         "{\"object\":\"list\",\"data\":[{\"object\":\"embedding\",\"index\":0,\"embedding\":[", "-0.012345678",
+         "]}],\"model\":\"m\",\"usage\":{\"prompt_tokens\":1,\"total_tokens\":1}}", 1},
 };
 
 /* Appends unit at b, its "%u" (if any) replaced by i; returns the length. */
@@ -260,8 +263,8 @@ static void test_peak_rss_bound(void **state)
 				continue;
 			peak = (double)measure(srv, &shapes[i], sizes[k] * MIB, &len, &st, &secs) / 1024.0;
 			bound = 4.0 * (double)len / MIB + 16.0;
-			print_message("[membound] %-12s %6zu %10.1f %10.1f %8.2f  %s\n", shapes[i].name, sizes[k], peak, bound,
-			              secs, llmk_status_name(st));
+			print_message("[membound] %-12s %6zu %10.1f %10.1f %8.2f  %s\n", shapes[i].name, sizes[k], peak,
+			              bound, secs, llmk_status_name(st));
 			if (peak > bound && measured)
 				failed = 1;
 			if (shapes[i].must_accept && st != LLMK_OK)
@@ -276,7 +279,7 @@ static void test_peak_rss_bound(void **state)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_peak_rss_bound),
+	        cmocka_unit_test(test_peak_rss_bound),
 	};
 	int rc;
 

@@ -298,15 +298,15 @@ static void test_limit_in_flight(void **state)
 }
 
 static const char *sse_body =
-	"data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"gpt-4o-mini\","
-	"\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"finish_reason\":null}]}\n\n"
-	"data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"gpt-4o-mini\","
-	"\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hel\"},\"finish_reason\":null}]}\n\n"
-	"data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"gpt-4o-mini\","
-	"\"choices\":[{\"index\":0,\"delta\":{\"content\":\"lo\"},\"finish_reason\":null}]}\n\n"
-	"data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"gpt-4o-mini\","
-	"\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n"
-	"data: [DONE]\n\n";
+        "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"gpt-4o-mini\","
+        "\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"finish_reason\":null}]}\n\n"
+        "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"gpt-4o-mini\","
+        "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hel\"},\"finish_reason\":null}]}\n\n"
+        "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"gpt-4o-mini\","
+        "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"lo\"},\"finish_reason\":null}]}\n\n"
+        "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"gpt-4o-mini\","
+        "\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n"
+        "data: [DONE]\n\n";
 
 static void test_streams_in_flight(void **state)
 {
@@ -346,7 +346,8 @@ static void test_retry_inside_multi(void **state)
 
 	assert_int_equal(llmk_client_set_i64(f->c, LLMK_OPT_MAX_RETRIES, 2), LLMK_OK);
 	th_push_json(f->srv, 503, "{\"error\":{\"message\":\"overloaded\",\"type\":\"server_error\"}}");
-	th_push(f->srv, &(th_response){.status = 429, .headers = "Content-Type: application/json\r\nretry-after-ms: 50\r\n",
+	th_push(f->srv, &(th_response){.status = 429,
+	                               .headers = "Content-Type: application/json\r\nretry-after-ms: 50\r\n",
 	                               .body = "{\"error\":{\"message\":\"slow down\",\"type\":\"rate_limit\"}}"});
 	/* the third attempt reaches the echo handler */
 	assert_int_equal(llmk_client_set_i64(f->c, LLMK_OPT_RETRY_BASE_MS, 20), LLMK_OK);
@@ -414,7 +415,8 @@ static void test_own_event_loop(void **state)
 			max_fds = n;
 		for (size_t i = 0; i < n; i++) {
 			pf[i].fd = fds[i];
-			pf[i].events = (short)(((ev[i] & LLMK_POLL_IN) ? POLLIN : 0) | ((ev[i] & LLMK_POLL_OUT) ? POLLOUT : 0));
+			pf[i].events = (short)(((ev[i] & LLMK_POLL_IN) ? POLLIN : 0) |
+			                       ((ev[i] & LLMK_POLL_OUT) ? POLLOUT : 0));
 			assert_true(ev[i] & (LLMK_POLL_IN | LLMK_POLL_OUT));
 		}
 		t = llmk_multi_timeout_ms(f->m);
@@ -585,7 +587,8 @@ static void test_deadline_passes_while_waiting(void **state)
 
 	assert_int_equal(llmk_client_set_i64(f->c, LLMK_OPT_MAX_RETRIES, 3), LLMK_OK);
 	assert_int_equal(llmk_client_set_i64(f->c, LLMK_OPT_DEADLINE_MS, 250), LLMK_OK);
-	th_push(f->srv, &(th_response){.status = 500, .headers = "Content-Type: application/json\r\nretry-after-ms: 100\r\n",
+	th_push(f->srv, &(th_response){.status = 500,
+	                               .headers = "Content-Type: application/json\r\nretry-after-ms: 100\r\n",
 	                               .body = "{\"error\":{\"message\":\"boom\",\"type\":\"server_error\"}}"});
 	add(f, res, f->c, "late", NULL);
 	/* drive until the first answer came back and the retry is waiting */
@@ -650,7 +653,7 @@ static void test_bad_arguments(void **state)
 	assert_int_equal(llmk_multi_run(NULL), LLMK_E_INVALID_ARG);
 	assert_int_equal(llmk_multi_timeout_ms(NULL), -1);
 	assert_int_equal(llmk_multi_timeout_ms(f->m), -1); /* nothing added */
-	assert_int_equal(llmk_multi_run(f->m), LLMK_OK);    /* nothing to do */
+	assert_int_equal(llmk_multi_run(f->m), LLMK_OK);   /* nothing to do */
 	llmk_multi_free(NULL);
 	llmk_request_free(r);
 }
@@ -658,20 +661,20 @@ static void test_bad_arguments(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_64_in_flight_on_one_thread, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_many_slow_requests_overlap, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_limit_in_flight, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_streams_in_flight, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_retry_inside_multi, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_failures_stay_with_their_request, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_own_event_loop, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_cancel_one_of_many, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_free_with_requests_in_flight, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_own_transport_runs_sequentially, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_add_from_done_callback, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_deadline_passes_while_waiting, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_idle_timeout_inside_multi, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_arguments, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_64_in_flight_on_one_thread, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_many_slow_requests_overlap, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_limit_in_flight, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_streams_in_flight, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_retry_inside_multi, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_failures_stay_with_their_request, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_own_event_loop, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_cancel_one_of_many, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_free_with_requests_in_flight, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_own_transport_runs_sequentially, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_add_from_done_callback, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_deadline_passes_while_waiting, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_idle_timeout_inside_multi, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_bad_arguments, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("multi", tests, NULL, NULL);
 }

@@ -31,9 +31,9 @@
 
 #define KEY "sk-test-nb-000000000000000000000000"
 #define MAXX 64
-#define CHAT_OK                                                                                        \
+#define CHAT_OK                                                                                                \
 	"{\"id\":\"c1\",\"object\":\"chat.completion\",\"model\":\"m\",\"choices\":[{\"index\":0,\"message\":" \
-	"{\"role\":\"assistant\",\"content\":\"parked\"},\"finish_reason\":\"stop\"}],"                     \
+	"{\"role\":\"assistant\",\"content\":\"parked\"},\"finish_reason\":\"stop\"}],"                        \
 	"\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":2,\"total_tokens\":5}}"
 
 static double now_ms(void)
@@ -47,9 +47,9 @@ static double now_ms(void)
 
 /* What the test sets up and observes; the transport's `user`. */
 typedef struct net {
-	int hold_until; /* the network answers nothing before this many are parked */
+	int hold_until;        /* the network answers nothing before this many are parked */
 	int32_t answer_status; /* what llmk_exchange_done() reports (LLMK_OK: an HTTP 200) */
-	int32_t step_fails; /* non-zero: multi_step() returns it once */
+	int32_t step_fails;    /* non-zero: multi_step() returns it once */
 	int fail_open, fail_add;
 	/* Counts of the callbacks. */
 	int opens, adds, steps, removes, closes, max_parked;
@@ -426,8 +426,8 @@ static void test_fds_for_an_event_loop(void **state)
 	assert_int_equal(llmk_multi_fds(f->m, fds, ev, 4), 1);
 	assert_int_equal(ev[0], LLMK_POLL_IN);
 	assert_int_equal(llmk_multi_fds(f->m, NULL, NULL, 0), 1); /* the count alone */
-	assert_int_equal(llmk_multi_timeout_ms(f->m), -1); /* only the descriptor says when */
-	llmk_multi_free(f->m); /* in flight: on_done gets a cancelled answer */
+	assert_int_equal(llmk_multi_timeout_ms(f->m), -1);        /* only the descriptor says when */
+	llmk_multi_free(f->m);                                    /* in flight: on_done gets a cancelled answer */
 	f->m = NULL;
 	assert_int_equal(f->done, 1);
 	assert_int_equal(llmk_response_status(f->resp[0]), LLMK_E_CANCELLED);
@@ -604,9 +604,13 @@ int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 	const struct CMUnitTest tests[] = {
-		T(test_32_in_flight),        T(test_run_and_shared_driver), T(test_fds_for_an_event_loop),
-		T(test_cancel_takes_back),   T(test_failures),              T(test_done_misuse_and_old_tables),
-		T(test_all_or_none),
+	        T(test_32_in_flight),
+	        T(test_run_and_shared_driver),
+	        T(test_fds_for_an_event_loop),
+	        T(test_cancel_takes_back),
+	        T(test_failures),
+	        T(test_done_misuse_and_old_tables),
+	        T(test_all_or_none),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -33,10 +33,10 @@
 
 /* ---- the failing allocator ------------------------------------------------ */
 
-static long live;   /* blocks handed out and not freed */
-static long count;  /* allocations since arming */
+static long live;    /* blocks handed out and not freed */
+static long count;   /* allocations since arming */
 static long fail_at; /* 0: never fail */
-static int failed;  /* the armed failure happened */
+static int failed;   /* the armed failure happened */
 
 static int should_fail(void)
 {
@@ -117,7 +117,8 @@ static void describe(result *out, const llmk_response *resp)
 	    llmk_response_error(resp) ? llmk_response_error(resp) : "-");
 	put(out, "refusal [%s]\n", llmk_response_refusal(resp));
 	for (i = 0; i < llmk_response_tool_call_count(resp); i++)
-		put(out, "tool %s %s\n", llmk_response_tool_call_name(resp, i), llmk_response_tool_call_arguments(resp, i));
+		put(out, "tool %s %s\n", llmk_response_tool_call_name(resp, i),
+		    llmk_response_tool_call_arguments(resp, i));
 	for (i = LLMK_USAGE_INPUT; i <= LLMK_USAGE_CACHE_WRITE; i++)
 		put(out, "u%zu=%lld ", i, (long long)llmk_response_usage(resp, (int32_t)i));
 	for (i = 0; i < llmk_response_embedding_count(resp); i++) {
@@ -178,8 +179,9 @@ static void run_op(const char *name, op_fn op, const void *arg)
 			fail_msg("%s: failing allocation %ld gave %s, not LLMK_E_NOMEM or %s\n  %s", name, k,
 			         llmk_status_name(st), llmk_status_name(want), got.text);
 		if (strcmp(got.text, ref.text))
-			fail_msg("%s: failing allocation %ld returned %s with a different result:\n  want %s\n  got  %s",
-			         name, k, llmk_status_name(st), ref.text, got.text);
+			fail_msg(
+			        "%s: failing allocation %ld returned %s with a different result:\n  want %s\n  got  %s",
+			        name, k, llmk_status_name(st), ref.text, got.text);
 		same++;
 	}
 	assert_true(k < MAX_K);
@@ -228,8 +230,8 @@ static llmk_status build_chat(llmk_request **out, int tools)
 	    (st = llmk_request_set_f64(r, LLMK_OPT_TEMPERATURE, 0.5)))
 		goto fail;
 	if (tools && (st = llmk_request_add_tool(r, "get_weather", "Weather for a city",
-	                                          "{\"type\":\"object\",\"properties\":{\"city\":{\"type\":"
-	                                          "\"string\"}},\"required\":[\"city\"]}")))
+	                                         "{\"type\":\"object\",\"properties\":{\"city\":{\"type\":"
+	                                         "\"string\"}},\"required\":[\"city\"]}")))
 		goto fail;
 	*out = r;
 	return LLMK_OK;
@@ -292,11 +294,12 @@ static llmk_status op_exchange(const void *arg, result *out)
 	cap.resp_headers = x->headers;
 	cap.resp_body = body;
 	cap.resp_len = body_len;
-	cap.write_size = x->stream ? 61 : 0; /* events split across writes */
+	cap.write_size = x->stream ? 61 : 0;     /* events split across writes */
 	if (!strncmp(x->model, "bedrock/", 8)) { /* SigV4: the signer's allocations too */
 		if ((st = llmk_client_set_str(c, LLMK_OPT_AWS_REGION, "us-east-1")) ||
 		    (st = llmk_client_set_str(c, LLMK_OPT_AWS_ACCESS_KEY_ID, "AKIAIOSFODNN7EXAMPLE")) ||
-		    (st = llmk_client_set_str(c, LLMK_OPT_AWS_SECRET_ACCESS_KEY, "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")) ||
+		    (st = llmk_client_set_str(c, LLMK_OPT_AWS_SECRET_ACCESS_KEY,
+		                              "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")) ||
 		    (st = llmk_client_set_str(c, LLMK_OPT_AWS_SESSION_TOKEN, "nomem-session-token")) ||
 		    (st = llmk_client_set_str(c, LLMK_OPT_BASE_URL, "https://bedrock.example.invalid")))
 			goto done;
@@ -339,50 +342,50 @@ done:
 #define EVS "Content-Type: application/vnd.amazon.eventstream\n"
 
 static const exchange_case cases[] = {
-	{"openai chat tools", "openai/gpt-4o-mini", LLMK_CHAT, 0, "openai/chat_tool_calls.json", 200, JSON},
-	{"openai stream tools", "openai/gpt-4o-mini", LLMK_CHAT, 1, "openai/chat_stream_tools.sse", 200, SSE},
-	{"openai stream", "openai/gpt-4o-mini", LLMK_CHAT, 1, "openai/chat_stream.sse", 200, SSE},
-	{"openai stream error", "openai/gpt-4o-mini", LLMK_CHAT, 1, "openai/chat_stream_error.sse", 200, SSE},
-	{"azure content filter", "azure/gpt-4o", LLMK_CHAT, 0, "azure/error_content_filter.json", 400, JSON},
-	{"anthropic tool use", "anthropic/claude-sonnet-4-5", LLMK_CHAT, 0, "anthropic/message_tool_use.json", 200,
-	 JSON},
-	{"anthropic stream tools", "anthropic/claude-sonnet-4-5", LLMK_CHAT, 1, "anthropic/stream_tools.sse", 200, SSE},
-	{"anthropic 429", "anthropic/claude-sonnet-4-5", LLMK_CHAT, 0, "anthropic/error_429.json", 429,
-	 JSON "retry-after: 7\nrequest-id: req_1\n"},
-	{"gemini tools", "gemini/gemini-2.5-flash", LLMK_CHAT, 0, "gemini/generate_content_tools.json", 200, JSON},
-	{"gemini stream thinking", "gemini/gemini-2.5-flash", LLMK_CHAT, 1, "gemini/stream_thinking.sse", 200, SSE},
-	{"gemini embed batch", "gemini/gemini-embedding-001", LLMK_EMBED, 0, "gemini/embed_batch.json", 200, JSON},
-	{"ollama tools", "ollama/llama3.2", LLMK_CHAT, 0, "ollama/chat_tools.json", 200, JSON},
-	{"ollama stream tools", "ollama/llama3.2", LLMK_CHAT, 1, "ollama/chat_stream_tools.ndjson", 200, NDJSON},
-	{"cohere tool calls", "cohere/command-a-03-2025", LLMK_CHAT, 0, "cohere/chat_tool_calls.json", 200, JSON},
-	{"cohere stream tools", "cohere/command-a-03-2025", LLMK_CHAT, 1, "cohere/chat_stream_tools.sse", 200, SSE},
-	{"cohere embed", "cohere/embed-v4.0", LLMK_EMBED, 0, "cohere/embed.json", 200, JSON},
-	{"tgi stream", "tgi/tgi", LLMK_CHAT, 1, "huggingface/tgi_chat_stream.sse", 200, SSE},
-	{"tei embed", "tei/bge", LLMK_EMBED, 0, "huggingface/tei_embed.json", 200, JSON},
-	{"bedrock converse tool use", "bedrock/anthropic.claude-3-5-sonnet-20240620-v1:0", LLMK_CHAT, 0,
-	 "bedrock/converse_tool_use.json", 200, JSON},
-	{"bedrock stream tools", "bedrock/anthropic.claude-3-5-sonnet-20240620-v1:0", LLMK_CHAT, 1,
-	 "bedrock/stream_tools.bin", 200, EVS},
-	{"bedrock stream exception", "bedrock/anthropic.claude-3-5-sonnet-20240620-v1:0", LLMK_CHAT, 1,
-	 "bedrock/stream_throttlingException.bin", 200, EVS},
-	{"anthropic next turn", "anthropic/claude-sonnet-4-5", LLMK_CHAT, 1, "anthropic/stream_tools.sse", 200, SSE, 1},
-	{"gemini next turn", "gemini/gemini-3-pro-preview", LLMK_CHAT, 1, "gemini/stream_signed.sse", 200, SSE, 1},
-	{"bedrock next turn", "bedrock/anthropic.claude-3-5-sonnet-20240620-v1:0", LLMK_CHAT, 1,
-	 "bedrock/stream_reasoning_tools.bin", 200, EVS, 1},
-	{"responses tools", "openai-responses/gpt-5", LLMK_CHAT, 0, "responses/response_tools.json", 200, JSON, 1},
-	{"responses stream tools", "openai-responses/gpt-5", LLMK_CHAT, 1, "responses/stream_tools.sse", 200, SSE, 1},
-	{"responses stream refusal", "openai-responses/gpt-5", LLMK_CHAT, 1, "responses/stream_refusal.sse", 200, SSE},
-	{"bedrock embed cohere", "bedrock/cohere.embed-english-v3", LLMK_EMBED, 0, "bedrock/embed_cohere.json", 200,
-	 JSON},
+        {"openai chat tools", "openai/gpt-4o-mini", LLMK_CHAT, 0, "openai/chat_tool_calls.json", 200, JSON},
+        {"openai stream tools", "openai/gpt-4o-mini", LLMK_CHAT, 1, "openai/chat_stream_tools.sse", 200, SSE},
+        {"openai stream", "openai/gpt-4o-mini", LLMK_CHAT, 1, "openai/chat_stream.sse", 200, SSE},
+        {"openai stream error", "openai/gpt-4o-mini", LLMK_CHAT, 1, "openai/chat_stream_error.sse", 200, SSE},
+        {"azure content filter", "azure/gpt-4o", LLMK_CHAT, 0, "azure/error_content_filter.json", 400, JSON},
+        {"anthropic tool use", "anthropic/claude-sonnet-4-5", LLMK_CHAT, 0, "anthropic/message_tool_use.json", 200,
+         JSON},
+        {"anthropic stream tools", "anthropic/claude-sonnet-4-5", LLMK_CHAT, 1, "anthropic/stream_tools.sse", 200, SSE},
+        {"anthropic 429", "anthropic/claude-sonnet-4-5", LLMK_CHAT, 0, "anthropic/error_429.json", 429,
+         JSON "retry-after: 7\nrequest-id: req_1\n"},
+        {"gemini tools", "gemini/gemini-2.5-flash", LLMK_CHAT, 0, "gemini/generate_content_tools.json", 200, JSON},
+        {"gemini stream thinking", "gemini/gemini-2.5-flash", LLMK_CHAT, 1, "gemini/stream_thinking.sse", 200, SSE},
+        {"gemini embed batch", "gemini/gemini-embedding-001", LLMK_EMBED, 0, "gemini/embed_batch.json", 200, JSON},
+        {"ollama tools", "ollama/llama3.2", LLMK_CHAT, 0, "ollama/chat_tools.json", 200, JSON},
+        {"ollama stream tools", "ollama/llama3.2", LLMK_CHAT, 1, "ollama/chat_stream_tools.ndjson", 200, NDJSON},
+        {"cohere tool calls", "cohere/command-a-03-2025", LLMK_CHAT, 0, "cohere/chat_tool_calls.json", 200, JSON},
+        {"cohere stream tools", "cohere/command-a-03-2025", LLMK_CHAT, 1, "cohere/chat_stream_tools.sse", 200, SSE},
+        {"cohere embed", "cohere/embed-v4.0", LLMK_EMBED, 0, "cohere/embed.json", 200, JSON},
+        {"tgi stream", "tgi/tgi", LLMK_CHAT, 1, "huggingface/tgi_chat_stream.sse", 200, SSE},
+        {"tei embed", "tei/bge", LLMK_EMBED, 0, "huggingface/tei_embed.json", 200, JSON},
+        {"bedrock converse tool use", "bedrock/anthropic.claude-3-5-sonnet-20240620-v1:0", LLMK_CHAT, 0,
+         "bedrock/converse_tool_use.json", 200, JSON},
+        {"bedrock stream tools", "bedrock/anthropic.claude-3-5-sonnet-20240620-v1:0", LLMK_CHAT, 1,
+         "bedrock/stream_tools.bin", 200, EVS},
+        {"bedrock stream exception", "bedrock/anthropic.claude-3-5-sonnet-20240620-v1:0", LLMK_CHAT, 1,
+         "bedrock/stream_throttlingException.bin", 200, EVS},
+        {"anthropic next turn", "anthropic/claude-sonnet-4-5", LLMK_CHAT, 1, "anthropic/stream_tools.sse", 200, SSE, 1},
+        {"gemini next turn", "gemini/gemini-3-pro-preview", LLMK_CHAT, 1, "gemini/stream_signed.sse", 200, SSE, 1},
+        {"bedrock next turn", "bedrock/anthropic.claude-3-5-sonnet-20240620-v1:0", LLMK_CHAT, 1,
+         "bedrock/stream_reasoning_tools.bin", 200, EVS, 1},
+        {"responses tools", "openai-responses/gpt-5", LLMK_CHAT, 0, "responses/response_tools.json", 200, JSON, 1},
+        {"responses stream tools", "openai-responses/gpt-5", LLMK_CHAT, 1, "responses/stream_tools.sse", 200, SSE, 1},
+        {"responses stream refusal", "openai-responses/gpt-5", LLMK_CHAT, 1, "responses/stream_refusal.sse", 200, SSE},
+        {"bedrock embed cohere", "bedrock/cohere.embed-english-v3", LLMK_EMBED, 0, "bedrock/embed_cohere.json", 200,
+         JSON},
 };
 
 /* Record one exchange to a cassette, then replay it on a new client. */
 static llmk_status op_cassette(const void *arg, result *out)
 {
 	static const char *const answer =
-		"{\"id\":\"c1\",\"object\":\"chat.completion\",\"choices\":[{\"index\":0,\"message\":{\"role\":"
-		"\"assistant\",\"content\":\"recorded\"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":"
-		"5,\"completion_tokens\":1,\"total_tokens\":6}}";
+	        "{\"id\":\"c1\",\"object\":\"chat.completion\",\"choices\":[{\"index\":0,\"message\":{\"role\":"
+	        "\"assistant\",\"content\":\"recorded\"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":"
+	        "5,\"completion_tokens\":1,\"total_tokens\":6}}";
 	const char *path = arg;
 	static capture cap;
 	llmk_client *c = NULL;
@@ -407,7 +410,8 @@ static llmk_status op_cassette(const void *arg, result *out)
 	resp = NULL;
 	llmk_client_free(c);
 	capture_reset(&cap);
-	if ((st = llmk_client_new(&c, "openai/gpt-4o-mini")) || (st = llmk_client_set_str(c, LLMK_OPT_API_KEY, "x-replay")))
+	if ((st = llmk_client_new(&c, "openai/gpt-4o-mini")) ||
+	    (st = llmk_client_set_str(c, LLMK_OPT_API_KEY, "x-replay")))
 		goto done;
 	if ((st = llmk_client_replay(c, path)))
 		goto done;
@@ -458,10 +462,10 @@ static void test_cassette(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_client),
-		cmocka_unit_test(test_request),
-		cmocka_unit_test(test_exchanges),
-		cmocka_unit_test(test_cassette),
+	        cmocka_unit_test(test_client),
+	        cmocka_unit_test(test_request),
+	        cmocka_unit_test(test_exchanges),
+	        cmocka_unit_test(test_cassette),
 	};
 
 	/* Before anything else in the library: the allocator is process-wide. */

@@ -69,10 +69,11 @@ static void test_chat_request_body(void **state)
 	assert_int_equal(llmk_request_set_i64(r, LLMK_OPT_SEED, 101), LLMK_OK);
 	assert_int_equal(llmk_request_set_str(r, LLMK_OPT_STOP, "END"), LLMK_OK);
 	assert_int_equal(llmk_request_set_str(r, LLMK_OPT_STOP, "\n\n"), LLMK_OK);
-	assert_int_equal(llmk_request_add_tool(r, "get_current_weather", "Get the current weather for a location",
-	                                       "{\"type\":\"object\",\"properties\":{\"location\":{\"type\":\"string\"}},"
-	                                       "\"required\":[\"location\"]}"),
-	                 LLMK_OK);
+	assert_int_equal(
+	        llmk_request_add_tool(r, "get_current_weather", "Get the current weather for a location",
+	                              "{\"type\":\"object\",\"properties\":{\"location\":{\"type\":\"string\"}},"
+	                              "\"required\":[\"location\"]}"),
+	        LLMK_OK);
 	assert_int_equal(llmk_request_add_tool(r, "get_time", NULL, NULL), LLMK_OK);
 	assert_int_equal(llmk_request_set_str(r, LLMK_OPT_JSON_SCHEMA,
 	                                      "{\"type\":\"object\",\"properties\":{\"age\":{\"type\":\"integer\"}}}"),
@@ -162,7 +163,8 @@ static void expect_body(fixture *f, llmk_request *r, const char *key, const char
 	llmk_response *resp;
 	json_t *j, *want = want_json ? json_loads(want_json, JSON_DECODE_ANY, NULL) : NULL;
 
-	f->cap.resp_body = "{\"model\":\"llama3.2\",\"message\":{\"role\":\"assistant\",\"content\":\"{}\"},\"done\":true}";
+	f->cap.resp_body =
+	        "{\"model\":\"llama3.2\",\"message\":{\"role\":\"assistant\",\"content\":\"{}\"},\"done\":true}";
 	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
 	j = sent_json(&f->cap);
 	if (want ? !json_equal(jget(j, key), want) : jget(j, key) != NULL)
@@ -229,7 +231,8 @@ static void test_unsupported_parameters(void **state)
 	llmk_response_free(resp);
 	/* ... dropped on request, and listed */
 	llmk_request_set_i64(r, LLMK_OPT_DROP_UNSUPPORTED, 1);
-	f->cap.resp_body = "{\"model\":\"llama3.2\",\"message\":{\"role\":\"assistant\",\"content\":\"ok\"},\"done\":true}";
+	f->cap.resp_body =
+	        "{\"model\":\"llama3.2\",\"message\":{\"role\":\"assistant\",\"content\":\"ok\"},\"done\":true}";
 	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
 	j = sent_json(&f->cap);
 	assert_null(jget(j, "messages.0.images"));
@@ -250,7 +253,7 @@ static void test_unsupported_parameters(void **state)
 
 	assert_int_equal(llmk_provider_capabilities("ollama", LLMK_CHAT),
 	                 LLMK_CAP_KIND | LLMK_CAP_STREAM | LLMK_CAP_TOOLS | LLMK_CAP_VISION | LLMK_CAP_JSON_MODE |
-	                     LLMK_CAP_JSON_SCHEMA | LLMK_CAP_STREAM_USAGE); /* no image URLs, no key needed */
+	                         LLMK_CAP_JSON_SCHEMA | LLMK_CAP_STREAM_USAGE); /* no image URLs, no key needed */
 	assert_int_equal(llmk_provider_capabilities("ollama", LLMK_EMBED), LLMK_CAP_KIND | LLMK_CAP_BATCH);
 
 	llmk_request_new(&r, LLMK_SPEECH);
@@ -286,9 +289,10 @@ static void test_chat_response_parsed(void **state)
 	free((void *)f->cap.resp_body);
 
 	/* thinking, and a length stop */
-	f->cap.resp_body = "{\"model\":\"qwen3\",\"created_at\":\"2025-06-01T10:00:00Z\",\"message\":{\"role\":\"assistant\","
-	                   "\"content\":\"2\",\"thinking\":\"1+1 is 2.\"},\"done_reason\":\"length\",\"done\":true,"
-	                   "\"prompt_eval_count\":12,\"eval_count\":7}";
+	f->cap.resp_body =
+	        "{\"model\":\"qwen3\",\"created_at\":\"2025-06-01T10:00:00Z\",\"message\":{\"role\":\"assistant\","
+	        "\"content\":\"2\",\"thinking\":\"1+1 is 2.\"},\"done_reason\":\"length\",\"done\":true,"
+	        "\"prompt_eval_count\":12,\"eval_count\":7}";
 	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
 	assert_string_equal(llmk_response_text(resp), "2");
 	assert_string_equal(llmk_response_reasoning(resp), "1+1 is 2.");
@@ -312,7 +316,8 @@ static void test_chat_tool_calls_parsed(void **state)
 	assert_int_equal(llmk_response_tool_call_count(resp), 1);
 	assert_true(is_call_id(llmk_response_tool_call_id(resp, 0))); /* made up: Ollama sends none */
 	assert_string_equal(llmk_response_tool_call_name(resp, 0), "get_current_weather");
-	assert_string_equal(llmk_response_tool_call_arguments(resp, 0), "{\"format\":\"celsius\",\"location\":\"Paris, FR\"}");
+	assert_string_equal(llmk_response_tool_call_arguments(resp, 0),
+	                    "{\"format\":\"celsius\",\"location\":\"Paris, FR\"}");
 	assert_string_equal(llmk_response_text(resp), "");
 	/* Ollama says "stop"; the enum says the model waits for tool results */
 	assert_string_equal(llmk_response_finish_reason(resp), "stop");
@@ -324,7 +329,8 @@ static void test_chat_tool_calls_parsed(void **state)
 
 	/* answering the call by its id names the tool */
 	llmk_request_add_message(r, LLMK_ROLE_ASSISTANT, NULL);
-	llmk_request_add_tool_call(r, id, llmk_response_tool_call_name(resp, 0), llmk_response_tool_call_arguments(resp, 0));
+	llmk_request_add_tool_call(r, id, llmk_response_tool_call_name(resp, 0),
+	                           llmk_response_tool_call_arguments(resp, 0));
 	llmk_request_add_tool_result(r, id, "22");
 	llmk_response_free(resp);
 	f->cap.resp_body = read_data("ollama/chat.json", NULL);
@@ -462,8 +468,7 @@ static int32_t split_send(llmk_exchange *ex, void *user)
 		return LLMK_E_CANCELLED;
 	if (sb->split && llmk_exchange_write(ex, (const uint8_t *)sb->body, sb->split))
 		return LLMK_E_CANCELLED;
-	if (sb->len > sb->split &&
-	    llmk_exchange_write(ex, (const uint8_t *)sb->body + sb->split, sb->len - sb->split))
+	if (sb->len > sb->split && llmk_exchange_write(ex, (const uint8_t *)sb->body + sb->split, sb->len - sb->split))
 		return LLMK_E_CANCELLED;
 	return LLMK_OK;
 }
@@ -604,8 +609,9 @@ static void test_stream_error_inside_200(void **state)
 	run_stream(f, body, 4, &e, &resp);
 	assert_int_equal(llmk_response_status(resp), LLMK_E_SERVER);
 	assert_int_equal(llmk_response_http_status(resp), 200);
-	assert_non_null(strstr(llmk_response_error(resp),
-	                       "error inside the stream: an error was encountered while running the model: unexpected EOF"));
+	assert_non_null(
+	        strstr(llmk_response_error(resp),
+	               "error inside the stream: an error was encountered while running the model: unexpected EOF"));
 	assert_string_equal(e.text, "Partial");
 	assert_string_equal(llmk_response_text(resp), "Partial");
 	assert_int_equal(e.ndone, 0);
@@ -624,8 +630,8 @@ static void test_stream_answered_with_one_object(void **state)
 
 	/* a proxy or old server ignoring "stream": one JSON object, done:true */
 	tu_events_init(&e, TU_EV_ALL);
-	assert_int_equal(tu_stream(f, r, "Content-Type: application/json; charset=utf-8\n", body,
-	                           0, &e, &resp), LLMK_OK);
+	assert_int_equal(tu_stream(f, r, "Content-Type: application/json; charset=utf-8\n", body, 0, &e, &resp),
+	                 LLMK_OK);
 	llmk_request_free(r);
 	assert_string_equal(e.runs, "CUD");
 	assert_string_equal(e.tool_name[0], "get_current_weather");
@@ -715,7 +721,8 @@ static void test_ollama_host_and_key(void **state)
 	setenv("OLLAMA_API_KEY", "ollama-test-key-0123456789", 1);
 	assert_int_equal(llmk_client_new(&c, "ollama/llama3.2"), LLMK_OK);
 	memset(&cap, 0, sizeof(cap));
-	cap.resp_body = "{\"model\":\"llama3.2\",\"message\":{\"role\":\"assistant\",\"content\":\"ok\"},\"done\":true}";
+	cap.resp_body =
+	        "{\"model\":\"llama3.2\",\"message\":{\"role\":\"assistant\",\"content\":\"ok\"},\"done\":true}";
 	capture_install(c, &cap);
 	assert_int_equal(llmk_send(c, r, &resp), LLMK_OK);
 	assert_string_equal(cap.url, "http://h:1234/api/chat");
@@ -788,23 +795,23 @@ static void test_http_loopback(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_chat_request_body, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_format_and_think_values, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_unsupported_parameters, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_chat_response_parsed, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_chat_tool_calls_parsed, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_embed, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_stream_request_and_text, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_stream_split_at_every_byte, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_stream_keepalive_crlf_and_no_final_newline, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_stream_truncated_is_protocol_error, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_stream_tools_and_thinking, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_stream_error_inside_200, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_stream_answered_with_one_object, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_errors, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_ollama_host_and_key, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_chat_request_body, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_format_and_think_values, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_unsupported_parameters, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_chat_response_parsed, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_chat_tool_calls_parsed, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_embed, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_stream_request_and_text, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_stream_split_at_every_byte, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_stream_keepalive_crlf_and_no_final_newline, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_stream_truncated_is_protocol_error, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_stream_tools_and_thinking, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_stream_error_inside_200, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_stream_answered_with_one_object, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_errors, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_ollama_host_and_key, setup, tu_teardown),
 #ifdef LLMK_TEST_HAVE_CURL
-		cmocka_unit_test_setup_teardown(test_http_loopback, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_http_loopback, setup, tu_teardown),
 #endif
 	};
 	return cmocka_run_group_tests_name("ollama", tests, NULL, NULL);

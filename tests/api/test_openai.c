@@ -143,7 +143,8 @@ static void run_text_stream(fixture *f, size_t write_size)
 	tu_events_init(&e, OPENAI_EVENTS);
 	r = chat_request("hi");
 	assert_int_equal(tu_stream(f, r, "Content-Type: text/event-stream; charset=utf-8\nx-request-id: req_stream_1\n",
-	                           read_data("openai/chat_stream.sse", NULL), write_size, &e, &resp), LLMK_OK);
+	                           read_data("openai/chat_stream.sse", NULL), write_size, &e, &resp),
+	                 LLMK_OK);
 
 	j = sent_json(&f->cap);
 	assert_true(json_is_true(jget(j, "stream")));
@@ -165,16 +166,19 @@ static void run_text_stream(fixture *f, size_t write_size)
 	assert_string_equal(llmk_response_request_id(resp), "req_stream_1");
 	assert_int_equal(llmk_response_usage(resp, LLMK_USAGE_TOTAL), 17);
 	assert_true(llmk_response_timing(resp, LLMK_TIMING_FIRST_TOKEN_MS) >= 0);
-	assert_true(llmk_response_timing(resp, LLMK_TIMING_TOTAL_MS) >= llmk_response_timing(resp, LLMK_TIMING_FIRST_TOKEN_MS));
+	assert_true(llmk_response_timing(resp, LLMK_TIMING_TOTAL_MS) >=
+	            llmk_response_timing(resp, LLMK_TIMING_FIRST_TOKEN_MS));
 
 	/* The final response of a stream equals what llmk_send returns for the
 	 * same answer. */
 	free((void *)f->cap.resp_body);
-	f->cap.resp_body = "{\"id\":\"x\",\"object\":\"chat.completion\",\"model\":\"gpt-4o-mini-2024-07-18\",\"choices\":[{\"index\":0,"
-	                   "\"message\":{\"role\":\"assistant\",\"content\":\"Hello! How can I help? \xc3\xa9\xe6\xbc\xa2\"},"
-	                   "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":5,"
-	                   "\"total_tokens\":17,\"prompt_tokens_details\":{\"cached_tokens\":0},"
-	                   "\"completion_tokens_details\":{\"reasoning_tokens\":0}}}";
+	f->cap.resp_body =
+	        "{\"id\":\"x\",\"object\":\"chat.completion\",\"model\":\"gpt-4o-mini-2024-07-18\",\"choices\":[{"
+	        "\"index\":0,"
+	        "\"message\":{\"role\":\"assistant\",\"content\":\"Hello! How can I help? \xc3\xa9\xe6\xbc\xa2\"},"
+	        "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":5,"
+	        "\"total_tokens\":17,\"prompt_tokens_details\":{\"cached_tokens\":0},"
+	        "\"completion_tokens_details\":{\"reasoning_tokens\":0}}}";
 	f->cap.resp_headers = "Content-Type: application/json\n";
 	assert_int_equal(llmk_send(f->c, r, &plain), LLMK_OK);
 	assert_string_equal(llmk_response_text(plain), llmk_response_text(resp));
@@ -218,8 +222,9 @@ static void test_stream_tool_calls_assembled(void **state)
 		r = chat_request("weather and time in Paris?");
 		llmk_request_add_tool(r, "get_weather", NULL, NULL);
 		llmk_request_add_tool(r, "get_time", NULL, NULL);
-		assert_int_equal(tu_stream(f, r, TU_SSE, read_data("openai/chat_stream_tools.sse", NULL),
-		                           ws[k], &e, &resp), LLMK_OK);
+		assert_int_equal(
+		        tu_stream(f, r, TU_SSE, read_data("openai/chat_stream_tools.sse", NULL), ws[k], &e, &resp),
+		        LLMK_OK);
 		assert_int_equal(llmk_response_tool_call_count(resp), 2);
 		assert_string_equal(llmk_response_tool_call_id(resp, 0), "call_PieqNSej6kM9hgYbcQdbZSaC");
 		assert_string_equal(llmk_response_tool_call_name(resp, 0), "get_weather");
@@ -254,8 +259,8 @@ static void test_stream_error_inside_200(void **state)
 
 	tu_events_init(&e, OPENAI_EVENTS);
 	r = chat_request("hi");
-	assert_int_equal(tu_stream(f, r, TU_SSE, read_data("openai/chat_stream_error.sse", NULL),
-	                           0, &e, &resp), LLMK_E_SERVER);
+	assert_int_equal(tu_stream(f, r, TU_SSE, read_data("openai/chat_stream_error.sse", NULL), 0, &e, &resp),
+	                 LLMK_E_SERVER);
 	assert_int_equal(llmk_response_status(resp), LLMK_E_SERVER);
 	assert_int_equal(llmk_response_http_status(resp), 200);
 	assert_non_null(strstr(llmk_response_error(resp), "The server had an error"));
@@ -278,8 +283,8 @@ static void test_stream_truncated_is_protocol_error(void **state)
 
 	tu_events_init(&e, OPENAI_EVENTS);
 	r = chat_request("hi");
-	assert_int_equal(tu_stream(f, r, TU_SSE, read_data("openai/chat_stream_truncated.sse", NULL),
-	                           0, &e, &resp), LLMK_E_PROTOCOL);
+	assert_int_equal(tu_stream(f, r, TU_SSE, read_data("openai/chat_stream_truncated.sse", NULL), 0, &e, &resp),
+	                 LLMK_E_PROTOCOL);
 	assert_non_null(strstr(llmk_response_error(resp), "stream ended"));
 	assert_string_equal(llmk_response_text(resp), "Cut");
 	assert_int_equal(e.ndone, 0);
@@ -299,8 +304,8 @@ static void test_stream_cancel_from_callback(void **state)
 	e.stop_after = 2;
 	f->cap.write_refused = 0;
 	r = chat_request("hi");
-	assert_int_equal(tu_stream(f, r, TU_SSE, read_data("openai/chat_stream.sse", NULL),
-	                           1, &e, &resp), LLMK_E_CANCELLED);
+	assert_int_equal(tu_stream(f, r, TU_SSE, read_data("openai/chat_stream.sse", NULL), 1, &e, &resp),
+	                 LLMK_E_CANCELLED);
 	assert_int_equal(e.ntext, 2);
 	assert_int_equal(e.ndone, 0);
 	assert_true(f->cap.write_refused); /* the transport was told to stop */
@@ -320,8 +325,8 @@ static void test_stream_answered_with_json(void **state)
 
 	tu_events_init(&e, OPENAI_EVENTS);
 	r = chat_request("hi");
-	assert_int_equal(tu_stream(f, r, TU_JSON, read_data("openai/chat_completion.json", NULL),
-	                           0, &e, &resp), LLMK_OK);
+	assert_int_equal(tu_stream(f, r, TU_JSON, read_data("openai/chat_completion.json", NULL), 0, &e, &resp),
+	                 LLMK_OK);
 	assert_string_equal(e.text, "Hello! How can I assist you today?");
 	assert_int_equal(e.ndone, 1);
 	assert_int_equal(e.nusage, 1);
@@ -394,17 +399,17 @@ static void test_max_tokens_name(void **state)
 	static const struct {
 		const char *model, *base_url, *name;
 	} cases[] = {
-	    {"openai/gpt-4o-mini", NULL, "max_completion_tokens"},
-	    {"openai/gpt-4o-mini", "https://api.openai.com/v1", "max_completion_tokens"},
-	    {"openai/gpt-4o-mini", "https://API.OpenAI.com:443/v1/", "max_completion_tokens"},
-	    {"openai/gpt-4o-mini", "https://user@api.openai.com/v1", "max_completion_tokens"},
-	    {"openai/gpt-4o-mini", "http://127.0.0.1:8080/v1", "max_tokens"},
-	    {"openai/gpt-4o-mini", "https://api.openai.com.example.invalid/v1", "max_tokens"},
-	    {"openai/gpt-4o-mini", "https://proxy.example.invalid/api.openai.com/v1", "max_tokens"},
-	    {"groq/llama-3.1-8b-instant", NULL, "max_completion_tokens"},
-	    {"llamacpp/any", NULL, "max_tokens"},
-	    {"openai-compatible/any", "http://127.0.0.1:9/v1", "max_tokens"},
-	    {"azure/my-deployment", "https://res.openai.azure.com", "max_completion_tokens"},
+	        {"openai/gpt-4o-mini", NULL, "max_completion_tokens"},
+	        {"openai/gpt-4o-mini", "https://api.openai.com/v1", "max_completion_tokens"},
+	        {"openai/gpt-4o-mini", "https://API.OpenAI.com:443/v1/", "max_completion_tokens"},
+	        {"openai/gpt-4o-mini", "https://user@api.openai.com/v1", "max_completion_tokens"},
+	        {"openai/gpt-4o-mini", "http://127.0.0.1:8080/v1", "max_tokens"},
+	        {"openai/gpt-4o-mini", "https://api.openai.com.example.invalid/v1", "max_tokens"},
+	        {"openai/gpt-4o-mini", "https://proxy.example.invalid/api.openai.com/v1", "max_tokens"},
+	        {"groq/llama-3.1-8b-instant", NULL, "max_completion_tokens"},
+	        {"llamacpp/any", NULL, "max_tokens"},
+	        {"openai-compatible/any", "http://127.0.0.1:9/v1", "max_tokens"},
+	        {"azure/my-deployment", "https://res.openai.azure.com", "max_completion_tokens"},
 	};
 	fixture *f = *state;
 	size_t i;
@@ -445,9 +450,11 @@ static void test_compatible_server_quirks(void **state)
 	memset(&cap, 0, sizeof(cap));
 	/* llama.cpp-style: no usage, extra fields, TGI-style finish reason,
 	 * and no API key needed. */
-	cap.resp_body = "{\"choices\":[{\"finish_reason\":\"eos_token\",\"index\":0,\"message\":{\"content\":\"Once upon a "
-	                "time\",\"role\":\"assistant\"}}],\"created\":1,\"model\":\"stories260K\",\"object\":\"chat.completion\","
-	                "\"timings\":{\"predicted_ms\":3.2}}";
+	cap.resp_body =
+	        "{\"choices\":[{\"finish_reason\":\"eos_token\",\"index\":0,\"message\":{\"content\":\"Once upon a "
+	        "time\",\"role\":\"assistant\"}}],\"created\":1,\"model\":\"stories260K\",\"object\":\"chat."
+	        "completion\","
+	        "\"timings\":{\"predicted_ms\":3.2}}";
 	unsetenv("LLAMACPP_API_KEY");
 	assert_int_equal(llmk_client_new(&c, "llamacpp/stories260K"), LLMK_OK);
 	assert_string_equal(llmk_client_base_url(c), "http://127.0.0.1:8080/v1");
@@ -508,7 +515,8 @@ static void test_embed(void **state)
 	free((void *)f->cap.resp_body);
 
 	/* one vector for two inputs: the mismatch is reported, not hidden */
-	f->cap.resp_body = "{\"object\":\"list\",\"data\":[{\"object\":\"embedding\",\"index\":0,\"embedding\":[1,2]}]}";
+	f->cap.resp_body =
+	        "{\"object\":\"list\",\"data\":[{\"object\":\"embedding\",\"index\":0,\"embedding\":[1,2]}]}";
 	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_E_PROTOCOL);
 	assert_non_null(strstr(llmk_response_error(resp), "1 vectors for 2 inputs"));
 	llmk_response_free(resp);
@@ -596,8 +604,9 @@ static void test_transcribe_multipart(void **state)
 	assert_int_equal(strncmp(ct, "multipart/form-data; boundary=", 30), 0);
 	strcpy(boundary, ct + 30);
 	b = (const char *)f->cap.body;
-	snprintf(marker, sizeof(marker), "--%s\r\nContent-Disposition: form-data; name=\"file\"; filename=\"jfk.wav\"\r\n"
-	                                 "Content-Type: audio/wav\r\n\r\nRIFF",
+	snprintf(marker, sizeof(marker),
+	         "--%s\r\nContent-Disposition: form-data; name=\"file\"; filename=\"jfk.wav\"\r\n"
+	         "Content-Type: audio/wav\r\n\r\nRIFF",
 	         boundary);
 	assert_int_equal(memcmp(b, marker, strlen(marker)), 0);
 	assert_memory_equal(b + strlen(marker) - 4, wav, sizeof(wav));
@@ -610,7 +619,8 @@ static void test_transcribe_multipart(void **state)
 	assert_non_null(body_find(&f->cap, "name=\"temperature\"\r\n\r\n0\r\n"));
 	snprintf(marker, sizeof(marker), "--%s--\r\n", boundary);
 	assert_int_equal(strcmp(b + f->cap.body_len - strlen(marker), marker), 0);
-	assert_string_equal(llmk_response_text(resp), "And so my fellow Americans, ask not what your country can do for you, ask what you can do for your country.");
+	assert_string_equal(llmk_response_text(resp), "And so my fellow Americans, ask not what your country can do "
+	                                              "for you, ask what you can do for your country.");
 	assert_int_equal(llmk_response_usage(resp, LLMK_USAGE_INPUT), 14);
 	assert_int_equal(llmk_response_usage(resp, LLMK_USAGE_OUTPUT), 45);
 	llmk_response_free(resp);
@@ -716,12 +726,12 @@ static void test_error_mapping(void **state)
 	expect_error(f, 500, NULL, "{\"error\":{\"message\":\"The server had an error\",\"type\":\"server_error\"}}",
 	             LLMK_E_SERVER, "HTTP 500");
 	expect_error(f, 502, NULL, "<html><body>Bad gateway</body></html>", LLMK_E_SERVER, "Bad gateway");
-	expect_error(f, 503, NULL, "{\"error\":{\"message\":\"The engine is currently overloaded\"}}", LLMK_E_OVERLOADED,
-	             "overloaded");
+	expect_error(f, 503, NULL, "{\"error\":{\"message\":\"The engine is currently overloaded\"}}",
+	             LLMK_E_OVERLOADED, "overloaded");
 	expect_error(f, 529, NULL, "", LLMK_E_OVERLOADED, "HTTP 529");
 	/* OpenAI-compatible servers: error as a plain string, and FastAPI's detail */
-	expect_error(f, 400, NULL, "{\"error\":\"the request exceeds the available context size\"}",
-	             LLMK_E_BAD_REQUEST, "available context size");
+	expect_error(f, 400, NULL, "{\"error\":\"the request exceeds the available context size\"}", LLMK_E_BAD_REQUEST,
+	             "available context size");
 	expect_error(f, 422, NULL, "{\"detail\":\"field required\"}", LLMK_E_BAD_REQUEST, "field required");
 	/* a rate limit reported as 400 by a quota code */
 	expect_error(f, 400, NULL,
@@ -744,7 +754,8 @@ static void test_retry_after_forms(void **state)
 
 	r = chat_request("hi");
 	f->cap.status = 429;
-	f->cap.resp_body = "{\"error\":{\"message\":\"slow down\",\"type\":\"requests\",\"code\":\"rate_limit_exceeded\"}}";
+	f->cap.resp_body =
+	        "{\"error\":{\"message\":\"slow down\",\"type\":\"requests\",\"code\":\"rate_limit_exceeded\"}}";
 
 	f->cap.resp_headers = "Retry-After: 7\n";
 	llmk_send(f->c, r, &resp);
@@ -830,7 +841,8 @@ static void test_client_headers(void **state)
 	llmk_request *r;
 	llmk_response *resp;
 
-	f->cap.resp_body = "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"ok\"},\"finish_reason\":\"stop\"}]}";
+	f->cap.resp_body = "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"ok\"},"
+	                   "\"finish_reason\":\"stop\"}]}";
 	assert_int_equal(llmk_client_set_str(f->c, LLMK_OPT_ORGANIZATION, "org-test123"), LLMK_OK);
 	assert_int_equal(llmk_client_set_str(f->c, LLMK_OPT_PROJECT, "proj_test456"), LLMK_OK);
 	assert_int_equal(llmk_client_set_str(f->c, LLMK_OPT_USER_AGENT, "my-app/1.2"), LLMK_OK);
@@ -910,8 +922,9 @@ static void test_refusal(void **state)
 	r = chat_request("how do I pick a lock?");
 	for (size_t k = 0; k < sizeof(ws) / sizeof(ws[0]); k++) {
 		tu_events_init(&e, OPENAI_EVENTS);
-		assert_int_equal(tu_stream(f, r, TU_SSE, read_data("openai/chat_stream_refusal.sse", NULL), ws[k], &e, &resp),
-		                 LLMK_OK);
+		assert_int_equal(
+		        tu_stream(f, r, TU_SSE, read_data("openai/chat_stream_refusal.sse", NULL), ws[k], &e, &resp),
+		        LLMK_OK);
 		free((void *)f->cap.resp_body);
 		assert_string_equal(e.refusal, REFUSAL);
 		assert_int_equal(e.nrefusal, 3);
@@ -987,32 +1000,32 @@ static void test_http_headers(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_chat_request_body, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_max_tokens_name, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_stream_null_callback, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_stream_text_whole, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_stream_text_byte_by_byte, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_stream_text_odd_splits, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_stream_tool_calls_assembled, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_stream_error_inside_200, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_stream_truncated_is_protocol_error, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_stream_cancel_from_callback, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_stream_answered_with_json, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_chat_response_parsed, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_chat_tool_calls_parsed, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_compatible_server_quirks, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_embed, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_image_b64_and_url, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_transcribe_multipart, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_speech, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_error_mapping, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_retry_after_forms, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_transport_failure_and_garbage, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_response_size_limit, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_client_headers, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_key_never_in_errors, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_refusal, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_http_headers, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_chat_request_body, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_max_tokens_name, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_stream_null_callback, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_stream_text_whole, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_stream_text_byte_by_byte, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_stream_text_odd_splits, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_stream_tool_calls_assembled, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_stream_error_inside_200, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_stream_truncated_is_protocol_error, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_stream_cancel_from_callback, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_stream_answered_with_json, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_chat_response_parsed, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_chat_tool_calls_parsed, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_compatible_server_quirks, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_embed, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_image_b64_and_url, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_transcribe_multipart, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_speech, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_error_mapping, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_retry_after_forms, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_transport_failure_and_garbage, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_response_size_limit, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_client_headers, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_key_never_in_errors, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_refusal, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_http_headers, setup, tu_teardown),
 	};
 	return cmocka_run_group_tests_name("openai", tests, NULL, NULL);
 }

@@ -61,7 +61,7 @@ static void test_option_table(void **state)
 	assert_int_equal(llmk_option_type(LLMK_OPT_SPEED), LLMK_TYPE_F64);
 	assert_int_equal(llmk_option_type(999), 0);
 	/* round trip for every option in the table */
-#define RT(name, id, scope, str, doc)                              \
+#define RT(name, id, scope, str, doc)                                \
 	assert_int_equal(llmk_option_by_name(str), LLMK_OPT_##name); \
 	assert_string_equal(llmk_option_name(LLMK_OPT_##name), str);
 	LLMK_OPTION_TABLE(RT)
@@ -201,7 +201,8 @@ static void test_request_validation(void **state)
 	llmk_request_free(r);
 
 	assert_int_equal(llmk_request_new(&r, LLMK_TRANSCRIBE), LLMK_OK);
-	assert_int_equal(llmk_request_set_audio(r, (const uint8_t *)"RIFF", 4, "../etc/x.wav", NULL), LLMK_E_INVALID_ARG);
+	assert_int_equal(llmk_request_set_audio(r, (const uint8_t *)"RIFF", 4, "../etc/x.wav", NULL),
+	                 LLMK_E_INVALID_ARG);
 	assert_int_equal(llmk_request_set_audio(r, (const uint8_t *)"RIFF", 4, "a\".wav", NULL), LLMK_E_INVALID_ARG);
 	assert_int_equal(llmk_request_set_audio(r, (const uint8_t *)"RIFF", 0, "a.wav", NULL), LLMK_E_INVALID_ARG);
 	assert_int_equal(llmk_request_set_str(r, LLMK_OPT_TRANSCRIPT_FORMAT, "xml"), LLMK_E_INVALID_ARG);
@@ -359,14 +360,14 @@ static void test_transport_table(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_version),
-		cmocka_unit_test(test_status_table),
-		cmocka_unit_test(test_option_table),
-		cmocka_unit_test(test_client_new_errors),
-		cmocka_unit_test(test_client_env_and_options),
-		cmocka_unit_test(test_request_validation),
-		cmocka_unit_test(test_send_validation),
-		cmocka_unit_test(test_transport_table),
+	        cmocka_unit_test(test_version),
+	        cmocka_unit_test(test_status_table),
+	        cmocka_unit_test(test_option_table),
+	        cmocka_unit_test(test_client_new_errors),
+	        cmocka_unit_test(test_client_env_and_options),
+	        cmocka_unit_test(test_request_validation),
+	        cmocka_unit_test(test_send_validation),
+	        cmocka_unit_test(test_transport_table),
 	};
 	return cmocka_run_group_tests_name("options", tests, NULL, NULL);
 }

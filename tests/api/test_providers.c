@@ -20,9 +20,9 @@
 #define KEY "test-key-0123456789abcdef0123456789"
 
 static const char chat_ok[] =
-	"{\"id\":\"x\",\"object\":\"chat.completion\",\"model\":\"m\",\"choices\":[{\"index\":0,\"message\":"
-	"{\"role\":\"assistant\",\"content\":\"hi\"},\"finish_reason\":\"stop\"}],"
-	"\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":1,\"total_tokens\":4}}";
+        "{\"id\":\"x\",\"object\":\"chat.completion\",\"model\":\"m\",\"choices\":[{\"index\":0,\"message\":"
+        "{\"role\":\"assistant\",\"content\":\"hi\"},\"finish_reason\":\"stop\"}],"
+        "\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":1,\"total_tokens\":4}}";
 
 static llmk_client *client_for(const char *model, capture *cap)
 {
@@ -208,8 +208,9 @@ static void test_images_dropped_from_a_copy(void **state)
 	assert_string_equal(llmk_response_dropped(resp), "images");
 	j = sent_json(&cap);
 	/* Only the text is left, sent as plain string content. */
-	assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(j, "messages"), 0), "content")),
-	                    "what is this?");
+	assert_string_equal(
+	        json_string_value(json_object_get(json_array_get(json_object_get(j, "messages"), 0), "content")),
+	        "what is this?");
 	json_decref(j);
 	llmk_response_free(resp);
 	/* The caller's request still has its image. */
@@ -251,9 +252,8 @@ static void test_azure_url_header_version(void **state)
 	capture_install(c, &cap);
 	cap.resp_body = chat_ok;
 	assert_int_equal(llmk_send(c, r, &resp), LLMK_OK);
-	assert_string_equal(cap.url,
-	                    "https://res.openai.azure.com/openai/deployments/my%20gpt4o/chat/completions"
-	                    "?api-version=2025-01-01-preview");
+	assert_string_equal(cap.url, "https://res.openai.azure.com/openai/deployments/my%20gpt4o/chat/completions"
+	                             "?api-version=2025-01-01-preview");
 	assert_string_equal(capture_header(&cap, "api-key"), "azure-env-key-0123456789");
 	assert_null(capture_header(&cap, "Authorization"));
 	llmk_response_free(resp);
@@ -271,8 +271,9 @@ static void test_azure_url_header_version(void **state)
 	cap.resp_body = "{\"object\":\"list\",\"data\":[{\"object\":\"embedding\",\"index\":0,\"embedding\":[0.5,1]}],"
 	                "\"model\":\"e\",\"usage\":{\"prompt_tokens\":1,\"total_tokens\":1}}";
 	assert_int_equal(llmk_send(c, r, &resp), LLMK_OK);
-	assert_string_equal(cap.url,
-	                    "https://res.openai.azure.com/openai/deployments/my%20gpt4o/embeddings?api-version=2024-10-21");
+	assert_string_equal(
+	        cap.url,
+	        "https://res.openai.azure.com/openai/deployments/my%20gpt4o/embeddings?api-version=2024-10-21");
 	llmk_response_free(resp);
 	llmk_request_free(r);
 	llmk_client_free(c);
@@ -309,7 +310,8 @@ static void test_azure_stream_and_content_filter(void **state)
 		assert_int_equal(llmk_response_finish(resp), LLMK_FINISH_STOP);
 		assert_int_equal(llmk_response_usage(resp, LLMK_USAGE_INPUT), 9);
 		assert_int_equal(llmk_response_usage(resp, LLMK_USAGE_OUTPUT), 3);
-		assert_string_equal(llmk_response_model(resp), "gpt-4o-2024-11-20"); /* not the empty first chunk's "" */
+		assert_string_equal(llmk_response_model(resp),
+		                    "gpt-4o-2024-11-20"); /* not the empty first chunk's "" */
 		llmk_response_free(resp);
 	}
 	free(body);
@@ -362,8 +364,9 @@ static void test_mistral_quirks(void **state)
 	assert_null(json_object_get(j, "seed"));
 	assert_int_equal(json_integer_value(json_object_get(j, "max_tokens")), 20);
 	/* Mistral has no developer role (its spec rejects it): system. */
-	assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(j, "messages"), 0), "role")),
-	                    "system");
+	assert_string_equal(
+	        json_string_value(json_object_get(json_array_get(json_object_get(j, "messages"), 0), "role")),
+	        "system");
 	json_decref(j);
 	llmk_response_free(resp);
 
@@ -400,8 +403,11 @@ static void test_developer_role_only_where_known(void **state)
 {
 	static const struct {
 		const char *model, *role;
-	} cases[] = {{"openai/gpt-4o", "developer"}, {"azure/gpt-4o", "developer"}, {"groq/llama", "system"},
-	             {"vllm/m", "system"}, {"deepseek/deepseek-chat", "system"}};
+	} cases[] = {{"openai/gpt-4o", "developer"},
+	             {"azure/gpt-4o", "developer"},
+	             {"groq/llama", "system"},
+	             {"vllm/m", "system"},
+	             {"deepseek/deepseek-chat", "system"}};
 	size_t i;
 
 	(void)state;
@@ -420,8 +426,8 @@ static void test_developer_role_only_where_known(void **state)
 		assert_int_equal(llmk_send(c, r, &resp), LLMK_OK);
 		j = sent_json(&cap);
 		assert_string_equal(
-			json_string_value(json_object_get(json_array_get(json_object_get(j, "messages"), 0), "role")),
-			cases[i].role);
+		        json_string_value(json_object_get(json_array_get(json_object_get(j, "messages"), 0), "role")),
+		        cases[i].role);
 		json_decref(j);
 		llmk_response_free(resp);
 		llmk_request_free(r);
@@ -437,15 +443,19 @@ static void test_masked_key_echoes_scrubbed(void **state)
 	static const struct {
 		const char *model, *body, *gone, *kept;
 	} cases[] = {
-		{"huggingface/m", "{\"error\":\"Invalid credentials in Authorization header: hf_abc****wxyz\"}", "wxyz",
-		 "hf_***"},
-		{"gemini/gemini-2.0-flash",
-		 "{\"error\":{\"code\":400,\"message\":\"API key not valid: AIzaSyA****Q9k\",\"status\":\"INVALID_ARGUMENT\"}}",
-		 "Q9k", "AIza***"},
-		{"groq/llama", "{\"error\":{\"message\":\"Invalid API Key gsk_12****89ab\",\"type\":\"invalid_request_error\"}}",
-		 "89ab", "gsk_***"},
-		{"openai/gpt-4o", "{\"error\":{\"message\":\"Incorrect API key provided: sk-proj-****abcd.\",\"code\":\"invalid_api_key\"}}",
-		 "abcd", "sk-***."},
+	        {"huggingface/m", "{\"error\":\"Invalid credentials in Authorization header: hf_abc****wxyz\"}", "wxyz",
+	         "hf_***"},
+	        {"gemini/gemini-2.0-flash",
+	         "{\"error\":{\"code\":400,\"message\":\"API key not valid: "
+	         "AIzaSyA****Q9k\",\"status\":\"INVALID_ARGUMENT\"}}",
+	         "Q9k", "AIza***"},
+	        {"groq/llama",
+	         "{\"error\":{\"message\":\"Invalid API Key gsk_12****89ab\",\"type\":\"invalid_request_error\"}}",
+	         "89ab", "gsk_***"},
+	        {"openai/gpt-4o",
+	         "{\"error\":{\"message\":\"Incorrect API key provided: "
+	         "sk-proj-****abcd.\",\"code\":\"invalid_api_key\"}}",
+	         "abcd", "sk-***."},
 	};
 	size_t i;
 
@@ -459,7 +469,8 @@ static void test_masked_key_echoes_scrubbed(void **state)
 		cap.status = 401;
 		cap.resp_body = cases[i].body;
 		assert_int_not_equal(llmk_send(c, r, &resp), LLMK_OK);
-		if (strstr(llmk_response_error(resp), cases[i].gone) || !strstr(llmk_response_error(resp), cases[i].kept))
+		if (strstr(llmk_response_error(resp), cases[i].gone) ||
+		    !strstr(llmk_response_error(resp), cases[i].kept))
 			fail_msg("%s: %s", cases[i].model, llmk_response_error(resp));
 		llmk_response_free(resp);
 		llmk_request_free(r);
@@ -472,18 +483,19 @@ static void test_presets_base_urls_and_keys(void **state)
 	static const struct {
 		const char *model, *url, *key_env;
 	} cases[] = {
-		{"openrouter/openai/gpt-4o", "https://openrouter.ai/api/v1/chat/completions", "OPENROUTER_API_KEY"},
-		{"groq/llama-3.1-8b-instant", "https://api.groq.com/openai/v1/chat/completions", "GROQ_API_KEY"},
-		{"together/meta-llama/Llama-3-8b-chat-hf", "https://api.together.xyz/v1/chat/completions", "TOGETHER_API_KEY"},
-		{"deepseek/deepseek-chat", "https://api.deepseek.com/v1/chat/completions", "DEEPSEEK_API_KEY"},
-		{"fireworks/accounts/fireworks/models/llama-v3p1-8b-instruct",
-		 "https://api.fireworks.ai/inference/v1/chat/completions", "FIREWORKS_API_KEY"},
-		{"xai/grok-3", "https://api.x.ai/v1/chat/completions", "XAI_API_KEY"},
-		{"perplexity/sonar", "https://api.perplexity.ai/chat/completions", "PERPLEXITY_API_KEY"},
-		{"vllm/m", "http://127.0.0.1:8000/v1/chat/completions", NULL},
-		{"llamacpp/m", "http://127.0.0.1:8080/v1/chat/completions", NULL},
-		{"lmstudio/m", "http://127.0.0.1:1234/v1/chat/completions", NULL},
-		{"localai/m", "http://127.0.0.1:8080/v1/chat/completions", NULL},
+	        {"openrouter/openai/gpt-4o", "https://openrouter.ai/api/v1/chat/completions", "OPENROUTER_API_KEY"},
+	        {"groq/llama-3.1-8b-instant", "https://api.groq.com/openai/v1/chat/completions", "GROQ_API_KEY"},
+	        {"together/meta-llama/Llama-3-8b-chat-hf", "https://api.together.xyz/v1/chat/completions",
+	         "TOGETHER_API_KEY"},
+	        {"deepseek/deepseek-chat", "https://api.deepseek.com/v1/chat/completions", "DEEPSEEK_API_KEY"},
+	        {"fireworks/accounts/fireworks/models/llama-v3p1-8b-instruct",
+	         "https://api.fireworks.ai/inference/v1/chat/completions", "FIREWORKS_API_KEY"},
+	        {"xai/grok-3", "https://api.x.ai/v1/chat/completions", "XAI_API_KEY"},
+	        {"perplexity/sonar", "https://api.perplexity.ai/chat/completions", "PERPLEXITY_API_KEY"},
+	        {"vllm/m", "http://127.0.0.1:8000/v1/chat/completions", NULL},
+	        {"llamacpp/m", "http://127.0.0.1:8080/v1/chat/completions", NULL},
+	        {"lmstudio/m", "http://127.0.0.1:1234/v1/chat/completions", NULL},
+	        {"localai/m", "http://127.0.0.1:8080/v1/chat/completions", NULL},
 	};
 	size_t i;
 
@@ -513,7 +525,8 @@ static void test_presets_base_urls_and_keys(void **state)
 		/* The model part after the first slash goes out whole. */
 		{
 			json_t *j = sent_json(&cap);
-			assert_string_equal(json_string_value(json_object_get(j, "model")), strchr(cases[i].model, '/') + 1);
+			assert_string_equal(json_string_value(json_object_get(j, "model")),
+			                    strchr(cases[i].model, '/') + 1);
 			json_decref(j);
 		}
 		llmk_response_free(resp);
@@ -582,8 +595,7 @@ static int32_t engine_send(void *user, const llmk_request *req, const char *mode
 				return LLMK_E_NOMEM;
 		}
 		return LLMK_OK;
-	default:
-		return LLMK_E_UNSUPPORTED;
+	default: return LLMK_E_UNSUPPORTED;
 	}
 }
 
@@ -761,19 +773,19 @@ static void test_request_getters(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_provider_list_and_queries),
-		cmocka_unit_test(test_unsupported_option_refused_then_dropped),
-		cmocka_unit_test(test_unsupported_features),
-		cmocka_unit_test(test_images_dropped_from_a_copy),
-		cmocka_unit_test(test_azure_url_header_version),
-		cmocka_unit_test(test_azure_stream_and_content_filter),
-		cmocka_unit_test(test_mistral_quirks),
-		cmocka_unit_test(test_developer_role_only_where_known),
-		cmocka_unit_test(test_masked_key_echoes_scrubbed),
-		cmocka_unit_test(test_presets_base_urls_and_keys),
-		cmocka_unit_test(test_hosted_preset_needs_key),
-		cmocka_unit_test(test_registered_provider),
-		cmocka_unit_test(test_request_getters),
+	        cmocka_unit_test(test_provider_list_and_queries),
+	        cmocka_unit_test(test_unsupported_option_refused_then_dropped),
+	        cmocka_unit_test(test_unsupported_features),
+	        cmocka_unit_test(test_images_dropped_from_a_copy),
+	        cmocka_unit_test(test_azure_url_header_version),
+	        cmocka_unit_test(test_azure_stream_and_content_filter),
+	        cmocka_unit_test(test_mistral_quirks),
+	        cmocka_unit_test(test_developer_role_only_where_known),
+	        cmocka_unit_test(test_masked_key_echoes_scrubbed),
+	        cmocka_unit_test(test_presets_base_urls_and_keys),
+	        cmocka_unit_test(test_hosted_preset_needs_key),
+	        cmocka_unit_test(test_registered_provider),
+	        cmocka_unit_test(test_request_getters),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

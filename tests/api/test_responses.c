@@ -22,19 +22,18 @@
 #include "testutil.h"
 #include "llmkit.h"
 
-#define KEY  "sk-test-0123456789abcdef0123456789abcdef"
+#define KEY "sk-test-0123456789abcdef0123456789abcdef"
 #define BASE "https://api.example.invalid/v1"
 
-#define RS1      "rs_68d9303e94ac819ead3d9e066f405eae0000000000000001"
+#define RS1 "rs_68d9303e94ac819ead3d9e066f405eae0000000000000001"
 #define ENC_DONE "gAAAAABo_reasoning-step-1-encrypted-made-up-for-tests_D1"
-#define FC1      "fc_68d9303fe7fc819ea999bda4361740420000000000000001"
-#define FC2      "fc_68d9303fe7fc819ea999bda4361740420000000000000002"
-#define CALL1    "call_5dp5Uj0Loqn1YcyIpqSq6sLX"
-#define CALL2    "call_Zx81bVQ3mU2nJd5Hk0aTqWeR"
-#define MSG      "msg_68d930427844819ebda216a5dcfbec460000000000000001"
-#define SUMMARY                                                                                                \
-	"**Two lookups**\n\nThe user wants the weather and the time.\n\n**Order**\n\nWeather first."
-#define ANSWER  "It is 18 C and 14:05 in Paris."
+#define FC1 "fc_68d9303fe7fc819ea999bda4361740420000000000000001"
+#define FC2 "fc_68d9303fe7fc819ea999bda4361740420000000000000002"
+#define CALL1 "call_5dp5Uj0Loqn1YcyIpqSq6sLX"
+#define CALL2 "call_Zx81bVQ3mU2nJd5Hk0aTqWeR"
+#define MSG "msg_68d930427844819ebda216a5dcfbec460000000000000001"
+#define SUMMARY "**Two lookups**\n\nThe user wants the weather and the time.\n\n**Order**\n\nWeather first."
+#define ANSWER "It is 18 C and 14:05 in Paris."
 #define REFUSAL "I'm sorry, I can't help with that."
 
 typedef tu_fixture fixture;
@@ -67,13 +66,13 @@ static llmk_response *send_ok(fixture *f, llmk_request *r, const char *file)
 
 /* ---- request mapping ---------------------------------------------------- */
 
-#define STRICT_SCHEMA                                                                                            \
-	"{\"type\":\"object\",\"properties\":{\"location\":{\"type\":\"string\"},\"days\":{\"type\":\"array\","    \
-	"\"items\":{\"type\":\"object\",\"properties\":{\"d\":{\"type\":\"integer\"}},\"required\":[\"d\"],"        \
+#define STRICT_SCHEMA                                                                                           \
+	"{\"type\":\"object\",\"properties\":{\"location\":{\"type\":\"string\"},\"days\":{\"type\":\"array\"," \
+	"\"items\":{\"type\":\"object\",\"properties\":{\"d\":{\"type\":\"integer\"}},\"required\":[\"d\"],"    \
 	"\"additionalProperties\":false}}},\"required\":[\"location\",\"days\"],\"additionalProperties\":false}"
 /* the nested object is open: strict mode would refuse it */
-#define LOOSE_SCHEMA                                                                                             \
-	"{\"type\":\"object\",\"properties\":{\"tz\":{\"type\":\"object\",\"properties\":{\"name\":{\"type\":"     \
+#define LOOSE_SCHEMA                                                                                           \
+	"{\"type\":\"object\",\"properties\":{\"tz\":{\"type\":\"object\",\"properties\":{\"name\":{\"type\":" \
 	"\"string\"}}}},\"required\":[\"tz\"],\"additionalProperties\":false}"
 
 static void test_request_body(void **state)
@@ -410,10 +409,11 @@ static void test_stream_failures(void **state)
 		llmk_status st;
 		const char *msg;
 	} cases[] = {
-		{"responses/stream_failed.sse", LLMK_E_SERVER, "The model failed to generate a response. (server_error)"},
-		{"responses/stream_error.sse", LLMK_E_RATE_LIMITED, "Rate limit reached for gpt-5"},
-		{"responses/stream_truncated.sse", LLMK_E_PROTOCOL, ""},
-		{"responses/stream_bad_sequence.sse", LLMK_E_PROTOCOL, "sequence_number 2 after 2"},
+	        {"responses/stream_failed.sse", LLMK_E_SERVER,
+	         "The model failed to generate a response. (server_error)"},
+	        {"responses/stream_error.sse", LLMK_E_RATE_LIMITED, "Rate limit reached for gpt-5"},
+	        {"responses/stream_truncated.sse", LLMK_E_PROTOCOL, ""},
+	        {"responses/stream_bad_sequence.sse", LLMK_E_PROTOCOL, "sequence_number 2 after 2"},
 	};
 	llmk_response *resp;
 	size_t i, len, ws;
@@ -568,15 +568,15 @@ static void test_history_elsewhere(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_request_body, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_options, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_presets, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_answers, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_streams_every_split, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_stream_failures, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_stateless_loop, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_previous_response_id, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_history_elsewhere, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_request_body, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_options, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_presets, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_answers, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_streams_every_split, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_stream_failures, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_stateless_loop, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_previous_response_id, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_history_elsewhere, setup, tu_teardown),
 	};
 	return cmocka_run_group_tests_name("responses", tests, NULL, NULL);
 }

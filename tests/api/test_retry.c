@@ -18,7 +18,6 @@
 
 #define KEY "sk-retry-test-0123456789abcdefghij"
 
-
 /* Scheduling allowance added to upper time bounds: 30 ms, times
  * LLMK_TEST_TIME_FACTOR when set (scripts/test sets 4 for its valgrind run,
  * where every step between two attempts runs many times slower). Lower
@@ -32,13 +31,13 @@ static double slack(void)
 }
 
 static const char ok_body[] =
-	"{\"id\":\"x\",\"object\":\"chat.completion\",\"model\":\"m\",\"choices\":[{\"index\":0,\"message\":"
-	"{\"role\":\"assistant\",\"content\":\"fine\"},\"finish_reason\":\"stop\"}],"
-	"\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":1,\"total_tokens\":4}}";
+        "{\"id\":\"x\",\"object\":\"chat.completion\",\"model\":\"m\",\"choices\":[{\"index\":0,\"message\":"
+        "{\"role\":\"assistant\",\"content\":\"fine\"},\"finish_reason\":\"stop\"}],"
+        "\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":1,\"total_tokens\":4}}";
 
 typedef struct answer {
-	int status;           /* 0: transport failure */
-	const char *headers;  /* "Name: value\n" lines */
+	int status;          /* 0: transport failure */
+	const char *headers; /* "Name: value\n" lines */
 	const char *body;
 	const char *ctype;
 } answer;
@@ -127,9 +126,9 @@ static llmk_status run(script *s, int retries, int base_ms, int max_ms, llmk_res
 static void test_retries_then_success(void **state)
 {
 	static const answer a[] = {
-		{503, NULL, "{\"error\":{\"message\":\"busy\",\"type\":\"server_error\"}}", NULL},
-		{0, NULL, NULL, NULL},
-		{200, NULL, ok_body, NULL},
+	        {503, NULL, "{\"error\":{\"message\":\"busy\",\"type\":\"server_error\"}}", NULL},
+	        {0, NULL, NULL, NULL},
+	        {200, NULL, ok_body, NULL},
 	};
 	script s = {a, 3, 0, {0}};
 	llmk_response *resp;
@@ -168,14 +167,17 @@ static void test_what_is_not_retried(void **state)
 		answer a;
 		llmk_status want;
 	} cases[] = {
-		{{400, NULL, "{\"error\":{\"message\":\"bad\",\"type\":\"invalid_request_error\"}}", NULL}, LLMK_E_BAD_REQUEST},
-		{{401, NULL, "{\"error\":{\"message\":\"no\",\"code\":\"invalid_api_key\"}}", NULL}, LLMK_E_AUTH},
-		{{404, NULL, "{\"error\":{\"message\":\"no model\",\"code\":\"model_not_found\"}}", NULL}, LLMK_E_NOT_FOUND},
-		/* x-should-retry: false wins over a retryable status */
-		{{500, "x-should-retry: false\n", "{\"error\":{\"message\":\"final\"}}", NULL}, LLMK_E_SERVER},
-		/* a Retry-After longer than retry_max_ms is the caller's to honour */
-		{{429, "retry-after: 120\n", "{\"error\":{\"message\":\"slow down\",\"code\":\"rate_limit_exceeded\"}}", NULL},
-		 LLMK_E_RATE_LIMITED},
+	        {{400, NULL, "{\"error\":{\"message\":\"bad\",\"type\":\"invalid_request_error\"}}", NULL},
+	         LLMK_E_BAD_REQUEST},
+	        {{401, NULL, "{\"error\":{\"message\":\"no\",\"code\":\"invalid_api_key\"}}", NULL}, LLMK_E_AUTH},
+	        {{404, NULL, "{\"error\":{\"message\":\"no model\",\"code\":\"model_not_found\"}}", NULL},
+	         LLMK_E_NOT_FOUND},
+	        /* x-should-retry: false wins over a retryable status */
+	        {{500, "x-should-retry: false\n", "{\"error\":{\"message\":\"final\"}}", NULL}, LLMK_E_SERVER},
+	        /* a Retry-After longer than retry_max_ms is the caller's to honour */
+	        {{429, "retry-after: 120\n", "{\"error\":{\"message\":\"slow down\",\"code\":\"rate_limit_exceeded\"}}",
+	          NULL},
+	         LLMK_E_RATE_LIMITED},
 	};
 	size_t i;
 
@@ -199,8 +201,9 @@ static void test_what_is_not_retried(void **state)
 
 static void test_retry_after_forms_and_should_retry(void **state)
 {
-	static const answer ms[] = {{429, "retry-after-ms: 60\nretry-after: 1\n", "{\"error\":{\"message\":\"rl\"}}", NULL},
-	                            {200, NULL, ok_body, NULL}};
+	static const answer ms[] = {
+	        {429, "retry-after-ms: 60\nretry-after: 1\n", "{\"error\":{\"message\":\"rl\"}}", NULL},
+	        {200, NULL, ok_body, NULL}};
 	static const answer sec[] = {{503, "retry-after: 0\n", "{\"error\":{\"message\":\"x\"}}", NULL},
 	                             {200, NULL, ok_body, NULL}};
 	static const answer force[] = {{400, "x-should-retry: true\n", "{\"error\":{\"message\":\"x\"}}", NULL},
@@ -265,20 +268,23 @@ static void test_streams_retry_only_before_the_first_event(void **state)
 {
 	/* Overloaded inside a 200 stream before any event: retried. */
 	static const answer before[] = {
-		{200, NULL,
-		 "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}\n\n",
-		 "text/event-stream"},
-		{200, NULL,
-		 "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"ok\"},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n",
-		 "text/event-stream"},
+	        {200, NULL,
+	         "event: error\ndata: "
+	         "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}\n\n",
+	         "text/event-stream"},
+	        {200, NULL,
+	         "data: "
+	         "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"ok\"},\"finish_reason\":\"stop\"}]}\n\ndata: "
+	         "[DONE]\n\n",
+	         "text/event-stream"},
 	};
 	/* Text reached the caller, then the stream broke: never retried. */
 	static const answer after[] = {
-		{200, NULL,
-		 "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"half\"},\"finish_reason\":null}]}\n\n"
-		 "data: {\"error\":{\"message\":\"The server had an error\",\"type\":\"server_error\"}}\n\n",
-		 "text/event-stream"},
-		{200, NULL, "data: [DONE]\n\n", "text/event-stream"},
+	        {200, NULL,
+	         "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"half\"},\"finish_reason\":null}]}\n\n"
+	         "data: {\"error\":{\"message\":\"The server had an error\",\"type\":\"server_error\"}}\n\n",
+	         "text/event-stream"},
+	        {200, NULL, "data: [DONE]\n\n", "text/event-stream"},
 	};
 	script s = {before, 2, 0, {0}};
 	llmk_client *c = client(&s, 2, 1, 5);
@@ -439,8 +445,8 @@ static void test_log_hook(void **state)
 {
 	/* The provider echoes the key in its error: the log must not. */
 	static const answer a[] = {
-		{503, "x-request-id: req_abc\n", "{\"error\":{\"message\":\"busy for key " KEY "\"}}", NULL},
-		{200, "x-request-id: req_def\n", ok_body, NULL},
+	        {503, "x-request-id: req_abc\n", "{\"error\":{\"message\":\"busy for key " KEY "\"}}", NULL},
+	        {200, "x-request-id: req_def\n", ok_body, NULL},
 	};
 	script s = {a, 2, 0, {0}};
 	llmk_client *c = client(&s, 2, 1, 5);
@@ -492,14 +498,14 @@ static void test_log_hook(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_retries_then_success),
-		cmocka_unit_test(test_what_is_not_retried),
-		cmocka_unit_test(test_retry_after_forms_and_should_retry),
-		cmocka_unit_test(test_deadline_bounds_everything),
-		cmocka_unit_test(test_streams_retry_only_before_the_first_event),
-		cmocka_unit_test(test_cancel_flag_during_retry_wait),
-		cmocka_unit_test(test_event_and_depth_limits),
-		cmocka_unit_test(test_log_hook),
+	        cmocka_unit_test(test_retries_then_success),
+	        cmocka_unit_test(test_what_is_not_retried),
+	        cmocka_unit_test(test_retry_after_forms_and_should_retry),
+	        cmocka_unit_test(test_deadline_bounds_everything),
+	        cmocka_unit_test(test_streams_retry_only_before_the_first_event),
+	        cmocka_unit_test(test_cancel_flag_during_retry_wait),
+	        cmocka_unit_test(test_event_and_depth_limits),
+	        cmocka_unit_test(test_log_hook),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -48,21 +48,26 @@ static void handler(const th_request *rq, th_response *out, void *user)
 	if (status == 200 && stream) {
 		snprintf(body, 1024,
 		         "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\","
-		         "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"from:%s\"},\"finish_reason\":\"stop\"}]}\n\n"
+		         "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"from:%s\"},\"finish_reason\":\"stop\"}]}"
+		         "\n\n"
 		         "data: [DONE]\n\n",
 		         d->name);
 		out->headers = strdup("Content-Type: text/event-stream\r\n");
 	} else if (status == 200) {
 		snprintf(body, 1024,
-		         "{\"id\":\"c\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,"
+		         "{\"id\":\"c\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"m\",\"choices\":[{"
+		         "\"index\":0,"
 		         "\"message\":{\"role\":\"assistant\",\"content\":\"from:%s\"},\"finish_reason\":\"stop\"}],"
 		         "\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":1,\"total_tokens\":2}}",
 		         d->name);
 		out->headers = strdup("Content-Type: application/json\r\n");
 	} else {
 		/* OpenAI's error shape (error object with message/type/code) */
-		snprintf(body, 1024, "{\"error\":{\"message\":\"%s failed with %d\",\"type\":\"%s\",\"code\":null}}", d->name,
-		         status, status == 429 ? "rate_limit_exceeded" : status >= 500 ? "server_error" : "invalid_request_error");
+		snprintf(body, 1024, "{\"error\":{\"message\":\"%s failed with %d\",\"type\":\"%s\",\"code\":null}}",
+		         d->name, status,
+		         status == 429   ? "rate_limit_exceeded"
+		         : status >= 500 ? "server_error"
+		                         : "invalid_request_error");
 		out->headers = strdup("Content-Type: application/json\r\n");
 	}
 	out->body = body;
@@ -277,7 +282,8 @@ static void test_all_cooling(void **state)
 	for (int i = 0; i < 3; i++)
 		set(&f->d[i], 503, 0);
 	assert_int_equal(llmk_router_send(f->rt, f->req, &r), LLMK_E_OVERLOADED);
-	assert_string_equal(llmk_response_tried(r), "primary=LLMK_E_OVERLOADED,second=LLMK_E_OVERLOADED,third=LLMK_E_OVERLOADED");
+	assert_string_equal(llmk_response_tried(r),
+	                    "primary=LLMK_E_OVERLOADED,second=LLMK_E_OVERLOADED,third=LLMK_E_OVERLOADED");
 	llmk_response_free(r);
 	assert_int_equal(llmk_router_send(f->rt, f->req, &r), LLMK_E_OVERLOADED);
 	assert_string_equal(llmk_response_tried(r), "");
@@ -452,7 +458,8 @@ static int32_t routed_on_event(const llmk_event *ev, void *user)
 static void add_routed(llmk_multi *m, fixture *f, routed_tally *t, int stream)
 {
 	t->in_add = 1;
-	assert_int_equal(llmk_multi_add_routed(m, f->rt, f->req, stream ? routed_on_event : NULL, routed_done, t), LLMK_OK);
+	assert_int_equal(llmk_multi_add_routed(m, f->rt, f->req, stream ? routed_on_event : NULL, routed_done, t),
+	                 LLMK_OK);
 	t->in_add = 0;
 }
 
@@ -610,7 +617,8 @@ static void test_multi_freed_mid_flight(void **state)
 	/* least busy: requests added to a multi count as in flight, so the
 	 * second went elsewhere */
 	for (int i = 0; i < 20 && (th_request_count(f->d[0].srv) + th_request_count(f->d[1].srv) +
-	                            th_request_count(f->d[2].srv)) < 2; i++) {
+	                           th_request_count(f->d[2].srv)) < 2;
+	     i++) {
 		assert_int_equal(llmk_multi_perform(m, &running), LLMK_OK);
 		llmk_multi_wait(m, 20);
 	}
@@ -652,21 +660,21 @@ static void test_multi_routed_bad_arguments(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_fallback_in_order, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_what_does_not_fall_back, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_timeout_falls_back, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_weighted_shares, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_cooldown_and_recovery, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_all_cooling, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_least_busy, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_multi_falls_back_concurrently, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_multi_weighted_shares, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_multi_all_cooling, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_multi_stream_falls_back_before_events, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_multi_freed_mid_flight, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_multi_routed_bad_arguments, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stream_falls_back_before_events, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_arguments, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_fallback_in_order, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_what_does_not_fall_back, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_timeout_falls_back, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_weighted_shares, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_cooldown_and_recovery, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_all_cooling, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_least_busy, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_multi_falls_back_concurrently, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_multi_weighted_shares, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_multi_all_cooling, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_multi_stream_falls_back_before_events, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_multi_freed_mid_flight, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_multi_routed_bad_arguments, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_stream_falls_back_before_events, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_bad_arguments, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("router", tests, NULL, NULL);
 }

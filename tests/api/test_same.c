@@ -38,8 +38,7 @@ static const wire ollama = {"same/ollama_chat.json", "same/ollama_stream.ndjson"
 static const wire cohere = {"same/cohere_chat.json", "same/cohere_stream.sse", "text/event-stream",
                             "same/cohere_embed.json"};
 /* Hugging Face: chat through the OpenAI-compatible router/TGI, vectors bare. */
-static const wire hf = {"same/openai_chat.json", "same/openai_stream.sse", "text/event-stream",
-                        "same/bare_embed.json"};
+static const wire hf = {"same/openai_chat.json", "same/openai_stream.sse", "text/event-stream", "same/bare_embed.json"};
 /* Bedrock: Converse, ConverseStream (binary event stream); embeddings by
  * model family, so the embed request names a Cohere model. */
 /* The Responses API (openai-responses/ and its presets). */
@@ -56,8 +55,8 @@ static const wire *wire_for(const char *provider)
 		const char *name;
 		const wire *w;
 	} own[] = {
-		{"anthropic", &anthropic}, {"gemini", &gemini}, {"ollama", &ollama}, {"cohere", &cohere},
-		{"huggingface", &hf},      {"tgi", &hf},        {"tei", &hf},         {"bedrock", &bedrock},
+	        {"anthropic", &anthropic}, {"gemini", &gemini}, {"ollama", &ollama}, {"cohere", &cohere},
+	        {"huggingface", &hf},      {"tgi", &hf},        {"tei", &hf},        {"bedrock", &bedrock},
 	};
 	size_t i;
 
@@ -145,16 +144,13 @@ static int32_t on_event(const llmk_event *ev, void *user)
 		e->ntext++;
 		strncat(e->text, llmk_event_text(ev), sizeof(e->text) - strlen(e->text) - 1);
 		break;
-	case LLMK_EVENT_USAGE:
-		e->nusage++;
-		break;
+	case LLMK_EVENT_USAGE: e->nusage++; break;
 	case LLMK_EVENT_DONE:
 		e->ndone++;
 		e->in = llmk_event_usage(ev, LLMK_USAGE_INPUT);
 		e->out = llmk_event_usage(ev, LLMK_USAGE_OUTPUT);
 		break;
-	default:
-		break;
+	default: break;
 	}
 	return 0;
 }
@@ -213,14 +209,16 @@ static void test_same_chat_everywhere(void **state)
 			assert_answer(p, resp);
 			if (strcmp(ev.text, ANSWER) || ev.ntext < 2 || ev.ndone != 1 || ev.nusage < 1 || ev.in != 12 ||
 			    ev.out != 8)
-				fail_msg("%s: stream events text \"%s\" (%d pieces), done %d, usage events %d, %lld/%lld", p,
-				         ev.text, ev.ntext, ev.ndone, ev.nusage, (long long)ev.in, (long long)ev.out);
+				fail_msg("%s: stream events text \"%s\" (%d pieces), done %d, usage events %d, "
+				         "%lld/%lld",
+				         p, ev.text, ev.ntext, ev.ndone, ev.nusage, (long long)ev.in,
+				         (long long)ev.out);
 			llmk_response_free(resp);
 		}
 		llmk_request_free(r);
 		llmk_client_free(c);
 	}
-	assert_true(tried >= 20); /* every hosted service and local server */
+	assert_true(tried >= 20);             /* every hosted service and local server */
 	assert_int_equal(th_pending(srv), 0); /* every answer was asked for */
 }
 
@@ -255,10 +253,12 @@ static void test_same_embeddings_everywhere(void **state)
 			fail_msg("%s: %zu vectors of %zu", p, llmk_response_embedding_count(resp),
 			         llmk_response_embedding_dim(resp));
 		for (k = 0; k < 3; k++)
-			if (llmk_response_embedding(resp, 0)[k] != want[0][k] || llmk_response_embedding(resp, 1)[k] != want[1][k])
+			if (llmk_response_embedding(resp, 0)[k] != want[0][k] ||
+			    llmk_response_embedding(resp, 1)[k] != want[1][k])
 				fail_msg("%s: vector values differ at %zu", p, k);
 		/* Input tokens where the provider reports them, and then the same. */
-		if (llmk_response_usage(resp, LLMK_USAGE_INPUT) != -1 && llmk_response_usage(resp, LLMK_USAGE_INPUT) != 6)
+		if (llmk_response_usage(resp, LLMK_USAGE_INPUT) != -1 &&
+		    llmk_response_usage(resp, LLMK_USAGE_INPUT) != 6)
 			fail_msg("%s: input tokens %lld", p, (long long)llmk_response_usage(resp, LLMK_USAGE_INPUT));
 		llmk_response_free(resp);
 		llmk_request_free(r);
@@ -271,8 +271,8 @@ static void test_same_embeddings_everywhere(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_same_chat_everywhere),
-		cmocka_unit_test(test_same_embeddings_everywhere),
+	        cmocka_unit_test(test_same_chat_everywhere),
+	        cmocka_unit_test(test_same_embeddings_everywhere),
 	};
 
 	setenv("NO_PROXY", "127.0.0.1", 1);

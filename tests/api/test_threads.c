@@ -45,7 +45,8 @@ static void echo_handler(const th_request *rq, th_response *out, void *user)
 		out->headers = strdup("Content-Type: text/event-stream\r\n");
 	} else {
 		snprintf(body, 512,
-		         "{\"id\":\"c\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,"
+		         "{\"id\":\"c\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"m\",\"choices\":[{"
+		         "\"index\":0,"
 		         "\"message\":{\"role\":\"assistant\",\"content\":\"echo:%s\"},\"finish_reason\":\"stop\"}],"
 		         "\"usage\":{\"prompt_tokens\":4,\"completion_tokens\":2,\"total_tokens\":6}}",
 		         prompt);
@@ -92,7 +93,8 @@ static void *work(void *arg)
 			w->ok++;
 		else if (!w->first_error[0])
 			snprintf(w->first_error, sizeof(w->first_error), "%s: %s / %s", prompt,
-			         resp ? llmk_response_error(resp) : "no response", resp ? llmk_response_text(resp) : "");
+			         resp ? llmk_response_error(resp) : "no response",
+			         resp ? llmk_response_text(resp) : "");
 		llmk_response_free(resp);
 		llmk_request_free(r);
 	}
@@ -153,7 +155,7 @@ static void test_one_client_eight_threads(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_one_client_eight_threads),
+	        cmocka_unit_test(test_one_client_eight_threads),
 	};
 	return cmocka_run_group_tests_name("threads", tests, NULL, NULL);
 }

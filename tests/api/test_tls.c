@@ -210,9 +210,9 @@ static void test_ca_environment(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_refused_without_the_ca),
-		cmocka_unit_test(test_ca_options),
-		cmocka_unit_test(test_ca_environment),
+	        cmocka_unit_test(test_refused_without_the_ca),
+	        cmocka_unit_test(test_ca_options),
+	        cmocka_unit_test(test_ca_environment),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

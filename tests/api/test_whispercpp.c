@@ -19,15 +19,17 @@
 #include "httpd.h"
 #endif
 
-#define JFK_TEXT                                                                                                   \
-	" And so my fellow Americans, ask not what your country can do for you, ask what you can do for your country.\n"
+#define JFK_TEXT                                                                                               \
+	" And so my fellow Americans, ask not what your country can do for you, ask what you can do for your " \
+	"country.\n"
 
 typedef tu_fixture fixture;
 
 /* A tiny WAV header + 4 samples: enough for request mapping. */
-static const uint8_t tiny_wav[] = {'R', 'I', 'F', 'F', 44, 0, 0, 0, 'W', 'A', 'V', 'E', 'f', 'm', 't', ' ',
-                                   16, 0, 0, 0, 1, 0, 1, 0, 0x80, 0x3e, 0, 0, 0, 0x7d, 0, 0, 2, 0, 16, 0,
-                                   'd', 'a', 't', 'a', 8, 0, 0, 0, 1, 0, 0xff, 0xff, 2, 0, 0xfe, 0xff};
+static const uint8_t tiny_wav[] = {'R', 'I', 'F', 'F',  44, 0, 0, 0,    'W',  'A', 'V', 'E',  'f',
+                                   'm', 't', ' ', 16,   0,  0, 0, 1,    0,    1,   0,   0x80, 0x3e,
+                                   0,   0,   0,   0x7d, 0,  0, 2, 0,    16,   0,   'd', 'a',  't',
+                                   'a', 8,   0,   0,    0,  1, 0, 0xff, 0xff, 2,   0,   0xfe, 0xff};
 
 static int setup(void **state)
 {
@@ -85,8 +87,8 @@ static void test_request_multipart_with_real_audio(void **state)
 	assert_memory_equal(b + strlen(marker), wav, len); /* every byte of the file */
 	off = strlen(marker) + len;
 	/* right after the file: the next part */
-	snprintf(marker, sizeof(marker), "\r\n--%s\r\nContent-Disposition: form-data; name=\"response_format\"\r\n\r\njson\r\n",
-	         boundary);
+	snprintf(marker, sizeof(marker),
+	         "\r\n--%s\r\nContent-Disposition: form-data; name=\"response_format\"\r\n\r\njson\r\n", boundary);
 	assert_int_equal(memcmp(b + off, marker, strlen(marker)), 0);
 	assert_non_null(body_find(&f->cap, "name=\"language\"\r\n\r\nen\r\n"));
 	assert_non_null(body_find(&f->cap, "name=\"prompt\"\r\n\r\nJFK inaugural\r\n"));
@@ -138,8 +140,9 @@ static void test_verbose_json(void **state)
 	llmk_request_set_str(r, LLMK_OPT_TRANSCRIPT_FORMAT, "verbose_json");
 	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
 	assert_non_null(body_find(&f->cap, "name=\"response_format\"\r\n\r\nverbose_json\r\n"));
-	assert_string_equal(llmk_response_text(resp), " And so my fellow Americans,\n ask not what your country can do for "
-	                                              "you,\n ask what you can do for your country.\n");
+	assert_string_equal(llmk_response_text(resp),
+	                    " And so my fellow Americans,\n ask not what your country can do for "
+	                    "you,\n ask what you can do for your country.\n");
 	assert_true(llmk_response_duration(resp) == 11.0);
 	assert_int_equal(llmk_response_segment_count(resp), 3);
 	assert_true(llmk_response_segment_start(resp, 0) == 0.0);
@@ -238,7 +241,8 @@ static void test_errors(void **state)
 	expect_error(f, "text", 200, "application/json", e200, LLMK_E_BAD_REQUEST, "failed to read audio data");
 	expect_error(f, "verbose_json", 200, "application/json", "{\"error\":\"no 'file' field in the request\"}",
 	             LLMK_E_BAD_REQUEST, "no 'file' field in the request");
-	expect_error(f, NULL, 500, "application/json", e500, LLMK_E_SERVER, "whispercpp: HTTP 500: failed to process audio");
+	expect_error(f, NULL, 500, "application/json", e500, LLMK_E_SERVER,
+	             "whispercpp: HTTP 500: failed to process audio");
 	expect_error(f, NULL, 404, "text/plain", "File Not Found (/v1/inference)", LLMK_E_NOT_FOUND,
 	             "whispercpp: HTTP 404: File Not Found (/v1/inference)");
 	expect_error(f, NULL, 400, "text/plain", "Invalid request", LLMK_E_BAD_REQUEST, "HTTP 400: Invalid request");
@@ -347,15 +351,15 @@ static void test_http_loopback(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_request_multipart_with_real_audio, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_request_minimal, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_verbose_json, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_text_and_srt, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_errors, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_unsupported, setup, tu_teardown),
-		cmocka_unit_test_setup_teardown(test_env_base_url_and_key, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_request_multipart_with_real_audio, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_request_minimal, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_verbose_json, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_text_and_srt, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_errors, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_unsupported, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_env_base_url_and_key, setup, tu_teardown),
 #ifdef LLMK_TEST_HAVE_CURL
-		cmocka_unit_test_setup_teardown(test_http_loopback, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_http_loopback, setup, tu_teardown),
 #endif
 	};
 	return cmocka_run_group_tests_name("whispercpp", tests, NULL, NULL);

@@ -42,7 +42,7 @@ static double now_ms(void)
 static int dropped(const char *kv)
 {
 	static const char *const prefixes[] = {
-	    "LLMK_", "LLMKIT_", "NO_COLOR=", "OLLAMA_HOST=", "HF_TOKEN=", "AZURE_", "TERM=", "COLUMNS=", "LINES="};
+	        "LLMK_", "LLMKIT_", "NO_COLOR=", "OLLAMA_HOST=", "HF_TOKEN=", "AZURE_", "TERM=", "COLUMNS=", "LINES="};
 	const char *eq = strchr(kv, '=');
 	size_t i, n;
 
@@ -72,8 +72,8 @@ static char **make_env(const char *const *add, int pty)
 	for (i = 0; i < n; i++)
 		if (!dropped(environ[i]))
 			env[k++] = environ[i];
-	for (i = 0; add && add[i] && strncmp(add[i], "LLMKIT_HISTORY=", 15) && strncmp(add[i], "LLMKIT_NO_HISTORY=", 18);
-	     i++)
+	for (i = 0;
+	     add && add[i] && strncmp(add[i], "LLMKIT_HISTORY=", 15) && strncmp(add[i], "LLMKIT_NO_HISTORY=", 18); i++)
 		;
 	if (!add || !add[i])
 		env[k++] = "LLMKIT_NO_HISTORY=1";

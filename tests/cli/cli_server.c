@@ -97,16 +97,16 @@ static void handler(const th_request *rq, th_response *out, void *user)
 	}
 	if (model_is(b, "broken")) {
 		static const char e[] =
-		    "{\"error\":{\"message\":\"The server had an error while processing your request. "
-		    "Sorry about that!\",\"type\":\"server_error\",\"param\":null,\"code\":null}}";
+		        "{\"error\":{\"message\":\"The server had an error while processing your request. "
+		        "Sorry about that!\",\"type\":\"server_error\",\"param\":null,\"code\":null}}";
 		answer(out, 500, "application/json", NULL, e, sizeof(e) - 1);
 		return;
 	}
 	if (model_is(b, "nosuchmodel")) {
 		static const char e[] =
-		    "{\"error\":{\"message\":\"The model `nosuchmodel` does not exist or you do not have "
-		    "access to it.\",\"type\":\"invalid_request_error\",\"param\":null,\"code\":"
-		    "\"model_not_found\"}}";
+		        "{\"error\":{\"message\":\"The model `nosuchmodel` does not exist or you do not have "
+		        "access to it.\",\"type\":\"invalid_request_error\",\"param\":null,\"code\":"
+		        "\"model_not_found\"}}";
 		answer(out, 404, "application/json", NULL, e, sizeof(e) - 1);
 		return;
 	}
@@ -125,7 +125,7 @@ static void handler(const th_request *rq, th_response *out, void *user)
 	}
 	if (strstr(rq->target, "/audio/transcriptions")) {
 		const char *t =
-		    b && memmem(b, rq->body_len, "verbose_json", 12) ? s->transcription_verbose : s->transcription;
+		        b && memmem(b, rq->body_len, "verbose_json", 12) ? s->transcription_verbose : s->transcription;
 		answer(out, 200, "application/json", NULL, t, strlen(t));
 		return;
 	}
@@ -169,8 +169,8 @@ static void handler(const th_request *rq, th_response *out, void *user)
 	}
 	if (__atomic_exchange_n(&s->fail_first, 0, __ATOMIC_SEQ_CST)) {
 		static const char e[] =
-		    "{\"error\":{\"message\":\"The server had an error while processing your request. "
-		    "Sorry about that!\",\"type\":\"server_error\",\"param\":null,\"code\":null}}";
+		        "{\"error\":{\"message\":\"The server had an error while processing your request. "
+		        "Sorry about that!\",\"type\":\"server_error\",\"param\":null,\"code\":null}}";
 		answer(out, 500, "application/json", NULL, e, sizeof(e) - 1);
 		return;
 	}
@@ -179,13 +179,14 @@ static void handler(const th_request *rq, th_response *out, void *user)
 		 * help, 3 otherwise */
 		int good = b && strstr(b, "Answer to grade:") && strstr(strstr(b, "Answer to grade:"), "assist");
 		char c[512];
-		int n = snprintf(c, sizeof(c),
-		                 "{\"id\":\"chatcmpl-judge\",\"object\":\"chat.completion\",\"created\":1741569952,"
-		                 "\"model\":\"gpt-4o-mini\",\"choices\":[{\"index\":0,\"message\":{\"role\":"
-		                 "\"assistant\",\"content\":\"{\\\"score\\\": %d, \\\"reason\\\": \\\"%s\\\"}\"},"
-		                 "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":100,\"completion_tokens\":10,"
-		                 "\"total_tokens\":110}}",
-		                 good ? 8 : 3, good ? "offers help" : "does not");
+		int n = snprintf(
+		        c, sizeof(c),
+		        "{\"id\":\"chatcmpl-judge\",\"object\":\"chat.completion\",\"created\":1741569952,"
+		        "\"model\":\"gpt-4o-mini\",\"choices\":[{\"index\":0,\"message\":{\"role\":"
+		        "\"assistant\",\"content\":\"{\\\"score\\\": %d, \\\"reason\\\": \\\"%s\\\"}\"},"
+		        "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":100,\"completion_tokens\":10,"
+		        "\"total_tokens\":110}}",
+		        good ? 8 : 3, good ? "offers help" : "does not");
 		answer(out, 200, "application/json", NULL, c, (size_t)n);
 		return;
 	}

@@ -27,31 +27,31 @@
 #include "echo.h"
 #include "httpd.h"
 
-#define RUN(o, envv, ...)                                                                                              \
-	do {                                                                                                           \
-		const char *const args_[] = {__VA_ARGS__, NULL};                                                       \
-		cli_spec spec_ = {args_, envv, NULL, 0, NULL, NULL, 0};                                                \
-		o = cli_run(&spec_);                                                                                   \
+#define RUN(o, envv, ...)                                               \
+	do {                                                            \
+		const char *const args_[] = {__VA_ARGS__, NULL};        \
+		cli_spec spec_ = {args_, envv, NULL, 0, NULL, NULL, 0}; \
+		o = cli_run(&spec_);                                    \
 	} while (0)
 
-#define RUN_IN(o, envv, input, ...)                                                                                    \
-	do {                                                                                                           \
-		const char *const args_[] = {__VA_ARGS__, NULL};                                                       \
-		cli_spec spec_ = {args_, envv, input, 0, NULL, NULL, 0};                                               \
-		o = cli_run(&spec_);                                                                                   \
+#define RUN_IN(o, envv, input, ...)                                      \
+	do {                                                             \
+		const char *const args_[] = {__VA_ARGS__, NULL};         \
+		cli_spec spec_ = {args_, envv, input, 0, NULL, NULL, 0}; \
+		o = cli_run(&spec_);                                     \
 	} while (0)
 
-#define EXPECT_CODE(o, want)                                                                                           \
-	do {                                                                                                           \
-		if ((o)->code != (want))                                                                               \
-			fail_msg("exit status %d, wanted %d\nstdout:\n%s\nstderr:\n%s", (o)->code, (want), (o)->out,   \
-			         (o)->err);                                                                            \
+#define EXPECT_CODE(o, want)                                                                                         \
+	do {                                                                                                         \
+		if ((o)->code != (want))                                                                             \
+			fail_msg("exit status %d, wanted %d\nstdout:\n%s\nstderr:\n%s", (o)->code, (want), (o)->out, \
+			         (o)->err);                                                                          \
 	} while (0)
 
-#define EXPECT_IN(hay, needle)                                                                                         \
-	do {                                                                                                           \
-		if (!strstr((hay), (needle)))                                                                          \
-			fail_msg("'%s' not found in:\n%s", (needle), (hay));                                           \
+#define EXPECT_IN(hay, needle)                                               \
+	do {                                                                 \
+		if (!strstr((hay), (needle)))                                \
+			fail_msg("'%s' not found in:\n%s", (needle), (hay)); \
 	} while (0)
 
 /* needle in a request body that may hold NUL bytes (multipart) */
@@ -217,13 +217,14 @@ static void test_chat_options_and_stdin(void **state)
 	j = json_loads((const char *)rq->body, 0, NULL);
 	assert_non_null(j);
 	assert_string_equal(
-	    json_string_value(json_object_get(json_array_get(json_object_get(j, "messages"), 0), "role")), "system");
+	        json_string_value(json_object_get(json_array_get(json_object_get(j, "messages"), 0), "role")),
+	        "system");
 	assert_string_equal(
-	    json_string_value(json_object_get(json_array_get(json_object_get(j, "messages"), 1), "content")),
-	    "What is 2+2?");
+	        json_string_value(json_object_get(json_array_get(json_object_get(j, "messages"), 1), "content")),
+	        "What is 2+2?");
 	assert_true(fabs(json_number_value(json_object_get(j, "temperature")) - 0.5) < 1e-9);
 	assert_int_equal(json_integer_value(json_object_get(j, "max_tokens")) +
-	                     json_integer_value(json_object_get(j, "max_completion_tokens")),
+	                         json_integer_value(json_object_get(j, "max_completion_tokens")),
 	                 64);
 	assert_int_equal(json_integer_value(json_object_get(j, "seed")), 7);
 	assert_string_equal(json_string_value(json_object_get(json_object_get(j, "response_format"), "type")),
@@ -448,8 +449,8 @@ static void test_canary_cli(void **state)
 			fail_msg("%s: the output holds %s of the key:\n%s%s", models[i], w, o->out, o->err);
 		if ((w = echo_find(o->err, CLI_PASS)) || (w = echo_find(o->out, CLI_PASS)) ||
 		    strstr(o->err, CLI_PASS_URL))
-			fail_msg("%s: the output holds %s of the password:\n%s%s", models[i], w ? w : "the URL form", o->out,
-			         o->err);
+			fail_msg("%s: the output holds %s of the password:\n%s%s", models[i], w ? w : "the URL form",
+			         o->out, o->err);
 		cli_out_free(o);
 	}
 }
@@ -461,9 +462,9 @@ static void test_verbose_other_providers(void **state)
 {
 	cli_server *s = *state;
 	static const char *const providers[][3] = {
-	    {"gemini/gemini-2.0-flash", "GEMINI_API_KEY=", "GEMINI_BASE_URL="},
-	    {"anthropic/claude-3-5-haiku-latest", "ANTHROPIC_API_KEY=", "ANTHROPIC_BASE_URL="},
-	    {"cohere/command-r7b-12-2024", "COHERE_API_KEY=", "COHERE_BASE_URL="},
+	        {"gemini/gemini-2.0-flash", "GEMINI_API_KEY=", "GEMINI_BASE_URL="},
+	        {"anthropic/claude-3-5-haiku-latest", "ANTHROPIC_API_KEY=", "ANTHROPIC_BASE_URL="},
+	        {"cohere/command-r7b-12-2024", "COHERE_API_KEY=", "COHERE_BASE_URL="},
 	};
 	char key[128], url[160];
 	const char *env[] = {key, url, NULL};
@@ -509,7 +510,7 @@ static void test_embed(void **state)
 
 	for (i = 0; i < 4; i++)
 		ab += (double)(float)a[i] * (float)b[i], aa += (double)(float)a[i] * (float)a[i],
-		    bb += (double)(float)b[i] * (float)b[i];
+		        bb += (double)(float)b[i] * (float)b[i];
 	snprintf(want, sizeof(want), "%.6f\n", ab / (sqrt(aa) * sqrt(bb)));
 	RUN_IN(o, s->env, "first text\n\nsecond text\n", "embed", "-m", "openai/text-embedding-3-small",
 	       "--similarity");
@@ -645,7 +646,7 @@ static void test_compare_table(void **state)
 	EXPECT_IN(o->out, "ttft");
 	EXPECT_IN(o->out, "openai/gpt-4 ");
 	EXPECT_IN(o->out, "openai/gpt-5-mini");
-	EXPECT_IN(o->out, "24/10");     /* 2 runs x 12 in / 5 out tokens */
+	EXPECT_IN(o->out, "24/10"); /* 2 runs x 12 in / 5 out tokens */
 	/* priced as the model that answered, gpt-4o-mini-2024-07-18 (data/models.json:
 	 * $0.15 in, $0.60 out): 2 x (12 x 0.15 + 5 x 0.6) / 1M */
 	EXPECT_IN(o->out, "$0.000010");
@@ -817,7 +818,8 @@ static void test_eval_stats(void **state)
 	assert_true(fabs(json_number_value(json_object_get(row, "score_stderr")) - 0.25) < 1e-9);
 	/* gpt-4.1-2025-04-14 answers: 15 in x $2 + 4 cached x $0.50 + 10 out x $8 per million = $0.000112 */
 	assert_true(fabs(json_number_value(json_object_get(row, "cost_per_1k_requests_usd")) - 0.112) < 1e-12);
-	assert_true(fabs(json_number_value(json_object_get(row, "cost_per_correct_usd")) - 4 * 0.000112 / 3) < 1e-9); /* 6 digits */
+	assert_true(fabs(json_number_value(json_object_get(row, "cost_per_correct_usd")) - 4 * 0.000112 / 3) <
+	            1e-9); /* 6 digits */
 	assert_true(json_number_value(json_object_get(row, "latency_p90_ms")) >=
 	            json_number_value(json_object_get(row, "latency_p50_ms")));
 	assert_string_equal(json_string_value(json_object_get(row, "errors")), "");
@@ -1282,42 +1284,44 @@ static void test_eval_ctrl_c(void **state)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_help),
-	    cmocka_unit_test_setup_teardown(test_bad_arguments, cli_server_setup, cli_server_teardown),
-	    cmocka_unit_test_setup_teardown(test_chat_stream, cli_server_setup, cli_server_teardown),
-	    cmocka_unit_test_setup_teardown(test_raw_when_redirected, cli_server_setup, cli_server_teardown),
-	    cmocka_unit_test_setup_teardown(test_chat_options_and_stdin, cli_server_setup, cli_server_teardown),
-	    cmocka_unit_test_setup_teardown(test_chat_image_and_schema, cli_server_setup, cli_server_teardown),
-	    cmocka_unit_test_setup_teardown(test_chat_file, cli_server_setup, cli_server_teardown),
-	    cmocka_unit_test_setup_teardown(test_chat_no_key, cli_server_setup, cli_server_teardown),
-	    cmocka_unit_test_setup_teardown(test_chat_server_down, cli_server_setup, cli_server_teardown),
-	    cmocka_unit_test_setup_teardown(test_chat_rate_limited, cli_server_setup, cli_server_teardown),
-	    cmocka_unit_test_setup_teardown(test_chat_refused_key, cli_server_setup, cli_server_teardown),
-	    cmocka_unit_test_setup_teardown(test_chat_refusal, cli_server_setup, cli_server_teardown),
-	    cmocka_unit_test_setup_teardown(test_chat_server_error_and_timeout, cli_server_setup, cli_server_teardown),
-	    cmocka_unit_test_setup_teardown(test_canary_cli, cli_server_setup, cli_server_teardown),
-	    cmocka_unit_test_setup_teardown(test_chat_not_http, cli_server_setup, cli_server_teardown),
-	    cmocka_unit_test_setup_teardown(test_verbose, cli_server_setup, cli_server_teardown),
-	    cmocka_unit_test_setup_teardown(test_verbose_other_providers, cli_server_setup, cli_server_teardown),
-	    cmocka_unit_test_setup_teardown(test_chat_picks_provider, cli_server_setup, cli_server_teardown),
-	    cmocka_unit_test_setup_teardown(test_ctrl_c, cli_server_setup, cli_server_teardown),
-	    cmocka_unit_test_setup_teardown(test_embed, cli_server_setup, cli_server_teardown),
-	    cmocka_unit_test_setup_teardown(test_image, cli_server_setup, cli_server_teardown),
-	    cmocka_unit_test_setup_teardown(test_transcribe, cli_server_setup, cli_server_teardown),
-	    cmocka_unit_test_setup_teardown(test_speak, cli_server_setup, cli_server_teardown),
-	    cmocka_unit_test_setup_teardown(test_media_failures, cli_server_setup, cli_server_teardown),
-	    cmocka_unit_test_setup_teardown(test_compare_table, cli_server_setup, cli_server_teardown),
-	    cmocka_unit_test_setup_teardown(test_compare_failures, cli_server_setup, cli_server_teardown),
-	    cmocka_unit_test_setup_teardown(test_compare_formats, cli_server_setup, cli_server_teardown),
-	    cmocka_unit_test_setup_teardown(test_eval, cli_server_setup, cli_server_teardown),
-	    cmocka_unit_test_setup_teardown(test_eval_stats, cli_server_setup, cli_server_teardown),
-	    cmocka_unit_test_setup_teardown(test_eval_judge, cli_server_setup, cli_server_teardown),
-	    cmocka_unit_test_setup_teardown(test_report_file, cli_server_setup, cli_server_teardown),
-	    cmocka_unit_test_setup_teardown(test_compare_three_providers_priced, cli_server_setup, cli_server_teardown),
-	    cmocka_unit_test_setup_teardown(test_compare_ctrl_c, cli_server_setup, cli_server_teardown),
-	    cmocka_unit_test_setup_teardown(test_eval_ctrl_c, cli_server_setup, cli_server_teardown),
-	    cmocka_unit_test(test_models),
-	    cmocka_unit_test_setup_teardown(test_providers, cli_server_setup, cli_server_teardown),
+	        cmocka_unit_test(test_help),
+	        cmocka_unit_test_setup_teardown(test_bad_arguments, cli_server_setup, cli_server_teardown),
+	        cmocka_unit_test_setup_teardown(test_chat_stream, cli_server_setup, cli_server_teardown),
+	        cmocka_unit_test_setup_teardown(test_raw_when_redirected, cli_server_setup, cli_server_teardown),
+	        cmocka_unit_test_setup_teardown(test_chat_options_and_stdin, cli_server_setup, cli_server_teardown),
+	        cmocka_unit_test_setup_teardown(test_chat_image_and_schema, cli_server_setup, cli_server_teardown),
+	        cmocka_unit_test_setup_teardown(test_chat_file, cli_server_setup, cli_server_teardown),
+	        cmocka_unit_test_setup_teardown(test_chat_no_key, cli_server_setup, cli_server_teardown),
+	        cmocka_unit_test_setup_teardown(test_chat_server_down, cli_server_setup, cli_server_teardown),
+	        cmocka_unit_test_setup_teardown(test_chat_rate_limited, cli_server_setup, cli_server_teardown),
+	        cmocka_unit_test_setup_teardown(test_chat_refused_key, cli_server_setup, cli_server_teardown),
+	        cmocka_unit_test_setup_teardown(test_chat_refusal, cli_server_setup, cli_server_teardown),
+	        cmocka_unit_test_setup_teardown(test_chat_server_error_and_timeout, cli_server_setup,
+	                                        cli_server_teardown),
+	        cmocka_unit_test_setup_teardown(test_canary_cli, cli_server_setup, cli_server_teardown),
+	        cmocka_unit_test_setup_teardown(test_chat_not_http, cli_server_setup, cli_server_teardown),
+	        cmocka_unit_test_setup_teardown(test_verbose, cli_server_setup, cli_server_teardown),
+	        cmocka_unit_test_setup_teardown(test_verbose_other_providers, cli_server_setup, cli_server_teardown),
+	        cmocka_unit_test_setup_teardown(test_chat_picks_provider, cli_server_setup, cli_server_teardown),
+	        cmocka_unit_test_setup_teardown(test_ctrl_c, cli_server_setup, cli_server_teardown),
+	        cmocka_unit_test_setup_teardown(test_embed, cli_server_setup, cli_server_teardown),
+	        cmocka_unit_test_setup_teardown(test_image, cli_server_setup, cli_server_teardown),
+	        cmocka_unit_test_setup_teardown(test_transcribe, cli_server_setup, cli_server_teardown),
+	        cmocka_unit_test_setup_teardown(test_speak, cli_server_setup, cli_server_teardown),
+	        cmocka_unit_test_setup_teardown(test_media_failures, cli_server_setup, cli_server_teardown),
+	        cmocka_unit_test_setup_teardown(test_compare_table, cli_server_setup, cli_server_teardown),
+	        cmocka_unit_test_setup_teardown(test_compare_failures, cli_server_setup, cli_server_teardown),
+	        cmocka_unit_test_setup_teardown(test_compare_formats, cli_server_setup, cli_server_teardown),
+	        cmocka_unit_test_setup_teardown(test_eval, cli_server_setup, cli_server_teardown),
+	        cmocka_unit_test_setup_teardown(test_eval_stats, cli_server_setup, cli_server_teardown),
+	        cmocka_unit_test_setup_teardown(test_eval_judge, cli_server_setup, cli_server_teardown),
+	        cmocka_unit_test_setup_teardown(test_report_file, cli_server_setup, cli_server_teardown),
+	        cmocka_unit_test_setup_teardown(test_compare_three_providers_priced, cli_server_setup,
+	                                        cli_server_teardown),
+	        cmocka_unit_test_setup_teardown(test_compare_ctrl_c, cli_server_setup, cli_server_teardown),
+	        cmocka_unit_test_setup_teardown(test_eval_ctrl_c, cli_server_setup, cli_server_teardown),
+	        cmocka_unit_test(test_models),
+	        cmocka_unit_test_setup_teardown(test_providers, cli_server_setup, cli_server_teardown),
 	};
 
 	if (argc < 2) {

@@ -18,16 +18,16 @@
 #include "cli_server.h"
 #include "httpd.h"
 
-#define EXPECT_CODE(o, want)                                                                                           \
-	do {                                                                                                           \
-		if ((o)->code != (want))                                                                               \
-			fail_msg("exit status %d, wanted %d\noutput:\n%s", (o)->code, (want), (o)->out);               \
+#define EXPECT_CODE(o, want)                                                                             \
+	do {                                                                                             \
+		if ((o)->code != (want))                                                                 \
+			fail_msg("exit status %d, wanted %d\noutput:\n%s", (o)->code, (want), (o)->out); \
 	} while (0)
 
-#define EXPECT_IN(hay, needle)                                                                                         \
-	do {                                                                                                           \
-		if (!strstr((hay), (needle)))                                                                          \
-			fail_msg("'%s' not found in:\n%s", (needle), (hay));                                           \
+#define EXPECT_IN(hay, needle)                                               \
+	do {                                                                 \
+		if (!strstr((hay), (needle)))                                \
+			fail_msg("'%s' not found in:\n%s", (needle), (hay)); \
 	} while (0)
 
 static size_t count(const char *hay, const char *needle)
@@ -283,13 +283,13 @@ static void test_interactive_ctrl_c(void **state)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_stream_is_incremental, cli_server_setup, cli_server_teardown),
-	    cmocka_unit_test_setup_teardown(test_compare_table_is_live, cli_server_setup, cli_server_teardown),
-	    cmocka_unit_test_setup_teardown(test_colour, cli_server_setup, cli_server_teardown),
-	    cmocka_unit_test_setup_teardown(test_escape_sequences_filtered, cli_server_setup, cli_server_teardown),
-	    cmocka_unit_test_setup_teardown(test_image_progress, cli_server_setup, cli_server_teardown),
-	    cmocka_unit_test_setup_teardown(test_interactive_chat, cli_server_setup, cli_server_teardown),
-	    cmocka_unit_test_setup_teardown(test_interactive_ctrl_c, cli_server_setup, cli_server_teardown),
+	        cmocka_unit_test_setup_teardown(test_stream_is_incremental, cli_server_setup, cli_server_teardown),
+	        cmocka_unit_test_setup_teardown(test_compare_table_is_live, cli_server_setup, cli_server_teardown),
+	        cmocka_unit_test_setup_teardown(test_colour, cli_server_setup, cli_server_teardown),
+	        cmocka_unit_test_setup_teardown(test_escape_sequences_filtered, cli_server_setup, cli_server_teardown),
+	        cmocka_unit_test_setup_teardown(test_image_progress, cli_server_setup, cli_server_teardown),
+	        cmocka_unit_test_setup_teardown(test_interactive_chat, cli_server_setup, cli_server_teardown),
+	        cmocka_unit_test_setup_teardown(test_interactive_ctrl_c, cli_server_setup, cli_server_teardown),
 	};
 
 	if (argc < 2) {

@@ -49,23 +49,22 @@ static json_t *spec;
 /* ==== requests ============================================================ */
 
 enum variant {
-	CHAT_FULL,    /* system, user text + image_url, assistant tool call, tool result, tools, sampling, json_schema */
-	CHAT_VARIANT, /* developer, multi-part user text + inline image, named tool_choice, json_object, penalties */
-	CHAT_STREAM,  /* CHAT_FULL sent with llmk_stream (stream, stream_options) */
-	EMBED_MANY,   /* several inputs, dimensions */
-	EMBED_ONE,    /* one input */
-	IMAGE_B64,    /* dall-e-3: prompt, size, n, quality, style, response_format b64_json */
-	IMAGE_URL,    /* dall-e-2: n 2, 512x512, standard, response_format url */
-	TRANSCRIBE_JSON,    /* jfk.wav, language, prompt, response_format json */
+	CHAT_FULL, /* system, user text + image_url, assistant tool call, tool result, tools, sampling, json_schema */
+	CHAT_VARIANT,    /* developer, multi-part user text + inline image, named tool_choice, json_object, penalties */
+	CHAT_STREAM,     /* CHAT_FULL sent with llmk_stream (stream, stream_options) */
+	EMBED_MANY,      /* several inputs, dimensions */
+	EMBED_ONE,       /* one input */
+	IMAGE_B64,       /* dall-e-3: prompt, size, n, quality, style, response_format b64_json */
+	IMAGE_URL,       /* dall-e-2: n 2, 512x512, standard, response_format url */
+	TRANSCRIBE_JSON, /* jfk.wav, language, prompt, response_format json */
 	TRANSCRIBE_VERBOSE, /* jfk.wav, verbose_json, temperature */
 	SPEECH,             /* input, voice, audio_format, speed, instructions */
 	NVARIANTS
 };
 
 static const char *const variant_names[NVARIANTS] = {
-	"chat (full)",   "chat (variant)",    "chat (stream)",          "embed (several inputs)",
-	"embed (one)",   "image (b64_json)",  "image (url)",            "transcribe (json)",
-	"transcribe (verbose_json)", "speech"};
+        "chat (full)",      "chat (variant)", "chat (stream)",     "embed (several inputs)",    "embed (one)",
+        "image (b64_json)", "image (url)",    "transcribe (json)", "transcribe (verbose_json)", "speech"};
 
 static llmk_request *make(int v)
 {
@@ -84,10 +83,11 @@ static llmk_request *make(int v)
 		OK(llmk_request_add_tool_result(r, "call_1", "{\"answer\":\"a cat\"}"));
 		OK(llmk_request_add_message(r, LLMK_ROLE_ASSISTANT, "A cat."));
 		OK(llmk_request_add_message(r, LLMK_ROLE_USER, "Thanks. Anything else?"));
-		OK(llmk_request_add_tool(r, "lookup", "Look something up",
-		                         "{\"type\":\"object\",\"properties\":{\"q\":{\"type\":\"string\",\"description\":"
-		                         "\"query\"},\"n\":{\"type\":\"integer\",\"minimum\":1}},\"required\":[\"q\"],"
-		                         "\"additionalProperties\":false}"));
+		OK(llmk_request_add_tool(
+		        r, "lookup", "Look something up",
+		        "{\"type\":\"object\",\"properties\":{\"q\":{\"type\":\"string\",\"description\":"
+		        "\"query\"},\"n\":{\"type\":\"integer\",\"minimum\":1}},\"required\":[\"q\"],"
+		        "\"additionalProperties\":false}"));
 		OK(llmk_request_add_tool(r, "now", "Current time", NULL));
 		OK(llmk_request_set_str(r, LLMK_OPT_TOOL_CHOICE, "auto"));
 		OK(llmk_request_set_f64(r, LLMK_OPT_TEMPERATURE, 0.3));
@@ -410,9 +410,9 @@ static void test_speech(void **state)
 
 static const char *variant_path(int v)
 {
-	return v <= CHAT_STREAM ? "/chat/completions"
-	       : v <= EMBED_ONE ? "/embeddings"
-	       : v <= IMAGE_URL ? "/images/generations"
+	return v <= CHAT_STREAM          ? "/chat/completions"
+	       : v <= EMBED_ONE          ? "/embeddings"
+	       : v <= IMAGE_URL          ? "/images/generations"
 	       : v <= TRANSCRIBE_VERBOSE ? "/audio/transcriptions"
 	                                 : "/audio/speech";
 }
@@ -474,11 +474,11 @@ static char *json_edit(const char *body, size_t len, size_t *out_len, void (*edi
 }
 
 /* MUTATOR(edit) defines m_edit, the mutate_fn (support.h) applying edit. */
-#define MUTATOR(edit) \
+#define MUTATOR(edit)                                                              \
 	static char *m_##edit(const void *arg, const char *b, size_t n, size_t *o) \
-	{ \
-		(void)arg; \
-		return json_edit(b, n, o, edit); \
+	{                                                                          \
+		(void)arg;                                                         \
+		return json_edit(b, n, o, edit);                                   \
 	}
 
 static void drop_model(json_t *j)
@@ -692,17 +692,18 @@ static void test_rejected_speech(void **state)
  * as the Responses API returns them (Response, OutputItem). Served by an
  * in-process transport, so that Prism judges the request that carries it. */
 static const char rs_round1[] =
-    "{\"id\":\"resp_conf_1\",\"object\":\"response\",\"created_at\":1760000000,\"status\":\"completed\","
-    "\"error\":null,\"incomplete_details\":null,\"instructions\":null,\"model\":\"gpt-5\",\"parallel_tool_calls\":true,"
-    "\"tool_choice\":\"auto\",\"tools\":[],\"temperature\":1.0,\"top_p\":1.0,\"metadata\":{},\"output\":["
-    "{\"id\":\"rs_conf_1\",\"type\":\"reasoning\",\"encrypted_content\":\"gAAAAABo_conf_encrypted\","
-    "\"summary\":[{\"type\":\"summary_text\",\"text\":\"**Looking up** the weather.\"}]},"
-    "{\"id\":\"msg_conf_1\",\"type\":\"message\",\"status\":\"completed\",\"role\":\"assistant\",\"content\":["
-    "{\"type\":\"output_text\",\"text\":\"Let me check.\",\"annotations\":[],\"logprobs\":[]}]},"
-    "{\"id\":\"fc_conf_1\",\"type\":\"function_call\",\"status\":\"completed\",\"call_id\":\"call_conf_1\","
-    "\"name\":\"lookup\",\"arguments\":\"{\\\"q\\\":\\\"weather\\\"}\"}],"
-    "\"usage\":{\"input_tokens\":40,\"input_tokens_details\":{\"cached_tokens\":0,\"cache_write_tokens\":0},"
-    "\"output_tokens\":30,\"output_tokens_details\":{\"reasoning_tokens\":12},\"total_tokens\":70}}";
+        "{\"id\":\"resp_conf_1\",\"object\":\"response\",\"created_at\":1760000000,\"status\":\"completed\","
+        "\"error\":null,\"incomplete_details\":null,\"instructions\":null,\"model\":\"gpt-5\",\"parallel_tool_calls\":"
+        "true,"
+        "\"tool_choice\":\"auto\",\"tools\":[],\"temperature\":1.0,\"top_p\":1.0,\"metadata\":{},\"output\":["
+        "{\"id\":\"rs_conf_1\",\"type\":\"reasoning\",\"encrypted_content\":\"gAAAAABo_conf_encrypted\","
+        "\"summary\":[{\"type\":\"summary_text\",\"text\":\"**Looking up** the weather.\"}]},"
+        "{\"id\":\"msg_conf_1\",\"type\":\"message\",\"status\":\"completed\",\"role\":\"assistant\",\"content\":["
+        "{\"type\":\"output_text\",\"text\":\"Let me check.\",\"annotations\":[],\"logprobs\":[]}]},"
+        "{\"id\":\"fc_conf_1\",\"type\":\"function_call\",\"status\":\"completed\",\"call_id\":\"call_conf_1\","
+        "\"name\":\"lookup\",\"arguments\":\"{\\\"q\\\":\\\"weather\\\"}\"}],"
+        "\"usage\":{\"input_tokens\":40,\"input_tokens_details\":{\"cached_tokens\":0,\"cache_write_tokens\":0},"
+        "\"output_tokens\":30,\"output_tokens_details\":{\"reasoning_tokens\":12},\"total_tokens\":70}}";
 
 static int32_t rs_canned_send(llmk_exchange *ex, void *user)
 {
@@ -724,15 +725,17 @@ enum rs_variant {
 	RS_NVARIANTS
 };
 
-static const char *const rs_names[RS_NVARIANTS] = {"responses (full)", "responses (stream)",
-                                                   "responses (agent loop)", "responses (previous_response_id)"};
+static const char *const rs_names[RS_NVARIANTS] = {"responses (full)", "responses (stream)", "responses (agent loop)",
+                                                   "responses (previous_response_id)"};
 
 static void rs_tools(llmk_request *r)
 {
-	OK(llmk_request_add_tool(r, "lookup", "Look something up",
-	                         "{\"type\":\"object\",\"properties\":{\"q\":{\"type\":\"string\"}},\"required\":[\"q\"],"
-	                         "\"additionalProperties\":false}"));
-	OK(llmk_request_add_tool(r, "now", NULL, "{\"type\":\"object\",\"properties\":{\"tz\":{\"type\":\"string\"}}}"));
+	OK(llmk_request_add_tool(
+	        r, "lookup", "Look something up",
+	        "{\"type\":\"object\",\"properties\":{\"q\":{\"type\":\"string\"}},\"required\":[\"q\"],"
+	        "\"additionalProperties\":false}"));
+	OK(llmk_request_add_tool(r, "now", NULL,
+	                         "{\"type\":\"object\",\"properties\":{\"tz\":{\"type\":\"string\"}}}"));
 }
 
 static llmk_request *rs_make(int v)
@@ -844,7 +847,10 @@ static int rs_only_ambiguity(llmk_response *resp, const char *sent)
 		k = json_string_value(json_array_get(loc, 3));
 		item = k ? json_array_get(in, strtoul(k, &end, 10)) : NULL;
 		ok = nloc == 4 && k && !*end && !strcmp(code, "oneOf") &&
-		     !strcmp(json_string_value(json_object_get(item, "role")) ? json_string_value(json_object_get(item, "role")) : "", "user") &&
+		     !strcmp(json_string_value(json_object_get(item, "role"))
+		                     ? json_string_value(json_object_get(item, "role"))
+		                     : "",
+		             "user") &&
 		     json_is_array(json_object_get(item, "content"));
 		ambiguous += ok;
 	}
@@ -914,7 +920,8 @@ static void test_responses(void **state)
 		        ck.undeclared, ck.notes[0] ? "; deprecated in the spec:" : "", ck.notes);
 		if (ck.undeclared) {
 			print_body("the library sent", w.sent, w.sent_len);
-			fail_msg("%s: %d member(s) of the body are not declared by the spec", rs_names[v], ck.undeclared);
+			fail_msg("%s: %d member(s) of the body are not declared by the spec", rs_names[v],
+			         ck.undeclared);
 		}
 		llmk_response_free(resp);
 		llmk_client_free(c);
@@ -1004,28 +1011,28 @@ static void test_rejected_responses(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_chat_full),
-		cmocka_unit_test(test_chat_variant),
-		cmocka_unit_test(test_chat_stream),
-		cmocka_unit_test(test_embed_many),
-		cmocka_unit_test(test_embed_one),
-		cmocka_unit_test(test_image_b64),
-		cmocka_unit_test(test_image_url),
-		cmocka_unit_test(test_transcribe_json),
-		cmocka_unit_test(test_transcribe_verbose),
-		cmocka_unit_test(test_speech),
-		cmocka_unit_test(test_fields),
-		cmocka_unit_test(test_fields_self_test),
-		cmocka_unit_test(test_rejected_chat),
-		cmocka_unit_test(test_rejected_chat_part),
-		cmocka_unit_test(test_rejected_chat_stream),
-		cmocka_unit_test(test_rejected_embed),
-		cmocka_unit_test(test_rejected_image),
-		cmocka_unit_test(test_rejected_transcribe),
-		cmocka_unit_test(test_rejected_transcribe_format),
-		cmocka_unit_test(test_rejected_speech),
-		cmocka_unit_test(test_responses),
-		cmocka_unit_test(test_rejected_responses),
+	        cmocka_unit_test(test_chat_full),
+	        cmocka_unit_test(test_chat_variant),
+	        cmocka_unit_test(test_chat_stream),
+	        cmocka_unit_test(test_embed_many),
+	        cmocka_unit_test(test_embed_one),
+	        cmocka_unit_test(test_image_b64),
+	        cmocka_unit_test(test_image_url),
+	        cmocka_unit_test(test_transcribe_json),
+	        cmocka_unit_test(test_transcribe_verbose),
+	        cmocka_unit_test(test_speech),
+	        cmocka_unit_test(test_fields),
+	        cmocka_unit_test(test_fields_self_test),
+	        cmocka_unit_test(test_rejected_chat),
+	        cmocka_unit_test(test_rejected_chat_part),
+	        cmocka_unit_test(test_rejected_chat_stream),
+	        cmocka_unit_test(test_rejected_embed),
+	        cmocka_unit_test(test_rejected_image),
+	        cmocka_unit_test(test_rejected_transcribe),
+	        cmocka_unit_test(test_rejected_transcribe_format),
+	        cmocka_unit_test(test_rejected_speech),
+	        cmocka_unit_test(test_responses),
+	        cmocka_unit_test(test_rejected_responses),
 	};
 	const char *data = getenv("LLMK_SHARED_DATA"), *spec_path = getenv("LLMK_PRISM_SPEC");
 	int rc;

@@ -75,26 +75,63 @@ typedef struct prov {
 } prov;
 
 static prov provs[] = {
-	{"mistral", "MISTRAL", "/v1", "mistral-small-latest", "pixtral-12b-2409", "mistral-embed", NULL,
-	 "voxtral-mini-latest", {NULL}, "", NULL, 0},
-	/* ChatMessage in Ollama's spec lacks tool_name, which its API docs
+        {"mistral",
+         "MISTRAL",
+         "/v1",
+         "mistral-small-latest",
+         "pixtral-12b-2409",
+         "mistral-embed",
+         NULL,
+         "voxtral-mini-latest",
+         {NULL},
+         "",
+         NULL,
+         0},
+        /* ChatMessage in Ollama's spec lacks tool_name, which its API docs
 	 * (docs/api.md, tool calling) and server (api.Message.ToolName) use to
 	 * tie a tool result to its call. */
-	{"ollama", "OLLAMA", "", "llama3.2", "llava", "nomic-embed-text", NULL, NULL, {"messages.tool_name", NULL}, "",
-	 NULL, 0},
-	{"cohere", "COHERE", "", "command-a-03-2025", "command-a-vision-07-2025", "embed-v4.0", NULL, NULL, {NULL}, "",
-	 NULL, 0},
-	{"tgi", "TGI", "", "tgi", "tgi", NULL, NULL, NULL, {NULL}, "", NULL, 0},
-	/* The Gemini spec (v1beta, as published) predates these
+        {"ollama",
+         "OLLAMA",
+         "",
+         "llama3.2",
+         "llava",
+         "nomic-embed-text",
+         NULL,
+         NULL,
+         {"messages.tool_name", NULL},
+         "",
+         NULL,
+         0},
+        {"cohere",
+         "COHERE",
+         "",
+         "command-a-03-2025",
+         "command-a-vision-07-2025",
+         "embed-v4.0",
+         NULL,
+         NULL,
+         {NULL},
+         "",
+         NULL,
+         0},
+        {"tgi", "TGI", "", "tgi", "tgi", NULL, NULL, NULL, {NULL}, "", NULL, 0},
+        /* The Gemini spec (v1beta, as published) predates these
 	 * GenerationConfig members, which the adapter sends on purpose (see
 	 * the header of lib/providers/gemini.c and ai.google.dev's reference),
 	 * and Schema.minimum (in the current API reference's Schema). */
-	{"gemini", "GEMINI", "/v1beta", "gemini-2.5-flash", "gemini-2.5-flash", "gemini-embedding-001",
-	 "gemini-2.5-flash-image",
-	 NULL,
-	 {"generationConfig.seed", "generationConfig.thinkingConfig", "generationConfig.responseJsonSchema",
-	  "generationConfig.responseModalities", "tools.functionDeclarations.parameters*.minimum", NULL},
-	 "", NULL, 0},
+        {"gemini",
+         "GEMINI",
+         "/v1beta",
+         "gemini-2.5-flash",
+         "gemini-2.5-flash",
+         "gemini-embedding-001",
+         "gemini-2.5-flash-image",
+         NULL,
+         {"generationConfig.seed", "generationConfig.thinkingConfig", "generationConfig.responseJsonSchema",
+          "generationConfig.responseModalities", "tools.functionDeclarations.parameters*.minimum", NULL},
+         "",
+         NULL,
+         0},
 };
 
 /* ==== request variants ==================================================== */
@@ -119,11 +156,22 @@ enum feat {
 	NFEAT
 };
 
-static const char *const feat_names[NFEAT] = {
-	"chat (plain)",          "chat (roles)",        "chat (options)",        "chat (tools, round trip)",
-	"chat (tool required)",  "chat (tool by name)", "chat (tool none)",      "chat (inline image)",
-	"chat (image URL)",      "chat (json_object)",  "chat (json_schema)",    "chat (stream)",
-	"embed (one)",           "embed (batch)",       "image",                 "transcribe (jfk.wav)"};
+static const char *const feat_names[NFEAT] = {"chat (plain)",
+                                              "chat (roles)",
+                                              "chat (options)",
+                                              "chat (tools, round trip)",
+                                              "chat (tool required)",
+                                              "chat (tool by name)",
+                                              "chat (tool none)",
+                                              "chat (inline image)",
+                                              "chat (image URL)",
+                                              "chat (json_object)",
+                                              "chat (json_schema)",
+                                              "chat (stream)",
+                                              "embed (one)",
+                                              "embed (batch)",
+                                              "image",
+                                              "transcribe (jfk.wav)"};
 
 static int supports(const prov *p, int32_t opt)
 {
@@ -144,32 +192,20 @@ static int applies(const prov *p, int f)
 	switch (f) {
 	case F_CHAT_PLAIN:
 	case F_CHAT_ROLES:
-	case F_CHAT_OPTIONS:
-		return (chat & LLMK_CAP_KIND) != 0;
-	case F_CHAT_TOOLS:
-		return (chat & LLMK_CAP_TOOLS) != 0;
+	case F_CHAT_OPTIONS: return (chat & LLMK_CAP_KIND) != 0;
+	case F_CHAT_TOOLS: return (chat & LLMK_CAP_TOOLS) != 0;
 	case F_CHAT_TOOL_REQ:
 	case F_CHAT_TOOL_NAME:
-	case F_CHAT_TOOL_NONE:
-		return (chat & LLMK_CAP_TOOLS) && supports(p, LLMK_OPT_TOOL_CHOICE);
-	case F_CHAT_IMAGE:
-		return (chat & LLMK_CAP_VISION) != 0;
-	case F_CHAT_IMAGE_URL:
-		return (chat & LLMK_CAP_VISION) && (chat & LLMK_CAP_IMAGE_URL);
-	case F_CHAT_JSON:
-		return (chat & LLMK_CAP_JSON_MODE) != 0;
-	case F_CHAT_SCHEMA:
-		return (chat & LLMK_CAP_JSON_SCHEMA) != 0;
-	case F_CHAT_STREAM:
-		return (chat & LLMK_CAP_STREAM) != 0;
-	case F_EMBED_ONE:
-		return (embed & LLMK_CAP_KIND) != 0;
-	case F_EMBED_BATCH:
-		return (embed & LLMK_CAP_BATCH) != 0;
-	case F_IMAGE:
-		return (caps(p, LLMK_IMAGE) & LLMK_CAP_KIND) != 0;
-	default:
-		return (caps(p, LLMK_TRANSCRIBE) & LLMK_CAP_KIND) != 0;
+	case F_CHAT_TOOL_NONE: return (chat & LLMK_CAP_TOOLS) && supports(p, LLMK_OPT_TOOL_CHOICE);
+	case F_CHAT_IMAGE: return (chat & LLMK_CAP_VISION) != 0;
+	case F_CHAT_IMAGE_URL: return (chat & LLMK_CAP_VISION) && (chat & LLMK_CAP_IMAGE_URL);
+	case F_CHAT_JSON: return (chat & LLMK_CAP_JSON_MODE) != 0;
+	case F_CHAT_SCHEMA: return (chat & LLMK_CAP_JSON_SCHEMA) != 0;
+	case F_CHAT_STREAM: return (chat & LLMK_CAP_STREAM) != 0;
+	case F_EMBED_ONE: return (embed & LLMK_CAP_KIND) != 0;
+	case F_EMBED_BATCH: return (embed & LLMK_CAP_BATCH) != 0;
+	case F_IMAGE: return (caps(p, LLMK_IMAGE) & LLMK_CAP_KIND) != 0;
+	default: return (caps(p, LLMK_TRANSCRIBE) & LLMK_CAP_KIND) != 0;
 	}
 }
 
@@ -395,17 +431,17 @@ static const struct spec_gap {
 	const char *message;
 	const char *why;
 } spec_gaps[] = {
-	/* ResponseFormatV2 is oneOf ChatTextResponseFormatV2 /
+        /* ResponseFormatV2 is oneOf ChatTextResponseFormatV2 /
 	 * JsonResponseFormatV2 with a discriminator on "type"; both branches
 	 * take "type" from the same enum [text, json_object] and allow other
 	 * members, so every value matches both and plain oneOf (Prism does not
 	 * apply discriminators) rejects them all, {"type": "text"} included. */
-	{"cohere", -1, "request.body.response_format", "must match exactly one schema in oneOf",
-	 "Cohere's spec: both ResponseFormatV2 branches match any value (discriminator ignored by Prism)"},
-	/* Streaming is ?alt=sse (ai.google.dev, "generate a text stream"); the
+        {"cohere", -1, "request.body.response_format", "must match exactly one schema in oneOf",
+         "Cohere's spec: both ResponseFormatV2 branches match any value (discriminator ignored by Prism)"},
+        /* Streaming is ?alt=sse (ai.google.dev, "generate a text stream"); the
 	 * spec's shared "alt" parameter lists only json, media, proto. */
-	{"gemini", F_CHAT_STREAM, "request.query.alt", "must be equal to one of the allowed values: json, media, proto",
-	 "Gemini's spec: alt lacks \"sse\", which the API documents for streaming"},
+        {"gemini", F_CHAT_STREAM, "request.query.alt", "must be equal to one of the allowed values: json, media, proto",
+         "Gemini's spec: alt lacks \"sse\", which the API documents for streaming"},
 };
 
 static const struct spec_gap *spec_gap(const prov *p, int f, json_t *violation)
@@ -437,13 +473,13 @@ static const struct parse_note {
 	llmk_status allowed;
 	const char *why;
 } parse_notes[] = {
-	{"mistral", F_EMBED_ONE, LLMK_E_PROTOCOL, "the example has 2 vectors whatever the number of inputs"},
-	{"mistral", F_EMBED_BATCH, LLMK_E_PROTOCOL, "the example has 2 vectors whatever the number of inputs"},
-	{"ollama", F_EMBED_BATCH, LLMK_E_PROTOCOL, "the example has 1 vector whatever the number of inputs"},
-	{"cohere", F_EMBED_BATCH, LLMK_E_PROTOCOL, "the answer generated from the schema has 1 vector"},
-	{"gemini", F_EMBED_BATCH, LLMK_E_PROTOCOL, "the answer generated from the schema has 1 vector"},
-	{"gemini", F_IMAGE, LLMK_E_PROTOCOL,
-	 "the generated answer's inlineData.data is \"string\" (not base64 image data), so there is no image"},
+        {"mistral", F_EMBED_ONE, LLMK_E_PROTOCOL, "the example has 2 vectors whatever the number of inputs"},
+        {"mistral", F_EMBED_BATCH, LLMK_E_PROTOCOL, "the example has 2 vectors whatever the number of inputs"},
+        {"ollama", F_EMBED_BATCH, LLMK_E_PROTOCOL, "the example has 1 vector whatever the number of inputs"},
+        {"cohere", F_EMBED_BATCH, LLMK_E_PROTOCOL, "the answer generated from the schema has 1 vector"},
+        {"gemini", F_EMBED_BATCH, LLMK_E_PROTOCOL, "the answer generated from the schema has 1 vector"},
+        {"gemini", F_IMAGE, LLMK_E_PROTOCOL,
+         "the generated answer's inlineData.data is \"string\" (not base64 image data), so there is no image"},
 };
 
 static const struct parse_note *parse_note(const prov *p, int f)
@@ -662,7 +698,8 @@ static void test_case(void **state)
 			if (raw)
 				print_body("Prism answered", raw, strlen(raw));
 			fail_msg("%s: %s: accepted, but Prism's example answer gave %s (expected LLMK_OK%s%s)", p->name,
-			         feat_names[f], llmk_status_name(st), pn ? " or " : "", pn ? llmk_status_name(pn->allowed) : "");
+			         feat_names[f], llmk_status_name(st), pn ? " or " : "",
+			         pn ? llmk_status_name(pn->allowed) : "");
 		}
 		fprintf(stderr, "note: %s: %s: accepted; Prism's example answer not usable (%s): %s: %s\n", p->name,
 		        feat_names[f], pn->why, llmk_status_name(st), llmk_response_error(resp));
@@ -682,13 +719,14 @@ static void test_case(void **state)
 	if (!accepted(p, f, resp))
 		fail_rejected(p, f, resp, "rejected through the test transport");
 	check_body(p, &w, "POST", &ck);
-	fprintf(stderr, "fields: %s: %s: %d members checked, %d undeclared%s%s%s%s\n", p->name, feat_names[f], ck.checked,
-	        ck.undeclared, ck.newer_sent[0] ? "; documented, not in the spec:" : "", ck.newer_sent,
+	fprintf(stderr, "fields: %s: %s: %d members checked, %d undeclared%s%s%s%s\n", p->name, feat_names[f],
+	        ck.checked, ck.undeclared, ck.newer_sent[0] ? "; documented, not in the spec:" : "", ck.newer_sent,
 	        ck.notes[0] ? "; deprecated in the spec:" : "", ck.notes);
 	if (ck.undeclared) {
 		print_body("the library sent", w.sent, w.sent_len);
-		fail_msg("%s: %s: %d member(s) of the body are not declared by the spec (listed above): fix the adapter",
-		         p->name, feat_names[f], ck.undeclared);
+		fail_msg(
+		        "%s: %s: %d member(s) of the body are not declared by the spec (listed above): fix the adapter",
+		        p->name, feat_names[f], ck.undeclared);
 	}
 	llmk_response_free(resp);
 	llmk_client_free(c);
@@ -715,27 +753,27 @@ typedef struct control {
 } control;
 
 static const control controls[] = {
-	{"mistral", F_CHAT_PLAIN, DROP, "model", NULL, "'model'"},
-	{"mistral", F_CHAT_TOOLS, SET, "messages.1.role", "\"robot\"", "messages.1"},
-	{"mistral", F_CHAT_STREAM, SET, "stream", "\"yes\"", "stream"},
-	{"mistral", F_EMBED_BATCH, SET, "input", "42", "input"},
-	{"mistral", F_TRANSCRIBE, DROP_PART, "model", NULL, "'model'"},
-	{"mistral", F_TRANSCRIBE, SET_PART, "temperature", "warm", "temperature"},
-	{"ollama", F_CHAT_PLAIN, DROP, "model", NULL, "'model'"},
-	{"ollama", F_CHAT_TOOLS, SET, "messages.2.tool_calls", "{}", "tool_calls"},
-	{"ollama", F_CHAT_STREAM, SET, "stream", "\"yes\"", "stream"},
-	{"ollama", F_EMBED_BATCH, DROP, "input", NULL, "'input'"},
-	{"cohere", F_CHAT_PLAIN, DROP, "messages", NULL, "'messages'"},
-	{"cohere", F_CHAT_TOOLS, SET, "messages.3.tool_call_id", "7", "tool_call_id"},
-	{"cohere", F_CHAT_STREAM, SET, "stream", "\"yes\"", "stream"},
-	{"cohere", F_EMBED_BATCH, SET, "input_type", "\"bogus\"", "input_type"},
-	{"tgi", F_CHAT_PLAIN, DROP, "messages", NULL, "'messages'"},
-	{"tgi", F_CHAT_OPTIONS, SET, "temperature", "\"hot\"", "temperature"},
-	{"tgi", F_CHAT_STREAM, SET, "stream", "\"yes\"", "stream"},
-	{"gemini", F_CHAT_PLAIN, SET, "contents", "\"hello\"", "contents"},
-	{"gemini", F_CHAT_OPTIONS, SET, "generationConfig.temperature", "\"hot\"", "temperature"},
-	{"gemini", F_CHAT_STREAM, SET, "contents.0.parts", "{}", "parts"},
-	{"gemini", F_EMBED_BATCH, SET, "requests.0.taskType", "\"BOGUS\"", "taskType"},
+        {"mistral", F_CHAT_PLAIN, DROP, "model", NULL, "'model'"},
+        {"mistral", F_CHAT_TOOLS, SET, "messages.1.role", "\"robot\"", "messages.1"},
+        {"mistral", F_CHAT_STREAM, SET, "stream", "\"yes\"", "stream"},
+        {"mistral", F_EMBED_BATCH, SET, "input", "42", "input"},
+        {"mistral", F_TRANSCRIBE, DROP_PART, "model", NULL, "'model'"},
+        {"mistral", F_TRANSCRIBE, SET_PART, "temperature", "warm", "temperature"},
+        {"ollama", F_CHAT_PLAIN, DROP, "model", NULL, "'model'"},
+        {"ollama", F_CHAT_TOOLS, SET, "messages.2.tool_calls", "{}", "tool_calls"},
+        {"ollama", F_CHAT_STREAM, SET, "stream", "\"yes\"", "stream"},
+        {"ollama", F_EMBED_BATCH, DROP, "input", NULL, "'input'"},
+        {"cohere", F_CHAT_PLAIN, DROP, "messages", NULL, "'messages'"},
+        {"cohere", F_CHAT_TOOLS, SET, "messages.3.tool_call_id", "7", "tool_call_id"},
+        {"cohere", F_CHAT_STREAM, SET, "stream", "\"yes\"", "stream"},
+        {"cohere", F_EMBED_BATCH, SET, "input_type", "\"bogus\"", "input_type"},
+        {"tgi", F_CHAT_PLAIN, DROP, "messages", NULL, "'messages'"},
+        {"tgi", F_CHAT_OPTIONS, SET, "temperature", "\"hot\"", "temperature"},
+        {"tgi", F_CHAT_STREAM, SET, "stream", "\"yes\"", "stream"},
+        {"gemini", F_CHAT_PLAIN, SET, "contents", "\"hello\"", "contents"},
+        {"gemini", F_CHAT_OPTIONS, SET, "generationConfig.temperature", "\"hot\"", "temperature"},
+        {"gemini", F_CHAT_STREAM, SET, "contents.0.parts", "{}", "parts"},
+        {"gemini", F_EMBED_BATCH, SET, "requests.0.taskType", "\"BOGUS\"", "taskType"},
 };
 
 static const char *const op_names[] = {"removed", "set to ", "part removed", "part set to ", "added: "};
@@ -744,12 +782,12 @@ static const char *const op_names[] = {"removed", "set to ", "part removed", "pa
  * members at the top and deeper down (which these specs' open schemas let
  * through) must all be reported as undeclared. */
 static const control misspellings[] = {
-	{"mistral", F_CHAT_OPTIONS, ADD, "temprature,messages.1.contnet", "1", NULL},
-	{"ollama", F_CHAT_OPTIONS, ADD, "keep_alve,messages.1.imagez", "1", NULL},
-	{"cohere", F_CHAT_OPTIONS, ADD, "temprature,messages.1.contnet", "1", NULL},
-	{"tgi", F_CHAT_OPTIONS, ADD, "temprature,messages.1.nmae", "1", NULL},
-	{"gemini", F_CHAT_OPTIONS, ADD, "generationConfig.temprature,contents.0.parts.0.txt,systemInstruction.rol", "1",
-	 NULL},
+        {"mistral", F_CHAT_OPTIONS, ADD, "temprature,messages.1.contnet", "1", NULL},
+        {"ollama", F_CHAT_OPTIONS, ADD, "keep_alve,messages.1.imagez", "1", NULL},
+        {"cohere", F_CHAT_OPTIONS, ADD, "temprature,messages.1.contnet", "1", NULL},
+        {"tgi", F_CHAT_OPTIONS, ADD, "temprature,messages.1.nmae", "1", NULL},
+        {"gemini", F_CHAT_OPTIONS, ADD, "generationConfig.temprature,contents.0.parts.0.txt,systemInstruction.rol", "1",
+         NULL},
 };
 
 /* Navigates to the parent of the last path token; *last receives it. */
@@ -769,7 +807,6 @@ static json_t *json_parent(json_t *root, const char *path, char *last, size_t la
 	snprintf(last, lastsz, "%s", tok ? tok : "");
 	return cur;
 }
-
 
 /* The mutate_fn (support.h) applying control arg to the body. */
 static char *corrupt_body(const void *arg, const char *b, size_t n, size_t *o)
@@ -959,15 +996,16 @@ int main(void)
 			if (strcmp(ctl->provider, p->name) || (p->adapter && !applies(p, ctl->feat)))
 				continue;
 			tc = add_test(tests, cases, &ntests, p, ctl->feat, ctl, test_control);
-			snprintf(tc->name, sizeof(tc->name), "%s: rejected: %s with %s %s%s", p->name, feat_names[ctl->feat],
-			         ctl->path, op_names[ctl->op], ctl->value ? ctl->value : "");
+			snprintf(tc->name, sizeof(tc->name), "%s: rejected: %s with %s %s%s", p->name,
+			         feat_names[ctl->feat], ctl->path, op_names[ctl->op], ctl->value ? ctl->value : "");
 		}
 		for (i = 0; i < N(misspellings); i++) {
 			const control *ctl = &misspellings[i];
 			if (strcmp(ctl->provider, p->name) || (p->adapter && !applies(p, ctl->feat)))
 				continue;
 			tc = add_test(tests, cases, &ntests, p, ctl->feat, ctl, test_fields_self);
-			snprintf(tc->name, sizeof(tc->name), "%s: fields self-test: %s", p->name, feat_names[ctl->feat]);
+			snprintf(tc->name, sizeof(tc->name), "%s: fields self-test: %s", p->name,
+			         feat_names[ctl->feat]);
 		}
 	}
 	if (!given) {

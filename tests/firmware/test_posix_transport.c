@@ -37,18 +37,24 @@ enum { VIA_SEND, VIA_MULTI, VIA_EXAMPLE };
 static int via;
 
 #define KEY "sk-firmware-test-key"
-#define CHAT_OK                                                                                                  \
+#define CHAT_OK                                                                                                      \
 	"{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"model\":\"gpt-4o-mini\",\"choices\":[{\"index\":0," \
 	"\"message\":{\"role\":\"assistant\",\"content\":\"Hello there\"},\"finish_reason\":\"stop\"}],"             \
 	"\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":2,\"total_tokens\":5}}"
-#define SSE_CHUNK(text)                                                                                    \
+#define SSE_CHUNK(text)                                                                                      \
 	"data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"model\":\"gpt-4o-mini\",\"choices\":[{" \
 	"\"index\":0,\"delta\":{\"content\":\"" text "\"},\"finish_reason\":null}]}\n\n"
-#define SSE_BODY                                                                                                 \
-	SSE_CHUNK("Hel") SSE_CHUNK("lo, ") SSE_CHUNK("world")                                                      \
-	"data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"model\":\"gpt-4o-mini\",\"choices\":[{\"index\":0," \
-	"\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n"                                                          \
+/* clang-format off */
+#define SSE_BODY                                                                  \
+	SSE_CHUNK("Hel")                                                          \
+	SSE_CHUNK("lo, ")                                                         \
+	SSE_CHUNK("world")                                                        \
+	"data: "                                                                  \
+	"{\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"model\":\"gpt-4o-" \
+	"mini\",\"choices\":[{\"index\":0,"                                       \
+	"\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n"                          \
 	"data: [DONE]\n\n"
+/* clang-format on */
 
 typedef struct fixture {
 	th_server *srv;
@@ -86,8 +92,7 @@ static void one_done(llmk_response *r, void *user)
 	o->calls++;
 }
 
-static int32_t do_stream(llmk_client *c, const llmk_request *req, llmk_stream_fn fn, void *user,
-                         llmk_response **out)
+static int32_t do_stream(llmk_client *c, const llmk_request *req, llmk_stream_fn fn, void *user, llmk_response **out)
 {
 	llmk_multi *m = NULL;
 	one o = {NULL, 0, fn, user};
@@ -308,8 +313,9 @@ static void test_http_error(void **state)
 	fixture *f = *state;
 	llmk_response *r = NULL;
 
-	th_push_json(f->srv, 401, "{\"error\":{\"message\":\"Incorrect API key provided\",\"type\":\"invalid_request_error\","
-	                          "\"code\":\"invalid_api_key\"}}");
+	th_push_json(f->srv, 401,
+	             "{\"error\":{\"message\":\"Incorrect API key provided\",\"type\":\"invalid_request_error\","
+	             "\"code\":\"invalid_api_key\"}}");
 	assert_int_equal(do_send(f->c, f->chat, &r), LLMK_E_AUTH);
 	assert_int_equal(llmk_response_http_status(r), 401);
 	assert_non_null(strstr(llmk_response_error(r), "Incorrect API key provided"));
@@ -380,8 +386,9 @@ static void test_truncated_chunked(void **state)
 
 static void test_bad_chunk_size(void **state)
 {
-	static const char raw[] = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
-	                          "zz\r\n{}\r\n0\r\n\r\n";
+	static const char raw[] =
+	        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+	        "zz\r\n{}\r\n0\r\n\r\n";
 	th_response resp;
 
 	memset(&resp, 0, sizeof(resp));
@@ -702,7 +709,8 @@ static void own_loop(llmk_multi *m)
 		assert_true(n <= 128);
 		for (i = 0; i < n; i++) {
 			p[i].fd = fds[i];
-			p[i].events = (short)(((ev[i] & LLMK_POLL_IN) ? POLLIN : 0) | ((ev[i] & LLMK_POLL_OUT) ? POLLOUT : 0));
+			p[i].events = (short)(((ev[i] & LLMK_POLL_IN) ? POLLIN : 0) |
+			                      ((ev[i] & LLMK_POLL_OUT) ? POLLOUT : 0));
 			p[i].revents = 0;
 		}
 		t = llmk_multi_timeout_ms(m);
@@ -862,7 +870,8 @@ static void test_cancel_among_many(void **state)
 static void test_garbage(void **state)
 {
 	static const char *starts[] = {"HTTP/1.1 200 OK\r\n", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
-	                               "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n", "HTTP/1.1 100 Continue\r\n", ""};
+	                               "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n", "HTTP/1.1 100 Continue\r\n",
+	                               ""};
 	fixture *f = *state;
 	unsigned seed = 12345;
 	char buf[2048];
@@ -936,16 +945,30 @@ int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 	const struct CMUnitTest each_way[] = {
-		T(test_content_length),  T(test_chunked_stream),        T(test_close_delimited),
-		T(test_large_bodies),    T(test_http_error),            T(test_interim_response),
-		T(test_truncated_content_length), T(test_truncated_chunked), T(test_bad_chunk_size),
-		T(test_not_http),        T(test_huge_head),       T(test_long_line),           T(test_total_timeout),
-		T(test_idle_timeout),    T(test_cancel),                T(test_connection_refused),
-		T(test_https_refused),   T(test_header_injection),   T(test_threads),
+	        T(test_content_length),
+	        T(test_chunked_stream),
+	        T(test_close_delimited),
+	        T(test_large_bodies),
+	        T(test_http_error),
+	        T(test_interim_response),
+	        T(test_truncated_content_length),
+	        T(test_truncated_chunked),
+	        T(test_bad_chunk_size),
+	        T(test_not_http),
+	        T(test_huge_head),
+	        T(test_long_line),
+	        T(test_total_timeout),
+	        T(test_idle_timeout),
+	        T(test_cancel),
+	        T(test_connection_refused),
+	        T(test_https_refused),
+	        T(test_header_injection),
+	        T(test_threads),
 	};
 	const struct CMUnitTest in_flight[] = {
-		T(test_32_in_flight_run),  T(test_32_in_flight_own_loop), T(test_mixed_transports),
-		T(test_cancel_among_many), T(test_garbage),
+	        T(test_32_in_flight_run), T(test_32_in_flight_own_loop),
+	        T(test_mixed_transports), T(test_cancel_among_many),
+	        T(test_garbage),
 	};
 	int failed = 0;
 

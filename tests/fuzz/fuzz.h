@@ -11,12 +11,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* A broken invariant is a finding: print it and abort, which libFuzzer
  * reports as a crash and saves the input for. */
-#define FUZZ_CHECK(cond)                                                                        \
-	do {                                                                                        \
-		if (!(cond)) {                                                                          \
-			fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #cond);       \
-			abort();                                                                            \
-		}                                                                                       \
+#define FUZZ_CHECK(cond)                                                                             \
+	do {                                                                                         \
+		if (!(cond)) {                                                                       \
+			fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #cond); \
+			abort();                                                                     \
+		}                                                                                    \
 	} while (0)
 
 /* FNV-1a, to compare what two runs delivered without storing it. */

@@ -64,7 +64,10 @@ static void as_url(const uint8_t *data, size_t size)
 	memcpy(url, data, size);
 	url[size] = '\0';
 #ifdef TMP_SKIP
-	if (strchr(url, ',') && strchr(url, ',') < url + 7) { free(url); return; }
+	if (strchr(url, ',') && strchr(url, ',') < url + 7) {
+		free(url);
+		return;
+	}
 #endif
 	if (llmk__data_url_split(url, &m, &mlen, &b64)) {
 		size_t slen = strlen(url);

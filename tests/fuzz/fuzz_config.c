@@ -50,13 +50,31 @@ static int32_t check_send(llmk_exchange *ex, void *user)
 	return LLMK_OK;
 }
 
-enum { V_ENV_KEY, V_ENV_URL, V_ENV_AWS_ID, V_ENV_AWS_SECRET, V_ENV_AWS_TOKEN, V_ENV_AWS_REGION, V_ENV_VERSION,
-       V_MODEL, V_REQ_MODEL, V_FIRST_OPTION };
+enum {
+	V_ENV_KEY,
+	V_ENV_URL,
+	V_ENV_AWS_ID,
+	V_ENV_AWS_SECRET,
+	V_ENV_AWS_TOKEN,
+	V_ENV_AWS_REGION,
+	V_ENV_VERSION,
+	V_MODEL,
+	V_REQ_MODEL,
+	V_FIRST_OPTION
+};
 
-static const int32_t options[] = {LLMK_OPT_API_KEY,        LLMK_OPT_ORGANIZATION,          LLMK_OPT_PROJECT,
-                                  LLMK_OPT_USER_AGENT,     LLMK_OPT_API_VERSION,           LLMK_OPT_BASE_URL,
-                                  LLMK_OPT_MODEL,          LLMK_OPT_AWS_ACCESS_KEY_ID,     LLMK_OPT_AWS_SECRET_ACCESS_KEY,
-                                  LLMK_OPT_AWS_SESSION_TOKEN, LLMK_OPT_AWS_REGION,         LLMK_OPT_CA_BUNDLE};
+static const int32_t options[] = {LLMK_OPT_API_KEY,
+                                  LLMK_OPT_ORGANIZATION,
+                                  LLMK_OPT_PROJECT,
+                                  LLMK_OPT_USER_AGENT,
+                                  LLMK_OPT_API_VERSION,
+                                  LLMK_OPT_BASE_URL,
+                                  LLMK_OPT_MODEL,
+                                  LLMK_OPT_AWS_ACCESS_KEY_ID,
+                                  LLMK_OPT_AWS_SECRET_ACCESS_KEY,
+                                  LLMK_OPT_AWS_SESSION_TOKEN,
+                                  LLMK_OPT_AWS_REGION,
+                                  LLMK_OPT_CA_BUNDLE};
 
 #define NVALUES (V_FIRST_OPTION + sizeof(options) / sizeof(options[0]))
 

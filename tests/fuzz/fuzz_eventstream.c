@@ -164,10 +164,10 @@ static int ref_message(const uint8_t *m, uint32_t total, uint32_t hlen, run *r)
 	}
 	/* The name, as the header file documents it: the bytes, read as a C
 	 * string (a NUL inside a value ends it). */
-#define PUT(p, n)                                                                                                      \
-	do {                                                                                                           \
-		memcpy(buf + bl, (p), (n));                                                                            \
-		bl += (n);                                                                                             \
+#define PUT(p, n)                           \
+	do {                                \
+		memcpy(buf + bl, (p), (n)); \
+		bl += (n);                  \
 	} while (0)
 	mtl = mt.p ? strnlen((const char *)mt.p, mt.n) : 0;
 	if (same(mt.p, mtl, "exception")) {

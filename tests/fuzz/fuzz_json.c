@@ -33,7 +33,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	{
 		json_t *lenient = llmk__json_loadb((const char *)data, size, flags, NULL);
 		if (ours) {
-			char *a = json_dumps(ours, JSON_COMPACT | JSON_ENCODE_ANY), *b = json_dumps(lenient, JSON_COMPACT | JSON_ENCODE_ANY);
+			char *a = json_dumps(ours, JSON_COMPACT | JSON_ENCODE_ANY),
+			     *b = json_dumps(lenient, JSON_COMPACT | JSON_ENCODE_ANY);
 			FUZZ_CHECK(lenient && a && b && !strcmp(a, b));
 			free(a);
 			free(b);
@@ -49,7 +50,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ref = json_loadb((const char *)data, size, flags, &e2);
 	FUZZ_CHECK((ours == NULL) == (ref == NULL));
 	if (ours) {
-		char *a = json_dumps(ours, JSON_COMPACT | JSON_ENCODE_ANY), *b = json_dumps(ref, JSON_COMPACT | JSON_ENCODE_ANY);
+		char *a = json_dumps(ours, JSON_COMPACT | JSON_ENCODE_ANY),
+		     *b = json_dumps(ref, JSON_COMPACT | JSON_ENCODE_ANY);
 		FUZZ_CHECK(a && b && !strcmp(a, b));
 		FUZZ_CHECK(json_equal(ours, ref));
 		/* The writer: byte for byte jansson's text (default precision

@@ -32,8 +32,8 @@ typedef struct answer {
 	size_t write_size;        /* 0: the body in one write */
 	const uint8_t *body;
 	size_t len;
-	int calls;          /* transport calls since the last reset */
-	int write_refused;  /* llmk_exchange_write asked to stop */
+	int calls;         /* transport calls since the last reset */
+	int write_refused; /* llmk_exchange_write asked to stop */
 } answer;
 
 typedef struct target {
@@ -50,12 +50,12 @@ static size_t ntargets;
 static const target *cur; /* for the report when a check fails */
 static const char *cur_call;
 
-#define CHECK(cond)                                                                             \
-	do {                                                                                        \
-		if (!(cond) && cur)                                                                     \
-			fprintf(stderr, "fuzz_response: %s, kind %d, %s, HTTP %d\n", cur->provider,        \
-			        (int)cur->kind, cur_call, (int)ans.status);                                 \
-		FUZZ_CHECK(cond);                                                                       \
+#define CHECK(cond)                                                                                                 \
+	do {                                                                                                        \
+		if (!(cond) && cur)                                                                                 \
+			fprintf(stderr, "fuzz_response: %s, kind %d, %s, HTTP %d\n", cur->provider, (int)cur->kind, \
+			        cur_call, (int)ans.status);                                                         \
+		FUZZ_CHECK(cond);                                                                                   \
 	} while (0)
 
 static int32_t fuzz_send(llmk_exchange *ex, void *user)
@@ -83,7 +83,8 @@ static int32_t fuzz_send(llmk_exchange *ex, void *user)
 
 static void answer_for(answer *a, const uint8_t *data, size_t size)
 {
-	static const int32_t errors[] = {400, 401, 402, 403, 404, 408, 409, 413, 422, 424, 429, 499, 500, 502, 503, 529};
+	static const int32_t errors[] = {400, 401, 402, 403, 404, 408, 409, 413,
+	                                 422, 424, 429, 499, 500, 502, 503, 529};
 	unsigned sel = data[0] & 7, arg = data[0] >> 3;
 
 	memset(a, 0, sizeof *a);
@@ -161,7 +162,7 @@ static void check_response(const target *t, const llmk_response *r, int32_t st, 
 	CHECK(llmk_response_http_status(r) == ans.status);
 	if (ans.content_type)
 		CHECK(llmk_response_header(r, "content-type") != NULL &&
-		           !strcmp(llmk_response_header(r, "content-type"), ans.content_type));
+		      !strcmp(llmk_response_header(r, "content-type"), ans.content_type));
 	else
 		CHECK(llmk_response_header(r, "content-type") == NULL);
 
@@ -310,15 +311,9 @@ static llmk_request *minimal_request(const char *provider, int32_t kind)
 
 	set_or_die(llmk_request_new(&r, kind));
 	switch (kind) {
-	case LLMK_CHAT:
-		set_or_die(llmk_request_add_message(r, LLMK_ROLE_USER, "hi"));
-		break;
-	case LLMK_EMBED:
-		set_or_die(llmk_request_add_input(r, "a"));
-		break;
-	case LLMK_IMAGE:
-		set_or_die(llmk_request_set_str(r, LLMK_OPT_PROMPT, "a red pixel"));
-		break;
+	case LLMK_CHAT: set_or_die(llmk_request_add_message(r, LLMK_ROLE_USER, "hi")); break;
+	case LLMK_EMBED: set_or_die(llmk_request_add_input(r, "a")); break;
+	case LLMK_IMAGE: set_or_die(llmk_request_set_str(r, LLMK_OPT_PROMPT, "a red pixel")); break;
 	case LLMK_TRANSCRIBE:
 		set_or_die(llmk_request_set_audio(r, wav, sizeof wav, "a.wav", NULL));
 		/* verbose_json reaches the segment parser where it exists */
@@ -395,8 +390,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 			answer_for(&ans, ok, sizeof ok - 1);
 			llmk_send(c, targets[ntargets].request, &resp);
 			if (ans.calls != 1) {
-				fprintf(stderr, "fuzz_response: %s kind %d never reaches the transport: %s\n", name, (int)kind,
-				        resp ? llmk_response_error(resp) : "(no response)");
+				fprintf(stderr, "fuzz_response: %s kind %d never reaches the transport: %s\n", name,
+				        (int)kind, resp ? llmk_response_error(resp) : "(no response)");
 				abort();
 			}
 			llmk_response_free(resp);

@@ -96,11 +96,8 @@ static int32_t on_event(const llmk_event *e, void *user)
 		ev->nusage++;
 		ev->usage_out = llmk_event_usage(e, LLMK_USAGE_OUTPUT);
 		break;
-	case LLMK_EVENT_DONE:
-		ev->ndone++;
-		break;
-	default:
-		break;
+	case LLMK_EVENT_DONE: ev->ndone++; break;
+	default: break;
 	}
 	return 0;
 }
@@ -246,9 +243,9 @@ static void seeded(const char *preset)
 static void json_schema(const char *preset)
 {
 	static const char schema[] =
-	    "{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"},"
-	    "\"country\":{\"type\":\"string\"},\"population\":{\"type\":\"integer\"}},"
-	    "\"required\":[\"city\",\"country\",\"population\"],\"additionalProperties\":false}";
+	        "{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"},"
+	        "\"country\":{\"type\":\"string\"},\"population\":{\"type\":\"integer\"}},"
+	        "\"required\":[\"city\",\"country\",\"population\"],\"additionalProperties\":false}";
 	int stream;
 
 	for (stream = 0; stream <= 1; stream++) {
@@ -326,7 +323,7 @@ static void tool_call(const char *preset)
 	                             "\"required\":[\"city\"]}";
 	json_t *props = server_props(chat_url);
 	int supported =
-	    json_is_true(json_object_get(json_object_get(props, "chat_template_caps"), "supports_tool_calls"));
+	        json_is_true(json_object_get(json_object_get(props, "chat_template_caps"), "supports_tool_calls"));
 	int stream;
 
 	json_decref(props);
@@ -395,13 +392,13 @@ static void system_message(const char *preset)
 	llmk_client_free(c);
 }
 
-#define FOR_PRESETS(fn)                                                                                                \
-	static void test_##fn(void **state)                                                                            \
-	{                                                                                                              \
-		size_t i;                                                                                              \
-		(void)state;                                                                                           \
-		for (i = 0; i < sizeof(oa_presets) / sizeof(oa_presets[0]); i++)                                       \
-			fn(oa_presets[i]);                                                                             \
+#define FOR_PRESETS(fn)                                                          \
+	static void test_##fn(void **state)                                      \
+	{                                                                        \
+		size_t i;                                                        \
+		(void)state;                                                     \
+		for (i = 0; i < sizeof(oa_presets) / sizeof(oa_presets[0]); i++) \
+			fn(oa_presets[i]);                                       \
 	}
 FOR_PRESETS(plain_and_streamed)
 FOR_PRESETS(max_tokens)
@@ -503,9 +500,9 @@ static llmk_response *embed(const char *preset, const char *const *texts, size_t
 static void test_embeddings(void **state)
 {
 	static const char *const texts[] = {
-	    "The cat sat on the mat.",
-	    "A cat was sitting on the mat.",
-	    "Quarterly revenue grew by four percent in the third fiscal year.",
+	        "The cat sat on the mat.",
+	        "A cat was sitting on the mat.",
+	        "Quarterly revenue grew by four percent in the third fiscal year.",
 	};
 	size_t p, i, dim;
 
@@ -650,20 +647,20 @@ static void test_providers_md_names_this_server(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_plain_and_streamed),
-	    cmocka_unit_test(test_max_tokens),
-	    cmocka_unit_test(test_stop_sequence),
-	    cmocka_unit_test(test_seeded),
-	    cmocka_unit_test(test_json_schema),
-	    cmocka_unit_test(test_tool_call),
-	    cmocka_unit_test(test_system_message),
-	    cmocka_unit_test(test_anthropic_plain_and_streamed),
-	    cmocka_unit_test(test_anthropic_system),
-	    cmocka_unit_test(test_anthropic_max_tokens),
-	    cmocka_unit_test(test_anthropic_stop_sequence),
-	    cmocka_unit_test(test_embeddings),
-	    cmocka_unit_test(test_killed_mid_stream),
-	    cmocka_unit_test(test_providers_md_names_this_server),
+	        cmocka_unit_test(test_plain_and_streamed),
+	        cmocka_unit_test(test_max_tokens),
+	        cmocka_unit_test(test_stop_sequence),
+	        cmocka_unit_test(test_seeded),
+	        cmocka_unit_test(test_json_schema),
+	        cmocka_unit_test(test_tool_call),
+	        cmocka_unit_test(test_system_message),
+	        cmocka_unit_test(test_anthropic_plain_and_streamed),
+	        cmocka_unit_test(test_anthropic_system),
+	        cmocka_unit_test(test_anthropic_max_tokens),
+	        cmocka_unit_test(test_anthropic_stop_sequence),
+	        cmocka_unit_test(test_embeddings),
+	        cmocka_unit_test(test_killed_mid_stream),
+	        cmocka_unit_test(test_providers_md_names_this_server),
 	};
 
 	chat_url = getenv("LLMK_REAL_CHAT_URL");

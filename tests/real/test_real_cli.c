@@ -22,11 +22,11 @@
 
 static char chat_env[3][256], embed_env[256];
 
-#define RUN(o, envv, ...)                                                                                              \
-	do {                                                                                                           \
-		const char *const args_[] = {__VA_ARGS__, NULL};                                                       \
-		cli_spec spec_ = {args_, envv, NULL, 0, NULL, NULL, 180000};                                           \
-		o = cli_run(&spec_);                                                                                   \
+#define RUN(o, envv, ...)                                                    \
+	do {                                                                 \
+		const char *const args_[] = {__VA_ARGS__, NULL};             \
+		cli_spec spec_ = {args_, envv, NULL, 0, NULL, NULL, 180000}; \
+		o = cli_run(&spec_);                                         \
 	} while (0)
 
 static void expect_code(cli_out *o, int code)
@@ -140,10 +140,10 @@ static void test_embed(void **state)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_chat),
-	    cmocka_unit_test(test_chat_picks_the_server),
-	    cmocka_unit_test(test_compare_three_presets),
-	    cmocka_unit_test(test_embed),
+	        cmocka_unit_test(test_chat),
+	        cmocka_unit_test(test_chat_picks_the_server),
+	        cmocka_unit_test(test_compare_three_presets),
+	        cmocka_unit_test(test_embed),
 	};
 	const char *chat = getenv("LLMK_REAL_CHAT_URL"), *embed = getenv("LLMK_REAL_EMBED_URL");
 

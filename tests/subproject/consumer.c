@@ -13,8 +13,8 @@ int main(void)
 	int bad = 0;
 
 	if (strcmp(llmk_version(), EXPECT_VERSION) != 0 || strcmp(LLMK_VERSION_STRING, EXPECT_VERSION) != 0) {
-		fprintf(stderr, "version: library %s, header %s, dependency() %s\n", llmk_version(), LLMK_VERSION_STRING,
-		        EXPECT_VERSION);
+		fprintf(stderr, "version: library %s, header %s, dependency() %s\n", llmk_version(),
+		        LLMK_VERSION_STRING, EXPECT_VERSION);
 		bad = 1;
 	}
 	if (llmk_client_new(&c, "openai/gpt-4o-mini") != LLMK_OK || llmk_request_new(&r, LLMK_CHAT) != LLMK_OK ||

@@ -84,7 +84,10 @@ void echo_shapes_json(char *out, size_t cap, const char *secret)
 
 static int hexv(int c)
 {
-	return isdigit(c) ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10 : (c >= 'A' && c <= 'F') ? c - 'A' + 10 : -1;
+	return isdigit(c)               ? c - '0'
+	       : (c >= 'a' && c <= 'f') ? c - 'a' + 10
+	       : (c >= 'A' && c <= 'F') ? c - 'A' + 10
+	                                : -1;
 }
 
 /* One round of decoding over s (in place): %XX, backslash runs before '/',
@@ -107,8 +110,8 @@ static int decode_round(char *s)
 				*w++ = *q;
 				r = q + 1;
 				changed = 1;
-			} else if (q[0] == 'u' && hexv(q[1]) >= 0 && hexv(q[2]) >= 0 && hexv(q[3]) >= 0 && hexv(q[4]) >= 0 &&
-			           q[1] == '0' && q[2] == '0') {
+			} else if (q[0] == 'u' && hexv(q[1]) >= 0 && hexv(q[2]) >= 0 && hexv(q[3]) >= 0 &&
+			           hexv(q[4]) >= 0 && q[1] == '0' && q[2] == '0') {
 				*w++ = (char)(hexv(q[3]) * 16 + hexv(q[4]));
 				r = q + 5;
 				changed = 1;

@@ -77,7 +77,10 @@ fd_refuser *fd_refuser_start(void)
 	return r;
 }
 
-int fd_refuser_port(const fd_refuser *r) { return r->port; }
+int fd_refuser_port(const fd_refuser *r)
+{
+	return r->port;
+}
 
 void fd_refuser_stop(fd_refuser *r)
 {
@@ -148,7 +151,10 @@ fail:
 	return NULL;
 }
 
-int fd_blackhole_port(const fd_blackhole *b) { return b->port; }
+int fd_blackhole_port(const fd_blackhole *b)
+{
+	return b->port;
+}
 
 void fd_blackhole_stop(fd_blackhole *b)
 {

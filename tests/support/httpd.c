@@ -39,13 +39,13 @@
 #define MSG_NOSIGNAL 0 /* BSD/macOS: SO_NOSIGPIPE is set on the socket instead */
 #endif
 
-#define TH_MAX_HEAD (64u * 1024u)          /* request line + headers (+ trailers) */
-#define TH_MAX_BODY (64u * 1024u * 1024u)  /* decoded request body */
-#define TH_MAX_CHUNK_LINE 4096u            /* "1a2b;ext=..." line of a chunked body */
-#define TH_LINGER_MS 1000                  /* how long a closing connection drains input */
+#define TH_MAX_HEAD (64u * 1024u)         /* request line + headers (+ trailers) */
+#define TH_MAX_BODY (64u * 1024u * 1024u) /* decoded request body */
+#define TH_MAX_CHUNK_LINE 4096u           /* "1a2b;ext=..." line of a chunked body */
+#define TH_LINGER_MS 1000                 /* how long a closing connection drains input */
 
 static const char no_script_body[] =
-	"{\"error\":{\"message\":\"test server: no scripted response\",\"type\":\"test\"}}";
+        "{\"error\":{\"message\":\"test server: no scripted response\",\"type\":\"test\"}}";
 
 /* Outcome of reading one request. */
 enum { RD_OK, RD_EOF, RD_BAD, RD_HEAD_TOO_LARGE, RD_BODY_TOO_LARGE };
@@ -59,9 +59,9 @@ typedef struct conn {
 	th_server *srv;
 	pthread_t thread;
 	unsigned id;
-	int fd;      /* -1 once closed; written under srv->mu */
-	int done;    /* thread finished, may be joined; under srv->mu */
-	int reset;   /* end with a TCP RST instead of a graceful close; conn thread only */
+	int fd;    /* -1 once closed; written under srv->mu */
+	int done;  /* thread finished, may be joined; under srv->mu */
+	int reset; /* end with a TCP RST instead of a graceful close; conn thread only */
 	struct conn *next;
 	/* Unread input: bytes [pos, len) of buf. Only the connection thread. */
 	char *buf;
@@ -79,11 +79,11 @@ struct th_server {
 	int stopping;
 	queued *qhead, *qtail;
 	size_t npending;
-	th_request **reqs;      /* pointers, so th_request_at results survive growth */
+	th_request **reqs; /* pointers, so th_request_at results survive growth */
 	size_t nreqs, capreqs;
 	conn *conns;
 	unsigned nconns;
-	th_handler handler;     /* answers when the queue is empty, or NULL */
+	th_handler handler; /* answers when the queue is empty, or NULL */
 	void *handler_user;
 	unsigned busy, max_busy; /* requests being answered now / at most */
 };
@@ -100,7 +100,10 @@ static void *xrealloc(void *p, size_t n)
 	return q;
 }
 
-static void *xmalloc(size_t n) { return xrealloc(NULL, n); }
+static void *xmalloc(size_t n)
+{
+	return xrealloc(NULL, n);
+}
 
 static char *xstrndup(const char *s, size_t n)
 {
@@ -169,7 +172,10 @@ static int send_all(int fd, const void *data, size_t n)
 	return 0;
 }
 
-static int send_str(int fd, const char *s) { return send_all(fd, s, strlen(s)); }
+static int send_str(int fd, const char *s)
+{
+	return send_all(fd, s, strlen(s));
+}
 
 /* Sleep for a scripted delay, but return at once when the server stops, so
  * th_stop() never waits for a long delay_ms to run out. */
@@ -187,8 +193,7 @@ static void server_sleep(th_server *s, int ms)
 		deadline.tv_nsec -= 1000000000L;
 	}
 	pthread_mutex_lock(&s->mu);
-	while (!s->stopping &&
-	       pthread_cond_timedwait(&s->stop_cv, &s->mu, &deadline) != ETIMEDOUT)
+	while (!s->stopping && pthread_cond_timedwait(&s->stop_cv, &s->mu, &deadline) != ETIMEDOUT)
 		;
 	pthread_mutex_unlock(&s->mu);
 }
@@ -202,8 +207,14 @@ static int64_t now_ms(void)
 
 /* ------------------------------------------------------- buffered input */
 
-static size_t avail(const conn *c) { return c->len - c->pos; }
-static const char *cur(const conn *c) { return c->buf + c->pos; }
+static size_t avail(const conn *c)
+{
+	return c->len - c->pos;
+}
+static const char *cur(const conn *c)
+{
+	return c->buf + c->pos;
+}
 
 /* Receive more input. Room is made for at least `want` unread bytes, so a
  * large Content-Length body arrives with few reallocations. 0 on EOF/error. */
@@ -271,8 +282,7 @@ static int conn_find(conn *c, const char *delim, size_t limit, size_t *end)
 
 /* ------------------------------------------------------ request parsing */
 
-static void add_header(th_request *rq, const char *name, size_t nlen,
-		       const char *value, size_t vlen)
+static void add_header(th_request *rq, const char *name, size_t nlen, const char *value, size_t vlen)
 {
 	/* Capacity is kept at the next power of two, so the array is full
 	 * exactly when nheaders is 0 or a power of two. */
@@ -285,7 +295,10 @@ static void add_header(th_request *rq, const char *name, size_t nlen,
 	rq->nheaders++;
 }
 
-static int is_blank(char ch) { return ch == ' ' || ch == '\t'; }
+static int is_blank(char ch)
+{
+	return ch == ' ' || ch == '\t';
+}
 
 /* "METHOD SP target SP HTTP/1.x". */
 static int parse_request_line(const char *line, size_t n, th_request *rq, int *http10)
@@ -338,7 +351,7 @@ static int parse_head(const char *head, size_t n, th_request *rq, int *http10)
 		while (!(eol[0] == '\r' && eol[1] == '\n'))
 			eol++;
 		rc = first ? parse_request_line(p, (size_t)(eol - p), rq, http10)
-			   : parse_header_line(p, (size_t)(eol - p), rq);
+		           : parse_header_line(p, (size_t)(eol - p), rq);
 		if (rc != RD_OK)
 			return rc;
 		first = 0;
@@ -405,9 +418,10 @@ static int parse_chunk_size(const char *line, size_t n, size_t *out)
 
 	for (i = 0; i < n; i++) {
 		char ch = line[i];
-		int d = ch >= '0' && ch <= '9' ? ch - '0'
-		      : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
-		      : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10 : -1;
+		int d = ch >= '0' && ch <= '9'   ? ch - '0'
+		        : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+		        : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10
+		                                 : -1;
 		if (d < 0)
 			break;
 		if (v > TH_MAX_BODY)
@@ -490,8 +504,7 @@ static int read_body(conn *c, th_request *rq, int http10)
 		if (n > TH_MAX_BODY)
 			return RD_BODY_TOO_LARGE; /* before 100 Continue: don't invite it */
 	}
-	if (n > 0 && want_continue &&
-	    send_str(c->fd, "HTTP/1.1 100 Continue\r\n\r\n") != 0)
+	if (n > 0 && want_continue && send_str(c->fd, "HTTP/1.1 100 Continue\r\n\r\n") != 0)
 		return RD_EOF;
 	return read_fixed_body(c, n, rq);
 }
@@ -521,8 +534,7 @@ static int read_request(conn *c, th_request **out, int *client_close)
 		return rc;
 	}
 	connection = th_request_header(rq, "Connection");
-	*client_close = http10 ? !has_token(connection, "keep-alive")
-			       : has_token(connection, "close");
+	*client_close = http10 ? !has_token(connection, "keep-alive") : has_token(connection, "close");
 	*out = rq;
 	return RD_OK;
 }
@@ -561,7 +573,7 @@ static const char *reason(int status)
 	case 504: return "Gateway Timeout";
 	case 529: return "Site Overloaded";
 	case 599: return "No Scripted Response";
-	default:  return "Status";
+	default: return "Status";
 	}
 }
 
@@ -581,8 +593,7 @@ static int send_chunk(int fd, const unsigned char *data, size_t n)
 }
 
 /* Send body bytes in write_size pieces with delay_ms between them. */
-static int send_pieces(conn *c, const th_response *r, const unsigned char *data,
-		       size_t n, int chunked)
+static int send_pieces(conn *c, const th_response *r, const unsigned char *data, size_t n, int chunked)
 {
 	size_t step = r->write_size ? r->write_size : n;
 
@@ -590,8 +601,7 @@ static int send_pieces(conn *c, const th_response *r, const unsigned char *data,
 		size_t k = n - off < step ? n - off : step;
 		if (off > 0)
 			server_sleep(c->srv, r->delay_ms);
-		if (chunked ? send_chunk(c->fd, data + off, k)
-			    : send_all(c->fd, data + off, k))
+		if (chunked ? send_chunk(c->fd, data + off, k) : send_all(c->fd, data + off, k))
 			return -1;
 	}
 	return 0;
@@ -663,13 +673,12 @@ static int send_response(conn *c, const th_response *r, int head_only, int clien
 static void send_error(conn *c, int rd)
 {
 	th_response r = {0};
-	const char *what = rd == RD_BODY_TOO_LARGE ? "body too large"
-			 : rd == RD_HEAD_TOO_LARGE ? "headers too large"
-			 : "malformed request";
+	const char *what = rd == RD_BODY_TOO_LARGE   ? "body too large"
+	                   : rd == RD_HEAD_TOO_LARGE ? "headers too large"
+	                                             : "malformed request";
 	char body[128];
 
-	snprintf(body, sizeof body,
-		 "{\"error\":{\"message\":\"test server: %s\",\"type\":\"test\"}}", what);
+	snprintf(body, sizeof body, "{\"error\":{\"message\":\"test server: %s\",\"type\":\"test\"}}", what);
 	r.status = rd == RD_BODY_TOO_LARGE ? 413 : rd == RD_HEAD_TOO_LARGE ? 431 : 400;
 	r.headers = "Content-Type: application/json\r\n";
 	r.body = body;
@@ -713,7 +722,7 @@ static void linger_close(conn *c)
 
 	shutdown(c->fd, SHUT_WR);
 	for (;;) {
-		struct pollfd p = { .fd = c->fd, .events = POLLIN };
+		struct pollfd p = {.fd = c->fd, .events = POLLIN};
 		int64_t left = deadline - now_ms();
 		if (left <= 0 || poll(&p, 1, (int)left) <= 0)
 			break;
@@ -727,10 +736,10 @@ static void *conn_main(void *arg)
 	conn *c = arg;
 	th_server *s = c->srv;
 	static const th_response no_script = {
-		.status = 599,
-		.headers = "Content-Type: application/json\r\n",
-		.body = no_script_body,
-		.body_len = sizeof no_script_body - 1,
+	        .status = 599,
+	        .headers = "Content-Type: application/json\r\n",
+	        .body = no_script_body,
+	        .body_len = sizeof no_script_body - 1,
 	};
 
 	for (;;) {
@@ -776,7 +785,7 @@ static void *conn_main(void *arg)
 	}
 	if (c->reset) {
 		/* SO_LINGER with a zero timeout: close() sends RST, not FIN. */
-		struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+		struct linger lg = {.l_onoff = 1, .l_linger = 0};
 		setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
 	} else {
 		linger_close(c);
@@ -919,8 +928,7 @@ static int open_listener(th_server *s)
 	addr.sin_family = AF_INET;
 	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK); /* never reachable off-machine */
 	addr.sin_port = 0;                             /* kernel picks a free port */
-	if (bind(s->listen_fd, (struct sockaddr *)&addr, sizeof addr) != 0 ||
-	    listen(s->listen_fd, 128) != 0 ||
+	if (bind(s->listen_fd, (struct sockaddr *)&addr, sizeof addr) != 0 || listen(s->listen_fd, 128) != 0 ||
 	    getsockname(s->listen_fd, (struct sockaddr *)&addr, &alen) != 0) {
 		close(s->listen_fd);
 		return -1;
@@ -940,8 +948,7 @@ static int init_sync(th_server *s)
 	/* Monotonic clock: delays must not jump with wall-clock changes. */
 	ok = pthread_condattr_init(&ca) == 0;
 	if (ok) {
-		ok = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) == 0 &&
-		     pthread_cond_init(&s->stop_cv, &ca) == 0;
+		ok = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) == 0 && pthread_cond_init(&s->stop_cv, &ca) == 0;
 		pthread_condattr_destroy(&ca);
 	}
 	if (!ok) {
@@ -975,7 +982,10 @@ fail:
 	return NULL;
 }
 
-int th_port(const th_server *s) { return s->port; }
+int th_port(const th_server *s)
+{
+	return s->port;
+}
 
 void th_set_handler(th_server *s, th_handler fn, void *user)
 {
@@ -994,7 +1004,10 @@ unsigned th_max_concurrent(th_server *s)
 	pthread_mutex_unlock(&s->mu);
 	return n;
 }
-const char *th_url(const th_server *s) { return s->url; }
+const char *th_url(const th_server *s)
+{
+	return s->url;
+}
 
 void th_push(th_server *s, const th_response *r)
 {

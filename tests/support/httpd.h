@@ -30,38 +30,38 @@ typedef struct th_header {
 
 typedef struct th_request {
 	char method[16];
-	char *target;          /* request-target as received, e.g. "/v1/chat/completions?x=1" */
-	th_header *headers;    /* in the order received */
+	char *target;       /* request-target as received, e.g. "/v1/chat/completions?x=1" */
+	th_header *headers; /* in the order received */
 	size_t nheaders;
-	unsigned char *body;   /* decoded (Content-Length or chunked); NUL-terminated */
+	unsigned char *body; /* decoded (Content-Length or chunked); NUL-terminated */
 	size_t body_len;
-	unsigned conn_id;      /* which accepted TCP connection carried it (1-based) */
+	unsigned conn_id; /* which accepted TCP connection carried it (1-based) */
 } th_request;
 
 typedef struct th_response {
-	int status;                /* e.g. 200 */
-	const char *headers;       /* extra raw header lines, each ending "\r\n", or NULL */
-	const void *body;          /* may be NULL (empty body) */
-	size_t body_len;           /* 0 with body != NULL: strlen(body) */
-	int chunked;               /* 1: Transfer-Encoding: chunked, one chunk per write */
-	size_t write_size;         /* send the body in writes of this many bytes (0 = one write) */
-	int delay_ms;              /* sleep between body writes */
-	int delay_headers_ms;      /* sleep before sending anything */
-	size_t truncate_at;        /* >0: send only this many body bytes, then close
+	int status;           /* e.g. 200 */
+	const char *headers;  /* extra raw header lines, each ending "\r\n", or NULL */
+	const void *body;     /* may be NULL (empty body) */
+	size_t body_len;      /* 0 with body != NULL: strlen(body) */
+	int chunked;          /* 1: Transfer-Encoding: chunked, one chunk per write */
+	size_t write_size;    /* send the body in writes of this many bytes (0 = one write) */
+	int delay_ms;         /* sleep between body writes */
+	int delay_headers_ms; /* sleep before sending anything */
+	size_t truncate_at;   /* >0: send only this many body bytes, then close
 	                            * (Content-Length still announces the full length;
 	                            * chunked: no terminating chunk) */
-	int close;                 /* 1: "Connection: close" and close afterwards */
-	int no_length;             /* 1: body delimited by close (implies close) */
-	int raw;                   /* 1: body is the complete bytes to write; only
+	int close;            /* 1: "Connection: close" and close afterwards */
+	int no_length;        /* 1: body delimited by close (implies close) */
+	int raw;              /* 1: body is the complete bytes to write; only
 	                            * write_size, delay_ms, close and reset still apply */
 	/* Added for the fault tests (tests/api/test_faults.c); zero keeps the
 	 * behaviour above. */
-	int reset;                 /* 1: after the last write (and delay_ms more, when
+	int reset;         /* 1: after the last write (and delay_ms more, when
 	                            * anything was written), abort the connection with
 	                            * a TCP RST (SO_LINGER 0) instead of closing it.
 	                            * raw with no body: RST before any response byte;
 	                            * with truncate_at: RST in the middle of the body */
-	int delay_body_ms;         /* sleep between the headers and the first body byte
+	int delay_body_ms; /* sleep between the headers and the first body byte
 	                            * (not for raw) */
 } th_response;
 

@@ -43,7 +43,7 @@ static int64_t now_ms(void)
 static int client_connect(const th_server *s)
 {
 	struct sockaddr_in addr;
-	struct timeval tv = { .tv_sec = 10, .tv_usec = 0 };
+	struct timeval tv = {.tv_sec = 10, .tv_usec = 0};
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 
 	assert_true(fd >= 0);
@@ -267,11 +267,11 @@ static void test_content_length_body(void **state)
 
 	th_push_json(s, 200, "{\"ok\":true}");
 	client_send(fd, "POST /v1/chat/completions?x=1 HTTP/1.1\r\n"
-			"Host: 127.0.0.1\r\n"
-			"Content-Type: application/json\r\n"
-			"Content-Length: 13\r\n"
-			"\r\n"
-			"{\"model\":\"m\"}");
+	                "Host: 127.0.0.1\r\n"
+	                "Content-Type: application/json\r\n"
+	                "Content-Length: 13\r\n"
+	                "\r\n"
+	                "{\"model\":\"m\"}");
 	r = client_read_response(fd);
 	assert_int_equal(r.status, 200);
 	resp_free(&r);
@@ -340,8 +340,8 @@ static void test_expect_100_continue(void **state)
 
 	th_push_json(s, 200, "{\"uploaded\":true}");
 	client_send(fd, "POST /v1/files HTTP/1.1\r\n"
-			"Content-Length: 4\r\n"
-			"Expect: 100-continue\r\n\r\n");
+	                "Content-Length: 4\r\n"
+	                "Expect: 100-continue\r\n\r\n");
 	/* The body is only sent after the interim response arrives. */
 	interim = client_read_head(fd);
 	assert_string_equal(interim, "HTTP/1.1 100 Continue\r\n\r\n");
@@ -365,7 +365,7 @@ static void test_empty_queue_599(void **state)
 	r = client_read_response(fd);
 	assert_int_equal(r.status, 599);
 	assert_string_equal(r.body,
-			    "{\"error\":{\"message\":\"test server: no scripted response\",\"type\":\"test\"}}");
+	                    "{\"error\":{\"message\":\"test server: no scripted response\",\"type\":\"test\"}}");
 	resp_free(&r);
 	close(fd);
 	assert_int_equal(th_request_count(s), 1); /* recorded all the same */
@@ -394,9 +394,9 @@ static void test_chunked_response_wire(void **state)
 	assert_non_null(body);
 	body[2] = '\0';
 	assert_string_equal(all, "HTTP/1.1 200 OK\r\n"
-				 "Transfer-Encoding: chunked\r\n"
-				 "Connection: close\r\n"
-				 "Content-Type: text/event-stream\r\n");
+	                         "Transfer-Encoding: chunked\r\n"
+	                         "Connection: close\r\n"
+	                         "Content-Type: text/event-stream\r\n");
 	assert_string_equal(body + 4, "4\r\nabcd\r\n4\r\nefgh\r\n2\r\nij\r\n0\r\n\r\n");
 	free(all);
 }
@@ -531,9 +531,9 @@ static void test_header_lookup(void **state)
 
 	th_push_json(s, 200, "{}");
 	client_send(fd, "GET / HTTP/1.1\r\n"
-			"authorization: Bearer sk-test\r\n"
-			"X-Custom-Thing:   spaced value \t\r\n"
-			"Empty:\r\n\r\n");
+	                "authorization: Bearer sk-test\r\n"
+	                "X-Custom-Thing:   spaced value \t\r\n"
+	                "Empty:\r\n\r\n");
 	r = client_read_response(fd);
 	resp_free(&r);
 	close(fd);
@@ -570,7 +570,7 @@ static void test_body_too_large_413(void **state)
 	char *all;
 
 	client_send(fd, "POST / HTTP/1.1\r\nContent-Length: 999999999999\r\n"
-			"Expect: 100-continue\r\n\r\n");
+	                "Expect: 100-continue\r\n\r\n");
 	all = client_read_to_eof(fd, NULL);
 	close(fd);
 	/* Refused outright: no "100 Continue" inviting the body first. */
@@ -700,8 +700,7 @@ static size_t sink_write(char *p, size_t size, size_t n, void *ud)
 	return size * n;
 }
 
-static CURLcode curl_post(CURL *h, const char *url, const char *body, size_t len,
-			  sink *out, long *status)
+static CURLcode curl_post(CURL *h, const char *url, const char *body, size_t len, sink *out, long *status)
 {
 	struct curl_slist *hdrs = curl_slist_append(NULL, "Content-Type: application/json");
 	CURLcode rc;
@@ -816,30 +815,30 @@ static void test_curl_streaming_and_truncation(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_url_and_port, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_keepalive, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_separate_connections, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_content_length_body, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_empty_body_is_empty_string, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_chunked_request_body, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_expect_100_continue, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_empty_queue_599, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_chunked_response_wire, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_truncate_at, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_truncate_chunked_has_no_terminator, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_close, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_client_connection_close, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_no_length, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_raw, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_header_lookup, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_malformed_400, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_body_too_large_413, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_headers_too_large_431, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reset, setup, teardown),
-		cmocka_unit_test(test_stop_with_open_clients),
-		cmocka_unit_test(test_start_stop_no_traffic),
-		cmocka_unit_test_setup_teardown(test_curl_post, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_curl_streaming_and_truncation, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_url_and_port, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_keepalive, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_separate_connections, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_content_length_body, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_empty_body_is_empty_string, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_chunked_request_body, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_expect_100_continue, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_empty_queue_599, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_chunked_response_wire, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_truncate_at, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_truncate_chunked_has_no_terminator, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_close, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_client_connection_close, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_no_length, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_raw, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_header_lookup, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_malformed_400, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_body_too_large_413, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_headers_too_large_431, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_reset, setup, teardown),
+	        cmocka_unit_test(test_stop_with_open_clients),
+	        cmocka_unit_test(test_start_stop_no_traffic),
+	        cmocka_unit_test_setup_teardown(test_curl_post, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_curl_streaming_and_truncation, setup, teardown),
 	};
 	int failed;
 

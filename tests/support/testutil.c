@@ -221,7 +221,8 @@ int32_t tu_on_event(const llmk_event *ev, void *user)
 	case LLMK_EVENT_TOOL_CALL:
 		idx = llmk_event_tool_index(ev);
 		assert_true(idx >= 0 && idx < TU_MAX_TOOLS);
-		strncat(e->tool_args[idx], llmk_event_text(ev), sizeof(e->tool_args[idx]) - strlen(e->tool_args[idx]) - 1);
+		strncat(e->tool_args[idx], llmk_event_text(ev),
+		        sizeof(e->tool_args[idx]) - strlen(e->tool_args[idx]) - 1);
 		snprintf(e->tool_name[idx], sizeof(e->tool_name[idx]), "%s", llmk_event_tool_name(ev));
 		snprintf(e->tool_id[idx], sizeof(e->tool_id[idx]), "%s", llmk_event_tool_id(ev));
 		e->ntool++;
@@ -243,8 +244,7 @@ int32_t tu_on_event(const llmk_event *ev, void *user)
 		e->nrefusal++;
 		note(e, 'F');
 		break;
-	default:
-		fail_msg("unexpected event type %d", type);
+	default: fail_msg("unexpected event type %d", type);
 	}
 	return 0;
 }

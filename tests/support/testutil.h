@@ -65,13 +65,13 @@ uint8_t *read_jfk(size_t *len);
 /* ---- streams ------------------------------------------------------------- */
 
 /* Answer headers of a stream and of a whole JSON answer. */
-#define TU_SSE  "Content-Type: text/event-stream\n"
+#define TU_SSE "Content-Type: text/event-stream\n"
 #define TU_JSON "Content-Type: application/json\n"
 
 /* Event kinds as bits, for tu_events.expect. */
 #define TU_EV(type) (1u << (type))
-#define TU_EV_ALL                                                                                            \
-	(TU_EV(LLMK_EVENT_TEXT) | TU_EV(LLMK_EVENT_REASONING) | TU_EV(LLMK_EVENT_TOOL_CALL) |                  \
+#define TU_EV_ALL                                                                             \
+	(TU_EV(LLMK_EVENT_TEXT) | TU_EV(LLMK_EVENT_REASONING) | TU_EV(LLMK_EVENT_TOOL_CALL) | \
 	 TU_EV(LLMK_EVENT_USAGE) | TU_EV(LLMK_EVENT_DONE) | TU_EV(LLMK_EVENT_REFUSAL))
 
 #define TU_MAX_TOOLS 2

@@ -36,9 +36,9 @@
 #define TEST_DATA_DIR "."
 #endif
 
-#define MAX_LINE    65536
+#define MAX_LINE 65536
 #define MAX_HEADERS 2048
-#define MAX_BODY    (64u << 20)
+#define MAX_BODY (64u << 20)
 
 static const char *data_dir = TEST_DATA_DIR;
 
@@ -198,8 +198,7 @@ static void cmd_push(th_server *s, char *args)
 	}
 	{
 		size_t used = strlen(headers);
-		snprintf(headers + used, sizeof headers - used, "Content-Type: %s\r\n",
-		         type ? type : type_for(file));
+		snprintf(headers + used, sizeof headers - used, "Content-Type: %s\r\n", type ? type : type_for(file));
 	}
 	r.headers = headers;
 	/* body_len 0 with a body means strlen() to httpd.c: give NULL instead. */

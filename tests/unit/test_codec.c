@@ -61,7 +61,8 @@ static void test_multipart_layout(void **state)
 	assert_int_equal(llmk__multipart_finish(&m), 0);
 	snprintf(expect, sizeof(expect),
 	         "--%s\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\nwhisper-1\r\n"
-	         "--%s\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.wav\"\r\nContent-Type: audio/wav\r\n\r\n",
+	         "--%s\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.wav\"\r\nContent-Type: "
+	         "audio/wav\r\n\r\n",
 	         m.boundary, m.boundary);
 	assert_int_equal(memcmp(m.body.data, expect, strlen(expect)), 0);
 	assert_memory_equal(m.body.data + strlen(expect), bin, sizeof(bin));
@@ -114,9 +115,9 @@ static void test_base64(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_buf_growth),
-		cmocka_unit_test(test_multipart_layout),
-		cmocka_unit_test(test_base64),
+	        cmocka_unit_test(test_buf_growth),
+	        cmocka_unit_test(test_multipart_layout),
+	        cmocka_unit_test(test_base64),
 	};
 	return cmocka_run_group_tests_name("codec", tests, NULL, NULL);
 }

@@ -242,15 +242,16 @@ static void test_every_header_type(void **state)
 	(void)state;
 	/* bool true, bool false, byte, short, int, long, bytes, timestamp, uuid */
 	static const uint8_t typed[] = {
-	    1, 't', 0,                                                 /* true */
-	    1, 'f', 1,                                                 /* false */
-	    1, 'b', 2,   0x7f,                                         /* byte */
-	    1, 's', 3,   1,    2,                                      /* short */
-	    1, 'i', 4,   1,    2,   3,   4,                            /* int */
-	    1, 'l', 5,   1,    2,   3,   4,    5,    6,   7,   8,      /* long */
-	    1, 'y', 6,   0,    3,   0,   0xff, 1,                      /* bytes */
-	    2, 't', 's', 8,    0,   0,   1,    0x80, 0,   0,   0,   0, /* timestamp */
-	    1, 'u', 9,   '0',  '1', '2', '3',  '4',  '5', '6', '7', '8', '9', 'a', 'b', 'c', 'd', 'e', 'f', /* uuid */
+	        1,   't', 0,                                                 /* true */
+	        1,   'f', 1,                                                 /* false */
+	        1,   'b', 2,   0x7f,                                         /* byte */
+	        1,   's', 3,   1,    2,                                      /* short */
+	        1,   'i', 4,   1,    2,   3,   4,                            /* int */
+	        1,   'l', 5,   1,    2,   3,   4,    5,    6,   7,   8,      /* long */
+	        1,   'y', 6,   0,    3,   0,   0xff, 1,                      /* bytes */
+	        2,   't', 's', 8,    0,   0,   1,    0x80, 0,   0,   0,   0, /* timestamp */
+	        1,   'u', 9,   '0',  '1', '2', '3',  '4',  '5', '6', '7', '8',
+	        '9', 'a', 'b', 'c',  'd', 'e', 'f', /* uuid */
 	};
 
 	memcpy(h, typed, sizeof(typed));
@@ -421,18 +422,18 @@ static void test_callback_stops(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_crc32_known_values),
-	    cmocka_unit_test(test_known_frame),
-	    cmocka_unit_test(test_every_split),
-	    cmocka_unit_test(test_every_cut),
-	    cmocka_unit_test(test_every_header_type),
-	    cmocka_unit_test(test_corruption_rejected),
-	    cmocka_unit_test(test_errors_are_sticky),
-	    cmocka_unit_test(test_bad_lengths),
-	    cmocka_unit_test(test_limit),
-	    cmocka_unit_test(test_bad_headers),
-	    cmocka_unit_test(test_truncated),
-	    cmocka_unit_test(test_callback_stops),
+	        cmocka_unit_test(test_crc32_known_values),
+	        cmocka_unit_test(test_known_frame),
+	        cmocka_unit_test(test_every_split),
+	        cmocka_unit_test(test_every_cut),
+	        cmocka_unit_test(test_every_header_type),
+	        cmocka_unit_test(test_corruption_rejected),
+	        cmocka_unit_test(test_errors_are_sticky),
+	        cmocka_unit_test(test_bad_lengths),
+	        cmocka_unit_test(test_limit),
+	        cmocka_unit_test(test_bad_headers),
+	        cmocka_unit_test(test_truncated),
+	        cmocka_unit_test(test_callback_stops),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

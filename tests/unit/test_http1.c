@@ -196,7 +196,7 @@ static void test_interim(void **state)
 	                    "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nx",
 	                    0, &g),
 	                 LLMK_HTTP1_DONE);
-	assert_int_equal(g.statuses, 1); /* only the final one */
+	assert_int_equal(g.statuses, 1);                     /* only the final one */
 	assert_string_equal(g.headers, "Content-Length=1|"); /* not the interim ones' */
 	expect_error("HTTP/1.1 101 Switching Protocols\r\n\r\n", 0, LLMK_HTTP1_E_PROTOCOL, "101");
 	for (i = 0; i < 9; i++)
@@ -274,8 +274,8 @@ static void test_limits(void **state)
 	snprintf(in, sizeof(in), "HTTP/1.1 200 OK\r\nX: %062d\r\n\r\n", 0);
 	expect_error(in, 0, LLMK_HTTP1_E_TOO_LARGE, "larger than 64 bytes");
 	/* max_head 256 (17 + 6 x 45 bytes here), lines under the limit each. */
-	snprintf(in, sizeof(in), "HTTP/1.1 200 OK\r\n%s%s%s%s%s%s\r\n", "A: 0123456789012345678901234567890123456789\r\n",
-	         "F: 0123456789012345678901234567890123456789\r\n",
+	snprintf(in, sizeof(in), "HTTP/1.1 200 OK\r\n%s%s%s%s%s%s\r\n",
+	         "A: 0123456789012345678901234567890123456789\r\n", "F: 0123456789012345678901234567890123456789\r\n",
 	         "B: 0123456789012345678901234567890123456789\r\n", "C: 0123456789012345678901234567890123456789\r\n",
 	         "D: 0123456789012345678901234567890123456789\r\n", "E: 0123456789012345678901234567890123456789\r\n");
 	expect_error(in, 0, LLMK_HTTP1_E_TOO_LARGE, "larger than 256 bytes");
@@ -313,10 +313,17 @@ static void test_stop(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_content_length), cmocka_unit_test(test_chunked),  cmocka_unit_test(test_close_delimited),
-		cmocka_unit_test(test_no_body),        cmocka_unit_test(test_interim),  cmocka_unit_test(test_bad_heads),
-		cmocka_unit_test(test_nul_in_head),    cmocka_unit_test(test_bad_chunks), cmocka_unit_test(test_limits),
-		cmocka_unit_test(test_truncated),      cmocka_unit_test(test_stop),
+	        cmocka_unit_test(test_content_length),
+	        cmocka_unit_test(test_chunked),
+	        cmocka_unit_test(test_close_delimited),
+	        cmocka_unit_test(test_no_body),
+	        cmocka_unit_test(test_interim),
+	        cmocka_unit_test(test_bad_heads),
+	        cmocka_unit_test(test_nul_in_head),
+	        cmocka_unit_test(test_bad_chunks),
+	        cmocka_unit_test(test_limits),
+	        cmocka_unit_test(test_truncated),
+	        cmocka_unit_test(test_stop),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

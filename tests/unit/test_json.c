@@ -57,7 +57,8 @@ static int agree(const char *data, size_t len, size_t flags)
 		fail();
 	}
 	if (ours) {
-		char *a = json_dumps(ours, JSON_COMPACT | JSON_ENCODE_ANY), *b = json_dumps(ref, JSON_COMPACT | JSON_ENCODE_ANY);
+		char *a = json_dumps(ours, JSON_COMPACT | JSON_ENCODE_ANY),
+		     *b = json_dumps(ref, JSON_COMPACT | JSON_ENCODE_ANY);
 		assert_non_null(a);
 		assert_non_null(b);
 		if (strcmp(a, b)) {
@@ -89,14 +90,41 @@ static int agree_s(const char *s, size_t flags)
 static void test_accepts(void **state)
 {
 	static const char *const good[] = {
-		"{}", "[]", " { } ", "\t[\r\n]\n", "{\"a\":1}", "[1,2,3]", "{\"a\":{\"b\":[true,false,null]}}",
-		"[\"\"]", "[\"plain ascii\"]", "[\"\\\"\\\\\\/\\b\\f\\n\\r\\t\"]", "[\"\\u0041\\u00e9\\u20AC\"]",
-		"[\"\\ud83d\\ude00\"]", "[\"\\uD834\\uDD1E\"]", "[\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"]",
-		"[\"\x7f\"]", "[0]", "[-0]", "[-0.0]", "[0.5]", "[1e3]", "[1E+3]", "[1e-3]", "[-12.5e-7]",
-		"[9223372036854775807]", "[-9223372036854775808]", "[1e308]", "[1e-400]", "[4.9e-324]",
-		"[123456789012345678901234567890.0]", "[0.1,0.2,0.30000000000000004]",
-		"{\"a\":1,\"a\":2}", "{\"b\":1,\"a\":2,\"c\":3}", "{\"k\\u00e9y\":\"v\",\"k\\\"\":[{}]}",
-		"[[[[[[[[[[]]]]]]]]]]", "{\"\":\"\"}",
+	        "{}",
+	        "[]",
+	        " { } ",
+	        "\t[\r\n]\n",
+	        "{\"a\":1}",
+	        "[1,2,3]",
+	        "{\"a\":{\"b\":[true,false,null]}}",
+	        "[\"\"]",
+	        "[\"plain ascii\"]",
+	        "[\"\\\"\\\\\\/\\b\\f\\n\\r\\t\"]",
+	        "[\"\\u0041\\u00e9\\u20AC\"]",
+	        "[\"\\ud83d\\ude00\"]",
+	        "[\"\\uD834\\uDD1E\"]",
+	        "[\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"]",
+	        "[\"\x7f\"]",
+	        "[0]",
+	        "[-0]",
+	        "[-0.0]",
+	        "[0.5]",
+	        "[1e3]",
+	        "[1E+3]",
+	        "[1e-3]",
+	        "[-12.5e-7]",
+	        "[9223372036854775807]",
+	        "[-9223372036854775808]",
+	        "[1e308]",
+	        "[1e-400]",
+	        "[4.9e-324]",
+	        "[123456789012345678901234567890.0]",
+	        "[0.1,0.2,0.30000000000000004]",
+	        "{\"a\":1,\"a\":2}",
+	        "{\"b\":1,\"a\":2,\"c\":3}",
+	        "{\"k\\u00e9y\":\"v\",\"k\\\"\":[{}]}",
+	        "[[[[[[[[[[]]]]]]]]]]",
+	        "{\"\":\"\"}",
 	};
 	static const char *const any[] = {"1", " \"s\" ", "null", "true", "false", "-1.5e2", "\"\\u00e9\""};
 	size_t i;
@@ -113,14 +141,65 @@ static void test_accepts(void **state)
 static void test_rejects(void **state)
 {
 	static const char *const bad[] = {
-		"", " ", "[", "]", "{", "}", "[1,]", "[,1]", "{,}", "{\"a\"}", "{\"a\":}", "{\"a\":1,}", "{a:1}",
-		"{'a':1}", "[1 2]", "[1]x", "[1]]", "{\"a\":1}}", "[\"unterminated]", "[\"bad \\q escape\"]",
-		"[\"\\u12\"]", "[\"\\u12G4\"]", "[\"\\ud800\"]", "[\"\\udc00\"]", "[\"\\ud800\\u0041\"]",
-		"[\"\\ud800x\"]", "[\"\\u0000\"]", "{\"\\u0000\":1}", "[\"tab\there\"]", "[\"nl\nhere\"]",
-		"[\"\xc0\xaf\"]", "[\"\xed\xa0\x80\"]", "[\"\xf4\x90\x80\x80\"]", "[\"\xe2\x82\"]", "[\"\x80\"]",
-		"[\"\xff\"]", "[01]", "[-]", "[-a]", "[1.]", "[.5]", "[1e]", "[1e+]", "[+1]", "[0x10]",
-		"[9223372036854775808]", "[-9223372036854775809]", "[1e309]", "[-1e309]", "[tru]", "[truex]",
-		"[nul]", "[NULL]", "[True]", "[nan]", "[Infinity]", "\xef\xbb\xbf[]", "/* */[]", "[]//",
+	        "",
+	        " ",
+	        "[",
+	        "]",
+	        "{",
+	        "}",
+	        "[1,]",
+	        "[,1]",
+	        "{,}",
+	        "{\"a\"}",
+	        "{\"a\":}",
+	        "{\"a\":1,}",
+	        "{a:1}",
+	        "{'a':1}",
+	        "[1 2]",
+	        "[1]x",
+	        "[1]]",
+	        "{\"a\":1}}",
+	        "[\"unterminated]",
+	        "[\"bad \\q escape\"]",
+	        "[\"\\u12\"]",
+	        "[\"\\u12G4\"]",
+	        "[\"\\ud800\"]",
+	        "[\"\\udc00\"]",
+	        "[\"\\ud800\\u0041\"]",
+	        "[\"\\ud800x\"]",
+	        "[\"\\u0000\"]",
+	        "{\"\\u0000\":1}",
+	        "[\"tab\there\"]",
+	        "[\"nl\nhere\"]",
+	        "[\"\xc0\xaf\"]",
+	        "[\"\xed\xa0\x80\"]",
+	        "[\"\xf4\x90\x80\x80\"]",
+	        "[\"\xe2\x82\"]",
+	        "[\"\x80\"]",
+	        "[\"\xff\"]",
+	        "[01]",
+	        "[-]",
+	        "[-a]",
+	        "[1.]",
+	        "[.5]",
+	        "[1e]",
+	        "[1e+]",
+	        "[+1]",
+	        "[0x10]",
+	        "[9223372036854775808]",
+	        "[-9223372036854775809]",
+	        "[1e309]",
+	        "[-1e309]",
+	        "[tru]",
+	        "[truex]",
+	        "[nul]",
+	        "[NULL]",
+	        "[True]",
+	        "[nan]",
+	        "[Infinity]",
+	        "\xef\xbb\xbf[]",
+	        "/* */[]",
+	        "[]//",
 	};
 	size_t i;
 
@@ -264,9 +343,35 @@ static void puts_(sb *b, const char *s)
 static void gen_string(sb *b)
 {
 	static const char *const pieces[] = {
-		"a", "Z", " ", "0", "\\\"", "\\\\", "\\/", "\\b", "\\f", "\\n", "\\r", "\\t", "\\u0041", "\\u00e9",
-		"\\u20ac", "\\uFFFF", "\\ud83d\\ude00", "\\u0000", "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80",
-		"\x7f", "{", "]", ":", ",", "\\u0001", "\\ud800", "\xed\xa0\x80",
+	        "a",
+	        "Z",
+	        " ",
+	        "0",
+	        "\\\"",
+	        "\\\\",
+	        "\\/",
+	        "\\b",
+	        "\\f",
+	        "\\n",
+	        "\\r",
+	        "\\t",
+	        "\\u0041",
+	        "\\u00e9",
+	        "\\u20ac",
+	        "\\uFFFF",
+	        "\\ud83d\\ude00",
+	        "\\u0000",
+	        "\xc3\xa9",
+	        "\xe2\x82\xac",
+	        "\xf0\x9f\x98\x80",
+	        "\x7f",
+	        "{",
+	        "]",
+	        ":",
+	        ",",
+	        "\\u0001",
+	        "\\ud800",
+	        "\xed\xa0\x80",
 	};
 	size_t n = rnd() % 6, i;
 
@@ -279,9 +384,26 @@ static void gen_string(sb *b)
 static void gen_number(sb *b)
 {
 	static const char *const forms[] = {
-		"0", "-0", "7", "-42", "1234567890", "9223372036854775807", "-9223372036854775808", "18446744073709551616",
-		"0.5", "-3.25", "1e10", "2E-5", "6.02214076e23", "1.7976931348623157e308", "5e-324", "1e400",
-		"0.1", "3.141592653589793", "100000000000000000000.5", "-0.0e0",
+	        "0",
+	        "-0",
+	        "7",
+	        "-42",
+	        "1234567890",
+	        "9223372036854775807",
+	        "-9223372036854775808",
+	        "18446744073709551616",
+	        "0.5",
+	        "-3.25",
+	        "1e10",
+	        "2E-5",
+	        "6.02214076e23",
+	        "1.7976931348623157e308",
+	        "5e-324",
+	        "1e400",
+	        "0.1",
+	        "3.141592653589793",
+	        "100000000000000000000.5",
+	        "-0.0e0",
 	};
 	char buf[32];
 
@@ -356,9 +478,7 @@ static void mutate(sb *b)
 		memmove(b->p + pos + 1, b->p + pos, b->len - pos - 1);
 		b->p[pos] = alphabet[rnd() % (sizeof(alphabet) - 1)];
 		break;
-	default: /* cut the end */
-		b->len = pos;
-		break;
+	default: /* cut the end */ b->len = pos; break;
 	}
 }
 
@@ -395,8 +515,10 @@ static void test_generated(void **state)
 
 static void test_dump(void **state)
 {
-	static const double reals[] = {0.0, -0.0, 0.7, 1.0, -1.5, 1e20, 1e21, 1e-5, 1e-7, 123456789.125, 1e308,
-	                               5e-324, 2.5e-308, 0.1 + 0.2, 3.141592653589793, 1e100, -7e-100, 100.0};
+	static const double reals[] = {0.0,   -0.0,    0.7,      1.0,       -1.5,
+	                               1e20,  1e21,    1e-5,     1e-7,      123456789.125,
+	                               1e308, 5e-324,  2.5e-308, 0.1 + 0.2, 3.141592653589793,
+	                               1e100, -7e-100, 100.0};
 	json_t *v, *o;
 	llmk__buf b = LLMK__BUF_INIT;
 	size_t i;
@@ -485,8 +607,9 @@ static void *test_realloc_fn(void *p, size_t n)
 
 static void test_allocation_failures(void **state)
 {
-	static const char doc[] = "{\"a\":[1,2.5,\"x\\ny\",{\"k\\u00e9\":[true,null,{\"deep\":[[[\"\\ud83d\\ude00\"]]]}]}],"
-	                          "\"b\":\"plain\",\"a\":-7,\"c\":1e-3}";
+	static const char doc[] =
+	        "{\"a\":[1,2.5,\"x\\ny\",{\"k\\u00e9\":[true,null,{\"deep\":[[[\"\\ud83d\\ude00\"]]]}]}],"
+	        "\"b\":\"plain\",\"a\":-7,\"c\":1e-3}";
 	json_t *ref = json_loads(doc, 0, NULL), *j;
 	long k;
 
@@ -516,11 +639,11 @@ static void test_lenient_numbers(void **state)
 	static const struct {
 		const char *in, *out;
 	} cases[] = {
-		{"{\"a\":1e999,\"t\":\"kept\"}", "{\"a\":null,\"t\":\"kept\"}"},
-		{"[-1e999,1e308]", "[null,1e308]"},
-		{"[9223372036854775807,9223372036854775808]", "[9223372036854775807,9.2233720368547758e18]"},
-		{"[-9223372036854775809,99999999999999999999999]", "[-9.2233720368547758e18,9.9999999999999992e22]"},
-		{"[1e-999]", "[0.0]"},
+	        {"{\"a\":1e999,\"t\":\"kept\"}", "{\"a\":null,\"t\":\"kept\"}"},
+	        {"[-1e999,1e308]", "[null,1e308]"},
+	        {"[9223372036854775807,9223372036854775808]", "[9223372036854775807,9.2233720368547758e18]"},
+	        {"[-9223372036854775809,99999999999999999999999]", "[-9.2233720368547758e18,9.9999999999999992e22]"},
+	        {"[1e-999]", "[0.0]"},
 	};
 	size_t i;
 
@@ -628,7 +751,8 @@ static void test_keep_members(void **state)
 
 	(void)state;
 	j = keys("{\"a\":{\"b\":1,\"x\":[1]},\"b\":[{},[],{\"a\":\"s\"},null,true,1e999,\"\\u00e9\"],"
-	                          "\"c\":2,\"d\":{\"c\":3}}", keep, &e);
+	         "\"c\":2,\"d\":{\"c\":3}}",
+	         keep, &e);
 	assert_non_null(j);
 	d = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
 	assert_string_equal(d, "{\"a\":{\"b\":1,\"x\":[1]},\"c\":2}");
@@ -644,14 +768,18 @@ static void test_keep_members(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_lenient_numbers),
-		cmocka_unit_test(test_budget),
-		cmocka_unit_test(test_packed_reals),
-		cmocka_unit_test(test_keep_members),
-		cmocka_unit_test(test_accepts),         cmocka_unit_test(test_rejects),
-		cmocka_unit_test(test_nul_string),      cmocka_unit_test(test_error_position),
-		cmocka_unit_test(test_depth),           cmocka_unit_test(test_generated),
-		cmocka_unit_test(test_dump),            cmocka_unit_test(test_allocation_failures),
+	        cmocka_unit_test(test_lenient_numbers),
+	        cmocka_unit_test(test_budget),
+	        cmocka_unit_test(test_packed_reals),
+	        cmocka_unit_test(test_keep_members),
+	        cmocka_unit_test(test_accepts),
+	        cmocka_unit_test(test_rejects),
+	        cmocka_unit_test(test_nul_string),
+	        cmocka_unit_test(test_error_position),
+	        cmocka_unit_test(test_depth),
+	        cmocka_unit_test(test_generated),
+	        cmocka_unit_test(test_dump),
+	        cmocka_unit_test(test_allocation_failures),
 	};
 
 	/* The library's allocator hook (set before anything allocates), and

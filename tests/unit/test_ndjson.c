@@ -122,10 +122,10 @@ static void test_callback_stops(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_every_split),
-		cmocka_unit_test(test_units_count_blank_lines),
-		cmocka_unit_test(test_line_limit_is_sticky),
-		cmocka_unit_test(test_callback_stops),
+	        cmocka_unit_test(test_every_split),
+	        cmocka_unit_test(test_units_count_blank_lines),
+	        cmocka_unit_test(test_line_limit_is_sticky),
+	        cmocka_unit_test(test_callback_stops),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

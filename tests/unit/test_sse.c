@@ -30,7 +30,7 @@ typedef struct rec {
 	size_t n, cap;
 	size_t stop_at; /* 1-based event index whose callback returns stop_rc; 0 = never */
 	int stop_rc;
-	int bad_nul;    /* callbacks that saw a string without its NUL */
+	int bad_nul; /* callbacks that saw a string without its NUL */
 } rec;
 
 static char *dup_bytes(const char *p, size_t n)
@@ -93,19 +93,18 @@ typedef struct exp_ev {
 #define ANY_RC 12345 /* expected finish result that is not checked */
 #define S(lit) lit, sizeof(lit) - 1
 #define NEXP(a) (sizeof(a) / sizeof((a)[0]))
-#define ALL (size_t)-1 /* exp_ev.data_len: use strlen(data) */
+#define ALL (size_t) - 1 /* exp_ev.data_len: use strlen(data) */
 
 enum { M_WHOLE, M_SPLIT, M_BYTES };
 
 typedef struct run_result {
 	rec r;
-	int feed_rc; /* first nonzero feed result, else 0 */
+	int feed_rc;  /* first nonzero feed result, else 0 */
 	int again_rc; /* a further feed after a failure (checks stickiness) */
 	int fin_rc;
 } run_result;
 
-static void run(const char *in, size_t n, size_t max_line, int mode, size_t k, size_t stop_at,
-                run_result *out)
+static void run(const char *in, size_t n, size_t max_line, int mode, size_t k, size_t stop_at, run_result *out)
 {
 	llmk__sse d;
 	size_t i;
@@ -116,9 +115,7 @@ static void run(const char *in, size_t n, size_t max_line, int mode, size_t k, s
 	out->r.stop_rc = 7;
 	llmk__sse_init(&d, max_line, on_event, &out->r);
 	switch (mode) {
-	case M_WHOLE:
-		out->feed_rc = llmk__sse_feed(&d, in, n);
-		break;
+	case M_WHOLE: out->feed_rc = llmk__sse_feed(&d, in, n); break;
 	case M_SPLIT:
 		out->feed_rc = llmk__sse_feed(&d, in, k);
 		if (!out->feed_rc)
@@ -156,8 +153,8 @@ static void check_events(const rec *r, const exp_ev *exp, size_t nexp)
 /* Feeds in whole, split at every point, and one byte at a time; each must
  * give exactly the expected events, feed result and (unless ANY_RC) finish
  * result. stop_at makes that event's callback return 7. */
-static void check_stream_ex(const char *in, size_t n, size_t max_line, const exp_ev *exp, size_t nexp,
-                            int exp_feed_rc, int exp_fin_rc, size_t stop_at)
+static void check_stream_ex(const char *in, size_t n, size_t max_line, const exp_ev *exp, size_t nexp, int exp_feed_rc,
+                            int exp_fin_rc, size_t stop_at)
 {
 	run_result res;
 	size_t k;
@@ -215,9 +212,9 @@ static void test_openai_style(void **state)
 	                         "data: {\"id\":\"c1\",\"choices\":[{\"delta\":{\"content\":\"!\"}}]}\n\n"
 	                         "data: [DONE]\n\n";
 	static const exp_ev exp[] = {
-		{"", "{\"id\":\"c1\",\"choices\":[{\"delta\":{\"content\":\"Hi\"}}]}", ALL},
-		{"", "{\"id\":\"c1\",\"choices\":[{\"delta\":{\"content\":\"!\"}}]}", ALL},
-		{"", "[DONE]", ALL},
+	        {"", "{\"id\":\"c1\",\"choices\":[{\"delta\":{\"content\":\"Hi\"}}]}", ALL},
+	        {"", "{\"id\":\"c1\",\"choices\":[{\"delta\":{\"content\":\"!\"}}]}", ALL},
+	        {"", "[DONE]", ALL},
 	};
 
 	(void)state;
@@ -234,10 +231,10 @@ static void test_anthropic_style(void **state)
 	                         "data: {\"type\":\"content_block_delta\",\"delta\":{\"text\":\"Hello\"}}\n\n"
 	                         "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
 	static const exp_ev exp[] = {
-		{"message_start", "{\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\"}}", ALL},
-		{"ping", "{\"type\": \"ping\"}", ALL},
-		{"content_block_delta", "{\"type\":\"content_block_delta\",\"delta\":{\"text\":\"Hello\"}}", ALL},
-		{"message_stop", "{\"type\":\"message_stop\"}", ALL},
+	        {"message_start", "{\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\"}}", ALL},
+	        {"ping", "{\"type\": \"ping\"}", ALL},
+	        {"content_block_delta", "{\"type\":\"content_block_delta\",\"delta\":{\"text\":\"Hello\"}}", ALL},
+	        {"message_stop", "{\"type\":\"message_stop\"}", ALL},
 	};
 
 	(void)state;
@@ -248,8 +245,8 @@ static void test_anthropic_style(void **state)
 static void test_line_endings(void **state)
 {
 	static const exp_ev exp[] = {
-		{"e1", "a\nb", ALL},
-		{"", "c", ALL},
+	        {"e1", "a\nb", ALL},
+	        {"", "c", ALL},
 	};
 
 	(void)state;
@@ -328,8 +325,8 @@ static void test_space_after_colon(void **state)
 	                         "data\n\n"
 	                         "data:x \n\n";
 	static const exp_ev exp[] = {
-		{"", "x", ALL}, {"", "x", ALL}, {"", " x", ALL}, {"", "", ALL},
-		{"", "", ALL},  {"", "", ALL},  {"", "x ", ALL},
+	        {"", "x", ALL}, {"", "x", ALL}, {"", " x", ALL}, {"", "", ALL},
+	        {"", "", ALL},  {"", "", ALL},  {"", "x ", ALL},
 	};
 
 	(void)state;
@@ -339,16 +336,16 @@ static void test_space_after_colon(void **state)
 static void test_event_names(void **state)
 {
 	static const char in[] = "event: a\ndata: 1\n\n"
-	                         "data: 2\n\n"                   /* type reset after dispatch */
+	                         "data: 2\n\n"                              /* type reset after dispatch */
 	                         "event: first\nevent: second\ndata: 3\n\n" /* last wins */
-	                         "event: skipped\n\n"            /* reset without dispatch */
+	                         "event: skipped\n\n"                       /* reset without dispatch */
 	                         "data: 4\n\n"
 	                         "event:\ndata: 5\n\n"
 	                         "event\ndata: 6\n\n"
 	                         "data: 7\nevent:late\n\n";
 	static const exp_ev exp[] = {
-		{"a", "1", ALL}, {"", "2", ALL}, {"second", "3", ALL}, {"", "4", ALL},
-		{"", "5", ALL},  {"", "6", ALL}, {"late", "7", ALL},
+	        {"a", "1", ALL}, {"", "2", ALL}, {"second", "3", ALL}, {"", "4", ALL},
+	        {"", "5", ALL},  {"", "6", ALL}, {"late", "7", ALL},
 	};
 
 	(void)state;
@@ -371,17 +368,27 @@ static void test_bom(void **state)
 	static const exp_ev bom_in_data[] = {{"", "\xEF\xBB\xBFx", ALL}};
 
 	(void)state;
-	check_stream(S("\xEF\xBB\xBF" "data: x\n\n"), one, NEXP(one));
+	check_stream(S("\xEF\xBB\xBF"
+	               "data: x\n\n"),
+	             one, NEXP(one));
 	/* Only the first one is a BOM; the second makes an unknown field. */
-	check_stream(S("\xEF\xBB\xBF\xEF\xBB\xBF" "data: x\n\n"), NULL, 0);
+	check_stream(S("\xEF\xBB\xBF\xEF\xBB\xBF"
+	               "data: x\n\n"),
+	             NULL, 0);
 	/* A partial BOM is ordinary bytes: these name unknown fields. */
-	check_stream(S("\xEF\xBB" "data: x\n\n"), NULL, 0);
-	check_stream(S("\xEF" "data: x\n\n"), NULL, 0);
+	check_stream(S("\xEF\xBB"
+	               "data: x\n\n"),
+	             NULL, 0);
+	check_stream(S("\xEF"
+	               "data: x\n\n"),
+	             NULL, 0);
 	/* A held partial BOM is replayed as line content: here an unknown
 	 * field line, not a blank line, so nothing dispatches early. */
 	check_stream(S("\xEF\xBB\ndata: x\n\n"), one, NEXP(one));
 	check_stream(S("data: \xEF\xBB\xBFx\n\n"), bom_in_data, NEXP(bom_in_data));
-	check_finish(S("\xEF\xBB\xBF" "data: x\n\n"), 0, 0);
+	check_finish(S("\xEF\xBB\xBF"
+	               "data: x\n\n"),
+	             0, 0);
 	check_finish(S("\xEF\xBB"), 0, 1);
 	check_finish(S("\xEF\xBB\xBF"), 0, 0);
 }
@@ -538,14 +545,16 @@ static void test_data_too_large(void **state)
 	/* ...and fail at 32, though every line is well under the bound. */
 	check_stream_ex(S(in), 32, NULL, 0, LLMK_SSE_E_TOO_LARGE, 0, 0);
 	/* The bound is per event: many small events are fine. */
-	check_stream_ex(S("data: x\n\ndata: 0123456789\ndata: 0123456789\ndata: 012345678901\n\n"), 32, pre,
-	                NEXP(pre), LLMK_SSE_E_TOO_LARGE, 0, 0);
+	check_stream_ex(S("data: x\n\ndata: 0123456789\ndata: 0123456789\ndata: 012345678901\n\n"), 32, pre, NEXP(pre),
+	                LLMK_SSE_E_TOO_LARGE, 0, 0);
 	{
 		static const char many[] = "data: 0123456789\n\ndata: 0123456789\n\ndata: 0123456789\n\n"
 		                           "data: 0123456789\n\n";
 		static const exp_ev four[] = {
-			{"", "0123456789", ALL}, {"", "0123456789", ALL},
-			{"", "0123456789", ALL}, {"", "0123456789", ALL},
+		        {"", "0123456789", ALL},
+		        {"", "0123456789", ALL},
+		        {"", "0123456789", ALL},
+		        {"", "0123456789", ALL},
 		};
 		check_stream_ex(S(many), 16, four, NEXP(four), 0, 0, 0);
 	}
@@ -611,7 +620,9 @@ static void test_finish_resets_for_new_stream(void **state)
 	assert_int_equal(llmk__sse_finish(&d), 1);
 	/* Nothing of the discarded event leaks into the next stream, and the
 	 * new stream may start with a BOM again. */
-	assert_int_equal(llmk__sse_feed(&d, S("\xEF\xBB\xBF" "data: fresh\n\n")), 0);
+	assert_int_equal(llmk__sse_feed(&d, S("\xEF\xBB\xBF"
+	                                      "data: fresh\n\n")),
+	                 0);
 	assert_int_equal(r.n, 1);
 	assert_string_equal(r.evs[0].name, "");
 	assert_string_equal(r.evs[0].data, "fresh");
@@ -640,10 +651,10 @@ static void test_split_equivalence(void **state)
 	                         "\n\n\r\n"
 	                         "data: [DONE]\n\n";
 	static const exp_ev exp[] = {
-		{"message_start", "{\"a\":1}", ALL},
-		{"", "x\n y\n", ALL},
-		{"e", "z", ALL},
-		{"", "[DONE]", ALL},
+	        {"message_start", "{\"a\":1}", ALL},
+	        {"", "x\n y\n", ALL},
+	        {"e", "z", ALL},
+	        {"", "[DONE]", ALL},
 	};
 
 	(void)state;
@@ -781,19 +792,19 @@ static void test_units_bound_everything(void **state)
 		size_t max, events;
 		int rc;
 	} cases[] = {
-		{"data: a\n\ndata: b\n\ndata: c\n\n", 3, 3, 0},
-		{"data: a\n\ndata: b\n\ndata: c\n\ndata: d\n\n", 3, 3, LLMK_SSE_E_TOO_MANY},
-		/* named events with ids: still one unit each */
-		{"event: x\nid: 1\ndata: a\n\nevent: x\nid: 2\ndata: b\n\nevent: y\ndata: c\n\n", 3, 3, 0},
-		{":\n:\n:\n", 3, 0, 0},
-		{":\n:\n:\n:\n", 3, 0, LLMK_SSE_E_TOO_MANY},
-		{"\n\n\n\n", 3, 0, LLMK_SSE_E_TOO_MANY},
-		{"event: x\n\nevent: x\n\n", 3, 0, LLMK_SSE_E_TOO_MANY},
-		{"id: 1\nid: 1\nid: 1\nid: 1\nid: 1\nid: 1\nid: 1\nid: 1\nid: 1\nid: 1\nid: 1\nid: 1\n", 3, 0,
-		 LLMK_SSE_E_TOO_MANY},
-		{": ping\ndata: a\n\n", 2, 1, 0},
-		{": ping\ndata: a\n\n: ping\n", 2, 1, LLMK_SSE_E_TOO_MANY},
-		{":\n:\n:\n:\n", 0, 0, 0}, /* no bound */
+	        {"data: a\n\ndata: b\n\ndata: c\n\n", 3, 3, 0},
+	        {"data: a\n\ndata: b\n\ndata: c\n\ndata: d\n\n", 3, 3, LLMK_SSE_E_TOO_MANY},
+	        /* named events with ids: still one unit each */
+	        {"event: x\nid: 1\ndata: a\n\nevent: x\nid: 2\ndata: b\n\nevent: y\ndata: c\n\n", 3, 3, 0},
+	        {":\n:\n:\n", 3, 0, 0},
+	        {":\n:\n:\n:\n", 3, 0, LLMK_SSE_E_TOO_MANY},
+	        {"\n\n\n\n", 3, 0, LLMK_SSE_E_TOO_MANY},
+	        {"event: x\n\nevent: x\n\n", 3, 0, LLMK_SSE_E_TOO_MANY},
+	        {"id: 1\nid: 1\nid: 1\nid: 1\nid: 1\nid: 1\nid: 1\nid: 1\nid: 1\nid: 1\nid: 1\nid: 1\n", 3, 0,
+	         LLMK_SSE_E_TOO_MANY},
+	        {": ping\ndata: a\n\n", 2, 1, 0},
+	        {": ping\ndata: a\n\n: ping\n", 2, 1, LLMK_SSE_E_TOO_MANY},
+	        {":\n:\n:\n:\n", 0, 0, 0}, /* no bound */
 	};
 	size_t i;
 
@@ -809,7 +820,8 @@ static void test_units_bound_everything(void **state)
 		llmk__sse_set_max_units(&d, cases[i].max);
 		rc = llmk__sse_feed(&d, cases[i].stream, strlen(cases[i].stream));
 		if (rc != cases[i].rc || r.n != cases[i].events)
-			fail_msg("case %zu: rc %d, %zu events; wanted %d, %zu", i, rc, r.n, cases[i].rc, cases[i].events);
+			fail_msg("case %zu: rc %d, %zu events; wanted %d, %zu", i, rc, r.n, cases[i].rc,
+			         cases[i].events);
 		rec_free(&r);
 		llmk__sse_free(&d);
 	}
@@ -818,30 +830,30 @@ static void test_units_bound_everything(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_units_bound_everything),
-		cmocka_unit_test(test_openai_style),
-		cmocka_unit_test(test_anthropic_style),
-		cmocka_unit_test(test_line_endings),
-		cmocka_unit_test(test_cr_lf_across_feeds),
-		cmocka_unit_test(test_comments),
-		cmocka_unit_test(test_multiline_data),
-		cmocka_unit_test(test_space_after_colon),
-		cmocka_unit_test(test_event_names),
-		cmocka_unit_test(test_unknown_fields),
-		cmocka_unit_test(test_bom),
-		cmocka_unit_test(test_id_and_retry),
-		cmocka_unit_test(test_blank_lines_dispatch_nothing),
-		cmocka_unit_test(test_embedded_nul_and_nul_termination),
-		cmocka_unit_test(test_line_too_large),
-		cmocka_unit_test(test_too_large_sticky),
-		cmocka_unit_test(test_data_too_large),
-		cmocka_unit_test(test_callback_stop),
-		cmocka_unit_test(test_finish),
-		cmocka_unit_test(test_finish_resets_for_new_stream),
-		cmocka_unit_test(test_split_equivalence),
-		cmocka_unit_test(test_linear_long_line),
-		cmocka_unit_test(test_linear_many_events),
-		cmocka_unit_test(test_null_callback),
+	        cmocka_unit_test(test_units_bound_everything),
+	        cmocka_unit_test(test_openai_style),
+	        cmocka_unit_test(test_anthropic_style),
+	        cmocka_unit_test(test_line_endings),
+	        cmocka_unit_test(test_cr_lf_across_feeds),
+	        cmocka_unit_test(test_comments),
+	        cmocka_unit_test(test_multiline_data),
+	        cmocka_unit_test(test_space_after_colon),
+	        cmocka_unit_test(test_event_names),
+	        cmocka_unit_test(test_unknown_fields),
+	        cmocka_unit_test(test_bom),
+	        cmocka_unit_test(test_id_and_retry),
+	        cmocka_unit_test(test_blank_lines_dispatch_nothing),
+	        cmocka_unit_test(test_embedded_nul_and_nul_termination),
+	        cmocka_unit_test(test_line_too_large),
+	        cmocka_unit_test(test_too_large_sticky),
+	        cmocka_unit_test(test_data_too_large),
+	        cmocka_unit_test(test_callback_stop),
+	        cmocka_unit_test(test_finish),
+	        cmocka_unit_test(test_finish_resets_for_new_stream),
+	        cmocka_unit_test(test_split_equivalence),
+	        cmocka_unit_test(test_linear_long_line),
+	        cmocka_unit_test(test_linear_many_events),
+	        cmocka_unit_test(test_null_callback),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -44,10 +44,20 @@ static void test_http_date_forms(void **state)
 static void test_http_date_rejects(void **state)
 {
 	static const char *const bad[] = {
-		"", "Sun, 06 Nov 1994 08:49:37", "Sun, 06 Nov 1994 08:49:37 UTC", "Sun, 6 Nov 1994 08:49:37 GMT",
-		"Sun, 06 Foo 1994 08:49:37 GMT", "Sun, 06 Nov 94 08:49:37 GMT", "Sun, 06 Nov 1994 24:00:00 GMT",
-		"Sun, 06 Nov 1994 08:60:00 GMT", "Sun, 00 Nov 1994 08:49:37 GMT", "Sun, 06 Nov 1994 08:49:37 GMTx",
-		"Sun Nov 6 08:49:37 1994", "Sun", "120", "Sunday, 06-Nov-1994 08:49:37 GMT",
+	        "",
+	        "Sun, 06 Nov 1994 08:49:37",
+	        "Sun, 06 Nov 1994 08:49:37 UTC",
+	        "Sun, 6 Nov 1994 08:49:37 GMT",
+	        "Sun, 06 Foo 1994 08:49:37 GMT",
+	        "Sun, 06 Nov 94 08:49:37 GMT",
+	        "Sun, 06 Nov 1994 24:00:00 GMT",
+	        "Sun, 06 Nov 1994 08:60:00 GMT",
+	        "Sun, 00 Nov 1994 08:49:37 GMT",
+	        "Sun, 06 Nov 1994 08:49:37 GMTx",
+	        "Sun Nov 6 08:49:37 1994",
+	        "Sun",
+	        "120",
+	        "Sunday, 06-Nov-1994 08:49:37 GMT",
 	};
 	size_t i;
 
@@ -192,19 +202,19 @@ static void test_scrub_shapes(void **state)
 	static const struct {
 		const char *in, *out;
 	} cases[] = {
-		{"key sk-abc/def+ghi=jkl12 here", "key [REDACTED] here"},
-		{"key sk-abc%2Fdef%2bghi%3Djkl12.", "key [REDACTED]."},
-		{"key sk-abc\\/def+ghi\\u003djkl12", "key [REDACTED]"},
-		{"key \\u0073k-abc\\\\/def+ghi=jkl12", "key [REDACTED]"},
-		{"key SK-ABC/DEF+GHI=JKL12", "key [REDACTED]"},
-		{"key sk-abc%252Fdef+ghi=jkl12", "key [REDACTED]"},
-		{"masked sk-ABC************kl12.", "masked [REDACTED]."},
-		{"masked ****************kl12!", "masked [REDACTED]!"},
-		{"masked sk-*** ab***", "masked sk-*** ab***"}, /* too few to say anything */
-		{"tok: tok3n TOK3N", "tok: ***** *****"},
-		{"url http://u:p%40ss@h/x and https://tok@h", "url http://u:***@h/x and https://***@h"},
-		{"other sk-proj-abcdefgh and task-1234", "other sk-*** and task-1234"},
-		{"", ""},
+	        {"key sk-abc/def+ghi=jkl12 here", "key [REDACTED] here"},
+	        {"key sk-abc%2Fdef%2bghi%3Djkl12.", "key [REDACTED]."},
+	        {"key sk-abc\\/def+ghi\\u003djkl12", "key [REDACTED]"},
+	        {"key \\u0073k-abc\\\\/def+ghi=jkl12", "key [REDACTED]"},
+	        {"key SK-ABC/DEF+GHI=JKL12", "key [REDACTED]"},
+	        {"key sk-abc%252Fdef+ghi=jkl12", "key [REDACTED]"},
+	        {"masked sk-ABC************kl12.", "masked [REDACTED]."},
+	        {"masked ****************kl12!", "masked [REDACTED]!"},
+	        {"masked sk-*** ab***", "masked sk-*** ab***"}, /* too few to say anything */
+	        {"tok: tok3n TOK3N", "tok: ***** *****"},
+	        {"url http://u:p%40ss@h/x and https://tok@h", "url http://u:***@h/x and https://***@h"},
+	        {"other sk-proj-abcdefgh and task-1234", "other sk-*** and task-1234"},
+	        {"", ""},
 	};
 	const char *const secrets[] = {"sk-abc/def+ghi=jkl12", NULL, "tok3n", ""};
 	char buf[256];
@@ -227,15 +237,15 @@ static void test_scrub_shapes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_http_date_forms),
-		cmocka_unit_test(test_http_date_rejects),
-		cmocka_unit_test(test_http_date_matches_timegm),
-		cmocka_unit_test(test_json_depth),
-		cmocka_unit_test(test_option_bits),
-		cmocka_unit_test(test_url_segment),
-		cmocka_unit_test(test_has_ctl),
-		cmocka_unit_test(test_exchange_refuses_controls),
-		cmocka_unit_test(test_scrub_shapes),
+	        cmocka_unit_test(test_http_date_forms),
+	        cmocka_unit_test(test_http_date_rejects),
+	        cmocka_unit_test(test_http_date_matches_timegm),
+	        cmocka_unit_test(test_json_depth),
+	        cmocka_unit_test(test_option_bits),
+	        cmocka_unit_test(test_url_segment),
+	        cmocka_unit_test(test_has_ctl),
+	        cmocka_unit_test(test_exchange_refuses_controls),
+	        cmocka_unit_test(test_scrub_shapes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

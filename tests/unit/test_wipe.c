@@ -147,9 +147,9 @@ static void test_secret_storage(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_exchange_headers_wiped),
-		cmocka_unit_test(test_free_wiped),
-		cmocka_unit_test(test_secret_storage),
+	        cmocka_unit_test(test_exchange_headers_wiped),
+	        cmocka_unit_test(test_free_wiped),
+	        cmocka_unit_test(test_secret_storage),
 	};
 	return cmocka_run_group_tests_name("wipe", tests, NULL, NULL);
 }

@@ -56,13 +56,18 @@ enum {
 };
 
 static const cli_opt chat_cli_opts[] = {
-    {"model", 'm', 1, O_MODEL},      {"system", 's', 1, O_SYSTEM},
-    {"temperature", 't', 1, O_TEMP}, {"max-tokens", 0, 1, O_MAXTOK},
-    {"json", 0, 0, O_JSON},          {"schema", 0, 1, O_SCHEMA},
-    {"image", 'i', 1, O_IMAGE},      {"set", 0, 1, O_SET},
-    {"file", 'f', 1, O_FILE},        {"no-stream", 0, 0, O_NOSTREAM},
-    {"print-model", 0, 0, O_PRINT_MODEL},
-    {NULL, 0, 0, 0},
+        {"model", 'm', 1, O_MODEL},
+        {"system", 's', 1, O_SYSTEM},
+        {"temperature", 't', 1, O_TEMP},
+        {"max-tokens", 0, 1, O_MAXTOK},
+        {"json", 0, 0, O_JSON},
+        {"schema", 0, 1, O_SCHEMA},
+        {"image", 'i', 1, O_IMAGE},
+        {"set", 0, 1, O_SET},
+        {"file", 'f', 1, O_FILE},
+        {"no-stream", 0, 0, O_NOSTREAM},
+        {"print-model", 0, 0, O_PRINT_MODEL},
+        {NULL, 0, 0, 0},
 };
 
 /* ---- request options shared with compare ------------------------------------ */
@@ -70,20 +75,11 @@ static const cli_opt chat_cli_opts[] = {
 int chat_opts_add(chat_opts *o, const char *cmd, int id, const char *val)
 {
 	switch (id) {
-	case CHAT_O_SYSTEM:
-		o->system = val;
-		return 0;
-	case CHAT_O_TEMP:
-		o->has_temp = 1;
-		return cli_double(cmd, "--temperature", val, 0, 10, &o->temp);
-	case CHAT_O_MAXTOK:
-		return cli_int(cmd, "--max-tokens", val, 1, 100000000, &o->max_tokens);
-	case CHAT_O_JSON:
-		o->json = 1;
-		return 0;
-	case CHAT_O_SCHEMA:
-		o->schema_path = val;
-		return 0;
+	case CHAT_O_SYSTEM: o->system = val; return 0;
+	case CHAT_O_TEMP: o->has_temp = 1; return cli_double(cmd, "--temperature", val, 0, 10, &o->temp);
+	case CHAT_O_MAXTOK: return cli_int(cmd, "--max-tokens", val, 1, 100000000, &o->max_tokens);
+	case CHAT_O_JSON: o->json = 1; return 0;
+	case CHAT_O_SCHEMA: o->schema_path = val; return 0;
 	case CHAT_O_IMAGE:
 	case CHAT_O_FILE:
 		if (o->nimages == CHAT_MAX_IMAGES)
@@ -139,10 +135,10 @@ static void schema_name(const char *path, char *out, size_t cap)
 	size_t n = 0;
 
 	for (b = b ? b + 1 : path; *b && *b != '.' && n + 1 < cap; b++)
-		out[n++] =
-		    (char)((*b >= 'a' && *b <= 'z') || (*b >= 'A' && *b <= 'Z') || (*b >= '0' && *b <= '9') || *b == '-'
-		               ? *b
-		               : '_');
+		out[n++] = (char)((*b >= 'a' && *b <= 'z') || (*b >= 'A' && *b <= 'Z') || (*b >= '0' && *b <= '9') ||
+		                                  *b == '-'
+		                          ? *b
+		                          : '_');
 	if (!n)
 		out[n++] = 's';
 	out[n] = '\0';
@@ -165,9 +161,7 @@ static int set_named(llmk_request *r, const char *cmd, const char *nv)
 	if (!id)
 		return cli_usage_error(cmd, "--set: no option '%s'", name), -1;
 	switch (llmk_option_type(id)) {
-	case LLMK_TYPE_STR:
-		st = llmk_request_set_str(r, id, val);
-		break;
+	case LLMK_TYPE_STR: st = llmk_request_set_str(r, id, val); break;
 	case LLMK_TYPE_I64: {
 		long long v = strtoll(val, &end, 10);
 		if (!*val || *end)
@@ -233,11 +227,15 @@ int chat_opts_images(const chat_opts *o, const char *cmd, llmk_request *r)
 		if (!strncmp(im, "http://", 7) || !strncmp(im, "https://", 8) || !strncmp(im, "data:", 5)) {
 			st = llmk_request_add_image_url(r, im, NULL);
 		} else {
-			const char *mime = image_mime(im), *doc = mime ? NULL : document_mime(im), *base = strrchr(im, '/');
+			const char *mime = image_mime(im), *doc = mime ? NULL : document_mime(im),
+			           *base = strrchr(im, '/');
 			unsigned char *data;
 			if (!mime && !doc)
-				return cli_usage_error(cmd, "%s: not an image (.png .jpg .gif .webp) or a document (.pdf .txt .md "
-				                            ".csv)", im),
+				return cli_usage_error(
+				               cmd,
+				               "%s: not an image (.png .jpg .gif .webp) or a document (.pdf .txt .md "
+				               ".csv)",
+				               im),
 				       -1;
 			data = cli_read_file(cmd, im, (size_t)32 << 20, &len);
 			if (!data)
@@ -334,9 +332,9 @@ static int ask(llmk_client *c, const llmk_request *r, int stream, char **answer)
 static const struct {
 	const char *env, *model;
 } hosted[] = {
-    {"OPENAI_API_KEY", "openai/gpt-4o-mini"},         {"ANTHROPIC_API_KEY", "anthropic/claude-3-5-haiku-latest"},
-    {"GEMINI_API_KEY", "gemini/gemini-2.0-flash"},    {"MISTRAL_API_KEY", "mistral/mistral-small-latest"},
-    {"COHERE_API_KEY", "cohere/command-r7b-12-2024"}, {"GROQ_API_KEY", "groq/llama-3.1-8b-instant"},
+        {"OPENAI_API_KEY", "openai/gpt-4o-mini"},         {"ANTHROPIC_API_KEY", "anthropic/claude-3-5-haiku-latest"},
+        {"GEMINI_API_KEY", "gemini/gemini-2.0-flash"},    {"MISTRAL_API_KEY", "mistral/mistral-small-latest"},
+        {"COHERE_API_KEY", "cohere/command-r7b-12-2024"}, {"GROQ_API_KEY", "groq/llama-3.1-8b-instant"},
 };
 static const char *const local[] = {"llamacpp/default", "ollama/llama3.2"};
 

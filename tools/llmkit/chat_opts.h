@@ -5,10 +5,19 @@
 #include "cli.h"
 
 #define CHAT_MAX_IMAGES 16
-#define CHAT_MAX_SETS   32
+#define CHAT_MAX_SETS 32
 
 /* Option ids: the same numbers in both commands' option tables. */
-enum { CHAT_O_SYSTEM = 2, CHAT_O_TEMP, CHAT_O_MAXTOK, CHAT_O_JSON, CHAT_O_SCHEMA, CHAT_O_IMAGE, CHAT_O_SET, CHAT_O_FILE };
+enum {
+	CHAT_O_SYSTEM = 2,
+	CHAT_O_TEMP,
+	CHAT_O_MAXTOK,
+	CHAT_O_JSON,
+	CHAT_O_SCHEMA,
+	CHAT_O_IMAGE,
+	CHAT_O_SET,
+	CHAT_O_FILE
+};
 
 typedef struct chat_opts {
 	const char *system, *schema_path;

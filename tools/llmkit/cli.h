@@ -40,7 +40,7 @@ typedef struct cli_global {
 	int verbose;          /* --verbose */
 	int color_out;        /* colour allowed on stdout / stderr */
 	int color_err;
-	int tty_out; /* stdout is a terminal: network text is filtered */
+	int tty_out;    /* stdout is a terminal: network text is filtered */
 	int no_history; /* --no-history: record nothing (history.h) */
 } cli_global;
 
@@ -83,30 +83,30 @@ int cli_double(const char *cmd, const char *opt, const char *s, double lo, doubl
 /* "llmkit CMD: error: ..." on stderr (red "error" on a colour terminal). */
 void cli_error(const char *cmd, const char *fmt, ...)
 #if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
+        __attribute__((format(printf, 2, 3)))
 #endif
-    ;
+        ;
 void cli_note(const char *cmd, const char *fmt, ...)
 #if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
+        __attribute__((format(printf, 2, 3)))
 #endif
-    ;
+        ;
 /* Usage error: the message, then "try 'llmkit CMD --help'"; returns EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 #if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
+        __attribute__((format(printf, 2, 3)))
 #endif
-    ;
+        ;
 
 /* ANSI colour codes, or "" when colour is off for that stream. */
 const char *cli_c(int on, const char *code);
-#define C_RESET  "0"
-#define C_BOLD   "1"
-#define C_DIM    "2"
-#define C_RED    "31"
-#define C_GREEN  "32"
+#define C_RESET "0"
+#define C_BOLD "1"
+#define C_DIM "2"
+#define C_RED "31"
+#define C_GREEN "32"
 #define C_YELLOW "33"
-#define C_CYAN   "36"
+#define C_CYAN "36"
 
 int cli_isatty(FILE *fp);
 /* Columns of the terminal on fd, 0 when not a terminal. */
@@ -193,9 +193,9 @@ void cli_table_clear(cli_table *t);
 size_t cli_table_row(cli_table *t);
 void cli_table_set(cli_table *t, size_t row, size_t col, const char *color, const char *fmt, ...)
 #if defined(__GNUC__)
-    __attribute__((format(printf, 5, 6)))
+        __attribute__((format(printf, 5, 6)))
 #endif
-    ;
+        ;
 /* Prints in a format. For FMT_TABLE, max_width > 0 cuts the last column so
  * no line is wider (a live table must never wrap). Returns lines printed. */
 size_t cli_table_print(const cli_table *t, FILE *fp, int format, int color, int max_width);

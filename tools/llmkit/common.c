@@ -50,12 +50,8 @@ const char cli_exit_table[] = "  0    success\n"
 enum { G_BASE_URL = 1, G_TIMEOUT, G_RETRIES, G_VERBOSE, G_NO_HISTORY };
 
 static const cli_opt global_opts[] = {
-    {"base-url", 0, 1, G_BASE_URL},
-    {"timeout", 0, 1, G_TIMEOUT},
-    {"retries", 0, 1, G_RETRIES},
-    {"verbose", 'v', 0, G_VERBOSE},
-    {"no-history", 0, 0, G_NO_HISTORY},
-    {NULL, 0, 0, 0},
+        {"base-url", 0, 1, G_BASE_URL}, {"timeout", 0, 1, G_TIMEOUT},       {"retries", 0, 1, G_RETRIES},
+        {"verbose", 'v', 0, G_VERBOSE}, {"no-history", 0, 0, G_NO_HISTORY}, {NULL, 0, 0, 0},
 };
 
 int cli_parse_init(cli_parse *p, int argc, char **argv)
@@ -91,22 +87,15 @@ static int apply_global(cli_parse *p, int id, const char *val)
 	long n;
 
 	switch (id) {
-	case G_BASE_URL:
-		g_opt.base_url = val;
-		return 0;
-	case G_TIMEOUT:
-		return cli_double(p->cmd, "--timeout", val, 0.001, 86400, &g_opt.timeout_s);
+	case G_BASE_URL: g_opt.base_url = val; return 0;
+	case G_TIMEOUT: return cli_double(p->cmd, "--timeout", val, 0.001, 86400, &g_opt.timeout_s);
 	case G_RETRIES:
 		if (cli_int(p->cmd, "--retries", val, 0, 100, &n))
 			return -1;
 		g_opt.retries = (int)n;
 		return 0;
-	case G_VERBOSE:
-		g_opt.verbose++;
-		return 0;
-	case G_NO_HISTORY:
-		g_opt.no_history = 1;
-		return 0;
+	case G_VERBOSE: g_opt.verbose++; return 0;
+	case G_NO_HISTORY: g_opt.no_history = 1; return 0;
 	}
 	return -1;
 }
@@ -135,8 +124,9 @@ int cli_next(cli_parse *p, const cli_opt *opts, const char **val)
 		eq = is_long ? strchr(name, '=') : NULL;
 		namelen = eq ? (size_t)(eq - name) : strlen(name);
 		if (!is_long && namelen != 1) {
-			cli_usage_error(
-			    p->cmd, "unknown option '%s' (options take one dash and one letter, or two dashes)", arg);
+			cli_usage_error(p->cmd,
+			                "unknown option '%s' (options take one dash and one letter, or two dashes)",
+			                arg);
 			return CLI_ERROR;
 		}
 		global = 0;
@@ -233,8 +223,8 @@ static void cli_learn_secrets(llmk_client *c)
 	cli_secrets[1] = getenv("AWS_SECRET_ACCESS_KEY");
 	cli_secrets[2] = getenv("AWS_SESSION_TOKEN");
 	cli_secrets[3] = llmk__url_userinfo_secret(llmk_client_base_url(c), cli_url_secret, sizeof(cli_url_secret))
-	                     ? cli_url_secret
-	                     : NULL;
+	                         ? cli_url_secret
+	                         : NULL;
 }
 
 /* Writes the formatted text to stderr, scrubbed. */
@@ -342,39 +332,28 @@ int cli_term_cols(int fd)
 int cli_exit_for(llmk_status st, const llmk_response *resp)
 {
 	switch (st) {
-	case LLMK_OK:
-		return EXIT_OK;
+	case LLMK_OK: return EXIT_OK;
 	case LLMK_E_INVALID_ARG:
-	case LLMK_E_UNKNOWN_OPTION:
-		return EXIT_USAGE;
-	case LLMK_E_CONFIG:
-		return EXIT_CONFIG;
+	case LLMK_E_UNKNOWN_OPTION: return EXIT_USAGE;
+	case LLMK_E_CONFIG: return EXIT_CONFIG;
 	case LLMK_E_AUTH:
 		/* no HTTP answer: the key was missing before anything was sent */
 		return resp && llmk_response_http_status(resp) == 0 ? EXIT_CONFIG : EXIT_AUTH;
-	case LLMK_E_PERMISSION:
-		return EXIT_AUTH;
-	case LLMK_E_TRANSPORT:
-		return EXIT_CONNECT;
-	case LLMK_E_TIMEOUT:
-		return EXIT_TIMEOUT;
-	case LLMK_E_RATE_LIMITED:
-		return EXIT_RATE_LIMITED;
+	case LLMK_E_PERMISSION: return EXIT_AUTH;
+	case LLMK_E_TRANSPORT: return EXIT_CONNECT;
+	case LLMK_E_TIMEOUT: return EXIT_TIMEOUT;
+	case LLMK_E_RATE_LIMITED: return EXIT_RATE_LIMITED;
 	case LLMK_E_NOT_FOUND:
 	case LLMK_E_BAD_REQUEST:
 	case LLMK_E_CONTEXT_LENGTH:
 	case LLMK_E_CONTENT_FILTERED:
-	case LLMK_E_UNSUPPORTED:
-		return EXIT_REJECTED;
+	case LLMK_E_UNSUPPORTED: return EXIT_REJECTED;
 	case LLMK_E_SERVER:
 	case LLMK_E_OVERLOADED:
 	case LLMK_E_PROTOCOL:
-	case LLMK_E_TOO_LARGE:
-		return EXIT_SERVER;
-	case LLMK_E_CANCELLED:
-		return EXIT_INTERRUPTED;
-	default:
-		return EXIT_FAILURE_OTHER;
+	case LLMK_E_TOO_LARGE: return EXIT_SERVER;
+	case LLMK_E_CANCELLED: return EXIT_INTERRUPTED;
+	default: return EXIT_FAILURE_OTHER;
 	}
 }
 
@@ -436,8 +415,8 @@ llmk_client *cli_client_ex(const char *cmd, const char *model, int check_key, in
 	}
 	if (st != LLMK_OK) {
 		*exit_code = st == LLMK_E_INVALID_ARG
-		                 ? cli_usage_error(cmd, "'%s' is not a model (provider/model)", model)
-		                 : cli_exit_for(st, NULL);
+		                     ? cli_usage_error(cmd, "'%s' is not a model (provider/model)", model)
+		                     : cli_exit_for(st, NULL);
 		if (st != LLMK_E_INVALID_ARG)
 			cli_error(cmd, "%s: %s", model, llmk_strerror(st));
 		return NULL;
@@ -701,21 +680,11 @@ void cli_json_string(FILE *fp, const char *s)
 	fputc('"', fp);
 	for (; *p; p++) {
 		switch (*p) {
-		case '"':
-			fputs("\\\"", fp);
-			break;
-		case '\\':
-			fputs("\\\\", fp);
-			break;
-		case '\n':
-			fputs("\\n", fp);
-			break;
-		case '\r':
-			fputs("\\r", fp);
-			break;
-		case '\t':
-			fputs("\\t", fp);
-			break;
+		case '"': fputs("\\\"", fp); break;
+		case '\\': fputs("\\\\", fp); break;
+		case '\n': fputs("\\n", fp); break;
+		case '\r': fputs("\\r", fp); break;
+		case '\t': fputs("\\t", fp); break;
 		default:
 			if (*p < 0x20)
 				fprintf(fp, "\\u%04x", *p);

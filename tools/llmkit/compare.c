@@ -13,7 +13,7 @@
 #include "report.h"
 #include "stats_table.h"
 
-#define MAX_MODELS   32
+#define MAX_MODELS 32
 #define PREVIEW_COLS 60 /* widest answer preview in a table */
 
 typedef struct live {
@@ -358,23 +358,23 @@ enum {
 };
 
 static const cli_opt compare_opts[] = {
-    {"model", 'm', 1, C_MODEL},
-    {"repeat", 'r', 1, C_REPEAT},
-    {"format", 0, 1, C_FORMAT},
-    {"no-stream", 0, 0, C_NOSTREAM},
-    {"concurrency", 0, 1, C_CONC},
-    {"stats", 0, 0, C_STATS},
-    {"baseline", 0, 1, C_BASELINE},
-    {"report", 0, 1, C_REPORT},
-    {"history", 0, 0, C_HISTORY},
-    {"system", 's', 1, C_SYSTEM},
-    {"temperature", 't', 1, C_TEMP},
-    {"max-tokens", 0, 1, C_MAXTOK},
-    {"json", 0, 0, C_JSON},
-    {"schema", 0, 1, C_SCHEMA},
-    {"image", 'i', 1, C_IMAGE},
-    {"set", 0, 1, C_SET},
-    {NULL, 0, 0, 0},
+        {"model", 'm', 1, C_MODEL},
+        {"repeat", 'r', 1, C_REPEAT},
+        {"format", 0, 1, C_FORMAT},
+        {"no-stream", 0, 0, C_NOSTREAM},
+        {"concurrency", 0, 1, C_CONC},
+        {"stats", 0, 0, C_STATS},
+        {"baseline", 0, 1, C_BASELINE},
+        {"report", 0, 1, C_REPORT},
+        {"history", 0, 0, C_HISTORY},
+        {"system", 's', 1, C_SYSTEM},
+        {"temperature", 't', 1, C_TEMP},
+        {"max-tokens", 0, 1, C_MAXTOK},
+        {"json", 0, 0, C_JSON},
+        {"schema", 0, 1, C_SCHEMA},
+        {"image", 'i', 1, C_IMAGE},
+        {"set", 0, 1, C_SET},
+        {NULL, 0, 0, 0},
 };
 
 /* What compare and eval share: models, repeat, format, concurrency. */
@@ -388,7 +388,7 @@ typedef struct setup {
 	int stats;            /* --stats (also implied by --baseline) */
 	const char *baseline; /* --baseline MODEL */
 	long baseline_index;
-	long pass_percent; /* --pass PERCENT */
+	long pass_percent;  /* --pass PERCENT */
 	const char *report; /* --report FILE.html */
 	int history;        /* compare --history: the recorded trends instead of a run */
 } setup;
@@ -401,33 +401,19 @@ static int common_opt(setup *s, const char *cmd, int id, const char *val)
 			return cli_usage_error(cmd, "at most %d models", MAX_MODELS), -1;
 		s->models[s->nmodels++] = val;
 		return 0;
-	case C_REPEAT:
-		return cli_int(cmd, "--repeat", val, 1, 1000, &s->repeat);
-	case C_FORMAT:
-		return cli_format(cmd, val, &s->format);
-	case C_NOSTREAM:
-		s->stream = 0;
-		return 0;
-	case C_CONC:
-		return cli_int(cmd, "--concurrency", val, 1, 1024, &s->concurrency);
-	case C_EMBEDDER:
-		s->embedder = val;
-		return 0;
-	case C_STATS:
-		s->stats = 1;
-		return 0;
+	case C_REPEAT: return cli_int(cmd, "--repeat", val, 1, 1000, &s->repeat);
+	case C_FORMAT: return cli_format(cmd, val, &s->format);
+	case C_NOSTREAM: s->stream = 0; return 0;
+	case C_CONC: return cli_int(cmd, "--concurrency", val, 1, 1024, &s->concurrency);
+	case C_EMBEDDER: s->embedder = val; return 0;
+	case C_STATS: s->stats = 1; return 0;
 	case C_BASELINE:
 		s->baseline = val;
 		s->stats = 1;
 		return 0;
-	case C_PASS:
-		return cli_int(cmd, "--pass", val, 0, 100, &s->pass_percent);
-	case C_REPORT:
-		s->report = val;
-		return 0;
-	case C_HISTORY:
-		s->history = 1;
-		return 0;
+	case C_PASS: return cli_int(cmd, "--pass", val, 0, 100, &s->pass_percent);
+	case C_REPORT: s->report = val; return 0;
+	case C_HISTORY: s->history = 1; return 0;
 	}
 	return 1; /* not a common option */
 }
@@ -639,19 +625,19 @@ static const char eval_help[] = "usage: llmkit eval -m MODEL -m MODEL... [option
 
 enum { EV_STREAM = 40, EV_JUDGE, EV_RUBRIC };
 static const cli_opt eval_opts[] = {
-    {"model", 'm', 1, C_MODEL},
-    {"repeat", 'r', 1, C_REPEAT},
-    {"format", 0, 1, C_FORMAT},
-    {"stream", 0, 0, EV_STREAM},
-    {"concurrency", 0, 1, C_CONC},
-    {"embedder", 0, 1, C_EMBEDDER},
-    {"stats", 0, 0, C_STATS},
-    {"baseline", 0, 1, C_BASELINE},
-    {"pass", 0, 1, C_PASS},
-    {"report", 0, 1, C_REPORT},
-    {"judge", 0, 1, EV_JUDGE},
-    {"rubric", 0, 1, EV_RUBRIC},
-    {NULL, 0, 0, 0},
+        {"model", 'm', 1, C_MODEL},
+        {"repeat", 'r', 1, C_REPEAT},
+        {"format", 0, 1, C_FORMAT},
+        {"stream", 0, 0, EV_STREAM},
+        {"concurrency", 0, 1, C_CONC},
+        {"embedder", 0, 1, C_EMBEDDER},
+        {"stats", 0, 0, C_STATS},
+        {"baseline", 0, 1, C_BASELINE},
+        {"pass", 0, 1, C_PASS},
+        {"report", 0, 1, C_REPORT},
+        {"judge", 0, 1, EV_JUDGE},
+        {"rubric", 0, 1, EV_RUBRIC},
+        {NULL, 0, 0, 0},
 };
 
 /* After the table: what the judge cost, apart from the models' cost. */

@@ -140,7 +140,7 @@ int cmd_models(int argc, char **argv)
 		for (j = 0; j + 1 < t.ncols; j++)
 			info_cell(&t, row, j + 1, m, which[j], pretty,
 			          which[j] != LLMK_INFO_CONTEXT_TOKENS && which[j] != LLMK_INFO_MAX_OUTPUT_TOKENS &&
-			              which[j] != LLMK_INFO_TIER_ABOVE_TOKENS);
+			                  which[j] != LLMK_INFO_TIER_ABOVE_TOKENS);
 	}
 	cli_table_print(&t, stdout, format, g_opt.color_out, 0);
 	if (format == FMT_TABLE)
@@ -170,9 +170,9 @@ static const char providers_help[] = "usage: llmkit providers [--format FORMAT] 
 
 enum { P_FORMAT = 1, P_NOPROBE };
 static const cli_opt providers_opts[] = {
-    {"format", 0, 1, P_FORMAT},
-    {"no-probe", 0, 0, P_NOPROBE},
-    {NULL, 0, 0, 0},
+        {"format", 0, 1, P_FORMAT},
+        {"no-probe", 0, 0, P_NOPROBE},
+        {NULL, 0, 0, 0},
 };
 
 static void kinds(const char *prov, char *out, size_t cap)
@@ -208,7 +208,8 @@ static const char *other_credentials(const char *prov)
 	static const struct {
 		const char *provider, *a, *b, *both;
 	} alt[] = {
-	    {"bedrock", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"},
+	        {"bedrock", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+	         "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"},
 	};
 	size_t i;
 

@@ -14,16 +14,16 @@ static const struct {
 	int (*fn)(int, char **);
 	const char *what;
 } commands[] = {
-    {"chat", cmd_chat, "ask a model; the answer streams in (a conversation on a terminal)"},
-    {"embed", cmd_embed, "embedding vectors of texts, or their cosine similarity"},
-    {"image", cmd_image, "generate an image from a prompt into a file"},
-    {"transcribe", cmd_transcribe, "speech to text"},
-    {"speak", cmd_speak, "text to speech into a file"},
-    {"compare", cmd_compare, "one prompt, several models at once: latency, tokens, cost, live"},
-    {"eval", cmd_eval, "a JSONL dataset on several models: score, latency, cost"},
-    {"models", cmd_models, "known models with context length and price"},
-    {"providers", cmd_providers, "providers, and which are configured or reachable"},
-    {"logs", cmd_logs, "the history of chat, compare and eval runs (SQLite): list, show, search"},
+        {"chat", cmd_chat, "ask a model; the answer streams in (a conversation on a terminal)"},
+        {"embed", cmd_embed, "embedding vectors of texts, or their cosine similarity"},
+        {"image", cmd_image, "generate an image from a prompt into a file"},
+        {"transcribe", cmd_transcribe, "speech to text"},
+        {"speak", cmd_speak, "text to speech into a file"},
+        {"compare", cmd_compare, "one prompt, several models at once: latency, tokens, cost, live"},
+        {"eval", cmd_eval, "a JSONL dataset on several models: score, latency, cost"},
+        {"models", cmd_models, "known models with context length and price"},
+        {"providers", cmd_providers, "providers, and which are configured or reachable"},
+        {"logs", cmd_logs, "the history of chat, compare and eval runs (SQLite): list, show, search"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -7,8 +7,8 @@
 #include <strings.h>
 #include <unistd.h>
 
-#define GLOBAL_HELP                                                                                                    \
-	"\nGlobal options (llmkit --help): --base-url, --timeout, --retries, --verbose.\n"                             \
+#define GLOBAL_HELP                                                                        \
+	"\nGlobal options (llmkit --help): --base-url, --timeout, --retries, --verbose.\n" \
 	"Exit status: 0 on success; llmkit --help lists the others.\n"
 
 /* Parses the options every media command has (-m), hands the others to
@@ -87,26 +87,26 @@ static llmk_client *client_for(const char *cmd, const char *model, int *rc)
 /* ---- embed ------------------------------------------------------------------ */
 
 static const char embed_help[] =
-    "usage: llmkit embed -m MODEL [options] [TEXT...]\n"
-    "\n"
-    "Embeds each TEXT argument (or each non-empty line of standard input) and\n"
-    "prints the vectors: JSON, one array per input on its own line, or raw\n"
-    "little-endian float32 values, vector after vector (--format binary).\n"
-    "\n"
-    "Options:\n"
-    "  -m, --model MODEL      provider/model, e.g. openai/text-embedding-3-small\n"
-    "      --format FORMAT    json (default) or binary\n"
-    "      --dimensions N     ask for vectors of N dimensions\n"
-    "      --similarity       print cosine similarities instead: one number for\n"
-    "                         two inputs, else one line per pair: I J SIMILARITY\n" GLOBAL_HELP;
+        "usage: llmkit embed -m MODEL [options] [TEXT...]\n"
+        "\n"
+        "Embeds each TEXT argument (or each non-empty line of standard input) and\n"
+        "prints the vectors: JSON, one array per input on its own line, or raw\n"
+        "little-endian float32 values, vector after vector (--format binary).\n"
+        "\n"
+        "Options:\n"
+        "  -m, --model MODEL      provider/model, e.g. openai/text-embedding-3-small\n"
+        "      --format FORMAT    json (default) or binary\n"
+        "      --dimensions N     ask for vectors of N dimensions\n"
+        "      --similarity       print cosine similarities instead: one number for\n"
+        "                         two inputs, else one line per pair: I J SIMILARITY\n" GLOBAL_HELP;
 
 enum { E_MODEL = 1, E_FORMAT, E_DIMS, E_SIM };
 static const cli_opt embed_opts[] = {
-    {"model", 'm', 1, E_MODEL},
-    {"format", 0, 1, E_FORMAT},
-    {"dimensions", 0, 1, E_DIMS},
-    {"similarity", 0, 0, E_SIM},
-    {NULL, 0, 0, 0},
+        {"model", 'm', 1, E_MODEL},
+        {"format", 0, 1, E_FORMAT},
+        {"dimensions", 0, 1, E_DIMS},
+        {"similarity", 0, 0, E_SIM},
+        {NULL, 0, 0, 0},
 };
 
 typedef struct embed_st {
@@ -266,8 +266,8 @@ static const char image_help[] = "usage: llmkit image -m MODEL -o FILE [options]
 
 enum { I_MODEL = 1, I_OUT, I_SIZE, I_QUALITY, I_COUNT };
 static const cli_opt image_opts[] = {
-    {"model", 'm', 1, I_MODEL},   {"output", 'o', 1, I_OUT}, {"size", 0, 1, I_SIZE},
-    {"quality", 0, 1, I_QUALITY}, {"count", 0, 1, I_COUNT},  {NULL, 0, 0, 0},
+        {"model", 'm', 1, I_MODEL},   {"output", 'o', 1, I_OUT}, {"size", 0, 1, I_SIZE},
+        {"quality", 0, 1, I_QUALITY}, {"count", 0, 1, I_COUNT},  {NULL, 0, 0, 0},
 };
 
 typedef struct image_st {
@@ -280,17 +280,10 @@ static int image_opt(void *v, const char *cmd, int id, const char *val)
 	image_st *s = v;
 
 	switch (id) {
-	case I_OUT:
-		s->out = val;
-		return 0;
-	case I_SIZE:
-		s->size = val;
-		return 0;
-	case I_QUALITY:
-		s->quality = val;
-		return 0;
-	case I_COUNT:
-		return cli_int(cmd, "--count", val, 1, 10, &s->count);
+	case I_OUT: s->out = val; return 0;
+	case I_SIZE: s->size = val; return 0;
+	case I_QUALITY: s->quality = val; return 0;
+	case I_COUNT: return cli_int(cmd, "--count", val, 1, 10, &s->count);
 	}
 	return -1;
 }
@@ -402,24 +395,24 @@ out:
 /* ---- transcribe --------------------------------------------------------------------- */
 
 static const char transcribe_help[] =
-    "usage: llmkit transcribe -m MODEL [options] FILE\n"
-    "\n"
-    "Prints the text spoken in the audio FILE (\"-\" for standard input; the\n"
-    "extension tells the provider the format: .wav, .mp3, .m4a, .ogg, .flac, .webm).\n"
-    "\n"
-    "Options:\n"
-    "  -m, --model MODEL     provider/model, e.g. openai/whisper-1\n"
-    "  -l, --language LANG   ISO-639-1 language of the audio (e.g. en)\n"
-    "      --prompt TEXT     context to guide the transcription\n"
-    "      --timestamps      one line per segment: [START --> END] text\n" GLOBAL_HELP;
+        "usage: llmkit transcribe -m MODEL [options] FILE\n"
+        "\n"
+        "Prints the text spoken in the audio FILE (\"-\" for standard input; the\n"
+        "extension tells the provider the format: .wav, .mp3, .m4a, .ogg, .flac, .webm).\n"
+        "\n"
+        "Options:\n"
+        "  -m, --model MODEL     provider/model, e.g. openai/whisper-1\n"
+        "  -l, --language LANG   ISO-639-1 language of the audio (e.g. en)\n"
+        "      --prompt TEXT     context to guide the transcription\n"
+        "      --timestamps      one line per segment: [START --> END] text\n" GLOBAL_HELP;
 
 enum { T_MODEL = 1, T_LANG, T_PROMPT, T_TIMES };
 static const cli_opt transcribe_opts[] = {
-    {"model", 'm', 1, T_MODEL},
-    {"language", 'l', 1, T_LANG},
-    {"prompt", 0, 1, T_PROMPT},
-    {"timestamps", 0, 0, T_TIMES},
-    {NULL, 0, 0, 0},
+        {"model", 'm', 1, T_MODEL},
+        {"language", 'l', 1, T_LANG},
+        {"prompt", 0, 1, T_PROMPT},
+        {"timestamps", 0, 0, T_TIMES},
+        {NULL, 0, 0, 0},
 };
 
 typedef struct tr_st {
@@ -537,8 +530,13 @@ static const char speak_help[] = "usage: llmkit speak -m MODEL -o FILE [options]
 
 enum { S_MODEL = 1, S_OUT, S_VOICE, S_FORMAT, S_SPEED, S_INSTR };
 static const cli_opt speak_opts[] = {
-    {"model", 'm', 1, S_MODEL}, {"output", 'o', 1, S_OUT},       {"voice", 0, 1, S_VOICE}, {"format", 0, 1, S_FORMAT},
-    {"speed", 0, 1, S_SPEED},   {"instructions", 0, 1, S_INSTR}, {NULL, 0, 0, 0},
+        {"model", 'm', 1, S_MODEL},
+        {"output", 'o', 1, S_OUT},
+        {"voice", 0, 1, S_VOICE},
+        {"format", 0, 1, S_FORMAT},
+        {"speed", 0, 1, S_SPEED},
+        {"instructions", 0, 1, S_INSTR},
+        {NULL, 0, 0, 0},
 };
 
 typedef struct speak_st {
@@ -551,20 +549,11 @@ static int speak_opt(void *v, const char *cmd, int id, const char *val)
 	speak_st *s = v;
 
 	switch (id) {
-	case S_OUT:
-		s->out = val;
-		return 0;
-	case S_VOICE:
-		s->voice = val;
-		return 0;
-	case S_FORMAT:
-		s->format = val;
-		return 0;
-	case S_INSTR:
-		s->instructions = val;
-		return 0;
-	case S_SPEED:
-		return cli_double(cmd, "--speed", val, 0.25, 4.0, &s->speed);
+	case S_OUT: s->out = val; return 0;
+	case S_VOICE: s->voice = val; return 0;
+	case S_FORMAT: s->format = val; return 0;
+	case S_INSTR: s->instructions = val; return 0;
+	case S_SPEED: return cli_double(cmd, "--speed", val, 0.25, 4.0, &s->speed);
 	}
 	return -1;
 }

@@ -308,16 +308,9 @@ static void print_markdown(const cli_table *t, FILE *fp)
 size_t cli_table_print(const cli_table *t, FILE *fp, int format, int color, int max_width)
 {
 	switch (format) {
-	case FMT_JSON:
-		print_json(t, fp);
-		return 0;
-	case FMT_CSV:
-		print_csv(t, fp);
-		return 0;
-	case FMT_MARKDOWN:
-		print_markdown(t, fp);
-		return 0;
-	default:
-		return print_text(t, fp, color, max_width);
+	case FMT_JSON: print_json(t, fp); return 0;
+	case FMT_CSV: print_csv(t, fp); return 0;
+	case FMT_MARKDOWN: print_markdown(t, fp); return 0;
+	default: return print_text(t, fp, color, max_width);
 	}
 }
