@@ -16,17 +16,19 @@
 #include "stream.h"
 
 enum {
-	LLMK_Q_KEY_OPTIONAL = 1u << 0,      /* local servers: no key needed */
-	LLMK_Q_LEGACY_MAX_TOKENS = 1u << 1, /* send max_tokens, not max_completion_tokens */
-	LLMK_Q_NO_STREAM_OPTIONS = 1u << 2, /* rejects stream_options (Mistral, ...) */
-	LLMK_Q_TOOL_CHOICE_ANY = 1u << 3,   /* "any" instead of "required" (Mistral) */
-	LLMK_Q_RANDOM_SEED = 1u << 4,       /* "random_seed" instead of "seed" (Mistral) */
-	LLMK_Q_AZURE = 1u << 5,             /* Azure URL shape, api-key header, api-version */
-	LLMK_Q_TGI = 1u << 6,               /* Hugging Face text-generation-inference server */
-	LLMK_Q_TEI = 1u << 7,               /* Hugging Face text-embeddings-inference server */
-	LLMK_Q_HOST_ENV = 1u << 8,          /* url_env holds host[:port] (OLLAMA_HOST) */
-	LLMK_Q_DEVELOPER_ROLE = 1u << 9,    /* knows the "developer" role (else sent as system) */
-	LLMK_Q_AWS = 1u << 10,              /* AWS credentials and region from the environment (bedrock) */
+	LLMK_Q_KEY_OPTIONAL = 1u << 0,        /* local servers: no key needed */
+	LLMK_Q_LEGACY_MAX_TOKENS = 1u << 1,   /* send max_tokens, not max_completion_tokens */
+	LLMK_Q_NO_STREAM_OPTIONS = 1u << 2,   /* rejects stream_options (Mistral, ...) */
+	LLMK_Q_TOOL_CHOICE_ANY = 1u << 3,     /* "any" instead of "required" (Mistral) */
+	LLMK_Q_RANDOM_SEED = 1u << 4,         /* "random_seed" instead of "seed" (Mistral) */
+	LLMK_Q_AZURE = 1u << 5,               /* Azure URL shape, api-key header, api-version */
+	LLMK_Q_TGI = 1u << 6,                 /* Hugging Face text-generation-inference server */
+	LLMK_Q_TEI = 1u << 7,                 /* Hugging Face text-embeddings-inference server */
+	LLMK_Q_HOST_ENV = 1u << 8,            /* url_env holds host[:port] (OLLAMA_HOST) */
+	LLMK_Q_DEVELOPER_ROLE = 1u << 9,      /* knows the "developer" role (else sent as system) */
+	LLMK_Q_AWS = 1u << 10,                /* AWS credentials and region from the environment (bedrock) */
+	LLMK_Q_RS_RESPONSE_FORMAT = 1u << 11, /* Responses API server that reads Chat Completions' response_format,
+	                                         not text.format (llama-server b11434): send both */
 };
 
 /* How a chat stream is framed on the wire. */

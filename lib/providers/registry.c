@@ -355,12 +355,14 @@ static const llmk__provider providers[] = {
          .base_url = "http://127.0.0.1:8080/v1",
          .key_env = "LLAMACPP_API_KEY",
          .url_env = "LLAMACPP_BASE_URL",
-         .quirks = LLMK_Q_KEY_OPTIONAL,
+         .quirks = LLMK_Q_KEY_OPTIONAL | LLMK_Q_RS_RESPONSE_FORMAT,
          .adapter = &llmk__responses_adapter,
          .kinds = K(LLMK_CHAT),
          .chat_caps = RS_LOCAL_CAPS,
          .opts = RS_LOCAL,
-         .notes = "llama-server /v1/responses (stateless); tools need --jinja"},
+         .notes = "llama-server /v1/responses (stateless); tools need --jinja; b11434 reads the schema from "
+                  "response_format (sent beside text.format) and reports an answer cut by max_output_tokens as "
+                  "completed"},
         {.name = "vllm-responses",
          .base_url = "http://127.0.0.1:8000/v1",
          .key_env = "VLLM_API_KEY",

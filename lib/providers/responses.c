@@ -272,7 +272,20 @@ static llmk_status build_tools(const llmk_request *r, json_t *body, llmk_respons
 	                  "tool_choice '%s' is neither auto, none, required nor the name of a declared tool", choice);
 }
 
-static llmk_status build_options(const llmk_request *r, json_t *body, llmk_response *resp)
+/* llama-server b11434 answers /v1/responses under Chat Completions'
+ * response_format and ignores text.format (found by tests/real: the schema
+ * was not followed); its preset sends both (LLMK_Q_RS_RESPONSE_FORMAT). */
+static llmk_status chat_response_format(const char *schema, const char *name, const char *fmt, json_t *body,
+                                        llmk_response *resp)
+{
+	json_t *rf = schema ? json_pack("{s:s, s:{s:s, s:o, s:b}}", "type", "json_schema", "json_schema", "name",
+	                                name ? name : "response", "schema", llmk__json_text(schema), "strict", 1)
+	                    : json_pack("{s:s}", "type", fmt);
+
+	return llmk__json_set(body, "response_format", rf) ? FAIL_OOM(resp) : LLMK_OK;
+}
+
+static llmk_status build_options(const llmk_client *c, const llmk_request *r, json_t *body, llmk_response *resp)
 {
 	const char *schema = llmk__req_str(r, LLMK_OPT_JSON_SCHEMA), *fmt = llmk__req_str(r, LLMK_OPT_RESPONSE_FORMAT);
 	const char *name = llmk__req_str(r, LLMK_OPT_JSON_SCHEMA_NAME), *v;
@@ -295,6 +308,9 @@ static llmk_status build_options(const llmk_request *r, json_t *body, llmk_respo
 	} else if (fmt && llmk__json_set(body, "text", json_pack("{s:{s:s}}", "format", "type", fmt))) {
 		return FAIL_OOM(resp);
 	}
+	if ((schema || fmt) && (c->provider->quirks & LLMK_Q_RS_RESPONSE_FORMAT) &&
+	    chat_response_format(schema, name, fmt, body, resp))
+		return resp->status;
 	if (effort || summary) {
 		if (!(reasoning = json_object()) || json_object_set_new(body, "reasoning", reasoning) ||
 		    (effort && llmk__json_set(reasoning, "effort", json_string(effort))) ||
@@ -364,7 +380,7 @@ static llmk_status responses_build(const llmk_client *c, const llmk_request *r, 
 	if (!(body = json_pack("{s:s}", "model", model)))
 		return FAIL_OOM(resp);
 	if ((st = build_input(r, body, resp)) == LLMK_OK && (st = build_tools(r, body, resp)) == LLMK_OK &&
-	    (st = build_options(r, body, resp)) == LLMK_OK && stream && llmk__json_set(body, "stream", json_true()))
+	    (st = build_options(c, r, body, resp)) == LLMK_OK && stream && llmk__json_set(body, "stream", json_true()))
 		st = FAIL_OOM(resp);
 	if (st == LLMK_OK)
 		st = llmk__merge_extra(r, body, resp);

@@ -234,6 +234,25 @@ static void test_presets(void **state)
 	llmk_response_free(send_ok(f, r, "responses/response_text.json"));
 	assert_string_equal(f->cap.url, "http://127.0.0.1:18080/v1/responses");
 	assert_null(capture_header(&f->cap, "Authorization"));
+	/* llama-server reads response_format, not text.format (tests/real): its
+	 * preset sends both; OpenAI's own gets text.format alone. */
+	{
+		json_t *j;
+		llmk_request_set_str(r, LLMK_OPT_JSON_SCHEMA, "{\"type\":\"object\"}");
+		llmk_response_free(send_ok(f, r, "responses/response_text.json"));
+		j = sent_json(&f->cap);
+		assert_string_equal(jstr(j, "text.format.type"), "json_schema");
+		assert_string_equal(jstr(j, "response_format.type"), "json_schema");
+		assert_string_equal(jstr(j, "response_format.json_schema.schema.type"), "object");
+		json_decref(j);
+		tu_fixture_use(f, "openai-responses/gpt-5", KEY, NULL);
+		llmk_response_free(send_ok(f, r, "responses/response_text.json"));
+		j = sent_json(&f->cap);
+		assert_string_equal(jstr(j, "text.format.type"), "json_schema");
+		assert_null(jget(j, "response_format"));
+		json_decref(j);
+		llmk_request_set_str(r, LLMK_OPT_JSON_SCHEMA, NULL);
+	}
 
 	setenv("OLLAMA_HOST", "127.0.0.1:21434", 1);
 	tu_fixture_use(f, "ollama-responses/gpt-oss:20b", NULL, NULL);
