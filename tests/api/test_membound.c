@@ -9,7 +9,8 @@
  * the loopback server in the test, so only what the library holds counts;
  * its peak comes from wait4()'s getrusage (see zygote()). The
  * table it prints is the measurement the bound is checked against.
- * LLMK_MEMBOUND_MAX_MIB lowers the largest size. Under AddressSanitizer
+ * LLMK_MEMBOUND_MAX_MIB lowers the largest size. Under AddressSanitizer or
+ * ThreadSanitizer
  * (its shadow memory is not the library's) and under valgrind (the
  * children start from valgrind's image, and the peak keeps it) the sizes
  * stop at 16 MiB and the bound is reported, not checked. */
