@@ -12,9 +12,9 @@
 void llmk__req_part_free(llmk__part *p);
 llmk_status llmk__req_err(llmk_request *r, llmk_status st, const char *fmt, ...)
 #if defined(__GNUC__)
-	__attribute__((format(printf, 3, 4)))
+        __attribute__((format(printf, 3, 4)))
 #endif
-	;
+        ;
 const char *llmk__req_kind_name(int32_t kind);
 int llmk__req_grow(void **arr, size_t *cap, size_t len, size_t size);
 llmk_status llmk__req_check_json(llmk_request *r, const char *what, const char *text, int want_object);

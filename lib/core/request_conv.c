@@ -22,7 +22,7 @@ llmk_status llmk__req_need_kind(llmk_request *r, int32_t kind, const char *fn)
 {
 	if (r->kind != kind)
 		return llmk__req_err(r, LLMK_E_INVALID_ARG, "%s applies to %s requests, this is a %s request", fn,
-		               llmk__req_kind_name(kind), llmk__req_kind_name(r->kind));
+		                     llmk__req_kind_name(kind), llmk__req_kind_name(r->kind));
 	return LLMK_OK;
 }
 
@@ -150,7 +150,6 @@ llmk_status llmk_request_add_image_url(llmk_request *r, const char *url, const c
 	return add_image(r, copy, detail);
 }
 
-
 llmk_status llmk_request_add_image_data(llmk_request *r, const uint8_t *data, size_t len, const char *mime)
 {
 	char *url;
@@ -237,8 +236,8 @@ llmk_status llmk_request_add_document(llmk_request *r, const uint8_t *data, size
 		filename = pdf ? "document.pdf" : "document.txt";
 	if (!llmk__req_valid_doc_name(filename))
 		return llmk__req_err(r, LLMK_E_INVALID_ARG,
-		               "document file name must be 1-200 characters without quotes, "
-		               "slashes or control characters");
+		                     "document file name must be 1-200 characters without quotes, "
+		                     "slashes or control characters");
 	if (!(url = llmk__data_url(mime, data, len)))
 		return llmk__req_err(r, LLMK_E_NOMEM, "out of memory");
 	return llmk__req_add_document_part(r, url, filename);
@@ -321,7 +320,8 @@ llmk_status llmk_request_add_tool(llmk_request *r, const char *name, const char 
 	if ((st = llmk__req_need_kind(r, LLMK_CHAT, "add_tool")))
 		return st;
 	if (!name || !valid_tool_name(name))
-		return llmk__req_err(r, LLMK_E_INVALID_ARG, "tool name must be 1-64 characters of a-z, A-Z, 0-9, _ and -");
+		return llmk__req_err(r, LLMK_E_INVALID_ARG,
+		                     "tool name must be 1-64 characters of a-z, A-Z, 0-9, _ and -");
 	if (params && (st = llmk__req_check_json(r, "tool parameters", params, 1)))
 		return st;
 	if (llmk__req_grow((void **)&r->tools, &r->toolcap, r->ntools, sizeof(*r->tools)))
@@ -352,7 +352,8 @@ llmk_status llmk_request_add_input(llmk_request *r, const char *text)
 		return st;
 	if (!text)
 		return llmk__req_err(r, LLMK_E_INVALID_ARG, "input text is NULL");
-	if (llmk__req_grow((void **)&r->inputs, &r->inputcap, r->ninputs, sizeof(*r->inputs)) || !(copy = llmk__strdup(text)))
+	if (llmk__req_grow((void **)&r->inputs, &r->inputcap, r->ninputs, sizeof(*r->inputs)) ||
+	    !(copy = llmk__strdup(text)))
 		return llmk__req_err(r, LLMK_E_NOMEM, "out of memory");
 	r->inputs[r->ninputs++] = copy;
 	return LLMK_OK;
@@ -429,4 +430,3 @@ llmk_status llmk_request_set_extra_json(llmk_request *r, const char *json_object
 	r->extra_json = copy;
 	return LLMK_OK;
 }
-

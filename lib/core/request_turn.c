@@ -145,7 +145,7 @@ llmk_status llmk_request_add_response(llmk_request *r, const llmk_response *resp
 		return llmk__req_err(r, LLMK_E_INVALID_ARG, "response is NULL");
 	if (resp->status != LLMK_OK)
 		return llmk__req_err(r, LLMK_E_INVALID_ARG, "the response is a failure (%s): it has no turn to add",
-		               llmk_status_name(resp->status));
+		                     llmk_status_name(resp->status));
 	if (!(m = llmk__req_new_message(r, LLMK_ROLE_ASSISTANT)))
 		return llmk__req_err(r, LLMK_E_NOMEM, "out of memory");
 	st = resp->nitems ? turn_from_items(r, m, resp) : turn_default(r, m, resp);
@@ -209,8 +209,8 @@ llmk_status llmk_request_add_part(llmk_request *r, int32_t type, const char *tex
 		     strncmp(text, "data:text/plain;base64,", 23)) ||
 		    !detail || !llmk__req_valid_doc_name(detail))
 			return llmk__req_err(r, LLMK_E_INVALID_ARG,
-			               "a document part is a PDF or text/plain base64 data: URL and a "
-			               "file name");
+			                     "a document part is a PDF or text/plain base64 data: URL and a "
+			                     "file name");
 		if (!(url = llmk__strdup(text)))
 			return llmk__req_err(r, LLMK_E_NOMEM, "out of memory");
 		return llmk__req_add_document_part(r, url, detail);
@@ -220,7 +220,8 @@ llmk_status llmk_request_add_part(llmk_request *r, int32_t type, const char *tex
 		if (m->role != LLMK_ROLE_ASSISTANT)
 			return llmk__req_err(r, LLMK_E_INVALID_ARG, "reasoning belongs to assistant messages");
 		if (!wire)
-			return llmk__req_err(r, LLMK_E_INVALID_ARG, "a reasoning part needs the wire format it belongs to");
+			return llmk__req_err(r, LLMK_E_INVALID_ARG,
+			                     "a reasoning part needs the wire format it belongs to");
 		st = turn_part(r, m, LLMK_PART_REASONING, text, text ? strlen(text) : 0, NULL, wire);
 		break;
 	default: return llmk__req_err(r, LLMK_E_INVALID_ARG, "unknown part type %d", (int)type);

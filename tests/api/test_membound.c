@@ -10,10 +10,9 @@
  * its peak comes from wait4()'s getrusage (see zygote()). The
  * table it prints is the measurement the bound is checked against.
  * LLMK_MEMBOUND_MAX_MIB lowers the largest size. Under AddressSanitizer or
- * ThreadSanitizer
- * (its shadow memory is not the library's) and under valgrind (the
- * children start from valgrind's image, and the peak keeps it) the sizes
- * stop at 16 MiB and the bound is reported, not checked. */
+ * ThreadSanitizer (their shadow memory is not the library's) and under
+ * valgrind (the children start from valgrind's image, and the peak keeps
+ * it) the sizes stop at 16 MiB and the bound is reported, not checked. */
 #define _POSIX_C_SOURCE 200809L
 #define _DEFAULT_SOURCE
 #include <stdarg.h>
