@@ -94,25 +94,12 @@ static const llmk__part_shape part_shape = {
 };
 
 /* A thinking block of an earlier answer (llmk_request_add_response()),
- * unchanged: the block as it came (JSON text: thinking, redacted_thinking),
- * or, from a stream, its text with the signature the signature_delta
- * events carried. NULL with nothing recorded when there is nothing to send
- * (a block without signature would be refused). */
+ * unchanged (thinking, redacted_thinking), or from a stream its text with
+ * the signature the signature_delta events carried. */
 static json_t *thinking_block(const llmk__part *p, llmk_response *resp)
 {
-	json_t *b;
-
-	if (p->wire != LLMK_FEATURE_ANTHROPIC || !p->opaque || !*p->opaque)
-		return NULL;
-	b = *p->opaque == '{'
-	            ? llmk__json_text(p->opaque)
-	            : json_pack("{s:s, s:s, s:s}", "type", "thinking", "thinking", p->text, "signature", p->opaque);
-	if (!json_is_object(b)) {
-		json_decref(b);
-		FAIL_OOM(resp);
-		return NULL;
-	}
-	return b;
+	return llmk__signed_block(p, LLMK_FEATURE_ANTHROPIC,
+	                          "{\"type\":\"thinking\",\"thinking\":\"$text\",\"signature\":\"$signature\"}", resp);
 }
 
 /* Appends the blocks of one message to cur (a new turn or the previous one

@@ -257,19 +257,10 @@ static json_t *tool_result_block(const llmk__message *m, llmk_response *resp)
  * there is nothing to send (no signature: it would be refused). */
 static json_t *reasoning_block(const llmk__part *p, llmk_response *resp)
 {
-	json_t *b;
-
-	if (p->wire != LLMK_FEATURE_BEDROCK || !p->opaque || !*p->opaque)
-		return NULL;
-	b = *p->opaque == '{' ? llmk__json_text(p->opaque)
-	                      : json_pack("{s:{s:{s:s, s:s}}}", "reasoningContent", "reasoningText", "text", p->text,
-	                                  "signature", p->opaque);
-	if (!json_is_object(b)) {
-		json_decref(b);
-		FAIL_OOM(resp);
-		return NULL;
-	}
-	return b;
+	return llmk__signed_block(p, LLMK_FEATURE_BEDROCK,
+	                          "{\"reasoningContent\":{\"reasoningText\":{\"text\":\"$text\","
+	                          "\"signature\":\"$signature\"}}}",
+	                          resp);
 }
 
 static llmk_status add_blocks(const llmk__message *m, json_t *blocks, llmk_response *resp)

@@ -270,26 +270,6 @@ static llmk_status build_transcribe(const llmk_request *r, const char *model, ll
 	return llmk__set_form_body(ex, &mp, NULL, resp);
 }
 
-static llmk_status add_auth_headers(const llmk_client *c, llmk_exchange *ex)
-{
-	const char *v;
-	llmk_status st;
-
-	if (c->api_key) {
-		st = (c->provider->quirks & LLMK_Q_AZURE)
-		             ? llmk__auth_header(ex, "api-key", NULL, c->api_key)
-		             : llmk__auth_header(ex, "Authorization", "Bearer ", c->api_key);
-		if (st)
-			return st;
-	}
-	if ((v = llmk__client_str(c, LLMK_OPT_ORGANIZATION)) &&
-	    (st = llmk__exchange_header(ex, "OpenAI-Organization", v)))
-		return st;
-	if ((v = llmk__client_str(c, LLMK_OPT_PROJECT)) && (st = llmk__exchange_header(ex, "OpenAI-Project", v)))
-		return st;
-	return llmk__user_agent(c, ex);
-}
-
 /* Azure: {endpoint}/openai/deployments/{deployment}{path}?api-version=V,
  * the deployment being the model-string's model part. */
 #define AZURE_DEFAULT_API_VERSION "2024-10-21"
@@ -331,7 +311,7 @@ llmk_status llmk__openai_build(const llmk_client *c, const llmk_request *r, cons
 	json_t *body;
 	llmk_status st;
 
-	if (set_url(c, model, paths[r->kind], ex, resp) || add_auth_headers(c, ex))
+	if (set_url(c, model, paths[r->kind], ex, resp) || llmk__openai_headers(c, ex))
 		return FAIL_OOM(resp);
 	if (r->kind == LLMK_TRANSCRIBE)
 		return build_transcribe(r, model, ex, resp);

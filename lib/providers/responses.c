@@ -348,23 +348,6 @@ static llmk_status set_url(const llmk_client *c, llmk_exchange *ex)
 	return llmk__exchange_set_url(ex, c->base_url, path);
 }
 
-static llmk_status add_headers(const llmk_client *c, llmk_exchange *ex)
-{
-	const char *v;
-	llmk_status st;
-
-	if (c->api_key &&
-	    (st = (c->provider->quirks & LLMK_Q_AZURE) ? llmk__auth_header(ex, "api-key", NULL, c->api_key)
-	                                               : llmk__auth_header(ex, "Authorization", "Bearer ", c->api_key)))
-		return st;
-	if ((v = llmk__client_str(c, LLMK_OPT_ORGANIZATION)) &&
-	    (st = llmk__exchange_header(ex, "OpenAI-Organization", v)))
-		return st;
-	if ((v = llmk__client_str(c, LLMK_OPT_PROJECT)) && (st = llmk__exchange_header(ex, "OpenAI-Project", v)))
-		return st;
-	return llmk__user_agent(c, ex);
-}
-
 static llmk_status responses_build(const llmk_client *c, const llmk_request *r, const char *model, int stream,
                                    llmk_exchange *ex, llmk_response *resp)
 {
@@ -375,7 +358,7 @@ static llmk_status responses_build(const llmk_client *c, const llmk_request *r, 
 		return llmk__fail(resp, LLMK_E_UNSUPPORTED, NAME ": the Responses API serves chat requests only");
 	if (!r->nmsgs)
 		return llmk__fail(resp, LLMK_E_INVALID_ARG, "chat request has no messages");
-	if (set_url(c, ex) || add_headers(c, ex))
+	if (set_url(c, ex) || llmk__openai_headers(c, ex))
 		return FAIL_OOM(resp);
 	if (!(body = json_pack("{s:s}", "model", model)))
 		return FAIL_OOM(resp);

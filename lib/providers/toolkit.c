@@ -390,6 +390,24 @@ llmk_status llmk__append_parts(json_t *blocks, const llmk__message *m, const llm
 	return LLMK_OK;
 }
 
+json_t *llmk__signed_block(const llmk__part *p, int64_t wire, const char *tmpl, llmk_response *resp)
+{
+	llmk__slot slots[2] = {{"$text", NULL, NULL}, {"$signature", NULL, NULL}};
+	json_t *b;
+
+	if (p->wire != wire || !p->opaque || !*p->opaque)
+		return NULL;
+	slots[0].text = p->text ? p->text : "";
+	slots[1].text = p->opaque;
+	b = *p->opaque == '{' ? llmk__json_text(p->opaque) : llmk__json_template(tmpl, slots, 2);
+	if (!json_is_object(b)) {
+		json_decref(b);
+		FAIL_OOM(resp);
+		return NULL;
+	}
+	return b;
+}
+
 const char *llmk__tool_call_name(const llmk_request *r, size_t upto, const char *id)
 {
 	size_t i, j;
@@ -635,6 +653,26 @@ llmk_status llmk__count_check(llmk_response *resp, const char *what, size_t n, s
 	if (n <= max)
 		return LLMK_OK;
 	return llmk__fail(resp, LLMK_E_TOO_LARGE, "the answer has %zu %s, more than %zu", n, what, max);
+}
+
+llmk_status llmk__openai_headers(const llmk_client *c, llmk_exchange *ex)
+{
+	const char *v;
+	llmk_status st;
+
+	if (c->api_key) {
+		st = (c->provider->quirks & LLMK_Q_AZURE)
+		             ? llmk__auth_header(ex, "api-key", NULL, c->api_key)
+		             : llmk__auth_header(ex, "Authorization", "Bearer ", c->api_key);
+		if (st)
+			return st;
+	}
+	if ((v = llmk__client_str(c, LLMK_OPT_ORGANIZATION)) &&
+	    (st = llmk__exchange_header(ex, "OpenAI-Organization", v)))
+		return st;
+	if ((v = llmk__client_str(c, LLMK_OPT_PROJECT)) && (st = llmk__exchange_header(ex, "OpenAI-Project", v)))
+		return st;
+	return llmk__user_agent(c, ex);
 }
 
 llmk_status llmk__user_agent(const llmk_client *c, llmk_exchange *ex)

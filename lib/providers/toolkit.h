@@ -203,6 +203,15 @@ typedef struct llmk__part_shape {
 	int64_t wire;
 } llmk__part_shape;
 
+/* The reasoning block of an earlier answer of wire format `wire`, sent
+ * back unchanged: the block as it came when its opaque state is JSON
+ * (whole blocks: Anthropic thinking and redacted_thinking, Bedrock
+ * reasoningContent), else `tmpl` with "$text" and "$signature" (a block
+ * assembled from a stream's text and signature deltas). NULL with nothing
+ * recorded when there is nothing to send back (another wire's part, or no
+ * signature: the API would refuse it), NULL with resp failed on OOM. */
+json_t *llmk__signed_block(const llmk__part *p, int64_t wire, const char *tmpl, llmk_response *resp);
+
 /* Appends a block to `blocks` for each text, image, document, reasoning
  * and tool-call part of m. */
 llmk_status llmk__append_parts(json_t *blocks, const llmk__message *m, const llmk__part_shape *shape,
@@ -312,6 +321,11 @@ llmk_status llmk__auth_header(llmk_exchange *ex, const char *name, const char *p
 
 /* User-Agent: the client's option or llmkit/VERSION. */
 llmk_status llmk__user_agent(const llmk_client *c, llmk_exchange *ex);
+
+/* The headers of OpenAI's APIs (Chat Completions, Responses): the key as
+ * "Authorization: Bearer" (Azure: "api-key"), OpenAI-Organization and
+ * OpenAI-Project from the client's options, User-Agent. */
+llmk_status llmk__openai_headers(const llmk_client *c, llmk_exchange *ex);
 
 /* Appends "/" and seg[0..n) as one URL path segment, percent-encoded (a
  * model or deployment name). An empty, "." or ".." segment fails the
