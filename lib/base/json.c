@@ -611,6 +611,33 @@ static int kept(const char *const *keep, const char *k, size_t n)
 	return 0;
 }
 
+/* An object member's key and the ':' after it (the scanner is before the
+ * key): 0, or -1 with the failure recorded. The key text may be in the
+ * scratch buffer, which the next string reuses. */
+static int scan_key(parser *ps, const char **s, size_t *len)
+{
+	int nul;
+
+	ps->p = skip_ws(ps->p, ps->end);
+	if (ps->p >= ps->end || *ps->p != '"') {
+		fail_char(ps, ps->p, "a string key");
+		return -1;
+	}
+	if (scan_string(ps, s, len, &nul))
+		return -1;
+	if (nul) {
+		fail(ps, ps->p - 1, "\\u0000 in an object key");
+		return -1;
+	}
+	ps->p = skip_ws(ps->p, ps->end);
+	if (ps->p >= ps->end || *ps->p != ':') {
+		fail_char(ps, ps->p, "':'");
+		return -1;
+	}
+	ps->p++;
+	return 0;
+}
+
 /* Past the value at ps->p, checked as parse() checks it but built nowhere
  * (a member of the root object nobody asked for). 0, or -1 with the error
  * set. `depth` is the nesting the value starts at. */
@@ -693,23 +720,8 @@ static int skip_value(parser *ps, size_t depth0)
 		fail_char(ps, ps->p, close[depth - 1] == '}' ? "',' or '}'" : "',' or ']'");
 		return -1;
 	key:
-		ps->p = skip_ws(ps->p, ps->end);
-		if (ps->p >= ps->end || *ps->p != '"') {
-			fail_char(ps, ps->p, "a string key");
+		if (scan_key(ps, &s, &len))
 			return -1;
-		}
-		if (scan_string(ps, &s, &len, &nul))
-			return -1;
-		if (nul) {
-			fail(ps, ps->p - 1, "\\u0000 in an object key");
-			return -1;
-		}
-		ps->p = skip_ws(ps->p, ps->end);
-		if (ps->p >= ps->end || *ps->p != ':') {
-			fail_char(ps, ps->p, "':'");
-			return -1;
-		}
-		ps->p++;
 	}
 }
 
@@ -807,28 +819,11 @@ static int read_key(parser *ps, frame *f, size_t depth)
 {
 	const char *s;
 	size_t len;
-	int nul;
 
-	ps->p = skip_ws(ps->p, ps->end);
-	if (ps->p >= ps->end || *ps->p != '"') {
-		fail_char(ps, ps->p, "a string key");
+	if (scan_key(ps, &s, &len))
 		return -1;
-	}
-	if (scan_string(ps, &s, &len, &nul))
-		return -1;
-	if (nul) {
-		fail(ps, ps->p - 1, "\\u0000 in an object key");
-		return -1;
-	}
-	ps->p = skip_ws(ps->p, ps->end);
-	if (ps->p >= ps->end || *ps->p != ':') {
-		fail_char(ps, ps->p, "':'");
-		return -1;
-	}
-	if (depth == 1 && ps->keep && !kept(ps->keep, s, len)) { /* a member nobody reads */
-		ps->p++;
+	if (depth == 1 && ps->keep && !kept(ps->keep, s, len)) /* a member nobody reads */
 		return skip_value(ps, depth) ? -1 : 1;
-	}
 	if (s == ps->scratch) { /* the scratch buffer is reused by the value */
 		if (!(f->kown = llmk__malloc(len ? len : 1))) {
 			fail(ps, ps->p, "out of memory");
@@ -839,7 +834,6 @@ static int read_key(parser *ps, frame *f, size_t depth)
 	}
 	f->k = s;
 	f->klen = len;
-	ps->p++;
 	return 0;
 }
 
