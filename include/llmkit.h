@@ -1710,6 +1710,74 @@ LLMK_API int32_t llmk_exchange_cancelled(const llmk_exchange *exchange);
  *  by a `send`, already ended, or from inside multi_add()). */
 LLMK_API llmk_status llmk_exchange_done(llmk_exchange *exchange, int32_t status);
 
+/* ------------------------------------------------------------------------
+ * Shared state: llmk_store
+ *
+ * What routers and rate limiters must agree on (cooldown marks, in-flight
+ * counters, sliding-window counters) and what the response cache keeps
+ * (values with a time to live), behind one callback table, so that it can
+ * live in this process or be shared by every process that uses the same
+ * store (docs/ARCHITECTURE.md, "Shared state"). The library builds the
+ * keys (printable ASCII, at most 512 bytes; never an API key) and a store
+ * adds its own prefix. Every callback may be called from several threads
+ * at once and returns LLMK_OK or a status; a store that fails is never
+ * the reason a request fails: the library logs a warning and goes on with
+ * what it knows locally. A callback left NULL means the store does not
+ * keep that kind of state (installing it where that state is needed is
+ * refused with LLMK_E_UNSUPPORTED).
+ * ---------------------------------------------------------------------- */
+
+/** A shared-state store: a callback table, like llmk_transport, grown only
+ *  at its end and read as far as its struct_size reaches. */
+typedef struct llmk_store {
+	uint32_t
+	        struct_size; /**< sizeof(llmk_store) as the caller compiled it: set by llmk_store_init() / LLMK_STORE_INIT */
+	void *user;          /**< passed to every callback */
+	/** Marks `key` as cooling down for `ms` from now (a longer cooldown
+	 *  already set is kept). */
+	int32_t (*cooldown_set)(void *user, const char *key, int64_t ms);
+	/** The cooldown left on `key` in *left_ms (0 when it is not cooling). */
+	int32_t (*cooldown_get)(void *user, const char *key, int64_t *left_ms);
+	/** Adds `delta` (may be negative) to the counter `key` (created at 0)
+	 *  and gives the new value in *value. */
+	int32_t (*counter_add)(void *user, const char *key, int64_t delta, int64_t *value);
+	/** Sliding window of `window_ms`: when what was recorded on `key` in the
+	 *  last window_ms plus `amount` stays within `limit`, records `amount`
+	 *  and sets *wait_ms to 0; otherwise records nothing and sets *wait_ms
+	 *  to the time until it would fit (atomic: two callers never both fit
+	 *  the last unit). */
+	int32_t (*window_take)(void *user, const char *key, int64_t window_ms, int64_t limit, int64_t amount,
+	                       int64_t *wait_ms);
+	/** Records `amount` (may be negative: a correction, e.g. an estimate of
+	 *  tokens replaced by the usage reported) on `key` without a limit. */
+	int32_t (*window_add)(void *user, const char *key, int64_t window_ms, int64_t amount);
+	/** Looks `key` up: LLMK_OK with the value passed once to `take` (which
+	 *  copies it; a non-zero return from `take` is passed back), or
+	 *  LLMK_E_NOT_FOUND when there is none or it expired. */
+	int32_t (*kv_get)(void *user, const char *key, int32_t (*take)(void *ctx, const uint8_t *data, size_t len),
+	                  void *ctx);
+	/** Stores `len` bytes under `key` for `ttl_ms` (0: as long as the store
+	 *  keeps it), replacing any value. */
+	int32_t (*kv_put)(void *user, const char *key, const uint8_t *data, size_t len, int64_t ttl_ms);
+	/** Releases the store's state (llmk_store_free()); may be NULL. */
+	void (*close)(void *user);
+} llmk_store;
+
+/** Static initialiser of an llmk_store (struct_size set, no callbacks). */
+#define LLMK_STORE_INIT                                       \
+	{                                                     \
+		sizeof(llmk_store), 0, 0, 0, 0, 0, 0, 0, 0, 0 \
+	}
+
+/** Initialises a store table: zeroes it and sets struct_size. */
+LLMK_API void llmk_store_init(llmk_store *store);
+
+/** Frees a store made by one of the library's llmk_store_new_*()
+ *  functions: calls its `close` and releases the table. Whatever uses the
+ *  store (clients, routers) must be freed first. NULL is ignored. Not for
+ *  a table the program filled itself. */
+LLMK_API void llmk_store_free(llmk_store *store);
+
 #ifdef __cplusplus
 }
 #endif

@@ -536,6 +536,7 @@ type c_llmk_compare = C.llmk_compare
 type c_llmk_reply = C.llmk_reply
 type c_llmk_provider_table = C.llmk_provider_table
 type c_llmk_transport = C.llmk_transport
+type c_llmk_store = C.llmk_store
 type c_llmk_stream_fn = C.llmk_stream_fn
 type c_llmk_log_fn = C.llmk_log_fn
 type c_llmk_done_fn = C.llmk_done_fn
@@ -1827,4 +1828,16 @@ func llmk_exchange_cancelled(exchange *C.llmk_exchange) int32 {
 // ended, or from inside multi_add()).
 func llmk_exchange_done(exchange *C.llmk_exchange, status int32) int32 {
 	return int32(C.llmk_exchange_done(exchange, C.int32_t(status)))
+}
+
+// Initialises a store table: zeroes it and sets struct_size.
+func llmk_store_init(store *C.llmk_store) {
+	C.llmk_store_init(store)
+}
+
+// Frees a store made by one of the library's llmk_store_new_*() functions: calls its `close` and
+// releases the table. Whatever uses the store (clients, routers) must be freed first. NULL is
+// ignored. Not for a table the program filled itself.
+func llmk_store_free(store *C.llmk_store) {
+	C.llmk_store_free(store)
 }

@@ -814,6 +814,22 @@ class llmk_transport(Structure):
     ]
 
 
+class llmk_store(Structure):
+    """struct llmk_store (grows only at the end; struct_size first)."""
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("user", c_void_p),
+        ("cooldown_set", CFUNCTYPE(c_int32, c_void_p, c_char_p, c_int64)),
+        ("cooldown_get", CFUNCTYPE(c_int32, c_void_p, c_char_p, POINTER(c_int64))),
+        ("counter_add", CFUNCTYPE(c_int32, c_void_p, c_char_p, c_int64, POINTER(c_int64))),
+        ("window_take", CFUNCTYPE(c_int32, c_void_p, c_char_p, c_int64, c_int64, c_int64, POINTER(c_int64))),
+        ("window_add", CFUNCTYPE(c_int32, c_void_p, c_char_p, c_int64, c_int64)),
+        ("kv_get", CFUNCTYPE(c_int32, c_void_p, c_char_p, CFUNCTYPE(c_int32, c_void_p, c_void_p, c_size_t), c_void_p)),
+        ("kv_put", CFUNCTYPE(c_int32, c_void_p, c_char_p, c_void_p, c_size_t, c_int64)),
+        ("close", CFUNCTYPE(None, c_void_p)),
+    ]
+
+
 # ---- Functions --------------------------------------------------------------------------------
 _lib = load_library()
 _missing = []
@@ -1684,6 +1700,14 @@ llmk_exchange_cancelled = bind(_lib, _missing, "llmk_exchange_cancelled", c_int3
 # ended, or from inside multi_add()).
 llmk_exchange_done = bind(_lib, _missing, "llmk_exchange_done", c_int32, [POINTER(llmk_exchange), c_int32])
 
+# Initialises a store table: zeroes it and sets struct_size.
+llmk_store_init = bind(_lib, _missing, "llmk_store_init", None, [POINTER(llmk_store)])
+
+# Frees a store made by one of the library's llmk_store_new_*() functions: calls its `close` and
+# releases the table. Whatever uses the store (clients, routers) must be freed first. NULL is
+# ignored. Not for a table the program filled itself.
+llmk_store_free = bind(_lib, _missing, "llmk_store_free", None, [POINTER(llmk_store)])
+
 FUNCTIONS = (
     "llmk_version_number",
     "llmk_version",
@@ -1896,6 +1920,8 @@ FUNCTIONS = (
     "llmk_exchange_set_error",
     "llmk_exchange_cancelled",
     "llmk_exchange_done",
+    "llmk_store_init",
+    "llmk_store_free",
 )
 
 
