@@ -42,6 +42,9 @@ static int64_t capabilities(const llmk__provider *p, int32_t kind)
 			caps |= LLMK_CAP_JSON_SCHEMA;
 	} else if (kind == LLMK_EMBED) {
 		caps |= p->embed_caps;
+	} else {
+		/* Streams for every media kind served; edits and variations for images. */
+		caps |= p->media_caps & (kind == LLMK_IMAGE ? ~0u : (unsigned)LLMK_CAP_STREAM);
 	}
 	if (!(p->quirks & LLMK_Q_KEY_OPTIONAL))
 		caps |= LLMK_CAP_KEY_REQUIRED;

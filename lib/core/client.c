@@ -335,7 +335,7 @@ llmk_status llmk_client_set_i64(llmk_client *c, int32_t opt, int64_t value)
 		                        llmk_option_name(opt));
 	slot = llmk__option_slot(opt);
 	c->i64[slot] = value;
-	c->i64_set |= 1u << slot;
+	c->i64_set |= UINT64_C(1) << slot;
 	return LLMK_OK;
 }
 
@@ -387,7 +387,7 @@ const char *llmk__client_str(const llmk_client *c, int32_t opt)
 int64_t llmk__client_i64(const llmk_client *c, int32_t opt, int64_t dflt)
 {
 	int slot = llmk__option_slot(opt);
-	return slot >= 0 && (c->i64_set & (1u << slot)) ? c->i64[slot] : dflt;
+	return slot >= 0 && (c->i64_set & (UINT64_C(1) << slot)) ? c->i64[slot] : dflt;
 }
 
 void llmk_transport_init(llmk_transport *t)

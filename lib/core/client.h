@@ -23,7 +23,8 @@ struct llmk_client {
 	char *str[LLMK_STR_SLOTS];
 	int64_t i64[LLMK_I64_SLOTS];
 	double f64[LLMK_F64_SLOTS];
-	uint32_t i64_set, f64_set;
+	uint64_t i64_set;
+	uint32_t f64_set;
 	llmk_transport transport;
 	void *transport_user;
 	int custom_transport;

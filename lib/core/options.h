@@ -8,8 +8,8 @@
 #include "llmkit.h"
 
 /* Slots: option id % 1000 indexes a per-type array. */
-#define LLMK_STR_SLOTS 48
-#define LLMK_I64_SLOTS 32 /* i64_set is a 32-bit mask */
+#define LLMK_STR_SLOTS 80
+#define LLMK_I64_SLOTS 64 /* i64_set is a 64-bit mask */
 #define LLMK_F64_SLOTS 8
 
 enum { LLMK_SCOPE_C = 1, LLMK_SCOPE_R = 2, LLMK_SCOPE_CR = 3 };

@@ -38,6 +38,13 @@ typedef struct llmk__tool {
 	char *parameters; /* JSON text, validated */
 } llmk__tool;
 
+/* Bytes given with a request (input images, mask): owned copies. */
+typedef struct llmk__blob {
+	uint8_t *data;
+	size_t len;
+	char *mime, *name;
+} llmk__blob;
+
 struct llmk_request {
 	int32_t kind;
 	llmk__message *msgs;
@@ -53,14 +60,21 @@ struct llmk_request {
 	char *str[LLMK_STR_SLOTS];
 	int64_t i64[LLMK_I64_SLOTS];
 	double f64[LLMK_F64_SLOTS];
-	uint32_t i64_set, f64_set;
+	uint64_t i64_set;
+	uint32_t f64_set;
 	uint8_t *audio;
 	size_t audio_len;
 	char *audio_name, *audio_mime;
 	char *extra_json;
+	llmk__blob *images; /* image: input images to edit (llmk_request_add_image) */
+	size_t nimages;
+	llmk__blob mask;     /* image: the edit mask (PNG), data NULL when none */
 	llmk_cancel *cancel; /* not owned */
 	char errmsg[LLMK_ERRMSG_MAX];
 };
+
+/* Frees the input images and the mask (request_media.c). */
+void llmk__request_media_free(llmk_request *r);
 
 /* Request option accessors: NULL / 0 when not set. */
 const char *llmk__req_str(const llmk_request *r, int32_t opt);

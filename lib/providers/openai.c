@@ -180,11 +180,19 @@ static llmk_status build_chat(const llmk_client *c, const llmk_request *r, int s
 	                                  {LLMK_OPT_SEED, (q & LLMK_Q_RANDOM_SEED) ? "random_seed" : "seed"},
 	                                  {0, NULL}};
 	static const llmk__opt_key reasoning[] = {{LLMK_OPT_REASONING_EFFORT, "reasoning_effort"}, {0, NULL}};
+	/* n and log probabilities: read back as choices and logprobs
+	 * (openai_media.c has the shared logprob reader). */
+	static const llmk__opt_key more[] = {
+	        {LLMK_OPT_CHOICES, "n"}, {LLMK_OPT_TOP_LOGPROBS, "top_logprobs"}, {0, NULL}};
+	int64_t logprobs = 0;
 	llmk_status st;
 
 	if ((st = llmk__put_messages(body, c, r, build_message, resp)))
 		return st;
-	if (llmk__put_opts(body, r, sampling) || llmk__put_stops(body, "stop", r) || llmk__put_opts(body, r, reasoning))
+	if (llmk__put_opts(body, r, sampling) || llmk__put_stops(body, "stop", r) ||
+	    llmk__put_opts(body, r, reasoning) || llmk__put_opts(body, r, more) ||
+	    (llmk__req_i64(r, LLMK_OPT_LOGPROBS, &logprobs) &&
+	     llmk__json_set(body, "logprobs", logprobs ? json_true() : json_false())))
 		return FAIL_OOM(resp);
 	if ((st = build_tools(c, r, body, resp)) || (st = build_response_format(r, body, resp)))
 		return st;
@@ -330,6 +338,40 @@ static llmk_status set_model(llmk_response *resp, json_t *root)
 	               : LLMK_OK;
 }
 
+/* Choice index `idx` >= 1 of an answer with n > 1: its text (or, in a
+ * stream, a fragment of it) and finish reason. Choice 0 is the response's
+ * own. */
+static llmk_status other_choice(llmk_response *resp, size_t idx, json_t *choice, const char *member)
+{
+	llmk__extra_choice *ch = llmk__response_choice(resp, idx, LLMK_MAX_CHOICES);
+	json_t *fin = json_object_get(choice, "finish_reason");
+
+	if (!ch)
+		return resp->status;
+	if (llmk__json_append_str(&ch->text, json_object_get(json_object_get(choice, member), "content")) ||
+	    (json_is_string(fin) && llmk__set_field(&ch->finish_reason, json_string_value(fin))))
+		return llmk__fail(resp, LLMK_E_NOMEM, "out of memory reading choices");
+	return LLMK_OK;
+}
+
+static llmk_status read_other_choices(json_t *choices, llmk_response *resp)
+{
+	json_t *choice;
+	size_t i, idx;
+	llmk_status st;
+
+	json_array_foreach(choices, i, choice)
+	{
+		if (!i)
+			continue;
+		if (llmk__json_index(choice, "index", &idx) || !idx)
+			idx = i;
+		if ((st = other_choice(resp, idx, choice, "message")))
+			return st;
+	}
+	return LLMK_OK;
+}
+
 static llmk_status parse_chat(const llmk_request *r, json_t *root, llmk_response *resp)
 {
 	json_t *choices = json_object_get(root, "choices"), *choice = json_array_get(choices, 0), *msg;
@@ -354,6 +396,10 @@ static llmk_status parse_chat(const llmk_request *r, json_t *root, llmk_response
 		return st;
 	if (set_finish(resp, json_object_get(choice, "finish_reason")))
 		return LLMK_E_NOMEM;
+	resp->has_choice = 1;
+	if ((st = llmk__openai_read_logprobs(json_object_get(json_object_get(choice, "logprobs"), "content"), resp)) ||
+	    (st = read_other_choices(choices, resp)))
+		return st;
 	llmk__openai_read_usage(json_object_get(root, "usage"), resp);
 	return LLMK_OK;
 }
@@ -413,6 +459,10 @@ static llmk_status openai_parse(const llmk_client *c, const llmk_request *r, llm
 {
 	if (r->kind != LLMK_CHAT && r->kind != LLMK_EMBED)
 		return llmk__openai_media_parse(c, r, resp, ctype, body, len);
+	/* No type at all is taken as JSON; another type is not the answer. */
+	if (ctype && *ctype && !llmk__ctype_is(ctype, "application/json"))
+		return llmk__fail(resp, LLMK_E_PROTOCOL, "%s: expected application/json, received Content-Type %.100s",
+		                  c->provider->name, ctype);
 	return llmk__read_json(&readers, r, resp, "response body", body, len);
 }
 
@@ -440,10 +490,13 @@ static llmk_status stream_tool_deltas(llmk__stream_ctx *s, json_t *calls)
 	return LLMK_OK;
 }
 
+static llmk_status choice0_delta(llmk__stream_ctx *s, json_t *choice);
+
 static llmk_status on_chunk(llmk__stream_ctx *s, json_t *root)
 {
 	llmk_response *resp = s->resp;
-	json_t *choice, *delta, *calls, *usage;
+	json_t *choices, *choice, *usage;
+	size_t i, idx;
 	llmk_status st;
 
 	if (set_model(resp, root))
@@ -453,10 +506,31 @@ static llmk_status on_chunk(llmk__stream_ctx *s, json_t *root)
 		usage = json_object_get(json_object_get(root, "x_groq"), "usage");
 	if ((st = llmk__stream_usage(s, usage, llmk__openai_read_usage)))
 		return st;
-	/* Azure sends chunks with empty choices (prompt filter results). */
-	choice = json_array_get(json_object_get(root, "choices"), 0);
-	if (!json_is_object(choice))
-		return LLMK_OK;
+	/* Azure sends chunks with empty choices (prompt filter results). With
+	 * n > 1 each chunk carries one choice, by index: only choice 0 is
+	 * streamed as events, the others are collected. */
+	choices = json_object_get(root, "choices");
+	json_array_foreach(choices, i, choice)
+	{
+		if (!json_is_object(choice))
+			continue;
+		if (llmk__json_index(choice, "index", &idx))
+			idx = i;
+		if ((st = idx ? other_choice(resp, idx, choice, "delta") : choice0_delta(s, choice)))
+			return st;
+	}
+	return LLMK_OK;
+}
+
+static llmk_status choice0_delta(llmk__stream_ctx *s, json_t *choice)
+{
+	llmk_response *resp = s->resp;
+	json_t *delta, *calls;
+	llmk_status st;
+
+	resp->has_choice = 1;
+	if ((st = llmk__openai_read_logprobs(json_object_get(json_object_get(choice, "logprobs"), "content"), resp)))
+		return st;
 	delta = json_object_get(choice, "delta");
 	calls = json_object_get(delta, "tool_calls");
 	if ((st = llmk__emit_json_text(s, json_object_get(delta, "content"))) ||

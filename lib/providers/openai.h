@@ -19,6 +19,10 @@ llmk_status llmk__openai_set_url(const llmk_client *c, const char *model, const 
 /* Reads an OpenAI usage object (any of its shapes) into resp->usage. */
 void llmk__openai_read_usage(json_t *u, llmk_response *resp);
 
+/* logprobs [{token, logprob, top_logprobs}] (chat, transcription) appended
+ * to the response (openai_media.c). */
+llmk_status llmk__openai_read_logprobs(json_t *arr, llmk_response *resp);
+
 /* Images and audio (openai_media.c): build, parse, one stream event. */
 llmk_status llmk__openai_media_build(const llmk_client *c, const llmk_request *r, const char *model, int stream,
                                      llmk_exchange *ex, llmk_response *resp, llmk__body_edit edit);

@@ -25,7 +25,16 @@
 	 O(USER))
 #define OA_TRANSCRIBE (O(LANGUAGE) | O(PROMPT) | O(TRANSCRIPT_FORMAT) | O(TEMPERATURE))
 #define OA_SPEECH (O(INPUT) | O(VOICE) | O(AUDIO_FORMAT) | O(INSTRUCTIONS) | O(SPEED))
-#define OA_ALL (OA_CHAT | OA_EMBED | OA_IMAGE | OA_TRANSCRIBE | OA_SPEECH)
+/* What OpenAI's own API adds (spec v2.3.0): n and logprobs for chat, GPT
+ * image model fields, transcription timestamps, logprobs, chunking and
+ * translations, speech streamed as events. */
+#define OA_MORE                                                                                                    \
+	(O(CHOICES) | O(LOGPROBS) | O(TOP_LOGPROBS) | O(IMAGE_OUTPUT_FORMAT) | O(IMAGE_COMPRESSION) |              \
+	 O(IMAGE_BACKGROUND) | O(IMAGE_MODERATION) | O(IMAGE_INPUT_FIDELITY) | O(PARTIAL_IMAGES) | O(TIMESTAMPS) | \
+	 O(CHUNKING) | O(TRANSLATE) | O(STREAM_FORMAT))
+#define OA_ALL (OA_CHAT | OA_EMBED | OA_IMAGE | OA_TRANSCRIBE | OA_SPEECH | OA_MORE)
+/* Streams, edits and variations of images and audio (OpenAI, Azure). */
+#define OA_MEDIA (LLMK_CAP_STREAM | LLMK_CAP_IMAGE_EDIT | LLMK_CAP_IMAGE_VARIATION)
 /* What a typical OpenAI-compatible server accepts for chat. */
 #define COMPAT_CHAT (SAMPLING | PENALTIES | O(SEED) | O(TOOL_CHOICE) | O(RESPONSE_FORMAT))
 
@@ -52,6 +61,7 @@ static const llmk__provider providers[] = {
          .chat_caps = CHAT_DOCS,
          .embed_caps = LLMK_CAP_BATCH,
          .opts = OA_ALL,
+         .media_caps = OA_MEDIA,
          .notes = "Chat Completions, embeddings, images, audio"},
         {.name = "azure",
          .key_env = "AZURE_OPENAI_API_KEY",
@@ -62,6 +72,7 @@ static const llmk__provider providers[] = {
          .chat_caps = CHAT_DOCS,
          .embed_caps = LLMK_CAP_BATCH,
          .opts = OA_ALL,
+         .media_caps = OA_MEDIA,
          .notes = "model = deployment name; api-version from api_version or OPENAI_API_VERSION (default 2024-10-21)"},
         {.name = "mistral",
          .base_url = "https://api.mistral.ai/v1",
@@ -200,6 +211,7 @@ static const llmk__provider providers[] = {
          .chat_caps = CHAT_FULL,
          .embed_caps = LLMK_CAP_BATCH,
          .opts = OA_ALL | O(TOP_K),
+         .media_caps = OA_MEDIA,
          .notes = "any server speaking the OpenAI paths"},
 #endif
 #ifdef LLMK_WIRE_ANTHROPIC
@@ -226,6 +238,7 @@ static const llmk__provider providers[] = {
          .kinds = K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_IMAGE),
          .chat_caps = LLMK_CAP_STREAM | LLMK_CAP_TOOLS | LLMK_CAP_VISION | LLMK_CAP_STREAM_USAGE | LLMK_CAP_DOCUMENTS,
          .embed_caps = LLMK_CAP_BATCH,
+         .media_caps = LLMK_CAP_IMAGE_EDIT, /* input images go with the prompt */
          .opts = SAMPLING | PENALTIES | JSON_OUT | O(TOP_K) | O(SEED) | O(TOOL_CHOICE) | O(REASONING_BUDGET) |
                  O(DIMENSIONS) | O(EMBED_INPUT_TYPE) | O(PROMPT) | O(CACHED_CONTENT) | O(REASONING_EFFORT),
          .notes = "Generative Language API v1beta; images inline only; image models take no candidateCount "
@@ -316,7 +329,7 @@ static const llmk__provider providers[] = {
          .quirks = LLMK_Q_KEY_OPTIONAL,
          .adapter = &llmk__whispercpp_adapter,
          .kinds = K(LLMK_TRANSCRIBE),
-         .opts = OA_TRANSCRIBE,
+         .opts = OA_TRANSCRIBE | O(TRANSLATE),
          .notes = "whisper.cpp server POST /inference; the model is the one the server was started with"},
 #endif
 #ifdef LLMK_WIRE_RESPONSES
