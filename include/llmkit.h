@@ -616,9 +616,11 @@ LLMK_API llmk_status llmk_request_set_mask(llmk_request *request, const uint8_t 
 /** Merges provider-specific fields into the body sent (a JSON object text;
  *  its members replace the library's). NULL clears. For parameters no
  *  uniform option covers. In a multipart body (transcription, image edits)
- *  each member becomes a form field: a string as it is, a number or
- *  boolean as its JSON text, an array as one "name[]" field per element,
- *  an object as its JSON text; null removes the library's field. */
+ *  each member becomes form fields as OpenAI's SDKs write them: a string as
+ *  it is, a number or boolean as its JSON text, an array as one "name[]"
+ *  field per element, an object as one "name[key]" field per member; null
+ *  removes the library's field. Member names with a quote, backslash or
+ *  control character fail the send with LLMK_E_INVALID_ARG. */
 LLMK_API llmk_status llmk_request_set_extra_json(llmk_request *request, const char *json_object);
 
 /* Reading a request back: for providers registered by the program

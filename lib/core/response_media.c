@@ -30,8 +30,7 @@ void llmk__response_media_free(llmk_response *r)
 	llmk__buf_free(&r->stream_audio);
 }
 
-llmk__logprob *llmk__response_logprob(llmk_response *r, const char *token, size_t token_len, double logprob,
-                                      size_t max)
+llmk__logprob *llmk__response_logprob(llmk_response *r, const char *token, size_t token_len, double logprob, size_t max)
 {
 	llmk__logprob *lp;
 	size_t cap;
