@@ -11,9 +11,9 @@ directory (see llmkit._loader). ``llmkit.raw`` is the generated ctypes layer.
 from . import _raw as raw
 from ._loader import MissingSymbolError
 from ._raw import EventType, Finish, Kind, Option, Role, Status
-from .client import (Cancel, ChatResponse, Client, EmbedResponse, Image, ImageResponse, Response, Segment,
-                     SpeechResponse, Stream, StreamEvent, ToolCall, TranscriptionResponse, Usage, options,
-                     providers, version)
+from .client import (Cancel, ChatResponse, Choice, Client, EmbedResponse, Image, ImageResponse, Response, Segment,
+                     SpeechResponse, Stream, StreamEvent, TokenLogprob, ToolCall, TopLogprob, TranscriptionResponse,
+                     Usage, Word, options, providers, version)
 from .compare import ModelResult, Run, compare
 from .router import Router
 from .compare import available as compare_available
@@ -26,5 +26,5 @@ __all__ = [
     "Cancel", "ChatResponse", "compare_available", "Client", "EmbedResponse", "EventType", "Finish", "Image", "ImageResponse", "Kind",
     "LLMKitError", "MissingSymbolError", "ModelResult", "Option", "Response", "Role", "Router", "Run", "Segment",
     "SpeechResponse", "Status", "Stream", "StreamEvent", "ToolCall", "TranscriptionResponse", "Usage", "compare",
-    "error_for", "ERRORS", "options", "providers", "raw", "version",
+    "error_for", "ERRORS", "options", "providers", "raw", "version", "Choice", "TokenLogprob", "TopLogprob", "Word",
 ] + [c.__name__ for c in ERRORS.values()]

@@ -610,3 +610,66 @@ def test_document_parts(server, client):
     parts = server.request(0)["json"]["messages"][0]["content"]
     assert parts[1] == {"type": "file", "file": {"filename": "r.pdf", "file_data": "data:application/pdf;base64,JVBERi0xLjcK"}}
     assert parts[2] == {"type": "text", "text": "plain notes"}
+
+
+def test_edit_image_and_variation(server, client, tmp_path):
+    png = b"PNG first"  # ASCII: the loopback server shows UTF-8 bodies only
+    path = tmp_path / "cat.webp"
+    path.write_bytes(b"RIFF0000WEBPVP8 ")
+    server.push(200, "openai/image_b64.json")
+    r = client.edit_image([png, path], "add a hat", mask=b"PNG mask", model="gpt-image-1",
+                          image_input_fidelity="high", image_output_format="jpeg", image_compression=60)
+    assert r.images[0].data == PIXEL
+    req = server.request(0)
+    assert req["target"] == "/v1/images/edits"
+    body = req["body"]
+    assert body.count('name="image[]"') == 2
+    assert 'name="image[]"; filename="image.png"' in body and 'filename="cat.webp"\r\nContent-Type: image/webp' in body
+    assert 'name="mask"; filename="mask.png"' in body
+    for field, value in (("prompt", "add a hat"), ("input_fidelity", "high"), ("output_format", "jpeg"),
+                         ("output_compression", "60")):
+        assert 'name="%s"\r\n\r\n%s\r\n' % (field, value) in body
+    server.push(200, "openai/image_url.json")
+    r = client.edit_image((png, "image/png"), model="dall-e-2", image_count=2)
+    assert server.request(1)["target"] == "/v1/images/variations"
+    assert len(r.images) == 2
+    with pytest.raises(llmkit.InvalidArgumentError):
+        client.edit_image((b"GIF89a", "image/gif"), "x")
+
+
+def test_translate_words_logprobs(server, client):
+    server.push(200, "openai/transcription.json")
+    r = client.translate(b"RIFF\x00\x00\x00\x00WAVEfmt ", model="whisper-1")
+    assert r.text.startswith("And so my fellow Americans")
+    req = server.request(0)
+    assert req["target"] == "/v1/audio/translations"
+    server.push(200, "openai/transcription_words.json")
+    r = client.transcribe(b"RIFF", model="whisper-1", transcript_format="verbose_json", timestamps="word")
+    assert [(w.text, w.start) for w in r.words] == [("The", 0.0), ("volleyball", 7.400000095367432)]
+    assert 'name="timestamp_granularities[]"\r\n\r\nword\r\n' in server.request(1)["body"]
+    server.push(200, "openai/transcription_logprobs.json")
+    r = client.transcribe(b"RIFF", model="gpt-4o-transcribe", logprobs=1)
+    assert len(r.logprobs) == 16 and r.logprobs[0].token == "Hey"
+    assert r.logprobs[0].logprob == pytest.approx(-1.0415299)
+    assert 'name="include[]"\r\n\r\nlogprobs\r\n' in server.request(2)["body"]
+
+
+def test_choices_and_logprobs(server, client):
+    server.push(200, "openai/chat_choices_logprobs.json")
+    r = client.chat("hi", choices=2, logprobs=1, top_logprobs=2)
+    assert [(c.text, c.finish_reason) for c in r.choices] == [("Hello!", "stop"), ("Hi there", "length")]
+    assert [t.token for t in r.logprobs] == ["Hello", "!"]
+    assert [a.token for a in r.logprobs[1].top] == ["!", " there"]
+    body = server.request(0)["json"]
+    assert body["n"] == 2 and body["logprobs"] is True and body["top_logprobs"] == 2
+
+
+def test_stream_transcription(server, client):
+    server.push(200, "openai/transcription_stream.sse", write_size=7)
+    with client.stream_transcribe(b"RIFF", model="gpt-4o-mini-transcribe") as s:
+        events = list(s)
+    text = "".join(e.text for e in events if e.type == llmkit.EventType.TEXT)
+    assert text.startswith("I see skies of blue") and text.endswith("wonderful world.")
+    assert s.response.text == text
+    assert s.response.usage.input == 14
+    assert 'name="stream"\r\n\r\ntrue\r\n' in server.request(0)["body"]
