@@ -182,16 +182,16 @@ static void test_transcribe_every_field(void **state)
 	/* chunking as a server_vad object goes member by member, the way
 	 * OpenAI's SDKs write objects in a form; stream=true only from
 	 * llmk_stream(). */
-	assert_int_equal(llmk_request_set_str(r, LLMK_OPT_CHUNKING,
-	                                      "{\"type\":\"server_vad\",\"threshold\":0.6,\"silence_duration_ms\":300}"),
-	                 LLMK_OK);
+	assert_int_equal(
+	        llmk_request_set_str(r, LLMK_OPT_CHUNKING,
+	                             "{\"type\":\"server_vad\",\"threshold\":0.6,\"silence_duration_ms\":300}"),
+	        LLMK_OK);
 	assert_int_equal(llmk_request_set_str(r, LLMK_OPT_TIMESTAMPS, "segment"), LLMK_OK);
 	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
 	parse_form(&f->cap, &fm);
-	assert_non_null(strstr(form_lines(&fm),
-	                       "timestamp_granularities[]=segment\ninclude[]=logprobs\n"
-	                       "chunking_strategy[type]=server_vad\nchunking_strategy[threshold]=0.6\n"
-	                       "chunking_strategy[silence_duration_ms]=300\n"));
+	assert_non_null(strstr(form_lines(&fm), "timestamp_granularities[]=segment\ninclude[]=logprobs\n"
+	                                        "chunking_strategy[type]=server_vad\nchunking_strategy[threshold]=0.6\n"
+	                                        "chunking_strategy[silence_duration_ms]=300\n"));
 	assert_null(form_part(&fm, "timestamp_granularities[]", 1));
 	assert_null(form_part(&fm, "stream", 0));
 	llmk_response_free(resp);
@@ -346,7 +346,8 @@ static void test_translation(void **state)
 	f->cap.resp_body = "<html>gateway</html>";
 	f->cap.resp_headers = "Content-Type: text/html\n";
 	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_E_PROTOCOL);
-	assert_non_null(strstr(llmk_response_error(resp), "expected application/json, received Content-Type text/html"));
+	assert_non_null(
+	        strstr(llmk_response_error(resp), "expected application/json, received Content-Type text/html"));
 	llmk_response_free(resp);
 	f->cap.resp_headers = NULL;
 	llmk_request_free(r);
@@ -770,7 +771,7 @@ static void test_chat_stream_choices(void **state)
 
 /* ---- streams -------------------------------------------------------------------- */
 
-#define STREAM_TEXT                                                                                              \
+#define STREAM_TEXT                                                                                                 \
 	"I see skies of blue and clouds of white, the bright blessed days, the dark sacred nights, and I think to " \
 	"myself, what a wonderful world."
 
@@ -818,21 +819,22 @@ static void test_transcribe_stream(void **state)
 	llmk_response_free(resp);
 	/* Only the done event (no deltas): its text is the text. */
 	assert_int_equal(media_stream(f, r, TU_SSE,
-	                              "data: {\"type\":\"transcript.text.done\",\"text\":\"all at once\"}\n\n", 0, 0, &m,
-	                              &resp),
+	                              "data: {\"type\":\"transcript.text.done\",\"text\":\"all at once\"}\n\n", 0, 0,
+	                              &m, &resp),
 	                 LLMK_OK);
 	assert_string_equal(m.text, "all at once");
 	llmk_response_free(resp);
 	/* Diarized segments are collected. */
-	assert_int_equal(media_stream(f, r, TU_SSE,
-	                              "data: {\"type\":\"transcript.text.segment\",\"id\":\"seg_002\",\"start\":5.2,"
-	                              "\"end\":12.8,\"text\":\"Hi, I need help with diarization.\",\"speaker\":\"A\"}\n\n"
-	                              "data: {\"type\":\"transcript.text.delta\",\"delta\":\"Hi, I need help with "
-	                              "diarization.\",\"segment_id\":\"seg_002\"}\n\n"
-	                              "data: {\"type\":\"transcript.text.done\",\"text\":\"Hi, I need help with "
-	                              "diarization.\"}\n\n",
-	                              0, 0, &m, &resp),
-	                 LLMK_OK);
+	assert_int_equal(
+	        media_stream(f, r, TU_SSE,
+	                     "data: {\"type\":\"transcript.text.segment\",\"id\":\"seg_002\",\"start\":5.2,"
+	                     "\"end\":12.8,\"text\":\"Hi, I need help with diarization.\",\"speaker\":\"A\"}\n\n"
+	                     "data: {\"type\":\"transcript.text.delta\",\"delta\":\"Hi, I need help with "
+	                     "diarization.\",\"segment_id\":\"seg_002\"}\n\n"
+	                     "data: {\"type\":\"transcript.text.done\",\"text\":\"Hi, I need help with "
+	                     "diarization.\"}\n\n",
+	                     0, 0, &m, &resp),
+	        LLMK_OK);
 	assert_int_equal(llmk_response_segment_count(resp), 1);
 	assert_true(llmk_response_segment_start(resp, 0) == 5.2);
 	assert_string_equal(llmk_response_segment_text(resp, 0), "Hi, I need help with diarization.");
@@ -1042,8 +1044,8 @@ static void test_image_stream(void **state)
 
 /* ---- content types ---------------------------------------------------------------- */
 
-static void expect_protocol(fixture *f, const llmk_request *r, const char *headers, const char *body,
-                            const char *msg1, const char *msg2)
+static void expect_protocol(fixture *f, const llmk_request *r, const char *headers, const char *body, const char *msg1,
+                            const char *msg2)
 {
 	llmk_response *resp;
 
@@ -1118,8 +1120,7 @@ static void test_content_types(void **state)
 
 /* ---- hostile streams -------------------------------------------------------------- */
 
-static void expect_stream_error(fixture *f, const llmk_request *r, const char *body, llmk_status want,
-                                const char *msg)
+static void expect_stream_error(fixture *f, const llmk_request *r, const char *body, llmk_status want, const char *msg)
 {
 	llmk_response *resp;
 	media_events m;
