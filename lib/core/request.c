@@ -434,13 +434,13 @@ llmk_status llmk_request_set_f64(llmk_request *r, int32_t opt, double value)
 
 const char *llmk__req_str(const llmk_request *r, int32_t opt)
 {
-	int slot = llmk__option_slot(opt);
+	int slot = opt / 1000 == LLMK_TYPE_STR ? llmk__option_slot(opt) : -1;
 	return slot >= 0 ? r->str[slot] : NULL;
 }
 
 int llmk__req_i64(const llmk_request *r, int32_t opt, int64_t *out)
 {
-	int slot = llmk__option_slot(opt);
+	int slot = opt / 1000 == LLMK_TYPE_I64 ? llmk__option_slot(opt) : -1;
 
 	if (slot < 0 || !(r->i64_set & (UINT64_C(1) << slot)))
 		return 0;
@@ -450,7 +450,7 @@ int llmk__req_i64(const llmk_request *r, int32_t opt, int64_t *out)
 
 int llmk__req_f64(const llmk_request *r, int32_t opt, double *out)
 {
-	int slot = llmk__option_slot(opt);
+	int slot = opt / 1000 == LLMK_TYPE_F64 ? llmk__option_slot(opt) : -1;
 
 	if (slot < 0 || !(r->f64_set & (1u << slot)))
 		return 0;

@@ -61,7 +61,9 @@ static llmk_status refuse_opts(const llmk_request *r, const llmk__opt_key *map, 
 	double f;
 
 	for (; map->key; map++)
-		if (llmk__req_str(r, map->opt) || llmk__req_i64(r, map->opt, &i) || llmk__req_f64(r, map->opt, &f))
+		if (llmk_option_type(map->opt) == LLMK_TYPE_STR   ? llmk__req_str(r, map->opt) != NULL
+		    : llmk_option_type(map->opt) == LLMK_TYPE_I64 ? llmk__req_i64(r, map->opt, &i)
+		                                                  : llmk__req_f64(r, map->opt, &f))
 			return llmk__fail(resp, LLMK_E_INVALID_ARG, "%s is not sent to %s (the API does not take it)",
 			                  llmk_option_name(map->opt), endpoint);
 	return LLMK_OK;
