@@ -1107,8 +1107,41 @@ type TranscriptionResponse struct {
 }
 
 // Transcribe transcribes audio; filename (e.g. "speech.wav") tells the
-// service its format. Options: With("language", "en"), ...
+// service its format. Options: With("language", "en"),
+// With("timestamps", "word") (Words), With("logprobs", 1), With("chunking",
+// "auto"), With("translate", 1) (see Translate), ...
 func (c *Client) Transcribe(ctx context.Context, audio []byte, filename string, opts ...Opt) (*TranscriptionResponse, error) {
+	return c.transcribe(ctx, audio, filename, nil, opts)
+}
+
+// eventState calls fn for each event; an error it returns stops the request
+// and is kept in *cbErr.
+func eventState(fn func(Event) error, cbErr *error) *streamState {
+	return &streamState{fn: func(ev *C.llmk_event) int32 {
+		if err := fn(eventOf(ev)); err != nil {
+			*cbErr = err
+			return 1
+		}
+		return 0
+	}}
+}
+
+// StreamTranscribe transcribes audio as Transcribe does, calling fn for each
+// event as it arrives: the text as TEXT events where the provider streams
+// transcripts (OpenAI's gpt-4o transcription models), else once, whole.
+// fn returning an error stops the request; StreamTranscribe then returns it.
+func (c *Client) StreamTranscribe(ctx context.Context, audio []byte, filename string, fn func(Event) error,
+	opts ...Opt) (*TranscriptionResponse, error) {
+	var cbErr error
+	out, err := c.transcribe(ctx, audio, filename, eventState(fn, &cbErr), opts)
+	if cbErr != nil && errors.Is(err, ErrCancelled) {
+		return nil, cbErr
+	}
+	return out, err
+}
+
+func (c *Client) transcribe(ctx context.Context, audio []byte, filename string, st *streamState,
+	opts []Opt) (*TranscriptionResponse, error) {
 	var out *TranscriptionResponse
 	err := c.do(ctx, KindTranscribe, opts, func(r *request) error {
 		name, err := cstr(filename, "audio file name")
@@ -1123,7 +1156,7 @@ func (c *Client) Transcribe(ctx context.Context, audio []byte, filename string, 
 		err = r.check(C.llmk_request_set_audio(r.p, p, C.size_t(len(audio)), name, nil))
 		runtime.KeepAlive(audio)
 		return err
-	}, nil, func(resp *C.llmk_response) {
+	}, st, func(resp *C.llmk_response) {
 		out = &TranscriptionResponse{Meta: metaOf(resp), Text: C.GoString(C.llmk_response_text(resp)),
 			Duration: float64(C.llmk_response_duration(resp))}
 		for i := C.size_t(0); i < C.llmk_response_segment_count(resp); i++ {
@@ -1171,8 +1204,25 @@ type SpeechResponse struct {
 // Speak turns text into speech (options: With("voice", "alloy"),
 // With("audio_format", "mp3"), With("speed", 1.25), ...).
 func (c *Client) Speak(ctx context.Context, text string, opts ...Opt) (*SpeechResponse, error) {
+	return c.speak(ctx, text, nil, opts)
+}
+
+// StreamSpeak turns text into speech as Speak does, calling fn with each
+// chunk of audio as it is made (AUDIO events, Event.Data): the bytes as they
+// arrive, or with With("stream_format", "sse") decoded from the provider's
+// events, with usage. The response holds the whole audio.
+func (c *Client) StreamSpeak(ctx context.Context, text string, fn func(Event) error, opts ...Opt) (*SpeechResponse, error) {
+	var cbErr error
+	out, err := c.speak(ctx, text, eventState(fn, &cbErr), opts)
+	if cbErr != nil && errors.Is(err, ErrCancelled) {
+		return nil, cbErr
+	}
+	return out, err
+}
+
+func (c *Client) speak(ctx context.Context, text string, st *streamState, opts []Opt) (*SpeechResponse, error) {
 	var out *SpeechResponse
-	err := c.do(ctx, KindSpeech, opts, func(r *request) error { return r.str(OptionInput, text) }, nil,
+	err := c.do(ctx, KindSpeech, opts, func(r *request) error { return r.str(OptionInput, text) }, st,
 		func(resp *C.llmk_response) {
 			var n C.size_t
 			p := C.llmk_response_audio(resp, &n)

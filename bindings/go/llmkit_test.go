@@ -983,3 +983,39 @@ func TestChoicesLogprobs(t *testing.T) {
 		t.Errorf("%v", body)
 	}
 }
+
+func TestStreamTranscribeAndSpeak(t *testing.T) {
+	c := newTestClient(t)
+	srv.push(t, 200, "openai/transcription_stream.sse", "write_size=9")
+	var text strings.Builder
+	n := 0
+	r, err := c.StreamTranscribe(context.Background(), []byte("RIFF"), "a.wav", func(e Event) error {
+		if e.Type == EventTypeText {
+			text.WriteString(e.Text)
+			n++
+		}
+		return nil
+	}, Model("gpt-4o-mini-transcribe"))
+	if err != nil || n != 31 || text.String() != r.Text || !strings.HasSuffix(r.Text, "wonderful world.") {
+		t.Fatalf("%d %q %+v %v", n, text.String(), r, err)
+	}
+	audio, _ := os.ReadFile(filepath.Join("..", "..", "tests", "data", "openai", "speech_stream.bin"))
+	srv.push(t, 200, "openai/speech_stream.sse", "write_size=5")
+	var got []byte
+	s, err := c.StreamSpeak(context.Background(), "hello", func(e Event) error {
+		if e.Type == EventTypeAudio {
+			got = append(got, e.Data...)
+		}
+		return nil
+	}, Model("gpt-4o-mini-tts"), With("stream_format", "sse"))
+	if err != nil || len(audio) == 0 || string(got) != string(audio) || string(s.Audio) != string(audio) ||
+		s.MIME != "audio/mpeg" || s.Tokens.Output != 101 {
+		t.Fatalf("%d %+v %v", len(got), s, err)
+	}
+	stop := errors.New("enough")
+	srv.push(t, 200, "openai/speech_stream.sse")
+	if _, err = c.StreamSpeak(context.Background(), "hello", func(e Event) error { return stop },
+		Model("gpt-4o-mini-tts"), With("stream_format", "sse")); err != stop {
+		t.Errorf("stop: %v", err)
+	}
+}

@@ -782,16 +782,32 @@ class Client:
         the TranscriptionResponse. Arguments as for transcribe()."""
         return Stream(self, self._transcribe_request(audio, filename, mime, options), cancel)
 
-    def speak(self, text: str, *, voice: Optional[str] = None, format: Optional[str] = None,
-              cancel: Optional[Cancel] = None, **options: Any) -> SpeechResponse:
-        """Turns text into speech; ``format`` is the audio format (mp3, wav,
-        ...). Options: ``speed``, ``instructions``..."""
-        with _Request(_raw.LLMK_SPEECH) as req:
+    def _speech_request(self, text, voice, format, options) -> _Request:
+        req = _Request(_raw.LLMK_SPEECH)
+        try:
             req.set("input", text)
             req.set("voice", voice)
             req.set("audio_format", format)
             req.options(options)
+        except BaseException:
+            req.close()
+            raise
+        return req
+
+    def speak(self, text: str, *, voice: Optional[str] = None, format: Optional[str] = None,
+              cancel: Optional[Cancel] = None, **options: Any) -> SpeechResponse:
+        """Turns text into speech; ``format`` is the audio format (mp3, wav,
+        ...). Options: ``speed``, ``instructions``..."""
+        with self._speech_request(text, voice, format, options) as req:
             return self._send(req, cancel)  # type: ignore[return-value]
+
+    def stream_speech(self, text: str, *, voice: Optional[str] = None, format: Optional[str] = None,
+                      cancel: Optional[Cancel] = None, **options: Any) -> "Stream":
+        """Streams speech: AUDIO events (``event.data``) as the audio is made
+        (``stream_format="sse"``: decoded from the provider's events, with
+        usage); ``stream.response`` is the whole SpeechResponse. Arguments
+        as for speak()."""
+        return Stream(self, self._speech_request(text, voice, format, options), cancel)
 
 
 def _is_pair(v: Any) -> bool:

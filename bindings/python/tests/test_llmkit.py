@@ -673,3 +673,15 @@ def test_stream_transcription(server, client):
     assert s.response.text == text
     assert s.response.usage.input == 14
     assert 'name="stream"\r\n\r\ntrue\r\n' in server.request(0)["body"]
+
+
+def test_stream_speech(server, client):
+    audio = open(os.path.join(os.path.dirname(__file__), "..", "..", "..", "tests", "data", "openai",
+                              "speech_stream.bin"), "rb").read()
+    server.push(200, "openai/speech_stream.sse", write_size=5)
+    with client.stream_speech("hello", model="gpt-4o-mini-tts", stream_format="sse") as s:
+        chunks = [e.data for e in s if e.type == llmkit.EventType.AUDIO]
+    assert len(chunks) == 3 and b"".join(chunks) == audio
+    assert s.response.audio == audio and s.response.mime == "audio/mpeg"
+    assert s.response.usage.output == 101
+    assert server.request(0)["json"]["stream_format"] == "sse"
