@@ -3,7 +3,10 @@
  *
  * Reference: docs.claude.com (formerly docs.anthropic.com) "Messages",
  * "Streaming Messages" and "Errors" pages, and the types of the official
- * SDKs generated from Anthropic's OpenAPI spec. */
+ * SDKs generated from Anthropic's OpenAPI spec; platform.claude.com
+ * "Effort", "Adaptive thinking", "Strict tool use", "Tool reference" and
+ * "Prompt caching" for the parts named there. */
+#include <stdio.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -91,6 +94,7 @@ static const llmk__part_shape part_shape = {
         .document = document_block,
         .reasoning = thinking_block,
         .skip_empty_text = 1,
+        .opaque_wire = LLMK_FEATURE_ANTHROPIC, /* server tools' blocks (keep_server_block) */
 };
 
 /* A thinking block of an earlier answer (llmk_request_add_response()),
@@ -216,9 +220,11 @@ static llmk_status build_messages(const llmk_request *r, json_t *body, llmk_resp
 	return st;
 }
 
-/* input_schema is required and must describe an object. */
+/* input_schema is required and must describe an object; strict (GA
+ * structured outputs, "Strict tool use") makes the tool's input follow it. */
 static const llmk__tool_shape tool_shape = {
-        .decl = "{\"name\":\"$name\",\"description\":\"$description\",\"input_schema\":\"$schema\"}",
+        .decl = "{\"name\":\"$name\",\"description\":\"$description\",\"input_schema\":\"$schema\","
+                "\"strict\":\"$strict\"}",
         .no_parameters = "{\"type\":\"object\",\"properties\":{}}",
 };
 static const llmk__choice choices[] = {{"auto", "{\"type\":\"auto\"}"},
@@ -238,24 +244,207 @@ static llmk_status build_tools(const llmk_request *r, json_t *body, llmk_respons
 	return st ? st : llmk__set_tool_choice(r, choices, body, "tool_choice", "anthropic", resp);
 }
 
-static llmk_status build_options(const llmk_request *r, json_t *body, llmk_response *resp)
+/* ---- reasoning effort ------------------------------------------------------
+ *
+ * LLMK_OPT_REASONING_EFFORT by model, from platform.claude.com "Effort"
+ * (levels and the models taking each), "Adaptive thinking" (which models
+ * take thinking {type: "adaptive"}, which take only it, which cannot turn
+ * thinking off) and "Extended thinking" (budget_tokens >= 1024):
+ *
+ *   adaptive models   thinking {type: "adaptive"} and output_config.effort
+ *                     (low, medium, high; xhigh and max where the table
+ *                     lists the model); "none" leaves thinking out (4.x:
+ *                     off by default), or {type: "disabled"} (5.x models
+ *                     that think by default), or is refused (models whose
+ *                     thinking is always on);
+ *   Claude Opus 4.5   output_config.effort (low, medium, high) without
+ *                     adaptive thinking, which it lacks; a budget set
+ *                     beside it still enables thinking;
+ *   older models      thinking {type: "enabled"} with a fixed budget:
+ *                     minimal and low 1024 (the API's minimum), medium
+ *                     2048, high 4096 -- LiteLLM's mapping of the same
+ *                     words, so a program moving over gets the same spend;
+ *                     no xhigh or max;
+ *   Claude 3 (but 3.7) no thinking: only "none".
+ *
+ * "minimal" is not an Anthropic effort level: refused where effort is sent.
+ * A model the table does not know (newer, or a compatible server's) is
+ * taken as adaptive with every level the API names: the API judges. */
+enum {
+	EF_LOW = 1 << 0,
+	EF_MEDIUM = 1 << 1,
+	EF_HIGH = 1 << 2,
+	EF_XHIGH = 1 << 3,
+	EF_MAX = 1 << 4,
+	EF_BASE = EF_LOW | EF_MEDIUM | EF_HIGH,
+	EF_ALL = EF_BASE | EF_XHIGH | EF_MAX
+};
+enum { MODE_ADAPTIVE, MODE_EFFORT_ONLY, MODE_BUDGET, MODE_NONE };
+enum { OFF_OMIT, OFF_DISABLE, OFF_REFUSE };
+
+typedef struct effort_family {
+	const char *prefix; /* model names starting with it; first match wins */
+	int mode, levels, off;
+	int takes_budget; /* thinking {type: "enabled"} is still accepted */
+} effort_family;
+
+static const effort_family families[] = {
+        /* Always thinking: Fable, Mythos, Opus 5.5 ("Thinking is always
+         * adaptive. Turning thinking off ... is rejected"). */
+        {"claude-fable-", MODE_ADAPTIVE, EF_ALL, OFF_REFUSE, 0},
+        {"claude-mythos-preview", MODE_ADAPTIVE, EF_BASE | EF_MAX, OFF_REFUSE, 0},
+        {"claude-mythos-", MODE_ADAPTIVE, EF_ALL, OFF_REFUSE, 0},
+        {"claude-opus-5-5", MODE_ADAPTIVE, EF_ALL, OFF_REFUSE, 0},
+        /* 5.x that think by default and may turn it off. */
+        {"claude-opus-5", MODE_ADAPTIVE, EF_ALL, OFF_DISABLE, 0},
+        {"claude-sonnet-5", MODE_ADAPTIVE, EF_ALL, OFF_DISABLE, 0},
+        {"claude-haiku-5", MODE_ADAPTIVE, EF_ALL, OFF_DISABLE, 0},
+        /* 4.6 - 4.8: adaptive; 4.6 still takes a budget (deprecated). */
+        {"claude-opus-4-8", MODE_ADAPTIVE, EF_ALL, OFF_OMIT, 0},
+        {"claude-opus-4-7", MODE_ADAPTIVE, EF_ALL, OFF_OMIT, 0},
+        {"claude-opus-4-6", MODE_ADAPTIVE, EF_BASE | EF_MAX, OFF_OMIT, 1},
+        {"claude-sonnet-4-6", MODE_ADAPTIVE, EF_BASE | EF_MAX, OFF_OMIT, 1},
+        {"claude-opus-4-5", MODE_EFFORT_ONLY, EF_BASE, OFF_OMIT, 1},
+        /* Extended thinking with a budget only. */
+        {"claude-opus-4", MODE_BUDGET, EF_BASE, OFF_OMIT, 1},
+        {"claude-sonnet-4", MODE_BUDGET, EF_BASE, OFF_OMIT, 1},
+        {"claude-haiku-4", MODE_BUDGET, EF_BASE, OFF_OMIT, 1},
+        {"claude-3-7-sonnet", MODE_BUDGET, EF_BASE, OFF_OMIT, 1},
+        {"claude-", MODE_NONE, 0, OFF_OMIT, 0}, /* Claude 3, 3.5, 2 */
+};
+static const effort_family unknown_model = {"", MODE_ADAPTIVE, EF_ALL, OFF_OMIT, 1};
+
+static const effort_family *family_of(const char *model)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(families) / sizeof(families[0]); i++)
+		if (!strncmp(model, families[i].prefix, strlen(families[i].prefix)))
+			return &families[i];
+	return &unknown_model;
+}
+
+static int effort_bit(const char *e)
+{
+	static const char *const names[] = {"low", "medium", "high", "xhigh", "max"};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(e, names[i]))
+			return 1 << i;
+	return 0; /* none, minimal */
+}
+
+/* The levels a family takes, for messages: "low, medium, high, max". */
+static void levels_text(int levels, char *out, size_t n)
+{
+	static const char *const names[] = {"low", "medium", "high", "xhigh", "max"};
+	size_t i, len = 0;
+
+	out[0] = 0;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]) && len < n; i++)
+		if (levels & (1 << i))
+			len += (size_t)snprintf(out + len, n - len, "%s%s", len ? ", " : "", names[i]);
+}
+
+/* Sets *budget from the effort word on a budget-only model (0: none). */
+static int64_t effort_budget(const char *e)
+{
+	if (!strcmp(e, "medium"))
+		return 2048;
+	if (!strcmp(e, "high"))
+		return 4096;
+	return 1024; /* minimal, low: the smallest budget the API takes */
+}
+
+/* thinking and output_config.effort for the request's effort and budget.
+ * *budget is the budget sent (0: none), for the max_tokens default. */
+static llmk_status build_thinking(const llmk_request *r, const char *model, json_t *body, int64_t *budget,
+                                  llmk_response *resp)
+{
+	const char *e = llmk__req_str(r, LLMK_OPT_REASONING_EFFORT);
+	int has_budget = llmk__req_i64(r, LLMK_OPT_REASONING_BUDGET, budget);
+	const effort_family *f = family_of(model);
+	json_t *thinking = NULL, *oc;
+	char levels[64];
+	int bit;
+
+	if (!has_budget)
+		*budget = 0;
+	if (!e) {
+		if (has_budget &&
+		    !(thinking = json_pack("{s:s, s:I}", "type", "enabled", "budget_tokens", (json_int_t)*budget)))
+			return FAIL_OOM(resp);
+		return thinking && llmk__json_set(body, "thinking", thinking) ? FAIL_OOM(resp) : LLMK_OK;
+	}
+	bit = effort_bit(e);
+	levels_text(f->levels, levels, sizeof(levels));
+	if (!strcmp(e, "none")) {
+		if (has_budget)
+			return llmk__fail(resp, LLMK_E_INVALID_ARG,
+			                  "anthropic: reasoning_effort 'none' and a reasoning_budget contradict each other");
+		if (f->off == OFF_REFUSE)
+			return llmk__fail(resp, LLMK_E_INVALID_ARG,
+			                  "anthropic: %s always thinks: reasoning_effort 'none' is not taken (%s)", model,
+			                  levels);
+		if (f->off == OFF_DISABLE && llmk__json_set(body, "thinking", json_pack("{s:s}", "type", "disabled")))
+			return FAIL_OOM(resp);
+		return LLMK_OK;
+	}
+	if (f->mode == MODE_NONE)
+		return llmk__fail(resp, LLMK_E_INVALID_ARG, "anthropic: %s has no extended thinking: reasoning_effort '%s'",
+		                  model, e);
+	if (f->mode == MODE_BUDGET) {
+		if (bit & ~f->levels || (!bit && strcmp(e, "minimal")))
+			return llmk__fail(resp, LLMK_E_INVALID_ARG,
+			                  "anthropic: %s takes reasoning_effort minimal, low, medium or high (as a thinking "
+			                  "budget), not '%s'",
+			                  model, e);
+		if (has_budget)
+			return llmk__fail(resp, LLMK_E_INVALID_ARG,
+			                  "anthropic: %s: reasoning_effort becomes a thinking budget; set reasoning_effort "
+			                  "or reasoning_budget, not both",
+			                  model);
+		*budget = effort_budget(e);
+		return llmk__json_set(body, "thinking",
+		                      json_pack("{s:s, s:I}", "type", "enabled", "budget_tokens", (json_int_t)*budget))
+		               ? FAIL_OOM(resp)
+		               : LLMK_OK;
+	}
+	if (!(bit & f->levels))
+		return llmk__fail(resp, LLMK_E_INVALID_ARG, "anthropic: %s takes reasoning_effort %s, not '%s'", model,
+		                  levels, e);
+	if (f->mode == MODE_ADAPTIVE) {
+		if (has_budget)
+			return llmk__fail(resp, LLMK_E_INVALID_ARG,
+			                  "anthropic: %s: reasoning_effort is adaptive thinking, which has no budget; set "
+			                  "reasoning_effort or reasoning_budget, not both",
+			                  model);
+		thinking = json_pack("{s:s}", "type", "adaptive");
+	} else if (has_budget) { /* Opus 4.5: effort and a budget are independent */
+		thinking = json_pack("{s:s, s:I}", "type", "enabled", "budget_tokens", (json_int_t)*budget);
+	}
+	if ((f->mode == MODE_ADAPTIVE || has_budget) && (!thinking || llmk__json_set(body, "thinking", thinking)))
+		return FAIL_OOM(resp);
+	oc = json_object_get(body, "output_config");
+	if (!oc && (!(oc = json_object()) || llmk__json_set(body, "output_config", oc)))
+		return FAIL_OOM(resp);
+	return llmk__json_set(oc, "effort", json_string(e)) ? FAIL_OOM(resp) : LLMK_OK;
+}
+
+static llmk_status build_options(const llmk_request *r, const char *model, json_t *body, llmk_response *resp)
 {
 	static const llmk__opt_key sampling[] = {
 	        {LLMK_OPT_TEMPERATURE, "temperature"}, {LLMK_OPT_TOP_P, "top_p"}, {LLMK_OPT_TOP_K, "top_k"}, {0, NULL}};
 	int64_t max_tokens = DEFAULT_MAX_TOKENS, budget;
-	int has_budget = llmk__req_i64(r, LLMK_OPT_REASONING_BUDGET, &budget);
 	const char *user = llmk__req_str(r, LLMK_OPT_USER);
+	llmk_status st;
 
-	if (!llmk__req_i64(r, LLMK_OPT_MAX_TOKENS, &max_tokens) && has_budget && budget >= DEFAULT_MAX_TOKENS)
-		max_tokens = budget + DEFAULT_MAX_TOKENS;
+	/* max_tokens is written first and settled once the budget is known. */
 	if (llmk__json_set(body, "max_tokens", json_integer(max_tokens)) || llmk__put_opts(body, r, sampling) ||
 	    llmk__put_stops(body, "stop_sequences", r))
 		return FAIL_OOM(resp);
 	if (user && llmk__json_set(body, "metadata", json_pack("{s:s}", "user_id", user)))
-		return FAIL_OOM(resp);
-	if (has_budget &&
-	    llmk__json_set(body, "thinking",
-	                   json_pack("{s:s, s:I}", "type", "enabled", "budget_tokens", (json_int_t)budget)))
 		return FAIL_OOM(resp);
 	/* Structured outputs (GA): output_config.format; the API has no name
 	 * for the schema. */
@@ -264,7 +453,11 @@ static llmk_status build_options(const llmk_request *r, json_t *body, llmk_respo
 	                   json_pack("{s:{s:s, s:o}}", "format", "type", "json_schema", "schema",
 	                             llmk__json_text(llmk__req_str(r, LLMK_OPT_JSON_SCHEMA)))))
 		return FAIL_OOM(resp);
-	return LLMK_OK;
+	if ((st = build_thinking(r, model, body, &budget, resp)))
+		return st;
+	if (!llmk__req_i64(r, LLMK_OPT_MAX_TOKENS, &max_tokens) && budget >= DEFAULT_MAX_TOKENS)
+		max_tokens = budget + DEFAULT_MAX_TOKENS;
+	return llmk__json_set(body, "max_tokens", json_integer(max_tokens)) ? FAIL_OOM(resp) : LLMK_OK;
 }
 
 static llmk_status anthropic_build(const llmk_client *c, const llmk_request *r, const char *model, int stream,
@@ -286,7 +479,7 @@ static llmk_status anthropic_build(const llmk_client *c, const llmk_request *r, 
 	body = json_pack("{s:s}", "model", model);
 	if (!body)
 		return FAIL_OOM(resp);
-	if ((st = build_messages(r, body, resp)) == LLMK_OK && (st = build_options(r, body, resp)) == LLMK_OK &&
+	if ((st = build_messages(r, body, resp)) == LLMK_OK && (st = build_options(r, model, body, resp)) == LLMK_OK &&
 	    (st = build_tools(r, body, resp)) == LLMK_OK && stream && llmk__json_set(body, "stream", json_true()))
 		st = FAIL_OOM(resp);
 	return llmk__finish_body(ex, r, body, st, NULL, stream ? "text/event-stream" : NULL, resp);
@@ -322,6 +515,10 @@ static void read_usage(json_t *u, llmk_response *resp)
 	us[LLMK_USAGE_CACHE_WRITE] = cw;
 	if (raw >= 0)
 		us[LLMK_USAGE_INPUT] = raw + nonneg(cr) + nonneg(cw);
+	/* cache_creation splits the writes by lifetime; the 1-hour ones are
+	 * priced apart (LLMK_USAGE_CACHE_WRITE keeps the total). */
+	llmk__json_i64(json_object_get(u, "cache_creation"), "ephemeral_1h_input_tokens",
+	               &us[LLMK_USAGE_CACHE_WRITE_1H]);
 	llmk__json_i64(u, "output_tokens", &us[LLMK_USAGE_OUTPUT]);
 	llmk__json_i64(json_object_get(u, "output_tokens_details"), "thinking_tokens", &us[LLMK_USAGE_REASONING]);
 	if (us[LLMK_USAGE_INPUT] >= 0 && us[LLMK_USAGE_OUTPUT] >= 0)
@@ -375,11 +572,12 @@ static llmk_status set_finish(llmk_response *resp, json_t *obj)
 	return v ? llmk__set_finish(resp, v) : LLMK_OK;
 }
 
-/* A thinking or redacted_thinking block kept whole, as the next request
- * must send it back (llmk_request_add_response()). */
-static llmk_status keep_block(llmk_response *resp, json_t *b)
+/* A block kept whole, as the next request must send it back
+ * (llmk_request_add_response()): thinking and redacted_thinking as
+ * reasoning, server tools' blocks as opaque parts. */
+static llmk_status keep_block_as(llmk_response *resp, json_t *b, int type)
 {
-	llmk__turn_item *it = llmk__turn_add(resp, LLMK_PART_REASONING, 0);
+	llmk__turn_item *it = llmk__turn_add(resp, type, 0);
 	llmk__buf text = LLMK__BUF_INIT;
 	llmk_status st;
 
@@ -393,10 +591,27 @@ static llmk_status keep_block(llmk_response *resp, json_t *b)
 	return st;
 }
 
+static llmk_status keep_block(llmk_response *resp, json_t *b)
+{
+	return keep_block_as(resp, b, LLMK_PART_REASONING);
+}
+
+/* Blocks of tools Anthropic runs itself ("Tool reference": web search and
+ * fetch, code execution, tool search, MCP, advisor): server_tool_use,
+ * mcp_tool_use, and their results, every "*_tool_result" but the client's
+ * own "tool_result". Not the caller's to act on, but the next turn must
+ * carry them back unchanged and in place. */
+static int is_server_block(const char *type)
+{
+	size_t n = strlen(type);
+
+	return !strcmp(type, "server_tool_use") || !strcmp(type, "mcp_tool_use") ||
+	       (n > 12 && !strcmp(type + n - 12, "_tool_result"));
+}
+
 /* Content blocks of a whole message, each an item of the turn. Blocks of
- * server tools (web search, code execution) and anything newer are not
- * the caller's to act on and are skipped; redacted thinking is only kept
- * for the next turn. */
+ * server tools are kept whole for the next turn (is_server_block()), as is
+ * redacted thinking; block types added later are skipped. */
 static llmk_status parse_blocks(json_t *content, llmk_response *resp)
 {
 	json_t *b;
@@ -425,6 +640,9 @@ static llmk_status parse_blocks(json_t *content, llmk_response *resp)
 			    llmk__json_append_str(&tc->id, json_object_get(b, "id")) ||
 			    llmk__json_append_str(&tc->name, json_object_get(b, "name")) ||
 			    llmk__json_append_args(&tc->args, json_object_get(b, "input")))
+				return LLMK_E_NOMEM;
+		} else if (is_server_block(type)) {
+			if (keep_block_as(resp, b, LLMK_PART_OPAQUE))
 				return LLMK_E_NOMEM;
 		}
 	}
@@ -462,6 +680,72 @@ static llmk_status anthropic_parse(const llmk_client *c, const llmk_request *r, 
 
 /* ---- streaming ------------------------------------------------------------ */
 
+/* A streamed attempt's state. A server tool's call streams its input as
+ * input_json_delta fragments like a client tool's: its block is kept as
+ * its JSON text up to `"input":`, the fragments are appended to it, and
+ * content_block_stop closes it (blocks of one message never interleave). */
+typedef struct stream_state {
+	llmk__blocks blocks; /* first: llmk__block_*() take the state as one */
+	size_t open;         /* 1 + the index of the server block being assembled; 0: none */
+	int got_input;
+} stream_state;
+
+/* A server block starts: whole, or (a call whose input is still to come)
+ * open for its input fragments. */
+static llmk_status server_block_start(llmk__stream_ctx *s, json_t *ev, json_t *b, const char *type)
+{
+	stream_state *st = s->state;
+	json_t *input = json_object_get(b, "input"), *head;
+	llmk__buf text = LLMK__BUF_INIT;
+	llmk__turn_item *it;
+	llmk_status rc;
+	size_t idx;
+
+	if (strcmp(type + strlen(type) - 4, "_use") || json_object_size(input) ||
+	    llmk__json_index(ev, "index", &idx))
+		return keep_block_as(s->resp, b, LLMK_PART_OPAQUE) ? llmk__stream_stopped(s) : LLMK_OK;
+	if (!(head = json_copy(b)) || (json_object_del(head, "input"), llmk__json_dump(&text, head, 0)) ||
+	    text.len < 2 || llmk__buf_append_str(&text, ",\"input\":")) {
+		json_decref(head);
+		llmk__buf_free(&text);
+		return FAIL_OOM(s->resp);
+	}
+	json_decref(head);
+	/* "{...}" + ,"input": -> "{...,"input": */
+	memmove(text.data + text.len - 10, text.data + text.len - 9, 10);
+	text.len--;
+	if (!(it = llmk__turn_add(s->resp, LLMK_PART_OPAQUE, 0)))
+		rc = llmk__stream_stopped(s);
+	else
+		rc = llmk__turn_set_opaque(s->resp, it, text.data, text.len);
+	llmk__buf_free(&text);
+	st->open = rc == LLMK_OK ? idx + 1 : 0;
+	st->got_input = 0;
+	return rc;
+}
+
+/* The open server block ends: its input closed ({} when none came), then
+ * checked to be the JSON object the next request will send. */
+static llmk_status server_block_stop(llmk__stream_ctx *s)
+{
+	stream_state *st = s->state;
+	llmk__turn_item *it = llmk__turn_last(s->resp, LLMK_PART_OPAQUE);
+	json_t *b;
+
+	if (!st->open || !it)
+		return LLMK_OK;
+	st->open = 0;
+	if (llmk__buf_append_str(&it->opaque, st->got_input ? "}" : "{}}"))
+		return FAIL_OOM(s->resp);
+	b = llmk__json_text(it->opaque.data);
+	if (!json_is_object(b) || !json_is_object(json_object_get(b, "input"))) {
+		json_decref(b);
+		return llmk__fail(s->resp, LLMK_E_PROTOCOL, "server tool block: its streamed input is not a JSON object");
+	}
+	json_decref(b);
+	return LLMK_OK;
+}
+
 /* Content-block index -> tool-call index: llmk__block_* (toolkit.h). */
 static llmk_status block_start(llmk__stream_ctx *s, json_t *ev)
 {
@@ -490,8 +774,10 @@ static llmk_status block_start(llmk__stream_ctx *s, json_t *ev)
 			return llmk__stream_stopped(s);
 		return llmk__emit_json_reasoning(s, json_object_get(b, "thinking"));
 	}
+	if (is_server_block(type))
+		return server_block_start(s, ev, b, type);
 	if (strcmp(type, "tool_use"))
-		return LLMK_OK; /* server_tool_use, ...: not the caller's */
+		return LLMK_OK; /* block types added later */
 	/* input is {} here and arrives as input_json_delta fragments; a
 	 * non-empty input (some compatible servers send it whole) is taken. */
 	v = json_object_get(b, "input");
@@ -526,8 +812,20 @@ static llmk_status block_delta(llmk__stream_ctx *s, json_t *ev)
 	}
 	if (strcmp(type, "input_json_delta"))
 		return LLMK_OK; /* citations_delta, ... */
-	/* Server tools stream their input too: only tool_use blocks count. */
-	if (llmk__json_index(ev, "index", &idx) || !llmk__block_is_tool(s->state, idx))
+	if (llmk__json_index(ev, "index", &idx))
+		return LLMK_OK;
+	/* A server tool's input goes into its kept block. */
+	if (((stream_state *)s->state)->open == idx + 1) {
+		llmk__turn_item *it = llmk__turn_last(s->resp, LLMK_PART_OPAQUE);
+		json_t *frag = json_object_get(d, "partial_json");
+		if (!it || !json_is_string(frag))
+			return LLMK_OK;
+		((stream_state *)s->state)->got_input |= json_string_length(frag) > 0;
+		return llmk__buf_append(&it->opaque, json_string_value(frag), json_string_length(frag))
+		               ? FAIL_OOM(s->resp)
+		               : LLMK_OK;
+	}
+	if (!llmk__block_is_tool(s->state, idx))
 		return LLMK_OK;
 	return llmk__block_tool_args(s, idx, json_object_get(d, "partial_json"));
 }
@@ -563,10 +861,15 @@ static llmk_status anthropic_stream_event(llmk__stream_ctx *s, const char *event
 			st = FAIL_OOM(resp);
 		else
 			st = llmk__stream_usage(s, json_object_get(root, "usage"), read_usage);
+	} else if (!strcmp(type, "content_block_stop")) {
+		size_t idx;
+		if (!llmk__json_index(root, "index", &idx) && ((stream_state *)s->state)->open == idx + 1)
+			st = server_block_stop(s);
 	} else if (!strcmp(type, "message_stop")) {
+		st = server_block_stop(s); /* a block left open: closed, or refused */
 		s->done = 1;
 	}
-	/* content_block_stop, ping and event types added later: nothing to do */
+	/* ping and event types added later: nothing to do */
 	json_decref(root);
 	return st;
 }
@@ -577,4 +880,4 @@ const llmk__adapter llmk__anthropic_adapter = {.build = anthropic_build,
                                                .stream_event = anthropic_stream_event,
                                                .framing = LLMK_FRAMING_SSE,
                                                .feature = LLMK_FEATURE_ANTHROPIC,
-                                               .state_size = sizeof(llmk__blocks)};
+                                               .state_size = sizeof(stream_state)};
