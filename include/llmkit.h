@@ -199,12 +199,12 @@ enum llmk_event_type {
 
 /** Token counters (llmk_response_usage(), llmk_event_usage()). */
 enum llmk_usage {
-	LLMK_USAGE_INPUT = 1,        /**< prompt / input tokens, cached included */
-	LLMK_USAGE_OUTPUT = 2,       /**< completion / output tokens, reasoning included */
-	LLMK_USAGE_TOTAL = 3,        /**< as reported, or input + output */
-	LLMK_USAGE_CACHED_INPUT = 4, /**< part of INPUT served from the prompt cache */
-	LLMK_USAGE_REASONING = 5,    /**< part of OUTPUT spent on reasoning */
-	LLMK_USAGE_CACHE_WRITE = 6,  /**< part of INPUT written to the prompt cache
+	LLMK_USAGE_INPUT = 1,         /**< prompt / input tokens, cached included */
+	LLMK_USAGE_OUTPUT = 2,        /**< completion / output tokens, reasoning included */
+	LLMK_USAGE_TOTAL = 3,         /**< as reported, or input + output */
+	LLMK_USAGE_CACHED_INPUT = 4,  /**< part of INPUT served from the prompt cache */
+	LLMK_USAGE_REASONING = 5,     /**< part of OUTPUT spent on reasoning */
+	LLMK_USAGE_CACHE_WRITE = 6,   /**< part of INPUT written to the prompt cache
 	                              * (Anthropic cache_creation_input_tokens), 1-hour writes included */
 	LLMK_USAGE_CACHE_WRITE_1H = 7 /**< part of CACHE_WRITE written to a 1-hour cache (Anthropic
 	                               * cache_creation.ephemeral_1h_input_tokens), priced apart */

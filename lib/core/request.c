@@ -339,7 +339,8 @@ llmk_status llmk_request_set_i64(llmk_request *r, int32_t opt, int64_t value)
 	     opt == LLMK_OPT_TOP_K) &&
 	    value < 1)
 		return llmk__req_err(r, LLMK_E_INVALID_ARG, "option '%s' must be at least 1", llmk_option_name(opt));
-	if (((opt == LLMK_OPT_DROP_UNSUPPORTED || opt == LLMK_OPT_STORE || opt == LLMK_OPT_STRICT_TOOLS) && value != 0 && value != 1) ||
+	if (((opt == LLMK_OPT_DROP_UNSUPPORTED || opt == LLMK_OPT_STORE || opt == LLMK_OPT_STRICT_TOOLS) &&
+	     value != 0 && value != 1) ||
 	    (opt == LLMK_OPT_REASONING_BUDGET && value < 0))
 		return llmk__req_err(r, LLMK_E_INVALID_ARG, "option '%s' must be %s", llmk_option_name(opt),
 		                     opt == LLMK_OPT_REASONING_BUDGET ? "at least 0" : "0 or 1");

@@ -381,30 +381,33 @@ static llmk_status build_thinking(const llmk_request *r, const char *model, json
 	levels_text(f->levels, levels, sizeof(levels));
 	if (!strcmp(e, "none")) {
 		if (has_budget)
-			return llmk__fail(resp, LLMK_E_INVALID_ARG,
-			                  "anthropic: reasoning_effort 'none' and a reasoning_budget contradict each other");
+			return llmk__fail(
+			        resp, LLMK_E_INVALID_ARG,
+			        "anthropic: reasoning_effort 'none' and a reasoning_budget contradict each other");
 		if (f->off == OFF_REFUSE)
 			return llmk__fail(resp, LLMK_E_INVALID_ARG,
-			                  "anthropic: %s always thinks: reasoning_effort 'none' is not taken (%s)", model,
-			                  levels);
+			                  "anthropic: %s always thinks: reasoning_effort 'none' is not taken (%s)",
+			                  model, levels);
 		if (f->off == OFF_DISABLE && llmk__json_set(body, "thinking", json_pack("{s:s}", "type", "disabled")))
 			return FAIL_OOM(resp);
 		return LLMK_OK;
 	}
 	if (f->mode == MODE_NONE)
-		return llmk__fail(resp, LLMK_E_INVALID_ARG, "anthropic: %s has no extended thinking: reasoning_effort '%s'",
-		                  model, e);
+		return llmk__fail(resp, LLMK_E_INVALID_ARG,
+		                  "anthropic: %s has no extended thinking: reasoning_effort '%s'", model, e);
 	if (f->mode == MODE_BUDGET) {
 		if (bit & ~f->levels || (!bit && strcmp(e, "minimal")))
-			return llmk__fail(resp, LLMK_E_INVALID_ARG,
-			                  "anthropic: %s takes reasoning_effort minimal, low, medium or high (as a thinking "
-			                  "budget), not '%s'",
-			                  model, e);
+			return llmk__fail(
+			        resp, LLMK_E_INVALID_ARG,
+			        "anthropic: %s takes reasoning_effort minimal, low, medium or high (as a thinking "
+			        "budget), not '%s'",
+			        model, e);
 		if (has_budget)
-			return llmk__fail(resp, LLMK_E_INVALID_ARG,
-			                  "anthropic: %s: reasoning_effort becomes a thinking budget; set reasoning_effort "
-			                  "or reasoning_budget, not both",
-			                  model);
+			return llmk__fail(
+			        resp, LLMK_E_INVALID_ARG,
+			        "anthropic: %s: reasoning_effort becomes a thinking budget; set reasoning_effort "
+			        "or reasoning_budget, not both",
+			        model);
 		*budget = effort_budget(e);
 		return llmk__json_set(body, "thinking",
 		                      json_pack("{s:s, s:I}", "type", "enabled", "budget_tokens", (json_int_t)*budget))
@@ -416,10 +419,11 @@ static llmk_status build_thinking(const llmk_request *r, const char *model, json
 		                  levels, e);
 	if (f->mode == MODE_ADAPTIVE) {
 		if (has_budget)
-			return llmk__fail(resp, LLMK_E_INVALID_ARG,
-			                  "anthropic: %s: reasoning_effort is adaptive thinking, which has no budget; set "
-			                  "reasoning_effort or reasoning_budget, not both",
-			                  model);
+			return llmk__fail(
+			        resp, LLMK_E_INVALID_ARG,
+			        "anthropic: %s: reasoning_effort is adaptive thinking, which has no budget; set "
+			        "reasoning_effort or reasoning_budget, not both",
+			        model);
 		thinking = json_pack("{s:s}", "type", "adaptive");
 	} else if (has_budget) { /* Opus 4.5: effort and a budget are independent */
 		thinking = json_pack("{s:s, s:I}", "type", "enabled", "budget_tokens", (json_int_t)*budget);
@@ -701,8 +705,7 @@ static llmk_status server_block_start(llmk__stream_ctx *s, json_t *ev, json_t *b
 	llmk_status rc;
 	size_t idx;
 
-	if (strcmp(type + strlen(type) - 4, "_use") || json_object_size(input) ||
-	    llmk__json_index(ev, "index", &idx))
+	if (strcmp(type + strlen(type) - 4, "_use") || json_object_size(input) || llmk__json_index(ev, "index", &idx))
 		return keep_block_as(s->resp, b, LLMK_PART_OPAQUE) ? llmk__stream_stopped(s) : LLMK_OK;
 	if (!(head = json_copy(b)) || (json_object_del(head, "input"), llmk__json_dump(&text, head, 0)) ||
 	    text.len < 2 || llmk__buf_append_str(&text, ",\"input\":")) {
@@ -740,7 +743,8 @@ static llmk_status server_block_stop(llmk__stream_ctx *s)
 	b = llmk__json_text(it->opaque.data);
 	if (!json_is_object(b) || !json_is_object(json_object_get(b, "input"))) {
 		json_decref(b);
-		return llmk__fail(s->resp, LLMK_E_PROTOCOL, "server tool block: its streamed input is not a JSON object");
+		return llmk__fail(s->resp, LLMK_E_PROTOCOL,
+		                  "server tool block: its streamed input is not a JSON object");
 	}
 	json_decref(b);
 	return LLMK_OK;

@@ -38,7 +38,7 @@
 /* What the Responses API takes (no stop, seed or penalties there), and what
  * the local servers serving it statelessly take. */
 #define RS_LOCAL (O(TEMPERATURE) | O(TOP_P) | O(MAX_TOKENS) | JSON_OUT | O(TOOL_CHOICE) | O(REASONING_EFFORT))
-#define RS_CHAT                                                                                  \
+#define RS_CHAT                                                                                                 \
 	(RS_LOCAL | O(REASONING_SUMMARY) | O(STORE) | O(PREVIOUS_RESPONSE_ID) | O(USER) | O(PROMPT_CACHE_KEY) | \
 	 O(PROMPT_CACHE_RETENTION))
 #define RS_LOCAL_CAPS (LLMK_CAP_STREAM | LLMK_CAP_TOOLS | LLMK_CAP_VISION | LLMK_CAP_STREAM_USAGE)
