@@ -499,6 +499,7 @@ static llmk_status anthropic_parse(const llmk_client *c, const llmk_request *r, 
 typedef struct stream_state {
 	llmk__blocks blocks; /* first: llmk__block_*() take the state as one */
 	size_t open;         /* 1 + the index of the server block being assembled; 0: none */
+	size_t input_at;     /* where its input starts in the kept text */
 	int got_input;
 } stream_state;
 
@@ -529,32 +530,35 @@ static llmk_status server_block_start(llmk__stream_ctx *s, json_t *ev, json_t *b
 		rc = llmk__stream_stopped(s);
 	else
 		rc = llmk__turn_set_opaque(s->resp, it, text.data, text.len);
-	llmk__buf_free(&text);
 	st->open = rc == LLMK_OK ? idx + 1 : 0;
+	st->input_at = text.len;
 	st->got_input = 0;
+	llmk__buf_free(&text);
 	return rc;
 }
 
-/* The open server block ends: its input closed ({} when none came), then
- * checked to be the JSON object the next request will send. */
+/* The open server block ends: its input ({} when none came) must be one
+ * JSON object and nothing else -- fragments that closed it early and went
+ * on would rewrite the block -- and the block is closed after it. */
 static llmk_status server_block_stop(llmk__stream_ctx *s)
 {
 	stream_state *st = s->state;
 	llmk__turn_item *it = llmk__turn_last(s->resp, LLMK_PART_OPAQUE);
-	json_t *b;
+	json_t *input = NULL;
 
 	if (!st->open || !it)
 		return LLMK_OK;
 	st->open = 0;
-	if (llmk__buf_append_str(&it->opaque, st->got_input ? "}" : "{}}"))
-		return FAIL_OOM(s->resp);
-	b = llmk__json_text(it->opaque.data);
-	if (!json_is_object(b) || !json_is_object(json_object_get(b, "input"))) {
-		json_decref(b);
+	if (st->got_input && it->opaque.len > st->input_at)
+		input = llmk__json_loadb(it->opaque.data + st->input_at, it->opaque.len - st->input_at, 0, NULL);
+	if (st->got_input && !json_is_object(input)) {
+		json_decref(input);
 		return llmk__fail(s->resp, LLMK_E_PROTOCOL,
 		                  "server tool block: its streamed input is not a JSON object");
 	}
-	json_decref(b);
+	json_decref(input);
+	if (llmk__buf_append_str(&it->opaque, st->got_input ? "}" : "{}}"))
+		return FAIL_OOM(s->resp);
 	return LLMK_OK;
 }
 

@@ -122,7 +122,7 @@ static int64_t effort_budget(const char *e)
 }
 
 llmk_status llmk__anthropic_thinking(const llmk_request *r, const char *model, json_t *body, int64_t *budget,
-                                  llmk_response *resp)
+                                     llmk_response *resp)
 {
 	const char *e = llmk__req_str(r, LLMK_OPT_REASONING_EFFORT);
 	int has_budget = llmk__req_i64(r, LLMK_OPT_REASONING_BUDGET, budget);
@@ -197,4 +197,3 @@ llmk_status llmk__anthropic_thinking(const llmk_request *r, const char *model, j
 		return FAIL_OOM(resp);
 	return llmk__json_set(oc, "effort", json_string(e)) ? FAIL_OOM(resp) : LLMK_OK;
 }
-

@@ -1380,12 +1380,21 @@ static void test_stream_server_block_input(void **state)
 	                          "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
 	static const char *bad = "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,"
 	                         "\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"{\\\"query\\\": \"}}\n\n";
+	/* closes the input early and goes on to rewrite the block */
+	static const char *sneaky = "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,"
+	                            "\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":"
+	                            "\"{}, \\\"type\\\": \\\"text\\\"\"}}\n\n";
 	char sse[2048];
 	llmk_response *resp;
 	llmk_request *r = chat_request("search");
 	tu_events e;
 
 	snprintf(sse, sizeof(sse), "%s%s%s", head, bad, tail);
+	tu_events_init(&e, TU_EV_ALL);
+	assert_int_equal(tu_stream(f, r, TU_SSE, sse, 0, &e, &resp), LLMK_E_PROTOCOL);
+	assert_non_null(strstr(llmk_response_error(resp), "server tool block"));
+	llmk_response_free(resp);
+	snprintf(sse, sizeof(sse), "%s%s%s", head, sneaky, tail);
 	tu_events_init(&e, TU_EV_ALL);
 	assert_int_equal(tu_stream(f, r, TU_SSE, sse, 0, &e, &resp), LLMK_E_PROTOCOL);
 	assert_non_null(strstr(llmk_response_error(resp), "server tool block"));
