@@ -669,7 +669,9 @@ static llmk_status anthropic_stream_event(llmk__stream_ctx *s, const char *event
 		st = set_model(resp, msg) ? FAIL_OOM(resp)
 		                          : llmk__stream_usage(s, json_object_get(msg, "usage"), read_usage);
 	} else if (!strcmp(type, "content_block_start")) {
-		st = block_start(s, root);
+		/* a server block left open (no content_block_stop) ends here */
+		if ((st = server_block_stop(s)) == LLMK_OK)
+			st = block_start(s, root);
 	} else if (!strcmp(type, "content_block_delta")) {
 		st = block_delta(s, root);
 	} else if (!strcmp(type, "message_delta")) {

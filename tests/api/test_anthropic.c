@@ -1384,6 +1384,17 @@ static void test_stream_server_block_input(void **state)
 	static const char *sneaky = "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,"
 	                            "\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":"
 	                            "\"{}, \\\"type\\\": \\\"text\\\"\"}}\n\n";
+	static const char *good = "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,"
+	                          "\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":"
+	                          "\"{\\\"query\\\": \\\"q\\\"}\"}}\n\n";
+	static const char *text_then_end =
+	        "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":1,\"content_block\":"
+	        "{\"type\":\"web_search_tool_result\",\"tool_use_id\":\"srvtoolu_1\",\"content\":[]}}\n\n"
+	        "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":2,\"content_block\":"
+	        "{\"type\":\"text\",\"text\":\"\"}}\n\n"
+	        "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":2,\"delta\":"
+	        "{\"type\":\"text_delta\",\"text\":\"Found it.\"}}\n\n"
+	        "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
 	char sse[2048];
 	llmk_response *resp;
 	llmk_request *r = chat_request("search");
@@ -1407,6 +1418,22 @@ static void test_stream_server_block_input(void **state)
 	assert_string_equal(
 	        llmk_request_part_opaque(r, 1, 0),
 	        "{\"type\":\"server_tool_use\",\"id\":\"srvtoolu_1\",\"name\":\"web_search\",\"input\":{}}");
+	llmk_request_free(r);
+
+	/* no content_block_stop: the next block's start closes it */
+	r = chat_request("search");
+	snprintf(sse, sizeof(sse), "%s%s%s", head, good, text_then_end);
+	tu_events_init(&e, TU_EV_ALL);
+	assert_int_equal(tu_stream(f, r, TU_SSE, sse, 1, &e, &resp), LLMK_OK);
+	assert_int_equal(llmk_request_add_response(r, resp), LLMK_OK);
+	llmk_response_free(resp);
+	assert_int_equal(llmk_request_part_count(r, 1), 3);
+	assert_string_equal(llmk_request_part_opaque(r, 1, 0),
+	                    "{\"type\":\"server_tool_use\",\"id\":\"srvtoolu_1\",\"name\":\"web_search\","
+	                    "\"input\":{\"query\": \"q\"}}");
+	assert_string_equal(llmk_request_part_opaque(r, 1, 1),
+	                    "{\"type\":\"web_search_tool_result\",\"tool_use_id\":\"srvtoolu_1\",\"content\":[]}");
+	assert_string_equal(llmk_request_part_text(r, 1, 2), "Found it.");
 	llmk_request_free(r);
 }
 
