@@ -1026,6 +1026,9 @@ func TestStreamTranscribeAndSpeak(t *testing.T) {
 	if _, err = c.StreamSpeak(context.Background(), "hello", func(e Event) error { return stop },
 		Model("gpt-4o-mini-tts"), With("stream_format", "sse")); err != stop {
 		t.Errorf("stop: %v", err)
+	}
+}
+
 // ReasoningEffort becomes Anthropic's adaptive thinking and effort on a
 // model that takes it; StrictTools puts strict on every tool definition; a
 // value the model cannot take is refused before sending.
