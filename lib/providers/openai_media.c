@@ -17,6 +17,8 @@
  *   .segment / .done (usage), speech.audio.delta (base64 audio) / .done
  *   (usage), image_generation.partial_image / .completed and the
  *   image_edit twins (b64_json, partial_image_index, usage). No [DONE].
+ *   vLLM streams transcripts as chat-like "transcription.chunk" chunks
+ *   ending with [DONE]: read too (compatible servers use this adapter).
  * - Speech answers an audio type (the spec says application/octet-stream; the
  *   API sends audio/mpeg and the like); a streamed speech request without
  *   stream_format sse gets the same bytes, chunked as they are made. */
@@ -612,11 +614,28 @@ static llmk_status image_event(llmk__stream_ctx *s, const char *type, json_t *ro
 	return llmk__stream_usage(s, json_object_get(root, "usage"), llmk__openai_read_usage);
 }
 
+/* vLLM's streamed transcripts (its TranscriptionStreamResponse): chat-like
+ * chunks {"object": "transcription.chunk", "choices": [{"delta":
+ * {"content": ...}}], "usage"}, ending with [DONE]. */
+static llmk_status compat_transcript_chunk(llmk__stream_ctx *s, json_t *root)
+{
+	json_t *choice = json_array_get(json_object_get(root, "choices"), 0);
+	llmk_status st;
+
+	if (s->done)
+		return after_done(s, "transcription.chunk");
+	if ((st = llmk__emit_json_text(s, json_object_get(json_object_get(choice, "delta"), "content"))))
+		return st;
+	return llmk__stream_usage(s, json_object_get(root, "usage"), llmk__openai_read_usage);
+}
+
 static llmk_status media_chunk(llmk__stream_ctx *s, json_t *root)
 {
 	json_t *t = json_object_get(root, "type");
 	const char *type = json_string_value(t);
 
+	if (!type && s->req->kind == LLMK_TRANSCRIBE && json_is_array(json_object_get(root, "choices")))
+		return compat_transcript_chunk(s, root);
 	if (!type)
 		return llmk__fail(s->resp, LLMK_E_PROTOCOL, "%s: stream event has no type", s->provider_name);
 	if (!strcmp(type, "error")) /* {"type": "error", "error": {...}} is caught before; a bare one here */

@@ -824,6 +824,27 @@ static void test_transcribe_stream(void **state)
 	                 LLMK_OK);
 	assert_string_equal(m.text, "all at once");
 	llmk_response_free(resp);
+	/* vLLM's chat-like transcription chunks, ending with [DONE]. */
+	assert_int_equal(media_stream(f, r, TU_SSE,
+	                              "data: {\"id\":\"trsc-1\",\"object\":\"transcription.chunk\",\"created\":1,"
+	                              "\"model\":\"openai/whisper-large-v3\",\"choices\":[{\"delta\":{\"content\":"
+	                              "\" And so\"}}]}\n\n"
+	                              "data: {\"id\":\"trsc-1\",\"object\":\"transcription.chunk\",\"created\":1,"
+	                              "\"model\":\"openai/whisper-large-v3\",\"choices\":[{\"delta\":{\"content\":"
+	                              "\" my fellow\"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":"
+	                              "20,\"completion_tokens\":4,\"total_tokens\":24}}\n\n"
+	                              "data: [DONE]\n\n",
+	                              0, 5, &m, &resp),
+	                 LLMK_OK);
+	assert_string_equal(m.text, " And so my fellow");
+	assert_int_equal(m.usage_out, 4);
+	llmk_response_free(resp);
+	assert_int_equal(media_stream(f, r, TU_SSE,
+	                              "data: {\"object\":\"transcription.chunk\",\"choices\":[{\"delta\":"
+	                              "{\"content\":\"x\"}}]}\n\n",
+	                              0, 0, &m, &resp),
+	                 LLMK_E_PROTOCOL); /* no [DONE]: cut off */
+	llmk_response_free(resp);
 	/* Diarized segments are collected. */
 	assert_int_equal(
 	        media_stream(f, r, TU_SSE,
