@@ -232,8 +232,9 @@ enum llmk_finish {
 
 /** Provider capabilities (llmk_provider_capabilities()), per request kind. */
 enum llmk_capability {
-	LLMK_CAP_KIND = 1 << 0,         /**< the provider serves this request kind */
-	LLMK_CAP_STREAM = 1 << 1,       /**< chat: answers stream as they are generated */
+	LLMK_CAP_KIND = 1 << 0, /**< the provider serves this request kind */
+	LLMK_CAP_STREAM =
+	        1 << 1, /**< answers stream as they are generated (chat; transcribe, speech, image: llmk_stream()) */
 	LLMK_CAP_TOOLS = 1 << 2,        /**< chat: function / tool calling */
 	LLMK_CAP_VISION = 1 << 3,       /**< chat: image inputs */
 	LLMK_CAP_JSON_MODE = 1 << 4,    /**< chat: response_format json_object */

@@ -146,7 +146,7 @@ type Capability int32
 // Values of enum llmk_capability.
 const (
 	CapabilityKind           Capability = 1     // LLMK_CAP_KIND: the provider serves this request kind
-	CapabilityStream         Capability = 2     // LLMK_CAP_STREAM: chat: answers stream as they are generated
+	CapabilityStream         Capability = 2     // LLMK_CAP_STREAM
 	CapabilityTools          Capability = 4     // LLMK_CAP_TOOLS: chat: function / tool calling
 	CapabilityVision         Capability = 8     // LLMK_CAP_VISION: chat: image inputs
 	CapabilityJSONMode       Capability = 16    // LLMK_CAP_JSON_MODE: chat: response_format json_object

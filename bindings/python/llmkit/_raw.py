@@ -202,7 +202,7 @@ class Finish(enum.IntEnum):
 
 # Provider capabilities (llmk_provider_capabilities()), per request kind.
 LLMK_CAP_KIND = 1  # the provider serves this request kind
-LLMK_CAP_STREAM = 2  # chat: answers stream as they are generated
+LLMK_CAP_STREAM = 2
 LLMK_CAP_TOOLS = 4  # chat: function / tool calling
 LLMK_CAP_VISION = 8  # chat: image inputs
 LLMK_CAP_JSON_MODE = 16  # chat: response_format json_object
