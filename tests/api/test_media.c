@@ -655,6 +655,13 @@ static void test_chat_choices_logprobs(void **state)
 	free((void *)f->cap.resp_body);
 	assert_int_equal(llmk_response_choice_count(NULL), 0);
 
+	/* Where n is not served it is refused by name, never half-honoured. */
+	tu_fixture_use(f, "anthropic/claude-sonnet-4-5", KEY, "https://api.example.invalid/v1");
+	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_E_UNSUPPORTED);
+	assert_non_null(strstr(llmk_response_error(resp), "anthropic does not support choices"));
+	assert_int_equal(f->cap.calls, 0);
+	llmk_response_free(resp);
+	tu_fixture_use(f, "openai/gpt-4o-mini", KEY, "https://api.example.invalid/v1");
 	/* A choice index past the bound is the server's fault, said so. */
 	f->cap.resp_body = "{\"choices\":[{\"index\":0,\"message\":{\"content\":\"a\"}},"
 	                   "{\"index\":4000,\"message\":{\"content\":\"b\"}}]}";
