@@ -784,7 +784,10 @@ static llmk_status gemini_parse(const llmk_client *c, const llmk_request *r, llm
                                 const char *content_type, const char *body, size_t len)
 {
 	(void)c;
-	(void)content_type;
+	/* Answers are JSON; none given is taken as JSON, another type is not the answer. */
+	if (content_type && *content_type && !llmk__ctype_is(content_type, "application/json"))
+		return llmk__fail(resp, LLMK_E_PROTOCOL,
+		                  NAME ": expected application/json, received Content-Type %.100s", content_type);
 	return llmk__read_json(&readers, r, resp, NAME " response body", body, len);
 }
 

@@ -593,6 +593,16 @@ static void test_gemini_image_edit(void **state)
 	json_decref(j);
 	assert_int_equal(llmk_response_image_count(resp), 1);
 	llmk_response_free(resp);
+	/* Its answers must be JSON. */
+	f->cap.resp_headers = "Content-Type: text/html; charset=UTF-8\n";
+	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_E_PROTOCOL);
+	assert_non_null(
+	        strstr(llmk_response_error(resp), "expected application/json, received Content-Type text/html"));
+	llmk_response_free(resp);
+	f->cap.resp_headers = "Content-Type: application/json; charset=UTF-8\n";
+	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
+	llmk_response_free(resp);
+	f->cap.resp_headers = NULL;
 	/* No mask in Gemini's API; no variations either. */
 	assert_int_equal(llmk_request_set_mask(r, png2, sizeof(png2)), LLMK_OK);
 	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_E_INVALID_ARG);
