@@ -711,3 +711,16 @@ def test_reasoning_effort_and_strict_tools(server):
             c.chat("hi", reasoning_effort="minimal")
         assert "not 'minimal'" in ei.value.detail
     assert server.count() == 1
+
+
+def test_stream_speech_bytes_over_the_loopback(server, client):
+    """The default stream format: the audio bytes as they arrive over a real
+    socket (chunked by the server), each read an AUDIO event."""
+    server.push(200, "-", hex=SPEECH.hex(), type="audio/mpeg", write_size=8, delay_ms=100)
+    with client.stream_speech("hello", model="tts-1") as s:
+        events = list(s)
+    chunks = [e.data for e in events if e.type == llmkit.EventType.AUDIO]
+    assert b"".join(chunks) == SPEECH and len(chunks) >= 2
+    assert events[-1].type == llmkit.EventType.DONE
+    assert s.response.audio == SPEECH and s.response.mime == "audio/mpeg"
+    assert "stream_format" not in server.request(0)["json"]
