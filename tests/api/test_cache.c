@@ -866,10 +866,11 @@ static void memory_store_lru(void **state)
 
 /* ---- SQLite: processes ------------------------------------------------------ */
 
-/* A child process: its own client and store on `path`, asks `prompts`
- * (NULL-terminated) from `first` round, exits 0 when every answer is
- * right. */
-static int child_asks(fx *f, const char *path, int first, int count, int nprompts)
+/* A child process (this program run again with --child, so that it starts
+ * clean: no threads of the parent, nothing of its curl): its own client and
+ * store on `path`, asks `count` questions of `nprompts` from the `first`,
+ * exits 0 when every answer is right. */
+static int child_asks(const char *url_base, const char *path, int first, int count, int nprompts)
 {
 	llmk_client *c;
 	llmk_store *s;
@@ -878,7 +879,7 @@ static int child_asks(fx *f, const char *path, int first, int count, int nprompt
 
 	if (llmk_store_new_sqlite(path, &s) != LLMK_OK || llmk_client_new(&c, "openai/gpt-4o-mini") != LLMK_OK)
 		return 10;
-	snprintf(url, sizeof(url), "%s/v1", th_url(f->srv));
+	snprintf(url, sizeof(url), "%s/v1", url_base);
 	llmk_client_set_str(c, LLMK_OPT_BASE_URL, url);
 	llmk_client_set_str(c, LLMK_OPT_API_KEY, KEY);
 	if (llmk_client_set_cache(c, s) != LLMK_OK)
@@ -890,8 +891,10 @@ static int child_asks(fx *f, const char *path, int first, int count, int nprompt
 		snprintf(want, sizeof(want), "v1 echo:%s", prompt);
 		llmk_request_new(&r, LLMK_CHAT);
 		llmk_request_add_message(r, LLMK_ROLE_USER, prompt);
-		if (llmk_send(c, r, &resp) != LLMK_OK || strcmp(llmk_response_text(resp), want))
+		if (llmk_send(c, r, &resp) != LLMK_OK || strcmp(llmk_response_text(resp), want)) {
+			fprintf(stderr, "child: %s: %s\n", prompt, resp ? llmk_response_error(resp) : "no response");
 			bad++;
+		}
 		llmk_response_free(resp);
 		llmk_request_free(r);
 	}
@@ -904,18 +907,85 @@ static void run_children(fx *f, const char *path, int nproc, int count, int npro
 {
 	pid_t pid[16];
 	int i, st;
+	char first[16], cnt[16], np[16];
 
 	for (i = 0; i < nproc; i++) {
 		pid[i] = fork();
 		assert_true(pid[i] >= 0);
-		if (pid[i] == 0)
-			_exit(child_asks(f, path, i * 3, count, nprompts));
+		if (pid[i] == 0) {
+			snprintf(first, sizeof(first), "%d", i * 3);
+			snprintf(cnt, sizeof(cnt), "%d", count);
+			snprintf(np, sizeof(np), "%d", nprompts);
+			execl("/proc/self/exe", "test_cache", "--child", th_url(f->srv), path, first, cnt, np,
+			      (char *)NULL);
+			_exit(127);
+		}
 	}
 	for (i = 0; i < nproc; i++) {
 		assert_int_equal(waitpid(pid[i], &st, 0), pid[i]);
 		assert_true(WIFEXITED(st));
 		assert_int_equal(WEXITSTATUS(st), 0);
 	}
+}
+
+/* Threads sharing one client and one store: every answer right, and each
+ * question asked upstream at most once per thread. */
+typedef struct thr_arg {
+	llmk_client *c;
+	int id, bad;
+} thr_arg;
+
+static void *thread_asks(void *p)
+{
+	thr_arg *a = p;
+	int i;
+	char prompt[32], want[64];
+
+	for (i = 0; i < 40; i++) {
+		llmk_request *r;
+		llmk_response *resp = NULL;
+		snprintf(prompt, sizeof(prompt), "t%d", (a->id + i) % 10);
+		snprintf(want, sizeof(want), "v1 echo:%s", prompt);
+		llmk_request_new(&r, LLMK_CHAT);
+		llmk_request_add_message(r, LLMK_ROLE_USER, prompt);
+		if (llmk_send(a->c, r, &resp) != LLMK_OK || strcmp(llmk_response_text(resp), want))
+			a->bad++;
+		llmk_response_free(resp);
+		llmk_request_free(r);
+	}
+	return NULL;
+}
+
+static void threads_share_a_cache(void **state)
+{
+	fx *f = *state;
+	llmk_store *stores[2] = {f->mem, NULL};
+	pthread_t t[8];
+	thr_arg a[8];
+	char path[128];
+	int i, k;
+
+	snprintf(path, sizeof(path), "%s/threads.db", f->dir);
+	if (llmk_features() & LLMK_FEATURE_SQLITE)
+		assert_int_equal(llmk_store_new_sqlite(path, &stores[1]), LLMK_OK);
+	for (k = 0; k < 2 && stores[k]; k++) {
+		size_t before = th_request_count(f->srv), n;
+		assert_int_equal(llmk_client_set_cache(f->c, stores[k]), LLMK_OK);
+		for (i = 0; i < 8; i++) {
+			a[i].c = f->c;
+			a[i].id = i;
+			a[i].bad = 0;
+			assert_int_equal(pthread_create(&t[i], NULL, thread_asks, &a[i]), 0);
+		}
+		for (i = 0; i < 8; i++) {
+			pthread_join(t[i], NULL);
+			assert_int_equal(a[i].bad, 0);
+		}
+		n = th_request_count(f->srv) - before;
+		assert_true(n >= 10 && n <= 80);
+	}
+	assert_int_equal(llmk_client_set_cache(f->c, NULL), LLMK_OK);
+	llmk_store_free(stores[1]);
 }
 
 static void sqlite_two_processes_one_call(void **state)
@@ -1047,7 +1117,7 @@ no_db:
 	llmk_request_free(r);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test_setup_teardown(hit_is_whole_free_and_local, setup, teardown),
@@ -1062,9 +1132,12 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(stored_send_streams_as_events, setup, teardown),
 	        cmocka_unit_test_setup_teardown(multi_hits_without_transfer, setup, teardown),
 	        cmocka_unit_test(memory_store_lru),
+	        cmocka_unit_test_setup_teardown(threads_share_a_cache, setup, teardown),
 	        cmocka_unit_test_setup_teardown(sqlite_two_processes_one_call, setup, teardown),
 	        cmocka_unit_test_setup_teardown(sqlite_eight_processes, setup, teardown),
 	        cmocka_unit_test_setup_teardown(sqlite_damaged_file, setup, teardown),
 	};
+	if (argc == 7 && !strcmp(argv[1], "--child"))
+		return child_asks(argv[2], argv[3], atoi(argv[4]), atoi(argv[5]), atoi(argv[6]));
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
