@@ -83,6 +83,26 @@ static int holds_secret(const llmk_client *c, const char *text, size_t len)
 	return found;
 }
 
+/* Whether text holds one of the client's secrets as it is: what a caller
+ * could have put in a header value or a URL of the request. Only the key
+ * is checked with this (a hash: nothing of it can be read back, but it must
+ * not depend on a credential); stored values get the scrubber's full
+ * search (holds_secret()). */
+static int mentions_secret(const llmk_client *c, const char *text, size_t len)
+{
+	const char *secrets[3] = {c->api_key, c->aws_secret, c->aws_token};
+	size_t i, k, n;
+
+	for (i = 0; i < 3; i++) {
+		if (!secrets[i] || !(n = strlen(secrets[i])))
+			continue;
+		for (k = 0; k + n <= len; k++)
+			if (text[k] == secrets[i][0] && !memcmp(text + k, secrets[i], n))
+				return 1;
+	}
+	return 0;
+}
+
 /* A header or query parameter whose name says it carries a credential, a
  * signature or a per-request id. */
 static int credential_name(const char *name, size_t n)
@@ -159,7 +179,7 @@ static int h_url(crypto_generichash_state *st, const llmk_client *c, const char 
 				p++;
 		}
 	}
-	bad = bad || holds_secret(c, b.data ? b.data : "", b.len);
+	bad = bad || mentions_secret(c, b.data ? b.data : "", b.len);
 	if (!bad)
 		h_add(st, b.data, b.len);
 	llmk__buf_free(&b);
@@ -168,7 +188,7 @@ static int h_url(crypto_generichash_state *st, const llmk_client *c, const char 
 
 static void h_header(crypto_generichash_state *st, const llmk_client *c, const char *name, const char *value)
 {
-	if (credential_name(name, strlen(name)) || holds_secret(c, value, strlen(value)))
+	if (credential_name(name, strlen(name)) || mentions_secret(c, value, strlen(value)))
 		return;
 	h_str(st, name);
 	h_str(st, value);
