@@ -405,8 +405,13 @@ static int lookup(llmk__cache_job *cj, const llmk_client *c, llmk__attempt *p, l
 	}
 	llmk__buf_free(&g.b);
 	dst = src;
-	if (p->sctx.fn && rec.n && !(dst = llmk__response_new()))
-		dst = src; /* no memory for a faithful replay: the answer as one event per part */
+	if (p->sctx.fn && rec.n && !(dst = llmk__response_new())) {
+		/* No memory for a faithful replay: never other events than the
+		 * original's; the provider is asked instead. */
+		llmk_response_free(src);
+		llmk__free(rec.ev);
+		return 0;
+	}
 	if (dst != src)
 		move_meta(dst, src);
 	dst->cached = 1;
