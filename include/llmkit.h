@@ -1797,7 +1797,8 @@ LLMK_API void llmk_store_free(llmk_store *store);
  *  each until its time to live passes. Only kv_get, kv_put and close are
  *  filled. Thread-safe. Free with llmk_store_free() after every client
  *  using it. Returns LLMK_E_INVALID_ARG for a NULL out or max_bytes < 1,
- *  LLMK_E_NOMEM. */
+ *  LLMK_E_NOMEM, LLMK_E_UNSUPPORTED in a build without the response cache
+ *  (-Dresponse_cache=disabled). */
 LLMK_API llmk_status llmk_store_new_memory(int64_t max_bytes, llmk_store **out);
 
 /** A store in an SQLite database file at `path` (created when missing),
@@ -1838,8 +1839,10 @@ LLMK_API llmk_status llmk_store_new_sqlite(const char *path, llmk_store **out);
  *  client logs a warning and asks the provider.
  *
  *  Returns LLMK_E_UNSUPPORTED when the table has no kv_get or kv_put,
- *  LLMK_E_INVALID_ARG for a NULL client or a table too small to be one,
- *  LLMK_E_NOMEM. Set it before the client is shared between threads. */
+ *  and in a build without the response cache (-Dresponse_cache=disabled,
+ *  the default of a reduced build, docs/FIRMWARE.md), LLMK_E_INVALID_ARG
+ *  for a NULL client or a table too small to be one, LLMK_E_NOMEM. Set it
+ *  before the client is shared between threads. */
 LLMK_API llmk_status llmk_client_set_cache(llmk_client *client, const llmk_store *store);
 
 #ifdef __cplusplus

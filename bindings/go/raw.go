@@ -1859,7 +1859,8 @@ func llmk_store_free(store *C.llmk_store) {
 // order within `max_bytes` (keys, values and about 100 bytes of bookkeeping each; a value larger
 // than that is not kept), each until its time to live passes. Only kv_get, kv_put and close are
 // filled. Thread-safe. Free with llmk_store_free() after every client using it. Returns
-// LLMK_E_INVALID_ARG for a NULL out or max_bytes < 1, LLMK_E_NOMEM.
+// LLMK_E_INVALID_ARG for a NULL out or max_bytes < 1, LLMK_E_NOMEM, LLMK_E_UNSUPPORTED in a build
+// without the response cache (-Dresponse_cache=disabled).
 func llmk_store_new_memory(max_bytes int64, out **C.llmk_store) int32 {
 	return int32(C.llmk_store_new_memory(C.int64_t(max_bytes), out))
 }
@@ -1896,9 +1897,10 @@ func llmk_store_new_sqlite(path *C.char, out **C.llmk_store) int32 {
 // refresh) apply per client or per request. A store that fails never fails a request: the client
 // logs a warning and asks the provider.
 //
-// Returns LLMK_E_UNSUPPORTED when the table has no kv_get or kv_put, LLMK_E_INVALID_ARG for a NULL
-// client or a table too small to be one, LLMK_E_NOMEM. Set it before the client is shared between
-// threads.
+// Returns LLMK_E_UNSUPPORTED when the table has no kv_get or kv_put, and in a build without the
+// response cache (-Dresponse_cache=disabled, the default of a reduced build, docs/FIRMWARE.md),
+// LLMK_E_INVALID_ARG for a NULL client or a table too small to be one, LLMK_E_NOMEM. Set it before
+// the client is shared between threads.
 func llmk_client_set_cache(client *C.llmk_client, store *C.llmk_store) int32 {
 	return int32(C.llmk_client_set_cache(client, store))
 }

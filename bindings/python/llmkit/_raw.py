@@ -1726,7 +1726,8 @@ llmk_store_free = bind(_lib, _missing, "llmk_store_free", None, [POINTER(llmk_st
 # order within `max_bytes` (keys, values and about 100 bytes of bookkeeping each; a value larger
 # than that is not kept), each until its time to live passes. Only kv_get, kv_put and close are
 # filled. Thread-safe. Free with llmk_store_free() after every client using it. Returns
-# LLMK_E_INVALID_ARG for a NULL out or max_bytes < 1, LLMK_E_NOMEM.
+# LLMK_E_INVALID_ARG for a NULL out or max_bytes < 1, LLMK_E_NOMEM, LLMK_E_UNSUPPORTED in a build
+# without the response cache (-Dresponse_cache=disabled).
 llmk_store_new_memory = bind(_lib, _missing, "llmk_store_new_memory", c_int32, [c_int64, POINTER(POINTER(llmk_store))])
 
 # A store in an SQLite database file at `path` (created when missing), for the response cache on
@@ -1756,9 +1757,10 @@ llmk_store_new_sqlite = bind(_lib, _missing, "llmk_store_new_sqlite", c_int32, [
 # miss with a warning logged, never an answer. LLMK_OPT_CACHE_TTL_MS and LLMK_OPT_CACHE (bypass,
 # refresh) apply per client or per request. A store that fails never fails a request: the client
 # logs a warning and asks the provider.
-# Returns LLMK_E_UNSUPPORTED when the table has no kv_get or kv_put, LLMK_E_INVALID_ARG for a NULL
-# client or a table too small to be one, LLMK_E_NOMEM. Set it before the client is shared between
-# threads.
+# Returns LLMK_E_UNSUPPORTED when the table has no kv_get or kv_put, and in a build without the
+# response cache (-Dresponse_cache=disabled, the default of a reduced build, docs/FIRMWARE.md),
+# LLMK_E_INVALID_ARG for a NULL client or a table too small to be one, LLMK_E_NOMEM. Set it before
+# the client is shared between threads.
 llmk_client_set_cache = bind(_lib, _missing, "llmk_client_set_cache", c_int32, [POINTER(llmk_client), POINTER(llmk_store)])
 
 FUNCTIONS = (
