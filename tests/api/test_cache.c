@@ -783,6 +783,96 @@ static void stored_send_streams_as_events(void **state)
 	llmk_request_free(r);
 }
 
+static char *read_fixture(const char *rel, size_t *len)
+{
+	char path[512];
+	FILE *fp;
+	char *buf;
+	long n;
+
+	snprintf(path, sizeof(path), "%s/%s", TEST_DATA_DIR, rel);
+	fp = fopen(path, "rb");
+	assert_non_null(fp);
+	fseek(fp, 0, SEEK_END);
+	n = ftell(fp);
+	rewind(fp);
+	buf = malloc((size_t)n + 1);
+	assert_int_equal(fread(buf, 1, (size_t)n, fp), (size_t)n);
+	buf[n] = '\0';
+	fclose(fp);
+	*len = (size_t)n;
+	return buf;
+}
+
+/* Anthropic's stream with thinking (and its signature), a server tool's
+ * blocks and tool calls: the hit streams the same events, and continuing
+ * the conversation from the hit sends exactly what continuing from the
+ * original sends (the opaque parts came back). */
+static void anthropic_opaque_parts_survive(void **state)
+{
+	fx *f = *state;
+	llmk_client *c;
+	llmk_request *r1, *r2;
+	llmk_response *a = NULL, *b = NULL;
+	evlog first = {{0}, 0, 0}, second = {{0}, 0, 0};
+	th_response tr;
+	size_t len, n;
+	char *sse = read_fixture("anthropic/stream_tools.sse", &len);
+	const th_request *q1, *q2;
+
+	assert_int_equal(llmk_client_new(&c, "anthropic/claude-sonnet-4-5"), LLMK_OK);
+	assert_int_equal(llmk_client_set_str(c, LLMK_OPT_BASE_URL, th_url(f->srv)), LLMK_OK);
+	assert_int_equal(llmk_client_set_str(c, LLMK_OPT_API_KEY, KEY), LLMK_OK);
+	assert_int_equal(llmk_client_set_i64(c, LLMK_OPT_MAX_RETRIES, 0), LLMK_OK);
+	assert_int_equal(llmk_client_set_cache(c, f->mem), LLMK_OK);
+	memset(&tr, 0, sizeof(tr));
+	tr.status = 200;
+	tr.headers = "Content-Type: text/event-stream\r\n";
+	tr.body = sse;
+	tr.body_len = len;
+	tr.write_size = 64;
+	th_push(f->srv, &tr);
+	r1 = chat("weather in Paris, and think first");
+	r2 = chat("weather in Paris, and think first");
+	assert_int_equal(llmk_stream(c, r1, on_event, &first, &a), LLMK_OK);
+	assert_int_equal(llmk_stream(c, r2, on_event, &second, &b), LLMK_OK);
+	assert_int_equal(th_request_count(f->srv), 1);
+	assert_int_equal(llmk_response_cached(b), 1);
+	assert_string_equal(first.s, second.s);
+	assert_non_null(strstr(first.s, "5'")); /* reasoning events */
+	assert_same_answer(a, b);
+	assert_true(llmk_response_tool_call_count(b) >= 1);
+
+	assert_int_equal(llmk_request_add_response(r1, a), LLMK_OK);
+	assert_int_equal(llmk_request_add_response(r2, b), LLMK_OK);
+	assert_int_equal(llmk_request_add_tool_result(r1, llmk_response_tool_call_id(a, 0), "sunny"), LLMK_OK);
+	assert_int_equal(llmk_request_add_tool_result(r2, llmk_response_tool_call_id(b, 0), "sunny"), LLMK_OK);
+	assert_int_equal(llmk_request_set_i64(r1, LLMK_OPT_CACHE, 0), LLMK_OK);
+	assert_int_equal(llmk_request_set_i64(r2, LLMK_OPT_CACHE, 0), LLMK_OK);
+	llmk_response_free(a);
+	llmk_response_free(b);
+	a = b = NULL;
+	th_push(f->srv, &tr);
+	th_push(f->srv, &tr);
+	memset(&first, 0, sizeof(first));
+	memset(&second, 0, sizeof(second));
+	assert_int_equal(llmk_stream(c, r1, on_event, &first, &a), LLMK_OK);
+	assert_int_equal(llmk_stream(c, r2, on_event, &second, &b), LLMK_OK);
+	n = th_request_count(f->srv);
+	assert_int_equal(n, 3);
+	q1 = th_request_at(f->srv, 1);
+	q2 = th_request_at(f->srv, 2);
+	assert_int_equal(q1->body_len, q2->body_len);
+	assert_memory_equal(q1->body, q2->body, q1->body_len);
+	assert_non_null(strstr((const char *)q2->body, "\"signature\""));
+	llmk_response_free(a);
+	llmk_response_free(b);
+	llmk_request_free(r1);
+	llmk_request_free(r2);
+	llmk_client_free(c);
+	free(sse);
+}
+
 /* ---- multi ------------------------------------------------------------------ */
 
 typedef struct done_rec {
@@ -1149,6 +1239,7 @@ int main(int argc, char **argv)
 	        cmocka_unit_test_setup_teardown(embeddings, setup, teardown),
 	        cmocka_unit_test_setup_teardown(stream_replays_same_events, setup, teardown),
 	        cmocka_unit_test_setup_teardown(stored_send_streams_as_events, setup, teardown),
+	        cmocka_unit_test_setup_teardown(anthropic_opaque_parts_survive, setup, teardown),
 	        cmocka_unit_test_setup_teardown(multi_hits_without_transfer, setup, teardown),
 	        cmocka_unit_test(memory_store_lru),
 	        cmocka_unit_test_setup_teardown(threads_share_a_cache, setup, teardown),
