@@ -8,7 +8,11 @@
  * is a miss with a warning, never an answer; a store that fails never
  * fails a request. Stores: the memory LRU, the SQLite file (two processes
  * sharing one answer, 8 processes at once, a damaged file), and a table of
- * the test's own with only kv_get/kv_put. */
+ * the test's own with only kv_get/kv_put.
+ *
+ * One file of about 1,200 lines: every test shares the scripted server,
+ * its handler, the test's own store and the event recorder, and the
+ * SQLite tests run this program again as their child processes. */
 #define _GNU_SOURCE /* memmem */
 #include <stdarg.h>
 #include <stddef.h>
