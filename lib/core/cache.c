@@ -218,7 +218,7 @@ static int make_key(llmk__cache_job *cj, const llmk_client *c, const llmk_reques
 	}
 	crypto_generichash_init(&st, NULL, 0, sizeof(h));
 	h_str(&st, "llmkit response cache v1");
-	h_add(&st, &req->kind, sizeof(req->kind));
+	h_str(&st, llmk__kind_name(req->kind)); /* text: keys are shared between machines */
 	h_str(&st, c->provider->name);
 	h_str(&st, model);
 	if (h_url(&st, c, c->base_url) || h_url(&st, c, ex->url))
@@ -327,15 +327,15 @@ static void replay_recorded(llmk__stream_ctx *s, llmk_response *src, const llmk_
 		len = (size_t)e->len;
 		switch (e->type) {
 		case LLMK_EVENT_TEXT:
-			stop = llmk__emit_text(s, src->text.data + text, len);
+			stop = llmk__emit_text(s, src->text.data ? src->text.data + text : "", len);
 			text += len;
 			break;
 		case LLMK_EVENT_REASONING:
-			stop = llmk__emit_reasoning(s, src->reasoning.data + reasoning, len);
+			stop = llmk__emit_reasoning(s, src->reasoning.data ? src->reasoning.data + reasoning : "", len);
 			reasoning += len;
 			break;
 		case LLMK_EVENT_REFUSAL:
-			stop = llmk__emit_refusal(s, src->refusal.data + refusal, len);
+			stop = llmk__emit_refusal(s, src->refusal.data ? src->refusal.data + refusal : "", len);
 			refusal += len;
 			break;
 		case LLMK_EVENT_TOOL_CALL:
