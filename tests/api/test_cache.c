@@ -1016,6 +1016,10 @@ static int child_asks(const char *url_base, const char *path, int first, int cou
 	return bad ? 1 : 0;
 }
 
+/* This program, as main() found it: /proc/self/exe would be valgrind's
+ * tool under valgrind. */
+static char self_exe[4096];
+
 static void run_children(fx *f, const char *path, int nproc, int count, int nprompts)
 {
 	pid_t pid[16];
@@ -1029,8 +1033,7 @@ static void run_children(fx *f, const char *path, int nproc, int count, int npro
 			snprintf(first, sizeof(first), "%d", i * 3);
 			snprintf(cnt, sizeof(cnt), "%d", count);
 			snprintf(np, sizeof(np), "%d", nprompts);
-			execl("/proc/self/exe", "test_cache", "--child", th_url(f->srv), path, first, cnt, np,
-			      (char *)NULL);
+			execl(self_exe, "test_cache", "--child", th_url(f->srv), path, first, cnt, np, (char *)NULL);
 			_exit(127);
 		}
 	}
@@ -1251,6 +1254,8 @@ int main(int argc, char **argv)
 	        cmocka_unit_test_setup_teardown(sqlite_eight_processes, setup, teardown),
 	        cmocka_unit_test_setup_teardown(sqlite_damaged_file, setup, teardown),
 	};
+	if (!realpath(argv[0], self_exe))
+		snprintf(self_exe, sizeof(self_exe), "%s", argv[0]);
 	if (argc == 7 && !strcmp(argv[1], "--child"))
 		return child_asks(argv[2], argv[3], atoi(argv[4]), atoi(argv[5]), atoi(argv[6]));
 	return cmocka_run_group_tests(tests, NULL, NULL);
