@@ -504,6 +504,13 @@ static void bypass_and_refresh(void **state)
 	assert_int_equal(llmk_response_cached(b), 1);
 	llmk_response_free(b);
 	assert_int_equal(llmk_request_set_i64(r, LLMK_OPT_CACHE, 2), LLMK_OK); /* refresh */
+	{
+		int64_t v = -1;
+		assert_int_equal(llmk_request_get_i64(r, LLMK_OPT_CACHE, &v), 1);
+		assert_int_equal(v, 2);
+		assert_int_equal(llmk_request_get_i64(r, LLMK_OPT_CACHE_TTL_MS, &v), 0); /* not set */
+		assert_int_equal(llmk_request_set_i64(r, LLMK_OPT_CACHE_TTL_MS, -1), LLMK_E_INVALID_ARG);
+	}
 	f->cfg.version = 3;
 	b = send_ok(f->c, r);
 	assert_int_equal(llmk_response_cached(b), 0);
