@@ -262,13 +262,14 @@ static int take_int(rd *r, int n, uint64_t *v)
 	return 0;
 }
 
-/* A length-prefixed string (no NUL inside) appended to b. */
+/* A length-prefixed run of bytes appended to b (a buffer: any byte, as
+ * the response held it). */
 static int take_lv(rd *r, llmk__buf *b)
 {
 	uint64_t n;
 	const uint8_t *p;
 
-	if (take_int(r, 4, &n) || !(p = take(r, (size_t)n)) || memchr(p, 0, (size_t)n))
+	if (take_int(r, 4, &n) || !(p = take(r, (size_t)n)))
 		return -1;
 	return n ? llmk__buf_append(b, p, (size_t)n) : 0;
 }
