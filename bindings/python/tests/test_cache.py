@@ -68,3 +68,18 @@ def test_cache_ttl_and_bad_file(server, tmp_path):
         bad.write_bytes(b"this is no database at all, long enough to be read as a header" * 4)
         with pytest.raises(llmkit.LLMKitError, match="cannot be used as a cache"):
             _client(server, cache=str(bad))
+
+
+def test_cache_asyncio(server):
+    import asyncio
+    cache = llmkit.Cache.memory()
+    server.push(200, "openai/chat_completion.json")
+    with _client(server, cache=cache) as c:
+        async def main():
+            first = await c.achat("async hello")
+            more = await asyncio.gather(*[c.achat("async hello") for _ in range(5)])
+            return first, more
+        first, more = asyncio.run(main())
+        assert not first.cached and all(r.cached and r.text == first.text for r in more)
+    assert server.count() == 1
+    cache.close()
