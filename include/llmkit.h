@@ -1824,9 +1824,10 @@ LLMK_API llmk_status llmk_store_new_sqlite(const char *path, llmk_store **out);
  *  streamed request gets the same events the original stream gave (a
  *  stored whole answer streams as one event per part). Every successful
  *  answer to such a request is stored (a streamed one once it is complete);
- *  failed, cancelled and cut answers never are, nor answers holding an echo
- *  of one of the client's secrets. Requests answered by a registered
- *  provider (llmk_provider_register()) are not cached.
+ *  failed, cancelled and cut answers never are, nor answers finishing with
+ *  LLMK_FINISH_ERROR or holding an echo of one of the client's secrets.
+ *  Requests answered by a registered provider (llmk_provider_register())
+ *  are not cached.
  *
  *  The key is a BLAKE2b hash of the provider, model, base URL and of the
  *  request as it would go on the wire (method, URL, body, and the headers

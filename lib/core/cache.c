@@ -9,8 +9,10 @@
  * gets the first answer twice: that is what a cache is for, and an
  * evaluation re-run wants exactly that); LLMK_OPT_CACHE = 2 asks again and
  * replaces the stored answer. Only complete successes are stored: never a
- * failure, a cancelled or cut stream, an answer from a registered
- * provider, nor one holding an echo of the client's secrets.
+ * failure, a cancelled or cut stream (one that ended early is an error), an
+ * answer whose finish is LLMK_FINISH_ERROR, an answer from a registered
+ * provider, nor one holding an echo of the client's secrets. An answer
+ * that stopped at max_tokens is complete: the same request gets the same.
  *
  * The key is a hash of what decides the answer: provider, model, base URL,
  * and the request as the adapter builds it for the wire -- method, URL, the
@@ -511,8 +513,10 @@ void llmk__cache_end(llmk__cache_job *cj, const llmk_client *c, const llmk_respo
 
 	if (!cj)
 		return;
+	/* A generation the provider reports as failed (finish "error",
+	 * "timeout", a malformed tool call) is a failure too, even under 200. */
 	if (r->status != LLMK_OK || r->cached || r->http_status < 200 || r->http_status > 299 || cj->rec.broken ||
-	    !c->cache)
+	    r->finish == LLMK_FINISH_ERROR || !c->cache)
 		goto out;
 	expires = cj->ttl_ms > 0 ? unix_ms() + cj->ttl_ms : 0;
 	if (llmk__cache_value_write(&v, r, cj->kind, cj->key, expires, cj->stream ? &cj->rec : NULL)) {

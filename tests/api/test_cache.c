@@ -551,6 +551,20 @@ static void never_stored(void **state)
 	assert_int_equal(th_request_count(f->srv), 2);
 	assert_int_equal(f->own.puts, 1);
 
+	/* Nor an answer whose generation the provider says failed. */
+	{
+		llmk_request *e = chat("finish error");
+		th_push_json(
+		        f->srv, 200,
+		        "{\"id\":\"c\",\"object\":\"chat.completion\",\"model\":\"m\",\"choices\":[{\"index\":0,"
+		        "\"message\":{\"role\":\"assistant\",\"content\":\"half\"},\"finish_reason\":\"error\"}]}");
+		b = send_ok(f->c, e);
+		assert_int_equal(llmk_response_finish(b), LLMK_FINISH_ERROR);
+		llmk_response_free(b);
+		assert_int_equal(f->own.puts, 1);
+		llmk_request_free(e);
+	}
+
 	/* An answer that echoes the API key is handed over, never stored. */
 	f->cfg.echo_key = 1;
 	llmk_request_free(r);
@@ -571,7 +585,7 @@ static void never_stored(void **state)
 	assert_int_equal(llmk_client_set_cache(NULL, f->mem), LLMK_E_INVALID_ARG);
 	assert_int_equal(llmk_client_set_cache(f->c, NULL), LLMK_OK); /* off */
 	llmk_response_free(send_ok(f->c, r));
-	assert_int_equal(th_request_count(f->srv), 4);
+	assert_int_equal(th_request_count(f->srv), 5);
 	llmk_request_free(r);
 }
 

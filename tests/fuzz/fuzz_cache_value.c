@@ -59,7 +59,7 @@ static void wrap_and_read(const uint8_t *fields, size_t n, int32_t kind)
 			FUZZ_CHECK(text == r->text.len && reasoning == r->reasoning.len && refusal == r->refusal.len);
 		for (i = 0; i < r->nitems; i++) {
 			const llmk__turn_item *it = &r->items[i];
-			FUZZ_CHECK(it->type == LLMK_PART_TOOL_CALL  ? it->start < r->ncalls
+			FUZZ_CHECK(it->type == LLMK_PART_TOOL_CALL   ? it->start < r->ncalls
 			           : it->type == LLMK_PART_TEXT      ? it->start <= r->text.len
 			           : it->type == LLMK_PART_REASONING ? it->start <= r->reasoning.len
 			           : it->type == LLMK_TURN_REFUSAL   ? it->start <= r->refusal.len
@@ -131,8 +131,8 @@ static void round_trip(const uint8_t *d, size_t n)
 		FUZZ_CHECK(llmk__cache_value_read((const uint8_t *)v.data, v.len, LLMK_EMBED, KEY, NOW, &other, &orec,
 		                                  &why) != 0 &&
 		           other == NULL);
-		FUZZ_CHECK(llmk__cache_value_read((const uint8_t *)v.data, v.len, LLMK_CHAT, KEY "x", NOW, &other, &orec,
-		                                  &why) != 0 &&
+		FUZZ_CHECK(llmk__cache_value_read((const uint8_t *)v.data, v.len, LLMK_CHAT, KEY "x", NOW, &other,
+		                                  &orec, &why) != 0 &&
 		           other == NULL);
 	}
 	llmk_response_free(back);

@@ -1747,9 +1747,9 @@ llmk_store_new_sqlite = bind(_lib, _missing, "llmk_store_new_sqlite", c_int32, [
 # before, without any request to the provider: llmk_response_cached() is 1, llmk_response_cost()
 # $0, and a streamed request gets the same events the original stream gave (a stored whole answer
 # streams as one event per part). Every successful answer to such a request is stored (a streamed
-# one once it is complete); failed, cancelled and cut answers never are, nor answers holding an
-# echo of one of the client's secrets. Requests answered by a registered provider
-# (llmk_provider_register()) are not cached.
+# one once it is complete); failed, cancelled and cut answers never are, nor answers finishing
+# with LLMK_FINISH_ERROR or holding an echo of one of the client's secrets. Requests answered by a
+# registered provider (llmk_provider_register()) are not cached.
 # The key is a BLAKE2b hash of the provider, model, base URL and of the request as it would go on
 # the wire (method, URL, body, and the headers that can change the answer: API version, beta
 # flags, LLMK_OPT_HTTP_HEADER values), never of a credential, a signature or a per-request id; a
