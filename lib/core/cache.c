@@ -520,7 +520,10 @@ void llmk__cache_end(llmk__cache_job *cj, const llmk_client *c, const llmk_respo
 		goto out;
 	expires = cj->ttl_ms > 0 ? unix_ms() + cj->ttl_ms : 0;
 	if (llmk__cache_value_write(&v, r, cj->kind, cj->key, expires, cj->stream ? &cj->rec : NULL)) {
-		llmk__log(c, LLMK_LOG_WARN, "#%lu response cache: out of memory; the answer is not stored", cj->n);
+		llmk__log(c, LLMK_LOG_WARN,
+		          "#%lu response cache: the answer could not be serialised (out of memory, or "
+		          "a part of it this version cannot store); not stored",
+		          cj->n);
 		goto out;
 	}
 	if (holds_secret(c, v.data, v.len)) {

@@ -51,7 +51,8 @@ struct llmk__cache_rec {
 };
 
 /* Serialises r (kind, key, expiry in Unix ms or 0, its events or none)
- * into out: 0, or -1 when memory ran out. */
+ * into out: 0, or -1 when memory ran out or r holds a turn item the reader
+ * would refuse. */
 int llmk__cache_value_write(llmk__buf *out, const llmk_response *r, int32_t kind, const char *key, int64_t expires,
                             const llmk__cache_rec *rec);
 /* Parses a stored value into a new response (*out) and its events (*rec,

@@ -200,8 +200,17 @@ int llmk__cache_value_write(llmk__buf *b, const llmk_response *r, int32_t kind, 
 {
 	uint8_t sum[SUM_LEN];
 	int k, bad;
+	size_t i;
 
 	llmk__buf_clear(b);
+	/* A turn item this reader does not know would make the value a miss
+	 * forever: such an answer is not stored (a new item type must be
+	 * taught to consistent() below first). */
+	for (i = 0; i < r->nitems; i++)
+		if (r->items[i].type != LLMK_PART_TEXT && r->items[i].type != LLMK_PART_REASONING &&
+		    r->items[i].type != LLMK_TURN_REFUSAL && r->items[i].type != LLMK_PART_TOOL_CALL &&
+		    r->items[i].type != LLMK_PART_OPAQUE)
+			return -1;
 	bad = llmk__buf_append(b, MAGIC, MAGIC_LEN) || put_int(b, VERSION, 1) || put_int(b, 0, 4) ||
 	      put_str(b, T_KEY, key) || put_head(b, T_KIND, 4) || put_int(b, (uint32_t)kind, 4) ||
 	      put_i64(b, T_EXPIRES, expires) || put_head(b, T_HTTP, 4) || put_int(b, (uint32_t)r->http_status, 4) ||
@@ -430,6 +439,7 @@ static int consistent(const llmk_response *r, const llmk__cache_rec *rec)
 		case LLMK_PART_REASONING: lim = r->reasoning.len; break;
 		case LLMK_TURN_REFUSAL: lim = r->refusal.len; break;
 		case LLMK_PART_TOOL_CALL: lim = r->ncalls ? r->ncalls - 1 : 0; break;
+		case LLMK_PART_OPAQUE: continue; /* a whole block in its opaque data; start unused */
 		default: return -1;
 		}
 		if (it->start > lim || (it->type == LLMK_PART_TOOL_CALL && !r->ncalls))

@@ -859,7 +859,8 @@ static void anthropic_opaque_parts_survive(void **state)
 	th_push(f->srv, &tr);
 	r1 = chat("weather in Paris, and think first");
 	r2 = chat("weather in Paris, and think first");
-	assert_int_equal(llmk_stream(c, r1, on_event, &first, &a), LLMK_OK);
+	if (llmk_stream(c, r1, on_event, &first, &a) != LLMK_OK)
+		fail_msg("first turn: %s", llmk_response_error(a));
 	assert_int_equal(llmk_stream(c, r2, on_event, &second, &b), LLMK_OK);
 	assert_int_equal(th_request_count(f->srv), 1);
 	assert_int_equal(llmk_response_cached(b), 1);
@@ -881,8 +882,10 @@ static void anthropic_opaque_parts_survive(void **state)
 	th_push(f->srv, &tr);
 	memset(&first, 0, sizeof(first));
 	memset(&second, 0, sizeof(second));
-	assert_int_equal(llmk_stream(c, r1, on_event, &first, &a), LLMK_OK);
-	assert_int_equal(llmk_stream(c, r2, on_event, &second, &b), LLMK_OK);
+	if (llmk_stream(c, r1, on_event, &first, &a) != LLMK_OK)
+		fail_msg("next turn: %s", llmk_response_error(a));
+	if (llmk_stream(c, r2, on_event, &second, &b) != LLMK_OK)
+		fail_msg("next turn from the hit: %s", llmk_response_error(b));
 	n = th_request_count(f->srv);
 	assert_int_equal(n, 3);
 	q1 = th_request_at(f->srv, 1);

@@ -63,7 +63,7 @@ static void wrap_and_read(const uint8_t *fields, size_t n, int32_t kind)
 			           : it->type == LLMK_PART_TEXT      ? it->start <= r->text.len
 			           : it->type == LLMK_PART_REASONING ? it->start <= r->reasoning.len
 			           : it->type == LLMK_TURN_REFUSAL   ? it->start <= r->refusal.len
-			                                             : 0);
+			                                             : it->type == LLMK_PART_OPAQUE);
 		}
 		FUZZ_CHECK(strlen(llmk_response_text(r)) <= r->text.len);
 		for (i = 0; i < llmk_response_tool_call_count(r); i++)
