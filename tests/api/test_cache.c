@@ -30,6 +30,9 @@
 
 #include "httpd.h"
 #include "llmkit.h"
+#ifdef LLMK_TEST_HAVE_SQLITE
+#include <sqlite3.h>
+#endif
 
 #define KEY "sk-cache-test-KEY-7f3a9d0c2b1e4f56a7b8c9d0"
 #define KEY2 "sk-cache-test-OTHER-00112233445566778899aa"
@@ -1257,6 +1260,46 @@ no_db:
 	llmk_request_free(r);
 }
 
+/* Expired values are never returned, and the rows go: at the 128th put
+ * after them and when the file is opened. */
+static void sqlite_expired_rows_purged(void **state)
+{
+#ifdef LLMK_TEST_HAVE_SQLITE
+	fx *f = *state;
+	char path[128], key[32], v[64];
+	llmk_store *s;
+	sqlite3 *db;
+	sqlite3_stmt *q;
+	int i, rows = -1;
+
+	snprintf(path, sizeof(path), "%s/purge.db", f->dir);
+	assert_int_equal(llmk_store_new_sqlite(path, &s), LLMK_OK);
+	for (i = 0; i < 100; i++) {
+		snprintf(key, sizeof(key), "short%d", i);
+		assert_int_equal(s->kv_put(s->user, key, (const uint8_t *)"x", 1, 100), LLMK_OK);
+	}
+	sleep_ms(400);
+	assert_int_equal(s->kv_get(s->user, "short1", take_copy, v), LLMK_E_NOT_FOUND);
+	for (i = 0; i < 28; i++) { /* puts 101..128: the 128th purges */
+		snprintf(key, sizeof(key), "long%d", i);
+		assert_int_equal(s->kv_put(s->user, key, (const uint8_t *)"y", 1, 0), LLMK_OK);
+	}
+	assert_int_equal(s->kv_get(s->user, "long3", take_copy, v), LLMK_OK);
+	assert_string_equal(v, "y");
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM llmk_kv", -1, &q, NULL), SQLITE_OK);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		rows = sqlite3_column_int(q, 0);
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	assert_int_equal(rows, 28);
+	llmk_store_free(s);
+#else
+	(void)state;
+	skip();
+#endif
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -1277,6 +1320,7 @@ int main(int argc, char **argv)
 	        cmocka_unit_test_setup_teardown(sqlite_two_processes_one_call, setup, teardown),
 	        cmocka_unit_test_setup_teardown(sqlite_eight_processes, setup, teardown),
 	        cmocka_unit_test_setup_teardown(sqlite_damaged_file, setup, teardown),
+	        cmocka_unit_test_setup_teardown(sqlite_expired_rows_purged, setup, teardown),
 	};
 	if (!realpath(argv[0], self_exe))
 		snprintf(self_exe, sizeof(self_exe), "%s", argv[0]);
