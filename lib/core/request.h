@@ -62,6 +62,7 @@ struct llmk_request {
 	double f64[LLMK_F64_SLOTS];
 	uint64_t i64_set;
 	uint32_t f64_set;
+	llmk__cache_opts cache_opts; /* LLMK_OPT_CACHE* (options.h) */
 	uint8_t *audio;
 	size_t audio_len;
 	char *audio_name, *audio_mime;

@@ -655,6 +655,28 @@ static void test_chat_choices_logprobs(void **state)
 	llmk_response_free(resp);
 	free((void *)f->cap.resp_body);
 
+	/* The response cache cannot keep choices or logprobs: such an answer is
+	 * not stored, so the second send asks the provider again and gets them. */
+	{
+		llmk_store *store = NULL;
+		int calls;
+		if (llmk_store_new_memory(1 << 20, &store) == LLMK_OK &&
+		    llmk_client_set_cache(f->c, store) == LLMK_OK) {
+			f->cap.resp_body = read_data("openai/chat_choices_logprobs.json", NULL);
+			calls = f->cap.calls;
+			assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
+			llmk_response_free(resp);
+			assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
+			assert_int_equal(llmk_response_cached(resp), 0);
+			assert_int_equal(f->cap.calls, calls + 2);
+			assert_int_equal(llmk_response_choice_count(resp), 2);
+			assert_int_equal(llmk_response_logprob_count(resp), 2);
+			llmk_response_free(resp);
+			free((void *)f->cap.resp_body);
+			llmk_client_set_cache(f->c, NULL);
+		}
+		llmk_store_free(store);
+	}
 	/* An ordinary answer is one choice; none when the answer had none. */
 	f->cap.resp_body = read_data("openai/chat_completion.json", NULL);
 	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
