@@ -61,3 +61,35 @@ ev = [dict(type="image_generation.partial_image", b64_json=base64.b64encode(p0).
 open("image_stream.sse", "w").write(sse(ev, named=True))
 open("image_final.png", "wb").write(final)
 open("image_partial1.png", "wb").write(p1)
+
+# 4. Chat with n = 2 streamed: CreateChatCompletionStreamResponse chunks,
+#    one choice each by index, interleaved, with logprobs.content; then the
+#    usage chunk (choices []) and [DONE].
+base = {"id": "chatcmpl-media2", "object": "chat.completion.chunk", "created": 1741569952,
+        "model": "gpt-4o-mini-2024-07-18", "system_fingerprint": "fp_06737a9306", "usage": None}
+
+
+def chunk(idx, delta, fin=None, lp=None):
+    c = dict(base)
+    c["choices"] = [{"index": idx, "delta": delta, "logprobs": lp, "finish_reason": fin}]
+    return c
+
+
+def lpc(token, logprob):
+    return {"content": [{"token": token, "logprob": logprob, "bytes": list(token.encode()), "top_logprobs": []}],
+            "refusal": None}
+
+
+chunks = [chunk(0, {"role": "assistant", "content": "", "refusal": None}),
+          chunk(1, {"role": "assistant", "content": "", "refusal": None}),
+          chunk(0, {"content": "Hello"}, lp=lpc("Hello", -0.31725305)),
+          chunk(1, {"content": "Hi"}, lp=lpc("Hi", -1.3190403)),
+          chunk(0, {"content": "!"}, lp=lpc("!", -0.02380986)),
+          chunk(1, {"content": " there"}, lp=lpc(" there", -0.5)),
+          chunk(0, {}, fin="stop"), chunk(1, {}, fin="length")]
+usage = dict(base)
+usage["choices"] = []
+usage["usage"] = {"prompt_tokens": 9, "completion_tokens": 5, "total_tokens": 14}
+chunks.append(usage)
+open("chat_stream_choices.sse", "w").write(
+    "".join("data: %s\n\n" % json.dumps(c, separators=(",", ":")) for c in chunks) + "data: [DONE]\n\n")
