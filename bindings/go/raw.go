@@ -80,6 +80,8 @@ const (
 	KindImage      Kind = 3 // LLMK_IMAGE: image generation from a prompt
 	KindTranscribe Kind = 4 // LLMK_TRANSCRIBE: speech to text
 	KindSpeech     Kind = 5 // LLMK_SPEECH: text to speech
+	KindRerank     Kind = 6 // LLMK_RERANK: documents ranked by relevance to a query (LLMK_OPT_QUERY, llmk_request_add_input())
+	KindModerate   Kind = 7 // LLMK_MODERATE: moderation: texts (llmk_request_add_input()) and images flagged by category
 )
 
 // Role: Message roles (passed as int32_t).
@@ -152,6 +154,7 @@ const (
 	CapabilityImageURL    Capability = 256  // LLMK_CAP_IMAGE_URL: chat: images by http(s) URL, not just inline data
 	CapabilityKeyRequired Capability = 512  // LLMK_CAP_KEY_REQUIRED: an API key is needed (hosted services)
 	CapabilityDocuments   Capability = 1024 // LLMK_CAP_DOCUMENTS: chat: document inputs (PDF, plain text: llmk_request_add_document())
+	CapabilityCountTokens Capability = 4096 // LLMK_CAP_COUNT_TOKENS: chat: the provider counts a request's input tokens (llmk_count_tokens())
 )
 
 // Timing: Timings (llmk_response_timing()), in milliseconds.
@@ -208,6 +211,7 @@ const (
 	OptionCacheTools          Option = 1044 // LLMK_OPT_CACHE_TOOLS
 	OptionCacheMessages       Option = 1045 // LLMK_OPT_CACHE_MESSAGES
 	OptionCachedContent       Option = 1046 // LLMK_OPT_CACHED_CONTENT
+	OptionQuery               Option = 1050 // LLMK_OPT_QUERY
 	OptionTimeoutMs           Option = 2001 // LLMK_OPT_TIMEOUT_MS
 	OptionConnectTimeoutMs    Option = 2002 // LLMK_OPT_CONNECT_TIMEOUT_MS
 	OptionIdleTimeoutMs       Option = 2003 // LLMK_OPT_IDLE_TIMEOUT_MS
@@ -228,6 +232,8 @@ const (
 	OptionMaxEvents           Option = 2018 // LLMK_OPT_MAX_EVENTS
 	OptionMaxJSONDepth        Option = 2019 // LLMK_OPT_MAX_JSON_DEPTH
 	OptionStore               Option = 2025 // LLMK_OPT_STORE
+	OptionTopN                Option = 2030 // LLMK_OPT_TOP_N
+	OptionMaxTokensPerDoc     Option = 2031 // LLMK_OPT_MAX_TOKENS_PER_DOC
 	OptionTemperature         Option = 3001 // LLMK_OPT_TEMPERATURE
 	OptionTopP                Option = 3002 // LLMK_OPT_TOP_P
 	OptionSpeed               Option = 3003 // LLMK_OPT_SPEED
@@ -466,6 +472,7 @@ var OptionTable = []OptionTableRow{
 	{"CACHE_TOOLS", 1044, "R", "cache_tools", "5m | 1h: a prompt-cache breakpoint after the tool list (chat; Anthropic cache_control)"},
 	{"CACHE_MESSAGES", 1045, "R", "cache_messages", "5m | 1h: a prompt-cache breakpoint after the last message, wherever the conversation has got to (chat; Anthropic cache_control)"},
 	{"CACHED_CONTENT", 1046, "R", "cached_content", "name of a context cache the provider holds, e.g. cachedContents/abc (chat; Gemini)"},
+	{"QUERY", 1050, "R", "query", "the query the documents are ranked against (rerank)"},
 	{"TIMEOUT_MS", 2001, "C", "timeout_ms", "total time limit per request in ms (default 600000; 0 = none)"},
 	{"CONNECT_TIMEOUT_MS", 2002, "C", "connect_timeout_ms", "connection time limit in ms"},
 	{"IDLE_TIMEOUT_MS", 2003, "C", "idle_timeout_ms", "longest silence between bytes in ms"},
@@ -486,6 +493,8 @@ var OptionTable = []OptionTableRow{
 	{"MAX_EVENTS", 2018, "C", "max_events", "most stream events in one response, comments and empty ones included (default 1000000)"},
 	{"MAX_JSON_DEPTH", 2019, "C", "max_json_depth", "deepest JSON nesting accepted (default 128)"},
 	{"STORE", 2025, "R", "store", "1: the server keeps the answer for previous_response_id; 0: it keeps nothing, and the reasoning comes back encrypted for llmk_request_add_response() (Responses API; chat)"},
+	{"TOP_N", 2030, "R", "top_n", "return only the n most relevant documents (rerank; 1..documents)"},
+	{"MAX_TOKENS_PER_DOC", 2031, "R", "max_tokens_per_doc", "truncate each document to this many tokens before ranking (rerank; Cohere)"},
 	{"TEMPERATURE", 3001, "R", "temperature", "sampling temperature (chat, transcription)"},
 	{"TOP_P", 3002, "R", "top_p", "nucleus sampling mass (chat)"},
 	{"SPEED", 3003, "R", "speed", "speech speed 0.25..4.0 (speech)"},
@@ -984,6 +993,20 @@ func llmk_stream(client *C.llmk_client, request *C.llmk_request, on_event C.llmk
 	return int32(C.llmk_stream(client, request, on_event, user, out))
 }
 
+// Counts the input tokens of a chat request as the provider would count them, without generating
+// anything: the provider's own counting endpoint (Anthropic /v1/messages/count_tokens, OpenAI
+// Responses /v1/responses/input_tokens, Gemini models/{model}:countTokens, llama-server
+// /v1/chat/completions/input_tokens), never an estimate. On success *tokens is the count. *out
+// (when out is not NULL) is set as for llmk_send() -- the count is also its LLMK_USAGE_INPUT --
+// and must be freed with llmk_response_free(); it carries the error detail on failure. Returns
+// LLMK_E_INVALID_ARG for NULL arguments or a request that is not a chat request,
+// LLMK_E_UNSUPPORTED (naming the provider) when the provider has no counting endpoint
+// (llmk_provider_capabilities(): LLMK_CAP_COUNT_TOKENS), and the statuses of llmk_send().
+// Thread-safe like llmk_send().
+func llmk_count_tokens(client *C.llmk_client, request *C.llmk_request, tokens *C.int64_t, out **C.llmk_response) int32 {
+	return int32(C.llmk_count_tokens(client, request, tokens, out))
+}
+
 // Event type (LLMK_EVENT_*).
 func llmk_event_type(event *C.llmk_event) int32 {
 	return int32(C.llmk_event_type(event))
@@ -1222,6 +1245,74 @@ func llmk_response_segment_end(response *C.llmk_response, i int) float64 {
 // Transcribe: text of segment i (NULL if out of range).
 func llmk_response_segment_text(response *C.llmk_response, i int) *C.char {
 	return C.llmk_response_segment_text(response, C.size_t(i))
+}
+
+// Rerank: number of ranked documents, most relevant first (all of them, or the LLMK_OPT_TOP_N
+// best).
+func llmk_response_rank_count(response *C.llmk_response) int {
+	return int(C.llmk_response_rank_count(response))
+}
+
+// Rerank: which document result i is -- its position among the request's inputs
+// (llmk_request_add_input(), from 0) -- or -1 if i is out of range.
+func llmk_response_rank_index(response *C.llmk_response, i int) int64 {
+	return int64(C.llmk_response_rank_index(response, C.size_t(i)))
+}
+
+// Rerank: relevance score of result i as the provider reports it (higher is more relevant; the
+// scale is the model's: a probability for most hosted rerankers, a raw logit for llama.cpp), NaN
+// if i is out of range.
+func llmk_response_rank_score(response *C.llmk_response, i int) float64 {
+	return float64(C.llmk_response_rank_score(response, C.size_t(i)))
+}
+
+// Rerank: text of the document of result i: the request's input, copied into the response (never a
+// server's copy, which may be truncated), NULL if i is out of range.
+func llmk_response_rank_document(response *C.llmk_response, i int) *C.char {
+	return C.llmk_response_rank_document(response, C.size_t(i))
+}
+
+// Moderation: number of results: one per text input, or one for all the inputs together when the
+// request holds images (OpenAI's multi-modal input is judged as one).
+func llmk_response_moderation_count(response *C.llmk_response) int {
+	return int(C.llmk_response_moderation_count(response))
+}
+
+// Moderation: 1 when result i is flagged (as the provider says, or, for a provider that reports no
+// overall verdict, when any category is), 0 when not, -1 if i is out of range.
+func llmk_response_moderation_flagged(response *C.llmk_response, i int) int32 {
+	return int32(C.llmk_response_moderation_flagged(response, C.size_t(i)))
+}
+
+// Moderation: number of categories of result i (0 if out of range).
+func llmk_response_moderation_category_count(response *C.llmk_response, i int) int {
+	return int(C.llmk_response_moderation_category_count(response, C.size_t(i)))
+}
+
+// Moderation: name of category j of result i as the provider spells it (e.g.
+// "harassment/threatening", "self-harm"), NULL if out of range.
+func llmk_response_moderation_category_name(response *C.llmk_response, i int, j int) *C.char {
+	return C.llmk_response_moderation_category_name(response, C.size_t(i), C.size_t(j))
+}
+
+// Moderation: 1 when category `category` (a name, or NULL with index j) of result i is flagged, 0
+// when not, -1 when the category was not reported or i/j is out of range. With a name, j is
+// ignored.
+func llmk_response_moderation_category_flagged(response *C.llmk_response, i int, category *C.char, j int) int32 {
+	return int32(C.llmk_response_moderation_category_flagged(response, C.size_t(i), category, C.size_t(j)))
+}
+
+// Moderation: score (0..1) of category `category` (a name, or NULL with index j) of result i; NaN
+// when no score was reported or out of range.
+func llmk_response_moderation_category_score(response *C.llmk_response, i int, category *C.char, j int) float64 {
+	return float64(C.llmk_response_moderation_category_score(response, C.size_t(i), category, C.size_t(j)))
+}
+
+// Moderation: the input types a category's verdict applied to, comma separated ("text",
+// "text,image"; OpenAI category_applied_input_types), or NULL when not reported or out of range.
+// Same addressing as llmk_response_moderation_category_flagged().
+func llmk_response_moderation_category_inputs(response *C.llmk_response, i int, category *C.char, j int) *C.char {
+	return C.llmk_response_moderation_category_inputs(response, C.size_t(i), category, C.size_t(j))
 }
 
 // The response body as received (for a stream: the concatenated raw stream), length in *len (len
