@@ -14,7 +14,8 @@
  * An array of texts gets one result per text; a multi-modal input (texts
  * and images as parts) is judged as one, so it gets one result. Whatever a
  * server sends, the response holds no more results than that, at most
- * LLMK_MAX_CATEGORIES categories each, every score a finite number. */
+ * LLMK_MAX_CATEGORIES categories each, every score a finite number, and
+ * exactly one result per text (or one for a multi-modal input). */
 #include <math.h>
 #include <string.h>
 
@@ -188,7 +189,7 @@ llmk_status llmk__moderation_parse(const llmk_request *r, llmk_response *resp, c
 	}
 	results = json_object_get(root, "results");
 	n = json_array_size(results);
-	if (!json_is_array(results) || !n || n > expect)
+	if (!json_is_array(results) || n != expect)
 		st = llmk__fail(resp, LLMK_E_PROTOCOL, "moderation answer has %zu results for %zu inputs", n, expect);
 	if (st == LLMK_OK && json_is_string(json_object_get(root, "model")) &&
 	    llmk__set_field(&resp->model, json_string_value(json_object_get(root, "model"))))

@@ -227,6 +227,7 @@ static void test_hostile(void **state)
 	        {"{\"results\":[{\"categories\":{}},{\"categories\":{}}]}", "2 results for 1 inputs"},
 	        {"{\"results\":{}}", "0 results for 1 inputs"},
 	        {"{\"results\":[{}]}", "has no categories"},
+	        {"{\"results\":null}", "0 results for 1 inputs"},
 	        {"{\"results\":[7]}", "is not an object"},
 	        {"{\"results\":[{\"categories\":{\"hate\":\"yes\"}}]}", "category hate is not true or false"},
 	        {"{\"results\":[{\"categories\":{\"hate\":true},\"category_scores\":{\"hate\":\"0.5\"}}]}",
