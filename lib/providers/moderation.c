@@ -13,9 +13,10 @@
  *
  * An array of texts gets one result per text; a multi-modal input (texts
  * and images as parts) is judged as one, so it gets one result. Whatever a
- * server sends, the response holds no more results than that, at most
- * LLMK_MAX_CATEGORIES categories each, every score a finite number, and
- * exactly one result per text (or one for a multi-modal input). */
+ * server sends, the response holds exactly that many results (another
+ * count would leave a text without its verdict, or with another's), at
+ * most LLMK_MAX_CATEGORIES categories each, every flag a boolean and every
+ * score a finite number. */
 #include <math.h>
 #include <string.h>
 

@@ -182,9 +182,17 @@ static void test_mistral(void **state)
 	llmk_response_free(resp);
 	/* A flagged category makes the result flagged. */
 	f->cap.resp_body = "{\"id\":\"m\",\"model\":\"mistral-moderation-latest\",\"results\":[{\"categories\":"
-	                   "{\"selfharm\":true,\"law\":false},\"category_scores\":{\"selfharm\":0.9,\"law\":0.1}}]}";
+	                   "{\"selfharm\":true,\"law\":false},\"category_scores\":{\"selfharm\":0.9,\"law\":0.1}},"
+	                   "{\"categories\":{\"law\":false}}]}";
 	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
 	assert_int_equal(llmk_response_moderation_flagged(resp, 0), 1);
+	assert_int_equal(llmk_response_moderation_flagged(resp, 1), 0);
+	assert_true(isnan(llmk_response_moderation_category_score(resp, 1, "law", 0)));
+	llmk_response_free(resp);
+	/* One result for two texts: which text was judged? Refused. */
+	f->cap.resp_body = "{\"results\":[{\"categories\":{\"law\":false}}]}";
+	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_E_PROTOCOL);
+	assert_non_null(strstr(llmk_response_error(resp), "1 results for 2 inputs"));
 	llmk_response_free(resp);
 	llmk_request_free(r);
 	free(answer);
