@@ -503,10 +503,12 @@ LLMK_API llmk_status llmk_request_add_message(llmk_request *request, int32_t rol
 LLMK_API llmk_status llmk_request_add_text(llmk_request *request, const char *text);
 
 /** Appends an image part given by URL (http(s) or data:) to the last
- *  message (chat, vision models). detail: NULL, "auto", "low" or "high". */
+ *  message (chat, vision models), or an image to moderate (moderate: no
+ *  message needed; OpenAI). detail: NULL, "auto", "low" or "high". */
 LLMK_API llmk_status llmk_request_add_image_url(llmk_request *request, const char *url, const char *detail);
 
-/** Appends an image part given by its bytes to the last message (chat);
+/** Appends an image part given by its bytes to the last message (chat), or
+ *  an image to moderate (moderate);
  *  mime e.g. "image/png". The bytes are copied (sent as a base64 data URL
  *  to OpenAI-style APIs). */
 LLMK_API llmk_status llmk_request_add_image_data(llmk_request *request, const uint8_t *data, size_t len,
@@ -564,7 +566,9 @@ LLMK_API llmk_status llmk_request_add_response(llmk_request *request, const llmk
 LLMK_API llmk_status llmk_request_add_tool(llmk_request *request, const char *name, const char *description,
                                            const char *parameters_json);
 
-/** Adds one input text to embed (embed; repeatable, one vector each). */
+/** Adds one input text: to embed (embed; one vector each), a document to
+ *  rank (rerank; its position, from 0, is llmk_response_rank_index()), a
+ *  text to moderate (moderate; one result each). Repeatable. */
 LLMK_API llmk_status llmk_request_add_input(llmk_request *request, const char *text);
 
 /** Sets the audio to transcribe (transcribe): bytes (copied), the file

@@ -749,14 +749,16 @@ func llmk_request_add_text(request *C.llmk_request, text *C.char) int32 {
 	return int32(C.llmk_request_add_text(request, text))
 }
 
-// Appends an image part given by URL (http(s) or data:) to the last message (chat, vision models).
-// detail: NULL, "auto", "low" or "high".
+// Appends an image part given by URL (http(s) or data:) to the last message (chat, vision models),
+// or an image to moderate (moderate: no message needed; OpenAI). detail: NULL, "auto", "low" or
+// "high".
 func llmk_request_add_image_url(request *C.llmk_request, url *C.char, detail *C.char) int32 {
 	return int32(C.llmk_request_add_image_url(request, url, detail))
 }
 
-// Appends an image part given by its bytes to the last message (chat); mime e.g. "image/png". The
-// bytes are copied (sent as a base64 data URL to OpenAI-style APIs).
+// Appends an image part given by its bytes to the last message (chat), or an image to moderate
+// (moderate); mime e.g. "image/png". The bytes are copied (sent as a base64 data URL to
+// OpenAI-style APIs).
 func llmk_request_add_image_data(request *C.llmk_request, data *C.uint8_t, len_ int, mime *C.char) int32 {
 	return int32(C.llmk_request_add_image_data(request, data, C.size_t(len_), mime))
 }
@@ -809,7 +811,9 @@ func llmk_request_add_tool(request *C.llmk_request, name *C.char, description *C
 	return int32(C.llmk_request_add_tool(request, name, description, parameters_json))
 }
 
-// Adds one input text to embed (embed; repeatable, one vector each).
+// Adds one input text: to embed (embed; one vector each), a document to rank (rerank; its
+// position, from 0, is llmk_response_rank_index()), a text to moderate (moderate; one result
+// each). Repeatable.
 func llmk_request_add_input(request *C.llmk_request, text *C.char) int32 {
 	return int32(C.llmk_request_add_input(request, text))
 }

@@ -985,12 +985,14 @@ llmk_request_add_message = bind(_lib, _missing, "llmk_request_add_message", c_in
 # Appends a text part to the last message (chat).
 llmk_request_add_text = bind(_lib, _missing, "llmk_request_add_text", c_int32, [POINTER(llmk_request), c_char_p])
 
-# Appends an image part given by URL (http(s) or data:) to the last message (chat, vision models).
-# detail: NULL, "auto", "low" or "high".
+# Appends an image part given by URL (http(s) or data:) to the last message (chat, vision models),
+# or an image to moderate (moderate: no message needed; OpenAI). detail: NULL, "auto", "low" or
+# "high".
 llmk_request_add_image_url = bind(_lib, _missing, "llmk_request_add_image_url", c_int32, [POINTER(llmk_request), c_char_p, c_char_p])
 
-# Appends an image part given by its bytes to the last message (chat); mime e.g. "image/png". The
-# bytes are copied (sent as a base64 data URL to OpenAI-style APIs).
+# Appends an image part given by its bytes to the last message (chat), or an image to moderate
+# (moderate); mime e.g. "image/png". The bytes are copied (sent as a base64 data URL to
+# OpenAI-style APIs).
 llmk_request_add_image_data = bind(_lib, _missing, "llmk_request_add_image_data", c_int32, [POINTER(llmk_request), c_void_p, c_size_t, c_char_p])
 
 # Appends a document to the last message, which must be a user message (chat): its bytes (copied),
@@ -1031,7 +1033,9 @@ llmk_request_add_response = bind(_lib, _missing, "llmk_request_add_response", c_
 # text, or NULL for a function without parameters. Invalid JSON gives LLMK_E_INVALID_ARG.
 llmk_request_add_tool = bind(_lib, _missing, "llmk_request_add_tool", c_int32, [POINTER(llmk_request), c_char_p, c_char_p, c_char_p])
 
-# Adds one input text to embed (embed; repeatable, one vector each).
+# Adds one input text: to embed (embed; one vector each), a document to rank (rerank; its
+# position, from 0, is llmk_response_rank_index()), a text to moderate (moderate; one result
+# each). Repeatable.
 llmk_request_add_input = bind(_lib, _missing, "llmk_request_add_input", c_int32, [POINTER(llmk_request), c_char_p])
 
 # Sets the audio to transcribe (transcribe): bytes (copied), the file name sent with it (e.g.
