@@ -87,8 +87,11 @@ llmk_status llmk__moderation_build(const llmk_client *c, const llmk_request *r, 
 				input = NULL;
 				break;
 			}
-	body = json_pack("{s:s}", "model", model);
-	if (!body || llmk__json_set(body, "input", input)) {
+	if (!(body = json_pack("{s:s}", "model", model))) {
+		json_decref(input);
+		return FAIL_OOM(resp);
+	}
+	if (llmk__json_set(body, "input", input)) { /* input taken, even on failure */
 		json_decref(body);
 		return FAIL_OOM(resp);
 	}

@@ -58,7 +58,11 @@ static json_t *count_body(int shape, json_t *body, const char *model)
 		json_object_del(body, "stream_options");
 		return body;
 	default: /* Gemini: the generateContent body, with its model, inside */
-		if (!(wrap = json_object()) || llmk__json_set(wrap, "generateContentRequest", body)) {
+		if (!(wrap = json_object())) {
+			json_decref(body);
+			return NULL;
+		}
+		if (llmk__json_set(wrap, "generateContentRequest", body)) { /* body taken */
 			json_decref(wrap);
 			return NULL;
 		}

@@ -232,7 +232,7 @@ static void check_response(const target *t, const llmk_response *r, int32_t st, 
 	 * finite scores, most relevant first, with its text; nothing on a
 	 * failure. */
 	n = llmk_response_rank_count(r);
-	CHECK(st == LLMK_OK || n == 0);
+	CHECK((st == LLMK_OK && t->kind == LLMK_RERANK) || n == 0);
 	CHECK(n <= llmk_request_input_count(t->request));
 	for (i = 0; i < n; i++) {
 		int64_t idx = llmk_response_rank_index(r, i);
@@ -249,7 +249,7 @@ static void check_response(const target *t, const llmk_response *r, int32_t st, 
 	/* Moderation: one result per input, flags 0/1 (-1: not reported),
 	 * scores finite or NaN. */
 	n = llmk_response_moderation_count(r);
-	CHECK(st == LLMK_OK ? n == llmk_request_input_count(t->request) : n == 0);
+	CHECK(st == LLMK_OK && t->kind == LLMK_MODERATE ? n == llmk_request_input_count(t->request) : n == 0);
 	for (i = 0; i < n; i++) {
 		size_t j, nc = llmk_response_moderation_category_count(r, i);
 		int32_t f = llmk_response_moderation_flagged(r, i);
