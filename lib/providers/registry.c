@@ -325,12 +325,14 @@ static const llmk__provider providers[] = {
          .url_env = "AWS_ENDPOINT_URL_BEDROCK_RUNTIME",
          .quirks = LLMK_Q_KEY_OPTIONAL | LLMK_Q_AWS,
          .adapter = &llmk__bedrock_adapter,
-         .kinds = K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_IMAGE),
+         .kinds = K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_IMAGE) | K(LLMK_RERANK) | COUNT,
          .chat_caps = LLMK_CAP_STREAM | LLMK_CAP_TOOLS | LLMK_CAP_VISION | LLMK_CAP_STREAM_USAGE | LLMK_CAP_DOCUMENTS,
          .embed_caps = LLMK_CAP_BATCH,
          .opts = O(TEMPERATURE) | O(TOP_P) | O(MAX_TOKENS) | O(STOP) | O(TOOL_CHOICE) | O(DIMENSIONS) |
-                 O(EMBED_INPUT_TYPE) | O(PROMPT) | O(IMAGE_SIZE) | O(IMAGE_QUALITY) | O(IMAGE_COUNT) | O(SEED),
-         .notes = "Converse / ConverseStream (event stream), InvokeModel for Titan and Cohere embeddings, Titan, "
+                 O(EMBED_INPUT_TYPE) | O(PROMPT) | O(IMAGE_SIZE) | O(IMAGE_QUALITY) | O(IMAGE_COUNT) | O(SEED) |
+                 RERANK_OPTS,
+         .notes = "Converse / ConverseStream (event stream), CountTokens, Rerank (bedrock-agent-runtime), InvokeModel "
+                  "for Titan and Cohere embeddings, Titan, "
                   "Nova Canvas and Stability images; SigV4 from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/"
                   "AWS_SESSION_TOKEN or a Bedrock API key; region from AWS_REGION/AWS_DEFAULT_REGION"},
 #endif

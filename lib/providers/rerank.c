@@ -91,6 +91,52 @@ llmk_status llmk__rerank_build(int shape, const llmk_client *c, const llmk_reque
 	return llmk__finish_body(ex, r, body, st, NULL, NULL, resp);
 }
 
+llmk_status llmk__rerank_bedrock_body(const llmk_request *r, const char *model, const char *region, json_t **out,
+                                      llmk_response *resp)
+{
+	const char *query = llmk__req_str(r, LLMK_OPT_QUERY);
+	json_t *body = NULL, *sources, *src;
+	int64_t top_n = -1;
+	char *arn = NULL;
+	llmk_status st;
+	size_t i;
+
+	*out = NULL;
+	if ((st = check(r, &top_n, resp)))
+		return st;
+	/* The API takes the model as an ARN: a bare model id becomes the
+	 * foundation model's ARN in the client's region. */
+	if (strncmp(model, "arn:", 4)) {
+		if (!region)
+			return llmk__fail(
+			        resp, LLMK_E_CONFIG,
+			        "bedrock rerank: the model's ARN needs a region: set AWS_REGION or aws_region, or "
+			        "give the model as an ARN");
+		if (!(arn = llmk__malloc(strlen(model) + strlen(region) + 48)))
+			return FAIL_OOM(resp);
+		sprintf(arn, "arn:aws:bedrock:%s::foundation-model/%s", region, model);
+	}
+	body = json_pack("{s:[{s:s, s:{s:s}}], s:{s:s, s:{s:{s:s}, s:I}}}", "queries", "type", "TEXT", "textQuery",
+	                 "text", query, "rerankingConfiguration", "type", "BEDROCK_RERANKING_MODEL",
+	                 "bedrockRerankingConfiguration", "modelConfiguration", "modelArn", arn ? arn : model,
+	                 "numberOfResults", (json_int_t)(top_n > 0 ? (size_t)top_n : r->ninputs));
+	llmk__free(arn);
+	if (!body || !(sources = llmk__json_set_array(body, "sources"))) {
+		json_decref(body);
+		return FAIL_OOM(resp);
+	}
+	for (i = 0; i < r->ninputs; i++) {
+		src = json_pack("{s:s, s:{s:s, s:{s:s}}}", "type", "INLINE", "inlineDocumentSource", "type", "TEXT",
+		                "textDocument", "text", r->inputs[i]);
+		if (json_array_append_new(sources, src)) {
+			json_decref(body);
+			return FAIL_OOM(resp);
+		}
+	}
+	*out = body;
+	return LLMK_OK;
+}
+
 /* Higher score first; equal scores in document order, so the order is the
  * same on every platform (qsort is not stable). */
 static int by_score(const void *a, const void *b)

@@ -13,9 +13,11 @@
  * POST /v1/chat/completions/input_tokens (server.cpp routes,
  * server-context.cpp handle_count_tokens: the chat body, its prompt
  * rendered by the model's template and tokenized -> {"input_tokens": n,
- * "object": "response.input_tokens"}). Bedrock's CountTokens is left out:
- * its body is signed inside the adapter's build(), before this could
- * change it. */
+ * "object": "response.input_tokens"}); Bedrock POST
+ * /model/{modelId}/count-tokens (CountTokens: {"input": {"converse":
+ * ConverseTokensRequest {messages, system, toolConfig,
+ * additionalModelRequestFields}}} -> {"inputTokens": n}; its body is signed
+ * in build(), so bedrock.c builds it with llmk__count_bedrock_edit). */
 #include <string.h>
 
 #include "wire_kinds.h"
@@ -131,9 +133,27 @@ llmk_status llmk__count_build(int shape,
 	return st;
 }
 
+int llmk__count_bedrock_edit(json_t *body)
+{
+	static const char *const keep[] = {"messages", "system", "toolConfig", "additionalModelRequestFields", NULL};
+	json_t *conv = json_object(), *v;
+	size_t i;
+
+	if (!conv)
+		return -1;
+	for (i = 0; keep[i]; i++)
+		if ((v = json_object_get(body, keep[i])) && json_object_set(conv, keep[i], v)) {
+			json_decref(conv);
+			return -1;
+		}
+	json_object_clear(body);
+	return llmk__json_set(body, "input", json_pack("{s:o}", "converse", conv));
+}
+
 llmk_status llmk__count_parse(const llmk_request *r, llmk_response *resp, const char *body, size_t len)
 {
-	static const char *const keep[] = {"input_tokens", "totalTokens", "error", "message", "type", NULL};
+	static const char *const keep[] = {"input_tokens", "totalTokens", "inputTokens", "error",
+	                                   "message",      "type",        NULL};
 	json_t *root = llmk__json_object_for(r, keep, body, len, resp, "token count answer");
 	json_t *n;
 	llmk_status st = LLMK_OK;
@@ -149,11 +169,14 @@ llmk_status llmk__count_parse(const llmk_request *r, llmk_response *resp, const 
 	n = json_object_get(root, "input_tokens");
 	if (!n)
 		n = json_object_get(root, "totalTokens");
+	if (!n)
+		n = json_object_get(root, "inputTokens");
 	/* Gemini writes int64 as a JSON number (proto3 would allow a string). */
 	if (json_is_integer(n) && json_integer_value(n) >= 0 && json_integer_value(n) <= LLMK_MAX_COUNT)
 		resp->usage[LLMK_USAGE_INPUT] = resp->usage[LLMK_USAGE_TOTAL] = json_integer_value(n);
 	else
-		st = llmk__fail(resp, LLMK_E_PROTOCOL, "token count answer has no input_tokens or totalTokens count");
+		st = llmk__fail(resp, LLMK_E_PROTOCOL,
+		                "token count answer has no input_tokens, totalTokens or inputTokens count");
 	json_decref(root);
 	return st;
 }

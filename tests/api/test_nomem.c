@@ -410,6 +410,9 @@ static const exchange_case cases[] = {
          JSON},
         {"responses count tokens", "openai-responses/gpt-5", COUNT, 0, "kinds/openai_input_tokens.json", 200, JSON},
         {"tei rerank", "tei/bge-reranker-base", LLMK_RERANK, 0, "kinds/tei_rerank.json", 200, JSON},
+        {"bedrock rerank", "bedrock/amazon.rerank-v1:0", LLMK_RERANK, 0, "kinds/bedrock_rerank.json", 200, JSON},
+        {"bedrock count tokens", "bedrock/anthropic.claude-haiku-4-5-20251001-v1:0", COUNT, 0,
+         "kinds/bedrock_count_tokens.json", 200, JSON},
         {"mistral moderation", "mistral/mistral-moderation-latest", LLMK_MODERATE, 0, "kinds/mistral_moderation.json",
          200, JSON},
 };

@@ -221,6 +221,75 @@ static void test_tei(void **state)
 	free(answer);
 }
 
+/* Bedrock: the Agents runtime's /rerank, signed; the model id becomes its
+ * ARN in the client's region. */
+static void test_bedrock(void **state)
+{
+	fixture *f = *state;
+	static const char *const docs[] = {"Carson City is in Nevada.", "Washington, D.C. is the capital."};
+	llmk_request *r = rerank_request("What is the capital of the United States?", docs, 2);
+	llmk_response *resp;
+	char *answer = read_data("kinds/bedrock_rerank.json", NULL);
+	json_t *sent;
+
+	tu_fixture_use(f, "bedrock/amazon.rerank-v1:0", NULL, NULL);
+	assert_int_equal(llmk_client_set_str(f->c, LLMK_OPT_AWS_REGION, "us-west-2"), LLMK_OK);
+	assert_int_equal(llmk_client_set_str(f->c, LLMK_OPT_AWS_ACCESS_KEY_ID, "AKIDEXAMPLE"), LLMK_OK);
+	assert_int_equal(
+	        llmk_client_set_str(f->c, LLMK_OPT_AWS_SECRET_ACCESS_KEY, "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"),
+	        LLMK_OK);
+	f->cap.resp_body = answer;
+	assert_int_equal(llmk_request_set_i64(r, LLMK_OPT_TOP_N, 1), LLMK_OK);
+	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
+	assert_string_equal(f->cap.method, "POST");
+	assert_string_equal(f->cap.url, "https://bedrock-agent-runtime.us-west-2.amazonaws.com/rerank");
+	assert_non_null(strstr(capture_header(&f->cap, "Authorization"), "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/"));
+	assert_non_null(strstr(capture_header(&f->cap, "Authorization"), "/us-west-2/bedrock/aws4_request"));
+	sent = sent_json(&f->cap);
+	assert_string_equal(jstr(sent, "queries.0.type"), "TEXT");
+	assert_string_equal(jstr(sent, "queries.0.textQuery.text"), "What is the capital of the United States?");
+	assert_string_equal(jstr(sent, "sources.1.type"), "INLINE");
+	assert_string_equal(jstr(sent, "sources.1.inlineDocumentSource.type"), "TEXT");
+	assert_string_equal(jstr(sent, "sources.1.inlineDocumentSource.textDocument.text"), docs[1]);
+	assert_string_equal(jstr(sent, "rerankingConfiguration.type"), "BEDROCK_RERANKING_MODEL");
+	assert_string_equal(
+	        jstr(sent, "rerankingConfiguration.bedrockRerankingConfiguration.modelConfiguration.modelArn"),
+	        "arn:aws:bedrock:us-west-2::foundation-model/amazon.rerank-v1:0");
+	assert_int_equal(jint(sent, "rerankingConfiguration.bedrockRerankingConfiguration.numberOfResults"), 1);
+	/* top_n 1: the answer's second result is not kept */
+	assert_int_equal(llmk_response_rank_count(resp), 1);
+	assert_int_equal(llmk_response_rank_index(resp, 0), 1);
+	assert_true(fabs(llmk_response_rank_score(resp, 0) - 0.9986) < 1e-9);
+	json_decref(sent);
+	llmk_response_free(resp);
+	/* No region and a bare model id: no ARN can be made. */
+	tu_fixture_use(f, "bedrock/amazon.rerank-v1:0", "bedrock-api-key-0123456789",
+	               "https://bedrock.example.invalid");
+	unsetenv("AWS_REGION");
+	unsetenv("AWS_DEFAULT_REGION");
+	f->cap.calls = 0;
+	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_E_CONFIG);
+	assert_non_null(strstr(llmk_response_error(resp), "the model's ARN needs a region"));
+	assert_int_equal(f->cap.calls, 0);
+	llmk_response_free(resp);
+	/* An ARN is sent as it is, to a base URL of one's own. */
+	assert_int_equal(llmk_request_set_str(r, LLMK_OPT_MODEL,
+	                                      "arn:aws:bedrock:eu-central-1::foundation-model/cohere.rerank-v3-5:0"),
+	                 LLMK_OK);
+	f->cap.resp_body = answer;
+	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
+	assert_string_equal(f->cap.url, "https://bedrock.example.invalid/rerank");
+	assert_string_equal(capture_header(&f->cap, "Authorization"), "Bearer bedrock-api-key-0123456789");
+	sent = sent_json(&f->cap);
+	assert_string_equal(
+	        jstr(sent, "rerankingConfiguration.bedrockRerankingConfiguration.modelConfiguration.modelArn"),
+	        "arn:aws:bedrock:eu-central-1::foundation-model/cohere.rerank-v3-5:0");
+	json_decref(sent);
+	llmk_response_free(resp);
+	llmk_request_free(r);
+	free(answer);
+}
+
 /* The other Jina-shaped rows: their URLs. */
 static void test_jina_rows(void **state)
 {
@@ -435,6 +504,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_llamacpp, setup, tu_teardown),
 	        cmocka_unit_test_setup_teardown(test_voyage, setup, tu_teardown),
 	        cmocka_unit_test_setup_teardown(test_tei, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_bedrock, setup, tu_teardown),
 	        cmocka_unit_test_setup_teardown(test_jina_rows, setup, tu_teardown),
 	        cmocka_unit_test_setup_teardown(test_sorted, setup, tu_teardown),
 	        cmocka_unit_test_setup_teardown(test_bad_inputs, setup, tu_teardown),

@@ -180,13 +180,48 @@ static void test_llamacpp(void **state)
 	free(answer);
 }
 
+/* Bedrock: CountTokens of the Converse body, signed. */
+static void test_bedrock(void **state)
+{
+	fixture *f = *state;
+	llmk_request *r = agent_request();
+	llmk_response *resp;
+	int64_t n = 0;
+	json_t *sent;
+	char *answer = read_data("kinds/bedrock_count_tokens.json", NULL);
+
+	tu_fixture_use(f, "bedrock/anthropic.claude-haiku-4-5-20251001-v1:0", NULL, NULL);
+	assert_int_equal(llmk_client_set_str(f->c, LLMK_OPT_AWS_REGION, "us-east-1"), LLMK_OK);
+	assert_int_equal(llmk_client_set_str(f->c, LLMK_OPT_AWS_ACCESS_KEY_ID, "AKIDEXAMPLE"), LLMK_OK);
+	assert_int_equal(
+	        llmk_client_set_str(f->c, LLMK_OPT_AWS_SECRET_ACCESS_KEY, "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"),
+	        LLMK_OK);
+	f->cap.resp_body = answer;
+	assert_int_equal(llmk_count_tokens(f->c, r, &n, &resp), LLMK_OK);
+	assert_int_equal(n, 19);
+	assert_string_equal(f->cap.url, "https://bedrock-runtime.us-east-1.amazonaws.com/model/"
+	                                "anthropic.claude-haiku-4-5-20251001-v1%3A0/count-tokens");
+	assert_non_null(strstr(capture_header(&f->cap, "Authorization"), "/us-east-1/bedrock/aws4_request"));
+	sent = sent_json(&f->cap);
+	assert_int_equal(json_object_size(sent), 1);
+	assert_int_equal(json_object_size(jget(sent, "input")), 1);
+	assert_string_equal(jstr(sent, "input.converse.system.0.text"), "You are a scientist");
+	assert_string_equal(jstr(sent, "input.converse.messages.0.content.0.text"), "Hello, Claude");
+	assert_non_null(jget(sent, "input.converse.toolConfig"));
+	assert_null(jget(sent, "input.converse.inferenceConfig"));
+	json_decref(sent);
+	llmk_response_free(resp);
+	llmk_request_free(r);
+	free(answer);
+}
+
 /* No counting endpoint: refused before sending, naming the provider and
  * count_tokens; never an estimate. */
 static void test_unsupported(void **state)
 {
 	fixture *f = *state;
 	static const char *const models[] = {"openai/gpt-4o-mini", "cohere/command-a-03-2025", "ollama/llama3.2",
-	                                     "mistral/mistral-small-latest", "bedrock/anthropic.claude-3-haiku"};
+	                                     "mistral/mistral-small-latest", "vllm/qwen3"};
 	llmk_request *r = agent_request();
 	llmk_response *resp;
 	int64_t n = 5;
@@ -259,6 +294,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_openai_responses, setup, tu_teardown),
 	        cmocka_unit_test_setup_teardown(test_gemini, setup, tu_teardown),
 	        cmocka_unit_test_setup_teardown(test_llamacpp, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_bedrock, setup, tu_teardown),
 	        cmocka_unit_test_setup_teardown(test_unsupported, setup, tu_teardown),
 	        cmocka_unit_test_setup_teardown(test_hostile, setup, tu_teardown),
 	};

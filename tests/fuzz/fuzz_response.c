@@ -154,7 +154,7 @@ static void check_response(const target *t, const llmk_response *r, int32_t st, 
 	check_str(llmk_response_finish_reason(r));
 	check_str(llmk_response_dropped(r));
 	check_str(llmk_response_audio_mime(r));
-	CHECK(llmk_response_finish(r) >= LLMK_FINISH_UNKNOWN && llmk_response_finish(r) <= LLMK_FINISH_OTHER);
+	CHECK(llmk_response_finish(r) >= LLMK_FINISH_UNKNOWN && llmk_response_finish(r) <= LLMK_FINISH_REFUSAL);
 	CHECK(llmk_response_attempts(r) == 1);
 	CHECK(llmk_response_retry_after_ms(r) >= -1);
 	for (which = LLMK_USAGE_INPUT; which <= LLMK_USAGE_CACHE_WRITE; which++)
