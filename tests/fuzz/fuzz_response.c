@@ -298,7 +298,7 @@ static int32_t on_event(const llmk_event *ev, void *user)
 	e->n++;
 	if (e->done)
 		e->after_done = 1;
-	CHECK(type >= LLMK_EVENT_TEXT && type <= LLMK_EVENT_REASONING);
+	CHECK(type >= LLMK_EVENT_TEXT && type <= LLMK_EVENT_REFUSAL);
 	CHECK(text != NULL && text[len] == '\0');
 	check_bytes((const uint8_t *)text, len);
 	if (type == LLMK_EVENT_TOOL_CALL) {
