@@ -152,8 +152,8 @@ int llmk__count_bedrock_edit(json_t *body)
 
 llmk_status llmk__count_parse(const llmk_request *r, llmk_response *resp, const char *body, size_t len)
 {
-	static const char *const keep[] = {"input_tokens", "totalTokens", "inputTokens", "error",
-	                                   "message",      "type",        NULL};
+	static const char *const keep[] = {"input_tokens", "totalTokens", "inputTokens", "cachedContentTokenCount",
+	                                   "error",        "message",     "type",        NULL};
 	json_t *root = llmk__json_object_for(r, keep, body, len, resp, "token count answer");
 	json_t *n;
 	llmk_status st = LLMK_OK;
@@ -172,9 +172,13 @@ llmk_status llmk__count_parse(const llmk_request *r, llmk_response *resp, const 
 	if (!n)
 		n = json_object_get(root, "inputTokens");
 	/* Gemini writes int64 as a JSON number (proto3 would allow a string). */
-	if (json_is_integer(n) && json_integer_value(n) >= 0 && json_integer_value(n) <= LLMK_MAX_COUNT)
+	if (json_is_integer(n) && json_integer_value(n) >= 0 && json_integer_value(n) <= LLMK_MAX_COUNT) {
 		resp->usage[LLMK_USAGE_INPUT] = resp->usage[LLMK_USAGE_TOTAL] = json_integer_value(n);
-	else
+		/* Gemini: the part of the prompt in a context cache (cachedContent) */
+		llmk__json_i64(root, "cachedContentTokenCount", &resp->usage[LLMK_USAGE_CACHED_INPUT]);
+		if (resp->usage[LLMK_USAGE_CACHED_INPUT] > resp->usage[LLMK_USAGE_INPUT])
+			resp->usage[LLMK_USAGE_CACHED_INPUT] = -1;
+	} else
 		st = llmk__fail(resp, LLMK_E_PROTOCOL,
 		                "token count answer has no input_tokens, totalTokens or inputTokens count");
 	json_decref(root);

@@ -135,6 +135,7 @@ static void test_gemini(void **state)
 	f->cap.resp_body = answer;
 	assert_int_equal(llmk_count_tokens(f->c, r, &n, &resp), LLMK_OK);
 	assert_int_equal(n, 31);
+	assert_int_equal(llmk_response_usage(resp, LLMK_USAGE_CACHED_INPUT), -1);
 	assert_string_equal(f->cap.url,
 	                    "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:countTokens");
 	assert_string_equal(capture_header(&f->cap, "x-goog-api-key"), KEY);
@@ -144,6 +145,16 @@ static void test_gemini(void **state)
 	assert_string_equal(jstr(sent, "generateContentRequest.contents.0.parts.0.text"), "Hello, Claude");
 	assert_non_null(jget(sent, "generateContentRequest.systemInstruction"));
 	assert_non_null(jget(sent, "generateContentRequest.tools"));
+	json_decref(sent);
+	llmk_response_free(resp);
+	/* With a context cache: the cached part is reported, within the total. */
+	assert_int_equal(llmk_request_set_str(r, LLMK_OPT_CACHED_CONTENT, "cachedContents/abc"), LLMK_OK);
+	f->cap.resp_body = "{\"totalTokens\":1031,\"cachedContentTokenCount\":1000}";
+	assert_int_equal(llmk_count_tokens(f->c, r, &n, &resp), LLMK_OK);
+	assert_int_equal(n, 1031);
+	assert_int_equal(llmk_response_usage(resp, LLMK_USAGE_CACHED_INPUT), 1000);
+	sent = sent_json(&f->cap);
+	assert_string_equal(jstr(sent, "generateContentRequest.cachedContent"), "cachedContents/abc");
 	json_decref(sent);
 	llmk_response_free(resp);
 	llmk_request_free(r);

@@ -385,6 +385,10 @@ static llmk_request *minimal_request(const char *provider, int32_t kind)
 	 * every family's answer shape whatever the model. */
 	if (!strcmp(provider, "bedrock") && kind == LLMK_EMBED)
 		set_or_die(llmk_request_set_str(r, LLMK_OPT_MODEL, "cohere.embed-english-v3"));
+	/* Bedrock's rerank names its model by ARN (no region here). */
+	if (!strcmp(provider, "bedrock") && kind == LLMK_RERANK)
+		set_or_die(llmk_request_set_str(r, LLMK_OPT_MODEL,
+		                                "arn:aws:bedrock:us-east-1::foundation-model/amazon.rerank-v1:0"));
 	if (!strcmp(provider, "bedrock") && kind == LLMK_IMAGE)
 		set_or_die(llmk_request_set_str(r, LLMK_OPT_MODEL, "amazon.titan-image-generator-v2:0"));
 	return r;
