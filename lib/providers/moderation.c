@@ -59,7 +59,7 @@ llmk_status llmk__moderation_build(const llmk_client *c, const llmk_request *r, 
                                    llmk_response *resp)
 {
 	size_t images = image_count(r), i;
-	int openai = c->provider->adapter == &llmk__openai_adapter && !strcmp(c->provider->name, "openai");
+	int openai = !strcmp(c->provider->name, "openai"); /* the one that takes images */
 	json_t *body, *input;
 
 	if (!r->ninputs && !images)
