@@ -502,7 +502,8 @@ LLMK_API llmk_status llmk_request_set_f64(llmk_request *request, int32_t option,
 /** Detail of the last error on this request ("" if none). Owned by it. */
 LLMK_API const char *llmk_request_errmsg(const llmk_request *request);
 
-/** Appends a message (chat). text may be NULL to start a message whose
+/** Appends a message (chat; moderate: a conversation judged as one, which
+ *  Mistral's chat moderation takes). text may be NULL to start a message whose
  *  content is added by the llmk_request_add_* part functions below.
  *  role is an LLMK_ROLE_*; for LLMK_ROLE_TOOL use
  *  llmk_request_add_tool_result() instead. */
@@ -926,7 +927,7 @@ LLMK_API const char *llmk_response_rank_document(const llmk_response *response, 
 
 /** Moderation: number of results: one per text input, or one for all the
  *  inputs together when the request holds images (OpenAI's multi-modal
- *  input is judged as one). */
+ *  input is judged as one) or is a conversation (Mistral). */
 LLMK_API size_t llmk_response_moderation_count(const llmk_response *response);
 
 /** Moderation: 1 when result i is flagged (as the provider says, or, for a

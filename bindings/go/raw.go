@@ -745,8 +745,9 @@ func llmk_request_errmsg(request *C.llmk_request) *C.char {
 	return C.llmk_request_errmsg(request)
 }
 
-// Appends a message (chat). text may be NULL to start a message whose content is added by the
-// llmk_request_add_* part functions below. role is an LLMK_ROLE_*; for LLMK_ROLE_TOOL use
+// Appends a message (chat; moderate: a conversation judged as one, which Mistral's chat moderation
+// takes). text may be NULL to start a message whose content is added by the llmk_request_add_*
+// part functions below. role is an LLMK_ROLE_*; for LLMK_ROLE_TOOL use
 // llmk_request_add_tool_result() instead.
 func llmk_request_add_message(request *C.llmk_request, role int32, text *C.char) int32 {
 	return int32(C.llmk_request_add_message(request, C.int32_t(role), text))
@@ -1286,7 +1287,8 @@ func llmk_response_rank_document(response *C.llmk_response, i int) *C.char {
 }
 
 // Moderation: number of results: one per text input, or one for all the inputs together when the
-// request holds images (OpenAI's multi-modal input is judged as one).
+// request holds images (OpenAI's multi-modal input is judged as one) or is a conversation
+// (Mistral).
 func llmk_response_moderation_count(response *C.llmk_response) int {
 	return int(C.llmk_response_moderation_count(response))
 }

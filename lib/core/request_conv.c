@@ -67,7 +67,8 @@ llmk_status llmk_request_add_message(llmk_request *r, int32_t role, const char *
 
 	if (!r)
 		return LLMK_E_INVALID_ARG;
-	if ((st = llmk__req_need_kind(r, LLMK_CHAT, "add_message")))
+	/* Chat; or a conversation to moderate (Mistral's chat moderation). */
+	if (r->kind != LLMK_MODERATE && (st = llmk__req_need_kind(r, LLMK_CHAT, "add_message")))
 		return st;
 	if (role == LLMK_ROLE_TOOL)
 		return llmk__req_err(r, LLMK_E_INVALID_ARG, "use llmk_request_add_tool_result() for tool messages");

@@ -9,10 +9,13 @@
  * /v1/moderations (data/specs/mistral-openapi.yaml: ClassificationRequest
  * {model, input: string | [string]}, additionalProperties false ->
  * ModerationResponse {id, model, results: [{categories, category_scores}]},
- * no overall flag: a result is flagged when a category is).
+ * no overall flag: a result is flagged when a category is) and POST
+ * /v1/chat/moderations (ChatModerationRequest {model, input: [messages]}:
+ * a conversation, given with llmk_request_add_message(), judged as one).
  *
  * An array of texts gets one result per text; a multi-modal input (texts
- * and images as parts) is judged as one, so it gets one result. Whatever a
+ * and images as parts) or a conversation is judged as one, so it gets one
+ * result. Whatever a
  * server sends, the response holds exactly that many results (another
  * count would leave a text without its verdict, or with another's), at
  * most LLMK_MAX_CATEGORIES categories each, every flag a boolean and every
@@ -32,6 +35,47 @@ static size_t image_count(const llmk_request *r)
 		for (j = 0; j < r->msgs[i].nparts; j++)
 			n += r->msgs[i].parts[j].type == LLMK_PART_IMAGE_URL;
 	return n;
+}
+
+/* A conversation to moderate: a message with text (images alone are the
+ * implicit message llmk_request_add_image_*() makes). */
+static int is_conversation(const llmk_request *r)
+{
+	size_t i, j;
+
+	for (i = 0; i < r->nmsgs; i++)
+		for (j = 0; j < r->msgs[i].nparts; j++)
+			if (r->msgs[i].parts[j].type == LLMK_PART_TEXT)
+				return 1;
+	return 0;
+}
+
+/* Mistral's chat moderation: [{role, content}] of the conversation's
+ * text. */
+static llmk_status conversation_input(const llmk_request *r, json_t **out, llmk_response *resp)
+{
+	static const char *const roles[] = {"", "system", "user", "assistant", "tool", "system"};
+	json_t *a = json_array(), *m;
+	llmk__buf text = LLMK__BUF_INIT;
+	size_t i;
+
+	*out = NULL;
+	if (!a)
+		return FAIL_OOM(resp);
+	for (i = 0; i < r->nmsgs; i++) {
+		llmk__buf_clear(&text);
+		if (llmk__message_text(&r->msgs[i], &text) ||
+		    !(m = json_pack("{s:s, s:s}", "role", roles[r->msgs[i].role], "content",
+		                    text.data ? text.data : "")) ||
+		    json_array_append_new(a, m)) {
+			llmk__buf_free(&text);
+			json_decref(a);
+			return FAIL_OOM(resp);
+		}
+	}
+	llmk__buf_free(&text);
+	*out = a;
+	return LLMK_OK;
 }
 
 /* [{type: text, text}..., {type: image_url, image_url: {url}}...] */
@@ -55,13 +99,46 @@ static json_t *parts_input(const llmk_request *r)
 	return a;
 }
 
+/* {"model", "input"} into the exchange; takes input (NULL: out of memory). */
+static llmk_status send_input(llmk_exchange *ex, const llmk_request *r, const char *model, json_t *input,
+                              llmk_response *resp)
+{
+	json_t *body = json_pack("{s:s}", "model", model);
+
+	if (!body) {
+		json_decref(input);
+		return FAIL_OOM(resp);
+	}
+	if (llmk__json_set(body, "input", input)) { /* input taken, even on failure */
+		json_decref(body);
+		return FAIL_OOM(resp);
+	}
+	return llmk__finish_body(ex, r, body, LLMK_OK, NULL, NULL, resp);
+}
+
 llmk_status llmk__moderation_build(const llmk_client *c, const llmk_request *r, const char *model, llmk_exchange *ex,
                                    llmk_response *resp)
 {
 	size_t images = image_count(r), i;
 	int openai = !strcmp(c->provider->name, "openai"); /* the one that takes images */
-	json_t *body, *input;
+	int conversation = is_conversation(r);
+	json_t *input = NULL;
 
+	if (conversation) {
+		if (strcmp(c->provider->name, "mistral"))
+			return llmk__fail(resp, LLMK_E_UNSUPPORTED,
+			                  "%s moderates texts (llmk_request_add_input), not conversations",
+			                  c->provider->name);
+		if (r->ninputs || images)
+			return llmk__fail(
+			        resp, LLMK_E_INVALID_ARG,
+			        "moderation request has a conversation and inputs or images: one or the other");
+		if (llmk__exchange_set_url(ex, c->base_url, "/chat/moderations") || llmk__openai_headers(c, ex))
+			return FAIL_OOM(resp);
+		if (conversation_input(r, &input, resp))
+			return resp->status;
+		return send_input(ex, r, model, input, resp);
+	}
 	if (!r->ninputs && !images)
 		return llmk__fail(resp, LLMK_E_INVALID_ARG,
 		                  "moderation request has no input (llmk_request_add_input, or an image)");
@@ -87,15 +164,7 @@ llmk_status llmk__moderation_build(const llmk_client *c, const llmk_request *r, 
 				input = NULL;
 				break;
 			}
-	if (!(body = json_pack("{s:s}", "model", model))) {
-		json_decref(input);
-		return FAIL_OOM(resp);
-	}
-	if (llmk__json_set(body, "input", input)) { /* input taken, even on failure */
-		json_decref(body);
-		return FAIL_OOM(resp);
-	}
-	return llmk__finish_body(ex, r, body, LLMK_OK, NULL, NULL, resp);
+	return send_input(ex, r, model, input, resp);
 }
 
 /* category_applied_input_types[name] (["text", "image"]) as "text,image",
@@ -180,7 +249,7 @@ llmk_status llmk__moderation_parse(const llmk_request *r, llmk_response *resp, c
 {
 	static const char *const keep[] = {"id", "model", "results", "error", "message", "type", "code", NULL};
 	json_t *root = llmk__json_object_for(r, keep, body, len, resp, "moderation answer"), *results, *res;
-	size_t expect = image_count(r) ? 1 : r->ninputs, n, i;
+	size_t expect = image_count(r) || is_conversation(r) ? 1 : r->ninputs, n, i;
 	llmk_status st = LLMK_OK;
 
 	if (!root)

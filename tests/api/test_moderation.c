@@ -198,6 +198,57 @@ static void test_mistral(void **state)
 	free(answer);
 }
 
+/* Mistral's chat moderation: a conversation (llmk_request_add_message)
+ * judged as one; the spec's example answer. Other providers refuse it. */
+static void test_mistral_conversation(void **state)
+{
+	fixture *f = *state;
+	llmk_request *r = moderate(NULL, 0);
+	llmk_response *resp;
+	json_t *sent;
+	char *answer = read_data("kinds/mistral_chat_moderation.json", NULL);
+
+	assert_int_equal(llmk_request_add_message(r, LLMK_ROLE_SYSTEM, "You are a museum guide."), LLMK_OK);
+	assert_int_equal(llmk_request_add_message(r, LLMK_ROLE_USER, "How do I get in after closing time?"), LLMK_OK);
+	assert_int_equal(llmk_request_add_message(r, LLMK_ROLE_ASSISTANT, "You cannot."), LLMK_OK);
+	tu_fixture_use(f, "mistral/mistral-moderation-latest", KEY, NULL);
+	f->cap.resp_body = answer;
+	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
+	assert_string_equal(f->cap.url, "https://api.mistral.ai/v1/chat/moderations");
+	sent = sent_json(&f->cap);
+	assert_string_equal(jstr(sent, "model"), "mistral-moderation-latest");
+	assert_int_equal(json_array_size(jget(sent, "input")), 3);
+	assert_string_equal(jstr(sent, "input.0.role"), "system");
+	assert_string_equal(jstr(sent, "input.1.role"), "user");
+	assert_string_equal(jstr(sent, "input.1.content"), "How do I get in after closing time?");
+	assert_string_equal(jstr(sent, "input.2.role"), "assistant");
+	assert_int_equal(json_object_size(sent), 2);
+	assert_int_equal(llmk_response_moderation_count(resp), 1);
+	assert_int_equal(llmk_response_moderation_flagged(resp, 0), 0);
+	assert_int_equal(llmk_response_moderation_category_count(resp, 0), 9);
+	json_decref(sent);
+	llmk_response_free(resp);
+	/* Texts and a conversation at once: which is to be judged? */
+	assert_int_equal(llmk_request_add_input(r, "and this"), LLMK_OK);
+	f->cap.calls = 0;
+	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_E_INVALID_ARG);
+	assert_non_null(strstr(llmk_response_error(resp), "a conversation and inputs or images"));
+	assert_int_equal(f->cap.calls, 0);
+	llmk_response_free(resp);
+	llmk_request_free(r);
+	/* OpenAI moderates texts, not conversations. */
+	r = moderate(NULL, 0);
+	assert_int_equal(llmk_request_add_message(r, LLMK_ROLE_USER, "hello"), LLMK_OK);
+	tu_fixture_use(f, "openai/omni-moderation-latest", KEY, NULL);
+	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_E_UNSUPPORTED);
+	assert_non_null(strstr(llmk_response_error(resp),
+	                       "openai moderates texts (llmk_request_add_input), not conversations"));
+	assert_int_equal(f->cap.calls, 0);
+	llmk_response_free(resp);
+	llmk_request_free(r);
+	free(answer);
+}
+
 static void test_bad_inputs(void **state)
 {
 	fixture *f = *state;
@@ -279,6 +330,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_openai_texts, setup, tu_teardown),
 	        cmocka_unit_test_setup_teardown(test_openai_image, setup, tu_teardown),
 	        cmocka_unit_test_setup_teardown(test_mistral, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_mistral_conversation, setup, tu_teardown),
 	        cmocka_unit_test_setup_teardown(test_bad_inputs, setup, tu_teardown),
 	        cmocka_unit_test_setup_teardown(test_hostile, setup, tu_teardown),
 	};

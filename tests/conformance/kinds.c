@@ -31,12 +31,13 @@ static char base[NSPECS][256];
 static json_t *specs[NSPECS];
 
 enum req {
-	MOD_TEXT,    /* OpenAI: one text */
-	MOD_TEXTS,   /* OpenAI: two texts */
-	MOD_IMAGE,   /* OpenAI: a text, an image URL and an inline image */
-	TOKENS,      /* OpenAI Responses: input_tokens of an agent request */
-	RERANK,      /* Cohere: query, documents, top_n, max_tokens_per_doc */
-	MOD_MISTRAL, /* Mistral: two texts */
+	MOD_TEXT,         /* OpenAI: one text */
+	MOD_TEXTS,        /* OpenAI: two texts */
+	MOD_IMAGE,        /* OpenAI: a text, an image URL and an inline image */
+	TOKENS,           /* OpenAI Responses: input_tokens of an agent request */
+	RERANK,           /* Cohere: query, documents, top_n, max_tokens_per_doc */
+	MOD_MISTRAL,      /* Mistral: two texts */
+	MOD_MISTRAL_CHAT, /* Mistral: a conversation (/v1/chat/moderations) */
 	NREQS
 };
 
@@ -61,6 +62,8 @@ static const struct {
         {"rerank", COHERE, "cohere/rerank-v3.5", "/v2/rerank", 0, 1, "query", NULL, NULL, "query"},
         {"moderation (mistral)", MISTRAL, "mistral/mistral-moderation-latest", "/v1/moderations", 0, 0, "model", NULL,
          NULL, "model"},
+        {"moderation (mistral conversation)", MISTRAL, "mistral/mistral-moderation-latest", "/v1/chat/moderations", 0,
+         1, NULL, "input", "\"a string\"", "input"},
 };
 
 static llmk_request *make(int v)
@@ -83,6 +86,12 @@ static llmk_request *make(int v)
 		OK(llmk_request_add_input(r, "...text to classify goes here..."));
 		OK(llmk_request_add_image_url(r, "https://example.com/image.png", NULL));
 		OK(llmk_request_add_image_data(r, png, png_size, "image/png"));
+		break;
+	case MOD_MISTRAL_CHAT:
+		OK(llmk_request_new(&r, LLMK_MODERATE));
+		OK(llmk_request_add_message(r, LLMK_ROLE_SYSTEM, "You are a museum guide."));
+		OK(llmk_request_add_message(r, LLMK_ROLE_USER, "How do I get in after closing time?"));
+		OK(llmk_request_add_message(r, LLMK_ROLE_ASSISTANT, "You cannot."));
 		break;
 	case TOKENS:
 		OK(llmk_request_new(&r, LLMK_CHAT));

@@ -990,8 +990,9 @@ llmk_request_set_f64 = bind(_lib, _missing, "llmk_request_set_f64", c_int32, [PO
 # Detail of the last error on this request ("" if none). Owned by it.
 llmk_request_errmsg = bind(_lib, _missing, "llmk_request_errmsg", c_char_p, [POINTER(llmk_request)])
 
-# Appends a message (chat). text may be NULL to start a message whose content is added by the
-# llmk_request_add_* part functions below. role is an LLMK_ROLE_*; for LLMK_ROLE_TOOL use
+# Appends a message (chat; moderate: a conversation judged as one, which Mistral's chat moderation
+# takes). text may be NULL to start a message whose content is added by the llmk_request_add_*
+# part functions below. role is an LLMK_ROLE_*; for LLMK_ROLE_TOOL use
 # llmk_request_add_tool_result() instead.
 llmk_request_add_message = bind(_lib, _missing, "llmk_request_add_message", c_int32, [POINTER(llmk_request), c_int32, c_char_p])
 
@@ -1351,7 +1352,8 @@ llmk_response_rank_score = bind(_lib, _missing, "llmk_response_rank_score", c_do
 llmk_response_rank_document = bind(_lib, _missing, "llmk_response_rank_document", c_char_p, [POINTER(llmk_response), c_size_t])
 
 # Moderation: number of results: one per text input, or one for all the inputs together when the
-# request holds images (OpenAI's multi-modal input is judged as one).
+# request holds images (OpenAI's multi-modal input is judged as one) or is a conversation
+# (Mistral).
 llmk_response_moderation_count = bind(_lib, _missing, "llmk_response_moderation_count", c_size_t, [POINTER(llmk_response)])
 
 # Moderation: 1 when result i is flagged (as the provider says, or, for a provider that reports no

@@ -789,13 +789,16 @@ class Client:
             finally:
                 _raw.llmk_response_free(out)
 
-    def moderate(self, inputs: Union[str, Sequence[str]], *, images: Sequence[Union[str, bytes]] = (),
-                 image_mime: str = "image/png", cancel: Optional[Cancel] = None,
-                 **options: Any) -> ModerationResponse:
+    def moderate(self, inputs: Union[str, Sequence[str]] = (), *, images: Sequence[Union[str, bytes]] = (),
+                 image_mime: str = "image/png", conversation: Optional[Messages] = None,
+                 cancel: Optional[Cancel] = None, **options: Any) -> ModerationResponse:
         """Moderation verdicts on one text or several (one result each), or
         on texts with images (URLs, data: URLs or bytes of ``image_mime``),
-        judged together as one result (OpenAI)."""
+        judged together as one result (OpenAI), or on a ``conversation``
+        (messages as chat() takes them; Mistral), judged as one."""
         with _Request(_raw.LLMK_MODERATE) as req:
+            if conversation is not None:
+                req.messages(conversation, None)
             for t in [inputs] if isinstance(inputs, str) else inputs:
                 _check(_raw.llmk_request_add_input(req.ptr, _b(t)), req._err)
             for im in images:

@@ -694,3 +694,15 @@ def test_moderate(server, client):
         r = c.moderate(["a", "b"])
     assert [x.flagged for x in r.results] == [False, False]
     assert r.results[1].categories["pii"].flagged is False
+
+
+def test_moderate_conversation(server):
+    server.push(200, "kinds/mistral_chat_moderation.json")
+    with llmkit.Client("mistral/mistral-moderation-latest", base_url=server.url, api_key="x",
+                       options={"max_retries": 0}) as c:
+        r = c.moderate(conversation=[("user", "How do I get in after closing time?"), ("assistant", "You cannot.")])
+    assert len(r.results) == 1 and not r.results[0].flagged
+    req = server.request(0)
+    assert req["target"] == "/v1/chat/moderations"
+    assert req["json"]["input"] == [{"role": "user", "content": "How do I get in after closing time?"},
+                                    {"role": "assistant", "content": "You cannot."}]
