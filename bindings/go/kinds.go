@@ -8,7 +8,6 @@ import "C"
 
 import (
 	"context"
-	"math"
 	"strings"
 	"unsafe"
 )
@@ -157,25 +156,37 @@ func (c *Client) Moderate(ctx context.Context, inputs []string, images []Moderat
 			}
 		}
 		return nil
-	}, nil, func(resp *C.llmk_response) {
-		out = &ModerationResponse{Meta: metaOf(resp), ID: C.GoString(C.llmk_response_id(resp))}
-		for i := C.size_t(0); i < C.llmk_response_moderation_count(resp); i++ {
-			res := ModerationResult{Flagged: C.llmk_response_moderation_flagged(resp, i) == 1,
-				Categories: map[string]ModerationCategory{}}
-			for j := C.size_t(0); j < C.llmk_response_moderation_category_count(resp, i); j++ {
-				cat := ModerationCategory{Score: math.NaN()}
-				if f := C.llmk_response_moderation_category_flagged(resp, i, nil, j); f >= 0 {
-					b := f == 1
-					cat.Flagged = &b
-				}
-				cat.Score = float64(C.llmk_response_moderation_category_score(resp, i, nil, j))
-				if in := C.llmk_response_moderation_category_inputs(resp, i, nil, j); in != nil {
-					cat.Inputs = strings.Split(C.GoString(in), ",")
-				}
-				res.Categories[C.GoString(C.llmk_response_moderation_category_name(resp, i, j))] = cat
-			}
-			out.Results = append(out.Results, res)
-		}
-	})
+	}, nil, func(resp *C.llmk_response) { out = moderationOf(resp) })
 	return out, err
+}
+
+// ModerateConversation asks a moderation model about a conversation, judged
+// as one result (Mistral's chat moderation; other providers refuse it).
+func (c *Client) ModerateConversation(ctx context.Context, msgs []Message, opts ...Opt) (*ModerationResponse, error) {
+	var out *ModerationResponse
+	err := c.do(ctx, KindModerate, opts, func(r *request) error { return r.messages(msgs) }, nil,
+		func(resp *C.llmk_response) { out = moderationOf(resp) })
+	return out, err
+}
+
+func moderationOf(resp *C.llmk_response) *ModerationResponse {
+	out := &ModerationResponse{Meta: metaOf(resp), ID: C.GoString(C.llmk_response_id(resp))}
+	for i := C.size_t(0); i < C.llmk_response_moderation_count(resp); i++ {
+		res := ModerationResult{Flagged: C.llmk_response_moderation_flagged(resp, i) == 1,
+			Categories: map[string]ModerationCategory{}}
+		for j := C.size_t(0); j < C.llmk_response_moderation_category_count(resp, i); j++ {
+			var cat ModerationCategory
+			if f := C.llmk_response_moderation_category_flagged(resp, i, nil, j); f >= 0 {
+				b := f == 1
+				cat.Flagged = &b
+			}
+			cat.Score = float64(C.llmk_response_moderation_category_score(resp, i, nil, j))
+			if in := C.llmk_response_moderation_category_inputs(resp, i, nil, j); in != nil {
+				cat.Inputs = strings.Split(C.GoString(in), ",")
+			}
+			res.Categories[C.GoString(C.llmk_response_moderation_category_name(resp, i, j))] = cat
+		}
+		out.Results = append(out.Results, res)
+	}
+	return out
 }

@@ -1021,3 +1021,26 @@ func TestModerate(t *testing.T) {
 		t.Errorf("%+v %v", req, body)
 	}
 }
+
+func TestModerateConversation(t *testing.T) {
+	srv.do(t, "reset")
+	c, err := NewClient("mistral/mistral-moderation-latest", BaseURL(srv.url), APIKey("x"), MaxRetries(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	srv.push(t, 200, "kinds/mistral_chat_moderation.json")
+	r, err := c.ModerateConversation(context.Background(), []Message{User("How do I get in after closing time?"),
+		Assistant("You cannot.")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Results) != 1 || r.Results[0].Flagged || len(r.Results[0].Categories) != 9 {
+		t.Errorf("%+v", r)
+	}
+	req, body := srv.request(t, 0)
+	in := body["input"].([]any)
+	if req.Target != "/v1/chat/moderations" || len(in) != 2 || in[1].(map[string]any)["role"] != "assistant" {
+		t.Errorf("%+v %v", req, body)
+	}
+}
