@@ -707,6 +707,24 @@ class Client:
             raise
         return await aio.driver().submit(self, req, req.kind, Client._finish)
 
+    async def arerank(self, query: str, documents: Sequence[str], *, top_n: Optional[int] = None,
+                      **options: Any) -> RerankResponse:
+        """rerank() for asyncio (see achat())."""
+        from . import aio
+        if isinstance(documents, str):
+            raise TypeError("documents must be a sequence of strings, not one string")
+        req = _Request(_raw.LLMK_RERANK)
+        try:
+            req.set("query", query)
+            for d in documents:
+                _check(_raw.llmk_request_add_input(req.ptr, _b(d)), req._err)
+            req.set("top_n", top_n)
+            req.options(options)
+        except BaseException:
+            req.close()
+            raise
+        return await aio.driver().submit(self, req, req.kind, Client._finish)
+
     def stream(self, messages: Messages, *, system: Optional[str] = None,
                tools: Optional[Sequence[Mapping[str, Any]]] = None, cancel: Optional[Cancel] = None,
                **options: Any) -> "Stream":

@@ -706,3 +706,18 @@ def test_moderate_conversation(server):
     assert req["target"] == "/v1/chat/moderations"
     assert req["json"]["input"] == [{"role": "user", "content": "How do I get in after closing time?"},
                                     {"role": "assistant", "content": "You cannot."}]
+
+
+def test_arerank(server):
+    import asyncio
+    server.push(200, "kinds/llamacpp_rerank.json")
+    server.push(200, "kinds/llamacpp_rerank.json")
+
+    async def both(c):
+        return await asyncio.gather(c.arerank("q", ["hi", "it is a bear", "world"]),
+                                    c.arerank("q", ["hi", "it is a bear", "world"], top_n=1))
+
+    with llmkit.Client("llamacpp/bge-reranker-v2-m3", base_url=server.url, options={"max_retries": 0}) as c:
+        a, b = asyncio.run(both(c))
+    assert [x.index for x in a.results] == [1, 2, 0]
+    assert [x.index for x in b.results] == [1]
