@@ -176,7 +176,8 @@ enum llmk_kind {
 	LLMK_TRANSCRIBE = 4, /**< speech to text */
 	LLMK_SPEECH = 5,     /**< text to speech */
 	LLMK_RERANK = 6,     /**< documents ranked by relevance to a query (LLMK_OPT_QUERY, llmk_request_add_input()) */
-	LLMK_MODERATE = 7    /**< moderation: texts (llmk_request_add_input()) and images flagged by category */
+	LLMK_MODERATE = 7    /**< moderation: texts (llmk_request_add_input()), images or a conversation
+	                      *   (llmk_request_add_message()) flagged by category */
 };
 
 /** Message roles (passed as int32_t). */

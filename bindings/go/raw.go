@@ -81,7 +81,7 @@ const (
 	KindTranscribe Kind = 4 // LLMK_TRANSCRIBE: speech to text
 	KindSpeech     Kind = 5 // LLMK_SPEECH: text to speech
 	KindRerank     Kind = 6 // LLMK_RERANK: documents ranked by relevance to a query (LLMK_OPT_QUERY, llmk_request_add_input())
-	KindModerate   Kind = 7 // LLMK_MODERATE: moderation: texts (llmk_request_add_input()) and images flagged by category
+	KindModerate   Kind = 7 // LLMK_MODERATE: moderation: texts (llmk_request_add_input()), images or a conversation (llmk_request_add_message()) flagged by category
 )
 
 // Role: Message roles (passed as int32_t).
