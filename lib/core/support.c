@@ -12,8 +12,10 @@
 
 const char *llmk__kind_name(int32_t kind)
 {
-	static const char *const names[] = {"", "chat", "embed", "image", "transcribe", "speech"};
-	return kind >= LLMK_CHAT && kind <= LLMK_SPEECH ? names[kind] : "";
+	static const char *const names[] = {"", "chat", "embed", "image", "transcribe", "speech", "rerank", "moderate"};
+	if (kind == LLMK__COUNT_TOKENS)
+		return "count_tokens";
+	return kind >= LLMK_CHAT && kind <= LLMK_MODERATE ? names[kind] : "";
 }
 
 int llmk__media_streams(const llmk__provider *prov, const llmk_request *r)
@@ -236,7 +238,7 @@ int llmk__check_support(llmk__attempt *p)
 	}
 	if (r->kind == LLMK_IMAGE)
 		return check_image_inputs(p, prov, r);
-	if (r->kind != LLMK_CHAT)
+	if (r->kind != LLMK_CHAT && r->kind != LLMK__COUNT_TOKENS)
 		return 0;
 	if (r->ntools && !(caps & LLMK_CAP_TOOLS)) {
 		if (!unsupported(p, "tools", drop))

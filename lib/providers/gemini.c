@@ -23,6 +23,7 @@
 
 #include "multipart.h"
 #include "toolkit.h"
+#include "wire_kinds.h"
 
 #define NAME "gemini"
 /* BatchEmbedContentsRequest.requests: "at most 100 requests can be in one batch". */
@@ -529,6 +530,8 @@ static llmk_status gemini_build(const llmk_client *c, const llmk_request *r, con
 	json_t *body;
 	llmk_status st;
 
+	if (r->kind == LLMK__COUNT_TOKENS)
+		return llmk__count_build(LLMK_COUNT_GEMINI, gemini_build, c, r, model, ex, resp);
 	if (r->kind == LLMK_EMBED)
 		verb = r->ninputs > 1 ? ":batchEmbedContents" : ":embedContent";
 	else if (r->kind == LLMK_CHAT && stream)
@@ -783,6 +786,8 @@ static const llmk__readers readers = {
 static llmk_status gemini_parse(const llmk_client *c, const llmk_request *r, llmk_response *resp,
                                 const char *content_type, const char *body, size_t len)
 {
+	if (r->kind == LLMK__COUNT_TOKENS)
+		return llmk__count_parse(r, resp, body, len);
 	(void)c;
 	/* Answers are JSON; none given is taken as JSON, another type is not the answer. */
 	if (content_type && *content_type && !llmk__ctype_is(content_type, "application/json"))

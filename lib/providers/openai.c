@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "openai.h"
+#include "wire_kinds.h"
 
 /* ---- building ------------------------------------------------------------ */
 
@@ -274,6 +275,12 @@ llmk_status llmk__openai_build(const llmk_client *c, const llmk_request *r, cons
 static llmk_status openai_build(const llmk_client *c, const llmk_request *r, const char *model, int stream,
                                 llmk_exchange *ex, llmk_response *resp)
 {
+	if (r->kind == LLMK_RERANK)
+		return llmk__rerank_build(LLMK_RERANK_JINA, c, r, model, ex, resp);
+	if (r->kind == LLMK_MODERATE)
+		return llmk__moderation_build(c, r, model, ex, resp);
+	if (r->kind == LLMK__COUNT_TOKENS)
+		return llmk__count_build(LLMK_COUNT_CHAT, openai_build, c, r, model, ex, resp);
 	return llmk__openai_build(c, r, model, stream, ex, resp, NULL);
 }
 
@@ -457,12 +464,18 @@ static const llmk__readers readers = {
 static llmk_status openai_parse(const llmk_client *c, const llmk_request *r, llmk_response *resp, const char *ctype,
                                 const char *body, size_t len)
 {
-	if (r->kind != LLMK_CHAT && r->kind != LLMK_EMBED)
+	if (r->kind == LLMK_IMAGE || r->kind == LLMK_TRANSCRIBE || r->kind == LLMK_SPEECH)
 		return llmk__openai_media_parse(c, r, resp, ctype, body, len);
 	/* No type at all is taken as JSON; another type is not the answer. */
 	if (ctype && *ctype && !llmk__ctype_is(ctype, "application/json"))
 		return llmk__fail(resp, LLMK_E_PROTOCOL, "%s: expected application/json, received Content-Type %.100s",
 		                  c->provider->name, ctype);
+	if (r->kind == LLMK_RERANK)
+		return llmk__rerank_parse(r, resp, body, len);
+	if (r->kind == LLMK_MODERATE)
+		return llmk__moderation_parse(r, resp, body, len);
+	if (r->kind == LLMK__COUNT_TOKENS)
+		return llmk__count_parse(r, resp, body, len);
 	return llmk__read_json(&readers, r, resp, "response body", body, len);
 }
 

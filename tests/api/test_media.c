@@ -1320,6 +1320,11 @@ static void test_capabilities(void **state)
 	                         (LLMK_CAP_IMAGE_EDIT | LLMK_CAP_IMAGE_VARIATION | LLMK_CAP_STREAM),
 	                 LLMK_CAP_IMAGE_EDIT);
 	assert_int_equal(llmk_provider_capabilities("whispercpp", LLMK_TRANSCRIBE) & LLMK_CAP_STREAM, 0);
+	/* the media bits stay on the media kinds */
+	assert_int_equal(llmk_provider_capabilities("openai", LLMK_MODERATE) &
+	                         (LLMK_CAP_STREAM | LLMK_CAP_IMAGE_EDIT | LLMK_CAP_IMAGE_VARIATION),
+	                 0);
+	assert_int_equal(llmk_provider_capabilities("openai", LLMK_EMBED) & (LLMK_CAP_STREAM | LLMK_CAP_IMAGE_EDIT), 0);
 	assert_int_equal(llmk_provider_supports_option("whispercpp", LLMK_OPT_TRANSLATE), 1);
 	assert_int_equal(llmk_provider_supports_option("openai", LLMK_OPT_TIMESTAMPS), 1);
 	assert_int_equal(llmk_provider_supports_option("groq", LLMK_OPT_TIMESTAMPS), 0);
