@@ -159,7 +159,7 @@ const (
 	CapabilityImageURL       Capability = 256   // LLMK_CAP_IMAGE_URL: chat: images by http(s) URL, not just inline data
 	CapabilityKeyRequired    Capability = 512   // LLMK_CAP_KEY_REQUIRED: an API key is needed (hosted services)
 	CapabilityDocuments      Capability = 1024  // LLMK_CAP_DOCUMENTS: chat: document inputs (PDF, plain text: llmk_request_add_document())
-	CapabilityCountTokens    Capability = 4096  // LLMK_CAP_COUNT_TOKENS: chat: the provider counts a request's input tokens (llmk_count_tokens())
+	CapabilityCountTokens    Capability = 4096  // LLMK_CAP_COUNT_TOKENS
 	CapabilityImageEdit      Capability = 16384 // LLMK_CAP_IMAGE_EDIT: image: edits of input images with a prompt (llmk_request_add_image())
 	CapabilityImageVariation Capability = 32768 // LLMK_CAP_IMAGE_VARIATION: image: variations of one input image, without a prompt
 )

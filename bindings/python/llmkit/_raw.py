@@ -218,7 +218,7 @@ LLMK_CAP_BATCH = 128  # embed: several inputs in one request
 LLMK_CAP_IMAGE_URL = 256  # chat: images by http(s) URL, not just inline data
 LLMK_CAP_KEY_REQUIRED = 512  # an API key is needed (hosted services)
 LLMK_CAP_DOCUMENTS = 1024  # chat: document inputs (PDF, plain text: llmk_request_add_document())
-LLMK_CAP_COUNT_TOKENS = 4096  # chat: the provider counts a request's input tokens (llmk_count_tokens())
+LLMK_CAP_COUNT_TOKENS = 4096
 LLMK_CAP_IMAGE_EDIT = 16384  # image: edits of input images with a prompt (llmk_request_add_image())
 LLMK_CAP_IMAGE_VARIATION = 32768  # image: variations of one input image, without a prompt
 
