@@ -234,7 +234,8 @@ enum llmk_capability {
 	LLMK_CAP_BATCH = 1 << 7,        /**< embed: several inputs in one request */
 	LLMK_CAP_IMAGE_URL = 1 << 8,    /**< chat: images by http(s) URL, not just inline data */
 	LLMK_CAP_KEY_REQUIRED = 1 << 9, /**< an API key is needed (hosted services) */
-	LLMK_CAP_DOCUMENTS = 1 << 10    /**< chat: document inputs (PDF, plain text: llmk_request_add_document()) */
+	LLMK_CAP_DOCUMENTS = 1 << 10,   /**< chat: document inputs (PDF, plain text: llmk_request_add_document()) */
+	LLMK_CAP_BATCH_API = 1 << 16    /**< the provider's batch API takes this kind (llmk_batch_new()) */
 };
 
 /** Timings (llmk_response_timing()), in milliseconds. */
@@ -1092,13 +1093,150 @@ LLMK_API const char *llmk_response_deployment(const llmk_response *response);
 LLMK_API const char *llmk_response_tried(const llmk_response *response);
 
 /* ------------------------------------------------------------------------
+ * Provider batches: many requests run by the provider, at its batch price
+ *
+ * A batch hands many ordinary requests to the provider's batch API (OpenAI
+ * and Azure OpenAI: a JSONL file and /batches; Anthropic: Message Batches;
+ * Gemini: batchGenerateContent), which runs them within 24 hours at a
+ * lower price. Each request gets a custom id of the caller's; the results
+ * come back as ordinary responses (text, tool calls, usage, and a cost at
+ * the batch price), failed requests as error responses, matched by that id.
+ * The batch lives at the provider: its id is all another process needs to
+ * follow it, cancel it or collect its results (llmk_batch_open()).
+ * Every call below blocks while it talks to the provider, with the
+ * client's timeouts and retry policy. A batch handle is used by one thread
+ * at a time.
+ * ---------------------------------------------------------------------- */
+
+/** A provider batch (opaque). */
+typedef struct llmk_batch llmk_batch;
+
+/** Where a batch is (llmk_batch_state()), the provider's word mapped. */
+enum llmk_batch_state {
+	LLMK_BATCH_NEW = 0,         /**< not submitted yet (llmk_batch_new()) */
+	LLMK_BATCH_VALIDATING = 1,  /**< the provider checks the input */
+	LLMK_BATCH_IN_PROGRESS = 2, /**< requests are being run */
+	LLMK_BATCH_FINALIZING = 3,  /**< the results are being prepared */
+	LLMK_BATCH_COMPLETED = 4,   /**< ended: results ready (some requests may have failed) */
+	LLMK_BATCH_FAILED = 5,      /**< the batch as a whole failed (llmk_batch_errmsg() says why) */
+	LLMK_BATCH_EXPIRED = 6,     /**< not done within the window: what finished has results */
+	LLMK_BATCH_CANCELLING = 7,  /**< a cancel was asked for and is in progress */
+	LLMK_BATCH_CANCELLED = 8    /**< cancelled: what finished before has results */
+};
+
+/** Request counts of a batch (llmk_batch_count()). */
+enum llmk_batch_count_kind {
+	LLMK_BATCH_N_TOTAL = 0,     /**< requests in the batch */
+	LLMK_BATCH_N_SUCCEEDED = 1, /**< answered */
+	LLMK_BATCH_N_FAILED = 2,    /**< ended with an error (Anthropic: errored) */
+	LLMK_BATCH_N_PENDING = 3,   /**< not ended yet */
+	LLMK_BATCH_N_OTHER = 4      /**< cancelled or expired before they ran (Anthropic) */
+};
+
+/** Called by llmk_batch_wait() after each poll (on the calling thread);
+ *  non-zero stops waiting (the batch goes on at the provider). */
+typedef int32_t (*llmk_batch_progress_fn)(const llmk_batch *batch, void *user);
+
+/** A new, empty batch for `client`'s provider (which must have a batch
+ *  API: LLMK_CAP_BATCH_API; else LLMK_E_UNSUPPORTED with the reason in
+ *  llmk_client_errmsg()). The client must outlive the batch. Requests
+ *  are turned into the provider's lines as they are added and kept in a
+ *  temporary file, not in memory. */
+LLMK_API llmk_status llmk_batch_new(llmk_batch **out, llmk_client *client);
+
+/** A handle on a batch submitted earlier (by this or another process),
+ *  by the id llmk_batch_id() gave; asks the provider for its state once.
+ *  The handle is returned (*out) even when that poll fails, so the error
+ *  is in llmk_batch_errmsg(); LLMK_E_NOT_FOUND when the provider does not
+ *  know the id. */
+LLMK_API llmk_status llmk_batch_open(llmk_batch **out, llmk_client *client, const char *id);
+
+/** Frees the handle (NULL is fine); the batch itself goes on at the
+ *  provider. */
+LLMK_API void llmk_batch_free(llmk_batch *batch);
+
+/** Adds a request under the caller's `custom_id` (1 to 64 characters of
+ *  [A-Za-z0-9_-], unique in the batch). Every request of a batch has the
+ *  same kind, and the provider's batch API must take it (OpenAI: chat and
+ *  embed; Anthropic and Gemini: chat). The request is checked and built
+ *  exactly as llmk_send() would send it (it is not referenced afterwards);
+ *  streaming and stream callbacks do not apply. Refused with a message in
+ *  llmk_batch_errmsg(): LLMK_E_INVALID_ARG (id, kind mismatch, duplicate,
+ *  already submitted), LLMK_E_UNSUPPORTED, LLMK_E_TOO_LARGE (past the
+ *  provider's request count or size limit). */
+LLMK_API llmk_status llmk_batch_add(llmk_batch *batch, const char *custom_id, const llmk_request *request);
+
+/** Requests added so far (or, for an opened batch, the provider's total). */
+LLMK_API size_t llmk_batch_size(const llmk_batch *batch);
+
+/** Submits the batch (OpenAI: uploads the file, streamed from disk, then
+ *  creates the batch). On success llmk_batch_id() names it. Failures
+ *  carry the provider's message in llmk_batch_errmsg(). */
+LLMK_API llmk_status llmk_batch_submit(llmk_batch *batch);
+
+/** The provider's id of the batch, or NULL before it was submitted.
+ *  Borrowed from the handle. */
+LLMK_API const char *llmk_batch_id(const llmk_batch *batch);
+
+/** Asks the provider for the batch's state and counts once. */
+LLMK_API llmk_status llmk_batch_refresh(llmk_batch *batch);
+
+/** The state (LLMK_BATCH_*) known from the last submit, refresh or cancel. */
+LLMK_API int32_t llmk_batch_state(const llmk_batch *batch);
+
+/** Lower-case name of a state ("in_progress", ...); "unknown" otherwise. */
+LLMK_API const char *llmk_batch_state_name(int32_t state);
+
+/** 1 when the state is one a batch does not leave (completed, failed,
+ *  expired, cancelled). */
+LLMK_API int32_t llmk_batch_ended(const llmk_batch *batch);
+
+/** One of the request counts (LLMK_BATCH_N_*) of the last poll; -1
+ *  when the provider did not say. */
+LLMK_API int64_t llmk_batch_count(const llmk_batch *batch, int32_t which);
+
+/** Polls every `poll_ms` (at least 10) until the batch ends, `timeout_ms`
+ *  passes (0: no limit; then LLMK_E_TIMEOUT), the progress callback
+ *  (optional) returns non-zero or the batch's cancel flag goes up (both:
+ *  LLMK_E_CANCELLED; the batch goes on at the provider). A poll that fails
+ *  after the client's retries ends the wait with its status. */
+LLMK_API llmk_status llmk_batch_wait(llmk_batch *batch, int64_t poll_ms, int64_t timeout_ms,
+                                     llmk_batch_progress_fn progress, void *user);
+
+/** Asks the provider to cancel the batch; the state becomes cancelling or
+ *  cancelled. Requests that ended before keep their results. */
+LLMK_API llmk_status llmk_batch_cancel(llmk_batch *batch);
+
+/** The next result of an ended batch: *out is a response the caller frees
+ *  (llmk_response_free()), its custom id in *custom_id (borrowed from the
+ *  handle until the next call). A request that failed is an error response
+ *  (llmk_response_status(), llmk_response_error()); one cancelled or
+ *  expired before it ran is LLMK_E_CANCELLED or LLMK_E_TIMEOUT. Costs are
+ *  at the batch price (llmk_response_cost()). The first call downloads the
+ *  results (into a temporary file, bounded by max_response_bytes x 64);
+ *  after the last one *out is NULL and LLMK_OK is returned. A batch that
+ *  has not ended: LLMK_E_INVALID_ARG. Results come in the provider's order
+ *  (Anthropic's is not the order of the requests). */
+LLMK_API llmk_status llmk_batch_next_result(llmk_batch *batch, const char **custom_id, llmk_response **out);
+
+/** Attaches a cancel flag (NULL detaches): raised, the blocking calls end
+ *  with LLMK_E_CANCELLED. The flag must outlive its use. */
+LLMK_API llmk_status llmk_batch_set_cancel(llmk_batch *batch, const llmk_cancel *cancel);
+
+/** Why the last call on the batch failed, or the provider's message for a
+ *  failed batch; "" when nothing failed. Borrowed from the handle. */
+LLMK_API const char *llmk_batch_errmsg(const llmk_batch *batch);
+
+/* ------------------------------------------------------------------------
  * Cost
  * ---------------------------------------------------------------------- */
 
 /** Cost of a response in USD, from its token usage and the price of its
  *  model (the built-in table or llmk_model_set_price()): non-cached input,
  *  cached input, cache writes and output (reasoning included) each at
- *  their price. LLMK_E_NOT_FOUND when no price is known for the model,
+ *  their price; a result of a provider batch (llmk_batch_next_result()) at
+ *  the model's batch prices, or the provider's batch discount applied to
+ *  the standard ones (docs/PRICES.md). LLMK_E_NOT_FOUND when no price is known for the model,
  *  LLMK_E_INVALID_ARG when the response has no token usage. */
 LLMK_API llmk_status llmk_response_cost(const llmk_response *response, double *usd);
 

@@ -141,17 +141,18 @@ type Capability int32
 
 // Values of enum llmk_capability.
 const (
-	CapabilityKind        Capability = 1    // LLMK_CAP_KIND: the provider serves this request kind
-	CapabilityStream      Capability = 2    // LLMK_CAP_STREAM: chat: answers stream as they are generated
-	CapabilityTools       Capability = 4    // LLMK_CAP_TOOLS: chat: function / tool calling
-	CapabilityVision      Capability = 8    // LLMK_CAP_VISION: chat: image inputs
-	CapabilityJSONMode    Capability = 16   // LLMK_CAP_JSON_MODE: chat: response_format json_object
-	CapabilityJSONSchema  Capability = 32   // LLMK_CAP_JSON_SCHEMA: chat: json_schema structured output
-	CapabilityStreamUsage Capability = 64   // LLMK_CAP_STREAM_USAGE: chat: token usage inside streams
-	CapabilityBatch       Capability = 128  // LLMK_CAP_BATCH: embed: several inputs in one request
-	CapabilityImageURL    Capability = 256  // LLMK_CAP_IMAGE_URL: chat: images by http(s) URL, not just inline data
-	CapabilityKeyRequired Capability = 512  // LLMK_CAP_KEY_REQUIRED: an API key is needed (hosted services)
-	CapabilityDocuments   Capability = 1024 // LLMK_CAP_DOCUMENTS: chat: document inputs (PDF, plain text: llmk_request_add_document())
+	CapabilityKind        Capability = 1     // LLMK_CAP_KIND: the provider serves this request kind
+	CapabilityStream      Capability = 2     // LLMK_CAP_STREAM: chat: answers stream as they are generated
+	CapabilityTools       Capability = 4     // LLMK_CAP_TOOLS: chat: function / tool calling
+	CapabilityVision      Capability = 8     // LLMK_CAP_VISION: chat: image inputs
+	CapabilityJSONMode    Capability = 16    // LLMK_CAP_JSON_MODE: chat: response_format json_object
+	CapabilityJSONSchema  Capability = 32    // LLMK_CAP_JSON_SCHEMA: chat: json_schema structured output
+	CapabilityStreamUsage Capability = 64    // LLMK_CAP_STREAM_USAGE: chat: token usage inside streams
+	CapabilityBatch       Capability = 128   // LLMK_CAP_BATCH: embed: several inputs in one request
+	CapabilityImageURL    Capability = 256   // LLMK_CAP_IMAGE_URL: chat: images by http(s) URL, not just inline data
+	CapabilityKeyRequired Capability = 512   // LLMK_CAP_KEY_REQUIRED: an API key is needed (hosted services)
+	CapabilityDocuments   Capability = 1024  // LLMK_CAP_DOCUMENTS: chat: document inputs (PDF, plain text: llmk_request_add_document())
+	CapabilityBatchAPI    Capability = 65536 // LLMK_CAP_BATCH_API: the provider's batch API takes this kind (llmk_batch_new())
 )
 
 // Timing: Timings (llmk_response_timing()), in milliseconds.
@@ -297,6 +298,34 @@ const (
 	RouterOptionFallbackOn   RouterOption = 2 // LLMK_ROUTER_FALLBACK_ON
 	RouterOptionAllowedFails RouterOption = 3 // LLMK_ROUTER_ALLOWED_FAILS
 	RouterOptionCooldownMs   RouterOption = 4 // LLMK_ROUTER_COOLDOWN_MS
+)
+
+// BatchState: Where a batch is (llmk_batch_state()), the provider's word mapped.
+type BatchState int32
+
+// Values of enum llmk_batch_state.
+const (
+	BatchStateNew        BatchState = 0 // LLMK_BATCH_NEW: not submitted yet (llmk_batch_new())
+	BatchStateValidating BatchState = 1 // LLMK_BATCH_VALIDATING: the provider checks the input
+	BatchStateInProgress BatchState = 2 // LLMK_BATCH_IN_PROGRESS: requests are being run
+	BatchStateFinalizing BatchState = 3 // LLMK_BATCH_FINALIZING: the results are being prepared
+	BatchStateCompleted  BatchState = 4 // LLMK_BATCH_COMPLETED: ended: results ready (some requests may have failed)
+	BatchStateFailed     BatchState = 5 // LLMK_BATCH_FAILED: the batch as a whole failed (llmk_batch_errmsg() says why)
+	BatchStateExpired    BatchState = 6 // LLMK_BATCH_EXPIRED: not done within the window: what finished has results
+	BatchStateCancelling BatchState = 7 // LLMK_BATCH_CANCELLING: a cancel was asked for and is in progress
+	BatchStateCancelled  BatchState = 8 // LLMK_BATCH_CANCELLED: cancelled: what finished before has results
+)
+
+// BatchCountKind: Request counts of a batch (llmk_batch_count()).
+type BatchCountKind int32
+
+// Values of enum llmk_batch_count_kind.
+const (
+	BatchCountKindTotal     BatchCountKind = 0 // LLMK_BATCH_N_TOTAL: requests in the batch
+	BatchCountKindSucceeded BatchCountKind = 1 // LLMK_BATCH_N_SUCCEEDED: answered
+	BatchCountKindFailed    BatchCountKind = 2 // LLMK_BATCH_N_FAILED: ended with an error (Anthropic: errored)
+	BatchCountKindPending   BatchCountKind = 3 // LLMK_BATCH_N_PENDING: not ended yet
+	BatchCountKindOther     BatchCountKind = 4 // LLMK_BATCH_N_OTHER: cancelled or expired before they ran (Anthropic)
 )
 
 // CompareOption: Compare options (llmk_compare_set_i64()).
@@ -532,6 +561,7 @@ type c_llmk_exchange = C.llmk_exchange
 type c_llmk_cancel = C.llmk_cancel
 type c_llmk_multi = C.llmk_multi
 type c_llmk_router = C.llmk_router
+type c_llmk_batch = C.llmk_batch
 type c_llmk_compare = C.llmk_compare
 type c_llmk_reply = C.llmk_reply
 type c_llmk_provider_table = C.llmk_provider_table
@@ -540,6 +570,7 @@ type c_llmk_store = C.llmk_store
 type c_llmk_stream_fn = C.llmk_stream_fn
 type c_llmk_log_fn = C.llmk_log_fn
 type c_llmk_done_fn = C.llmk_done_fn
+type c_llmk_batch_progress_fn = C.llmk_batch_progress_fn
 type c_llmk_compare_fn = C.llmk_compare_fn
 
 // Version of the library actually loaded, as MAJOR*10000+MINOR*100+PATCH. Compare with
@@ -1412,10 +1443,123 @@ func llmk_response_tried(response *C.llmk_response) *C.char {
 	return C.llmk_response_tried(response)
 }
 
+// A new, empty batch for `client`'s provider (which must have a batch API: LLMK_CAP_BATCH_API;
+// else LLMK_E_UNSUPPORTED with the reason in llmk_client_errmsg()). The client must outlive the
+// batch. Requests are turned into the provider's lines as they are added and kept in a temporary
+// file, not in memory.
+func llmk_batch_new(out **C.llmk_batch, client *C.llmk_client) int32 {
+	return int32(C.llmk_batch_new(out, client))
+}
+
+// A handle on a batch submitted earlier (by this or another process), by the id llmk_batch_id()
+// gave; asks the provider for its state once. The handle is returned (*out) even when that poll
+// fails, so the error is in llmk_batch_errmsg(); LLMK_E_NOT_FOUND when the provider does not know
+// the id.
+func llmk_batch_open(out **C.llmk_batch, client *C.llmk_client, id *C.char) int32 {
+	return int32(C.llmk_batch_open(out, client, id))
+}
+
+// Frees the handle (NULL is fine); the batch itself goes on at the provider.
+func llmk_batch_free(batch *C.llmk_batch) {
+	C.llmk_batch_free(batch)
+}
+
+// Adds a request under the caller's `custom_id` (1 to 64 characters of [A-Za-z0-9_-], unique in
+// the batch). Every request of a batch has the same kind, and the provider's batch API must take
+// it (OpenAI: chat and embed; Anthropic and Gemini: chat). The request is checked and built
+// exactly as llmk_send() would send it (it is not referenced afterwards); streaming and stream
+// callbacks do not apply. Refused with a message in llmk_batch_errmsg(): LLMK_E_INVALID_ARG (id,
+// kind mismatch, duplicate, already submitted), LLMK_E_UNSUPPORTED, LLMK_E_TOO_LARGE (past the
+// provider's request count or size limit).
+func llmk_batch_add(batch *C.llmk_batch, custom_id *C.char, request *C.llmk_request) int32 {
+	return int32(C.llmk_batch_add(batch, custom_id, request))
+}
+
+// Requests added so far (or, for an opened batch, the provider's total).
+func llmk_batch_size(batch *C.llmk_batch) int {
+	return int(C.llmk_batch_size(batch))
+}
+
+// Submits the batch (OpenAI: uploads the file, streamed from disk, then creates the batch). On
+// success llmk_batch_id() names it. Failures carry the provider's message in llmk_batch_errmsg().
+func llmk_batch_submit(batch *C.llmk_batch) int32 {
+	return int32(C.llmk_batch_submit(batch))
+}
+
+// The provider's id of the batch, or NULL before it was submitted. Borrowed from the handle.
+func llmk_batch_id(batch *C.llmk_batch) *C.char {
+	return C.llmk_batch_id(batch)
+}
+
+// Asks the provider for the batch's state and counts once.
+func llmk_batch_refresh(batch *C.llmk_batch) int32 {
+	return int32(C.llmk_batch_refresh(batch))
+}
+
+// The state (LLMK_BATCH_*) known from the last submit, refresh or cancel.
+func llmk_batch_state(batch *C.llmk_batch) int32 {
+	return int32(C.llmk_batch_state(batch))
+}
+
+// Lower-case name of a state ("in_progress", ...); "unknown" otherwise.
+func llmk_batch_state_name(state int32) *C.char {
+	return C.llmk_batch_state_name(C.int32_t(state))
+}
+
+// 1 when the state is one a batch does not leave (completed, failed, expired, cancelled).
+func llmk_batch_ended(batch *C.llmk_batch) int32 {
+	return int32(C.llmk_batch_ended(batch))
+}
+
+// One of the request counts (LLMK_BATCH_N_*) of the last poll; -1 when the provider did not say.
+func llmk_batch_count(batch *C.llmk_batch, which int32) int64 {
+	return int64(C.llmk_batch_count(batch, C.int32_t(which)))
+}
+
+// Polls every `poll_ms` (at least 10) until the batch ends, `timeout_ms` passes (0: no limit; then
+// LLMK_E_TIMEOUT), the progress callback (optional) returns non-zero or the batch's cancel flag
+// goes up (both: LLMK_E_CANCELLED; the batch goes on at the provider). A poll that fails after the
+// client's retries ends the wait with its status.
+func llmk_batch_wait(batch *C.llmk_batch, poll_ms int64, timeout_ms int64, progress C.llmk_batch_progress_fn, user unsafe.Pointer) int32 {
+	return int32(C.llmk_batch_wait(batch, C.int64_t(poll_ms), C.int64_t(timeout_ms), progress, user))
+}
+
+// Asks the provider to cancel the batch; the state becomes cancelling or cancelled. Requests that
+// ended before keep their results.
+func llmk_batch_cancel(batch *C.llmk_batch) int32 {
+	return int32(C.llmk_batch_cancel(batch))
+}
+
+// The next result of an ended batch: *out is a response the caller frees (llmk_response_free()),
+// its custom id in *custom_id (borrowed from the handle until the next call). A request that
+// failed is an error response (llmk_response_status(), llmk_response_error()); one cancelled or
+// expired before it ran is LLMK_E_CANCELLED or LLMK_E_TIMEOUT. Costs are at the batch price
+// (llmk_response_cost()). The first call downloads the results (into a temporary file, bounded by
+// max_response_bytes x 64); after the last one *out is NULL and LLMK_OK is returned. A batch that
+// has not ended: LLMK_E_INVALID_ARG. Results come in the provider's order (Anthropic's is not the
+// order of the requests).
+func llmk_batch_next_result(batch *C.llmk_batch, custom_id **C.char, out **C.llmk_response) int32 {
+	return int32(C.llmk_batch_next_result(batch, custom_id, out))
+}
+
+// Attaches a cancel flag (NULL detaches): raised, the blocking calls end with LLMK_E_CANCELLED.
+// The flag must outlive its use.
+func llmk_batch_set_cancel(batch *C.llmk_batch, cancel *C.llmk_cancel) int32 {
+	return int32(C.llmk_batch_set_cancel(batch, cancel))
+}
+
+// Why the last call on the batch failed, or the provider's message for a failed batch; "" when
+// nothing failed. Borrowed from the handle.
+func llmk_batch_errmsg(batch *C.llmk_batch) *C.char {
+	return C.llmk_batch_errmsg(batch)
+}
+
 // Cost of a response in USD, from its token usage and the price of its model (the built-in table
 // or llmk_model_set_price()): non-cached input, cached input, cache writes and output (reasoning
-// included) each at their price. LLMK_E_NOT_FOUND when no price is known for the model,
-// LLMK_E_INVALID_ARG when the response has no token usage.
+// included) each at their price; a result of a provider batch (llmk_batch_next_result()) at the
+// model's batch prices, or the provider's batch discount applied to the standard ones
+// (docs/PRICES.md). LLMK_E_NOT_FOUND when no price is known for the model, LLMK_E_INVALID_ARG when
+// the response has no token usage.
 func llmk_response_cost(response *C.llmk_response, usd *C.double) int32 {
 	return int32(C.llmk_response_cost(response, usd))
 }

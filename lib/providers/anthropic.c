@@ -577,4 +577,5 @@ const llmk__adapter llmk__anthropic_adapter = {.build = anthropic_build,
                                                .stream_event = anthropic_stream_event,
                                                .framing = LLMK_FRAMING_SSE,
                                                .feature = LLMK_FEATURE_ANTHROPIC,
-                                               .state_size = sizeof(llmk__blocks)};
+                                               .state_size = sizeof(llmk__blocks),
+                                               .batch = &llmk__batch_anthropic};

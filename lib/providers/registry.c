@@ -49,8 +49,8 @@ static const llmk__provider providers[] = {
          .quirks = LLMK_Q_DEVELOPER_ROLE,
          .adapter = &llmk__openai_adapter,
          .kinds = ALL_KINDS,
-         .chat_caps = CHAT_DOCS,
-         .embed_caps = LLMK_CAP_BATCH,
+         .chat_caps = CHAT_DOCS | LLMK_CAP_BATCH_API,
+         .embed_caps = LLMK_CAP_BATCH | LLMK_CAP_BATCH_API,
          .opts = OA_ALL,
          .notes = "Chat Completions, embeddings, images, audio"},
         {.name = "azure",
@@ -59,8 +59,8 @@ static const llmk__provider providers[] = {
          .quirks = LLMK_Q_AZURE | LLMK_Q_DEVELOPER_ROLE,
          .adapter = &llmk__openai_adapter,
          .kinds = ALL_KINDS,
-         .chat_caps = CHAT_DOCS,
-         .embed_caps = LLMK_CAP_BATCH,
+         .chat_caps = CHAT_DOCS | LLMK_CAP_BATCH_API,
+         .embed_caps = LLMK_CAP_BATCH | LLMK_CAP_BATCH_API,
          .opts = OA_ALL,
          .notes = "model = deployment name; api-version from api_version or OPENAI_API_VERSION (default 2024-10-21)"},
         {.name = "mistral",
@@ -210,7 +210,7 @@ static const llmk__provider providers[] = {
          .url_env = "ANTHROPIC_BASE_URL",
          .adapter = &llmk__anthropic_adapter,
          .kinds = K(LLMK_CHAT),
-         .chat_caps = CHAT_DOCS,
+         .chat_caps = CHAT_DOCS | LLMK_CAP_BATCH_API,
          .opts = SAMPLING | O(TOP_K) | O(TOOL_CHOICE) | O(REASONING_BUDGET) | O(USER) | O(JSON_SCHEMA) |
                  O(JSON_SCHEMA_NAME) | O(CACHE_SYSTEM) | O(CACHE_TOOLS) | O(CACHE_MESSAGES),
          .notes = "Messages API; max_tokens defaults to 4096; anthropic-version from api_version (default 2023-06-01); "
@@ -224,7 +224,8 @@ static const llmk__provider providers[] = {
          .url_env = "GEMINI_BASE_URL",
          .adapter = &llmk__gemini_adapter,
          .kinds = K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_IMAGE),
-         .chat_caps = LLMK_CAP_STREAM | LLMK_CAP_TOOLS | LLMK_CAP_VISION | LLMK_CAP_STREAM_USAGE | LLMK_CAP_DOCUMENTS,
+         .chat_caps = LLMK_CAP_STREAM | LLMK_CAP_TOOLS | LLMK_CAP_VISION | LLMK_CAP_STREAM_USAGE | LLMK_CAP_DOCUMENTS |
+                      LLMK_CAP_BATCH_API,
          .embed_caps = LLMK_CAP_BATCH,
          .opts = SAMPLING | PENALTIES | JSON_OUT | O(TOP_K) | O(SEED) | O(TOOL_CHOICE) | O(REASONING_BUDGET) |
                  O(DIMENSIONS) | O(EMBED_INPUT_TYPE) | O(PROMPT) | O(CACHED_CONTENT) | O(REASONING_EFFORT),

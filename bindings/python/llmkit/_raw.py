@@ -204,6 +204,7 @@ LLMK_CAP_BATCH = 128  # embed: several inputs in one request
 LLMK_CAP_IMAGE_URL = 256  # chat: images by http(s) URL, not just inline data
 LLMK_CAP_KEY_REQUIRED = 512  # an API key is needed (hosted services)
 LLMK_CAP_DOCUMENTS = 1024  # chat: document inputs (PDF, plain text: llmk_request_add_document())
+LLMK_CAP_BATCH_API = 65536  # the provider's batch API takes this kind (llmk_batch_new())
 
 
 class Capability(enum.IntEnum):
@@ -219,6 +220,7 @@ class Capability(enum.IntEnum):
     IMAGE_URL = 256
     KEY_REQUIRED = 512
     DOCUMENTS = 1024
+    BATCH_API = 65536
 
 # Timings (llmk_response_timing()), in milliseconds.
 LLMK_TIMING_TOTAL_MS = 1  # from send to the end of the response
@@ -445,6 +447,46 @@ class RouterOption(enum.IntEnum):
     FALLBACK_ON = 2
     ALLOWED_FAILS = 3
     COOLDOWN_MS = 4
+
+# Where a batch is (llmk_batch_state()), the provider's word mapped.
+LLMK_BATCH_NEW = 0  # not submitted yet (llmk_batch_new())
+LLMK_BATCH_VALIDATING = 1  # the provider checks the input
+LLMK_BATCH_IN_PROGRESS = 2  # requests are being run
+LLMK_BATCH_FINALIZING = 3  # the results are being prepared
+LLMK_BATCH_COMPLETED = 4  # ended: results ready (some requests may have failed)
+LLMK_BATCH_FAILED = 5  # the batch as a whole failed (llmk_batch_errmsg() says why)
+LLMK_BATCH_EXPIRED = 6  # not done within the window: what finished has results
+LLMK_BATCH_CANCELLING = 7  # a cancel was asked for and is in progress
+LLMK_BATCH_CANCELLED = 8  # cancelled: what finished before has results
+
+
+class BatchState(enum.IntEnum):
+    """enum llmk_batch_state"""
+    NEW = 0
+    VALIDATING = 1
+    IN_PROGRESS = 2
+    FINALIZING = 3
+    COMPLETED = 4
+    FAILED = 5
+    EXPIRED = 6
+    CANCELLING = 7
+    CANCELLED = 8
+
+# Request counts of a batch (llmk_batch_count()).
+LLMK_BATCH_N_TOTAL = 0  # requests in the batch
+LLMK_BATCH_N_SUCCEEDED = 1  # answered
+LLMK_BATCH_N_FAILED = 2  # ended with an error (Anthropic: errored)
+LLMK_BATCH_N_PENDING = 3  # not ended yet
+LLMK_BATCH_N_OTHER = 4  # cancelled or expired before they ran (Anthropic)
+
+
+class BatchCountKind(enum.IntEnum):
+    """enum llmk_batch_count_kind"""
+    TOTAL = 0
+    SUCCEEDED = 1
+    FAILED = 2
+    PENDING = 3
+    OTHER = 4
 
 # Compare options (llmk_compare_set_i64()).
 LLMK_COMPARE_REPEAT = 1
@@ -760,6 +802,10 @@ class llmk_router(Structure):
     """Opaque handle (typedef struct llmk_router llmk_router)."""
 
 
+class llmk_batch(Structure):
+    """Opaque handle (typedef struct llmk_batch llmk_batch)."""
+
+
 class llmk_compare(Structure):
     """Opaque handle (typedef struct llmk_compare llmk_compare)."""
 
@@ -780,6 +826,9 @@ llmk_log_fn = CFUNCTYPE(None, c_int32, c_char_p, c_void_p)
 # thread driving the multi. The callee owns `response` and frees it with llmk_response_free(); it
 # is NULL only when not even a response could be allocated. May call llmk_multi_add().
 llmk_done_fn = CFUNCTYPE(None, POINTER(llmk_response), c_void_p)
+# Called by llmk_batch_wait() after each poll (on the calling thread); non-zero stops waiting (the
+# batch goes on at the provider).
+llmk_batch_progress_fn = CFUNCTYPE(c_int32, POINTER(llmk_batch), c_void_p)
 # Called as each run finishes (on the thread in llmk_compare_run()); the figures already include
 # it. The response stays owned by the compare.
 llmk_compare_fn = CFUNCTYPE(None, POINTER(llmk_compare), c_size_t, c_size_t, c_size_t, POINTER(llmk_response), c_void_p)
@@ -1416,10 +1465,89 @@ llmk_response_deployment = bind(_lib, _missing, "llmk_response_deployment", c_ch
 # "primary=LLMK_E_RATE_LIMITED,backup=LLMK_OK" ("" outside a router).
 llmk_response_tried = bind(_lib, _missing, "llmk_response_tried", c_char_p, [POINTER(llmk_response)])
 
+# A new, empty batch for `client`'s provider (which must have a batch API: LLMK_CAP_BATCH_API;
+# else LLMK_E_UNSUPPORTED with the reason in llmk_client_errmsg()). The client must outlive the
+# batch. Requests are turned into the provider's lines as they are added and kept in a temporary
+# file, not in memory.
+llmk_batch_new = bind(_lib, _missing, "llmk_batch_new", c_int32, [POINTER(POINTER(llmk_batch)), POINTER(llmk_client)])
+
+# A handle on a batch submitted earlier (by this or another process), by the id llmk_batch_id()
+# gave; asks the provider for its state once. The handle is returned (*out) even when that poll
+# fails, so the error is in llmk_batch_errmsg(); LLMK_E_NOT_FOUND when the provider does not know
+# the id.
+llmk_batch_open = bind(_lib, _missing, "llmk_batch_open", c_int32, [POINTER(POINTER(llmk_batch)), POINTER(llmk_client), c_char_p])
+
+# Frees the handle (NULL is fine); the batch itself goes on at the provider.
+llmk_batch_free = bind(_lib, _missing, "llmk_batch_free", None, [POINTER(llmk_batch)])
+
+# Adds a request under the caller's `custom_id` (1 to 64 characters of [A-Za-z0-9_-], unique in
+# the batch). Every request of a batch has the same kind, and the provider's batch API must take
+# it (OpenAI: chat and embed; Anthropic and Gemini: chat). The request is checked and built
+# exactly as llmk_send() would send it (it is not referenced afterwards); streaming and stream
+# callbacks do not apply. Refused with a message in llmk_batch_errmsg(): LLMK_E_INVALID_ARG (id,
+# kind mismatch, duplicate, already submitted), LLMK_E_UNSUPPORTED, LLMK_E_TOO_LARGE (past the
+# provider's request count or size limit).
+llmk_batch_add = bind(_lib, _missing, "llmk_batch_add", c_int32, [POINTER(llmk_batch), c_char_p, POINTER(llmk_request)])
+
+# Requests added so far (or, for an opened batch, the provider's total).
+llmk_batch_size = bind(_lib, _missing, "llmk_batch_size", c_size_t, [POINTER(llmk_batch)])
+
+# Submits the batch (OpenAI: uploads the file, streamed from disk, then creates the batch). On
+# success llmk_batch_id() names it. Failures carry the provider's message in llmk_batch_errmsg().
+llmk_batch_submit = bind(_lib, _missing, "llmk_batch_submit", c_int32, [POINTER(llmk_batch)])
+
+# The provider's id of the batch, or NULL before it was submitted. Borrowed from the handle.
+llmk_batch_id = bind(_lib, _missing, "llmk_batch_id", c_char_p, [POINTER(llmk_batch)])
+
+# Asks the provider for the batch's state and counts once.
+llmk_batch_refresh = bind(_lib, _missing, "llmk_batch_refresh", c_int32, [POINTER(llmk_batch)])
+
+# The state (LLMK_BATCH_*) known from the last submit, refresh or cancel.
+llmk_batch_state = bind(_lib, _missing, "llmk_batch_state", c_int32, [POINTER(llmk_batch)])
+
+# Lower-case name of a state ("in_progress", ...); "unknown" otherwise.
+llmk_batch_state_name = bind(_lib, _missing, "llmk_batch_state_name", c_char_p, [c_int32])
+
+# 1 when the state is one a batch does not leave (completed, failed, expired, cancelled).
+llmk_batch_ended = bind(_lib, _missing, "llmk_batch_ended", c_int32, [POINTER(llmk_batch)])
+
+# One of the request counts (LLMK_BATCH_N_*) of the last poll; -1 when the provider did not say.
+llmk_batch_count = bind(_lib, _missing, "llmk_batch_count", c_int64, [POINTER(llmk_batch), c_int32])
+
+# Polls every `poll_ms` (at least 10) until the batch ends, `timeout_ms` passes (0: no limit; then
+# LLMK_E_TIMEOUT), the progress callback (optional) returns non-zero or the batch's cancel flag
+# goes up (both: LLMK_E_CANCELLED; the batch goes on at the provider). A poll that fails after the
+# client's retries ends the wait with its status.
+llmk_batch_wait = bind(_lib, _missing, "llmk_batch_wait", c_int32, [POINTER(llmk_batch), c_int64, c_int64, llmk_batch_progress_fn, c_void_p])
+
+# Asks the provider to cancel the batch; the state becomes cancelling or cancelled. Requests that
+# ended before keep their results.
+llmk_batch_cancel = bind(_lib, _missing, "llmk_batch_cancel", c_int32, [POINTER(llmk_batch)])
+
+# The next result of an ended batch: *out is a response the caller frees (llmk_response_free()),
+# its custom id in *custom_id (borrowed from the handle until the next call). A request that
+# failed is an error response (llmk_response_status(), llmk_response_error()); one cancelled or
+# expired before it ran is LLMK_E_CANCELLED or LLMK_E_TIMEOUT. Costs are at the batch price
+# (llmk_response_cost()). The first call downloads the results (into a temporary file, bounded by
+# max_response_bytes x 64); after the last one *out is NULL and LLMK_OK is returned. A batch that
+# has not ended: LLMK_E_INVALID_ARG. Results come in the provider's order (Anthropic's is not the
+# order of the requests).
+llmk_batch_next_result = bind(_lib, _missing, "llmk_batch_next_result", c_int32, [POINTER(llmk_batch), POINTER(c_char_p), POINTER(POINTER(llmk_response))])
+
+# Attaches a cancel flag (NULL detaches): raised, the blocking calls end with LLMK_E_CANCELLED.
+# The flag must outlive its use.
+llmk_batch_set_cancel = bind(_lib, _missing, "llmk_batch_set_cancel", c_int32, [POINTER(llmk_batch), POINTER(llmk_cancel)])
+
+# Why the last call on the batch failed, or the provider's message for a failed batch; "" when
+# nothing failed. Borrowed from the handle.
+llmk_batch_errmsg = bind(_lib, _missing, "llmk_batch_errmsg", c_char_p, [POINTER(llmk_batch)])
+
 # Cost of a response in USD, from its token usage and the price of its model (the built-in table
 # or llmk_model_set_price()): non-cached input, cached input, cache writes and output (reasoning
-# included) each at their price. LLMK_E_NOT_FOUND when no price is known for the model,
-# LLMK_E_INVALID_ARG when the response has no token usage.
+# included) each at their price; a result of a provider batch (llmk_batch_next_result()) at the
+# model's batch prices, or the provider's batch discount applied to the standard ones
+# (docs/PRICES.md). LLMK_E_NOT_FOUND when no price is known for the model, LLMK_E_INVALID_ARG when
+# the response has no token usage.
 llmk_response_cost = bind(_lib, _missing, "llmk_response_cost", c_int32, [POINTER(llmk_response), POINTER(c_double)])
 
 # Creates an empty comparison.
@@ -1853,6 +1981,23 @@ FUNCTIONS = (
     "llmk_multi_add_routed",
     "llmk_response_deployment",
     "llmk_response_tried",
+    "llmk_batch_new",
+    "llmk_batch_open",
+    "llmk_batch_free",
+    "llmk_batch_add",
+    "llmk_batch_size",
+    "llmk_batch_submit",
+    "llmk_batch_id",
+    "llmk_batch_refresh",
+    "llmk_batch_state",
+    "llmk_batch_state_name",
+    "llmk_batch_ended",
+    "llmk_batch_count",
+    "llmk_batch_wait",
+    "llmk_batch_cancel",
+    "llmk_batch_next_result",
+    "llmk_batch_set_cancel",
+    "llmk_batch_errmsg",
     "llmk_response_cost",
     "llmk_compare_new",
     "llmk_compare_free",

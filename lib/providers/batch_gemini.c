@@ -1,0 +1,382 @@
+/* The Gemini API's batch mode (ai.google.dev/api/batch-api and the guide
+ * ai.google.dev/gemini-api/docs/batch-mode, read 2026-12-06):
+ *   POST /v1beta/models/{model}:batchGenerateContent
+ *     {"batch":{"display_name","input_config":{"requests":{"requests":[
+ *       {"request":GenerateContentRequest,"metadata":{"key":...}}]}}}}
+ *     (inline requests: up to 20 MB) -> a long-running Operation
+ *     {"name":"batches/...","metadata":{GenerateContentBatch: model, state,
+ *     batchStats {requestCount, successfulRequestCount, failedRequestCount,
+ *     pendingRequestCount} (int64 as strings)}, "done",
+ *     "response":{inlinedResponses {inlinedResponses: [{response | error,
+ *     metadata}]} | responsesFile}}
+ *   GET /v1beta/batches/{id}; POST /v1beta/batches/{id}:cancel
+ *   GET /download/v1beta/{responsesFile}:download?alt=media: JSONL
+ *     {"key","response"|"error"}.
+ * States BATCH_STATE_PENDING | RUNNING | SUCCEEDED | FAILED | CANCELLED |
+ * EXPIRED (the guide's examples spell them JOB_STATE_*: both are read).
+ * Inline responses come in the order of the requests; when one lacks its
+ * metadata (reported on the forum), its position names it.
+ * Not done: file-based input (a JSONL uploaded through the Files API's
+ * resumable upload) for batches past the inline limit. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "batch_wire.h"
+
+#define INLINE_MAX (20u * 1000u * 1000u)
+
+static llmk_status headers(const llmk_client *c, llmk_exchange *ex)
+{
+	return llmk__key_headers(c, ex, "x-goog-api-key", NULL);
+}
+
+static size_t base_len(const char *base)
+{
+	size_t n = strlen(base);
+
+	while (n && base[n - 1] == '/')
+		n--;
+	return n;
+}
+
+static int finish(llmk__batch_call *bc, llmk__buf *u, int st)
+{
+	if (st || llmk__buf_append(u, "", 1)) {
+		if (!bc->errmsg[0])
+			snprintf(bc->errmsg, sizeof(bc->errmsg), "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* base/{id}{rest}: id is "batches/..." */
+static int url_for(llmk__batch_call *bc, llmk__buf *u, const char *id, const char *rest)
+{
+	const char *base = bc->c->base_url;
+
+	if (strncmp(id, "batches/", 8)) {
+		snprintf(bc->errmsg, sizeof(bc->errmsg), "%s: a batch id is \"batches/...\"", bc->c->provider->name);
+		return -1;
+	}
+	return finish(bc, u,
+	              llmk__buf_append(u, base, base_len(base)) || llmk__bw_id_path(bc, u, id, 1) ||
+	                      (rest && llmk__buf_append_str(u, rest)));
+}
+
+static llmk_status line(const llmk_client *c, const char *custom_id, int32_t kind, const llmk_exchange *ex,
+                        llmk__buf *out, char *err, size_t errcap)
+{
+	(void)c, (void)kind;
+	if (memchr(ex->body.data, '\n', ex->body.len)) {
+		snprintf(err, errcap, "the request body holds a line break");
+		return LLMK_E_INVALID_ARG;
+	}
+	if (llmk__buf_append_str(out, "{\"request\":") || llmk__buf_append(out, ex->body.data, ex->body.len) ||
+	    llmk__buf_append_str(out, ",\"metadata\":{\"key\":\"") || llmk__buf_append_str(out, custom_id) ||
+	    llmk__buf_append_str(out, "\"}}\n"))
+		return LLMK_E_NOMEM;
+	return LLMK_OK;
+}
+
+/* An int64 of proto3 JSON: a string of digits, or a number. */
+static int64_t count(json_t *v)
+{
+	const char *s = json_string_value(v);
+	char *end;
+	long long n;
+
+	if (!s)
+		return v ? llmk__bw_count(v) : -1;
+	n = strtoll(s, &end, 10);
+	return end != s && !*end && n >= 0 && n < LLMK_MAX_COUNT ? (int64_t)n : -1;
+}
+
+static const struct {
+	const char *word;
+	int32_t state;
+} states[] = {{"PENDING", LLMK_BATCH_VALIDATING},  {"RUNNING", LLMK_BATCH_IN_PROGRESS},
+              {"SUCCEEDED", LLMK_BATCH_COMPLETED}, {"FAILED", LLMK_BATCH_FAILED},
+              {"CANCELLED", LLMK_BATCH_CANCELLED}, {"EXPIRED", LLMK_BATCH_EXPIRED}};
+
+/* The batch's output: the operation's response, else the batch's own
+ * output member. */
+static json_t *output_of(json_t *op)
+{
+	json_t *o = json_object_get(op, "response");
+
+	return json_is_object(o) ? o : json_object_get(json_object_get(op, "metadata"), "output");
+}
+
+static llmk_status read_op(llmk__batch_call *bc, json_t *op, llmk__batch_info *info)
+{
+	json_t *md = json_object_get(op, "metadata"), *stats = json_object_get(md, "batchStats"), *out;
+	const char *s = json_string_value(json_object_get(md, "state"));
+	size_t i;
+
+	if (!json_is_string(json_object_get(op, "name")) || !s) {
+		snprintf(bc->errmsg, sizeof(bc->errmsg), "%s: the batch operation has no name or state",
+		         bc->c->provider->name);
+		return LLMK_E_PROTOCOL;
+	}
+	if (!strncmp(s, "BATCH_STATE_", 12))
+		s += 12;
+	else if (!strncmp(s, "JOB_STATE_", 10))
+		s += 10;
+	info->state = -1;
+	for (i = 0; i < sizeof(states) / sizeof(states[0]); i++)
+		if (!strcmp(s, states[i].word))
+			info->state = states[i].state;
+	if (info->state < 0) {
+		snprintf(bc->errmsg, sizeof(bc->errmsg), "%s: unknown batch state '%.64s'", bc->c->provider->name,
+		         json_string_value(json_object_get(md, "state")));
+		return LLMK_E_PROTOCOL;
+	}
+	info->kind = LLMK_CHAT;
+	info->n[LLMK_BATCH_N_TOTAL] = count(json_object_get(stats, "requestCount"));
+	info->n[LLMK_BATCH_N_SUCCEEDED] = count(json_object_get(stats, "successfulRequestCount"));
+	info->n[LLMK_BATCH_N_FAILED] = count(json_object_get(stats, "failedRequestCount"));
+	info->n[LLMK_BATCH_N_PENDING] = count(json_object_get(stats, "pendingRequestCount"));
+	info->n[LLMK_BATCH_N_OTHER] = -1;
+	out = output_of(op);
+	info->inline_results = json_object_get(out, "inlinedResponses") != NULL;
+	if (llmk__bw_str(&info->id, json_object_get(op, "name")) ||
+	    llmk__bw_str(&info->model, json_object_get(md, "model")) ||
+	    llmk__bw_str(&info->where[0], json_object_get(out, "responsesFile")) ||
+	    llmk__bw_str(&info->error, json_object_get(json_object_get(op, "error"), "message"))) {
+		snprintf(bc->errmsg, sizeof(bc->errmsg), "out of memory");
+		return LLMK_E_NOMEM;
+	}
+	return LLMK_OK;
+}
+
+/* Performs rq at u; with info, reads the operation into it; with keep,
+ * hands the operation over. */
+static llmk_status call(llmk__batch_call *bc, llmk__batch_req *rq, llmk__buf *u, llmk__batch_info *info, json_t **keep)
+{
+	llmk_response *r;
+	llmk_status st;
+	json_t *op = NULL;
+
+	rq->url = u->data;
+	rq->headers = headers;
+	st = llmk__batch_http(bc, rq, &r);
+	if (st == LLMK_OK && info) {
+		if (!(op = llmk__bw_object(bc, r, "the batch operation")))
+			st = LLMK_E_PROTOCOL;
+		else
+			st = read_op(bc, op, info);
+	}
+	if (keep && st == LLMK_OK)
+		*keep = op;
+	else
+		json_decref(op);
+	llmk_response_free(r);
+	llmk__buf_free(u);
+	return st;
+}
+
+static llmk_status submit(llmk__batch_call *bc, FILE *lines, uint64_t len, size_t n, int32_t kind, const char *model,
+                          llmk__batch_info *info)
+{
+	static const char head[] =
+	        "{\"batch\":{\"display_name\":\"llmkit\",\"input_config\":{\"requests\":{\"requests\":[",
+	                  tail[] = "]}}}}";
+	llmk__batch_body body = {.head = head,
+	                         .head_len = sizeof(head) - 1,
+	                         .file = lines,
+	                         .file_len = len,
+	                         .tail = tail,
+	                         .tail_len = sizeof(tail) - 1,
+	                         .join = 1};
+	llmk__batch_req rq = {.method = "POST", .content_type = "application/json", .stream = &body};
+	llmk__buf u = LLMK__BUF_INIT;
+	const char *base = bc->c->base_url;
+	llmk_response *dummy = llmk__response_new();
+	int bad;
+
+	(void)n, (void)kind;
+	if (!dummy)
+		return LLMK_E_NOMEM;
+	if (len + sizeof(head) + sizeof(tail) > INLINE_MAX) {
+		llmk_response_free(dummy);
+		snprintf(bc->errmsg, sizeof(bc->errmsg),
+		         "%s: the batch is %llu bytes; inline batches take up to 20 MB (file-based input is not "
+		         "implemented)",
+		         bc->c->provider->name, (unsigned long long)len);
+		return LLMK_E_TOO_LARGE;
+	}
+	if (!strncmp(model, "models/", 7))
+		model += 7;
+	bad = llmk__buf_append(&u, base, base_len(base)) || llmk__buf_append_str(&u, "/models") ||
+	      llmk__path_segment(&u, "gemini model", model, strlen(model), dummy) ||
+	      llmk__buf_append_str(&u, ":batchGenerateContent");
+	if (bad && dummy->error)
+		snprintf(bc->errmsg, sizeof(bc->errmsg), "%s", dummy->error);
+	llmk_response_free(dummy);
+	if (finish(bc, &u, bad)) {
+		llmk__buf_free(&u);
+		return LLMK_E_INVALID_ARG;
+	}
+	return call(bc, &rq, &u, info, NULL);
+}
+
+static llmk_status get(llmk__batch_call *bc, llmk__batch_info *info)
+{
+	llmk__batch_req rq = {.method = "GET", .idempotent = 1};
+	llmk__buf u = LLMK__BUF_INIT;
+
+	if (url_for(bc, &u, info->id, NULL)) {
+		llmk__buf_free(&u);
+		return LLMK_E_INVALID_ARG;
+	}
+	return call(bc, &rq, &u, info, NULL);
+}
+
+static llmk_status cancel(llmk__batch_call *bc, llmk__batch_info *info)
+{
+	llmk__batch_req rq = {
+	        .method = "POST", .idempotent = 1, .content_type = "application/json", .body = "{}", .body_len = 2};
+	llmk__buf u = LLMK__BUF_INIT;
+	llmk_status st;
+
+	if (url_for(bc, &u, info->id, ":cancel")) {
+		llmk__buf_free(&u);
+		return LLMK_E_INVALID_ARG;
+	}
+	if ((st = call(bc, &rq, &u, NULL, NULL)) != LLMK_OK)
+		return st;
+	return get(bc, info); /* the answer is empty: the state is the batch's */
+}
+
+/* Inline results: one line each, {"key", "response"|"error"}. */
+static llmk_status inline_lines(llmk__batch_call *bc, json_t *op, FILE *out, uint64_t max)
+{
+	json_t *list = json_object_get(output_of(op), "inlinedResponses"), *item, *key, *line = NULL;
+	char *text = NULL, idx[32];
+	size_t i, len;
+	uint64_t written = 0;
+	llmk_status st = LLMK_OK;
+
+	if (json_is_object(list))
+		list = json_object_get(list, "inlinedResponses");
+	json_array_foreach(list, i, item)
+	{
+		key = json_object_get(json_object_get(item, "metadata"), "key");
+		snprintf(idx, sizeof(idx), "%zu", i);
+		line = json_pack("{s:O?,s:O?,s:O?}", "key", json_is_string(key) ? key : NULL, "response",
+		                 json_object_get(item, "response"), "error", json_object_get(item, "error"));
+		if (!line || (!json_is_string(key) && json_object_set_new(line, "key", json_string(idx))) ||
+		    llmk__bw_dump(line, &text, &len)) {
+			snprintf(bc->errmsg, sizeof(bc->errmsg), "out of memory");
+			st = LLMK_E_NOMEM;
+		} else {
+			st = llmk__bw_put_line(bc, out, text, len, &written, max);
+		}
+		json_decref(line);
+		llmk__free(text);
+		text = NULL;
+		if (st != LLMK_OK)
+			break;
+	}
+	return st;
+}
+
+static llmk_status download(llmk__batch_call *bc, const llmk__batch_info *info, FILE *out, uint64_t max)
+{
+	llmk__batch_req rq = {.method = "GET", .idempotent = 1};
+	llmk__batch_info again;
+	llmk__buf u = LLMK__BUF_INIT;
+	const char *base = bc->c->base_url, *p;
+	json_t *op = NULL;
+	llmk_status st;
+	size_t origin;
+
+	if (!info->where[0]) {
+		/* The results are in the operation itself: fetch it whole. */
+		memset(&again, 0, sizeof(again));
+		if (url_for(bc, &u, info->id, NULL)) {
+			llmk__buf_free(&u);
+			return LLMK_E_INVALID_ARG;
+		}
+		st = call(bc, &rq, &u, &again, &op);
+		llmk__batch_info_clear(&again);
+		if (st == LLMK_OK)
+			st = inline_lines(bc, op, out, max);
+		json_decref(op);
+		return st;
+	}
+	/* {origin}/download{path of the base}/{file}:download?alt=media */
+	p = strstr(base, "://");
+	origin = p ? (size_t)(p + 3 - base) + strcspn(p + 3, "/") : 0;
+	rq.to = out;
+	rq.max_to = max;
+	if (finish(bc, &u,
+	           llmk__buf_append(&u, base, origin) || llmk__buf_append_str(&u, "/download") ||
+	                   llmk__buf_append(&u, base + origin, base_len(base) - origin) ||
+	                   llmk__bw_id_path(bc, &u, info->where[0], 1) ||
+	                   llmk__buf_append_str(&u, ":download?alt=media"))) {
+		llmk__buf_free(&u);
+		return LLMK_E_INVALID_ARG;
+	}
+	return call(bc, &rq, &u, NULL, NULL);
+}
+
+static llmk_status result(const char *text, size_t len, llmk__batch_result *res)
+{
+	json_t *l = llmk__json_loadb(text, len, 0, NULL), *v, *e;
+	const char *msg;
+	llmk_status st = LLMK_E_NOMEM;
+	json_int_t code;
+
+	if (!l || !json_is_object(l) || !json_is_string(json_object_get(l, "key"))) {
+		json_decref(l);
+		return LLMK_E_PROTOCOL;
+	}
+	if (llmk__bw_str(&res->custom_id, json_object_get(l, "key")))
+		goto out;
+	if (json_is_object(v = json_object_get(l, "response"))) {
+		res->http_status = 200;
+		if (llmk__bw_dump(v, &res->answer, &res->answer_len))
+			goto out;
+	} else if (json_is_object(e = json_object_get(l, "error"))) {
+		/* A google.rpc.Status {code (gRPC), message, details}: the error
+		 * body the adapter reads is {"error": {...}} with an HTTP code. */
+		json_t *wrap = json_pack("{s:O}", "error", e);
+		code = json_integer_value(json_object_get(e, "code"));
+		msg = json_string_value(json_object_get(e, "message"));
+		res->http_status = code == 3 || code == 9 || code == 11 ? 400
+		                   : code == 7                          ? 403
+		                   : code == 5                          ? 404
+		                   : code == 8                          ? 429
+		                   : code == 16                         ? 401
+		                   : code == 4                          ? 504
+		                   : code >= 400 && code <= 599         ? (int32_t)code
+		                                                        : 500;
+		(void)msg;
+		if (!wrap || llmk__bw_dump(wrap, &res->answer, &res->answer_len)) {
+			json_decref(wrap);
+			goto out;
+		}
+		json_decref(wrap);
+	} else if (llmk__bw_error(res, LLMK_E_PROTOCOL, "batch request %s: the result has no response",
+	                          res->custom_id)) {
+		goto out;
+	}
+	st = LLMK_OK;
+out:
+	json_decref(l);
+	return st;
+}
+
+const llmk__batch_ops llmk__batch_gemini = {.name = "the Gemini batch API",
+                                            .kinds = 1u << LLMK_CHAT,
+                                            .max_requests = 100000,
+                                            .max_bytes = INLINE_MAX,
+                                            .line = line,
+                                            .line_overhead = 1,
+                                            .submit = submit,
+                                            .get = get,
+                                            .cancel = cancel,
+                                            .download = download,
+                                            .result = result};

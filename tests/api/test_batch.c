@@ -1,0 +1,579 @@
+#define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE
+/* Provider batches (llmk_batch_*) against the batch APIs emulated on the
+ * loopback server (tests/support/batchd.h): the whole life of a batch for
+ * OpenAI, Azure OpenAI, Anthropic and Gemini (upload, create, polls,
+ * completed with per-request failures, expired, cancelled), resumed by id
+ * from a fresh client and across a service restart mid-poll; the results
+ * equal what the same requests sent one by one return (text, tool calls,
+ * usage), at the batch price; the limits checked before anything is sent;
+ * and a 50,000-request file uploaded streaming from disk in a child
+ * process whose peak RSS is measured. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "batchd.h"
+#include "llmkit.h"
+
+#define KEY "sk-test-batch-0123456789abcdef0123"
+
+static batchd *d;
+
+static int setup(void **state)
+{
+	(void)state;
+	llmk_global_init();
+	d = batchd_start();
+	return d ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	batchd_stop(d);
+	return 0;
+}
+
+static llmk_client *client(const char *model, const char *path)
+{
+	llmk_client *c;
+	char url[128];
+
+	assert_int_equal(llmk_client_new(&c, model), LLMK_OK);
+	snprintf(url, sizeof(url), "%s%s", th_url(batchd_server(d)), path);
+	assert_int_equal(llmk_client_set_str(c, LLMK_OPT_BASE_URL, url), LLMK_OK);
+	assert_int_equal(llmk_client_set_str(c, LLMK_OPT_API_KEY, KEY), LLMK_OK);
+	assert_int_equal(llmk_client_set_i64(c, LLMK_OPT_RETRY_BASE_MS, 1), LLMK_OK);
+	return c;
+}
+
+static llmk_request *chat(const char *text, int tool)
+{
+	llmk_request *r;
+
+	assert_int_equal(llmk_request_new(&r, LLMK_CHAT), LLMK_OK);
+	assert_int_equal(llmk_request_add_message(r, LLMK_ROLE_USER, text), LLMK_OK);
+	assert_int_equal(llmk_request_set_i64(r, LLMK_OPT_MAX_TOKENS, 64), LLMK_OK);
+	if (tool)
+		assert_int_equal(
+		        llmk_request_add_tool(r, "lookup", "Looks a word up",
+		                              "{\"type\":\"object\",\"properties\":{\"q\":{\"type\":\"string\"}}}"),
+		        LLMK_OK);
+	return r;
+}
+
+/* The requests of the lifecycle tests: id, text, tool. */
+static const struct {
+	const char *id, *text;
+	int tool;
+} cases[] = {{"a1", "hello", 0}, {"tool1", "paris", 1}, {"bad1", "x", 0}, {"a2", "second question", 0}};
+#define NCASES (sizeof(cases) / sizeof(cases[0]))
+
+static llmk_batch *submit_cases(llmk_client *c)
+{
+	llmk_batch *b;
+	llmk_request *r;
+	size_t i;
+
+	assert_int_equal(llmk_batch_new(&b, c), LLMK_OK);
+	assert_int_equal(llmk_batch_state(b), LLMK_BATCH_NEW);
+	for (i = 0; i < NCASES; i++) {
+		r = chat(cases[i].text, cases[i].tool);
+		if (llmk_batch_add(b, cases[i].id, r) != LLMK_OK)
+			fail_msg("%s", llmk_batch_errmsg(b));
+		llmk_request_free(r);
+	}
+	assert_int_equal(llmk_batch_size(b), NCASES);
+	assert_null(llmk_batch_id(b));
+	assert_int_equal(llmk_batch_submit(b), LLMK_OK);
+	assert_non_null(llmk_batch_id(b));
+	return b;
+}
+
+static int case_of(const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < NCASES; i++)
+		if (!strcmp(cases[i].id, id))
+			return (int)i;
+	return -1;
+}
+
+/* Every result against the same request sent alone: text, tool calls,
+ * usage equal; cost half of the single one (the discount or the table's
+ * batch prices). `ended` says how many ran (the rest: `rest_status`). */
+static void check_results(llmk_client *c, llmk_batch *b, size_t ran_first, llmk_status rest_status, int ordered)
+{
+	const char *id;
+	llmk_response *resp, *one;
+	llmk_request *r;
+	int seen[NCASES] = {0}, k;
+	size_t n = 0;
+	double cost_b, cost_1;
+	int64_t ib, ob, i1, o1;
+
+	for (;;) {
+		assert_int_equal(llmk_batch_next_result(b, &id, &resp), LLMK_OK);
+		if (!resp)
+			break;
+		k = case_of(id);
+		assert_true(k >= 0);
+		assert_false(seen[k]);
+		seen[k] = 1;
+		if (ordered == 1)
+			assert_int_equal((size_t)k, n);
+		n++;
+		if ((size_t)k >= ran_first) {
+			assert_int_equal(llmk_response_status(resp), rest_status);
+			llmk_response_free(resp);
+			continue;
+		}
+		if (!strncmp(id, "bad", 3)) {
+			assert_int_equal(llmk_response_status(resp), LLMK_E_BAD_REQUEST);
+			assert_non_null(strstr(llmk_response_error(resp), "bad request"));
+			assert_non_null(strstr(llmk_response_error(resp), "bad1"));
+			llmk_response_free(resp);
+			continue;
+		}
+		assert_int_equal(llmk_response_status(resp), LLMK_OK);
+		r = chat(cases[k].text, cases[k].tool);
+		assert_int_equal(llmk_send(c, r, &one), LLMK_OK);
+		assert_string_equal(llmk_response_text(resp), llmk_response_text(one));
+		assert_int_equal(llmk_response_tool_call_count(resp), llmk_response_tool_call_count(one));
+		if (cases[k].tool) {
+			assert_int_equal(llmk_response_tool_call_count(resp), 1);
+			assert_string_equal(llmk_response_tool_call_name(resp, 0),
+			                    llmk_response_tool_call_name(one, 0));
+			assert_string_equal(llmk_response_tool_call_arguments(resp, 0),
+			                    llmk_response_tool_call_arguments(one, 0));
+		}
+		assert_int_equal(llmk_response_finish(resp), llmk_response_finish(one));
+		ib = llmk_response_usage(resp, LLMK_USAGE_INPUT);
+		ob = llmk_response_usage(resp, LLMK_USAGE_OUTPUT);
+		i1 = llmk_response_usage(one, LLMK_USAGE_INPUT);
+		o1 = llmk_response_usage(one, LLMK_USAGE_OUTPUT);
+		assert_true(ib > 0 && ob > 0);
+		assert_int_equal(ib, i1);
+		assert_int_equal(ob, o1);
+		assert_int_equal(llmk_response_usage(resp, LLMK_USAGE_TOTAL),
+		                 llmk_response_usage(one, LLMK_USAGE_TOTAL));
+		assert_int_equal(llmk_response_cost(resp, &cost_b), LLMK_OK);
+		assert_int_equal(llmk_response_cost(one, &cost_1), LLMK_OK);
+		assert_true(cost_1 > 0);
+		assert_true(fabs(cost_b - cost_1 / 2) < 1e-12);
+		llmk_response_free(one);
+		llmk_request_free(r);
+		llmk_response_free(resp);
+	}
+	assert_int_equal(n, NCASES);
+	/* After the last one: still the end. */
+	assert_int_equal(llmk_batch_next_result(b, &id, &resp), LLMK_OK);
+	assert_null(resp);
+}
+
+/* The whole life of a batch: submit, resume by id from a fresh client,
+ * a service restart mid-poll (503s retried), completed, results. */
+static void lifecycle(const char *model, const char *path, int32_t first_state, int ordered)
+{
+	llmk_client *c = client(model, path), *c2;
+	llmk_batch *b, *b2;
+	char id[128];
+	int polls;
+
+	b = submit_cases(c);
+	assert_int_equal(llmk_batch_state(b), first_state);
+	assert_int_equal(llmk_batch_count(b, LLMK_BATCH_N_TOTAL), (int64_t)NCASES);
+	assert_false(llmk_batch_ended(b));
+	/* Results before the end are refused, with the state named. */
+	{
+		const char *cid;
+		llmk_response *resp;
+		assert_int_equal(llmk_batch_next_result(b, &cid, &resp), LLMK_E_INVALID_ARG);
+		assert_non_null(strstr(llmk_batch_errmsg(b), "results come once it has ended"));
+	}
+	snprintf(id, sizeof(id), "%s", llmk_batch_id(b));
+	llmk_batch_free(b);
+	llmk_client_free(c);
+
+	/* Another process: only the id. */
+	c2 = client(model, path);
+	assert_int_equal(llmk_batch_open(&b2, c2, id), LLMK_OK);
+	assert_string_equal(llmk_batch_id(b2), id);
+	assert_false(llmk_batch_ended(b2));
+	/* The service restarts: the next poll gets two 503s, retried. */
+	polls = batchd_polls(d);
+	batchd_fail_polls(d, 2);
+	assert_int_equal(llmk_batch_wait(b2, 10, 30000, NULL, NULL), LLMK_OK);
+	assert_true(batchd_polls(d) - polls >= 3);
+	assert_int_equal(llmk_batch_state(b2), LLMK_BATCH_COMPLETED);
+	assert_true(llmk_batch_ended(b2));
+	assert_int_equal(llmk_batch_count(b2, LLMK_BATCH_N_TOTAL), (int64_t)NCASES);
+	assert_int_equal(llmk_batch_count(b2, LLMK_BATCH_N_SUCCEEDED), (int64_t)NCASES - 1);
+	assert_int_equal(llmk_batch_count(b2, LLMK_BATCH_N_FAILED), 1);
+	check_results(c2, b2, NCASES, LLMK_OK, ordered);
+	llmk_batch_free(b2);
+	llmk_client_free(c2);
+}
+
+static void test_openai_lifecycle(void **state)
+{
+	(void)state;
+	lifecycle("openai/gpt-4o-mini", "/v1", LLMK_BATCH_VALIDATING, 0);
+}
+
+static void test_azure_lifecycle(void **state)
+{
+	(void)state;
+	/* A deployment named after its model, so the price table knows it
+	 * (azure/gpt-4o-mini has batch prices of its own). */
+	lifecycle("azure/gpt-4o-mini", "", LLMK_BATCH_VALIDATING, 0);
+}
+
+static void test_anthropic_lifecycle(void **state)
+{
+	(void)state;
+	/* Anthropic's results come in no particular order (the emulator
+	 * sends them last first): matched by id. */
+	lifecycle("anthropic/claude-haiku-4-5", "/v1", LLMK_BATCH_IN_PROGRESS, 0);
+}
+
+static void test_gemini_lifecycle(void **state)
+{
+	(void)state;
+	lifecycle("gemini/gemini-2.5-flash", "/v1beta", LLMK_BATCH_VALIDATING, 1);
+}
+
+/* A line of the uploaded file carries exactly the body the request sends
+ * alone. */
+static void test_openai_line_is_the_request(void **state)
+{
+	llmk_client *c = client("openai/gpt-4o-mini", "/v1");
+	th_server *s = batchd_server(d);
+	llmk_batch *b;
+	llmk_request *r = chat("same bytes", 1);
+	llmk_response *one;
+	const th_request *up = NULL, *single = NULL;
+	size_t i, before = th_request_count(s);
+	char expect[4096];
+
+	(void)state;
+	assert_int_equal(llmk_batch_new(&b, c), LLMK_OK);
+	assert_int_equal(llmk_batch_add(b, "only", r), LLMK_OK);
+	assert_int_equal(llmk_batch_submit(b), LLMK_OK);
+	assert_int_equal(llmk_send(c, r, &one), LLMK_OK);
+	for (i = before; i < th_request_count(s); i++) {
+		const th_request *q = th_request_at(s, i);
+		if (!strcmp(q->target, "/v1/files"))
+			up = q;
+		if (!strcmp(q->target, "/v1/chat/completions"))
+			single = q;
+	}
+	assert_non_null(up);
+	assert_non_null(single);
+	snprintf(expect, sizeof(expect),
+	         "{\"custom_id\":\"only\",\"method\":\"POST\",\"url\":\"/v1/chat/completions\",\"body\":%s}\n",
+	         (const char *)single->body);
+	assert_non_null(strstr((const char *)up->body, expect));
+	assert_non_null(strstr((const char *)up->body, "name=\"purpose\"\r\n\r\nbatch\r\n"));
+	assert_int_equal(batchd_upload_lines(d), 1);
+	llmk_response_free(one);
+	llmk_request_free(r);
+	llmk_batch_free(b);
+	llmk_client_free(c);
+}
+
+/* Ended early (expired, or cancelled): the requests that ran have their
+ * answers, the others LLMK_E_TIMEOUT / LLMK_E_CANCELLED. */
+static void ended_early(const char *model, const char *path, int cancel)
+{
+	llmk_client *c = client(model, path);
+	llmk_batch *b;
+
+	batchd_expire(d, !cancel);
+	b = submit_cases(c);
+	batchd_expire(d, 0);
+	if (cancel) {
+		assert_int_equal(llmk_batch_cancel(b), LLMK_OK);
+		assert_true(llmk_batch_state(b) == LLMK_BATCH_CANCELLING ||
+		            llmk_batch_state(b) == LLMK_BATCH_IN_PROGRESS ||
+		            llmk_batch_state(b) == LLMK_BATCH_VALIDATING);
+		assert_int_equal(llmk_batch_refresh(b), LLMK_OK);
+		if (strncmp(model, "gemini", 6))
+			assert_int_equal(llmk_batch_state(b), strncmp(model, "anthropic", 9) ? LLMK_BATCH_CANCELLING
+			                                                                     : LLMK_BATCH_CANCELLING);
+	}
+	assert_int_equal(llmk_batch_wait(b, 10, 30000, NULL, NULL), LLMK_OK);
+	assert_int_equal(llmk_batch_state(b), cancel ? LLMK_BATCH_CANCELLED : LLMK_BATCH_EXPIRED);
+	check_results(c, b, NCASES / 2, cancel ? LLMK_E_CANCELLED : LLMK_E_TIMEOUT, 0);
+	llmk_batch_free(b);
+	llmk_client_free(c);
+}
+
+static void test_openai_expired(void **state)
+{
+	(void)state;
+	ended_early("openai/gpt-4o-mini", "/v1", 0);
+}
+
+static void test_openai_cancelled(void **state)
+{
+	(void)state;
+	ended_early("openai/gpt-4o-mini", "/v1", 1);
+}
+
+static void test_anthropic_expired(void **state)
+{
+	(void)state;
+	ended_early("anthropic/claude-haiku-4-5", "/v1", 0);
+}
+
+static void test_anthropic_cancelled(void **state)
+{
+	(void)state;
+	ended_early("anthropic/claude-haiku-4-5", "/v1", 1);
+}
+
+static void test_gemini_cancelled(void **state)
+{
+	llmk_client *c = client("gemini/gemini-2.5-flash", "/v1beta");
+	llmk_batch *b;
+	const char *id;
+	llmk_response *resp;
+	size_t n = 0;
+
+	(void)state;
+	b = submit_cases(c);
+	assert_int_equal(llmk_batch_cancel(b), LLMK_OK);
+	assert_int_equal(llmk_batch_wait(b, 10, 30000, NULL, NULL), LLMK_OK);
+	assert_int_equal(llmk_batch_state(b), LLMK_BATCH_CANCELLED);
+	/* Gemini lists the answers of what ran, the first half. */
+	while (llmk_batch_next_result(b, &id, &resp) == LLMK_OK && resp) {
+		assert_int_equal(case_of(id), (int)n);
+		n++;
+		llmk_response_free(resp);
+	}
+	assert_int_equal(n, NCASES / 2);
+	llmk_batch_free(b);
+	llmk_client_free(c);
+}
+
+static void test_embeddings(void **state)
+{
+	llmk_client *c = client("openai/text-embedding-3-small", "/v1");
+	llmk_batch *b;
+	llmk_request *r;
+	llmk_response *resp, *one;
+	const char *id;
+	double cb, c1;
+
+	(void)state;
+	assert_int_equal(llmk_batch_new(&b, c), LLMK_OK);
+	assert_int_equal(llmk_request_new(&r, LLMK_EMBED), LLMK_OK);
+	assert_int_equal(llmk_request_add_input(r, "four"), LLMK_OK);
+	assert_int_equal(llmk_batch_add(b, "e1", r), LLMK_OK);
+	assert_int_equal(llmk_batch_submit(b), LLMK_OK);
+	assert_int_equal(llmk_batch_wait(b, 10, 30000, NULL, NULL), LLMK_OK);
+	assert_int_equal(llmk_batch_next_result(b, &id, &resp), LLMK_OK);
+	assert_non_null(resp);
+	assert_string_equal(id, "e1");
+	assert_int_equal(llmk_response_status(resp), LLMK_OK);
+	assert_int_equal(llmk_send(c, r, &one), LLMK_OK);
+	assert_int_equal(llmk_response_embedding_count(resp), 1);
+	assert_int_equal(llmk_response_embedding_dim(resp), 3);
+	assert_true(llmk_response_embedding(resp, 0)[0] == 4.0f);
+	assert_int_equal(llmk_response_usage(resp, LLMK_USAGE_INPUT), llmk_response_usage(one, LLMK_USAGE_INPUT));
+	assert_int_equal(llmk_response_cost(resp, &cb), LLMK_OK);
+	assert_int_equal(llmk_response_cost(one, &c1), LLMK_OK);
+	assert_true(fabs(cb - c1 / 2) < 1e-15);
+	llmk_response_free(resp);
+	llmk_response_free(one);
+	llmk_request_free(r);
+	llmk_batch_free(b);
+	llmk_client_free(c);
+}
+
+/* Refusals before anything is sent, each with its reason. */
+static void test_refusals(void **state)
+{
+	llmk_client *c = client("openai/gpt-4o-mini", "/v1"), *g;
+	llmk_batch *b;
+	llmk_request *r = chat("x", 0), *e;
+	size_t before = th_request_count(batchd_server(d));
+	const char *cid;
+	llmk_response *resp;
+
+	(void)state;
+	assert_int_equal(llmk_batch_new(&b, c), LLMK_OK);
+	assert_int_equal(llmk_batch_add(b, "", r), LLMK_E_INVALID_ARG);
+	assert_int_equal(llmk_batch_add(b, "has space", r), LLMK_E_INVALID_ARG);
+	assert_non_null(strstr(llmk_batch_errmsg(b), "custom id"));
+	assert_int_equal(llmk_batch_add(b, "x", r), LLMK_OK);
+	assert_int_equal(llmk_batch_add(b, "x", r), LLMK_E_INVALID_ARG);
+	assert_non_null(strstr(llmk_batch_errmsg(b), "already in the batch"));
+	assert_int_equal(llmk_request_new(&e, LLMK_EMBED), LLMK_OK);
+	assert_int_equal(llmk_request_add_input(e, "y"), LLMK_OK);
+	assert_int_equal(llmk_batch_add(b, "e", e), LLMK_E_INVALID_ARG);
+	assert_non_null(strstr(llmk_batch_errmsg(b), "same kind"));
+	assert_int_equal(llmk_batch_refresh(b), LLMK_E_INVALID_ARG);
+	assert_int_equal(llmk_batch_next_result(b, &cid, &resp), LLMK_E_INVALID_ARG);
+	assert_null(resp);
+	llmk_batch_free(b);
+	/* Empty batch. */
+	assert_int_equal(llmk_batch_new(&b, c), LLMK_OK);
+	assert_int_equal(llmk_batch_submit(b), LLMK_E_INVALID_ARG);
+	llmk_batch_free(b);
+	/* A provider without a batch API, and a kind the API does not take. */
+	assert_int_equal(llmk_client_new(&g, "groq/llama-3.1-8b-instant"), LLMK_OK);
+	assert_int_equal(llmk_batch_new(&b, g), LLMK_E_UNSUPPORTED);
+	assert_null(b);
+	assert_non_null(strstr(llmk_client_errmsg(g), "no batch API"));
+	llmk_client_free(g);
+	g = client("anthropic/claude-haiku-4-5", "/v1");
+	assert_int_equal(llmk_batch_new(&b, g), LLMK_OK);
+	assert_int_equal(llmk_batch_add(b, "e", e), LLMK_E_UNSUPPORTED);
+	assert_non_null(strstr(llmk_batch_errmsg(b), "takes no embed requests"));
+	/* A request the adapter refuses is refused when added. */
+	{
+		llmk_request *empty;
+		assert_int_equal(llmk_request_new(&empty, LLMK_CHAT), LLMK_OK);
+		assert_int_not_equal(llmk_batch_add(b, "empty", empty), LLMK_OK);
+		assert_non_null(strstr(llmk_batch_errmsg(b), "empty"));
+		llmk_request_free(empty);
+	}
+	llmk_batch_free(b);
+	llmk_client_free(g);
+	/* Unknown id: the provider's 404 and message. */
+	assert_int_equal(llmk_batch_open(&b, c, "batch_nope"), LLMK_E_NOT_FOUND);
+	assert_non_null(b);
+	assert_non_null(strstr(llmk_batch_errmsg(b), "No batch found"));
+	llmk_batch_free(b);
+	/* An id that would change the URL's path. */
+	assert_int_equal(llmk_batch_open(&b, c, "../files"), LLMK_E_INVALID_ARG);
+	llmk_batch_free(b);
+	assert_int_equal(th_request_count(batchd_server(d)) - before, 1); /* only the 404 poll went out */
+	llmk_request_free(e);
+	llmk_request_free(r);
+	llmk_client_free(c);
+}
+
+/* The request-count limit, checked as requests are added. */
+static void test_count_limit(void **state)
+{
+	llmk_client *c = client("openai/gpt-4o-mini", "/v1");
+	llmk_batch *b;
+	llmk_request *r = chat("x", 0);
+	char id[16];
+	int i;
+
+	(void)state;
+	assert_int_equal(llmk_batch_new(&b, c), LLMK_OK);
+	for (i = 0; i < 50000; i++) {
+		snprintf(id, sizeof(id), "r%d", i);
+		assert_int_equal(llmk_batch_add(b, id, r), LLMK_OK);
+	}
+	assert_int_equal(llmk_batch_add(b, "one-more", r), LLMK_E_TOO_LARGE);
+	assert_non_null(strstr(llmk_batch_errmsg(b), "at most 50000 requests"));
+	llmk_batch_free(b);
+	llmk_request_free(r);
+	llmk_client_free(c);
+}
+
+/* 50,000 requests of about 1.2 KB each (a 61 MB file) built and uploaded
+ * from a child process (the server's copy of the upload stays in this
+ * one): the child's peak RSS stays under 64 MiB, where holding the file
+ * (let alone the multipart body around it) would pass it. */
+static void test_big_upload_rss(void **state)
+{
+	int fd[2];
+	pid_t pid;
+	int status;
+	long rss_kib = -1;
+	char url[128];
+
+	(void)state;
+	snprintf(url, sizeof(url), "%s/v1", th_url(batchd_server(d)));
+	assert_int_equal(pipe(fd), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		llmk_client *c;
+		llmk_batch *b;
+		llmk_request *r;
+		char prompt[1100], id[16];
+		struct rusage ru;
+		int i, ok = 1;
+
+		close(fd[0]);
+		memset(prompt, 'w', sizeof(prompt) - 1);
+		prompt[sizeof(prompt) - 1] = 0;
+		ok &= llmk_client_new(&c, "openai/gpt-4o-mini") == LLMK_OK;
+		ok &= llmk_client_set_str(c, LLMK_OPT_BASE_URL, url) == LLMK_OK;
+		ok &= llmk_client_set_str(c, LLMK_OPT_API_KEY, KEY) == LLMK_OK;
+		ok &= llmk_batch_new(&b, c) == LLMK_OK;
+		for (i = 0; ok && i < 50000; i++) {
+			snprintf(id, sizeof(id), "r%05d", i);
+			memcpy(prompt, id, strlen(id)); /* every line different */
+			ok &= llmk_request_new(&r, LLMK_CHAT) == LLMK_OK;
+			ok &= llmk_request_add_message(r, LLMK_ROLE_USER, prompt) == LLMK_OK;
+			ok &= llmk_batch_add(b, id, r) == LLMK_OK;
+			llmk_request_free(r);
+		}
+		ok &= llmk_batch_submit(b) == LLMK_OK;
+		if (!ok)
+			fprintf(stderr, "child: %s\n", llmk_batch_errmsg(b));
+		getrusage(RUSAGE_SELF, &ru);
+		dprintf(fd[1], "%d %ld\n", ok, ru.ru_maxrss);
+		close(fd[1]);
+		_exit(ok ? 0 : 1);
+	}
+	close(fd[1]);
+	{
+		char buf[64] = {0};
+		int ok = 0;
+		ssize_t n = read(fd[0], buf, sizeof(buf) - 1);
+		assert_true(n > 0);
+		assert_int_equal(sscanf(buf, "%d %ld", &ok, &rss_kib), 2);
+		assert_int_equal(ok, 1);
+	}
+	close(fd[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(batchd_upload_lines(d), 50000);
+	assert_true(batchd_upload_bytes(d) > 60u * 1000u * 1000u);
+	printf("big upload: %zu lines, %zu bytes, child peak RSS %ld KiB\n", batchd_upload_lines(d),
+	       batchd_upload_bytes(d), rss_kib);
+	assert_true(rss_kib > 0 && rss_kib < 64 * 1024);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_openai_lifecycle),
+	        cmocka_unit_test(test_azure_lifecycle),
+	        cmocka_unit_test(test_anthropic_lifecycle),
+	        cmocka_unit_test(test_gemini_lifecycle),
+	        cmocka_unit_test(test_openai_line_is_the_request),
+	        cmocka_unit_test(test_openai_expired),
+	        cmocka_unit_test(test_openai_cancelled),
+	        cmocka_unit_test(test_anthropic_expired),
+	        cmocka_unit_test(test_anthropic_cancelled),
+	        cmocka_unit_test(test_gemini_cancelled),
+	        cmocka_unit_test(test_embeddings),
+	        cmocka_unit_test(test_refusals),
+	        cmocka_unit_test(test_count_limit),
+	        cmocka_unit_test(test_big_upload_rss),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
