@@ -329,7 +329,7 @@ static const llmk__provider providers[] = {
          .url_env = "OPENAI_BASE_URL",
          .adapter = &llmk__responses_adapter,
          .kinds = K(LLMK_CHAT),
-         .chat_caps = CHAT_DOCS,
+         .chat_caps = CHAT_DOCS | LLMK_CAP_BATCH_API,
          .opts = RS_CHAT,
          .notes = "POST /responses: reasoning items, store and previous_response_id; store = 0 brings encrypted "
                   "reasoning"},
