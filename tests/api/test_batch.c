@@ -557,6 +557,71 @@ static void test_big_upload_rss(void **state)
 	assert_true(rss_kib > 0 && rss_kib < 64 * 1024);
 }
 
+/* A comparison through batches scores and counts like the interactive
+ * one, at half the cost; progress reaches the clients' log hooks. */
+static int progress_lines;
+
+static void on_log(int32_t level, const char *line, void *user)
+{
+	(void)user;
+	if (level == LLMK_LOG_INFO && strstr(line, "batch ") && strstr(line, " done"))
+		progress_lines++;
+}
+
+static void run_compare(int batch, double score[2], double cost[2], double ok[2])
+{
+	llmk_compare *cmp;
+	llmk_client *c[2] = {client("openai/gpt-4o-mini", "/v1"), client("anthropic/claude-haiku-4-5", "/v1")};
+	llmk_request *r[3];
+	static const char *expect[3] = {"echo: one", "echo: two", "echo: nope"};
+	int i;
+
+	assert_int_equal(llmk_compare_new(&cmp), LLMK_OK);
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(llmk_client_set_log(c[i], on_log, LLMK_LOG_INFO, NULL), LLMK_OK);
+		assert_int_equal(llmk_compare_add_client(cmp, c[i], NULL), LLMK_OK);
+	}
+	r[0] = chat("one", 0);
+	r[1] = chat("two", 0);
+	r[2] = chat("three", 0);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(llmk_compare_add_case(cmp, r[i], expect[i], LLMK_SCORE_CONTAINS), LLMK_OK);
+	if (batch)
+		assert_int_equal(llmk_compare_set_batch(cmp, 10), LLMK_OK);
+	if (llmk_compare_run(cmp, NULL, NULL) != LLMK_OK)
+		fail_msg("%s", llmk_compare_errmsg(cmp));
+	for (i = 0; i < 2; i++) {
+		score[i] = llmk_compare_metric(cmp, (size_t)i, LLMK_METRIC_SCORE);
+		cost[i] = llmk_compare_metric(cmp, (size_t)i, LLMK_METRIC_COST_USD);
+		ok[i] = llmk_compare_metric(cmp, (size_t)i, LLMK_METRIC_OK);
+	}
+	llmk_compare_free(cmp);
+	for (i = 0; i < 3; i++)
+		llmk_request_free(r[i]);
+	llmk_client_free(c[0]);
+	llmk_client_free(c[1]);
+}
+
+static void test_compare_batch(void **state)
+{
+	double s1[2], c1[2], o1[2], sb[2], cb[2], ob[2];
+	int i;
+
+	(void)state;
+	run_compare(0, s1, c1, o1);
+	progress_lines = 0;
+	run_compare(1, sb, cb, ob);
+	assert_true(progress_lines >= 4); /* each model polled at least twice */
+	for (i = 0; i < 2; i++) {
+		assert_true(fabs(s1[i] - 2.0 / 3.0) < 1e-9);
+		assert_true(fabs(sb[i] - s1[i]) < 1e-12);
+		assert_true(o1[i] == 3 && ob[i] == 3);
+		assert_true(c1[i] > 0);
+		if (fabs(cb[i] - c1[i] / 2) >= 1e-12)
+			fail_msg("model %d: batch cost %.12g, interactive %.12g", i, cb[i], c1[i]);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -573,6 +638,7 @@ int main(void)
 	        cmocka_unit_test(test_embeddings),
 	        cmocka_unit_test(test_refusals),
 	        cmocka_unit_test(test_count_limit),
+	        cmocka_unit_test(test_compare_batch),
 	        cmocka_unit_test(test_big_upload_rss),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
