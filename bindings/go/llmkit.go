@@ -650,6 +650,7 @@ type Meta struct {
 	Raw        []byte        // the body as received
 	Deployment string        // through a Router: the deployment that answered
 	Tried      string        // through a Router: "a=LLMK_E_RATE_LIMITED,b=LLMK_OK"
+	Cost       float64       // USD (llmk_response_cost; a batch result at the batch price); -1 if unpriced
 }
 
 func ms(v C.double) time.Duration {
@@ -661,8 +662,13 @@ func ms(v C.double) time.Duration {
 
 func metaOf(r *C.llmk_response) Meta {
 	var n C.size_t
+	cost := C.double(-1)
 	raw := C.llmk_response_raw(r, &n)
+	if C.llmk_response_cost(r, &cost) != C.LLMK_OK {
+		cost = -1
+	}
 	return Meta{
+		Cost:       float64(cost),
 		Model:      C.GoString(C.llmk_response_model(r)),
 		RequestID:  C.GoString(C.llmk_response_request_id(r)),
 		HTTPStatus: int(C.llmk_response_http_status(r)),
@@ -917,6 +923,20 @@ type EmbedResponse struct {
 	Vectors [][]float32
 }
 
+func embedOf(resp *C.llmk_response) *EmbedResponse {
+	out := &EmbedResponse{Meta: metaOf(resp)}
+	dim := int(C.llmk_response_embedding_dim(resp))
+	for i := C.size_t(0); i < C.llmk_response_embedding_count(resp); i++ {
+		p := C.llmk_response_embedding(resp, i)
+		v := make([]float32, dim)
+		if p != nil && dim > 0 {
+			copy(v, unsafe.Slice((*float32)(unsafe.Pointer(p)), dim))
+		}
+		out.Vectors = append(out.Vectors, v)
+	}
+	return out
+}
+
 // Embed embeds texts (options: Model, With("dimensions", n), ...).
 func (c *Client) Embed(ctx context.Context, inputs []string, opts ...Opt) (*EmbedResponse, error) {
 	var out *EmbedResponse
@@ -933,18 +953,7 @@ func (c *Client) Embed(ctx context.Context, inputs []string, opts ...Opt) (*Embe
 			}
 		}
 		return nil
-	}, nil, func(resp *C.llmk_response) {
-		out = &EmbedResponse{Meta: metaOf(resp)}
-		dim := int(C.llmk_response_embedding_dim(resp))
-		for i := C.size_t(0); i < C.llmk_response_embedding_count(resp); i++ {
-			p := C.llmk_response_embedding(resp, i)
-			v := make([]float32, dim)
-			if p != nil && dim > 0 {
-				copy(v, unsafe.Slice((*float32)(unsafe.Pointer(p)), dim))
-			}
-			out.Vectors = append(out.Vectors, v)
-		}
-	})
+	}, nil, func(resp *C.llmk_response) { out = embedOf(resp) })
 	return out, err
 }
 

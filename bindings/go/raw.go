@@ -1687,6 +1687,18 @@ func llmk_compare_set_judge(cmp *C.llmk_compare, judge *C.llmk_client, rubric *C
 	return int32(C.llmk_compare_set_judge(cmp, judge, rubric))
 }
 
+// Runs the comparison through the providers' batch APIs (llmk_batch_new()): each model's runs go
+// as one batch, polled every `poll_ms` (at least 10; 0 turns batch mode off), and
+// llmk_compare_run() returns once every batch has ended and its results are scored, which may take
+// the provider's 24 hours. Figures and callbacks are those of an interactive run, with costs at
+// the batch price; latency and time to first token are unknown. Every model's provider needs a
+// batch API (LLMK_CAP_BATCH_API), else the run fails naming it. Progress (submitted, each poll's
+// state and counts) goes to each model client's log hook (llmk_client_set_log()) at LLMK_LOG_INFO.
+// The compare's cancel flag stops the wait (the batches go on at the provider).
+func llmk_compare_set_batch(cmp *C.llmk_compare, poll_ms int64) int32 {
+	return int32(C.llmk_compare_set_batch(cmp, C.int64_t(poll_ms)))
+}
+
 // A rubric for one case (copied; NULL: the comparison's). JSONL cases give it as "rubric".
 // LLMK_E_INVALID_ARG out of range.
 func llmk_compare_set_rubric(cmp *C.llmk_compare, case_index int, rubric *C.char) int32 {

@@ -125,6 +125,9 @@ typedef struct llmk__batch_ops {
 	llmk_status (*download)(llmk__batch_call *bc, const llmk__batch_info *info, FILE *out, uint64_t max);
 	/* Reads one line written by download(). */
 	llmk_status (*result)(const char *line, size_t len, llmk__batch_result *res);
+	/* A wire format whose presets have batch APIs of their own (Mistral on
+	 * the OpenAI format): the operations for this client, or NULL. */
+	const struct llmk__batch_ops *(*select)(const llmk_client *c);
 } llmk__batch_ops;
 
 /* A body reader for llmk__batch_body (exchange.body_read). */

@@ -105,6 +105,8 @@ static llmk_status make(llmk_batch **out, llmk_client *c)
 	if (!c)
 		return LLMK_E_INVALID_ARG;
 	ops = c->provider->adapter ? c->provider->adapter->batch : NULL;
+	if (ops && ops->select)
+		ops = ops->select(c);
 	if (c->user_provider || !ops || !kinds_of(c))
 		return llmk__client_err(c, LLMK_E_UNSUPPORTED, "%s has no batch API in this library",
 		                        c->provider->name);

@@ -392,16 +392,16 @@ static double count(const int64_t usage[8], int which)
 
 /* The batch discount a provider documents on its standard prices, for
  * rows without batch prices of their own and for a caller's prices; -1 when
- * the provider has no batch API we know of. All four halve every token
+ * the provider has no batch API we know of. All five halve every token
  * price, cache reads and writes included: platform.openai.com/docs/guides/batch
  * ("50% cost discount"), learn.microsoft.com/azure/ai-foundry/openai/how-to/batch
  * ("50% less cost than global standard"), docs.claude.com/en/docs/build-with-claude/batch-processing
  * ("50% of standard API prices", with prompt caching discounts stacking),
- * ai.google.dev/gemini-api/docs/batch-mode ("50% of the standard cost");
- * read 2026-12-06. */
+ * ai.google.dev/gemini-api/docs/batch-mode ("50% of the standard cost"),
+ * docs.mistral.ai/capabilities/batch (50% discount); read 2026-12-06. */
 static double batch_discount(const char *provider)
 {
-	static const char *const half[] = {"openai", "azure", "anthropic", "gemini"};
+	static const char *const half[] = {"openai", "azure", "anthropic", "gemini", "mistral"};
 	size_t i;
 
 	for (i = 0; i < sizeof(half) / sizeof(half[0]); i++)

@@ -22,6 +22,17 @@
  * header, lines whose url is "/chat/completions" and whose model is the
  * global batch deployment's name.
  *
+ * Mistral (data/specs/mistral-openapi.yaml: /v1/batch/jobs, BatchJobIn,
+ * BatchJobOut, BatchJobStatus; docs.mistral.ai/capabilities/batch, read
+ * 2026-12-06), on the same wire format: POST /v1/batch/jobs {"endpoint",
+ * "model","requests":[{"custom_id","body"}]} (inline, up to 10,000
+ * requests), GET /v1/batch/jobs/{id}, POST /v1/batch/jobs/{id}/cancel;
+ * status QUEUED | RUNNING | SUCCESS | FAILED | TIMEOUT_EXCEEDED |
+ * CANCELLATION_REQUESTED | CANCELLED; total/succeeded/failed/completed
+ * _requests; output_file and error_file read through /v1/files/{id}/content,
+ * lines as OpenAI's ({"custom_id","response":{"status_code","body"},
+ * "error"}, the error sometimes a bare string).
+ *
  * A line's body is the adapter's build() output as it is (batch_http.c):
  * exactly what the request would send on its own. */
 #include <stdio.h>
@@ -335,9 +346,9 @@ static llmk_status result(const char *text, size_t len, llmk__batch_result *res)
 		res->inputs = json_array_size(json_object_get(body, "data"));
 		if (llmk__bw_dump(body, &res->answer, &res->answer_len))
 			goto oom;
-	} else if (json_is_object(err)) {
+	} else if (json_is_object(err) || json_is_string(err)) {
 		code = json_string_value(json_object_get(err, "code"));
-		msg = json_string_value(json_object_get(err, "message"));
+		msg = json_is_string(err) ? json_string_value(err) : json_string_value(json_object_get(err, "message"));
 		st = code && !strcmp(code, "batch_expired")     ? LLMK_E_TIMEOUT
 		     : code && !strcmp(code, "batch_cancelled") ? LLMK_E_CANCELLED
 		                                                : llmk__status_from_error(0, NULL, code, msg);
@@ -357,6 +368,159 @@ oom:
 	return LLMK_E_NOMEM;
 }
 
+/* ---- Mistral's batch jobs ------------------------------------------------------ */
+
+static llmk_status m_line(const llmk_client *c, const char *custom_id, int32_t kind, const llmk_exchange *ex,
+                          llmk__buf *out, char *err, size_t errcap)
+{
+	(void)c, (void)kind;
+	if (memchr(ex->body.data, '\n', ex->body.len)) {
+		snprintf(err, errcap, "the request body holds a line break");
+		return LLMK_E_INVALID_ARG;
+	}
+	if (llmk__buf_append_str(out, "{\"custom_id\":\"") || llmk__buf_append_str(out, custom_id) ||
+	    llmk__buf_append_str(out, "\",\"body\":") || llmk__buf_append(out, ex->body.data, ex->body.len) ||
+	    llmk__buf_append_str(out, "}\n"))
+		return LLMK_E_NOMEM;
+	return LLMK_OK;
+}
+
+static const struct {
+	const char *word;
+	int32_t state;
+} m_states[] = {{"QUEUED", LLMK_BATCH_VALIDATING},        {"RUNNING", LLMK_BATCH_IN_PROGRESS},
+                {"SUCCESS", LLMK_BATCH_COMPLETED},        {"FAILED", LLMK_BATCH_FAILED},
+                {"TIMEOUT_EXCEEDED", LLMK_BATCH_EXPIRED}, {"CANCELLATION_REQUESTED", LLMK_BATCH_CANCELLING},
+                {"CANCELLED", LLMK_BATCH_CANCELLED}};
+
+static llmk_status m_read(llmk__batch_call *bc, const llmk_response *r, llmk__batch_info *info)
+{
+	json_t *b = llmk__bw_object(bc, r, "the batch job");
+	const char *s, *ep;
+	size_t i;
+	int64_t total, done;
+
+	if (!b)
+		return LLMK_E_PROTOCOL;
+	s = json_string_value(json_object_get(b, "status"));
+	info->state = -1;
+	for (i = 0; s && i < sizeof(m_states) / sizeof(m_states[0]); i++)
+		if (!strcmp(s, m_states[i].word))
+			info->state = m_states[i].state;
+	if (!json_is_string(json_object_get(b, "id")) || info->state < 0) {
+		snprintf(bc->errmsg, sizeof(bc->errmsg),
+		         "%s: the batch job has no id or a status unknown here ('%.64s')", bc->c->provider->name,
+		         s ? s : "");
+		json_decref(b);
+		return LLMK_E_PROTOCOL;
+	}
+	ep = json_string_value(json_object_get(b, "endpoint"));
+	if (ep)
+		info->kind = strstr(ep, "/embeddings") ? LLMK_EMBED : LLMK_CHAT;
+	total = llmk__bw_count(json_object_get(b, "total_requests"));
+	done = llmk__bw_count(json_object_get(b, "completed_requests"));
+	info->n[LLMK_BATCH_N_TOTAL] = total;
+	info->n[LLMK_BATCH_N_SUCCEEDED] = llmk__bw_count(json_object_get(b, "succeeded_requests"));
+	info->n[LLMK_BATCH_N_FAILED] = llmk__bw_count(json_object_get(b, "failed_requests"));
+	info->n[LLMK_BATCH_N_PENDING] = total >= 0 && done >= 0 && total >= done ? total - done : -1;
+	info->n[LLMK_BATCH_N_OTHER] = -1;
+	if (llmk__bw_str(&info->id, json_object_get(b, "id")) ||
+	    llmk__bw_str(&info->model, json_object_get(b, "model")) ||
+	    llmk__bw_str(&info->where[0], json_object_get(b, "output_file")) ||
+	    llmk__bw_str(&info->where[1], json_object_get(b, "error_file")) ||
+	    llmk__bw_str(&info->error, json_object_get(json_array_get(json_object_get(b, "errors"), 0), "message"))) {
+		json_decref(b);
+		snprintf(bc->errmsg, sizeof(bc->errmsg), "out of memory");
+		return LLMK_E_NOMEM;
+	}
+	json_decref(b);
+	return LLMK_OK;
+}
+
+static llmk_status m_call(llmk__batch_call *bc, llmk__batch_req *rq, llmk__buf *u, llmk__batch_info *info)
+{
+	llmk_response *r;
+	llmk_status st;
+
+	rq->url = u->data;
+	rq->headers = llmk__openai_headers;
+	st = llmk__batch_http(bc, rq, &r);
+	if (st == LLMK_OK && info)
+		st = m_read(bc, r, info);
+	llmk_response_free(r);
+	llmk__buf_free(u);
+	return st;
+}
+
+static llmk_status m_submit(llmk__batch_call *bc, FILE *lines, uint64_t len, size_t n, int32_t kind, const char *model,
+                            llmk__batch_info *info)
+{
+	llmk__batch_body body = {.file = lines, .file_len = len, .tail = "]}", .tail_len = 2, .join = 1};
+	/* Not idempotent: only a 408/429 (or x-should-retry) is tried again. */
+	llmk__batch_req rq = {.method = "POST", .content_type = "application/json", .stream = &body};
+	llmk__buf u = LLMK__BUF_INIT, head = LLMK__BUF_INIT;
+	json_t *m = json_string(model);
+	llmk_status st = LLMK_E_NOMEM;
+
+	(void)n;
+	if (m && !llmk__buf_append_str(&head, "{\"endpoint\":\"") &&
+	    !llmk__buf_append_str(&head, kind == LLMK_EMBED ? "/v1/embeddings" : "/v1/chat/completions") &&
+	    !llmk__buf_append_str(&head, "\",\"model\":") && !llmk__json_dump(&head, m, 0) &&
+	    !llmk__buf_append_str(&head, ",\"requests\":[") && !url_for(bc, &u, "/batch/jobs", NULL, NULL)) {
+		body.head = head.data;
+		body.head_len = head.len;
+		st = m_call(bc, &rq, &u, info);
+	} else if (!bc->errmsg[0]) {
+		snprintf(bc->errmsg, sizeof(bc->errmsg), "out of memory");
+	}
+	json_decref(m);
+	llmk__buf_free(&u);
+	llmk__buf_free(&head);
+	return st;
+}
+
+static llmk_status m_get(llmk__batch_call *bc, llmk__batch_info *info)
+{
+	llmk__batch_req rq = {.method = "GET", .idempotent = 1};
+	llmk__buf u = LLMK__BUF_INIT;
+
+	if (url_for(bc, &u, "/batch/jobs", info->id, NULL)) {
+		llmk__buf_free(&u);
+		return LLMK_E_INVALID_ARG;
+	}
+	return m_call(bc, &rq, &u, info);
+}
+
+static llmk_status m_cancel(llmk__batch_call *bc, llmk__batch_info *info)
+{
+	llmk__batch_req rq = {.method = "POST", .idempotent = 1};
+	llmk__buf u = LLMK__BUF_INIT;
+
+	if (url_for(bc, &u, "/batch/jobs", info->id, "/cancel")) {
+		llmk__buf_free(&u);
+		return LLMK_E_INVALID_ARG;
+	}
+	return m_call(bc, &rq, &u, info);
+}
+
+static const llmk__batch_ops mistral_ops = {.name = "the Mistral batch API",
+                                            .kinds = 1u << LLMK_CHAT | 1u << LLMK_EMBED,
+                                            .max_requests = 10000,
+                                            .max_bytes = 200u * 1000u * 1000u,
+                                            .line = m_line,
+                                            .line_overhead = 1,
+                                            .submit = m_submit,
+                                            .get = m_get,
+                                            .cancel = m_cancel,
+                                            .download = download,
+                                            .result = result};
+
+/* Mistral is a preset of this wire format with a batch API of its own. */
+static const llmk__batch_ops *select_ops(const llmk_client *c)
+{
+	return !strcmp(c->provider->name, "mistral") ? &mistral_ops : &llmk__batch_openai;
+}
+
 const llmk__batch_ops llmk__batch_openai = {.name = "the OpenAI batch API",
                                             .kinds = 1u << LLMK_CHAT | 1u << LLMK_EMBED,
                                             .max_requests = 50000,
@@ -366,4 +530,5 @@ const llmk__batch_ops llmk__batch_openai = {.name = "the OpenAI batch API",
                                             .get = get,
                                             .cancel = cancel,
                                             .download = download,
-                                            .result = result};
+                                            .result = result,
+                                            .select = select_ops};

@@ -70,8 +70,8 @@ static const llmk__provider providers[] = {
          .quirks = LLMK_Q_LEGACY_MAX_TOKENS | LLMK_Q_NO_STREAM_OPTIONS | LLMK_Q_TOOL_CHOICE_ANY | LLMK_Q_RANDOM_SEED,
          .adapter = &llmk__openai_adapter,
          .kinds = K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_TRANSCRIBE),
-         .chat_caps = CHAT_FULL,
-         .embed_caps = LLMK_CAP_BATCH,
+         .chat_caps = CHAT_FULL | LLMK_CAP_BATCH_API,
+         .embed_caps = LLMK_CAP_BATCH | LLMK_CAP_BATCH_API,
          .opts = SAMPLING | PENALTIES | JSON_OUT | O(SEED) | O(TOOL_CHOICE) | O(LANGUAGE) | O(TEMPERATURE),
          .notes = "tool_choice required -> any, seed -> random_seed, no stream_options (usage is sent anyway)"},
         /* Hosted OpenAI-compatible services. */

@@ -257,6 +257,13 @@ static void test_gemini_lifecycle(void **state)
 
 /* A line of the uploaded file carries exactly the body the request sends
  * alone. */
+static void test_mistral_lifecycle(void **state)
+{
+	(void)state;
+	/* mistral-small-latest has batch prices of its own (half). */
+	lifecycle("mistral/mistral-small-latest", "/v1", LLMK_BATCH_VALIDATING, 0);
+}
+
 static void test_openai_line_is_the_request(void **state)
 {
 	llmk_client *c = client("openai/gpt-4o-mini", "/v1");
@@ -331,6 +338,12 @@ static void test_openai_cancelled(void **state)
 {
 	(void)state;
 	ended_early("openai/gpt-4o-mini", "/v1", 1);
+}
+
+static void test_mistral_cancelled(void **state)
+{
+	(void)state;
+	ended_early("mistral/mistral-small-latest", "/v1", 1);
 }
 
 static void test_anthropic_expired(void **state)
@@ -625,20 +638,14 @@ static void test_compare_batch(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_openai_lifecycle),
-	        cmocka_unit_test(test_azure_lifecycle),
-	        cmocka_unit_test(test_anthropic_lifecycle),
-	        cmocka_unit_test(test_gemini_lifecycle),
-	        cmocka_unit_test(test_openai_line_is_the_request),
-	        cmocka_unit_test(test_openai_expired),
-	        cmocka_unit_test(test_openai_cancelled),
-	        cmocka_unit_test(test_anthropic_expired),
-	        cmocka_unit_test(test_anthropic_cancelled),
-	        cmocka_unit_test(test_gemini_cancelled),
-	        cmocka_unit_test(test_embeddings),
-	        cmocka_unit_test(test_refusals),
-	        cmocka_unit_test(test_count_limit),
-	        cmocka_unit_test(test_compare_batch),
+	        cmocka_unit_test(test_openai_lifecycle),    cmocka_unit_test(test_azure_lifecycle),
+	        cmocka_unit_test(test_anthropic_lifecycle), cmocka_unit_test(test_gemini_lifecycle),
+	        cmocka_unit_test(test_mistral_lifecycle),   cmocka_unit_test(test_openai_line_is_the_request),
+	        cmocka_unit_test(test_openai_expired),      cmocka_unit_test(test_openai_cancelled),
+	        cmocka_unit_test(test_anthropic_expired),   cmocka_unit_test(test_anthropic_cancelled),
+	        cmocka_unit_test(test_gemini_cancelled),    cmocka_unit_test(test_mistral_cancelled),
+	        cmocka_unit_test(test_embeddings),          cmocka_unit_test(test_refusals),
+	        cmocka_unit_test(test_count_limit),         cmocka_unit_test(test_compare_batch),
 	        cmocka_unit_test(test_big_upload_rss),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -19,7 +19,7 @@
 #define MAX_BATCHES 64
 #define MAX_FILES 128
 
-enum { P_OPENAI, P_ANTHROPIC, P_GEMINI };
+enum { P_OPENAI, P_ANTHROPIC, P_GEMINI, P_MISTRAL };
 
 typedef struct req {
 	char *custom_id;
@@ -265,7 +265,7 @@ static void add_req(batch *b, const char *id, json_t *body)
 /* Moves a batch one step along its life; ends it when its time comes. */
 static void step(batch *b)
 {
-	int last = b->provider == P_OPENAI ? 3 : 2;
+	int last = b->provider == P_OPENAI || b->provider == P_MISTRAL ? 3 : 2;
 
 	if (b->ended)
 		return;
@@ -313,6 +313,26 @@ static json_t *openai_batch(const batch *b)
 		json_object_set_new(o, "output_file_id", json_string(b->out_file));
 		json_object_set_new(o, "error_file_id", json_string(b->err_file));
 	}
+	return o;
+}
+
+static json_t *mistral_job(const batch *b)
+{
+	static const char *const run[] = {"QUEUED", "RUNNING", "RUNNING"};
+	size_t ran = b->ended ? b->done : 0, bad = n_bad(b, ran);
+	const char *status = b->ended == 4   ? "SUCCESS"
+	                     : b->ended == 6 ? "TIMEOUT_EXCEEDED"
+	                     : b->ended == 8 ? "CANCELLED"
+	                     : b->cancelled  ? "CANCELLATION_REQUESTED"
+	                                     : run[b->step < 3 ? b->step : 2];
+	json_t *o = json_pack("{s:s,s:s,s:[],s:s,s:s,s:[],s:s,s:i,s:i,s:i,s:i,s:i}", "id", b->id, "object", "batch",
+	                      "input_files", "endpoint", b->endpoint, "model", b->model, "errors", "status", status,
+	                      "created_at", 1765000000, "total_requests", (int)b->n, "completed_requests",
+	                      (int)(b->ended ? b->n : 0), "succeeded_requests", (int)(ran - bad), "failed_requests",
+	                      (int)(b->ended ? b->n - ran + bad : 0));
+
+	json_object_set_new(o, "output_file", b->ended ? json_string(b->out_file) : json_null());
+	json_object_set_new(o, "error_file", b->ended ? json_string(b->err_file) : json_null());
 	return o;
 }
 
@@ -515,6 +535,50 @@ static void openai(batchd *d, const th_request *rq, const char *path, th_respons
 				openai_results(d, b);
 		}
 		reply_json(out, 200, openai_batch(b));
+	} else if (!strcmp(rq->method, "POST") && !strcmp(path, "/batch/jobs")) {
+		/* Mistral: inline requests, the model once */
+		json_t *reqs = json_object_get(body, "requests"), *r;
+		size_t i;
+		ep = json_string_value(json_object_get(body, "endpoint"));
+		if (!ep || !json_is_string(json_object_get(body, "model")) || !json_array_size(reqs)) {
+			reply_error(out, P_OPENAI, 400, "endpoint, model and requests are required");
+			goto out;
+		}
+		json_array_foreach(reqs, i, r)
+		{
+			if (!json_is_string(json_object_get(r, "custom_id")) ||
+			    !json_is_object(json_object_get(r, "body"))) {
+				reply_error(out, P_OPENAI, 400, "requests.%zu: custom_id and body", i);
+				goto out;
+			}
+		}
+		b = new_batch(d, P_MISTRAL);
+		snprintf(b->endpoint, sizeof(b->endpoint), "%s", ep);
+		snprintf(b->model, sizeof(b->model), "%s", json_string_value(json_object_get(body, "model")));
+		json_array_foreach(reqs, i, r)
+		        add_req(b, json_string_value(json_object_get(r, "custom_id")), json_object_get(r, "body"));
+		reply_json(out, 200, mistral_job(b));
+	} else if (!strncmp(path, "/batch/jobs/", 12)) {
+		const char *id = path + 12;
+		idlen = strcspn(id, "/");
+		if (!(b = find_batch(d, id, idlen))) {
+			reply_error(out, P_OPENAI, 404, "No batch job %.*s", (int)idlen, id);
+			goto out;
+		}
+		if (!strcmp(id + idlen, "/cancel") && !strcmp(rq->method, "POST")) {
+			if (!b->ended && !b->cancelled)
+				b->cancelled = b->step + 1;
+		} else if (!id[idlen] && !strcmp(rq->method, "GET")) {
+			if (poll_fails(d, out, P_OPENAI))
+				goto out;
+			step(b);
+			if (b->ended && !b->out_file[0])
+				openai_results(d, b);
+		} else {
+			reply_error(out, P_OPENAI, 404, "no route");
+			goto out;
+		}
+		reply_json(out, 200, mistral_job(b));
 	} else if (!strncmp(path, "/files/", 7) && strstr(path, "/content") && !strcmp(rq->method, "GET")) {
 		idlen = strcspn(path + 7, "/");
 		if (!(f = find_file(d, path + 7, idlen))) {

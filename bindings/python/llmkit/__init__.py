@@ -14,6 +14,7 @@ from ._raw import EventType, Finish, Kind, Option, Role, Status
 from .client import (Cancel, ChatResponse, Client, EmbedResponse, Image, ImageResponse, Response, Segment,
                      SpeechResponse, Stream, StreamEvent, ToolCall, TranscriptionResponse, Usage, options,
                      providers, version)
+from .batch import Batch
 from .compare import ModelResult, Run, compare
 from .router import Router
 from .compare import available as compare_available
@@ -23,7 +24,7 @@ from .errors import ERRORS, LLMKitError, error_for
 __version__ = raw.LLMK_VERSION_STRING  # the header these bindings were generated from
 
 __all__ = [
-    "Cancel", "ChatResponse", "compare_available", "Client", "EmbedResponse", "EventType", "Finish", "Image", "ImageResponse", "Kind",
+    "Batch", "Cancel", "ChatResponse", "compare_available", "Client", "EmbedResponse", "EventType", "Finish", "Image", "ImageResponse", "Kind",
     "LLMKitError", "MissingSymbolError", "ModelResult", "Option", "Response", "Role", "Router", "Run", "Segment",
     "SpeechResponse", "Status", "Stream", "StreamEvent", "ToolCall", "TranscriptionResponse", "Usage", "compare",
     "error_for", "ERRORS", "options", "providers", "raw", "version",

@@ -1633,6 +1633,16 @@ llmk_compare_errmsg = bind(_lib, _missing, "llmk_compare_errmsg", c_char_p, [POI
 # fails leaves the answer unscored (-1), its reason saying why.
 llmk_compare_set_judge = bind(_lib, _missing, "llmk_compare_set_judge", c_int32, [POINTER(llmk_compare), POINTER(llmk_client), c_char_p])
 
+# Runs the comparison through the providers' batch APIs (llmk_batch_new()): each model's runs go
+# as one batch, polled every `poll_ms` (at least 10; 0 turns batch mode off), and
+# llmk_compare_run() returns once every batch has ended and its results are scored, which may take
+# the provider's 24 hours. Figures and callbacks are those of an interactive run, with costs at
+# the batch price; latency and time to first token are unknown. Every model's provider needs a
+# batch API (LLMK_CAP_BATCH_API), else the run fails naming it. Progress (submitted, each poll's
+# state and counts) goes to each model client's log hook (llmk_client_set_log()) at LLMK_LOG_INFO.
+# The compare's cancel flag stops the wait (the batches go on at the provider).
+llmk_compare_set_batch = bind(_lib, _missing, "llmk_compare_set_batch", c_int32, [POINTER(llmk_compare), c_int64])
+
 # A rubric for one case (copied; NULL: the comparison's). JSONL cases give it as "rubric".
 # LLMK_E_INVALID_ARG out of range.
 llmk_compare_set_rubric = bind(_lib, _missing, "llmk_compare_set_rubric", c_int32, [POINTER(llmk_compare), c_size_t, c_char_p])
@@ -2019,6 +2029,7 @@ FUNCTIONS = (
     "llmk_compare_score",
     "llmk_compare_errmsg",
     "llmk_compare_set_judge",
+    "llmk_compare_set_batch",
     "llmk_compare_set_rubric",
     "llmk_compare_judge_reason",
     "llmk_compare_judge_response",

@@ -91,6 +91,7 @@ class Response:
     raw: bytes = b""
     deployment: str = ""
     tried: str = ""
+    cost: Optional[float] = None  # USD (llmk_response_cost: a batch result at the batch price); None if unpriced
 
 
 @dataclass
@@ -202,6 +203,8 @@ def _fill_common(out: Response, r) -> None:
     out.raw = ctypes.string_at(p, n.value) if p else b""
     out.deployment = _s(_raw.llmk_response_deployment(r))
     out.tried = _s(_raw.llmk_response_tried(r))
+    usd = ctypes.c_double(-1)
+    out.cost = usd.value if _raw.llmk_response_cost(r, ctypes.byref(usd)) == _raw.LLMK_OK else None
 
 
 def _bytes_at(ptr, n: int) -> bytes:
@@ -567,6 +570,13 @@ class Client:
     @property
     def has_api_key(self) -> bool:
         return _raw.llmk_client_has_api_key(self._live()) == 1
+
+    def batch(self, batch_id: Optional[str] = None) -> "Batch":
+        """A provider batch (llmkit.batch.Batch): a new one to fill and
+        submit, or, with ``batch_id``, one submitted earlier (by any
+        process). Requests run within 24 hours at the batch price."""
+        from .batch import Batch
+        return Batch(self, batch_id)
 
     # -- sending --------------------------------------------------------------
 
