@@ -17,6 +17,7 @@
 #include "attempt.h"
 #include "batch.h"
 #include "clock.h"
+#include "log.h"
 #include "status.h"
 
 void llmk__batch_info_clear(llmk__batch_info *info)
@@ -87,6 +88,7 @@ typedef struct sink {
 	uint64_t max_to, got;
 	off_t start; /* where this call's bytes start in `to` (a retry starts there again) */
 	size_t max_body;
+	int64_t deadline_left_ms; /* > 0: what deadline_ms leaves for this attempt */
 } sink;
 
 static int on_status(void *ctx, int32_t http_status)
@@ -177,6 +179,8 @@ static llmk_status prepare(llmk__batch_call *bc, const llmk__batch_req *rq, llmk
 		return llmk__fail(r, LLMK_E_NOMEM, "out of memory");
 	}
 	ex->timeout_ms = llmk__client_i64(c, LLMK_OPT_TIMEOUT_MS, 600000);
+	if (s->deadline_left_ms > 0 && (ex->timeout_ms == 0 || ex->timeout_ms > s->deadline_left_ms))
+		ex->timeout_ms = s->deadline_left_ms;
 	ex->connect_timeout_ms = llmk__client_i64(c, LLMK_OPT_CONNECT_TIMEOUT_MS, 10000);
 	ex->idle_timeout_ms = llmk__client_i64(c, LLMK_OPT_IDLE_TIMEOUT_MS, 0);
 	ex->ca_file = llmk__client_str(c, LLMK_OPT_CA_BUNDLE);
@@ -281,6 +285,9 @@ llmk_status llmk__batch_http(llmk__batch_call *bc, const llmk__batch_req *rq, ll
 	int64_t retries = llmk__client_i64(c, LLMK_OPT_MAX_RETRIES, 2);
 	int64_t base = llmk__client_i64(c, LLMK_OPT_RETRY_BASE_MS, 500);
 	int64_t cap = llmk__client_i64(c, LLMK_OPT_RETRY_MAX_MS, 30000);
+	int64_t deadline = llmk__client_i64(c, LLMK_OPT_DEADLINE_MS, 0);
+	double t0 = llmk__now_ms(), t_attempt;
+	unsigned long n = llmk__request_number();
 	llmk_response *r = NULL;
 	llmk_exchange ex;
 	sink s;
@@ -298,6 +305,14 @@ llmk_status llmk__batch_http(llmk__batch_call *bc, const llmk__batch_req *rq, ll
 			return LLMK_E_NOMEM;
 		}
 		r->attempts = (int32_t)(a + 1);
+		t_attempt = llmk__now_ms();
+		s.deadline_left_ms = deadline > 0 ? deadline - (int64_t)(t_attempt - t0) : 0;
+		if (deadline > 0 && s.deadline_left_ms <= 0) {
+			llmk__fail(r, LLMK_E_TIMEOUT, "%s: deadline_ms (%lld) passed", c->provider->name,
+			           (long long)deadline);
+			break;
+		}
+		llmk__log(c, LLMK_LOG_DEBUG, "#%lu %s batch: %s %s", n, c->provider->name, rq->method, rq->url);
 		if (prepare(bc, rq, &ex, &s, r) == LLMK_OK) {
 			if (!c->transport.send)
 				llmk__fail(r, LLMK_E_UNSUPPORTED,
@@ -306,6 +321,7 @@ llmk_status llmk__batch_http(llmk__batch_call *bc, const llmk__batch_req *rq, ll
 				classify(bc, rq, &ex, r, c->transport.send(&ex, c->transport_user));
 		}
 		llmk__exchange_clear(&ex);
+		llmk__log_attempt(c, n, r, (int)a + 1, (int)retries + 1, t_attempt);
 		if (a >= retries || !may_retry(rq, r))
 			break;
 		delay = r->retry_after_ms;
@@ -318,6 +334,8 @@ llmk_status llmk__batch_http(llmk__batch_call *bc, const llmk__batch_req *rq, ll
 		} else if (delay > cap) {
 			break; /* the server asks for longer than we may wait */
 		}
+		if (deadline > 0 && llmk__now_ms() - t0 + (double)delay >= (double)deadline)
+			break; /* the wait would cross deadline_ms: the answer in hand is the result */
 		if (pause_ms(delay, bc->cancel)) {
 			r->status = LLMK_OK;
 			llmk__free(r->error);

@@ -23,6 +23,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "batchd.h"
 #include "llmkit.h"
 
@@ -567,6 +569,70 @@ static void test_hostile_server(void **state)
 	th_stop(s);
 }
 
+/* The create bodies of Anthropic and Gemini equal fixtures made from their
+ * references' examples (tests/data/batch/README.md). */
+static void body_fixture(const char *model, const char *path, const char *fixture, const char *const ids[2],
+                         const char *const texts[2], int64_t max_tokens, const char *target_part)
+{
+	llmk_client *c = client(model, path);
+	th_server *s = batchd_server(d);
+	llmk_batch *b;
+	llmk_request *r;
+	size_t i, before = th_request_count(s);
+	const th_request *q = NULL;
+	char file[512];
+	json_t *want, *got;
+	int k;
+
+	assert_int_equal(llmk_batch_new(&b, c), LLMK_OK);
+	for (k = 0; k < 2; k++) {
+		assert_int_equal(llmk_request_new(&r, LLMK_CHAT), LLMK_OK);
+		assert_int_equal(llmk_request_add_message(r, LLMK_ROLE_USER, texts[k]), LLMK_OK);
+		if (max_tokens)
+			assert_int_equal(llmk_request_set_i64(r, LLMK_OPT_MAX_TOKENS, max_tokens), LLMK_OK);
+		assert_int_equal(llmk_batch_add(b, ids[k], r), LLMK_OK);
+		llmk_request_free(r);
+	}
+	assert_int_equal(llmk_batch_submit(b), LLMK_OK);
+	for (i = before; i < th_request_count(s); i++)
+		if (strstr(th_request_at(s, i)->target, target_part))
+			q = th_request_at(s, i);
+	assert_non_null(q);
+	snprintf(file, sizeof(file), "%s/batch/%s", TEST_DATA_DIR, fixture);
+	want = json_load_file(file, 0, NULL);
+	got = json_loadb((const char *)q->body, q->body_len, 0, NULL);
+	assert_non_null(want);
+	assert_non_null(got);
+	if (!json_equal(want, got))
+		fail_msg("%s: the body sent differs from %s:\n%.*s", model, fixture, (int)q->body_len,
+		         (const char *)q->body);
+	json_decref(want);
+	json_decref(got);
+	llmk_batch_free(b);
+	llmk_client_free(c);
+}
+
+static void test_anthropic_body(void **state)
+{
+	static const char *const ids[2] = {"my-first-request", "my-second-request"};
+	static const char *const texts[2] = {"Hello, world", "Hi again, friend"};
+
+	(void)state;
+	body_fixture("anthropic/claude-haiku-4-5", "/v1", "anthropic/create_request.json", ids, texts, 1024,
+	             "/v1/messages/batches");
+}
+
+static void test_gemini_body(void **state)
+{
+	static const char *const ids[2] = {"request-1", "request-2"};
+	static const char *const texts[2] = {"Describe the process of photosynthesis.",
+	                                     "Describe the process of making tea."};
+
+	(void)state;
+	body_fixture("gemini/gemini-2.5-flash", "/v1beta", "gemini/create_request.json", ids, texts, 0,
+	             ":batchGenerateContent");
+}
+
 static int instrumented(void)
 {
 	const char *pre = getenv("LD_PRELOAD");
@@ -729,7 +795,8 @@ int main(void)
 	        cmocka_unit_test(test_anthropic_expired),   cmocka_unit_test(test_anthropic_cancelled),
 	        cmocka_unit_test(test_gemini_cancelled),    cmocka_unit_test(test_mistral_cancelled),
 	        cmocka_unit_test(test_embeddings),          cmocka_unit_test(test_refusals),
-	        cmocka_unit_test(test_hostile_server),      cmocka_unit_test(test_count_limit),
+	        cmocka_unit_test(test_hostile_server),      cmocka_unit_test(test_anthropic_body),
+	        cmocka_unit_test(test_gemini_body),         cmocka_unit_test(test_count_limit),
 	        cmocka_unit_test(test_compare_batch),       cmocka_unit_test(test_big_upload_rss),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
