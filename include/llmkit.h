@@ -1097,8 +1097,8 @@ LLMK_API const char *llmk_response_tried(const llmk_response *response);
  *
  * A batch hands many ordinary requests to the provider's batch API (OpenAI
  * and Azure OpenAI: a JSONL file and /batches; Anthropic: Message Batches;
- * Gemini: batchGenerateContent), which runs them within 24 hours at a
- * lower price. Each request gets a custom id of the caller's; the results
+ * Gemini: batchGenerateContent; Mistral: batch jobs), which runs them
+ * within 24 hours at a lower price. Each request gets a custom id of the caller's; the results
  * come back as ordinary responses (text, tool calls, usage, and a cost at
  * the batch price), failed requests as error responses, matched by that id.
  * The batch lives at the provider: its id is all another process needs to
@@ -1157,9 +1157,10 @@ LLMK_API void llmk_batch_free(llmk_batch *batch);
 
 /** Adds a request under the caller's `custom_id` (1 to 64 characters of
  *  [A-Za-z0-9_-], unique in the batch). Every request of a batch has the
- *  same kind, and the provider's batch API must take it (OpenAI: chat and
- *  embed; Anthropic and Gemini: chat). The request is checked and built
- *  exactly as llmk_send() would send it (it is not referenced afterwards);
+ *  same kind and model, and the provider's batch API must take it (OpenAI,
+ *  Azure and Mistral: chat and embed; Anthropic and Gemini: chat). The
+ *  request is checked and built exactly as llmk_send() would send it (it is
+ *  not referenced afterwards);
  *  streaming and stream callbacks do not apply. Refused with a message in
  *  llmk_batch_errmsg(): LLMK_E_INVALID_ARG (id, kind mismatch, duplicate,
  *  already submitted), LLMK_E_UNSUPPORTED, LLMK_E_TOO_LARGE (past the

@@ -1465,12 +1465,12 @@ func llmk_batch_free(batch *C.llmk_batch) {
 }
 
 // Adds a request under the caller's `custom_id` (1 to 64 characters of [A-Za-z0-9_-], unique in
-// the batch). Every request of a batch has the same kind, and the provider's batch API must take
-// it (OpenAI: chat and embed; Anthropic and Gemini: chat). The request is checked and built
-// exactly as llmk_send() would send it (it is not referenced afterwards); streaming and stream
-// callbacks do not apply. Refused with a message in llmk_batch_errmsg(): LLMK_E_INVALID_ARG (id,
-// kind mismatch, duplicate, already submitted), LLMK_E_UNSUPPORTED, LLMK_E_TOO_LARGE (past the
-// provider's request count or size limit).
+// the batch). Every request of a batch has the same kind and model, and the provider's batch API
+// must take it (OpenAI, Azure and Mistral: chat and embed; Anthropic and Gemini: chat). The
+// request is checked and built exactly as llmk_send() would send it (it is not referenced
+// afterwards); streaming and stream callbacks do not apply. Refused with a message in
+// llmk_batch_errmsg(): LLMK_E_INVALID_ARG (id, kind mismatch, duplicate, already submitted),
+// LLMK_E_UNSUPPORTED, LLMK_E_TOO_LARGE (past the provider's request count or size limit).
 func llmk_batch_add(batch *C.llmk_batch, custom_id *C.char, request *C.llmk_request) int32 {
 	return int32(C.llmk_batch_add(batch, custom_id, request))
 }

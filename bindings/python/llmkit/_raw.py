@@ -1481,12 +1481,12 @@ llmk_batch_open = bind(_lib, _missing, "llmk_batch_open", c_int32, [POINTER(POIN
 llmk_batch_free = bind(_lib, _missing, "llmk_batch_free", None, [POINTER(llmk_batch)])
 
 # Adds a request under the caller's `custom_id` (1 to 64 characters of [A-Za-z0-9_-], unique in
-# the batch). Every request of a batch has the same kind, and the provider's batch API must take
-# it (OpenAI: chat and embed; Anthropic and Gemini: chat). The request is checked and built
-# exactly as llmk_send() would send it (it is not referenced afterwards); streaming and stream
-# callbacks do not apply. Refused with a message in llmk_batch_errmsg(): LLMK_E_INVALID_ARG (id,
-# kind mismatch, duplicate, already submitted), LLMK_E_UNSUPPORTED, LLMK_E_TOO_LARGE (past the
-# provider's request count or size limit).
+# the batch). Every request of a batch has the same kind and model, and the provider's batch API
+# must take it (OpenAI, Azure and Mistral: chat and embed; Anthropic and Gemini: chat). The
+# request is checked and built exactly as llmk_send() would send it (it is not referenced
+# afterwards); streaming and stream callbacks do not apply. Refused with a message in
+# llmk_batch_errmsg(): LLMK_E_INVALID_ARG (id, kind mismatch, duplicate, already submitted),
+# LLMK_E_UNSUPPORTED, LLMK_E_TOO_LARGE (past the provider's request count or size limit).
 llmk_batch_add = bind(_lib, _missing, "llmk_batch_add", c_int32, [POINTER(llmk_batch), c_char_p, POINTER(llmk_request)])
 
 # Requests added so far (or, for an opened batch, the provider's total).
