@@ -40,6 +40,14 @@
 #define RS_CHAT (RS_LOCAL | O(REASONING_SUMMARY) | O(STORE) | O(PREVIOUS_RESPONSE_ID) | O(USER))
 #define RS_LOCAL_CAPS (LLMK_CAP_STREAM | LLMK_CAP_TOOLS | LLMK_CAP_VISION | LLMK_CAP_STREAM_USAGE)
 
+/* The providers whose batch API this build has (-Dbatch): the capability
+ * says what llmk_batch_new() will take. */
+#ifdef LLMK_HAVE_BATCH
+#define BATCH_API LLMK_CAP_BATCH_API
+#else
+#define BATCH_API 0
+#endif
+
 static const llmk__provider providers[] = {
 #ifdef LLMK_WIRE_OPENAI
         {.name = "openai",
@@ -49,8 +57,8 @@ static const llmk__provider providers[] = {
          .quirks = LLMK_Q_DEVELOPER_ROLE,
          .adapter = &llmk__openai_adapter,
          .kinds = ALL_KINDS,
-         .chat_caps = CHAT_DOCS | LLMK_CAP_BATCH_API,
-         .embed_caps = LLMK_CAP_BATCH | LLMK_CAP_BATCH_API,
+         .chat_caps = CHAT_DOCS | BATCH_API,
+         .embed_caps = LLMK_CAP_BATCH | BATCH_API,
          .opts = OA_ALL,
          .notes = "Chat Completions, embeddings, images, audio"},
         {.name = "azure",
@@ -59,8 +67,8 @@ static const llmk__provider providers[] = {
          .quirks = LLMK_Q_AZURE | LLMK_Q_DEVELOPER_ROLE,
          .adapter = &llmk__openai_adapter,
          .kinds = ALL_KINDS,
-         .chat_caps = CHAT_DOCS | LLMK_CAP_BATCH_API,
-         .embed_caps = LLMK_CAP_BATCH | LLMK_CAP_BATCH_API,
+         .chat_caps = CHAT_DOCS | BATCH_API,
+         .embed_caps = LLMK_CAP_BATCH | BATCH_API,
          .opts = OA_ALL,
          .notes = "model = deployment name; api-version from api_version or OPENAI_API_VERSION (default 2024-10-21)"},
         {.name = "mistral",
@@ -70,8 +78,8 @@ static const llmk__provider providers[] = {
          .quirks = LLMK_Q_LEGACY_MAX_TOKENS | LLMK_Q_NO_STREAM_OPTIONS | LLMK_Q_TOOL_CHOICE_ANY | LLMK_Q_RANDOM_SEED,
          .adapter = &llmk__openai_adapter,
          .kinds = K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_TRANSCRIBE),
-         .chat_caps = CHAT_FULL | LLMK_CAP_BATCH_API,
-         .embed_caps = LLMK_CAP_BATCH | LLMK_CAP_BATCH_API,
+         .chat_caps = CHAT_FULL | BATCH_API,
+         .embed_caps = LLMK_CAP_BATCH | BATCH_API,
          .opts = SAMPLING | PENALTIES | JSON_OUT | O(SEED) | O(TOOL_CHOICE) | O(LANGUAGE) | O(TEMPERATURE),
          .notes = "tool_choice required -> any, seed -> random_seed, no stream_options (usage is sent anyway)"},
         /* Hosted OpenAI-compatible services. */
@@ -210,7 +218,7 @@ static const llmk__provider providers[] = {
          .url_env = "ANTHROPIC_BASE_URL",
          .adapter = &llmk__anthropic_adapter,
          .kinds = K(LLMK_CHAT),
-         .chat_caps = CHAT_DOCS | LLMK_CAP_BATCH_API,
+         .chat_caps = CHAT_DOCS | BATCH_API,
          .opts = SAMPLING | O(TOP_K) | O(TOOL_CHOICE) | O(REASONING_BUDGET) | O(USER) | O(JSON_SCHEMA) |
                  O(JSON_SCHEMA_NAME) | O(CACHE_SYSTEM) | O(CACHE_TOOLS) | O(CACHE_MESSAGES),
          .notes = "Messages API; max_tokens defaults to 4096; anthropic-version from api_version (default 2023-06-01); "
@@ -225,7 +233,7 @@ static const llmk__provider providers[] = {
          .adapter = &llmk__gemini_adapter,
          .kinds = K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_IMAGE),
          .chat_caps = LLMK_CAP_STREAM | LLMK_CAP_TOOLS | LLMK_CAP_VISION | LLMK_CAP_STREAM_USAGE | LLMK_CAP_DOCUMENTS |
-                      LLMK_CAP_BATCH_API,
+                      BATCH_API,
          .embed_caps = LLMK_CAP_BATCH,
          .opts = SAMPLING | PENALTIES | JSON_OUT | O(TOP_K) | O(SEED) | O(TOOL_CHOICE) | O(REASONING_BUDGET) |
                  O(DIMENSIONS) | O(EMBED_INPUT_TYPE) | O(PROMPT) | O(CACHED_CONTENT) | O(REASONING_EFFORT),
@@ -329,7 +337,7 @@ static const llmk__provider providers[] = {
          .url_env = "OPENAI_BASE_URL",
          .adapter = &llmk__responses_adapter,
          .kinds = K(LLMK_CHAT),
-         .chat_caps = CHAT_DOCS | LLMK_CAP_BATCH_API,
+         .chat_caps = CHAT_DOCS | BATCH_API,
          .opts = RS_CHAT,
          .notes = "POST /responses: reasoning items, store and previous_response_id; store = 0 brings encrypted "
                   "reasoning"},
