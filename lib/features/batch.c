@@ -88,6 +88,18 @@ static void call_init(llmk_batch *b, llmk__batch_call *bc)
 	bc->cancel = b->cancel;
 }
 
+/* A failure that followed a failed allocation is out of memory, whatever it
+ * looked like (a JSON text cut short reads as malformed): the allocator's
+ * flag (alloc.c) is reset before each provider call and read after it. */
+static llmk_status oom_wins(llmk__batch_call *bc, llmk_status st)
+{
+	if (st != LLMK_OK && st != LLMK_E_NOMEM && llmk__oom_seen()) {
+		snprintf(bc->errmsg, sizeof(bc->errmsg), "out of memory");
+		return LLMK_E_NOMEM;
+	}
+	return st;
+}
+
 static int32_t kinds_of(const llmk_client *c)
 {
 	return (c->provider->chat_caps & LLMK_CAP_BATCH_API ? 1u << LLMK_CHAT : 0) |
@@ -266,6 +278,8 @@ llmk_status llmk_batch_add(llmk_batch *b, const char *custom_id, const llmk_requ
 		return fail(b, LLMK_E_NOMEM, "out of memory");
 	st = llmk__batch_build(b->c, r, &ex, resp, &model);
 	if (st != LLMK_OK) {
+		llmk__exchange_clear(&ex); /* a build that failed late may have filled it */
+		llmk__free(model);
 		llmk__response_scrub(resp, b->c);
 		fail(b, st, "request '%s': %s", custom_id, resp->error ? resp->error : llmk_strerror(st));
 		llmk_response_free(resp);
@@ -362,7 +376,8 @@ llmk_status llmk_batch_submit(llmk_batch *b)
 		return fail(b, LLMK_BATCH_E_IO, "writing the batch's temporary file failed");
 	len = b->spool_len - (uint64_t)b->n * b->ops->line_overhead;
 	call_init(b, &bc);
-	st = b->ops->submit(&bc, b->spool, len, b->n, b->kind, b->model, &b->info);
+	llmk__oom_reset();
+	st = oom_wins(&bc, b->ops->submit(&bc, b->spool, len, b->n, b->kind, b->model, &b->info));
 	if (st == LLMK_OK) {
 		b->submitted = 1;
 		if (b->info.kind < 0)
@@ -397,7 +412,8 @@ llmk_status llmk_batch_refresh(llmk_batch *b)
 	if (!(next.id = llmk__strdup(b->info.id)))
 		return fail(b, LLMK_E_NOMEM, "out of memory");
 	call_init(b, &bc);
-	st = b->ops->get(&bc, &next);
+	llmk__oom_reset();
+	st = oom_wins(&bc, b->ops->get(&bc, &next));
 	if (st == LLMK_OK) {
 		kind = b->info.kind;
 		llmk__batch_info_clear(&b->info);
@@ -490,7 +506,8 @@ llmk_status llmk_batch_cancel(llmk_batch *b)
 	if (!b->submitted || !b->ops)
 		return fail(b, LLMK_E_INVALID_ARG, "the batch is not submitted");
 	call_init(b, &bc);
-	st = b->ops->cancel(&bc, &b->info);
+	llmk__oom_reset();
+	st = oom_wins(&bc, b->ops->cancel(&bc, &b->info));
 	return from_call(b, &bc, st);
 }
 
@@ -525,7 +542,8 @@ static llmk_status download(llmk_batch *b)
 	if (!(b->results = tmpfile()))
 		return fail(b, LLMK_BATCH_E_IO, "could not create a temporary file for the results");
 	call_init(b, &bc);
-	st = b->ops->download(&bc, &b->info, b->results, max);
+	llmk__oom_reset();
+	st = oom_wins(&bc, b->ops->download(&bc, &b->info, b->results, max));
 	if (st == LLMK_OK && (fflush(b->results) || fseeko(b->results, 0, SEEK_SET)))
 		st = fail(b, LLMK_BATCH_E_IO, "reading the results' temporary file failed");
 	if (st != LLMK_OK) {
@@ -539,7 +557,7 @@ static llmk_status download(llmk_batch *b)
 }
 
 /* The next non-blank line into b->line (NUL-terminated); 0 at the end, -1
- * past the line limit or out of memory. */
+ * past the line limit, -2 out of memory. */
 static int next_line(llmk_batch *b, size_t max)
 {
 	char chunk[8192];
@@ -553,8 +571,10 @@ static int next_line(llmk_batch *b, size_t max)
 			break;
 		}
 		n = strlen(chunk);
-		if (b->line.len + n > max || llmk__buf_append(&b->line, chunk, n))
+		if (b->line.len + n > max)
 			return -1;
+		if (llmk__buf_append(&b->line, chunk, n))
+			return -2;
 		if (n && chunk[n - 1] == '\n') {
 			b->line.len--;
 			while (b->line.len &&
@@ -565,7 +585,7 @@ static int next_line(llmk_batch *b, size_t max)
 			break;
 		}
 	}
-	return llmk__buf_append(&b->line, "", 1) ? -1 : (b->line.len--, 1);
+	return llmk__buf_append(&b->line, "", 1) ? -2 : (b->line.len--, 1);
 }
 
 static int all_digits(const char *s)
@@ -644,6 +664,14 @@ static llmk_response *make_response(llmk_batch *b, const char *id, llmk__batch_r
 		llmk__fail(r, res->status ? res->status : LLMK_E_PROTOCOL, "%s: %s", c->provider->name,
 		           res->error ? res->error : "batch request failed");
 	}
+	/* As for a live answer (job.c): read while an allocation failed,
+	 * something may be missing, whatever the parse said. */
+	if (llmk__oom_seen() && r->status != LLMK_E_NOMEM) {
+		llmk__free(r->error);
+		r->error = NULL;
+		r->status = LLMK_OK;
+		llmk__fail(r, LLMK_E_NOMEM, "%s: out of memory while reading the answer", c->provider->name);
+	}
 	llmk__response_scrub(r, c);
 	return r;
 }
@@ -669,13 +697,21 @@ llmk_status llmk_batch_next_result(llmk_batch *b, const char **custom_id, llmk_r
 		return st;
 	max_line = (size_t)llmk__client_i64(b->c, LLMK_OPT_MAX_RESPONSE_BYTES, LLMK_DEFAULT_MAX_RESPONSE);
 	got = next_line(b, max_line);
+	if (got == -2)
+		return fail(b, LLMK_E_NOMEM, "out of memory reading result %zu", b->nth + 1);
 	if (got < 0)
-		return fail(b, LLMK_E_TOO_LARGE, "a result line exceeds max_response_bytes (%zu) or memory ran out",
-		            max_line);
+		return fail(b, LLMK_E_TOO_LARGE, "a result line exceeds max_response_bytes (%zu)", max_line);
 	if (!got)
 		return LLMK_OK;
 	memset(&res, 0, sizeof(res));
+	llmk__oom_reset();
 	st = b->ops->result(b->line.data, b->line.len, &res);
+	if (st != LLMK_OK && llmk__oom_seen())
+		st = LLMK_E_NOMEM;
+	if (st == LLMK_E_NOMEM) {
+		llmk__batch_result_clear(&res);
+		return fail(b, st, "out of memory reading result %zu", b->nth + 1);
+	}
 	if (st != LLMK_OK) {
 		llmk__batch_result_clear(&res);
 		return fail(b, st, "result %zu is not a result line of %s", b->nth + 1, b->ops->name);

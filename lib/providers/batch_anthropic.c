@@ -33,23 +33,24 @@ static llmk_status headers(const llmk_client *c, llmk_exchange *ex)
 	return LLMK_OK;
 }
 
-static int url_for(llmk__batch_call *bc, llmk__buf *u, const char *id, const char *rest)
+static llmk_status url_for(llmk__batch_call *bc, llmk__buf *u, const char *id, const char *rest)
 {
 	const char *base = bc->c->base_url;
 	size_t n = strlen(base);
+	llmk_status st;
 
 	while (n && base[n - 1] == '/')
 		n--;
 	if (llmk__buf_append(u, base, n) || llmk__buf_append_str(u, "/messages/batches"))
 		goto oom;
-	if (id && llmk__bw_id_path(bc, u, id, 0))
-		return -1;
+	if (id && (st = llmk__bw_id_path(bc, u, id, 0)) != LLMK_OK)
+		return st;
 	if ((rest && llmk__buf_append_str(u, rest)) || llmk__buf_append(u, "", 1))
 		goto oom;
-	return 0;
+	return LLMK_OK;
 oom:
 	snprintf(bc->errmsg, sizeof(bc->errmsg), "out of memory");
-	return -1;
+	return LLMK_E_NOMEM;
 }
 
 static llmk_status line(const llmk_client *c, const char *custom_id, int32_t kind, const llmk_exchange *ex,
@@ -151,11 +152,12 @@ static llmk_status submit(llmk__batch_call *bc, FILE *lines, uint64_t len, size_
 	 * batch; only a 408/429 (or x-should-retry) is tried again. */
 	llmk__batch_req rq = {.method = "POST", .content_type = "application/json", .stream = &body};
 	llmk__buf u = LLMK__BUF_INIT;
+	llmk_status ust;
 
 	(void)n, (void)kind, (void)model;
-	if (url_for(bc, &u, NULL, NULL)) {
+	if ((ust = url_for(bc, &u, NULL, NULL)) != LLMK_OK) {
 		llmk__buf_free(&u);
-		return LLMK_E_INVALID_ARG;
+		return ust;
 	}
 	return call(bc, &rq, &u, info);
 }
@@ -164,10 +166,11 @@ static llmk_status get(llmk__batch_call *bc, llmk__batch_info *info)
 {
 	llmk__batch_req rq = {.method = "GET", .idempotent = 1};
 	llmk__buf u = LLMK__BUF_INIT;
+	llmk_status ust;
 
-	if (url_for(bc, &u, info->id, NULL)) {
+	if ((ust = url_for(bc, &u, info->id, NULL)) != LLMK_OK) {
 		llmk__buf_free(&u);
-		return LLMK_E_INVALID_ARG;
+		return ust;
 	}
 	return call(bc, &rq, &u, info);
 }
@@ -176,10 +179,11 @@ static llmk_status cancel(llmk__batch_call *bc, llmk__batch_info *info)
 {
 	llmk__batch_req rq = {.method = "POST", .idempotent = 1};
 	llmk__buf u = LLMK__BUF_INIT;
+	llmk_status ust;
 
-	if (url_for(bc, &u, info->id, "/cancel")) {
+	if ((ust = url_for(bc, &u, info->id, "/cancel")) != LLMK_OK) {
 		llmk__buf_free(&u);
-		return LLMK_E_INVALID_ARG;
+		return ust;
 	}
 	return call(bc, &rq, &u, info);
 }

@@ -40,28 +40,26 @@ static size_t base_len(const char *base)
 	return n;
 }
 
-static int finish(llmk__batch_call *bc, llmk__buf *u, int st)
-{
-	if (st || llmk__buf_append(u, "", 1)) {
-		if (!bc->errmsg[0])
-			snprintf(bc->errmsg, sizeof(bc->errmsg), "out of memory");
-		return -1;
-	}
-	return 0;
-}
-
 /* base/{id}{rest}: id is "batches/..." */
-static int url_for(llmk__batch_call *bc, llmk__buf *u, const char *id, const char *rest)
+static llmk_status url_for(llmk__batch_call *bc, llmk__buf *u, const char *id, const char *rest)
 {
 	const char *base = bc->c->base_url;
+	llmk_status st;
 
 	if (strncmp(id, "batches/", 8)) {
 		snprintf(bc->errmsg, sizeof(bc->errmsg), "%s: a batch id is \"batches/...\"", bc->c->provider->name);
-		return -1;
+		return LLMK_E_INVALID_ARG;
 	}
-	return finish(bc, u,
-	              llmk__buf_append(u, base, base_len(base)) || llmk__bw_id_path(bc, u, id, 1) ||
-	                      (rest && llmk__buf_append_str(u, rest)));
+	if (llmk__buf_append(u, base, base_len(base)))
+		goto oom;
+	if ((st = llmk__bw_id_path(bc, u, id, 1)) != LLMK_OK)
+		return st;
+	if ((rest && llmk__buf_append_str(u, rest)) || llmk__buf_append(u, "", 1))
+		goto oom;
+	return LLMK_OK;
+oom:
+	snprintf(bc->errmsg, sizeof(bc->errmsg), "out of memory");
+	return LLMK_E_NOMEM;
 }
 
 static llmk_status line(const llmk_client *c, const char *custom_id, int32_t kind, const llmk_exchange *ex,
@@ -193,6 +191,7 @@ static llmk_status submit(llmk__batch_call *bc, FILE *lines, uint64_t len, size_
 	llmk__buf u = LLMK__BUF_INIT;
 	const char *base = bc->c->base_url;
 	llmk_response *dummy = llmk__response_new();
+	llmk_status st;
 	int bad;
 
 	(void)n, (void)kind;
@@ -210,13 +209,14 @@ static llmk_status submit(llmk__batch_call *bc, FILE *lines, uint64_t len, size_
 		model += 7;
 	bad = llmk__buf_append(&u, base, base_len(base)) || llmk__buf_append_str(&u, "/models") ||
 	      llmk__path_segment(&u, "gemini model", model, strlen(model), dummy) ||
-	      llmk__buf_append_str(&u, ":batchGenerateContent");
-	if (bad && dummy->error)
-		snprintf(bc->errmsg, sizeof(bc->errmsg), "%s", dummy->error);
+	      llmk__buf_append_str(&u, ":batchGenerateContent") || llmk__buf_append(&u, "", 1);
+	st = !bad ? LLMK_OK : dummy->status != LLMK_OK ? dummy->status : LLMK_E_NOMEM;
+	if (bad)
+		snprintf(bc->errmsg, sizeof(bc->errmsg), "%s", dummy->error ? dummy->error : "out of memory");
 	llmk_response_free(dummy);
-	if (finish(bc, &u, bad)) {
+	if (st != LLMK_OK) {
 		llmk__buf_free(&u);
-		return LLMK_E_INVALID_ARG;
+		return st;
 	}
 	return call(bc, &rq, &u, info, NULL);
 }
@@ -225,10 +225,11 @@ static llmk_status get(llmk__batch_call *bc, llmk__batch_info *info)
 {
 	llmk__batch_req rq = {.method = "GET", .idempotent = 1};
 	llmk__buf u = LLMK__BUF_INIT;
+	llmk_status st;
 
-	if (url_for(bc, &u, info->id, NULL)) {
+	if ((st = url_for(bc, &u, info->id, NULL)) != LLMK_OK) {
 		llmk__buf_free(&u);
-		return LLMK_E_INVALID_ARG;
+		return st;
 	}
 	return call(bc, &rq, &u, info, NULL);
 }
@@ -240,9 +241,9 @@ static llmk_status cancel(llmk__batch_call *bc, llmk__batch_info *info)
 	llmk__buf u = LLMK__BUF_INIT;
 	llmk_status st;
 
-	if (url_for(bc, &u, info->id, ":cancel")) {
+	if ((st = url_for(bc, &u, info->id, ":cancel")) != LLMK_OK) {
 		llmk__buf_free(&u);
-		return LLMK_E_INVALID_ARG;
+		return st;
 	}
 	if ((st = call(bc, &rq, &u, NULL, NULL)) != LLMK_OK)
 		return st;
@@ -295,9 +296,9 @@ static llmk_status download(llmk__batch_call *bc, const llmk__batch_info *info, 
 	if (!info->where[0]) {
 		/* The results are in the operation itself: fetch it whole. */
 		memset(&again, 0, sizeof(again));
-		if (url_for(bc, &u, info->id, NULL)) {
+		if ((st = url_for(bc, &u, info->id, NULL)) != LLMK_OK) {
 			llmk__buf_free(&u);
-			return LLMK_E_INVALID_ARG;
+			return st;
 		}
 		st = call(bc, &rq, &u, &again, &op);
 		llmk__batch_info_clear(&again);
@@ -311,13 +312,17 @@ static llmk_status download(llmk__batch_call *bc, const llmk__batch_info *info, 
 	origin = p ? (size_t)(p + 3 - base) + strcspn(p + 3, "/") : 0;
 	rq.to = out;
 	rq.max_to = max;
-	if (finish(bc, &u,
-	           llmk__buf_append(&u, base, origin) || llmk__buf_append_str(&u, "/download") ||
-	                   llmk__buf_append(&u, base + origin, base_len(base) - origin) ||
-	                   llmk__bw_id_path(bc, &u, info->where[0], 1) ||
-	                   llmk__buf_append_str(&u, ":download?alt=media"))) {
+	st = llmk__buf_append(&u, base, origin) || llmk__buf_append_str(&u, "/download") ||
+	                     llmk__buf_append(&u, base + origin, base_len(base) - origin)
+	             ? LLMK_E_NOMEM
+	             : llmk__bw_id_path(bc, &u, info->where[0], 1);
+	if (st == LLMK_OK && (llmk__buf_append_str(&u, ":download?alt=media") || llmk__buf_append(&u, "", 1)))
+		st = LLMK_E_NOMEM;
+	if (st != LLMK_OK) {
+		if (st == LLMK_E_NOMEM)
+			snprintf(bc->errmsg, sizeof(bc->errmsg), "out of memory");
 		llmk__buf_free(&u);
-		return LLMK_E_INVALID_ARG;
+		return st;
 	}
 	return call(bc, &rq, &u, NULL, NULL);
 }

@@ -56,21 +56,23 @@ static const char *endpoint(const llmk_client *c, int32_t kind)
 	return azure(c) ? "/chat/completions" : "/v1/chat/completions";
 }
 
-/* base + path (+ id + rest) (+ ?api-version for Azure). */
-static int url_for(llmk__batch_call *bc, llmk__buf *u, const char *path, const char *id, const char *rest)
+/* base + path (+ id + rest) (+ ?api-version for Azure): LLMK_OK, or the
+ * failure with bc->errmsg set. */
+static llmk_status url_for(llmk__batch_call *bc, llmk__buf *u, const char *path, const char *id, const char *rest)
 {
 	const llmk_client *c = bc->c;
 	const char *ver = llmk__client_str(c, LLMK_OPT_API_VERSION);
 	char *esc = NULL;
 	size_t n = strlen(c->base_url);
+	llmk_status st;
 
 	while (n && c->base_url[n - 1] == '/')
 		n--;
 	if (llmk__buf_append(u, c->base_url, n) || llmk__buf_append_str(u, azure(c) ? "/openai" : "") ||
 	    llmk__buf_append_str(u, path))
 		goto oom;
-	if (id && llmk__bw_id_path(bc, u, id, 0))
-		return -1;
+	if (id && (st = llmk__bw_id_path(bc, u, id, 0)) != LLMK_OK)
+		return st;
 	if (rest && llmk__buf_append_str(u, rest))
 		goto oom;
 	if (azure(c)) {
@@ -83,11 +85,12 @@ static int url_for(llmk__batch_call *bc, llmk__buf *u, const char *path, const c
 			goto oom;
 	}
 	llmk__free(esc);
-	return llmk__buf_append(u, "", 1) ? -1 : 0;
+	if (!llmk__buf_append(u, "", 1))
+		return LLMK_OK;
 oom:
 	llmk__free(esc);
 	snprintf(bc->errmsg, sizeof(bc->errmsg), "out of memory");
-	return -1;
+	return LLMK_E_NOMEM;
 }
 
 static llmk_status line(const llmk_client *c, const char *custom_id, int32_t kind, const llmk_exchange *ex,
@@ -219,10 +222,8 @@ static llmk_status submit(llmk__batch_call *bc, FILE *lines, uint64_t len, size_
 	rq.stream = &body;
 	rq.idempotent = 1; /* a second upload is an unused file, not a second batch */
 	rq.headers = llmk__openai_headers;
-	if (url_for(bc, &u, "/files", NULL, NULL)) {
-		st = LLMK_E_INVALID_ARG;
+	if ((st = url_for(bc, &u, "/files", NULL, NULL)) != LLMK_OK)
 		goto out;
-	}
 	rq.url = u.data;
 	if ((st = llmk__batch_http(bc, &rq, &r)) != LLMK_OK)
 		goto out;
@@ -245,10 +246,8 @@ static llmk_status submit(llmk__batch_call *bc, FILE *lines, uint64_t len, size_
 	rq.content_type = "application/json";
 	rq.body = text;
 	rq.body_len = tlen;
-	if (url_for(bc, &u, "/batches", NULL, NULL)) {
-		st = LLMK_E_INVALID_ARG;
+	if ((st = url_for(bc, &u, "/batches", NULL, NULL)) != LLMK_OK)
 		goto out;
-	}
 	st = call(bc, &rq, &u, info);
 	goto out;
 oom:
@@ -272,10 +271,11 @@ static llmk_status get(llmk__batch_call *bc, llmk__batch_info *info)
 {
 	llmk__batch_req rq = {.method = "GET", .idempotent = 1};
 	llmk__buf u = LLMK__BUF_INIT;
+	llmk_status ust;
 
-	if (url_for(bc, &u, "/batches", info->id, NULL)) {
+	if ((ust = url_for(bc, &u, "/batches", info->id, NULL)) != LLMK_OK) {
 		llmk__buf_free(&u);
-		return LLMK_E_INVALID_ARG;
+		return ust;
 	}
 	return call(bc, &rq, &u, info);
 }
@@ -285,10 +285,11 @@ static llmk_status cancel(llmk__batch_call *bc, llmk__batch_info *info)
 	/* Asking twice to cancel is harmless: retried like a poll. */
 	llmk__batch_req rq = {.method = "POST", .idempotent = 1};
 	llmk__buf u = LLMK__BUF_INIT;
+	llmk_status ust;
 
-	if (url_for(bc, &u, "/batches", info->id, "/cancel")) {
+	if ((ust = url_for(bc, &u, "/batches", info->id, "/cancel")) != LLMK_OK) {
 		llmk__buf_free(&u);
-		return LLMK_E_INVALID_ARG;
+		return ust;
 	}
 	return call(bc, &rq, &u, info);
 }
@@ -297,6 +298,7 @@ static llmk_status download(llmk__batch_call *bc, const llmk__batch_info *info, 
 {
 	llmk__batch_req rq = {.method = "GET", .idempotent = 1, .to = out};
 	llmk__buf u = LLMK__BUF_INIT;
+	llmk_status ust;
 	llmk_status st;
 	off_t end;
 	int i;
@@ -312,9 +314,9 @@ static llmk_status download(llmk__batch_call *bc, const llmk__batch_info *info, 
 			return LLMK_E_TOO_LARGE;
 		}
 		rq.max_to = max - (uint64_t)end;
-		if (url_for(bc, &u, "/files", info->where[i], "/content")) {
+		if ((ust = url_for(bc, &u, "/files", info->where[i], "/content")) != LLMK_OK) {
 			llmk__buf_free(&u);
-			return LLMK_E_INVALID_ARG;
+			return ust;
 		}
 		if ((st = call(bc, &rq, &u, NULL)) != LLMK_OK)
 			return st;
@@ -466,7 +468,8 @@ static llmk_status m_submit(llmk__batch_call *bc, FILE *lines, uint64_t len, siz
 	if (m && !llmk__buf_append_str(&head, "{\"endpoint\":\"") &&
 	    !llmk__buf_append_str(&head, kind == LLMK_EMBED ? "/v1/embeddings" : "/v1/chat/completions") &&
 	    !llmk__buf_append_str(&head, "\",\"model\":") && !llmk__json_dump(&head, m, 0) &&
-	    !llmk__buf_append_str(&head, ",\"requests\":[") && !url_for(bc, &u, "/batch/jobs", NULL, NULL)) {
+	    !llmk__buf_append_str(&head, ",\"requests\":[") &&
+	    (st = url_for(bc, &u, "/batch/jobs", NULL, NULL)) == LLMK_OK) {
 		body.head = head.data;
 		body.head_len = head.len;
 		st = m_call(bc, &rq, &u, info);
@@ -483,10 +486,11 @@ static llmk_status m_get(llmk__batch_call *bc, llmk__batch_info *info)
 {
 	llmk__batch_req rq = {.method = "GET", .idempotent = 1};
 	llmk__buf u = LLMK__BUF_INIT;
+	llmk_status ust;
 
-	if (url_for(bc, &u, "/batch/jobs", info->id, NULL)) {
+	if ((ust = url_for(bc, &u, "/batch/jobs", info->id, NULL)) != LLMK_OK) {
 		llmk__buf_free(&u);
-		return LLMK_E_INVALID_ARG;
+		return ust;
 	}
 	return m_call(bc, &rq, &u, info);
 }
@@ -495,10 +499,11 @@ static llmk_status m_cancel(llmk__batch_call *bc, llmk__batch_info *info)
 {
 	llmk__batch_req rq = {.method = "POST", .idempotent = 1};
 	llmk__buf u = LLMK__BUF_INIT;
+	llmk_status ust;
 
-	if (url_for(bc, &u, "/batch/jobs", info->id, "/cancel")) {
+	if ((ust = url_for(bc, &u, "/batch/jobs", info->id, "/cancel")) != LLMK_OK) {
 		llmk__buf_free(&u);
-		return LLMK_E_INVALID_ARG;
+		return ust;
 	}
 	return m_call(bc, &rq, &u, info);
 }

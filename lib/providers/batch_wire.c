@@ -47,11 +47,11 @@ int64_t llmk__bw_count(json_t *v)
 	return n;
 }
 
-int llmk__bw_id_path(llmk__batch_call *bc, llmk__buf *url, const char *id, int allow_slash)
+llmk_status llmk__bw_id_path(llmk__batch_call *bc, llmk__buf *url, const char *id, int allow_slash)
 {
 	const unsigned char *p;
 
-	if (!id || !*id || strlen(id) > 256)
+	if (!id || !*id || strlen(id) > 256 || !strcmp(id, ".") || !strcmp(id, "..") || strstr(id, "/."))
 		goto bad;
 	for (p = (const unsigned char *)id; *p; p++) {
 		if (*p == '/' && allow_slash && p != (const unsigned char *)id && p[1] && p[-1] != '/')
@@ -60,14 +60,15 @@ int llmk__bw_id_path(llmk__batch_call *bc, llmk__buf *url, const char *id, int a
 		      *p == '-' || *p == '.'))
 			goto bad;
 	}
-	if (!strcmp(id, ".") || !strcmp(id, "..") || strstr(id, "/.") || llmk__buf_append_str(url, "/") ||
-	    llmk__buf_append_str(url, id))
-		goto bad;
-	return 0;
+	if (llmk__buf_append_str(url, "/") || llmk__buf_append_str(url, id)) {
+		snprintf(bc->errmsg, sizeof(bc->errmsg), "out of memory");
+		return LLMK_E_NOMEM;
+	}
+	return LLMK_OK;
 bad:
 	snprintf(bc->errmsg, sizeof(bc->errmsg), "%s: batch id refused (letters, digits, '_', '-', '.' only)",
 	         bc->c->provider->name);
-	return -1;
+	return LLMK_E_INVALID_ARG;
 }
 
 llmk_status llmk__bw_error(llmk__batch_result *res, llmk_status st, const char *fmt, ...)

@@ -15,10 +15,11 @@ llmk_status llmk__bw_str(char **field, json_t *v);
 llmk_status llmk__bw_dump(json_t *v, char **out, size_t *len);
 /* The i64 of v, or -1 when it is not a non-negative integer. */
 int64_t llmk__bw_count(json_t *v);
-/* Percent-encodes an id for a URL path segment (ids come from callers and
- * servers); 0, or -1 with bc->errmsg set for an empty id or one with a '/'
- * where the format allows none (allow_slash: Gemini's "batches/123"). */
-int llmk__bw_id_path(llmk__batch_call *bc, llmk__buf *url, const char *id, int allow_slash);
+/* Appends "/" and an id as URL path (ids come from callers and servers):
+ * LLMK_OK; LLMK_E_INVALID_ARG with bc->errmsg set for an empty id, one with
+ * a character other than [A-Za-z0-9_.-], or a '/' where the format allows
+ * none (allow_slash: Gemini's "batches/123"); LLMK_E_NOMEM. */
+llmk_status llmk__bw_id_path(llmk__batch_call *bc, llmk__buf *url, const char *id, int allow_slash);
 /* An error outcome: custom id taken, status and message copied. */
 llmk_status llmk__bw_error(llmk__batch_result *res, llmk_status st, const char *fmt, ...)
 #if defined(__GNUC__)
