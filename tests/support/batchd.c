@@ -1,6 +1,10 @@
 /*
  * batchd.c - provider batch APIs on the loopback server (see batchd.h).
  * Test support: out of memory aborts.
+ *
+ * One file (over 700 lines): the five emulated APIs share the batch store,
+ * the answer generator and the lifecycle, as the services share nothing but
+ * the test needs them consistent with each other.
  */
 #define _POSIX_C_SOURCE 200809L
 #define _DEFAULT_SOURCE
