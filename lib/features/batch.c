@@ -11,7 +11,8 @@
  *  - results are downloaded to a temporary file and read one line at a
  *    time into a response made by the adapter's own parse() or
  *    parse_error(), marked as a batch result so its cost is at the batch
- *    price. *
+ *    price.
+ *
  * One file (over 700 lines) because the handle's state -- spool, ids,
  * provider info, results file -- is shared by every step of a batch's life;
  * split, each part would need the struct and the step before it.

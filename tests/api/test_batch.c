@@ -8,7 +8,8 @@
  * equal what the same requests sent one by one return (text, tool calls,
  * usage), at the batch price; the limits checked before anything is sent;
  * and a 50,000-request file uploaded streaming from disk in a child
- * process whose peak RSS is measured. *
+ * process whose peak RSS is measured.
+ *
  * One file (over 700 lines): the tests share one emulator and its fixtures
  * of the lifecycle (submit_cases, check_results).
  */

@@ -3,8 +3,8 @@
  * Test support: out of memory aborts.
  *
  * One file (over 700 lines): the five emulated APIs share the batch store,
- * the answer generator and the lifecycle, as the services share nothing but
- * the test needs them consistent with each other.
+ * the answer generator and the lifecycle, so that their answers agree with
+ * each other and with the single-request endpoints.
  */
 #define _POSIX_C_SOURCE 200809L
 #define _DEFAULT_SOURCE
