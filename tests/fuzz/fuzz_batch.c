@@ -72,7 +72,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 			abort();
 		llmk_client_set_transport(clients[i], &t, NULL);
 		llmk_client_set_str(clients[i], LLMK_OPT_BASE_URL,
-		                    strstr(providers[i].model, "gemini") ? "http://fuzz.test/v1beta" : "http://fuzz.test/v1");
+		                    strstr(providers[i].model, "gemini") ? "http://fuzz.test/v1beta"
+		                                                         : "http://fuzz.test/v1");
 		llmk_client_set_str(clients[i], LLMK_OPT_API_KEY, "sk-fuzz-0000000000000000");
 		llmk_client_set_i64(clients[i], LLMK_OPT_MAX_RETRIES, 0);
 		llmk_client_set_i64(clients[i], LLMK_OPT_MAX_RESPONSE_BYTES, 16384);
