@@ -662,6 +662,9 @@ static void test_big_upload_rss(void **state)
 	int status;
 	long rss_kib = -1;
 	char url[128];
+	/* Under a sanitizer or valgrind (whose memory the bound does not
+	 * measure) a tenth of the requests keeps the run short. */
+	const int n = instrumented() ? 5000 : 50000;
 
 	(void)state;
 	snprintf(url, sizeof(url), "%s/v1", th_url(batchd_server(d)));
@@ -683,7 +686,7 @@ static void test_big_upload_rss(void **state)
 		ok &= llmk_client_set_str(c, LLMK_OPT_BASE_URL, url) == LLMK_OK;
 		ok &= llmk_client_set_str(c, LLMK_OPT_API_KEY, KEY) == LLMK_OK;
 		ok &= llmk_batch_new(&b, c) == LLMK_OK;
-		for (i = 0; ok && i < 50000; i++) {
+		for (i = 0; ok && i < n; i++) {
 			snprintf(id, sizeof(id), "r%05d", i);
 			memcpy(prompt, id, strlen(id)); /* every line different */
 			ok &= llmk_request_new(&r, LLMK_CHAT) == LLMK_OK;
@@ -711,8 +714,8 @@ static void test_big_upload_rss(void **state)
 	close(fd[0]);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	assert_int_equal(batchd_upload_lines(d), 50000);
-	assert_true(batchd_upload_bytes(d) > 60u * 1000u * 1000u);
+	assert_int_equal(batchd_upload_lines(d), (size_t)n);
+	assert_true(batchd_upload_bytes(d) > (size_t)n * 1200u);
 	printf("big upload: %zu lines, %zu bytes, child peak RSS %ld KiB\n", batchd_upload_lines(d),
 	       batchd_upload_bytes(d), rss_kib);
 	/* A sanitizer's shadow memory and quarantine, or valgrind's, are not
