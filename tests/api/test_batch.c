@@ -706,8 +706,8 @@ static void test_big_upload_rss(void **state)
 	{
 		char buf[64] = {0};
 		int ok = 0;
-		ssize_t n = read(fd[0], buf, sizeof(buf) - 1);
-		assert_true(n > 0);
+		ssize_t got = read(fd[0], buf, sizeof(buf) - 1);
+		assert_true(got > 0);
 		assert_int_equal(sscanf(buf, "%d %ld", &ok, &rss_kib), 2);
 		assert_int_equal(ok, 1);
 	}
