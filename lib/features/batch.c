@@ -721,6 +721,14 @@ llmk_status llmk_batch_next_result(llmk_batch *b, const char **custom_id, llmk_r
 		llmk__batch_result_clear(&res);
 		return fail(b, st, "result %zu is not a result line of %s", b->nth + 1, b->ops->name);
 	}
+	if (!res.custom_id) {
+		char pos[32];
+		snprintf(pos, sizeof(pos), "%zu", b->nth);
+		if (!(res.custom_id = llmk__strdup(pos))) {
+			llmk__batch_result_clear(&res);
+			return fail(b, LLMK_E_NOMEM, "out of memory");
+		}
+	}
 	b->nth++;
 	/* A result named by its position (Gemini's inline answers without
 	 * their metadata): the id added at that position, when known here. */

@@ -15,7 +15,9 @@
  * States BATCH_STATE_PENDING | RUNNING | SUCCEEDED | FAILED | CANCELLED |
  * EXPIRED (the guide's examples spell them JOB_STATE_*: both are read).
  * Inline responses come in the order of the requests; when one lacks its
- * metadata (reported on the forum), its position names it.
+ * metadata (reported on the forum), its position names it, as it does a
+ * responses-file line without a key (the SDKs describe those files as one
+ * GenerateContentResponse or status object per line, in request order).
  * Not done: file-based input (a JSONL uploaded through the Files API's
  * resumable upload) for batches past the inline limit. */
 #include <stdio.h>
@@ -334,12 +336,25 @@ static llmk_status result(const char *text, size_t len, llmk__batch_result *res)
 	llmk_status st = LLMK_E_NOMEM;
 	json_int_t code;
 
-	if (!l || !json_is_object(l) || !json_is_string(json_object_get(l, "key"))) {
+	if (!l || !json_is_object(l)) {
 		json_decref(l);
 		return LLMK_E_PROTOCOL;
 	}
+	/* Without a key the line is named by its position (the engine's
+	 * count); the SDKs describe such files as one GenerateContentResponse,
+	 * or a status object, per line in the order of the requests. */
 	if (llmk__bw_str(&res->custom_id, json_object_get(l, "key")))
 		goto out;
+	if (!json_object_get(l, "key") && !json_object_get(l, "response") && !json_object_get(l, "error")) {
+		json_t *bare = l;
+		l = json_object_get(bare, "candidates") || json_object_get(bare, "promptFeedback") ||
+		                    json_object_get(bare, "usageMetadata")
+		            ? json_pack("{s:O}", "response", bare)
+		            : json_pack("{s:O}", "error", bare);
+		json_decref(bare);
+		if (!l)
+			return LLMK_E_NOMEM;
+	}
 	if (json_is_object(v = json_object_get(l, "response"))) {
 		res->http_status = 200;
 		if (llmk__bw_dump(v, &res->answer, &res->answer_len))
@@ -365,7 +380,7 @@ static llmk_status result(const char *text, size_t len, llmk__batch_result *res)
 		}
 		json_decref(wrap);
 	} else if (llmk__bw_error(res, LLMK_E_PROTOCOL, "batch request %s: the result has no response",
-	                          res->custom_id)) {
+	                          res->custom_id ? res->custom_id : "")) {
 		goto out;
 	}
 	st = LLMK_OK;

@@ -637,6 +637,59 @@ static void test_gemini_body(void **state)
 	             ":batchGenerateContent");
 }
 
+/* A Gemini batch whose results are a responses file (a batch made with a
+ * file of requests, elsewhere): downloaded from /download/v1beta/...,
+ * lines without keys named by their position. Scripted answers. */
+static void test_gemini_responses_file(void **state)
+{
+	th_server *s = th_start();
+	llmk_client *c;
+	llmk_batch *b;
+	llmk_response *resp;
+	const char *id;
+	char url[128];
+
+	(void)state;
+	assert_non_null(s);
+	snprintf(url, sizeof(url), "%s/v1beta", th_url(s));
+	assert_int_equal(llmk_client_new(&c, "gemini/gemini-2.5-flash"), LLMK_OK);
+	assert_int_equal(llmk_client_set_str(c, LLMK_OPT_BASE_URL, url), LLMK_OK);
+	assert_int_equal(llmk_client_set_str(c, LLMK_OPT_API_KEY, KEY), LLMK_OK);
+	th_push_json(s, 200,
+	             "{\"name\":\"batches/f1\",\"metadata\":{\"model\":\"models/gemini-2.5-flash\",\"state\":"
+	             "\"BATCH_STATE_SUCCEEDED\",\"batchStats\":{\"requestCount\":\"2\",\"successfulRequestCount\":"
+	             "\"1\",\"failedRequestCount\":\"1\"}},\"done\":true,\"response\":{\"responsesFile\":"
+	             "\"files/r1\"}}");
+	th_push_json(s, 200,
+	             "{\"candidates\":[{\"content\":{\"role\":\"model\",\"parts\":[{\"text\":\"first\"}]},"
+	             "\"finishReason\":\"STOP\"}],\"usageMetadata\":{\"promptTokenCount\":4,"
+	             "\"candidatesTokenCount\":1,\"totalTokenCount\":5}}\n"
+	             "{\"code\":3,\"message\":\"contents: bad request\"}\n");
+	assert_int_equal(llmk_batch_open(&b, c, "batches/f1"), LLMK_OK);
+	assert_int_equal(llmk_batch_state(b), LLMK_BATCH_COMPLETED);
+	assert_int_equal(llmk_batch_count(b, LLMK_BATCH_N_TOTAL), 2);
+	assert_int_equal(llmk_batch_next_result(b, &id, &resp), LLMK_OK);
+	assert_non_null(resp);
+	assert_string_equal(id, "0");
+	assert_int_equal(llmk_response_status(resp), LLMK_OK);
+	assert_string_equal(llmk_response_text(resp), "first");
+	assert_int_equal(llmk_response_usage(resp, LLMK_USAGE_INPUT), 4);
+	llmk_response_free(resp);
+	assert_int_equal(llmk_batch_next_result(b, &id, &resp), LLMK_OK);
+	assert_non_null(resp);
+	assert_string_equal(id, "1");
+	assert_int_equal(llmk_response_status(resp), LLMK_E_BAD_REQUEST);
+	assert_non_null(strstr(llmk_response_error(resp), "contents: bad request"));
+	llmk_response_free(resp);
+	assert_int_equal(llmk_batch_next_result(b, &id, &resp), LLMK_OK);
+	assert_null(resp);
+	assert_string_equal(th_request_at(s, 1)->target, "/download/v1beta/files/r1:download?alt=media");
+	assert_string_equal(th_request_header(th_request_at(s, 1), "x-goog-api-key"), KEY);
+	llmk_batch_free(b);
+	llmk_client_free(c);
+	th_stop(s);
+}
+
 static int instrumented(void)
 {
 	const char *pre = getenv("LD_PRELOAD");
@@ -803,8 +856,9 @@ int main(void)
 	        cmocka_unit_test(test_gemini_cancelled),    cmocka_unit_test(test_mistral_cancelled),
 	        cmocka_unit_test(test_embeddings),          cmocka_unit_test(test_refusals),
 	        cmocka_unit_test(test_hostile_server),      cmocka_unit_test(test_anthropic_body),
-	        cmocka_unit_test(test_gemini_body),         cmocka_unit_test(test_count_limit),
-	        cmocka_unit_test(test_compare_batch),       cmocka_unit_test(test_big_upload_rss),
+	        cmocka_unit_test(test_gemini_body),         cmocka_unit_test(test_gemini_responses_file),
+	        cmocka_unit_test(test_count_limit),         cmocka_unit_test(test_compare_batch),
+	        cmocka_unit_test(test_big_upload_rss),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
