@@ -1113,7 +1113,8 @@ LLMK_API const char *llmk_response_tried(const llmk_response *response);
  *
  * A batch hands many ordinary requests to the provider's batch API (OpenAI
  * and Azure OpenAI: a JSONL file and /batches; Anthropic: Message Batches;
- * Gemini: batchGenerateContent; Mistral: batch jobs), which runs them
+ * Gemini: batchGenerateContent, inline or past 20 MB an uploaded file;
+ * Mistral: batch jobs), which runs them
  * within 24 hours at a lower price. Each request gets a custom id of the caller's; the results
  * come back as ordinary responses (text, tool calls, usage, and a cost at
  * the batch price), failed requests as error responses, matched by that id.

@@ -75,6 +75,8 @@ typedef struct llmk__batch_req {
 	int idempotent;
 	/* Sets the provider's headers (credentials, version). */
 	llmk_status (*headers)(const llmk_client *c, llmk_exchange *ex);
+	/* More headers of this request: name, value, ..., NULL (or NULL). */
+	const char *const *extra;
 } llmk__batch_req;
 
 /* Performs rq with the client's policy; *out is the last answer (its

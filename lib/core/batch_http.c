@@ -159,6 +159,7 @@ static llmk_status prepare(llmk__batch_call *bc, const llmk__batch_req *rq, llmk
 {
 	const llmk_client *c = bc->c;
 	llmk_status st;
+	size_t i;
 
 	llmk__exchange_init(ex);
 	ex->method = rq->method;
@@ -167,6 +168,9 @@ static llmk_status prepare(llmk__batch_call *bc, const llmk__batch_req *rq, llmk
 	if ((st = rq->headers(c, ex)) != LLMK_OK ||
 	    (rq->content_type && (st = llmk__exchange_header(ex, "Content-Type", rq->content_type)) != LLMK_OK))
 		return llmk__fail(r, st, "%s: building the batch request failed", c->provider->name);
+	for (i = 0; rq->extra && rq->extra[i] && rq->extra[i + 1]; i += 2)
+		if ((st = llmk__exchange_header(ex, rq->extra[i], rq->extra[i + 1])) != LLMK_OK)
+			return llmk__fail(r, st, "%s: building the batch request failed", c->provider->name);
 	if (rq->stream) {
 		rq->stream->pos = 0;
 		rq->stream->failed = 0;

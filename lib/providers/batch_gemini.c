@@ -18,8 +18,16 @@
  * metadata (reported on the forum), its position names it, as it does a
  * responses-file line without a key (the SDKs describe those files as one
  * GenerateContentResponse or status object per line, in request order).
- * Not done: file-based input (a JSONL uploaded through the Files API's
- * resumable upload) for batches past the inline limit. */
+ * Past the inline limit the requests go as a file: the lines become
+ * {"key","request"} in a temporary file, uploaded with the Files API's
+ * resumable protocol (POST /upload/v1beta/files with X-Goog-Upload-Protocol:
+ * resumable, X-Goog-Upload-Command: start and the length and type in
+ * X-Goog-Upload-Header-*; the answer's X-Goog-Upload-URL then takes the
+ * bytes with X-Goog-Upload-Command: upload, finalize and names the file),
+ * and the batch is created with input_config.file_name
+ * (ai.google.dev/gemini-api/docs/batch-mode and /api/files, read
+ * 2026-12-06). The upload URL comes from the server: it is followed on the
+ * API's own origin only, and without the key (it carries its own grant). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +35,7 @@
 #include "batch_wire.h"
 
 #define INLINE_MAX (20u * 1000u * 1000u)
+#define FILE_MAX (2000ull * 1000u * 1000u) /* the Files API's limit per file */
 
 static llmk_status headers(const llmk_client *c, llmk_exchange *ex)
 {
@@ -176,6 +185,170 @@ static llmk_status call(llmk__batch_call *bc, llmk__batch_req *rq, llmk__buf *u,
 	return st;
 }
 
+/* {origin}{prefix}{path of the base}: the Files API's upload and download
+ * endpoints sit beside the API's (/upload/v1beta/..., /download/v1beta/...). */
+static llmk_status beside(llmk__batch_call *bc, llmk__buf *u, const char *prefix)
+{
+	const char *base = bc->c->base_url, *p = strstr(base, "://");
+	size_t origin = p ? (size_t)(p + 3 - base) + strcspn(p + 3, "/") : 0;
+
+	if (llmk__buf_append(u, base, origin) || llmk__buf_append_str(u, prefix) ||
+	    llmk__buf_append(u, base + origin, base_len(base) - origin)) {
+		snprintf(bc->errmsg, sizeof(bc->errmsg), "out of memory");
+		return LLMK_E_NOMEM;
+	}
+	return LLMK_OK;
+}
+
+/* The upload URL's headers: no key (the URL carries its own grant). */
+static llmk_status upload_headers(const llmk_client *c, llmk_exchange *ex)
+{
+	return llmk__user_agent(c, ex);
+}
+
+/* The spool's inline lines ({"request":BODY,"metadata":{"key":"ID"}}, as
+ * line() wrote them) as the file's ({"key":"ID","request":BODY}) in out. */
+static llmk_status file_lines(llmk__batch_call *bc, FILE *lines, FILE *out, uint64_t *len)
+{
+	static const char mid[] = ",\"metadata\":{\"key\":\"";
+	llmk__buf line = LLMK__BUF_INIT;
+	char chunk[65536];
+	const char *key;
+	size_t n, body;
+	off_t off = 0;
+	llmk_status st = LLMK_OK;
+
+	*len = 0;
+	if (fseeko(lines, 0, SEEK_SET))
+		goto io;
+	while (st == LLMK_OK && fgets(chunk, sizeof(chunk), lines)) {
+		n = strlen(chunk);
+		if (llmk__buf_append(&line, chunk, n)) {
+			st = LLMK_E_NOMEM;
+			break;
+		}
+		if (!n || chunk[n - 1] != '\n')
+			continue;
+		line.len--; /* the line break */
+		/* the key is after the last ",\"metadata\":{\"key\":\"" */
+		for (key = NULL, body = line.len; body >= sizeof(mid) - 1; body--)
+			if (!memcmp(line.data + body - (sizeof(mid) - 1), mid, sizeof(mid) - 1)) {
+				key = line.data + body;
+				break;
+			}
+		if (!key || line.len < 11 + 3 || memcmp(line.data, "{\"request\":", 11)) {
+			snprintf(bc->errmsg, sizeof(bc->errmsg), "%s: the batch's temporary file is damaged",
+			         bc->c->provider->name);
+			st = LLMK_E_PROTOCOL;
+			break;
+		}
+		body -= sizeof(mid) - 1;
+		if (fputs("{\"key\":\"", out) == EOF ||
+		    fwrite(key, 1, line.len - 3 - (size_t)(key - line.data), out) !=
+		            line.len - 3 - (size_t)(key - line.data) ||
+		    fputs("\",\"request\":", out) == EOF || fwrite(line.data + 11, 1, body - 11, out) != body - 11 ||
+		    fputs("}\n", out) == EOF)
+			goto io;
+		llmk__buf_clear(&line);
+	}
+	llmk__buf_free(&line);
+	if (st == LLMK_E_NOMEM)
+		snprintf(bc->errmsg, sizeof(bc->errmsg), "out of memory");
+	if (st == LLMK_OK && (ferror(lines) || fflush(out) || (off = ftello(out)) < 0 || fseeko(out, 0, SEEK_SET)))
+		goto io;
+	*len = (uint64_t)off;
+	return st;
+io:
+	llmk__buf_free(&line);
+	snprintf(bc->errmsg, sizeof(bc->errmsg), "%s: reading or writing the batch's temporary files failed",
+	         bc->c->provider->name);
+	return LLMK_BATCH_E_IO;
+}
+
+/* Uploads the file of requests; *name gets the file's name ("files/..."). */
+static llmk_status upload(llmk__batch_call *bc, FILE *f, uint64_t len, char **name)
+{
+	char size[32];
+	const char *const start_headers[] = {"X-Goog-Upload-Protocol",
+	                                     "resumable",
+	                                     "X-Goog-Upload-Command",
+	                                     "start",
+	                                     "X-Goog-Upload-Header-Content-Length",
+	                                     size,
+	                                     "X-Goog-Upload-Header-Content-Type",
+	                                     "application/jsonl",
+	                                     NULL};
+	static const char *const put_headers[] = {"X-Goog-Upload-Offset", "0", "X-Goog-Upload-Command",
+	                                          "upload, finalize", NULL};
+	static const char meta[] = "{\"file\":{\"display_name\":\"llmkit-batch\"}}";
+	llmk__batch_body body = {.file = f, .file_len = len};
+	llmk__batch_req rq = {.method = "POST",
+	                      .content_type = "application/json",
+	                      .body = meta,
+	                      .body_len = sizeof(meta) - 1,
+	                      .headers = headers,
+	                      .extra = start_headers,
+	                      .idempotent = 1};
+	llmk__buf u = LLMK__BUF_INIT, to = LLMK__BUF_INIT;
+	llmk_response *r = NULL;
+	const char *where, *base = bc->c->base_url, *p = strstr(base, "://");
+	size_t origin = p ? (size_t)(p + 3 - base) + strcspn(p + 3, "/") : 0;
+	json_t *o = NULL;
+	llmk_status st;
+
+	*name = NULL;
+	snprintf(size, sizeof(size), "%llu", (unsigned long long)len);
+	if ((st = beside(bc, &u, "/upload")) != LLMK_OK)
+		goto out;
+	if (llmk__buf_append_str(&u, "/files") || llmk__buf_append(&u, "", 1)) {
+		st = LLMK_E_NOMEM;
+		goto out;
+	}
+	rq.url = u.data;
+	if ((st = llmk__batch_http(bc, &rq, &r)) != LLMK_OK)
+		goto out;
+	where = llmk__response_header(r, "x-goog-upload-url");
+	if (!where || strncmp(where, base, origin) || (where[origin] != '/' && where[origin] != '?')) {
+		snprintf(bc->errmsg, sizeof(bc->errmsg), "%s: the upload URL is %s", bc->c->provider->name,
+		         where ? "not on the API's host: not followed" : "missing (X-Goog-Upload-URL)");
+		st = LLMK_E_PROTOCOL;
+		goto out;
+	}
+	if (llmk__buf_append_str(&to, where) || llmk__buf_append(&to, "", 1)) {
+		st = LLMK_E_NOMEM;
+		goto out;
+	}
+	llmk_response_free(r);
+	r = NULL;
+	memset(&rq, 0, sizeof(rq));
+	rq.method = "POST";
+	rq.url = to.data;
+	rq.content_type = "application/jsonl";
+	rq.stream = &body;
+	rq.headers = upload_headers;
+	rq.extra = put_headers;
+	/* Not retried: a second "finalize" of a grant already used is refused. */
+	if ((st = llmk__batch_http(bc, &rq, &r)) != LLMK_OK)
+		goto out;
+	if (!(o = llmk__bw_object(bc, r, "the uploaded file")) ||
+	    !json_is_string(json_object_get(json_object_get(o, "file"), "name"))) {
+		if (o)
+			snprintf(bc->errmsg, sizeof(bc->errmsg), "%s: the uploaded file has no name",
+			         bc->c->provider->name);
+		st = LLMK_E_PROTOCOL;
+		goto out;
+	}
+	st = llmk__bw_str(name, json_object_get(json_object_get(o, "file"), "name"));
+out:
+	if (st == LLMK_E_NOMEM)
+		snprintf(bc->errmsg, sizeof(bc->errmsg), "out of memory");
+	json_decref(o);
+	llmk_response_free(r);
+	llmk__buf_free(&u);
+	llmk__buf_free(&to);
+	return st;
+}
+
 static llmk_status submit(llmk__batch_call *bc, FILE *lines, uint64_t len, size_t n, int32_t kind, const char *model,
                           llmk__batch_info *info)
 {
@@ -199,14 +372,13 @@ static llmk_status submit(llmk__batch_call *bc, FILE *lines, uint64_t len, size_
 	(void)n, (void)kind;
 	if (!dummy)
 		return LLMK_E_NOMEM;
-	if (len + sizeof(head) + sizeof(tail) > INLINE_MAX) {
-		llmk_response_free(dummy);
-		snprintf(bc->errmsg, sizeof(bc->errmsg),
-		         "%s: the batch is %llu bytes; inline batches take up to 20 MB (file-based input is not "
-		         "implemented)",
-		         bc->c->provider->name, (unsigned long long)len);
-		return LLMK_E_TOO_LARGE;
-	}
+	char *file = NULL, *text = NULL;
+	size_t tlen;
+	FILE *tmp = NULL;
+	uint64_t flen;
+	json_t *req = NULL;
+	int by_file = len + sizeof(head) + sizeof(tail) > INLINE_MAX;
+
 	if (!strncmp(model, "models/", 7))
 		model += 7;
 	bad = llmk__buf_append(&u, base, base_len(base)) || llmk__buf_append_str(&u, "/models") ||
@@ -220,7 +392,36 @@ static llmk_status submit(llmk__batch_call *bc, FILE *lines, uint64_t len, size_
 		llmk__buf_free(&u);
 		return st;
 	}
-	return call(bc, &rq, &u, info, NULL);
+	if (!by_file)
+		return call(bc, &rq, &u, info, NULL);
+	/* Past the inline limit: a file of {"key","request"} lines. */
+	if (!(tmp = tmpfile())) {
+		snprintf(bc->errmsg, sizeof(bc->errmsg), "could not create a temporary file for the batch");
+		st = LLMK_BATCH_E_IO;
+	} else if ((st = file_lines(bc, lines, tmp, &flen)) == LLMK_OK &&
+	           (st = upload(bc, tmp, flen, &file)) == LLMK_OK) {
+		req = json_pack("{s:{s:s,s:{s:s}}}", "batch", "display_name", "llmkit", "input_config", "file_name",
+		                file);
+		if (!req || llmk__bw_dump(req, &text, &tlen)) {
+			snprintf(bc->errmsg, sizeof(bc->errmsg), "out of memory");
+			st = LLMK_E_NOMEM;
+		} else {
+			memset(&rq, 0, sizeof(rq));
+			rq.method = "POST";
+			rq.content_type = "application/json";
+			rq.body = text;
+			rq.body_len = tlen;
+			st = call(bc, &rq, &u, info, NULL);
+			u.data = NULL; /* call() freed it */
+		}
+	}
+	if (tmp)
+		fclose(tmp);
+	json_decref(req);
+	llmk__free(text);
+	llmk__free(file);
+	llmk__buf_free(&u);
+	return st;
 }
 
 static llmk_status get(llmk__batch_call *bc, llmk__batch_info *info)
@@ -392,7 +593,7 @@ out:
 const llmk__batch_ops llmk__batch_gemini = {.name = "the Gemini batch API",
                                             .kinds = 1u << LLMK_CHAT,
                                             .max_requests = 100000,
-                                            .max_bytes = INLINE_MAX,
+                                            .max_bytes = FILE_MAX,
                                             .line = line,
                                             .line_overhead = 1,
                                             .submit = submit,

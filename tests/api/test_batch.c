@@ -23,7 +23,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -690,6 +689,61 @@ static void test_gemini_responses_file(void **state)
 	th_stop(s);
 }
 
+/* Past Gemini's 20 MB inline limit the requests go as an uploaded file
+ * (the Files API's resumable upload, the upload URL's own grant without
+ * the key), the results come back as a responses file. */
+static void test_gemini_file_batch(void **state)
+{
+	llmk_client *c = client("gemini/gemini-2.5-flash", "/v1beta");
+	th_server *s = batchd_server(d);
+	llmk_batch *b;
+	llmk_request *r;
+	llmk_response *resp;
+	const char *id;
+	char *big = malloc(1000001), cid[16];
+	size_t i, n = 0, before = th_request_count(s);
+	int k, seen_create = 0;
+
+	(void)state;
+	assert_non_null(big);
+	memset(big, 'x', 1000000);
+	big[1000000] = 0;
+	assert_int_equal(llmk_batch_new(&b, c), LLMK_OK);
+	for (k = 0; k < 25; k++) {
+		snprintf(cid, sizeof(cid), "big-%d", k);
+		big[0] = (char)('a' + k); /* each prompt its own */
+		assert_int_equal(llmk_request_new(&r, LLMK_CHAT), LLMK_OK);
+		assert_int_equal(llmk_request_add_message(r, LLMK_ROLE_USER, big), LLMK_OK);
+		assert_int_equal(llmk_batch_add(b, cid, r), LLMK_OK);
+		llmk_request_free(r);
+	}
+	if (llmk_batch_submit(b) != LLMK_OK)
+		fail_msg("%s", llmk_batch_errmsg(b));
+	assert_true(batchd_upload_bytes(d) > 25u * 1000000u);
+	for (i = before; i < th_request_count(s); i++) {
+		const th_request *q = th_request_at(s, i);
+		if (strstr(q->target, ":batchGenerateContent")) {
+			seen_create = 1;
+			assert_non_null(strstr((const char *)q->body, "\"input_config\":{\"file_name\":\"files/in"));
+		}
+	}
+	assert_true(seen_create);
+	assert_string_equal(th_request_at(s, before)->target, "/upload/v1beta/files");
+	assert_int_equal(llmk_batch_wait(b, 10, 30000, NULL, NULL), LLMK_OK);
+	assert_int_equal(llmk_batch_state(b), LLMK_BATCH_COMPLETED);
+	while (llmk_batch_next_result(b, &id, &resp) == LLMK_OK && resp) {
+		assert_int_equal(llmk_response_status(resp), LLMK_OK);
+		assert_true(!strncmp(id, "big-", 4));
+		assert_int_equal(llmk_response_text(resp)[6], 'a' + atoi(id + 4));
+		n++;
+		llmk_response_free(resp);
+	}
+	assert_int_equal(n, 25);
+	free(big);
+	llmk_batch_free(b);
+	llmk_client_free(c);
+}
+
 static int instrumented(void)
 {
 	const char *pre = getenv("LD_PRELOAD");
@@ -725,35 +779,14 @@ static void test_big_upload_rss(void **state)
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		llmk_client *c;
-		llmk_batch *b;
-		llmk_request *r;
-		char prompt[1100], id[16];
-		struct rusage ru;
-		int i, ok = 1;
-
+		/* A fresh process (exec), so its peak RSS is the upload's and not
+		 * the pages this test process touched before the fork. */
+		char nbuf[16], fdbuf[16];
+		snprintf(nbuf, sizeof(nbuf), "%d", n);
+		snprintf(fdbuf, sizeof(fdbuf), "%d", fd[1]);
 		close(fd[0]);
-		memset(prompt, 'w', sizeof(prompt) - 1);
-		prompt[sizeof(prompt) - 1] = 0;
-		ok &= llmk_client_new(&c, "openai/gpt-4o-mini") == LLMK_OK;
-		ok &= llmk_client_set_str(c, LLMK_OPT_BASE_URL, url) == LLMK_OK;
-		ok &= llmk_client_set_str(c, LLMK_OPT_API_KEY, KEY) == LLMK_OK;
-		ok &= llmk_batch_new(&b, c) == LLMK_OK;
-		for (i = 0; ok && i < n; i++) {
-			snprintf(id, sizeof(id), "r%05d", i);
-			memcpy(prompt, id, strlen(id)); /* every line different */
-			ok &= llmk_request_new(&r, LLMK_CHAT) == LLMK_OK;
-			ok &= llmk_request_add_message(r, LLMK_ROLE_USER, prompt) == LLMK_OK;
-			ok &= llmk_batch_add(b, id, r) == LLMK_OK;
-			llmk_request_free(r);
-		}
-		ok &= llmk_batch_submit(b) == LLMK_OK;
-		if (!ok)
-			fprintf(stderr, "child: %s\n", llmk_batch_errmsg(b));
-		getrusage(RUSAGE_SELF, &ru);
-		dprintf(fd[1], "%d %ld\n", ok, ru.ru_maxrss);
-		close(fd[1]);
-		_exit(ok ? 0 : 1);
+		execl("/proc/self/exe", "test_batch", "--big-upload-child", url, nbuf, fdbuf, (char *)NULL);
+		_exit(127);
 	}
 	close(fd[1]);
 	{
@@ -845,7 +878,59 @@ static void test_compare_batch(void **state)
 	}
 }
 
-int main(void)
+/* This process's peak resident set (VmHWM of /proc/self/status), in KiB:
+ * unlike getrusage()'s ru_maxrss, it starts afresh at exec, so it is the
+ * child's own and not the forked test process's. -1 if unknown. */
+static long peak_rss_kib(void)
+{
+	char line[256];
+	long kib = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "VmHWM:", 6))
+			kib = strtol(line + 6, NULL, 10);
+	if (f)
+		fclose(f);
+	return kib;
+}
+
+/* The child of test_big_upload_rss, in a fresh process: builds n requests,
+ * submits them, writes "ok maxrss_kib" to the pipe fd. */
+static int big_upload_child(const char *url, int n, int fd)
+{
+	llmk_client *c;
+	llmk_batch *b = NULL;
+	llmk_request *r;
+	char prompt[1100], id[16];
+	int i, ok = 1;
+
+	llmk_global_init();
+	memset(prompt, 'w', sizeof(prompt) - 1);
+	prompt[sizeof(prompt) - 1] = 0;
+	ok &= llmk_client_new(&c, "openai/gpt-4o-mini") == LLMK_OK;
+	ok &= llmk_client_set_str(c, LLMK_OPT_BASE_URL, url) == LLMK_OK;
+	ok &= llmk_client_set_str(c, LLMK_OPT_API_KEY, KEY) == LLMK_OK;
+	ok &= llmk_batch_new(&b, c) == LLMK_OK;
+	for (i = 0; ok && i < n; i++) {
+		snprintf(id, sizeof(id), "r%05d", i);
+		memcpy(prompt, id, strlen(id)); /* every line different */
+		ok &= llmk_request_new(&r, LLMK_CHAT) == LLMK_OK;
+		ok &= llmk_request_add_message(r, LLMK_ROLE_USER, prompt) == LLMK_OK;
+		ok &= llmk_batch_add(b, id, r) == LLMK_OK;
+		llmk_request_free(r);
+	}
+	ok &= llmk_batch_submit(b) == LLMK_OK;
+	if (!ok)
+		fprintf(stderr, "child: %s\n", llmk_batch_errmsg(b));
+	dprintf(fd, "%d %ld\n", ok, peak_rss_kib());
+	close(fd);
+	llmk_batch_free(b);
+	llmk_client_free(c);
+	return ok ? 0 : 1;
+}
+
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_openai_lifecycle),    cmocka_unit_test(test_azure_lifecycle),
@@ -857,8 +942,10 @@ int main(void)
 	        cmocka_unit_test(test_embeddings),          cmocka_unit_test(test_refusals),
 	        cmocka_unit_test(test_hostile_server),      cmocka_unit_test(test_anthropic_body),
 	        cmocka_unit_test(test_gemini_body),         cmocka_unit_test(test_gemini_responses_file),
-	        cmocka_unit_test(test_count_limit),         cmocka_unit_test(test_compare_batch),
-	        cmocka_unit_test(test_big_upload_rss),
+	        cmocka_unit_test(test_gemini_file_batch),   cmocka_unit_test(test_count_limit),
+	        cmocka_unit_test(test_compare_batch),       cmocka_unit_test(test_big_upload_rss),
 	};
+	if (argc == 5 && !strcmp(argv[1], "--big-upload-child"))
+		return big_upload_child(argv[2], atoi(argv[3]), atoi(argv[4]));
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -21,7 +21,7 @@
 #include <jansson.h>
 
 #define MAX_BATCHES 64
-#define MAX_FILES 128
+#define MAX_FILES 128 /* uploads and results of a test run */
 
 enum { P_OPENAI, P_ANTHROPIC, P_GEMINI, P_MISTRAL };
 
@@ -43,6 +43,7 @@ typedef struct batch {
 	int ended;   /* 0 running, else the state it ended in */
 	size_t done; /* requests run when it ended */
 	char out_file[32], err_file[32];
+	int by_file; /* Gemini: the requests came as a file; the results go as one */
 } batch;
 
 typedef struct file {
@@ -729,7 +730,13 @@ static json_t *gemini_op(const batch *b, int with_output)
 	               b->model, "displayName", "llmkit", "state", state, "batchStats", "requestCount", n[0],
 	               "successfulRequestCount", n[1], "failedRequestCount", n[2], "pendingRequestCount", n[3], "done",
 	               b->ended != 0);
-	if (b->ended && with_output) {
+	if (b->ended && with_output && b->by_file) {
+		json_object_set_new(
+		        op, "response",
+		        json_pack("{s:s,s:s}", "@type",
+		                  "type.googleapis.com/google.ai.generativelanguage.v1main.GenerateContentBatchOutput",
+		                  "responsesFile", b->out_file));
+	} else if (b->ended && with_output) {
 		list = json_array();
 		for (i = 0; i < b->done; i++) {
 			json_t *a = answer(P_GEMINI, "", b->reqs[i].body, b->reqs[i].custom_id, &st);
@@ -745,6 +752,86 @@ static json_t *gemini_op(const batch *b, int with_output)
 	return op;
 }
 
+/* The results of a file-based Gemini batch as its responses file. */
+static void gemini_results_file(batchd *d, batch *b)
+{
+	char *buf, *text;
+	size_t len, i;
+	int st;
+	FILE *f = open_memstream(&buf, &len);
+	file *fl;
+
+	for (i = 0; i < b->done; i++) {
+		json_t *a = answer(P_GEMINI, "", b->reqs[i].body, b->reqs[i].custom_id, &st);
+		json_t *line = json_pack("{s:s,s:o}", "key", b->reqs[i].custom_id, st == 200 ? "response" : "error", a);
+		text = json_dumps(line, JSON_COMPACT);
+		fprintf(f, "%s\n", text);
+		free(text);
+		json_decref(line);
+	}
+	fclose(f);
+	fl = &d->f[d->nf++];
+	snprintf(fl->id, sizeof(fl->id), "files/out%zu", d->nf);
+	fl->data = buf;
+	fl->len = len;
+	memcpy(b->out_file, fl->id, sizeof(b->out_file));
+}
+
+/* The Files API's resumable upload (start, then upload + finalize at the
+ * URL the start gave) and its downloads. */
+static void gemini_files(batchd *d, const th_request *rq, const char *path, th_response *out)
+{
+	const char *cmd = th_request_header(rq, "X-Goog-Upload-Command");
+	char h[512];
+
+	if (!strcmp(path, "/upload/v1beta/files") && cmd && !strcmp(cmd, "start")) {
+		if (!th_request_header(rq, "x-goog-api-key") ||
+		    strcmp(th_request_header(rq, "X-Goog-Upload-Protocol")
+		                   ? th_request_header(rq, "X-Goog-Upload-Protocol")
+		                   : "",
+		           "resumable") ||
+		    !th_request_header(rq, "X-Goog-Upload-Header-Content-Length")) {
+			reply_error(out, P_GEMINI, 400, "a resumable upload start needs its headers and the key");
+			return;
+		}
+		reply(out, 200, "application/json", xstrdup("{}"));
+		snprintf(h, sizeof(h),
+		         "Content-Type: application/json\r\nX-Goog-Upload-URL: "
+		         "%s/upload/v1beta/files?upload_id=u%zu\r\n",
+		         th_url(d->srv), d->nf + 1);
+		free((void *)out->headers);
+		out->headers = xstrdup(h);
+	} else if (!strcmp(path, "/upload/v1beta/files") && cmd && !strcmp(cmd, "upload, finalize") &&
+	           strstr(rq->target, "upload_id=")) {
+		file *f = &d->f[d->nf++];
+		if (th_request_header(rq, "x-goog-api-key")) {
+			reply_error(out, P_GEMINI, 400, "the upload URL is its own grant: no key expected");
+			return;
+		}
+		snprintf(f->id, sizeof(f->id), "files/in%zu", d->nf);
+		f->data = xmalloc(rq->body_len);
+		memcpy(f->data, rq->body, rq->body_len);
+		f->len = rq->body_len;
+		d->upload_bytes = rq->body_len;
+		reply_json(out, 200,
+		           json_pack("{s:{s:s,s:s}}", "file", "name", f->id, "mimeType", "application/jsonl"));
+	} else if (!strncmp(path, "/download/v1beta/", 17) && strstr(path, ":download")) {
+		size_t n = strcspn(path + 17, ":");
+		file *f = find_file(d, path + 17, n);
+		if (!f) {
+			reply_error(out, P_GEMINI, 404, "no such file");
+		} else {
+			char *copy = xmalloc(f->len + 1);
+			memcpy(copy, f->data, f->len);
+			copy[f->len] = 0;
+			reply(out, 200, "application/octet-stream", copy);
+			out->body_len = f->len;
+		}
+	} else {
+		reply_error(out, P_GEMINI, 404, "no route %s", path);
+	}
+}
+
 static void gemini(batchd *d, const th_request *rq, const char *path, th_response *out)
 {
 	json_t *body = rq->body_len ? json_loadb((const char *)rq->body, rq->body_len, 0, NULL) : NULL, *r;
@@ -757,6 +844,30 @@ static void gemini(batchd *d, const th_request *rq, const char *path, th_respons
 		json_t *reqs = json_object_get(
 		        json_object_get(json_object_get(json_object_get(body, "batch"), "input_config"), "requests"),
 		        "requests");
+		const char *fname = json_string_value(
+		        json_object_get(json_object_get(json_object_get(body, "batch"), "input_config"), "file_name"));
+		file *f = fname ? find_file(d, fname, strlen(fname)) : NULL;
+		if (f) {
+			/* {"key","request"} lines */
+			const char *lp = f->data, *nl;
+			b = new_batch(d, P_GEMINI);
+			b->by_file = 1;
+			snprintf(b->model, sizeof(b->model), "models/%.*s", (int)(verb - path - 8), path + 8);
+			while (lp < f->data + f->len) {
+				json_t *l;
+				nl = memchr(lp, '\n', (size_t)(f->data + f->len - lp));
+				if (!nl)
+					nl = f->data + f->len;
+				l = json_loadb(lp, (size_t)(nl - lp), 0, NULL);
+				if (l && json_is_string(json_object_get(l, "key")))
+					add_req(b, json_string_value(json_object_get(l, "key")),
+					        json_object_get(l, "request"));
+				json_decref(l);
+				lp = nl + 1;
+			}
+			reply_json(out, 200, gemini_op(b, 0));
+			goto out;
+		}
 		if (!json_array_size(reqs) ||
 		    !json_is_string(json_object_get(json_object_get(body, "batch"), "display_name"))) {
 			reply_error(out, P_GEMINI, 400,
@@ -785,6 +896,8 @@ static void gemini(batchd *d, const th_request *rq, const char *path, th_respons
 		} else if (!path[1 + idlen] && !strcmp(rq->method, "GET")) {
 			if (!poll_fails(d, out, P_GEMINI)) {
 				step(b);
+				if (b->ended && b->by_file && !b->out_file[0])
+					gemini_results_file(d, b);
 				reply_json(out, 200, gemini_op(b, 1));
 			}
 		} else {
@@ -820,6 +933,8 @@ static void handler(const th_request *rq, th_response *out, void *user)
 			reply_error(out, P_ANTHROPIC, 401, "x-api-key and anthropic-version required");
 		else
 			anthropic(d, rq, path + 3, out);
+	} else if (!strncmp(path, "/upload/v1beta/", 15) || !strncmp(path, "/download/v1beta/", 17)) {
+		gemini_files(d, rq, path, out);
 	} else if (!strncmp(path, "/v1beta/", 8)) {
 		if (!th_request_header(rq, "x-goog-api-key"))
 			reply_error(out, P_GEMINI, 401, "x-goog-api-key required");
