@@ -744,6 +744,10 @@ static void test_gemini_file_batch(void **state)
 	llmk_client_free(c);
 }
 
+/* This program's path (argv[0]): /proc/self/exe would name valgrind's tool
+ * under valgrind. */
+static const char *self_path = "/proc/self/exe";
+
 static int instrumented(void)
 {
 	const char *pre = getenv("LD_PRELOAD");
@@ -785,7 +789,7 @@ static void test_big_upload_rss(void **state)
 		snprintf(nbuf, sizeof(nbuf), "%d", n);
 		snprintf(fdbuf, sizeof(fdbuf), "%d", fd[1]);
 		close(fd[0]);
-		execl("/proc/self/exe", "test_batch", "--big-upload-child", url, nbuf, fdbuf, (char *)NULL);
+		execl(self_path, self_path, "--big-upload-child", url, nbuf, fdbuf, (char *)NULL);
 		_exit(127);
 	}
 	close(fd[1]);
@@ -945,6 +949,8 @@ int main(int argc, char **argv)
 	        cmocka_unit_test(test_gemini_file_batch),   cmocka_unit_test(test_count_limit),
 	        cmocka_unit_test(test_compare_batch),       cmocka_unit_test(test_big_upload_rss),
 	};
+	if (argc > 0 && strchr(argv[0], '/'))
+		self_path = argv[0];
 	if (argc == 5 && !strcmp(argv[1], "--big-upload-child"))
 		return big_upload_child(argv[2], atoi(argv[3]), atoi(argv[4]));
 	return cmocka_run_group_tests(tests, setup, teardown);
