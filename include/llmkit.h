@@ -241,9 +241,8 @@ enum llmk_capability {
 	LLMK_CAP_IMAGE_URL = 1 << 8,    /**< chat: images by http(s) URL, not just inline data */
 	LLMK_CAP_KEY_REQUIRED = 1 << 9, /**< an API key is needed (hosted services) */
 	LLMK_CAP_DOCUMENTS = 1 << 10,   /**< chat: document inputs (PDF, plain text: llmk_request_add_document()) */
-	LLMK_CAP_COUNT_TOKENS =
-	        1 << 12,             /**< chat: the provider counts a request's input tokens (llmk_count_tokens()) */
-	LLMK_CAP_BATCH_API = 1 << 16 /**< the provider's batch API takes this kind (llmk_batch_new()) */
+	LLMK_CAP_BATCH_API = 1 << 16,   /**< the provider's batch API takes this kind (llmk_batch_new()) */
+	LLMK_CAP_COUNT_TOKENS = 1 << 12 /**< chat: the provider counts a request's input tokens (llmk_count_tokens()) */
 };
 
 /** Timings (llmk_response_timing()), in milliseconds. */

@@ -156,8 +156,8 @@ const (
 	CapabilityImageURL    Capability = 256   // LLMK_CAP_IMAGE_URL: chat: images by http(s) URL, not just inline data
 	CapabilityKeyRequired Capability = 512   // LLMK_CAP_KEY_REQUIRED: an API key is needed (hosted services)
 	CapabilityDocuments   Capability = 1024  // LLMK_CAP_DOCUMENTS: chat: document inputs (PDF, plain text: llmk_request_add_document())
-	CapabilityCountTokens Capability = 4096  // LLMK_CAP_COUNT_TOKENS: chat: the provider counts a request's input tokens (llmk_count_tokens())
 	CapabilityBatchAPI    Capability = 65536 // LLMK_CAP_BATCH_API: the provider's batch API takes this kind (llmk_batch_new())
+	CapabilityCountTokens Capability = 4096  // LLMK_CAP_COUNT_TOKENS: chat: the provider counts a request's input tokens (llmk_count_tokens())
 )
 
 // Timing: Timings (llmk_response_timing()), in milliseconds.

@@ -212,8 +212,8 @@ LLMK_CAP_BATCH = 128  # embed: several inputs in one request
 LLMK_CAP_IMAGE_URL = 256  # chat: images by http(s) URL, not just inline data
 LLMK_CAP_KEY_REQUIRED = 512  # an API key is needed (hosted services)
 LLMK_CAP_DOCUMENTS = 1024  # chat: document inputs (PDF, plain text: llmk_request_add_document())
-LLMK_CAP_COUNT_TOKENS = 4096  # chat: the provider counts a request's input tokens (llmk_count_tokens())
 LLMK_CAP_BATCH_API = 65536  # the provider's batch API takes this kind (llmk_batch_new())
+LLMK_CAP_COUNT_TOKENS = 4096  # chat: the provider counts a request's input tokens (llmk_count_tokens())
 
 
 class Capability(enum.IntEnum):
@@ -229,8 +229,8 @@ class Capability(enum.IntEnum):
     IMAGE_URL = 256
     KEY_REQUIRED = 512
     DOCUMENTS = 1024
-    COUNT_TOKENS = 4096
     BATCH_API = 65536
+    COUNT_TOKENS = 4096
 
 # Timings (llmk_response_timing()), in milliseconds.
 LLMK_TIMING_TOTAL_MS = 1  # from send to the end of the response
