@@ -12,6 +12,7 @@
 #include "clock.h"
 #include "job.h"
 #include "log.h"
+#include "ratelimit.h"
 #include "status.h"
 
 /* ---- jobs: one request through its attempts ------------------------------
@@ -36,6 +37,8 @@ struct llmk__job {
 	int a;
 	int in_attempt; /* p holds an attempt's resources */
 	int waiting;    /* between attempts, until wake_at */
+	int rl_gate;    /* waiting at the rate limits with the attempt prepared */
+	llmk__rl_ticket rl;
 	llmk__attempt p;
 };
 
@@ -94,6 +97,8 @@ static int job_finish(llmk__job *j)
 	    (model && llmk__set_field(&r->req_model, model) != LLMK_OK))
 		llmk__fail(r, LLMK_E_NOMEM, "out of memory");
 	r->timing[LLMK_TIMING_TOTAL_MS] = llmk__now_ms() - j->t0;
+	if (j->rl.active)
+		r->timing[LLMK_TIMING_RATE_WAIT_MS] = j->rl.waited;
 	llmk__response_scrub(r, j->c);
 	if (r->status != LLMK_OK)
 		llmk__log(j->c, LLMK_LOG_ERROR, "#%lu %s failed after %d attempt(s): %s", j->n, j->c->provider->name,
@@ -112,6 +117,7 @@ static int job_end_attempt(llmk__job *j)
 	int64_t delay, ra;
 	uint32_t bound;
 
+	llmk__rl_settle(c, &j->rl, r);
 	if (r->usage[LLMK_USAGE_TOTAL] < 0 && r->usage[LLMK_USAGE_INPUT] >= 0 && r->usage[LLMK_USAGE_OUTPUT] >= 0)
 		r->usage[LLMK_USAGE_TOTAL] = llmk__count_add(r->usage[LLMK_USAGE_INPUT], r->usage[LLMK_USAGE_OUTPUT]);
 	if (j->stream && r->status == LLMK_OK && j->fn && !p->sctx.cancelled)
@@ -159,6 +165,28 @@ static int job_end_attempt(llmk__job *j)
 	return LLMK__JOB_WAIT;
 }
 
+/* The client's rate limits, asked once the attempt is prepared (its body
+ * is the token estimate): TRANSFER when there is room; WAIT (the attempt
+ * kept as it is) until there may be; else the attempt ends failed. */
+static int job_rate_gate(llmk__job *j)
+{
+	int64_t wait;
+	double now = llmk__now_ms();
+
+	if (j->rl.wait_from > 0)
+		j->rl.waited += now - j->rl.wait_from;
+	j->rl.wait_from = 0;
+	switch (llmk__rl_take(j->c, j->req, j->p.ex.body.len, now - j->t0, &j->rl, j->r, &wait)) {
+	case LLMK__RL_GO: return LLMK__JOB_TRANSFER;
+	case LLMK__RL_WAIT:
+		j->rl.wait_from = now;
+		j->wake_at = now + (double)wait;
+		j->waiting = j->rl_gate = 1;
+		return LLMK__JOB_WAIT;
+	default: return job_end_attempt(j);
+	}
+}
+
 /* Begins attempt j->a: TRANSFER when the exchange j->p.ex is ready for the
  * client's transport, else what ending the attempt gave. */
 static int job_begin_attempt(llmk__job *j)
@@ -197,7 +225,7 @@ static int job_begin_attempt(llmk__job *j)
 	llmk__exchange_init(&p->ex);
 	j->in_attempt = 1;
 	if (llmk__attempt_prepare(p))
-		return LLMK__JOB_TRANSFER;
+		return job_rate_gate(j);
 	return job_end_attempt(j);
 }
 
@@ -265,6 +293,13 @@ int llmk__job_wake(llmk__job *j)
 	llmk_response *next;
 
 	j->waiting = 0;
+	if (j->rl_gate) { /* the attempt is prepared: ask the limits again */
+		j->rl_gate = 0;
+		if (!llmk_cancel_triggered(j->req->cancel))
+			return job_rate_gate(j);
+		llmk__fail(j->r, LLMK_E_CANCELLED, "cancelled while waiting for the rate limits (cancel flag raised)");
+		return job_end_attempt(j);
+	}
 	if (llmk_cancel_triggered(j->req->cancel))
 		return cancel_wait(j, "cancel flag raised");
 	/* The wait was chosen to end before the deadline, but a busy thread (or

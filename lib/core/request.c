@@ -342,7 +342,7 @@ llmk_status llmk_request_set_i64(llmk_request *r, int32_t opt, int64_t value)
 		return llmk__req_err(r, LLMK_E_INVALID_ARG, "image_count must be at most 10");
 	slot = llmk__option_slot(opt);
 	r->i64[slot] = value;
-	r->i64_set |= 1u << slot;
+	r->i64_set |= UINT64_C(1) << slot;
 	return LLMK_OK;
 }
 
@@ -370,7 +370,7 @@ llmk_status llmk_request_set_f64(llmk_request *r, int32_t opt, double value)
 		                     llmk_option_name(opt), lo, hi);
 	slot = llmk__option_slot(opt);
 	r->f64[slot] = value;
-	r->f64_set |= 1u << slot;
+	r->f64_set |= UINT64_C(1) << slot;
 	return LLMK_OK;
 }
 
@@ -384,7 +384,7 @@ int llmk__req_i64(const llmk_request *r, int32_t opt, int64_t *out)
 {
 	int slot = llmk__option_slot(opt);
 
-	if (slot < 0 || !(r->i64_set & (1u << slot)))
+	if (slot < 0 || !(r->i64_set & (UINT64_C(1) << slot)))
 		return 0;
 	*out = r->i64[slot];
 	return 1;
@@ -394,7 +394,7 @@ int llmk__req_f64(const llmk_request *r, int32_t opt, double *out)
 {
 	int slot = llmk__option_slot(opt);
 
-	if (slot < 0 || !(r->f64_set & (1u << slot)))
+	if (slot < 0 || !(r->f64_set & (UINT64_C(1) << slot)))
 		return 0;
 	*out = r->f64[slot];
 	return 1;

@@ -55,7 +55,7 @@ struct llmk_response {
 	size_t nitems, itemcap;
 	int64_t wire; /* LLMK_FEATURE_* bit of the adapter that answered: whom opaque items are for */
 	int64_t usage[8];
-	double timing[4];
+	double timing[5];
 	llmk__tool_call *calls;
 	size_t ncalls, callcap;
 	float *emb;
