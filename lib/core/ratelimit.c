@@ -187,7 +187,7 @@ static void make_key(const llmk_client *c, const llmk_request *req, char *out, s
 static void shared_ok(const llmk_client *c, llmk__rl *rl)
 {
 	if (__atomic_exchange_n(&rl->down, 0, __ATOMIC_RELAXED))
-		llmk__log(c, LLMK_LOG_WARN, "rate limits: the shared store answers again; its counts are used again");
+		llmk__log(c, LLMK_LOG_WARN, "rate limits: the shared store is back; its counts are used again");
 }
 
 static void shared_failed(const llmk_client *c, llmk__rl *rl, int32_t st)
