@@ -37,6 +37,7 @@
 #include <sys/time.h>
 
 #include <hiredis/hiredis.h>
+#include <sodium.h>
 
 #include "alloc.h"
 #include "clock.h"
@@ -400,8 +401,10 @@ static int32_t cooldown_set(void *user, const char *key, int64_t ms)
 	long long v;
 	int32_t st;
 
-	if (ms < 0 || (st = full_key(s, key, NULL, k, sizeof(k))))
-		return st ? st : LLMK_E_INVALID_ARG;
+	if (ms < 0)
+		return LLMK_E_INVALID_ARG;
+	if ((st = full_key(s, key, NULL, k, sizeof(k))))
+		return st;
 	snprintf(a, sizeof(a), "%lld", (long long)ms);
 	return script(s, S_COOLDOWN, 1, keys, 1, args, &v);
 }
@@ -573,6 +576,8 @@ llmk_status llmk_store_new_redis(const char *url, llmk_store **out)
 	if (!out)
 		return LLMK_E_INVALID_ARG;
 	*out = NULL;
+	if (sodium_init() < 0) /* the password's guarded memory; idempotent */
+		return LLMK_E_NOMEM;
 	if ((st = llmk__redis_url_parse(url, &u)) != LLMK_OK || u.tls) {
 		/* hiredis 0.14 (Debian 12) has no TLS: rediss:// cannot be kept. */
 		llmk__redis_url_clear(&u);
