@@ -240,8 +240,8 @@ enum llmk_capability {
 
 /** Timings (llmk_response_timing()), in milliseconds. */
 enum llmk_timing {
-	LLMK_TIMING_TOTAL_MS = 1,      /**< from send to the end of the response */
-	LLMK_TIMING_FIRST_BYTE_MS = 2, /**< from send to the first body byte */
+	LLMK_TIMING_TOTAL_MS = 1,       /**< from send to the end of the response */
+	LLMK_TIMING_FIRST_BYTE_MS = 2,  /**< from send to the first body byte */
 	LLMK_TIMING_FIRST_TOKEN_MS = 3, /**< from send to the first text/tool event (streams) */
 	LLMK_TIMING_RATE_WAIT_MS = 4    /**< time spent waiting for the client's rate limits (0 when none
 	                                 *   was needed; -1 when the client has no limit) */
@@ -359,7 +359,7 @@ enum llmk_timing {
 	  "unset = wait, within deadline_ms)")                                                                \
 	X(RATE_LIMIT_PER_KEY, 2074, C, "rate_limit_per_key",                                                  \
 	  "1: limits are shared by every model reached with the same API key (keyed by a hash of the "        \
-	  "key), 0: per deployment (provider, base URL, model; default)")                                    \
+	  "key), 0: per deployment (provider, base URL, model; default)")                                     \
 	X(TEMPERATURE, 3001, R, "temperature", "sampling temperature (chat, transcription)")                  \
 	X(TOP_P, 3002, R, "top_p", "nucleus sampling mass (chat)")                                            \
 	X(SPEED, 3003, R, "speed", "speech speed 0.25..4.0 (speech)")                                         \

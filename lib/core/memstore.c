@@ -25,9 +25,9 @@ typedef struct mkey {
 	struct mkey *next;
 	uint64_t hash;
 	int kind;
-	double until;   /* K_COOL */
-	int64_t value;  /* K_COUNT; K_WIN: the sum of the log */
-	wentry *log;    /* K_WIN: a ring of cap entries, n from head */
+	double until;  /* K_COOL */
+	int64_t value; /* K_COUNT; K_WIN: the sum of the log */
+	wentry *log;   /* K_WIN: a ring of cap entries, n from head */
 	size_t head, n, cap;
 	char key[];
 } mkey;

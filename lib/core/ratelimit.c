@@ -142,8 +142,7 @@ static void url_public(char *out, size_t cap, const char *url)
 		snprintf(out, cap, "%.*s%s", (int)(scheme + 3 - url), url, at + 1);
 }
 
-void llmk__deployment_key(const llmk_client *c, const char *model, int per_key, const char *what, char *out,
-                          size_t cap)
+void llmk__deployment_key(const llmk_client *c, const char *model, int per_key, const char *what, char *out, size_t cap)
 {
 	char url[1024];
 
@@ -247,8 +246,8 @@ static int64_t window_ms(const llmk_client *c)
 	return llmk__client_i64(c, LLMK_OPT_RATE_LIMIT_WINDOW_MS, 60000);
 }
 
-int llmk__rl_take(const llmk_client *c, const llmk_request *req, size_t body_len, double elapsed_ms,
-                  llmk__rl_ticket *t, llmk_response *resp, int64_t *wait_ms)
+int llmk__rl_take(const llmk_client *c, const llmk_request *req, size_t body_len, double elapsed_ms, llmk__rl_ticket *t,
+                  llmk_response *resp, int64_t *wait_ms)
 {
 	int64_t rpm = llmk__client_i64(c, LLMK_OPT_RATE_LIMIT_RPM, 0);
 	int64_t tpm = llmk__client_i64(c, LLMK_OPT_RATE_LIMIT_TPM, 0);
@@ -304,7 +303,7 @@ int llmk__rl_take(const llmk_client *c, const llmk_request *req, size_t body_len
 		           c->provider->name, which, (long long)lim, (long long)scaled(lim, win), (long long)win,
 		           (long long)wait,
 		           max_wait >= 0 && t->waited + (double)wait > (double)max_wait ? "rate_limit_max_wait_ms"
-		                                                                         : "deadline_ms");
+		                                                                        : "deadline_ms");
 		resp->retry_after_ms = wait;
 		return LLMK__RL_FAIL;
 	}
@@ -323,7 +322,8 @@ void llmk__rl_settle(const llmk_client *c, llmk__rl_ticket *t, const llmk_respon
 	if (resp->usage[LLMK_USAGE_TOTAL] >= 0)
 		used = resp->usage[LLMK_USAGE_TOTAL];
 	else if (resp->usage[LLMK_USAGE_INPUT] >= 0)
-		used = resp->usage[LLMK_USAGE_INPUT] + (resp->usage[LLMK_USAGE_OUTPUT] > 0 ? resp->usage[LLMK_USAGE_OUTPUT] : 0);
+		used = resp->usage[LLMK_USAGE_INPUT] +
+		       (resp->usage[LLMK_USAGE_OUTPUT] > 0 ? resp->usage[LLMK_USAGE_OUTPUT] : 0);
 	if (used >= 0 && used != t->estimate && (rl = rl_of(c))) {
 		snprintf(key, sizeof(key), "%s:t", t->key);
 		add(c, rl, key, window_ms(c), used - t->estimate);

@@ -243,7 +243,8 @@ static int store_said(llmk_router *rt, const deployment *d, int32_t st)
 {
 	if (st == LLMK_OK) {
 		if (__atomic_exchange_n(&rt->store_down, 0, __ATOMIC_RELAXED))
-			llmk__log(d->c, LLMK_LOG_WARN, "router: the shared store is back; its cooldowns are used again");
+			llmk__log(d->c, LLMK_LOG_WARN,
+			          "router: the shared store is back; its cooldowns are used again");
 		return 1;
 	}
 	if (!__atomic_exchange_n(&rt->store_down, 1, __ATOMIC_RELAXED))

@@ -54,37 +54,36 @@
 
 /* Windows: KEYS = members (zset), sum, sequence; ARGV = window ms, limit
  * (-1: none, an add), amount. Returns the ms to wait (0: recorded). */
-static const char window_script[] =
-        "local t = redis.call('TIME')\n"
-        "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
-        "local win, limit, amt = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])\n"
-        "local function amount(m) return tonumber(string.match(m, ':(-?%d+)$')) or 0 end\n"
-        "local old = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now - win)\n"
-        "if #old > 0 then\n"
-        "  local gone = 0\n"
-        "  for _, m in ipairs(old) do gone = gone + amount(m) end\n"
-        "  redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - win)\n"
-        "  redis.call('DECRBY', KEYS[2], gone)\n"
-        "end\n"
-        "local sum = tonumber(redis.call('GET', KEYS[2]) or '0')\n"
-        "local function fits(s) return s + amt <= limit or (amt > limit and s <= 0) end\n"
-        "if limit >= 0 and not fits(sum) then\n"
-        "  local left = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')\n"
-        "  for i = 1, #left, 2 do\n"
-        "    sum = sum - amount(left[i])\n"
-        "    if fits(sum) then return math.max(1, tonumber(left[i + 1]) + win - now) end\n"
-        "  end\n"
-        "  return win\n"
-        "end\n"
-        "if amt ~= 0 then\n"
-        "  local seq = redis.call('INCR', KEYS[3])\n"
-        "  redis.call('ZADD', KEYS[1], now, seq .. ':' .. amt)\n"
-        "  redis.call('INCRBY', KEYS[2], amt)\n"
-        "end\n"
-        "redis.call('PEXPIRE', KEYS[1], win + 1000)\n"
-        "redis.call('PEXPIRE', KEYS[2], win + 1000)\n"
-        "redis.call('PEXPIRE', KEYS[3], win + 1000)\n"
-        "return 0\n";
+static const char window_script[] = "local t = redis.call('TIME')\n"
+                                    "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
+                                    "local win, limit, amt = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])\n"
+                                    "local function amount(m) return tonumber(string.match(m, ':(-?%d+)$')) or 0 end\n"
+                                    "local old = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now - win)\n"
+                                    "if #old > 0 then\n"
+                                    "  local gone = 0\n"
+                                    "  for _, m in ipairs(old) do gone = gone + amount(m) end\n"
+                                    "  redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - win)\n"
+                                    "  redis.call('DECRBY', KEYS[2], gone)\n"
+                                    "end\n"
+                                    "local sum = tonumber(redis.call('GET', KEYS[2]) or '0')\n"
+                                    "local function fits(s) return s + amt <= limit or (amt > limit and s <= 0) end\n"
+                                    "if limit >= 0 and not fits(sum) then\n"
+                                    "  local left = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')\n"
+                                    "  for i = 1, #left, 2 do\n"
+                                    "    sum = sum - amount(left[i])\n"
+                                    "    if fits(sum) then return math.max(1, tonumber(left[i + 1]) + win - now) end\n"
+                                    "  end\n"
+                                    "  return win\n"
+                                    "end\n"
+                                    "if amt ~= 0 then\n"
+                                    "  local seq = redis.call('INCR', KEYS[3])\n"
+                                    "  redis.call('ZADD', KEYS[1], now, seq .. ':' .. amt)\n"
+                                    "  redis.call('INCRBY', KEYS[2], amt)\n"
+                                    "end\n"
+                                    "redis.call('PEXPIRE', KEYS[1], win + 1000)\n"
+                                    "redis.call('PEXPIRE', KEYS[2], win + 1000)\n"
+                                    "redis.call('PEXPIRE', KEYS[3], win + 1000)\n"
+                                    "return 0\n";
 
 /* A cooldown only grows: KEYS = mark; ARGV = ms. */
 static const char cooldown_script[] = "local ms = tonumber(ARGV[1])\n"
@@ -319,7 +318,8 @@ static int32_t full_key(const rstore *s, const char *key, const char *suffix, ch
 			return LLMK_E_INVALID_ARG;
 	if (!n || n > KEY_MAX)
 		return LLMK_E_INVALID_ARG;
-	w = suffix ? snprintf(out, cap, "%s{%s}%s", s->prefix, key, suffix) : snprintf(out, cap, "%s%s", s->prefix, key);
+	w = suffix ? snprintf(out, cap, "%s{%s}%s", s->prefix, key, suffix)
+	           : snprintf(out, cap, "%s%s", s->prefix, key);
 	return w > 0 && (size_t)w < cap ? LLMK_OK : LLMK_E_INVALID_ARG;
 }
 

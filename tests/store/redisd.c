@@ -188,8 +188,8 @@ int redisd_command(const redisd *d, char *out, size_t cap, ...)
 		return -1;
 	}
 	if (d->password[0] && strcmp(words[0], "PING"))
-		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "*2\r\n$4\r\nAUTH\r\n$%zu\r\n%s\r\n", strlen(d->password),
-		                      d->password);
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "*2\r\n$4\r\nAUTH\r\n$%zu\r\n%s\r\n",
+		                      strlen(d->password), d->password);
 	n += (size_t)snprintf(buf + n, sizeof(buf) - n, "*%d\r\n", argc);
 	for (int i = 0; i < argc; i++)
 		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "$%zu\r\n%s\r\n", strlen(words[i]), words[i]);

@@ -7,7 +7,7 @@
 typedef struct redisd {
 	int pid;
 	int port;
-	char url[128]; /* redis://127.0.0.1:PORT */
+	char url[128];     /* redis://127.0.0.1:PORT */
 	char password[64]; /* --requirepass, or "" */
 } redisd;
 

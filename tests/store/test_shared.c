@@ -31,7 +31,7 @@
 #include "llmkit.h"
 #include "redisd.h"
 
-#define R 10       /* requests per second the deployment allows */
+#define R 10 /* requests per second the deployment allows */
 #define WORKERS 4
 #define MAXREQ 1024
 
@@ -270,14 +270,14 @@ static size_t most_within(deployment *d, double span, double from)
 
 static int checks_failed;
 
-#define CHECK(cond, ...)                                           \
-	do {                                                       \
-		if (!(cond)) {                                     \
+#define CHECK(cond, ...)                                                     \
+	do {                                                                 \
+		if (!(cond)) {                                               \
 			fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-			fprintf(stderr, __VA_ARGS__);              \
-			fprintf(stderr, "\n");                     \
-			checks_failed++;                           \
-		}                                                  \
+			fprintf(stderr, __VA_ARGS__);                        \
+			fprintf(stderr, "\n");                               \
+			checks_failed++;                                     \
+		}                                                            \
 	} while (0)
 
 static pid_t spawn(char **args)
@@ -362,7 +362,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "redis-server did not start\n");
 		return 1;
 	}
-	snprintf(redis, sizeof(redis), "%s?prefix=shared%d:&timeout_ms=200&connect_timeout_ms=200", rd.url, (int)getpid());
+	snprintf(redis, sizeof(redis), "%s?prefix=shared%d:&timeout_ms=200&connect_timeout_ms=200", rd.url,
+	         (int)getpid());
 	snprintf(log, sizeof(log), "/tmp/llmk-test-shared-%d.log", (int)getpid());
 	dep_start(&one, 200);
 
@@ -393,7 +394,8 @@ int main(int argc, char **argv)
 	pthread_mutex_lock(&a.mu);
 	a.status = 200; /* it has recovered, but the cooldown still runs */
 	pthread_mutex_unlock(&a.mu);
-	CHECK(!run_workers(3, "router", redis, th_url(a.s), th_url(b.s), "5", "200", "B"), "router workers during cooldown");
+	CHECK(!run_workers(3, "router", redis, th_url(a.s), th_url(b.s), "5", "200", "B"),
+	      "router workers during cooldown");
 	printf("cooldown: A saw %zu request(s) in %.0f ms of cooldown, B %zu\n", dep_count(&a), now_ms() - t0,
 	       dep_count(&b));
 	CHECK(dep_count(&a) == 1, "A was contacted during its cooldown (%zu requests)", dep_count(&a));
@@ -431,8 +433,8 @@ int main(int argc, char **argv)
 		most = most_within(&one, 900, restarted + 2500);
 		printf("outage: %zu requests, none failed; warnings: %d 'failed', %d 'back'; most in 900 ms after the "
 		       "rejoin: %zu; during the outage: %zu\n",
-		       dep_count(&one), count_in(log, "shared store failed"), count_in(log, "shared store is back"), most,
-		       most_within(&one, 900, 0));
+		       dep_count(&one), count_in(log, "shared store failed"), count_in(log, "shared store is back"),
+		       most, most_within(&one, 900, 0));
 		CHECK(count_in(log, "shared store failed") >= 1, "no warning logged for the outage");
 		CHECK(count_in(log, "shared store is back") >= 1, "no line logged for the return");
 		CHECK(most <= R, "after the rejoin, %zu requests in 900 ms > %d", most, R);

@@ -377,10 +377,26 @@ static void test_redis_url(void **state)
 	assert_int_equal(u.tls, 1);
 	llmk__redis_url_clear(&u);
 	static const char *const bad[] = {
-	        NULL, "", "http://h", "redis://", "redis://h:0", "redis://h:65536", "redis://h:x", "redis://h/x",
-	        "redis://h/1?prefix=a b", "redis://h?prefix=a%20", "redis://h?unknown=1", "redis://h?timeout_ms=0",
-	        "redis://h?timeout_ms", "redis://:@h", "redis://u:p%zz@h", "redis://u:p%00@h", "redis://h#frag",
-	        "redis://[::1", "redis://h\r\n", "redis://h?prefix=0123456789012345678901234567890123456789012345678901234567890123456789"};
+	        NULL,
+	        "",
+	        "http://h",
+	        "redis://",
+	        "redis://h:0",
+	        "redis://h:65536",
+	        "redis://h:x",
+	        "redis://h/x",
+	        "redis://h/1?prefix=a b",
+	        "redis://h?prefix=a%20",
+	        "redis://h?unknown=1",
+	        "redis://h?timeout_ms=0",
+	        "redis://h?timeout_ms",
+	        "redis://:@h",
+	        "redis://u:p%zz@h",
+	        "redis://u:p%00@h",
+	        "redis://h#frag",
+	        "redis://[::1",
+	        "redis://h\r\n",
+	        "redis://h?prefix=0123456789012345678901234567890123456789012345678901234567890123456789"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		assert_int_equal(llmk__redis_url_parse(bad[i], &u), LLMK_E_INVALID_ARG);
 		llmk__redis_url_clear(&u);

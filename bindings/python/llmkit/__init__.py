@@ -16,6 +16,7 @@ from .client import (Cancel, ChatResponse, Client, EmbedResponse, Image, ImageRe
                      providers, version)
 from .compare import ModelResult, Run, compare
 from .router import Router
+from .store import Store
 from .compare import available as compare_available
 from .errors import *  # noqa: F401,F403 - one exception class per status
 from .errors import ERRORS, LLMKitError, error_for
@@ -24,7 +25,7 @@ __version__ = raw.LLMK_VERSION_STRING  # the header these bindings were generate
 
 __all__ = [
     "Cancel", "ChatResponse", "compare_available", "Client", "EmbedResponse", "EventType", "Finish", "Image", "ImageResponse", "Kind",
-    "LLMKitError", "MissingSymbolError", "ModelResult", "Option", "Response", "Role", "Router", "Run", "Segment",
+    "LLMKitError", "MissingSymbolError", "ModelResult", "Option", "Response", "Role", "Router", "Run", "Segment", "Store",
     "SpeechResponse", "Status", "Stream", "StreamEvent", "ToolCall", "TranscriptionResponse", "Usage", "compare",
     "error_for", "ERRORS", "options", "providers", "raw", "version",
 ] + [c.__name__ for c in ERRORS.values()]

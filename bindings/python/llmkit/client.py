@@ -88,6 +88,7 @@ class Response:
     total_ms: Optional[float] = None
     first_byte_ms: Optional[float] = None
     first_token_ms: Optional[float] = None
+    rate_wait_ms: Optional[float] = None  # waited for the client's rate limits (None: no limit set)
     raw: bytes = b""
     deployment: str = ""
     tried: str = ""
@@ -197,6 +198,7 @@ def _fill_common(out: Response, r) -> None:
     out.total_ms = _optf(_raw.llmk_response_timing(r, _raw.LLMK_TIMING_TOTAL_MS))
     out.first_byte_ms = _optf(_raw.llmk_response_timing(r, _raw.LLMK_TIMING_FIRST_BYTE_MS))
     out.first_token_ms = _optf(_raw.llmk_response_timing(r, _raw.LLMK_TIMING_FIRST_TOKEN_MS))
+    out.rate_wait_ms = _optf(_raw.llmk_response_timing(r, _raw.LLMK_TIMING_RATE_WAIT_MS))
     n = ctypes.c_size_t(0)
     p = _raw.llmk_response_raw(r, ctypes.byref(n))
     out.raw = ctypes.string_at(p, n.value) if p else b""
@@ -485,13 +487,16 @@ class Client:
     The API key and base URL default to the provider's environment variables
     (OPENAI_API_KEY, ...). ``timeout`` is in seconds (the whole request);
     further client options go in ``options`` by their names in the option
-    table (``{"max_retries": 0, "connect_timeout_ms": 2000}``). A client may
-    be used from several threads at once. Use it as a context manager, or call
-    ``close()``; it is also freed when garbage-collected.
+    table (``{"max_retries": 0, "connect_timeout_ms": 2000}``). ``store``
+    (llmkit.Store) keeps the client's rate limits (``rate_limit_rpm``,
+    ``rate_limit_tpm``, ...) where other clients and processes share them.
+    A client may be used from several threads at once. Use it as a context
+    manager, or call ``close()``; it is also freed when garbage-collected.
     """
 
     def __init__(self, model: str, *, base_url: Optional[str] = None, api_key: Optional[str] = None,
-                 timeout: Optional[float] = None, options: Optional[Mapping[str, Any]] = None) -> None:
+                 timeout: Optional[float] = None, options: Optional[Mapping[str, Any]] = None,
+                 store: Any = None) -> None:
         p = ctypes.POINTER(_raw.llmk_client)()
         st = _raw.llmk_client_new(ctypes.byref(p), _b(model))
         if st != _raw.LLMK_OK:
@@ -506,6 +511,9 @@ class Client:
                 self.set_option("timeout_ms", int(round(timeout * 1000)))
             for k, v in (options or {}).items():
                 self.set_option(k, v)
+            self._store = None
+            if store is not None:
+                self.set_store(store)
         except BaseException:
             self.close()
             raise
@@ -551,6 +559,14 @@ class Client:
         else:
             st = _raw.llmk_client_set_f64(p, opt, float(value))
         _check(st, lambda: _raw.llmk_client_errmsg(p))
+
+    def set_store(self, store: Any) -> None:
+        """Keeps the client's rate limits in ``store`` (llmkit.Store; None: the
+        client's own counts). The client holds a reference to it."""
+        p = self._live()
+        _check(_raw.llmk_client_set_store(p, store._live() if store is not None else None),
+               lambda: _raw.llmk_client_errmsg(p))
+        self._store = store
 
     @property
     def provider(self) -> str:
