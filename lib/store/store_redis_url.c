@@ -33,6 +33,7 @@ static char *decode(const char *s, size_t n, int *nomem)
 			int hi = i + 2 < n ? hexval(s[i + 1]) : -1;
 			int lo = i + 2 < n ? hexval(s[i + 2]) : -1;
 			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
+				out[w] = '\0'; /* what was decoded is wiped */
 				llmk__free_wiped(out);
 				return NULL;
 			}

@@ -32,6 +32,24 @@ typedef struct srv {
 	int usage_total; /* total_tokens to report */
 } srv;
 
+/* Upper time bounds get their slack times LLMK_TEST_TIME_FACTOR when set
+ * (scripts/test sets 4 under valgrind), where requests themselves are so
+ * slow that the limit may not need to wait: the waits are then not
+ * checked, only that the limit held. */
+static double time_slack(double ms)
+{
+	const char *f = getenv("LLMK_TEST_TIME_FACTOR");
+	double k = f ? atof(f) : 1;
+
+	return ms * (k >= 1 ? k : 1);
+}
+
+static int strict_timing(void)
+{
+	const char *f = getenv("LLMK_TEST_TIME_FACTOR");
+	return !f || atof(f) <= 1;
+}
+
 static double now_ms(void)
 {
 	struct timespec ts;
@@ -144,13 +162,14 @@ static void test_requests_per_window(void **state)
 		w = llmk_response_timing(r, LLMK_TIMING_RATE_WAIT_MS);
 		assert_true(w >= 0);
 		if (i < 5)
-			assert_true(w < 50); /* room at once (allow a slow machine) */
+			assert_true(w == 0); /* room at once: never waited */
 		assert_true(w <= llmk_response_timing(r, LLMK_TIMING_TOTAL_MS));
 		waited += w;
 		llmk_response_free(r);
 	}
 	assert_true(now_ms() - t0 >= 1000 - 20);
-	assert_true(waited >= 900);
+	if (strict_timing())
+		assert_true(waited >= 900);
 	assert_int_equal(f->v.n, 12);
 	assert_true(most_within(&f->v, 400) <= 5);
 }
@@ -269,7 +288,7 @@ static void test_multi_schedules_the_wait(void **state)
 	assert_int_equal(d.ok, 12);
 	assert_true(d.last_wait > 0);
 	assert_true(now_ms() - t0 >= 1000 - 20); /* 4 per 500 ms: 12 take two windows more */
-	assert_true(slowest < 300);              /* never the whole wait inside perform */
+	assert_true(slowest < time_slack(300));            /* never the whole wait inside perform */
 	assert_true(most_within(&f->v, 400) <= 4);
 }
 
@@ -382,7 +401,7 @@ static void test_cancel_while_waiting(void **state)
 	llmk_request_set_cancel(f->req, cancel);
 	t0 = now_ms();
 	assert_int_equal(llmk_send(f->c, f->req, &r), LLMK_E_CANCELLED);
-	assert_true(now_ms() - t0 < 1000);
+	assert_true(now_ms() - t0 < time_slack(1000));
 	assert_non_null(strstr(llmk_response_error(r), "rate limits"));
 	llmk_response_free(r);
 	llmk_request_set_cancel(f->req, NULL);
