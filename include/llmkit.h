@@ -1797,7 +1797,8 @@ LLMK_API llmk_status llmk_store_new_local(llmk_store **out);
  *  server, database and prefix. `url`: `redis://[[user]:password@]host[:port][/db]`
  *  with optional query parameters `prefix=` (prepended to every key; default
  *  "llmk:"; letters, digits and `:_-.`), `timeout_ms=` (bound on each command,
- *  default 250) and `connect_timeout_ms=` (default 250); `rediss://` (TLS)
+ *  default 250), `connect_timeout_ms=` (default 250) and `pool=` (most
+ *  connections at once, 1..64, default 8); `rediss://` (TLS)
  *  answers LLMK_E_UNSUPPORTED when the hiredis this library was built with
  *  has no TLS (Debian 12's 0.14 has none). The password is never logged nor
  *  shown in an error. Updates are atomic (server-side Lua scripts). A server

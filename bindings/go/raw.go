@@ -1855,14 +1855,15 @@ func llmk_store_new_local(out **C.llmk_store) int32 {
 // A store in Redis or Valkey, shared by every process that uses the same server, database and
 // prefix. `url`: `redis://[[user]:password @ ]host[:port][/db]` with optional query parameters
 // `prefix=` (prepended to every key; default "llmk:"; letters, digits and `:_-.`), `timeout_ms=`
-// (bound on each command, default 250) and `connect_timeout_ms=` (default 250); `rediss://` (TLS)
-// answers LLMK_E_UNSUPPORTED when the hiredis this library was built with has no TLS (Debian 12's
-// 0.14 has none). The password is never logged nor shown in an error. Updates are atomic
-// (server-side Lua scripts). A server that is down, slow or answering errors makes the callbacks
-// fail quickly (the library then goes on with local state and logs a warning); the store
-// reconnects with a growing backoff. The first connection is tried here: a server down now is not
-// an error. LLMK_E_UNSUPPORTED in a build without hiredis (LLMK_FEATURE_REDIS clear),
-// LLMK_E_INVALID_ARG for a bad URL. Thread-safe (a small pool of connections).
+// (bound on each command, default 250), `connect_timeout_ms=` (default 250) and `pool=` (most
+// connections at once, 1..64, default 8); `rediss://` (TLS) answers LLMK_E_UNSUPPORTED when the
+// hiredis this library was built with has no TLS (Debian 12's 0.14 has none). The password is
+// never logged nor shown in an error. Updates are atomic (server-side Lua scripts). A server that
+// is down, slow or answering errors makes the callbacks fail quickly (the library then goes on
+// with local state and logs a warning); the store reconnects with a growing backoff. The first
+// connection is tried here: a server down now is not an error. LLMK_E_UNSUPPORTED in a build
+// without hiredis (LLMK_FEATURE_REDIS clear), LLMK_E_INVALID_ARG for a bad URL. Thread-safe (a
+// small pool of connections).
 func llmk_store_new_redis(url *C.char, out **C.llmk_store) int32 {
 	return int32(C.llmk_store_new_redis(url, out))
 }

@@ -16,11 +16,11 @@
  * touched, so no call walks the whole window unless it must say how long
  * to wait.
  *
- * Threads: a small pool of connections (at most POOL_MAX), each used by
+ * Threads: a small pool of connections (at most `pool`, default 8), each used by
  * one thread at a time; a thread that finds none idle opens one, or waits
  * for one up to the command timeout. One locked connection would serialise
  * every thread behind the slowest round trip; a connection per thread would
- * grow with the program's threads (bench/bench_store.c measures the pool).
+ * grow with the program's threads (bench/store_pool.c measures the pool against one connection: docs/PERFORMANCE.md).
  *
  * Faults: connecting and every command are bounded (connect_timeout_ms,
  * timeout_ms). A failed connection or command (down, slow, an error
@@ -46,7 +46,6 @@
 #include "store.h"
 #include "store_redis.h"
 
-#define POOL_MAX 8
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 5000
 #define KEY_MAX 512
@@ -112,7 +111,7 @@ typedef struct rstore {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	rconn *idle;
-	size_t open;
+	size_t open, pool_max;
 	double retry_at;    /* down until then (llmk__now_ms()); 0 = up */
 	int64_t backoff_ms; /* the next backoff */
 	char sha[S_COUNT][41];
@@ -247,7 +246,7 @@ static rconn *get(rstore *s, int32_t *st)
 		until.tv_sec++;
 		until.tv_nsec -= 1000000000L;
 	}
-	while (!s->idle && s->open >= POOL_MAX && s->retry_at <= llmk__now_ms())
+	while (!s->idle && s->open >= s->pool_max && s->retry_at <= llmk__now_ms())
 		if (pthread_cond_timedwait(&s->cv, &s->mu, &until)) {
 			pthread_mutex_unlock(&s->mu);
 			*st = LLMK_E_TIMEOUT;
@@ -597,6 +596,7 @@ llmk_status llmk_store_new_redis(const char *url, llmk_store **out)
 	s->timeout_ms = u.timeout_ms;
 	s->connect_timeout_ms = u.connect_timeout_ms;
 	s->backoff_ms = BACKOFF_MIN_MS;
+	s->pool_max = (size_t)u.pool;
 	s->user = u.user;
 	u.user = NULL;
 	st = u.password ? llmk__secret_set(&s->password, u.password) : LLMK_OK;

@@ -13,9 +13,10 @@ typedef struct llmk__redis_url {
 	char *user, *password; /* percent-decoded, heap (wiped by _clear) */
 	char prefix[65];
 	int64_t timeout_ms, connect_timeout_ms;
+	int pool; /* most connections at once */
 } llmk__redis_url;
 
-/* redis://[[user]:password@]host[:port][/db][?prefix=&db=&timeout_ms=&connect_timeout_ms=]
+/* redis://[[user]:password@]host[:port][/db][?prefix=&db=&timeout_ms=&connect_timeout_ms=&pool=]
  * or rediss:// (tls set). LLMK_E_INVALID_ARG for anything else; LLMK_E_NOMEM.
  * Call _clear afterwards whatever it returned. */
 llmk_status llmk__redis_url_parse(const char *url, llmk__redis_url *u);

@@ -101,6 +101,8 @@ static llmk_status query(const char *q, llmk__redis_url *u)
 			u->timeout_ms = v;
 		} else if (k == 18 && !strncmp(q, "connect_timeout_ms", 18) && number(val, vn, 1, 60000, &v)) {
 			u->connect_timeout_ms = v;
+		} else if (k == 4 && !strncmp(q, "pool", 4) && number(val, vn, 1, 64, &v)) {
+			u->pool = (int)v;
 		} else {
 			return LLMK_E_INVALID_ARG;
 		}
@@ -122,6 +124,7 @@ llmk_status llmk__redis_url_parse(const char *url, llmk__redis_url *u)
 	u->port = 6379;
 	u->timeout_ms = 250;
 	u->connect_timeout_ms = 250;
+	u->pool = 8;
 	snprintf(u->prefix, sizeof(u->prefix), "llmk:");
 	if (!url)
 		return LLMK_E_INVALID_ARG;

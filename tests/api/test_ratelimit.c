@@ -288,7 +288,7 @@ static void test_multi_schedules_the_wait(void **state)
 	assert_int_equal(d.ok, 12);
 	assert_true(d.last_wait > 0);
 	assert_true(now_ms() - t0 >= 1000 - 20); /* 4 per 500 ms: 12 take two windows more */
-	assert_true(slowest < time_slack(300));            /* never the whole wait inside perform */
+	assert_true(slowest < time_slack(300));  /* never the whole wait inside perform */
 	assert_true(most_within(&f->v, 400) <= 4);
 }
 

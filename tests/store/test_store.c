@@ -366,6 +366,11 @@ static void test_redis_url(void **state)
 	assert_int_equal(u.timeout_ms, 50);
 	assert_int_equal(u.connect_timeout_ms, 70);
 	llmk__redis_url_clear(&u);
+	assert_int_equal(u.pool, 8);
+	llmk__redis_url_clear(&u);
+	assert_int_equal(llmk__redis_url_parse("redis://h?pool=1", &u), LLMK_OK);
+	assert_int_equal(u.pool, 1);
+	llmk__redis_url_clear(&u);
 	assert_int_equal(llmk__redis_url_parse("redis://:pw@[::1]:6380?db=4", &u), LLMK_OK);
 	assert_null(u.user);
 	assert_string_equal(u.password, "pw");
@@ -390,6 +395,8 @@ static void test_redis_url(void **state)
 	        "redis://h?unknown=1",
 	        "redis://h?timeout_ms=0",
 	        "redis://h?timeout_ms",
+	        "redis://h?pool=0",
+	        "redis://h?pool=65",
 	        "redis://:@h",
 	        "redis://u:p%zz@h",
 	        "redis://u:p%00@h",
