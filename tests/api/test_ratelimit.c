@@ -78,7 +78,7 @@ static void handler(const th_request *rq, th_response *out, void *user)
 }
 
 /* Most arrivals in any span of `span` ms. The checks use a span 100 ms
- * shorter than the window: the limit is kept where requests are admitted,
+ * (400 under valgrind) shorter than the window: the limit is kept where requests are admitted,
  * and a request's way to the server (a first connection, a busy machine)
  * may shift its arrival by some ms; without the limit every request
  * arrives within a few ms, far above it. */
@@ -146,17 +146,17 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* 5 per 500 ms window (600 per minute): 12 requests take at least two
- * windows more, no 500 ms span sees more than 5, later responses say they
- * waited, and the wait is inside the total time. */
+/* 5 per 1000 ms window (300 per minute): 12 requests take at least two
+ * windows more, no span shorter than the window sees more than 5, later
+ * responses say they waited, and the wait is inside the total time. */
 static void test_requests_per_window(void **state)
 {
 	fx *f = *state;
 	llmk_response *r;
 	double t0 = now_ms(), waited = 0, w;
 
-	assert_int_equal(llmk_client_set_i64(f->c, LLMK_OPT_RATE_LIMIT_RPM, 600), LLMK_OK);
-	assert_int_equal(llmk_client_set_i64(f->c, LLMK_OPT_RATE_LIMIT_WINDOW_MS, 500), LLMK_OK);
+	assert_int_equal(llmk_client_set_i64(f->c, LLMK_OPT_RATE_LIMIT_RPM, 300), LLMK_OK);
+	assert_int_equal(llmk_client_set_i64(f->c, LLMK_OPT_RATE_LIMIT_WINDOW_MS, 1000), LLMK_OK);
 	for (int i = 0; i < 12; i++) {
 		assert_int_equal(llmk_send(f->c, f->req, &r), LLMK_OK);
 		w = llmk_response_timing(r, LLMK_TIMING_RATE_WAIT_MS);
@@ -167,11 +167,11 @@ static void test_requests_per_window(void **state)
 		waited += w;
 		llmk_response_free(r);
 	}
-	assert_true(now_ms() - t0 >= 1000 - 20);
+	assert_true(now_ms() - t0 >= 2000 - 20);
 	if (strict_timing())
-		assert_true(waited >= 900);
+		assert_true(waited >= 1800);
 	assert_int_equal(f->v.n, 12);
-	assert_true(most_within(&f->v, 400) <= 5);
+	assert_true(most_within(&f->v, 1000 - time_slack(100)) <= 5);
 }
 
 /* Without a limit the timing says "not measured". */
@@ -270,8 +270,8 @@ static void test_multi_schedules_the_wait(void **state)
 	int32_t running = 1;
 	double t0 = now_ms(), slowest = 0, t;
 
-	assert_int_equal(llmk_client_set_i64(f->c, LLMK_OPT_RATE_LIMIT_RPM, 480), LLMK_OK);
-	assert_int_equal(llmk_client_set_i64(f->c, LLMK_OPT_RATE_LIMIT_WINDOW_MS, 500), LLMK_OK);
+	assert_int_equal(llmk_client_set_i64(f->c, LLMK_OPT_RATE_LIMIT_RPM, 240), LLMK_OK);
+	assert_int_equal(llmk_client_set_i64(f->c, LLMK_OPT_RATE_LIMIT_WINDOW_MS, 1000), LLMK_OK);
 	assert_int_equal(llmk_multi_new(&m), LLMK_OK);
 	for (int i = 0; i < 12; i++)
 		assert_int_equal(llmk_multi_add(m, f->c, f->req, NULL, on_done, &d), LLMK_OK);
@@ -287,9 +287,9 @@ static void test_multi_schedules_the_wait(void **state)
 	assert_int_equal(d.n, 12);
 	assert_int_equal(d.ok, 12);
 	assert_true(d.last_wait > 0);
-	assert_true(now_ms() - t0 >= 1000 - 20); /* 4 per 500 ms: 12 take two windows more */
+	assert_true(now_ms() - t0 >= 2000 - 20); /* 4 per 1000 ms: 12 take two windows more */
 	assert_true(slowest < time_slack(300));  /* never the whole wait inside perform */
-	assert_true(most_within(&f->v, 400) <= 4);
+	assert_true(most_within(&f->v, 1000 - time_slack(100)) <= 4);
 }
 
 /* Two clients of the same deployment share their limit through one store;
