@@ -81,6 +81,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	printf("threads %d, %d window_take calls each\n", threads, n);
+	if (measure(argv[1], 1, threads, n) < 0) /* warm-up (server and client), not counted */
+		return 1;
 	for (size_t i = 0; i < sizeof(pools) / sizeof(pools[0]); i++) {
 		if ((r = measure(argv[1], pools[i], threads, n)) < 0)
 			return 1;
