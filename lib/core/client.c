@@ -335,6 +335,10 @@ llmk_status llmk_client_set_i64(llmk_client *c, int32_t opt, int64_t value)
 	if ((opt == LLMK_OPT_MAX_RESPONSE_BYTES || opt == LLMK_OPT_MAX_LINE_BYTES) && value < 1024)
 		return llmk__client_err(c, LLMK_E_INVALID_ARG, "option '%s' must be at least 1024",
 		                        llmk_option_name(opt));
+#ifndef LLMK_HAVE_SHARED_STATE
+	if (opt >= LLMK_OPT_RATE_LIMIT_RPM && opt <= LLMK_OPT_RATE_LIMIT_PER_KEY && value)
+		return llmk__client_err(c, LLMK_E_UNSUPPORTED, "this build has no rate limits (-Dshared_state)");
+#endif
 	if (opt == LLMK_OPT_RATE_LIMIT_WINDOW_MS && value < 100)
 		return llmk__client_err(c, LLMK_E_INVALID_ARG, "option 'rate_limit_window_ms' must be at least 100");
 	slot = llmk__option_slot(opt);

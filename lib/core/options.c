@@ -8,7 +8,7 @@
 #include "url.h"
 
 #define K(kind) (1u << (kind))
-#define LLMK__OPT_INFO(name, id, scope, str, doc) {id, str, LLMK_SCOPE_##scope, 0, -1},
+#define LLMK__OPT_INFO(name, id, scope, str, doc) {id, -1, str, LLMK_SCOPE_##scope, 0},
 static llmk__optinfo options[] = {LLMK_OPTION_TABLE(LLMK__OPT_INFO)};
 
 /* Every option id must fit the id -> option lookup. */
@@ -78,7 +78,7 @@ static void options_fill_kinds(void)
 
 	for (i = 0; i < sizeof(options) / sizeof(options[0]); i++) {
 		int t = options[i].id / 1000;
-		options[i].slot = next[t]++;
+		options[i].slot = (int16_t)next[t]++;
 		id_at_slot[t][options[i].slot] = options[i].id;
 		option_by_id[t][options[i].id % 1000] = &options[i];
 	}

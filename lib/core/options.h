@@ -29,10 +29,10 @@ enum { LLMK_SCOPE_C = 1, LLMK_SCOPE_R = 2, LLMK_SCOPE_CR = 3 };
 
 typedef struct llmk__optinfo {
 	int32_t id;
+	int16_t slot; /* index in its type's slot array (beside id: no padding) */
 	const char *name;
 	int scope;
 	unsigned kinds; /* bit (1 << kind) for request options; 0 = any */
-	int slot;       /* index in its type's slot array */
 } llmk__optinfo;
 
 const llmk__optinfo *llmk__option_info(int32_t id);

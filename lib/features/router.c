@@ -216,6 +216,7 @@ static size_t plan(llmk_router *rt, size_t *order, double now)
 
 /* ---- shared state (llmk_router_set_store()) ---------------------------- */
 
+#ifdef LLMK_HAVE_SHARED_STATE
 llmk_status llmk_router_set_store(llmk_router *rt, const llmk_store *s)
 {
 	llmk_store copy;
@@ -308,6 +309,25 @@ static void shared_cooldown(llmk_router *rt, deployment *d)
 	key_of(rt, d, "cd", key, sizeof(key));
 	store_said(rt, d, rt->store.cooldown_set(rt->store.user, key, rt->cooldown_ms));
 }
+#else /* -Dshared_state=disabled: the router keeps its state to itself */
+llmk_status llmk_router_set_store(llmk_router *rt, const llmk_store *s)
+{
+	(void)s;
+	return rt ? LLMK_E_UNSUPPORTED : LLMK_E_INVALID_ARG;
+}
+static void read_shared(llmk_router *rt)
+{
+	(void)rt;
+}
+static void shared_busy(llmk_router *rt, deployment *d, int64_t delta)
+{
+	(void)rt, (void)d, (void)delta;
+}
+static void shared_cooldown(llmk_router *rt, deployment *d)
+{
+	(void)rt, (void)d;
+}
+#endif
 
 typedef struct relay {
 	llmk_stream_fn fn;

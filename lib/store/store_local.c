@@ -9,6 +9,11 @@ llmk_status llmk_store_new_local(llmk_store **out)
 {
 	if (!out)
 		return LLMK_E_INVALID_ARG;
+#ifdef LLMK_HAVE_SHARED_STATE
 	*out = llmk__memstore_new();
 	return *out ? LLMK_OK : LLMK_E_NOMEM;
+#else
+	*out = NULL;
+	return LLMK_E_UNSUPPORTED; /* -Dshared_state=disabled */
+#endif
 }

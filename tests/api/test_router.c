@@ -271,6 +271,7 @@ static void test_cooldown_and_recovery(void **state)
 	assert_int_equal(th_request_count(f->d[0].srv), before + 1);
 }
 
+#ifdef LLMK_HAVE_SHARED_STATE
 /* Two routers over the same deployments sharing one store (as two
  * processes sharing Redis would): a cooldown one of them decides is obeyed
  * by the other, which never contacts the resting deployment, and both
@@ -419,6 +420,19 @@ static void test_store_failing_is_not_fatal(void **state)
 	assert_int_equal(llmk_router_set_store(f->rt, &bad), LLMK_E_UNSUPPORTED);
 	assert_int_equal(llmk_router_set_i64(f->rt, LLMK_ROUTER_PER_KEY, 2), LLMK_E_INVALID_ARG);
 }
+
+#else
+/* -Dshared_state=disabled: said, not ignored. */
+static void test_store_unsupported(void **state)
+{
+	fixture *f = *state;
+	llmk_store t = LLMK_STORE_INIT;
+	llmk_store *s = NULL;
+
+	assert_int_equal(llmk_store_new_local(&s), LLMK_E_UNSUPPORTED);
+	assert_int_equal(llmk_router_set_store(f->rt, &t), LLMK_E_UNSUPPORTED);
+}
+#endif
 
 static void test_all_cooling(void **state)
 {
@@ -824,9 +838,13 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_multi_routed_bad_arguments, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_stream_falls_back_before_events, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_bad_arguments, setup, teardown),
+#ifdef LLMK_HAVE_SHARED_STATE
 	        cmocka_unit_test_setup_teardown(test_store_shares_cooldowns, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_store_least_busy_counts_everyone, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_store_failing_is_not_fatal, setup, teardown),
+#else
+	        cmocka_unit_test_setup_teardown(test_store_unsupported, setup, teardown),
+#endif
 	};
 	return cmocka_run_group_tests_name("router", tests, NULL, NULL);
 }
