@@ -409,6 +409,67 @@ static void test_cancel_while_waiting(void **state)
 	assert_int_equal(f->v.n, 1);
 }
 
+static int32_t ignore_event(const llmk_event *ev, void *user)
+{
+	(void)ev, (void)user;
+	return 0;
+}
+
+/* llmk_stream goes through the same gate: a fail-fast limit refuses the
+ * second stream before anything is sent. */
+static void test_stream_is_limited(void **state)
+{
+	fx *f = *state;
+	llmk_response *r;
+
+	assert_int_equal(llmk_client_set_i64(f->c, LLMK_OPT_RATE_LIMIT_RPM, 1), LLMK_OK);
+	assert_int_equal(llmk_client_set_i64(f->c, LLMK_OPT_RATE_LIMIT_MAX_WAIT_MS, 0), LLMK_OK);
+	llmk_stream(f->c, f->req, ignore_event, NULL, &r); /* answered as JSON: whatever it makes of it */
+	llmk_response_free(r);
+	assert_int_equal(f->v.n, 1);
+	assert_int_equal(llmk_stream(f->c, f->req, ignore_event, NULL, &r), LLMK_E_RATE_LIMITED);
+	llmk_response_free(r);
+	assert_int_equal(f->v.n, 1);
+}
+
+/* Per deployment (default), two models of one provider and key have two
+ * limits; per key they share one, and another key has its own. */
+static void test_per_key(void **state)
+{
+	fx *f = *state;
+	llmk_client *other = client_for(&f->v), *third = client_for(&f->v);
+	llmk_store *store;
+	llmk_response *r;
+
+	assert_int_equal(llmk_store_new_local(&store), LLMK_OK);
+	assert_int_equal(llmk_client_set_str(other, LLMK_OPT_MODEL, "gpt-4o"), LLMK_OK);
+	assert_int_equal(llmk_client_set_str(third, LLMK_OPT_API_KEY, "sk-test-another-key-000000000000000"), LLMK_OK);
+	for (int k = 0; k < 3; k++) {
+		llmk_client *c = k == 0 ? f->c : k == 1 ? other : third;
+		assert_int_equal(llmk_client_set_i64(c, LLMK_OPT_RATE_LIMIT_RPM, 1), LLMK_OK);
+		assert_int_equal(llmk_client_set_i64(c, LLMK_OPT_RATE_LIMIT_MAX_WAIT_MS, 0), LLMK_OK);
+		assert_int_equal(llmk_client_set_store(c, store), LLMK_OK);
+	}
+	assert_int_equal(llmk_send(f->c, f->req, &r), LLMK_OK);
+	llmk_response_free(r);
+	assert_int_equal(llmk_send(other, f->req, &r), LLMK_OK); /* another model: another limit */
+	llmk_response_free(r);
+	for (int k = 0; k < 3; k++) {
+		llmk_client *c = k == 0 ? f->c : k == 1 ? other : third;
+		assert_int_equal(llmk_client_set_i64(c, LLMK_OPT_RATE_LIMIT_PER_KEY, 1), LLMK_OK);
+	}
+	assert_int_equal(llmk_send(f->c, f->req, &r), LLMK_OK); /* the key's own window: empty */
+	llmk_response_free(r);
+	assert_int_equal(llmk_send(other, f->req, &r), LLMK_E_RATE_LIMITED); /* same key */
+	llmk_response_free(r);
+	assert_int_equal(llmk_send(third, f->req, &r), LLMK_OK); /* another key */
+	llmk_response_free(r);
+	assert_int_equal(f->v.n, 4);
+	llmk_client_free(other);
+	llmk_client_free(third);
+	llmk_store_free(store);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -420,6 +481,8 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_store_shared_between_clients, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_failing_store, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_cancel_while_waiting, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_stream_is_limited, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_per_key, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("ratelimit", tests, NULL, NULL);
 }

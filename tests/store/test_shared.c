@@ -12,6 +12,8 @@
  *  3. A deployment answers 429 to the first worker: the three others do
  *     not contact it during the cooldown (the server counts), and all four
  *     use it again after.
+ *  0. Redis down when the workers start: every request completes, on
+ *     local counts, with a warning each.
  *  4. Redis killed mid-run and restarted: no request fails, the workers log
  *     the outage and the return, and once it is back the limit holds
  *     across the workers again.
@@ -366,6 +368,26 @@ int main(int argc, char **argv)
 	         (int)getpid());
 	snprintf(log, sizeof(log), "/tmp/llmk-test-shared-%d.log", (int)getpid());
 	dep_start(&one, 200);
+
+	/* 0. Redis down at start (nothing listens on the port): every request
+	 * completes on local counts, and the workers say so */
+	{
+		redisd dead;
+		char dead_url[256];
+		if (!redisd_start(&dead, "")) {
+			redisd_kill(&dead);
+			snprintf(dead_url, sizeof(dead_url), "%s?timeout_ms=100&connect_timeout_ms=100", dead.url);
+			remove(log);
+			CHECK(!run_workers(2, "limit", dead_url, th_url(one.s), "4", NULL, NULL, log),
+			      "a request failed with Redis down at start");
+			CHECK(dep_count(&one) == 8, "server saw %zu of 8", dep_count(&one));
+			CHECK(count_in(log, "shared store failed") == 2, "warnings: %d",
+			      count_in(log, "shared store failed"));
+			printf("down at start: %zu requests, none failed, %d warnings\n", dep_count(&one),
+			       count_in(log, "shared store failed"));
+			dep_reset(&one);
+		}
+	}
 
 	/* 1. four workers share the limit through Redis */
 	snprintf(count, sizeof(count), "%d", 8);
