@@ -98,6 +98,16 @@ func (c *Client) SetStore(s *Store) error {
 	return nil
 }
 
+// SetPerKey keeps the router's cooldowns in the store per deployment and API
+// key (a hash of it) instead of per deployment.
+func (rt *Router) SetPerKey(on bool) error {
+	var v int64
+	if on {
+		v = 1
+	}
+	return rt.set(RouterOptionPerKey, v, "per_key")
+}
+
 // SetStore keeps the router's cooldowns and least-busy counts in the store
 // as well, so that every router using it (in any process, with Redis) skips
 // a deployment one of them sent to rest. Configure before sending.

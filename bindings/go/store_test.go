@@ -78,6 +78,9 @@ func TestRouterStoreSharesCooldowns(t *testing.T) {
 	r2, _ := NewRouter(RouteFallback, Deployment{Name: "p", Client: p}, Deployment{Name: "q", Client: q})
 	defer r1.Close()
 	defer r2.Close()
+	if err := r2.SetPerKey(false); err != nil {
+		t.Fatal(err)
+	}
 	if err := r1.SetCooldown(1, time.Minute); err != nil {
 		t.Fatal(err)
 	}
