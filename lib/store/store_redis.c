@@ -31,6 +31,7 @@
  * again, and a success resets the backoff. The store never logs: it
  * answers statuses, and its callers log (scrubbed) warnings. */
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,10 +135,30 @@ static struct timeval tv_of(int64_t ms)
 }
 
 /* One command on a connection: the reply, or NULL when the connection is
- * broken (closed, timed out). */
+ * broken (closed, timed out). hiredis writes with write(): to a server that
+ * went away that raises SIGPIPE, which would end the program. So SIGPIPE is
+ * blocked on this thread for the call and one it raised is taken back
+ * (the way libcurl and libpq keep a library's writes from killing their
+ * host), leaving the program's own handling of the signal alone. */
 static redisReply *run(redisContext *ctx, int argc, const char **argv, const size_t *lens)
 {
-	redisReply *r = redisCommandArgv(ctx, argc, argv, lens);
+	sigset_t pipe_only, old, pending;
+	struct timespec zero = {0, 0};
+	int was_pending;
+	redisReply *r;
+
+	sigemptyset(&pipe_only);
+	sigaddset(&pipe_only, SIGPIPE);
+	sigpending(&pending);
+	was_pending = sigismember(&pending, SIGPIPE) == 1;
+	pthread_sigmask(SIG_BLOCK, &pipe_only, &old);
+	r = redisCommandArgv(ctx, argc, argv, lens);
+	if (!was_pending) {
+		sigpending(&pending);
+		if (sigismember(&pending, SIGPIPE) == 1)
+			sigtimedwait(&pipe_only, NULL, &zero);
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 
 	if (!r || ctx->err) {
 		if (r)

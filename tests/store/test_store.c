@@ -14,6 +14,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -606,6 +607,30 @@ static void test_redis_slow(void **state)
 	close(fd);
 }
 
+/* The server drops the connection, then a large value is written to it:
+ * the second write hits a reset socket, which raises SIGPIPE. The store
+ * keeps that signal from ending the program (default disposition here:
+ * without the store's guard this test process dies). */
+static void test_redis_sigpipe(void **state)
+{
+	llmk_store *s = ((backend *)*state)->s;
+	size_t n = 8u << 20;
+	uint8_t *big = calloc(1, n);
+	char out[64];
+	int64_t v;
+
+	signal(SIGPIPE, SIG_DFL);
+	assert_int_equal(s->counter_add(s->user, k("pipe"), 1, &v), LLMK_OK); /* a pooled connection */
+	redisd_command(&server, out, sizeof(out), "CLIENT", "KILL", "TYPE", "normal", NULL);
+	sleep_ms(100);
+	assert_int_not_equal(s->kv_put(s->user, k("pipe-big"), big, n, 0), LLMK_OK);
+	free(big);
+	/* and it rejoins */
+	for (int i = 0; i < 100 && s->counter_add(s->user, k("pipe"), 1, &v) != LLMK_OK; i++)
+		sleep_ms(50);
+	assert_int_equal(v, 2);
+}
+
 /* An error answer (a counter on a key holding text) is a failure, not a
  * crash or a wrong number. */
 static void test_redis_error_answer(void **state)
@@ -639,6 +664,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_redis_kv, open_redis, close_backend),
 	        cmocka_unit_test_setup_teardown(test_redis_noscript, open_redis, close_backend),
 	        cmocka_unit_test_setup_teardown(test_redis_error_answer, open_redis, close_backend),
+	        cmocka_unit_test_setup_teardown(test_redis_sigpipe, open_redis, close_backend),
 	        cmocka_unit_test(test_redis_prefix_and_db),
 	        cmocka_unit_test(test_redis_password),
 	        cmocka_unit_test(test_redis_down_at_start_then_up),
