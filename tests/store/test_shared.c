@@ -300,7 +300,7 @@ static pid_t spawn(char **args)
 /* Runs n workers with the same arguments but their id; 0 when all exited
  * 0. */
 static int run_workers(int n, const char *mode, const char *redis, const char *a, const char *b, const char *c,
-                       const char *d, const char *log)
+                       const char *d, const char *e, const char *log)
 {
 	pid_t pids[WORKERS];
 	char id[8];
@@ -309,9 +309,9 @@ static int run_workers(int n, const char *mode, const char *redis, const char *a
 	for (int i = 0; i < n; i++) {
 		/* the arguments given, then the log file last */
 		char *args[12] = {"test_shared", "worker", (char *)mode, id, (char *)redis};
-		const char *rest[] = {a, b, c, d};
+		const char *rest[] = {a, b, c, d, e};
 		int k = 5;
-		for (int j = 0; j < 4 && rest[j]; j++)
+		for (int j = 0; j < 5 && rest[j]; j++)
 			args[k++] = (char *)rest[j];
 		args[k++] = (char *)log;
 		args[k] = NULL;
@@ -378,7 +378,7 @@ int main(int argc, char **argv)
 			redisd_kill(&dead);
 			snprintf(dead_url, sizeof(dead_url), "%s?timeout_ms=100&connect_timeout_ms=100", dead.url);
 			remove(log);
-			CHECK(!run_workers(2, "limit", dead_url, th_url(one.s), "4", NULL, NULL, log),
+			CHECK(!run_workers(2, "limit", dead_url, th_url(one.s), "4", NULL, NULL, NULL, log),
 			      "a request failed with Redis down at start");
 			CHECK(dep_count(&one) == 8, "server saw %zu of 8", dep_count(&one));
 			CHECK(count_in(log, "shared store failed") == 2, "warnings: %d",
@@ -392,7 +392,7 @@ int main(int argc, char **argv)
 	/* 1. four workers share the limit through Redis */
 	snprintf(count, sizeof(count), "%d", 8);
 	t0 = now_ms();
-	CHECK(!run_workers(WORKERS, "limit", redis, th_url(one.s), count, NULL, NULL, log), "a worker failed");
+	CHECK(!run_workers(WORKERS, "limit", redis, th_url(one.s), count, NULL, NULL, NULL, log), "a worker failed");
 	most = most_within(&one, 900, 0);
 	printf("shared: %zu requests from %d workers in %.0f ms; most in any 900 ms: %zu (limit %d per s)\n",
 	       dep_count(&one), WORKERS, now_ms() - t0, most, R);
@@ -401,7 +401,7 @@ int main(int argc, char **argv)
 
 	/* 2. the same without Redis: the excess shows */
 	dep_reset(&one);
-	CHECK(!run_workers(WORKERS, "limit", "-", th_url(one.s), count, NULL, NULL, log), "a worker failed");
+	CHECK(!run_workers(WORKERS, "limit", "-", th_url(one.s), count, NULL, NULL, NULL, log), "a worker failed");
 	most = most_within(&one, 900, 0);
 	printf("alone: %zu requests; most in any 900 ms: %zu\n", dep_count(&one), most);
 	CHECK(most > R, "without Redis the workers should exceed %d per second together (saw %zu)", R, most);
@@ -410,13 +410,13 @@ int main(int argc, char **argv)
 	 * others during the cooldown (3 s), and used by all after it */
 	dep_start(&a, 429);
 	dep_start(&b, 200);
-	CHECK(!run_workers(1, "router", redis, th_url(a.s), th_url(b.s), "1", "0", "B"), "first router worker");
+	CHECK(!run_workers(1, "router", redis, th_url(a.s), th_url(b.s), "1", "0", "B", log), "first router worker");
 	CHECK(dep_count(&a) == 1, "A saw %zu requests from the first worker", dep_count(&a));
 	t0 = now_ms();
 	pthread_mutex_lock(&a.mu);
 	a.status = 200; /* it has recovered, but the cooldown still runs */
 	pthread_mutex_unlock(&a.mu);
-	CHECK(!run_workers(3, "router", redis, th_url(a.s), th_url(b.s), "5", "200", "B"),
+	CHECK(!run_workers(3, "router", redis, th_url(a.s), th_url(b.s), "5", "200", "B", log),
 	      "router workers during cooldown");
 	printf("cooldown: A saw %zu request(s) in %.0f ms of cooldown, B %zu\n", dep_count(&a), now_ms() - t0,
 	       dep_count(&b));
@@ -424,7 +424,8 @@ int main(int argc, char **argv)
 	CHECK(dep_count(&b) == 1 + 15, "B saw %zu", dep_count(&b));
 	while (now_ms() - t0 < 3200)
 		sleep_ms(50);
-	CHECK(!run_workers(WORKERS, "router", redis, th_url(a.s), th_url(b.s), "2", "0", "A"), "router workers after");
+	CHECK(!run_workers(WORKERS, "router", redis, th_url(a.s), th_url(b.s), "2", "0", "A", log),
+	      "router workers after");
 	CHECK(dep_count(&a) == 1 + 8, "A after its cooldown saw %zu", dep_count(&a));
 
 	/* 4. Redis killed mid-run and restarted */
