@@ -69,6 +69,7 @@ enum llmk_feature {
 	LLMK_FEATURE_CASSETTE = 1 << 2,  /**< llmk_client_record() / llmk_client_replay() */
 	LLMK_FEATURE_POSIX = 1 << 3,     /**< built-in POSIX-socket transport, plain http:// (llmk_transport_posix()) */
 	LLMK_FEATURE_REDIS = 1 << 4,     /**< llmk_store_new_redis(): shared state in Redis or Valkey (hiredis) */
+	LLMK_FEATURE_SQLITE = 1 << 5,    /**< the SQLite store (llmk_store_new_sqlite()) */
 	LLMK_FEATURE_OPENAI = 1 << 8,    /**< OpenAI wire format: openai, azure and the compatible presets */
 	LLMK_FEATURE_ANTHROPIC = 1 << 9, /**< Anthropic Messages API */
 	LLMK_FEATURE_GEMINI = 1 << 10,   /**< Gemini (Generative Language API) */
@@ -369,6 +370,12 @@ enum llmk_timing {
 	X(RATE_LIMIT_PER_KEY, 2074, C, "rate_limit_per_key",                                                  \
 	  "1: limits are shared by every model reached with the same API key (keyed by a hash of the "        \
 	  "key), 0: per deployment (provider, base URL, model; default)")                                     \
+	X(CACHE_TTL_MS, 2080, CR, "cache_ttl_ms",                                                             \
+	  "response cache (llmk_client_set_cache()): how long a stored answer serves, in ms (0 = as "         \
+	  "long as the store keeps it; default 0)")                                                           \
+	X(CACHE, 2081, CR, "cache",                                                                           \
+	  "response cache (llmk_client_set_cache()): 1 answer from it and store new answers (default), "      \
+	  "0 bypass it (neither read nor write), 2 refresh (ask the provider, store the new answer)")         \
 	X(TEMPERATURE, 3001, R, "temperature", "sampling temperature (chat, transcription)")                  \
 	X(TOP_P, 3002, R, "top_p", "nucleus sampling mass (chat)")                                            \
 	X(SPEED, 3003, R, "speed", "speech speed 0.25..4.0 (speech)")                                         \
@@ -836,8 +843,14 @@ LLMK_API const char *llmk_response_finish_reason(const llmk_response *response);
  *  "tools", "images", separated by commas; "" when nothing was dropped. */
 LLMK_API const char *llmk_response_dropped(const llmk_response *response);
 
-/** Attempts made (1 when the first one was final; more after retries). */
+/** Attempts made (1 when the first one was final; more after retries; 0
+ *  for an answer from the response cache). */
 LLMK_API int32_t llmk_response_attempts(const llmk_response *response);
+
+/** 1 when the answer came from the response cache (llmk_client_set_cache()):
+ *  no request reached the provider, llmk_response_cost() is $0, and the
+ *  usage is what the original answer reported; 0 otherwise. */
+LLMK_API int32_t llmk_response_cached(const llmk_response *response);
 
 /** A token counter (LLMK_USAGE_*), or -1 if the provider did not report it. */
 LLMK_API int64_t llmk_response_usage(const llmk_response *response, int32_t which);
@@ -1863,6 +1876,61 @@ LLMK_API void llmk_store_init(llmk_store *store);
  *  store (clients, routers) must be freed first. NULL is ignored. Not for
  *  a table the program filled itself. */
 LLMK_API void llmk_store_free(llmk_store *store);
+
+/** A store in this process's memory, for the response cache: values kept
+ *  in least-recently-used order within `max_bytes` (keys, values and about
+ *  100 bytes of bookkeeping each; a value larger than that is not kept),
+ *  each until its time to live passes. Only kv_get, kv_put and close are
+ *  filled. Thread-safe. Free with llmk_store_free() after every client
+ *  using it. Returns LLMK_E_INVALID_ARG for a NULL out or max_bytes < 1,
+ *  LLMK_E_NOMEM, LLMK_E_UNSUPPORTED in a build without the response cache
+ *  (-Dresponse_cache=disabled). */
+LLMK_API llmk_status llmk_store_new_memory(int64_t max_bytes, llmk_store **out);
+
+/** A store in an SQLite database file at `path` (created when missing),
+ *  for the response cache on one machine: several threads and processes
+ *  may use the same file at once (write-ahead log, a 5 s busy timeout);
+ *  expired values are never returned and are deleted from time to time.
+ *  Only kv_get, kv_put and close are filled. A process that forks opens
+ *  its own store after the fork. Returns LLMK_E_UNSUPPORTED in a build
+ *  without SQLite (llmk_features() has no LLMK_FEATURE_SQLITE),
+ *  LLMK_E_INVALID_ARG for a NULL argument, LLMK_E_CONFIG when the file
+ *  cannot be opened or is not an SQLite database (the caller decides
+ *  whether to go on without a cache), LLMK_E_NOMEM. A database damaged
+ *  later makes its reads fail (LLMK_E_PROTOCOL): the cache then logs a
+ *  warning and asks the provider. */
+LLMK_API llmk_status llmk_store_new_sqlite(const char *path, llmk_store **out);
+
+/** Turns the response cache on for this client with `store` (copied; what
+ *  its `user` points to must outlive the client), or off with NULL.
+ *
+ *  Chat and embedding requests are then answered from the store when an
+ *  identical one was answered before, without any request to the
+ *  provider: llmk_response_cached() is 1, llmk_response_cost() $0, and a
+ *  streamed request gets the same events the original stream gave (a
+ *  stored whole answer streams as one event per part). Every successful
+ *  answer to such a request is stored (a streamed one once it is complete);
+ *  failed, cancelled and cut answers never are, nor answers finishing with
+ *  LLMK_FINISH_ERROR or holding an echo of one of the client's secrets.
+ *  Requests answered by a registered provider (llmk_provider_register())
+ *  are not cached.
+ *
+ *  The key is a BLAKE2b hash of the provider, model, base URL and of the
+ *  request as it would go on the wire (method, URL, body, and the headers
+ *  that can change the answer: API version, beta flags, LLMK_OPT_HTTP_HEADER
+ *  values), never of a credential, a signature or a per-request id; a
+ *  stored value carries its key, an expiry and a checksum, and one that
+ *  does not check out is a miss with a warning logged, never an answer.
+ *  LLMK_OPT_CACHE_TTL_MS and LLMK_OPT_CACHE (bypass, refresh) apply per
+ *  client or per request. A store that fails never fails a request: the
+ *  client logs a warning and asks the provider.
+ *
+ *  Returns LLMK_E_UNSUPPORTED when the table has no kv_get or kv_put,
+ *  and in a build without the response cache (-Dresponse_cache=disabled,
+ *  the default of a reduced build, docs/FIRMWARE.md), LLMK_E_INVALID_ARG
+ *  for a NULL client or a table too small to be one, LLMK_E_NOMEM. Set it
+ *  before the client is shared between threads. */
+LLMK_API llmk_status llmk_client_set_cache(llmk_client *client, const llmk_store *store);
 
 #ifdef __cplusplus
 }

@@ -33,6 +33,7 @@ const (
 	FeatureCassette    Feature = 4     // LLMK_FEATURE_CASSETTE: llmk_client_record() / llmk_client_replay()
 	FeaturePosix       Feature = 8     // LLMK_FEATURE_POSIX: built-in POSIX-socket transport, plain http:// (llmk_transport_posix())
 	FeatureRedis       Feature = 16    // LLMK_FEATURE_REDIS: llmk_store_new_redis(): shared state in Redis or Valkey (hiredis)
+	FeatureSqlite      Feature = 32    // LLMK_FEATURE_SQLITE: the SQLite store (llmk_store_new_sqlite())
 	FeatureOpenai      Feature = 256   // LLMK_FEATURE_OPENAI: OpenAI wire format: openai, azure and the compatible presets
 	FeatureAnthropic   Feature = 512   // LLMK_FEATURE_ANTHROPIC: Anthropic Messages API
 	FeatureGemini      Feature = 1024  // LLMK_FEATURE_GEMINI: Gemini (Generative Language API)
@@ -240,6 +241,8 @@ const (
 	OptionRateLimitWindowMs    Option = 2072 // LLMK_OPT_RATE_LIMIT_WINDOW_MS
 	OptionRateLimitMaxWaitMs   Option = 2073 // LLMK_OPT_RATE_LIMIT_MAX_WAIT_MS
 	OptionRateLimitPerKey      Option = 2074 // LLMK_OPT_RATE_LIMIT_PER_KEY
+	OptionCacheTtlMs           Option = 2080 // LLMK_OPT_CACHE_TTL_MS
+	OptionCache                Option = 2081 // LLMK_OPT_CACHE
 	OptionTemperature          Option = 3001 // LLMK_OPT_TEMPERATURE
 	OptionTopP                 Option = 3002 // LLMK_OPT_TOP_P
 	OptionSpeed                Option = 3003 // LLMK_OPT_SPEED
@@ -509,6 +512,8 @@ var OptionTable = []OptionTableRow{
 	{"RATE_LIMIT_WINDOW_MS", 2072, "C", "rate_limit_window_ms", "length of the sliding window the limits are enforced over, in ms; the per-minute limits are scaled to it (default 60000, at least 100)"},
 	{"RATE_LIMIT_MAX_WAIT_MS", 2073, "C", "rate_limit_max_wait_ms", "longest wait for room under the limits before failing with LLMK_E_RATE_LIMITED (0 = fail fast; unset = wait, within deadline_ms)"},
 	{"RATE_LIMIT_PER_KEY", 2074, "C", "rate_limit_per_key", "1: limits are shared by every model reached with the same API key (keyed by a hash of the key), 0: per deployment (provider, base URL, model; default)"},
+	{"CACHE_TTL_MS", 2080, "CR", "cache_ttl_ms", "response cache (llmk_client_set_cache()): how long a stored answer serves, in ms (0 = as long as the store keeps it; default 0)"},
+	{"CACHE", 2081, "CR", "cache", "response cache (llmk_client_set_cache()): 1 answer from it and store new answers (default), 0 bypass it (neither read nor write), 2 refresh (ask the provider, store the new answer)"},
 	{"TEMPERATURE", 3001, "R", "temperature", "sampling temperature (chat, transcription)"},
 	{"TOP_P", 3002, "R", "top_p", "nucleus sampling mass (chat)"},
 	{"SPEED", 3003, "R", "speed", "speech speed 0.25..4.0 (speech)"},
@@ -1142,9 +1147,17 @@ func llmk_response_dropped(response *C.llmk_response) *C.char {
 	return C.llmk_response_dropped(response)
 }
 
-// Attempts made (1 when the first one was final; more after retries).
+// Attempts made (1 when the first one was final; more after retries; 0 for an answer from the
+// response cache).
 func llmk_response_attempts(response *C.llmk_response) int32 {
 	return int32(C.llmk_response_attempts(response))
+}
+
+// 1 when the answer came from the response cache (llmk_client_set_cache()): no request reached the
+// provider, llmk_response_cost() is $0, and the usage is what the original answer reported; 0
+// otherwise.
+func llmk_response_cached(response *C.llmk_response) int32 {
+	return int32(C.llmk_response_cached(response))
 }
 
 // A token counter (LLMK_USAGE_*), or -1 if the provider did not report it.
@@ -1910,4 +1923,54 @@ func llmk_store_init(store *C.llmk_store) {
 // ignored. Not for a table the program filled itself.
 func llmk_store_free(store *C.llmk_store) {
 	C.llmk_store_free(store)
+}
+
+// A store in this process's memory, for the response cache: values kept in least-recently-used
+// order within `max_bytes` (keys, values and about 100 bytes of bookkeeping each; a value larger
+// than that is not kept), each until its time to live passes. Only kv_get, kv_put and close are
+// filled. Thread-safe. Free with llmk_store_free() after every client using it. Returns
+// LLMK_E_INVALID_ARG for a NULL out or max_bytes < 1, LLMK_E_NOMEM, LLMK_E_UNSUPPORTED in a build
+// without the response cache (-Dresponse_cache=disabled).
+func llmk_store_new_memory(max_bytes int64, out **C.llmk_store) int32 {
+	return int32(C.llmk_store_new_memory(C.int64_t(max_bytes), out))
+}
+
+// A store in an SQLite database file at `path` (created when missing), for the response cache on
+// one machine: several threads and processes may use the same file at once (write-ahead log, a 5 s
+// busy timeout); expired values are never returned and are deleted from time to time. Only kv_get,
+// kv_put and close are filled. A process that forks opens its own store after the fork. Returns
+// LLMK_E_UNSUPPORTED in a build without SQLite (llmk_features() has no LLMK_FEATURE_SQLITE),
+// LLMK_E_INVALID_ARG for a NULL argument, LLMK_E_CONFIG when the file cannot be opened or is not
+// an SQLite database (the caller decides whether to go on without a cache), LLMK_E_NOMEM. A
+// database damaged later makes its reads fail (LLMK_E_PROTOCOL): the cache then logs a warning and
+// asks the provider.
+func llmk_store_new_sqlite(path *C.char, out **C.llmk_store) int32 {
+	return int32(C.llmk_store_new_sqlite(path, out))
+}
+
+// Turns the response cache on for this client with `store` (copied; what its `user` points to must
+// outlive the client), or off with NULL.
+//
+// Chat and embedding requests are then answered from the store when an identical one was answered
+// before, without any request to the provider: llmk_response_cached() is 1, llmk_response_cost()
+// $0, and a streamed request gets the same events the original stream gave (a stored whole answer
+// streams as one event per part). Every successful answer to such a request is stored (a streamed
+// one once it is complete); failed, cancelled and cut answers never are, nor answers finishing
+// with LLMK_FINISH_ERROR or holding an echo of one of the client's secrets. Requests answered by a
+// registered provider (llmk_provider_register()) are not cached.
+//
+// The key is a BLAKE2b hash of the provider, model, base URL and of the request as it would go on
+// the wire (method, URL, body, and the headers that can change the answer: API version, beta
+// flags, LLMK_OPT_HTTP_HEADER values), never of a credential, a signature or a per-request id; a
+// stored value carries its key, an expiry and a checksum, and one that does not check out is a
+// miss with a warning logged, never an answer. LLMK_OPT_CACHE_TTL_MS and LLMK_OPT_CACHE (bypass,
+// refresh) apply per client or per request. A store that fails never fails a request: the client
+// logs a warning and asks the provider.
+//
+// Returns LLMK_E_UNSUPPORTED when the table has no kv_get or kv_put, and in a build without the
+// response cache (-Dresponse_cache=disabled, the default of a reduced build, docs/FIRMWARE.md),
+// LLMK_E_INVALID_ARG for a NULL client or a table too small to be one, LLMK_E_NOMEM. Set it before
+// the client is shared between threads.
+func llmk_client_set_cache(client *C.llmk_client, store *C.llmk_store) int32 {
+	return int32(C.llmk_client_set_cache(client, store))
 }

@@ -32,6 +32,7 @@ static const struct {
         {LLMK_FEATURE_CASSETTE, "cassette"},
         {LLMK_FEATURE_POSIX, "posix"},
         {LLMK_FEATURE_REDIS, "redis"},
+        {LLMK_FEATURE_SQLITE, "sqlite"},
         {LLMK_FEATURE_OPENAI, "openai"},
         {LLMK_FEATURE_ANTHROPIC, "anthropic"},
         {LLMK_FEATURE_GEMINI, "gemini"},
@@ -56,6 +57,9 @@ int64_t llmk_features(void)
 #endif
 #ifdef LLMK_HAVE_REDIS
 	f |= LLMK_FEATURE_REDIS;
+#endif
+#ifdef LLMK_HAVE_SQLITE
+	f |= LLMK_FEATURE_SQLITE;
 #endif
 
 #ifdef LLMK_HAVE_CURL

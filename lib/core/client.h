@@ -37,6 +37,10 @@ struct llmk_client {
 	size_t nenv_bad;
 	/* Rate limits (ratelimit.c): created on first use, from any thread. */
 	struct llmk__rl *rl;
+	/* The response cache (cache.c): a copy of the store's table, NULL when
+	 * off; its options (LLMK_OPT_CACHE*) live outside the slots. */
+	llmk_store *cache;
+	llmk__cache_opts cache_opts;
 	llmk_log_fn log_fn;
 	void *log_user;
 	int32_t log_level;

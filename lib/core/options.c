@@ -63,6 +63,8 @@ static const struct {
         {LLMK_OPT_TOP_K, K(LLMK_CHAT)},
         {LLMK_OPT_REASONING_BUDGET, K(LLMK_CHAT)},
         {LLMK_OPT_USER, K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_IMAGE)},
+        {LLMK_OPT_CACHE_TTL_MS, K(LLMK_CHAT) | K(LLMK_EMBED)},
+        {LLMK_OPT_CACHE, K(LLMK_CHAT) | K(LLMK_EMBED)},
 };
 
 static pthread_once_t options_once = PTHREAD_ONCE_INIT;
@@ -195,4 +197,28 @@ llmk_status llmk__value_check(const char *what, const char *value, char *err, si
 	         "header or URL",
 	         what);
 	return LLMK_E_INVALID_ARG;
+}
+
+void llmk__cache_opt_set(llmk__cache_opts *o, int32_t id, int64_t value)
+{
+	if (id == LLMK_OPT_CACHE_TTL_MS) {
+		o->ttl_ms = value;
+		o->set |= 1u;
+	} else if (id == LLMK_OPT_CACHE) {
+		o->mode = value;
+		o->set |= 2u;
+	}
+}
+
+int llmk__cache_opt_get(const llmk__cache_opts *o, int32_t id, int64_t *out)
+{
+	if (id == LLMK_OPT_CACHE_TTL_MS && (o->set & 1u)) {
+		*out = o->ttl_ms;
+		return 1;
+	}
+	if (id == LLMK_OPT_CACHE && (o->set & 2u)) {
+		*out = o->mode;
+		return 1;
+	}
+	return 0;
 }

@@ -27,6 +27,20 @@ _Static_assert(LLMK_I64_SLOTS <= 64 && LLMK_F64_SLOTS <= 64, "more options of a 
 
 enum { LLMK_SCOPE_C = 1, LLMK_SCOPE_R = 2, LLMK_SCOPE_CR = 3 };
 
+/* The response cache's options (LLMK_OPT_CACHE_TTL_MS, LLMK_OPT_CACHE) have
+ * ids beyond the slot arrays: they are the engine's, never a provider's
+ * parameter (support.c, which walks the slots, must not see them), so the
+ * client and the request keep them here (cache.c reads them). */
+#define LLMK__IS_CACHE_OPT(id) ((id) >= 2080 && (id) <= 2089)
+typedef struct llmk__cache_opts {
+	int64_t ttl_ms, mode;
+	unsigned set; /* bit 0: ttl_ms, bit 1: mode */
+} llmk__cache_opts;
+/* Stores a cache option's value (no check: the setters did them). */
+void llmk__cache_opt_set(llmk__cache_opts *o, int32_t id, int64_t value);
+/* 1 with *out when the option is set, else 0. */
+int llmk__cache_opt_get(const llmk__cache_opts *o, int32_t id, int64_t *out);
+
 typedef struct llmk__optinfo {
 	int32_t id;
 	int16_t slot; /* index in its type's slot array (beside id: no padding) */

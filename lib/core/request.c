@@ -346,6 +346,15 @@ llmk_status llmk_request_set_i64(llmk_request *r, int32_t opt, int64_t value)
 		                     opt == LLMK_OPT_REASONING_BUDGET ? "at least 0" : "0 or 1");
 	if (opt == LLMK_OPT_IMAGE_COUNT && value > 10)
 		return llmk__req_err(r, LLMK_E_INVALID_ARG, "image_count must be at most 10");
+	if (opt == LLMK_OPT_CACHE && value > 2)
+		return llmk__req_err(r, LLMK_E_INVALID_ARG, "option 'cache' must be 0, 1 or 2");
+	if (LLMK__IS_CACHE_OPT(opt)) {
+		if (value < 0)
+			return llmk__req_err(r, LLMK_E_INVALID_ARG, "option '%s' must not be negative",
+			                     llmk_option_name(opt));
+		llmk__cache_opt_set(&r->cache_opts, opt, value);
+		return LLMK_OK;
+	}
 	slot = llmk__option_slot(opt);
 	r->i64[slot] = value;
 	r->i64_set |= UINT64_C(1) << slot;
@@ -390,6 +399,8 @@ int llmk__req_i64(const llmk_request *r, int32_t opt, int64_t *out)
 {
 	int slot = llmk__option_slot(opt);
 
+	if (LLMK__IS_CACHE_OPT(opt))
+		return llmk__cache_opt_get(&r->cache_opts, opt, out);
 	if (slot < 0 || !(r->i64_set & (UINT64_C(1) << slot)))
 		return 0;
 	*out = r->i64[slot];

@@ -47,6 +47,7 @@ struct llmk_response {
 	char *provider, *req_model; /* who was asked for what (prices) */
 	int32_t finish;
 	int32_t attempts;
+	int32_t cached; /* answered from the response cache (cache.c) */
 	int64_t retry_after_ms;
 	llmk__buf text, reasoning, raw;
 	llmk__buf refusal;      /* the model's refusal (OpenAI message.refusal, Responses refusal content) */

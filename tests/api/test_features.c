@@ -11,7 +11,9 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "llmkit.h"
 
@@ -24,6 +26,7 @@ static const struct {
         {LLMK_FEATURE_CASSETTE, "cassette"},
         {LLMK_FEATURE_POSIX, "posix"},
         {LLMK_FEATURE_REDIS, "redis"},
+        {LLMK_FEATURE_SQLITE, "sqlite"},
         {LLMK_FEATURE_OPENAI, "openai"},
         {LLMK_FEATURE_ANTHROPIC, "anthropic"},
         {LLMK_FEATURE_GEMINI, "gemini"},
@@ -122,6 +125,7 @@ static void test_values_pinned(void **state)
 	assert_int_equal(LLMK_FEATURE_CASSETTE, 4);
 	assert_int_equal(LLMK_FEATURE_POSIX, 8);
 	assert_int_equal(LLMK_FEATURE_REDIS, 16);
+	assert_int_equal(LLMK_FEATURE_SQLITE, 32);
 	assert_int_equal(LLMK_FEATURE_OPENAI, 256);
 	assert_int_equal(LLMK_FEATURE_ANTHROPIC, 512);
 	assert_int_equal(LLMK_FEATURE_GEMINI, 1024);
@@ -177,6 +181,11 @@ static void test_mask(void **state)
 	assert_true(f & LLMK_FEATURE_REDIS);
 #else
 	assert_false(f & LLMK_FEATURE_REDIS);
+#endif
+#ifdef LLMK_TEST_HAVE_SQLITE
+	assert_true(f & LLMK_FEATURE_SQLITE);
+#else
+	assert_false(f & LLMK_FEATURE_SQLITE);
 #endif
 	assert_true(configured() != 0);
 	assert_int_equal(f & WIRE_ALL, configured());
@@ -240,6 +249,33 @@ static void test_cassette_presence(void **state)
 /* The POSIX bit says whether llmk_transport_posix() fills a table; the
  * table it fills installs, blocking and non-blocking callbacks alike, and
  * a table from before the non-blocking callbacks gets `send` only. */
+/* The SQLITE bit says whether llmk_store_new_sqlite() works. */
+static void test_sqlite_presence(void **state)
+{
+	llmk_store *s = (llmk_store *)1;
+	char path[64] = "/tmp/llmk-features-XXXXXX", side[80];
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	unlink(path); /* a name no one uses: the store creates the file */
+	if (llmk_features() & LLMK_FEATURE_SQLITE) {
+		assert_int_equal(llmk_store_new_sqlite(path, &s), LLMK_OK);
+		assert_non_null(s);
+		assert_non_null(s->kv_get);
+		llmk_store_free(s);
+		unlink(path);
+		snprintf(side, sizeof(side), "%s-wal", path);
+		unlink(side);
+		snprintf(side, sizeof(side), "%s-shm", path);
+		unlink(side);
+	} else {
+		assert_int_equal(llmk_store_new_sqlite(path, &s), LLMK_E_UNSUPPORTED);
+		assert_null(s);
+	}
+}
+
 static void test_posix_presence(void **state)
 {
 	llmk_transport t;
@@ -322,6 +358,7 @@ int main(void)
 	        cmocka_unit_test(test_providers_of_the_build),
 	        cmocka_unit_test(test_cassette_presence),
 	        cmocka_unit_test(test_posix_presence),
+	        cmocka_unit_test(test_sqlite_presence),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -427,6 +427,59 @@ done:
 	return st;
 }
 
+/* The response cache: a streamed answer stored in a memory store, then
+ * replayed to a stream and to a send. A failure in the cache (no memory to
+ * build a key, keep a value or read it back) must cost nothing but the
+ * cache: the same answers and events, or LLMK_E_NOMEM. */
+static llmk_status op_cache(const void *arg, result *out)
+{
+	static capture cap;
+	static char *body;
+	static size_t body_len;
+	llmk_client *c = NULL;
+	llmk_request *r = NULL;
+	llmk_response *resp = NULL;
+	llmk_store *store = NULL;
+	llmk_status st;
+	int i;
+
+	(void)arg;
+	if (!body) {
+		body = read_data("openai/chat_stream_tools.sse", &body_len);
+		assert_non_null(body);
+	}
+	if ((st = llmk_store_new_memory(1 << 20, &store)))
+		return st;
+	if ((st = llmk_client_new(&c, "openai/gpt-4o-mini")))
+		goto done;
+	memset(&cap, 0, sizeof(cap));
+	capture_install(c, &cap);
+	cap.resp_headers = SSE;
+	cap.resp_body = body;
+	cap.resp_len = body_len;
+	cap.write_size = 61;
+	if ((st = llmk_client_set_str(c, LLMK_OPT_API_KEY, "sk-nomem-0123456789abcdef")) ||
+	    (st = llmk_client_set_cache(c, store)) || (st = build_chat(&r, 1)))
+		goto done;
+	for (i = 0; i < 3; i++) {
+		st = i < 2 ? llmk_stream(c, r, on_event, out, &resp) : llmk_send(c, r, &resp);
+		if (resp)
+			describe(out, resp);
+		llmk_response_free(resp);
+		resp = NULL;
+		if (st)
+			goto done;
+		put(out, "\n");
+	}
+done:
+	llmk_response_free(resp);
+	llmk_request_free(r);
+	llmk_client_free(c);
+	llmk_store_free(store);
+	capture_reset(&cap);
+	return st;
+}
+
 /* ---- tests ------------------------------------------------------------------ */
 
 static void test_client(void **state)
@@ -450,6 +503,17 @@ static void test_exchanges(void **state)
 		run_op(cases[i].name, op_exchange, &cases[i]);
 }
 
+static void test_cache(void **state)
+{
+	llmk_store *s = NULL;
+
+	(void)state;
+	if (llmk_store_new_memory(1024, &s) == LLMK_E_UNSUPPORTED)
+		skip(); /* a build without the response cache */
+	llmk_store_free(s);
+	run_op("response cache: store, replay, send", op_cache, NULL);
+}
+
 static void test_cassette(void **state)
 {
 	char path[64];
@@ -462,10 +526,8 @@ static void test_cassette(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_client),
-	        cmocka_unit_test(test_request),
-	        cmocka_unit_test(test_exchanges),
-	        cmocka_unit_test(test_cassette),
+	        cmocka_unit_test(test_client),   cmocka_unit_test(test_request), cmocka_unit_test(test_exchanges),
+	        cmocka_unit_test(test_cassette), cmocka_unit_test(test_cache),
 	};
 
 	/* Before anything else in the library: the allocator is process-wide. */

@@ -23,7 +23,7 @@ done
 for code in $("$llmkit" --help | sed -n '/^Exit status:/,/^$/p' | sed -n 's/^ *\([0-9][0-9]*\)  .*/\1/p'); do
 	echo "$text" | grep -q "^ *$code  *[A-Za-z]" || { echo "llmkit.1 does not list exit status $code" >&2; status=1; }
 done
-for opt in --base-url --timeout --retries --verbose NO_COLOR; do
+for opt in --base-url --timeout --retries --verbose --cache NO_COLOR; do
 	echo "$text" | grep -q -- "$opt" || { echo "llmkit.1 does not mention $opt" >&2; status=1; }
 done
 [ $status -eq 0 ] && echo "llmkit.1: no groff warnings; commands, exit statuses and global options documented"

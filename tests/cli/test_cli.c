@@ -1281,6 +1281,74 @@ static void test_eval_ctrl_c(void **state)
 	unlink(path);
 }
 
+/* --cache FILE: a chat, then an eval, asked again are answered from the
+ * SQLite file without a request; the file holds no key; a file that is no
+ * cache is a warning and the run goes on. */
+static void test_cache(void **state)
+{
+	cli_server *s = *state;
+	char path[96], cases[96], *first, *data;
+	cli_out *o;
+	FILE *fp;
+	size_t n;
+	long size;
+
+	snprintf(path, sizeof(path), "%s/cache.db", s->dir);
+	RUN(o, s->env, "chat", "--cache", path, "-m", "openai/gpt-4o-mini", "Say", "hello");
+	EXPECT_CODE(o, 0);
+	first = strdup(o->out);
+	cli_out_free(o);
+	assert_int_equal(th_request_count(s->srv), 1);
+	RUN(o, s->env, "--cache", path, "chat", "-m", "openai/gpt-4o-mini", "Say", "hello");
+	EXPECT_CODE(o, 0);
+	assert_string_equal(o->out, first);
+	assert_int_equal(o->err_len, 0);
+	cli_out_free(o);
+	assert_int_equal(th_request_count(s->srv), 1);
+	free(first);
+
+	snprintf(cases, sizeof(cases), "%s/cases.jsonl", s->dir);
+	fp = fopen(cases, "w");
+	fputs("{\"prompt\": \"Greet me\", \"expected\": \"assist\"}\n"
+	      "{\"prompt\": \"Capital of France?\", \"expected\": \"Paris\"}\n",
+	      fp);
+	fclose(fp);
+	RUN(o, s->env, "eval", "--cache", path, "-m", "openai/gpt-4", "--format", "json", cases);
+	EXPECT_CODE(o, 0);
+	cli_out_free(o);
+	n = th_request_count(s->srv);
+	assert_int_equal(n, 3);
+	RUN(o, s->env, "eval", "--cache", path, "-m", "openai/gpt-4", "--format", "json", cases);
+	EXPECT_CODE(o, 0);
+	EXPECT_IN(o->out, "\"cost_usd\": 0");
+	cli_out_free(o);
+	assert_int_equal(th_request_count(s->srv), n); /* the re-run paid nothing */
+
+	fp = fopen(path, "rb");
+	assert_non_null(fp);
+	fseek(fp, 0, SEEK_END);
+	size = ftell(fp);
+	rewind(fp);
+	data = malloc((size_t)size + 1);
+	assert_int_equal(fread(data, 1, (size_t)size, fp), (size_t)size);
+	fclose(fp);
+	assert_null(memmem(data, (size_t)size, CLI_KEY, strlen(CLI_KEY)));
+	free(data);
+
+	/* Not a cache: said, and the answer still comes. */
+	fp = fopen(cases, "w");
+	fputs("this is not a database, and it is long enough to be read as one's header\n", fp);
+	fclose(fp);
+	RUN(o, s->env, "chat", "--cache", cases, "-m", "openai/gpt-4o-mini", "Say", "hello");
+	EXPECT_CODE(o, 0);
+	EXPECT_IN(o->err, "cannot be used as a cache");
+	EXPECT_IN(o->out, "Hello!");
+	cli_out_free(o);
+	assert_int_equal(th_request_count(s->srv), n + 1);
+	unlink(cases);
+	unlink(path);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -1313,6 +1381,7 @@ int main(int argc, char **argv)
 	        cmocka_unit_test_setup_teardown(test_compare_failures, cli_server_setup, cli_server_teardown),
 	        cmocka_unit_test_setup_teardown(test_compare_formats, cli_server_setup, cli_server_teardown),
 	        cmocka_unit_test_setup_teardown(test_eval, cli_server_setup, cli_server_teardown),
+	        cmocka_unit_test_setup_teardown(test_cache, cli_server_setup, cli_server_teardown),
 	        cmocka_unit_test_setup_teardown(test_eval_stats, cli_server_setup, cli_server_teardown),
 	        cmocka_unit_test_setup_teardown(test_eval_judge, cli_server_setup, cli_server_teardown),
 	        cmocka_unit_test_setup_teardown(test_report_file, cli_server_setup, cli_server_teardown),

@@ -40,8 +40,9 @@ typedef struct cli_global {
 	int verbose;          /* --verbose */
 	int color_out;        /* colour allowed on stdout / stderr */
 	int color_err;
-	int tty_out;    /* stdout is a terminal: network text is filtered */
-	int no_history; /* --no-history: record nothing (history.h) */
+	int tty_out;            /* stdout is a terminal: network text is filtered */
+	int no_history;         /* --no-history: record nothing (history.h) */
+	const char *cache_path; /* --cache: the response cache's SQLite file */
 } cli_global;
 
 extern cli_global g_opt;

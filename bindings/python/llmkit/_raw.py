@@ -29,6 +29,7 @@ LLMK_FEATURE_HTTPS = 2  # the built-in transport speaks TLS (https:// URLs)
 LLMK_FEATURE_CASSETTE = 4  # llmk_client_record() / llmk_client_replay()
 LLMK_FEATURE_POSIX = 8  # built-in POSIX-socket transport, plain http:// (llmk_transport_posix())
 LLMK_FEATURE_REDIS = 16  # llmk_store_new_redis(): shared state in Redis or Valkey (hiredis)
+LLMK_FEATURE_SQLITE = 32  # the SQLite store (llmk_store_new_sqlite())
 LLMK_FEATURE_OPENAI = 256  # OpenAI wire format: openai, azure and the compatible presets
 LLMK_FEATURE_ANTHROPIC = 512  # Anthropic Messages API
 LLMK_FEATURE_GEMINI = 1024  # Gemini (Generative Language API)
@@ -47,6 +48,7 @@ class Feature(enum.IntEnum):
     CASSETTE = 4
     POSIX = 8
     REDIS = 16
+    SQLITE = 32
     OPENAI = 256
     ANTHROPIC = 512
     GEMINI = 1024
@@ -307,6 +309,8 @@ LLMK_OPT_RATE_LIMIT_TPM = 2071
 LLMK_OPT_RATE_LIMIT_WINDOW_MS = 2072
 LLMK_OPT_RATE_LIMIT_MAX_WAIT_MS = 2073
 LLMK_OPT_RATE_LIMIT_PER_KEY = 2074
+LLMK_OPT_CACHE_TTL_MS = 2080
+LLMK_OPT_CACHE = 2081
 LLMK_OPT_TEMPERATURE = 3001
 LLMK_OPT_TOP_P = 3002
 LLMK_OPT_SPEED = 3003
@@ -384,6 +388,8 @@ class Option(enum.IntEnum):
     RATE_LIMIT_WINDOW_MS = 2072
     RATE_LIMIT_MAX_WAIT_MS = 2073
     RATE_LIMIT_PER_KEY = 2074
+    CACHE_TTL_MS = 2080
+    CACHE = 2081
     TEMPERATURE = 3001
     TOP_P = 3002
     SPEED = 3003
@@ -731,6 +737,8 @@ OPTION_TABLE = (
     ("RATE_LIMIT_WINDOW_MS", 2072, "C", "rate_limit_window_ms", "length of the sliding window the limits are enforced over, in ms; the per-minute limits are scaled to it (default 60000, at least 100)"),
     ("RATE_LIMIT_MAX_WAIT_MS", 2073, "C", "rate_limit_max_wait_ms", "longest wait for room under the limits before failing with LLMK_E_RATE_LIMITED (0 = fail fast; unset = wait, within deadline_ms)"),
     ("RATE_LIMIT_PER_KEY", 2074, "C", "rate_limit_per_key", "1: limits are shared by every model reached with the same API key (keyed by a hash of the key), 0: per deployment (provider, base URL, model; default)"),
+    ("CACHE_TTL_MS", 2080, "CR", "cache_ttl_ms", "response cache (llmk_client_set_cache()): how long a stored answer serves, in ms (0 = as long as the store keeps it; default 0)"),
+    ("CACHE", 2081, "CR", "cache", "response cache (llmk_client_set_cache()): 1 answer from it and store new answers (default), 0 bypass it (neither read nor write), 2 refresh (ask the provider, store the new answer)"),
     ("TEMPERATURE", 3001, "R", "temperature", "sampling temperature (chat, transcription)"),
     ("TOP_P", 3002, "R", "top_p", "nucleus sampling mass (chat)"),
     ("SPEED", 3003, "R", "speed", "speech speed 0.25..4.0 (speech)"),
@@ -1262,8 +1270,14 @@ llmk_response_finish_reason = bind(_lib, _missing, "llmk_response_finish_reason"
 # nothing was dropped.
 llmk_response_dropped = bind(_lib, _missing, "llmk_response_dropped", c_char_p, [POINTER(llmk_response)])
 
-# Attempts made (1 when the first one was final; more after retries).
+# Attempts made (1 when the first one was final; more after retries; 0 for an answer from the
+# response cache).
 llmk_response_attempts = bind(_lib, _missing, "llmk_response_attempts", c_int32, [POINTER(llmk_response)])
+
+# 1 when the answer came from the response cache (llmk_client_set_cache()): no request reached the
+# provider, llmk_response_cost() is $0, and the usage is what the original answer reported; 0
+# otherwise.
+llmk_response_cached = bind(_lib, _missing, "llmk_response_cached", c_int32, [POINTER(llmk_response)])
 
 # A token counter (LLMK_USAGE_*), or -1 if the provider did not report it.
 llmk_response_usage = bind(_lib, _missing, "llmk_response_usage", c_int64, [POINTER(llmk_response), c_int32])
@@ -1784,6 +1798,47 @@ llmk_store_init = bind(_lib, _missing, "llmk_store_init", None, [POINTER(llmk_st
 # ignored. Not for a table the program filled itself.
 llmk_store_free = bind(_lib, _missing, "llmk_store_free", None, [POINTER(llmk_store)])
 
+# A store in this process's memory, for the response cache: values kept in least-recently-used
+# order within `max_bytes` (keys, values and about 100 bytes of bookkeeping each; a value larger
+# than that is not kept), each until its time to live passes. Only kv_get, kv_put and close are
+# filled. Thread-safe. Free with llmk_store_free() after every client using it. Returns
+# LLMK_E_INVALID_ARG for a NULL out or max_bytes < 1, LLMK_E_NOMEM, LLMK_E_UNSUPPORTED in a build
+# without the response cache (-Dresponse_cache=disabled).
+llmk_store_new_memory = bind(_lib, _missing, "llmk_store_new_memory", c_int32, [c_int64, POINTER(POINTER(llmk_store))])
+
+# A store in an SQLite database file at `path` (created when missing), for the response cache on
+# one machine: several threads and processes may use the same file at once (write-ahead log, a 5 s
+# busy timeout); expired values are never returned and are deleted from time to time. Only kv_get,
+# kv_put and close are filled. A process that forks opens its own store after the fork. Returns
+# LLMK_E_UNSUPPORTED in a build without SQLite (llmk_features() has no LLMK_FEATURE_SQLITE),
+# LLMK_E_INVALID_ARG for a NULL argument, LLMK_E_CONFIG when the file cannot be opened or is not
+# an SQLite database (the caller decides whether to go on without a cache), LLMK_E_NOMEM. A
+# database damaged later makes its reads fail (LLMK_E_PROTOCOL): the cache then logs a warning and
+# asks the provider.
+llmk_store_new_sqlite = bind(_lib, _missing, "llmk_store_new_sqlite", c_int32, [c_char_p, POINTER(POINTER(llmk_store))])
+
+# Turns the response cache on for this client with `store` (copied; what its `user` points to must
+# outlive the client), or off with NULL.
+# Chat and embedding requests are then answered from the store when an identical one was answered
+# before, without any request to the provider: llmk_response_cached() is 1, llmk_response_cost()
+# $0, and a streamed request gets the same events the original stream gave (a stored whole answer
+# streams as one event per part). Every successful answer to such a request is stored (a streamed
+# one once it is complete); failed, cancelled and cut answers never are, nor answers finishing
+# with LLMK_FINISH_ERROR or holding an echo of one of the client's secrets. Requests answered by a
+# registered provider (llmk_provider_register()) are not cached.
+# The key is a BLAKE2b hash of the provider, model, base URL and of the request as it would go on
+# the wire (method, URL, body, and the headers that can change the answer: API version, beta
+# flags, LLMK_OPT_HTTP_HEADER values), never of a credential, a signature or a per-request id; a
+# stored value carries its key, an expiry and a checksum, and one that does not check out is a
+# miss with a warning logged, never an answer. LLMK_OPT_CACHE_TTL_MS and LLMK_OPT_CACHE (bypass,
+# refresh) apply per client or per request. A store that fails never fails a request: the client
+# logs a warning and asks the provider.
+# Returns LLMK_E_UNSUPPORTED when the table has no kv_get or kv_put, and in a build without the
+# response cache (-Dresponse_cache=disabled, the default of a reduced build, docs/FIRMWARE.md),
+# LLMK_E_INVALID_ARG for a NULL client or a table too small to be one, LLMK_E_NOMEM. Set it before
+# the client is shared between threads.
+llmk_client_set_cache = bind(_lib, _missing, "llmk_client_set_cache", c_int32, [POINTER(llmk_client), POINTER(llmk_store)])
+
 FUNCTIONS = (
     "llmk_version_number",
     "llmk_version",
@@ -1879,6 +1934,7 @@ FUNCTIONS = (
     "llmk_response_finish_reason",
     "llmk_response_dropped",
     "llmk_response_attempts",
+    "llmk_response_cached",
     "llmk_response_usage",
     "llmk_response_timing",
     "llmk_response_tool_call_count",
@@ -2002,6 +2058,9 @@ FUNCTIONS = (
     "llmk_router_set_store",
     "llmk_store_init",
     "llmk_store_free",
+    "llmk_store_new_memory",
+    "llmk_store_new_sqlite",
+    "llmk_client_set_cache",
 )
 
 

@@ -94,6 +94,7 @@ class Response:
     raw: bytes = b""
     deployment: str = ""
     tried: str = ""
+    cached: bool = False  # answered from the response cache (Client(cache=...)): no request, $0
 
 
 @dataclass
@@ -207,6 +208,7 @@ def _fill_common(out: Response, r) -> None:
     out.raw = ctypes.string_at(p, n.value) if p else b""
     out.deployment = _s(_raw.llmk_response_deployment(r))
     out.tried = _s(_raw.llmk_response_tried(r))
+    out.cached = bool(_raw.llmk_response_cached(r))
 
 
 def _bytes_at(ptr, n: int) -> bytes:
@@ -493,28 +495,95 @@ def chat_request(messages: Messages, system, tools, options) -> _Request:
     return req
 
 
+class Cache:
+    """A store for the response cache (llmk_store_new_memory(), llmk_store_new_sqlite()).
+
+    ``Cache.memory(max_bytes)`` keeps answers in this process (least
+    recently used first out); ``Cache.sqlite(path)`` in a file that several
+    processes may share. Give it to clients with ``Client(..., cache=c)``;
+    a client keeps its cache alive, and ``close()`` must come after every
+    client using it is closed. ``Client(..., cache="answers.db")`` opens
+    (and closes) an SQLite cache of its own."""
+
+    def __init__(self, ptr) -> None:
+        self._ptr = ptr
+
+    @classmethod
+    def memory(cls, max_bytes: int = 64 << 20) -> "Cache":
+        p = ctypes.POINTER(_raw.llmk_store)()
+        _check(_raw.llmk_store_new_memory(int(max_bytes), ctypes.byref(p)))
+        return cls(p)
+
+    @classmethod
+    def sqlite(cls, path: Union[str, "os.PathLike[str]"]) -> "Cache":
+        p = ctypes.POINTER(_raw.llmk_store)()
+        st = _raw.llmk_store_new_sqlite(_b(os.fspath(path)), ctypes.byref(p))
+        if st == _raw.LLMK_E_CONFIG:
+            raise error_for(st, "%s cannot be used as a cache: not an SQLite database, damaged, or not writable"
+                            % os.fspath(path))
+        _check(st)
+        return cls(p)
+
+    def close(self) -> None:
+        if getattr(self, "_ptr", None):
+            _raw.llmk_store_free(self._ptr)
+            self._ptr = None
+
+    def __enter__(self) -> "Cache":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:
+            pass
+
+
 class Client:
     """One configured endpoint: ``Client("provider/model", base_url=..., api_key=..., timeout=...)``.
 
     The API key and base URL default to the provider's environment variables
     (OPENAI_API_KEY, ...). ``timeout`` is in seconds (the whole request);
     further client options go in ``options`` by their names in the option
-    table (``{"max_retries": 0, "connect_timeout_ms": 2000}``). ``store``
-    (llmkit.Store) keeps the client's rate limits (``rate_limit_rpm``,
+    table (``{"max_retries": 0, "connect_timeout_ms": 2000}``). A client may
+    be used from several threads at once. Use it as a context manager, or call
+    ``close()``; it is also freed when garbage-collected.
+
+    ``cache`` turns the response cache on (llmk_client_set_cache()): a
+    ``Cache``, or the path of an SQLite file. Chat and embedding requests
+    asked before are then answered from it (``response.cached``, no request,
+    $0); ``cache_ttl`` bounds how long, in seconds. Per request,
+    ``options={"cache": 0}`` bypasses it and ``{"cache": 2}`` refreshes.
+
+    ``store`` (llmkit.Store) keeps the client's rate limits (``rate_limit_rpm``,
     ``rate_limit_tpm``, ...) where other clients and processes share them.
-    A client may be used from several threads at once. Use it as a context
-    manager, or call ``close()``; it is also freed when garbage-collected.
     """
 
     def __init__(self, model: str, *, base_url: Optional[str] = None, api_key: Optional[str] = None,
                  timeout: Optional[float] = None, options: Optional[Mapping[str, Any]] = None,
-                 store: Any = None) -> None:
+                 cache: Union["Cache", str, "os.PathLike[str]", None] = None,
+                 cache_ttl: Optional[float] = None, store: Any = None) -> None:
         p = ctypes.POINTER(_raw.llmk_client)()
+        self._cache = None
+        self._own_cache = False
         st = _raw.llmk_client_new(ctypes.byref(p), _b(model))
         if st != _raw.LLMK_OK:
             raise error_for(st, "cannot create a client for %r: %s" % (model, _s(_raw.llmk_strerror(st))))
         self._ptr = p
         try:
+            if cache is not None:
+                if not isinstance(cache, Cache):
+                    cache = Cache.sqlite(cache)
+                    self._own_cache = True
+                self._cache = cache
+                if not cache._ptr:
+                    raise error_for(_raw.LLMK_E_INVALID_ARG, "the cache is closed")
+                _check(_raw.llmk_client_set_cache(p, cache._ptr), lambda: _raw.llmk_client_errmsg(p))
+            if cache_ttl is not None:
+                self.set_option("cache_ttl_ms", int(round(cache_ttl * 1000)))
             if base_url is not None:
                 self.set_option("base_url", base_url)
             if api_key is not None:
@@ -537,6 +606,9 @@ class Client:
         if getattr(self, "_ptr", None):
             _raw.llmk_client_free(self._ptr)
             self._ptr = None
+        if getattr(self, "_own_cache", False) and self._cache is not None:
+            self._cache.close()
+        self._cache = None
 
     def __enter__(self) -> "Client":
         return self
