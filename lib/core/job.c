@@ -36,9 +36,9 @@ struct llmk__job {
 	double t0, t_attempt, wake_at;
 	unsigned long n;
 	int a;
-	int in_attempt;         /* p holds an attempt's resources */
-	int waiting;            /* between attempts, until wake_at */
-	int rl_gate;            /* waiting at the rate limits with the attempt prepared */
+	int in_attempt; /* p holds an attempt's resources */
+	int waiting;    /* between attempts, until wake_at */
+	int rl_gate;    /* waiting at the rate limits with the attempt prepared */
 	llmk__rl_ticket rl;
 	llmk__cache_job *cache; /* the answer goes to the response cache (cache.c) */
 	llmk__attempt p;
