@@ -338,7 +338,7 @@ llmk_status llmk_client_set_i64(llmk_client *c, int32_t opt, int64_t value)
 		                        llmk_option_name(opt));
 #ifndef LLMK_HAVE_SHARED_STATE
 	if (opt >= LLMK_OPT_RATE_LIMIT_RPM && opt <= LLMK_OPT_RATE_LIMIT_PER_KEY && value)
-		return llmk__client_err(c, LLMK_E_UNSUPPORTED, "this build has no rate limits (-Dshared_state)");
+		return llmk_client_set_store(c, NULL); /* says "no rate limits in this build" */
 #endif
 	if (opt == LLMK_OPT_RATE_LIMIT_WINDOW_MS && value < 100)
 		return llmk__client_err(c, LLMK_E_INVALID_ARG, "option 'rate_limit_window_ms' must be at least 100");

@@ -99,8 +99,10 @@ static int job_finish(llmk__job *j)
 	    (model && llmk__set_field(&r->req_model, model) != LLMK_OK))
 		llmk__fail(r, LLMK_E_NOMEM, "out of memory");
 	r->timing[LLMK_TIMING_TOTAL_MS] = llmk__now_ms() - j->t0;
+#ifdef LLMK_HAVE_SHARED_STATE
 	if (j->rl.active)
 		r->timing[LLMK_TIMING_RATE_WAIT_MS] = j->rl.waited;
+#endif
 	llmk__response_scrub(r, j->c);
 	llmk__cache_end(j->cache, j->c, r);
 	j->cache = NULL;
@@ -162,7 +164,9 @@ static int job_end_attempt(llmk__job *j)
 	int64_t delay, ra;
 	uint32_t bound;
 
+#ifdef LLMK_HAVE_SHARED_STATE
 	llmk__rl_settle(c, &j->rl, r);
+#endif
 	if (r->usage[LLMK_USAGE_TOTAL] < 0 && r->usage[LLMK_USAGE_INPUT] >= 0 && r->usage[LLMK_USAGE_OUTPUT] >= 0)
 		r->usage[LLMK_USAGE_TOTAL] = llmk__count_add(r->usage[LLMK_USAGE_INPUT], r->usage[LLMK_USAGE_OUTPUT]);
 	if (j->stream && r->status == LLMK_OK && j->fn && !p->sctx.cancelled)
@@ -207,7 +211,12 @@ static int job_end_attempt(llmk__job *j)
 
 /* The client's rate limits, asked once the attempt is prepared (its body
  * is the token estimate): TRANSFER when there is room; WAIT (the attempt
- * kept as it is) until there may be; else the attempt ends failed. */
+ * kept as it is) until there may be; else the attempt ends failed. A
+ * build without shared state (-Dshared_state) has no gate at all: the
+ * smallest build counts its bytes. */
+#ifndef LLMK_HAVE_SHARED_STATE
+#define job_rate_gate(j) LLMK__JOB_TRANSFER
+#else
 static int job_rate_gate(llmk__job *j)
 {
 	int64_t wait;
@@ -226,6 +235,7 @@ static int job_rate_gate(llmk__job *j)
 	default: return job_end_attempt(j);
 	}
 }
+#endif
 
 /* Begins attempt j->a: TRANSFER when the exchange j->p.ex is ready for the
  * client's transport, else what ending the attempt gave. */
@@ -333,6 +343,7 @@ int llmk__job_wake(llmk__job *j)
 	llmk_response *next;
 
 	j->waiting = 0;
+#ifdef LLMK_HAVE_SHARED_STATE
 	if (j->rl_gate) { /* the attempt is prepared: ask the limits again */
 		j->rl_gate = 0;
 		if (!llmk_cancel_triggered(j->req->cancel))
@@ -340,6 +351,7 @@ int llmk__job_wake(llmk__job *j)
 		llmk__fail(j->r, LLMK_E_CANCELLED, "cancelled while waiting for the rate limits (cancel flag raised)");
 		return job_end_attempt(j);
 	}
+#endif
 	if (llmk_cancel_triggered(j->req->cancel))
 		return cancel_wait(j, "cancel flag raised");
 	/* The wait was chosen to end before the deadline, but a busy thread (or
