@@ -82,6 +82,8 @@ const (
 	KindImage      Kind = 3 // LLMK_IMAGE: image generation from a prompt
 	KindTranscribe Kind = 4 // LLMK_TRANSCRIBE: speech to text
 	KindSpeech     Kind = 5 // LLMK_SPEECH: text to speech
+	KindRerank     Kind = 6 // LLMK_RERANK: documents ranked by relevance to a query (LLMK_OPT_QUERY, llmk_request_add_input())
+	KindModerate   Kind = 7 // LLMK_MODERATE: moderation: texts (llmk_request_add_input()), images or a conversation (llmk_request_add_message()) flagged by category
 )
 
 // Role: Message roles (passed as int32_t).
@@ -155,6 +157,7 @@ const (
 	CapabilityImageURL    Capability = 256  // LLMK_CAP_IMAGE_URL: chat: images by http(s) URL, not just inline data
 	CapabilityKeyRequired Capability = 512  // LLMK_CAP_KEY_REQUIRED: an API key is needed (hosted services)
 	CapabilityDocuments   Capability = 1024 // LLMK_CAP_DOCUMENTS: chat: document inputs (PDF, plain text: llmk_request_add_document())
+	CapabilityCountTokens Capability = 4096 // LLMK_CAP_COUNT_TOKENS: chat: the provider counts a request's input tokens (llmk_count_tokens())
 )
 
 // Timing: Timings (llmk_response_timing()), in milliseconds.
@@ -214,6 +217,7 @@ const (
 	OptionCachedContent        Option = 1046 // LLMK_OPT_CACHED_CONTENT
 	OptionPromptCacheKey       Option = 1047 // LLMK_OPT_PROMPT_CACHE_KEY
 	OptionPromptCacheRetention Option = 1048 // LLMK_OPT_PROMPT_CACHE_RETENTION
+	OptionQuery                Option = 1050 // LLMK_OPT_QUERY
 	OptionRateLimitName        Option = 1095 // LLMK_OPT_RATE_LIMIT_NAME
 	OptionTimeoutMs            Option = 2001 // LLMK_OPT_TIMEOUT_MS
 	OptionConnectTimeoutMs     Option = 2002 // LLMK_OPT_CONNECT_TIMEOUT_MS
@@ -236,6 +240,8 @@ const (
 	OptionMaxJSONDepth         Option = 2019 // LLMK_OPT_MAX_JSON_DEPTH
 	OptionStore                Option = 2025 // LLMK_OPT_STORE
 	OptionStrictTools          Option = 2026 // LLMK_OPT_STRICT_TOOLS
+	OptionTopN                 Option = 2030 // LLMK_OPT_TOP_N
+	OptionMaxTokensPerDoc      Option = 2031 // LLMK_OPT_MAX_TOKENS_PER_DOC
 	OptionRateLimitRpm         Option = 2070 // LLMK_OPT_RATE_LIMIT_RPM
 	OptionRateLimitTpm         Option = 2071 // LLMK_OPT_RATE_LIMIT_TPM
 	OptionRateLimitWindowMs    Option = 2072 // LLMK_OPT_RATE_LIMIT_WINDOW_MS
@@ -485,6 +491,7 @@ var OptionTable = []OptionTableRow{
 	{"CACHED_CONTENT", 1046, "R", "cached_content", "name of a context cache the provider holds, e.g. cachedContents/abc (chat; Gemini)"},
 	{"PROMPT_CACHE_KEY", 1047, "R", "prompt_cache_key", "key grouping requests that share a prompt prefix, for cache hits (Responses API; chat)"},
 	{"PROMPT_CACHE_RETENTION", 1048, "R", "prompt_cache_retention", "in_memory | 24h: how long the prompt cache keeps this request's prefix (Responses API; chat)"},
+	{"QUERY", 1050, "R", "query", "the query the documents are ranked against (rerank)"},
 	{"RATE_LIMIT_NAME", 1095, "C", "rate_limit_name", "name of the rate limits, shared by every client (and process, through the store) that gives the same name, instead of the deployment's"},
 	{"TIMEOUT_MS", 2001, "C", "timeout_ms", "total time limit per request in ms (default 600000; 0 = none)"},
 	{"CONNECT_TIMEOUT_MS", 2002, "C", "connect_timeout_ms", "connection time limit in ms"},
@@ -507,6 +514,8 @@ var OptionTable = []OptionTableRow{
 	{"MAX_JSON_DEPTH", 2019, "C", "max_json_depth", "deepest JSON nesting accepted (default 128)"},
 	{"STORE", 2025, "R", "store", "1: the server keeps the answer for previous_response_id; 0: it keeps nothing, and the reasoning comes back encrypted for llmk_request_add_response() (Responses API; chat)"},
 	{"STRICT_TOOLS", 2026, "R", "strict_tools", "1: the tools' arguments must follow their schemas exactly (strict: true; schemas closed with additionalProperties false); 0: strict: false (chat)"},
+	{"TOP_N", 2030, "R", "top_n", "return only the n most relevant documents (rerank; 1..documents)"},
+	{"MAX_TOKENS_PER_DOC", 2031, "R", "max_tokens_per_doc", "truncate each document to this many tokens before ranking (rerank; Cohere)"},
 	{"RATE_LIMIT_RPM", 2070, "C", "rate_limit_rpm", "client-side limit: requests per minute to this deployment (0 = none; llmk_client_set_store())"},
 	{"RATE_LIMIT_TPM", 2071, "C", "rate_limit_tpm", "client-side limit: tokens per minute, input estimated as body bytes / 4 before sending and corrected by the usage reported (0 = none)"},
 	{"RATE_LIMIT_WINDOW_MS", 2072, "C", "rate_limit_window_ms", "length of the sliding window the limits are enforced over, in ms; the per-minute limits are scaled to it (default 60000, at least 100)"},
@@ -756,8 +765,9 @@ func llmk_request_errmsg(request *C.llmk_request) *C.char {
 	return C.llmk_request_errmsg(request)
 }
 
-// Appends a message (chat). text may be NULL to start a message whose content is added by the
-// llmk_request_add_* part functions below. role is an LLMK_ROLE_*; for LLMK_ROLE_TOOL use
+// Appends a message (chat; moderate: a conversation judged as one, which Mistral's chat moderation
+// takes). text may be NULL to start a message whose content is added by the llmk_request_add_*
+// part functions below. role is an LLMK_ROLE_*; for LLMK_ROLE_TOOL use
 // llmk_request_add_tool_result() instead.
 func llmk_request_add_message(request *C.llmk_request, role int32, text *C.char) int32 {
 	return int32(C.llmk_request_add_message(request, C.int32_t(role), text))
@@ -768,14 +778,16 @@ func llmk_request_add_text(request *C.llmk_request, text *C.char) int32 {
 	return int32(C.llmk_request_add_text(request, text))
 }
 
-// Appends an image part given by URL (http(s) or data:) to the last message (chat, vision models).
-// detail: NULL, "auto", "low" or "high".
+// Appends an image part given by URL (http(s) or data:) to the last message (chat, vision models),
+// or an image to moderate (moderate: no message needed; OpenAI). detail: NULL, "auto", "low" or
+// "high".
 func llmk_request_add_image_url(request *C.llmk_request, url *C.char, detail *C.char) int32 {
 	return int32(C.llmk_request_add_image_url(request, url, detail))
 }
 
-// Appends an image part given by its bytes to the last message (chat); mime e.g. "image/png". The
-// bytes are copied (sent as a base64 data URL to OpenAI-style APIs).
+// Appends an image part given by its bytes to the last message (chat), or an image to moderate
+// (moderate); mime e.g. "image/png". The bytes are copied (sent as a base64 data URL to
+// OpenAI-style APIs).
 func llmk_request_add_image_data(request *C.llmk_request, data *C.uint8_t, len_ int, mime *C.char) int32 {
 	return int32(C.llmk_request_add_image_data(request, data, C.size_t(len_), mime))
 }
@@ -829,7 +841,9 @@ func llmk_request_add_tool(request *C.llmk_request, name *C.char, description *C
 	return int32(C.llmk_request_add_tool(request, name, description, parameters_json))
 }
 
-// Adds one input text to embed (embed; repeatable, one vector each).
+// Adds one input text: to embed (embed; one vector each), a document to rank (rerank; its
+// position, from 0, is llmk_response_rank_index()), a text to moderate (moderate; one result
+// each). Repeatable.
 func llmk_request_add_input(request *C.llmk_request, text *C.char) int32 {
 	return int32(C.llmk_request_add_input(request, text))
 }
@@ -1011,6 +1025,20 @@ func llmk_send(client *C.llmk_client, request *C.llmk_request, out **C.llmk_resp
 // one DONE event. Thread-safe like llmk_send().
 func llmk_stream(client *C.llmk_client, request *C.llmk_request, on_event C.llmk_stream_fn, user unsafe.Pointer, out **C.llmk_response) int32 {
 	return int32(C.llmk_stream(client, request, on_event, user, out))
+}
+
+// Counts the input tokens of a chat request as the provider would count them, without generating
+// anything: the provider's own counting endpoint (Anthropic /v1/messages/count_tokens, OpenAI
+// Responses /v1/responses/input_tokens, Gemini models/{model}:countTokens, llama-server
+// /v1/chat/completions/input_tokens), never an estimate. On success *tokens is the count. *out
+// (when out is not NULL) is set as for llmk_send() -- the count is also its LLMK_USAGE_INPUT --
+// and must be freed with llmk_response_free(); it carries the error detail on failure. Returns
+// LLMK_E_INVALID_ARG for NULL arguments or a request that is not a chat request,
+// LLMK_E_UNSUPPORTED (naming the provider) when the provider has no counting endpoint
+// (llmk_provider_capabilities(): LLMK_CAP_COUNT_TOKENS), and the statuses of llmk_send().
+// Thread-safe like llmk_send().
+func llmk_count_tokens(client *C.llmk_client, request *C.llmk_request, tokens *C.int64_t, out **C.llmk_response) int32 {
+	return int32(C.llmk_count_tokens(client, request, tokens, out))
 }
 
 // Event type (LLMK_EVENT_*).
@@ -1259,6 +1287,75 @@ func llmk_response_segment_end(response *C.llmk_response, i int) float64 {
 // Transcribe: text of segment i (NULL if out of range).
 func llmk_response_segment_text(response *C.llmk_response, i int) *C.char {
 	return C.llmk_response_segment_text(response, C.size_t(i))
+}
+
+// Rerank: number of ranked documents, most relevant first (all of them, or the LLMK_OPT_TOP_N
+// best).
+func llmk_response_rank_count(response *C.llmk_response) int {
+	return int(C.llmk_response_rank_count(response))
+}
+
+// Rerank: which document result i is -- its position among the request's inputs
+// (llmk_request_add_input(), from 0) -- or -1 if i is out of range.
+func llmk_response_rank_index(response *C.llmk_response, i int) int64 {
+	return int64(C.llmk_response_rank_index(response, C.size_t(i)))
+}
+
+// Rerank: relevance score of result i as the provider reports it (higher is more relevant; the
+// scale is the model's: a probability for most hosted rerankers, a raw logit for llama.cpp), NaN
+// if i is out of range.
+func llmk_response_rank_score(response *C.llmk_response, i int) float64 {
+	return float64(C.llmk_response_rank_score(response, C.size_t(i)))
+}
+
+// Rerank: text of the document of result i: the request's input, copied into the response (never a
+// server's copy, which may be truncated), NULL if i is out of range.
+func llmk_response_rank_document(response *C.llmk_response, i int) *C.char {
+	return C.llmk_response_rank_document(response, C.size_t(i))
+}
+
+// Moderation: number of results: one per text input, or one for all the inputs together when the
+// request holds images (OpenAI's multi-modal input is judged as one) or is a conversation
+// (Mistral).
+func llmk_response_moderation_count(response *C.llmk_response) int {
+	return int(C.llmk_response_moderation_count(response))
+}
+
+// Moderation: 1 when result i is flagged (as the provider says, or, for a provider that reports no
+// overall verdict, when any category is), 0 when not, -1 if i is out of range.
+func llmk_response_moderation_flagged(response *C.llmk_response, i int) int32 {
+	return int32(C.llmk_response_moderation_flagged(response, C.size_t(i)))
+}
+
+// Moderation: number of categories of result i (0 if out of range).
+func llmk_response_moderation_category_count(response *C.llmk_response, i int) int {
+	return int(C.llmk_response_moderation_category_count(response, C.size_t(i)))
+}
+
+// Moderation: name of category j of result i as the provider spells it (e.g.
+// "harassment/threatening", "self-harm"), NULL if out of range.
+func llmk_response_moderation_category_name(response *C.llmk_response, i int, j int) *C.char {
+	return C.llmk_response_moderation_category_name(response, C.size_t(i), C.size_t(j))
+}
+
+// Moderation: 1 when category `category` (a name, or NULL with index j) of result i is flagged, 0
+// when not, -1 when the category was not reported or i/j is out of range. With a name, j is
+// ignored.
+func llmk_response_moderation_category_flagged(response *C.llmk_response, i int, category *C.char, j int) int32 {
+	return int32(C.llmk_response_moderation_category_flagged(response, C.size_t(i), category, C.size_t(j)))
+}
+
+// Moderation: score (0..1) of category `category` (a name, or NULL with index j) of result i; NaN
+// when no score was reported or out of range.
+func llmk_response_moderation_category_score(response *C.llmk_response, i int, category *C.char, j int) float64 {
+	return float64(C.llmk_response_moderation_category_score(response, C.size_t(i), category, C.size_t(j)))
+}
+
+// Moderation: the input types a category's verdict applied to, comma separated ("text",
+// "text,image"; OpenAI category_applied_input_types), or NULL when not reported or out of range.
+// Same addressing as llmk_response_moderation_category_flagged().
+func llmk_response_moderation_category_inputs(response *C.llmk_response, i int, category *C.char, j int) *C.char {
+	return C.llmk_response_moderation_category_inputs(response, C.size_t(i), category, C.size_t(j))
 }
 
 // The response body as received (for a stream: the concatenated raw stream), length in *len (len

@@ -65,6 +65,9 @@ static const struct {
         {LLMK_OPT_USER, K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_IMAGE)},
         {LLMK_OPT_CACHE_TTL_MS, K(LLMK_CHAT) | K(LLMK_EMBED)},
         {LLMK_OPT_CACHE, K(LLMK_CHAT) | K(LLMK_EMBED)},
+        {LLMK_OPT_QUERY, K(LLMK_RERANK)},
+        {LLMK_OPT_TOP_N, K(LLMK_RERANK)},
+        {LLMK_OPT_MAX_TOKENS_PER_DOC, K(LLMK_RERANK)},
 };
 
 static pthread_once_t options_once = PTHREAD_ONCE_INIT;
@@ -123,8 +126,9 @@ static const char *type_word(int type)
 
 static const char *kind_word(int32_t kind)
 {
-	static const char *const names[] = {"unknown", "chat", "embed", "image", "transcribe", "speech"};
-	return kind >= LLMK_CHAT && kind <= LLMK_SPEECH ? names[kind] : names[0];
+	static const char *const names[] = {"unknown",    "chat",   "embed",  "image",
+	                                    "transcribe", "speech", "rerank", "moderate"};
+	return kind >= LLMK_CHAT && kind <= LLMK_MODERATE ? names[kind] : names[0];
 }
 
 llmk_status llmk__option_check(int32_t id, int type, int scope, int32_t kind, char *err, size_t errlen)

@@ -32,6 +32,8 @@ const char *llmk__req_kind_name(int32_t kind)
 	case LLMK_IMAGE: return "image";
 	case LLMK_TRANSCRIBE: return "transcribe";
 	case LLMK_SPEECH: return "speech";
+	case LLMK_RERANK: return "rerank";
+	case LLMK_MODERATE: return "moderate";
 	default: return "unknown";
 	}
 }
@@ -43,7 +45,7 @@ llmk_status llmk_request_new(llmk_request **out, int32_t kind)
 	if (!out)
 		return LLMK_E_INVALID_ARG;
 	*out = NULL;
-	if (kind < LLMK_CHAT || kind > LLMK_SPEECH)
+	if (kind < LLMK_CHAT || kind > LLMK_MODERATE)
 		return LLMK_E_INVALID_ARG;
 	r = llmk__calloc(1, sizeof(*r));
 	if (!r)

@@ -63,6 +63,14 @@ struct llmk_request {
 	char errmsg[LLMK_ERRMSG_MAX];
 };
 
+/* The kind a chat request is sent as by llmk_count_tokens() (count.c): a
+ * shallow view of the caller's request with this kind, so the pipeline
+ * checks it against the row's bit 1 << LLMK__COUNT_TOKENS (a provider
+ * counts tokens when its row has that bit; llmk_provider_capabilities()
+ * reports it as LLMK_CAP_COUNT_TOKENS of chat) and adapters tell it from
+ * a chat request. Never a public kind: llmk_request_new() refuses it. */
+#define LLMK__COUNT_TOKENS 31
+
 /* Request option accessors: NULL / 0 when not set. */
 const char *llmk__req_str(const llmk_request *r, int32_t opt);
 int llmk__req_i64(const llmk_request *r, int32_t opt, int64_t *out);

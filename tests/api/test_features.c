@@ -98,6 +98,8 @@ static const struct {
         {"localai", LLMK_FEATURE_OPENAI},
         {"lmstudio", LLMK_FEATURE_OPENAI},
         {"openai-compatible", LLMK_FEATURE_OPENAI},
+        {"jina", LLMK_FEATURE_OPENAI},
+        {"voyage", LLMK_FEATURE_OPENAI},
         {"anthropic", LLMK_FEATURE_ANTHROPIC},
         {"gemini", LLMK_FEATURE_GEMINI},
         {"ollama", LLMK_FEATURE_OLLAMA},
@@ -333,7 +335,8 @@ static void test_providers_of_the_build(void **state)
 		llmk_client_free(c);
 		assert_int_equal(llmk_provider_capabilities(providers[i].name, LLMK_CHAT) > 0 ||
 		                         llmk_provider_capabilities(providers[i].name, LLMK_EMBED) > 0 ||
-		                         llmk_provider_capabilities(providers[i].name, LLMK_TRANSCRIBE) > 0,
+		                         llmk_provider_capabilities(providers[i].name, LLMK_TRANSCRIBE) > 0 ||
+		                         llmk_provider_capabilities(providers[i].name, LLMK_RERANK) > 0,
 		                 built);
 		listed += built;
 	}

@@ -441,7 +441,7 @@ static int key_required(const char *provider)
 	int32_t kind;
 	int64_t caps;
 
-	for (kind = LLMK_CHAT; kind <= LLMK_SPEECH; kind++) {
+	for (kind = LLMK_CHAT; kind <= LLMK_MODERATE; kind++) {
 		caps = llmk_provider_capabilities(provider, kind);
 		if (caps > 0 && (caps & LLMK_CAP_KEY_REQUIRED))
 			return 1;

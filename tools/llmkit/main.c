@@ -2,8 +2,8 @@
  *
  *   llmkit [global options] COMMAND [options] [arguments]
  *
- * Each subcommand lives in its own file (chat.c, media.c, compare.c,
- * info.c); this one dispatches and holds the top-level help. */
+ * Each subcommand lives in its own file (chat.c, media.c, kinds.c,
+ * compare.c, info.c); this one dispatches and holds the top-level help. */
 #include "cli.h"
 
 #include <stdlib.h>
@@ -19,6 +19,9 @@ static const struct {
         {"image", cmd_image, "generate an image from a prompt into a file"},
         {"transcribe", cmd_transcribe, "speech to text"},
         {"speak", cmd_speak, "text to speech into a file"},
+        {"rerank", cmd_rerank, "rank documents by relevance to a query"},
+        {"tokens", cmd_tokens, "count a prompt's input tokens as the provider does"},
+        {"moderate", cmd_moderate, "moderation verdicts on texts and images"},
         {"compare", cmd_compare, "one prompt, several models at once: latency, tokens, cost, live"},
         {"eval", cmd_eval, "a JSONL dataset on several models: score, latency, cost"},
         {"models", cmd_models, "known models with context length and price"},

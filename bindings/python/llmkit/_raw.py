@@ -111,6 +111,8 @@ LLMK_EMBED = 2  # embeddings of one or more inputs
 LLMK_IMAGE = 3  # image generation from a prompt
 LLMK_TRANSCRIBE = 4  # speech to text
 LLMK_SPEECH = 5  # text to speech
+LLMK_RERANK = 6  # documents ranked by relevance to a query (LLMK_OPT_QUERY, llmk_request_add_input())
+LLMK_MODERATE = 7  # moderation: texts (llmk_request_add_input()), images or a conversation (llmk_request_add_message()) flagged by category
 
 
 class Kind(enum.IntEnum):
@@ -120,6 +122,8 @@ class Kind(enum.IntEnum):
     IMAGE = 3
     TRANSCRIBE = 4
     SPEECH = 5
+    RERANK = 6
+    MODERATE = 7
 
 # Message roles (passed as int32_t).
 LLMK_ROLE_SYSTEM = 1
@@ -210,6 +214,7 @@ LLMK_CAP_BATCH = 128  # embed: several inputs in one request
 LLMK_CAP_IMAGE_URL = 256  # chat: images by http(s) URL, not just inline data
 LLMK_CAP_KEY_REQUIRED = 512  # an API key is needed (hosted services)
 LLMK_CAP_DOCUMENTS = 1024  # chat: document inputs (PDF, plain text: llmk_request_add_document())
+LLMK_CAP_COUNT_TOKENS = 4096  # chat: the provider counts a request's input tokens (llmk_count_tokens())
 
 
 class Capability(enum.IntEnum):
@@ -225,6 +230,7 @@ class Capability(enum.IntEnum):
     IMAGE_URL = 256
     KEY_REQUIRED = 512
     DOCUMENTS = 1024
+    COUNT_TOKENS = 4096
 
 # Timings (llmk_response_timing()), in milliseconds.
 LLMK_TIMING_TOTAL_MS = 1  # from send to the end of the response
@@ -282,6 +288,7 @@ LLMK_OPT_CACHE_MESSAGES = 1045
 LLMK_OPT_CACHED_CONTENT = 1046
 LLMK_OPT_PROMPT_CACHE_KEY = 1047
 LLMK_OPT_PROMPT_CACHE_RETENTION = 1048
+LLMK_OPT_QUERY = 1050
 LLMK_OPT_RATE_LIMIT_NAME = 1095
 LLMK_OPT_TIMEOUT_MS = 2001
 LLMK_OPT_CONNECT_TIMEOUT_MS = 2002
@@ -304,6 +311,8 @@ LLMK_OPT_MAX_EVENTS = 2018
 LLMK_OPT_MAX_JSON_DEPTH = 2019
 LLMK_OPT_STORE = 2025
 LLMK_OPT_STRICT_TOOLS = 2026
+LLMK_OPT_TOP_N = 2030
+LLMK_OPT_MAX_TOKENS_PER_DOC = 2031
 LLMK_OPT_RATE_LIMIT_RPM = 2070
 LLMK_OPT_RATE_LIMIT_TPM = 2071
 LLMK_OPT_RATE_LIMIT_WINDOW_MS = 2072
@@ -361,6 +370,7 @@ class Option(enum.IntEnum):
     CACHED_CONTENT = 1046
     PROMPT_CACHE_KEY = 1047
     PROMPT_CACHE_RETENTION = 1048
+    QUERY = 1050
     RATE_LIMIT_NAME = 1095
     TIMEOUT_MS = 2001
     CONNECT_TIMEOUT_MS = 2002
@@ -383,6 +393,8 @@ class Option(enum.IntEnum):
     MAX_JSON_DEPTH = 2019
     STORE = 2025
     STRICT_TOOLS = 2026
+    TOP_N = 2030
+    MAX_TOKENS_PER_DOC = 2031
     RATE_LIMIT_RPM = 2070
     RATE_LIMIT_TPM = 2071
     RATE_LIMIT_WINDOW_MS = 2072
@@ -710,6 +722,7 @@ OPTION_TABLE = (
     ("CACHED_CONTENT", 1046, "R", "cached_content", "name of a context cache the provider holds, e.g. cachedContents/abc (chat; Gemini)"),
     ("PROMPT_CACHE_KEY", 1047, "R", "prompt_cache_key", "key grouping requests that share a prompt prefix, for cache hits (Responses API; chat)"),
     ("PROMPT_CACHE_RETENTION", 1048, "R", "prompt_cache_retention", "in_memory | 24h: how long the prompt cache keeps this request's prefix (Responses API; chat)"),
+    ("QUERY", 1050, "R", "query", "the query the documents are ranked against (rerank)"),
     ("RATE_LIMIT_NAME", 1095, "C", "rate_limit_name", "name of the rate limits, shared by every client (and process, through the store) that gives the same name, instead of the deployment's"),
     ("TIMEOUT_MS", 2001, "C", "timeout_ms", "total time limit per request in ms (default 600000; 0 = none)"),
     ("CONNECT_TIMEOUT_MS", 2002, "C", "connect_timeout_ms", "connection time limit in ms"),
@@ -732,6 +745,8 @@ OPTION_TABLE = (
     ("MAX_JSON_DEPTH", 2019, "C", "max_json_depth", "deepest JSON nesting accepted (default 128)"),
     ("STORE", 2025, "R", "store", "1: the server keeps the answer for previous_response_id; 0: it keeps nothing, and the reasoning comes back encrypted for llmk_request_add_response() (Responses API; chat)"),
     ("STRICT_TOOLS", 2026, "R", "strict_tools", "1: the tools' arguments must follow their schemas exactly (strict: true; schemas closed with additionalProperties false); 0: strict: false (chat)"),
+    ("TOP_N", 2030, "R", "top_n", "return only the n most relevant documents (rerank; 1..documents)"),
+    ("MAX_TOKENS_PER_DOC", 2031, "R", "max_tokens_per_doc", "truncate each document to this many tokens before ranking (rerank; Cohere)"),
     ("RATE_LIMIT_RPM", 2070, "C", "rate_limit_rpm", "client-side limit: requests per minute to this deployment (0 = none; llmk_client_set_store())"),
     ("RATE_LIMIT_TPM", 2071, "C", "rate_limit_tpm", "client-side limit: tokens per minute, input estimated as body bytes / 4 before sending and corrected by the usage reported (0 = none)"),
     ("RATE_LIMIT_WINDOW_MS", 2072, "C", "rate_limit_window_ms", "length of the sliding window the limits are enforced over, in ms; the per-minute limits are scaled to it (default 60000, at least 100)"),
@@ -1007,20 +1022,23 @@ llmk_request_set_f64 = bind(_lib, _missing, "llmk_request_set_f64", c_int32, [PO
 # Detail of the last error on this request ("" if none). Owned by it.
 llmk_request_errmsg = bind(_lib, _missing, "llmk_request_errmsg", c_char_p, [POINTER(llmk_request)])
 
-# Appends a message (chat). text may be NULL to start a message whose content is added by the
-# llmk_request_add_* part functions below. role is an LLMK_ROLE_*; for LLMK_ROLE_TOOL use
+# Appends a message (chat; moderate: a conversation judged as one, which Mistral's chat moderation
+# takes). text may be NULL to start a message whose content is added by the llmk_request_add_*
+# part functions below. role is an LLMK_ROLE_*; for LLMK_ROLE_TOOL use
 # llmk_request_add_tool_result() instead.
 llmk_request_add_message = bind(_lib, _missing, "llmk_request_add_message", c_int32, [POINTER(llmk_request), c_int32, c_char_p])
 
 # Appends a text part to the last message (chat).
 llmk_request_add_text = bind(_lib, _missing, "llmk_request_add_text", c_int32, [POINTER(llmk_request), c_char_p])
 
-# Appends an image part given by URL (http(s) or data:) to the last message (chat, vision models).
-# detail: NULL, "auto", "low" or "high".
+# Appends an image part given by URL (http(s) or data:) to the last message (chat, vision models),
+# or an image to moderate (moderate: no message needed; OpenAI). detail: NULL, "auto", "low" or
+# "high".
 llmk_request_add_image_url = bind(_lib, _missing, "llmk_request_add_image_url", c_int32, [POINTER(llmk_request), c_char_p, c_char_p])
 
-# Appends an image part given by its bytes to the last message (chat); mime e.g. "image/png". The
-# bytes are copied (sent as a base64 data URL to OpenAI-style APIs).
+# Appends an image part given by its bytes to the last message (chat), or an image to moderate
+# (moderate); mime e.g. "image/png". The bytes are copied (sent as a base64 data URL to
+# OpenAI-style APIs).
 llmk_request_add_image_data = bind(_lib, _missing, "llmk_request_add_image_data", c_int32, [POINTER(llmk_request), c_void_p, c_size_t, c_char_p])
 
 # Appends a document to the last message, which must be a user message (chat): its bytes (copied),
@@ -1062,7 +1080,9 @@ llmk_request_add_response = bind(_lib, _missing, "llmk_request_add_response", c_
 # text, or NULL for a function without parameters. Invalid JSON gives LLMK_E_INVALID_ARG.
 llmk_request_add_tool = bind(_lib, _missing, "llmk_request_add_tool", c_int32, [POINTER(llmk_request), c_char_p, c_char_p, c_char_p])
 
-# Adds one input text to embed (embed; repeatable, one vector each).
+# Adds one input text: to embed (embed; one vector each), a document to rank (rerank; its
+# position, from 0, is llmk_response_rank_index()), a text to moderate (moderate; one result
+# each). Repeatable.
 llmk_request_add_input = bind(_lib, _missing, "llmk_request_add_input", c_int32, [POINTER(llmk_request), c_char_p])
 
 # Sets the audio to transcribe (transcribe): bytes (copied), the file name sent with it (e.g.
@@ -1183,6 +1203,18 @@ llmk_send = bind(_lib, _missing, "llmk_send", c_int32, [POINTER(llmk_client), PO
 # become error statuses, never text. Other request kinds are sent as by llmk_send() and deliver
 # one DONE event. Thread-safe like llmk_send().
 llmk_stream = bind(_lib, _missing, "llmk_stream", c_int32, [POINTER(llmk_client), POINTER(llmk_request), llmk_stream_fn, c_void_p, POINTER(POINTER(llmk_response))])
+
+# Counts the input tokens of a chat request as the provider would count them, without generating
+# anything: the provider's own counting endpoint (Anthropic /v1/messages/count_tokens, OpenAI
+# Responses /v1/responses/input_tokens, Gemini models/{model}:countTokens, llama-server
+# /v1/chat/completions/input_tokens), never an estimate. On success *tokens is the count. *out
+# (when out is not NULL) is set as for llmk_send() -- the count is also its LLMK_USAGE_INPUT --
+# and must be freed with llmk_response_free(); it carries the error detail on failure. Returns
+# LLMK_E_INVALID_ARG for NULL arguments or a request that is not a chat request,
+# LLMK_E_UNSUPPORTED (naming the provider) when the provider has no counting endpoint
+# (llmk_provider_capabilities(): LLMK_CAP_COUNT_TOKENS), and the statuses of llmk_send().
+# Thread-safe like llmk_send().
+llmk_count_tokens = bind(_lib, _missing, "llmk_count_tokens", c_int32, [POINTER(llmk_client), POINTER(llmk_request), POINTER(c_int64), POINTER(POINTER(llmk_response))])
 
 # Event type (LLMK_EVENT_*).
 llmk_event_type = bind(_lib, _missing, "llmk_event_type", c_int32, [POINTER(llmk_event)])
@@ -1339,6 +1371,53 @@ llmk_response_segment_end = bind(_lib, _missing, "llmk_response_segment_end", c_
 
 # Transcribe: text of segment i (NULL if out of range).
 llmk_response_segment_text = bind(_lib, _missing, "llmk_response_segment_text", c_char_p, [POINTER(llmk_response), c_size_t])
+
+# Rerank: number of ranked documents, most relevant first (all of them, or the LLMK_OPT_TOP_N
+# best).
+llmk_response_rank_count = bind(_lib, _missing, "llmk_response_rank_count", c_size_t, [POINTER(llmk_response)])
+
+# Rerank: which document result i is -- its position among the request's inputs
+# (llmk_request_add_input(), from 0) -- or -1 if i is out of range.
+llmk_response_rank_index = bind(_lib, _missing, "llmk_response_rank_index", c_int64, [POINTER(llmk_response), c_size_t])
+
+# Rerank: relevance score of result i as the provider reports it (higher is more relevant; the
+# scale is the model's: a probability for most hosted rerankers, a raw logit for llama.cpp), NaN
+# if i is out of range.
+llmk_response_rank_score = bind(_lib, _missing, "llmk_response_rank_score", c_double, [POINTER(llmk_response), c_size_t])
+
+# Rerank: text of the document of result i: the request's input, copied into the response (never a
+# server's copy, which may be truncated), NULL if i is out of range.
+llmk_response_rank_document = bind(_lib, _missing, "llmk_response_rank_document", c_char_p, [POINTER(llmk_response), c_size_t])
+
+# Moderation: number of results: one per text input, or one for all the inputs together when the
+# request holds images (OpenAI's multi-modal input is judged as one) or is a conversation
+# (Mistral).
+llmk_response_moderation_count = bind(_lib, _missing, "llmk_response_moderation_count", c_size_t, [POINTER(llmk_response)])
+
+# Moderation: 1 when result i is flagged (as the provider says, or, for a provider that reports no
+# overall verdict, when any category is), 0 when not, -1 if i is out of range.
+llmk_response_moderation_flagged = bind(_lib, _missing, "llmk_response_moderation_flagged", c_int32, [POINTER(llmk_response), c_size_t])
+
+# Moderation: number of categories of result i (0 if out of range).
+llmk_response_moderation_category_count = bind(_lib, _missing, "llmk_response_moderation_category_count", c_size_t, [POINTER(llmk_response), c_size_t])
+
+# Moderation: name of category j of result i as the provider spells it (e.g.
+# "harassment/threatening", "self-harm"), NULL if out of range.
+llmk_response_moderation_category_name = bind(_lib, _missing, "llmk_response_moderation_category_name", c_char_p, [POINTER(llmk_response), c_size_t, c_size_t])
+
+# Moderation: 1 when category `category` (a name, or NULL with index j) of result i is flagged, 0
+# when not, -1 when the category was not reported or i/j is out of range. With a name, j is
+# ignored.
+llmk_response_moderation_category_flagged = bind(_lib, _missing, "llmk_response_moderation_category_flagged", c_int32, [POINTER(llmk_response), c_size_t, c_char_p, c_size_t])
+
+# Moderation: score (0..1) of category `category` (a name, or NULL with index j) of result i; NaN
+# when no score was reported or out of range.
+llmk_response_moderation_category_score = bind(_lib, _missing, "llmk_response_moderation_category_score", c_double, [POINTER(llmk_response), c_size_t, c_char_p, c_size_t])
+
+# Moderation: the input types a category's verdict applied to, comma separated ("text",
+# "text,image"; OpenAI category_applied_input_types), or NULL when not reported or out of range.
+# Same addressing as llmk_response_moderation_category_flagged().
+llmk_response_moderation_category_inputs = bind(_lib, _missing, "llmk_response_moderation_category_inputs", c_char_p, [POINTER(llmk_response), c_size_t, c_char_p, c_size_t])
 
 # The response body as received (for a stream: the concatenated raw stream), length in *len (len
 # may be NULL). Always NUL-terminated. For provider fields no accessor covers.
@@ -1909,6 +1988,7 @@ FUNCTIONS = (
     "llmk_request_extra_json",
     "llmk_send",
     "llmk_stream",
+    "llmk_count_tokens",
     "llmk_event_type",
     "llmk_event_text",
     "llmk_event_text_len",
@@ -1955,6 +2035,17 @@ FUNCTIONS = (
     "llmk_response_segment_start",
     "llmk_response_segment_end",
     "llmk_response_segment_text",
+    "llmk_response_rank_count",
+    "llmk_response_rank_index",
+    "llmk_response_rank_score",
+    "llmk_response_rank_document",
+    "llmk_response_moderation_count",
+    "llmk_response_moderation_flagged",
+    "llmk_response_moderation_category_count",
+    "llmk_response_moderation_category_name",
+    "llmk_response_moderation_category_flagged",
+    "llmk_response_moderation_category_score",
+    "llmk_response_moderation_category_inputs",
     "llmk_response_raw",
     "llmk_cancel_new",
     "llmk_cancel_trigger",

@@ -166,6 +166,45 @@ class SpeechResponse(Response):
 
 
 @dataclass
+class RerankResult:
+    """One ranked document: its position among the documents sent (from
+    0), its relevance score (the model's scale) and its text."""
+    index: int
+    score: float
+    document: str
+
+
+@dataclass
+class RerankResponse(Response):
+    """Documents by relevance, most relevant first (all, or the top_n best)."""
+    results: List[RerankResult] = field(default_factory=list)
+
+
+@dataclass
+class ModerationCategory:
+    """A moderation category of one result: flagged (None when not
+    reported), score (None when not reported), the input types its verdict
+    applied to (OpenAI: ["text", "image"])."""
+    flagged: Optional[bool]
+    score: Optional[float]
+    inputs: List[str] = field(default_factory=list)
+
+
+@dataclass
+class ModerationResult:
+    """One moderation verdict: overall, and by category name."""
+    flagged: bool
+    categories: Dict[str, ModerationCategory] = field(default_factory=dict)
+
+
+@dataclass
+class ModerationResponse(Response):
+    """One result per text, or one for texts and images judged together."""
+    results: List[ModerationResult] = field(default_factory=list)
+    id: str = ""
+
+
+@dataclass
 class StreamEvent:
     """One streaming event. ``type`` is an EventType; ``text`` the new fragment
     (answer, reasoning or tool-call arguments); ``tool_index``/``tool_id``/
@@ -281,6 +320,23 @@ def convert_response(kind: int, r) -> Response:
         out.segments = [Segment(_raw.llmk_response_segment_start(r, i), _raw.llmk_response_segment_end(r, i),
                                 _s(_raw.llmk_response_segment_text(r, i)))
                         for i in range(_raw.llmk_response_segment_count(r))]
+    elif kind == _raw.LLMK_RERANK:
+        out = RerankResponse()
+        out.results = [RerankResult(_raw.llmk_response_rank_index(r, i), _raw.llmk_response_rank_score(r, i),
+                                    _s(_raw.llmk_response_rank_document(r, i)))
+                       for i in range(_raw.llmk_response_rank_count(r))]
+    elif kind == _raw.LLMK_MODERATE:
+        out = ModerationResponse()
+        out.id = _s(_raw.llmk_response_id(r))
+        for i in range(_raw.llmk_response_moderation_count(r)):
+            res = ModerationResult(_raw.llmk_response_moderation_flagged(r, i) == 1)
+            for j in range(_raw.llmk_response_moderation_category_count(r, i)):
+                f = _raw.llmk_response_moderation_category_flagged(r, i, None, j)
+                sc = _raw.llmk_response_moderation_category_score(r, i, None, j)
+                inputs = _s(_raw.llmk_response_moderation_category_inputs(r, i, None, j))
+                res.categories[_s(_raw.llmk_response_moderation_category_name(r, i, j))] = ModerationCategory(
+                    None if f < 0 else f == 1, None if sc != sc else sc, inputs.split(",") if inputs else [])
+            out.results.append(res)
     elif kind == _raw.LLMK_SPEECH:
         out = SpeechResponse()
         n = ctypes.c_size_t(0)
@@ -739,6 +795,24 @@ class Client:
             raise
         return await aio.driver().submit(self, req, req.kind, Client._finish)
 
+    async def arerank(self, query: str, documents: Sequence[str], *, top_n: Optional[int] = None,
+                      **options: Any) -> RerankResponse:
+        """rerank() for asyncio (see achat())."""
+        from . import aio
+        if isinstance(documents, str):
+            raise TypeError("documents must be a sequence of strings, not one string")
+        req = _Request(_raw.LLMK_RERANK)
+        try:
+            req.set("query", query)
+            for d in documents:
+                _check(_raw.llmk_request_add_input(req.ptr, _b(d)), req._err)
+            req.set("top_n", top_n)
+            req.options(options)
+        except BaseException:
+            req.close()
+            raise
+        return await aio.driver().submit(self, req, req.kind, Client._finish)
+
     def stream(self, messages: Messages, *, system: Optional[str] = None,
                tools: Optional[Sequence[Mapping[str, Any]]] = None, cancel: Optional[Cancel] = None,
                **options: Any) -> "Stream":
@@ -784,6 +858,61 @@ class Client:
             filename = filename or os.path.basename(os.fspath(audio))
         with _Request(_raw.LLMK_TRANSCRIBE) as req:
             _check(_raw.llmk_request_set_audio(req.ptr, data, len(data), _b(filename), _b(mime)), req._err)
+            req.options(options)
+            return self._send(req, cancel)  # type: ignore[return-value]
+
+    def rerank(self, query: str, documents: Sequence[str], *, top_n: Optional[int] = None,
+               cancel: Optional[Cancel] = None, **options: Any) -> RerankResponse:
+        """Ranks documents by relevance to query; the results come most
+        relevant first, each with the document's position in ``documents``.
+        Options: ``max_tokens_per_doc`` (Cohere), ``model``..."""
+        if isinstance(documents, str):
+            raise TypeError("documents must be a sequence of strings, not one string")
+        with _Request(_raw.LLMK_RERANK) as req:
+            req.set("query", query)
+            for d in documents:
+                _check(_raw.llmk_request_add_input(req.ptr, _b(d)), req._err)
+            req.set("top_n", top_n)
+            req.options(options)
+            return self._send(req, cancel)  # type: ignore[return-value]
+
+    def count_tokens(self, messages: Messages, *, system: Optional[str] = None,
+                     tools: Optional[Sequence[Mapping[str, Any]]] = None, **options: Any) -> int:
+        """The input tokens of a chat request (the arguments of chat()) as
+        the provider counts them, with its own counting endpoint (Anthropic,
+        OpenAI Responses, Gemini, llama-server); UnsupportedError elsewhere,
+        never an estimate."""
+        with self._chat_request(messages, system, tools, options) as req:
+            n = ctypes.c_int64(-1)
+            out = ctypes.POINTER(_raw.llmk_response)()
+            _raw.llmk_count_tokens(self._live(), req.ptr, ctypes.byref(n), ctypes.byref(out))
+            if not out:
+                raise error_for(_raw.LLMK_E_NOMEM, "no response")
+            try:
+                if _raw.llmk_response_status(out) != _raw.LLMK_OK:
+                    raise response_error(out)
+                return n.value
+            finally:
+                _raw.llmk_response_free(out)
+
+    def moderate(self, inputs: Union[str, Sequence[str]] = (), *, images: Sequence[Union[str, bytes]] = (),
+                 image_mime: str = "image/png", conversation: Optional[Messages] = None,
+                 cancel: Optional[Cancel] = None, **options: Any) -> ModerationResponse:
+        """Moderation verdicts on one text or several (one result each), or
+        on texts with images (URLs, data: URLs or bytes of ``image_mime``),
+        judged together as one result (OpenAI), or on a ``conversation``
+        (messages as chat() takes them; Mistral), judged as one."""
+        with _Request(_raw.LLMK_MODERATE) as req:
+            if conversation is not None:
+                req.messages(conversation, None)
+            for t in [inputs] if isinstance(inputs, str) else inputs:
+                _check(_raw.llmk_request_add_input(req.ptr, _b(t)), req._err)
+            for im in images:
+                if isinstance(im, (bytes, bytearray, memoryview)):
+                    data = bytes(im)
+                    _check(_raw.llmk_request_add_image_data(req.ptr, data, len(data), _b(image_mime)), req._err)
+                else:
+                    _check(_raw.llmk_request_add_image_url(req.ptr, _b(im), None), req._err)
             req.options(options)
             return self._send(req, cancel)  # type: ignore[return-value]
 
