@@ -68,6 +68,7 @@ enum llmk_feature {
 	LLMK_FEATURE_HTTPS = 1 << 1,     /**< the built-in transport speaks TLS (https:// URLs) */
 	LLMK_FEATURE_CASSETTE = 1 << 2,  /**< llmk_client_record() / llmk_client_replay() */
 	LLMK_FEATURE_POSIX = 1 << 3,     /**< built-in POSIX-socket transport, plain http:// (llmk_transport_posix()) */
+	LLMK_FEATURE_REDIS = 1 << 4,     /**< llmk_store_new_redis(): shared state in Redis or Valkey (hiredis) */
 	LLMK_FEATURE_SQLITE = 1 << 5,    /**< the SQLite store (llmk_store_new_sqlite()) */
 	LLMK_FEATURE_OPENAI = 1 << 8,    /**< OpenAI wire format: openai, azure and the compatible presets */
 	LLMK_FEATURE_ANTHROPIC = 1 << 9, /**< Anthropic Messages API */
@@ -247,9 +248,11 @@ enum llmk_capability {
 
 /** Timings (llmk_response_timing()), in milliseconds. */
 enum llmk_timing {
-	LLMK_TIMING_TOTAL_MS = 1,      /**< from send to the end of the response */
-	LLMK_TIMING_FIRST_BYTE_MS = 2, /**< from send to the first body byte */
-	LLMK_TIMING_FIRST_TOKEN_MS = 3 /**< from send to the first text/tool event (streams) */
+	LLMK_TIMING_TOTAL_MS = 1,       /**< from send to the end of the response */
+	LLMK_TIMING_FIRST_BYTE_MS = 2,  /**< from send to the first body byte */
+	LLMK_TIMING_FIRST_TOKEN_MS = 3, /**< from send to the first text/tool event (streams) */
+	LLMK_TIMING_RATE_WAIT_MS = 4    /**< time spent waiting for the client's rate limits (0 when none
+	                                 *   was needed; -1 when the client has no limit) */
 };
 
 /* ------------------------------------------------------------------------
@@ -327,6 +330,9 @@ enum llmk_timing {
 	X(PROMPT_CACHE_RETENTION, 1048, R, "prompt_cache_retention",                                          \
 	  "in_memory | 24h: how long the prompt cache keeps this request's prefix (Responses API; chat)")     \
 	X(QUERY, 1050, R, "query", "the query the documents are ranked against (rerank)")                     \
+	X(RATE_LIMIT_NAME, 1095, C, "rate_limit_name",                                                        \
+	  "name of the rate limits, shared by every client (and process, through the store) that gives "      \
+	  "the same name, instead of the deployment's")                                                       \
 	X(TIMEOUT_MS, 2001, C, "timeout_ms", "total time limit per request in ms (default 600000; 0 = none)") \
 	X(CONNECT_TIMEOUT_MS, 2002, C, "connect_timeout_ms", "connection time limit in ms")                   \
 	X(IDLE_TIMEOUT_MS, 2003, C, "idle_timeout_ms", "longest silence between bytes in ms")                 \
@@ -359,6 +365,20 @@ enum llmk_timing {
 	X(TOP_N, 2030, R, "top_n", "return only the n most relevant documents (rerank; 1..documents)")        \
 	X(MAX_TOKENS_PER_DOC, 2031, R, "max_tokens_per_doc",                                                  \
 	  "truncate each document to this many tokens before ranking (rerank; Cohere)")                       \
+	X(RATE_LIMIT_RPM, 2070, C, "rate_limit_rpm",                                                          \
+	  "client-side limit: requests per minute to this deployment (0 = none; llmk_client_set_store())")    \
+	X(RATE_LIMIT_TPM, 2071, C, "rate_limit_tpm",                                                          \
+	  "client-side limit: tokens per minute, input estimated as body bytes / 4 before sending and "       \
+	  "corrected by the usage reported (0 = none)")                                                       \
+	X(RATE_LIMIT_WINDOW_MS, 2072, C, "rate_limit_window_ms",                                              \
+	  "length of the sliding window the limits are enforced over, in ms; the per-minute limits are "      \
+	  "scaled to it (default 60000, at least 100)")                                                       \
+	X(RATE_LIMIT_MAX_WAIT_MS, 2073, C, "rate_limit_max_wait_ms",                                          \
+	  "longest wait for room under the limits before failing with LLMK_E_RATE_LIMITED (0 = fail fast; "   \
+	  "unset = wait, within deadline_ms)")                                                                \
+	X(RATE_LIMIT_PER_KEY, 2074, C, "rate_limit_per_key",                                                  \
+	  "1: limits are shared by every model reached with the same API key (keyed by a hash of the "        \
+	  "key), 0: per deployment (provider, base URL, model; default)")                                     \
 	X(CACHE_TTL_MS, 2080, CR, "cache_ttl_ms",                                                             \
 	  "response cache (llmk_client_set_cache()): how long a stored answer serves, in ms (0 = as "         \
 	  "long as the store keeps it; default 0)")                                                           \
@@ -1144,7 +1164,10 @@ enum llmk_router_option {
 	LLMK_ROUTER_FALLBACK_ON = 2,   /* bit mask of (1 << status): failures that move on
 	                                * to the next deployment and count towards a cooldown */
 	LLMK_ROUTER_ALLOWED_FAILS = 3, /* failures in a row before a cooldown (default 3) */
-	LLMK_ROUTER_COOLDOWN_MS = 4    /* how long a deployment rests (default 30000) */
+	LLMK_ROUTER_COOLDOWN_MS = 4,   /* how long a deployment rests (default 30000) */
+	LLMK_ROUTER_PER_KEY = 5        /* 1: with a store (llmk_router_set_store()), cooldowns are kept
+	                                * per deployment and API key (a hash of it), 0: per deployment
+	                                * (provider, base URL, model; default) */
 };
 
 /** Creates an empty router (strategy FALLBACK). */
@@ -2009,7 +2032,8 @@ typedef struct llmk_store {
 	 *  last window_ms plus `amount` stays within `limit`, records `amount`
 	 *  and sets *wait_ms to 0; otherwise records nothing and sets *wait_ms
 	 *  to the time until it would fit (atomic: two callers never both fit
-	 *  the last unit). */
+	 *  the last unit). An amount larger than `limit` fits an empty window
+	 *  (so it is not refused for ever). */
 	int32_t (*window_take)(void *user, const char *key, int64_t window_ms, int64_t limit, int64_t amount,
 	                       int64_t *wait_ms);
 	/** Records `amount` (may be negative: a correction, e.g. an estimate of
@@ -2026,6 +2050,52 @@ typedef struct llmk_store {
 	/** Releases the store's state (llmk_store_free()); may be NULL. */
 	void (*close)(void *user);
 } llmk_store;
+
+/** An in-process store (cooldowns, counters, sliding windows; no
+ *  key/value): what a client or router uses when none is installed, to be
+ *  installed on several clients or routers of this process so they share
+ *  their limits and cooldowns. Freed with llmk_store_free(). Thread-safe. */
+LLMK_API llmk_status llmk_store_new_local(llmk_store **out);
+
+/** A store in Redis or Valkey, shared by every process that uses the same
+ *  server, database and prefix. `url`: `redis://[[user]:password@]host[:port][/db]`
+ *  with optional query parameters `prefix=` (prepended to every key; default
+ *  "llmk:"; letters, digits and `:_-.`), `timeout_ms=` (bound on each command,
+ *  default 250), `connect_timeout_ms=` (default 250) and `pool=` (most
+ *  connections at once, 1..64, default 8); `rediss://` (TLS)
+ *  answers LLMK_E_UNSUPPORTED when the hiredis this library was built with
+ *  has no TLS (Debian 12's 0.14 has none). The password is never logged nor
+ *  shown in an error. Updates are atomic (server-side Lua scripts). A server
+ *  that is down, slow or answering errors makes the callbacks fail quickly
+ *  (the library then goes on with local state and logs a warning); the store
+ *  reconnects with a growing backoff. The first connection is tried here:
+ *  a server down now is not an error. LLMK_E_UNSUPPORTED in a build without
+ *  hiredis (LLMK_FEATURE_REDIS clear), LLMK_E_INVALID_ARG for a bad URL.
+ *  Thread-safe (a small pool of connections). */
+LLMK_API llmk_status llmk_store_new_redis(const char *url, llmk_store **out);
+
+/** Installs a store for the client's rate limits (LLMK_OPT_RATE_LIMIT_*):
+ *  the table is copied and the store must outlive the client. Every client
+ *  using the same store and the same deployment (or rate_limit_name) shares
+ *  the limits, across processes with llmk_store_new_redis(). Without a
+ *  store, the limits are kept in the client. llmk_send(), llmk_stream() and
+ *  llmk_multi honour them (a multi schedules the wait, it does not block).
+ *  The store needs window_take and window_add (else LLMK_E_UNSUPPORTED).
+ *  NULL goes back to the client's own state. Not thread-safe: configure
+ *  before sending. */
+LLMK_API llmk_status llmk_client_set_store(llmk_client *client, const llmk_store *store);
+
+/** Keeps the router's cooldowns and least-busy counts in `store` as well
+ *  as in the router (the table is copied; the store must outlive the
+ *  router), so every router sharing the store — in this process or, with
+ *  llmk_store_new_redis(), in any process — skips a deployment one of them
+ *  sent to rest, and least-busy counts every router's requests in flight.
+ *  Keys are built from provider, base URL and model (never the API key;
+ *  a hash of it with LLMK_ROUTER_PER_KEY). When the store fails, the
+ *  router goes on with its own state. NULL removes the store. The store
+ *  needs cooldown_set, cooldown_get and counter_add (else
+ *  LLMK_E_UNSUPPORTED). Not thread-safe: configure before sending. */
+LLMK_API llmk_status llmk_router_set_store(llmk_router *router, const llmk_store *store);
 
 /** Static initialiser of an llmk_store (struct_size set, no callbacks). */
 #define LLMK_STORE_INIT                                       \

@@ -220,6 +220,7 @@ func (s setter) set(o Opt) error {
 type Client struct {
 	mu    sync.RWMutex // Close waits for requests in flight
 	p     *C.llmk_client
+	store *Store // kept alive while the client uses it
 	cache *Cache // WithCache: kept reachable while the client uses it
 }
 
@@ -668,6 +669,7 @@ type Meta struct {
 	Tokens     Tokens
 	Total      time.Duration // whole request; -1 if not measured
 	FirstToken time.Duration // streams: to the first text or tool event; -1 if not measured
+	RateWait   time.Duration // waited for the client's rate limits; -1 when it has none
 	Raw        []byte        // the body as received
 	Deployment string        // through a Router: the deployment that answered
 	Tried      string        // through a Router: "a=LLMK_E_RATE_LIMITED,b=LLMK_OK"
@@ -698,6 +700,7 @@ func metaOf(r *C.llmk_response) Meta {
 		Tokens:     usageOf(func(w C.int32_t) C.int64_t { return C.llmk_response_usage(r, w) }),
 		Total:      ms(C.llmk_response_timing(r, C.LLMK_TIMING_TOTAL_MS)),
 		FirstToken: ms(C.llmk_response_timing(r, C.LLMK_TIMING_FIRST_TOKEN_MS)),
+		RateWait:   ms(C.llmk_response_timing(r, C.LLMK_TIMING_RATE_WAIT_MS)),
 		Raw:        C.GoBytes(unsafe.Pointer(raw), C.int(n)),
 		Deployment: C.GoString(C.llmk_response_deployment(r)),
 		Tried:      C.GoString(C.llmk_response_tried(r)),

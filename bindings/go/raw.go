@@ -32,6 +32,7 @@ const (
 	FeatureHttps       Feature = 2     // LLMK_FEATURE_HTTPS: the built-in transport speaks TLS (https:// URLs)
 	FeatureCassette    Feature = 4     // LLMK_FEATURE_CASSETTE: llmk_client_record() / llmk_client_replay()
 	FeaturePosix       Feature = 8     // LLMK_FEATURE_POSIX: built-in POSIX-socket transport, plain http:// (llmk_transport_posix())
+	FeatureRedis       Feature = 16    // LLMK_FEATURE_REDIS: llmk_store_new_redis(): shared state in Redis or Valkey (hiredis)
 	FeatureSqlite      Feature = 32    // LLMK_FEATURE_SQLITE: the SQLite store (llmk_store_new_sqlite())
 	FeatureOpenai      Feature = 256   // LLMK_FEATURE_OPENAI: OpenAI wire format: openai, azure and the compatible presets
 	FeatureAnthropic   Feature = 512   // LLMK_FEATURE_ANTHROPIC: Anthropic Messages API
@@ -168,6 +169,7 @@ const (
 	TimingTotalMs      Timing = 1 // LLMK_TIMING_TOTAL_MS: from send to the end of the response
 	TimingFirstByteMs  Timing = 2 // LLMK_TIMING_FIRST_BYTE_MS: from send to the first body byte
 	TimingFirstTokenMs Timing = 3 // LLMK_TIMING_FIRST_TOKEN_MS: from send to the first text/tool event (streams)
+	TimingRateWaitMs   Timing = 4 // LLMK_TIMING_RATE_WAIT_MS: time spent waiting for the client's rate limits (0 when none was needed; -1 when the client has no limit)
 )
 
 // Option: Option ids for the llmk_*_set_* functions.
@@ -217,6 +219,7 @@ const (
 	OptionPromptCacheKey       Option = 1047 // LLMK_OPT_PROMPT_CACHE_KEY
 	OptionPromptCacheRetention Option = 1048 // LLMK_OPT_PROMPT_CACHE_RETENTION
 	OptionQuery                Option = 1050 // LLMK_OPT_QUERY
+	OptionRateLimitName        Option = 1095 // LLMK_OPT_RATE_LIMIT_NAME
 	OptionTimeoutMs            Option = 2001 // LLMK_OPT_TIMEOUT_MS
 	OptionConnectTimeoutMs     Option = 2002 // LLMK_OPT_CONNECT_TIMEOUT_MS
 	OptionIdleTimeoutMs        Option = 2003 // LLMK_OPT_IDLE_TIMEOUT_MS
@@ -240,6 +243,11 @@ const (
 	OptionStrictTools          Option = 2026 // LLMK_OPT_STRICT_TOOLS
 	OptionTopN                 Option = 2030 // LLMK_OPT_TOP_N
 	OptionMaxTokensPerDoc      Option = 2031 // LLMK_OPT_MAX_TOKENS_PER_DOC
+	OptionRateLimitRpm         Option = 2070 // LLMK_OPT_RATE_LIMIT_RPM
+	OptionRateLimitTpm         Option = 2071 // LLMK_OPT_RATE_LIMIT_TPM
+	OptionRateLimitWindowMs    Option = 2072 // LLMK_OPT_RATE_LIMIT_WINDOW_MS
+	OptionRateLimitMaxWaitMs   Option = 2073 // LLMK_OPT_RATE_LIMIT_MAX_WAIT_MS
+	OptionRateLimitPerKey      Option = 2074 // LLMK_OPT_RATE_LIMIT_PER_KEY
 	OptionCacheTtlMs           Option = 2080 // LLMK_OPT_CACHE_TTL_MS
 	OptionCache                Option = 2081 // LLMK_OPT_CACHE
 	OptionTemperature          Option = 3001 // LLMK_OPT_TEMPERATURE
@@ -312,6 +320,7 @@ const (
 	RouterOptionFallbackOn   RouterOption = 2 // LLMK_ROUTER_FALLBACK_ON
 	RouterOptionAllowedFails RouterOption = 3 // LLMK_ROUTER_ALLOWED_FAILS
 	RouterOptionCooldownMs   RouterOption = 4 // LLMK_ROUTER_COOLDOWN_MS
+	RouterOptionPerKey       RouterOption = 5 // LLMK_ROUTER_PER_KEY
 )
 
 // BatchState: Where a batch is (llmk_batch_state()), the provider's word mapped.
@@ -512,6 +521,7 @@ var OptionTable = []OptionTableRow{
 	{"PROMPT_CACHE_KEY", 1047, "R", "prompt_cache_key", "key grouping requests that share a prompt prefix, for cache hits (Responses API; chat)"},
 	{"PROMPT_CACHE_RETENTION", 1048, "R", "prompt_cache_retention", "in_memory | 24h: how long the prompt cache keeps this request's prefix (Responses API; chat)"},
 	{"QUERY", 1050, "R", "query", "the query the documents are ranked against (rerank)"},
+	{"RATE_LIMIT_NAME", 1095, "C", "rate_limit_name", "name of the rate limits, shared by every client (and process, through the store) that gives the same name, instead of the deployment's"},
 	{"TIMEOUT_MS", 2001, "C", "timeout_ms", "total time limit per request in ms (default 600000; 0 = none)"},
 	{"CONNECT_TIMEOUT_MS", 2002, "C", "connect_timeout_ms", "connection time limit in ms"},
 	{"IDLE_TIMEOUT_MS", 2003, "C", "idle_timeout_ms", "longest silence between bytes in ms"},
@@ -535,6 +545,11 @@ var OptionTable = []OptionTableRow{
 	{"STRICT_TOOLS", 2026, "R", "strict_tools", "1: the tools' arguments must follow their schemas exactly (strict: true; schemas closed with additionalProperties false); 0: strict: false (chat)"},
 	{"TOP_N", 2030, "R", "top_n", "return only the n most relevant documents (rerank; 1..documents)"},
 	{"MAX_TOKENS_PER_DOC", 2031, "R", "max_tokens_per_doc", "truncate each document to this many tokens before ranking (rerank; Cohere)"},
+	{"RATE_LIMIT_RPM", 2070, "C", "rate_limit_rpm", "client-side limit: requests per minute to this deployment (0 = none; llmk_client_set_store())"},
+	{"RATE_LIMIT_TPM", 2071, "C", "rate_limit_tpm", "client-side limit: tokens per minute, input estimated as body bytes / 4 before sending and corrected by the usage reported (0 = none)"},
+	{"RATE_LIMIT_WINDOW_MS", 2072, "C", "rate_limit_window_ms", "length of the sliding window the limits are enforced over, in ms; the per-minute limits are scaled to it (default 60000, at least 100)"},
+	{"RATE_LIMIT_MAX_WAIT_MS", 2073, "C", "rate_limit_max_wait_ms", "longest wait for room under the limits before failing with LLMK_E_RATE_LIMITED (0 = fail fast; unset = wait, within deadline_ms)"},
+	{"RATE_LIMIT_PER_KEY", 2074, "C", "rate_limit_per_key", "1: limits are shared by every model reached with the same API key (keyed by a hash of the key), 0: per deployment (provider, base URL, model; default)"},
 	{"CACHE_TTL_MS", 2080, "CR", "cache_ttl_ms", "response cache (llmk_client_set_cache()): how long a stored answer serves, in ms (0 = as long as the store keeps it; default 0)"},
 	{"CACHE", 2081, "CR", "cache", "response cache (llmk_client_set_cache()): 1 answer from it and store new answers (default), 0 bypass it (neither read nor write), 2 refresh (ask the provider, store the new answer)"},
 	{"TEMPERATURE", 3001, "R", "temperature", "sampling temperature (chat, transcription)"},
@@ -2103,6 +2118,52 @@ func llmk_exchange_cancelled(exchange *C.llmk_exchange) int32 {
 // ended, or from inside multi_add()).
 func llmk_exchange_done(exchange *C.llmk_exchange, status int32) int32 {
 	return int32(C.llmk_exchange_done(exchange, C.int32_t(status)))
+}
+
+// An in-process store (cooldowns, counters, sliding windows; no key/value): what a client or
+// router uses when none is installed, to be installed on several clients or routers of this
+// process so they share their limits and cooldowns. Freed with llmk_store_free(). Thread-safe.
+func llmk_store_new_local(out **C.llmk_store) int32 {
+	return int32(C.llmk_store_new_local(out))
+}
+
+// A store in Redis or Valkey, shared by every process that uses the same server, database and
+// prefix. `url`: `redis://[[user]:password @ ]host[:port][/db]` with optional query parameters
+// `prefix=` (prepended to every key; default "llmk:"; letters, digits and `:_-.`), `timeout_ms=`
+// (bound on each command, default 250), `connect_timeout_ms=` (default 250) and `pool=` (most
+// connections at once, 1..64, default 8); `rediss://` (TLS) answers LLMK_E_UNSUPPORTED when the
+// hiredis this library was built with has no TLS (Debian 12's 0.14 has none). The password is
+// never logged nor shown in an error. Updates are atomic (server-side Lua scripts). A server that
+// is down, slow or answering errors makes the callbacks fail quickly (the library then goes on
+// with local state and logs a warning); the store reconnects with a growing backoff. The first
+// connection is tried here: a server down now is not an error. LLMK_E_UNSUPPORTED in a build
+// without hiredis (LLMK_FEATURE_REDIS clear), LLMK_E_INVALID_ARG for a bad URL. Thread-safe (a
+// small pool of connections).
+func llmk_store_new_redis(url *C.char, out **C.llmk_store) int32 {
+	return int32(C.llmk_store_new_redis(url, out))
+}
+
+// Installs a store for the client's rate limits (LLMK_OPT_RATE_LIMIT_*): the table is copied and
+// the store must outlive the client. Every client using the same store and the same deployment (or
+// rate_limit_name) shares the limits, across processes with llmk_store_new_redis(). Without a
+// store, the limits are kept in the client. llmk_send(), llmk_stream() and llmk_multi honour them
+// (a multi schedules the wait, it does not block). The store needs window_take and window_add
+// (else LLMK_E_UNSUPPORTED). NULL goes back to the client's own state. Not thread-safe: configure
+// before sending.
+func llmk_client_set_store(client *C.llmk_client, store *C.llmk_store) int32 {
+	return int32(C.llmk_client_set_store(client, store))
+}
+
+// Keeps the router's cooldowns and least-busy counts in `store` as well as in the router (the
+// table is copied; the store must outlive the router), so every router sharing the store — in this
+// process or, with llmk_store_new_redis(), in any process — skips a deployment one of them sent to
+// rest, and least-busy counts every router's requests in flight. Keys are built from provider,
+// base URL and model (never the API key; a hash of it with LLMK_ROUTER_PER_KEY). When the store
+// fails, the router goes on with its own state. NULL removes the store. The store needs
+// cooldown_set, cooldown_get and counter_add (else LLMK_E_UNSUPPORTED). Not thread-safe: configure
+// before sending.
+func llmk_router_set_store(router *C.llmk_router, store *C.llmk_store) int32 {
+	return int32(C.llmk_router_set_store(router, store))
 }
 
 // Initialises a store table: zeroes it and sets struct_size.
