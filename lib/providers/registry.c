@@ -34,7 +34,15 @@
  * by the reader). */
 #define RERANK_OPTS (O(QUERY) | O(TOP_N))
 /* llmk_count_tokens(): the row has a counting endpoint (LLMK_CAP_COUNT_TOKENS). */
+#ifdef LLMK_HAVE_EXTRA_KINDS
 #define COUNT K(LLMK__COUNT_TOKENS)
+#define RERANK K(LLMK_RERANK)
+#define MODERATE K(LLMK_MODERATE)
+#else /* -Dextra_kinds=disabled: no row serves them */
+#define COUNT 0
+#define RERANK 0
+#define MODERATE 0
+#endif
 
 #define ALL_KINDS (K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_IMAGE) | K(LLMK_TRANSCRIBE) | K(LLMK_SPEECH))
 #define CHAT_FULL (LLMK_CAP_STREAM | LLMK_CAP_TOOLS | LLMK_CAP_VISION | LLMK_CAP_IMAGE_URL | LLMK_CAP_STREAM_USAGE)
@@ -65,7 +73,7 @@ static const llmk__provider providers[] = {
          .url_env = "OPENAI_BASE_URL",
          .quirks = LLMK_Q_DEVELOPER_ROLE,
          .adapter = &llmk__openai_adapter,
-         .kinds = ALL_KINDS | K(LLMK_MODERATE),
+         .kinds = ALL_KINDS | MODERATE,
          .chat_caps = CHAT_DOCS | BATCH_API,
          .embed_caps = LLMK_CAP_BATCH | BATCH_API,
          .opts = OA_ALL,
@@ -86,7 +94,7 @@ static const llmk__provider providers[] = {
          .url_env = "MISTRAL_BASE_URL",
          .quirks = LLMK_Q_LEGACY_MAX_TOKENS | LLMK_Q_NO_STREAM_OPTIONS | LLMK_Q_TOOL_CHOICE_ANY | LLMK_Q_RANDOM_SEED,
          .adapter = &llmk__openai_adapter,
-         .kinds = K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_TRANSCRIBE) | K(LLMK_MODERATE),
+         .kinds = K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_TRANSCRIBE) | MODERATE,
          .chat_caps = CHAT_FULL | BATCH_API,
          .embed_caps = LLMK_CAP_BATCH | BATCH_API,
          .opts = SAMPLING | PENALTIES | JSON_OUT | O(SEED) | O(TOOL_CHOICE) | O(LANGUAGE) | O(TEMPERATURE),
@@ -118,7 +126,7 @@ static const llmk__provider providers[] = {
          .url_env = "TOGETHER_BASE_URL",
          .quirks = LLMK_Q_LEGACY_MAX_TOKENS,
          .adapter = &llmk__openai_adapter,
-         .kinds = K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_IMAGE) | K(LLMK_RERANK),
+         .kinds = K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_IMAGE) | RERANK,
          .chat_caps = CHAT_FULL,
          .embed_caps = LLMK_CAP_BATCH,
          .opts = COMPAT_CHAT | JSON_OUT | O(TOP_K) | O(PROMPT) | O(IMAGE_COUNT) | O(IMAGE_RESPONSE_FORMAT) |
@@ -171,7 +179,7 @@ static const llmk__provider providers[] = {
          .url_env = "VLLM_BASE_URL",
          .quirks = LLMK_Q_KEY_OPTIONAL,
          .adapter = &llmk__openai_adapter,
-         .kinds = K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_TRANSCRIBE) | K(LLMK_RERANK),
+         .kinds = K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_TRANSCRIBE) | RERANK,
          .chat_caps = CHAT_FULL,
          .embed_caps = LLMK_CAP_BATCH,
          .opts = COMPAT_CHAT | JSON_OUT | O(TOP_K) | O(REASONING_EFFORT) | O(DIMENSIONS) | OA_TRANSCRIBE | RERANK_OPTS},
@@ -181,7 +189,7 @@ static const llmk__provider providers[] = {
          .url_env = "LLAMACPP_BASE_URL",
          .quirks = LOCAL,
          .adapter = &llmk__openai_adapter,
-         .kinds = K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_RERANK) | COUNT,
+         .kinds = K(LLMK_CHAT) | K(LLMK_EMBED) | RERANK | COUNT,
          .chat_caps = CHAT_FULL,
          .embed_caps = LLMK_CAP_BATCH,
          .opts = COMPAT_CHAT | JSON_OUT | O(TOP_K) | RERANK_OPTS,
@@ -219,6 +227,7 @@ static const llmk__provider providers[] = {
          .embed_caps = LLMK_CAP_BATCH,
          .opts = OA_ALL | O(TOP_K),
          .notes = "any server speaking the OpenAI paths"},
+#ifdef LLMK_HAVE_EXTRA_KINDS
         /* Hosted rerankers (the Jina shape: rerank.c). */
         {.name = "jina",
          .base_url = "https://api.jina.ai/v1",
@@ -236,6 +245,7 @@ static const llmk__provider providers[] = {
          .kinds = K(LLMK_RERANK),
          .opts = RERANK_OPTS,
          .notes = "rerank only (POST /v1/rerank; top_n as top_k)"},
+#endif
 #endif
 #ifdef LLMK_WIRE_ANTHROPIC
         /* Native wire formats (one adapter file each). */
@@ -289,7 +299,7 @@ static const llmk__provider providers[] = {
          .key_env2 = "CO_API_KEY",
          .url_env = "COHERE_BASE_URL",
          .adapter = &llmk__cohere_adapter,
-         .kinds = K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_RERANK),
+         .kinds = K(LLMK_CHAT) | K(LLMK_EMBED) | RERANK,
          .chat_caps = CHAT_FULL,
          .embed_caps = LLMK_CAP_BATCH,
          .opts = SAMPLING | PENALTIES | JSON_OUT | O(TOP_K) | O(SEED) | O(TOOL_CHOICE) | O(REASONING_BUDGET) |
@@ -327,7 +337,7 @@ static const llmk__provider providers[] = {
          .url_env = "TEI_BASE_URL",
          .quirks = LLMK_Q_KEY_OPTIONAL | LLMK_Q_TEI,
          .adapter = &llmk__huggingface_adapter,
-         .kinds = K(LLMK_EMBED) | K(LLMK_RERANK),
+         .kinds = K(LLMK_EMBED) | RERANK,
          .embed_caps = LLMK_CAP_BATCH,
          .opts = RERANK_OPTS,
          .notes = "text-embeddings-inference /embed and /rerank (top_n applied to its answer)"},
@@ -339,7 +349,7 @@ static const llmk__provider providers[] = {
          .url_env = "AWS_ENDPOINT_URL_BEDROCK_RUNTIME",
          .quirks = LLMK_Q_KEY_OPTIONAL | LLMK_Q_AWS,
          .adapter = &llmk__bedrock_adapter,
-         .kinds = K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_IMAGE) | K(LLMK_RERANK) | COUNT,
+         .kinds = K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_IMAGE) | RERANK | COUNT,
          .chat_caps = LLMK_CAP_STREAM | LLMK_CAP_TOOLS | LLMK_CAP_VISION | LLMK_CAP_STREAM_USAGE | LLMK_CAP_DOCUMENTS,
          .embed_caps = LLMK_CAP_BATCH,
          .opts = O(TEMPERATURE) | O(TOP_P) | O(MAX_TOKENS) | O(STOP) | O(TOOL_CHOICE) | O(DIMENSIONS) |
