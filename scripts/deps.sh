@@ -13,9 +13,12 @@ need_packages() {
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
+# libhiredis-dev: the Redis store (llmk_store_new_redis; optional, -Dredis=auto).
 BUILD_PACKAGES=(gcc libc6-dev meson ninja-build pkg-config libcurl4-openssl-dev libjansson-dev libsodium-dev ca-certificates
-	libsqlite3-dev)
-TEST_PACKAGES=(libcmocka-dev g++ valgrind python3 clang groff-base openssl)
+	libsqlite3-dev libhiredis-dev)
+# redis-server: the store tests start their own on a free loopback port
+# (tests/store; a server the package may start as a service is not used).
+TEST_PACKAGES=(libcmocka-dev g++ valgrind python3 clang groff-base openssl redis-server)
 # ABI check, API reference (scripts/abi-check, scripts/apidoc).
 ABI_PACKAGES=(abigail-tools doxygen binutils)
 # aarch64 cross build and its tests under qemu (scripts/cross; needs the

@@ -445,7 +445,7 @@ llmk_status llmk_request_set_f64(llmk_request *r, int32_t opt, double value)
 		                     llmk_option_name(opt), lo, hi);
 	slot = llmk__option_slot(opt);
 	r->f64[slot] = value;
-	r->f64_set |= 1u << slot;
+	r->f64_set |= UINT64_C(1) << slot;
 	return LLMK_OK;
 }
 
@@ -471,7 +471,7 @@ int llmk__req_f64(const llmk_request *r, int32_t opt, double *out)
 {
 	int slot = opt / 1000 == LLMK_TYPE_F64 ? llmk__option_slot(opt) : -1;
 
-	if (slot < 0 || !(r->f64_set & (1u << slot)))
+	if (slot < 0 || !(r->f64_set & (UINT64_C(1) << slot)))
 		return 0;
 	*out = r->f64[slot];
 	return 1;

@@ -43,7 +43,15 @@
  * by the reader). */
 #define RERANK_OPTS (O(QUERY) | O(TOP_N))
 /* llmk_count_tokens(): the row has a counting endpoint (LLMK_CAP_COUNT_TOKENS). */
+#ifdef LLMK_HAVE_EXTRA_KINDS
 #define COUNT K(LLMK__COUNT_TOKENS)
+#define RERANK K(LLMK_RERANK)
+#define MODERATE K(LLMK_MODERATE)
+#else /* -Dextra_kinds=disabled: no row serves them */
+#define COUNT 0
+#define RERANK 0
+#define MODERATE 0
+#endif
 
 #define ALL_KINDS (K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_IMAGE) | K(LLMK_TRANSCRIBE) | K(LLMK_SPEECH))
 #define CHAT_FULL (LLMK_CAP_STREAM | LLMK_CAP_TOOLS | LLMK_CAP_VISION | LLMK_CAP_IMAGE_URL | LLMK_CAP_STREAM_USAGE)
@@ -58,6 +66,14 @@
 	 O(PROMPT_CACHE_RETENTION))
 #define RS_LOCAL_CAPS (LLMK_CAP_STREAM | LLMK_CAP_TOOLS | LLMK_CAP_VISION | LLMK_CAP_STREAM_USAGE)
 
+/* The providers whose batch API this build has (-Dbatch): the capability
+ * says what llmk_batch_new() will take. */
+#ifdef LLMK_HAVE_BATCH
+#define BATCH_API LLMK_CAP_BATCH_API
+#else
+#define BATCH_API 0
+#endif
+
 static const llmk__provider providers[] = {
 #ifdef LLMK_WIRE_OPENAI
         {.name = "openai",
@@ -66,9 +82,9 @@ static const llmk__provider providers[] = {
          .url_env = "OPENAI_BASE_URL",
          .quirks = LLMK_Q_DEVELOPER_ROLE,
          .adapter = &llmk__openai_adapter,
-         .kinds = ALL_KINDS | K(LLMK_MODERATE),
-         .chat_caps = CHAT_DOCS,
-         .embed_caps = LLMK_CAP_BATCH,
+         .kinds = ALL_KINDS | MODERATE,
+         .chat_caps = CHAT_DOCS | BATCH_API,
+         .embed_caps = LLMK_CAP_BATCH | BATCH_API,
          .opts = OA_ALL,
          .media_caps = OA_MEDIA,
          .notes = "Chat Completions, embeddings, images, audio, moderation (text and images)"},
@@ -78,8 +94,8 @@ static const llmk__provider providers[] = {
          .quirks = LLMK_Q_AZURE | LLMK_Q_DEVELOPER_ROLE,
          .adapter = &llmk__openai_adapter,
          .kinds = ALL_KINDS,
-         .chat_caps = CHAT_DOCS,
-         .embed_caps = LLMK_CAP_BATCH,
+         .chat_caps = CHAT_DOCS | BATCH_API,
+         .embed_caps = LLMK_CAP_BATCH | BATCH_API,
          .opts = OA_ALL,
          .media_caps = OA_MEDIA,
          .notes = "model = deployment name; api-version from api_version or OPENAI_API_VERSION (default 2024-10-21)"},
@@ -89,9 +105,9 @@ static const llmk__provider providers[] = {
          .url_env = "MISTRAL_BASE_URL",
          .quirks = LLMK_Q_LEGACY_MAX_TOKENS | LLMK_Q_NO_STREAM_OPTIONS | LLMK_Q_TOOL_CHOICE_ANY | LLMK_Q_RANDOM_SEED,
          .adapter = &llmk__openai_adapter,
-         .kinds = K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_TRANSCRIBE) | K(LLMK_MODERATE),
-         .chat_caps = CHAT_FULL,
-         .embed_caps = LLMK_CAP_BATCH,
+         .kinds = K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_TRANSCRIBE) | MODERATE,
+         .chat_caps = CHAT_FULL | BATCH_API,
+         .embed_caps = LLMK_CAP_BATCH | BATCH_API,
          .opts = SAMPLING | PENALTIES | JSON_OUT | O(SEED) | O(TOOL_CHOICE) | O(LANGUAGE) | O(TEMPERATURE),
          .notes = "tool_choice required -> any, seed -> random_seed, no stream_options (usage is sent anyway)"},
         /* Hosted OpenAI-compatible services. */
@@ -121,7 +137,7 @@ static const llmk__provider providers[] = {
          .url_env = "TOGETHER_BASE_URL",
          .quirks = LLMK_Q_LEGACY_MAX_TOKENS,
          .adapter = &llmk__openai_adapter,
-         .kinds = K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_IMAGE) | K(LLMK_RERANK),
+         .kinds = K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_IMAGE) | RERANK,
          .chat_caps = CHAT_FULL,
          .embed_caps = LLMK_CAP_BATCH,
          .opts = COMPAT_CHAT | JSON_OUT | O(TOP_K) | O(PROMPT) | O(IMAGE_COUNT) | O(IMAGE_RESPONSE_FORMAT) |
@@ -174,7 +190,7 @@ static const llmk__provider providers[] = {
          .url_env = "VLLM_BASE_URL",
          .quirks = LLMK_Q_KEY_OPTIONAL,
          .adapter = &llmk__openai_adapter,
-         .kinds = K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_TRANSCRIBE) | K(LLMK_RERANK),
+         .kinds = K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_TRANSCRIBE) | RERANK,
          .chat_caps = CHAT_FULL,
          .embed_caps = LLMK_CAP_BATCH,
          .opts = COMPAT_CHAT | JSON_OUT | O(TOP_K) | O(REASONING_EFFORT) | O(DIMENSIONS) | OA_TRANSCRIBE | RERANK_OPTS},
@@ -184,7 +200,7 @@ static const llmk__provider providers[] = {
          .url_env = "LLAMACPP_BASE_URL",
          .quirks = LOCAL,
          .adapter = &llmk__openai_adapter,
-         .kinds = K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_RERANK) | COUNT,
+         .kinds = K(LLMK_CHAT) | K(LLMK_EMBED) | RERANK | COUNT,
          .chat_caps = CHAT_FULL,
          .embed_caps = LLMK_CAP_BATCH,
          .opts = COMPAT_CHAT | JSON_OUT | O(TOP_K) | RERANK_OPTS,
@@ -223,6 +239,7 @@ static const llmk__provider providers[] = {
          .opts = OA_ALL | O(TOP_K),
          .media_caps = OA_MEDIA,
          .notes = "any server speaking the OpenAI paths"},
+#ifdef LLMK_HAVE_EXTRA_KINDS
         /* Hosted rerankers (the Jina shape: rerank.c). */
         {.name = "jina",
          .base_url = "https://api.jina.ai/v1",
@@ -241,6 +258,7 @@ static const llmk__provider providers[] = {
          .opts = RERANK_OPTS,
          .notes = "rerank only (POST /v1/rerank; top_n as top_k)"},
 #endif
+#endif
 #ifdef LLMK_WIRE_ANTHROPIC
         /* Native wire formats (one adapter file each). */
         {.name = "anthropic",
@@ -249,7 +267,7 @@ static const llmk__provider providers[] = {
          .url_env = "ANTHROPIC_BASE_URL",
          .adapter = &llmk__anthropic_adapter,
          .kinds = K(LLMK_CHAT) | COUNT,
-         .chat_caps = CHAT_DOCS,
+         .chat_caps = CHAT_DOCS | BATCH_API,
          .opts = SAMPLING | O(TOP_K) | O(TOOL_CHOICE) | O(REASONING_BUDGET) | O(REASONING_EFFORT) | O(USER) |
                  O(JSON_SCHEMA) | O(JSON_SCHEMA_NAME) | O(CACHE_SYSTEM) | O(CACHE_TOOLS) | O(CACHE_MESSAGES) |
                  O(STRICT_TOOLS),
@@ -265,7 +283,8 @@ static const llmk__provider providers[] = {
          .url_env = "GEMINI_BASE_URL",
          .adapter = &llmk__gemini_adapter,
          .kinds = K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_IMAGE) | COUNT,
-         .chat_caps = LLMK_CAP_STREAM | LLMK_CAP_TOOLS | LLMK_CAP_VISION | LLMK_CAP_STREAM_USAGE | LLMK_CAP_DOCUMENTS,
+         .chat_caps = LLMK_CAP_STREAM | LLMK_CAP_TOOLS | LLMK_CAP_VISION | LLMK_CAP_STREAM_USAGE | LLMK_CAP_DOCUMENTS |
+                      BATCH_API,
          .embed_caps = LLMK_CAP_BATCH,
          .media_caps = LLMK_CAP_IMAGE_EDIT, /* input images go with the prompt */
          .opts = SAMPLING | PENALTIES | JSON_OUT | O(TOP_K) | O(SEED) | O(TOOL_CHOICE) | O(REASONING_BUDGET) |
@@ -293,7 +312,7 @@ static const llmk__provider providers[] = {
          .key_env2 = "CO_API_KEY",
          .url_env = "COHERE_BASE_URL",
          .adapter = &llmk__cohere_adapter,
-         .kinds = K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_RERANK),
+         .kinds = K(LLMK_CHAT) | K(LLMK_EMBED) | RERANK,
          .chat_caps = CHAT_FULL,
          .embed_caps = LLMK_CAP_BATCH,
          .opts = SAMPLING | PENALTIES | JSON_OUT | O(TOP_K) | O(SEED) | O(TOOL_CHOICE) | O(REASONING_BUDGET) |
@@ -331,7 +350,7 @@ static const llmk__provider providers[] = {
          .url_env = "TEI_BASE_URL",
          .quirks = LLMK_Q_KEY_OPTIONAL | LLMK_Q_TEI,
          .adapter = &llmk__huggingface_adapter,
-         .kinds = K(LLMK_EMBED) | K(LLMK_RERANK),
+         .kinds = K(LLMK_EMBED) | RERANK,
          .embed_caps = LLMK_CAP_BATCH,
          .opts = RERANK_OPTS,
          .notes = "text-embeddings-inference /embed and /rerank (top_n applied to its answer)"},
@@ -343,7 +362,7 @@ static const llmk__provider providers[] = {
          .url_env = "AWS_ENDPOINT_URL_BEDROCK_RUNTIME",
          .quirks = LLMK_Q_KEY_OPTIONAL | LLMK_Q_AWS,
          .adapter = &llmk__bedrock_adapter,
-         .kinds = K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_IMAGE) | K(LLMK_RERANK) | COUNT,
+         .kinds = K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_IMAGE) | RERANK | COUNT,
          .chat_caps = LLMK_CAP_STREAM | LLMK_CAP_TOOLS | LLMK_CAP_VISION | LLMK_CAP_STREAM_USAGE | LLMK_CAP_DOCUMENTS,
          .embed_caps = LLMK_CAP_BATCH,
          .opts = O(TEMPERATURE) | O(TOP_P) | O(MAX_TOKENS) | O(STOP) | O(TOOL_CHOICE) | O(DIMENSIONS) |
@@ -374,7 +393,7 @@ static const llmk__provider providers[] = {
          .url_env = "OPENAI_BASE_URL",
          .adapter = &llmk__responses_adapter,
          .kinds = K(LLMK_CHAT) | COUNT,
-         .chat_caps = CHAT_DOCS,
+         .chat_caps = CHAT_DOCS | BATCH_API,
          .opts = RS_CHAT,
          .notes = "POST /responses: reasoning items, store and previous_response_id; store = 0 brings encrypted "
                   "reasoning"},

@@ -25,6 +25,7 @@ static const struct {
         {LLMK_FEATURE_HTTPS, "https"},
         {LLMK_FEATURE_CASSETTE, "cassette"},
         {LLMK_FEATURE_POSIX, "posix"},
+        {LLMK_FEATURE_REDIS, "redis"},
         {LLMK_FEATURE_SQLITE, "sqlite"},
         {LLMK_FEATURE_OPENAI, "openai"},
         {LLMK_FEATURE_ANTHROPIC, "anthropic"},
@@ -39,6 +40,14 @@ static const struct {
 #define NKNOWN (sizeof(known) / sizeof(known[0]))
 
 /* What meson built in (tests/meson.build passes the library's LLMK_WIRE_*). */
+/* The hosted rerankers exist only with the extra kinds (-Dextra_kinds):
+ * without them their rows are left out, like a format not built in. */
+#ifdef LLMK_HAVE_EXTRA_KINDS
+#define RERANKERS LLMK_FEATURE_OPENAI
+#else
+#define RERANKERS (INT64_C(1) << 62) /* never configured */
+#endif
+
 static int64_t configured(void)
 {
 	int64_t f = 0;
@@ -97,8 +106,8 @@ static const struct {
         {"localai", LLMK_FEATURE_OPENAI},
         {"lmstudio", LLMK_FEATURE_OPENAI},
         {"openai-compatible", LLMK_FEATURE_OPENAI},
-        {"jina", LLMK_FEATURE_OPENAI},
-        {"voyage", LLMK_FEATURE_OPENAI},
+        {"jina", RERANKERS},
+        {"voyage", RERANKERS},
         {"anthropic", LLMK_FEATURE_ANTHROPIC},
         {"gemini", LLMK_FEATURE_GEMINI},
         {"ollama", LLMK_FEATURE_OLLAMA},
@@ -125,6 +134,7 @@ static void test_values_pinned(void **state)
 	assert_int_equal(LLMK_FEATURE_HTTPS, 2);
 	assert_int_equal(LLMK_FEATURE_CASSETTE, 4);
 	assert_int_equal(LLMK_FEATURE_POSIX, 8);
+	assert_int_equal(LLMK_FEATURE_REDIS, 16);
 	assert_int_equal(LLMK_FEATURE_SQLITE, 32);
 	assert_int_equal(LLMK_FEATURE_OPENAI, 256);
 	assert_int_equal(LLMK_FEATURE_ANTHROPIC, 512);
@@ -176,6 +186,11 @@ static void test_mask(void **state)
 	assert_true(f & LLMK_FEATURE_POSIX);
 #else
 	assert_false(f & LLMK_FEATURE_POSIX);
+#endif
+#ifdef LLMK_TEST_HAVE_REDIS
+	assert_true(f & LLMK_FEATURE_REDIS);
+#else
+	assert_false(f & LLMK_FEATURE_REDIS);
 #endif
 #ifdef LLMK_TEST_HAVE_SQLITE
 	assert_true(f & LLMK_FEATURE_SQLITE);
