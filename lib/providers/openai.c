@@ -182,7 +182,7 @@ static llmk_status build_chat(const llmk_client *c, const llmk_request *r, int s
 	                                  {0, NULL}};
 	static const llmk__opt_key reasoning[] = {{LLMK_OPT_REASONING_EFFORT, "reasoning_effort"}, {0, NULL}};
 	/* n and log probabilities: read back as choices and logprobs
-	 * (openai_media.c has the shared logprob reader). */
+	 * (llmk__openai_read_logprobs below, shared with transcriptions). */
 	static const llmk__opt_key more[] = {
 	        {LLMK_OPT_CHOICES, "n"}, {LLMK_OPT_TOP_LOGPROBS, "top_logprobs"}, {0, NULL}};
 	int64_t logprobs = 0;
@@ -375,6 +375,45 @@ static llmk_status read_other_choices(json_t *choices, llmk_response *resp)
 			idx = i;
 		if ((st = other_choice(resp, idx, choice, "message")))
 			return st;
+	}
+	return LLMK_OK;
+}
+
+/* logprobs [{token, logprob, bytes, top_logprobs: [...]}] (chat's and the
+ * transcription's shape) appended to the response. */
+llmk_status llmk__openai_read_logprobs(json_t *arr, llmk_response *resp)
+{
+	json_t *lp, *tok, *top, *alt;
+	llmk__logprob *out;
+	size_t i, j, n;
+
+	json_array_foreach(arr, i, lp)
+	{
+		tok = json_object_get(lp, "token");
+		if (!json_is_string(tok))
+			return llmk__fail(resp, LLMK_E_PROTOCOL, "log probability %zu has no token", i);
+		out = llmk__response_logprob(resp, json_string_value(tok), json_string_length(tok),
+		                             json_number_value(json_object_get(lp, "logprob")), LLMK_MAX_LOGPROBS);
+		if (!out)
+			return resp->status;
+		top = json_object_get(lp, "top_logprobs");
+		if (!(n = json_array_size(top)))
+			continue;
+		if (n > 20)
+			return llmk__fail(resp, LLMK_E_PROTOCOL,
+			                  "token %zu has %zu alternatives (the API gives at most 20)", i, n);
+		if (!(out->top = llmk__calloc(n, sizeof(*out->top))))
+			return llmk__fail(resp, LLMK_E_NOMEM, "out of memory reading log probabilities");
+		json_array_foreach(top, j, alt)
+		{
+			if (!(out->top[j].token = llmk__strdup(json_string_value(json_object_get(alt, "token")))))
+				return llmk__fail(resp,
+				                  json_is_string(json_object_get(alt, "token")) ? LLMK_E_NOMEM
+				                                                                : LLMK_E_PROTOCOL,
+				                  "token %zu: alternative %zu has no token", i, j);
+			out->top[j].logprob = json_number_value(json_object_get(alt, "logprob"));
+			out->ntop = j + 1;
+		}
 	}
 	return LLMK_OK;
 }

@@ -20,7 +20,8 @@ llmk_status llmk__openai_set_url(const llmk_client *c, const char *model, const 
 void llmk__openai_read_usage(json_t *u, llmk_response *resp);
 
 /* logprobs [{token, logprob, top_logprobs}] (chat, transcription) appended
- * to the response (openai_media.c). */
+ * to the response, at most LLMK_MAX_LOGPROBS tokens (openai.c). */
+#define LLMK_MAX_LOGPROBS 1000000
 llmk_status llmk__openai_read_logprobs(json_t *arr, llmk_response *resp);
 
 /* Images and audio (openai_media.c): build, parse, one stream event. */

@@ -31,8 +31,6 @@
 #include "multipart.h"
 #include "openai.h"
 
-#define LLMK_MAX_LOGPROBS 1000000
-
 /* ---- building ------------------------------------------------------------ */
 
 /* The options every image request sends, in JSON and in forms alike. */
@@ -311,45 +309,6 @@ static llmk_status parse_image(const llmk_request *r, json_t *root, llmk_respons
 			return LLMK_E_NOMEM;
 	}
 	llmk__openai_read_usage(json_object_get(root, "usage"), resp);
-	return LLMK_OK;
-}
-
-/* logprobs [{token, logprob, bytes, top_logprobs: [...]}] (chat's and the
- * transcription's shape) appended to the response. */
-llmk_status llmk__openai_read_logprobs(json_t *arr, llmk_response *resp)
-{
-	json_t *lp, *tok, *top, *alt;
-	llmk__logprob *out;
-	size_t i, j, n;
-
-	json_array_foreach(arr, i, lp)
-	{
-		tok = json_object_get(lp, "token");
-		if (!json_is_string(tok))
-			return llmk__fail(resp, LLMK_E_PROTOCOL, "log probability %zu has no token", i);
-		out = llmk__response_logprob(resp, json_string_value(tok), json_string_length(tok),
-		                             json_number_value(json_object_get(lp, "logprob")), LLMK_MAX_LOGPROBS);
-		if (!out)
-			return resp->status;
-		top = json_object_get(lp, "top_logprobs");
-		if (!(n = json_array_size(top)))
-			continue;
-		if (n > 20)
-			return llmk__fail(resp, LLMK_E_PROTOCOL,
-			                  "token %zu has %zu alternatives (the API gives at most 20)", i, n);
-		if (!(out->top = llmk__calloc(n, sizeof(*out->top))))
-			return llmk__fail(resp, LLMK_E_NOMEM, "out of memory reading log probabilities");
-		json_array_foreach(top, j, alt)
-		{
-			if (!(out->top[j].token = llmk__strdup(json_string_value(json_object_get(alt, "token")))))
-				return llmk__fail(resp,
-				                  json_is_string(json_object_get(alt, "token")) ? LLMK_E_NOMEM
-				                                                                : LLMK_E_PROTOCOL,
-				                  "token %zu: alternative %zu has no token", i, j);
-			out->top[j].logprob = json_number_value(json_object_get(alt, "logprob"));
-			out->ntop = j + 1;
-		}
-	}
 	return LLMK_OK;
 }
 

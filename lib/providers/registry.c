@@ -53,7 +53,17 @@
 #define MODERATE 0
 #endif
 
-#define ALL_KINDS (K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_IMAGE) | K(LLMK_TRANSCRIBE) | K(LLMK_SPEECH))
+/* The OpenAI format's images and audio (-Dopenai_media). */
+#ifdef LLMK_HAVE_OPENAI_MEDIA
+#define OAK_IMAGE K(LLMK_IMAGE)
+#define OAK_TRANSCRIBE K(LLMK_TRANSCRIBE)
+#define OAK_SPEECH K(LLMK_SPEECH)
+#else
+#define OAK_IMAGE 0
+#define OAK_TRANSCRIBE 0
+#define OAK_SPEECH 0
+#endif
+#define OAK_ALL_KINDS (K(LLMK_CHAT) | K(LLMK_EMBED) | OAK_IMAGE | OAK_TRANSCRIBE | OAK_SPEECH)
 #define CHAT_FULL (LLMK_CAP_STREAM | LLMK_CAP_TOOLS | LLMK_CAP_VISION | LLMK_CAP_IMAGE_URL | LLMK_CAP_STREAM_USAGE)
 /* ... and document inputs (PDF, plain text) */
 #define CHAT_DOCS (CHAT_FULL | LLMK_CAP_DOCUMENTS)
@@ -82,7 +92,7 @@ static const llmk__provider providers[] = {
          .url_env = "OPENAI_BASE_URL",
          .quirks = LLMK_Q_DEVELOPER_ROLE,
          .adapter = &llmk__openai_adapter,
-         .kinds = ALL_KINDS | MODERATE,
+         .kinds = OAK_ALL_KINDS | MODERATE,
          .chat_caps = CHAT_DOCS | BATCH_API,
          .embed_caps = LLMK_CAP_BATCH | BATCH_API,
          .opts = OA_ALL,
@@ -93,7 +103,7 @@ static const llmk__provider providers[] = {
          .url_env = "AZURE_OPENAI_ENDPOINT",
          .quirks = LLMK_Q_AZURE | LLMK_Q_DEVELOPER_ROLE,
          .adapter = &llmk__openai_adapter,
-         .kinds = ALL_KINDS,
+         .kinds = OAK_ALL_KINDS,
          .chat_caps = CHAT_DOCS | BATCH_API,
          .embed_caps = LLMK_CAP_BATCH | BATCH_API,
          .opts = OA_ALL,
@@ -105,7 +115,7 @@ static const llmk__provider providers[] = {
          .url_env = "MISTRAL_BASE_URL",
          .quirks = LLMK_Q_LEGACY_MAX_TOKENS | LLMK_Q_NO_STREAM_OPTIONS | LLMK_Q_TOOL_CHOICE_ANY | LLMK_Q_RANDOM_SEED,
          .adapter = &llmk__openai_adapter,
-         .kinds = K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_TRANSCRIBE) | MODERATE,
+         .kinds = K(LLMK_CHAT) | K(LLMK_EMBED) | OAK_TRANSCRIBE | MODERATE,
          .chat_caps = CHAT_FULL | BATCH_API,
          .embed_caps = LLMK_CAP_BATCH | BATCH_API,
          .opts = SAMPLING | PENALTIES | JSON_OUT | O(SEED) | O(TOOL_CHOICE) | O(LANGUAGE) | O(TEMPERATURE),
@@ -127,7 +137,7 @@ static const llmk__provider providers[] = {
          .key_env = "GROQ_API_KEY",
          .url_env = "GROQ_BASE_URL",
          .adapter = &llmk__openai_adapter,
-         .kinds = K(LLMK_CHAT) | K(LLMK_TRANSCRIBE) | K(LLMK_SPEECH),
+         .kinds = K(LLMK_CHAT) | OAK_TRANSCRIBE | OAK_SPEECH,
          .chat_caps = CHAT_FULL,
          .opts = COMPAT_CHAT | JSON_OUT | O(REASONING_EFFORT) | O(USER) | OA_TRANSCRIBE | O(INPUT) | O(VOICE) |
                  O(AUDIO_FORMAT) | O(SPEED)},
@@ -137,7 +147,7 @@ static const llmk__provider providers[] = {
          .url_env = "TOGETHER_BASE_URL",
          .quirks = LLMK_Q_LEGACY_MAX_TOKENS,
          .adapter = &llmk__openai_adapter,
-         .kinds = K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_IMAGE) | RERANK,
+         .kinds = K(LLMK_CHAT) | K(LLMK_EMBED) | OAK_IMAGE | RERANK,
          .chat_caps = CHAT_FULL,
          .embed_caps = LLMK_CAP_BATCH,
          .opts = COMPAT_CHAT | JSON_OUT | O(TOP_K) | O(PROMPT) | O(IMAGE_COUNT) | O(IMAGE_RESPONSE_FORMAT) |
@@ -168,7 +178,7 @@ static const llmk__provider providers[] = {
          .key_env = "XAI_API_KEY",
          .url_env = "XAI_BASE_URL",
          .adapter = &llmk__openai_adapter,
-         .kinds = K(LLMK_CHAT) | K(LLMK_IMAGE),
+         .kinds = K(LLMK_CHAT) | OAK_IMAGE,
          .chat_caps = CHAT_FULL,
          .opts = COMPAT_CHAT | JSON_OUT | O(REASONING_EFFORT) | O(USER) | O(PROMPT) | O(IMAGE_COUNT) |
                  O(IMAGE_RESPONSE_FORMAT)},
@@ -190,7 +200,7 @@ static const llmk__provider providers[] = {
          .url_env = "VLLM_BASE_URL",
          .quirks = LLMK_Q_KEY_OPTIONAL,
          .adapter = &llmk__openai_adapter,
-         .kinds = K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_TRANSCRIBE) | RERANK,
+         .kinds = K(LLMK_CHAT) | K(LLMK_EMBED) | OAK_TRANSCRIBE | RERANK,
          .chat_caps = CHAT_FULL,
          .embed_caps = LLMK_CAP_BATCH,
          .opts = COMPAT_CHAT | JSON_OUT | O(TOP_K) | O(REASONING_EFFORT) | O(DIMENSIONS) | OA_TRANSCRIBE | RERANK_OPTS},
@@ -211,7 +221,7 @@ static const llmk__provider providers[] = {
          .url_env = "LOCALAI_BASE_URL",
          .quirks = LOCAL,
          .adapter = &llmk__openai_adapter,
-         .kinds = ALL_KINDS,
+         .kinds = OAK_ALL_KINDS,
          .chat_caps = CHAT_FULL,
          .embed_caps = LLMK_CAP_BATCH,
          .opts = COMPAT_CHAT | JSON_OUT | O(TOP_K) | OA_IMAGE | OA_TRANSCRIBE | O(INPUT) | O(VOICE) | O(AUDIO_FORMAT)},
@@ -233,7 +243,7 @@ static const llmk__provider providers[] = {
          .url_env = "OPENAI_COMPATIBLE_BASE_URL",
          .quirks = LOCAL,
          .adapter = &llmk__openai_adapter,
-         .kinds = ALL_KINDS,
+         .kinds = OAK_ALL_KINDS,
          .chat_caps = CHAT_FULL,
          .embed_caps = LLMK_CAP_BATCH,
          .opts = OA_ALL | O(TOP_K),
