@@ -404,8 +404,8 @@ static llmk_status decode_vector(vlist *v, size_t i, size_t idx, uc *p, uc **aft
 			json_decref(u);
 			if (!(n = vector_dim(v, i, p)))
 				return v->resp->status;
-			return llmk__fail(v->resp, LLMK_E_PROTOCOL, "embeddings have different dimensions (%zu and %zu)",
-			                  v->dim, n);
+			return llmk__fail(v->resp, LLMK_E_PROTOCOL,
+			                  "embeddings have different dimensions (%zu and %zu)", v->dim, n);
 		}
 		rc = b64_decode(s, n, (unsigned char *)row);
 		json_decref(u);
@@ -434,8 +434,8 @@ static llmk_status decode_vector(vlist *v, size_t i, size_t idx, uc *p, uc **aft
 			if (rc == -2)
 				return llmk__fail(v->resp, LLMK_E_NOMEM, "out of memory reading embeddings");
 			if (rc > 0)
-				return llmk__fail(v->resp, LLMK_E_PROTOCOL, "embedding %zu has a number beyond float range",
-				                  i);
+				return llmk__fail(v->resp, LLMK_E_PROTOCOL,
+				                  "embedding %zu has a number beyond float range", i);
 			break;
 		}
 		p = ws(p, v->end);
@@ -579,8 +579,7 @@ out:
 
 llmk_status llmk__read_embedding_answer(const llmk_request *r, llmk_response *resp, const char *body, size_t len,
                                         const char *const *keep, const char *list_key,
-                                        llmk_status (*root_reader)(llmk_response *resp, json_t *root),
-                                        const char *what)
+                                        llmk_status (*root_reader)(llmk_response *resp, json_t *root), const char *what)
 {
 	json_error_t err;
 	size_t off = 0, n = 0;

@@ -96,8 +96,7 @@ static void test_base64_answer(void **state)
 	assert_int_equal(llmk_response_embedding_count(resp), 2);
 	assert_int_equal(llmk_response_embedding_dim(resp), 4);
 	v = llmk_response_embedding(resp, 0);
-	assert_true(v[0] == 0.0023064255f && v[1] == -0.009327292f && v[2] == 0.015797347f &&
-	            v[3] == -0.0077780345f);
+	assert_true(v[0] == 0.0023064255f && v[1] == -0.009327292f && v[2] == 0.015797347f && v[3] == -0.0077780345f);
 	v = llmk_response_embedding(resp, 1);
 	assert_true(v[0] == 0.5f && v[1] == -0.25f && v[2] == 0.125f && v[3] == 1.0f);
 	assert_string_equal(llmk_response_model(resp), "text-embedding-3-small");
@@ -143,7 +142,8 @@ static void test_decimal_exact(void **state)
 	size_t off, i;
 	unsigned seed = 12345;
 
-	off = (size_t)sprintf(body, "{\"object\":\"list\",\"data\":[{\"object\":\"embedding\",\"index\":0,\"embedding\":[");
+	off = (size_t)sprintf(body,
+	                      "{\"object\":\"list\",\"data\":[{\"object\":\"embedding\",\"index\":0,\"embedding\":[");
 	for (i = 0; i < N; i++) {
 		double x;
 		seed = seed * 1103515245u + 12345u;
@@ -265,10 +265,10 @@ static void test_bulk_both_forms(void **state)
 	for (i = 0; i < N; i++) {
 		size_t idx = (i * 37) % N; /* every index once, shuffled */
 		unsigned char raw[D * 4];
-		ot += (size_t)sprintf(text + ot, "%s{\"object\":\"embedding\",\"index\":%zu,\"embedding\":[", i ? "," : "",
-		                      idx);
-		ob += (size_t)sprintf(bin + ob, "%s{\"object\":\"embedding\",\"index\":%zu,\"embedding\":\"", i ? "," : "",
-		                      idx);
+		ot += (size_t)sprintf(text + ot, "%s{\"object\":\"embedding\",\"index\":%zu,\"embedding\":[",
+		                      i ? "," : "", idx);
+		ob += (size_t)sprintf(bin + ob, "%s{\"object\":\"embedding\",\"index\":%zu,\"embedding\":\"",
+		                      i ? "," : "", idx);
 		for (j = 0; j < D; j++) {
 			float x = (float)sin((double)(idx * D + j)) * 0.05f;
 			uint32_t u;
