@@ -39,9 +39,15 @@ static uc *ws(uc *p, uc *end)
 	return p;
 }
 
-/* Past the string whose '"' is at p, or NULL. */
+/* Past the string whose '"' is at p, or NULL. A base64 vector is 8 KiB of
+ * string: memchr() finds its end at memory speed, and only a string with a
+ * backslash before that quote is walked byte by byte. */
 static uc *skip_str(uc *p, uc *end)
 {
+	uc *q = memchr(p + 1, '"', (size_t)(end - p - 1));
+
+	if (q && !memchr(p + 1, '\\', (size_t)(q - p - 1)))
+		return q + 1;
 	for (p++; p < end; p++) {
 		if (*p == '"')
 			return p + 1;
@@ -166,7 +172,6 @@ static int read_float(uc **pp, uc *end, float *out)
 				e = e * 10 + (*p - '0');
 		exp10 += eneg ? -e : e;
 	}
-	(void)real;
 	if (m == 0 && !many)
 		d = 0.0;
 	else if (!many && m <= (1ull << 53) && exp10 >= -22 && exp10 <= 22)
@@ -176,7 +181,7 @@ static int read_float(uc **pp, uc *end, float *out)
 		if (rc)
 			return rc;
 	}
-	if (neg)
+	if (neg && (real || d != 0.0)) /* "-0" is the integer 0, as the JSON parser reads it */
 		d = -d;
 	*pp = p;
 	if (!(d >= -FLT_MAX && d <= FLT_MAX))
@@ -253,6 +258,28 @@ static int b64_decode(uc *s, size_t n, unsigned char *out)
 
 /* ---- the list ------------------------------------------------------------ */
 
+/* The member name at key (klen bytes between the quotes): 1 "index",
+ * 2 "embedding", 0 another. A name written with escapes ("ind\u0065x") is
+ * the same name to JSON: unescaped by the parser (rare, slow, right). */
+static int member_name(uc *key, size_t klen)
+{
+	const char *k = (const char *)key;
+	json_t *u = NULL;
+	int r;
+
+	if (memchr(key, '\\', klen)) {
+		if (!(u = llmk__json_loadb(k - 1, klen + 2, JSON_DECODE_ANY, NULL)) || !json_is_string(u)) {
+			json_decref(u);
+			return 0;
+		}
+		k = json_string_value(u);
+		klen = json_string_length(u);
+	}
+	r = klen == 5 && !memcmp(k, "index", 5) ? 1 : klen == 9 && !memcmp(k, "embedding", 9) ? 2 : 0;
+	json_decref(u);
+	return r;
+}
+
 typedef struct vlist {
 	llmk_response *resp;
 	const char *what;
@@ -290,19 +317,12 @@ static size_t count_numbers(uc *p, uc *end)
  * NULL when it does not end. */
 static uc *string_body(uc *p, uc *end, size_t *n, int *esc)
 {
-	uc *s = p + 1, *q = s;
+	uc *s = p + 1, *q = skip_str(p, end);
 
-	*esc = 0;
-	while (q < end && *q != '"') {
-		if (*q == '\\') {
-			*esc = 1;
-			q++;
-		}
-		q++;
-	}
-	if (q >= end)
+	if (!q)
 		return NULL;
-	*n = (size_t)(q - s);
+	*n = (size_t)(q - 1 - s);
+	*esc = memchr(s, '\\', *n) != NULL;
 	return s;
 }
 
@@ -380,7 +400,11 @@ static llmk_status decode_vector(vlist *v, size_t i, size_t idx, uc *p, uc **aft
 			return llmk__fail(v->resp, LLMK_E_PROTOCOL,
 			                  "%s: %zu vectors of %zu numbers cannot fit in %zu bytes", v->what,
 			                  v->expected, v->dim, v->len);
-		v->emb = llmk__calloc(v->expected * v->dim, sizeof(float));
+		/* Not zeroed: every row is written before the list is accepted
+		 * (each index once, as many as expected). */
+		v->emb = v->expected * v->dim > SIZE_MAX / sizeof(float)
+		                 ? NULL
+		                 : llmk__malloc(v->expected * v->dim * sizeof(float));
 		v->seen = llmk__calloc(v->expected, 1);
 		if (!v->emb || !v->seen)
 			return llmk__fail(v->resp, LLMK_E_NOMEM, "out of memory storing embeddings");
@@ -409,7 +433,7 @@ static llmk_status decode_vector(vlist *v, size_t i, size_t idx, uc *p, uc **aft
 		}
 		rc = b64_decode(s, n, (unsigned char *)row);
 		json_decref(u);
-		*after = skip_str(p, v->end);
+		*after = esc ? skip_str(p, v->end) : s + n + 1;
 		if (rc)
 			return llmk__fail(v->resp, LLMK_E_PROTOCOL, "embedding %zu: base64 string is not valid", i);
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
@@ -456,15 +480,18 @@ static llmk_status decode_vector(vlist *v, size_t i, size_t idx, uc *p, uc **aft
 llmk_status llmk__embeddings_from_list(llmk_response *resp, const char *list, size_t len, size_t expected,
                                        const char *what)
 {
-	vlist v = {resp, what, expected, 0, len, NULL, NULL, (uc *)list + len};
-	uc *p = (uc *)list, *end = v.end, *vec, *key;
+	vlist v = {resp, what, expected, 0, len, NULL, NULL, NULL};
+	uc *p = (uc *)list, *end, *vec, *key;
 	size_t count = 0, idx, klen;
-	int done, known_index;
+	int done, known_index, seen_index, which;
 	llmk_status st = LLMK_OK;
 
+	if (!list || !len)
+		return llmk__fail(resp, LLMK_E_PROTOCOL, "%s has no data array", what);
+	end = v.end = p + len;
 	b64_init();
 	p = ws(p, end);
-	if (!len || p >= end || *p != '[')
+	if (p >= end || *p != '[')
 		return llmk__fail(resp, LLMK_E_PROTOCOL, "%s has no data array", what);
 	if (!expected)
 		return llmk__fail(resp, LLMK_E_PROTOCOL, "%s: no inputs to match", what);
@@ -485,7 +512,7 @@ llmk_status llmk__embeddings_from_list(llmk_response *resp, const char *list, si
 		}
 		idx = count;
 		vec = NULL;
-		done = known_index = 0;
+		done = known_index = seen_index = 0;
 		p = ws(p + 1, end);
 		while (p < end && *p == '"') {
 			int index_key;
@@ -497,7 +524,16 @@ llmk_status llmk__embeddings_from_list(llmk_response *resp, const char *list, si
 			if (p >= end || *p != ':')
 				break;
 			p = ws(p + 1, end);
-			index_key = klen == 5 && !memcmp(key, "index", 5);
+			which = member_name(key, klen);
+			index_key = which == 1;
+			/* Duplicate members: JSON says the last counts, and a vector
+			 * may already be in its row; refused rather than guessed. */
+			if ((index_key && seen_index) || (which == 2 && (vec || done))) {
+				st = llmk__fail(resp, LLMK_E_PROTOCOL, "%s: item %zu of data has two \"%s\" members", what,
+				                count, index_key ? "index" : "embedding");
+				goto out;
+			}
+			seen_index |= index_key;
 			if (index_key && p < end && *p >= '0' && *p <= '9') {
 				/* an integer (as json_is_integer() says): else the position counts */
 				uc *q = p;
@@ -518,7 +554,7 @@ llmk_status llmk__embeddings_from_list(llmk_response *resp, const char *list, si
 					known_index = 1;
 				}
 			}
-			if (klen == 9 && !memcmp(key, "embedding", 9)) {
+			if (which == 2) {
 				/* With its index known (OpenAI sends it first), the
 				 * vector goes to its row now; else (llama.cpp sorts
 				 * the keys: "embedding" before "index") after the

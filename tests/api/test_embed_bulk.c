@@ -158,7 +158,8 @@ static void test_decimal_exact(void **state)
 		case 6: snprintf(tok, sizeof(tok), "%s", i % 16 == 6 ? "-0" : "0.0"); break;
 		default: snprintf(tok, sizeof(tok), "123456789012345678901234.5e-30"); break;
 		}
-		want[i] = (float)strtod(tok, NULL);
+		/* "-0" is the integer 0 to a JSON parser (jansson too): +0 */
+		want[i] = strcmp(tok, "-0") ? (float)strtod(tok, NULL) : 0.0f;
 		off += (size_t)sprintf(body + off, "%s%s", i ? (i % 3 ? "," : " ,\n ") : "", tok);
 	}
 	strcpy(body + off, "]}],\"model\":\"m\",\"usage\":{\"prompt_tokens\":1,\"total_tokens\":1}}");
@@ -224,6 +225,14 @@ static void test_hostile_lists(void **state)
 	        {1, "{\"data\":[{\"embedding\":\"AACAfw==\"}]}", LLMK_E_PROTOCOL, "NaN or infinite"},
 	        {1, "{\"data\":[{\"embedding\":\"\\u0041ACAPw==\"}]}", LLMK_OK, NULL}, /* escapes are text */
 	        {1, "{\"data\":[{\"embedding\":[1,2]}", LLMK_E_PROTOCOL, "not valid JSON"},
+	        /* duplicate members: refused, never a vector in a guessed row */
+	        {2, "{\"data\":[{\"index\":0,\"embedding\":[1],\"index\":1},{\"embedding\":[1]}]}", LLMK_E_PROTOCOL,
+	         "has two \"index\" members"},
+	        {1, "{\"data\":[{\"embedding\":[1],\"embedding\":[2]}]}", LLMK_E_PROTOCOL,
+	         "has two \"embedding\" members"},
+	        /* member names with escapes are the same names */
+	        {2, "{\"data\":[{\"ind\\u0065x\":1,\"embedding\":[2]},{\"index\":0,\"emb\\u0065dding\":[1]}]}",
+	         LLMK_OK, NULL},
 	        /* 2048 inputs and a first vector that 2048 copies could never fit in: no huge allocation */
 	        {2048, "{\"data\":[{\"embedding\":[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21]}]}",
 	         LLMK_E_PROTOCOL, "cannot fit"},
