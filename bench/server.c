@@ -154,7 +154,8 @@ static const char *embed_body(size_t n, size_t dim, int b64, size_t *len)
 			b[off++] = '"';
 		} else {
 			for (j = 0; j < dim; j++)
-				off += (size_t)sprintf(b + off, "%s%.9g", j ? "," : "", (double)bench_embed_value(i, j));
+				off += (size_t)sprintf(b + off, "%s%.9g", j ? "," : "",
+				                       (double)bench_embed_value(i, j));
 			b[off++] = ']';
 		}
 		b[off++] = '}';

@@ -15,7 +15,12 @@ need_packages() {
 
 BUILD_PACKAGES=(gcc libc6-dev meson ninja-build pkg-config libcurl4-openssl-dev libjansson-dev libsodium-dev ca-certificates
 	libsqlite3-dev)
-TEST_PACKAGES=(libcmocka-dev g++ valgrind python3 clang groff-base openssl)
+# nghttp2-proxy: nghttpx, the TLS + HTTP/2 server of tests/api/test_h2.c
+# (skipped without it) and of bench/run's section 7.
+TEST_PACKAGES=(libcmocka-dev g++ valgrind python3 clang groff-base openssl nghttp2-proxy)
+# bench/run (docs/PERFORMANCE.md): callgrind, the TLS + HTTP/2 section
+# (nghttpx, a CA made with openssl), the PyPI venv of the Python baselines.
+BENCH_PACKAGES=(valgrind openssl nghttp2-proxy python3-venv)
 # ABI check, API reference (scripts/abi-check, scripts/apidoc).
 ABI_PACKAGES=(abigail-tools doxygen binutils)
 # aarch64 cross build and its tests under qemu (scripts/cross; needs the

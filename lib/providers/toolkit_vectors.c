@@ -184,6 +184,13 @@ static int read_float(uc **pp, uc *end, float *out)
 	if (neg && (real || d != 0.0)) /* "-0" is the integer 0, as the JSON parser reads it */
 		d = -d;
 	*pp = p;
+	/* 2^128, one float ulp past FLT_MAX, is the float bound OpenAPI
+	 * tools write (Prism's example embedding is -3.402823669209385e+38):
+	 * read as the largest float. Past it: refused, never an infinity. */
+	if (d > FLT_MAX && d <= 0x1p128)
+		d = FLT_MAX;
+	else if (d < -FLT_MAX && d >= -0x1p128)
+		d = -FLT_MAX;
 	if (!(d >= -FLT_MAX && d <= FLT_MAX))
 		return 1;
 	*out = (float)d;
@@ -529,8 +536,8 @@ llmk_status llmk__embeddings_from_list(llmk_response *resp, const char *list, si
 			/* Duplicate members: JSON says the last counts, and a vector
 			 * may already be in its row; refused rather than guessed. */
 			if ((index_key && seen_index) || (which == 2 && (vec || done))) {
-				st = llmk__fail(resp, LLMK_E_PROTOCOL, "%s: item %zu of data has two \"%s\" members", what,
-				                count, index_key ? "index" : "embedding");
+				st = llmk__fail(resp, LLMK_E_PROTOCOL, "%s: item %zu of data has two \"%s\" members",
+				                what, count, index_key ? "index" : "embedding");
 				goto out;
 			}
 			seen_index |= index_key;

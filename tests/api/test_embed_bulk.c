@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,6 +91,17 @@ static void test_base64_answer(void **state)
 	llmk_request *r = embed_request(2);
 	llmk_response *resp;
 	const float *v;
+
+	/* the float bound as OpenAPI tools write it (2^128; Prism's example
+	 * answer): the largest float, not an infinity */
+	assert_int_equal(answer(f, r,
+	                        "{\"data\":[{\"embedding\":[-3.402823669209385e+38]},"
+	                        "{\"embedding\":[3.4028234663852886e+38]}]}",
+	                        &resp),
+	                 LLMK_OK);
+	assert_true(llmk_response_embedding(resp, 0)[0] == -FLT_MAX);
+	assert_true(llmk_response_embedding(resp, 1)[0] == FLT_MAX);
+	llmk_response_free(resp);
 
 	f->owned = read_data("openai/embeddings_base64.json", NULL);
 	assert_int_equal(answer(f, r, f->owned, &resp), LLMK_OK);
@@ -192,6 +204,7 @@ static void test_hostile_lists(void **state)
 	        {1, "{\"data\":[{\"embedding\":[NaN]}]}", LLMK_E_PROTOCOL, "not valid JSON"},
 	        {1, "{\"data\":[{\"embedding\":[Infinity]}]}", LLMK_E_PROTOCOL, "not valid JSON"},
 	        {1, "{\"data\":[{\"embedding\":[1e39]}]}", LLMK_E_PROTOCOL, "beyond float range"},
+	        {1, "{\"data\":[{\"embedding\":[3.4028236692093852e+38]}]}", LLMK_E_PROTOCOL, "beyond float range"},
 	        {1, "{\"data\":[{\"embedding\":[1e999]}]}", LLMK_E_PROTOCOL, "beyond float range"},
 	        {1, "{\"data\":[{\"embedding\":[1,null]}]}", LLMK_E_PROTOCOL, "embedding 0 is not an array of numbers"},
 	        {2, "{\"data\":[{\"embedding\":[1,2]},{\"embedding\":[1,null]}]}", LLMK_E_PROTOCOL,
@@ -231,8 +244,8 @@ static void test_hostile_lists(void **state)
 	        {1, "{\"data\":[{\"embedding\":[1],\"embedding\":[2]}]}", LLMK_E_PROTOCOL,
 	         "has two \"embedding\" members"},
 	        /* member names with escapes are the same names */
-	        {2, "{\"data\":[{\"ind\\u0065x\":1,\"embedding\":[2]},{\"index\":0,\"emb\\u0065dding\":[1]}]}",
-	         LLMK_OK, NULL},
+	        {2, "{\"data\":[{\"ind\\u0065x\":1,\"embedding\":[2]},{\"index\":0,\"emb\\u0065dding\":[1]}]}", LLMK_OK,
+	         NULL},
 	        /* 2048 inputs and a first vector that 2048 copies could never fit in: no huge allocation */
 	        {2048, "{\"data\":[{\"embedding\":[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21]}]}",
 	         LLMK_E_PROTOCOL, "cannot fit"},

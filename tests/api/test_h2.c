@@ -149,8 +149,9 @@ static int can_connect(int port)
  * space-separated, may be ""). */
 static void proxy_start(proxy *p, const char *name, const char *extra)
 {
-	char front[64], back[64], key[128], cert[128], fmt[] = "--accesslog-format=$remote_port $alpn "
-	                                                         "$tls_session_reused $status";
+	char front[64], back[64], key[128], cert[128],
+	        fmt[] = "--accesslog-format=$remote_port $alpn "
+	                "$tls_session_reused $status";
 	char errlog[160], xbuf[256], *argv[24], *tok;
 	int i, n = 0;
 
@@ -167,7 +168,7 @@ static void proxy_start(proxy *p, const char *name, const char *extra)
 	argv[n++] = nghttpx;
 	argv[n++] = front;
 	argv[n++] = back;
-	argv[n++] = "-k"; /* the backend's certificate: the test's own */
+	argv[n++] = "-k";               /* the backend's certificate: the test's own */
 	argv[n++] = "--conf=/dev/null"; /* not the system's /etc/nghttpx/nghttpx.conf */
 	argv[n++] = "--no-ocsp";
 	argv[n++] = "--workers=1";
@@ -239,7 +240,8 @@ static size_t read_log(const proxy *p, logline *out, size_t cap, size_t want)
 		char line[256];
 		n = 0;
 		while (f && n < cap && fgets(line, sizeof(line), f))
-			if (sscanf(line, "%d %15s %3s %d", &out[n].port, out[n].alpn, out[n].reused, &out[n].status) == 4)
+			if (sscanf(line, "%d %15s %3s %d", &out[n].port, out[n].alpn, out[n].reused, &out[n].status) ==
+			    4)
 				n++;
 		if (f)
 			fclose(f);

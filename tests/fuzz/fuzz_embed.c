@@ -8,10 +8,12 @@
  *
  * Whatever the status, nothing may crash or leak. When llmk_send() accepts
  * the answer, jansson (another parser) must agree on every float: the list
- * is re-read from its tree, each number as (float)json_number_value() and
+ * is re-read from its tree, each number as (float)json_number_value() (2^128,
+ * OpenAPI tools' float bound, as FLT_MAX) and
  * each base64 string decoded by libsodium as little-endian float32, rows
  * placed by "index" (else the position); a vector llmk placed elsewhere or
  * read differently is a finding. */
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -86,8 +88,14 @@ static void check_row(const llmk_response *r, size_t idx, json_t *vec, size_t di
 		FUZZ_CHECK(json_array_size(vec) == dim);
 		for (j = 0; j < dim; j++) {
 			json_t *x = json_array_get(vec, j);
-			float want = (float)json_number_value(x);
+			double d = json_number_value(x);
+			float want;
 			FUZZ_CHECK(json_is_number(x));
+			/* the documented tolerance: 2^128 (OpenAPI tools' float bound) is FLT_MAX */
+			if (fabs(d) > FLT_MAX && fabs(d) <= 0x1p128)
+				d = d < 0 ? -FLT_MAX : FLT_MAX;
+			want = (float)d;
+			FUZZ_CHECK(isfinite(want));
 			FUZZ_CHECK(memcmp(&want, &row[j], sizeof(float)) == 0);
 		}
 	} else {
