@@ -83,6 +83,25 @@ static void test_encoding_per_preset(void **state)
 	}
 }
 
+/* A program that wants the other form says so in extra JSON, which wins. */
+static void test_encoding_override(void **state)
+{
+	tu_fixture *f = *state;
+	llmk_request *r = embed_request(2);
+	llmk_response *resp;
+	json_t *j;
+
+	assert_int_equal(llmk_request_set_extra_json(r, "{\"encoding_format\":\"float\"}"), LLMK_OK);
+	f->owned = read_data("openai/embeddings.json", NULL);
+	assert_int_equal(answer(f, r, f->owned, &resp), LLMK_OK);
+	j = sent_json(&f->cap);
+	assert_string_equal(jstr(j, "encoding_format"), "float");
+	json_decref(j);
+	assert_true(llmk_response_embedding(resp, 1)[0] == 0.5f);
+	llmk_response_free(resp);
+	llmk_request_free(r);
+}
+
 /* OpenAI's answer in base64 form: index order and the key order of
  * llama-server (embedding before index) both land in the right rows. */
 static void test_base64_answer(void **state)
@@ -332,6 +351,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test_setup_teardown(test_encoding_per_preset, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_encoding_override, setup, tu_teardown),
 	        cmocka_unit_test_setup_teardown(test_base64_answer, setup, tu_teardown),
 	        cmocka_unit_test_setup_teardown(test_decimal_exact, setup, tu_teardown),
 	        cmocka_unit_test_setup_teardown(test_hostile_lists, setup, tu_teardown),
