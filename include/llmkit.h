@@ -199,13 +199,15 @@ enum llmk_event_type {
 
 /** Token counters (llmk_response_usage(), llmk_event_usage()). */
 enum llmk_usage {
-	LLMK_USAGE_INPUT = 1,        /**< prompt / input tokens, cached included */
-	LLMK_USAGE_OUTPUT = 2,       /**< completion / output tokens, reasoning included */
-	LLMK_USAGE_TOTAL = 3,        /**< as reported, or input + output */
-	LLMK_USAGE_CACHED_INPUT = 4, /**< part of INPUT served from the prompt cache */
-	LLMK_USAGE_REASONING = 5,    /**< part of OUTPUT spent on reasoning */
-	LLMK_USAGE_CACHE_WRITE = 6   /**< part of INPUT written to the prompt cache
-	                              * (Anthropic cache_creation_input_tokens) */
+	LLMK_USAGE_INPUT = 1,         /**< prompt / input tokens, cached included */
+	LLMK_USAGE_OUTPUT = 2,        /**< completion / output tokens, reasoning included */
+	LLMK_USAGE_TOTAL = 3,         /**< as reported, or input + output */
+	LLMK_USAGE_CACHED_INPUT = 4,  /**< part of INPUT served from the prompt cache */
+	LLMK_USAGE_REASONING = 5,     /**< part of OUTPUT spent on reasoning */
+	LLMK_USAGE_CACHE_WRITE = 6,   /**< part of INPUT written to the prompt cache
+	                              * (Anthropic cache_creation_input_tokens), 1-hour writes included */
+	LLMK_USAGE_CACHE_WRITE_1H = 7 /**< part of CACHE_WRITE written to a 1-hour cache (Anthropic
+	                               * cache_creation.ephemeral_1h_input_tokens), priced apart */
 };
 
 /** Why generation stopped (llmk_response_finish()). The provider's own
@@ -314,6 +316,10 @@ enum llmk_timing {
 	  "has got to (chat; Anthropic cache_control)")                                                       \
 	X(CACHED_CONTENT, 1046, R, "cached_content",                                                          \
 	  "name of a context cache the provider holds, e.g. cachedContents/abc (chat; Gemini)")               \
+	X(PROMPT_CACHE_KEY, 1047, R, "prompt_cache_key",                                                      \
+	  "key grouping requests that share a prompt prefix, for cache hits (Responses API; chat)")           \
+	X(PROMPT_CACHE_RETENTION, 1048, R, "prompt_cache_retention",                                          \
+	  "in_memory | 24h: how long the prompt cache keeps this request's prefix (Responses API; chat)")     \
 	X(TIMEOUT_MS, 2001, C, "timeout_ms", "total time limit per request in ms (default 600000; 0 = none)") \
 	X(CONNECT_TIMEOUT_MS, 2002, C, "connect_timeout_ms", "connection time limit in ms")                   \
 	X(IDLE_TIMEOUT_MS, 2003, C, "idle_timeout_ms", "longest silence between bytes in ms")                 \
@@ -340,6 +346,9 @@ enum llmk_timing {
 	X(STORE, 2025, R, "store",                                                                            \
 	  "1: the server keeps the answer for previous_response_id; 0: it keeps nothing, and the "            \
 	  "reasoning comes back encrypted for llmk_request_add_response() (Responses API; chat)")             \
+	X(STRICT_TOOLS, 2026, R, "strict_tools",                                                              \
+	  "1: the tools' arguments must follow their schemas exactly (strict: true; schemas closed "          \
+	  "with additionalProperties false); 0: strict: false (chat)")                                        \
 	X(TEMPERATURE, 3001, R, "temperature", "sampling temperature (chat, transcription)")                  \
 	X(TOP_P, 3002, R, "top_p", "nucleus sampling mass (chat)")                                            \
 	X(SPEED, 3003, R, "speed", "speech speed 0.25..4.0 (speech)")                                         \
@@ -534,7 +543,9 @@ LLMK_API llmk_status llmk_request_add_tool_result(llmk_request *request, const c
  *  redacted_thinking blocks with their signatures, Gemini thought
  *  signatures on the parts they came with, Responses API reasoning items
  *  (with encrypted_content when asked for) and output items with their
- *  ids, Bedrock reasoningContent with its signature. Add the tool results
+ *  ids, Bedrock reasoningContent with its signature, and Anthropic server
+ *  tools' blocks (server_tool_use, web_search_tool_result and the other
+ *  *_tool_result blocks) as LLMK_PART_OPAQUE parts. Add the tool results
  *  (llmk_request_add_tool_result()) and send again: that is the agent
  *  loop, the same for every provider. Everything is copied: the response
  *  may be freed afterwards.
@@ -581,8 +592,12 @@ enum llmk_part_type {
 	LLMK_PART_TOOL_CALL = 3, /**< an assistant's tool call (id, name, arguments JSON) */
 	LLMK_PART_REASONING = 4, /**< an assistant's reasoning, added by llmk_request_add_response(): its
 	                          *   text (may be "") and the provider's opaque state */
-	LLMK_PART_DOCUMENT = 5   /**< a document (llmk_request_add_document()): a base64 data: URL and
+	LLMK_PART_DOCUMENT = 5,  /**< a document (llmk_request_add_document()): a base64 data: URL and
 	                          *   the file name */
+	LLMK_PART_OPAQUE = 6     /**< provider state with nothing to read, added by
+	                          *   llmk_request_add_response(): a server tool's call or result
+	                          *   (Anthropic server_tool_use, web_search_tool_result, ...) kept whole
+	                          *   in its opaque state; its text is "" */
 };
 
 /** Value of a string option, or NULL when it is not set. */
@@ -608,7 +623,7 @@ LLMK_API size_t llmk_request_part_count(const llmk_request *request, size_t mess
 LLMK_API int32_t llmk_request_part_type(const llmk_request *request, size_t message, size_t part);
 
 /** TEXT: the text; IMAGE_URL: the URL; TOOL_CALL: the arguments JSON;
- *  REASONING: its text; DOCUMENT: the data: URL. */
+ *  REASONING: its text; DOCUMENT: the data: URL; OPAQUE: "". */
 LLMK_API const char *llmk_request_part_text(const llmk_request *request, size_t message, size_t part);
 
 /** IMAGE_URL: the detail hint or NULL; TOOL_CALL: the function name;
@@ -630,18 +645,19 @@ LLMK_API const char *llmk_request_part_opaque(const llmk_request *request, size_
  *  IMAGE_URL: text is the URL, detail the hint; DOCUMENT: text is the
  *  data: URL, detail the file name; TOOL_CALL: text is the
  *  arguments JSON, detail the function name, id the call id; REASONING:
- *  text (NULL or ""), opaque, wire. opaque (NULL: none) goes with text,
- *  tool-call and reasoning parts and needs wire, one LLMK_FEATURE_* bit;
- *  a REASONING part always has a wire, an IMAGE_URL part never. Each type
- *  is checked as its llmk_request_add_* function checks it; TOOL_CALL and
- *  REASONING parts belong to assistant messages. LLMK_E_INVALID_ARG (the
+ *  text (NULL or ""), opaque, wire; OPAQUE: opaque and wire (text is
+ *  ignored). opaque (NULL: none) goes with text, tool-call, reasoning and
+ *  opaque parts and needs wire, one LLMK_FEATURE_* bit; a REASONING or
+ *  OPAQUE part always has a wire, an IMAGE_URL part never. Each type is
+ *  checked as its llmk_request_add_* function checks it; TOOL_CALL,
+ *  REASONING and OPAQUE parts belong to assistant messages. LLMK_E_INVALID_ARG (the
  *  request unchanged), LLMK_E_NOMEM. */
 LLMK_API llmk_status llmk_request_add_part(llmk_request *request, int32_t type, const char *text, const char *detail,
                                            const char *id, const char *opaque, int64_t wire);
 
 /** The wire format a part belongs to, as its LLMK_FEATURE_* bit
- *  (llmk_feature_name() names it): set on REASONING parts and on parts with
- *  opaque state, which reach only that wire format's providers as they are;
+ *  (llmk_feature_name() names it): set on REASONING and OPAQUE parts and on
+ *  parts with opaque state, which reach only that wire format's providers as they are;
  *  0 for parts every provider receives. */
 LLMK_API int64_t llmk_request_part_wire(const llmk_request *request, size_t message, size_t part);
 

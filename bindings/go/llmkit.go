@@ -85,6 +85,17 @@ func MaxTokens(n int) Opt { return Opt{"max_tokens", n} }
 // Stop adds stop sequences (chat).
 func Stop(s ...string) Opt { return Opt{"stop", s} }
 
+// ReasoningEffort asks for an amount of reasoning (chat): "none", "minimal",
+// "low", "medium", "high", "xhigh" or "max", in the provider's terms
+// (Anthropic: adaptive thinking with output_config.effort, or a thinking
+// budget on older models); a value the model cannot take is refused.
+func ReasoningEffort(e string) Opt { return Opt{"reasoning_effort", e} }
+
+// StrictTools makes the declared tools' arguments follow their schemas
+// exactly ("strict": true on each tool; the schemas must be closed with
+// additionalProperties false), or says strict false (chat).
+func StrictTools(on bool) Opt { return Opt{"strict_tools", on} }
+
 // cstr copies s for C. A NUL would cut it there (an API key
 // "sk-abc\x00X-Inj: 1" went out as "sk-abc", a model "gpt\x00evil" as
 // "gpt"), so a string holding one is refused, before anything is sent, with
@@ -628,6 +639,9 @@ func send(ctx context.Context, s sender, r *request, st *streamState, conv func(
 // Tokens holds token counts; -1 where the provider did not report one.
 type Tokens struct {
 	Input, Output, Total, CachedInput, Reasoning, CacheWrite int64
+	// CacheWrite1H is the part of CacheWrite written to a 1-hour cache
+	// (Anthropic), priced apart.
+	CacheWrite1H int64
 }
 
 func usageOf(get func(w C.int32_t) C.int64_t) Tokens {
@@ -635,6 +649,7 @@ func usageOf(get func(w C.int32_t) C.int64_t) Tokens {
 		Input: int64(get(C.LLMK_USAGE_INPUT)), Output: int64(get(C.LLMK_USAGE_OUTPUT)),
 		Total: int64(get(C.LLMK_USAGE_TOTAL)), CachedInput: int64(get(C.LLMK_USAGE_CACHED_INPUT)),
 		Reasoning: int64(get(C.LLMK_USAGE_REASONING)), CacheWrite: int64(get(C.LLMK_USAGE_CACHE_WRITE)),
+		CacheWrite1H: int64(get(C.LLMK_USAGE_CACHE_WRITE_1H)),
 	}
 }
 

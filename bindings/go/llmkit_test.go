@@ -845,8 +845,17 @@ func TestConversationAddResponse(t *testing.T) {
 		first["thinking"] != "The user wants weather and the local time." {
 		t.Fatalf("round 2 turn starts with %v", first)
 	}
-	if turn[1].(map[string]any)["type"] != "redacted_thinking" || len(turn) != 5 {
+	if turn[1].(map[string]any)["type"] != "redacted_thinking" || len(turn) != 7 {
 		t.Fatalf("round 2 turn: %v", turn)
+	}
+	// the server tool's call and result go back whole, in place
+	if turn[4].(map[string]any)["type"] != "server_tool_use" ||
+		turn[5].(map[string]any)["type"] != "web_search_tool_result" ||
+		turn[6].(map[string]any)["type"] != "tool_use" {
+		t.Fatalf("round 2 turn: %v", turn)
+	}
+	if final.Tokens.CacheWrite != 200 || final.Tokens.CacheWrite1H != 120 {
+		t.Fatalf("final usage: %+v", final.Tokens)
 	}
 	_, body = srv.request(t, 2)
 	msgs = body["messages"].([]any)
@@ -905,5 +914,37 @@ func TestDocuments(t *testing.T) {
 	bad.Documents = []Document{{Data: []byte("x"), MIME: "application/msword"}}
 	if _, err := c.Chat(context.Background(), []Message{bad}); !errors.Is(err, ErrInvalidArg) {
 		t.Fatalf("%v", err)
+	}
+}
+
+// ReasoningEffort becomes Anthropic's adaptive thinking and effort on a
+// model that takes it; StrictTools puts strict on every tool definition; a
+// value the model cannot take is refused before sending.
+func TestReasoningEffortAndStrictTools(t *testing.T) {
+	srv.do(t, "reset")
+	c, err := NewClient("anthropic/claude-opus-4-7", BaseURL(srv.url), APIKey("sk-ant-not-real"),
+		Timeout(20*time.Second), MaxRetries(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	srv.push(t, 200, "anthropic/message.json")
+	ctx := context.Background()
+	tool := Tool{Name: "lookup", Parameters: map[string]any{"type": "object",
+		"properties": map[string]any{"q": map[string]any{"type": "string"}}, "required": []string{"q"},
+		"additionalProperties": false}}
+	if _, err := c.Chat(ctx, []Message{User("hi")}, Tools(tool), ReasoningEffort("xhigh"), StrictTools(true)); err != nil {
+		t.Fatal(err)
+	}
+	_, body := srv.request(t, 0)
+	if body["thinking"].(map[string]any)["type"] != "adaptive" ||
+		body["output_config"].(map[string]any)["effort"] != "xhigh" ||
+		body["tools"].([]any)[0].(map[string]any)["strict"] != true {
+		t.Fatalf("body: %v", body)
+	}
+	_, err = c.Chat(ctx, []Message{User("hi")}, ReasoningEffort("minimal"))
+	var e *Error
+	if !errors.As(err, &e) || e.Status != StatusEInvalidArg || !strings.Contains(e.Detail, "not 'minimal'") {
+		t.Fatalf("minimal: %v", err)
 	}
 }

@@ -112,12 +112,13 @@ type Usage int32
 
 // Values of enum llmk_usage.
 const (
-	UsageInput       Usage = 1 // LLMK_USAGE_INPUT: prompt / input tokens, cached included
-	UsageOutput      Usage = 2 // LLMK_USAGE_OUTPUT: completion / output tokens, reasoning included
-	UsageTotal       Usage = 3 // LLMK_USAGE_TOTAL: as reported, or input + output
-	UsageCachedInput Usage = 4 // LLMK_USAGE_CACHED_INPUT: part of INPUT served from the prompt cache
-	UsageReasoning   Usage = 5 // LLMK_USAGE_REASONING: part of OUTPUT spent on reasoning
-	UsageCacheWrite  Usage = 6 // LLMK_USAGE_CACHE_WRITE: part of INPUT written to the prompt cache (Anthropic cache_creation_input_tokens)
+	UsageInput        Usage = 1 // LLMK_USAGE_INPUT: prompt / input tokens, cached included
+	UsageOutput       Usage = 2 // LLMK_USAGE_OUTPUT: completion / output tokens, reasoning included
+	UsageTotal        Usage = 3 // LLMK_USAGE_TOTAL: as reported, or input + output
+	UsageCachedInput  Usage = 4 // LLMK_USAGE_CACHED_INPUT: part of INPUT served from the prompt cache
+	UsageReasoning    Usage = 5 // LLMK_USAGE_REASONING: part of OUTPUT spent on reasoning
+	UsageCacheWrite   Usage = 6 // LLMK_USAGE_CACHE_WRITE: part of INPUT written to the prompt cache (Anthropic cache_creation_input_tokens), 1-hour writes included
+	UsageCacheWrite1h Usage = 7 // LLMK_USAGE_CACHE_WRITE_1H: part of CACHE_WRITE written to a 1-hour cache (Anthropic cache_creation.ephemeral_1h_input_tokens), priced apart
 )
 
 // Finish: Why generation stopped (llmk_response_finish()). The provider's own word is kept in
@@ -169,70 +170,73 @@ type Option int32
 
 // Values of enum llmk_option.
 const (
-	OptionModel               Option = 1001 // LLMK_OPT_MODEL
-	OptionBaseURL             Option = 1002 // LLMK_OPT_BASE_URL
-	OptionAPIKey              Option = 1003 // LLMK_OPT_API_KEY
-	OptionOrganization        Option = 1004 // LLMK_OPT_ORGANIZATION
-	OptionProject             Option = 1005 // LLMK_OPT_PROJECT
-	OptionUserAgent           Option = 1006 // LLMK_OPT_USER_AGENT
-	OptionStop                Option = 1007 // LLMK_OPT_STOP
-	OptionToolChoice          Option = 1008 // LLMK_OPT_TOOL_CHOICE
-	OptionResponseFormat      Option = 1009 // LLMK_OPT_RESPONSE_FORMAT
-	OptionJSONSchema          Option = 1010 // LLMK_OPT_JSON_SCHEMA
-	OptionJSONSchemaName      Option = 1011 // LLMK_OPT_JSON_SCHEMA_NAME
-	OptionPrompt              Option = 1012 // LLMK_OPT_PROMPT
-	OptionInput               Option = 1013 // LLMK_OPT_INPUT
-	OptionVoice               Option = 1014 // LLMK_OPT_VOICE
-	OptionAudioFormat         Option = 1015 // LLMK_OPT_AUDIO_FORMAT
-	OptionLanguage            Option = 1016 // LLMK_OPT_LANGUAGE
-	OptionTranscriptFormat    Option = 1017 // LLMK_OPT_TRANSCRIPT_FORMAT
-	OptionImageSize           Option = 1018 // LLMK_OPT_IMAGE_SIZE
-	OptionImageQuality        Option = 1019 // LLMK_OPT_IMAGE_QUALITY
-	OptionImageStyle          Option = 1020 // LLMK_OPT_IMAGE_STYLE
-	OptionImageResponseFormat Option = 1021 // LLMK_OPT_IMAGE_RESPONSE_FORMAT
-	OptionUser                Option = 1022 // LLMK_OPT_USER
-	OptionReasoningEffort     Option = 1023 // LLMK_OPT_REASONING_EFFORT
-	OptionInstructions        Option = 1024 // LLMK_OPT_INSTRUCTIONS
-	OptionEmbedInputType      Option = 1025 // LLMK_OPT_EMBED_INPUT_TYPE
-	OptionAPIVersion          Option = 1026 // LLMK_OPT_API_VERSION
-	OptionAwsRegion           Option = 1027 // LLMK_OPT_AWS_REGION
-	OptionAwsAccessKeyID      Option = 1028 // LLMK_OPT_AWS_ACCESS_KEY_ID
-	OptionAwsSecretAccessKey  Option = 1029 // LLMK_OPT_AWS_SECRET_ACCESS_KEY
-	OptionAwsSessionToken     Option = 1030 // LLMK_OPT_AWS_SESSION_TOKEN
-	OptionCaBundle            Option = 1031 // LLMK_OPT_CA_BUNDLE
-	OptionCaDir               Option = 1032 // LLMK_OPT_CA_DIR
-	OptionPreviousResponseID  Option = 1040 // LLMK_OPT_PREVIOUS_RESPONSE_ID
-	OptionReasoningSummary    Option = 1041 // LLMK_OPT_REASONING_SUMMARY
-	OptionHTTPHeader          Option = 1042 // LLMK_OPT_HTTP_HEADER
-	OptionCacheSystem         Option = 1043 // LLMK_OPT_CACHE_SYSTEM
-	OptionCacheTools          Option = 1044 // LLMK_OPT_CACHE_TOOLS
-	OptionCacheMessages       Option = 1045 // LLMK_OPT_CACHE_MESSAGES
-	OptionCachedContent       Option = 1046 // LLMK_OPT_CACHED_CONTENT
-	OptionTimeoutMs           Option = 2001 // LLMK_OPT_TIMEOUT_MS
-	OptionConnectTimeoutMs    Option = 2002 // LLMK_OPT_CONNECT_TIMEOUT_MS
-	OptionIdleTimeoutMs       Option = 2003 // LLMK_OPT_IDLE_TIMEOUT_MS
-	OptionMaxResponseBytes    Option = 2004 // LLMK_OPT_MAX_RESPONSE_BYTES
-	OptionMaxTokens           Option = 2005 // LLMK_OPT_MAX_TOKENS
-	OptionSeed                Option = 2006 // LLMK_OPT_SEED
-	OptionDimensions          Option = 2007 // LLMK_OPT_DIMENSIONS
-	OptionImageCount          Option = 2008 // LLMK_OPT_IMAGE_COUNT
-	OptionStreamUsage         Option = 2009 // LLMK_OPT_STREAM_USAGE
-	OptionMaxLineBytes        Option = 2010 // LLMK_OPT_MAX_LINE_BYTES
-	OptionDropUnsupported     Option = 2011 // LLMK_OPT_DROP_UNSUPPORTED
-	OptionTopK                Option = 2012 // LLMK_OPT_TOP_K
-	OptionReasoningBudget     Option = 2013 // LLMK_OPT_REASONING_BUDGET
-	OptionMaxRetries          Option = 2014 // LLMK_OPT_MAX_RETRIES
-	OptionRetryBaseMs         Option = 2015 // LLMK_OPT_RETRY_BASE_MS
-	OptionRetryMaxMs          Option = 2016 // LLMK_OPT_RETRY_MAX_MS
-	OptionDeadlineMs          Option = 2017 // LLMK_OPT_DEADLINE_MS
-	OptionMaxEvents           Option = 2018 // LLMK_OPT_MAX_EVENTS
-	OptionMaxJSONDepth        Option = 2019 // LLMK_OPT_MAX_JSON_DEPTH
-	OptionStore               Option = 2025 // LLMK_OPT_STORE
-	OptionTemperature         Option = 3001 // LLMK_OPT_TEMPERATURE
-	OptionTopP                Option = 3002 // LLMK_OPT_TOP_P
-	OptionSpeed               Option = 3003 // LLMK_OPT_SPEED
-	OptionFrequencyPenalty    Option = 3004 // LLMK_OPT_FREQUENCY_PENALTY
-	OptionPresencePenalty     Option = 3005 // LLMK_OPT_PRESENCE_PENALTY
+	OptionModel                Option = 1001 // LLMK_OPT_MODEL
+	OptionBaseURL              Option = 1002 // LLMK_OPT_BASE_URL
+	OptionAPIKey               Option = 1003 // LLMK_OPT_API_KEY
+	OptionOrganization         Option = 1004 // LLMK_OPT_ORGANIZATION
+	OptionProject              Option = 1005 // LLMK_OPT_PROJECT
+	OptionUserAgent            Option = 1006 // LLMK_OPT_USER_AGENT
+	OptionStop                 Option = 1007 // LLMK_OPT_STOP
+	OptionToolChoice           Option = 1008 // LLMK_OPT_TOOL_CHOICE
+	OptionResponseFormat       Option = 1009 // LLMK_OPT_RESPONSE_FORMAT
+	OptionJSONSchema           Option = 1010 // LLMK_OPT_JSON_SCHEMA
+	OptionJSONSchemaName       Option = 1011 // LLMK_OPT_JSON_SCHEMA_NAME
+	OptionPrompt               Option = 1012 // LLMK_OPT_PROMPT
+	OptionInput                Option = 1013 // LLMK_OPT_INPUT
+	OptionVoice                Option = 1014 // LLMK_OPT_VOICE
+	OptionAudioFormat          Option = 1015 // LLMK_OPT_AUDIO_FORMAT
+	OptionLanguage             Option = 1016 // LLMK_OPT_LANGUAGE
+	OptionTranscriptFormat     Option = 1017 // LLMK_OPT_TRANSCRIPT_FORMAT
+	OptionImageSize            Option = 1018 // LLMK_OPT_IMAGE_SIZE
+	OptionImageQuality         Option = 1019 // LLMK_OPT_IMAGE_QUALITY
+	OptionImageStyle           Option = 1020 // LLMK_OPT_IMAGE_STYLE
+	OptionImageResponseFormat  Option = 1021 // LLMK_OPT_IMAGE_RESPONSE_FORMAT
+	OptionUser                 Option = 1022 // LLMK_OPT_USER
+	OptionReasoningEffort      Option = 1023 // LLMK_OPT_REASONING_EFFORT
+	OptionInstructions         Option = 1024 // LLMK_OPT_INSTRUCTIONS
+	OptionEmbedInputType       Option = 1025 // LLMK_OPT_EMBED_INPUT_TYPE
+	OptionAPIVersion           Option = 1026 // LLMK_OPT_API_VERSION
+	OptionAwsRegion            Option = 1027 // LLMK_OPT_AWS_REGION
+	OptionAwsAccessKeyID       Option = 1028 // LLMK_OPT_AWS_ACCESS_KEY_ID
+	OptionAwsSecretAccessKey   Option = 1029 // LLMK_OPT_AWS_SECRET_ACCESS_KEY
+	OptionAwsSessionToken      Option = 1030 // LLMK_OPT_AWS_SESSION_TOKEN
+	OptionCaBundle             Option = 1031 // LLMK_OPT_CA_BUNDLE
+	OptionCaDir                Option = 1032 // LLMK_OPT_CA_DIR
+	OptionPreviousResponseID   Option = 1040 // LLMK_OPT_PREVIOUS_RESPONSE_ID
+	OptionReasoningSummary     Option = 1041 // LLMK_OPT_REASONING_SUMMARY
+	OptionHTTPHeader           Option = 1042 // LLMK_OPT_HTTP_HEADER
+	OptionCacheSystem          Option = 1043 // LLMK_OPT_CACHE_SYSTEM
+	OptionCacheTools           Option = 1044 // LLMK_OPT_CACHE_TOOLS
+	OptionCacheMessages        Option = 1045 // LLMK_OPT_CACHE_MESSAGES
+	OptionCachedContent        Option = 1046 // LLMK_OPT_CACHED_CONTENT
+	OptionPromptCacheKey       Option = 1047 // LLMK_OPT_PROMPT_CACHE_KEY
+	OptionPromptCacheRetention Option = 1048 // LLMK_OPT_PROMPT_CACHE_RETENTION
+	OptionTimeoutMs            Option = 2001 // LLMK_OPT_TIMEOUT_MS
+	OptionConnectTimeoutMs     Option = 2002 // LLMK_OPT_CONNECT_TIMEOUT_MS
+	OptionIdleTimeoutMs        Option = 2003 // LLMK_OPT_IDLE_TIMEOUT_MS
+	OptionMaxResponseBytes     Option = 2004 // LLMK_OPT_MAX_RESPONSE_BYTES
+	OptionMaxTokens            Option = 2005 // LLMK_OPT_MAX_TOKENS
+	OptionSeed                 Option = 2006 // LLMK_OPT_SEED
+	OptionDimensions           Option = 2007 // LLMK_OPT_DIMENSIONS
+	OptionImageCount           Option = 2008 // LLMK_OPT_IMAGE_COUNT
+	OptionStreamUsage          Option = 2009 // LLMK_OPT_STREAM_USAGE
+	OptionMaxLineBytes         Option = 2010 // LLMK_OPT_MAX_LINE_BYTES
+	OptionDropUnsupported      Option = 2011 // LLMK_OPT_DROP_UNSUPPORTED
+	OptionTopK                 Option = 2012 // LLMK_OPT_TOP_K
+	OptionReasoningBudget      Option = 2013 // LLMK_OPT_REASONING_BUDGET
+	OptionMaxRetries           Option = 2014 // LLMK_OPT_MAX_RETRIES
+	OptionRetryBaseMs          Option = 2015 // LLMK_OPT_RETRY_BASE_MS
+	OptionRetryMaxMs           Option = 2016 // LLMK_OPT_RETRY_MAX_MS
+	OptionDeadlineMs           Option = 2017 // LLMK_OPT_DEADLINE_MS
+	OptionMaxEvents            Option = 2018 // LLMK_OPT_MAX_EVENTS
+	OptionMaxJSONDepth         Option = 2019 // LLMK_OPT_MAX_JSON_DEPTH
+	OptionStore                Option = 2025 // LLMK_OPT_STORE
+	OptionStrictTools          Option = 2026 // LLMK_OPT_STRICT_TOOLS
+	OptionTemperature          Option = 3001 // LLMK_OPT_TEMPERATURE
+	OptionTopP                 Option = 3002 // LLMK_OPT_TOP_P
+	OptionSpeed                Option = 3003 // LLMK_OPT_SPEED
+	OptionFrequencyPenalty     Option = 3004 // LLMK_OPT_FREQUENCY_PENALTY
+	OptionPresencePenalty      Option = 3005 // LLMK_OPT_PRESENCE_PENALTY
 )
 
 // OptionType: Option value types (llmk_option_type()).
@@ -255,6 +259,7 @@ const (
 	PartTypeToolCall  PartType = 3 // LLMK_PART_TOOL_CALL: an assistant's tool call (id, name, arguments JSON)
 	PartTypeReasoning PartType = 4 // LLMK_PART_REASONING: an assistant's reasoning, added by llmk_request_add_response(): its text (may be "") and the provider's opaque state
 	PartTypeDocument  PartType = 5 // LLMK_PART_DOCUMENT: a document (llmk_request_add_document()): a base64 data: URL and the file name
+	PartTypeOpaque    PartType = 6 // LLMK_PART_OPAQUE: provider state with nothing to read, added by llmk_request_add_response(): a server tool's call or result (Anthropic server_tool_use, web_search_tool_result, ...) kept whole in its opaque state; its text is ""
 )
 
 // LogLevel: Log levels (llmk_client_set_log()).
@@ -466,6 +471,8 @@ var OptionTable = []OptionTableRow{
 	{"CACHE_TOOLS", 1044, "R", "cache_tools", "5m | 1h: a prompt-cache breakpoint after the tool list (chat; Anthropic cache_control)"},
 	{"CACHE_MESSAGES", 1045, "R", "cache_messages", "5m | 1h: a prompt-cache breakpoint after the last message, wherever the conversation has got to (chat; Anthropic cache_control)"},
 	{"CACHED_CONTENT", 1046, "R", "cached_content", "name of a context cache the provider holds, e.g. cachedContents/abc (chat; Gemini)"},
+	{"PROMPT_CACHE_KEY", 1047, "R", "prompt_cache_key", "key grouping requests that share a prompt prefix, for cache hits (Responses API; chat)"},
+	{"PROMPT_CACHE_RETENTION", 1048, "R", "prompt_cache_retention", "in_memory | 24h: how long the prompt cache keeps this request's prefix (Responses API; chat)"},
 	{"TIMEOUT_MS", 2001, "C", "timeout_ms", "total time limit per request in ms (default 600000; 0 = none)"},
 	{"CONNECT_TIMEOUT_MS", 2002, "C", "connect_timeout_ms", "connection time limit in ms"},
 	{"IDLE_TIMEOUT_MS", 2003, "C", "idle_timeout_ms", "longest silence between bytes in ms"},
@@ -486,6 +493,7 @@ var OptionTable = []OptionTableRow{
 	{"MAX_EVENTS", 2018, "C", "max_events", "most stream events in one response, comments and empty ones included (default 1000000)"},
 	{"MAX_JSON_DEPTH", 2019, "C", "max_json_depth", "deepest JSON nesting accepted (default 128)"},
 	{"STORE", 2025, "R", "store", "1: the server keeps the answer for previous_response_id; 0: it keeps nothing, and the reasoning comes back encrypted for llmk_request_add_response() (Responses API; chat)"},
+	{"STRICT_TOOLS", 2026, "R", "strict_tools", "1: the tools' arguments must follow their schemas exactly (strict: true; schemas closed with additionalProperties false); 0: strict: false (chat)"},
 	{"TEMPERATURE", 3001, "R", "temperature", "sampling temperature (chat, transcription)"},
 	{"TOP_P", 3002, "R", "top_p", "nucleus sampling mass (chat)"},
 	{"SPEED", 3003, "R", "speed", "speech speed 0.25..4.0 (speech)"},
@@ -779,17 +787,18 @@ func llmk_request_add_tool_result(request *C.llmk_request, tool_call_id *C.char,
 // them, the provider's opaque reasoning state — Anthropic thinking and redacted_thinking blocks
 // with their signatures, Gemini thought signatures on the parts they came with, Responses API
 // reasoning items (with encrypted_content when asked for) and output items with their ids, Bedrock
-// reasoningContent with its signature. Add the tool results (llmk_request_add_tool_result()) and
-// send again: that is the agent loop, the same for every provider. Everything is copied: the
-// response may be freed afterwards. Opaque parts (llmk_request_part_wire() not 0) only ever go
-// back to the wire format that produced them. Sent to a provider of another wire format they are
-// left out, the visible text and tool calls kept, and llmk_response_dropped() of that answer names
-// them ("anthropic reasoning state": the provider that answered, then "reasoning state"); this
-// never fails the request, whatever LLMK_OPT_DROP_UNSUPPORTED says. Returns LLMK_E_INVALID_ARG
-// (the request unchanged; detail in llmk_request_errmsg()) for a NULL argument, a request that is
-// not chat, a failed response, a response with nothing to add (no text, reasoning state or tool
-// call), or a tool call without id or name or whose arguments are not a JSON object (a cut-off
-// answer); LLMK_E_NOMEM.
+// reasoningContent with its signature, and Anthropic server tools' blocks (server_tool_use,
+// web_search_tool_result and the other *_tool_result blocks) as LLMK_PART_OPAQUE parts. Add the
+// tool results (llmk_request_add_tool_result()) and send again: that is the agent loop, the same
+// for every provider. Everything is copied: the response may be freed afterwards. Opaque parts
+// (llmk_request_part_wire() not 0) only ever go back to the wire format that produced them. Sent
+// to a provider of another wire format they are left out, the visible text and tool calls kept,
+// and llmk_response_dropped() of that answer names them ("anthropic reasoning state": the provider
+// that answered, then "reasoning state"); this never fails the request, whatever
+// LLMK_OPT_DROP_UNSUPPORTED says. Returns LLMK_E_INVALID_ARG (the request unchanged; detail in
+// llmk_request_errmsg()) for a NULL argument, a request that is not chat, a failed response, a
+// response with nothing to add (no text, reasoning state or tool call), or a tool call without id
+// or name or whose arguments are not a JSON object (a cut-off answer); LLMK_E_NOMEM.
 func llmk_request_add_response(request *C.llmk_request, response *C.llmk_response) int32 {
 	return int32(C.llmk_request_add_response(request, response))
 }
@@ -862,7 +871,7 @@ func llmk_request_part_type(request *C.llmk_request, message int, part int) int3
 }
 
 // TEXT: the text; IMAGE_URL: the URL; TOOL_CALL: the arguments JSON; REASONING: its text;
-// DOCUMENT: the data: URL.
+// DOCUMENT: the data: URL; OPAQUE: "".
 func llmk_request_part_text(request *C.llmk_request, message int, part int) *C.char {
 	return C.llmk_request_part_text(request, C.size_t(message), C.size_t(part))
 }
@@ -889,18 +898,18 @@ func llmk_request_part_opaque(request *C.llmk_request, message int, part int) *C
 // saved, the providers' opaque state included (llmk_request_add_response()). TEXT: text;
 // IMAGE_URL: text is the URL, detail the hint; DOCUMENT: text is the data: URL, detail the file
 // name; TOOL_CALL: text is the arguments JSON, detail the function name, id the call id;
-// REASONING: text (NULL or ""), opaque, wire. opaque (NULL: none) goes with text, tool-call and
-// reasoning parts and needs wire, one LLMK_FEATURE_* bit; a REASONING part always has a wire, an
-// IMAGE_URL part never. Each type is checked as its llmk_request_add_* function checks it;
-// TOOL_CALL and REASONING parts belong to assistant messages. LLMK_E_INVALID_ARG (the request
-// unchanged), LLMK_E_NOMEM.
+// REASONING: text (NULL or ""), opaque, wire; OPAQUE: opaque and wire (text is ignored). opaque
+// (NULL: none) goes with text, tool-call, reasoning and opaque parts and needs wire, one
+// LLMK_FEATURE_* bit; a REASONING or OPAQUE part always has a wire, an IMAGE_URL part never. Each
+// type is checked as its llmk_request_add_* function checks it; TOOL_CALL, REASONING and OPAQUE
+// parts belong to assistant messages. LLMK_E_INVALID_ARG (the request unchanged), LLMK_E_NOMEM.
 func llmk_request_add_part(request *C.llmk_request, type_ int32, text *C.char, detail *C.char, id *C.char, opaque *C.char, wire int64) int32 {
 	return int32(C.llmk_request_add_part(request, C.int32_t(type_), text, detail, id, opaque, C.int64_t(wire)))
 }
 
 // The wire format a part belongs to, as its LLMK_FEATURE_* bit (llmk_feature_name() names it): set
-// on REASONING parts and on parts with opaque state, which reach only that wire format's providers
-// as they are; 0 for parts every provider receives.
+// on REASONING and OPAQUE parts and on parts with opaque state, which reach only that wire
+// format's providers as they are; 0 for parts every provider receives.
 func llmk_request_part_wire(request *C.llmk_request, message int, part int) int64 {
 	return int64(C.llmk_request_part_wire(request, C.size_t(message), C.size_t(part)))
 }

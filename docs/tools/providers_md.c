@@ -44,7 +44,7 @@ static const struct {
 	const char *name, *state;
 } adapters[] = {
         {&llmk__openai_adapter, "OpenAI", "-"},
-        {&llmk__anthropic_adapter, "Anthropic Messages", "thinking signatures"},
+        {&llmk__anthropic_adapter, "Anthropic Messages", "thinking signatures, server tool blocks"},
         {&llmk__gemini_adapter, "Gemini", "thought signatures"},
         {&llmk__ollama_adapter, "Ollama native", "-"},
         {&llmk__cohere_adapter, "Cohere v2", "-"},
@@ -69,8 +69,38 @@ static const char *adapter_name(const llmk__provider *p)
 	return adapter_field(p, 0);
 }
 
+/* Words for the options of a group a provider honours, "-" when none. */
+typedef struct word {
+	int32_t opt;
+	const char *text;
+} word;
+
+static void add_words(llmk__buf *b, const char *provider, const word *w, size_t n)
+{
+	size_t i;
+	int any = 0;
+
+	for (i = 0; i < n; i++) {
+		if (llmk_provider_supports_option(provider, w[i].opt) != 1)
+			continue;
+		add(b, any ? ", " : " ");
+		add(b, w[i].text);
+		any = 1;
+	}
+	add(b, any ? " |" : " - |");
+}
+
 static void generate(llmk__buf *b)
 {
+	/* How a request asks for reasoning and for the prompt cache (the
+	 * options behind them are in the table of options below). */
+	static const word reasoning[] = {{LLMK_OPT_REASONING_EFFORT, "effort"},
+	                                 {LLMK_OPT_REASONING_BUDGET, "budget"},
+	                                 {LLMK_OPT_REASONING_SUMMARY, "summaries"}};
+	static const word caching[] = {{LLMK_OPT_CACHE_MESSAGES, "breakpoints (5m, 1h)"},
+	                               {LLMK_OPT_CACHED_CONTENT, "cached content"},
+	                               {LLMK_OPT_PROMPT_CACHE_KEY, "cache key"},
+	                               {LLMK_OPT_PROMPT_CACHE_RETENTION, "retention"}};
 	static const struct {
 		int64_t cap;
 		const char *name;
@@ -111,14 +141,18 @@ static void generate(llmk__buf *b)
 			add(b, "| (none: must be set) |\n");
 	}
 
-	add(b, "\n### Chat features\n\nThe last column: what an answer carries back to the next request "
-	       "(`llmk_request_add_response()`), besides its text and tool calls.\n\n| prefix |");
+	add(b, "\n### Chat features\n\nreasoning: the controls a request can set (`reasoning_effort`, "
+	       "`reasoning_budget`, `reasoning_summary`); caching: the prompt-cache controls it can set "
+	       "(`cache_system` / `cache_tools` / `cache_messages` breakpoints, Gemini's `cached_content`, "
+	       "the Responses API's `prompt_cache_key` and `prompt_cache_retention`; caching the provider "
+	       "does on its own needs none); reasoning state: what an answer carries back to the next "
+	       "request (`llmk_request_add_response()`), besides its text and tool calls.\n\n| prefix |");
 	for (f = 0; f < sizeof(feats) / sizeof(feats[0]); f++)
 		addf(b, " %s |", feats[f].name);
-	add(b, " reasoning state |\n|---|");
+	add(b, " reasoning | caching | reasoning state |\n|---|");
 	for (f = 0; f < sizeof(feats) / sizeof(feats[0]); f++)
 		add(b, "---|");
-	add(b, "---|\n");
+	add(b, "---|---|---|\n");
 	for (i = 0; i < n; i++) {
 		const llmk__provider *p = llmk__provider_builtin(i);
 		int64_t caps = llmk_provider_capabilities(p->name, LLMK_CHAT);
@@ -127,6 +161,8 @@ static void generate(llmk__buf *b)
 		addf(b, "| `%s/` |", p->name);
 		for (f = 0; f < sizeof(feats) / sizeof(feats[0]); f++)
 			add(b, caps & feats[f].cap ? " yes |" : " - |");
+		add_words(b, p->name, reasoning, sizeof(reasoning) / sizeof(reasoning[0]));
+		add_words(b, p->name, caching, sizeof(caching) / sizeof(caching[0]));
 		addf(b, " %s |\n", adapter_field(p, 1));
 	}
 

@@ -8,7 +8,7 @@
 #include "llmkit.h"
 
 /* Slots: option id % 1000 indexes a per-type array. */
-#define LLMK_STR_SLOTS 48
+#define LLMK_STR_SLOTS 50
 #define LLMK_I64_SLOTS 32 /* i64_set is a 32-bit mask */
 #define LLMK_F64_SLOTS 8
 

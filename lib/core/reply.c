@@ -73,7 +73,7 @@ int32_t llmk_reply_tool_call(llmk_reply *rp, const char *id, const char *name, c
 
 void llmk_reply_usage(llmk_reply *rp, int32_t which, int64_t value)
 {
-	if (rp && which >= LLMK_USAGE_INPUT && which <= LLMK_USAGE_CACHE_WRITE && value >= 0)
+	if (rp && which >= LLMK_USAGE_INPUT && which <= LLMK_USAGE_CACHE_WRITE_1H && value >= 0)
 		rp->s->resp->usage[which] = value;
 }
 

@@ -215,6 +215,10 @@ static llmk_status check_str_value(llmk_request *r, int32_t opt, const char *v)
 			                     "%s must be 5m or 1h (how long the cached prefix lives)",
 			                     llmk_option_name(opt));
 		break;
+	case LLMK_OPT_PROMPT_CACHE_RETENTION:
+		if (strcmp(v, "in_memory") && strcmp(v, "24h"))
+			return llmk__req_err(r, LLMK_E_INVALID_ARG, "prompt_cache_retention must be in_memory or 24h");
+		break;
 	case LLMK_OPT_REASONING_SUMMARY:
 		if (!one_of(v, summaries))
 			return llmk__req_err(r, LLMK_E_INVALID_ARG,
@@ -229,6 +233,7 @@ static llmk_status check_str_value(llmk_request *r, int32_t opt, const char *v)
 	case LLMK_OPT_JSON_SCHEMA_NAME:
 	case LLMK_OPT_PREVIOUS_RESPONSE_ID:
 	case LLMK_OPT_CACHED_CONTENT:
+	case LLMK_OPT_PROMPT_CACHE_KEY:
 		if (!*v)
 			return llmk__req_err(r, LLMK_E_INVALID_ARG, "option '%s' must not be empty",
 			                     llmk_option_name(opt));
@@ -334,7 +339,8 @@ llmk_status llmk_request_set_i64(llmk_request *r, int32_t opt, int64_t value)
 	     opt == LLMK_OPT_TOP_K) &&
 	    value < 1)
 		return llmk__req_err(r, LLMK_E_INVALID_ARG, "option '%s' must be at least 1", llmk_option_name(opt));
-	if (((opt == LLMK_OPT_DROP_UNSUPPORTED || opt == LLMK_OPT_STORE) && value != 0 && value != 1) ||
+	if (((opt == LLMK_OPT_DROP_UNSUPPORTED || opt == LLMK_OPT_STORE || opt == LLMK_OPT_STRICT_TOOLS) &&
+	     value != 0 && value != 1) ||
 	    (opt == LLMK_OPT_REASONING_BUDGET && value < 0))
 		return llmk__req_err(r, LLMK_E_INVALID_ARG, "option '%s' must be %s", llmk_option_name(opt),
 		                     opt == LLMK_OPT_REASONING_BUDGET ? "at least 0" : "0 or 1");

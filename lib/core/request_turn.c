@@ -46,7 +46,7 @@ static llmk_status turn_part(llmk_request *r, llmk__message *m, int type, const 
 	}
 	/* Reasoning is the provider's state, never conversation: it keeps its
 	 * wire even without opaque data, so no other provider receives it. */
-	p->wire = p->opaque || type == LLMK_PART_REASONING ? wire : 0;
+	p->wire = p->opaque || type == LLMK_PART_REASONING || type == LLMK_PART_OPAQUE ? wire : 0;
 	m->nparts++;
 	return LLMK_OK;
 }
@@ -95,6 +95,11 @@ static llmk_status turn_from_items(llmk_request *r, llmk__message *m, const llmk
 		if (it->type == LLMK_PART_TOOL_CALL) {
 			if (it->start < resp->ncalls)
 				st = call_part(r, m, resp, it->start, &it->opaque);
+			continue;
+		}
+		if (it->type == LLMK_PART_OPAQUE) { /* a whole block, nothing to read */
+			if (it->opaque.len)
+				st = turn_part(r, m, LLMK_PART_OPAQUE, "", 0, &it->opaque, resp->wire);
 			continue;
 		}
 		b = it->type == LLMK_PART_TEXT ? 0 : it->type == LLMK_PART_REASONING ? 1 : 2;
@@ -198,7 +203,7 @@ llmk_status llmk_request_add_part(llmk_request *r, int32_t type, const char *tex
 		return llmk__req_err(
 		        r, LLMK_E_INVALID_ARG,
 		        "opaque state needs the wire format it belongs to (one LLMK_FEATURE_* bit) and goes with "
-		        "text, tool-call and reasoning parts");
+		        "text, tool-call, reasoning and opaque parts");
 	switch (type) {
 	case LLMK_PART_TEXT: st = llmk_request_add_text(r, text); break;
 	case LLMK_PART_IMAGE_URL: return llmk_request_add_image_url(r, text, detail);
@@ -223,6 +228,14 @@ llmk_status llmk_request_add_part(llmk_request *r, int32_t type, const char *tex
 			return llmk__req_err(r, LLMK_E_INVALID_ARG,
 			                     "a reasoning part needs the wire format it belongs to");
 		st = turn_part(r, m, LLMK_PART_REASONING, text, text ? strlen(text) : 0, NULL, wire);
+		break;
+	case LLMK_PART_OPAQUE:
+		if (m->role != LLMK_ROLE_ASSISTANT)
+			return llmk__req_err(r, LLMK_E_INVALID_ARG, "an opaque part belongs to assistant messages");
+		if (!opaque || !*opaque)
+			return llmk__req_err(r, LLMK_E_INVALID_ARG,
+			                     "an opaque part needs its opaque state and the wire format it belongs to");
+		st = turn_part(r, m, LLMK_PART_OPAQUE, "", 0, NULL, wire);
 		break;
 	default: return llmk__req_err(r, LLMK_E_INVALID_ARG, "unknown part type %d", (int)type);
 	}

@@ -393,7 +393,7 @@ const char *llmk_response_finish_reason(const llmk_response *r)
 
 int64_t llmk_response_usage(const llmk_response *r, int32_t which)
 {
-	if (!r || which < LLMK_USAGE_INPUT || which > LLMK_USAGE_CACHE_WRITE)
+	if (!r || which < LLMK_USAGE_INPUT || which > LLMK_USAGE_CACHE_WRITE_1H)
 		return -1;
 	return r->usage[which];
 }

@@ -198,7 +198,7 @@ const char *llmk_event_tool_name(const llmk_event *e)
 
 int64_t llmk_event_usage(const llmk_event *e, int32_t which)
 {
-	if (!e || !e->usage || which < LLMK_USAGE_INPUT || which > LLMK_USAGE_CACHE_WRITE)
+	if (!e || !e->usage || which < LLMK_USAGE_INPUT || which > LLMK_USAGE_CACHE_WRITE_1H)
 		return -1;
 	return e->usage[which];
 }

@@ -93,7 +93,7 @@ static int filter_parts(llmk__attempt *p, int images, int docs, int64_t wire)
 				continue;
 			if (pt->type == LLMK_PART_DOCUMENT && docs)
 				continue;
-			if (foreign(pt, wire) && pt->type == LLMK_PART_REASONING)
+			if (foreign(pt, wire) && (pt->type == LLMK_PART_REASONING || pt->type == LLMK_PART_OPAQUE))
 				continue;
 			c->parts[k] = *pt;
 			if (foreign(pt, wire)) {

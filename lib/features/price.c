@@ -23,7 +23,9 @@ typedef struct override {
 /* What a lookup found: the row (NULL for a model only the caller priced)
  * and the four prices the cost uses (the caller's when set). */
 typedef struct price {
-	double input, output, cached_input, cache_write;
+	/* cache_write_1h < 0: not known apart (a caller's own price, or a row
+	 * without it): 1-hour writes are billed at cache_write. */
+	double input, output, cached_input, cache_write, cache_write_1h;
 	const llmk__model_row *row;
 	int overridden;
 } price;
@@ -88,6 +90,7 @@ static int lookup_exact(const char *key, price *p)
 		p->output = row_price(row, LLMK__P_OUTPUT);
 		p->cached_input = row_price(row, LLMK__P_CACHED);
 		p->cache_write = row_price(row, LLMK__P_WRITE);
+		p->cache_write_1h = row_price(row, LLMK__P_WRITE_1H);
 		found = 1;
 	}
 	pthread_mutex_lock(&lock);
@@ -98,6 +101,7 @@ static int lookup_exact(const char *key, price *p)
 		p->output = o->output;
 		p->cached_input = o->cached_input;
 		p->cache_write = o->cache_write;
+		p->cache_write_1h = -1;
 		found = 1;
 	}
 	pthread_mutex_unlock(&lock);
@@ -198,6 +202,7 @@ static int lookup_family(const char *key, price *p)
 		p->output = o->output;
 		p->cached_input = o->cached_input;
 		p->cache_write = o->cache_write;
+		p->cache_write_1h = -1;
 	}
 	pthread_mutex_unlock(&lock);
 	if (o)
@@ -393,7 +398,7 @@ static double count(const int64_t usage[8], int which)
 llmk_status llmk__cost_usd(const char *provider, const char *requested_model, const char *reported_model,
                            const int64_t usage[8], double *usd)
 {
-	double in, cached, write, uncached, cached_price, write_price;
+	double in, cached, write, write_1h, uncached, cached_price, write_price, write_1h_price;
 	price p;
 	int found;
 
@@ -417,6 +422,11 @@ llmk_status llmk__cost_usd(const char *provider, const char *requested_model, co
 	in = count(usage, LLMK_USAGE_INPUT);
 	cached = count(usage, LLMK_USAGE_CACHED_INPUT);
 	write = count(usage, LLMK_USAGE_CACHE_WRITE);
+	/* CACHE_WRITE includes the 1-hour writes (Anthropic's
+	 * ephemeral_1h_input_tokens), billed at their own price. */
+	write_1h = count(usage, LLMK_USAGE_CACHE_WRITE_1H);
+	if (write_1h > write)
+		write_1h = write;
 	/* INPUT includes the cached and written parts; a provider reporting
 	 * more of those than INPUT is billed for what it reported. */
 	uncached = in - cached - write;
@@ -434,8 +444,9 @@ llmk_status llmk__cost_usd(const char *provider, const char *requested_model, co
 	}
 	cached_price = p.cached_input >= 0 ? p.cached_input : p.input;
 	write_price = p.cache_write >= 0 ? p.cache_write : p.input;
-	*usd = (uncached * p.input + cached * cached_price + write * write_price +
-	        count(usage, LLMK_USAGE_OUTPUT) * p.output) /
+	write_1h_price = p.cache_write_1h >= 0 ? p.cache_write_1h : write_price;
+	*usd = (uncached * p.input + cached * cached_price + (write - write_1h) * write_price +
+	        write_1h * write_1h_price + count(usage, LLMK_USAGE_OUTPUT) * p.output) /
 	       1e6;
 	return LLMK_OK;
 }

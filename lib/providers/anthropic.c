@@ -3,11 +3,14 @@
  *
  * Reference: docs.claude.com (formerly docs.anthropic.com) "Messages",
  * "Streaming Messages" and "Errors" pages, and the types of the official
- * SDKs generated from Anthropic's OpenAPI spec. */
+ * SDKs generated from Anthropic's OpenAPI spec; platform.claude.com
+ * "Effort", "Adaptive thinking", "Strict tool use", "Tool reference" and
+ * "Prompt caching" for the parts named there. */
 #include <string.h>
 
 #include <jansson.h>
 
+#include "anthropic_effort.h"
 #include "toolkit.h"
 
 #define DEFAULT_API_VERSION "2023-06-01"
@@ -91,6 +94,7 @@ static const llmk__part_shape part_shape = {
         .document = document_block,
         .reasoning = thinking_block,
         .skip_empty_text = 1,
+        .opaque_wire = LLMK_FEATURE_ANTHROPIC, /* server tools' blocks (keep_server_block) */
 };
 
 /* A thinking block of an earlier answer (llmk_request_add_response()),
@@ -216,9 +220,11 @@ static llmk_status build_messages(const llmk_request *r, json_t *body, llmk_resp
 	return st;
 }
 
-/* input_schema is required and must describe an object. */
+/* input_schema is required and must describe an object; strict (GA
+ * structured outputs, "Strict tool use") makes the tool's input follow it. */
 static const llmk__tool_shape tool_shape = {
-        .decl = "{\"name\":\"$name\",\"description\":\"$description\",\"input_schema\":\"$schema\"}",
+        .decl = "{\"name\":\"$name\",\"description\":\"$description\",\"input_schema\":\"$schema\","
+                "\"strict\":\"$strict\"}",
         .no_parameters = "{\"type\":\"object\",\"properties\":{}}",
 };
 static const llmk__choice choices[] = {{"auto", "{\"type\":\"auto\"}"},
@@ -238,24 +244,19 @@ static llmk_status build_tools(const llmk_request *r, json_t *body, llmk_respons
 	return st ? st : llmk__set_tool_choice(r, choices, body, "tool_choice", "anthropic", resp);
 }
 
-static llmk_status build_options(const llmk_request *r, json_t *body, llmk_response *resp)
+static llmk_status build_options(const llmk_request *r, const char *model, json_t *body, llmk_response *resp)
 {
 	static const llmk__opt_key sampling[] = {
 	        {LLMK_OPT_TEMPERATURE, "temperature"}, {LLMK_OPT_TOP_P, "top_p"}, {LLMK_OPT_TOP_K, "top_k"}, {0, NULL}};
 	int64_t max_tokens = DEFAULT_MAX_TOKENS, budget;
-	int has_budget = llmk__req_i64(r, LLMK_OPT_REASONING_BUDGET, &budget);
 	const char *user = llmk__req_str(r, LLMK_OPT_USER);
+	llmk_status st;
 
-	if (!llmk__req_i64(r, LLMK_OPT_MAX_TOKENS, &max_tokens) && has_budget && budget >= DEFAULT_MAX_TOKENS)
-		max_tokens = budget + DEFAULT_MAX_TOKENS;
+	/* max_tokens is written first and settled once the budget is known. */
 	if (llmk__json_set(body, "max_tokens", json_integer(max_tokens)) || llmk__put_opts(body, r, sampling) ||
 	    llmk__put_stops(body, "stop_sequences", r))
 		return FAIL_OOM(resp);
 	if (user && llmk__json_set(body, "metadata", json_pack("{s:s}", "user_id", user)))
-		return FAIL_OOM(resp);
-	if (has_budget &&
-	    llmk__json_set(body, "thinking",
-	                   json_pack("{s:s, s:I}", "type", "enabled", "budget_tokens", (json_int_t)budget)))
 		return FAIL_OOM(resp);
 	/* Structured outputs (GA): output_config.format; the API has no name
 	 * for the schema. */
@@ -264,7 +265,11 @@ static llmk_status build_options(const llmk_request *r, json_t *body, llmk_respo
 	                   json_pack("{s:{s:s, s:o}}", "format", "type", "json_schema", "schema",
 	                             llmk__json_text(llmk__req_str(r, LLMK_OPT_JSON_SCHEMA)))))
 		return FAIL_OOM(resp);
-	return LLMK_OK;
+	if ((st = llmk__anthropic_thinking(r, model, body, &budget, resp)))
+		return st;
+	if (!llmk__req_i64(r, LLMK_OPT_MAX_TOKENS, &max_tokens) && budget >= DEFAULT_MAX_TOKENS)
+		max_tokens = budget + DEFAULT_MAX_TOKENS;
+	return llmk__json_set(body, "max_tokens", json_integer(max_tokens)) ? FAIL_OOM(resp) : LLMK_OK;
 }
 
 static llmk_status anthropic_build(const llmk_client *c, const llmk_request *r, const char *model, int stream,
@@ -286,7 +291,7 @@ static llmk_status anthropic_build(const llmk_client *c, const llmk_request *r, 
 	body = json_pack("{s:s}", "model", model);
 	if (!body)
 		return FAIL_OOM(resp);
-	if ((st = build_messages(r, body, resp)) == LLMK_OK && (st = build_options(r, body, resp)) == LLMK_OK &&
+	if ((st = build_messages(r, body, resp)) == LLMK_OK && (st = build_options(r, model, body, resp)) == LLMK_OK &&
 	    (st = build_tools(r, body, resp)) == LLMK_OK && stream && llmk__json_set(body, "stream", json_true()))
 		st = FAIL_OOM(resp);
 	return llmk__finish_body(ex, r, body, st, NULL, stream ? "text/event-stream" : NULL, resp);
@@ -322,6 +327,10 @@ static void read_usage(json_t *u, llmk_response *resp)
 	us[LLMK_USAGE_CACHE_WRITE] = cw;
 	if (raw >= 0)
 		us[LLMK_USAGE_INPUT] = raw + nonneg(cr) + nonneg(cw);
+	/* cache_creation splits the writes by lifetime; the 1-hour ones are
+	 * priced apart (LLMK_USAGE_CACHE_WRITE keeps the total). */
+	llmk__json_i64(json_object_get(u, "cache_creation"), "ephemeral_1h_input_tokens",
+	               &us[LLMK_USAGE_CACHE_WRITE_1H]);
 	llmk__json_i64(u, "output_tokens", &us[LLMK_USAGE_OUTPUT]);
 	llmk__json_i64(json_object_get(u, "output_tokens_details"), "thinking_tokens", &us[LLMK_USAGE_REASONING]);
 	if (us[LLMK_USAGE_INPUT] >= 0 && us[LLMK_USAGE_OUTPUT] >= 0)
@@ -375,11 +384,12 @@ static llmk_status set_finish(llmk_response *resp, json_t *obj)
 	return v ? llmk__set_finish(resp, v) : LLMK_OK;
 }
 
-/* A thinking or redacted_thinking block kept whole, as the next request
- * must send it back (llmk_request_add_response()). */
-static llmk_status keep_block(llmk_response *resp, json_t *b)
+/* A block kept whole, as the next request must send it back
+ * (llmk_request_add_response()): thinking and redacted_thinking as
+ * reasoning, server tools' blocks as opaque parts. */
+static llmk_status keep_block_as(llmk_response *resp, json_t *b, int type)
 {
-	llmk__turn_item *it = llmk__turn_add(resp, LLMK_PART_REASONING, 0);
+	llmk__turn_item *it = llmk__turn_add(resp, type, 0);
 	llmk__buf text = LLMK__BUF_INIT;
 	llmk_status st;
 
@@ -393,10 +403,27 @@ static llmk_status keep_block(llmk_response *resp, json_t *b)
 	return st;
 }
 
+static llmk_status keep_block(llmk_response *resp, json_t *b)
+{
+	return keep_block_as(resp, b, LLMK_PART_REASONING);
+}
+
+/* Blocks of tools Anthropic runs itself ("Tool reference": web search and
+ * fetch, code execution, tool search, MCP, advisor): server_tool_use,
+ * mcp_tool_use, and their results, every "*_tool_result" but the client's
+ * own "tool_result". Not the caller's to act on, but the next turn must
+ * carry them back unchanged and in place. */
+static int is_server_block(const char *type)
+{
+	size_t n = strlen(type);
+
+	return !strcmp(type, "server_tool_use") || !strcmp(type, "mcp_tool_use") ||
+	       (n > 12 && !strcmp(type + n - 12, "_tool_result"));
+}
+
 /* Content blocks of a whole message, each an item of the turn. Blocks of
- * server tools (web search, code execution) and anything newer are not
- * the caller's to act on and are skipped; redacted thinking is only kept
- * for the next turn. */
+ * server tools are kept whole for the next turn (is_server_block()), as is
+ * redacted thinking; block types added later are skipped. */
 static llmk_status parse_blocks(json_t *content, llmk_response *resp)
 {
 	json_t *b;
@@ -425,6 +452,9 @@ static llmk_status parse_blocks(json_t *content, llmk_response *resp)
 			    llmk__json_append_str(&tc->id, json_object_get(b, "id")) ||
 			    llmk__json_append_str(&tc->name, json_object_get(b, "name")) ||
 			    llmk__json_append_args(&tc->args, json_object_get(b, "input")))
+				return LLMK_E_NOMEM;
+		} else if (is_server_block(type)) {
+			if (keep_block_as(resp, b, LLMK_PART_OPAQUE))
 				return LLMK_E_NOMEM;
 		}
 	}
@@ -462,6 +492,76 @@ static llmk_status anthropic_parse(const llmk_client *c, const llmk_request *r, 
 
 /* ---- streaming ------------------------------------------------------------ */
 
+/* A streamed attempt's state. A server tool's call streams its input as
+ * input_json_delta fragments like a client tool's: its block is kept as
+ * its JSON text up to `"input":`, the fragments are appended to it, and
+ * content_block_stop closes it (blocks of one message never interleave). */
+typedef struct stream_state {
+	llmk__blocks blocks; /* first: llmk__block_*() take the state as one */
+	size_t open;         /* 1 + the index of the server block being assembled; 0: none */
+	size_t input_at;     /* where its input starts in the kept text */
+	int got_input;
+} stream_state;
+
+/* A server block starts: whole, or (a call whose input is still to come)
+ * open for its input fragments. */
+static llmk_status server_block_start(llmk__stream_ctx *s, json_t *ev, json_t *b, const char *type)
+{
+	stream_state *st = s->state;
+	json_t *input = json_object_get(b, "input"), *head;
+	llmk__buf text = LLMK__BUF_INIT;
+	llmk__turn_item *it;
+	llmk_status rc;
+	size_t idx;
+
+	if (strcmp(type + strlen(type) - 4, "_use") || json_object_size(input) || llmk__json_index(ev, "index", &idx))
+		return keep_block_as(s->resp, b, LLMK_PART_OPAQUE) ? llmk__stream_stopped(s) : LLMK_OK;
+	if (!(head = json_copy(b)) || (json_object_del(head, "input"), llmk__json_dump(&text, head, 0)) ||
+	    text.len < 2 || llmk__buf_append_str(&text, ",\"input\":")) {
+		json_decref(head);
+		llmk__buf_free(&text);
+		return FAIL_OOM(s->resp);
+	}
+	json_decref(head);
+	/* "{...}" + ,"input": -> "{...,"input": */
+	memmove(text.data + text.len - 10, text.data + text.len - 9, 10);
+	text.len--;
+	if (!(it = llmk__turn_add(s->resp, LLMK_PART_OPAQUE, 0)))
+		rc = llmk__stream_stopped(s);
+	else
+		rc = llmk__turn_set_opaque(s->resp, it, text.data, text.len);
+	st->open = rc == LLMK_OK ? idx + 1 : 0;
+	st->input_at = text.len;
+	st->got_input = 0;
+	llmk__buf_free(&text);
+	return rc;
+}
+
+/* The open server block ends: its input ({} when none came) must be one
+ * JSON object and nothing else -- fragments that closed it early and went
+ * on would rewrite the block -- and the block is closed after it. */
+static llmk_status server_block_stop(llmk__stream_ctx *s)
+{
+	stream_state *st = s->state;
+	llmk__turn_item *it = llmk__turn_last(s->resp, LLMK_PART_OPAQUE);
+	json_t *input = NULL;
+
+	if (!st->open || !it)
+		return LLMK_OK;
+	st->open = 0;
+	if (st->got_input && it->opaque.len > st->input_at)
+		input = llmk__json_loadb(it->opaque.data + st->input_at, it->opaque.len - st->input_at, 0, NULL);
+	if (st->got_input && !json_is_object(input)) {
+		json_decref(input);
+		return llmk__fail(s->resp, LLMK_E_PROTOCOL,
+		                  "server tool block: its streamed input is not a JSON object");
+	}
+	json_decref(input);
+	if (llmk__buf_append_str(&it->opaque, st->got_input ? "}" : "{}}"))
+		return FAIL_OOM(s->resp);
+	return LLMK_OK;
+}
+
 /* Content-block index -> tool-call index: llmk__block_* (toolkit.h). */
 static llmk_status block_start(llmk__stream_ctx *s, json_t *ev)
 {
@@ -490,8 +590,10 @@ static llmk_status block_start(llmk__stream_ctx *s, json_t *ev)
 			return llmk__stream_stopped(s);
 		return llmk__emit_json_reasoning(s, json_object_get(b, "thinking"));
 	}
+	if (is_server_block(type))
+		return server_block_start(s, ev, b, type);
 	if (strcmp(type, "tool_use"))
-		return LLMK_OK; /* server_tool_use, ...: not the caller's */
+		return LLMK_OK; /* block types added later */
 	/* input is {} here and arrives as input_json_delta fragments; a
 	 * non-empty input (some compatible servers send it whole) is taken. */
 	v = json_object_get(b, "input");
@@ -526,8 +628,20 @@ static llmk_status block_delta(llmk__stream_ctx *s, json_t *ev)
 	}
 	if (strcmp(type, "input_json_delta"))
 		return LLMK_OK; /* citations_delta, ... */
-	/* Server tools stream their input too: only tool_use blocks count. */
-	if (llmk__json_index(ev, "index", &idx) || !llmk__block_is_tool(s->state, idx))
+	if (llmk__json_index(ev, "index", &idx))
+		return LLMK_OK;
+	/* A server tool's input goes into its kept block. */
+	if (((stream_state *)s->state)->open == idx + 1) {
+		llmk__turn_item *it = llmk__turn_last(s->resp, LLMK_PART_OPAQUE);
+		json_t *frag = json_object_get(d, "partial_json");
+		if (!it || !json_is_string(frag))
+			return LLMK_OK;
+		((stream_state *)s->state)->got_input |= json_string_length(frag) > 0;
+		return llmk__buf_append(&it->opaque, json_string_value(frag), json_string_length(frag))
+		               ? FAIL_OOM(s->resp)
+		               : LLMK_OK;
+	}
+	if (!llmk__block_is_tool(s->state, idx))
 		return LLMK_OK;
 	return llmk__block_tool_args(s, idx, json_object_get(d, "partial_json"));
 }
@@ -555,7 +669,9 @@ static llmk_status anthropic_stream_event(llmk__stream_ctx *s, const char *event
 		st = set_model(resp, msg) ? FAIL_OOM(resp)
 		                          : llmk__stream_usage(s, json_object_get(msg, "usage"), read_usage);
 	} else if (!strcmp(type, "content_block_start")) {
-		st = block_start(s, root);
+		/* a server block left open (no content_block_stop) ends here */
+		if ((st = server_block_stop(s)) == LLMK_OK)
+			st = block_start(s, root);
 	} else if (!strcmp(type, "content_block_delta")) {
 		st = block_delta(s, root);
 	} else if (!strcmp(type, "message_delta")) {
@@ -563,10 +679,15 @@ static llmk_status anthropic_stream_event(llmk__stream_ctx *s, const char *event
 			st = FAIL_OOM(resp);
 		else
 			st = llmk__stream_usage(s, json_object_get(root, "usage"), read_usage);
+	} else if (!strcmp(type, "content_block_stop")) {
+		size_t idx;
+		if (!llmk__json_index(root, "index", &idx) && ((stream_state *)s->state)->open == idx + 1)
+			st = server_block_stop(s);
 	} else if (!strcmp(type, "message_stop")) {
+		st = server_block_stop(s); /* a block left open: closed, or refused */
 		s->done = 1;
 	}
-	/* content_block_stop, ping and event types added later: nothing to do */
+	/* ping and event types added later: nothing to do */
 	json_decref(root);
 	return st;
 }
@@ -577,4 +698,4 @@ const llmk__adapter llmk__anthropic_adapter = {.build = anthropic_build,
                                                .stream_event = anthropic_stream_event,
                                                .framing = LLMK_FRAMING_SSE,
                                                .feature = LLMK_FEATURE_ANTHROPIC,
-                                               .state_size = sizeof(llmk__blocks)};
+                                               .state_size = sizeof(stream_state)};

@@ -365,6 +365,35 @@ static llmk_status build_tools(const llmk_request *r, json_t *body, llmk_respons
 	return llmk__set_tool_choice(r, choices, cfg, "toolChoice", "bedrock", resp);
 }
 
+/* Prompt caching (API reference "CachePointBlock"): a block
+ * {"cachePoint": {"type": "default", "ttl": "5m" | "1h"}} after the content
+ * it closes -- at the end of system[], of toolConfig.tools[] and of the
+ * last message's content -- for LLMK_OPT_CACHE_SYSTEM / _TOOLS /
+ * _MESSAGES. Nothing where that part of the request is empty. */
+static llmk_status cache_point(json_t *array, const llmk_request *r, int32_t opt, llmk_response *resp)
+{
+	const char *ttl = llmk__req_str(r, opt);
+
+	if (!ttl || !json_array_size(array))
+		return LLMK_OK;
+	return json_array_append_new(array, json_pack("{s:{s:s, s:s}}", "cachePoint", "type", "default", "ttl", ttl))
+	               ? FAIL_OOM(resp)
+	               : LLMK_OK;
+}
+
+static llmk_status cache_points(const llmk_request *r, json_t *body, llmk_response *resp)
+{
+	json_t *msgs = json_object_get(body, "messages");
+	llmk_status st;
+
+	if ((st = cache_point(json_object_get(body, "system"), r, LLMK_OPT_CACHE_SYSTEM, resp)) ||
+	    (st = cache_point(json_object_get(json_object_get(body, "toolConfig"), "tools"), r, LLMK_OPT_CACHE_TOOLS,
+	                      resp)))
+		return st;
+	return cache_point(json_object_get(json_array_get(msgs, json_array_size(msgs) - 1), "content"), r,
+	                   LLMK_OPT_CACHE_MESSAGES, resp);
+}
+
 static llmk_status build_chat(const llmk_request *r, json_t *body, llmk_response *resp)
 {
 	llmk_status st;
@@ -379,7 +408,7 @@ static llmk_status build_chat(const llmk_request *r, json_t *body, llmk_response
 	if ((st = build_messages(r, body, resp)) || (st = build_inference(r, body, resp)) ||
 	    (st = build_tools(r, body, resp)))
 		return st;
-	return LLMK_OK;
+	return cache_points(r, body, resp);
 }
 
 /* ---- InvokeModel bodies ------------------------------------------------ */

@@ -26,7 +26,8 @@
 #define SAMPLING (O(TEMPERATURE) | O(TOP_P) | O(MAX_TOKENS) | O(STOP))
 #define PENALTIES (O(FREQUENCY_PENALTY) | O(PRESENCE_PENALTY))
 #define JSON_OUT (O(RESPONSE_FORMAT) | O(JSON_SCHEMA) | O(JSON_SCHEMA_NAME))
-#define OA_CHAT (SAMPLING | PENALTIES | JSON_OUT | O(SEED) | O(TOOL_CHOICE) | O(REASONING_EFFORT) | O(USER))
+#define OA_CHAT \
+	(SAMPLING | PENALTIES | JSON_OUT | O(SEED) | O(TOOL_CHOICE) | O(REASONING_EFFORT) | O(USER) | O(STRICT_TOOLS))
 #define OA_EMBED (O(DIMENSIONS) | O(USER))
 #define OA_IMAGE                                                                                                     \
 	(O(PROMPT) | O(IMAGE_SIZE) | O(IMAGE_QUALITY) | O(IMAGE_STYLE) | O(IMAGE_RESPONSE_FORMAT) | O(IMAGE_COUNT) | \
@@ -45,7 +46,9 @@
 /* What the Responses API takes (no stop, seed or penalties there), and what
  * the local servers serving it statelessly take. */
 #define RS_LOCAL (O(TEMPERATURE) | O(TOP_P) | O(MAX_TOKENS) | JSON_OUT | O(TOOL_CHOICE) | O(REASONING_EFFORT))
-#define RS_CHAT (RS_LOCAL | O(REASONING_SUMMARY) | O(STORE) | O(PREVIOUS_RESPONSE_ID) | O(USER))
+#define RS_CHAT                                                                                                 \
+	(RS_LOCAL | O(REASONING_SUMMARY) | O(STORE) | O(PREVIOUS_RESPONSE_ID) | O(USER) | O(PROMPT_CACHE_KEY) | \
+	 O(PROMPT_CACHE_RETENTION))
 #define RS_LOCAL_CAPS (LLMK_CAP_STREAM | LLMK_CAP_TOOLS | LLMK_CAP_VISION | LLMK_CAP_STREAM_USAGE)
 
 static const llmk__provider providers[] = {
@@ -219,10 +222,12 @@ static const llmk__provider providers[] = {
          .adapter = &llmk__anthropic_adapter,
          .kinds = K(LLMK_CHAT),
          .chat_caps = CHAT_DOCS,
-         .opts = SAMPLING | O(TOP_K) | O(TOOL_CHOICE) | O(REASONING_BUDGET) | O(USER) | O(JSON_SCHEMA) |
-                 O(JSON_SCHEMA_NAME) | O(CACHE_SYSTEM) | O(CACHE_TOOLS) | O(CACHE_MESSAGES),
+         .opts = SAMPLING | O(TOP_K) | O(TOOL_CHOICE) | O(REASONING_BUDGET) | O(REASONING_EFFORT) | O(USER) |
+                 O(JSON_SCHEMA) | O(JSON_SCHEMA_NAME) | O(CACHE_SYSTEM) | O(CACHE_TOOLS) | O(CACHE_MESSAGES) |
+                 O(STRICT_TOOLS),
          .notes = "Messages API; max_tokens defaults to 4096; anthropic-version from api_version (default 2023-06-01); "
-                  "json_schema as output_config.format (no name)"},
+                  "json_schema as output_config.format (no name); reasoning_effort as adaptive thinking and "
+                  "output_config.effort, or a thinking budget on older models"},
 #endif
 #ifdef LLMK_WIRE_GEMINI
         {.name = "gemini",
@@ -311,7 +316,8 @@ static const llmk__provider providers[] = {
          .chat_caps = LLMK_CAP_STREAM | LLMK_CAP_TOOLS | LLMK_CAP_VISION | LLMK_CAP_STREAM_USAGE | LLMK_CAP_DOCUMENTS,
          .embed_caps = LLMK_CAP_BATCH,
          .opts = O(TEMPERATURE) | O(TOP_P) | O(MAX_TOKENS) | O(STOP) | O(TOOL_CHOICE) | O(DIMENSIONS) |
-                 O(EMBED_INPUT_TYPE) | O(PROMPT) | O(IMAGE_SIZE) | O(IMAGE_QUALITY) | O(IMAGE_COUNT) | O(SEED),
+                 O(EMBED_INPUT_TYPE) | O(PROMPT) | O(IMAGE_SIZE) | O(IMAGE_QUALITY) | O(IMAGE_COUNT) | O(SEED) |
+                 O(CACHE_SYSTEM) | O(CACHE_TOOLS) | O(CACHE_MESSAGES),
          .notes = "Converse / ConverseStream (event stream), InvokeModel for Titan and Cohere embeddings, Titan, "
                   "Nova Canvas and Stability images; SigV4 from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/"
                   "AWS_SESSION_TOKEN or a Bedrock API key; region from AWS_REGION/AWS_DEFAULT_REGION"},

@@ -285,6 +285,25 @@ static llmk_status chat_response_format(const char *schema, const char *name, co
 	return llmk__json_set(body, "response_format", rf) ? FAIL_OOM(resp) : LLMK_OK;
 }
 
+/* Prompt caching (CreateResponse in the OpenAI spec): prompt_cache_key
+ * groups requests sharing a prefix; prompt_cache_retention "in_memory" or
+ * "24h". The spec marks retention deprecated in favour of
+ * prompt_cache_options.ttl, whose only value, "30m", is a minimum where
+ * retention is a maximum: the two say different things, and retention is
+ * what the models before gpt-5.6 read. */
+static llmk_status build_cache(const llmk_request *r, json_t *body, llmk_response *resp)
+{
+	const char *v;
+
+	if ((v = llmk__req_str(r, LLMK_OPT_PROMPT_CACHE_KEY)) &&
+	    llmk__json_set(body, "prompt_cache_key", json_string(v)))
+		return FAIL_OOM(resp);
+	if ((v = llmk__req_str(r, LLMK_OPT_PROMPT_CACHE_RETENTION)) &&
+	    llmk__json_set(body, "prompt_cache_retention", json_string(v)))
+		return FAIL_OOM(resp);
+	return LLMK_OK;
+}
+
 static llmk_status build_options(const llmk_client *c, const llmk_request *r, json_t *body, llmk_response *resp)
 {
 	const char *schema = llmk__req_str(r, LLMK_OPT_JSON_SCHEMA), *fmt = llmk__req_str(r, LLMK_OPT_RESPONSE_FORMAT);
@@ -330,7 +349,7 @@ static llmk_status build_options(const llmk_client *c, const llmk_request *r, js
 		return FAIL_OOM(resp);
 	if ((v = llmk__req_str(r, LLMK_OPT_USER)) && llmk__json_set(body, "safety_identifier", json_string(v)))
 		return FAIL_OOM(resp);
-	return LLMK_OK;
+	return build_cache(r, body, resp);
 }
 
 /* {base}/responses; Azure's v1 API: {endpoint}/openai/v1/responses (the

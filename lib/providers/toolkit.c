@@ -370,6 +370,15 @@ llmk_status llmk__append_parts(json_t *blocks, const llmk__message *m, const llm
 		} else if (p->type == LLMK_PART_DOCUMENT && shape->document) {
 			if (!(b = shape->document(p, resp)))
 				return resp->status;
+		} else if (p->type == LLMK_PART_OPAQUE) {
+			/* A whole block of this format (a server tool's), as it came. */
+			if (!shape->opaque_wire || p->wire != shape->opaque_wire || !p->opaque)
+				continue;
+			if (!(b = llmk__json_text(p->opaque)) || !json_is_object(b)) {
+				json_decref(b);
+				return llmk__fail(resp, LLMK_E_INVALID_ARG, "%s: an opaque part is not a JSON object",
+				                  provider);
+			}
 		} else if (p->type == LLMK_PART_REASONING && shape->reasoning) {
 			if (!(b = shape->reasoning(p, resp))) {
 				if (resp->status)
@@ -427,15 +436,20 @@ const char *llmk__tool_call_name(const llmk_request *r, size_t upto, const char 
 
 const llmk__tool_shape llmk__function_tool = {
         .decl = "{\"type\":\"function\",\"function\":"
-                "{\"name\":\"$name\",\"description\":\"$description\",\"parameters\":\"$schema\"}}",
+                "{\"name\":\"$name\",\"description\":\"$description\",\"parameters\":\"$schema\","
+                "\"strict\":\"$strict\"}}",
         .no_parameters = "{\"type\":\"object\",\"properties\":{}}",
 };
 
-static json_t *tool_decl(const llmk__tool *t, const llmk__tool_shape *shape)
+/* strict: the request's LLMK_OPT_STRICT_TOOLS as true or false, left out
+ * when unset (the API's own default). */
+static json_t *tool_decl(const llmk__tool *t, const llmk__tool_shape *shape, json_t *strict)
 {
 	const char *params = t->parameters ? t->parameters : shape->no_parameters;
-	llmk__slot slots[] = {
-	        {"$name", t->name, NULL}, {"$description", t->description, NULL}, {"$schema", NULL, NULL}};
+	llmk__slot slots[] = {{"$name", t->name, NULL},
+	                      {"$description", t->description, NULL},
+	                      {"$schema", NULL, NULL},
+	                      {"$strict", NULL, strict}};
 	json_t *decl;
 
 	if (params && !(slots[2].value = llmk__json_text(params)))
@@ -444,7 +458,7 @@ static json_t *tool_decl(const llmk__tool *t, const llmk__tool_shape *shape)
 		json_decref(slots[2].value);
 		return NULL;
 	}
-	decl = llmk__json_template(shape->decl, slots, 3);
+	decl = llmk__json_template(shape->decl, slots, 4);
 	json_decref(slots[2].value);
 	return decl;
 }
@@ -452,15 +466,18 @@ static json_t *tool_decl(const llmk__tool *t, const llmk__tool_shape *shape)
 llmk_status llmk__tool_decls(const llmk_request *r, const llmk__tool_shape *shape, json_t *obj, const char *key,
                              llmk_response *resp)
 {
-	json_t *tools;
+	json_t *tools, *strict = NULL;
+	int64_t v;
 	size_t i;
 
 	if (!r->ntools)
 		return LLMK_OK;
 	if (!(tools = llmk__json_set_array(obj, key)))
 		return FAIL_OOM(resp);
+	if (llmk__req_i64(r, LLMK_OPT_STRICT_TOOLS, &v))
+		strict = json_boolean(v); /* a static value: no reference to drop */
 	for (i = 0; i < r->ntools; i++)
-		if (json_array_append_new(tools, tool_decl(&r->tools[i], shape)))
+		if (json_array_append_new(tools, tool_decl(&r->tools[i], shape, strict)))
 			return FAIL_OOM(resp);
 	return LLMK_OK;
 }

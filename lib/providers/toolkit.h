@@ -201,6 +201,10 @@ typedef struct llmk__part_shape {
 	 * part is of this wire (LLMK_FEATURE_*), on whatever block it became. */
 	const char *signature_key;
 	int64_t wire;
+	/* The wire (LLMK_FEATURE_*) whose LLMK_PART_OPAQUE parts are whole
+	 * blocks of this format, sent back as they came (Anthropic server
+	 * tools' blocks); 0: opaque parts are left out. */
+	int64_t opaque_wire;
 } llmk__part_shape;
 
 /* The reasoning block of an earlier answer of wire format `wire`, sent
@@ -226,7 +230,8 @@ const char *llmk__tool_call_name(const llmk_request *r, size_t upto, const char 
 /* How a wire format declares a tool. */
 typedef struct llmk__tool_shape {
 	/* Template of one declaration: "$name", "$description" (left out when
-	 * the tool has none) and "$schema". */
+	 * the tool has none), "$schema" and "$strict" (LLMK_OPT_STRICT_TOOLS as
+	 * a boolean, left out when the request does not set it). */
 	const char *decl;
 	/* The schema of a tool declared without parameters (JSON text), or
 	 * NULL: "$schema" is left out. */

@@ -402,6 +402,8 @@ static void test_response_parsed(void **state)
 	assert_int_equal(llmk_response_usage(resp, LLMK_USAGE_INPUT), 2014);
 	assert_int_equal(llmk_response_usage(resp, LLMK_USAGE_CACHED_INPUT), 1800);
 	assert_int_equal(llmk_response_usage(resp, LLMK_USAGE_CACHE_WRITE), 200);
+	/* cache_creation: 120 of the 200 went to the 1-hour cache */
+	assert_int_equal(llmk_response_usage(resp, LLMK_USAGE_CACHE_WRITE_1H), 120);
 	assert_int_equal(llmk_response_usage(resp, LLMK_USAGE_OUTPUT), 9);
 	assert_int_equal(llmk_response_usage(resp, LLMK_USAGE_TOTAL), 2023);
 	assert_int_equal(llmk_response_usage(resp, LLMK_USAGE_REASONING), -1);
@@ -876,18 +878,38 @@ static void test_key_never_in_errors(void **state)
 #define SIG "EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds"
 #define REDACTED "EmwKAhgBEgy3va3pzix/LafPsn4aDFIT2Xlxh0L5L8rLVyIwxtE3rAFBa8cr3qpP"
 
+/* The server tool's blocks of message_tool_use.json (content 4 and 5) must
+ * come back exactly as they came, from a whole answer or a stream. */
+static void check_server_blocks(json_t *sent, size_t at)
+{
+	char *text = read_data("anthropic/message_tool_use.json", NULL);
+	json_t *ref = json_loads(text, 0, NULL);
+
+	assert_non_null(ref);
+	assert_true(json_equal(
+	        json_array_get(json_object_get(json_array_get(json_object_get(sent, "messages"), 1), "content"), at),
+	        jget(ref, "content.4")));
+	assert_true(json_equal(
+	        json_array_get(json_object_get(json_array_get(json_object_get(sent, "messages"), 1), "content"),
+	                       at + 1),
+	        jget(ref, "content.5")));
+	json_decref(ref);
+	free(text);
+}
+
 /* The request after message_tool_use.json (or stream_tools.sse) was added
  * and both tools answered: the assistant turn starts with the thinking
  * block, its signature unchanged, then (whole answers) the redacted block,
- * the text and both tool_use blocks in the order they came; the server
- * tool's blocks are not sent back; both results lead the next user turn. */
+ * the text and the tool_use blocks with the server tool's blocks between
+ * them, in the order they came; both results lead the next user turn. */
 static void check_next_turn(json_t *j, int redacted)
 {
 	size_t k = 0;
 
 	assert_int_equal(json_array_size(jget(j, "messages")), 3);
 	assert_string_equal(jstr(j, "messages.1.role"), "assistant");
-	assert_int_equal(json_array_size(jget(j, "messages.1.content")), 4 + (size_t)redacted);
+	assert_int_equal(json_array_size(jget(j, "messages.1.content")), 6 + (size_t)redacted);
+	check_server_blocks(j, 3 + (size_t)redacted);
 	assert_string_equal(jstr(j, "messages.1.content.0.type"), "thinking");
 	assert_string_equal(jstr(j, "messages.1.content.0.thinking"), "The user wants weather and the local time.");
 	assert_string_equal(jstr(j, "messages.1.content.0.signature"), SIG);
@@ -904,7 +926,7 @@ static void check_next_turn(json_t *j, int redacted)
 	assert_string_equal(
 	        jstr(j, k == 1 ? "messages.1.content.3.input.location" : "messages.1.content.2.input.location"),
 	        "Paris");
-	assert_string_equal(jstr(j, k == 1 ? "messages.1.content.4.id" : "messages.1.content.3.id"),
+	assert_string_equal(jstr(j, k == 1 ? "messages.1.content.6.id" : "messages.1.content.5.id"),
 	                    "toolu_01Zx81bVQ3mU2nJd5Hk0aTqW");
 	assert_string_equal(jstr(j, "messages.2.role"), "user");
 	assert_string_equal(jstr(j, "messages.2.content.0.type"), "tool_result");
@@ -935,7 +957,7 @@ static void test_add_response_whole(void **state)
 
 	/* read back: reasoning parts carry the block, for this wire only */
 	assert_int_equal(llmk_request_message_role(r, 1), LLMK_ROLE_ASSISTANT);
-	assert_int_equal(llmk_request_part_count(r, 1), 5);
+	assert_int_equal(llmk_request_part_count(r, 1), 7);
 	assert_int_equal(llmk_request_part_type(r, 1, 0), LLMK_PART_REASONING);
 	assert_int_equal(llmk_request_part_wire(r, 1, 0), LLMK_FEATURE_ANTHROPIC);
 	assert_non_null(strstr(llmk_request_part_opaque(r, 1, 0), SIG));
@@ -946,7 +968,15 @@ static void test_add_response_whole(void **state)
 	assert_int_equal(llmk_request_part_wire(r, 1, 2), 0);
 	assert_null(llmk_request_part_opaque(r, 1, 2));
 	assert_int_equal(llmk_request_part_type(r, 1, 3), LLMK_PART_TOOL_CALL);
-	assert_string_equal(llmk_request_part_id(r, 1, 4), "toolu_01Zx81bVQ3mU2nJd5Hk0aTqW");
+	/* the server tool's call and result: opaque, whole, this wire's */
+	assert_int_equal(llmk_request_part_type(r, 1, 4), LLMK_PART_OPAQUE);
+	assert_int_equal(llmk_request_part_wire(r, 1, 4), LLMK_FEATURE_ANTHROPIC);
+	assert_string_equal(llmk_request_part_text(r, 1, 4), "");
+	assert_non_null(strstr(llmk_request_part_opaque(r, 1, 4), "\"server_tool_use\""));
+	assert_int_equal(llmk_request_part_type(r, 1, 5), LLMK_PART_OPAQUE);
+	assert_non_null(strstr(llmk_request_part_opaque(r, 1, 5), "\"encrypted_content\":\"Eo8BCioIAhgB\""));
+	assert_int_equal(llmk_request_part_type(r, 1, 6), LLMK_PART_TOOL_CALL);
+	assert_string_equal(llmk_request_part_id(r, 1, 6), "toolu_01Zx81bVQ3mU2nJd5Hk0aTqW");
 
 	j = send_ok(f, r);
 	check_next_turn(j, 1);
@@ -1003,6 +1033,8 @@ static void test_add_response_other_provider(void **state)
 	assert_null(body_find(&f->cap, SIG));
 	assert_null(body_find(&f->cap, REDACTED));
 	assert_null(body_find(&f->cap, "thinking"));
+	assert_null(body_find(&f->cap, "srvtoolu_"));
+	assert_null(body_find(&f->cap, "encrypted_content"));
 	j = sent_json(&f->cap);
 	assert_string_equal(jstr(j, "messages.1.role"), "assistant");
 	assert_string_equal(jstr(j, "messages.1.content"), "Let me check.");
@@ -1010,7 +1042,7 @@ static void test_add_response_other_provider(void **state)
 	assert_string_equal(jstr(j, "messages.3.tool_call_id"), "toolu_01Zx81bVQ3mU2nJd5Hk0aTqW");
 	json_decref(j);
 	/* the request itself still has everything */
-	assert_int_equal(llmk_request_part_count(r, 1), 5);
+	assert_int_equal(llmk_request_part_count(r, 1), 7);
 	llmk_request_free(r);
 }
 
@@ -1117,6 +1149,294 @@ static void test_cache_breakpoints(void **state)
 	llmk_request_free(r);
 }
 
+/* reasoning_effort by model (platform.claude.com "Effort", "Adaptive
+ * thinking"; the mapping is documented at the top of build_thinking() in
+ * anthropic.c). Each case: the model, the effort, then what goes out --
+ * thinking.type (NULL: no thinking member), its budget_tokens (0: none),
+ * output_config.effort (NULL: none) -- or the error's words. */
+static void test_reasoning_effort(void **state)
+{
+	fixture *f = *state;
+	static const struct {
+		const char *model, *effort, *thinking;
+		int64_t budget;
+		const char *sent_effort, *error;
+	} cases[] = {
+	        /* adaptive, effort as given (Opus 4.6 / Sonnet 4.6: no xhigh) */
+	        {"claude-opus-4-6", "medium", "adaptive", 0, "medium", NULL},
+	        {"claude-sonnet-4-6", "max", "adaptive", 0, "max", NULL},
+	        {"claude-sonnet-4-6", "xhigh", NULL, 0, NULL,
+	         "takes reasoning_effort low, medium, high, max, not 'xhigh'"},
+	        {"claude-opus-4-7", "xhigh", "adaptive", 0, "xhigh", NULL},
+	        {"claude-opus-4-8-20260601", "low", "adaptive", 0, "low", NULL},
+	        {"claude-fable-5-1", "max", "adaptive", 0, "max", NULL},
+	        {"claude-sonnet-5-5", "high", "adaptive", 0, "high", NULL},
+	        {"claude-mythos-preview", "xhigh", NULL, 0, NULL, "not 'xhigh'"},
+	        /* none: thinking left out (4.x: off by default), turned off
+	         * (5.x that think by default), or refused (always on) */
+	        {"claude-opus-4-6", "none", NULL, 0, NULL, NULL},
+	        {"claude-opus-5", "none", "disabled", 0, NULL, NULL},
+	        {"claude-haiku-5-5", "none", "disabled", 0, NULL, NULL},
+	        {"claude-opus-5-5", "none", NULL, 0, NULL, "always thinks"},
+	        {"claude-fable-5", "none", NULL, 0, NULL, "always thinks"},
+	        /* minimal is not an Anthropic level where effort is sent */
+	        {"claude-opus-4-7", "minimal", NULL, 0, NULL, "not 'minimal'"},
+	        /* Opus 4.5: output_config.effort, no adaptive thinking, no max */
+	        {"claude-opus-4-5-20251101", "low", NULL, 0, "low", NULL},
+	        {"claude-opus-4-5-20251101", "max", NULL, 0, NULL, "takes reasoning_effort low, medium, high, not"},
+	        /* older: a fixed budget (LiteLLM's 1024 / 2048 / 4096) */
+	        {"claude-sonnet-4-5-20250929", "minimal", "enabled", 1024, NULL, NULL},
+	        {"claude-sonnet-4-5-20250929", "low", "enabled", 1024, NULL, NULL},
+	        {"claude-haiku-4-5", "medium", "enabled", 2048, NULL, NULL},
+	        {"claude-3-7-sonnet-latest", "high", "enabled", 4096, NULL, NULL},
+	        {"claude-opus-4-1", "xhigh", NULL, 0, NULL, "minimal, low, medium or high (as a thinking budget)"},
+	        {"claude-sonnet-4-20250514", "none", NULL, 0, NULL, NULL},
+	        /* no extended thinking at all */
+	        {"claude-3-5-haiku-latest", "low", NULL, 0, NULL, "has no extended thinking"},
+	        {"claude-3-5-haiku-latest", "none", NULL, 0, NULL, NULL},
+	        /* a model the table does not know: adaptive, the API judges */
+	        {"my-proxy-model", "high", "adaptive", 0, "high", NULL},
+	};
+	llmk_response *resp;
+	json_t *j;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		llmk_request *r = chat_request("Think about it.");
+		assert_int_equal(llmk_request_set_str(r, LLMK_OPT_MODEL, cases[i].model), LLMK_OK);
+		assert_int_equal(llmk_request_set_str(r, LLMK_OPT_REASONING_EFFORT, cases[i].effort), LLMK_OK);
+		if (cases[i].error) {
+			f->cap.resp_body = ok_body;
+			assert_int_equal(llmk_send(f->c, r, &resp), LLMK_E_INVALID_ARG);
+			if (!strstr(llmk_response_error(resp), cases[i].error) ||
+			    !strstr(llmk_response_error(resp), cases[i].model))
+				fail_msg("%s %s: %s", cases[i].model, cases[i].effort, llmk_response_error(resp));
+			llmk_response_free(resp);
+			llmk_request_free(r);
+			continue;
+		}
+		j = send_ok(f, r);
+		if (cases[i].thinking)
+			assert_string_equal(jstr(j, "thinking.type"), cases[i].thinking);
+		else
+			assert_null(jget(j, "thinking"));
+		if (cases[i].budget)
+			assert_int_equal(jint(j, "thinking.budget_tokens"), cases[i].budget);
+		else if (cases[i].thinking)
+			assert_null(jget(j, "thinking.budget_tokens"));
+		if (cases[i].sent_effort)
+			assert_string_equal(jstr(j, "output_config.effort"), cases[i].sent_effort);
+		else
+			assert_null(jget(j, "output_config"));
+		assert_int_equal(jint(j, "max_tokens"), cases[i].budget >= 4096 ? cases[i].budget + 4096 : 4096);
+		json_decref(j);
+		llmk_request_free(r);
+	}
+}
+
+/* Effort beside a budget or a schema: one output_config; Opus 4.5 takes
+ * both (they are independent there); adaptive models have no budget. */
+static void test_reasoning_effort_combined(void **state)
+{
+	fixture *f = *state;
+	llmk_request *r = chat_request("Give me JSON.");
+	llmk_response *resp;
+	json_t *j;
+
+	llmk_request_set_str(r, LLMK_OPT_MODEL, "claude-opus-4-7");
+	llmk_request_set_str(r, LLMK_OPT_REASONING_EFFORT, "low");
+	llmk_request_set_str(r, LLMK_OPT_JSON_SCHEMA, "{\"type\":\"object\"}");
+	j = send_ok(f, r);
+	assert_string_equal(jstr(j, "output_config.effort"), "low");
+	assert_string_equal(jstr(j, "output_config.format.type"), "json_schema");
+	assert_string_equal(jstr(j, "thinking.type"), "adaptive");
+	json_decref(j);
+	llmk_request_set_i64(r, LLMK_OPT_REASONING_BUDGET, 2048);
+	f->cap.resp_body = ok_body;
+	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_E_INVALID_ARG);
+	assert_non_null(strstr(llmk_response_error(resp), "adaptive thinking, which has no budget"));
+	llmk_response_free(resp);
+	llmk_request_set_str(r, LLMK_OPT_MODEL, "claude-opus-4-5");
+	llmk_request_set_i64(r, LLMK_OPT_REASONING_BUDGET, 8000);
+	j = send_ok(f, r);
+	assert_string_equal(jstr(j, "thinking.type"), "enabled");
+	assert_int_equal(jint(j, "thinking.budget_tokens"), 8000);
+	assert_int_equal(jint(j, "max_tokens"), 12096);
+	assert_string_equal(jstr(j, "output_config.effort"), "low");
+	json_decref(j);
+	llmk_request_set_str(r, LLMK_OPT_MODEL, "claude-sonnet-4-5");
+	f->cap.resp_body = ok_body;
+	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_E_INVALID_ARG);
+	assert_non_null(strstr(llmk_response_error(resp), "not both"));
+	llmk_response_free(resp);
+	llmk_request_set_str(r, LLMK_OPT_REASONING_EFFORT, "none");
+	f->cap.resp_body = ok_body;
+	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_E_INVALID_ARG);
+	assert_non_null(strstr(llmk_response_error(resp), "contradict"));
+	llmk_response_free(resp);
+	llmk_request_free(r);
+}
+
+/* strict_tools: strict on every tool definition ("Strict tool use"), as
+ * OpenAI's Chat Completions gets it on function.strict; unset: left out. */
+static void test_strict_tools(void **state)
+{
+	fixture *f = *state;
+	llmk_request *r = chat_request("weather?");
+	llmk_response *resp;
+	json_t *j;
+
+	llmk_request_add_tool(r, "get_weather", "Weather now",
+	                      "{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"}},"
+	                      "\"required\":[\"city\"],\"additionalProperties\":false}");
+	llmk_request_add_tool(r, "ping", NULL, NULL);
+	j = send_ok(f, r);
+	assert_null(jget(j, "tools.0.strict"));
+	json_decref(j);
+	assert_int_equal(llmk_request_set_i64(r, LLMK_OPT_STRICT_TOOLS, 2), LLMK_E_INVALID_ARG);
+	assert_int_equal(llmk_request_set_i64(r, LLMK_OPT_STRICT_TOOLS, 1), LLMK_OK);
+	j = send_ok(f, r);
+	assert_true(json_is_true(jget(j, "tools.0.strict")));
+	assert_true(json_is_true(jget(j, "tools.1.strict")));
+	assert_string_equal(jstr(j, "tools.0.input_schema.properties.city.type"), "string");
+	assert_int_equal(json_object_size(jget(j, "tools.1")), 3); /* name, input_schema, strict */
+	json_decref(j);
+	llmk_request_set_i64(r, LLMK_OPT_STRICT_TOOLS, 0);
+	j = send_ok(f, r);
+	assert_true(json_is_false(jget(j, "tools.0.strict")));
+	json_decref(j);
+
+	/* OpenAI Chat Completions: function.strict */
+	llmk_request_set_i64(r, LLMK_OPT_STRICT_TOOLS, 1);
+	tu_fixture_use(f, "openai/gpt-4o-mini", "sk-test-0123456789", "https://api.example.invalid/v1");
+	f->cap.resp_body = read_data("openai/chat_completion.json", NULL);
+	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
+	llmk_response_free(resp);
+	free((void *)f->cap.resp_body);
+	j = sent_json(&f->cap);
+	assert_true(json_is_true(jget(j, "tools.0.function.strict")));
+	assert_string_equal(jstr(j, "tools.0.function.name"), "get_weather");
+	json_decref(j);
+	/* a provider without it: refused by name */
+	tu_fixture_use(f, "cohere/command-r", "co-test", "https://api.example.invalid");
+	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_E_UNSUPPORTED);
+	assert_non_null(strstr(llmk_response_error(resp), "strict_tools"));
+	llmk_response_free(resp);
+	llmk_request_free(r);
+}
+
+/* An opaque part restored by hand (a saved conversation): sent back as it
+ * is; one that is not a JSON object fails the request, naming it. */
+static void test_opaque_parts(void **state)
+{
+	fixture *f = *state;
+	llmk_request *r = chat_request("search it");
+	llmk_response *resp;
+	json_t *j;
+	const char *block = "{\"type\":\"server_tool_use\",\"id\":\"srvtoolu_1\",\"name\":\"web_search\","
+	                    "\"input\":{\"query\":\"q\"}}";
+
+	assert_int_equal(llmk_request_add_part(r, LLMK_PART_OPAQUE, NULL, NULL, NULL, block, LLMK_FEATURE_ANTHROPIC),
+	                 LLMK_E_INVALID_ARG); /* a user message */
+	llmk_request_add_message(r, LLMK_ROLE_ASSISTANT, "Searching.");
+	assert_int_equal(llmk_request_add_part(r, LLMK_PART_OPAQUE, NULL, NULL, NULL, NULL, LLMK_FEATURE_ANTHROPIC),
+	                 LLMK_E_INVALID_ARG);
+	assert_int_equal(llmk_request_add_part(r, LLMK_PART_OPAQUE, NULL, NULL, NULL, block, 0), LLMK_E_INVALID_ARG);
+	assert_int_equal(llmk_request_add_part(r, LLMK_PART_OPAQUE, NULL, NULL, NULL, block, LLMK_FEATURE_ANTHROPIC),
+	                 LLMK_OK);
+	assert_int_equal(llmk_request_part_type(r, 1, 1), LLMK_PART_OPAQUE);
+	assert_string_equal(llmk_request_part_text(r, 1, 1), "");
+	llmk_request_add_message(r, LLMK_ROLE_USER, "go on");
+	j = send_ok(f, r);
+	assert_string_equal(jstr(j, "messages.1.content.0.text"), "Searching.");
+	assert_string_equal(jstr(j, "messages.1.content.1.type"), "server_tool_use");
+	assert_string_equal(jstr(j, "messages.1.content.1.input.query"), "q");
+	json_decref(j);
+	llmk_request_free(r);
+
+	r = chat_request("search it");
+	llmk_request_add_message(r, LLMK_ROLE_ASSISTANT, "Searching.");
+	llmk_request_add_part(r, LLMK_PART_OPAQUE, NULL, NULL, NULL, "[1,2]", LLMK_FEATURE_ANTHROPIC);
+	f->cap.resp_body = ok_body;
+	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_E_INVALID_ARG);
+	assert_non_null(strstr(llmk_response_error(resp), "opaque part is not a JSON object"));
+	llmk_response_free(resp);
+	llmk_request_free(r);
+}
+
+/* A server tool's streamed input that is not JSON fails the stream (the
+ * block could not be sent back); without any fragment the input is {}. */
+static void test_stream_server_block_input(void **state)
+{
+	fixture *f = *state;
+	static const char *head =
+	        "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"model\":\"m\",\"usage\":"
+	        "{\"input_tokens\":1}}}\n\n"
+	        "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":"
+	        "{\"type\":\"server_tool_use\",\"id\":\"srvtoolu_1\",\"name\":\"web_search\",\"input\":{}}}\n\n";
+	static const char *tail = "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n"
+	                          "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":"
+	                          "\"end_turn\"},\"usage\":{\"output_tokens\":3}}\n\n"
+	                          "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
+	static const char *bad = "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,"
+	                         "\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"{\\\"query\\\": \"}}\n\n";
+	/* closes the input early and goes on to rewrite the block */
+	static const char *sneaky = "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,"
+	                            "\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":"
+	                            "\"{}, \\\"type\\\": \\\"text\\\"\"}}\n\n";
+	static const char *good = "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,"
+	                          "\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":"
+	                          "\"{\\\"query\\\": \\\"q\\\"}\"}}\n\n";
+	static const char *text_then_end =
+	        "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":1,\"content_block\":"
+	        "{\"type\":\"web_search_tool_result\",\"tool_use_id\":\"srvtoolu_1\",\"content\":[]}}\n\n"
+	        "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":2,\"content_block\":"
+	        "{\"type\":\"text\",\"text\":\"\"}}\n\n"
+	        "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":2,\"delta\":"
+	        "{\"type\":\"text_delta\",\"text\":\"Found it.\"}}\n\n"
+	        "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
+	char sse[2048];
+	llmk_response *resp;
+	llmk_request *r = chat_request("search");
+	tu_events e;
+
+	snprintf(sse, sizeof(sse), "%s%s%s", head, bad, tail);
+	tu_events_init(&e, TU_EV_ALL);
+	assert_int_equal(tu_stream(f, r, TU_SSE, sse, 0, &e, &resp), LLMK_E_PROTOCOL);
+	assert_non_null(strstr(llmk_response_error(resp), "server tool block"));
+	llmk_response_free(resp);
+	snprintf(sse, sizeof(sse), "%s%s%s", head, sneaky, tail);
+	tu_events_init(&e, TU_EV_ALL);
+	assert_int_equal(tu_stream(f, r, TU_SSE, sse, 0, &e, &resp), LLMK_E_PROTOCOL);
+	assert_non_null(strstr(llmk_response_error(resp), "server tool block"));
+	llmk_response_free(resp);
+	snprintf(sse, sizeof(sse), "%s%s", head, tail);
+	tu_events_init(&e, TU_EV_ALL);
+	assert_int_equal(tu_stream(f, r, TU_SSE, sse, 1, &e, &resp), LLMK_OK);
+	assert_int_equal(llmk_request_add_response(r, resp), LLMK_OK);
+	llmk_response_free(resp);
+	assert_string_equal(
+	        llmk_request_part_opaque(r, 1, 0),
+	        "{\"type\":\"server_tool_use\",\"id\":\"srvtoolu_1\",\"name\":\"web_search\",\"input\":{}}");
+	llmk_request_free(r);
+
+	/* no content_block_stop: the next block's start closes it */
+	r = chat_request("search");
+	snprintf(sse, sizeof(sse), "%s%s%s", head, good, text_then_end);
+	tu_events_init(&e, TU_EV_ALL);
+	assert_int_equal(tu_stream(f, r, TU_SSE, sse, 1, &e, &resp), LLMK_OK);
+	assert_int_equal(llmk_request_add_response(r, resp), LLMK_OK);
+	llmk_response_free(resp);
+	assert_int_equal(llmk_request_part_count(r, 1), 3);
+	assert_string_equal(llmk_request_part_opaque(r, 1, 0),
+	                    "{\"type\":\"server_tool_use\",\"id\":\"srvtoolu_1\",\"name\":\"web_search\","
+	                    "\"input\":{\"query\": \"q\"}}");
+	assert_string_equal(llmk_request_part_opaque(r, 1, 1),
+	                    "{\"type\":\"web_search_tool_result\",\"tool_use_id\":\"srvtoolu_1\",\"content\":[]}");
+	assert_string_equal(llmk_request_part_text(r, 1, 2), "Found it.");
+	llmk_request_free(r);
+}
+
 #ifdef LLMK_TEST_HAVE_CURL
 static void test_loopback(void **state)
 {
@@ -1209,6 +1529,11 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_add_response_other_provider, setup, tu_teardown),
 	        cmocka_unit_test_setup_teardown(test_add_response_rejects, setup, tu_teardown),
 	        cmocka_unit_test_setup_teardown(test_cache_breakpoints, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_reasoning_effort, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_reasoning_effort_combined, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_strict_tools, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_opaque_parts, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_stream_server_block_input, setup, tu_teardown),
 #ifdef LLMK_TEST_HAVE_CURL
 	        cmocka_unit_test(test_loopback),
 #endif

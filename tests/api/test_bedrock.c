@@ -753,6 +753,58 @@ static void test_add_response_reasoning(void **state)
 	}
 }
 
+/* Prompt caching: a CachePointBlock ({"cachePoint": {"type": "default",
+ * "ttl": ...}}, API reference "CachePointBlock") closes system[], the tool
+ * list and the last message for cache_system / _tools / _messages, inside
+ * the signed body. */
+static void test_cache_points(void **state)
+{
+	fx *f = *state;
+	llmk_request *r = chat_request("What is in the report?");
+	llmk_response *resp;
+	json_t *j;
+
+	llmk_request_add_message(r, LLMK_ROLE_SYSTEM, "You read long reports.");
+	llmk_request_add_tool(r, "lookup", NULL, NULL);
+	assert_int_equal(llmk_request_set_str(r, LLMK_OPT_CACHE_SYSTEM, "1h"), LLMK_OK);
+	assert_int_equal(llmk_request_set_str(r, LLMK_OPT_CACHE_TOOLS, "1h"), LLMK_OK);
+	assert_int_equal(llmk_request_set_str(r, LLMK_OPT_CACHE_MESSAGES, "5m"), LLMK_OK);
+	push_file(f, 200, JSONH, "bedrock/converse.json", 0);
+	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
+	assert_string_equal(llmk_response_dropped(resp), "");
+	llmk_response_free(resp);
+	check_signed(th_request_at(f->srv, 0));
+	j = last_body(f);
+	assert_int_equal(json_array_size(jget(j, "system")), 2);
+	assert_string_equal(jstr(j, "system.0.text"), "You read long reports.");
+	assert_string_equal(jstr(j, "system.1.cachePoint.type"), "default");
+	assert_string_equal(jstr(j, "system.1.cachePoint.ttl"), "1h");
+	assert_int_equal(json_object_size(jget(j, "system.1")), 1);
+	assert_int_equal(json_array_size(jget(j, "toolConfig.tools")), 2);
+	assert_string_equal(jstr(j, "toolConfig.tools.0.toolSpec.name"), "lookup");
+	assert_string_equal(jstr(j, "toolConfig.tools.1.cachePoint.ttl"), "1h");
+	assert_int_equal(json_array_size(jget(j, "messages.0.content")), 2);
+	assert_string_equal(jstr(j, "messages.0.content.0.text"), "What is in the report?");
+	assert_string_equal(jstr(j, "messages.0.content.1.cachePoint.type"), "default");
+	assert_string_equal(jstr(j, "messages.0.content.1.cachePoint.ttl"), "5m");
+	json_decref(j);
+	llmk_request_free(r);
+
+	/* nothing to close: no block */
+	r = chat_request("hi");
+	llmk_request_set_str(r, LLMK_OPT_CACHE_SYSTEM, "5m");
+	llmk_request_set_str(r, LLMK_OPT_CACHE_TOOLS, "5m");
+	push_file(f, 200, JSONH, "bedrock/converse.json", 0);
+	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_OK);
+	llmk_response_free(resp);
+	j = last_body(f);
+	assert_null(jget(j, "system"));
+	assert_null(jget(j, "toolConfig"));
+	assert_int_equal(json_array_size(jget(j, "messages.0.content")), 1);
+	json_decref(j);
+	llmk_request_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -769,6 +821,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_echoed_credentials_redacted, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_embeddings, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_images, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_cache_points, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -363,6 +363,23 @@ static void test_cost_function(void **state)
 	                 LLMK_OK);
 	assert_cost(6 + 0.6 + 3.75 + 22.5, usd);
 	assert_true(info("anthropic/claude-sonnet-4-5", LLMK_INFO_TIER_ABOVE_TOKENS) == 200000);
+	/* 1-hour writes (part of CACHE_WRITE) at the 1-hour price, $6 for
+	 * Sonnet 4.5: 1M written of which 400k for an hour = 0.6 * 3.75 +
+	 * 0.4 * 6 = 2.25 + 2.4 */
+	usage_set(u, 1000000, 0, 0, 1000000, -1);
+	u[LLMK_USAGE_CACHE_WRITE_1H] = 400000;
+	assert_int_equal(llmk__cost_usd("anthropic", "claude-sonnet-4-5", NULL, u, &usd), LLMK_OK);
+	assert_cost(4.65, usd);
+	/* a 1-hour count above the total is capped at it: all 1 h, $6 */
+	u[LLMK_USAGE_CACHE_WRITE_1H] = 2000000;
+	assert_int_equal(llmk__cost_usd("anthropic", "claude-sonnet-4-5", NULL, u, &usd), LLMK_OK);
+	assert_cost(6, usd);
+	/* a row without a 1-hour price (Claude 3 Haiku: 0.30 per 5-minute
+	 * write) bills them at the 5-minute price */
+	u[LLMK_USAGE_CACHE_WRITE_1H] = 400000;
+	assert_true(info("anthropic/claude-3-haiku-20240307", LLMK_INFO_CACHE_WRITE_1H_PRICE) == -1);
+	assert_int_equal(llmk__cost_usd("anthropic", "claude-3-haiku-20240307", NULL, u, &usd), LLMK_OK);
+	assert_cost(info("anthropic/claude-3-haiku-20240307", LLMK_INFO_CACHE_WRITE_PRICE), usd);
 	/* the reported snapshot wins over the requested alias */
 	usage_set(u, 1000000, 0, -1, -1, -1);
 	assert_int_equal(llmk__cost_usd("anthropic", "claude-sonnet-4-5", "claude-3-haiku-20240307", u, &usd), LLMK_OK);
@@ -557,8 +574,11 @@ static void test_anthropic_message(void **state)
 	ask(&a, "anthropic/claude-sonnet-4-5", "/v1", "anthropic/message.json", 0);
 	assert_string_equal(llmk_response_model(a.resp), "claude-sonnet-4-5-20250929");
 	check_usage(&a, 14 + 1800 + 200, 9, 14 + 1800 + 200 + 9, 1800, 200, -1);
-	/* 14 * $3 + 1800 * $0.30 + 200 * $3.75 + 9 * $15 per million */
-	assert_cost(1467e-6, cost_of(&a, "anthropic", "claude-sonnet-4-5"));
+	/* of the 200 written, 120 went to the 1-hour cache (cache_creation) */
+	assert_int_equal(llmk_response_usage(a.resp, LLMK_USAGE_CACHE_WRITE_1H), 120);
+	/* 14 * $3 + 1800 * $0.30 + 80 * $3.75 (5 min) + 120 * $6 (1 h) + 9 * $15
+	 * per million = 42 + 540 + 300 + 720 + 135 = 1737 */
+	assert_cost(1737e-6, cost_of(&a, "anthropic", "claude-sonnet-4-5"));
 	answer_free(&a);
 }
 
@@ -571,7 +591,9 @@ static void test_anthropic_stream(void **state)
 	 * output count */
 	ask(&a, "anthropic/claude-sonnet-4-5", "/v1", "anthropic/stream.sse", 1);
 	check_usage(&a, 2014, 9, 2023, 1800, 200, -1);
-	assert_cost(1467e-6, cost_of(&a, "anthropic", "claude-sonnet-4-5"));
+	assert_int_equal(llmk_response_usage(a.resp, LLMK_USAGE_CACHE_WRITE_1H), 120);
+	assert_int_equal(a.last_usage[LLMK_USAGE_CACHE_WRITE_1H], 120); /* the usage event says it too */
+	assert_cost(1737e-6, cost_of(&a, "anthropic", "claude-sonnet-4-5"));
 	answer_free(&a);
 }
 

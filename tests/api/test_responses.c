@@ -214,6 +214,49 @@ static void test_options(void **state)
 	assert_string_equal(llmk_feature_name(LLMK_FEATURE_RESPONSES), "responses");
 }
 
+/* Prompt caching where the API has it: prompt_cache_key and
+ * prompt_cache_retention (CreateResponse; the conformance suite has Prism
+ * check them against the spec). Anthropic's breakpoints have no
+ * counterpart here: refused by name, or dropped and listed on request. */
+static void test_prompt_cache(void **state)
+{
+	fixture *f = *state;
+	llmk_request *r = chat_request("hi");
+	llmk_response *resp;
+	json_t *j;
+
+	assert_int_equal(llmk_request_set_str(r, LLMK_OPT_PROMPT_CACHE_KEY, ""), LLMK_E_INVALID_ARG);
+	assert_int_equal(llmk_request_set_str(r, LLMK_OPT_PROMPT_CACHE_RETENTION, "1h"), LLMK_E_INVALID_ARG);
+	assert_int_equal(llmk_request_set_str(r, LLMK_OPT_PROMPT_CACHE_KEY, "conversation-42"), LLMK_OK);
+	assert_int_equal(llmk_request_set_str(r, LLMK_OPT_PROMPT_CACHE_RETENTION, "in_memory"), LLMK_OK);
+	llmk_response_free(send_ok(f, r, "responses/response_text.json"));
+	j = sent_json(&f->cap);
+	assert_string_equal(jstr(j, "prompt_cache_key"), "conversation-42");
+	assert_string_equal(jstr(j, "prompt_cache_retention"), "in_memory");
+	json_decref(j);
+	llmk_request_set_str(r, LLMK_OPT_PROMPT_CACHE_RETENTION, NULL);
+	llmk_response_free(send_ok(f, r, "responses/response_text.json"));
+	j = sent_json(&f->cap);
+	assert_null(jget(j, "prompt_cache_retention"));
+	json_decref(j);
+
+	llmk_request_set_str(r, LLMK_OPT_CACHE_MESSAGES, "5m");
+	answer(f, "responses/response_text.json");
+	assert_int_equal(llmk_send(f->c, r, &resp), LLMK_E_UNSUPPORTED);
+	assert_non_null(strstr(llmk_response_error(resp), "cache_messages"));
+	llmk_response_free(resp);
+	llmk_request_set_i64(r, LLMK_OPT_DROP_UNSUPPORTED, 1);
+	resp = send_ok(f, r, "responses/response_text.json");
+	assert_string_equal(llmk_response_dropped(resp), "cache_messages");
+	llmk_response_free(resp);
+	llmk_request_free(r);
+
+	/* the local servers' rows do not take the key: refused by name */
+	assert_int_equal(llmk_provider_supports_option("openai-responses", LLMK_OPT_PROMPT_CACHE_KEY), 1);
+	assert_int_equal(llmk_provider_supports_option("llamacpp-responses", LLMK_OPT_PROMPT_CACHE_KEY), 0);
+	assert_int_equal(llmk_provider_supports_option("openai", LLMK_OPT_PROMPT_CACHE_KEY), 0);
+}
+
 /* Azure's v1 API, a local server by base URL and Ollama by OLLAMA_HOST. */
 static void test_presets(void **state)
 {
@@ -589,6 +632,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test_setup_teardown(test_request_body, setup, tu_teardown),
 	        cmocka_unit_test_setup_teardown(test_options, setup, tu_teardown),
+	        cmocka_unit_test_setup_teardown(test_prompt_cache, setup, tu_teardown),
 	        cmocka_unit_test_setup_teardown(test_presets, setup, tu_teardown),
 	        cmocka_unit_test_setup_teardown(test_answers, setup, tu_teardown),
 	        cmocka_unit_test_setup_teardown(test_streams_every_split, setup, tu_teardown),

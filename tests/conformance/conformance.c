@@ -119,6 +119,7 @@ static llmk_request *make(int v)
 		OK(llmk_request_set_str(r, LLMK_OPT_REASONING_EFFORT, "low"));
 		OK(llmk_request_set_i64(r, LLMK_OPT_MAX_TOKENS, 2000));
 		OK(llmk_request_set_str(r, LLMK_OPT_USER, "user-1234"));
+		OK(llmk_request_set_i64(r, LLMK_OPT_STRICT_TOOLS, 1)); /* function.strict */
 		break;
 	case EMBED_MANY:
 		OK(llmk_request_new(&r, LLMK_EMBED));
@@ -774,6 +775,8 @@ static llmk_request *rs_make(int v)
 		OK(llmk_request_set_str(r, LLMK_OPT_REASONING_SUMMARY, "auto"));
 		OK(llmk_request_set_i64(r, LLMK_OPT_STORE, 0));
 		OK(llmk_request_set_str(r, LLMK_OPT_USER, "user-1234"));
+		OK(llmk_request_set_str(r, LLMK_OPT_PROMPT_CACHE_KEY, "conversation-42"));
+		OK(llmk_request_set_str(r, LLMK_OPT_PROMPT_CACHE_RETENTION, "24h"));
 		break;
 	case RS_LOOP:
 	case RS_PREVIOUS:

@@ -151,10 +151,10 @@ static void check_response(const target *t, const llmk_response *r, int32_t st, 
 	check_str(llmk_response_finish_reason(r));
 	check_str(llmk_response_dropped(r));
 	check_str(llmk_response_audio_mime(r));
-	CHECK(llmk_response_finish(r) >= LLMK_FINISH_UNKNOWN && llmk_response_finish(r) <= LLMK_FINISH_OTHER);
+	CHECK(llmk_response_finish(r) >= LLMK_FINISH_UNKNOWN && llmk_response_finish(r) <= LLMK_FINISH_REFUSAL);
 	CHECK(llmk_response_attempts(r) == 1);
 	CHECK(llmk_response_retry_after_ms(r) >= -1);
-	for (which = LLMK_USAGE_INPUT; which <= LLMK_USAGE_CACHE_WRITE; which++)
+	for (which = LLMK_USAGE_INPUT; which <= LLMK_USAGE_CACHE_WRITE_1H; which++)
 		CHECK(llmk_response_usage(r, which) >= -1);
 
 	/* The transport answered (the request was valid; see Initialize). */
@@ -253,7 +253,7 @@ static int32_t on_event(const llmk_event *ev, void *user)
 	e->n++;
 	if (e->done)
 		e->after_done = 1;
-	CHECK(type >= LLMK_EVENT_TEXT && type <= LLMK_EVENT_REASONING);
+	CHECK(type >= LLMK_EVENT_TEXT && type <= LLMK_EVENT_REFUSAL);
 	CHECK(text != NULL && text[len] == '\0');
 	check_bytes((const uint8_t *)text, len);
 	if (type == LLMK_EVENT_TOOL_CALL) {
@@ -264,7 +264,7 @@ static int32_t on_event(const llmk_event *ev, void *user)
 		CHECK(llmk_event_tool_index(ev) == -1);
 	}
 	if (type == LLMK_EVENT_USAGE || type == LLMK_EVENT_DONE)
-		for (which = LLMK_USAGE_INPUT; which <= LLMK_USAGE_CACHE_WRITE; which++)
+		for (which = LLMK_USAGE_INPUT; which <= LLMK_USAGE_CACHE_WRITE_1H; which++)
 			CHECK(llmk_event_usage(ev, which) >= -1);
 	if (type == LLMK_EVENT_DONE)
 		e->done++;

@@ -157,7 +157,8 @@ LLMK_USAGE_OUTPUT = 2  # completion / output tokens, reasoning included
 LLMK_USAGE_TOTAL = 3  # as reported, or input + output
 LLMK_USAGE_CACHED_INPUT = 4  # part of INPUT served from the prompt cache
 LLMK_USAGE_REASONING = 5  # part of OUTPUT spent on reasoning
-LLMK_USAGE_CACHE_WRITE = 6  # part of INPUT written to the prompt cache (Anthropic cache_creation_input_tokens)
+LLMK_USAGE_CACHE_WRITE = 6  # part of INPUT written to the prompt cache (Anthropic cache_creation_input_tokens), 1-hour writes included
+LLMK_USAGE_CACHE_WRITE_1H = 7  # part of CACHE_WRITE written to a 1-hour cache (Anthropic cache_creation.ephemeral_1h_input_tokens), priced apart
 
 
 class Usage(enum.IntEnum):
@@ -168,6 +169,7 @@ class Usage(enum.IntEnum):
     CACHED_INPUT = 4
     REASONING = 5
     CACHE_WRITE = 6
+    CACHE_WRITE_1H = 7
 
 # Why generation stopped (llmk_response_finish()). The provider's own word is kept in
 # llmk_response_finish_reason().
@@ -272,6 +274,8 @@ LLMK_OPT_CACHE_SYSTEM = 1043
 LLMK_OPT_CACHE_TOOLS = 1044
 LLMK_OPT_CACHE_MESSAGES = 1045
 LLMK_OPT_CACHED_CONTENT = 1046
+LLMK_OPT_PROMPT_CACHE_KEY = 1047
+LLMK_OPT_PROMPT_CACHE_RETENTION = 1048
 LLMK_OPT_TIMEOUT_MS = 2001
 LLMK_OPT_CONNECT_TIMEOUT_MS = 2002
 LLMK_OPT_IDLE_TIMEOUT_MS = 2003
@@ -292,6 +296,7 @@ LLMK_OPT_DEADLINE_MS = 2017
 LLMK_OPT_MAX_EVENTS = 2018
 LLMK_OPT_MAX_JSON_DEPTH = 2019
 LLMK_OPT_STORE = 2025
+LLMK_OPT_STRICT_TOOLS = 2026
 LLMK_OPT_TEMPERATURE = 3001
 LLMK_OPT_TOP_P = 3002
 LLMK_OPT_SPEED = 3003
@@ -340,6 +345,8 @@ class Option(enum.IntEnum):
     CACHE_TOOLS = 1044
     CACHE_MESSAGES = 1045
     CACHED_CONTENT = 1046
+    PROMPT_CACHE_KEY = 1047
+    PROMPT_CACHE_RETENTION = 1048
     TIMEOUT_MS = 2001
     CONNECT_TIMEOUT_MS = 2002
     IDLE_TIMEOUT_MS = 2003
@@ -360,6 +367,7 @@ class Option(enum.IntEnum):
     MAX_EVENTS = 2018
     MAX_JSON_DEPTH = 2019
     STORE = 2025
+    STRICT_TOOLS = 2026
     TEMPERATURE = 3001
     TOP_P = 3002
     SPEED = 3003
@@ -384,6 +392,7 @@ LLMK_PART_IMAGE_URL = 2  # an image: http(s) URL or data: URL
 LLMK_PART_TOOL_CALL = 3  # an assistant's tool call (id, name, arguments JSON)
 LLMK_PART_REASONING = 4  # an assistant's reasoning, added by llmk_request_add_response(): its text (may be "") and the provider's opaque state
 LLMK_PART_DOCUMENT = 5  # a document (llmk_request_add_document()): a base64 data: URL and the file name
+LLMK_PART_OPAQUE = 6  # provider state with nothing to read, added by llmk_request_add_response(): a server tool's call or result (Anthropic server_tool_use, web_search_tool_result, ...) kept whole in its opaque state; its text is ""
 
 
 class PartType(enum.IntEnum):
@@ -393,6 +402,7 @@ class PartType(enum.IntEnum):
     TOOL_CALL = 3
     REASONING = 4
     DOCUMENT = 5
+    OPAQUE = 6
 
 # Log levels (llmk_client_set_log()).
 LLMK_LOG_ERROR = 1
@@ -674,6 +684,8 @@ OPTION_TABLE = (
     ("CACHE_TOOLS", 1044, "R", "cache_tools", "5m | 1h: a prompt-cache breakpoint after the tool list (chat; Anthropic cache_control)"),
     ("CACHE_MESSAGES", 1045, "R", "cache_messages", "5m | 1h: a prompt-cache breakpoint after the last message, wherever the conversation has got to (chat; Anthropic cache_control)"),
     ("CACHED_CONTENT", 1046, "R", "cached_content", "name of a context cache the provider holds, e.g. cachedContents/abc (chat; Gemini)"),
+    ("PROMPT_CACHE_KEY", 1047, "R", "prompt_cache_key", "key grouping requests that share a prompt prefix, for cache hits (Responses API; chat)"),
+    ("PROMPT_CACHE_RETENTION", 1048, "R", "prompt_cache_retention", "in_memory | 24h: how long the prompt cache keeps this request's prefix (Responses API; chat)"),
     ("TIMEOUT_MS", 2001, "C", "timeout_ms", "total time limit per request in ms (default 600000; 0 = none)"),
     ("CONNECT_TIMEOUT_MS", 2002, "C", "connect_timeout_ms", "connection time limit in ms"),
     ("IDLE_TIMEOUT_MS", 2003, "C", "idle_timeout_ms", "longest silence between bytes in ms"),
@@ -694,6 +706,7 @@ OPTION_TABLE = (
     ("MAX_EVENTS", 2018, "C", "max_events", "most stream events in one response, comments and empty ones included (default 1000000)"),
     ("MAX_JSON_DEPTH", 2019, "C", "max_json_depth", "deepest JSON nesting accepted (default 128)"),
     ("STORE", 2025, "R", "store", "1: the server keeps the answer for previous_response_id; 0: it keeps nothing, and the reasoning comes back encrypted for llmk_request_add_response() (Responses API; chat)"),
+    ("STRICT_TOOLS", 2026, "R", "strict_tools", "1: the tools' arguments must follow their schemas exactly (strict: true; schemas closed with additionalProperties false); 0: strict: false (chat)"),
     ("TEMPERATURE", 3001, "R", "temperature", "sampling temperature (chat, transcription)"),
     ("TOP_P", 3002, "R", "top_p", "nucleus sampling mass (chat)"),
     ("SPEED", 3003, "R", "speed", "speech speed 0.25..4.0 (speech)"),
@@ -999,17 +1012,18 @@ llmk_request_add_tool_result = bind(_lib, _missing, "llmk_request_add_tool_resul
 # them, the provider's opaque reasoning state — Anthropic thinking and redacted_thinking blocks
 # with their signatures, Gemini thought signatures on the parts they came with, Responses API
 # reasoning items (with encrypted_content when asked for) and output items with their ids, Bedrock
-# reasoningContent with its signature. Add the tool results (llmk_request_add_tool_result()) and
-# send again: that is the agent loop, the same for every provider. Everything is copied: the
-# response may be freed afterwards. Opaque parts (llmk_request_part_wire() not 0) only ever go
-# back to the wire format that produced them. Sent to a provider of another wire format they are
-# left out, the visible text and tool calls kept, and llmk_response_dropped() of that answer names
-# them ("anthropic reasoning state": the provider that answered, then "reasoning state"); this
-# never fails the request, whatever LLMK_OPT_DROP_UNSUPPORTED says. Returns LLMK_E_INVALID_ARG
-# (the request unchanged; detail in llmk_request_errmsg()) for a NULL argument, a request that is
-# not chat, a failed response, a response with nothing to add (no text, reasoning state or tool
-# call), or a tool call without id or name or whose arguments are not a JSON object (a cut-off
-# answer); LLMK_E_NOMEM.
+# reasoningContent with its signature, and Anthropic server tools' blocks (server_tool_use,
+# web_search_tool_result and the other *_tool_result blocks) as LLMK_PART_OPAQUE parts. Add the
+# tool results (llmk_request_add_tool_result()) and send again: that is the agent loop, the same
+# for every provider. Everything is copied: the response may be freed afterwards. Opaque parts
+# (llmk_request_part_wire() not 0) only ever go back to the wire format that produced them. Sent
+# to a provider of another wire format they are left out, the visible text and tool calls kept,
+# and llmk_response_dropped() of that answer names them ("anthropic reasoning state": the provider
+# that answered, then "reasoning state"); this never fails the request, whatever
+# LLMK_OPT_DROP_UNSUPPORTED says. Returns LLMK_E_INVALID_ARG (the request unchanged; detail in
+# llmk_request_errmsg()) for a NULL argument, a request that is not chat, a failed response, a
+# response with nothing to add (no text, reasoning state or tool call), or a tool call without id
+# or name or whose arguments are not a JSON object (a cut-off answer); LLMK_E_NOMEM.
 llmk_request_add_response = bind(_lib, _missing, "llmk_request_add_response", c_int32, [POINTER(llmk_request), POINTER(llmk_response)])
 
 # Declares a tool (function) the model may call (chat). parameters_json is a JSON Schema object
@@ -1056,7 +1070,7 @@ llmk_request_part_count = bind(_lib, _missing, "llmk_request_part_count", c_size
 llmk_request_part_type = bind(_lib, _missing, "llmk_request_part_type", c_int32, [POINTER(llmk_request), c_size_t, c_size_t])
 
 # TEXT: the text; IMAGE_URL: the URL; TOOL_CALL: the arguments JSON; REASONING: its text;
-# DOCUMENT: the data: URL.
+# DOCUMENT: the data: URL; OPAQUE: "".
 llmk_request_part_text = bind(_lib, _missing, "llmk_request_part_text", c_char_p, [POINTER(llmk_request), c_size_t, c_size_t])
 
 # IMAGE_URL: the detail hint or NULL; TOOL_CALL: the function name; DOCUMENT: the file name.
@@ -1075,16 +1089,16 @@ llmk_request_part_opaque = bind(_lib, _missing, "llmk_request_part_opaque", c_ch
 # saved, the providers' opaque state included (llmk_request_add_response()). TEXT: text;
 # IMAGE_URL: text is the URL, detail the hint; DOCUMENT: text is the data: URL, detail the file
 # name; TOOL_CALL: text is the arguments JSON, detail the function name, id the call id;
-# REASONING: text (NULL or ""), opaque, wire. opaque (NULL: none) goes with text, tool-call and
-# reasoning parts and needs wire, one LLMK_FEATURE_* bit; a REASONING part always has a wire, an
-# IMAGE_URL part never. Each type is checked as its llmk_request_add_* function checks it;
-# TOOL_CALL and REASONING parts belong to assistant messages. LLMK_E_INVALID_ARG (the request
-# unchanged), LLMK_E_NOMEM.
+# REASONING: text (NULL or ""), opaque, wire; OPAQUE: opaque and wire (text is ignored). opaque
+# (NULL: none) goes with text, tool-call, reasoning and opaque parts and needs wire, one
+# LLMK_FEATURE_* bit; a REASONING or OPAQUE part always has a wire, an IMAGE_URL part never. Each
+# type is checked as its llmk_request_add_* function checks it; TOOL_CALL, REASONING and OPAQUE
+# parts belong to assistant messages. LLMK_E_INVALID_ARG (the request unchanged), LLMK_E_NOMEM.
 llmk_request_add_part = bind(_lib, _missing, "llmk_request_add_part", c_int32, [POINTER(llmk_request), c_int32, c_char_p, c_char_p, c_char_p, c_char_p, c_int64])
 
 # The wire format a part belongs to, as its LLMK_FEATURE_* bit (llmk_feature_name() names it): set
-# on REASONING parts and on parts with opaque state, which reach only that wire format's providers
-# as they are; 0 for parts every provider receives.
+# on REASONING and OPAQUE parts and on parts with opaque state, which reach only that wire
+# format's providers as they are; 0 for parts every provider receives.
 llmk_request_part_wire = bind(_lib, _missing, "llmk_request_part_wire", c_int64, [POINTER(llmk_request), c_size_t, c_size_t])
 
 # Tools declared: count, name, description (may be NULL), parameters JSON Schema (NULL when none

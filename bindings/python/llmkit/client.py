@@ -67,6 +67,8 @@ class Usage:
     cached_input: Optional[int] = None
     reasoning: Optional[int] = None
     cache_write: Optional[int] = None
+    #: the part of cache_write written to a 1-hour cache (Anthropic), priced apart
+    cache_write_1h: Optional[int] = None
 
 
 @dataclass
@@ -185,7 +187,8 @@ def _optf(v: float) -> Optional[float]:
 def _usage_of(get) -> Usage:
     return Usage(input=_opt(get(_raw.LLMK_USAGE_INPUT)), output=_opt(get(_raw.LLMK_USAGE_OUTPUT)),
                  total=_opt(get(_raw.LLMK_USAGE_TOTAL)), cached_input=_opt(get(_raw.LLMK_USAGE_CACHED_INPUT)),
-                 reasoning=_opt(get(_raw.LLMK_USAGE_REASONING)), cache_write=_opt(get(_raw.LLMK_USAGE_CACHE_WRITE)))
+                 reasoning=_opt(get(_raw.LLMK_USAGE_REASONING)), cache_write=_opt(get(_raw.LLMK_USAGE_CACHE_WRITE)),
+                 cache_write_1h=_opt(get(_raw.LLMK_USAGE_CACHE_WRITE_1H)))
 
 
 def _fill_common(out: Response, r) -> None:
@@ -453,6 +456,9 @@ class _Request:
             raise error_for(_raw.LLMK_E_INVALID_ARG, "unknown content part %r" % (part,))
 
     def tools(self, tools: Optional[Iterable[Mapping[str, Any]]]) -> None:
+        """OpenAI-style function tools; their "strict" (as Chat Completions
+        writes it) is the request's strict_tools, so all that say it must agree."""
+        strict = set()
         for t in tools or ():
             fn = t.get("function", t)
             params = fn.get("parameters")
@@ -460,6 +466,12 @@ class _Request:
                 params = _json_text(params)
             _check(_raw.llmk_request_add_tool(self.ptr, _b(fn["name"]), _b(fn.get("description")), _b(params)),
                    self._err)
+            if fn.get("strict") is not None:
+                strict.add(bool(fn["strict"]))
+        if len(strict) > 1:
+            raise error_for(_raw.LLMK_E_INVALID_ARG, "strict is one setting for all the tools of a request")
+        if strict:
+            self.set("strict_tools", int(strict.pop()))
 
 
 # --------------------------------------------------------------------------

@@ -550,11 +550,15 @@ def test_agent_loop_appends_responses(server):
         messages.append({"role": "tool", "tool_call_id": s.response.tool_calls[1].id, "content": "14:05"})
         final = c.chat(messages)
         assert final.text
+        assert final.usage.cache_write == 200 and final.usage.cache_write_1h == 120
     second = server.request(1)["json"]["messages"]
     assert second[1]["content"][0] == {"type": "thinking", "thinking": "The user wants weather and the local time.",
                                        "signature": SIG}
     assert second[1]["content"][1]["type"] == "redacted_thinking"
-    assert [b["type"] for b in second[1]["content"]] == ["thinking", "redacted_thinking", "text", "tool_use", "tool_use"]
+    # the server tool's blocks go back whole, in place
+    assert [b["type"] for b in second[1]["content"]] == ["thinking", "redacted_thinking", "text", "tool_use",
+                                                        "server_tool_use", "web_search_tool_result", "tool_use"]
+    assert second[1]["content"][5]["content"][0]["encrypted_content"] == "Eo8BCioIAhgB"
     assert [b["tool_use_id"] for b in second[2]["content"]] == ["toolu_01T1x1fJ34qAmk2tNTrN7Up6",
                                                                "toolu_01Zx81bVQ3mU2nJd5Hk0aTqW"]
     third = server.request(2)["json"]["messages"]
@@ -610,3 +614,27 @@ def test_document_parts(server, client):
     parts = server.request(0)["json"]["messages"][0]["content"]
     assert parts[1] == {"type": "file", "file": {"filename": "r.pdf", "file_data": "data:application/pdf;base64,JVBERi0xLjcK"}}
     assert parts[2] == {"type": "text", "text": "plain notes"}
+
+
+def test_reasoning_effort_and_strict_tools(server):
+    """reasoning_effort becomes Anthropic's adaptive thinking and effort on a
+    model that takes it; a tool's "strict" (OpenAI's spelling) reaches every
+    tool definition; tools that disagree are refused before sending."""
+    import llmkit
+    server.push(200, "anthropic/message.json")
+    tools = [{"type": "function", "function": {"name": "lookup", "strict": True, "parameters": {
+        "type": "object", "properties": {"q": {"type": "string"}}, "required": ["q"],
+        "additionalProperties": False}}}, {"name": "now", "strict": True}]
+    with llmkit.Client("anthropic/claude-opus-4-7", base_url=server.url, api_key="sk-ant-not-real",
+                       options={"max_retries": 0}) as c:
+        c.chat("hi", tools=tools, reasoning_effort="xhigh")
+        body = server.request(0)["json"]
+        assert body["thinking"] == {"type": "adaptive"}
+        assert body["output_config"] == {"effort": "xhigh"}
+        assert [t["strict"] for t in body["tools"]] == [True, True]
+        with pytest.raises(llmkit.InvalidArgumentError):
+            c.chat("hi", tools=[{"name": "a", "strict": True}, {"name": "b", "strict": False}])
+        with pytest.raises(llmkit.InvalidArgumentError) as ei:
+            c.chat("hi", reasoning_effort="minimal")
+        assert "not 'minimal'" in ei.value.detail
+    assert server.count() == 1

@@ -42,14 +42,15 @@ def stop():
     return ev("message_stop", {"type": "message_stop"})
 
 
-def usage(inp, out, read=0, write=0):
+def usage(inp, out, read=0, write=0, write_1h=0):
     return {"input_tokens": inp, "cache_creation_input_tokens": write, "cache_read_input_tokens": read,
-            "cache_creation": {"ephemeral_5m_input_tokens": write, "ephemeral_1h_input_tokens": 0},
+            "cache_creation": {"ephemeral_5m_input_tokens": write - write_1h, "ephemeral_1h_input_tokens": write_1h},
             "output_tokens": out, "service_tier": "standard"}
 
 
-# Plain text, with prompt caching: 14 uncached + 1800 read + 200 written.
-s = start("msg_01XFDUDYJgAACzvnptvVoYEL", usage(14, 1, read=1800, write=200))
+# Plain text, with prompt caching: 14 uncached + 1800 read + 200 written
+# (80 to the 5-minute cache, 120 to the 1-hour one), as message.json.
+s = start("msg_01XFDUDYJgAACzvnptvVoYEL", usage(14, 1, read=1800, write=200, write_1h=120))
 s += block_start(0, {"type": "text", "text": ""}) + ping()
 for t in ["Hello", "!", " How", " can I help", "? \u00e9\u6f22"]:
     s += delta(0, {"type": "text_delta", "text": t})
