@@ -199,21 +199,20 @@ static int read_float(uc **pp, uc *end, float *out)
 
 /* ---- base64 ------------------------------------------------------------- */
 
-static signed char b64_val[256];
-static int b64_ready;
-
-static void b64_init(void)
-{
-	static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	size_t i;
-
-	if (b64_ready) /* idempotent and the same bytes from every thread */
-		return;
-	memset(b64_val, -1, sizeof(b64_val));
-	for (i = 0; i < 64; i++)
-		b64_val[(unsigned char)a[i]] = (signed char)i;
-	b64_ready = 1;
-}
+/* The value of each base64 character (RFC 4648 section 4), -1 for the
+ * others: a constant, so threads share it without a first-use race. */
+static const signed char b64_val[256] = {
+        -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+        -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 62, -1, -1, -1, 63, 52, 53, 54, 55,
+        56, 57, 58, 59, 60, 61, -1, -1, -1, -1, -1, -1, -1, 0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12,
+        13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, -1, -1, -1, -1, -1, -1, 26, 27, 28, 29, 30, 31, 32,
+        33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, -1, -1, -1, -1, -1, -1, -1,
+        -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+        -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+        -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+        -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+        -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+};
 
 /* Bytes that n base64 characters (padding included) decode to, or
  * (size_t)-1 when no base64 text has that shape. */
@@ -400,6 +399,8 @@ static llmk_status decode_vector(vlist *v, size_t i, size_t idx, uc *p, uc **aft
 	float *row;
 	int rc;
 
+	if (p >= v->end)
+		return llmk__fail(v->resp, LLMK_E_PROTOCOL, "embedding %zu is not an array of numbers", i);
 	if (!v->emb) { /* the first vector sets the size of all */
 		if (!(v->dim = vector_dim(v, i, p)))
 			return v->resp->status;
@@ -496,7 +497,6 @@ llmk_status llmk__embeddings_from_list(llmk_response *resp, const char *list, si
 	if (!list || !len)
 		return llmk__fail(resp, LLMK_E_PROTOCOL, "%s has no data array", what);
 	end = v.end = p + len;
-	b64_init();
 	p = ws(p, end);
 	if (p >= end || *p != '[')
 		return llmk__fail(resp, LLMK_E_PROTOCOL, "%s has no data array", what);
