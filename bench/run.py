@@ -726,7 +726,7 @@ def parse():
                         "footprint (default: all)")
     p.add_argument("--tls-requests", type=int, default=3000, help="requests per TLS + HTTP/2 run")
     p.add_argument("--no-callgrind", dest="callgrind", action="store_false", help="skip callgrind")
-    p.add_argument("--quick", action="store_true", help="fewer requests and repeats (about a minute)")
+    p.add_argument("--quick", action="store_true", help="fewer requests and repeats (about two minutes)")
     p.add_argument("--smoke", action="store_true",
                    help="CI check: tiny run of every C program in --build-dir, no PyPI, no callgrind, no files")
     p.add_argument("--update-docs", action="store_true", help="put the table into docs/PERFORMANCE.md")
