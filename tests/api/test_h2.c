@@ -21,6 +21,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -440,6 +441,47 @@ static void test_send_h2_kept(void **state)
 	proxy_stop(&p);
 }
 
+static void *send_five(void *c)
+{
+	int i;
+
+	for (i = 0; i < 5; i++)
+		send_one(c);
+	return NULL;
+}
+
+/* Four threads on one client over TLS: the pool's handles share one
+ * session cache under its lock (ThreadSanitizer runs this in scripts/test);
+ * every connection after the first full handshake may resume. */
+static void test_threads_share_sessions(void **state)
+{
+	logline l[32];
+	proxy p;
+	llmk_client *c;
+	pthread_t t[4];
+	size_t n, i, resumed = 0;
+
+	(void)state;
+	if (!dir[0])
+		skip();
+	proxy_start(&p, "threads", "--frontend-max-requests=1 --npn-list=http/1.1 --tls-max-proto-version=TLSv1.2");
+	c = client(p.url);
+	send_one(c); /* a session to share */
+	for (i = 0; i < 4; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, send_five, c), 0);
+	for (i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	n = read_log(&p, l, 32, 21);
+	assert_int_equal(n, 21);
+	assert_int_equal(distinct_ports(l, n), 21);
+	for (i = 1; i < n; i++)
+		resumed += !strcmp(l[i].reused, "r");
+	if (resumed != n - 1)
+		fail_msg("%zu of %zu new connections resumed the TLS session", resumed, n - 1);
+	llmk_client_free(c);
+	proxy_stop(&p);
+}
+
 /* Every connection serves one request (--frontend-max-requests=1, HTTP/1.1
  * only, so k in flight are k connections): after the first full handshake
  * every new connection resumes the session, including those of handles
@@ -499,6 +541,7 @@ int main(void)
 	        cmocka_unit_test(test_multi_one_connection),
 	        cmocka_unit_test(test_send_h2_kept),
 	        cmocka_unit_test(test_session_reuse),
+	        cmocka_unit_test(test_threads_share_sessions),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
