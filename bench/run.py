@@ -696,8 +696,16 @@ class Bench:
             doc = os.path.join(ROOT, "docs", "PERFORMANCE.md")
             with open(doc) as f:
                 s = f.read()
-            s = re.sub(r"(<!-- bench:begin -->\n).*?(<!-- bench:end -->)",
-                       lambda mm: mm.group(1) + text + mm.group(2), s, flags=re.S)
+            if not a.only:  # the main table is a full run's
+                s = re.sub(r"(<!-- bench:begin -->\n).*?(<!-- bench:end -->)",
+                           lambda mm: mm.group(1) + text + mm.group(2), s, flags=re.S)
+            rows67 = [r for r in self.rows if r[0].startswith(("6.", "7."))]
+            if rows67:  # sections 6 and 7 also have a block of their own
+                keep, self.rows = self.rows, rows67
+                part = self.table(m0, m1)
+                self.rows = keep
+                s = re.sub(r"(<!-- bench-embed-tls:begin -->\n).*?(<!-- bench-embed-tls:end -->)",
+                           lambda mm: mm.group(1) + part + mm.group(2), s, flags=re.S)
             with open(doc, "w") as f:
                 f.write(s)
             log("updated docs/PERFORMANCE.md")
