@@ -3,6 +3,8 @@
  *
  * Usage:
  *   llmk_chat chat BASE_URL N [WARMUP]    N sequential llmk_send() chats
+ *   llmk_chat cached BASE_URL N [WARMUP [FILE]] the same, answered by the response
+ *                                         cache (in memory, or the SQLite FILE)
  *   llmk_chat oneshot BASE_URL            one chat (start-up and RSS)
  *   llmk_chat threads BASE_URL N T        N chats from T threads, one shared client
  *   llmk_chat stream BASE_URL             one llmk_stream() (the server picks
@@ -51,13 +53,17 @@ static int check(llmk_status st, llmk_response *resp, size_t i)
 	return 0;
 }
 
-static int run_chat(const char *base, size_t n, size_t warm, const char *name)
+static int run_chat_with(const char *base, size_t n, size_t warm, const char *name, llmk_store *cache)
 {
 	llmk_client *c = make_client(base);
 	llmk_request *r = make_request();
 	double *lat = calloc(n ? n : 1, sizeof(double)), t0 = bench_now_us(), c0 = bench_cpu_us(), t;
 	size_t i;
 
+	if (cache && llmk_client_set_cache(c, cache)) {
+		fprintf(stderr, "llmk_chat: %s\n", llmk_client_errmsg(c));
+		return 1;
+	}
 	for (i = 0; i < warm + n; i++) {
 		llmk_response *resp = NULL;
 		llmk_status st;
@@ -78,6 +84,32 @@ static int run_chat(const char *base, size_t n, size_t warm, const char *name)
 	llmk_client_free(c);
 	free(lat);
 	return 0;
+}
+
+static int run_chat(const char *base, size_t n, size_t warm, const char *name)
+{
+	return run_chat_with(base, n, warm, name, NULL);
+}
+
+/* The same sends answered by the response cache: the first (a warm-up)
+ * fills it, every other is a hit. In memory, or in the SQLite file `path`
+ * (removed first). */
+static int run_cached(const char *base, size_t n, size_t warm, const char *path)
+{
+	llmk_store *s = NULL;
+	llmk_status st;
+	int rc;
+
+	if (path)
+		remove(path);
+	st = path ? llmk_store_new_sqlite(path, &s) : llmk_store_new_memory(64 << 20, &s);
+	if (st) {
+		fprintf(stderr, "llmk_chat: cannot create the store: %s\n", llmk_status_name(st));
+		return 1;
+	}
+	rc = run_chat_with(base, n, warm ? warm : 1, path ? "llmk_send_cached_sqlite" : "llmk_send_cached_memory", s);
+	llmk_store_free(s);
+	return rc;
 }
 
 typedef struct worker {
@@ -270,6 +302,9 @@ int main(int argc, char **argv)
 	if (!strcmp(mode, "chat") && argc > 3)
 		return run_chat(argv[2], strtoul(argv[3], NULL, 10), argc > 4 ? strtoul(argv[4], NULL, 10) : 50,
 		                "llmk_send");
+	if (!strcmp(mode, "cached") && argc > 3)
+		return run_cached(argv[2], strtoul(argv[3], NULL, 10), argc > 4 ? strtoul(argv[4], NULL, 10) : 50,
+		                  argc > 5 ? argv[5] : NULL);
 	if (!strcmp(mode, "oneshot") && argc > 2)
 		return run_chat(argv[2], 1, 0, "llmk_oneshot");
 	if (!strcmp(mode, "threads") && argc > 4)
@@ -279,6 +314,6 @@ int main(int argc, char **argv)
 	if (!strcmp(mode, "memstream") && argc > 3)
 		return run_memstream(strtoul(argv[2], NULL, 10), strtoul(argv[3], NULL, 10),
 		                     argc > 4 ? strtoul(argv[4], NULL, 10) : 5);
-	fprintf(stderr, "usage: llmk_chat chat|oneshot|threads|stream|memstream ...\n");
+	fprintf(stderr, "usage: llmk_chat chat|cached|oneshot|threads|stream|memstream ...\n");
 	return 2;
 }

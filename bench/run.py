@@ -204,6 +204,15 @@ class Bench:
             "floor": self.instructions(lambda n: [self.exe("sock_floor"), str(self.port), str(n), "5"], n1, n2,
                                        lambda n: n),
         }
+        # The response cache: a hit (no transfer) against the plain send above.
+        cache_db = os.path.join(tempfile.gettempdir(), "bench-cache-%d.db" % os.getpid())
+        ir["cached_memory"] = self.instructions(
+            lambda n: [self.exe("llmk_chat"), "cached", self.base, str(n), "5"], n1, n2, lambda n: n)
+        ir["cached_sqlite"] = self.instructions(
+            lambda n: [self.exe("llmk_chat"), "cached", self.base, str(n), "5", cache_db], n1, n2, lambda n: n)
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(cache_db + suffix):
+                os.unlink(cache_db + suffix)
         chunks = min(self.args.chunks, 2000)  # per-event cost is linear; keeps valgrind short
         ev = lambda reps: reps * (chunks + 4)
         ir["llmk_stream"] = self.instructions(
@@ -216,6 +225,11 @@ class Bench:
         for k, label in (("floor", "plain socket"), ("raw", "raw libcurl+jansson"), ("llmk", "libllmkit llmk_send")):
             self.row("1. callgrind", label, "%.0f instructions/request" % ir[k])
         self.ratio_row("1. callgrind", "instructions/request llmk ÷ raw", [ir["llmk"] / ir["raw"]], 1.15)
+        for k, label in (("cached_memory", "llmk_send, cache hit (memory store)"),
+                         ("cached_sqlite", "llmk_send, cache hit (SQLite store)")):
+            self.row("6. callgrind", label, "%.0f instructions/request" % ir[k])
+            self.ratio_row("6. callgrind", "instructions/request %s ÷ plain send" % label.split(", ")[1],
+                           [ir[k] / ir["llmk"]])
         for k, label in (("jansson_sse", "jansson alone"), ("llmk_stream", "llmk_stream, whole events"),
                          ("llmk_stream_1byte", "llmk_stream, 1 byte per write")):
             self.row("3. callgrind", label, "%.0f instructions/event" % ir[k])

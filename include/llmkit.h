@@ -68,6 +68,7 @@ enum llmk_feature {
 	LLMK_FEATURE_HTTPS = 1 << 1,     /**< the built-in transport speaks TLS (https:// URLs) */
 	LLMK_FEATURE_CASSETTE = 1 << 2,  /**< llmk_client_record() / llmk_client_replay() */
 	LLMK_FEATURE_POSIX = 1 << 3,     /**< built-in POSIX-socket transport, plain http:// (llmk_transport_posix()) */
+	LLMK_FEATURE_SQLITE = 1 << 5,    /**< the SQLite store (llmk_store_new_sqlite()) */
 	LLMK_FEATURE_OPENAI = 1 << 8,    /**< OpenAI wire format: openai, azure and the compatible presets */
 	LLMK_FEATURE_ANTHROPIC = 1 << 9, /**< Anthropic Messages API */
 	LLMK_FEATURE_GEMINI = 1 << 10,   /**< Gemini (Generative Language API) */
@@ -174,7 +175,10 @@ enum llmk_kind {
 	LLMK_EMBED = 2,      /**< embeddings of one or more inputs */
 	LLMK_IMAGE = 3,      /**< image generation from a prompt */
 	LLMK_TRANSCRIBE = 4, /**< speech to text */
-	LLMK_SPEECH = 5      /**< text to speech */
+	LLMK_SPEECH = 5,     /**< text to speech */
+	LLMK_RERANK = 6,     /**< documents ranked by relevance to a query (LLMK_OPT_QUERY, llmk_request_add_input()) */
+	LLMK_MODERATE = 7    /**< moderation: texts (llmk_request_add_input()), images or a conversation
+	                      *   (llmk_request_add_message()) flagged by category */
 };
 
 /** Message roles (passed as int32_t). */
@@ -236,7 +240,8 @@ enum llmk_capability {
 	LLMK_CAP_BATCH = 1 << 7,        /**< embed: several inputs in one request */
 	LLMK_CAP_IMAGE_URL = 1 << 8,    /**< chat: images by http(s) URL, not just inline data */
 	LLMK_CAP_KEY_REQUIRED = 1 << 9, /**< an API key is needed (hosted services) */
-	LLMK_CAP_DOCUMENTS = 1 << 10    /**< chat: document inputs (PDF, plain text: llmk_request_add_document()) */
+	LLMK_CAP_DOCUMENTS = 1 << 10,   /**< chat: document inputs (PDF, plain text: llmk_request_add_document()) */
+	LLMK_CAP_COUNT_TOKENS = 1 << 12 /**< chat: the provider counts a request's input tokens (llmk_count_tokens()) */
 };
 
 /** Timings (llmk_response_timing()), in milliseconds. */
@@ -320,6 +325,7 @@ enum llmk_timing {
 	  "key grouping requests that share a prompt prefix, for cache hits (Responses API; chat)")           \
 	X(PROMPT_CACHE_RETENTION, 1048, R, "prompt_cache_retention",                                          \
 	  "in_memory | 24h: how long the prompt cache keeps this request's prefix (Responses API; chat)")     \
+	X(QUERY, 1050, R, "query", "the query the documents are ranked against (rerank)")                     \
 	X(TIMEOUT_MS, 2001, C, "timeout_ms", "total time limit per request in ms (default 600000; 0 = none)") \
 	X(CONNECT_TIMEOUT_MS, 2002, C, "connect_timeout_ms", "connection time limit in ms")                   \
 	X(IDLE_TIMEOUT_MS, 2003, C, "idle_timeout_ms", "longest silence between bytes in ms")                 \
@@ -349,6 +355,15 @@ enum llmk_timing {
 	X(STRICT_TOOLS, 2026, R, "strict_tools",                                                              \
 	  "1: the tools' arguments must follow their schemas exactly (strict: true; schemas closed "          \
 	  "with additionalProperties false); 0: strict: false (chat)")                                        \
+	X(TOP_N, 2030, R, "top_n", "return only the n most relevant documents (rerank; 1..documents)")        \
+	X(MAX_TOKENS_PER_DOC, 2031, R, "max_tokens_per_doc",                                                  \
+	  "truncate each document to this many tokens before ranking (rerank; Cohere)")                       \
+	X(CACHE_TTL_MS, 2080, CR, "cache_ttl_ms",                                                             \
+	  "response cache (llmk_client_set_cache()): how long a stored answer serves, in ms (0 = as "         \
+	  "long as the store keeps it; default 0)")                                                           \
+	X(CACHE, 2081, CR, "cache",                                                                           \
+	  "response cache (llmk_client_set_cache()): 1 answer from it and store new answers (default), "      \
+	  "0 bypass it (neither read nor write), 2 refresh (ask the provider, store the new answer)")         \
 	X(TEMPERATURE, 3001, R, "temperature", "sampling temperature (chat, transcription)")                  \
 	X(TOP_P, 3002, R, "top_p", "nucleus sampling mass (chat)")                                            \
 	X(SPEED, 3003, R, "speed", "speech speed 0.25..4.0 (speech)")                                         \
@@ -495,7 +510,8 @@ LLMK_API llmk_status llmk_request_set_f64(llmk_request *request, int32_t option,
 /** Detail of the last error on this request ("" if none). Owned by it. */
 LLMK_API const char *llmk_request_errmsg(const llmk_request *request);
 
-/** Appends a message (chat). text may be NULL to start a message whose
+/** Appends a message (chat; moderate: a conversation judged as one, which
+ *  Mistral's chat moderation takes). text may be NULL to start a message whose
  *  content is added by the llmk_request_add_* part functions below.
  *  role is an LLMK_ROLE_*; for LLMK_ROLE_TOOL use
  *  llmk_request_add_tool_result() instead. */
@@ -505,10 +521,12 @@ LLMK_API llmk_status llmk_request_add_message(llmk_request *request, int32_t rol
 LLMK_API llmk_status llmk_request_add_text(llmk_request *request, const char *text);
 
 /** Appends an image part given by URL (http(s) or data:) to the last
- *  message (chat, vision models). detail: NULL, "auto", "low" or "high". */
+ *  message (chat, vision models), or an image to moderate (moderate: no
+ *  message needed; OpenAI). detail: NULL, "auto", "low" or "high". */
 LLMK_API llmk_status llmk_request_add_image_url(llmk_request *request, const char *url, const char *detail);
 
-/** Appends an image part given by its bytes to the last message (chat);
+/** Appends an image part given by its bytes to the last message (chat), or
+ *  an image to moderate (moderate);
  *  mime e.g. "image/png". The bytes are copied (sent as a base64 data URL
  *  to OpenAI-style APIs). */
 LLMK_API llmk_status llmk_request_add_image_data(llmk_request *request, const uint8_t *data, size_t len,
@@ -568,7 +586,9 @@ LLMK_API llmk_status llmk_request_add_response(llmk_request *request, const llmk
 LLMK_API llmk_status llmk_request_add_tool(llmk_request *request, const char *name, const char *description,
                                            const char *parameters_json);
 
-/** Adds one input text to embed (embed; repeatable, one vector each). */
+/** Adds one input text: to embed (embed; one vector each), a document to
+ *  rank (rerank; its position, from 0, is llmk_response_rank_index()), a
+ *  text to moderate (moderate; one result each). Repeatable. */
 LLMK_API llmk_status llmk_request_add_input(llmk_request *request, const char *text);
 
 /** Sets the audio to transcribe (transcribe): bytes (copied), the file
@@ -718,6 +738,22 @@ typedef int32_t (*llmk_stream_fn)(const llmk_event *event, void *user);
 LLMK_API llmk_status llmk_stream(llmk_client *client, const llmk_request *request, llmk_stream_fn on_event, void *user,
                                  llmk_response **out);
 
+/** Counts the input tokens of a chat request as the provider would count
+ *  them, without generating anything: the provider's own counting endpoint
+ *  (Anthropic /v1/messages/count_tokens, OpenAI Responses
+ *  /v1/responses/input_tokens, Gemini models/{model}:countTokens,
+ *  llama-server /v1/chat/completions/input_tokens), never an estimate.
+ *  On success *tokens is the count. *out (when out is not NULL) is set as
+ *  for llmk_send() -- the count is also its LLMK_USAGE_INPUT -- and must be
+ *  freed with llmk_response_free(); it carries the error detail on
+ *  failure. Returns LLMK_E_INVALID_ARG for NULL arguments or a request that
+ *  is not a chat request, LLMK_E_UNSUPPORTED (naming the provider) when
+ *  the provider has no counting endpoint (llmk_provider_capabilities():
+ *  LLMK_CAP_COUNT_TOKENS), and the statuses of llmk_send(). Thread-safe
+ *  like llmk_send(). */
+LLMK_API llmk_status llmk_count_tokens(llmk_client *client, const llmk_request *request, int64_t *tokens,
+                                       llmk_response **out);
+
 /* ------------------------------------------------------------------------
  * Streaming events (valid only inside the callback)
  * ---------------------------------------------------------------------- */
@@ -816,8 +852,14 @@ LLMK_API const char *llmk_response_finish_reason(const llmk_response *response);
  *  "tools", "images", separated by commas; "" when nothing was dropped. */
 LLMK_API const char *llmk_response_dropped(const llmk_response *response);
 
-/** Attempts made (1 when the first one was final; more after retries). */
+/** Attempts made (1 when the first one was final; more after retries; 0
+ *  for an answer from the response cache). */
 LLMK_API int32_t llmk_response_attempts(const llmk_response *response);
+
+/** 1 when the answer came from the response cache (llmk_client_set_cache()):
+ *  no request reached the provider, llmk_response_cost() is $0, and the
+ *  usage is what the original answer reported; 0 otherwise. */
+LLMK_API int32_t llmk_response_cached(const llmk_response *response);
 
 /** A token counter (LLMK_USAGE_*), or -1 if the provider did not report it. */
 LLMK_API int64_t llmk_response_usage(const llmk_response *response, int32_t which);
@@ -878,6 +920,59 @@ LLMK_API double llmk_response_segment_start(const llmk_response *response, size_
 LLMK_API double llmk_response_segment_end(const llmk_response *response, size_t i);
 /** Transcribe: text of segment i (NULL if out of range). */
 LLMK_API const char *llmk_response_segment_text(const llmk_response *response, size_t i);
+
+/** Rerank: number of ranked documents, most relevant first (all of them,
+ *  or the LLMK_OPT_TOP_N best). */
+LLMK_API size_t llmk_response_rank_count(const llmk_response *response);
+
+/** Rerank: which document result i is -- its position among the request's
+ *  inputs (llmk_request_add_input(), from 0) -- or -1 if i is out of range. */
+LLMK_API int64_t llmk_response_rank_index(const llmk_response *response, size_t i);
+
+/** Rerank: relevance score of result i as the provider reports it (higher is
+ *  more relevant; the scale is the model's: a probability for most hosted
+ *  rerankers, a raw logit for llama.cpp), NaN if i is out of range. */
+LLMK_API double llmk_response_rank_score(const llmk_response *response, size_t i);
+
+/** Rerank: text of the document of result i: the request's input, copied
+ *  into the response (never a server's copy, which may be truncated), NULL
+ *  if i is out of range. */
+LLMK_API const char *llmk_response_rank_document(const llmk_response *response, size_t i);
+
+/** Moderation: number of results: one per text input, or one for all the
+ *  inputs together when the request holds images (OpenAI's multi-modal
+ *  input is judged as one) or is a conversation (Mistral). */
+LLMK_API size_t llmk_response_moderation_count(const llmk_response *response);
+
+/** Moderation: 1 when result i is flagged (as the provider says, or, for a
+ *  provider that reports no overall verdict, when any category is), 0 when
+ *  not, -1 if i is out of range. */
+LLMK_API int32_t llmk_response_moderation_flagged(const llmk_response *response, size_t i);
+
+/** Moderation: number of categories of result i (0 if out of range). */
+LLMK_API size_t llmk_response_moderation_category_count(const llmk_response *response, size_t i);
+
+/** Moderation: name of category j of result i as the provider spells it
+ *  (e.g. "harassment/threatening", "self-harm"), NULL if out of range. */
+LLMK_API const char *llmk_response_moderation_category_name(const llmk_response *response, size_t i, size_t j);
+
+/** Moderation: 1 when category `category` (a name, or NULL with index j)
+ *  of result i is flagged, 0 when not, -1 when the category was not
+ *  reported or i/j is out of range. With a name, j is ignored. */
+LLMK_API int32_t llmk_response_moderation_category_flagged(const llmk_response *response, size_t i,
+                                                           const char *category, size_t j);
+
+/** Moderation: score (0..1) of category `category` (a name, or NULL with
+ *  index j) of result i; NaN when no score was reported or out of range. */
+LLMK_API double llmk_response_moderation_category_score(const llmk_response *response, size_t i, const char *category,
+                                                        size_t j);
+
+/** Moderation: the input types a category's verdict applied to, comma
+ *  separated ("text", "text,image"; OpenAI category_applied_input_types),
+ *  or NULL when not reported or out of range. Same addressing as
+ *  llmk_response_moderation_category_flagged(). */
+LLMK_API const char *llmk_response_moderation_category_inputs(const llmk_response *response, size_t i,
+                                                              const char *category, size_t j);
 
 /** The response body as received (for a stream: the concatenated raw
  *  stream), length in *len (len may be NULL). Always NUL-terminated. For
@@ -1793,6 +1888,61 @@ LLMK_API void llmk_store_init(llmk_store *store);
  *  store (clients, routers) must be freed first. NULL is ignored. Not for
  *  a table the program filled itself. */
 LLMK_API void llmk_store_free(llmk_store *store);
+
+/** A store in this process's memory, for the response cache: values kept
+ *  in least-recently-used order within `max_bytes` (keys, values and about
+ *  100 bytes of bookkeeping each; a value larger than that is not kept),
+ *  each until its time to live passes. Only kv_get, kv_put and close are
+ *  filled. Thread-safe. Free with llmk_store_free() after every client
+ *  using it. Returns LLMK_E_INVALID_ARG for a NULL out or max_bytes < 1,
+ *  LLMK_E_NOMEM, LLMK_E_UNSUPPORTED in a build without the response cache
+ *  (-Dresponse_cache=disabled). */
+LLMK_API llmk_status llmk_store_new_memory(int64_t max_bytes, llmk_store **out);
+
+/** A store in an SQLite database file at `path` (created when missing),
+ *  for the response cache on one machine: several threads and processes
+ *  may use the same file at once (write-ahead log, a 5 s busy timeout);
+ *  expired values are never returned and are deleted from time to time.
+ *  Only kv_get, kv_put and close are filled. A process that forks opens
+ *  its own store after the fork. Returns LLMK_E_UNSUPPORTED in a build
+ *  without SQLite (llmk_features() has no LLMK_FEATURE_SQLITE),
+ *  LLMK_E_INVALID_ARG for a NULL argument, LLMK_E_CONFIG when the file
+ *  cannot be opened or is not an SQLite database (the caller decides
+ *  whether to go on without a cache), LLMK_E_NOMEM. A database damaged
+ *  later makes its reads fail (LLMK_E_PROTOCOL): the cache then logs a
+ *  warning and asks the provider. */
+LLMK_API llmk_status llmk_store_new_sqlite(const char *path, llmk_store **out);
+
+/** Turns the response cache on for this client with `store` (copied; what
+ *  its `user` points to must outlive the client), or off with NULL.
+ *
+ *  Chat and embedding requests are then answered from the store when an
+ *  identical one was answered before, without any request to the
+ *  provider: llmk_response_cached() is 1, llmk_response_cost() $0, and a
+ *  streamed request gets the same events the original stream gave (a
+ *  stored whole answer streams as one event per part). Every successful
+ *  answer to such a request is stored (a streamed one once it is complete);
+ *  failed, cancelled and cut answers never are, nor answers finishing with
+ *  LLMK_FINISH_ERROR or holding an echo of one of the client's secrets.
+ *  Requests answered by a registered provider (llmk_provider_register())
+ *  are not cached.
+ *
+ *  The key is a BLAKE2b hash of the provider, model, base URL and of the
+ *  request as it would go on the wire (method, URL, body, and the headers
+ *  that can change the answer: API version, beta flags, LLMK_OPT_HTTP_HEADER
+ *  values), never of a credential, a signature or a per-request id; a
+ *  stored value carries its key, an expiry and a checksum, and one that
+ *  does not check out is a miss with a warning logged, never an answer.
+ *  LLMK_OPT_CACHE_TTL_MS and LLMK_OPT_CACHE (bypass, refresh) apply per
+ *  client or per request. A store that fails never fails a request: the
+ *  client logs a warning and asks the provider.
+ *
+ *  Returns LLMK_E_UNSUPPORTED when the table has no kv_get or kv_put,
+ *  and in a build without the response cache (-Dresponse_cache=disabled,
+ *  the default of a reduced build, docs/FIRMWARE.md), LLMK_E_INVALID_ARG
+ *  for a NULL client or a table too small to be one, LLMK_E_NOMEM. Set it
+ *  before the client is shared between threads. */
+LLMK_API llmk_status llmk_client_set_cache(llmk_client *client, const llmk_store *store);
 
 #ifdef __cplusplus
 }

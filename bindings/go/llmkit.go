@@ -218,8 +218,9 @@ func (s setter) set(o Opt) error {
 // is safe for concurrent use once configured. Close it when done; a client
 // that becomes unreachable is also freed by a finalizer.
 type Client struct {
-	mu sync.RWMutex // Close waits for requests in flight
-	p  *C.llmk_client
+	mu    sync.RWMutex // Close waits for requests in flight
+	p     *C.llmk_client
+	cache *Cache // WithCache: kept reachable while the client uses it
 }
 
 // NewClient creates a client for "provider/model", e.g. "openai/gpt-4o-mini"
@@ -243,7 +244,11 @@ func NewClient(model string, opts ...Opt) (*Client, error) {
 		msg: func() string { return C.GoString(C.llmk_client_errmsg(p)) },
 	}
 	for _, o := range opts {
-		if err := s.set(o); err != nil {
+		set := s.set
+		if o.name == "\x00cache" {
+			set = c.setCache
+		}
+		if err := set(o); err != nil {
 			C.llmk_client_free(p)
 			return nil, err
 		}
@@ -260,6 +265,7 @@ func (c *Client) Close() error {
 	if c.p != nil {
 		C.llmk_client_free(c.p)
 		c.p = nil
+		c.cache = nil
 		runtime.SetFinalizer(c, nil)
 	}
 	return nil
@@ -665,6 +671,7 @@ type Meta struct {
 	Raw        []byte        // the body as received
 	Deployment string        // through a Router: the deployment that answered
 	Tried      string        // through a Router: "a=LLMK_E_RATE_LIMITED,b=LLMK_OK"
+	Cached     bool          // answered from the response cache (WithCache): no request, $0
 }
 
 func ms(v C.double) time.Duration {
@@ -688,6 +695,7 @@ func metaOf(r *C.llmk_response) Meta {
 		Raw:        C.GoBytes(unsafe.Pointer(raw), C.int(n)),
 		Deployment: C.GoString(C.llmk_response_deployment(r)),
 		Tried:      C.GoString(C.llmk_response_tried(r)),
+		Cached:     C.llmk_response_cached(r) != 0,
 	}
 }
 

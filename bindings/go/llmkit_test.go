@@ -948,3 +948,99 @@ func TestReasoningEffortAndStrictTools(t *testing.T) {
 		t.Fatalf("minimal: %v", err)
 	}
 }
+
+func TestRerank(t *testing.T) {
+	srv.do(t, "reset")
+	c, err := NewClient("vllm/bge-reranker-v2-m3", BaseURL(srv.url), MaxRetries(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	srv.push(t, 200, "kinds/llamacpp_rerank.json")
+	r, err := c.Rerank(context.Background(), "What is panda?", []string{"hi", "it is a bear", "world"}, TopN(3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Results) != 3 || r.Results[0].Index != 1 || r.Results[0].Document != "it is a bear" ||
+		r.Results[2].Score > -10 || r.Tokens.Input != 51 {
+		t.Errorf("%+v", r)
+	}
+	req, body := srv.request(t, 0)
+	if req.Target != "/v1/rerank" || body["query"] != "What is panda?" || body["top_n"] != float64(3) {
+		t.Errorf("%+v %v", req, body)
+	}
+	_, err = c.Rerank(context.Background(), "q", []string{"a"}, TopN(2))
+	var e *Error
+	if !errors.As(err, &e) || e.Status != StatusEInvalidArg || !strings.Contains(e.Detail, "top_n is 2") {
+		t.Errorf("%v", err)
+	}
+}
+
+func TestCountTokens(t *testing.T) {
+	srv.do(t, "reset")
+	c, err := NewClient("openai-responses/gpt-5", BaseURL(srv.url), APIKey("sk-test-not-real"), MaxRetries(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	srv.push(t, 200, "kinds/openai_input_tokens.json")
+	n, err := c.CountTokens(context.Background(), []Message{System("Be brief."), User("Tell me a joke.")})
+	if err != nil || n != 123 {
+		t.Fatalf("%d %v", n, err)
+	}
+	req, body := srv.request(t, 0)
+	if req.Target != "/v1/responses/input_tokens" || body["model"] != "gpt-5" {
+		t.Errorf("%+v %v", req, body)
+	}
+	o := newTestClient(t)
+	_, err = o.CountTokens(context.Background(), []Message{User("hi")})
+	var e *Error
+	if !errors.As(err, &e) || e.Status != StatusEUnsupported || !strings.Contains(e.Detail, "count_tokens") {
+		t.Errorf("%v", err)
+	}
+}
+
+func TestModerate(t *testing.T) {
+	c := newTestClient(t)
+	srv.push(t, 200, "kinds/openai_moderation_image.json")
+	r, err := c.Moderate(context.Background(), []string{"...text to classify goes here..."},
+		[]ModerationImage{{URL: "https://example.com/image.png"}, {Data: []byte{0x89, 'P', 'N', 'G'}, MIME: "image/png"}},
+		Model("omni-moderation-latest"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := r.Results[0].Categories["violence"]
+	if len(r.Results) != 1 || !r.Results[0].Flagged || v.Flagged == nil || !*v.Flagged || v.Score < 0.99 ||
+		strings.Join(r.Results[0].Categories["sexual"].Inputs, ",") != "text,image" {
+		t.Errorf("%+v", r)
+	}
+	req, body := srv.request(t, 0)
+	in := body["input"].([]any)
+	if req.Target != "/v1/moderations" || len(in) != 3 ||
+		in[2].(map[string]any)["image_url"].(map[string]any)["url"] != "data:image/png;base64,iVBORw==" {
+		t.Errorf("%+v %v", req, body)
+	}
+}
+
+func TestModerateConversation(t *testing.T) {
+	srv.do(t, "reset")
+	c, err := NewClient("mistral/mistral-moderation-latest", BaseURL(srv.url), APIKey("x"), MaxRetries(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	srv.push(t, 200, "kinds/mistral_chat_moderation.json")
+	r, err := c.ModerateConversation(context.Background(), []Message{User("How do I get in after closing time?"),
+		Assistant("You cannot.")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Results) != 1 || r.Results[0].Flagged || len(r.Results[0].Categories) != 9 {
+		t.Errorf("%+v", r)
+	}
+	req, body := srv.request(t, 0)
+	in := body["input"].([]any)
+	if req.Target != "/v1/chat/moderations" || len(in) != 2 || in[1].(map[string]any)["role"] != "assistant" {
+		t.Errorf("%+v %v", req, body)
+	}
+}

@@ -32,6 +32,7 @@ const (
 	FeatureHttps       Feature = 2     // LLMK_FEATURE_HTTPS: the built-in transport speaks TLS (https:// URLs)
 	FeatureCassette    Feature = 4     // LLMK_FEATURE_CASSETTE: llmk_client_record() / llmk_client_replay()
 	FeaturePosix       Feature = 8     // LLMK_FEATURE_POSIX: built-in POSIX-socket transport, plain http:// (llmk_transport_posix())
+	FeatureSqlite      Feature = 32    // LLMK_FEATURE_SQLITE: the SQLite store (llmk_store_new_sqlite())
 	FeatureOpenai      Feature = 256   // LLMK_FEATURE_OPENAI: OpenAI wire format: openai, azure and the compatible presets
 	FeatureAnthropic   Feature = 512   // LLMK_FEATURE_ANTHROPIC: Anthropic Messages API
 	FeatureGemini      Feature = 1024  // LLMK_FEATURE_GEMINI: Gemini (Generative Language API)
@@ -80,6 +81,8 @@ const (
 	KindImage      Kind = 3 // LLMK_IMAGE: image generation from a prompt
 	KindTranscribe Kind = 4 // LLMK_TRANSCRIBE: speech to text
 	KindSpeech     Kind = 5 // LLMK_SPEECH: text to speech
+	KindRerank     Kind = 6 // LLMK_RERANK: documents ranked by relevance to a query (LLMK_OPT_QUERY, llmk_request_add_input())
+	KindModerate   Kind = 7 // LLMK_MODERATE: moderation: texts (llmk_request_add_input()), images or a conversation (llmk_request_add_message()) flagged by category
 )
 
 // Role: Message roles (passed as int32_t).
@@ -153,6 +156,7 @@ const (
 	CapabilityImageURL    Capability = 256  // LLMK_CAP_IMAGE_URL: chat: images by http(s) URL, not just inline data
 	CapabilityKeyRequired Capability = 512  // LLMK_CAP_KEY_REQUIRED: an API key is needed (hosted services)
 	CapabilityDocuments   Capability = 1024 // LLMK_CAP_DOCUMENTS: chat: document inputs (PDF, plain text: llmk_request_add_document())
+	CapabilityCountTokens Capability = 4096 // LLMK_CAP_COUNT_TOKENS: chat: the provider counts a request's input tokens (llmk_count_tokens())
 )
 
 // Timing: Timings (llmk_response_timing()), in milliseconds.
@@ -211,6 +215,7 @@ const (
 	OptionCachedContent        Option = 1046 // LLMK_OPT_CACHED_CONTENT
 	OptionPromptCacheKey       Option = 1047 // LLMK_OPT_PROMPT_CACHE_KEY
 	OptionPromptCacheRetention Option = 1048 // LLMK_OPT_PROMPT_CACHE_RETENTION
+	OptionQuery                Option = 1050 // LLMK_OPT_QUERY
 	OptionTimeoutMs            Option = 2001 // LLMK_OPT_TIMEOUT_MS
 	OptionConnectTimeoutMs     Option = 2002 // LLMK_OPT_CONNECT_TIMEOUT_MS
 	OptionIdleTimeoutMs        Option = 2003 // LLMK_OPT_IDLE_TIMEOUT_MS
@@ -232,6 +237,10 @@ const (
 	OptionMaxJSONDepth         Option = 2019 // LLMK_OPT_MAX_JSON_DEPTH
 	OptionStore                Option = 2025 // LLMK_OPT_STORE
 	OptionStrictTools          Option = 2026 // LLMK_OPT_STRICT_TOOLS
+	OptionTopN                 Option = 2030 // LLMK_OPT_TOP_N
+	OptionMaxTokensPerDoc      Option = 2031 // LLMK_OPT_MAX_TOKENS_PER_DOC
+	OptionCacheTtlMs           Option = 2080 // LLMK_OPT_CACHE_TTL_MS
+	OptionCache                Option = 2081 // LLMK_OPT_CACHE
 	OptionTemperature          Option = 3001 // LLMK_OPT_TEMPERATURE
 	OptionTopP                 Option = 3002 // LLMK_OPT_TOP_P
 	OptionSpeed                Option = 3003 // LLMK_OPT_SPEED
@@ -473,6 +482,7 @@ var OptionTable = []OptionTableRow{
 	{"CACHED_CONTENT", 1046, "R", "cached_content", "name of a context cache the provider holds, e.g. cachedContents/abc (chat; Gemini)"},
 	{"PROMPT_CACHE_KEY", 1047, "R", "prompt_cache_key", "key grouping requests that share a prompt prefix, for cache hits (Responses API; chat)"},
 	{"PROMPT_CACHE_RETENTION", 1048, "R", "prompt_cache_retention", "in_memory | 24h: how long the prompt cache keeps this request's prefix (Responses API; chat)"},
+	{"QUERY", 1050, "R", "query", "the query the documents are ranked against (rerank)"},
 	{"TIMEOUT_MS", 2001, "C", "timeout_ms", "total time limit per request in ms (default 600000; 0 = none)"},
 	{"CONNECT_TIMEOUT_MS", 2002, "C", "connect_timeout_ms", "connection time limit in ms"},
 	{"IDLE_TIMEOUT_MS", 2003, "C", "idle_timeout_ms", "longest silence between bytes in ms"},
@@ -494,6 +504,10 @@ var OptionTable = []OptionTableRow{
 	{"MAX_JSON_DEPTH", 2019, "C", "max_json_depth", "deepest JSON nesting accepted (default 128)"},
 	{"STORE", 2025, "R", "store", "1: the server keeps the answer for previous_response_id; 0: it keeps nothing, and the reasoning comes back encrypted for llmk_request_add_response() (Responses API; chat)"},
 	{"STRICT_TOOLS", 2026, "R", "strict_tools", "1: the tools' arguments must follow their schemas exactly (strict: true; schemas closed with additionalProperties false); 0: strict: false (chat)"},
+	{"TOP_N", 2030, "R", "top_n", "return only the n most relevant documents (rerank; 1..documents)"},
+	{"MAX_TOKENS_PER_DOC", 2031, "R", "max_tokens_per_doc", "truncate each document to this many tokens before ranking (rerank; Cohere)"},
+	{"CACHE_TTL_MS", 2080, "CR", "cache_ttl_ms", "response cache (llmk_client_set_cache()): how long a stored answer serves, in ms (0 = as long as the store keeps it; default 0)"},
+	{"CACHE", 2081, "CR", "cache", "response cache (llmk_client_set_cache()): 1 answer from it and store new answers (default), 0 bypass it (neither read nor write), 2 refresh (ask the provider, store the new answer)"},
 	{"TEMPERATURE", 3001, "R", "temperature", "sampling temperature (chat, transcription)"},
 	{"TOP_P", 3002, "R", "top_p", "nucleus sampling mass (chat)"},
 	{"SPEED", 3003, "R", "speed", "speech speed 0.25..4.0 (speech)"},
@@ -736,8 +750,9 @@ func llmk_request_errmsg(request *C.llmk_request) *C.char {
 	return C.llmk_request_errmsg(request)
 }
 
-// Appends a message (chat). text may be NULL to start a message whose content is added by the
-// llmk_request_add_* part functions below. role is an LLMK_ROLE_*; for LLMK_ROLE_TOOL use
+// Appends a message (chat; moderate: a conversation judged as one, which Mistral's chat moderation
+// takes). text may be NULL to start a message whose content is added by the llmk_request_add_*
+// part functions below. role is an LLMK_ROLE_*; for LLMK_ROLE_TOOL use
 // llmk_request_add_tool_result() instead.
 func llmk_request_add_message(request *C.llmk_request, role int32, text *C.char) int32 {
 	return int32(C.llmk_request_add_message(request, C.int32_t(role), text))
@@ -748,14 +763,16 @@ func llmk_request_add_text(request *C.llmk_request, text *C.char) int32 {
 	return int32(C.llmk_request_add_text(request, text))
 }
 
-// Appends an image part given by URL (http(s) or data:) to the last message (chat, vision models).
-// detail: NULL, "auto", "low" or "high".
+// Appends an image part given by URL (http(s) or data:) to the last message (chat, vision models),
+// or an image to moderate (moderate: no message needed; OpenAI). detail: NULL, "auto", "low" or
+// "high".
 func llmk_request_add_image_url(request *C.llmk_request, url *C.char, detail *C.char) int32 {
 	return int32(C.llmk_request_add_image_url(request, url, detail))
 }
 
-// Appends an image part given by its bytes to the last message (chat); mime e.g. "image/png". The
-// bytes are copied (sent as a base64 data URL to OpenAI-style APIs).
+// Appends an image part given by its bytes to the last message (chat), or an image to moderate
+// (moderate); mime e.g. "image/png". The bytes are copied (sent as a base64 data URL to
+// OpenAI-style APIs).
 func llmk_request_add_image_data(request *C.llmk_request, data *C.uint8_t, len_ int, mime *C.char) int32 {
 	return int32(C.llmk_request_add_image_data(request, data, C.size_t(len_), mime))
 }
@@ -809,7 +826,9 @@ func llmk_request_add_tool(request *C.llmk_request, name *C.char, description *C
 	return int32(C.llmk_request_add_tool(request, name, description, parameters_json))
 }
 
-// Adds one input text to embed (embed; repeatable, one vector each).
+// Adds one input text: to embed (embed; one vector each), a document to rank (rerank; its
+// position, from 0, is llmk_response_rank_index()), a text to moderate (moderate; one result
+// each). Repeatable.
 func llmk_request_add_input(request *C.llmk_request, text *C.char) int32 {
 	return int32(C.llmk_request_add_input(request, text))
 }
@@ -993,6 +1012,20 @@ func llmk_stream(client *C.llmk_client, request *C.llmk_request, on_event C.llmk
 	return int32(C.llmk_stream(client, request, on_event, user, out))
 }
 
+// Counts the input tokens of a chat request as the provider would count them, without generating
+// anything: the provider's own counting endpoint (Anthropic /v1/messages/count_tokens, OpenAI
+// Responses /v1/responses/input_tokens, Gemini models/{model}:countTokens, llama-server
+// /v1/chat/completions/input_tokens), never an estimate. On success *tokens is the count. *out
+// (when out is not NULL) is set as for llmk_send() -- the count is also its LLMK_USAGE_INPUT --
+// and must be freed with llmk_response_free(); it carries the error detail on failure. Returns
+// LLMK_E_INVALID_ARG for NULL arguments or a request that is not a chat request,
+// LLMK_E_UNSUPPORTED (naming the provider) when the provider has no counting endpoint
+// (llmk_provider_capabilities(): LLMK_CAP_COUNT_TOKENS), and the statuses of llmk_send().
+// Thread-safe like llmk_send().
+func llmk_count_tokens(client *C.llmk_client, request *C.llmk_request, tokens *C.int64_t, out **C.llmk_response) int32 {
+	return int32(C.llmk_count_tokens(client, request, tokens, out))
+}
+
 // Event type (LLMK_EVENT_*).
 func llmk_event_type(event *C.llmk_event) int32 {
 	return int32(C.llmk_event_type(event))
@@ -1127,9 +1160,17 @@ func llmk_response_dropped(response *C.llmk_response) *C.char {
 	return C.llmk_response_dropped(response)
 }
 
-// Attempts made (1 when the first one was final; more after retries).
+// Attempts made (1 when the first one was final; more after retries; 0 for an answer from the
+// response cache).
 func llmk_response_attempts(response *C.llmk_response) int32 {
 	return int32(C.llmk_response_attempts(response))
+}
+
+// 1 when the answer came from the response cache (llmk_client_set_cache()): no request reached the
+// provider, llmk_response_cost() is $0, and the usage is what the original answer reported; 0
+// otherwise.
+func llmk_response_cached(response *C.llmk_response) int32 {
+	return int32(C.llmk_response_cached(response))
 }
 
 // A token counter (LLMK_USAGE_*), or -1 if the provider did not report it.
@@ -1231,6 +1272,75 @@ func llmk_response_segment_end(response *C.llmk_response, i int) float64 {
 // Transcribe: text of segment i (NULL if out of range).
 func llmk_response_segment_text(response *C.llmk_response, i int) *C.char {
 	return C.llmk_response_segment_text(response, C.size_t(i))
+}
+
+// Rerank: number of ranked documents, most relevant first (all of them, or the LLMK_OPT_TOP_N
+// best).
+func llmk_response_rank_count(response *C.llmk_response) int {
+	return int(C.llmk_response_rank_count(response))
+}
+
+// Rerank: which document result i is -- its position among the request's inputs
+// (llmk_request_add_input(), from 0) -- or -1 if i is out of range.
+func llmk_response_rank_index(response *C.llmk_response, i int) int64 {
+	return int64(C.llmk_response_rank_index(response, C.size_t(i)))
+}
+
+// Rerank: relevance score of result i as the provider reports it (higher is more relevant; the
+// scale is the model's: a probability for most hosted rerankers, a raw logit for llama.cpp), NaN
+// if i is out of range.
+func llmk_response_rank_score(response *C.llmk_response, i int) float64 {
+	return float64(C.llmk_response_rank_score(response, C.size_t(i)))
+}
+
+// Rerank: text of the document of result i: the request's input, copied into the response (never a
+// server's copy, which may be truncated), NULL if i is out of range.
+func llmk_response_rank_document(response *C.llmk_response, i int) *C.char {
+	return C.llmk_response_rank_document(response, C.size_t(i))
+}
+
+// Moderation: number of results: one per text input, or one for all the inputs together when the
+// request holds images (OpenAI's multi-modal input is judged as one) or is a conversation
+// (Mistral).
+func llmk_response_moderation_count(response *C.llmk_response) int {
+	return int(C.llmk_response_moderation_count(response))
+}
+
+// Moderation: 1 when result i is flagged (as the provider says, or, for a provider that reports no
+// overall verdict, when any category is), 0 when not, -1 if i is out of range.
+func llmk_response_moderation_flagged(response *C.llmk_response, i int) int32 {
+	return int32(C.llmk_response_moderation_flagged(response, C.size_t(i)))
+}
+
+// Moderation: number of categories of result i (0 if out of range).
+func llmk_response_moderation_category_count(response *C.llmk_response, i int) int {
+	return int(C.llmk_response_moderation_category_count(response, C.size_t(i)))
+}
+
+// Moderation: name of category j of result i as the provider spells it (e.g.
+// "harassment/threatening", "self-harm"), NULL if out of range.
+func llmk_response_moderation_category_name(response *C.llmk_response, i int, j int) *C.char {
+	return C.llmk_response_moderation_category_name(response, C.size_t(i), C.size_t(j))
+}
+
+// Moderation: 1 when category `category` (a name, or NULL with index j) of result i is flagged, 0
+// when not, -1 when the category was not reported or i/j is out of range. With a name, j is
+// ignored.
+func llmk_response_moderation_category_flagged(response *C.llmk_response, i int, category *C.char, j int) int32 {
+	return int32(C.llmk_response_moderation_category_flagged(response, C.size_t(i), category, C.size_t(j)))
+}
+
+// Moderation: score (0..1) of category `category` (a name, or NULL with index j) of result i; NaN
+// when no score was reported or out of range.
+func llmk_response_moderation_category_score(response *C.llmk_response, i int, category *C.char, j int) float64 {
+	return float64(C.llmk_response_moderation_category_score(response, C.size_t(i), category, C.size_t(j)))
+}
+
+// Moderation: the input types a category's verdict applied to, comma separated ("text",
+// "text,image"; OpenAI category_applied_input_types), or NULL when not reported or out of range.
+// Same addressing as llmk_response_moderation_category_flagged().
+func llmk_response_moderation_category_inputs(response *C.llmk_response, i int, category *C.char, j int) *C.char {
+	return C.llmk_response_moderation_category_inputs(response, C.size_t(i), category, C.size_t(j))
 }
 
 // The response body as received (for a stream: the concatenated raw stream), length in *len (len
@@ -1849,4 +1959,54 @@ func llmk_store_init(store *C.llmk_store) {
 // ignored. Not for a table the program filled itself.
 func llmk_store_free(store *C.llmk_store) {
 	C.llmk_store_free(store)
+}
+
+// A store in this process's memory, for the response cache: values kept in least-recently-used
+// order within `max_bytes` (keys, values and about 100 bytes of bookkeeping each; a value larger
+// than that is not kept), each until its time to live passes. Only kv_get, kv_put and close are
+// filled. Thread-safe. Free with llmk_store_free() after every client using it. Returns
+// LLMK_E_INVALID_ARG for a NULL out or max_bytes < 1, LLMK_E_NOMEM, LLMK_E_UNSUPPORTED in a build
+// without the response cache (-Dresponse_cache=disabled).
+func llmk_store_new_memory(max_bytes int64, out **C.llmk_store) int32 {
+	return int32(C.llmk_store_new_memory(C.int64_t(max_bytes), out))
+}
+
+// A store in an SQLite database file at `path` (created when missing), for the response cache on
+// one machine: several threads and processes may use the same file at once (write-ahead log, a 5 s
+// busy timeout); expired values are never returned and are deleted from time to time. Only kv_get,
+// kv_put and close are filled. A process that forks opens its own store after the fork. Returns
+// LLMK_E_UNSUPPORTED in a build without SQLite (llmk_features() has no LLMK_FEATURE_SQLITE),
+// LLMK_E_INVALID_ARG for a NULL argument, LLMK_E_CONFIG when the file cannot be opened or is not
+// an SQLite database (the caller decides whether to go on without a cache), LLMK_E_NOMEM. A
+// database damaged later makes its reads fail (LLMK_E_PROTOCOL): the cache then logs a warning and
+// asks the provider.
+func llmk_store_new_sqlite(path *C.char, out **C.llmk_store) int32 {
+	return int32(C.llmk_store_new_sqlite(path, out))
+}
+
+// Turns the response cache on for this client with `store` (copied; what its `user` points to must
+// outlive the client), or off with NULL.
+//
+// Chat and embedding requests are then answered from the store when an identical one was answered
+// before, without any request to the provider: llmk_response_cached() is 1, llmk_response_cost()
+// $0, and a streamed request gets the same events the original stream gave (a stored whole answer
+// streams as one event per part). Every successful answer to such a request is stored (a streamed
+// one once it is complete); failed, cancelled and cut answers never are, nor answers finishing
+// with LLMK_FINISH_ERROR or holding an echo of one of the client's secrets. Requests answered by a
+// registered provider (llmk_provider_register()) are not cached.
+//
+// The key is a BLAKE2b hash of the provider, model, base URL and of the request as it would go on
+// the wire (method, URL, body, and the headers that can change the answer: API version, beta
+// flags, LLMK_OPT_HTTP_HEADER values), never of a credential, a signature or a per-request id; a
+// stored value carries its key, an expiry and a checksum, and one that does not check out is a
+// miss with a warning logged, never an answer. LLMK_OPT_CACHE_TTL_MS and LLMK_OPT_CACHE (bypass,
+// refresh) apply per client or per request. A store that fails never fails a request: the client
+// logs a warning and asks the provider.
+//
+// Returns LLMK_E_UNSUPPORTED when the table has no kv_get or kv_put, and in a build without the
+// response cache (-Dresponse_cache=disabled, the default of a reduced build, docs/FIRMWARE.md),
+// LLMK_E_INVALID_ARG for a NULL client or a table too small to be one, LLMK_E_NOMEM. Set it before
+// the client is shared between threads.
+func llmk_client_set_cache(client *C.llmk_client, store *C.llmk_store) int32 {
+	return int32(C.llmk_client_set_cache(client, store))
 }

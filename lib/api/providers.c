@@ -30,7 +30,7 @@ static int64_t capabilities(const llmk__provider *p, int32_t kind)
 {
 	int64_t caps = 0;
 
-	if (kind < LLMK_CHAT || kind > LLMK_SPEECH || !(p->kinds & (1u << kind)))
+	if (kind < LLMK_CHAT || kind > LLMK_MODERATE || !(p->kinds & (1u << kind)))
 		return 0;
 	caps = LLMK_CAP_KIND;
 	if (kind == LLMK_CHAT) {
@@ -40,6 +40,8 @@ static int64_t capabilities(const llmk__provider *p, int32_t kind)
 			caps |= LLMK_CAP_JSON_MODE;
 		if (p->opts & LLMK__OPT(JSON_SCHEMA))
 			caps |= LLMK_CAP_JSON_SCHEMA;
+		if (p->kinds & (1u << LLMK__COUNT_TOKENS)) /* llmk_count_tokens() */
+			caps |= LLMK_CAP_COUNT_TOKENS;
 	} else if (kind == LLMK_EMBED) {
 		caps |= p->embed_caps;
 	}

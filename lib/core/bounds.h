@@ -15,5 +15,11 @@
 #define LLMK_MAX_CHOICES 128
 #define LLMK_MAX_IMAGES 128
 #define LLMK_MAX_SEGMENTS 100000
+/* Rerank documents in one request (the APIs take 1000 or fewer; a server
+ * of one's own may take more), moderation results and categories per
+ * result in one answer (OpenAI has 13 categories). */
+#define LLMK_MAX_RERANK_DOCS 10000
+#define LLMK_MAX_MODERATION_RESULTS 10000
+#define LLMK_MAX_CATEGORIES 256
 
 #endif

@@ -233,6 +233,7 @@ void llmk_client_free(llmk_client *c)
 	llmk__secret_free(&c->aws_secret);
 	llmk__secret_free(&c->aws_token);
 	llmk__user_provider_put(c->user_provider);
+	llmk__free(c->cache);
 	llmk__free(c->model);
 	llmk__free(c->base_url);
 	for (i = 0; i < LLMK_STR_SLOTS; i++)
@@ -333,6 +334,12 @@ llmk_status llmk_client_set_i64(llmk_client *c, int32_t opt, int64_t value)
 	if ((opt == LLMK_OPT_MAX_RESPONSE_BYTES || opt == LLMK_OPT_MAX_LINE_BYTES) && value < 1024)
 		return llmk__client_err(c, LLMK_E_INVALID_ARG, "option '%s' must be at least 1024",
 		                        llmk_option_name(opt));
+	if (opt == LLMK_OPT_CACHE && value > 2)
+		return llmk__client_err(c, LLMK_E_INVALID_ARG, "option 'cache' must be 0, 1 or 2");
+	if (LLMK__IS_CACHE_OPT(opt)) {
+		llmk__cache_opt_set(&c->cache_opts, opt, value);
+		return LLMK_OK;
+	}
 	slot = llmk__option_slot(opt);
 	c->i64[slot] = value;
 	c->i64_set |= 1u << slot;
@@ -387,6 +394,10 @@ const char *llmk__client_str(const llmk_client *c, int32_t opt)
 int64_t llmk__client_i64(const llmk_client *c, int32_t opt, int64_t dflt)
 {
 	int slot = llmk__option_slot(opt);
+	int64_t v;
+
+	if (LLMK__IS_CACHE_OPT(opt))
+		return llmk__cache_opt_get(&c->cache_opts, opt, &v) ? v : dflt;
 	return slot >= 0 && (c->i64_set & (1u << slot)) ? c->i64[slot] : dflt;
 }
 

@@ -35,6 +35,10 @@ struct llmk_client {
 		int32_t opt;
 	} env_bad[8];
 	size_t nenv_bad;
+	/* The response cache (cache.c): a copy of the store's table, NULL when
+	 * off; its options (LLMK_OPT_CACHE*) live outside the slots. */
+	llmk_store *cache;
+	llmk__cache_opts cache_opts;
 	llmk_log_fn log_fn;
 	void *log_user;
 	int32_t log_level;

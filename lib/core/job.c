@@ -9,6 +9,7 @@
 
 #include "alloc.h"
 #include "attempt.h"
+#include "cache.h"
 #include "clock.h"
 #include "job.h"
 #include "log.h"
@@ -34,8 +35,9 @@ struct llmk__job {
 	double t0, t_attempt, wake_at;
 	unsigned long n;
 	int a;
-	int in_attempt; /* p holds an attempt's resources */
-	int waiting;    /* between attempts, until wake_at */
+	int in_attempt;         /* p holds an attempt's resources */
+	int waiting;            /* between attempts, until wake_at */
+	llmk__cache_job *cache; /* the answer goes to the response cache (cache.c) */
 	llmk__attempt p;
 };
 
@@ -95,10 +97,53 @@ static int job_finish(llmk__job *j)
 		llmk__fail(r, LLMK_E_NOMEM, "out of memory");
 	r->timing[LLMK_TIMING_TOTAL_MS] = llmk__now_ms() - j->t0;
 	llmk__response_scrub(r, j->c);
+	llmk__cache_end(j->cache, j->c, r);
+	j->cache = NULL;
 	if (r->status != LLMK_OK)
 		llmk__log(j->c, LLMK_LOG_ERROR, "#%lu %s failed after %d attempt(s): %s", j->n, j->c->provider->name,
 		          r->attempts, r->error ? r->error : llmk_strerror(r->status));
 	return LLMK__JOB_DONE;
+}
+
+/* Frees what the attempt held (its exchange was sent or never will be). */
+static void attempt_release(llmk__job *j)
+{
+	llmk__attempt *p = &j->p;
+
+	llmk__attempt_decoders_free(p);
+	llmk__free_view(p);
+	llmk__exchange_clear(&p->ex);
+	llmk__free(p->sctx.state);
+	p->sctx.state = NULL;
+	j->in_attempt = 0;
+}
+
+/* The response cache (cache.c): looked up once the first attempt's
+ * exchange is built; later attempts only restart its record of events.
+ * 1 when it answered: the exchange is never sent. */
+static int job_cache(llmk__job *j)
+{
+	if (!j->c->cache)
+		return 0;
+	if (j->a > 1) {
+		llmk__cache_retry(j->cache, &j->p);
+		return 0;
+	}
+	return llmk__cache_begin(&j->cache, j->c, j->req, &j->p, j->n, &j->r);
+}
+
+/* Answered from the cache: the stream ends as one from the provider would
+ * (its events were replayed); no attempt was made. */
+static int job_cache_hit(llmk__job *j)
+{
+	llmk__attempt *p = &j->p;
+
+	if (j->stream && j->fn && j->r->status == LLMK_OK && !p->sctx.cancelled)
+		llmk__emit_done(&p->sctx);
+	if (p->sctx.cancelled && j->r->status == LLMK_OK)
+		llmk__fail(j->r, LLMK_E_CANCELLED, "cancelled by the stream callback");
+	attempt_release(j);
+	return job_finish(j);
 }
 
 /* Ends the current attempt: decides between done and a retry after a wait
@@ -119,12 +164,7 @@ static int job_end_attempt(llmk__job *j)
 	if (p->sctx.cancelled && r->status == LLMK_OK)
 		llmk__fail(r, LLMK_E_CANCELLED, "cancelled by the stream callback");
 	delivered = p->sctx.delivered;
-	llmk__attempt_decoders_free(p);
-	llmk__free_view(p);
-	llmk__exchange_clear(&p->ex);
-	llmk__free(p->sctx.state);
-	p->sctx.state = NULL;
-	j->in_attempt = 0;
+	attempt_release(j);
 
 	/* An allocation failed during the attempt, yet it reports success:
 	 * something may be missing (jansson's lexer, for one, drops characters
@@ -197,7 +237,7 @@ static int job_begin_attempt(llmk__job *j)
 	llmk__exchange_init(&p->ex);
 	j->in_attempt = 1;
 	if (llmk__attempt_prepare(p))
-		return LLMK__JOB_TRANSFER;
+		return job_cache(j) ? job_cache_hit(j) : LLMK__JOB_TRANSFER;
 	return job_end_attempt(j);
 }
 

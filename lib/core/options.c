@@ -12,9 +12,9 @@
 static llmk__optinfo options[] = {LLMK_OPTION_TABLE(LLMK__OPT_INFO)};
 
 /* Every option id must index its type's slot array (and the 32-bit set masks). */
-#define LLMK__SLOT_FITS(name, id, scope, str, doc)                                         \
-	_Static_assert((id) / 1000 != LLMK_TYPE_STR || (id) % 1000 < LLMK_STR_SLOTS, str); \
-	_Static_assert((id) / 1000 != LLMK_TYPE_I64 || (id) % 1000 < LLMK_I64_SLOTS, str); \
+#define LLMK__SLOT_FITS(name, id, scope, str, doc)                                                                   \
+	_Static_assert((id) / 1000 != LLMK_TYPE_STR || (id) % 1000 < LLMK_STR_SLOTS, str);                           \
+	_Static_assert((id) / 1000 != LLMK_TYPE_I64 || (id) % 1000 < LLMK_I64_SLOTS || LLMK__IS_CACHE_OPT(id), str); \
 	_Static_assert((id) / 1000 != LLMK_TYPE_F64 || (id) % 1000 < LLMK_F64_SLOTS, str);
 LLMK_OPTION_TABLE(LLMK__SLOT_FITS)
 
@@ -65,15 +65,19 @@ static const struct {
         {LLMK_OPT_TOP_K, K(LLMK_CHAT)},
         {LLMK_OPT_REASONING_BUDGET, K(LLMK_CHAT)},
         {LLMK_OPT_USER, K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_IMAGE)},
+        {LLMK_OPT_CACHE_TTL_MS, K(LLMK_CHAT) | K(LLMK_EMBED)},
+        {LLMK_OPT_CACHE, K(LLMK_CHAT) | K(LLMK_EMBED)},
+        {LLMK_OPT_QUERY, K(LLMK_RERANK)},
+        {LLMK_OPT_TOP_N, K(LLMK_RERANK)},
+        {LLMK_OPT_MAX_TOKENS_PER_DOC, K(LLMK_RERANK)},
 };
 
 static pthread_once_t options_once = PTHREAD_ONCE_INIT;
 
-/* id -> entry, by type and slot: lookups are on every request's path. The
- * static asserts above keep every id % 1000 below its type's slot count. */
-#define MAX_SLOTS                                                                                              \
-	(LLMK_STR_SLOTS > LLMK_I64_SLOTS ? (LLMK_STR_SLOTS > LLMK_F64_SLOTS ? LLMK_STR_SLOTS : LLMK_F64_SLOTS) \
-	                                 : (LLMK_I64_SLOTS > LLMK_F64_SLOTS ? LLMK_I64_SLOTS : LLMK_F64_SLOTS))
+/* id -> entry, by type and id % 1000: lookups are on every request's path.
+ * The static asserts above keep every id % 1000 below its type's slot count,
+ * but for the cache's options (kept outside the slots, options.h). */
+#define MAX_SLOTS 90
 static const llmk__optinfo *option_by_id[4][MAX_SLOTS];
 
 static void options_fill_kinds(void)
@@ -114,8 +118,9 @@ static const char *type_word(int type)
 
 static const char *kind_word(int32_t kind)
 {
-	static const char *const names[] = {"unknown", "chat", "embed", "image", "transcribe", "speech"};
-	return kind >= LLMK_CHAT && kind <= LLMK_SPEECH ? names[kind] : names[0];
+	static const char *const names[] = {"unknown",    "chat",   "embed",  "image",
+	                                    "transcribe", "speech", "rerank", "moderate"};
+	return kind >= LLMK_CHAT && kind <= LLMK_MODERATE ? names[kind] : names[0];
 }
 
 llmk_status llmk__option_check(int32_t id, int type, int scope, int32_t kind, char *err, size_t errlen)
@@ -188,4 +193,28 @@ llmk_status llmk__value_check(const char *what, const char *value, char *err, si
 	         "header or URL",
 	         what);
 	return LLMK_E_INVALID_ARG;
+}
+
+void llmk__cache_opt_set(llmk__cache_opts *o, int32_t id, int64_t value)
+{
+	if (id == LLMK_OPT_CACHE_TTL_MS) {
+		o->ttl_ms = value;
+		o->set |= 1u;
+	} else if (id == LLMK_OPT_CACHE) {
+		o->mode = value;
+		o->set |= 2u;
+	}
+}
+
+int llmk__cache_opt_get(const llmk__cache_opts *o, int32_t id, int64_t *out)
+{
+	if (id == LLMK_OPT_CACHE_TTL_MS && (o->set & 1u)) {
+		*out = o->ttl_ms;
+		return 1;
+	}
+	if (id == LLMK_OPT_CACHE && (o->set & 2u)) {
+		*out = o->mode;
+		return 1;
+	}
+	return 0;
 }

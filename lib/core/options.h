@@ -8,11 +8,25 @@
 #include "llmkit.h"
 
 /* Slots: option id % 1000 indexes a per-type array. */
-#define LLMK_STR_SLOTS 50
+#define LLMK_STR_SLOTS 64
 #define LLMK_I64_SLOTS 32 /* i64_set is a 32-bit mask */
 #define LLMK_F64_SLOTS 8
 
 enum { LLMK_SCOPE_C = 1, LLMK_SCOPE_R = 2, LLMK_SCOPE_CR = 3 };
+
+/* The response cache's options (LLMK_OPT_CACHE_TTL_MS, LLMK_OPT_CACHE) have
+ * ids beyond the slot arrays: they are the engine's, never a provider's
+ * parameter (support.c, which walks the slots, must not see them), so the
+ * client and the request keep them here (cache.c reads them). */
+#define LLMK__IS_CACHE_OPT(id) ((id) >= 2080 && (id) <= 2089)
+typedef struct llmk__cache_opts {
+	int64_t ttl_ms, mode;
+	unsigned set; /* bit 0: ttl_ms, bit 1: mode */
+} llmk__cache_opts;
+/* Stores a cache option's value (no check: the setters did them). */
+void llmk__cache_opt_set(llmk__cache_opts *o, int32_t id, int64_t value);
+/* 1 with *out when the option is set, else 0. */
+int llmk__cache_opt_get(const llmk__cache_opts *o, int32_t id, int64_t *out);
 
 typedef struct llmk__optinfo {
 	int32_t id;

@@ -32,6 +32,8 @@ const char *llmk__req_kind_name(int32_t kind)
 	case LLMK_IMAGE: return "image";
 	case LLMK_TRANSCRIBE: return "transcribe";
 	case LLMK_SPEECH: return "speech";
+	case LLMK_RERANK: return "rerank";
+	case LLMK_MODERATE: return "moderate";
 	default: return "unknown";
 	}
 }
@@ -43,7 +45,7 @@ llmk_status llmk_request_new(llmk_request **out, int32_t kind)
 	if (!out)
 		return LLMK_E_INVALID_ARG;
 	*out = NULL;
-	if (kind < LLMK_CHAT || kind > LLMK_SPEECH)
+	if (kind < LLMK_CHAT || kind > LLMK_MODERATE)
 		return LLMK_E_INVALID_ARG;
 	r = llmk__calloc(1, sizeof(*r));
 	if (!r)
@@ -346,6 +348,15 @@ llmk_status llmk_request_set_i64(llmk_request *r, int32_t opt, int64_t value)
 		                     opt == LLMK_OPT_REASONING_BUDGET ? "at least 0" : "0 or 1");
 	if (opt == LLMK_OPT_IMAGE_COUNT && value > 10)
 		return llmk__req_err(r, LLMK_E_INVALID_ARG, "image_count must be at most 10");
+	if (opt == LLMK_OPT_CACHE && value > 2)
+		return llmk__req_err(r, LLMK_E_INVALID_ARG, "option 'cache' must be 0, 1 or 2");
+	if (LLMK__IS_CACHE_OPT(opt)) {
+		if (value < 0)
+			return llmk__req_err(r, LLMK_E_INVALID_ARG, "option '%s' must not be negative",
+			                     llmk_option_name(opt));
+		llmk__cache_opt_set(&r->cache_opts, opt, value);
+		return LLMK_OK;
+	}
 	slot = llmk__option_slot(opt);
 	r->i64[slot] = value;
 	r->i64_set |= 1u << slot;
@@ -390,6 +401,8 @@ int llmk__req_i64(const llmk_request *r, int32_t opt, int64_t *out)
 {
 	int slot = llmk__option_slot(opt);
 
+	if (LLMK__IS_CACHE_OPT(opt))
+		return llmk__cache_opt_get(&r->cache_opts, opt, out);
 	if (slot < 0 || !(r->i64_set & (1u << slot)))
 		return 0;
 	*out = r->i64[slot];

@@ -54,6 +54,7 @@ struct llmk_request {
 	int64_t i64[LLMK_I64_SLOTS];
 	double f64[LLMK_F64_SLOTS];
 	uint32_t i64_set, f64_set;
+	llmk__cache_opts cache_opts; /* LLMK_OPT_CACHE* (options.h) */
 	uint8_t *audio;
 	size_t audio_len;
 	char *audio_name, *audio_mime;
@@ -61,6 +62,14 @@ struct llmk_request {
 	llmk_cancel *cancel; /* not owned */
 	char errmsg[LLMK_ERRMSG_MAX];
 };
+
+/* The kind a chat request is sent as by llmk_count_tokens() (count.c): a
+ * shallow view of the caller's request with this kind, so the pipeline
+ * checks it against the row's bit 1 << LLMK__COUNT_TOKENS (a provider
+ * counts tokens when its row has that bit; llmk_provider_capabilities()
+ * reports it as LLMK_CAP_COUNT_TOKENS of chat) and adapters tell it from
+ * a chat request. Never a public kind: llmk_request_new() refuses it. */
+#define LLMK__COUNT_TOKENS 31
 
 /* Request option accessors: NULL / 0 when not set. */
 const char *llmk__req_str(const llmk_request *r, int32_t opt);

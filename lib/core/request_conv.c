@@ -67,7 +67,8 @@ llmk_status llmk_request_add_message(llmk_request *r, int32_t role, const char *
 
 	if (!r)
 		return LLMK_E_INVALID_ARG;
-	if ((st = llmk__req_need_kind(r, LLMK_CHAT, "add_message")))
+	/* Chat; or a conversation to moderate (Mistral's chat moderation). */
+	if (r->kind != LLMK_MODERATE && (st = llmk__req_need_kind(r, LLMK_CHAT, "add_message")))
 		return st;
 	if (role == LLMK_ROLE_TOOL)
 		return llmk__req_err(r, LLMK_E_INVALID_ARG, "use llmk_request_add_tool_result() for tool messages");
@@ -86,6 +87,15 @@ llmk_status llmk_request_add_message(llmk_request *r, int32_t role, const char *
 
 llmk__message *llmk__req_last_message(llmk_request *r, const char *fn)
 {
+	/* A moderation request's images live in one implicit user message
+	 * (its texts are inputs): made by the first image. */
+	if (r->kind == LLMK_MODERATE && !strcmp(fn, "add_image") &&
+	    (r->nmsgs || llmk__req_new_message(r, LLMK_ROLE_USER)))
+		return &r->msgs[r->nmsgs - 1];
+	if (r->kind == LLMK_MODERATE && !strcmp(fn, "add_image")) {
+		llmk__req_err(r, LLMK_E_NOMEM, "out of memory");
+		return NULL;
+	}
 	if (llmk__req_need_kind(r, LLMK_CHAT, fn))
 		return NULL;
 	if (!r->nmsgs) {
@@ -348,7 +358,9 @@ llmk_status llmk_request_add_input(llmk_request *r, const char *text)
 
 	if (!r)
 		return LLMK_E_INVALID_ARG;
-	if ((st = llmk__req_need_kind(r, LLMK_EMBED, "add_input")))
+	/* Texts to embed, documents to rank, texts to moderate. */
+	if (r->kind != LLMK_RERANK && r->kind != LLMK_MODERATE &&
+	    (st = llmk__req_need_kind(r, LLMK_EMBED, "add_input")))
 		return st;
 	if (!text)
 		return llmk__req_err(r, LLMK_E_INVALID_ARG, "input text is NULL");

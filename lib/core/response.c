@@ -68,6 +68,7 @@ void llmk_response_free(llmk_response *r)
 		llmk__free(r->segments[i].text);
 	llmk__free(r->segments);
 	llmk__buf_free(&r->headers);
+	llmk__response_kinds_free(r);
 	llmk__free(r);
 }
 

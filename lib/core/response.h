@@ -38,6 +38,29 @@ typedef struct llmk__segment {
 	char *text;
 } llmk__segment;
 
+/* A rerank result: the document's position among the request's inputs,
+ * its score and its text (a copy). */
+typedef struct llmk__rank {
+	size_t index;
+	double score;
+	char *document;
+} llmk__rank;
+
+/* A moderation category of one result: flagged 1/0 or -1 (not reported),
+ * score or NaN, the input types it applied to ("text,image") or NULL. */
+typedef struct llmk__category {
+	char *name;
+	int flagged;
+	double score;
+	char *inputs;
+} llmk__category;
+
+typedef struct llmk__moderation {
+	int flagged;
+	llmk__category *cats;
+	size_t ncats;
+} llmk__moderation;
+
 struct llmk_response {
 	llmk_status status;
 	int32_t http_status;
@@ -47,6 +70,7 @@ struct llmk_response {
 	char *provider, *req_model; /* who was asked for what (prices) */
 	int32_t finish;
 	int32_t attempts;
+	int32_t cached; /* answered from the response cache (cache.c) */
 	int64_t retry_after_ms;
 	llmk__buf text, reasoning, raw;
 	llmk__buf refusal;      /* the model's refusal (OpenAI message.refusal, Responses refusal content) */
@@ -72,6 +96,11 @@ struct llmk_response {
 	llmk__buf headers;
 	size_t nheaders;
 	size_t header_bytes; /* names and values, against LLMK_MAX_HEADER_BYTES */
+	/* Rerank and moderation answers (response_kinds.c). */
+	llmk__rank *ranks;
+	size_t nranks;
+	llmk__moderation *mods;
+	size_t nmods;
 };
 
 /* The sum of two token counts (non-negative), saturating at INT64_MAX:
@@ -108,6 +137,8 @@ llmk__turn_item *llmk__turn_last(llmk_response *resp, int type);
 llmk__turn_item *llmk__turn_call(llmk_response *resp, size_t call);
 /* Replaces an item's opaque data; LLMK_E_NOMEM (recorded) on failure. */
 llmk_status llmk__turn_set_opaque(llmk_response *resp, llmk__turn_item *it, const char *data, size_t len);
+/* Frees the rerank and moderation answers (response_kinds.c). */
+void llmk__response_kinds_free(llmk_response *resp);
 const char *llmk__response_header(const llmk_response *resp, const char *name);
 /* Retry-After (delta-seconds or HTTP-date) or retry-after-ms into
  * retry_after_ms; the request id header into request_id (meta.c). */

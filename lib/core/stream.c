@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "bounds.h"
+#include "cache.h"
 #include "clock.h"
 #include "response.h"
 #include "stream.h"
@@ -17,6 +18,8 @@ static int deliver(llmk__stream_ctx *s, llmk_event *ev)
 		return 1;
 	if (s->fn)
 		s->delivered = 1; /* from here on the request is never retried */
+	if (s->rec)
+		llmk__cache_record(s->rec, ev);
 	if (s->fn && s->fn(ev, s->user)) {
 		s->cancelled = 1;
 		return 1;

@@ -31,6 +31,9 @@ typedef struct llmk__stream_ctx {
 	void *state;
 	const llmk_request *req;
 	const char *provider_name;
+	/* The response cache's record of the events delivered (cache.c), so a
+	 * stored stream replays as the same events; NULL when not caching. */
+	struct llmk__cache_rec *rec;
 } llmk__stream_ctx;
 
 /* Append to the response and tell the caller. Return non-zero to stop. */

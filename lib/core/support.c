@@ -12,8 +12,10 @@
 
 const char *llmk__kind_name(int32_t kind)
 {
-	static const char *const names[] = {"", "chat", "embed", "image", "transcribe", "speech"};
-	return kind >= LLMK_CHAT && kind <= LLMK_SPEECH ? names[kind] : "";
+	static const char *const names[] = {"", "chat", "embed", "image", "transcribe", "speech", "rerank", "moderate"};
+	if (kind == LLMK__COUNT_TOKENS)
+		return "count_tokens";
+	return kind >= LLMK_CHAT && kind <= LLMK_MODERATE ? names[kind] : "";
 }
 
 static int drop_wanted(const llmk__attempt *p)
@@ -195,7 +197,7 @@ int llmk__check_support(llmk__attempt *p)
 			return -1;
 		v->nstops = 0;
 	}
-	if (r->kind != LLMK_CHAT)
+	if (r->kind != LLMK_CHAT && r->kind != LLMK__COUNT_TOKENS)
 		return 0;
 	if (r->ntools && !(caps & LLMK_CAP_TOOLS)) {
 		if (!unsupported(p, "tools", drop))

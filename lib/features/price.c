@@ -459,6 +459,10 @@ llmk_status llmk_response_cost(const llmk_response *r, double *usd)
 		*usd = -1;
 	if (!r || !usd)
 		return LLMK_E_INVALID_ARG;
+	if (llmk_response_cached(r)) { /* no request reached the provider */
+		*usd = 0;
+		return LLMK_OK;
+	}
 	if (!r->provider)
 		return LLMK_E_NOT_FOUND;
 	st = llmk__cost_usd(r->provider, r->req_model, r->model, r->usage, usd);

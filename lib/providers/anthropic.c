@@ -12,6 +12,7 @@
 
 #include "anthropic_effort.h"
 #include "toolkit.h"
+#include "wire_kinds.h"
 
 #define DEFAULT_API_VERSION "2023-06-01"
 /* max_tokens is required by the Messages API and has no server default.
@@ -279,6 +280,8 @@ static llmk_status anthropic_build(const llmk_client *c, const llmk_request *r, 
 	json_t *body;
 	llmk_status st;
 
+	if (r->kind == LLMK__COUNT_TOKENS)
+		return llmk__count_build(LLMK_COUNT_ANTHROPIC, anthropic_build, c, r, model, ex, resp);
 	if (r->kind != LLMK_CHAT)
 		return llmk__fail(resp, LLMK_E_UNSUPPORTED, "anthropic serves chat requests only");
 	if (!r->nmsgs)
@@ -485,6 +488,8 @@ static const llmk__readers readers = {.kind = {[LLMK_CHAT] = read_message}};
 static llmk_status anthropic_parse(const llmk_client *c, const llmk_request *r, llmk_response *resp, const char *ctype,
                                    const char *body, size_t len)
 {
+	if (r->kind == LLMK__COUNT_TOKENS)
+		return llmk__count_parse(r, resp, body, len);
 	(void)c;
 	(void)ctype;
 	return llmk__read_json(&readers, r, resp, "response body", body, len);

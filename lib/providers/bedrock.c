@@ -25,6 +25,7 @@
 #include "multipart.h"
 #include "sigv4.h"
 #include "toolkit.h"
+#include "wire_kinds.h"
 
 #define SERVICE "bedrock"
 
@@ -532,6 +533,40 @@ static llmk_status build_image(const llmk_request *r, const char *model, json_t 
 	                  model);
 }
 
+/* Rerank is the Agents runtime's: POST /rerank on bedrock-agent-runtime
+ * (the default endpoint's host renamed; a base URL of one's own is kept),
+ * signed like the rest. The body: rerank.c. */
+static llmk_status build_rerank(const llmk_client *c, const llmk_request *r, const char *model, const char *region,
+                                llmk_exchange *ex, llmk_response *resp)
+{
+	char *base = endpoint(c, region, resp);
+	const char *rt = base ? strstr(base, "://bedrock-runtime.") : NULL;
+	llmk__buf url = LLMK__BUF_INIT;
+	json_t *body = NULL;
+	llmk_status st;
+
+	if (!base)
+		return resp->status ? resp->status : FAIL_OOM(resp);
+	if (rt ? llmk__buf_append(&url, base, (size_t)(rt - base) + 3) ||
+	                    llmk__buf_append_str(&url, "bedrock-agent-runtime.") || llmk__buf_append_str(&url, rt + 19)
+	       : llmk__buf_append_str(&url, base))
+		st = FAIL_OOM(resp);
+	else
+		st = llmk__exchange_set_url(ex, url.data, "/rerank") ? FAIL_OOM(resp) : LLMK_OK;
+	ex->method = "POST";
+	if (st == LLMK_OK)
+		st = llmk__rerank_bedrock_body(r, model, region, &body, resp);
+	if (body)
+		st = llmk__finish_body(ex, r, body, st, NULL, NULL, resp);
+	if (st == LLMK_OK && llmk__user_agent(c, ex))
+		st = FAIL_OOM(resp);
+	if (st == LLMK_OK)
+		st = authorize(c, region, ex, resp);
+	llmk__free(base);
+	llmk__buf_free(&url);
+	return st;
+}
+
 static llmk_status bedrock_build(const llmk_client *c, const llmk_request *r, const char *model, int stream,
                                  llmk_exchange *ex, llmk_response *resp)
 {
@@ -541,11 +576,21 @@ static llmk_status bedrock_build(const llmk_client *c, const llmk_request *r, co
 	json_t *body;
 	llmk_status st;
 
+	int count = r->kind == LLMK__COUNT_TOKENS; /* llmk_count_tokens(): CountTokens of the Converse body */
+	llmk_request chat;
+
 	if (region && !valid_region(region))
 		return llmk__fail(resp, LLMK_E_CONFIG, "bedrock: aws_region '%.64s' is not a region name", region);
+	if (r->kind == LLMK_RERANK)
+		return build_rerank(c, r, model, region, ex, resp);
+	if (count) {
+		chat = *r;
+		chat.kind = LLMK_CHAT;
+		r = &chat;
+	}
 	if (!(base = endpoint(c, region, resp)))
 		return resp->status ? resp->status : FAIL_OOM(resp);
-	op = r->kind == LLMK_CHAT ? (stream ? "/converse-stream" : "/converse") : "/invoke";
+	op = count ? "/count-tokens" : r->kind == LLMK_CHAT ? (stream ? "/converse-stream" : "/converse") : "/invoke";
 	/* Model ids hold ':' and, as ARNs, '/': one path segment, encoded. */
 	if (llmk__buf_append_str(&path, "/model") ||
 	    llmk__path_segment(&path, "bedrock model id", model, strlen(model), resp) ||
@@ -563,7 +608,8 @@ static llmk_status bedrock_build(const llmk_client *c, const llmk_request *r, co
 		st = build_image(r, model, body, resp);
 	else
 		st = llmk__fail(resp, LLMK_E_UNSUPPORTED, "bedrock serves chat, embed and image requests");
-	st = llmk__finish_body(ex, r, body, st, NULL, stream ? "application/vnd.amazon.eventstream" : NULL, resp);
+	st = llmk__finish_body(ex, r, body, st, count ? llmk__count_bedrock_edit : NULL,
+	                       stream ? "application/vnd.amazon.eventstream" : NULL, resp);
 	if (st == LLMK_OK && llmk__user_agent(c, ex))
 		st = FAIL_OOM(resp);
 	if (st == LLMK_OK)
@@ -804,6 +850,10 @@ static llmk_status bedrock_parse(const llmk_client *c, const llmk_request *r, ll
 {
 	(void)c;
 	(void)ctype;
+	if (r->kind == LLMK_RERANK)
+		return llmk__rerank_parse(r, resp, body, len);
+	if (r->kind == LLMK__COUNT_TOKENS)
+		return llmk__count_parse(r, resp, body, len);
 	return llmk__read_json(&readers, r, resp, "response body", body, len);
 }
 

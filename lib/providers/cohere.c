@@ -18,6 +18,7 @@
 #include <jansson.h>
 
 #include "toolkit.h"
+#include "wire_kinds.h"
 
 #define MAX_EMBED_TEXTS 96 /* V2EmbedRequest.texts maxItems */
 
@@ -217,6 +218,8 @@ static const llmk__builders builders = {.key_header = "Authorization",
 static llmk_status cohere_build(const llmk_client *c, const llmk_request *r, const char *model, int stream,
                                 llmk_exchange *ex, llmk_response *resp)
 {
+	if (r->kind == LLMK_RERANK)
+		return llmk__rerank_build(LLMK_RERANK_COHERE, c, r, model, ex, resp);
 	return llmk__build_json(&builders, c, r, model, stream, ex, resp);
 }
 
@@ -321,6 +324,8 @@ static const llmk__readers readers = {.kind = {[LLMK_CHAT] = parse_chat, [LLMK_E
 static llmk_status cohere_parse(const llmk_client *c, const llmk_request *r, llmk_response *resp,
                                 const char *content_type, const char *body, size_t len)
 {
+	if (r->kind == LLMK_RERANK)
+		return llmk__rerank_parse(r, resp, body, len);
 	(void)c;
 	(void)content_type;
 	/* A stream whose Content-Type a proxy rewrote; the core replays the

@@ -23,6 +23,7 @@
 
 #include "multipart.h"
 #include "toolkit.h"
+#include "wire_kinds.h"
 
 #define NAME "gemini"
 /* BatchEmbedContentsRequest.requests: "at most 100 requests can be in one batch". */
@@ -511,6 +512,8 @@ static llmk_status gemini_build(const llmk_client *c, const llmk_request *r, con
 	json_t *body;
 	llmk_status st;
 
+	if (r->kind == LLMK__COUNT_TOKENS)
+		return llmk__count_build(LLMK_COUNT_GEMINI, gemini_build, c, r, model, ex, resp);
 	if (r->kind == LLMK_EMBED)
 		verb = r->ninputs > 1 ? ":batchEmbedContents" : ":embedContent";
 	else if (r->kind == LLMK_CHAT && stream)
@@ -765,6 +768,8 @@ static const llmk__readers readers = {
 static llmk_status gemini_parse(const llmk_client *c, const llmk_request *r, llmk_response *resp,
                                 const char *content_type, const char *body, size_t len)
 {
+	if (r->kind == LLMK__COUNT_TOKENS)
+		return llmk__count_parse(r, resp, body, len);
 	(void)c;
 	(void)content_type;
 	return llmk__read_json(&readers, r, resp, NAME " response body", body, len);

@@ -33,6 +33,7 @@
 #include <jansson.h>
 
 #include "openai.h"
+#include "wire_kinds.h"
 
 static int has_bytes(const char *data, size_t len, const char *needle)
 {
@@ -352,6 +353,10 @@ static llmk_status hf_build(const llmk_client *c, const llmk_request *r, const c
 		if (!(q & (LLMK_Q_TGI | LLMK_Q_TEI)))
 			return build_transcribe(c, r, model, ex, resp);
 		break;
+	case LLMK_RERANK:
+		if (q & LLMK_Q_TEI)
+			return llmk__rerank_build(LLMK_RERANK_TEI, c, r, model, ex, resp);
+		break;
 	default: break;
 	}
 	return llmk__fail(resp, LLMK_E_UNSUPPORTED, "%s does not serve this request kind", c->provider->name);
@@ -518,6 +523,8 @@ out:
 static llmk_status hf_parse(const llmk_client *c, const llmk_request *r, llmk_response *resp, const char *ctype,
                             const char *body, size_t len)
 {
+	if (r->kind == LLMK_RERANK)
+		return llmk__rerank_parse(r, resp, body, len);
 	switch (r->kind) {
 	case LLMK_CHAT: return parse_chat(c, r, resp, ctype, body, len);
 	case LLMK_EMBED: return parse_embed(c, r, resp, body, len);

@@ -12,6 +12,7 @@
 
 #include "multipart.h"
 #include "openai.h"
+#include "wire_kinds.h"
 
 /* ---- building ------------------------------------------------------------ */
 
@@ -342,6 +343,12 @@ llmk_status llmk__openai_build(const llmk_client *c, const llmk_request *r, cons
 static llmk_status openai_build(const llmk_client *c, const llmk_request *r, const char *model, int stream,
                                 llmk_exchange *ex, llmk_response *resp)
 {
+	if (r->kind == LLMK_RERANK)
+		return llmk__rerank_build(LLMK_RERANK_JINA, c, r, model, ex, resp);
+	if (r->kind == LLMK_MODERATE)
+		return llmk__moderation_build(c, r, model, ex, resp);
+	if (r->kind == LLMK__COUNT_TOKENS)
+		return llmk__count_build(LLMK_COUNT_CHAT, openai_build, c, r, model, ex, resp);
 	return llmk__openai_build(c, r, model, stream, ex, resp, NULL);
 }
 
@@ -545,6 +552,12 @@ static const llmk__readers readers = {
 static llmk_status openai_parse(const llmk_client *c, const llmk_request *r, llmk_response *resp, const char *ctype,
                                 const char *body, size_t len)
 {
+	if (r->kind == LLMK_RERANK)
+		return llmk__rerank_parse(r, resp, body, len);
+	if (r->kind == LLMK_MODERATE)
+		return llmk__moderation_parse(r, resp, body, len);
+	if (r->kind == LLMK__COUNT_TOKENS)
+		return llmk__count_parse(r, resp, body, len);
 	(void)c;
 	if (r->kind == LLMK_SPEECH) {
 		if (!len)

@@ -38,6 +38,12 @@
 /* What a typical OpenAI-compatible server accepts for chat. */
 #define COMPAT_CHAT (SAMPLING | PENALTIES | O(SEED) | O(TOOL_CHOICE) | O(RESPONSE_FORMAT))
 
+/* Rerank requests: every shape takes a query and top_n (TEI's is applied
+ * by the reader). */
+#define RERANK_OPTS (O(QUERY) | O(TOP_N))
+/* llmk_count_tokens(): the row has a counting endpoint (LLMK_CAP_COUNT_TOKENS). */
+#define COUNT K(LLMK__COUNT_TOKENS)
+
 #define ALL_KINDS (K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_IMAGE) | K(LLMK_TRANSCRIBE) | K(LLMK_SPEECH))
 #define CHAT_FULL (LLMK_CAP_STREAM | LLMK_CAP_TOOLS | LLMK_CAP_VISION | LLMK_CAP_IMAGE_URL | LLMK_CAP_STREAM_USAGE)
 /* ... and document inputs (PDF, plain text) */
@@ -59,11 +65,11 @@ static const llmk__provider providers[] = {
          .url_env = "OPENAI_BASE_URL",
          .quirks = LLMK_Q_DEVELOPER_ROLE | LLMK_Q_EMBED_BASE64,
          .adapter = &llmk__openai_adapter,
-         .kinds = ALL_KINDS,
+         .kinds = ALL_KINDS | K(LLMK_MODERATE),
          .chat_caps = CHAT_DOCS,
          .embed_caps = LLMK_CAP_BATCH,
          .opts = OA_ALL,
-         .notes = "Chat Completions, embeddings, images, audio"},
+         .notes = "Chat Completions, embeddings, images, audio, moderation (text and images)"},
         {.name = "azure",
          .key_env = "AZURE_OPENAI_API_KEY",
          .url_env = "AZURE_OPENAI_ENDPOINT",
@@ -80,7 +86,7 @@ static const llmk__provider providers[] = {
          .url_env = "MISTRAL_BASE_URL",
          .quirks = LLMK_Q_LEGACY_MAX_TOKENS | LLMK_Q_NO_STREAM_OPTIONS | LLMK_Q_TOOL_CHOICE_ANY | LLMK_Q_RANDOM_SEED,
          .adapter = &llmk__openai_adapter,
-         .kinds = K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_TRANSCRIBE),
+         .kinds = K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_TRANSCRIBE) | K(LLMK_MODERATE),
          .chat_caps = CHAT_FULL,
          .embed_caps = LLMK_CAP_BATCH,
          .opts = SAMPLING | PENALTIES | JSON_OUT | O(SEED) | O(TOOL_CHOICE) | O(LANGUAGE) | O(TEMPERATURE),
@@ -112,10 +118,11 @@ static const llmk__provider providers[] = {
          .url_env = "TOGETHER_BASE_URL",
          .quirks = LLMK_Q_LEGACY_MAX_TOKENS,
          .adapter = &llmk__openai_adapter,
-         .kinds = K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_IMAGE),
+         .kinds = K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_IMAGE) | K(LLMK_RERANK),
          .chat_caps = CHAT_FULL,
          .embed_caps = LLMK_CAP_BATCH,
-         .opts = COMPAT_CHAT | JSON_OUT | O(TOP_K) | O(PROMPT) | O(IMAGE_COUNT) | O(IMAGE_RESPONSE_FORMAT)},
+         .opts = COMPAT_CHAT | JSON_OUT | O(TOP_K) | O(PROMPT) | O(IMAGE_COUNT) | O(IMAGE_RESPONSE_FORMAT) |
+                 RERANK_OPTS},
         {.name = "deepseek",
          .base_url = "https://api.deepseek.com/v1",
          .key_env = "DEEPSEEK_API_KEY",
@@ -164,21 +171,21 @@ static const llmk__provider providers[] = {
          .url_env = "VLLM_BASE_URL",
          .quirks = LLMK_Q_KEY_OPTIONAL | LLMK_Q_EMBED_BASE64,
          .adapter = &llmk__openai_adapter,
-         .kinds = K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_TRANSCRIBE),
+         .kinds = K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_TRANSCRIBE) | K(LLMK_RERANK),
          .chat_caps = CHAT_FULL,
          .embed_caps = LLMK_CAP_BATCH,
-         .opts = COMPAT_CHAT | JSON_OUT | O(TOP_K) | O(REASONING_EFFORT) | O(DIMENSIONS) | OA_TRANSCRIBE},
+         .opts = COMPAT_CHAT | JSON_OUT | O(TOP_K) | O(REASONING_EFFORT) | O(DIMENSIONS) | OA_TRANSCRIBE | RERANK_OPTS},
         {.name = "llamacpp",
          .base_url = "http://127.0.0.1:8080/v1",
          .key_env = "LLAMACPP_API_KEY",
          .url_env = "LLAMACPP_BASE_URL",
          .quirks = LOCAL | LLMK_Q_EMBED_BASE64,
          .adapter = &llmk__openai_adapter,
-         .kinds = K(LLMK_CHAT) | K(LLMK_EMBED),
+         .kinds = K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_RERANK) | COUNT,
          .chat_caps = CHAT_FULL,
          .embed_caps = LLMK_CAP_BATCH,
-         .opts = COMPAT_CHAT | JSON_OUT | O(TOP_K),
-         .notes = "llama-server; tools need --jinja"},
+         .opts = COMPAT_CHAT | JSON_OUT | O(TOP_K) | RERANK_OPTS,
+         .notes = "llama-server; tools need --jinja; rerank needs --reranking (--embedding --pooling rank)"},
         {.name = "localai",
          .base_url = "http://127.0.0.1:8080/v1",
          .key_env = "LOCALAI_API_KEY",
@@ -212,6 +219,23 @@ static const llmk__provider providers[] = {
          .embed_caps = LLMK_CAP_BATCH,
          .opts = OA_ALL | O(TOP_K),
          .notes = "any server speaking the OpenAI paths"},
+        /* Hosted rerankers (the Jina shape: rerank.c). */
+        {.name = "jina",
+         .base_url = "https://api.jina.ai/v1",
+         .key_env = "JINA_API_KEY",
+         .url_env = "JINA_BASE_URL",
+         .adapter = &llmk__openai_adapter,
+         .kinds = K(LLMK_RERANK),
+         .opts = RERANK_OPTS,
+         .notes = "rerank only (POST /v1/rerank)"},
+        {.name = "voyage",
+         .base_url = "https://api.voyageai.com/v1",
+         .key_env = "VOYAGE_API_KEY",
+         .url_env = "VOYAGE_BASE_URL",
+         .adapter = &llmk__openai_adapter,
+         .kinds = K(LLMK_RERANK),
+         .opts = RERANK_OPTS,
+         .notes = "rerank only (POST /v1/rerank; top_n as top_k)"},
 #endif
 #ifdef LLMK_WIRE_ANTHROPIC
         /* Native wire formats (one adapter file each). */
@@ -220,7 +244,7 @@ static const llmk__provider providers[] = {
          .key_env = "ANTHROPIC_API_KEY",
          .url_env = "ANTHROPIC_BASE_URL",
          .adapter = &llmk__anthropic_adapter,
-         .kinds = K(LLMK_CHAT),
+         .kinds = K(LLMK_CHAT) | COUNT,
          .chat_caps = CHAT_DOCS,
          .opts = SAMPLING | O(TOP_K) | O(TOOL_CHOICE) | O(REASONING_BUDGET) | O(REASONING_EFFORT) | O(USER) |
                  O(JSON_SCHEMA) | O(JSON_SCHEMA_NAME) | O(CACHE_SYSTEM) | O(CACHE_TOOLS) | O(CACHE_MESSAGES) |
@@ -236,7 +260,7 @@ static const llmk__provider providers[] = {
          .key_env2 = "GOOGLE_API_KEY",
          .url_env = "GEMINI_BASE_URL",
          .adapter = &llmk__gemini_adapter,
-         .kinds = K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_IMAGE),
+         .kinds = K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_IMAGE) | COUNT,
          .chat_caps = LLMK_CAP_STREAM | LLMK_CAP_TOOLS | LLMK_CAP_VISION | LLMK_CAP_STREAM_USAGE | LLMK_CAP_DOCUMENTS,
          .embed_caps = LLMK_CAP_BATCH,
          .opts = SAMPLING | PENALTIES | JSON_OUT | O(TOP_K) | O(SEED) | O(TOOL_CHOICE) | O(REASONING_BUDGET) |
@@ -264,12 +288,13 @@ static const llmk__provider providers[] = {
          .key_env2 = "CO_API_KEY",
          .url_env = "COHERE_BASE_URL",
          .adapter = &llmk__cohere_adapter,
-         .kinds = K(LLMK_CHAT) | K(LLMK_EMBED),
+         .kinds = K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_RERANK),
          .chat_caps = CHAT_FULL,
          .embed_caps = LLMK_CAP_BATCH,
          .opts = SAMPLING | PENALTIES | JSON_OUT | O(TOP_K) | O(SEED) | O(TOOL_CHOICE) | O(REASONING_BUDGET) |
-                 O(EMBED_INPUT_TYPE) | O(DIMENSIONS),
-         .notes = "v2 chat and embed; embed_input_type defaults to search_document; tool_choice cannot name one of "
+                 O(EMBED_INPUT_TYPE) | O(DIMENSIONS) | RERANK_OPTS | O(MAX_TOKENS_PER_DOC),
+         .notes = "v2 chat, embed and rerank; embed_input_type defaults to search_document; tool_choice cannot name "
+                  "one of "
                   "several tools"},
 #endif
 #ifdef LLMK_WIRE_HUGGINGFACE
@@ -301,9 +326,10 @@ static const llmk__provider providers[] = {
          .url_env = "TEI_BASE_URL",
          .quirks = LLMK_Q_KEY_OPTIONAL | LLMK_Q_TEI,
          .adapter = &llmk__huggingface_adapter,
-         .kinds = K(LLMK_EMBED),
+         .kinds = K(LLMK_EMBED) | K(LLMK_RERANK),
          .embed_caps = LLMK_CAP_BATCH,
-         .notes = "text-embeddings-inference /embed"},
+         .opts = RERANK_OPTS,
+         .notes = "text-embeddings-inference /embed and /rerank (top_n applied to its answer)"},
 #endif
 #ifdef LLMK_WIRE_BEDROCK
         {.name = "bedrock",
@@ -312,13 +338,14 @@ static const llmk__provider providers[] = {
          .url_env = "AWS_ENDPOINT_URL_BEDROCK_RUNTIME",
          .quirks = LLMK_Q_KEY_OPTIONAL | LLMK_Q_AWS,
          .adapter = &llmk__bedrock_adapter,
-         .kinds = K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_IMAGE),
+         .kinds = K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_IMAGE) | K(LLMK_RERANK) | COUNT,
          .chat_caps = LLMK_CAP_STREAM | LLMK_CAP_TOOLS | LLMK_CAP_VISION | LLMK_CAP_STREAM_USAGE | LLMK_CAP_DOCUMENTS,
          .embed_caps = LLMK_CAP_BATCH,
          .opts = O(TEMPERATURE) | O(TOP_P) | O(MAX_TOKENS) | O(STOP) | O(TOOL_CHOICE) | O(DIMENSIONS) |
                  O(EMBED_INPUT_TYPE) | O(PROMPT) | O(IMAGE_SIZE) | O(IMAGE_QUALITY) | O(IMAGE_COUNT) | O(SEED) |
-                 O(CACHE_SYSTEM) | O(CACHE_TOOLS) | O(CACHE_MESSAGES),
-         .notes = "Converse / ConverseStream (event stream), InvokeModel for Titan and Cohere embeddings, Titan, "
+                 O(CACHE_SYSTEM) | O(CACHE_TOOLS) | O(CACHE_MESSAGES) | RERANK_OPTS,
+         .notes = "Converse / ConverseStream (event stream), CountTokens, Rerank (bedrock-agent-runtime), InvokeModel "
+                  "for Titan and Cohere embeddings, Titan, "
                   "Nova Canvas and Stability images; SigV4 from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/"
                   "AWS_SESSION_TOKEN or a Bedrock API key; region from AWS_REGION/AWS_DEFAULT_REGION"},
 #endif
@@ -341,7 +368,7 @@ static const llmk__provider providers[] = {
          .key_env = "OPENAI_API_KEY",
          .url_env = "OPENAI_BASE_URL",
          .adapter = &llmk__responses_adapter,
-         .kinds = K(LLMK_CHAT),
+         .kinds = K(LLMK_CHAT) | COUNT,
          .chat_caps = CHAT_DOCS,
          .opts = RS_CHAT,
          .notes = "POST /responses: reasoning items, store and previous_response_id; store = 0 brings encrypted "
@@ -371,7 +398,7 @@ static const llmk__provider providers[] = {
          .url_env = "LLAMACPP_BASE_URL",
          .quirks = LLMK_Q_KEY_OPTIONAL | LLMK_Q_RS_RESPONSE_FORMAT,
          .adapter = &llmk__responses_adapter,
-         .kinds = K(LLMK_CHAT),
+         .kinds = K(LLMK_CHAT) | COUNT,
          .chat_caps = RS_LOCAL_CAPS,
          .opts = RS_LOCAL,
          .notes = "llama-server /v1/responses (stateless); tools need --jinja; b11434 reads the schema from "

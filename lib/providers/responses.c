@@ -39,6 +39,7 @@
 #include <jansson.h>
 
 #include "toolkit.h"
+#include "wire_kinds.h"
 
 #define NAME "responses"
 
@@ -373,6 +374,8 @@ static llmk_status responses_build(const llmk_client *c, const llmk_request *r, 
 	json_t *body;
 	llmk_status st;
 
+	if (r->kind == LLMK__COUNT_TOKENS)
+		return llmk__count_build(LLMK_COUNT_RESPONSES, responses_build, c, r, model, ex, resp);
 	if (r->kind != LLMK_CHAT)
 		return llmk__fail(resp, LLMK_E_UNSUPPORTED, NAME ": the Responses API serves chat requests only");
 	if (!r->nmsgs)
@@ -539,6 +542,8 @@ static llmk_status parse_item(json_t *item, llmk_response *resp)
 static llmk_status responses_parse(const llmk_client *c, const llmk_request *r, llmk_response *resp, const char *ctype,
                                    const char *body, size_t len)
 {
+	if (r->kind == LLMK__COUNT_TOKENS)
+		return llmk__count_parse(r, resp, body, len);
 	json_t *root, *item;
 	llmk_status st = LLMK_OK;
 	size_t i;

@@ -13,6 +13,9 @@
  *   - every llmk_response_error(), _error_type(), _error_code(),
  *     _request_id(), _model(), _finish_reason(), and llmk_client_errmsg(),
  *   - every cassette file,
+ *   - every key and value the response cache was given, and its SQLite
+ *     file (each client caches; answers echoing a secret must not be
+ *     stored, clean ones are, so the scan reads something),
  *
  * for each secret in any of those shapes and for its tail (enough to
  * rebuild a masked echo). None may hold any. A second round does the same
@@ -100,6 +103,54 @@ static char *slurp(const char *path)
 	buf[n] = '\0';
 	fclose(f);
 	return buf;
+}
+
+/* A file's bytes as text for the scan: NUL bytes (an SQLite file, binary
+ * values) become spaces so the scan reads past them. */
+static char *slurp_bin(const char *path, size_t *len)
+{
+	char *buf = slurp(path);
+	FILE *f = fopen(path, "rb");
+	size_t i;
+
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	*len = (size_t)ftell(f);
+	fclose(f);
+	for (i = 0; i < *len; i++)
+		if (!buf[i])
+			buf[i] = ' ';
+	return buf;
+}
+
+/* ---- the response cache: every key and value it stores ----------------------- */
+
+typedef struct cache_rec {
+	llmk_store *file; /* the SQLite store it passes everything on to */
+	sink puts;        /* every key and value, NUL bytes as spaces */
+	size_t nputs;
+} cache_rec;
+
+static int32_t rec_get(void *user, const char *key, int32_t (*take)(void *, const uint8_t *, size_t), void *ctx)
+{
+	cache_rec *r = user;
+	return r->file->kv_get(r->file->user, key, take, ctx);
+}
+
+static int32_t rec_put(void *user, const char *key, const uint8_t *data, size_t len, int64_t ttl_ms)
+{
+	cache_rec *r = user;
+	char *text = malloc(len + 1);
+	size_t i;
+
+	assert_non_null(text);
+	for (i = 0; i < len; i++)
+		text[i] = data[i] ? (char)data[i] : ' ';
+	text[len] = '\0';
+	sink_add(&r->puts, key, text);
+	free(text);
+	r->nputs++;
+	return r->file->kv_put(r->file->user, key, data, len, ttl_ms);
 }
 
 /* ---- answers that echo the secrets -------------------------------------------- */
@@ -206,7 +257,9 @@ static void canary_round(const char *key, int all)
 {
 	th_server *srv = th_start();
 	sink logs = {0}, errors = {0};
-	char path[64], where[160], url[256];
+	char path[64], where[160], url[256], cache_path[64];
+	cache_rec rec = {0};
+	llmk_store table;
 	size_t i, sends = 0;
 	int32_t kind;
 	int stream;
@@ -226,6 +279,19 @@ static void canary_round(const char *key, int all)
 	}
 	snprintf(path, sizeof(path), "/tmp/llmk-canary-%ld.jsonl", (long)getpid());
 	unlink(path);
+	/* Every client caches its answers in an SQLite file, through a table
+	 * that records what it is given. */
+	snprintf(cache_path, sizeof(cache_path), "/tmp/llmk-canary-%ld.db", (long)getpid());
+	unlink(cache_path);
+	llmk_store_init(&table);
+	table.user = &rec;
+	table.kv_get = rec_get;
+	table.kv_put = rec_put;
+	if (llmk_features() & LLMK_FEATURE_SQLITE) {
+		assert_int_equal(llmk_store_new_sqlite(cache_path, &rec.file), LLMK_OK);
+	} else {
+		assert_int_equal(llmk_store_new_memory(1 << 24, &rec.file), LLMK_OK);
+	}
 	for (i = 0; i < llmk_provider_count(); i++) {
 		const char *name = llmk_provider_name(i);
 		for (kind = LLMK_CHAT; kind <= LLMK_SPEECH; kind++) {
@@ -261,6 +327,7 @@ static void canary_round(const char *key, int all)
 				assert_int_equal(llmk_client_set_i64(c, LLMK_OPT_RETRY_BASE_MS, 1), LLMK_OK);
 				assert_int_equal(llmk_client_set_log(c, on_log, LLMK_LOG_DEBUG, &logs), LLMK_OK);
 				assert_int_equal(llmk_client_record(c, path), LLMK_OK);
+				assert_int_equal(llmk_client_set_cache(c, &table), LLMK_OK);
 				r = request_for(kind);
 				th_reset(srv);
 				push_answers(srv, kind, stream);
@@ -283,6 +350,27 @@ static void canary_round(const char *key, int all)
 					}
 					llmk_response_free(resp);
 					sends++;
+				}
+				/* A clean answer (OpenAI's shape) to another question is
+				 * stored: the scan below reads what the cache keeps. */
+				if (!stream && (kind == LLMK_CHAT || kind == LLMK_EMBED)) {
+					llmk_request_free(r);
+					r = request_for(kind);
+					assert_int_equal(llmk_request_set_str(r, LLMK_OPT_USER, "another question"),
+					                 LLMK_OK);
+					th_push_json(
+					        srv, 200,
+					        kind == LLMK_CHAT
+					                ? "{\"id\":\"c2\",\"object\":\"chat.completion\",\"model\":"
+					                  "\"m\","
+					                  "\"choices\":[{\"index\":0,\"message\":{\"role\":"
+					                  "\"assistant\","
+					                  "\"content\":\"a clean "
+					                  "answer\"},\"finish_reason\":\"stop\"}]}"
+					                : "{\"object\":\"list\",\"data\":[{\"object\":\"embedding\","
+					                  "\"index\":0,\"embedding\":[0.5,0.25]}],\"model\":\"m\"}");
+					(void)llmk_send(c, r, &resp); /* only OpenAI's shape parses */
+					llmk_response_free(resp);
 				}
 				sink_add(&errors, name, llmk_client_errmsg(c));
 				llmk_request_free(r);
@@ -308,6 +396,24 @@ static void canary_round(const char *key, int all)
 		assert_clean("the error messages", errors.text);
 		assert_clean("the cassette", cassette);
 		free(cassette);
+	}
+	/* What the response cache was given, and its file. */
+	{
+		size_t len = 0;
+		char *file;
+
+		llmk_store_free(rec.file); /* the last connection folds the log into the file */
+		print_message("[canary] the response cache stored %zu value(s)\n", rec.nputs);
+		assert_true(rec.nputs >= 2); /* the clean answers at least: the scan is not empty */
+		assert_clean("the cache's keys and values", rec.puts.text);
+		if (llmk_features() & LLMK_FEATURE_SQLITE) {
+			file = slurp_bin(cache_path, &len);
+			assert_true(len > 0);
+			assert_clean("the cache file", file);
+			free(file);
+		}
+		free(rec.puts.text);
+		unlink(cache_path);
 	}
 	unlink(path);
 	free(logs.text);

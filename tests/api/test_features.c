@@ -11,7 +11,9 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "llmkit.h"
 
@@ -23,6 +25,7 @@ static const struct {
         {LLMK_FEATURE_HTTPS, "https"},
         {LLMK_FEATURE_CASSETTE, "cassette"},
         {LLMK_FEATURE_POSIX, "posix"},
+        {LLMK_FEATURE_SQLITE, "sqlite"},
         {LLMK_FEATURE_OPENAI, "openai"},
         {LLMK_FEATURE_ANTHROPIC, "anthropic"},
         {LLMK_FEATURE_GEMINI, "gemini"},
@@ -94,6 +97,8 @@ static const struct {
         {"localai", LLMK_FEATURE_OPENAI},
         {"lmstudio", LLMK_FEATURE_OPENAI},
         {"openai-compatible", LLMK_FEATURE_OPENAI},
+        {"jina", LLMK_FEATURE_OPENAI},
+        {"voyage", LLMK_FEATURE_OPENAI},
         {"anthropic", LLMK_FEATURE_ANTHROPIC},
         {"gemini", LLMK_FEATURE_GEMINI},
         {"ollama", LLMK_FEATURE_OLLAMA},
@@ -120,6 +125,7 @@ static void test_values_pinned(void **state)
 	assert_int_equal(LLMK_FEATURE_HTTPS, 2);
 	assert_int_equal(LLMK_FEATURE_CASSETTE, 4);
 	assert_int_equal(LLMK_FEATURE_POSIX, 8);
+	assert_int_equal(LLMK_FEATURE_SQLITE, 32);
 	assert_int_equal(LLMK_FEATURE_OPENAI, 256);
 	assert_int_equal(LLMK_FEATURE_ANTHROPIC, 512);
 	assert_int_equal(LLMK_FEATURE_GEMINI, 1024);
@@ -170,6 +176,11 @@ static void test_mask(void **state)
 	assert_true(f & LLMK_FEATURE_POSIX);
 #else
 	assert_false(f & LLMK_FEATURE_POSIX);
+#endif
+#ifdef LLMK_TEST_HAVE_SQLITE
+	assert_true(f & LLMK_FEATURE_SQLITE);
+#else
+	assert_false(f & LLMK_FEATURE_SQLITE);
 #endif
 	assert_true(configured() != 0);
 	assert_int_equal(f & WIRE_ALL, configured());
@@ -233,6 +244,33 @@ static void test_cassette_presence(void **state)
 /* The POSIX bit says whether llmk_transport_posix() fills a table; the
  * table it fills installs, blocking and non-blocking callbacks alike, and
  * a table from before the non-blocking callbacks gets `send` only. */
+/* The SQLITE bit says whether llmk_store_new_sqlite() works. */
+static void test_sqlite_presence(void **state)
+{
+	llmk_store *s = (llmk_store *)1;
+	char path[64] = "/tmp/llmk-features-XXXXXX", side[80];
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	unlink(path); /* a name no one uses: the store creates the file */
+	if (llmk_features() & LLMK_FEATURE_SQLITE) {
+		assert_int_equal(llmk_store_new_sqlite(path, &s), LLMK_OK);
+		assert_non_null(s);
+		assert_non_null(s->kv_get);
+		llmk_store_free(s);
+		unlink(path);
+		snprintf(side, sizeof(side), "%s-wal", path);
+		unlink(side);
+		snprintf(side, sizeof(side), "%s-shm", path);
+		unlink(side);
+	} else {
+		assert_int_equal(llmk_store_new_sqlite(path, &s), LLMK_E_UNSUPPORTED);
+		assert_null(s);
+	}
+}
+
 static void test_posix_presence(void **state)
 {
 	llmk_transport t;
@@ -290,7 +328,8 @@ static void test_providers_of_the_build(void **state)
 		llmk_client_free(c);
 		assert_int_equal(llmk_provider_capabilities(providers[i].name, LLMK_CHAT) > 0 ||
 		                         llmk_provider_capabilities(providers[i].name, LLMK_EMBED) > 0 ||
-		                         llmk_provider_capabilities(providers[i].name, LLMK_TRANSCRIBE) > 0,
+		                         llmk_provider_capabilities(providers[i].name, LLMK_TRANSCRIBE) > 0 ||
+		                         llmk_provider_capabilities(providers[i].name, LLMK_RERANK) > 0,
 		                 built);
 		listed += built;
 	}
@@ -315,6 +354,7 @@ int main(void)
 	        cmocka_unit_test(test_providers_of_the_build),
 	        cmocka_unit_test(test_cassette_presence),
 	        cmocka_unit_test(test_posix_presence),
+	        cmocka_unit_test(test_sqlite_presence),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

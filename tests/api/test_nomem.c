@@ -255,6 +255,7 @@ static llmk_status op_request(const void *arg, result *out)
 }
 
 /* One exchange: a client for `model` answering with a fixture. */
+#define COUNT 31 /* exchange_case.kind: llmk_count_tokens() of a chat request */
 typedef struct exchange_case {
 	const char *name;
 	const char *model;
@@ -306,17 +307,41 @@ static llmk_status op_exchange(const void *arg, result *out)
 	} else if ((st = llmk_client_set_str(c, LLMK_OPT_API_KEY, "sk-nomem-0123456789abcdef"))) {
 		goto done;
 	}
-	if (x->kind == LLMK_CHAT) {
+	if (x->kind == LLMK_CHAT || x->kind == COUNT) {
 		st = build_chat(&r, 1);
+	} else if (x->kind == LLMK_RERANK) {
+		static const char *const docs[] = {"a", "b", "c", "d", "e"};
+		size_t i;
+		if (!(st = llmk_request_new(&r, LLMK_RERANK)))
+			st = llmk_request_set_str(r, LLMK_OPT_QUERY, "What is the capital of the United States?");
+		for (i = 0; !st && i < 5; i++)
+			st = llmk_request_add_input(r, docs[i]);
+	} else if (x->kind == LLMK_MODERATE) {
+		if (!(st = llmk_request_new(&r, LLMK_MODERATE)))
+			st = llmk_request_add_input(r, "I want to kill them.");
 	} else {
 		if (!(st = llmk_request_new(&r, LLMK_EMBED)) && !(st = llmk_request_add_input(r, "first text")))
 			st = llmk_request_add_input(r, "second text");
 	}
 	if (st)
 		goto done;
-	st = x->stream ? llmk_stream(c, r, on_event, out, &resp) : llmk_send(c, r, &resp);
-	if (resp)
+	if (x->kind == COUNT) {
+		int64_t n = -1;
+		st = llmk_count_tokens(c, r, &n, &resp);
+		put(out, "count %lld", (long long)n);
+	} else {
+		st = x->stream ? llmk_stream(c, r, on_event, out, &resp) : llmk_send(c, r, &resp);
+	}
+	if (resp) {
+		size_t i;
 		describe(out, resp);
+		for (i = 0; i < llmk_response_rank_count(resp); i++)
+			put(out, "rank %lld %.6f %s", (long long)llmk_response_rank_index(resp, i),
+			    llmk_response_rank_score(resp, i), llmk_response_rank_document(resp, i));
+		for (i = 0; i < llmk_response_moderation_count(resp); i++)
+			put(out, "moderation %d %zu categories", (int)llmk_response_moderation_flagged(resp, i),
+			    llmk_response_moderation_category_count(resp, i));
+	}
 	if (st == LLMK_OK && x->next) {
 		if ((st = llmk_request_add_response(r, resp)))
 			goto done;
@@ -377,6 +402,19 @@ static const exchange_case cases[] = {
         {"responses stream refusal", "openai-responses/gpt-5", LLMK_CHAT, 1, "responses/stream_refusal.sse", 200, SSE},
         {"bedrock embed cohere", "bedrock/cohere.embed-english-v3", LLMK_EMBED, 0, "bedrock/embed_cohere.json", 200,
          JSON},
+        {"cohere rerank", "cohere/rerank-v3.5", LLMK_RERANK, 0, "kinds/cohere_rerank.json", 200, JSON},
+        {"openai moderation", "openai/omni-moderation-latest", LLMK_MODERATE, 0, "kinds/openai_moderation_text.json",
+         200, JSON},
+        {"gemini count tokens", "gemini/gemini-2.5-flash", COUNT, 0, "kinds/gemini_count_tokens.json", 200, JSON},
+        {"anthropic count tokens", "anthropic/claude-sonnet-4-5", COUNT, 0, "kinds/anthropic_count_tokens.json", 200,
+         JSON},
+        {"responses count tokens", "openai-responses/gpt-5", COUNT, 0, "kinds/openai_input_tokens.json", 200, JSON},
+        {"tei rerank", "tei/bge-reranker-base", LLMK_RERANK, 0, "kinds/tei_rerank.json", 200, JSON},
+        {"bedrock rerank", "bedrock/amazon.rerank-v1:0", LLMK_RERANK, 0, "kinds/bedrock_rerank.json", 200, JSON},
+        {"bedrock count tokens", "bedrock/anthropic.claude-haiku-4-5-20251001-v1:0", COUNT, 0,
+         "kinds/bedrock_count_tokens.json", 200, JSON},
+        {"mistral moderation", "mistral/mistral-moderation-latest", LLMK_MODERATE, 0, "kinds/mistral_moderation.json",
+         200, JSON},
 };
 
 /* Record one exchange to a cassette, then replay it on a new client. */
@@ -427,6 +465,59 @@ done:
 	return st;
 }
 
+/* The response cache: a streamed answer stored in a memory store, then
+ * replayed to a stream and to a send. A failure in the cache (no memory to
+ * build a key, keep a value or read it back) must cost nothing but the
+ * cache: the same answers and events, or LLMK_E_NOMEM. */
+static llmk_status op_cache(const void *arg, result *out)
+{
+	static capture cap;
+	static char *body;
+	static size_t body_len;
+	llmk_client *c = NULL;
+	llmk_request *r = NULL;
+	llmk_response *resp = NULL;
+	llmk_store *store = NULL;
+	llmk_status st;
+	int i;
+
+	(void)arg;
+	if (!body) {
+		body = read_data("openai/chat_stream_tools.sse", &body_len);
+		assert_non_null(body);
+	}
+	if ((st = llmk_store_new_memory(1 << 20, &store)))
+		return st;
+	if ((st = llmk_client_new(&c, "openai/gpt-4o-mini")))
+		goto done;
+	memset(&cap, 0, sizeof(cap));
+	capture_install(c, &cap);
+	cap.resp_headers = SSE;
+	cap.resp_body = body;
+	cap.resp_len = body_len;
+	cap.write_size = 61;
+	if ((st = llmk_client_set_str(c, LLMK_OPT_API_KEY, "sk-nomem-0123456789abcdef")) ||
+	    (st = llmk_client_set_cache(c, store)) || (st = build_chat(&r, 1)))
+		goto done;
+	for (i = 0; i < 3; i++) {
+		st = i < 2 ? llmk_stream(c, r, on_event, out, &resp) : llmk_send(c, r, &resp);
+		if (resp)
+			describe(out, resp);
+		llmk_response_free(resp);
+		resp = NULL;
+		if (st)
+			goto done;
+		put(out, "\n");
+	}
+done:
+	llmk_response_free(resp);
+	llmk_request_free(r);
+	llmk_client_free(c);
+	llmk_store_free(store);
+	capture_reset(&cap);
+	return st;
+}
+
 /* ---- tests ------------------------------------------------------------------ */
 
 static void test_client(void **state)
@@ -450,6 +541,17 @@ static void test_exchanges(void **state)
 		run_op(cases[i].name, op_exchange, &cases[i]);
 }
 
+static void test_cache(void **state)
+{
+	llmk_store *s = NULL;
+
+	(void)state;
+	if (llmk_store_new_memory(1024, &s) == LLMK_E_UNSUPPORTED)
+		skip(); /* a build without the response cache */
+	llmk_store_free(s);
+	run_op("response cache: store, replay, send", op_cache, NULL);
+}
+
 static void test_cassette(void **state)
 {
 	char path[64];
@@ -462,10 +564,8 @@ static void test_cassette(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_client),
-	        cmocka_unit_test(test_request),
-	        cmocka_unit_test(test_exchanges),
-	        cmocka_unit_test(test_cassette),
+	        cmocka_unit_test(test_client),   cmocka_unit_test(test_request), cmocka_unit_test(test_exchanges),
+	        cmocka_unit_test(test_cassette), cmocka_unit_test(test_cache),
 	};
 
 	/* Before anything else in the library: the allocator is process-wide. */

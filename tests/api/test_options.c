@@ -134,7 +134,8 @@ static void test_request_validation(void **state)
 	(void)state;
 	assert_int_equal(llmk_request_new(&r, 0), LLMK_E_INVALID_ARG);
 	assert_null(r);
-	assert_int_equal(llmk_request_new(&r, 6), LLMK_E_INVALID_ARG);
+	assert_int_equal(llmk_request_new(&r, 8), LLMK_E_INVALID_ARG);
+	assert_int_equal(llmk_request_new(&r, 31), LLMK_E_INVALID_ARG); /* the internal count_tokens kind */
 	assert_int_equal(llmk_request_new(NULL, LLMK_CHAT), LLMK_E_INVALID_ARG);
 	assert_int_equal(llmk_request_new(&r, LLMK_CHAT), LLMK_OK);
 	assert_int_equal(llmk_request_kind(r), LLMK_CHAT);

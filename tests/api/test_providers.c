@@ -52,7 +52,7 @@ static void test_provider_list_and_queries(void **state)
 		assert_non_null(name);
 		seen_openai += !strcmp(name, "openai");
 		seen_azure += !strcmp(name, "azure");
-		for (k = LLMK_CHAT; k <= LLMK_SPEECH; k++) {
+		for (k = LLMK_CHAT; k <= LLMK_MODERATE; k++) {
 			int64_t caps = llmk_provider_capabilities(name, k);
 			assert_true(caps >= 0);
 			/* Feature bits only ever come with the kind bit. */

@@ -16,14 +16,14 @@ if [ -n "$warnings" ]; then
 fi
 text=$(groff -man -Tutf8 -P-c -P-b -P-u "$page" 2>/dev/null)
 status=0
-for cmd in chat embed image transcribe speak compare eval models providers; do
+for cmd in chat embed image transcribe speak rerank tokens moderate compare eval models providers; do
 	echo "$text" | grep -q "^ *llmkit $cmd" || { echo "llmkit.1 does not describe '$cmd'" >&2; status=1; }
 done
 # exit statuses: the numbers at the start of the table in --help
 for code in $("$llmkit" --help | sed -n '/^Exit status:/,/^$/p' | sed -n 's/^ *\([0-9][0-9]*\)  .*/\1/p'); do
 	echo "$text" | grep -q "^ *$code  *[A-Za-z]" || { echo "llmkit.1 does not list exit status $code" >&2; status=1; }
 done
-for opt in --base-url --timeout --retries --verbose NO_COLOR; do
+for opt in --base-url --timeout --retries --verbose --cache NO_COLOR; do
 	echo "$text" | grep -q -- "$opt" || { echo "llmkit.1 does not mention $opt" >&2; status=1; }
 done
 [ $status -eq 0 ] && echo "llmkit.1: no groff warnings; commands, exit statuses and global options documented"

@@ -110,6 +110,27 @@ static void handler(const th_request *rq, th_response *out, void *user)
 		answer(out, 404, "application/json", NULL, e, sizeof(e) - 1);
 		return;
 	}
+	/* rerank, tokens, moderate (test_cli.c test_kinds) */
+	if (strstr(rq->target, "/rerank")) {
+		static const char a[] = "{\"model\":\"m\",\"object\":\"list\",\"results\":[{\"index\":1,"
+		                        "\"relevance_score\":0.875},{\"index\":0,\"relevance_score\":0.125}]}";
+		answer(out, 200, "application/json", NULL, a, sizeof(a) - 1);
+		return;
+	}
+	if (strstr(rq->target, "/responses/input_tokens")) {
+		static const char a[] = "{\"object\":\"response.input_tokens\",\"input_tokens\":42}";
+		answer(out, 200, "application/json", NULL, a, sizeof(a) - 1);
+		return;
+	}
+	if (strstr(rq->target, "/moderations")) {
+		static const char a[] =
+		        "{\"id\":\"modr-1\",\"model\":\"omni-moderation-latest\",\"results\":[{\"flagged\":true,"
+		        "\"categories\":{\"violence\":true,\"hate\":false},\"category_scores\":{\"violence\":0.9375,"
+		        "\"hate\":0.0625},\"category_applied_input_types\":{\"violence\":[\"text\"],\"hate\":[\"text\"]"
+		        "}}]}";
+		answer(out, 200, "application/json", NULL, a, sizeof(a) - 1);
+		return;
+	}
 	if (strstr(rq->target, "/embeddings")) {
 		answer(out, 200, "application/json", NULL, s->embeddings, strlen(s->embeddings));
 		return;

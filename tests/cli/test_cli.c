@@ -529,6 +529,64 @@ static void test_embed(void **state)
 	cli_out_free(o);
 }
 
+/* rerank, tokens, moderate: what goes out and what is printed. */
+static void test_kinds(void **state)
+{
+	cli_server *s = *state;
+	char url[160];
+	const char *env[3] = {"TOGETHER_API_KEY=" CLI_KEY, url, NULL};
+	cli_out *o;
+
+	snprintf(url, sizeof(url), "TOGETHER_BASE_URL=%s/v1", th_url(s->srv));
+	RUN(o, env, "rerank", "-m", "together/Salesforce/Llama-Rank-V1", "-n", "2", "which is it?", "not this",
+	    "this one");
+	EXPECT_CODE(o, 0);
+	assert_string_equal(o->out, "1\t2\t0.875\tthis one\n2\t1\t0.125\tnot this\n");
+	cli_out_free(o);
+	assert_string_equal(th_request_at(s->srv, 0)->target, "/v1/rerank");
+	EXPECT_IN((const char *)th_request_at(s->srv, 0)->body,
+	          "\"query\":\"which is it?\",\"documents\":[\"not this\",\"this one\"],\"top_n\":2");
+	RUN_IN(o, env, "not this\n\nthis one\n", "rerank", "-m", "together/r", "--format", "json", "q");
+	EXPECT_CODE(o, 0);
+	assert_string_equal(o->out, "{\"rank\":1,\"index\":1,\"score\":0.875,\"document\":\"this one\"}\n"
+	                            "{\"rank\":2,\"index\":0,\"score\":0.125,\"document\":\"not this\"}\n");
+	cli_out_free(o);
+	RUN(o, env, "rerank", "-m", "together/r", "-n", "3", "q", "a", "b");
+	EXPECT_CODE(o, 2);
+	EXPECT_IN(o->err, "top_n is 3; it must be between 1 and the number of documents (2)");
+	cli_out_free(o);
+	RUN(o, s->env, "rerank", "-m", "openai/gpt-4o-mini", "q", "a");
+	EXPECT_IN(o->err, "openai does not serve rerank requests");
+	EXPECT_CODE(o, 8);
+	cli_out_free(o);
+
+	RUN(o, s->env, "tokens", "-m", "openai-responses/gpt-5", "-s", "Be brief.", "Tell", "me", "a", "joke.");
+	EXPECT_CODE(o, 0);
+	assert_string_equal(o->out, "42\n");
+	cli_out_free(o);
+	EXPECT_IN((const char *)th_request_at(s->srv, 2)->body, "Tell me a joke.");
+	assert_string_equal(th_request_at(s->srv, 2)->target, "/v1/responses/input_tokens");
+	RUN(o, s->env, "tokens", "-m", "openai/gpt-4o-mini", "hi");
+	EXPECT_CODE(o, 8); /* rejected: unsupported */
+	EXPECT_IN(o->err, "openai does not serve count_tokens requests");
+	cli_out_free(o);
+
+	RUN(o, s->env, "moderate", "-m", "openai/omni-moderation-latest", "I want to hurt them.");
+	EXPECT_CODE(o, 0);
+	assert_string_equal(o->out, "flagged: violence 0.938\n");
+	cli_out_free(o);
+	RUN(o, s->env, "moderate", "-m", "openai/omni-moderation-latest", "--format", "json", "-i",
+	    "https://example.com/a.png", "x");
+	EXPECT_CODE(o, 0);
+	assert_string_equal(o->out, "{\"flagged\":true,\"categories\":{\"violence\":{\"flagged\":true,\"score\":"
+	                            "0.9375,\"inputs\":\"text\"},\"hate\":{\"flagged\":false,\"score\":0.0625,"
+	                            "\"inputs\":\"text\"}}}\n");
+	cli_out_free(o);
+	EXPECT_IN((const char *)th_request_at(s->srv, 4)->body,
+	          "\"input\":[{\"type\":\"text\",\"text\":\"x\"},{\"type\":\"image_url\",\"image_url\":"
+	          "{\"url\":\"https://example.com/a.png\"}}]");
+}
+
 static void test_image(void **state)
 {
 	cli_server *s = *state;
@@ -1281,12 +1339,81 @@ static void test_eval_ctrl_c(void **state)
 	unlink(path);
 }
 
+/* --cache FILE: a chat, then an eval, asked again are answered from the
+ * SQLite file without a request; the file holds no key; a file that is no
+ * cache is a warning and the run goes on. */
+static void test_cache(void **state)
+{
+	cli_server *s = *state;
+	char path[96], cases[96], *first, *data;
+	cli_out *o;
+	FILE *fp;
+	size_t n;
+	long size;
+
+	snprintf(path, sizeof(path), "%s/cache.db", s->dir);
+	RUN(o, s->env, "chat", "--cache", path, "-m", "openai/gpt-4o-mini", "Say", "hello");
+	EXPECT_CODE(o, 0);
+	first = strdup(o->out);
+	cli_out_free(o);
+	assert_int_equal(th_request_count(s->srv), 1);
+	RUN(o, s->env, "--cache", path, "chat", "-m", "openai/gpt-4o-mini", "Say", "hello");
+	EXPECT_CODE(o, 0);
+	assert_string_equal(o->out, first);
+	assert_int_equal(o->err_len, 0);
+	cli_out_free(o);
+	assert_int_equal(th_request_count(s->srv), 1);
+	free(first);
+
+	snprintf(cases, sizeof(cases), "%s/cases.jsonl", s->dir);
+	fp = fopen(cases, "w");
+	fputs("{\"prompt\": \"Greet me\", \"expected\": \"assist\"}\n"
+	      "{\"prompt\": \"Capital of France?\", \"expected\": \"Paris\"}\n",
+	      fp);
+	fclose(fp);
+	RUN(o, s->env, "eval", "--cache", path, "-m", "openai/gpt-4", "--format", "json", cases);
+	EXPECT_CODE(o, 0);
+	cli_out_free(o);
+	n = th_request_count(s->srv);
+	assert_int_equal(n, 3);
+	RUN(o, s->env, "eval", "--cache", path, "-m", "openai/gpt-4", "--format", "json", cases);
+	EXPECT_CODE(o, 0);
+	EXPECT_IN(o->out, "\"cost_usd\": 0");
+	cli_out_free(o);
+	assert_int_equal(th_request_count(s->srv), n); /* the re-run paid nothing */
+
+	fp = fopen(path, "rb");
+	assert_non_null(fp);
+	fseek(fp, 0, SEEK_END);
+	size = ftell(fp);
+	rewind(fp);
+	data = malloc((size_t)size + 1);
+	assert_int_equal(fread(data, 1, (size_t)size, fp), (size_t)size);
+	fclose(fp);
+	assert_null(memmem(data, (size_t)size, CLI_KEY, strlen(CLI_KEY)));
+	free(data);
+
+	/* Not a cache: said, and the answer still comes. */
+	fp = fopen(cases, "w");
+	fputs("this is not a database, and it is long enough to be read as one's header\n", fp);
+	fclose(fp);
+	RUN(o, s->env, "chat", "--cache", cases, "-m", "openai/gpt-4o-mini", "Say", "hello");
+	EXPECT_CODE(o, 0);
+	EXPECT_IN(o->err, "cannot be used as a cache");
+	EXPECT_IN(o->out, "Hello!");
+	cli_out_free(o);
+	assert_int_equal(th_request_count(s->srv), n + 1);
+	unlink(cases);
+	unlink(path);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_help),
 	        cmocka_unit_test_setup_teardown(test_bad_arguments, cli_server_setup, cli_server_teardown),
 	        cmocka_unit_test_setup_teardown(test_chat_stream, cli_server_setup, cli_server_teardown),
+	        cmocka_unit_test_setup_teardown(test_kinds, cli_server_setup, cli_server_teardown),
 	        cmocka_unit_test_setup_teardown(test_raw_when_redirected, cli_server_setup, cli_server_teardown),
 	        cmocka_unit_test_setup_teardown(test_chat_options_and_stdin, cli_server_setup, cli_server_teardown),
 	        cmocka_unit_test_setup_teardown(test_chat_image_and_schema, cli_server_setup, cli_server_teardown),
@@ -1313,6 +1440,7 @@ int main(int argc, char **argv)
 	        cmocka_unit_test_setup_teardown(test_compare_failures, cli_server_setup, cli_server_teardown),
 	        cmocka_unit_test_setup_teardown(test_compare_formats, cli_server_setup, cli_server_teardown),
 	        cmocka_unit_test_setup_teardown(test_eval, cli_server_setup, cli_server_teardown),
+	        cmocka_unit_test_setup_teardown(test_cache, cli_server_setup, cli_server_teardown),
 	        cmocka_unit_test_setup_teardown(test_eval_stats, cli_server_setup, cli_server_teardown),
 	        cmocka_unit_test_setup_teardown(test_eval_judge, cli_server_setup, cli_server_teardown),
 	        cmocka_unit_test_setup_teardown(test_report_file, cli_server_setup, cli_server_teardown),

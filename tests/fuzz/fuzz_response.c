@@ -10,7 +10,9 @@
  *
  * For each provider (llmk_provider_count()/llmk_provider_name()) and each
  * kind it serves (llmk_provider_capabilities()) a minimal valid request is
- * sent with llmk_send() and with llmk_stream(). Any status is fine; crashes,
+ * sent with llmk_send() and with llmk_stream(), and for each provider that
+ * counts tokens (LLMK_CAP_COUNT_TOKENS) a chat request with
+ * llmk_count_tokens(). Any status is fine; crashes,
  * sanitizer reports, leaks, hangs and inconsistent accessors are findings.
  * Clients and requests are built once, in LLVMFuzzerInitialize, and small
  * limits keep one execution short. */
@@ -40,6 +42,7 @@ typedef struct target {
 	const char *provider;
 	int32_t kind;
 	int64_t caps;
+	int count; /* sent with llmk_count_tokens() */
 	llmk_client *client;
 	llmk_request *request;
 } target;
@@ -225,6 +228,48 @@ static void check_response(const target *t, const llmk_response *r, int32_t st, 
 	CHECK(llmk_response_segment_text(r, n) == NULL);
 	CHECK(llmk_response_segment_start(r, n) == -1 && llmk_response_segment_end(r, n) == -1);
 
+	/* Rerank: each document at most once, at an index the request has,
+	 * finite scores, most relevant first, with its text; nothing on a
+	 * failure. */
+	n = llmk_response_rank_count(r);
+	CHECK((st == LLMK_OK && t->kind == LLMK_RERANK) || n == 0);
+	CHECK(n <= llmk_request_input_count(t->request));
+	for (i = 0; i < n; i++) {
+		int64_t idx = llmk_response_rank_index(r, i);
+		double s = llmk_response_rank_score(r, i);
+		size_t j;
+		CHECK(idx >= 0 && (size_t)idx < llmk_request_input_count(t->request));
+		CHECK(s == s && s - s == 0); /* finite */
+		CHECK(i == 0 || llmk_response_rank_score(r, i - 1) >= s);
+		for (j = 0; j < i; j++)
+			CHECK(llmk_response_rank_index(r, j) != idx);
+		CHECK(!strcmp(llmk_response_rank_document(r, i), llmk_request_input(t->request, (size_t)idx)));
+	}
+	CHECK(llmk_response_rank_index(r, n) == -1 && llmk_response_rank_document(r, n) == NULL);
+	/* Moderation: one result per input, flags 0/1 (-1: not reported),
+	 * scores finite or NaN. */
+	n = llmk_response_moderation_count(r);
+	CHECK(st == LLMK_OK && t->kind == LLMK_MODERATE ? n == llmk_request_input_count(t->request) : n == 0);
+	for (i = 0; i < n; i++) {
+		size_t j, nc = llmk_response_moderation_category_count(r, i);
+		int32_t f = llmk_response_moderation_flagged(r, i);
+		CHECK(f == 0 || f == 1);
+		for (j = 0; j < nc; j++) {
+			const char *name = llmk_response_moderation_category_name(r, i, j);
+			double s = llmk_response_moderation_category_score(r, i, NULL, j);
+			int32_t cf = llmk_response_moderation_category_flagged(r, i, NULL, j);
+			check_str(name);
+			CHECK(cf >= -1 && cf <= 1);
+			CHECK(s != s || s - s == 0);
+			if (llmk_response_moderation_category_inputs(r, i, NULL, j))
+				check_str(llmk_response_moderation_category_inputs(r, i, NULL, j));
+			/* by name finds a category of that name */
+			CHECK(llmk_response_moderation_category_flagged(r, i, name, 0) >= -1);
+		}
+		CHECK(llmk_response_moderation_category_name(r, i, nc) == NULL);
+	}
+	CHECK(llmk_response_moderation_flagged(r, n) == -1);
+
 	for (which = LLMK_TIMING_TOTAL_MS; which <= LLMK_TIMING_FIRST_TOKEN_MS; which++)
 		CHECK(llmk_response_timing(r, which) >= -1);
 	(void)t;
@@ -314,6 +359,16 @@ static llmk_request *minimal_request(const char *provider, int32_t kind)
 	case LLMK_CHAT: set_or_die(llmk_request_add_message(r, LLMK_ROLE_USER, "hi")); break;
 	case LLMK_EMBED: set_or_die(llmk_request_add_input(r, "a")); break;
 	case LLMK_IMAGE: set_or_die(llmk_request_set_str(r, LLMK_OPT_PROMPT, "a red pixel")); break;
+	case LLMK_RERANK:
+		set_or_die(llmk_request_set_str(r, LLMK_OPT_QUERY, "q"));
+		set_or_die(llmk_request_add_input(r, "a"));
+		set_or_die(llmk_request_add_input(r, "b"));
+		set_or_die(llmk_request_add_input(r, "c"));
+		break;
+	case LLMK_MODERATE:
+		set_or_die(llmk_request_add_input(r, "a"));
+		set_or_die(llmk_request_add_input(r, "b"));
+		break;
 	case LLMK_TRANSCRIBE:
 		set_or_die(llmk_request_set_audio(r, wav, sizeof wav, "a.wav", NULL));
 		/* verbose_json reaches the segment parser where it exists */
@@ -330,6 +385,10 @@ static llmk_request *minimal_request(const char *provider, int32_t kind)
 	 * every family's answer shape whatever the model. */
 	if (!strcmp(provider, "bedrock") && kind == LLMK_EMBED)
 		set_or_die(llmk_request_set_str(r, LLMK_OPT_MODEL, "cohere.embed-english-v3"));
+	/* Bedrock's rerank names its model by ARN (no region here). */
+	if (!strcmp(provider, "bedrock") && kind == LLMK_RERANK)
+		set_or_die(llmk_request_set_str(r, LLMK_OPT_MODEL,
+		                                "arn:aws:bedrock:us-east-1::foundation-model/amazon.rerank-v1:0"));
 	if (!strcmp(provider, "bedrock") && kind == LLMK_IMAGE)
 		set_or_die(llmk_request_set_str(r, LLMK_OPT_MODEL, "amazon.titan-image-generator-v2:0"));
 	return r;
@@ -371,24 +430,31 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		const char *name = llmk_provider_name(i);
 		llmk_client *c = NULL;
 
-		for (kind = LLMK_CHAT; kind <= LLMK_SPEECH; kind++) {
-			int64_t caps = llmk_provider_capabilities(name, kind);
+		/* kind LLMK_MODERATE + 1: llmk_count_tokens() of a chat request */
+		for (kind = LLMK_CHAT; kind <= LLMK_MODERATE + 1; kind++) {
+			int count = kind > LLMK_MODERATE;
+			int64_t caps = llmk_provider_capabilities(name, count ? LLMK_CHAT : kind);
 			llmk_response *resp = NULL;
+			int64_t n;
 
 			FUZZ_CHECK(caps >= 0);
-			if (!(caps & LLMK_CAP_KIND))
+			if (!(caps & LLMK_CAP_KIND) || (count && !(caps & LLMK_CAP_COUNT_TOKENS)))
 				continue;
 			FUZZ_CHECK(ntargets < MAX_TARGETS);
 			if (!c)
 				c = fuzz_client(name);
 			targets[ntargets].provider = name;
-			targets[ntargets].kind = kind;
+			targets[ntargets].kind = count ? LLMK_CHAT : kind;
+			targets[ntargets].count = count;
 			targets[ntargets].caps = caps;
 			targets[ntargets].client = c;
-			targets[ntargets].request = minimal_request(name, kind);
+			targets[ntargets].request = minimal_request(name, count ? LLMK_CHAT : kind);
 			/* The request must reach the transport, or it fuzzes nothing. */
 			answer_for(&ans, ok, sizeof ok - 1);
-			llmk_send(c, targets[ntargets].request, &resp);
+			if (count)
+				llmk_count_tokens(c, targets[ntargets].request, &n, &resp);
+			else
+				llmk_send(c, targets[ntargets].request, &resp);
 			if (ans.calls != 1) {
 				fprintf(stderr, "fuzz_response: %s kind %d never reaches the transport: %s\n", name,
 				        (int)kind, resp ? llmk_response_error(resp) : "(no response)");
@@ -415,6 +481,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		int32_t st;
 
 		cur = t;
+		if (t->count) {
+			int64_t n = 7;
+			cur_call = "llmk_count_tokens";
+			answer_for(&ans, data, size);
+			st = llmk_count_tokens(t->client, t->request, &n, &resp);
+			check_response(t, resp, st, 0);
+			/* a count only on success, and then the response's */
+			CHECK(st == LLMK_OK ? n >= 0 && n == llmk_response_usage(resp, LLMK_USAGE_INPUT) : n == -1);
+			llmk_response_free(resp);
+			continue;
+		}
 		cur_call = "llmk_send";
 		answer_for(&ans, data, size);
 		st = llmk_send(t->client, t->request, &resp);

@@ -9,6 +9,8 @@
 #                                                -> LLMK_REAL_EMBED_URL
 #   victim  the smallest model (stories260K from shared/data, else SmolLM2),
 #           for a test to kill mid-stream        -> LLMK_REAL_VICTIM_URL, _PID
+#   rank    SmolLM2 with --reranking (/rerank, /v1/rerank)
+#                                                -> LLMK_REAL_RANK_URL
 # Each URL is a base URL ending in /v1. Also exported: LLMK_REAL_PROVIDERS_MD
 # (docs/PROVIDERS.md, which must name the llama.cpp build that answered).
 #
@@ -55,16 +57,22 @@ for s in "${want[@]}"; do
 		lm_start VICTIM "${LM_TINY:-$LM_MODEL}" --alias victim -np 1 || exit 1
 		export LLMK_REAL_VICTIM_URL=$LM_VICTIM_URL LLMK_REAL_VICTIM_PID=$LM_VICTIM_PID
 		;;
+	rank)
+		# SmolLM2 has no reranking head: its scores mean little, but the
+		# server's /rerank and /v1/rerank answer in their real shapes.
+		lm_start RANK "$LM_MODEL" --alias smollm2-rank --reranking -np 1 || exit 1
+		export LLMK_REAL_RANK_URL=$LM_RANK_URL
+		;;
 	*) say "unknown server '$s'"; exit 2 ;;
 	esac
 done
 export LLMK_REAL_PROVIDERS_MD=$root/docs/PROVIDERS.md
 export NO_PROXY="127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY}" no_proxy="127.0.0.1,localhost${no_proxy:+,$no_proxy}"
-say "llama.cpp b$LM_LLAMA_BUILD: ${LLMK_REAL_CHAT_URL:+chat $LLMK_REAL_CHAT_URL }${LLMK_REAL_EMBED_URL:+embed $LLMK_REAL_EMBED_URL }${LLMK_REAL_VICTIM_URL:+victim $LLMK_REAL_VICTIM_URL}"
+say "llama.cpp b$LM_LLAMA_BUILD: ${LLMK_REAL_CHAT_URL:+chat $LLMK_REAL_CHAT_URL }${LLMK_REAL_EMBED_URL:+embed $LLMK_REAL_EMBED_URL }${LLMK_REAL_VICTIM_URL:+victim $LLMK_REAL_VICTIM_URL }${LLMK_REAL_RANK_URL:+rank $LLMK_REAL_RANK_URL}"
 rc=0
 "$@" || rc=$?
 if [ $rc -ne 0 ]; then
-	for log in "${LM_CHAT_LOG:-}" "${LM_EMBED_LOG:-}" "${LM_VICTIM_LOG:-}"; do
+	for log in "${LM_CHAT_LOG:-}" "${LM_EMBED_LOG:-}" "${LM_VICTIM_LOG:-}" "${LM_RANK_LOG:-}"; do
 		[ -n "$log" ] || continue
 		say "--- the end of $log"
 		tail -n 15 "$log" >&2

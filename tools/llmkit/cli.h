@@ -40,8 +40,9 @@ typedef struct cli_global {
 	int verbose;          /* --verbose */
 	int color_out;        /* colour allowed on stdout / stderr */
 	int color_err;
-	int tty_out;    /* stdout is a terminal: network text is filtered */
-	int no_history; /* --no-history: record nothing (history.h) */
+	int tty_out;            /* stdout is a terminal: network text is filtered */
+	int no_history;         /* --no-history: record nothing (history.h) */
+	const char *cache_path; /* --cache: the response cache's SQLite file */
 } cli_global;
 
 extern cli_global g_opt;
@@ -212,6 +213,9 @@ int cmd_embed(int argc, char **argv);
 int cmd_image(int argc, char **argv);
 int cmd_transcribe(int argc, char **argv);
 int cmd_speak(int argc, char **argv);
+int cmd_rerank(int argc, char **argv);
+int cmd_tokens(int argc, char **argv);
+int cmd_moderate(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_models(int argc, char **argv);

@@ -47,11 +47,16 @@ const char cli_exit_table[] = "  0    success\n"
 
 /* ---- parsing ---------------------------------------------------------------- */
 
-enum { G_BASE_URL = 1, G_TIMEOUT, G_RETRIES, G_VERBOSE, G_NO_HISTORY };
+enum { G_BASE_URL = 1, G_TIMEOUT, G_RETRIES, G_VERBOSE, G_NO_HISTORY, G_CACHE };
 
 static const cli_opt global_opts[] = {
-        {"base-url", 0, 1, G_BASE_URL}, {"timeout", 0, 1, G_TIMEOUT},       {"retries", 0, 1, G_RETRIES},
-        {"verbose", 'v', 0, G_VERBOSE}, {"no-history", 0, 0, G_NO_HISTORY}, {NULL, 0, 0, 0},
+        {"base-url", 0, 1, G_BASE_URL},
+        {"timeout", 0, 1, G_TIMEOUT},
+        {"retries", 0, 1, G_RETRIES},
+        {"verbose", 'v', 0, G_VERBOSE},
+        {"no-history", 0, 0, G_NO_HISTORY},
+        {"cache", 0, 1, G_CACHE},
+        {NULL, 0, 0, 0},
 };
 
 int cli_parse_init(cli_parse *p, int argc, char **argv)
@@ -96,6 +101,11 @@ static int apply_global(cli_parse *p, int id, const char *val)
 		return 0;
 	case G_VERBOSE: g_opt.verbose++; return 0;
 	case G_NO_HISTORY: g_opt.no_history = 1; return 0;
+	case G_CACHE:
+		if (!*val)
+			return cli_usage_error(p->cmd, "--cache needs a file name");
+		g_opt.cache_path = val;
+		return 0;
 	}
 	return -1;
 }
@@ -388,12 +398,50 @@ static void on_log(int32_t level, const char *line, void *user)
 	put_scrubbedf("%s\n", line);
 }
 
+/* Without --verbose, the response cache's warnings only (a damaged or
+ * unusable cache file): the run goes on without it, but says so. */
+static void on_cache_log(int32_t level, const char *line, void *user)
+{
+	if (level <= LLMK_LOG_WARN && strstr(line, "response cache"))
+		on_log(level, line, user);
+}
+
+/* The store of --cache, opened once for every client of the run; NULL
+ * when none, or when the file cannot be used (said once). */
+static llmk_store *g_cache;
+static int g_cache_tried;
+
+static void cache_close(void)
+{
+	llmk_store_free(g_cache); /* at exit: no request is in flight any more */
+	g_cache = NULL;
+}
+
+static llmk_store *cli_cache(const char *cmd)
+{
+	llmk_status st;
+
+	if (!g_opt.cache_path || g_cache_tried)
+		return g_cache;
+	g_cache_tried = 1;
+	st = llmk_store_new_sqlite(g_opt.cache_path, &g_cache);
+	if (st == LLMK_E_UNSUPPORTED)
+		cli_note(cmd, "warning: --cache: this libllmkit was built without SQLite; going on without a cache");
+	else if (st != LLMK_OK)
+		cli_note(cmd, "warning: --cache: '%s' cannot be used as a cache (%s); going on without it",
+		         g_opt.cache_path,
+		         st == LLMK_E_CONFIG ? "not an SQLite database, damaged, or not writable" : llmk_strerror(st));
+	else
+		atexit(cache_close);
+	return g_cache;
+}
+
 static int key_required(const char *provider)
 {
 	int32_t kind;
 	int64_t caps;
 
-	for (kind = LLMK_CHAT; kind <= LLMK_SPEECH; kind++) {
+	for (kind = LLMK_CHAT; kind <= LLMK_MODERATE; kind++) {
 		caps = llmk_provider_capabilities(provider, kind);
 		if (caps > 0 && (caps & LLMK_CAP_KEY_REQUIRED))
 			return 1;
@@ -431,6 +479,11 @@ llmk_client *cli_client_ex(const char *cmd, const char *model, int check_key, in
 		st = llmk_client_set_i64(c, LLMK_OPT_MAX_RETRIES, g_opt.retries);
 	if (st == LLMK_OK && g_opt.verbose)
 		st = llmk_client_set_log(c, on_log, g_opt.verbose > 1 ? LLMK_LOG_DEBUG : LLMK_LOG_INFO, (void *)cmd);
+	if (st == LLMK_OK && cli_cache(cmd)) {
+		st = llmk_client_set_cache(c, g_cache);
+		if (st == LLMK_OK && !g_opt.verbose)
+			st = llmk_client_set_log(c, on_cache_log, LLMK_LOG_WARN, (void *)cmd);
+	}
 	if (st != LLMK_OK) {
 		*exit_code = cli_usage_error(cmd, "%s", llmk_client_errmsg(c));
 		llmk_client_free(c);

@@ -177,12 +177,12 @@ static const cli_opt providers_opts[] = {
 
 static void kinds(const char *prov, char *out, size_t cap)
 {
-	static const char *const names[] = {"", "chat", "embed", "image", "transcribe", "speak"};
+	static const char *const names[] = {"", "chat", "embed", "image", "transcribe", "speak", "rerank", "moderate"};
 	int32_t k;
 	size_t n = 0;
 
 	out[0] = '\0';
-	for (k = LLMK_CHAT; k <= LLMK_SPEECH; k++) {
+	for (k = LLMK_CHAT; k <= LLMK_MODERATE; k++) {
 		int64_t caps = llmk_provider_capabilities(prov, k);
 		if (caps > 0 && (caps & LLMK_CAP_KIND) && n + strlen(names[k]) + 2 < cap)
 			n += (size_t)snprintf(out + n, cap - n, "%s%s", n ? "," : "", names[k]);
@@ -265,7 +265,7 @@ int cmd_providers(int argc, char **argv)
 		int32_t k;
 		size_t col = 0;
 
-		for (k = LLMK_CHAT; k <= LLMK_SPEECH; k++) {
+		for (k = LLMK_CHAT; k <= LLMK_MODERATE; k++) {
 			int64_t caps = llmk_provider_capabilities(prov, k);
 			if (caps > 0 && (caps & LLMK_CAP_KEY_REQUIRED))
 				hosted = 1;

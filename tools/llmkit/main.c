@@ -2,8 +2,8 @@
  *
  *   llmkit [global options] COMMAND [options] [arguments]
  *
- * Each subcommand lives in its own file (chat.c, media.c, compare.c,
- * info.c); this one dispatches and holds the top-level help. */
+ * Each subcommand lives in its own file (chat.c, media.c, kinds.c,
+ * compare.c, info.c); this one dispatches and holds the top-level help. */
 #include "cli.h"
 
 #include <stdlib.h>
@@ -19,6 +19,9 @@ static const struct {
         {"image", cmd_image, "generate an image from a prompt into a file"},
         {"transcribe", cmd_transcribe, "speech to text"},
         {"speak", cmd_speak, "text to speech into a file"},
+        {"rerank", cmd_rerank, "rank documents by relevance to a query"},
+        {"tokens", cmd_tokens, "count a prompt's input tokens as the provider does"},
+        {"moderate", cmd_moderate, "moderation verdicts on texts and images"},
         {"compare", cmd_compare, "one prompt, several models at once: latency, tokens, cost, live"},
         {"eval", cmd_eval, "a JSONL dataset on several models: score, latency, cost"},
         {"models", cmd_models, "known models with context length and price"},
@@ -49,6 +52,9 @@ static void usage(FILE *fp)
 	      "                     on stderr; twice for more. Keys are never printed.\n"
 	      "  --no-history       do not record this run in the history (llmkit logs; also\n"
 	      "                     LLMKIT_NO_HISTORY=1)\n"
+	      "  --cache FILE       answer chat and embedding requests asked before from this\n"
+	      "                     SQLite file, and store new answers there ($0, no request;\n"
+	      "                     an eval re-run pays only for what changed)\n"
 	      "  -h, --help         help (also after a command: llmkit chat --help)\n"
 	      "  --version          version of llmkit and of the library\n"
 	      "\n"
@@ -97,13 +103,13 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose") || !strcmp(argv[i], "--no-history"))
 			continue;
 		if (!strncmp(argv[i], "--", 2) && !strchr(argv[i], '=') &&
-		    (!strcmp(argv[i], "--base-url") || !strcmp(argv[i], "--timeout") ||
-		     !strcmp(argv[i], "--retries"))) {
+		    (!strcmp(argv[i], "--base-url") || !strcmp(argv[i], "--timeout") || !strcmp(argv[i], "--retries") ||
+		     !strcmp(argv[i], "--cache"))) {
 			i++;
 			continue;
 		}
 		if (!strncmp(argv[i], "--base-url=", 11) || !strncmp(argv[i], "--timeout=", 10) ||
-		    !strncmp(argv[i], "--retries=", 10))
+		    !strncmp(argv[i], "--retries=", 10) || !strncmp(argv[i], "--cache=", 8))
 			continue;
 		return cli_usage_error(NULL, "unknown option '%s' before the command", argv[i]);
 	}

@@ -11,7 +11,8 @@ directory (see llmkit._loader). ``llmkit.raw`` is the generated ctypes layer.
 from . import _raw as raw
 from ._loader import MissingSymbolError
 from ._raw import EventType, Finish, Kind, Option, Role, Status
-from .client import (Cancel, ChatResponse, Client, EmbedResponse, Image, ImageResponse, Response, Segment,
+from .client import (Cache, Cancel, ChatResponse, Client, EmbedResponse, Image, ImageResponse, ModerationCategory,
+                     ModerationResponse, ModerationResult, RerankResponse, RerankResult, Response, Segment,
                      SpeechResponse, Stream, StreamEvent, ToolCall, TranscriptionResponse, Usage, options,
                      providers, version)
 from .compare import ModelResult, Run, compare
@@ -23,8 +24,9 @@ from .errors import ERRORS, LLMKitError, error_for
 __version__ = raw.LLMK_VERSION_STRING  # the header these bindings were generated from
 
 __all__ = [
-    "Cancel", "ChatResponse", "compare_available", "Client", "EmbedResponse", "EventType", "Finish", "Image", "ImageResponse", "Kind",
-    "LLMKitError", "MissingSymbolError", "ModelResult", "Option", "Response", "Role", "Router", "Run", "Segment",
+    "Cache", "Cancel", "ChatResponse", "compare_available", "Client", "EmbedResponse", "EventType", "Finish", "Image", "ImageResponse", "Kind",
+    "LLMKitError", "MissingSymbolError", "ModelResult", "ModerationCategory", "ModerationResponse",
+    "ModerationResult", "Option", "RerankResponse", "RerankResult", "Response", "Role", "Router", "Run", "Segment",
     "SpeechResponse", "Status", "Stream", "StreamEvent", "ToolCall", "TranscriptionResponse", "Usage", "compare",
     "error_for", "ERRORS", "options", "providers", "raw", "version",
 ] + [c.__name__ for c in ERRORS.values()]

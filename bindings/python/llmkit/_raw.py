@@ -28,6 +28,7 @@ LLMK_FEATURE_CURL = 1  # built-in libcurl transport (no llmk_client_set_transpor
 LLMK_FEATURE_HTTPS = 2  # the built-in transport speaks TLS (https:// URLs)
 LLMK_FEATURE_CASSETTE = 4  # llmk_client_record() / llmk_client_replay()
 LLMK_FEATURE_POSIX = 8  # built-in POSIX-socket transport, plain http:// (llmk_transport_posix())
+LLMK_FEATURE_SQLITE = 32  # the SQLite store (llmk_store_new_sqlite())
 LLMK_FEATURE_OPENAI = 256  # OpenAI wire format: openai, azure and the compatible presets
 LLMK_FEATURE_ANTHROPIC = 512  # Anthropic Messages API
 LLMK_FEATURE_GEMINI = 1024  # Gemini (Generative Language API)
@@ -45,6 +46,7 @@ class Feature(enum.IntEnum):
     HTTPS = 2
     CASSETTE = 4
     POSIX = 8
+    SQLITE = 32
     OPENAI = 256
     ANTHROPIC = 512
     GEMINI = 1024
@@ -107,6 +109,8 @@ LLMK_EMBED = 2  # embeddings of one or more inputs
 LLMK_IMAGE = 3  # image generation from a prompt
 LLMK_TRANSCRIBE = 4  # speech to text
 LLMK_SPEECH = 5  # text to speech
+LLMK_RERANK = 6  # documents ranked by relevance to a query (LLMK_OPT_QUERY, llmk_request_add_input())
+LLMK_MODERATE = 7  # moderation: texts (llmk_request_add_input()), images or a conversation (llmk_request_add_message()) flagged by category
 
 
 class Kind(enum.IntEnum):
@@ -116,6 +120,8 @@ class Kind(enum.IntEnum):
     IMAGE = 3
     TRANSCRIBE = 4
     SPEECH = 5
+    RERANK = 6
+    MODERATE = 7
 
 # Message roles (passed as int32_t).
 LLMK_ROLE_SYSTEM = 1
@@ -206,6 +212,7 @@ LLMK_CAP_BATCH = 128  # embed: several inputs in one request
 LLMK_CAP_IMAGE_URL = 256  # chat: images by http(s) URL, not just inline data
 LLMK_CAP_KEY_REQUIRED = 512  # an API key is needed (hosted services)
 LLMK_CAP_DOCUMENTS = 1024  # chat: document inputs (PDF, plain text: llmk_request_add_document())
+LLMK_CAP_COUNT_TOKENS = 4096  # chat: the provider counts a request's input tokens (llmk_count_tokens())
 
 
 class Capability(enum.IntEnum):
@@ -221,6 +228,7 @@ class Capability(enum.IntEnum):
     IMAGE_URL = 256
     KEY_REQUIRED = 512
     DOCUMENTS = 1024
+    COUNT_TOKENS = 4096
 
 # Timings (llmk_response_timing()), in milliseconds.
 LLMK_TIMING_TOTAL_MS = 1  # from send to the end of the response
@@ -276,6 +284,7 @@ LLMK_OPT_CACHE_MESSAGES = 1045
 LLMK_OPT_CACHED_CONTENT = 1046
 LLMK_OPT_PROMPT_CACHE_KEY = 1047
 LLMK_OPT_PROMPT_CACHE_RETENTION = 1048
+LLMK_OPT_QUERY = 1050
 LLMK_OPT_TIMEOUT_MS = 2001
 LLMK_OPT_CONNECT_TIMEOUT_MS = 2002
 LLMK_OPT_IDLE_TIMEOUT_MS = 2003
@@ -297,6 +306,10 @@ LLMK_OPT_MAX_EVENTS = 2018
 LLMK_OPT_MAX_JSON_DEPTH = 2019
 LLMK_OPT_STORE = 2025
 LLMK_OPT_STRICT_TOOLS = 2026
+LLMK_OPT_TOP_N = 2030
+LLMK_OPT_MAX_TOKENS_PER_DOC = 2031
+LLMK_OPT_CACHE_TTL_MS = 2080
+LLMK_OPT_CACHE = 2081
 LLMK_OPT_TEMPERATURE = 3001
 LLMK_OPT_TOP_P = 3002
 LLMK_OPT_SPEED = 3003
@@ -347,6 +360,7 @@ class Option(enum.IntEnum):
     CACHED_CONTENT = 1046
     PROMPT_CACHE_KEY = 1047
     PROMPT_CACHE_RETENTION = 1048
+    QUERY = 1050
     TIMEOUT_MS = 2001
     CONNECT_TIMEOUT_MS = 2002
     IDLE_TIMEOUT_MS = 2003
@@ -368,6 +382,10 @@ class Option(enum.IntEnum):
     MAX_JSON_DEPTH = 2019
     STORE = 2025
     STRICT_TOOLS = 2026
+    TOP_N = 2030
+    MAX_TOKENS_PER_DOC = 2031
+    CACHE_TTL_MS = 2080
+    CACHE = 2081
     TEMPERATURE = 3001
     TOP_P = 3002
     SPEED = 3003
@@ -686,6 +704,7 @@ OPTION_TABLE = (
     ("CACHED_CONTENT", 1046, "R", "cached_content", "name of a context cache the provider holds, e.g. cachedContents/abc (chat; Gemini)"),
     ("PROMPT_CACHE_KEY", 1047, "R", "prompt_cache_key", "key grouping requests that share a prompt prefix, for cache hits (Responses API; chat)"),
     ("PROMPT_CACHE_RETENTION", 1048, "R", "prompt_cache_retention", "in_memory | 24h: how long the prompt cache keeps this request's prefix (Responses API; chat)"),
+    ("QUERY", 1050, "R", "query", "the query the documents are ranked against (rerank)"),
     ("TIMEOUT_MS", 2001, "C", "timeout_ms", "total time limit per request in ms (default 600000; 0 = none)"),
     ("CONNECT_TIMEOUT_MS", 2002, "C", "connect_timeout_ms", "connection time limit in ms"),
     ("IDLE_TIMEOUT_MS", 2003, "C", "idle_timeout_ms", "longest silence between bytes in ms"),
@@ -707,6 +726,10 @@ OPTION_TABLE = (
     ("MAX_JSON_DEPTH", 2019, "C", "max_json_depth", "deepest JSON nesting accepted (default 128)"),
     ("STORE", 2025, "R", "store", "1: the server keeps the answer for previous_response_id; 0: it keeps nothing, and the reasoning comes back encrypted for llmk_request_add_response() (Responses API; chat)"),
     ("STRICT_TOOLS", 2026, "R", "strict_tools", "1: the tools' arguments must follow their schemas exactly (strict: true; schemas closed with additionalProperties false); 0: strict: false (chat)"),
+    ("TOP_N", 2030, "R", "top_n", "return only the n most relevant documents (rerank; 1..documents)"),
+    ("MAX_TOKENS_PER_DOC", 2031, "R", "max_tokens_per_doc", "truncate each document to this many tokens before ranking (rerank; Cohere)"),
+    ("CACHE_TTL_MS", 2080, "CR", "cache_ttl_ms", "response cache (llmk_client_set_cache()): how long a stored answer serves, in ms (0 = as long as the store keeps it; default 0)"),
+    ("CACHE", 2081, "CR", "cache", "response cache (llmk_client_set_cache()): 1 answer from it and store new answers (default), 0 bypass it (neither read nor write), 2 refresh (ask the provider, store the new answer)"),
     ("TEMPERATURE", 3001, "R", "temperature", "sampling temperature (chat, transcription)"),
     ("TOP_P", 3002, "R", "top_p", "nucleus sampling mass (chat)"),
     ("SPEED", 3003, "R", "speed", "speech speed 0.25..4.0 (speech)"),
@@ -975,20 +998,23 @@ llmk_request_set_f64 = bind(_lib, _missing, "llmk_request_set_f64", c_int32, [PO
 # Detail of the last error on this request ("" if none). Owned by it.
 llmk_request_errmsg = bind(_lib, _missing, "llmk_request_errmsg", c_char_p, [POINTER(llmk_request)])
 
-# Appends a message (chat). text may be NULL to start a message whose content is added by the
-# llmk_request_add_* part functions below. role is an LLMK_ROLE_*; for LLMK_ROLE_TOOL use
+# Appends a message (chat; moderate: a conversation judged as one, which Mistral's chat moderation
+# takes). text may be NULL to start a message whose content is added by the llmk_request_add_*
+# part functions below. role is an LLMK_ROLE_*; for LLMK_ROLE_TOOL use
 # llmk_request_add_tool_result() instead.
 llmk_request_add_message = bind(_lib, _missing, "llmk_request_add_message", c_int32, [POINTER(llmk_request), c_int32, c_char_p])
 
 # Appends a text part to the last message (chat).
 llmk_request_add_text = bind(_lib, _missing, "llmk_request_add_text", c_int32, [POINTER(llmk_request), c_char_p])
 
-# Appends an image part given by URL (http(s) or data:) to the last message (chat, vision models).
-# detail: NULL, "auto", "low" or "high".
+# Appends an image part given by URL (http(s) or data:) to the last message (chat, vision models),
+# or an image to moderate (moderate: no message needed; OpenAI). detail: NULL, "auto", "low" or
+# "high".
 llmk_request_add_image_url = bind(_lib, _missing, "llmk_request_add_image_url", c_int32, [POINTER(llmk_request), c_char_p, c_char_p])
 
-# Appends an image part given by its bytes to the last message (chat); mime e.g. "image/png". The
-# bytes are copied (sent as a base64 data URL to OpenAI-style APIs).
+# Appends an image part given by its bytes to the last message (chat), or an image to moderate
+# (moderate); mime e.g. "image/png". The bytes are copied (sent as a base64 data URL to
+# OpenAI-style APIs).
 llmk_request_add_image_data = bind(_lib, _missing, "llmk_request_add_image_data", c_int32, [POINTER(llmk_request), c_void_p, c_size_t, c_char_p])
 
 # Appends a document to the last message, which must be a user message (chat): its bytes (copied),
@@ -1030,7 +1056,9 @@ llmk_request_add_response = bind(_lib, _missing, "llmk_request_add_response", c_
 # text, or NULL for a function without parameters. Invalid JSON gives LLMK_E_INVALID_ARG.
 llmk_request_add_tool = bind(_lib, _missing, "llmk_request_add_tool", c_int32, [POINTER(llmk_request), c_char_p, c_char_p, c_char_p])
 
-# Adds one input text to embed (embed; repeatable, one vector each).
+# Adds one input text: to embed (embed; one vector each), a document to rank (rerank; its
+# position, from 0, is llmk_response_rank_index()), a text to moderate (moderate; one result
+# each). Repeatable.
 llmk_request_add_input = bind(_lib, _missing, "llmk_request_add_input", c_int32, [POINTER(llmk_request), c_char_p])
 
 # Sets the audio to transcribe (transcribe): bytes (copied), the file name sent with it (e.g.
@@ -1152,6 +1180,18 @@ llmk_send = bind(_lib, _missing, "llmk_send", c_int32, [POINTER(llmk_client), PO
 # one DONE event. Thread-safe like llmk_send().
 llmk_stream = bind(_lib, _missing, "llmk_stream", c_int32, [POINTER(llmk_client), POINTER(llmk_request), llmk_stream_fn, c_void_p, POINTER(POINTER(llmk_response))])
 
+# Counts the input tokens of a chat request as the provider would count them, without generating
+# anything: the provider's own counting endpoint (Anthropic /v1/messages/count_tokens, OpenAI
+# Responses /v1/responses/input_tokens, Gemini models/{model}:countTokens, llama-server
+# /v1/chat/completions/input_tokens), never an estimate. On success *tokens is the count. *out
+# (when out is not NULL) is set as for llmk_send() -- the count is also its LLMK_USAGE_INPUT --
+# and must be freed with llmk_response_free(); it carries the error detail on failure. Returns
+# LLMK_E_INVALID_ARG for NULL arguments or a request that is not a chat request,
+# LLMK_E_UNSUPPORTED (naming the provider) when the provider has no counting endpoint
+# (llmk_provider_capabilities(): LLMK_CAP_COUNT_TOKENS), and the statuses of llmk_send().
+# Thread-safe like llmk_send().
+llmk_count_tokens = bind(_lib, _missing, "llmk_count_tokens", c_int32, [POINTER(llmk_client), POINTER(llmk_request), POINTER(c_int64), POINTER(POINTER(llmk_response))])
+
 # Event type (LLMK_EVENT_*).
 llmk_event_type = bind(_lib, _missing, "llmk_event_type", c_int32, [POINTER(llmk_event)])
 
@@ -1238,8 +1278,14 @@ llmk_response_finish_reason = bind(_lib, _missing, "llmk_response_finish_reason"
 # nothing was dropped.
 llmk_response_dropped = bind(_lib, _missing, "llmk_response_dropped", c_char_p, [POINTER(llmk_response)])
 
-# Attempts made (1 when the first one was final; more after retries).
+# Attempts made (1 when the first one was final; more after retries; 0 for an answer from the
+# response cache).
 llmk_response_attempts = bind(_lib, _missing, "llmk_response_attempts", c_int32, [POINTER(llmk_response)])
+
+# 1 when the answer came from the response cache (llmk_client_set_cache()): no request reached the
+# provider, llmk_response_cost() is $0, and the usage is what the original answer reported; 0
+# otherwise.
+llmk_response_cached = bind(_lib, _missing, "llmk_response_cached", c_int32, [POINTER(llmk_response)])
 
 # A token counter (LLMK_USAGE_*), or -1 if the provider did not report it.
 llmk_response_usage = bind(_lib, _missing, "llmk_response_usage", c_int64, [POINTER(llmk_response), c_int32])
@@ -1301,6 +1347,53 @@ llmk_response_segment_end = bind(_lib, _missing, "llmk_response_segment_end", c_
 
 # Transcribe: text of segment i (NULL if out of range).
 llmk_response_segment_text = bind(_lib, _missing, "llmk_response_segment_text", c_char_p, [POINTER(llmk_response), c_size_t])
+
+# Rerank: number of ranked documents, most relevant first (all of them, or the LLMK_OPT_TOP_N
+# best).
+llmk_response_rank_count = bind(_lib, _missing, "llmk_response_rank_count", c_size_t, [POINTER(llmk_response)])
+
+# Rerank: which document result i is -- its position among the request's inputs
+# (llmk_request_add_input(), from 0) -- or -1 if i is out of range.
+llmk_response_rank_index = bind(_lib, _missing, "llmk_response_rank_index", c_int64, [POINTER(llmk_response), c_size_t])
+
+# Rerank: relevance score of result i as the provider reports it (higher is more relevant; the
+# scale is the model's: a probability for most hosted rerankers, a raw logit for llama.cpp), NaN
+# if i is out of range.
+llmk_response_rank_score = bind(_lib, _missing, "llmk_response_rank_score", c_double, [POINTER(llmk_response), c_size_t])
+
+# Rerank: text of the document of result i: the request's input, copied into the response (never a
+# server's copy, which may be truncated), NULL if i is out of range.
+llmk_response_rank_document = bind(_lib, _missing, "llmk_response_rank_document", c_char_p, [POINTER(llmk_response), c_size_t])
+
+# Moderation: number of results: one per text input, or one for all the inputs together when the
+# request holds images (OpenAI's multi-modal input is judged as one) or is a conversation
+# (Mistral).
+llmk_response_moderation_count = bind(_lib, _missing, "llmk_response_moderation_count", c_size_t, [POINTER(llmk_response)])
+
+# Moderation: 1 when result i is flagged (as the provider says, or, for a provider that reports no
+# overall verdict, when any category is), 0 when not, -1 if i is out of range.
+llmk_response_moderation_flagged = bind(_lib, _missing, "llmk_response_moderation_flagged", c_int32, [POINTER(llmk_response), c_size_t])
+
+# Moderation: number of categories of result i (0 if out of range).
+llmk_response_moderation_category_count = bind(_lib, _missing, "llmk_response_moderation_category_count", c_size_t, [POINTER(llmk_response), c_size_t])
+
+# Moderation: name of category j of result i as the provider spells it (e.g.
+# "harassment/threatening", "self-harm"), NULL if out of range.
+llmk_response_moderation_category_name = bind(_lib, _missing, "llmk_response_moderation_category_name", c_char_p, [POINTER(llmk_response), c_size_t, c_size_t])
+
+# Moderation: 1 when category `category` (a name, or NULL with index j) of result i is flagged, 0
+# when not, -1 when the category was not reported or i/j is out of range. With a name, j is
+# ignored.
+llmk_response_moderation_category_flagged = bind(_lib, _missing, "llmk_response_moderation_category_flagged", c_int32, [POINTER(llmk_response), c_size_t, c_char_p, c_size_t])
+
+# Moderation: score (0..1) of category `category` (a name, or NULL with index j) of result i; NaN
+# when no score was reported or out of range.
+llmk_response_moderation_category_score = bind(_lib, _missing, "llmk_response_moderation_category_score", c_double, [POINTER(llmk_response), c_size_t, c_char_p, c_size_t])
+
+# Moderation: the input types a category's verdict applied to, comma separated ("text",
+# "text,image"; OpenAI category_applied_input_types), or NULL when not reported or out of range.
+# Same addressing as llmk_response_moderation_category_flagged().
+llmk_response_moderation_category_inputs = bind(_lib, _missing, "llmk_response_moderation_category_inputs", c_char_p, [POINTER(llmk_response), c_size_t, c_char_p, c_size_t])
 
 # The response body as received (for a stream: the concatenated raw stream), length in *len (len
 # may be NULL). Always NUL-terminated. For provider fields no accessor covers.
@@ -1722,6 +1815,47 @@ llmk_store_init = bind(_lib, _missing, "llmk_store_init", None, [POINTER(llmk_st
 # ignored. Not for a table the program filled itself.
 llmk_store_free = bind(_lib, _missing, "llmk_store_free", None, [POINTER(llmk_store)])
 
+# A store in this process's memory, for the response cache: values kept in least-recently-used
+# order within `max_bytes` (keys, values and about 100 bytes of bookkeeping each; a value larger
+# than that is not kept), each until its time to live passes. Only kv_get, kv_put and close are
+# filled. Thread-safe. Free with llmk_store_free() after every client using it. Returns
+# LLMK_E_INVALID_ARG for a NULL out or max_bytes < 1, LLMK_E_NOMEM, LLMK_E_UNSUPPORTED in a build
+# without the response cache (-Dresponse_cache=disabled).
+llmk_store_new_memory = bind(_lib, _missing, "llmk_store_new_memory", c_int32, [c_int64, POINTER(POINTER(llmk_store))])
+
+# A store in an SQLite database file at `path` (created when missing), for the response cache on
+# one machine: several threads and processes may use the same file at once (write-ahead log, a 5 s
+# busy timeout); expired values are never returned and are deleted from time to time. Only kv_get,
+# kv_put and close are filled. A process that forks opens its own store after the fork. Returns
+# LLMK_E_UNSUPPORTED in a build without SQLite (llmk_features() has no LLMK_FEATURE_SQLITE),
+# LLMK_E_INVALID_ARG for a NULL argument, LLMK_E_CONFIG when the file cannot be opened or is not
+# an SQLite database (the caller decides whether to go on without a cache), LLMK_E_NOMEM. A
+# database damaged later makes its reads fail (LLMK_E_PROTOCOL): the cache then logs a warning and
+# asks the provider.
+llmk_store_new_sqlite = bind(_lib, _missing, "llmk_store_new_sqlite", c_int32, [c_char_p, POINTER(POINTER(llmk_store))])
+
+# Turns the response cache on for this client with `store` (copied; what its `user` points to must
+# outlive the client), or off with NULL.
+# Chat and embedding requests are then answered from the store when an identical one was answered
+# before, without any request to the provider: llmk_response_cached() is 1, llmk_response_cost()
+# $0, and a streamed request gets the same events the original stream gave (a stored whole answer
+# streams as one event per part). Every successful answer to such a request is stored (a streamed
+# one once it is complete); failed, cancelled and cut answers never are, nor answers finishing
+# with LLMK_FINISH_ERROR or holding an echo of one of the client's secrets. Requests answered by a
+# registered provider (llmk_provider_register()) are not cached.
+# The key is a BLAKE2b hash of the provider, model, base URL and of the request as it would go on
+# the wire (method, URL, body, and the headers that can change the answer: API version, beta
+# flags, LLMK_OPT_HTTP_HEADER values), never of a credential, a signature or a per-request id; a
+# stored value carries its key, an expiry and a checksum, and one that does not check out is a
+# miss with a warning logged, never an answer. LLMK_OPT_CACHE_TTL_MS and LLMK_OPT_CACHE (bypass,
+# refresh) apply per client or per request. A store that fails never fails a request: the client
+# logs a warning and asks the provider.
+# Returns LLMK_E_UNSUPPORTED when the table has no kv_get or kv_put, and in a build without the
+# response cache (-Dresponse_cache=disabled, the default of a reduced build, docs/FIRMWARE.md),
+# LLMK_E_INVALID_ARG for a NULL client or a table too small to be one, LLMK_E_NOMEM. Set it before
+# the client is shared between threads.
+llmk_client_set_cache = bind(_lib, _missing, "llmk_client_set_cache", c_int32, [POINTER(llmk_client), POINTER(llmk_store)])
+
 FUNCTIONS = (
     "llmk_version_number",
     "llmk_version",
@@ -1792,6 +1926,7 @@ FUNCTIONS = (
     "llmk_request_extra_json",
     "llmk_send",
     "llmk_stream",
+    "llmk_count_tokens",
     "llmk_event_type",
     "llmk_event_text",
     "llmk_event_text_len",
@@ -1817,6 +1952,7 @@ FUNCTIONS = (
     "llmk_response_finish_reason",
     "llmk_response_dropped",
     "llmk_response_attempts",
+    "llmk_response_cached",
     "llmk_response_usage",
     "llmk_response_timing",
     "llmk_response_tool_call_count",
@@ -1837,6 +1973,17 @@ FUNCTIONS = (
     "llmk_response_segment_start",
     "llmk_response_segment_end",
     "llmk_response_segment_text",
+    "llmk_response_rank_count",
+    "llmk_response_rank_index",
+    "llmk_response_rank_score",
+    "llmk_response_rank_document",
+    "llmk_response_moderation_count",
+    "llmk_response_moderation_flagged",
+    "llmk_response_moderation_category_count",
+    "llmk_response_moderation_category_name",
+    "llmk_response_moderation_category_flagged",
+    "llmk_response_moderation_category_score",
+    "llmk_response_moderation_category_inputs",
     "llmk_response_raw",
     "llmk_cancel_new",
     "llmk_cancel_trigger",
@@ -1936,6 +2083,9 @@ FUNCTIONS = (
     "llmk_exchange_done",
     "llmk_store_init",
     "llmk_store_free",
+    "llmk_store_new_memory",
+    "llmk_store_new_sqlite",
+    "llmk_client_set_cache",
 )
 
 

@@ -93,6 +93,7 @@ class Response:
     raw: bytes = b""
     deployment: str = ""
     tried: str = ""
+    cached: bool = False  # answered from the response cache (Client(cache=...)): no request, $0
 
 
 @dataclass
@@ -164,6 +165,45 @@ class SpeechResponse(Response):
 
 
 @dataclass
+class RerankResult:
+    """One ranked document: its position among the documents sent (from
+    0), its relevance score (the model's scale) and its text."""
+    index: int
+    score: float
+    document: str
+
+
+@dataclass
+class RerankResponse(Response):
+    """Documents by relevance, most relevant first (all, or the top_n best)."""
+    results: List[RerankResult] = field(default_factory=list)
+
+
+@dataclass
+class ModerationCategory:
+    """A moderation category of one result: flagged (None when not
+    reported), score (None when not reported), the input types its verdict
+    applied to (OpenAI: ["text", "image"])."""
+    flagged: Optional[bool]
+    score: Optional[float]
+    inputs: List[str] = field(default_factory=list)
+
+
+@dataclass
+class ModerationResult:
+    """One moderation verdict: overall, and by category name."""
+    flagged: bool
+    categories: Dict[str, ModerationCategory] = field(default_factory=dict)
+
+
+@dataclass
+class ModerationResponse(Response):
+    """One result per text, or one for texts and images judged together."""
+    results: List[ModerationResult] = field(default_factory=list)
+    id: str = ""
+
+
+@dataclass
 class StreamEvent:
     """One streaming event. ``type`` is an EventType; ``text`` the new fragment
     (answer, reasoning or tool-call arguments); ``tool_index``/``tool_id``/
@@ -205,6 +245,7 @@ def _fill_common(out: Response, r) -> None:
     out.raw = ctypes.string_at(p, n.value) if p else b""
     out.deployment = _s(_raw.llmk_response_deployment(r))
     out.tried = _s(_raw.llmk_response_tried(r))
+    out.cached = bool(_raw.llmk_response_cached(r))
 
 
 def _bytes_at(ptr, n: int) -> bytes:
@@ -277,6 +318,23 @@ def convert_response(kind: int, r) -> Response:
         out.segments = [Segment(_raw.llmk_response_segment_start(r, i), _raw.llmk_response_segment_end(r, i),
                                 _s(_raw.llmk_response_segment_text(r, i)))
                         for i in range(_raw.llmk_response_segment_count(r))]
+    elif kind == _raw.LLMK_RERANK:
+        out = RerankResponse()
+        out.results = [RerankResult(_raw.llmk_response_rank_index(r, i), _raw.llmk_response_rank_score(r, i),
+                                    _s(_raw.llmk_response_rank_document(r, i)))
+                       for i in range(_raw.llmk_response_rank_count(r))]
+    elif kind == _raw.LLMK_MODERATE:
+        out = ModerationResponse()
+        out.id = _s(_raw.llmk_response_id(r))
+        for i in range(_raw.llmk_response_moderation_count(r)):
+            res = ModerationResult(_raw.llmk_response_moderation_flagged(r, i) == 1)
+            for j in range(_raw.llmk_response_moderation_category_count(r, i)):
+                f = _raw.llmk_response_moderation_category_flagged(r, i, None, j)
+                sc = _raw.llmk_response_moderation_category_score(r, i, None, j)
+                inputs = _s(_raw.llmk_response_moderation_category_inputs(r, i, None, j))
+                res.categories[_s(_raw.llmk_response_moderation_category_name(r, i, j))] = ModerationCategory(
+                    None if f < 0 else f == 1, None if sc != sc else sc, inputs.split(",") if inputs else [])
+            out.results.append(res)
     elif kind == _raw.LLMK_SPEECH:
         out = SpeechResponse()
         n = ctypes.c_size_t(0)
@@ -491,6 +549,53 @@ def chat_request(messages: Messages, system, tools, options) -> _Request:
     return req
 
 
+class Cache:
+    """A store for the response cache (llmk_store_new_memory(), llmk_store_new_sqlite()).
+
+    ``Cache.memory(max_bytes)`` keeps answers in this process (least
+    recently used first out); ``Cache.sqlite(path)`` in a file that several
+    processes may share. Give it to clients with ``Client(..., cache=c)``;
+    a client keeps its cache alive, and ``close()`` must come after every
+    client using it is closed. ``Client(..., cache="answers.db")`` opens
+    (and closes) an SQLite cache of its own."""
+
+    def __init__(self, ptr) -> None:
+        self._ptr = ptr
+
+    @classmethod
+    def memory(cls, max_bytes: int = 64 << 20) -> "Cache":
+        p = ctypes.POINTER(_raw.llmk_store)()
+        _check(_raw.llmk_store_new_memory(int(max_bytes), ctypes.byref(p)))
+        return cls(p)
+
+    @classmethod
+    def sqlite(cls, path: Union[str, "os.PathLike[str]"]) -> "Cache":
+        p = ctypes.POINTER(_raw.llmk_store)()
+        st = _raw.llmk_store_new_sqlite(_b(os.fspath(path)), ctypes.byref(p))
+        if st == _raw.LLMK_E_CONFIG:
+            raise error_for(st, "%s cannot be used as a cache: not an SQLite database, damaged, or not writable"
+                            % os.fspath(path))
+        _check(st)
+        return cls(p)
+
+    def close(self) -> None:
+        if getattr(self, "_ptr", None):
+            _raw.llmk_store_free(self._ptr)
+            self._ptr = None
+
+    def __enter__(self) -> "Cache":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:
+            pass
+
+
 class Client:
     """One configured endpoint: ``Client("provider/model", base_url=..., api_key=..., timeout=...)``.
 
@@ -500,16 +605,36 @@ class Client:
     table (``{"max_retries": 0, "connect_timeout_ms": 2000}``). A client may
     be used from several threads at once. Use it as a context manager, or call
     ``close()``; it is also freed when garbage-collected.
+
+    ``cache`` turns the response cache on (llmk_client_set_cache()): a
+    ``Cache``, or the path of an SQLite file. Chat and embedding requests
+    asked before are then answered from it (``response.cached``, no request,
+    $0); ``cache_ttl`` bounds how long, in seconds. Per request,
+    ``options={"cache": 0}`` bypasses it and ``{"cache": 2}`` refreshes.
     """
 
     def __init__(self, model: str, *, base_url: Optional[str] = None, api_key: Optional[str] = None,
-                 timeout: Optional[float] = None, options: Optional[Mapping[str, Any]] = None) -> None:
+                 timeout: Optional[float] = None, options: Optional[Mapping[str, Any]] = None,
+                 cache: Union["Cache", str, "os.PathLike[str]", None] = None,
+                 cache_ttl: Optional[float] = None) -> None:
         p = ctypes.POINTER(_raw.llmk_client)()
+        self._cache = None
+        self._own_cache = False
         st = _raw.llmk_client_new(ctypes.byref(p), _b(model))
         if st != _raw.LLMK_OK:
             raise error_for(st, "cannot create a client for %r: %s" % (model, _s(_raw.llmk_strerror(st))))
         self._ptr = p
         try:
+            if cache is not None:
+                if not isinstance(cache, Cache):
+                    cache = Cache.sqlite(cache)
+                    self._own_cache = True
+                self._cache = cache
+                if not cache._ptr:
+                    raise error_for(_raw.LLMK_E_INVALID_ARG, "the cache is closed")
+                _check(_raw.llmk_client_set_cache(p, cache._ptr), lambda: _raw.llmk_client_errmsg(p))
+            if cache_ttl is not None:
+                self.set_option("cache_ttl_ms", int(round(cache_ttl * 1000)))
             if base_url is not None:
                 self.set_option("base_url", base_url)
             if api_key is not None:
@@ -529,6 +654,9 @@ class Client:
         if getattr(self, "_ptr", None):
             _raw.llmk_client_free(self._ptr)
             self._ptr = None
+        if getattr(self, "_own_cache", False) and self._cache is not None:
+            self._cache.close()
+        self._cache = None
 
     def __enter__(self) -> "Client":
         return self
@@ -651,6 +779,24 @@ class Client:
             raise
         return await aio.driver().submit(self, req, req.kind, Client._finish)
 
+    async def arerank(self, query: str, documents: Sequence[str], *, top_n: Optional[int] = None,
+                      **options: Any) -> RerankResponse:
+        """rerank() for asyncio (see achat())."""
+        from . import aio
+        if isinstance(documents, str):
+            raise TypeError("documents must be a sequence of strings, not one string")
+        req = _Request(_raw.LLMK_RERANK)
+        try:
+            req.set("query", query)
+            for d in documents:
+                _check(_raw.llmk_request_add_input(req.ptr, _b(d)), req._err)
+            req.set("top_n", top_n)
+            req.options(options)
+        except BaseException:
+            req.close()
+            raise
+        return await aio.driver().submit(self, req, req.kind, Client._finish)
+
     def stream(self, messages: Messages, *, system: Optional[str] = None,
                tools: Optional[Sequence[Mapping[str, Any]]] = None, cancel: Optional[Cancel] = None,
                **options: Any) -> "Stream":
@@ -696,6 +842,61 @@ class Client:
             filename = filename or os.path.basename(os.fspath(audio))
         with _Request(_raw.LLMK_TRANSCRIBE) as req:
             _check(_raw.llmk_request_set_audio(req.ptr, data, len(data), _b(filename), _b(mime)), req._err)
+            req.options(options)
+            return self._send(req, cancel)  # type: ignore[return-value]
+
+    def rerank(self, query: str, documents: Sequence[str], *, top_n: Optional[int] = None,
+               cancel: Optional[Cancel] = None, **options: Any) -> RerankResponse:
+        """Ranks documents by relevance to query; the results come most
+        relevant first, each with the document's position in ``documents``.
+        Options: ``max_tokens_per_doc`` (Cohere), ``model``..."""
+        if isinstance(documents, str):
+            raise TypeError("documents must be a sequence of strings, not one string")
+        with _Request(_raw.LLMK_RERANK) as req:
+            req.set("query", query)
+            for d in documents:
+                _check(_raw.llmk_request_add_input(req.ptr, _b(d)), req._err)
+            req.set("top_n", top_n)
+            req.options(options)
+            return self._send(req, cancel)  # type: ignore[return-value]
+
+    def count_tokens(self, messages: Messages, *, system: Optional[str] = None,
+                     tools: Optional[Sequence[Mapping[str, Any]]] = None, **options: Any) -> int:
+        """The input tokens of a chat request (the arguments of chat()) as
+        the provider counts them, with its own counting endpoint (Anthropic,
+        OpenAI Responses, Gemini, llama-server); UnsupportedError elsewhere,
+        never an estimate."""
+        with self._chat_request(messages, system, tools, options) as req:
+            n = ctypes.c_int64(-1)
+            out = ctypes.POINTER(_raw.llmk_response)()
+            _raw.llmk_count_tokens(self._live(), req.ptr, ctypes.byref(n), ctypes.byref(out))
+            if not out:
+                raise error_for(_raw.LLMK_E_NOMEM, "no response")
+            try:
+                if _raw.llmk_response_status(out) != _raw.LLMK_OK:
+                    raise response_error(out)
+                return n.value
+            finally:
+                _raw.llmk_response_free(out)
+
+    def moderate(self, inputs: Union[str, Sequence[str]] = (), *, images: Sequence[Union[str, bytes]] = (),
+                 image_mime: str = "image/png", conversation: Optional[Messages] = None,
+                 cancel: Optional[Cancel] = None, **options: Any) -> ModerationResponse:
+        """Moderation verdicts on one text or several (one result each), or
+        on texts with images (URLs, data: URLs or bytes of ``image_mime``),
+        judged together as one result (OpenAI), or on a ``conversation``
+        (messages as chat() takes them; Mistral), judged as one."""
+        with _Request(_raw.LLMK_MODERATE) as req:
+            if conversation is not None:
+                req.messages(conversation, None)
+            for t in [inputs] if isinstance(inputs, str) else inputs:
+                _check(_raw.llmk_request_add_input(req.ptr, _b(t)), req._err)
+            for im in images:
+                if isinstance(im, (bytes, bytearray, memoryview)):
+                    data = bytes(im)
+                    _check(_raw.llmk_request_add_image_data(req.ptr, data, len(data), _b(image_mime)), req._err)
+                else:
+                    _check(_raw.llmk_request_add_image_url(req.ptr, _b(im), None), req._err)
             req.options(options)
             return self._send(req, cancel)  # type: ignore[return-value]
 

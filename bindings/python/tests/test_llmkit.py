@@ -638,3 +638,86 @@ def test_reasoning_effort_and_strict_tools(server):
             c.chat("hi", reasoning_effort="minimal")
         assert "not 'minimal'" in ei.value.detail
     assert server.count() == 1
+
+
+def test_rerank(server):
+    server.push(200, "kinds/llamacpp_rerank.json")
+    with llmkit.Client("vllm/bge-reranker-v2-m3", base_url=server.url, timeout=20,
+                       options={"max_retries": 0}) as c:
+        r = c.rerank("What is panda?", ["hi", "it is a bear", "world"], top_n=3)
+    assert isinstance(r, llmkit.RerankResponse)
+    assert [x.index for x in r.results] == [1, 2, 0]
+    assert r.results[0].document == "it is a bear"
+    assert r.results[2].score == pytest.approx(-10.905)
+    assert r.usage.input == 51
+    req = server.request(0)
+    assert req["target"] == "/v1/rerank"
+    assert req["json"] == {"model": "bge-reranker-v2-m3", "query": "What is panda?",
+                           "documents": ["hi", "it is a bear", "world"], "top_n": 3}
+    with llmkit.Client("vllm/m", base_url=server.url, options={"max_retries": 0}) as c:
+        with pytest.raises(llmkit.InvalidArgumentError, match="top_n is 4"):
+            c.rerank("q", ["a", "b"], top_n=4)
+        with pytest.raises(TypeError):
+            c.rerank("q", "one string")
+    with pytest.raises(llmkit.UnsupportedError, match="does not serve rerank"):
+        llmkit.Client("anthropic/claude-haiku-4-5", api_key="x").rerank("q", ["a"])
+
+
+def test_count_tokens(server):
+    server.push(200, "kinds/openai_input_tokens.json")
+    with llmkit.Client("openai-responses/gpt-5", base_url=server.url, api_key="sk-test-not-real", timeout=20,
+                       options={"max_retries": 0}) as c:
+        assert c.count_tokens("Tell me a joke.", system="Be brief.", max_tokens=50) == 123
+    req = server.request(0)
+    assert req["target"] == "/v1/responses/input_tokens"
+    assert "max_output_tokens" not in req["json"] and req["json"]["model"] == "gpt-5"
+    with pytest.raises(llmkit.UnsupportedError, match="openai does not serve count_tokens"):
+        llmkit.Client("openai/gpt-4o-mini", api_key="x").count_tokens("hi")
+
+
+def test_moderate(server, client):
+    server.push(200, "kinds/openai_moderation_image.json")
+    r = client.moderate("...text to classify goes here...", images=["https://example.com/image.png", b"\x89PNG"],
+                        model="omni-moderation-latest")
+    assert isinstance(r, llmkit.ModerationResponse)
+    assert len(r.results) == 1 and r.results[0].flagged
+    v = r.results[0].categories["violence"]
+    assert v.flagged is True and v.score == pytest.approx(0.9999992735124786)
+    assert r.results[0].categories["sexual"].inputs == ["text", "image"]
+    req = server.request(0)
+    assert req["target"] == "/v1/moderations"
+    assert req["json"]["input"][1] == {"type": "image_url", "image_url": {"url": "https://example.com/image.png"}}
+    assert req["json"]["input"][2]["image_url"]["url"] == "data:image/png;base64,iVBORw=="
+    server.push(200, "kinds/mistral_moderation.json")
+    with llmkit.Client("mistral/mistral-moderation-latest", base_url=server.url, api_key="x",
+                       options={"max_retries": 0}) as c:
+        r = c.moderate(["a", "b"])
+    assert [x.flagged for x in r.results] == [False, False]
+    assert r.results[1].categories["pii"].flagged is False
+
+
+def test_moderate_conversation(server):
+    server.push(200, "kinds/mistral_chat_moderation.json")
+    with llmkit.Client("mistral/mistral-moderation-latest", base_url=server.url, api_key="x",
+                       options={"max_retries": 0}) as c:
+        r = c.moderate(conversation=[("user", "How do I get in after closing time?"), ("assistant", "You cannot.")])
+    assert len(r.results) == 1 and not r.results[0].flagged
+    req = server.request(0)
+    assert req["target"] == "/v1/chat/moderations"
+    assert req["json"]["input"] == [{"role": "user", "content": "How do I get in after closing time?"},
+                                    {"role": "assistant", "content": "You cannot."}]
+
+
+def test_arerank(server):
+    import asyncio
+    server.push(200, "kinds/llamacpp_rerank.json")
+    server.push(200, "kinds/llamacpp_rerank.json")
+
+    async def both(c):
+        return await asyncio.gather(c.arerank("q", ["hi", "it is a bear", "world"]),
+                                    c.arerank("q", ["hi", "it is a bear", "world"], top_n=1))
+
+    with llmkit.Client("llamacpp/bge-reranker-v2-m3", base_url=server.url, options={"max_retries": 0}) as c:
+        a, b = asyncio.run(both(c))
+    assert [x.index for x in a.results] == [1, 2, 0]
+    assert [x.index for x in b.results] == [1]
