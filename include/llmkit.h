@@ -68,6 +68,7 @@ enum llmk_feature {
 	LLMK_FEATURE_HTTPS = 1 << 1,     /**< the built-in transport speaks TLS (https:// URLs) */
 	LLMK_FEATURE_CASSETTE = 1 << 2,  /**< llmk_client_record() / llmk_client_replay() */
 	LLMK_FEATURE_POSIX = 1 << 3,     /**< built-in POSIX-socket transport, plain http:// (llmk_transport_posix()) */
+	LLMK_FEATURE_REDIS = 1 << 4,     /**< llmk_store_new_redis(): shared state in Redis or Valkey (hiredis) */
 	LLMK_FEATURE_SQLITE = 1 << 5,    /**< the SQLite store (llmk_store_new_sqlite()) */
 	LLMK_FEATURE_OPENAI = 1 << 8,    /**< OpenAI wire format: openai, azure and the compatible presets */
 	LLMK_FEATURE_ANTHROPIC = 1 << 9, /**< Anthropic Messages API */
@@ -241,14 +242,17 @@ enum llmk_capability {
 	LLMK_CAP_IMAGE_URL = 1 << 8,    /**< chat: images by http(s) URL, not just inline data */
 	LLMK_CAP_KEY_REQUIRED = 1 << 9, /**< an API key is needed (hosted services) */
 	LLMK_CAP_DOCUMENTS = 1 << 10,   /**< chat: document inputs (PDF, plain text: llmk_request_add_document()) */
+	LLMK_CAP_BATCH_API = 1 << 16,   /**< the provider's batch API takes this kind (llmk_batch_new()) */
 	LLMK_CAP_COUNT_TOKENS = 1 << 12 /**< chat: the provider counts a request's input tokens (llmk_count_tokens()) */
 };
 
 /** Timings (llmk_response_timing()), in milliseconds. */
 enum llmk_timing {
-	LLMK_TIMING_TOTAL_MS = 1,      /**< from send to the end of the response */
-	LLMK_TIMING_FIRST_BYTE_MS = 2, /**< from send to the first body byte */
-	LLMK_TIMING_FIRST_TOKEN_MS = 3 /**< from send to the first text/tool event (streams) */
+	LLMK_TIMING_TOTAL_MS = 1,       /**< from send to the end of the response */
+	LLMK_TIMING_FIRST_BYTE_MS = 2,  /**< from send to the first body byte */
+	LLMK_TIMING_FIRST_TOKEN_MS = 3, /**< from send to the first text/tool event (streams) */
+	LLMK_TIMING_RATE_WAIT_MS = 4    /**< time spent waiting for the client's rate limits (0 when none
+	                                 *   was needed; -1 when the client has no limit) */
 };
 
 /* ------------------------------------------------------------------------
@@ -326,6 +330,9 @@ enum llmk_timing {
 	X(PROMPT_CACHE_RETENTION, 1048, R, "prompt_cache_retention",                                          \
 	  "in_memory | 24h: how long the prompt cache keeps this request's prefix (Responses API; chat)")     \
 	X(QUERY, 1050, R, "query", "the query the documents are ranked against (rerank)")                     \
+	X(RATE_LIMIT_NAME, 1095, C, "rate_limit_name",                                                        \
+	  "name of the rate limits, shared by every client (and process, through the store) that gives "      \
+	  "the same name, instead of the deployment's")                                                       \
 	X(TIMEOUT_MS, 2001, C, "timeout_ms", "total time limit per request in ms (default 600000; 0 = none)") \
 	X(CONNECT_TIMEOUT_MS, 2002, C, "connect_timeout_ms", "connection time limit in ms")                   \
 	X(IDLE_TIMEOUT_MS, 2003, C, "idle_timeout_ms", "longest silence between bytes in ms")                 \
@@ -358,6 +365,20 @@ enum llmk_timing {
 	X(TOP_N, 2030, R, "top_n", "return only the n most relevant documents (rerank; 1..documents)")        \
 	X(MAX_TOKENS_PER_DOC, 2031, R, "max_tokens_per_doc",                                                  \
 	  "truncate each document to this many tokens before ranking (rerank; Cohere)")                       \
+	X(RATE_LIMIT_RPM, 2070, C, "rate_limit_rpm",                                                          \
+	  "client-side limit: requests per minute to this deployment (0 = none; llmk_client_set_store())")    \
+	X(RATE_LIMIT_TPM, 2071, C, "rate_limit_tpm",                                                          \
+	  "client-side limit: tokens per minute, input estimated as body bytes / 4 before sending and "       \
+	  "corrected by the usage reported (0 = none)")                                                       \
+	X(RATE_LIMIT_WINDOW_MS, 2072, C, "rate_limit_window_ms",                                              \
+	  "length of the sliding window the limits are enforced over, in ms; the per-minute limits are "      \
+	  "scaled to it (default 60000, at least 100)")                                                       \
+	X(RATE_LIMIT_MAX_WAIT_MS, 2073, C, "rate_limit_max_wait_ms",                                          \
+	  "longest wait for room under the limits before failing with LLMK_E_RATE_LIMITED (0 = fail fast; "   \
+	  "unset = wait, within deadline_ms)")                                                                \
+	X(RATE_LIMIT_PER_KEY, 2074, C, "rate_limit_per_key",                                                  \
+	  "1: limits are shared by every model reached with the same API key (keyed by a hash of the "        \
+	  "key), 0: per deployment (provider, base URL, model; default)")                                     \
 	X(CACHE_TTL_MS, 2080, CR, "cache_ttl_ms",                                                             \
 	  "response cache (llmk_client_set_cache()): how long a stored answer serves, in ms (0 = as "         \
 	  "long as the store keeps it; default 0)")                                                           \
@@ -1143,7 +1164,10 @@ enum llmk_router_option {
 	LLMK_ROUTER_FALLBACK_ON = 2,   /* bit mask of (1 << status): failures that move on
 	                                * to the next deployment and count towards a cooldown */
 	LLMK_ROUTER_ALLOWED_FAILS = 3, /* failures in a row before a cooldown (default 3) */
-	LLMK_ROUTER_COOLDOWN_MS = 4    /* how long a deployment rests (default 30000) */
+	LLMK_ROUTER_COOLDOWN_MS = 4,   /* how long a deployment rests (default 30000) */
+	LLMK_ROUTER_PER_KEY = 5        /* 1: with a store (llmk_router_set_store()), cooldowns are kept
+	                                * per deployment and API key (a hash of it), 0: per deployment
+	                                * (provider, base URL, model; default) */
 };
 
 /** Creates an empty router (strategy FALLBACK). */
@@ -1203,13 +1227,152 @@ LLMK_API const char *llmk_response_deployment(const llmk_response *response);
 LLMK_API const char *llmk_response_tried(const llmk_response *response);
 
 /* ------------------------------------------------------------------------
+ * Provider batches: many requests run by the provider, at its batch price
+ *
+ * A batch hands many ordinary requests to the provider's batch API (OpenAI
+ * and Azure OpenAI: a JSONL file and /batches; Anthropic: Message Batches;
+ * Gemini: batchGenerateContent, inline or past 20 MB an uploaded file;
+ * Mistral: batch jobs), which runs them
+ * within 24 hours at a lower price. Each request gets a custom id of the caller's; the results
+ * come back as ordinary responses (text, tool calls, usage, and a cost at
+ * the batch price), failed requests as error responses, matched by that id.
+ * The batch lives at the provider: its id is all another process needs to
+ * follow it, cancel it or collect its results (llmk_batch_open()).
+ * Every call below blocks while it talks to the provider, with the
+ * client's timeouts and retry policy. A batch handle is used by one thread
+ * at a time.
+ * ---------------------------------------------------------------------- */
+
+/** A provider batch (opaque). */
+typedef struct llmk_batch llmk_batch;
+
+/** Where a batch is (llmk_batch_state()), the provider's word mapped. */
+enum llmk_batch_state {
+	LLMK_BATCH_NEW = 0,         /**< not submitted yet (llmk_batch_new()) */
+	LLMK_BATCH_VALIDATING = 1,  /**< the provider checks the input */
+	LLMK_BATCH_IN_PROGRESS = 2, /**< requests are being run */
+	LLMK_BATCH_FINALIZING = 3,  /**< the results are being prepared */
+	LLMK_BATCH_COMPLETED = 4,   /**< ended: results ready (some requests may have failed) */
+	LLMK_BATCH_FAILED = 5,      /**< the batch as a whole failed (llmk_batch_errmsg() says why) */
+	LLMK_BATCH_EXPIRED = 6,     /**< not done within the window: what finished has results */
+	LLMK_BATCH_CANCELLING = 7,  /**< a cancel was asked for and is in progress */
+	LLMK_BATCH_CANCELLED = 8    /**< cancelled: what finished before has results */
+};
+
+/** Request counts of a batch (llmk_batch_count()). */
+enum llmk_batch_count_kind {
+	LLMK_BATCH_N_TOTAL = 0,     /**< requests in the batch */
+	LLMK_BATCH_N_SUCCEEDED = 1, /**< answered */
+	LLMK_BATCH_N_FAILED = 2,    /**< ended with an error (Anthropic: errored) */
+	LLMK_BATCH_N_PENDING = 3,   /**< not ended yet */
+	LLMK_BATCH_N_OTHER = 4      /**< cancelled or expired before they ran (Anthropic) */
+};
+
+/** Called by llmk_batch_wait() after each poll (on the calling thread);
+ *  non-zero stops waiting (the batch goes on at the provider). */
+typedef int32_t (*llmk_batch_progress_fn)(const llmk_batch *batch, void *user);
+
+/** A new, empty batch for `client`'s provider (which must have a batch
+ *  API: LLMK_CAP_BATCH_API; else LLMK_E_UNSUPPORTED with the reason in
+ *  llmk_client_errmsg()). The client must outlive the batch. Requests
+ *  are turned into the provider's lines as they are added and kept in a
+ *  temporary file, not in memory. */
+LLMK_API llmk_status llmk_batch_new(llmk_batch **out, llmk_client *client);
+
+/** A handle on a batch submitted earlier (by this or another process),
+ *  by the id llmk_batch_id() gave; asks the provider for its state once.
+ *  The handle is returned (*out) even when that poll fails, so the error
+ *  is in llmk_batch_errmsg(); LLMK_E_NOT_FOUND when the provider does not
+ *  know the id. */
+LLMK_API llmk_status llmk_batch_open(llmk_batch **out, llmk_client *client, const char *id);
+
+/** Frees the handle (NULL is fine); the batch itself goes on at the
+ *  provider. */
+LLMK_API void llmk_batch_free(llmk_batch *batch);
+
+/** Adds a request under the caller's `custom_id` (1 to 64 characters of
+ *  [A-Za-z0-9_-], unique in the batch). Every request of a batch has the
+ *  same kind and model, and the provider's batch API must take it (OpenAI,
+ *  Azure and Mistral: chat and embed; Anthropic and Gemini: chat). The
+ *  request is checked and built exactly as llmk_send() would send it (it is
+ *  not referenced afterwards);
+ *  streaming and stream callbacks do not apply. Refused with a message in
+ *  llmk_batch_errmsg(): LLMK_E_INVALID_ARG (id, kind mismatch, duplicate,
+ *  already submitted), LLMK_E_UNSUPPORTED, LLMK_E_TOO_LARGE (past the
+ *  provider's request count or size limit). */
+LLMK_API llmk_status llmk_batch_add(llmk_batch *batch, const char *custom_id, const llmk_request *request);
+
+/** Requests added so far (or, for an opened batch, the provider's total). */
+LLMK_API size_t llmk_batch_size(const llmk_batch *batch);
+
+/** Submits the batch (OpenAI: uploads the file, streamed from disk, then
+ *  creates the batch). On success llmk_batch_id() names it. Failures
+ *  carry the provider's message in llmk_batch_errmsg(). */
+LLMK_API llmk_status llmk_batch_submit(llmk_batch *batch);
+
+/** The provider's id of the batch, or NULL before it was submitted.
+ *  Borrowed from the handle. */
+LLMK_API const char *llmk_batch_id(const llmk_batch *batch);
+
+/** Asks the provider for the batch's state and counts once. */
+LLMK_API llmk_status llmk_batch_refresh(llmk_batch *batch);
+
+/** The state (LLMK_BATCH_*) known from the last submit, refresh or cancel. */
+LLMK_API int32_t llmk_batch_state(const llmk_batch *batch);
+
+/** Lower-case name of a state ("in_progress", ...); "unknown" otherwise. */
+LLMK_API const char *llmk_batch_state_name(int32_t state);
+
+/** 1 when the state is one a batch does not leave (completed, failed,
+ *  expired, cancelled). */
+LLMK_API int32_t llmk_batch_ended(const llmk_batch *batch);
+
+/** One of the request counts (LLMK_BATCH_N_*) of the last poll; -1
+ *  when the provider did not say. */
+LLMK_API int64_t llmk_batch_count(const llmk_batch *batch, int32_t which);
+
+/** Polls every `poll_ms` (at least 10) until the batch ends, `timeout_ms`
+ *  passes (0: no limit; then LLMK_E_TIMEOUT), the progress callback
+ *  (optional) returns non-zero or the batch's cancel flag goes up (both:
+ *  LLMK_E_CANCELLED; the batch goes on at the provider). A poll that fails
+ *  after the client's retries ends the wait with its status. */
+LLMK_API llmk_status llmk_batch_wait(llmk_batch *batch, int64_t poll_ms, int64_t timeout_ms,
+                                     llmk_batch_progress_fn progress, void *user);
+
+/** Asks the provider to cancel the batch; the state becomes cancelling or
+ *  cancelled. Requests that ended before keep their results. */
+LLMK_API llmk_status llmk_batch_cancel(llmk_batch *batch);
+
+/** The next result of an ended batch: *out is a response the caller frees
+ *  (llmk_response_free()), its custom id in *custom_id (borrowed from the
+ *  handle until the next call). A request that failed is an error response
+ *  (llmk_response_status(), llmk_response_error()); one cancelled or
+ *  expired before it ran is LLMK_E_CANCELLED or LLMK_E_TIMEOUT. Costs are
+ *  at the batch price (llmk_response_cost()). The first call downloads the
+ *  results (into a temporary file, bounded by max_response_bytes x 64);
+ *  after the last one *out is NULL and LLMK_OK is returned. A batch that
+ *  has not ended: LLMK_E_INVALID_ARG. Results come in the provider's order
+ *  (Anthropic's is not the order of the requests). */
+LLMK_API llmk_status llmk_batch_next_result(llmk_batch *batch, const char **custom_id, llmk_response **out);
+
+/** Attaches a cancel flag (NULL detaches): raised, the blocking calls end
+ *  with LLMK_E_CANCELLED. The flag must outlive its use. */
+LLMK_API llmk_status llmk_batch_set_cancel(llmk_batch *batch, const llmk_cancel *cancel);
+
+/** Why the last call on the batch failed, or the provider's message for a
+ *  failed batch; "" when nothing failed. Borrowed from the handle. */
+LLMK_API const char *llmk_batch_errmsg(const llmk_batch *batch);
+
+/* ------------------------------------------------------------------------
  * Cost
  * ---------------------------------------------------------------------- */
 
 /** Cost of a response in USD, from its token usage and the price of its
  *  model (the built-in table or llmk_model_set_price()): non-cached input,
  *  cached input, cache writes and output (reasoning included) each at
- *  their price. LLMK_E_NOT_FOUND when no price is known for the model,
+ *  their price; a result of a provider batch (llmk_batch_next_result()) at
+ *  the model's batch prices, or the provider's batch discount applied to
+ *  the standard ones (docs/PRICES.md). LLMK_E_NOT_FOUND when no price is known for the model,
  *  LLMK_E_INVALID_ARG when the response has no token usage. */
 LLMK_API llmk_status llmk_response_cost(const llmk_response *response, double *usd);
 
@@ -1400,6 +1563,19 @@ LLMK_API const char *llmk_compare_errmsg(const llmk_compare *cmp);
  *  and answer. A judge that fails leaves the answer unscored (-1), its
  *  reason saying why. */
 LLMK_API llmk_status llmk_compare_set_judge(llmk_compare *cmp, llmk_client *judge, const char *rubric);
+
+/** Runs the comparison through the providers' batch APIs (llmk_batch_new()):
+ *  each model's runs go as one batch, polled every `poll_ms` (at least 10;
+ *  0 turns batch mode off), and llmk_compare_run() returns once every batch
+ *  has ended and its results are scored, which may take the provider's
+ *  24 hours. Figures and callbacks are those of an interactive run, with
+ *  costs at the batch price; latency and time to first token are unknown.
+ *  Every model's provider needs a batch API (LLMK_CAP_BATCH_API), else the
+ *  run fails naming it. Progress (submitted, each poll's state and counts)
+ *  goes to each model client's log hook (llmk_client_set_log()) at
+ *  LLMK_LOG_INFO. The compare's cancel flag stops the wait (the batches go
+ *  on at the provider). */
+LLMK_API llmk_status llmk_compare_set_batch(llmk_compare *cmp, int64_t poll_ms);
 
 /** A rubric for one case (copied; NULL: the comparison's). JSONL cases
  *  give it as "rubric". LLMK_E_INVALID_ARG out of range. */
@@ -1856,7 +2032,8 @@ typedef struct llmk_store {
 	 *  last window_ms plus `amount` stays within `limit`, records `amount`
 	 *  and sets *wait_ms to 0; otherwise records nothing and sets *wait_ms
 	 *  to the time until it would fit (atomic: two callers never both fit
-	 *  the last unit). */
+	 *  the last unit). An amount larger than `limit` fits an empty window
+	 *  (so it is not refused for ever). */
 	int32_t (*window_take)(void *user, const char *key, int64_t window_ms, int64_t limit, int64_t amount,
 	                       int64_t *wait_ms);
 	/** Records `amount` (may be negative: a correction, e.g. an estimate of
@@ -1873,6 +2050,52 @@ typedef struct llmk_store {
 	/** Releases the store's state (llmk_store_free()); may be NULL. */
 	void (*close)(void *user);
 } llmk_store;
+
+/** An in-process store (cooldowns, counters, sliding windows; no
+ *  key/value): what a client or router uses when none is installed, to be
+ *  installed on several clients or routers of this process so they share
+ *  their limits and cooldowns. Freed with llmk_store_free(). Thread-safe. */
+LLMK_API llmk_status llmk_store_new_local(llmk_store **out);
+
+/** A store in Redis or Valkey, shared by every process that uses the same
+ *  server, database and prefix. `url`: `redis://[[user]:password@]host[:port][/db]`
+ *  with optional query parameters `prefix=` (prepended to every key; default
+ *  "llmk:"; letters, digits and `:_-.`), `timeout_ms=` (bound on each command,
+ *  default 250), `connect_timeout_ms=` (default 250) and `pool=` (most
+ *  connections at once, 1..64, default 8); `rediss://` (TLS)
+ *  answers LLMK_E_UNSUPPORTED when the hiredis this library was built with
+ *  has no TLS (Debian 12's 0.14 has none). The password is never logged nor
+ *  shown in an error. Updates are atomic (server-side Lua scripts). A server
+ *  that is down, slow or answering errors makes the callbacks fail quickly
+ *  (the library then goes on with local state and logs a warning); the store
+ *  reconnects with a growing backoff. The first connection is tried here:
+ *  a server down now is not an error. LLMK_E_UNSUPPORTED in a build without
+ *  hiredis (LLMK_FEATURE_REDIS clear), LLMK_E_INVALID_ARG for a bad URL.
+ *  Thread-safe (a small pool of connections). */
+LLMK_API llmk_status llmk_store_new_redis(const char *url, llmk_store **out);
+
+/** Installs a store for the client's rate limits (LLMK_OPT_RATE_LIMIT_*):
+ *  the table is copied and the store must outlive the client. Every client
+ *  using the same store and the same deployment (or rate_limit_name) shares
+ *  the limits, across processes with llmk_store_new_redis(). Without a
+ *  store, the limits are kept in the client. llmk_send(), llmk_stream() and
+ *  llmk_multi honour them (a multi schedules the wait, it does not block).
+ *  The store needs window_take and window_add (else LLMK_E_UNSUPPORTED).
+ *  NULL goes back to the client's own state. Not thread-safe: configure
+ *  before sending. */
+LLMK_API llmk_status llmk_client_set_store(llmk_client *client, const llmk_store *store);
+
+/** Keeps the router's cooldowns and least-busy counts in `store` as well
+ *  as in the router (the table is copied; the store must outlive the
+ *  router), so every router sharing the store — in this process or, with
+ *  llmk_store_new_redis(), in any process — skips a deployment one of them
+ *  sent to rest, and least-busy counts every router's requests in flight.
+ *  Keys are built from provider, base URL and model (never the API key;
+ *  a hash of it with LLMK_ROUTER_PER_KEY). When the store fails, the
+ *  router goes on with its own state. NULL removes the store. The store
+ *  needs cooldown_set, cooldown_get and counter_add (else
+ *  LLMK_E_UNSUPPORTED). Not thread-safe: configure before sending. */
+LLMK_API llmk_status llmk_router_set_store(llmk_router *router, const llmk_store *store);
 
 /** Static initialiser of an llmk_store (struct_size set, no callbacks). */
 #define LLMK_STORE_INIT                                       \

@@ -13,11 +13,14 @@ need_packages() {
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
+# libhiredis-dev: the Redis store (llmk_store_new_redis; optional, -Dredis=auto).
 BUILD_PACKAGES=(gcc libc6-dev meson ninja-build pkg-config libcurl4-openssl-dev libjansson-dev libsodium-dev ca-certificates
-	libsqlite3-dev)
+	libsqlite3-dev libhiredis-dev)
+# redis-server: the store tests start their own on a free loopback port
+# (tests/store; a server the package may start as a service is not used).
 # nghttp2-proxy: nghttpx, the TLS + HTTP/2 server of tests/api/test_h2.c
 # (skipped without it) and of bench/run's section 7.
-TEST_PACKAGES=(libcmocka-dev g++ valgrind python3 clang groff-base openssl nghttp2-proxy)
+TEST_PACKAGES=(libcmocka-dev g++ valgrind python3 clang groff-base openssl redis-server nghttp2-proxy)
 # bench/run (docs/PERFORMANCE.md): callgrind, the TLS + HTTP/2 section
 # (nghttpx, a CA made with openssl), the PyPI venv of the Python baselines.
 BENCH_PACKAGES=(valgrind openssl nghttp2-proxy python3-venv)

@@ -220,6 +220,7 @@ func (s setter) set(o Opt) error {
 type Client struct {
 	mu    sync.RWMutex // Close waits for requests in flight
 	p     *C.llmk_client
+	store *Store // kept alive while the client uses it
 	cache *Cache // WithCache: kept reachable while the client uses it
 }
 
@@ -668,10 +669,12 @@ type Meta struct {
 	Tokens     Tokens
 	Total      time.Duration // whole request; -1 if not measured
 	FirstToken time.Duration // streams: to the first text or tool event; -1 if not measured
+	RateWait   time.Duration // waited for the client's rate limits; -1 when it has none
 	Raw        []byte        // the body as received
 	Deployment string        // through a Router: the deployment that answered
 	Tried      string        // through a Router: "a=LLMK_E_RATE_LIMITED,b=LLMK_OK"
 	Cached     bool          // answered from the response cache (WithCache): no request, $0
+	Cost       float64       // USD (llmk_response_cost; a batch result at the batch price); -1 if unpriced
 }
 
 func ms(v C.double) time.Duration {
@@ -683,8 +686,13 @@ func ms(v C.double) time.Duration {
 
 func metaOf(r *C.llmk_response) Meta {
 	var n C.size_t
+	cost := C.double(-1)
 	raw := C.llmk_response_raw(r, &n)
+	if C.llmk_response_cost(r, &cost) != C.LLMK_OK {
+		cost = -1
+	}
 	return Meta{
+		Cost:       float64(cost),
 		Model:      C.GoString(C.llmk_response_model(r)),
 		RequestID:  C.GoString(C.llmk_response_request_id(r)),
 		HTTPStatus: int(C.llmk_response_http_status(r)),
@@ -692,6 +700,7 @@ func metaOf(r *C.llmk_response) Meta {
 		Tokens:     usageOf(func(w C.int32_t) C.int64_t { return C.llmk_response_usage(r, w) }),
 		Total:      ms(C.llmk_response_timing(r, C.LLMK_TIMING_TOTAL_MS)),
 		FirstToken: ms(C.llmk_response_timing(r, C.LLMK_TIMING_FIRST_TOKEN_MS)),
+		RateWait:   ms(C.llmk_response_timing(r, C.LLMK_TIMING_RATE_WAIT_MS)),
 		Raw:        C.GoBytes(unsafe.Pointer(raw), C.int(n)),
 		Deployment: C.GoString(C.llmk_response_deployment(r)),
 		Tried:      C.GoString(C.llmk_response_tried(r)),
@@ -940,6 +949,20 @@ type EmbedResponse struct {
 	Vectors [][]float32
 }
 
+func embedOf(resp *C.llmk_response) *EmbedResponse {
+	out := &EmbedResponse{Meta: metaOf(resp)}
+	dim := int(C.llmk_response_embedding_dim(resp))
+	for i := C.size_t(0); i < C.llmk_response_embedding_count(resp); i++ {
+		p := C.llmk_response_embedding(resp, i)
+		v := make([]float32, dim)
+		if p != nil && dim > 0 {
+			copy(v, unsafe.Slice((*float32)(unsafe.Pointer(p)), dim))
+		}
+		out.Vectors = append(out.Vectors, v)
+	}
+	return out
+}
+
 // Embed embeds texts (options: Model, With("dimensions", n), ...).
 func (c *Client) Embed(ctx context.Context, inputs []string, opts ...Opt) (*EmbedResponse, error) {
 	var out *EmbedResponse
@@ -956,18 +979,7 @@ func (c *Client) Embed(ctx context.Context, inputs []string, opts ...Opt) (*Embe
 			}
 		}
 		return nil
-	}, nil, func(resp *C.llmk_response) {
-		out = &EmbedResponse{Meta: metaOf(resp)}
-		dim := int(C.llmk_response_embedding_dim(resp))
-		for i := C.size_t(0); i < C.llmk_response_embedding_count(resp); i++ {
-			p := C.llmk_response_embedding(resp, i)
-			v := make([]float32, dim)
-			if p != nil && dim > 0 {
-				copy(v, unsafe.Slice((*float32)(unsafe.Pointer(p)), dim))
-			}
-			out.Vectors = append(out.Vectors, v)
-		}
-	})
+	}, nil, func(resp *C.llmk_response) { out = embedOf(resp) })
 	return out, err
 }
 

@@ -32,6 +32,7 @@ const (
 	FeatureHttps       Feature = 2     // LLMK_FEATURE_HTTPS: the built-in transport speaks TLS (https:// URLs)
 	FeatureCassette    Feature = 4     // LLMK_FEATURE_CASSETTE: llmk_client_record() / llmk_client_replay()
 	FeaturePosix       Feature = 8     // LLMK_FEATURE_POSIX: built-in POSIX-socket transport, plain http:// (llmk_transport_posix())
+	FeatureRedis       Feature = 16    // LLMK_FEATURE_REDIS: llmk_store_new_redis(): shared state in Redis or Valkey (hiredis)
 	FeatureSqlite      Feature = 32    // LLMK_FEATURE_SQLITE: the SQLite store (llmk_store_new_sqlite())
 	FeatureOpenai      Feature = 256   // LLMK_FEATURE_OPENAI: OpenAI wire format: openai, azure and the compatible presets
 	FeatureAnthropic   Feature = 512   // LLMK_FEATURE_ANTHROPIC: Anthropic Messages API
@@ -145,18 +146,19 @@ type Capability int32
 
 // Values of enum llmk_capability.
 const (
-	CapabilityKind        Capability = 1    // LLMK_CAP_KIND: the provider serves this request kind
-	CapabilityStream      Capability = 2    // LLMK_CAP_STREAM: chat: answers stream as they are generated
-	CapabilityTools       Capability = 4    // LLMK_CAP_TOOLS: chat: function / tool calling
-	CapabilityVision      Capability = 8    // LLMK_CAP_VISION: chat: image inputs
-	CapabilityJSONMode    Capability = 16   // LLMK_CAP_JSON_MODE: chat: response_format json_object
-	CapabilityJSONSchema  Capability = 32   // LLMK_CAP_JSON_SCHEMA: chat: json_schema structured output
-	CapabilityStreamUsage Capability = 64   // LLMK_CAP_STREAM_USAGE: chat: token usage inside streams
-	CapabilityBatch       Capability = 128  // LLMK_CAP_BATCH: embed: several inputs in one request
-	CapabilityImageURL    Capability = 256  // LLMK_CAP_IMAGE_URL: chat: images by http(s) URL, not just inline data
-	CapabilityKeyRequired Capability = 512  // LLMK_CAP_KEY_REQUIRED: an API key is needed (hosted services)
-	CapabilityDocuments   Capability = 1024 // LLMK_CAP_DOCUMENTS: chat: document inputs (PDF, plain text: llmk_request_add_document())
-	CapabilityCountTokens Capability = 4096 // LLMK_CAP_COUNT_TOKENS: chat: the provider counts a request's input tokens (llmk_count_tokens())
+	CapabilityKind        Capability = 1     // LLMK_CAP_KIND: the provider serves this request kind
+	CapabilityStream      Capability = 2     // LLMK_CAP_STREAM: chat: answers stream as they are generated
+	CapabilityTools       Capability = 4     // LLMK_CAP_TOOLS: chat: function / tool calling
+	CapabilityVision      Capability = 8     // LLMK_CAP_VISION: chat: image inputs
+	CapabilityJSONMode    Capability = 16    // LLMK_CAP_JSON_MODE: chat: response_format json_object
+	CapabilityJSONSchema  Capability = 32    // LLMK_CAP_JSON_SCHEMA: chat: json_schema structured output
+	CapabilityStreamUsage Capability = 64    // LLMK_CAP_STREAM_USAGE: chat: token usage inside streams
+	CapabilityBatch       Capability = 128   // LLMK_CAP_BATCH: embed: several inputs in one request
+	CapabilityImageURL    Capability = 256   // LLMK_CAP_IMAGE_URL: chat: images by http(s) URL, not just inline data
+	CapabilityKeyRequired Capability = 512   // LLMK_CAP_KEY_REQUIRED: an API key is needed (hosted services)
+	CapabilityDocuments   Capability = 1024  // LLMK_CAP_DOCUMENTS: chat: document inputs (PDF, plain text: llmk_request_add_document())
+	CapabilityBatchAPI    Capability = 65536 // LLMK_CAP_BATCH_API: the provider's batch API takes this kind (llmk_batch_new())
+	CapabilityCountTokens Capability = 4096  // LLMK_CAP_COUNT_TOKENS: chat: the provider counts a request's input tokens (llmk_count_tokens())
 )
 
 // Timing: Timings (llmk_response_timing()), in milliseconds.
@@ -167,6 +169,7 @@ const (
 	TimingTotalMs      Timing = 1 // LLMK_TIMING_TOTAL_MS: from send to the end of the response
 	TimingFirstByteMs  Timing = 2 // LLMK_TIMING_FIRST_BYTE_MS: from send to the first body byte
 	TimingFirstTokenMs Timing = 3 // LLMK_TIMING_FIRST_TOKEN_MS: from send to the first text/tool event (streams)
+	TimingRateWaitMs   Timing = 4 // LLMK_TIMING_RATE_WAIT_MS: time spent waiting for the client's rate limits (0 when none was needed; -1 when the client has no limit)
 )
 
 // Option: Option ids for the llmk_*_set_* functions.
@@ -216,6 +219,7 @@ const (
 	OptionPromptCacheKey       Option = 1047 // LLMK_OPT_PROMPT_CACHE_KEY
 	OptionPromptCacheRetention Option = 1048 // LLMK_OPT_PROMPT_CACHE_RETENTION
 	OptionQuery                Option = 1050 // LLMK_OPT_QUERY
+	OptionRateLimitName        Option = 1095 // LLMK_OPT_RATE_LIMIT_NAME
 	OptionTimeoutMs            Option = 2001 // LLMK_OPT_TIMEOUT_MS
 	OptionConnectTimeoutMs     Option = 2002 // LLMK_OPT_CONNECT_TIMEOUT_MS
 	OptionIdleTimeoutMs        Option = 2003 // LLMK_OPT_IDLE_TIMEOUT_MS
@@ -239,6 +243,11 @@ const (
 	OptionStrictTools          Option = 2026 // LLMK_OPT_STRICT_TOOLS
 	OptionTopN                 Option = 2030 // LLMK_OPT_TOP_N
 	OptionMaxTokensPerDoc      Option = 2031 // LLMK_OPT_MAX_TOKENS_PER_DOC
+	OptionRateLimitRpm         Option = 2070 // LLMK_OPT_RATE_LIMIT_RPM
+	OptionRateLimitTpm         Option = 2071 // LLMK_OPT_RATE_LIMIT_TPM
+	OptionRateLimitWindowMs    Option = 2072 // LLMK_OPT_RATE_LIMIT_WINDOW_MS
+	OptionRateLimitMaxWaitMs   Option = 2073 // LLMK_OPT_RATE_LIMIT_MAX_WAIT_MS
+	OptionRateLimitPerKey      Option = 2074 // LLMK_OPT_RATE_LIMIT_PER_KEY
 	OptionCacheTtlMs           Option = 2080 // LLMK_OPT_CACHE_TTL_MS
 	OptionCache                Option = 2081 // LLMK_OPT_CACHE
 	OptionTemperature          Option = 3001 // LLMK_OPT_TEMPERATURE
@@ -311,6 +320,35 @@ const (
 	RouterOptionFallbackOn   RouterOption = 2 // LLMK_ROUTER_FALLBACK_ON
 	RouterOptionAllowedFails RouterOption = 3 // LLMK_ROUTER_ALLOWED_FAILS
 	RouterOptionCooldownMs   RouterOption = 4 // LLMK_ROUTER_COOLDOWN_MS
+	RouterOptionPerKey       RouterOption = 5 // LLMK_ROUTER_PER_KEY
+)
+
+// BatchState: Where a batch is (llmk_batch_state()), the provider's word mapped.
+type BatchState int32
+
+// Values of enum llmk_batch_state.
+const (
+	BatchStateNew        BatchState = 0 // LLMK_BATCH_NEW: not submitted yet (llmk_batch_new())
+	BatchStateValidating BatchState = 1 // LLMK_BATCH_VALIDATING: the provider checks the input
+	BatchStateInProgress BatchState = 2 // LLMK_BATCH_IN_PROGRESS: requests are being run
+	BatchStateFinalizing BatchState = 3 // LLMK_BATCH_FINALIZING: the results are being prepared
+	BatchStateCompleted  BatchState = 4 // LLMK_BATCH_COMPLETED: ended: results ready (some requests may have failed)
+	BatchStateFailed     BatchState = 5 // LLMK_BATCH_FAILED: the batch as a whole failed (llmk_batch_errmsg() says why)
+	BatchStateExpired    BatchState = 6 // LLMK_BATCH_EXPIRED: not done within the window: what finished has results
+	BatchStateCancelling BatchState = 7 // LLMK_BATCH_CANCELLING: a cancel was asked for and is in progress
+	BatchStateCancelled  BatchState = 8 // LLMK_BATCH_CANCELLED: cancelled: what finished before has results
+)
+
+// BatchCountKind: Request counts of a batch (llmk_batch_count()).
+type BatchCountKind int32
+
+// Values of enum llmk_batch_count_kind.
+const (
+	BatchCountKindTotal     BatchCountKind = 0 // LLMK_BATCH_N_TOTAL: requests in the batch
+	BatchCountKindSucceeded BatchCountKind = 1 // LLMK_BATCH_N_SUCCEEDED: answered
+	BatchCountKindFailed    BatchCountKind = 2 // LLMK_BATCH_N_FAILED: ended with an error (Anthropic: errored)
+	BatchCountKindPending   BatchCountKind = 3 // LLMK_BATCH_N_PENDING: not ended yet
+	BatchCountKindOther     BatchCountKind = 4 // LLMK_BATCH_N_OTHER: cancelled or expired before they ran (Anthropic)
 )
 
 // CompareOption: Compare options (llmk_compare_set_i64()).
@@ -483,6 +521,7 @@ var OptionTable = []OptionTableRow{
 	{"PROMPT_CACHE_KEY", 1047, "R", "prompt_cache_key", "key grouping requests that share a prompt prefix, for cache hits (Responses API; chat)"},
 	{"PROMPT_CACHE_RETENTION", 1048, "R", "prompt_cache_retention", "in_memory | 24h: how long the prompt cache keeps this request's prefix (Responses API; chat)"},
 	{"QUERY", 1050, "R", "query", "the query the documents are ranked against (rerank)"},
+	{"RATE_LIMIT_NAME", 1095, "C", "rate_limit_name", "name of the rate limits, shared by every client (and process, through the store) that gives the same name, instead of the deployment's"},
 	{"TIMEOUT_MS", 2001, "C", "timeout_ms", "total time limit per request in ms (default 600000; 0 = none)"},
 	{"CONNECT_TIMEOUT_MS", 2002, "C", "connect_timeout_ms", "connection time limit in ms"},
 	{"IDLE_TIMEOUT_MS", 2003, "C", "idle_timeout_ms", "longest silence between bytes in ms"},
@@ -506,6 +545,11 @@ var OptionTable = []OptionTableRow{
 	{"STRICT_TOOLS", 2026, "R", "strict_tools", "1: the tools' arguments must follow their schemas exactly (strict: true; schemas closed with additionalProperties false); 0: strict: false (chat)"},
 	{"TOP_N", 2030, "R", "top_n", "return only the n most relevant documents (rerank; 1..documents)"},
 	{"MAX_TOKENS_PER_DOC", 2031, "R", "max_tokens_per_doc", "truncate each document to this many tokens before ranking (rerank; Cohere)"},
+	{"RATE_LIMIT_RPM", 2070, "C", "rate_limit_rpm", "client-side limit: requests per minute to this deployment (0 = none; llmk_client_set_store())"},
+	{"RATE_LIMIT_TPM", 2071, "C", "rate_limit_tpm", "client-side limit: tokens per minute, input estimated as body bytes / 4 before sending and corrected by the usage reported (0 = none)"},
+	{"RATE_LIMIT_WINDOW_MS", 2072, "C", "rate_limit_window_ms", "length of the sliding window the limits are enforced over, in ms; the per-minute limits are scaled to it (default 60000, at least 100)"},
+	{"RATE_LIMIT_MAX_WAIT_MS", 2073, "C", "rate_limit_max_wait_ms", "longest wait for room under the limits before failing with LLMK_E_RATE_LIMITED (0 = fail fast; unset = wait, within deadline_ms)"},
+	{"RATE_LIMIT_PER_KEY", 2074, "C", "rate_limit_per_key", "1: limits are shared by every model reached with the same API key (keyed by a hash of the key), 0: per deployment (provider, base URL, model; default)"},
 	{"CACHE_TTL_MS", 2080, "CR", "cache_ttl_ms", "response cache (llmk_client_set_cache()): how long a stored answer serves, in ms (0 = as long as the store keeps it; default 0)"},
 	{"CACHE", 2081, "CR", "cache", "response cache (llmk_client_set_cache()): 1 answer from it and store new answers (default), 0 bypass it (neither read nor write), 2 refresh (ask the provider, store the new answer)"},
 	{"TEMPERATURE", 3001, "R", "temperature", "sampling temperature (chat, transcription)"},
@@ -554,6 +598,7 @@ type c_llmk_exchange = C.llmk_exchange
 type c_llmk_cancel = C.llmk_cancel
 type c_llmk_multi = C.llmk_multi
 type c_llmk_router = C.llmk_router
+type c_llmk_batch = C.llmk_batch
 type c_llmk_compare = C.llmk_compare
 type c_llmk_reply = C.llmk_reply
 type c_llmk_provider_table = C.llmk_provider_table
@@ -562,6 +607,7 @@ type c_llmk_store = C.llmk_store
 type c_llmk_stream_fn = C.llmk_stream_fn
 type c_llmk_log_fn = C.llmk_log_fn
 type c_llmk_done_fn = C.llmk_done_fn
+type c_llmk_batch_progress_fn = C.llmk_batch_progress_fn
 type c_llmk_compare_fn = C.llmk_compare_fn
 
 // Version of the library actually loaded, as MAJOR*10000+MINOR*100+PATCH. Compare with
@@ -1531,10 +1577,123 @@ func llmk_response_tried(response *C.llmk_response) *C.char {
 	return C.llmk_response_tried(response)
 }
 
+// A new, empty batch for `client`'s provider (which must have a batch API: LLMK_CAP_BATCH_API;
+// else LLMK_E_UNSUPPORTED with the reason in llmk_client_errmsg()). The client must outlive the
+// batch. Requests are turned into the provider's lines as they are added and kept in a temporary
+// file, not in memory.
+func llmk_batch_new(out **C.llmk_batch, client *C.llmk_client) int32 {
+	return int32(C.llmk_batch_new(out, client))
+}
+
+// A handle on a batch submitted earlier (by this or another process), by the id llmk_batch_id()
+// gave; asks the provider for its state once. The handle is returned (*out) even when that poll
+// fails, so the error is in llmk_batch_errmsg(); LLMK_E_NOT_FOUND when the provider does not know
+// the id.
+func llmk_batch_open(out **C.llmk_batch, client *C.llmk_client, id *C.char) int32 {
+	return int32(C.llmk_batch_open(out, client, id))
+}
+
+// Frees the handle (NULL is fine); the batch itself goes on at the provider.
+func llmk_batch_free(batch *C.llmk_batch) {
+	C.llmk_batch_free(batch)
+}
+
+// Adds a request under the caller's `custom_id` (1 to 64 characters of [A-Za-z0-9_-], unique in
+// the batch). Every request of a batch has the same kind and model, and the provider's batch API
+// must take it (OpenAI, Azure and Mistral: chat and embed; Anthropic and Gemini: chat). The
+// request is checked and built exactly as llmk_send() would send it (it is not referenced
+// afterwards); streaming and stream callbacks do not apply. Refused with a message in
+// llmk_batch_errmsg(): LLMK_E_INVALID_ARG (id, kind mismatch, duplicate, already submitted),
+// LLMK_E_UNSUPPORTED, LLMK_E_TOO_LARGE (past the provider's request count or size limit).
+func llmk_batch_add(batch *C.llmk_batch, custom_id *C.char, request *C.llmk_request) int32 {
+	return int32(C.llmk_batch_add(batch, custom_id, request))
+}
+
+// Requests added so far (or, for an opened batch, the provider's total).
+func llmk_batch_size(batch *C.llmk_batch) int {
+	return int(C.llmk_batch_size(batch))
+}
+
+// Submits the batch (OpenAI: uploads the file, streamed from disk, then creates the batch). On
+// success llmk_batch_id() names it. Failures carry the provider's message in llmk_batch_errmsg().
+func llmk_batch_submit(batch *C.llmk_batch) int32 {
+	return int32(C.llmk_batch_submit(batch))
+}
+
+// The provider's id of the batch, or NULL before it was submitted. Borrowed from the handle.
+func llmk_batch_id(batch *C.llmk_batch) *C.char {
+	return C.llmk_batch_id(batch)
+}
+
+// Asks the provider for the batch's state and counts once.
+func llmk_batch_refresh(batch *C.llmk_batch) int32 {
+	return int32(C.llmk_batch_refresh(batch))
+}
+
+// The state (LLMK_BATCH_*) known from the last submit, refresh or cancel.
+func llmk_batch_state(batch *C.llmk_batch) int32 {
+	return int32(C.llmk_batch_state(batch))
+}
+
+// Lower-case name of a state ("in_progress", ...); "unknown" otherwise.
+func llmk_batch_state_name(state int32) *C.char {
+	return C.llmk_batch_state_name(C.int32_t(state))
+}
+
+// 1 when the state is one a batch does not leave (completed, failed, expired, cancelled).
+func llmk_batch_ended(batch *C.llmk_batch) int32 {
+	return int32(C.llmk_batch_ended(batch))
+}
+
+// One of the request counts (LLMK_BATCH_N_*) of the last poll; -1 when the provider did not say.
+func llmk_batch_count(batch *C.llmk_batch, which int32) int64 {
+	return int64(C.llmk_batch_count(batch, C.int32_t(which)))
+}
+
+// Polls every `poll_ms` (at least 10) until the batch ends, `timeout_ms` passes (0: no limit; then
+// LLMK_E_TIMEOUT), the progress callback (optional) returns non-zero or the batch's cancel flag
+// goes up (both: LLMK_E_CANCELLED; the batch goes on at the provider). A poll that fails after the
+// client's retries ends the wait with its status.
+func llmk_batch_wait(batch *C.llmk_batch, poll_ms int64, timeout_ms int64, progress C.llmk_batch_progress_fn, user unsafe.Pointer) int32 {
+	return int32(C.llmk_batch_wait(batch, C.int64_t(poll_ms), C.int64_t(timeout_ms), progress, user))
+}
+
+// Asks the provider to cancel the batch; the state becomes cancelling or cancelled. Requests that
+// ended before keep their results.
+func llmk_batch_cancel(batch *C.llmk_batch) int32 {
+	return int32(C.llmk_batch_cancel(batch))
+}
+
+// The next result of an ended batch: *out is a response the caller frees (llmk_response_free()),
+// its custom id in *custom_id (borrowed from the handle until the next call). A request that
+// failed is an error response (llmk_response_status(), llmk_response_error()); one cancelled or
+// expired before it ran is LLMK_E_CANCELLED or LLMK_E_TIMEOUT. Costs are at the batch price
+// (llmk_response_cost()). The first call downloads the results (into a temporary file, bounded by
+// max_response_bytes x 64); after the last one *out is NULL and LLMK_OK is returned. A batch that
+// has not ended: LLMK_E_INVALID_ARG. Results come in the provider's order (Anthropic's is not the
+// order of the requests).
+func llmk_batch_next_result(batch *C.llmk_batch, custom_id **C.char, out **C.llmk_response) int32 {
+	return int32(C.llmk_batch_next_result(batch, custom_id, out))
+}
+
+// Attaches a cancel flag (NULL detaches): raised, the blocking calls end with LLMK_E_CANCELLED.
+// The flag must outlive its use.
+func llmk_batch_set_cancel(batch *C.llmk_batch, cancel *C.llmk_cancel) int32 {
+	return int32(C.llmk_batch_set_cancel(batch, cancel))
+}
+
+// Why the last call on the batch failed, or the provider's message for a failed batch; "" when
+// nothing failed. Borrowed from the handle.
+func llmk_batch_errmsg(batch *C.llmk_batch) *C.char {
+	return C.llmk_batch_errmsg(batch)
+}
+
 // Cost of a response in USD, from its token usage and the price of its model (the built-in table
 // or llmk_model_set_price()): non-cached input, cached input, cache writes and output (reasoning
-// included) each at their price. LLMK_E_NOT_FOUND when no price is known for the model,
-// LLMK_E_INVALID_ARG when the response has no token usage.
+// included) each at their price; a result of a provider batch (llmk_batch_next_result()) at the
+// model's batch prices, or the provider's batch discount applied to the standard ones
+// (docs/PRICES.md). LLMK_E_NOT_FOUND when no price is known for the model, LLMK_E_INVALID_ARG when
+// the response has no token usage.
 func llmk_response_cost(response *C.llmk_response, usd *C.double) int32 {
 	return int32(C.llmk_response_cost(response, usd))
 }
@@ -1660,6 +1819,18 @@ func llmk_compare_errmsg(cmp *C.llmk_compare) *C.char {
 // fails leaves the answer unscored (-1), its reason saying why.
 func llmk_compare_set_judge(cmp *C.llmk_compare, judge *C.llmk_client, rubric *C.char) int32 {
 	return int32(C.llmk_compare_set_judge(cmp, judge, rubric))
+}
+
+// Runs the comparison through the providers' batch APIs (llmk_batch_new()): each model's runs go
+// as one batch, polled every `poll_ms` (at least 10; 0 turns batch mode off), and
+// llmk_compare_run() returns once every batch has ended and its results are scored, which may take
+// the provider's 24 hours. Figures and callbacks are those of an interactive run, with costs at
+// the batch price; latency and time to first token are unknown. Every model's provider needs a
+// batch API (LLMK_CAP_BATCH_API), else the run fails naming it. Progress (submitted, each poll's
+// state and counts) goes to each model client's log hook (llmk_client_set_log()) at LLMK_LOG_INFO.
+// The compare's cancel flag stops the wait (the batches go on at the provider).
+func llmk_compare_set_batch(cmp *C.llmk_compare, poll_ms int64) int32 {
+	return int32(C.llmk_compare_set_batch(cmp, C.int64_t(poll_ms)))
 }
 
 // A rubric for one case (copied; NULL: the comparison's). JSONL cases give it as "rubric".
@@ -1947,6 +2118,52 @@ func llmk_exchange_cancelled(exchange *C.llmk_exchange) int32 {
 // ended, or from inside multi_add()).
 func llmk_exchange_done(exchange *C.llmk_exchange, status int32) int32 {
 	return int32(C.llmk_exchange_done(exchange, C.int32_t(status)))
+}
+
+// An in-process store (cooldowns, counters, sliding windows; no key/value): what a client or
+// router uses when none is installed, to be installed on several clients or routers of this
+// process so they share their limits and cooldowns. Freed with llmk_store_free(). Thread-safe.
+func llmk_store_new_local(out **C.llmk_store) int32 {
+	return int32(C.llmk_store_new_local(out))
+}
+
+// A store in Redis or Valkey, shared by every process that uses the same server, database and
+// prefix. `url`: `redis://[[user]:password @ ]host[:port][/db]` with optional query parameters
+// `prefix=` (prepended to every key; default "llmk:"; letters, digits and `:_-.`), `timeout_ms=`
+// (bound on each command, default 250), `connect_timeout_ms=` (default 250) and `pool=` (most
+// connections at once, 1..64, default 8); `rediss://` (TLS) answers LLMK_E_UNSUPPORTED when the
+// hiredis this library was built with has no TLS (Debian 12's 0.14 has none). The password is
+// never logged nor shown in an error. Updates are atomic (server-side Lua scripts). A server that
+// is down, slow or answering errors makes the callbacks fail quickly (the library then goes on
+// with local state and logs a warning); the store reconnects with a growing backoff. The first
+// connection is tried here: a server down now is not an error. LLMK_E_UNSUPPORTED in a build
+// without hiredis (LLMK_FEATURE_REDIS clear), LLMK_E_INVALID_ARG for a bad URL. Thread-safe (a
+// small pool of connections).
+func llmk_store_new_redis(url *C.char, out **C.llmk_store) int32 {
+	return int32(C.llmk_store_new_redis(url, out))
+}
+
+// Installs a store for the client's rate limits (LLMK_OPT_RATE_LIMIT_*): the table is copied and
+// the store must outlive the client. Every client using the same store and the same deployment (or
+// rate_limit_name) shares the limits, across processes with llmk_store_new_redis(). Without a
+// store, the limits are kept in the client. llmk_send(), llmk_stream() and llmk_multi honour them
+// (a multi schedules the wait, it does not block). The store needs window_take and window_add
+// (else LLMK_E_UNSUPPORTED). NULL goes back to the client's own state. Not thread-safe: configure
+// before sending.
+func llmk_client_set_store(client *C.llmk_client, store *C.llmk_store) int32 {
+	return int32(C.llmk_client_set_store(client, store))
+}
+
+// Keeps the router's cooldowns and least-busy counts in `store` as well as in the router (the
+// table is copied; the store must outlive the router), so every router sharing the store — in this
+// process or, with llmk_store_new_redis(), in any process — skips a deployment one of them sent to
+// rest, and least-busy counts every router's requests in flight. Keys are built from provider,
+// base URL and model (never the API key; a hash of it with LLMK_ROUTER_PER_KEY). When the store
+// fails, the router goes on with its own state. NULL removes the store. The store needs
+// cooldown_set, cooldown_get and counter_add (else LLMK_E_UNSUPPORTED). Not thread-safe: configure
+// before sending.
+func llmk_router_set_store(router *C.llmk_router, store *C.llmk_store) int32 {
+	return int32(C.llmk_router_set_store(router, store))
 }
 
 // Initialises a store table: zeroes it and sets struct_size.

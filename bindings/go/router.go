@@ -35,6 +35,7 @@ type Router struct {
 	mu      sync.RWMutex
 	p       *C.llmk_router
 	clients []*Client
+	store   *Store // kept alive while the router uses it
 }
 
 // NewRouter creates a router with a strategy and deployments (more can be

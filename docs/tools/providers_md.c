@@ -114,6 +114,7 @@ static void generate(llmk__buf *b)
 	        {LLMK_CAP_STREAM_USAGE, "stream usage"},
 	        {LLMK_CAP_DOCUMENTS, "documents"},
 	        {LLMK_CAP_COUNT_TOKENS, "count tokens"},
+	        {LLMK_CAP_BATCH_API, "batch API"},
 	};
 	size_t i, n = llmk__provider_builtin_count(), f;
 	int32_t k, id;

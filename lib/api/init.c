@@ -31,6 +31,7 @@ static const struct {
         {LLMK_FEATURE_HTTPS, "https"},
         {LLMK_FEATURE_CASSETTE, "cassette"},
         {LLMK_FEATURE_POSIX, "posix"},
+        {LLMK_FEATURE_REDIS, "redis"},
         {LLMK_FEATURE_SQLITE, "sqlite"},
         {LLMK_FEATURE_OPENAI, "openai"},
         {LLMK_FEATURE_ANTHROPIC, "anthropic"},
@@ -53,6 +54,9 @@ int64_t llmk_features(void)
 #endif
 #ifdef LLMK_HAVE_POSIX_TRANSPORT
 	f |= LLMK_FEATURE_POSIX;
+#endif
+#ifdef LLMK_HAVE_REDIS
+	f |= LLMK_FEATURE_REDIS;
 #endif
 #ifdef LLMK_HAVE_SQLITE
 	f |= LLMK_FEATURE_SQLITE;

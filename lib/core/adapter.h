@@ -36,6 +36,8 @@ enum {
 	LLMK_Q_EMBED_BASE64 = 1u << 20,
 };
 
+struct llmk__batch_ops;
+
 /* How a chat stream is framed on the wire. */
 enum { LLMK_FRAMING_SSE = 0, LLMK_FRAMING_NDJSON = 1, LLMK_FRAMING_EVENTSTREAM = 2 };
 
@@ -55,6 +57,7 @@ typedef struct llmk__adapter {
 	int framing;       /* LLMK_FRAMING_* of 2xx chat streams */
 	int64_t feature;   /* the LLMK_FEATURE_* bit of this wire format */
 	size_t state_size; /* bytes of llmk__stream_ctx.state the engine zeroes for each streamed attempt (0: none) */
+	const struct llmk__batch_ops *batch; /* the format's batch API (batch.h), or NULL */
 } llmk__adapter;
 
 typedef struct llmk__provider {

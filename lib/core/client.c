@@ -10,6 +10,7 @@
 #include "adapter.h"
 #include "alloc.h"
 #include "client.h"
+#include "ratelimit.h"
 #include "response.h"
 #include "scrub.h"
 #include "secret.h"
@@ -233,6 +234,7 @@ void llmk_client_free(llmk_client *c)
 	llmk__secret_free(&c->aws_secret);
 	llmk__secret_free(&c->aws_token);
 	llmk__user_provider_put(c->user_provider);
+	llmk__rl_free(c->rl);
 	llmk__free(c->cache);
 	llmk__free(c->model);
 	llmk__free(c->base_url);
@@ -334,6 +336,12 @@ llmk_status llmk_client_set_i64(llmk_client *c, int32_t opt, int64_t value)
 	if ((opt == LLMK_OPT_MAX_RESPONSE_BYTES || opt == LLMK_OPT_MAX_LINE_BYTES) && value < 1024)
 		return llmk__client_err(c, LLMK_E_INVALID_ARG, "option '%s' must be at least 1024",
 		                        llmk_option_name(opt));
+#ifndef LLMK_HAVE_SHARED_STATE
+	if (opt >= LLMK_OPT_RATE_LIMIT_RPM && opt <= LLMK_OPT_RATE_LIMIT_PER_KEY && value)
+		return llmk_client_set_store(c, NULL); /* says "no rate limits in this build" */
+#endif
+	if (opt == LLMK_OPT_RATE_LIMIT_WINDOW_MS && value < 100)
+		return llmk__client_err(c, LLMK_E_INVALID_ARG, "option 'rate_limit_window_ms' must be at least 100");
 	if (opt == LLMK_OPT_CACHE && value > 2)
 		return llmk__client_err(c, LLMK_E_INVALID_ARG, "option 'cache' must be 0, 1 or 2");
 	if (LLMK__IS_CACHE_OPT(opt)) {
@@ -342,7 +350,7 @@ llmk_status llmk_client_set_i64(llmk_client *c, int32_t opt, int64_t value)
 	}
 	slot = llmk__option_slot(opt);
 	c->i64[slot] = value;
-	c->i64_set |= 1u << slot;
+	c->i64_set |= UINT64_C(1) << slot;
 	return LLMK_OK;
 }
 
@@ -398,7 +406,7 @@ int64_t llmk__client_i64(const llmk_client *c, int32_t opt, int64_t dflt)
 
 	if (LLMK__IS_CACHE_OPT(opt))
 		return llmk__cache_opt_get(&c->cache_opts, opt, &v) ? v : dflt;
-	return slot >= 0 && (c->i64_set & (1u << slot)) ? c->i64[slot] : dflt;
+	return slot >= 0 && (c->i64_set & (UINT64_C(1) << slot)) ? c->i64[slot] : dflt;
 }
 
 void llmk_transport_init(llmk_transport *t)

@@ -23,7 +23,7 @@ struct llmk_client {
 	char *str[LLMK_STR_SLOTS];
 	int64_t i64[LLMK_I64_SLOTS];
 	double f64[LLMK_F64_SLOTS];
-	uint32_t i64_set, f64_set;
+	uint64_t i64_set, f64_set; /* bit (1 << slot) */
 	llmk_transport transport;
 	void *transport_user;
 	int custom_transport;
@@ -35,6 +35,8 @@ struct llmk_client {
 		int32_t opt;
 	} env_bad[8];
 	size_t nenv_bad;
+	/* Rate limits (ratelimit.c): created on first use, from any thread. */
+	struct llmk__rl *rl;
 	/* The response cache (cache.c): a copy of the store's table, NULL when
 	 * off; its options (LLMK_OPT_CACHE*) live outside the slots. */
 	llmk_store *cache;

@@ -115,8 +115,27 @@ const char *llmk_exchange_header_value(const llmk_exchange *ex, size_t i)
 	return ex && i < ex->nheaders ? ex->headers[i].value : NULL;
 }
 
+/* A streamed body asked for whole (a transport that reads only
+ * llmk_exchange_body()): read it into the buffer once. The exchange is the
+ * library's own, so writing through the const view is sound. */
+static void materialize_body(llmk_exchange *ex)
+{
+	uint8_t chunk[65536];
+	size_t n;
+
+	if (ex->body.len || ex->body_read_len > (uint64_t)SIZE_MAX - 1 ||
+	    llmk__buf_reserve(&ex->body, (size_t)ex->body_read_len + 1))
+		return;
+	while ((n = ex->body_read(ex->body_read_ctx, chunk, sizeof(chunk))) > 0 && n != (size_t)-1)
+		if (llmk__buf_append(&ex->body, chunk, n))
+			break;
+	ex->body_read = NULL; /* read once: the transport now has it whole */
+}
+
 const uint8_t *llmk_exchange_body(const llmk_exchange *ex, size_t *len)
 {
+	if (ex && ex->body_read)
+		materialize_body((llmk_exchange *)ex);
 	if (len)
 		*len = ex ? ex->body.len : 0;
 	return ex && ex->body.data ? (const uint8_t *)ex->body.data : NULL;

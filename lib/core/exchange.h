@@ -38,6 +38,15 @@ struct llmk_exchange {
 	void (*done)(void *ctx, int32_t status);
 	void *done_ctx;
 	char errmsg[LLMK_ERRMSG_MAX];
+	/* A body read in pieces instead of held in `body` (a batch's file
+	 * upload, streamed from disk: batch_http.c). body_read() fills buf and
+	 * returns the bytes written, 0 at the end, (size_t)-1 when reading
+	 * failed; body_read_len is the whole length. The built-in curl
+	 * transport reads it in pieces; llmk_exchange_body() reads it all into
+	 * `body` first for a transport that asks for the whole body. */
+	size_t (*body_read)(void *ctx, uint8_t *buf, size_t cap);
+	void *body_read_ctx;
+	uint64_t body_read_len;
 };
 
 void llmk__exchange_init(llmk_exchange *ex);

@@ -13,6 +13,7 @@
 #include "clock.h"
 #include "job.h"
 #include "log.h"
+#include "ratelimit.h"
 #include "status.h"
 
 /* ---- jobs: one request through its attempts ------------------------------
@@ -35,8 +36,10 @@ struct llmk__job {
 	double t0, t_attempt, wake_at;
 	unsigned long n;
 	int a;
-	int in_attempt;         /* p holds an attempt's resources */
-	int waiting;            /* between attempts, until wake_at */
+	int in_attempt; /* p holds an attempt's resources */
+	int waiting;    /* between attempts, until wake_at */
+	int rl_gate;    /* waiting at the rate limits with the attempt prepared */
+	llmk__rl_ticket rl;
 	llmk__cache_job *cache; /* the answer goes to the response cache (cache.c) */
 	llmk__attempt p;
 };
@@ -96,6 +99,10 @@ static int job_finish(llmk__job *j)
 	    (model && llmk__set_field(&r->req_model, model) != LLMK_OK))
 		llmk__fail(r, LLMK_E_NOMEM, "out of memory");
 	r->timing[LLMK_TIMING_TOTAL_MS] = llmk__now_ms() - j->t0;
+#ifdef LLMK_HAVE_SHARED_STATE
+	if (j->rl.active)
+		r->timing[LLMK_TIMING_RATE_WAIT_MS] = j->rl.waited;
+#endif
 	llmk__response_scrub(r, j->c);
 	llmk__cache_end(j->cache, j->c, r);
 	j->cache = NULL;
@@ -157,6 +164,9 @@ static int job_end_attempt(llmk__job *j)
 	int64_t delay, ra;
 	uint32_t bound;
 
+#ifdef LLMK_HAVE_SHARED_STATE
+	llmk__rl_settle(c, &j->rl, r);
+#endif
 	if (r->usage[LLMK_USAGE_TOTAL] < 0 && r->usage[LLMK_USAGE_INPUT] >= 0 && r->usage[LLMK_USAGE_OUTPUT] >= 0)
 		r->usage[LLMK_USAGE_TOTAL] = llmk__count_add(r->usage[LLMK_USAGE_INPUT], r->usage[LLMK_USAGE_OUTPUT]);
 	if (j->stream && r->status == LLMK_OK && j->fn && !p->sctx.cancelled)
@@ -199,6 +209,34 @@ static int job_end_attempt(llmk__job *j)
 	return LLMK__JOB_WAIT;
 }
 
+/* The client's rate limits, asked once the attempt is prepared (its body
+ * is the token estimate): TRANSFER when there is room; WAIT (the attempt
+ * kept as it is) until there may be; else the attempt ends failed. A
+ * build without shared state (-Dshared_state) has no gate at all: the
+ * smallest build counts its bytes. */
+#ifndef LLMK_HAVE_SHARED_STATE
+#define job_rate_gate(j) LLMK__JOB_TRANSFER
+#else
+static int job_rate_gate(llmk__job *j)
+{
+	int64_t wait;
+	double now = llmk__now_ms();
+
+	if (j->rl.wait_from > 0)
+		j->rl.waited += now - j->rl.wait_from;
+	j->rl.wait_from = 0;
+	switch (llmk__rl_take(j->c, j->req, j->p.ex.body.len, now - j->t0, &j->rl, j->r, &wait)) {
+	case LLMK__RL_GO: return LLMK__JOB_TRANSFER;
+	case LLMK__RL_WAIT:
+		j->rl.wait_from = now;
+		j->wake_at = now + (double)wait;
+		j->waiting = j->rl_gate = 1;
+		return LLMK__JOB_WAIT;
+	default: return job_end_attempt(j);
+	}
+}
+#endif
+
 /* Begins attempt j->a: TRANSFER when the exchange j->p.ex is ready for the
  * client's transport, else what ending the attempt gave. */
 static int job_begin_attempt(llmk__job *j)
@@ -237,7 +275,7 @@ static int job_begin_attempt(llmk__job *j)
 	llmk__exchange_init(&p->ex);
 	j->in_attempt = 1;
 	if (llmk__attempt_prepare(p))
-		return job_cache(j) ? job_cache_hit(j) : LLMK__JOB_TRANSFER;
+		return job_cache(j) ? job_cache_hit(j) : job_rate_gate(j);
 	return job_end_attempt(j);
 }
 
@@ -305,6 +343,15 @@ int llmk__job_wake(llmk__job *j)
 	llmk_response *next;
 
 	j->waiting = 0;
+#ifdef LLMK_HAVE_SHARED_STATE
+	if (j->rl_gate) { /* the attempt is prepared: ask the limits again */
+		j->rl_gate = 0;
+		if (!llmk_cancel_triggered(j->req->cancel))
+			return job_rate_gate(j);
+		llmk__fail(j->r, LLMK_E_CANCELLED, "cancelled while waiting for the rate limits (cancel flag raised)");
+		return job_end_attempt(j);
+	}
+#endif
 	if (llmk_cancel_triggered(j->req->cancel))
 		return cancel_wait(j, "cancel flag raised");
 	/* The wait was chosen to end before the deadline, but a busy thread (or

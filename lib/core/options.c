@@ -8,14 +8,12 @@
 #include "url.h"
 
 #define K(kind) (1u << (kind))
-#define LLMK__OPT_INFO(name, id, scope, str, doc) {id, str, LLMK_SCOPE_##scope, 0},
+#define LLMK__OPT_INFO(name, id, scope, str, doc) {id, -1, str, LLMK_SCOPE_##scope, 0},
 static llmk__optinfo options[] = {LLMK_OPTION_TABLE(LLMK__OPT_INFO)};
 
-/* Every option id must index its type's slot array (and the 32-bit set masks). */
-#define LLMK__SLOT_FITS(name, id, scope, str, doc)                                                                   \
-	_Static_assert((id) / 1000 != LLMK_TYPE_STR || (id) % 1000 < LLMK_STR_SLOTS, str);                           \
-	_Static_assert((id) / 1000 != LLMK_TYPE_I64 || (id) % 1000 < LLMK_I64_SLOTS || LLMK__IS_CACHE_OPT(id), str); \
-	_Static_assert((id) / 1000 != LLMK_TYPE_F64 || (id) % 1000 < LLMK_F64_SLOTS, str);
+/* Every option id must fit the id -> option lookup. */
+#define LLMK__SLOT_FITS(name, id, scope, str, doc) \
+	_Static_assert((id) / 1000 >= 1 && (id) / 1000 <= 3 && (id) % 1000 < LLMK_OPTION_ID_SPAN, str);
 LLMK_OPTION_TABLE(LLMK__SLOT_FITS)
 
 /* Which request kinds each request option applies to; an option missing
@@ -75,17 +73,23 @@ static const struct {
 static pthread_once_t options_once = PTHREAD_ONCE_INIT;
 
 /* id -> entry, by type and id % 1000: lookups are on every request's path.
- * The static asserts above keep every id % 1000 below its type's slot count,
- * but for the cache's options (kept outside the slots, options.h). */
-#define MAX_SLOTS 90
+ * The static asserts above keep every id % 1000 below the span. And slot
+ * -> id, for the walks over a request's set options. */
+#define MAX_SLOTS LLMK_OPTION_ID_SPAN
 static const llmk__optinfo *option_by_id[4][MAX_SLOTS];
+static int32_t id_at_slot[4][MAX_SLOTS];
 
 static void options_fill_kinds(void)
 {
 	size_t i, j;
+	int next[4] = {0, 0, 0, 0};
 
-	for (i = 0; i < sizeof(options) / sizeof(options[0]); i++)
-		option_by_id[options[i].id / 1000][options[i].id % 1000] = &options[i];
+	for (i = 0; i < sizeof(options) / sizeof(options[0]); i++) {
+		int t = options[i].id / 1000;
+		options[i].slot = (int16_t)next[t]++;
+		id_at_slot[t][options[i].slot] = options[i].id;
+		option_by_id[t][options[i].id % 1000] = &options[i];
+	}
 	for (i = 0; i < sizeof(options) / sizeof(options[0]); i++)
 		for (j = 0; j < sizeof(option_kinds) / sizeof(option_kinds[0]); j++)
 			if (option_kinds[j].id == options[i].id)
@@ -102,13 +106,17 @@ const llmk__optinfo *llmk__option_info(int32_t id)
 
 int llmk__option_slot(int32_t id)
 {
-	int slot = id % 1000;
-	int type = id / 1000;
-	int max = type == LLMK_TYPE_STR ? LLMK_STR_SLOTS : type == LLMK_TYPE_I64 ? LLMK_I64_SLOTS : LLMK_F64_SLOTS;
+	const llmk__optinfo *o = llmk__option_info(id);
 
-	if (!llmk__option_info(id) || slot >= max)
-		return -1;
-	return slot;
+	return o ? o->slot : -1;
+}
+
+int32_t llmk__option_at_slot(int type, int slot)
+{
+	pthread_once(&options_once, options_fill_kinds);
+	if (type < 1 || type > 3 || slot < 0 || slot >= MAX_SLOTS)
+		return 0;
+	return id_at_slot[type][slot];
 }
 
 static const char *type_word(int type)

@@ -7,10 +7,23 @@
 
 #include "llmkit.h"
 
-/* Slots: option id % 1000 indexes a per-type array. */
-#define LLMK_STR_SLOTS 64
-#define LLMK_I64_SLOTS 32 /* i64_set is a 32-bit mask */
-#define LLMK_F64_SLOTS 8
+/* Slots: each option of a type has its own index into that type's array,
+ * numbered densely in the order of the table (llmk__option_slot()), so the
+ * arrays hold exactly the options there are whatever their ids; the set
+ * masks (i64_set, f64_set) are 64-bit and the counts are checked against
+ * them below. The ids themselves (id % 1000) stay below
+ * LLMK_OPTION_ID_SPAN, the size of the id -> option lookup. */
+#define LLMK__COUNT_TYPE(t, id) +((id) / 1000 == (t))
+#define LLMK__COUNT_STR(name, id, scope, str, doc) LLMK__COUNT_TYPE(1, id)
+#define LLMK__COUNT_I64(name, id, scope, str, doc) LLMK__COUNT_TYPE(2, id)
+#define LLMK__COUNT_F64(name, id, scope, str, doc) LLMK__COUNT_TYPE(3, id)
+enum {
+	LLMK_STR_SLOTS = 0 LLMK_OPTION_TABLE(LLMK__COUNT_STR),
+	LLMK_I64_SLOTS = 0 LLMK_OPTION_TABLE(LLMK__COUNT_I64),
+	LLMK_F64_SLOTS = 0 LLMK_OPTION_TABLE(LLMK__COUNT_F64),
+	LLMK_OPTION_ID_SPAN = 128
+};
+_Static_assert(LLMK_I64_SLOTS <= 64 && LLMK_F64_SLOTS <= 64, "more options of a type than bits in the set masks");
 
 enum { LLMK_SCOPE_C = 1, LLMK_SCOPE_R = 2, LLMK_SCOPE_CR = 3 };
 
@@ -30,6 +43,7 @@ int llmk__cache_opt_get(const llmk__cache_opts *o, int32_t id, int64_t *out);
 
 typedef struct llmk__optinfo {
 	int32_t id;
+	int16_t slot; /* index in its type's slot array (beside id: no padding) */
 	const char *name;
 	int scope;
 	unsigned kinds; /* bit (1 << kind) for request options; 0 = any */
@@ -41,6 +55,8 @@ const llmk__optinfo *llmk__option_info(int32_t id);
 llmk_status llmk__option_check(int32_t id, int type, int scope, int32_t kind, char *err, size_t errlen);
 /* Slot index of an option within its type's array, or -1. */
 int llmk__option_slot(int32_t id);
+/* The option id at slot `slot` of type `type` (LLMK_TYPE_*), or 0. */
+int32_t llmk__option_at_slot(int type, int slot);
 
 /* The one check of a value that may end up in a header, a URL or a signed
  * string (options, environment variables, model strings): LLMK_OK, or

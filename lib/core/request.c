@@ -359,7 +359,7 @@ llmk_status llmk_request_set_i64(llmk_request *r, int32_t opt, int64_t value)
 	}
 	slot = llmk__option_slot(opt);
 	r->i64[slot] = value;
-	r->i64_set |= 1u << slot;
+	r->i64_set |= UINT64_C(1) << slot;
 	return LLMK_OK;
 }
 
@@ -387,7 +387,7 @@ llmk_status llmk_request_set_f64(llmk_request *r, int32_t opt, double value)
 		                     llmk_option_name(opt), lo, hi);
 	slot = llmk__option_slot(opt);
 	r->f64[slot] = value;
-	r->f64_set |= 1u << slot;
+	r->f64_set |= UINT64_C(1) << slot;
 	return LLMK_OK;
 }
 
@@ -403,7 +403,7 @@ int llmk__req_i64(const llmk_request *r, int32_t opt, int64_t *out)
 
 	if (LLMK__IS_CACHE_OPT(opt))
 		return llmk__cache_opt_get(&r->cache_opts, opt, out);
-	if (slot < 0 || !(r->i64_set & (1u << slot)))
+	if (slot < 0 || !(r->i64_set & (UINT64_C(1) << slot)))
 		return 0;
 	*out = r->i64[slot];
 	return 1;
@@ -413,7 +413,7 @@ int llmk__req_f64(const llmk_request *r, int32_t opt, double *out)
 {
 	int slot = llmk__option_slot(opt);
 
-	if (slot < 0 || !(r->f64_set & (1u << slot)))
+	if (slot < 0 || !(r->f64_set & (UINT64_C(1) << slot)))
 		return 0;
 	*out = r->f64[slot];
 	return 1;

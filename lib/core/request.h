@@ -53,7 +53,7 @@ struct llmk_request {
 	char *str[LLMK_STR_SLOTS];
 	int64_t i64[LLMK_I64_SLOTS];
 	double f64[LLMK_F64_SLOTS];
-	uint32_t i64_set, f64_set;
+	uint64_t i64_set, f64_set;   /* bit (1 << slot) */
 	llmk__cache_opts cache_opts; /* LLMK_OPT_CACHE* (options.h) */
 	uint8_t *audio;
 	size_t audio_len;

@@ -401,7 +401,7 @@ int64_t llmk_response_usage(const llmk_response *r, int32_t which)
 
 double llmk_response_timing(const llmk_response *r, int32_t which)
 {
-	if (!r || which < LLMK_TIMING_TOTAL_MS || which > LLMK_TIMING_FIRST_TOKEN_MS)
+	if (!r || which < LLMK_TIMING_TOTAL_MS || which > LLMK_TIMING_RATE_WAIT_MS)
 		return -1;
 	return r->timing[which];
 }

@@ -78,8 +78,9 @@ struct llmk_response {
 	llmk__turn_item *items; /* the assistant turn, in order (see llmk__turn_item) */
 	size_t nitems, itemcap;
 	int64_t wire; /* LLMK_FEATURE_* bit of the adapter that answered: whom opaque items are for */
+	int batch;    /* a result of a provider batch: its cost is at the batch price (price.c) */
 	int64_t usage[8];
-	double timing[4];
+	double timing[5];
 	llmk__tool_call *calls;
 	size_t ncalls, callcap;
 	float *emb;

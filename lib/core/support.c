@@ -179,7 +179,7 @@ int llmk__check_support(llmk__attempt *p)
 		int set = is_str ? r->str[k] != NULL : is_i64 ? (r->i64_set >> k) & 1 : (r->f64_set >> k) & 1;
 		if (!set)
 			continue;
-		id = (is_str ? 1000 : is_i64 ? 2000 : 3000) + k;
+		id = llmk__option_at_slot(is_str ? LLMK_TYPE_STR : is_i64 ? LLMK_TYPE_I64 : LLMK_TYPE_F64, k);
 		if (id == LLMK_OPT_MODEL || id == LLMK_OPT_DROP_UNSUPPORTED || llmk__option_bit(id) < 0 ||
 		    ((prov->opts >> llmk__option_bit(id)) & 1))
 			continue;
@@ -188,9 +188,9 @@ int llmk__check_support(llmk__attempt *p)
 		if (is_str)
 			v->str[k] = NULL;
 		else if (is_i64)
-			v->i64_set &= ~(1u << k);
+			v->i64_set &= ~(UINT64_C(1) << k);
 		else
-			v->f64_set &= ~(1u << k);
+			v->f64_set &= ~(UINT64_C(1) << k);
 	}
 	if (r->nstops && !(prov->opts & LLMK__OPT(STOP))) {
 		if (!unsupported(p, "stop", drop))

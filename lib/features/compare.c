@@ -300,8 +300,6 @@ static void embed_done(llmk_response *er, void *user)
 	llmk__free(p);
 }
 
-static void answer_done(llmk_response *resp, void *user);
-
 /* Streamed runs measure the time to the first token; the events themselves
  * are not needed. */
 static int32_t ignore_event(const llmk_event *ev, void *user)
@@ -324,7 +322,7 @@ static llmk_status add_run(llmk_compare *cmp, llmk_multi *m, size_t model, size_
 	p->kase = seq % cmp->ncases;
 	p->run = seq / cmp->ncases;
 	st = llmk_multi_add(m, cmp->models[model].c, cmp->cases[p->kase].req, cmp->stream ? ignore_event : NULL,
-	                    answer_done, p);
+	                    llmk__cmp_answer_done, p);
 	if (st != LLMK_OK)
 		llmk__free(p);
 	return st;
@@ -346,7 +344,7 @@ static void feed(llmk_compare *cmp, size_t model)
 		cmp->feed_status = st;
 }
 
-static void answer_done(llmk_response *resp, void *user)
+void llmk__cmp_answer_done(llmk_response *resp, void *user)
 {
 	pending *p = user;
 	llmk_compare *cmp = p->cmp;
@@ -468,9 +466,13 @@ llmk_status llmk_compare_run(llmk_compare *cmp, llmk_compare_fn on_result, void 
 		 * adds one more as one finishes (feed()) */
 		cmp->models[i].next =
 		        cmp->concurrency && (size_t)cmp->concurrency < per_model ? (size_t)cmp->concurrency : per_model;
+		if (cmp->batch_poll_ms > 0)
+			cmp->models[i].next = 0; /* the batch runs them (llmk__cmp_batch) */
 	}
+	if (cmp->batch_poll_ms > 0)
+		st = llmk__cmp_batch(cmp, m);
 	/* runs, then cases, with the models interleaved: each starts at once */
-	for (seq = 0; seq < per_model && st == LLMK_OK; seq++)
+	for (seq = 0; seq < per_model && st == LLMK_OK && cmp->batch_poll_ms <= 0; seq++)
 		for (i = 0; i < cmp->nmodels && st == LLMK_OK; i++)
 			if (seq < cmp->models[i].next)
 				st = add_run(cmp, m, i, seq);

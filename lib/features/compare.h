@@ -70,6 +70,7 @@ struct llmk_compare {
 	int stopping; /* cancelled: what is still in flight is being ended */
 	llmk_cancel *cancel;
 	llmk_multi *running_multi;
+	int64_t batch_poll_ms; /* > 0: runs go as provider batches (compare_batch.c) */
 	char errmsg[LLMK_ERRMSG_MAX];
 };
 
@@ -91,6 +92,13 @@ double llmk__cmp_score_text(int32_t scorer, const char *answer, const char *expe
 
 /* Reports a finished run (marks it done, calls on_result). */
 void llmk__cmp_report(pending *p);
+/* What the multi calls with a run's answer (compare.c): scoring, then the
+ * report. */
+void llmk__cmp_answer_done(llmk_response *resp, void *user);
+/* Batch mode (compare_batch.c): every model's runs submitted as one
+ * provider batch each, waited for, and their results queued on m for
+ * llmk__cmp_answer_done(); sets each model's `next` past its runs. */
+llmk_status llmk__cmp_batch(llmk_compare *cmp, llmk_multi *m);
 /* Judges an answer (compare_judge.c); consumes p. */
 void llmk__cmp_judge(pending *p, const char *answer);
 /* Forgets the verdicts of the last run. */

@@ -395,8 +395,56 @@ static double count(const int64_t usage[8], int which)
 	return usage[which] > 0 ? (double)usage[which] : 0.0;
 }
 
-llmk_status llmk__cost_usd(const char *provider, const char *requested_model, const char *reported_model,
-                           const int64_t usage[8], double *usd)
+/* The batch discount a provider documents on its standard prices, for
+ * rows without batch prices of their own and for a caller's prices; -1 when
+ * the provider has no batch API we know of. All five halve every token
+ * price, cache reads and writes included: platform.openai.com/docs/guides/batch
+ * ("50% cost discount"), learn.microsoft.com/azure/ai-foundry/openai/how-to/batch
+ * ("50% less cost than global standard"), docs.claude.com/en/docs/build-with-claude/batch-processing
+ * ("50% of standard API prices", with prompt caching discounts stacking),
+ * ai.google.dev/gemini-api/docs/batch-mode ("50% of the standard cost"),
+ * docs.mistral.ai/capabilities/batch (50% discount); read 2026-12-06. */
+static double batch_discount(const char *provider)
+{
+	static const char *const half[] = {"openai", "azure", "anthropic", "gemini", "mistral"};
+	size_t i;
+
+	for (i = 0; i < sizeof(half) / sizeof(half[0]); i++)
+		if (!strcmp(provider, half[i]))
+			return 0.5;
+	return -1;
+}
+
+/* Turns p into the batch prices: the row's batch input and output prices
+ * (the model's published batch rate; cache prices scaled as the input
+ * price is), else the provider's discount. 0 when neither is known. */
+static int batch_prices(const char *provider, price *p)
+{
+	double in = -1, out = -1, d;
+
+	if (!p->overridden && p->row && p->row->price[LLMK__P_BATCH_INPUT] != LLMK__NONE &&
+	    p->row->price[LLMK__P_BATCH_OUTPUT] != LLMK__NONE && p->row->price[LLMK__P_INPUT] &&
+	    p->row->price[LLMK__P_OUTPUT]) {
+		in = (double)p->row->price[LLMK__P_BATCH_INPUT] / (double)p->row->price[LLMK__P_INPUT];
+		out = (double)p->row->price[LLMK__P_BATCH_OUTPUT] / (double)p->row->price[LLMK__P_OUTPUT];
+	} else if ((d = batch_discount(provider)) >= 0) {
+		in = out = d;
+	} else {
+		return 0;
+	}
+	p->input *= in;
+	p->output *= out;
+	if (p->cached_input >= 0)
+		p->cached_input *= in;
+	if (p->cache_write >= 0)
+		p->cache_write *= in;
+	if (p->cache_write_1h >= 0)
+		p->cache_write_1h *= in;
+	return 1;
+}
+
+static llmk_status cost_usd(const char *provider, const char *requested_model, const char *reported_model,
+                            const int64_t usage[8], int batch, double *usd)
 {
 	double in, cached, write, write_1h, uncached, cached_price, write_price, write_1h_price;
 	price p;
@@ -442,6 +490,8 @@ llmk_status llmk__cost_usd(const char *provider, const char *requested_model, co
 			p.output = row_price(p.row, LLMK__P_TIER_OUTPUT);
 		p.cached_input = tier_cached; /* not given: billed at the tier input price */
 	}
+	if (batch && !batch_prices(provider, &p))
+		return LLMK_E_NOT_FOUND;
 	cached_price = p.cached_input >= 0 ? p.cached_input : p.input;
 	write_price = p.cache_write >= 0 ? p.cache_write : p.input;
 	write_1h_price = p.cache_write_1h >= 0 ? p.cache_write_1h : write_price;
@@ -449,6 +499,12 @@ llmk_status llmk__cost_usd(const char *provider, const char *requested_model, co
 	        write_1h * write_1h_price + count(usage, LLMK_USAGE_OUTPUT) * p.output) /
 	       1e6;
 	return LLMK_OK;
+}
+
+llmk_status llmk__cost_usd(const char *provider, const char *requested_model, const char *reported_model,
+                           const int64_t usage[8], double *usd)
+{
+	return cost_usd(provider, requested_model, reported_model, usage, 0, usd);
 }
 
 llmk_status llmk_response_cost(const llmk_response *r, double *usd)
@@ -465,6 +521,6 @@ llmk_status llmk_response_cost(const llmk_response *r, double *usd)
 	}
 	if (!r->provider)
 		return LLMK_E_NOT_FOUND;
-	st = llmk__cost_usd(r->provider, r->req_model, r->model, r->usage, usd);
+	st = cost_usd(r->provider, r->req_model, r->model, r->usage, r->batch, usd);
 	return st == LLMK_E_UNSUPPORTED ? LLMK_E_INVALID_ARG : st;
 }

@@ -10,16 +10,30 @@
  * Weighted balancing is smooth weighted round-robin (as in nginx): each
  * pick adds every available deployment's weight to its credit, takes the one
  * with the most, and charges it the total. Over any run of picks the shares
- * follow the weights exactly, without the spread of random choice. */
+ * follow the weights exactly, without the spread of random choice.
+ *
+ * With a store (llmk_router_set_store()), cooldowns and in-flight counts
+ * are also written there and read back before each plan, so routers in
+ * other processes see them: a deployment one of them sent to rest is
+ * skipped by all from their next plan (one round trip per deployment),
+ * and least-busy compares every router's requests in flight. The store is
+ * asked outside the router's lock (a slow store must not stall the other
+ * threads' plans); what it says about a cooldown is copied into the
+ * router's own state, so a store that fails later leaves the router with
+ * what it last knew, plus its own observations. */
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "alloc.h"
+#include "client.h"
 #include "clock.h"
+#include "log.h"
 #include "multi.h"
+#include "ratelimit.h"
 #include "response.h"
+#include "store_table.h"
 
 typedef struct deployment {
 	llmk_client *c;
@@ -29,6 +43,7 @@ typedef struct deployment {
 	double cool_until; /* llmk__now_ms() time; 0 = available */
 	int in_flight;
 	uint64_t picks;
+	int64_t shared_busy; /* in flight everywhere, as the store said (-1: unknown) */
 } deployment;
 
 struct llmk_router {
@@ -39,6 +54,9 @@ struct llmk_router {
 	int64_t allowed_fails, cooldown_ms;
 	size_t rotor; /* least-busy ties */
 	pthread_mutex_t mu;
+	llmk_store store; /* shared state, when has_store */
+	int has_store, per_key;
+	int store_down; /* the store failed last time: warned (atomic) */
 };
 
 #define BIT(st) (UINT64_C(1) << (st))
@@ -102,6 +120,11 @@ llmk_status llmk_router_set_i64(llmk_router *rt, int32_t option, int64_t v)
 			return LLMK_E_INVALID_ARG;
 		rt->cooldown_ms = v;
 		return LLMK_OK;
+	case LLMK_ROUTER_PER_KEY:
+		if (v != 0 && v != 1)
+			return LLMK_E_INVALID_ARG;
+		rt->per_key = (int)v;
+		return LLMK_OK;
 	default: return LLMK_E_UNKNOWN_OPTION;
 	}
 }
@@ -141,6 +164,7 @@ llmk_status llmk_router_add(llmk_router *rt, llmk_client *c, const char *name, d
 		return LLMK_E_NOMEM;
 	nd->c = c;
 	nd->weight = weight;
+	nd->shared_busy = -1;
 	rt->n++;
 	return LLMK_OK;
 }
@@ -159,6 +183,7 @@ static size_t plan(llmk_router *rt, size_t *order, double now)
 		rt->d[i].cool_until = 0;
 		order[n++] = i;
 	}
+#define BUSY(d) ((d)->shared_busy >= 0 ? (d)->shared_busy : (int64_t)(d)->in_flight)
 	if (!n)
 		return 0;
 	best = 0;
@@ -176,7 +201,7 @@ static size_t plan(llmk_router *rt, size_t *order, double now)
 		best = start;
 		for (k = 1; k < n; k++) {
 			size_t j = (start + k) % n;
-			if (rt->d[order[j]].in_flight < rt->d[order[best]].in_flight)
+			if (BUSY(&rt->d[order[j]]) < BUSY(&rt->d[order[best]]))
 				best = j;
 		}
 		rt->rotor = best + 1;
@@ -188,6 +213,121 @@ static size_t plan(llmk_router *rt, size_t *order, double now)
 	}
 	return n;
 }
+
+/* ---- shared state (llmk_router_set_store()) ---------------------------- */
+
+#ifdef LLMK_HAVE_SHARED_STATE
+llmk_status llmk_router_set_store(llmk_router *rt, const llmk_store *s)
+{
+	llmk_store copy;
+
+	if (!rt)
+		return LLMK_E_INVALID_ARG;
+	if (s && !llmk__store_copy(&copy, s))
+		return LLMK_E_INVALID_ARG;
+	if (s && (!copy.cooldown_set || !copy.cooldown_get || !copy.counter_add))
+		return LLMK_E_UNSUPPORTED;
+	if (s)
+		rt->store = copy;
+	rt->has_store = s != NULL;
+	return LLMK_OK;
+}
+
+static void key_of(const llmk_router *rt, const deployment *d, const char *what, char *out, size_t cap)
+{
+	llmk__deployment_key(d->c, NULL, rt->per_key, what, out, cap);
+}
+
+/* A store call's outcome: one warning when it starts failing (on the
+ * deployment's client's log), one line when it answers again. */
+static int store_said(llmk_router *rt, const deployment *d, int32_t st)
+{
+	if (st == LLMK_OK) {
+		if (__atomic_exchange_n(&rt->store_down, 0, __ATOMIC_RELAXED))
+			llmk__log(d->c, LLMK_LOG_WARN,
+			          "router: the shared store is back; its cooldowns are used again");
+		return 1;
+	}
+	if (!__atomic_exchange_n(&rt->store_down, 1, __ATOMIC_RELAXED))
+		llmk__log(d->c, LLMK_LOG_WARN,
+		          "router: the shared store failed (%s); going on with this router's own cooldowns and counts",
+		          llmk_status_name(st));
+	return 0;
+}
+
+/* Before a plan: what the store says of each deployment (cooldowns copied
+ * into the router's state, in-flight counts for least-busy). Outside the
+ * lock; a failure leaves the router's own state in charge. */
+static void read_shared(llmk_router *rt)
+{
+	char key[256];
+	int64_t left, busy;
+	size_t i;
+	double now;
+
+	if (!rt->has_store)
+		return;
+	for (i = 0; i < rt->n; i++) {
+		deployment *d = &rt->d[i];
+		key_of(rt, d, "cd", key, sizeof(key));
+		left = 0;
+		if (!store_said(rt, d, rt->store.cooldown_get(rt->store.user, key, &left)))
+			left = 0;
+		busy = -1;
+		if (rt->strategy == LLMK_ROUTE_LEAST_BUSY) {
+			key_of(rt, d, "busy", key, sizeof(key));
+			if (!store_said(rt, d, rt->store.counter_add(rt->store.user, key, 0, &busy)))
+				busy = -1;
+		}
+		pthread_mutex_lock(&rt->mu);
+		now = llmk__now_ms();
+		if (left > 0 && d->cool_until < now + (double)left)
+			d->cool_until = now + (double)left;
+		d->shared_busy = busy;
+		pthread_mutex_unlock(&rt->mu);
+	}
+}
+
+/* Adds delta to the deployment's in-flight count in the store. */
+static void shared_busy(llmk_router *rt, deployment *d, int64_t delta)
+{
+	char key[256];
+	int64_t v;
+
+	if (!rt->has_store)
+		return;
+	key_of(rt, d, "busy", key, sizeof(key));
+	store_said(rt, d, rt->store.counter_add(rt->store.user, key, delta, &v));
+}
+
+static void shared_cooldown(llmk_router *rt, deployment *d)
+{
+	char key[256];
+
+	if (!rt->has_store || !rt->cooldown_ms)
+		return;
+	key_of(rt, d, "cd", key, sizeof(key));
+	store_said(rt, d, rt->store.cooldown_set(rt->store.user, key, rt->cooldown_ms));
+}
+#else /* -Dshared_state=disabled: the router keeps its state to itself */
+llmk_status llmk_router_set_store(llmk_router *rt, const llmk_store *s)
+{
+	(void)s;
+	return rt ? LLMK_E_UNSUPPORTED : LLMK_E_INVALID_ARG;
+}
+static void read_shared(llmk_router *rt)
+{
+	(void)rt;
+}
+static void shared_busy(llmk_router *rt, deployment *d, int64_t delta)
+{
+	(void)rt, (void)d, (void)delta;
+}
+static void shared_cooldown(llmk_router *rt, deployment *d)
+{
+	(void)rt, (void)d;
+}
+#endif
 
 typedef struct relay {
 	llmk_stream_fn fn;
@@ -207,6 +347,8 @@ static int32_t relay_event(const llmk_event *ev, void *user)
  * failures, a failure in the fallback set counts towards a cooldown. */
 static void account(llmk_router *rt, deployment *d, llmk_status st)
 {
+	int cools = 0;
+
 	pthread_mutex_lock(&rt->mu);
 	d->in_flight--;
 	if (st == LLMK_OK) {
@@ -215,9 +357,13 @@ static void account(llmk_router *rt, deployment *d, llmk_status st)
 		if (++d->fails >= rt->allowed_fails) {
 			d->fails = 0;
 			d->cool_until = llmk__now_ms() + (double)rt->cooldown_ms;
+			cools = 1;
 		}
 	}
 	pthread_mutex_unlock(&rt->mu);
+	if (cools)
+		shared_cooldown(rt, d);
+	shared_busy(rt, d, -1);
 }
 
 static void take_turn(llmk_router *rt, deployment *d)
@@ -226,6 +372,7 @@ static void take_turn(llmk_router *rt, deployment *d)
 	d->in_flight++;
 	d->picks++;
 	pthread_mutex_unlock(&rt->mu);
+	shared_busy(rt, d, 1);
 }
 
 /* A turn taken but not used (the request could not be sent there). */
@@ -234,6 +381,7 @@ static void give_back(llmk_router *rt, deployment *d)
 	pthread_mutex_lock(&rt->mu);
 	d->in_flight--;
 	pthread_mutex_unlock(&rt->mu);
+	shared_busy(rt, d, -1);
 }
 
 /* Whether an answer sends the request on to the next deployment. */
@@ -314,6 +462,7 @@ static llmk_status route(llmk_router *rt, const llmk_request *req, llmk_stream_f
 		if (!order)
 			return LLMK_E_NOMEM;
 	}
+	read_shared(rt);
 	pthread_mutex_lock(&rt->mu);
 	now = llmk__now_ms();
 	n = plan(rt, order, now);
@@ -378,6 +527,7 @@ int32_t llmk_router_cooling(llmk_router *rt, size_t i)
 
 	if (!rt || i >= rt->n)
 		return -1;
+	read_shared(rt); /* what every router sharing the store decided */
 	pthread_mutex_lock(&rt->mu);
 	c = rt->d[i].cool_until > llmk__now_ms();
 	pthread_mutex_unlock(&rt->mu);
@@ -458,6 +608,7 @@ llmk_status llmk_multi_add_routed(llmk_multi *m, llmk_router *rt, const llmk_req
 	x->fn = fn;
 	x->done = done;
 	x->user = user;
+	read_shared(rt);
 	pthread_mutex_lock(&rt->mu);
 	now = llmk__now_ms();
 	x->n = plan(rt, x->order, now);

@@ -703,4 +703,5 @@ const llmk__adapter llmk__anthropic_adapter = {.build = anthropic_build,
                                                .stream_event = anthropic_stream_event,
                                                .framing = LLMK_FRAMING_SSE,
                                                .feature = LLMK_FEATURE_ANTHROPIC,
-                                               .state_size = sizeof(stream_state)};
+                                               .state_size = sizeof(stream_state),
+                                               .batch = &llmk__batch_anthropic};

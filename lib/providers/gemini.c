@@ -900,4 +900,5 @@ const llmk__adapter llmk__gemini_adapter = {.build = gemini_build,
                                             .stream_event = gemini_stream_event,
                                             .framing = LLMK_FRAMING_SSE,
                                             .feature = LLMK_FEATURE_GEMINI,
-                                            .state_size = sizeof(size_t)};
+                                            .state_size = sizeof(size_t),
+                                            .batch = &llmk__batch_gemini};

@@ -649,4 +649,5 @@ const llmk__adapter llmk__openai_adapter = {.build = openai_build,
                                             .parse_error = llmk__error_generic,
                                             .stream_event = openai_stream_event,
                                             .framing = LLMK_FRAMING_SSE,
-                                            .feature = LLMK_FEATURE_OPENAI};
+                                            .feature = LLMK_FEATURE_OPENAI,
+                                            .batch = &llmk__batch_openai};

@@ -57,6 +57,14 @@
 	 O(PROMPT_CACHE_RETENTION))
 #define RS_LOCAL_CAPS (LLMK_CAP_STREAM | LLMK_CAP_TOOLS | LLMK_CAP_VISION | LLMK_CAP_STREAM_USAGE)
 
+/* The providers whose batch API this build has (-Dbatch): the capability
+ * says what llmk_batch_new() will take. */
+#ifdef LLMK_HAVE_BATCH
+#define BATCH_API LLMK_CAP_BATCH_API
+#else
+#define BATCH_API 0
+#endif
+
 static const llmk__provider providers[] = {
 #ifdef LLMK_WIRE_OPENAI
         {.name = "openai",
@@ -66,8 +74,8 @@ static const llmk__provider providers[] = {
          .quirks = LLMK_Q_DEVELOPER_ROLE | LLMK_Q_EMBED_BASE64,
          .adapter = &llmk__openai_adapter,
          .kinds = ALL_KINDS | K(LLMK_MODERATE),
-         .chat_caps = CHAT_DOCS,
-         .embed_caps = LLMK_CAP_BATCH,
+         .chat_caps = CHAT_DOCS | BATCH_API,
+         .embed_caps = LLMK_CAP_BATCH | BATCH_API,
          .opts = OA_ALL,
          .notes = "Chat Completions, embeddings, images, audio, moderation (text and images)"},
         {.name = "azure",
@@ -76,8 +84,8 @@ static const llmk__provider providers[] = {
          .quirks = LLMK_Q_AZURE | LLMK_Q_DEVELOPER_ROLE | LLMK_Q_EMBED_BASE64,
          .adapter = &llmk__openai_adapter,
          .kinds = ALL_KINDS,
-         .chat_caps = CHAT_DOCS,
-         .embed_caps = LLMK_CAP_BATCH,
+         .chat_caps = CHAT_DOCS | BATCH_API,
+         .embed_caps = LLMK_CAP_BATCH | BATCH_API,
          .opts = OA_ALL,
          .notes = "model = deployment name; api-version from api_version or OPENAI_API_VERSION (default 2024-10-21)"},
         {.name = "mistral",
@@ -87,8 +95,8 @@ static const llmk__provider providers[] = {
          .quirks = LLMK_Q_LEGACY_MAX_TOKENS | LLMK_Q_NO_STREAM_OPTIONS | LLMK_Q_TOOL_CHOICE_ANY | LLMK_Q_RANDOM_SEED,
          .adapter = &llmk__openai_adapter,
          .kinds = K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_TRANSCRIBE) | K(LLMK_MODERATE),
-         .chat_caps = CHAT_FULL,
-         .embed_caps = LLMK_CAP_BATCH,
+         .chat_caps = CHAT_FULL | BATCH_API,
+         .embed_caps = LLMK_CAP_BATCH | BATCH_API,
          .opts = SAMPLING | PENALTIES | JSON_OUT | O(SEED) | O(TOOL_CHOICE) | O(LANGUAGE) | O(TEMPERATURE),
          .notes = "tool_choice required -> any, seed -> random_seed, no stream_options (usage is sent anyway)"},
         /* Hosted OpenAI-compatible services. */
@@ -245,7 +253,7 @@ static const llmk__provider providers[] = {
          .url_env = "ANTHROPIC_BASE_URL",
          .adapter = &llmk__anthropic_adapter,
          .kinds = K(LLMK_CHAT) | COUNT,
-         .chat_caps = CHAT_DOCS,
+         .chat_caps = CHAT_DOCS | BATCH_API,
          .opts = SAMPLING | O(TOP_K) | O(TOOL_CHOICE) | O(REASONING_BUDGET) | O(REASONING_EFFORT) | O(USER) |
                  O(JSON_SCHEMA) | O(JSON_SCHEMA_NAME) | O(CACHE_SYSTEM) | O(CACHE_TOOLS) | O(CACHE_MESSAGES) |
                  O(STRICT_TOOLS),
@@ -261,7 +269,8 @@ static const llmk__provider providers[] = {
          .url_env = "GEMINI_BASE_URL",
          .adapter = &llmk__gemini_adapter,
          .kinds = K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_IMAGE) | COUNT,
-         .chat_caps = LLMK_CAP_STREAM | LLMK_CAP_TOOLS | LLMK_CAP_VISION | LLMK_CAP_STREAM_USAGE | LLMK_CAP_DOCUMENTS,
+         .chat_caps = LLMK_CAP_STREAM | LLMK_CAP_TOOLS | LLMK_CAP_VISION | LLMK_CAP_STREAM_USAGE | LLMK_CAP_DOCUMENTS |
+                      BATCH_API,
          .embed_caps = LLMK_CAP_BATCH,
          .opts = SAMPLING | PENALTIES | JSON_OUT | O(TOP_K) | O(SEED) | O(TOOL_CHOICE) | O(REASONING_BUDGET) |
                  O(DIMENSIONS) | O(EMBED_INPUT_TYPE) | O(PROMPT) | O(CACHED_CONTENT) | O(REASONING_EFFORT),
@@ -369,7 +378,7 @@ static const llmk__provider providers[] = {
          .url_env = "OPENAI_BASE_URL",
          .adapter = &llmk__responses_adapter,
          .kinds = K(LLMK_CHAT) | COUNT,
-         .chat_caps = CHAT_DOCS,
+         .chat_caps = CHAT_DOCS | BATCH_API,
          .opts = RS_CHAT,
          .notes = "POST /responses: reasoning items, store and previous_response_id; store = 0 brings encrypted "
                   "reasoning"},

@@ -20,4 +20,10 @@ extern const llmk__adapter llmk__whispercpp_adapter;
 extern const llmk__adapter llmk__bedrock_adapter;
 extern const llmk__adapter llmk__responses_adapter;
 
+/* The batch APIs (batch_<format>.c, batch.h), pointed at by their adapters. */
+struct llmk__batch_ops;
+extern const struct llmk__batch_ops llmk__batch_openai;
+extern const struct llmk__batch_ops llmk__batch_anthropic;
+extern const struct llmk__batch_ops llmk__batch_gemini;
+
 #endif

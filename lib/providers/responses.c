@@ -846,4 +846,5 @@ const llmk__adapter llmk__responses_adapter = {.build = responses_build,
                                                .stream_event = responses_stream_event,
                                                .framing = LLMK_FRAMING_SSE,
                                                .feature = LLMK_FEATURE_RESPONSES,
-                                               .state_size = sizeof(rs_state)};
+                                               .state_size = sizeof(rs_state),
+                                               .batch = &llmk__batch_openai};

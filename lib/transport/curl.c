@@ -400,6 +400,15 @@ static void ca_defaults(void)
 	curl_easy_cleanup(h);
 }
 
+/* curl's read callback for a streamed body (llmk_exchange.body_read). */
+static size_t read_body(char *buf, size_t size, size_t nitems, void *user)
+{
+	llmk_exchange *ex = user;
+	size_t n = ex->body_read(ex->body_read_ctx, (uint8_t *)buf, size * nitems);
+
+	return n == (size_t)-1 ? CURL_READFUNC_ABORT : n;
+}
+
 /* Configures the easy handle x->easy for the exchange. On failure the
  * exchange carries the message. */
 int32_t llmk__curl_xfer_setup(xfer *x, llmk_exchange *ex)
@@ -440,8 +449,10 @@ int32_t llmk__curl_xfer_setup(xfer *x, llmk_exchange *ex)
 	 * full RTT (or a 1 s stall with servers that ignore it). curl asks
 	 * for one only past a body size (1 MiB today, 1 KiB in older
 	 * releases), so small bodies skip the extra header. */
-	body = llmk_exchange_body(ex, &blen);
-	if (body && blen > 1024 && (n = curl_slist_append(x->hdrs, "Expect:")))
+	/* A streamed body (a batch file upload) is read in pieces, never
+	 * whole: llmk_exchange_body() would read it all into memory. */
+	body = ex->body_read ? NULL : llmk_exchange_body(ex, &blen);
+	if (((body && blen > 1024) || ex->body_read) && (n = curl_slist_append(x->hdrs, "Expect:")))
 		x->hdrs = n;
 
 	/* The options that never change were set when the handle was made
@@ -478,6 +489,15 @@ int32_t llmk__curl_xfer_setup(xfer *x, llmk_exchange *ex)
 		curl_easy_setopt(h, CURLOPT_POSTFIELDS, (const char *)NULL);
 		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, (const char *)NULL);
 		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+	} else if (ex->body_read) {
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, (const char *)NULL);
+		curl_easy_setopt(h, CURLOPT_POST, 1L);
+		curl_easy_setopt(h, CURLOPT_READFUNCTION, read_body);
+		curl_easy_setopt(h, CURLOPT_READDATA, ex);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)ex->body_read_len);
+		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST,
+		                 strcmp(llmk_exchange_method(ex), "POST") ? llmk_exchange_method(ex)
+		                                                          : (const char *)NULL);
 	} else {
 		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(body ? blen : 0));
 		curl_easy_setopt(h, CURLOPT_POSTFIELDS, body ? (const char *)body : "");

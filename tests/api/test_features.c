@@ -25,6 +25,7 @@ static const struct {
         {LLMK_FEATURE_HTTPS, "https"},
         {LLMK_FEATURE_CASSETTE, "cassette"},
         {LLMK_FEATURE_POSIX, "posix"},
+        {LLMK_FEATURE_REDIS, "redis"},
         {LLMK_FEATURE_SQLITE, "sqlite"},
         {LLMK_FEATURE_OPENAI, "openai"},
         {LLMK_FEATURE_ANTHROPIC, "anthropic"},
@@ -125,6 +126,7 @@ static void test_values_pinned(void **state)
 	assert_int_equal(LLMK_FEATURE_HTTPS, 2);
 	assert_int_equal(LLMK_FEATURE_CASSETTE, 4);
 	assert_int_equal(LLMK_FEATURE_POSIX, 8);
+	assert_int_equal(LLMK_FEATURE_REDIS, 16);
 	assert_int_equal(LLMK_FEATURE_SQLITE, 32);
 	assert_int_equal(LLMK_FEATURE_OPENAI, 256);
 	assert_int_equal(LLMK_FEATURE_ANTHROPIC, 512);
@@ -176,6 +178,11 @@ static void test_mask(void **state)
 	assert_true(f & LLMK_FEATURE_POSIX);
 #else
 	assert_false(f & LLMK_FEATURE_POSIX);
+#endif
+#ifdef LLMK_TEST_HAVE_REDIS
+	assert_true(f & LLMK_FEATURE_REDIS);
+#else
+	assert_false(f & LLMK_FEATURE_REDIS);
 #endif
 #ifdef LLMK_TEST_HAVE_SQLITE
 	assert_true(f & LLMK_FEATURE_SQLITE);

@@ -271,6 +271,169 @@ static void test_cooldown_and_recovery(void **state)
 	assert_int_equal(th_request_count(f->d[0].srv), before + 1);
 }
 
+#ifdef LLMK_HAVE_SHARED_STATE
+/* Two routers over the same deployments sharing one store (as two
+ * processes sharing Redis would): a cooldown one of them decides is obeyed
+ * by the other, which never contacts the resting deployment, and both
+ * recover after it. */
+static void test_store_shares_cooldowns(void **state)
+{
+	fixture *f = *state;
+	llmk_router *other;
+	llmk_store *store;
+	size_t before;
+
+	assert_int_equal(llmk_store_new_local(&store), LLMK_OK);
+	add_all(f, 1, 1, 1);
+	assert_int_equal(llmk_router_new(&other), LLMK_OK);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(llmk_router_add(other, f->d[i].c, f->d[i].name, 1), LLMK_OK);
+	assert_int_equal(llmk_router_set_store(f->rt, store), LLMK_OK);
+	assert_int_equal(llmk_router_set_store(other, store), LLMK_OK);
+	assert_int_equal(llmk_router_set_i64(f->rt, LLMK_ROUTER_ALLOWED_FAILS, 1), LLMK_OK);
+	assert_int_equal(llmk_router_set_i64(f->rt, LLMK_ROUTER_COOLDOWN_MS, 400), LLMK_OK);
+	set(&f->d[0], 429, 0);
+	expect(f, LLMK_OK, "second", "primary=LLMK_E_RATE_LIMITED,second=LLMK_OK");
+	before = th_request_count(f->d[0].srv);
+	assert_int_equal(before, 1);
+	/* the other router has seen no failure itself, and still skips it */
+	assert_int_equal(llmk_router_cooling(other, 0), 1);
+	for (int i = 0; i < 4; i++) {
+		llmk_response *r;
+		assert_int_equal(llmk_router_send(other, f->req, &r), LLMK_OK);
+		assert_string_equal(llmk_response_deployment(r), "second");
+		assert_string_equal(llmk_response_tried(r), "second=LLMK_OK");
+		llmk_response_free(r);
+	}
+	assert_int_equal(th_request_count(f->d[0].srv), before);
+	set(&f->d[0], 200, 0);
+	nanosleep(&(struct timespec){0, 450 * 1000000L}, NULL);
+	assert_int_equal(llmk_router_cooling(other, 0), 0);
+	{
+		llmk_response *r;
+		assert_int_equal(llmk_router_send(other, f->req, &r), LLMK_OK);
+		assert_string_equal(llmk_response_deployment(r), "primary");
+		llmk_response_free(r);
+	}
+	llmk_router_free(other);
+	llmk_store_free(store);
+}
+
+static void drop_done(llmk_response *r, void *user)
+{
+	(void)user;
+	assert_int_equal(llmk_response_status(r), LLMK_OK);
+	llmk_response_free(r);
+}
+
+/* Least-busy with a store counts every router's requests in flight: a
+ * request held by one router on "primary" makes the other pick "second". */
+static void test_store_least_busy_counts_everyone(void **state)
+{
+	fixture *f = *state;
+	llmk_router *other;
+	llmk_store *store;
+	llmk_multi *m;
+	llmk_response *r;
+	int32_t running;
+
+	assert_int_equal(llmk_store_new_local(&store), LLMK_OK);
+	assert_int_equal(llmk_router_add(f->rt, f->d[0].c, f->d[0].name, 1), LLMK_OK);
+	assert_int_equal(llmk_router_add(f->rt, f->d[1].c, f->d[1].name, 1), LLMK_OK);
+	assert_int_equal(llmk_router_new(&other), LLMK_OK);
+	assert_int_equal(llmk_router_add(other, f->d[0].c, f->d[0].name, 1), LLMK_OK);
+	assert_int_equal(llmk_router_add(other, f->d[1].c, f->d[1].name, 1), LLMK_OK);
+	for (int k = 0; k < 2; k++) {
+		llmk_router *x = k ? other : f->rt;
+		assert_int_equal(llmk_router_set_store(x, store), LLMK_OK);
+		assert_int_equal(llmk_router_set_i64(x, LLMK_ROUTER_STRATEGY, LLMK_ROUTE_LEAST_BUSY), LLMK_OK);
+	}
+	/* f->rt holds a slow request on primary (its first pick) */
+	set(&f->d[0], 200, 600);
+	assert_int_equal(llmk_multi_new(&m), LLMK_OK);
+	assert_int_equal(llmk_multi_add_routed(m, f->rt, f->req, NULL, drop_done, NULL), LLMK_OK);
+	for (int i = 0; i < 20 && th_request_count(f->d[0].srv) == 0; i++) {
+		llmk_multi_perform(m, &running);
+		llmk_multi_wait(m, 20);
+	}
+	assert_int_equal(th_request_count(f->d[0].srv), 1);
+	/* the other router's own count is 0 everywhere; the store's is not */
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(llmk_router_send(other, f->req, &r), LLMK_OK);
+		assert_string_equal(llmk_response_deployment(r), "second");
+		llmk_response_free(r);
+	}
+	assert_int_equal(llmk_multi_run(m), LLMK_OK);
+	llmk_multi_free(m);
+	llmk_router_free(other);
+	llmk_store_free(store);
+}
+
+static int32_t failing_cd_set(void *u, const char *k, int64_t ms)
+{
+	(void)u, (void)k, (void)ms;
+	return LLMK_E_TRANSPORT;
+}
+static int32_t failing_cd_get(void *u, const char *k, int64_t *left)
+{
+	(void)u, (void)k;
+	*left = 0;
+	return LLMK_E_TRANSPORT;
+}
+static int32_t failing_counter(void *u, const char *k, int64_t d, int64_t *v)
+{
+	(void)u, (void)k, (void)d;
+	*v = 0;
+	return LLMK_E_TIMEOUT;
+}
+
+static void count_warn(int32_t level, const char *line, void *user)
+{
+	if (level == LLMK_LOG_WARN && strstr(line, "shared store failed"))
+		(*(int *)user)++;
+}
+
+/* A store that fails every call: the router goes on with its own state
+ * (cooldowns still work), one warning is logged, no request fails. */
+static void test_store_failing_is_not_fatal(void **state)
+{
+	fixture *f = *state;
+	llmk_store bad;
+	int warned = 0;
+
+	llmk_store_init(&bad);
+	bad.cooldown_set = failing_cd_set;
+	bad.cooldown_get = failing_cd_get;
+	bad.counter_add = failing_counter;
+	add_all(f, 1, 1, 1);
+	for (int i = 0; i < 3; i++)
+		llmk_client_set_log(f->d[i].c, count_warn, LLMK_LOG_WARN, &warned);
+	assert_int_equal(llmk_router_set_store(f->rt, &bad), LLMK_OK);
+	assert_int_equal(llmk_router_set_i64(f->rt, LLMK_ROUTER_ALLOWED_FAILS, 1), LLMK_OK);
+	set(&f->d[0], 429, 0);
+	expect(f, LLMK_OK, "second", "primary=LLMK_E_RATE_LIMITED,second=LLMK_OK");
+	expect(f, LLMK_OK, "second", "second=LLMK_OK"); /* its own cooldown */
+	assert_int_equal(th_request_count(f->d[0].srv), 1);
+	assert_int_equal(warned, 1);
+	/* a table without the calls a router needs is refused */
+	bad.counter_add = NULL;
+	assert_int_equal(llmk_router_set_store(f->rt, &bad), LLMK_E_UNSUPPORTED);
+	assert_int_equal(llmk_router_set_i64(f->rt, LLMK_ROUTER_PER_KEY, 2), LLMK_E_INVALID_ARG);
+}
+
+#else
+/* -Dshared_state=disabled: said, not ignored. */
+static void test_store_unsupported(void **state)
+{
+	fixture *f = *state;
+	llmk_store t = LLMK_STORE_INIT;
+	llmk_store *s = NULL;
+
+	assert_int_equal(llmk_store_new_local(&s), LLMK_E_UNSUPPORTED);
+	assert_int_equal(llmk_router_set_store(f->rt, &t), LLMK_E_UNSUPPORTED);
+}
+#endif
+
 static void test_all_cooling(void **state)
 {
 	fixture *f = *state;
@@ -675,6 +838,13 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_multi_routed_bad_arguments, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_stream_falls_back_before_events, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_bad_arguments, setup, teardown),
+#ifdef LLMK_HAVE_SHARED_STATE
+	        cmocka_unit_test_setup_teardown(test_store_shares_cooldowns, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_store_least_busy_counts_everyone, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_store_failing_is_not_fatal, setup, teardown),
+#else
+	        cmocka_unit_test_setup_teardown(test_store_unsupported, setup, teardown),
+#endif
 	};
 	return cmocka_run_group_tests_name("router", tests, NULL, NULL);
 }

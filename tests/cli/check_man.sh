@@ -16,7 +16,7 @@ if [ -n "$warnings" ]; then
 fi
 text=$(groff -man -Tutf8 -P-c -P-b -P-u "$page" 2>/dev/null)
 status=0
-for cmd in chat embed image transcribe speak rerank tokens moderate compare eval models providers; do
+for cmd in chat embed image transcribe speak rerank tokens moderate compare eval batch models providers; do
 	echo "$text" | grep -q "^ *llmkit $cmd" || { echo "llmkit.1 does not describe '$cmd'" >&2; status=1; }
 done
 # exit statuses: the numbers at the start of the table in --help

@@ -218,6 +218,10 @@ int cmd_tokens(int argc, char **argv);
 int cmd_moderate(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
+int cmd_batch(int argc, char **argv);
+/* A client log hook for batches (batch.c): the "batch ..." progress lines
+ * always, the others as --verbose asks; user is the subcommand's name. */
+void cli_batch_log(int32_t level, const char *line, void *user);
 int cmd_models(int argc, char **argv);
 int cmd_providers(int argc, char **argv);
 int cmd_logs(int argc, char **argv);

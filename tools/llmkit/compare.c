@@ -27,6 +27,7 @@ typedef struct live {
 	size_t repeat;
 	cli_stats_opts stats; /* --stats / --baseline: the statistics table at the end */
 	int want_stats;
+	int batch; /* eval --batch: progress lines on stderr, so no redrawing */
 	cli_table t;
 } live;
 
@@ -244,7 +245,7 @@ static int run(live *L, llmk_compare *cmp)
 	/* Redrawing moves the cursor up over the last frame: only on a terminal,
 	 * when nothing else writes to it in between (--verbose logs) and when
 	 * the frame fits on the screen. */
-	L->redraw = L->format == FMT_TABLE && cli_isatty(stdout) && !g_opt.verbose &&
+	L->redraw = L->format == FMT_TABLE && cli_isatty(stdout) && !g_opt.verbose && !L->batch &&
 	            llmk_compare_model_count(cmp) + 3 < (size_t)cli_term_rows(STDOUT_FILENO);
 	L->color = g_opt.color_out;
 	if (L->eval)
@@ -617,27 +618,24 @@ static const char eval_help[] = "usage: llmkit eval -m MODEL -m MODEL... [option
                                 "      --judge MODEL      the model that grades answers of the judge scorer;\n"
                                 "                         its cost is reported apart (stderr, --stats)\n"
                                 "      --rubric TEXT      rubric of cases that give none (@FILE reads a file)\n"
+                                "      --batch            send each model's runs through its provider's batch\n"
+                                "                         API (OpenAI, Azure, Anthropic, Gemini): the same table\n"
+                                "                         at the batch price, once every batch has ended (up to\n"
+                                "                         24 hours); progress on stderr\n"
+                                "      --poll SECONDS     how often --batch polls (default 30)\n"
                                 "\n"
                                 "Ctrl-C stops at once (nothing is printed).\n"
                                 "Global options (llmkit --help): --base-url, --timeout, --retries, --verbose.\n"
                                 "Exit status: 0 when every run succeeded (whatever the scores); 10 when some\n"
                                 "failed; the class of the failure (llmkit --help) when all failed the same way.\n";
 
-enum { EV_STREAM = 40, EV_JUDGE, EV_RUBRIC };
+enum { EV_STREAM = 40, EV_JUDGE, EV_RUBRIC, EV_BATCH, EV_POLL };
 static const cli_opt eval_opts[] = {
-        {"model", 'm', 1, C_MODEL},
-        {"repeat", 'r', 1, C_REPEAT},
-        {"format", 0, 1, C_FORMAT},
-        {"stream", 0, 0, EV_STREAM},
-        {"concurrency", 0, 1, C_CONC},
-        {"embedder", 0, 1, C_EMBEDDER},
-        {"stats", 0, 0, C_STATS},
-        {"baseline", 0, 1, C_BASELINE},
-        {"pass", 0, 1, C_PASS},
-        {"report", 0, 1, C_REPORT},
-        {"judge", 0, 1, EV_JUDGE},
-        {"rubric", 0, 1, EV_RUBRIC},
-        {NULL, 0, 0, 0},
+        {"model", 'm', 1, C_MODEL},  {"repeat", 'r', 1, C_REPEAT},   {"format", 0, 1, C_FORMAT},
+        {"stream", 0, 0, EV_STREAM}, {"concurrency", 0, 1, C_CONC},  {"embedder", 0, 1, C_EMBEDDER},
+        {"stats", 0, 0, C_STATS},    {"baseline", 0, 1, C_BASELINE}, {"pass", 0, 1, C_PASS},
+        {"report", 0, 1, C_REPORT},  {"judge", 0, 1, EV_JUDGE},      {"rubric", 0, 1, EV_RUBRIC},
+        {"batch", 0, 0, EV_BATCH},   {"poll", 0, 1, EV_POLL},        {NULL, 0, 0, 0},
 };
 
 /* After the table: what the judge cost, apart from the models' cost. */
@@ -671,7 +669,9 @@ int cmd_eval(int argc, char **argv)
 	llmk_client *emb = NULL, *judge = NULL;
 	const char *judge_model = NULL, *rubric_arg = NULL;
 	unsigned char *rubric = NULL;
-	int id, rc = EXIT_OK;
+	int id, rc = EXIT_OK, batch = 0;
+	long poll_s = 30;
+	size_t i;
 	llmk_status st;
 
 	memset(&s, 0, sizeof(s));
@@ -687,7 +687,12 @@ int cmd_eval(int argc, char **argv)
 			judge_model = val;
 		else if (id == EV_RUBRIC)
 			rubric_arg = val;
-		else if (common_opt(&s, "eval", id, val))
+		else if (id == EV_BATCH)
+			batch = 1;
+		else if (id == EV_POLL) {
+			if (cli_int("eval", "--poll", val, 1, 86400, &poll_s))
+				goto usage;
+		} else if (common_opt(&s, "eval", id, val))
 			goto usage;
 	}
 	if (id == CLI_HELP) {
@@ -717,6 +722,19 @@ int cmd_eval(int argc, char **argv)
 	rc = add_models(&s, "eval", cmp);
 	if (rc != EXIT_OK)
 		goto out;
+	if (batch) {
+		/* Each model's runs as one provider batch; its progress lines go
+		 * to stderr through the clients' log hook. */
+		if (s.stream) {
+			rc = cli_usage_error("eval", "--batch answers are not streamed: drop --stream");
+			goto out;
+		}
+		for (i = 0; i < s.nmodels; i++)
+			llmk_client_set_log(s.clients[i], cli_batch_log,
+			                    g_opt.verbose > 1 ? LLMK_LOG_DEBUG : LLMK_LOG_INFO, (void *)"eval");
+		llmk_compare_set_batch(cmp, (int64_t)poll_s * 1000);
+		L.batch = 1;
+	}
 	if (s.embedder) {
 		emb = cli_client("eval", s.embedder, &rc);
 		if (!emb)

@@ -24,6 +24,7 @@ static const struct {
         {"moderate", cmd_moderate, "moderation verdicts on texts and images"},
         {"compare", cmd_compare, "one prompt, several models at once: latency, tokens, cost, live"},
         {"eval", cmd_eval, "a JSONL dataset on several models: score, latency, cost"},
+        {"batch", cmd_batch, "a JSONL dataset through a provider's batch API, at the batch price"},
         {"models", cmd_models, "known models with context length and price"},
         {"providers", cmd_providers, "providers, and which are configured or reachable"},
         {"logs", cmd_logs, "the history of chat, compare and eval runs (SQLite): list, show, search"},

@@ -15,8 +15,10 @@ from .client import (Cache, Cancel, ChatResponse, Client, EmbedResponse, Image, 
                      ModerationResponse, ModerationResult, RerankResponse, RerankResult, Response, Segment,
                      SpeechResponse, Stream, StreamEvent, ToolCall, TranscriptionResponse, Usage, options,
                      providers, version)
+from .batch import Batch
 from .compare import ModelResult, Run, compare
 from .router import Router
+from .store import Store
 from .compare import available as compare_available
 from .errors import *  # noqa: F401,F403 - one exception class per status
 from .errors import ERRORS, LLMKitError, error_for
@@ -24,9 +26,9 @@ from .errors import ERRORS, LLMKitError, error_for
 __version__ = raw.LLMK_VERSION_STRING  # the header these bindings were generated from
 
 __all__ = [
-    "Cache", "Cancel", "ChatResponse", "compare_available", "Client", "EmbedResponse", "EventType", "Finish", "Image", "ImageResponse", "Kind",
+    "Batch", "Cache", "Cancel", "ChatResponse", "compare_available", "Client", "EmbedResponse", "EventType", "Finish", "Image", "ImageResponse", "Kind",
     "LLMKitError", "MissingSymbolError", "ModelResult", "ModerationCategory", "ModerationResponse",
-    "ModerationResult", "Option", "RerankResponse", "RerankResult", "Response", "Role", "Router", "Run", "Segment",
+    "ModerationResult", "Option", "RerankResponse", "RerankResult", "Response", "Role", "Router", "Run", "Segment", "Store",
     "SpeechResponse", "Status", "Stream", "StreamEvent", "ToolCall", "TranscriptionResponse", "Usage", "compare",
     "error_for", "ERRORS", "options", "providers", "raw", "version",
 ] + [c.__name__ for c in ERRORS.values()]

@@ -28,6 +28,7 @@ LLMK_FEATURE_CURL = 1  # built-in libcurl transport (no llmk_client_set_transpor
 LLMK_FEATURE_HTTPS = 2  # the built-in transport speaks TLS (https:// URLs)
 LLMK_FEATURE_CASSETTE = 4  # llmk_client_record() / llmk_client_replay()
 LLMK_FEATURE_POSIX = 8  # built-in POSIX-socket transport, plain http:// (llmk_transport_posix())
+LLMK_FEATURE_REDIS = 16  # llmk_store_new_redis(): shared state in Redis or Valkey (hiredis)
 LLMK_FEATURE_SQLITE = 32  # the SQLite store (llmk_store_new_sqlite())
 LLMK_FEATURE_OPENAI = 256  # OpenAI wire format: openai, azure and the compatible presets
 LLMK_FEATURE_ANTHROPIC = 512  # Anthropic Messages API
@@ -46,6 +47,7 @@ class Feature(enum.IntEnum):
     HTTPS = 2
     CASSETTE = 4
     POSIX = 8
+    REDIS = 16
     SQLITE = 32
     OPENAI = 256
     ANTHROPIC = 512
@@ -212,6 +214,7 @@ LLMK_CAP_BATCH = 128  # embed: several inputs in one request
 LLMK_CAP_IMAGE_URL = 256  # chat: images by http(s) URL, not just inline data
 LLMK_CAP_KEY_REQUIRED = 512  # an API key is needed (hosted services)
 LLMK_CAP_DOCUMENTS = 1024  # chat: document inputs (PDF, plain text: llmk_request_add_document())
+LLMK_CAP_BATCH_API = 65536  # the provider's batch API takes this kind (llmk_batch_new())
 LLMK_CAP_COUNT_TOKENS = 4096  # chat: the provider counts a request's input tokens (llmk_count_tokens())
 
 
@@ -228,12 +231,14 @@ class Capability(enum.IntEnum):
     IMAGE_URL = 256
     KEY_REQUIRED = 512
     DOCUMENTS = 1024
+    BATCH_API = 65536
     COUNT_TOKENS = 4096
 
 # Timings (llmk_response_timing()), in milliseconds.
 LLMK_TIMING_TOTAL_MS = 1  # from send to the end of the response
 LLMK_TIMING_FIRST_BYTE_MS = 2  # from send to the first body byte
 LLMK_TIMING_FIRST_TOKEN_MS = 3  # from send to the first text/tool event (streams)
+LLMK_TIMING_RATE_WAIT_MS = 4  # time spent waiting for the client's rate limits (0 when none was needed; -1 when the client has no limit)
 
 
 class Timing(enum.IntEnum):
@@ -241,6 +246,7 @@ class Timing(enum.IntEnum):
     TOTAL_MS = 1
     FIRST_BYTE_MS = 2
     FIRST_TOKEN_MS = 3
+    RATE_WAIT_MS = 4
 
 # Option ids for the llmk_*_set_* functions.
 LLMK_OPT_MODEL = 1001
@@ -285,6 +291,7 @@ LLMK_OPT_CACHED_CONTENT = 1046
 LLMK_OPT_PROMPT_CACHE_KEY = 1047
 LLMK_OPT_PROMPT_CACHE_RETENTION = 1048
 LLMK_OPT_QUERY = 1050
+LLMK_OPT_RATE_LIMIT_NAME = 1095
 LLMK_OPT_TIMEOUT_MS = 2001
 LLMK_OPT_CONNECT_TIMEOUT_MS = 2002
 LLMK_OPT_IDLE_TIMEOUT_MS = 2003
@@ -308,6 +315,11 @@ LLMK_OPT_STORE = 2025
 LLMK_OPT_STRICT_TOOLS = 2026
 LLMK_OPT_TOP_N = 2030
 LLMK_OPT_MAX_TOKENS_PER_DOC = 2031
+LLMK_OPT_RATE_LIMIT_RPM = 2070
+LLMK_OPT_RATE_LIMIT_TPM = 2071
+LLMK_OPT_RATE_LIMIT_WINDOW_MS = 2072
+LLMK_OPT_RATE_LIMIT_MAX_WAIT_MS = 2073
+LLMK_OPT_RATE_LIMIT_PER_KEY = 2074
 LLMK_OPT_CACHE_TTL_MS = 2080
 LLMK_OPT_CACHE = 2081
 LLMK_OPT_TEMPERATURE = 3001
@@ -361,6 +373,7 @@ class Option(enum.IntEnum):
     PROMPT_CACHE_KEY = 1047
     PROMPT_CACHE_RETENTION = 1048
     QUERY = 1050
+    RATE_LIMIT_NAME = 1095
     TIMEOUT_MS = 2001
     CONNECT_TIMEOUT_MS = 2002
     IDLE_TIMEOUT_MS = 2003
@@ -384,6 +397,11 @@ class Option(enum.IntEnum):
     STRICT_TOOLS = 2026
     TOP_N = 2030
     MAX_TOKENS_PER_DOC = 2031
+    RATE_LIMIT_RPM = 2070
+    RATE_LIMIT_TPM = 2071
+    RATE_LIMIT_WINDOW_MS = 2072
+    RATE_LIMIT_MAX_WAIT_MS = 2073
+    RATE_LIMIT_PER_KEY = 2074
     CACHE_TTL_MS = 2080
     CACHE = 2081
     TEMPERATURE = 3001
@@ -465,6 +483,7 @@ LLMK_ROUTER_STRATEGY = 1
 LLMK_ROUTER_FALLBACK_ON = 2
 LLMK_ROUTER_ALLOWED_FAILS = 3
 LLMK_ROUTER_COOLDOWN_MS = 4
+LLMK_ROUTER_PER_KEY = 5
 
 
 class RouterOption(enum.IntEnum):
@@ -473,6 +492,47 @@ class RouterOption(enum.IntEnum):
     FALLBACK_ON = 2
     ALLOWED_FAILS = 3
     COOLDOWN_MS = 4
+    PER_KEY = 5
+
+# Where a batch is (llmk_batch_state()), the provider's word mapped.
+LLMK_BATCH_NEW = 0  # not submitted yet (llmk_batch_new())
+LLMK_BATCH_VALIDATING = 1  # the provider checks the input
+LLMK_BATCH_IN_PROGRESS = 2  # requests are being run
+LLMK_BATCH_FINALIZING = 3  # the results are being prepared
+LLMK_BATCH_COMPLETED = 4  # ended: results ready (some requests may have failed)
+LLMK_BATCH_FAILED = 5  # the batch as a whole failed (llmk_batch_errmsg() says why)
+LLMK_BATCH_EXPIRED = 6  # not done within the window: what finished has results
+LLMK_BATCH_CANCELLING = 7  # a cancel was asked for and is in progress
+LLMK_BATCH_CANCELLED = 8  # cancelled: what finished before has results
+
+
+class BatchState(enum.IntEnum):
+    """enum llmk_batch_state"""
+    NEW = 0
+    VALIDATING = 1
+    IN_PROGRESS = 2
+    FINALIZING = 3
+    COMPLETED = 4
+    FAILED = 5
+    EXPIRED = 6
+    CANCELLING = 7
+    CANCELLED = 8
+
+# Request counts of a batch (llmk_batch_count()).
+LLMK_BATCH_N_TOTAL = 0  # requests in the batch
+LLMK_BATCH_N_SUCCEEDED = 1  # answered
+LLMK_BATCH_N_FAILED = 2  # ended with an error (Anthropic: errored)
+LLMK_BATCH_N_PENDING = 3  # not ended yet
+LLMK_BATCH_N_OTHER = 4  # cancelled or expired before they ran (Anthropic)
+
+
+class BatchCountKind(enum.IntEnum):
+    """enum llmk_batch_count_kind"""
+    TOTAL = 0
+    SUCCEEDED = 1
+    FAILED = 2
+    PENDING = 3
+    OTHER = 4
 
 # Compare options (llmk_compare_set_i64()).
 LLMK_COMPARE_REPEAT = 1
@@ -705,6 +765,7 @@ OPTION_TABLE = (
     ("PROMPT_CACHE_KEY", 1047, "R", "prompt_cache_key", "key grouping requests that share a prompt prefix, for cache hits (Responses API; chat)"),
     ("PROMPT_CACHE_RETENTION", 1048, "R", "prompt_cache_retention", "in_memory | 24h: how long the prompt cache keeps this request's prefix (Responses API; chat)"),
     ("QUERY", 1050, "R", "query", "the query the documents are ranked against (rerank)"),
+    ("RATE_LIMIT_NAME", 1095, "C", "rate_limit_name", "name of the rate limits, shared by every client (and process, through the store) that gives the same name, instead of the deployment's"),
     ("TIMEOUT_MS", 2001, "C", "timeout_ms", "total time limit per request in ms (default 600000; 0 = none)"),
     ("CONNECT_TIMEOUT_MS", 2002, "C", "connect_timeout_ms", "connection time limit in ms"),
     ("IDLE_TIMEOUT_MS", 2003, "C", "idle_timeout_ms", "longest silence between bytes in ms"),
@@ -728,6 +789,11 @@ OPTION_TABLE = (
     ("STRICT_TOOLS", 2026, "R", "strict_tools", "1: the tools' arguments must follow their schemas exactly (strict: true; schemas closed with additionalProperties false); 0: strict: false (chat)"),
     ("TOP_N", 2030, "R", "top_n", "return only the n most relevant documents (rerank; 1..documents)"),
     ("MAX_TOKENS_PER_DOC", 2031, "R", "max_tokens_per_doc", "truncate each document to this many tokens before ranking (rerank; Cohere)"),
+    ("RATE_LIMIT_RPM", 2070, "C", "rate_limit_rpm", "client-side limit: requests per minute to this deployment (0 = none; llmk_client_set_store())"),
+    ("RATE_LIMIT_TPM", 2071, "C", "rate_limit_tpm", "client-side limit: tokens per minute, input estimated as body bytes / 4 before sending and corrected by the usage reported (0 = none)"),
+    ("RATE_LIMIT_WINDOW_MS", 2072, "C", "rate_limit_window_ms", "length of the sliding window the limits are enforced over, in ms; the per-minute limits are scaled to it (default 60000, at least 100)"),
+    ("RATE_LIMIT_MAX_WAIT_MS", 2073, "C", "rate_limit_max_wait_ms", "longest wait for room under the limits before failing with LLMK_E_RATE_LIMITED (0 = fail fast; unset = wait, within deadline_ms)"),
+    ("RATE_LIMIT_PER_KEY", 2074, "C", "rate_limit_per_key", "1: limits are shared by every model reached with the same API key (keyed by a hash of the key), 0: per deployment (provider, base URL, model; default)"),
     ("CACHE_TTL_MS", 2080, "CR", "cache_ttl_ms", "response cache (llmk_client_set_cache()): how long a stored answer serves, in ms (0 = as long as the store keeps it; default 0)"),
     ("CACHE", 2081, "CR", "cache", "response cache (llmk_client_set_cache()): 1 answer from it and store new answers (default), 0 bypass it (neither read nor write), 2 refresh (ask the provider, store the new answer)"),
     ("TEMPERATURE", 3001, "R", "temperature", "sampling temperature (chat, transcription)"),
@@ -796,6 +862,10 @@ class llmk_router(Structure):
     """Opaque handle (typedef struct llmk_router llmk_router)."""
 
 
+class llmk_batch(Structure):
+    """Opaque handle (typedef struct llmk_batch llmk_batch)."""
+
+
 class llmk_compare(Structure):
     """Opaque handle (typedef struct llmk_compare llmk_compare)."""
 
@@ -816,6 +886,9 @@ llmk_log_fn = CFUNCTYPE(None, c_int32, c_char_p, c_void_p)
 # thread driving the multi. The callee owns `response` and frees it with llmk_response_free(); it
 # is NULL only when not even a response could be allocated. May call llmk_multi_add().
 llmk_done_fn = CFUNCTYPE(None, POINTER(llmk_response), c_void_p)
+# Called by llmk_batch_wait() after each poll (on the calling thread); non-zero stops waiting (the
+# batch goes on at the provider).
+llmk_batch_progress_fn = CFUNCTYPE(c_int32, POINTER(llmk_batch), c_void_p)
 # Called as each run finishes (on the thread in llmk_compare_run()); the figures already include
 # it. The response stays owned by the compare.
 llmk_compare_fn = CFUNCTYPE(None, POINTER(llmk_compare), c_size_t, c_size_t, c_size_t, POINTER(llmk_response), c_void_p)
@@ -1523,10 +1596,89 @@ llmk_response_deployment = bind(_lib, _missing, "llmk_response_deployment", c_ch
 # "primary=LLMK_E_RATE_LIMITED,backup=LLMK_OK" ("" outside a router).
 llmk_response_tried = bind(_lib, _missing, "llmk_response_tried", c_char_p, [POINTER(llmk_response)])
 
+# A new, empty batch for `client`'s provider (which must have a batch API: LLMK_CAP_BATCH_API;
+# else LLMK_E_UNSUPPORTED with the reason in llmk_client_errmsg()). The client must outlive the
+# batch. Requests are turned into the provider's lines as they are added and kept in a temporary
+# file, not in memory.
+llmk_batch_new = bind(_lib, _missing, "llmk_batch_new", c_int32, [POINTER(POINTER(llmk_batch)), POINTER(llmk_client)])
+
+# A handle on a batch submitted earlier (by this or another process), by the id llmk_batch_id()
+# gave; asks the provider for its state once. The handle is returned (*out) even when that poll
+# fails, so the error is in llmk_batch_errmsg(); LLMK_E_NOT_FOUND when the provider does not know
+# the id.
+llmk_batch_open = bind(_lib, _missing, "llmk_batch_open", c_int32, [POINTER(POINTER(llmk_batch)), POINTER(llmk_client), c_char_p])
+
+# Frees the handle (NULL is fine); the batch itself goes on at the provider.
+llmk_batch_free = bind(_lib, _missing, "llmk_batch_free", None, [POINTER(llmk_batch)])
+
+# Adds a request under the caller's `custom_id` (1 to 64 characters of [A-Za-z0-9_-], unique in
+# the batch). Every request of a batch has the same kind and model, and the provider's batch API
+# must take it (OpenAI, Azure and Mistral: chat and embed; Anthropic and Gemini: chat). The
+# request is checked and built exactly as llmk_send() would send it (it is not referenced
+# afterwards); streaming and stream callbacks do not apply. Refused with a message in
+# llmk_batch_errmsg(): LLMK_E_INVALID_ARG (id, kind mismatch, duplicate, already submitted),
+# LLMK_E_UNSUPPORTED, LLMK_E_TOO_LARGE (past the provider's request count or size limit).
+llmk_batch_add = bind(_lib, _missing, "llmk_batch_add", c_int32, [POINTER(llmk_batch), c_char_p, POINTER(llmk_request)])
+
+# Requests added so far (or, for an opened batch, the provider's total).
+llmk_batch_size = bind(_lib, _missing, "llmk_batch_size", c_size_t, [POINTER(llmk_batch)])
+
+# Submits the batch (OpenAI: uploads the file, streamed from disk, then creates the batch). On
+# success llmk_batch_id() names it. Failures carry the provider's message in llmk_batch_errmsg().
+llmk_batch_submit = bind(_lib, _missing, "llmk_batch_submit", c_int32, [POINTER(llmk_batch)])
+
+# The provider's id of the batch, or NULL before it was submitted. Borrowed from the handle.
+llmk_batch_id = bind(_lib, _missing, "llmk_batch_id", c_char_p, [POINTER(llmk_batch)])
+
+# Asks the provider for the batch's state and counts once.
+llmk_batch_refresh = bind(_lib, _missing, "llmk_batch_refresh", c_int32, [POINTER(llmk_batch)])
+
+# The state (LLMK_BATCH_*) known from the last submit, refresh or cancel.
+llmk_batch_state = bind(_lib, _missing, "llmk_batch_state", c_int32, [POINTER(llmk_batch)])
+
+# Lower-case name of a state ("in_progress", ...); "unknown" otherwise.
+llmk_batch_state_name = bind(_lib, _missing, "llmk_batch_state_name", c_char_p, [c_int32])
+
+# 1 when the state is one a batch does not leave (completed, failed, expired, cancelled).
+llmk_batch_ended = bind(_lib, _missing, "llmk_batch_ended", c_int32, [POINTER(llmk_batch)])
+
+# One of the request counts (LLMK_BATCH_N_*) of the last poll; -1 when the provider did not say.
+llmk_batch_count = bind(_lib, _missing, "llmk_batch_count", c_int64, [POINTER(llmk_batch), c_int32])
+
+# Polls every `poll_ms` (at least 10) until the batch ends, `timeout_ms` passes (0: no limit; then
+# LLMK_E_TIMEOUT), the progress callback (optional) returns non-zero or the batch's cancel flag
+# goes up (both: LLMK_E_CANCELLED; the batch goes on at the provider). A poll that fails after the
+# client's retries ends the wait with its status.
+llmk_batch_wait = bind(_lib, _missing, "llmk_batch_wait", c_int32, [POINTER(llmk_batch), c_int64, c_int64, llmk_batch_progress_fn, c_void_p])
+
+# Asks the provider to cancel the batch; the state becomes cancelling or cancelled. Requests that
+# ended before keep their results.
+llmk_batch_cancel = bind(_lib, _missing, "llmk_batch_cancel", c_int32, [POINTER(llmk_batch)])
+
+# The next result of an ended batch: *out is a response the caller frees (llmk_response_free()),
+# its custom id in *custom_id (borrowed from the handle until the next call). A request that
+# failed is an error response (llmk_response_status(), llmk_response_error()); one cancelled or
+# expired before it ran is LLMK_E_CANCELLED or LLMK_E_TIMEOUT. Costs are at the batch price
+# (llmk_response_cost()). The first call downloads the results (into a temporary file, bounded by
+# max_response_bytes x 64); after the last one *out is NULL and LLMK_OK is returned. A batch that
+# has not ended: LLMK_E_INVALID_ARG. Results come in the provider's order (Anthropic's is not the
+# order of the requests).
+llmk_batch_next_result = bind(_lib, _missing, "llmk_batch_next_result", c_int32, [POINTER(llmk_batch), POINTER(c_char_p), POINTER(POINTER(llmk_response))])
+
+# Attaches a cancel flag (NULL detaches): raised, the blocking calls end with LLMK_E_CANCELLED.
+# The flag must outlive its use.
+llmk_batch_set_cancel = bind(_lib, _missing, "llmk_batch_set_cancel", c_int32, [POINTER(llmk_batch), POINTER(llmk_cancel)])
+
+# Why the last call on the batch failed, or the provider's message for a failed batch; "" when
+# nothing failed. Borrowed from the handle.
+llmk_batch_errmsg = bind(_lib, _missing, "llmk_batch_errmsg", c_char_p, [POINTER(llmk_batch)])
+
 # Cost of a response in USD, from its token usage and the price of its model (the built-in table
 # or llmk_model_set_price()): non-cached input, cached input, cache writes and output (reasoning
-# included) each at their price. LLMK_E_NOT_FOUND when no price is known for the model,
-# LLMK_E_INVALID_ARG when the response has no token usage.
+# included) each at their price; a result of a provider batch (llmk_batch_next_result()) at the
+# model's batch prices, or the provider's batch discount applied to the standard ones
+# (docs/PRICES.md). LLMK_E_NOT_FOUND when no price is known for the model, LLMK_E_INVALID_ARG when
+# the response has no token usage.
 llmk_response_cost = bind(_lib, _missing, "llmk_response_cost", c_int32, [POINTER(llmk_response), POINTER(c_double)])
 
 # Creates an empty comparison.
@@ -1611,6 +1763,16 @@ llmk_compare_errmsg = bind(_lib, _missing, "llmk_compare_errmsg", c_char_p, [POI
 # verdict is reused within a run for the same rubric, question, reference and answer. A judge that
 # fails leaves the answer unscored (-1), its reason saying why.
 llmk_compare_set_judge = bind(_lib, _missing, "llmk_compare_set_judge", c_int32, [POINTER(llmk_compare), POINTER(llmk_client), c_char_p])
+
+# Runs the comparison through the providers' batch APIs (llmk_batch_new()): each model's runs go
+# as one batch, polled every `poll_ms` (at least 10; 0 turns batch mode off), and
+# llmk_compare_run() returns once every batch has ended and its results are scored, which may take
+# the provider's 24 hours. Figures and callbacks are those of an interactive run, with costs at
+# the batch price; latency and time to first token are unknown. Every model's provider needs a
+# batch API (LLMK_CAP_BATCH_API), else the run fails naming it. Progress (submitted, each poll's
+# state and counts) goes to each model client's log hook (llmk_client_set_log()) at LLMK_LOG_INFO.
+# The compare's cancel flag stops the wait (the batches go on at the provider).
+llmk_compare_set_batch = bind(_lib, _missing, "llmk_compare_set_batch", c_int32, [POINTER(llmk_compare), c_int64])
 
 # A rubric for one case (copied; NULL: the comparison's). JSONL cases give it as "rubric".
 # LLMK_E_INVALID_ARG out of range.
@@ -1806,6 +1968,44 @@ llmk_exchange_cancelled = bind(_lib, _missing, "llmk_exchange_cancelled", c_int3
 # the exchange is not a transfer in progress in a driver (never added, added by a `send`, already
 # ended, or from inside multi_add()).
 llmk_exchange_done = bind(_lib, _missing, "llmk_exchange_done", c_int32, [POINTER(llmk_exchange), c_int32])
+
+# An in-process store (cooldowns, counters, sliding windows; no key/value): what a client or
+# router uses when none is installed, to be installed on several clients or routers of this
+# process so they share their limits and cooldowns. Freed with llmk_store_free(). Thread-safe.
+llmk_store_new_local = bind(_lib, _missing, "llmk_store_new_local", c_int32, [POINTER(POINTER(llmk_store))])
+
+# A store in Redis or Valkey, shared by every process that uses the same server, database and
+# prefix. `url`: `redis://[[user]:password @ ]host[:port][/db]` with optional query parameters
+# `prefix=` (prepended to every key; default "llmk:"; letters, digits and `:_-.`), `timeout_ms=`
+# (bound on each command, default 250), `connect_timeout_ms=` (default 250) and `pool=` (most
+# connections at once, 1..64, default 8); `rediss://` (TLS) answers LLMK_E_UNSUPPORTED when the
+# hiredis this library was built with has no TLS (Debian 12's 0.14 has none). The password is
+# never logged nor shown in an error. Updates are atomic (server-side Lua scripts). A server that
+# is down, slow or answering errors makes the callbacks fail quickly (the library then goes on
+# with local state and logs a warning); the store reconnects with a growing backoff. The first
+# connection is tried here: a server down now is not an error. LLMK_E_UNSUPPORTED in a build
+# without hiredis (LLMK_FEATURE_REDIS clear), LLMK_E_INVALID_ARG for a bad URL. Thread-safe (a
+# small pool of connections).
+llmk_store_new_redis = bind(_lib, _missing, "llmk_store_new_redis", c_int32, [c_char_p, POINTER(POINTER(llmk_store))])
+
+# Installs a store for the client's rate limits (LLMK_OPT_RATE_LIMIT_*): the table is copied and
+# the store must outlive the client. Every client using the same store and the same deployment (or
+# rate_limit_name) shares the limits, across processes with llmk_store_new_redis(). Without a
+# store, the limits are kept in the client. llmk_send(), llmk_stream() and llmk_multi honour them
+# (a multi schedules the wait, it does not block). The store needs window_take and window_add
+# (else LLMK_E_UNSUPPORTED). NULL goes back to the client's own state. Not thread-safe: configure
+# before sending.
+llmk_client_set_store = bind(_lib, _missing, "llmk_client_set_store", c_int32, [POINTER(llmk_client), POINTER(llmk_store)])
+
+# Keeps the router's cooldowns and least-busy counts in `store` as well as in the router (the
+# table is copied; the store must outlive the router), so every router sharing the store — in this
+# process or, with llmk_store_new_redis(), in any process — skips a deployment one of them sent to
+# rest, and least-busy counts every router's requests in flight. Keys are built from provider,
+# base URL and model (never the API key; a hash of it with LLMK_ROUTER_PER_KEY). When the store
+# fails, the router goes on with its own state. NULL removes the store. The store needs
+# cooldown_set, cooldown_get and counter_add (else LLMK_E_UNSUPPORTED). Not thread-safe: configure
+# before sending.
+llmk_router_set_store = bind(_lib, _missing, "llmk_router_set_store", c_int32, [POINTER(llmk_router), POINTER(llmk_store)])
 
 # Initialises a store table: zeroes it and sets struct_size.
 llmk_store_init = bind(_lib, _missing, "llmk_store_init", None, [POINTER(llmk_store)])
@@ -2014,6 +2214,23 @@ FUNCTIONS = (
     "llmk_multi_add_routed",
     "llmk_response_deployment",
     "llmk_response_tried",
+    "llmk_batch_new",
+    "llmk_batch_open",
+    "llmk_batch_free",
+    "llmk_batch_add",
+    "llmk_batch_size",
+    "llmk_batch_submit",
+    "llmk_batch_id",
+    "llmk_batch_refresh",
+    "llmk_batch_state",
+    "llmk_batch_state_name",
+    "llmk_batch_ended",
+    "llmk_batch_count",
+    "llmk_batch_wait",
+    "llmk_batch_cancel",
+    "llmk_batch_next_result",
+    "llmk_batch_set_cancel",
+    "llmk_batch_errmsg",
     "llmk_response_cost",
     "llmk_compare_new",
     "llmk_compare_free",
@@ -2035,6 +2252,7 @@ FUNCTIONS = (
     "llmk_compare_score",
     "llmk_compare_errmsg",
     "llmk_compare_set_judge",
+    "llmk_compare_set_batch",
     "llmk_compare_set_rubric",
     "llmk_compare_judge_reason",
     "llmk_compare_judge_response",
@@ -2081,6 +2299,10 @@ FUNCTIONS = (
     "llmk_exchange_set_error",
     "llmk_exchange_cancelled",
     "llmk_exchange_done",
+    "llmk_store_new_local",
+    "llmk_store_new_redis",
+    "llmk_client_set_store",
+    "llmk_router_set_store",
     "llmk_store_init",
     "llmk_store_free",
     "llmk_store_new_memory",

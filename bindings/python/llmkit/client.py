@@ -90,10 +90,12 @@ class Response:
     total_ms: Optional[float] = None
     first_byte_ms: Optional[float] = None
     first_token_ms: Optional[float] = None
+    rate_wait_ms: Optional[float] = None  # waited for the client's rate limits (None: no limit set)
     raw: bytes = b""
     deployment: str = ""
     tried: str = ""
     cached: bool = False  # answered from the response cache (Client(cache=...)): no request, $0
+    cost: Optional[float] = None  # USD (llmk_response_cost: a batch result at the batch price); None if unpriced
 
 
 @dataclass
@@ -240,12 +242,15 @@ def _fill_common(out: Response, r) -> None:
     out.total_ms = _optf(_raw.llmk_response_timing(r, _raw.LLMK_TIMING_TOTAL_MS))
     out.first_byte_ms = _optf(_raw.llmk_response_timing(r, _raw.LLMK_TIMING_FIRST_BYTE_MS))
     out.first_token_ms = _optf(_raw.llmk_response_timing(r, _raw.LLMK_TIMING_FIRST_TOKEN_MS))
+    out.rate_wait_ms = _optf(_raw.llmk_response_timing(r, _raw.LLMK_TIMING_RATE_WAIT_MS))
     n = ctypes.c_size_t(0)
     p = _raw.llmk_response_raw(r, ctypes.byref(n))
     out.raw = ctypes.string_at(p, n.value) if p else b""
     out.deployment = _s(_raw.llmk_response_deployment(r))
     out.tried = _s(_raw.llmk_response_tried(r))
     out.cached = bool(_raw.llmk_response_cached(r))
+    usd = ctypes.c_double(-1)
+    out.cost = usd.value if _raw.llmk_response_cost(r, ctypes.byref(usd)) == _raw.LLMK_OK else None
 
 
 def _bytes_at(ptr, n: int) -> bytes:
@@ -611,12 +616,15 @@ class Client:
     asked before are then answered from it (``response.cached``, no request,
     $0); ``cache_ttl`` bounds how long, in seconds. Per request,
     ``options={"cache": 0}`` bypasses it and ``{"cache": 2}`` refreshes.
+
+    ``store`` (llmkit.Store) keeps the client's rate limits (``rate_limit_rpm``,
+    ``rate_limit_tpm``, ...) where other clients and processes share them.
     """
 
     def __init__(self, model: str, *, base_url: Optional[str] = None, api_key: Optional[str] = None,
                  timeout: Optional[float] = None, options: Optional[Mapping[str, Any]] = None,
                  cache: Union["Cache", str, "os.PathLike[str]", None] = None,
-                 cache_ttl: Optional[float] = None) -> None:
+                 cache_ttl: Optional[float] = None, store: Any = None) -> None:
         p = ctypes.POINTER(_raw.llmk_client)()
         self._cache = None
         self._own_cache = False
@@ -643,6 +651,9 @@ class Client:
                 self.set_option("timeout_ms", int(round(timeout * 1000)))
             for k, v in (options or {}).items():
                 self.set_option(k, v)
+            self._store = None
+            if store is not None:
+                self.set_store(store)
         except BaseException:
             self.close()
             raise
@@ -692,6 +703,14 @@ class Client:
             st = _raw.llmk_client_set_f64(p, opt, float(value))
         _check(st, lambda: _raw.llmk_client_errmsg(p))
 
+    def set_store(self, store: Any) -> None:
+        """Keeps the client's rate limits in ``store`` (llmkit.Store; None: the
+        client's own counts). The client holds a reference to it."""
+        p = self._live()
+        _check(_raw.llmk_client_set_store(p, store._live() if store is not None else None),
+               lambda: _raw.llmk_client_errmsg(p))
+        self._store = store
+
     @property
     def provider(self) -> str:
         return _s(_raw.llmk_client_provider(self._live()))
@@ -707,6 +726,13 @@ class Client:
     @property
     def has_api_key(self) -> bool:
         return _raw.llmk_client_has_api_key(self._live()) == 1
+
+    def batch(self, batch_id: Optional[str] = None) -> "Batch":
+        """A provider batch (llmkit.batch.Batch): a new one to fill and
+        submit, or, with ``batch_id``, one submitted earlier (by any
+        process). Requests run within 24 hours at the batch price."""
+        from .batch import Batch
+        return Batch(self, batch_id)
 
     # -- sending --------------------------------------------------------------
 

@@ -10,7 +10,9 @@ Strategies: "fallback" (in order; the next one only when a deployment fails
 with a status in ``fallback_on``: by default rate limited, overloaded,
 server error, timeout, transport), "weighted" (shares follow the weights
 exactly: smooth weighted round-robin), "least_busy". A deployment that failed
-``allowed_fails`` times in a row rests for ``cooldown_ms``. A Router may be
+``allowed_fails`` times in a row rests for ``cooldown_ms``. With ``store``
+(llmkit.Store), cooldowns and least-busy counts are shared with every router
+using it, across processes with ``Store.redis(url)``. A Router may be
 shared by threads; the clients must stay open while it is used.
 """
 import ctypes
@@ -31,7 +33,7 @@ class Router:
 
     def __init__(self, deployments: Iterable[Deployment] = (), *, strategy: str = "fallback",
                  fallback_on: Optional[Iterable[int]] = None, allowed_fails: Optional[int] = None,
-                 cooldown_ms: Optional[int] = None) -> None:
+                 cooldown_ms: Optional[int] = None, store: Any = None, per_key: bool = False) -> None:
         if strategy not in _STRATEGIES:
             raise error_for(_raw.LLMK_E_INVALID_ARG, "unknown strategy %r (one of %s)" %
                             (strategy, ", ".join(sorted(_STRATEGIES))))
@@ -50,6 +52,13 @@ class Router:
                 self._set(_raw.LLMK_ROUTER_ALLOWED_FAILS, allowed_fails, "allowed_fails")
             if cooldown_ms is not None:
                 self._set(_raw.LLMK_ROUTER_COOLDOWN_MS, cooldown_ms, "cooldown_ms")
+            if per_key:
+                self._set(_raw.LLMK_ROUTER_PER_KEY, 1, "per_key")
+            self._store = store  # kept alive while the router is
+            if store is not None:
+                st = _raw.llmk_router_set_store(self._live(), store._live())
+                if st != _raw.LLMK_OK:
+                    raise error_for(st, "this store keeps no cooldowns or counters")
             for d in deployments:
                 self.add(*d)
         except BaseException:
