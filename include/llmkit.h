@@ -193,13 +193,19 @@ enum llmk_role {
 
 /** Streaming event types (llmk_event_type()). */
 enum llmk_event_type {
-	LLMK_EVENT_TEXT = 1,      /**< a fragment of the answer text */
-	LLMK_EVENT_TOOL_CALL = 2, /**< a fragment of a tool call (by index) */
-	LLMK_EVENT_USAGE = 3,     /**< token usage became known */
-	LLMK_EVENT_DONE = 4,      /**< the stream ended normally */
-	LLMK_EVENT_REASONING = 5, /**< a fragment of reasoning text, where exposed */
-	LLMK_EVENT_REFUSAL = 6    /**< a fragment of the model's refusal (llmk_response_refusal()), never
+	LLMK_EVENT_TEXT = 1,          /**< a fragment of the answer text */
+	LLMK_EVENT_TOOL_CALL = 2,     /**< a fragment of a tool call (by index) */
+	LLMK_EVENT_USAGE = 3,         /**< token usage became known */
+	LLMK_EVENT_DONE = 4,          /**< the stream ended normally */
+	LLMK_EVENT_REASONING = 5,     /**< a fragment of reasoning text, where exposed */
+	LLMK_EVENT_REFUSAL = 6,       /**< a fragment of the model's refusal (llmk_response_refusal()), never
 	                           *   part of the text */
+	LLMK_EVENT_AUDIO = 7,         /**< speech: a chunk of the audio (llmk_event_data()), also appended to
+	                           *   llmk_response_audio() */
+	LLMK_EVENT_IMAGE_PARTIAL = 8, /**< image: a partial image while it is generated (llmk_event_data(),
+	                               *   llmk_event_index() its number); not kept on the response */
+	LLMK_EVENT_IMAGE = 9          /**< image: a finished image (llmk_event_data(), llmk_event_index() its
+	                               *   index in llmk_response_image_data()) */
 };
 
 /** Token counters (llmk_response_usage(), llmk_event_usage()). */
@@ -232,7 +238,7 @@ enum llmk_finish {
 /** Provider capabilities (llmk_provider_capabilities()), per request kind. */
 enum llmk_capability {
 	LLMK_CAP_KIND = 1 << 0,         /**< the provider serves this request kind */
-	LLMK_CAP_STREAM = 1 << 1,       /**< chat: answers stream as they are generated */
+	LLMK_CAP_STREAM = 1 << 1,       /**< answers stream as they are made (chat; image, audio: llmk_stream()) */
 	LLMK_CAP_TOOLS = 1 << 2,        /**< chat: function / tool calling */
 	LLMK_CAP_VISION = 1 << 3,       /**< chat: image inputs */
 	LLMK_CAP_JSON_MODE = 1 << 4,    /**< chat: response_format json_object */
@@ -242,8 +248,11 @@ enum llmk_capability {
 	LLMK_CAP_IMAGE_URL = 1 << 8,    /**< chat: images by http(s) URL, not just inline data */
 	LLMK_CAP_KEY_REQUIRED = 1 << 9, /**< an API key is needed (hosted services) */
 	LLMK_CAP_DOCUMENTS = 1 << 10,   /**< chat: document inputs (PDF, plain text: llmk_request_add_document()) */
-	LLMK_CAP_BATCH_API = 1 << 16,   /**< the provider's batch API takes this kind (llmk_batch_new()) */
-	LLMK_CAP_COUNT_TOKENS = 1 << 12 /**< chat: the provider counts a request's input tokens (llmk_count_tokens()) */
+	LLMK_CAP_COUNT_TOKENS =
+	        1 << 12,               /**< chat: the provider counts a request's input tokens (llmk_count_tokens()) */
+	LLMK_CAP_IMAGE_EDIT = 1 << 14, /**< image: edits of input images with a prompt (llmk_request_add_image()) */
+	LLMK_CAP_IMAGE_VARIATION = 1 << 15, /**< image: variations of one input image, without a prompt */
+	LLMK_CAP_BATCH_API = 1 << 16        /**< the provider's batch API takes this kind (llmk_batch_new()) */
 };
 
 /** Timings (llmk_response_timing()), in milliseconds. */
@@ -266,129 +275,150 @@ enum llmk_timing {
 
 /** The option table: X(NAME, id, scope, name string, description) for
  *  every LLMK_OPT_* id; it generates the enum and llmk_option_by_name(). */
-#define LLMK_OPTION_TABLE(X)                                                                                  \
-	X(MODEL, 1001, CR, "model", "model name (without provider prefix)")                                   \
-	X(BASE_URL, 1002, C, "base_url", "base URL of the API, e.g. http://127.0.0.1:8080/v1")                \
-	X(API_KEY, 1003, C, "api_key", "API key (kept in guarded memory, never logged)")                      \
-	X(ORGANIZATION, 1004, C, "organization", "OpenAI organization header")                                \
-	X(PROJECT, 1005, C, "project", "OpenAI project header")                                               \
-	X(USER_AGENT, 1006, C, "user_agent", "User-Agent header")                                             \
-	X(STOP, 1007, R, "stop", "add a stop sequence (chat; repeatable, up to 4)")                           \
-	X(TOOL_CHOICE, 1008, R, "tool_choice", "auto | none | required | <tool name>")                        \
-	X(RESPONSE_FORMAT, 1009, R, "response_format", "text | json_object (chat)")                           \
-	X(JSON_SCHEMA, 1010, R, "json_schema", "JSON Schema the answer must follow (chat)")                   \
-	X(JSON_SCHEMA_NAME, 1011, R, "json_schema_name", "name of the JSON schema (chat)")                    \
-	X(PROMPT, 1012, R, "prompt", "image prompt, or transcription context prompt")                         \
-	X(INPUT, 1013, R, "input", "text to speak (speech)")                                                  \
-	X(VOICE, 1014, R, "voice", "voice name (speech)")                                                     \
-	X(AUDIO_FORMAT, 1015, R, "audio_format", "mp3 | wav | pcm | opus | aac | flac (speech)")              \
-	X(LANGUAGE, 1016, R, "language", "ISO-639-1 language of the audio (transcription)")                   \
-	X(TRANSCRIPT_FORMAT, 1017, R, "transcript_format", "json | text | verbose_json")                      \
-	X(IMAGE_SIZE, 1018, R, "image_size", "e.g. 1024x1024 (image)")                                        \
-	X(IMAGE_QUALITY, 1019, R, "image_quality", "standard | hd | low | medium | high (image)")             \
-	X(IMAGE_STYLE, 1020, R, "image_style", "vivid | natural (image)")                                     \
-	X(IMAGE_RESPONSE_FORMAT, 1021, R, "image_response_format", "b64_json | url (image)")                  \
-	X(USER, 1022, R, "user", "end-user identifier forwarded to the provider")                             \
-	X(REASONING_EFFORT, 1023, R, "reasoning_effort",                                                      \
-	  "none | minimal | low | medium | high | xhigh | max (chat; which ones a model takes varies)")       \
-	X(INSTRUCTIONS, 1024, R, "instructions", "voice instructions (speech)")                               \
-	X(EMBED_INPUT_TYPE, 1025, R, "embed_input_type",                                                      \
-	  "search_document | search_query | classification | clustering (embed; Cohere, Gemini)")             \
-	X(API_VERSION, 1026, C, "api_version",                                                                \
-	  "API version: anthropic-version header, Azure api-version query parameter")                         \
-	X(AWS_REGION, 1027, C, "aws_region", "AWS region (bedrock; else AWS_REGION, AWS_DEFAULT_REGION)")     \
-	X(AWS_ACCESS_KEY_ID, 1028, C, "aws_access_key_id", "AWS access key id for SigV4 (bedrock)")           \
-	X(AWS_SECRET_ACCESS_KEY, 1029, C, "aws_secret_access_key",                                            \
-	  "AWS secret access key for SigV4 (bedrock; kept in guarded memory, never logged)")                  \
-	X(AWS_SESSION_TOKEN, 1030, C, "aws_session_token",                                                    \
-	  "AWS session token of temporary credentials (bedrock; guarded memory, never logged)")               \
-	X(CA_BUNDLE, 1031, C, "ca_bundle",                                                                    \
-	  "PEM file of the CAs to trust instead of the default store (else SSL_CERT_FILE, "                   \
-	  "CURL_CA_BUNDLE, REQUESTS_CA_BUNDLE); verification stays on")                                       \
-	X(CA_DIR, 1032, C, "ca_dir",                                                                          \
-	  "directory of CAs to trust (OpenSSL hashed names) instead of the default store (else "              \
-	  "SSL_CERT_DIR)")                                                                                    \
-	X(PREVIOUS_RESPONSE_ID, 1040, R, "previous_response_id",                                              \
-	  "id of an earlier answer the server stored (Responses API; llmk_response_id()): the "               \
-	  "messages up to the last assistant turn are then not sent again (chat)")                            \
-	X(REASONING_SUMMARY, 1041, R, "reasoning_summary",                                                    \
-	  "auto | concise | detailed: reasoning summaries as reasoning text (Responses API; chat)")           \
-	X(HTTP_HEADER, 1042, R, "http_header",                                                                \
-	  "add an HTTP header \"Name: value\" to the request (repeatable; NULL clears them): beta "           \
-	  "flags, gateway routing; never one the library sets itself")                                        \
-	X(CACHE_SYSTEM, 1043, R, "cache_system",                                                              \
-	  "5m | 1h: a prompt-cache breakpoint after the system prompt (chat; Anthropic cache_control)")       \
-	X(CACHE_TOOLS, 1044, R, "cache_tools",                                                                \
-	  "5m | 1h: a prompt-cache breakpoint after the tool list (chat; Anthropic cache_control)")           \
-	X(CACHE_MESSAGES, 1045, R, "cache_messages",                                                          \
-	  "5m | 1h: a prompt-cache breakpoint after the last message, wherever the conversation "             \
-	  "has got to (chat; Anthropic cache_control)")                                                       \
-	X(CACHED_CONTENT, 1046, R, "cached_content",                                                          \
-	  "name of a context cache the provider holds, e.g. cachedContents/abc (chat; Gemini)")               \
-	X(PROMPT_CACHE_KEY, 1047, R, "prompt_cache_key",                                                      \
-	  "key grouping requests that share a prompt prefix, for cache hits (Responses API; chat)")           \
-	X(PROMPT_CACHE_RETENTION, 1048, R, "prompt_cache_retention",                                          \
-	  "in_memory | 24h: how long the prompt cache keeps this request's prefix (Responses API; chat)")     \
-	X(QUERY, 1050, R, "query", "the query the documents are ranked against (rerank)")                     \
-	X(RATE_LIMIT_NAME, 1095, C, "rate_limit_name",                                                        \
-	  "name of the rate limits, shared by every client (and process, through the store) that gives "      \
-	  "the same name, instead of the deployment's")                                                       \
-	X(TIMEOUT_MS, 2001, C, "timeout_ms", "total time limit per request in ms (default 600000; 0 = none)") \
-	X(CONNECT_TIMEOUT_MS, 2002, C, "connect_timeout_ms", "connection time limit in ms")                   \
-	X(IDLE_TIMEOUT_MS, 2003, C, "idle_timeout_ms", "longest silence between bytes in ms")                 \
-	X(MAX_RESPONSE_BYTES, 2004, C, "max_response_bytes", "largest accepted response body")                \
-	X(MAX_TOKENS, 2005, R, "max_tokens", "upper bound on generated tokens (chat)")                        \
-	X(SEED, 2006, R, "seed", "sampling seed (chat)")                                                      \
-	X(DIMENSIONS, 2007, R, "dimensions", "embedding dimensions (embed)")                                  \
-	X(IMAGE_COUNT, 2008, R, "image_count", "number of images (image)")                                    \
-	X(STREAM_USAGE, 2009, C, "stream_usage", "1: ask for usage in streams (default 1)")                   \
-	X(MAX_LINE_BYTES, 2010, C, "max_line_bytes", "longest accepted stream line / event")                  \
-	X(DROP_UNSUPPORTED, 2011, CR, "drop_unsupported",                                                     \
-	  "1: drop parameters the provider cannot honour (listed on the response) instead of "                \
-	  "failing with LLMK_E_UNSUPPORTED")                                                                  \
-	X(TOP_K, 2012, R, "top_k", "sample from the k most likely tokens (chat)")                             \
-	X(REASONING_BUDGET, 2013, R, "reasoning_budget", "thinking token budget (chat)")                      \
-	X(MAX_RETRIES, 2014, C, "max_retries", "retries after a failed attempt (default 2; 0 = none)")        \
-	X(RETRY_BASE_MS, 2015, C, "retry_base_ms", "bound of the first backoff delay in ms (default 500)")    \
-	X(RETRY_MAX_MS, 2016, C, "retry_max_ms",                                                              \
-	  "longest wait between attempts in ms, Retry-After included (default 30000)")                        \
-	X(DEADLINE_MS, 2017, C, "deadline_ms", "bound on all attempts and waits together in ms (0 = none)")   \
-	X(MAX_EVENTS, 2018, C, "max_events",                                                                  \
-	  "most stream events in one response, comments and empty ones included (default 1000000)")           \
-	X(MAX_JSON_DEPTH, 2019, C, "max_json_depth", "deepest JSON nesting accepted (default 128)")           \
-	X(STORE, 2025, R, "store",                                                                            \
-	  "1: the server keeps the answer for previous_response_id; 0: it keeps nothing, and the "            \
-	  "reasoning comes back encrypted for llmk_request_add_response() (Responses API; chat)")             \
-	X(STRICT_TOOLS, 2026, R, "strict_tools",                                                              \
-	  "1: the tools' arguments must follow their schemas exactly (strict: true; schemas closed "          \
-	  "with additionalProperties false); 0: strict: false (chat)")                                        \
-	X(TOP_N, 2030, R, "top_n", "return only the n most relevant documents (rerank; 1..documents)")        \
-	X(MAX_TOKENS_PER_DOC, 2031, R, "max_tokens_per_doc",                                                  \
-	  "truncate each document to this many tokens before ranking (rerank; Cohere)")                       \
-	X(RATE_LIMIT_RPM, 2070, C, "rate_limit_rpm",                                                          \
-	  "client-side limit: requests per minute to this deployment (0 = none; llmk_client_set_store())")    \
-	X(RATE_LIMIT_TPM, 2071, C, "rate_limit_tpm",                                                          \
-	  "client-side limit: tokens per minute, input estimated as body bytes / 4 before sending and "       \
-	  "corrected by the usage reported (0 = none)")                                                       \
-	X(RATE_LIMIT_WINDOW_MS, 2072, C, "rate_limit_window_ms",                                              \
-	  "length of the sliding window the limits are enforced over, in ms; the per-minute limits are "      \
-	  "scaled to it (default 60000, at least 100)")                                                       \
-	X(RATE_LIMIT_MAX_WAIT_MS, 2073, C, "rate_limit_max_wait_ms",                                          \
-	  "longest wait for room under the limits before failing with LLMK_E_RATE_LIMITED (0 = fail fast; "   \
-	  "unset = wait, within deadline_ms)")                                                                \
-	X(RATE_LIMIT_PER_KEY, 2074, C, "rate_limit_per_key",                                                  \
-	  "1: limits are shared by every model reached with the same API key (keyed by a hash of the "        \
-	  "key), 0: per deployment (provider, base URL, model; default)")                                     \
-	X(CACHE_TTL_MS, 2080, CR, "cache_ttl_ms",                                                             \
-	  "response cache (llmk_client_set_cache()): how long a stored answer serves, in ms (0 = as "         \
-	  "long as the store keeps it; default 0)")                                                           \
-	X(CACHE, 2081, CR, "cache",                                                                           \
-	  "response cache (llmk_client_set_cache()): 1 answer from it and store new answers (default), "      \
-	  "0 bypass it (neither read nor write), 2 refresh (ask the provider, store the new answer)")         \
-	X(TEMPERATURE, 3001, R, "temperature", "sampling temperature (chat, transcription)")                  \
-	X(TOP_P, 3002, R, "top_p", "nucleus sampling mass (chat)")                                            \
-	X(SPEED, 3003, R, "speed", "speech speed 0.25..4.0 (speech)")                                         \
-	X(FREQUENCY_PENALTY, 3004, R, "frequency_penalty", "-2.0..2.0 (chat)")                                \
+#define LLMK_OPTION_TABLE(X)                                                                                       \
+	X(MODEL, 1001, CR, "model", "model name (without provider prefix)")                                        \
+	X(BASE_URL, 1002, C, "base_url", "base URL of the API, e.g. http://127.0.0.1:8080/v1")                     \
+	X(API_KEY, 1003, C, "api_key", "API key (kept in guarded memory, never logged)")                           \
+	X(ORGANIZATION, 1004, C, "organization", "OpenAI organization header")                                     \
+	X(PROJECT, 1005, C, "project", "OpenAI project header")                                                    \
+	X(USER_AGENT, 1006, C, "user_agent", "User-Agent header")                                                  \
+	X(STOP, 1007, R, "stop", "add a stop sequence (chat; repeatable, up to 4)")                                \
+	X(TOOL_CHOICE, 1008, R, "tool_choice", "auto | none | required | <tool name>")                             \
+	X(RESPONSE_FORMAT, 1009, R, "response_format", "text | json_object (chat)")                                \
+	X(JSON_SCHEMA, 1010, R, "json_schema", "JSON Schema the answer must follow (chat)")                        \
+	X(JSON_SCHEMA_NAME, 1011, R, "json_schema_name", "name of the JSON schema (chat)")                         \
+	X(PROMPT, 1012, R, "prompt", "image prompt, or transcription context prompt")                              \
+	X(INPUT, 1013, R, "input", "text to speak (speech)")                                                       \
+	X(VOICE, 1014, R, "voice", "voice name (speech)")                                                          \
+	X(AUDIO_FORMAT, 1015, R, "audio_format", "mp3 | wav | pcm | opus | aac | flac (speech)")                   \
+	X(LANGUAGE, 1016, R, "language", "ISO-639-1 language of the audio (transcription)")                        \
+	X(TRANSCRIPT_FORMAT, 1017, R, "transcript_format", "json | text | verbose_json")                           \
+	X(IMAGE_SIZE, 1018, R, "image_size", "e.g. 1024x1024 (image)")                                             \
+	X(IMAGE_QUALITY, 1019, R, "image_quality", "standard | hd | low | medium | high (image)")                  \
+	X(IMAGE_STYLE, 1020, R, "image_style", "vivid | natural (image)")                                          \
+	X(IMAGE_RESPONSE_FORMAT, 1021, R, "image_response_format", "b64_json | url (image)")                       \
+	X(USER, 1022, R, "user", "end-user identifier forwarded to the provider")                                  \
+	X(REASONING_EFFORT, 1023, R, "reasoning_effort",                                                           \
+	  "none | minimal | low | medium | high | xhigh | max (chat; which ones a model takes varies)")            \
+	X(INSTRUCTIONS, 1024, R, "instructions", "voice instructions (speech)")                                    \
+	X(EMBED_INPUT_TYPE, 1025, R, "embed_input_type",                                                           \
+	  "search_document | search_query | classification | clustering (embed; Cohere, Gemini)")                  \
+	X(API_VERSION, 1026, C, "api_version",                                                                     \
+	  "API version: anthropic-version header, Azure api-version query parameter")                              \
+	X(AWS_REGION, 1027, C, "aws_region", "AWS region (bedrock; else AWS_REGION, AWS_DEFAULT_REGION)")          \
+	X(AWS_ACCESS_KEY_ID, 1028, C, "aws_access_key_id", "AWS access key id for SigV4 (bedrock)")                \
+	X(AWS_SECRET_ACCESS_KEY, 1029, C, "aws_secret_access_key",                                                 \
+	  "AWS secret access key for SigV4 (bedrock; kept in guarded memory, never logged)")                       \
+	X(AWS_SESSION_TOKEN, 1030, C, "aws_session_token",                                                         \
+	  "AWS session token of temporary credentials (bedrock; guarded memory, never logged)")                    \
+	X(CA_BUNDLE, 1031, C, "ca_bundle",                                                                         \
+	  "PEM file of the CAs to trust instead of the default store (else SSL_CERT_FILE, "                        \
+	  "CURL_CA_BUNDLE, REQUESTS_CA_BUNDLE); verification stays on")                                            \
+	X(CA_DIR, 1032, C, "ca_dir",                                                                               \
+	  "directory of CAs to trust (OpenSSL hashed names) instead of the default store (else "                   \
+	  "SSL_CERT_DIR)")                                                                                         \
+	X(PREVIOUS_RESPONSE_ID, 1040, R, "previous_response_id",                                                   \
+	  "id of an earlier answer the server stored (Responses API; llmk_response_id()): the "                    \
+	  "messages up to the last assistant turn are then not sent again (chat)")                                 \
+	X(REASONING_SUMMARY, 1041, R, "reasoning_summary",                                                         \
+	  "auto | concise | detailed: reasoning summaries as reasoning text (Responses API; chat)")                \
+	X(HTTP_HEADER, 1042, R, "http_header",                                                                     \
+	  "add an HTTP header \"Name: value\" to the request (repeatable; NULL clears them): beta "                \
+	  "flags, gateway routing; never one the library sets itself")                                             \
+	X(CACHE_SYSTEM, 1043, R, "cache_system",                                                                   \
+	  "5m | 1h: a prompt-cache breakpoint after the system prompt (chat; Anthropic cache_control)")            \
+	X(CACHE_TOOLS, 1044, R, "cache_tools",                                                                     \
+	  "5m | 1h: a prompt-cache breakpoint after the tool list (chat; Anthropic cache_control)")                \
+	X(CACHE_MESSAGES, 1045, R, "cache_messages",                                                               \
+	  "5m | 1h: a prompt-cache breakpoint after the last message, wherever the conversation "                  \
+	  "has got to (chat; Anthropic cache_control)")                                                            \
+	X(CACHED_CONTENT, 1046, R, "cached_content",                                                               \
+	  "name of a context cache the provider holds, e.g. cachedContents/abc (chat; Gemini)")                    \
+	X(PROMPT_CACHE_KEY, 1047, R, "prompt_cache_key",                                                           \
+	  "key grouping requests that share a prompt prefix, for cache hits (Responses API; chat)")                \
+	X(PROMPT_CACHE_RETENTION, 1048, R, "prompt_cache_retention",                                               \
+	  "in_memory | 24h: how long the prompt cache keeps this request's prefix (Responses API; chat)")          \
+	X(QUERY, 1050, R, "query", "the query the documents are ranked against (rerank)")                          \
+	X(RATE_LIMIT_NAME, 1095, C, "rate_limit_name",                                                             \
+	  "name of the rate limits, shared by every client (and process, through the store) that gives "           \
+	  "the same name, instead of the deployment's")                                                            \
+	X(TIMESTAMPS, 1060, R, "timestamps",                                                                       \
+	  "word | segment | word,segment: timestamp granularities (transcription; verbose_json; "                  \
+	  "llmk_response_word_*(), llmk_response_segment_*())")                                                    \
+	X(CHUNKING, 1061, R, "chunking",                                                                           \
+	  "auto, or a server_vad JSON object: how the audio is cut (transcription chunking_strategy)")             \
+	X(IMAGE_OUTPUT_FORMAT, 1062, R, "image_output_format", "png | jpeg | webp (image)")                        \
+	X(IMAGE_BACKGROUND, 1063, R, "image_background", "transparent | opaque | auto (image)")                    \
+	X(IMAGE_MODERATION, 1064, R, "image_moderation", "low | auto: moderation level (image)")                   \
+	X(IMAGE_INPUT_FIDELITY, 1065, R, "image_input_fidelity",                                                   \
+	  "high | low: how closely an edit keeps the input images (image with input images)")                      \
+	X(STREAM_FORMAT, 1066, R, "stream_format",                                                                 \
+	  "audio | sse: how llmk_stream() receives speech (sse: base64 events with usage; audio: the "             \
+	  "bytes as they arrive)")                                                                                 \
+	X(TIMEOUT_MS, 2001, C, "timeout_ms", "total time limit per request in ms (default 600000; 0 = none)")      \
+	X(CONNECT_TIMEOUT_MS, 2002, C, "connect_timeout_ms", "connection time limit in ms")                        \
+	X(IDLE_TIMEOUT_MS, 2003, C, "idle_timeout_ms", "longest silence between bytes in ms")                      \
+	X(MAX_RESPONSE_BYTES, 2004, C, "max_response_bytes", "largest accepted response body")                     \
+	X(MAX_TOKENS, 2005, R, "max_tokens", "upper bound on generated tokens (chat)")                             \
+	X(SEED, 2006, R, "seed", "sampling seed (chat)")                                                           \
+	X(DIMENSIONS, 2007, R, "dimensions", "embedding dimensions (embed)")                                       \
+	X(IMAGE_COUNT, 2008, R, "image_count", "number of images (image)")                                         \
+	X(STREAM_USAGE, 2009, C, "stream_usage", "1: ask for usage in streams (default 1)")                        \
+	X(MAX_LINE_BYTES, 2010, C, "max_line_bytes", "longest accepted stream line / event")                       \
+	X(DROP_UNSUPPORTED, 2011, CR, "drop_unsupported",                                                          \
+	  "1: drop parameters the provider cannot honour (listed on the response) instead of "                     \
+	  "failing with LLMK_E_UNSUPPORTED")                                                                       \
+	X(TOP_K, 2012, R, "top_k", "sample from the k most likely tokens (chat)")                                  \
+	X(REASONING_BUDGET, 2013, R, "reasoning_budget", "thinking token budget (chat)")                           \
+	X(MAX_RETRIES, 2014, C, "max_retries", "retries after a failed attempt (default 2; 0 = none)")             \
+	X(RETRY_BASE_MS, 2015, C, "retry_base_ms", "bound of the first backoff delay in ms (default 500)")         \
+	X(RETRY_MAX_MS, 2016, C, "retry_max_ms",                                                                   \
+	  "longest wait between attempts in ms, Retry-After included (default 30000)")                             \
+	X(DEADLINE_MS, 2017, C, "deadline_ms", "bound on all attempts and waits together in ms (0 = none)")        \
+	X(MAX_EVENTS, 2018, C, "max_events",                                                                       \
+	  "most stream events in one response, comments and empty ones included (default 1000000)")                \
+	X(MAX_JSON_DEPTH, 2019, C, "max_json_depth", "deepest JSON nesting accepted (default 128)")                \
+	X(STORE, 2025, R, "store",                                                                                 \
+	  "1: the server keeps the answer for previous_response_id; 0: it keeps nothing, and the "                 \
+	  "reasoning comes back encrypted for llmk_request_add_response() (Responses API; chat)")                  \
+	X(STRICT_TOOLS, 2026, R, "strict_tools",                                                                   \
+	  "1: the tools' arguments must follow their schemas exactly (strict: true; schemas closed "               \
+	  "with additionalProperties false); 0: strict: false (chat)")                                             \
+	X(TOP_N, 2030, R, "top_n", "return only the n most relevant documents (rerank; 1..documents)")             \
+	X(MAX_TOKENS_PER_DOC, 2031, R, "max_tokens_per_doc",                                                       \
+	  "truncate each document to this many tokens before ranking (rerank; Cohere)")                            \
+	X(CHOICES, 2040, R, "choices", "number of answers to generate, 1..128 (chat n; llmk_response_choice_*())") \
+	X(LOGPROBS, 2041, R, "logprobs",                                                                           \
+	  "1: token log probabilities (chat; transcription include[]=logprobs; llmk_response_logprob*())")         \
+	X(TOP_LOGPROBS, 2042, R, "top_logprobs", "most likely alternatives per token, 0..20 (chat)")               \
+	X(TRANSLATE, 2043, R, "translate", "1: translate the audio into English (transcription)")                  \
+	X(IMAGE_COMPRESSION, 2044, R, "image_compression", "0..100: jpeg/webp compression (image)")                \
+	X(PARTIAL_IMAGES, 2045, R, "partial_images",                                                               \
+	  "0..3: partial images sent while an image streams (image; LLMK_EVENT_IMAGE_PARTIAL)")                    \
+	X(RATE_LIMIT_RPM, 2070, C, "rate_limit_rpm",                                                               \
+	  "client-side limit: requests per minute to this deployment (0 = none; llmk_client_set_store())")         \
+	X(RATE_LIMIT_TPM, 2071, C, "rate_limit_tpm",                                                               \
+	  "client-side limit: tokens per minute, input estimated as body bytes / 4 before sending and "            \
+	  "corrected by the usage reported (0 = none)")                                                            \
+	X(RATE_LIMIT_WINDOW_MS, 2072, C, "rate_limit_window_ms",                                                   \
+	  "length of the sliding window the limits are enforced over, in ms; the per-minute limits are "           \
+	  "scaled to it (default 60000, at least 100)")                                                            \
+	X(RATE_LIMIT_MAX_WAIT_MS, 2073, C, "rate_limit_max_wait_ms",                                               \
+	  "longest wait for room under the limits before failing with LLMK_E_RATE_LIMITED (0 = fail fast; "        \
+	  "unset = wait, within deadline_ms)")                                                                     \
+	X(RATE_LIMIT_PER_KEY, 2074, C, "rate_limit_per_key",                                                       \
+	  "1: limits are shared by every model reached with the same API key (keyed by a hash of the "             \
+	  "key), 0: per deployment (provider, base URL, model; default)")                                          \
+	X(CACHE_TTL_MS, 2080, CR, "cache_ttl_ms",                                                                  \
+	  "response cache (llmk_client_set_cache()): how long a stored answer serves, in ms (0 = as "              \
+	  "long as the store keeps it; default 0)")                                                                \
+	X(CACHE, 2081, CR, "cache",                                                                                \
+	  "response cache (llmk_client_set_cache()): 1 answer from it and store new answers (default), "           \
+	  "0 bypass it (neither read nor write), 2 refresh (ask the provider, store the new answer)")              \
+	X(TEMPERATURE, 3001, R, "temperature", "sampling temperature (chat, transcription)")                       \
+	X(TOP_P, 3002, R, "top_p", "nucleus sampling mass (chat)")                                                 \
+	X(SPEED, 3003, R, "speed", "speech speed 0.25..4.0 (speech)")                                              \
+	X(FREQUENCY_PENALTY, 3004, R, "frequency_penalty", "-2.0..2.0 (chat)")                                     \
 	X(PRESENCE_PENALTY, 3005, R, "presence_penalty", "-2.0..2.0 (chat)")
 
 #define LLMK__OPTION_ENUM(name, id, scope, str, doc) LLMK_OPT_##name = id,
@@ -618,9 +648,31 @@ LLMK_API llmk_status llmk_request_add_input(llmk_request *request, const char *t
 LLMK_API llmk_status llmk_request_set_audio(llmk_request *request, const uint8_t *data, size_t len,
                                             const char *filename, const char *mime);
 
-/** Merges provider-specific fields into the JSON body sent (a JSON object
- *  text; its members replace the library's). NULL clears. For parameters no
- *  uniform option covers. Not applied to multipart bodies. */
+/** Adds an input image (image): its bytes (copied), MIME type
+ *  ("image/png", "image/jpeg", "image/webp") and the file name sent with it
+ *  (NULL: "image.png" and the like). An image request with input images
+ *  edits them (OpenAI /images/edits, up to 16; Gemini: the images go with
+ *  the prompt to the image model); one input image and no prompt asks for
+ *  variations (OpenAI /images/variations, dall-e-2). Providers without
+ *  LLMK_CAP_IMAGE_EDIT / LLMK_CAP_IMAGE_VARIATION refuse the request with
+ *  LLMK_E_UNSUPPORTED. LLMK_E_INVALID_ARG for a request of another kind,
+ *  empty data, a 17th image, a bad MIME type or name; LLMK_E_NOMEM. */
+LLMK_API llmk_status llmk_request_add_image(llmk_request *request, const uint8_t *data, size_t len, const char *mime,
+                                            const char *filename);
+
+/** Sets the mask of an image edit (image): a PNG (copied) whose fully
+ *  transparent areas say where the first input image is edited. NULL data
+ *  clears it. Same errors as llmk_request_add_image(). */
+LLMK_API llmk_status llmk_request_set_mask(llmk_request *request, const uint8_t *data, size_t len);
+
+/** Merges provider-specific fields into the body sent (a JSON object text;
+ *  its members replace the library's). NULL clears. For parameters no
+ *  uniform option covers. In a multipart body (transcription, image edits)
+ *  each member becomes form fields as OpenAI's SDKs write them: a string as
+ *  it is, a number or boolean as its JSON text, an array as one "name[]"
+ *  field per element, an object as one "name[key]" field per member; null
+ *  removes the library's field. Member names with a quote, backslash or
+ *  control character fail the send with LLMK_E_INVALID_ARG. */
 LLMK_API llmk_status llmk_request_set_extra_json(llmk_request *request, const char *json_object);
 
 /* Reading a request back: for providers registered by the program
@@ -733,6 +785,19 @@ LLMK_API const char *llmk_request_audio_mime(const llmk_request *request);
 /** The extra JSON object merged into the body, or NULL. */
 LLMK_API const char *llmk_request_extra_json(const llmk_request *request);
 
+/** Input images of an image request (llmk_request_add_image()): count. */
+LLMK_API size_t llmk_request_image_count(const llmk_request *request);
+/** Bytes of input image i with their length in *len (len may be NULL);
+ *  NULL if out of range. */
+LLMK_API const uint8_t *llmk_request_image(const llmk_request *request, size_t i, size_t *len);
+/** MIME type of input image i (NULL if out of range). */
+LLMK_API const char *llmk_request_image_mime(const llmk_request *request, size_t i);
+/** File name of input image i (NULL if out of range). */
+LLMK_API const char *llmk_request_image_name(const llmk_request *request, size_t i);
+/** The edit mask (llmk_request_set_mask()) with its length in *len; NULL
+ *  when none. */
+LLMK_API const uint8_t *llmk_request_mask(const llmk_request *request, size_t *len);
+
 /* ------------------------------------------------------------------------
  * Sending
  * ---------------------------------------------------------------------- */
@@ -754,8 +819,13 @@ typedef int32_t (*llmk_stream_fn)(const llmk_event *event, void *user);
  *  arrives. When it returns, *out (set as in llmk_send()) holds the whole
  *  accumulated response: text, tool calls, finish reason and usage equal to
  *  what llmk_send() would have returned. Errors that arrive inside the
- *  stream become error statuses, never text. Other request kinds are sent
- *  as by llmk_send() and deliver one DONE event. Thread-safe like llmk_send(). */
+ *  stream become error statuses, never text. Transcriptions, speech and
+ *  images stream too where the provider can (LLMK_CAP_STREAM for that
+ *  kind): transcript text as TEXT events, speech audio as AUDIO events
+ *  (LLMK_OPT_STREAM_FORMAT), partial and finished images as IMAGE_PARTIAL
+ *  and IMAGE events (LLMK_OPT_PARTIAL_IMAGES); elsewhere, and for other
+ *  kinds, the request is sent as by llmk_send() and delivers one DONE
+ *  event. Thread-safe like llmk_send(). */
 LLMK_API llmk_status llmk_stream(llmk_client *client, const llmk_request *request, llmk_stream_fn on_event, void *user,
                                  llmk_response **out);
 
@@ -800,6 +870,15 @@ LLMK_API const char *llmk_event_tool_name(const llmk_event *event);
 
 /** USAGE/DONE: a token counter (LLMK_USAGE_*), or -1 if not known. */
 LLMK_API int64_t llmk_event_usage(const llmk_event *event, int32_t which);
+
+/** AUDIO, IMAGE_PARTIAL, IMAGE: the decoded bytes of the event, with their
+ *  length in *len (len may be NULL); NULL (and 0) for other types. Valid
+ *  only inside the callback. */
+LLMK_API const uint8_t *llmk_event_data(const llmk_event *event, size_t *len);
+
+/** IMAGE_PARTIAL: the partial image's number (partial_image_index); IMAGE:
+ *  the image's index on the response; else -1. */
+LLMK_API int32_t llmk_event_index(const llmk_event *event);
 
 /* ------------------------------------------------------------------------
  * Response
@@ -941,6 +1020,42 @@ LLMK_API double llmk_response_segment_start(const llmk_response *response, size_
 LLMK_API double llmk_response_segment_end(const llmk_response *response, size_t i);
 /** Transcribe: text of segment i (NULL if out of range). */
 LLMK_API const char *llmk_response_segment_text(const llmk_response *response, size_t i);
+
+/** Transcribe (verbose_json with LLMK_OPT_TIMESTAMPS "word"): number of
+ *  timed words. */
+LLMK_API size_t llmk_response_word_count(const llmk_response *response);
+/** Transcribe: start time in seconds of word i (-1 if out of range). */
+LLMK_API double llmk_response_word_start(const llmk_response *response, size_t i);
+/** Transcribe: end time in seconds of word i (-1 if out of range). */
+LLMK_API double llmk_response_word_end(const llmk_response *response, size_t i);
+/** Transcribe: word i (NULL if out of range). */
+LLMK_API const char *llmk_response_word_text(const llmk_response *response, size_t i);
+
+/** Chat: number of answers (choices); 1 for an ordinary answer, more with
+ *  LLMK_OPT_CHOICES; 0 when there was none. Choice 0 is the answer
+ *  llmk_response_text() and the other accessors describe; in a stream only
+ *  choice 0 arrives as events, the others are collected here. */
+LLMK_API size_t llmk_response_choice_count(const llmk_response *response);
+/** Chat: text of choice i (NULL if out of range). */
+LLMK_API const char *llmk_response_choice_text(const llmk_response *response, size_t i);
+/** Chat: the provider's finish value of choice i ("" if none sent; NULL if
+ *  out of range). */
+LLMK_API const char *llmk_response_choice_finish_reason(const llmk_response *response, size_t i);
+
+/** Chat (LLMK_OPT_LOGPROBS, of choice 0) and transcribe (gpt-4o
+ *  transcription models): number of tokens with a log probability. */
+LLMK_API size_t llmk_response_logprob_count(const llmk_response *response);
+/** Token i as the provider wrote it (NULL if out of range). */
+LLMK_API const char *llmk_response_logprob_token(const llmk_response *response, size_t i);
+/** Log probability of token i (0 if out of range; OpenAI uses -9999 for a
+ *  token outside the 20 most likely). */
+LLMK_API double llmk_response_logprob(const llmk_response *response, size_t i);
+/** Number of alternatives given for token i (LLMK_OPT_TOP_LOGPROBS). */
+LLMK_API size_t llmk_response_top_logprob_count(const llmk_response *response, size_t i);
+/** Alternative j of token i (NULL if out of range). */
+LLMK_API const char *llmk_response_top_logprob_token(const llmk_response *response, size_t i, size_t j);
+/** Log probability of alternative j of token i (0 if out of range). */
+LLMK_API double llmk_response_top_logprob(const llmk_response *response, size_t i, size_t j);
 
 /** Rerank: number of ranked documents, most relevant first (all of them,
  *  or the LLMK_OPT_TOP_N best). */
@@ -2146,7 +2261,9 @@ LLMK_API llmk_status llmk_store_new_sqlite(const char *path, llmk_store **out);
  *  stored whole answer streams as one event per part). Every successful
  *  answer to such a request is stored (a streamed one once it is complete);
  *  failed, cancelled and cut answers never are, nor answers finishing with
- *  LLMK_FINISH_ERROR or holding an echo of one of the client's secrets.
+ *  LLMK_FINISH_ERROR or holding an echo of one of the client's secrets, nor
+ *  answers with several choices or log probabilities (not kept by the
+ *  cache: they are asked for again).
  *  Requests answered by a registered provider (llmk_provider_register())
  *  are not cached.
  *

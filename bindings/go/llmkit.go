@@ -725,7 +725,42 @@ type ChatResponse struct {
 	Finish       Finish // normalised
 	FinishReason string // the provider's own word
 	ToolCalls    []ToolCall
+	Choices      []Choice       // all the answers (With("choices", n)); Choices[0] is Text
+	Logprobs     []TokenLogprob // With("logprobs", 1): choice 0's tokens
 	turn         []turnPart
+}
+
+// Choice is one of the answers of a chat request with With("choices", n).
+type Choice struct {
+	Text, FinishReason string
+}
+
+// TokenLogprob is a token with its log probability and, with
+// With("top_logprobs", k), the most likely alternatives.
+type TokenLogprob struct {
+	Token   string
+	Logprob float64
+	Top     []TopLogprob
+}
+
+// TopLogprob is one alternative at a token's position.
+type TopLogprob struct {
+	Token   string
+	Logprob float64
+}
+
+func logprobsOf(r *C.llmk_response) []TokenLogprob {
+	var out []TokenLogprob
+	for i := C.size_t(0); i < C.llmk_response_logprob_count(r); i++ {
+		t := TokenLogprob{Token: C.GoString(C.llmk_response_logprob_token(r, i)),
+			Logprob: float64(C.llmk_response_logprob(r, i))}
+		for j := C.size_t(0); j < C.llmk_response_top_logprob_count(r, i); j++ {
+			t.Top = append(t.Top, TopLogprob{Token: C.GoString(C.llmk_response_top_logprob_token(r, i, j)),
+				Logprob: float64(C.llmk_response_top_logprob(r, i, j))})
+		}
+		out = append(out, t)
+	}
+	return out
 }
 
 // turnPart is one part of the answer as the assistant's turn, as the
@@ -812,6 +847,11 @@ func chatOf(r *C.llmk_response) *ChatResponse {
 			Arguments: C.GoString(C.llmk_response_tool_call_arguments(r, i)),
 		})
 	}
+	for i := C.size_t(0); i < C.llmk_response_choice_count(r); i++ {
+		out.Choices = append(out.Choices, Choice{Text: C.GoString(C.llmk_response_choice_text(r, i)),
+			FinishReason: C.GoString(C.llmk_response_choice_finish_reason(r, i))})
+	}
+	out.Logprobs = logprobsOf(r)
 	return out
 }
 
@@ -856,10 +896,12 @@ type Event struct {
 	ToolID    string  // TOOL_CALL
 	ToolName  string  // TOOL_CALL
 	Tokens    *Tokens // USAGE / DONE
+	Data      []byte  // AUDIO, IMAGE_PARTIAL, IMAGE: the decoded bytes
+	Index     int     // IMAGE_PARTIAL: the partial image's number; IMAGE: its place; else -1
 }
 
 func eventOf(ev *C.llmk_event) Event {
-	e := Event{Type: EventType(C.llmk_event_type(ev)), ToolIndex: -1}
+	e := Event{Type: EventType(C.llmk_event_type(ev)), ToolIndex: -1, Index: -1}
 	if n := C.llmk_event_text_len(ev); n > 0 {
 		e.Text = C.GoStringN(C.llmk_event_text(ev), C.int(n))
 	}
@@ -871,6 +913,12 @@ func eventOf(ev *C.llmk_event) Event {
 	case EventTypeUsage, EventTypeDone:
 		u := usageOf(func(w C.int32_t) C.int64_t { return C.llmk_event_usage(ev, w) })
 		e.Tokens = &u
+	case EventTypeAudio, EventTypeImagePartial, EventTypeImage:
+		var n C.size_t
+		if p := C.llmk_event_data(ev, &n); p != nil {
+			e.Data = C.GoBytes(unsafe.Pointer(p), C.int(n))
+		}
+		e.Index = int(C.llmk_event_index(ev))
 	}
 	return e
 }
@@ -996,32 +1044,89 @@ type ImageResponse struct {
 	Images []Image
 }
 
+func imagesOf(resp *C.llmk_response) *ImageResponse {
+	out := &ImageResponse{Meta: metaOf(resp)}
+	for i := C.size_t(0); i < C.llmk_response_image_count(resp); i++ {
+		var n C.size_t
+		img := Image{}
+		if p := C.llmk_response_image_data(resp, i, &n); p != nil {
+			img.Data = C.GoBytes(unsafe.Pointer(p), C.int(n))
+		}
+		if u := C.llmk_response_image_url(resp, i); u != nil {
+			img.URL = C.GoString(u)
+		}
+		if rp := C.llmk_response_image_revised_prompt(resp, i); rp != nil {
+			img.RevisedPrompt = C.GoString(rp)
+		}
+		out.Images = append(out.Images, img)
+	}
+	return out
+}
+
 // Image generates images from a prompt (options: With("image_size", "1024x1024"), ...).
 func (c *Client) Image(ctx context.Context, prompt string, opts ...Opt) (*ImageResponse, error) {
 	var out *ImageResponse
 	err := c.do(ctx, KindImage, opts, func(r *request) error { return r.str(OptionPrompt, prompt) }, nil,
-		func(resp *C.llmk_response) {
-			out = &ImageResponse{Meta: metaOf(resp)}
-			for i := C.size_t(0); i < C.llmk_response_image_count(resp); i++ {
-				var n C.size_t
-				img := Image{}
-				if p := C.llmk_response_image_data(resp, i, &n); p != nil {
-					img.Data = C.GoBytes(unsafe.Pointer(p), C.int(n))
-				}
-				if u := C.llmk_response_image_url(resp, i); u != nil {
-					img.URL = C.GoString(u)
-				}
-				if rp := C.llmk_response_image_revised_prompt(resp, i); rp != nil {
-					img.RevisedPrompt = C.GoString(rp)
-				}
-				out.Images = append(out.Images, img)
+		func(resp *C.llmk_response) { out = imagesOf(resp) })
+	return out, err
+}
+
+// InputImage is an image to edit: its bytes, MIME type ("image/png",
+// "image/jpeg", "image/webp"; "" is PNG) and file name ("" for a default).
+type InputImage struct {
+	Data     []byte
+	MIME     string
+	Filename string
+}
+
+// EditImage edits images with a prompt (OpenAI /images/edits, several
+// images and an optional PNG mask; Gemini's image models). With an empty
+// prompt, one image asks for variations (OpenAI /images/variations).
+// Options as for Image, plus With("image_input_fidelity", "high").
+func (c *Client) EditImage(ctx context.Context, images []InputImage, prompt string, mask []byte,
+	opts ...Opt) (*ImageResponse, error) {
+	var out *ImageResponse
+	err := c.do(ctx, KindImage, opts, func(r *request) error {
+		for _, im := range images {
+			if err := noNUL("input image", im.MIME, im.Filename); err != nil {
+				return err
 			}
-		})
+			mime, name := cstrOrNil(im.MIME), cstrOrNil(im.Filename)
+			var p *C.uint8_t
+			if len(im.Data) > 0 {
+				p = (*C.uint8_t)(unsafe.Pointer(&im.Data[0]))
+			}
+			err := r.check(C.llmk_request_add_image(r.p, p, C.size_t(len(im.Data)), mime, name))
+			runtime.KeepAlive(im.Data)
+			C.free(unsafe.Pointer(mime))
+			C.free(unsafe.Pointer(name))
+			if err != nil {
+				return err
+			}
+		}
+		if len(mask) > 0 {
+			err := r.check(C.llmk_request_set_mask(r.p, (*C.uint8_t)(unsafe.Pointer(&mask[0])), C.size_t(len(mask))))
+			runtime.KeepAlive(mask)
+			if err != nil {
+				return err
+			}
+		}
+		if prompt == "" {
+			return nil
+		}
+		return r.str(OptionPrompt, prompt)
+	}, nil, func(resp *C.llmk_response) { out = imagesOf(resp) })
 	return out, err
 }
 
 // Segment is a timed part of a transcript.
 type Segment struct {
+	Start, End float64
+	Text       string
+}
+
+// Word is a timed word of a transcript (With("timestamps", "word")).
+type Word struct {
 	Start, End float64
 	Text       string
 }
@@ -1032,11 +1137,46 @@ type TranscriptionResponse struct {
 	Text     string
 	Duration float64 // seconds; -1 if not reported
 	Segments []Segment
+	Words    []Word         // With("timestamps", "word") and verbose_json
+	Logprobs []TokenLogprob // With("logprobs", 1) (gpt-4o transcription models)
 }
 
 // Transcribe transcribes audio; filename (e.g. "speech.wav") tells the
-// service its format. Options: With("language", "en"), ...
+// service its format. Options: With("language", "en"),
+// With("timestamps", "word") (Words), With("logprobs", 1), With("chunking",
+// "auto"), With("translate", 1) (see Translate), ...
 func (c *Client) Transcribe(ctx context.Context, audio []byte, filename string, opts ...Opt) (*TranscriptionResponse, error) {
+	return c.transcribe(ctx, audio, filename, nil, opts)
+}
+
+// eventState calls fn for each event; an error it returns stops the request
+// and is kept in *cbErr.
+func eventState(fn func(Event) error, cbErr *error) *streamState {
+	return &streamState{fn: func(ev *C.llmk_event) int32 {
+		if err := fn(eventOf(ev)); err != nil {
+			*cbErr = err
+			return 1
+		}
+		return 0
+	}}
+}
+
+// StreamTranscribe transcribes audio as Transcribe does, calling fn for each
+// event as it arrives: the text as TEXT events where the provider streams
+// transcripts (OpenAI's gpt-4o transcription models), else once, whole.
+// fn returning an error stops the request; StreamTranscribe then returns it.
+func (c *Client) StreamTranscribe(ctx context.Context, audio []byte, filename string, fn func(Event) error,
+	opts ...Opt) (*TranscriptionResponse, error) {
+	var cbErr error
+	out, err := c.transcribe(ctx, audio, filename, eventState(fn, &cbErr), opts)
+	if cbErr != nil && errors.Is(err, ErrCancelled) {
+		return nil, cbErr
+	}
+	return out, err
+}
+
+func (c *Client) transcribe(ctx context.Context, audio []byte, filename string, st *streamState,
+	opts []Opt) (*TranscriptionResponse, error) {
 	var out *TranscriptionResponse
 	err := c.do(ctx, KindTranscribe, opts, func(r *request) error {
 		name, err := cstr(filename, "audio file name")
@@ -1051,7 +1191,7 @@ func (c *Client) Transcribe(ctx context.Context, audio []byte, filename string, 
 		err = r.check(C.llmk_request_set_audio(r.p, p, C.size_t(len(audio)), name, nil))
 		runtime.KeepAlive(audio)
 		return err
-	}, nil, func(resp *C.llmk_response) {
+	}, st, func(resp *C.llmk_response) {
 		out = &TranscriptionResponse{Meta: metaOf(resp), Text: C.GoString(C.llmk_response_text(resp)),
 			Duration: float64(C.llmk_response_duration(resp))}
 		for i := C.size_t(0); i < C.llmk_response_segment_count(resp); i++ {
@@ -1061,8 +1201,23 @@ func (c *Client) Transcribe(ctx context.Context, audio []byte, filename string, 
 				Text:  C.GoString(C.llmk_response_segment_text(resp, i)),
 			})
 		}
+		for i := C.size_t(0); i < C.llmk_response_word_count(resp); i++ {
+			out.Words = append(out.Words, Word{
+				Start: float64(C.llmk_response_word_start(resp, i)),
+				End:   float64(C.llmk_response_word_end(resp, i)),
+				Text:  C.GoString(C.llmk_response_word_text(resp, i)),
+			})
+		}
+		out.Logprobs = logprobsOf(resp)
 	})
 	return out, err
+}
+
+// Translate translates speech into English text (OpenAI
+// /audio/translations, whisper.cpp's translate): Transcribe with
+// With("translate", 1).
+func (c *Client) Translate(ctx context.Context, audio []byte, filename string, opts ...Opt) (*TranscriptionResponse, error) {
+	return c.Transcribe(ctx, audio, filename, append([]Opt{With("translate", 1)}, opts...)...)
 }
 
 // TranscribeFile reads a file and transcribes it under its base name.
@@ -1084,8 +1239,25 @@ type SpeechResponse struct {
 // Speak turns text into speech (options: With("voice", "alloy"),
 // With("audio_format", "mp3"), With("speed", 1.25), ...).
 func (c *Client) Speak(ctx context.Context, text string, opts ...Opt) (*SpeechResponse, error) {
+	return c.speak(ctx, text, nil, opts)
+}
+
+// StreamSpeak turns text into speech as Speak does, calling fn with each
+// chunk of audio as it is made (AUDIO events, Event.Data): the bytes as they
+// arrive, or with With("stream_format", "sse") decoded from the provider's
+// events, with usage. The response holds the whole audio.
+func (c *Client) StreamSpeak(ctx context.Context, text string, fn func(Event) error, opts ...Opt) (*SpeechResponse, error) {
+	var cbErr error
+	out, err := c.speak(ctx, text, eventState(fn, &cbErr), opts)
+	if cbErr != nil && errors.Is(err, ErrCancelled) {
+		return nil, cbErr
+	}
+	return out, err
+}
+
+func (c *Client) speak(ctx context.Context, text string, st *streamState, opts []Opt) (*SpeechResponse, error) {
 	var out *SpeechResponse
-	err := c.do(ctx, KindSpeech, opts, func(r *request) error { return r.str(OptionInput, text) }, nil,
+	err := c.do(ctx, KindSpeech, opts, func(r *request) error { return r.str(OptionInput, text) }, st,
 		func(resp *C.llmk_response) {
 			var n C.size_t
 			p := C.llmk_response_audio(resp, &n)

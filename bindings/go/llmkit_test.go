@@ -917,6 +917,118 @@ func TestDocuments(t *testing.T) {
 	}
 }
 
+func TestEditImageAndVariation(t *testing.T) {
+	c := newTestClient(t)
+	srv.push(t, 200, "openai/image_b64.json")
+	r, err := c.EditImage(context.Background(), []InputImage{{Data: []byte("PNG one")},
+		{Data: []byte("JPEG two"), MIME: "image/jpeg", Filename: "two.jpg"}}, "add a hat", []byte("PNG mask"),
+		Model("gpt-image-1"), With("image_input_fidelity", "high"))
+	if err != nil || len(r.Images) != 1 {
+		t.Fatalf("%+v %v", r, err)
+	}
+	req, _ := srv.request(t, 0)
+	if req.Target != "/v1/images/edits" || strings.Count(req.Body, `name="image[]"`) != 2 ||
+		!strings.Contains(req.Body, `filename="two.jpg"`+"\r\nContent-Type: image/jpeg") ||
+		!strings.Contains(req.Body, `name="mask"; filename="mask.png"`) ||
+		!strings.Contains(req.Body, "name=\"input_fidelity\"\r\n\r\nhigh\r\n") ||
+		!strings.Contains(req.Body, "name=\"prompt\"\r\n\r\nadd a hat\r\n") {
+		t.Errorf("%+v", req)
+	}
+	srv.push(t, 200, "openai/image_url.json")
+	r, err = c.EditImage(context.Background(), []InputImage{{Data: []byte("PNG one")}}, "", nil, Model("dall-e-2"))
+	if err != nil || len(r.Images) != 2 {
+		t.Fatalf("%+v %v", r, err)
+	}
+	if req, _ = srv.request(t, 1); req.Target != "/v1/images/variations" {
+		t.Errorf("%+v", req)
+	}
+	if _, err = c.EditImage(context.Background(), []InputImage{{Data: []byte("GIF89a"), MIME: "image/gif"}}, "x", nil); !errors.Is(err, ErrInvalidArg) {
+		t.Errorf("gif: %v", err)
+	}
+}
+
+func TestTranslateWordsLogprobs(t *testing.T) {
+	c := newTestClient(t)
+	srv.push(t, 200, "openai/transcription.json")
+	r, err := c.Translate(context.Background(), []byte("RIFF"), "a.wav", Model("whisper-1"))
+	if err != nil || !strings.HasPrefix(r.Text, "And so my fellow Americans") {
+		t.Fatalf("%+v %v", r, err)
+	}
+	if req, _ := srv.request(t, 0); req.Target != "/v1/audio/translations" {
+		t.Errorf("%+v", req)
+	}
+	srv.push(t, 200, "openai/transcription_words.json")
+	r, err = c.Transcribe(context.Background(), []byte("RIFF"), "a.wav", Model("whisper-1"),
+		With("transcript_format", "verbose_json"), With("timestamps", "word"))
+	if err != nil || len(r.Words) != 2 || r.Words[1].Text != "volleyball" || r.Words[1].End != 7.900000095367432 {
+		t.Fatalf("%+v %v", r, err)
+	}
+	if req, _ := srv.request(t, 1); !strings.Contains(req.Body, "name=\"timestamp_granularities[]\"\r\n\r\nword\r\n") {
+		t.Errorf("%+v", req)
+	}
+	srv.push(t, 200, "openai/transcription_logprobs.json")
+	r, err = c.Transcribe(context.Background(), []byte("RIFF"), "a.wav", Model("gpt-4o-transcribe"), With("logprobs", 1))
+	if err != nil || len(r.Logprobs) != 16 || r.Logprobs[0].Token != "Hey" || r.Logprobs[0].Logprob != -1.0415299 {
+		t.Fatalf("%+v %v", r, err)
+	}
+}
+
+func TestChoicesLogprobs(t *testing.T) {
+	c := newTestClient(t)
+	srv.push(t, 200, "openai/chat_choices_logprobs.json")
+	r, err := c.Chat(context.Background(), []Message{User("hi")}, With("choices", 2), With("logprobs", 1),
+		With("top_logprobs", 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Choices) != 2 || r.Choices[1] != (Choice{"Hi there", "length"}) || r.Choices[0].Text != r.Text {
+		t.Errorf("%+v", r.Choices)
+	}
+	if len(r.Logprobs) != 2 || len(r.Logprobs[1].Top) != 2 || r.Logprobs[1].Top[1].Token != " there" {
+		t.Errorf("%+v", r.Logprobs)
+	}
+	_, body := srv.request(t, 0)
+	if body["n"] != float64(2) || body["logprobs"] != true || body["top_logprobs"] != float64(2) {
+		t.Errorf("%v", body)
+	}
+}
+
+func TestStreamTranscribeAndSpeak(t *testing.T) {
+	c := newTestClient(t)
+	srv.push(t, 200, "openai/transcription_stream.sse", "write_size=9")
+	var text strings.Builder
+	n := 0
+	r, err := c.StreamTranscribe(context.Background(), []byte("RIFF"), "a.wav", func(e Event) error {
+		if e.Type == EventTypeText {
+			text.WriteString(e.Text)
+			n++
+		}
+		return nil
+	}, Model("gpt-4o-mini-transcribe"))
+	if err != nil || n != 31 || text.String() != r.Text || !strings.HasSuffix(r.Text, "wonderful world.") {
+		t.Fatalf("%d %q %+v %v", n, text.String(), r, err)
+	}
+	audio, _ := os.ReadFile(filepath.Join("..", "..", "tests", "data", "openai", "speech_stream.bin"))
+	srv.push(t, 200, "openai/speech_stream.sse", "write_size=5")
+	var got []byte
+	s, err := c.StreamSpeak(context.Background(), "hello", func(e Event) error {
+		if e.Type == EventTypeAudio {
+			got = append(got, e.Data...)
+		}
+		return nil
+	}, Model("gpt-4o-mini-tts"), With("stream_format", "sse"))
+	if err != nil || len(audio) == 0 || string(got) != string(audio) || string(s.Audio) != string(audio) ||
+		s.MIME != "audio/mpeg" || s.Tokens.Output != 101 {
+		t.Fatalf("%d %+v %v", len(got), s, err)
+	}
+	stop := errors.New("enough")
+	srv.push(t, 200, "openai/speech_stream.sse")
+	if _, err = c.StreamSpeak(context.Background(), "hello", func(e Event) error { return stop },
+		Model("gpt-4o-mini-tts"), With("stream_format", "sse")); err != stop {
+		t.Errorf("stop: %v", err)
+	}
+}
+
 // ReasoningEffort becomes Anthropic's adaptive thinking and effort on a
 // model that takes it; StrictTools puts strict on every tool definition; a
 // value the model cannot take is refused before sending.

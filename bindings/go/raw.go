@@ -103,12 +103,15 @@ type EventType int32
 
 // Values of enum llmk_event_type.
 const (
-	EventTypeText      EventType = 1 // LLMK_EVENT_TEXT: a fragment of the answer text
-	EventTypeToolCall  EventType = 2 // LLMK_EVENT_TOOL_CALL: a fragment of a tool call (by index)
-	EventTypeUsage     EventType = 3 // LLMK_EVENT_USAGE: token usage became known
-	EventTypeDone      EventType = 4 // LLMK_EVENT_DONE: the stream ended normally
-	EventTypeReasoning EventType = 5 // LLMK_EVENT_REASONING: a fragment of reasoning text, where exposed
-	EventTypeRefusal   EventType = 6 // LLMK_EVENT_REFUSAL: a fragment of the model's refusal (llmk_response_refusal()), never part of the text
+	EventTypeText         EventType = 1 // LLMK_EVENT_TEXT: a fragment of the answer text
+	EventTypeToolCall     EventType = 2 // LLMK_EVENT_TOOL_CALL: a fragment of a tool call (by index)
+	EventTypeUsage        EventType = 3 // LLMK_EVENT_USAGE: token usage became known
+	EventTypeDone         EventType = 4 // LLMK_EVENT_DONE: the stream ended normally
+	EventTypeReasoning    EventType = 5 // LLMK_EVENT_REASONING: a fragment of reasoning text, where exposed
+	EventTypeRefusal      EventType = 6 // LLMK_EVENT_REFUSAL: a fragment of the model's refusal (llmk_response_refusal()), never part of the text
+	EventTypeAudio        EventType = 7 // LLMK_EVENT_AUDIO: speech: a chunk of the audio (llmk_event_data()), also appended to llmk_response_audio()
+	EventTypeImagePartial EventType = 8 // LLMK_EVENT_IMAGE_PARTIAL: image: a partial image while it is generated (llmk_event_data(), llmk_event_index() its number); not kept on the response
+	EventTypeImage        EventType = 9 // LLMK_EVENT_IMAGE: image: a finished image (llmk_event_data(), llmk_event_index() its index in llmk_response_image_data())
 )
 
 // Usage: Token counters (llmk_response_usage(), llmk_event_usage()).
@@ -146,19 +149,21 @@ type Capability int32
 
 // Values of enum llmk_capability.
 const (
-	CapabilityKind        Capability = 1     // LLMK_CAP_KIND: the provider serves this request kind
-	CapabilityStream      Capability = 2     // LLMK_CAP_STREAM: chat: answers stream as they are generated
-	CapabilityTools       Capability = 4     // LLMK_CAP_TOOLS: chat: function / tool calling
-	CapabilityVision      Capability = 8     // LLMK_CAP_VISION: chat: image inputs
-	CapabilityJSONMode    Capability = 16    // LLMK_CAP_JSON_MODE: chat: response_format json_object
-	CapabilityJSONSchema  Capability = 32    // LLMK_CAP_JSON_SCHEMA: chat: json_schema structured output
-	CapabilityStreamUsage Capability = 64    // LLMK_CAP_STREAM_USAGE: chat: token usage inside streams
-	CapabilityBatch       Capability = 128   // LLMK_CAP_BATCH: embed: several inputs in one request
-	CapabilityImageURL    Capability = 256   // LLMK_CAP_IMAGE_URL: chat: images by http(s) URL, not just inline data
-	CapabilityKeyRequired Capability = 512   // LLMK_CAP_KEY_REQUIRED: an API key is needed (hosted services)
-	CapabilityDocuments   Capability = 1024  // LLMK_CAP_DOCUMENTS: chat: document inputs (PDF, plain text: llmk_request_add_document())
-	CapabilityBatchAPI    Capability = 65536 // LLMK_CAP_BATCH_API: the provider's batch API takes this kind (llmk_batch_new())
-	CapabilityCountTokens Capability = 4096  // LLMK_CAP_COUNT_TOKENS: chat: the provider counts a request's input tokens (llmk_count_tokens())
+	CapabilityKind           Capability = 1     // LLMK_CAP_KIND: the provider serves this request kind
+	CapabilityStream         Capability = 2     // LLMK_CAP_STREAM: answers stream as they are made (chat; image, audio: llmk_stream())
+	CapabilityTools          Capability = 4     // LLMK_CAP_TOOLS: chat: function / tool calling
+	CapabilityVision         Capability = 8     // LLMK_CAP_VISION: chat: image inputs
+	CapabilityJSONMode       Capability = 16    // LLMK_CAP_JSON_MODE: chat: response_format json_object
+	CapabilityJSONSchema     Capability = 32    // LLMK_CAP_JSON_SCHEMA: chat: json_schema structured output
+	CapabilityStreamUsage    Capability = 64    // LLMK_CAP_STREAM_USAGE: chat: token usage inside streams
+	CapabilityBatch          Capability = 128   // LLMK_CAP_BATCH: embed: several inputs in one request
+	CapabilityImageURL       Capability = 256   // LLMK_CAP_IMAGE_URL: chat: images by http(s) URL, not just inline data
+	CapabilityKeyRequired    Capability = 512   // LLMK_CAP_KEY_REQUIRED: an API key is needed (hosted services)
+	CapabilityDocuments      Capability = 1024  // LLMK_CAP_DOCUMENTS: chat: document inputs (PDF, plain text: llmk_request_add_document())
+	CapabilityCountTokens    Capability = 4096  // LLMK_CAP_COUNT_TOKENS
+	CapabilityImageEdit      Capability = 16384 // LLMK_CAP_IMAGE_EDIT: image: edits of input images with a prompt (llmk_request_add_image())
+	CapabilityImageVariation Capability = 32768 // LLMK_CAP_IMAGE_VARIATION: image: variations of one input image, without a prompt
+	CapabilityBatchAPI       Capability = 65536 // LLMK_CAP_BATCH_API: the provider's batch API takes this kind (llmk_batch_new())
 )
 
 // Timing: Timings (llmk_response_timing()), in milliseconds.
@@ -220,6 +225,13 @@ const (
 	OptionPromptCacheRetention Option = 1048 // LLMK_OPT_PROMPT_CACHE_RETENTION
 	OptionQuery                Option = 1050 // LLMK_OPT_QUERY
 	OptionRateLimitName        Option = 1095 // LLMK_OPT_RATE_LIMIT_NAME
+	OptionTimestamps           Option = 1060 // LLMK_OPT_TIMESTAMPS
+	OptionChunking             Option = 1061 // LLMK_OPT_CHUNKING
+	OptionImageOutputFormat    Option = 1062 // LLMK_OPT_IMAGE_OUTPUT_FORMAT
+	OptionImageBackground      Option = 1063 // LLMK_OPT_IMAGE_BACKGROUND
+	OptionImageModeration      Option = 1064 // LLMK_OPT_IMAGE_MODERATION
+	OptionImageInputFidelity   Option = 1065 // LLMK_OPT_IMAGE_INPUT_FIDELITY
+	OptionStreamFormat         Option = 1066 // LLMK_OPT_STREAM_FORMAT
 	OptionTimeoutMs            Option = 2001 // LLMK_OPT_TIMEOUT_MS
 	OptionConnectTimeoutMs     Option = 2002 // LLMK_OPT_CONNECT_TIMEOUT_MS
 	OptionIdleTimeoutMs        Option = 2003 // LLMK_OPT_IDLE_TIMEOUT_MS
@@ -243,6 +255,12 @@ const (
 	OptionStrictTools          Option = 2026 // LLMK_OPT_STRICT_TOOLS
 	OptionTopN                 Option = 2030 // LLMK_OPT_TOP_N
 	OptionMaxTokensPerDoc      Option = 2031 // LLMK_OPT_MAX_TOKENS_PER_DOC
+	OptionChoices              Option = 2040 // LLMK_OPT_CHOICES
+	OptionLogprobs             Option = 2041 // LLMK_OPT_LOGPROBS
+	OptionTopLogprobs          Option = 2042 // LLMK_OPT_TOP_LOGPROBS
+	OptionTranslate            Option = 2043 // LLMK_OPT_TRANSLATE
+	OptionImageCompression     Option = 2044 // LLMK_OPT_IMAGE_COMPRESSION
+	OptionPartialImages        Option = 2045 // LLMK_OPT_PARTIAL_IMAGES
 	OptionRateLimitRpm         Option = 2070 // LLMK_OPT_RATE_LIMIT_RPM
 	OptionRateLimitTpm         Option = 2071 // LLMK_OPT_RATE_LIMIT_TPM
 	OptionRateLimitWindowMs    Option = 2072 // LLMK_OPT_RATE_LIMIT_WINDOW_MS
@@ -522,6 +540,13 @@ var OptionTable = []OptionTableRow{
 	{"PROMPT_CACHE_RETENTION", 1048, "R", "prompt_cache_retention", "in_memory | 24h: how long the prompt cache keeps this request's prefix (Responses API; chat)"},
 	{"QUERY", 1050, "R", "query", "the query the documents are ranked against (rerank)"},
 	{"RATE_LIMIT_NAME", 1095, "C", "rate_limit_name", "name of the rate limits, shared by every client (and process, through the store) that gives the same name, instead of the deployment's"},
+	{"TIMESTAMPS", 1060, "R", "timestamps", "word | segment | word,segment: timestamp granularities (transcription; verbose_json; llmk_response_word_*(), llmk_response_segment_*())"},
+	{"CHUNKING", 1061, "R", "chunking", "auto, or a server_vad JSON object: how the audio is cut (transcription chunking_strategy)"},
+	{"IMAGE_OUTPUT_FORMAT", 1062, "R", "image_output_format", "png | jpeg | webp (image)"},
+	{"IMAGE_BACKGROUND", 1063, "R", "image_background", "transparent | opaque | auto (image)"},
+	{"IMAGE_MODERATION", 1064, "R", "image_moderation", "low | auto: moderation level (image)"},
+	{"IMAGE_INPUT_FIDELITY", 1065, "R", "image_input_fidelity", "high | low: how closely an edit keeps the input images (image with input images)"},
+	{"STREAM_FORMAT", 1066, "R", "stream_format", "audio | sse: how llmk_stream() receives speech (sse: base64 events with usage; audio: the bytes as they arrive)"},
 	{"TIMEOUT_MS", 2001, "C", "timeout_ms", "total time limit per request in ms (default 600000; 0 = none)"},
 	{"CONNECT_TIMEOUT_MS", 2002, "C", "connect_timeout_ms", "connection time limit in ms"},
 	{"IDLE_TIMEOUT_MS", 2003, "C", "idle_timeout_ms", "longest silence between bytes in ms"},
@@ -545,6 +570,12 @@ var OptionTable = []OptionTableRow{
 	{"STRICT_TOOLS", 2026, "R", "strict_tools", "1: the tools' arguments must follow their schemas exactly (strict: true; schemas closed with additionalProperties false); 0: strict: false (chat)"},
 	{"TOP_N", 2030, "R", "top_n", "return only the n most relevant documents (rerank; 1..documents)"},
 	{"MAX_TOKENS_PER_DOC", 2031, "R", "max_tokens_per_doc", "truncate each document to this many tokens before ranking (rerank; Cohere)"},
+	{"CHOICES", 2040, "R", "choices", "number of answers to generate, 1..128 (chat n; llmk_response_choice_*())"},
+	{"LOGPROBS", 2041, "R", "logprobs", "1: token log probabilities (chat; transcription include[]=logprobs; llmk_response_logprob*())"},
+	{"TOP_LOGPROBS", 2042, "R", "top_logprobs", "most likely alternatives per token, 0..20 (chat)"},
+	{"TRANSLATE", 2043, "R", "translate", "1: translate the audio into English (transcription)"},
+	{"IMAGE_COMPRESSION", 2044, "R", "image_compression", "0..100: jpeg/webp compression (image)"},
+	{"PARTIAL_IMAGES", 2045, "R", "partial_images", "0..3: partial images sent while an image streams (image; LLMK_EVENT_IMAGE_PARTIAL)"},
 	{"RATE_LIMIT_RPM", 2070, "C", "rate_limit_rpm", "client-side limit: requests per minute to this deployment (0 = none; llmk_client_set_store())"},
 	{"RATE_LIMIT_TPM", 2071, "C", "rate_limit_tpm", "client-side limit: tokens per minute, input estimated as body bytes / 4 before sending and corrected by the usage reported (0 = none)"},
 	{"RATE_LIMIT_WINDOW_MS", 2072, "C", "rate_limit_window_ms", "length of the sliding window the limits are enforced over, in ms; the per-minute limits are scaled to it (default 60000, at least 100)"},
@@ -886,9 +917,29 @@ func llmk_request_set_audio(request *C.llmk_request, data *C.uint8_t, len_ int, 
 	return int32(C.llmk_request_set_audio(request, data, C.size_t(len_), filename, mime))
 }
 
-// Merges provider-specific fields into the JSON body sent (a JSON object text; its members replace
-// the library's). NULL clears. For parameters no uniform option covers. Not applied to multipart
-// bodies.
+// Adds an input image (image): its bytes (copied), MIME type ("image/png", "image/jpeg",
+// "image/webp") and the file name sent with it (NULL: "image.png" and the like). An image request
+// with input images edits them (OpenAI /images/edits, up to 16; Gemini: the images go with the
+// prompt to the image model); one input image and no prompt asks for variations (OpenAI
+// /images/variations, dall-e-2). Providers without LLMK_CAP_IMAGE_EDIT / LLMK_CAP_IMAGE_VARIATION
+// refuse the request with LLMK_E_UNSUPPORTED. LLMK_E_INVALID_ARG for a request of another kind,
+// empty data, a 17th image, a bad MIME type or name; LLMK_E_NOMEM.
+func llmk_request_add_image(request *C.llmk_request, data *C.uint8_t, len_ int, mime *C.char, filename *C.char) int32 {
+	return int32(C.llmk_request_add_image(request, data, C.size_t(len_), mime, filename))
+}
+
+// Sets the mask of an image edit (image): a PNG (copied) whose fully transparent areas say where
+// the first input image is edited. NULL data clears it. Same errors as llmk_request_add_image().
+func llmk_request_set_mask(request *C.llmk_request, data *C.uint8_t, len_ int) int32 {
+	return int32(C.llmk_request_set_mask(request, data, C.size_t(len_)))
+}
+
+// Merges provider-specific fields into the body sent (a JSON object text; its members replace the
+// library's). NULL clears. For parameters no uniform option covers. In a multipart body
+// (transcription, image edits) each member becomes form fields as OpenAI's SDKs write them: a
+// string as it is, a number or boolean as its JSON text, an array as one "name[]" field per
+// element, an object as one "name[key]" field per member; null removes the library's field. Member
+// names with a quote, backslash or control character fail the send with LLMK_E_INVALID_ARG.
 func llmk_request_set_extra_json(request *C.llmk_request, json_object *C.char) int32 {
 	return int32(C.llmk_request_set_extra_json(request, json_object))
 }
@@ -1040,6 +1091,31 @@ func llmk_request_extra_json(request *C.llmk_request) *C.char {
 	return C.llmk_request_extra_json(request)
 }
 
+// Input images of an image request (llmk_request_add_image()): count.
+func llmk_request_image_count(request *C.llmk_request) int {
+	return int(C.llmk_request_image_count(request))
+}
+
+// Bytes of input image i with their length in *len (len may be NULL); NULL if out of range.
+func llmk_request_image(request *C.llmk_request, i int, len_ *C.size_t) *C.uint8_t {
+	return C.llmk_request_image(request, C.size_t(i), len_)
+}
+
+// MIME type of input image i (NULL if out of range).
+func llmk_request_image_mime(request *C.llmk_request, i int) *C.char {
+	return C.llmk_request_image_mime(request, C.size_t(i))
+}
+
+// File name of input image i (NULL if out of range).
+func llmk_request_image_name(request *C.llmk_request, i int) *C.char {
+	return C.llmk_request_image_name(request, C.size_t(i))
+}
+
+// The edit mask (llmk_request_set_mask()) with its length in *len; NULL when none.
+func llmk_request_mask(request *C.llmk_request, len_ *C.size_t) *C.uint8_t {
+	return C.llmk_request_mask(request, len_)
+}
+
 // Sends a request and waits for the whole response. *out is set to a new response whenever memory
 // allowed, on failure too: it carries the error detail (llmk_response_error()), HTTP status and
 // provider error fields. Free it with llmk_response_free(). Returns the same status as
@@ -1052,8 +1128,11 @@ func llmk_send(client *C.llmk_client, request *C.llmk_request, out **C.llmk_resp
 // Sends a chat request and streams the answer to `on_event` as it arrives. When it returns, *out
 // (set as in llmk_send()) holds the whole accumulated response: text, tool calls, finish reason
 // and usage equal to what llmk_send() would have returned. Errors that arrive inside the stream
-// become error statuses, never text. Other request kinds are sent as by llmk_send() and deliver
-// one DONE event. Thread-safe like llmk_send().
+// become error statuses, never text. Transcriptions, speech and images stream too where the
+// provider can (LLMK_CAP_STREAM for that kind): transcript text as TEXT events, speech audio as
+// AUDIO events (LLMK_OPT_STREAM_FORMAT), partial and finished images as IMAGE_PARTIAL and IMAGE
+// events (LLMK_OPT_PARTIAL_IMAGES); elsewhere, and for other kinds, the request is sent as by
+// llmk_send() and delivers one DONE event. Thread-safe like llmk_send().
 func llmk_stream(client *C.llmk_client, request *C.llmk_request, on_event C.llmk_stream_fn, user unsafe.Pointer, out **C.llmk_response) int32 {
 	return int32(C.llmk_stream(client, request, on_event, user, out))
 }
@@ -1107,6 +1186,18 @@ func llmk_event_tool_name(event *C.llmk_event) *C.char {
 // USAGE/DONE: a token counter (LLMK_USAGE_*), or -1 if not known.
 func llmk_event_usage(event *C.llmk_event, which int32) int64 {
 	return int64(C.llmk_event_usage(event, C.int32_t(which)))
+}
+
+// AUDIO, IMAGE_PARTIAL, IMAGE: the decoded bytes of the event, with their length in *len (len may
+// be NULL); NULL (and 0) for other types. Valid only inside the callback.
+func llmk_event_data(event *C.llmk_event, len_ *C.size_t) *C.uint8_t {
+	return C.llmk_event_data(event, len_)
+}
+
+// IMAGE_PARTIAL: the partial image's number (partial_image_index); IMAGE: the image's index on the
+// response; else -1.
+func llmk_event_index(event *C.llmk_event) int32 {
+	return int32(C.llmk_event_index(event))
 }
 
 // Frees a response. NULL-safe.
@@ -1318,6 +1409,75 @@ func llmk_response_segment_end(response *C.llmk_response, i int) float64 {
 // Transcribe: text of segment i (NULL if out of range).
 func llmk_response_segment_text(response *C.llmk_response, i int) *C.char {
 	return C.llmk_response_segment_text(response, C.size_t(i))
+}
+
+// Transcribe (verbose_json with LLMK_OPT_TIMESTAMPS "word"): number of timed words.
+func llmk_response_word_count(response *C.llmk_response) int {
+	return int(C.llmk_response_word_count(response))
+}
+
+// Transcribe: start time in seconds of word i (-1 if out of range).
+func llmk_response_word_start(response *C.llmk_response, i int) float64 {
+	return float64(C.llmk_response_word_start(response, C.size_t(i)))
+}
+
+// Transcribe: end time in seconds of word i (-1 if out of range).
+func llmk_response_word_end(response *C.llmk_response, i int) float64 {
+	return float64(C.llmk_response_word_end(response, C.size_t(i)))
+}
+
+// Transcribe: word i (NULL if out of range).
+func llmk_response_word_text(response *C.llmk_response, i int) *C.char {
+	return C.llmk_response_word_text(response, C.size_t(i))
+}
+
+// Chat: number of answers (choices); 1 for an ordinary answer, more with LLMK_OPT_CHOICES; 0 when
+// there was none. Choice 0 is the answer llmk_response_text() and the other accessors describe; in
+// a stream only choice 0 arrives as events, the others are collected here.
+func llmk_response_choice_count(response *C.llmk_response) int {
+	return int(C.llmk_response_choice_count(response))
+}
+
+// Chat: text of choice i (NULL if out of range).
+func llmk_response_choice_text(response *C.llmk_response, i int) *C.char {
+	return C.llmk_response_choice_text(response, C.size_t(i))
+}
+
+// Chat: the provider's finish value of choice i ("" if none sent; NULL if out of range).
+func llmk_response_choice_finish_reason(response *C.llmk_response, i int) *C.char {
+	return C.llmk_response_choice_finish_reason(response, C.size_t(i))
+}
+
+// Chat (LLMK_OPT_LOGPROBS, of choice 0) and transcribe (gpt-4o transcription models): number of
+// tokens with a log probability.
+func llmk_response_logprob_count(response *C.llmk_response) int {
+	return int(C.llmk_response_logprob_count(response))
+}
+
+// Token i as the provider wrote it (NULL if out of range).
+func llmk_response_logprob_token(response *C.llmk_response, i int) *C.char {
+	return C.llmk_response_logprob_token(response, C.size_t(i))
+}
+
+// Log probability of token i (0 if out of range; OpenAI uses -9999 for a token outside the 20 most
+// likely).
+func llmk_response_logprob(response *C.llmk_response, i int) float64 {
+	return float64(C.llmk_response_logprob(response, C.size_t(i)))
+}
+
+// Number of alternatives given for token i (LLMK_OPT_TOP_LOGPROBS).
+func llmk_response_top_logprob_count(response *C.llmk_response, i int) int {
+	return int(C.llmk_response_top_logprob_count(response, C.size_t(i)))
+}
+
+// Alternative j of token i (NULL if out of range).
+func llmk_response_top_logprob_token(response *C.llmk_response, i int, j int) *C.char {
+	return C.llmk_response_top_logprob_token(response, C.size_t(i), C.size_t(j))
+}
+
+// Log probability of alternative j of token i (0 if out of range).
+func llmk_response_top_logprob(response *C.llmk_response, i int, j int) float64 {
+	return float64(C.llmk_response_top_logprob(response, C.size_t(i), C.size_t(j)))
 }
 
 // Rerank: number of ranked documents, most relevant first (all of them, or the LLMK_OPT_TOP_N
@@ -2209,8 +2369,9 @@ func llmk_store_new_sqlite(path *C.char, out **C.llmk_store) int32 {
 // $0, and a streamed request gets the same events the original stream gave (a stored whole answer
 // streams as one event per part). Every successful answer to such a request is stored (a streamed
 // one once it is complete); failed, cancelled and cut answers never are, nor answers finishing
-// with LLMK_FINISH_ERROR or holding an echo of one of the client's secrets. Requests answered by a
-// registered provider (llmk_provider_register()) are not cached.
+// with LLMK_FINISH_ERROR or holding an echo of one of the client's secrets, nor answers with
+// several choices or log probabilities (not kept by the cache: they are asked for again). Requests
+// answered by a registered provider (llmk_provider_register()) are not cached.
 //
 // The key is a BLAKE2b hash of the provider, model, base URL and of the request as it would go on
 // the wire (method, URL, body, and the headers that can change the answer: API version, beta

@@ -44,6 +44,9 @@ static int64_t capabilities(const llmk__provider *p, int32_t kind)
 			caps |= LLMK_CAP_COUNT_TOKENS;
 	} else if (kind == LLMK_EMBED) {
 		caps |= p->embed_caps;
+	} else if (kind == LLMK_IMAGE || kind == LLMK_TRANSCRIBE || kind == LLMK_SPEECH) {
+		/* Streams for every media kind served; edits and variations for images. */
+		caps |= p->media_caps & (kind == LLMK_IMAGE ? ~0u : (unsigned)LLMK_CAP_STREAM);
 	}
 	if (!(p->quirks & LLMK_Q_KEY_OPTIONAL))
 		caps |= LLMK_CAP_KEY_REQUIRED;

@@ -72,6 +72,8 @@ typedef struct llmk__provider {
 	unsigned chat_caps;  /* LLMK_CAP_* for chat (LLMK_CAP_KIND implied) */
 	unsigned embed_caps; /* LLMK_CAP_* for embed (LLMK_CAP_BATCH) */
 	uint64_t opts;       /* request options honoured: LLMK__OPT(NAME) bits */
+	unsigned media_caps; /* LLMK_CAP_* for image, transcribe, speech: STREAM (llmk_stream() streams them),
+	                        IMAGE_EDIT, IMAGE_VARIATION */
 	const char *notes;   /* one line for docs/PROVIDERS.md, or NULL */
 } llmk__provider;
 

@@ -85,7 +85,7 @@ int llmk__attempt_prepare(llmk__attempt *p)
 	if (llmk__check_support(p))
 		return 0;
 	p->sctx.req = &p->view;
-	if (p->stream && !(c->provider->chat_caps & LLMK_CAP_STREAM)) {
+	if (p->stream && p->r->kind == LLMK_CHAT && !(c->provider->chat_caps & LLMK_CAP_STREAM)) {
 		p->stream = 0; /* ask for the whole answer, then replay it as events */
 		p->replay = 1;
 	}
@@ -180,6 +180,15 @@ void llmk__attempt_complete(llmk__attempt *p, llmk_status st)
 	}
 	if (llmk__attempt_finish_decoding(p))
 		return;
+	if (llmk__ctype_is(llmk__response_header(r, "content-type"), "text/event-stream")) {
+		/* An event stream to a request that asked for one document: never
+		 * the answer itself (it used to come back as the transcript, or as
+		 * "audio" of type text/event-stream). */
+		llmk__fail(r, LLMK_E_PROTOCOL,
+		           "%s: expected %s, received text/event-stream (a stream was not asked for)",
+		           c->provider->name, p->r->kind == LLMK_SPEECH ? "audio" : "one JSON document");
+		return;
+	}
 	st = p->ad->parse(c, &p->view, r, llmk__response_header(r, "content-type"), r->raw.data ? r->raw.data : "",
 	                  r->raw.len);
 	if (st != LLMK_OK && r->status == LLMK_OK)

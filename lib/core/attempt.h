@@ -30,7 +30,7 @@ typedef struct llmk__attempt {
 	llmk__evs evs;
 	int stream;        /* the wire request streams */
 	int replay;        /* caller asked for a stream the provider cannot send: replay the answer */
-	int sse_mode;      /* 0 undecided, 1 SSE decoding, 2 NDJSON decoding, 3 AWS event stream, -1 whole body */
+	int sse_mode;      /* 0 undecided, 1 SSE, 2 NDJSON, 3 AWS event stream, 4 speech audio bytes, -1 whole body */
 	llmk_request view; /* the request as sent: unsupported parameters dropped */
 	llmk__message *view_msgs; /* owned copies when image parts were dropped */
 	size_t max_body;
@@ -44,6 +44,11 @@ typedef struct llmk__attempt {
  * (-1; the failure is on the response). */
 int llmk__check_support(llmk__attempt *p);
 void llmk__free_view(llmk__attempt *p);
+/* 1 when llmk_stream() of this image, transcribe or speech request streams
+ * on the wire (the row's media_caps has LLMK_CAP_STREAM; an image also
+ * needs LLMK_OPT_PARTIAL_IMAGES, since models without streaming refuse
+ * "stream"). */
+int llmk__media_streams(const llmk__provider *prov, const llmk_request *r);
 /* "chat", "embed", ... for messages. */
 const char *llmk__kind_name(int32_t kind);
 

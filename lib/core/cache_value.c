@@ -203,6 +203,11 @@ int llmk__cache_value_write(llmk__buf *b, const llmk_response *r, int32_t kind, 
 	size_t i;
 
 	llmk__buf_clear(b);
+	/* Choices after the first and log probabilities (LLMK_OPT_CHOICES,
+	 * LLMK_OPT_LOGPROBS) have no field in this version: an answer holding
+	 * them is not stored, rather than served later without them. */
+	if (r->nchoices || r->nlogprobs)
+		return -1;
 	/* A turn item this reader does not know would make the value a miss
 	 * forever: such an answer is not stored (a new item type must be
 	 * taught to consistent() below first). */

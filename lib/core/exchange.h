@@ -58,4 +58,8 @@ void llmk__exchange_clear(llmk_exchange *ex);
 llmk_status llmk__exchange_set_url(llmk_exchange *ex, const char *base, const char *path);
 llmk_status llmk__exchange_header(llmk_exchange *ex, const char *name, const char *value);
 
+/* 1 when a Content-Type's media type (parameters ignored, any case) is
+ * `type`, or starts with it when type ends in '/' (sink.c). */
+int llmk__ctype_is(const char *ctype, const char *type);
+
 #endif

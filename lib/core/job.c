@@ -262,7 +262,7 @@ static int job_begin_attempt(llmk__job *j)
 	p->r = j->req;
 	p->resp = j->r;
 	p->ad = c->provider->adapter;
-	p->stream = j->stream && j->req->kind == LLMK_CHAT;
+	p->stream = j->stream && (j->req->kind == LLMK_CHAT || llmk__media_streams(c->provider, j->req));
 	p->sctx.provider_name = c->provider->name;
 	p->t0 = j->t0;
 	p->deadline_left_ms = j->left;

@@ -96,6 +96,7 @@ void llmk_request_free(llmk_request *r)
 	llmk__free(r->audio_name);
 	llmk__free(r->audio_mime);
 	llmk__free(r->extra_json);
+	llmk__request_media_free(r);
 	llmk__free(r);
 }
 
@@ -174,6 +175,14 @@ static llmk_status check_str_value(llmk_request *r, int32_t opt, const char *v)
 	 * and Gemini's thinkingLevel take subsets of it. */
 	static const char *const efforts[] = {"none", "minimal", "low", "medium", "high", "xhigh", "max", NULL};
 	static const char *const summaries[] = {"auto", "concise", "detailed", NULL};
+	/* Image and audio vocabularies: OpenAI spec v2.3.0 (CreateImageRequest,
+	 * CreateImageEditRequest, CreateTranscriptionRequest, CreateSpeechRequest). */
+	static const char *const grains[] = {"word", "segment", "word,segment", "segment,word", NULL};
+	static const char *const oformats[] = {"png", "jpeg", "webp", NULL};
+	static const char *const backgrounds[] = {"transparent", "opaque", "auto", NULL};
+	static const char *const moderations[] = {"low", "auto", NULL};
+	static const char *const fidelities[] = {"high", "low", NULL};
+	static const char *const sformats[] = {"audio", "sse", NULL};
 
 	(void)details;
 	switch (opt) {
@@ -225,6 +234,35 @@ static llmk_status check_str_value(llmk_request *r, int32_t opt, const char *v)
 		if (!one_of(v, summaries))
 			return llmk__req_err(r, LLMK_E_INVALID_ARG,
 			                     "reasoning_summary must be auto, concise or detailed");
+		break;
+	case LLMK_OPT_TIMESTAMPS:
+		if (!one_of(v, grains))
+			return llmk__req_err(r, LLMK_E_INVALID_ARG, "timestamps must be word, segment or word,segment");
+		break;
+	case LLMK_OPT_IMAGE_OUTPUT_FORMAT:
+		if (!one_of(v, oformats))
+			return llmk__req_err(r, LLMK_E_INVALID_ARG, "image_output_format must be png, jpeg or webp");
+		break;
+	case LLMK_OPT_IMAGE_BACKGROUND:
+		if (!one_of(v, backgrounds))
+			return llmk__req_err(r, LLMK_E_INVALID_ARG,
+			                     "image_background must be transparent, opaque or auto");
+		break;
+	case LLMK_OPT_IMAGE_MODERATION:
+		if (!one_of(v, moderations))
+			return llmk__req_err(r, LLMK_E_INVALID_ARG, "image_moderation must be low or auto");
+		break;
+	case LLMK_OPT_IMAGE_INPUT_FIDELITY:
+		if (!one_of(v, fidelities))
+			return llmk__req_err(r, LLMK_E_INVALID_ARG, "image_input_fidelity must be high or low");
+		break;
+	case LLMK_OPT_STREAM_FORMAT:
+		if (!one_of(v, sformats))
+			return llmk__req_err(r, LLMK_E_INVALID_ARG, "stream_format must be audio or sse");
+		break;
+	case LLMK_OPT_CHUNKING:
+		if (strcmp(v, "auto"))
+			return llmk__req_check_json(r, "chunking (auto, or a server_vad JSON object)", v, 1);
 		break;
 	case LLMK_OPT_JSON_SCHEMA: return llmk__req_check_json(r, "json_schema", v, 1);
 	case LLMK_OPT_MODEL: /* a URL path segment for some providers */
@@ -327,9 +365,26 @@ llmk_status llmk_request_set_str(llmk_request *r, int32_t opt, const char *value
 	return LLMK_OK;
 }
 
+/* The ranges of the image, audio and choice options (OpenAI spec v2.3.0:
+ * n 1..128, top_logprobs 0..20, output_compression 0..100, partial_images
+ * 0..3); 0 for an option without one here. */
+static int int_range(int32_t opt, int64_t *lo, int64_t *hi)
+{
+	switch (opt) {
+	case LLMK_OPT_CHOICES: *lo = 1, *hi = 128; return 1;
+	case LLMK_OPT_LOGPROBS:
+	case LLMK_OPT_TRANSLATE: *lo = 0, *hi = 1; return 1;
+	case LLMK_OPT_TOP_LOGPROBS: *lo = 0, *hi = 20; return 1;
+	case LLMK_OPT_IMAGE_COMPRESSION: *lo = 0, *hi = 100; return 1;
+	case LLMK_OPT_PARTIAL_IMAGES: *lo = 0, *hi = 3; return 1;
+	default: return 0;
+	}
+}
+
 llmk_status llmk_request_set_i64(llmk_request *r, int32_t opt, int64_t value)
 {
 	llmk_status st;
+	int64_t lo, hi;
 	int slot;
 
 	if (!r)
@@ -348,6 +403,9 @@ llmk_status llmk_request_set_i64(llmk_request *r, int32_t opt, int64_t value)
 		                     opt == LLMK_OPT_REASONING_BUDGET ? "at least 0" : "0 or 1");
 	if (opt == LLMK_OPT_IMAGE_COUNT && value > 10)
 		return llmk__req_err(r, LLMK_E_INVALID_ARG, "image_count must be at most 10");
+	if (int_range(opt, &lo, &hi) && (value < lo || value > hi))
+		return llmk__req_err(r, LLMK_E_INVALID_ARG, "option '%s' must be between %lld and %lld",
+		                     llmk_option_name(opt), (long long)lo, (long long)hi);
 	if (opt == LLMK_OPT_CACHE && value > 2)
 		return llmk__req_err(r, LLMK_E_INVALID_ARG, "option 'cache' must be 0, 1 or 2");
 	if (LLMK__IS_CACHE_OPT(opt)) {
@@ -393,13 +451,13 @@ llmk_status llmk_request_set_f64(llmk_request *r, int32_t opt, double value)
 
 const char *llmk__req_str(const llmk_request *r, int32_t opt)
 {
-	int slot = llmk__option_slot(opt);
+	int slot = opt / 1000 == LLMK_TYPE_STR ? llmk__option_slot(opt) : -1;
 	return slot >= 0 ? r->str[slot] : NULL;
 }
 
 int llmk__req_i64(const llmk_request *r, int32_t opt, int64_t *out)
 {
-	int slot = llmk__option_slot(opt);
+	int slot = opt / 1000 == LLMK_TYPE_I64 ? llmk__option_slot(opt) : -1;
 
 	if (LLMK__IS_CACHE_OPT(opt))
 		return llmk__cache_opt_get(&r->cache_opts, opt, out);
@@ -411,7 +469,7 @@ int llmk__req_i64(const llmk_request *r, int32_t opt, int64_t *out)
 
 int llmk__req_f64(const llmk_request *r, int32_t opt, double *out)
 {
-	int slot = llmk__option_slot(opt);
+	int slot = opt / 1000 == LLMK_TYPE_F64 ? llmk__option_slot(opt) : -1;
 
 	if (slot < 0 || !(r->f64_set & (UINT64_C(1) << slot)))
 		return 0;

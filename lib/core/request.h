@@ -38,6 +38,13 @@ typedef struct llmk__tool {
 	char *parameters; /* JSON text, validated */
 } llmk__tool;
 
+/* Bytes given with a request (input images, mask): owned copies. */
+typedef struct llmk__blob {
+	uint8_t *data;
+	size_t len;
+	char *mime, *name;
+} llmk__blob;
+
 struct llmk_request {
 	int32_t kind;
 	llmk__message *msgs;
@@ -59,9 +66,15 @@ struct llmk_request {
 	size_t audio_len;
 	char *audio_name, *audio_mime;
 	char *extra_json;
+	llmk__blob *images; /* image: input images to edit (llmk_request_add_image) */
+	size_t nimages;
+	llmk__blob mask;     /* image: the edit mask (PNG), data NULL when none */
 	llmk_cancel *cancel; /* not owned */
 	char errmsg[LLMK_ERRMSG_MAX];
 };
+
+/* Frees the input images and the mask (request_media.c). */
+void llmk__request_media_free(llmk_request *r);
 
 /* The kind a chat request is sent as by llmk_count_tokens() (count.c): a
  * shallow view of the caller's request with this kind, so the pipeline

@@ -67,6 +67,7 @@ void llmk_response_free(llmk_response *r)
 	for (i = 0; i < r->nsegments; i++)
 		llmk__free(r->segments[i].text);
 	llmk__free(r->segments);
+	llmk__response_media_free(r);
 	llmk__buf_free(&r->headers);
 	llmk__response_kinds_free(r);
 	llmk__free(r);

@@ -38,6 +38,31 @@ typedef struct llmk__segment {
 	char *text;
 } llmk__segment;
 
+/* A timed word of a transcript (timestamp_granularities word). */
+typedef struct llmk__word {
+	double start, end;
+	char *text;
+} llmk__word;
+
+/* A token with its log probability and the most likely alternatives. */
+typedef struct llmk__top_logprob {
+	char *token;
+	double logprob;
+} llmk__top_logprob;
+typedef struct llmk__logprob {
+	char *token;
+	double logprob;
+	llmk__top_logprob *top;
+	size_t ntop;
+} llmk__logprob;
+
+/* Choice i >= 1 of a chat answer with n > 1 (choice 0 is the response's
+ * own text and finish reason). */
+typedef struct llmk__extra_choice {
+	llmk__buf text;
+	char *finish_reason;
+} llmk__extra_choice;
+
 /* A rerank result: the document's position among the request's inputs,
  * its score and its text (a copy). */
 typedef struct llmk__rank {
@@ -92,6 +117,16 @@ struct llmk_response {
 	double duration;
 	llmk__segment *segments;
 	size_t nsegments;
+	/* Image and audio answers, choices and log probabilities
+	 * (response_media.c). */
+	llmk__word *words;
+	size_t nwords;
+	llmk__logprob *logprobs;
+	size_t nlogprobs, logprobcap;
+	llmk__extra_choice *choices; /* choices 1.. (index i at choices[i - 1]) */
+	size_t nchoices;             /* of the array: the answer has nchoices + 1 */
+	int has_choice;              /* choice 0 was seen (a chat answer) */
+	llmk__buf stream_audio;      /* speech streamed: chunks until the end, then audio */
 	/* Response headers, all in one buffer: "name\0value\0" each (one
 	 * allocation instead of two per header). */
 	llmk__buf headers;
@@ -141,6 +176,18 @@ llmk_status llmk__turn_set_opaque(llmk_response *resp, llmk__turn_item *it, cons
 /* Frees the rerank and moderation answers (response_kinds.c). */
 void llmk__response_kinds_free(llmk_response *resp);
 const char *llmk__response_header(const llmk_response *resp, const char *name);
+/* Frees what response_media.c adds (words, log probabilities, choices). */
+void llmk__response_media_free(llmk_response *resp);
+/* Appends a token's log probability; NULL when memory ran out or the count
+ * passed `max` (recorded on the response). */
+llmk__logprob *llmk__response_logprob(llmk_response *resp, const char *token, size_t token_len, double logprob,
+                                      size_t max);
+/* The choice of index i >= 1, the array grown to it (at most `max`
+ * choices in all); NULL with the failure recorded. */
+llmk__extra_choice *llmk__response_choice(llmk_response *resp, size_t i, size_t max);
+/* Appends an image (bytes, taken over) to resp->images; LLMK_E_NOMEM or
+ * LLMK_E_TOO_LARGE (past max images), recorded; on failure data is freed. */
+llmk_status llmk__response_add_image(llmk_response *resp, uint8_t *data, size_t len, size_t max);
 /* Retry-After (delta-seconds or HTTP-date) or retry-after-ms into
  * retry_after_ms; the request id header into request_id (meta.c). */
 void llmk__read_retry_after(llmk_response *r);

@@ -2,7 +2,8 @@
  * delivers them. Headers are stored (bounded count and size); the body is
  * kept (bounded by max_response_bytes) and, for a 2xx answer to a stream
  * request, decoded as it arrives (SSE, NDJSON, AWS event stream), each
- * event going to the adapter's stream_event(). */
+ * event going to the adapter's stream_event(); streamed speech that comes
+ * as audio bytes goes to the caller chunk by chunk. */
 #include <string.h>
 #include <strings.h>
 
@@ -91,6 +92,24 @@ static void evs_fail(llmk__attempt *p, int rc)
 	llmk__fail(p->resp, st, "%s: event stream: %s", p->c->provider->name, llmk__evs_strerror(rc));
 }
 
+int llmk__ctype_is(const char *ct, const char *type)
+{
+	size_t n = strlen(type), m;
+
+	if (!ct)
+		return 0;
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	if (strncasecmp(ct, type, n))
+		return 0;
+	if (n && type[n - 1] == '/')
+		return 1;
+	m = strcspn(ct + n, ";");
+	while (m && (ct[n + m - 1] == ' ' || ct[n + m - 1] == '\t'))
+		m--;
+	return m == 0;
+}
+
 static void decide_mode(llmk__attempt *p)
 {
 	const char *ct = llmk__response_header(p->resp, "content-type");
@@ -100,6 +119,9 @@ static void decide_mode(llmk__attempt *p)
 		return;
 	if (ct && strncasecmp(ct, "text/event-stream", 17) == 0)
 		p->sse_mode = 1;
+	else if (p->r->kind == LLMK_SPEECH &&
+	         (llmk__ctype_is(ct, "audio/") || llmk__ctype_is(ct, "application/octet-stream")))
+		p->sse_mode = 4; /* speech as it is synthesised: each chunk an AUDIO event */
 	else if (p->ad->framing == LLMK_FRAMING_EVENTSTREAM ||
 	         (ct && !strncasecmp(ct, "application/vnd.amazon.eventstream", 34)))
 		p->sse_mode = 3;
@@ -137,6 +159,8 @@ static int on_body(void *ctx, const uint8_t *data, size_t len)
 			llmk__fail(r, LLMK_E_NOMEM, "out of memory decoding the stream");
 		return rc != 0;
 	}
+	if (p->sse_mode == 4)
+		return llmk__emit_audio(&p->sctx, data, len);
 	if (p->sse_mode == 3) {
 		rc = llmk__evs_feed(&p->evs, data, len);
 		if (rc < 0)
@@ -199,6 +223,13 @@ int llmk__attempt_finish_decoding(llmk__attempt *p)
 	}
 	if (p->sse_mode == 2) {
 		finish_stream(p, llmk__ndjson_finish(&p->nd));
+		return 1;
+	}
+	if (p->sse_mode == 4) {
+		if (!p->resp->stream_audio.len)
+			llmk__fail(p->resp, LLMK_E_PROTOCOL, "%s: speech response has no audio", p->c->provider->name);
+		else
+			llmk__stream_audio_finish(p->resp, llmk__response_header(p->resp, "content-type"));
 		return 1;
 	}
 	if (p->sse_mode == 3) {

@@ -110,6 +110,54 @@ int llmk__emit_usage(llmk__stream_ctx *s)
 	return deliver(s, &ev);
 }
 
+int llmk__emit_audio(llmk__stream_ctx *s, const uint8_t *data, size_t len)
+{
+	llmk__buf *acc = &s->resp->stream_audio;
+	llmk_event ev;
+
+	if (!len)
+		return 0;
+	if (llmk__buf_append(acc, data, len)) {
+		llmk__fail(s->resp, LLMK_E_NOMEM, "out of memory accumulating the audio");
+		return 1;
+	}
+	first_token(s);
+	memset(&ev, 0, sizeof(ev));
+	ev.type = LLMK_EVENT_AUDIO;
+	ev.data = (const uint8_t *)acc->data + acc->len - len;
+	ev.data_len = len;
+	ev.tool_index = -1;
+	ev.index = -1;
+	return deliver(s, &ev);
+}
+
+int llmk__emit_image(llmk__stream_ctx *s, int32_t type, int32_t index, const uint8_t *data, size_t len)
+{
+	llmk_event ev;
+
+	first_token(s);
+	memset(&ev, 0, sizeof(ev));
+	ev.type = type;
+	ev.data = data;
+	ev.data_len = len;
+	ev.tool_index = -1;
+	ev.index = index;
+	return deliver(s, &ev);
+}
+
+llmk_status llmk__stream_audio_finish(llmk_response *r, const char *mime)
+{
+	if (!r->stream_audio.len || r->audio)
+		return LLMK_OK;
+	if (llmk__set_field(&r->audio_mime, mime))
+		return llmk__fail(r, LLMK_E_NOMEM, "out of memory");
+	/* The buffer's memory is the library allocator's, as audio's is. */
+	r->audio = (uint8_t *)r->stream_audio.data;
+	r->audio_len = r->stream_audio.len;
+	memset(&r->stream_audio, 0, sizeof(r->stream_audio));
+	return LLMK_OK;
+}
+
 int llmk__emit_done(llmk__stream_ctx *s)
 {
 	llmk_event ev;
@@ -182,6 +230,21 @@ const char *llmk_event_text(const llmk_event *e)
 size_t llmk_event_text_len(const llmk_event *e)
 {
 	return e && e->text ? e->text_len : 0;
+}
+
+const uint8_t *llmk_event_data(const llmk_event *e, size_t *len)
+{
+	int has = e && e->data &&
+	          (e->type == LLMK_EVENT_AUDIO || e->type == LLMK_EVENT_IMAGE_PARTIAL || e->type == LLMK_EVENT_IMAGE);
+
+	if (len)
+		*len = has ? e->data_len : 0;
+	return has ? e->data : NULL;
+}
+
+int32_t llmk_event_index(const llmk_event *e)
+{
+	return e && (e->type == LLMK_EVENT_IMAGE_PARTIAL || e->type == LLMK_EVENT_IMAGE) ? e->index : -1;
 }
 
 int32_t llmk_event_tool_index(const llmk_event *e)

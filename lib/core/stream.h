@@ -14,6 +14,9 @@ struct llmk_event {
 	int32_t tool_index;
 	const char *tool_id, *tool_name;
 	const int64_t *usage;
+	const uint8_t *data; /* AUDIO, IMAGE_PARTIAL, IMAGE: decoded bytes */
+	size_t data_len;
+	int32_t index; /* IMAGE_PARTIAL: partial_image_index; IMAGE: index on the response */
 };
 
 typedef struct llmk__stream_ctx {
@@ -43,6 +46,15 @@ int llmk__emit_refusal(llmk__stream_ctx *s, const char *text, size_t len);
 int llmk__emit_tool(llmk__stream_ctx *s, size_t index, const char *id, const char *name, const char *args,
                     size_t args_len);
 int llmk__emit_usage(llmk__stream_ctx *s);
+/* A chunk of streamed speech: appended to the response's audio (moved
+ * there by llmk__stream_audio_finish()) and handed to the caller. */
+int llmk__emit_audio(llmk__stream_ctx *s, const uint8_t *data, size_t len);
+/* A partial image (LLMK_EVENT_IMAGE_PARTIAL, not kept) or a finished one
+ * (LLMK_EVENT_IMAGE: index is its place on the response). */
+int llmk__emit_image(llmk__stream_ctx *s, int32_t type, int32_t index, const uint8_t *data, size_t len);
+/* Ends a speech stream: the accumulated chunks become llmk_response_audio()
+ * with MIME type `mime`; LLMK_E_NOMEM (recorded) on failure. */
+llmk_status llmk__stream_audio_finish(llmk_response *resp, const char *mime);
 int llmk__emit_done(llmk__stream_ctx *s);
 /* A whole answer replayed as events (a stream asked of a provider that
  * answered with one document). */

@@ -18,6 +18,45 @@ const char *llmk__kind_name(int32_t kind)
 	return kind >= LLMK_CHAT && kind <= LLMK_MODERATE ? names[kind] : "";
 }
 
+int llmk__media_streams(const llmk__provider *prov, const llmk_request *r)
+{
+	int64_t partial;
+
+	if (!(prov->media_caps & LLMK_CAP_STREAM))
+		return 0;
+	if (r->kind == LLMK_TRANSCRIBE || r->kind == LLMK_SPEECH)
+		return 1;
+	return r->kind == LLMK_IMAGE && llmk__req_i64(r, LLMK_OPT_PARTIAL_IMAGES, &partial);
+}
+
+/* Input images make an image request an edit (with a prompt) or a request
+ * for variations (one image, no prompt). Never dropped: without them the
+ * request would ask for something else. */
+static int check_image_inputs(llmk__attempt *p, const llmk__provider *prov, const llmk_request *r)
+{
+	const char *prompt = llmk__req_str(r, LLMK_OPT_PROMPT);
+	int edit = prompt && *prompt;
+
+	if (r->mask.data && !r->nimages)
+		return llmk__fail(p->resp, LLMK_E_INVALID_ARG,
+		                  "an image mask needs an input image to edit (add_image)"),
+		       -1;
+	if (!r->nimages)
+		return 0;
+	if (!(prov->media_caps & (edit ? LLMK_CAP_IMAGE_EDIT : LLMK_CAP_IMAGE_VARIATION))) {
+		llmk__fail(p->resp, LLMK_E_UNSUPPORTED, "%s does not serve image %s", prov->name,
+		           edit ? "edits (input images with a prompt)"
+		                : "variations (an input image without a prompt)");
+		return -1;
+	}
+	if (!edit && (r->nimages > 1 || r->mask.data)) {
+		llmk__fail(p->resp, LLMK_E_INVALID_ARG,
+		           "image variations take one input image and no mask (give a prompt to edit instead)");
+		return -1;
+	}
+	return 0;
+}
+
 static int drop_wanted(const llmk__attempt *p)
 {
 	int64_t v;
@@ -197,6 +236,8 @@ int llmk__check_support(llmk__attempt *p)
 			return -1;
 		v->nstops = 0;
 	}
+	if (r->kind == LLMK_IMAGE)
+		return check_image_inputs(p, prov, r);
 	if (r->kind != LLMK_CHAT && r->kind != LLMK__COUNT_TOKENS)
 		return 0;
 	if (r->ntools && !(caps & LLMK_CAP_TOOLS)) {

@@ -117,6 +117,7 @@ const char *llmk_batch_errmsg(const llmk_batch *batch)
 	return WHY;
 }
 
+#ifdef LLMK_HAVE_COMPARE /* else compare_off.c answers for the comparison */
 llmk_status llmk_compare_set_batch(llmk_compare *cmp, int64_t poll_ms)
 {
 	(void)poll_ms;
@@ -128,3 +129,4 @@ llmk_status llmk__cmp_batch(llmk_compare *cmp, llmk_multi *m)
 	(void)m;
 	return llmk__cmp_err(cmp, LLMK_E_UNSUPPORTED, WHY);
 }
+#endif

@@ -471,12 +471,30 @@ static llmk_status build_image(const llmk_request *r, json_t *body, llmk_respons
 
 	if (!prompt || !*prompt)
 		return llmk__fail(resp, LLMK_E_INVALID_ARG, NAME ": image request has no prompt (LLMK_OPT_PROMPT)");
+	json_t *parts;
+	size_t i;
+
+	if (r->mask.data)
+		return llmk__fail(resp, LLMK_E_INVALID_ARG,
+		                  NAME ": image edits take no mask; say in the prompt what to change");
 	/* candidateCount is refused by the image models ("Multiple candidates
 	 * is not enabled"), so image_count is not in the row. */
 	if (llmk__json_set(body, "contents",
 	                   json_pack("[{s:s, s:[{s:s}]}]", "role", "user", "parts", "text", prompt)) ||
 	    llmk__json_set(body, "generationConfig", json_pack("{s:[s, s]}", "responseModalities", "TEXT", "IMAGE")))
 		return FAIL_OOM(resp);
+	/* Editing is the same call with the images after the prompt (Gemini API
+	 * docs, image generation: "Image editing (text-and-image-to-image)"). */
+	parts = json_object_get(json_array_get(json_object_get(body, "contents"), 0), "parts");
+	for (i = 0; i < r->nimages; i++) {
+		char *url = llmk__data_url(r->images[i].mime, r->images[i].data, r->images[i].len);
+		const char *b64 = url ? strchr(url, ',') : NULL;
+		int bad = !b64 || json_array_append_new(parts, json_pack("{s:{s:s, s:s}}", "inlineData", "mimeType",
+		                                                         r->images[i].mime, "data", b64 + 1));
+		llmk__free(url);
+		if (bad)
+			return FAIL_OOM(resp);
+	}
 	return LLMK_OK;
 }
 
@@ -771,7 +789,10 @@ static llmk_status gemini_parse(const llmk_client *c, const llmk_request *r, llm
 	if (r->kind == LLMK__COUNT_TOKENS)
 		return llmk__count_parse(r, resp, body, len);
 	(void)c;
-	(void)content_type;
+	/* Answers are JSON; none given is taken as JSON, another type is not the answer. */
+	if (content_type && *content_type && !llmk__ctype_is(content_type, "application/json"))
+		return llmk__fail(resp, LLMK_E_PROTOCOL,
+		                  NAME ": expected application/json, received Content-Type %.100s", content_type);
 	return llmk__read_json(&readers, r, resp, NAME " response body", body, len);
 }
 

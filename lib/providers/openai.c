@@ -1,5 +1,5 @@
-/* OpenAI wire format: /chat/completions, /embeddings, /images/generations,
- * /audio/transcriptions, /audio/speech. Also serves the OpenAI-compatible
+/* OpenAI wire format: /chat/completions and /embeddings here; images and
+ * audio in openai_media.c (llmk__openai_media_*). Also serves the OpenAI-compatible
  * servers (vLLM, llama.cpp, LocalAI, LM Studio, Ollama's /v1) through
  * presets in registry.c; their deviations are tolerated here.
  *
@@ -10,7 +10,6 @@
 
 #include <jansson.h>
 
-#include "multipart.h"
 #include "openai.h"
 #include "wire_kinds.h"
 
@@ -182,11 +181,19 @@ static llmk_status build_chat(const llmk_client *c, const llmk_request *r, int s
 	                                  {LLMK_OPT_SEED, (q & LLMK_Q_RANDOM_SEED) ? "random_seed" : "seed"},
 	                                  {0, NULL}};
 	static const llmk__opt_key reasoning[] = {{LLMK_OPT_REASONING_EFFORT, "reasoning_effort"}, {0, NULL}};
+	/* n and log probabilities: read back as choices and logprobs
+	 * (openai_media.c has the shared logprob reader). */
+	static const llmk__opt_key more[] = {
+	        {LLMK_OPT_CHOICES, "n"}, {LLMK_OPT_TOP_LOGPROBS, "top_logprobs"}, {0, NULL}};
+	int64_t logprobs = 0;
 	llmk_status st;
 
 	if ((st = llmk__put_messages(body, c, r, build_message, resp)))
 		return st;
-	if (llmk__put_opts(body, r, sampling) || llmk__put_stops(body, "stop", r) || llmk__put_opts(body, r, reasoning))
+	if (llmk__put_opts(body, r, sampling) || llmk__put_stops(body, "stop", r) ||
+	    llmk__put_opts(body, r, reasoning) || llmk__put_opts(body, r, more) ||
+	    (llmk__req_i64(r, LLMK_OPT_LOGPROBS, &logprobs) &&
+	     llmk__json_set(body, "logprobs", logprobs ? json_true() : json_false())))
 		return FAIL_OOM(resp);
 	if ((st = build_tools(c, r, body, resp)) || (st = build_response_format(r, body, resp)))
 		return st;
@@ -219,67 +226,12 @@ static llmk_status build_embed(const llmk_client *c, const llmk_request *r, json
 	return LLMK_OK;
 }
 
-static llmk_status build_image(const llmk_request *r, json_t *body, llmk_response *resp)
-{
-	static const llmk__opt_key opts[] = {{LLMK_OPT_IMAGE_COUNT, "n"},
-	                                     {LLMK_OPT_IMAGE_SIZE, "size"},
-	                                     {LLMK_OPT_IMAGE_QUALITY, "quality"},
-	                                     {LLMK_OPT_IMAGE_STYLE, "style"},
-	                                     {LLMK_OPT_IMAGE_RESPONSE_FORMAT, "response_format"},
-	                                     {0, NULL}};
-	const char *prompt = llmk__req_str(r, LLMK_OPT_PROMPT);
-
-	if (!prompt || !*prompt)
-		return llmk__fail(resp, LLMK_E_INVALID_ARG, "image request has no prompt (LLMK_OPT_PROMPT)");
-	if (llmk__json_set(body, "prompt", json_string(prompt)) || llmk__put_opts(body, r, opts))
-		return FAIL_OOM(resp);
-	return LLMK_OK;
-}
-
-static llmk_status build_speech(const llmk_request *r, json_t *body, llmk_response *resp)
-{
-	static const llmk__opt_key opts[] = {{LLMK_OPT_AUDIO_FORMAT, "response_format"},
-	                                     {LLMK_OPT_INSTRUCTIONS, "instructions"},
-	                                     {LLMK_OPT_SPEED, "speed"},
-	                                     {0, NULL}};
-	const char *input = llmk__req_str(r, LLMK_OPT_INPUT);
-	const char *voice = llmk__req_str(r, LLMK_OPT_VOICE);
-
-	if (!input || !*input)
-		return llmk__fail(resp, LLMK_E_INVALID_ARG, "speech request has no input text (LLMK_OPT_INPUT)");
-	if (strlen(input) > 4096)
-		return llmk__fail(resp, LLMK_E_INVALID_ARG,
-		                  "speech input is %zu bytes; the API takes at most 4096 characters", strlen(input));
-	if (llmk__json_set(body, "input", json_string(input)) ||
-	    llmk__json_set(body, "voice", json_string(voice ? voice : "alloy")) || llmk__put_opts(body, r, opts))
-		return FAIL_OOM(resp);
-	return LLMK_OK;
-}
-
-static llmk_status build_transcribe(const llmk_request *r, const char *model, llmk_exchange *ex, llmk_response *resp)
-{
-	static const llmk__opt_key fields[] = {{LLMK_OPT_LANGUAGE, "language"},
-	                                       {LLMK_OPT_PROMPT, "prompt"},
-	                                       {LLMK_OPT_TRANSCRIPT_FORMAT, "response_format"},
-	                                       {LLMK_OPT_TEMPERATURE, "temperature"},
-	                                       {0, NULL}};
-	llmk__multipart mp;
-
-	if (!r->audio)
-		return llmk__fail(resp, LLMK_E_INVALID_ARG, "transcribe request has no audio (llmk_request_set_audio)");
-	llmk__multipart_init(&mp);
-	llmk__multipart_file(&mp, "file", r->audio_name, r->audio_mime, r->audio, r->audio_len);
-	llmk__multipart_field(&mp, "model", model);
-	llmk__form_opts(&mp, r, fields);
-	return llmk__set_form_body(ex, &mp, NULL, resp);
-}
-
 /* Azure: {endpoint}/openai/deployments/{deployment}{path}?api-version=V,
  * the deployment being the model-string's model part. */
 #define AZURE_DEFAULT_API_VERSION "2024-10-21"
 
-static llmk_status set_url(const llmk_client *c, const char *model, const char *path, llmk_exchange *ex,
-                           llmk_response *resp)
+llmk_status llmk__openai_set_url(const llmk_client *c, const char *model, const char *path, llmk_exchange *ex,
+                                 llmk_response *resp)
 {
 	llmk__buf p = LLMK__BUF_INIT;
 	const char *ver;
@@ -305,39 +257,22 @@ static llmk_status set_url(const llmk_client *c, const char *model, const char *
 llmk_status llmk__openai_build(const llmk_client *c, const llmk_request *r, const char *model, int stream,
                                llmk_exchange *ex, llmk_response *resp, llmk__body_edit edit)
 {
-	static const char *const paths[] = {"",
-	                                    "/chat/completions",
-	                                    "/embeddings",
-	                                    "/images/generations",
-	                                    "/audio/transcriptions",
-	                                    "/audio/speech"};
+	static const char *const paths[] = {"", "/chat/completions", "/embeddings"};
 	static const llmk__opt_key user[] = {{LLMK_OPT_USER, "user"}, {0, NULL}};
 	json_t *body;
 	llmk_status st;
 
-	if (set_url(c, model, paths[r->kind], ex, resp) || llmk__openai_headers(c, ex))
+	if (r->kind != LLMK_CHAT && r->kind != LLMK_EMBED)
+		return llmk__openai_media_build(c, r, model, stream, ex, resp, edit);
+	if (llmk__openai_set_url(c, model, paths[r->kind], ex, resp) || llmk__openai_headers(c, ex))
 		return FAIL_OOM(resp);
-	if (r->kind == LLMK_TRANSCRIBE)
-		return build_transcribe(r, model, ex, resp);
-
 	body = json_pack("{s:s}", "model", model);
 	if (!body)
 		return FAIL_OOM(resp);
-	switch (r->kind) {
-	case LLMK_CHAT: st = build_chat(c, r, stream, body, resp); break;
-	case LLMK_EMBED: st = build_embed(c, r, body, resp); break;
-	case LLMK_IMAGE: st = build_image(r, body, resp); break;
-	default: st = build_speech(r, body, resp); break;
-	}
+	st = r->kind == LLMK_CHAT ? build_chat(c, r, stream, body, resp) : build_embed(c, r, body, resp);
 	if (st == LLMK_OK && llmk__put_opts(body, r, user))
 		st = FAIL_OOM(resp);
-	/* Speech answers with audio: asking for JSON there gets a 406 from
-	 * servers that honour Accept. */
-	return llmk__finish_body(ex, r, body, st, edit,
-	                         stream                   ? "text/event-stream"
-	                         : r->kind == LLMK_SPEECH ? "*/*"
-	                                                  : "application/json",
-	                         resp);
+	return llmk__finish_body(ex, r, body, st, edit, stream ? "text/event-stream" : "application/json", resp);
 }
 
 static llmk_status openai_build(const llmk_client *c, const llmk_request *r, const char *model, int stream,
@@ -364,7 +299,7 @@ static llmk_status openai_build(const llmk_client *c, const llmk_request *r, con
  * reasoning inside completion_tokens (total = prompt + completion); xAI
  * reports it beside them (total = prompt + completion + reasoning), which
  * the totals tell apart, so OUTPUT adds it back only then. */
-static void read_usage(json_t *u, llmk_response *resp)
+void llmk__openai_read_usage(json_t *u, llmk_response *resp)
 {
 	static const char *const cached_paths[][2] = {{"prompt_tokens_details", "cached_tokens"},
 	                                              {"prompt_token_details", "cached_tokens"},
@@ -413,6 +348,40 @@ static llmk_status set_model(llmk_response *resp, json_t *root)
 	               : LLMK_OK;
 }
 
+/* Choice index `idx` >= 1 of an answer with n > 1: its text (or, in a
+ * stream, a fragment of it) and finish reason. Choice 0 is the response's
+ * own. */
+static llmk_status other_choice(llmk_response *resp, size_t idx, json_t *choice, const char *member)
+{
+	llmk__extra_choice *ch = llmk__response_choice(resp, idx, LLMK_MAX_CHOICES);
+	json_t *fin = json_object_get(choice, "finish_reason");
+
+	if (!ch)
+		return resp->status;
+	if (llmk__json_append_str(&ch->text, json_object_get(json_object_get(choice, member), "content")) ||
+	    (json_is_string(fin) && llmk__set_field(&ch->finish_reason, json_string_value(fin))))
+		return llmk__fail(resp, LLMK_E_NOMEM, "out of memory reading choices");
+	return LLMK_OK;
+}
+
+static llmk_status read_other_choices(json_t *choices, llmk_response *resp)
+{
+	json_t *choice;
+	size_t i, idx;
+	llmk_status st;
+
+	json_array_foreach(choices, i, choice)
+	{
+		if (!i)
+			continue;
+		if (llmk__json_index(choice, "index", &idx) || !idx)
+			idx = i;
+		if ((st = other_choice(resp, idx, choice, "message")))
+			return st;
+	}
+	return LLMK_OK;
+}
+
 static llmk_status parse_chat(const llmk_request *r, json_t *root, llmk_response *resp)
 {
 	json_t *choices = json_object_get(root, "choices"), *choice = json_array_get(choices, 0), *msg;
@@ -437,7 +406,11 @@ static llmk_status parse_chat(const llmk_request *r, json_t *root, llmk_response
 		return st;
 	if (set_finish(resp, json_object_get(choice, "finish_reason")))
 		return LLMK_E_NOMEM;
-	read_usage(json_object_get(root, "usage"), resp);
+	resp->has_choice = 1;
+	if ((st = llmk__openai_read_logprobs(json_object_get(json_object_get(choice, "logprobs"), "content"), resp)) ||
+	    (st = read_other_choices(choices, resp)))
+		return st;
+	llmk__openai_read_usage(json_object_get(root, "usage"), resp);
 	return LLMK_OK;
 }
 
@@ -449,96 +422,8 @@ static llmk_status embed_root(llmk_response *resp, json_t *root)
 {
 	if (set_model(resp, root))
 		return LLMK_E_NOMEM;
-	read_usage(json_object_get(root, "usage"), resp);
+	llmk__openai_read_usage(json_object_get(root, "usage"), resp);
 	return LLMK_OK;
-}
-
-static llmk_status parse_image(const llmk_request *r, json_t *root, llmk_response *resp)
-{
-	json_t *data = json_object_get(root, "data"), *item;
-	const char *s;
-	size_t i, n;
-	int bad;
-
-	(void)r;
-	if (!json_is_array(data) || !(n = json_array_size(data)))
-		return llmk__fail(resp, LLMK_E_PROTOCOL, "image response has no data");
-	if (llmk__count_check(resp, "images", n, LLMK_MAX_IMAGES))
-		return resp->status;
-	resp->images = llmk__calloc(n, sizeof(*resp->images));
-	if (!resp->images)
-		return LLMK_E_NOMEM;
-	json_array_foreach(data, i, item)
-	{
-		llmk__image *img = &resp->images[i];
-		resp->nimages = i + 1;
-		if ((s = json_string_value(json_object_get(item, "b64_json")))) {
-			img->data = llmk__b64_decode(s, strlen(s), &img->len, &bad);
-			if (!img->data)
-				return bad ? llmk__fail(resp, LLMK_E_PROTOCOL,
-				                        "image %zu: b64_json is not valid base64", i)
-				           : LLMK_E_NOMEM;
-		} else if ((s = json_string_value(json_object_get(item, "url")))) {
-			if (!(img->url = llmk__strdup(s)))
-				return LLMK_E_NOMEM;
-		} else {
-			return llmk__fail(resp, LLMK_E_PROTOCOL, "image %zu has neither b64_json nor url", i);
-		}
-		if ((s = json_string_value(json_object_get(item, "revised_prompt"))) &&
-		    !(img->revised_prompt = llmk__strdup(s)))
-			return LLMK_E_NOMEM;
-	}
-	read_usage(json_object_get(root, "usage"), resp);
-	return LLMK_OK;
-}
-
-static llmk_status parse_transcript(const llmk_request *r, const char *ctype, const char *body, size_t len,
-                                    llmk_response *resp)
-{
-	const char *fmt = llmk__req_str(r, LLMK_OPT_TRANSCRIPT_FORMAT);
-	json_t *root, *text, *segs, *seg, *dur;
-	size_t i, n;
-
-	/* text, srt and vtt come back as plain text. */
-	if ((fmt && strcmp(fmt, "json") && strcmp(fmt, "verbose_json")) || (ctype && !strncasecmp(ctype, "text/", 5)))
-		return llmk__buf_append(&resp->text, body, len) ? LLMK_E_NOMEM : LLMK_OK;
-	if (!(root = llmk__json_object(body, len, resp, "transcription response")))
-		return resp->status;
-	text = json_object_get(root, "text");
-	if (!json_is_string(text)) {
-		json_decref(root);
-		return llmk__fail(resp, LLMK_E_PROTOCOL, "transcription response has no text");
-	}
-	if (llmk__buf_append(&resp->text, json_string_value(text), json_string_length(text)))
-		goto oom;
-	dur = json_object_get(root, "duration");
-	if (json_is_number(dur))
-		resp->duration = json_number_value(dur);
-	segs = json_object_get(root, "segments");
-	if (json_is_array(segs) && (n = json_array_size(segs))) {
-		if (llmk__count_check(resp, "segments", n, LLMK_MAX_SEGMENTS)) {
-			json_decref(root);
-			return resp->status;
-		}
-		resp->segments = llmk__calloc(n, sizeof(*resp->segments));
-		if (!resp->segments)
-			goto oom;
-		json_array_foreach(segs, i, seg)
-		{
-			resp->segments[i].start = json_number_value(json_object_get(seg, "start"));
-			resp->segments[i].end = json_number_value(json_object_get(seg, "end"));
-			resp->segments[i].text = llmk__strdup(json_string_value(json_object_get(seg, "text")));
-			resp->nsegments = i + 1;
-		}
-	}
-	read_usage(json_object_get(root, "usage"), resp);
-	if (resp->duration < 0 && json_is_number(json_object_get(json_object_get(root, "usage"), "seconds")))
-		resp->duration = json_number_value(json_object_get(json_object_get(root, "usage"), "seconds"));
-	json_decref(root);
-	return LLMK_OK;
-oom:
-	json_decref(root);
-	return LLMK_E_NOMEM;
 }
 
 /* The members of an answer (chat, embeddings, images) read here or by the
@@ -547,32 +432,23 @@ static const char *const answer_members[] = {"choices", "data", "model", "usage"
                                              "detail",  "type", "code",  "error_type", NULL};
 
 static const llmk__readers readers = {
-        .keep = answer_members, .first = set_model, .kind = {[LLMK_CHAT] = parse_chat, [LLMK_IMAGE] = parse_image}};
+        .keep = answer_members, .first = set_model, .kind = {[LLMK_CHAT] = parse_chat}};
 
 static llmk_status openai_parse(const llmk_client *c, const llmk_request *r, llmk_response *resp, const char *ctype,
                                 const char *body, size_t len)
 {
+	if (r->kind == LLMK_IMAGE || r->kind == LLMK_TRANSCRIBE || r->kind == LLMK_SPEECH)
+		return llmk__openai_media_parse(c, r, resp, ctype, body, len);
+	/* No type at all is taken as JSON; another type is not the answer. */
+	if (ctype && *ctype && !llmk__ctype_is(ctype, "application/json"))
+		return llmk__fail(resp, LLMK_E_PROTOCOL, "%s: expected application/json, received Content-Type %.100s",
+		                  c->provider->name, ctype);
 	if (r->kind == LLMK_RERANK)
 		return llmk__rerank_parse(r, resp, body, len);
 	if (r->kind == LLMK_MODERATE)
 		return llmk__moderation_parse(r, resp, body, len);
 	if (r->kind == LLMK__COUNT_TOKENS)
 		return llmk__count_parse(r, resp, body, len);
-	(void)c;
-	if (r->kind == LLMK_SPEECH) {
-		if (!len)
-			return llmk__fail(resp, LLMK_E_PROTOCOL, "speech response has no audio");
-		if (ctype && !strncasecmp(ctype, "application/json", 16))
-			return llmk__fail(resp, LLMK_E_PROTOCOL, "speech response is JSON, not audio");
-		resp->audio = llmk__malloc(len);
-		if (!resp->audio || llmk__set_field(&resp->audio_mime, ctype ? ctype : "application/octet-stream"))
-			return LLMK_E_NOMEM;
-		memcpy(resp->audio, body, len);
-		resp->audio_len = len;
-		return LLMK_OK;
-	}
-	if (r->kind == LLMK_TRANSCRIBE)
-		return parse_transcript(r, ctype, body, len, resp);
 	if (r->kind == LLMK_EMBED)
 		return llmk__read_embedding_answer(r, resp, body, len, embed_members, "data", embed_root,
 		                                   "embedding response");
@@ -603,10 +479,13 @@ static llmk_status stream_tool_deltas(llmk__stream_ctx *s, json_t *calls)
 	return LLMK_OK;
 }
 
+static llmk_status choice0_delta(llmk__stream_ctx *s, json_t *choice);
+
 static llmk_status on_chunk(llmk__stream_ctx *s, json_t *root)
 {
 	llmk_response *resp = s->resp;
-	json_t *choice, *delta, *calls, *usage;
+	json_t *choices, *choice, *usage;
+	size_t i, idx;
 	llmk_status st;
 
 	if (set_model(resp, root))
@@ -614,12 +493,33 @@ static llmk_status on_chunk(llmk__stream_ctx *s, json_t *root)
 	usage = json_object_get(root, "usage");
 	if (!json_is_object(usage)) /* Groq streams put it in x_groq */
 		usage = json_object_get(json_object_get(root, "x_groq"), "usage");
-	if ((st = llmk__stream_usage(s, usage, read_usage)))
+	if ((st = llmk__stream_usage(s, usage, llmk__openai_read_usage)))
 		return st;
-	/* Azure sends chunks with empty choices (prompt filter results). */
-	choice = json_array_get(json_object_get(root, "choices"), 0);
-	if (!json_is_object(choice))
-		return LLMK_OK;
+	/* Azure sends chunks with empty choices (prompt filter results). With
+	 * n > 1 each chunk carries one choice, by index: only choice 0 is
+	 * streamed as events, the others are collected. */
+	choices = json_object_get(root, "choices");
+	json_array_foreach(choices, i, choice)
+	{
+		if (!json_is_object(choice))
+			continue;
+		if (llmk__json_index(choice, "index", &idx))
+			idx = i;
+		if ((st = idx ? other_choice(resp, idx, choice, "delta") : choice0_delta(s, choice)))
+			return st;
+	}
+	return LLMK_OK;
+}
+
+static llmk_status choice0_delta(llmk__stream_ctx *s, json_t *choice)
+{
+	llmk_response *resp = s->resp;
+	json_t *delta, *calls;
+	llmk_status st;
+
+	resp->has_choice = 1;
+	if ((st = llmk__openai_read_logprobs(json_object_get(json_object_get(choice, "logprobs"), "content"), resp)))
+		return st;
 	delta = json_object_get(choice, "delta");
 	calls = json_object_get(delta, "tool_calls");
 	if ((st = llmk__emit_json_text(s, json_object_get(delta, "content"))) ||
@@ -634,7 +534,8 @@ static llmk_status on_chunk(llmk__stream_ctx *s, json_t *root)
 
 static llmk_status openai_stream_event(llmk__stream_ctx *s, const char *event, const char *data, size_t len)
 {
-	(void)event;
+	if (s->req->kind != LLMK_CHAT)
+		return llmk__openai_media_event(s, event, data, len);
 	if (s->done)
 		return LLMK_OK; /* nothing after [DONE] counts */
 	if (len == 6 && !memcmp(data, "[DONE]", 6)) {

@@ -34,7 +34,16 @@
 	 O(USER))
 #define OA_TRANSCRIBE (O(LANGUAGE) | O(PROMPT) | O(TRANSCRIPT_FORMAT) | O(TEMPERATURE))
 #define OA_SPEECH (O(INPUT) | O(VOICE) | O(AUDIO_FORMAT) | O(INSTRUCTIONS) | O(SPEED))
-#define OA_ALL (OA_CHAT | OA_EMBED | OA_IMAGE | OA_TRANSCRIBE | OA_SPEECH)
+/* What OpenAI's own API adds (spec v2.3.0): n and logprobs for chat, GPT
+ * image model fields, transcription timestamps, logprobs, chunking and
+ * translations, speech streamed as events. */
+#define OA_MORE                                                                                                    \
+	(O(CHOICES) | O(LOGPROBS) | O(TOP_LOGPROBS) | O(IMAGE_OUTPUT_FORMAT) | O(IMAGE_COMPRESSION) |              \
+	 O(IMAGE_BACKGROUND) | O(IMAGE_MODERATION) | O(IMAGE_INPUT_FIDELITY) | O(PARTIAL_IMAGES) | O(TIMESTAMPS) | \
+	 O(CHUNKING) | O(TRANSLATE) | O(STREAM_FORMAT))
+#define OA_ALL (OA_CHAT | OA_EMBED | OA_IMAGE | OA_TRANSCRIBE | OA_SPEECH | OA_MORE)
+/* Streams, edits and variations of images and audio (OpenAI, Azure). */
+#define OA_MEDIA (LLMK_CAP_STREAM | LLMK_CAP_IMAGE_EDIT | LLMK_CAP_IMAGE_VARIATION)
 /* What a typical OpenAI-compatible server accepts for chat. */
 #define COMPAT_CHAT (SAMPLING | PENALTIES | O(SEED) | O(TOOL_CHOICE) | O(RESPONSE_FORMAT))
 
@@ -42,7 +51,15 @@
  * by the reader). */
 #define RERANK_OPTS (O(QUERY) | O(TOP_N))
 /* llmk_count_tokens(): the row has a counting endpoint (LLMK_CAP_COUNT_TOKENS). */
+#ifdef LLMK_HAVE_EXTRA_KINDS
 #define COUNT K(LLMK__COUNT_TOKENS)
+#define RERANK K(LLMK_RERANK)
+#define MODERATE K(LLMK_MODERATE)
+#else /* -Dextra_kinds=disabled: no row serves them */
+#define COUNT 0
+#define RERANK 0
+#define MODERATE 0
+#endif
 
 #define ALL_KINDS (K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_IMAGE) | K(LLMK_TRANSCRIBE) | K(LLMK_SPEECH))
 #define CHAT_FULL (LLMK_CAP_STREAM | LLMK_CAP_TOOLS | LLMK_CAP_VISION | LLMK_CAP_IMAGE_URL | LLMK_CAP_STREAM_USAGE)
@@ -73,10 +90,11 @@ static const llmk__provider providers[] = {
          .url_env = "OPENAI_BASE_URL",
          .quirks = LLMK_Q_DEVELOPER_ROLE | LLMK_Q_EMBED_BASE64,
          .adapter = &llmk__openai_adapter,
-         .kinds = ALL_KINDS | K(LLMK_MODERATE),
+         .kinds = ALL_KINDS | MODERATE,
          .chat_caps = CHAT_DOCS | BATCH_API,
          .embed_caps = LLMK_CAP_BATCH | BATCH_API,
          .opts = OA_ALL,
+         .media_caps = OA_MEDIA,
          .notes = "Chat Completions, embeddings, images, audio, moderation (text and images)"},
         {.name = "azure",
          .key_env = "AZURE_OPENAI_API_KEY",
@@ -87,6 +105,7 @@ static const llmk__provider providers[] = {
          .chat_caps = CHAT_DOCS | BATCH_API,
          .embed_caps = LLMK_CAP_BATCH | BATCH_API,
          .opts = OA_ALL,
+         .media_caps = OA_MEDIA,
          .notes = "model = deployment name; api-version from api_version or OPENAI_API_VERSION (default 2024-10-21)"},
         {.name = "mistral",
          .base_url = "https://api.mistral.ai/v1",
@@ -94,7 +113,7 @@ static const llmk__provider providers[] = {
          .url_env = "MISTRAL_BASE_URL",
          .quirks = LLMK_Q_LEGACY_MAX_TOKENS | LLMK_Q_NO_STREAM_OPTIONS | LLMK_Q_TOOL_CHOICE_ANY | LLMK_Q_RANDOM_SEED,
          .adapter = &llmk__openai_adapter,
-         .kinds = K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_TRANSCRIBE) | K(LLMK_MODERATE),
+         .kinds = K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_TRANSCRIBE) | MODERATE,
          .chat_caps = CHAT_FULL | BATCH_API,
          .embed_caps = LLMK_CAP_BATCH | BATCH_API,
          .opts = SAMPLING | PENALTIES | JSON_OUT | O(SEED) | O(TOOL_CHOICE) | O(LANGUAGE) | O(TEMPERATURE),
@@ -126,7 +145,7 @@ static const llmk__provider providers[] = {
          .url_env = "TOGETHER_BASE_URL",
          .quirks = LLMK_Q_LEGACY_MAX_TOKENS,
          .adapter = &llmk__openai_adapter,
-         .kinds = K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_IMAGE) | K(LLMK_RERANK),
+         .kinds = K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_IMAGE) | RERANK,
          .chat_caps = CHAT_FULL,
          .embed_caps = LLMK_CAP_BATCH,
          .opts = COMPAT_CHAT | JSON_OUT | O(TOP_K) | O(PROMPT) | O(IMAGE_COUNT) | O(IMAGE_RESPONSE_FORMAT) |
@@ -179,7 +198,7 @@ static const llmk__provider providers[] = {
          .url_env = "VLLM_BASE_URL",
          .quirks = LLMK_Q_KEY_OPTIONAL | LLMK_Q_EMBED_BASE64,
          .adapter = &llmk__openai_adapter,
-         .kinds = K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_TRANSCRIBE) | K(LLMK_RERANK),
+         .kinds = K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_TRANSCRIBE) | RERANK,
          .chat_caps = CHAT_FULL,
          .embed_caps = LLMK_CAP_BATCH,
          .opts = COMPAT_CHAT | JSON_OUT | O(TOP_K) | O(REASONING_EFFORT) | O(DIMENSIONS) | OA_TRANSCRIBE | RERANK_OPTS},
@@ -189,7 +208,7 @@ static const llmk__provider providers[] = {
          .url_env = "LLAMACPP_BASE_URL",
          .quirks = LOCAL | LLMK_Q_EMBED_BASE64,
          .adapter = &llmk__openai_adapter,
-         .kinds = K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_RERANK) | COUNT,
+         .kinds = K(LLMK_CHAT) | K(LLMK_EMBED) | RERANK | COUNT,
          .chat_caps = CHAT_FULL,
          .embed_caps = LLMK_CAP_BATCH,
          .opts = COMPAT_CHAT | JSON_OUT | O(TOP_K) | RERANK_OPTS,
@@ -226,7 +245,9 @@ static const llmk__provider providers[] = {
          .chat_caps = CHAT_FULL,
          .embed_caps = LLMK_CAP_BATCH,
          .opts = OA_ALL | O(TOP_K),
+         .media_caps = OA_MEDIA,
          .notes = "any server speaking the OpenAI paths"},
+#ifdef LLMK_HAVE_EXTRA_KINDS
         /* Hosted rerankers (the Jina shape: rerank.c). */
         {.name = "jina",
          .base_url = "https://api.jina.ai/v1",
@@ -244,6 +265,7 @@ static const llmk__provider providers[] = {
          .kinds = K(LLMK_RERANK),
          .opts = RERANK_OPTS,
          .notes = "rerank only (POST /v1/rerank; top_n as top_k)"},
+#endif
 #endif
 #ifdef LLMK_WIRE_ANTHROPIC
         /* Native wire formats (one adapter file each). */
@@ -272,6 +294,7 @@ static const llmk__provider providers[] = {
          .chat_caps = LLMK_CAP_STREAM | LLMK_CAP_TOOLS | LLMK_CAP_VISION | LLMK_CAP_STREAM_USAGE | LLMK_CAP_DOCUMENTS |
                       BATCH_API,
          .embed_caps = LLMK_CAP_BATCH,
+         .media_caps = LLMK_CAP_IMAGE_EDIT, /* input images go with the prompt */
          .opts = SAMPLING | PENALTIES | JSON_OUT | O(TOP_K) | O(SEED) | O(TOOL_CHOICE) | O(REASONING_BUDGET) |
                  O(DIMENSIONS) | O(EMBED_INPUT_TYPE) | O(PROMPT) | O(CACHED_CONTENT) | O(REASONING_EFFORT),
          .notes = "Generative Language API v1beta; images inline only; image models take no candidateCount "
@@ -297,7 +320,7 @@ static const llmk__provider providers[] = {
          .key_env2 = "CO_API_KEY",
          .url_env = "COHERE_BASE_URL",
          .adapter = &llmk__cohere_adapter,
-         .kinds = K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_RERANK),
+         .kinds = K(LLMK_CHAT) | K(LLMK_EMBED) | RERANK,
          .chat_caps = CHAT_FULL,
          .embed_caps = LLMK_CAP_BATCH,
          .opts = SAMPLING | PENALTIES | JSON_OUT | O(TOP_K) | O(SEED) | O(TOOL_CHOICE) | O(REASONING_BUDGET) |
@@ -335,7 +358,7 @@ static const llmk__provider providers[] = {
          .url_env = "TEI_BASE_URL",
          .quirks = LLMK_Q_KEY_OPTIONAL | LLMK_Q_TEI,
          .adapter = &llmk__huggingface_adapter,
-         .kinds = K(LLMK_EMBED) | K(LLMK_RERANK),
+         .kinds = K(LLMK_EMBED) | RERANK,
          .embed_caps = LLMK_CAP_BATCH,
          .opts = RERANK_OPTS,
          .notes = "text-embeddings-inference /embed and /rerank (top_n applied to its answer)"},
@@ -347,7 +370,7 @@ static const llmk__provider providers[] = {
          .url_env = "AWS_ENDPOINT_URL_BEDROCK_RUNTIME",
          .quirks = LLMK_Q_KEY_OPTIONAL | LLMK_Q_AWS,
          .adapter = &llmk__bedrock_adapter,
-         .kinds = K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_IMAGE) | K(LLMK_RERANK) | COUNT,
+         .kinds = K(LLMK_CHAT) | K(LLMK_EMBED) | K(LLMK_IMAGE) | RERANK | COUNT,
          .chat_caps = LLMK_CAP_STREAM | LLMK_CAP_TOOLS | LLMK_CAP_VISION | LLMK_CAP_STREAM_USAGE | LLMK_CAP_DOCUMENTS,
          .embed_caps = LLMK_CAP_BATCH,
          .opts = O(TEMPERATURE) | O(TOP_P) | O(MAX_TOKENS) | O(STOP) | O(TOOL_CHOICE) | O(DIMENSIONS) |
@@ -366,7 +389,7 @@ static const llmk__provider providers[] = {
          .quirks = LLMK_Q_KEY_OPTIONAL,
          .adapter = &llmk__whispercpp_adapter,
          .kinds = K(LLMK_TRANSCRIBE),
-         .opts = OA_TRANSCRIBE,
+         .opts = OA_TRANSCRIBE | O(TRANSLATE),
          .notes = "whisper.cpp server POST /inference; the model is the one the server was started with"},
 #endif
 #ifdef LLMK_WIRE_RESPONSES

@@ -320,6 +320,15 @@ void llmk__form_opts(llmk__multipart *mp, const llmk_request *r, const llmk__opt
  * when not NULL; releases mp on failure. */
 llmk_status llmk__set_form_body(llmk_exchange *ex, llmk__multipart *mp, const char *accept, llmk_response *resp);
 
+/* Finishes a multipart body from a tree of fields (toolkit_form.c): the
+ * request's extra JSON is merged over them (members replace, null removes),
+ * then each becomes a form field after the parts already in mp: a string as
+ * it is, a number or boolean as its JSON text, an array as one "name[]"
+ * field per element, an object as its JSON text. Releases fields; on
+ * failure releases mp too. */
+llmk_status llmk__form_body(llmk_exchange *ex, llmk__multipart *mp, const llmk_request *r, json_t *fields,
+                            const char *accept, llmk_response *resp);
+
 /* Adds a credential header "name: prefix key" without leaving unwiped
  * copies behind (prefix may be NULL). */
 llmk_status llmk__auth_header(llmk_exchange *ex, const char *name, const char *prefix, const char *key);

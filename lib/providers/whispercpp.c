@@ -3,7 +3,8 @@
  * Reference: ggml-org/whisper.cpp examples/server/README.md and
  * server.cpp. Wire facts that shape this file:
  * - Fields: file, response_format (json | text | srt | vtt | verbose_json;
- *   json when absent), language, prompt, temperature. The model is chosen
+ *   json when absent), language, prompt, temperature, translate (true:
+ *   into English). The model is chosen
  *   when the server starts, so the request's model is not sent.
  * - json answers {"text": "..."}; verbose_json adds task, language (a full
  *   name such as "english"), duration (seconds), segments [{id, text,
@@ -24,12 +25,14 @@
 static llmk_status whispercpp_build(const llmk_client *c, const llmk_request *r, const char *model, int stream,
                                     llmk_exchange *ex, llmk_response *resp)
 {
-	static const llmk__opt_key fields[] = {{LLMK_OPT_TRANSCRIPT_FORMAT, "response_format"},
-	                                       {LLMK_OPT_LANGUAGE, "language"},
-	                                       {LLMK_OPT_PROMPT, "prompt"},
-	                                       {LLMK_OPT_TEMPERATURE, "temperature"},
-	                                       {0, NULL}};
+	static const llmk__opt_key fields_map[] = {{LLMK_OPT_TRANSCRIPT_FORMAT, "response_format"},
+	                                           {LLMK_OPT_LANGUAGE, "language"},
+	                                           {LLMK_OPT_PROMPT, "prompt"},
+	                                           {LLMK_OPT_TEMPERATURE, "temperature"},
+	                                           {0, NULL}};
+	int64_t translate = 0;
 	llmk__multipart mp;
+	json_t *fields;
 
 	(void)model;
 	(void)stream;
@@ -40,21 +43,38 @@ static llmk_status whispercpp_build(const llmk_client *c, const llmk_request *r,
 	if (llmk__exchange_set_url(ex, c->base_url, "/inference") ||
 	    llmk__key_headers(c, ex, "Authorization", "Bearer "))
 		return FAIL_OOM(resp);
+	llmk__req_i64(r, LLMK_OPT_TRANSLATE, &translate);
+	fields = json_object();
+	/* server.cpp reads "translate" as a boolean parameter ("true"). */
+	if (!fields || llmk__put_opts(fields, r, fields_map) ||
+	    (translate && llmk__json_set(fields, "translate", json_true()))) {
+		json_decref(fields);
+		return FAIL_OOM(resp);
+	}
 	llmk__multipart_init(&mp);
 	llmk__multipart_file(&mp, "file", r->audio_name, r->audio_mime, r->audio, r->audio_len);
-	llmk__form_opts(&mp, r, fields);
-	return llmk__set_form_body(ex, &mp, "application/json, text/*", resp);
+	return llmk__form_body(ex, &mp, r, fields, "application/json, text/*", resp);
 }
 
 /* The Content-Type decides: errors are JSON whatever format was asked for.
- * Without one, the format asked for does. */
-static int is_plain_text(const llmk_request *r, const char *ctype)
+ * Without one, the format asked for does. A JSON format answered with
+ * another type is refused (an HTML page from a proxy is no transcript). */
+static int is_plain_text(const llmk_request *r, const char *ctype, llmk_response *resp)
 {
 	const char *fmt = llmk__req_str(r, LLMK_OPT_TRANSCRIPT_FORMAT);
+	int text_fmt = fmt && strcmp(fmt, "json") && strcmp(fmt, "verbose_json");
 
-	if (ctype && *ctype)
-		return strncasecmp(ctype, "application/json", 16) != 0;
-	return fmt && strcmp(fmt, "json") && strcmp(fmt, "verbose_json");
+	if (ctype && *ctype) {
+		if (llmk__ctype_is(ctype, "application/json"))
+			return 0;
+		if (!text_fmt) {
+			llmk__fail(resp, LLMK_E_PROTOCOL,
+			           "whispercpp: expected application/json, received Content-Type %.100s", ctype);
+			return -1;
+		}
+		return 1;
+	}
+	return text_fmt;
 }
 
 static llmk_status read_segments(json_t *segs, llmk_response *resp)
@@ -89,9 +109,12 @@ static llmk_status whispercpp_parse(const llmk_client *c, const llmk_request *r,
 {
 	json_t *root, *text, *dur;
 	llmk_status st;
+	int plain;
 
 	(void)c;
-	if (is_plain_text(r, ctype))
+	if ((plain = is_plain_text(r, ctype, resp)) < 0)
+		return resp->status;
+	if (plain)
 		return llmk__buf_append(&resp->text, body, len) ? LLMK_E_NOMEM : LLMK_OK;
 	if (!(root = llmk__json_object(body, len, resp, "whispercpp response body")))
 		return resp->status;

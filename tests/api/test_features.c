@@ -40,6 +40,14 @@ static const struct {
 #define NKNOWN (sizeof(known) / sizeof(known[0]))
 
 /* What meson built in (tests/meson.build passes the library's LLMK_WIRE_*). */
+/* The hosted rerankers exist only with the extra kinds (-Dextra_kinds):
+ * without them their rows are left out, like a format not built in. */
+#ifdef LLMK_HAVE_EXTRA_KINDS
+#define RERANKERS LLMK_FEATURE_OPENAI
+#else
+#define RERANKERS (INT64_C(1) << 62) /* never configured */
+#endif
+
 static int64_t configured(void)
 {
 	int64_t f = 0;
@@ -98,8 +106,8 @@ static const struct {
         {"localai", LLMK_FEATURE_OPENAI},
         {"lmstudio", LLMK_FEATURE_OPENAI},
         {"openai-compatible", LLMK_FEATURE_OPENAI},
-        {"jina", LLMK_FEATURE_OPENAI},
-        {"voyage", LLMK_FEATURE_OPENAI},
+        {"jina", RERANKERS},
+        {"voyage", RERANKERS},
         {"anthropic", LLMK_FEATURE_ANTHROPIC},
         {"gemini", LLMK_FEATURE_GEMINI},
         {"ollama", LLMK_FEATURE_OLLAMA},

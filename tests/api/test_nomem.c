@@ -121,6 +121,17 @@ static void describe(result *out, const llmk_response *resp)
 		    llmk_response_tool_call_arguments(resp, i));
 	for (i = LLMK_USAGE_INPUT; i <= LLMK_USAGE_CACHE_WRITE; i++)
 		put(out, "u%zu=%lld ", i, (long long)llmk_response_usage(resp, (int32_t)i));
+	/* images, audio, words, choices, log probabilities (issue 20) */
+	{
+		size_t alen = 0, ilen = 0;
+		llmk_response_audio(resp, &alen);
+		if (llmk_response_image_count(resp))
+			llmk_response_image_data(resp, 0, &ilen);
+		put(out, "audio %zu images %zu (%zu) words %zu choices %zu logprobs %zu segments %zu\n", alen,
+		    llmk_response_image_count(resp), ilen, llmk_response_word_count(resp),
+		    llmk_response_choice_count(resp), llmk_response_logprob_count(resp),
+		    llmk_response_segment_count(resp));
+	}
 	for (i = 0; i < llmk_response_embedding_count(resp); i++) {
 		v = llmk_response_embedding(resp, i);
 		put(out, "\nvec %zu:", llmk_response_embedding_dim(resp));
@@ -133,8 +144,11 @@ static int32_t on_event(const llmk_event *ev, void *user)
 {
 	result *r = user;
 
-	put(r, "ev%d[%.*s]", (int)llmk_event_type(ev), (int)llmk_event_text_len(ev),
-	    llmk_event_text(ev) ? llmk_event_text(ev) : "");
+	size_t dlen;
+
+	llmk_event_data(ev, &dlen);
+	put(r, "ev%d[%.*s]%zu", (int)llmk_event_type(ev), (int)llmk_event_text_len(ev),
+	    llmk_event_text(ev) ? llmk_event_text(ev) : "", dlen);
 	return 0;
 }
 
@@ -254,6 +268,37 @@ static llmk_status op_request(const void *arg, result *out)
 	return LLMK_OK;
 }
 
+/* An image edit (streamed with partial images), a transcription with
+ * logprobs and word times, or speech streamed as SSE. */
+static llmk_status build_media(llmk_request **out, int32_t kind)
+{
+	static const uint8_t png[] = {0x89, 'P', 'N', 'G', 13, 10, 26, 10, 0, 0, 0, 13};
+	llmk_request *r;
+	llmk_status st = llmk_request_new(&r, kind);
+
+	if (st)
+		return st;
+	if (kind == LLMK_IMAGE)
+		(void)((st = llmk_request_set_str(r, LLMK_OPT_PROMPT, "a hat")) ||
+		       (st = llmk_request_add_image(r, png, sizeof(png), "image/png", "cat.png")) ||
+		       (st = llmk_request_set_mask(r, png, sizeof(png))) ||
+		       (st = llmk_request_set_i64(r, LLMK_OPT_PARTIAL_IMAGES, 2)) ||
+		       (st = llmk_request_set_extra_json(r, "{\"quality\":\"low\",\"x\":{\"y\":[1,2]}}")));
+	else if (kind == LLMK_TRANSCRIBE)
+		(void)((st = llmk_request_set_audio(r, png, sizeof(png), "a.wav", NULL)) ||
+		       (st = llmk_request_set_str(r, LLMK_OPT_TIMESTAMPS, "word,segment")) ||
+		       (st = llmk_request_set_i64(r, LLMK_OPT_LOGPROBS, 1)));
+	else
+		(void)((st = llmk_request_set_str(r, LLMK_OPT_INPUT, "Hello")) ||
+		       (st = llmk_request_set_str(r, LLMK_OPT_STREAM_FORMAT, "sse")));
+	if (st) {
+		llmk_request_free(r);
+		return st;
+	}
+	*out = r;
+	return LLMK_OK;
+}
+
 /* One exchange: a client for `model` answering with a fixture. */
 #define COUNT 31 /* exchange_case.kind: llmk_count_tokens() of a chat request */
 typedef struct exchange_case {
@@ -265,7 +310,8 @@ typedef struct exchange_case {
 	int http;
 	const char *headers;
 	int next; /* 1: then the answer is added to the request (llmk_request_add_response()) and the
-	           * request is sent again: the next turn, its opaque parts included */
+	           * request is sent again: the next turn, its opaque parts included; 2 (chat): with
+	           * n = 2 and logprobs */
 } exchange_case;
 
 static llmk_status op_exchange(const void *arg, result *out)
@@ -309,6 +355,8 @@ static llmk_status op_exchange(const void *arg, result *out)
 	}
 	if (x->kind == LLMK_CHAT || x->kind == COUNT) {
 		st = build_chat(&r, 1);
+		if (!st && x->next == 2 && !(st = llmk_request_set_i64(r, LLMK_OPT_CHOICES, 2)))
+			st = llmk_request_set_i64(r, LLMK_OPT_LOGPROBS, 1);
 	} else if (x->kind == LLMK_RERANK) {
 		static const char *const docs[] = {"a", "b", "c", "d", "e"};
 		size_t i;
@@ -319,6 +367,8 @@ static llmk_status op_exchange(const void *arg, result *out)
 	} else if (x->kind == LLMK_MODERATE) {
 		if (!(st = llmk_request_new(&r, LLMK_MODERATE)))
 			st = llmk_request_add_input(r, "I want to kill them.");
+	} else if (x->kind != LLMK_EMBED) {
+		st = build_media(&r, x->kind);
 	} else {
 		if (!(st = llmk_request_new(&r, LLMK_EMBED)) && !(st = llmk_request_add_input(r, "first text")))
 			st = llmk_request_add_input(r, "second text");
@@ -342,7 +392,7 @@ static llmk_status op_exchange(const void *arg, result *out)
 			put(out, "moderation %d %zu categories", (int)llmk_response_moderation_flagged(resp, i),
 			    llmk_response_moderation_category_count(resp, i));
 	}
-	if (st == LLMK_OK && x->next) {
+	if (st == LLMK_OK && x->next == 1) {
 		if ((st = llmk_request_add_response(r, resp)))
 			goto done;
 		llmk_response_free(resp);
@@ -402,6 +452,17 @@ static const exchange_case cases[] = {
         {"responses stream refusal", "openai-responses/gpt-5", LLMK_CHAT, 1, "responses/stream_refusal.sse", 200, SSE},
         {"bedrock embed cohere", "bedrock/cohere.embed-english-v3", LLMK_EMBED, 0, "bedrock/embed_cohere.json", 200,
          JSON},
+        {"openai choices logprobs", "openai/gpt-4o-mini", LLMK_CHAT, 0, "openai/chat_choices_logprobs.json", 200, JSON,
+         2},
+        {"openai stream choices", "openai/gpt-4o-mini", LLMK_CHAT, 1, "openai/chat_stream_choices.sse", 200, SSE, 2},
+        {"openai transcript stream", "openai/gpt-4o-mini-transcribe", LLMK_TRANSCRIBE, 1,
+         "openai/transcription_stream.sse", 200, SSE},
+        {"openai transcript words", "openai/whisper-1", LLMK_TRANSCRIBE, 0, "openai/transcription_words.json", 200,
+         JSON},
+        {"openai speech sse", "openai/gpt-4o-mini-tts", LLMK_SPEECH, 1, "openai/speech_stream.sse", 200, SSE},
+        {"openai speech bytes", "openai/tts-1", LLMK_SPEECH, 1, "openai/speech_stream.bin", 200,
+         "Content-Type: audio/mpeg\n"},
+        {"openai image edit stream", "openai/gpt-image-1", LLMK_IMAGE, 1, "openai/image_stream.sse", 200, SSE},
         {"cohere rerank", "cohere/rerank-v3.5", LLMK_RERANK, 0, "kinds/cohere_rerank.json", 200, JSON},
         {"openai moderation", "openai/omni-moderation-latest", LLMK_MODERATE, 0, "kinds/openai_moderation_text.json",
          200, JSON},

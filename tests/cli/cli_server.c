@@ -6,7 +6,12 @@
  *   nosuchmodel  HTTP 404 model_not_found
  *   hang         headers after 5 s (timeouts, Ctrl-C)
  *   escapes      an answer holding terminal escape sequences (not streamed)
- *   dall-e-3     images: the answer by URL (image_url.json)
+ *   dall-e-3     images: the answer by URL (image_url.json); edits and
+ *                variations answer like generations
+ *   gpt-4o-mini-transcribe  transcriptions asked with stream=true: the
+ *                reference's stream (transcription_stream.sse); other
+ *                models ignore stream, as whisper-1 does; word timestamps
+ *                asked: transcription_words.json
  *   slow         headers after 1.5 s (the live table; images too: the spinner)
  *   slowtext     the stream in pieces 250 ms apart (streaming, Ctrl-C)
  *   echokey      HTTP 401 echoing the key and CLI_PASS in every shape
@@ -135,7 +140,8 @@ static void handler(const th_request *rq, th_response *out, void *user)
 		answer(out, 200, "application/json", NULL, s->embeddings, strlen(s->embeddings));
 		return;
 	}
-	if (strstr(rq->target, "/images/generations")) {
+	if (strstr(rq->target, "/images/generations") || strstr(rq->target, "/images/edits") ||
+	    strstr(rq->target, "/images/variations")) {
 		if (model_is(b, "dall-e-3"))
 			answer(out, 200, "application/json", NULL, s->image_url, strlen(s->image_url));
 		else
@@ -144,9 +150,19 @@ static void handler(const th_request *rq, th_response *out, void *user)
 			out->delay_headers_ms = 1500;
 		return;
 	}
-	if (strstr(rq->target, "/audio/transcriptions")) {
+	if (strstr(rq->target, "/audio/transcriptions") || strstr(rq->target, "/audio/translations")) {
+		static const char streamed[] = "name=\"stream\"\r\n\r\ntrue\r\n", words[] = "\r\n\r\nword\r\n";
 		const char *t =
 		        b && memmem(b, rq->body_len, "verbose_json", 12) ? s->transcription_verbose : s->transcription;
+		if (b && memmem(b, rq->body_len, words, sizeof(words) - 1))
+			t = s->transcription_words;
+		if (b && memmem(b, rq->body_len, streamed, sizeof(streamed) - 1) &&
+		    memmem(b, rq->body_len, "gpt-4o-mini-transcribe", 22)) {
+			answer(out, 200, "text/event-stream", NULL, s->transcription_stream,
+			       strlen(s->transcription_stream));
+			out->write_size = 64;
+			return;
+		}
 		answer(out, 200, "application/json", NULL, t, strlen(t));
 		return;
 	}
@@ -256,6 +272,8 @@ int cli_server_setup(void **state)
 	s->image_url = slurp("image_url.json");
 	s->transcription = slurp("transcription.json");
 	s->transcription_verbose = slurp("transcription_verbose.json");
+	s->transcription_words = slurp("transcription_words.json");
+	s->transcription_stream = slurp("transcription_stream.sse");
 	s->err429 = slurp("error_429.json");
 	s->err401 = slurp("error_401.json");
 	s->srv = th_start();
@@ -284,6 +302,8 @@ int cli_server_teardown(void **state)
 	free(s->image_url);
 	free(s->transcription);
 	free(s->transcription_verbose);
+	free(s->transcription_words);
+	free(s->transcription_stream);
 	free(s->err429);
 	free(s->err401);
 	free(s);

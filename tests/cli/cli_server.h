@@ -23,6 +23,7 @@ typedef struct cli_server {
 	int fail_first;     /* answer the next chat request with HTTP 500 */
 	int slow_release;   /* "slow" model: answer once this is 1 (pty tests) */
 	char *stream, *completion, *embeddings, *image, *image_url, *transcription, *transcription_verbose;
+	char *transcription_words, *transcription_stream; /* word timestamps; gpt-4o-mini-transcribe streamed */
 	char *err429, *err401;
 } cli_server;
 

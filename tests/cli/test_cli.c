@@ -648,12 +648,84 @@ static void test_transcribe(void **state)
 	assert_true(body_has(th_request_at(s->srv, 0), "filename=\"speech.wav\""));
 	assert_true(body_has(th_request_at(s->srv, 0), "name=\"language\"\r\n\r\nen\r\n"));
 
-	RUN(o, s->env, "transcribe", "-m", "openai/whisper-1", "--timestamps", path);
+	RUN(o, s->env, "transcribe", "-m", "openai/whisper-1", "--timestamps", "segment", path);
 	EXPECT_CODE(o, 0);
 	EXPECT_IN(o->out, "[   0.00 -->");
 	EXPECT_IN(o->out, "] And so my fellow Americans");
 	cli_out_free(o);
+
+	/* word timestamps: asked as timestamp_granularities[], one line a word */
+	RUN(o, s->env, "transcribe", "-m", "openai/whisper-1", "--timestamps", "word", path);
+	EXPECT_CODE(o, 0);
+	assert_string_equal(o->out, "[   0.00 -->    0.24] The\n[   7.40 -->    7.90] volleyball\n");
+	cli_out_free(o);
+	assert_true(body_has(th_request_at(s->srv, 2), "name=\"timestamp_granularities[]\"\r\n\r\nword\r\n"));
+	RUN(o, s->env, "transcribe", "-m", "openai/whisper-1", "--timestamps", "words", path);
+	EXPECT_CODE(o, 2);
+	EXPECT_IN(o->err, "not word or segment");
+	cli_out_free(o);
+
+	/* --translate: /audio/translations */
+	RUN(o, s->env, "transcribe", "-m", "openai/whisper-1", "--translate", path);
+	EXPECT_CODE(o, 0);
+	EXPECT_IN(o->out, "And so my fellow Americans");
+	cli_out_free(o);
+	assert_string_equal(th_request_at(s->srv, 3)->target, "/v1/audio/translations");
+
+	/* a streamed transcript is printed as it arrives, whole at the end */
+	RUN(o, s->env, "transcribe", "-m", "openai/gpt-4o-mini-transcribe", path);
+	EXPECT_CODE(o, 0);
+	assert_string_equal(o->out, "I see skies of blue and clouds of white, the bright blessed days, the dark "
+	                            "sacred nights, and I think to myself, what a wonderful world.\n");
+	cli_out_free(o);
+	assert_true(body_has(th_request_at(s->srv, 4), "name=\"stream\"\r\n\r\ntrue\r\n"));
 	unlink(path);
+}
+
+static void test_image_edit(void **state)
+{
+	cli_server *s = *state;
+	char in[96], mask[96], out[96];
+	cli_out *o;
+	FILE *fp;
+
+	snprintf(in, sizeof(in), "%s/in.jpg", s->dir);
+	snprintf(mask, sizeof(mask), "%s/mask.png", s->dir);
+	snprintf(out, sizeof(out), "%s/out.png", s->dir);
+	fp = fopen(in, "wb");
+	fwrite("JPEG-bytes", 1, 10, fp);
+	fclose(fp);
+	fp = fopen(mask, "wb");
+	fwrite("PNG-mask", 1, 8, fp);
+	fclose(fp);
+	RUN(o, s->env, "image", "-m", "openai/gpt-image-1", "-o", out, "--edit", in, "--mask", mask, "--format", "png",
+	    "add", "a", "hat");
+	EXPECT_CODE(o, 0);
+	cli_out_free(o);
+	assert_string_equal(th_request_at(s->srv, 0)->target, "/v1/images/edits");
+	assert_true(body_has(th_request_at(s->srv, 0),
+	                     "name=\"image\"; filename=\"in.jpg\"\r\nContent-Type: image/jpeg\r\n\r\nJPEG-bytes"));
+	assert_true(body_has(th_request_at(s->srv, 0), "name=\"mask\"; filename=\"mask.png\""));
+	assert_true(body_has(th_request_at(s->srv, 0), "name=\"prompt\"\r\n\r\nadd a hat\r\n"));
+	assert_true(body_has(th_request_at(s->srv, 0), "name=\"output_format\"\r\n\r\npng\r\n"));
+	assert_int_equal(access(out, F_OK), 0);
+	unlink(out);
+
+	RUN(o, s->env, "image", "-m", "openai/dall-e-2", "-o", out, "--edit", in, "--variation");
+	EXPECT_CODE(o, 0);
+	cli_out_free(o);
+	assert_string_equal(th_request_at(s->srv, 1)->target, "/v1/images/variations");
+	unlink(out);
+
+	RUN(o, s->env, "image", "-m", "openai/gpt-image-1", "-o", out, "--mask", mask, "a hat");
+	EXPECT_CODE(o, 2);
+	EXPECT_IN(o->err, "give --edit IMAGE");
+	cli_out_free(o);
+	RUN(o, s->env, "image", "-m", "openai/gpt-image-1", "-o", out, "--edit", "/nonexistent.png", "a hat");
+	EXPECT_CODE(o, 2);
+	cli_out_free(o);
+	unlink(in);
+	unlink(mask);
 }
 
 static void test_speak(void **state)
@@ -1434,6 +1506,7 @@ int main(int argc, char **argv)
 	        cmocka_unit_test_setup_teardown(test_embed, cli_server_setup, cli_server_teardown),
 	        cmocka_unit_test_setup_teardown(test_image, cli_server_setup, cli_server_teardown),
 	        cmocka_unit_test_setup_teardown(test_transcribe, cli_server_setup, cli_server_teardown),
+	        cmocka_unit_test_setup_teardown(test_image_edit, cli_server_setup, cli_server_teardown),
 	        cmocka_unit_test_setup_teardown(test_speak, cli_server_setup, cli_server_teardown),
 	        cmocka_unit_test_setup_teardown(test_media_failures, cli_server_setup, cli_server_teardown),
 	        cmocka_unit_test_setup_teardown(test_compare_table, cli_server_setup, cli_server_teardown),

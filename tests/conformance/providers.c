@@ -152,6 +152,7 @@ enum feat {
 	F_EMBED_ONE,      /* one input */
 	F_EMBED_BATCH,    /* three inputs + options */
 	F_IMAGE,          /* prompt */
+	F_IMAGE_EDIT,     /* prompt + two input images (llmk_request_add_image) */
 	F_TRANSCRIBE,     /* jfk.wav + options */
 	NFEAT
 };
@@ -171,6 +172,7 @@ static const char *const feat_names[NFEAT] = {"chat (plain)",
                                               "embed (one)",
                                               "embed (batch)",
                                               "image",
+                                              "image edit (two input images)",
                                               "transcribe (jfk.wav)"};
 
 static int supports(const prov *p, int32_t opt)
@@ -205,6 +207,7 @@ static int applies(const prov *p, int f)
 	case F_EMBED_ONE: return (embed & LLMK_CAP_KIND) != 0;
 	case F_EMBED_BATCH: return (embed & LLMK_CAP_BATCH) != 0;
 	case F_IMAGE: return (caps(p, LLMK_IMAGE) & LLMK_CAP_KIND) != 0;
+	case F_IMAGE_EDIT: return (caps(p, LLMK_IMAGE) & LLMK_CAP_IMAGE_EDIT) != 0;
 	default: return (caps(p, LLMK_TRANSCRIBE) & LLMK_CAP_KIND) != 0;
 	}
 }
@@ -355,6 +358,13 @@ static llmk_request *make(const prov *p, int f)
 		opt_str(p, r, LLMK_OPT_IMAGE_SIZE, "1024x1024");
 		opt_i64(p, r, LLMK_OPT_IMAGE_COUNT, 1);
 		break;
+	case F_IMAGE_EDIT:
+		OK(llmk_request_new(&r, LLMK_IMAGE));
+		OK(llmk_request_set_str(r, LLMK_OPT_MODEL, p->image_model));
+		OK(llmk_request_set_str(r, LLMK_OPT_PROMPT, "put a hat on the cat"));
+		OK(llmk_request_add_image(r, png, png_size, "image/png", NULL));
+		OK(llmk_request_add_image(r, png, png_size, "image/png", "hat.png"));
+		break;
 	default:
 		OK(llmk_request_new(&r, LLMK_TRANSCRIBE));
 		OK(llmk_request_set_str(r, LLMK_OPT_MODEL, p->transcribe_model));
@@ -479,6 +489,8 @@ static const struct parse_note {
         {"cohere", F_EMBED_BATCH, LLMK_E_PROTOCOL, "the answer generated from the schema has 1 vector"},
         {"gemini", F_EMBED_BATCH, LLMK_E_PROTOCOL, "the answer generated from the schema has 1 vector"},
         {"gemini", F_IMAGE, LLMK_E_PROTOCOL,
+         "the generated answer's inlineData.data is \"string\" (not base64 image data), so there is no image"},
+        {"gemini", F_IMAGE_EDIT, LLMK_E_PROTOCOL,
          "the generated answer's inlineData.data is \"string\" (not base64 image data), so there is no image"},
 };
 
@@ -773,6 +785,7 @@ static const control controls[] = {
         {"gemini", F_CHAT_PLAIN, SET, "contents", "\"hello\"", "contents"},
         {"gemini", F_CHAT_OPTIONS, SET, "generationConfig.temperature", "\"hot\"", "temperature"},
         {"gemini", F_CHAT_STREAM, SET, "contents.0.parts", "{}", "parts"},
+        {"gemini", F_IMAGE_EDIT, SET, "contents.0.parts.1.inlineData.mimeType", "42", "mimeType"},
         {"gemini", F_EMBED_BATCH, SET, "requests.0.taskType", "\"BOGUS\"", "taskType"},
 };
 

@@ -249,6 +249,26 @@ static void find_part(const char *b, size_t n, const char *name, size_t *start, 
 	*end = (size_t)(e - b);
 }
 
+char *multipart_unbracket_files(const void *arg, const char *b, size_t n, size_t *o)
+{
+	static const char from[] = "name=\"image[]\"; filename=", to[] = "name=\"image\"; filename=";
+	char *out = malloc(n + 1);
+	size_t i = 0, k = 0;
+
+	(void)arg;
+	while (i < n) {
+		if (n - i >= sizeof(from) - 1 && !memcmp(b + i, from, sizeof(from) - 1)) {
+			memcpy(out + k, to, sizeof(to) - 1);
+			k += sizeof(to) - 1;
+			i += sizeof(from) - 1;
+		} else {
+			out[k++] = b[i++];
+		}
+	}
+	*o = k;
+	return out;
+}
+
 char *multipart_drop(const char *b, size_t n, const char *name, size_t *o)
 {
 	size_t s, e;
@@ -710,7 +730,10 @@ static json_t *multipart_names(const char *body, size_t len)
 		q = mem_find(p, (size_t)(end - p), "\"", 1);
 		if (!q)
 			break;
+		/* "x[]" and "x[key]" (OpenAI's SDKs' array and object forms) are
+		 * members of x. */
 		snprintf(name, sizeof(name), "%.*s", (int)(q - p), p);
+		name[strcspn(name, "[")] = '\0';
 		json_object_set_new(o, name, json_null());
 		p = q;
 	}

@@ -69,6 +69,12 @@ const char *wire_ctype(const wire *w);
 
 /* ==== corrupting bodies =================================================== */
 
+/* A mutate_fn: image[] file parts renamed image. OpenAI's SDKs and API
+ * reference send several files as "image[]" (-F "image[]=@a.png"); Prism
+ * reads a multipart array of files only from repeated parts of the plain
+ * name, and takes "image[]" for an unknown field (then "image" is missing). */
+char *multipart_unbracket_files(const void *arg, const char *b, size_t n, size_t *o);
+
 const char *mem_find(const void *hay, size_t hn, const void *needle, size_t nn);
 
 /* Multipart body b: a copy without the part named `name` / with its value

@@ -3,14 +3,17 @@
  *
  * A test transport answers every request with the fuzz input. Byte 0
  * chooses the answer (see answer_for()): bits 0-2 the kind of answer (200
- * with a JSON, SSE, NDJSON, plain-text or no content type; an HTTP error
+ * with a JSON, SSE, NDJSON, plain-text, audio or no content type; an HTTP error
  * with a JSON or text body), bits 3-7 the HTTP error status, or for 2xx
  * answers the size of the transport's writes (0: one write). The rest is
  * the body.
  *
  * For each provider (llmk_provider_count()/llmk_provider_name()) and each
  * kind it serves (llmk_provider_capabilities()) a minimal valid request is
- * sent with llmk_send() and with llmk_stream(), and for each provider that
+ * sent with llmk_send() and with llmk_stream(), with the media parameters
+ * the provider takes (word timestamps and logprobs, speech streamed as SSE,
+ * n = 2 with logprobs, partial images), plus an image edit (an input image
+ * and a prompt) where the provider edits images, and for each provider that
  * counts tokens (LLMK_CAP_COUNT_TOKENS) a chat request with
  * llmk_count_tokens(). Any status is fine; crashes,
  * sanitizer reports, leaks, hangs and inconsistent accessors are findings.
@@ -41,6 +44,7 @@ typedef struct answer {
 typedef struct target {
 	const char *provider;
 	int32_t kind;
+	int edit; /* an image request with an input image */
 	int64_t caps;
 	int count; /* sent with llmk_count_tokens() */
 	llmk_client *client;
@@ -98,7 +102,10 @@ static void answer_for(answer *a, const uint8_t *data, size_t size)
 	case 1: a->content_type = "text/event-stream; charset=utf-8"; break;
 	case 2: a->content_type = "application/x-ndjson"; break;
 	case 3: a->content_type = "text/plain; charset=utf-8"; break;
-	case 4: a->content_type = NULL; break;
+	case 4: /* no content type, or audio (speech streamed as bytes) */
+		a->content_type = arg & 16 ? "audio/mpeg" : NULL;
+		a->write_size = arg & 15;
+		break;
 	case 5: /* 4xx/5xx with a JSON body */
 	case 6: /* the same, as an HTML/text error page */
 		a->status = errors[arg % (sizeof errors / sizeof errors[0])];
@@ -228,6 +235,28 @@ static void check_response(const target *t, const llmk_response *r, int32_t st, 
 	CHECK(llmk_response_segment_text(r, n) == NULL);
 	CHECK(llmk_response_segment_start(r, n) == -1 && llmk_response_segment_end(r, n) == -1);
 
+	n = llmk_response_word_count(r);
+	for (i = 0; i < n; i++)
+		check_str(llmk_response_word_text(r, i));
+	CHECK(llmk_response_word_text(r, n) == NULL && llmk_response_word_end(r, n) == -1);
+	n = llmk_response_choice_count(r);
+	for (i = 0; i < n; i++) {
+		check_str(llmk_response_choice_text(r, i));
+		check_str(llmk_response_choice_finish_reason(r, i));
+	}
+	CHECK(n < 129);
+	CHECK(llmk_response_choice_text(r, n) == NULL && llmk_response_choice_finish_reason(r, n) == NULL);
+	CHECK(n == 0 || !strcmp(llmk_response_choice_text(r, 0), llmk_response_text(r)));
+	n = llmk_response_logprob_count(r);
+	for (i = 0; i < n; i++) {
+		size_t j, m = llmk_response_top_logprob_count(r, i);
+		check_str(llmk_response_logprob_token(r, i));
+		CHECK(m <= 20);
+		for (j = 0; j < m; j++)
+			check_str(llmk_response_top_logprob_token(r, i, j));
+		CHECK(llmk_response_top_logprob_token(r, i, m) == NULL);
+	}
+	CHECK(llmk_response_logprob_token(r, n) == NULL && llmk_response_top_logprob_count(r, n) == 0);
 	/* Rerank: each document at most once, at an index the request has,
 	 * finite scores, most relevant first, with its text; nothing on a
 	 * failure. */
@@ -279,7 +308,7 @@ static void check_response(const target *t, const llmk_response *r, int32_t st, 
 /* ---- streaming ---------------------------------------------------------- */
 
 typedef struct events {
-	size_t n, done;
+	size_t n, done, media;
 	int after_done; /* an event came after DONE */
 	char text[MAX_RESPONSE + 1];
 	size_t text_len; /* TEXT fragments joined (only when they fit) */
@@ -298,9 +327,23 @@ static int32_t on_event(const llmk_event *ev, void *user)
 	e->n++;
 	if (e->done)
 		e->after_done = 1;
-	CHECK(type >= LLMK_EVENT_TEXT && type <= LLMK_EVENT_REFUSAL);
+	CHECK(type >= LLMK_EVENT_TEXT && type <= LLMK_EVENT_IMAGE);
 	CHECK(text != NULL && text[len] == '\0');
 	check_bytes((const uint8_t *)text, len);
+	{
+		size_t dlen = 1;
+		const uint8_t *d = llmk_event_data(ev, &dlen);
+		if (type == LLMK_EVENT_AUDIO || type == LLMK_EVENT_IMAGE_PARTIAL || type == LLMK_EVENT_IMAGE) {
+			CHECK(d != NULL || dlen == 0);
+			check_bytes(d, dlen);
+			CHECK(len == 0);
+			e->media++;
+		} else {
+			CHECK(d == NULL && dlen == 0);
+		}
+		CHECK(type == LLMK_EVENT_IMAGE ? llmk_event_index(ev) >= 0
+		                               : type == LLMK_EVENT_IMAGE_PARTIAL || llmk_event_index(ev) == -1);
+	}
 	if (type == LLMK_EVENT_TOOL_CALL) {
 		CHECK(llmk_event_tool_index(ev) >= 0);
 		check_str(llmk_event_tool_id(ev));
@@ -329,9 +372,12 @@ static int32_t on_event(const llmk_event *ev, void *user)
 static void check_stream(const target *t, const llmk_response *r, int32_t st, events *e)
 {
 	CHECK(e->done <= 1 && !e->after_done);
-	/* Other kinds are sent as by llmk_send() and deliver one DONE event. */
-	if (t->kind != LLMK_CHAT)
+	/* Kinds that do not stream there are sent as by llmk_send() and deliver
+	 * one DONE event; media events come only for media kinds. */
+	if (t->kind != LLMK_CHAT && !(t->caps & LLMK_CAP_STREAM))
 		CHECK(e->n == e->done);
+	if (t->kind == LLMK_CHAT || t->kind == LLMK_EMBED)
+		CHECK(e->media == 0);
 	if (st == LLMK_OK) {
 		CHECK(e->done == 1);
 		/* The response holds what the events delivered. */
@@ -349,16 +395,44 @@ static void set_or_die(llmk_status st)
 	FUZZ_CHECK(st == LLMK_OK);
 }
 
-static llmk_request *minimal_request(const char *provider, int32_t kind)
+/* Sets an option when the provider honours it. */
+static void maybe_str(llmk_request *r, const char *provider, int32_t opt, const char *v)
 {
+	if (llmk_provider_supports_option(provider, opt) == 1)
+		set_or_die(llmk_request_set_str(r, opt, v));
+}
+
+static void maybe_i64(llmk_request *r, const char *provider, int32_t opt, int64_t v)
+{
+	if (llmk_provider_supports_option(provider, opt) == 1)
+		set_or_die(llmk_request_set_i64(r, opt, v));
+}
+
+/* variant: 0 the kind's request, 1 an image edit, 2 a plain chat (counted) */
+static llmk_request *minimal_request(const char *provider, int32_t kind, int variant)
+{
+	int edit = variant == 1;
 	static const uint8_t wav[44] = {'R', 'I', 'F', 'F', 36, 0, 0, 0, 'W', 'A', 'V', 'E'};
 	llmk_request *r;
 
 	set_or_die(llmk_request_new(&r, kind));
 	switch (kind) {
-	case LLMK_CHAT: set_or_die(llmk_request_add_message(r, LLMK_ROLE_USER, "hi")); break;
+	case LLMK_CHAT:
+		set_or_die(llmk_request_add_message(r, LLMK_ROLE_USER, "hi"));
+		if (variant == 2)
+			break;
+		maybe_i64(r, provider, LLMK_OPT_CHOICES, 2);
+		maybe_i64(r, provider, LLMK_OPT_LOGPROBS, 1);
+		maybe_i64(r, provider, LLMK_OPT_TOP_LOGPROBS, 2);
+		break;
 	case LLMK_EMBED: set_or_die(llmk_request_add_input(r, "a")); break;
-	case LLMK_IMAGE: set_or_die(llmk_request_set_str(r, LLMK_OPT_PROMPT, "a red pixel")); break;
+	case LLMK_IMAGE:
+		set_or_die(llmk_request_set_str(r, LLMK_OPT_PROMPT, "a red pixel"));
+		if (edit)
+			set_or_die(
+			        llmk_request_add_image(r, (const uint8_t *)"\x89PNG\r\n\x1a\n", 8, "image/png", NULL));
+		maybe_i64(r, provider, LLMK_OPT_PARTIAL_IMAGES, 1);
+		break;
 	case LLMK_RERANK:
 		set_or_die(llmk_request_set_str(r, LLMK_OPT_QUERY, "q"));
 		set_or_die(llmk_request_add_input(r, "a"));
@@ -374,11 +448,14 @@ static llmk_request *minimal_request(const char *provider, int32_t kind)
 		/* verbose_json reaches the segment parser where it exists */
 		if (llmk_provider_supports_option(provider, LLMK_OPT_TRANSCRIPT_FORMAT) == 1)
 			set_or_die(llmk_request_set_str(r, LLMK_OPT_TRANSCRIPT_FORMAT, "verbose_json"));
+		maybe_str(r, provider, LLMK_OPT_TIMESTAMPS, "word,segment");
+		maybe_i64(r, provider, LLMK_OPT_LOGPROBS, 1);
 		break;
 	default: /* LLMK_SPEECH */
 		set_or_die(llmk_request_set_str(r, LLMK_OPT_INPUT, "hi"));
 		if (llmk_provider_supports_option(provider, LLMK_OPT_VOICE) == 1)
 			set_or_die(llmk_request_set_str(r, LLMK_OPT_VOICE, "alloy"));
+		maybe_str(r, provider, LLMK_OPT_STREAM_FORMAT, "sse");
 		break;
 	}
 	/* Bedrock builds InvokeModel bodies by model family; its parsers read
@@ -430,25 +507,29 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		const char *name = llmk_provider_name(i);
 		llmk_client *c = NULL;
 
-		/* kind LLMK_MODERATE + 1: llmk_count_tokens() of a chat request */
-		for (kind = LLMK_CHAT; kind <= LLMK_MODERATE + 1; kind++) {
-			int count = kind > LLMK_MODERATE;
-			int64_t caps = llmk_provider_capabilities(name, count ? LLMK_CHAT : kind);
+		/* kind LLMK_MODERATE + 1: llmk_count_tokens() of a chat request;
+		 * LLMK_MODERATE + 2: an image edit where the provider edits */
+		for (kind = LLMK_CHAT; kind <= LLMK_MODERATE + 2; kind++) {
+			int count = kind == LLMK_MODERATE + 1, edit = kind == LLMK_MODERATE + 2;
+			int32_t k = count ? LLMK_CHAT : edit ? LLMK_IMAGE : kind;
+			int64_t caps = llmk_provider_capabilities(name, k);
 			llmk_response *resp = NULL;
 			int64_t n;
 
 			FUZZ_CHECK(caps >= 0);
-			if (!(caps & LLMK_CAP_KIND) || (count && !(caps & LLMK_CAP_COUNT_TOKENS)))
+			if (!(caps & LLMK_CAP_KIND) || (count && !(caps & LLMK_CAP_COUNT_TOKENS)) ||
+			    (edit && !(caps & LLMK_CAP_IMAGE_EDIT)))
 				continue;
 			FUZZ_CHECK(ntargets < MAX_TARGETS);
 			if (!c)
 				c = fuzz_client(name);
 			targets[ntargets].provider = name;
-			targets[ntargets].kind = count ? LLMK_CHAT : kind;
+			targets[ntargets].kind = k;
 			targets[ntargets].count = count;
+			targets[ntargets].edit = edit;
 			targets[ntargets].caps = caps;
 			targets[ntargets].client = c;
-			targets[ntargets].request = minimal_request(name, count ? LLMK_CHAT : kind);
+			targets[ntargets].request = minimal_request(name, k, edit ? 1 : count ? 2 : 0);
 			/* The request must reach the transport, or it fuzzes nothing. */
 			answer_for(&ans, ok, sizeof ok - 1);
 			if (count)

@@ -250,29 +250,52 @@ out:
 
 /* ---- image -------------------------------------------------------------------- */
 
-static const char image_help[] = "usage: llmkit image -m MODEL -o FILE [options] PROMPT...\n"
-                                 "\n"
-                                 "Generates an image from PROMPT (or standard input) and writes it to FILE;\n"
-                                 "with --count N > 1 the others go to FILE-2, FILE-3, ... (before the\n"
-                                 "extension). Prints the files written (or the URLs when the provider\n"
-                                 "answers with URLs). Shows a progress indicator on a terminal.\n"
-                                 "\n"
-                                 "Options:\n"
-                                 "  -m, --model MODEL     provider/model, e.g. openai/gpt-image-1\n"
-                                 "  -o, --output FILE     where to write the image\n"
-                                 "      --size WxH        e.g. 1024x1024\n"
-                                 "      --quality Q       standard, hd, low, medium, high (as the model allows)\n"
-                                 "      --count N         number of images\n" GLOBAL_HELP;
+static const char image_help[] =
+        "usage: llmkit image -m MODEL -o FILE [options] PROMPT...\n"
+        "       llmkit image -m MODEL -o FILE --edit IMAGE [--edit IMAGE...] [--mask PNG] PROMPT...\n"
+        "\n"
+        "Generates an image from PROMPT (or standard input) and writes it to FILE;\n"
+        "with --count N > 1 the others go to FILE-2, FILE-3, ... (before the\n"
+        "extension). With --edit, edits the given images as PROMPT says (OpenAI\n"
+        "/images/edits, Gemini's image models); with --edit and --variation (no\n"
+        "PROMPT), makes variations of one image (OpenAI dall-e-2). Prints the files\n"
+        "written (or the URLs when the provider answers with URLs). Shows a\n"
+        "progress indicator on a terminal.\n"
+        "\n"
+        "Options:\n"
+        "  -m, --model MODEL     provider/model, e.g. openai/gpt-image-1\n"
+        "  -o, --output FILE     where to write the image\n"
+        "      --size WxH        e.g. 1024x1024\n"
+        "      --quality Q       standard, hd, low, medium, high (as the model allows)\n"
+        "      --count N         number of images\n"
+        "      --edit IMAGE      an image to edit (.png, .jpg, .webp; repeatable, up to 16)\n"
+        "      --mask PNG        where to edit the first image: its transparent areas\n"
+        "      --variation       variations of the --edit image, without a prompt\n"
+        "      --format FMT      png, jpeg or webp (GPT image models)\n"
+        "      --background B    transparent, opaque or auto (GPT image models)\n" GLOBAL_HELP;
 
-enum { I_MODEL = 1, I_OUT, I_SIZE, I_QUALITY, I_COUNT };
+enum { I_MODEL = 1, I_OUT, I_SIZE, I_QUALITY, I_COUNT, I_EDIT, I_MASK, I_VARIATION, I_FORMAT, I_BACKGROUND };
 static const cli_opt image_opts[] = {
-        {"model", 'm', 1, I_MODEL},   {"output", 'o', 1, I_OUT}, {"size", 0, 1, I_SIZE},
-        {"quality", 0, 1, I_QUALITY}, {"count", 0, 1, I_COUNT},  {NULL, 0, 0, 0},
+        {"model", 'm', 1, I_MODEL},
+        {"output", 'o', 1, I_OUT},
+        {"size", 0, 1, I_SIZE},
+        {"quality", 0, 1, I_QUALITY},
+        {"count", 0, 1, I_COUNT},
+        {"edit", 0, 1, I_EDIT},
+        {"mask", 0, 1, I_MASK},
+        {"variation", 0, 0, I_VARIATION},
+        {"format", 0, 1, I_FORMAT},
+        {"background", 0, 1, I_BACKGROUND},
+        {NULL, 0, 0, 0},
 };
 
+#define MAX_EDITS 16
 typedef struct image_st {
-	const char *out, *size, *quality;
+	const char *out, *size, *quality, *mask, *format, *background;
+	const char *edit[MAX_EDITS];
+	size_t nedit;
 	long count;
+	int variation;
 } image_st;
 
 static int image_opt(void *v, const char *cmd, int id, const char *val)
@@ -284,8 +307,57 @@ static int image_opt(void *v, const char *cmd, int id, const char *val)
 	case I_SIZE: s->size = val; return 0;
 	case I_QUALITY: s->quality = val; return 0;
 	case I_COUNT: return cli_int(cmd, "--count", val, 1, 10, &s->count);
+	case I_MASK: s->mask = val; return 0;
+	case I_FORMAT: s->format = val; return 0;
+	case I_BACKGROUND: s->background = val; return 0;
+	case I_VARIATION: s->variation = 1; return 0;
+	case I_EDIT:
+		if (s->nedit == MAX_EDITS)
+			return cli_usage_error(cmd, "--edit: at most %d images", MAX_EDITS), -1;
+		s->edit[s->nedit++] = val;
+		return 0;
 	}
 	return -1;
+}
+
+/* The MIME type of an input image, from its file name (PNG otherwise). */
+static const char *image_mime(const char *path)
+{
+	const char *dot = strrchr(path, '.');
+
+	if (dot && (!strcasecmp(dot, ".jpg") || !strcasecmp(dot, ".jpeg")))
+		return "image/jpeg";
+	if (dot && !strcasecmp(dot, ".webp"))
+		return "image/webp";
+	return "image/png";
+}
+
+/* Adds the --edit images and the --mask to r: 0, or an exit status. */
+static int add_edit_inputs(llmk_request *r, const image_st *s)
+{
+	unsigned char *data;
+	const char *name;
+	size_t i, len;
+	llmk_status st;
+
+	for (i = 0; i < s->nedit; i++) {
+		if (!(data = cli_read_file("image", s->edit[i], (size_t)50 << 20, &len)))
+			return EXIT_USAGE;
+		name = strrchr(s->edit[i], '/') ? strrchr(s->edit[i], '/') + 1 : s->edit[i];
+		st = llmk_request_add_image(r, data, len, image_mime(s->edit[i]), strcmp(name, "-") ? name : NULL);
+		free(data);
+		if (st != LLMK_OK)
+			return cli_usage_error("image", "--edit %s: %s", s->edit[i], llmk_request_errmsg(r));
+	}
+	if (s->mask) {
+		if (!(data = cli_read_file("image", s->mask, (size_t)50 << 20, &len)))
+			return EXIT_USAGE;
+		st = llmk_request_set_mask(r, data, len);
+		free(data);
+		if (st != LLMK_OK)
+			return cli_usage_error("image", "--mask %s: %s", s->mask, llmk_request_errmsg(r));
+	}
+	return 0;
 }
 
 /* FILE, FILE-2.ext, FILE-3.ext ... */
@@ -311,7 +383,7 @@ static char *nth_name(const char *path, size_t i)
 int cmd_image(int argc, char **argv)
 {
 	cli_parse p;
-	image_st s = {NULL, NULL, NULL, 0};
+	image_st s;
 	const char *model = NULL;
 	llmk_client *c = NULL;
 	llmk_request *r = NULL;
@@ -321,6 +393,7 @@ int cmd_image(int argc, char **argv)
 	size_t i, n, len;
 	int rc, done;
 
+	memset(&s, 0, sizeof(s));
 	if (cli_parse_init(&p, argc, argv))
 		return EXIT_FAILURE_OTHER;
 	rc = parse(&p, image_opts, image_help, &model, image_opt, &s, &done);
@@ -330,20 +403,34 @@ int cmd_image(int argc, char **argv)
 		rc = cli_usage_error("image", "no output file: give -o FILE");
 		goto out;
 	}
-	prompt = cli_text_arg("image", p.pos, p.npos, "PROMPT");
-	if (!prompt) {
+	if ((s.mask || s.variation) && !s.nedit) {
+		rc = cli_usage_error("image", "--mask and --variation need the image: give --edit IMAGE");
+		goto out;
+	}
+	if (s.variation && p.npos) {
+		rc = cli_usage_error("image", "--variation takes no PROMPT (give a prompt to edit instead)");
+		goto out;
+	}
+	if (!s.variation && !(prompt = cli_text_arg("image", p.pos, p.npos, "PROMPT"))) {
 		rc = EXIT_USAGE;
 		goto out;
 	}
 	llmk_request_new(&r, LLMK_IMAGE);
 	llmk_request_set_cancel(r, g_cancel);
-	st = llmk_request_set_str(r, LLMK_OPT_PROMPT, prompt);
+	if ((rc = add_edit_inputs(r, &s)))
+		goto out;
+	if (prompt)
+		st = llmk_request_set_str(r, LLMK_OPT_PROMPT, prompt);
 	if (st == LLMK_OK && s.size)
 		st = llmk_request_set_str(r, LLMK_OPT_IMAGE_SIZE, s.size);
 	if (st == LLMK_OK && s.quality)
 		st = llmk_request_set_str(r, LLMK_OPT_IMAGE_QUALITY, s.quality);
 	if (st == LLMK_OK && s.count)
 		st = llmk_request_set_i64(r, LLMK_OPT_IMAGE_COUNT, s.count);
+	if (st == LLMK_OK && s.format)
+		st = llmk_request_set_str(r, LLMK_OPT_IMAGE_OUTPUT_FORMAT, s.format);
+	if (st == LLMK_OK && s.background)
+		st = llmk_request_set_str(r, LLMK_OPT_IMAGE_BACKGROUND, s.background);
 	if (st != LLMK_OK) {
 		rc = cli_usage_error("image", "%s", llmk_request_errmsg(r));
 		goto out;
@@ -351,7 +438,7 @@ int cmd_image(int argc, char **argv)
 	c = client_for("image", model, &rc);
 	if (!c)
 		goto out;
-	send_progress(c, r, "generating", &resp);
+	send_progress(c, r, s.nedit ? "editing" : "generating", &resp);
 	cli_verbose_response("image", resp);
 	if (llmk_response_status(resp) != LLMK_OK) {
 		rc = cli_fail_response("image", resp);
@@ -398,46 +485,79 @@ static const char transcribe_help[] =
         "usage: llmkit transcribe -m MODEL [options] FILE\n"
         "\n"
         "Prints the text spoken in the audio FILE (\"-\" for standard input; the\n"
-        "extension tells the provider the format: .wav, .mp3, .m4a, .ogg, .flac, .webm).\n"
+        "extension tells the provider the format: .wav, .mp3, .m4a, .ogg, .flac, .webm),\n"
+        "as it arrives where the provider streams transcripts.\n"
         "\n"
         "Options:\n"
         "  -m, --model MODEL     provider/model, e.g. openai/whisper-1\n"
         "  -l, --language LANG   ISO-639-1 language of the audio (e.g. en)\n"
         "      --prompt TEXT     context to guide the transcription\n"
-        "      --timestamps      one line per segment: [START --> END] text\n" GLOBAL_HELP;
+        "      --translate       English text, whatever the language spoken\n"
+        "      --timestamps G    one line per segment (G segment) or per word\n"
+        "                        (G word): [START --> END] text\n" GLOBAL_HELP;
 
-enum { T_MODEL = 1, T_LANG, T_PROMPT, T_TIMES };
+enum { T_MODEL = 1, T_LANG, T_PROMPT, T_TIMES, T_TRANSLATE };
 static const cli_opt transcribe_opts[] = {
-        {"model", 'm', 1, T_MODEL},
-        {"language", 'l', 1, T_LANG},
-        {"prompt", 0, 1, T_PROMPT},
-        {"timestamps", 0, 0, T_TIMES},
-        {NULL, 0, 0, 0},
+        {"model", 'm', 1, T_MODEL},    {"language", 'l', 1, T_LANG},     {"prompt", 0, 1, T_PROMPT},
+        {"timestamps", 0, 1, T_TIMES}, {"translate", 0, 0, T_TRANSLATE}, {NULL, 0, 0, 0},
 };
 
 typedef struct tr_st {
-	const char *language, *prompt;
-	int timestamps;
+	const char *language, *prompt, *timestamps;
+	int translate;
 } tr_st;
 
 static int transcribe_opt(void *v, const char *cmd, int id, const char *val)
 {
 	tr_st *s = v;
 
-	(void)cmd;
 	if (id == T_LANG)
 		s->language = val;
 	else if (id == T_PROMPT)
 		s->prompt = val;
-	else if (id == T_TIMES)
-		s->timestamps = 1;
+	else if (id == T_TRANSLATE)
+		s->translate = 1;
+	else if (id == T_TIMES) {
+		if (strcmp(val, "word") && strcmp(val, "segment"))
+			return cli_usage_error(cmd, "--timestamps: '%s' is not word or segment", val), -1;
+		s->timestamps = val;
+	}
 	return 0;
+}
+
+/* The transcript as it streams: each TEXT event printed at once. */
+typedef struct tr_stream {
+	size_t printed;
+	int last_nl;
+} tr_stream;
+
+static int32_t on_transcript(const llmk_event *ev, void *user)
+{
+	tr_stream *t = user;
+	size_t n = llmk_event_text_len(ev);
+
+	if (llmk_event_type(ev) != LLMK_EVENT_TEXT || !n)
+		return 0;
+	cli_put_text(stdout, llmk_event_text(ev), n, g_opt.tty_out);
+	fflush(stdout);
+	t->printed += n;
+	t->last_nl = llmk_event_text(ev)[n - 1] == '\n';
+	return 0;
+}
+
+static void print_timed(const char *t, double start, double end)
+{
+	printf("[%7.2f --> %7.2f] ", start, end);
+	t += strspn(t, " ");
+	cli_put_text(stdout, t, strlen(t), g_opt.tty_out);
+	fputc('\n', stdout);
 }
 
 int cmd_transcribe(int argc, char **argv)
 {
 	cli_parse p;
-	tr_st s = {NULL, NULL, 0};
+	tr_st s = {NULL, NULL, NULL, 0};
+	tr_stream ts = {0, 0};
 	const char *model = NULL, *name;
 	llmk_client *c = NULL;
 	llmk_request *r = NULL;
@@ -473,6 +593,12 @@ int cmd_transcribe(int argc, char **argv)
 		st = llmk_request_set_str(r, LLMK_OPT_PROMPT, s.prompt);
 	if (st == LLMK_OK && s.timestamps)
 		st = llmk_request_set_str(r, LLMK_OPT_TRANSCRIPT_FORMAT, "verbose_json");
+	/* Word times are asked for; segments come with verbose_json anyway
+	 * (and whisper.cpp's server takes no timestamp_granularities). */
+	if (st == LLMK_OK && s.timestamps && !strcmp(s.timestamps, "word"))
+		st = llmk_request_set_str(r, LLMK_OPT_TIMESTAMPS, "word");
+	if (st == LLMK_OK && s.translate)
+		st = llmk_request_set_i64(r, LLMK_OPT_TRANSLATE, 1);
 	if (st != LLMK_OK) {
 		rc = cli_usage_error("transcribe", "%s", llmk_request_errmsg(r));
 		goto out;
@@ -480,22 +606,40 @@ int cmd_transcribe(int argc, char **argv)
 	c = client_for("transcribe", model, &rc);
 	if (!c)
 		goto out;
-	send_progress(c, r, "transcribing", &resp);
+	if (s.timestamps) {
+		send_progress(c, r, "transcribing", &resp);
+	} else {
+		llmk_stream(c, r, on_transcript, &ts, &resp);
+		if (ts.printed && llmk_response_status(resp) == LLMK_OK) {
+			if (!ts.last_nl)
+				fputc('\n', stdout);
+			cli_verbose_response("transcribe", resp);
+			rc = EXIT_OK;
+			goto out;
+		}
+		if (ts.printed) /* cut off: end the line before the error */
+			fputc('\n', stdout);
+	}
 	cli_verbose_response("transcribe", resp);
 	if (llmk_response_status(resp) != LLMK_OK) {
 		rc = cli_fail_response("transcribe", resp);
 		goto out;
 	}
-	n = llmk_response_segment_count(resp);
-	if (s.timestamps && n) {
-		for (i = 0; i < n; i++) {
-			const char *t = llmk_response_segment_text(resp, i);
-			printf("[%7.2f --> %7.2f] ", llmk_response_segment_start(resp, i),
-			       llmk_response_segment_end(resp, i));
-			t += strspn(t, " ");
-			cli_put_text(stdout, t, strlen(t), g_opt.tty_out);
-			fputc('\n', stdout);
-		}
+	n = s.timestamps && !strcmp(s.timestamps, "word") ? llmk_response_word_count(resp)
+	                                                  : llmk_response_segment_count(resp);
+	if (s.timestamps && !n) {
+		cli_error("transcribe", "the provider answered without %s timestamps", s.timestamps);
+		rc = EXIT_SERVER;
+		goto out;
+	}
+	if (s.timestamps && !strcmp(s.timestamps, "word")) {
+		for (i = 0; i < n; i++)
+			print_timed(llmk_response_word_text(resp, i), llmk_response_word_start(resp, i),
+			            llmk_response_word_end(resp, i));
+	} else if (s.timestamps) {
+		for (i = 0; i < n; i++)
+			print_timed(llmk_response_segment_text(resp, i), llmk_response_segment_start(resp, i),
+			            llmk_response_segment_end(resp, i));
 	} else {
 		const char *t = llmk_response_text(resp);
 		size_t tl = strlen(t);

@@ -11,10 +11,10 @@ directory (see llmkit._loader). ``llmkit.raw`` is the generated ctypes layer.
 from . import _raw as raw
 from ._loader import MissingSymbolError
 from ._raw import EventType, Finish, Kind, Option, Role, Status
-from .client import (Cache, Cancel, ChatResponse, Client, EmbedResponse, Image, ImageResponse, ModerationCategory,
+from .client import (Cache, Cancel, ChatResponse, Choice, Client, EmbedResponse, Image, ImageResponse, ModerationCategory,
                      ModerationResponse, ModerationResult, RerankResponse, RerankResult, Response, Segment,
-                     SpeechResponse, Stream, StreamEvent, ToolCall, TranscriptionResponse, Usage, options,
-                     providers, version)
+                     SpeechResponse, Stream, StreamEvent, TokenLogprob, ToolCall, TopLogprob, TranscriptionResponse,
+                     Usage, Word, options, providers, version)
 from .batch import Batch
 from .compare import ModelResult, Run, compare
 from .router import Router
@@ -30,5 +30,5 @@ __all__ = [
     "LLMKitError", "MissingSymbolError", "ModelResult", "ModerationCategory", "ModerationResponse",
     "ModerationResult", "Option", "RerankResponse", "RerankResult", "Response", "Role", "Router", "Run", "Segment", "Store",
     "SpeechResponse", "Status", "Stream", "StreamEvent", "ToolCall", "TranscriptionResponse", "Usage", "compare",
-    "error_for", "ERRORS", "options", "providers", "raw", "version",
+    "error_for", "ERRORS", "options", "providers", "raw", "version", "Choice", "TokenLogprob", "TopLogprob", "Word",
 ] + [c.__name__ for c in ERRORS.values()]

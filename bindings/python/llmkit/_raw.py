@@ -148,6 +148,9 @@ LLMK_EVENT_USAGE = 3  # token usage became known
 LLMK_EVENT_DONE = 4  # the stream ended normally
 LLMK_EVENT_REASONING = 5  # a fragment of reasoning text, where exposed
 LLMK_EVENT_REFUSAL = 6  # a fragment of the model's refusal (llmk_response_refusal()), never part of the text
+LLMK_EVENT_AUDIO = 7  # speech: a chunk of the audio (llmk_event_data()), also appended to llmk_response_audio()
+LLMK_EVENT_IMAGE_PARTIAL = 8  # image: a partial image while it is generated (llmk_event_data(), llmk_event_index() its number); not kept on the response
+LLMK_EVENT_IMAGE = 9  # image: a finished image (llmk_event_data(), llmk_event_index() its index in llmk_response_image_data())
 
 
 class EventType(enum.IntEnum):
@@ -158,6 +161,9 @@ class EventType(enum.IntEnum):
     DONE = 4
     REASONING = 5
     REFUSAL = 6
+    AUDIO = 7
+    IMAGE_PARTIAL = 8
+    IMAGE = 9
 
 # Token counters (llmk_response_usage(), llmk_event_usage()).
 LLMK_USAGE_INPUT = 1  # prompt / input tokens, cached included
@@ -204,7 +210,7 @@ class Finish(enum.IntEnum):
 
 # Provider capabilities (llmk_provider_capabilities()), per request kind.
 LLMK_CAP_KIND = 1  # the provider serves this request kind
-LLMK_CAP_STREAM = 2  # chat: answers stream as they are generated
+LLMK_CAP_STREAM = 2  # answers stream as they are made (chat; image, audio: llmk_stream())
 LLMK_CAP_TOOLS = 4  # chat: function / tool calling
 LLMK_CAP_VISION = 8  # chat: image inputs
 LLMK_CAP_JSON_MODE = 16  # chat: response_format json_object
@@ -214,8 +220,10 @@ LLMK_CAP_BATCH = 128  # embed: several inputs in one request
 LLMK_CAP_IMAGE_URL = 256  # chat: images by http(s) URL, not just inline data
 LLMK_CAP_KEY_REQUIRED = 512  # an API key is needed (hosted services)
 LLMK_CAP_DOCUMENTS = 1024  # chat: document inputs (PDF, plain text: llmk_request_add_document())
+LLMK_CAP_COUNT_TOKENS = 4096
+LLMK_CAP_IMAGE_EDIT = 16384  # image: edits of input images with a prompt (llmk_request_add_image())
+LLMK_CAP_IMAGE_VARIATION = 32768  # image: variations of one input image, without a prompt
 LLMK_CAP_BATCH_API = 65536  # the provider's batch API takes this kind (llmk_batch_new())
-LLMK_CAP_COUNT_TOKENS = 4096  # chat: the provider counts a request's input tokens (llmk_count_tokens())
 
 
 class Capability(enum.IntEnum):
@@ -231,8 +239,10 @@ class Capability(enum.IntEnum):
     IMAGE_URL = 256
     KEY_REQUIRED = 512
     DOCUMENTS = 1024
-    BATCH_API = 65536
     COUNT_TOKENS = 4096
+    IMAGE_EDIT = 16384
+    IMAGE_VARIATION = 32768
+    BATCH_API = 65536
 
 # Timings (llmk_response_timing()), in milliseconds.
 LLMK_TIMING_TOTAL_MS = 1  # from send to the end of the response
@@ -292,6 +302,13 @@ LLMK_OPT_PROMPT_CACHE_KEY = 1047
 LLMK_OPT_PROMPT_CACHE_RETENTION = 1048
 LLMK_OPT_QUERY = 1050
 LLMK_OPT_RATE_LIMIT_NAME = 1095
+LLMK_OPT_TIMESTAMPS = 1060
+LLMK_OPT_CHUNKING = 1061
+LLMK_OPT_IMAGE_OUTPUT_FORMAT = 1062
+LLMK_OPT_IMAGE_BACKGROUND = 1063
+LLMK_OPT_IMAGE_MODERATION = 1064
+LLMK_OPT_IMAGE_INPUT_FIDELITY = 1065
+LLMK_OPT_STREAM_FORMAT = 1066
 LLMK_OPT_TIMEOUT_MS = 2001
 LLMK_OPT_CONNECT_TIMEOUT_MS = 2002
 LLMK_OPT_IDLE_TIMEOUT_MS = 2003
@@ -315,6 +332,12 @@ LLMK_OPT_STORE = 2025
 LLMK_OPT_STRICT_TOOLS = 2026
 LLMK_OPT_TOP_N = 2030
 LLMK_OPT_MAX_TOKENS_PER_DOC = 2031
+LLMK_OPT_CHOICES = 2040
+LLMK_OPT_LOGPROBS = 2041
+LLMK_OPT_TOP_LOGPROBS = 2042
+LLMK_OPT_TRANSLATE = 2043
+LLMK_OPT_IMAGE_COMPRESSION = 2044
+LLMK_OPT_PARTIAL_IMAGES = 2045
 LLMK_OPT_RATE_LIMIT_RPM = 2070
 LLMK_OPT_RATE_LIMIT_TPM = 2071
 LLMK_OPT_RATE_LIMIT_WINDOW_MS = 2072
@@ -374,6 +397,13 @@ class Option(enum.IntEnum):
     PROMPT_CACHE_RETENTION = 1048
     QUERY = 1050
     RATE_LIMIT_NAME = 1095
+    TIMESTAMPS = 1060
+    CHUNKING = 1061
+    IMAGE_OUTPUT_FORMAT = 1062
+    IMAGE_BACKGROUND = 1063
+    IMAGE_MODERATION = 1064
+    IMAGE_INPUT_FIDELITY = 1065
+    STREAM_FORMAT = 1066
     TIMEOUT_MS = 2001
     CONNECT_TIMEOUT_MS = 2002
     IDLE_TIMEOUT_MS = 2003
@@ -397,6 +427,12 @@ class Option(enum.IntEnum):
     STRICT_TOOLS = 2026
     TOP_N = 2030
     MAX_TOKENS_PER_DOC = 2031
+    CHOICES = 2040
+    LOGPROBS = 2041
+    TOP_LOGPROBS = 2042
+    TRANSLATE = 2043
+    IMAGE_COMPRESSION = 2044
+    PARTIAL_IMAGES = 2045
     RATE_LIMIT_RPM = 2070
     RATE_LIMIT_TPM = 2071
     RATE_LIMIT_WINDOW_MS = 2072
@@ -766,6 +802,13 @@ OPTION_TABLE = (
     ("PROMPT_CACHE_RETENTION", 1048, "R", "prompt_cache_retention", "in_memory | 24h: how long the prompt cache keeps this request's prefix (Responses API; chat)"),
     ("QUERY", 1050, "R", "query", "the query the documents are ranked against (rerank)"),
     ("RATE_LIMIT_NAME", 1095, "C", "rate_limit_name", "name of the rate limits, shared by every client (and process, through the store) that gives the same name, instead of the deployment's"),
+    ("TIMESTAMPS", 1060, "R", "timestamps", "word | segment | word,segment: timestamp granularities (transcription; verbose_json; llmk_response_word_*(), llmk_response_segment_*())"),
+    ("CHUNKING", 1061, "R", "chunking", "auto, or a server_vad JSON object: how the audio is cut (transcription chunking_strategy)"),
+    ("IMAGE_OUTPUT_FORMAT", 1062, "R", "image_output_format", "png | jpeg | webp (image)"),
+    ("IMAGE_BACKGROUND", 1063, "R", "image_background", "transparent | opaque | auto (image)"),
+    ("IMAGE_MODERATION", 1064, "R", "image_moderation", "low | auto: moderation level (image)"),
+    ("IMAGE_INPUT_FIDELITY", 1065, "R", "image_input_fidelity", "high | low: how closely an edit keeps the input images (image with input images)"),
+    ("STREAM_FORMAT", 1066, "R", "stream_format", "audio | sse: how llmk_stream() receives speech (sse: base64 events with usage; audio: the bytes as they arrive)"),
     ("TIMEOUT_MS", 2001, "C", "timeout_ms", "total time limit per request in ms (default 600000; 0 = none)"),
     ("CONNECT_TIMEOUT_MS", 2002, "C", "connect_timeout_ms", "connection time limit in ms"),
     ("IDLE_TIMEOUT_MS", 2003, "C", "idle_timeout_ms", "longest silence between bytes in ms"),
@@ -789,6 +832,12 @@ OPTION_TABLE = (
     ("STRICT_TOOLS", 2026, "R", "strict_tools", "1: the tools' arguments must follow their schemas exactly (strict: true; schemas closed with additionalProperties false); 0: strict: false (chat)"),
     ("TOP_N", 2030, "R", "top_n", "return only the n most relevant documents (rerank; 1..documents)"),
     ("MAX_TOKENS_PER_DOC", 2031, "R", "max_tokens_per_doc", "truncate each document to this many tokens before ranking (rerank; Cohere)"),
+    ("CHOICES", 2040, "R", "choices", "number of answers to generate, 1..128 (chat n; llmk_response_choice_*())"),
+    ("LOGPROBS", 2041, "R", "logprobs", "1: token log probabilities (chat; transcription include[]=logprobs; llmk_response_logprob*())"),
+    ("TOP_LOGPROBS", 2042, "R", "top_logprobs", "most likely alternatives per token, 0..20 (chat)"),
+    ("TRANSLATE", 2043, "R", "translate", "1: translate the audio into English (transcription)"),
+    ("IMAGE_COMPRESSION", 2044, "R", "image_compression", "0..100: jpeg/webp compression (image)"),
+    ("PARTIAL_IMAGES", 2045, "R", "partial_images", "0..3: partial images sent while an image streams (image; LLMK_EVENT_IMAGE_PARTIAL)"),
     ("RATE_LIMIT_RPM", 2070, "C", "rate_limit_rpm", "client-side limit: requests per minute to this deployment (0 = none; llmk_client_set_store())"),
     ("RATE_LIMIT_TPM", 2071, "C", "rate_limit_tpm", "client-side limit: tokens per minute, input estimated as body bytes / 4 before sending and corrected by the usage reported (0 = none)"),
     ("RATE_LIMIT_WINDOW_MS", 2072, "C", "rate_limit_window_ms", "length of the sliding window the limits are enforced over, in ms; the per-minute limits are scaled to it (default 60000, at least 100)"),
@@ -1139,9 +1188,25 @@ llmk_request_add_input = bind(_lib, _missing, "llmk_request_add_input", c_int32,
 # from the name).
 llmk_request_set_audio = bind(_lib, _missing, "llmk_request_set_audio", c_int32, [POINTER(llmk_request), c_void_p, c_size_t, c_char_p, c_char_p])
 
-# Merges provider-specific fields into the JSON body sent (a JSON object text; its members replace
-# the library's). NULL clears. For parameters no uniform option covers. Not applied to multipart
-# bodies.
+# Adds an input image (image): its bytes (copied), MIME type ("image/png", "image/jpeg",
+# "image/webp") and the file name sent with it (NULL: "image.png" and the like). An image request
+# with input images edits them (OpenAI /images/edits, up to 16; Gemini: the images go with the
+# prompt to the image model); one input image and no prompt asks for variations (OpenAI
+# /images/variations, dall-e-2). Providers without LLMK_CAP_IMAGE_EDIT / LLMK_CAP_IMAGE_VARIATION
+# refuse the request with LLMK_E_UNSUPPORTED. LLMK_E_INVALID_ARG for a request of another kind,
+# empty data, a 17th image, a bad MIME type or name; LLMK_E_NOMEM.
+llmk_request_add_image = bind(_lib, _missing, "llmk_request_add_image", c_int32, [POINTER(llmk_request), c_void_p, c_size_t, c_char_p, c_char_p])
+
+# Sets the mask of an image edit (image): a PNG (copied) whose fully transparent areas say where
+# the first input image is edited. NULL data clears it. Same errors as llmk_request_add_image().
+llmk_request_set_mask = bind(_lib, _missing, "llmk_request_set_mask", c_int32, [POINTER(llmk_request), c_void_p, c_size_t])
+
+# Merges provider-specific fields into the body sent (a JSON object text; its members replace the
+# library's). NULL clears. For parameters no uniform option covers. In a multipart body
+# (transcription, image edits) each member becomes form fields as OpenAI's SDKs write them: a
+# string as it is, a number or boolean as its JSON text, an array as one "name[]" field per
+# element, an object as one "name[key]" field per member; null removes the library's field. Member
+# names with a quote, backslash or control character fail the send with LLMK_E_INVALID_ARG.
 llmk_request_set_extra_json = bind(_lib, _missing, "llmk_request_set_extra_json", c_int32, [POINTER(llmk_request), c_char_p])
 
 # Value of a string option, or NULL when it is not set.
@@ -1239,6 +1304,21 @@ llmk_request_audio_mime = bind(_lib, _missing, "llmk_request_audio_mime", c_char
 # The extra JSON object merged into the body, or NULL.
 llmk_request_extra_json = bind(_lib, _missing, "llmk_request_extra_json", c_char_p, [POINTER(llmk_request)])
 
+# Input images of an image request (llmk_request_add_image()): count.
+llmk_request_image_count = bind(_lib, _missing, "llmk_request_image_count", c_size_t, [POINTER(llmk_request)])
+
+# Bytes of input image i with their length in *len (len may be NULL); NULL if out of range.
+llmk_request_image = bind(_lib, _missing, "llmk_request_image", POINTER(c_uint8), [POINTER(llmk_request), c_size_t, POINTER(c_size_t)])
+
+# MIME type of input image i (NULL if out of range).
+llmk_request_image_mime = bind(_lib, _missing, "llmk_request_image_mime", c_char_p, [POINTER(llmk_request), c_size_t])
+
+# File name of input image i (NULL if out of range).
+llmk_request_image_name = bind(_lib, _missing, "llmk_request_image_name", c_char_p, [POINTER(llmk_request), c_size_t])
+
+# The edit mask (llmk_request_set_mask()) with its length in *len; NULL when none.
+llmk_request_mask = bind(_lib, _missing, "llmk_request_mask", POINTER(c_uint8), [POINTER(llmk_request), POINTER(c_size_t)])
+
 # Sends a request and waits for the whole response. *out is set to a new response whenever memory
 # allowed, on failure too: it carries the error detail (llmk_response_error()), HTTP status and
 # provider error fields. Free it with llmk_response_free(). Returns the same status as
@@ -1249,8 +1329,11 @@ llmk_send = bind(_lib, _missing, "llmk_send", c_int32, [POINTER(llmk_client), PO
 # Sends a chat request and streams the answer to `on_event` as it arrives. When it returns, *out
 # (set as in llmk_send()) holds the whole accumulated response: text, tool calls, finish reason
 # and usage equal to what llmk_send() would have returned. Errors that arrive inside the stream
-# become error statuses, never text. Other request kinds are sent as by llmk_send() and deliver
-# one DONE event. Thread-safe like llmk_send().
+# become error statuses, never text. Transcriptions, speech and images stream too where the
+# provider can (LLMK_CAP_STREAM for that kind): transcript text as TEXT events, speech audio as
+# AUDIO events (LLMK_OPT_STREAM_FORMAT), partial and finished images as IMAGE_PARTIAL and IMAGE
+# events (LLMK_OPT_PARTIAL_IMAGES); elsewhere, and for other kinds, the request is sent as by
+# llmk_send() and delivers one DONE event. Thread-safe like llmk_send().
 llmk_stream = bind(_lib, _missing, "llmk_stream", c_int32, [POINTER(llmk_client), POINTER(llmk_request), llmk_stream_fn, c_void_p, POINTER(POINTER(llmk_response))])
 
 # Counts the input tokens of a chat request as the provider would count them, without generating
@@ -1287,6 +1370,14 @@ llmk_event_tool_name = bind(_lib, _missing, "llmk_event_tool_name", c_char_p, [P
 
 # USAGE/DONE: a token counter (LLMK_USAGE_*), or -1 if not known.
 llmk_event_usage = bind(_lib, _missing, "llmk_event_usage", c_int64, [POINTER(llmk_event), c_int32])
+
+# AUDIO, IMAGE_PARTIAL, IMAGE: the decoded bytes of the event, with their length in *len (len may
+# be NULL); NULL (and 0) for other types. Valid only inside the callback.
+llmk_event_data = bind(_lib, _missing, "llmk_event_data", POINTER(c_uint8), [POINTER(llmk_event), POINTER(c_size_t)])
+
+# IMAGE_PARTIAL: the partial image's number (partial_image_index); IMAGE: the image's index on the
+# response; else -1.
+llmk_event_index = bind(_lib, _missing, "llmk_event_index", c_int32, [POINTER(llmk_event)])
 
 # Frees a response. NULL-safe.
 llmk_response_free = bind(_lib, _missing, "llmk_response_free", None, [POINTER(llmk_response)])
@@ -1420,6 +1511,49 @@ llmk_response_segment_end = bind(_lib, _missing, "llmk_response_segment_end", c_
 
 # Transcribe: text of segment i (NULL if out of range).
 llmk_response_segment_text = bind(_lib, _missing, "llmk_response_segment_text", c_char_p, [POINTER(llmk_response), c_size_t])
+
+# Transcribe (verbose_json with LLMK_OPT_TIMESTAMPS "word"): number of timed words.
+llmk_response_word_count = bind(_lib, _missing, "llmk_response_word_count", c_size_t, [POINTER(llmk_response)])
+
+# Transcribe: start time in seconds of word i (-1 if out of range).
+llmk_response_word_start = bind(_lib, _missing, "llmk_response_word_start", c_double, [POINTER(llmk_response), c_size_t])
+
+# Transcribe: end time in seconds of word i (-1 if out of range).
+llmk_response_word_end = bind(_lib, _missing, "llmk_response_word_end", c_double, [POINTER(llmk_response), c_size_t])
+
+# Transcribe: word i (NULL if out of range).
+llmk_response_word_text = bind(_lib, _missing, "llmk_response_word_text", c_char_p, [POINTER(llmk_response), c_size_t])
+
+# Chat: number of answers (choices); 1 for an ordinary answer, more with LLMK_OPT_CHOICES; 0 when
+# there was none. Choice 0 is the answer llmk_response_text() and the other accessors describe; in
+# a stream only choice 0 arrives as events, the others are collected here.
+llmk_response_choice_count = bind(_lib, _missing, "llmk_response_choice_count", c_size_t, [POINTER(llmk_response)])
+
+# Chat: text of choice i (NULL if out of range).
+llmk_response_choice_text = bind(_lib, _missing, "llmk_response_choice_text", c_char_p, [POINTER(llmk_response), c_size_t])
+
+# Chat: the provider's finish value of choice i ("" if none sent; NULL if out of range).
+llmk_response_choice_finish_reason = bind(_lib, _missing, "llmk_response_choice_finish_reason", c_char_p, [POINTER(llmk_response), c_size_t])
+
+# Chat (LLMK_OPT_LOGPROBS, of choice 0) and transcribe (gpt-4o transcription models): number of
+# tokens with a log probability.
+llmk_response_logprob_count = bind(_lib, _missing, "llmk_response_logprob_count", c_size_t, [POINTER(llmk_response)])
+
+# Token i as the provider wrote it (NULL if out of range).
+llmk_response_logprob_token = bind(_lib, _missing, "llmk_response_logprob_token", c_char_p, [POINTER(llmk_response), c_size_t])
+
+# Log probability of token i (0 if out of range; OpenAI uses -9999 for a token outside the 20 most
+# likely).
+llmk_response_logprob = bind(_lib, _missing, "llmk_response_logprob", c_double, [POINTER(llmk_response), c_size_t])
+
+# Number of alternatives given for token i (LLMK_OPT_TOP_LOGPROBS).
+llmk_response_top_logprob_count = bind(_lib, _missing, "llmk_response_top_logprob_count", c_size_t, [POINTER(llmk_response), c_size_t])
+
+# Alternative j of token i (NULL if out of range).
+llmk_response_top_logprob_token = bind(_lib, _missing, "llmk_response_top_logprob_token", c_char_p, [POINTER(llmk_response), c_size_t, c_size_t])
+
+# Log probability of alternative j of token i (0 if out of range).
+llmk_response_top_logprob = bind(_lib, _missing, "llmk_response_top_logprob", c_double, [POINTER(llmk_response), c_size_t, c_size_t])
 
 # Rerank: number of ranked documents, most relevant first (all of them, or the LLMK_OPT_TOP_N
 # best).
@@ -2041,8 +2175,9 @@ llmk_store_new_sqlite = bind(_lib, _missing, "llmk_store_new_sqlite", c_int32, [
 # $0, and a streamed request gets the same events the original stream gave (a stored whole answer
 # streams as one event per part). Every successful answer to such a request is stored (a streamed
 # one once it is complete); failed, cancelled and cut answers never are, nor answers finishing
-# with LLMK_FINISH_ERROR or holding an echo of one of the client's secrets. Requests answered by a
-# registered provider (llmk_provider_register()) are not cached.
+# with LLMK_FINISH_ERROR or holding an echo of one of the client's secrets, nor answers with
+# several choices or log probabilities (not kept by the cache: they are asked for again). Requests
+# answered by a registered provider (llmk_provider_register()) are not cached.
 # The key is a BLAKE2b hash of the provider, model, base URL and of the request as it would go on
 # the wire (method, URL, body, and the headers that can change the answer: API version, beta
 # flags, LLMK_OPT_HTTP_HEADER values), never of a credential, a signature or a per-request id; a
@@ -2097,6 +2232,8 @@ FUNCTIONS = (
     "llmk_request_add_tool",
     "llmk_request_add_input",
     "llmk_request_set_audio",
+    "llmk_request_add_image",
+    "llmk_request_set_mask",
     "llmk_request_set_extra_json",
     "llmk_request_get_str",
     "llmk_request_get_i64",
@@ -2124,6 +2261,11 @@ FUNCTIONS = (
     "llmk_request_audio_name",
     "llmk_request_audio_mime",
     "llmk_request_extra_json",
+    "llmk_request_image_count",
+    "llmk_request_image",
+    "llmk_request_image_mime",
+    "llmk_request_image_name",
+    "llmk_request_mask",
     "llmk_send",
     "llmk_stream",
     "llmk_count_tokens",
@@ -2134,6 +2276,8 @@ FUNCTIONS = (
     "llmk_event_tool_id",
     "llmk_event_tool_name",
     "llmk_event_usage",
+    "llmk_event_data",
+    "llmk_event_index",
     "llmk_response_free",
     "llmk_response_status",
     "llmk_response_error",
@@ -2173,6 +2317,19 @@ FUNCTIONS = (
     "llmk_response_segment_start",
     "llmk_response_segment_end",
     "llmk_response_segment_text",
+    "llmk_response_word_count",
+    "llmk_response_word_start",
+    "llmk_response_word_end",
+    "llmk_response_word_text",
+    "llmk_response_choice_count",
+    "llmk_response_choice_text",
+    "llmk_response_choice_finish_reason",
+    "llmk_response_logprob_count",
+    "llmk_response_logprob_token",
+    "llmk_response_logprob",
+    "llmk_response_top_logprob_count",
+    "llmk_response_top_logprob_token",
+    "llmk_response_top_logprob",
     "llmk_response_rank_count",
     "llmk_response_rank_index",
     "llmk_response_rank_score",

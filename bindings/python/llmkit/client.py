@@ -80,6 +80,29 @@ class ToolCall:
 
 
 @dataclass
+class TopLogprob:
+    """One of the most likely alternatives at a token's position."""
+    token: str
+    logprob: float
+
+
+@dataclass
+class TokenLogprob:
+    """A token of the answer (or transcript) with its log probability and,
+    when asked for (``top_logprobs``), the most likely alternatives."""
+    token: str
+    logprob: float
+    top: List[TopLogprob] = field(default_factory=list)
+
+
+@dataclass
+class Choice:
+    """One of the answers of a chat request with ``choices=n``."""
+    text: str
+    finish_reason: str
+
+
+@dataclass
 class Response:
     """What every request returns: the common fields of ``llmk_response``."""
     model: str = ""
@@ -117,6 +140,8 @@ class ChatResponse(Response):
     tool_calls: List[ToolCall] = field(default_factory=list)
     dropped: List[str] = field(default_factory=list)
     id: str = ""
+    choices: List[Choice] = field(default_factory=list)
+    logprobs: List[TokenLogprob] = field(default_factory=list)
     _turn: List[Tuple[int, str, Optional[str], Optional[str], Optional[str], int]] = field(
         default_factory=list, repr=False, compare=False)
 
@@ -151,10 +176,20 @@ class Segment:
 
 
 @dataclass
+class Word:
+    """A timed word of a transcript (``timestamps="word"``)."""
+    start: float
+    end: float
+    text: str
+
+
+@dataclass
 class TranscriptionResponse(Response):
     text: str = ""
     duration: Optional[float] = None
     segments: List[Segment] = field(default_factory=list)
+    words: List[Word] = field(default_factory=list)
+    logprobs: List[TokenLogprob] = field(default_factory=list)
 
     def __str__(self) -> str:
         return self.text
@@ -209,13 +244,17 @@ class ModerationResponse(Response):
 class StreamEvent:
     """One streaming event. ``type`` is an EventType; ``text`` the new fragment
     (answer, reasoning or tool-call arguments); ``tool_index``/``tool_id``/
-    ``tool_name`` for tool-call fragments; ``usage`` for USAGE/DONE events."""
+    ``tool_name`` for tool-call fragments; ``usage`` for USAGE/DONE events;
+    ``data`` the bytes of AUDIO, IMAGE_PARTIAL and IMAGE events, ``index``
+    a partial image's number or a finished image's place."""
     type: "_raw.EventType"
     text: str = ""
     tool_index: int = -1
     tool_id: str = ""
     tool_name: str = ""
     usage: Optional[Usage] = None
+    data: bytes = b""
+    index: int = -1
 
 
 def _opt(v: int) -> Optional[int]:
@@ -286,6 +325,14 @@ def _turn_of(r) -> list:
         _raw.llmk_request_free(q)
 
 
+def _logprobs_of(r) -> List[TokenLogprob]:
+    return [TokenLogprob(_s(_raw.llmk_response_logprob_token(r, i)), _raw.llmk_response_logprob(r, i),
+                         [TopLogprob(_s(_raw.llmk_response_top_logprob_token(r, i, j)),
+                                     _raw.llmk_response_top_logprob(r, i, j))
+                          for j in range(_raw.llmk_response_top_logprob_count(r, i))])
+            for i in range(_raw.llmk_response_logprob_count(r))]
+
+
 def convert_response(kind: int, r) -> Response:
     """Copies everything out of an llmk_response into the Python result for its kind."""
     if kind == _raw.LLMK_CHAT:
@@ -302,6 +349,9 @@ def convert_response(kind: int, r) -> Response:
         d = _s(_raw.llmk_response_dropped(r))
         out.dropped = d.split(",") if d else []
         out._turn = _turn_of(r)
+        out.choices = [Choice(_s(_raw.llmk_response_choice_text(r, i)), _s(_raw.llmk_response_choice_finish_reason(r, i)))
+                       for i in range(_raw.llmk_response_choice_count(r))]
+        out.logprobs = _logprobs_of(r)
     elif kind == _raw.LLMK_EMBED:
         out = EmbedResponse()
         dim = _raw.llmk_response_embedding_dim(r)
@@ -323,6 +373,10 @@ def convert_response(kind: int, r) -> Response:
         out.segments = [Segment(_raw.llmk_response_segment_start(r, i), _raw.llmk_response_segment_end(r, i),
                                 _s(_raw.llmk_response_segment_text(r, i)))
                         for i in range(_raw.llmk_response_segment_count(r))]
+        out.words = [Word(_raw.llmk_response_word_start(r, i), _raw.llmk_response_word_end(r, i),
+                          _s(_raw.llmk_response_word_text(r, i)))
+                     for i in range(_raw.llmk_response_word_count(r))]
+        out.logprobs = _logprobs_of(r)
     elif kind == _raw.LLMK_RERANK:
         out = RerankResponse()
         out.results = [RerankResult(_raw.llmk_response_rank_index(r, i), _raw.llmk_response_rank_score(r, i),
@@ -852,13 +906,26 @@ class Client:
             req.options(options)
             return self._send(req, cancel)  # type: ignore[return-value]
 
-    def transcribe(self, audio: Union[bytes, str, "os.PathLike[str]"], *, filename: Optional[str] = None,
-                   mime: Optional[str] = None, cancel: Optional[Cancel] = None,
-                   **options: Any) -> TranscriptionResponse:
-        """Transcribes audio given as bytes or a file path. ``filename`` (sent
-        with the audio; its extension names the format) defaults to the path's
-        base name or "audio.wav". Options: ``language``, ``prompt``,
-        ``transcript_format``, ``temperature``..."""
+    def edit_image(self, images: Union[bytes, str, "os.PathLike[str]", Sequence[Any]], prompt: Optional[str] = None,
+                   *, mask: Union[None, bytes, str, "os.PathLike[str]"] = None, cancel: Optional[Cancel] = None,
+                   **options: Any) -> ImageResponse:
+        """Edits images (OpenAI /images/edits; Gemini's image models): one
+        image or a list of them, each bytes, a file path or a ``(bytes, mime)``
+        pair; ``mask`` a PNG whose transparent areas are to be edited. Without
+        a prompt, one image asks for variations (OpenAI /images/variations).
+        Options as for image(), plus ``image_input_fidelity``."""
+        with _Request(_raw.LLMK_IMAGE) as req:
+            for item in images if isinstance(images, (list, tuple)) and not _is_pair(images) else [images]:
+                data, mime, name = _image_input(item)
+                _check(_raw.llmk_request_add_image(req.ptr, data, len(data), _b(mime), _b(name)), req._err)
+            if mask is not None:
+                data = _read_bytes(mask)
+                _check(_raw.llmk_request_set_mask(req.ptr, data, len(data)), req._err)
+            req.set("prompt", prompt)
+            req.options(options)
+            return self._send(req, cancel)  # type: ignore[return-value]
+
+    def _transcribe_request(self, audio, filename, mime, options) -> _Request:
         if isinstance(audio, (bytes, bytearray, memoryview)):
             data = bytes(audio)
             filename = filename or "audio.wav"
@@ -866,11 +933,50 @@ class Client:
             with open(audio, "rb") as f:
                 data = f.read()
             filename = filename or os.path.basename(os.fspath(audio))
-        with _Request(_raw.LLMK_TRANSCRIBE) as req:
+        req = _Request(_raw.LLMK_TRANSCRIBE)
+        try:
             _check(_raw.llmk_request_set_audio(req.ptr, data, len(data), _b(filename), _b(mime)), req._err)
             req.options(options)
+        except BaseException:
+            req.close()
+            raise
+        return req
+
+    def transcribe(self, audio: Union[bytes, str, "os.PathLike[str]"], *, filename: Optional[str] = None,
+                   mime: Optional[str] = None, cancel: Optional[Cancel] = None,
+                   **options: Any) -> TranscriptionResponse:
+        """Transcribes audio given as bytes or a file path. ``filename`` (sent
+        with the audio; its extension names the format) defaults to the path's
+        base name or "audio.wav". Options: ``language``, ``prompt``,
+        ``transcript_format``, ``temperature``, ``timestamps`` ("word",
+        "segment", "word,segment": ``.words``, ``.segments``), ``logprobs=1``
+        (``.logprobs``), ``chunking``, ``translate=1`` (see translate())..."""
+        with self._transcribe_request(audio, filename, mime, options) as req:
             return self._send(req, cancel)  # type: ignore[return-value]
 
+    def translate(self, audio: Union[bytes, str, "os.PathLike[str]"], **kw: Any) -> TranscriptionResponse:
+        """Translates speech into English text (OpenAI /audio/translations,
+        whisper.cpp's translate): transcribe() with ``translate=1``."""
+        return self.transcribe(audio, translate=1, **kw)
+
+    def stream_transcribe(self, audio: Union[bytes, str, "os.PathLike[str]"], *, filename: Optional[str] = None,
+                          mime: Optional[str] = None, cancel: Optional[Cancel] = None, **options: Any) -> "Stream":
+        """Streams a transcription: TEXT events as the text arrives (where the
+        provider streams; else the whole text at once); ``stream.response`` is
+        the TranscriptionResponse. Arguments as for transcribe()."""
+        return Stream(self, self._transcribe_request(audio, filename, mime, options), cancel)
+
+    def _speech_request(self, text, voice, format, options) -> _Request:
+        req = _Request(_raw.LLMK_SPEECH)
+        try:
+            req.set("input", text)
+            req.set("voice", voice)
+            req.set("audio_format", format)
+            req.options(options)
+        except BaseException:
+            req.close()
+            raise
+        return req
     def rerank(self, query: str, documents: Sequence[str], *, top_n: Optional[int] = None,
                cancel: Optional[Cancel] = None, **options: Any) -> RerankResponse:
         """Ranks documents by relevance to query; the results come most
@@ -930,12 +1036,42 @@ class Client:
               cancel: Optional[Cancel] = None, **options: Any) -> SpeechResponse:
         """Turns text into speech; ``format`` is the audio format (mp3, wav,
         ...). Options: ``speed``, ``instructions``..."""
-        with _Request(_raw.LLMK_SPEECH) as req:
-            req.set("input", text)
-            req.set("voice", voice)
-            req.set("audio_format", format)
-            req.options(options)
+        with self._speech_request(text, voice, format, options) as req:
             return self._send(req, cancel)  # type: ignore[return-value]
+
+    def stream_speech(self, text: str, *, voice: Optional[str] = None, format: Optional[str] = None,
+                      cancel: Optional[Cancel] = None, **options: Any) -> "Stream":
+        """Streams speech: AUDIO events (``event.data``) as the audio is made
+        (``stream_format="sse"``: decoded from the provider's events, with
+        usage); ``stream.response`` is the whole SpeechResponse. Arguments
+        as for speak()."""
+        return Stream(self, self._speech_request(text, voice, format, options), cancel)
+
+
+def _is_pair(v: Any) -> bool:
+    return isinstance(v, tuple) and len(v) == 2 and isinstance(v[0], (bytes, bytearray)) and isinstance(v[1], str)
+
+
+def _read_bytes(v: Any) -> bytes:
+    if isinstance(v, (bytes, bytearray, memoryview)):
+        return bytes(v)
+    with open(v, "rb") as f:
+        return f.read()
+
+
+_IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".webp": "image/webp"}
+
+
+def _image_input(item: Any) -> Tuple[bytes, Optional[str], Optional[str]]:
+    """(bytes, MIME type, file name) of an input image given as bytes, a
+    path or a (bytes, mime) pair."""
+    if _is_pair(item):
+        return bytes(item[0]), item[1], None
+    if isinstance(item, (bytes, bytearray, memoryview)):
+        return bytes(item), None, None
+    path = os.fspath(item)
+    ext = os.path.splitext(path)[1].lower()
+    return _read_bytes(path), _IMAGE_TYPES.get(ext, "image/png"), os.path.basename(path)
 
 
 _END = object()
@@ -975,6 +1111,11 @@ class Stream:
             e.tool_name = _s(_raw.llmk_event_tool_name(ev))
         elif t in (_raw.LLMK_EVENT_USAGE, _raw.LLMK_EVENT_DONE):
             e.usage = _usage_of(lambda w: _raw.llmk_event_usage(ev, w))
+        elif t in (_raw.LLMK_EVENT_AUDIO, _raw.LLMK_EVENT_IMAGE_PARTIAL, _raw.LLMK_EVENT_IMAGE):
+            dn = ctypes.c_size_t(0)
+            dp = _raw.llmk_event_data(ev, ctypes.byref(dn))
+            e.data = _bytes_at(dp, dn.value)
+            e.index = _raw.llmk_event_index(ev)
         self._queue.put(e)
         return 0
 
@@ -982,7 +1123,7 @@ class Stream:
         out = ctypes.POINTER(_raw.llmk_response)()
         try:
             self._client._stream_call(self._req.ptr, self._cb, ctypes.byref(out))
-            self.response = Client._finish(_raw.LLMK_CHAT, out)  # type: ignore[assignment]
+            self.response = Client._finish(self._req.kind, out)  # type: ignore[assignment]
         except BaseException as e:  # handed to the iterating thread
             self._result = e
         finally:

@@ -616,6 +616,79 @@ def test_document_parts(server, client):
     assert parts[2] == {"type": "text", "text": "plain notes"}
 
 
+def test_edit_image_and_variation(server, client, tmp_path):
+    png = b"PNG first"  # ASCII: the loopback server shows UTF-8 bodies only
+    path = tmp_path / "cat.webp"
+    path.write_bytes(b"RIFF0000WEBPVP8 ")
+    server.push(200, "openai/image_b64.json")
+    r = client.edit_image([png, path], "add a hat", mask=b"PNG mask", model="gpt-image-1",
+                          image_input_fidelity="high", image_output_format="jpeg", image_compression=60)
+    assert r.images[0].data == PIXEL
+    req = server.request(0)
+    assert req["target"] == "/v1/images/edits"
+    body = req["body"]
+    assert body.count('name="image[]"') == 2
+    assert 'name="image[]"; filename="image.png"' in body and 'filename="cat.webp"\r\nContent-Type: image/webp' in body
+    assert 'name="mask"; filename="mask.png"' in body
+    for field, value in (("prompt", "add a hat"), ("input_fidelity", "high"), ("output_format", "jpeg"),
+                         ("output_compression", "60")):
+        assert 'name="%s"\r\n\r\n%s\r\n' % (field, value) in body
+    server.push(200, "openai/image_url.json")
+    r = client.edit_image((png, "image/png"), model="dall-e-2", image_count=2)
+    assert server.request(1)["target"] == "/v1/images/variations"
+    assert len(r.images) == 2
+    with pytest.raises(llmkit.InvalidArgumentError):
+        client.edit_image((b"GIF89a", "image/gif"), "x")
+
+
+def test_translate_words_logprobs(server, client):
+    server.push(200, "openai/transcription.json")
+    r = client.translate(b"RIFF\x00\x00\x00\x00WAVEfmt ", model="whisper-1")
+    assert r.text.startswith("And so my fellow Americans")
+    req = server.request(0)
+    assert req["target"] == "/v1/audio/translations"
+    server.push(200, "openai/transcription_words.json")
+    r = client.transcribe(b"RIFF", model="whisper-1", transcript_format="verbose_json", timestamps="word")
+    assert [(w.text, w.start) for w in r.words] == [("The", 0.0), ("volleyball", 7.400000095367432)]
+    assert 'name="timestamp_granularities[]"\r\n\r\nword\r\n' in server.request(1)["body"]
+    server.push(200, "openai/transcription_logprobs.json")
+    r = client.transcribe(b"RIFF", model="gpt-4o-transcribe", logprobs=1)
+    assert len(r.logprobs) == 16 and r.logprobs[0].token == "Hey"
+    assert r.logprobs[0].logprob == pytest.approx(-1.0415299)
+    assert 'name="include[]"\r\n\r\nlogprobs\r\n' in server.request(2)["body"]
+
+
+def test_choices_and_logprobs(server, client):
+    server.push(200, "openai/chat_choices_logprobs.json")
+    r = client.chat("hi", choices=2, logprobs=1, top_logprobs=2)
+    assert [(c.text, c.finish_reason) for c in r.choices] == [("Hello!", "stop"), ("Hi there", "length")]
+    assert [t.token for t in r.logprobs] == ["Hello", "!"]
+    assert [a.token for a in r.logprobs[1].top] == ["!", " there"]
+    body = server.request(0)["json"]
+    assert body["n"] == 2 and body["logprobs"] is True and body["top_logprobs"] == 2
+
+
+def test_stream_transcription(server, client):
+    server.push(200, "openai/transcription_stream.sse", write_size=7)
+    with client.stream_transcribe(b"RIFF", model="gpt-4o-mini-transcribe") as s:
+        events = list(s)
+    text = "".join(e.text for e in events if e.type == llmkit.EventType.TEXT)
+    assert text.startswith("I see skies of blue") and text.endswith("wonderful world.")
+    assert s.response.text == text
+    assert s.response.usage.input == 14
+    assert 'name="stream"\r\n\r\ntrue\r\n' in server.request(0)["body"]
+
+
+def test_stream_speech(server, client):
+    audio = open(os.path.join(os.path.dirname(__file__), "..", "..", "..", "tests", "data", "openai",
+                              "speech_stream.bin"), "rb").read()
+    server.push(200, "openai/speech_stream.sse", write_size=5)
+    with client.stream_speech("hello", model="gpt-4o-mini-tts", stream_format="sse") as s:
+        chunks = [e.data for e in s if e.type == llmkit.EventType.AUDIO]
+    assert len(chunks) == 3 and b"".join(chunks) == audio
+    assert s.response.audio == audio and s.response.mime == "audio/mpeg"
+    assert s.response.usage.output == 101
+    assert server.request(0)["json"]["stream_format"] == "sse"
 def test_reasoning_effort_and_strict_tools(server):
     """reasoning_effort becomes Anthropic's adaptive thinking and effort on a
     model that takes it; a tool's "strict" (OpenAI's spelling) reaches every
@@ -638,6 +711,19 @@ def test_reasoning_effort_and_strict_tools(server):
             c.chat("hi", reasoning_effort="minimal")
         assert "not 'minimal'" in ei.value.detail
     assert server.count() == 1
+
+
+def test_stream_speech_bytes_over_the_loopback(server, client):
+    """The default stream format: the audio bytes as they arrive over a real
+    socket (chunked by the server), each read an AUDIO event."""
+    server.push(200, "-", hex=SPEECH.hex(), type="audio/mpeg", write_size=8, delay_ms=100)
+    with client.stream_speech("hello", model="tts-1") as s:
+        events = list(s)
+    chunks = [e.data for e in events if e.type == llmkit.EventType.AUDIO]
+    assert b"".join(chunks) == SPEECH and len(chunks) >= 2
+    assert events[-1].type == llmkit.EventType.DONE
+    assert s.response.audio == SPEECH and s.response.mime == "audio/mpeg"
+    assert "stream_format" not in server.request(0)["json"]
 
 
 def test_rerank(server):
