@@ -162,4 +162,67 @@ static inline char *bench_sse_body(size_t n, int usage, size_t *len)
 	return b;
 }
 
+/* ---- TLS (section 7: nghttpx in front of the server) ---------------------- */
+
+#ifdef CURLINC_CURL_H
+/* What a careful programmer sets for https:// with libcurl, the same as
+ * llmkit's transport: the bench's CA (BENCH_CA_BUNDLE), HTTP/2 offered
+ * over TLS, waiting for a connection that may multiplex instead of opening
+ * another; BENCH_NO_TLS_REUSE=1 turns curl's TLS session cache off (the
+ * "without session reuse" measurement). Nothing changes for http://. */
+static inline void bench_curl_tls(CURL *h, const char *url)
+{
+	const char *ca = getenv("BENCH_CA_BUNDLE");
+
+	if (strncmp(url, "https:", 6))
+		return;
+	if (ca)
+		curl_easy_setopt(h, CURLOPT_CAINFO, ca);
+	curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+	curl_easy_setopt(h, CURLOPT_PIPEWAIT, 1L);
+	if (getenv("BENCH_NO_TLS_REUSE"))
+		curl_easy_setopt(h, CURLOPT_SSL_SESSIONID_CACHE, 0L);
+}
+#endif
+
+#ifdef LLMKIT_H
+/* The bench's CA for an llmkit client (BENCH_CA_BUNDLE): 0, or -1. */
+static inline int bench_llmk_tls(llmk_client *c)
+{
+	const char *ca = getenv("BENCH_CA_BUNDLE");
+
+	return ca ? (llmk_client_set_str(c, LLMK_OPT_CA_BUNDLE, ca) ? -1 : 0) : 0;
+}
+#endif
+
+/* ---- embeddings (issue 20) ------------------------------------------------ */
+
+/* Component j of vector i of the bench's embedding answers: an
+ * embedding-like float32 (|x| < 0.08, normalized vectors of 1536 numbers
+ * have components ~0.025), the same in the server and in every checker. */
+static inline float bench_embed_value(size_t i, size_t j)
+{
+	uint32_t h = (uint32_t)(i * 2654435761u) ^ (uint32_t)(j * 2246822519u);
+
+	h ^= h >> 15;
+	h *= 2654435761u;
+	h ^= h >> 13;
+	return ((float)(h & 0xffffff) / 16777216.0f - 0.5f) * 0.16f;
+}
+
+#define BENCH_EMBED_MODEL "text-embedding-3-small"
+
+/* Checks row i of an answer (dim numbers): 0 when every component is the
+ * server's (float32 exactly: both forms carry the float32 value, the text
+ * as its shortest "%.9g" round trip). */
+static inline int bench_embed_check(const float *row, size_t i, size_t dim)
+{
+	size_t j;
+
+	for (j = 0; j < dim; j++)
+		if (row[j] != bench_embed_value(i, j))
+			return -1;
+	return 0;
+}
+
 #endif

@@ -24,7 +24,7 @@ static llmk_client *make_client(const char *base)
 	llmk_client *c = NULL;
 
 	if (llmk_client_new(&c, "openai/" BENCH_MODEL) || llmk_client_set_str(c, LLMK_OPT_API_KEY, BENCH_KEY) ||
-	    (base && llmk_client_set_str(c, LLMK_OPT_BASE_URL, base))) {
+	    (base && llmk_client_set_str(c, LLMK_OPT_BASE_URL, base)) || bench_llmk_tls(c)) {
 		fprintf(stderr, "llmk_chat: client setup failed: %s\n", c ? llmk_client_errmsg(c) : "");
 		exit(1);
 	}

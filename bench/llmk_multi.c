@@ -39,7 +39,7 @@ int main(int argc, char **argv)
 	llmk_status st;
 
 	if (llmk_client_new(&c, "openai/" BENCH_MODEL) || llmk_client_set_str(c, LLMK_OPT_API_KEY, BENCH_KEY) ||
-	    llmk_client_set_str(c, LLMK_OPT_BASE_URL, base) || llmk_request_new(&r, LLMK_CHAT) ||
+	    llmk_client_set_str(c, LLMK_OPT_BASE_URL, base) || bench_llmk_tls(c) || llmk_request_new(&r, LLMK_CHAT) ||
 	    llmk_request_add_message(r, LLMK_ROLE_USER, BENCH_PROMPT)) {
 		fprintf(stderr, "llmk_multi: setup failed\n");
 		return 1;

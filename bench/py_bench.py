@@ -4,11 +4,16 @@ chat request against the bench server. Run by bench/run inside the venv it
 creates (.cache/bench-venv); prints one result line like the C programs.
 
 Usage: py_bench.py openai_sync|openai_async|litellm|litellm_async BASE_URL N [IN_FLIGHT]
+       py_bench.py openai_embed BASE_URL RESPONSES INPUTS DIM
+  openai_embed: client.embeddings.create() with N inputs, the SDK's default
+  (encoding_format base64, decoded by the SDK); every vector checked
+  against the server's values (bench.h bench_embed_value, recomputed here).
 """
 import asyncio
 import json
 import os
 import resource
+import struct
 import sys
 import time
 
@@ -65,8 +70,55 @@ def in_flight(name, acall, n, k):
     asyncio.run(main())
 
 
+def embed_value(i, j):
+    """bench.h bench_embed_value(), in Python (float32 arithmetic)."""
+    m = 0xffffffff
+    h = ((i * 2654435761) & m) ^ ((j * 2246822519) & m)
+    h ^= h >> 15
+    h = (h * 2654435761) & m
+    h ^= h >> 13
+    f = struct.unpack("f", struct.pack("f", float(h & 0xffffff) / 16777216.0))[0]
+    f = struct.unpack("f", struct.pack("f", f - 0.5))[0]
+    return struct.unpack("f", struct.pack("f", f * struct.unpack("f", struct.pack("f", 0.16))[0]))[0]
+
+
+def embed(base, reps, n, dim):
+    from openai import OpenAI
+    c = OpenAI(base_url=base, api_key=KEY, max_retries=0, timeout=600)
+    inputs = ["input %d" % i for i in range(n)]
+    # the values checked: a sample of rows, whole (recomputing all 3 million
+    # in Python would cost more than the SDK's own work)
+    rows = sorted({0, 1, n // 2, n - 1})
+    want = {i: [embed_value(i, j) for j in range(dim)] for i in rows}
+
+    def one():
+        r = c.embeddings.create(model="text-embedding-3-small", input=inputs)
+        if len(r.data) != n or len(r.data[0].embedding) != dim:
+            sys.exit("py_bench: unexpected embedding answer")
+        for i in rows:
+            if [float(x) for x in r.data[i].embedding] != want[r.data[i].index] or r.data[i].index != i:
+                sys.exit("py_bench: vector %d differs from the server's" % i)
+
+    one()  # warm-up: connection, imports, the server's cached answer
+    lat = []
+    t0, c0 = time.perf_counter(), time.process_time()
+    for _ in range(reps):
+        t = time.perf_counter()
+        one()
+        lat.append((time.perf_counter() - t) * 1e6)
+    try:
+        import numpy  # noqa: F401  (the SDK decodes with numpy when it is there)
+        dec = "numpy"
+    except ImportError:
+        dec = "array"
+    report("openai_embed_" + dec, reps, time.perf_counter() - t0, time.process_time() - c0, lat)
+
+
 def run():
     mode, base, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    if mode == "openai_embed":
+        embed(base, n, int(sys.argv[4]), int(sys.argv[5]))
+        return
     k = int(sys.argv[4]) if len(sys.argv) > 4 else 64
     if mode == "openai_sync":
         from openai import OpenAI

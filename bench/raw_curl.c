@@ -158,6 +158,7 @@ static int stream(const char *base)
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_stream);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &s);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	bench_curl_tls(h, url);
 	curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
 	if (curl_easy_perform(h) != CURLE_OK || curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code) || code != 200 ||
 	    s.failed || !s.text.len) {
@@ -200,6 +201,7 @@ int main(int argc, char **argv)
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	bench_curl_tls(h, url);
 	for (i = 0; i < warm + n; i++) {
 		answer a = {0};
 		if (i == warm) {

@@ -9,7 +9,12 @@ interleaved so that the ratios compare runs made under the same load:
   3. streaming: cost per SSE event vs jansson alone; 1-byte writes vs whole events
   4. footprint: stripped .so, peak RSS, start to first response vs import openai
   5. the loopback floor (plain socket client)
-  and 64 requests in flight on one thread: raw curl multi vs llmk_multi.
+  and 64 requests in flight on one thread: raw curl multi vs llmk_multi;
+  6. a bulk embedding answer (2048 x 1536 and 2048 x 3072): llmk_send
+     (base64 and decimal) vs the openai SDK vs raw libcurl + jansson;
+  7. TLS + HTTP/2 through nghttpx (if installed): 64 in flight on one
+     connection, llmk_multi vs raw curl multi; connection set-up with and
+     without TLS session reuse.
 Prints a table and writes bench/results/<date>-<commit>.{md,json}.
 
 Only the standard library: it runs under the system python3.
@@ -300,17 +305,237 @@ class Bench:
         self.multi_rps = self.med([x["per_s"] for x in (res["llmk"] or res["threads"])])
         self.multi_label = "llmk_multi" if res["llmk"] else "llmk_send x 64 threads"
 
+    # ---- 6: embeddings ------------------------------------------------------------
+
+    def embeddings(self):
+        a = self.args
+        n = a.embed_inputs
+        log("6. embeddings (%d inputs, %d repeats)" % (n, a.embed_repeat))
+        script = os.path.join(BENCH, "py_bench.py")
+        py = getattr(self, "py", None)
+        if py and "python_versions" not in self.raw:
+            self.raw["python_versions"] = subprocess.run(
+                [py, "-c", "import openai, importlib.metadata as m; print(openai.__version__, m.version('numpy'))"],
+                capture_output=True, env=ENV, text=True).stdout.split()
+        self.raw["embeddings"] = {}
+        for dim in a.embed_dims:
+            base = "http://127.0.0.1:%d/e%dx%d/v1" % (self.port, n, dim)
+            progs = {
+                "b64": lambda: self.run([self.exe("llmk_embed"), "base64", base, str(n), str(dim),
+                                         str(a.embed_responses)], OTHER_CPU)[0],
+                "float": lambda: self.run([self.exe("llmk_embed"), "float", base, str(n), str(dim),
+                                           str(max(1, a.embed_responses // 2))], OTHER_CPU)[0],
+                "raw": lambda: self.run([self.exe("raw_embed"), base, str(n), str(dim),
+                                         str(max(1, a.embed_responses // 3))], OTHER_CPU)[0],
+            }
+            if py:
+                progs["py"] = lambda: self.run([py, script, "openai_embed", base, str(max(1, a.embed_responses // 2)),
+                                                str(n), str(dim)], OTHER_CPU)[0]
+            res = {k: [] for k in progs}
+            order = list(progs)
+            for r in range(a.embed_repeat):
+                for k in order[r % len(order):] + order[:r % len(order)]:
+                    res[k].append(progs[k]())
+            self.raw["embeddings"][dim] = res
+            sec = "6. embeddings %dx%d" % (n, dim)
+            labels = {"b64": "llmk_send, base64 (the openai preset)",
+                      "float": "llmk_send, decimal text (openai-compatible preset)",
+                      "raw": "raw libcurl + jansson, decimal text",
+                      "py": "openai %s embeddings.create (base64, %s decoder)" %
+                            ((self.raw.get("python_versions") or ["?"])[0],
+                             res["py"][0]["name"].rsplit("_", 1)[-1] if res.get("py") else "")}
+            for k in order:
+                cpu = [x["cpu_us_per"] / 1e3 for x in res[k]]
+                wall = [x["p50_us"] / 1e3 for x in res[k]]
+                rss = [x["maxrss_kb"] / 1024.0 for x in res[k]]
+                self.row(sec, labels[k], "CPU %.1f ms/response %s, wall p50 %.1f ms %s, peak RSS %.1f MiB" %
+                         (self.med(cpu), self.spread(cpu, "%.1f"), self.med(wall), self.spread(wall, "%.1f"),
+                          self.med(rss)))
+            pair = lambda x, y, f: [f(p) / f(q) for p, q in zip(res[x], res[y])]
+            cpu = lambda x: x["cpu_us_per"]
+            wall = lambda x: x["p50_us"]
+            if "py" in res:
+                self.ratio_row(sec, "CPU/response openai SDK ÷ llmk base64", pair("py", "b64", cpu), 5, True)
+                self.ratio_row(sec, "wall/response openai SDK ÷ llmk base64", pair("py", "b64", wall), 5, True)
+            self.ratio_row(sec, "CPU/response raw jansson floats ÷ llmk base64", pair("raw", "b64", cpu), 3, True)
+            self.ratio_row(sec, "wall/response raw jansson floats ÷ llmk base64", pair("raw", "b64", wall), 3, True)
+            self.ratio_row(sec, "CPU/response raw jansson floats ÷ llmk decimal", pair("raw", "float", cpu))
+            floats_mib = n * dim * 4 / 1048576.0
+            limit = 2 * floats_mib + 16
+            rss = self.med([x["maxrss_kb"] / 1024.0 for x in res["b64"]])
+            self.row(sec, "peak RSS llmk base64 (floats %.1f MiB)" % floats_mib, "%.1f MiB" % rss,
+                     "≤ %.1f MiB (2 × floats + 16)" % limit, "meets" if rss <= limit else "MISSES")
+            rssf = self.med([x["maxrss_kb"] / 1024.0 for x in res["float"]])
+            self.row(sec, "peak RSS llmk decimal", "%.1f MiB" % rssf, "≤ %.1f MiB" % limit,
+                     "meets" if rssf <= limit else "MISSES")
+
+    # ---- 7: TLS + HTTP/2 -------------------------------------------------------
+
+    def nghttpx_start(self, d, name, extra):
+        """nghttpx on a free port: TLS + HTTP/2 in front of the bench server."""
+        import socket
+        sk = socket.socket()
+        sk.bind(("127.0.0.1", 0))
+        port = sk.getsockname()[1]
+        sk.close()
+        log_path = os.path.join(d, name + ".log")
+        cmd = [self.nghttpx, "--conf=/dev/null", "-f127.0.0.1,%d" % port, "-b127.0.0.1,%d" % self.port,
+               "--no-ocsp", "--workers=1", "--frontend-http2-max-concurrent-streams=128",
+               "--accesslog-file=" + log_path, "--accesslog-format=$remote_port $alpn $tls_session_reused $status",
+               "--errorlog-file=" + os.path.join(d, name + ".err")] + extra + \
+              [os.path.join(d, "srv.key"), os.path.join(d, "srv.pem")]
+        p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
+        os.sched_setaffinity(p.pid, {SERVER_CPU})
+        for _ in range(500):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.01)
+        else:
+            p.kill()
+            raise SystemExit("bench: nghttpx did not start")
+        return p, port, log_path
+
+    @staticmethod
+    def log_since(path, off, want=0):
+        """Access-log lines written since offset off (waiting up to 5 s for
+        want of them): (lines, new offset)."""
+        for _ in range(500):  # nghttpx writes each line as its request ends
+            with open(path) as f:
+                f.seek(off)
+                text = f.read()
+            if text.endswith("\n") and text.count("\n") >= want:
+                break
+            time.sleep(0.01)
+        return [l.split() for l in text.splitlines() if l.strip()], off + len(text.encode())
+
+    def tls(self):
+        a = self.args
+        self.nghttpx = shutil.which("nghttpx") or next((p for p in ("/usr/sbin/nghttpx", "/usr/local/sbin/nghttpx")
+                                                         if os.access(p, os.X_OK)), None)
+        sec = "7. TLS + HTTP/2"
+        if not self.nghttpx or not shutil.which("openssl"):
+            self.row(sec, "nghttpx or openssl not installed (scripts/deps.sh BENCH_PACKAGES)", "skipped")
+            return
+        log("7. TLS + HTTP/2 through nghttpx (%d requests x %d repeats)" % (a.tls_requests, a.repeat))
+        with tempfile.TemporaryDirectory(prefix="llmk-bench-tls-") as d:
+            subprocess.check_call(
+                "set -e; cd %s; "
+                "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout ca.key "
+                "-out ca.pem -days 1 -subj /CN=llmkit-bench-ca -addext basicConstraints=critical,CA:TRUE "
+                "-addext keyUsage=critical,keyCertSign,cRLSign; "
+                "openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout srv.key -out srv.csr "
+                "-subj /CN=127.0.0.1; "
+                "printf 'subjectAltName=IP:127.0.0.1\\nbasicConstraints=CA:FALSE\\nextendedKeyUsage=serverAuth\\n'"
+                " > ext.cnf; "
+                "openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out srv.pem -days 1 "
+                "-extfile ext.cnf" % d, shell=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            ENV["BENCH_CA_BUNDLE"] = os.path.join(d, "ca.pem")
+            procs = []
+            try:
+                keep, kport, klog = self.nghttpx_start(d, "keep", [])
+                procs.append(keep)
+                # one request per connection: every request pays the set-up.
+                # HTTP/1.1 there: nghttpx resumes no TLS session of an HTTP/2
+                # connection it ended with GOAWAY (curl offers the session;
+                # checked with the curl tool), so HTTP/2 would show no reuse
+                # whatever the client does. TCP + TLS set-up is the same.
+                once, oport, olog = self.nghttpx_start(d, "once", ["--frontend-max-requests=1",
+                                                                   "--npn-list=http/1.1"])
+                procs.append(once)
+                self.tls_measure(sec, "https://127.0.0.1:%d/v1" % kport, klog, "https://127.0.0.1:%d/v1" % oport, olog)
+            finally:
+                ENV.pop("BENCH_CA_BUNDLE", None)
+                ENV.pop("BENCH_NO_TLS_REUSE", None)
+                for p in procs:
+                    p.terminate()
+                    p.wait()
+
+    def tls_measure(self, sec, kurl, klog, ourl, olog):
+        a = self.args
+        n, k = a.tls_requests, 64
+        res = {"raw": [], "llmk": []}
+        conns = {"raw": [], "llmk": []}
+        alpn = set()
+        off = 0
+        have = os.path.exists(self.exe("llmk_multi"))
+        progs = {"raw": [self.exe("raw_multi"), kurl, str(n), str(k)]}
+        if have:
+            progs["llmk"] = [self.exe("llmk_multi"), kurl, str(n), str(k)]
+        for r in range(a.repeat):
+            for name in (list(progs) if r % 2 == 0 else list(progs)[::-1]):
+                res[name].append(self.run(progs[name], OTHER_CPU)[0])
+                lines, off = self.log_since(klog, off, n)
+                if len(lines) != n or any(l[3] != "200" for l in lines):
+                    raise SystemExit("bench: the TLS proxy logged %d requests (%d sent)" % (len(lines), n))
+                conns[name].append(len({l[0] for l in lines}))
+                alpn |= {l[1] for l in lines}
+        self.raw["tls_multi"] = {"res": res, "connections": conns, "alpn": sorted(alpn)}
+        for name, label in (("raw", "raw curl multi, CURLPIPE_MULTIPLEX"), ("llmk", "llmk_multi")):
+            if not res[name]:
+                continue
+            rps = [x["per_s"] for x in res[name]]
+            cpu = [x["cpu_us_per"] for x in res[name]]
+            self.row(sec, "64 in flight, %s" % label, "%.0f req/s %s, CPU %.1f µs/req %s, TCP connections per run %s" %
+                     (self.med(rps), self.spread(rps, "%.0f"), self.med(cpu), self.spread(cpu, "%.1f"),
+                      "/".join(str(c) for c in conns[name])))
+        if res["llmk"]:
+            self.ratio_row(sec, "64 in flight req/s llmk_multi ÷ raw multi",
+                           [l["per_s"] / r["per_s"] for l, r in zip(res["llmk"], res["raw"])], 1, True)
+            self.ratio_row(sec, "64 in flight CPU/request llmk_multi ÷ raw multi",
+                           [l["cpu_us_per"] / r["cpu_us_per"] for l, r in zip(res["llmk"], res["raw"])])
+            one = all(c == 1 for c in conns["llmk"])
+            self.row(sec, "TCP connections for 64 in flight, llmk_multi (ALPN %s)" % ",".join(sorted(alpn)),
+                     "max %d" % max(conns["llmk"]), "= 1", "meets" if one else "MISSES")
+        # connection set-up: every request on a new connection (the proxy
+        # serves one request per connection), sequential
+        m = max(50, n // 10)
+        set_res = {"reuse": [], "noreuse": [], "llmk": []}
+        reused = {"reuse": [], "noreuse": [], "llmk": []}
+        off = 0
+        cmds = {"reuse": ([self.exe("raw_curl"), ourl, str(m), "5"], {}),
+                "noreuse": ([self.exe("raw_curl"), ourl, str(m), "5"], {"BENCH_NO_TLS_REUSE": "1"}),
+                "llmk": ([self.exe("llmk_chat"), "chat", ourl, str(m), "5"], {})}
+        for r in range(a.repeat):
+            for name in list(cmds)[r % 3:] + list(cmds)[:r % 3]:
+                cmd, extra = cmds[name]
+                ENV.update(extra)
+                try:
+                    set_res[name].append(self.run(cmd, OTHER_CPU)[0])
+                finally:
+                    for key in extra:
+                        ENV.pop(key, None)
+                lines, off = self.log_since(olog, off, m + 5)
+                reused[name].append(sum(1 for l in lines if l[2] == "r") / float(max(1, len(lines))))
+        self.raw["tls_setup"] = {"res": set_res, "reused_fraction": reused}
+        labels = {"reuse": "raw libcurl, TLS session reuse", "noreuse": "raw libcurl, no TLS session reuse",
+                  "llmk": "llmk_send"}
+        for name in cmds:
+            p50 = [x["p50_us"] for x in set_res[name]]
+            cpu = [x["cpu_us_per"] for x in set_res[name]]
+            self.row(sec, "new TLS connection per request (HTTP/1.1), %s" % labels[name],
+                     "p50 %.0f µs %s, CPU %.0f µs/req %s, sessions resumed %.0f%%" %
+                     (self.med(p50), self.spread(p50, "%.0f"), self.med(cpu), self.spread(cpu, "%.0f"),
+                      100 * self.med(reused[name])))
+        pair = lambda x, y, key: [p[key] / q[key] for p, q in zip(set_res[x], set_res[y])]
+        self.ratio_row(sec, "set-up p50 without ÷ with session reuse (raw)", pair("noreuse", "reuse", "p50_us"))
+        self.ratio_row(sec, "set-up CPU without ÷ with session reuse (raw)", pair("noreuse", "reuse", "cpu_us_per"))
+        self.ratio_row(sec, "set-up p50 llmk_send ÷ raw with reuse", pair("llmk", "reuse", "p50_us"))
+
     # ---- 2: Python ------------------------------------------------------------
 
     def venv(self):
         v = os.path.join(ROOT, ".cache", "bench-venv")
         py = os.path.join(v, "bin", "python")
-        ok = os.path.exists(py) and subprocess.run([py, "-c", "import openai, litellm"], env=ENV,
+        # numpy: the openai SDK decodes base64 embeddings with it when it is
+        # there (section 6 measures the SDK at its best)
+        ok = os.path.exists(py) and subprocess.run([py, "-c", "import openai, litellm, numpy"], env=ENV,
                                                    capture_output=True).returncode == 0
         if not ok:
-            log("creating %s (openai, litellm from PyPI)" % v)
+            log("creating %s (openai, litellm, numpy from PyPI)" % v)
             subprocess.check_call([sys.executable, "-m", "venv", v])
-            subprocess.check_call([py, "-m", "pip", "install", "-q", "openai", "litellm"], env=ENV)
+            subprocess.check_call([py, "-m", "pip", "install", "-q", "openai", "litellm", "numpy"], env=ENV)
         return py
 
     def python(self):
@@ -441,18 +666,30 @@ class Bench:
             self.build()
         m0 = self.machine()
         self.start_server()
+        want = lambda sec: not a.only or sec in a.only
         try:
-            self.overhead()
-            if a.python:
+            if want("overhead") or (a.python and want("python")):
+                self.overhead()
+            if want("multi") or (a.python and want("python")):
                 # Throughput comparisons need the multi numbers first.
                 self.multi()
+            if a.python and want("python"):
                 self.python()
-            else:
-                self.multi()
-            self.streaming()
-            if a.callgrind:
+            if want("streaming"):
+                self.streaming()
+            if a.embed and want("embed"):
+                if a.python and not getattr(self, "py", None):
+                    try:
+                        self.py = self.venv()
+                    except (subprocess.CalledProcessError, OSError):
+                        self.py = None
+                self.embeddings()
+            if a.tls and want("tls"):
+                self.tls()
+            if a.callgrind and want("callgrind"):
                 self.callgrind()
-            self.footprint()
+            if want("footprint"):
+                self.footprint()
         finally:
             self.stop_server()
         m1 = self.machine()
@@ -473,8 +710,16 @@ class Bench:
             doc = os.path.join(ROOT, "docs", "PERFORMANCE.md")
             with open(doc) as f:
                 s = f.read()
-            s = re.sub(r"(<!-- bench:begin -->\n).*?(<!-- bench:end -->)",
-                       lambda mm: mm.group(1) + text + mm.group(2), s, flags=re.S)
+            if not a.only:  # the main table is a full run's
+                s = re.sub(r"(<!-- bench:begin -->\n).*?(<!-- bench:end -->)",
+                           lambda mm: mm.group(1) + text + mm.group(2), s, flags=re.S)
+            rows67 = [r for r in self.rows if r[0].startswith(("6.", "7."))]
+            if rows67:  # sections 6 and 7 also have a block of their own
+                keep, self.rows = self.rows, rows67
+                part = self.table(m0, m1)
+                self.rows = keep
+                s = re.sub(r"(<!-- bench-embed-tls:begin -->\n).*?(<!-- bench-embed-tls:end -->)",
+                           lambda mm: mm.group(1) + part + mm.group(2), s, flags=re.S)
             with open(doc, "w") as f:
                 f.write(s)
             log("updated docs/PERFORMANCE.md")
@@ -491,8 +736,19 @@ def parse():
     p.add_argument("--py-repeat", type=int, default=3, help="repeats of each Python measurement")
     p.add_argument("--startup-repeat", type=int, default=15, help="repeats of the start-up measurements")
     p.add_argument("--no-python", dest="python", action="store_false", help="skip the PyPI comparisons")
+    p.add_argument("--no-embed", dest="embed", action="store_false", help="skip the embedding section")
+    p.add_argument("--no-tls", dest="tls", action="store_false", help="skip the TLS + HTTP/2 section")
+    p.add_argument("--embed-inputs", type=int, default=2048, help="vectors per embedding answer (default 2048)")
+    p.add_argument("--embed-dims", type=lambda v: [int(x) for x in v.split(",")], default=[1536, 3072],
+                   help="dimensions, comma-separated (default 1536,3072)")
+    p.add_argument("--embed-responses", type=int, default=6, help="llmk base64 answers per run (others fewer)")
+    p.add_argument("--embed-repeat", type=int, default=3, help="repeats of each embedding measurement")
+    p.add_argument("--only", type=lambda v: v.split(","), default=None,
+                   help="sections to run, comma-separated: overhead,multi,python,streaming,embed,tls,callgrind,"
+                        "footprint (default: all)")
+    p.add_argument("--tls-requests", type=int, default=3000, help="requests per TLS + HTTP/2 run")
     p.add_argument("--no-callgrind", dest="callgrind", action="store_false", help="skip callgrind")
-    p.add_argument("--quick", action="store_true", help="fewer requests and repeats (about a minute)")
+    p.add_argument("--quick", action="store_true", help="fewer requests and repeats (about two minutes)")
     p.add_argument("--smoke", action="store_true",
                    help="CI check: tiny run of every C program in --build-dir, no PyPI, no callgrind, no files")
     p.add_argument("--update-docs", action="store_true", help="put the table into docs/PERFORMANCE.md")
@@ -500,10 +756,12 @@ def parse():
     if a.quick or a.smoke:
         a.repeat, a.requests, a.multi_requests, a.chunks = 3, 1000, 1000, 2000
         a.py_requests, a.py_repeat, a.startup_repeat = 200, 1, 5
+        a.embed_repeat, a.embed_responses, a.embed_dims, a.tls_requests = 1, 3, [1536], 1000
     if a.smoke:
         if not a.build_dir:
             p.error("--smoke needs --build-dir")
         a.repeat, a.requests, a.multi_requests, a.chunks, a.startup_repeat = 1, 200, 300, 500, 2
+        a.embed_inputs, a.embed_dims, a.embed_responses, a.embed_repeat, a.tls_requests = 16, [64], 3, 1, 200
         a.python = a.callgrind = False
     return a
 

@@ -4,6 +4,11 @@
  *   POST .../chat/completions            a fixed OpenAI chat.completion
  *   POST .../chat/completions "stream":true  an SSE chat.completion.chunk
  *        stream (usage chunk when the body asks for include_usage)
+ *   POST .../embeddings                  an OpenAI embedding list: the path
+ *        prefix /e<N>x<D>/ gives N vectors of D numbers (default 8 x 16),
+ *        "encoding_format":"base64" in the body the base64 form (little-
+ *        endian float32), else decimal text ("%.9g" of each float32, the
+ *        precision OpenAI's float answers carry); values bench_embed_value()
  *   anything else                        404
  * The path may start with /n<N>/w<W>/ to choose the number of content
  * chunks of a stream (default 16) and the write size: W = 0 writes each
@@ -35,6 +40,9 @@ typedef struct conn {
 	size_t in_len, in_cap;
 	char *out;
 	size_t out_len, out_off, out_cap;
+	/* A large cached body sent after out without a copy (embeddings). */
+	const char *ext;
+	size_t ext_len, ext_off;
 	int closing;
 } conn;
 
@@ -99,6 +107,68 @@ static const char *sse_body(size_t n, int usage, size_t *len)
 	return sse_cache[usage].body;
 }
 
+/* Cached embedding answers: the last one built for each form. */
+static struct {
+	char *body;
+	size_t len, n, dim;
+} emb_cache[2];
+
+static const char b64_alpha[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static const char *embed_body(size_t n, size_t dim, int b64, size_t *len)
+{
+	size_t cap, off = 0, i, j;
+	char *b;
+
+	if (emb_cache[b64].body && emb_cache[b64].n == n && emb_cache[b64].dim == dim) {
+		*len = emb_cache[b64].len;
+		return emb_cache[b64].body;
+	}
+	free(emb_cache[b64].body);
+	emb_cache[b64].body = NULL;
+	cap = 256 + n * (96 + (b64 ? dim * 16 / 3 + 8 : dim * 18));
+	if (!(b = malloc(cap)))
+		return NULL;
+	off += (size_t)sprintf(b, "{\"object\":\"list\",\"data\":[");
+	for (i = 0; i < n; i++) {
+		off += (size_t)sprintf(b + off, "%s{\"object\":\"embedding\",\"index\":%zu,\"embedding\":%s",
+		                       i ? "," : "", i, b64 ? "\"" : "[");
+		if (b64) {
+			unsigned char q[3];
+			size_t k = 0, nb = dim * 4, t;
+			for (t = 0; t < nb; t++) {
+				float f = bench_embed_value(i, t / 4);
+				uint32_t u;
+				memcpy(&u, &f, 4);
+				q[k++] = (unsigned char)(u >> (8 * (t % 4)));
+				if (k == 3 || t + 1 == nb) {
+					uint32_t w = (uint32_t)q[0] << 16 | (k > 1 ? (uint32_t)q[1] << 8 : 0) |
+					             (k > 2 ? q[2] : 0);
+					b[off++] = b64_alpha[w >> 18];
+					b[off++] = b64_alpha[(w >> 12) & 63];
+					b[off++] = k > 1 ? b64_alpha[(w >> 6) & 63] : '=';
+					b[off++] = k > 2 ? b64_alpha[w & 63] : '=';
+					k = 0;
+				}
+			}
+			b[off++] = '"';
+		} else {
+			for (j = 0; j < dim; j++)
+				off += (size_t)sprintf(b + off, "%s%.9g", j ? "," : "",
+				                       (double)bench_embed_value(i, j));
+			b[off++] = ']';
+		}
+		b[off++] = '}';
+	}
+	off += (size_t)sprintf(b + off, "],\"model\":\"%s\",\"usage\":{\"prompt_tokens\":%zu,\"total_tokens\":%zu}}",
+	                       BENCH_EMBED_MODEL, n * 2, n * 2);
+	emb_cache[b64].body = b;
+	emb_cache[b64].len = *len = off;
+	emb_cache[b64].n = n;
+	emb_cache[b64].dim = dim;
+	return b;
+}
+
 /* Flushes pending output; returns -1 when the connection must close. */
 static int flush_out(conn *c)
 {
@@ -115,6 +185,19 @@ static int flush_out(conn *c)
 	}
 	if (c->out_off == c->out_len)
 		c->out_off = c->out_len = 0;
+	while (!c->out_len && c->ext && c->ext_off < c->ext_len) {
+		ssize_t w = send(c->fd, c->ext + c->ext_off, c->ext_len - c->ext_off, MSG_NOSIGNAL);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			return -1;
+		}
+		c->ext_off += (size_t)w;
+	}
+	if (c->ext && c->ext_off == c->ext_len)
+		c->ext = NULL;
 	return 0;
 }
 
@@ -165,6 +248,8 @@ static int handle(conn *c)
 		char head[256];
 		int stream, usage, hn;
 
+		if (c->ext) /* a large answer is still going out: the next waits */
+			return 0;
 		if (!hend)
 			return c->in_len > MAX_REQ ? -1 : 0;
 		hlen = (size_t)(hend - c->in) + 4;
@@ -192,7 +277,27 @@ static int handle(conn *c)
 		}
 		if (find_header(c->in, hlen, "Connection") && strstr(find_header(c->in, hlen, "Connection"), "close"))
 			c->closing = 1;
-		if (plen < 17 || memcmp(sp - 17, "/chat/completions", 17)) {
+		if (plen >= 11 && !memcmp(sp - 11, "/embeddings", 11)) {
+			size_t en = 8, ed = 16, elen = 0;
+			const char *eb;
+			int b64 = memmem(body, blen, "\"base64\"", 8) != NULL;
+			if (plen > 2 && path[1] == 'e') {
+				char *e;
+				en = strtoul(path + 2, &e, 10);
+				if (*e == 'x')
+					ed = strtoul(e + 1, NULL, 10);
+			}
+			eb = embed_body(en, ed, b64, &elen);
+			hn = snprintf(head, sizeof(head),
+			              "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nx-request-id: req_bench\r\n"
+			              "Content-Length: %zu\r\n\r\n",
+			              elen);
+			if (!eb || out_add(c, head, (size_t)hn))
+				return -1;
+			c->ext = eb;
+			c->ext_len = elen;
+			c->ext_off = 0;
+		} else if (plen < 17 || memcmp(sp - 17, "/chat/completions", 17)) {
 			static const char nf[] = "HTTP/1.1 404 Not Found\r\nContent-Type: "
 			                         "application/json\r\nContent-Length: 2\r\n\r\n{}";
 			if (out_add(c, nf, sizeof(nf) - 1))
@@ -259,10 +364,10 @@ static void on_conn(conn *c, uint32_t events)
 	if (flush_out(c))
 		goto bye;
 	{
-		struct epoll_event ev = {.events = EPOLLIN | (c->out_len ? EPOLLOUT : 0), .data.ptr = c};
+		struct epoll_event ev = {.events = EPOLLIN | (c->out_len || c->ext ? EPOLLOUT : 0), .data.ptr = c};
 		epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev);
 	}
-	if (c->closing && !c->out_len)
+	if (c->closing && !c->out_len && !c->ext)
 		goto bye;
 	return;
 bye:

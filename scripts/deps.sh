@@ -18,7 +18,12 @@ BUILD_PACKAGES=(gcc libc6-dev meson ninja-build pkg-config libcurl4-openssl-dev 
 	libsqlite3-dev libhiredis-dev)
 # redis-server: the store tests start their own on a free loopback port
 # (tests/store; a server the package may start as a service is not used).
-TEST_PACKAGES=(libcmocka-dev g++ valgrind python3 clang groff-base openssl redis-server)
+# nghttp2-proxy: nghttpx, the TLS + HTTP/2 server of tests/api/test_h2.c
+# (skipped without it) and of bench/run's section 7.
+TEST_PACKAGES=(libcmocka-dev g++ valgrind python3 clang groff-base openssl redis-server nghttp2-proxy)
+# bench/run (docs/PERFORMANCE.md): callgrind, the TLS + HTTP/2 section
+# (nghttpx, a CA made with openssl), the PyPI venv of the Python baselines.
+BENCH_PACKAGES=(valgrind openssl nghttp2-proxy python3-venv)
 # ABI check, API reference (scripts/abi-check, scripts/apidoc).
 ABI_PACKAGES=(abigail-tools doxygen binutils)
 # aarch64 cross build and its tests under qemu (scripts/cross; needs the

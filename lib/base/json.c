@@ -78,6 +78,8 @@ typedef struct parser {
 	size_t scap;
 	size_t budget, spent;    /* memory the tree may take, estimated (see charge()) */
 	const char *const *keep; /* the root object's members to build; NULL: all */
+	const char *span_key;    /* a root member skipped but located (llmk__json_loadb_span) */
+	size_t span_off, span_len;
 } parser;
 
 /* The first error wins; the text never quotes input bytes beyond one
@@ -638,6 +640,36 @@ static int scan_key(parser *ps, const char **s, size_t *len)
 	return 0;
 }
 
+/* Past the number at ps->p, checked as scan_number() checks it, nothing
+ * converted: 0, or -1 with the error set. */
+static int skip_number(parser *ps)
+{
+	const unsigned char *p = ps->p, *end = ps->end;
+
+	if (*p == '-')
+		p++;
+	if (p < end && *p == '0') {
+		p++;
+		if (p < end && *p >= '0' && *p <= '9') {
+			fail(ps, p, "leading zero in a number");
+			return -1;
+		}
+	} else if (!(p = digits(ps, p))) {
+		return -1;
+	}
+	if (p < end && *p == '.' && !(p = digits(ps, p + 1)))
+		return -1;
+	if (p < end && (*p == 'e' || *p == 'E')) {
+		p++;
+		if (p < end && (*p == '+' || *p == '-'))
+			p++;
+		if (!(p = digits(ps, p)))
+			return -1;
+	}
+	ps->p = p;
+	return 0;
+}
+
 /* Past the value at ps->p, checked as parse() checks it but built nowhere
  * (a member of the root object nobody asked for). 0, or -1 with the error
  * set. `depth` is the nesting the value starts at. */
@@ -692,9 +724,17 @@ static int skip_value(parser *ps, size_t depth0)
 		case '7':
 		case '8':
 		case '9':
-			if (!(x = scan_number(ps)))
-				return -1;
-			json_decref(x);
+			/* Only the syntax matters here: no value is built (a skipped
+			 * embedding array is millions of numbers). Strict parses still
+			 * convert, for their range check. */
+			if (!(ps->flags & LLMK_JSON_STRICT_NUMBERS)) {
+				if (skip_number(ps))
+					return -1;
+			} else {
+				if (!(x = scan_number(ps)))
+					return -1;
+				json_decref(x);
+			}
 			break;
 		default:
 			if (!(x = scan_literal(ps)))
@@ -822,8 +862,17 @@ static int read_key(parser *ps, frame *f, size_t depth)
 
 	if (scan_key(ps, &s, &len))
 		return -1;
-	if (depth == 1 && ps->keep && !kept(ps->keep, s, len)) /* a member nobody reads */
-		return skip_value(ps, depth) ? -1 : 1;
+	if (depth == 1 && ps->keep && !kept(ps->keep, s, len)) { /* a member nobody reads */
+		int span = ps->span_key && strlen(ps->span_key) == len && !memcmp(ps->span_key, s, len);
+		const unsigned char *at = skip_ws(ps->p, ps->end);
+		if (skip_value(ps, depth))
+			return -1;
+		if (span) { /* the last of duplicate keys wins, as for built members */
+			ps->span_off = (size_t)(at - ps->s);
+			ps->span_len = (size_t)(ps->p - at);
+		}
+		return 1;
+	}
 	if (s == ps->scratch) { /* the scratch buffer is reused by the value */
 		if (!(f->kown = llmk__malloc(len ? len : 1))) {
 			fail(ps, ps->p, "out of memory");
@@ -942,10 +991,17 @@ json_t *llmk__json_loadb(const char *data, size_t len, size_t flags, json_error_
 
 json_t *llmk__json_loadb_keys(const char *data, size_t len, size_t flags, const char *const *keep, json_error_t *err)
 {
+	return llmk__json_loadb_span(data, len, flags, keep, NULL, NULL, NULL, err);
+}
+
+json_t *llmk__json_loadb_span(const char *data, size_t len, size_t flags, const char *const *keep, const char *span_key,
+                              size_t *span_off, size_t *span_len, json_error_t *err)
+{
 	parser ps;
 	json_t *j;
 
 	memset(&ps, 0, sizeof(ps));
+	ps.span_key = keep ? span_key : NULL;
 	ps.s = ps.p = (const unsigned char *)(data ? data : "");
 	ps.end = ps.s + (data ? len : 0);
 	ps.flags = flags;
@@ -960,6 +1016,10 @@ json_t *llmk__json_loadb_keys(const char *data, size_t len, size_t flags, const 
 	}
 	j = parse(&ps);
 	llmk__free(ps.scratch);
+	if (span_off)
+		*span_off = j ? ps.span_off : 0;
+	if (span_len)
+		*span_len = j ? ps.span_len : 0;
 	return j;
 }
 

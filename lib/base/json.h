@@ -65,6 +65,13 @@ json_t *llmk__json_loads(const char *text, size_t flags, json_error_t *err);
  * (NULL-terminated; NULL: all): the others are checked as JSON and
  * skipped without a value built, so an unknown member costs no memory. */
 json_t *llmk__json_loadb_keys(const char *data, size_t len, size_t flags, const char *const *keep, json_error_t *err);
+/* The same, and where the root member span_key (not in keep, which must
+ * not be NULL) is: its value's bytes are data[*span_off, +*span_len), checked
+ * as JSON like every skipped member; *span_len is 0 when there is none.
+ * For a member read by a scanner of its own (a large embedding list is
+ * decoded straight into floats, never built as a tree). */
+json_t *llmk__json_loadb_span(const char *data, size_t len, size_t flags, const char *const *keep, const char *span_key,
+                              size_t *span_off, size_t *span_len, json_error_t *err);
 /* 1 when a parse failed on its memory budget (LLMK_E_TOO_LARGE, not a
  * malformed text). */
 int llmk__json_error_too_large(const json_error_t *err);

@@ -29,6 +29,11 @@ enum {
 	LLMK_Q_AWS = 1u << 10,                /* AWS credentials and region from the environment (bedrock) */
 	LLMK_Q_RS_RESPONSE_FORMAT = 1u << 11, /* Responses API server that reads Chat Completions' response_format,
 	                                         not text.format (llama-server b11434): send both */
+	/* Embeddings asked as base64 (little-endian float32), a quarter of the
+	 * bytes of decimal text and far cheaper to read; only where the server
+	 * is known to accept it (others get "float"). A high bit: far from the
+	 * ones other work adds next. */
+	LLMK_Q_EMBED_BASE64 = 1u << 20,
 };
 
 struct llmk__batch_ops;

@@ -208,8 +208,11 @@ static llmk_status build_chat(const llmk_client *c, const llmk_request *r, int s
 	return LLMK_OK;
 }
 
-static llmk_status build_embed(const llmk_request *r, json_t *body, llmk_response *resp)
+static llmk_status build_embed(const llmk_client *c, const llmk_request *r, json_t *body, llmk_response *resp)
 {
+	/* base64 where the server accepts it (LLMK_Q_EMBED_BASE64, as OpenAI's
+	 * SDKs ask by default); the answer is read in either form. */
+	const char *fmt = c->provider->quirks & LLMK_Q_EMBED_BASE64 ? "base64" : "float";
 	static const llmk__opt_key opts[] = {{LLMK_OPT_DIMENSIONS, "dimensions"}, {0, NULL}};
 
 	if (!r->ninputs)
@@ -218,7 +221,7 @@ static llmk_status build_embed(const llmk_request *r, json_t *body, llmk_respons
 		return llmk__fail(resp, LLMK_E_INVALID_ARG, "embed request has %zu inputs; the API takes at most 2048",
 		                  r->ninputs);
 	if (llmk__json_set_strings(body, "input", r->inputs, r->ninputs) ||
-	    llmk__json_set(body, "encoding_format", json_string("float")) || llmk__put_opts(body, r, opts))
+	    llmk__json_set(body, "encoding_format", json_string(fmt)) || llmk__put_opts(body, r, opts))
 		return FAIL_OOM(resp);
 	return LLMK_OK;
 }
@@ -266,7 +269,7 @@ llmk_status llmk__openai_build(const llmk_client *c, const llmk_request *r, cons
 	body = json_pack("{s:s}", "model", model);
 	if (!body)
 		return FAIL_OOM(resp);
-	st = r->kind == LLMK_CHAT ? build_chat(c, r, stream, body, resp) : build_embed(r, body, resp);
+	st = r->kind == LLMK_CHAT ? build_chat(c, r, stream, body, resp) : build_embed(c, r, body, resp);
 	if (st == LLMK_OK && llmk__put_opts(body, r, user))
 		st = FAIL_OOM(resp);
 	return llmk__finish_body(ex, r, body, st, edit, stream ? "text/event-stream" : "application/json", resp);
@@ -450,44 +453,14 @@ static llmk_status parse_chat(const llmk_request *r, json_t *root, llmk_response
 	return LLMK_OK;
 }
 
-static llmk_status parse_embed(const llmk_request *r, json_t *root, llmk_response *resp)
-{
-	json_t *data = json_object_get(root, "data"), *item, *vec, *x;
-	size_t i, n, dim = 0, idx;
+/* The members of an embeddings answer built as a tree: "data" is decoded
+ * straight into the float array (llmk__read_embedding_answer). */
+static const char *const embed_members[] = {"model", "usage", NULL};
 
-	if (!json_is_array(data))
-		return llmk__fail(resp, LLMK_E_PROTOCOL, "embedding response has no data array");
-	n = json_array_size(data);
-	if (n != r->ninputs)
-		return llmk__fail(resp, LLMK_E_PROTOCOL, "embedding response has %zu vectors for %zu inputs", n,
-		                  r->ninputs);
-	for (i = 0; i < n; i++) {
-		item = json_array_get(data, i);
-		vec = json_object_get(item, "embedding");
-		if (!llmk__json_vector_len(vec))
-			return llmk__fail(resp, LLMK_E_PROTOCOL, "embedding %zu is not an array of numbers", i);
-		if (!dim)
-			dim = llmk__json_vector_len(vec);
-		else if (llmk__json_vector_len(vec) != dim)
-			return llmk__fail(resp, LLMK_E_PROTOCOL, "embeddings have different dimensions (%zu and %zu)",
-			                  dim, llmk__json_vector_len(vec));
-	}
-	resp->emb = llmk__calloc(n * dim, sizeof(float));
-	if (!resp->emb)
+static llmk_status embed_root(llmk_response *resp, json_t *root)
+{
+	if (set_model(resp, root))
 		return LLMK_E_NOMEM;
-	/* "index" says which input a vector belongs to; servers may reorder. */
-	for (i = 0; i < n; i++) {
-		item = json_array_get(data, i);
-		x = json_object_get(item, "index");
-		idx = json_is_integer(x) ? (size_t)json_integer_value(x) : i;
-		if (idx >= n)
-			return llmk__fail(resp, LLMK_E_PROTOCOL, "embedding index %zu out of range", idx);
-		vec = json_object_get(item, "embedding");
-		if (llmk__json_vector(vec, resp->emb + idx * dim))
-			return llmk__fail(resp, LLMK_E_PROTOCOL, "embedding %zu has a non-number", i);
-	}
-	resp->nemb = n;
-	resp->dim = dim;
 	llmk__openai_read_usage(json_object_get(root, "usage"), resp);
 	return LLMK_OK;
 }
@@ -498,7 +471,7 @@ static const char *const answer_members[] = {"choices", "data", "model", "usage"
                                              "detail",  "type", "code",  "error_type", NULL};
 
 static const llmk__readers readers = {
-        .keep = answer_members, .first = set_model, .kind = {[LLMK_CHAT] = parse_chat, [LLMK_EMBED] = parse_embed}};
+        .keep = answer_members, .first = set_model, .kind = {[LLMK_CHAT] = parse_chat}};
 
 static llmk_status openai_parse(const llmk_client *c, const llmk_request *r, llmk_response *resp, const char *ctype,
                                 const char *body, size_t len)
@@ -515,6 +488,9 @@ static llmk_status openai_parse(const llmk_client *c, const llmk_request *r, llm
 		return llmk__moderation_parse(r, resp, body, len);
 	if (r->kind == LLMK__COUNT_TOKENS)
 		return llmk__count_parse(r, resp, body, len);
+	if (r->kind == LLMK_EMBED)
+		return llmk__read_embedding_answer(r, resp, body, len, embed_members, "data", embed_root,
+		                                   "embedding response");
 	return llmk__read_json(&readers, r, resp, "response body", body, len);
 }
 

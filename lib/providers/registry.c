@@ -14,6 +14,14 @@
 #define K(kind) (1u << (kind))
 #define O(NAME) LLMK__OPT(NAME)
 
+/* LLMK_Q_EMBED_BASE64 (embeddings asked as base64 float32): OpenAI and
+ * Azure (encoding_format "base64" in their API references; OpenAI's SDKs
+ * ask for it by default), vLLM (serving_embedding.py encodes float32 for
+ * "base64"), llama-server (b11434: "The format to return the embeddings
+ * in. Can be either float or base64"). Not set where it is not known to
+ * work: LM Studio ignores encoding_format (lmstudio-bug-tracker #756, it
+ * answers floats, which are read anyway), LocalAI, Mistral, OpenRouter,
+ * Together, Fireworks and the generic openai-compatible preset ask "float". */
 /* Option sets (see LLMK_OPTION_TABLE). */
 #define SAMPLING (O(TEMPERATURE) | O(TOP_P) | O(MAX_TOKENS) | O(STOP))
 #define PENALTIES (O(FREQUENCY_PENALTY) | O(PRESENCE_PENALTY))
@@ -90,7 +98,7 @@ static const llmk__provider providers[] = {
          .base_url = "https://api.openai.com/v1",
          .key_env = "OPENAI_API_KEY",
          .url_env = "OPENAI_BASE_URL",
-         .quirks = LLMK_Q_DEVELOPER_ROLE,
+         .quirks = LLMK_Q_DEVELOPER_ROLE | LLMK_Q_EMBED_BASE64,
          .adapter = &llmk__openai_adapter,
          .kinds = OAK_ALL_KINDS | MODERATE,
          .chat_caps = CHAT_DOCS | BATCH_API,
@@ -101,7 +109,7 @@ static const llmk__provider providers[] = {
         {.name = "azure",
          .key_env = "AZURE_OPENAI_API_KEY",
          .url_env = "AZURE_OPENAI_ENDPOINT",
-         .quirks = LLMK_Q_AZURE | LLMK_Q_DEVELOPER_ROLE,
+         .quirks = LLMK_Q_AZURE | LLMK_Q_DEVELOPER_ROLE | LLMK_Q_EMBED_BASE64,
          .adapter = &llmk__openai_adapter,
          .kinds = OAK_ALL_KINDS,
          .chat_caps = CHAT_DOCS | BATCH_API,
@@ -198,7 +206,7 @@ static const llmk__provider providers[] = {
          .base_url = "http://127.0.0.1:8000/v1",
          .key_env = "VLLM_API_KEY",
          .url_env = "VLLM_BASE_URL",
-         .quirks = LLMK_Q_KEY_OPTIONAL,
+         .quirks = LLMK_Q_KEY_OPTIONAL | LLMK_Q_EMBED_BASE64,
          .adapter = &llmk__openai_adapter,
          .kinds = K(LLMK_CHAT) | K(LLMK_EMBED) | OAK_TRANSCRIBE | RERANK,
          .chat_caps = CHAT_FULL,
@@ -208,7 +216,7 @@ static const llmk__provider providers[] = {
          .base_url = "http://127.0.0.1:8080/v1",
          .key_env = "LLAMACPP_API_KEY",
          .url_env = "LLAMACPP_BASE_URL",
-         .quirks = LOCAL,
+         .quirks = LOCAL | LLMK_Q_EMBED_BASE64,
          .adapter = &llmk__openai_adapter,
          .kinds = K(LLMK_CHAT) | K(LLMK_EMBED) | RERANK | COUNT,
          .chat_caps = CHAT_FULL,

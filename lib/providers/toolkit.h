@@ -431,6 +431,26 @@ llmk_status llmk__embeddings_from_rows(llmk_response *resp, json_t *const *rows,
 llmk_status llmk__embeddings_from_array(llmk_response *resp, json_t *array, const char *member, size_t expected,
                                         const char *what);
 
+/* ---- embedding lists at bulk speed (toolkit_vectors.c) -------------------- */
+
+/* Reads an OpenAI-shaped list of embeddings -- the JSON text of
+ * [{"index": i, "embedding": [numbers] | "base64 of little-endian float32"},
+ * ...] at list[0, len), already checked as JSON -- straight into the
+ * response's float array, no tree built. `expected` vectors (the inputs),
+ * all of one size; items may come in any order of "index" (the position
+ * when there is none); each index once. `what` names the answer. */
+llmk_status llmk__embeddings_from_list(llmk_response *resp, const char *list, size_t len, size_t expected,
+                                       const char *what);
+
+/* parse() of an embeddings answer whose root object's `list_key` member is
+ * such a list: the root is built with only the members in keep (which must
+ * not name list_key), read by `root_reader` (model, usage; may be NULL),
+ * then the list is decoded by llmk__embeddings_from_list(). */
+llmk_status llmk__read_embedding_answer(const llmk_request *r, llmk_response *resp, const char *body, size_t len,
+                                        const char *const *keep, const char *list_key,
+                                        llmk_status (*root_reader)(llmk_response *resp, json_t *root),
+                                        const char *what);
+
 /* ---- streams (toolkit_streams.c) ------------------------------------------ */
 
 /* The stream-stopped status: why an emit call asked to stop, the failure on

@@ -25,6 +25,40 @@
 #include "curl_xfer.h"
 #include "exchange.h"
 
+static void share_lock(CURL *h, curl_lock_data data, curl_lock_access access, void *user)
+{
+	(void)h, (void)data, (void)access;
+	pthread_mutex_lock(user);
+}
+
+static void share_unlock(CURL *h, curl_lock_data data, void *user)
+{
+	(void)h, (void)data;
+	pthread_mutex_unlock(user);
+}
+
+/* Without it every new connection of a client (another thread's pooled
+ * handle, a spare handle of a multi) paid a full TLS handshake although a
+ * session for the host was at hand: curl keeps session ids per easy handle
+ * unless a share holds them. curl only resumes a session for a connection
+ * whose TLS settings (CA, verification) match the one that made it. */
+CURLSH *llmk__curl_share_new(pthread_mutex_t *lock)
+{
+	CURLSH *sh = curl_share_init();
+
+	if (!sh)
+		return NULL;
+	if (curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK ||
+	    curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) != CURLSHE_OK ||
+	    (lock && (curl_share_setopt(sh, CURLSHOPT_LOCKFUNC, share_lock) != CURLSHE_OK ||
+	              curl_share_setopt(sh, CURLSHOPT_UNLOCKFUNC, share_unlock) != CURLSHE_OK ||
+	              curl_share_setopt(sh, CURLSHOPT_USERDATA, lock) != CURLSHE_OK))) {
+		curl_share_cleanup(sh);
+		return NULL;
+	}
+	return sh;
+}
+
 void *llmk__curl_transport_new(void)
 {
 	curl_pool *p = llmk__calloc(1, sizeof(*p));
@@ -33,6 +67,13 @@ void *llmk__curl_transport_new(void)
 		llmk__free(p);
 		return NULL;
 	}
+	if (p && pthread_mutex_init(&p->share_lock, NULL)) {
+		pthread_mutex_destroy(&p->lock);
+		llmk__free(p);
+		return NULL;
+	}
+	if (p)
+		p->share = llmk__curl_share_new(&p->share_lock);
 	return p;
 }
 
@@ -55,6 +96,9 @@ static void pool_close(void *user)
 		return;
 	for (i = 0; i < p->nidle; i++)
 		conn_free(&p->idle[i]);
+	if (p->share) /* after its handles: curl refuses to free a share in use */
+		curl_share_cleanup(p->share);
+	pthread_mutex_destroy(&p->share_lock);
 	pthread_mutex_destroy(&p->lock);
 	llmk__free(p);
 }
@@ -72,7 +116,7 @@ static int pool_take(curl_pool *p, conn *out)
 	if (found) {
 		return 0; /* llmk__curl_xfer_setup() sets every option it ever uses, each time */
 	}
-	out->easy = llmk__curl_easy_new(1);
+	out->easy = llmk__curl_easy_new(1, p->share);
 	out->multi = curl_multi_init();
 	if (!out->easy || !out->multi) {
 		conn_free(out);
@@ -311,12 +355,14 @@ static int32_t map_error(CURLcode rc, xfer *x)
  * (the blocking drive() loop needs it to stop a transfer while curl is
  * busy; the multi driver checks every transfer itself at each step, and
  * the progress machinery is a measurable part of a small request). */
-CURL *llmk__curl_easy_new(int progress)
+CURL *llmk__curl_easy_new(int progress, CURLSH *share)
 {
 	CURL *h = curl_easy_init();
 
 	if (!h)
 		return NULL;
+	if (share)
+		curl_easy_setopt(h, CURLOPT_SHARE, share);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
@@ -419,6 +465,12 @@ int32_t llmk__curl_xfer_setup(xfer *x, llmk_exchange *ex)
 	curl_easy_setopt(h, CURLOPT_XFERINFODATA, x);
 	curl_easy_setopt(h, CURLOPT_PRIVATE, x);
 	curl_easy_setopt(h, CURLOPT_PREREQDATA, x);
+	/* Over TLS (where HTTP/2 is offered: CURL_HTTP_VERSION_2TLS) a transfer
+	 * that finds a connection still being set up waits to learn whether it
+	 * multiplexes instead of opening one more: 64 transfers started at once
+	 * share one HTTP/2 connection, not 64 handshakes. Plain http stays
+	 * HTTP/1.1, where waiting would only delay the first requests. */
+	curl_easy_setopt(h, CURLOPT_PIPEWAIT, strncmp(llmk_exchange_url(ex), "https:", 6) ? 0L : 1L);
 	x->requests = 0;
 	x->resend_refused = 0;
 	x->body_started = x->bad_status = x->head_too_large = 0;

@@ -35,6 +35,7 @@ typedef struct cdriver {
 	 * calloc and all defaults set). */
 	CURL **spare;
 	size_t nspare, sparecap;
+	CURLSH *share; /* TLS sessions and DNS of every handle (one thread: no lock) */
 } cdriver;
 
 static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
@@ -93,6 +94,10 @@ void *llmk__curl_cdriver_open(void *user)
 	curl_multi_setopt(d->multi, CURLMOPT_SOCKETDATA, d);
 	curl_multi_setopt(d->multi, CURLMOPT_TIMERFUNCTION, on_timer);
 	curl_multi_setopt(d->multi, CURLMOPT_TIMERDATA, d);
+	/* HTTP/2 streams of many transfers on one connection (curl's default
+	 * since 7.62, said here so that it does not depend on the version). */
+	curl_multi_setopt(d->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
+	d->share = llmk__curl_share_new(NULL);
 	return d;
 }
 
@@ -151,6 +156,8 @@ void llmk__curl_cdriver_close(void *drv)
 		curl_easy_cleanup(d->spare[--d->nspare]);
 	llmk__free(d->spare);
 	curl_multi_cleanup(d->multi);
+	if (d->share)
+		curl_share_cleanup(d->share);
 	llmk__free(d->socks);
 	llmk__free(d);
 }
@@ -166,7 +173,7 @@ int32_t llmk__curl_cdriver_add(llmk_exchange *ex, void *user, void *drv)
 		llmk_exchange_set_error(ex, "out of memory starting a transfer");
 		return LLMK_E_NOMEM;
 	}
-	x->easy = d->nspare ? d->spare[--d->nspare] : llmk__curl_easy_new(0);
+	x->easy = d->nspare ? d->spare[--d->nspare] : llmk__curl_easy_new(0, d->share);
 	if (!x->easy) {
 		llmk__free(x);
 		llmk_exchange_set_error(ex, "curl_easy_init failed");

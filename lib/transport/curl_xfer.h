@@ -14,8 +14,6 @@
 #define POOL_MAX 8
 #define SLICE_MS 10 /* longest wait between checks of cancel and idle */
 
-CURL *llmk__curl_easy_new(int progress);
-
 typedef struct conn {
 	CURL *easy;
 	CURLM *multi;
@@ -25,6 +23,11 @@ typedef struct curl_pool {
 	pthread_mutex_t lock;
 	conn idle[POOL_MAX];
 	size_t nidle;
+	/* TLS sessions (and DNS answers) shared by every handle of the
+	 * client's pool, so a new pooled connection resumes the session another
+	 * one negotiated (llmk__curl_share_new); NULL when curl refused one. */
+	CURLSH *share;
+	pthread_mutex_t share_lock;
 } curl_pool;
 
 typedef struct xfer {
@@ -51,8 +54,12 @@ typedef struct xfer {
 } xfer;
 
 /* A configured easy handle (with the progress callback for blocking
- * transfers), or NULL. */
-CURL *llmk__curl_easy_new(int progress);
+ * transfers), attached to share when not NULL, or NULL. */
+CURL *llmk__curl_easy_new(int progress, CURLSH *share);
+/* A share of TLS session ids and DNS answers for the handles of one pool
+ * or one multi driver; lock (may be NULL: one thread) guards it across
+ * threads. NULL when curl cannot make one (transfers then work unshared). */
+CURLSH *llmk__curl_share_new(pthread_mutex_t *lock);
 /* Points x's easy handle at ex: URL, method, headers, body, limits. */
 int32_t llmk__curl_xfer_setup(xfer *x, llmk_exchange *ex);
 /* The transport status of a finished transfer (curl's code rc). */

@@ -498,7 +498,7 @@ static void test_embed(void **state)
 	assert_string_equal(jstr(j, "model"), "text-embedding-3-small");
 	assert_string_equal(jstr(j, "input.0"), "first");
 	assert_string_equal(jstr(j, "input.1"), "second");
-	assert_string_equal(jstr(j, "encoding_format"), "float");
+	assert_string_equal(jstr(j, "encoding_format"), "base64");
 	assert_int_equal(json_integer_value(jget(j, "dimensions")), 4);
 	json_decref(j);
 	assert_int_equal(llmk_response_embedding_count(resp), 2);

@@ -47,6 +47,34 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(ours == NULL);
 		return 0;
 	}
+	/* The member filter and the span (llmk__json_loadb_span): a root
+	 * object read with "data" skipped and located fails where the full
+	 * parse fails (unless on its memory budget, which skipping does not
+	 * spend) and succeeds where it succeeds, and the span's bytes parse to
+	 * the full tree's "data" member. */
+	if (!(flags & JSON_ALLOW_NUL)) {
+		static const char *const keep[] = {"model", NULL};
+		json_error_t e3;
+		size_t off = 0, len = 0;
+		json_t *full = llmk__json_loadb((const char *)data, size, flags, &e3);
+		json_t *part = llmk__json_loadb_span((const char *)data, size, flags, keep, "data", &off, &len, NULL);
+		if (full && json_is_object(full)) {
+			json_t *want = json_object_get(full, "data");
+			FUZZ_CHECK(part != NULL);
+			FUZZ_CHECK(json_equal(json_object_get(part, "model"), json_object_get(full, "model")) ||
+			           (!json_object_get(part, "model") && !json_object_get(full, "model")));
+			FUZZ_CHECK((want != NULL) == (len != 0));
+			if (want) {
+				json_t *got = llmk__json_loadb((const char *)data + off, len, JSON_DECODE_ANY, NULL);
+				FUZZ_CHECK(got && json_equal(got, want));
+				json_decref(got);
+			}
+		} else if (!full && !llmk__json_error_too_large(&e3)) {
+			FUZZ_CHECK(part == NULL);
+		}
+		json_decref(full);
+		json_decref(part);
+	}
 	ref = json_loadb((const char *)data, size, flags, &e2);
 	FUZZ_CHECK((ours == NULL) == (ref == NULL));
 	if (ours) {

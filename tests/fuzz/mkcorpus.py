@@ -19,7 +19,7 @@ import shutil
 import sys
 
 TARGETS = ("fuzz_sse", "fuzz_ndjson", "fuzz_b64", "fuzz_response", "fuzz_eventstream", "fuzz_json", "fuzz_http1",
-           "fuzz_config", "fuzz_cache_value", "fuzz_batch")
+           "fuzz_config", "fuzz_cache_value", "fuzz_batch", "fuzz_embed")
 
 # fuzz_sse / fuzz_ndjson: byte 0 options, bytes 1..4 feed sizes (fuzz.h).
 SPLITS = (b"\x03\x00\x00\x00\x00", b"\x02\x01\x01\x01\x01", b"\x01\x07\x00\x1d\x03", b"\x07\x3f\x11\x05\x02")

@@ -596,6 +596,14 @@ static void test_embeddings(void **state)
 		if (far < 0.999)
 			fail_msg("%s: the third vector of the batch differs from the text alone (cosine %.5f)", preset,
 			         far);
+		/* both presets ask for base64 (LLMK_Q_EMBED_BASE64) and llama-server
+		 * answers it: the vectors came as strings, not number arrays */
+		{
+			size_t rlen;
+			const char *raw = llmk_response_raw(all, &rlen);
+			if (!raw || !strstr(raw, "\"embedding\":\""))
+				fail_msg("%s: llama-server did not answer base64 embeddings", preset);
+		}
 		/* embeddings count input tokens only */
 		assert_true(llmk_response_usage(all, LLMK_USAGE_INPUT) > llmk_response_usage(one, LLMK_USAGE_INPUT));
 		assert_true(llmk_response_usage(one, LLMK_USAGE_INPUT) > 0);

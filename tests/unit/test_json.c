@@ -763,6 +763,46 @@ static void test_keep_members(void **state)
 	assert_null(keys("{\"z\":{\"k\" 1},\"a\":1}", keep, &e));
 	assert_null(keys("{\"z\":\"\\x\",\"a\":1}", keep, &e));
 	assert_null(keys("{\"z\":[1],\"a\":1", keep, &e));
+	/* Numbers of a skipped member are checked by their syntax alone. */
+	assert_null(keys("{\"z\":[01],\"a\":1}", keep, &e));
+	assert_null(keys("{\"z\":[1.],\"a\":1}", keep, &e));
+	assert_null(keys("{\"z\":[-],\"a\":1}", keep, &e));
+	assert_null(keys("{\"z\":[1e+],\"a\":1}", keep, &e));
+	assert_null(keys("{\"z\":[.5],\"a\":1}", keep, &e));
+	j = keys("{\"z\":[-0,1e999,-0.5E+3,123456789012345678901234567890],\"a\":1}", keep, &e);
+	assert_non_null(j);
+	json_decref(j);
+}
+
+/* A skipped member located (the embedding list read by a scanner of its
+ * own): its bytes, checked as JSON; the last of duplicates; none. */
+static void test_span(void **state)
+{
+	static const char *const keep[] = {"model", NULL};
+	static const char doc[] = "{\"data\": [1, {\"x\":\"]\"}] ,\"model\":\"m\",\"data\":\t[2] }";
+	json_error_t e;
+	size_t off = 99, len = 99;
+	json_t *j;
+
+	(void)state;
+	j = llmk__json_loadb_span(doc, strlen(doc), 0, keep, "data", &off, &len, &e);
+	assert_non_null(j);
+	assert_string_equal(json_string_value(json_object_get(j, "model")), "m");
+	assert_null(json_object_get(j, "data"));
+	assert_int_equal(len, 3);
+	assert_memory_equal(doc + off, "[2]", 3);
+	json_decref(j);
+	j = llmk__json_loadb_span("{\"data\":[1,2]}", 14, 0, keep, "data", &off, &len, &e);
+	assert_int_equal(off, 8);
+	assert_int_equal(len, 5);
+	json_decref(j);
+	j = llmk__json_loadb_span("{\"model\":\"m\"}", 13, 0, keep, "data", &off, &len, &e);
+	assert_non_null(j);
+	assert_int_equal(len, 0);
+	json_decref(j);
+	/* a bad list fails the whole parse, span or not */
+	assert_null(llmk__json_loadb_span("{\"data\":[1,]}", 13, 0, keep, "data", &off, &len, &e));
+	assert_int_equal(len, 0);
 }
 
 int main(void)
@@ -772,6 +812,7 @@ int main(void)
 	        cmocka_unit_test(test_budget),
 	        cmocka_unit_test(test_packed_reals),
 	        cmocka_unit_test(test_keep_members),
+	        cmocka_unit_test(test_span),
 	        cmocka_unit_test(test_accepts),
 	        cmocka_unit_test(test_rejects),
 	        cmocka_unit_test(test_nul_string),
