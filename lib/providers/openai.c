@@ -470,8 +470,7 @@ static llmk_status embed_root(llmk_response *resp, json_t *root)
 static const char *const answer_members[] = {"choices", "data", "model", "usage",      "error", "message",
                                              "detail",  "type", "code",  "error_type", NULL};
 
-static const llmk__readers readers = {
-        .keep = answer_members, .first = set_model, .kind = {[LLMK_CHAT] = parse_chat}};
+static const llmk__readers readers = {.keep = answer_members, .first = set_model, .kind = {[LLMK_CHAT] = parse_chat}};
 
 static llmk_status openai_parse(const llmk_client *c, const llmk_request *r, llmk_response *resp, const char *ctype,
                                 const char *body, size_t len)

@@ -5,8 +5,7 @@
  * anyway, it is refused by name. */
 #include "openai.h"
 
-#define OFF(resp) \
-	llmk__fail((resp), LLMK_E_UNSUPPORTED, "images and audio are left out of this build (-Dopenai_media)")
+#define OFF(resp) llmk__fail((resp), LLMK_E_UNSUPPORTED, "images and audio are left out of this build (-Dopenai_media)")
 
 llmk_status llmk__openai_media_build(const llmk_client *c, const llmk_request *r, const char *model, int stream,
                                      llmk_exchange *ex, llmk_response *resp, llmk__body_edit edit)
