@@ -267,31 +267,32 @@ out:
 	return st;
 }
 
-static llmk_status get(llmk__batch_call *bc, llmk__batch_info *info)
+/* GET or POST on {collection}/{id}{suffix}, read as a batch object by
+ * `read` (call: the OpenAI shape; m_call: Mistral's jobs). Both are
+ * idempotent: asking twice for a batch, or to cancel it, is harmless. */
+static llmk_status by_id(llmk__batch_call *bc, llmk__batch_info *info, const char *method, const char *collection,
+                         const char *suffix,
+                         llmk_status (*read)(llmk__batch_call *, llmk__batch_req *, llmk__buf *, llmk__batch_info *))
 {
-	llmk__batch_req rq = {.method = "GET", .idempotent = 1};
+	llmk__batch_req rq = {.method = method, .idempotent = 1};
 	llmk__buf u = LLMK__BUF_INIT;
 	llmk_status ust;
 
-	if ((ust = url_for(bc, &u, "/batches", info->id, NULL)) != LLMK_OK) {
+	if ((ust = url_for(bc, &u, collection, info->id, suffix)) != LLMK_OK) {
 		llmk__buf_free(&u);
 		return ust;
 	}
-	return call(bc, &rq, &u, info);
+	return read(bc, &rq, &u, info);
+}
+
+static llmk_status get(llmk__batch_call *bc, llmk__batch_info *info)
+{
+	return by_id(bc, info, "GET", "/batches", NULL, call);
 }
 
 static llmk_status cancel(llmk__batch_call *bc, llmk__batch_info *info)
 {
-	/* Asking twice to cancel is harmless: retried like a poll. */
-	llmk__batch_req rq = {.method = "POST", .idempotent = 1};
-	llmk__buf u = LLMK__BUF_INIT;
-	llmk_status ust;
-
-	if ((ust = url_for(bc, &u, "/batches", info->id, "/cancel")) != LLMK_OK) {
-		llmk__buf_free(&u);
-		return ust;
-	}
-	return call(bc, &rq, &u, info);
+	return by_id(bc, info, "POST", "/batches", "/cancel", call);
 }
 
 static llmk_status download(llmk__batch_call *bc, const llmk__batch_info *info, FILE *out, uint64_t max)
@@ -484,28 +485,12 @@ static llmk_status m_submit(llmk__batch_call *bc, FILE *lines, uint64_t len, siz
 
 static llmk_status m_get(llmk__batch_call *bc, llmk__batch_info *info)
 {
-	llmk__batch_req rq = {.method = "GET", .idempotent = 1};
-	llmk__buf u = LLMK__BUF_INIT;
-	llmk_status ust;
-
-	if ((ust = url_for(bc, &u, "/batch/jobs", info->id, NULL)) != LLMK_OK) {
-		llmk__buf_free(&u);
-		return ust;
-	}
-	return m_call(bc, &rq, &u, info);
+	return by_id(bc, info, "GET", "/batch/jobs", NULL, m_call);
 }
 
 static llmk_status m_cancel(llmk__batch_call *bc, llmk__batch_info *info)
 {
-	llmk__batch_req rq = {.method = "POST", .idempotent = 1};
-	llmk__buf u = LLMK__BUF_INIT;
-	llmk_status ust;
-
-	if ((ust = url_for(bc, &u, "/batch/jobs", info->id, "/cancel")) != LLMK_OK) {
-		llmk__buf_free(&u);
-		return ust;
-	}
-	return m_call(bc, &rq, &u, info);
+	return by_id(bc, info, "POST", "/batch/jobs", "/cancel", m_call);
 }
 
 static const llmk__batch_ops mistral_ops = {.name = "the Mistral batch API",
